@@ -1,0 +1,72 @@
+/* vr_sim.h: the block driver that generates joint SPX/variance paths.
+ *
+ * Paths are generated in blocks of `block` paths, step-major: for each step the driver draws the
+ * random numbers of the whole block, advances the state with the model kernel and hands the block
+ * to an observer (which marks and scores it while it is in cache). Blocks are distributed over
+ * OpenMP threads; path p always draws from the PCG stream of (seed, scenario, p), so every number
+ * a path sees, and hence every per-path result, is independent of the thread count, the block
+ * schedule and (up to SLEEF's last-bit differences, see docs/numerics.md) the ISA.
+ *
+ * Random numbers per path-step, in this order: normal2 -> (zv, zs) [QE] or (zs, z2) [Euler],
+ * uniform -> uv (QE exponential branch; drawn for Euler too, so schemes share streams), and for
+ * jump models one more uniform for the Poisson count (plus the jump's own draws, see vk.h). */
+#ifndef VIXRISK_VR_SIM_H
+#define VIXRISK_VR_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_model.h"
+#include "vk.h"
+
+typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
+
+typedef struct vr_sim_spec {
+    vr_model_type type;
+    vr_sv_params params;   /* the set that drives the paths (physical, or pricing for `price`) */
+    double spot, rate, dividend, v0;
+    double horizon;        /* years, > 0 */
+    size_t steps;          /* time steps over the horizon, >= 1 */
+    size_t paths;          /* >= 1 */
+    uint64_t seed;
+    uint32_t scenario;
+    vr_scheme scheme;
+    size_t block;          /* paths per block: multiple of VK_LANES_MAX; 0 = default (1024) */
+    int threads;           /* OpenMP threads; 0 = the OpenMP default */
+    const vk_table *kt;    /* kernels; NULL = vk_select(NULL) */
+} vr_sim_spec;
+
+/* A block as the observer sees it: n valid paths starting at path0, arrays padded to npad
+ * lanes, state after `step` steps (step 0 = the initial state). Read-only for observers. */
+typedef struct vr_sim_block {
+    size_t path0, n, npad;
+    const double *log_s;   /* ln S */
+    const double *var;     /* instantaneous variance (may be < 0 under Euler: use max(v, 0)) */
+    int thread;            /* index of the calling thread, < the thread count */
+} vr_sim_block;
+
+typedef struct vr_sim_observer {
+    void *ctx;
+    /* Called for steps 0..steps; NULL to skip (only the terminal state is then needed). */
+    void (*on_step)(void *ctx, const vr_sim_block *b, size_t step);
+    /* Called once per block after the last step. */
+    void (*on_block_done)(void *ctx, const vr_sim_block *b);
+} vr_sim_observer;
+
+/* Constants of one time step of length dt under parameter set p (drift compensated for jumps). */
+void vr_heston_coef_make(vr_model_type t, const vr_sv_params *p, double rate, double dividend,
+                         double dt, vk_heston_coef *c);
+/* Jump-step constants (Poisson CDF table etc.); returns 0 for heston (no jump step). */
+int vr_jump_coef_make(vr_model_type t, const vr_sv_params *p, double dt, vk_jump_coef *c);
+
+/* Validate the spec (sizes, block multiple, horizon) with messages naming the option. */
+vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err);
+
+/* Run the simulation, calling the observer. Thread-safe observers required: on_step and
+ * on_block_done run concurrently for different blocks. */
+vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err *err);
+
+/* Convenience: terminal ln S and v of every path (arrays of spec->paths, caller-owned). */
+vr_status vr_sim_terminal(const vr_sim_spec *spec, double *log_s, double *var, vr_err *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* vr_status.h: status codes and the error record every fallible engine call fills.
+ *
+ * The first failure writes one sentence with its context into err->msg ("file:line: key: ...");
+ * later failures on the unwinding path keep that first message (vr_fail does nothing when a
+ * message is already there). Library code never exits: the CLI maps a status to an exit code
+ * with vr_status_exit_code(). */
+#ifndef VIXRISK_VR_STATUS_H
+#define VIXRISK_VR_STATUS_H
+
+typedef enum vr_status {
+    VR_OK = 0,
+    VR_EINVAL,  /* bad argument or parameter value (usage error, exit 2) */
+    VR_ECONFIG, /* bad configuration file (exit 2) */
+    VR_ENOMEM,
+    VR_EIO,
+    VR_EHDF5,
+    VR_ENUM     /* a numerical method failed to converge */
+} vr_status;
+
+typedef struct vr_err {
+    vr_status code;
+    char msg[512];
+} vr_err;
+
+/* Record a failure (printf-style) unless one is already recorded; returns `code`.
+ * `err` may be NULL. */
+vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clear an error record before reuse. */
+void vr_err_clear(vr_err *err);
+
+/* Process exit code for a status: 0 ok, 2 usage/config errors, 1 anything else. */
+int vr_status_exit_code(vr_status st);
+
+const char *vr_status_name(vr_status st);
+
+/* Size of the buffers that carry a config key path ("model.physical.kappa"). */
+#define VR_KEY_MAX 128
+
+#endif

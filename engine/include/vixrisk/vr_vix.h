@@ -1,0 +1,54 @@
+/* vr_vix.h: VIX futures and VIX options priced consistently with the model.
+ *
+ * Under parameter set p, VIX_T = 100 sqrt(a + b v_T) with (a, b) = vr_vix_coef_make(t, p, 30/365)
+ * (see vr_model.h). Given the current variance v and time to expiry T (years):
+ *     future  F(v, T)    = E[VIX_T | v_0 = v]                          (no discounting: futures)
+ *     call    C(v, T, K) = e^{-r T} E[(VIX_T - K)^+ | v_0 = v]
+ *     put     P(v, T, K) = e^{-r T} E[(K - VIX_T)^+ | v_0 = v]
+ * from the law of v_T, which is affine (Laplace transform of v_T in closed form for all three
+ * models; Heston is a scaled noncentral chi-square).
+ *
+ * The table (vr_vix_table) tabulates F(v, T) and C(v, T, K/F) on a grid built once per run and
+ * interpolated along paths; its accuracy against the direct pricer is documented in docs/. */
+#ifndef VIXRISK_VR_VIX_H
+#define VIXRISK_VR_VIX_H
+
+#include <stddef.h>
+
+#include "vixrisk/vr_model.h"
+
+/* E[exp(-s v_T) | v_0 = v] for real s >= 0 (Laplace transform of the variance). */
+double vr_var_laplace(vr_model_type t, const vr_sv_params *p, double v, double T, double s);
+
+vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double T, double *fut,
+                        vr_err *err);
+
+vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double T, double strike,
+                        double rate, int is_call, double *price, vr_err *err);
+
+/* Grid and storage of the tabulated prices: opaque, built once, read-only afterwards (safe to
+ * share between threads). */
+typedef struct vr_vix_table vr_vix_table;
+
+typedef struct vr_vix_table_spec {
+    double v_max;      /* largest variance on the grid (beyond it: linear extrapolation) */
+    double tau_min;    /* shortest expiry in years (e.g. 1/365) */
+    double tau_max;    /* longest expiry in years (e.g. 0.5) */
+    double m_min;      /* smallest strike/future moneyness K/F (e.g. 0.5) */
+    double m_max;      /* largest K/F (e.g. 3.0) */
+    double rate;       /* discount rate for the option prices */
+} vr_vix_table_spec;
+
+vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vix_table_spec *spec,
+                             vr_vix_table **out, vr_err *err);
+void vr_vix_table_destroy(vr_vix_table *tab);
+
+/* Interpolated future and call price (per unit of VIX, no multiplier). */
+double vr_vix_table_future(const vr_vix_table *tab, double v, double T);
+double vr_vix_table_call(const vr_vix_table *tab, double v, double T, double strike);
+
+/* Batch form over n independent queries (what the path loop uses). */
+void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double *T,
+                         const double *strike, double *price, size_t n);
+
+#endif

@@ -1,0 +1,50 @@
+/* status.c: the error record (see vr_status.h). */
+#include "vixrisk/vr_status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
+{
+    if (err == NULL || err->code != VR_OK)
+        return code;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void vr_err_clear(vr_err *err)
+{
+    if (err != NULL) {
+        err->code = VR_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+int vr_status_exit_code(vr_status st)
+{
+    switch (st) {
+    case VR_OK: return 0;
+    case VR_EINVAL:
+    case VR_ECONFIG: return 2;
+    default: return 1;
+    }
+}
+
+const char *vr_status_name(vr_status st)
+{
+    switch (st) {
+    case VR_OK: return "ok";
+    case VR_EINVAL: return "invalid argument";
+    case VR_ECONFIG: return "configuration error";
+    case VR_ENOMEM: return "out of memory";
+    case VR_EIO: return "i/o error";
+    case VR_EHDF5: return "hdf5 error";
+    case VR_ENUM: return "numerical failure";
+    }
+    return "unknown";
+}

@@ -1,0 +1,140 @@
+/* vk.h: the numerical kernels of vixrisk and the table that dispatches them by ISA.
+ *
+ * Kernels are pure loops over blocks of paths held as structure-of-arrays: every array argument
+ * holds one value per path ("lane"), is 64-byte aligned, and n is a multiple of VK_LANES_MAX
+ * (the caller pads a block's tail). Kernels never allocate, log, read configuration or call back
+ * into the engine; the engine validated every input before it precomputed the coefficient
+ * structs below.
+ *
+ * Each kernel exists as a scalar reference (kernels/ref, the specification, compiled without
+ * vector flags and with -ffp-contract=off) and as AVX2 and AVX-512 versions generated from one
+ * template per kernel (kernels/src/NAME.inc). vk_select() picks the widest set the CPU supports;
+ * slots an ISA lacks fall back to the reference. */
+#ifndef VIXRISK_VK_H
+#define VIXRISK_VK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VK_LANES_MAX 8  /* widest vector in doubles (AVX-512); block sizes are multiples of it */
+#define VK_ALIGN 64
+
+/* ---- PCG32 (O'Neill 2014, XSH-RR output of a 64-bit LCG) ----------------------------------
+ * Scalar generator for seeding, tests and golden outputs. The lane-parallel kernels below run
+ * the same recurrence with one stream per path (state[i], inc[i]); inc must be odd. */
+typedef struct vk_pcg32 {
+    uint64_t state;
+    uint64_t inc;
+} vk_pcg32;
+
+#define VK_PCG32_MULT 6364136223846793005ULL
+
+/* Seed as in the reference implementation's pcg32_srandom_r(initstate, initseq). */
+void vk_pcg32_seed(vk_pcg32 *r, uint64_t initstate, uint64_t initseq);
+uint32_t vk_pcg32_next(vk_pcg32 *r);
+/* Jump ahead (or back, with a negative delta as two's complement) by delta steps in O(log delta). */
+void vk_pcg32_advance(vk_pcg32 *r, uint64_t delta);
+
+/* The stream of path `path` in scenario `scenario` of a run with seed `seed`: state and
+ * increment both come from a SplitMix64-style hash of (seed, scenario, path), so nearby paths get
+ * unrelated streams and a path's numbers do not depend on the block or thread that runs it. */
+void vk_pcg32_stream(vk_pcg32 *r, uint64_t seed, uint32_t scenario, uint64_t path);
+
+/* Convert two successive 32-bit outputs (hi first) to a double in (0, 1) with 53 random bits:
+ * k = hi * 2^21 + (lo >> 11), u = k * 2^-53, and k = 0 maps to 2^-54 so that u > 0 always. */
+static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
+{
+    const uint64_t k = ((uint64_t)hi << 21) | (lo >> 11);
+    return k ? (double)k * 0x1p-53 : 0x1p-54;
+}
+
+/* ---- Kernel signatures -------------------------------------------------------------------- */
+
+/* One uniform in (0,1) per lane (two PCG32 outputs each); advances every lane's stream by 2. */
+typedef void (*vk_uniform_fn)(uint64_t *restrict state, const uint64_t *restrict inc,
+                              double *restrict u, size_t n);
+
+/* Two independent standard normals per lane by Box-Muller on two uniforms (four PCG32 outputs):
+ * r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2). Advances each stream by 4. */
+typedef void (*vk_normal2_fn)(uint64_t *restrict state, const uint64_t *restrict inc,
+                              double *restrict z1, double *restrict z2, size_t n);
+
+/* Constants of one Heston time step of length dt under one parameter set (model.c fills it). */
+typedef struct vk_heston_coef {
+    double dt;
+    double drift;      /* (r - q - lambda*kbar) dt: risk-neutral or physical log drift, compensated */
+    double kappa, theta, sigma, rho;
+    double ekdt;       /* e^{-kappa dt} */
+    double c_v, c_t;   /* s^2 = c_v v + c_t with c_v = sigma^2 e (1-e)/kappa, c_t = theta sigma^2 (1-e)^2/(2 kappa) */
+    double psi_c;      /* QE switching level (1.5) */
+    double k0, k1, k2, k3, k4; /* Andersen's log-price coefficients, gamma1 = gamma2 = 1/2 */
+    double a_mart;     /* A = K2 + K4/2 of the martingale correction */
+    double sqrt_dt, rho_bar; /* Euler: sqrt(dt), sqrt(1 - rho^2) */
+} vk_heston_coef;
+
+/* Andersen (2008) quadratic-exponential step of (log S, v) with the martingale-corrected
+ * log-price step. zv: normal for the quadratic branch; uv: uniform for the exponential branch;
+ * zs: normal for log S (independent of zv, uv: correlation enters through K1, K2). */
+typedef void (*vk_heston_qe_fn)(const vk_heston_coef *c, const double *restrict zv,
+                                const double *restrict uv, const double *restrict zs,
+                                double *restrict log_s, double *restrict var, size_t n);
+
+/* Full-truncation Euler step: v+ = max(v,0), log S += drift - v+ dt/2 + sqrt(v+ dt) z_s,
+ * v += kappa(theta - v+)dt + sigma sqrt(v+ dt)(rho z_s + rho_bar z_2). The state v may go
+ * negative; consumers use max(v, 0). */
+typedef void (*vk_heston_euler_fn)(const vk_heston_coef *c, const double *restrict zs,
+                                   const double *restrict z2, double *restrict log_s,
+                                   double *restrict var, size_t n);
+
+/* Compound-Poisson jumps over one step, added after the diffusion step. The count N comes from
+ * uc by inverting the Poisson(lambda dt) CDF (cdf[k] = P(N <= k), capped at kmax where the tail
+ * mass is below 2^-60). Only lanes with N >= 1 (probability ~ lambda dt) draw more numbers, from
+ * their own stream, in a per-lane routine every variant shares (vk_jump_apply), so the streams
+ * stay aligned across ISAs:
+ *   bates: log S += N mu_j + sqrt(N) sigma_j Z                   (exact sum of N normal jumps)
+ *   svcj:  Zv = -mu_v ln(U_1 ... U_N) ~ mu_v Gamma(N, 1);  v += Zv;
+ *          log S += N mu_s + rho_j Zv + sqrt(N) sigma_s Z. */
+#define VK_POISSON_KMAX 32
+typedef struct vk_jump_coef {
+    int model;        /* 1 = bates, 2 = svcj */
+    int kmax;
+    double cdf[VK_POISSON_KMAX];
+    double mu, sigma; /* bates: mu_j, sigma_j; svcj: mu_s, sigma_s */
+    double mu_v, rho_j;
+} vk_jump_coef;
+
+typedef void (*vk_jump_fn)(const vk_jump_coef *c, uint64_t *restrict state,
+                           const uint64_t *restrict inc, const double *restrict uc,
+                           double *restrict log_s, double *restrict var, size_t n);
+
+/* The per-lane part of the jump step for a lane with count >= 1 jumps (scalar, shared). */
+void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int count,
+                   double *log_s, double *var);
+
+/* VIX-style index from the state: out = 100 sqrt(max(a + b v, 0)). */
+typedef void (*vk_vix_fn)(double a, double b, const double *restrict var, double *restrict out,
+                          size_t n);
+
+typedef struct vk_table {
+    const char *isa; /* "scalar", "avx2", "avx512" */
+    int lanes;       /* doubles per vector */
+    vk_uniform_fn uniform;
+    vk_normal2_fn normal2;
+    vk_heston_qe_fn heston_qe;
+    vk_heston_euler_fn heston_euler;
+    vk_jump_fn jump;
+    vk_vix_fn vix;
+} vk_table;
+
+/* The kernel table for `force` ("scalar", "avx2", "avx512", or NULL/"" for the best this CPU
+ * supports). Returns NULL if `force` names an unknown ISA or one this CPU (and OS) cannot run.
+ * The returned table is static and immutable. */
+const vk_table *vk_select(const char *force);
+
+/* Names of the ISAs this CPU can run, best last: fills up to 3 pointers, returns the count. */
+int vk_available(const char **names, int max);
+
+/* Reference twins, callable directly (tests compare every table entry against these). */
+extern const vk_table vk_table_ref;
+
+#endif

@@ -1,0 +1,83 @@
+/* heston_ref.c: scalar reference of the Heston variance/log-price steps.
+ *
+ * QE: Andersen, "Simple and efficient simulation of the Heston stochastic volatility model",
+ * J. Comp. Finance 11(3), 2008, sections 3.2.3 (QE variance step), 4.2 (log-price step with
+ * gamma1 = gamma2 = 1/2) and 4.3 (martingale correction). Given v = V(t):
+ *     m   = theta + (v - theta) e^{-kappa dt},     s^2 = c_v v + c_t,     psi = s^2 / m^2
+ *   psi <= psi_c (quadratic):  b^2 = 2/psi - 1 + sqrt(2/psi) sqrt(2/psi - 1),  a = m / (1 + b^2)
+ *                              V(t+dt) = a (b + Zv)^2
+ *                              K0* = -A b^2 a / (1 - 2 A a) + ln(1 - 2 A a)/2 - (K1 + K3/2) v
+ *   psi >  psi_c (exponential): p = (psi - 1)/(psi + 1),  beta = (1 - p)/m
+ *                              V(t+dt) = 0 if Uv <= p else ln((1 - p)/(1 - Uv)) / beta
+ *                              K0* = -ln(p + beta (1 - p)/(beta - A)) - (K1 + K3/2) v
+ *   ln S += drift + K0* + K1 v + K2 V(t+dt) + sqrt(K3 v + K4 V(t+dt)) Zs
+ * K0* makes E[S(t+dt) | S(t), V(t)] = S(t) e^{drift} exactly. It exists when A < 1/(2a)
+ * (quadratic) and A < beta (exponential); where it does not (large dt with rho > 0) the
+ * uncorrected K0 is used, as Andersen suggests. The vector variants compute both branches and
+ * select; the reference branches, and the two agree to the documented tolerance. */
+#include <math.h>
+#include <sleef.h>
+
+#include "vk.h"
+#include "vk_ref.h"
+
+void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
+                        const double *restrict uv, const double *restrict zs,
+                        double *restrict log_s, double *restrict var, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double v = var[i];
+        const double m = c->theta + (v - c->theta) * c->ekdt;
+        const double s2 = c->c_v * v + c->c_t;
+        const double psi = s2 / (m * m);
+        const double A = c->a_mart;
+        double vn, k0 = c->k0;
+        int corrected = 0;
+        if (psi <= c->psi_c) {
+            const double ip = 2.0 / psi;
+            const double b2 = ip - 1.0 + sqrt(ip) * sqrt(ip - 1.0);
+            const double a = m / (1.0 + b2);
+            const double b = sqrt(b2);
+            const double zb = b + zv[i];
+            vn = a * zb * zb;
+            const double d = 1.0 - 2.0 * A * a;
+            if (d > 0) {
+                k0 = -A * b2 * a / d + 0.5 * Sleef_logd1_u10purec(d);
+                corrected = 1;
+            }
+        } else {
+            const double p = (psi - 1.0) / (psi + 1.0);
+            const double beta = (1.0 - p) / m;
+            vn = uv[i] <= p ? 0.0 : Sleef_logd1_u10purec((1.0 - p) / (1.0 - uv[i])) / beta;
+            if (beta > A) {
+                k0 = -Sleef_logd1_u10purec(p + beta * (1.0 - p) / (beta - A));
+                corrected = 1;
+            }
+        }
+        if (corrected)
+            k0 -= (c->k1 + 0.5 * c->k3) * v;
+        log_s[i] += c->drift + k0 + c->k1 * v + c->k2 * vn + sqrt(c->k3 * v + c->k4 * vn) * zs[i];
+        var[i] = vn;
+    }
+}
+
+void vk_heston_euler_d_ref(const vk_heston_coef *c, const double *restrict zs,
+                           const double *restrict z2, double *restrict log_s,
+                           double *restrict var, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double vp = var[i] > 0 ? var[i] : 0.0;
+        const double sv = sqrt(vp) * c->sqrt_dt;
+        log_s[i] += c->drift - 0.5 * vp * c->dt + sv * zs[i];
+        var[i] += c->kappa * c->dt * (c->theta - vp)
+                  + c->sigma * sv * (c->rho * zs[i] + c->rho_bar * z2[i]);
+    }
+}
+
+void vk_vix_d_ref(double a, double b, const double *restrict var, double *restrict out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double x = a + b * var[i];
+        out[i] = 100.0 * sqrt(x > 0 ? x : 0.0);
+    }
+}

@@ -1,0 +1,55 @@
+/* vr_test_util.c: see vr_test_util.h. */
+#include "vr_test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int64_t ordered(double x)
+{
+    int64_t i;
+    memcpy(&i, &x, sizeof i);
+    return i < 0 ? INT64_MIN - i : i; /* monotone map of doubles onto integers */
+}
+
+uint64_t vr_ulp_diff(double a, double b)
+{
+    if (a == b)
+        return 0;
+    if (isnan(a) || isnan(b))
+        return UINT64_MAX;
+    const int64_t ia = ordered(a), ib = ordered(b);
+    return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
+}
+
+long vr_first_mismatch(const double *ref, const double *got, size_t n, uint64_t ulps,
+                       double abs_tol, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t d = vr_ulp_diff(ref[i], got[i]);
+        if (d > ulps && !(fabs(ref[i] - got[i]) <= abs_tol)) {
+            fprintf(stderr, "%s: lane %zu differs: ref %.17g got %.17g (%llu ulp)\n", what, i,
+                    ref[i], got[i], (unsigned long long)d);
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+int vr_run_capture(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    if (p == NULL)
+        return -1;
+    size_t len = 0;
+    if (out && cap) {
+        len = fread(out, 1, cap - 1, p);
+        out[len] = '\0';
+    }
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0) {
+    }
+    const int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -1,0 +1,27 @@
+/* vr_test_util.h: helpers shared by the cmocka tests (comparisons that report the first bad lane). */
+#ifndef VIXRISK_TEST_UTIL_H
+#define VIXRISK_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+/* Distance in units in the last place between two finite doubles of the same sign. */
+uint64_t vr_ulp_diff(double a, double b);
+
+/* Number of the first index where |a-b| > max(ulps ulp, abs_tol) (or -1 if none); prints it. */
+long vr_first_mismatch(const double *ref, const double *got, size_t n, uint64_t ulps,
+                       double abs_tol, const char *what);
+
+#define assert_close_ulps(ref, got, n, ulps) \
+    assert_int_equal(vr_first_mismatch((ref), (got), (n), (ulps), 0.0, #got), -1)
+#define assert_close_abs(ref, got, n, ulps, abs_tol) \
+    assert_int_equal(vr_first_mismatch((ref), (got), (n), (ulps), (abs_tol), #got), -1)
+
+/* Run a shell command, capture stdout (up to cap bytes) and return its exit status (or -1). */
+int vr_run_capture(const char *cmd, char *out, size_t cap);
+
+#endif
