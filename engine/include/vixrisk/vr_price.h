@@ -1,0 +1,40 @@
+/* vr_price.h: Monte Carlo prices of single European options under a model, next to the
+ * model's direct (semi-analytic) price: the `vixrisk price` command and the end-to-end check of
+ * the path generator. */
+#ifndef VIXRISK_VR_PRICE_H
+#define VIXRISK_VR_PRICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_sim.h"
+
+typedef enum vr_underlying { VR_UNDERLYING_SPX = 0, VR_UNDERLYING_VIX = 1 } vr_underlying;
+typedef enum vr_option_kind { VR_OPTION_CALL = 0, VR_OPTION_PUT = 1, VR_OPTION_FUTURE = 2 } vr_option_kind;
+
+typedef struct vr_price_req {
+    vr_model model;          /* paths run under model.pricing (risk-neutral) */
+    vr_underlying underlying;
+    vr_option_kind option;   /* FUTURE only for VIX */
+    double strike;           /* > 0 (ignored for futures) */
+    double expiry;           /* years, (0, 50] */
+    size_t paths;            /* >= 1 */
+    size_t steps_per_year;   /* time steps per year; steps = ceil(expiry * steps_per_year) */
+    uint64_t seed;
+    vr_scheme scheme;
+    int threads;             /* 0 = OpenMP default */
+    const vk_table *kt;      /* NULL = best ISA */
+} vr_price_req;
+
+typedef struct vr_price_result {
+    double mc, se;           /* discounted MC price and its standard error */
+    double analytic;         /* direct pricer (NAN if it failed) */
+    double surface;          /* tabulated price used along paths (NAN when there is none) */
+    size_t steps;
+    double seconds;          /* wall time of the simulation */
+} vr_price_result;
+
+vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err);
+
+#endif

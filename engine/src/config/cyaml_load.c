@@ -1,0 +1,110 @@
+/* cyaml_load.c: load a file with a libcyaml schema and turn libcyaml's log into one message.
+ *
+ * libcyaml reports a failure as a message line ("Load: Invalid FLOAT value: abc") followed by a
+ * backtrace ("in mapping field 'theta' (line: 6, column: 12)", innermost first). The capture
+ * below keeps the first message and the field names, rebuilds the key path and asks the key
+ * index for the line, giving "file:line: model.physical.theta: invalid number 'abc'". */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+typedef struct capture {
+    char msg[256];
+    char fields[16][64]; /* innermost first */
+    int nfields;
+    int lines[16];
+} capture;
+
+static void log_capture(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+    capture *c = ctx;
+    if (level < CYAML_LOG_ERROR)
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, args);
+    line[strcspn(line, "\n")] = '\0';
+    const char *p = line;
+    while (*p == ' ')
+        p++;
+    if (strncmp(p, "Load: ", 6) == 0) {
+        p += 6;
+        if (c->msg[0] == '\0' && strncmp(p, "Backtrace", 9) != 0)
+            snprintf(c->msg, sizeof c->msg, "%s", p);
+        return;
+    }
+    int ln = 0;
+    const char *q = strstr(p, "(line: ");
+    if (q)
+        ln = atoi(q + 7);
+    if (c->nfields >= 16)
+        return;
+    if (strncmp(p, "in mapping field '", 18) == 0) {
+        const char *e = strchr(p + 18, '\'');
+        const int len = e ? (int)(e - (p + 18)) : 0;
+        snprintf(c->fields[c->nfields], 64, "%.*s", len, p + 18);
+        c->lines[c->nfields++] = ln;
+    } else if (strncmp(p, "in sequence entry '", 19) == 0) {
+        snprintf(c->fields[c->nfields], 64, "[%d]", atoi(p + 19));
+        c->lines[c->nfields++] = ln;
+    }
+}
+
+vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_schema_value_t *schema,
+                        void **out, vr_err *err)
+{
+    capture cap;
+    memset(&cap, 0, sizeof cap);
+    cyaml_config_t cfg = {
+        .log_fn = log_capture,
+        .log_ctx = &cap,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_ERROR,
+        .flags = CYAML_CFG_DEFAULT,
+    };
+    *out = NULL;
+    const cyaml_err_t e = cyaml_load_file(file, &cfg, schema, out, NULL);
+    if (e == CYAML_OK)
+        return VR_OK;
+    /* key path from the backtrace, outermost first */
+    char path[VR_KEY_MAX] = "";
+    for (int i = cap.nfields - 1; i >= 0; i--) {
+        const size_t len = strlen(path);
+        snprintf(path + len, sizeof path - len, "%s%s",
+                 (len && cap.fields[i][0] != '[') ? "." : "", cap.fields[i]);
+    }
+    const char *m = cap.msg[0] ? cap.msg : cyaml_strerror(e);
+    if (strncmp(m, "Unexpected key: ", 16) == 0) {
+        /* the innermost frame is the last field read in the mapping that holds the bad key */
+        char parent[VR_KEY_MAX] = "";
+        for (int i = cap.nfields - 1; i >= 1; i--) {
+            const size_t len = strlen(parent);
+            snprintf(parent + len, sizeof parent - len, "%s%s",
+                     (len && cap.fields[i][0] != '[') ? "." : "", cap.fields[i]);
+        }
+        char key[VR_KEY_MAX];
+        snprintf(key, sizeof key, "%s%s%.64s", parent, parent[0] ? "." : "", m + 16);
+        if (vr_yaml_line(ix, key) == 0) /* the backtrace's innermost frame was the parent itself */
+            snprintf(key, sizeof key, "%s%s%.64s", path, path[0] ? "." : "", m + 16);
+        return vr_config_fail(err, file, ix, key, "unknown key");
+    }
+    if (e == CYAML_ERR_FILE_OPEN)
+        return vr_fail(err, VR_ECONFIG, "%s: cannot open file", file);
+    if (e == CYAML_ERR_LIBYAML_PARSER)
+        return vr_fail(err, VR_ECONFIG, "%s:%d: YAML syntax error: %s", file,
+                       cap.nfields ? cap.lines[0] : 0, m);
+    /* rewrite the common value errors in plain words */
+    char plain[300];
+    if (strncmp(m, "Invalid FLOAT value: ", 21) == 0)
+        snprintf(plain, sizeof plain, "expected a number, got '%.200s'", m + 21);
+    else if (strncmp(m, "Invalid INT value: ", 19) == 0 || strncmp(m, "Invalid UINT value: ", 20) == 0)
+        snprintf(plain, sizeof plain, "expected a whole number, got %.200s", strchr(m, ':') + 2);
+    else if (strncmp(m, "Invalid ENUM value: ", 20) == 0)
+        snprintf(plain, sizeof plain, "invalid value '%.200s'", m + 20);
+    else if (strncmp(m, "Expecting ", 10) == 0)
+        snprintf(plain, sizeof plain, "wrong type: %.200s", m);
+    else
+        snprintf(plain, sizeof plain, "%.250s", m);
+    return vr_config_fail(err, file, ix, path[0] ? path : NULL, "%s", plain);
+}
