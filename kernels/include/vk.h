@@ -18,6 +18,7 @@
 
 #define VK_LANES_MAX 8  /* widest vector in doubles (AVX-512); block sizes are multiples of it */
 #define VK_ALIGN 64
+#define VK_TWO_PI 6.283185307179586476925286766559 /* Box-Muller angle scale */
 
 /* ---- PCG32 (O'Neill 2014, XSH-RR output of a 64-bit LCG) ----------------------------------
  * Scalar generator for seeding, tests and golden outputs. The lane-parallel kernels below run
@@ -55,7 +56,8 @@ typedef void (*vk_uniform_fn)(uint64_t *restrict state, const uint64_t *restrict
                               double *restrict u, size_t n);
 
 /* Two independent standard normals per lane by Box-Muller on two uniforms (four PCG32 outputs):
- * r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2). Advances each stream by 4. */
+ * r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2) (SLEEF log u10,
+ * sincos u35). Advances each stream by 4. */
 typedef void (*vk_normal2_fn)(uint64_t *restrict state, const uint64_t *restrict inc,
                               double *restrict z1, double *restrict z2, size_t n);
 

@@ -4,7 +4,7 @@
  * J. Comp. Finance 11(3), 2008, sections 3.2.3 (QE variance step), 4.2 (log-price step with
  * gamma1 = gamma2 = 1/2) and 4.3 (martingale correction). Given v = V(t):
  *     m   = theta + (v - theta) e^{-kappa dt},     s^2 = c_v v + c_t,     psi = s^2 / m^2
- *   psi <= psi_c (quadratic):  b^2 = 2/psi - 1 + sqrt(2/psi) sqrt(2/psi - 1),  a = m / (1 + b^2)
+ *   psi <= psi_c (quadratic):  b^2 = 2/psi - 1 + sqrt(2/psi (2/psi - 1)),  a = m / (1 + b^2)
  *                              V(t+dt) = a (b + Zv)^2
  *                              K0* = -A b^2 a / (1 - 2 A a) + ln(1 - 2 A a)/2 - (K1 + K3/2) v
  *   psi >  psi_c (exponential): p = (psi - 1)/(psi + 1),  beta = (1 - p)/m
@@ -25,20 +25,21 @@ void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
                         const double *restrict uv, const double *restrict zs,
                         double *restrict log_s, double *restrict var, size_t n)
 {
+    /* psi <= psi_c is tested as 2/psi = 2 m^2 / s^2 >= 2/psi_c: the quadratic branch (almost
+     * every lane with daily steps) then needs no psi at all. */
+    const double ip_c = 2.0 / c->psi_c;
+    const double A = c->a_mart;
     for (size_t i = 0; i < n; i++) {
         const double v = var[i];
         const double m = c->theta + (v - c->theta) * c->ekdt;
         const double s2 = c->c_v * v + c->c_t;
-        const double psi = s2 / (m * m);
-        const double A = c->a_mart;
+        const double ip = 2.0 * m * m / s2;
         double vn, k0 = c->k0;
         int corrected = 0;
-        if (psi <= c->psi_c) {
-            const double ip = 2.0 / psi;
-            const double b2 = ip - 1.0 + sqrt(ip) * sqrt(ip - 1.0);
+        if (ip >= ip_c) {
+            const double b2 = ip - 1.0 + sqrt(ip * (ip - 1.0));
             const double a = m / (1.0 + b2);
-            const double b = sqrt(b2);
-            const double zb = b + zv[i];
+            const double zb = sqrt(b2) + zv[i];
             vn = a * zb * zb;
             const double d = 1.0 - 2.0 * A * a;
             if (d > 0) {
@@ -46,6 +47,7 @@ void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
                 corrected = 1;
             }
         } else {
+            const double psi = 2.0 / ip;
             const double p = (psi - 1.0) / (psi + 1.0);
             const double beta = (1.0 - p) / m;
             vn = uv[i] <= p ? 0.0 : Sleef_logd1_u10purec((1.0 - p) / (1.0 - uv[i])) / beta;

@@ -26,7 +26,7 @@ void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int cou
     /* One Box-Muller normal (the cosine half), as in vk_normal2_d_ref. */
     const double u1 = lane_u01(state, inc);
     const double u2 = lane_u01(state, inc);
-    const double z = sqrt(-2.0 * Sleef_logd1_u10purec(u1)) * Sleef_sincospid1_u05purec(2.0 * u2).y;
+    const double z = sqrt(-2.0 * Sleef_logd1_u10purec(u1)) * Sleef_sincosd1_u35purec(VK_TWO_PI * u2).y;
     const double nn = (double)count;
     double js = nn * c->mu + sqrt(nn) * c->sigma * z;
     if (c->model == 2) {

@@ -1,5 +1,5 @@
 /* rng_ref.c: scalar reference for the uniform and normal kernels (the specification the SIMD
- * versions are tested against). Box-Muller with SLEEF's scalar log (u10) and sincospi (u05), the
+ * versions are tested against). Box-Muller with SLEEF's scalar log (u10) and sincos (u35), the
  * same accuracy classes the vector versions use. */
 #include <math.h>
 #include <sleef.h>
@@ -36,8 +36,7 @@ void vk_normal2_d_ref(uint64_t *restrict state, const uint64_t *restrict inc, do
         const double u1 = next_u01(&state[i], inc[i]);
         const double u2 = next_u01(&state[i], inc[i]);
         const double r = sqrt(-2.0 * Sleef_logd1_u10purec(u1));
-        /* sincospi(2 u2) = (sin, cos) of 2 pi u2 without rounding 2 pi first. */
-        const Sleef_double_2 sc = Sleef_sincospid1_u05purec(2.0 * u2);
+        const Sleef_double_2 sc = Sleef_sincosd1_u35purec(VK_TWO_PI * u2);
         z1[i] = r * sc.y;
         z2[i] = r * sc.x;
     }

@@ -1,0 +1,324 @@
+/* test_kernels.c: every SIMD model kernel against its scalar reference twin on random inputs,
+ * and the whole generator (RNG + steps) against the reference over many steps.
+ *
+ * Documented tolerance (docs/numerics.md): one kernel call agrees with the reference to 4 ulp
+ * (1e-15 absolute near zero); whole paths, where last-bit differences of SLEEF's vector and
+ * scalar log feed back through 252 steps, agree to a relative 1e-9 in S_T and to 1e-9 max(v_T, theta)
+ * in v_T for QE; 1e-6 for full-truncation Euler, whose sqrt(max(v, 0)) amplifies differences when
+ * v passes through 0. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_sim.h"
+#include "vk.h"
+#include "vk_ref.h"
+#include "vr_test_util.h"
+
+#define N 2048
+
+typedef struct fx {
+    uint64_t *st0, *inc, *st_a, *st_b;
+    double *zv, *uv, *zs, *uc;
+    double *ls_a, *v_a, *ls_b, *v_b, *v0;
+} fx;
+
+static double *dalloc(void) { return vr_aligned_alloc(N * sizeof(double)); }
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->st0 = vr_aligned_alloc(N * 8); f->inc = vr_aligned_alloc(N * 8);
+    f->st_a = vr_aligned_alloc(N * 8); f->st_b = vr_aligned_alloc(N * 8);
+    f->zv = dalloc(); f->uv = dalloc(); f->zs = dalloc(); f->uc = dalloc();
+    f->ls_a = dalloc(); f->v_a = dalloc(); f->ls_b = dalloc(); f->v_b = dalloc(); f->v0 = dalloc();
+    vk_pcg32 r;
+    vk_pcg32_seed(&r, 2024, 7);
+    for (size_t i = 0; i < N; i++) {
+        vk_pcg32 s;
+        vk_pcg32_stream(&s, 5, 1, i);
+        f->st0[i] = s.state;
+        f->inc[i] = s.inc;
+        /* variances spanning both QE branches: from 0 to 1, with a cluster near 0 */
+        const double u = vk_u01_from_u32(vk_pcg32_next(&r), vk_pcg32_next(&r));
+        f->v0[i] = (i % 4 == 0) ? 1e-4 * u : u * u;
+    }
+    vk_table_ref.normal2(f->st0, f->inc, f->zv, f->zs, N);
+    vk_table_ref.uniform(f->st0, f->inc, f->uv, N);
+    vk_table_ref.uniform(f->st0, f->inc, f->uc, N);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    vr_free(f->st0); vr_free(f->inc); vr_free(f->st_a); vr_free(f->st_b);
+    vr_free(f->zv); vr_free(f->uv); vr_free(f->zs); vr_free(f->uc);
+    vr_free(f->ls_a); vr_free(f->v_a); vr_free(f->ls_b); vr_free(f->v_b); vr_free(f->v0);
+    free(f);
+    return 0;
+}
+
+static const vk_table *need(const char *isa)
+{
+    const vk_table *t = vk_select(isa);
+    if (t == NULL) {
+        fprintf(stderr, "skipping %s: not supported by this CPU\n", isa);
+        skip();
+    }
+    return t;
+}
+
+static void reset(fx *f)
+{
+    for (size_t i = 0; i < N; i++) {
+        f->ls_a[i] = f->ls_b[i] = log(100.0);
+        f->v_a[i] = f->v_b[i] = f->v0[i];
+    }
+    memcpy(f->st_a, f->st0, N * 8);
+    memcpy(f->st_b, f->st0, N * 8);
+}
+
+static const vr_sv_params sets[] = {
+    {.kappa = 2.0, .theta = 0.04, .sigma = 0.5, .rho = -0.7},
+    {.kappa = 0.5, .theta = 0.09, .sigma = 1.5, .rho = -0.9},  /* Feller strongly violated */
+    {.kappa = 5.0, .theta = 0.02, .sigma = 0.1, .rho = 0.3},   /* Feller satisfied, rho > 0 */
+};
+static const double dts[] = {1.0 / 252, 1.0 / 12, 1.0};
+
+static void check_steps(fx *f, const char *isa)
+{
+    const vk_table *t = need(isa);
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+            vk_heston_coef c;
+            vr_heston_coef_make(VR_MODEL_HESTON, &sets[s], 0.03, 0.01, dts[d], &c);
+            reset(f);
+            vk_table_ref.heston_qe(&c, f->zv, f->uv, f->zs, f->ls_a, f->v_a, N);
+            t->heston_qe(&c, f->zv, f->uv, f->zs, f->ls_b, f->v_b, N);
+            assert_close_abs(f->v_a, f->v_b, N, 4, 1e-15);
+            assert_close_abs(f->ls_a, f->ls_b, N, 4, 1e-15);
+            reset(f);
+            vk_table_ref.heston_euler(&c, f->zs, f->zv, f->ls_a, f->v_a, N);
+            t->heston_euler(&c, f->zs, f->zv, f->ls_b, f->v_b, N);
+            assert_close_ulps(f->v_a, f->v_b, N, 0);   /* no transcendental functions: exact */
+            assert_close_ulps(f->ls_a, f->ls_b, N, 0);
+        }
+    }
+    /* VIX from state: exact (one sqrt) */
+    t->vix(0.012, 0.85, f->v0, f->v_b, N);
+    vk_table_ref.vix(0.012, 0.85, f->v0, f->v_a, N);
+    assert_close_ulps(f->v_a, f->v_b, N, 0);
+}
+
+static void check_jumps(fx *f, const char *isa)
+{
+    const vk_table *t = need(isa);
+    const vr_sv_params bates = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
+                                .lambda = 40.0, .mu_j = -0.05, .sigma_j = 0.1};
+    const vr_sv_params svcj = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
+                               .lambda = 40.0, .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.5};
+    const vr_sv_params *ps[2] = {&bates, &svcj};
+    for (int m = 0; m < 2; m++) {
+        vk_jump_coef jc;
+        /* lambda dt = 40/12: many lanes with 2+ jumps exercise the Gamma path */
+        assert_int_equal(vr_jump_coef_make(m ? VR_MODEL_SVCJ : VR_MODEL_BATES, ps[m], 1.0 / 12, &jc), 1);
+        reset(f);
+        vk_table_ref.jump(&jc, f->st_a, f->inc, f->uc, f->ls_a, f->v_a, N);
+        t->jump(&jc, f->st_b, f->inc, f->uc, f->ls_b, f->v_b, N);
+        assert_close_ulps(f->ls_a, f->ls_b, N, 0); /* the per-lane part is shared: exact */
+        assert_close_ulps(f->v_a, f->v_b, N, 0);
+        assert_memory_equal(f->st_a, f->st_b, N * 8);
+    }
+}
+
+static void test_steps_avx2(void **state) { check_steps(*state, "avx2"); }
+static void test_steps_avx512(void **state) { check_steps(*state, "avx512"); }
+static void test_jumps_avx2(void **state) { check_jumps(*state, "avx2"); }
+static void test_jumps_avx512(void **state) { check_jumps(*state, "avx512"); }
+
+/* Whole generator: 4096 paths x 252 steps per ISA against the scalar reference. */
+static void check_paths(const char *isa, vr_model_type type, vr_scheme scheme)
+{
+    const vk_table *t = need(isa);
+    const size_t P = 4096;
+    vr_sim_spec s = {
+        .type = type, .params = {.kappa = 1.5, .theta = 0.05, .sigma = 0.9, .rho = -0.8,
+                                 .lambda = 2.0, .mu_j = -0.06, .sigma_j = 0.1, .mu_v = 0.06,
+                                 .mu_s = -0.05, .sigma_s = 0.06, .rho_j = -0.4},
+        .spot = 100, .rate = 0.02, .dividend = 0.0, .v0 = 0.03, .horizon = 1.0, .steps = 252,
+        .paths = P, .seed = 42, .scheme = scheme, .block = 512, .threads = 1, .kt = &vk_table_ref,
+    };
+    double *la = malloc(P * 8), *va = malloc(P * 8), *lb = malloc(P * 8), *vb = malloc(P * 8);
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_sim_terminal(&s, la, va, &err), VR_OK);
+    s.kt = t;
+    assert_int_equal(vr_sim_terminal(&s, lb, vb, &err), VR_OK);
+    double worst = 0;
+    for (size_t i = 0; i < P; i++) {
+        const double ds = fabs(exp(la[i]) - exp(lb[i])) / exp(la[i]);
+        const double dv = fabs(va[i] - vb[i]) / fmax(fabs(va[i]), s.params.theta);
+        worst = fmax(worst, fmax(ds, dv));
+    }
+    printf("%s %s %s: max relative difference to scalar over %zu paths x 252 steps: %.2e\n", isa,
+           vr_model_type_name(type), scheme == VR_SCHEME_QE ? "qe" : "euler", P, worst);
+    /* Euler takes sqrt(max(v, 0)) of a variance that passes through 0, where sqrt's infinite
+     * slope turns last-bit differences into ~1e-8: its documented tolerance is 1e-6. */
+    assert_true(worst < (scheme == VR_SCHEME_EULER ? 1e-6 : 1e-9));
+    free(la); free(va); free(lb); free(vb);
+}
+
+static void test_paths_avx2(void **state)
+{
+    (void)state;
+    check_paths("avx2", VR_MODEL_HESTON, VR_SCHEME_QE);
+    check_paths("avx2", VR_MODEL_HESTON, VR_SCHEME_EULER);
+    check_paths("avx2", VR_MODEL_SVCJ, VR_SCHEME_QE);
+}
+
+static void test_paths_avx512(void **state)
+{
+    (void)state;
+    check_paths("avx512", VR_MODEL_HESTON, VR_SCHEME_QE);
+    check_paths("avx512", VR_MODEL_BATES, VR_SCHEME_QE);
+    check_paths("avx512", VR_MODEL_SVCJ, VR_SCHEME_QE);
+}
+
+/* Bit-identical results for any thread count and block size. */
+static void test_thread_determinism(void **state)
+{
+    (void)state;
+    const size_t P = 20000; /* not a multiple of the block: exercises the padded tail */
+    vr_sim_spec s = {
+        .type = VR_MODEL_SVCJ, .params = {.kappa = 3, .theta = 0.03, .sigma = 0.6, .rho = -0.7,
+                                          .lambda = 3, .mu_v = 0.05, .mu_s = -0.03, .sigma_s = 0.04,
+                                          .rho_j = -0.3},
+        .spot = 4500, .rate = 0.04, .dividend = 0.013, .v0 = 0.03, .horizon = 0.25, .steps = 63,
+        .paths = P, .seed = 99, .scheme = VR_SCHEME_QE, .block = 1024, .threads = 1,
+    };
+    double *l1 = malloc(P * 8), *v1 = malloc(P * 8), *l2 = malloc(P * 8), *v2 = malloc(P * 8);
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_sim_terminal(&s, l1, v1, &err), VR_OK);
+    s.threads = 2;
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
+    assert_memory_equal(l1, l2, P * 8);
+    assert_memory_equal(v1, v2, P * 8);
+    s.block = 256; /* a different block size: still the same numbers */
+    s.threads = 3;
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
+    assert_memory_equal(l1, l2, P * 8);
+    assert_memory_equal(v1, v2, P * 8);
+    free(l1); free(v1); free(l2); free(v2);
+}
+
+/* Jump counts and sizes: over 2^20 lane-steps with lambda dt = 0.5, the count's mean and
+ * variance equal 0.5 within 5 SE, and Bates log-jump sums have the mean N mu and variance
+ * N sigma^2 conditional on the count (checked through the total over all steps). */
+static void test_jump_statistics(void **state)
+{
+    (void)state;
+    const vr_sv_params p = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7, .lambda = 6.0,
+                            .mu_j = -0.05, .sigma_j = 0.1, .mu_v = 0.05, .mu_s = -0.04,
+                            .sigma_s = 0.05, .rho_j = -0.5};
+    const double dt = 1.0 / 12, m = p.lambda * dt;
+    vk_jump_coef bc, sc;
+    vr_jump_coef_make(VR_MODEL_BATES, &p, dt, &bc);
+    vr_jump_coef_make(VR_MODEL_SVCJ, &p, dt, &sc);
+    const size_t B = 1024, R = 1024;
+    uint64_t *st = vr_aligned_alloc(B * 8), *inc = vr_aligned_alloc(B * 8);
+    double *u = vr_aligned_alloc(B * 8), *ls = vr_aligned_alloc(B * 8), *v = vr_aligned_alloc(B * 8);
+    double *ls2 = vr_aligned_alloc(B * 8), *v2 = vr_aligned_alloc(B * 8);
+    for (size_t i = 0; i < B; i++) {
+        vk_pcg32 r;
+        vk_pcg32_stream(&r, 17, 0, i);
+        st[i] = r.state;
+        inc[i] = r.inc;
+    }
+    const vk_table *t = vk_select(NULL);
+    double c1 = 0, c2 = 0, j1 = 0, j2 = 0, zv1 = 0, zv2 = 0, zs1 = 0;
+    for (size_t k = 0; k < R; k++) {
+        t->uniform(st, inc, u, B);
+        for (size_t i = 0; i < B; i++) {
+            ls[i] = v[i] = ls2[i] = v2[i] = 0;
+            int cnt = 0;
+            for (int q = 0; q < bc.kmax; q++)
+                cnt += u[i] > bc.cdf[q];
+            c1 += cnt;
+            c2 += (double)cnt * cnt;
+        }
+        uint64_t *st2 = vr_aligned_alloc(B * 8);
+        memcpy(st2, st, B * 8);
+        t->jump(&bc, st, inc, u, ls, v, B);
+        t->jump(&sc, st2, inc, u, ls2, v2, B);
+        vr_free(st2);
+        for (size_t i = 0; i < B; i++) {
+            j1 += ls[i];
+            j2 += ls[i] * ls[i];
+            zv1 += v2[i];
+            zv2 += v2[i] * v2[i];
+            zs1 += ls2[i];
+        }
+    }
+    const double n = (double)(B * R);
+    const double mc = c1 / n, vc = c2 / n - mc * mc;
+    printf("Poisson count: mean %.5f var %.5f (want %.5f)\n", mc, vc, m);
+    assert_true(fabs(mc - m) < 5 * sqrt(m / n));
+    assert_true(fabs(vc - m) < 5 * sqrt((m + 2 * m * m) / n));
+    /* compound sums: E = m mu, Var = m (mu^2 + s^2) */
+    const double ej = m * p.mu_j, vj = m * (p.mu_j * p.mu_j + p.sigma_j * p.sigma_j);
+    const double mj = j1 / n, sj = j2 / n - mj * mj;
+    printf("Bates jump sum: mean %.6f (want %.6f) var %.6f (want %.6f)\n", mj, ej, sj, vj);
+    assert_true(fabs(mj - ej) < 5 * sqrt(vj / n));
+    assert_true(fabs(sj - vj) < 0.02 * vj);
+    /* SVCJ variance jumps: E = m mu_v, Var = m * 2 mu_v^2; price jumps: E = m (mu_s + rho_j mu_v) */
+    const double ev = m * p.mu_v, vv = m * 2 * p.mu_v * p.mu_v;
+    const double mv = zv1 / n, sv = zv2 / n - mv * mv;
+    printf("SVCJ variance jump sum: mean %.6f (want %.6f) var %.3e (want %.3e)\n", mv, ev, sv, vv);
+    assert_true(fabs(mv - ev) < 5 * sqrt(vv / n));
+    assert_true(fabs(sv - vv) < 0.03 * vv);
+    const double es = m * (p.mu_s + p.rho_j * p.mu_v);
+    printf("SVCJ price jump sum: mean %.6f (want %.6f)\n", zs1 / n, es);
+    assert_true(fabs(zs1 / n - es) < 5 * sqrt(m * 0.01 / n));
+    vr_free(st); vr_free(inc); vr_free(u); vr_free(ls); vr_free(v); vr_free(ls2); vr_free(v2);
+}
+
+/* Extreme parameters (sigma 1.5, mu_v 0.2, big jumps): variance never negative, no NaN. */
+static void test_variance_nonnegative(void **state)
+{
+    (void)state;
+    const size_t P = 8192;
+    vr_sim_spec s = {
+        .type = VR_MODEL_SVCJ, .params = {.kappa = 0.3, .theta = 0.02, .sigma = 1.5, .rho = -0.95,
+                                          .lambda = 10, .mu_v = 0.2, .mu_s = -0.1, .sigma_s = 0.1,
+                                          .rho_j = -1.0},
+        .spot = 100, .rate = 0.0, .dividend = 0.0, .v0 = 0.001, .horizon = 2.0, .steps = 504,
+        .paths = P, .seed = 3, .scheme = VR_SCHEME_QE,
+    };
+    double *l = malloc(P * 8), *v = malloc(P * 8);
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_sim_terminal(&s, l, v, &err), VR_OK);
+    for (size_t i = 0; i < P; i++) {
+        assert_true(v[i] >= 0.0);
+        assert_true(isfinite(l[i]) && isfinite(v[i]));
+    }
+    free(l); free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_steps_avx2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_steps_avx512, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jumps_avx2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jumps_avx512, setup, teardown),
+        cmocka_unit_test(test_paths_avx2),
+        cmocka_unit_test(test_paths_avx512),
+        cmocka_unit_test(test_thread_determinism),
+        cmocka_unit_test(test_jump_statistics),
+        cmocka_unit_test(test_variance_nonnegative),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
