@@ -67,7 +67,7 @@ vr_status vr_sv_params_validate(vr_model_type t, const vr_sv_params *p, const ch
         if (key_out != NULL)
             snprintf(key_out, VR_KEY_MAX, "%s", path);
         return vr_fail(err, VR_EINVAL,
-                       "%s * mu_v must be < 1 so that E[e^Z] is finite (got rho_j*mu_v = %g)", path,
+                       "%s must satisfy rho_j * mu_v < 1 so that E[e^Z] is finite (got rho_j * mu_v = %g)", path,
                        p->rho_j * p->mu_v);
     }
     return VR_OK;
