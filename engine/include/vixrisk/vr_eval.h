@@ -1,0 +1,53 @@
+/* vr_eval.h: the policy evaluator. Every policy of a scenario runs on the same simulated paths
+ * (common random numbers) inside the block loop of the path generator, so whole paths are never
+ * stored: memory grows with paths x policies, not with steps. */
+#ifndef VIXRISK_VR_EVAL_H
+#define VIXRISK_VR_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_policy.h"
+#include "vixrisk/vr_sim.h"
+
+typedef struct vr_scenario {
+    char name[VR_NAME_MAX];
+    vr_model model;
+} vr_scenario;
+
+typedef struct vr_run_spec {
+    size_t paths;
+    int horizon_days;      /* trading days */
+    int steps_per_day;     /* >= 1 */
+    uint64_t seed;
+    size_t block;          /* paths per block (multiple of 8); 0 = default */
+    int threads;           /* 0 = all */
+    int sample_paths;      /* full daily paths kept for plots (first N paths) */
+    vr_scheme scheme;
+    const vk_table *kt;
+    int nscen;
+    vr_scenario *scen;
+    int npol;
+    vr_policy *pol;
+} vr_run_spec;
+
+/* Progress callback: called from the master thread with paths done so far (may be NULL). */
+typedef void (*vr_progress_fn)(void *ctx, size_t done, size_t total);
+
+typedef struct vr_scenario_result {
+    int npol;
+    vr_path_out *out;      /* npol per-path output sets (n = paths) */
+    int nsample, ndays;    /* sample paths and days+1 points per sample path */
+    float *sample_spx;     /* nsample x (ndays) */
+    float *sample_vix;     /* nsample x (ndays) */
+    uint8_t *sample_act;   /* npol x nsample x ndays: bit l = layer l activated that day */
+    double seconds;        /* wall time of the scenario (marks build included) */
+    double build_seconds;  /* marks (surface + VIX table) build */
+} vr_scenario_result;
+
+vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
+                           vr_progress_fn progress, void *progress_ctx, vr_err *err);
+void vr_scenario_result_free(vr_scenario_result *res);
+
+#endif

@@ -1,0 +1,44 @@
+/* vr_marks.h: marking the book's instruments at a path's state, consistently with the pricing
+ * model. SPX options: Black-76 on the forward with the implied vol of the model's surface at
+ * (v, tau, ln(K/F)); VIX futures and options: the model's VIX table at (v, tau). Built once per
+ * scenario, read-only afterwards (shared by all threads). Prices are per unit of index (multiply
+ * by the $100 contract multiplier for USD). */
+#ifndef VIXRISK_VR_MARKS_H
+#define VIXRISK_VR_MARKS_H
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_status.h"
+
+typedef struct vr_marks vr_marks;
+
+/* max_tau: longest option expiry to be marked (years). */
+vr_status vr_marks_build(const vr_model *m, double max_tau, vr_marks **out, vr_err *err);
+void vr_marks_destroy(vr_marks *mk);
+
+typedef struct vr_spx_mark {
+    double price;  /* per unit, discounted to now */
+    double delta;  /* dP/dS (spot delta, e^{-q tau} N(d1) for a call) */
+    double vega;   /* dP/dsigma per unit of vol (1.0 = 100 vol points) */
+    double vol;    /* implied vol used */
+} vr_spx_mark;
+
+/* SPX European option, cp = +1 call / -1 put, tau >= 0 (tau = 0: intrinsic). */
+vr_spx_mark vr_marks_spx(const vr_marks *mk, double spot, double v, double strike, double tau, int cp);
+
+/* VIX index levels from the state under the pricing parameters. */
+double vr_marks_vix(const vr_marks *mk, double v);    /* 30-day */
+double vr_marks_vix3m(const vr_marks *mk, double v);  /* 93-day */
+
+typedef struct vr_vix_mark {
+    double price;  /* call per unit, discounted */
+    double fut;    /* VIX future to the option's expiry */
+    double delta;  /* dC/dF, Black-76 delta at the call's implied vol */
+} vr_vix_mark;
+
+/* VIX call at strike K, expiry tau >= 0 (tau = 0: (VIX - K)^+ with VIX from the state). */
+vr_vix_mark vr_marks_vix_call(const vr_marks *mk, double v, double strike, double tau);
+
+double vr_marks_rate(const vr_marks *mk);
+double vr_marks_dividend(const vr_marks *mk);
+
+#endif

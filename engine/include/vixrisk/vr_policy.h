@@ -1,0 +1,107 @@
+/* vr_policy.h: the book (a rolling SPX iron condor) and the hedge layers that make a policy.
+ *
+ * Units: SPX and VIX options have the $100 multiplier; SPX strikes lie on a 5-point grid, VIX
+ * strikes on a 1-point grid. Time is in years on one clock: a simulation day is 1/252 year and an
+ * option's days to expiry (DTE) are calendar days, tau = DTE/365, so a 45-DTE condor lives about
+ * 31 trading days. Cash flows are discounted to time 0 at the model's rate; a path's P&L on a day
+ * is discounted cash plus the discounted mark of what is open. The rules are documented in
+ * docs/book.md. */
+#ifndef VIXRISK_VR_POLICY_H
+#define VIXRISK_VR_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_status.h"
+
+#define VR_MAX_LAYERS 6
+#define VR_MAX_POLICIES 64
+#define VR_NAME_MAX 48
+
+typedef struct vr_condor_rules {
+    double contracts;      /* condors traded, > 0 */
+    double dte;            /* calendar days to expiry at entry, in [1, 365] */
+    double short_delta;    /* |delta| of each short strike at entry, in (0, 0.5) */
+    double wing_width;     /* index points between short and long strike, multiple of 5 */
+    double profit_take;    /* close when profit >= this fraction of the credit, (0, 1]; 0 = off */
+    double stop_loss;      /* close when loss >= this multiple of the credit, > 0; 0 = off */
+    double exit_dte;       /* close at or below this DTE, [0, dte); 0 = hold to expiry */
+    double roll_delta;     /* roll the tested side when its short |delta| reaches this; 0 = off */
+    double roll_to_delta;  /* new short |delta| of a rolled side */
+    double reentry_days;   /* trading days between a close and the next entry, >= 0 */
+    double commission;     /* USD per contract per leg traded, >= 0 */
+    double half_spread;    /* index points per contract per SPX leg traded, >= 0 */
+    double vix_half_spread;/* index points per VIX option contract traded, >= 0 */
+} vr_condor_rules;
+
+/* Trigger conditions; a NAN field is "not set". */
+typedef struct vr_trigger {
+    int any;               /* 1: any condition set fires; 0: all of them must hold */
+    int always;            /* fires every day (static sleeves, VXTH) */
+    double vix_level;      /* VIX >= x */
+    double vix_change_days, vix_change_pct, vix_change_pts; /* VIX rise over n days >= x% or x points */
+    double rsi_days, rsi_level;   /* Wilder RSI(VIX, n) >= x */
+    double term_ratio;     /* VIX / VIX3M >= x (inversion when > 1) */
+    double dd_pct;         /* SPX drawdown >= x% ... */
+    int dd_from_peak;      /* ... from the running peak (1) or from the condor's entry (0) */
+    double condor_loss_pct;/* condor unrealised loss >= x% of its max loss */
+    double short_delta;    /* a short strike's |delta| >= x */
+    int confirm_days;      /* condition must hold this many consecutive days (>= 1) */
+    int cooldown_days;     /* days after an exit before the layer may fire again */
+    int requires_previous; /* the previous layer must be active */
+} vr_trigger;
+
+typedef enum vr_action_kind { VR_ACTION_VIX_CALL = 0, VR_ACTION_ROLL_TESTED = 1 } vr_action_kind;
+typedef enum vr_size_kind {
+    VR_SIZE_CONTRACTS = 0, VR_SIZE_PCT_CREDIT, VR_SIZE_PCT_VEGA, VR_SIZE_PCT_MAX_LOSS, VR_SIZE_VXTH
+} vr_size_kind;
+
+typedef struct vr_action {
+    vr_action_kind kind;
+    double delta;          /* VIX call delta at purchase (0.10-0.30 typical); NAN if by strike */
+    double strike_pct;     /* strike as a fraction of the VIX future (e.g. 1.3); NAN if by delta */
+    double dte;            /* calendar days to expiry at purchase */
+    vr_size_kind size_by;
+    double size;           /* contracts, or the fraction for the pct_* kinds */
+    double stress_vix;     /* VIX level of the pct_of_max_loss sizing */
+    double roll_to_delta;  /* roll_tested: new short |delta| */
+} vr_action;
+
+typedef struct vr_exit {
+    double profit_multiple;/* sell when value >= x * premium paid */
+    double vix_above;      /* sell when VIX >= x */
+    double vix_below;      /* sell when VIX falls back below x after having been above it */
+    double dte;            /* sell at or below this DTE (0: hold to expiry, settle) */
+    int with_condor;       /* sell when the condor closes */
+} vr_exit;
+
+typedef struct vr_layer {
+    char name[VR_NAME_MAX];
+    vr_trigger trigger;
+    vr_action action;
+    vr_exit exit;
+} vr_layer;
+
+typedef struct vr_policy {
+    char name[VR_NAME_MAX];
+    vr_condor_rules condor;
+    int nlayers;
+    vr_layer layers[VR_MAX_LAYERS];
+} vr_policy;
+
+/* Per-path outputs of one policy (arrays of n paths, owned by the evaluator). */
+typedef struct vr_path_out {
+    double *pnl;           /* terminal discounted P&L, USD */
+    double *drawdown;      /* max drawdown of the daily P&L, USD (>= 0) */
+    double *hedge_cost;    /* discounted premium paid for hedges, USD (>= 0) */
+    double *hedge_proceeds;/* discounted proceeds of hedge sales and settlements, USD */
+    int32_t *activations;  /* n x VR_MAX_LAYERS: activations per layer */
+    int32_t *first_day;    /* n x VR_MAX_LAYERS: day of first activation, -1 if never */
+    int32_t *trades;       /* condors opened */
+} vr_path_out;
+
+/* Validate a policy; messages name the key under `prefix` (e.g. "policies[2]") and the range,
+ * key_out receives the offending key path. */
+vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_out, vr_err *err);
+
+#endif

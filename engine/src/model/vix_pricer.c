@@ -1,0 +1,1058 @@
+/* vix_pricer.c: VIX futures and options under the Heston, Bates and SVCJ variance processes, and
+ * the interpolation table the path loop reads (see vr_vix.h).
+ *
+ * Everything starts from the Laplace transform of v_T, which is affine: log E[e^{-s v_T}] =
+ * A(T,s) - B(T,s) v in closed form for all three models (Bates jumps leave v alone, SVCJ adds
+ * exponential jumps whose contribution integrates in closed form too). The future uses the
+ * identity E[sqrt X] = (1/(2 sqrt pi)) int_0^inf (1 - E[e^{-sX}]) s^{-3/2} ds on the real axis,
+ * which is smooth and accurate to ~1e-11. Options integrate the survival function of the index,
+ * E[(VIX - K)^+] = int_K^inf P(VIX > k) dk (a bounded put-side integral below the future), with
+ * the distribution function of v_T recovered from its characteristic function by a Fourier-cosine
+ * (COS, Fang and Oosterlee 2008) sine series on a range set from the cumulants and the exponential
+ * tail rate. Integrating the distribution function, not the density against a kinked payoff, keeps
+ * the method stable when the density is singular at 0 (Feller condition violated).
+ *
+ * The table stores F(v, T) and C/F on uniform grids in x = sqrt(a + b v) (spot VIX / 100),
+ * sqrt(T) and log(K/F), and interpolates with 4-point Lagrange cubics along each axis, so that an
+ * index is one multiply-add and a floor. */
+#include "vixrisk/vr_vix.h"
+
+#include <complex.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* The law of v_T                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Per-(parameters, v, T) constants of the transform. With u = e^{-kappa T},
+ * g = (1 - u)/kappa and c2 = sigma^2 g / 2 (the CIR scale: v_T / (c2/2) is noncentral
+ * chi-square with 4 kappa theta / sigma^2 degrees of freedom),
+ *     log L(s) = -kappa theta g s phi(s c2) - s v u / (1 + s c2)
+ *                - lambda mu_v g s phi(y) / D,
+ *     D = 1 + s c2 + mu_v s u,   y = s (mu_v (1 - u) - c2) / D,   phi(x) = log(1 + x) / x.
+ * The first two terms are the CIR Riccati solution, A = -(2 kappa theta / sigma^2) log(1 + s c2)
+ * and B = s u / (1 + s c2), written through phi so that sigma = 0 needs no special case
+ * (phi(0) = 1 gives A = -kappa theta g s). The last term is lambda int_0^T (1/(1 + mu_v B(t)) - 1)
+ * dt: with w = e^{-kappa t} the integrand is a rational function of w, so the integral is the
+ * logarithm (mu_v s / (kappa beta)) log((alpha + beta)/(alpha + beta u)), alpha + beta w =
+ * 1 + s c2(t) + mu_v s w, rewritten as g s phi(y) / D to avoid the 0/0 at beta = 0. */
+typedef struct vix_law {
+    double v;    /* current variance */
+    double u;    /* e^{-kappa T} */
+    double omu;  /* 1 - u, from expm1 */
+    double g;    /* (1 - u) / kappa */
+    double c2;   /* sigma^2 g / 2 */
+    double kthg; /* kappa theta g */
+    double lam;  /* variance-jump intensity (0 unless svcj with mu_v > 0) */
+    double mu;   /* mean variance jump */
+    double mean; /* E[v_T] */
+    double var;  /* Var[v_T] */
+    double T;    /* expiry */
+    double kappa, sigma, theta;
+} vix_law;
+
+static void law_moments(vix_law *L)
+{
+    const double k = L->kappa, s2 = L->sigma * L->sigma;
+    const double ths = L->theta + L->lam * L->mu / k;
+    const double omu2 = -expm1(-2.0 * k * L->T);
+    L->mean = L->v * L->u + ths * L->omu;
+    const double var = s2 * (ths * omu2 / (2.0 * k) + (L->v - ths) * L->u * L->g) +
+                       L->lam * L->mu * L->mu * omu2 / k;
+    L->var = var > 0 ? var : 0.0;
+}
+
+static void law_init(vix_law *L, vr_model_type t, const vr_sv_params *p, double v, double T)
+{
+    const double kT = p->kappa * T;
+    L->v = v;
+    L->T = T;
+    L->kappa = p->kappa;
+    L->sigma = p->sigma;
+    L->theta = p->theta;
+    L->u = exp(-kT);
+    L->omu = -expm1(-kT);
+    L->g = L->omu / p->kappa;
+    L->c2 = 0.5 * p->sigma * p->sigma * L->g;
+    L->kthg = p->kappa * p->theta * L->g;
+    const int jumps = t == VR_MODEL_SVCJ && p->lambda > 0 && p->mu_v > 0;
+    L->lam = jumps ? p->lambda : 0.0;
+    L->mu = jumps ? p->mu_v : 0.0;
+    /* Moments: E[v_T] = theta* + (v - theta*) u; the variance solves
+     * dVar/dt = -2 kappa Var + sigma^2 E[v_t] + lambda E[Zv^2] with E[Zv^2] = 2 mu_v^2, i.e.
+     * Var = sigma^2 (theta* (1 - u^2)/(2 kappa) + (v - theta*) u (1 - u)/kappa)
+     *       + lambda mu_v^2 (1 - u^2)/kappa. */
+    law_moments(L);
+}
+
+/* The same law without variance jumps (part A of the COS split below). */
+static void law_init_cir(vix_law *Lc, const vix_law *L)
+{
+    *Lc = *L;
+    Lc->lam = 0.0;
+    Lc->mu = 0.0;
+    law_moments(Lc);
+}
+
+/* log(1 + x)/x for real x > -1; log1p keeps it accurate near 0. */
+static double phi_r(double x)
+{
+    return x == 0.0 ? 1.0 : log1p(x) / x;
+}
+
+static double law_log_laplace(const vix_law *L, double s)
+{
+    const double x = s * L->c2;
+    double r = -L->kthg * s * phi_r(x) - s * L->v * L->u / (1.0 + x);
+    if (L->lam > 0) {
+        const double D = 1.0 + x + L->mu * s * L->u;
+        const double y = s * (L->mu * L->omu - L->c2) / D;
+        r -= L->lam * L->mu * L->g * s * phi_r(y) / D;
+    }
+    return r;
+}
+
+/* Complex log(1 + z)/z. log|1+z| = log1p(2 Re z + |z|^2)/2 keeps the relative accuracy for small
+ * z (clog(1 + z) would lose it to the rounding of 1 + z). The principal branch is the right one:
+ * we only evaluate at Re(s) >= 0, where 1 + s c2, D and 1 + mu_v s all have positive real parts,
+ * so 1 + z never crosses the negative real axis. */
+static double complex phi_c(double complex z)
+{
+    const double x = creal(z), y = cimag(z);
+    if (x == 0.0 && y == 0.0)
+        return 1.0;
+    const double complex l = 0.5 * log1p(2.0 * x + x * x + y * y) + I * atan2(y, 1.0 + x);
+    return l / z;
+}
+
+static double complex law_log_laplace_c(const vix_law *L, double complex s)
+{
+    const double complex x = s * L->c2;
+    double complex r = -L->kthg * s * phi_c(x) - s * L->v * L->u / (1.0 + x);
+    if (L->lam > 0) {
+        const double complex D = 1.0 + x + L->mu * s * L->u;
+        const double complex y = s * (L->mu * L->omu - L->c2) / D;
+        r -= L->lam * L->mu * L->g * s * phi_c(y) / D;
+    }
+    return r;
+}
+
+/* Largest s with E[e^{s v_T}] finite: 1 - s c2 - mu_v s u > 0 and 1 - mu_v s > 0. The right
+ * tail of v_T decays like e^{-s* v}. Returns +inf for a deterministic law. */
+static double law_tail_rate(const vix_law *L)
+{
+    double m = L->c2 + L->mu * L->u;
+    if (L->mu > m)
+        m = L->mu;
+    return m > 0 ? 1.0 / m : INFINITY;
+}
+
+/* vr_var_laplace has no error record, so it checks its own (wider) ranges and returns NaN:
+ * sigma = 0 is allowed here (deterministic variance plus jumps; the formula has no 0/0), although
+ * vr_sv_params_validate refuses sigma < 0.001 for simulation. */
+static int laplace_params_ok(vr_model_type t, const vr_sv_params *p)
+{
+    if (t != VR_MODEL_HESTON && t != VR_MODEL_BATES && t != VR_MODEL_SVCJ)
+        return 0;
+    if (!(p->kappa > 0 && p->kappa <= 100) || !(p->theta > 0 && p->theta <= 4) ||
+        !(p->sigma >= 0 && p->sigma <= 10))
+        return 0;
+    if (t == VR_MODEL_SVCJ &&
+        (!(p->lambda >= 0 && p->lambda <= 1000) || !(p->mu_v >= 0 && p->mu_v <= 4)))
+        return 0;
+    return 1;
+}
+
+double vr_var_laplace(vr_model_type t, const vr_sv_params *p, double v, double T, double s)
+{
+    if (p == NULL || !laplace_params_ok(t, p) || !(v >= 0 && v <= 1e6) || !(T >= 0 && T <= 1e3) ||
+        !(s >= 0 && s < INFINITY))
+        return NAN;
+    vix_law L;
+    law_init(&L, t, p, v, T);
+    return exp(law_log_laplace(&L, s));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Adaptive Gauss-Kronrod (7/15)                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Kronrod abscissae (positive half, the last is 0) and weights; the 7-point Gauss rule uses the
+ * odd-indexed abscissae. The |K15 - G7| error estimate is pessimistic for smooth integrands
+ * (K15 is then far more accurate than G7), which is what we want for a tolerance. */
+static const double gk_x[8] = {
+    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+    0.207784955007898467600689403773245, 0.0};
+static const double gk_wk[8] = {
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
+static const double gk_wg[4] = {0.129484966168869693270611432679082,
+                                0.279705391489276667901467771423780,
+                                0.381830050505118944950369775488975,
+                                0.417959183673469387755102040816327};
+
+/* Integrands are evaluated a panel (15 points) at a time: the COS sums then run as 15
+ * independent recurrences the compiler interleaves, instead of one latency-bound chain. */
+#define GK_NPTS 15
+typedef void (*integrand_fn)(const double *x, double *fx, int n, const void *ctx);
+
+typedef struct quad_state {
+    int evals;
+    int failed;    /* the panels left at the depth limit exceed the whole tolerance */
+    double unconv; /* error estimates of panels accepted at the depth limit (one quad() call) */
+} quad_state;
+
+/* One 15-point panel. The error estimate is QUADPACK's (Piessens et al. 1983): |K15 - G7|
+ * scaled by resasc = int |f - mean f| as resasc min(1, (200 |K15 - G7| / resasc)^{3/2}), which
+ * reflects that K15 is far more accurate than G7 once the panel resolves f. */
+static double gk15(integrand_fn f, const void *ctx, double lo, double hi, double *errest)
+{
+    const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
+    double xs[GK_NPTS], fx[GK_NPTS], fv1[7], fv2[7];
+    for (int j = 0; j < 7; j++) {
+        xs[j] = c - h * gk_x[j];
+        xs[7 + j] = c + h * gk_x[j];
+    }
+    xs[14] = c;
+    f(xs, fx, GK_NPTS, ctx);
+    const double fc = fx[14];
+    double k = fc * gk_wk[7], gs = fc * gk_wg[3];
+    for (int j = 0; j < 7; j++) {
+        fv1[j] = fx[j];
+        fv2[j] = fx[7 + j];
+        k += gk_wk[j] * (fv1[j] + fv2[j]);
+        if (j & 1)
+            gs += gk_wg[j >> 1] * (fv1[j] + fv2[j]);
+    }
+    const double mean = 0.5 * k;
+    double asc = gk_wk[7] * fabs(fc - mean);
+    for (int j = 0; j < 7; j++)
+        asc += gk_wk[j] * (fabs(fv1[j] - mean) + fabs(fv2[j] - mean));
+    asc *= fabs(h);
+    double e = fabs((k - gs) * h);
+    if (asc != 0.0 && e != 0.0)
+        e = asc * fmin(1.0, pow(200.0 * e / asc, 1.5));
+    *errest = e;
+    return k * h;
+}
+
+static double quad_rec(integrand_fn f, const void *ctx, double lo, double hi, double tol,
+                       int depth, quad_state *qs)
+{
+    double e;
+    const double r = gk15(f, ctx, lo, hi, &e);
+    qs->evals += 15;
+    if (e <= tol || !(e == e))
+        return r;
+    if (depth == 0) { /* e.g. a kink of the integrand, bisected down to 2^-30 of the range */
+        qs->unconv += e;
+        return r;
+    }
+    const double mid = 0.5 * (lo + hi);
+    return quad_rec(f, ctx, lo, mid, 0.5 * tol, depth - 1, qs) +
+           quad_rec(f, ctx, mid, hi, 0.5 * tol, depth - 1, qs);
+}
+
+/* int_lo^hi f with absolute tolerance tol; lo >= hi gives 0. */
+static double quad(integrand_fn f, const void *ctx, double lo, double hi, double tol,
+                   quad_state *qs)
+{
+    if (!(hi > lo))
+        return 0.0;
+    qs->unconv = 0.0;
+    const double r = quad_rec(f, ctx, lo, hi, tol, 30, qs);
+    if (qs->unconv > tol)
+        qs->failed = 1;
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Future                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fut_ctx {
+    const vix_law *L;
+    double a, b, s0;
+} fut_ctx;
+
+/* Integrand of int (1 - E[e^{-sX}]) s^{-3/2} ds after s = s0 e^t (ds = s dt): smooth in t,
+ * ~ E[X] s^{1/2} as t -> -inf and ~ s^{-1/2} as t -> +inf. 1 - M is -expm1(log M), exact for
+ * small s where 1 - M itself would cancel. */
+static void fut_integrand(const double *t, double *fx, int n, const void *vctx)
+{
+    const fut_ctx *c = vctx;
+    for (int i = 0; i < n; i++) {
+        const double s = c->s0 * exp(t[i]);
+        const double lm = -s * c->a + law_log_laplace(c->L, c->b * s);
+        fx[i] = -expm1(lm) / sqrt(s);
+    }
+}
+
+/* E[sqrt(a + b v_T)] (no factor 100). s0 = 1/E[X] centres the transition of 1 - M(s) at t = 0;
+ * the integral runs over t in [-46, 46] and the two tails are added in closed form from the
+ * asymptotes (2 E[X] s_lo^{1/2} and 2 s_hi^{-1/2}, each ~1e-10 of the result, so their own
+ * O(s) corrections are far below the target). M(s_hi) = 0 because a > 0 forces e^{-s a} ~ 0. */
+static double law_sqrt_mean(const vix_law *L, double a, double b, quad_state *qs)
+{
+    const double ex = a + b * L->mean;
+    fut_ctx c = {L, a, b, 1.0 / ex};
+    const double tl = -46.0, th = 46.0;
+    const double scale = 2.0 * sqrt(M_PI * ex);
+    double r = quad(fut_integrand, &c, tl, th, 1e-13 * scale, qs);
+    r += 2.0 * ex * sqrt(c.s0 * exp(tl)) + 2.0 / sqrt(c.s0 * exp(th));
+    return r / (2.0 * sqrt(M_PI));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Distribution function of v_T (COS sine series plus a Gamma mixture)                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Regularised incomplete gamma functions P(a, x) and Q(a, x) = 1 - P, each computed directly
+ * (series for x < a + 1, Lentz continued fraction otherwise) so that small tails keep their
+ * relative accuracy. Both need O(sqrt(a)) iterations near x = a; the 5000-iteration cap covers
+ * a up to ~2e5, the largest shape we pass. lgamma_r: lgamma writes the global signgam, a data
+ * race under threads. */
+static void inc_gamma(double a, double x, double *P, double *Q)
+{
+    if (!(x > 0)) {
+        *P = 0.0;
+        *Q = 1.0;
+        return;
+    }
+    int sg;
+    const double lpre = a * log(x) - x - lgamma_r(a, &sg);
+    if (x < a + 1.0) {
+        double term = 1.0 / a, sum = term;
+        for (int n = 1; n < 5000; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (term < 1e-17 * sum)
+                break;
+        }
+        *P = fmin(sum * exp(lpre), 1.0);
+        *Q = 1.0 - *P;
+        return;
+    }
+    const double tiny = 1e-300;
+    double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+    for (int i = 1; i < 5000; i++) {
+        const double an = -i * (i - a);
+        b += 2.0;
+        d = an * d + b;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1.0 / d;
+        const double del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) < 1e-16)
+            break;
+    }
+    *Q = fmin(exp(lpre) * h, 1.0);
+    *P = 1.0 - *Q;
+}
+
+#define COS_NMAX 4096
+#define COS_NSUB 4 /* Gamma-mixture terms taken out of the series */
+
+/* The COS method: on [lo, hi] a density is sum' F_k cos(k pi (x - lo)/W) with
+ * F_k = (2/W) Re[phi(k pi / W) e^{-i k pi lo / W}], phi the characteristic function; integrating
+ * term by term gives P(v_T <= y) = theta/pi + sum_{k>=1} gk[k] sin(k theta), theta =
+ * pi (y - lo)/W, gk[k] = (2/(k pi)) Re[...]. The range is the mean -/+ 12 standard deviations,
+ * widened on the right to 40/s* (tail e^{-s* v}); the mass left outside is < 1e-15.
+ *
+ * Two features of these laws make a plain series converge slowly, and each is taken out:
+ *
+ * 1. phi decays only algebraically when v_T can reach 0. With z = 1/(1 + s c2) the CIR transform
+ *    is exactly z^{d/2} e^{-q (1 - z)} = sum_n w_n z^{d/2 + n}, d/2 = 2 kappa theta / sigma^2,
+ *    q = v u / c2, w_n = e^{-q} q^n / n!: the Poisson mixture of Gamma(d/2 + n, scale c2) laws
+ *    behind the noncentral chi-square. The first COS_NSUB terms carry |phi| ~ omega^{-d/2} (a
+ *    density singular at 0 when d < 2); we subtract them from the series and add back their
+ *    distribution functions in closed form (incomplete gamma). The remainder decays like
+ *    omega^{-d/2-COS_NSUB}. Done only when the range starts at 0 (otherwise w_n is negligible)
+ *    and d/2 <= 2e5 (the incomplete gamma's iteration cap).
+ * 2. SVCJ with a small sigma is two-scaled: with probability e^{-lambda T} no jump occurs and v_T
+ *    is the narrow CIR law, otherwise it is spread over the jump scale mu_v. One series over the
+ *    wide range would need W / sd_CIR terms. So the law is split: part A, e^{-lambda T} times the
+ *    CIR law (its own range and series, and the Gamma subtraction of 1.), and part B, the rest,
+ *    with characteristic function phi - e^{-lambda T} phi_CIR on the full range; B still has a
+ *    kink where A sits, but its coefficients decay like omega^{-2} at worst.
+ *
+ * Each series is cut where |phi_part| / k^2 < cut (1e-13 for the direct pricer; the prices integrate the distribution
+ * function once more, so a term's effect on them is ~|phi|/k^2; the characteristic functions
+ * here decay monotonically), or at nmax. */
+typedef struct cos_part {
+    double lo, hi, w;
+    double mass; /* total mass of the series part */
+    int n;
+    double *gk; /* gk[1..n-1] */
+} cos_part;
+
+typedef struct cos_cdf {
+    cos_part part[2];
+    int nparts;
+    int nsub;
+    double alpha, c2;       /* Gamma shapes alpha + j, scale c2 */
+    double wsub[COS_NSUB];  /* total weights w_n */
+    double wsubA[COS_NSUB]; /* the part carried by A: e^{-lambda T} e^{-q} q^n / n! */
+    double wsubB[COS_NSUB]; /* the rest, carried by B */
+} cos_cdf;
+
+/* Taylor coefficients at z = 0 of the variance-jump factor of L written in z = 1/(1 + s c2):
+ * J(z) = exp(-lambda mu g (1 - z) phi(y) / (c2 + mu u (1 - z))),
+ * y = (1 - z)(mu (1 - u) - c2) / (c2 + mu u (1 - z)).
+ * J(0) = lim_{s->inf} of the jump factor is the probability that the jumps leave nothing at T
+ * (each jump's contribution decays like a zero-dimension squared Bessel process and can die), so
+ * it exceeds e^{-lambda T} when sigma > 0. Singularities: the pole at z = 1 + c2/(mu u) and the
+ * branch point 1 + y = 0 at z = mu / (mu - c2); the circle has half the smaller radius, so the
+ * trapezoid rule's error is ~2^{-CAUCHY_P}. */
+#define CAUCHY_P 64
+static void jump_taylor(const vix_law *L, double *jn, int n)
+{
+    double R = 1.0 + L->c2 / (L->mu * L->u);
+    if (L->mu != L->c2) {
+        const double zb = fabs(L->mu / (L->mu - L->c2));
+        if (zb < R)
+            R = zb;
+    }
+    const double r = 0.5 * fmin(R, 1.0);
+    for (int j = 0; j < n; j++)
+        jn[j] = 0.0;
+    for (int p = 0; p < CAUCHY_P; p++) {
+        const double th = 2.0 * M_PI * p / CAUCHY_P;
+        const double complex z = r * cexp(I * th);
+        const double complex den = L->c2 + L->mu * L->u * (1.0 - z);
+        const double complex y = (1.0 - z) * (L->mu * L->omu - L->c2) / den;
+        const double complex J = cexp(-L->lam * L->mu * L->g * (1.0 - z) * phi_c(y) / den);
+        for (int j = 0; j < n; j++)
+            jn[j] += creal(J * cexp(-I * (double)j * th)) / (CAUCHY_P * pow(r, j));
+    }
+}
+
+/* characteristic function of the subtracted Gamma mixture at omega (weights w) */
+static double complex cos_sub_cf(const cos_cdf *C, const double *w, double om)
+{
+    const double complex lz = -clog(1.0 - I * om * C->c2); /* log z */
+    double complex zp = cexp(C->alpha * lz), acc = 0.0;
+    const double complex z = cexp(lz);
+    for (int j = 0; j < C->nsub; j++) {
+        acc += w[j] * zp;
+        zp *= z;
+    }
+    return acc;
+}
+
+/* characteristic function of part `which` (0 = A, 1 = B) */
+static double complex part_cf(const cos_cdf *C, const vix_law *L, const vix_law *Lc, double pa,
+                              int which, double om)
+{
+    const double complex a = pa * cexp(law_log_laplace_c(Lc, -I * om));
+    if (which == 1) {
+        const double complex b = cexp(law_log_laplace_c(L, -I * om)) - a;
+        return C->nsub ? b - cos_sub_cf(C, C->wsubB, om) : b;
+    }
+    return C->nsub ? a - cos_sub_cf(C, C->wsubA, om) : a;
+}
+
+static void part_range(cos_part *P, const vix_law *L)
+{
+    const double sd = sqrt(L->var);
+    const double rate = law_tail_rate(L);
+    double right = 12.0 * sd;
+    if (40.0 / rate > right)
+        right = 40.0 / rate;
+    const double lo = L->mean - 12.0 * sd;
+    P->lo = lo > 0 ? lo : 0.0;
+    P->hi = L->mean + right;
+    P->w = P->hi - P->lo;
+}
+
+static void part_series(cos_part *P, const cos_cdf *C, const vix_law *L, const vix_law *Lc,
+                        double pa, int which, double *buf, int nmax, double cut)
+{
+    int n = 32;
+    while (n < nmax) {
+        const double om = (n - 1) * M_PI / P->w;
+        if (cabs(part_cf(C, L, Lc, pa, which, om)) / ((double)(n - 1) * (n - 1)) < cut)
+            break;
+        n *= 2;
+    }
+    if (n > nmax)
+        n = nmax;
+    P->n = n;
+    P->gk = buf;
+    buf[0] = 0.0;
+    for (int k = 1; k < n; k++) {
+        const double om = k * M_PI / P->w;
+        buf[k] = 2.0 / (k * M_PI) * creal(part_cf(C, L, Lc, pa, which, om) * cexp(-I * om * P->lo));
+    }
+}
+
+/* buf holds 2 nmax doubles. Returns 0 when the law is too narrow for a series (relative sd
+ * < 1e-7), which the callers treat as Gaussian (error of the order of the skewness, ~1e-7). */
+static int cos_init(cos_cdf *C, const vix_law *L, double *buf, int nmax, double cut)
+{
+    if (!(sqrt(L->var) > 1e-7 * L->mean))
+        return 0;
+    vix_law Lc = *L; /* the CIR (no-jump) law */
+    double pa = 1.0;
+    if (L->lam > 0) {
+        law_init_cir(&Lc, L);
+        pa = exp(-L->lam * L->T);
+    }
+    C->nparts = 1;
+    C->nsub = 0;
+    C->c2 = L->c2;
+    cos_part *A = &C->part[0];
+    if (sqrt(Lc.var) > 1e-7 * Lc.mean) {
+        part_range(A, &Lc);
+    } else {
+        /* no-jump law narrower than the series can hold: give it a tiny width around its mean;
+         * its weight is then carried by the Gamma subtraction or the series at nmax */
+        A->lo = Lc.mean * (1 - 1e-6);
+        A->hi = Lc.mean * (1 + 1e-6);
+        A->w = A->hi - A->lo;
+    }
+    C->alpha = Lc.c2 > 0 ? Lc.kthg / Lc.c2 : INFINITY;
+    A->mass = pa;
+    double massB = 1.0 - pa;
+    if (A->lo == 0.0 && C->alpha <= 2e5) {
+        const double q = Lc.v * Lc.u / Lc.c2;
+        double jn[COS_NSUB] = {1.0, 0.0, 0.0, 0.0};
+        if (L->lam > 0)
+            jump_taylor(L, jn, COS_NSUB);
+        double pw[COS_NSUB], t = exp(-q), totA = 0.0, totB = 0.0;
+        for (int i = 0; i < COS_NSUB; i++) {
+            pw[i] = t;
+            t *= q / (i + 1);
+        }
+        for (int j = 0; j < COS_NSUB; j++) {
+            double s = 0.0; /* (e^{-q} q^i / i!) convolved with jn */
+            for (int i = 0; i <= j; i++)
+                s += pw[i] * jn[j - i];
+            C->wsub[j] = s;
+            C->wsubA[j] = pa * pw[j];
+            C->wsubB[j] = s - pa * pw[j];
+            totA += C->wsubA[j];
+            totB += C->wsubB[j];
+        }
+        if (totA + totB > 1e-17) {
+            C->nsub = COS_NSUB;
+            A->mass = pa - totA;
+            massB -= totB;
+        }
+    }
+    part_series(A, C, L, &Lc, pa, 0, buf, nmax, cut);
+    if (1.0 - pa > 1e-16) {
+        cos_part *B = &C->part[1];
+        C->nparts = 2;
+        part_range(B, L);
+        B->mass = massB;
+        part_series(B, C, L, &Lc, pa, 1, buf + nmax, nmax, cut);
+    }
+    return 1;
+}
+
+/* out[i] += sign * sum_{k>=1} gk sin(k th[i]) for n <= GK_NPTS angles, by complex rotation
+ * (error O(n eps), unlike the three-term recurrence whose error grows near theta = 0 and pi);
+ * the inner loop over the angles is independent and vectorisable. */
+static void cos_sine_sum_n(const cos_part *P, const double *th, double *out, int n, double sign)
+{
+    double cs[GK_NPTS], sn[GK_NPTS], re[GK_NPTS], im[GK_NPTS], acc[GK_NPTS];
+    for (int i = 0; i < n; i++) {
+        cs[i] = cos(th[i]);
+        sn[i] = sin(th[i]);
+        re[i] = cs[i];
+        im[i] = sn[i];
+        acc[i] = 0.0;
+    }
+    for (int k = 1; k < P->n; k++) {
+        const double g = P->gk[k];
+        for (int i = 0; i < n; i++) {
+            acc[i] += g * im[i];
+            const double r2 = re[i] * cs[i] - im[i] * sn[i];
+            im[i] = im[i] * cs[i] + re[i] * sn[i];
+            re[i] = r2;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        out[i] += sign * acc[i];
+}
+
+/* the subtracted mixture's P(v_T <= y) (lower = 1) or P(v_T > y) (lower = 0) */
+static double cos_sub_dist(const cos_cdf *C, double y, int lower)
+{
+    double acc = 0.0;
+    for (int j = 0; j < C->nsub; j++) {
+        if (fabs(C->wsub[j]) < 1e-20)
+            continue;
+        double P, Q;
+        inc_gamma(C->alpha + j, y / C->c2, &P, &Q);
+        acc += C->wsub[j] * (lower ? P : Q);
+    }
+    return acc;
+}
+
+/* P(v_T <= y) (lower = 1) or P(v_T > y) (lower = 0) at n <= GK_NPTS points, each summed
+ * directly so that small tails keep their accuracy. Outside a part's [lo, hi] the angle is
+ * clamped to 0 or pi, where the sine sum vanishes and the linear term gives 0 or the mass. */
+static void cos_dist_n(const cos_cdf *C, const double *y, double *out, int n, int lower)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = C->nsub ? cos_sub_dist(C, y[i], lower) : 0.0;
+    for (int p = 0; p < C->nparts; p++) {
+        const cos_part *P = &C->part[p];
+        double th[GK_NPTS];
+        for (int i = 0; i < n; i++) {
+            th[i] = fmin(fmax(M_PI * (y[i] - P->lo) / P->w, 0.0), M_PI);
+            out[i] += P->mass * (lower ? th[i] : M_PI - th[i]) / M_PI;
+        }
+        cos_sine_sum_n(P, th, out, n, lower ? 1.0 : -1.0);
+    }
+}
+
+/* support of the series parts: below lo and above hi the distribution function is 0 and 1 */
+static void cos_bounds(const cos_cdf *C, double *lo, double *hi)
+{
+    *lo = C->part[0].lo;
+    *hi = C->part[0].hi;
+    if (C->nparts == 2) {
+        *lo = fmin(*lo, C->part[1].lo);
+        *hi = fmax(*hi, C->part[1].hi);
+    }
+}
+
+/* Integrands in u = VIX/100 = sqrt(a + b v): P(VIX <= 100 u) and P(VIX > 100 u). */
+typedef struct opt_ctx {
+    const cos_cdf *C;
+    double a, b;
+} opt_ctx;
+
+static void dist_u(const double *u, double *fx, int n, const void *vctx, int lower)
+{
+    const opt_ctx *c = vctx;
+    double y[GK_NPTS];
+    for (int i = 0; i < n; i++)
+        y[i] = (u[i] * u[i] - c->a) / c->b;
+    cos_dist_n(c->C, y, fx, n, lower);
+}
+
+static void cdf_u(const double *u, double *fx, int n, const void *vctx)
+{
+    dist_u(u, fx, n, vctx, 1);
+}
+
+static void sf_u(const double *u, double *fx, int n, const void *vctx)
+{
+    dist_u(u, fx, n, vctx, 0);
+}
+
+/* Gaussian fallback for an (almost) deterministic v_T: VIX/100 ~ N(f, s^2) with
+ * f = sqrt(E[X]), s = b sd / (2 f) (delta method), and E[(U - k)^+] the Bachelier formula. */
+static double bachelier_call(double f, double s, double k)
+{
+    if (!(s > 0))
+        return f > k ? f - k : 0.0;
+    const double d = (f - k) / s;
+    return (f - k) * 0.5 * erfc(-d / M_SQRT2) + s * exp(-0.5 * d * d) / sqrt(2.0 * M_PI);
+}
+
+/* Undiscounted E[(VIX - K)^+] given the future. Calls at or above the future integrate the
+ * survival function from K up, below it the put integrates the distribution function over the
+ * bounded range [VIX_min, K] and parity adds F - K; either way no small price is the difference
+ * of two large ones. */
+static double law_call(const vix_law *L, const cos_cdf *C, int have_cos, double a, double b,
+                       double fut, double strike, double tol, quad_state *qs)
+{
+    const double k = strike / 100.0, f = fut / 100.0;
+    if (!have_cos) {
+        const double ex = a + b * L->mean;
+        return 100.0 * bachelier_call(f, b * sqrt(L->var) / (2.0 * sqrt(ex)), k);
+    }
+    opt_ctx c = {C, a, b};
+    double ylo, yhi;
+    cos_bounds(C, &ylo, &yhi);
+    const double ulo = sqrt(a + b * ylo), uhi = sqrt(a + b * yhi);
+    if (k >= f) {
+        const double lo = k > ulo ? k : ulo;
+        double r = quad(sf_u, &c, lo, uhi, tol / 100.0, qs);
+        if (k < ulo)
+            r += ulo - k;
+        return 100.0 * r;
+    }
+    double put = quad(cdf_u, &c, ulo, k < uhi ? k : uhi, tol / 100.0, qs);
+    if (k > uhi)
+        put += k - uhi;
+    return 100.0 * put + fut - strike;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Public pricers                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+static vr_status check_args(vr_model_type t, const vr_sv_params *p, double v, double T,
+                            vr_err *err)
+{
+    if (t != VR_MODEL_HESTON && t != VR_MODEL_BATES && t != VR_MODEL_SVCJ)
+        return vr_fail(err, VR_EINVAL, "vix: model type must be heston, bates or svcj (got %d)",
+                       (int)t);
+    if (p == NULL)
+        return vr_fail(err, VR_EINVAL, "vix: parameter set must not be NULL");
+    vr_status st = vr_sv_params_validate(t, p, "vix.params", NULL, err);
+    if (st != VR_OK)
+        return st;
+    if (!(v >= 0 && v <= 25))
+        return vr_fail(err, VR_EINVAL, "vix: variance v must be in [0, 25] (got %g)", v);
+    if (!(T > 0 && T <= 10))
+        return vr_fail(err, VR_EINVAL, "vix: expiry T must be in (0, 10] years (got %g)", T);
+    return VR_OK;
+}
+
+vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double T, double *fut,
+                        vr_err *err)
+{
+    vr_status st = check_args(t, p, v, T, err);
+    if (st != VR_OK)
+        return st;
+    if (fut == NULL)
+        return vr_fail(err, VR_EINVAL, "vix: output pointer fut must not be NULL");
+    const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
+    vix_law L;
+    law_init(&L, t, p, v, T);
+    quad_state qs = {0, 0, 0.0};
+    const double r = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
+    if (qs.failed || !isfinite(r))
+        return vr_fail(err, VR_ENUM, "vix: future integral did not converge (v=%g, T=%g)", v, T);
+    *fut = r;
+    return VR_OK;
+}
+
+vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double T, double strike,
+                        double rate, int is_call, double *price, vr_err *err)
+{
+    vr_status st = check_args(t, p, v, T, err);
+    if (st != VR_OK)
+        return st;
+    if (!(strike > 0 && strike <= 1e4))
+        return vr_fail(err, VR_EINVAL, "vix: strike must be in (0, 10000] index points (got %g)",
+                       strike);
+    if (!(rate >= -1 && rate <= 1))
+        return vr_fail(err, VR_EINVAL, "vix: rate must be in [-1, 1] (got %g)", rate);
+    if (price == NULL)
+        return vr_fail(err, VR_EINVAL, "vix: output pointer price must not be NULL");
+    const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
+    vix_law L;
+    law_init(&L, t, p, v, T);
+    quad_state qs = {0, 0, 0.0};
+    const double fut = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
+    double *buf = malloc(2 * COS_NMAX * sizeof *buf);
+    if (buf == NULL)
+        return vr_fail(err, VR_ENOMEM, "vix: 2 x %d-term series buffer", COS_NMAX);
+    cos_cdf C;
+    const int have = cos_init(&C, &L, buf, COS_NMAX, 1e-13);
+    /* absolute tolerance 1e-10 of the future on the integral, against the pessimistic |K15 - G7|
+     * estimate (the K15 error is far smaller): ~1e-9 index points */
+    const double call = law_call(&L, &C, have, cf.a, cf.b, fut, strike, 1e-10 * fut, &qs);
+    free(buf);
+    if (qs.failed || !isfinite(call))
+        return vr_fail(err, VR_ENUM, "vix: option integral did not converge (v=%g, T=%g, K=%g)",
+                       v, T, strike);
+    const double disc = exp(-rate * T);
+    const double c = call > 0 ? call : 0.0;
+    if (is_call) {
+        *price = disc * c;
+    } else {
+        const double put = c - (fut - strike);
+        *price = disc * (put > 0 ? put : 0.0);
+    }
+    return VR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Table                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Grid sizes, chosen by measuring the interpolation error against the direct pricer (see the
+ * table test): with cubic interpolation in all three axes the error is dominated by the
+ * short-expiry corner, where C/F as a function of log-moneyness has curvature ~ 1/(vol sqrt T). */
+#define TAB_NX 28
+#define TAB_NT 20
+#define TAB_NM 48
+#define TAB_NMAX 512 /* COS terms per node; only v ~ 0 with Feller violated needs more */
+
+struct vr_vix_table {
+    vr_model_type type;
+    vr_sv_params p;
+    vr_vix_table_spec spec;
+    double a, b;          /* VIX coefficients: x = sqrt(a + b v) */
+    double x0, inv_hx;    /* x axis: x_i = x0 + i hx */
+    double s0, inv_hs;    /* sqrt(T) axis */
+    double l0, inv_hl;    /* log(K/F) axis */
+    double m_min;         /* K/F below which the call is extended with slope -discount */
+    double *fut;          /* [TAB_NX][TAB_NT]: future, index points */
+    double *call;         /* [TAB_NX][TAB_NT][TAB_NM]: discounted call / future */
+    double disc[TAB_NT];  /* e^{-r T_j} */
+};
+
+static vr_status check_spec(const vr_vix_table_spec *s, vr_err *err)
+{
+    if (s == NULL)
+        return vr_fail(err, VR_EINVAL, "vix table: spec must not be NULL");
+    if (!(s->v_max > 0 && s->v_max <= 25))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.v_max must be in (0, 25] (got %g)",
+                       s->v_max);
+    if (!(s->tau_min > 0 && s->tau_min <= 10))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.tau_min must be in (0, 10] years (got %g)",
+                       s->tau_min);
+    if (!(s->tau_max > s->tau_min && s->tau_max <= 10))
+        return vr_fail(err, VR_EINVAL,
+                       "vix table: spec.tau_max must be in (tau_min = %g, 10] years (got %g)",
+                       s->tau_min, s->tau_max);
+    if (!(s->m_min > 0 && s->m_min < 1))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.m_min must be in (0, 1) (got %g)",
+                       s->m_min);
+    if (!(s->m_max > 1 && s->m_max <= 20))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.m_max must be in (1, 20] (got %g)",
+                       s->m_max);
+    if (!(s->rate >= -1 && s->rate <= 1))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.rate must be in [-1, 1] (got %g)", s->rate);
+    return VR_OK;
+}
+
+/* Fill one (v, T) node: the future and C/F at all moneyness nodes. The strikes are visited in
+ * order so that each price is the previous one plus the integral over one strike interval (calls
+ * downward from the top, puts upward from the bottom), i.e. one pass over the distribution. */
+static void table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state *qs)
+{
+    const double x = tab->x0 + ix / tab->inv_hx;
+    const double sq = tab->s0 + it / tab->inv_hs;
+    const double T = sq * sq;
+    double v = (x * x - tab->a) / tab->b;
+    if (v < 0)
+        v = 0;
+    vix_law L;
+    law_init(&L, tab->type, &tab->p, v, T);
+    const double fut = 100.0 * law_sqrt_mean(&L, tab->a, tab->b, qs);
+    tab->fut[ix * TAB_NT + it] = fut;
+    cos_cdf C;
+    /* series cut at |phi|/k^2 < 1e-9: price errors ~1e-9 F, far below the interpolation's */
+    const int have = cos_init(&C, &L, buf, TAB_NMAX, 1e-9);
+    double *row = tab->call + ((size_t)ix * TAB_NT + it) * TAB_NM;
+    const double tol = 1e-8 * fut; /* index points; the interpolation error is ~1e-4 F */
+    if (!have) {
+        for (int im = 0; im < TAB_NM; im++) {
+            const double K = fut * exp(tab->l0 + im / tab->inv_hl);
+            row[im] = law_call(&L, &C, 0, tab->a, tab->b, fut, K, tol, qs) / fut;
+        }
+    } else {
+        opt_ctx c = {&C, tab->a, tab->b};
+        double ylo, yhi;
+        cos_bounds(&C, &ylo, &yhi);
+        const double ulo = sqrt(tab->a + tab->b * ylo), uhi = sqrt(tab->a + tab->b * yhi);
+        double k[TAB_NM];
+        int first_call = TAB_NM;
+        for (int im = 0; im < TAB_NM; im++) {
+            k[im] = 0.01 * fut * exp(tab->l0 + im / tab->inv_hl);
+            if (first_call == TAB_NM && k[im] >= 0.01 * fut)
+                first_call = im;
+        }
+        /* calls: S integrated from k down to k[first_call] */
+        double acc = 0.0, top = uhi;
+        for (int im = TAB_NM - 1; im >= first_call; im--) {
+            const double lo = k[im] > ulo ? k[im] : ulo;
+            if (lo < top) {
+                acc += quad(sf_u, &c, lo, top, tol / 100.0, qs);
+                top = lo;
+            }
+            row[im] = 100.0 * (acc + (k[im] < ulo ? ulo - k[im] : 0.0)) / fut;
+        }
+        /* puts: F integrated from ulo up to k */
+        acc = 0.0;
+        double bot = ulo;
+        for (int im = 0; im < first_call; im++) {
+            const double hi = k[im] < uhi ? k[im] : uhi;
+            if (hi > bot) {
+                acc += quad(cdf_u, &c, bot, hi, tol / 100.0, qs);
+                bot = hi;
+            }
+            const double put = acc + (k[im] > uhi ? k[im] - uhi : 0.0);
+            row[im] = (100.0 * put + fut - 100.0 * k[im]) / fut;
+        }
+    }
+    for (int im = 0; im < TAB_NM; im++)
+        row[im] = tab->disc[it] * (row[im] > 0 ? row[im] : 0.0);
+}
+
+vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vix_table_spec *spec,
+                             vr_vix_table **out, vr_err *err)
+{
+    vr_status st = check_args(t, p, 0.0, 1.0, err);
+    if (st != VR_OK)
+        return st;
+    if ((st = check_spec(spec, err)) != VR_OK)
+        return st;
+    if (out == NULL)
+        return vr_fail(err, VR_EINVAL, "vix table: output pointer must not be NULL");
+    double *buf = NULL;
+    vr_vix_table *tab = calloc(1, sizeof *tab);
+    if (tab == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "vix table: header");
+        goto done;
+    }
+    tab->type = t;
+    tab->p = *p;
+    tab->spec = *spec;
+    tab->fut = malloc(sizeof(double) * TAB_NX * TAB_NT);
+    tab->call = malloc(sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    buf = malloc(2 * sizeof(double) * TAB_NMAX);
+    if (tab->fut == NULL || tab->call == NULL || buf == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "vix table: %d x %d x %d grid", TAB_NX, TAB_NT, TAB_NM);
+        goto done;
+    }
+    const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
+    tab->a = cf.a;
+    tab->b = cf.b;
+    tab->x0 = sqrt(cf.a);
+    tab->inv_hx = (TAB_NX - 1) / (sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
+    tab->s0 = sqrt(spec->tau_min);
+    tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->tau_max) - tab->s0);
+    tab->l0 = log(spec->m_min);
+    tab->inv_hl = (TAB_NM - 1) / (log(spec->m_max) - tab->l0);
+    tab->m_min = spec->m_min;
+    for (int it = 0; it < TAB_NT; it++) {
+        const double sq = tab->s0 + it / tab->inv_hs;
+        tab->disc[it] = exp(-spec->rate * sq * sq);
+    }
+    quad_state qs = {0, 0, 0.0};
+    for (int ix = 0; ix < TAB_NX; ix++)
+        for (int it = 0; it < TAB_NT; it++)
+            table_node(tab, ix, it, buf, &qs);
+    for (size_t i = 0; i < (size_t)TAB_NX * TAB_NT * TAB_NM; i++) {
+        if (!isfinite(tab->call[i])) {
+            st = vr_fail(err, VR_ENUM, "vix table: non-finite price at node %zu", i);
+            goto done;
+        }
+    }
+    *out = tab;
+    tab = NULL;
+done:
+    free(buf);
+    vr_vix_table_destroy(tab);
+    return st;
+}
+
+void vr_vix_table_destroy(vr_vix_table *tab)
+{
+    if (tab == NULL)
+        return;
+    free(tab->fut);
+    free(tab->call);
+    free(tab);
+}
+
+/* 4-point Lagrange weights at offset t from node i (nodes at -1, 0, 1, 2). */
+static inline void lag4(double t, double w[4])
+{
+    const double tm1 = t - 1.0, tm2 = t - 2.0, tp1 = t + 1.0;
+    w[0] = -t * tm1 * tm2 * (1.0 / 6.0);
+    w[1] = tp1 * tm1 * tm2 * 0.5;
+    w[2] = -tp1 * t * tm2 * 0.5;
+    w[3] = tp1 * t * tm1 * (1.0 / 6.0);
+}
+
+/* Position pos (in grid units) on an axis of n nodes -> base index i in [1, n-3] and weights.
+ * Clamped axes: pos is clamped to [0, n-1] (constant extrapolation). */
+static inline int axis_clamped(double pos, int n, double w[4])
+{
+    pos = fmin(fmax(pos, 0.0), (double)(n - 1));
+    int i = (int)pos;
+    i = i < 1 ? 1 : i;
+    i = i > n - 3 ? n - 3 : i;
+    lag4(pos - i, w);
+    return i;
+}
+
+/* The x (variance) axis extrapolates linearly beyond v_max: the cubic through the last four
+ * nodes is continued by its tangent at the last node, whose weights are lag4'(2) =
+ * (-1/3, 3/2, -3, 11/6). Below x0 (v < 0 cannot happen, v is clamped to 0) it is clamped. */
+static inline int axis_x(double pos, int n, double w[4])
+{
+    pos = fmax(pos, 0.0);
+    const double pc = fmin(pos, (double)(n - 1));
+    const double ex = pos - pc;
+    int i = (int)pc;
+    i = i < 1 ? 1 : i;
+    i = i > n - 3 ? n - 3 : i;
+    lag4(pc - i, w);
+    /* ex > 0 only when pc = n-1, i.e. at t = 2 of the last cell */
+    w[0] += ex * (-1.0 / 3.0);
+    w[1] += ex * 1.5;
+    w[2] += ex * -3.0;
+    w[3] += ex * (11.0 / 6.0);
+    return i;
+}
+
+static inline double table_fut_w(const vr_vix_table *tab, int ix, const double wx[4], int it,
+                                 const double wt[4])
+{
+    double f = 0.0;
+    for (int a = 0; a < 4; a++) {
+        const double *r = tab->fut + (ix - 1 + a) * TAB_NT + (it - 1);
+        f += wx[a] * (wt[0] * r[0] + wt[1] * r[1] + wt[2] * r[2] + wt[3] * r[3]);
+    }
+    return f;
+}
+
+static inline double table_call_one(const vr_vix_table *tab, double v, double T, double K)
+{
+    double wx[4], wt[4], wm[4];
+    const double x = sqrt(tab->a + tab->b * fmax(v, 0.0));
+    const int ix = axis_x((x - tab->x0) * tab->inv_hx, TAB_NX, wx);
+    const int it = axis_clamped((sqrt(fmax(T, 0.0)) - tab->s0) * tab->inv_hs, TAB_NT, wt);
+    const double fut = table_fut_w(tab, ix, wx, it, wt);
+    const double m = K / fut;
+    const int im = axis_clamped((log(m) - tab->l0) * tab->inv_hl, TAB_NM, wm);
+    double c = 0.0;
+    for (int a = 0; a < 4; a++) {
+        for (int b = 0; b < 4; b++) {
+            const double *r =
+                tab->call + ((size_t)(ix - 1 + a) * TAB_NT + (it - 1 + b)) * TAB_NM + (im - 1);
+            c += wx[a] * wt[b] * (wm[0] * r[0] + wm[1] * r[1] + wm[2] * r[2] + wm[3] * r[3]);
+        }
+    }
+    /* below m_min the call is deep in the money: extend with slope -e^{-rT} in m */
+    const double disc = wt[0] * tab->disc[it - 1] + wt[1] * tab->disc[it] +
+                        wt[2] * tab->disc[it + 1] + wt[3] * tab->disc[it + 2];
+    c += disc * fmax(tab->m_min - m, 0.0);
+    return fut * fmax(c, 0.0);
+}
+
+double vr_vix_table_future(const vr_vix_table *tab, double v, double T)
+{
+    double wx[4], wt[4];
+    const double x = sqrt(tab->a + tab->b * fmax(v, 0.0));
+    const int ix = axis_x((x - tab->x0) * tab->inv_hx, TAB_NX, wx);
+    const int it = axis_clamped((sqrt(fmax(T, 0.0)) - tab->s0) * tab->inv_hs, TAB_NT, wt);
+    return table_fut_w(tab, ix, wx, it, wt);
+}
+
+double vr_vix_table_call(const vr_vix_table *tab, double v, double T, double strike)
+{
+    return table_call_one(tab, v, T, strike);
+}
+
+void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double *T,
+                         const double *strike, double *price, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        price[i] = table_call_one(tab, v[i], T[i], strike[i]);
+}

@@ -1,0 +1,209 @@
+/* eval.c: the policy evaluator (see vr_eval.h).
+ *
+ * The path generator calls on_step after every time step of a block; on day boundaries the
+ * evaluator updates each path's market view (S, v, VIX, VIX3M, history) and runs every policy's
+ * book for that path. Book and market states live in per-thread buffers sized for one block and
+ * reused for every block. At the end of a block the per-path outputs are written at the block's
+ * offset, so results do not depend on which thread ran the block. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book_internal.h"
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_eval.h"
+
+typedef struct thread_ws {
+    vr_mkt *mkt;    /* block */
+    vr_book *book;  /* block x npol, path-major */
+} thread_ws;
+
+typedef struct eval_ctx {
+    const vr_run_spec *spec;
+    const vr_marks *mk;
+    vr_scenario_result *res;
+    thread_ws *ws;
+    double dt;
+    size_t done;
+    vr_progress_fn progress;
+    void *progress_ctx;
+} eval_ctx;
+
+static void on_step(void *vctx, const vr_sim_block *b, size_t step)
+{
+    eval_ctx *c = vctx;
+    const vr_run_spec *s = c->spec;
+    if (step % (size_t)s->steps_per_day != 0)
+        return;
+    const int day = (int)(step / (size_t)s->steps_per_day);
+    const int last = day == s->horizon_days;
+    thread_ws *w = &c->ws[b->thread];
+    const double t = (double)step * c->dt;
+    for (size_t i = 0; i < b->n; i++) {
+        const double S = exp(b->log_s[i]), v = b->var[i];
+        vr_mkt *m = &w->mkt[i];
+        if (day == 0)
+            vr_mkt_init(m, S, v, c->mk);
+        else
+            vr_mkt_update(m, day, t, S, v, c->mk);
+        const size_t path = b->path0 + i;
+        const int sample = path < (size_t)c->res->nsample;
+        if (sample) {
+            c->res->sample_spx[path * c->res->ndays + day] = (float)S;
+            c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
+        }
+        for (int p = 0; p < s->npol; p++) {
+            vr_book *bk = &w->book[i * s->npol + p];
+            if (day == 0)
+                vr_book_init(bk, &s->pol[p]);
+            vr_book_day(bk, &s->pol[p], m, c->mk, last);
+            if (sample)
+                c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
+        }
+    }
+}
+
+static void on_block_done(void *vctx, const vr_sim_block *b)
+{
+    eval_ctx *c = vctx;
+    const vr_run_spec *s = c->spec;
+    thread_ws *w = &c->ws[b->thread];
+    for (int p = 0; p < s->npol; p++) {
+        vr_path_out *o = &c->res->out[p];
+        for (size_t i = 0; i < b->n; i++) {
+            const vr_book *bk = &w->book[i * s->npol + p];
+            const size_t path = b->path0 + i;
+            o->pnl[path] = bk->last_pnl;
+            o->drawdown[path] = bk->max_dd;
+            o->hedge_cost[path] = bk->hedge_paid;
+            o->hedge_proceeds[path] = bk->hedge_recv;
+            o->trades[path] = bk->trades;
+            for (int l = 0; l < VR_MAX_LAYERS; l++) {
+                o->activations[path * VR_MAX_LAYERS + l] = bk->act[l];
+                o->first_day[path * VR_MAX_LAYERS + l] = bk->first[l];
+            }
+        }
+    }
+    size_t done;
+#pragma omp atomic capture
+    done = c->done += b->n;
+    /* progress from the thread that runs block 0's slot: no nested parallel region */
+    if (c->progress && b->thread == 0)
+        c->progress(c->progress_ctx, done, c->spec->paths);
+}
+
+void vr_scenario_result_free(vr_scenario_result *res)
+{
+    if (res == NULL)
+        return;
+    if (res->out) {
+        for (int p = 0; p < res->npol; p++) {
+            vr_path_out *o = &res->out[p];
+            free(o->pnl); free(o->drawdown); free(o->hedge_cost); free(o->hedge_proceeds);
+            free(o->activations); free(o->first_day); free(o->trades);
+        }
+        free(res->out);
+    }
+    free(res->sample_spx);
+    free(res->sample_vix);
+    free(res->sample_act);
+    memset(res, 0, sizeof *res);
+}
+
+typedef struct run_args {
+    const vr_sim_spec *sim;
+    const vr_sim_observer *obs;
+    vr_err *err;
+    vr_status st;
+} run_args;
+
+vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
+                           vr_progress_fn progress, void *progress_ctx, vr_err *err)
+{
+    const double t0 = omp_get_wtime();
+    memset(res, 0, sizeof *res);
+    const vr_scenario *sc = &spec->scen[scen];
+    const size_t n = spec->paths;
+    vr_status st = VR_OK;
+    vr_marks *mk = NULL;
+    thread_ws *ws = NULL;
+    int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
+    double max_tau = 0;
+    for (int p = 0; p < spec->npol; p++) {
+        max_tau = fmax(max_tau, spec->pol[p].condor.dte / 365.0);
+        for (int l = 0; l < spec->pol[p].nlayers; l++)
+            max_tau = fmax(max_tau, spec->pol[p].layers[l].action.dte / 365.0);
+    }
+    if ((st = vr_marks_build(&sc->model, max_tau + 2.0 / 365, &mk, err)) != VR_OK)
+        goto done;
+    res->build_seconds = omp_get_wtime() - t0;
+
+    res->npol = spec->npol;
+    res->out = calloc((size_t)spec->npol, sizeof *res->out);
+    res->nsample = (int)(spec->sample_paths < (int)n ? spec->sample_paths : (int)n);
+    res->ndays = spec->horizon_days + 1;
+    const size_t ns = (size_t)res->nsample * (size_t)res->ndays;
+    res->sample_spx = calloc(ns ? ns : 1, sizeof(float));
+    res->sample_vix = calloc(ns ? ns : 1, sizeof(float));
+    res->sample_act = calloc(ns * (size_t)spec->npol + 1, 1);
+    if (!res->out || !res->sample_spx || !res->sample_vix || !res->sample_act) {
+        st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
+        goto done;
+    }
+    for (int p = 0; p < spec->npol; p++) {
+        vr_path_out *o = &res->out[p];
+        o->pnl = malloc(n * sizeof(double));
+        o->drawdown = malloc(n * sizeof(double));
+        o->hedge_cost = malloc(n * sizeof(double));
+        o->hedge_proceeds = malloc(n * sizeof(double));
+        o->activations = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
+        o->first_day = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
+        o->trades = malloc(n * sizeof(int32_t));
+        if (!o->pnl || !o->drawdown || !o->hedge_cost || !o->hedge_proceeds || !o->activations ||
+            !o->first_day || !o->trades) {
+            st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
+            goto done;
+        }
+    }
+    const size_t block = spec->block ? spec->block : 1024;
+    ws = calloc((size_t)nth, sizeof *ws);
+    if (ws == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "evaluator: workspaces");
+        goto done;
+    }
+    for (int t = 0; t < nth; t++) {
+        ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
+        ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
+        if (!ws[t].mkt || !ws[t].book) {
+            st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
+            goto done;
+        }
+    }
+    eval_ctx ctx = {spec, mk, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
+    const vr_sim_spec sim = {
+        .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
+        .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = sc->model.v0,
+        .horizon = spec->horizon_days / 252.0,
+        .steps = (size_t)spec->horizon_days * (size_t)spec->steps_per_day, .paths = n,
+        .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
+        .threads = nth, .kt = spec->kt,
+    };
+    const vr_sim_observer obs = {&ctx, on_step, on_block_done};
+    st = vr_sim_run(&sim, &obs, err);
+    if (progress)
+        progress(progress_ctx, n, n);
+done:
+    if (ws) {
+        for (int t = 0; t < nth; t++) {
+            vr_free(ws[t].mkt);
+            vr_free(ws[t].book);
+        }
+        free(ws);
+    }
+    vr_marks_destroy(mk);
+    res->seconds = omp_get_wtime() - t0;
+    if (st != VR_OK)
+        vr_scenario_result_free(res);
+    return st;
+}
