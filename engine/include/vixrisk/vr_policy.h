@@ -17,6 +17,7 @@
 #define VR_MAX_LAYERS 6
 #define VR_MAX_POLICIES 64
 #define VR_NAME_MAX 48
+#define VR_VIX_HIST_MAX 63 /* longest VIX lookback of a trigger, trading days */
 
 typedef struct vr_condor_rules {
     double contracts;      /* condors traded, > 0 */

@@ -7,7 +7,7 @@
 #include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_policy.h"
 
-#define VR_VIX_HIST 64 /* days of VIX history kept per path (longest lookback + 1) */
+#define VR_VIX_HIST (VR_VIX_HIST_MAX + 1) /* days of VIX history kept per path */
 
 /* What every policy of a path sees on a day (shared between the policies of the path). */
 typedef struct vr_mkt {

@@ -1,0 +1,136 @@
+/* vr_h5.h: the HDF5 result file: an atomic writer (temp file + rename) and a small reader.
+ *
+ * Writing: vr_h5_create opens "<final_path>.tmp.<pid>.<16 hex random>" in the same directory
+ * (created exclusively, so two runs never share one); groups, datasets and attributes go there;
+ * vr_h5_commit flushes, closes, fsyncs and renames it over final_path (rename(2): atomic, replaces an
+ * existing file), so a reader sees either the old file or the complete new one, never a partial
+ * one. vr_h5_abort closes and unlinks the temp file. There is no global state: a SIGINT handler in
+ * the CLI copies vr_h5_temp_path() into its own static buffer after create and unlink(2)s it (an
+ * async-signal-safe call) before exiting.
+ *
+ * Paths are absolute HDF5 paths: "/" is the root, "/base/unhedged/pnl" a dataset; components must be
+ * non-empty (no "//", no trailing "/"). Missing intermediate groups are created. Groups written here
+ * track link creation order, so vr_h5_list_groups returns children in creation order (files from
+ * elsewhere without that index: in name order).
+ *
+ * Datasets: 1-D (or 2-D) little-endian IEEE float64/float32 or int32, chunked. Chunk rule: split the
+ * dataset into k = ceil(bytes / 1 MiB) chunks of equal length (along the first dimension; a 2-D
+ * dataset keeps whole rows unless one row exceeds 1 MiB, then the columns are split the same way),
+ * so each chunk is between 0.5 and 1 MiB, or the whole dataset when it is smaller than 1 MiB; 1 MiB
+ * is also HDF5's default chunk-cache size, so one chunk always fits the cache. Uncompressed by
+ * default (simulated P&L compresses only ~1.1x and deflate writes tens of MB/s); compress = 1..9
+ * adds the shuffle filter and deflate at that level. Writing an existing dataset is an error.
+ *
+ * Attributes: scalar string (variable-length UTF-8, so configs of any size fit and h5py reads them
+ * as str), float64, int64, or a 1-D float64 array, on any group or dataset; writing an existing
+ * attribute replaces it.
+ *
+ * Errors: VR_EINVAL for bad arguments, VR_EIO for file system calls (rename, unlink), VR_EHDF5
+ * when the library fails; the message names the operation, the object and HDF5's own explanation
+ * from its error stack ("h5: write /base/unhedged/pnl: unable to create dataset: name already
+ * exists"). HDF5's automatic error printing is switched off by create and open_read.
+ *
+ * Reading from Python (no vixrisk needed; tested in tests/test_h5.c when h5py is installed):
+ *     import h5py, pandas as pd
+ *     with h5py.File("run.h5", "r") as f:
+ *         g = f["base"]                                   # a scenario
+ *         df = pd.DataFrame({p: g[p]["pnl"][:] for p in g})   # one column per policy
+ *         seed = f.attrs["seed"]; stats = dict(g["unhedged"].attrs)
+ */
+#ifndef VIXRISK_VR_H5_H
+#define VIXRISK_VR_H5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_status.h"
+
+typedef struct vr_h5 vr_h5;               /* a file being written (opaque) */
+typedef struct vr_h5_reader vr_h5_reader; /* a file open for reading (opaque) */
+
+/* ---- writer --------------------------------------------------------------------------------- */
+
+/* Create the temp file for final_path (the directory must exist and be writable). *out is set only
+ * on success. final_path itself is not touched until vr_h5_commit. */
+vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err);
+
+/* The temp file's path, valid until vr_h5_commit or vr_h5_abort returns (copy it for a signal
+ * handler). NULL if w is NULL. */
+const char *vr_h5_temp_path(const vr_h5 *w);
+
+/* Create group `path` and any missing parents; an existing group is fine. */
+vr_status vr_h5_group(vr_h5 *w, const char *path, vr_err *err);
+
+/* Attributes on the group or dataset at obj_path ("/" for the root). value must be a NUL-terminated
+ * string for attr_str; v[0..n) with n >= 1 for attr_double_array. */
+vr_status vr_h5_attr_str(vr_h5 *w, const char *obj_path, const char *name, const char *value,
+                         vr_err *err);
+vr_status vr_h5_attr_double(vr_h5 *w, const char *obj_path, const char *name, double value,
+                            vr_err *err);
+vr_status vr_h5_attr_int64(vr_h5 *w, const char *obj_path, const char *name, int64_t value,
+                           vr_err *err);
+vr_status vr_h5_attr_double_array(vr_h5 *w, const char *obj_path, const char *name,
+                                  const double *v, size_t n, vr_err *err);
+
+/* 1-D datasets of n elements (n may be 0; data may then be NULL). compress: 0 = none, 1..9 =
+ * shuffle + deflate at that level. */
+vr_status vr_h5_write_f64(vr_h5 *w, const char *path, const double *data, size_t n, int compress,
+                          vr_err *err);
+vr_status vr_h5_write_f32(vr_h5 *w, const char *path, const float *data, size_t n, int compress,
+                          vr_err *err);
+vr_status vr_h5_write_i32(vr_h5 *w, const char *path, const int32_t *data, size_t n, int compress,
+                          vr_err *err);
+/* 2-D row-major datasets (rows x cols, e.g. sample paths x steps), uncompressed. */
+vr_status vr_h5_write_f32_2d(vr_h5 *w, const char *path, const float *data, size_t rows,
+                             size_t cols, vr_err *err);
+vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, size_t rows,
+                             size_t cols, vr_err *err);
+
+/* Flush, close, fsync and rename the temp file to final_path (replacing any existing file), then
+ * fsync the directory. Frees w whatever the outcome; on failure the temp file is removed and
+ * final_path is left as it was. */
+vr_status vr_h5_commit(vr_h5 *w, vr_err *err);
+
+/* Close and unlink the temp file and free w (NULL is fine). Never fails. */
+void vr_h5_abort(vr_h5 *w);
+
+/* ---- reader --------------------------------------------------------------------------------- */
+
+vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err);
+void vr_h5_close(vr_h5_reader *r); /* NULL is fine */
+
+/* 1 if an object (group or dataset) exists at path, 0 if not (parents need not exist). */
+int vr_h5_exists(vr_h5_reader *r, const char *path);
+
+/* Read a numeric dataset of any rank (integers and floats are converted) into a malloc'd array of
+ * all its elements in row-major order: *data (free() it; NULL when *n == 0), *n elements. */
+vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_t *n, vr_err *err);
+
+/* Scalar attributes (a 1-element array is accepted too). read_attr_str accepts variable- and
+ * fixed-length strings and returns a malloc'd copy (free() it). */
+vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const char *name,
+                                 double *value, vr_err *err);
+vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const char *name,
+                                int64_t *value, vr_err *err);
+vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char *name,
+                              char **value, vr_err *err);
+
+/* Names of the children of group `path` that are groups, in creation order if the group tracks it
+ * (every group vr_h5 writes does), else in name order. *names is a malloc'd array of *count
+ * malloc'd strings (NULL when empty): release with vr_h5_free_names. */
+vr_status vr_h5_list_groups(vr_h5_reader *r, const char *path, char ***names, size_t *count,
+                            vr_err *err);
+void vr_h5_free_names(char **names, size_t count);
+
+/* Storage layout of a dataset, for tests and docs: rank (1 or 2), dims and chunk dims (chunk all 0
+ * when contiguous), deflate level (0 = none), shuffle on/off, element size in bytes. */
+typedef struct vr_h5_dset_info {
+    int rank;
+    size_t dims[2], chunk[2];
+    int deflate, shuffle;
+    size_t elem_size;
+} vr_h5_dset_info;
+vr_status vr_h5_dset_info_get(vr_h5_reader *r, const char *path, vr_h5_dset_info *info,
+                              vr_err *err);
+
+#endif

@@ -1,0 +1,36 @@
+/* vr_run.h: run files (`vixrisk run CONFIG.yaml`): loading, validation, and the whole run:
+ * every scenario's policies evaluated on common paths, scored, written to one HDF5 file and
+ * summarised in a ranking table. Schema: docs/config.md; output layout: docs/hdf5.md. */
+#ifndef VIXRISK_VR_RUN_H
+#define VIXRISK_VR_RUN_H
+
+#include <stdio.h>
+
+#include "vixrisk/vr_eval.h"
+
+typedef struct vr_run_cfg {
+    vr_run_spec spec;
+    char baseline[VR_NAME_MAX];  /* policy the paired differences are taken against */
+    double thresholds[4];        /* loss sizes (USD) for P(loss > x) */
+    int compress;                /* deflate level for the datasets (0 = none) */
+    char *config_text;           /* the file as read (stored in the output) */
+    char *file;
+} vr_run_cfg;
+
+/* Load and validate a run file. Errors: VR_ECONFIG with "file:line: key: message". */
+vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);
+void vr_run_cfg_free(vr_run_cfg *c);
+
+typedef struct vr_run_opts {
+    const char *out_path;  /* HDF5 output */
+    int quiet;             /* no progress bar */
+    FILE *table;           /* where the ranking table goes (stdout), NULL = none */
+} vr_run_opts;
+
+vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err);
+
+/* Remove a partly written output (for the SIGINT/SIGTERM handler): unlinks the temporary file
+ * of the run in progress, if any. Async-signal-safe. */
+void vr_run_abort_cleanup(void);
+
+#endif
