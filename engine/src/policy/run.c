@@ -154,7 +154,7 @@ static void print_table(FILE *out, const char *scen, const vr_run_cfg *cfg, cons
         }
     fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen, s->paths,
             s->horizon_days, cfg->baseline);
-    fprintf(out, "%-26s %18s %18s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
+    fprintf(out, "%-40s %18s %18s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {
         const pol_summary *p = &ps[order[k]];
@@ -163,7 +163,7 @@ static void print_table(FILE *out, const char *scen, const vr_run_cfg *cfg, cons
         snprintf(b, sizeof b, "%.0f +- %.0f", p->s.es[1], p->s.es_se[1]);
         snprintf(c, sizeof c, "%.0f +- %.0f", p->d.des99, p->d.des99_se);
         snprintf(d, sizeof d, "%.0f +- %.0f", p->d.dmean, p->d.dmean_se);
-        fprintf(out, "%-26s %18s %18s %10.0f %20s %16s %10.3f %10.0f\n", s->pol[order[k]].name, a, b, p->s.var[1], c, d,
+        fprintf(out, "%-40s %18s %18s %10.0f %20s %16s %10.3f %10.0f\n", s->pol[order[k]].name, a, b, p->s.var[1], c, d,
                 p->cost_per_es, p->paid);
     }
 }
