@@ -1,0 +1,570 @@
+/* surface.c: build the implied-volatility table of vr_surface.h (layout: vk_surface.h).
+ *
+ * For every (v, tau) node of the grid, the strikes y_j = ln(K_j/F) = x_j sqrt(tau vbar) of the
+ * normalised-moneyness nodes x_j = x_scale sinh(u_j) are priced in one COS expansion (Fang and
+ * Oosterlee 2008) of the law of X = ln(S_tau/F):
+ *     P(y) = sum'_{n<N} Re[phi(u_n) e^{-i u_n a}] V_n(y),   u_n = n pi/(b - a),
+ * with phi = vr_cf_logprice, puts for y <= 0 and calls for y > 0 from their own payoff
+ * coefficients. The truncation range [a, b] is centred on E[X] ~ -w/2 (w the total variance of X)
+ * with half-width 16 sqrt(w) (or the strikes, up to 1.5 k_max sqrt(tau)) plus the reach of the
+ * jumps, and the series runs until the omitted terms are below 1e-15, at most COS_NMAX terms;
+ * cos/sin(n theta_j) come from a rotation recurrence over n, re-synchronised every 256 terms
+ * (rounding drift ~ 256 eps relative, far below the 1e-15 series tolerance in price terms); the
+ * per-term update over strikes is branch-free so that it vectorises.
+ *
+ * Inversion: OTM prices above max(VR_SURFACE_PRICE_FLOOR, 10 x the strike's COS noise) are
+ * inverted with vr_bs_implied_vol and divided by sqrt(vbar). Below, the implied vol is noise, so
+ * walking outward from x = 0 the first such node and all beyond it are filled by extending the
+ * last two resolved nodes linearly with the outward slope capped at 0 (flat or falling) and the
+ * value kept >= half the last resolved one: the Black price of the filled vol keeps falling
+ * outward, so it stays below the floor as the model price does.
+ *
+ * In u = asinh(x / x_scale) each row is a natural cubic spline through the nodes (stored per cell
+ * as single-precision polynomial coefficients in the cell fraction, copied into the records of
+ * the up to four grid cells the node is a corner of); across v and tau the lookup is bilinear.
+ * Resolution (measured, tests/test_surface.c): bilinear interpolation across ln tau was the
+ * dominant error (0.06-0.09 vol points in the Bates short-expiry left wing and at high v for a
+ * Feller-violating Heston with the former 48 x 24 grid); the default grid is 44 (v) x 44 (tau) x
+ * 97 (x) with v_eps = 0.03 theta*, which spends fewer of the costly near-zero-variance nodes
+ * (those hit the COS_NMAX cap) and more nodes in tau. Accuracy criterion of the test: at random
+ * points with |k| <= 3, tau in [1/365, 1], v from the 1st to the 99.9th stationary percentile,
+ * |vol error| <= 5e-4, OR |price error| <= 5e-4 vega (the price error equivalent to 0.05 vol
+ * points, the honest measure where the implied vol is ill-conditioned: tiny vega, where the
+ * direct pricer's own absolute tolerance ~1e-10 S already moves the vol by more), OR direct
+ * price below 1e-9 S with |price error| <= 2e-9 S (both pricers at their noise floor).
+ *
+ * OpenMP threads share the (v, tau) nodes (this is the one parallel loop outside engine/src/sim:
+ * the build runs once per scenario, before any simulation thread exists). */
+#include "vixrisk/vr_surface.h"
+
+#include <complex.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_analytic.h"
+
+#define COS_NMAX 16384 /* series cap: resolves a core of width ~ (b - a) / 5000 */
+#define COS_NMIN 64
+#define COS_RESYNC 256
+
+struct vr_surface {
+    vk_surface view;
+    float *coef; /* owned, 64-byte aligned */
+    vr_model_type type;
+    vr_sv_params params;
+    vr_surface_stats stats;
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Stationary law of v: Gamma(shape 2 kappa theta* / sigma^2, scale sigma^2/(2 kappa)). */
+
+/* Regularised lower incomplete gamma P(a, x): series for x < a + 1, Lentz continued fraction
+ * for Q = 1 - P otherwise (Numerical Recipes 6.2, re-derived). */
+static double gamma_p(double a, double x)
+{
+    if (!(x > 0))
+        return 0.0;
+    const double lpre = a * log(x) - x - lgamma(a);
+    if (x < a + 1.0) {
+        double ap = a, sum = 1.0 / a, del = sum;
+        for (int n = 0; n < 1000; n++) {
+            ap += 1.0;
+            del *= x / ap;
+            sum += del;
+            if (fabs(del) < fabs(sum) * 1e-16)
+                break;
+        }
+        return sum * exp(lpre);
+    }
+    const double tiny = 1e-300;
+    double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+    for (int i = 1; i < 1000; i++) {
+        const double an = -i * (i - a);
+        b += 2.0;
+        d = an * d + b;
+        if (fabs(d) < tiny)
+            d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        d = 1.0 / d;
+        const double del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) < 1e-16)
+            break;
+    }
+    return 1.0 - exp(lpre) * h;
+}
+
+double vr_stationary_var_quantile(vr_model_type t, const vr_sv_params *p, double prob)
+{
+    if (!(prob > 0 && prob < 1) || p == NULL || !(p->kappa > 0) || !(p->sigma > 0))
+        return NAN;
+    const double th = vr_theta_star(t, p);
+    const double shape = 2.0 * p->kappa * th / (p->sigma * p->sigma);
+    const double scale = p->sigma * p->sigma / (2.0 * p->kappa);
+    /* bisection on ln x: quantiles of a small shape reach far below 1e-100 */
+    double lo = log(1e-300), hi = log(shape + 50.0 * sqrt(shape) + 800.0);
+    for (int it = 0; it < 200 && hi - lo > 1e-13 * (1.0 + fabs(hi)); it++) {
+        const double mid = 0.5 * (lo + hi);
+        if (gamma_p(shape, exp(mid)) < prob)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return scale * exp(0.5 * (lo + hi));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Moments that size the COS range. */
+
+/* Total variance of X over tau (diffusion with mean-reverting v, plus jump variance) and the
+ * diffusion part alone (theta, not theta*: the narrowest feature of the law). */
+static void law_scales(vr_model_type t, const vr_sv_params *p, double v, double tau,
+                       double *w_total, double *w_diff, double *jump_reach)
+{
+    const double k = p->kappa, kt = k * tau;
+    const double decay = -expm1(-kt) / k; /* (1 - e^{-k tau})/k */
+    const double th = vr_theta_star(t, p);
+    *w_diff = fmax(p->theta * tau + (v - p->theta) * decay, 0.0);
+    double w = th * tau + (v - th) * decay, reach = 0.0;
+    if (t == VR_MODEL_BATES && p->lambda > 0) {
+        w += p->lambda * tau * (p->mu_j * p->mu_j + p->sigma_j * p->sigma_j);
+        reach = fabs(p->mu_j) + 10.0 * p->sigma_j;
+    } else if (t == VR_MODEL_SVCJ && p->lambda > 0) {
+        const double m = p->mu_s + p->rho_j * p->mu_v;
+        w += p->lambda * tau *
+             (m * m + p->rho_j * p->rho_j * p->mu_v * p->mu_v + p->sigma_s * p->sigma_s);
+        /* Zv exponential: its tail beyond 36 means is e^-36 */
+        reach = fabs(p->mu_s) + 36.0 * fabs(p->rho_j) * p->mu_v + 10.0 * p->sigma_s;
+    }
+    *w_total = fmax(w, 1e-300);
+    *jump_reach = reach;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * One (v, tau) node: OTM prices at all strikes, then implied vols. */
+
+typedef struct node_work {
+    double *A;    /* Re[phi(u_n) e^{-i u_n a}], first halved */
+    double *u;    /* u_n */
+    double *cs, *sn, *acc, *ey, *cth, *sth, *esg, *half, *flip; /* per strike */
+} node_work;
+
+/* Undiscounted OTM prices (F = 1) at log-strikes y[0..nk). Returns the number of COS terms. */
+static int cos_prices(vr_model_type t, const vr_sv_params *p, double v, double tau, double ylim,
+                      const double *y, int nk, double *otm, double *noise, node_work *wk)
+{
+    double w, wd, reach;
+    law_scales(t, p, v, tau, &w, &wd, &reach);
+    const double sd = sqrt(w);
+    /* cover the strikes too (heavy left tails with rho near -1), but not beyond 1.5 ylim (the
+     * lookups clamp |ln(K/F)| to ylim; nodes further out are extrapolated) */
+    double ymax = 0.0;
+    for (int j = 0; j < nk; j++)
+        ymax = fmax(ymax, fabs(y[j]));
+    ymax = fmin(ymax, 1.5 * ylim);
+    const double half = fmax(16.0 * sd, ymax + 4.0 * sd) + reach;
+    const double a = -0.5 * w - half, b = -0.5 * w + half, L = b - a;
+    (void)wd;
+
+    /* |V_n(y)| <= 4/(L u_n^2) for y <= 0, so the terms left out after N add at most about
+     * 4 |phi(u_N)| / (pi u_N) (if |phi| stopped decaying): stop when that is below 1e-15. When
+     * the cap is reached first (a near-degenerate core: v ~ 0 at short tau), that bound is far too
+     * pessimistic for most strikes (the terms oscillate in n unless y sits on the core), so each
+     * strike's noise is measured instead as the change of its partial sum over the second half of
+     * the series: for terms falling like 1/n^2 that change is about the omitted tail. */
+    int N = 0;
+    double last = 1.0;
+    for (int n = 0; n < COS_NMAX; n++) {
+        const double un = n * M_PI / L;
+        const double complex ph = vr_cf_logprice(t, p, v, tau, un);
+        wk->u[n] = un;
+        wk->A[n] = creal(ph * cexp(-I * un * a)) * (n == 0 ? 0.5 : 1.0);
+        N = n + 1;
+        last = n > 0 ? 4.0 * cabs(ph) / (M_PI * un) : 1.0;
+        if (n >= COS_NMIN && last < 1e-15)
+            break;
+    }
+    const int capped = !(last < 1e-15);
+    const int nhalf = N / 2;
+
+    /* Puts for y <= 0 and calls for y > 0, each from its own payoff coefficients:
+     *   put:  V_n = 2/L [e^y psi_n(a, y) - chi_n(a, y)],  call: V_n = 2/L [chi_n(y, b) - e^y psi_n(y, b)]
+     * with chi_n(c, d) = int_c^d e^x cos(u_n (x - a)) dx and psi_n the same without e^x. (A call
+     * from put parity would pick up e^y times the mass the truncation folds back near a, which
+     * for heavy left tails dominates a far OTM call.) With cs = cos(n theta_j), sn = sin(n theta_j),
+     * theta_j = pi (y_j - a)/L, both are, for n >= 1,
+     *   e^y sn/u_n - (cs e^y + u_n sn e^y - E_n)/(1 + u_n^2),   E_n = e^a (put), (-1)^n e^b (call). */
+    const double ea = exp(a), eb = exp(b), c2 = 2.0 / L;
+    for (int j = 0; j < nk; j++) {
+        const double th = M_PI * (y[j] - a) / L, e = exp(y[j]);
+        const int call = y[j] > 0;
+        wk->cth[j] = cos(th);
+        wk->sth[j] = sin(th);
+        wk->cs[j] = wk->cth[j]; /* n = 1 */
+        wk->sn[j] = wk->sth[j];
+        wk->ey[j] = e;
+        wk->esg[j] = call ? -eb : ea; /* E_1 */
+        /* n = 0 term, weight 1/2 already in A[0] */
+        const double v0 = call ? (eb - e) - e * (b - y[j]) : e * (y[j] - a) - (e - ea);
+        wk->acc[j] = wk->A[0] * v0;
+    }
+    /* flip[j] = -1 for calls ((-1)^n e^b), +1 for puts; the per-term update is written without
+     * branches over restrict-qualified per-strike arrays so that it vectorises */
+    double *restrict cs = wk->cs, *restrict sn = wk->sn, *restrict acc = wk->acc;
+    double *restrict esg = wk->esg, *restrict flip = wk->flip;
+    const double *restrict ey = wk->ey, *restrict cth = wk->cth, *restrict sth = wk->sth;
+    for (int j = 0; j < nk; j++)
+        flip[j] = y[j] > 0 ? -1.0 : 1.0;
+    for (int n = 1; n < N; n++) {
+        if (n == nhalf)
+            memcpy(wk->half, acc, (size_t)nk * sizeof(double));
+        const double un = wk->u[n], An = wk->A[n];
+        const double iu2 = 1.0 / (1.0 + un * un), iu = 1.0 / un;
+        /* e sv/u - (c e + u sv e - E) iu2 = e (sv (1/u - u iu2) - c iu2) + E iu2 */
+        const double al = An * (iu - un * iu2), be = An * iu2;
+        if (n % COS_RESYNC == 0) {
+            for (int j = 0; j < nk; j++) {
+                const double th = n * (M_PI * (y[j] - a) / L);
+                cs[j] = cos(th);
+                sn[j] = sin(th);
+            }
+        }
+        for (int j = 0; j < nk; j++) {
+            const double c = cs[j], sv = sn[j];
+            acc[j] += ey[j] * (sv * al - c * be) + esg[j] * be;
+            cs[j] = c * cth[j] - sv * sth[j];
+            sn[j] = sv * cth[j] + c * sth[j];
+            esg[j] *= flip[j];
+        }
+    }
+    for (int j = 0; j < nk; j++) {
+        double pr;
+        if (y[j] <= 0)
+            pr = y[j] <= a ? 0.0 : c2 * wk->acc[j];
+        else
+            pr = y[j] >= b ? 0.0 : c2 * wk->acc[j];
+        otm[j] = pr;
+        noise[j] = capped ? fmax(c2 * fabs(wk->acc[j] - wk->half[j]), 1e-15) : last;
+    }
+    return N;
+}
+
+/* Fill vols of unresolved nodes outward from index jr (first unresolved) in direction dir. */
+static void extrapolate_side(double *sig, int nk, int jc, int dir, int jfirst_bad)
+{
+    const int last = jfirst_bad - dir;             /* last resolved */
+    const int prev = last - dir;                   /* the one before it, if resolved */
+    double slope = 0.0;                            /* per node, outward */
+    if ((dir > 0 ? prev >= jc : prev <= jc))
+        slope = fmin(sig[last] - sig[prev], 0.0);
+    const double base = sig[last], lo = 0.5 * sig[last];
+    for (int j = jfirst_bad, m = 1; j >= 0 && j < nk; j += dir, m++)
+        sig[j] = fmax(base + slope * m, lo);
+}
+
+/* Natural cubic spline through f[0..n) on unit spacing, as per-cell coefficients
+ * c[4 i + l] of f_i + t (c1 + t (c2 + t c3)). m is scratch of n doubles. */
+static void spline_cells(const double *f, int n, double *m, double *c)
+{
+    /* M_{i-1} + 4 M_i + M_{i+1} = 6 (f_{i+1} - 2 f_i + f_{i-1}), M_0 = M_{n-1} = 0 (Thomas) */
+    double *cp = c; /* borrow the output as scratch for the modified super-diagonal */
+    m[0] = 0.0;
+    cp[0] = 0.0;
+    for (int i = 1; i < n - 1; i++) {
+        const double r = 6.0 * (f[i + 1] - 2.0 * f[i] + f[i - 1]);
+        const double den = 4.0 - cp[i - 1];
+        cp[i] = 1.0 / den;
+        m[i] = (r - m[i - 1]) / den;
+    }
+    m[n - 1] = 0.0;
+    for (int i = n - 2; i >= 1; i--)
+        m[i] -= cp[i] * m[i + 1];
+    for (int i = 0; i < n - 1; i++) {
+        c[4 * i + 0] = f[i];
+        c[4 * i + 1] = (f[i + 1] - f[i]) - (2.0 * m[i] + m[i + 1]) / 6.0;
+        c[4 * i + 2] = 0.5 * m[i];
+        c[4 * i + 3] = (m[i + 1] - m[i]) / 6.0;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Spec. */
+
+static vr_status spec_fill(const vr_surface_spec *in, vr_model_type t, const vr_sv_params *p,
+                           vr_surface_spec *s, vr_err *err)
+{
+    static const vr_surface_spec zero;
+    *s = in ? *in : zero;
+#define BAD(field, range, val)                                                                 \
+    return vr_fail(err, VR_EINVAL, "surface.spec." field " must be " range " (got %g)", (double)(val))
+    if (s->v_min == 0 && s->v_max == 0) {
+        s->v_max = 1.5 * vr_stationary_var_quantile(t, p, 0.9999);
+        if (!(s->v_max <= 16.0))
+            s->v_max = 16.0;
+    } else {
+        if (!(s->v_min >= 0 && s->v_min < 16))
+            BAD("v_min", "in [0, 16)", s->v_min);
+        if (!(s->v_max > s->v_min && s->v_max <= 16))
+            BAD("v_max", "in (v_min, 16]", s->v_max);
+    }
+    if (s->tau_min == 0 && s->tau_max == 0) {
+        s->tau_min = 1.0 / 365.0;
+        s->tau_max = 1.0;
+    } else {
+        if (!(s->tau_min >= 1e-4 && s->tau_min < 30))
+            BAD("tau_min", "in [1e-4, 30) years", s->tau_min);
+        if (!(s->tau_max > s->tau_min && s->tau_max <= 30))
+            BAD("tau_max", "in (tau_min, 30] years", s->tau_max);
+    }
+    if (s->k_max == 0)
+        s->k_max = 4.0;
+    if (!(s->k_max > 0 && s->k_max <= 20))
+        BAD("k_max", "in (0, 20]", s->k_max);
+    if (s->x_max == 0)
+        s->x_max = VR_SURFACE_DEFAULT_XMAX;
+    if (!(s->x_max >= 1 && s->x_max <= 1e4))
+        BAD("x_max", "in [1, 1e4]", s->x_max);
+    if (s->x_scale == 0)
+        s->x_scale = VR_SURFACE_DEFAULT_XSCALE;
+    if (!(s->x_scale > 0 && s->x_scale <= s->x_max))
+        BAD("x_scale", "in (0, x_max]", s->x_scale);
+    if (s->n_v == 0)
+        s->n_v = VR_SURFACE_DEFAULT_NV;
+    if (s->n_tau == 0)
+        s->n_tau = VR_SURFACE_DEFAULT_NTAU;
+    if (s->n_x == 0)
+        s->n_x = VR_SURFACE_DEFAULT_NX;
+    if (!(s->n_v >= 2 && s->n_v <= 4096))
+        BAD("n_v", "in [2, 4096]", s->n_v);
+    if (!(s->n_tau >= 2 && s->n_tau <= 4096))
+        BAD("n_tau", "in [2, 4096]", s->n_tau);
+    if (!(s->n_x >= 4 && s->n_x <= 4096))
+        BAD("n_x", "in [4, 4096]", s->n_x);
+    const double total = (double)(s->n_v - 1) * (s->n_tau - 1) * (s->n_x - 1) * 16.0;
+    if (!(total < 2147483648.0))
+        BAD("(n_v - 1) * (n_tau - 1) * (n_x - 1) * 16", "below 2^31 (the kernels index with int32)",
+            total);
+#undef BAD
+    return VR_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Build. */
+
+/* The normaliser of vk_surface.h (same formula as the kernels, libm instead of SLEEF: the two
+ * differ by an ulp, which moves a node's x by an ulp). */
+static double view_vbar(const vk_surface *w, double v, double tau)
+{
+    const double kt = w->kappa * tau;
+    const double b = -expm1(-kt) / kt;
+    return fmax(w->vm + (v - w->th) * b, w->vbar_floor);
+}
+
+vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surface_spec *spec,
+                           vr_surface **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    vr_surface *s = NULL;
+    if (p == NULL || out == NULL)
+        return vr_fail(err, VR_EINVAL, "surface: NULL parameter set or output pointer");
+    if ((st = vr_sv_params_validate(t, p, "surface.params", NULL, err)) != VR_OK)
+        return st;
+    const double t0 = omp_get_wtime();
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return vr_fail(err, VR_ENOMEM, "surface: %zu bytes", sizeof *s);
+    s->type = t;
+    s->params = *p;
+    vr_surface_spec g;
+    if ((st = spec_fill(spec, t, p, &g, err)) != VR_OK)
+        goto done;
+    s->stats.spec = g;
+
+    const int nv = g.n_v, nt = g.n_tau, nx = g.n_x;
+    const int stride_tau = nx - 1, stride_v = (nt - 1) * stride_tau;
+    const size_t ncoef = (size_t)(nv - 1) * (size_t)stride_v * 16;
+    s->coef = vr_aligned_alloc(ncoef * sizeof(float));
+    if (!s->coef) {
+        st = vr_fail(err, VR_ENOMEM, "surface: %zu coefficients (%d x %d x %d grid)", ncoef, nv,
+                     nt, nx);
+        goto done;
+    }
+    vk_surface *vw = &s->view;
+    vw->coef = s->coef;
+    vw->v_lo = g.v_min;
+    vw->v_hi = g.v_max;
+    vw->tau_lo = g.tau_min;
+    vw->tau_hi = g.tau_max;
+    vw->k_max = g.k_max;
+    /* the variance axis is logarithmic above v_eps = 3e-2 theta* and about linear below: the
+     * smile of short expiries changes shape over v ~ theta* kappa tau, far below theta* */
+    vw->v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p);
+    vw->a0 = log(g.v_min + vw->v_eps);
+    const double da = (log(g.v_max + vw->v_eps) - vw->a0) / (nv - 1);
+    vw->inv_da = 1.0 / da;
+    vw->y0 = log(g.tau_min);
+    const double dy = (log(g.tau_max) - vw->y0) / (nt - 1);
+    vw->inv_dy = 1.0 / dy;
+    const double umax = asinh(g.x_max / g.x_scale);
+    vw->u0 = -umax;
+    const double du = 2.0 * umax / (nx - 1);
+    vw->inv_du = 1.0 / du;
+    vw->inv_c = 1.0 / g.x_scale;
+    vw->fa_max = nv - 1;
+    vw->fy_max = nt - 1;
+    vw->fu_max = nx - 1;
+    {
+        double w, wd, reach;
+        /* the jump variance per year: law_scales at v = theta*, tau = 1 minus theta* */
+        law_scales(t, p, vr_theta_star(t, p), 1.0, &w, &wd, &reach);
+        vw->kappa = p->kappa;
+        vw->th = vr_theta_star(t, p);
+        vw->vm = w;
+        vw->vbar_floor = 1e-6 * w;
+    }
+    vw->n_v = nv;
+    vw->n_tau = nt;
+    vw->n_x = nx;
+    vw->stride_tau = stride_tau;
+    vw->stride_v = stride_v;
+
+    /* the node nearest x = 0 anchors the outward walk */
+    int jc = (int)lround(umax / du);
+    if (jc > nx - 1)
+        jc = nx - 1;
+
+    int failed = 0, max_terms = 0;
+    size_t n_extrap = 0;
+#pragma omp parallel reduction(max : max_terms) reduction(+ : n_extrap)
+    {
+        node_work wk;
+        const size_t per_k = (size_t)nx * sizeof(double);
+        double *buf = malloc(2 * COS_NMAX * sizeof(double) + 14 * per_k);
+        if (!buf) {
+#pragma omp atomic write
+            failed = 1;
+        } else {
+            wk.A = buf;
+            wk.u = buf + COS_NMAX;
+            double *q = buf + 2 * COS_NMAX;
+            wk.cs = q; wk.sn = q + nx; wk.acc = q + 2 * nx; wk.ey = q + 3 * nx;
+            wk.cth = q + 4 * nx; wk.sth = q + 5 * nx; wk.esg = q + 10 * nx;
+            wk.half = q + 11 * nx;
+            wk.flip = q + 13 * nx;
+            double *noise = q + 12 * nx;
+            double *y = q + 6 * nx, *otm = q + 7 * nx, *sig = q + 8 * nx, *m = q + 9 * nx;
+            double *cells = malloc((size_t)(nx - 1) * 4 * sizeof(double));
+#pragma omp for schedule(dynamic, 1)
+            for (int node = 0; node < nv * nt; node++) {
+                int bad;
+#pragma omp atomic read
+                bad = failed;
+                if (bad || !cells)
+                    continue;
+                const int iv = node / nt, it = node % nt;
+                const double a = vw->a0 + iv * da;
+                const double v = iv == nv - 1 ? g.v_max : iv == 0 ? g.v_min : exp(a) - vw->v_eps;
+                const double tau = it == nt - 1 ? g.tau_max : it == 0 ? g.tau_min : exp(vw->y0 + it * dy);
+                const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
+                for (int j = 0; j < nx; j++)
+                    y[j] = g.x_scale * sinh(vw->u0 + j * du) * sw;
+                y[jc] = 0.0;
+                const int terms = cos_prices(t, p, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
+                if (terms > max_terms)
+                    max_terms = terms;
+                int first_bad_r = nx, first_bad_l = -1;
+                for (int j = 0; j < nx; j++) {
+                    double sg = NAN;
+                    if (otm[j] >= fmax(VR_SURFACE_PRICE_FLOOR, 10.0 * noise[j]))
+                        sg = vr_bs_implied_vol(otm[j], 1.0, exp(y[j]), 0.0, 0.0, tau, y[j] > 0);
+                    sig[j] = sg / r;
+                }
+                for (int j = jc; j < nx; j++)
+                    if (!(sig[j] > 0)) { first_bad_r = j; break; }
+                for (int j = jc; j >= 0; j--)
+                    if (!(sig[j] > 0)) { first_bad_l = j; break; }
+                if (first_bad_r == jc || first_bad_l == jc) {
+#pragma omp atomic write
+                    failed = 2; /* the at-the-money price itself did not resolve */
+                    continue;
+                }
+                if (first_bad_r < nx) {
+                    n_extrap += (size_t)(nx - first_bad_r);
+                    extrapolate_side(sig, nx, jc, +1, first_bad_r);
+                }
+                if (first_bad_l >= 0) {
+                    n_extrap += (size_t)(first_bad_l + 1);
+                    extrapolate_side(sig, nx, jc, -1, first_bad_l);
+                }
+                spline_cells(sig, nx, m, cells);
+                /* scatter this node's cells into the records of the (up to 4) grid cells that
+                 * have it as a corner */
+                for (int dv = 0; dv <= 1; dv++) {
+                    const int cv = iv - dv;
+                    if (cv < 0 || cv > nv - 2)
+                        continue;
+                    for (int dt = 0; dt <= 1; dt++) {
+                        const int ct = it - dt;
+                        if (ct < 0 || ct > nt - 2)
+                            continue;
+                        float *rec = s->coef + ((size_t)cv * stride_v + (size_t)ct * stride_tau) * 16 +
+                                     (size_t)(2 * dv + dt) * 4;
+                        for (int j = 0; j < nx - 1; j++)
+                            for (int l = 0; l < 4; l++)
+                                rec[(size_t)j * 16 + l] = (float)cells[4 * j + l];
+                    }
+                }
+            }
+            free(cells);
+            free(buf);
+            if (!cells) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
+    }
+    if (failed == 1) {
+        st = vr_fail(err, VR_ENOMEM, "surface: COS work buffers");
+        goto done;
+    }
+    if (failed == 2) {
+        st = vr_fail(err, VR_ENUM, "surface: %s at-the-money price did not resolve on the grid "
+                                   "(v in [%g, %g], tau in [%g, %g])",
+                     vr_model_type_name(t), g.v_min, g.v_max, g.tau_min, g.tau_max);
+        goto done;
+    }
+    s->stats.n_nodes = (size_t)nv * nt * nx;
+    s->stats.n_extrapolated = n_extrap;
+    s->stats.max_cos_terms = max_terms;
+    s->stats.table_bytes = ncoef * sizeof(float);
+    s->stats.build_seconds = omp_get_wtime() - t0;
+    *out = s;
+    s = NULL;
+done:
+    vr_surface_destroy(s);
+    return st;
+}
+
+void vr_surface_destroy(vr_surface *s)
+{
+    if (!s)
+        return;
+    vr_free(s->coef);
+    free(s);
+}
+
+double vr_surface_vol(const vr_surface *s, double v, double tau, double k)
+{
+    double out;
+    vk_surface_vol_d_ref(&s->view, &v, &tau, &k, &out, 1);
+    return out;
+}
+
+const vk_surface *vr_surface_kernel_view(const vr_surface *s) { return &s->view; }
+
+const vr_surface_stats *vr_surface_get_stats(const vr_surface *s) { return &s->stats; }

@@ -1,0 +1,72 @@
+/* vk_surface.h: the plain-data view of an implied-volatility surface and the lookup kernels that
+ * interpolate it for a block of lanes.
+ *
+ * The engine (engine/src/model/surface.c) builds the table; the kernels only read it. A lane
+ * (var, tau, k), k = ln(K/F)/sqrt(tau), is first clamped to the grid box,
+ *     v = min(max(var, v_lo), v_hi),  tau = min(max(tau, tau_lo), tau_hi),  k = min(max(k, -k_max), k_max)
+ * (a NaN lands on the lower bound), then mapped to three coordinates:
+ *     a = ln(v + v_eps)                   variance axis: log-like down to v_eps, a small fraction
+ *                                         of theta*, where the smile of short expiries changes most
+ *     y = ln(tau)                         expiry axis
+ *     u = asinh(x / c),  x = k / r        moneyness axis, r = sqrt(vbar(v, tau))
+ * where vbar is the model's expected variance per year over [0, tau] (total variance w = tau vbar),
+ *     vbar = max(vm + (v - th) b, vbar_floor),   b = -expm1(-kappa tau) / (kappa tau),
+ * with th = theta* and vm = theta* + the jump variance per year (set by the builder). So x = ln(K/F)
+ * / sqrt(w) measures the strike in standard deviations of the law, and the smile has about the same
+ * width in x at every (v, tau); u spaces the nodes densely near x = 0 and sparsely in the wings.
+ * Every axis is uniform in its coordinate:  f = (coord - origin) * inv_step,  clamped to
+ * [0, n - 1],  cell i = min(floor(f), n - 2),  t = f - i.
+ *
+ * The table stores the normalised vol S = sigma / r. In u it is a cubic spline per (v, tau) node;
+ * between the four (v, tau) corners of a cell the kernel interpolates linearly in a and y. Cell
+ * (ia, iy, iu) owns one 64-byte record of 16 floats,
+ *     coef[((ia * (n_tau - 1) + iy) * (n_x - 1) + iu) * 16 + 4 corner + l],   l = 0..3,
+ * corner 0 = (ia, iy), 1 = (ia, iy+1), 2 = (ia+1, iy), 3 = (ia+1, iy+1), holding the spline of
+ * that corner on that u cell as  S = c0 + t (c1 + t (c2 + t c3))  (t = tu). The corners are
+ * duplicated between neighbouring cells so that a lane reads exactly one cache line. With
+ *     s_c = cubic(corner c, tu),  s0 = s_0 + ty (s_1 - s_0),  s1 = s_2 + ty (s_3 - s_2),
+ *     sigma = r * (s0 + ta (s1 - s0)).
+ * The coefficients are single precision (relative 6e-8, far below the interpolation error) and
+ * are widened to double before any arithmetic. The reference twin (kernels/ref/surface_ref.c) is
+ * the specification of this arithmetic. */
+#ifndef VIXRISK_VK_SURFACE_H
+#define VIXRISK_VK_SURFACE_H
+
+#include <stddef.h>
+
+typedef struct vk_surface {
+    const float *coef;       /* (n_v-1)(n_tau-1)(n_x-1) records of 16 floats, 64-byte aligned */
+    double v_lo, v_hi;       /* variance clamp (the grid's ends) */
+    double tau_lo, tau_hi;   /* expiry clamp */
+    double k_max;            /* |k| clamp */
+    double v_eps;            /* variance axis offset */
+    double a0, inv_da;       /* a = ln(v + v_eps): origin and 1/step */
+    double y0, inv_dy;       /* y = ln(tau) */
+    double u0, inv_du;       /* u = asinh(x / c) */
+    double inv_c;            /* 1 / c */
+    double fa_max, fy_max, fu_max; /* n - 1 per axis, as doubles (clamp bounds) */
+    double kappa, th, vm, vbar_floor; /* the normaliser vbar(v, tau) above */
+    int n_v, n_tau, n_x;     /* nodes per axis, each >= 2 (n_x >= 4) */
+    int stride_tau;          /* records between neighbouring tau cells: n_x - 1 */
+    int stride_v;            /* records between neighbouring v cells: (n_tau - 1) stride_tau */
+} vk_surface;
+
+/* Implied volatility at (var[i], tau[i], k[i]) for i < n. var in annualised variance units (any
+ * value; clamped to [v_lo, v_hi]), tau in years (clamped to [tau_lo, tau_hi]), k = ln(K/F)/sqrt(tau)
+ * (clamped to [-k_max, k_max]). SoA arrays 64-byte aligned, n a multiple of 8 (VK_LANES_MAX).
+ * Pure: no allocation, no error path. NaN inputs land on the lower clamp bound. */
+typedef void (*vk_surface_vol_fn)(const vk_surface *s, const double *restrict var,
+                                  const double *restrict tau, const double *restrict k,
+                                  double *restrict vol, size_t n);
+
+void vk_surface_vol_d_ref(const vk_surface *s, const double *restrict var,
+                          const double *restrict tau, const double *restrict k,
+                          double *restrict vol, size_t n);
+void vk_surface_vol_d_avx2(const vk_surface *s, const double *restrict var,
+                           const double *restrict tau, const double *restrict k,
+                           double *restrict vol, size_t n);
+void vk_surface_vol_d_avx512(const vk_surface *s, const double *restrict var,
+                             const double *restrict tau, const double *restrict k,
+                             double *restrict vol, size_t n);
+
+#endif
