@@ -96,7 +96,7 @@ static void test_entry_strikes_and_credit(void **state)
     for (int i = 0; i < 4; i++)
         assert_true(fmod(b.k[i], 5.0) == 0.0);                   /* 5-point strike grid */
     assert_true(b.k[1] - b.k[0] == 50 && b.k[3] - b.k[2] == 50); /* wings a width away */
-    const double tau = 45.0 / 365;
+    const double tau = 31.0 / 252; /* 45 DTE = round(45 x 252/365) = 31 trading days */
     const vr_spx_mark sp = vr_marks_spx(mk_heston, 5000, 0.03, b.k[1], tau, -1);
     const vr_spx_mark sc = vr_marks_spx(mk_heston, 5000, 0.03, b.k[2], tau, +1);
     printf("entry: put %g/%g (delta %.3f) call %g/%g (delta %.3f) credit %.2f\n", b.k[0], b.k[1],
@@ -228,20 +228,23 @@ static void martingale(vr_model m, const char *label)
     pol[1].condor.stop_loss = 0;
     pol[1].condor.exit_dte = 0;
     pol[1].condor.roll_delta = 0;
-    pol[1].condor.dte = 30;
-    pol[1].condor.short_delta = 0.25;
+    pol[1].condor.dte = 45; /* held to expiry: settles on S at expiry */
+    pol[1].condor.short_delta = 0.16;
     pol[2] = base_policy(0);
     snprintf(pol[2].name, sizeof pol[2].name, "hedged");
     pol[2].nlayers = 2;
     pol[2].layers[0] = vix_layer(18, 0.3, 0.15);
     pol[2].layers[1] = vix_layer(22, 0.12, 0.25);
     pol[2].layers[1].trigger.requires_previous = 1;
+    /* layer 2's calls are held to expiry and settle on the VIX from the state */
+    pol[2].layers[1].exit.profit_multiple = NAN;
+    pol[2].layers[1].exit.dte = NAN;
     vr_scenario sc = {.model = m};
     snprintf(sc.name, sizeof sc.name, "%s", label);
 #if defined(__SANITIZE_ADDRESS__)
     const size_t paths = 2000;
 #else
-    const size_t paths = 16000;
+    const size_t paths = 40000; /* enough power to see a settlement-timing bias (-4 SE) */
 #endif
     vr_run_spec spec = {.paths = paths, .horizon_days = 63, .steps_per_day = 1, .seed = 11,
                         .sample_paths = 4, .nscen = 1, .scen = &sc, .npol = 3, .pol = pol};

@@ -49,6 +49,16 @@ void vr_book_init(vr_book *b, const vr_policy *p)
 
 static double grid_round(double x, double g) { return g * floor(x / g + 0.5); }
 
+/* Time to expiry of a new option with `dte` calendar days: a whole number of trading days,
+ * round(dte * 252/365) (at least 1), so that the option expires exactly on a simulation day and
+ * settles on S and VIX at its expiry. Settling on the first day after expiry would hand the
+ * holder extra time value: a bias the martingale test shows (about -4 SE at 60,000 paths). */
+static double expiry_tau(double dte)
+{
+    const double n = floor(dte * 252.0 / 365.0 + 0.5);
+    return (n < 1 ? 1 : n) * DAY;
+}
+
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from a Black-Scholes guess at the ATM vol. */
 static double pick_spx_strike(const vr_marks *mk, double S, double v, double tau, int cp, double target)
@@ -112,7 +122,7 @@ static void receive(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, doubl
 
 static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_marks *mk)
 {
-    const double tau = r->dte / 365.0;
+    const double tau = expiry_tau(r->dte);
     const double sp = pick_spx_strike(mk, m->S, m->v, tau, -1, r->short_delta);
     const double sc = pick_spx_strike(mk, m->S, m->v, tau, +1, r->short_delta);
     b->k[1] = sp;
@@ -215,7 +225,7 @@ static void hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, co
 {
     const vr_action *a = &p->layers[l].action;
     const vr_condor_rules *r = &p->condor;
-    const double tau = a->dte / 365.0;
+    const double tau = expiry_tau(a->dte);
     const double fut = vr_marks_vix_call(mk, m->v, 1e6, tau).fut;
     double k = !isnan(a->delta) ? vix_delta_strike(mk, m->v, tau, a->delta, fut)
                                 : grid_round(fut * a->strike_pct, VIX_GRID);
@@ -328,7 +338,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
     /* 1. condor: expiry, then the management rules */
     if (b->open) {
         const double tau = b->t_exp - m->t;
-        if (tau <= 1e-9) {
+        if (tau <= 0.5 * DAY) {
             /* settlement at intrinsic (cash-settled, no costs) */
             const double S = m->S;
             const double val = fmax(b->k[1] - S, 0) + fmax(S - b->k[2], 0) - fmax(b->k[0] - S, 0)
@@ -378,7 +388,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
             h->cooldown--;
         if (ly->action.kind == VR_ACTION_VIX_CALL && h->open) {
             const double tau = h->t_exp - m->t;
-            if (tau <= 1e-9) {
+            if (tau <= 0.5 * DAY) {
                 hedge_sell(b, r, h, m, fmax(m->vix - h->k, 0), 1);
                 h->cooldown = ly->trigger.cooldown_days;
             } else if (!last) {
