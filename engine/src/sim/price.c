@@ -10,7 +10,9 @@
 
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_price.h"
+#include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
+#include "vk_bs.h"
 
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
@@ -81,6 +83,22 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
         if (vr_analytic_european(m->type, &m->pricing, m->spot, m->rate, m->dividend, m->v0, K,
                                  req->expiry, call, &a, &aerr) == VR_OK)
             res->analytic = a;
+        /* The implied-vol surface that marks SPX options along paths, at the same point
+         * (it covers expiries up to 1 year by default, longer on request). */
+        vr_surface *sf = NULL;
+        vr_surface_spec ss = {0};
+        ss.tau_min = 1.0 / 365;
+        ss.tau_max = fmax(1.0, req->expiry);
+        if (vr_surface_build(m->type, &m->pricing, &ss, &sf, &aerr) == VR_OK) {
+            const double T = req->expiry;
+            const double fwd = m->spot * exp((m->rate - m->dividend) * T), df = exp(-m->rate * T);
+            const double vol = vr_surface_vol(sf, m->v0, T, log(K / fwd) / sqrt(T));
+            const double cp = call ? 1.0 : -1.0;
+            double pr, de;
+            vk_black_d_ref(&fwd, &K, &vol, &T, &df, &cp, &pr, &de, 1);
+            res->surface = pr;
+            vr_surface_destroy(sf);
+        }
     } else {
         double a;
         vr_status ast = req->option == VR_OPTION_FUTURE
