@@ -76,10 +76,10 @@ static void run_path(vr_book *b, const vr_policy *p, const double *S, const doub
 {
     vr_book_init(b, p);
     vr_mkt_init(m, S[0], v[0], mk_heston);
-    vr_book_day(b, p, m, mk_heston, 0);
+    vr_book_day(b, p, m, mk_heston, 0, NULL);
     for (int d = 1; d <= days; d++) {
         vr_mkt_update(m, d, d / 252.0, S[d], v[d], mk_heston);
-        vr_book_day(b, p, m, mk_heston, d == days);
+        vr_book_day(b, p, m, mk_heston, d == days, NULL);
     }
 }
 
@@ -130,7 +130,7 @@ static void test_flat_path_profit_take(void **state)
     vr_mkt m;
     vr_book_init(&b, &p);
     vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0);
+    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
     const double credit = b.credit, k1 = b.k[1], k2 = b.k[2], k0 = b.k[0], k3 = b.k[3], texp = b.t_exp;
     int closed_day = -1;
     double expect_cash = credit * 1000;
@@ -141,7 +141,7 @@ static void test_flat_path_profit_take(void **state)
                            + vr_marks_spx(mk_heston, 5000, 0.03, k2, tau, 1).price
                            - vr_marks_spx(mk_heston, 5000, 0.03, k0, tau, -1).price
                            - vr_marks_spx(mk_heston, 5000, 0.03, k3, tau, 1).price;
-        vr_book_day(&b, &p, &m, mk_heston, 0);
+        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
         if (!b.open) {
             closed_day = d;
             /* hand rule: first day profit >= 50% of credit, or DTE <= 21 */
@@ -166,11 +166,11 @@ static void test_rally_rolls_call_side(void **state)
     vr_mkt m;
     vr_book_init(&b, &p);
     vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0);
+    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
     const double call0 = b.k[2], put0 = b.k[1];
     for (int d = 1; d <= 10; d++) {
         vr_mkt_update(&m, d, d / 252.0, S[d], v[d], mk_heston);
-        vr_book_day(&b, &p, &m, mk_heston, 0);
+        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
     }
     printf("rally: call short %g -> %g, put short %g -> %g, spot %.0f\n", call0, b.k[2], put0, b.k[1], S[10]);
     assert_true(b.open);
@@ -194,13 +194,13 @@ static void test_crash_stop_and_hedge(void **state)
     vr_mkt m;
     vr_book_init(&b, &p);
     vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0);
+    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
     assert_int_equal(b.h[0].open, 0); /* VIX ~ 15: no hedge */
     int stopped = -1, hedged = -1;
     for (int d = 1; d < 5; d++) {
         vr_mkt_update(&m, d, d / 252.0, S[d], v[d], mk_heston);
         const int was_open = b.open;
-        vr_book_day(&b, &p, &m, mk_heston, 0);
+        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
         if (was_open && b.trades == 1 && !b.open && stopped < 0)
             stopped = d;
         if (b.h[0].open && hedged < 0)

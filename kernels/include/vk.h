@@ -117,7 +117,8 @@ void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int cou
 typedef void (*vk_vix_fn)(double a, double b, const double *restrict var, double *restrict out,
                           size_t n);
 
-#include "vk_bs.h" /* Black-76 and the normal CDF */
+#include "vk_bs.h"      /* Black-76 and the normal CDF */
+#include "vk_surface.h" /* implied-vol surface lookup */
 
 typedef struct vk_table {
     const char *isa; /* "scalar", "avx2", "avx512" */
@@ -131,6 +132,7 @@ typedef struct vk_table {
     vk_ncdf_fn ncdf;
     vk_black_fn black;
     vk_black_greeks_fn black_greeks;
+    vk_surface_vol_fn surface_vol;
 } vk_table;
 
 /* The kernel table for `force` ("scalar", "avx2", "avx512", or NULL/"" for the best this CPU

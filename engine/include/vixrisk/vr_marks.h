@@ -8,6 +8,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_status.h"
+#include "vk.h"
 
 typedef struct vr_marks vr_marks;
 
@@ -37,6 +38,20 @@ typedef struct vr_vix_mark {
 
 /* VIX call at strike K, expiry tau >= 0 (tau = 0: (VIX - K)^+ with VIX from the state). */
 vr_vix_mark vr_marks_vix_call(const vr_marks *mk, double v, double strike, double tau);
+
+/* Batch SPX marks for the path loop: n options in structure-of-arrays buffers (64-byte aligned,
+ * capacity a multiple of 8), surface lookup and Black-76 by the SIMD kernels of `kt`. The caller
+ * fills spot, var, strike, tau, cp (+1/-1) for lanes [0, n); the function pads to a multiple of 8
+ * and fills price, delta (spot delta) and vega. */
+typedef struct vr_marks_batch {
+    size_t cap;
+    double *spot, *var, *strike, *tau, *cp;
+    double *fwd, *df, *k, *vol, *price, *delta, *gamma, *vega, *theta;
+} vr_marks_batch;
+
+vr_status vr_marks_batch_alloc(vr_marks_batch *b, size_t cap, vr_err *err);
+void vr_marks_batch_free(vr_marks_batch *b);
+void vr_marks_spx_n(const vr_marks *mk, const vk_table *kt, vr_marks_batch *b, size_t n);
 
 double vr_marks_rate(const vr_marks *mk);
 double vr_marks_dividend(const vr_marks *mk);

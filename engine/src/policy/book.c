@@ -328,7 +328,8 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
 
 /* ---- one day ------------------------------------------------------------------------------------ */
 
-void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks *mk, int last)
+void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks *mk, int last,
+                 const vr_spx_mark *pre)
 {
     const vr_condor_rules *r = &p->condor;
     legs L;
@@ -347,7 +348,13 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
             b->open = 0;
             b->wait = (int)r->reentry_days;
         } else {
-            L = mark_legs(b, m, mk);
+            if (pre != NULL) {
+                for (int i = 0; i < 4; i++)
+                    L.m[i] = pre[i];
+                L.value = L.m[1].price + L.m[2].price - L.m[0].price - L.m[3].price;
+            } else {
+                L = mark_legs(b, m, mk);
+            }
             const double profit = b->credit - L.value;
             int close = 0;
             if (!last) {

@@ -44,8 +44,11 @@ typedef struct vr_book {
 } vr_book;
 
 void vr_book_init(vr_book *b, const vr_policy *p);
-/* One trading day of one path under one policy. `last` marks the horizon (no new trades). */
-void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks *mk, int last);
+/* One trading day of one path under one policy. `last` marks the horizon (no new trades).
+ * `pre`: the four legs of the open condor marked at today's state by the batch kernels (NULL:
+ * mark them here, one by one). */
+void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks *mk, int last,
+                 const vr_spx_mark *pre);
 void vr_mkt_init(vr_mkt *m, double S, double v, const vr_marks *mk);
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, double v, const vr_marks *mk);
 

@@ -17,11 +17,15 @@
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
+    vr_marks_batch batch; /* 4 legs x block */
+    vr_spx_mark *pre;     /* 4 legs x block, the batch's results per path */
+    uint8_t *has_pre;     /* block */
 } thread_ws;
 
 typedef struct eval_ctx {
     const vr_run_spec *spec;
     const vr_marks *mk;
+    const vk_table *kt;
     vr_scenario_result *res;
     thread_ws *ws;
     double dt;
@@ -29,6 +33,44 @@ typedef struct eval_ctx {
     vr_progress_fn progress;
     void *progress_ctx;
 } eval_ctx;
+
+/* Mark the open condors of policy p on this block in one batch (surface + Black-76 kernels). */
+static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int p)
+{
+    const vr_run_spec *s = c->spec;
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const vr_book *bk = &w->book[i * s->npol + p];
+        const vr_mkt *m = &w->mkt[i];
+        const double tau = bk->t_exp - m->t;
+        w->has_pre[i] = bk->open && tau > 0.5 / 252.0;
+        if (!w->has_pre[i])
+            continue;
+        for (int j = 0; j < 4; j++) {
+            w->batch.spot[n] = m->S;
+            w->batch.var[n] = m->v;
+            w->batch.strike[n] = bk->k[j];
+            w->batch.tau[n] = tau;
+            w->batch.cp[n] = j < 2 ? -1.0 : 1.0;
+            n++;
+        }
+    }
+    if (n == 0)
+        return;
+    vr_marks_spx_n(c->mk, c->kt, &w->batch, n);
+    size_t q = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!w->has_pre[i])
+            continue;
+        for (int j = 0; j < 4; j++, q++) {
+            vr_spx_mark *mm = &w->pre[i * 4 + j];
+            mm->price = w->batch.price[q];
+            mm->delta = w->batch.delta[q];
+            mm->vega = w->batch.vega[q];
+            mm->vol = w->batch.vol[q];
+        }
+    }
+}
 
 static void on_step(void *vctx, const vr_sim_block *b, size_t step)
 {
@@ -48,17 +90,24 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         else
             vr_mkt_update(m, day, t, S, v, c->mk);
         const size_t path = b->path0 + i;
-        const int sample = path < (size_t)c->res->nsample;
-        if (sample) {
+        if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
             c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
         }
-        for (int p = 0; p < s->npol; p++) {
+        if (day == 0)
+            for (int p = 0; p < s->npol; p++)
+                vr_book_init(&w->book[i * s->npol + p], &s->pol[p]);
+    }
+    for (int p = 0; p < s->npol; p++) {
+        if (day > 0)
+            batch_marks(c, w, b, p);
+        else
+            memset(w->has_pre, 0, b->n);
+        for (size_t i = 0; i < b->n; i++) {
             vr_book *bk = &w->book[i * s->npol + p];
-            if (day == 0)
-                vr_book_init(bk, &s->pol[p]);
-            vr_book_day(bk, &s->pol[p], m, c->mk, last);
-            if (sample)
+            vr_book_day(bk, &s->pol[p], &w->mkt[i], c->mk, last, w->has_pre[i] ? &w->pre[i * 4] : NULL);
+            const size_t path = b->path0 + i;
+            if (path < (size_t)c->res->nsample)
                 c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
         }
     }
@@ -175,12 +224,16 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     for (int t = 0; t < nth; t++) {
         ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
         ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
-        if (!ws[t].mkt || !ws[t].book) {
+        ws[t].pre = vr_aligned_alloc(block * 4 * sizeof(vr_spx_mark));
+        ws[t].has_pre = vr_aligned_alloc(block);
+        if ((st = vr_marks_batch_alloc(&ws[t].batch, block * 4, err)) != VR_OK)
+            goto done;
+        if (!ws[t].mkt || !ws[t].book || !ws[t].pre || !ws[t].has_pre) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
     }
-    eval_ctx ctx = {spec, mk, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
+    eval_ctx ctx = {spec, mk, spec->kt ? spec->kt : vk_select(NULL), res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
     const vr_sim_spec sim = {
         .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
         .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = sc->model.v0,
@@ -198,6 +251,9 @@ done:
         for (int t = 0; t < nth; t++) {
             vr_free(ws[t].mkt);
             vr_free(ws[t].book);
+            vr_free(ws[t].pre);
+            vr_free(ws[t].has_pre);
+            vr_marks_batch_free(&ws[t].batch);
         }
         free(ws);
     }

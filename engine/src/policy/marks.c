@@ -7,11 +7,13 @@
  * are chosen on the VIX option grid. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
+#include "vixrisk/vr_alloc.h"
 #include "vk_bs.h"
 
 struct vr_marks {
@@ -123,4 +125,61 @@ vr_vix_mark vr_marks_vix_call(const vr_marks *mk, double v, double strike, doubl
         m.delta = de / df;
     }
     return m;
+}
+
+vr_status vr_marks_batch_alloc(vr_marks_batch *b, size_t cap, vr_err *err)
+{
+    memset(b, 0, sizeof *b);
+    cap = (cap + 7) / 8 * 8;
+    b->cap = cap;
+    double **arrs[] = {&b->spot, &b->var, &b->strike, &b->tau, &b->cp, &b->fwd, &b->df, &b->k,
+                       &b->vol, &b->price, &b->delta, &b->gamma, &b->vega, &b->theta};
+    for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
+        *arrs[i] = vr_aligned_alloc(cap * sizeof(double));
+        if (*arrs[i] == NULL) {
+            vr_marks_batch_free(b);
+            return vr_fail(err, VR_ENOMEM, "marks: batch of %zu options", cap);
+        }
+    }
+    return VR_OK;
+}
+
+void vr_marks_batch_free(vr_marks_batch *b)
+{
+    double *arrs[] = {b->spot, b->var, b->strike, b->tau, b->cp, b->fwd, b->df, b->k, b->vol,
+                      b->price, b->delta, b->gamma, b->vega, b->theta};
+    for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
+        vr_free(arrs[i]);
+    memset(b, 0, sizeof *b);
+}
+
+/* The same arithmetic as vr_marks_spx, lane by lane, with the surface and Black-76 done by the
+ * SIMD kernels. The scalar set-up (forward, discount, log-moneyness) uses libm; it costs a few
+ * ns per option next to the kernels. */
+void vr_marks_spx_n(const vr_marks *mk, const vk_table *kt, vr_marks_batch *b, size_t n)
+{
+    const size_t npad = (n + 7) / 8 * 8;
+    for (size_t i = 0; i < npad; i++) {
+        if (i >= n) { /* padding lanes: a valid dummy option */
+            b->spot[i] = b->strike[i] = 1.0;
+            b->var[i] = 0.04;
+            b->tau[i] = 0.1;
+            b->cp[i] = 1.0;
+        }
+        const double t = b->tau[i] > 0 ? b->tau[i] : 0;
+        b->tau[i] = t;
+        b->fwd[i] = b->spot[i] * exp((mk->r - mk->q) * t);
+        b->df[i] = exp(-mk->r * t);
+        b->k[i] = t > 0 ? log(b->strike[i] / b->fwd[i]) / sqrt(t) : 0.0;
+        if (b->var[i] < 0)
+            b->var[i] = 0;
+    }
+    kt->surface_vol(vr_surface_kernel_view(mk->surf), b->var, b->tau, b->k, b->vol, npad);
+    for (size_t i = 0; i < npad; i++)
+        if (!(b->tau[i] > 0))
+            b->vol[i] = 0;
+    kt->black_greeks(b->fwd, b->strike, b->vol, b->tau, b->df, b->cp, b->price, b->delta, b->gamma,
+                     b->vega, b->theta, npad);
+    for (size_t i = 0; i < n; i++)
+        b->delta[i] *= b->fwd[i] / b->spot[i];
 }
