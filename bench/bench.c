@@ -13,6 +13,10 @@
 #include <string.h>
 
 #include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_marks.h"
+#include "vixrisk/vr_surface.h"
+#include "vixrisk/vr_vix.h"
 #include "vixrisk/vr_sim.h"
 #include "vk.h"
 
@@ -231,8 +235,181 @@ int main(int argc, char **argv)
             }
         }
     }
+    if (js)
+        fprintf(js, "\n  ],\n");
+
+    /* ---- option marks: surface lookup + Black-76 (price and greeks), per ISA, 1 core ---- */
+    const vr_sv_params sp = {.kappa = 3, .theta = 0.02, .sigma = 0.4, .rho = -0.7, .lambda = 1.0,
+                             .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.04, .rho_j = -0.5};
+    vr_surface *surf = NULL;
+    vr_vix_table *vtab = NULL;
+    vr_err err = {VR_OK, ""};
+    vr_surface_spec ss = {0};
+    ss.tau_min = 1.0 / 365;
+    ss.tau_max = 0.5;
+    const double tb0 = omp_get_wtime();
+    if (vr_surface_build(VR_MODEL_SVCJ, &sp, &ss, &surf, &err) != VR_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return 1;
+    }
+    const double surf_build = omp_get_wtime() - tb0;
+    const vr_vix_table_spec vs = {.v_max = 1.0, .tau_min = 1.0 / 365, .tau_max = 0.5, .m_min = 0.5, .m_max = 3.0, .rate = 0.04};
+    const double tv0 = omp_get_wtime();
+    if (vr_vix_table_build(VR_MODEL_SVCJ, &sp, &vs, &vtab, &err) != VR_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return 1;
+    }
+    const double vix_build = omp_get_wtime() - tv0;
+    /* a realistic block of condor legs: spots near 5000, strikes 4500-5500, 1-45 days, v 0.005-0.1 */
+    const size_t NO = 4096;
+    double *F = vr_aligned_alloc(NO * 8), *K = vr_aligned_alloc(NO * 8), *V = vr_aligned_alloc(NO * 8);
+    double *T = vr_aligned_alloc(NO * 8), *D = vr_aligned_alloc(NO * 8), *CP = vr_aligned_alloc(NO * 8);
+    double *KK = vr_aligned_alloc(NO * 8), *VOL = vr_aligned_alloc(NO * 8), *P = vr_aligned_alloc(NO * 8);
+    double *DE = vr_aligned_alloc(NO * 8), *G = vr_aligned_alloc(NO * 8), *VE = vr_aligned_alloc(NO * 8), *TH = vr_aligned_alloc(NO * 8);
+    vk_pcg32 rr;
+    vk_pcg32_seed(&rr, 9, 9);
+    for (size_t i = 0; i < NO; i++) {
+        const double u1 = vk_u01_from_u32(vk_pcg32_next(&rr), vk_pcg32_next(&rr));
+        const double u2 = vk_u01_from_u32(vk_pcg32_next(&rr), vk_pcg32_next(&rr));
+        const double u3 = vk_u01_from_u32(vk_pcg32_next(&rr), vk_pcg32_next(&rr));
+        F[i] = 5000;
+        K[i] = 4500 + 1000 * u1;
+        T[i] = (1 + 44 * u2) / 365;
+        V[i] = 0.005 + 0.095 * u3;
+        D[i] = exp(-0.04 * T[i]);
+        CP[i] = K[i] < 5000 ? -1 : 1;
+        KK[i] = log(K[i] / F[i]) / sqrt(T[i]);
+    }
+    printf("\noption marks on 1 core (%zu SVCJ options: surface lookup + Black-76), ns per option\n", NO);
+    printf("%-22s", "");
+    for (int i = 0; i < nisa; i++)
+        printf("%12s", isas[i]);
+    printf("\n");
+    double mk_ns[4][3];
+    const char *mk_name[4] = {"black price+delta", "black all greeks", "surface lookup", "mark (surface+greeks)"};
+    const int inner_o = quick ? 5 : 200;
+    for (int i = 0; i < nisa; i++) {
+        const vk_table *t = vk_select(isas[i]);
+        for (int k = 0; k < 4; k++) {
+            double ts[REPS_MAX];
+            for (int r = -1; r < 9; r++) {
+                const double t0 = omp_get_wtime();
+                for (int j = 0; j < inner_o; j++) {
+                    if (k == 0) t->black(F, K, V, T, D, CP, P, DE, NO);
+                    if (k == 1) t->black_greeks(F, K, V, T, D, CP, P, DE, G, VE, TH, NO);
+                    if (k >= 2) t->surface_vol(vr_surface_kernel_view(surf), V, T, KK, VOL, NO);
+                    if (k == 3) t->black_greeks(F, K, VOL, T, D, CP, P, DE, G, VE, TH, NO);
+                }
+                if (r >= 0)
+                    ts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)inner_o * NO);
+            }
+            mk_ns[k][i] = median(ts, 9);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        printf("%-22s", mk_name[k]);
+        for (int i = 0; i < nisa; i++)
+            printf("%12.2f", mk_ns[k][i]);
+        printf("\n");
+    }
+    printf("=> option marks per second per core: ");
+    for (int i = 0; i < nisa; i++)
+        printf("%s %.0fM  ", isas[i], 1e3 / mk_ns[3][i]);
+    printf("\n");
+    /* VIX option table lookups (batch function, scalar code) */
+    double vts[REPS_MAX];
+    double *VT = vr_aligned_alloc(NO * 8);
+    for (size_t i = 0; i < NO; i++) {
+        VT[i] = 14 + 20 * (double)i / NO; /* strikes */
+    }
+    for (int r = -1; r < 9; r++) {
+        const double t0 = omp_get_wtime();
+        for (int j = 0; j < inner_o / 5 + 1; j++)
+            vr_vix_table_call_n(vtab, V, T, VT, P, NO);
+        if (r >= 0)
+            vts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)(inner_o / 5 + 1) * NO);
+    }
+    const double vix_ns = median(vts, 9);
+    printf("VIX call table lookup: %.1f ns (%.1fM lookups/s per core); builds: SPX surface %.2f s, VIX table %.2f s\n",
+           vix_ns, 1e3 / vix_ns, surf_build, vix_build);
     if (js) {
-        fprintf(js, "\n  ]\n}\n");
+        fprintf(js, "  \"option_marks_ns\": {");
+        for (int k = 0; k < 4; k++) {
+            fprintf(js, "%s\n    \"%s\": {", k ? "," : "", mk_name[k]);
+            for (int i = 0; i < nisa; i++)
+                fprintf(js, "%s\"%s\": %.3f", i ? ", " : "", isas[i], mk_ns[k][i]);
+            fprintf(js, "}");
+        }
+        fprintf(js, "\n  },\n  \"vix_table_lookup_ns\": %.3f, \"surface_build_s\": %.3f, \"vix_table_build_s\": %.3f,\n",
+                vix_ns, surf_build, vix_build);
+    }
+
+    /* ---- end to end: the policy evaluator (SVCJ, 4 policies incl. hedges), 1 and 2 threads ---- */
+    vr_policy pol[4];
+    memset(pol, 0, sizeof pol);
+    const vr_condor_rules cr = {.contracts = 10, .dte = 45, .short_delta = 0.16, .wing_width = 50,
+                                .profit_take = 0.5, .stop_loss = 2, .exit_dte = 21, .roll_delta = 0.3,
+                                .roll_to_delta = 0.16, .reentry_days = 1, .commission = 0.65,
+                                .half_spread = 0.1, .vix_half_spread = 0.05};
+    for (int p = 0; p < 4; p++) {
+        snprintf(pol[p].name, sizeof pol[p].name, "p%d", p);
+        pol[p].condor = cr;
+        pol[p].nlayers = p;
+        for (int l = 0; l < p; l++) {
+            vr_layer *ly = &pol[p].layers[l];
+            vr_trigger *tg = &ly->trigger;
+            tg->any = 1;
+            tg->vix_level = 20 + 5 * l;
+            tg->vix_change_days = tg->vix_change_pct = tg->vix_change_pts = NAN;
+            tg->rsi_days = tg->rsi_level = tg->term_ratio = tg->dd_pct = tg->condor_loss_pct = tg->short_delta = NAN;
+            tg->confirm_days = 1;
+            tg->cooldown_days = 5;
+            ly->action = (vr_action){.kind = VR_ACTION_VIX_CALL, .delta = 0.25, .strike_pct = NAN, .dte = 30,
+                                     .size_by = VR_SIZE_PCT_CREDIT, .size = 0.15, .stress_vix = 50};
+            ly->exit = (vr_exit){.profit_multiple = 3, .vix_above = NAN, .vix_below = NAN, .dte = 5};
+        }
+    }
+    vr_scenario sc = {.name = "svcj", .model = {.type = VR_MODEL_SVCJ, .spot = 5000, .rate = 0.04, .dividend = 0.013,
+                                                 .v0 = 0.02, .physical = sp, .pricing = sp}};
+    const size_t e2e_paths = quick ? 512 : 8192;
+    printf("\nend to end: policy evaluator, SVCJ, %zu paths x 252 days x 4 policies (marks build excluded)\n", e2e_paths);
+    if (js)
+        fprintf(js, "  \"end_to_end\": [");
+    double e1 = 0;
+    for (int th = 1; th <= (maxth < 2 ? maxth : 2); th++) {
+        vr_run_spec rs = {.paths = e2e_paths, .horizon_days = 252, .steps_per_day = 1, .seed = 3, .block = 512,
+                          .threads = th, .sample_paths = 0, .kt = vk_select(NULL), .nscen = 1, .scen = &sc,
+                          .npol = 4, .pol = pol};
+        vr_scenario_result res;
+        if (vr_eval_scenario(&rs, 0, &res, NULL, NULL, &err) != VR_OK) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            return 1;
+        }
+        const double sec = res.seconds - res.build_seconds;
+        const double rate = (double)e2e_paths * 252 * 4 / sec;
+        if (th == 1)
+            e1 = rate;
+        printf("  %d thread(s): %.2f s, %.2fM path-day-policies/s (%.2fM per core), speedup %.2fx\n", th, sec,
+               rate / 1e6, rate / 1e6 / th, rate / e1);
+        if (js)
+            fprintf(js, "%s\n    {\"threads\": %d, \"seconds\": %.3f, \"path_day_policies_per_s\": %.4g}",
+                    th > 1 ? "," : "", th, sec, rate);
+        vr_scenario_result_free(&res);
+    }
+    vr_surface_destroy(surf);
+    vr_vix_table_destroy(vtab);
+    double *fr[] = {F, K, V, T, D, CP, KK, VOL, P, DE, G, VE, TH, VT};
+    for (size_t i = 0; i < sizeof fr / sizeof fr[0]; i++)
+        vr_free(fr[i]);
+    if (js) {
+        double load[3] = {0, 0, 0};
+        FILE *la = fopen("/proc/loadavg", "r");
+        if (la) {
+            if (fscanf(la, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+                load[0] = load[1] = load[2] = -1;
+            fclose(la);
+        }
+        fprintf(js, "\n  ],\n  \"loadavg_at_end\": [%.2f, %.2f, %.2f]\n}\n", load[0], load[1], load[2]);
         fclose(js);
     }
     return 0;
