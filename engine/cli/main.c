@@ -14,6 +14,7 @@
 
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_price.h"
+#include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
 #include "vk.h"
 
@@ -31,6 +32,7 @@ static void usage_top(FILE *out)
             "commands:\n"
             "  run       evaluate hedge policies on simulated paths, write scores to HDF5\n"
             "  check     validate a run file without running it\n"
+            "  report    tail-risk report (HTML, Markdown, CSV) from a run file\n"
             "  price     Monte Carlo price of a European SPX or VIX option next to its direct price\n"
             "\n"
             "options:\n"
@@ -398,6 +400,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, 0);
     if (strcmp(cmd, "check") == 0)
         return cmd_run(argc - 1, argv + 1, 1);
+    if (strcmp(cmd, "report") == 0)
+        return vr_cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (try 'vixrisk --help')\n", prog, cmd);
     return EXIT_USAGE;
 }

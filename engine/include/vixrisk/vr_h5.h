@@ -133,4 +133,14 @@ typedef struct vr_h5_dset_info {
 vr_status vr_h5_dset_info_get(vr_h5_reader *r, const char *path, vr_h5_dset_info *info,
                               vr_err *err);
 
+/* ---- reader additions (vixrisk report) ------------------------------------------------------- */
+
+/* 1 if the object at obj_path exists and carries attribute `name`, else 0 (never fails). */
+int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name);
+
+/* A numeric attribute of any shape as a malloc'd array of all its elements, converted to double:
+ * *v (free() it; NULL when *n == 0), *n elements. A scalar gives n = 1. */
+vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
+                                       double **v, size_t *n, vr_err *err);
+
 #endif

@@ -965,3 +965,76 @@ done:
     close_h(dset, H5Dclose, &st, err, path);
     return st;
 }
+
+/* ---- reader additions (vixrisk report) ------------------------------------------------------- */
+
+int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name)
+{
+    if (r == NULL || name == NULL || !vr_h5_exists(r, obj_path))
+        return 0;
+    const htri_t e = H5Aexists_by_name(r->file, obj_path, name, H5P_DEFAULT);
+    if (e < 0)
+        H5Eclear2(H5E_DEFAULT);
+    return e > 0;
+}
+
+vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
+                                       double **v, size_t *n, vr_err *err)
+{
+    vr_status st = VR_OK;
+    hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID,
+          space = H5I_INVALID_HID;
+    double *buf = NULL;
+    char ctx[160];
+    snprintf(ctx, sizeof ctx, "read attribute '%s' on", name ? name : "(null)");
+    if (v == NULL || n == NULL || name == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: %s %s: NULL argument", ctx, obj_path ? obj_path : "?");
+    if ((st = need_object(r, obj_path, ctx, "object", err)) != VR_OK)
+        return st;
+    if ((obj = H5Oopen(r->file, obj_path, H5P_DEFAULT)) == H5I_INVALID_HID) {
+        st = h5_fail(err, ctx, obj_path);
+        goto done;
+    }
+    const htri_t e = H5Aexists(obj, name);
+    if (e <= 0) {
+        st = e < 0 ? h5_fail(err, ctx, obj_path)
+                   : vr_fail(err, VR_EHDF5, "h5: %s %s: no such attribute", ctx, obj_path);
+        goto done;
+    }
+    if ((attr = H5Aopen(obj, name, H5P_DEFAULT)) == H5I_INVALID_HID ||
+        (type = H5Aget_type(attr)) == H5I_INVALID_HID ||
+        (space = H5Aget_space(attr)) == H5I_INVALID_HID) {
+        st = h5_fail(err, ctx, obj_path);
+        goto done;
+    }
+    const H5T_class_t cls = H5Tget_class(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not numeric", ctx, obj_path);
+        goto done;
+    }
+    const hssize_t np = H5Sget_simple_extent_npoints(space);
+    if (np < 0) {
+        st = h5_fail(err, ctx, obj_path);
+        goto done;
+    }
+    if (np > 0) {
+        if ((buf = malloc((size_t)np * sizeof *buf)) == NULL) {
+            st = vr_fail(err, VR_ENOMEM, "h5: %s %s: %lld values", ctx, obj_path, (long long)np);
+            goto done;
+        }
+        if (H5Aread(attr, H5T_NATIVE_DOUBLE, buf) < 0) {
+            st = h5_fail(err, ctx, obj_path);
+            goto done;
+        }
+    }
+    *v = buf;
+    *n = (size_t)np;
+    buf = NULL;
+done:
+    free(buf);
+    close_h(space, H5Sclose, &st, err, obj_path);
+    close_h(type, H5Tclose, &st, err, obj_path);
+    close_h(attr, H5Aclose, &st, err, obj_path);
+    close_h(obj, H5Oclose, &st, err, obj_path);
+    return st;
+}

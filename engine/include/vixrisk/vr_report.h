@@ -1,0 +1,44 @@
+/* vr_report.h: tail-risk reports from a `vixrisk run` result file (`vixrisk report`).
+ *
+ * A report is built from the HDF5 file alone (layout: docs/hdf5.md): the scores are the attributes
+ * the run stored, and the charts are drawn from the stored per-path arrays (pnl, drawdown) and the
+ * sample paths; nothing is simulated again. Three formats:
+ *
+ *   VR_REPORT_HTML  one self-contained page: inline CSS and SVG charts, no scripts, no external
+ *                   fetches, prints well; well-formed XML (polyglot XHTML) so XML tools read it.
+ *   VR_REPORT_MD    Markdown with the same tables; the charts go to SVG files in the directory
+ *                   "<out stem>_files/" beside it, referenced by relative links.
+ *   VR_REPORT_CSV   one row per (scenario, policy), every score a column, a header row; RFC 4180
+ *                   (CRLF line ends, quoted fields where needed); numbers printed with %.17g so
+ *                   they read back exactly; NaN as "NaN".
+ *
+ * Every output file is written under a temporary name in its directory and renamed over the
+ * final name at the end, so a reader never sees a partial report.
+ *
+ * Errors: VR_EINVAL for bad arguments (NULL paths, unknown format); VR_EIO when h5_path is missing,
+ * is not HDF5 or is not a vixrisk run file (no "schema" attribute "vixrisk-run/..."), or the output
+ * cannot be written; VR_EHDF5 when a stored object is missing or unreadable; VR_ENOMEM. err->msg
+ * names the file and the object ("report: /tmp/x.h5: not a vixrisk run file (no root attribute
+ * 'schema')"). */
+#ifndef VIXRISK_VR_REPORT_H
+#define VIXRISK_VR_REPORT_H
+
+#include "vixrisk/vr_status.h"
+
+typedef enum { VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV } vr_report_format;
+
+/* Read the run file at h5_path and write the report to out_path in format fmt. */
+vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_format fmt,
+                          vr_err *err);
+
+/* The format's name ("html", "md", "csv") and its inverse (-1 for an unknown name); the format a
+ * file name's extension implies (.html/.htm, .md/.markdown, .csv, any case; -1 if none). */
+const char *vr_report_format_name(vr_report_format fmt);
+int vr_report_format_parse(const char *name);
+int vr_report_format_from_path(const char *path);
+
+/* `vixrisk report RUN.h5 [-o OUT] [--format html|md|csv]` (engine/cli/report_cmd.c); argv[0] is
+ * "report". Returns the process exit code: 0 ok, 1 runtime failure, 2 usage error. */
+int vr_cmd_report(int argc, char **argv);
+
+#endif

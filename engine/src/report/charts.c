@@ -1,0 +1,352 @@
+/* charts.c: the report's four charts, each one <svg> element drawn with svg.c from the stored
+ * per-path arrays of one scenario:
+ *
+ *   chart_pnl       histograms of terminal P&L, policies overlaid (step lines), and beside them the
+ *                   worst 5% magnified, with each policy's -ES99 marked
+ *   chart_frontier  mean P&L against ES99 with +-1 SE bars: the cost/protection frontier
+ *   chart_drawdown  P(max drawdown > x) on a log scale, so the tail is visible
+ *   chart_paths     three of the stored sample paths (worst baseline P&L, highest VIX peak, median
+ *                   baseline P&L): SPX and VIX with the days each policy's layers acted
+ *
+ * A policy keeps its colour and dash pattern (rep_color, rep_dash: its index in the file) in
+ * every chart. Histograms count into fixed bins; curves are thinned to a few hundred points so
+ * the page stays small however many paths the run had. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+#define MAXPOL 64 /* legends and labels handle this many policies; more are drawn but not named */
+
+/* Quantile of sorted v[0..n) (type 7, as the run's scores). */
+static double quantile(const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    const double h = (double)(n - 1) * p;
+    const size_t i = (size_t)floor(h);
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
+}
+
+/* Share of paths (percent) in each of nb bins over [lo, hi]; values outside are not counted. */
+static void histogram(const double *sorted, size_t n, double lo, double hi, size_t nb, double *pct)
+{
+    memset(pct, 0, nb * sizeof *pct);
+    const double w = (hi - lo) / (double)nb;
+    for (size_t i = 0; i < n; i++) {
+        const double v = sorted[i];
+        if (!(v >= lo && v <= hi))
+            continue;
+        size_t b = (size_t)((v - lo) / w);
+        if (b >= nb)
+            b = nb - 1;
+        pct[b] += 1;
+    }
+    for (size_t b = 0; b < nb; b++)
+        pct[b] *= 100.0 / (double)(n ? n : 1);
+}
+
+/* Step outline of a histogram: 2 points per bin plus the closing edges. */
+static size_t step_points(const double *pct, size_t nb, double lo, double hi, double *x, double *y)
+{
+    const double w = (hi - lo) / (double)nb;
+    size_t k = 0;
+    x[k] = lo, y[k++] = 0;
+    for (size_t b = 0; b < nb; b++) {
+        x[k] = lo + w * (double)b, y[k++] = pct[b];
+        x[k] = lo + w * (double)(b + 1), y[k++] = pct[b];
+    }
+    x[k] = hi, y[k++] = 0;
+    return k;
+}
+
+static void legend_policies(FILE *f, const rep_scenario *s, double x, double y)
+{
+    const char *names[MAXPOL], *colors[MAXPOL], *dashes[MAXPOL];
+    const size_t n = s->npol < MAXPOL ? s->npol : MAXPOL;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = s->pol[i].name;
+        colors[i] = rep_color(i);
+        dashes[i] = rep_dash(i);
+    }
+    svg_legend(f, x, y, names, n, colors, dashes);
+}
+
+static double legend_width(const rep_scenario *s)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < s->npol && i < MAXPOL; i++)
+        if (strlen(s->pol[i].name) > m)
+            m = strlen(s->pol[i].name);
+    return 40 + 6.5 * (double)m;
+}
+
+void chart_pnl(FILE *f, const rep_scenario *s)
+{
+    enum { NB = 60, NBT = 30 };
+    double pct[NB], x[2 * NB + 2], y[2 * NB + 2];
+    char title[600];
+    double lo = INFINITY, hi = -INFINITY, tlo = INFINITY, thi = -INFINITY;
+    for (size_t p = 0; p < s->npol; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (q->n == 0)
+            continue;
+        lo = fmin(lo, quantile(q->pnl_sorted, q->n, 0.001));
+        hi = fmax(hi, quantile(q->pnl_sorted, q->n, 0.999));
+        tlo = fmin(tlo, q->pnl_sorted[0]);
+        thi = fmax(thi, quantile(q->pnl_sorted, q->n, 0.05));
+    }
+    if (!(hi > lo)) { lo -= 1; hi += 1; }
+    if (!(thi > tlo)) { tlo -= 1; thi += 1; }
+    snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
+    svg_begin(f, 1100, 400, title);
+    /* main panel */
+    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0};
+    double ymax = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
+        for (size_t b = 0; b < NB; b++) ymax = fmax(ymax, pct[b]);
+    }
+    m.yhi = ymax > 0 ? ymax * 1.08 : 1;
+    svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
+    /* the region the right panel magnifies */
+    const double sx0 = svg_px(&m, fmax(tlo, lo)), sx1 = svg_px(&m, thi);
+    if (sx1 > sx0)
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f1e6dc\"/>\n", sx0,
+                m.y0, sx1 - sx0, m.h);
+    svg_axes(&m, "terminal P&L (USD)", "paths per bin (%)");
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
+        const size_t k = step_points(pct, NB, lo, hi, x, y);
+        svg_polyline(&m, x, y, k, rep_color(p), 1.8, rep_dash(p));
+    }
+    legend_policies(f, s, m.x0 + 8, m.y0 + 8);
+    /* tail panel: the worst 5% of each policy lies left of thi */
+    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0};
+    ymax = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
+        for (size_t b = 0; b < NBT; b++) ymax = fmax(ymax, pct[b]);
+    }
+    t.yhi = ymax > 0 ? ymax * 1.15 : 1;
+    svg_text(f, t.x0, 26, "start", 13, "bold", "Left tail magnified (worst 5%)");
+    svg_axes(&t, "terminal P&L (USD)", "paths per bin (% of all)");
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
+        const size_t k = step_points(pct, NBT, tlo, thi, x, y);
+        svg_polyline(&t, x, y, k, rep_color(p), 1.8, rep_dash(p));
+        /* -ES99 marker: a triangle on the top edge and a faint line */
+        const double e = -s->pol[p].score[RS_ES99];
+        if (isfinite(e) && e >= tlo && e <= thi) {
+            const double px = svg_px(&t, e);
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
+                       "stroke-dasharray=\"1 2\"/>", px, t.y0, px, t.y0 + t.h, rep_color(p));
+            fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\"/>\n", px, t.y0, rep_color(p));
+        }
+    }
+    svg_text(f, t.x0 + t.w, t.y0 + t.h + 48, "end", 11, NULL,
+             "\xE2\x96\xBC = -ES99 of each policy; bins count % of all paths");
+    svg_end(f);
+}
+
+void chart_frontier(FILE *f, const rep_scenario *s)
+{
+    char title[600];
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t p = 0; p < s->npol; p++) {
+        const double *sc = s->pol[p].score;
+        const double xs = isfinite(sc[RS_ES99_SE]) ? sc[RS_ES99_SE] : 0;
+        const double ys = isfinite(sc[RS_MEAN_SE]) ? sc[RS_MEAN_SE] : 0;
+        if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
+            continue;
+        xlo = fmin(xlo, sc[RS_ES99] - xs), xhi = fmax(xhi, sc[RS_ES99] + xs);
+        ylo = fmin(ylo, sc[RS_MEAN] - ys), yhi = fmax(yhi, sc[RS_MEAN] + ys);
+    }
+    if (!(xhi > xlo)) { xlo = (isfinite(xlo) ? xlo : 0) - 1; xhi = xlo + 2; }
+    if (!(yhi > ylo)) { ylo = (isfinite(ylo) ? ylo : 0) - 1; yhi = ylo + 2; }
+    const double px = 0.12 * (xhi - xlo), py = 0.12 * (yhi - ylo);
+    snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
+    svg_begin(f, 540, 400, title);
+    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1};
+    svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
+    svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
+    for (size_t i = 0; i < s->npol; i++) {
+        const double *sc = s->pol[i].score;
+        if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
+            continue;
+        const double cx = svg_px(&p, sc[RS_ES99]), cy = svg_py(&p, sc[RS_MEAN]);
+        const double ex = isfinite(sc[RS_ES99_SE]) ? sc[RS_ES99_SE] : 0;
+        const double ey = isfinite(sc[RS_MEAN_SE]) ? sc[RS_MEAN_SE] : 0;
+        const double x0 = svg_px(&p, sc[RS_ES99] - ex), x1 = svg_px(&p, sc[RS_ES99] + ex);
+        const double y0 = svg_py(&p, sc[RS_MEAN] - ey), y1 = svg_py(&p, sc[RS_MEAN] + ey);
+        const char *c = rep_color(i);
+        fprintf(f, "<g stroke=\"%s\" stroke-width=\"1.5\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>",
+                c, x0, cy, x1, cy, cx, y0, cx, y1, x0, cy - 4, x0, cy + 4, x1, cy - 4, x1, cy + 4,
+                cx - 4, y0, cx + 4, y0, cx - 4, y1, cx + 4, y1);
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
+                cx, cy, c);
+        svg_text(f, fmax(cx, x1) + 6, cy - 6, "start", 11, "bold", s->pol[i].name);
+    }
+    svg_text(f, p.x0 + p.w, p.y0 + p.h + 48, "end", 11, NULL, "bars: \xC2\xB1" "1 standard error of ES99 and of the mean");
+    svg_end(f);
+}
+
+void chart_drawdown(FILE *f, const rep_scenario *s)
+{
+    enum { K = 240 };
+    double x[K + 2], y[K + 2];
+    char title[600];
+    size_t nmax = 1;
+    double xmax = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (q->n > nmax) nmax = q->n;
+        if (q->n) xmax = fmax(xmax, q->dd_sorted[q->n - 1]);
+    }
+    if (!(xmax > 0)) xmax = 1;
+    const double ylo = pow(10, -ceil(log10((double)nmax)));
+    snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
+    svg_begin(f, 540, 400, title);
+    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0};
+    svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
+    svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
+    for (size_t i = 0; i < s->npol; i++) {
+        const rep_policy *q = &s->pol[i];
+        if (q->n == 0)
+            continue;
+        /* points at exceedance probabilities log-spaced from 1 to 1/n: P(DD >= dd[j]) = (n - j)/n */
+        size_t k = 0, last = (size_t)-1;
+        const double ln = log10((double)q->n);
+        for (int a = 0; a <= K; a++) {
+            const double pr = pow(10, -ln * a / K);
+            size_t j = q->n - (size_t)ceil(pr * (double)q->n - 1e-9);
+            if (j >= q->n) j = q->n - 1;
+            if (j == last)
+                continue;
+            last = j;
+            x[k] = q->dd_sorted[j];
+            y[k++] = (double)(q->n - j) / (double)q->n;
+        }
+        svg_polyline(&p, x, y, k, rep_color(i), 1.8, rep_dash(i));
+    }
+    legend_policies(f, s, p.x0 + p.w - legend_width(s) - 8, p.y0 + 8);
+    svg_end(f);
+}
+
+/* ---- sample paths --------------------------------------------------------------------------- */
+
+static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0, double w, double h,
+                       const char *ylabel, const char *xlabel, const char *color)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < nd; t++)
+        if (isfinite(v[t])) { lo = fmin(lo, v[t]); hi = fmax(hi, v[t]); }
+    if (!(hi > lo)) { lo = (isfinite(lo) ? lo : 0) - 1; hi = lo + 2; }
+    const double pad = 0.06 * (hi - lo);
+    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0};
+    svg_axes(&p, xlabel, ylabel);
+    double *xs = malloc(nd * sizeof *xs);
+    if (xs == NULL)
+        return;
+    for (size_t t = 0; t < nd; t++)
+        xs[t] = (double)t;
+    svg_polyline(&p, xs, v, nd, color, 1.4, NULL);
+    free(xs);
+}
+
+int chart_paths(FILE *f, const rep_scenario *s)
+{
+    if (s->nsample == 0 || s->ndays == 0 || s->spx == NULL || s->vix == NULL)
+        return 0;
+    const size_t ns = s->nsample, nd = s->ndays;
+    const rep_policy *b = &s->pol[s->base];
+    const size_t nb = b->n < ns ? b->n : ns; /* sample path i is path i of the run */
+    /* pick: worst baseline P&L, highest VIX peak, median baseline P&L (distinct) */
+    size_t pick[3], npick = 0;
+    const char *why[3];
+    size_t worst = 0, peak = 0;
+    double vpk = -INFINITY;
+    for (size_t i = 0; i < nb; i++)
+        if (b->pnl[i] < b->pnl[worst]) worst = i;
+    for (size_t i = 0; i < ns; i++)
+        for (size_t t = 0; t < nd; t++)
+            if (s->vix[i * nd + t] > vpk) { vpk = s->vix[i * nd + t]; peak = i; }
+    size_t med = 0;
+    if (nb > 0) {
+        size_t *idx = malloc(nb * sizeof *idx);
+        if (idx) {
+            for (size_t i = 0; i < nb; i++) idx[i] = i;
+            for (size_t i = 1; i < nb; i++) /* small: sample_paths is a few hundred at most */
+                for (size_t j = i; j > 0 && b->pnl[idx[j]] < b->pnl[idx[j - 1]]; j--) {
+                    const size_t tmp = idx[j]; idx[j] = idx[j - 1]; idx[j - 1] = tmp;
+                }
+            med = idx[nb / 2];
+            free(idx);
+        }
+    }
+    const size_t cand[3] = {nb ? worst : 0, peak, med};
+    const char *reason[3] = {"worst baseline P&L of the sample", "highest VIX peak of the sample",
+                             "median baseline P&L of the sample"};
+    for (int c = 0; c < 3; c++) {
+        int dup = 0;
+        for (size_t k = 0; k < npick; k++) dup |= pick[k] == cand[c];
+        if (!dup) { pick[npick] = cand[c]; why[npick++] = reason[c]; }
+    }
+    /* rug rows: one per (policy, layer) that has activation masks */
+    size_t rows = 0;
+    for (size_t p = 0; p < s->npol; p++)
+        if (s->pol[p].act) rows += s->pol[p].nlayer_names;
+    const double X0 = 130, W = 940, HS = 110, HV = 80, ROW = 13;
+    const double block = 34 + HS + 26 + HV + 44 + (double)rows * ROW + 24;
+    char title[700], line[700], usd[48];
+    snprintf(title, sizeof title, "Scenario %s: sample SPX and VIX paths with the days each hedge layer acted", s->name);
+    svg_begin(f, 1100, 10 + block * (double)npick, title);
+    for (size_t k = 0; k < npick; k++) {
+        const size_t i = pick[k];
+        const double Y = 10 + block * (double)k;
+        if (i < nb)
+            snprintf(line, sizeof line, "Sample path %zu (%s): %s P&L %s USD", i, why[k], b->name,
+                     rep_fmt_usd(usd, sizeof usd, b->pnl[i]));
+        else
+            snprintf(line, sizeof line, "Sample path %zu (%s)", i, why[k]);
+        svg_text(f, 20, Y + 18, "start", 13, "bold", line);
+        path_panel(f, s->spx + i * nd, nd, X0, Y + 30, W, HS, "SPX (index points)", NULL, "#333333");
+        path_panel(f, s->vix + i * nd, nd, X0, Y + 30 + HS + 26, W, HV, "VIX (points)", "trading day", "#7a3b8f");
+        /* activation rug: a tick on each day a layer acted */
+        double ry = Y + 30 + HS + 26 + HV + 44;
+        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0};
+        const double tw = fmax(1.5, W / (double)nd);
+        for (size_t p = 0; p < s->npol; p++) {
+            const rep_policy *q = &s->pol[p];
+            if (q->act == NULL)
+                continue;
+            for (size_t l = 0; l < q->nlayer_names; l++, ry += ROW) {
+                snprintf(line, sizeof line, "%s: %s", q->name, q->layers[l]);
+                svg_text(f, X0 - 6, ry + 9, "end", 10, NULL, line);
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>", X0, ry + 5,
+                        X0 + W, ry + 5);
+                fprintf(f, "<g fill=\"%s\">", rep_color(p));
+                for (size_t t = 0; t < nd; t++) {
+                    const double m = q->act[i * nd + t];
+                    if (!(m >= 1) || l >= 32 || !(((uint32_t)m >> l) & 1u))
+                        continue;
+                    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", svg_px(&d, (double)t) - tw / 2,
+                            ry, tw);
+                }
+                fputs("</g>\n", f);
+            }
+        }
+        if (rows == 0)
+            svg_text(f, X0, ry + 10, "start", 11, NULL, "(no policy in this run has hedge layers)");
+    }
+    svg_end(f);
+    return 1;
+}

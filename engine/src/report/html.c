@@ -1,0 +1,226 @@
+/* html.c: the HTML report: one self-contained page (inline CSS and SVG, no scripts, no external
+ * fetches) that opens offline and prints on landscape pages. The markup is polyglot XHTML: every
+ * element closed, only the five XML entities, so XML parsers read it as well as browsers.
+ * Table rows carry data-scenario/data-policy and cells data-key (the attribute they show), so a
+ * reader or a test can find a number without scraping the layout. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/tables.h"
+
+static const char *css =
+    "body{font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;margin:24px auto;max-width:1180px;"
+    "padding:0 16px;font-size:14px;line-height:1.4}\n"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:20px;border-bottom:2px solid #0072B2;padding-bottom:3px;"
+    "margin-top:32px}h3{font-size:16px;margin:20px 0 6px}\n"
+    ".sub{color:#555;margin:0 0 12px}\n"
+    "table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}\n"
+    "th,td{border:1px solid #d0d0d0;padding:3px 7px;text-align:right;white-space:nowrap}\n"
+    "th{background:#eef3f8;font-weight:600;vertical-align:bottom;white-space:normal;max-width:130px}\n"
+    "td:first-child,th:first-child{text-align:left}\n"
+    "th .u{display:block;font-weight:400;color:#666;font-size:11px}\n"
+    "tr:nth-child(even) td{background:#fafafa}\n"
+    "td.sig{font-weight:700}\n"
+    "table.kv td:first-child{color:#555}table.kv td{text-align:left}\n"
+    ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}\n"
+    "pre.config{background:#f6f6f6;border:1px solid #ddd;padding:8px 10px;font-size:12px;line-height:1.3;"
+    "white-space:pre-wrap;word-break:break-word;max-height:300px;overflow:auto}\n"
+    "figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto;display:block}\n"
+    "figcaption{color:#444;font-size:13px;margin-top:4px;max-width:1100px}\n"
+    ".row{display:flex;flex-wrap:wrap;gap:10px 28px;align-items:flex-start}.row figure{margin:10px 0}\n"
+    ".note{color:#444;font-size:13px}\n"
+    "dl.defs dt{font-weight:600;margin-top:6px}dl.defs dd{margin-left:18px}\n"
+    "@page{size:A4 landscape;margin:10mm}\n"
+    "@media print{body{margin:0;max-width:none;font-size:10px}h2{margin-top:12px}"
+    "section.scenario{break-before:page}figure,table{break-inside:avoid}"
+    "th,td{padding:2px 4px}pre.config{font-size:8px;max-height:none;overflow:visible}}\n";
+
+static void kv(FILE *f, const char *k, const char *v)
+{
+    fputs("<tr><td>", f);
+    rep_esc(f, k);
+    fputs("</td><td>", f);
+    rep_esc(f, v);
+    fputs("</td></tr>\n", f);
+}
+
+static void kvd(FILE *f, const char *k, double v, const char *fmt)
+{
+    char b[64];
+    if (isfinite(v))
+        snprintf(b, sizeof b, fmt, v);
+    else
+        snprintf(b, sizeof b, "n/a");
+    kv(f, k, b);
+}
+
+static void summary(FILE *f, const rep_run *r)
+{
+    char b[256];
+    fputs("<section id=\"summary\">\n<h2>Run summary</h2>\n<div class=\"row\"><div>\n<h3>Run</h3>\n<table class=\"kv\">\n", f);
+    kv(f, "Run file", r->path);
+    kv(f, "Config file", r->config_file);
+    snprintf(b, sizeof b, "%lld", (long long)r->seed);
+    kv(f, "Seed", b);
+    snprintf(b, sizeof b, "%lld", (long long)r->paths);
+    kv(f, "Paths per scenario", b);
+    snprintf(b, sizeof b, "%lld trading days", (long long)r->horizon_days);
+    kv(f, "Horizon", b);
+    kv(f, "Baseline policy", r->baseline);
+    kv(f, "Kernel ISA", r->isa);
+    snprintf(b, sizeof b, "%lld", (long long)r->threads);
+    kv(f, "Threads", b);
+    snprintf(b, sizeof b, "%s (build %s), schema %s", r->version, r->build, r->schema);
+    kv(f, "vixrisk version", b);
+    kv(f, "Run finished (UTC)", r->utc_time);
+    kvd(f, "Wall time", r->wall, "%.1f s");
+    fputs("</table>\n</div><div>\n<h3>Models</h3>\n", f);
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        fputs("<table class=\"model\" data-scenario=\"", f);
+        rep_esc(f, s->name);
+        fputs("\">\n<tr><th>Scenario <b>", f);
+        rep_esc(f, s->name);
+        fputs("</b> (", f);
+        rep_esc(f, s->model_type);
+        fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
+        fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%g / %g / %g / %g</td></tr>\n",
+                s->spot, s->rate, s->dividend, s->v0);
+        for (int k = 0; k < REP_NPARAM; k++) {
+            if (s->phys[k] == 0 && s->pric[k] == 0)
+                continue; /* parameters the model does not use are stored as 0 */
+            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", rep_param_names[k], s->phys[k], s->pric[k]);
+        }
+        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%.1f s (%.1f s)</td></tr>\n</table>\n",
+                s->wall, s->marks_wall);
+    }
+    fputs("<p class=\"note\">Parameters that are 0 in both sets are not shown (the model does not use "
+          "them).</p>\n</div></div>\n<h3>Configuration</h3>\n<pre class=\"config\">", f);
+    rep_esc(f, r->config);
+    fputs("</pre>\n</section>\n", f);
+}
+
+static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
+{
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = rep_table_head(s, which, h);
+    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>", which == REP_TABLE_TAIL ? "tail" : "cost");
+    for (size_t j = 0; j < nc; j++) {
+        fputs("<th>", f);
+        rep_esc(f, h[j].text);
+        if (h[j].unit[0]) {
+            fputs("<span class=\"u\">", f);
+            rep_esc(f, h[j].unit);
+            fputs("</span>", f);
+        }
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t k = 0; k < s->npol; k++) {
+        const size_t pi = order[k];
+        rep_table_row(s, pi, which, c);
+        fputs("<tr data-scenario=\"", f);
+        rep_esc(f, s->name);
+        fputs("\" data-policy=\"", f);
+        rep_esc(f, s->pol[pi].name);
+        fprintf(f, "\"><td>%zu</td>", k + 1);
+        for (size_t j = 0; j < nc; j++) {
+            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+            if (j == 0)
+                fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", rep_color(pi));
+            rep_esc(f, c[j].text);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t idx)
+{
+    size_t order[s->npol];
+    rep_rank(s, order);
+    fprintf(f, "<section class=\"scenario\" id=\"scenario-%zu\" data-scenario=\"", idx + 1);
+    rep_esc(f, s->name);
+    fputs("\">\n<h2>Scenario ", f);
+    rep_esc(f, s->name);
+    fputs("</h2>\n<p class=\"sub\">", f);
+    fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n,
+            (long long)r->horizon_days);
+    rep_esc(f, s->model_type);
+    fputs("; paired differences against <b>", f);
+    rep_esc(f, s->pol[s->base].name);
+    fputs("</b>. Losses (ES, VaR) are positive numbers in USD; P&amp;L is discounted to the start.</p>\n", f);
+    fputs("<h3>Ranking by tail risk (ES99, smallest first)</h3>\n", f);
+    table(f, s, REP_TABLE_TAIL, order);
+    fputs("<h3>Hedging cost, drawdowns and the paired comparison with the baseline</h3>\n", f);
+    table(f, s, REP_TABLE_COST, order);
+    fputs("<p class=\"note\">Bold: a paired difference larger than two standard errors. Cost per USD of ES99 "
+          "reduction = mean P&amp;L given up / ES99 removed (n/a when the tail does not shrink).</p>\n", f);
+    fputs("<h3>Charts</h3>\n<figure>\n", f);
+    chart_pnl(f, s);
+    fputs("<figcaption>Terminal P&amp;L per path, share of paths per bin; the shaded region on the left panel is "
+          "magnified on the right, where the triangles mark each policy's &#8722;ES99.</figcaption>\n</figure>\n", f);
+    fputs("<div class=\"row\"><figure>\n", f);
+    chart_frontier(f, s);
+    fputs("<figcaption>Each policy's mean P&amp;L against its ES99 with &#177;1 SE bars.</figcaption>\n</figure>\n"
+          "<figure>\n", f);
+    chart_drawdown(f, s);
+    fputs("<figcaption>Exceedance probability of the maximum drawdown of daily P&amp;L (log scale).</figcaption>\n"
+          "</figure></div>\n", f);
+    fputs("<figure>\n", f);
+    if (chart_paths(f, s))
+        fputs("<figcaption>Three of the stored sample paths; each row of ticks marks the trading days one "
+              "policy's hedge layer acted (sample_paths/activations).</figcaption>\n", f);
+    else
+        fputs("<figcaption>No sample paths stored in this run (simulation.sample_paths: 0).</figcaption>\n", f);
+    fputs("</figure>\n</section>\n", f);
+}
+
+static const char *defs =
+    "<section id=\"notes\">\n<h2>How to read this report</h2>\n<dl class=\"defs\">\n"
+    "<dt>P&amp;L</dt><dd>Terminal discounted profit and loss of the condor book plus its hedges over the horizon, "
+    "per path, USD.</dd>\n"
+    "<dt>VaR<sub>&#946;</sub>, ES<sub>&#946;</sub></dt><dd>Value at risk and expected shortfall at level &#946; of "
+    "the loss L = &#8722;P&amp;L: VaR is the &#946;-quantile of L; ES is the mean loss beyond it. Both are positive "
+    "for losses.</dd>\n"
+    "<dt>&#177; SE</dt><dd>Monte Carlo standard errors: the mean from sd/&#8730;n, VaR by the order-statistic method, "
+    "ES from its influence function.</dd>\n"
+    "<dt>&#916;ES99, &#916;mean</dt><dd>Paired differences against the baseline on the same paths (common random "
+    "numbers), so their standard errors are much smaller than those of the levels. Negative &#916;ES99 = tail "
+    "reduced.</dd>\n"
+    "<dt>Hedge premium paid / recovered</dt><dd>Mean per path of the discounted premium paid for VIX calls and of "
+    "the discounted sales and settlements.</dd>\n"
+    "<dt>Drawdown</dt><dd>Maximum peak-to-trough fall of the daily P&amp;L path, USD.</dd>\n"
+    "</dl>\n<p class=\"note\">Generated by <code>vixrisk report</code> from the HDF5 run file alone "
+    "(layout: docs/hdf5.md).</p>\n</section>\n";
+
+vr_status rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
+{
+    rep_file rf;
+    vr_status st = rep_file_open(&rf, out_path, err);
+    if (st != VR_OK)
+        return st;
+    FILE *f = rf.f;
+    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+          "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+          "<title>vixrisk tail-risk report: ", f);
+    rep_esc(f, r->config_file[0] ? r->config_file : r->path);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>Tail-risk report</h1>\n<p class=\"sub\">", css);
+    rep_esc(f, r->path);
+    fputs(" &#8212; ", f);
+    for (size_t i = 0; i < r->nscen; i++) {
+        fprintf(f, "%s<a href=\"#scenario-%zu\">", i ? ", " : "scenarios: ", i + 1);
+        rep_esc(f, r->scen[i].name);
+        fputs("</a>", f);
+    }
+    fputs("</p>\n</header>\n", f);
+    summary(f, r);
+    for (size_t i = 0; i < r->nscen; i++)
+        scenario(f, r, &r->scen[i], i);
+    fputs(defs, f);
+    fputs("</body>\n</html>\n", f);
+    return rep_file_commit(&rf, err);
+}

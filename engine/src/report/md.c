@@ -1,0 +1,205 @@
+/* md.c: the Markdown report: the same tables as the HTML page (tables.c) as pipe tables, and the
+ * charts as SVG files in "<stem>_files/" beside the .md (e.g. report.md -> report_files/
+ * svcj-pnl.svg), referenced by relative links so the directory can be moved as a whole. Every SVG
+ * is written to a temporary name and renamed, the .md last, so a complete .md never points at a
+ * missing chart. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report/tables.h"
+
+/* Markdown-escape text for a table cell or a heading. */
+static void md_esc(FILE *f, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (strchr("\\`*_[]<>|#&", *p))
+            fputc('\\', f);
+        if (*p == '\n' || *p == '\r')
+            fputc(' ', f);
+        else
+            fputc(*p, f);
+    }
+}
+
+/* File-name-safe form of a scenario name (config names are already [A-Za-z0-9_.-]). */
+static void safe_name(char *dst, size_t cap, const char *s)
+{
+    size_t o = 0;
+    for (const char *p = s; *p && o + 1 < cap; p++)
+        dst[o++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                    *p == '-' || *p == '_') ? *p : '_';
+    dst[o] = '\0';
+}
+
+typedef void (*chart_fn)(FILE *, const rep_scenario *);
+
+static vr_status write_svg(const char *path, const rep_scenario *s, int which, int *drawn, vr_err *err)
+{
+    rep_file rf;
+    vr_status st = rep_file_open(&rf, path, err);
+    if (st != VR_OK)
+        return st;
+    *drawn = 1;
+    switch (which) {
+    case 0: chart_pnl(rf.f, s); break;
+    case 1: chart_frontier(rf.f, s); break;
+    case 2: chart_drawdown(rf.f, s); break;
+    default: *drawn = chart_paths(rf.f, s); break;
+    }
+    if (!*drawn) {
+        rep_file_abort(&rf);
+        return VR_OK;
+    }
+    return rep_file_commit(&rf, err);
+}
+
+static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
+{
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = rep_table_head(s, which, h);
+    fputs("| # |", f);
+    for (size_t j = 0; j < nc; j++) {
+        fputc(' ', f);
+        md_esc(f, h[j].text);
+        if (h[j].unit[0])
+            fprintf(f, " (%s)", h[j].unit);
+        fputs(" |", f);
+    }
+    fputs("\n|--:|", f);
+    for (size_t j = 0; j < nc; j++)
+        fputs(j == 0 ? ":--|" : "--:|", f);
+    fputc('\n', f);
+    for (size_t k = 0; k < s->npol; k++) {
+        rep_table_row(s, order[k], which, c);
+        fprintf(f, "| %zu |", k + 1);
+        for (size_t j = 0; j < nc; j++) {
+            fputs(c[j].sig ? " **" : " ", f);
+            md_esc(f, c[j].text);
+            fputs(c[j].sig ? "** |" : " |", f);
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+}
+
+vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
+{
+    vr_status st = VR_OK;
+    rep_file rf = {NULL, NULL, NULL};
+    /* chart directory "<stem>_files" beside out_path; links are relative to the .md */
+    const char *slash = strrchr(out_path, '/');
+    const char *base = slash ? slash + 1 : out_path;
+    const char *dot = strrchr(base, '.');
+    const int stem_len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    char *dir = NULL, *svg = NULL, rel[600];
+    const size_t cap = strlen(out_path) + 700;
+    dir = malloc(cap);
+    svg = malloc(cap + 700);
+    if (dir == NULL || svg == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "report: %s", out_path);
+        goto done;
+    }
+    snprintf(dir, cap, "%.*s%.*s_files", (int)(base - out_path), out_path, stem_len, base);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        st = vr_fail(err, VR_EIO, "report: cannot create %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
+    static const char *const chart_alt[4] = {"P&L distribution and left tail", "ES99 vs mean frontier",
+                                             "drawdown exceedance", "sample paths and hedge activations"};
+    int drawn[64][4];
+    memset(drawn, 0, sizeof drawn);
+    for (size_t i = 0; i < r->nscen; i++) {
+        char sn[300];
+        safe_name(sn, sizeof sn, r->scen[i].name);
+        for (int c = 0; c < 4; c++) {
+            int d = 0;
+            snprintf(svg, cap + 700, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
+            if ((st = write_svg(svg, &r->scen[i], c, &d, err)) != VR_OK)
+                goto done;
+            if (i < 64)
+                drawn[i][c] = d;
+        }
+    }
+    if ((st = rep_file_open(&rf, out_path, err)) != VR_OK)
+        goto done;
+    FILE *f = rf.f;
+    char b[128];
+    fputs("# Tail-risk report\n\n", f);
+    fputs("Run file: ", f);
+    md_esc(f, r->path);
+    fputs("\n\n## Run summary\n\n| | |\n|:--|:--|\n", f);
+    fputs("| Config file | ", f); md_esc(f, r->config_file); fputs(" |\n", f);
+    fprintf(f, "| Seed | %lld |\n| Paths per scenario | %lld |\n| Horizon | %lld trading days |\n",
+            (long long)r->seed, (long long)r->paths, (long long)r->horizon_days);
+    fputs("| Baseline policy | ", f); md_esc(f, r->baseline); fputs(" |\n", f);
+    fputs("| Kernel ISA | ", f); md_esc(f, r->isa); fputs(" |\n", f);
+    fprintf(f, "| Threads | %lld |\n", (long long)r->threads);
+    fputs("| vixrisk version | ", f); md_esc(f, r->version); fputs(" (build ", f); md_esc(f, r->build);
+    fputs("), schema ", f); md_esc(f, r->schema); fputs(" |\n", f);
+    fputs("| Run finished (UTC) | ", f); md_esc(f, r->utc_time); fputs(" |\n", f);
+    fprintf(f, "| Wall time | %s |\n\n", isfinite(r->wall) ? (snprintf(b, sizeof b, "%.1f s", r->wall), b) : "n/a");
+    fputs("### Models\n\n", f);
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        fputs("| Scenario ", f); md_esc(f, s->name); fputs(" (", f); md_esc(f, s->model_type);
+        fputs(") | physical (paths) | pricing (marks) |\n|:--|--:|--:|\n", f);
+        fprintf(f, "| spot / rate / dividend / v0 | %g / %g / %g / %g | |\n", s->spot, s->rate, s->dividend, s->v0);
+        for (int k = 0; k < REP_NPARAM; k++)
+            if (s->phys[k] != 0 || s->pric[k] != 0)
+                fprintf(f, "| %s | %g | %g |\n", rep_param_names[k], s->phys[k], s->pric[k]);
+        fprintf(f, "| wall time (marks build) | %.1f s (%.1f s) | |\n\n", s->wall, s->marks_wall);
+    }
+    fputs("Parameters that are 0 in both sets are not shown (the model does not use them).\n\n", f);
+    /* a fence longer than any backtick run in the config */
+    size_t run = 0, longest = 0;
+    for (const char *p = r->config; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    const int fence = longest >= 3 ? (int)longest + 1 : 3;
+    fprintf(f, "### Configuration\n\n%.*syaml\n%s%s%.*s\n\n", fence, "``````````````````````````````````", r->config,
+            (r->config[0] && r->config[strlen(r->config) - 1] == '\n') ? "" : "\n", fence,
+            "``````````````````````````````````");
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        size_t order[s->npol];
+        rep_rank(s, order);
+        char sn[300];
+        safe_name(sn, sizeof sn, s->name);
+        fputs("## Scenario ", f); md_esc(f, s->name);
+        fprintf(f, "\n\n%zu policies on %zu common paths over %lld trading days; paired differences against **",
+                s->npol, s->pol[0].n, (long long)r->horizon_days);
+        md_esc(f, s->pol[s->base].name);
+        fputs("**. Losses (ES, VaR) are positive numbers in USD.\n\n### Ranking by tail risk (ES99, smallest first)\n\n", f);
+        table(f, s, REP_TABLE_TAIL, order);
+        fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
+        table(f, s, REP_TABLE_COST, order);
+        fputs("Bold: a paired difference larger than two standard errors.\n\n### Charts\n\n", f);
+        for (int c = 0; c < 4; c++) {
+            if (i < 64 && !drawn[i][c])
+                continue;
+            snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-%s.svg", stem_len, base, i + 1, sn, chart_name[c]);
+            fprintf(f, "![%s](%s)\n\n", chart_alt[c], rel);
+        }
+    }
+    fputs("## How to read this report\n\n"
+          "- **VaR, ES**: value at risk and expected shortfall of the loss L = -P&L (positive = loss), USD.\n"
+          "- **± SE**: Monte Carlo standard errors.\n"
+          "- **ΔES99, Δmean**: paired differences against the baseline on the same paths; negative ΔES99 = tail "
+          "reduced.\n"
+          "- **Cost per USD of ES99 reduction**: mean P&L given up per USD of ES99 removed.\n"
+          "- **Hedge premium paid / recovered**: mean per path, discounted, USD.\n", f);
+    st = rep_file_commit(&rf, err);
+done:
+    if (rf.f)
+        rep_file_abort(&rf);
+    free(dir);
+    free(svg);
+    return st;
+}

@@ -1,0 +1,261 @@
+/* report.c: vr_report_write and what every report format shares: the output file written under a
+ * temporary name and renamed at the end (so a reader never sees half a report), XML escaping,
+ * number formats, the colour-blind-safe palette and the ES99 ranking. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report/report_internal.h"
+
+/* ---- output files ---------------------------------------------------------------------------- */
+
+vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
+{
+    memset(rf, 0, sizeof *rf);
+    uint64_t rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rf;
+    const size_t cap = strlen(final_path) + 64;
+    rf->final_path = strdup(final_path);
+    rf->tmp_path = malloc(cap);
+    if (rf->final_path == NULL || rf->tmp_path == NULL) {
+        rep_file_abort(rf);
+        return vr_fail(err, VR_ENOMEM, "report: %s", final_path);
+    }
+    snprintf(rf->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(), (unsigned long long)rnd);
+    const int fd = open(rf->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 || (rf->f = fdopen(fd, "w")) == NULL) {
+        const int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(rf->tmp_path);
+        }
+        free(rf->tmp_path);
+        rf->tmp_path = NULL;
+        rep_file_abort(rf);
+        return vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(e));
+    }
+    return VR_OK;
+}
+
+vr_status rep_file_commit(rep_file *rf, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (rf->f == NULL)
+        return vr_fail(err, VR_EINVAL, "report: commit without an open file");
+    int bad = ferror(rf->f) || fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0;
+    int e = errno;
+    if (fclose(rf->f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    rf->f = NULL;
+    if (bad)
+        st = vr_fail(err, VR_EIO, "report: write %s: %s", rf->final_path, strerror(e));
+    else if (rename(rf->tmp_path, rf->final_path) != 0)
+        st = vr_fail(err, VR_EIO, "report: rename %s to %s: %s", rf->tmp_path, rf->final_path,
+                     strerror(errno));
+    else {
+        free(rf->tmp_path);
+        rf->tmp_path = NULL;
+    }
+    rep_file_abort(rf);
+    return st;
+}
+
+void rep_file_abort(rep_file *rf)
+{
+    if (rf->f != NULL) {
+        fclose(rf->f);
+        rf->f = NULL;
+    }
+    if (rf->tmp_path != NULL) {
+        unlink(rf->tmp_path);
+        free(rf->tmp_path);
+        rf->tmp_path = NULL;
+    }
+    free(rf->final_path);
+    rf->final_path = NULL;
+}
+
+/* ---- escaping -------------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || s[0] == 0xC0 || s[0] == 0xC1 || s[0] > 0xF4)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (n == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
+    if (n == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
+    if (n == 4 && s[0] == 0xF0 && s[1] < 0x90) return 0;
+    if (n == 4 && s[0] == 0xF4 && s[1] >= 0x90) return 0;
+    return n;
+}
+
+void rep_esc(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        const int n = utf8_len(p);
+        if (n == 0) {
+            fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
+            p++;
+            continue;
+        }
+        if (n > 1) {
+            fwrite(p, 1, (size_t)n, f);
+            p += n;
+            continue;
+        }
+        switch (*p) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
+                fputc(*p, f);
+            else
+                fputs("\xEF\xBF\xBD", f); /* control characters are not allowed in XML 1.0 */
+        }
+        p++;
+    }
+}
+
+/* ---- number formats -------------------------------------------------------------------------- */
+
+char *rep_fmt_usd(char *buf, size_t cap, double x)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, cap, "n/a");
+        return buf;
+    }
+    char digits[64];
+    double r = nearbyint(x);
+    if (r == 0)
+        r = 0; /* no "-0" */
+    snprintf(digits, sizeof digits, "%.0f", fabs(r));
+    const size_t nd = strlen(digits);
+    size_t o = 0;
+    if (r < 0 && o + 1 < cap)
+        buf[o++] = '-';
+    for (size_t i = 0; i < nd && o + 2 < cap; i++) {
+        buf[o++] = digits[i];
+        if ((nd - i - 1) % 3 == 0 && i + 1 < nd)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+char *rep_fmt_pct(char *buf, size_t cap, double p)
+{
+    if (!isfinite(p))
+        snprintf(buf, cap, "n/a");
+    else
+        snprintf(buf, cap, "%.2f%%", 100.0 * p);
+    return buf;
+}
+
+char *rep_fmt_num(char *buf, size_t cap, double x)
+{
+    if (!isfinite(x))
+        snprintf(buf, cap, "n/a");
+    else
+        snprintf(buf, cap, "%.3f", x);
+    return buf;
+}
+
+/* ---- palette ---------------------------------------------------------------------------------- */
+
+/* Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies; yellow is last
+ * because it is faint on white. Dash patterns add a second cue (and survive grey-scale printing). */
+const char *rep_color(size_t i)
+{
+    static const char *const c[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#000000", "#B8A000"};
+    return c[i % (sizeof c / sizeof c[0])];
+}
+
+const char *rep_dash(size_t i)
+{
+    static const char *const d[] = {"", "7 3", "2 2", "9 3 2 3", "4 4", "1 3", "12 3", "6 2 2 2 2 2"};
+    return d[i % (sizeof d / sizeof d[0])];
+}
+
+void rep_rank(const rep_scenario *s, size_t *order)
+{
+    for (size_t i = 0; i < s->npol; i++)
+        order[i] = i;
+    for (size_t i = 1; i < s->npol; i++) /* insertion sort: stable, few policies */
+        for (size_t j = i; j > 0 && s->pol[order[j]].score[RS_ES99] < s->pol[order[j - 1]].score[RS_ES99]; j--) {
+            const size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+}
+
+/* ---- formats ---------------------------------------------------------------------------------- */
+
+const char *vr_report_format_name(vr_report_format fmt)
+{
+    switch (fmt) {
+    case VR_REPORT_HTML: return "html";
+    case VR_REPORT_MD: return "md";
+    case VR_REPORT_CSV: return "csv";
+    }
+    return "?";
+}
+
+int vr_report_format_parse(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    if (strcasecmp(name, "html") == 0 || strcasecmp(name, "htm") == 0) return VR_REPORT_HTML;
+    if (strcasecmp(name, "md") == 0 || strcasecmp(name, "markdown") == 0) return VR_REPORT_MD;
+    if (strcasecmp(name, "csv") == 0) return VR_REPORT_CSV;
+    return -1;
+}
+
+int vr_report_format_from_path(const char *path)
+{
+    if (path == NULL)
+        return -1;
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    return dot ? vr_report_format_parse(dot + 1) : -1;
+}
+
+vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_format fmt, vr_err *err)
+{
+    if (h5_path == NULL || out_path == NULL)
+        return vr_fail(err, VR_EINVAL, "report: NULL %s path", h5_path ? "output" : "input");
+    if (fmt != VR_REPORT_HTML && fmt != VR_REPORT_MD && fmt != VR_REPORT_CSV)
+        return vr_fail(err, VR_EINVAL, "report: unknown format %d (html, md or csv)", (int)fmt);
+    rep_run run;
+    vr_status st = rep_run_load(h5_path, &run, err);
+    if (st == VR_OK) {
+        switch (fmt) {
+        case VR_REPORT_HTML: st = rep_write_html(&run, out_path, err); break;
+        case VR_REPORT_MD: st = rep_write_md(&run, out_path, err); break;
+        case VR_REPORT_CSV: st = rep_write_csv(&run, out_path, err); break;
+        }
+    }
+    rep_run_free(&run);
+    return st;
+}

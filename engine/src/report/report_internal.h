@@ -1,0 +1,142 @@
+/* report_internal.h: what the report modules share: the run as read from the HDF5 file (load.c),
+ * the output file written under a temporary name (report.c), escaping and number formatting
+ * (report.c), the SVG writer (svg.c) and the charts drawn with it (charts.c). */
+#ifndef VIXRISK_REPORT_INTERNAL_H
+#define VIXRISK_REPORT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vixrisk/vr_report.h"
+
+/* The scalar scores of a policy group, in the order of the CSV columns (attribute names as the
+ * run writes them, engine/src/policy/run.c). */
+#define REP_SCORES(X)                                                                              \
+    X(MEAN, "mean") X(MEAN_SE, "mean_se") X(STD, "std") X(SKEW, "skew") X(KURT, "kurtosis")        \
+    X(Q01, "q0.1") X(Q1, "q1") X(Q5, "q5") X(Q50, "q50") X(Q95, "q95") X(Q99, "q99")               \
+    X(VAR95, "var95") X(VAR95_SE, "var95_se") X(VAR99, "var99") X(VAR99_SE, "var99_se")            \
+    X(VAR999, "var99.9") X(VAR999_SE, "var99.9_se")                                                \
+    X(ES95, "es95") X(ES95_SE, "es95_se") X(ES99, "es99") X(ES99_SE, "es99_se")                    \
+    X(ES999, "es99.9") X(ES999_SE, "es99.9_se")                                                    \
+    X(DD50, "drawdown_q50") X(DD95, "drawdown_q95") X(DD99, "drawdown_q99")                        \
+    X(PAID, "hedge_premium_paid") X(RECV, "hedge_premium_recovered")                               \
+    X(DMEAN, "d_mean") X(DMEAN_SE, "d_mean_se") X(DES99, "d_es99") X(DES99_SE, "d_es99_se")        \
+    X(COST, "cost_per_es99_reduction")
+
+#define REP_ENUM(id, key) RS_##id,
+enum { REP_SCORES(REP_ENUM) RS_N };
+#undef REP_ENUM
+extern const char *const rep_score_keys[RS_N];
+
+#define REP_NTHR 4     /* loss thresholds per run (simulation.loss_thresholds) */
+#define REP_NPARAM 11  /* model parameters per set (physical_*, pricing_*) */
+extern const char *const rep_param_names[REP_NPARAM];
+
+typedef struct rep_policy {
+    char *name, *baseline;
+    int64_t nlayers;
+    char **layers;            /* layer names, in bit order of the activation masks */
+    size_t nlayer_names;
+    double score[RS_N];
+    double thr[REP_NTHR], p_loss[REP_NTHR], p_loss_se[REP_NTHR];
+    size_t n;                 /* paths */
+    double *pnl;              /* [n] as stored (path order) */
+    double *pnl_sorted;       /* [n] ascending */
+    double *dd_sorted;        /* [n] max drawdown, ascending */
+    double *act;              /* [nsample * ndays] activation bitmasks of the sample paths, or NULL */
+} rep_policy;
+
+typedef struct rep_scenario {
+    char *name, *model_type;
+    double spot, rate, dividend, v0, wall, marks_wall;
+    double phys[REP_NPARAM], pric[REP_NPARAM];
+    rep_policy *pol;
+    size_t npol;
+    size_t base;              /* index of the baseline policy */
+    double *spx, *vix;        /* [nsample * ndays] sample paths, or NULL */
+    size_t nsample, ndays;
+} rep_scenario;
+
+typedef struct rep_run {
+    char *path, *schema, *version, *build, *config, *config_file, *isa, *utc_time, *baseline;
+    int64_t seed, threads, paths, horizon_days;
+    double wall;
+    rep_scenario *scen;
+    size_t nscen;
+} rep_run;
+
+/* load.c: read everything the report shows; rep_run_free accepts a zeroed or partial run. */
+vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err);
+void rep_run_free(rep_run *run);
+
+/* report.c: an output file written to "<final>.tmp.<pid>.<rand>" and renamed by commit. */
+typedef struct rep_file {
+    FILE *f;
+    char *final_path, *tmp_path;
+} rep_file;
+vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err);
+vr_status rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
+void rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
+
+/* XML/HTML text and attribute escaping (& < > " '), dropping characters XML forbids and replacing
+ * invalid UTF-8 with U+FFFD. */
+void rep_esc(FILE *f, const char *s);
+
+/* Display formats shared by HTML and Markdown (the tests format the same way):
+ *   usd   whole dollars with ',' thousands separators, "-" sign ("-12,345"); "n/a" if not finite
+ *   pct   a probability as a percentage with 2 decimals ("1.25%")
+ *   num   "%.3f" (ratios); "n/a" if not finite
+ * Each writes into buf (cap >= 32) and returns it. */
+char *rep_fmt_usd(char *buf, size_t cap, double x);
+char *rep_fmt_pct(char *buf, size_t cap, double p);
+char *rep_fmt_num(char *buf, size_t cap, double x);
+
+/* Policy colours (Okabe-Ito, colour-blind safe) and dash patterns, by policy index. */
+const char *rep_color(size_t i);
+const char *rep_dash(size_t i);
+
+/* ---- svg.c: a small SVG writer ------------------------------------------------------------- */
+
+typedef struct svg_plot {
+    FILE *f;
+    double x0, y0, w, h;      /* plot area in px (top-left corner, size) */
+    double xlo, xhi, ylo, yhi;
+    int ylog;                 /* y axis log10 (ylo, yhi > 0) */
+    int xusd, yusd;           /* tick labels in USD shorthand ("-50k") */
+} svg_plot;
+
+void svg_begin(FILE *f, double w, double h, const char *title);
+void svg_end(FILE *f);
+double svg_px(const svg_plot *p, double x);
+double svg_py(const svg_plot *p, double y);
+/* Frame, grid, ticks and tick labels, axis titles (escaped). */
+void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel);
+/* Polyline through (x[i], y[i]) in data coordinates, clipped to the plot area by a clipPath. */
+void svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n, const char *color,
+                  double width, const char *dash);
+void svg_text(FILE *f, double x, double y, const char *anchor, double size, const char *weight,
+              const char *text);
+/* Legend box: one row per entry with a line sample in its colour and dash. */
+void svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
+                const char *const *colors, const char *const *dashes);
+/* Tick positions: "nice" steps (1, 2, 5 x 10^k) covering [lo, hi]; returns the count (<= cap). */
+size_t svg_ticks(double lo, double hi, int target, double *t, size_t cap);
+
+/* ---- charts.c: the report's charts, one SVG element each -------------------------------------- */
+
+void chart_pnl(FILE *f, const rep_scenario *s);      /* P&L histograms + the worst 5% magnified */
+void chart_frontier(FILE *f, const rep_scenario *s); /* ES99 vs mean with SE bars */
+void chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown > x), log scale */
+int chart_paths(FILE *f, const rep_scenario *s);     /* sample SPX/VIX paths + activations; 0 if none */
+
+/* ---- writers ------------------------------------------------------------------------------- */
+
+vr_status rep_write_html(const rep_run *run, const char *out_path, vr_err *err);
+vr_status rep_write_md(const rep_run *run, const char *out_path, vr_err *err);
+vr_status rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
+
+/* Policy indices of scenario s ranked by ES99 (smallest tail loss first; ties keep file order). */
+void rep_rank(const rep_scenario *s, size_t *order);
+
+#endif

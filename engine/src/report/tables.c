@@ -1,0 +1,105 @@
+/* tables.c: the two ranking tables of a scenario as text cells, shared by the HTML and Markdown
+ * writers so both show the same numbers in the same formats:
+ *
+ *   REP_TABLE_TAIL  mean, ES95/ES99/ES99.9 (each +- SE), VaR95/99, P(loss > x) +- SE for the four
+ *                   thresholds
+ *   REP_TABLE_COST  drawdown quantiles, hedge premium paid/recovered/net, paired dES99 and dmean
+ *                   against the baseline (+- SE), cost per unit of ES99 reduction
+ *
+ * Rows are policies ranked by ES99 (rep_rank). Each cell carries the attribute it shows (key), so
+ * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
+ * two standard errors. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/tables.h"
+
+static void pm(char *buf, size_t cap, double v, double se)
+{
+    char a[48], b[48];
+    snprintf(buf, cap, "%s \xC2\xB1 %s", rep_fmt_usd(a, sizeof a, v), rep_fmt_usd(b, sizeof b, se));
+}
+
+size_t rep_table_head(const rep_scenario *s, int which, rep_head *h)
+{
+    size_t n = 0;
+    char u[48];
+#define H(txt_, unit_) do { snprintf(h[n].text, sizeof h[n].text, "%s", txt_); h[n].unit = unit_; n++; } while (0)
+    H("Policy", "");
+    if (which == REP_TABLE_TAIL) {
+        H("Mean P&L \xC2\xB1 SE", "USD");
+        H("ES95 \xC2\xB1 SE", "USD");
+        H("ES99 \xC2\xB1 SE", "USD");
+        H("ES99.9 \xC2\xB1 SE", "USD");
+        H("VaR95", "USD");
+        H("VaR99", "USD");
+        const double *thr = s->npol ? s->pol[0].thr : NULL;
+        for (int k = 0; k < REP_NTHR; k++) {
+            snprintf(h[n].text, sizeof h[n].text, "P(loss > %s) \xC2\xB1 SE",
+                     rep_fmt_usd(u, sizeof u, thr ? thr[k] : NAN));
+            h[n].unit = "%";
+            n++;
+        }
+    } else {
+        H("Drawdown q50", "USD");
+        H("Drawdown q95", "USD");
+        H("Drawdown q99", "USD");
+        H("Hedge premium paid", "USD/path");
+        H("Hedge premium recovered", "USD/path");
+        H("Net hedge cost", "USD/path");
+        H("\xCE\x94" "ES99 vs baseline \xC2\xB1 SE", "USD");
+        H("\xCE\x94" "mean vs baseline \xC2\xB1 SE", "USD");
+        H("Cost per USD of ES99 reduction", "ratio");
+    }
+#undef H
+    return n;
+}
+
+size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c)
+{
+    const rep_policy *p = &s->pol[pi];
+    const double *v = p->score;
+    size_t n = 0;
+    memset(c, 0, REP_MAXCOL * sizeof *c);
+#define C(k) (c[n].key = (k), c[n].text)
+    snprintf(C("policy"), sizeof c[n].text, "%s", p->name);
+    n++;
+    if (which == REP_TABLE_TAIL) {
+        pm(C("mean"), sizeof c[n].text, v[RS_MEAN], v[RS_MEAN_SE]); n++;
+        pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]); n++;
+        pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]); n++;
+        pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]); n++;
+        rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
+        rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
+        static const char *const pk[REP_NTHR] = {"p_loss_1", "p_loss_2", "p_loss_3", "p_loss_4"};
+        for (int k = 0; k < REP_NTHR; k++) {
+            char a[48], b[48];
+            snprintf(C(pk[k]), sizeof c[n].text, "%s \xC2\xB1 %s", rep_fmt_pct(a, sizeof a, p->p_loss[k]),
+                     rep_fmt_pct(b, sizeof b, p->p_loss_se[k]));
+            n++;
+        }
+    } else {
+        const int is_base = pi == s->base;
+        rep_fmt_usd(C("drawdown_q50"), sizeof c[n].text, v[RS_DD50]); n++;
+        rep_fmt_usd(C("drawdown_q95"), sizeof c[n].text, v[RS_DD95]); n++;
+        rep_fmt_usd(C("drawdown_q99"), sizeof c[n].text, v[RS_DD99]); n++;
+        rep_fmt_usd(C("hedge_premium_paid"), sizeof c[n].text, v[RS_PAID]); n++;
+        rep_fmt_usd(C("hedge_premium_recovered"), sizeof c[n].text, v[RS_RECV]); n++;
+        rep_fmt_usd(C("net_hedge_cost"), sizeof c[n].text, v[RS_PAID] - v[RS_RECV]); n++;
+        if (is_base) {
+            snprintf(C("d_es99"), sizeof c[n].text, "(baseline)"); n++;
+            snprintf(C("d_mean"), sizeof c[n].text, "(baseline)"); n++;
+        } else {
+            pm(C("d_es99"), sizeof c[n].text, v[RS_DES99], v[RS_DES99_SE]);
+            c[n].sig = fabs(v[RS_DES99]) > 2 * v[RS_DES99_SE];
+            n++;
+            pm(C("d_mean"), sizeof c[n].text, v[RS_DMEAN], v[RS_DMEAN_SE]);
+            c[n].sig = fabs(v[RS_DMEAN]) > 2 * v[RS_DMEAN_SE];
+            n++;
+        }
+        rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]); n++;
+    }
+#undef C
+    return n;
+}
