@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
@@ -33,6 +34,7 @@ static void usage_top(FILE *out)
             "  run       evaluate hedge policies on simulated paths, write scores to HDF5\n"
             "  check     validate a run file without running it\n"
             "  report    tail-risk report (HTML, Markdown, CSV) from a run file\n"
+            "  calibrate estimate physical model parameters from history; realism report\n"
             "  price     Monte Carlo price of a European SPX or VIX option next to its direct price\n"
             "\n"
             "options:\n"
@@ -402,6 +404,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, 1);
     if (strcmp(cmd, "report") == 0)
         return vr_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return vr_cmd_calibrate(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (try 'vixrisk --help')\n", prog, cmd);
     return EXIT_USAGE;
 }

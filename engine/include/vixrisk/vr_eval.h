@@ -13,7 +13,15 @@
 
 typedef struct vr_scenario {
     char name[VR_NAME_MAX];
-    vr_model model;
+    vr_model model;          /* paths (MODEL) and marks (always: its pricing parameters) */
+    vr_source source;        /* MODEL (default), HISTORY (replay) or BOOTSTRAP */
+    const vr_history *hist;  /* HISTORY, BOOTSTRAP: the data (owned by the run config) */
+    size_t hist_i0, hist_i1; /* the window [i0, i1) */
+    double block_mean;       /* BOOTSTRAP */
+    vr_shock *shocks;        /* MODEL: shocks on every path (owned by the run config) */
+    int nshocks;
+    size_t paths;            /* 0 = the run's; HISTORY forces 1 */
+    int horizon_days;        /* 0 = the run's; HISTORY: the window's length - 1 */
 } vr_scenario;
 
 typedef struct vr_run_spec {
@@ -45,6 +53,10 @@ typedef struct vr_scenario_result {
     double seconds;        /* wall time of the scenario (marks build included) */
     double build_seconds;  /* marks (surface + VIX table) build */
 } vr_scenario_result;
+
+/* Paths and horizon of a scenario (its own or the run's). */
+size_t vr_scenario_paths(const vr_run_spec *spec, const vr_scenario *sc);
+int vr_scenario_days(const vr_run_spec *spec, const vr_scenario *sc);
 
 vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
                            vr_progress_fn progress, void *progress_ctx, vr_err *err);

@@ -15,6 +15,14 @@ typedef struct vr_run_cfg {
     int compress;                /* deflate level for the datasets (0 = none) */
     char *config_text;           /* the file as read (stored in the output) */
     char *file;
+    /* owned data of history/bootstrap scenarios and shocks */
+#define VR_MAX_HIST 4
+#define VR_MAX_SCEN_ALLOC 32
+    vr_history hist[VR_MAX_HIST];
+    char hist_dirs[VR_MAX_HIST][512];
+    int nhist;
+    vr_shock *shockbuf[VR_MAX_SCEN_ALLOC];
+    int nshockbuf;
 } vr_run_cfg;
 
 /* Load and validate a run file. Errors: VR_ECONFIG with "file:line: key: message". */

@@ -16,10 +16,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model.h"
 #include "vk.h"
 
 typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
+
+/* Where paths come from. MODEL: the stochastic-volatility model. HISTORY: the real daily SPX and
+ * VIX of a window, replayed (every path is the same path). BOOTSTRAP: stationary block bootstrap
+ * (Politis and Romano 1994) of joint daily (SPX log return, VIX log change) pairs of a window,
+ * started at the model's spot and VIX. For both history kinds v is backed out of the VIX through
+ * the pricing model's VIX formula, v = max(((VIX/100)^2 - a)/b, 0), so the same surfaces mark. */
+typedef enum vr_source { VR_SOURCE_MODEL = 0, VR_SOURCE_HISTORY = 1, VR_SOURCE_BOOTSTRAP = 2 } vr_source;
+
+/* A shock imposed on every path after step `step` (model paths): a NAN field is not applied.
+ * spx_return: S *= 1 + r; vix_level: v set so that the VIX equals it; vix_change: VIX += x. */
+typedef struct vr_shock {
+    size_t step;
+    double spx_return, vix_level, vix_change;
+} vr_shock;
 
 typedef struct vr_sim_spec {
     vr_model_type type;
@@ -34,6 +49,14 @@ typedef struct vr_sim_spec {
     size_t block;          /* paths per block: multiple of VK_LANES_MAX; 0 = default (1024) */
     int threads;           /* OpenMP threads; 0 = the OpenMP default */
     const vk_table *kt;    /* kernels; NULL = vk_select(NULL) */
+    /* path source (default MODEL) and its data */
+    vr_source source;
+    const vr_history *hist;  /* HISTORY, BOOTSTRAP: the data ... */
+    size_t hist_i0, hist_i1; /* ... and the window [i0, i1) of it */
+    double block_mean;       /* BOOTSTRAP: mean block length in days, >= 1 */
+    vr_vix_coef vixc;        /* HISTORY, BOOTSTRAP, shocks: VIX <-> v under the pricing model */
+    const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
+    int nshocks;
 } vr_sim_spec;
 
 /* A block as the observer sees it: n valid paths starting at path0, arrays padded to npad

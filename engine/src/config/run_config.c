@@ -36,7 +36,18 @@ typedef struct y_action { int type; double delta, strike_pct, dte, roll_to_delta
 typedef struct y_exit { double profit_multiple, vix_above, vix_below, dte; bool with_condor; } y_exit;
 typedef struct y_layer { char *name; y_trigger *trigger; y_action *action; y_exit *exit; } y_layer;
 typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; } y_policy;
-typedef struct y_scenario { char *name; vr_model_yaml *model; } y_scenario;
+typedef struct y_window { char *from, *to; } y_window;
+typedef struct y_shock { double day, spx_return, vix_level, vix_change; char *preset; } y_shock;
+typedef struct y_scenario {
+    char *name;
+    int type;
+    char *data;
+    y_window *window;
+    double block_mean;
+    y_shock *shocks;
+    unsigned nshocks;
+    vr_model_yaml *model;
+} y_scenario;
 typedef struct y_sim {
     uint64_t paths, seed, block;
     int horizon_days, steps_per_day, threads, sample_paths, scheme, compress;
@@ -112,8 +123,25 @@ static const cyaml_schema_field_t policy_fields[] = {
                                &layer_value, 0, VR_MAX_LAYERS),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t policy_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_policy, policy_fields)};
+static const cyaml_schema_field_t window_fields[] = {
+    CYAML_FIELD_STRING_PTR("from", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_window, from, 1, 32),
+    CYAML_FIELD_STRING_PTR("to", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_window, to, 1, 32),
+    CYAML_FIELD_END};
+static const cyaml_schema_field_t shock_fields[] = {
+    F(y_shock, day), F(y_shock, spx_return), F(y_shock, vix_level), F(y_shock, vix_change),
+    CYAML_FIELD_STRING_PTR("preset", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_shock, preset, 1, 32),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t shock_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_shock, shock_fields)};
+static const cyaml_strval_t source_types[] = {{"model", VR_SOURCE_MODEL}, {"history", VR_SOURCE_HISTORY},
+                                             {"bootstrap", VR_SOURCE_BOOTSTRAP}};
 static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, name, 1, VR_NAME_MAX - 1),
+    CYAML_FIELD_ENUM("type", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, y_scenario, type, source_types, 3),
+    CYAML_FIELD_STRING_PTR("data", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, data, 1, 1000),
+    CYAML_FIELD_MAPPING_PTR("window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, window, window_fields),
+    F(y_scenario, block_mean),
+    CYAML_FIELD_SEQUENCE_COUNT("shocks", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, shocks, nshocks,
+                               &shock_value, 0, 64),
     CYAML_FIELD_MAPPING_PTR("model", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, model, vr_model_yaml_fields),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t scenario_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_scenario, scenario_fields)};
@@ -354,6 +382,149 @@ static vr_status conv_policy(const cv *c, int i, const y_policy *y, const vr_con
     return VR_OK;
 }
 
+/* ---- scenario sources: history windows, bootstrap, shocks ------------------------------------ */
+
+typedef struct preset { const char *name, *from, *to, *what; } preset;
+/* Named shock windows: the daily SPX returns and VIX closes of these dates are imposed day by day. */
+static const preset presets[] = {
+    {"oct2008", "2008-09-26", "2008-10-27", "Lehman aftermath: VIX 35 to 80, SPX -25%"},
+    {"feb2018", "2018-02-01", "2018-02-09", "Volmageddon: VIX 17 to 37 on 2018-02-05"},
+    {"mar2020", "2020-02-21", "2020-03-16", "Covid crash: VIX 17 to 82.7, SPX -29%"},
+    {"aug2024", "2024-07-31", "2024-08-07", "yen carry unwind: VIX 16 to 38.6 on 2024-08-05"},
+};
+
+static vr_status need_history(const cv *c, const char *key, const char *dir, vr_run_cfg *out,
+                              const vr_history **h)
+{
+    const char *d = dir ? dir : vr_history_default_dir();
+    if (d == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, key,
+                              "needs historical data: set 'data: DIR' or VIXRISK_DATA (files as in ../shared/data)");
+    for (int i = 0; i < out->nhist; i++)
+        if (strcmp(out->hist_dirs[i], d) == 0) {
+            *h = &out->hist[i];
+            return VR_OK;
+        }
+    if (out->nhist == VR_MAX_HIST)
+        return vr_config_fail(c->err, c->file, c->ix, key, "more than %d data directories", VR_MAX_HIST);
+    vr_err e2 = {VR_OK, ""};
+    if (vr_history_load(d, &out->hist[out->nhist], &e2) != VR_OK)
+        return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
+    snprintf(out->hist_dirs[out->nhist], sizeof out->hist_dirs[0], "%s", d);
+    *h = &out->hist[out->nhist++];
+    return VR_OK;
+}
+
+static vr_status window_of(const cv *c, const char *key, const vr_history *h, const char *from,
+                           const char *to, size_t *i0, size_t *i1)
+{
+    int32_t f = 0, t = 0;
+    if ((from && vr_history_parse_date(from, &f) != 0) || (to && vr_history_parse_date(to, &t) != 0))
+        return vr_config_fail(c->err, c->file, c->ix, key, "dates must be YYYY-MM-DD (got '%s'..'%s')",
+                              from ? from : "", to ? to : "");
+    vr_err e2 = {VR_OK, ""};
+    if (vr_history_window(h, f, t, i0, i1, &e2) != VR_OK)
+        return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
+    if (*i1 < *i0 + 2)
+        return vr_config_fail(c->err, c->file, c->ix, key, "the window holds fewer than 2 trading days");
+    return VR_OK;
+}
+
+static vr_status conv_scenario_source(const cv *c, const char *base, const y_scenario *y,
+                                      const vr_run_spec *s, vr_scenario *sc, vr_run_cfg *out)
+{
+    char key[VR_KEY_MAX];
+    sc->source = (vr_source)(int)opt(c, base, "type", y->type, VR_SOURCE_MODEL);
+    if (sc->source != VR_SOURCE_MODEL) {
+        snprintf(key, sizeof key, "%s.window", base);
+        if (y->window == NULL)
+            return vr_config_fail(c->err, c->file, c->ix, base, "a %s scenario needs 'window: {from, to}'",
+                                  sc->source == VR_SOURCE_HISTORY ? "history" : "bootstrap");
+        const vr_history *h = NULL;
+        CHECK(need_history(c, key, y->data, out, &h));
+        CHECK(window_of(c, key, h, y->window->from, y->window->to, &sc->hist_i0, &sc->hist_i1));
+        sc->hist = h;
+        for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
+            if (!(h->spx[i] > 0) || !(h->vix[i] > 0))
+                return vr_config_fail(c->err, c->file, c->ix, key, "the data has a missing SPX or VIX value on %d", h->date[i]);
+        if (sc->source == VR_SOURCE_HISTORY) {
+            sc->paths = 1;
+            sc->horizon_days = (int)(sc->hist_i1 - sc->hist_i0 - 1);
+            /* replay starts at the real index level */
+            sc->model.spot = h->spx[sc->hist_i0];
+        } else {
+            sc->block_mean = opt(c, base, "block_mean", y->block_mean, 10);
+            CHECK(range(c, base, "block_mean", sc->block_mean, 1, 1, 252, 1));
+        }
+        if (y->nshocks > 0)
+            return vr_config_fail(c->err, c->file, c->ix, base, "shocks apply to model scenarios only");
+        return VR_OK;
+    }
+    if (y->nshocks == 0)
+        return VR_OK;
+    /* shocks: explicit ones and presets expanded from the data */
+    size_t cap = 0;
+    for (unsigned j = 0; j < y->nshocks; j++)
+        cap += y->shocks[j].preset ? 64 : 1;
+    sc->shocks = calloc(cap, sizeof *sc->shocks);
+    if (sc->shocks == NULL)
+        return vr_fail(c->err, VR_ENOMEM, "shocks");
+    if (out->nshockbuf < VR_MAX_SCEN_ALLOC)
+        out->shockbuf[out->nshockbuf++] = sc->shocks;
+    const int days = s->horizon_days;
+    for (unsigned j = 0; j < y->nshocks; j++) {
+        const y_shock *q = &y->shocks[j];
+        char sb[VR_KEY_MAX];
+        snprintf(sb, sizeof sb, "%s.shocks[%u]", base, j);
+        const double day = opt(c, sb, "day", q->day, NAN);
+        if (isnan(day))
+            return vr_config_fail(c->err, c->file, c->ix, sb, "missing key 'day'");
+        CHECK(range(c, sb, "day", day, 1, 1, days, 1));
+        if (q->preset) {
+            const preset *pr = NULL;
+            for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
+                if (strcmp(presets[k].name, q->preset) == 0)
+                    pr = &presets[k];
+            snprintf(key, sizeof key, "%s.preset", sb);
+            if (pr == NULL)
+                return vr_config_fail(c->err, c->file, c->ix, key, "unknown preset '%s' (valid: oct2008, feb2018, mar2020, aug2024)", q->preset);
+            const vr_history *h = NULL;
+            size_t i0, i1;
+            CHECK(need_history(c, key, y->data, out, &h));
+            CHECK(window_of(c, key, h, pr->from, pr->to, &i0, &i1));
+            for (size_t i = i0 + 1; i < i1 && sc->nshocks < (int)cap; i++) {
+                const size_t d = (size_t)day + (i - i0 - 1);
+                if (d > (size_t)days)
+                    break;
+                vr_shock *x = &sc->shocks[sc->nshocks++];
+                x->step = d * (size_t)s->steps_per_day;
+                x->spx_return = h->spx[i] / h->spx[i - 1] - 1;
+                x->vix_level = h->vix[i];
+                x->vix_change = NAN;
+            }
+            continue;
+        }
+        vr_shock *x = &sc->shocks[sc->nshocks++];
+        x->step = (size_t)day * (size_t)s->steps_per_day;
+        x->spx_return = opt(c, sb, "spx_return", q->spx_return, NAN);
+        x->vix_level = opt(c, sb, "vix_level", q->vix_level, NAN);
+        x->vix_change = opt(c, sb, "vix_change", q->vix_change, NAN);
+        if (!isnan(x->spx_return)) CHECK(range(c, sb, "spx_return", x->spx_return, -0.95, 1, 1, 1));
+        if (!isnan(x->vix_level)) CHECK(range(c, sb, "vix_level", x->vix_level, 5, 1, 200, 1));
+        if (!isnan(x->vix_change)) CHECK(range(c, sb, "vix_change", x->vix_change, -100, 1, 200, 1));
+        if (isnan(x->spx_return) && isnan(x->vix_level) && isnan(x->vix_change))
+            return vr_config_fail(c->err, c->file, c->ix, sb, "needs spx_return, vix_level, vix_change or preset");
+    }
+    /* the driver applies them in step order */
+    for (int a = 1; a < sc->nshocks; a++)
+        for (int b = a; b > 0 && sc->shocks[b].step < sc->shocks[b - 1].step; b--) {
+            const vr_shock t = sc->shocks[b];
+            sc->shocks[b] = sc->shocks[b - 1];
+            sc->shocks[b - 1] = t;
+        }
+    return VR_OK;
+}
+
 static char *slurp(const char *file)
 {
     FILE *f = fopen(file, "rb");
@@ -463,6 +634,8 @@ vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err)
         snprintf(mp, sizeof mp, "%s.model", base);
         if ((st = vr_model_from_yaml(ysc->model, file, ix, mp, &s->scen[i].model, err)) != VR_OK)
             goto done;
+        if ((st = conv_scenario_source(&c, base, ysc, s, &s->scen[i], out)) != VR_OK)
+            goto done;
         for (int j = 0; j < i; j++)
             if (strcmp(s->scen[j].name, s->scen[i].name) == 0) {
                 snprintf(mp, sizeof mp, "%s.name", base);
@@ -554,6 +727,10 @@ void vr_run_cfg_free(vr_run_cfg *c)
 {
     if (c == NULL)
         return;
+    for (int i = 0; i < c->nhist; i++)
+        vr_history_free(&c->hist[i]);
+    for (int i = 0; i < c->nshockbuf; i++)
+        free(c->shockbuf[i]);
     free(c->spec.scen);
     free(c->spec.pol);
     free(c->config_text);

@@ -142,6 +142,16 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
         c->progress(c->progress_ctx, done, c->spec->paths);
 }
 
+size_t vr_scenario_paths(const vr_run_spec *spec, const vr_scenario *sc)
+{
+    return sc->paths ? sc->paths : spec->paths;
+}
+
+int vr_scenario_days(const vr_run_spec *spec, const vr_scenario *sc)
+{
+    return sc->horizon_days ? sc->horizon_days : spec->horizon_days;
+}
+
 void vr_scenario_result_free(vr_scenario_result *res)
 {
     if (res == NULL)
@@ -173,6 +183,16 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     const double t0 = omp_get_wtime();
     memset(res, 0, sizeof *res);
     const vr_scenario *sc = &spec->scen[scen];
+    /* the evaluator reads paths and horizon from a per-scenario copy of the spec */
+    vr_run_spec *sp = malloc(sizeof *sp);
+    if (sp == NULL)
+        return vr_fail(err, VR_ENOMEM, "evaluator: spec");
+    *sp = *spec;
+    sp->paths = vr_scenario_paths(spec, sc);
+    sp->horizon_days = vr_scenario_days(spec, sc);
+    if (sc->source != VR_SOURCE_MODEL)
+        sp->steps_per_day = 1;
+    spec = sp;
     const size_t n = spec->paths;
     vr_status st = VR_OK;
     vr_marks *mk = NULL;
@@ -240,7 +260,10 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
         .horizon = spec->horizon_days / 252.0,
         .steps = (size_t)spec->horizon_days * (size_t)spec->steps_per_day, .paths = n,
         .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
-        .threads = nth, .kt = spec->kt,
+        .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
+        .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
+        .vixc = vr_vix_coef_make(sc->model.type, &sc->model.pricing, VR_VIX_TAU_30D),
+        .shocks = sc->shocks, .nshocks = sc->nshocks,
     };
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     st = vr_sim_run(&sim, &obs, err);
@@ -258,6 +281,7 @@ done:
         free(ws);
     }
     vr_marks_destroy(mk);
+    free(sp);
     res->seconds = omp_get_wtime() - t0;
     if (st != VR_OK)
         vr_scenario_result_free(res);

@@ -106,6 +106,32 @@ static vr_status write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, 
     free(tmp);
     if (st != VR_OK)
         goto done;
+    if (n < 2) {
+        /* a replayed history is one path: its P&L, drawdown and hedge flows, no distribution */
+        memset(ps, 0, sizeof *ps);
+        ps->s.n = n;
+        ps->s.mean = o->pnl[0];
+        ps->s.mean_se = ps->s.std = NAN;
+        for (int k = 0; k < 3; k++) {
+            ps->s.var[k] = ps->s.es[k] = -o->pnl[0];
+            ps->s.var_se[k] = ps->s.es_se[k] = NAN;
+        }
+        ps->d.dmean = o->pnl[0] - base->pnl[0];
+        ps->d.des99 = -(o->pnl[0] - base->pnl[0]);
+        ps->d.dmean_se = ps->d.des99_se = NAN;
+        ps->dd_q50 = ps->dd_q95 = ps->dd_q99 = o->drawdown[0];
+        ps->paid = o->hedge_cost[0];
+        ps->recv = o->hedge_proceeds[0];
+        ps->cost_per_es = NAN;
+        TRY(vr_h5_attr_double(h, g, "mean", ps->s.mean, err));
+        TRY(vr_h5_attr_double(h, g, "drawdown_q50", ps->dd_q50, err));
+        TRY(vr_h5_attr_double(h, g, "hedge_premium_paid", ps->paid, err));
+        TRY(vr_h5_attr_double(h, g, "hedge_premium_recovered", ps->recv, err));
+        TRY(vr_h5_attr_double(h, g, "d_mean", ps->d.dmean, err));
+        TRY(vr_h5_attr_str(h, g, "baseline", cfg->baseline, err));
+        TRY(vr_h5_attr_int64(h, g, "layers", pol->nlayers, err));
+        goto done;
+    }
     TRY(vr_scores_compute_buf(o->pnl, n, cfg->thresholds, scratch, &ps->s, err));
     TRY(vr_paired_compute_buf(o->pnl, base->pnl, n, scratch, &ps->d, err));
     memcpy(scratch, o->drawdown, n * sizeof(double));
@@ -143,7 +169,7 @@ done:
     return st;
 }
 
-static void print_table(FILE *out, const char *scen, const vr_run_cfg *cfg, const pol_summary *ps)
+static void print_table(FILE *out, const vr_scenario *scen, const vr_run_cfg *cfg, const pol_summary *ps)
 {
     const vr_run_spec *s = &cfg->spec;
     int order[VR_MAX_POLICIES];
@@ -152,8 +178,8 @@ static void print_table(FILE *out, const char *scen, const vr_run_cfg *cfg, cons
         for (int j = i; j > 0 && ps[order[j]].s.es[1] < ps[order[j - 1]].s.es[1]; j--) {
             const int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
         }
-    fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen, s->paths,
-            s->horizon_days, cfg->baseline);
+    fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
+            vr_scenario_paths(s, scen), vr_scenario_days(s, scen), cfg->baseline);
     fprintf(out, "%-40s %18s %18s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {
@@ -181,7 +207,11 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     TRY(vr_h5_create(opts->out_path, &h, err));
     snprintf(g_tmp_path, sizeof g_tmp_path, "%s", vr_h5_temp_path(h));
     g_tmp_set = 1;
-    scratch = malloc(s->paths * sizeof *scratch);
+    size_t maxp = 1;
+    for (int sc = 0; sc < s->nscen; sc++)
+        if (vr_scenario_paths(s, &s->scen[sc]) > maxp)
+            maxp = vr_scenario_paths(s, &s->scen[sc]);
+    scratch = malloc(maxp * sizeof *scratch);
     ps = calloc((size_t)s->npol, sizeof *ps);
     if (!scratch || !ps) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
     char ts[64];
@@ -213,8 +243,21 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         TRY(write_model(h, g, &s->scen[sc].model, err));
         TRY(vr_h5_attr_double(h, g, "wall_seconds", res.seconds, err));
         TRY(vr_h5_attr_double(h, g, "marks_build_seconds", res.build_seconds, err));
+        const size_t np = vr_scenario_paths(s, &s->scen[sc]);
+        static const char *const src[3] = {"model", "history", "bootstrap"};
+        TRY(vr_h5_attr_str(h, g, "source", src[s->scen[sc].source], err));
+        TRY(vr_h5_attr_int64(h, g, "paths", (int64_t)np, err));
+        TRY(vr_h5_attr_int64(h, g, "horizon_days", vr_scenario_days(s, &s->scen[sc]), err));
+        TRY(vr_h5_attr_int64(h, g, "shocks", s->scen[sc].nshocks, err));
+        if (s->scen[sc].source != VR_SOURCE_MODEL) {
+            char d0[16], d1[16];
+            vr_history_format_date(s->scen[sc].hist->date[s->scen[sc].hist_i0], d0);
+            vr_history_format_date(s->scen[sc].hist->date[s->scen[sc].hist_i1 - 1], d1);
+            TRY(vr_h5_attr_str(h, g, "window_from", d0, err));
+            TRY(vr_h5_attr_str(h, g, "window_to", d1, err));
+        }
         for (int p = 0; p < s->npol; p++)
-            TRY(write_policy(h, s->scen[sc].name, &s->pol[p], &res.out[p], &res.out[base], s->paths, cfg, scratch, &ps[p], err));
+            TRY(write_policy(h, s->scen[sc].name, &s->pol[p], &res.out[p], &res.out[base], np, cfg, scratch, &ps[p], err));
         if (res.nsample > 0) {
             char d[600];
             snprintf(d, sizeof d, "%s/sample_paths/spx", g);
@@ -233,7 +276,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
             if (st != VR_OK) goto done;
         }
         if (opts->table)
-            print_table(opts->table, s->scen[sc].name, cfg, ps);
+            print_table(opts->table, &s->scen[sc], cfg, ps);
         vr_scenario_result_free(&res);
     }
     TRY(vr_h5_attr_double(h, "/", "wall_seconds", omp_get_wtime() - t0, err));

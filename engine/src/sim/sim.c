@@ -64,6 +64,16 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
                        VK_LANES_MAX, s->block);
     if (s->threads < 0 || s->threads > 4096)
         return vr_fail(err, VR_EINVAL, "threads must be in [0, 4096] (got %d)", s->threads);
+    if (s->source != VR_SOURCE_MODEL) {
+        if (s->hist == NULL || s->hist_i1 < s->hist_i0 + 2 || s->hist_i1 > s->hist->n)
+            return vr_fail(err, VR_EINVAL, "history window must hold at least 2 days");
+        if (s->source == VR_SOURCE_HISTORY && s->hist_i0 + s->steps >= s->hist_i1)
+            return vr_fail(err, VR_EINVAL, "history window has %zu days, the run needs %zu",
+                           s->hist_i1 - s->hist_i0, s->steps + 1);
+        if (s->source == VR_SOURCE_BOOTSTRAP && !(s->block_mean >= 1))
+            return vr_fail(err, VR_EINVAL, "block_mean must be >= 1 day (got %g)", s->block_mean);
+        return VR_OK;
+    }
     const double dt = s->horizon / (double)s->steps;
     if (s->type != VR_MODEL_HESTON && s->params.lambda * dt > 2.0)
         return vr_fail(err, VR_EINVAL,
@@ -87,10 +97,171 @@ static void block_init(const vr_sim_spec *s, sim_ws *w, size_t path0, size_t n, 
     }
 }
 
-static void block_run(const vr_sim_spec *s, const vk_table *kt, const vk_heston_coef *hc,
-                      const vk_jump_coef *jc, int jumps, const vr_sim_observer *obs, sim_ws *w,
-                      size_t path0, size_t n, size_t npad, int thread)
+static double v_from_vix(const vr_vix_coef *c, double vix)
 {
+    const double x = vix / 100.0;
+    const double v = (x * x - c->a) / c->b;
+    return v > 0 ? v : 0.0;
+}
+
+static void apply_shocks(const vr_sim_spec *s, sim_ws *w, size_t npad, size_t step)
+{
+    for (int j = 0; j < s->nshocks; j++) {
+        const vr_shock *q = &s->shocks[j];
+        if (q->step != step)
+            continue;
+        for (size_t i = 0; i < npad; i++) {
+            if (!isnan(q->spx_return))
+                w->log_s[i] += log1p(q->spx_return);
+            if (!isnan(q->vix_level))
+                w->var[i] = v_from_vix(&s->vixc, q->vix_level);
+            if (!isnan(q->vix_change)) {
+                const double vix = vr_vix_level(s->vixc, w->var[i] > 0 ? w->var[i] : 0);
+                w->var[i] = v_from_vix(&s->vixc, vix + q->vix_change > 0 ? vix + q->vix_change : 0);
+            }
+        }
+    }
+}
+
+/* The bootstrap's day pairs (j-1, j) sorted by the VIX on day j-1. A new block starts at a day
+ * whose VIX is among the nearest 5% of the pool to the path's current VIX (a "matched" stationary
+ * bootstrap): resampling VIX changes without it turns the VIX into a random walk that loses its
+ * mean reversion and wanders to levels history never saw within a few months. */
+typedef struct boot_pool {
+    size_t n;
+    double *lvix;   /* sorted ln VIX_{j-1} */
+    size_t *day;    /* the matching j */
+    size_t half;    /* half-width of the neighbourhood, in pool entries */
+} boot_pool;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    const int c = (x[0] > y[0]) - (x[0] < y[0]);
+    return c ? c : (x[1] > y[1]) - (x[1] < y[1]); /* ties by day: a deterministic order */
+}
+
+static int pool_build(const vr_sim_spec *s, boot_pool *bp)
+{
+    memset(bp, 0, sizeof *bp);
+    if (s->source != VR_SOURCE_BOOTSTRAP)
+        return 1;
+    const size_t n = s->hist_i1 - s->hist_i0 - 1;
+    double *tmp = malloc(2 * n * sizeof *tmp);
+    bp->lvix = malloc(n * sizeof *bp->lvix);
+    bp->day = malloc(n * sizeof *bp->day);
+    if (!tmp || !bp->lvix || !bp->day) {
+        free(tmp);
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const size_t j = s->hist_i0 + 1 + k;
+        tmp[2 * k] = log(s->hist->vix[j - 1]);
+        tmp[2 * k + 1] = (double)j;
+    }
+    qsort(tmp, n, 2 * sizeof *tmp, cmp_pair);
+    for (size_t k = 0; k < n; k++) {
+        bp->lvix[k] = tmp[2 * k];
+        bp->day[k] = (size_t)tmp[2 * k + 1];
+    }
+    free(tmp);
+    bp->n = n;
+    bp->half = n / 40 > 0 ? n / 40 : 1;
+    return 1;
+}
+
+static void pool_free(boot_pool *bp)
+{
+    free(bp->lvix);
+    free(bp->day);
+}
+
+/* A day j to start a block from, near ln VIX = x, chosen by the uniform u. */
+static size_t pool_pick(const boot_pool *bp, double x, double u)
+{
+    size_t lo = 0, hi = bp->n; /* first entry with lvix >= x */
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (bp->lvix[mid] < x) lo = mid + 1; else hi = mid;
+    }
+    size_t a = lo > bp->half ? lo - bp->half : 0;
+    size_t b = a + 2 * bp->half;
+    if (b > bp->n) {
+        b = bp->n;
+        a = b > 2 * bp->half ? b - 2 * bp->half : 0;
+    }
+    size_t k = a + (size_t)(u * (double)(b - a));
+    if (k >= b) k = b - 1;
+    return bp->day[k];
+}
+
+/* History and bootstrap paths: one day per step, scalar (the work is a table read per path). */
+static void block_run_hist(const vr_sim_spec *s, const boot_pool *bp, const vr_sim_observer *obs,
+                           sim_ws *w, size_t path0, size_t n, size_t npad, int thread)
+{
+    const vr_history *h = s->hist;
+    const size_t i0 = s->hist_i0, i1 = s->hist_i1;
+    (void)i1;
+    /* the model's random-number buffers are free here: block positions and log VIX live in them */
+    size_t *cur = (size_t *)w->z1;
+    double *lvix = w->u;
+    for (size_t i = 0; i < npad; i++) {
+        if (s->source == VR_SOURCE_HISTORY) {
+            w->log_s[i] = log(h->spx[i0]);
+            w->var[i] = v_from_vix(&s->vixc, h->vix[i0]);
+        } else {
+            vk_pcg32 r;
+            vk_pcg32_stream(&r, s->seed, s->scenario, path0 + (i < n ? i : n - 1));
+            w->state[i] = r.state;
+            w->inc[i] = r.inc;
+            w->log_s[i] = log(s->spot);
+            w->var[i] = s->v0;
+            lvix[i] = log(vr_vix_level(s->vixc, s->v0));
+            cur[i] = 0;
+        }
+    }
+    const vr_sim_block b = {path0, n, npad, w->log_s, w->var, thread};
+    if (obs && obs->on_step)
+        obs->on_step(obs->ctx, &b, 0);
+    const double p_new = 1.0 / s->block_mean;
+    for (size_t k = 1; k <= s->steps; k++) {
+        for (size_t i = 0; i < npad; i++) {
+            if (s->source == VR_SOURCE_HISTORY) {
+                w->log_s[i] = log(h->spx[i0 + k]);
+                w->var[i] = v_from_vix(&s->vixc, h->vix[i0 + k]);
+                continue;
+            }
+            /* stationary bootstrap: a new block with probability 1/L, else the next day */
+            vk_pcg32 r = {w->state[i], w->inc[i]};
+            const uint32_t a1 = vk_pcg32_next(&r), a2 = vk_pcg32_next(&r);
+            const uint32_t b1 = vk_pcg32_next(&r), b2 = vk_pcg32_next(&r);
+            w->state[i] = r.state;
+            const double u1 = vk_u01_from_u32(a1, a2), u2 = vk_u01_from_u32(b1, b2);
+            if (k == 1 || u1 < p_new || cur[i] + 1 >= i1)
+                cur[i] = pool_pick(bp, lvix[i], u2);
+            else
+                cur[i] = cur[i] + 1;
+            const size_t j = cur[i];
+            w->log_s[i] += log(h->spx[j] / h->spx[j - 1]);
+            lvix[i] += log(h->vix[j] / h->vix[j - 1]);
+            w->var[i] = v_from_vix(&s->vixc, exp(lvix[i]));
+        }
+        if (obs && obs->on_step)
+            obs->on_step(obs->ctx, &b, k);
+    }
+    if (obs && obs->on_block_done)
+        obs->on_block_done(obs->ctx, &b);
+}
+
+static void block_run(const vr_sim_spec *s, const vk_table *kt, const vk_heston_coef *hc,
+                      const vk_jump_coef *jc, int jumps, const boot_pool *bp,
+                      const vr_sim_observer *obs, sim_ws *w, size_t path0, size_t n, size_t npad,
+                      int thread)
+{
+    if (s->source != VR_SOURCE_MODEL) {
+        block_run_hist(s, bp, obs, w, path0, n, npad, thread);
+        return;
+    }
     block_init(s, w, path0, n, npad);
     const vr_sim_block b = {path0, n, npad, w->log_s, w->var, thread};
     if (obs && obs->on_step)
@@ -106,6 +277,8 @@ static void block_run(const vr_sim_spec *s, const vk_table *kt, const vk_heston_
             kt->uniform(w->state, w->inc, w->uc, npad);
             kt->jump(jc, w->state, w->inc, w->uc, w->log_s, w->var, npad);
         }
+        if (s->nshocks > 0)
+            apply_shocks(s, w, npad, k);
         if (obs && obs->on_step)
             obs->on_step(obs->ctx, &b, k);
     }
@@ -138,9 +311,14 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     if ((size_t)nth > nblocks)
         nth = (int)nblocks;
 
+    boot_pool bp;
+    if (!pool_build(&s, &bp))
+        return vr_fail(err, VR_ENOMEM, "sim: bootstrap pool");
     sim_ws *ws = calloc((size_t)nth, sizeof *ws);
-    if (ws == NULL)
+    if (ws == NULL) {
+        pool_free(&bp);
         return vr_fail(err, VR_ENOMEM, "sim: workspace for %d threads", nth);
+    }
     for (int t = 0; t < nth; t++) {
         if (!ws_alloc(&ws[t], block)) {
             st = vr_fail(err, VR_ENOMEM, "sim: block buffers of %zu paths", block);
@@ -154,13 +332,14 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
         const size_t path0 = bi * block;
         const size_t n = path0 + block <= s.paths ? block : s.paths - path0;
         const size_t npad = (n + VK_LANES_MAX - 1) / VK_LANES_MAX * VK_LANES_MAX;
-        block_run(&s, kt, &hc, &jc, jumps, obs, &ws[t], path0, n, npad, t);
+        block_run(&s, kt, &hc, &jc, jumps, &bp, obs, &ws[t], path0, n, npad, t);
     }
 
 done:
     for (int t = 0; t < nth; t++)
         ws_free(&ws[t]);
     free(ws);
+    pool_free(&bp);
     return st;
 }
 

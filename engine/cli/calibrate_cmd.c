@@ -1,0 +1,372 @@
+/* calibrate_cmd.c: `vixrisk calibrate`, physical-parameter estimation from daily history and
+ * the realism report (simulated versus historical statistics). Parses the options, loads the
+ * history (vr_history.h), calls vr_calib_fit / vr_realism_* (vr_calib.h), prints the summary and
+ * writes the model file. Exit codes: 0 ok, 1 runtime failure, 2 usage error; --help to stdout. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vixrisk/vr_calib.h"
+#include "vixrisk/vr_config.h"
+#include "vixrisk/vr_history.h"
+
+#define CAL_EXIT_USAGE 2
+#define CAL_MAX_REALISM 8
+
+static void cal_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vixrisk calibrate --model heston|bates|svcj [--data DIR] [--from YYYY-MM-DD]\n"
+            "                         [--to YYYY-MM-DD] [-o MODEL.yaml] [options]\n"
+            "       vixrisk calibrate --realism MODEL.yaml [--realism MODEL2.yaml ...] [--data DIR]\n"
+            "                         [--from ..] [--to ..] [--paths N] [--years Y] [--report FILE]\n"
+            "\n"
+            "Estimates the physical parameters of a model from daily SPX and VIX closes\n"
+            "(method: docs/calibration.md), prints the estimates with standard errors (QML\n"
+            "sandwich and block bootstrap) and writes a model file (docs/config.md) with\n"
+            "pricing = physical. With --realism, simulates each model file and prints simulated\n"
+            "against historical statistics (VIX percentiles, spikes, SPX tails) as a table.\n"
+            "\n"
+            "  --data DIR            directory with spx_daily.csv, vix_daily.csv [, vix3m_daily.csv]\n"
+            "                        (default: $VIXRISK_DATA, else ../shared/data)\n"
+            "  --model M             heston, bates or svcj\n"
+            "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
+            "  -o, --out FILE        write the calibrated model file\n"
+            "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
+            "  --jump-threshold K    jump rule: |return| > K local sds, [2, 20] (default 4)\n"
+            "  --window N            days of the local (bipower) sd, [5, 252] (default 21)\n"
+            "  --bootstrap N         block-bootstrap replications, 0 = off (default 200)\n"
+            "  --block N             bootstrap block length in days (default 21)\n"
+            "  --seed S              bootstrap / simulation seed (default 1)\n"
+            "  --rate R              rate written to the model file, [-1, 1] (default 0.03)\n"
+            "  --dividend Q          dividend yield written to the model file, [-1, 1] (default 0.015)\n"
+            "  --realism FILE        realism report for this model file (repeatable, up to %d)\n"
+            "  --paths N             realism: simulated paths, [1, 100000] (default 2000)\n"
+            "  --years Y             realism: years per path, [0.1, 200] (default 10)\n"
+            "  --burn-in Y           realism: years dropped at the start, [0, 50] (default 1)\n"
+            "  --threads T           realism: OpenMP threads, 0 = default (default 0)\n"
+            "  --report FILE         realism: also write the table (markdown) to FILE\n"
+            "  -h, --help            this help\n",
+            CAL_MAX_REALISM);
+}
+
+static int cal_bad(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "vixrisk calibrate: ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\n(see vixrisk calibrate --help)\n");
+    return CAL_EXIT_USAGE;
+}
+
+static int cal_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    const double x = strtod(s, &end);
+    if (s[0] == '\0' || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
+        fprintf(stderr, "vixrisk calibrate: %s: expected a number in [%g, %g], got '%s'\n", opt, lo,
+                hi, s);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+static int cal_size(const char *opt, const char *s, unsigned long long lo, unsigned long long hi,
+                    unsigned long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (s[0] == '\0' || s[0] == '-') {
+        fprintf(stderr, "vixrisk calibrate: %s: expected an integer in [%llu, %llu], got '%s'\n",
+                opt, lo, hi, s);
+        return 0;
+    }
+    const unsigned long long x = strtoull(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE || x < lo || x > hi) {
+        fprintf(stderr, "vixrisk calibrate: %s: expected an integer in [%llu, %llu], got '%s'\n",
+                opt, lo, hi, s);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+enum {
+    OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
+    OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
+    OPT_THREADS, OPT_REPORT
+};
+
+/* The command line as one string (for the report and the model file's header). */
+static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
+{
+    size_t k = (size_t)snprintf(buf, cap, "vixrisk");
+    for (int i = 0; i < argc && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, " %s", argv[i]);
+}
+
+int vr_cmd_calibrate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, OPT_DATA},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"out", required_argument, NULL, 'o'},
+        {"proxy", no_argument, NULL, OPT_PROXY},
+        {"jump-threshold", required_argument, NULL, OPT_JK},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"bootstrap", required_argument, NULL, OPT_BOOT},
+        {"block", required_argument, NULL, OPT_BLOCK},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"dividend", required_argument, NULL, OPT_DIV},
+        {"realism", required_argument, NULL, OPT_REALISM},
+        {"paths", required_argument, NULL, OPT_PATHS},
+        {"years", required_argument, NULL, OPT_YEARS},
+        {"burn-in", required_argument, NULL, OPT_BURN},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data = NULL, *model = NULL, *out = NULL, *report = NULL;
+    const char *realism[CAL_MAX_REALISM];
+    size_t nreal = 0;
+    int32_t from = 0, to = 0;
+    int have_model = 0;
+    vr_calib_opts co;
+    vr_calib_opts_default(&co, VR_MODEL_HESTON);
+    double rate = 0.03, dividend = 0.015;
+    vr_realism_sim rs = {.paths = 2000, .years = 10, .burn_in = 1, .seed = 1, .threads = 0};
+    unsigned long long u;
+    int c;
+    char cmdline[2048];
+    cal_cmdline(argc, argv, cmdline, sizeof cmdline);
+    optind = 0; /* full reset of getopt (GNU) */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DATA: data = optarg; break;
+        case OPT_MODEL:
+            model = optarg;
+            if (strcmp(optarg, "heston") == 0)
+                co.type = VR_MODEL_HESTON;
+            else if (strcmp(optarg, "bates") == 0)
+                co.type = VR_MODEL_BATES;
+            else if (strcmp(optarg, "svcj") == 0)
+                co.type = VR_MODEL_SVCJ;
+            else
+                return cal_bad("--model: expected heston, bates or svcj, got '%s'%s", optarg, "");
+            have_model = 1;
+            break;
+        case OPT_FROM:
+        case OPT_TO: {
+            int32_t d;
+            if (vr_history_parse_date(optarg, &d) != 0)
+                return cal_bad("%s: expected a date YYYY-MM-DD, got '%s'",
+                               c == OPT_FROM ? "--from" : "--to", optarg);
+            if (c == OPT_FROM)
+                from = d;
+            else
+                to = d;
+            break;
+        }
+        case 'o': out = optarg; break;
+        case OPT_PROXY: co.invert = 0; break;
+        case OPT_JK:
+            if (!cal_double("--jump-threshold", optarg, 2, 20, &co.jump_k))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_WINDOW:
+            if (!cal_size("--window", optarg, 5, 252, &u))
+                return CAL_EXIT_USAGE;
+            co.local_window = (size_t)u;
+            break;
+        case OPT_BOOT:
+            if (!cal_size("--bootstrap", optarg, 0, 100000, &u))
+                return CAL_EXIT_USAGE;
+            co.bootstrap = (size_t)u;
+            break;
+        case OPT_BLOCK:
+            if (!cal_size("--block", optarg, 1, 2520, &u))
+                return CAL_EXIT_USAGE;
+            co.block_len = (size_t)u;
+            break;
+        case OPT_SEED:
+            if (!cal_size("--seed", optarg, 0, UINT64_MAX, &u))
+                return CAL_EXIT_USAGE;
+            co.seed = rs.seed = (uint64_t)u;
+            break;
+        case OPT_RATE:
+            if (!cal_double("--rate", optarg, -1, 1, &rate))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_DIV:
+            if (!cal_double("--dividend", optarg, -1, 1, &dividend))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_REALISM:
+            if (nreal == CAL_MAX_REALISM)
+                return cal_bad("--realism: at most %s model files%s", "8", "");
+            realism[nreal++] = optarg;
+            break;
+        case OPT_PATHS:
+            if (!cal_size("--paths", optarg, 1, 100000, &u))
+                return CAL_EXIT_USAGE;
+            rs.paths = (size_t)u;
+            break;
+        case OPT_YEARS:
+            if (!cal_double("--years", optarg, 0.1, 200, &rs.years))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_BURN:
+            if (!cal_double("--burn-in", optarg, 0, 50, &rs.burn_in))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_THREADS:
+            if (!cal_size("--threads", optarg, 0, 4096, &u))
+                return CAL_EXIT_USAGE;
+            rs.threads = (int)u;
+            break;
+        case OPT_REPORT: report = optarg; break;
+        case 'h': cal_usage(stdout); return 0;
+        case ':':
+            return cal_bad("%s: missing value%s", argv[optind - 1], "");
+        default:
+            return cal_bad("unknown option '%s'%s", argv[optind - 1], "");
+        }
+    }
+    if (optind < argc)
+        return cal_bad("unexpected argument '%s'%s", argv[optind], "");
+    if (nreal == 0 && !have_model)
+        return cal_bad("--model heston|bates|svcj (or --realism FILE) is required%s%s", "", "");
+    if (nreal > 0 && (have_model || out))
+        return cal_bad("--realism cannot be combined with --model / --out%s%s", "", "");
+    if (report && nreal == 0)
+        return cal_bad("--report needs --realism%s%s", "", "");
+    if (from > 0 && to > 0 && from > to)
+        return cal_bad("--from is after --to%s%s", "", "");
+    if (co.bootstrap > 0 && co.block_len < 1)
+        return cal_bad("--block must be >= 1%s%s", "", "");
+    (void)model;
+    if (!data)
+        data = vr_history_default_dir();
+    if (!data)
+        return cal_bad("no data directory: give --data DIR or set VIXRISK_DATA%s%s", "", "");
+
+    int rc = 0;
+    vr_err err = {0};
+    vr_status st;
+    vr_history h;
+    memset(&h, 0, sizeof h);
+    vr_calib_result res;
+    memset(&res, 0, sizeof res);
+    vr_realism_stats *cols = NULL;
+    if ((st = vr_history_load(data, &h, &err)) != VR_OK)
+        goto fail;
+    size_t i0, i1;
+    if ((st = vr_history_window(&h, from, to, &i0, &i1, &err)) != VR_OK)
+        goto fail;
+    char d0[16], d1[16];
+    vr_history_format_date(h.date[i0], d0);
+    vr_history_format_date(h.date[i1 - 1], d1);
+    fprintf(stderr, "vixrisk calibrate: %s: %zu days %s..%s (%zu dates in only one of SPX/VIX "
+            "were dropped over the whole files)\n",
+            data, i1 - i0, d0, d1, h.gaps_reported);
+
+    if (nreal > 0) {
+        cols = calloc(nreal + 1, sizeof *cols);
+        const char *names[CAL_MAX_REALISM + 1];
+        char labels[CAL_MAX_REALISM + 1][96];
+        if (!cols) {
+            st = vr_fail(&err, VR_ENOMEM, "realism: columns");
+            goto fail;
+        }
+        if ((st = vr_realism_history(h.spx + i0, h.vix + i0, i1 - i0, &cols[0], &err)) != VR_OK)
+            goto fail;
+        snprintf(labels[0], sizeof labels[0], "history %s..%s", d0, d1);
+        names[0] = labels[0];
+        rs.span_years = cols[0].years;
+        for (size_t j = 0; j < nreal; j++) {
+            vr_model m;
+            if ((st = vr_model_load(realism[j], &m, &err)) != VR_OK)
+                goto fail;
+            fprintf(stderr, "vixrisk calibrate: simulating %s (%zu paths x %g years)\n",
+                    realism[j], rs.paths, rs.years);
+            if ((st = vr_realism_simulate(&m, &rs, &cols[j + 1], &err)) != VR_OK)
+                goto fail;
+            const char *base = strrchr(realism[j], '/');
+            snprintf(labels[j + 1], sizeof labels[j + 1], "%s", base ? base + 1 : realism[j]);
+            names[j + 1] = labels[j + 1];
+        }
+        FILE *outs[2] = {stdout, NULL};
+        if (report) {
+            outs[1] = fopen(report, "w");
+            if (!outs[1]) {
+                st = vr_fail(&err, VR_EIO, "%s: cannot write", report);
+                goto fail;
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            FILE *f = outs[k];
+            if (!f)
+                continue;
+            fprintf(f, "Command: `%s`\n\n", cmdline);
+            vr_realism_print(f, names, cols, nreal + 1);
+            fprintf(f, "\n* extremes: history = the whole sample; simulation = median over spans "
+                    "of %.1f years (%g-year paths joined), so both describe a history of the "
+                    "same length. Simulation: %zu paths x %g years, daily QE steps, seed %llu, "
+                    "%g-year burn-in from v = theta*.\n",
+                    rs.span_years, rs.years, rs.paths, rs.years, (unsigned long long)rs.seed,
+                    rs.burn_in);
+        }
+        if (outs[1] && fclose(outs[1]) != 0) {
+            st = vr_fail(&err, VR_EIO, "%s: write failed", report);
+            goto fail;
+        }
+        goto finish;
+    }
+
+    if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
+        goto fail;
+    vr_calib_print(stdout, &res);
+    if (out) {
+        char comment[4096];
+        time_t now = time(NULL);
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
+        snprintf(comment, sizeof comment,
+                 "Calibrated %s model (physical parameters from daily history), written %s by:\n"
+                 "  %s\n"
+                 "Data: %s, %zu days %s..%s.\n"
+                 "Method: docs/calibration.md (variance %s, CIR Gaussian QML, jump threshold %g "
+                 "local sds).\n"
+                 "spot = last SPX close, v0 = variance on the last day; rate and dividend are "
+                 "not estimated (options --rate, --dividend).\n"
+                 "pricing = physical: no variance risk premium is applied.",
+                 vr_model_type_name(co.type), when, cmdline, h.source, i1 - i0, d0, d1,
+                 co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
+                           : "proxy v = (VIX/100)^2",
+                 co.jump_k);
+        if ((st = vr_calib_write_model(out, &res, h.spx[i1 - 1], rate, dividend, comment, &err)) !=
+            VR_OK)
+            goto fail;
+        fprintf(stderr, "vixrisk calibrate: wrote %s\n", out);
+    }
+    goto finish;
+fail:
+    fprintf(stderr, "vixrisk calibrate: %s\n", err.msg);
+    rc = vr_status_exit_code(st);
+finish:
+    free(cols);
+    vr_calib_result_free(&res);
+    vr_history_free(&h);
+    return rc;
+}

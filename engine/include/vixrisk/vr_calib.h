@@ -1,0 +1,139 @@
+/* vr_calib.h: estimating the PHYSICAL parameters of heston / bates / svcj from daily history,
+ * and comparing simulated with historical SPX/VIX statistics (the realism report).
+ *
+ * Method (docs/calibration.md has the details and the caveats):
+ *   1. Variance series from the VIX: by default v_t solves (VIX_t/100)^2 = a + b v_t with the
+ *      model's own 30-day coefficients (vr_vix_coef_make) at the current estimate, iterated to a
+ *      fixed point; `invert = 0` uses the proxy v_t = (VIX_t/100)^2. Values are floored at
+ *      VR_CALIB_V_FLOOR (days floored are counted).
+ *   2. kappa, theta, sigma: Gaussian quasi-maximum likelihood of the Euler-discretised CIR,
+ *      dv = kappa (theta - v) dt + sigma sqrt(v) sqrt(dt) eps, i.e. least squares of
+ *      dv/sqrt(v) on (dt/sqrt(v), -dt sqrt(v)); SEs from the QML sandwich.
+ *   3. rho: correlation of the standardised return and variance shocks on non-jump days.
+ *   4. Jumps (bates, svcj): a day is a price jump if |r - mean| exceeds `jump_k` local standard
+ *      deviations (bipower variation of the `local_window` days either side); for svcj also if the
+ *      CIR residual of v exceeds +jump_k sds of an all-days fit (a VIX co-jump). lambda =
+ *      jumps per year; the jump-size moments come from the returns (and variance residuals) of
+ *      the jump days; svcj excludes jump days from the CIR fit.
+ *   5. SEs also by a moving-block bootstrap of the daily transitions (jump labels fixed).
+ * Units follow vr_model.h: per year, dt = 1/252 per trading day. */
+#ifndef VIXRISK_VR_CALIB_H
+#define VIXRISK_VR_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_status.h"
+
+#define VR_CALIB_V_FLOOR 1e-4 /* variance floor (1% vol) when VIX^2 < a */
+
+typedef struct vr_calib_opts {
+    vr_model_type type;
+    int invert;          /* 1 (default): invert VIX^2 = a + b v with the model's (a, b); 0: proxy */
+    double dt;           /* years per observation, (0, 1]; default 1/252 */
+    double jump_k;       /* jump threshold in local standard deviations, [2, 20]; default 4 */
+    size_t local_window; /* days of the local (bipower) standard deviation, [5, 252]; default 21 */
+    size_t bootstrap;    /* block-bootstrap replications, 0 = none, <= 100000; default 200 */
+    size_t block_len;    /* bootstrap block length in days, >= 1; default 21 */
+    uint64_t seed;       /* bootstrap seed; default 1 */
+    int max_iter;        /* fixed-point iterations of the inversion, [1, 1000]; default 100 */
+} vr_calib_opts;
+
+void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type);
+
+typedef struct vr_calib_result {
+    vr_model_type type;
+    vr_sv_params est;     /* estimates (fields the model does not use are 0) */
+    vr_sv_params se_qml;  /* asymptotic (QML sandwich / moment) standard errors; NAN if undefined */
+    vr_sv_params se_boot; /* block-bootstrap standard errors; NAN if bootstrap = 0 */
+    size_t n;             /* observations (days) used */
+    size_t n_jumps;       /* jump days */
+    size_t n_floored;     /* days where v was floored */
+    int iterations, converged;
+    double v_last;        /* variance on the last day (v0 of the model file) */
+    double mean_v;        /* mean of the variance series */
+    double realized_var;  /* annualised mean of squared daily log-returns */
+    double qml_loglik;    /* Gaussian QML log-likelihood of the CIR transitions used */
+    double drift;         /* annualised mean daily log-return (non-jump days) */
+    double *v;            /* [n] the variance series (owned) */
+    uint8_t *jump;        /* [n] 1 on jump days (transition t-1 -> t), jump[0] = 0 (owned) */
+} vr_calib_result;
+
+/* Estimate the physical parameters from n >= 100 daily closes (spx > 0, vix > 0, no NAN).
+ * Errors: VR_EINVAL for bad arguments/options (the message names them), VR_ENUM if the
+ * estimate is degenerate (kappa <= 0: no mean reversion in the window), VR_ENOMEM. On success
+ * res owns v and jump (vr_calib_result_free). */
+vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_calib_opts *o,
+                       vr_calib_result *res, vr_err *err);
+void vr_calib_result_free(vr_calib_result *res);
+
+/* Price-jump days by the local-sd rule: flags[t] = 1 if |r_t - mean(r)| > k * sd_t, where r_t =
+ * ln(spx[t]/spx[t-1]) and sd_t is the bipower standard deviation of the returns within `window`
+ * days before and after t (t itself excluded; fewer at the ends). flags has n entries;
+ * flags[0] = 0. Returns the number of flagged days (0 if n < 8 or out of memory). */
+size_t vr_calib_detect_jumps(const double *spx, size_t n, double k, size_t window, uint8_t *flags);
+
+/* Print the fit summary (parameters, SEs, diagnostics) to f. */
+void vr_calib_print(FILE *f, const vr_calib_result *r);
+
+/* Write a model file (docs/config.md) that vr_model_load accepts: physical = pricing = r->est,
+ * spot and v0 given, rate/dividend given; `comment` (may be NULL, may hold newlines) is written
+ * as '#' lines first, followed by the estimates with their SEs as comments. */
+vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, double spot,
+                               double rate, double dividend, const char *comment, vr_err *err);
+
+/* ---- realism report ------------------------------------------------------------------------ */
+#define VR_REALISM_NPCT 7
+extern const double vr_realism_pct[VR_REALISM_NPCT]; /* 1 5 25 50 75 95 99 */
+
+typedef struct vr_realism_stats {
+    double years;                  /* observed years (daily changes / 252) */
+    double vix_pct[VR_REALISM_NPCT];
+    double vix_mean;
+    double max_up_1d_pts, max_up_1d_pct;   /* largest 1-day VIX rise (points, percent) */
+    double max_up_5d_pts, max_up_5d_pct;   /* largest 5-day VIX rise */
+    double max_dn_1d_pts;                  /* largest 1-day VIX fall (points, negative) */
+    double frac_above[3];                  /* share of days with VIX > 30, 40, 60 */
+    double corr_spx_vix;                   /* corr(daily SPX log-return, daily VIX change) */
+    double ret_sd_ann;                     /* annualised sd of daily SPX log-returns */
+    double ret_exkurt;                     /* excess kurtosis of daily SPX log-returns */
+    double worst_1d, worst_5d;             /* worst daily / 5-day SPX log-return */
+    double feb2018_per100y;   /* days with VIX_{t-1} < 20 and VIX_t >= 2 VIX_{t-1}, per 100 y */
+    double vix_up50_per100y;  /* days with VIX_{t-1} < 20 and VIX_t >= 1.5 VIX_{t-1}, per 100 y */
+    double mar2020_per100y;   /* episodes of VIX > 80 (126 days apart), per 100 years */
+    double above60_ep_per100y;/* episodes of VIX > 60, per 100 years */
+    int extremes_per_span;    /* 1 if the max/min fields are medians of per-span extremes */
+} vr_realism_stats;
+
+/* Statistics of a historical series (n days). */
+vr_status vr_realism_history(const double *spx, const double *vix, size_t n, vr_realism_stats *s,
+                             vr_err *err);
+
+typedef struct vr_realism_sim {
+    size_t paths;     /* default 2000 */
+    double years;     /* per path, default 10 */
+    double burn_in;   /* years discarded at the start of every path, default 1 */
+    uint64_t seed;    /* default 1 */
+    int threads;      /* 0 = OpenMP default */
+    double span_years;/* extremes are medians over spans of this many years (e.g. the history's
+                         length); 0 = over everything */
+} vr_realism_sim;
+
+/* Simulate m under its physical parameters (daily steps, QE, v starting at the physical long-run
+ * mean theta*, burn-in discarded), VIX_t = 100 sqrt(a + b v_t) with the pricing parameters, and
+ * compute the same statistics. Extremes (max/min) are medians over consecutive spans of
+ * span_years (several paths joined) so they compare with a history of that length. */
+vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_realism_stats *s,
+                              vr_err *err);
+
+/* Markdown table: one row per statistic, one column per entry. */
+void vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *cols, size_t ncols);
+
+/* ---- command line ---------------------------------------------------------------------------- */
+/* `vixrisk calibrate ...` (argv[0] = "calibrate"). Returns the process exit code: 0 ok, 1 runtime
+ * failure, 2 usage error. --help prints to stdout. */
+int vr_cmd_calibrate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,426 @@
+/* history.c: loading the daily SPX / VIX / VIX3M closes (see vr_history.h).
+ *
+ * Each file is read whole into a (date, close) series with strict validation: a header naming
+ * `date` and `close`, one row per line with the header's field count, ISO dates strictly
+ * ascending, closes positive finite numbers (or empty = no value). Any violation stops the load
+ * with "FILE:LINE: ..." so that a corrupted file is never half-used. The series are then merged
+ * on date: SPX and VIX by inner join, VIX3M by lookup (NAN where absent). Dates found in only one
+ * of SPX / VIX within the span both cover are recorded as gaps rather than filled. */
+#include "vixrisk/vr_history.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* One file's series. */
+typedef struct series {
+    size_t n, cap;
+    int32_t *date;
+    double *close;  /* NAN for an empty field */
+} series;
+
+static void series_free(series *s)
+{
+    free(s->date);
+    free(s->close);
+    memset(s, 0, sizeof *s);
+}
+
+static int series_push(series *s, int32_t d, double c)
+{
+    if (s->n == s->cap) {
+        const size_t cap = s->cap ? 2 * s->cap : 4096;
+        int32_t *nd = realloc(s->date, cap * sizeof *nd);
+        if (!nd)
+            return -1;
+        s->date = nd;
+        double *nc = realloc(s->close, cap * sizeof *nc);
+        if (!nc)
+            return -1;
+        s->close = nc;
+        s->cap = cap;
+    }
+    s->date[s->n] = d;
+    s->close[s->n] = c;
+    s->n++;
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dm[m - 1];
+}
+
+int vr_history_parse_date(const char *s, int32_t *out)
+{
+    int y, m, d;
+    size_t len = strlen(s);
+    char buf[16];
+    if (len == 10 && s[4] == '-' && s[7] == '-') {
+        memcpy(buf, s, 4);
+        memcpy(buf + 4, s + 5, 2);
+        memcpy(buf + 6, s + 8, 2);
+        buf[8] = '\0';
+    } else if (len == 8) {
+        memcpy(buf, s, 9);
+    } else {
+        return -1;
+    }
+    for (int i = 0; i < 8; i++)
+        if (buf[i] < '0' || buf[i] > '9')
+            return -1;
+    y = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 + (buf[2] - '0') * 10 + (buf[3] - '0');
+    m = (buf[4] - '0') * 10 + (buf[5] - '0');
+    d = (buf[6] - '0') * 10 + (buf[7] - '0');
+    if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    *out = (int32_t)(y * 10000 + m * 100 + d);
+    return 0;
+}
+
+char *vr_history_format_date(int32_t d, char *buf)
+{
+    snprintf(buf, 11, "%04d-%02d-%02d", (int)(d / 10000) % 10000, (int)(d / 100 % 100),
+             (int)(d % 100));
+    return buf;
+}
+
+/* Split `line` in place at commas into at most `max` fields; returns the field count. */
+static int split_csv(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return max + 1; /* too many */
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+/* Trim spaces in place; returns the start. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+#define MAX_FIELDS 32
+
+/* Read `path` into *s. *missing (if non-NULL) is set instead of failing when the file does not
+ * exist. */
+static vr_status read_series(const char *path, series *s, int *missing, vr_err *err)
+{
+    vr_status st = VR_OK;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int nf_header = 0, col_date = -1, col_close = -1;
+    char *f[MAX_FIELDS + 1];
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        if (missing && errno == ENOENT) {
+            *missing = 1;
+            return VR_OK;
+        }
+        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (missing)
+        *missing = 0;
+    while ((len = getline(&line, &cap, fp)) != -1) {
+        lineno++;
+        if ((size_t)len != strlen(line)) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: NUL byte in line", path, lineno);
+            goto done;
+        }
+        chomp(line);
+        if (lineno == 1) {
+            /* strip a UTF-8 byte-order mark */
+            char *h = line;
+            if ((unsigned char)h[0] == 0xEF && (unsigned char)h[1] == 0xBB &&
+                (unsigned char)h[2] == 0xBF)
+                h += 3;
+            nf_header = split_csv(h, f, MAX_FIELDS);
+            if (nf_header > MAX_FIELDS) {
+                st = vr_fail(err, VR_EINVAL, "%s:1: header has more than %d columns", path,
+                             MAX_FIELDS);
+                goto done;
+            }
+            for (int i = 0; i < nf_header; i++) {
+                char *k = trim(f[i]);
+                if (strcasecmp(k, "date") == 0 && col_date < 0)
+                    col_date = i;
+                else if (strcasecmp(k, "close") == 0 && col_close < 0)
+                    col_close = i;
+            }
+            if (col_date < 0 || col_close < 0) {
+                st = vr_fail(err, VR_EINVAL,
+                             "%s:1: header must name a 'date' and a 'close' column (got '%s%s')",
+                             path, f[0], nf_header > 1 ? ",..." : "");
+                goto done;
+            }
+            continue;
+        }
+        if (line[0] == '\0') {
+            /* a blank line is tolerated only at the very end of the file */
+            int c;
+            while ((c = fgetc(fp)) != EOF)
+                if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+                    st = vr_fail(err, VR_EINVAL, "%s:%ld: empty line", path, lineno);
+                    goto done;
+                }
+            break;
+        }
+        const int nf = split_csv(line, f, MAX_FIELDS);
+        if (nf != nf_header) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, lineno,
+                         nf_header, nf > MAX_FIELDS ? MAX_FIELDS + 1 : nf);
+            goto done;
+        }
+        const char *ds = trim(f[col_date]);
+        int32_t d;
+        if (vr_history_parse_date(ds, &d) != 0 || strlen(ds) != 10) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path,
+                         lineno, ds);
+            goto done;
+        }
+        if (s->n > 0 && d <= s->date[s->n - 1]) {
+            char prev[16];
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: date %s is not after the previous row's %s",
+                         path, lineno, ds, vr_history_format_date(s->date[s->n - 1], prev));
+            goto done;
+        }
+        const char *cs = trim(f[col_close]);
+        double c = NAN;
+        if (cs[0] != '\0') {
+            char *end = NULL;
+            errno = 0;
+            c = strtod(cs, &end);
+            if (*end != '\0' || errno == ERANGE || !isfinite(c) || !(c > 0.0)) {
+                st = vr_fail(err, VR_EINVAL,
+                             "%s:%ld: close '%s' is not a positive finite number", path, lineno,
+                             cs);
+                goto done;
+            }
+        }
+        if (series_push(s, d, c) != 0) {
+            st = vr_fail(err, VR_ENOMEM, "%s: out of memory at line %ld", path, lineno);
+            goto done;
+        }
+    }
+    if (ferror(fp)) {
+        st = vr_fail(err, VR_EIO, "%s: read error after line %ld", path, lineno);
+        goto done;
+    }
+    if (lineno == 0)
+        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+done:
+    free(line);
+    fclose(fp);
+    if (st != VR_OK)
+        series_free(s);
+    return st;
+}
+
+/* Drop rows whose close is empty (the source has no value that day). */
+static void series_compact(series *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (!isnan(s->close[i])) {
+            s->date[k] = s->date[i];
+            s->close[k] = s->close[i];
+            k++;
+        }
+    s->n = k;
+}
+
+void vr_history_free(vr_history *h)
+{
+    if (!h)
+        return;
+    free(h->date);
+    free(h->spx);
+    free(h->vix);
+    free(h->vix3m);
+    free(h->gaps);
+    memset(h, 0, sizeof *h);
+}
+
+vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    series spx = {0}, vix = {0}, v3 = {0};
+    vr_history h;
+    memset(&h, 0, sizeof h);
+    char p_spx[4096], p_vix[4096], p_v3[4096];
+    int v3_missing = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!dir || !out)
+        return vr_fail(err, VR_EINVAL, "history: no data directory given");
+    snprintf(p_spx, sizeof p_spx, "%s/spx_daily.csv", dir);
+    snprintf(p_vix, sizeof p_vix, "%s/vix_daily.csv", dir);
+    snprintf(p_v3, sizeof p_v3, "%s/vix3m_daily.csv", dir);
+    if ((st = read_series(p_spx, &spx, NULL, err)) != VR_OK)
+        goto done;
+    if ((st = read_series(p_vix, &vix, NULL, err)) != VR_OK)
+        goto done;
+    if ((st = read_series(p_v3, &v3, &v3_missing, err)) != VR_OK)
+        goto done;
+    h.counts.rows_spx = spx.n;
+    h.counts.rows_vix = vix.n;
+    h.counts.rows_vix3m = v3.n;
+    series_compact(&spx);
+    series_compact(&vix);
+    series_compact(&v3);
+    if (spx.n == 0 || vix.n == 0) {
+        st = vr_fail(err, VR_EINVAL, "history: %s has no closes", spx.n == 0 ? p_spx : p_vix);
+        goto done;
+    }
+    const size_t cap = spx.n < vix.n ? spx.n : vix.n;
+    const int32_t lo = spx.date[0] > vix.date[0] ? spx.date[0] : vix.date[0];
+    const int32_t hi = spx.date[spx.n - 1] < vix.date[vix.n - 1] ? spx.date[spx.n - 1]
+                                                                  : vix.date[vix.n - 1];
+    h.date = malloc(cap * sizeof *h.date);
+    h.spx = malloc(cap * sizeof *h.spx);
+    h.vix = malloc(cap * sizeof *h.vix);
+    h.vix3m = malloc(cap * sizeof *h.vix3m);
+    h.gaps = malloc((spx.n + vix.n) * sizeof *h.gaps);
+    if (!h.date || !h.spx || !h.vix || !h.vix3m || !h.gaps) {
+        st = vr_fail(err, VR_ENOMEM, "history: %zu rows", cap);
+        goto done;
+    }
+    /* merge */
+    size_t i = 0, j = 0, k = 0;
+    while (i < spx.n || j < vix.n) {
+        const int32_t ds = i < spx.n ? spx.date[i] : INT32_MAX;
+        const int32_t dv = j < vix.n ? vix.date[j] : INT32_MAX;
+        if (ds == dv) {
+            h.date[h.n] = ds;
+            h.spx[h.n] = spx.close[i];
+            h.vix[h.n] = vix.close[j];
+            while (k < v3.n && v3.date[k] < ds)
+                k++;
+            h.vix3m[h.n] = (k < v3.n && v3.date[k] == ds) ? v3.close[k] : NAN;
+            h.n++;
+            i++;
+            j++;
+        } else if (ds < dv) {
+            if (ds < lo || ds > hi) {
+                h.counts.outside_spx++;
+            } else {
+                h.gaps[h.n_gaps++] = (vr_history_gap){ds, VR_HIST_ONLY_SPX};
+                h.counts.only_spx++;
+            }
+            i++;
+        } else {
+            if (dv < lo || dv > hi) {
+                h.counts.outside_vix++;
+            } else {
+                h.gaps[h.n_gaps++] = (vr_history_gap){dv, VR_HIST_ONLY_VIX};
+                h.counts.only_vix++;
+            }
+            j++;
+        }
+    }
+    if (h.n == 0) {
+        st = vr_fail(err, VR_EINVAL, "history: %s and %s share no dates", p_spx, p_vix);
+        goto done;
+    }
+    for (size_t t = 0; t < h.n; t++)
+        if (isnan(h.vix3m[t]))
+            h.counts.vix3m_missing++;
+    h.counts.vix3m_unmatched = v3.n - (h.n - h.counts.vix3m_missing);
+    h.gaps_reported = h.n_gaps;
+    snprintf(h.source, sizeof h.source, "%s + %s + %s%s (close)", p_spx, p_vix, p_v3,
+             v3_missing ? " [absent: vix3m all NAN]" : "");
+    *out = h;
+    memset(&h, 0, sizeof h);
+done:
+    vr_history_free(&h);
+    series_free(&spx);
+    series_free(&vix);
+    series_free(&v3);
+    return st;
+}
+
+vr_status vr_history_window(const vr_history *h, int32_t from, int32_t to, size_t *i0, size_t *i1,
+                            vr_err *err)
+{
+    if (!h || h->n == 0)
+        return vr_fail(err, VR_EINVAL, "history window: no history loaded");
+    if (from > 0 && to > 0 && from > to)
+        return vr_fail(err, VR_EINVAL, "history window: from %d is after to %d", (int)from,
+                       (int)to);
+    /* binary search: first index with date >= from, first index with date > to */
+    size_t lo = 0, hi = h->n;
+    if (from > 0)
+        while (lo < hi) {
+            const size_t m = lo + (hi - lo) / 2;
+            if (h->date[m] < from)
+                lo = m + 1;
+            else
+                hi = m;
+        }
+    const size_t a = lo;
+    lo = a;
+    hi = h->n;
+    if (to > 0)
+        while (lo < hi) {
+            const size_t m = lo + (hi - lo) / 2;
+            if (h->date[m] <= to)
+                lo = m + 1;
+            else
+                hi = m;
+        }
+    const size_t b = to > 0 ? lo : h->n;
+    if (b <= a) {
+        char f[16], t[16], d0[16], d1[16];
+        return vr_fail(err, VR_EINVAL,
+                       "history window %s..%s holds no date (history covers %s..%s)",
+                       from > 0 ? vr_history_format_date(from, f) : "start",
+                       to > 0 ? vr_history_format_date(to, t) : "end",
+                       vr_history_format_date(h->date[0], d0),
+                       vr_history_format_date(h->date[h->n - 1], d1));
+    }
+    *i0 = a;
+    *i1 = b;
+    return VR_OK;
+}
+
+const char *vr_history_default_dir(void)
+{
+    const char *e = getenv("VIXRISK_DATA");
+    if (e && e[0] != '\0')
+        return e;
+    struct stat sb;
+    if (stat("../shared/data", &sb) == 0 && S_ISDIR(sb.st_mode))
+        return "../shared/data";
+    return NULL;
+}

@@ -1,0 +1,272 @@
+/* test_history.c: the daily-history loader (vr_history.h).
+ *
+ * Small CSV files written to a temporary directory check the join (inner on SPX/VIX, VIX3M by
+ * lookup with NAN), the gap report, and that every kind of malformed line fails with FILE:LINE.
+ * If the shared data set is present next to the repository (VIXRISK_SOURCE_DIR/../shared/data),
+ * it is loaded and checked against facts stated in its README; otherwise that test is skipped. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vixrisk/vr_history.h"
+#include "vr_test_util.h"
+
+typedef struct fixture { char dir[256]; } fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/vr_test_history_XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static void rm_file(const fixture *f, const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", f->dir, name);
+    unlink(p);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    rm_file(f, "spx_daily.csv");
+    rm_file(f, "vix_daily.csv");
+    rm_file(f, "vix3m_daily.csv");
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void write_file(const fixture *f, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", f->dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static const char *SPX_OK = "date,open,high,low,close\n"
+                            "2020-01-02,1,1,1,3200.5\n"
+                            "2020-01-03,1,1,1,3210\n"
+                            "2020-01-06,1,1,1,3220\n" /* only in SPX: a gap */
+                            "2020-01-07,1,1,1,3230\n"
+                            "2020-01-08,1,1,1,3240\n";
+static const char *VIX_OK = "date,open,high,low,close\n"
+                            "2019-12-31,1,1,1,13.78\n" /* before SPX starts: not a gap */
+                            "2020-01-02,1,1,1,12.47\n"
+                            "2020-01-03,1,1,1,14.02\n"
+                            "2020-01-07,1,1,1,13.79\n"
+                            "2020-01-08,1,1,1,13.45\n"
+                            "2020-01-09,1,1,1,12.54\n"; /* after SPX ends: not a gap */
+static const char *V3_OK = "date,open,high,low,close\n"
+                           "2020-01-03,1,1,1,16.1\n"
+                           "2020-01-04,1,1,1,16.2\n" /* weekend: unmatched */
+                           "2020-01-08,1,1,1,15.9\n";
+
+static void test_join_and_gaps(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "spx_daily.csv", SPX_OK);
+    write_file(f, "vix_daily.csv", VIX_OK);
+    write_file(f, "vix3m_daily.csv", V3_OK);
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 4);
+    const int32_t want[4] = {20200102, 20200103, 20200107, 20200108};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(h.date[i], want[i]);
+    assert_true(h.spx[0] == 3200.5 && h.vix[0] == 12.47);
+    assert_true(h.vix[2] == 13.79 && h.spx[2] == 3230);
+    assert_true(isnan(h.vix3m[0]) && h.vix3m[1] == 16.1 && isnan(h.vix3m[2]) &&
+                h.vix3m[3] == 15.9);
+    assert_int_equal(h.gaps_reported, 1);
+    assert_int_equal(h.n_gaps, 1);
+    assert_int_equal(h.gaps[0].date, 20200106);
+    assert_int_equal(h.gaps[0].side, VR_HIST_ONLY_SPX);
+    assert_int_equal(h.counts.only_spx, 1);
+    assert_int_equal(h.counts.only_vix, 0);
+    assert_int_equal(h.counts.outside_vix, 2);
+    assert_int_equal(h.counts.vix3m_missing, 2);
+    assert_int_equal(h.counts.vix3m_unmatched, 1);
+    assert_non_null(strstr(h.source, "vix3m_daily.csv"));
+
+    size_t i0, i1;
+    assert_int_equal(vr_history_window(&h, 20200103, 20200107, &i0, &i1, &err), VR_OK);
+    assert_int_equal(i0, 1);
+    assert_int_equal(i1, 3);
+    assert_int_equal(vr_history_window(&h, 0, 0, &i0, &i1, &err), VR_OK);
+    assert_int_equal(i0, 0);
+    assert_int_equal(i1, 4);
+    assert_int_equal(vr_history_window(&h, 20200104, 20200106, &i0, &i1, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "holds no date"));
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_window(&h, 20200108, 20200102, &i0, &i1, &err), VR_EINVAL);
+    vr_history_free(&h);
+    assert_null(h.date);
+    vr_history_free(&h); /* twice is fine */
+
+    /* vix3m absent: not an error, all NAN */
+    rm_file(f, "vix3m_daily.csv");
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 4);
+    for (size_t i = 0; i < h.n; i++)
+        assert_true(isnan(h.vix3m[i]));
+    assert_non_null(strstr(h.source, "absent"));
+    vr_history_free(&h);
+}
+
+/* One bad SPX file -> the expected "spx_daily.csv:LINE" and phrase. */
+static void expect_bad(const fixture *f, const char *spx, const char *where, const char *what)
+{
+    write_file(f, "spx_daily.csv", spx);
+    write_file(f, "vix_daily.csv", VIX_OK);
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_EINVAL);
+    if (!strstr(err.msg, where) || !strstr(err.msg, what))
+        print_error("message '%s' lacks '%s' / '%s'\n", err.msg, where, what);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, what));
+    assert_null(h.date);
+    assert_int_equal(h.n, 0);
+}
+
+static void test_bad_lines(void **state)
+{
+    fixture *f = *state;
+    rm_file(f, "vix3m_daily.csv");
+    expect_bad(f, "day,close\n2020-01-02,1\n", "spx_daily.csv:1:", "header");
+    expect_bad(f, "", "spx_daily.csv:1:", "empty file");
+    expect_bad(f, "date,close\n2020-01-02,1\n2020-13-02,2\n", "spx_daily.csv:3:", "bad date");
+    expect_bad(f, "date,close\n2020-01-02,1\n2020/01/03,2\n", "spx_daily.csv:3:", "bad date");
+    expect_bad(f, "date,close\n2020-02-30,1\n", "spx_daily.csv:2:", "bad date");
+    expect_bad(f, "date,close\n2020-01-03,1\n2020-01-02,2\n", "spx_daily.csv:3:", "not after");
+    expect_bad(f, "date,close\n2020-01-03,1\n2020-01-03,2\n", "spx_daily.csv:3:", "not after");
+    expect_bad(f, "date,close\n2020-01-02,1\n2020-01-03,abc\n", "spx_daily.csv:3:", "close 'abc'");
+    expect_bad(f, "date,close\n2020-01-02,1\n2020-01-03,1.5x\n", "spx_daily.csv:3:", "close");
+    expect_bad(f, "date,close\n2020-01-02,-4\n", "spx_daily.csv:2:", "positive");
+    expect_bad(f, "date,close\n2020-01-02,inf\n", "spx_daily.csv:2:", "positive");
+    expect_bad(f, "date,close\n2020-01-02,1,7\n", "spx_daily.csv:2:", "expected 2 fields, got 3");
+    expect_bad(f, "date,open,close\n2020-01-02,1\n", "spx_daily.csv:2:", "expected 3 fields");
+    expect_bad(f, "date,close\n2020-01-02,1\n\n2020-01-03,2\n", "spx_daily.csv:3:", "empty line");
+    /* no shared date */
+    expect_bad(f, "date,close\n2021-01-04,1\n", "share no dates", "spx_daily.csv");
+    /* CRLF, trailing blank line and an empty close are fine */
+    write_file(f, "spx_daily.csv",
+               "date,close\r\n2020-01-02,3200\r\n2020-01-03,\r\n2020-01-07,3210\r\n\r\n");
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.counts.only_vix, 1); /* 2020-01-03: SPX has no value there */
+    assert_int_equal(h.gaps[0].date, 20200103);
+    assert_int_equal(h.gaps[0].side, VR_HIST_ONLY_VIX);
+    vr_history_free(&h);
+    /* missing directory: VR_EIO naming the file */
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load("/nonexistent/dir", &h, &err), VR_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent/dir/spx_daily.csv"));
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    int32_t d;
+    char buf[16];
+    assert_int_equal(vr_history_parse_date("2024-02-29", &d), 0);
+    assert_int_equal(d, 20240229);
+    assert_int_equal(vr_history_parse_date("2023-02-29", &d), -1);
+    assert_int_equal(vr_history_parse_date("20180205", &d), 0);
+    assert_int_equal(d, 20180205);
+    assert_int_equal(vr_history_parse_date("2018-2-05", &d), -1);
+    assert_int_equal(vr_history_parse_date("", &d), -1);
+    assert_string_equal(vr_history_format_date(19900102, buf), "1990-01-02");
+}
+
+static void test_default_dir(void **state)
+{
+    (void)state;
+    setenv("VIXRISK_DATA", "/some/where", 1);
+    assert_string_equal(vr_history_default_dir(), "/some/where");
+    unsetenv("VIXRISK_DATA");
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    assert_null(vr_history_default_dir()); /* /../shared/data = /shared/data: absent */
+    assert_int_equal(chdir(cwd), 0);
+}
+
+static size_t find_date(const vr_history *h, int32_t d)
+{
+    size_t i0, i1;
+    if (vr_history_window(h, d, d, &i0, &i1, NULL) != VR_OK)
+        return (size_t)-1;
+    return i0;
+}
+
+static void test_real_data(void **state)
+{
+    (void)state;
+    const char *dir = VIXRISK_SOURCE_DIR "/../shared/data";
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        print_message("shared data not found at %s: skipped\n", dir);
+        skip();
+    }
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(dir, &h, &err), VR_OK);
+    print_message("%zu joined dates %d..%d, %zu gaps\n", h.n, h.date[0], h.date[h.n - 1],
+                  h.gaps_reported);
+    size_t i = find_date(&h, 20200316);
+    assert_true(i != (size_t)-1);
+    assert_true(h.vix[i] == 82.69);
+    i = find_date(&h, 20180205);
+    assert_true(i != (size_t)-1);
+    assert_true(h.vix[i] == 37.32);
+    assert_int_equal(h.date[i - 1], 20180202);
+    assert_true(h.vix[i - 1] == 17.31);
+    /* README: SPX 9,197 and VIX 9,226 dates in 1990-01-02..2026-07-10, 9,193 shared; only in SPX
+     * 4 dates, only in VIX 33 (2004-06-11 and 32 holiday rows). */
+    size_t i0, i1;
+    assert_int_equal(vr_history_window(&h, 19900102, 20260710, &i0, &i1, &err), VR_OK);
+    assert_int_equal(i1 - i0, 9193);
+    assert_int_equal(h.counts.only_spx, 4);
+    assert_int_equal(h.counts.only_vix, 33);
+    const int32_t only_spx[4] = {19910301, 19970131, 19971126, 19991231};
+    size_t k = 0;
+    for (size_t g = 0; g < h.n_gaps; g++)
+        if (h.gaps[g].side == VR_HIST_ONLY_SPX)
+            assert_int_equal(h.gaps[g].date, only_spx[k++]);
+    assert_int_equal(k, 4);
+    assert_true(find_date(&h, 20040611) == (size_t)-1);
+    /* VIX3M starts 2009-09-18 */
+    i = find_date(&h, 20090918);
+    assert_true(h.vix3m[i] == 26.54 && isnan(h.vix3m[i - 1]));
+    vr_history_free(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_join_and_gaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_default_dir),
+        cmocka_unit_test(test_real_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,198 @@
+/* test_stress.c: scenario sources other than the model — historical replay, the matched
+ * stationary block bootstrap — and shocks imposed on model paths. Data-dependent checks use the
+ * real history in ../shared/data and skip cleanly when it is absent. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_history.h"
+#include "vixrisk/vr_sim.h"
+#include "vr_test_util.h"
+
+static vr_history hist;
+static int have_hist;
+
+static int setup(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    have_hist = vr_history_load(VIXRISK_SOURCE_DIR "/../shared/data", &hist, &err) == VR_OK;
+    if (!have_hist)
+        fprintf(stderr, "no ../shared/data: history tests skip (%s)\n", err.msg);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (have_hist)
+        vr_history_free(&hist);
+    return 0;
+}
+
+typedef struct cap {
+    size_t step, npaths;
+    double *ls, *v;      /* at `step` */
+    double *all_ls;      /* path 0, every step */
+    double *all_v;
+} cap;
+
+static void on_step(void *ctx, const vr_sim_block *b, size_t step)
+{
+    cap *c = ctx;
+    if (step == c->step)
+        for (size_t i = 0; i < b->n; i++) {
+            c->ls[b->path0 + i] = b->log_s[i];
+            c->v[b->path0 + i] = b->var[i];
+        }
+    if (b->path0 == 0 && c->all_ls) {
+        c->all_ls[step] = b->log_s[0];
+        c->all_v[step] = b->var[0];
+    }
+}
+
+static const vr_sv_params svcj = {.kappa = 3, .theta = 0.022, .sigma = 0.45, .rho = -0.75, .lambda = 0.8,
+                                  .mu_v = 0.04, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
+
+/* Replay of Feb 2018: the observer sees the real SPX closes, and VIX(v) equals the real VIX. */
+static void test_history_replay(void **state)
+{
+    (void)state;
+    if (!have_hist)
+        skip();
+    size_t i0, i1;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_history_window(&hist, 20180101, 20180331, &i0, &i1, &err), VR_OK);
+    const size_t days = i1 - i0 - 1;
+    cap c = {days, 1, malloc(8), malloc(8), calloc(days + 1, 8), calloc(days + 1, 8)};
+    vr_sim_spec s = {.type = VR_MODEL_SVCJ, .params = svcj, .spot = 1, .rate = 0.04, .v0 = 0.02,
+                     .horizon = days / 252.0, .steps = days, .paths = 1, .seed = 1,
+                     .source = VR_SOURCE_HISTORY, .hist = &hist, .hist_i0 = i0, .hist_i1 = i1,
+                     .vixc = vr_vix_coef_make(VR_MODEL_SVCJ, &svcj, VR_VIX_TAU_30D)};
+    const vr_sim_observer obs = {&c, on_step, NULL};
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    double worst = 0;
+    for (size_t k = 0; k <= days; k++) {
+        assert_true(fabs(exp(c.all_ls[k]) - hist.spx[i0 + k]) < 1e-9 * hist.spx[i0 + k]);
+        const double vix = vr_vix_level(s.vixc, c.all_v[k]);
+        if (hist.vix[i0 + k] > 100 * sqrt(s.vixc.a) + 0.01) /* above the model's VIX floor */
+            worst = fmax(worst, fabs(vix - hist.vix[i0 + k]));
+    }
+    printf("replay %d..%d (%zu days): max |VIX(v) - VIX| = %.2e\n", hist.date[i0], hist.date[i1 - 1], days, worst);
+    assert_true(worst < 1e-9);
+    free(c.ls); free(c.v); free(c.all_ls); free(c.all_v);
+}
+
+/* Bootstrap: every daily SPX return is a historical one, the VIX stays within a plausible range,
+ * and the paths are the same for 1 and 2 threads. */
+static void test_bootstrap(void **state)
+{
+    (void)state;
+    if (!have_hist)
+        skip();
+    size_t i0, i1;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    const size_t P = 3000, days = 126;
+    cap c1 = {days, P, malloc(P * 8), malloc(P * 8), calloc(days + 1, 8), calloc(days + 1, 8)};
+    cap c2 = {days, P, malloc(P * 8), malloc(P * 8), NULL, NULL};
+    vr_sim_spec s = {.type = VR_MODEL_SVCJ, .params = svcj, .spot = 5000, .rate = 0.04, .v0 = 0.02,
+                     .horizon = days / 252.0, .steps = days, .paths = P, .seed = 3, .threads = 1,
+                     .source = VR_SOURCE_BOOTSTRAP, .hist = &hist, .hist_i0 = i0, .hist_i1 = i1,
+                     .block_mean = 10, .vixc = vr_vix_coef_make(VR_MODEL_SVCJ, &svcj, VR_VIX_TAU_30D)};
+    vr_sim_observer obs = {&c1, on_step, NULL};
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    s.threads = 2;
+    obs.ctx = &c2;
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    assert_memory_equal(c1.ls, c2.ls, P * 8);
+    assert_memory_equal(c1.v, c2.v, P * 8);
+    /* path 0's daily returns are historical returns */
+    for (size_t k = 1; k <= days; k++) {
+        const double r = c1.all_ls[k] - c1.all_ls[k - 1];
+        int found = 0;
+        for (size_t j = i0 + 1; j < i1 && !found; j++)
+            found = fabs(r - log(hist.spx[j] / hist.spx[j - 1])) < 1e-12;
+        assert_true(found);
+    }
+    /* the matched bootstrap keeps the VIX in its historical range (median path and extremes) */
+    double lo = 1e9, hi = 0;
+    for (size_t i = 0; i < P; i++) {
+        const double vix = vr_vix_level(s.vixc, c1.v[i]);
+        lo = fmin(lo, vix);
+        hi = fmax(hi, vix);
+    }
+    printf("bootstrap VIX after %zu days over %zu paths: [%.1f, %.1f]\n", days, P, lo, hi);
+    assert_true(hi < 120);
+    free(c1.ls); free(c1.v); free(c1.all_ls); free(c1.all_v); free(c2.ls); free(c2.v);
+}
+
+/* A shock at step 20: every path's S is multiplied by (1 + r) and its VIX set to the level,
+ * relative to the same paths without the shock (identical up to that step). */
+static void test_shock(void **state)
+{
+    (void)state;
+    const size_t P = 2000;
+    cap a = {20, P, malloc(P * 8), malloc(P * 8), NULL, NULL};
+    cap b = {20, P, malloc(P * 8), malloc(P * 8), NULL, NULL};
+    const vr_shock sh = {.step = 20, .spx_return = -0.10, .vix_level = 45, .vix_change = NAN};
+    vr_sim_spec s = {.type = VR_MODEL_SVCJ, .params = svcj, .spot = 5000, .rate = 0.04, .v0 = 0.02,
+                     .horizon = 40 / 252.0, .steps = 40, .paths = P, .seed = 5,
+                     .vixc = vr_vix_coef_make(VR_MODEL_SVCJ, &svcj, VR_VIX_TAU_30D)};
+    vr_err err = {VR_OK, ""};
+    vr_sim_observer obs = {&a, on_step, NULL};
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    s.shocks = &sh;
+    s.nshocks = 1;
+    obs.ctx = &b;
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    for (size_t i = 0; i < P; i++) {
+        assert_true(fabs((b.ls[i] - a.ls[i]) - log(0.9)) < 1e-12);
+        assert_true(fabs(vr_vix_level(s.vixc, b.v[i]) - 45) < 1e-9);
+    }
+    free(a.ls); free(a.v); free(b.ls); free(b.v);
+}
+
+/* Run-file errors of the stress features: file, line, key; exit 2. */
+static void test_stress_config_errors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vixrisk-stress-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const struct { const char *yaml, *want1, *want2; } bad[] = {
+        {"simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n    shocks:\n      - {day: 5, preset: feb2019}\npolicies:\n  - name: p\n",
+         ":6: scenarios[0].shocks[0].preset", "unknown preset"},
+        {"simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n    shocks:\n      - {day: 90, spx_return: -0.1}\npolicies:\n  - name: p\n",
+         ":6: scenarios[0].shocks[0].day", "[1, 60]"},
+        {"simulation: {paths: 10}\nscenarios:\n  - name: a\n    type: history\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ": scenarios[0]: a history scenario", "window"},
+    };
+    char path[300], cmd[1200], out[4096];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(path, sizeof path, "%s/s%zu.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        fputs(bad[i].yaml, f);
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "VIXRISK_DATA='%s/../shared/data' '%s' check %s 2>&1", VIXRISK_SOURCE_DIR,
+                 VIXRISK_CLI, path);
+        const int rc = vr_run_capture(cmd, out, sizeof out);
+        printf("rc %d: %s", rc, out);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(out, bad[i].want1));
+        assert_non_null(strstr(out, bad[i].want2));
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_history_replay),
+        cmocka_unit_test(test_bootstrap),
+        cmocka_unit_test(test_shock),
+        cmocka_unit_test(test_stress_config_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
