@@ -206,8 +206,8 @@ int main(int argc, char **argv)
     if (js)
         fprintf(js, "\n  },\n  \"path_steps_per_second\": [");
 
-    const size_t paths = quick ? 8192 : 262144;
-    const int reps = quick ? 1 : 5;
+    const size_t paths = quick ? 8192 : 65536;
+    const int reps = quick ? 1 : 3;
     static const struct { vr_model_type t; vr_scheme s; const char *name; } cases[] = {
         {VR_MODEL_HESTON, VR_SCHEME_QE, "heston qe"},
         {VR_MODEL_HESTON, VR_SCHEME_EULER, "heston euler"},
