@@ -36,7 +36,12 @@ typedef struct vr_vix_mark {
     double delta;  /* dC/dF, Black-76 delta at the call's implied vol */
 } vr_vix_mark;
 
-/* VIX call at strike K, expiry tau >= 0 (tau = 0: (VIX - K)^+ with VIX from the state). */
+/* VIX call price only (no delta: no implied-vol solve), and the VIX future; for daily marks. */
+double vr_marks_vix_call_price(const vr_marks *mk, double v, double strike, double tau);
+double vr_marks_vix_future(const vr_marks *mk, double v, double tau);
+
+/* VIX call at strike K, expiry tau >= 0 (tau = 0: (VIX - K)^+ with VIX from the state), with its
+ * delta (a Newton solve for the call's implied vol: use it when choosing strikes, not to mark). */
 vr_vix_mark vr_marks_vix_call(const vr_marks *mk, double v, double strike, double tau);
 
 /* Batch SPX marks for the path loop: n options in structure-of-arrays buffers (64-byte aligned,

@@ -226,7 +226,7 @@ static void hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, co
     const vr_action *a = &p->layers[l].action;
     const vr_condor_rules *r = &p->condor;
     const double tau = expiry_tau(a->dte);
-    const double fut = vr_marks_vix_call(mk, m->v, 1e6, tau).fut;
+    const double fut = vr_marks_vix_future(mk, m->v, tau);
     double k = !isnan(a->delta) ? vix_delta_strike(mk, m->v, tau, a->delta, fut)
                                 : grid_round(fut * a->strike_pct, VIX_GRID);
     if (k < VIX_GRID)
@@ -248,8 +248,8 @@ static void hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, co
     case VR_SIZE_PCT_VEGA: {
         /* hedge USD per VIX point: dC/dF * dF/dVIX (numerically, along v) */
         const double h = fmax(1e-4, 0.05 * m->v);
-        const double f1 = vr_marks_vix_call(mk, m->v + h, k, tau).fut;
-        const double f0 = vr_marks_vix_call(mk, m->v > h ? m->v - h : 0, k, tau).fut;
+        const double f1 = vr_marks_vix_future(mk, m->v + h, tau);
+        const double f0 = vr_marks_vix_future(mk, m->v > h ? m->v - h : 0, tau);
         const double x1 = vr_marks_vix(mk, m->v + h), x0 = vr_marks_vix(mk, m->v > h ? m->v - h : 0);
         const double dfdx = x1 > x0 ? (f1 - f0) / (x1 - x0) : 0;
         const double sens = vm.delta * dfdx * MULT;
@@ -399,11 +399,11 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
                 hedge_sell(b, r, h, m, fmax(m->vix - h->k, 0), 1);
                 h->cooldown = ly->trigger.cooldown_days;
             } else if (!last) {
-                const vr_vix_mark vm = vr_marks_vix_call(mk, m->v, h->k, tau);
+                const double price = vr_marks_vix_call_price(mk, m->v, h->k, tau);
                 const vr_exit *e = &ly->exit;
                 if (m->vix >= e->vix_below)
                     h->was_above = 1;
-                const double value = vm.price * MULT * h->qty;
+                const double value = price * MULT * h->qty;
                 int sell = 0;
                 if (!isnan(e->profit_multiple) && value >= e->profit_multiple * h->premium)
                     sell = 1;
@@ -416,7 +416,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
                 if (e->with_condor && !b->open)
                     sell = 1;
                 if (sell) {
-                    hedge_sell(b, r, h, m, vm.price, 0);
+                    hedge_sell(b, r, h, m, price, 0);
                     h->cooldown = ly->trigger.cooldown_days;
                 }
             }
@@ -461,7 +461,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
     for (int l = 0; l < p->nlayers; l++) {
         const vr_hedge *h = &b->h[l];
         if (h->open)
-            pnl += m->disc * vr_marks_vix_call(mk, m->v, h->k, h->t_exp - m->t).price * MULT * h->qty;
+            pnl += m->disc * vr_marks_vix_call_price(mk, m->v, h->k, h->t_exp - m->t) * MULT * h->qty;
     }
     b->last_pnl = pnl;
     if (pnl > b->peak_pnl)

@@ -90,6 +90,21 @@ vr_spx_mark vr_marks_spx(const vr_marks *mk, double spot, double v, double strik
     return m;
 }
 
+double vr_marks_vix_call_price(const vr_marks *mk, double v, double strike, double tau)
+{
+    if (tau <= 0) {
+        const double vix = vr_marks_vix(mk, v);
+        return vix > strike ? vix - strike : 0;
+    }
+    const double c = vr_vix_table_call(mk->vix, v > 0 ? v : 0, tau, strike);
+    return c > 0 ? c : 0;
+}
+
+double vr_marks_vix_future(const vr_marks *mk, double v, double tau)
+{
+    return tau > 0 ? vr_vix_table_future(mk->vix, v > 0 ? v : 0, tau) : vr_marks_vix(mk, v);
+}
+
 vr_vix_mark vr_marks_vix_call(const vr_marks *mk, double v, double strike, double tau)
 {
     vr_vix_mark m = {0, 0, 0};
