@@ -36,6 +36,7 @@
  * OpenMP threads share the (v, tau) nodes (this is the one parallel loop outside engine/src/sim:
  * the build runs once per scenario, before any simulation thread exists). */
 #include "vixrisk/vr_surface.h"
+#include "special.h"
 
 #include <complex.h>
 #include <math.h>
@@ -61,42 +62,12 @@ struct vr_surface {
 /* ---------------------------------------------------------------------------------------------
  * Stationary law of v: Gamma(shape 2 kappa theta* / sigma^2, scale sigma^2/(2 kappa)). */
 
-/* Regularised lower incomplete gamma P(a, x): series for x < a + 1, Lentz continued fraction
- * for Q = 1 - P otherwise (Numerical Recipes 6.2, re-derived). */
+/* Regularised lower incomplete gamma P(a, x) (special.c). */
 static double gamma_p(double a, double x)
 {
-    if (!(x > 0))
-        return 0.0;
-    const double lpre = a * log(x) - x - lgamma(a);
-    if (x < a + 1.0) {
-        double ap = a, sum = 1.0 / a, del = sum;
-        for (int n = 0; n < 1000; n++) {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if (fabs(del) < fabs(sum) * 1e-16)
-                break;
-        }
-        return sum * exp(lpre);
-    }
-    const double tiny = 1e-300;
-    double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-    for (int i = 1; i < 1000; i++) {
-        const double an = -i * (i - a);
-        b += 2.0;
-        d = an * d + b;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = b + an / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        const double del = d * c;
-        h *= del;
-        if (fabs(del - 1.0) < 1e-16)
-            break;
-    }
-    return 1.0 - exp(lpre) * h;
+    double P, Q;
+    vr_inc_gamma(a, x, &P, &Q);
+    return P;
 }
 
 double vr_stationary_var_quantile(vr_model_type t, const vr_sv_params *p, double prob)

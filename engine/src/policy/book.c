@@ -59,6 +59,37 @@ static double expiry_tau(double dte)
     return (n < 1 ? 1 : n) * DAY;
 }
 
+/* Walk a strike grid (step g) from k0 to the strike whose |delta| is closest to `target`.
+ * `away` is the step that lowers |delta| (+g for calls, -g for puts); |delta| is monotone in the
+ * strike, so the walk stops where it crosses the target and keeps the nearer of the two. */
+typedef double (*absdelta_fn)(const void *ctx, double k);
+
+static double grid_walk(double k, double g, double away, double target, absdelta_fn f, const void *ctx)
+{
+    double d = f(ctx, k);
+    for (int it = 0; it < 2000; it++) {
+        const double k2 = d > target ? k + away : k - away;
+        if (k2 < g)
+            break;
+        const double d2 = f(ctx, k2);
+        if ((d > target) != (d2 > target)) {
+            if (fabs(d2 - target) < fabs(d - target))
+                k = k2;
+            break;
+        }
+        k = k2;
+        d = d2;
+    }
+    return k;
+}
+
+typedef struct spx_ctx { const vr_marks *mk; double S, v, tau; int cp; } spx_ctx;
+static double spx_absdelta(const void *vc, double k)
+{
+    const spx_ctx *c = vc;
+    return fabs(vr_marks_spx(c->mk, c->S, c->v, k, c->tau, c->cp).delta);
+}
+
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from a Black-Scholes guess at the ATM vol. */
 static double pick_spx_strike(const vr_marks *mk, double S, double v, double tau, int cp, double target)
@@ -71,23 +102,8 @@ static double pick_spx_strike(const vr_marks *mk, double S, double v, double tau
     double k = grid_round(fwd * exp(cp * z * sd), SPX_GRID);
     if (k < SPX_GRID)
         k = SPX_GRID;
-    double d = fabs(vr_marks_spx(mk, S, v, k, tau, cp).delta);
-    const double away = cp * SPX_GRID; /* direction that lowers |delta| */
-    for (int it = 0; it < 2000; it++) {
-        const double k2 = d > target ? k + away : k - away;
-        if (k2 < SPX_GRID)
-            break;
-        const double d2 = fabs(vr_marks_spx(mk, S, v, k2, tau, cp).delta);
-        const int crossed = (d > target) != (d2 > target);
-        if (crossed) {
-            if (fabs(d2 - target) < fabs(d - target))
-                k = k2;
-            break;
-        }
-        k = k2;
-        d = d2;
-    }
-    return k;
+    const spx_ctx c = {mk, S, v, tau, cp};
+    return grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c);
 }
 
 /* ---- condor ----------------------------------------------------------------------------------- */
@@ -177,26 +193,21 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
 
 /* ---- hedges ------------------------------------------------------------------------------------- */
 
+typedef struct vix_ctx { const vr_marks *mk; double v, tau; } vix_ctx;
+static double vix_delta(const void *vc, double k)
+{
+    const vix_ctx *c = vc;
+    return vr_marks_vix_call(c->mk, c->v, k, c->tau).delta;
+}
+
+/* The 1-point VIX strike whose call delta (dC/dF) is closest to `target`, from the future. */
 static double vix_delta_strike(const vr_marks *mk, double v, double tau, double target, double fut)
 {
     double k = grid_round(fut, VIX_GRID);
     if (k < VIX_GRID)
         k = VIX_GRID;
-    double d = vr_marks_vix_call(mk, v, k, tau).delta;
-    for (int it = 0; it < 400; it++) {
-        const double k2 = d > target ? k + VIX_GRID : k - VIX_GRID;
-        if (k2 < VIX_GRID)
-            break;
-        const double d2 = vr_marks_vix_call(mk, v, k2, tau).delta;
-        if ((d > target) != (d2 > target)) {
-            if (fabs(d2 - target) < fabs(d - target))
-                k = k2;
-            break;
-        }
-        k = k2;
-        d = d2;
-    }
-    return k;
+    const vix_ctx c = {mk, v, tau};
+    return grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c);
 }
 
 static double vxth_weight(double vix)
