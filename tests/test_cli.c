@@ -14,35 +14,26 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vixrisk-cli-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return vr_test_tmpdir("cli", dir, sizeof dir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vr_test_rmdir(dir);
 }
 
 static const char *write_file(const char *name, const char *text)
 {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
+    const char *p = vr_test_write(dir, name, text);
+    assert_non_null(p);
+    return p;
 }
 
 /* Run vixrisk with args, stderr merged into the captured output. */
 static int run(const char *args, char *out, size_t cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", VIXRISK_CLI, args);
-    return vr_run_capture(cmd, out, cap);
+    return vr_test_cli(args, out, cap);
 }
 
 static const char *good =

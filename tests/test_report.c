@@ -63,24 +63,19 @@ static const char *const policies[2] = {"unhedged", "hedged"};
 
 static int run_cmd(const char *args, char *out, size_t cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", VIXRISK_CLI, args);
-    return vr_run_capture(cmd, out, cap);
+    return vr_test_cli(args, out, cap);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vixrisk-report-XXXXXX");
-    if (!mkdtemp(dir))
+    if (vr_test_tmpdir("report", dir, sizeof dir) != 0)
         return -1;
     char cfg[512], args[1200], out[16384];
-    snprintf(cfg, sizeof cfg, "%s/tiny.yaml", dir);
-    FILE *f = fopen(cfg, "w");
-    if (!f)
+    const char *cp = vr_test_write(dir, "tiny.yaml", cfg_text);
+    if (cp == NULL)
         return -1;
-    fputs(cfg_text, f);
-    fclose(f);
+    snprintf(cfg, sizeof cfg, "%s", cp);
     snprintf(h5, sizeof h5, "%s/tiny.h5", dir);
     snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cfg, h5);
     const int rc = run_cmd(args, out, sizeof out);

@@ -44,34 +44,25 @@ static const char *cfg_text =
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vixrisk-run-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return vr_test_tmpdir("run", dir, sizeof dir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return vr_test_rmdir(dir);
 }
 
 static const char *write_cfg(const char *name, const char *text)
 {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
+    const char *p = vr_test_write(dir, name, text);
+    assert_non_null(p);
+    return p;
 }
 
 static int run(const char *args, char *out, size_t cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", VIXRISK_CLI, args);
-    return vr_run_capture(cmd, out, cap);
+    return vr_test_cli(args, out, cap);
 }
 
 static void test_run_and_read_back(void **state)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 static int64_t ordered(double x)
@@ -52,4 +53,36 @@ int vr_run_capture(const char *cmd, char *out, size_t cap)
     }
     const int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int vr_test_cli(const char *args, char *out, size_t cap)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", VIXRISK_CLI, args);
+    return vr_run_capture(cmd, out, cap);
+}
+
+int vr_test_tmpdir(const char *tag, char *dir, size_t cap)
+{
+    snprintf(dir, cap, "/tmp/vixrisk-%s-XXXXXX", tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+int vr_test_rmdir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+const char *vr_test_write(const char *dir, const char *name, const char *text)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
 }

@@ -24,4 +24,14 @@ long vr_first_mismatch(const double *ref, const double *got, size_t n, uint64_t 
 /* Run a shell command, capture stdout (up to cap bytes) and return its exit status (or -1). */
 int vr_run_capture(const char *cmd, char *out, size_t cap);
 
+/* Run the built vixrisk binary (VIXRISK_CLI) with `args`, stderr merged into `out`. */
+int vr_test_cli(const char *args, char *out, size_t cap);
+
+/* Make a fresh directory /tmp/vixrisk-<tag>-XXXXXX into dir (>= 64 bytes); 0 on success. */
+int vr_test_tmpdir(const char *tag, char *dir, size_t cap);
+/* Remove a directory made by vr_test_tmpdir and everything in it; 0 on success. */
+int vr_test_rmdir(const char *dir);
+/* Write `text` to dir/name and return the path (a static buffer, valid until the next call). */
+const char *vr_test_write(const char *dir, const char *name, const char *text);
+
 #endif
