@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
@@ -186,6 +188,185 @@ static void test_stress_config_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Replay of a tiny hand-made history: SPX flat at 4000, VIX 18 except 35 on days 10-19. One layer
+ * buys 5 calls when VIX >= 30 and sells when it is back below 25. Expected by hand: the condor
+ * opens on day 0 and is held (no rules), the layer acts once, on day 10, paying 5 x (call price +
+ * 0.05 half-spread) x $100 + 5 x $0.65, discounted 10 days; it sells on day 20. */
+static void test_replay_handmade(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("replay", dir, sizeof dir), 0);
+    char spx[4096] = "date,open,high,low,close\n", vix[4096] = "date,open,high,low,close\n";
+    int day = 0;
+    for (int d = 4; day < 30; d++) { /* weekdays from 2021-01-04 */
+        const int dd = d > 31 ? d - 31 : d, mm = d > 31 ? 2 : 1;
+        const int dow = (d - 4) % 7; /* 2021-01-04 was a Monday */
+        if (dow >= 5)
+            continue;
+        char line[128];
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,4000.00\n", mm, dd);
+        strcat(spx, line);
+        const double v = (day >= 10 && day < 20) ? 35.0 : 18.0;
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,%.2f\n", mm, dd, v);
+        strcat(vix, line);
+        day++;
+    }
+    assert_non_null(vr_test_write(dir, "spx_daily.csv", spx));
+    assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "simulation: {paths: 10, seed: 1}\n"
+             "scenarios:\n"
+             "  - name: hand\n"
+             "    type: history\n"
+             "    data: %s\n"
+             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "condor: {contracts: 10, dte: 45, profit_take: 0, stop_loss: 0, exit_dte: 0, commission: 0.65, half_spread: 0.1, vix_half_spread: 0.05}\n"
+             "policies:\n"
+             "  - name: p\n"
+             "    layers:\n"
+             "      - name: spike\n"
+             "        trigger: {vix_level: 30}\n"
+             "        action: {type: vix_call, strike_pct: 1.1, dte: 30, size: {by: contracts, value: 5}}\n"
+             "        exit: {vix_below: 25}\n", dir);
+    const char *cf = vr_test_write(dir, "hand.yaml", cfg);
+    char cfgpath[600], args[1400], out[8192], h5[600];
+    snprintf(cfgpath, sizeof cfgpath, "%s", cf);
+    snprintf(h5, sizeof h5, "%s/hand.h5", dir);
+    snprintf(args, sizeof args, "run %s -o %s --quiet", cfgpath, h5);
+    const int rc = vr_test_cli(args, out, sizeof out);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    double *a = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_h5_read_f64(r, "/hand/p/hedge_cost", &a, &n, &err), VR_OK);
+    assert_int_equal(n, 1);
+    /* the expected premium from the same marks: v backed out of VIX 35, strike 110% of the future */
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 4000, .rate = 0.03, .v0 = 0.04,
+                  .physical = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7}};
+    m.pricing = m.physical;
+    vr_marks *mk = NULL;
+    assert_int_equal(vr_marks_build(&m, 50.0 / 365, &mk, &err), VR_OK);
+    const vr_vix_coef c = vr_vix_coef_make(VR_MODEL_HESTON, &m.pricing, VR_VIX_TAU_30D);
+    const double v = (0.35 * 0.35 - c.a) / c.b;
+    const double tau = 21.0 / 252; /* 30 DTE = round(30 x 252/365) = 21 trading days */
+    const double fut = vr_marks_vix_future(mk, v, tau);
+    const double k = floor(fut * 1.1 + 0.5);
+    const double price = vr_marks_vix_call_price(mk, v, k, tau);
+    const double want = exp(-0.03 * 10 / 252.0) * (5 * (price + 0.05) * 100 + 5 * 0.65);
+    printf("hand-made replay: hedge cost %.4f, by hand %.4f (K %g, call %.4f)\n", a[0], want, k, price);
+    assert_true(fabs(a[0] - want) < 1e-6 * want);
+    free(a);
+    /* back below 25 on day 20 the 36-strike call is worth less than the half-spread plus
+     * commission: it is abandoned, proceeds exactly 0 (never negative) */
+    assert_int_equal(vr_h5_read_f64(r, "/hand/p/hedge_proceeds", &a, &n, &err), VR_OK);
+    assert_true(a[0] == 0.0);
+    free(a);
+    assert_int_equal(vr_h5_read_f64(r, "/hand/p/layers/spike/first_day", &a, &n, &err), VR_OK);
+    assert_true(a[0] == 10.0);
+    free(a);
+    assert_int_equal(vr_h5_read_f64(r, "/hand/p/layers/spike/activations", &a, &n, &err), VR_OK);
+    assert_true(a[0] == 1.0);
+    free(a);
+    assert_int_equal(vr_h5_read_f64(r, "/hand/p/trades", &a, &n, &err), VR_OK);
+    assert_true(a[0] == 1.0); /* the condor opened on day 0 and was held */
+    free(a);
+    vr_h5_close(r);
+    vr_marks_destroy(mk);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* Block lengths of the bootstrap: a path continues to the next historical day with probability
+ * 1 - 1/L (L = block_mean), recovered from the day indices of the returns it drew. */
+static void test_bootstrap_block_length(void **state)
+{
+    (void)state;
+    if (!have_hist)
+        skip();
+    size_t i0, i1;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    const size_t P = 400, days = 126;
+    const double L = 8;
+    /* returns of the pool, sorted, to find a drawn day from its return */
+    const size_t np = i1 - i0 - 1;
+    typedef struct { double r; size_t j; } rj;
+    rj *pool = malloc(np * sizeof *pool);
+    for (size_t k = 0; k < np; k++) {
+        pool[k].r = log(hist.spx[i0 + 1 + k] / hist.spx[i0 + k]);
+        pool[k].j = i0 + 1 + k;
+    }
+    size_t cont = 0, trans = 0, ambiguous = 0;
+    double *ls = calloc(days + 1, sizeof *ls);
+    for (size_t p = 0; p < P; p++) {
+        /* one path at a time through the public driver: capture path p's log S each day */
+        cap c = {0, 0, NULL, NULL, ls, calloc(days + 1, 8)};
+        vr_sim_spec s = {.type = VR_MODEL_SVCJ, .params = svcj, .spot = 5000, .rate = 0.04, .v0 = 0.02,
+                         .horizon = days / 252.0, .steps = days, .paths = 1, .seed = 100 + p, .threads = 1,
+                         .source = VR_SOURCE_BOOTSTRAP, .hist = &hist, .hist_i0 = i0, .hist_i1 = i1,
+                         .block_mean = L, .vixc = vr_vix_coef_make(VR_MODEL_SVCJ, &svcj, VR_VIX_TAU_30D)};
+        c.step = (size_t)-1;
+        const vr_sim_observer obs = {&c, on_step, NULL};
+        assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+        size_t prev = 0;
+        for (size_t k = 1; k <= days; k++) {
+            const double r = ls[k] - ls[k - 1];
+            size_t hit = 0, nh = 0;
+            for (size_t q = 0; q < np; q++)
+                if (fabs(pool[q].r - r) < 1e-13) { hit = pool[q].j; nh++; }
+            if (nh != 1) { ambiguous++; prev = 0; continue; }
+            if (prev) { trans++; cont += hit == prev + 1; }
+            prev = hit;
+        }
+        free(c.all_v);
+    }
+    const double f = (double)cont / trans, want = 1 - 1 / L, se = sqrt(want * (1 - want) / trans);
+    printf("bootstrap continuation %.4f (want %.4f, se %.4f) over %zu transitions, %zu ambiguous days\n",
+           f, want, se, trans, ambiguous);
+    /* a new block may start at the next day by chance: at most +1/np, negligible */
+    assert_true(fabs(f - want) < 5 * se);
+    free(pool);
+    free(ls);
+}
+
+/* A malformed history file: the run stops before anything runs, naming file and line; exit 2. */
+static void test_malformed_csv(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("csv", dir, sizeof dir), 0);
+    static const struct { const char *spx, *want; } bad[] = {
+        {"date,open,high,low,close\n2021-01-04,,,,4000\n2021-13-05,,,,4001\n", "spx_daily.csv:3"},
+        {"date,open,high,low,close\n2021-01-05,,,,4000\n2021-01-04,,,,4001\n", "spx_daily.csv:3"},
+        {"date,open,high,low,close\n2021-01-04,,,,4000\n2021-01-05,,,,abc\n", "spx_daily.csv:3"},
+        {"date,open\n2021-01-04,4000\n2021-01-05,4001\n", "spx_daily.csv"}, /* no close column */
+    };
+    const char *vix = "date,open,high,low,close\n2021-01-04,,,,20\n2021-01-05,,,,21\n";
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_non_null(vr_test_write(dir, "spx_daily.csv", bad[i].spx));
+        assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg,
+                 "simulation: {paths: 10}\nscenarios:\n  - name: h\n    type: history\n    data: %s\n"
+                 "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+                 "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                 "policies:\n  - name: p\n", dir);
+        const char *cf = vr_test_write(dir, "c.yaml", cfg);
+        char args[700], out[4096];
+        snprintf(args, sizeof args, "check %s", cf);
+        const int rc = vr_test_cli(args, out, sizeof out);
+        printf("rc %d: %s", rc, out);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(out, bad[i].want));
+    }
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +374,9 @@ int main(void)
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_shock),
         cmocka_unit_test(test_stress_config_errors),
+        cmocka_unit_test(test_replay_handmade),
+        cmocka_unit_test(test_malformed_csv),
+        cmocka_unit_test(test_bootstrap_block_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,7 @@
  * index is one multiply-add and a floor. */
 #include "vixrisk/vr_vix.h"
 #include "special.h"
+#include "vk_vixtab.h"
 
 #include <complex.h>
 #include <float.h>
@@ -756,6 +757,7 @@ struct vr_vix_table {
     double *fut;          /* [TAB_NX][TAB_NT]: future, index points */
     double *call;         /* [TAB_NX][TAB_NT][TAB_NM]: discounted call / future */
     double disc[TAB_NT];  /* e^{-r T_j} */
+    vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
 
 static vr_status check_spec(const vr_vix_table_spec *s, vr_err *err)
@@ -897,6 +899,22 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
             goto done;
         }
     }
+    tab->view = (vk_vixtab){.fut = tab->fut,
+                            .call = tab->call,
+                            .disc = tab->disc,
+                            .a = tab->a,
+                            .b = tab->b,
+                            .x0 = tab->x0,
+                            .inv_hx = tab->inv_hx,
+                            .s0 = tab->s0,
+                            .inv_hs = tab->inv_hs,
+                            .l0 = tab->l0,
+                            .inv_hl = tab->inv_hl,
+                            .m_min = tab->m_min,
+                            .rate = spec->rate,
+                            .n_x = TAB_NX,
+                            .n_t = TAB_NT,
+                            .n_m = TAB_NM};
     *out = tab;
     tab = NULL;
 done:
@@ -1010,4 +1028,11 @@ void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double 
 {
     for (size_t i = 0; i < n; i++)
         price[i] = table_call_one(tab, v[i], T[i], strike[i]);
+}
+
+/* The plain-data view the lookup kernels (vk_vixtab.h) read: pointers into tab, valid as long as
+ * tab lives. The kernels compute what vr_vix_table_call computes. */
+const vk_vixtab *vr_vix_table_kernel_view(const vr_vix_table *tab)
+{
+    return tab ? &tab->view : NULL;
 }

@@ -283,11 +283,16 @@ static void hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, co
     b->hedge_paid += m->disc * h->premium;
 }
 
+/* Sell (or settle at expiry) an open VIX call. A call whose bid (mark - half-spread) is not
+ * worth the commission is abandoned instead: no trade, no cash, the layer is free again (a trader
+ * would not pay to dump a worthless option; holding it to expiry would pay 0 too). */
 static void hedge_sell(vr_book *b, const vr_condor_rules *r, vr_hedge *h, const vr_mkt *m,
                        double price, int settle)
 {
-    const double usd = settle ? price * MULT * h->qty
-                              : ((price - r->vix_half_spread) * MULT - r->commission) * h->qty;
+    double usd = settle ? price * MULT * h->qty
+                        : ((price - r->vix_half_spread) * MULT - r->commission) * h->qty;
+    if (usd < 0)
+        usd = 0;
     b->cash += m->disc * usd;
     b->hedge_recv += m->disc * usd;
     h->open = 0;

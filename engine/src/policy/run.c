@@ -250,11 +250,29 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         TRY(vr_h5_attr_int64(h, g, "horizon_days", vr_scenario_days(s, &s->scen[sc]), err));
         TRY(vr_h5_attr_int64(h, g, "shocks", s->scen[sc].nshocks, err));
         if (s->scen[sc].source != VR_SOURCE_MODEL) {
+            const vr_history *hs = s->scen[sc].hist;
+            const int32_t f = hs->date[s->scen[sc].hist_i0], t = hs->date[s->scen[sc].hist_i1 - 1];
             char d0[16], d1[16];
-            vr_history_format_date(s->scen[sc].hist->date[s->scen[sc].hist_i0], d0);
-            vr_history_format_date(s->scen[sc].hist->date[s->scen[sc].hist_i1 - 1], d1);
+            vr_history_format_date(f, d0);
+            vr_history_format_date(t, d1);
             TRY(vr_h5_attr_str(h, g, "window_from", d0, err));
             TRY(vr_h5_attr_str(h, g, "window_to", d1, err));
+            /* dates inside the window that only one of SPX/VIX has: the join dropped them (a
+             * day's move then spans two sessions); reported, never filled in */
+            int64_t gaps = 0;
+            for (size_t k = 0; k < hs->n_gaps; k++)
+                if (hs->gaps[k].date >= f && hs->gaps[k].date <= t) {
+                    if (gaps == 0 && opts->table)
+                        fprintf(stderr, "note: %s: dates in %s..%s with only one of SPX/VIX, skipped:", s->scen[sc].name, d0, d1);
+                    if (opts->table && gaps < 10) {
+                        char dd[16];
+                        fprintf(stderr, " %s", vr_history_format_date(hs->gaps[k].date, dd));
+                    }
+                    gaps++;
+                }
+            if (gaps > 0 && opts->table)
+                fprintf(stderr, "%s (%lld in all)\n", gaps > 10 ? " ..." : "", (long long)gaps);
+            TRY(vr_h5_attr_int64(h, g, "window_gaps", gaps, err));
         }
         for (int p = 0; p < s->npol; p++)
             TRY(write_policy(h, s->scen[sc].name, &s->pol[p], &res.out[p], &res.out[base], np, cfg, scratch, &ps[p], err));
