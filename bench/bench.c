@@ -330,6 +330,22 @@ int main(int argc, char **argv)
             vts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)(inner_o / 5 + 1) * NO);
     }
     const double vix_ns = median(vts, 9);
+    double vix_isa_ns[3];
+    for (int i = 0; i < nisa; i++) {
+        const vk_table *t = vk_select(isas[i]);
+        for (int r = -1; r < 9; r++) {
+            const double t0 = omp_get_wtime();
+            for (int j = 0; j < inner_o / 5 + 1; j++)
+                t->vix_call(vr_vix_table_kernel_view(vtab), V, T, VT, P, NO);
+            if (r >= 0)
+                vts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)(inner_o / 5 + 1) * NO);
+        }
+        vix_isa_ns[i] = median(vts, 9);
+    }
+    printf("VIX call table lookup kernel, ns:");
+    for (int i = 0; i < nisa; i++)
+        printf(" %s %.1f", isas[i], vix_isa_ns[i]);
+    printf("\n");
     printf("VIX call table lookup: %.1f ns (%.1fM lookups/s per core); builds: SPX surface %.2f s, VIX table %.2f s\n",
            vix_ns, 1e3 / vix_ns, surf_build, vix_build);
     if (js) {
@@ -342,6 +358,10 @@ int main(int argc, char **argv)
         }
         fprintf(js, "\n  },\n  \"vix_table_lookup_ns\": %.3f, \"surface_build_s\": %.3f, \"vix_table_build_s\": %.3f,\n",
                 vix_ns, surf_build, vix_build);
+        fprintf(js, "  \"vix_table_kernel_ns\": {");
+        for (int i = 0; i < nisa; i++)
+            fprintf(js, "%s\"%s\": %.3f", i ? ", " : "", isas[i], vix_isa_ns[i]);
+        fprintf(js, "},\n");
     }
 
     /* ---- end to end: the policy evaluator (SVCJ, 4 policies incl. hedges), 1 and 2 threads ---- */

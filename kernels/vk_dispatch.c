@@ -32,7 +32,7 @@ DECLARE_ISA(avx512)
 #define TABLE(name, sfx, w)                                                                     \
     {name, w, vk_uniform_d_##sfx, vk_normal2_d_##sfx, vk_heston_qe_d_##sfx,                     \
      vk_heston_euler_d_##sfx, vk_jump_d_##sfx, vk_vix_d_##sfx, vk_ncdf_d_##sfx, vk_black_d_##sfx, \
-     vk_black_greeks_d_##sfx, vk_surface_vol_d_##sfx}
+     vk_black_greeks_d_##sfx, vk_surface_vol_d_##sfx, vk_vix_call_d_##sfx}
 
 const vk_table vk_table_ref = TABLE("scalar", ref, 1);
 static const vk_table table_avx2 = TABLE("avx2", avx2, 4);

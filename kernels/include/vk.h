@@ -119,6 +119,7 @@ typedef void (*vk_vix_fn)(double a, double b, const double *restrict var, double
 
 #include "vk_bs.h"      /* Black-76 and the normal CDF */
 #include "vk_surface.h" /* implied-vol surface lookup */
+#include "vk_vixtab.h"  /* VIX option table lookup */
 
 typedef struct vk_table {
     const char *isa; /* "scalar", "avx2", "avx512" */
@@ -133,6 +134,7 @@ typedef struct vk_table {
     vk_black_fn black;
     vk_black_greeks_fn black_greeks;
     vk_surface_vol_fn surface_vol;
+    vk_vix_call_fn vix_call;
 } vk_table;
 
 /* The kernel table for `force` ("scalar", "avx2", "avx512", or NULL/"" for the best this CPU

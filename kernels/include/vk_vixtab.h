@@ -1,0 +1,67 @@
+/* vk_vixtab.h: the plain-data view of the VIX option table (engine/src/model/vix_pricer.c) and
+ * the kernels that interpolate it for a block of lanes.
+ *
+ * The engine builds the table once per run (vr_vix_table_build) and hands the kernels this view
+ * (vr_vix_table_kernel_view); the kernels only read it. A lane (v, T, K) is priced exactly as
+ * vr_vix_table_call does, in this order (every operation rounds once, no FMA):
+ *
+ *   x-axis   x = sqrt(a + b max(v, 0)),  pos = (x - x0) inv_hx,  pos = max(pos, 0),
+ *            pc = min(pos, n_x - 1), ex = pos - pc (> 0 only beyond v_max)
+ *   T-axis   pos = (sqrt(max(T, 0)) - s0) inv_hs, clamped to [0, n_t - 1]
+ *   m-axis   m = K / fut,  pos = (ln m - l0) inv_hl, clamped to [0, n_m - 1]
+ *
+ * (max/min as C's fmax/fmin: a NaN position lands on 0). On each axis the base node is
+ * i = min(max(floor(pos), 1), n - 3) and the 4-point Lagrange weights at t = pos - i (nodes at
+ * -1, 0, 1, 2) are
+ *     w0 = -t (t-1)(t-2)/6,  w1 = (t+1)(t-1)(t-2)/2,  w2 = -(t+1) t (t-2)/2,  w3 = (t+1) t (t-1)/6,
+ * each evaluated left to right and the /6 as a product with the double nearest 1/6. The x axis
+ * continues linearly beyond its last node: w_j += ex d_j with d = (-1/3, 3/2, -3, 11/6), the
+ * weights of the cubic's tangent at t = 2. Then
+ *     fut  = sum_a wx[a] (wt0 f[.,0] + wt1 f[.,1] + wt2 f[.,2] + wt3 f[.,3])       (from 0.0)
+ *     c    = sum_a sum_b (wx[a] wt[b]) (wm0 r[0] + wm1 r[1] + wm2 r[2] + wm3 r[3])  (from 0.0)
+ *     c   += (wt0 d[it-1] + wt1 d[it] + wt2 d[it+1] + wt3 d[it+2]) max(m_min - m, 0)
+ *     price = fut max(c, 0)
+ * with f = fut[(ix-1+a) n_t + it-1+b], r = call + ((ix-1+a) n_t + it-1+b) n_m + im-1 and
+ * d = disc. The table stores the discounted call over the future (C/F), so the strike axis is
+ * moneyness and below m_min the call is extended with slope -discount in m.
+ *
+ * The reference twin (kernels/ref/vixtab_ref.c) is the specification; it uses the C library's
+ * log, as the engine does, so it reproduces vr_vix_table_call bit for bit. The vector kernels
+ * take that same log lane by lane (SLEEF's 1-ulp vector log, amplified by the extrapolation
+ * weights beyond v_max, moved prices by up to 1.5e-13), so every variant returns the same bits. */
+#ifndef VIXRISK_VK_VIXTAB_H
+#define VIXRISK_VK_VIXTAB_H
+
+#include <stddef.h>
+
+typedef struct vk_vixtab {
+    const double *fut;  /* [n_x][n_t] future in index points */
+    const double *call; /* [n_x][n_t][n_m] discounted call / future */
+    const double *disc; /* [n_t] e^{-rate T_j} at the T nodes */
+    double a, b;        /* VIX coefficients: x = sqrt(a + b v) (VIX / 100) */
+    double x0, inv_hx;  /* x axis: x_i = x0 + i / inv_hx */
+    double s0, inv_hs;  /* sqrt(T) axis */
+    double l0, inv_hl;  /* ln(K/F) axis */
+    double m_min;       /* K/F below which the call is extended linearly */
+    double rate;        /* discount rate (already in disc and call; for information) */
+    int n_x, n_t, n_m;  /* nodes per axis, each >= 4; n_x n_t n_m < 2^31 */
+} vk_vixtab;
+
+/* Call price (index points, per unit of VIX) at variance var[i] (annualised, any value: below 0
+ * it is taken as 0, beyond the grid extrapolated linearly in x), expiry tau[i] in years (clamped
+ * to the grid) and strike strike[i] in index points, for i < n. SoA arrays 64-byte aligned, n a
+ * multiple of 8 (VK_LANES_MAX). Pure: no allocation, no error path. */
+typedef void (*vk_vix_call_fn)(const vk_vixtab *t, const double *restrict var,
+                               const double *restrict tau, const double *restrict strike,
+                               double *restrict price, size_t n);
+
+void vk_vix_call_d_ref(const vk_vixtab *t, const double *restrict var, const double *restrict tau,
+                       const double *restrict strike, double *restrict price, size_t n);
+void vk_vix_call_d_avx2(const vk_vixtab *t, const double *restrict var,
+                        const double *restrict tau, const double *restrict strike,
+                        double *restrict price, size_t n);
+void vk_vix_call_d_avx512(const vk_vixtab *t, const double *restrict var,
+                          const double *restrict tau, const double *restrict strike,
+                          double *restrict price, size_t n);
+
+#endif
