@@ -985,28 +985,13 @@ static inline double table_fut_w(const vr_vix_table *tab, int ix, const double w
     return f;
 }
 
+/* One call from the table: the scalar reference kernel (kernels/ref/vixtab_ref.c) is the single
+ * implementation of the lookup; the SIMD kernels reproduce it bit for bit. */
 static inline double table_call_one(const vr_vix_table *tab, double v, double T, double K)
 {
-    double wx[4], wt[4], wm[4];
-    const double x = sqrt(tab->a + tab->b * fmax(v, 0.0));
-    const int ix = axis_x((x - tab->x0) * tab->inv_hx, TAB_NX, wx);
-    const int it = axis_clamped((sqrt(fmax(T, 0.0)) - tab->s0) * tab->inv_hs, TAB_NT, wt);
-    const double fut = table_fut_w(tab, ix, wx, it, wt);
-    const double m = K / fut;
-    const int im = axis_clamped((log(m) - tab->l0) * tab->inv_hl, TAB_NM, wm);
-    double c = 0.0;
-    for (int a = 0; a < 4; a++) {
-        for (int b = 0; b < 4; b++) {
-            const double *r =
-                tab->call + ((size_t)(ix - 1 + a) * TAB_NT + (it - 1 + b)) * TAB_NM + (im - 1);
-            c += wx[a] * wt[b] * (wm[0] * r[0] + wm[1] * r[1] + wm[2] * r[2] + wm[3] * r[3]);
-        }
-    }
-    /* below m_min the call is deep in the money: extend with slope -e^{-rT} in m */
-    const double disc = wt[0] * tab->disc[it - 1] + wt[1] * tab->disc[it] +
-                        wt[2] * tab->disc[it + 1] + wt[3] * tab->disc[it + 2];
-    c += disc * fmax(tab->m_min - m, 0.0);
-    return fut * fmax(c, 0.0);
+    double c;
+    vk_vix_call_d_ref(&tab->view, &v, &T, &K, &c, 1);
+    return c;
 }
 
 double vr_vix_table_future(const vr_vix_table *tab, double v, double T)
