@@ -64,4 +64,7 @@ void vk_vix_call_d_avx512(const vk_vixtab *t, const double *restrict var,
                           const double *restrict tau, const double *restrict strike,
                           double *restrict price, size_t n);
 
+/* The interpolated VIX future F(v, T) of the table (scalar; the engine's vr_vix_table_future). */
+double vk_vix_future_ref(const vk_vixtab *t, double v, double T);
+
 #endif

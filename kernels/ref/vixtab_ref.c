@@ -1,7 +1,7 @@
 /* vixtab_ref.c: scalar reference of the VIX option table lookup (the specification of the
  * arithmetic in vk_vixtab.h; the vector template kernels/src/vixtab.inc follows it step by step).
- * It repeats table_call_one of engine/src/model/vix_pricer.c operation for operation, with the C
- * library's log and sqrt, so that it returns the same bits as vr_vix_table_call. */
+ * It is also the engine's scalar lookup: vr_vix_table_call/_future (engine/src/model/vix_pricer.c)
+ * call it, so there is one implementation of the interpolation. C library log and sqrt. */
 #include <math.h>
 
 #include "vk_vixtab.h"
@@ -44,18 +44,35 @@ static inline int axis_x(double pos, int n, double w[4])
     return i;
 }
 
+/* Cell, weights and interpolated future at (v, T): shared by the call and the future lookups. */
+static double future_w(const vk_vixtab *t, double v, double T, int *ix, double wx[4], int *it,
+                       double wt[4])
+{
+    const int nt = t->n_t;
+    const double x = sqrt(t->a + t->b * fmax(v, 0.0));
+    *ix = axis_x((x - t->x0) * t->inv_hx, t->n_x, wx);
+    *it = axis_clamped((sqrt(fmax(T, 0.0)) - t->s0) * t->inv_hs, nt, wt);
+    double fut = 0.0;
+    for (int a = 0; a < 4; a++) {
+        const double *r = t->fut + (*ix - 1 + a) * nt + (*it - 1);
+        fut += wx[a] * (wt[0] * r[0] + wt[1] * r[1] + wt[2] * r[2] + wt[3] * r[3]);
+    }
+    return fut;
+}
+
+double vk_vix_future_ref(const vk_vixtab *t, double v, double T)
+{
+    double wx[4], wt[4];
+    int ix, it;
+    return future_w(t, v, T, &ix, wx, &it, wt);
+}
+
 static double call_one(const vk_vixtab *t, double v, double T, double K)
 {
     double wx[4], wt[4], wm[4];
+    int ix, it;
     const int nt = t->n_t, nm = t->n_m;
-    const double x = sqrt(t->a + t->b * fmax(v, 0.0));
-    const int ix = axis_x((x - t->x0) * t->inv_hx, t->n_x, wx);
-    const int it = axis_clamped((sqrt(fmax(T, 0.0)) - t->s0) * t->inv_hs, nt, wt);
-    double fut = 0.0;
-    for (int a = 0; a < 4; a++) {
-        const double *r = t->fut + (ix - 1 + a) * nt + (it - 1);
-        fut += wx[a] * (wt[0] * r[0] + wt[1] * r[1] + wt[2] * r[2] + wt[3] * r[3]);
-    }
+    const double fut = future_w(t, v, T, &ix, wx, &it, wt);
     const double m = K / fut;
     const int im = axis_clamped((log(m) - t->l0) * t->inv_hl, nm, wm);
     double c = 0.0;

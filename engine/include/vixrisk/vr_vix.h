@@ -47,7 +47,8 @@ void vr_vix_table_destroy(vr_vix_table *tab);
 double vr_vix_table_future(const vr_vix_table *tab, double v, double T);
 double vr_vix_table_call(const vr_vix_table *tab, double v, double T, double strike);
 
-/* Batch form over n independent queries (what the path loop uses). */
+/* Batch form over n independent queries (scalar reference kernel; the SIMD variants are the
+ * dispatch table's vix_call on vr_vix_table_kernel_view). */
 void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double *T,
                          const double *strike, double *price, size_t n);
 

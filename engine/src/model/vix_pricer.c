@@ -932,87 +932,24 @@ void vr_vix_table_destroy(vr_vix_table *tab)
     free(tab);
 }
 
-/* 4-point Lagrange weights at offset t from node i (nodes at -1, 0, 1, 2). */
-static inline void lag4(double t, double w[4])
-{
-    const double tm1 = t - 1.0, tm2 = t - 2.0, tp1 = t + 1.0;
-    w[0] = -t * tm1 * tm2 * (1.0 / 6.0);
-    w[1] = tp1 * tm1 * tm2 * 0.5;
-    w[2] = -tp1 * t * tm2 * 0.5;
-    w[3] = tp1 * t * tm1 * (1.0 / 6.0);
-}
-
-/* Position pos (in grid units) on an axis of n nodes -> base index i in [1, n-3] and weights.
- * Clamped axes: pos is clamped to [0, n-1] (constant extrapolation). */
-static inline int axis_clamped(double pos, int n, double w[4])
-{
-    pos = fmin(fmax(pos, 0.0), (double)(n - 1));
-    int i = (int)pos;
-    i = i < 1 ? 1 : i;
-    i = i > n - 3 ? n - 3 : i;
-    lag4(pos - i, w);
-    return i;
-}
-
-/* The x (variance) axis extrapolates linearly beyond v_max: the cubic through the last four
- * nodes is continued by its tangent at the last node, whose weights are lag4'(2) =
- * (-1/3, 3/2, -3, 11/6). Below x0 (v < 0 cannot happen, v is clamped to 0) it is clamped. */
-static inline int axis_x(double pos, int n, double w[4])
-{
-    pos = fmax(pos, 0.0);
-    const double pc = fmin(pos, (double)(n - 1));
-    const double ex = pos - pc;
-    int i = (int)pc;
-    i = i < 1 ? 1 : i;
-    i = i > n - 3 ? n - 3 : i;
-    lag4(pc - i, w);
-    /* ex > 0 only when pc = n-1, i.e. at t = 2 of the last cell */
-    w[0] += ex * (-1.0 / 3.0);
-    w[1] += ex * 1.5;
-    w[2] += ex * -3.0;
-    w[3] += ex * (11.0 / 6.0);
-    return i;
-}
-
-static inline double table_fut_w(const vr_vix_table *tab, int ix, const double wx[4], int it,
-                                 const double wt[4])
-{
-    double f = 0.0;
-    for (int a = 0; a < 4; a++) {
-        const double *r = tab->fut + (ix - 1 + a) * TAB_NT + (it - 1);
-        f += wx[a] * (wt[0] * r[0] + wt[1] * r[1] + wt[2] * r[2] + wt[3] * r[3]);
-    }
-    return f;
-}
-
-/* One call from the table: the scalar reference kernel (kernels/ref/vixtab_ref.c) is the single
- * implementation of the lookup; the SIMD kernels reproduce it bit for bit. */
-static inline double table_call_one(const vr_vix_table *tab, double v, double T, double K)
-{
-    double c;
-    vk_vix_call_d_ref(&tab->view, &v, &T, &K, &c, 1);
-    return c;
-}
-
+/* Lookups: the scalar reference kernel (kernels/ref/vixtab_ref.c) is the single implementation
+ * of the interpolation; the SIMD kernels reproduce it bit for bit. */
 double vr_vix_table_future(const vr_vix_table *tab, double v, double T)
 {
-    double wx[4], wt[4];
-    const double x = sqrt(tab->a + tab->b * fmax(v, 0.0));
-    const int ix = axis_x((x - tab->x0) * tab->inv_hx, TAB_NX, wx);
-    const int it = axis_clamped((sqrt(fmax(T, 0.0)) - tab->s0) * tab->inv_hs, TAB_NT, wt);
-    return table_fut_w(tab, ix, wx, it, wt);
+    return vk_vix_future_ref(&tab->view, v, T);
 }
 
 double vr_vix_table_call(const vr_vix_table *tab, double v, double T, double strike)
 {
-    return table_call_one(tab, v, T, strike);
+    double c;
+    vk_vix_call_d_ref(&tab->view, &v, &T, &strike, &c, 1);
+    return c;
 }
 
 void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double *T,
                          const double *strike, double *price, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        price[i] = table_call_one(tab, v[i], T[i], strike[i]);
+    vk_vix_call_d_ref(&tab->view, v, T, strike, price, n);
 }
 
 /* The plain-data view the lookup kernels (vk_vixtab.h) read: pointers into tab, valid as long as
