@@ -278,6 +278,7 @@ static void hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, co
     h->t_exp = m->t + tau;
     h->qty = qty;
     h->premium = unit * qty + r->commission * qty;
+    h->mark = vm.price;
     h->was_above = 0;
     b->cash -= m->disc * h->premium;
     b->hedge_paid += m->disc * h->premium;
@@ -414,26 +415,30 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
             if (tau <= 0.5 * DAY) {
                 hedge_sell(b, r, h, m, fmax(m->vix - h->k, 0), 1);
                 h->cooldown = ly->trigger.cooldown_days;
-            } else if (!last) {
+            } else {
+                /* today's mid mark, kept for the day's P&L below */
                 const double price = vr_marks_vix_call_price(mk, m->v, h->k, tau);
-                const vr_exit *e = &ly->exit;
-                if (m->vix >= e->vix_below)
-                    h->was_above = 1;
-                const double value = price * MULT * h->qty;
-                int sell = 0;
-                if (!isnan(e->profit_multiple) && value >= e->profit_multiple * h->premium)
-                    sell = 1;
-                if (!isnan(e->vix_above) && m->vix >= e->vix_above)
-                    sell = 1;
-                if (!isnan(e->vix_below) && h->was_above && m->vix < e->vix_below)
-                    sell = 1;
-                if (!isnan(e->dte) && e->dte > 0 && tau * 365 <= e->dte + 1e-9)
-                    sell = 1;
-                if (e->with_condor && !b->open)
-                    sell = 1;
-                if (sell) {
-                    hedge_sell(b, r, h, m, price, 0);
-                    h->cooldown = ly->trigger.cooldown_days;
+                h->mark = price;
+                if (!last) {
+                    const vr_exit *e = &ly->exit;
+                    if (m->vix >= e->vix_below)
+                        h->was_above = 1;
+                    const double value = price * MULT * h->qty;
+                    int sell = 0;
+                    if (!isnan(e->profit_multiple) && value >= e->profit_multiple * h->premium)
+                        sell = 1;
+                    if (!isnan(e->vix_above) && m->vix >= e->vix_above)
+                        sell = 1;
+                    if (!isnan(e->vix_below) && h->was_above && m->vix < e->vix_below)
+                        sell = 1;
+                    if (!isnan(e->dte) && e->dte > 0 && tau * 365 <= e->dte + 1e-9)
+                        sell = 1;
+                    if (e->with_condor && !b->open)
+                        sell = 1;
+                    if (sell) {
+                        hedge_sell(b, r, h, m, price, 0);
+                        h->cooldown = ly->trigger.cooldown_days;
+                    }
                 }
             }
         }
@@ -477,7 +482,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_marks
     for (int l = 0; l < p->nlayers; l++) {
         const vr_hedge *h = &b->h[l];
         if (h->open)
-            pnl += m->disc * vr_marks_vix_call_price(mk, m->v, h->k, h->t_exp - m->t) * MULT * h->qty;
+            pnl += m->disc * h->mark * MULT * h->qty;
     }
     b->last_pnl = pnl;
     if (pnl > b->peak_pnl)

@@ -22,6 +22,7 @@ typedef struct vr_mkt {
 typedef struct vr_hedge {
     int open;
     double k, t_exp, qty, premium;  /* premium: USD paid (undiscounted) */
+    double mark;                    /* today's mid price per unit (set before it is used) */
     int confirm, cooldown, was_above;
     double rsi_gain, rsi_loss;      /* Wilder averages of VIX moves */
 } vr_hedge;
