@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Golden hashes: SHA-256 of the per-path datasets of fixed-seed runs and of `vixrisk price --json`
+outputs (minus timing fields). A refactor must keep them equal; a change that alters a number on
+purpose regenerates hashes.txt with --write and says which and why in its commit.
+
+usage: golden.py VIXRISK_BINARY SOURCE_DIR [--write]
+The runs pin --isa avx2 (present on every supported machine with AVX2) and compare datasets, which
+are bit-identical across thread counts; the test is skipped (exit 77) on a CPU without AVX2."""
+import hashlib, json, os, subprocess, sys, tempfile
+
+import h5py
+import numpy as np
+
+DATASETS = ("pnl", "drawdown", "hedge_cost", "hedge_proceeds")
+# (name, config relative to the source tree, paths, extra yaml substitutions)
+RUNS = [
+    ("alvh_5000", "configs/alvh.yaml", 5000, None),
+    ("stress_500", "configs/stress.yaml", 500, None),
+    ("alvh_heston_2000", "configs/alvh.yaml", 2000, "heston"),
+    ("alvh_bates_2000", "configs/alvh.yaml", 2000, "bates"),
+]
+MODEL_SUBST = {
+    "heston": ("type: svcj", "type: heston",
+               "physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8,\n                 mu_v: 0.04, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}",
+               "physical: {kappa: 3.0, theta: 0.025, sigma: 0.5, rho: -0.75}",
+               "pricing:  {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2,\n                 mu_v: 0.05, mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}",
+               "pricing:  {kappa: 2.4, theta: 0.032, sigma: 0.5, rho: -0.75}"),
+    "bates": ("type: svcj", "type: bates",
+              "physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8,\n                 mu_v: 0.04, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}",
+              "physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.5, mu_j: -0.05, sigma_j: 0.06}",
+              "pricing:  {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2,\n                 mu_v: 0.05, mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}",
+              "pricing:  {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.0, mu_j: -0.06, sigma_j: 0.07}"),
+}
+PRICES = [
+    ["--model", "configs/models/heston.yaml", "--strike", "100", "--expiry", "0.5", "--paths", "20000"],
+    ["--model", "configs/models/heston.yaml", "--strike", "90", "--expiry", "0.25", "--option", "put", "--paths", "20000"],
+    ["--model", "configs/models/svcj_cal.yaml", "--strike", "110", "--expiry", "1", "--paths", "20000"],
+    ["--model", "configs/models/bates_cal.yaml", "--strike", "95", "--expiry", "0.1", "--paths", "20000"],
+    ["--model", "configs/models/svcj_cal.yaml", "--underlying", "vix", "--strike", "20", "--expiry", "0.1", "--paths", "20000"],
+    ["--model", "configs/models/svcj_cal.yaml", "--underlying", "vix", "--option", "future", "--expiry", "0.2", "--paths", "20000"],
+]
+TIMING = {"seconds", "isa", "threads"}
+
+
+def model_yaml(text, kind):
+    if kind is None:
+        return text
+    s = MODEL_SUBST[kind]
+    for a, b in zip(s[0::2], s[1::2]):
+        if a not in text:
+            raise SystemExit(f"golden: cannot make the {kind} variant: '{a[:40]}' not in the config")
+        text = text.replace(a, b)
+    return text
+
+
+def hash_run(f):
+    out = {}
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and name.split("/")[-1] in DATASETS:
+            a = np.ascontiguousarray(obj[...], dtype="<f8")
+            out[name] = hashlib.sha256(a.tobytes()).hexdigest()
+    f.visititems(visit)
+    return out
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    exe, src = sys.argv[1], sys.argv[2]
+    write = "--write" in sys.argv[3:]
+    if "avx2" not in open("/proc/cpuinfo").read():
+        print("golden: no AVX2 on this CPU, skipped")
+        return 77
+    env = dict(os.environ, VIXRISK_DATA=os.environ.get("VIXRISK_DATA", os.path.join(src, "..", "shared", "data")))
+    got = {}
+    with tempfile.TemporaryDirectory(prefix="vr_golden") as tmp:
+        for name, cfg, paths, kind in RUNS:
+            text = model_yaml(open(os.path.join(src, cfg)).read(), kind)
+            cpath = os.path.join(tmp, name + ".yaml")
+            open(cpath, "w").write(text)
+            out = os.path.join(tmp, name + ".h5")
+            cmd = [exe, "run", cpath, "-o", out, "--paths", str(paths), "--isa", "avx2", "--threads", "2", "--quiet"]
+            r = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                print("golden: failed:", " ".join(cmd), "\n", r.stdout, r.stderr)
+                return 1
+            with h5py.File(out, "r") as f:
+                for k, v in hash_run(f).items():
+                    got[f"{name}:{k}"] = v
+        for i, args in enumerate(PRICES):
+            cmd = [exe, "price"] + args + ["--json", "--isa", "avx2", "--threads", "2"]
+            r = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                print("golden: failed:", " ".join(cmd), "\n", r.stdout, r.stderr)
+                return 1
+            d = {k: v for k, v in json.loads(r.stdout).items() if k not in TIMING}
+            got[f"price{i}:" + " ".join(args)] = hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+    ref_path = os.path.join(src, "tests", "golden", "hashes.txt")
+    if write:
+        with open(ref_path, "w") as fh:
+            for k in sorted(got):
+                fh.write(f"{got[k]}  {k}\n")
+        print(f"golden: wrote {len(got)} hashes to {ref_path}")
+        return 0
+    ref = {}
+    for line in open(ref_path):
+        h, k = line.rstrip("\n").split("  ", 1)
+        ref[k] = h
+    bad = [k for k in sorted(set(ref) | set(got)) if ref.get(k) != got.get(k)]
+    for k in bad:
+        print(f"golden: MISMATCH {k}: expected {ref.get(k)}, got {got.get(k)}")
+    print(f"golden: {len(got) - len([k for k in bad if k in got])} of {len(ref)} hashes match")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
