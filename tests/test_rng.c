@@ -163,7 +163,7 @@ static int cmp_d(const void *a, const void *b)
 static void test_normal_distribution(void **state)
 {
     (void)state;
-    const vk_table *t = vk_select(NULL);
+    const vk_table *t = default_isa();
     const size_t blk = 1024, nblk = 1024, n = 2 * blk * nblk;
     double *z = malloc(n * sizeof *z);
     uint64_t *st = vr_aligned_alloc(blk * 8), *inc = vr_aligned_alloc(blk * 8);

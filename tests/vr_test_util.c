@@ -109,3 +109,13 @@ const vk_table *need_isa(const char *name)
     }
     return t;
 }
+
+const vk_table *default_isa(void)
+{
+    const vk_table *t = vk_select(NULL);
+    if (t == NULL) {
+        char why[256];
+        fail_msg("%s", vk_select_error(NULL, why, sizeof why));
+    }
+    return t;
+}

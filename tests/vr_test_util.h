@@ -32,6 +32,10 @@ long vr_first_mismatch(const double *ref, const double *got, size_t n, uint64_t 
  * isa_skip_shows). */
 const vk_table *need_isa(const char *name);
 
+/* vk_select(NULL): the table VIXRISK_ISA names, else the best this CPU runs. Fails the calling
+ * test with the library's message if VIXRISK_ISA names an unknown or unsupported ISA. */
+const vk_table *default_isa(void);
+
 /* One cmocka test per ISA the library has, named "fn/isa", with the ISA name as the test's state:
  * the test body starts with  const vk_table *t = need_isa(*state);  and calls t->kernel. The list
  * is checked against vk_isa_names() by test_kernels (test_isa_list_complete). VR_SIMD_TESTS
