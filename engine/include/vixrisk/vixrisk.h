@@ -32,6 +32,7 @@
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_policy.h"
 #include "vixrisk/vr_report.h"
