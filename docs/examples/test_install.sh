@@ -28,6 +28,7 @@ check() { # check WHAT OUTPUT: one line ending in a finite number > 0
 }
 
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+export LD_LIBRARY_PATH="$tmp/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" # a shared libvixrisk
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror -o "$tmp/pc_price_call" "$src/docs/examples/price_call.c" \
     $(pkg-config --cflags --libs --static vixrisk)
@@ -37,3 +38,4 @@ cmake -S "$src/docs/examples" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
 check find_package "$("$tmp/cm/price_call" "$model")"
+"$tmp/prefix/bin/vixrisk" --version >/dev/null || { echo "installed vixrisk does not run"; exit 1; }
