@@ -1,14 +1,18 @@
 /* analytic.c: semi-analytic European option prices for the affine models (see vr_analytic.h).
  *
  * The characteristic function of X = ln(S_tau/F) is exp(C + D v + J): C and D solve the Heston
- * Riccati equations (written in the "little Heston trap" form of Albrecher et al. 2007 and
- * rearranged so that sigma = 0 needs no division by sigma^2), J is the jump part. Prices come
- * from a single Fourier integral along a shifted contour (Lewis 2001; contour chosen as in
- * Andersen and Lake 2018) with a Black-Scholes control variate of the same total variance, so
- * that only the model's departure from Black-Scholes is integrated. The integral over [0, inf)
- * is split into dyadic segments, each integrated by adaptive Gauss-Kronrod (7/15 points), and
- * segments are added until an envelope bound on the remaining tail is below the tolerance.
- * Black-Scholes prices and a bracketed Newton implied volatility close the file. */
+ * Riccati equations (written in the "little Heston trap" form of Albrecher et al. 2007,
+ * rearranged so that sigma = 0 needs no division by sigma^2, with its logarithm followed
+ * continuously in tau so that contours off the strip -1 <= Im u <= 0 are safe), J is the jump
+ * part. Prices come from a single Fourier integral along a shifted contour (Lewis 2001; contour
+ * chosen as in Andersen and Lake 2018, inside the strip where the moment E[S^alpha] is finite)
+ * with a Black-Scholes control variate, so that only the model's departure from Black-Scholes
+ * is integrated; if that fails, from the Gil-Pelaez P1/P2 integrals; if both fail, an error that
+ * names the case. Either integral over [0, inf) is split into dyadic segments, each integrated
+ * by adaptive Gauss-Kronrod (7/15 points), and segments are added until an envelope bound on
+ * the remaining tail is below the tolerance. The pricer works from any characteristic function
+ * (vr_fourier_european); the built-in models plug in through vr_affine_cf_init. Black-Scholes
+ * prices and a bracketed Newton implied volatility close the file. */
 #include "vixrisk/vr_analytic.h"
 
 #include <complex.h>
@@ -245,7 +249,7 @@ static double moment_edge(vr_model_type t, const vr_sv_params *p, double tau, in
     }
     if (bad < 0)
         return base + sgn * ok;
-    for (int it = 0; it < 30; it++) {
+    for (int it = 0; it < 12; it++) { /* the edge to 1/4096 of its bracket: ample */
         const double m = 0.5 * (ok + bad);
         if (moment_finite(t, p, tau, base + sgn * m))
             ok = m;
