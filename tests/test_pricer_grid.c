@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "vixrisk/vr_analytic.h"
+#include "vixrisk/vr_price.h"
 
 #define XCHECK_TOL 1e-8 /* contour vs Gil-Pelaez, in units of S */
 #define XCHECK_N 24     /* cross-checked points per model */
@@ -274,11 +275,54 @@ static void test_generic_entry_point(void **state)
                                          &err), VR_EINVAL);
 }
 
+/* vr_price (the `price` command): the defect case now carries a finite direct price; a direct
+ * price that cannot be computed fails the request with the pricer's reason instead of returning
+ * VR_OK with a NaN (VIX options beyond the pricer's 10-year range used to print `null`). */
+static void test_price_request(void **state)
+{
+    (void)state;
+    vr_price_req req;
+    memset(&req, 0, sizeof req);
+    req.model.type = VR_MODEL_HESTON;
+    req.model.spot = 5000;
+    req.model.rate = 0.03;
+    req.model.dividend = 0.01;
+    req.model.v0 = 0.04;
+    req.model.physical = (vr_sv_params){.kappa = 5, .theta = 0.04, .sigma = 0.8, .rho = -0.9};
+    req.model.pricing = req.model.physical;
+    req.underlying = VR_UNDERLYING_SPX;
+    req.option = VR_OPTION_CALL;
+    req.strike = 6000;
+    req.expiry = 1;
+    req.paths = 64;
+    req.steps_per_year = 12;
+    req.seed = 1;
+    req.threads = 1;
+    vr_price_result res;
+    vr_err err;
+    vr_err_clear(&err);
+    assert_int_equal(vr_price(&req, &res, &err), VR_OK);
+    assert_true(fabs(res.analytic - 40.649495532128) <= 1e-9);
+    assert_true(isfinite(res.z));
+    req.paths = 1; /* no spread: z is undefined and says so */
+    assert_int_equal(vr_price(&req, &res, &err), VR_OK);
+    assert_true(isnan(res.z));
+    req.underlying = VR_UNDERLYING_VIX;
+    req.strike = 20;
+    req.expiry = 20;
+    vr_err_clear(&err);
+    const vr_status st = vr_price(&req, &res, &err);
+    assert_true(st != VR_OK);
+    if (strstr(err.msg, "expiry") == NULL)
+        fail_msg("message \"%s\" does not give the reason", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_case),
         cmocka_unit_test(test_generic_entry_point),
+        cmocka_unit_test(test_price_request),
         cmocka_unit_test(test_grid_heston),
         cmocka_unit_test(test_grid_bates),
         cmocka_unit_test(test_grid_svcj),
