@@ -624,9 +624,8 @@ static void table_check(vr_model_type t, const vr_sv_params *p, const char *name
     assert_int_equal(vr_vix_table_build(t, p, &spec, &tab, &err), VR_OK);
     const double t_build = now_s() - t0;
     assert_non_null(tab);
-    /* ~0.3-0.45 s at -O2; the bound is loose so that sanitizer builds (~4x slower) and loaded CI
-     * machines do not flake, while a regression to many seconds still fails */
-    assert_true(t_build < 5.0);
+    /* Build time is reported below, not asserted: speed is measured by vixrisk-bench (a timed
+     * assertion fails on a loaded machine or under the sanitizers and says nothing about correctness). */
 
     const double ts = theta_star(t, p);
     int n_ok = 0, n_tried = 0;
