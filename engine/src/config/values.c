@@ -83,7 +83,7 @@ vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *
         low[k] = '\0';
         if (strstr(low, "nan") || strstr(low, "inf"))
             why = " (NaN and infinities are not allowed)";
-        return vr_config_fail(c->err, c->file, c->ix, path, "expected a finite number, got '%.60s'%s", s, why);
+        return vr_config_fail(c->err, c->file, c->ix, path, "expected a number, got '%.60s'%s", s, why);
     }
     return VR_OK;
 }
