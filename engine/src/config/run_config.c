@@ -214,22 +214,29 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
     return VR_OK;
 }
 
-/* Tail scores rest on the paths beyond VaR99: 1% of them. */
+/* Tail scores rest on the paths beyond VaR99: 1% of them. One line per run: every scenario but
+ * a replay simulates the run's path count. */
 static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
 {
-    if (warn == NULL)
+    if (warn == NULL || s->paths >= VR_TAIL_MIN_PATHS)
         return;
+    char names[512] = "";
+    int n = 0;
     for (int i = 0; i < s->nscen; i++) {
-        const vr_scenario *sc = &s->scen[i];
-        if (sc->source == VR_SOURCE_HISTORY)
+        if (s->scen[i].source == VR_SOURCE_HISTORY)
             continue; /* one real path: no tail estimate is made from it */
-        const size_t n = vr_scenario_paths(s, sc);
-        if (n < VR_TAIL_MIN_PATHS)
-            fprintf(warn,
-                    "vixrisk: warning: %s: scenario '%s': %zu paths leave %zu beyond VaR99, so VaR99/ES99 rest on "
-                    "fewer than 100 paths; use at least %d paths for tail scores\n",
-                    file, sc->name, n, n / 100, VR_TAIL_MIN_PATHS);
+        const size_t len = strlen(names);
+        if (len < sizeof names - 64)
+            snprintf(names + len, sizeof names - len, "%s%s", n ? ", " : "", s->scen[i].name);
+        else if (names[len - 1] != '.')
+            snprintf(names + len, sizeof names - len, ", ...");
+        n++;
     }
+    if (n > 0)
+        fprintf(warn,
+                "vixrisk: warning: %s: %zu paths leave %zu beyond VaR99, so VaR99 and ES99 rest on fewer than 100 "
+                "paths (scenario%s %s); use at least %d paths for tail scores\n",
+                file, s->paths, s->paths / 100, n > 1 ? "s" : "", names, VR_TAIL_MIN_PATHS);
 }
 
 static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg *out)
