@@ -178,6 +178,10 @@ static void test_contradictions(void **state)
          ":9: policies[0].layers[0].action.dte", "does not apply to a roll_tested"},
         {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1, stress_vix: 60}}\n",
          ":9: policies[0].layers[0].action.size.stress_vix", "does not apply to size by contracts"},
+        {"      - trigger: {drawdown: {from: peak}}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.drawdown", "missing key 'pct'"},
+        {"      - trigger: {vix_change: {days: 3}}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.vix_change", "needs 'pct' or 'points'"},
         {"      - trigger: {vix_levl: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":8: policies[0].layers[0].trigger.vix_levl", "unknown key"},
     };

@@ -76,7 +76,10 @@ static vr_status known_keys(const vr_cfg_ctx *c, vr_psection s, const char *base
             continue;
         const int m = vr_yaml_count(c->ix, path);
         if (vr_yaml_kind(c->ix, path) == 'm') { /* a sub-mapping: its keys are "key.sub" */
-            int ok = m > 0;
+            int ok = 0, nk = 0;
+            const vr_pkey *keys = vr_policy_keys(s, &nk);
+            for (int j = 0; j < nk && !ok; j++)
+                ok = strncmp(keys[j].name, key, strlen(key)) == 0 && keys[j].name[strlen(key)] == '.';
             for (int j = 0; j < m && ok; j++) {
                 snprintf(full, sizeof full, "%s.%s", key, vr_yaml_child(c->ix, path, j));
                 if (vr_policy_key_find(s, full) == NULL) {
@@ -133,6 +136,24 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
                 return st;
             vr_pkey_set(k, dst, x);
         }
+    /* a present sub-mapping must give its required key (or the alternative) */
+    for (int i = 0; i < n; i++) {
+        const vr_pkey *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        if (k->required != 1 || dot == NULL)
+            continue;
+        snprintf(parent, sizeof parent, "%s.%.*s", base, (int)(dot - k->name), k->name);
+        snprintf(path, sizeof path, "%s.%s", base, k->name);
+        char alt[VR_KEY_MAX] = "";
+        if (k->or_key)
+            snprintf(alt, sizeof alt, "%s.%s", base, k->or_key);
+        if (vr_cfg_has(c, parent) && !vr_cfg_has(c, path) && !(k->or_key && vr_cfg_has(c, alt))) {
+            if (k->or_key)
+                return vr_config_fail(c->err, c->file, c->ix, parent, "needs '%s' or '%s'", dot + 1,
+                                      strchr(k->or_key, '.') ? strchr(k->or_key, '.') + 1 : k->or_key);
+            return vr_config_fail(c->err, c->file, c->ix, parent, "missing key '%s'", dot + 1);
+        }
+    }
     return VR_OK;
 }
 
