@@ -11,7 +11,8 @@
  * The index keeps, for every mapping key and sequence entry, its path ("policies[2].name",
  * 0-based), file, line, node kind and scalar text; the expanded events are emitted again as one
  * flat YAML text for libcyaml (cyaml_load.c), so the schema checks see what the index saw.
- * A config has a few hundred keys, so lookups are linear. */
+ * Lookups go through a small hash table: a hostile file may hold a hundred thousand keys, and
+ * the duplicate-key check looks every key up once. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@
 /* Bounds against hostile input: nesting depth, and the events alias expansion may produce
  * (a "billion laughs" file doubles them at every level). */
 #define MAX_DEPTH 32
-#define MAX_EVENTS 200000
+#define MAX_EVENTS 100000
 #define MAX_FILES 16
 
 typedef enum { EV_SCALAR, EV_MAP, EV_MAP_END, EV_SEQ, EV_SEQ_END } ev_type;
@@ -61,6 +62,8 @@ typedef struct frame {
 struct vr_yaml_index {
     entry *e;
     size_t n, cap;
+    long *hash;          /* open addressing over the paths: entry index + 1, 0 = empty */
+    size_t hcap;         /* a power of two, > 2 n */
     char *files[MAX_FILES];
     int nfiles;
     evlist ev;           /* the expanded stream of the document */
@@ -229,6 +232,38 @@ done:
     return st;
 }
 
+static size_t hash_of(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static int hash_insert(vr_yaml_index *ix, size_t i)
+{
+    if (2 * (ix->n + 1) > ix->hcap) {
+        const size_t cap = ix->hcap ? 2 * ix->hcap : 256;
+        long *h = calloc(cap, sizeof *h);
+        if (h == NULL)
+            return 0;
+        free(ix->hash);
+        ix->hash = h;
+        ix->hcap = cap;
+        for (size_t k = 0; k < i; k++) {
+            size_t j = hash_of(ix->e[k].path) & (cap - 1);
+            while (h[j])
+                j = (j + 1) & (cap - 1);
+            h[j] = (long)k + 1;
+        }
+    }
+    size_t j = hash_of(ix->e[i].path) & (ix->hcap - 1);
+    while (ix->hash[j])
+        j = (j + 1) & (ix->hcap - 1);
+    ix->hash[j] = (long)i + 1;
+    return 1;
+}
+
 static long add_entry(vr_yaml_index *ix, const char *path, int line, int file)
 {
     if (ix->n == ix->cap) {
@@ -246,6 +281,10 @@ static long add_entry(vr_yaml_index *ix, const char *path, int line, int file)
         return -1;
     x->line = line;
     x->file = file;
+    if (!hash_insert(ix, ix->n)) {
+        free(x->path);
+        return -1;
+    }
     return (long)ix->n++;
 }
 
@@ -407,6 +446,7 @@ void vr_yaml_index_free(vr_yaml_index *ix)
     for (int i = 0; i < ix->nfiles; i++)
         free(ix->files[i]);
     free(ix->e);
+    free(ix->hash);
     evlist_free(&ix->ev);
     free(ix);
 }
@@ -435,11 +475,11 @@ vr_status vr_yaml_index_load(const char *file, vr_yaml_index **out, vr_err *err)
 
 static const entry *find(const vr_yaml_index *ix, const char *path)
 {
-    if (ix == NULL || path == NULL)
+    if (ix == NULL || path == NULL || ix->hcap == 0)
         return NULL;
-    for (size_t i = 0; i < ix->n; i++)
-        if (strcmp(ix->e[i].path, path) == 0)
-            return &ix->e[i];
+    for (size_t j = hash_of(path) & (ix->hcap - 1); ix->hash[j]; j = (j + 1) & (ix->hcap - 1))
+        if (strcmp(ix->e[ix->hash[j] - 1].path, path) == 0)
+            return &ix->e[ix->hash[j] - 1];
     return NULL;
 }
 
