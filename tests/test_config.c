@@ -277,6 +277,9 @@ static void test_reuse(void **state)
         printf("  %s\n", err.msg);
     assert_int_equal(st, VR_OK);
     assert_true(c.spec.scen[1].model.spot == 4000 && c.spec.scen[1].model.physical.kappa == 3);
+    /* the stored config text records the model file too, as comments */
+    assert_non_null(strstr(c.config_text, "# ---- model file"));
+    assert_non_null(strstr(c.config_text, "#   physical: {kappa: 3,"));
     vr_run_cfg_free(&c);
     /* an error inside the model file names the model file and its line */
     expect_err(vr_test_write(dir, "incbad.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: models/bad.yaml\npolicies:\n  - name: p\n"),

@@ -32,6 +32,9 @@ const char *vr_yaml_child(const vr_yaml_index *ix, const char *prefix, int k);
 /* The file the key at `path` (or its nearest ancestor) was read from (a model file for the keys
  * of a spliced `model: FILE`), NULL if unknown. */
 const char *vr_yaml_file_of(const vr_yaml_index *ix, const char *path);
+/* The files read: 0 is the config itself, then the model files it names, in order. */
+int vr_yaml_file_count(const vr_yaml_index *ix);
+const char *vr_yaml_file_at(const vr_yaml_index *ix, int i);
 /* The expanded document as one flat YAML text for libcyaml (malloc'ed). */
 vr_status vr_yaml_index_emit(const vr_yaml_index *ix, char **text, size_t *len, vr_err *err);
 

@@ -172,6 +172,44 @@ static vr_status conv_scenarios(const vr_cfg_ctx *c, const vr_run_load_opts *o, 
     return VR_OK;
 }
 
+static char *slurp(const char *file);
+
+/* The config text stored with the results: the run file, then each model file it names as YAML
+ * comments (so the stored text still parses as the run file and records every number used). */
+static char *config_text(const vr_yaml_index *ix)
+{
+    char *text = slurp(vr_yaml_file_at(ix, 0));
+    for (int f = 1; text && f < vr_yaml_file_count(ix); f++) {
+        char *m = slurp(vr_yaml_file_at(ix, f));
+        if (m == NULL)
+            continue;
+        size_t lines = 1;
+        for (const char *q = m; *q; q++)
+            lines += *q == '\n';
+        const size_t cap = strlen(text) + strlen(m) + 2 * lines + strlen(vr_yaml_file_at(ix, f)) + 64;
+        char *t = malloc(cap);
+        if (t == NULL) {
+            free(m);
+            free(text);
+            return NULL;
+        }
+        size_t o = (size_t)snprintf(t, cap, "%s%s# ---- model file %s ----\n# ", text,
+                                    text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", vr_yaml_file_at(ix, f));
+        for (const char *q = m; *q && o + 3 < cap; q++) {
+            t[o++] = *q;
+            if (*q == '\n' && q[1] != '\0') {
+                t[o++] = '#';
+                t[o++] = ' ';
+            }
+        }
+        t[o] = '\0';
+        free(m);
+        free(text);
+        text = t;
+    }
+    return text;
+}
+
 static char *slurp(const char *file)
 {
     FILE *f = fopen(file, "rb");
@@ -328,7 +366,7 @@ vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_
         goto done;
     if ((st = load(&c, o, out)) != VR_OK)
         goto done;
-    out->config_text = slurp(file);
+    out->config_text = config_text(ix);
     out->file = strdup(file);
     if (out->config_text == NULL || out->file == NULL)
         st = vr_fail(err, VR_ENOMEM, "%s: config text", file);

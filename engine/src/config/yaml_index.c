@@ -547,6 +547,13 @@ const char *vr_yaml_child(const vr_yaml_index *ix, const char *prefix, int k)
     return NULL;
 }
 
+int vr_yaml_file_count(const vr_yaml_index *ix) { return ix ? ix->nfiles : 0; }
+
+const char *vr_yaml_file_at(const vr_yaml_index *ix, int i)
+{
+    return ix && i >= 0 && i < ix->nfiles ? ix->files[i] : NULL;
+}
+
 const char *vr_yaml_file_of(const vr_yaml_index *ix, const char *path)
 {
     const entry *e = path ? find_near(ix, path) : NULL;
