@@ -98,5 +98,8 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
 /* Convenience: terminal ln S and v of every path (arrays of spec->paths, caller-owned; var may be
  * NULL). */
 vr_status vr_sim_terminal(const vr_sim_spec *spec, double *log_s, double *var, vr_err *err);
+/* The same with every variance factor: x[j] (NULL to skip) receives factor j of every path. */
+vr_status vr_sim_terminal_x(const vr_sim_spec *spec, double *log_s, double *const x[VR_FACTORS_MAX],
+                            vr_err *err);
 
 #endif

@@ -368,20 +368,29 @@ done:
 }
 
 typedef struct terminal_ctx {
-    double *log_s, *var;
+    double *log_s;
+    double *const *x;
 } terminal_ctx;
 
 static void terminal_done(void *ctx, const vr_sim_block *b)
 {
     terminal_ctx *c = ctx;
     memcpy(c->log_s + b->path0, b->log_s, b->n * sizeof(double));
-    if (c->var)
-        memcpy(c->var + b->path0, b->var, b->n * sizeof(double));
+    for (int j = 0; j < b->nfactors; j++)
+        if (c->x[j])
+            memcpy(c->x[j] + b->path0, b->x[j], b->n * sizeof(double));
+}
+
+vr_status vr_sim_terminal_x(const vr_sim_spec *spec, double *log_s, double *const x[VR_FACTORS_MAX],
+                            vr_err *err)
+{
+    terminal_ctx c = {log_s, x};
+    const vr_sim_observer obs = {&c, NULL, terminal_done};
+    return vr_sim_run(spec, &obs, err);
 }
 
 vr_status vr_sim_terminal(const vr_sim_spec *spec, double *log_s, double *var, vr_err *err)
 {
-    terminal_ctx c = {log_s, var};
-    const vr_sim_observer obs = {&c, NULL, terminal_done};
-    return vr_sim_run(spec, &obs, err);
+    double *x[VR_FACTORS_MAX] = {var};
+    return vr_sim_terminal_x(spec, log_s, x, err);
 }
