@@ -20,7 +20,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_status.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 /* Scratch arrays (block doubles each) a path step may use for its random numbers. */
 #define VR_PATH_TMP 6

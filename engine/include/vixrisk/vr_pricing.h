@@ -29,7 +29,7 @@
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_status.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 typedef enum vr_inst_kind {
     VR_INST_SPX_OPTION = 0,

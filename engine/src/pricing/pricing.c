@@ -19,7 +19,7 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_pricing.h"
-#include "vk_bs.h"
+#include "vixrisk/vk_bs.h"
 
 struct vr_pricing {
     const vr_model_ops *ops;
