@@ -22,7 +22,7 @@
 #define VIX_GRID 1.0
 #define DAY (1.0 / 252.0)    /* one trading day in years */
 
-#define EXPIRING (0.5 * DAY) /* a position with less time left than this settles today */
+#define EXPIRING VR_BOOK_EXPIRING
 
 /* ---- market view -------------------------------------------------------------------------- */
 
@@ -76,35 +76,15 @@ void vr_book_init(vr_book *b, const vr_policy *p)
     (void)p;
 }
 
-/* ---- positions: the evaluator's view ------------------------------------------------------ */
-
-int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *slots)
-{
-    int n = 0;
-    for (int i = 0; i < VR_BOOK_MAX_POS; i++) {
-        const vr_position *q = &b->pos[i];
-        if (q->open && q->inst.t_exp - m->t > EXPIRING)
-            slots[n++] = i;
-    }
-    return n;
-}
-
-const vr_instrument *vr_book_instrument(const vr_book *b, int slot) { return &b->pos[slot].inst; }
-
-void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
-{
-    b->pos[slot].mark = *mk;
-    b->pos[slot].mark_day = day;
-}
-
 /* ---- positions: marks, payoffs, costs (generic over kinds) --------------------------------- */
 
 /* Today's mark of position q: the evaluator's, or one through the pricing layer now. */
-static const vr_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pricing *pr)
+static const vr_pos_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pricing *pr)
 {
     if (q->mark_day != m->day) {
         const vr_state s = vr_mkt_state(m);
-        q->mark = vr_pricing_mark(pr, &q->inst, &s, 0);
+        const vr_mark mk = vr_pricing_mark(pr, &q->inst, &s, 0);
+        q->mark = vr_pos_mark_of(&mk);
         q->mark_day = m->day;
     }
     return &q->mark;
@@ -131,9 +111,9 @@ static void pos_open(vr_position *q, int kind, int cp, double strike, double t_e
     memset(q, 0, sizeof *q);
     q->inst = (vr_instrument){kind, cp, strike, t_exp};
     q->open = 1;
-    q->sign = sign;
+    q->sign = (int8_t)sign;
     q->qty = qty;
-    q->layer = layer;
+    q->layer = (int8_t)layer;
     q->mark_day = -1;
 }
 
@@ -320,7 +300,8 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         if (k[i] != LEG_K(b, i)) {
             set_leg(b, i, k[i], t_exp);
-            LEG(b, i)->mark = mark_ahead(pr, m, VR_INST_SPX_OPTION, LEG(b, i)->inst.cp, k[i], tau, 0);
+            const vr_mark mk = mark_ahead(pr, m, VR_INST_SPX_OPTION, LEG(b, i)->inst.cp, k[i], tau, 0);
+            LEG(b, i)->mark = vr_pos_mark_of(&mk);
             LEG(b, i)->mark_day = m->day;
             LEG(b, i)->entry = LEG(b, i)->mark.price;
         }
@@ -399,7 +380,7 @@ static int pos_buy(vr_book *b, const vr_condor_rules *r, int l, const vr_instrum
     pos_open(q, in->kind, in->cp, in->strike, in->t_exp, +1, qty, l);
     q->entry = mk->price;
     q->paid = unit * qty + r->commission * qty;
-    q->mark = *mk;
+    q->mark = vr_pos_mark_of(mk);
     q->mark_day = m->day;
     b->ls[l].was_above = 0;
     b->cash -= m->disc * q->paid;

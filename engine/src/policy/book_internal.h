@@ -34,17 +34,28 @@ typedef struct vr_mkt {
 #define VR_CONDOR_LEGS 4                    /* long put, short put, short call, long call */
 #define VR_BOOK_MAX_POS (VR_CONDOR_LEGS + VR_MAX_LAYERS * VR_LAYER_MAX_POS)
 
+/* What the book keeps of a mark (vr_mark without the vol and the future: a smaller book). */
+typedef struct vr_pos_mark {
+    double price, delta, vega;
+} vr_pos_mark;
+
 typedef struct vr_position {
     vr_instrument inst;
-    int open;
-    int sign;          /* +1 long, -1 short */
-    int layer;         /* VR_LAYER_CONDOR or the hedge layer's index */
+    int8_t open;
+    int8_t sign;       /* +1 long, -1 short */
+    int8_t layer;      /* VR_LAYER_CONDOR or the hedge layer's index */
+    int32_t mark_day;  /* the day of `mark` */
     double qty;        /* contracts, > 0 */
     double entry;      /* mid price per unit at entry */
     double paid;       /* USD paid at entry, undiscounted (hedges: the premium with costs) */
-    vr_mark mark;      /* the latest mark */
-    int mark_day;      /* the day of `mark` */
+    vr_pos_mark mark;  /* the latest mark */
 } vr_position;
+
+static inline vr_pos_mark vr_pos_mark_of(const vr_mark *m)
+{
+    const vr_pos_mark pm = {m->price, m->delta, m->vega};
+    return pm;
+}
 
 /* Per-layer state of the trigger machinery (whether or not the layer holds a position). */
 typedef struct vr_layer_state {
@@ -74,12 +85,34 @@ static inline int vr_book_layer_slot(int l, int j) { return VR_CONDOR_LEGS + l *
 
 void vr_book_init(vr_book *b, const vr_policy *p);
 
+/* A position with less time to expiry than this settles today instead of being marked. */
+#define VR_BOOK_EXPIRING (0.5 * (1.0 / 252.0))
+
 /* The open positions that need today's mark (those not expiring today), by slot, in slot order;
- * returns their number (<= VR_BOOK_MAX_POS). */
-int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *slots);
-const vr_instrument *vr_book_instrument(const vr_book *b, int slot);
+ * returns their number (<= VR_BOOK_MAX_POS). Inline: the evaluator calls these once per path,
+ * policy and day. */
+static inline int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *slots)
+{
+    int n = 0;
+    for (int i = 0; i < VR_BOOK_MAX_POS; i++) {
+        const vr_position *q = &b->pos[i];
+        if (q->open && q->inst.t_exp - m->t > VR_BOOK_EXPIRING)
+            slots[n++] = i;
+    }
+    return n;
+}
+
+static inline const vr_instrument *vr_book_instrument(const vr_book *b, int slot)
+{
+    return &b->pos[slot].inst;
+}
+
 /* Today's mark of the position in `slot` (from the evaluator's batch). */
-void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day);
+static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
+{
+    b->pos[slot].mark = vr_pos_mark_of(mk);
+    b->pos[slot].mark_day = day;
+}
 
 /* Buy qty contracts of any instrument kind for hedge layer `layer` at today's mid mark plus the
  * half-spread of its underlying and the commission (what the layer's actions do). Returns the

@@ -148,7 +148,7 @@ void vr_mark_batch_free(vr_mark_batch *b)
 
 /* Scratch arrays of the gathered lanes (names for the g[] slots). */
 enum { G_TAU, G_STRIKE, G_CP, G_FWD, G_DF, G_K, G_VOL, G_PRICE, G_DELTA, G_GAMMA, G_VEGA, G_THETA,
-       G_SPOT, G_SPARE, G_X0 };
+       G_SPARE1, G_SPARE2, G_X0 };
 
 static size_t pad_to(size_t m, const vk_table *kt)
 {
@@ -186,7 +186,6 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
             cp = b->cp[i];
         }
         const double t = tau > 0 ? tau : 0;
-        g[G_SPOT][q] = spot;
         g[G_STRIKE][q] = strike;
         g[G_CP][q] = cp;
         g[G_TAU][q] = t;
@@ -206,7 +205,7 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
     for (size_t q = 0; q < m; q++) {
         const uint32_t i = b->idx[q];
         b->price[i] = g[G_PRICE][q];
-        b->delta[i] = g[G_DELTA][q] * (g[G_FWD][q] / g[G_SPOT][q]); /* dP/dF dF/dS */
+        b->delta[i] = g[G_DELTA][q] * (g[G_FWD][q] / b->spot[i]); /* dP/dF dF/dS */
         b->vega[i] = g[G_VEGA][q];
         b->vol[i] = g[G_VOL][q];
         b->fut[i] = g[G_FWD][q];
@@ -329,7 +328,6 @@ vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_
     _Alignas(64) double buf[NARR][8];
     _Alignas(64) uint32_t idx[8];
     vr_mark_batch b;
-    memset(&b, 0, sizeof b);
     b.cap = 8;
     double **arrs[NARR];
     batch_arrays(&b, arrs);
