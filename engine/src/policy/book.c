@@ -105,9 +105,11 @@ static double half_spread(const vr_condor_rules *r, const vr_instrument *in)
     return vr_inst_kind_get(in->kind)->underlying == VR_UL_SPX ? r->half_spread : r->vix_half_spread;
 }
 
-static void pos_open(vr_position *q, int kind, int cp, double strike, double t_exp, int sign,
+static void pos_open(vr_book *b, int slot, int kind, int cp, double strike, double t_exp, int sign,
                      double qty, int layer)
 {
+    vr_position *q = &b->pos[slot];
+    b->open_mask |= 1u << slot;
     memset(q, 0, sizeof *q);
     q->inst = (vr_instrument){kind, cp, strike, t_exp};
     q->open = 1;
@@ -115,6 +117,12 @@ static void pos_open(vr_position *q, int kind, int cp, double strike, double t_e
     q->qty = qty;
     q->layer = (int8_t)layer;
     q->mark_day = -1;
+}
+
+static void pos_close(vr_book *b, int slot)
+{
+    b->pos[slot].open = 0;
+    b->open_mask &= ~(1u << slot);
 }
 
 /* Cost to close the open positions of slots [i0, i1) per unit, shorts first then longs; `what`
@@ -235,7 +243,7 @@ static void receive(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, doubl
 
 static void set_leg(vr_book *b, int i, double k, double t_exp)
 {
-    pos_open(LEG(b, i), VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp,
+    pos_open(b, i, VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp,
              i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, VR_LAYER_CONDOR);
 }
 
@@ -268,7 +276,7 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
 static void condor_shut(vr_book *b, const vr_condor_rules *r)
 {
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        LEG(b, i)->open = 0;
+        pos_close(b, i);
     b->open = 0;
     b->wait = (int)r->reentry_days;
 }
@@ -297,21 +305,24 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
         if (side < 0) { k[1] = k[2] - SPX_GRID; k[0] = k[1] - r->wing_width; }
         else { k[2] = k[1] + SPX_GRID; k[3] = k[2] + r->wing_width; }
     }
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        if (k[i] != LEG_K(b, i)) {
-            set_leg(b, i, k[i], t_exp);
-            const vr_mark mk = mark_ahead(pr, m, VR_INST_SPX_OPTION, LEG(b, i)->inst.cp, k[i], tau, 0);
-            LEG(b, i)->mark = vr_pos_mark_of(&mk);
-            LEG(b, i)->mark_day = m->day;
-            LEG(b, i)->entry = LEG(b, i)->mark.price;
-        }
-    const double nw = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0).price
-                      - mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0).price;
+    const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
+    const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
+    const double nw = ms.price - ml.price;
     receive(b, r, m, nw, 2);
     b->credit += nw - old;
-    /* the legs are re-marked at today's state on the path's clock, as every open leg is */
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        LEG(b, i)->mark_day = -1;
+    /* The rolled side's new legs keep the marks just computed (tau = t_exp - t, as every open
+     * leg's); the other side's legs are marked again by the same single-mark function, so all
+     * four come from one function after a roll. */
+    for (int i = 0; i < VR_CONDOR_LEGS; i++) {
+        if (i == s || i == l) {
+            set_leg(b, i, k[i], t_exp);
+            LEG(b, i)->mark = vr_pos_mark_of(i == s ? &ms : &ml);
+            LEG(b, i)->mark_day = m->day;
+            LEG(b, i)->entry = LEG(b, i)->mark.price;
+        } else {
+            LEG(b, i)->mark_day = -1;
+        }
+    }
 }
 
 /* ---- hedges ------------------------------------------------------------------------------------- */
@@ -376,8 +387,8 @@ static int pos_buy(vr_book *b, const vr_condor_rules *r, int l, const vr_instrum
     if (slot < 0)
         return -1;
     const double unit = (mk->price + half_spread(r, in)) * MULT;
+    pos_open(b, slot, in->kind, in->cp, in->strike, in->t_exp, +1, qty, l);
     vr_position *q = &b->pos[slot];
-    pos_open(q, in->kind, in->cp, in->strike, in->t_exp, +1, qty, l);
     q->entry = mk->price;
     q->paid = unit * qty + r->commission * qty;
     q->mark = vr_pos_mark_of(mk);
@@ -454,7 +465,7 @@ static void hedge_sell(vr_book *b, const vr_condor_rules *r, vr_position *q, con
         usd = 0;
     b->cash += m->disc * usd;
     b->hedge_recv += m->disc * usd;
-    q->open = 0;
+    pos_close(b, (int)(q - b->pos));
 }
 
 /* ---- rule tables: triggers, exits, actions -------------------------------------------------------

@@ -64,6 +64,7 @@ typedef struct vr_layer_state {
 } vr_layer_state;
 
 typedef struct vr_book {
+    uint32_t open_mask; /* bit i set when pos[i] is open (the evaluator's daily scan reads only this) */
     /* positions: slots [0, 4) the condor's legs, then VR_LAYER_MAX_POS slots per layer */
     vr_position pos[VR_BOOK_MAX_POS];
     int open;          /* the condor is open */
@@ -94,9 +95,9 @@ void vr_book_init(vr_book *b, const vr_policy *p);
 static inline int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *slots)
 {
     int n = 0;
-    for (int i = 0; i < VR_BOOK_MAX_POS; i++) {
-        const vr_position *q = &b->pos[i];
-        if (q->open && q->inst.t_exp - m->t > VR_BOOK_EXPIRING)
+    for (uint32_t open = b->open_mask; open != 0; open &= open - 1) {
+        const int i = __builtin_ctz(open);
+        if (b->pos[i].inst.t_exp - m->t > VR_BOOK_EXPIRING)
             slots[n++] = i;
     }
     return n;
