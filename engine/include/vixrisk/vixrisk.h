@@ -23,7 +23,9 @@
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_price.h"
+#include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 
@@ -33,7 +35,6 @@
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_outfile.h"
-#include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_policy.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
