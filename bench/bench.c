@@ -14,7 +14,6 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_eval.h"
-#include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 #include "vixrisk/vr_sim.h"

@@ -54,20 +54,33 @@ static vr_layer vix_layer(double level, double delta, double size)
 
 /* ---- deterministic paths ---- */
 
-static vr_marks *mk_heston;
+static vr_pricing *mk_heston;
+
+/* The legs' strikes and the hedge position of layer 0, as the book holds them. */
+#define K(b, i) ((b).pos[i].inst.strike)
+#define T_EXP(b) ((b).pos[0].inst.t_exp)
+#define HEDGE(b) ((b).pos[vr_book_layer_slot(0, 0)])
+
+/* One SPX option marked at (S, v), tau years ahead, through the pricing layer's single mark. */
+static vr_mark spx(double S, double v, double k, double tau, int cp)
+{
+    const vr_instrument in = {VR_INST_SPX_OPTION, cp, k, tau};
+    const vr_state st = {0, S, {v, 0}};
+    return vr_pricing_mark(mk_heston, &in, &st, 0);
+}
 
 static int setup(void **state)
 {
     (void)state;
     vr_model m = heston();
     vr_err err = {VR_OK, ""};
-    return vr_marks_build(&m, 0.2, &mk_heston, &err) == VR_OK ? 0 : -1;
+    return vr_pricing_build(&m, 0.2, &mk_heston, &err) == VR_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    vr_marks_destroy(mk_heston);
+    vr_pricing_destroy(mk_heston);
     return 0;
 }
 
@@ -75,11 +88,11 @@ static void run_path(vr_book *b, const vr_policy *p, const double *S, const doub
                      vr_mkt *m)
 {
     vr_book_init(b, p);
-    vr_mkt_init(m, S[0], v[0], mk_heston);
-    vr_book_day(b, p, m, mk_heston, 0, NULL);
+    vr_mkt_init(m, S[0], &v[0], mk_heston);
+    vr_book_day(b, p, m, mk_heston, 0);
     for (int d = 1; d <= days; d++) {
-        vr_mkt_update(m, d, d / 252.0, S[d], v[d], mk_heston);
-        vr_book_day(b, p, m, mk_heston, d == days, NULL);
+        vr_mkt_update(m, d, d / 252.0, S[d], &v[d], mk_heston);
+        vr_book_day(b, p, m, mk_heston, d == days);
     }
 }
 
@@ -94,21 +107,21 @@ static void test_entry_strikes_and_credit(void **state)
     assert_int_equal(b.open, 1);
     assert_int_equal(b.trades, 1);
     for (int i = 0; i < 4; i++)
-        assert_true(fmod(b.k[i], 5.0) == 0.0);                   /* 5-point strike grid */
-    assert_true(b.k[1] - b.k[0] == 50 && b.k[3] - b.k[2] == 50); /* wings a width away */
+        assert_true(fmod(K(b, i), 5.0) == 0.0);                   /* 5-point strike grid */
+    assert_true(K(b, 1) - K(b, 0) == 50 && K(b, 3) - K(b, 2) == 50); /* wings a width away */
     const double tau = 31.0 / 252; /* 45 DTE = round(45 x 252/365) = 31 trading days */
-    const vr_spx_mark sp = vr_marks_spx(mk_heston, 5000, 0.03, b.k[1], tau, -1);
-    const vr_spx_mark sc = vr_marks_spx(mk_heston, 5000, 0.03, b.k[2], tau, +1);
-    printf("entry: put %g/%g (delta %.3f) call %g/%g (delta %.3f) credit %.2f\n", b.k[0], b.k[1],
-           sp.delta, b.k[2], b.k[3], sc.delta, b.credit);
+    const vr_mark sp = spx(5000, 0.03, K(b, 1), tau, -1);
+    const vr_mark sc = spx(5000, 0.03, K(b, 2), tau, +1);
+    printf("entry: put %g/%g (delta %.3f) call %g/%g (delta %.3f) credit %.2f\n", K(b, 0), K(b, 1),
+           sp.delta, K(b, 2), K(b, 3), sc.delta, b.credit);
     /* the chosen strike is the grid point nearest to 16 delta: its neighbours are farther */
-    const double dn = fabs(vr_marks_spx(mk_heston, 5000, 0.03, b.k[1] + 5, tau, -1).delta);
-    const double dp = fabs(vr_marks_spx(mk_heston, 5000, 0.03, b.k[1] - 5, tau, -1).delta);
+    const double dn = fabs(spx(5000, 0.03, K(b, 1) + 5, tau, -1).delta);
+    const double dp = fabs(spx(5000, 0.03, K(b, 1) - 5, tau, -1).delta);
     assert_true(fabs(fabs(sp.delta) - 0.16) <= fabs(dn - 0.16) && fabs(fabs(sp.delta) - 0.16) <= fabs(dp - 0.16));
     assert_true(fabs(sc.delta - 0.16) < 0.02);
     /* credit = shorts - longs at mid; cash received = credit * $100 * 10 condors */
-    const double want = sp.price + sc.price - vr_marks_spx(mk_heston, 5000, 0.03, b.k[0], tau, -1).price
-                        - vr_marks_spx(mk_heston, 5000, 0.03, b.k[3], tau, +1).price;
+    const double want = sp.price + sc.price - spx(5000, 0.03, K(b, 0), tau, -1).price
+                        - spx(5000, 0.03, K(b, 3), tau, +1).price;
     assert_true(fabs(b.credit - want) < 1e-9);
     assert_true(fabs(b.cash - want * 100 * 10) < 1e-6);
     /* with costs: 4 legs x (half-spread 0.05 x $100 + $0.65) x 10 condors less */
@@ -129,19 +142,19 @@ static void test_flat_path_profit_take(void **state)
     vr_book b;
     vr_mkt m;
     vr_book_init(&b, &p);
-    vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
-    const double credit = b.credit, k1 = b.k[1], k2 = b.k[2], k0 = b.k[0], k3 = b.k[3], texp = b.t_exp;
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const double credit = b.credit, k1 = K(b, 1), k2 = K(b, 2), k0 = K(b, 0), k3 = K(b, 3), texp = T_EXP(b);
     int closed_day = -1;
     double expect_cash = credit * 1000;
     for (int d = 1; d < 40 && closed_day < 0; d++) {
-        vr_mkt_update(&m, d, d / 252.0, S[d], v[d], mk_heston);
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
         const double tau = texp - d / 252.0;
-        const double val = vr_marks_spx(mk_heston, 5000, 0.03, k1, tau, -1).price
-                           + vr_marks_spx(mk_heston, 5000, 0.03, k2, tau, 1).price
-                           - vr_marks_spx(mk_heston, 5000, 0.03, k0, tau, -1).price
-                           - vr_marks_spx(mk_heston, 5000, 0.03, k3, tau, 1).price;
-        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
+        const double val = spx(5000, 0.03, k1, tau, -1).price
+                           + spx(5000, 0.03, k2, tau, 1).price
+                           - spx(5000, 0.03, k0, tau, -1).price
+                           - spx(5000, 0.03, k3, tau, 1).price;
+        vr_book_day(&b, &p, &m, mk_heston, 0);
         if (!b.open) {
             closed_day = d;
             /* hand rule: first day profit >= 50% of credit, or DTE <= 21 */
@@ -165,19 +178,19 @@ static void test_rally_rolls_call_side(void **state)
     vr_book b;
     vr_mkt m;
     vr_book_init(&b, &p);
-    vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
-    const double call0 = b.k[2], put0 = b.k[1];
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const double call0 = K(b, 2), put0 = K(b, 1);
     for (int d = 1; d <= 10; d++) {
-        vr_mkt_update(&m, d, d / 252.0, S[d], v[d], mk_heston);
-        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
+        vr_book_day(&b, &p, &m, mk_heston, 0);
     }
-    printf("rally: call short %g -> %g, put short %g -> %g, spot %.0f\n", call0, b.k[2], put0, b.k[1], S[10]);
+    printf("rally: call short %g -> %g, put short %g -> %g, spot %.0f\n", call0, K(b, 2), put0, K(b, 1), S[10]);
     assert_true(b.open);
-    assert_true(b.k[2] > call0);      /* the tested call side moved up */
-    assert_true(b.k[1] == put0);      /* the untested side stayed */
-    const double tau = b.t_exp - 10 / 252.0;
-    assert_true(fabs(vr_marks_spx(mk_heston, S[10], 0.02, b.k[2], tau, 1).delta) < 0.30);
+    assert_true(K(b, 2) > call0);      /* the tested call side moved up */
+    assert_true(K(b, 1) == put0);      /* the untested side stayed */
+    const double tau = T_EXP(b) - 10 / 252.0;
+    assert_true(fabs(spx(S[10], 0.02, K(b, 2), tau, 1).delta) < 0.30);
 }
 
 static void test_crash_stop_and_hedge(void **state)
@@ -193,20 +206,20 @@ static void test_crash_stop_and_hedge(void **state)
     vr_book b;
     vr_mkt m;
     vr_book_init(&b, &p);
-    vr_mkt_init(&m, S[0], v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
-    assert_int_equal(b.h[0].open, 0); /* VIX ~ 15: no hedge */
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    assert_int_equal(HEDGE(b).open, 0); /* VIX ~ 15: no hedge */
     int stopped = -1, hedged = -1;
     for (int d = 1; d < 5; d++) {
-        vr_mkt_update(&m, d, d / 252.0, S[d], v[d], mk_heston);
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
         const int was_open = b.open;
-        vr_book_day(&b, &p, &m, mk_heston, 0, NULL);
+        vr_book_day(&b, &p, &m, mk_heston, 0);
         if (was_open && b.trades == 1 && !b.open && stopped < 0)
             stopped = d;
-        if (b.h[0].open && hedged < 0)
+        if (HEDGE(b).open && hedged < 0)
             hedged = d;
-        printf("crash day %d: S %.0f VIX %.1f open %d trades %d strikes %g/%g hedge %d (qty %.0f, K %.0f)\n", d, S[d], m.vix, b.open, b.trades, b.k[0], b.k[1],
-               b.h[0].open, b.h[0].qty, b.h[0].k);
+        printf("crash day %d: S %.0f VIX %.1f open %d trades %d strikes %g/%g hedge %d (qty %.0f, K %.0f)\n", d, S[d], m.vix, b.open, b.trades, K(b, 0), K(b, 1),
+               HEDGE(b).open, HEDGE(b).qty, HEDGE(b).inst.strike);
     }
     assert_true(stopped > 0);           /* loss >= 2x credit stops the condor */
     assert_true(hedged > 0);            /* VIX >= 25 buys calls */

@@ -8,7 +8,7 @@
 
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
-#include "vixrisk/vr_marks.h"
+#include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
@@ -250,14 +250,17 @@ static void test_replay_handmade(void **state)
     vr_model m = {.type = VR_MODEL_HESTON, .spot = 4000, .rate = 0.03, .v0 = 0.04,
                   .physical = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7}};
     m.pricing = m.physical;
-    vr_marks *mk = NULL;
-    assert_int_equal(vr_marks_build(&m, 50.0 / 365, &mk, &err), VR_OK);
+    vr_pricing *mk = NULL;
+    assert_int_equal(vr_pricing_build(&m, 50.0 / 365, &mk, &err), VR_OK);
     const vr_vix_coef c = vr_vix_coef_make(VR_MODEL_HESTON, &m.pricing, VR_VIX_TAU_30D);
     const double v = (0.35 * 0.35 - c.a) / c.b;
     const double tau = 21.0 / 252; /* 30 DTE = round(30 x 252/365) = 21 trading days */
-    const double fut = vr_marks_vix_future(mk, v, tau);
+    const vr_state st = {0, 4000, {v, 0}};
+    const vr_instrument f = {VR_INST_VIX_FUTURE, 0, 0, tau};
+    const double fut = vr_pricing_mark(mk, &f, &st, 0).price;
     const double k = floor(fut * 1.1 + 0.5);
-    const double price = vr_marks_vix_call_price(mk, v, k, tau);
+    const vr_instrument call = {VR_INST_VIX_OPTION, 1, k, tau};
+    const double price = vr_pricing_mark(mk, &call, &st, 0).price;
     const double want = exp(-0.03 * 10 / 252.0) * (5 * (price + 0.05) * 100 + 5 * 0.65);
     printf("hand-made replay: hedge cost %.4f, by hand %.4f (K %g, call %.4f)\n", a[0], want, k, price);
     assert_true(fabs(a[0] - want) < 1e-6 * want);
@@ -277,7 +280,7 @@ static void test_replay_handmade(void **state)
     assert_true(a[0] == 1.0); /* the condor opened on day 0 and was held */
     free(a);
     vr_h5_close(r);
-    vr_marks_destroy(mk);
+    vr_pricing_destroy(mk);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 

@@ -23,8 +23,10 @@
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_price.h"
+#include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 
@@ -34,7 +36,6 @@
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_outfile.h"
-#include "vixrisk/vr_marks.h"
 #include "vixrisk/vr_policy.h"
 #include "vixrisk/vr_policy_rules.h"
 #include "vixrisk/vr_report.h"

@@ -51,7 +51,7 @@ typedef struct vr_scenario_result {
     float *sample_vix;     /* nsample x (ndays) */
     uint8_t *sample_act;   /* npol x nsample x ndays: bit l = layer l activated that day */
     double seconds;        /* wall time of the scenario (marks build included) */
-    double build_seconds;  /* marks (surface + VIX table) build */
+    double build_seconds;  /* pricing layer build (surface + VIX table) */
 } vr_scenario_result;
 
 /* Paths and horizon of a scenario (its own or the run's). */

@@ -54,14 +54,26 @@ double vr_jump_kbar(vr_model_type t, const vr_sv_params *p);
 /* Long-run mean of v including variance jumps: theta + lambda mu_v / kappa for svcj. */
 double vr_theta_star(vr_model_type t, const vr_sv_params *p);
 
+/* Most variance factors a model's state carries (v; or v and m), see vr_model_ops.h. */
+#define VR_FACTORS_MAX 2
+
 /* VIX-style index from the state: for tenor tau (years), under parameter set p,
+ *     (VIX/100)^2 = a + sum_j bx[j] x[j]   (x the variance factors; x[0] = v)
+ * and for the one-factor models (b = bx[0], bx[1] = 0)
  *     (VIX/100)^2 = a + b v,   b = (1 - e^{-kappa tau}) / (kappa tau),
  *     a = theta* (1 - b) + 2 lambda E[e^Z - 1 - Z].
- * tau = 30/365 gives VIX, 9/365 VIX9D, 93/365 VIX3M. */
-typedef struct vr_vix_coef { double a, b; } vr_vix_coef;
+ * tau = 30/365 gives VIX, 9/365 VIX9D, 93/365 VIX3M. `b` and `b_m` name bx[0] and bx[1]. */
+typedef struct vr_vix_coef {
+    double a;
+    union {
+        struct { double b, b_m; };
+        double bx[VR_FACTORS_MAX];
+    };
+} vr_vix_coef;
 vr_vix_coef vr_vix_coef_make(vr_model_type t, const vr_sv_params *p, double tau);
 
-/* 100 * sqrt(a + b v): the index level at variance v. */
+/* 100 * sqrt(a + b v): the index level at variance v (one-factor models; vr_vix_level_x in
+ * vr_model_ops.h takes every factor). */
 double vr_vix_level(vr_vix_coef c, double v);
 
 #define VR_VIX_TAU_9D (9.0 / 365.0)

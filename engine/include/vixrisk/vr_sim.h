@@ -18,6 +18,7 @@
 
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vk.h"
 
 typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
@@ -40,6 +41,7 @@ typedef struct vr_sim_spec {
     vr_model_type type;
     vr_sv_params params;   /* the set that drives the paths (physical, or pricing for `price`) */
     double spot, rate, dividend, v0;
+    double m0;             /* second variance factor at t = 0 (two-factor models; else unused) */
     double horizon;        /* years, > 0 */
     size_t steps;          /* time steps over the horizon, >= 1 */
     size_t paths;          /* >= 1 */
@@ -54,18 +56,22 @@ typedef struct vr_sim_spec {
     const vr_history *hist;  /* HISTORY, BOOTSTRAP: the data ... */
     size_t hist_i0, hist_i1; /* ... and the window [i0, i1) of it */
     double block_mean;       /* BOOTSTRAP: mean block length in days, >= 1 */
-    vr_vix_coef vixc;        /* HISTORY, BOOTSTRAP, shocks: VIX <-> v under the pricing model */
+    vr_vix_coef vixc;        /* HISTORY, BOOTSTRAP, shocks: VIX <-> state under the pricing model */
     const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
     int nshocks;
 } vr_sim_spec;
 
 /* A block as the observer sees it: n valid paths starting at path0, arrays padded to npad
- * lanes, state after `step` steps (step 0 = the initial state). Read-only for observers. */
+ * lanes, state after `step` steps (step 0 = the initial state). Read-only for observers.
+ * The state is ln S and the model's nfactors variance factors x[0..nfactors) (vr_model_ops.h);
+ * var is x[0], the instantaneous variance (may be < 0 under Euler: use max(v, 0)). */
 typedef struct vr_sim_block {
     size_t path0, n, npad;
     const double *log_s;   /* ln S */
-    const double *var;     /* instantaneous variance (may be < 0 under Euler: use max(v, 0)) */
+    const double *var;     /* = x[0] */
     int thread;            /* index of the calling thread, < the thread count */
+    int nfactors;          /* variance factors of the model (1 or 2) */
+    const double *x[VR_FACTORS_MAX]; /* the factors; NULL beyond nfactors */
 } vr_sim_block;
 
 typedef struct vr_sim_observer {
@@ -89,7 +95,11 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err);
  * on_block_done run concurrently for different blocks. */
 vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err *err);
 
-/* Convenience: terminal ln S and v of every path (arrays of spec->paths, caller-owned). */
+/* Convenience: terminal ln S and v of every path (arrays of spec->paths, caller-owned; var may be
+ * NULL). */
 vr_status vr_sim_terminal(const vr_sim_spec *spec, double *log_s, double *var, vr_err *err);
+/* The same with every variance factor: x[j] (NULL to skip) receives factor j of every path. */
+vr_status vr_sim_terminal_x(const vr_sim_spec *spec, double *log_s, double *const x[VR_FACTORS_MAX],
+                            vr_err *err);
 
 #endif

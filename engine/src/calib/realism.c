@@ -243,8 +243,10 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     const size_t k = step - o->skip;
     for (size_t i = 0; i < b->n; i++) {
         const size_t p = b->path0 + i;
-        const double v = b->var[i] > 0 ? b->var[i] : 0.0;
-        o->vix[p * o->len + k] = vr_vix_level(o->c, v);
+        double x[VR_FACTORS_MAX] = {0};
+        for (int j = 0; j < b->nfactors; j++)
+            x[j] = b->x[j][i];
+        o->vix[p * o->len + k] = vr_vix_level_x(&o->c, x, b->nfactors);
         o->ls[p * o->len + k] = b->log_s[i];
     }
 }
@@ -269,7 +271,10 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     const size_t keep = (size_t)llround(rs->years * 252.0);
     o.skip = skip;
     o.len = keep + 1;
-    o.c = vr_vix_coef_make(m->type, &m->pricing, VR_VIX_TAU_30D);
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return vr_fail(err, VR_EINVAL, "realism: unknown model type %d", (int)m->type);
+    o.c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
     const double cells = (double)rs->paths * (double)o.len;
     if (cells > 4e8)
         return vr_fail(err, VR_EINVAL, "realism: %zu paths x %zu days is too many (max 4e8)",

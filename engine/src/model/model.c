@@ -100,7 +100,7 @@ vr_vix_coef vr_vix_coef_make(vr_model_type t, const vr_sv_params *p, double tau)
     const double x = p->kappa * tau;
     /* (1 - e^{-x})/x loses digits for small x: -expm1(-x)/x keeps them. */
     const double b = x > 0 ? -expm1(-x) / x : 1.0;
-    vr_vix_coef c;
+    vr_vix_coef c = {.a = 0}; /* every factor coefficient 0 but b */
     c.b = b;
     c.a = vr_theta_star(t, p) * (1.0 - b) + 2.0 * p->lambda * jump_convexity(t, p) * (t != VR_MODEL_HESTON);
     return c;

@@ -2,9 +2,12 @@
  *
  * The path generator calls on_step after every time step of a block; on day boundaries the
  * evaluator updates each path's market view (S, v, VIX, VIX3M, history) and runs every policy's
- * book for that path. Book and market states live in per-thread buffers sized for one block and
- * reused for every block. At the end of a block the per-path outputs are written at the block's
- * offset, so results do not depend on which thread ran the block. */
+ * book for that path. Before a policy's books run, the evaluator asks each book which positions
+ * need today's mark (vr_book_marks_wanted), marks all of them for the block in one batch through
+ * the pricing layer (SIMD kernels) and hands the marks back; it never reads a book's positions.
+ * Book and market states live in per-thread buffers sized for one block and reused for every
+ * block. At the end of a block the per-path outputs are written at the block's offset, so results
+ * do not depend on which thread ran the block. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -17,14 +20,14 @@
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
-    vr_marks_batch batch; /* 4 legs x block */
-    vr_spx_mark *pre;     /* 4 legs x block, the batch's results per path */
-    uint8_t *has_pre;     /* block */
+    vr_mark_batch batch;  /* VR_BOOK_MAX_POS x block lanes */
+    uint32_t *lane_path;  /* per lane: the path in the block ... */
+    int *lane_slot;       /* ... and the book's slot */
 } thread_ws;
 
 typedef struct eval_ctx {
     const vr_run_spec *spec;
-    const vr_marks *mk;
+    const vr_pricing *pr;
     const vk_table *kt;
     vr_scenario_result *res;
     thread_ws *ws;
@@ -34,41 +37,31 @@ typedef struct eval_ctx {
     void *progress_ctx;
 } eval_ctx;
 
-/* Mark the open condors of policy p on this block in one batch (surface + Black-76 kernels). */
-static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int p)
+/* Mark every position of policy p's books on this block that needs today's mark, in one batch. */
+static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int p, int day)
 {
     const vr_run_spec *s = c->spec;
+    const int nf = vr_pricing_model(c->pr)->nfactors;
     size_t n = 0;
+    int slots[VR_BOOK_MAX_POS];
     for (size_t i = 0; i < b->n; i++) {
         const vr_book *bk = &w->book[i * s->npol + p];
-        const vr_mkt *m = &w->mkt[i];
-        const double tau = bk->t_exp - m->t;
-        w->has_pre[i] = bk->open && tau > 0.5 / 252.0;
-        if (!w->has_pre[i])
+        const int k = vr_book_marks_wanted(bk, &w->mkt[i], slots);
+        if (k == 0)
             continue;
-        for (int j = 0; j < 4; j++) {
-            w->batch.spot[n] = m->S;
-            w->batch.var[n] = m->v;
-            w->batch.strike[n] = bk->k[j];
-            w->batch.tau[n] = tau;
-            w->batch.cp[n] = j < 2 ? -1.0 : 1.0;
-            n++;
+        const vr_state st = vr_mkt_state(&w->mkt[i]);
+        for (int j = 0; j < k; j++, n++) {
+            vr_mark_batch_set(&w->batch, n, vr_book_instrument(bk, slots[j]), &st, nf);
+            w->lane_path[n] = (uint32_t)i;
+            w->lane_slot[n] = slots[j];
         }
     }
     if (n == 0)
         return;
-    vr_marks_spx_n(c->mk, c->kt, &w->batch, n);
-    size_t q = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        if (!w->has_pre[i])
-            continue;
-        for (int j = 0; j < 4; j++, q++) {
-            vr_spx_mark *mm = &w->pre[i * 4 + j];
-            mm->price = w->batch.price[q];
-            mm->delta = w->batch.delta[q];
-            mm->vega = w->batch.vega[q];
-            mm->vol = w->batch.vol[q];
-        }
+    vr_pricing_mark_n(c->pr, c->kt, &w->batch, n, 0);
+    for (size_t q = 0; q < n; q++) {
+        const vr_mark mk = vr_mark_batch_get(&w->batch, q);
+        vr_book_set_mark(&w->book[w->lane_path[q] * s->npol + p], w->lane_slot[q], &mk, day);
     }
 }
 
@@ -83,12 +76,15 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     thread_ws *w = &c->ws[b->thread];
     const double t = (double)step * c->dt;
     for (size_t i = 0; i < b->n; i++) {
-        const double S = exp(b->log_s[i]), v = b->var[i];
+        const double S = exp(b->log_s[i]);
+        double x[VR_FACTORS_MAX] = {0};
+        for (int j = 0; j < b->nfactors; j++)
+            x[j] = b->x[j][i];
         vr_mkt *m = &w->mkt[i];
         if (day == 0)
-            vr_mkt_init(m, S, v, c->mk);
+            vr_mkt_init(m, S, x, c->pr);
         else
-            vr_mkt_update(m, day, t, S, v, c->mk);
+            vr_mkt_update(m, day, t, S, x, c->pr);
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
@@ -99,13 +95,10 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                 vr_book_init(&w->book[i * s->npol + p], &s->pol[p]);
     }
     for (int p = 0; p < s->npol; p++) {
-        if (day > 0)
-            batch_marks(c, w, b, p);
-        else
-            memset(w->has_pre, 0, b->n);
+        batch_marks(c, w, b, p, day);
         for (size_t i = 0; i < b->n; i++) {
             vr_book *bk = &w->book[i * s->npol + p];
-            vr_book_day(bk, &s->pol[p], &w->mkt[i], c->mk, last, w->has_pre[i] ? &w->pre[i * 4] : NULL);
+            vr_book_day(bk, &s->pol[p], &w->mkt[i], c->pr, last);
             const size_t path = b->path0 + i;
             if (path < (size_t)c->res->nsample)
                 c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
@@ -187,15 +180,18 @@ static double marks_max_tau(const vr_run_spec *spec)
 static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, int nth)
 {
     const vr_scenario *sc = &spec->scen[scen];
+    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+    double x0[VR_FACTORS_MAX] = {0};
+    ops->state0(&sc->model, x0);
     const vr_sim_spec sim = {
         .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
-        .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = sc->model.v0,
+        .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = x0[0], .m0 = x0[1],
         .horizon = spec->horizon_days / 252.0,
         .steps = (size_t)spec->horizon_days * (size_t)spec->steps_per_day, .paths = spec->paths,
         .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
         .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
         .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
-        .vixc = vr_vix_coef_make(sc->model.type, &sc->model.pricing, VR_VIX_TAU_30D),
+        .vixc = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D),
         .shocks = sc->shocks, .nshocks = sc->nshocks,
     };
     return sim;
@@ -213,7 +209,7 @@ vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
     vr_status st = vr_sim_spec_check(&sim, err);
     if (st != VR_OK)
         return st;
-    return vr_marks_check(&sc->model, marks_max_tau(&sp), err);
+    return vr_pricing_check(&sc->model, marks_max_tau(&sp), err);
 }
 
 typedef struct run_args {
@@ -241,10 +237,10 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     spec = sp;
     const size_t n = spec->paths;
     vr_status st = VR_OK;
-    vr_marks *mk = NULL;
+    vr_pricing *pr = NULL;
     thread_ws *ws = NULL;
     int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    if ((st = vr_marks_build(&sc->model, marks_max_tau(spec), &mk, err)) != VR_OK)
+    if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &pr, err)) != VR_OK)
         goto done;
     res->build_seconds = omp_get_wtime() - t0;
 
@@ -284,16 +280,16 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     for (int t = 0; t < nth; t++) {
         ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
         ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
-        ws[t].pre = vr_aligned_alloc(block * 4 * sizeof(vr_spx_mark));
-        ws[t].has_pre = vr_aligned_alloc(block);
-        if ((st = vr_marks_batch_alloc(&ws[t].batch, block * 4, err)) != VR_OK)
+        ws[t].lane_path = vr_aligned_alloc(block * VR_BOOK_MAX_POS * sizeof(uint32_t));
+        ws[t].lane_slot = vr_aligned_alloc(block * VR_BOOK_MAX_POS * sizeof(int));
+        if ((st = vr_mark_batch_alloc(&ws[t].batch, block * VR_BOOK_MAX_POS, err)) != VR_OK)
             goto done;
-        if (!ws[t].mkt || !ws[t].book || !ws[t].pre || !ws[t].has_pre) {
+        if (!ws[t].mkt || !ws[t].book || !ws[t].lane_path || !ws[t].lane_slot) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
     }
-    eval_ctx ctx = {spec, mk, spec->kt ? spec->kt : vk_select(NULL), res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
+    eval_ctx ctx = {spec, pr, spec->kt ? spec->kt : vk_select(NULL), res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
     const vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     st = vr_sim_run(&sim, &obs, err);
@@ -304,13 +300,13 @@ done:
         for (int t = 0; t < nth; t++) {
             vr_free(ws[t].mkt);
             vr_free(ws[t].book);
-            vr_free(ws[t].pre);
-            vr_free(ws[t].has_pre);
-            vr_marks_batch_free(&ws[t].batch);
+            vr_free(ws[t].lane_path);
+            vr_free(ws[t].lane_slot);
+            vr_mark_batch_free(&ws[t].batch);
         }
         free(ws);
     }
-    vr_marks_destroy(mk);
+    vr_pricing_destroy(pr);
     free(sp);
     res->seconds = omp_get_wtime() - t0;
     if (st != VR_OK)

@@ -1,9 +1,14 @@
 /* sim.c: the block driver (see vr_sim.h).
  *
- * Each thread owns one workspace (state, increment, ln S, v and the random-number buffers of one
- * block), allocated once before the parallel loop and reused for every block it runs: first
- * touches of fresh pages are expensive on these machines, and a block's working set (about
- * 10 arrays x block x 8 bytes = 80 KiB at the default block of 1024) then stays in L2.
+ * The driver knows nothing of a model but its descriptor (vr_model_ops.h): the number of
+ * variance factors, the per-step constants and the step kernel, and how an observed VIX maps to
+ * the state (history replays, bootstrap, shocks).
+ *
+ * Each thread owns one workspace (state, increment, ln S, the variance factors and the
+ * random-number buffers of one block), allocated once before the parallel loop and reused for
+ * every block it runs: first touches of fresh pages are expensive on these machines, and a
+ * block's working set (about 10 arrays x block x 8 bytes = 80 KiB at the default block of 1024)
+ * then stays in L2.
  * Blocks go to threads dynamically; that changes only which thread runs a block, never the
  * numbers in it. */
 #include <math.h>
@@ -16,11 +21,7 @@
 
 #define VR_SIM_DEFAULT_BLOCK 1024
 
-typedef struct sim_ws {
-    uint64_t *state, *inc;
-    double *log_s, *var;
-    double *z1, *z2, *u, *uc;
-} sim_ws;
+typedef vr_path_buf sim_ws;
 
 static void ws_free(sim_ws *w)
 {
@@ -29,26 +30,55 @@ static void ws_free(sim_ws *w)
     vr_free(w->state);
     vr_free(w->inc);
     vr_free(w->log_s);
-    vr_free(w->var);
-    vr_free(w->z1);
-    vr_free(w->z2);
-    vr_free(w->u);
-    vr_free(w->uc);
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        vr_free(w->x[j]);
+    for (int j = 0; j < VR_PATH_TMP; j++)
+        vr_free(w->tmp[j]);
     memset(w, 0, sizeof *w);
 }
 
-static int ws_alloc(sim_ws *w, size_t block)
+static int ws_alloc(sim_ws *w, size_t block, int nfactors)
 {
     const size_t d = block * sizeof(double);
+    memset(w, 0, sizeof *w);
     w->state = vr_aligned_alloc(block * sizeof(uint64_t));
     w->inc = vr_aligned_alloc(block * sizeof(uint64_t));
     w->log_s = vr_aligned_alloc(d);
-    w->var = vr_aligned_alloc(d);
-    w->z1 = vr_aligned_alloc(d);
-    w->z2 = vr_aligned_alloc(d);
-    w->u = vr_aligned_alloc(d);
-    w->uc = vr_aligned_alloc(d);
-    return w->state && w->inc && w->log_s && w->var && w->z1 && w->z2 && w->u && w->uc;
+    int ok = w->state && w->inc && w->log_s;
+    for (int j = 0; j < nfactors; j++)
+        ok = (w->x[j] = vr_aligned_alloc(d)) != NULL && ok;
+    for (int j = 0; j < VR_PATH_TMP; j++)
+        ok = (w->tmp[j] = vr_aligned_alloc(d)) != NULL && ok;
+    return ok;
+}
+
+/* The block as observers see it. */
+static vr_sim_block block_view(const sim_ws *w, int nfactors, size_t path0, size_t n, size_t npad,
+                               int thread)
+{
+    vr_sim_block b = {path0, n, npad, w->log_s, w->x[0], thread, nfactors, {NULL}};
+    for (int j = 0; j < nfactors; j++)
+        b.x[j] = w->x[j];
+    return b;
+}
+
+/* Set lane i's factors to those that give `vix` (starting from its current factors). */
+static void lane_from_vix(const vr_model_ops *ops, const vr_vix_coef *c, sim_ws *w, size_t i, double vix)
+{
+    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < ops->nfactors; j++)
+        x[j] = w->x[j][i];
+    ops->state_from_vix(c, vix, x);
+    for (int j = 0; j < ops->nfactors; j++)
+        w->x[j][i] = x[j];
+}
+
+static double lane_vix(const vr_model_ops *ops, const vr_vix_coef *c, const sim_ws *w, size_t i)
+{
+    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < ops->nfactors; j++)
+        x[j] = w->x[j][i];
+    return vr_vix_level_x(c, x, ops->nfactors);
 }
 
 vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
@@ -64,6 +94,8 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
                        VK_LANES_MAX, s->block);
     if (s->threads < 0 || s->threads > 4096)
         return vr_fail(err, VR_EINVAL, "threads must be in [0, 4096] (got %d)", s->threads);
+    if (vr_model_ops_get(s->type) == NULL)
+        return vr_fail(err, VR_EINVAL, "unknown model type %d", (int)s->type);
     if (s->source != VR_SOURCE_MODEL) {
         if (s->hist == NULL || s->hist_i1 < s->hist_i0 + 2 || s->hist_i1 > s->hist->n)
             return vr_fail(err, VR_EINVAL, "history window must hold at least 2 days");
@@ -72,39 +104,42 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
                            s->hist_i1 - s->hist_i0, s->steps + 1);
         if (s->source == VR_SOURCE_BOOTSTRAP && !(s->block_mean >= 1))
             return vr_fail(err, VR_EINVAL, "block_mean must be >= 1 day (got %g)", s->block_mean);
-        return VR_OK;
     }
-    const double dt = s->horizon / (double)s->steps;
-    if (s->type != VR_MODEL_HESTON && s->params.lambda * dt > 2.0)
-        return vr_fail(err, VR_EINVAL,
-                       "lambda * dt must be <= 2 for the per-step Poisson table (got %g): use more "
-                       "steps per year", s->params.lambda * dt);
+    /* the model's own limits on the step (e.g. the jump table's lambda dt) come from its
+     * path_coef: built and dropped here so that a spec check (config loading, `check`) sees
+     * every limit vr_sim_run would report */
+    if (s->source == VR_SOURCE_MODEL) {
+        const vr_model_ops *ops = vr_model_ops_get(s->type);
+        void *coef = NULL;
+        const vr_status st = ops->path_coef(&s->params, s->rate, s->dividend,
+                                            s->horizon / (double)s->steps, &coef, err);
+        if (st != VR_OK)
+            return st;
+        ops->path_coef_free(coef);
+    }
     return VR_OK;
 }
 
 /* Initial state and streams of paths [path0, path0 + n); padding lanes get copies of the last
  * path's stream so that they compute valid (ignored) numbers. */
-static void block_init(const vr_sim_spec *s, sim_ws *w, size_t path0, size_t n, size_t npad)
+static void block_init(const vr_sim_spec *s, int nfactors, sim_ws *w, size_t path0, size_t n,
+                       size_t npad)
 {
     const double ls0 = log(s->spot);
+    const double x0[VR_FACTORS_MAX] = {s->v0, s->m0};
     for (size_t i = 0; i < npad; i++) {
         vk_pcg32 r;
         vk_pcg32_stream(&r, s->seed, s->scenario, path0 + (i < n ? i : n - 1));
         w->state[i] = r.state;
         w->inc[i] = r.inc;
         w->log_s[i] = ls0;
-        w->var[i] = s->v0;
+        for (int j = 0; j < nfactors; j++)
+            w->x[j][i] = x0[j];
     }
 }
 
-static double v_from_vix(const vr_vix_coef *c, double vix)
-{
-    const double x = vix / 100.0;
-    const double v = (x * x - c->a) / c->b;
-    return v > 0 ? v : 0.0;
-}
-
-static void apply_shocks(const vr_sim_spec *s, sim_ws *w, size_t npad, size_t step)
+static void apply_shocks(const vr_sim_spec *s, const vr_model_ops *ops, sim_ws *w, size_t npad,
+                         size_t step)
 {
     for (int j = 0; j < s->nshocks; j++) {
         const vr_shock *q = &s->shocks[j];
@@ -114,10 +149,10 @@ static void apply_shocks(const vr_sim_spec *s, sim_ws *w, size_t npad, size_t st
             if (!isnan(q->spx_return))
                 w->log_s[i] += log1p(q->spx_return);
             if (!isnan(q->vix_level))
-                w->var[i] = v_from_vix(&s->vixc, q->vix_level);
+                lane_from_vix(ops, &s->vixc, w, i, q->vix_level);
             if (!isnan(q->vix_change)) {
-                const double vix = vr_vix_level(s->vixc, w->var[i] > 0 ? w->var[i] : 0);
-                w->var[i] = v_from_vix(&s->vixc, vix + q->vix_change > 0 ? vix + q->vix_change : 0);
+                const double vix = lane_vix(ops, &s->vixc, w, i);
+                lane_from_vix(ops, &s->vixc, w, i, vix + q->vix_change > 0 ? vix + q->vix_change : 0);
             }
         }
     }
@@ -196,31 +231,34 @@ static size_t pool_pick(const boot_pool *bp, double x, double u)
 }
 
 /* History and bootstrap paths: one day per step, scalar (the work is a table read per path). */
-static void block_run_hist(const vr_sim_spec *s, const boot_pool *bp, const vr_sim_observer *obs,
-                           sim_ws *w, size_t path0, size_t n, size_t npad, int thread)
+static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const boot_pool *bp,
+                           const vr_sim_observer *obs, sim_ws *w, size_t path0, size_t n,
+                           size_t npad, int thread)
 {
     const vr_history *h = s->hist;
     const size_t i0 = s->hist_i0, i1 = s->hist_i1;
     (void)i1;
     /* the model's random-number buffers are free here: block positions and log VIX live in them */
-    size_t *cur = (size_t *)w->z1;
-    double *lvix = w->u;
+    size_t *cur = (size_t *)w->tmp[0];
+    double *lvix = w->tmp[1];
+    const double x0[VR_FACTORS_MAX] = {s->v0, s->m0};
     for (size_t i = 0; i < npad; i++) {
+        for (int j = 0; j < ops->nfactors; j++)
+            w->x[j][i] = x0[j];
         if (s->source == VR_SOURCE_HISTORY) {
             w->log_s[i] = log(h->spx[i0]);
-            w->var[i] = v_from_vix(&s->vixc, h->vix[i0]);
+            lane_from_vix(ops, &s->vixc, w, i, h->vix[i0]);
         } else {
             vk_pcg32 r;
             vk_pcg32_stream(&r, s->seed, s->scenario, path0 + (i < n ? i : n - 1));
             w->state[i] = r.state;
             w->inc[i] = r.inc;
             w->log_s[i] = log(s->spot);
-            w->var[i] = s->v0;
-            lvix[i] = log(vr_vix_level(s->vixc, s->v0));
+            lvix[i] = log(lane_vix(ops, &s->vixc, w, i));
             cur[i] = 0;
         }
     }
-    const vr_sim_block b = {path0, n, npad, w->log_s, w->var, thread};
+    const vr_sim_block b = block_view(w, ops->nfactors, path0, n, npad, thread);
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     const double p_new = 1.0 / s->block_mean;
@@ -228,7 +266,7 @@ static void block_run_hist(const vr_sim_spec *s, const boot_pool *bp, const vr_s
         for (size_t i = 0; i < npad; i++) {
             if (s->source == VR_SOURCE_HISTORY) {
                 w->log_s[i] = log(h->spx[i0 + k]);
-                w->var[i] = v_from_vix(&s->vixc, h->vix[i0 + k]);
+                lane_from_vix(ops, &s->vixc, w, i, h->vix[i0 + k]);
                 continue;
             }
             /* stationary bootstrap: a new block with probability 1/L, else the next day */
@@ -244,7 +282,7 @@ static void block_run_hist(const vr_sim_spec *s, const boot_pool *bp, const vr_s
             const size_t j = cur[i];
             w->log_s[i] += log(h->spx[j] / h->spx[j - 1]);
             lvix[i] += log(h->vix[j] / h->vix[j - 1]);
-            w->var[i] = v_from_vix(&s->vixc, exp(lvix[i]));
+            lane_from_vix(ops, &s->vixc, w, i, exp(lvix[i]));
         }
         if (obs && obs->on_step)
             obs->on_step(obs->ctx, &b, k);
@@ -253,32 +291,22 @@ static void block_run_hist(const vr_sim_spec *s, const boot_pool *bp, const vr_s
         obs->on_block_done(obs->ctx, &b);
 }
 
-static void block_run(const vr_sim_spec *s, const vk_table *kt, const vk_heston_coef *hc,
-                      const vk_jump_coef *jc, int jumps, const boot_pool *bp,
-                      const vr_sim_observer *obs, sim_ws *w, size_t path0, size_t n, size_t npad,
-                      int thread)
+static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_ops *ops,
+                      const void *coef, const boot_pool *bp, const vr_sim_observer *obs, sim_ws *w,
+                      size_t path0, size_t n, size_t npad, int thread)
 {
     if (s->source != VR_SOURCE_MODEL) {
-        block_run_hist(s, bp, obs, w, path0, n, npad, thread);
+        block_run_hist(s, ops, bp, obs, w, path0, n, npad, thread);
         return;
     }
-    block_init(s, w, path0, n, npad);
-    const vr_sim_block b = {path0, n, npad, w->log_s, w->var, thread};
+    block_init(s, ops->nfactors, w, path0, n, npad);
+    const vr_sim_block b = block_view(w, ops->nfactors, path0, n, npad, thread);
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     for (size_t k = 1; k <= s->steps; k++) {
-        kt->normal2(w->state, w->inc, w->z1, w->z2, npad);
-        kt->uniform(w->state, w->inc, w->u, npad);
-        if (s->scheme == VR_SCHEME_QE)
-            kt->heston_qe(hc, w->z1, w->u, w->z2, w->log_s, w->var, npad);
-        else
-            kt->heston_euler(hc, w->z1, w->z2, w->log_s, w->var, npad);
-        if (jumps) {
-            kt->uniform(w->state, w->inc, w->uc, npad);
-            kt->jump(jc, w->state, w->inc, w->uc, w->log_s, w->var, npad);
-        }
+        ops->path_step(kt, coef, (int)s->scheme, w, npad);
         if (s->nshocks > 0)
-            apply_shocks(s, w, npad, k);
+            apply_shocks(s, ops, w, npad, k);
         if (obs && obs->on_step)
             obs->on_step(obs->ctx, &b, k);
     }
@@ -295,11 +323,12 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     if (st != VR_OK)
         return st;
     const vk_table *kt = s.kt ? s.kt : vk_select(NULL);
+    const vr_model_ops *ops = vr_model_ops_get(s.type);
     const double dt = s.horizon / (double)s.steps;
-    vk_heston_coef hc;
-    vk_jump_coef jc;
-    vr_heston_coef_make(s.type, &s.params, s.rate, s.dividend, dt, &hc);
-    const int jumps = vr_jump_coef_make(s.type, &s.params, dt, &jc);
+    void *coef = NULL;
+    if (s.source == VR_SOURCE_MODEL &&
+        (st = ops->path_coef(&s.params, s.rate, s.dividend, dt, &coef, err)) != VR_OK)
+        return st;
 
     /* Fewer paths than a block: shrink the block (rounded up to the lane multiple). */
     size_t block = s.block;
@@ -312,15 +341,18 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
         nth = (int)nblocks;
 
     boot_pool bp;
-    if (!pool_build(&s, &bp))
-        return vr_fail(err, VR_ENOMEM, "sim: bootstrap pool");
-    sim_ws *ws = calloc((size_t)nth, sizeof *ws);
+    sim_ws *ws = NULL;
+    if (!pool_build(&s, &bp)) {
+        st = vr_fail(err, VR_ENOMEM, "sim: bootstrap pool");
+        goto done;
+    }
+    ws = calloc((size_t)nth, sizeof *ws);
     if (ws == NULL) {
-        pool_free(&bp);
-        return vr_fail(err, VR_ENOMEM, "sim: workspace for %d threads", nth);
+        st = vr_fail(err, VR_ENOMEM, "sim: workspace for %d threads", nth);
+        goto done;
     }
     for (int t = 0; t < nth; t++) {
-        if (!ws_alloc(&ws[t], block)) {
+        if (!ws_alloc(&ws[t], block, ops->nfactors)) {
             st = vr_fail(err, VR_ENOMEM, "sim: block buffers of %zu paths", block);
             goto done;
         }
@@ -332,32 +364,43 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
         const size_t path0 = bi * block;
         const size_t n = path0 + block <= s.paths ? block : s.paths - path0;
         const size_t npad = (n + VK_LANES_MAX - 1) / VK_LANES_MAX * VK_LANES_MAX;
-        block_run(&s, kt, &hc, &jc, jumps, &bp, obs, &ws[t], path0, n, npad, t);
+        block_run(&s, kt, ops, coef, &bp, obs, &ws[t], path0, n, npad, t);
     }
 
 done:
-    for (int t = 0; t < nth; t++)
+    for (int t = 0; ws != NULL && t < nth; t++)
         ws_free(&ws[t]);
     free(ws);
     pool_free(&bp);
+    if (coef != NULL)
+        ops->path_coef_free(coef);
     return st;
 }
 
 typedef struct terminal_ctx {
-    double *log_s, *var;
+    double *log_s;
+    double *const *x;
 } terminal_ctx;
 
 static void terminal_done(void *ctx, const vr_sim_block *b)
 {
     terminal_ctx *c = ctx;
     memcpy(c->log_s + b->path0, b->log_s, b->n * sizeof(double));
-    if (c->var)
-        memcpy(c->var + b->path0, b->var, b->n * sizeof(double));
+    for (int j = 0; j < b->nfactors; j++)
+        if (c->x[j])
+            memcpy(c->x[j] + b->path0, b->x[j], b->n * sizeof(double));
+}
+
+vr_status vr_sim_terminal_x(const vr_sim_spec *spec, double *log_s, double *const x[VR_FACTORS_MAX],
+                            vr_err *err)
+{
+    terminal_ctx c = {log_s, x};
+    const vr_sim_observer obs = {&c, NULL, terminal_done};
+    return vr_sim_run(spec, &obs, err);
 }
 
 vr_status vr_sim_terminal(const vr_sim_spec *spec, double *log_s, double *var, vr_err *err)
 {
-    terminal_ctx c = {log_s, var};
-    const vr_sim_observer obs = {&c, NULL, terminal_done};
-    return vr_sim_run(spec, &obs, err);
+    double *x[VR_FACTORS_MAX] = {var};
+    return vr_sim_terminal_x(spec, log_s, x, err);
 }

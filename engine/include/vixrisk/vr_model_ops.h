@@ -1,0 +1,117 @@
+/* vr_model_ops.h: the model interface. Everything the engine needs to know about one model type
+ * is reached through its descriptor, vr_model_ops_get(type): the variance state it carries (its
+ * dimension and names), its path kernels, its VIX-family coefficients, its direct pricers
+ * (characteristic function of log S, VIX futures and options from the law of the variance state)
+ * and the tables that mark options along paths. The layers above the pricing layer (the book,
+ * the evaluator, the run, the reports) never branch on the model type: they ask the descriptor.
+ *
+ * State of a path: ln S plus `nfactors` variance factors x[0..nfactors) (x[0] = v, the
+ * instantaneous variance, for every model; two-factor models add x[1] = m, the stochastic
+ * central tendency of v). Factors are annualised variances. Parameter names, ranges, defaults and
+ * their documentation are not here: they are the parameter table (vr_model_params.h).
+ *
+ * Adding a model: one descriptor (a `vr_model_ops` filled by its own file) and one line in
+ * vr_model_ops_get (engine/src/model/model_ops.c); see docs/architecture.md. */
+#ifndef VIXRISK_VR_MODEL_OPS_H
+#define VIXRISK_VR_MODEL_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_status.h"
+#include "vixrisk/vk.h"
+
+/* Scratch arrays (block doubles each) a path step may use for its random numbers. */
+#define VR_PATH_TMP 6
+
+/* One block of paths as a path kernel sees it: structure-of-arrays, 64-byte aligned, npad lanes
+ * (a multiple of VK_LANES_MAX). x[j] for j >= nfactors is NULL. */
+typedef struct vr_path_buf {
+    uint64_t *state, *inc;           /* PCG32 stream of every lane */
+    double *log_s;                   /* ln S */
+    double *x[VR_FACTORS_MAX];       /* variance factors (x[0] = v) */
+    double *tmp[VR_PATH_TMP];        /* scratch */
+} vr_path_buf;
+
+/* The tables that mark options along paths, built once per pricing model (read-only afterwards,
+ * shared by threads). Opaque to everything but the model's own file. */
+typedef struct vr_model_tables vr_model_tables;
+
+/* What the pricing layer asks the tables to cover. */
+typedef struct vr_tables_spec {
+    double tau_max_spx;   /* longest SPX expiry to be marked, years (> 0) */
+    double tau_max_vix;   /* longest VIX option/future expiry to be marked, years (> 0) */
+    double rate;          /* discount rate of the VIX option prices */
+} vr_tables_spec;
+
+typedef struct vr_model_ops {
+    vr_model_type type;
+    const char *name;                           /* "heston", "bates", "svcj", ... */
+    int nfactors;                               /* 1 (v) or 2 (v, m) */
+    const char *factor_names[VR_FACTORS_MAX];   /* "v", "m" */
+
+    /* ---- state ---- */
+    /* Initial variance factors of model m: x[0] = m->v0 (and x[1] = the model's m0). */
+    void (*state0)(const vr_model *m, double *x);
+
+    /* ---- VIX family under parameter set p (pricing) ---- */
+    /* (VIX_tau / 100)^2 = a + sum_j b[j] x[j] for the index of tenor tau (years): 30/365 VIX,
+     * 9/365 VIX9D, 93/365 VIX3M. Fills every b[j], j >= nfactors with 0. */
+    vr_vix_coef (*vix_coef)(const vr_sv_params *p, double tau);
+    /* Variance factors consistent with an observed VIX under coefficients c (history replays,
+     * bootstrap, shocks): x holds the current factors on entry (a two-factor model may keep m and
+     * solve for v), the factors that give `vix` on return; variances are clamped at 0. */
+    void (*state_from_vix)(const vr_vix_coef *c, double vix, double *x);
+
+    /* ---- path generation under parameter set p (physical for runs, pricing for `price`) ---- */
+    /* Per-step constants for steps of dt years into *coef (allocated here, freed with
+     * path_coef_free). VR_EINVAL naming the parameter when dt is too long for the scheme. */
+    vr_status (*path_coef)(const vr_sv_params *p, double rate, double dividend, double dt,
+                           void **coef, vr_err *err);
+    void (*path_coef_free)(void *coef);
+    /* Advance every lane of w by one step: draws its random numbers from the lanes' streams
+     * into w->tmp, then moves ln S and the factors. Pure (no allocation, no error path). */
+    void (*path_step)(const vk_table *kt, const void *coef, int scheme, vr_path_buf *w,
+                      size_t npad);
+
+    /* ---- direct pricers (pricing parameters; x the variance factors now) ---- */
+    /* E[exp(i u ln(S_tau / F))], F the forward: the characteristic function the Fourier
+     * pricers and the SPX surface use. */
+    double _Complex (*cf_logprice)(const vr_sv_params *p, const double *x, double tau,
+                                   double _Complex u); /* no <complex.h> here: it defines I */
+    vr_status (*spx_european)(const vr_sv_params *p, double spot, double rate, double dividend,
+                              const double *x, double strike, double tau, int is_call,
+                              double *price, vr_err *err);
+    /* VIX future E[VIX_T] and option e^{-rT} E[(VIX_T - K)^+] (put for is_call = 0). */
+    vr_status (*vix_future)(const vr_sv_params *p, const double *x, double T, double *fut,
+                            vr_err *err);
+    vr_status (*vix_option)(const vr_sv_params *p, const double *x, double T, double strike,
+                            double rate, int is_call, double *price, vr_err *err);
+
+    /* ---- tables that mark along paths (the pricing layer's only model-specific calls) ---- */
+    vr_status (*tables_build)(const vr_model *m, const vr_tables_spec *spec,
+                              vr_model_tables **out, vr_err *err);
+    /* The checks tables_build makes on its sizes, without building (config validation, `check`). */
+    vr_status (*tables_check)(const vr_model *m, const vr_tables_spec *spec, vr_err *err);
+    void (*tables_destroy)(vr_model_tables *t);
+    /* Implied vol of SPX options for npad lanes: factors x[j][i], expiry tau[i] > 0 (years),
+     * k[i] = ln(K/F)/sqrt(tau). Kernels of kt. */
+    void (*spx_vol_n)(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                      const double *tau, const double *k, double *vol, size_t npad);
+    /* VIX call price (discounted, per unit) for npad lanes at expiry tau[i] > 0, strike[i]. */
+    void (*vix_call_n)(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                       const double *tau, const double *strike, double *price, size_t npad);
+    /* VIX future to expiry tau > 0 (one lane: futures are few). */
+    double (*vix_future_1)(const vr_model_tables *t, const double *x, double tau);
+    /* Build time and sizes, for logs. */
+    double (*tables_build_seconds)(const vr_model_tables *t);
+} vr_model_ops;
+
+/* The descriptor of model type t; NULL for an unknown type. Static storage, never freed. */
+const vr_model_ops *vr_model_ops_get(vr_model_type t);
+
+/* 100 sqrt(max(a + sum_j b[j] x[j], 0)): the index level at factors x (nfactors of them). */
+double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
+
+#endif

@@ -1,0 +1,147 @@
+/* vr_pricing.h: the pricing layer. One object per pricing model (vr_pricing) owns what marks
+ * instruments at a path's state consistently with that model: the SPX implied-vol surface, the
+ * VIX future and option table (both built by the model's descriptor, vr_model_ops.h) and the
+ * VIX-family index coefficients. Built once per scenario, read-only afterwards (shared by all
+ * threads). The evaluator, `vixrisk price`, calibration and reports use it; it sits below the
+ * policy layer (it knows nothing of books, layers or policies).
+ *
+ * Instruments are data (vr_instrument): a kind, a call/put flag, a strike and an expiry. Kinds:
+ *   SPX_OPTION  European SPX call/put: Black-76 on the forward at the surface's implied vol
+ *               (price, spot delta, vega, vol).
+ *   VIX_OPTION  European VIX call/put from the VIX table (puts by parity on the table's future);
+ *               the call delta dC/dF on request (an implied-vol solve: for strike searches).
+ *   VIX_FUTURE  the VIX future to the expiry (undiscounted, futures are marked to market).
+ * A spread (call spread, put spread, the condor's verticals) is not a kind: it is two or more
+ * positions holding one instrument each (see the book), so it marks through the same lanes.
+ *
+ * ONE marking path: vr_pricing_mark_n marks a batch of lanes of any kinds with the kernels of a
+ * kernel table; the daily batch of the evaluator calls it with the run's table (SIMD), and the
+ * single mark vr_pricing_mark is a batch of one lane through the same function with the scalar
+ * reference kernels (the SIMD kernels reproduce them: bit for bit for the VIX table, to a few ulp
+ * for the surface and Black-76, see docs/numerics.md). Prices are per unit of index (multiply by
+ * the $100 contract multiplier for USD). */
+#ifndef VIXRISK_VR_PRICING_H
+#define VIXRISK_VR_PRICING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_status.h"
+#include "vixrisk/vk.h"
+
+typedef enum vr_inst_kind {
+    VR_INST_SPX_OPTION = 0,
+    VR_INST_VIX_OPTION = 1,
+    VR_INST_VIX_FUTURE = 2,
+    VR_INST_NKINDS
+} vr_inst_kind;
+
+/* The kind table: name (HDF5, logs, trade logs) and underlying of each kind. */
+typedef enum vr_underlying_id { VR_UL_SPX = 0, VR_UL_VIX = 1 } vr_underlying_id;
+typedef struct vr_inst_kind_info {
+    const char *name;         /* "spx_option", "vix_option", "vix_future" */
+    vr_underlying_id underlying;
+    int has_strike;           /* options: 1; futures: 0 */
+} vr_inst_kind_info;
+const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k);
+
+typedef struct vr_instrument {
+    int kind;        /* vr_inst_kind */
+    int cp;          /* +1 call, -1 put (options); 0 futures */
+    double strike;   /* index points (options) */
+    double t_exp;    /* expiry, years on the path's clock */
+} vr_instrument;
+
+/* The market state an instrument is marked at: time on the path's clock, SPX level and the
+ * model's variance factors (x[0] = v; x[1] = m for two-factor models), each >= 0. */
+typedef struct vr_state {
+    double t;
+    double S;
+    double x[VR_FACTORS_MAX];
+} vr_state;
+
+typedef struct vr_mark {
+    double price;    /* per unit, discounted to now (futures: the future) */
+    double delta;    /* SPX options: dP/dS (spot delta); VIX options: dC/dF if asked, else 0 */
+    double vega;     /* SPX options: dP/dsigma per unit of vol; else 0 */
+    double vol;      /* SPX options: the implied vol used; else 0 */
+    double fut;      /* VIX options and futures: the VIX future to the expiry; SPX: the forward */
+} vr_mark;
+
+typedef struct vr_pricing vr_pricing;
+
+/* Build the pricing object of model m (its `pricing` parameters, rate and dividend) for
+ * instruments expiring within max_tau years: the surface covers [1/365, max(max_tau, 30/365)],
+ * the VIX table [1/365, max(max_tau, 60/365)]. Errors: VR_EINVAL (model), VR_ENOMEM, VR_ENUM. */
+vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, vr_err *err);
+/* The checks vr_pricing_build makes on m and max_tau (table sizes, expiry range) without building
+ * anything: what `check` and config loading run before any scenario is simulated. */
+vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err);
+void vr_pricing_destroy(vr_pricing *pr);   /* accepts NULL */
+
+const vr_model_ops *vr_pricing_model(const vr_pricing *pr);
+double vr_pricing_rate(const vr_pricing *pr);
+double vr_pricing_dividend(const vr_pricing *pr);
+double vr_pricing_build_seconds(const vr_pricing *pr);
+
+/* VIX-family index levels at the state's factors under the pricing parameters. */
+double vr_pricing_vix(const vr_pricing *pr, const double *x);    /* 30-day */
+double vr_pricing_vix3m(const vr_pricing *pr, const double *x);  /* 93-day */
+double vr_pricing_vix9d(const vr_pricing *pr, const double *x);  /* 9-day */
+
+/* What a mark computes beyond the price and the kernel Greeks. */
+#define VR_MARK_VIX_DELTA 1u  /* VIX options: dC/dF (implied-vol solve) */
+#define VR_MARK_VIX_FUT 2u    /* VIX options: fill fut (one table lookup per lane) */
+
+#define VR_MARK_SCRATCH (14 + VR_FACTORS_MAX)
+
+/* A batch of lanes to mark. Structure-of-arrays, 64-byte aligned, capacity a multiple of 8.
+ * Fill lanes [0, n) with vr_mark_batch_set (or the arrays directly); vr_pricing_mark_n fills the
+ * outputs and uses the scratch. */
+typedef struct vr_mark_batch {
+    size_t cap;
+    /* inputs */
+    double *kind, *cp, *strike, *tau, *spot, *x[VR_FACTORS_MAX];
+    /* outputs */
+    double *price, *delta, *vega, *vol, *fut;
+    /* scratch: the lanes of one kind gathered for its kernels */
+    uint32_t *idx;
+    double *g[VR_MARK_SCRATCH];
+} vr_mark_batch;
+
+vr_status vr_mark_batch_alloc(vr_mark_batch *b, size_t cap, vr_err *err);
+void vr_mark_batch_free(vr_mark_batch *b);
+
+/* Lane i <- instrument `in` at state `s` (tau = in->t_exp - s->t). */
+static inline void vr_mark_batch_set(vr_mark_batch *b, size_t i, const vr_instrument *in,
+                                     const vr_state *s, int nfactors)
+{
+    b->kind[i] = (double)in->kind;
+    b->cp[i] = (double)in->cp;
+    b->strike[i] = in->strike;
+    b->tau[i] = in->t_exp - s->t;
+    b->spot[i] = s->S;
+    for (int j = 0; j < nfactors; j++)
+        b->x[j][i] = s->x[j];
+}
+
+static inline vr_mark vr_mark_batch_get(const vr_mark_batch *b, size_t i)
+{
+    const vr_mark m = {b->price[i], b->delta[i], b->vega[i], b->vol[i], b->fut[i]};
+    return m;
+}
+
+/* Mark lanes [0, n) of b with the kernels of kt (NULL: the best ISA). Lanes of one kind go
+ * through that kind's kernels together (gathered when the batch mixes kinds). tau <= 0: SPX and
+ * VIX options are worth their intrinsic value (VIX from the state), futures the VIX itself. */
+void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                       unsigned want);
+
+/* One instrument at one state: a batch of one lane through vr_pricing_mark_n with the scalar
+ * reference kernels (entries, rolls, strike searches, sizing). */
+vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
+                        unsigned want);
+
+#endif

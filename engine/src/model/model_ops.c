@@ -1,0 +1,226 @@
+/* model_ops.c: the descriptors of the one-factor models (heston, bates, svcj) and the registry
+ * vr_model_ops_get (see vr_model_ops.h).
+ *
+ * The three one-factor models share everything but their type: the state is (ln S, v), the path
+ * step is the Heston QE (or Euler) kernel followed by the jump kernel when the model has jumps,
+ * the SPX marks come from the implied-vol surface (vr_surface.h) and the VIX marks from the VIX
+ * table (vr_vix.h). So one set of functions is written once over the type and three small
+ * wrappers per function bind it (C has no closures). A model with another state (two variance
+ * factors) fills its own descriptor in its own file and adds one line to vr_model_ops_get. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "vixrisk/vr_analytic.h"
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_sim.h"
+#include "vixrisk/vr_surface.h"
+#include "vixrisk/vr_vix.h"
+
+double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors)
+{
+    /* the first term in the same order as vr_vix_level, so one-factor levels are bit-identical */
+    double s = c->a + c->bx[0] * (x[0] > 0 ? x[0] : 0.0);
+    for (int j = 1; j < nfactors; j++)
+        s += c->bx[j] * (x[j] > 0 ? x[j] : 0.0);
+    return 100.0 * sqrt(s > 0 ? s : 0.0);
+}
+
+/* ---- one-factor models ------------------------------------------------------------------------ */
+
+static void sv1_state0(const vr_model *m, double *x) { x[0] = m->v0; }
+
+static void sv1_state_from_vix(const vr_vix_coef *c, double vix, double *x)
+{
+    const double y = vix / 100.0;
+    const double v = (y * y - c->a) / c->b;
+    x[0] = v > 0 ? v : 0.0;
+}
+
+typedef struct sv1_coef {
+    vk_heston_coef hc;
+    vk_jump_coef jc;
+    int jumps;
+} sv1_coef;
+
+static vr_status sv1_path_coef(vr_model_type t, const vr_sv_params *p, double rate, double dividend,
+                               double dt, void **coef, vr_err *err)
+{
+    /* The jump step inverts a Poisson(lambda dt) CDF table of VK_POISSON_KMAX levels. */
+    if (t != VR_MODEL_HESTON && p->lambda * dt > 2.0)
+        return vr_fail(err, VR_EINVAL,
+                       "lambda * dt must be <= 2 for the per-step Poisson table (got %g): use more "
+                       "steps per year", p->lambda * dt);
+    sv1_coef *c = vr_aligned_alloc(sizeof *c);
+    if (c == NULL)
+        return vr_fail(err, VR_ENOMEM, "path constants");
+    vr_heston_coef_make(t, p, rate, dividend, dt, &c->hc);
+    c->jumps = vr_jump_coef_make(t, p, dt, &c->jc);
+    *coef = c;
+    return VR_OK;
+}
+
+static void sv1_path_coef_free(void *coef) { vr_free(coef); }
+
+/* Random numbers per path-step in the order vr_sim.h documents: normal2 -> (zv, zs) [QE] or
+ * (zs, z2) [Euler], one uniform for the QE exponential branch (drawn for Euler too), and for jump
+ * models one more uniform for the Poisson count. */
+static void sv1_path_step(const vk_table *kt, const void *vc, int scheme, vr_path_buf *w, size_t npad)
+{
+    const sv1_coef *c = vc;
+    kt->normal2(w->state, w->inc, w->tmp[0], w->tmp[1], npad);
+    kt->uniform(w->state, w->inc, w->tmp[2], npad);
+    if (scheme == VR_SCHEME_QE)
+        kt->heston_qe(&c->hc, w->tmp[0], w->tmp[2], w->tmp[1], w->log_s, w->x[0], npad);
+    else
+        kt->heston_euler(&c->hc, w->tmp[0], w->tmp[1], w->log_s, w->x[0], npad);
+    if (c->jumps) {
+        kt->uniform(w->state, w->inc, w->tmp[3], npad);
+        kt->jump(&c->jc, w->state, w->inc, w->tmp[3], w->log_s, w->x[0], npad);
+    }
+}
+
+struct vr_model_tables {
+    vr_surface *surf;
+    vr_vix_table *vix;
+    double seconds;
+};
+
+static void sv1_tables_destroy(vr_model_tables *t)
+{
+    if (t == NULL)
+        return;
+    vr_surface_destroy(t->surf);
+    vr_vix_table_destroy(t->vix);
+    free(t);
+}
+
+/* The surface covers [1/365, tau_max_spx]; the VIX table [1/365, tau_max_vix] and variances up to
+ * 12 theta* (or 1): the stationary law of v puts far less than 1e-4 of its mass beyond that and
+ * the table extrapolates linearly in sqrt(a + b v) there. */
+static vr_vix_table_spec sv1_vix_table_spec(vr_model_type t, const vr_model *m,
+                                            const vr_tables_spec *spec)
+{
+    const vr_vix_table_spec vs = {
+        .v_max = fmax(1.0, 12 * vr_theta_star(t, &m->pricing)), .tau_min = 1.0 / 365,
+        .tau_max = spec->tau_max_vix, .m_min = 0.5, .m_max = 3.0, .rate = spec->rate};
+    return vs;
+}
+
+static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_tables_spec *spec,
+                                  vr_err *err)
+{
+    const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
+    return vr_vix_table_spec_check(&vs, err);
+}
+
+static vr_status sv1_tables_build(vr_model_type t, const vr_model *m, const vr_tables_spec *spec,
+                                  vr_model_tables **out, vr_err *err)
+{
+    const double t0 = omp_get_wtime();
+    vr_model_tables *tb = calloc(1, sizeof *tb);
+    if (tb == NULL)
+        return vr_fail(err, VR_ENOMEM, "pricing tables");
+    vr_status st;
+    vr_surface_spec ss = {0};
+    ss.tau_min = 1.0 / 365;
+    ss.tau_max = spec->tau_max_spx;
+    if ((st = vr_surface_build(t, &m->pricing, &ss, &tb->surf, err)) != VR_OK)
+        goto fail;
+    const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
+    if ((st = vr_vix_table_build(t, &m->pricing, &vs, &tb->vix, err)) != VR_OK)
+        goto fail;
+    tb->seconds = omp_get_wtime() - t0;
+    *out = tb;
+    return VR_OK;
+fail:
+    sv1_tables_destroy(tb);
+    return st;
+}
+
+static void sv1_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                          const double *tau, const double *k, double *vol, size_t npad)
+{
+    kt->surface_vol(vr_surface_kernel_view(t->surf), x[0], tau, k, vol, npad);
+}
+
+static void sv1_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                           const double *tau, const double *strike, double *price, size_t npad)
+{
+    kt->vix_call(vr_vix_table_kernel_view(t->vix), x[0], tau, strike, price, npad);
+}
+
+static double sv1_vix_future_1(const vr_model_tables *t, const double *x, double tau)
+{
+    return vr_vix_table_future(t->vix, x[0], tau);
+}
+
+static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; }
+
+/* Bind the type-generic functions above to one model type. */
+#define SV1_DESCRIPTOR(ID, TYPE, NAME)                                                              \
+    static vr_vix_coef ID##_vix_coef(const vr_sv_params *p, double tau)                             \
+    {                                                                                               \
+        return vr_vix_coef_make(TYPE, p, tau);                                                      \
+    }                                                                                               \
+    static vr_status ID##_path_coef(const vr_sv_params *p, double r, double q, double dt,           \
+                                    void **coef, vr_err *err)                                       \
+    {                                                                                               \
+        return sv1_path_coef(TYPE, p, r, q, dt, coef, err);                                         \
+    }                                                                                               \
+    static double complex ID##_cf(const vr_sv_params *p, const double *x, double tau,              \
+                                  double complex u)                                                 \
+    {                                                                                               \
+        return vr_cf_logprice(TYPE, p, x[0], tau, u);                                               \
+    }                                                                                               \
+    static vr_status ID##_spx(const vr_sv_params *p, double spot, double r, double q,               \
+                              const double *x, double k, double tau, int call, double *price,       \
+                              vr_err *err)                                                          \
+    {                                                                                               \
+        return vr_analytic_european(TYPE, p, spot, r, q, x[0], k, tau, call, price, err);          \
+    }                                                                                               \
+    static vr_status ID##_vfut(const vr_sv_params *p, const double *x, double T, double *fut,      \
+                               vr_err *err)                                                         \
+    {                                                                                               \
+        return vr_vix_future(TYPE, p, x[0], T, fut, err);                                          \
+    }                                                                                               \
+    static vr_status ID##_vopt(const vr_sv_params *p, const double *x, double T, double k,         \
+                               double r, int call, double *price, vr_err *err)                      \
+    {                                                                                               \
+        return vr_vix_option(TYPE, p, x[0], T, k, r, call, price, err);                             \
+    }                                                                                               \
+    static vr_status ID##_tables(const vr_model *m, const vr_tables_spec *s, vr_model_tables **o,  \
+                                 vr_err *err)                                                       \
+    {                                                                                               \
+        return sv1_tables_build(TYPE, m, s, o, err);                                                \
+    }                                                                                               \
+    static vr_status ID##_tables_check(const vr_model *m, const vr_tables_spec *s, vr_err *err)    \
+    {                                                                                               \
+        return sv1_tables_check(TYPE, m, s, err);                                                   \
+    }                                                                                               \
+    static const vr_model_ops ID##_ops = {                                                          \
+        .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL},                     \
+        .state0 = sv1_state0, .vix_coef = ID##_vix_coef, .state_from_vix = sv1_state_from_vix,      \
+        .path_coef = ID##_path_coef, .path_coef_free = sv1_path_coef_free,                          \
+        .path_step = sv1_path_step, .cf_logprice = ID##_cf, .spx_european = ID##_spx,               \
+        .vix_future = ID##_vfut, .vix_option = ID##_vopt, .tables_build = ID##_tables,              \
+        .tables_check = ID##_tables_check,                                                          \
+        .tables_destroy = sv1_tables_destroy, .spx_vol_n = sv1_spx_vol_n,                           \
+        .vix_call_n = sv1_vix_call_n, .vix_future_1 = sv1_vix_future_1,                             \
+        .tables_build_seconds = sv1_tables_seconds,                                                 \
+    };
+
+SV1_DESCRIPTOR(heston, VR_MODEL_HESTON, "heston")
+SV1_DESCRIPTOR(bates, VR_MODEL_BATES, "bates")
+SV1_DESCRIPTOR(svcj, VR_MODEL_SVCJ, "svcj")
+
+const vr_model_ops *vr_model_ops_get(vr_model_type t)
+{
+    switch (t) {
+    case VR_MODEL_HESTON: return &heston_ops;
+    case VR_MODEL_BATES: return &bates_ops;
+    case VR_MODEL_SVCJ: return &svcj_ops;
+    }
+    return NULL;
+}

@@ -1,0 +1,357 @@
+/* pricing.c: the pricing layer (see vr_pricing.h): one object per pricing model that marks every
+ * instrument kind at a path's state, through one marking function for batches and single marks.
+ *
+ * vr_pricing_mark_n sorts the lanes of a batch by kind (an index list per kind, in lane order),
+ * gathers each kind's lanes into contiguous scratch arrays padded to the kernel width, runs that
+ * kind's kernels once and scatters the results back. Every lane's arithmetic is independent of
+ * its neighbours (the kernels work lane by lane), so a lane's mark does not depend on what else is
+ * in the batch: a batch of one with the same kernels gives the same bits.
+ *
+ * SPX: forward F = S e^{(r-q) tau}, discount e^{-r tau}, k = ln(K/F)/sqrt(tau); the model's
+ * surface gives the vol, the Black-76 kernel the price and Greeks; the spot delta is dP/dF F/S.
+ * VIX options: the model's VIX table kernel gives the call; puts by parity on the table's future,
+ * and the call delta dC/dF (on request) is the Black-76 delta at the call's implied vol, found by
+ * a few Newton steps on the table price: that is how strikes "by delta" are chosen on the VIX
+ * option grid. VIX futures: the table's future. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_pricing.h"
+#include "vixrisk/vk_bs.h"
+
+struct vr_pricing {
+    const vr_model_ops *ops;
+    vr_model model;
+    double r, q;
+    vr_vix_coef c9, c30, c93;
+    vr_model_tables *tab;
+};
+
+static const vr_inst_kind_info kinds[VR_INST_NKINDS] = {
+    [VR_INST_SPX_OPTION] = {"spx_option", VR_UL_SPX, 1},
+    [VR_INST_VIX_OPTION] = {"vix_option", VR_UL_VIX, 1},
+    [VR_INST_VIX_FUTURE] = {"vix_future", VR_UL_VIX, 0},
+};
+
+const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k)
+{
+    return (int)k >= 0 && k < VR_INST_NKINDS ? &kinds[k] : NULL;
+}
+
+/* The tables' extent for instruments expiring within max_tau years. */
+static vr_tables_spec tables_spec(const vr_model *m, double max_tau)
+{
+    const vr_tables_spec ts = {.tau_max_spx = fmax(max_tau, 30.0 / 365),
+                               .tau_max_vix = fmax(max_tau, 60.0 / 365), .rate = m->rate};
+    return ts;
+}
+
+vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return vr_fail(err, VR_EINVAL, "pricing: unknown model type %d", (int)m->type);
+    if (!(max_tau > 0 && max_tau <= 30))
+        return vr_fail(err, VR_EINVAL, "pricing: longest expiry must be in (0, 30] years (got %g)", max_tau);
+    const vr_tables_spec ts = tables_spec(m, max_tau);
+    return ops->tables_check(m, &ts, err);
+}
+
+vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, vr_err *err)
+{
+    vr_status st = vr_pricing_check(m, max_tau, err);
+    if (st != VR_OK)
+        return st;
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    vr_pricing *pr = calloc(1, sizeof *pr);
+    if (pr == NULL)
+        return vr_fail(err, VR_ENOMEM, "pricing");
+    pr->ops = ops;
+    pr->model = *m;
+    pr->r = m->rate;
+    pr->q = m->dividend;
+    pr->c9 = ops->vix_coef(&m->pricing, VR_VIX_TAU_9D);
+    pr->c30 = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    pr->c93 = ops->vix_coef(&m->pricing, VR_VIX_TAU_93D);
+    const vr_tables_spec ts = tables_spec(m, max_tau);
+    st = ops->tables_build(m, &ts, &pr->tab, err);
+    if (st != VR_OK) {
+        free(pr);
+        return st;
+    }
+    *out = pr;
+    return VR_OK;
+}
+
+void vr_pricing_destroy(vr_pricing *pr)
+{
+    if (pr == NULL)
+        return;
+    pr->ops->tables_destroy(pr->tab);
+    free(pr);
+}
+
+const vr_model_ops *vr_pricing_model(const vr_pricing *pr) { return pr->ops; }
+double vr_pricing_rate(const vr_pricing *pr) { return pr->r; }
+double vr_pricing_dividend(const vr_pricing *pr) { return pr->q; }
+double vr_pricing_build_seconds(const vr_pricing *pr) { return pr->ops->tables_build_seconds(pr->tab); }
+
+double vr_pricing_vix(const vr_pricing *pr, const double *x)
+{
+    return vr_vix_level_x(&pr->c30, x, pr->ops->nfactors);
+}
+double vr_pricing_vix3m(const vr_pricing *pr, const double *x)
+{
+    return vr_vix_level_x(&pr->c93, x, pr->ops->nfactors);
+}
+double vr_pricing_vix9d(const vr_pricing *pr, const double *x)
+{
+    return vr_vix_level_x(&pr->c9, x, pr->ops->nfactors);
+}
+
+/* ---- batches ------------------------------------------------------------------------------------ */
+
+#define NIN (5 + VR_FACTORS_MAX)
+#define NOUT 5
+
+#define NARR (NIN + NOUT + VR_MARK_SCRATCH)
+
+/* Every double array of a batch, in one list (allocation, freeing, the stack batch). */
+static void batch_arrays(vr_mark_batch *b, double **list[NARR])
+{
+    size_t n = 0;
+    list[n++] = &b->kind; list[n++] = &b->cp; list[n++] = &b->strike; list[n++] = &b->tau;
+    list[n++] = &b->spot;
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        list[n++] = &b->x[j];
+    list[n++] = &b->price; list[n++] = &b->delta; list[n++] = &b->vega; list[n++] = &b->vol;
+    list[n++] = &b->fut;
+    for (int j = 0; j < VR_MARK_SCRATCH; j++)
+        list[n++] = &b->g[j];
+}
+
+vr_status vr_mark_batch_alloc(vr_mark_batch *b, size_t cap, vr_err *err)
+{
+    memset(b, 0, sizeof *b);
+    cap = (cap + 7) / 8 * 8;
+    b->cap = cap;
+    double **arrs[NARR];
+    batch_arrays(b, arrs);
+    for (size_t i = 0; i < NARR; i++) {
+        *arrs[i] = vr_aligned_alloc(cap * sizeof(double));
+        if (*arrs[i] == NULL)
+            goto fail;
+    }
+    b->idx = vr_aligned_alloc(cap * sizeof(uint32_t));
+    if (b->idx == NULL)
+        goto fail;
+    return VR_OK;
+fail:
+    vr_mark_batch_free(b);
+    return vr_fail(err, VR_ENOMEM, "pricing: batch of %zu lanes", cap);
+}
+
+void vr_mark_batch_free(vr_mark_batch *b)
+{
+    double **arrs[NARR];
+    batch_arrays(b, arrs);
+    for (size_t i = 0; i < NARR; i++)
+        vr_free(*arrs[i]);
+    vr_free(b->idx);
+    memset(b, 0, sizeof *b);
+}
+
+/* Scratch arrays of the gathered lanes (names for the g[] slots). */
+enum { G_TAU, G_STRIKE, G_CP, G_FWD, G_DF, G_K, G_VOL, G_PRICE, G_DELTA, G_GAMMA, G_VEGA, G_THETA,
+       G_SPARE1, G_SPARE2, G_X0 };
+
+static size_t pad_to(size_t m, const vk_table *kt)
+{
+    const size_t w = kt->lanes > 1 ? VK_LANES_MAX : 1;
+    return (m + w - 1) / w * w;
+}
+
+/* Gather the factors of lanes idx[0..m) (clamped at 0: they are variances), padding lanes get
+ * a valid dummy state. */
+static void gather_x(vr_mark_batch *b, int nf, size_t m, size_t mp, const double *const **xg_out,
+                     const double *xg[VR_FACTORS_MAX])
+{
+    for (int j = 0; j < nf; j++) {
+        double *g = b->g[G_X0 + j];
+        for (size_t q = 0; q < mp; q++) {
+            const double v = q < m ? b->x[j][b->idx[q]] : 0.04;
+            g[q] = v > 0 ? v : 0;
+        }
+        xg[j] = g;
+    }
+    *xg_out = xg;
+}
+
+static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t m)
+{
+    const size_t mp = pad_to(m, kt);
+    double **g = b->g;
+    for (size_t q = 0; q < mp; q++) {
+        double spot = 1.0, strike = 1.0, tau = 0.1, cp = 1.0; /* padding: a valid dummy option */
+        if (q < m) {
+            const uint32_t i = b->idx[q];
+            spot = b->spot[i];
+            strike = b->strike[i];
+            tau = b->tau[i];
+            cp = b->cp[i];
+        }
+        const double t = tau > 0 ? tau : 0;
+        g[G_STRIKE][q] = strike;
+        g[G_CP][q] = cp;
+        g[G_TAU][q] = t;
+        g[G_FWD][q] = spot * exp((pr->r - pr->q) * t);
+        g[G_DF][q] = exp(-pr->r * t);
+        g[G_K][q] = t > 0 ? log(strike / g[G_FWD][q]) / sqrt(t) : 0.0;
+    }
+    const double *const *xs;
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    gather_x(b, pr->ops->nfactors, m, mp, &xs, xg);
+    pr->ops->spx_vol_n(pr->tab, kt, xs, g[G_TAU], g[G_K], g[G_VOL], mp);
+    for (size_t q = 0; q < mp; q++)
+        if (!(g[G_TAU][q] > 0))
+            g[G_VOL][q] = 0;
+    kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
+                     g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], mp);
+    for (size_t q = 0; q < m; q++) {
+        const uint32_t i = b->idx[q];
+        b->price[i] = g[G_PRICE][q];
+        b->delta[i] = g[G_DELTA][q] * (g[G_FWD][q] / b->spot[i]); /* dP/dF dF/dS */
+        b->vega[i] = g[G_VEGA][q];
+        b->vol[i] = g[G_VOL][q];
+        b->fut[i] = g[G_FWD][q];
+    }
+}
+
+/* dC/dF of a VIX call of price `price` on future `fut`: Black-76 delta at the implied vol. */
+static double vix_call_delta(double fut, double strike, double tau, double price, double r)
+{
+    const double df = exp(-r * tau);
+    double sig = 0.8, delta = 0;
+    for (int it = 0; it < 30; it++) {
+        const double cpd = 1.0;
+        double pr, de, ga, ve, th;
+        vk_black_greeks_d_ref(&fut, &strike, &sig, &tau, &df, &cpd, &pr, &de, &ga, &ve, &th, 1);
+        const double diff = pr - price;
+        delta = de / df;
+        if (fabs(diff) < 1e-10 || ve < 1e-12)
+            break;
+        sig -= diff / ve;
+        if (sig < 0.01)
+            sig = 0.01;
+        if (sig > 8)
+            sig = 8;
+    }
+    return delta;
+}
+
+static void lane_x(const vr_mark_batch *b, uint32_t i, int nf, double *x)
+{
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        x[j] = j < nf && b->x[j][i] > 0 ? b->x[j][i] : 0;
+}
+
+static void mark_vix_options(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t m,
+                             unsigned want)
+{
+    const size_t mp = pad_to(m, kt);
+    const int nf = pr->ops->nfactors;
+    double **g = b->g;
+    for (size_t q = 0; q < mp; q++) {
+        g[G_TAU][q] = q < m ? b->tau[b->idx[q]] : 0.1;
+        g[G_STRIKE][q] = q < m ? b->strike[b->idx[q]] : 20.0;
+    }
+    const double *const *xs;
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    gather_x(b, nf, m, mp, &xs, xg);
+    pr->ops->vix_call_n(pr->tab, kt, xs, g[G_TAU], g[G_STRIKE], g[G_PRICE], mp);
+    for (size_t q = 0; q < m; q++) {
+        const uint32_t i = b->idx[q];
+        const double tau = b->tau[i], K = b->strike[i];
+        double x[VR_FACTORS_MAX];
+        lane_x(b, i, nf, x);
+        b->vega[i] = b->vol[i] = b->delta[i] = 0;
+        if (!(tau > 0)) {
+            const double vix = vr_vix_level_x(&pr->c30, x, nf);
+            const double call = vix > K ? vix - K : 0;
+            b->price[i] = b->cp[i] > 0 ? call : (K > vix ? K - vix : 0);
+            b->fut[i] = vix;
+            b->delta[i] = b->cp[i] > 0 ? (vix > K ? 1 : 0) : (vix < K ? -1 : 0);
+            continue;
+        }
+        const double c = g[G_PRICE][q] > 0 ? g[G_PRICE][q] : 0;
+        const int need_fut = b->cp[i] < 0 || (want & (VR_MARK_VIX_FUT | VR_MARK_VIX_DELTA));
+        const double fut = need_fut ? pr->ops->vix_future_1(pr->tab, x, tau) : 0;
+        b->fut[i] = fut;
+        if (b->cp[i] > 0) {
+            b->price[i] = c;
+            if (want & VR_MARK_VIX_DELTA)
+                b->delta[i] = vix_call_delta(fut, K, tau, c, pr->r);
+        } else {
+            const double p = c - exp(-pr->r * tau) * (fut - K);
+            b->price[i] = p > 0 ? p : 0;
+            if (want & VR_MARK_VIX_DELTA)
+                b->delta[i] = vix_call_delta(fut, K, tau, c, pr->r) - 1.0;
+        }
+    }
+}
+
+static void mark_vix_futures(const vr_pricing *pr, vr_mark_batch *b, size_t m)
+{
+    const int nf = pr->ops->nfactors;
+    for (size_t q = 0; q < m; q++) {
+        const uint32_t i = b->idx[q];
+        double x[VR_FACTORS_MAX];
+        lane_x(b, i, nf, x);
+        const double tau = b->tau[i];
+        const double f = tau > 0 ? pr->ops->vix_future_1(pr->tab, x, tau) : vr_vix_level_x(&pr->c30, x, nf);
+        b->price[i] = b->fut[i] = f;
+        b->delta[i] = 1.0;
+        b->vega[i] = b->vol[i] = 0;
+    }
+}
+
+void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                       unsigned want)
+{
+    if (kt == NULL)
+        kt = vk_select(NULL);
+    for (int kind = 0; kind < VR_INST_NKINDS; kind++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (b->kind[i] == (double)kind)
+                b->idx[m++] = (uint32_t)i;
+        if (m == 0)
+            continue;
+        switch ((vr_inst_kind)kind) {
+        case VR_INST_SPX_OPTION: mark_spx(pr, kt, b, m); break;
+        case VR_INST_VIX_OPTION: mark_vix_options(pr, kt, b, m, want); break;
+        case VR_INST_VIX_FUTURE: mark_vix_futures(pr, b, m); break;
+        case VR_INST_NKINDS: break;
+        }
+    }
+}
+
+vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
+                        unsigned want)
+{
+    /* a batch of capacity 8 on the stack: every array one row of `buf` */
+    _Alignas(64) double buf[NARR][8];
+    _Alignas(64) uint32_t idx[8];
+    vr_mark_batch b;
+    b.cap = 8;
+    double **arrs[NARR];
+    batch_arrays(&b, arrs);
+    for (size_t i = 0; i < NARR; i++)
+        *arrs[i] = buf[i];
+    b.idx = idx;
+    vr_mark_batch_set(&b, 0, in, s, pr->ops->nfactors);
+    vr_pricing_mark_n(pr, &vk_table_ref, &b, 1, want);
+    return vr_mark_batch_get(&b, 0);
+}

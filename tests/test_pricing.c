@@ -1,0 +1,325 @@
+/* test_pricing.c: the pricing layer (vr_pricing.h) and the book's positions-as-data interface.
+ *
+ * 1. One marking path. A batch mixing every instrument kind, marked with the scalar reference
+ *    kernels, must give bit for bit what vr_pricing_mark gives for each lane alone (the single mark
+ *    is a batch of one through the same function); a lane's mark must not depend on what else is in
+ *    its batch (mixed vs single-kind batches, bit for bit); the SIMD kernels must reproduce the
+ *    reference within the kernels' documented bounds (VIX table: bit for bit; surface and Black-76:
+ *    4 ulp or 1e-13 absolute, SLEEF's vector log).
+ * 2. Independent checks of each kind: the SPX mark against the model's direct (Fourier) price to
+ *    the surface's accuracy; VIX put-call parity on the table's future; the VIX future and the
+ *    call against the direct VIX pricers; intrinsic values at expiry.
+ * 3. Positions as data: a kind no action buys today (a VIX future, an SPX put) held by a hedge
+ *    layer is marked by the evaluator's batch, valued in the day's P&L and settled at expiry
+ *    through the generic code, with the cash flows recomputed here by hand. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/book_internal.h"
+#include "vixrisk/vr_pricing.h"
+#include "vixrisk/vr_vix.h"
+#include "vr_test_util.h"
+
+#define NL 256
+
+static vr_pricing *pr_svcj;
+static vr_model model_svcj;
+
+static int setup(void **state)
+{
+    (void)state;
+    vr_model m = {.type = VR_MODEL_SVCJ, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = 0.03,
+                  .physical = {.kappa = 3, .theta = 0.025, .sigma = 0.45, .rho = -0.7, .lambda = 1.0,
+                               .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.5}};
+    m.pricing = m.physical;
+    model_svcj = m;
+    vr_err err = {VR_OK, ""};
+    if (vr_pricing_build(&m, 0.5, &pr_svcj, &err) != VR_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    vr_pricing_destroy(pr_svcj);
+    return 0;
+}
+
+static double u01(vk_pcg32 *r) { return vk_u01_from_u32(vk_pcg32_next(r), vk_pcg32_next(r)); }
+
+/* Random lanes of every kind: SPX strikes 70-130% of spot, VIX strikes 10-60, expiries
+ * 0-0.5 years with every 16th lane at expiry (tau = 0), v from 0 to 0.5. */
+static void random_lanes(vr_instrument *in, vr_state *st, size_t n, uint64_t seed)
+{
+    vk_pcg32 r;
+    vk_pcg32_seed(&r, seed, 1);
+    for (size_t i = 0; i < n; i++) {
+        const int kind = (int)(i % VR_INST_NKINDS);
+        const double S = 3000 + 4000 * u01(&r);
+        const double tau = i % 16 == 5 ? 0.0 : 1.0 / 365 + 0.5 * u01(&r);
+        st[i] = (vr_state){.t = 0.1, .S = S, .x = {0.5 * u01(&r) * u01(&r), 0}};
+        in[i].kind = kind;
+        in[i].cp = kind == VR_INST_VIX_FUTURE ? 0 : u01(&r) < 0.5 ? -1 : 1;
+        in[i].strike = kind == VR_INST_SPX_OPTION ? 5 * floor(S * (0.7 + 0.6 * u01(&r)) / 5)
+                       : kind == VR_INST_VIX_OPTION ? floor(10 + 50 * u01(&r)) : 0;
+        in[i].t_exp = st[i].t + tau;
+    }
+}
+
+static void mark_batch(const vk_table *kt, const vr_instrument *in, const vr_state *st, size_t n,
+                       unsigned want, vr_mark *out)
+{
+    vr_mark_batch b;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_mark_batch_alloc(&b, n, &err), VR_OK);
+    for (size_t i = 0; i < n; i++)
+        vr_mark_batch_set(&b, i, &in[i], &st[i], vr_pricing_model(pr_svcj)->nfactors);
+    vr_pricing_mark_n(pr_svcj, kt, &b, n, want);
+    for (size_t i = 0; i < n; i++)
+        out[i] = vr_mark_batch_get(&b, i);
+    vr_mark_batch_free(&b);
+}
+
+/* Columns of marks for the ulp comparator. */
+static void column(const vr_mark *m, size_t n, int f, double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = f == 0 ? m[i].price : f == 1 ? m[i].delta : f == 2 ? m[i].vega : f == 3 ? m[i].vol : m[i].fut;
+}
+
+static void assert_marks_equal(const vr_mark *a, const vr_mark *b, size_t n, uint64_t ulps, double abs_tol)
+{
+    static double ca[NL], cb[NL];
+    for (int f = 0; f < 5; f++) {
+        column(a, n, f, ca);
+        column(b, n, f, cb);
+        assert_close_abs(ca, cb, n, ulps, abs_tol);
+    }
+}
+
+static void test_single_equals_batch(void **state)
+{
+    (void)state;
+    static vr_instrument in[NL];
+    static vr_state st[NL];
+    static vr_mark batch[NL], single[NL];
+    random_lanes(in, st, NL, 3);
+    const unsigned want = VR_MARK_VIX_DELTA | VR_MARK_VIX_FUT;
+    mark_batch(&vk_table_ref, in, st, NL, want, batch);
+    for (size_t i = 0; i < NL; i++)
+        single[i] = vr_pricing_mark(pr_svcj, &in[i], &st[i], want);
+    assert_marks_equal(single, batch, NL, 0, 0.0); /* bit for bit */
+    /* a lane does not care about its neighbours: the SPX lanes alone give the same bits */
+    static vr_instrument in1[NL];
+    static vr_state st1[NL];
+    static vr_mark only[NL], from_mixed[NL];
+    size_t n1 = 0;
+    for (size_t i = 0; i < NL; i++)
+        if (in[i].kind == VR_INST_SPX_OPTION) {
+            in1[n1] = in[i];
+            st1[n1] = st[i];
+            from_mixed[n1++] = batch[i];
+        }
+    mark_batch(&vk_table_ref, in1, st1, n1, want, only);
+    assert_marks_equal(from_mixed, only, n1, 0, 0.0);
+}
+
+static void test_simd_batch_matches_reference(void **state)
+{
+    (void)state;
+    static vr_instrument in[NL];
+    static vr_state st[NL];
+    static vr_mark ref[NL], got[NL];
+    random_lanes(in, st, NL, 5);
+    mark_batch(&vk_table_ref, in, st, NL, 0, ref);
+    const char *isas[] = {"avx2", "avx512"};
+    int ran = 0;
+    for (int k = 0; k < 2; k++) {
+        const vk_table *kt = vk_select(isas[k]);
+        if (kt == NULL)
+            continue;
+        ran++;
+        mark_batch(kt, in, st, NL, 0, got);
+        for (size_t i = 0; i < NL; i++)
+            if (in[i].kind != VR_INST_SPX_OPTION) /* the VIX table kernels: same bits */
+                assert_true(memcmp(&ref[i], &got[i], sizeof ref[i]) == 0);
+        assert_marks_equal(ref, got, NL, 4, 1e-13);
+        printf("[pricing] %s batch vs reference: within 4 ulp / 1e-13 (VIX lanes bit for bit)\n", isas[k]);
+    }
+    if (ran == 0)
+        skip();
+}
+
+/* The comparator this file relies on catches a one-ulp difference. */
+static void test_comparator_can_fail(void **state)
+{
+    (void)state;
+    vr_mark a[2] = {{1.0, 0.5, 0.1, 0.2, 3.0}, {2.0, 0.5, 0.1, 0.2, 3.0}};
+    vr_mark b[2];
+    memcpy(b, a, sizeof a);
+    b[1].vega = nextafter(b[1].vega, 1.0);
+    double ca[2], cb[2];
+    column(a, 2, 2, ca);
+    column(b, 2, 2, cb);
+    assert_int_equal(vr_first_mismatch(ca, cb, 2, 0, 0.0, "deliberate"), 1);
+}
+
+static void test_kinds_against_direct_pricers(void **state)
+{
+    (void)state;
+    const vr_model *m = &model_svcj;
+    const vr_model_ops *ops = vr_pricing_model(pr_svcj);
+    vr_err err = {VR_OK, ""};
+    const double v = 0.04, T = 0.25;
+    const vr_state st = {0, m->spot, {v, 0}};
+    const double xs[VR_FACTORS_MAX] = {v, 0};
+    /* SPX put at 90%: surface + Black-76 against the Fourier price (surface accuracy 5e-4 vol) */
+    const vr_instrument put = {VR_INST_SPX_OPTION, -1, 4500, T};
+    const vr_mark mp = vr_pricing_mark(pr_svcj, &put, &st, 0);
+    double direct;
+    assert_int_equal(ops->spx_european(&m->pricing, m->spot, m->rate, m->dividend, xs, 4500, T, 0,
+                                       &direct, &err), VR_OK);
+    printf("[pricing] spx put 4500 %.2fy: %.6f direct %.6f (vega %.2f)\n", T, mp.price, direct, mp.vega);
+    assert_true(fabs(mp.price - direct) <= 5e-4 * mp.vega + 1e-9 * m->spot);
+    /* VIX future and call against the direct pricers (table accuracy: 0.5% or 0.005) */
+    const vr_instrument fut = {VR_INST_VIX_FUTURE, 0, 0, T};
+    const vr_instrument call = {VR_INST_VIX_OPTION, 1, 25, T};
+    const vr_instrument vput = {VR_INST_VIX_OPTION, -1, 25, T};
+    const double f = vr_pricing_mark(pr_svcj, &fut, &st, 0).price;
+    const double c = vr_pricing_mark(pr_svcj, &call, &st, 0).price;
+    const double p = vr_pricing_mark(pr_svcj, &vput, &st, 0).price;
+    double fd, cd;
+    assert_int_equal(ops->vix_future(&m->pricing, xs, T, &fd, &err), VR_OK);
+    assert_int_equal(ops->vix_option(&m->pricing, xs, T, 25, m->rate, 1, &cd, &err), VR_OK);
+    printf("[pricing] vix future %.5f direct %.5f; call 25 %.5f direct %.5f; put %.5f\n", f, fd, c, cd, p);
+    assert_true(fabs(f - fd) <= fmax(0.005, 0.005 * fd));
+    assert_true(fabs(c - cd) <= fmax(0.005, 0.005 * cd));
+    /* put-call parity on the table's own future (exact by construction, up to rounding) */
+    assert_true(fabs((c - p) - exp(-m->rate * T) * (f - 25)) < 1e-12 * f);
+    /* at expiry: intrinsic values on S and on the VIX from the state */
+    const vr_state now = {T, m->spot, {v, 0}};
+    const double vix = vr_pricing_vix(pr_svcj, now.x);
+    assert_true(vr_pricing_mark(pr_svcj, &put, &now, 0).price == 0.0); /* OTM put at expiry */
+    const vr_instrument itm = {VR_INST_SPX_OPTION, 1, 4500, T};
+    assert_true(fabs(vr_pricing_mark(pr_svcj, &itm, &now, 0).price - 500) < 1e-9);
+    const vr_instrument c15 = {VR_INST_VIX_OPTION, 1, 15, T};
+    assert_true(fabs(vr_pricing_mark(pr_svcj, &c15, &now, 0).price - fmax(vix - 15, 0)) < 1e-12);
+    assert_true(vr_pricing_mark(pr_svcj, &fut, &now, 0).price == vix);
+    assert_string_equal(vr_inst_kind_get(VR_INST_VIX_FUTURE)->name, "vix_future");
+    assert_null(vr_inst_kind_get(VR_INST_NKINDS));
+}
+
+/* A policy whose single layer never fires and never exits: the position the test places in the
+ * layer's slot is held to expiry. */
+static vr_policy hold_policy(void)
+{
+    vr_policy p;
+    memset(&p, 0, sizeof p);
+    p.condor = (vr_condor_rules){.contracts = 1, .dte = 45, .short_delta = 0.16, .wing_width = 50,
+                                 .reentry_days = 10000, .commission = 0.65, .half_spread = 0.05,
+                                 .vix_half_spread = 0.05};
+    p.nlayers = 1;
+    vr_trigger *t = &p.layers[0].trigger;
+    t->vix_level = t->vix_change_days = t->vix_change_pct = t->vix_change_pts = NAN;
+    t->rsi_days = t->rsi_level = t->term_ratio = t->dd_pct = t->condor_loss_pct = t->short_delta = NAN;
+    t->confirm_days = 1;
+    p.layers[0].action = (vr_action){.kind = VR_ACTION_VIX_CALL, .delta = 0.2, .strike_pct = NAN,
+                                     .dte = 30, .size_by = VR_SIZE_CONTRACTS, .size = 1};
+    p.layers[0].exit = (vr_exit){.profit_multiple = NAN, .vix_above = NAN, .vix_below = NAN, .dte = NAN};
+    return p;
+}
+
+/* Hold one position of `in` (qty 3) in layer 0 over a hand-made path; check the day's P&L from
+ * the evaluator-style batch marks and the settlement by hand. Returns the settlement value. */
+static double hold_to_expiry(const vr_instrument *kind_at0, const double *S, const double *v, int days)
+{
+    vr_policy p = hold_policy();
+    p.condor.reentry_days = 10000;
+    vr_book b;
+    vr_mkt m;
+    vr_book_init(&b, &p);
+    b.wait = 10000; /* no condor: only the position under test */
+    vr_mkt_init(&m, S[0], &v[0], pr_svcj);
+    vr_instrument in = *kind_at0;
+    const int slot = vr_book_buy(&b, &p.condor, 0, &in, 3, &m, pr_svcj);
+    assert_int_equal(slot, vr_book_layer_slot(0, 0));
+    const vr_state s0 = vr_mkt_state(&m);
+    const vr_mark m0 = vr_pricing_mark(pr_svcj, &in, &s0, 0);
+    const double hs = vr_inst_kind_get(in.kind)->underlying == VR_UL_SPX ? 0.05 : 0.05;
+    const double paid = (m0.price + hs) * 100 * 3 + 0.65 * 3;
+    assert_true(fabs(b.cash + paid) < 1e-9 * paid);
+    assert_true(fabs(b.hedge_paid - paid) < 1e-9 * paid);
+    vr_book_day(&b, &p, &m, pr_svcj, 0);
+    double settled = NAN;
+    vr_mark_batch bt;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_mark_batch_alloc(&bt, VR_BOOK_MAX_POS, &err), VR_OK);
+    for (int d = 1; d <= days; d++) {
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], pr_svcj);
+        /* the evaluator's side: which positions to mark, one batch, marks handed back */
+        int slots[VR_BOOK_MAX_POS];
+        const int k = vr_book_marks_wanted(&b, &m, slots);
+        const vr_state st = vr_mkt_state(&m);
+        for (int j = 0; j < k; j++)
+            vr_mark_batch_set(&bt, (size_t)j, vr_book_instrument(&b, slots[j]), &st, 1);
+        vr_pricing_mark_n(pr_svcj, vk_select(NULL), &bt, (size_t)k, 0);
+        for (int j = 0; j < k; j++) {
+            const vr_mark mk = vr_mark_batch_get(&bt, (size_t)j);
+            vr_book_set_mark(&b, slots[j], &mk, d);
+        }
+        const double cash = b.cash;
+        vr_book_day(&b, &p, &m, pr_svcj, 0);
+        if (k == 1) {
+            /* held: today's P&L is cash plus the discounted mark of the position */
+            const vr_mark mk = vr_mark_batch_get(&bt, 0);
+            assert_true(fabs(b.last_pnl - (cash + m.disc * mk.price * 100 * 3)) < 1e-9 * paid);
+        } else if (isnan(settled)) {
+            /* expiry: settled at the payoff on the day's S or VIX, no costs */
+            const double u = vr_inst_kind_get(in.kind)->underlying == VR_UL_SPX ? m.S : m.vix;
+            const double pay = in.kind == VR_INST_VIX_FUTURE ? u
+                               : in.cp > 0 ? fmax(u - in.strike, 0) : fmax(in.strike - u, 0);
+            assert_true(fabs((b.cash - cash) - m.disc * pay * 100 * 3) < 1e-9 * paid);
+            assert_true(fabs(b.hedge_recv - m.disc * pay * 100 * 3) < 1e-9 * paid);
+            assert_int_equal(b.pos[slot].open, 0);
+            settled = pay;
+        }
+    }
+    vr_mark_batch_free(&bt);
+    return settled;
+}
+
+static void test_new_kinds_mark_and_settle(void **state)
+{
+    (void)state;
+    double S[12], v[12];
+    for (int d = 0; d < 12; d++) {
+        S[d] = 5000 * (1 - 0.01 * d); /* a slide: -10% over 10 days */
+        v[d] = 0.03 + 0.01 * d;
+    }
+    /* a VIX future expiring on day 8 (held long: settles at the VIX) */
+    const vr_instrument fut = {VR_INST_VIX_FUTURE, 0, 0, 8 / 252.0};
+    const double f = hold_to_expiry(&fut, S, v, 11);
+    printf("[pricing] vix future held to expiry settled at %.4f\n", f);
+    assert_true(f > 20);
+    /* an SPX put expiring on day 10, struck at 95%: in the money after the slide */
+    const vr_instrument put = {VR_INST_SPX_OPTION, -1, 4750, 10 / 252.0};
+    const double p = hold_to_expiry(&put, S, v, 11);
+    printf("[pricing] spx put 4750 held to expiry settled at %.2f\n", p);
+    assert_true(fabs(p - (4750 - S[10])) < 1e-9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_equals_batch),
+        cmocka_unit_test(test_simd_batch_matches_reference),
+        cmocka_unit_test(test_comparator_can_fail),
+        cmocka_unit_test(test_kinds_against_direct_pricers),
+        cmocka_unit_test(test_new_kinds_mark_and_settle),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
