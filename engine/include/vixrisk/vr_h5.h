@@ -21,9 +21,10 @@
  * default (simulated P&L compresses only ~1.1x and deflate writes tens of MB/s); compress = 1..9
  * adds the shuffle filter and deflate at that level. Writing an existing dataset is an error.
  *
- * Attributes: scalar string (variable-length UTF-8, so configs of any size fit and h5py reads them
- * as str), float64, int64, or a 1-D float64 array, on any group or dataset; writing an existing
- * attribute replaces it.
+ * Attributes: scalar string (fixed-length, NUL-terminated UTF-8, at most VR_H5_STR_MAX bytes; h5py
+ * reads them as bytes: .decode()), float64, int64, or a 1-D float64 array, on any group or
+ * dataset; writing an existing attribute replaces it. Strings are fixed length so that a reader
+ * never has to trust a variable-length string's heap reference (see the reader below).
  *
  * Errors: VR_EINVAL for bad arguments, VR_EIO for file system calls (rename, unlink), VR_EHDF5
  * when the library fails; the message names the operation, the object and HDF5's own explanation
@@ -94,7 +95,22 @@ vr_status vr_h5_commit(vr_h5 *w, vr_err *err);
 /* Close and unlink the temp file and free w (NULL is fine). Never fails. */
 void vr_h5_abort(vr_h5 *w);
 
-/* ---- reader --------------------------------------------------------------------------------- */
+/* ---- reader --------------------------------------------------------------------------------- *
+ *
+ * The reader accepts files from elsewhere and checks what it reads before libhdf5 or the caller
+ * acts on it: paths are followed through hard links only (soft and external links count as
+ * missing); numeric data must have a standard IEEE float or integer type; string attributes must be
+ * fixed length (variable-length ones are refused) of at most VR_H5_STR_MAX bytes; a dataset must be
+ * a simple dataspace within the caller's shape and VR_H5_MAX_ELEMS elements, chunks of at most
+ * VR_H5_MAX_CHUNK_BYTES, filters only shuffle, deflate and fletcher32 (plugins are never loaded);
+ * a numeric attribute array holds at most VR_H5_MAX_ATTR_ELEMS elements; a listing at most
+ * VR_H5_MAX_LIST groups. Violations are VR_EINVAL with the object's path. libhdf5's own parsing of
+ * the file's metadata is not hardened against hostile files (docs/hdf5.md). */
+#define VR_H5_STR_MAX 60000                       /* bytes of a string attribute */
+#define VR_H5_MAX_ELEMS ((size_t)1 << 28)         /* elements of one dataset read (2 GiB of doubles) */
+#define VR_H5_MAX_CHUNK_BYTES ((size_t)64 << 20)  /* bytes of one chunk */
+#define VR_H5_MAX_ATTR_ELEMS 4096                 /* elements of a numeric attribute array */
+#define VR_H5_MAX_LIST 4096                       /* groups one listing returns */
 
 vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err);
 void vr_h5_close(vr_h5_reader *r); /* NULL is fine */
@@ -102,12 +118,25 @@ void vr_h5_close(vr_h5_reader *r); /* NULL is fine */
 /* 1 if an object (group or dataset) exists at path, 0 if not (parents need not exist). */
 int vr_h5_exists(vr_h5_reader *r, const char *path);
 
-/* Read a numeric dataset of any rank (integers and floats are converted) into a malloc'd array of
- * all its elements in row-major order: *data (free() it; NULL when *n == 0), *n elements. */
+/* Read a numeric dataset of rank 1 or 2 (integers and floats are converted) into a malloc'd array
+ * of all its elements in row-major order: *data (free() it; NULL when *n == 0), *n elements. */
 vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_t *n, vr_err *err);
 
-/* Scalar attributes (a 1-element array is accepted too). read_attr_str accepts variable- and
- * fixed-length strings and returns a malloc'd copy (free() it). */
+/* The shape a reader expects: rank (1 or 2; 0 = either), per dimension an exact extent (exact[i] >
+ * 0) or an upper bound (max[i]; 0 = VR_H5_MAX_ELEMS). */
+typedef struct vr_h5_shape {
+    int rank;
+    size_t exact[2], max[2];
+} vr_h5_shape;
+
+/* vr_h5_read_f64 with the shape checked before anything is allocated: dims[0..1] receive the
+ * extents (dims[1] = 1 for rank 1). Errors: VR_EINVAL naming the dimension and the limit. */
+vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
+                               double **data, size_t dims[2], vr_err *err);
+
+/* Scalar attributes (a 1-element array is accepted too). read_attr_int64 wants an integral value
+ * of magnitude <= 2^53. read_attr_str accepts fixed-length strings only and returns a malloc'd
+ * copy (free() it). */
 vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const char *name,
                                  double *value, vr_err *err);
 vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const char *name,
@@ -138,7 +167,7 @@ vr_status vr_h5_dset_info_get(vr_h5_reader *r, const char *path, vr_h5_dset_info
 /* 1 if the object at obj_path exists and carries attribute `name`, else 0 (never fails). */
 int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name);
 
-/* A numeric attribute of any shape as a malloc'd array of all its elements, converted to double:
+/* A numeric attribute of rank <= 2 and at most VR_H5_MAX_ATTR_ELEMS elements as a malloc'd array of all its elements, converted to double:
  * *v (free() it; NULL when *n == 0), *n elements. A scalar gives n = 1. */
 vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
                                        double **v, size_t *n, vr_err *err);
