@@ -200,14 +200,11 @@ const char *rep_dash(size_t i)
 
 void rep_rank(const rep_scenario *s, size_t *order)
 {
-    for (size_t i = 0; i < s->npol; i++)
-        order[i] = i;
-    for (size_t i = 1; i < s->npol; i++) /* insertion sort: stable, few policies */
-        for (size_t j = i; j > 0 && s->pol[order[j]].score[RS_ES99] < s->pol[order[j - 1]].score[RS_ES99]; j--) {
-            const size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
+    double key[VR_MAX_POLICIES];
+    const size_t n = s->npol < VR_MAX_POLICIES ? s->npol : VR_MAX_POLICIES; /* the loader's cap */
+    for (size_t i = 0; i < n; i++)
+        key[i] = s->pol[i].rank_key;
+    vr_rank_by_es99(key, n, order);
 }
 
 /* ---- formats ---------------------------------------------------------------------------------- */
