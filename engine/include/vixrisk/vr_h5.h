@@ -1,12 +1,13 @@
 /* vr_h5.h: the HDF5 result file: an atomic writer (temp file + rename) and a small reader.
  *
- * Writing: vr_h5_create opens "<final_path>.tmp.<pid>.<16 hex random>" in the same directory
- * (created exclusively, so two runs never share one); groups, datasets and attributes go there;
- * vr_h5_commit flushes, closes, fsyncs and renames it over final_path (rename(2): atomic, replaces an
- * existing file), so a reader sees either the old file or the complete new one, never a partial
- * one. vr_h5_abort closes and unlinks the temp file. There is no global state: a SIGINT handler in
- * the CLI copies vr_h5_temp_path() into its own static buffer after create and unlink(2)s it (an
- * async-signal-safe call) before exiting.
+ * Writing goes through vr_outfile (vr_outfile.h): vr_h5_create checks final_path and creates the
+ * HDF5 file under a short temporary name beside it (vr_h5_create_prepared does the same for an
+ * output the caller prepared before a long computation); groups, datasets and attributes go there;
+ * vr_h5_commit flushes and closes it and vr_outfile_commit fsyncs it and renames it over the final
+ * name (only a regular file or nothing is replaced), so a reader sees either the old file or the
+ * complete new one. vr_h5_abort closes and removes the temporary. The temporary is registered for
+ * vr_outfile_signal_cleanup while it exists. After a failed write (a full disk, a file size limit)
+ * commit and abort still close cleanly and remove the temporary.
  *
  * Paths are absolute HDF5 paths: "/" is the root, "/base/unhedged/pnl" a dataset; components must be
  * non-empty (no "//", no trailing "/"). Missing intermediate groups are created. Groups written here
@@ -44,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_status.h"
 
 typedef struct vr_h5 vr_h5;               /* a file being written (opaque) */
@@ -51,12 +53,16 @@ typedef struct vr_h5_reader vr_h5_reader; /* a file open for reading (opaque) */
 
 /* ---- writer --------------------------------------------------------------------------------- */
 
-/* Create the temp file for final_path (the directory must exist and be writable). *out is set only
- * on success. final_path itself is not touched until vr_h5_commit. */
+/* Check final_path (vr_outfile_prepare: no input list, a directory is an error) and create the
+ * HDF5 file in its temporary. *out is set only on success; final_path is not touched until
+ * vr_h5_commit. */
 vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err);
 
-/* The temp file's path, valid until vr_h5_commit or vr_h5_abort returns (copy it for a signal
- * handler). NULL if w is NULL. */
+/* The same for an output prepared by the caller (vr_outfile_prepare done, begin not yet): begins it
+ * and creates the HDF5 file in o->tmp. o must outlive the writer; commit and abort finish it. */
+vr_status vr_h5_create_prepared(vr_outfile *o, vr_h5 **out, vr_err *err);
+
+/* The temporary file's path, valid until vr_h5_commit or vr_h5_abort returns. NULL if w is NULL. */
 const char *vr_h5_temp_path(const vr_h5 *w);
 
 /* Create group `path` and any missing parents; an existing group is fine. */
@@ -87,9 +93,9 @@ vr_status vr_h5_write_f32_2d(vr_h5 *w, const char *path, const float *data, size
 vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, size_t rows,
                              size_t cols, vr_err *err);
 
-/* Flush, close, fsync and rename the temp file to final_path (replacing any existing file), then
- * fsync the directory. Frees w whatever the outcome; on failure the temp file is removed and
- * final_path is left as it was. */
+/* Flush and close the file, then vr_outfile_commit (fsync, rename over the final name, fsync the
+ * directory). Frees w whatever the outcome; on failure the temporary is removed and the final name
+ * is left as it was. */
 vr_status vr_h5_commit(vr_h5 *w, vr_err *err);
 
 /* Close and unlink the temp file and free w (NULL is fine). Never fails. */
@@ -134,8 +140,8 @@ typedef struct vr_h5_shape {
 vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
                                double **data, size_t dims[2], vr_err *err);
 
-/* Scalar attributes (a 1-element array is accepted too). read_attr_int64 wants an integral value
- * of magnitude <= 2^53. read_attr_str accepts fixed-length strings only and returns a malloc'd
+/* Scalar attributes (a 1-element array is accepted too). read_attr_int64 reads an integer attribute
+ * exactly and a float one if it is integral with magnitude <= 2^53. read_attr_str accepts fixed-length strings only and returns a malloc'd
  * copy (free() it). */
 vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const char *name,
                                  double *value, vr_err *err);

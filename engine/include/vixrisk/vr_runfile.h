@@ -16,8 +16,10 @@
  *   /<scenario>/sample_paths/activations/<policy>  float32 [sample, days+1]
  *
  * Scenario, policy and layer names are group names; vr_runfile_name_ok is the rule both sides apply
- * (1..VR_NAME_MAX-1 characters from [A-Za-z0-9_.-], not starting with '.'), so a name read from a
- * file is safe as an HDF5 path component and as part of a file name (the Markdown charts).
+ * (1..VR_NAME_MAX-1 characters from VR_RF_NAME_CHARS, not starting with '.'; '@', '=' and '+' are
+ * there for the policies a sweep derives, "hedged@layers_0_.trigger.vix_level=18"), so a name read
+ * from a file is safe as an HDF5 path component, in HTML and CSV, and (through the Markdown writer's
+ * own mapping to [A-Za-z0-9_-]) in a file name.
  *
  * A replayed history is one path: its policy groups carry only the VR_RF_REPLAY-flagged scores
  * (its P&L as `mean`, its drawdown, hedge flows, `d_mean`); the distribution scores are absent.
@@ -218,6 +220,7 @@ extern const char *const vr_rf_param_names[VR_RF_NPARAM];
 #define VR_RF_SAMPLE_GROUP "sample_paths"
 #define VR_RF_LAYERS_GROUP "layers"
 
+#define VR_RF_NAME_CHARS "A-Z a-z 0-9 _ . - @ = +"
 /* 1 if name is a valid scenario/policy/layer name in a run file (the rule above), else 0. */
 int vr_runfile_name_ok(const char *name);
 

@@ -7,22 +7,20 @@
  * exists"). Handles start as H5I_INVALID_HID and are closed in reverse order at `done:`; a failed
  * close is reported only if nothing failed before. All calls are from serial code. */
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_outfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 struct vr_h5 {
     hid_t file;
-    char *final_path;
-    char *tmp_path;
+    vr_outfile own;  /* the output when vr_h5_create prepared it */
+    vr_outfile *out; /* &own, or the caller's (vr_h5_create_prepared) */
 };
 
 struct vr_h5_reader {
@@ -130,19 +128,6 @@ static char *dup_str(const char *s)
 
 /* ---- writer ----------------------------------------------------------------------------------- */
 
-static uint64_t random64(void)
-{
-    uint64_t r = 0;
-    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r)
-        return r;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)&r;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static hid_t group_cpl(void)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -154,59 +139,72 @@ static hid_t group_cpl(void)
     return gcpl;
 }
 
-vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err)
+/* Begin the output o (its temporary) and create the HDF5 file there. */
+static vr_status create_in(vr_outfile *o, vr_h5 *w, vr_err *err)
 {
     vr_status st = VR_OK;
     hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
-    vr_h5 *w = NULL;
-    if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
-        st = vr_fail(err, VR_EINVAL, "h5: create: %s", out ? "empty file name" : "NULL output");
-        goto done;
-    }
     quiet();
-    w = calloc(1, sizeof *w);
-    const size_t cap = strlen(final_path) + 48;
-    if (w == NULL || (w->final_path = dup_str(final_path)) == NULL ||
-        (w->tmp_path = malloc(cap)) == NULL) {
-        st = vr_fail(err, VR_ENOMEM, "h5: create %s", final_path);
-        goto done;
-    }
     w->file = H5I_INVALID_HID;
-    snprintf(w->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(),
-             (unsigned long long)random64());
-
+    w->out = o;
+    if ((st = vr_outfile_begin(o, err)) != VR_OK)
+        return st;
     if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) == H5I_INVALID_HID ||
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         (fapl = H5Pcreate(H5P_FILE_ACCESS)) == H5I_INVALID_HID ||
         H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) < 0) {
-        st = h5_fail(err, "create", w->tmp_path);
+        st = h5_fail(err, "create", o->tmp);
         goto done;
     }
-    /* EXCL: never open a file another run created under the same name */
-    if ((w->file = H5Fcreate(w->tmp_path, H5F_ACC_EXCL, fcpl, fapl)) == H5I_INVALID_HID) {
-        st = h5_fail(err, "create", w->tmp_path);
+    /* TRUNC: the temporary was created empty and exclusively by vr_outfile_begin */
+    if ((w->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "create", o->tmp);
         goto done;
     }
-    *out = w;
-    w = NULL;
 done:
     close_h(fapl, H5Pclose, &st, err, "file access list");
     close_h(fcpl, H5Pclose, &st, err, "file creation list");
-    if (w != NULL) {
-        if (w->file != H5I_INVALID_HID) {
-            H5Fclose(w->file);
-            unlink(w->tmp_path);
-        }
-        free(w->tmp_path);
-        free(w->final_path);
-        free(w);
-    }
+    if (st != VR_OK)
+        vr_outfile_abort(o);
     return st;
+}
+
+vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (final_path == NULL || final_path[0] == '\0' || out == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: create: %s", out ? "empty file name" : "NULL output");
+    vr_h5 *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return vr_fail(err, VR_ENOMEM, "h5: create %s", final_path);
+    if ((st = vr_outfile_prepare(&w->own, final_path, NULL, NULL, 0, err)) != VR_OK ||
+        (st = create_in(&w->own, w, err)) != VR_OK) {
+        free(w);
+        return st;
+    }
+    *out = w;
+    return VR_OK;
+}
+
+vr_status vr_h5_create_prepared(vr_outfile *o, vr_h5 **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (o == NULL || out == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: create: NULL %s", o ? "output" : "outfile");
+    vr_h5 *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return vr_fail(err, VR_ENOMEM, "h5: create %s", o->final);
+    if ((st = create_in(o, w, err)) != VR_OK) {
+        free(w);
+        return st;
+    }
+    *out = w;
+    return VR_OK;
 }
 
 const char *vr_h5_temp_path(const vr_h5 *w)
 {
-    return w ? w->tmp_path : NULL;
+    return w ? w->out->tmp : NULL;
 }
 
 /* Create the groups along path: every component if include_last, else all but the last. */
@@ -513,70 +511,29 @@ vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, siz
 
 /* ---- commit / abort ------------------------------------------------------------------------- */
 
-static void free_writer(vr_h5 *w)
-{
-    free(w->tmp_path);
-    free(w->final_path);
-    free(w);
-}
-
-/* fsync the directory holding path so the rename is durable (best effort). */
-static void sync_dir(const char *path)
-{
-    char *d = dup_str(path);
-    if (d == NULL)
-        return;
-    char *slash = strrchr(d, '/');
-    const char *dir = ".";
-    if (slash == d)
-        dir = "/";
-    else if (slash != NULL) {
-        *slash = '\0';
-        dir = d;
-    }
-    const int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(d);
-}
-
 vr_status vr_h5_commit(vr_h5 *w, vr_err *err)
 {
     vr_status st = VR_OK;
     if (w == NULL)
         return vr_fail(err, VR_EINVAL, "h5: commit: NULL writer");
     if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) {
-        st = h5_fail(err, "flush", w->tmp_path);
-        H5Fclose(w->file);
-        H5Eclear2(H5E_DEFAULT);
+        st = h5_fail(err, "flush", w->out->tmp);
         goto done;
     }
     const herr_t c = H5Fclose(w->file); /* H5F_CLOSE_SEMI: fails if an object is still open */
-    w->file = H5I_INVALID_HID;
     if (c < 0) {
-        st = h5_fail(err, "close", w->tmp_path);
+        st = h5_fail(err, "close", w->out->tmp);
         goto done;
     }
-    const int fd = open(w->tmp_path, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        st = vr_fail(err, VR_EIO, "h5: commit %s: fsync: %s", w->tmp_path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        goto done;
-    }
-    close(fd);
-    if (rename(w->tmp_path, w->final_path) != 0) {
-        st = vr_fail(err, VR_EIO, "h5: commit: rename %s -> %s: %s", w->tmp_path, w->final_path,
-                     strerror(errno));
-        goto done;
-    }
-    sync_dir(w->final_path);
+    w->file = H5I_INVALID_HID;
+    /* fsync, re-check the target, rename over it, fsync the directory */
+    st = vr_outfile_commit(w->out, err);
 done:
-    if (st != VR_OK)
-        unlink(w->tmp_path);
-    free_writer(w);
+    if (st != VR_OK) {
+        vr_h5_abort(w);
+        return st;
+    }
+    free(w);
     return st;
 }
 
@@ -595,8 +552,8 @@ void vr_h5_abort(vr_h5 *w)
         if (H5Fclose(w->file) < 0)
             H5Eclear2(H5E_DEFAULT);
     }
-    unlink(w->tmp_path);
-    free_writer(w);
+    vr_outfile_abort(w->out);
+    free(w);
 }
 
 /* ---- reader ------------------------------------------------------------------------------------ *
@@ -937,9 +894,11 @@ static vr_status open_attr(vr_h5_reader *r, const char *obj_path, const char *na
     return VR_OK;
 }
 
-/* A numeric attribute of at most max elements, converted to double into a malloc'd array. */
+/* A numeric attribute of at most max elements, converted to double into a malloc'd array; with
+ * i64 != NULL (max 1) an integer attribute is read exactly into *i64 instead. */
 static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const char *name,
-                                   size_t max, double **v, size_t *n, vr_err *err)
+                                   size_t max, double **v, size_t *n, int64_t *i64, int *is_int,
+                                   vr_err *err)
 {
     vr_status st = VR_OK;
     hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID,
@@ -959,6 +918,12 @@ static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const 
     const double total = (double)d[0] * (double)d[1];
     if (total > (double)max || total < 1) {
         st = vr_fail(err, VR_EINVAL, "h5: %s %s: has %.0f elements, want 1..%zu", ctx, obj_path, total, max);
+        goto done;
+    }
+    if (i64 != NULL && H5Tget_class(type) == H5T_INTEGER) {
+        *is_int = 1;
+        if (H5Aread(attr, H5T_NATIVE_INT64, i64) < 0)
+            st = h5_fail(err, ctx, obj_path);
         goto done;
     }
     if ((buf = malloc((size_t)total * sizeof *buf)) == NULL) {
@@ -988,7 +953,7 @@ vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const ch
     size_t n = 0;
     if (value == NULL)
         return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
-    const vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, err);
+    const vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, NULL, NULL, err);
     if (st == VR_OK)
         *value = v[0];
     free(v);
@@ -1002,9 +967,10 @@ vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const cha
     size_t n = 0;
     if (value == NULL)
         return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
-    vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, err);
-    if (st == VR_OK) {
-        /* through double: exact for |x| <= 2^53, which covers every count a run file holds */
+    int is_int = 0;
+    vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, value, &is_int, err);
+    if (st == VR_OK && !is_int) {
+        /* a float attribute: through double, exact for |x| <= 2^53 */
         if (!(v[0] >= -9007199254740992.0 && v[0] <= 9007199254740992.0) || v[0] != floor(v[0]))
             st = vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: not an integer of at most 2^53",
                          name, obj_path);
@@ -1245,5 +1211,5 @@ vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, co
     if (v == NULL || n == NULL || name == NULL)
         return vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: NULL argument",
                        name ? name : "(null)", obj_path ? obj_path : "?");
-    return read_attr_numbers(r, obj_path, name, VR_H5_MAX_ATTR_ELEMS, v, n, err);
+    return read_attr_numbers(r, obj_path, name, VR_H5_MAX_ATTR_ELEMS, v, n, NULL, NULL, err);
 }

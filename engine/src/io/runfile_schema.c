@@ -35,7 +35,7 @@ int vr_runfile_name_ok(const char *name)
     for (const char *p = name; *p; p++, n++) {
         const char c = *p;
         const int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '_' || c == '-' || c == '.';
+                       c == '_' || c == '-' || c == '.' || c == '@' || c == '=' || c == '+';
         if (!ok || n + 1 >= VR_NAME_MAX)
             return 0;
     }

@@ -37,7 +37,7 @@ static vr_status check_name(const char *what, const char *name, vr_err *err)
     if (vr_runfile_name_ok(name))
         return VR_OK;
     return vr_fail(err, VR_EINVAL,
-                   "run file: %s name '%.60s' is not allowed (1-%d characters from A-Z a-z 0-9 _ . -, "
+                   "run file: %s name '%.60s' is not allowed (1-%d characters from " VR_RF_NAME_CHARS ", "
                    "not starting with '.')", what, name, VR_NAME_MAX - 1);
 }
 

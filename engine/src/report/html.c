@@ -200,7 +200,7 @@ static const char *defs =
 vr_status rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = rep_file_open(&rf, out_path, err);
+    vr_status st = rep_file_open(&rf, out_path, r->path, err);
     if (st != VR_OK)
         return st;
     FILE *f = rf.f;

@@ -63,7 +63,7 @@ static vr_status check_name(const char *name, const char *what, const char *wher
     if (vr_runfile_name_ok(name))
         return VR_OK;
     return vr_fail(err, VR_EHDF5, "report: %s: %s name '%.60s' is not a valid run file name "
-                   "(1-%d characters from A-Z a-z 0-9 _ . -, not starting with '.')", where, what,
+                   "(1-%d characters from " VR_RF_NAME_CHARS ", not starting with '.')", where, what,
                    name, VR_NAME_MAX - 1);
 }
 

@@ -37,10 +37,11 @@ static void safe_name(char *dst, size_t cap, const char *s)
 
 typedef void (*chart_fn)(FILE *, const rep_scenario *);
 
-static vr_status write_svg(const char *path, const rep_scenario *s, int which, int *drawn, vr_err *err)
+static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which, int *drawn,
+                           vr_err *err)
 {
     rep_file rf;
-    vr_status st = rep_file_open(&rf, path, err);
+    vr_status st = rep_file_open(&rf, path, input, err);
     if (st != VR_OK)
         return st;
     *drawn = 1;
@@ -90,7 +91,8 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
 {
     vr_status st = VR_OK;
-    rep_file rf = {NULL, NULL, NULL};
+    rep_file rf;
+    memset(&rf, 0, sizeof rf);
     /* chart directory "<stem>_files" beside out_path; links are relative to the .md */
     const char *slash = strrchr(out_path, '/');
     const char *base = slash ? slash + 1 : out_path;
@@ -120,13 +122,13 @@ vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         for (int c = 0; c < 4; c++) {
             int d = 0;
             snprintf(svg, cap + 700, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
-            if ((st = write_svg(svg, &r->scen[i], c, &d, err)) != VR_OK)
+            if ((st = write_svg(svg, r->path, &r->scen[i], c, &d, err)) != VR_OK)
                 goto done;
             if (i < 64)
                 drawn[i][c] = d;
         }
     }
-    if ((st = rep_file_open(&rf, out_path, err)) != VR_OK)
+    if ((st = rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
         goto done;
     FILE *f = rf.f;
     char b[128];

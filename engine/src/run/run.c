@@ -1,9 +1,10 @@
 /* run.c: `vixrisk run` orchestration: evaluate every scenario's policies on common paths
  * (vr_eval_scenario), summarise each policy (summary.c), write the run file (io/runfile_write.c,
- * layout in vr_runfile.h and docs/hdf5.md) under a temporary name renamed at the end, and print
+ * layout in vr_runfile.h and docs/hdf5.md) through vr_outfile (the target is checked before any
+ * simulation; a short temporary beside it is renamed at the end, and removed by
+ * vr_outfile_signal_cleanup if a signal ends the program), and print
  * each scenario's ranking (table.c). Nothing here knows attribute names or prints scores itself. */
 #include <omp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +14,8 @@
 #include "io/runfile_write.h"
 #include "run/run_internal.h"
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
-
-/* Temporary output path for the signal handler (copied, so the handler touches no heap). */
-static char g_tmp_path[4096];
-static volatile sig_atomic_t g_tmp_set;
-
-void vr_run_abort_cleanup(void)
-{
-    if (g_tmp_set)
-        unlink(g_tmp_path);
-}
 
 typedef struct progress_ctx {
     double t0;
@@ -51,17 +43,17 @@ static vr_status check_names(const vr_run_spec *s, vr_err *err)
     for (int i = 0; i < s->nscen; i++)
         if (!vr_runfile_name_ok(s->scen[i].name))
             return vr_fail(err, VR_ECONFIG, "run: scenario name '%.60s' cannot name a group in the run "
-                           "file (1-%d characters from A-Z a-z 0-9 _ . -, not starting with '.')",
+                           "file (1-%d characters from " VR_RF_NAME_CHARS ", not starting with '.')",
                            s->scen[i].name, VR_NAME_MAX - 1);
     for (int p = 0; p < s->npol; p++) {
         if (!vr_runfile_name_ok(s->pol[p].name))
             return vr_fail(err, VR_ECONFIG, "run: policy name '%.60s' cannot name a group in the run "
-                           "file (1-%d characters from A-Z a-z 0-9 _ . -, not starting with '.')",
+                           "file (1-%d characters from " VR_RF_NAME_CHARS ", not starting with '.')",
                            s->pol[p].name, VR_NAME_MAX - 1);
         for (int l = 0; l < s->pol[p].nlayers; l++)
             if (!vr_runfile_name_ok(s->pol[p].layers[l].name))
                 return vr_fail(err, VR_ECONFIG, "run: layer name '%.60s' of policy %s cannot name a "
-                               "group in the run file (1-%d characters from A-Z a-z 0-9 _ . -, not "
+                               "group in the run file (1-%d characters from " VR_RF_NAME_CHARS ", not "
                                "starting with '.')", s->pol[p].layers[l].name, s->pol[p].name,
                                VR_NAME_MAX - 1);
     }
@@ -101,11 +93,18 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     double *scratch = NULL;
     vr_pol_summary *ps = NULL;
     vr_scenario_result res;
+    vr_outfile out;
     memset(&res, 0, sizeof res);
+    memset(&out, 0, sizeof out);
     TRY(check_names(s, err));
-    TRY(vr_h5_create(opts->out_path, &h, err));
-    snprintf(g_tmp_path, sizeof g_tmp_path, "%s", vr_h5_temp_path(h));
-    g_tmp_set = 1;
+    /* the output is checked before any work; a directory target gets "<config stem>.h5" */
+    char defname[256];
+    const char *cf = cfg->file ? cfg->file : "run.yaml", *slash = strrchr(cf, '/');
+    const char *bn = slash ? slash + 1 : cf, *dot = strrchr(bn, '.');
+    snprintf(defname, sizeof defname, "%.*s.h5", dot && dot != bn ? (int)(dot - bn) : (int)strlen(bn), bn);
+    const char *inputs[1] = {cfg->file};
+    TRY(vr_outfile_prepare(&out, opts->out_path, defname, inputs, 1, err));
+    TRY(vr_h5_create_prepared(&out, &h, err));
     size_t maxp = 1;
     for (int sc = 0; sc < s->nscen; sc++)
         if (vr_scenario_paths(s, &s->scen[sc]) > maxp)
@@ -152,7 +151,6 @@ done:
     vr_scenario_result_free(&res);
     if (h)
         vr_h5_abort(h);
-    g_tmp_set = 0;
     free(scratch);
     free(ps);
     return st;
