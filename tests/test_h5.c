@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vixrisk/vr_h5.h"
@@ -520,6 +523,51 @@ static void test_h5py_pandas(void **state)
     free(config);
 }
 
+/* A write that hits the file size limit (EFBIG, like a full disk): the writer reports it with the
+ * cause, aborts cleanly and the process exits normally. libhdf5 1.10 used to crash in its exit
+ * handler after such a failure (SIGSEGV in H5F__close_cb, exit 139); the child below exits through
+ * exit(), so that handler would run. */
+static void test_file_size_limit(void **state)
+{
+    fixture *f = *state;
+    fflush(NULL);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN); /* write(2) then fails with EFBIG instead of killing us */
+        const struct rlimit rl = {256 * 1024, 256 * 1024};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            exit(3);
+        const size_t n = 1 << 20; /* 8 MiB of doubles */
+        double *x = calloc(n, sizeof *x);
+        vr_h5 *w = NULL;
+        vr_err e = {VR_OK, ""};
+        if (x == NULL || vr_h5_create(f->path, &w, &e) != VR_OK)
+            exit(4);
+        vr_status st = VR_OK;
+        for (int k = 0; k < 4 && st == VR_OK; k++) {
+            char d[32];
+            snprintf(d, sizeof d, "/s/p%d/pnl", k);
+            st = vr_h5_write_f64(w, d, x, n, 0, &e);
+        }
+        if (st == VR_OK)
+            st = vr_h5_commit(w, &e);
+        else
+            vr_h5_abort(w);
+        free(x);
+        printf("size limit: %s\n", e.msg);
+        fflush(stdout);
+        /* an error naming the cause, nothing left in the directory */
+        exit(st != VR_OK && strstr(e.msg, "File too large") != NULL && dir_entries(f->dir, 0) == 0 ? 0 : 5);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the writer died with signal %d after a failed write", WTERMSIG(status));
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h5dump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h5py_pandas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

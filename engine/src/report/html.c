@@ -107,7 +107,8 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
     const size_t nc = rep_table_head(s, which, h);
-    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>", which == REP_TABLE_TAIL ? "tail" : "cost");
+    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>",
+            which == REP_TABLE_TAIL ? "tail" : which == REP_TABLE_REPLAY ? "replay" : "cost");
     for (size_t j = 0; j < nc; j++) {
         fputs("<th>", f);
         rep_esc(f, h[j].text);
