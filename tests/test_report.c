@@ -865,7 +865,7 @@ static void test_stress_report(void **state)
             }
             /* HTML and Markdown: a replay section with the P&L formatted as USD */
             usd(usdbuf, sizeof usdbuf, pnl0[k]);
-            const char *sec = strstr(s, f == VR_REPORT_HTML ? "data-scenario=\"replay_" : "## Scenario replay_");
+            const char *sec = strstr(s, f == VR_REPORT_HTML ? "data-scenario=\"replay_" : "## Scenario replay\\_");
             assert_non_null(sec);
             assert_non_null(strstr(sec, "A replay of history"));
             if (f == VR_REPORT_HTML)
