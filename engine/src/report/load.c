@@ -21,7 +21,7 @@
 #include "vixrisk/vr_h5.h"
 
 #define REP_KEY(id, key, units, desc, flags) key,
-const char *const rep_score_keys[RS_N] = {VR_RF_SCORES(REP_KEY)};
+const char *const vr_rep_score_keys[RS_N] = {VR_RF_SCORES(REP_KEY)};
 #undef REP_KEY
 
 /* (policy, path) values one report may hold: each costs three doubles (pnl, sorted pnl, sorted
@@ -121,7 +121,7 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
     for (int k = 0; k < RS_N; k++) {
         p->score[k] = NAN;
         if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
-            TRY(vr_h5_read_attr_double(r, g, rep_score_keys[k], &p->score[k], err));
+            TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     }
     p->rank_key = p->replay ? -p->score[RS_MEAN] : p->score[RS_ES99];
     TRY(opt_str(r, g, vr_rf_pol[VR_RF_POL_BASELINE].name, &p->baseline, err));
@@ -232,9 +232,9 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_int(r, g, A[VR_RF_SCEN_HORIZON].name, &s->days, err));
     for (int i = 0; i < REP_NPARAM; i++) {
         char an[64];
-        snprintf(an, sizeof an, "physical_%s", rep_param_names[i]);
+        snprintf(an, sizeof an, "physical_%s", vr_rep_param_names[i]);
         TRY(opt_double(r, g, an, &s->phys[i], err));
-        snprintf(an, sizeof an, "pricing_%s", rep_param_names[i]);
+        snprintf(an, sizeof an, "pricing_%s", vr_rep_param_names[i]);
         TRY(opt_double(r, g, an, &s->pric[i], err));
     }
     /* every per-path dataset of the scenario has `paths` elements: the bound of every allocation */
@@ -248,7 +248,7 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     s->replay = np == 1;
     s->tail = vr_tail_paths(s->paths);
     TRY(vr_h5_list_groups(r, g, &kids, &nkids, err));
-    if ((s->pol = calloc(nkids + 1, sizeof *s->pol)) == NULL) /* +1: see rep_run_free */ {
+    if ((s->pol = calloc(nkids + 1, sizeof *s->pol)) == NULL) /* +1: see vr_rep_run_free */ {
         st = vr_fail(err, VR_ENOMEM, "report: %s: %zu policies", g, nkids);
         goto done;
     }
@@ -283,7 +283,7 @@ done:
     return st;
 }
 
-vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
+vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
 {
     vr_status st = VR_OK;
     vr_h5_reader *r = NULL;
@@ -338,7 +338,7 @@ vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
         goto done;
     }
     for (size_t i = 0; i < nscen; i++) {
-        run->nscen = i + 1; /* so rep_run_free releases a partly loaded scenario */
+        run->nscen = i + 1; /* so vr_rep_run_free releases a partly loaded scenario */
         TRY(load_scenario(r, run, scen[i], &run->scen[i], &budget, err));
     }
 done:
@@ -353,7 +353,7 @@ static void free_str(char **s)
     *s = NULL;
 }
 
-void rep_run_free(rep_run *run)
+void vr_rep_run_free(rep_run *run)
 {
     if (run == NULL)
         return;

@@ -20,12 +20,12 @@ typedef struct rep_cell {
 } rep_cell;
 
 /* Column headers of table `which`; returns the column count (<= REP_MAXCOL). */
-size_t rep_table_head(const rep_scenario *s, int which, rep_head *h);
+size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h);
 /* Cells of policy pi's row; returns the column count. */
-size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
+size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
 
 /* The tail warning of a scenario, or NULL: a sentence saying that ES99 (and ES99.9) rest on fewer
  * than VR_TAIL_MIN_PATHS paths beyond VaR (written into buf). */
-const char *rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
+const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
 
 #endif
