@@ -19,7 +19,7 @@
  * The run file is read as untrusted input (docs/hdf5.md, "Files from elsewhere"): names, types,
  * shapes and counts are checked against the schema (vr_runfile.h) before anything is allocated,
  * and non-finite per-path values are refused as damaged data. A replayed history (one path) is
- * reported by its P&L; an ES99 resting on fewer than VR_TAIL_MIN_PATHS paths is flagged.
+ * reported by its P&L; an ES99 resting on fewer than VR_TAIL_MIN_BEYOND paths is flagged.
  *
  * Errors: VR_EINVAL for bad arguments (NULL paths, unknown format); VR_EIO when h5_path is missing,
  * is not HDF5 or is not a vixrisk run file (no "schema" attribute "vixrisk-run/..."), or the output

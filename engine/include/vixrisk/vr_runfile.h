@@ -233,8 +233,8 @@ int vr_runfile_name_ok(const char *name);
 void vr_rank_by_es99(const double *key, size_t n, size_t *order);
 
 /* The tail warning: an ES99 estimate rests on the paths beyond VaR99, about n/100 of them; below
- * VR_TAIL_MIN_PATHS such paths the estimate is flagged in the console table and the report. */
-#define VR_TAIL_MIN_PATHS 100
+ * VR_TAIL_MIN_BEYOND such paths the estimate is flagged in the console table and the report. */
+#define VR_TAIL_MIN_BEYOND 100
 /* Paths beyond VaR99 for an n-path scenario: floor(0.01 n). */
 size_t vr_tail_paths(size_t n);
 

@@ -4,7 +4,7 @@
  * comma, a quote, CR or LF, with quotes doubled. Numbers use %.17g, so they read back to the
  * same double; NaN is written as NaN (pandas and strtod read it). Rows are ranked by
  * vr_rank_by_es99 (rank_es99; a replay by its P&L); tail_paths is the number of paths beyond VaR99
- * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_PATHS). A replayed history (paths = 1)
+ * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_BEYOND). A replayed history (paths = 1)
  * has its P&L in `mean` and NaN in the distribution columns. */
 #include <math.h>
 #include <stdio.h>

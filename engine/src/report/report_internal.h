@@ -53,7 +53,7 @@ typedef struct rep_scenario {
     size_t paths;             /* the scenario's `paths` attribute (every per-path dataset has it) */
     int64_t days;             /* horizon_days, -1 if absent */
     int replay;               /* paths == 1 */
-    size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_PATHS is flagged */
+    size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_BEYOND is flagged */
 } rep_scenario;
 
 typedef struct rep_run {

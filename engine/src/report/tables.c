@@ -9,7 +9,7 @@
  *                   max drawdown and hedge flows; no distribution statistics
  *
  * Rows are policies ranked by ES99 (vr_rep_rank; a replay by P&L). ES99 and ES99.9 cells are flagged
- * `rough` when they rest on fewer than VR_TAIL_MIN_PATHS paths (vr_rep_tail_warning says so). Each cell carries the attribute it shows (key), so
+ * `rough` when they rest on fewer than VR_TAIL_MIN_BEYOND paths (vr_rep_tail_warning says so). Each cell carries the attribute it shows (key), so
  * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
  * two standard errors. */
 #include <math.h>
@@ -90,10 +90,10 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
         pm(C("mean"), sizeof c[n].text, v[RS_MEAN], v[RS_MEAN_SE]); n++;
         pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]); n++;
         pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]);
-        c[n].rough = s->tail < VR_TAIL_MIN_PATHS;
+        c[n].rough = s->tail < VR_TAIL_MIN_BEYOND;
         n++;
         pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]);
-        c[n].rough = s->paths / 1000 < VR_TAIL_MIN_PATHS;
+        c[n].rough = s->paths / 1000 < VR_TAIL_MIN_BEYOND;
         n++;
         vr_rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
         vr_rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
@@ -131,15 +131,15 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
 
 const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap)
 {
-    if (s->replay || s->tail >= VR_TAIL_MIN_PATHS) {
-        if (s->replay || s->paths / 1000 >= VR_TAIL_MIN_PATHS)
+    if (s->replay || s->tail >= VR_TAIL_MIN_BEYOND) {
+        if (s->replay || s->paths / 1000 >= VR_TAIL_MIN_BEYOND)
             return NULL;
         snprintf(buf, cap, "ES99.9 rests on %zu paths beyond VaR99.9 (fewer than %d): a rough estimate.",
-                 s->paths / 1000, VR_TAIL_MIN_PATHS);
+                 s->paths / 1000, VR_TAIL_MIN_BEYOND);
         return buf;
     }
     snprintf(buf, cap, "Tail warning: ES99 rests on %zu paths beyond VaR99 and ES99.9 on %zu (fewer than %d "
              "each): rough estimates; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
-             VR_TAIL_MIN_PATHS, 100 * VR_TAIL_MIN_PATHS);
+             VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
     return buf;
 }

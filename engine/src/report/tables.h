@@ -16,7 +16,7 @@ typedef struct rep_cell {
     const char *key;   /* attribute or derived quantity shown: "es99", "p_loss_1", "net_hedge_cost" */
     char text[112];    /* display text, UTF-8 */
     int sig;           /* paired difference beyond 2 standard errors */
-    int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_PATHS paths */
+    int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_BEYOND paths */
 } rep_cell;
 
 /* Column headers of table `which`; returns the column count (<= REP_MAXCOL). */
@@ -25,7 +25,7 @@ size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h);
 size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
 
 /* The tail warning of a scenario, or NULL: a sentence saying that ES99 (and ES99.9) rest on fewer
- * than VR_TAIL_MIN_PATHS paths beyond VaR (written into buf). */
+ * than VR_TAIL_MIN_BEYOND paths beyond VaR (written into buf). */
 const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
 
 #endif

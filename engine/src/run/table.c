@@ -2,7 +2,7 @@
  * in the order of vr_rank_by_es99 (the report ranks with the same function). A sampled scenario
  * shows mean, ES99 and VaR99 with standard errors and the paired differences against the baseline;
  * a replayed history (one path) shows its P&L, drawdown and hedge flows instead. When ES99 rests on
- * fewer than VR_TAIL_MIN_PATHS paths beyond VaR99 the ES99 column is marked '*' and a note under
+ * fewer than VR_TAIL_MIN_BEYOND paths beyond VaR99 the ES99 column is marked '*' and a note under
  * the table says so. Undefined quantities print as "n/a", never as nan. */
 #include <math.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
         return;
     }
     const size_t tail = vr_tail_paths(np);
-    const char *mark = tail < VR_TAIL_MIN_PATHS ? " *" : "";
+    const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
     fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
             np, vr_scenario_days(s, scen), cfg->baseline);
     fprintf(out, "%-40s %18s %20s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
@@ -71,6 +71,6 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     }
     if (*mark)
         fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate; "
-                     "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_PATHS,
-                100 * VR_TAIL_MIN_PATHS);
+                     "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_BEYOND,
+                100 * VR_TAIL_MIN_BEYOND);
 }
