@@ -22,6 +22,7 @@
 
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_report.h"
+#include "vixrisk/vr_runfile.h"
 #include "vr_test_util.h"
 
 #if defined(__has_include)
@@ -305,8 +306,9 @@ static void test_html(void **state)
     assert_xml_ok(out);
     char *s = slurp(out);
     assert_non_null(s);
-    /* escaped names, no temp files left, the cells as plain strings too */
-    assert_non_null(strstr(s, "&lt;b&gt;bold?&lt;/b&gt;")); /* the config text, escaped */
+    /* the scenario's name, the config text escaped, the cells as plain strings too */
+    assert_non_null(strstr(s, "data-scenario=\"" SCEN "\""));
+    assert_non_null(strstr(s, "&lt;b&gt;bold?&lt;/b&gt; &amp; &quot;quotes&quot;")); /* the config text */
     assert_null(strstr(s, "<b>bold?"));
     assert_null(strstr(s, "<script"));
     static const char *const keys[] = {"mean", "es95", "es99", "es99.9", "var95", "var99", "p_loss_1",
@@ -315,13 +317,22 @@ static void test_html(void **state)
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             char want[160], cell[300];
             assert_true(expected_cell(policies[i], keys[k], want, sizeof want));
-            snprintf(cell, sizeof cell, "<td data-key=\"%s\">%s</td>", keys[k], want);
+            const int rough = strcmp(keys[k], "es99") == 0 || strcmp(keys[k], "es99.9") == 0;
+            if (rough) /* 1500 paths: 15 beyond VaR99, so ES99 and ES99.9 are marked as rough */
+                snprintf(cell, sizeof cell, "<td data-key=\"%s\" class=\"rough\" title=\"rests on fewer than "
+                         "100 tail paths\">%s</td>", keys[k], want);
+            else
+                snprintf(cell, sizeof cell, "<td data-key=\"%s\">%s</td>", keys[k], want);
             const char *hit = strstr(s, cell);
-            if (!hit) /* d_* cells may carry class="sig" */
+            if (!hit && !rough) /* d_* cells may carry class="sig" */
                 snprintf(cell, sizeof cell, "<td data-key=\"%s\" class=\"sig\">%s</td>", keys[k], want), hit = strstr(s, cell);
             if (!hit)
                 fail_msg("no cell %s for %s", cell, policies[i]);
         }
+    /* the tail warning, with the numbers of this run */
+    const char *warn = strstr(s, "<p class=\"warn\" data-warning=\"tail\">");
+    assert_non_null(warn);
+    assert_non_null(strstr(warn, "ES99 rests on 15 paths beyond VaR99"));
     free(s);
 #ifdef HAVE_LIBXML2
     xmlDocPtr d = xmlReadFile(out, NULL, XML_PARSE_NONET);
@@ -455,7 +466,9 @@ static void test_csv(void **state)
             const double got = strtod(row[j], &end);
             assert_true(*end == '\0' && end != row[j]);
             double want;
-            if (strcmp(head[j], "rank_es99") == 0 || strcmp(head[j], "paths") == 0 || strcmp(head[j], "layers") == 0)
+            if (strcmp(head[j], "tail_paths") == 0)
+                want = 15; /* 1% of 1500 paths: flagged as a rough ES99 */
+            else if (strcmp(head[j], "rank_es99") == 0 || strcmp(head[j], "paths") == 0 || strcmp(head[j], "layers") == 0)
                 want = strcmp(head[j], "paths") == 0 ? 1500 : strcmp(head[j], "layers") == 0 ? rows : got;
             else if (strncmp(head[j], "loss_threshold_", 15) == 0)
                 want = attr_elem(policies[rows], "loss_thresholds", (size_t)atoi(head[j] + 15) - 1);
@@ -566,6 +579,312 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "usage: vixrisk report"));
 }
 
+/* ---- damaged and hand-edited run files ---------------------------------------------------------
+ * A small run file is written here with the vr_h5 API (so every damage is exact), once intact (the
+ * control: the report must succeed, so the generator is right) and once per kind of damage; each
+ * damaged file must give a clear error naming the object, no crash and no huge allocation (the
+ * test runs under ASan+UBSan in the sanitizer build). */
+
+enum { DMG_NONE, DMG_HUGE_PATHS, DMG_PATHS_MISMATCH, DMG_RANK, DMG_INF_PNL, DMG_NAN_DRAWDOWN,
+       DMG_SCORE_STRING, DMG_SCHEMA_INT, DMG_HUGE_SAMPLE, DMG_INF_ACT, DMG_BAD_NAME, DMG_MISSING_SCORE,
+       DMG_REPLAY, DMG_N };
+
+#define DN 64 /* paths of the generated run */
+
+static void damaged_run(const char *path, int dmg)
+{
+    vr_h5 *w = NULL;
+    vr_err e = {VR_OK, ""};
+    const char *scen = dmg == DMG_BAD_NAME ? "/bad name!" : "/s";
+    const size_t n = dmg == DMG_REPLAY ? 1 : DN;
+    char g[64], d[96];
+    double pnl[DN], dd[DN];
+    float samp[3 * 5], act[3 * 5];
+    for (size_t i = 0; i < DN; i++) {
+        pnl[i] = 100.0 * sin((double)i) - 10;
+        dd[i] = fabs(pnl[i]);
+    }
+    for (size_t i = 0; i < 15; i++) {
+        samp[i] = 20.0f + (float)i;
+        act[i] = (float)(i % 2);
+    }
+    if (dmg == DMG_INF_PNL)
+        pnl[3] = INFINITY;
+    if (dmg == DMG_NAN_DRAWDOWN)
+        dd[5] = NAN;
+    if (dmg == DMG_INF_ACT)
+        act[4] = INFINITY;
+#define W(x) do { if ((x) != VR_OK) fail_msg("%s", e.msg); } while (0)
+    W(vr_h5_create(path, &w, &e));
+    if (dmg == DMG_SCHEMA_INT)
+        W(vr_h5_attr_int64(w, "/", "schema", 1, &e));
+    else
+        W(vr_h5_attr_str(w, "/", "schema", "vixrisk-run/1", &e));
+    W(vr_h5_attr_str(w, "/", "baseline", "a", &e));
+    W(vr_h5_attr_str(w, "/", "config", "simulation: {paths: 64}\n", &e));
+    W(vr_h5_group(w, scen, &e));
+    W(vr_h5_attr_int64(w, scen, "paths", dmg == DMG_HUGE_PATHS ? INT64_C(1) << 40
+                                          : dmg == DMG_PATHS_MISMATCH ? DN / 2 : (int64_t)n, &e));
+    W(vr_h5_attr_str(w, scen, "model_type", "heston", &e));
+    for (int pol = 0; pol < 2; pol++) {
+        snprintf(g, sizeof g, "%s/%s", scen, pol ? "b" : "a");
+        W(vr_h5_group(w, g, &e));
+        for (int k = 0; k < VR_SCORE_N; k++) {
+            if (n == 1 && !(vr_rf_scores[k].flags & VR_RF_REPLAY))
+                continue;
+            if (dmg == DMG_MISSING_SCORE && k == VR_SCORE_ES99)
+                continue;
+            if (dmg == DMG_SCORE_STRING && k == VR_SCORE_ES99)
+                W(vr_h5_attr_str(w, g, vr_rf_scores[k].name, "12", &e));
+            else
+                W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, 1000.0 * (k + 1) + pol, &e));
+        }
+        const double thr[4] = {1, 2, 3, 4};
+        if (n > 1) {
+            W(vr_h5_attr_double_array(w, g, "loss_thresholds", thr, 4, &e));
+            W(vr_h5_attr_double_array(w, g, "p_loss", thr, 4, &e));
+            W(vr_h5_attr_double_array(w, g, "p_loss_se", thr, 4, &e));
+        }
+        snprintf(d, sizeof d, "%s/pnl", g);
+        if (dmg == DMG_RANK)
+            W(vr_h5_write_f64_2d(w, d, pnl, n / 2, 2, &e));
+        else
+            W(vr_h5_write_f64(w, d, pnl, n, 0, &e));
+        snprintf(d, sizeof d, "%s/drawdown", g);
+        W(vr_h5_write_f64(w, d, dd, n, 0, &e));
+    }
+    snprintf(d, sizeof d, "%s/sample_paths/spx", scen);
+    if (dmg == DMG_HUGE_SAMPLE) {
+        float *big = calloc(20000, sizeof *big);
+        assert_non_null(big);
+        W(vr_h5_write_f32_2d(w, d, big, 20000, 1, &e));
+        free(big);
+    } else {
+        W(vr_h5_write_f32_2d(w, d, samp, n < 3 ? n : 3, 5, &e));
+    }
+    snprintf(d, sizeof d, "%s/sample_paths/vix", scen);
+    W(vr_h5_write_f32_2d(w, d, samp, n < 3 ? n : 3, 5, &e));
+    snprintf(d, sizeof d, "%s/sample_paths/activations/a", scen);
+    W(vr_h5_write_f32_2d(w, d, act, n < 3 ? n : 3, 5, &e));
+    W(vr_h5_commit(w, &e));
+#undef W
+}
+
+static void test_damaged_files(void **state)
+{
+    (void)state;
+    static const struct { int dmg; const char *want; } cases[] = {
+        {DMG_HUGE_PATHS, "/s: paths = 1099511627776, want 1..100000000"},
+        {DMG_PATHS_MISMATCH, "h5: read /s/a/pnl: dimension 0 is 64, want 32"},
+        {DMG_RANK, "h5: read /s/a/pnl: rank 2, want 1"},
+        {DMG_INF_PNL, "/s/a/pnl[3] is infinite: damaged data"},
+        {DMG_NAN_DRAWDOWN, "/s/a/drawdown[5] is NaN: damaged data"},
+        {DMG_SCORE_STRING, "read attribute 'es99' on /s/a: not a number"},
+        {DMG_SCHEMA_INT, "read attribute 'schema' on /: not a string"},
+        {DMG_HUGE_SAMPLE, "h5: read /s/sample_paths/spx: dimension 0 is 20000, more than 64"},
+        {DMG_INF_ACT, "/s/sample_paths/activations/a[4] is inf: damaged data"},
+        {DMG_BAD_NAME, "scenario name 'bad name!' is not a valid run file name"},
+        {DMG_MISSING_SCORE, "read attribute 'es99' on /s/a: no such attribute"},
+    };
+    char h[600], out[600];
+    vr_err err = {VR_OK, ""};
+    snprintf(h, sizeof h, "%s/dmg.h5", dir);
+    /* controls: the intact file and an intact replay (one path) report in every format */
+    static const int fmts[3] = {VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV};
+    static const char *const ext[3] = {"html", "md", "csv"};
+    for (int c = 0; c < 2; c++) {
+        damaged_run(h, c ? DMG_REPLAY : DMG_NONE);
+        for (int f = 0; f < 3; f++) {
+            snprintf(out, sizeof out, "%s/dmg_ok.%s", dir, ext[f]);
+            vr_err_clear(&err);
+            if (vr_report_write(h, out, (vr_report_format)fmts[f], &err) != VR_OK)
+                fail_msg("intact %s file, %s: %s", c ? "replay" : "sampled", ext[f], err.msg);
+        }
+    }
+    snprintf(out, sizeof out, "%s/dmg.html", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        damaged_run(h, cases[i].dmg);
+        vr_err_clear(&err);
+        const vr_status st = vr_report_write(h, out, VR_REPORT_HTML, &err);
+        printf("damage %d: %s\n", cases[i].dmg, err.msg);
+        assert_int_not_equal(st, VR_OK);
+        if (strstr(err.msg, cases[i].want) == NULL)
+            fail_msg("damage %d: want \"%s\" in \"%s\"", cases[i].dmg, cases[i].want, err.msg);
+        assert_false(file_exists(out));
+    }
+    /* truncated copies of an intact file: an error, never a crash */
+    damaged_run(h, DMG_NONE);
+    char *full = NULL;
+    size_t len = 0;
+    {
+        FILE *fp = fopen(h, "rb");
+        assert_non_null(fp);
+        fseek(fp, 0, SEEK_END);
+        len = (size_t)ftell(fp);
+        fseek(fp, 0, SEEK_SET);
+        full = malloc(len);
+        assert_non_null(full);
+        assert_int_equal(fread(full, 1, len, fp), len);
+        fclose(fp);
+    }
+    char cut[600];
+    snprintf(cut, sizeof cut, "%s/cut.h5", dir);
+    const double frac[] = {0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99};
+    for (size_t k = 0; k < sizeof frac / sizeof frac[0]; k++) {
+        FILE *fp = fopen(cut, "wb");
+        assert_non_null(fp);
+        const size_t m = (size_t)(frac[k] * (double)len);
+        assert_int_equal(fwrite(full, 1, m, fp), m);
+        fclose(fp);
+        vr_err_clear(&err);
+        assert_int_not_equal(vr_report_write(cut, out, VR_REPORT_CSV, &err), VR_OK);
+        printf("truncated to %zu of %zu bytes: %s\n", m, len, err.msg);
+        assert_true(strncmp(err.msg, "report: ", 8) == 0 || strncmp(err.msg, "h5: ", 4) == 0);
+    }
+    free(full);
+    unlink(cut);
+}
+
+/* Variable-length strings and links, which vixrisk never writes: made with h5py when it is there. */
+static void test_foreign_files(void **state)
+{
+    (void)state;
+    const char *py = NULL;
+    static const char *const cand[] = {"python3", "/usr/bin/python3"};
+    char probe[200], out[4096];
+    for (int i = 0; i < 2 && py == NULL; i++) {
+        snprintf(probe, sizeof probe, "%s -c 'import h5py' 2>/dev/null", cand[i]);
+        if (vr_run_capture(probe, out, sizeof out) == 0)
+            py = cand[i];
+    }
+    if (py == NULL) {
+        printf("h5py not installed: skipped\n");
+        skip();
+    }
+    char h[600], rep[600], cmd[2400];
+    vr_err err = {VR_OK, ""};
+    snprintf(h, sizeof h, "%s/dmg.h5", dir);
+    snprintf(rep, sizeof rep, "%s/foreign.csv", dir);
+    static const struct { const char *edit, *want; } cases[] = {
+        /* the schema as a variable-length string, as older vixrisk and most tools write it */
+        {"del f.attrs['schema']; f.attrs['schema'] = 'vixrisk-run/1'",
+         "read attribute 'schema' on /: a variable-length string"},
+        /* pnl replaced by an external link into another file, and by a soft link */
+        {"del f['s/a/pnl']; f['s/a/pnl'] = h5py.ExternalLink('/dev/zero', '/x')", "\r\ns,a,"},
+        {"del f['s/b/pnl']; f['s/b/pnl'] = h5py.SoftLink('/s/a/pnl')", "\r\ns,b,"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        damaged_run(h, DMG_NONE);
+        snprintf(cmd, sizeof cmd, "%s - '%s' <<'EOF' 2>&1\nimport sys, h5py\nwith h5py.File(sys.argv[1], 'r+') as f:\n"
+                 "    %s\nEOF", py, h, cases[i].edit);
+        assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+        vr_err_clear(&err);
+        const vr_status st = vr_report_write(h, rep, VR_REPORT_CSV, &err);
+        printf("foreign %zu: %s\n", i, st == VR_OK ? "ok" : err.msg);
+        if (i > 0) {
+            /* links are never followed (an external one could open a device or a FIFO): the policy
+             * whose pnl is a link is not a policy, the other one is reported alone */
+            assert_int_equal(st, VR_OK);
+            char *csv = slurp(rep);
+            assert_non_null(csv);
+            assert_null(strstr(csv, cases[i].want));
+            assert_non_null(strstr(csv, i == 1 ? "\r\ns,b," : "\r\ns,a,"));
+            free(csv);
+            continue;
+        }
+        assert_int_not_equal(st, VR_OK);
+        if (strstr(err.msg, cases[i].want) == NULL)
+            fail_msg("foreign %zu: want \"%s\" in \"%s\"", i, cases[i].want, err.msg);
+    }
+}
+
+/* ---- configs/stress.yaml: every format, with replays ---------------------------------------------
+ * The README's stress job mixes sampled scenarios with replayed histories (one path each); its
+ * report failed on the first replay ("no such attribute mean_se"). Run it at 200 paths and report
+ * it in every format: each replay shows its P&L (equal to the stored pnl[0]) and no distribution
+ * statistics; the sampled scenarios keep theirs. Skipped when the market data is not there. */
+static void test_stress_report(void **state)
+{
+    (void)state;
+    char data[600], cfg[600], h[600], out[700], args[2400], buf[16384];
+    snprintf(data, sizeof data, "%s/../shared/data", VIXRISK_SOURCE_DIR);
+    if (getenv("VIXRISK_DATA") == NULL)
+        setenv("VIXRISK_DATA", data, 1);
+    snprintf(cfg, sizeof cfg, "%s/configs/stress.yaml", VIXRISK_SOURCE_DIR);
+    struct stat sb;
+    if (stat(getenv("VIXRISK_DATA"), &sb) != 0) {
+        printf("no market data in %s: skipped\n", getenv("VIXRISK_DATA"));
+        skip();
+    }
+    snprintf(h, sizeof h, "%s/stress.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --paths 200 --threads 2 --quiet", cfg, h);
+    const int rc = run_cmd(args, buf, sizeof buf);
+    if (rc != 0)
+        fail_msg("vixrisk run stress.yaml failed (%d): %s", rc, buf);
+    /* the console table shows replays as P&L rows and flags the rough tail, and never prints nan */
+    assert_non_null(strstr(buf, "scenario replay_2008: a replay (1 path)"));
+    assert_non_null(strstr(buf, "* ES99 rests on 2 paths beyond VaR99"));
+    assert_null(strstr(buf, "nan"));
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h, &r, &err), VR_OK);
+    static const char *const replays[3] = {"replay_2008", "replay_2018", "replay_2020"};
+    double pnl0[3];
+    for (int k = 0; k < 3; k++) {
+        char d[128];
+        double *x = NULL;
+        size_t n = 0;
+        snprintf(d, sizeof d, "/%s/alvh/pnl", replays[k]);
+        assert_int_equal(vr_h5_read_f64(r, d, &x, &n, &err), VR_OK);
+        assert_int_equal(n, 1);
+        pnl0[k] = x[0];
+        free(x);
+    }
+    vr_h5_close(r);
+    static const int fmts[3] = {VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV};
+    static const char *const ext[3] = {"html", "md", "csv"};
+    for (int f = 0; f < 3; f++) {
+        snprintf(out, sizeof out, "%s/stress.%s", dir, ext[f]);
+        vr_err_clear(&err);
+        if (vr_report_write(h, out, (vr_report_format)fmts[f], &err) != VR_OK)
+            fail_msg("report %s: %s", ext[f], err.msg);
+        char *s = slurp(out);
+        assert_non_null(s);
+        for (int k = 0; k < 3; k++) {
+            char want[200], usdbuf[48];
+            if (f == VR_REPORT_CSV) {
+                /* scenario,policy,baseline,rank,layers,paths=1,tail_paths=0,mean=P&L exactly,mean_se=NaN */
+                snprintf(want, sizeof want, "\r\n%s,alvh,unhedged,", replays[k]);
+                const char *row = strstr(s, want);
+                assert_non_null(row);
+                char tail[200];
+                snprintf(tail, sizeof tail, ",1,0,%.17g,NaN,", pnl0[k]);
+                const char *eol = strstr(row + 2, "\r\n");
+                const char *hit = strstr(row, tail);
+                if (hit == NULL || (eol && hit > eol))
+                    fail_msg("csv row of %s/alvh lacks '%s'", replays[k], tail);
+                continue;
+            }
+            /* HTML and Markdown: a replay section with the P&L formatted as USD */
+            usd(usdbuf, sizeof usdbuf, pnl0[k]);
+            const char *sec = strstr(s, f == VR_REPORT_HTML ? "data-scenario=\"replay_" : "## Scenario replay\\_");
+            assert_non_null(sec);
+            assert_non_null(strstr(sec, "A replay of history"));
+            if (f == VR_REPORT_HTML)
+                snprintf(want, sizeof want, "<td data-key=\"mean\">%s</td>", usdbuf);
+            else
+                snprintf(want, sizeof want, "| %s |", usdbuf);
+            if (strstr(sec, want) == NULL)
+                fail_msg("%s report: no P&L cell '%s' for %s", ext[f], want, replays[k]);
+        }
+        if (f == VR_REPORT_HTML) {
+            assert_xml_ok(out);
+            assert_non_null(strstr(s, "data-warning=\"tail\""));
+        }
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +893,9 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_bad_input_api),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_stress_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vk.h"
 
@@ -296,7 +297,7 @@ static void usage_run(FILE *out)
 
 static void on_signal(int sig)
 {
-    vr_run_abort_cleanup();
+    vr_outfile_signal_cleanup();
     signal(sig, SIG_DFL);
     raise(sig);
 }

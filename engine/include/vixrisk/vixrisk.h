@@ -40,6 +40,8 @@
 #include "vixrisk/vr_policy_rules.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
+#include "vixrisk/vr_runfile.h"
+#include "vixrisk/vr_summary.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vr_stats.h"
 

@@ -1,12 +1,13 @@
 /* vr_h5.h: the HDF5 result file: an atomic writer (temp file + rename) and a small reader.
  *
- * Writing: vr_h5_create opens "<final_path>.tmp.<pid>.<16 hex random>" in the same directory
- * (created exclusively, so two runs never share one); groups, datasets and attributes go there;
- * vr_h5_commit flushes, closes, fsyncs and renames it over final_path (rename(2): atomic, replaces an
- * existing file), so a reader sees either the old file or the complete new one, never a partial
- * one. vr_h5_abort closes and unlinks the temp file. There is no global state: a SIGINT handler in
- * the CLI copies vr_h5_temp_path() into its own static buffer after create and unlink(2)s it (an
- * async-signal-safe call) before exiting.
+ * Writing goes through vr_outfile (vr_outfile.h): vr_h5_create checks final_path and creates the
+ * HDF5 file under a short temporary name beside it (vr_h5_create_prepared does the same for an
+ * output the caller prepared before a long computation); groups, datasets and attributes go there;
+ * vr_h5_commit flushes and closes it and vr_outfile_commit fsyncs it and renames it over the final
+ * name (only a regular file or nothing is replaced), so a reader sees either the old file or the
+ * complete new one. vr_h5_abort closes and removes the temporary. The temporary is registered for
+ * vr_outfile_signal_cleanup while it exists. After a failed write (a full disk, a file size limit)
+ * commit and abort still close cleanly and remove the temporary.
  *
  * Paths are absolute HDF5 paths: "/" is the root, "/base/unhedged/pnl" a dataset; components must be
  * non-empty (no "//", no trailing "/"). Missing intermediate groups are created. Groups written here
@@ -21,9 +22,10 @@
  * default (simulated P&L compresses only ~1.1x and deflate writes tens of MB/s); compress = 1..9
  * adds the shuffle filter and deflate at that level. Writing an existing dataset is an error.
  *
- * Attributes: scalar string (variable-length UTF-8, so configs of any size fit and h5py reads them
- * as str), float64, int64, or a 1-D float64 array, on any group or dataset; writing an existing
- * attribute replaces it.
+ * Attributes: scalar string (fixed-length, NUL-terminated UTF-8, at most VR_H5_STR_MAX bytes; h5py
+ * reads them as bytes: .decode()), float64, int64, or a 1-D float64 array, on any group or
+ * dataset; writing an existing attribute replaces it. Strings are fixed length so that a reader
+ * never has to trust a variable-length string's heap reference (see the reader below).
  *
  * Errors: VR_EINVAL for bad arguments, VR_EIO for file system calls (rename, unlink), VR_EHDF5
  * when the library fails; the message names the operation, the object and HDF5's own explanation
@@ -43,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_status.h"
 
 typedef struct vr_h5 vr_h5;               /* a file being written (opaque) */
@@ -50,12 +53,16 @@ typedef struct vr_h5_reader vr_h5_reader; /* a file open for reading (opaque) */
 
 /* ---- writer --------------------------------------------------------------------------------- */
 
-/* Create the temp file for final_path (the directory must exist and be writable). *out is set only
- * on success. final_path itself is not touched until vr_h5_commit. */
+/* Check final_path (vr_outfile_prepare: no input list, a directory is an error) and create the
+ * HDF5 file in its temporary. *out is set only on success; final_path is not touched until
+ * vr_h5_commit. */
 vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err);
 
-/* The temp file's path, valid until vr_h5_commit or vr_h5_abort returns (copy it for a signal
- * handler). NULL if w is NULL. */
+/* The same for an output prepared by the caller (vr_outfile_prepare done, begin not yet): begins it
+ * and creates the HDF5 file in o->tmp. o must outlive the writer; commit and abort finish it. */
+vr_status vr_h5_create_prepared(vr_outfile *o, vr_h5 **out, vr_err *err);
+
+/* The temporary file's path, valid until vr_h5_commit or vr_h5_abort returns. NULL if w is NULL. */
 const char *vr_h5_temp_path(const vr_h5 *w);
 
 /* Create group `path` and any missing parents; an existing group is fine. */
@@ -86,15 +93,30 @@ vr_status vr_h5_write_f32_2d(vr_h5 *w, const char *path, const float *data, size
 vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, size_t rows,
                              size_t cols, vr_err *err);
 
-/* Flush, close, fsync and rename the temp file to final_path (replacing any existing file), then
- * fsync the directory. Frees w whatever the outcome; on failure the temp file is removed and
- * final_path is left as it was. */
+/* Flush and close the file, then vr_outfile_commit (fsync, rename over the final name, fsync the
+ * directory). Frees w whatever the outcome; on failure the temporary is removed and the final name
+ * is left as it was. */
 vr_status vr_h5_commit(vr_h5 *w, vr_err *err);
 
 /* Close and unlink the temp file and free w (NULL is fine). Never fails. */
 void vr_h5_abort(vr_h5 *w);
 
-/* ---- reader --------------------------------------------------------------------------------- */
+/* ---- reader --------------------------------------------------------------------------------- *
+ *
+ * The reader accepts files from elsewhere and checks what it reads before libhdf5 or the caller
+ * acts on it: paths are followed through hard links only (soft and external links count as
+ * missing); numeric data must have a standard IEEE float or integer type; string attributes must be
+ * fixed length (variable-length ones are refused) of at most VR_H5_STR_MAX bytes; a dataset must be
+ * a simple dataspace within the caller's shape and VR_H5_MAX_ELEMS elements, chunks of at most
+ * VR_H5_MAX_CHUNK_BYTES, filters only shuffle, deflate and fletcher32 (plugins are never loaded);
+ * a numeric attribute array holds at most VR_H5_MAX_ATTR_ELEMS elements; a listing at most
+ * VR_H5_MAX_LIST groups. Violations are VR_EINVAL with the object's path. libhdf5's own parsing of
+ * the file's metadata is not hardened against hostile files (docs/hdf5.md). */
+#define VR_H5_STR_MAX 60000                       /* bytes of a string attribute */
+#define VR_H5_MAX_ELEMS ((size_t)1 << 28)         /* elements of one dataset read (2 GiB of doubles) */
+#define VR_H5_MAX_CHUNK_BYTES ((size_t)64 << 20)  /* bytes of one chunk */
+#define VR_H5_MAX_ATTR_ELEMS 4096                 /* elements of a numeric attribute array */
+#define VR_H5_MAX_LIST 4096                       /* groups one listing returns */
 
 vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err);
 void vr_h5_close(vr_h5_reader *r); /* NULL is fine */
@@ -102,12 +124,25 @@ void vr_h5_close(vr_h5_reader *r); /* NULL is fine */
 /* 1 if an object (group or dataset) exists at path, 0 if not (parents need not exist). */
 int vr_h5_exists(vr_h5_reader *r, const char *path);
 
-/* Read a numeric dataset of any rank (integers and floats are converted) into a malloc'd array of
- * all its elements in row-major order: *data (free() it; NULL when *n == 0), *n elements. */
+/* Read a numeric dataset of rank 1 or 2 (integers and floats are converted) into a malloc'd array
+ * of all its elements in row-major order: *data (free() it; NULL when *n == 0), *n elements. */
 vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_t *n, vr_err *err);
 
-/* Scalar attributes (a 1-element array is accepted too). read_attr_str accepts variable- and
- * fixed-length strings and returns a malloc'd copy (free() it). */
+/* The shape a reader expects: rank (1 or 2; 0 = either), per dimension an exact extent (exact[i] >
+ * 0) or an upper bound (max[i]; 0 = VR_H5_MAX_ELEMS). */
+typedef struct vr_h5_shape {
+    int rank;
+    size_t exact[2], max[2];
+} vr_h5_shape;
+
+/* vr_h5_read_f64 with the shape checked before anything is allocated: dims[0..1] receive the
+ * extents (dims[1] = 1 for rank 1). Errors: VR_EINVAL naming the dimension and the limit. */
+vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
+                               double **data, size_t dims[2], vr_err *err);
+
+/* Scalar attributes (a 1-element array is accepted too). read_attr_int64 reads an integer attribute
+ * exactly and a float one if it is integral with magnitude <= 2^53. read_attr_str accepts fixed-length strings only and returns a malloc'd
+ * copy (free() it). */
 vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const char *name,
                                  double *value, vr_err *err);
 vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const char *name,
@@ -138,7 +173,7 @@ vr_status vr_h5_dset_info_get(vr_h5_reader *r, const char *path, vr_h5_dset_info
 /* 1 if the object at obj_path exists and carries attribute `name`, else 0 (never fails). */
 int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name);
 
-/* A numeric attribute of any shape as a malloc'd array of all its elements, converted to double:
+/* A numeric attribute of rank <= 2 and at most VR_H5_MAX_ATTR_ELEMS elements as a malloc'd array of all its elements, converted to double:
  * *v (free() it; NULL when *n == 0), *n elements. A scalar gives n = 1. */
 vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
                                        double **v, size_t *n, vr_err *err);

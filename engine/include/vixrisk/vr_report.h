@@ -12,12 +12,19 @@
  *                   (CRLF line ends, quoted fields where needed); numbers printed with %.17g so
  *                   they read back exactly; NaN as "NaN".
  *
- * Every output file is written under a temporary name in its directory and renamed over the
- * final name at the end, so a reader never sees a partial report.
+ * Every output file goes through vr_outfile (vr_outfile.h): it may not be the run file, it replaces
+ * only a regular file, and it is written under a short temporary name in its directory and renamed
+ * over the final name at the end, so a reader never sees a partial report.
+ *
+ * The run file is read as untrusted input (docs/hdf5.md, "Files from elsewhere"): names, types,
+ * shapes and counts are checked against the schema (vr_runfile.h) before anything is allocated,
+ * and non-finite per-path values are refused as damaged data. A replayed history (one path) is
+ * reported by its P&L; an ES99 resting on fewer than VR_TAIL_MIN_BEYOND paths is flagged.
  *
  * Errors: VR_EINVAL for bad arguments (NULL paths, unknown format); VR_EIO when h5_path is missing,
  * is not HDF5 or is not a vixrisk run file (no "schema" attribute "vixrisk-run/..."), or the output
- * cannot be written; VR_EHDF5 when a stored object is missing or unreadable; VR_ENOMEM. err->msg
+ * cannot be written; VR_EHDF5 when a stored object is missing, unreadable or damaged; VR_EINVAL
+ * also for an output target vr_outfile refuses and for objects of the wrong type or shape; VR_ENOMEM. err->msg
  * names the file and the object ("report: /tmp/x.h5: not a vixrisk run file (no root attribute
  * 'schema')"). */
 #ifndef VIXRISK_VR_REPORT_H

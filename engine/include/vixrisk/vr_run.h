@@ -45,15 +45,15 @@ vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);
 void vr_run_cfg_free(vr_run_cfg *c);
 
 typedef struct vr_run_opts {
-    const char *out_path;  /* HDF5 output */
+    const char *out_path;  /* HDF5 output: a file, or a directory for DIR/<config stem>.h5; checked
+                            * (vr_outfile_prepare, the config file as input) before any work */
     int quiet;             /* no progress bar */
     FILE *table;           /* where the ranking table goes (stdout), NULL = none */
 } vr_run_opts;
 
+/* Run every scenario, write the run file and print the rankings. The output's temporary is
+ * registered with vr_outfile, so the CLI's signal handlers remove it with
+ * vr_outfile_signal_cleanup(). */
 vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err);
-
-/* Remove a partly written output (for the SIGINT/SIGTERM handler): unlinks the temporary file
- * of the run in progress, if any. Async-signal-safe. */
-void vr_run_abort_cleanup(void);
 
 #endif

@@ -7,21 +7,20 @@
  * exists"). Handles start as H5I_INVALID_HID and are closed in reverse order at `done:`; a failed
  * close is reported only if nothing failed before. All calls are from serial code. */
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_outfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 struct vr_h5 {
     hid_t file;
-    char *final_path;
-    char *tmp_path;
+    vr_outfile own;  /* the output when vr_h5_create prepared it */
+    vr_outfile *out; /* &own, or the caller's (vr_h5_create_prepared) */
 };
 
 struct vr_h5_reader {
@@ -43,6 +42,18 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
     walk_ctx *c = data;
     (void)n;
     const char *d = (e->desc && e->desc[0]) ? e->desc : (e->func_name ? e->func_name : "?");
+    /* the file driver's "file write failed: time = ..., errno = 28, error message = 'No space left
+     * on device', buf = ..." becomes "file write failed: No space left on device" */
+    const char *m = strstr(d, "error message = '");
+    char clean[200];
+    if (m != NULL) {
+        const char *colon = strchr(d, ':');
+        m += strlen("error message = '");
+        const char *q = strchr(m, '\'');
+        snprintf(clean, sizeof clean, "%.*s: %.*s", colon ? (int)(colon - d) : 0, d,
+                 q ? (int)(q - m) : 100, m);
+        d = clean;
+    }
     if (c->count == 0)
         snprintf(c->first, sizeof c->first, "%s", d);
     snprintf(c->last, sizeof c->last, "%s", d);
@@ -76,6 +87,16 @@ static void close_h(hid_t id, herr_t (*fn)(hid_t), vr_status *st, vr_err *err, c
     }
 }
 
+/* No H5_term_library at exit. After a failed write (disk full, EFBIG) libhdf5 1.10 keeps the file's
+ * ids half closed and its exit handler then dereferences freed state (SIGSEGV in H5F__close_cb after
+ * the error was already reported). Every file this module opens is closed explicitly, so nothing
+ * is lost by skipping the handler. It must be requested before libhdf5 initialises, hence a
+ * constructor. */
+__attribute__((constructor)) static void no_hdf5_atexit(void)
+{
+    (void)H5dont_atexit();
+}
+
 static void quiet(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -105,48 +126,7 @@ static char *dup_str(const char *s)
     return d;
 }
 
-/* 1 if every prefix of path exists and the last is a link, 0 if some component is missing,
- * < 0 on an HDF5 failure (stack left for the caller). */
-static int path_exists(hid_t file, const char *path)
-{
-    if (strcmp(path, "/") == 0)
-        return 1;
-    char *buf = dup_str(path);
-    if (buf == NULL)
-        return -1;
-    int ok = 1;
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            const char c = *p;
-            *p = '\0';
-            const htri_t e = H5Lexists(file, buf, H5P_DEFAULT);
-            *p = c;
-            if (e <= 0) {
-                ok = e < 0 ? -1 : 0;
-                break;
-            }
-            if (c == '\0')
-                break;
-        }
-    }
-    free(buf);
-    return ok;
-}
-
 /* ---- writer ----------------------------------------------------------------------------------- */
-
-static uint64_t random64(void)
-{
-    uint64_t r = 0;
-    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r)
-        return r;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)&r;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static hid_t group_cpl(void)
 {
@@ -159,59 +139,72 @@ static hid_t group_cpl(void)
     return gcpl;
 }
 
-vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err)
+/* Begin the output o (its temporary) and create the HDF5 file there. */
+static vr_status create_in(vr_outfile *o, vr_h5 *w, vr_err *err)
 {
     vr_status st = VR_OK;
     hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
-    vr_h5 *w = NULL;
-    if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
-        st = vr_fail(err, VR_EINVAL, "h5: create: %s", out ? "empty file name" : "NULL output");
-        goto done;
-    }
     quiet();
-    w = calloc(1, sizeof *w);
-    const size_t cap = strlen(final_path) + 48;
-    if (w == NULL || (w->final_path = dup_str(final_path)) == NULL ||
-        (w->tmp_path = malloc(cap)) == NULL) {
-        st = vr_fail(err, VR_ENOMEM, "h5: create %s", final_path);
-        goto done;
-    }
     w->file = H5I_INVALID_HID;
-    snprintf(w->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(),
-             (unsigned long long)random64());
-
+    w->out = o;
+    if ((st = vr_outfile_begin(o, err)) != VR_OK)
+        return st;
     if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) == H5I_INVALID_HID ||
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         (fapl = H5Pcreate(H5P_FILE_ACCESS)) == H5I_INVALID_HID ||
         H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) < 0) {
-        st = h5_fail(err, "create", w->tmp_path);
+        st = h5_fail(err, "create", o->tmp);
         goto done;
     }
-    /* EXCL: never open a file another run created under the same name */
-    if ((w->file = H5Fcreate(w->tmp_path, H5F_ACC_EXCL, fcpl, fapl)) == H5I_INVALID_HID) {
-        st = h5_fail(err, "create", w->tmp_path);
+    /* TRUNC: the temporary was created empty and exclusively by vr_outfile_begin */
+    if ((w->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "create", o->tmp);
         goto done;
     }
-    *out = w;
-    w = NULL;
 done:
     close_h(fapl, H5Pclose, &st, err, "file access list");
     close_h(fcpl, H5Pclose, &st, err, "file creation list");
-    if (w != NULL) {
-        if (w->file != H5I_INVALID_HID) {
-            H5Fclose(w->file);
-            unlink(w->tmp_path);
-        }
-        free(w->tmp_path);
-        free(w->final_path);
-        free(w);
-    }
+    if (st != VR_OK)
+        vr_outfile_abort(o);
     return st;
+}
+
+vr_status vr_h5_create(const char *final_path, vr_h5 **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (final_path == NULL || final_path[0] == '\0' || out == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: create: %s", out ? "empty file name" : "NULL output");
+    vr_h5 *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return vr_fail(err, VR_ENOMEM, "h5: create %s", final_path);
+    if ((st = vr_outfile_prepare(&w->own, final_path, NULL, NULL, 0, err)) != VR_OK ||
+        (st = create_in(&w->own, w, err)) != VR_OK) {
+        free(w);
+        return st;
+    }
+    *out = w;
+    return VR_OK;
+}
+
+vr_status vr_h5_create_prepared(vr_outfile *o, vr_h5 **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (o == NULL || out == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: create: NULL %s", o ? "output" : "outfile");
+    vr_h5 *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return vr_fail(err, VR_ENOMEM, "h5: create %s", o->final);
+    if ((st = create_in(o, w, err)) != VR_OK) {
+        free(w);
+        return st;
+    }
+    *out = w;
+    return VR_OK;
 }
 
 const char *vr_h5_temp_path(const vr_h5 *w)
 {
-    return w ? w->tmp_path : NULL;
+    return w ? w->out->tmp : NULL;
 }
 
 /* Create the groups along path: every component if include_last, else all but the last. */
@@ -332,14 +325,20 @@ vr_status vr_h5_attr_str(vr_h5 *w, const char *obj_path, const char *name, const
         return st;
     if (value == NULL)
         return vr_fail(err, VR_EINVAL, "h5: attribute '%s' on %s: NULL string", name, obj_path);
+    const size_t len = strlen(value);
+    if (len > VR_H5_STR_MAX)
+        return vr_fail(err, VR_EINVAL, "h5: attribute '%s' on %s: %zu bytes, more than the %d a string "
+                       "attribute may hold", name, obj_path, len, VR_H5_STR_MAX);
+    /* fixed length, NUL-terminated: a reader needs no global heap and HDF5 frees nothing it did
+     * not allocate (variable-length strings from a damaged file crash libhdf5 1.10) */
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    if ((type = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(type, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
+    if ((type = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(type, len + 1) < 0 ||
+        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
         (space = H5Screate(H5S_SCALAR)) == H5I_INVALID_HID) {
         st = h5_fail(err, "attribute type for", name);
         goto done;
     }
-    st = write_attr(w, obj_path, name, type, type, space, &value, err);
+    st = write_attr(w, obj_path, name, type, type, space, value, err);
 done:
     close_h(space, H5Sclose, &st, err, name);
     close_h(type, H5Tclose, &st, err, name);
@@ -512,70 +511,29 @@ vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, siz
 
 /* ---- commit / abort ------------------------------------------------------------------------- */
 
-static void free_writer(vr_h5 *w)
-{
-    free(w->tmp_path);
-    free(w->final_path);
-    free(w);
-}
-
-/* fsync the directory holding path so the rename is durable (best effort). */
-static void sync_dir(const char *path)
-{
-    char *d = dup_str(path);
-    if (d == NULL)
-        return;
-    char *slash = strrchr(d, '/');
-    const char *dir = ".";
-    if (slash == d)
-        dir = "/";
-    else if (slash != NULL) {
-        *slash = '\0';
-        dir = d;
-    }
-    const int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(d);
-}
-
 vr_status vr_h5_commit(vr_h5 *w, vr_err *err)
 {
     vr_status st = VR_OK;
     if (w == NULL)
         return vr_fail(err, VR_EINVAL, "h5: commit: NULL writer");
     if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) {
-        st = h5_fail(err, "flush", w->tmp_path);
-        H5Fclose(w->file);
-        H5Eclear2(H5E_DEFAULT);
+        st = h5_fail(err, "flush", w->out->tmp);
         goto done;
     }
     const herr_t c = H5Fclose(w->file); /* H5F_CLOSE_SEMI: fails if an object is still open */
-    w->file = H5I_INVALID_HID;
     if (c < 0) {
-        st = h5_fail(err, "close", w->tmp_path);
+        st = h5_fail(err, "close", w->out->tmp);
         goto done;
     }
-    const int fd = open(w->tmp_path, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        st = vr_fail(err, VR_EIO, "h5: commit %s: fsync: %s", w->tmp_path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        goto done;
-    }
-    close(fd);
-    if (rename(w->tmp_path, w->final_path) != 0) {
-        st = vr_fail(err, VR_EIO, "h5: commit: rename %s -> %s: %s", w->tmp_path, w->final_path,
-                     strerror(errno));
-        goto done;
-    }
-    sync_dir(w->final_path);
+    w->file = H5I_INVALID_HID;
+    /* fsync, re-check the target, rename over it, fsync the directory */
+    st = vr_outfile_commit(w->out, err);
 done:
-    if (st != VR_OK)
-        unlink(w->tmp_path);
-    free_writer(w);
+    if (st != VR_OK) {
+        vr_h5_abort(w);
+        return st;
+    }
+    free(w);
     return st;
 }
 
@@ -583,13 +541,33 @@ void vr_h5_abort(vr_h5 *w)
 {
     if (w == NULL)
         return;
-    if (w->file != H5I_INVALID_HID && H5Fclose(w->file) < 0)
-        H5Eclear2(H5E_DEFAULT);
-    unlink(w->tmp_path);
-    free_writer(w);
+    if (w->file != H5I_INVALID_HID) {
+        /* after a failed write an object id may still be open (its close failed): try once more
+         * so the file can close; whatever still fails is dropped with the file */
+        hid_t ids[64];
+        const ssize_t k = H5Fget_obj_ids(w->file, H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE |
+                                                      H5F_OBJ_ATTR | H5F_OBJ_LOCAL, 64, ids);
+        for (ssize_t i = 0; i < k; i++)
+            (void)H5Idec_ref(ids[i]);
+        if (H5Fclose(w->file) < 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
+    vr_outfile_abort(w->out);
+    free(w);
 }
 
-/* ---- reader ------------------------------------------------------------------------------------ */
+/* ---- reader ------------------------------------------------------------------------------------ *
+ *
+ * The reader takes files from elsewhere, so it checks what it can before libhdf5 acts on a value
+ * from the file: only hard links are followed (no soft or external links: a link to another file
+ * could open a device or a FIFO); numbers must have one of the standard IEEE float or two's
+ * complement integer types; strings must be fixed length (never variable-length: reading one from
+ * a damaged global heap crashes libhdf5 1.10); datasets must be simple (not null or scalar)
+ * dataspaces of the expected rank and extent, contiguous, compact or chunked with chunks of at
+ * most VR_H5_MAX_CHUNK_BYTES, and filtered by nothing but shuffle, deflate and fletcher32 (filter
+ * plugins are never loaded); every element count is bounded before anything is allocated; a group
+ * listing stops after VR_H5_MAX_LIST members. libhdf5 itself still parses the file's metadata and
+ * is not hardened against hostile files (docs/hdf5.md). */
 
 vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err)
 {
@@ -598,12 +576,16 @@ vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err)
     if (path == NULL || out == NULL)
         return vr_fail(err, VR_EINVAL, "h5: open: NULL %s", path ? "output" : "path");
     quiet();
+    /* a crafted filter id must not make libhdf5 dlopen() a plugin */
+    if (H5PLset_loading_state(0) < 0)
+        H5Eclear2(H5E_DEFAULT);
     if (access(path, R_OK) != 0)
         return vr_fail(err, VR_EIO, "h5: open %s: %s", path, strerror(errno));
     if ((r = calloc(1, sizeof *r)) == NULL || (r->path = dup_str(path)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "h5: open %s", path);
         goto done;
     }
+    r->file = H5I_INVALID_HID;
     if ((r->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) == H5I_INVALID_HID) {
         st = h5_fail(err, "open", path);
         goto done;
@@ -628,17 +610,54 @@ void vr_h5_close(vr_h5_reader *r)
     free(r);
 }
 
+/* 1 if every component of path is a hard link (the root counts), 0 if one is missing or is a
+ * soft, external or user-defined link, < 0 on an HDF5 failure (stack left for the caller). */
+static int hard_path_exists(hid_t file, const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        return 1;
+    char *buf = dup_str(path);
+    if (buf == NULL)
+        return -1;
+    int ok = 1;
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            const char c = *p;
+            *p = '\0';
+            const htri_t e = H5Lexists(file, buf, H5P_DEFAULT);
+            if (e <= 0) {
+                ok = e < 0 ? -1 : 0;
+                break;
+            }
+            H5L_info_t li;
+            if (H5Lget_info(file, buf, &li, H5P_DEFAULT) < 0) {
+                ok = -1;
+                break;
+            }
+            if (li.type != H5L_TYPE_HARD) {
+                ok = 0;
+                break;
+            }
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    free(buf);
+    return ok;
+}
+
 int vr_h5_exists(vr_h5_reader *r, const char *path)
 {
     if (r == NULL || check_path(path, 1, "exists", NULL) != VR_OK)
         return 0;
-    const int e = path_exists(r->file, path);
+    const int e = hard_path_exists(r->file, path);
     if (e < 0)
         H5Eclear2(H5E_DEFAULT);
     return e > 0;
 }
 
-/* Check that path names an object in r; a clear message if not. */
+/* Check that path names an object in r (through hard links only); a clear message if not. */
 static vr_status need_object(vr_h5_reader *r, const char *path, const char *op, const char *what,
                              vr_err *err)
 {
@@ -647,7 +666,7 @@ static vr_status need_object(vr_h5_reader *r, const char *path, const char *op, 
         return vr_fail(err, VR_EINVAL, "h5: %s: NULL reader", op);
     if ((st = check_path(path, 1, op, err)) != VR_OK)
         return st;
-    const int e = path_exists(r->file, path);
+    const int e = hard_path_exists(r->file, path);
     if (e < 0)
         return h5_fail(err, op, path);
     if (e == 0)
@@ -655,34 +674,170 @@ static vr_status need_object(vr_h5_reader *r, const char *path, const char *op, 
     return VR_OK;
 }
 
-vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_t *n, vr_err *err)
+/* 1 if type is one of the standard numeric types (IEEE binary32/64, 8..64-bit integers, either
+ * byte order), else 0: a custom float layout from a file is never handed to a conversion. */
+static int numeric_ok(hid_t type)
+{
+    const hid_t known[] = {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE,
+                           H5T_STD_I8LE,   H5T_STD_I8BE,   H5T_STD_I16LE,  H5T_STD_I16BE,
+                           H5T_STD_I32LE,  H5T_STD_I32BE,  H5T_STD_I64LE,  H5T_STD_I64BE,
+                           H5T_STD_U8LE,   H5T_STD_U8BE,   H5T_STD_U16LE,  H5T_STD_U16BE,
+                           H5T_STD_U32LE,  H5T_STD_U32BE,  H5T_STD_U64LE,  H5T_STD_U64BE};
+    const H5T_class_t cls = H5Tget_class(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+        return 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (H5Tequal(type, known[i]) > 0)
+            return 1;
+    H5Eclear2(H5E_DEFAULT);
+    return 0;
+}
+
+/* Extent of a simple dataspace: rank (<= 2) and dims; VR_EINVAL with a message otherwise. */
+static vr_status space_dims(hid_t space, int *rank, hsize_t dims[2], const char *ctx,
+                            const char *obj, vr_err *err)
+{
+    const H5S_class_t sc = H5Sget_simple_extent_type(space);
+    if (sc == H5S_SCALAR) {
+        *rank = 0;
+        dims[0] = dims[1] = 1;
+        return VR_OK;
+    }
+    if (sc != H5S_SIMPLE)
+        return vr_fail(err, VR_EINVAL, "h5: %s %s: not a simple dataspace", ctx, obj);
+    const int nd = H5Sget_simple_extent_ndims(space);
+    if (nd < 1 || nd > 2)
+        return vr_fail(err, VR_EINVAL, "h5: %s %s: rank %d, want 1 or 2", ctx, obj, nd);
+    hsize_t d[H5S_MAX_RANK];
+    if (H5Sget_simple_extent_dims(space, d, NULL) != nd)
+        return h5_fail(err, ctx, obj);
+    *rank = nd;
+    dims[0] = d[0];
+    dims[1] = nd == 2 ? d[1] : 1;
+    return VR_OK;
+}
+
+/* Storage of a dataset a reader accepts: contiguous, compact or chunked (chunks of at most
+ * VR_H5_MAX_CHUNK_BYTES, each chunk dimension >= 1), filters only shuffle, deflate, fletcher32. */
+static vr_status storage_ok(hid_t dset, hid_t type, int rank, const char *path, vr_err *err)
+{
+    vr_status st = VR_OK;
+    hid_t dcpl = H5Dget_create_plist(dset);
+    if (dcpl == H5I_INVALID_HID)
+        return h5_fail(err, "read", path);
+    const H5D_layout_t lay = H5Pget_layout(dcpl);
+    if (lay == H5D_CHUNKED) {
+        hsize_t ch[H5S_MAX_RANK];
+        const int cr = H5Pget_chunk(dcpl, H5S_MAX_RANK, ch);
+        if (cr < 0) {
+            st = h5_fail(err, "read", path);
+            goto done;
+        }
+        if (cr != rank) {
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: chunk rank %d, dataset rank %d", path, cr, rank);
+            goto done;
+        }
+        double bytes = (double)H5Tget_size(type);
+        for (int i = 0; i < cr; i++) {
+            if (ch[i] == 0) {
+                st = vr_fail(err, VR_EINVAL, "h5: read %s: empty chunk dimension", path);
+                goto done;
+            }
+            bytes *= (double)ch[i];
+        }
+        if (bytes > (double)VR_H5_MAX_CHUNK_BYTES) {
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: chunks of %.0f bytes, more than the %lu accepted",
+                         path, bytes, (unsigned long)VR_H5_MAX_CHUNK_BYTES);
+            goto done;
+        }
+    } else if (lay != H5D_CONTIGUOUS && lay != H5D_COMPACT) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: unsupported storage layout", path);
+        goto done;
+    }
+    const int nf = H5Pget_nfilters(dcpl);
+    if (nf < 0) {
+        st = h5_fail(err, "read", path);
+        goto done;
+    }
+    for (int i = 0; i < nf; i++) {
+        unsigned fl = 0, cd[8] = {0}, conf = 0;
+        size_t ncd = 8;
+        char fname[64];
+        const H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &fl, &ncd, cd, sizeof fname, fname, &conf);
+        if (f != H5Z_FILTER_DEFLATE && f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_FLETCHER32) {
+            H5Eclear2(H5E_DEFAULT);
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: filter %d is not accepted (shuffle, deflate and "
+                         "fletcher32 only)", path, (int)f);
+            goto done;
+        }
+    }
+done:
+    close_h(dcpl, H5Pclose, &st, err, path);
+    return st;
+}
+
+vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
+                               double **data, size_t dims[2], vr_err *err)
 {
     vr_status st = VR_OK;
     hid_t dset = H5I_INVALID_HID, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
     double *buf = NULL;
-    if (data == NULL || n == NULL)
-        return vr_fail(err, VR_EINVAL, "h5: read %s: NULL output", path ? path : "(null)");
+    if (data == NULL || dims == NULL || want == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: read %s: NULL argument", path ? path : "(null)");
     if ((st = need_object(r, path, "read", "dataset", err)) != VR_OK)
         return st;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0) {
+        st = h5_fail(err, "read", path);
+        goto done;
+    }
+    if (oi.type != H5O_TYPE_DATASET) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a dataset", path);
+        goto done;
+    }
     if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
         (space = H5Dget_space(dset)) == H5I_INVALID_HID ||
         (type = H5Dget_type(dset)) == H5I_INVALID_HID) {
         st = h5_fail(err, "read", path);
         goto done;
     }
-    const H5T_class_t cls = H5Tget_class(type);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a numeric dataset", path);
+    if (!numeric_ok(type)) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a numeric dataset of a standard type", path);
         goto done;
     }
-    const hssize_t np = H5Sget_simple_extent_npoints(space);
-    if (np < 0) {
-        st = h5_fail(err, "read", path);
+    int rank;
+    hsize_t d[2];
+    if ((st = space_dims(space, &rank, d, "read", path, err)) != VR_OK)
+        goto done;
+    if (rank == 0 || (want->rank != 0 && rank != want->rank)) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: rank %d, want %d", path, rank, want->rank ? want->rank : 1);
         goto done;
     }
-    if (np > 0) {
-        if ((buf = malloc((size_t)np * sizeof *buf)) == NULL) {
-            st = vr_fail(err, VR_ENOMEM, "h5: read %s: %lld values", path, (long long)np);
+    double total = 1;
+    for (int i = 0; i < rank; i++) {
+        const size_t lim = want->max[i] ? want->max[i] : VR_H5_MAX_ELEMS;
+        if (want->exact[i] ? d[i] != (hsize_t)want->exact[i] : d[i] > (hsize_t)lim) {
+            if (want->exact[i])
+                st = vr_fail(err, VR_EINVAL, "h5: read %s: dimension %d is %llu, want %zu", path, i,
+                             (unsigned long long)d[i], want->exact[i]);
+            else
+                st = vr_fail(err, VR_EINVAL, "h5: read %s: dimension %d is %llu, more than %zu", path, i,
+                             (unsigned long long)d[i], lim);
+            goto done;
+        }
+        total *= (double)d[i];
+    }
+    if (total > (double)VR_H5_MAX_ELEMS) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: %.0f elements, more than %lu", path, total,
+                     (unsigned long)VR_H5_MAX_ELEMS);
+        goto done;
+    }
+    if ((st = storage_ok(dset, type, rank, path, err)) != VR_OK)
+        goto done;
+    const size_t n = (size_t)total;
+    if (n > 0) {
+        if ((buf = malloc(n * sizeof *buf)) == NULL) {
+            st = vr_fail(err, VR_ENOMEM, "h5: read %s: %zu values", path, n);
             goto done;
         }
         if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
@@ -691,7 +846,8 @@ vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_
         }
     }
     *data = buf;
-    *n = (size_t)np;
+    dims[0] = (size_t)d[0];
+    dims[1] = rank == 2 ? (size_t)d[1] : 1;
     buf = NULL;
 done:
     free(buf);
@@ -701,9 +857,22 @@ done:
     return st;
 }
 
-/* Open attribute `name` of obj_path, which must hold one element. */
+vr_status vr_h5_read_f64(vr_h5_reader *r, const char *path, double **data, size_t *n, vr_err *err)
+{
+    if (data == NULL || n == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: read %s: NULL output", path ? path : "(null)");
+    const vr_h5_shape any = {0, {0, 0}, {0, 0}};
+    size_t dims[2];
+    const vr_status st = vr_h5_read_f64_shape(r, path, &any, data, dims, err);
+    if (st == VR_OK)
+        *n = dims[0] * dims[1];
+    return st;
+}
+
+/* Open attribute `name` of obj_path (reached through hard links); *space, *type set on success. */
 static vr_status open_attr(vr_h5_reader *r, const char *obj_path, const char *name, hid_t *obj,
-                           hid_t *attr, char *ctx, size_t ctxcap, vr_err *err)
+                           hid_t *attr, hid_t *type, hid_t *space, char *ctx, size_t ctxcap,
+                           vr_err *err)
 {
     vr_status st;
     snprintf(ctx, ctxcap, "read attribute '%s' on", name ? name : "(null)");
@@ -718,43 +887,59 @@ static vr_status open_attr(vr_h5_reader *r, const char *obj_path, const char *na
         return h5_fail(err, ctx, obj_path);
     if (e == 0)
         return vr_fail(err, VR_EHDF5, "h5: %s %s: no such attribute", ctx, obj_path);
-    if ((*attr = H5Aopen(*obj, name, H5P_DEFAULT)) == H5I_INVALID_HID)
+    if ((*attr = H5Aopen(*obj, name, H5P_DEFAULT)) == H5I_INVALID_HID ||
+        (*type = H5Aget_type(*attr)) == H5I_INVALID_HID ||
+        (*space = H5Aget_space(*attr)) == H5I_INVALID_HID)
         return h5_fail(err, ctx, obj_path);
-    hid_t space = H5Aget_space(*attr);
-    if (space == H5I_INVALID_HID)
-        return h5_fail(err, ctx, obj_path);
-    const hssize_t np = H5Sget_simple_extent_npoints(space);
-    H5Sclose(space);
-    if (np != 1)
-        return vr_fail(err, VR_EINVAL, "h5: %s %s: has %lld elements, want 1", ctx, obj_path,
-                       (long long)np);
     return VR_OK;
 }
 
-static vr_status read_attr_num(vr_h5_reader *r, const char *obj_path, const char *name,
-                               hid_t mtype, void *value, vr_err *err)
+/* A numeric attribute of at most max elements, converted to double into a malloc'd array; with
+ * i64 != NULL (max 1) an integer attribute is read exactly into *i64 instead. */
+static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const char *name,
+                                   size_t max, double **v, size_t *n, int64_t *i64, int *is_int,
+                                   vr_err *err)
 {
     vr_status st = VR_OK;
-    hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID,
+          space = H5I_INVALID_HID;
+    double *buf = NULL;
     char ctx[160];
-    if (value == NULL)
-        return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
-    if ((st = open_attr(r, obj_path, name, &obj, &attr, ctx, sizeof ctx, err)) != VR_OK)
+    if ((st = open_attr(r, obj_path, name, &obj, &attr, &type, &space, ctx, sizeof ctx, err)) != VR_OK)
         goto done;
-    if ((type = H5Aget_type(attr)) == H5I_INVALID_HID) {
+    if (!numeric_ok(type)) {
+        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not a number of a standard type", ctx, obj_path);
+        goto done;
+    }
+    int rank;
+    hsize_t d[2];
+    if ((st = space_dims(space, &rank, d, ctx, obj_path, err)) != VR_OK)
+        goto done;
+    const double total = (double)d[0] * (double)d[1];
+    if (total > (double)max || total < 1) {
+        st = vr_fail(err, VR_EINVAL, "h5: %s %s: has %.0f elements, want 1..%zu", ctx, obj_path, total, max);
+        goto done;
+    }
+    if (i64 != NULL && H5Tget_class(type) == H5T_INTEGER) {
+        *is_int = 1;
+        if (H5Aread(attr, H5T_NATIVE_INT64, i64) < 0)
+            st = h5_fail(err, ctx, obj_path);
+        goto done;
+    }
+    if ((buf = malloc((size_t)total * sizeof *buf)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "h5: %s %s", ctx, obj_path);
+        goto done;
+    }
+    if (H5Aread(attr, H5T_NATIVE_DOUBLE, buf) < 0) {
         st = h5_fail(err, ctx, obj_path);
         goto done;
     }
-    const H5T_class_t cls = H5Tget_class(type);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not numeric", ctx, obj_path);
-        goto done;
-    }
-    if (H5Aread(attr, mtype, value) < 0) {
-        st = h5_fail(err, ctx, obj_path);
-        goto done;
-    }
+    *v = buf;
+    *n = (size_t)total;
+    buf = NULL;
 done:
+    free(buf);
+    close_h(space, H5Sclose, &st, err, obj_path);
     close_h(type, H5Tclose, &st, err, obj_path);
     close_h(attr, H5Aclose, &st, err, obj_path);
     close_h(obj, H5Oclose, &st, err, obj_path);
@@ -764,13 +949,36 @@ done:
 vr_status vr_h5_read_attr_double(vr_h5_reader *r, const char *obj_path, const char *name,
                                  double *value, vr_err *err)
 {
-    return read_attr_num(r, obj_path, name, H5T_NATIVE_DOUBLE, value, err);
+    double *v = NULL;
+    size_t n = 0;
+    if (value == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
+    const vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, NULL, NULL, err);
+    if (st == VR_OK)
+        *value = v[0];
+    free(v);
+    return st;
 }
 
 vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const char *name,
                                 int64_t *value, vr_err *err)
 {
-    return read_attr_num(r, obj_path, name, H5T_NATIVE_INT64, value, err);
+    double *v = NULL;
+    size_t n = 0;
+    if (value == NULL)
+        return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
+    int is_int = 0;
+    vr_status st = read_attr_numbers(r, obj_path, name, 1, &v, &n, value, &is_int, err);
+    if (st == VR_OK && !is_int) {
+        /* a float attribute: through double, exact for |x| <= 2^53 */
+        if (!(v[0] >= -9007199254740992.0 && v[0] <= 9007199254740992.0) || v[0] != floor(v[0]))
+            st = vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: not an integer of at most 2^53",
+                         name, obj_path);
+        else
+            *value = (int64_t)v[0];
+    }
+    free(v);
+    return st;
 }
 
 vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char *name,
@@ -778,52 +986,57 @@ vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char 
 {
     vr_status st = VR_OK;
     hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID,
-          mtype = H5I_INVALID_HID;
+          space = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
     char ctx[160], *buf = NULL;
     if (value == NULL)
         return vr_fail(err, VR_EINVAL, "h5: read attribute: NULL output");
-    if ((st = open_attr(r, obj_path, name, &obj, &attr, ctx, sizeof ctx, err)) != VR_OK)
+    if ((st = open_attr(r, obj_path, name, &obj, &attr, &type, &space, ctx, sizeof ctx, err)) != VR_OK)
         goto done;
-    if ((type = H5Aget_type(attr)) == H5I_INVALID_HID) {
-        st = h5_fail(err, ctx, obj_path);
-        goto done;
-    }
     if (H5Tget_class(type) != H5T_STRING) {
         st = vr_fail(err, VR_EINVAL, "h5: %s %s: not a string", ctx, obj_path);
         goto done;
     }
     const htri_t var = H5Tis_variable_str(type);
-    if ((mtype = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || var < 0 ||
-        H5Tset_cset(mtype, H5Tget_cset(type)) < 0) {
-        st = h5_fail(err, ctx, obj_path);
+    if (var != 0) {
+        st = var < 0 ? h5_fail(err, ctx, obj_path)
+                     : vr_fail(err, VR_EINVAL, "h5: %s %s: a variable-length string (run files store "
+                               "fixed-length strings; variable-length ones are refused)", ctx, obj_path);
         goto done;
     }
-    if (var) {
-        char *p = NULL;
-        if (H5Tset_size(mtype, H5T_VARIABLE) < 0 || H5Aread(attr, mtype, &p) < 0) {
-            st = h5_fail(err, ctx, obj_path);
-            goto done;
-        }
-        buf = dup_str(p ? p : "");
-        H5free_memory(p);
-    } else {
-        const size_t sz = H5Tget_size(type);
-        if ((buf = calloc(1, sz + 1)) != NULL &&
-            (H5Tset_size(mtype, sz + 1) < 0 || H5Tset_strpad(mtype, H5T_STR_NULLTERM) < 0 ||
-             H5Aread(attr, mtype, buf) < 0)) {
-            st = h5_fail(err, ctx, obj_path);
-            goto done;
-        }
+    int rank;
+    hsize_t d[2];
+    if ((st = space_dims(space, &rank, d, ctx, obj_path, err)) != VR_OK)
+        goto done;
+    if (d[0] * d[1] != 1) {
+        st = vr_fail(err, VR_EINVAL, "h5: %s %s: %llu strings, want 1", ctx, obj_path,
+                     (unsigned long long)(d[0] * d[1]));
+        goto done;
     }
-    if (buf == NULL) {
+    const size_t sz = H5Tget_size(type);
+    if (sz == 0 || sz > VR_H5_STR_MAX + 1) {
+        st = vr_fail(err, VR_EINVAL, "h5: %s %s: a string of %zu bytes (at most %d accepted)", ctx,
+                     obj_path, sz, VR_H5_STR_MAX + 1);
+        goto done;
+    }
+    if ((buf = calloc(1, sz + 1)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "h5: %s %s", ctx, obj_path);
         goto done;
     }
+    const H5T_cset_t cs = H5Tget_cset(type);
+    if ((mtype = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(mtype, sz + 1) < 0 ||
+        H5Tset_strpad(mtype, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(mtype, cs == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII) < 0 ||
+        H5Aread(attr, mtype, buf) < 0) {
+        st = h5_fail(err, ctx, obj_path);
+        goto done;
+    }
+    buf[sz] = '\0';
     *value = buf;
     buf = NULL;
 done:
     free(buf);
     close_h(mtype, H5Tclose, &st, err, obj_path);
+    close_h(space, H5Sclose, &st, err, obj_path);
     close_h(type, H5Tclose, &st, err, obj_path);
     close_h(attr, H5Aclose, &st, err, obj_path);
     close_h(obj, H5Oclose, &st, err, obj_path);
@@ -833,22 +1046,25 @@ done:
 typedef struct list_ctx {
     char **names;
     size_t count, cap;
-    int nomem;
+    int nomem, toomany;
 } list_ctx;
 
 static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
     list_ctx *c = data;
-    (void)info;
-    const hid_t o = H5Oopen(g, name, H5P_DEFAULT);
-    if (o == H5I_INVALID_HID) { /* a dangling soft or external link: not a group */
+    if (info->type != H5L_TYPE_HARD) /* soft, external, user-defined links: never followed */
+        return 0;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return 0;
     }
-    const H5I_type_t t = H5Iget_type(o);
-    H5Oclose(o);
-    if (t != H5I_GROUP)
+    if (oi.type != H5O_TYPE_GROUP)
         return 0;
+    if (c->count >= VR_H5_MAX_LIST) { /* also ends a listing that would never end */
+        c->toomany = 1;
+        return -1;
+    }
     if (c->count == c->cap) {
         const size_t cap = c->cap ? 2 * c->cap : 8;
         char **nn = realloc(c->names, cap * sizeof *nn);
@@ -872,12 +1088,21 @@ vr_status vr_h5_list_groups(vr_h5_reader *r, const char *path, char ***names, si
 {
     vr_status st = VR_OK;
     hid_t g = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
-    list_ctx c = {NULL, 0, 0, 0};
+    list_ctx c = {NULL, 0, 0, 0, 0};
     if (names == NULL || count == NULL)
         return vr_fail(err, VR_EINVAL, "h5: list %s: NULL output", path ? path : "(null)");
     if ((st = need_object(r, path, "list", "group", err)) != VR_OK)
         return st;
     unsigned flags = 0;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0) {
+        st = h5_fail(err, "list", path);
+        goto done;
+    }
+    if (oi.type != H5O_TYPE_GROUP) {
+        st = vr_fail(err, VR_EINVAL, "h5: list %s: not a group", path);
+        goto done;
+    }
     if ((g = H5Gopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
         (gcpl = H5Gget_create_plist(g)) == H5I_INVALID_HID ||
         H5Pget_link_creation_order(gcpl, &flags) < 0) {
@@ -886,7 +1111,9 @@ vr_status vr_h5_list_groups(vr_h5_reader *r, const char *path, char ***names, si
     }
     const H5_index_t idx = (flags & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     if (H5Literate(g, idx, H5_ITER_INC, NULL, list_cb, &c) < 0) {
-        st = c.nomem ? vr_fail(err, VR_ENOMEM, "h5: list %s", path) : h5_fail(err, "list", path);
+        st = c.nomem     ? vr_fail(err, VR_ENOMEM, "h5: list %s", path)
+             : c.toomany ? vr_fail(err, VR_EINVAL, "h5: list %s: more than %d groups", path, VR_H5_MAX_LIST)
+                         : h5_fail(err, "list", path);
         H5Eclear2(H5E_DEFAULT);
         goto done;
     }
@@ -981,60 +1208,8 @@ int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name)
 vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
                                        double **v, size_t *n, vr_err *err)
 {
-    vr_status st = VR_OK;
-    hid_t obj = H5I_INVALID_HID, attr = H5I_INVALID_HID, type = H5I_INVALID_HID,
-          space = H5I_INVALID_HID;
-    double *buf = NULL;
-    char ctx[160];
-    snprintf(ctx, sizeof ctx, "read attribute '%s' on", name ? name : "(null)");
     if (v == NULL || n == NULL || name == NULL)
-        return vr_fail(err, VR_EINVAL, "h5: %s %s: NULL argument", ctx, obj_path ? obj_path : "?");
-    if ((st = need_object(r, obj_path, ctx, "object", err)) != VR_OK)
-        return st;
-    if ((obj = H5Oopen(r->file, obj_path, H5P_DEFAULT)) == H5I_INVALID_HID) {
-        st = h5_fail(err, ctx, obj_path);
-        goto done;
-    }
-    const htri_t e = H5Aexists(obj, name);
-    if (e <= 0) {
-        st = e < 0 ? h5_fail(err, ctx, obj_path)
-                   : vr_fail(err, VR_EHDF5, "h5: %s %s: no such attribute", ctx, obj_path);
-        goto done;
-    }
-    if ((attr = H5Aopen(obj, name, H5P_DEFAULT)) == H5I_INVALID_HID ||
-        (type = H5Aget_type(attr)) == H5I_INVALID_HID ||
-        (space = H5Aget_space(attr)) == H5I_INVALID_HID) {
-        st = h5_fail(err, ctx, obj_path);
-        goto done;
-    }
-    const H5T_class_t cls = H5Tget_class(type);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not numeric", ctx, obj_path);
-        goto done;
-    }
-    const hssize_t np = H5Sget_simple_extent_npoints(space);
-    if (np < 0) {
-        st = h5_fail(err, ctx, obj_path);
-        goto done;
-    }
-    if (np > 0) {
-        if ((buf = malloc((size_t)np * sizeof *buf)) == NULL) {
-            st = vr_fail(err, VR_ENOMEM, "h5: %s %s: %lld values", ctx, obj_path, (long long)np);
-            goto done;
-        }
-        if (H5Aread(attr, H5T_NATIVE_DOUBLE, buf) < 0) {
-            st = h5_fail(err, ctx, obj_path);
-            goto done;
-        }
-    }
-    *v = buf;
-    *n = (size_t)np;
-    buf = NULL;
-done:
-    free(buf);
-    close_h(space, H5Sclose, &st, err, obj_path);
-    close_h(type, H5Tclose, &st, err, obj_path);
-    close_h(attr, H5Aclose, &st, err, obj_path);
-    close_h(obj, H5Oclose, &st, err, obj_path);
-    return st;
+        return vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: NULL argument",
+                       name ? name : "(null)", obj_path ? obj_path : "?");
+    return read_attr_numbers(r, obj_path, name, VR_H5_MAX_ATTR_ELEMS, v, n, NULL, NULL, err);
 }

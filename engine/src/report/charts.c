@@ -10,7 +10,9 @@
  *
  * A policy keeps its colour and dash pattern (vr_rep_color, vr_rep_dash: its index in the file) in
  * every chart. Histograms count into fixed bins; curves are thinned to a few hundred points so
- * the page stays small however many paths the run had. */
+ * the page stays small however many paths the run had. The loader refuses non-finite per-path
+ * values, and the charts still skip any they meet: nothing infinite is ever converted to a bin index
+ * or a bit mask. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +29,8 @@ static double quantile(const double *v, size_t n, double p)
     if (n == 0)
         return NAN;
     const double h = (double)(n - 1) * p;
+    if (!(h >= 0 && h <= (double)(n - 1)))
+        return v[0];
     const size_t i = (size_t)floor(h);
     if (i + 1 >= n)
         return v[n - 1];
@@ -38,9 +42,11 @@ static void histogram(const double *sorted, size_t n, double lo, double hi, size
 {
     memset(pct, 0, nb * sizeof *pct);
     const double w = (hi - lo) / (double)nb;
+    if (!isfinite(lo) || !isfinite(hi) || !(w > 0) || !isfinite(w))
+        return; /* no finite range: nothing to bin (and no infinite value is cast to an index) */
     for (size_t i = 0; i < n; i++) {
         const double v = sorted[i];
-        if (!(v >= lo && v <= hi))
+        if (!isfinite(v) || !(v >= lo && v <= hi))
             continue;
         size_t b = (size_t)((v - lo) / w);
         if (b >= nb)
@@ -336,7 +342,7 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
                 fprintf(f, "<g fill=\"%s\">", vr_rep_color(p));
                 for (size_t t = 0; t < nd; t++) {
                     const double m = q->act[i * nd + t];
-                    if (!(m >= 1) || l >= 32 || !(((uint32_t)m >> l) & 1u))
+                    if (!(m >= 1 && m < 4294967296.0) || l >= 32 || !(((uint32_t)m >> l) & 1u))
                         continue;
                     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", vr_svg_px(&d, (double)t) - tw / 2,
                             ry, tw);

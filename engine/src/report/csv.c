@@ -2,7 +2,10 @@
  * column (attribute names as in docs/hdf5.md; the 4-element arrays become loss_threshold_k,
  * p_loss_k, p_loss_se_k for k = 1..4). RFC 4180: CRLF line ends, a field is quoted when it holds a
  * comma, a quote, CR or LF, with quotes doubled. Numbers use %.17g, so they read back to the
- * same double; NaN is written as NaN (pandas and strtod read it). */
+ * same double; NaN is written as NaN (pandas and strtod read it). Rows are ranked by
+ * vr_rank_by_es99 (rank_es99; a replay by its P&L); tail_paths is the number of paths beyond VaR99
+ * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_BEYOND). A replayed history (paths = 1)
+ * has its P&L in `mean` and NaN in the distribution columns. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +43,7 @@ static void num(FILE *f, double x)
 vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = vr_rep_file_open(&rf, out_path, err);
+    vr_status st = vr_rep_file_open(&rf, out_path, r->path, err);
     if (st != VR_OK)
         return st;
     FILE *f = rf.f;
@@ -50,6 +53,7 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     field(f, "rank_es99", 0);
     field(f, "layers", 0);
     field(f, "paths", 0);
+    field(f, "tail_paths", 0);
     for (int k = 0; k < RS_N; k++)
         field(f, vr_rep_score_keys[k], 0);
     static const char *const arr[3] = {"loss_threshold", "p_loss", "p_loss_se"};
@@ -77,6 +81,8 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             snprintf(b, sizeof b, "%lld", (long long)q->nlayers);
             field(f, b, 0);
             snprintf(b, sizeof b, "%zu", q->n);
+            field(f, b, 0);
+            snprintf(b, sizeof b, "%zu", s->tail);
             field(f, b, 0);
             for (int k = 0; k < RS_N; k++)
                 num(f, q->score[k]);

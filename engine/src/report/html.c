@@ -21,7 +21,8 @@ static const char *css =
     "td:first-child,th:first-child{text-align:left}\n"
     "th .u{display:block;font-weight:400;color:#666;font-size:11px}\n"
     "tr:nth-child(even) td{background:#fafafa}\n"
-    "td.sig{font-weight:700}\n"
+    "td.sig{font-weight:700}td.rough::after{content:\" *\";color:#b00020}\n"
+    ".warn{color:#b00020;font-size:13px}\n"
     "table.kv td:first-child{color:#555}table.kv td{text-align:left}\n"
     ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}\n"
     "pre.config{background:#f6f6f6;border:1px solid #ddd;padding:8px 10px;font-size:12px;line-height:1.3;"
@@ -106,7 +107,8 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
     const size_t nc = vr_rep_table_head(s, which, h);
-    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>", which == REP_TABLE_TAIL ? "tail" : "cost");
+    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>",
+            which == REP_TABLE_TAIL ? "tail" : which == REP_TABLE_REPLAY ? "replay" : "cost");
     for (size_t j = 0; j < nc; j++) {
         fputs("<th>", f);
         vr_rep_esc(f, h[j].text);
@@ -127,7 +129,9 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         vr_rep_esc(f, s->pol[pi].name);
         fprintf(f, "\"><td>%zu</td>", k + 1);
         for (size_t j = 0; j < nc; j++) {
-            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key,
+                    c[j].sig && c[j].rough ? " class=\"sig rough\"" : c[j].sig ? " class=\"sig\""
+                    : c[j].rough ? " class=\"rough\" title=\"rests on fewer than 100 tail paths\"" : "");
             if (j == 0)
                 fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", vr_rep_color(pi));
             vr_rep_esc(f, c[j].text);
@@ -147,14 +151,36 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("\">\n<h2>Scenario ", f);
     vr_rep_esc(f, s->name);
     fputs("</h2>\n<p class=\"sub\">", f);
-    fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n,
-            (long long)r->horizon_days);
+    const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+    if (s->replay) {
+        fprintf(f, "A replay of history: %zu policies on the one recorded path over %lld trading days; "
+                   "differences against <b>", s->npol, days);
+        vr_rep_esc(f, s->pol[s->base].name);
+        fputs("</b>. One path has no distribution: the table shows each policy's P&amp;L on it (USD, "
+              "discounted to the start).</p>\n<h3>P&amp;L on the replayed path (best first)</h3>\n", f);
+        table(f, s, REP_TABLE_REPLAY, order);
+        fputs("<figure>\n", f);
+        if (vr_chart_paths(f, s))
+            fputs("<figcaption>The replayed SPX and VIX path; each row of ticks marks the trading days one "
+                  "policy's hedge layer acted.</figcaption>\n", f);
+        else
+            fputs("<figcaption>No sample path stored for this replay.</figcaption>\n", f);
+        fputs("</figure>\n</section>\n", f);
+        return;
+    }
+    fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n, days);
     vr_rep_esc(f, s->model_type);
     fputs("; paired differences against <b>", f);
     vr_rep_esc(f, s->pol[s->base].name);
     fputs("</b>. Losses (ES, VaR) are positive numbers in USD; P&amp;L is discounted to the start.</p>\n", f);
     fputs("<h3>Ranking by tail risk (ES99, smallest first)</h3>\n", f);
     table(f, s, REP_TABLE_TAIL, order);
+    char warn[300];
+    if (vr_rep_tail_warning(s, warn, sizeof warn)) {
+        fputs("<p class=\"warn\" data-warning=\"tail\">", f);
+        vr_rep_esc(f, warn);
+        fputs(" (marked *)</p>\n", f);
+    }
     fputs("<h3>Hedging cost, drawdowns and the paired comparison with the baseline</h3>\n", f);
     table(f, s, REP_TABLE_COST, order);
     fputs("<p class=\"note\">Bold: a paired difference larger than two standard errors. Cost per USD of ES99 "
@@ -200,7 +226,7 @@ static const char *defs =
 vr_status vr_rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = vr_rep_file_open(&rf, out_path, err);
+    vr_status st = vr_rep_file_open(&rf, out_path, r->path, err);
     if (st != VR_OK)
         return st;
     FILE *f = rf.f;

@@ -2,7 +2,17 @@
  * the file: root attributes (config, seed, ...), each scenario's model attributes, each policy's
  * score attributes, its per-path pnl and drawdown (sorted here for histograms and quantile
  * curves) and the sample paths with their activation masks. A scenario's policies are its child
- * groups that hold a "pnl" dataset, in creation order. */
+ * groups that hold a "pnl" dataset, in creation order. Names, types and units come from the run
+ * file's schema (vr_runfile.h), the same tables the writer uses.
+ *
+ * The file may come from elsewhere, so nothing read from it is used before it is checked: names
+ * follow vr_runfile_name_ok; counts (scenarios, policies, layers, paths, sample paths, days) are
+ * bounded by the limits of vr_runfile.h and every per-path dataset must have exactly the
+ * scenario's `paths` elements, so allocations are bounded by the file's own `paths` attributes and
+ * hard caps; per-path values must be finite (an infinite or NaN P&L, drawdown or activation mask is
+ * reported as damaged data, naming the dataset and index); strings are fixed length (vr_h5.h).
+ * A replayed history (paths = 1) carries only the scores flagged VR_RF_REPLAY; the others are NaN
+ * and the writers show its P&L instead. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +20,13 @@
 #include "report/report_internal.h"
 #include "vixrisk/vr_h5.h"
 
-#define REP_KEY(id, key) key,
-const char *const vr_rep_score_keys[RS_N] = {REP_SCORES(REP_KEY)};
+#define REP_KEY(id, key, units, desc, flags) key,
+const char *const vr_rep_score_keys[RS_N] = {VR_RF_SCORES(REP_KEY)};
 #undef REP_KEY
 
-const char *const vr_rep_param_names[REP_NPARAM] = {"kappa",   "theta", "sigma", "rho",
-                                                 "lambda",  "mu_j",  "sigma_j", "mu_v",
-                                                 "mu_s",    "sigma_s", "rho_j"};
+/* (policy, path) values one report may hold: each costs three doubles (pnl, sorted pnl, sorted
+ * drawdown), so the cap is ~6 GB of memory */
+#define REP_MAX_TOTAL_PATHS ((size_t)250000000)
 
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
 
@@ -36,6 +46,25 @@ static vr_status sorted_copy(const double *v, size_t n, double **out, const char
     qsort(c, n, sizeof *c, cmp_double);
     *out = c;
     return VR_OK;
+}
+
+/* Per-path data must be finite: NaN or infinity in a run file is damage, not a result. */
+static vr_status check_finite(const double *v, size_t n, const char *path, vr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vr_fail(err, VR_EHDF5, "report: %s[%zu] is %s: damaged data (a run never stores "
+                           "NaN or infinite per-path values)", path, i, isnan(v[i]) ? "NaN" : "infinite");
+    return VR_OK;
+}
+
+static vr_status check_name(const char *name, const char *what, const char *where, vr_err *err)
+{
+    if (vr_runfile_name_ok(name))
+        return VR_OK;
+    return vr_fail(err, VR_EHDF5, "report: %s: %s name '%.60s' is not a valid run file name "
+                   "(1-%d characters from " VR_RF_NAME_CHARS ", not starting with '.')", where, what,
+                   name, VR_NAME_MAX - 1);
 }
 
 /* An optional attribute: NaN (or "") when absent, so reports of older files still render. */
@@ -66,42 +95,71 @@ static vr_status opt_int(vr_h5_reader *r, const char *obj, const char *name, int
     return vr_h5_read_attr_int64(r, obj, name, v, err);
 }
 
-static vr_status load_policy(vr_h5_reader *r, const char *scen, const char *name, rep_policy *p,
+/* A per-path dataset of exactly n elements, checked finite. */
+static vr_status read_paths(vr_h5_reader *r, const char *path, size_t n, double **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_h5_shape want = {1, {n, 0}, {0, 0}};
+    size_t dims[2];
+    TRY(vr_h5_read_f64_shape(r, path, &want, out, dims, err));
+    TRY(check_finite(*out, n, path, err));
+done:
+    return st;
+}
+
+static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char *name, rep_policy *p,
                              vr_err *err)
 {
     vr_status st = VR_OK;
     char g[1024], d[1100];
     double *dd = NULL, *arr = NULL;
-    size_t n = 0, m = 0;
-    snprintf(g, sizeof g, "/%s/%s", scen, name);
+    size_t m = 0;
+    snprintf(g, sizeof g, "/%s/%s", s->name, name);
     if ((p->name = strdup(name)) == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", g);
-    for (int k = 0; k < RS_N; k++)
-        TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
-    TRY(opt_str(r, g, "baseline", &p->baseline, err));
-    TRY(opt_int(r, g, "layers", &p->nlayers, err));
-    const char *arrays[3] = {"loss_thresholds", "p_loss", "p_loss_se"};
+    p->replay = s->replay;
+    for (int k = 0; k < RS_N; k++) {
+        p->score[k] = NAN;
+        if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
+            TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
+    }
+    p->rank_key = p->replay ? -p->score[RS_MEAN] : p->score[RS_ES99];
+    TRY(opt_str(r, g, vr_rf_pol[VR_RF_POL_BASELINE].name, &p->baseline, err));
+    TRY(opt_int(r, g, vr_rf_pol[VR_RF_POL_LAYERS].name, &p->nlayers, err));
+    if (p->nlayers > VR_MAX_LAYERS) {
+        st = vr_fail(err, VR_EHDF5, "report: %s: %lld layers, at most %d", g, (long long)p->nlayers, VR_MAX_LAYERS);
+        goto done;
+    }
+    const int arrays[3] = {VR_RF_POL_THRESHOLDS, VR_RF_POL_P_LOSS, VR_RF_POL_P_LOSS_SE};
     double *dst[3] = {p->thr, p->p_loss, p->p_loss_se};
     for (int a = 0; a < 3; a++) {
-        TRY(vr_h5_read_attr_double_array(r, g, arrays[a], &arr, &m, err));
+        for (size_t i = 0; i < REP_NTHR; i++)
+            dst[a][i] = NAN;
+        if (p->replay)
+            continue; /* a replay has no loss probabilities */
+        TRY(vr_h5_read_attr_double_array(r, g, vr_rf_pol[arrays[a]].name, &arr, &m, err));
         for (size_t i = 0; i < REP_NTHR; i++)
             dst[a][i] = i < m ? arr[i] : NAN;
         free(arr);
         arr = NULL;
     }
-    snprintf(d, sizeof d, "%s/pnl", g);
-    TRY(vr_h5_read_f64(r, d, &p->pnl, &p->n, err));
+    p->n = s->paths;
+    snprintf(d, sizeof d, "%s/%s", g, vr_rf_pol_dsets[VR_RF_D_PNL].name);
+    TRY(read_paths(r, d, p->n, &p->pnl, err));
     TRY(sorted_copy(p->pnl, p->n, &p->pnl_sorted, d, err));
-    snprintf(d, sizeof d, "%s/drawdown", g);
-    TRY(vr_h5_read_f64(r, d, &dd, &n, err));
-    if (n != p->n) {
-        st = vr_fail(err, VR_EHDF5, "report: %s: %zu values, pnl has %zu", d, n, p->n);
-        goto done;
-    }
-    TRY(sorted_copy(dd, n, &p->dd_sorted, d, err));
-    snprintf(d, sizeof d, "%s/layers", g);
-    if (vr_h5_exists(r, d))
+    snprintf(d, sizeof d, "%s/%s", g, vr_rf_pol_dsets[VR_RF_D_DRAWDOWN].name);
+    TRY(read_paths(r, d, p->n, &dd, err));
+    TRY(sorted_copy(dd, p->n, &p->dd_sorted, d, err));
+    snprintf(d, sizeof d, "%s/" VR_RF_LAYERS_GROUP, g);
+    if (vr_h5_exists(r, d)) {
         TRY(vr_h5_list_groups(r, d, &p->layers, &p->nlayer_names, err));
+        if (p->nlayer_names > VR_MAX_LAYERS) {
+            st = vr_fail(err, VR_EHDF5, "report: %s: %zu layers, at most %d", d, p->nlayer_names, VR_MAX_LAYERS);
+            goto done;
+        }
+        for (size_t l = 0; l < p->nlayer_names; l++)
+            TRY(check_name(p->layers[l], "layer", d, err));
+    }
 done:
     free(dd);
     free(arr);
@@ -113,39 +171,46 @@ static vr_status load_samples(vr_h5_reader *r, rep_scenario *s, vr_err *err)
 {
     vr_status st = VR_OK;
     char d[1100];
-    size_t n = 0;
-    vr_h5_dset_info info;
-    snprintf(d, sizeof d, "/%s/sample_paths/spx", s->name);
+    size_t dims[2];
+    const vr_rf_dset *S = vr_rf_sample_dsets;
+    snprintf(d, sizeof d, "/%s/" VR_RF_SAMPLE_GROUP "/%s", s->name, S[VR_RF_D_SPX].name);
     if (!vr_h5_exists(r, d))
         return VR_OK;
-    TRY(vr_h5_dset_info_get(r, d, &info, err));
-    if (info.rank != 2 || info.dims[0] == 0 || info.dims[1] == 0)
+    const size_t maxs = s->paths < VR_RF_MAX_SAMPLE ? s->paths : VR_RF_MAX_SAMPLE;
+    const vr_h5_shape any = {2, {0, 0}, {maxs, VR_RF_MAX_DAYS}};
+    TRY(vr_h5_read_f64_shape(r, d, &any, &s->spx, dims, err));
+    s->nsample = dims[0];
+    s->ndays = dims[1];
+    if (s->nsample == 0 || s->ndays == 0) {
+        free(s->spx);
+        s->spx = NULL;
+        s->nsample = s->ndays = 0;
         return VR_OK;
-    s->nsample = info.dims[0];
-    s->ndays = info.dims[1];
-    TRY(vr_h5_read_f64(r, d, &s->spx, &n, err));
-    snprintf(d, sizeof d, "/%s/sample_paths/vix", s->name);
-    TRY(vr_h5_read_f64(r, d, &s->vix, &n, err));
-    if (n != s->nsample * s->ndays) {
-        st = vr_fail(err, VR_EHDF5, "report: %s: %zu values, want %zu x %zu", d, n, s->nsample, s->ndays);
-        goto done;
     }
+    TRY(check_finite(s->spx, s->nsample * s->ndays, d, err));
+    const vr_h5_shape same = {2, {s->nsample, s->ndays}, {0, 0}};
+    snprintf(d, sizeof d, "/%s/" VR_RF_SAMPLE_GROUP "/%s", s->name, S[VR_RF_D_VIX].name);
+    TRY(vr_h5_read_f64_shape(r, d, &same, &s->vix, dims, err));
+    TRY(check_finite(s->vix, s->nsample * s->ndays, d, err));
     for (size_t p = 0; p < s->npol; p++) {
-        snprintf(d, sizeof d, "/%s/sample_paths/activations/%s", s->name, s->pol[p].name);
+        snprintf(d, sizeof d, "/%s/" VR_RF_SAMPLE_GROUP "/%s/%s", s->name, S[VR_RF_D_ACT].name, s->pol[p].name);
         if (!vr_h5_exists(r, d))
             continue;
-        TRY(vr_h5_read_f64(r, d, &s->pol[p].act, &n, err));
-        if (n != s->nsample * s->ndays) {
-            free(s->pol[p].act);
-            s->pol[p].act = NULL;
-        }
+        TRY(vr_h5_read_f64_shape(r, d, &same, &s->pol[p].act, dims, err));
+        const double *a = s->pol[p].act;
+        for (size_t i = 0; i < s->nsample * s->ndays; i++)
+            if (!(a[i] >= 0 && a[i] < 4294967296.0 && a[i] == floor(a[i]))) {
+                st = vr_fail(err, VR_EHDF5, "report: %s[%zu] is %g: damaged data (a layer bit mask is a "
+                             "whole number in [0, 2^32))", d, i, a[i]);
+                goto done;
+            }
     }
 done:
     return st;
 }
 
 static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *name, rep_scenario *s,
-                               vr_err *err)
+                               size_t *budget, vr_err *err)
 {
     vr_status st = VR_OK;
     char g[600], d[1200];
@@ -154,13 +219,17 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     snprintf(g, sizeof g, "/%s", name);
     if ((s->name = strdup(name)) == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", g);
-    TRY(opt_str(r, g, "model_type", &s->model_type, err));
-    TRY(opt_double(r, g, "spot", &s->spot, err));
-    TRY(opt_double(r, g, "rate", &s->rate, err));
-    TRY(opt_double(r, g, "dividend", &s->dividend, err));
-    TRY(opt_double(r, g, "v0", &s->v0, err));
-    TRY(opt_double(r, g, "wall_seconds", &s->wall, err));
-    TRY(opt_double(r, g, "marks_build_seconds", &s->marks_wall, err));
+    TRY(check_name(name, "scenario", run->path, err));
+    const vr_rf_attr *A = vr_rf_scen;
+    TRY(opt_str(r, g, A[VR_RF_SCEN_MODEL_TYPE].name, &s->model_type, err));
+    TRY(opt_str(r, g, A[VR_RF_SCEN_SOURCE].name, &s->source, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_SPOT].name, &s->spot, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_RATE].name, &s->rate, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_DIVIDEND].name, &s->dividend, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_V0].name, &s->v0, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_WALL].name, &s->wall, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_MARKS_WALL].name, &s->marks_wall, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_HORIZON].name, &s->days, err));
     for (int i = 0; i < REP_NPARAM; i++) {
         char an[64];
         snprintf(an, sizeof an, "physical_%s", vr_rep_param_names[i]);
@@ -168,16 +237,37 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
         snprintf(an, sizeof an, "pricing_%s", vr_rep_param_names[i]);
         TRY(opt_double(r, g, an, &s->pric[i], err));
     }
+    /* every per-path dataset of the scenario has `paths` elements: the bound of every allocation */
+    int64_t np = 0;
+    TRY(vr_h5_read_attr_int64(r, g, A[VR_RF_SCEN_PATHS].name, &np, err));
+    if (np < 1 || (uint64_t)np > VR_RF_MAX_PATHS) {
+        st = vr_fail(err, VR_EHDF5, "report: %s: paths = %lld, want 1..%zu", g, (long long)np, VR_RF_MAX_PATHS);
+        goto done;
+    }
+    s->paths = (size_t)np;
+    s->replay = np == 1;
+    s->tail = vr_tail_paths(s->paths);
     TRY(vr_h5_list_groups(r, g, &kids, &nkids, err));
     if ((s->pol = calloc(nkids + 1, sizeof *s->pol)) == NULL) /* +1: see vr_rep_run_free */ {
         st = vr_fail(err, VR_ENOMEM, "report: %s: %zu policies", g, nkids);
         goto done;
     }
     for (size_t k = 0; k < nkids; k++) {
-        snprintf(d, sizeof d, "%s/%s/pnl", g, kids[k]);
+        snprintf(d, sizeof d, "%s/%s/%s", g, kids[k], vr_rf_pol_dsets[VR_RF_D_PNL].name);
         if (!vr_h5_exists(r, d))
             continue; /* sample_paths and anything else that is not a policy */
-        TRY(load_policy(r, name, kids[k], &s->pol[s->npol], err));
+        TRY(check_name(kids[k], "policy", g, err));
+        if (s->npol >= VR_MAX_POLICIES) {
+            st = vr_fail(err, VR_EHDF5, "report: %s: more than %d policies", g, VR_MAX_POLICIES);
+            goto done;
+        }
+        if (s->paths > *budget) {
+            st = vr_fail(err, VR_EHDF5, "report: %s: more than %zu (policy, path) values in the file; "
+                         "a report reads at most that many", run->path, REP_MAX_TOTAL_PATHS);
+            goto done;
+        }
+        *budget -= s->paths;
+        TRY(load_policy(r, s, kids[k], &s->pol[s->npol], err));
         s->npol++;
     }
     if (s->npol == 0) {
@@ -198,7 +288,7 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
     vr_status st = VR_OK;
     vr_h5_reader *r = NULL;
     char **scen = NULL;
-    size_t nscen = 0;
+    size_t nscen = 0, budget = REP_MAX_TOTAL_PATHS;
     memset(run, 0, sizeof *run);
     if ((run->path = strdup(h5_path)) == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", h5_path);
@@ -211,31 +301,36 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
             why = colon + strlen(h5_path) + 2;
         return vr_fail(err, VR_EIO, "report: cannot read %s as an HDF5 run file: %s", h5_path, why);
     }
-    if (!vr_h5_attr_exists(r, "/", "schema")) {
+    const vr_rf_attr *A = vr_rf_root;
+    if (!vr_h5_attr_exists(r, "/", A[VR_RF_ROOT_SCHEMA].name)) {
         st = vr_fail(err, VR_EIO, "report: %s: not a vixrisk run file (no root attribute 'schema')", h5_path);
         goto done;
     }
-    TRY(vr_h5_read_attr_str(r, "/", "schema", &run->schema, err));
+    TRY(vr_h5_read_attr_str(r, "/", A[VR_RF_ROOT_SCHEMA].name, &run->schema, err));
     if (strncmp(run->schema, "vixrisk-run/", 12) != 0) {
-        st = vr_fail(err, VR_EIO, "report: %s: not a vixrisk run file (schema '%.100s', want vixrisk-run/1)",
-                     h5_path, run->schema);
+        st = vr_fail(err, VR_EIO, "report: %s: not a vixrisk run file (schema '%.100s', want %s)",
+                     h5_path, run->schema, VR_RF_SCHEMA_VERSION);
         goto done;
     }
-    TRY(opt_str(r, "/", "vixrisk_version", &run->version, err));
-    TRY(opt_str(r, "/", "build", &run->build, err));
-    TRY(opt_str(r, "/", "config", &run->config, err));
-    TRY(opt_str(r, "/", "config_file", &run->config_file, err));
-    TRY(opt_str(r, "/", "isa", &run->isa, err));
-    TRY(opt_str(r, "/", "utc_time", &run->utc_time, err));
-    TRY(opt_str(r, "/", "baseline", &run->baseline, err));
-    TRY(opt_int(r, "/", "seed", &run->seed, err));
-    TRY(opt_int(r, "/", "threads", &run->threads, err));
-    TRY(opt_int(r, "/", "paths", &run->paths, err));
-    TRY(opt_int(r, "/", "horizon_days", &run->horizon_days, err));
-    TRY(opt_double(r, "/", "wall_seconds", &run->wall, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_VERSION].name, &run->version, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_BUILD].name, &run->build, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_CONFIG].name, &run->config, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_CONFIG_FILE].name, &run->config_file, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_ISA].name, &run->isa, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_UTC_TIME].name, &run->utc_time, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_BASELINE].name, &run->baseline, err));
+    TRY(opt_int(r, "/", A[VR_RF_ROOT_SEED].name, &run->seed, err));
+    TRY(opt_int(r, "/", A[VR_RF_ROOT_THREADS].name, &run->threads, err));
+    TRY(opt_int(r, "/", A[VR_RF_ROOT_PATHS].name, &run->paths, err));
+    TRY(opt_int(r, "/", A[VR_RF_ROOT_HORIZON].name, &run->horizon_days, err));
+    TRY(opt_double(r, "/", A[VR_RF_ROOT_WALL].name, &run->wall, err));
     TRY(vr_h5_list_groups(r, "/", &scen, &nscen, err));
     if (nscen == 0) {
         st = vr_fail(err, VR_EHDF5, "report: %s: no scenarios in the file", h5_path);
+        goto done;
+    }
+    if (nscen > VR_RF_MAX_SCENARIOS) {
+        st = vr_fail(err, VR_EHDF5, "report: %s: %zu scenarios, at most %d", h5_path, nscen, VR_RF_MAX_SCENARIOS);
         goto done;
     }
     if ((run->scen = calloc(nscen, sizeof *run->scen)) == NULL) {
@@ -244,7 +339,7 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
     }
     for (size_t i = 0; i < nscen; i++) {
         run->nscen = i + 1; /* so vr_rep_run_free releases a partly loaded scenario */
-        TRY(load_scenario(r, run, scen[i], &run->scen[i], err));
+        TRY(load_scenario(r, run, scen[i], &run->scen[i], &budget, err));
     }
 done:
     vr_h5_free_names(scen, nscen);
@@ -277,6 +372,7 @@ void vr_rep_run_free(rep_run *run)
         free(s->pol);
         free(s->name);
         free(s->model_type);
+        free(s->source);
         free(s->spx);
         free(s->vix);
     }

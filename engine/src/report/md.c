@@ -37,10 +37,11 @@ static void safe_name(char *dst, size_t cap, const char *s)
 
 typedef void (*chart_fn)(FILE *, const rep_scenario *);
 
-static vr_status write_svg(const char *path, const rep_scenario *s, int which, int *drawn, vr_err *err)
+static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which, int *drawn,
+                           vr_err *err)
 {
     rep_file rf;
-    vr_status st = vr_rep_file_open(&rf, path, err);
+    vr_status st = vr_rep_file_open(&rf, path, input, err);
     if (st != VR_OK)
         return st;
     *drawn = 1;
@@ -80,6 +81,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         for (size_t j = 0; j < nc; j++) {
             fputs(c[j].sig ? " **" : " ", f);
             md_esc(f, c[j].text);
+            fputs(c[j].rough ? " \\*" : "", f);
             fputs(c[j].sig ? "** |" : " |", f);
         }
         fputc('\n', f);
@@ -90,7 +92,8 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
 {
     vr_status st = VR_OK;
-    rep_file rf = {NULL, NULL, NULL};
+    rep_file rf;
+    memset(&rf, 0, sizeof rf);
     /* chart directory "<stem>_files" beside out_path; links are relative to the .md */
     const char *slash = strrchr(out_path, '/');
     const char *base = slash ? slash + 1 : out_path;
@@ -119,14 +122,16 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         safe_name(sn, sizeof sn, r->scen[i].name);
         for (int c = 0; c < 4; c++) {
             int d = 0;
+            if (r->scen[i].replay && c < 3)
+                continue; /* one path: no distribution to chart, only the path itself */
             snprintf(svg, cap + 700, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
-            if ((st = write_svg(svg, &r->scen[i], c, &d, err)) != VR_OK)
+            if ((st = write_svg(svg, r->path, &r->scen[i], c, &d, err)) != VR_OK)
                 goto done;
             if (i < 64)
                 drawn[i][c] = d;
         }
     }
-    if ((st = vr_rep_file_open(&rf, out_path, err)) != VR_OK)
+    if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
         goto done;
     FILE *f = rf.f;
     char b[128];
@@ -172,15 +177,33 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         vr_rep_rank(s, order);
         char sn[300];
         safe_name(sn, sizeof sn, s->name);
+        const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
         fputs("## Scenario ", f); md_esc(f, s->name);
-        fprintf(f, "\n\n%zu policies on %zu common paths over %lld trading days; paired differences against **",
-                s->npol, s->pol[0].n, (long long)r->horizon_days);
-        md_esc(f, s->pol[s->base].name);
-        fputs("**. Losses (ES, VaR) are positive numbers in USD.\n\n### Ranking by tail risk (ES99, smallest first)\n\n", f);
-        table(f, s, REP_TABLE_TAIL, order);
-        fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
-        table(f, s, REP_TABLE_COST, order);
-        fputs("Bold: a paired difference larger than two standard errors.\n\n### Charts\n\n", f);
+        if (s->replay) {
+            fprintf(f, "\n\nA replay of history: %zu policies on the one recorded path over %lld trading days; "
+                       "differences against **", s->npol, days);
+            md_esc(f, s->pol[s->base].name);
+            fputs("**. One path has no distribution: the table shows each policy's P&L on it (USD).\n\n"
+                  "### P&L on the replayed path (best first)\n\n", f);
+            table(f, s, REP_TABLE_REPLAY, order);
+        } else {
+            fprintf(f, "\n\n%zu policies on %zu common paths over %lld trading days; paired differences against **",
+                    s->npol, s->pol[0].n, days);
+            md_esc(f, s->pol[s->base].name);
+            fputs("**. Losses (ES, VaR) are positive numbers in USD.\n\n### Ranking by tail risk (ES99, smallest first)\n\n", f);
+            table(f, s, REP_TABLE_TAIL, order);
+            char warn[300];
+            if (vr_rep_tail_warning(s, warn, sizeof warn)) {
+                md_esc(f, warn);
+                fputs(" (marked \\*)\n\n", f);
+            }
+        }
+        if (!s->replay) {
+            fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
+            table(f, s, REP_TABLE_COST, order);
+            fputs("Bold: a paired difference larger than two standard errors.\n\n", f);
+        }
+        fputs("### Charts\n\n", f);
         for (int c = 0; c < 4; c++) {
             if (i < 64 && !drawn[i][c])
                 continue;

@@ -1,5 +1,6 @@
 /* report.c: vr_report_write and what every report format shares: the output file written under a
- * temporary name and renamed at the end (so a reader never sees half a report), XML escaping,
+ * temporary name and renamed at the end (vr_outfile: so a reader never sees half a report, an input
+ * is never overwritten and only a regular file is replaced), XML escaping,
  * number formats, the colour-blind-safe palette and the ES99 ranking. */
 #include <ctype.h>
 #include <errno.h>
@@ -9,38 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "report/report_internal.h"
 
 /* ---- output files ---------------------------------------------------------------------------- */
 
-vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
+vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *input, vr_err *err)
 {
+    vr_status st;
     memset(rf, 0, sizeof *rf);
-    uint64_t rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-        rnd = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rf;
-    const size_t cap = strlen(final_path) + 64;
-    rf->final_path = strdup(final_path);
-    rf->tmp_path = malloc(cap);
-    if (rf->final_path == NULL || rf->tmp_path == NULL) {
-        vr_rep_file_abort(rf);
-        return vr_fail(err, VR_ENOMEM, "report: %s", final_path);
-    }
-    snprintf(rf->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(), (unsigned long long)rnd);
-    const int fd = open(rf->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    const char *inputs[1] = {input};
+    if ((st = vr_outfile_prepare(&rf->o, final_path, NULL, inputs, 1, err)) != VR_OK ||
+        (st = vr_outfile_begin(&rf->o, err)) != VR_OK)
+        return st;
+    const int fd = open(rf->o.tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0 || (rf->f = fdopen(fd, "w")) == NULL) {
         const int e = errno;
-        if (fd >= 0) {
+        if (fd >= 0)
             close(fd);
-            unlink(rf->tmp_path);
-        }
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
-        vr_rep_file_abort(rf);
+        vr_outfile_abort(&rf->o);
         return vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(e));
     }
     return VR_OK;
@@ -48,27 +37,20 @@ vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
 
 vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
 {
-    vr_status st = VR_OK;
     if (rf->f == NULL)
         return vr_fail(err, VR_EINVAL, "report: commit without an open file");
-    int bad = ferror(rf->f) || fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0;
+    int bad = ferror(rf->f) || fflush(rf->f) != 0;
     int e = errno;
     if (fclose(rf->f) != 0 && !bad) {
         bad = 1;
         e = errno;
     }
     rf->f = NULL;
-    if (bad)
-        st = vr_fail(err, VR_EIO, "report: write %s: %s", rf->final_path, strerror(e));
-    else if (rename(rf->tmp_path, rf->final_path) != 0)
-        st = vr_fail(err, VR_EIO, "report: rename %s to %s: %s", rf->tmp_path, rf->final_path,
-                     strerror(errno));
-    else {
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
+    if (bad) {
+        vr_outfile_abort(&rf->o);
+        return vr_fail(err, VR_EIO, "report: write %s: %s", rf->o.final, strerror(e));
     }
-    vr_rep_file_abort(rf);
-    return st;
+    return vr_outfile_commit(&rf->o, err); /* fsync, rename; removes the temporary on failure */
 }
 
 void vr_rep_file_abort(rep_file *rf)
@@ -77,13 +59,7 @@ void vr_rep_file_abort(rep_file *rf)
         fclose(rf->f);
         rf->f = NULL;
     }
-    if (rf->tmp_path != NULL) {
-        unlink(rf->tmp_path);
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
-    }
-    free(rf->final_path);
-    rf->final_path = NULL;
+    vr_outfile_abort(&rf->o);
 }
 
 /* ---- escaping -------------------------------------------------------------------------------- */
@@ -200,14 +176,11 @@ const char *vr_rep_dash(size_t i)
 
 void vr_rep_rank(const rep_scenario *s, size_t *order)
 {
-    for (size_t i = 0; i < s->npol; i++)
-        order[i] = i;
-    for (size_t i = 1; i < s->npol; i++) /* insertion sort: stable, few policies */
-        for (size_t j = i; j > 0 && s->pol[order[j]].score[RS_ES99] < s->pol[order[j - 1]].score[RS_ES99]; j--) {
-            const size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
+    double key[VR_MAX_POLICIES];
+    const size_t n = s->npol < VR_MAX_POLICIES ? s->npol : VR_MAX_POLICIES; /* the loader's cap */
+    for (size_t i = 0; i < n; i++)
+        key[i] = s->pol[i].rank_key;
+    vr_rank_by_es99(key, n, order);
 }
 
 /* ---- formats ---------------------------------------------------------------------------------- */

@@ -8,30 +8,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_report.h"
+#include "vixrisk/vr_runfile.h"
 
-/* The scalar scores of a policy group, in the order of the CSV columns (attribute names as the
- * run writes them, engine/src/policy/run.c). */
-#define REP_SCORES(X)                                                                              \
-    X(MEAN, "mean") X(MEAN_SE, "mean_se") X(STD, "std") X(SKEW, "skew") X(KURT, "kurtosis")        \
-    X(Q01, "q0.1") X(Q1, "q1") X(Q5, "q5") X(Q50, "q50") X(Q95, "q95") X(Q99, "q99")               \
-    X(VAR95, "var95") X(VAR95_SE, "var95_se") X(VAR99, "var99") X(VAR99_SE, "var99_se")            \
-    X(VAR999, "var99.9") X(VAR999_SE, "var99.9_se")                                                \
-    X(ES95, "es95") X(ES95_SE, "es95_se") X(ES99, "es99") X(ES99_SE, "es99_se")                    \
-    X(ES999, "es99.9") X(ES999_SE, "es99.9_se")                                                    \
-    X(DD50, "drawdown_q50") X(DD95, "drawdown_q95") X(DD99, "drawdown_q99")                        \
-    X(PAID, "hedge_premium_paid") X(RECV, "hedge_premium_recovered")                               \
-    X(DMEAN, "d_mean") X(DMEAN_SE, "d_mean_se") X(DES99, "d_es99") X(DES99_SE, "d_es99_se")        \
-    X(COST, "cost_per_es99_reduction")
-
-#define REP_ENUM(id, key) RS_##id,
-enum { REP_SCORES(REP_ENUM) RS_N };
+/* The scalar scores of a policy group: the run file's score table (vr_runfile.h), same order and
+ * names; RS_<ID> indexes rep_policy.score. */
+#define REP_ENUM(id, key, units, desc, flags) RS_##id = VR_SCORE_##id,
+enum { VR_RF_SCORES(REP_ENUM) RS_N = VR_SCORE_N };
 #undef REP_ENUM
 extern const char *const vr_rep_score_keys[RS_N];
 
-#define REP_NTHR 4     /* loss thresholds per run (simulation.loss_thresholds) */
-#define REP_NPARAM 11  /* model parameters per set (physical_*, pricing_*) */
-extern const char *const vr_rep_param_names[REP_NPARAM];
+#define REP_NTHR VR_RF_NTHR       /* loss thresholds per run (simulation.loss_thresholds) */
+#define REP_NPARAM VR_RF_NPARAM   /* model parameters per set (physical_*, pricing_*) */
+#define vr_rep_param_names vr_rf_param_names
 
 typedef struct rep_policy {
     char *name, *baseline;
@@ -45,6 +35,9 @@ typedef struct rep_policy {
     double *pnl_sorted;       /* [n] ascending */
     double *dd_sorted;        /* [n] max drawdown, ascending */
     double *act;              /* [nsample * ndays] activation bitmasks of the sample paths, or NULL */
+    int replay;               /* one path (a replayed history): only the VR_RF_REPLAY scores, the
+                               * others NaN */
+    double rank_key;          /* what vr_rank_by_es99 ranks: es99, or -P&L for a replay */
 } rep_policy;
 
 typedef struct rep_scenario {
@@ -56,6 +49,11 @@ typedef struct rep_scenario {
     size_t base;              /* index of the baseline policy */
     double *spx, *vix;        /* [nsample * ndays] sample paths, or NULL */
     size_t nsample, ndays;
+    char *source;             /* model, history or bootstrap */
+    size_t paths;             /* the scenario's `paths` attribute (every per-path dataset has it) */
+    int64_t days;             /* horizon_days, -1 if absent */
+    int replay;               /* paths == 1 */
+    size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_BEYOND is flagged */
 } rep_scenario;
 
 typedef struct rep_run {
@@ -70,12 +68,13 @@ typedef struct rep_run {
 vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err);
 void vr_rep_run_free(rep_run *run);
 
-/* report.c: an output file written to "<final>.tmp.<pid>.<rand>" and renamed by commit. */
+/* report.c: an output file written through vr_outfile: checked (never the run file `input`, never
+ * over anything but a regular file), written to a short temporary and renamed by commit. */
 typedef struct rep_file {
     FILE *f;
-    char *final_path, *tmp_path;
+    vr_outfile o;
 } rep_file;
-vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err);
+vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *input, vr_err *err);
 vr_status vr_rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
 void vr_rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
 
@@ -136,7 +135,8 @@ vr_status vr_rep_write_html(const rep_run *run, const char *out_path, vr_err *er
 vr_status vr_rep_write_md(const rep_run *run, const char *out_path, vr_err *err);
 vr_status vr_rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
 
-/* Policy indices of scenario s ranked by ES99 (smallest tail loss first; ties keep file order). */
+/* Policy indices of scenario s ranked by vr_rank_by_es99 (smallest tail loss first, a replay by
+ * P&L; ties keep file order). */
 void vr_rep_rank(const rep_scenario *s, size_t *order);
 
 #endif

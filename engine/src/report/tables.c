@@ -5,8 +5,11 @@
  *                   thresholds
  *   REP_TABLE_COST  drawdown quantiles, hedge premium paid/recovered/net, paired dES99 and dmean
  *                   against the baseline (+- SE), cost per unit of ES99 reduction
+ *   REP_TABLE_REPLAY a replayed history (one path): its P&L, the difference to the baseline's, its
+ *                   max drawdown and hedge flows; no distribution statistics
  *
- * Rows are policies ranked by ES99 (vr_rep_rank). Each cell carries the attribute it shows (key), so
+ * Rows are policies ranked by ES99 (vr_rep_rank; a replay by P&L). ES99 and ES99.9 cells are flagged
+ * `rough` when they rest on fewer than VR_TAIL_MIN_BEYOND paths (vr_rep_tail_warning says so). Each cell carries the attribute it shows (key), so
  * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
  * two standard errors. */
 #include <math.h>
@@ -27,7 +30,14 @@ size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h)
     char u[48];
 #define H(txt_, unit_) do { snprintf(h[n].text, sizeof h[n].text, "%s", txt_); h[n].unit = unit_; n++; } while (0)
     H("Policy", "");
-    if (which == REP_TABLE_TAIL) {
+    if (which == REP_TABLE_REPLAY) {
+        H("P&L", "USD");
+        H("\xCE\x94" "P&L vs baseline", "USD");
+        H("Max drawdown", "USD");
+        H("Hedge premium paid", "USD");
+        H("Hedge premium recovered", "USD");
+        H("Net hedge cost", "USD");
+    } else if (which == REP_TABLE_TAIL) {
         H("Mean P&L \xC2\xB1 SE", "USD");
         H("ES95 \xC2\xB1 SE", "USD");
         H("ES99 \xC2\xB1 SE", "USD");
@@ -65,11 +75,26 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
 #define C(k) (c[n].key = (k), c[n].text)
     snprintf(C("policy"), sizeof c[n].text, "%s", p->name);
     n++;
-    if (which == REP_TABLE_TAIL) {
+    if (which == REP_TABLE_REPLAY) {
+        vr_rep_fmt_usd(C("mean"), sizeof c[n].text, v[RS_MEAN]); n++;
+        if (pi == s->base)
+            snprintf(C("d_mean"), sizeof c[n].text, "(baseline)");
+        else
+            vr_rep_fmt_usd(C("d_mean"), sizeof c[n].text, v[RS_DMEAN]);
+        n++;
+        vr_rep_fmt_usd(C("drawdown_q50"), sizeof c[n].text, v[RS_DD50]); n++;
+        vr_rep_fmt_usd(C("hedge_premium_paid"), sizeof c[n].text, v[RS_PAID]); n++;
+        vr_rep_fmt_usd(C("hedge_premium_recovered"), sizeof c[n].text, v[RS_RECV]); n++;
+        vr_rep_fmt_usd(C("net_hedge_cost"), sizeof c[n].text, v[RS_PAID] - v[RS_RECV]); n++;
+    } else if (which == REP_TABLE_TAIL) {
         pm(C("mean"), sizeof c[n].text, v[RS_MEAN], v[RS_MEAN_SE]); n++;
         pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]); n++;
-        pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]); n++;
-        pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]); n++;
+        pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]);
+        c[n].rough = s->tail < VR_TAIL_MIN_BEYOND;
+        n++;
+        pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]);
+        c[n].rough = s->paths / 1000 < VR_TAIL_MIN_BEYOND;
+        n++;
         vr_rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
         vr_rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
         static const char *const pk[REP_NTHR] = {"p_loss_1", "p_loss_2", "p_loss_3", "p_loss_4"};
@@ -102,4 +127,19 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
     }
 #undef C
     return n;
+}
+
+const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap)
+{
+    if (s->replay || s->tail >= VR_TAIL_MIN_BEYOND) {
+        if (s->replay || s->paths / 1000 >= VR_TAIL_MIN_BEYOND)
+            return NULL;
+        snprintf(buf, cap, "ES99.9 rests on %zu paths beyond VaR99.9 (fewer than %d): a rough estimate.",
+                 s->paths / 1000, VR_TAIL_MIN_BEYOND);
+        return buf;
+    }
+    snprintf(buf, cap, "Tail warning: ES99 rests on %zu paths beyond VaR99 and ES99.9 on %zu (fewer than %d "
+             "each): rough estimates; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
+             VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
+    return buf;
 }

@@ -4,7 +4,7 @@
 
 #include "report/report_internal.h"
 
-enum { REP_TABLE_TAIL, REP_TABLE_COST };
+enum { REP_TABLE_TAIL, REP_TABLE_COST, REP_TABLE_REPLAY };
 #define REP_MAXCOL 16
 
 typedef struct rep_head {
@@ -16,11 +16,16 @@ typedef struct rep_cell {
     const char *key;   /* attribute or derived quantity shown: "es99", "p_loss_1", "net_hedge_cost" */
     char text[112];    /* display text, UTF-8 */
     int sig;           /* paired difference beyond 2 standard errors */
+    int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_BEYOND paths */
 } rep_cell;
 
 /* Column headers of table `which`; returns the column count (<= REP_MAXCOL). */
 size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h);
 /* Cells of policy pi's row; returns the column count. */
 size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
+
+/* The tail warning of a scenario, or NULL: a sentence saying that ES99 (and ES99.9) rest on fewer
+ * than VR_TAIL_MIN_BEYOND paths beyond VaR (written into buf). */
+const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
 
 #endif

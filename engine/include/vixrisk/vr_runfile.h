@@ -1,0 +1,241 @@
+/* vr_runfile.h: the layout of a `vixrisk run` result file, declared once.
+ *
+ * Every group, dataset and attribute the run writes (engine/src/io/runfile_write.c) and the report
+ * reads (engine/src/report/load.c) is named here, with its type, units and a one-line description;
+ * docs/hdf5.md describes the same table for people. The writer stores each dataset's units and
+ * description as its `units` and `description` string attributes; attributes carry theirs only in
+ * this table (an attribute cannot have attributes).
+ *
+ *   /                                    VR_RF_ROOT attributes
+ *   /<scenario>/                         VR_RF_SCEN attributes + physical_<p>, pricing_<p>
+ *                                        for p in VR_RF_MODEL_PARAMS
+ *   /<scenario>/<policy>/                VR_RF_POL attributes (scores, VR_RF_SCORES, and the rest)
+ *   /<scenario>/<policy>/<dataset>       VR_RF_POL_DSETS, float64/int32 [paths]
+ *   /<scenario>/<policy>/layers/<layer>/ VR_RF_LAYER attributes, VR_RF_LAYER_DSETS [paths]
+ *   /<scenario>/sample_paths/spx, vix    float32 [sample, days+1]
+ *   /<scenario>/sample_paths/activations/<policy>  float32 [sample, days+1]
+ *
+ * Scenario, policy and layer names are group names; vr_runfile_name_ok is the rule both sides apply
+ * (1..VR_NAME_MAX-1 characters from VR_RF_NAME_CHARS, not starting with '.'; '@', '=' and '+' are
+ * there for the policies a sweep derives, "hedged@layers_0_.trigger.vix_level=18"), so a name read
+ * from a file is safe as an HDF5 path component, in HTML and CSV, and (through the Markdown writer's
+ * own mapping to [A-Za-z0-9_-]) in a file name.
+ *
+ * A replayed history is one path: its policy groups carry only the VR_RF_REPLAY-flagged scores
+ * (its P&L as `mean`, its drawdown, hedge flows, `d_mean`); the distribution scores are absent.
+ *
+ * Reading limits (engine/src/report/load.c; docs/hdf5.md "Files from elsewhere"): a reader checks
+ * every count it reads against these before allocating anything. */
+#ifndef VIXRISK_VR_RUNFILE_H
+#define VIXRISK_VR_RUNFILE_H
+
+#include <stddef.h>
+
+#include "vixrisk/vr_policy.h"
+
+#define VR_RF_SCHEMA_VERSION "vixrisk-run/1"      /* root attribute `schema` */
+#define VR_RF_UNITS "units"               /* per-dataset attributes */
+#define VR_RF_DESCRIPTION "description"
+
+/* Reader limits. Paths per scenario: the scenario's own `paths` attribute, at most this. */
+#define VR_RF_MAX_PATHS ((size_t)100000000) /* 1e8: 2.4 GB of doubles per policy in the report */
+#define VR_RF_MAX_SCENARIOS 64
+#define VR_RF_MAX_SAMPLE 10000            /* sample paths (simulation.sample_paths <= 10000) */
+#define VR_RF_MAX_DAYS 2521               /* days + 1 (simulation.horizon_days <= 2520) */
+#define VR_RF_MAX_STR 60000               /* bytes of a string attribute (the config text) */
+#define VR_RF_MAX_CHILDREN 4096           /* members of one group the reader will list */
+
+typedef enum { VR_RF_STR, VR_RF_I64, VR_RF_F64, VR_RF_F64_ARRAY } vr_rf_type;
+
+/* Flags of an attribute. */
+enum {
+    VR_RF_REPLAY = 1, /* policy scores: also present when the scenario is one path */
+    VR_RF_TIMING = 2, /* differs between identical runs (wall time, date) */
+};
+
+typedef struct vr_rf_attr {
+    const char *name;
+    vr_rf_type type;
+    const char *units;       /* "USD", "probability", "days", "" for none */
+    const char *description;
+    int flags;
+} vr_rf_attr;
+
+/* ---- root attributes ------------------------------------------------------------------------ */
+#define VR_RF_ROOT(X)                                                                               \
+    X(SCHEMA, "schema", STR, "", "layout version, \"" VR_RF_SCHEMA_VERSION "\"", 0)                         \
+    X(VERSION, "vixrisk_version", STR, "", "vixrisk version that wrote the file", 0)               \
+    X(BUILD, "build", STR, "", "git commit of the build", 0)                                       \
+    X(CONFIG, "config", STR, "", "the run file's YAML text as read", 0)                            \
+    X(CONFIG_FILE, "config_file", STR, "", "path of the run file", 0)                              \
+    X(SEED, "seed", I64, "", "random seed of the run", 0)                                          \
+    X(ISA, "isa", STR, "", "kernel instruction set used (scalar, avx2, avx512)", 0)                \
+    X(THREADS, "threads", I64, "", "OpenMP threads", 0)                                            \
+    X(PATHS, "paths", I64, "paths", "paths per scenario (simulation.paths)", 0)                    \
+    X(HORIZON, "horizon_days", I64, "trading days", "simulated horizon", 0)                        \
+    X(UTC_TIME, "utc_time", STR, "ISO 8601 UTC", "when the run started", VR_RF_TIMING)             \
+    X(BASELINE, "baseline", STR, "", "policy the paired differences are taken against", 0)        \
+    X(WALL, "wall_seconds", F64, "s", "wall time of the whole run", VR_RF_TIMING)
+
+/* ---- scenario attributes (besides physical_<p>, pricing_<p>) ----------------------------------- */
+#define VR_RF_SCEN(X)                                                                               \
+    X(MODEL_TYPE, "model_type", STR, "", "heston, bates or svcj", 0)                               \
+    X(SPOT, "spot", F64, "index points", "SPX at the start", 0)                                   \
+    X(RATE, "rate", F64, "1/year", "risk-free rate, continuous", 0)                                \
+    X(DIVIDEND, "dividend", F64, "1/year", "dividend yield, continuous", 0)                        \
+    X(V0, "v0", F64, "1/year", "initial variance", 0)                                              \
+    X(WALL, "wall_seconds", F64, "s", "wall time of the scenario", VR_RF_TIMING)                   \
+    X(MARKS_WALL, "marks_build_seconds", F64, "s", "pricing tables build time", VR_RF_TIMING)      \
+    X(SOURCE, "source", STR, "", "model, history (a replay: one path) or bootstrap", 0)            \
+    X(PATHS, "paths", I64, "paths", "paths of this scenario (1 for a replay)", 0)                  \
+    X(HORIZON, "horizon_days", I64, "trading days", "horizon of this scenario", 0)                 \
+    X(SHOCKS, "shocks", I64, "", "shocks applied on every path", 0)                                \
+    X(WINDOW_FROM, "window_from", STR, "YYYY-MM-DD", "first date of the history window", 0)       \
+    X(WINDOW_TO, "window_to", STR, "YYYY-MM-DD", "last date of the history window", 0)            \
+    X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0)
+
+/* Model parameters, stored as physical_<name> and pricing_<name> (float64) on the scenario. */
+#define VR_RF_MODEL_PARAMS(X)                                                                       \
+    X(kappa) X(theta) X(sigma) X(rho) X(lambda) X(mu_j) X(sigma_j) X(mu_v) X(mu_s) X(sigma_s)      \
+    X(rho_j)
+
+/* ---- policy scores: float64 attributes of /<scenario>/<policy> (losses are positive) ----------- */
+#define VR_RF_SCORES(X)                                                                             \
+    X(MEAN, "mean", "USD", "mean terminal P&L (a replay: its P&L)", VR_RF_REPLAY)                  \
+    X(MEAN_SE, "mean_se", "USD", "standard error of the mean", 0)                                  \
+    X(STD, "std", "USD", "standard deviation of P&L", 0)                                           \
+    X(SKEW, "skew", "", "skewness of P&L", 0)                                                      \
+    X(KURT, "kurtosis", "", "excess kurtosis of P&L", 0)                                           \
+    X(Q01, "q0.1", "USD", "0.1% quantile of P&L", 0)                                               \
+    X(Q1, "q1", "USD", "1% quantile of P&L", 0)                                                    \
+    X(Q5, "q5", "USD", "5% quantile of P&L", 0)                                                    \
+    X(Q50, "q50", "USD", "median P&L", 0)                                                          \
+    X(Q95, "q95", "USD", "95% quantile of P&L", 0)                                                 \
+    X(Q99, "q99", "USD", "99% quantile of P&L", 0)                                                 \
+    X(VAR95, "var95", "USD", "value at risk 95% (loss)", 0)                                        \
+    X(VAR95_SE, "var95_se", "USD", "its standard error", 0)                                        \
+    X(VAR99, "var99", "USD", "value at risk 99% (loss)", 0)                                        \
+    X(VAR99_SE, "var99_se", "USD", "its standard error", 0)                                        \
+    X(VAR999, "var99.9", "USD", "value at risk 99.9% (loss)", 0)                                   \
+    X(VAR999_SE, "var99.9_se", "USD", "its standard error", 0)                                     \
+    X(ES95, "es95", "USD", "expected shortfall 95% (loss)", 0)                                     \
+    X(ES95_SE, "es95_se", "USD", "its standard error", 0)                                          \
+    X(ES99, "es99", "USD", "expected shortfall 99% (loss)", 0)                                     \
+    X(ES99_SE, "es99_se", "USD", "its standard error", 0)                                          \
+    X(ES999, "es99.9", "USD", "expected shortfall 99.9% (loss)", 0)                                \
+    X(ES999_SE, "es99.9_se", "USD", "its standard error", 0)                                       \
+    X(DD50, "drawdown_q50", "USD", "median max drawdown (a replay: its drawdown)", VR_RF_REPLAY)   \
+    X(DD95, "drawdown_q95", "USD", "95% quantile of max drawdown", 0)                              \
+    X(DD99, "drawdown_q99", "USD", "99% quantile of max drawdown", 0)                              \
+    X(PAID, "hedge_premium_paid", "USD", "mean hedge premium paid per path", VR_RF_REPLAY)         \
+    X(RECV, "hedge_premium_recovered", "USD", "mean hedge sales and settlements", VR_RF_REPLAY)    \
+    X(DMEAN, "d_mean", "USD", "mean P&L minus the baseline's, same paths", VR_RF_REPLAY)           \
+    X(DMEAN_SE, "d_mean_se", "USD", "its paired standard error", 0)                                \
+    X(DES99, "d_es99", "USD", "ES99 minus the baseline's (negative: tail reduced)", 0)             \
+    X(DES99_SE, "d_es99_se", "USD", "its paired standard error", 0)                                \
+    X(COST, "cost_per_es99_reduction", "", "-d_mean / -d_es99 when the tail is reduced, else NaN", 0)
+
+#define VR_RF_ENUM_SCORE(id, key, units, desc, flags) VR_SCORE_##id,
+enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
+#undef VR_RF_ENUM_SCORE
+
+/* Other policy attributes. */
+#define VR_RF_POL(X)                                                                                \
+    X(BASELINE, "baseline", STR, "", "the baseline policy's name", VR_RF_REPLAY)                   \
+    X(LAYERS, "layers", I64, "", "number of hedge layers", VR_RF_REPLAY)                           \
+    X(THRESHOLDS, "loss_thresholds", F64_ARRAY, "USD", "loss sizes x of p_loss", 0)                \
+    X(P_LOSS, "p_loss", F64_ARRAY, "probability", "P(P&L < -x) for each threshold", 0)             \
+    X(P_LOSS_SE, "p_loss_se", F64_ARRAY, "probability", "their standard errors", 0)
+
+#define VR_RF_NTHR 4 /* elements of loss_thresholds, p_loss, p_loss_se */
+
+/* Attributes of a layer group /<scenario>/<policy>/layers/<layer>. */
+#define VR_RF_LAYER(X)                                                                              \
+    X(MEAN_ACT, "mean_activations", F64, "", "mean number of actions per path", 0)                 \
+    X(ACTION, "action", STR, "", "what the layer does: vix_call or roll_tested", 0)
+
+/* ---- datasets ---------------------------------------------------------------------------------- */
+typedef enum { VR_RF_ELEM_F64, VR_RF_ELEM_F32, VR_RF_ELEM_I32 } vr_rf_elem;
+
+typedef struct vr_rf_dset {
+    const char *name;
+    vr_rf_elem elem;
+    int rank;               /* 1: [paths]; 2: [sample, days+1] */
+    const char *units;
+    const char *description;
+} vr_rf_dset;
+
+/* Per policy, [paths]. */
+#define VR_RF_POL_DSETS(X)                                                                          \
+    X(PNL, "pnl", F64, "USD", "terminal discounted P&L per path")                                  \
+    X(DRAWDOWN, "drawdown", F64, "USD", "max drawdown of the daily P&L per path (>= 0)")            \
+    X(HEDGE_COST, "hedge_cost", F64, "USD", "discounted hedge premium paid per path")               \
+    X(HEDGE_PROCEEDS, "hedge_proceeds", F64, "USD", "discounted hedge sales and settlements per path") \
+    X(TRADES, "trades", I32, "condors", "condors opened per path")
+
+/* Per layer, [paths]. */
+#define VR_RF_LAYER_DSETS(X)                                                                        \
+    X(ACTIVATIONS, "activations", I32, "actions", "times the layer acted on the path")             \
+    X(FIRST_DAY, "first_day", I32, "trading day", "day of the layer's first action, -1 never")
+
+/* Per scenario under sample_paths/, [sample, days+1]; "activations" is a group of one dataset per
+ * policy. */
+#define VR_RF_SAMPLE_DSETS(X)                                                                       \
+    X(SPX, "spx", F32, "index points", "SPX close of the first paths, day 0..days")                \
+    X(VIX, "vix", F32, "index points", "VIX from the state, day 0..days")                         \
+    X(ACT, "activations", F32, "bit mask", "bit l set: layer l of the policy acted that day")
+
+#define VR_RF_ENUM_ATTR(id, key, type, units, desc, flags) VR_RF_ROOT_##id,
+enum { VR_RF_ROOT(VR_RF_ENUM_ATTR) VR_RF_ROOT_N };
+#undef VR_RF_ENUM_ATTR
+#define VR_RF_ENUM_ATTR(id, key, type, units, desc, flags) VR_RF_SCEN_##id,
+enum { VR_RF_SCEN(VR_RF_ENUM_ATTR) VR_RF_SCEN_N };
+#undef VR_RF_ENUM_ATTR
+#define VR_RF_ENUM_ATTR(id, key, type, units, desc, flags) VR_RF_POL_##id,
+enum { VR_RF_POL(VR_RF_ENUM_ATTR) VR_RF_POL_N };
+#undef VR_RF_ENUM_ATTR
+#define VR_RF_ENUM_ATTR(id, key, type, units, desc, flags) VR_RF_LAYER_##id,
+enum { VR_RF_LAYER(VR_RF_ENUM_ATTR) VR_RF_LAYER_N };
+#undef VR_RF_ENUM_ATTR
+#define VR_RF_ENUM_DSET(id, key, elem, units, desc) VR_RF_D_##id,
+enum { VR_RF_POL_DSETS(VR_RF_ENUM_DSET) VR_RF_POL_DSET_N };
+enum { VR_RF_LAYER_DSETS(VR_RF_ENUM_DSET) VR_RF_LAYER_DSET_N };
+enum { VR_RF_SAMPLE_DSETS(VR_RF_ENUM_DSET) VR_RF_SAMPLE_DSET_N };
+#undef VR_RF_ENUM_DSET
+#define VR_RF_ENUM_PARAM(p) VR_RF_PARAM_##p,
+enum { VR_RF_MODEL_PARAMS(VR_RF_ENUM_PARAM) VR_RF_NPARAM };
+#undef VR_RF_ENUM_PARAM
+
+/* The tables (engine/src/io/runfile_schema.c), indexed by the enums above. */
+extern const vr_rf_attr vr_rf_root[VR_RF_ROOT_N];
+extern const vr_rf_attr vr_rf_scen[VR_RF_SCEN_N];
+extern const vr_rf_attr vr_rf_scores[VR_SCORE_N]; /* type F64 */
+extern const vr_rf_attr vr_rf_pol[VR_RF_POL_N];
+extern const vr_rf_attr vr_rf_layer[VR_RF_LAYER_N];
+extern const vr_rf_dset vr_rf_pol_dsets[VR_RF_POL_DSET_N];
+extern const vr_rf_dset vr_rf_layer_dsets[VR_RF_LAYER_DSET_N];
+extern const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N];
+extern const char *const vr_rf_param_names[VR_RF_NPARAM];
+
+#define VR_RF_SAMPLE_GROUP "sample_paths"
+#define VR_RF_LAYERS_GROUP "layers"
+
+#define VR_RF_NAME_CHARS "A-Z a-z 0-9 _ . - @ = +"
+/* 1 if name is a valid scenario/policy/layer name in a run file (the rule above), else 0. */
+int vr_runfile_name_ok(const char *name);
+
+/* ---- ranking ----------------------------------------------------------------------------------- */
+
+/* The ranking every output uses (console table, report tables, CSV rank column): order[0..n) gets
+ * 0..n-1 sorted by key ascending, key[i] being policy i's ES99 (for a one-path replay its loss,
+ * -P&L: vr_pol_summary_rank_key, and the report's loader alike): smallest tail loss first; equal
+ * keys keep their order, NaN ranks after every number. */
+void vr_rank_by_es99(const double *key, size_t n, size_t *order);
+
+/* The tail warning: an ES99 estimate rests on the paths beyond VaR99, about n/100 of them; below
+ * VR_TAIL_MIN_BEYOND such paths the estimate is flagged in the console table and the report. */
+#define VR_TAIL_MIN_BEYOND 100
+/* Paths beyond VaR99 for an n-path scenario: floor(0.01 n). */
+size_t vr_tail_paths(size_t n);
+
+#endif

@@ -1,0 +1,32 @@
+/* vr_summary.h: the summary of one policy in one scenario, as `vixrisk run` stores it (the score
+ * attributes of vr_runfile.h) and ranks it: scores of the per-path P&L (vr_stats.h), the paired
+ * differences against the baseline, drawdown quantiles, mean hedge flows and the cost per unit of
+ * ES99 reduction. A one-path scenario (a replayed history) has no distribution: its summary holds
+ * its P&L, drawdown, hedge flows and the P&L difference, and the other scores are NaN. */
+#ifndef VIXRISK_VR_SUMMARY_H
+#define VIXRISK_VR_SUMMARY_H
+
+#include <stddef.h>
+
+#include "vixrisk/vr_policy.h"
+#include "vixrisk/vr_runfile.h"
+#include "vixrisk/vr_stats.h"
+
+typedef struct vr_pol_summary {
+    size_t n;                  /* paths */
+    int replay;                /* n == 1: only the VR_RF_REPLAY scores are meaningful */
+    double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
+    double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
+} vr_pol_summary;
+
+/* Summarise policy output o against the baseline's base (both n paths, n >= 1). thresholds: the
+ * four loss sizes of p_loss. scratch: n doubles, clobbered. Errors as vr_scores_compute (a NaN or
+ * infinite P&L names its index). */
+vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
+                                 const double thresholds[VR_RF_NTHR], double *scratch,
+                                 vr_pol_summary *ps, vr_err *err);
+
+/* The key policies are ranked by (vr_rank_by_es99): ES99, or for a replay its loss, -P&L. */
+double vr_pol_summary_rank_key(const vr_pol_summary *ps);
+
+#endif

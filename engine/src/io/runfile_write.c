@@ -1,0 +1,203 @@
+/* runfile_write.c: the writing side of the run file (vr_runfile.h): every attribute and dataset name,
+ * type, unit and description comes from the schema tables, so the writer and the report's reader
+ * cannot drift apart. Each dataset gets `units` and `description` attributes from its table row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/runfile_write.h"
+
+#define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
+
+/* Write the dataset described by d at "<group>/<d->name>" with its units and description. */
+static vr_status write_dset(vr_h5 *h, const char *group, const vr_rf_dset *d, const char *name,
+                            const void *data, size_t rows, size_t cols, int compress, vr_err *err)
+{
+    vr_status st = VR_OK;
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", group, name ? name : d->name);
+    switch (d->elem) {
+    case VR_RF_ELEM_F64: TRY(vr_h5_write_f64(h, path, data, rows, compress, err)); break;
+    case VR_RF_ELEM_I32: TRY(vr_h5_write_i32(h, path, data, rows, compress, err)); break;
+    case VR_RF_ELEM_F32:
+        if (d->rank == 2)
+            TRY(vr_h5_write_f32_2d(h, path, data, rows, cols, err));
+        else
+            TRY(vr_h5_write_f32(h, path, data, rows, compress, err));
+        break;
+    }
+    TRY(vr_h5_attr_str(h, path, VR_RF_UNITS, d->units, err));
+    TRY(vr_h5_attr_str(h, path, VR_RF_DESCRIPTION, d->description, err));
+done:
+    return st;
+}
+
+static vr_status check_name(const char *what, const char *name, vr_err *err)
+{
+    if (vr_runfile_name_ok(name))
+        return VR_OK;
+    return vr_fail(err, VR_EINVAL,
+                   "run file: %s name '%.60s' is not allowed (1-%d characters from " VR_RF_NAME_CHARS ", "
+                   "not starting with '.')", what, name, VR_NAME_MAX - 1);
+}
+
+vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int threads,
+                           const char *utc_time, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_run_spec *s = &cfg->spec;
+    const vr_rf_attr *a = vr_rf_root;
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_VERSION].name, VIXRISK_VERSION, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BUILD].name, VIXRISK_GIT, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_SCHEMA].name, VR_RF_SCHEMA_VERSION, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG].name, cfg->config_text ? cfg->config_text : "", err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG_FILE].name, cfg->file ? cfg->file : "", err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_SEED].name, (int64_t)s->seed, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ISA].name, isa, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_THREADS].name, threads, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_PATHS].name, (int64_t)s->paths, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_HORIZON].name, s->horizon_days, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_UTC_TIME].name, utc_time, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BASELINE].name, cfg->baseline, err));
+done:
+    return st;
+}
+
+vr_status vr_rf_write_wall(vr_h5 *h, double seconds, vr_err *err)
+{
+    return vr_h5_attr_double(h, "/", vr_rf_root[VR_RF_ROOT_WALL].name, seconds, err);
+}
+
+static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_rf_attr *a = vr_rf_scen;
+    TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_MODEL_TYPE].name, vr_model_type_name(m->type), err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_SPOT].name, m->spot, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_RATE].name, m->rate, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_DIVIDEND].name, m->dividend, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_V0].name, m->v0, err));
+    for (int set = 0; set < 2; set++) {
+        const vr_sv_params *p = set ? &m->pricing : &m->physical;
+#define PV(name) p->name,
+        const double v[VR_RF_NPARAM] = {VR_RF_MODEL_PARAMS(PV)};
+#undef PV
+        for (int i = 0; i < VR_RF_NPARAM; i++) {
+            char an[64];
+            snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", vr_rf_param_names[i]);
+            TRY(vr_h5_attr_double(h, g, an, v[i], err));
+        }
+    }
+done:
+    return st;
+}
+
+vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen_info *info,
+                               vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_rf_attr *a = vr_rf_scen;
+    char g[256];
+    TRY(check_name("scenario", sc->name, err));
+    snprintf(g, sizeof g, "/%s", sc->name);
+    TRY(vr_h5_group(h, g, err));
+    TRY(write_model(h, g, &sc->model, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_WALL].name, info->seconds, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_MARKS_WALL].name, info->build_seconds, err));
+    static const char *const src[3] = {"model", "history", "bootstrap"};
+    TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_SOURCE].name, src[sc->source], err));
+    TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_PATHS].name, (int64_t)info->paths, err));
+    TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_HORIZON].name, info->days, err));
+    TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
+    if (info->window_from != NULL) {
+        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));
+        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_TO].name, info->window_to, err));
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_WINDOW_GAPS].name, info->window_gaps, err));
+    }
+done:
+    return st;
+}
+
+vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, const vr_path_out *o,
+                             size_t n, const vr_pol_summary *ps, const char *baseline, int compress,
+                             vr_err *err)
+{
+    vr_status st = VR_OK;
+    char g[512];
+    int32_t *tmp = NULL;
+    TRY(check_name("policy", pol->name, err));
+    snprintf(g, sizeof g, "/%s/%s", scen, pol->name);
+    TRY(vr_h5_group(h, g, err));
+    const vr_rf_dset *D = vr_rf_pol_dsets;
+    TRY(write_dset(h, g, &D[VR_RF_D_PNL], NULL, o->pnl, n, 0, compress, err));
+    TRY(write_dset(h, g, &D[VR_RF_D_DRAWDOWN], NULL, o->drawdown, n, 0, compress, err));
+    TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_COST], NULL, o->hedge_cost, n, 0, compress, err));
+    TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_PROCEEDS], NULL, o->hedge_proceeds, n, 0, compress, err));
+    TRY(write_dset(h, g, &D[VR_RF_D_TRADES], NULL, o->trades, n, 0, compress, err));
+    if ((tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "run: layer outputs of %s (%zu paths)", g, n);
+        goto done;
+    }
+    for (int l = 0; l < pol->nlayers; l++) {
+        char lg[600];
+        TRY(check_name("layer", pol->layers[l].name, err));
+        snprintf(lg, sizeof lg, "%s/" VR_RF_LAYERS_GROUP "/%s", g, pol->layers[l].name);
+        const vr_rf_dset *L = vr_rf_layer_dsets;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = o->activations[i * VR_MAX_LAYERS + l];
+        TRY(write_dset(h, lg, &L[VR_RF_D_ACTIVATIONS], NULL, tmp, n, 0, compress, err));
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = o->first_day[i * VR_MAX_LAYERS + l];
+        TRY(write_dset(h, lg, &L[VR_RF_D_FIRST_DAY], NULL, tmp, n, 0, compress, err));
+        double acts = 0;
+        for (size_t i = 0; i < n; i++)
+            acts += o->activations[i * VR_MAX_LAYERS + l];
+        TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, acts / n, err));
+        TRY(vr_h5_attr_str(h, lg, vr_rf_layer[VR_RF_LAYER_ACTION].name,
+                           pol->layers[l].action.kind == VR_ACTION_VIX_CALL ? "vix_call" : "roll_tested",
+                           err));
+    }
+    /* scores: a replay (one path) stores only the scores flagged VR_RF_REPLAY */
+    for (int k = 0; k < VR_SCORE_N; k++)
+        if (!ps->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
+            TRY(vr_h5_attr_double(h, g, vr_rf_scores[k].name, ps->score[k], err));
+    const vr_rf_attr *P = vr_rf_pol;
+    if (!ps->replay) {
+        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_THRESHOLDS].name, ps->thr, VR_RF_NTHR, err));
+        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_P_LOSS].name, ps->p_loss, VR_RF_NTHR, err));
+        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_P_LOSS_SE].name, ps->p_loss_se, VR_RF_NTHR, err));
+    }
+    TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_BASELINE].name, baseline, err));
+    TRY(vr_h5_attr_int64(h, g, P[VR_RF_POL_LAYERS].name, pol->nlayers, err));
+done:
+    free(tmp);
+    return st;
+}
+
+vr_status vr_rf_write_samples(vr_h5 *h, const char *scen, const vr_run_spec *s,
+                              const vr_scenario_result *res, vr_err *err)
+{
+    vr_status st = VR_OK;
+    float *act = NULL;
+    if (res->nsample <= 0)
+        return VR_OK;
+    char g[300], ag[400];
+    snprintf(g, sizeof g, "/%s/" VR_RF_SAMPLE_GROUP, scen);
+    const size_t ns = (size_t)res->nsample, nd = (size_t)res->ndays;
+    const vr_rf_dset *S = vr_rf_sample_dsets;
+    TRY(write_dset(h, g, &S[VR_RF_D_SPX], NULL, res->sample_spx, ns, nd, 0, err));
+    TRY(write_dset(h, g, &S[VR_RF_D_VIX], NULL, res->sample_vix, ns, nd, 0, err));
+    if ((act = malloc(ns * nd * sizeof *act)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "run: sample activations of %s", scen);
+        goto done;
+    }
+    snprintf(ag, sizeof ag, "%s/%s", g, S[VR_RF_D_ACT].name);
+    for (int p = 0; p < s->npol; p++) {
+        for (size_t i = 0; i < ns * nd; i++)
+            act[i] = res->sample_act[(size_t)p * ns * nd + i];
+        TRY(write_dset(h, ag, &S[VR_RF_D_ACT], s->pol[p].name, act, ns, nd, 0, err));
+    }
+done:
+    free(act);
+    return st;
+}

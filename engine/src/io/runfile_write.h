@@ -1,0 +1,36 @@
+/* runfile_write.h: writing a run file in the layout of vr_runfile.h (runfile_write.c). The caller
+ * (engine/src/run/run.c) owns the vr_h5 handle and the order: root, then per scenario its group,
+ * its policies and its sample paths. */
+#ifndef VIXRISK_RUNFILE_WRITE_H
+#define VIXRISK_RUNFILE_WRITE_H
+
+#include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_run.h"
+#include "vixrisk/vr_summary.h"
+
+/* Root attributes except wall_seconds (vr_rf_write_wall at the end). */
+vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int threads,
+                           const char *utc_time, vr_err *err);
+vr_status vr_rf_write_wall(vr_h5 *h, double seconds, vr_err *err);
+
+/* What a scenario group records besides its model. window_*: NULL for a model scenario. */
+typedef struct vr_rf_scen_info {
+    double seconds, build_seconds;
+    size_t paths;
+    int days;
+    const char *window_from, *window_to;
+    int64_t window_gaps;
+} vr_rf_scen_info;
+vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen_info *info,
+                               vr_err *err);
+
+/* A policy's datasets (o: n paths), its layers and its summary attributes. */
+vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, const vr_path_out *o,
+                             size_t n, const vr_pol_summary *ps, const char *baseline, int compress,
+                             vr_err *err);
+
+/* The sample paths of a scenario (nothing when res->nsample == 0). */
+vr_status vr_rf_write_samples(vr_h5 *h, const char *scen, const vr_run_spec *s,
+                              const vr_scenario_result *res, vr_err *err);
+
+#endif

@@ -1,0 +1,13 @@
+/* run_internal.h: what run.c shares with table.c. */
+#ifndef VIXRISK_RUN_INTERNAL_H
+#define VIXRISK_RUN_INTERNAL_H
+
+#include <stdio.h>
+
+#include "vixrisk/vr_run.h"
+#include "vixrisk/vr_summary.h"
+
+/* The ranking table of scenario sc (ps: one summary per policy of the run) on out. */
+void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);
+
+#endif

@@ -1,0 +1,92 @@
+/* summary.c: a policy's summary in a scenario (vr_summary.h): the scores of its per-path P&L, the
+ * paired differences against the baseline on the same paths, drawdown quantiles, mean hedge flows
+ * and the cost per unit of tail reduction, in the order and under the names of vr_runfile.h. */
+#include <math.h>
+#include <string.h>
+
+#include "vixrisk/vr_summary.h"
+
+#define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
+
+vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
+                                 const double thresholds[VR_RF_NTHR], double *scratch,
+                                 vr_pol_summary *ps, vr_err *err)
+{
+    vr_status st = VR_OK;
+    double *v = ps->score;
+    memset(ps, 0, sizeof *ps);
+    for (int k = 0; k < VR_SCORE_N; k++)
+        v[k] = NAN;
+    for (int k = 0; k < VR_RF_NTHR; k++)
+        ps->thr[k] = ps->p_loss[k] = ps->p_loss_se[k] = NAN;
+    ps->n = n;
+    if (n == 0)
+        return vr_fail(err, VR_EINVAL, "summary: no paths");
+    if (n < 2) {
+        /* a replayed history is one path: its P&L, drawdown and hedge flows, no distribution */
+        ps->replay = 1;
+        v[VR_SCORE_MEAN] = o->pnl[0];
+        v[VR_SCORE_DD50] = o->drawdown[0];
+        v[VR_SCORE_PAID] = o->hedge_cost[0];
+        v[VR_SCORE_RECV] = o->hedge_proceeds[0];
+        v[VR_SCORE_DMEAN] = o->pnl[0] - base->pnl[0];
+        return VR_OK;
+    }
+    vr_scores s;
+    vr_paired d;
+    TRY(vr_scores_compute_buf(o->pnl, n, thresholds, scratch, &s, err));
+    TRY(vr_paired_compute_buf(o->pnl, base->pnl, n, scratch, &d, err));
+    memcpy(scratch, o->drawdown, n * sizeof(double));
+    vr_sort_doubles(scratch, n);
+    double paid = 0, recv = 0;
+    for (size_t i = 0; i < n; i++) {
+        paid += o->hedge_cost[i];
+        recv += o->hedge_proceeds[i];
+    }
+    v[VR_SCORE_MEAN] = s.mean;
+    v[VR_SCORE_MEAN_SE] = s.mean_se;
+    v[VR_SCORE_STD] = s.std;
+    v[VR_SCORE_SKEW] = s.skew;
+    v[VR_SCORE_KURT] = s.kurt;
+    v[VR_SCORE_Q01] = s.q[0];
+    v[VR_SCORE_Q1] = s.q[1];
+    v[VR_SCORE_Q5] = s.q[2];
+    v[VR_SCORE_Q50] = s.q[3];
+    v[VR_SCORE_Q95] = s.q[4];
+    v[VR_SCORE_Q99] = s.q[5];
+    v[VR_SCORE_VAR95] = s.var[0];
+    v[VR_SCORE_VAR95_SE] = s.var_se[0];
+    v[VR_SCORE_VAR99] = s.var[1];
+    v[VR_SCORE_VAR99_SE] = s.var_se[1];
+    v[VR_SCORE_VAR999] = s.var[2];
+    v[VR_SCORE_VAR999_SE] = s.var_se[2];
+    v[VR_SCORE_ES95] = s.es[0];
+    v[VR_SCORE_ES95_SE] = s.es_se[0];
+    v[VR_SCORE_ES99] = s.es[1];
+    v[VR_SCORE_ES99_SE] = s.es_se[1];
+    v[VR_SCORE_ES999] = s.es[2];
+    v[VR_SCORE_ES999_SE] = s.es_se[2];
+    v[VR_SCORE_DD50] = vr_quantile(scratch, n, 0.5);
+    v[VR_SCORE_DD95] = vr_quantile(scratch, n, 0.95);
+    v[VR_SCORE_DD99] = vr_quantile(scratch, n, 0.99);
+    v[VR_SCORE_PAID] = paid / n;
+    v[VR_SCORE_RECV] = recv / n;
+    v[VR_SCORE_DMEAN] = d.dmean;
+    v[VR_SCORE_DMEAN_SE] = d.dmean_se;
+    v[VR_SCORE_DES99] = d.des99;
+    v[VR_SCORE_DES99_SE] = d.des99_se;
+    /* cost per unit of ES99 reduction: mean P&L given up per dollar of ES99 removed */
+    v[VR_SCORE_COST] = d.des99 < 0 ? -d.dmean / -d.des99 : NAN;
+    for (int k = 0; k < VR_RF_NTHR; k++) {
+        ps->thr[k] = s.thresholds[k];
+        ps->p_loss[k] = s.p_loss[k];
+        ps->p_loss_se[k] = s.p_loss_se[k];
+    }
+done:
+    return st;
+}
+
+double vr_pol_summary_rank_key(const vr_pol_summary *ps)
+{
+    return ps->replay ? -ps->score[VR_SCORE_MEAN] : ps->score[VR_SCORE_ES99];
+}

@@ -1,0 +1,76 @@
+/* table.c: the console ranking of a scenario, printed by `vixrisk run` after each scenario: policies
+ * in the order of vr_rank_by_es99 (the report ranks with the same function). A sampled scenario
+ * shows mean, ES99 and VaR99 with standard errors and the paired differences against the baseline;
+ * a replayed history (one path) shows its P&L, drawdown and hedge flows instead. When ES99 rests on
+ * fewer than VR_TAIL_MIN_BEYOND paths beyond VaR99 the ES99 column is marked '*' and a note under
+ * the table says so. Undefined quantities print as "n/a", never as nan. */
+#include <math.h>
+#include <stdio.h>
+
+#include "run/run_internal.h"
+
+/* "%.0f +- %.0f", or "n/a" pieces for non-finite values. */
+static char *pm(char *buf, size_t cap, double v, double se, const char *mark)
+{
+    char a[32], b[32];
+    if (isfinite(v)) snprintf(a, sizeof a, "%.0f", v); else snprintf(a, sizeof a, "n/a");
+    if (isfinite(se)) snprintf(b, sizeof b, "%.0f", se); else snprintf(b, sizeof b, "n/a");
+    snprintf(buf, cap, "%s +- %s%s", a, b, mark);
+    return buf;
+}
+
+static char *num(char *buf, size_t cap, double v, const char *fmt)
+{
+    if (isfinite(v))
+        snprintf(buf, cap, fmt, v);
+    else
+        snprintf(buf, cap, "n/a");
+    return buf;
+}
+
+void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps)
+{
+    const vr_run_spec *s = &cfg->spec;
+    const vr_scenario *scen = &s->scen[sc];
+    const size_t np = vr_scenario_paths(s, scen);
+    double key[VR_MAX_POLICIES];
+    size_t order[VR_MAX_POLICIES];
+    for (int i = 0; i < s->npol; i++)
+        key[i] = vr_pol_summary_rank_key(&ps[i]);
+    vr_rank_by_es99(key, (size_t)s->npol, order);
+    char a[48], b[48], c[48], d[48], e[48], f[48], g[48];
+    if (np < 2) {
+        fprintf(out, "\nscenario %s: a replay (1 path) x %d days, baseline %s (USD; ranked by P&L)\n",
+                scen->name, vr_scenario_days(s, scen), cfg->baseline);
+        fprintf(out, "%-40s %12s %12s %14s %12s %12s\n", "policy", "P&L", "dP&L", "max drawdown",
+                "hedge paid", "recovered");
+        for (int k = 0; k < s->npol; k++) {
+            const double *v = ps[order[k]].score;
+            fprintf(out, "%-40s %12s %12s %14s %12s %12s\n", s->pol[order[k]].name,
+                    num(a, sizeof a, v[VR_SCORE_MEAN], "%.0f"), num(b, sizeof b, v[VR_SCORE_DMEAN], "%.0f"),
+                    num(c, sizeof c, v[VR_SCORE_DD50], "%.0f"), num(d, sizeof d, v[VR_SCORE_PAID], "%.0f"),
+                    num(e, sizeof e, v[VR_SCORE_RECV], "%.0f"));
+        }
+        return;
+    }
+    const size_t tail = vr_tail_paths(np);
+    const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
+    fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
+            np, vr_scenario_days(s, scen), cfg->baseline);
+    fprintf(out, "%-40s %18s %20s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
+            "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
+    for (int k = 0; k < s->npol; k++) {
+        const double *v = ps[order[k]].score;
+        fprintf(out, "%-40s %18s %20s %10s %20s %16s %10s %10s\n", s->pol[order[k]].name,
+                pm(a, sizeof a, v[VR_SCORE_MEAN], v[VR_SCORE_MEAN_SE], ""),
+                pm(b, sizeof b, v[VR_SCORE_ES99], v[VR_SCORE_ES99_SE], mark),
+                num(c, sizeof c, v[VR_SCORE_VAR99], "%.0f"),
+                pm(d, sizeof d, v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], ""),
+                pm(e, sizeof e, v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], ""),
+                num(f, sizeof f, v[VR_SCORE_COST], "%.3f"), num(g, sizeof g, v[VR_SCORE_PAID], "%.0f"));
+    }
+    if (*mark)
+        fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate; "
+                     "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_BEYOND,
+                100 * VR_TAIL_MIN_BEYOND);
+}
