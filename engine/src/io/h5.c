@@ -76,8 +76,19 @@ static void close_h(hid_t id, herr_t (*fn)(hid_t), vr_status *st, vr_err *err, c
     }
 }
 
+/* Turn HDF5's error printing off, and its exit-time shutdown: after a failed write (disk full,
+ * file-size limit) libhdf5 1.10 cannot close the dataset or the file (every close retries the
+ * failed flush), and its atexit handler then crashed inside H5F__close_cb (SIGSEGV after the error
+ * had been reported). Every file we open is closed explicitly on the normal paths, and the temp file
+ * of a failed write is unlinked by us, so the kernel's cleanup at exit is all that is needed.
+ * H5dont_atexit only works before the library initialises; later calls fail harmlessly. */
 static void quiet(void)
 {
+    static int done;
+    if (!done) {
+        (void)H5dont_atexit();
+        done = 1;
+    }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

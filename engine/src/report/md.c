@@ -90,7 +90,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
 {
     vr_status st = VR_OK;
-    rep_file rf = {NULL, NULL, NULL};
+    rep_file rf = {0};
     /* chart directory "<stem>_files" beside out_path; links are relative to the .md */
     const char *slash = strrchr(out_path, '/');
     const char *base = slash ? slash + 1 : out_path;

@@ -20,30 +20,14 @@
 vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
 {
     memset(rf, 0, sizeof *rf);
-    uint64_t rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-        rnd = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rf;
-    const size_t cap = strlen(final_path) + 64;
-    rf->final_path = strdup(final_path);
-    rf->tmp_path = malloc(cap);
-    if (rf->final_path == NULL || rf->tmp_path == NULL) {
+    vr_status st = vr_outfile_prepare(&rf->o, final_path, NULL, NULL, 0, err);
+    if (st == VR_OK)
+        st = vr_outfile_begin(&rf->o, err);
+    if (st == VR_OK && (rf->f = fopen(rf->o.tmp, "w")) == NULL)
+        st = vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(errno));
+    if (st != VR_OK)
         rep_file_abort(rf);
-        return vr_fail(err, VR_ENOMEM, "report: %s", final_path);
-    }
-    snprintf(rf->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(), (unsigned long long)rnd);
-    const int fd = open(rf->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 || (rf->f = fdopen(fd, "w")) == NULL) {
-        const int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(rf->tmp_path);
-        }
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
-        rep_file_abort(rf);
-        return vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(e));
-    }
-    return VR_OK;
+    return st;
 }
 
 vr_status rep_file_commit(rep_file *rf, vr_err *err)
@@ -51,7 +35,7 @@ vr_status rep_file_commit(rep_file *rf, vr_err *err)
     vr_status st = VR_OK;
     if (rf->f == NULL)
         return vr_fail(err, VR_EINVAL, "report: commit without an open file");
-    int bad = ferror(rf->f) || fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0;
+    int bad = ferror(rf->f) || fflush(rf->f) != 0;
     int e = errno;
     if (fclose(rf->f) != 0 && !bad) {
         bad = 1;
@@ -59,14 +43,9 @@ vr_status rep_file_commit(rep_file *rf, vr_err *err)
     }
     rf->f = NULL;
     if (bad)
-        st = vr_fail(err, VR_EIO, "report: write %s: %s", rf->final_path, strerror(e));
-    else if (rename(rf->tmp_path, rf->final_path) != 0)
-        st = vr_fail(err, VR_EIO, "report: rename %s to %s: %s", rf->tmp_path, rf->final_path,
-                     strerror(errno));
-    else {
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
-    }
+        st = vr_fail(err, VR_EIO, "report: write %s: %s", rf->o.final, strerror(e));
+    else
+        st = vr_outfile_commit(&rf->o, err);
     rep_file_abort(rf);
     return st;
 }
@@ -77,13 +56,7 @@ void rep_file_abort(rep_file *rf)
         fclose(rf->f);
         rf->f = NULL;
     }
-    if (rf->tmp_path != NULL) {
-        unlink(rf->tmp_path);
-        free(rf->tmp_path);
-        rf->tmp_path = NULL;
-    }
-    free(rf->final_path);
-    rf->final_path = NULL;
+    vr_outfile_abort(&rf->o);
 }
 
 /* ---- escaping -------------------------------------------------------------------------------- */

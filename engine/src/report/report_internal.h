@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_report.h"
 
 /* The scalar scores of a policy group, in the order of the CSV columns (attribute names as the
@@ -70,10 +71,11 @@ typedef struct rep_run {
 vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err);
 void rep_run_free(rep_run *run);
 
-/* report.c: an output file written to "<final>.tmp.<pid>.<rand>" and renamed by commit. */
+/* report.c: an output file written through vr_outfile (a short temporary beside the final name,
+ * registered for signal cleanup, renamed by commit; a non-regular target is refused). */
 typedef struct rep_file {
     FILE *f;
-    char *final_path, *tmp_path;
+    vr_outfile o;
 } rep_file;
 vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err);
 vr_status rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
