@@ -226,23 +226,23 @@ static void test_output_directory(void **state)
     char out[8192], args[2048];
     const char *cfg = write_file("small.yaml", run_small);
     const char *od = fresh_dir("od");
-    snprintf(args, sizeof args, "run %s -q -o %s/", cfg, od);
+    snprintf(args, sizeof args, "run %s --quiet -o %s/", cfg, od);
     assert_int_equal(run(args, out, sizeof out), 0);
     char f[1100];
     snprintf(f, sizeof f, "%s/small.h5", od);
     assert_int_equal(access(f, F_OK), 0);
     unlink(f);
-    snprintf(args, sizeof args, "run %s -q -o %s", cfg, od); /* existing directory, no slash */
+    snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, od); /* existing directory, no slash */
     assert_int_equal(run(args, out, sizeof out), 0);
     assert_int_equal(access(f, F_OK), 0);
-    snprintf(args, sizeof args, "run %s -q -o %s/new/deeper/", cfg, od);
+    snprintf(args, sizeof args, "run %s --quiet -o %s/new/deeper/", cfg, od);
     assert_int_equal(run(args, out, sizeof out), 0);
     snprintf(f, sizeof f, "%s/new/deeper/small.h5", od);
     assert_int_equal(access(f, F_OK), 0);
     /* the default target from a fresh working directory */
     const char *cwd = fresh_dir("cwd");
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run '%s' -q 2>&1", cwd, VIXRISK_CLI, cfg);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run '%s' --quiet 2>&1", cwd, VIXRISK_CLI, cfg);
     assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
     snprintf(f, sizeof f, "%s/results/small.h5", cwd);
     assert_int_equal(access(f, F_OK), 0);
@@ -275,7 +275,7 @@ static void test_output_refused(void **state)
     assert_int_equal(link(cfg, hard), 0);
     const char *cmds[] = {"run", "check"};
     for (int c = 0; c < 2; c++) {
-        snprintf(args, sizeof args, "%s %s -q -o %s", cmds[c], cfg, fifo);
+        snprintf(args, sizeof args, "%s %s --quiet -o %s", cmds[c], cfg, fifo);
         if (c == 1)
             snprintf(args, sizeof args, "check %s -o %s", cfg, fifo);
         assert_int_equal(run(args, out, sizeof out), 2);
@@ -301,7 +301,7 @@ static void test_output_refused(void **state)
     fclose(f);
     assert_string_equal(text, run_small);
     /* report -o onto its own run file, and onto a FIFO */
-    snprintf(args, sizeof args, "run %s -q -o %s", cfg, h5);
+    snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, h5);
     assert_int_equal(run(args, out, sizeof out), 0);
     snprintf(args, sizeof args, "report %s -o %s --format html", h5, h5);
     assert_int_equal(run(args, out, sizeof out), 2);
@@ -358,7 +358,7 @@ static void test_signals_clean_up(void **state)
         const char *od = fresh_dir("sig");
         char o[1100];
         snprintf(o, sizeof o, "%s/out.h5", od);
-        const char *args[] = {"run", cfg, "-q", "-o", o, "--threads", "1", NULL};
+        const char *args[] = {"run", cfg, "--quiet", "-o", o, "--threads", "1", NULL};
         const pid_t pid = spawn_cli(args, 0);
         int waited = 0; /* until the temporary exists (the run has started writing) */
         while (count_entries(od) == 0 && waited < 30000) {
@@ -387,7 +387,7 @@ static void test_file_size_limit(void **state)
     const char *od = fresh_dir("fsize");
     char o[1100];
     snprintf(o, sizeof o, "%s/out.h5", od);
-    const char *args[] = {"run", cfg, "-q", "-o", o, NULL};
+    const char *args[] = {"run", cfg, "--quiet", "-o", o, NULL};
     const pid_t pid = spawn_cli(args, 16384);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -396,7 +396,7 @@ static void test_file_size_limit(void **state)
     assert_int_equal(count_entries(od), 0);
     /* and the message, through the shell's ulimit */
     char cmd[4096], out[8192];
-    snprintf(cmd, sizeof cmd, "ulimit -f 16; '%s' run '%s' -q -o '%s' 2>&1", VIXRISK_CLI, cfg, o);
+    snprintf(cmd, sizeof cmd, "ulimit -f 16; '%s' run '%s' --quiet -o '%s' 2>&1", VIXRISK_CLI, cfg, o);
     assert_int_equal(vr_run_capture(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "file size limit"));
     assert_int_equal(count_entries(od), 0);
@@ -415,7 +415,7 @@ static void test_disk_full(void **state)
         printf("cannot mount a tmpfs here (%s): skipped\n", out);
         skip();
     }
-    snprintf(cmd, sizeof cmd, "'%s' run '%s' -q -o '%s/out.h5' 2>&1; echo \"rc=$?\"", VIXRISK_CLI, cfg, mnt);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --quiet -o '%s/out.h5' 2>&1; echo \"rc=$?\"", VIXRISK_CLI, cfg, mnt);
     vr_run_capture(cmd, out, sizeof out);
     const int entries = count_entries(mnt);
     snprintf(cmd, sizeof cmd, "umount '%s'", mnt);

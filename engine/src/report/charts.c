@@ -42,9 +42,9 @@ static void histogram(const double *sorted, size_t n, double lo, double hi, size
         const double v = sorted[i];
         if (!(v >= lo && v <= hi))
             continue;
-        size_t b = (size_t)((v - lo) / w);
-        if (b >= nb)
-            b = nb - 1;
+        /* w may be 0 or overflow to Inf on a hand-edited file: never cast a non-finite value */
+        const double q = (v - lo) / w;
+        size_t b = q > 0 && q < (double)nb ? (size_t)q : q >= (double)nb ? nb - 1 : 0;
         pct[b] += 1;
     }
     for (size_t b = 0; b < nb; b++)
@@ -336,7 +336,8 @@ int chart_paths(FILE *f, const rep_scenario *s)
                 fprintf(f, "<g fill=\"%s\">", rep_color(p));
                 for (size_t t = 0; t < nd; t++) {
                     const double m = q->act[i * nd + t];
-                    if (!(m >= 1) || l >= 32 || !(((uint32_t)m >> l) & 1u))
+                    /* a stored mask outside [1, 2^32) (a damaged file) marks nothing */
+                    if (!(m >= 1 && m < 4294967296.0) || l >= 32 || !(((uint32_t)m >> l) & 1u))
                         continue;
                     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", svg_px(&d, (double)t) - tw / 2,
                             ry, tw);
