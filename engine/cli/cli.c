@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "vixrisk/vr_run.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 void vr_cli_help_footer(FILE *out)
 {

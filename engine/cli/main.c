@@ -18,7 +18,7 @@
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "cli.h"
 
 static const char *prog = "vixrisk";
