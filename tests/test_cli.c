@@ -310,6 +310,27 @@ static void test_output_refused(void **state)
     assert_int_equal(run(args, out, sizeof out), 2);
     snprintf(args, sizeof args, "check %s -o %s", h5, h5); /* also: a non-regular or unreadable */
     assert_int_not_equal(run(args, out, sizeof out), 0);
+    /* calibrate: -o and --report refuse symlinks and inputs (the history CSVs, the realism model)
+     * before the history is read */
+    const char *m = write_file("good.yaml", good);
+    snprintf(args, sizeof args, "calibrate --model heston --data %s -o %s", od, link_);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "symbolic link"));
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s/spx_daily.csv", od);
+    FILE *cf = fopen(csv, "w");
+    assert_non_null(cf);
+    fputs("date,close\n2020-01-02,3200\n", cf);
+    fclose(cf);
+    snprintf(args, sizeof args, "calibrate --model heston --data %s -o %s", od, csv);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "input"));
+    snprintf(args, sizeof args, "calibrate --realism %s --data %s --report %s", m, od, m);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "input"));
+    snprintf(args, sizeof args, "calibrate --realism %s --data %s --report %s", m, od, fifo);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "FIFO"));
     /* a 243-byte report name (the old temp suffix pushed it past NAME_MAX) */
     char longname[300];
     memset(longname, 'r', 238);
