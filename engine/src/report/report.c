@@ -17,7 +17,7 @@
 
 /* ---- output files ---------------------------------------------------------------------------- */
 
-vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
+vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
 {
     memset(rf, 0, sizeof *rf);
     vr_status st = vr_outfile_prepare(&rf->o, final_path, NULL, NULL, 0, err);
@@ -26,11 +26,11 @@ vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
     if (st == VR_OK && (rf->f = fopen(rf->o.tmp, "w")) == NULL)
         st = vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(errno));
     if (st != VR_OK)
-        rep_file_abort(rf);
+        vr_rep_file_abort(rf);
     return st;
 }
 
-vr_status rep_file_commit(rep_file *rf, vr_err *err)
+vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
 {
     vr_status st = VR_OK;
     if (rf->f == NULL)
@@ -46,11 +46,11 @@ vr_status rep_file_commit(rep_file *rf, vr_err *err)
         st = vr_fail(err, VR_EIO, "report: write %s: %s", rf->o.final, strerror(e));
     else
         st = vr_outfile_commit(&rf->o, err);
-    rep_file_abort(rf);
+    vr_rep_file_abort(rf);
     return st;
 }
 
-void rep_file_abort(rep_file *rf)
+void vr_rep_file_abort(rep_file *rf)
 {
     if (rf->f != NULL) {
         fclose(rf->f);
@@ -79,7 +79,7 @@ static int utf8_len(const unsigned char *s)
     return n;
 }
 
-void rep_esc(FILE *f, const char *s)
+void vr_rep_esc(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
@@ -112,7 +112,7 @@ void rep_esc(FILE *f, const char *s)
 
 /* ---- number formats -------------------------------------------------------------------------- */
 
-char *rep_fmt_usd(char *buf, size_t cap, double x)
+char *vr_rep_fmt_usd(char *buf, size_t cap, double x)
 {
     if (!isfinite(x)) {
         snprintf(buf, cap, "n/a");
@@ -136,7 +136,7 @@ char *rep_fmt_usd(char *buf, size_t cap, double x)
     return buf;
 }
 
-char *rep_fmt_pct(char *buf, size_t cap, double p)
+char *vr_rep_fmt_pct(char *buf, size_t cap, double p)
 {
     if (!isfinite(p))
         snprintf(buf, cap, "n/a");
@@ -145,7 +145,7 @@ char *rep_fmt_pct(char *buf, size_t cap, double p)
     return buf;
 }
 
-char *rep_fmt_num(char *buf, size_t cap, double x)
+char *vr_rep_fmt_num(char *buf, size_t cap, double x)
 {
     if (!isfinite(x))
         snprintf(buf, cap, "n/a");
@@ -158,20 +158,20 @@ char *rep_fmt_num(char *buf, size_t cap, double x)
 
 /* Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies; yellow is last
  * because it is faint on white. Dash patterns add a second cue (and survive grey-scale printing). */
-const char *rep_color(size_t i)
+const char *vr_rep_color(size_t i)
 {
     static const char *const c[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                     "#E69F00", "#56B4E9", "#000000", "#B8A000"};
     return c[i % (sizeof c / sizeof c[0])];
 }
 
-const char *rep_dash(size_t i)
+const char *vr_rep_dash(size_t i)
 {
     static const char *const d[] = {"", "7 3", "2 2", "9 3 2 3", "4 4", "1 3", "12 3", "6 2 2 2 2 2"};
     return d[i % (sizeof d / sizeof d[0])];
 }
 
-void rep_rank(const rep_scenario *s, size_t *order)
+void vr_rep_rank(const rep_scenario *s, size_t *order)
 {
     for (size_t i = 0; i < s->npol; i++)
         order[i] = i;
@@ -221,14 +221,14 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
     if (fmt != VR_REPORT_HTML && fmt != VR_REPORT_MD && fmt != VR_REPORT_CSV)
         return vr_fail(err, VR_EINVAL, "report: unknown format %d (html, md or csv)", (int)fmt);
     rep_run run;
-    vr_status st = rep_run_load(h5_path, &run, err);
+    vr_status st = vr_rep_run_load(h5_path, &run, err);
     if (st == VR_OK) {
         switch (fmt) {
-        case VR_REPORT_HTML: st = rep_write_html(&run, out_path, err); break;
-        case VR_REPORT_MD: st = rep_write_md(&run, out_path, err); break;
-        case VR_REPORT_CSV: st = rep_write_csv(&run, out_path, err); break;
+        case VR_REPORT_HTML: st = vr_rep_write_html(&run, out_path, err); break;
+        case VR_REPORT_MD: st = vr_rep_write_md(&run, out_path, err); break;
+        case VR_REPORT_CSV: st = vr_rep_write_csv(&run, out_path, err); break;
         }
     }
-    rep_run_free(&run);
+    vr_rep_run_free(&run);
     return st;
 }
