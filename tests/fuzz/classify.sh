@@ -25,6 +25,7 @@ for f in "$@"; do
   fi
   frame=$(grep -E '^ +#[0-9]+ ' <<<"$out" |
           grep -vE '__interceptor_|__asan|__sanitizer|sysdeps/x86_64|libc\.so|libFuzzer|fuzzer::|__libc_' |
+          grep -vE ' in (free|malloc|calloc|realloc|memcpy|memmove|memset|strlen) ' |
           head -1)
   if grep -q "libhdf5" <<<"$frame"; then
     echo "libhdf5 $(basename "$f"): $(sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ (in )?//; s/ \(BuildId.*//' <<<"$frame")"
