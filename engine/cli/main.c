@@ -239,7 +239,6 @@ static int cmd_price(int argc, char **argv)
     const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
     const char *und = req.underlying == VR_UNDERLYING_SPX ? "spx" : "vix";
     const char *opt = req.option == VR_OPTION_CALL ? "call" : req.option == VR_OPTION_PUT ? "put" : "future";
-    const double z = (res.mc - res.analytic) / res.se;
     if (json) {
         printf("{\"underlying\": \"%s\", \"option\": \"%s\", \"model\": \"%s\", ", und, opt,
                vr_model_type_name(req.model.type));
@@ -252,7 +251,8 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "analytic", res.analytic, 1);
         if (isfinite(res.surface))
             json_num(stdout, "surface", res.surface, 1);
-        json_num(stdout, "z", z, 1);
+        if (isfinite(res.z))
+            json_num(stdout, "z", res.z, 1);
         printf("\"isa\": \"%s\", \"threads\": %d, ", req.kt->isa, threads);
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
@@ -262,7 +262,10 @@ static int cmd_price(int argc, char **argv)
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", req.kt->isa, threads,
                res.seconds);
         printf("  monte carlo   %.6f  (se %.6f)\n", res.mc, res.se);
-        printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, z);
+        if (isfinite(res.z))
+            printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, res.z);
+        else
+            printf("  analytic      %.6f\n", res.analytic);
         if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
     }
@@ -273,7 +276,7 @@ static void usage_run(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk run CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                   [--isa I] [-q] [--json]\n"
+            "                   [--isa I] [--data DIR] [-q] [--json]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -292,6 +295,8 @@ static void usage_run(FILE *out)
             "  -q, --quiet        no progress bar\n"
             "  --json             print the ranking as one JSON object on stdout instead of the table\n"
             "                     (per scenario, policies by ES99 ascending; scores as in docs/hdf5.md)\n"
+            "  --data DIR         history data directory of scenarios without `data:` (default:\n"
+            "                     $VIXRISK_DATA, then ../shared/data)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -308,7 +313,7 @@ static void usage_check(FILE *out)
             "Prints a one-line summary and exits 0 when run would start.\n"
             "\n"
             "  -o, --out PATH     output file or directory, as for run\n"
-            "  --paths, --seed, --threads, --isa   as for run (checked the same way)\n"
+            "  --paths, --seed, --threads, --isa, --data   as for run (checked the same way)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -332,16 +337,16 @@ static int run_inputs(const vr_run_cfg *cfg, const char *file, char (*buf)[1024]
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, 'q'},
-        {"json", no_argument, 0, O_JSON},         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"json", no_argument, 0, O_JSON},         {"data", required_argument, 0, O_DATA},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
-    const char *out = NULL, *isa = NULL;
+    const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
     optind = 1;
@@ -362,6 +367,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
+        case O_DATA: data = optarg; break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,
                     cmd, argv[optind - 1], cmd);
@@ -378,7 +384,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         return EXIT_USAGE;
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    vr_status st = vr_run_load(file, &cfg, &err);
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, stderr};
+    vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
     if (st != VR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
