@@ -1,10 +1,16 @@
 /* test_cli.c: the command line as a user meets it: help and usage exit codes, every documented
  * config error (exit 2 with file, line, key and the valid range), and --json output. Runs the
  * built binary (VIXRISK_CLI) on small model files written to a temporary directory. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vr_test_util.h"
@@ -158,12 +164,346 @@ static void test_json_and_threads(void **state)
     assert_true(mc == json_field(out2, "mc") && se == json_field(out2, "se"));
 }
 
+/* ---- output targets, signals, failure paths, the CLI contract ------------------------------- */
+
+/* A small run (a fraction of a second) and a slow one (seconds: long enough to be signalled). */
+static const char *run_small =
+    "simulation: {paths: 400, horizon_days: 10, seed: 3}\n"
+    "scenarios:\n"
+    "  - name: a\n"
+    "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+    "policies:\n"
+    "  - name: p\n"
+    "  - name: q\n"
+    "    condor: {short_delta: 0.10}\n";
+static const char *run_slow =
+    "simulation: {paths: 400000, horizon_days: 252, seed: 3}\n"
+    "scenarios:\n"
+    "  - name: a\n"
+    "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+    "policies:\n"
+    "  - name: p\n";
+
+/* Entries of directory d other than . and .. (0 when d is missing). */
+static int count_entries(const char *d)
+{
+    DIR *h = opendir(d);
+    if (h == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(h)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(h);
+    return n;
+}
+
+static const char *sub(const char *name)
+{
+    static char buf[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* A fresh empty directory dir/name. */
+static const char *fresh_dir(const char *name)
+{
+    const char *d = sub(name);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", d, d);
+    assert_int_equal(system(cmd), 0);
+    return d;
+}
+
+/* -o DIR/ and -o DIR write DIR/<config stem>.h5; a missing DIR/ is created; the default
+ * results/<stem>.h5 works from a directory without results/ (it used to fail after the run with a
+ * raw HDF5 message). */
+static void test_output_directory(void **state)
+{
+    (void)state;
+    char out[8192], args[2048];
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *od = fresh_dir("od");
+    snprintf(args, sizeof args, "run %s --quiet -o %s/", cfg, od);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    char f[1100];
+    snprintf(f, sizeof f, "%s/small.h5", od);
+    assert_int_equal(access(f, F_OK), 0);
+    unlink(f);
+    snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, od); /* existing directory, no slash */
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_int_equal(access(f, F_OK), 0);
+    snprintf(args, sizeof args, "run %s --quiet -o %s/new/deeper/", cfg, od);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(f, sizeof f, "%s/new/deeper/small.h5", od);
+    assert_int_equal(access(f, F_OK), 0);
+    /* the default target from a fresh working directory */
+    const char *cwd = fresh_dir("cwd");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run '%s' --quiet 2>&1", cwd, VIXRISK_CLI, cfg);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    snprintf(f, sizeof f, "%s/results/small.h5", cwd);
+    assert_int_equal(access(f, F_OK), 0);
+    /* check resolves the same target (and says which) */
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' check '%s' -o x/ 2>&1", cwd, VIXRISK_CLI, cfg);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "x/small.h5"));
+    /* report -o DIR/ */
+    snprintf(args, sizeof args, "report %s/results/small.h5 -o %s/rep/", cwd, od);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(f, sizeof f, "%s/rep/small.html", od);
+    assert_int_equal(access(f, F_OK), 0);
+}
+
+/* Targets that are not regular files, or are an input, are refused before any work, by run,
+ * check and report alike, and left untouched. */
+static void test_output_refused(void **state)
+{
+    (void)state;
+    char out[8192], args[2048];
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *od = fresh_dir("bad");
+    char fifo[1100], link_[1100], hard[1100], h5[1100];
+    snprintf(fifo, sizeof fifo, "%s/fifo.h5", od);
+    snprintf(link_, sizeof link_, "%s/link.h5", od);
+    snprintf(hard, sizeof hard, "%s/hard.yaml", od);
+    snprintf(h5, sizeof h5, "%s/run.h5", od);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(symlink(cfg, link_), 0);
+    assert_int_equal(link(cfg, hard), 0);
+    const char *cmds[] = {"run", "check"};
+    for (int c = 0; c < 2; c++) {
+        snprintf(args, sizeof args, "%s %s --quiet -o %s", cmds[c], cfg, fifo);
+        if (c == 1)
+            snprintf(args, sizeof args, "check %s -o %s", cfg, fifo);
+        assert_int_equal(run(args, out, sizeof out), 2);
+        assert_non_null(strstr(out, "FIFO"));
+        snprintf(args, sizeof args, "%s %s -o %s", cmds[c], cfg, link_);
+        assert_int_equal(run(args, out, sizeof out), 2);
+        assert_non_null(strstr(out, "symbolic link"));
+        snprintf(args, sizeof args, "%s %s -o %s", cmds[c], cfg, cfg); /* run -o onto its config */
+        assert_int_equal(run(args, out, sizeof out), 2);
+        assert_non_null(strstr(out, "input"));
+        snprintf(args, sizeof args, "%s %s -o %s", cmds[c], cfg, hard); /* ... through a hard link */
+        assert_int_equal(run(args, out, sizeof out), 2);
+    }
+    struct stat st;
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(lstat(link_, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    char text[1024];
+    FILE *f = fopen(cfg, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    assert_string_equal(text, run_small);
+    /* report -o onto its own run file, and onto a FIFO */
+    snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, h5);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "report %s -o %s --format html", h5, h5);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "input"));
+    snprintf(args, sizeof args, "report %s -o %s --format html", h5, fifo);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    snprintf(args, sizeof args, "check %s -o %s", h5, h5); /* also: a non-regular or unreadable */
+    assert_int_not_equal(run(args, out, sizeof out), 0);
+    /* calibrate: -o and --report refuse symlinks and inputs (the history CSVs, the realism model)
+     * before the history is read */
+    const char *m = write_file("good.yaml", good);
+    snprintf(args, sizeof args, "calibrate --model heston --data %s -o %s", od, link_);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "symbolic link"));
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s/spx_daily.csv", od);
+    FILE *cf = fopen(csv, "w");
+    assert_non_null(cf);
+    fputs("date,close\n2020-01-02,3200\n", cf);
+    fclose(cf);
+    snprintf(args, sizeof args, "calibrate --model heston --data %s -o %s", od, csv);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "input"));
+    snprintf(args, sizeof args, "calibrate --realism %s --data %s --report %s", m, od, m);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "input"));
+    snprintf(args, sizeof args, "calibrate --realism %s --data %s --report %s", m, od, fifo);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "FIFO"));
+    /* a 243-byte report name (the old temp suffix pushed it past NAME_MAX) */
+    char longname[300];
+    memset(longname, 'r', 238);
+    memcpy(longname + 238, ".html", 6);
+    snprintf(args, sizeof args, "report %s -o %s/%s", h5, od, longname);
+    assert_int_equal(run(args, out, sizeof out), 0);
+}
+
+/* Start the CLI with args (NULL-terminated), stdout/stderr to /dev/null; optional file-size limit. */
+static pid_t spawn_cli(const char *const *args, long fsize_limit)
+{
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        if (fsize_limit > 0) {
+            const struct rlimit rl = {(rlim_t)fsize_limit, (rlim_t)fsize_limit};
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
+        const struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        char *argv[16];
+        int n = 0;
+        argv[n++] = (char *)VIXRISK_CLI;
+        for (; args[n - 1] != NULL && n < 15; n++)
+            argv[n] = (char *)args[n - 1];
+        argv[n] = NULL;
+        execv(VIXRISK_CLI, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Every catchable termination signal removes the temporary and kills the process with that signal
+ * (SIGHUP, SIGQUIT, SIGUSR1 and SIGALRM used to leave OUT.h5.tmp.* behind). */
+static void test_signals_clean_up(void **state)
+{
+    (void)state;
+    const char *cfg = write_file("slow.yaml", run_slow);
+    const int sigs[] = {SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, SIGINT, SIGTERM};
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+        const char *od = fresh_dir("sig");
+        char o[1100];
+        snprintf(o, sizeof o, "%s/out.h5", od);
+        const char *args[] = {"run", cfg, "--quiet", "-o", o, "--threads", "1", NULL};
+        const pid_t pid = spawn_cli(args, 0);
+        int waited = 0; /* until the temporary exists (the run has started writing) */
+        while (count_entries(od) == 0 && waited < 30000) {
+            usleep(10000);
+            waited += 10;
+        }
+        assert_int_equal(count_entries(od), 1);
+        usleep(100000);
+        kill(pid, sigs[k]);
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        printf("signal %d: %s %d\n", sigs[k], WIFSIGNALED(status) ? "killed by" : "exit",
+               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), sigs[k]);
+        assert_int_equal(count_entries(od), 0);
+    }
+}
+
+/* A write past the file-size limit (ulimit -f) is an ordinary error: exit 1 with a clear message and
+ * no file left (SIGXFSZ used to kill the run and leave the temporary). */
+static void test_file_size_limit(void **state)
+{
+    (void)state;
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *od = fresh_dir("fsize");
+    char o[1100];
+    snprintf(o, sizeof o, "%s/out.h5", od);
+    const char *args[] = {"run", cfg, "--quiet", "-o", o, NULL};
+    const pid_t pid = spawn_cli(args, 16384);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_int_equal(count_entries(od), 0);
+    /* and the message, through the shell's ulimit */
+    char cmd[4096], out[8192];
+    snprintf(cmd, sizeof cmd, "ulimit -f 16; '%s' run '%s' --quiet -o '%s' 2>&1", VIXRISK_CLI, cfg, o);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "file size limit"));
+    assert_int_equal(count_entries(od), 0);
+}
+
+/* A full disk (a 64 KiB tmpfs; skipped where mounting is not permitted): exit 1 with "disk full",
+ * nothing left, and no crash in HDF5's shutdown (it used to die with SIGSEGV, exit 139). */
+static void test_disk_full(void **state)
+{
+    (void)state;
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *mnt = fresh_dir("mnt");
+    char cmd[4096], out[8192];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k tmpfs '%s' 2>&1", mnt);
+    if (vr_run_capture(cmd, out, sizeof out) != 0) {
+        printf("cannot mount a tmpfs here (%s): skipped\n", out);
+        skip();
+    }
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --quiet -o '%s/out.h5' 2>&1; echo \"rc=$?\"", VIXRISK_CLI, cfg, mnt);
+    vr_run_capture(cmd, out, sizeof out);
+    const int entries = count_entries(mnt);
+    snprintf(cmd, sizeof cmd, "umount '%s'", mnt);
+    assert_int_equal(system(cmd), 0);
+    printf("%s", out);
+    assert_non_null(strstr(out, "rc=1"));
+    assert_non_null(strstr(out, "disk full"));
+    assert_int_equal(entries, 0);
+}
+
+/* The contract: each subcommand's --help is its own and lists exit codes and environment;
+ * --version after any command; -q; run --json is one JSON object ranked by ES99. */
+static void test_contract(void **state)
+{
+    (void)state;
+    char out[16384], first[16384], args[2048];
+    assert_int_equal(run("--help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "VIXRISK_DATA"));
+    const char *cmds[] = {"run", "check", "report", "calibrate", "price"};
+    first[0] = '\0';
+    for (int c = 0; c < 5; c++) {
+        snprintf(args, sizeof args, "%s --help", cmds[c]);
+        assert_int_equal(run(args, out, sizeof out), 0);
+        char u[64];
+        snprintf(u, sizeof u, "usage: vixrisk %s", cmds[c]);
+        assert_non_null(strstr(out, u));
+        assert_non_null(strstr(out, "exit status"));
+        assert_non_null(strstr(out, "130 SIGINT"));
+        assert_non_null(strstr(out, "VIXRISK_ISA"));
+        assert_non_null(strstr(out, "VIXRISK_DATA"));
+        assert_non_null(strstr(out, "OMP_NUM_THREADS"));
+        assert_string_not_equal(out, first);
+        snprintf(first, sizeof first, "%s", out);
+        snprintf(args, sizeof args, "%s --version", cmds[c]);
+        assert_int_equal(run(args, out, sizeof out), 0);
+        assert_non_null(strstr(out, "vixrisk 0."));
+    }
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *od = fresh_dir("json");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' -q --json -o '%s/' 2>/dev/null | /usr/bin/python3 -c '"
+             "import json, sys\n"
+             "d = json.load(sys.stdin)\n"
+             "r = d[\"scenarios\"][0][\"ranking\"]\n"
+             "assert d[\"baseline\"] == \"p\" and len(r) == 2, d\n"
+             "assert [x[\"rank\"] for x in r] == [1, 2]\n"
+             "assert r[0][\"es99\"] <= r[1][\"es99\"]\n"
+             "assert {x[\"policy\"] for x in r} == {\"p\", \"q\"}\n"
+             "print(\"json ok\")' 2>&1",
+             VIXRISK_CLI, cfg, od);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "json ok"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_json_and_threads),
+        cmocka_unit_test(test_output_directory),
+        cmocka_unit_test(test_output_refused),
+        cmocka_unit_test(test_signals_clean_up),
+        cmocka_unit_test(test_file_size_limit),
+        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_contract),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,7 +1,9 @@
 /* calibrate_cmd.c: `vixrisk calibrate`, physical-parameter estimation from daily history and
  * the realism report (simulated versus historical statistics). Parses the options, loads the
  * history (vr_history.h), calls vr_calib_fit / vr_realism_* (vr_calib.h), prints the summary and
- * writes the model file. Exit codes: 0 ok, 1 runtime failure, 2 usage error; --help to stdout. */
+ * writes the model file. Exit codes: 0 ok, 1 runtime failure, 2 usage error; --help to stdout.
+ * The model file (-o) and the realism table (--report) are checked before the history is read and
+ * written through vr_outfile (temporary + rename; never over an input or a non-regular file). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_history.h"
+#include "cli.h"
 
 #define CAL_EXIT_USAGE 2
 #define CAL_MAX_REALISM 8
@@ -51,8 +54,12 @@ static void cal_usage(FILE *out)
             "  --burn-in Y           realism: years dropped at the start, [0, 50] (default 1)\n"
             "  --threads T           realism: OpenMP threads, 0 = default (default 0)\n"
             "  --report FILE         realism: also write the table (markdown) to FILE\n"
-            "  -h, --help            this help\n",
+            "  -h, --help            this help\n"
+            "\n"
+            "-o and --report take a file, or a directory (existing, or ending in '/') to write\n"
+            "<model>.yaml or realism.md in; they are checked before the history is read.\n",
             CAL_MAX_REALISM);
+    vr_cli_help_footer(out);
 }
 
 static int cal_bad(const char *fmt, const char *a, const char *b)
@@ -261,6 +268,26 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (!data)
         return cal_bad("no data directory: give --data DIR or set VIXRISK_DATA%s%s", "", "");
 
+    /* outputs checked before any work; inputs are the history files and the realism models */
+    static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
+    char csvbuf[3][4096];
+    const char *inputs[3 + CAL_MAX_REALISM];
+    int nin = 0;
+    for (int k = 0; k < 3; k++) {
+        snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, csv[k]);
+        inputs[nin++] = csvbuf[k];
+    }
+    for (size_t j = 0; j < nreal; j++)
+        inputs[nin++] = realism[j];
+    static vr_outfile of_model, of_report; /* 8 KiB each: not on the stack */
+    char def_model[64];
+    snprintf(def_model, sizeof def_model, "%s.yaml", vr_model_type_name(co.type));
+    int prc;
+    if (out && (prc = vr_cli_prepare_out(&of_model, "calibrate", out, def_model, inputs, nin)) != 0)
+        return prc;
+    if (report && (prc = vr_cli_prepare_out(&of_report, "calibrate", report, "realism.md", inputs, nin)) != 0)
+        return prc;
+
     int rc = 0;
     vr_err err = {0};
     vr_status st;
@@ -308,9 +335,10 @@ int vr_cmd_calibrate(int argc, char **argv)
         }
         FILE *outs[2] = {stdout, NULL};
         if (report) {
-            outs[1] = fopen(report, "w");
-            if (!outs[1]) {
-                st = vr_fail(&err, VR_EIO, "%s: cannot write", report);
+            if ((st = vr_outfile_begin(&of_report, &err)) != VR_OK)
+                goto fail;
+            if ((outs[1] = fopen(of_report.tmp, "w")) == NULL) {
+                st = vr_fail(&err, VR_EIO, "%s: cannot write: %s", of_report.final, strerror(errno));
                 goto fail;
             }
         }
@@ -327,9 +355,16 @@ int vr_cmd_calibrate(int argc, char **argv)
                     rs.span_years, rs.years, rs.paths, rs.years, (unsigned long long)rs.seed,
                     rs.burn_in);
         }
-        if (outs[1] && fclose(outs[1]) != 0) {
-            st = vr_fail(&err, VR_EIO, "%s: write failed", report);
-            goto fail;
+        if (outs[1]) {
+            const int bad = ferror(outs[1]) | fclose(outs[1]);
+            outs[1] = NULL;
+            if (bad) {
+                st = vr_fail(&err, VR_EIO, "%s: write failed: %s", of_report.final, strerror(errno));
+                goto fail;
+            }
+            if ((st = vr_outfile_commit(&of_report, &err)) != VR_OK)
+                goto fail;
+            fprintf(stderr, "vixrisk calibrate: wrote %s\n", of_report.final);
         }
         goto finish;
     }
@@ -355,16 +390,19 @@ int vr_cmd_calibrate(int argc, char **argv)
                  co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
                            : "proxy v = (VIX/100)^2",
                  co.jump_k);
-        if ((st = vr_calib_write_model(out, &res, h.spx[i1 - 1], rate, dividend, comment, &err)) !=
-            VR_OK)
+        if ((st = vr_outfile_begin(&of_model, &err)) != VR_OK ||
+            (st = vr_calib_write_model(of_model.tmp, &res, h.spx[i1 - 1], rate, dividend, comment,
+                                       &err)) != VR_OK ||
+            (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
             goto fail;
-        fprintf(stderr, "vixrisk calibrate: wrote %s\n", out);
+        fprintf(stderr, "vixrisk calibrate: wrote %s\n", of_model.final);
     }
     goto finish;
 fail:
-    fprintf(stderr, "vixrisk calibrate: %s\n", err.msg);
-    rc = vr_status_exit_code(st);
+    rc = vr_cli_fail("calibrate", st, &err);
 finish:
+    vr_outfile_abort(&of_model);
+    vr_outfile_abort(&of_report);
     free(cols);
     vr_calib_result_free(&res);
     vr_history_free(&h);

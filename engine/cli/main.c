@@ -1,6 +1,7 @@
 /* main.c: the vixrisk command line. Parses arguments, builds the request, calls the library and
- * maps the status to an exit code: 0 success, 1 runtime failure, 2 usage or configuration error.
- * --help prints to stdout (exit 0); errors go to stderr. */
+ * maps the status to an exit code: 0 success, 1 runtime failure, 2 usage or configuration error,
+ * 128+N when killed by signal N (the partial output removed first: cli.c). --help prints to stdout
+ * (exit 0); errors go to stderr. Output targets are checked before any work (vr_outfile.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -19,8 +20,7 @@
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vk.h"
-
-#define EXIT_USAGE 2
+#include "cli.h"
 
 static const char *prog = "vixrisk";
 
@@ -40,10 +40,8 @@ static void usage_top(FILE *out)
             "\n"
             "options:\n"
             "  -h, --help      this help (also: vixrisk <command> --help)\n"
-            "  -V, --version   version, build and the ISAs this CPU runs\n"
-            "\n"
-            "environment:\n"
-            "  VIXRISK_ISA     scalar|avx2|avx512: force a kernel set (as --isa)\n");
+            "  -V, --version   version, build and the ISAs this CPU runs (also after a command)\n");
+    vr_cli_help_footer(out);
 }
 
 static void usage_price(FILE *out)
@@ -67,6 +65,7 @@ static void usage_price(FILE *out)
             "  --isa I               scalar, avx2 or avx512 (default: best this CPU runs)\n"
             "  --json                print one JSON object\n"
             "  -h, --help            this help\n");
+    vr_cli_help_footer(out);
 }
 
 static int parse_double(const char *opt, const char *s, double *out)
@@ -277,68 +276,107 @@ static int cmd_price(int argc, char **argv)
 static void usage_run(FILE *out)
 {
     fprintf(out,
-            "usage: vixrisk run CONFIG.yaml [-o OUT.h5] [--paths N] [--seed S] [--threads T] [--isa I] [--data DIR] [--quiet]\n"
-            "       vixrisk check CONFIG.yaml [--data DIR] [--paths N]\n"
+            "usage: vixrisk run CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
+            "                   [--isa I] [--data DIR] [-q] [--json]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
-            "prints a ranking table. The file is written under a temporary name and renamed at the end.\n"
+            "prints a ranking table. The output target is checked before anything is simulated; the\n"
+            "file is written under a temporary name beside it and renamed at the end, so a failure or\n"
+            "a signal leaves no partial file.\n"
             "\n"
-            "  -o, --out FILE     output file (default: results/<config name>.h5)\n"
+            "  -o, --out PATH     output file, or a directory (existing, or ending in '/') to write\n"
+            "                     DIR/<config name>.h5 in (default: results/<config name>.h5); a missing\n"
+            "                     directory is created; an existing target must be a regular file and\n"
+            "                     not the config itself (symlinks, FIFOs, devices are refused)\n"
             "  --paths N          override simulation.paths, >= 1\n"
             "  --seed S           override simulation.seed\n"
             "  --threads T        override simulation.threads (0 = all cores)\n"
             "  --isa I            scalar, avx2 or avx512 (default: best this CPU runs)\n"
-            "  --quiet            no progress bar\n"
+            "  -q, --quiet        no progress bar\n"
+            "  --json             print the ranking as one JSON object on stdout instead of the table\n"
+            "                     (per scenario, policies by ES99 ascending; scores as in docs/hdf5.md)\n"
             "  --data DIR         history data directory of scenarios without `data:` (default:\n"
             "                     $VIXRISK_DATA, then ../shared/data)\n"
             "  -h, --help         this help\n");
+    vr_cli_help_footer(out);
 }
 
-static void on_signal(int sig)
+static void usage_check(FILE *out)
 {
-    vr_outfile_signal_cleanup();
-    signal(sig, SIG_DFL);
-    raise(sig);
+    fprintf(out,
+            "usage: vixrisk check CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
+            "                     [--isa I]\n"
+            "\n"
+            "Validates a run file as `vixrisk run` would (every scenario, policy and sweep, the data\n"
+            "files it needs) and the output target run would write (-o as for run; default\n"
+            "results/<config name>.h5; a missing output directory is created), without simulating.\n"
+            "Prints a one-line summary and exits 0 when run would start.\n"
+            "\n"
+            "  -o, --out PATH     output file or directory, as for run\n"
+            "  --paths, --seed, --threads, --isa, --data   as for run (checked the same way)\n"
+            "  -h, --help         this help\n");
+    vr_cli_help_footer(out);
+}
+
+/* The files a run reads, for the output-is-an-input check: the config and the history CSVs of its
+ * history and bootstrap scenarios. */
+#define RUN_MAX_INPUTS (1 + 3 * VR_MAX_HIST)
+static int run_inputs(const vr_run_cfg *cfg, const char *file, char (*buf)[1024], const char **in)
+{
+    static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
+    int n = 0;
+    in[n++] = file;
+    for (int h = 0; h < cfg->nhist && h < VR_MAX_HIST; h++)
+        for (int k = 0; k < 3; k++) {
+            snprintf(buf[n], sizeof buf[n], "%s/%s", cfg->hist_dirs[h], csv[k]);
+            in[n] = buf[n];
+            n++;
+        }
+    return n;
 }
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_DATA };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
-        {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, O_QUIET},
-        {"data", required_argument, 0, O_DATA},
+        {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, 'q'},
+        {"json", no_argument, 0, O_JSON},         {"data", required_argument, 0, O_DATA},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
+    const char *cmd = check_only ? "check" : "run";
     const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
-    int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0;
+    int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
     optind = 1;
     opterr = 0;
     for (;;) {
-        const int c = getopt_long(argc, argv, "ho:", opts, NULL);
+        const int c = getopt_long(argc, argv, "ho:q", opts, NULL);
         if (c == -1)
             break;
         switch (c) {
-        case 'h': usage_run(stdout); return 0;
+        case 'h':
+            if (check_only) usage_check(stdout);
+            else usage_run(stdout);
+            return 0;
         case 'o': out = optarg; break;
         case O_PATHS: if (!parse_u64("--paths", optarg, 1, 10000000000ULL, &paths)) return EXIT_USAGE; set_paths = 1; break;
         case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_MAX, &seed)) return EXIT_USAGE; set_seed = 1; break;
         case O_THREADS: if (!parse_u64("--threads", optarg, 0, 4096, &threads)) return EXIT_USAGE; set_threads = 1; break;
         case O_ISA: isa = optarg; break;
-        case O_QUIET: quiet = 1; break;
+        case 'q': quiet = 1; break;
+        case O_JSON: json = 1; break;
         case O_DATA: data = optarg; break;
         default:
-            fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk run --help')\n", prog,
-                    check_only ? "check" : "run", argv[optind - 1]);
+            fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,
+                    cmd, argv[optind - 1], cmd);
             return EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {
-        fprintf(stderr, "%s %s: expected exactly one CONFIG.yaml (try 'vixrisk run --help')\n", prog,
-                check_only ? "check" : "run");
+        fprintf(stderr, "%s %s: expected exactly one CONFIG.yaml (try 'vixrisk %s --help')\n", prog, cmd, cmd);
         return EXIT_USAGE;
     }
     const char *file = argv[optind];
@@ -357,31 +395,53 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (set_seed) cfg.spec.seed = seed;
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
+
+    /* the output target, checked before anything is simulated: results/<stem>.h5 by default */
+    char def_name[512];
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    const char *dot = strrchr(base, '.');
+    snprintf(def_name, sizeof def_name, "%.*s.h5", dot && dot != base ? (int)(dot - base) : (int)strlen(base), base);
+    char inbuf[RUN_MAX_INPUTS][1024];
+    const char *inputs[RUN_MAX_INPUTS];
+    const int nin = run_inputs(&cfg, file, inbuf, inputs);
+    vr_outfile of;
+    const int prc = vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin);
+    if (prc != 0) {
+        vr_run_cfg_free(&cfg);
+        return prc;
+    }
     if (check_only) {
-        printf("%s: ok: %d scenario(s), %d policies, %zu paths x %d days\n", file, cfg.spec.nscen,
-               cfg.spec.npol, cfg.spec.paths, cfg.spec.horizon_days);
+        printf("%s: ok: %d scenario(s), %d policies, %zu paths x %d days -> %s\n", file, cfg.spec.nscen,
+               cfg.spec.npol, cfg.spec.paths, cfg.spec.horizon_days, of.final);
         vr_run_cfg_free(&cfg);
         return 0;
     }
-    char def_out[1024];
-    if (out == NULL) {
-        const char *base = strrchr(file, '/');
-        base = base ? base + 1 : file;
-        const char *dot = strrchr(base, '.');
-        snprintf(def_out, sizeof def_out, "results/%.*s.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
-        out = def_out;
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    const vr_run_opts ro = {out, quiet, stdout};
+    const vr_run_opts ro = {of.final, quiet, json ? NULL : stdout};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);
-    if (st != VR_OK) {
-        fprintf(stderr, "%s: %s\n", prog, err.msg);
-        return vr_status_exit_code(st);
+    if (st != VR_OK)
+        return vr_cli_fail(cmd, st, &err);
+    if (json) {
+        const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0);
+        if (rc == 0 && !quiet)
+            fprintf(stderr, "wrote %s\n", of.final);
+        return rc;
     }
-    printf("\nwrote %s (%.1f s)\n", out, omp_get_wtime() - t0);
+    printf("\nwrote %s (%.1f s)\n", of.final, omp_get_wtime() - t0);
+    return 0;
+}
+
+/* --version (or -V) anywhere before "--" answers at once, whatever the command. */
+static int wants_version(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "--version") == 0 || (i == 1 && strcmp(argv[i], "-V") == 0))
+            return 1;
+    }
     return 0;
 }
 
@@ -391,20 +451,14 @@ int main(int argc, char **argv)
         usage_top(stderr);
         return EXIT_USAGE;
     }
+    vr_cli_signals_install();
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage_top(stdout);
         return 0;
     }
-    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        const char *names[3];
-        const int n = vk_available(names, 3);
-        printf("vixrisk %s (%s)\nISAs on this CPU:", VIXRISK_VERSION, VIXRISK_GIT);
-        for (int i = 0; i < n; i++)
-            printf(" %s", names[i]);
-        printf("\n");
-        return 0;
-    }
+    if (wants_version(argc, argv))
+        return vr_cli_version();
     if (strcmp(cmd, "price") == 0)
         return cmd_price(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)

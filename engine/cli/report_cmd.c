@@ -2,15 +2,17 @@
  * picks the output name and format, calls vr_report_write and maps the status to an exit code
  * (0 ok, 1 runtime failure, 2 usage error). The format comes from --format, else from the -o
  * extension, else html; without -o the output is the input with its extension replaced
- * (results/alvh.h5 -> results/alvh.html). main.c dispatches here with argv[0] = "report". */
+ * (results/alvh.h5 -> results/alvh.html); -o DIR (or DIR/) writes DIR/<input stem>.<format>. The
+ * target is checked before the run file is read: never the input itself, never a non-regular file
+ * (vr_outfile.h). main.c dispatches here with argv[0] = "report". */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vixrisk/vr_report.h"
-
-#define EXIT_USAGE 2
+#include "cli.h"
 
 static void usage_report(FILE *out)
 {
@@ -22,11 +24,22 @@ static void usage_report(FILE *out)
             "paired differences against the baseline) and charts (P&L distributions with the left tail\n"
             "magnified, ES99-vs-mean frontier, drawdowns, sample paths with hedge activations).\n"
             "\n"
-            "  -o, --out FILE     output file (default: RUN with the format's extension, e.g. RUN.html)\n"
+            "  -o, --out PATH     output file (default: RUN with the format's extension, e.g. RUN.html),\n"
+            "                     or a directory (existing, or ending in '/') to write it in; never the\n"
+            "                     run file itself; an existing target must be a regular file\n"
             "  --format F         html (one self-contained page, default), md (Markdown, charts as SVG\n"
             "                     files in OUT_files/) or csv (one row per scenario and policy);\n"
             "                     default: from the -o extension (.html .htm .md .markdown .csv)\n"
             "  -h, --help         this help\n");
+    vr_cli_help_footer(out);
+}
+
+/* An existing directory, or a path ending in '/': the report goes inside, in the default format. */
+static int is_dir_target(const char *path)
+{
+    struct stat st;
+    const size_t n = strlen(path);
+    return (n > 0 && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 int vr_cmd_report(int argc, char **argv)
@@ -66,35 +79,35 @@ int vr_cmd_report(int argc, char **argv)
             fprintf(stderr, "vixrisk report: --format must be html, md or csv (got '%s')\n", fmt_arg);
             return EXIT_USAGE;
         }
-    } else if (out != NULL) {
+    } else if (out != NULL && !is_dir_target(out)) {
         if ((fmt = vr_report_format_from_path(out)) < 0) {
             fprintf(stderr, "vixrisk report: cannot tell the format from '%s' (use .html, .md or .csv, or --format)\n",
                     out);
             return EXIT_USAGE;
         }
     }
-    char *def_out = NULL;
+    /* default: the input's stem with the format's extension, beside it (or in -o DIR/) */
+    const char *ext = vr_report_format_name((vr_report_format)fmt);
+    const char *slash = strrchr(in, '/');
+    const char *base = slash ? slash + 1 : in;
+    const char *dot = strrchr(base, '.');
+    const int stem = dot && strcmp(dot, ".h5") == 0 ? (int)(dot - base) : (int)strlen(base);
+    char def_name[512];
+    snprintf(def_name, sizeof def_name, "%.*s.%s", stem, base, ext);
+    char def_out[4096];
     if (out == NULL) {
-        const char *ext = vr_report_format_name((vr_report_format)fmt);
-        const size_t n = strlen(in);
-        const char *slash = strrchr(in, '/');
-        const char *dot = strrchr(slash ? slash + 1 : in, '.');
-        const size_t stem = dot && strcmp(dot, ".h5") == 0 ? (size_t)(dot - in) : n;
-        if ((def_out = malloc(stem + strlen(ext) + 2)) == NULL) {
-            fprintf(stderr, "vixrisk report: out of memory\n");
-            return 1;
-        }
-        snprintf(def_out, stem + strlen(ext) + 2, "%.*s.%s", (int)stem, in, ext);
+        snprintf(def_out, sizeof def_out, "%.*s%s", (int)(base - in), in, def_name);
         out = def_out;
     }
+    vr_outfile of;
+    const char *inputs[1] = {in};
+    const int prc = vr_cli_prepare_out(&of, "report", out, def_name, inputs, 1);
+    if (prc != 0)
+        return prc;
     vr_err err = {VR_OK, ""};
-    const vr_status st = vr_report_write(in, out, (vr_report_format)fmt, &err);
-    if (st != VR_OK) {
-        fprintf(stderr, "vixrisk: %s\n", err.msg);
-        free(def_out);
-        return vr_status_exit_code(st);
-    }
-    printf("wrote %s\n", out);
-    free(def_out);
+    const vr_status st = vr_report_write(in, of.final, (vr_report_format)fmt, &err);
+    if (st != VR_OK)
+        return vr_cli_fail("report", st, &err);
+    printf("wrote %s\n", of.final);
     return 0;
 }

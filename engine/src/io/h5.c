@@ -99,6 +99,11 @@ __attribute__((constructor)) static void no_hdf5_atexit(void)
 
 static void quiet(void)
 {
+    static int done;
+    if (!done) {
+        (void)H5dont_atexit();
+        done = 1;
+    }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

@@ -48,9 +48,9 @@ static void histogram(const double *sorted, size_t n, double lo, double hi, size
         const double v = sorted[i];
         if (!isfinite(v) || !(v >= lo && v <= hi))
             continue;
-        size_t b = (size_t)((v - lo) / w);
-        if (b >= nb)
-            b = nb - 1;
+        /* w may be 0 or overflow to Inf on a hand-edited file: never cast a non-finite value */
+        const double q = (v - lo) / w;
+        size_t b = q > 0 && q < (double)nb ? (size_t)q : q >= (double)nb ? nb - 1 : 0;
         pct[b] += 1;
     }
     for (size_t b = 0; b < nb; b++)

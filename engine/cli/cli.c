@@ -1,0 +1,120 @@
+/* cli.c: what the vixrisk subcommands share (see cli.h): the help footer, signal handling, the
+ * version line, output-target checks, failure messages and JSON helpers. */
+#include "cli.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vixrisk/vr_run.h"
+#include "vixrisk/vk.h"
+
+void vr_cli_help_footer(FILE *out)
+{
+    fprintf(out,
+            "\n"
+            "exit status:\n"
+            "  0         success\n"
+            "  1         runtime failure (input/output, disk full, numerical failure, out of memory)\n"
+            "  2         usage or configuration error (nothing was computed or written)\n"
+            "  128+N     killed by signal N: 129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 138 SIGUSR1,\n"
+            "            142 SIGALRM, 143 SIGTERM; the partial output is removed\n"
+            "\n"
+            "environment:\n"
+            "  VIXRISK_ISA      scalar|avx2|avx512: force a kernel set (as --isa)\n"
+            "  VIXRISK_DATA     directory of the daily history CSV files (spx_daily.csv, vix_daily.csv,\n"
+            "                   vix3m_daily.csv) for history scenarios and calibrate (default\n"
+            "                   ../shared/data)\n"
+            "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0\n");
+}
+
+static volatile sig_atomic_t g_tty;
+
+static void on_signal(int sig)
+{
+    vr_outfile_signal_cleanup();
+    if (g_tty) {
+        static const char msg[] = "\nvixrisk: interrupted, nothing written\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+    }
+    /* SA_RESETHAND restored the default action and SA_NODEFER leaves the signal unblocked:
+     * dying of it gives the parent the usual 128+sig status */
+    raise(sig);
+}
+
+void vr_cli_signals_install(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM};
+    g_tty = isatty(STDERR_FILENO);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        /* a signal ignored by whoever started us (nohup, a shell's background job) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+int vr_cli_version(void)
+{
+    const char *names[3];
+    const int n = vk_available(names, 3);
+    printf("vixrisk %s (%s)\nISAs on this CPU:", VIXRISK_VERSION, VIXRISK_GIT);
+    for (int i = 0; i < n; i++)
+        printf(" %s", names[i]);
+    printf("\n");
+    return 0;
+}
+
+int vr_cli_prepare_out(vr_outfile *o, const char *cmd, const char *path, const char *default_name,
+                       const char *const *inputs, int ninputs)
+{
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_outfile_prepare(o, path, default_name, inputs, ninputs, &err);
+    if (st == VR_OK)
+        return 0;
+    fprintf(stderr, "vixrisk %s: %s\n", cmd, err.msg);
+    return vr_status_exit_code(st);
+}
+
+int vr_cli_fail(const char *cmd, vr_status st, const vr_err *err)
+{
+    if (strstr(err->msg, "No space left on device") != NULL || strstr(err->msg, "errno = 28") != NULL)
+        fprintf(stderr, "vixrisk %s: disk full: the output could not be written (nothing was kept)\n", cmd);
+    else if (strstr(err->msg, "File too large") != NULL || strstr(err->msg, "errno = 27") != NULL)
+        fprintf(stderr, "vixrisk %s: file size limit reached (ulimit -f): the output could not be "
+                "written (nothing was kept)\n", cmd);
+    fprintf(stderr, "vixrisk %s: %s\n", cmd, err->msg);
+    return vr_status_exit_code(st);
+}
+
+void vr_cli_json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void vr_cli_json_num(FILE *out, const char *key, double x, int comma)
+{
+    vr_cli_json_str(out, key);
+    if (isfinite(x))
+        fprintf(out, ": %.12g%s", x, comma ? ", " : "");
+    else
+        fprintf(out, ": null%s", comma ? ", " : "");
+}

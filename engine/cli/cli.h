@@ -1,0 +1,44 @@
+/* cli.h: what the vixrisk subcommands share (engine/cli/cli.c): the help footer every --help ends
+ * with (exit codes, environment), the signal handlers, the version line, checking an output target
+ * before any work, and JSON string output. Only the command line uses these. */
+#ifndef VIXRISK_CLI_H
+#define VIXRISK_CLI_H
+
+#include <stdio.h>
+
+#include "vixrisk/vr_outfile.h"
+
+#define EXIT_USAGE 2
+
+/* "exit status" and "environment" sections, printed at the end of every --help. */
+void vr_cli_help_footer(FILE *out);
+
+/* Handlers for SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGALRM: remove every registered
+ * temporary output (vr_outfile_signal_cleanup), on a terminal print "interrupted, nothing written",
+ * and die of the same signal (exit status 128+sig). SIGXFSZ is ignored, so a write past the
+ * file-size limit fails with EFBIG and is reported like any write error. */
+void vr_cli_signals_install(void);
+
+/* `vixrisk --version` output; returns 0. */
+int vr_cli_version(void);
+
+/* Check an output target before any work (vr_outfile_prepare); on failure print
+ * "vixrisk CMD: message" to stderr and return the exit code (2 for an unusable target, 1 for an
+ * I/O failure), else 0. */
+int vr_cli_prepare_out(vr_outfile *o, const char *cmd, const char *path, const char *default_name,
+                       const char *const *inputs, int ninputs);
+
+/* Print a failure of `cmd` (err->msg) with a plain-words line first when it is a full disk or the
+ * file-size limit; returns the exit code for st. */
+int vr_cli_fail(const char *cmd, vr_status st, const vr_err *err);
+
+/* s as a JSON string (quotes and escapes included). */
+void vr_cli_json_str(FILE *out, const char *s);
+/* "key": number, or "key": null for NaN/Inf; then ", " if comma. */
+void vr_cli_json_num(FILE *out, const char *key, double x, int comma);
+
+/* `run --json`: the ranking of every scenario's policies, read back from the run file just
+ * written (the scores the run stored as attributes), as one JSON object on `out`. */
+int vr_cli_run_json(FILE *out, const char *h5_path, double seconds);
+
+#endif

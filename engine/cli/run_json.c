@@ -1,0 +1,131 @@
+/* run_json.c: `vixrisk run --json`: the ranking table as one JSON object. The scores come from the
+ * run file just written (the attributes every policy group carries, docs/hdf5.md), so the JSON and
+ * the file can never disagree; the order is the table's: ES99 ascending (smallest tail loss first).
+ * Non-finite values are written as null. */
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vixrisk/vr_h5.h"
+
+static const char *const keys[] = {
+    "mean", "mean_se", "es99", "es99_se", "var99", "es95", "es99.9", "d_mean", "d_mean_se",
+    "d_es99", "d_es99_se", "cost_per_es99_reduction", "hedge_premium_paid", "hedge_premium_recovered",
+    "drawdown_q50", "drawdown_q99",
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+typedef struct pol_row {
+    const char *name;
+    double v[NKEYS];
+} pol_row;
+
+static int by_es99(const void *a, const void *b)
+{
+    const double x = ((const pol_row *)a)->v[2], y = ((const pol_row *)b)->v[2];
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return (x > y) - (x < y);
+}
+
+static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_err *err)
+{
+    vr_status st = VR_OK;
+    char **pols = NULL;
+    size_t npol = 0, nrow = 0;
+    pol_row *rows = NULL;
+    char g[1024];
+    snprintf(g, sizeof g, "/%s", scen);
+    if ((st = vr_h5_list_groups(r, g, &pols, &npol, err)) != VR_OK)
+        goto done;
+    if (npol > 0 && (rows = calloc(npol, sizeof *rows)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "run --json: %zu policies", npol);
+        goto done;
+    }
+    for (size_t p = 0; p < npol; p++) {
+        char pg[2048];
+        snprintf(pg, sizeof pg, "/%s/%s", scen, pols[p]);
+        if (!vr_h5_attr_exists(r, pg, "mean"))
+            continue; /* sample_paths and other non-policy groups */
+        pol_row *row = &rows[nrow++];
+        row->name = pols[p];
+        for (size_t k = 0; k < NKEYS; k++) {
+            row->v[k] = NAN;
+            if (vr_h5_attr_exists(r, pg, keys[k]) &&
+                (st = vr_h5_read_attr_double(r, pg, keys[k], &row->v[k], err)) != VR_OK)
+                goto done;
+        }
+    }
+    qsort(rows, nrow, sizeof *rows, by_es99);
+    int64_t paths = 0;
+    if (vr_h5_attr_exists(r, g, "paths") && (st = vr_h5_read_attr_int64(r, g, "paths", &paths, err)) != VR_OK)
+        goto done;
+    fprintf(out, "{\"name\": ");
+    vr_cli_json_str(out, scen);
+    fprintf(out, ", \"paths\": %lld, \"ranking\": [", (long long)paths);
+    for (size_t i = 0; i < nrow; i++) {
+        fprintf(out, "%s{\"rank\": %zu, \"policy\": ", i ? ", " : "", i + 1);
+        vr_cli_json_str(out, rows[i].name);
+        fprintf(out, ", ");
+        for (size_t k = 0; k < NKEYS; k++)
+            vr_cli_json_num(out, keys[k], rows[i].v[k], k + 1 < NKEYS);
+        fprintf(out, "}");
+    }
+    fprintf(out, "]}");
+done:
+    free(rows);
+    vr_h5_free_names(pols, npol);
+    return st;
+}
+
+int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
+{
+    vr_err err = {VR_OK, ""};
+    /* built in memory, printed only when complete: a failure never leaves half an object */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (out == NULL) {
+        vr_fail(&err, VR_ENOMEM, "run --json: output buffer");
+        return vr_cli_fail("run", VR_ENOMEM, &err);
+    }
+    vr_h5_reader *r = NULL;
+    char **scen = NULL, *baseline = NULL;
+    size_t nscen = 0;
+    int64_t seed = 0;
+    vr_status st = vr_h5_open_read(h5_path, &r, &err);
+    if (st == VR_OK)
+        st = vr_h5_list_groups(r, "/", &scen, &nscen, &err);
+    if (st == VR_OK)
+        st = vr_h5_read_attr_str(r, "/", "baseline", &baseline, &err);
+    if (st == VR_OK)
+        st = vr_h5_read_attr_int64(r, "/", "seed", &seed, &err);
+    if (st == VR_OK) {
+        fprintf(out, "{\"file\": ");
+        vr_cli_json_str(out, h5_path);
+        fprintf(out, ", \"baseline\": ");
+        vr_cli_json_str(out, baseline);
+        fprintf(out, ", \"seed\": %llu, ", (unsigned long long)seed);
+        vr_cli_json_num(out, "seconds", seconds, 1);
+        fprintf(out, "\"order\": \"es99 ascending\", \"scenarios\": [");
+        for (size_t i = 0; i < nscen && st == VR_OK; i++) {
+            if (i)
+                fprintf(out, ", ");
+            st = scenario_json(out, r, scen[i], &err);
+        }
+        fprintf(out, "]}\n");
+    }
+    free(baseline);
+    vr_h5_free_names(scen, nscen);
+    vr_h5_close(r);
+    fclose(out);
+    if (st == VR_OK)
+        fwrite(buf, 1, len, dest);
+    free(buf);
+    if (st != VR_OK)
+        return vr_cli_fail("run", st, &err);
+    return 0;
+}
