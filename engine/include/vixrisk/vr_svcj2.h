@@ -84,6 +84,12 @@ vr_svcj2_vix_coef vr_svcj2_vix_coef_make(const vr_svcj2_params *p, double tau);
 
 #define VR_VIX_TAU_183D (183.0 / 365.0)
 
+/* Per-step constants of the path kernel (kernels/include/vk_svcj2.h) for parameter set p, rates
+ * r and q and step dt > 0 (years). p must be valid (sigma_v >= 0.001). */
+struct vk_svcj2_coef;
+void vr_svcj2_coef_make(const vr_svcj2_params *p, double rate, double dividend, double dt,
+                        struct vk_svcj2_coef *c);
+
 /* ---------------------------------------------------------------------------------------------
  * Transforms (svcj2_cf.c). */
 
@@ -135,5 +141,11 @@ vr_status vr_svcj2_vix_future(const vr_svcj2_params *p, double v, double m, doub
 /* Call/put e^{-rT} E[(VIX_T - K)^+] / E[(K - VIX_T)^+]. Accuracy ~1e-8 absolute. */
 vr_status vr_svcj2_vix_option(const vr_svcj2_params *p, double v, double m, double T,
                               double strike, double rate, int is_call, double *price, vr_err *err);
+
+/* n strikes of one expiry from one distribution function (the expensive part): prices[i] for
+ * strikes[i]. */
+vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
+                               const double *strikes, int n, double rate, int is_call,
+                               double *prices, vr_err *err);
 
 #endif

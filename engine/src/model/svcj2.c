@@ -17,9 +17,11 @@
  * f^(5) d^4 / 1920 < 1e-16); f, f', f''' come from their power series for y < 2 and their closed
  * forms above, so small kappa tau (y -> 0) loses nothing to cancellation. */
 #include "vixrisk/vr_svcj2.h"
+#include "vk_svcj2.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static vr_status bad(const char *prefix, const char *key, const char *range, double got,
                      char *key_out, vr_err *err)
@@ -208,4 +210,42 @@ vr_svcj2_vix_coef vr_svcj2_vix_coef_make(const vr_svcj2_params *p, double tau)
                      2.0 * p->lambda0 * cj;
     c.a = a > 0 ? a : 0.0;
     return c;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Path-kernel constants (Andersen 2008 QE; see vk_svcj2.h for the step). */
+void vr_svcj2_coef_make(const vr_svcj2_params *p, double rate, double dividend, double dt,
+                        struct vk_svcj2_coef *c)
+{
+    memset(c, 0, sizeof *c);
+    c->dt = dt;
+    c->psi_c = 1.5;
+    const double km = p->kappa_m, sm2 = p->sigma_m * p->sigma_m;
+    const double em = exp(-km * dt), omem = -expm1(-km * dt);
+    c->theta = p->theta;
+    c->em = em;
+    c->cm_v = sm2 * em * omem / km;
+    c->cm_t = p->theta * sm2 * omem * omem / (2.0 * km);
+    c->m_det = p->sigma_m == 0.0;
+    const double kv = p->kappa_v, sv = p->sigma_v, r = p->rho;
+    const double ev = exp(-kv * dt), omev = -expm1(-kv * dt);
+    c->ev = ev;
+    c->c_v = sv * sv * ev * omev / kv;
+    c->c_t = sv * sv * omev * omev / (2.0 * kv);
+    const double mbar = vr_svcj2_mbar(p);
+    c->drift0 = (rate - dividend - p->lambda0 * mbar) * dt;
+    c->drift1 = -p->lambda1 * mbar * dt;
+    c->k0m = -r * kv * dt / sv;
+    c->k1 = 0.5 * dt * (kv * r / sv - 0.5) - r / sv;
+    c->k2 = 0.5 * dt * (kv * r / sv - 0.5) + r / sv;
+    c->k3 = 0.5 * dt * (1.0 - r * r);
+    c->k4 = c->k3;
+    c->a_mart = c->k2 + 0.5 * c->k4;
+    c->l0dt = p->lambda0 * dt;
+    c->l1dt = p->lambda1 * dt;
+    c->jump.model = 2;
+    c->jump.mu = p->mu_s;
+    c->jump.sigma = p->sigma_s;
+    c->jump.mu_v = p->mu_v;
+    c->jump.rho_j = p->rho_j;
 }
