@@ -16,7 +16,7 @@
 
 #include "vixrisk/vr_svcj2.h"
 #include "vk_ref.h"
-#include "vk_svcj2.h"
+#include "vixrisk/vk_svcj2.h"
 #include "vr_test_util.h"
 
 #if defined(__SANITIZE_ADDRESS__)

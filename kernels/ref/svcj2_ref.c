@@ -10,7 +10,7 @@
 #include <sleef.h>
 
 #include "vk_ref.h"
-#include "vk_svcj2.h"
+#include "vixrisk/vk_svcj2.h"
 
 /* QE draw; b2_out, a_out report the quadratic branch's (b^2, a) and p_out, beta_out the
  * exponential branch's (p, beta) for the martingale correction. Returns 1 for quadratic, 0 for

@@ -17,7 +17,7 @@
  * f^(5) d^4 / 1920 < 1e-16); f, f', f''' come from their power series for y < 2 and their closed
  * forms above, so small kappa tau (y -> 0) loses nothing to cancellation. */
 #include "vixrisk/vr_svcj2.h"
-#include "vk_svcj2.h"
+#include "vixrisk/vk_svcj2.h"
 
 #include <math.h>
 #include <stdio.h>

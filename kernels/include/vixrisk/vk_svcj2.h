@@ -22,7 +22,7 @@
 #ifndef VIXRISK_VK_SVCJ2_H
 #define VIXRISK_VK_SVCJ2_H
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 typedef struct vk_svcj2_coef {
     double dt;
