@@ -108,6 +108,13 @@ void vr_svcj2_coef_make(const vr_svcj2_params *p, double rate, double dividend, 
 int vr_svcj2_riccati(const vr_svcj2_params *p, double T, double complex z, double complex w_v,
                      double complex w_m, double tol, double complex out[3]);
 
+/* The same with the error scale max(floor, |y|) per component instead of max(1, |y|): a small
+ * floor keeps relative accuracy when the whole solution is small (the Laplace transform at small
+ * s, where 1 - E[e^{-sX}] ~ s E[X] must keep its digits). */
+int vr_svcj2_riccati_scaled(const vr_svcj2_params *p, double T, double complex z,
+                            double complex w_v, double complex w_m, double tol, double floor,
+                            double complex out[3]);
+
 /* E[exp(i u ln(S_T/F))] at state (v, m); NaN + i NaN when the ODE fails (explosion off the
  * strip -1 <= Im u <= 0). */
 double complex vr_svcj2_cf(const vr_svcj2_params *p, double v, double m, double T,

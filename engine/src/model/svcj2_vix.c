@@ -34,7 +34,11 @@ static double complex log_tr(const vr_svcj2_params *p, const vr_svcj2_vix_coef *
                              double m, double T, double complex w, int *ok)
 {
     double complex o[3];
-    if (vr_svcj2_riccati(p, T, 0.0, w * c->b_v, w * c->b_m, VIX_TOL, o) != 0) {
+    /* error scale ~ the size of the exponent, so that 1 - E[e^{-sX}] keeps its relative digits
+     * at small s (the future's integrand divides it by sqrt(s)) */
+    const double floor = fmin(1.0, 1e-2 * cabs(w) * (c->a + c->b_v + c->b_m));
+    if (vr_svcj2_riccati_scaled(p, T, 0.0, w * c->b_v, w * c->b_m, VIX_TOL, fmax(floor, 1e-300),
+                                o) != 0) {
         *ok = 0;
         return 0.0;
     }
@@ -125,6 +129,7 @@ typedef struct law {
     vr_svcj2_vix_coef c;
     double v, m, T;
     double mean, sd; /* of X */
+    double xlo;      /* exact lower bound of X */
     double s0;
 } law;
 
@@ -133,10 +138,20 @@ static double fut_f(double t, void *vctx, int *ok)
     const law *L = vctx;
     const double s = L->s0 * exp(t);
     double lm;
-    if (s * L->c.a > 745.0)
-        lm = -INFINITY; /* E[e^{-sX}] <= e^{-sa} underflows */
-    else
-        lm = creal(log_tr(L->p, &L->c, L->v, L->m, L->T, -s, ok));
+    if (s * L->xlo > 745.0) {
+        lm = -INFINITY; /* E[e^{-sX}] <= e^{-s xlo} underflows */
+    } else {
+        int ok1 = 1;
+        lm = creal(log_tr(L->p, &L->c, L->v, L->m, L->T, -s, &ok1));
+        if (!ok1) {
+            /* the solver may give up on the stiff start at very large s; there the transform is
+             * below e^{-36} ~ 2e-16 of 1 - E[e^{-sX}] and is dropped */
+            if (s * L->xlo > 36.0)
+                lm = -INFINITY;
+            else
+                *ok = 0;
+        }
+    }
     return -expm1(lm) / sqrt(s);
 }
 
@@ -151,6 +166,9 @@ static int law_init(law *L, const vr_svcj2_params *p, double v, double m, double
     vr_svcj2_moments(p, v, m, T, &ev, &em);
     L->mean = L->c.a + L->c.b_v * ev + L->c.b_m * em;
     L->s0 = 1.0 / L->mean;
+    /* v_T can approach 0; m_T too unless sigma_m = 0, where it is deterministic (an edge of the
+     * law sits there, e.g. in the SVCJ limit) */
+    L->xlo = L->c.a + (p->sigma_m == 0 ? L->c.b_m * em : 0.0);
     /* variance of X from ln E[e^{wX}] at w = +-h (central second difference) */
     const double h = 1e-3 / L->mean;
     int ok = 1;
@@ -166,7 +184,11 @@ static int sqrt_mean(law *L, double *out)
     const double tl = -46.0, th = 46.0;
     const double scale = 2.0 * sqrt(M_PI * L->mean);
     int ok = 1;
-    double r = quad(fut_f, L, tl, th, 1e-10 * scale, &ok);
+    /* 46 panels of width 2 before adapting: one 15-point rule over the whole range could accept
+     * a wrong value (its nodes are ~6 apart, the integrand's transition ~5 wide) */
+    double r = 0.0;
+    for (int j = 0; j < 46 && ok; j++)
+        r += quad(fut_f, L, tl + 2.0 * j, tl + 2.0 * (j + 1), 1e-10 * scale / 46.0, &ok);
     r += 2.0 * L->mean * sqrt(L->s0 * exp(tl)) + 2.0 / sqrt(L->s0 * exp(th));
     *out = r / (2.0 * sqrt(M_PI));
     return ok && isfinite(*out);
@@ -240,14 +262,7 @@ static double tail_rate(law *L)
 static int cdf_init(cdf *C, law *L, double *buf)
 {
     const double rate = tail_rate(L);
-    /* exact lower bound of X: v_T can approach 0; m_T too unless sigma_m = 0, where it is
-     * deterministic (an edge of the law sits there, e.g. in the SVCJ limit) */
-    C->lo = L->c.a;
-    if (L->p->sigma_m == 0) {
-        double ev, em;
-        vr_svcj2_moments(L->p, L->v, L->m, L->T, &ev, &em);
-        C->lo += L->c.b_m * em;
-    }
+    C->lo = L->xlo;
     const double right = fmax(14.0 * L->sd, isfinite(rate) ? 40.0 / rate : 0.0);
     const double hi = L->mean + right;
     C->w = hi - C->lo;
