@@ -41,18 +41,6 @@ static int qe_draw(double mean, double s2, double psi_c, double z, double u, dou
     return 0;
 }
 
-static inline int poisson_inv(double l, double u)
-{
-    double pk = Sleef_expd1_u10purec(-l), cdf = pk;
-    int k = 0;
-    while (u > cdf && k < VK_POISSON_KMAX) {
-        k++;
-        pk *= l / k;
-        cdf += pk;
-    }
-    return k;
-}
-
 void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
                          const double *restrict uv, const double *restrict zm,
                          const double *restrict um, const double *restrict zs,
@@ -105,7 +93,7 @@ void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
         double vj = vn;
         const double l = c->l0dt + c->l1dt * v;
         if (l > 0) {
-            const int cnt = poisson_inv(l, uc[i]);
+            const int cnt = vk_poisson_inv(l, uc[i]);
             if (cnt > 0)
                 vk_jump_apply(&c->jump, &state[i], inc[i], cnt, &log_s[i], &vj);
         }

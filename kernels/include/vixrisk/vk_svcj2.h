@@ -22,6 +22,8 @@
 #ifndef VIXRISK_VK_SVCJ2_H
 #define VIXRISK_VK_SVCJ2_H
 
+#include <sleef.h>
+
 #include "vixrisk/vk.h"
 
 typedef struct vk_svcj2_coef {
@@ -50,11 +52,40 @@ typedef void (*vk_svcj2_step_fn)(const vk_svcj2_coef *c, const double *restrict 
                                  const uint64_t *restrict inc, double *restrict log_s,
                                  double *restrict var, double *restrict mvar, size_t n);
 
+/* Poisson(l) count by inversion of u (recurrence p_k = p_{k-1} l / k, capped at VK_POISSON_KMAX):
+ * shared by every variant so that counts agree wherever the intensities do. */
+static inline int vk_poisson_inv(double l, double u)
+{
+    double pk = Sleef_expd1_u10purec(-l), cdf = pk;
+    int k = 0;
+    while (u > cdf && k < VK_POISSON_KMAX) {
+        k++;
+        pk *= l / k;
+        cdf += pk;
+    }
+    return k;
+}
+
 void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
                          const double *restrict uv, const double *restrict zm,
                          const double *restrict um, const double *restrict zs,
                          const double *restrict uc, uint64_t *restrict state,
                          const uint64_t *restrict inc, double *restrict log_s,
                          double *restrict var, double *restrict mvar, size_t n);
+/* SIMD variants (kernels/src/svcj2.inc): n a multiple of the vector width (4 / 8), arrays
+ * 64-byte aligned; results within the SIMD-vs-scalar tolerance of docs/numerics.md (SLEEF's
+ * vector log against its scalar one). Not yet in the dispatch table (vk_table). */
+void vk_svcj2_step_d_avx2(const vk_svcj2_coef *c, const double *restrict zv,
+                          const double *restrict uv, const double *restrict zm,
+                          const double *restrict um, const double *restrict zs,
+                          const double *restrict uc, uint64_t *restrict state,
+                          const uint64_t *restrict inc, double *restrict log_s,
+                          double *restrict var, double *restrict mvar, size_t n);
+void vk_svcj2_step_d_avx512(const vk_svcj2_coef *c, const double *restrict zv,
+                            const double *restrict uv, const double *restrict zm,
+                            const double *restrict um, const double *restrict zs,
+                            const double *restrict uc, uint64_t *restrict state,
+                            const uint64_t *restrict inc, double *restrict log_s,
+                            double *restrict var, double *restrict mvar, size_t n);
 
 #endif
