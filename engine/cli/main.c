@@ -240,7 +240,6 @@ static int cmd_price(int argc, char **argv)
     const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
     const char *und = req.underlying == VR_UNDERLYING_SPX ? "spx" : "vix";
     const char *opt = req.option == VR_OPTION_CALL ? "call" : req.option == VR_OPTION_PUT ? "put" : "future";
-    const double z = (res.mc - res.analytic) / res.se;
     if (json) {
         printf("{\"underlying\": \"%s\", \"option\": \"%s\", \"model\": \"%s\", ", und, opt,
                vr_model_type_name(req.model.type));
@@ -253,7 +252,8 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "analytic", res.analytic, 1);
         if (isfinite(res.surface))
             json_num(stdout, "surface", res.surface, 1);
-        json_num(stdout, "z", z, 1);
+        if (isfinite(res.z))
+            json_num(stdout, "z", res.z, 1);
         printf("\"isa\": \"%s\", \"threads\": %d, ", req.kt->isa, threads);
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
@@ -263,7 +263,10 @@ static int cmd_price(int argc, char **argv)
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", req.kt->isa, threads,
                res.seconds);
         printf("  monte carlo   %.6f  (se %.6f)\n", res.mc, res.se);
-        printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, z);
+        if (isfinite(res.z))
+            printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, res.z);
+        else
+            printf("  analytic      %.6f\n", res.analytic);
         if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
     }
