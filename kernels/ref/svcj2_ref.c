@@ -9,7 +9,6 @@
 #include <math.h>
 #include <sleef.h>
 
-#include "vk_ref.h"
 #include "vixrisk/vk_svcj2.h"
 
 /* QE draw; b2_out, a_out report the quadratic branch's (b^2, a) and p_out, beta_out the

@@ -19,12 +19,14 @@
  *     the end of the step. Since E[(1 + mbar)^N] = e^{l mbar}, the compensated drift keeps
  *     E[S_{t+dt}] = S_t e^{(r-q) dt} exactly given the step-start state.
  * v and m stay >= 0 (QE outputs are >= 0, variance jumps are >= 0). */
+/* vk.h first: it includes this header after the types it needs (vk_jump_coef) and before the
+ * kernel list that names vk_svcj2_coef, so included alone this line does all the work. */
+#include "vixrisk/vk.h"
+
 #ifndef VIXRISK_VK_SVCJ2_H
 #define VIXRISK_VK_SVCJ2_H
 
 #include <sleef.h>
-
-#include "vixrisk/vk.h"
 
 typedef struct vk_svcj2_coef {
     double dt;
@@ -45,13 +47,6 @@ typedef struct vk_svcj2_coef {
 /* One step for n lanes. zv, zm, zs: standard normals; uv, um, uc: uniforms in (0, 1); state/inc:
  * each lane's PCG32 stream for the jump marks (advanced only on lanes that jump). log_s, var,
  * mvar: the state, updated in place. Pure: no allocation, no error path. */
-typedef void (*vk_svcj2_step_fn)(const vk_svcj2_coef *c, const double *restrict zv,
-                                 const double *restrict uv, const double *restrict zm,
-                                 const double *restrict um, const double *restrict zs,
-                                 const double *restrict uc, uint64_t *restrict state,
-                                 const uint64_t *restrict inc, double *restrict log_s,
-                                 double *restrict var, double *restrict mvar, size_t n);
-
 /* Poisson(l) count by inversion of u (recurrence p_k = p_{k-1} l / k, capped at VK_POISSON_KMAX):
  * shared by every variant so that counts agree wherever the intensities do. */
 static inline int vk_poisson_inv(double l, double u)
@@ -66,26 +61,12 @@ static inline int vk_poisson_inv(double l, double u)
     return k;
 }
 
-void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
-                         const double *restrict uv, const double *restrict zm,
-                         const double *restrict um, const double *restrict zs,
-                         const double *restrict uc, uint64_t *restrict state,
-                         const uint64_t *restrict inc, double *restrict log_s,
-                         double *restrict var, double *restrict mvar, size_t n);
-/* SIMD variants (kernels/src/svcj2.inc): n a multiple of the vector width (4 / 8), arrays
- * 64-byte aligned; results within the SIMD-vs-scalar tolerance of docs/numerics.md (SLEEF's
- * vector log against its scalar one). Not yet in the dispatch table (vk_table). */
-void vk_svcj2_step_d_avx2(const vk_svcj2_coef *c, const double *restrict zv,
-                          const double *restrict uv, const double *restrict zm,
-                          const double *restrict um, const double *restrict zs,
-                          const double *restrict uc, uint64_t *restrict state,
-                          const uint64_t *restrict inc, double *restrict log_s,
-                          double *restrict var, double *restrict mvar, size_t n);
-void vk_svcj2_step_d_avx512(const vk_svcj2_coef *c, const double *restrict zv,
-                            const double *restrict uv, const double *restrict zm,
-                            const double *restrict um, const double *restrict zs,
-                            const double *restrict uc, uint64_t *restrict state,
-                            const uint64_t *restrict inc, double *restrict log_s,
-                            double *restrict var, double *restrict mvar, size_t n);
+/* The step for n lanes is the dispatch-table slot svcj2_step (vixrisk/vk_kernels.h):
+ *   svcj2_step(c, zv, uv, zm, um, zs, uc, state, inc, log_s, var, mvar, n)
+ * zv, zm, zs: standard normals; uv, um, uc: uniforms in (0, 1); state/inc: each lane's PCG32
+ * stream for the jump marks (advanced only on lanes that jump); log_s, var, mvar: the state,
+ * updated in place. n a multiple of the table's lanes, arrays 64-byte aligned. Reference:
+ * vk_svcj2_step_d_ref; SIMD variants (kernels/src/svcj2.inc) agree with it to the SIMD-vs-scalar
+ * tolerance of docs/numerics.md. Pure: no allocation, no error path. */
 
 #endif

@@ -1,3 +1,0 @@
-/* avx2/svcj2.c: the avx2 instance of kernels/src/svcj2.inc (compiled with this ISA's flags only). */
-#define VK_ISA_AVX2 1
-#include "../src/svcj2.inc"
