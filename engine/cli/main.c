@@ -276,8 +276,8 @@ static int cmd_price(int argc, char **argv)
 static void usage_run(FILE *out)
 {
     fprintf(out,
-            "usage: vixrisk run CONFIG.yaml [-o OUT.h5] [--paths N] [--seed S] [--threads T] [--isa I] [--quiet]\n"
-            "       vixrisk check CONFIG.yaml\n"
+            "usage: vixrisk run CONFIG.yaml [-o OUT.h5] [--paths N] [--seed S] [--threads T] [--isa I] [--data DIR] [--quiet]\n"
+            "       vixrisk check CONFIG.yaml [--data DIR] [--paths N]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -289,6 +289,8 @@ static void usage_run(FILE *out)
             "  --threads T        override simulation.threads (0 = all cores)\n"
             "  --isa I            scalar, avx2 or avx512 (default: best this CPU runs)\n"
             "  --quiet            no progress bar\n"
+            "  --data DIR         history data directory of scenarios without `data:` (default:\n"
+            "                     $VIXRISK_DATA, then ../shared/data)\n"
             "  -h, --help         this help\n");
 }
 
@@ -301,14 +303,15 @@ static void on_signal(int sig)
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_DATA };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, O_QUIET},
+        {"data", required_argument, 0, O_DATA},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
-    const char *out = NULL, *isa = NULL;
+    const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0;
     optind = 1;
@@ -325,6 +328,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_THREADS: if (!parse_u64("--threads", optarg, 0, 4096, &threads)) return EXIT_USAGE; set_threads = 1; break;
         case O_ISA: isa = optarg; break;
         case O_QUIET: quiet = 1; break;
+        case O_DATA: data = optarg; break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk run --help')\n", prog,
                     check_only ? "check" : "run", argv[optind - 1]);
@@ -342,7 +346,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         return EXIT_USAGE;
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    vr_status st = vr_run_load(file, &cfg, &err);
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, stderr};
+    vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
     if (st != VR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);

@@ -769,7 +769,7 @@ struct vr_vix_table {
     vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
 
-static vr_status check_spec(const vr_vix_table_spec *s, vr_err *err)
+vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
 {
     if (s == NULL)
         return vr_fail(err, VR_EINVAL, "vix table: spec must not be NULL");
@@ -864,7 +864,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     vr_status st = check_args(t, p, 0.0, 1.0, err);
     if (st != VR_OK)
         return st;
-    if ((st = check_spec(spec, err)) != VR_OK)
+    if ((st = vr_vix_table_spec_check(spec, err)) != VR_OK)
         return st;
     if (out == NULL)
         return vr_fail(err, VR_EINVAL, "vix table: output pointer must not be NULL");
