@@ -106,6 +106,7 @@ void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int cou
 #include "vixrisk/vk_bs.h"      /* Black-76 and the normal CDF */
 #include "vixrisk/vk_surface.h" /* implied-vol surface lookup */
 #include "vixrisk/vk_vixtab.h"  /* VIX option table lookup */
+#include "vixrisk/vk_svcj2.h"   /* svcj2 path step */
 #include "vixrisk/vk_kernels.h" /* the list of kernels, their types and reference prototypes */
 
 /* One kernel set: a slot per entry of VK_KERNELS, named like the kernel. Every slot of every

@@ -56,7 +56,13 @@
                     const double *restrict k, double *restrict vol, size_t n))                     \
     /* vk_vixtab.h: VIX call from the option table */                                              \
     X(vix_call, (const vk_vixtab *t, const double *restrict var, const double *restrict tau,      \
-                 const double *restrict strike, double *restrict price, size_t n))
+                 const double *restrict strike, double *restrict price, size_t n))                         \
+    /* vk_svcj2.h: the svcj2 path step (v, m, ln S, state-dependent co-jumps) */                  \
+    X(svcj2_step, (const vk_svcj2_coef *c, const double *restrict zv, const double *restrict uv,  \
+                   const double *restrict zm, const double *restrict um,                          \
+                   const double *restrict zs, const double *restrict uc,                          \
+                   uint64_t *restrict state, const uint64_t *restrict inc,                        \
+                   double *restrict log_s, double *restrict var, double *restrict mvar, size_t n))
 /* clang-format on */
 
 /* vk_<name>_fn: the type of a table slot. */

@@ -1,0 +1,373 @@
+/* svcj2_vix.c: VIX futures and options under svcj2 from the joint transform of (v_T, m_T) (see
+ * vr_svcj2.h).
+ *
+ * VIX_T = 100 sqrt(X), X = a + b_v v_T + b_m m_T with the 30-day coefficients. The transform
+ * E[exp(w X)] = exp(w a + A + B_v v + B_m m) comes from the Riccati system of svcj2_cf.c with
+ * z = 0 (no log-price exposure) and initial values B_v(0) = w b_v, B_m(0) = w b_m: real w = -s
+ * for the Laplace transform, w = i omega for the characteristic function.
+ *
+ * Future: E[sqrt X] = (1/(2 sqrt pi)) int_0^inf (1 - E[e^{-sX}]) s^{-3/2} ds (the method of the
+ * one-factor pricer, vix_pricer.c), in t = ln(s/s0), s0 = 1/E[X], over t in [-46, 46] by adaptive
+ * Gauss-Kronrod, the two ends added from their asymptotes (each ~1e-10 of the result, their own
+ * corrections far below the target).
+ * Options: the put part E[(c - sqrt X)^+] = int_a^{c^2} P(X <= x) / (2 sqrt x) dx (integration by
+ * parts; X >= a always, X >= a + b_m m_T when sigma_m = 0), the call by parity with the future. The distribution function comes
+ * from a COS sine series (Fang and Oosterlee 2008) on [lo, hi]: lo is X's exact lower bound, so
+ * nothing is truncated on the left; hi = E[X] + max(14 sd, 40/s*), s* the exponential tail rate of
+ * X (the largest s with E[e^{sX}] finite, found by bisection on the Riccati solution's existence).
+ * The series runs until |cf| / k^2 < 1e-14 (a term's effect on the doubly integrated price) or
+ * 8192 terms. With x = y^2 the put part is int_{sqrt a}^{c} P(X <= y^2) dy, a bounded smooth
+ * integrand for adaptive Gauss-Kronrod. One series serves every strike of an expiry
+ * (vr_svcj2_vix_options). Unlike the one-factor pricer no Gamma mixture is subtracted: with m random the
+ * density of X at a is not singular in general, and where it is (the SVCJ limit with the Feller
+ * condition violated) the series' algebraic convergence is what the tests measure. */
+#include "vixrisk/vr_svcj2.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define VIX_TOL 1e-12
+
+/* log E[e^{w X}] (complex w), via the Riccati system; *ok = 0 on failure. */
+static double complex log_tr(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, double v,
+                             double m, double T, double complex w, int *ok)
+{
+    double complex o[3];
+    /* error scale ~ the size of the exponent, so that 1 - E[e^{-sX}] keeps its relative digits
+     * at small s (the future's integrand divides it by sqrt(s)) */
+    const double floor = fmin(1.0, 1e-2 * cabs(w) * (c->a + c->b_v + c->b_m));
+    if (vr_svcj2_riccati_scaled(p, T, 0.0, w * c->b_v, w * c->b_m, VIX_TOL, fmax(floor, 1e-300),
+                                o) != 0) {
+        *ok = 0;
+        return 0.0;
+    }
+    return w * c->a + o[0] + o[1] * v + o[2] * m;
+}
+
+double vr_svcj2_vix_laplace(const vr_svcj2_params *p, double v, double m, double T, double s)
+{
+    if (!(s >= 0 && isfinite(s)) || !(T >= 0) || !(v >= 0) || !(m >= 0))
+        return NAN;
+    const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
+    int ok = 1;
+    const double complex l = log_tr(p, &c, v, m, T, -s, &ok);
+    return ok ? exp(creal(l)) : NAN;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Adaptive Gauss-Kronrod 7/15 over a callback (recursive bisection, absolute tolerance). */
+
+typedef double (*fn1)(double x, void *ctx, int *ok);
+
+static const double gk_x[8] = {
+    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+    0.207784955007898467600689403773245, 0.0};
+static const double gk_wk[8] = {
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
+static const double gk_wg[4] = {
+    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+    0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
+
+static double gk15(fn1 f, void *ctx, double lo, double hi, double *err, int *ok)
+{
+    const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
+    const double fc = f(c, ctx, ok);
+    double k = fc * gk_wk[7], g = fc * gk_wg[3];
+    for (int j = 0; j < 7; j++) {
+        const double s = f(c - h * gk_x[j], ctx, ok) + f(c + h * gk_x[j], ctx, ok);
+        k += gk_wk[j] * s;
+        if (j & 1)
+            g += gk_wg[j / 2] * s;
+    }
+    *err = fabs((k - g) * h);
+    return k * h;
+}
+
+/* Panels still above their share of the tolerance at the depth limit add their error estimates
+ * to *unconv (the integrands carry the ODE solver's ~1e-12 relative noise, which no bisection
+ * removes); the caller compares the sum with its tolerance. */
+static double quad_rec(fn1 f, void *ctx, double lo, double hi, double tol, int depth, int *ok,
+                       double *unconv)
+{
+    double e;
+    const double r = gk15(f, ctx, lo, hi, &e, ok);
+    if (!*ok)
+        return 0.0;
+    if (e <= tol)
+        return r;
+    if (depth == 0) {
+        *unconv += e;
+        return r;
+    }
+    const double mid = 0.5 * (lo + hi);
+    return quad_rec(f, ctx, lo, mid, 0.5 * tol, depth - 1, ok, unconv) +
+           quad_rec(f, ctx, mid, hi, 0.5 * tol, depth - 1, ok, unconv);
+}
+
+static double quad(fn1 f, void *ctx, double lo, double hi, double tol, int *ok)
+{
+    if (!(hi > lo))
+        return 0.0;
+    double unconv = 0.0;
+    const double r = quad_rec(f, ctx, lo, hi, tol, 20, ok, &unconv);
+    if (unconv > tol)
+        *ok = 0;
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Future. */
+
+typedef struct law {
+    const vr_svcj2_params *p;
+    vr_svcj2_vix_coef c;
+    double v, m, T;
+    double mean, sd; /* of X */
+    double xlo;      /* exact lower bound of X */
+    double s0;
+} law;
+
+static double fut_f(double t, void *vctx, int *ok)
+{
+    const law *L = vctx;
+    const double s = L->s0 * exp(t);
+    double lm;
+    if (s * L->xlo > 745.0) {
+        lm = -INFINITY; /* E[e^{-sX}] <= e^{-s xlo} underflows */
+    } else {
+        int ok1 = 1;
+        lm = creal(log_tr(L->p, &L->c, L->v, L->m, L->T, -s, &ok1));
+        if (!ok1) {
+            /* the solver may give up on the stiff start at very large s; there the transform is
+             * below e^{-36} ~ 2e-16 of 1 - E[e^{-sX}] and is dropped */
+            if (s * L->xlo > 36.0)
+                lm = -INFINITY;
+            else
+                *ok = 0;
+        }
+    }
+    return -expm1(lm) / sqrt(s);
+}
+
+static int law_init(law *L, const vr_svcj2_params *p, double v, double m, double T)
+{
+    L->p = p;
+    L->c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
+    L->v = v;
+    L->m = m;
+    L->T = T;
+    double ev, em;
+    vr_svcj2_moments(p, v, m, T, &ev, &em);
+    L->mean = L->c.a + L->c.b_v * ev + L->c.b_m * em;
+    L->s0 = 1.0 / L->mean;
+    /* v_T can approach 0; m_T too unless sigma_m = 0, where it is deterministic (an edge of the
+     * law sits there, e.g. in the SVCJ limit) */
+    L->xlo = L->c.a + (p->sigma_m == 0 ? L->c.b_m * em : 0.0);
+    /* variance of X from ln E[e^{wX}] at w = +-h (central second difference) */
+    const double h = 1e-3 / L->mean;
+    int ok = 1;
+    const double lp = creal(log_tr(p, &L->c, v, m, T, h, &ok));
+    const double lm = creal(log_tr(p, &L->c, v, m, T, -h, &ok));
+    const double var = (lp + lm) / (h * h);
+    L->sd = var > 0 ? sqrt(var) : 0.0;
+    return ok && isfinite(L->mean) && L->mean > 0;
+}
+
+static int sqrt_mean(law *L, double *out)
+{
+    const double tl = -46.0, th = 46.0;
+    const double scale = 2.0 * sqrt(M_PI * L->mean);
+    int ok = 1;
+    /* 46 panels of width 2 before adapting: one 15-point rule over the whole range could accept
+     * a wrong value (its nodes are ~6 apart, the integrand's transition ~5 wide) */
+    double r = 0.0;
+    for (int j = 0; j < 46 && ok; j++)
+        r += quad(fut_f, L, tl + 2.0 * j, tl + 2.0 * (j + 1), 1e-10 * scale / 46.0, &ok);
+    r += 2.0 * L->mean * sqrt(L->s0 * exp(tl)) + 2.0 / sqrt(L->s0 * exp(th));
+    *out = r / (2.0 * sqrt(M_PI));
+    return ok && isfinite(*out);
+}
+
+static vr_status check(const vr_svcj2_params *p, double v, double m, double T, const char *who,
+                       vr_err *err)
+{
+    if (!(T > 0 && T <= 10))
+        return vr_fail(err, VR_EINVAL, "%s: expiry must be in (0, 10] years (got %g)", who, T);
+    if (!(v >= 0 && v <= 4) || !(m >= 0 && m <= 4))
+        return vr_fail(err, VR_EINVAL, "%s: state (v, m) must be in [0, 4]^2 (got %g, %g)", who,
+                       v, m);
+    return vr_svcj2_params_validate(p, who, NULL, err);
+}
+
+vr_status vr_svcj2_vix_future(const vr_svcj2_params *p, double v, double m, double T,
+                              double *fut, vr_err *err)
+{
+    vr_status st = check(p, v, m, T, "svcj2 vix future", err);
+    if (st != VR_OK)
+        return st;
+    law L;
+    double r;
+    if (!law_init(&L, p, v, m, T) || !sqrt_mean(&L, &r))
+        return vr_fail(err, VR_ENUM, "svcj2 vix future (v=%g m=%g T=%g): transform integral failed",
+                       v, m, T);
+    *fut = 100.0 * r;
+    return VR_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Distribution function of X by a COS sine series. */
+
+#define COS_NMAX 8192
+
+typedef struct cdf {
+    double lo, w;
+    int n;
+    double *g; /* g[k] for k = 1..n-1 */
+} cdf;
+
+/* Largest s with E[e^{sX}] finite, to 1%: doubling until the Riccati solution fails to exist
+ * at T, then bisection (geometric once a finite lower end is known). +inf when it exists up to
+ * 1e6 / E[X] (no exponential tail within any range we would use). */
+static double tail_rate(law *L)
+{
+    double lo = 0.0, hi = 1.0 / fmax(L->sd, 1e-6 * L->mean);
+    for (;;) {
+        int ok = 1;
+        (void)log_tr(L->p, &L->c, L->v, L->m, L->T, hi, &ok);
+        if (!ok)
+            break;
+        lo = hi;
+        hi *= 2.0;
+        if (hi > 1e6 / L->mean)
+            return INFINITY;
+    }
+    for (int j = 0; j < 40 && hi > 1.01 * lo; j++) {
+        const double mid = lo > 0 ? sqrt(lo * hi) : 0.5 * hi;
+        int ok = 1;
+        (void)log_tr(L->p, &L->c, L->v, L->m, L->T, mid, &ok);
+        if (ok)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo > 0 ? lo : hi;
+}
+
+static int cdf_init(cdf *C, law *L, double *buf)
+{
+    const double rate = tail_rate(L);
+    C->lo = L->xlo;
+    const double right = fmax(14.0 * L->sd, isfinite(rate) ? 40.0 / rate : 0.0);
+    const double hi = L->mean + right;
+    C->w = hi - C->lo;
+    C->g = buf;
+    int ok = 1;
+    int n = 1;
+    for (; n < COS_NMAX; n++) {
+        const double om = n * M_PI / C->w;
+        const double complex lt = log_tr(L->p, &L->c, L->v, L->m, L->T, I * om, &ok);
+        if (!ok)
+            return 0;
+        const double complex ph = cexp(lt - I * om * C->lo);
+        buf[n] = 2.0 / (n * M_PI) * creal(ph);
+        if (cabs(ph) / ((double)n * n) < 1e-14 && n > 16)
+            break;
+    }
+    C->n = n;
+    return 1;
+}
+
+/* P(X <= x) = (x - lo)/w + sum_k g_k sin(k pi (x - lo)/w), sines by the two-term recurrence. */
+static double cdf_eval(const cdf *C, double x)
+{
+    if (x <= C->lo)
+        return 0.0;
+    const double th = M_PI * (x - C->lo) / C->w;
+    if (th >= M_PI)
+        return 1.0;
+    const double c2 = 2.0 * cos(th);
+    double sm1 = 0.0, s = sin(th), acc = 0.0;
+    for (int k = 1; k < C->n; k++) {
+        acc += C->g[k] * s;
+        const double sn = c2 * s - sm1;
+        sm1 = s;
+        s = sn;
+    }
+    const double r = th / M_PI + acc;
+    return fmin(1.0, fmax(0.0, r));
+}
+
+typedef struct put_ctx { const cdf *C; } put_ctx;
+
+static double put_f(double y, void *vctx, int *ok)
+{
+    (void)ok;
+    const put_ctx *pc = vctx;
+    return cdf_eval(pc->C, y * y);
+}
+
+vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
+                               const double *strikes, int n, double rate, int is_call,
+                               double *prices, vr_err *err)
+{
+    vr_status st = check(p, v, m, T, "svcj2 vix option", err);
+    if (st != VR_OK)
+        return st;
+    if (!isfinite(rate) || n < 1)
+        return vr_fail(err, VR_EINVAL, "svcj2 vix option: need a finite rate and n >= 1 (got %g, %d)",
+                       rate, n);
+    for (int i = 0; i < n; i++)
+        if (!(strikes[i] > 0 && strikes[i] < 1000))
+            return vr_fail(err, VR_EINVAL, "svcj2 vix option: strike must be in (0, 1000) (got %g)",
+                           strikes[i]);
+    double *buf = malloc(sizeof(double) * COS_NMAX);
+    if (!buf)
+        return vr_fail(err, VR_ENOMEM, "svcj2 vix option: COS buffer");
+    law L;
+    double fut;
+    cdf C;
+    if (!law_init(&L, p, v, m, T) || !sqrt_mean(&L, &fut) || !cdf_init(&C, &L, buf)) {
+        st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g): transform failed", v, m, T);
+        goto done;
+    }
+    const double df = exp(-rate * T);
+    const double ylo = sqrt(C.lo), ym = sqrt(fmax(L.mean, C.lo));
+    for (int i = 0; i < n; i++) {
+        const double c = strikes[i] / 100.0;
+        double putp = 0.0; /* E[(c - sqrt X)^+] */
+        if (c > ylo) {
+            put_ctx pc = {&C};
+            int ok = 1;
+            /* split at sqrt(E[X]): the distribution function turns there */
+            const double y1 = fmin(ym, c);
+            putp = quad(put_f, &pc, ylo, y1, 1e-12, &ok) + quad(put_f, &pc, y1, c, 1e-12, &ok);
+            if (!ok) {
+                st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): put integral "
+                             "did not converge", v, m, T, strikes[i]);
+                goto done;
+            }
+        }
+        const double und = is_call ? fut - c + putp : putp;
+        prices[i] = df * 100.0 * fmax(und, 0.0);
+        if (!isfinite(prices[i])) {
+            st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): non-finite price",
+                         v, m, T, strikes[i]);
+            goto done;
+        }
+    }
+done:
+    free(buf);
+    return st;
+}
+
+vr_status vr_svcj2_vix_option(const vr_svcj2_params *p, double v, double m, double T,
+                              double strike, double rate, int is_call, double *price, vr_err *err)
+{
+    return vr_svcj2_vix_options(p, v, m, T, &strike, 1, rate, is_call, price, err);
+}

@@ -1,0 +1,72 @@
+/* vk_svcj2.h: the path step of the two-factor svcj2 model (state ln S, v, m; see
+ * engine/include/vixrisk/vr_svcj2.h for the model). The engine fills vk_svcj2_coef once per
+ * (parameter set, dt) with vr_svcj2_coef_make; kernels do per-lane arithmetic only.
+ *
+ * Discretisation of one step of length dt, given (ln S, v, m) at its start:
+ *  1. m: Andersen's QE step for the CIR process dm = kappa_m (theta - m) dt + sigma_m sqrt(m) dW_m
+ *     (zm for the quadratic branch, um for the exponential one); sigma_m = 0 steps the mean.
+ *  2. v: QE step of dv = kappa_v (m_eff - v) dt + sigma_v sqrt(v) dW_v with the level held at the
+ *     trapezoid m_eff = (m + m_next)/2 over the step (W_m is independent of W_S and W_v, so m's
+ *     step may be drawn first; the trapezoid makes the coupling of E[v] to m second order in dt,
+ *     where the step-start value would leave an O(dt) bias).
+ *  3. ln S: Andersen's step with gamma1 = gamma2 = 1/2 and theta replaced by m_eff, with the
+ *     martingale correction K0* (exact E[S_{t+dt} | v, m] for the diffusion), drift
+ *     (r - q) dt - (lambda0 + lambda1 v) mbar dt.
+ *  4. jumps: the count N ~ Poisson((lambda0 + lambda1 v) dt) with v at the step start (exact for
+ *     that intensity frozen over the step; the intensity's variation within a step is an
+ *     O(lambda1 dt^2) effect), by inversion of uc with the recurrence p_k = p_{k-1} l / k (capped
+ *     at VK_POISSON_KMAX); marks by vk_jump_apply (svcj law) from the lane's own stream, added at
+ *     the end of the step. Since E[(1 + mbar)^N] = e^{l mbar}, the compensated drift keeps
+ *     E[S_{t+dt}] = S_t e^{(r-q) dt} exactly given the step-start state.
+ * v and m stay >= 0 (QE outputs are >= 0, variance jumps are >= 0). */
+/* vk.h first: it includes this header after the types it needs (vk_jump_coef) and before the
+ * kernel list that names vk_svcj2_coef, so included alone this line does all the work. */
+#include "vixrisk/vk.h"
+
+#ifndef VIXRISK_VK_SVCJ2_H
+#define VIXRISK_VK_SVCJ2_H
+
+#include <sleef.h>
+
+typedef struct vk_svcj2_coef {
+    double dt;
+    double psi_c;              /* QE switching level (1.5) */
+    /* m (CIR): mean theta + (m - theta) em, variance cm_v m + cm_t */
+    double theta, em, cm_v, cm_t;
+    int m_det;                 /* sigma_m == 0: m follows its mean */
+    /* v given m_eff: mean m_eff + (v - m_eff) ev, variance c_v v + c_t m_eff */
+    double ev, c_v, c_t;
+    /* ln S: drift0 + drift1 v, K0 = k0m m_eff (uncorrected), K1..K4, A = K2 + K4/2 */
+    double drift0, drift1;
+    double k0m, k1, k2, k3, k4, a_mart;
+    /* jumps: intensity times dt = l0dt + l1dt v; marks as vk_jump_apply (model 2) */
+    double l0dt, l1dt;
+    vk_jump_coef jump;
+} vk_svcj2_coef;
+
+/* One step for n lanes. zv, zm, zs: standard normals; uv, um, uc: uniforms in (0, 1); state/inc:
+ * each lane's PCG32 stream for the jump marks (advanced only on lanes that jump). log_s, var,
+ * mvar: the state, updated in place. Pure: no allocation, no error path. */
+/* Poisson(l) count by inversion of u (recurrence p_k = p_{k-1} l / k, capped at VK_POISSON_KMAX):
+ * shared by every variant so that counts agree wherever the intensities do. */
+static inline int vk_poisson_inv(double l, double u)
+{
+    double pk = Sleef_expd1_u10purec(-l), cdf = pk;
+    int k = 0;
+    while (u > cdf && k < VK_POISSON_KMAX) {
+        k++;
+        pk *= l / k;
+        cdf += pk;
+    }
+    return k;
+}
+
+/* The step for n lanes is the dispatch-table slot svcj2_step (vixrisk/vk_kernels.h):
+ *   svcj2_step(c, zv, uv, zm, um, zs, uc, state, inc, log_s, var, mvar, n)
+ * zv, zm, zs: standard normals; uv, um, uc: uniforms in (0, 1); state/inc: each lane's PCG32
+ * stream for the jump marks (advanced only on lanes that jump); log_s, var, mvar: the state,
+ * updated in place. n a multiple of the table's lanes, arrays 64-byte aligned. Reference:
+ * vk_svcj2_step_d_ref; SIMD variants (kernels/src/svcj2.inc) agree with it to the SIMD-vs-scalar
+ * tolerance of docs/numerics.md. Pure: no allocation, no error path. */
+
+#endif

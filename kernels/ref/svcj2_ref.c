@@ -1,0 +1,102 @@
+/* svcj2_ref.c: scalar reference of the svcj2 path step (the specification the SIMD variants are
+ * held to). The discretisation is documented in vk_svcj2.h; the QE formulas are Andersen's
+ * (2008), as in heston_ref.c: with mean M and variance S^2 of the next value,
+ *   2/psi = 2 M^2 / S^2 >= 2/psi_c: quadratic, b^2 = 2/psi - 1 + sqrt(2/psi (2/psi - 1)),
+ *                                   a = M/(1 + b^2), next = a (b + z)^2
+ *   otherwise: exponential, p = (psi - 1)/(psi + 1), beta = (1 - p)/M,
+ *              next = 0 if u <= p else ln((1 - p)/(1 - u))/beta.
+ * A zero variance (S^2 = 0, e.g. sigma_m = 0, or v = m_eff = 0) steps the mean. */
+#include <math.h>
+#include <sleef.h>
+
+#include "vixrisk/vk_svcj2.h"
+
+/* QE draw; b2_out, a_out report the quadratic branch's (b^2, a) and p_out, beta_out the
+ * exponential branch's (p, beta) for the martingale correction. Returns 1 for quadratic, 0 for
+ * exponential, -1 for a degenerate (deterministic) step. */
+static int qe_draw(double mean, double s2, double psi_c, double z, double u, double *next,
+                   double *b2_out, double *a_out, double *p_out, double *beta_out)
+{
+    if (!(s2 > 0) || !(mean > 0)) {
+        *next = mean > 0 ? mean : 0.0;
+        return -1;
+    }
+    const double ip = 2.0 * mean * mean / s2;
+    if (ip >= 2.0 / psi_c) {
+        const double b2 = ip - 1.0 + sqrt(ip * (ip - 1.0));
+        const double a = mean / (1.0 + b2);
+        const double zb = sqrt(b2) + z;
+        *next = a * zb * zb;
+        *b2_out = b2;
+        *a_out = a;
+        return 1;
+    }
+    const double psi = 2.0 / ip;
+    const double p = (psi - 1.0) / (psi + 1.0);
+    const double beta = (1.0 - p) / mean;
+    *next = u <= p ? 0.0 : Sleef_logd1_u10purec((1.0 - p) / (1.0 - u)) / beta;
+    *p_out = p;
+    *beta_out = beta;
+    return 0;
+}
+
+void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
+                         const double *restrict uv, const double *restrict zm,
+                         const double *restrict um, const double *restrict zs,
+                         const double *restrict uc, uint64_t *restrict state,
+                         const uint64_t *restrict inc, double *restrict log_s,
+                         double *restrict var, double *restrict mvar, size_t n)
+{
+    const double A = c->a_mart;
+    for (size_t i = 0; i < n; i++) {
+        const double v = var[i], m = mvar[i];
+        double b2 = 0, a = 0, p = 0, beta = 0;
+        /* 1. m */
+        const double mm = c->theta + (m - c->theta) * c->em;
+        double mn;
+        if (c->m_det)
+            mn = mm;
+        else
+            (void)qe_draw(mm, c->cm_v * m + c->cm_t, c->psi_c, zm[i], um[i], &mn, &b2, &a, &p,
+                          &beta);
+        /* 2. v around the trapezoid level */
+        const double meff = 0.5 * (m + mn);
+        const double mv = meff + (v - meff) * c->ev;
+        double vn;
+        const int br = qe_draw(mv, c->c_v * v + c->c_t * meff, c->psi_c, zv[i], uv[i], &vn, &b2,
+                               &a, &p, &beta);
+        /* 3. ln S, martingale-corrected where the correction exists */
+        double k0 = c->k0m * meff;
+        int corrected = 0;
+        if (br == 1) {
+            const double d = 1.0 - 2.0 * A * a;
+            if (d > 0) {
+                k0 = -A * b2 * a / d + 0.5 * Sleef_logd1_u10purec(d);
+                corrected = 1;
+            }
+        } else if (br == 0) {
+            if (beta > A) {
+                k0 = -Sleef_logd1_u10purec(p + beta * (1.0 - p) / (beta - A));
+                corrected = 1;
+            }
+        } else {
+            /* deterministic v step: E[exp(K1 v + K2 vn + (K3 v + K4 vn)/2)] is that number */
+            k0 = -(c->k2 + 0.5 * c->k4) * vn;
+            corrected = 1;
+        }
+        if (corrected)
+            k0 -= (c->k1 + 0.5 * c->k3) * v;
+        log_s[i] += c->drift0 + c->drift1 * v + k0 + c->k1 * v + c->k2 * vn +
+                    sqrt(c->k3 * v + c->k4 * vn) * zs[i];
+        /* 4. jumps with the step-start intensity */
+        double vj = vn;
+        const double l = c->l0dt + c->l1dt * v;
+        if (l > 0) {
+            const int cnt = vk_poisson_inv(l, uc[i]);
+            if (cnt > 0)
+                vk_jump_apply(&c->jump, &state[i], inc[i], cnt, &log_s[i], &vj);
+        }
+        var[i] = vj;
+        mvar[i] = mn;
+    }
+}
