@@ -675,7 +675,8 @@ size_t vr_tailstats_packed_size(const vr_tailstats *t)
 
 static void put(unsigned char **p, const void *x, size_t len)
 {
-    memcpy(*p, x, len);
+    if (len > 0) /* an empty set may have no storage */
+        memcpy(*p, x, len);
     *p += len;
 }
 
