@@ -99,17 +99,14 @@ void vr_xsum_add(vr_xsum *s, double x)
     /* x = m 2^(e - 1075); bit position above 2^-1074 is e - 1 */
     const unsigned pos = e - 1, j = pos >> 5, sh = pos & 31u;
     const unsigned __int128 w = (unsigned __int128)m << sh;
+    /* the sign applied without a branch (P&L signs are unpredictable): (d ^ m) - m negates d
+     * when m = -1 */
+    const int64_t neg = -(int64_t)(u >> 63);
     const int64_t d0 = (int64_t)(uint32_t)w, d1 = (int64_t)(uint32_t)(w >> 32),
                   d2 = (int64_t)(uint64_t)(w >> 64);
-    if (u >> 63) {
-        s->limb[j] -= d0;
-        s->limb[j + 1] -= d1;
-        s->limb[j + 2] -= d2;
-    } else {
-        s->limb[j] += d0;
-        s->limb[j + 1] += d1;
-        s->limb[j + 2] += d2;
-    }
+    s->limb[j] += (d0 ^ neg) - neg;
+    s->limb[j + 1] += (d1 ^ neg) - neg;
+    s->limb[j + 2] += (d2 ^ neg) - neg;
     if (++s->pending >= XS_PENDING_MAX)
         xsum_norm(s);
 }
