@@ -359,6 +359,39 @@ static void test_split_invariance(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* the threaded-driver pattern: a scratch accumulator fed one block, merged into the shared one,
+ * reset and reused, gives the bits of one accumulator fed everything */
+static void test_block_reset(void **state)
+{
+    (void)state;
+    sample x = make_sample(D_CONDOR, 10007, 31);
+    vr_err err = {0};
+    vr_tailstats *all = NULL, *shared = NULL, *scratch = NULL;
+    assert_int_equal(vr_tailstats_create(x.n, THR, 0, &all, &err), VR_OK);
+    assert_int_equal(vr_tailstats_create(x.n, THR, 0, &shared, &err), VR_OK);
+    assert_int_equal(vr_tailstats_create(x.n, THR, 0, &scratch, &err), VR_OK);
+    assert_int_equal(vr_tailstats_add(all, 0, x.n, x.pnl, NULL, x.dd, &err), VR_OK);
+    for (size_t b = (x.n - 1) / 512 + 1; b-- > 0;) { /* blocks backwards */
+        const size_t a = b * 512, m = x.n - a < 512 ? x.n - a : 512;
+        assert_int_equal(vr_tailstats_add(scratch, a, m, x.pnl + a, NULL, x.dd + a, &err), VR_OK);
+        assert_int_equal(vr_tailstats_merge(shared, scratch, &err), VR_OK);
+        vr_tailstats_reset(scratch);
+        assert_int_equal(vr_tailstats_count(scratch), 0);
+    }
+    vr_scores s1, s2;
+    double q1[3], q2[3];
+    assert_int_equal(vr_tailstats_scores(all, &s1, &err), VR_OK);
+    assert_int_equal(vr_tailstats_scores(shared, &s2, &err), VR_OK);
+    assert_int_equal(vr_tailstats_drawdown(all, q1, &err), VR_OK);
+    assert_int_equal(vr_tailstats_drawdown(shared, q2, &err), VR_OK);
+    assert_memory_equal(&s1, &s2, sizeof s1);
+    assert_memory_equal(q1, q2, sizeof q1);
+    vr_tailstats_destroy(all);
+    vr_tailstats_destroy(shared);
+    vr_tailstats_destroy(scratch);
+    free_sample(&x);
+}
+
 /* the comparison can fail: one path moved by one ulp in its tail changes the scores */
 static void test_detects_change(void **state)
 {
@@ -485,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_k),
         cmocka_unit_test(test_equals_full_array),
         cmocka_unit_test(test_split_invariance),
+        cmocka_unit_test(test_block_reset),
         cmocka_unit_test(test_detects_change),
         cmocka_unit_test(test_errors),
     };

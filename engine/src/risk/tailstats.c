@@ -216,7 +216,8 @@ static int low_push(lowset *s, ent x)
         return 0;
     if (s->len == s->cap) {
         if (s->cap < s->cmax) {
-            size_t nc = s->cap < 512 ? 1024 : 2 * s->cap;
+            size_t nc = s->cap < 512 ? 1024 : s->cap + s->cap / 2; /* 1.5x: a partial set
+                                                                          * overshoots by <= 50% */
             if (nc > s->cmax) nc = s->cmax;
             ent *ne = realloc(s->e, nc * sizeof *ne);
             if (ne == NULL)
@@ -242,7 +243,7 @@ static int val_push(valset *s, double x)
         return 0;
     if (s->len == s->cap) {
         if (s->cap < s->cmax) {
-            size_t nc = s->cap < 512 ? 1024 : 2 * s->cap;
+            size_t nc = s->cap < 512 ? 1024 : s->cap + s->cap / 2;
             if (nc > s->cmax) nc = s->cmax;
             double *ne = realloc(s->e, nc * sizeof *ne);
             if (ne == NULL)
@@ -514,6 +515,28 @@ void vr_tailstats_destroy(vr_tailstats *t)
 }
 
 size_t vr_tailstats_count(const vr_tailstats *t) { return t ? t->fed : 0; }
+
+void vr_tailstats_reset(vr_tailstats *t)
+{
+    if (t == NULL)
+        return;
+    t->fed = 0;
+    t->has_dd = -1;
+    memset(t->loss_count, 0, sizeof t->loss_count);
+    for (int k = 0; k < 4; k++)
+        vr_xsum_init(&t->s[k]);
+    vr_xsum_init(&t->sd);
+    vr_xsum_init(&t->sd2);
+    t->lo.len = t->hi.len = t->ddhi.len = 0;
+    t->lo.full = t->hi.full = t->ddhi.full = 0;
+    hist *h[2] = {&t->hp, &t->hd};
+    for (int k = 0; k < 2; k++) {
+        h[k]->zeros = 0;
+        for (size_t p = 0; p < HPAGES; p++)
+            if (h[k]->pg[p])
+                memset(h[k]->pg[p], 0, sizeof(hpage)); /* pages stay allocated for reuse */
+    }
+}
 
 /* 0 or |x| in [2^-200, 2^200]: the range where the two-products of x^2..x^4 are exact (every
  * partial product is a multiple of 2^-1008 and below 2^800) */
