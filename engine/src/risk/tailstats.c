@@ -204,9 +204,9 @@ DEFINE_SELECT(select_dbl, double, dbl_lt)
 
 /* The k smallest (value, path) pairs seen: e[0..len) holds them plus up to `slack` candidates.
  * Once full, thr is the largest kept pair and anything not below it is dropped at the door. */
-typedef struct lowset { ent *e; size_t len, cap, k, cmax; int full; ent thr; } lowset;
+typedef struct lowset { ent *e; size_t len, cap, k, cmax; int full, sorted; ent thr; } lowset;
 /* The same for plain values (the k smallest keys; callers store 0 - x to keep the largest x). */
-typedef struct valset { double *e; size_t len, cap, k, cmax; int full; double thr; } valset;
+typedef struct valset { double *e; size_t len, cap, k, cmax; int full, sorted; double thr; } valset;
 
 static size_t set_cmax(size_t k) { return k + k / 8 + 64; }
 
@@ -234,6 +234,7 @@ static int low_push(lowset *s, ent x)
         }
     }
     s->e[s->len++] = x;
+    s->sorted = 0;
     return 0;
 }
 
@@ -260,6 +261,7 @@ static int val_push(valset *s, double x)
         }
     }
     s->e[s->len++] = x;
+    s->sorted = 0;
     return 0;
 }
 
@@ -277,6 +279,8 @@ static int ent_idx_cmp(const void *a, const void *b)
 /* cut to the k smallest and sort ascending (content unchanged when len <= k) */
 static void low_finish(lowset *s)
 {
+    if (s->sorted)
+        return;
     if (s->len > s->k) {
         select_ent(s->e, s->len, s->k - 1);
         s->len = s->k;
@@ -284,9 +288,12 @@ static void low_finish(lowset *s)
         s->full = 1;
     }
     qsort(s->e, s->len, sizeof *s->e, ent_cmp);
+    s->sorted = 1;
 }
 static void val_finish(valset *s)
 {
+    if (s->sorted)
+        return;
     if (s->len > s->k) {
         select_dbl(s->e, s->len, s->k - 1);
         s->len = s->k;
@@ -294,6 +301,7 @@ static void val_finish(valset *s)
         s->full = 1;
     }
     vr_sort_doubles(s->e, s->len);
+    s->sorted = 1;
 }
 
 /* ---- histogram over the bit pattern ---------------------------------------------------------
@@ -529,6 +537,7 @@ void vr_tailstats_reset(vr_tailstats *t)
     vr_xsum_init(&t->sd2);
     t->lo.len = t->hi.len = t->ddhi.len = 0;
     t->lo.full = t->hi.full = t->ddhi.full = 0;
+    t->lo.sorted = t->hi.sorted = t->ddhi.sorted = 0;
     hist *h[2] = {&t->hp, &t->hd};
     for (int k = 0; k < 2; k++) {
         h[k]->zeros = 0;
