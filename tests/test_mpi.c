@@ -5,8 +5,9 @@
  * Each rank computes its block range (OpenMP threads over blocks inside the rank), then
  *   - the gathered arrays on rank 0 equal the single-process arrays byte for byte, for doubles,
  *     int32 and 16-byte records, with the default rounds and with 1 KiB rounds (many rounds);
- *   - the streaming scores merged across threads and ranks equal those of one accumulator fed every
- *     path in order, bit for bit (scores, paired, drawdown quantiles);
+ *   - the streaming scores merged across threads and ranks (to rank 0, and through 1 KiB rounds to
+ *     the last rank) equal those of one accumulator fed every path in order, bit for bit (scores,
+ *     paired, drawdown quantiles);
  *   - the partition gives every block to exactly one rank, contiguous, balanced to one block;
  * for sizes with a partial last block, without one, and with fewer blocks than ranks.
  * With --abort, rank 1 fails while the others wait in a barrier: every rank must end (the ctest
@@ -130,13 +131,10 @@ static void run_case(uint64_t seed, size_t n, size_t bp)
         for (size_t i = (size_t)b * bp; i < nl && i < ((size_t)b + 1) * bp; i++)
             fake_path(seed, p0 + i, &loc.pnl[i], &loc.base[i], &loc.dd[i], &loc.trades[i], &loc.acts[i]);
 
-    /* the single-process arrays (rank 0) */
-    arrays all = {0};
-    if (me == 0) {
-        all = alloc_arrays(n);
-        for (size_t p = 0; p < n; p++)
-            fake_path(seed, p, &all.pnl[p], &all.base[p], &all.dd[p], &all.trades[p], &all.acts[p]);
-    }
+    /* the single-process arrays (every rank: any may be the root of a reduction) */
+    arrays all = alloc_arrays(n);
+    for (size_t p = 0; p < n; p++)
+        fake_path(seed, p, &all.pnl[p], &all.base[p], &all.dd[p], &all.trades[p], &all.acts[p]);
 
     /* gathers, with the default rounds and with 1 KiB rounds */
     for (int pass = 0; pass < 2; pass++) {
@@ -187,11 +185,13 @@ static void run_case(uint64_t seed, size_t n, size_t bp)
                 vr_tailstats_merge(pair[0], tp[0], &err) || vr_tailstats_merge(pair[1], tb[0], &err))
                 vr_mpi_abort(&err);
             const size_t old = pass ? vr_mpi_set_round_bytes(1024) : 0;
-            if (vr_mpi_reduce_tailstats(pair, 2, &err))
+            /* pass 0 reduces to rank 0, pass 1 to the last rank */
+            const int root = pass ? size - 1 : 0;
+            if (vr_mpi_reduce_tailstats(pair, 2, root, &err))
                 vr_mpi_abort(&err);
             if (pass)
                 vr_mpi_set_round_bytes(old);
-            if (me == 0) {
+            if (me == root) {
                 vr_tailstats *sp = NULL, *sb = NULL;
                 if (vr_tailstats_create(n, THR, 1, &sp, &err) || vr_tailstats_create(n, THR, 1, &sb, &err) ||
                     vr_tailstats_add(sp, 0, n, all.pnl, all.base, all.dd, &err) ||
@@ -224,8 +224,7 @@ static void run_case(uint64_t seed, size_t n, size_t bp)
         free(tb);
     }
     free_arrays(&loc);
-    if (me == 0)
-        free_arrays(&all);
+    free_arrays(&all);
 }
 
 int main(int argc, char **argv)

@@ -9,7 +9,7 @@
  *   - per-path arrays are gathered to rank 0 in path order (vr_mpi_gather_paths: byte copies, any
  *     element size, any total size: messages are cut into rounds of at most 1 GiB per rank, and
  *     counts are in blocks so no int overflows below 2^31 blocks);
- *   - streaming scores (vr_tailstats) are merged to rank 0 over a binomial tree in fixed rank
+ *   - streaming scores (vr_tailstats) are merged to a root rank over a binomial tree in fixed rank
  *     order; the accumulators are order-independent, so the result equals the single-process one.
  * Nothing here does floating-point arithmetic.
  *
@@ -54,11 +54,14 @@ void vr_mpi_paths(size_t n, size_t block_paths, int rank, int size, size_t *p0, 
 vr_status vr_mpi_gather_paths(const void *local, void *global, size_t elem_bytes, size_t n,
                               size_t block_paths, vr_err *err);
 
-/* Merge the accumulators t[0..count) of every rank into rank 0's (binomial tree: rank r receives
- * from r + 1, r + 2, r + 4, ... in that order). Afterwards rank 0's t[i] covers every rank's
- * paths; the other ranks' accumulators are unchanged. Collective; every rank passes the same count
- * of accumulators created alike. Errors: VR_EIO, VR_ENOMEM, VR_EINVAL (accumulators differ). */
-vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *err);
+/* Merge the accumulators t[0..count) of every rank into those of rank `root` over a binomial tree
+ * (with ranks renumbered v = (rank - root) mod size, v receives from v + 1, v + 2, v + 4, ... in
+ * that order). Afterwards root's t[i] covers every rank's paths; the other ranks' accumulators are
+ * unchanged. Giving each policy its own root spreads the traffic and the finalisation (an
+ * O(k log k) sort per policy) over the ranks. Collective; every rank passes the same count and
+ * root, accumulators created alike. Errors: VR_EIO, VR_ENOMEM, VR_EINVAL (bad root, accumulators
+ * differ). */
+vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, int root, vr_err *err);
 
 /* Largest message one rank sends in one round (bytes); tests lower it to exercise the rounds.
  * Values below 1 KiB are raised to 1 KiB. Returns the previous value. */

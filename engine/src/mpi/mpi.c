@@ -232,15 +232,19 @@ done:
     return st;
 }
 
-vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *err)
+vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, int root, vr_err *err)
 {
     vr_status st = VR_OK;
-    const int me = vr_mpi_rank(), size = vr_mpi_size();
+    const int size = vr_mpi_size();
+    if (root < 0 || root >= size)
+        return vr_fail(err, VR_EINVAL, "mpi: reduce: root %d outside 0..%d", root, size - 1);
+    /* ranks renumbered so that the root is 0: v = (rank - root) mod size */
+    const int v = (vr_mpi_rank() - root + size) % size;
     for (int step = 1; step < size; step <<= 1) {
-        if (me % (2 * step) == 0) {
-            if (me + step < size)
+        if (v % (2 * step) == 0) {
+            if (v + step < size)
                 for (int i = 0; i < count && st == VR_OK; i++)
-                    st = recv_merge(t[i], me + step, err);
+                    st = recv_merge(t[i], (v + step + root) % size, err);
         } else {
             for (int i = 0; i < count && st == VR_OK; i++) {
                 const size_t cap = vr_tailstats_packed_size(t[i]);
@@ -250,7 +254,7 @@ vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *err
                     return vr_fail(err, VR_ENOMEM, "mpi: %zu bytes of scores to send", cap);
                 st = vr_tailstats_pack(t[i], buf, cap, &used, err);
                 if (st == VR_OK)
-                    st = send_bytes(buf, used, me - step, err);
+                    st = send_bytes(buf, used, (v - step + root) % size, err);
                 free(buf);
             }
             break; /* this rank's part is now in its parent's */
