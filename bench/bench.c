@@ -18,7 +18,7 @@
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 #include "vixrisk/vr_sim.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 #define BLK 1024
 #define REPS_MAX 15

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 
 #define DECLARE_ISA(sfx)                                                                        \

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vk.h"
-#include "vk_bs.h"
+#include "vixrisk/vk.h"
+#include "vixrisk/vk_bs.h"
 #include "vr_test_util.h"
 
 #define N 4096

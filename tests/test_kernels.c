@@ -13,7 +13,7 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_sim.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 #include "vr_test_util.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "vixrisk/vr_alloc.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 #include "vr_test_util.h"
 

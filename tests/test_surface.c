@@ -33,8 +33,8 @@
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_surface.h"
-#include "vk.h"
-#include "vk_surface.h"
+#include "vixrisk/vk.h"
+#include "vixrisk/vk_surface.h"
 #include "vr_test_util.h"
 
 #define assert_near(got, want, tol)                                                            \

@@ -24,8 +24,8 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_vix.h"
-#include "vk.h"
-#include "vk_vixtab.h"
+#include "vixrisk/vk.h"
+#include "vixrisk/vk_vixtab.h"
 #include "vr_test_util.h"
 
 #define NL 4096

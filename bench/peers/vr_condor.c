@@ -19,8 +19,8 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_sim.h"
-#include "vk.h"
-#include "vk_bs.h"
+#include "vixrisk/vk.h"
+#include "vixrisk/vk_bs.h"
 
 #define BLOCK 1024
 #define LEGS 4

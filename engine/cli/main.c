@@ -17,7 +17,7 @@
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 #define EXIT_USAGE 2
 

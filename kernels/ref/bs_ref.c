@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vk.h"
-#include "vk_bs.h"
+#include "vixrisk/vk.h"
+#include "vixrisk/vk_bs.h"
 #include "vk_simd_math.h" /* constants only: no ISA is defined here */
 
 #define RMUL(a, b) ((a) * (b))

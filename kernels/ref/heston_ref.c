@@ -18,7 +18,7 @@
 #include <math.h>
 #include <sleef.h>
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 
 void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,

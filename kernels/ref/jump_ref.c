@@ -8,7 +8,7 @@
 #include <math.h>
 #include <sleef.h>
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 
 static inline double lane_u01(uint64_t *state, uint64_t inc)

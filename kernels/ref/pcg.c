@@ -5,7 +5,7 @@
  *
  * A hand-written generator rather than a library: Debian ships no PCG library, and the kernels
  * need the recurrence inline in their vector loops anyway. */
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 static inline uint32_t rotr32(uint32_t x, unsigned r)
 {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <sleef.h>
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_ref.h"
 
 static inline uint32_t next32(uint64_t *state, uint64_t inc)

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <sleef.h>
 
-#include "vk_surface.h"
+#include "vixrisk/vk_surface.h"
 
 /* max/min in the order the vector code uses: a NaN in x yields lo. */
 static inline double clampd(double x, double lo, double hi)

@@ -4,7 +4,7 @@
  * call it, so there is one implementation of the interpolation. C library log and sqrt. */
 #include <math.h>
 
-#include "vk_vixtab.h"
+#include "vixrisk/vk_vixtab.h"
 
 /* 4-point Lagrange weights at offset t from node i (nodes at -1, 0, 1, 2). */
 static inline void lag4(double t, double w[4])

@@ -2,7 +2,7 @@
 #ifndef VIXRISK_VK_REF_H
 #define VIXRISK_VK_REF_H
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 void vk_uniform_d_ref(uint64_t *restrict state, const uint64_t *restrict inc, double *restrict u,
                       size_t n);

@@ -111,7 +111,7 @@
 /* ---- Part 2: vector versions ----------------------------------------------------------------- */
 #if defined(VK_ISA_AVX512) || defined(VK_ISA_AVX2)
 
-#include "vk.h"
+#include "vixrisk/vk.h"
 #include "vk_simd.h"
 
 #if defined(VK_ISA_AVX512)

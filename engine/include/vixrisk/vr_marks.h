@@ -8,7 +8,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_status.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 typedef struct vr_marks vr_marks;
 

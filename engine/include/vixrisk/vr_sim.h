@@ -18,7 +18,7 @@
 
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model.h"
-#include "vk.h"
+#include "vixrisk/vk.h"
 
 typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
 

@@ -26,7 +26,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_status.h"
-#include "vk_surface.h"
+#include "vixrisk/vk_surface.h"
 
 /* Undiscounted OTM price per unit forward below which a node's vol is extrapolated, not inverted. */
 #define VR_SURFACE_PRICE_FLOOR 1e-12

@@ -52,7 +52,7 @@ double vr_vix_table_call(const vr_vix_table *tab, double v, double T, double str
 void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double *T,
                          const double *strike, double *price, size_t n);
 
-/* The table as the SIMD lookup kernels see it (struct vk_vixtab, kernels/include/vk_vixtab.h):
+/* The table as the SIMD lookup kernels see it (struct vk_vixtab, kernels/include/vixrisk/vk_vixtab.h):
  * filled when the table is built, owned by tab and valid while tab lives. vk_vix_call_d_* on it
  * computes what vr_vix_table_call computes. NULL for a NULL tab. */
 struct vk_vixtab;

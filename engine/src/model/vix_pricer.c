@@ -17,7 +17,7 @@
  * index is one multiply-add and a floor. */
 #include "vixrisk/vr_vix.h"
 #include "special.h"
-#include "vk_vixtab.h"
+#include "vixrisk/vk_vixtab.h"
 
 #include <complex.h>
 #include <float.h>

@@ -14,7 +14,7 @@
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 #include "vixrisk/vr_alloc.h"
-#include "vk_bs.h"
+#include "vixrisk/vk_bs.h"
 
 struct vr_marks {
     vr_model_type type;

@@ -12,7 +12,7 @@
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
-#include "vk_bs.h"
+#include "vixrisk/vk_bs.h"
 
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {

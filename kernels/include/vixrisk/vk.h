@@ -117,9 +117,9 @@ void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int cou
 typedef void (*vk_vix_fn)(double a, double b, const double *restrict var, double *restrict out,
                           size_t n);
 
-#include "vk_bs.h"      /* Black-76 and the normal CDF */
-#include "vk_surface.h" /* implied-vol surface lookup */
-#include "vk_vixtab.h"  /* VIX option table lookup */
+#include "vixrisk/vk_bs.h"      /* Black-76 and the normal CDF */
+#include "vixrisk/vk_surface.h" /* implied-vol surface lookup */
+#include "vixrisk/vk_vixtab.h"  /* VIX option table lookup */
 
 typedef struct vk_table {
     const char *isa; /* "scalar", "avx2", "avx512" */

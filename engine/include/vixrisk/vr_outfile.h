@@ -1,0 +1,68 @@
+/* vr_outfile.h: safe output files. Every file vixrisk writes (run files, reports, model files,
+ * realism tables) goes through this module, so that one set of rules holds everywhere:
+ *
+ *   - the target is resolved and checked BEFORE any work (a long simulation must not end with
+ *     "cannot write"): a directory (or a path ending in '/') means DIR/<default name>; a missing
+ *     parent directory is created (mkdir -p) or reported at once;
+ *   - only a regular file (or nothing) is ever replaced: a symlink, FIFO, device, socket or
+ *     directory at the target is refused, never renamed over;
+ *   - an output equal to one of the command's inputs (same device and inode, so also through a
+ *     symlink or hard link) is refused;
+ *   - the data go to a short temporary name in the target's directory (".vr<pid><6 chars>.tmp",
+ *     so a legal 255-byte final name still leaves a legal temporary name), fsync'ed and renamed
+ *     over the final name at the end; a failure or a signal leaves nothing behind.
+ *
+ * Typical use:
+ *     vr_outfile o;
+ *     if (vr_outfile_prepare(&o, path, "run.h5", inputs, 1, &err) != VR_OK) ...   (before work)
+ *     ... long computation ...
+ *     if (vr_outfile_begin(&o, &err) != VR_OK) ...       creates o.tmp (empty, mode 0666 & ~umask)
+ *     ... write o.tmp (fopen(o.tmp, "w"), H5Fcreate(o.tmp, H5F_ACC_TRUNC ...)) and close it ...
+ *     if (vr_outfile_commit(&o, &err) != VR_OK) ...      (on any failure: vr_outfile_abort(&o))
+ *
+ * Temporaries between begin and commit/abort are registered in a fixed table so that a signal
+ * handler can remove them with vr_outfile_signal_cleanup(). The module is meant for the serial
+ * parts of a program (one thread creates and commits outputs). */
+#ifndef VIXRISK_VR_OUTFILE_H
+#define VIXRISK_VR_OUTFILE_H
+
+#include "vixrisk/vr_status.h"
+
+#define VR_OUTFILE_PATH_MAX 4096
+
+typedef struct vr_outfile {
+    char final[VR_OUTFILE_PATH_MAX]; /* resolved output path (after directory expansion) */
+    char tmp[VR_OUTFILE_PATH_MAX];   /* temporary beside it, set by vr_outfile_begin */
+    int active;                      /* 1 between begin and commit/abort */
+    int slot;                        /* index in the signal-cleanup table, -1 if none */
+} vr_outfile;
+
+/* Resolve and check an output target. `path` is what the user gave; `default_name` is the file
+ * name used when `path` is a directory (an existing one, or any path ending in '/'); NULL means a
+ * directory target is an error. `inputs` (ninputs entries, NULL entries skipped) are the files the
+ * command reads: the output may not be any of them. Creates missing parent directories (mode 0777
+ * & ~umask) and nothing else. Errors: VR_EINVAL for an unusable target (with a sentence naming
+ * it and why), VR_EIO for a parent directory that cannot be created or written. */
+vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *default_name,
+                             const char *const *inputs, int ninputs, vr_err *err);
+
+/* Create the temporary file (O_EXCL, empty) in the final name's directory and register it for
+ * signal cleanup; its path is o->tmp. VR_EIO if it cannot be created; VR_ENOMEM if more than
+ * VR_OUTFILE_MAX_ACTIVE temporaries are open at once. */
+#define VR_OUTFILE_MAX_ACTIVE 16
+vr_status vr_outfile_begin(vr_outfile *o, vr_err *err);
+
+/* Finish: fsync the temporary (the caller has closed it), re-check that the final name is absent
+ * or a regular file, rename the temporary over it and fsync the directory. On failure the
+ * temporary is removed. Either way the temporary is unregistered. */
+vr_status vr_outfile_commit(vr_outfile *o, vr_err *err);
+
+/* Remove the temporary, if any, and unregister it. Safe to call on a prepared-only, committed or
+ * zeroed vr_outfile, and more than once. */
+void vr_outfile_abort(vr_outfile *o);
+
+/* Async-signal-safe: unlink every registered temporary. For the program's SIGINT/SIGTERM/...
+ * handlers (the CLI installs them: engine/cli/signals.c); library code never installs handlers. */
+void vr_outfile_signal_cleanup(void);
+
+#endif

@@ -1,0 +1,275 @@
+/* outfile.c: safe output files (see vr_outfile.h): resolve and check a target before any work,
+ * write through a short temporary name in the same directory, rename at the end, and keep a
+ * table of live temporaries that a signal handler can remove.
+ *
+ * The signal table is a fixed array of path copies with a sig_atomic_t flag each: registration
+ * writes the path, then (after a compiler fence) sets the flag; the handler only reads flagged
+ * entries and calls unlink(), which is async-signal-safe. A temporary is registered before it is
+ * created and unregistered only after it has been renamed or removed, so a signal at any moment
+ * leaves nothing behind (unlinking a name that is already gone is harmless; the name contains our
+ * pid, so it cannot belong to another process). */
+#include "vixrisk/vr_outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+    volatile sig_atomic_t used;
+    char path[VR_OUTFILE_PATH_MAX];
+} g_slots[VR_OUTFILE_MAX_ACTIVE];
+
+void vr_outfile_signal_cleanup(void)
+{
+    for (int i = 0; i < VR_OUTFILE_MAX_ACTIVE; i++)
+        if (g_slots[i].used)
+            unlink(g_slots[i].path);
+}
+
+static int slot_register(const char *path)
+{
+    for (int i = 0; i < VR_OUTFILE_MAX_ACTIVE; i++) {
+        if (!g_slots[i].used) {
+            snprintf(g_slots[i].path, sizeof g_slots[i].path, "%s", path);
+            atomic_signal_fence(memory_order_seq_cst);
+            g_slots[i].used = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void slot_release(int i)
+{
+    if (i >= 0 && i < VR_OUTFILE_MAX_ACTIVE) {
+        g_slots[i].used = 0;
+        atomic_signal_fence(memory_order_seq_cst);
+    }
+}
+
+/* What a non-regular file is, for messages. */
+static const char *kind_name(mode_t m)
+{
+    if (S_ISDIR(m)) return "directory";
+    if (S_ISLNK(m)) return "symbolic link";
+    if (S_ISFIFO(m)) return "FIFO";
+    if (S_ISCHR(m)) return "character device";
+    if (S_ISBLK(m)) return "block device";
+    if (S_ISSOCK(m)) return "socket";
+    return "special file";
+}
+
+/* The directory part of `path` into dir ("." when there is none, "/" for a top-level name). */
+static void dir_of(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, cap, ".");
+    else if (slash == path)
+        snprintf(dir, cap, "/");
+    else
+        snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+}
+
+/* mkdir -p: create every missing component of `dir`. */
+static vr_status make_dirs(const char *dir, vr_err *err)
+{
+    char buf[VR_OUTFILE_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", dir);
+    const size_t n = strlen(buf);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        const char saved = buf[i];
+        buf[i] = '\0';
+        struct stat st;
+        if (stat(buf, &st) != 0) {
+            if (errno != ENOENT || (mkdir(buf, 0777) != 0 && errno != EEXIST))
+                return vr_fail(err, VR_EIO, "%s: cannot create output directory: %s", buf, strerror(errno));
+        } else if (!S_ISDIR(st.st_mode)) {
+            return vr_fail(err, VR_EINVAL, "%s: is not a directory (in output path '%s')", buf, dir);
+        }
+        buf[i] = saved;
+    }
+    return VR_OK;
+}
+
+vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *default_name,
+                             const char *const *inputs, int ninputs, vr_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->slot = -1;
+    if (path == NULL || path[0] == '\0')
+        return vr_fail(err, VR_EINVAL, "output: empty file name");
+    size_t n = strlen(path);
+    struct stat st;
+    int dir_target = path[n - 1] == '/';
+    if (!dir_target && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        dir_target = 1;
+    if (dir_target) {
+        if (default_name == NULL || default_name[0] == '\0' || strchr(default_name, '/') != NULL)
+            return vr_fail(err, VR_EINVAL, "%s: is a directory (give a file name)", path);
+        while (n > 1 && path[n - 1] == '/')
+            n--;
+        const int len = snprintf(o->final, sizeof o->final, "%.*s%s%s", (int)n, path,
+                                 path[n - 1] == '/' ? "" : "/", default_name);
+        if (len < 0 || (size_t)len >= sizeof o->final)
+            return vr_fail(err, VR_EINVAL, "%s: output path too long", path);
+    } else {
+        if (n >= sizeof o->final)
+            return vr_fail(err, VR_EINVAL, "output path too long (%zu bytes)", n);
+        memcpy(o->final, path, n + 1);
+    }
+    const char *slash = strrchr(o->final, '/');
+    const char *base = slash ? slash + 1 : o->final;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return vr_fail(err, VR_EINVAL, "%s: is a directory (give a file name)", o->final);
+
+    char dir[VR_OUTFILE_PATH_MAX];
+    dir_of(o->final, dir, sizeof dir);
+    vr_status s = make_dirs(dir, err);
+    if (s != VR_OK)
+        return s;
+    if (access(dir, W_OK | X_OK) != 0)
+        return vr_fail(err, VR_EIO, "%s: cannot write in output directory %s: %s", o->final, dir,
+                       strerror(errno));
+
+    struct stat fst;
+    const int exists = lstat(o->final, &fst) == 0;
+    if (!exists && errno != ENOENT)
+        return vr_fail(err, VR_EIO, "%s: %s", o->final, strerror(errno));
+    if (exists && !S_ISREG(fst.st_mode))
+        return vr_fail(err, VR_EINVAL,
+                       "%s: exists and is a %s; refusing to replace it (only a regular file is overwritten)",
+                       o->final, kind_name(fst.st_mode));
+    if (exists) {
+        for (int i = 0; i < ninputs; i++) {
+            struct stat ist;
+            if (inputs == NULL || inputs[i] == NULL || stat(inputs[i], &ist) != 0)
+                continue;
+            if (ist.st_dev == fst.st_dev && ist.st_ino == fst.st_ino)
+                return vr_fail(err, VR_EINVAL, "%s: output would overwrite the input %s (same file)",
+                               o->final, inputs[i]);
+        }
+    }
+    return VR_OK;
+}
+
+/* Six characters from [0-9a-z], different on each call (time, pid, a counter, mixed). */
+static void rand6(char out[7])
+{
+    static uint64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 17) ^
+                 (++counter * 0x9E3779B97F4A7C15ULL);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    static const char abc[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    for (int i = 0; i < 6; i++) {
+        out[i] = abc[x % 36];
+        x /= 36;
+    }
+    out[6] = '\0';
+}
+
+vr_status vr_outfile_begin(vr_outfile *o, vr_err *err)
+{
+    if (o->active)
+        return vr_fail(err, VR_EINVAL, "%s: output already started", o->final);
+    char dir[VR_OUTFILE_PATH_MAX];
+    const int has_dir = strchr(o->final, '/') != NULL;
+    dir_of(o->final, dir, sizeof dir);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char r[7];
+        rand6(r);
+        const int len = snprintf(o->tmp, sizeof o->tmp, "%s%s.vr%ld%s.tmp", has_dir ? dir : "",
+                                 has_dir && strcmp(dir, "/") != 0 ? "/" : "", (long)getpid(), r);
+        if (len < 0 || (size_t)len >= sizeof o->tmp)
+            return vr_fail(err, VR_EINVAL, "%s: output path too long", o->final);
+        if ((o->slot = slot_register(o->tmp)) < 0) {
+            o->tmp[0] = '\0';
+            return vr_fail(err, VR_ENOMEM, "%s: more than %d output files open at once", o->final,
+                           VR_OUTFILE_MAX_ACTIVE);
+        }
+        const int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            close(fd);
+            o->active = 1;
+            return VR_OK;
+        }
+        const int e = errno;
+        slot_release(o->slot);
+        o->slot = -1;
+        if (e != EEXIST) {
+            vr_fail(err, VR_EIO, "%s: cannot create temporary file %s: %s", o->final, o->tmp, strerror(e));
+            o->tmp[0] = '\0';
+            return VR_EIO;
+        }
+    }
+    o->tmp[0] = '\0';
+    return vr_fail(err, VR_EIO, "%s: cannot find a free temporary name", o->final);
+}
+
+vr_status vr_outfile_commit(vr_outfile *o, vr_err *err)
+{
+    vr_status s = VR_OK;
+    if (!o->active)
+        return vr_fail(err, VR_EINVAL, "%s: output not started", o->final);
+    const int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        s = vr_fail(err, VR_EIO, "%s: temporary file %s vanished: %s", o->final, o->tmp, strerror(errno));
+        goto done;
+    }
+    if (fsync(fd) != 0) {
+        s = vr_fail(err, VR_EIO, "%s: cannot write: %s", o->final, strerror(errno));
+        close(fd);
+        goto done;
+    }
+    close(fd);
+    struct stat st;
+    if (lstat(o->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+        s = vr_fail(err, VR_EINVAL,
+                    "%s: became a %s while the output was written; refusing to replace it",
+                    o->final, kind_name(st.st_mode));
+        goto done;
+    }
+    if (rename(o->tmp, o->final) != 0) {
+        s = vr_fail(err, VR_EIO, "%s: cannot rename %s into place: %s", o->final, o->tmp, strerror(errno));
+        goto done;
+    }
+    /* Make the rename itself durable; a failure here loses nothing already visible. */
+    char dir[VR_OUTFILE_PATH_MAX];
+    dir_of(o->final, dir, sizeof dir);
+    const int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    o->tmp[0] = '\0';
+done:
+    vr_outfile_abort(o);
+    return s;
+}
+
+void vr_outfile_abort(vr_outfile *o)
+{
+    if (o == NULL)
+        return;
+    if (o->active && o->tmp[0] != '\0')
+        unlink(o->tmp);
+    if (o->active)
+        slot_release(o->slot);
+    o->slot = -1;
+    o->active = 0;
+    o->tmp[0] = '\0';
+}
