@@ -5,9 +5,9 @@
  * Each rank computes its block range (OpenMP threads over blocks inside the rank), then
  *   - the gathered arrays on rank 0 equal the single-process arrays byte for byte, for doubles,
  *     int32 and 16-byte records, with the default rounds and with 1 KiB rounds (many rounds);
- *   - the streaming scores merged across threads and ranks (to rank 0, and through 1 KiB rounds to
- *     the last rank) equal those of one accumulator fed every path in order, bit for bit (scores,
- *     paired, drawdown quantiles);
+ *   - the streaming scores, pruned collectively halfway and merged across threads and ranks (to
+ *     rank 0, and through 1 KiB rounds to the last rank), equal those of one accumulator fed every
+ *     path in order, bit for bit (scores, paired, drawdown quantiles), and pruning shrinks them;
  *   - the partition gives every block to exactly one rank, contiguous, balanced to one block;
  * for sizes with a partial last block, without one, and with fewer blocks than ranks.
  * With --abort, rank 1 fails while the others wait in a barrier: every rank must end (the ctest
@@ -165,8 +165,32 @@ static void run_case(uint64_t seed, size_t n, size_t bp)
                 vr_tailstats_create(n, THR, 1, &tb[k], &err))
                 vr_mpi_abort(&err);
         int bad = 0;
+        /* the first half of this rank's blocks, a collective prune of the threads' merged
+         * accumulators, then the second half (so pruned and unpruned parts are merged too) */
+        const long half = nbl / 2;
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : bad)
-        for (long b = 0; b < nbl; b++) {
+        for (long b = 0; b < half; b++) {
+            const int k = omp_get_thread_num();
+            const size_t i = (size_t)b * bp, m = nl - i < bp ? nl - i : bp;
+            vr_err e = {0};
+            bad += vr_tailstats_add(tp[k], p0 + i, m, loc.pnl + i, loc.base + i, loc.dd + i, &e) != VR_OK;
+            bad += vr_tailstats_add(tb[k], p0 + i, m, loc.base + i, loc.base + i, NULL, &e) != VR_OK;
+        }
+        for (int k = 1; k < nt; k++) {
+            if (vr_tailstats_merge(tp[0], tp[k], &err) || vr_tailstats_merge(tb[0], tb[k], &err))
+                vr_mpi_abort(&err);
+            vr_tailstats_reset(tp[k]);
+            vr_tailstats_reset(tb[k]);
+        }
+        const size_t before = vr_tailstats_packed_size(tp[0]);
+        vr_tailstats *both[2] = {tp[0], tb[0]};
+        if (vr_mpi_prune_tailstats(both, 2, &err))
+            vr_mpi_abort(&err);
+        const size_t after = vr_tailstats_packed_size(tp[0]);
+        if (n == 10007 && size > 1) /* each rank holds >= k / size of every set here: it shrinks */
+            CHECK(after < before, "n %zu: pruning kept %zu of %zu bytes", n, after, before);
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : bad)
+        for (long b = half; b < nbl; b++) {
             const int k = omp_get_thread_num();
             const size_t i = (size_t)b * bp, m = nl - i < bp ? nl - i : bp;
             vr_err e = {0};

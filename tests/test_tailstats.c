@@ -392,6 +392,61 @@ static void test_block_reset(void **state)
     free_sample(&x);
 }
 
+/* collective pruning simulated in one process: parts fed round-robin blocks, pruned twice with
+ * the combined cuts, then merged: the bits of one accumulator, with fewer entries kept */
+static void test_prune(void **state)
+{
+    (void)state;
+    vr_err err = {0};
+    for (int kind = 0; kind < D_NKIND; kind++) {
+        sample x = make_sample(kind, 50001, 600 + (uint64_t)kind);
+        enum { R = 5 };
+        vr_tailstats *one = NULL, *part[R] = {0};
+        assert_int_equal(vr_tailstats_create(x.n, THR, 1, &one, &err), VR_OK);
+        assert_int_equal(vr_tailstats_add(one, 0, x.n, x.pnl, x.base, x.dd, &err), VR_OK);
+        for (int r = 0; r < R; r++)
+            assert_int_equal(vr_tailstats_create(x.n, THR, 1, &part[r], &err), VR_OK);
+        size_t unpruned = 0, pruned = 0;
+        const size_t nb = (x.n + 99) / 100;
+        for (size_t b = 0; b < nb; b++) {
+            const size_t a = b * 100, m = x.n - a < 100 ? x.n - a : 100;
+            assert_int_equal(vr_tailstats_add(part[b % R], a, m, x.pnl + a, x.base + a, x.dd + a, &err), VR_OK);
+            if (b == nb / 3 || b == 2 * nb / 3) {
+                vr_tailstats_cuts c, ci;
+                for (int r = 0; r < R; r++) {
+                    assert_int_equal(vr_tailstats_cut(part[r], R, r ? &ci : &c, &err), VR_OK);
+                    if (r) vr_tailstats_cut_combine(&c, &ci);
+                }
+                assert_int_equal(c.ok, 7);
+                for (int r = 0; r < R; r++) {
+                    unpruned += vr_tailstats_packed_size(part[r]);
+                    vr_tailstats_prune(part[r], &c);
+                    pruned += vr_tailstats_packed_size(part[r]);
+                }
+            }
+        }
+        /* the kept sets shrink; the histograms (about 6 KiB a page) stay */
+        printf("prune: packed %zu -> %zu bytes over the parts\n", unpruned, pruned);
+        assert_true(unpruned - pruned > 8 * 4000 * R / 2);
+        for (int r = 1; r < R; r++)
+            assert_int_equal(vr_tailstats_merge(part[0], part[r], &err), VR_OK);
+        vr_scores s1, s2;
+        double q1[3], q2[3];
+        assert_int_equal(vr_tailstats_scores(one, &s1, &err), VR_OK);
+        if (vr_tailstats_scores(part[0], &s2, &err) != VR_OK)
+            fprintf(stderr, "kind %d: %s\n", kind, err.msg);
+        assert_int_equal(err.code, VR_OK);
+        assert_int_equal(vr_tailstats_drawdown(one, q1, &err), VR_OK);
+        assert_int_equal(vr_tailstats_drawdown(part[0], q2, &err), VR_OK);
+        assert_memory_equal(&s1, &s2, sizeof s1);
+        assert_memory_equal(q1, q2, sizeof q1);
+        for (int r = 0; r < R; r++)
+            vr_tailstats_destroy(part[r]);
+        vr_tailstats_destroy(one);
+        free_sample(&x);
+    }
+}
+
 /* the comparison can fail: one path moved by one ulp in its tail changes the scores */
 static void test_detects_change(void **state)
 {
@@ -519,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_equals_full_array),
         cmocka_unit_test(test_split_invariance),
         cmocka_unit_test(test_block_reset),
+        cmocka_unit_test(test_prune),
         cmocka_unit_test(test_detects_change),
         cmocka_unit_test(test_errors),
     };

@@ -63,6 +63,13 @@ vr_status vr_mpi_gather_paths(const void *local, void *global, size_t elem_bytes
  * differ). */
 vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, int root, vr_err *err);
 
+/* Prune the accumulators t[0..count) of every rank with cuts agreed by all ranks (one allgather
+ * of 40 bytes per rank and accumulator), so that each rank keeps about k / size entries per kept
+ * set instead of min(k, its paths); the merged scores are unchanged. Call it at the same points on
+ * every rank, once each rank has fed a good share of its paths (a set for which some rank holds
+ * fewer than k / size entries is not pruned). Collective. Errors: VR_EIO, VR_ENOMEM. */
+vr_status vr_mpi_prune_tailstats(vr_tailstats *const *t, int count, vr_err *err);
+
 /* Largest message one rank sends in one round (bytes); tests lower it to exercise the rounds.
  * Values below 1 KiB are raised to 1 KiB. Returns the previous value. */
 size_t vr_mpi_set_round_bytes(size_t bytes);

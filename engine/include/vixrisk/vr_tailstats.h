@@ -103,6 +103,24 @@ vr_status vr_tailstats_add(vr_tailstats *t, uint64_t first_path, size_t m, const
  * Errors: VR_EINVAL if n, thresholds, pairing or drawdown use differ; VR_ENOMEM. */
 vr_status vr_tailstats_merge(vr_tailstats *dst, const vr_tailstats *src, vr_err *err);
 
+/* Collective pruning (memory): when an accumulator is one of `parts` partial ones (MPI ranks)
+ * and each has been fed a good share of its paths, every part computes its cuts, the cuts are
+ * combined (vr_tailstats_cut_combine, in any order: it is a maximum), and every part prunes with
+ * the combined cuts. Entries no final result can use are dropped and later ones above the cuts
+ * are refused, so a part holds about k / parts entries per set instead of min(k, its paths); the
+ * final scores are unchanged (see tailstats.c). A set for which some part holds fewer than
+ * ceil(k / parts) entries is left alone (its bit in ok is 0). vr_tailstats_cut reorders storage. */
+typedef struct vr_tailstats_cuts {
+    double lo_v;      /* low set: (value, path) cut */
+    uint64_t lo_path;
+    double key[2];    /* high P&L and high drawdown sets: cut on the stored key 0 - x */
+    int ok;           /* bit 0: low, 1: high P&L, 2: high drawdown usable */
+} vr_tailstats_cuts;
+
+vr_status vr_tailstats_cut(vr_tailstats *t, int parts, vr_tailstats_cuts *out, vr_err *err);
+void vr_tailstats_cut_combine(vr_tailstats_cuts *acc, const vr_tailstats_cuts *c);
+void vr_tailstats_prune(vr_tailstats *t, const vr_tailstats_cuts *c);
+
 /* Serialisation: vr_tailstats_pack writes at most vr_tailstats_packed_size(t) bytes into buf and
  * reports the bytes used; vr_tailstats_merge_packed merges such bytes into dst (as merge). */
 size_t vr_tailstats_packed_size(const vr_tailstats *t);

@@ -264,3 +264,27 @@ vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, int root, v
     }
     return st;
 }
+
+vr_status vr_mpi_prune_tailstats(vr_tailstats *const *t, int count, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const int size = vr_mpi_size();
+    vr_tailstats_cuts *all = malloc((size_t)size * sizeof *all);
+    if (all == NULL)
+        return vr_fail(err, VR_ENOMEM, "mpi: prune: cuts of %d ranks", size);
+    for (int i = 0; i < count; i++) {
+        vr_tailstats_cuts mine;
+        if ((st = vr_tailstats_cut(t[i], size, &mine, err)) != VR_OK)
+            goto done;
+        MPI_TRY(MPI_Allgather(&mine, (int)sizeof mine, MPI_BYTE, all, (int)sizeof mine, MPI_BYTE,
+                              MPI_COMM_WORLD),
+                "MPI_Allgather (prune cuts)");
+        vr_tailstats_cuts c = all[0];
+        for (int r = 1; r < size; r++)
+            vr_tailstats_cut_combine(&c, &all[r]);
+        vr_tailstats_prune(t[i], &c);
+    }
+done:
+    free(all);
+    return st;
+}

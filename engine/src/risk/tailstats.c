@@ -206,7 +206,10 @@ DEFINE_SELECT(select_dbl, double, dbl_lt)
  * Once full, thr is the largest kept pair and anything not below it is dropped at the door. */
 typedef struct lowset { ent *e; size_t len, cap, k, cmax; int full, sorted; ent thr; } lowset;
 /* The same for plain values (the k smallest keys; callers store 0 - x to keep the largest x). */
-typedef struct valset { double *e; size_t len, cap, k, cmax; int full, sorted; double thr; } valset;
+/* A compaction leaves k values <= thr, so later values equal to thr are redundant and refused
+ * (incl = 0); a prune leaves possibly fewer, so values equal to its cut must still come in (incl =
+ * 1) until the next compaction. (Pairs are unique, so the low set needs no such flag.) */
+typedef struct valset { double *e; size_t len, cap, k, cmax; int full, sorted, incl; double thr; } valset;
 
 static size_t set_cmax(size_t k) { return k + k / 8 + 64; }
 
@@ -240,7 +243,7 @@ static int low_push(lowset *s, ent x)
 
 static int val_push(valset *s, double x)
 {
-    if (s->full && !(x < s->thr))
+    if (s->full && (s->incl ? s->thr < x : !(x < s->thr)))
         return 0;
     if (s->len == s->cap) {
         if (s->cap < s->cmax) {
@@ -256,6 +259,7 @@ static int val_push(valset *s, double x)
             s->len = s->k;
             s->thr = s->e[s->k - 1];
             s->full = 1;
+            s->incl = 0;
             if (!(x < s->thr))
                 return 0;
         }
@@ -299,6 +303,7 @@ static void val_finish(valset *s)
         s->len = s->k;
         s->thr = s->e[s->k - 1];
         s->full = 1;
+        s->incl = 0;
     }
     vr_sort_doubles(s->e, s->len);
     s->sorted = 1;
@@ -537,6 +542,7 @@ void vr_tailstats_reset(vr_tailstats *t)
     vr_xsum_init(&t->sd2);
     t->lo.len = t->hi.len = t->ddhi.len = 0;
     t->lo.full = t->hi.full = t->ddhi.full = 0;
+    t->hi.incl = t->ddhi.incl = 0;
     t->lo.sorted = t->hi.sorted = t->ddhi.sorted = 0;
     hist *h[2] = {&t->hp, &t->hd};
     for (int k = 0; k < 2; k++) {
@@ -683,6 +689,109 @@ vr_status vr_tailstats_merge(vr_tailstats *dst, const vr_tailstats *src, vr_err 
     return VR_OK;
 nomem:
     return vr_fail(err, VR_ENOMEM, "tailstats: merge of %zu paths", src->fed);
+}
+
+/* ---- collective pruning ----------------------------------------------------------------------
+ * With R parts each holding at least m = ceil(k / R) entries of a set, the largest of the parts'
+ * m-th smallest entries is a safe cut: at least R m >= k entries of the whole sample lie at or
+ * below it, so the sample's k-th smallest does too, and no entry above it can be among the k kept
+ * at the end. Entries at or below the cut stay (inclusive, so ties at the cut keep their copies);
+ * later arrivals at or above it are dropped at the door. */
+
+static size_t cut_rank(size_t k, int parts) { return (k + (size_t)parts - 1) / (size_t)parts; }
+
+vr_status vr_tailstats_cut(vr_tailstats *t, int parts, vr_tailstats_cuts *out, vr_err *err)
+{
+    if (t == NULL || out == NULL || parts < 1)
+        return vr_fail(err, VR_EINVAL, "tailstats: cut: bad arguments (parts %d)", parts);
+    memset(out, 0, sizeof *out);
+    size_t m = cut_rank(t->k_lo, parts);
+    if (t->lo.len >= m && m > 0) {
+        select_ent(t->lo.e, t->lo.len, m - 1);
+        t->lo.sorted = 0;
+        out->lo_v = t->lo.e[m - 1].v;
+        out->lo_path = t->lo.e[m - 1].i;
+        out->ok |= 1;
+    }
+    m = cut_rank(t->k_hi, parts);
+    valset *vs[2] = {&t->hi, &t->ddhi};
+    for (int k = 0; k < 2; k++)
+        if (vs[k]->len >= m && m > 0) {
+            select_dbl(vs[k]->e, vs[k]->len, m - 1);
+            vs[k]->sorted = 0;
+            out->key[k] = vs[k]->e[m - 1];
+            out->ok |= 2 << k;
+        }
+    return VR_OK;
+}
+
+void vr_tailstats_cut_combine(vr_tailstats_cuts *acc, const vr_tailstats_cuts *c)
+{
+    if (ent_lt((ent){acc->lo_v, acc->lo_path}, (ent){c->lo_v, c->lo_path})) {
+        acc->lo_v = c->lo_v;
+        acc->lo_path = c->lo_path;
+    }
+    for (int k = 0; k < 2; k++)
+        if (acc->key[k] < c->key[k])
+            acc->key[k] = c->key[k];
+    acc->ok &= c->ok;
+}
+
+static void low_prune(lowset *s, ent cut)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (!ent_lt(cut, s->e[i]))
+            s->e[j++] = s->e[i];
+    s->len = j;
+    if (!s->full || ent_lt(cut, s->thr)) {
+        s->thr = cut;
+        s->full = 1;
+    }
+    s->sorted = 0;
+    const size_t want = j + j / 2 < 1024 ? 1024 : j + j / 2;
+    if (want < s->cap) {
+        ent *ne = realloc(s->e, want * sizeof *ne);
+        if (ne != NULL) {
+            s->e = ne;
+            s->cap = want;
+        }
+    }
+}
+
+static void val_prune(valset *s, double cut)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (!(cut < s->e[i]))
+            s->e[j++] = s->e[i];
+    s->len = j;
+    if (!s->full || cut < s->thr) {
+        s->thr = cut;
+        s->full = 1;
+        s->incl = 1;
+    }
+    s->sorted = 0;
+    const size_t want = j + j / 2 < 1024 ? 1024 : j + j / 2;
+    if (want < s->cap) {
+        double *ne = realloc(s->e, want * sizeof *ne);
+        if (ne != NULL) {
+            s->e = ne;
+            s->cap = want;
+        }
+    }
+}
+
+void vr_tailstats_prune(vr_tailstats *t, const vr_tailstats_cuts *c)
+{
+    if (t == NULL || c == NULL)
+        return;
+    if (c->ok & 1)
+        low_prune(&t->lo, (ent){c->lo_v, c->lo_path});
+    if (c->ok & 2)
+        val_prune(&t->hi, c->key[0]);
+    if (c->ok & 4)
+        val_prune(&t->ddhi, c->key[1]);
 }
 
 /* ---- serialisation: a flat native-endian record -------------------------------------------- */
