@@ -70,7 +70,8 @@ void vr_xsum_merge(vr_xsum *dst, const vr_xsum *src);
 /* The sum as a double-double hi + lo (|lo| <= ulp(hi)/2, relative error below 2^-100), a
  * function of the exact value only. Returns +-HUGE_VAL in hi if the sum exceeds the double range. */
 void vr_xsum_dd(const vr_xsum *s, double *hi, double *lo);
-/* The sum rounded to a double (hi of vr_xsum_dd). */
+/* The sum as a double: hi of vr_xsum_dd, the nearest double except when the sum lies within
+ * 2^-100 (relative) of a rounding boundary. */
 double vr_xsum_double(const vr_xsum *s);
 
 /* ---- per-policy accumulator ---------------------------------------------------------------- */
