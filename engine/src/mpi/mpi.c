@@ -157,7 +157,6 @@ vr_status vr_mpi_gather_paths(const void *local, void *global, size_t elem_bytes
     }
     size_t myf, myc;
     vr_mpi_blocks(nblocks, me, size, &myf, &myc);
-    const size_t myfull = myc - (tail && me == owner);
     for (size_t k = 0; k < rounds; k++) {
         for (int r = 0; r < size; r++) {
             size_t f, c;
@@ -167,10 +166,9 @@ vr_status vr_mpi_gather_paths(const void *local, void *global, size_t elem_bytes
             counts[r] = (int)(left < cb ? left : cb);
             displs[r] = (int)(f + (left ? done_ : 0));
         }
-        const size_t off = k * cb < myfull ? k * cb : myfull;
-        const char *src = (const char *)local + off * bbytes;
-        MPI_TRY(MPI_Gatherv(counts[me] ? src : NULL, counts[me], blk, global, counts, displs, blk, 0,
-                            MPI_COMM_WORLD),
+        /* a rank with nothing to send this round may have no array at all */
+        const char *src = counts[me] ? (const char *)local + k * cb * bbytes : NULL;
+        MPI_TRY(MPI_Gatherv(src, counts[me], blk, global, counts, displs, blk, 0, MPI_COMM_WORLD),
                 "MPI_Gatherv");
     }
     if (tail) {
