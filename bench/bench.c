@@ -155,8 +155,20 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* Every ISA this CPU runs, or only the one VIXRISK_ISA names (the end-to-end run uses it too). */
     const char *isas[3];
-    const int nisa = vk_available(isas, 3);
+    int nisa = vk_available(isas, 3);
+    const vk_table *kdef = vk_select(NULL);
+    if (kdef == NULL) {
+        char why[256];
+        fprintf(stderr, "vixrisk-bench: %s\n", vk_select_error(NULL, why, sizeof why));
+        return 2;
+    }
+    const char *isa_env = getenv("VIXRISK_ISA");
+    if (isa_env != NULL && isa_env[0] != '\0') {
+        isas[0] = kdef->isa;
+        nisa = 1;
+    }
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
     const int maxth = omp_get_max_threads();
@@ -398,7 +410,7 @@ int main(int argc, char **argv)
     double e1 = 0;
     for (int th = 1; th <= (maxth < 2 ? maxth : 2); th++) {
         vr_run_spec rs = {.paths = e2e_paths, .horizon_days = 252, .steps_per_day = 1, .seed = 3, .block = 512,
-                          .threads = th, .sample_paths = 0, .kt = vk_select(NULL), .nscen = 1, .scen = &sc,
+                          .threads = th, .sample_paths = 0, .kt = kdef, .nscen = 1, .scen = &sc,
                           .npol = 4, .pol = pol};
         vr_scenario_result res;
         if (vr_eval_scenario(&rs, 0, &res, NULL, NULL, &err) != VR_OK) {

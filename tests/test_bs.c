@@ -1,4 +1,4 @@
-/* test_bs.c: the Black-76 kernels and the normal CDF (kernels/include/vk_bs.h).
+/* test_bs.c: the Black-76 kernels and the normal CDF (kernels/include/vixrisk/vk_bs.h).
  *
  * Oracles, independent of the kernels' algorithm: glibc's erfcl (long double, so the oracle's own
  * argument rounding, |x|^2 2^-64 relative, stays below 1e-16 in the tail) for N(x); put-call
@@ -19,18 +19,6 @@
 #include "vr_test_util.h"
 
 #define N 4096
-
-typedef struct variant {
-    const char *isa; /* name for vk_select */
-    vk_ncdf_fn ncdf;
-    vk_black_fn black;
-    vk_black_greeks_fn greeks;
-} variant;
-
-static variant v_ref = {"scalar", vk_ncdf_d_ref, vk_black_d_ref, vk_black_greeks_d_ref};
-static variant v_avx2 = {"avx2", vk_ncdf_d_avx2, vk_black_d_avx2, vk_black_greeks_d_avx2};
-static variant v_avx512 = {"avx512", vk_ncdf_d_avx512, vk_black_d_avx512,
-                           vk_black_greeks_d_avx512};
 
 /* One set of inputs and outputs, every array N doubles, 64-byte aligned. */
 typedef struct io {
@@ -72,9 +60,9 @@ static void io_copy_inputs(io *dst, const io *src)
     memcpy(dst->cp, src->cp, N * sizeof(double));
 }
 
-static void run_greeks(const variant *v, io *a)
+static void run_greeks(const vk_table *v, io *a)
 {
-    v->greeks(a->F, a->K, a->vol, a->tau, a->df, a->cp, a->price, a->delta, a->gamma, a->vega,
+    v->black_greeks(a->F, a->K, a->vol, a->tau, a->df, a->cp, a->price, a->delta, a->gamma, a->vega,
               a->theta, N);
 }
 
@@ -94,16 +82,8 @@ static void fill_random(io *a, uint64_t seed)
     }
 }
 
-/* Skips the calling test if this CPU cannot run the variant (the reference always runs). */
-static const variant *need(void **state)
-{
-    const variant *v = *state;
-    if (vk_select(v->isa) == NULL) {
-        fprintf(stderr, "skipping %s: not supported by this CPU\n", v->isa);
-        skip();
-    }
-    return v;
-}
+/* The table of the test's ISA (its state); skips the test if this CPU cannot run it. */
+static const vk_table *need(void **state) { return need_isa(*state); }
 
 /* ---- N(x) ------------------------------------------------------------------------------------ */
 
@@ -113,7 +93,7 @@ static const variant *need(void **state)
  * 1e-15 so that a regression of the polynomial shows. */
 static void test_ncdf_vs_erfc(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     const size_t n = 47008; /* step 1e-3, a multiple of 8 */
     double *x = dalloc(n), *got = dalloc(n);
     for (size_t i = 0; i < n; i++)
@@ -144,7 +124,7 @@ static void test_ncdf_vs_erfc(void **state)
 /* N(x) + N(-x) = 1 and monotonicity on random points. */
 static void test_ncdf_symmetry(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     double *x = dalloc(N), *mx = dalloc(N), *a = dalloc(N), *b = dalloc(N);
     vk_pcg32 r;
     vk_pcg32_seed(&r, 99, 3);
@@ -172,7 +152,7 @@ static void test_ncdf_symmetry(void **state)
 
 static void test_ncdf_vs_ref(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     double *x = dalloc(N), *ref = dalloc(N), *got = dalloc(N);
     vk_pcg32 r;
     vk_pcg32_seed(&r, 7, 5);
@@ -186,13 +166,13 @@ static void test_ncdf_vs_ref(void **state)
 
 static void test_black_vs_ref(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     io a, b;
     io_alloc(&a);
     io_alloc(&b);
     fill_random(&a, 2024);
     io_copy_inputs(&b, &a);
-    run_greeks(&v_ref, &a);
+    run_greeks(&vk_table_ref, &a);
     run_greeks(v, &b);
     assert_close_abs(a.price, b.price, N, 2, 1e-15);
     assert_close_abs(a.delta, b.delta, N, 2, 1e-15);
@@ -212,7 +192,7 @@ static void test_black_vs_ref(void **state)
 /* C - P = df (F - K) and delta_C - delta_P = df. */
 static void test_put_call_parity(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     io c, p;
     io_alloc(&c);
     io_alloc(&p);
@@ -247,7 +227,7 @@ static void test_put_call_parity(void **state)
  * well conditioned; steps of 1e-5 relative (truncation ~1e-10, rounding ~1e-11). */
 static void test_greeks_fd(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     io a, up, dn;
     io_alloc(&a);
     io_alloc(&up);
@@ -318,7 +298,7 @@ static void test_greeks_fd(void **state)
  * them without NaN; extreme but valid inputs stay finite. */
 static void test_limits(void **state)
 {
-    const variant *v = need(state);
+    const vk_table *v = need(state);
     io a;
     io_alloc(&a);
     const double mny[8] = {0.5, 0.999, 1.0, 1.001, 2.0, 1.0, 0.2, 5.0};
@@ -396,29 +376,23 @@ static void test_compare_can_fail(void **state)
     io a;
     io_alloc(&a);
     fill_random(&a, 1);
-    run_greeks(&v_ref, &a);
+    run_greeks(&vk_table_ref, &a);
     memcpy(a.gamma, a.price, N * sizeof(double));
     a.gamma[123] = nextafter(a.gamma[123], INFINITY);
     assert_int_equal(vr_first_mismatch(a.price, a.gamma, N, 0, 0.0, "deliberate"), 123);
     io_free(&a);
 }
 
-#define PER_ISA(t)                                                                               \
-    cmocka_unit_test_prestate(t, &v_ref), cmocka_unit_test_prestate(t, &v_avx2),                 \
-        cmocka_unit_test_prestate(t, &v_avx512)
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        PER_ISA(test_ncdf_vs_erfc),
-        PER_ISA(test_ncdf_symmetry),
-        cmocka_unit_test_prestate(test_ncdf_vs_ref, &v_avx2),
-        cmocka_unit_test_prestate(test_ncdf_vs_ref, &v_avx512),
-        cmocka_unit_test_prestate(test_black_vs_ref, &v_avx2),
-        cmocka_unit_test_prestate(test_black_vs_ref, &v_avx512),
-        PER_ISA(test_put_call_parity),
-        PER_ISA(test_greeks_fd),
-        PER_ISA(test_limits),
+        VR_ISA_TESTS(test_ncdf_vs_erfc),
+        VR_ISA_TESTS(test_ncdf_symmetry),
+        VR_SIMD_TESTS(test_ncdf_vs_ref),
+        VR_SIMD_TESTS(test_black_vs_ref),
+        VR_ISA_TESTS(test_put_call_parity),
+        VR_ISA_TESTS(test_greeks_fd),
+        VR_ISA_TESTS(test_limits),
         cmocka_unit_test(test_compare_can_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

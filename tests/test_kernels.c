@@ -14,7 +14,6 @@
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vk.h"
-#include "vk_ref.h"
 #include "vr_test_util.h"
 
 #define N 2048
@@ -62,16 +61,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static const vk_table *need(const char *isa)
-{
-    const vk_table *t = vk_select(isa);
-    if (t == NULL) {
-        fprintf(stderr, "skipping %s: not supported by this CPU\n", isa);
-        skip();
-    }
-    return t;
-}
-
 static void reset(fx *f)
 {
     for (size_t i = 0; i < N; i++) {
@@ -89,9 +78,8 @@ static const vr_sv_params sets[] = {
 };
 static const double dts[] = {1.0 / 252, 1.0 / 12, 1.0};
 
-static void check_steps(fx *f, const char *isa)
+static void check_steps(fx *f, const vk_table *t)
 {
-    const vk_table *t = need(isa);
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
             vk_heston_coef c;
@@ -114,9 +102,8 @@ static void check_steps(fx *f, const char *isa)
     assert_close_ulps(f->v_a, f->v_b, N, 0);
 }
 
-static void check_jumps(fx *f, const char *isa)
+static void check_jumps(fx *f, const vk_table *t)
 {
-    const vk_table *t = need(isa);
     const vr_sv_params bates = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
                                 .lambda = 40.0, .mu_j = -0.05, .sigma_j = 0.1};
     const vr_sv_params svcj = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
@@ -135,15 +122,21 @@ static void check_jumps(fx *f, const char *isa)
     }
 }
 
-static void test_steps_avx2(void **state) { check_steps(*state, "avx2"); }
-static void test_steps_avx512(void **state) { check_steps(*state, "avx512"); }
-static void test_jumps_avx2(void **state) { check_jumps(*state, "avx2"); }
-static void test_jumps_avx512(void **state) { check_jumps(*state, "avx512"); }
+/* Each vector ISA of the dispatch table (the test's state names it) against the reference: one
+ * call of each step kernel, then of each jump kernel, on the fixture's inputs. */
+static void test_steps_vs_ref(void **state)
+{
+    const vk_table *t = need_isa(*state);
+    void *f = NULL;
+    assert_int_equal(setup(&f), 0);
+    check_steps(f, t);
+    check_jumps(f, t);
+    teardown(&f);
+}
 
 /* Whole generator: 4096 paths x 252 steps per ISA against the scalar reference. */
-static void check_paths(const char *isa, vr_model_type type, vr_scheme scheme)
+static void check_paths(const vk_table *t, vr_model_type type, vr_scheme scheme)
 {
-    const vk_table *t = need(isa);
     const size_t P = 4096;
     vr_sim_spec s = {
         .type = type, .params = {.kappa = 1.5, .theta = 0.05, .sigma = 0.9, .rho = -0.8,
@@ -163,7 +156,7 @@ static void check_paths(const char *isa, vr_model_type type, vr_scheme scheme)
         const double dv = fabs(va[i] - vb[i]) / fmax(fabs(va[i]), s.params.theta);
         worst = fmax(worst, fmax(ds, dv));
     }
-    printf("%s %s %s: max relative difference to scalar over %zu paths x 252 steps: %.2e\n", isa,
+    printf("%s %s %s: max relative difference to scalar over %zu paths x 252 steps: %.2e\n", t->isa,
            vr_model_type_name(type), scheme == VR_SCHEME_QE ? "qe" : "euler", P, worst);
     /* Euler takes sqrt(max(v, 0)) of a variance that passes through 0, where sqrt's infinite
      * slope turns last-bit differences into ~1e-8: its documented tolerance is 1e-6. */
@@ -171,20 +164,13 @@ static void check_paths(const char *isa, vr_model_type type, vr_scheme scheme)
     free(la); free(va); free(lb); free(vb);
 }
 
-static void test_paths_avx2(void **state)
+static void test_paths_vs_ref(void **state)
 {
-    (void)state;
-    check_paths("avx2", VR_MODEL_HESTON, VR_SCHEME_QE);
-    check_paths("avx2", VR_MODEL_HESTON, VR_SCHEME_EULER);
-    check_paths("avx2", VR_MODEL_SVCJ, VR_SCHEME_QE);
-}
-
-static void test_paths_avx512(void **state)
-{
-    (void)state;
-    check_paths("avx512", VR_MODEL_HESTON, VR_SCHEME_QE);
-    check_paths("avx512", VR_MODEL_BATES, VR_SCHEME_QE);
-    check_paths("avx512", VR_MODEL_SVCJ, VR_SCHEME_QE);
+    const vk_table *t = need_isa(*state);
+    check_paths(t, VR_MODEL_HESTON, VR_SCHEME_QE);
+    check_paths(t, VR_MODEL_HESTON, VR_SCHEME_EULER);
+    check_paths(t, VR_MODEL_BATES, VR_SCHEME_QE);
+    check_paths(t, VR_MODEL_SVCJ, VR_SCHEME_QE);
 }
 
 /* Bit-identical results for any thread count and block size. */
@@ -237,7 +223,7 @@ static void test_jump_statistics(void **state)
         st[i] = r.state;
         inc[i] = r.inc;
     }
-    const vk_table *t = vk_select(NULL);
+    const vk_table *t = default_isa();
     double c1 = 0, c2 = 0, j1 = 0, j2 = 0, zv1 = 0, zv2 = 0, zs1 = 0;
     for (size_t k = 0; k < R; k++) {
         t->uniform(st, inc, u, B);
@@ -307,15 +293,128 @@ static void test_variance_nonnegative(void **state)
     free(l); free(v);
 }
 
-int main(void)
+/* ---- the dispatch table ---------------------------------------------------------------------- */
+
+/* The ISA list the tests expand (VR_ISA_TESTS) is the library's list, in its order. */
+static void test_isa_list_complete(void **state)
 {
+    (void)state;
+    const char *want[] = {"scalar", "avx2", "avx512"};
+    const char *names[8];
+    const int n = vk_isa_names(names, 8);
+    assert_int_equal(n, VR_ISA_COUNT);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(names[i], want[i]);
+    /* what this CPU runs is a prefix of it, and always includes the reference */
+    const int na = vk_available(names, 8);
+    assert_true(na >= 1 && na <= n);
+    for (int i = 0; i < na; i++)
+        assert_string_equal(names[i], want[i]);
+}
+
+/* Every slot of the ISA's table holds a kernel (the reference where the ISA has no template of
+ * its own); the scalar table is the reference table; a vector ISA replaces at least the RNG. */
+static void test_table_complete(void **state)
+{
+    const vk_table *t = need_isa(*state);
+    assert_string_equal(t->isa, (const char *)*state);
+#define SLOT_SET_(name, params) assert_non_null(t->name);
+    VK_KERNELS(SLOT_SET_)
+#undef SLOT_SET_
+    if (strcmp(t->isa, "scalar") == 0) {
+        assert_int_equal(t->lanes, 1);
+#define SLOT_REF_(name, params) assert_ptr_equal(t->name, vk_table_ref.name);
+        VK_KERNELS(SLOT_REF_)
+#undef SLOT_REF_
+    } else {
+        assert_true(t->lanes == 4 || t->lanes == 8);
+        assert_ptr_not_equal(t->uniform, vk_table_ref.uniform);
+        assert_ptr_not_equal(t->black, vk_table_ref.black);
+    }
+    assert_ptr_equal(vk_select(t->isa), t); /* built once: the same table every time */
+}
+
+/* vk_select(NULL) follows VIXRISK_ISA; an explicit name wins over it; an unknown or unsupported
+ * name gives NULL and a message naming it and where it came from. */
+static void test_select_env(void **state)
+{
+    (void)state;
+    char msg[256];
+    const char *avail[8];
+    const int na = vk_available(avail, 8);
+    char saved[64] = "";
+    const char *env = getenv("VIXRISK_ISA");
+    if (env != NULL)
+        snprintf(saved, sizeof saved, "%s", env);
+    unsetenv("VIXRISK_ISA");
+    assert_ptr_equal(vk_select(NULL), vk_select(avail[na - 1])); /* the best */
+    assert_ptr_equal(vk_select(""), vk_select(avail[na - 1]));
+    assert_string_equal(vk_select_error(NULL, msg, sizeof msg), "");
+    setenv("VIXRISK_ISA", "scalar", 1);
+    assert_string_equal(vk_select(NULL)->isa, "scalar");
+    assert_string_equal(vk_select(avail[na - 1])->isa, avail[na - 1]);
+    setenv("VIXRISK_ISA", "avx9000", 1);
+    assert_null(vk_select(NULL));
+    vk_select_error(NULL, msg, sizeof msg);
+    printf("%s\n", msg);
+    assert_non_null(strstr(msg, "VIXRISK_ISA=avx9000: unknown ISA (known: scalar avx2 avx512;"));
+    assert_non_null(strstr(msg, "available: scalar"));
+    assert_non_null(vk_select("scalar")); /* force ignores the environment */
+    assert_null(vk_select("avx9000"));
+    vk_select_error("avx9000", msg, sizeof msg);
+    assert_non_null(strstr(msg, "ISA avx9000: unknown ISA"));
+    if (na < VR_ISA_COUNT) { /* an ISA this CPU lacks */
+        const char *names[8];
+        vk_isa_names(names, 8);
+        setenv("VIXRISK_ISA", names[na], 1);
+        assert_null(vk_select(NULL));
+        vk_select_error(NULL, msg, sizeof msg);
+        printf("%s\n", msg);
+        assert_non_null(strstr(msg, "not supported by this CPU (available:"));
+    }
+    /* a message cut at a small buffer stays terminated */
+    vk_select_error("avx9000", msg, 8);
+    assert_int_equal(strlen(msg), 7);
+    if (env != NULL) /* as the caller had it */
+        setenv("VIXRISK_ISA", saved, 1);
+    else
+        unsetenv("VIXRISK_ISA");
+}
+
+/* First calls from many threads at once get the same tables (one initialisation). */
+static void test_select_threads(void **state)
+{
+    (void)state;
+    const vk_table *got[16];
+#pragma omp parallel for num_threads(8)
+    for (int i = 0; i < 16; i++)
+        got[i] = vk_select(i % 2 ? "scalar" : NULL);
+    for (int i = 0; i < 16; i++)
+        assert_ptr_equal(got[i], vk_select(i % 2 ? "scalar" : NULL));
+}
+
+/* Not a check of the kernels: ctest runs this binary once more with VR_TEST_HIDE_ISA=avx2 and
+ * requires "[  SKIPPED ] test_need_isa_hidden/avx2" (ctest isa_skip_shows), which proves that a
+ * missing ISA is reported as a skip and never as a pass. */
+static void test_need_isa_hidden(void **state)
+{
+    const vk_table *t = need_isa(*state);
+    assert_string_equal(t->isa, (const char *)*state);
+}
+
+/* An optional argument is a cmocka test-name pattern (ctest isa_skip_shows runs one test). */
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_steps_avx2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_steps_avx512, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jumps_avx2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jumps_avx512, setup, teardown),
-        cmocka_unit_test(test_paths_avx2),
-        cmocka_unit_test(test_paths_avx512),
+        cmocka_unit_test(test_select_threads), /* first: the calls that initialise the tables */
+        cmocka_unit_test(test_isa_list_complete),
+        VR_ISA_TESTS(test_table_complete),
+        cmocka_unit_test(test_select_env),
+        VR_ISA_TESTS(test_need_isa_hidden),
+        VR_SIMD_TESTS(test_steps_vs_ref),
+        VR_SIMD_TESTS(test_paths_vs_ref),
         cmocka_unit_test(test_thread_determinism),
         cmocka_unit_test(test_jump_statistics),
         cmocka_unit_test(test_variance_nonnegative),

@@ -7,7 +7,6 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vk.h"
-#include "vk_ref.h"
 #include "vr_test_util.h"
 
 /* pcg32-demo (pcg-c-basic) with seed 42, sequence 54: the first round of six 32-bit outputs. */
@@ -109,13 +108,8 @@ static int teardown(void **state)
     return 0;
 }
 
-static void check_isa(fixture *f, const char *isa)
+static void check_isa(fixture *f, const vk_table *t)
 {
-    const vk_table *t = vk_select(isa);
-    if (t == NULL) {
-        fprintf(stderr, "skipping %s: not supported by this CPU\n", isa);
-        skip();
-    }
     /* uniforms: bit-identical (integer arithmetic and an exact conversion) */
     memcpy(f->st_ref, f->st0, N * 8);
     memcpy(f->st_simd, f->st0, N * 8);
@@ -134,8 +128,15 @@ static void check_isa(fixture *f, const char *isa)
     assert_memory_equal(f->st_ref, f->st_simd, N * 8);
 }
 
-static void test_kernels_avx2(void **state) { check_isa(*state, "avx2"); }
-static void test_kernels_avx512(void **state) { check_isa(*state, "avx512"); }
+/* Each vector ISA of the dispatch table (the test's state) against the reference. */
+static void test_kernels_vs_ref(void **state)
+{
+    const vk_table *t = need_isa(*state);
+    void *f = NULL;
+    assert_int_equal(setup(&f), 0);
+    check_isa(f, t);
+    teardown(&f);
+}
 
 /* The test of the checker: a one-ulp change must be caught at 0 ulp tolerance. */
 static void test_checker_fails(void **state)
@@ -162,7 +163,7 @@ static int cmp_d(const void *a, const void *b)
 static void test_normal_distribution(void **state)
 {
     (void)state;
-    const vk_table *t = vk_select(NULL);
+    const vk_table *t = default_isa();
     const size_t blk = 1024, nblk = 1024, n = 2 * blk * nblk;
     double *z = malloc(n * sizeof *z);
     uint64_t *st = vr_aligned_alloc(blk * 8), *inc = vr_aligned_alloc(blk * 8);
@@ -220,8 +221,7 @@ int main(void)
         cmocka_unit_test(test_streams_distinct),
         cmocka_unit_test(test_u01_bounds),
         cmocka_unit_test(test_checker_fails),
-        cmocka_unit_test_setup_teardown(test_kernels_avx2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kernels_avx512, setup, teardown),
+        VR_SIMD_TESTS(test_kernels_vs_ref),
         cmocka_unit_test(test_normal_distribution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

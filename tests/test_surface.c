@@ -133,33 +133,20 @@ static void lanes_free(lanes *l)
     vr_free(l->v), vr_free(l->tau), vr_free(l->k), vr_free(l->out_ref), vr_free(l->out);
 }
 
-static void check_isa(const char *isa, vk_surface_vol_fn fn)
+/* Every vector variant of the dispatch table against the reference (the test's state names the
+ * ISA; a CPU without it skips the test instead of passing it). */
+static void test_kernel_vs_ref(void **state)
 {
-    if (vk_select(isa) == NULL) {
-        printf("[surface] %s not available on this CPU: skipped\n", isa);
-        return;
-    }
+    const vk_table *kt = need_isa(*state);
     for (size_t c = 0; c < NCASES; c++) {
         lanes l;
         lanes_fill(&l, vr_surface_get_stats(surf[c]));
         const vk_surface *s = vr_surface_kernel_view(surf[c]);
         vk_surface_vol_d_ref(s, l.v, l.tau, l.k, l.out_ref, NL);
-        fn(s, l.v, l.tau, l.k, l.out, NL);
+        kt->surface_vol(s, l.v, l.tau, l.k, l.out, NL);
         assert_close_abs(l.out_ref, l.out, NL, 4, 1e-12);
         lanes_free(&l);
     }
-}
-
-static void test_kernel_avx2(void **state)
-{
-    (void)state;
-    check_isa("avx2", vk_surface_vol_d_avx2);
-}
-
-static void test_kernel_avx512(void **state)
-{
-    (void)state;
-    check_isa("avx512", vk_surface_vol_d_avx512);
 }
 
 static void test_ref_matches_scalar_api(void **state)
@@ -187,20 +174,18 @@ static double now(void)
  * of a common level, k spread over the smile). */
 static void time_lookups(const char *what, const lanes *l)
 {
-    const struct { const char *isa; vk_surface_vol_fn fn; } v[] = {
-        {"scalar", vk_surface_vol_d_ref}, {"avx2", vk_surface_vol_d_avx2},
-        {"avx512", vk_surface_vol_d_avx512}};
+    const char *isa[VR_ISA_COUNT];
+    const int nisa = vk_available(isa, VR_ISA_COUNT);
     const vk_surface *s = vr_surface_kernel_view(surf[0]);
-    for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
-        if (vk_select(v[j].isa) == NULL)
-            continue;
+    for (int j = 0; j < nisa; j++) {
+        const vk_surface_vol_fn fn = vk_select(isa[j])->surface_vol;
         const int reps = j == 0 ? 100 : 1000;
-        v[j].fn(s, l->v, l->tau, l->k, l->out, NL);
+        fn(s, l->v, l->tau, l->k, l->out, NL);
         const double t0 = now();
         for (int r = 0; r < reps; r++)
-            v[j].fn(s, l->v, l->tau, l->k, l->out, NL);
+            fn(s, l->v, l->tau, l->k, l->out, NL);
         const double ns = (now() - t0) * 1e9 / ((double)reps * NL);
-        printf("[surface] lookup %-8s %-6s %.2f ns per lane (1 core)\n", what, v[j].isa, ns);
+        printf("[surface] lookup %-8s %-6s %.2f ns per lane (1 core)\n", what, isa[j], ns);
     }
 }
 
@@ -415,8 +400,7 @@ int main(void)
         cmocka_unit_test(test_bad_spec),
         cmocka_unit_test(test_clamping),
         cmocka_unit_test(test_ref_matches_scalar_api),
-        cmocka_unit_test(test_kernel_avx2),
-        cmocka_unit_test(test_kernel_avx512),
+        VR_SIMD_TESTS(test_kernel_vs_ref),
         cmocka_unit_test(test_kernel_speed),
         cmocka_unit_test(test_accuracy_heston),
         cmocka_unit_test(test_accuracy_heston_feller),

@@ -86,3 +86,36 @@ const char *vr_test_write(const char *dir, const char *name, const char *text)
     fclose(f);
     return path;
 }
+
+const vk_table *need_isa(const char *name)
+{
+    const char *names[8];
+    const int n = vk_isa_names(names, 8);
+    int known = 0;
+    for (int i = 0; i < n; i++)
+        known |= strcmp(names[i], name) == 0;
+    if (!known)
+        fail_msg("need_isa: the library has no ISA named '%s'", name);
+    const char *hide = getenv("VR_TEST_HIDE_ISA");
+    if (hide != NULL && strcmp(hide, name) == 0) {
+        print_message("%s: hidden by VR_TEST_HIDE_ISA: skipped\n", name);
+        skip();
+    }
+    const vk_table *t = vk_select(name);
+    if (t == NULL) {
+        char why[256];
+        print_message("%s: skipped\n", vk_select_error(name, why, sizeof why));
+        skip();
+    }
+    return t;
+}
+
+const vk_table *default_isa(void)
+{
+    const vk_table *t = vk_select(NULL);
+    if (t == NULL) {
+        char why[256];
+        fail_msg("%s", vk_select_error(NULL, why, sizeof why));
+    }
+    return t;
+}

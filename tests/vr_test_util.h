@@ -9,6 +9,8 @@
 /* cmocka needs the headers above first */
 #include <cmocka.h>
 
+#include "vixrisk/vk.h"
+
 /* Distance in units in the last place between two finite doubles of the same sign. */
 uint64_t vr_ulp_diff(double a, double b);
 
@@ -20,6 +22,28 @@ long vr_first_mismatch(const double *ref, const double *got, size_t n, uint64_t 
     assert_int_equal(vr_first_mismatch((ref), (got), (n), (ulps), 0.0, #got), -1)
 #define assert_close_abs(ref, got, n, ulps, abs_tol) \
     assert_int_equal(vr_first_mismatch((ref), (got), (n), (ulps), (abs_tol), #got), -1)
+
+/* ---- per-ISA tests ------------------------------------------------------------------------- */
+
+/* The kernel table of ISA `name` ("scalar", "avx2", "avx512"). A CPU that cannot run it makes the
+ * calling test SKIPPED (cmocka skip(), never a pass); a name the library does not know fails the
+ * test (a typo must not turn into a skip). The environment variable VR_TEST_HIDE_ISA=name makes
+ * that ISA look missing, so that a test can prove a missing ISA shows as skipped (ctest
+ * isa_skip_shows). */
+const vk_table *need_isa(const char *name);
+
+/* vk_select(NULL): the table VIXRISK_ISA names, else the best this CPU runs. Fails the calling
+ * test with the library's message if VIXRISK_ISA names an unknown or unsupported ISA. */
+const vk_table *default_isa(void);
+
+/* One cmocka test per ISA the library has, named "fn/isa", with the ISA name as the test's state:
+ * the test body starts with  const vk_table *t = need_isa(*state);  and calls t->kernel. The list
+ * is checked against vk_isa_names() by test_kernels (test_isa_list_complete). VR_SIMD_TESTS
+ * leaves out the reference, for tests that compare a variant with it. */
+#define VR_ISA_TEST(fn, isa) {#fn "/" isa, fn, NULL, NULL, (void *)(isa)}
+#define VR_SIMD_TESTS(fn) VR_ISA_TEST(fn, "avx2"), VR_ISA_TEST(fn, "avx512")
+#define VR_ISA_TESTS(fn) VR_ISA_TEST(fn, "scalar"), VR_SIMD_TESTS(fn)
+#define VR_ISA_COUNT 3
 
 /* Run a shell command, capture stdout (up to cap bytes) and return its exit status (or -1). */
 int vr_run_capture(const char *cmd, char *out, size_t cap);

@@ -19,7 +19,6 @@
 #include <sleef.h>
 
 #include "vixrisk/vk.h"
-#include "vk_ref.h"
 
 void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
                         const double *restrict uv, const double *restrict zs,

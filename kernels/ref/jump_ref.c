@@ -9,7 +9,6 @@
 #include <sleef.h>
 
 #include "vixrisk/vk.h"
-#include "vk_ref.h"
 
 static inline double lane_u01(uint64_t *state, uint64_t inc)
 {

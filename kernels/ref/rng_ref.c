@@ -5,7 +5,6 @@
 #include <sleef.h>
 
 #include "vixrisk/vk.h"
-#include "vk_ref.h"
 
 static inline uint32_t next32(uint64_t *state, uint64_t inc)
 {

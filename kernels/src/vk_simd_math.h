@@ -1,10 +1,8 @@
-/* vk_simd_math.h: the exp and normal-CDF building blocks of the Black kernels, in two parts.
- *
- * Part 1 (always): the constants of the algorithms, shared with the scalar reference
- * (kernels/ref/bs_ref.c includes this header without defining an ISA and gets only this part).
- * Part 2 (when the includer defined VK_ISA_AVX2 or VK_ISA_AVX512): vector versions on top of
- * vk_simd.h. Each vector function performs exactly the operations, in exactly the order, of its
- * scalar twin in bs_ref.c, with no FMA (-ffp-contract=off), so the two agree bit for bit.
+/* vk_simd_math.h: the exp and normal-CDF algorithms of the Black kernels: their constants and
+ * polynomials, shared by the scalar reference (kernels/ref/bs_ref.c) and the vector versions
+ * (kernels/src/vk_vec.h, on top of the ISA vocabulary). Each vector function performs exactly the
+ * operations, in exactly the order, of its scalar twin in bs_ref.c, with no FMA
+ * (-ffp-contract=off), so the two agree bit for bit.
  *
  * exp(x), x in [-746, 0] (the only range the kernels need; callers clamp): k = rint(x/ln 2) by the
  * 1.5*2^52 rounding trick, r = x - k ln2_hi - k ln2_lo (Cody-Waite; ln2_hi has 32 significant bits,
@@ -36,8 +34,6 @@
 #define VIXRISK_VK_SIMD_MATH_H
 
 #include <stdint.h>
-
-/* ---- Part 1: constants shared with the reference ------------------------------------------ */
 
 #define VK_M_MAGIC 0x1.8p52                  /* x + 1.5*2^52 - 1.5*2^52 = rint(x) for |x| < 2^51 */
 #define VK_M_LOG2E 0x1.71547652b82fep0       /* 1/ln 2 */
@@ -108,84 +104,4 @@
     MUL(SET(VK_M_G19), y_p0)), y_p1)), MUL(ADD(SET(VK_M_G20), MUL(SET(VK_M_G21), y_p0)), \
     y_p2)), y_p4))
 
-/* ---- Part 2: vector versions ----------------------------------------------------------------- */
-#if defined(VK_ISA_AVX512) || defined(VK_ISA_AVX2)
-
-#include "vixrisk/vk.h"
-#include "vk_simd.h"
-
-#if defined(VK_ISA_AVX512)
-static inline vu vd_bits(vd x) { return _mm512_castpd_si512(x); }
-static inline vd vbits_d(vu x) { return _mm512_castsi512_pd(x); }
-static inline vd vmin(vd a, vd b) { return _mm512_min_pd(a, b); }
-static inline vd vabs(vd a) { return _mm512_abs_pd(a); }
-static inline vd vlog_u10(vd x) { return Sleef_logd8_u10avx512f(x); }
-#else
-static inline vu vd_bits(vd x) { return _mm256_castpd_si256(x); }
-static inline vd vbits_d(vu x) { return _mm256_castsi256_pd(x); }
-static inline vd vmin(vd a, vd b) { return _mm256_min_pd(a, b); }
-static inline vd vabs(vd a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
-static inline vd vlog_u10(vd x) { return Sleef_logd4_u10avx2(x); }
-#endif
-
-#define VK_M_VID(x) vset(x)
-
-/* rint(x) for |x| < 2^51 (round to nearest even), as (x + 1.5*2^52) - 1.5*2^52. */
-static inline vd vrint_m(vd x) { return vsub(vadd(x, vset(VK_M_MAGIC)), vset(VK_M_MAGIC)); }
-
-/* 2^j for an integral double j in [-1022, 1023]: the low bits of j + 1.5*2^52 hold 2^51 + j; adding
- * the exponent bias and shifting by 52 pushes 2^51 out of the word and leaves (j + 1023) << 52. */
-static inline vd vpow2i(vd j)
-{
-    return vbits_d(vusll(vuadd(vd_bits(vadd(j, vset(VK_M_MAGIC))), vuset(1023)), 52));
-}
-
-/* exp(x) for x <= 0 (arguments below -746 give 0). */
-static inline vd vexp_neg(vd x)
-{
-    x = vmax(x, vset(VK_M_EXP_MIN));
-    const vd k = vrint_m(vmul(x, vset(VK_M_LOG2E)));
-    const vd r = vsub(vsub(x, vmul(k, vset(VK_M_LN2_HI))), vmul(k, vset(VK_M_LN2_LO)));
-    const vd r2 = vmul(r, r), r4 = vmul(r2, r2), r8 = vmul(r4, r4);
-    const vd p = VK_M_EXP_POLY(r, r2, r4, r8, vmul, vadd, VK_M_VID);
-    const vd k1 = vrint_m(vmul(k, vset(0.5)));
-    const vd k2 = vsub(k, k1);
-    return vmul(vmul(p, vpow2i(k1)), vpow2i(k2));
-}
-
-/* exp(-t^2/2) for 0 <= t <= VK_M_NCDF_TMAX, with t^2 formed exactly. */
-static inline vd vexp_mhalfsq(vd t)
-{
-    const vd c = vmul(vset(VK_M_SPLIT), t);
-    const vd th = vsub(c, vsub(c, t));
-    const vd tl = vsub(t, th);
-    const vd hi = vmul(t, t);
-    const vd lo = vadd(vadd(vsub(vmul(th, th), hi), vmul(vmul(vset(2.0), th), tl)), vmul(tl, tl));
-    return vmul(vexp_neg(vmul(vset(-0.5), hi)), vsub(vset(1.0), vmul(vset(0.5), lo)));
-}
-
-/* Q(t) = e^{t^2/2} N(-t) for 0 <= t <= VK_M_NCDF_TMAX: rc = 1/(t + K), y = (t - K) rc,
- * Q = G(y) rc. */
-static inline vd vncdf_q(vd t)
-{
-    const vd rc = vdiv(vset(1.0), vadd(t, vset(VK_M_NCDF_K)));
-    const vd y = vmul(vsub(t, vset(VK_M_NCDF_K)), rc);
-    const vd y2 = vmul(y, y), y4 = vmul(y2, y2), y8 = vmul(y4, y4), y16 = vmul(y8, y8);
-    return vmul(VK_M_NCDF_POLY(y, y2, y4, y8, y16, vmul, vadd, VK_M_VID), rc);
-}
-
-/* N(x) given a = N(-|x|): a for x <= 0, 1 - a above. */
-static inline vd vncdf_side(vd x, vd a)
-{
-    return vsel(vle(x, vset(0.0)), a, vsub(vset(1.0), a));
-}
-
-/* Standard normal CDF. */
-static inline vd vncdf(vd x)
-{
-    const vd t = vmin(vabs(x), vset(VK_M_NCDF_TMAX));
-    return vncdf_side(x, vmul(vexp_mhalfsq(t), vncdf_q(t)));
-}
-
-#endif /* ISA */
 #endif

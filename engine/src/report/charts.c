@@ -1,14 +1,14 @@
 /* charts.c: the report's four charts, each one <svg> element drawn with svg.c from the stored
  * per-path arrays of one scenario:
  *
- *   chart_pnl       histograms of terminal P&L, policies overlaid (step lines), and beside them the
+ *   vr_chart_pnl       histograms of terminal P&L, policies overlaid (step lines), and beside them the
  *                   worst 5% magnified, with each policy's -ES99 marked
- *   chart_frontier  mean P&L against ES99 with +-1 SE bars: the cost/protection frontier
- *   chart_drawdown  P(max drawdown > x) on a log scale, so the tail is visible
- *   chart_paths     three of the stored sample paths (worst baseline P&L, highest VIX peak, median
+ *   vr_chart_frontier  mean P&L against ES99 with +-1 SE bars: the cost/protection frontier
+ *   vr_chart_drawdown  P(max drawdown > x) on a log scale, so the tail is visible
+ *   vr_chart_paths     three of the stored sample paths (worst baseline P&L, highest VIX peak, median
  *                   baseline P&L): SPX and VIX with the days each policy's layers acted
  *
- * A policy keeps its colour and dash pattern (rep_color, rep_dash: its index in the file) in
+ * A policy keeps its colour and dash pattern (vr_rep_color, vr_rep_dash: its index in the file) in
  * every chart. Histograms count into fixed bins; curves are thinned to a few hundred points so
  * the page stays small however many paths the run had. */
 #include <math.h>
@@ -71,10 +71,10 @@ static void legend_policies(FILE *f, const rep_scenario *s, double x, double y)
     const size_t n = s->npol < MAXPOL ? s->npol : MAXPOL;
     for (size_t i = 0; i < n; i++) {
         names[i] = s->pol[i].name;
-        colors[i] = rep_color(i);
-        dashes[i] = rep_dash(i);
+        colors[i] = vr_rep_color(i);
+        dashes[i] = vr_rep_dash(i);
     }
-    svg_legend(f, x, y, names, n, colors, dashes);
+    vr_svg_legend(f, x, y, names, n, colors, dashes);
 }
 
 static double legend_width(const rep_scenario *s)
@@ -86,7 +86,7 @@ static double legend_width(const rep_scenario *s)
     return 40 + 6.5 * (double)m;
 }
 
-void chart_pnl(FILE *f, const rep_scenario *s)
+void vr_chart_pnl(FILE *f, const rep_scenario *s)
 {
     enum { NB = 60, NBT = 30 };
     double pct[NB], x[2 * NB + 2], y[2 * NB + 2];
@@ -104,7 +104,7 @@ void chart_pnl(FILE *f, const rep_scenario *s)
     if (!(hi > lo)) { lo -= 1; hi += 1; }
     if (!(thi > tlo)) { tlo -= 1; thi += 1; }
     snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
-    svg_begin(f, 1100, 400, title);
+    vr_svg_begin(f, 1100, 400, title);
     /* main panel */
     svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0};
     double ymax = 0;
@@ -113,17 +113,17 @@ void chart_pnl(FILE *f, const rep_scenario *s)
         for (size_t b = 0; b < NB; b++) ymax = fmax(ymax, pct[b]);
     }
     m.yhi = ymax > 0 ? ymax * 1.08 : 1;
-    svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
+    vr_svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
     /* the region the right panel magnifies */
-    const double sx0 = svg_px(&m, fmax(tlo, lo)), sx1 = svg_px(&m, thi);
+    const double sx0 = vr_svg_px(&m, fmax(tlo, lo)), sx1 = vr_svg_px(&m, thi);
     if (sx1 > sx0)
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f1e6dc\"/>\n", sx0,
                 m.y0, sx1 - sx0, m.h);
-    svg_axes(&m, "terminal P&L (USD)", "paths per bin (%)");
+    vr_svg_axes(&m, "terminal P&L (USD)", "paths per bin (%)");
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
         const size_t k = step_points(pct, NB, lo, hi, x, y);
-        svg_polyline(&m, x, y, k, rep_color(p), 1.8, rep_dash(p));
+        vr_svg_polyline(&m, x, y, k, vr_rep_color(p), 1.8, vr_rep_dash(p));
     }
     legend_policies(f, s, m.x0 + 8, m.y0 + 8);
     /* tail panel: the worst 5% of each policy lies left of thi */
@@ -134,27 +134,27 @@ void chart_pnl(FILE *f, const rep_scenario *s)
         for (size_t b = 0; b < NBT; b++) ymax = fmax(ymax, pct[b]);
     }
     t.yhi = ymax > 0 ? ymax * 1.15 : 1;
-    svg_text(f, t.x0, 26, "start", 13, "bold", "Left tail magnified (worst 5%)");
-    svg_axes(&t, "terminal P&L (USD)", "paths per bin (% of all)");
+    vr_svg_text(f, t.x0, 26, "start", 13, "bold", "Left tail magnified (worst 5%)");
+    vr_svg_axes(&t, "terminal P&L (USD)", "paths per bin (% of all)");
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
         const size_t k = step_points(pct, NBT, tlo, thi, x, y);
-        svg_polyline(&t, x, y, k, rep_color(p), 1.8, rep_dash(p));
+        vr_svg_polyline(&t, x, y, k, vr_rep_color(p), 1.8, vr_rep_dash(p));
         /* -ES99 marker: a triangle on the top edge and a faint line */
         const double e = -s->pol[p].score[RS_ES99];
         if (isfinite(e) && e >= tlo && e <= thi) {
-            const double px = svg_px(&t, e);
+            const double px = vr_svg_px(&t, e);
             fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
-                       "stroke-dasharray=\"1 2\"/>", px, t.y0, px, t.y0 + t.h, rep_color(p));
-            fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\"/>\n", px, t.y0, rep_color(p));
+                       "stroke-dasharray=\"1 2\"/>", px, t.y0, px, t.y0 + t.h, vr_rep_color(p));
+            fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\"/>\n", px, t.y0, vr_rep_color(p));
         }
     }
-    svg_text(f, t.x0 + t.w, t.y0 + t.h + 48, "end", 11, NULL,
+    vr_svg_text(f, t.x0 + t.w, t.y0 + t.h + 48, "end", 11, NULL,
              "\xE2\x96\xBC = -ES99 of each policy; bins count % of all paths");
-    svg_end(f);
+    vr_svg_end(f);
 }
 
-void chart_frontier(FILE *f, const rep_scenario *s)
+void vr_chart_frontier(FILE *f, const rep_scenario *s)
 {
     char title[600];
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
@@ -171,20 +171,20 @@ void chart_frontier(FILE *f, const rep_scenario *s)
     if (!(yhi > ylo)) { ylo = (isfinite(ylo) ? ylo : 0) - 1; yhi = ylo + 2; }
     const double px = 0.12 * (xhi - xlo), py = 0.12 * (yhi - ylo);
     snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
-    svg_begin(f, 540, 400, title);
+    vr_svg_begin(f, 540, 400, title);
     svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1};
-    svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
-    svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
+    vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
+    vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
     for (size_t i = 0; i < s->npol; i++) {
         const double *sc = s->pol[i].score;
         if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
             continue;
-        const double cx = svg_px(&p, sc[RS_ES99]), cy = svg_py(&p, sc[RS_MEAN]);
+        const double cx = vr_svg_px(&p, sc[RS_ES99]), cy = vr_svg_py(&p, sc[RS_MEAN]);
         const double ex = isfinite(sc[RS_ES99_SE]) ? sc[RS_ES99_SE] : 0;
         const double ey = isfinite(sc[RS_MEAN_SE]) ? sc[RS_MEAN_SE] : 0;
-        const double x0 = svg_px(&p, sc[RS_ES99] - ex), x1 = svg_px(&p, sc[RS_ES99] + ex);
-        const double y0 = svg_py(&p, sc[RS_MEAN] - ey), y1 = svg_py(&p, sc[RS_MEAN] + ey);
-        const char *c = rep_color(i);
+        const double x0 = vr_svg_px(&p, sc[RS_ES99] - ex), x1 = vr_svg_px(&p, sc[RS_ES99] + ex);
+        const double y0 = vr_svg_py(&p, sc[RS_MEAN] - ey), y1 = vr_svg_py(&p, sc[RS_MEAN] + ey);
+        const char *c = vr_rep_color(i);
         fprintf(f, "<g stroke=\"%s\" stroke-width=\"1.5\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -193,13 +193,13 @@ void chart_frontier(FILE *f, const rep_scenario *s)
                 cx - 4, y0, cx + 4, y0, cx - 4, y1, cx + 4, y1);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
                 cx, cy, c);
-        svg_text(f, fmax(cx, x1) + 6, cy - 6, "start", 11, "bold", s->pol[i].name);
+        vr_svg_text(f, fmax(cx, x1) + 6, cy - 6, "start", 11, "bold", s->pol[i].name);
     }
-    svg_text(f, p.x0 + p.w, p.y0 + p.h + 48, "end", 11, NULL, "bars: \xC2\xB1" "1 standard error of ES99 and of the mean");
-    svg_end(f);
+    vr_svg_text(f, p.x0 + p.w, p.y0 + p.h + 48, "end", 11, NULL, "bars: \xC2\xB1" "1 standard error of ES99 and of the mean");
+    vr_svg_end(f);
 }
 
-void chart_drawdown(FILE *f, const rep_scenario *s)
+void vr_chart_drawdown(FILE *f, const rep_scenario *s)
 {
     enum { K = 240 };
     double x[K + 2], y[K + 2];
@@ -214,10 +214,10 @@ void chart_drawdown(FILE *f, const rep_scenario *s)
     if (!(xmax > 0)) xmax = 1;
     const double ylo = pow(10, -ceil(log10((double)nmax)));
     snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
-    svg_begin(f, 540, 400, title);
+    vr_svg_begin(f, 540, 400, title);
     svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0};
-    svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
-    svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
+    vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
+    vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
     for (size_t i = 0; i < s->npol; i++) {
         const rep_policy *q = &s->pol[i];
         if (q->n == 0)
@@ -235,10 +235,10 @@ void chart_drawdown(FILE *f, const rep_scenario *s)
             x[k] = q->dd_sorted[j];
             y[k++] = (double)(q->n - j) / (double)q->n;
         }
-        svg_polyline(&p, x, y, k, rep_color(i), 1.8, rep_dash(i));
+        vr_svg_polyline(&p, x, y, k, vr_rep_color(i), 1.8, vr_rep_dash(i));
     }
     legend_policies(f, s, p.x0 + p.w - legend_width(s) - 8, p.y0 + 8);
-    svg_end(f);
+    vr_svg_end(f);
 }
 
 /* ---- sample paths --------------------------------------------------------------------------- */
@@ -252,17 +252,17 @@ static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0
     if (!(hi > lo)) { lo = (isfinite(lo) ? lo : 0) - 1; hi = lo + 2; }
     const double pad = 0.06 * (hi - lo);
     svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0};
-    svg_axes(&p, xlabel, ylabel);
+    vr_svg_axes(&p, xlabel, ylabel);
     double *xs = malloc(nd * sizeof *xs);
     if (xs == NULL)
         return;
     for (size_t t = 0; t < nd; t++)
         xs[t] = (double)t;
-    svg_polyline(&p, xs, v, nd, color, 1.4, NULL);
+    vr_svg_polyline(&p, xs, v, nd, color, 1.4, NULL);
     free(xs);
 }
 
-int chart_paths(FILE *f, const rep_scenario *s)
+int vr_chart_paths(FILE *f, const rep_scenario *s)
 {
     if (s->nsample == 0 || s->ndays == 0 || s->spx == NULL || s->vix == NULL)
         return 0;
@@ -308,16 +308,16 @@ int chart_paths(FILE *f, const rep_scenario *s)
     const double block = 34 + HS + 26 + HV + 44 + (double)rows * ROW + 24;
     char title[700], line[700], usd[48];
     snprintf(title, sizeof title, "Scenario %s: sample SPX and VIX paths with the days each hedge layer acted", s->name);
-    svg_begin(f, 1100, 10 + block * (double)npick, title);
+    vr_svg_begin(f, 1100, 10 + block * (double)npick, title);
     for (size_t k = 0; k < npick; k++) {
         const size_t i = pick[k];
         const double Y = 10 + block * (double)k;
         if (i < nb)
             snprintf(line, sizeof line, "Sample path %zu (%s): %s P&L %s USD", i, why[k], b->name,
-                     rep_fmt_usd(usd, sizeof usd, b->pnl[i]));
+                     vr_rep_fmt_usd(usd, sizeof usd, b->pnl[i]));
         else
             snprintf(line, sizeof line, "Sample path %zu (%s)", i, why[k]);
-        svg_text(f, 20, Y + 18, "start", 13, "bold", line);
+        vr_svg_text(f, 20, Y + 18, "start", 13, "bold", line);
         path_panel(f, s->spx + i * nd, nd, X0, Y + 30, W, HS, "SPX (index points)", NULL, "#333333");
         path_panel(f, s->vix + i * nd, nd, X0, Y + 30 + HS + 26, W, HV, "VIX (points)", "trading day", "#7a3b8f");
         /* activation rug: a tick on each day a layer acted */
@@ -330,23 +330,23 @@ int chart_paths(FILE *f, const rep_scenario *s)
                 continue;
             for (size_t l = 0; l < q->nlayer_names; l++, ry += ROW) {
                 snprintf(line, sizeof line, "%s: %s", q->name, q->layers[l]);
-                svg_text(f, X0 - 6, ry + 9, "end", 10, NULL, line);
+                vr_svg_text(f, X0 - 6, ry + 9, "end", 10, NULL, line);
                 fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>", X0, ry + 5,
                         X0 + W, ry + 5);
-                fprintf(f, "<g fill=\"%s\">", rep_color(p));
+                fprintf(f, "<g fill=\"%s\">", vr_rep_color(p));
                 for (size_t t = 0; t < nd; t++) {
                     const double m = q->act[i * nd + t];
                     if (!(m >= 1) || l >= 32 || !(((uint32_t)m >> l) & 1u))
                         continue;
-                    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", svg_px(&d, (double)t) - tw / 2,
+                    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", vr_svg_px(&d, (double)t) - tw / 2,
                             ry, tw);
                 }
                 fputs("</g>\n", f);
             }
         }
         if (rows == 0)
-            svg_text(f, X0, ry + 10, "start", 11, NULL, "(no policy in this run has hedge layers)");
+            vr_svg_text(f, X0, ry + 10, "start", 11, NULL, "(no policy in this run has hedge layers)");
     }
-    svg_end(f);
+    vr_svg_end(f);
     return 1;
 }

@@ -37,10 +37,10 @@ static void num(FILE *f, double x)
         fprintf(f, "%.17g", x);
 }
 
-vr_status rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
+vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = rep_file_open(&rf, out_path, err);
+    vr_status st = vr_rep_file_open(&rf, out_path, err);
     if (st != VR_OK)
         return st;
     FILE *f = rf.f;
@@ -51,7 +51,7 @@ vr_status rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     field(f, "layers", 0);
     field(f, "paths", 0);
     for (int k = 0; k < RS_N; k++)
-        field(f, rep_score_keys[k], 0);
+        field(f, vr_rep_score_keys[k], 0);
     static const char *const arr[3] = {"loss_threshold", "p_loss", "p_loss_se"};
     for (int a = 0; a < 3; a++)
         for (int k = 0; k < REP_NTHR; k++) {
@@ -63,7 +63,7 @@ vr_status rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
         size_t order[s->npol], rank[s->npol];
-        rep_rank(s, order);
+        vr_rep_rank(s, order);
         for (size_t k = 0; k < s->npol; k++)
             rank[order[k]] = k + 1;
         for (size_t p = 0; p < s->npol; p++) {
@@ -87,5 +87,5 @@ vr_status rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             fputs("\r\n", f);
         }
     }
-    return rep_file_commit(&rf, err);
+    return vr_rep_file_commit(&rf, err);
 }

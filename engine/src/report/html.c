@@ -39,9 +39,9 @@ static const char *css =
 static void kv(FILE *f, const char *k, const char *v)
 {
     fputs("<tr><td>", f);
-    rep_esc(f, k);
+    vr_rep_esc(f, k);
     fputs("</td><td>", f);
-    rep_esc(f, v);
+    vr_rep_esc(f, v);
     fputs("</td></tr>\n", f);
 }
 
@@ -79,25 +79,25 @@ static void summary(FILE *f, const rep_run *r)
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
         fputs("<table class=\"model\" data-scenario=\"", f);
-        rep_esc(f, s->name);
+        vr_rep_esc(f, s->name);
         fputs("\">\n<tr><th>Scenario <b>", f);
-        rep_esc(f, s->name);
+        vr_rep_esc(f, s->name);
         fputs("</b> (", f);
-        rep_esc(f, s->model_type);
+        vr_rep_esc(f, s->model_type);
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
         fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%g / %g / %g / %g</td></tr>\n",
                 s->spot, s->rate, s->dividend, s->v0);
         for (int k = 0; k < REP_NPARAM; k++) {
             if (s->phys[k] == 0 && s->pric[k] == 0)
                 continue; /* parameters the model does not use are stored as 0 */
-            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", rep_param_names[k], s->phys[k], s->pric[k]);
+            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", vr_rep_param_names[k], s->phys[k], s->pric[k]);
         }
         fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%.1f s (%.1f s)</td></tr>\n</table>\n",
                 s->wall, s->marks_wall);
     }
     fputs("<p class=\"note\">Parameters that are 0 in both sets are not shown (the model does not use "
           "them).</p>\n</div></div>\n<h3>Configuration</h3>\n<pre class=\"config\">", f);
-    rep_esc(f, r->config);
+    vr_rep_esc(f, r->config);
     fputs("</pre>\n</section>\n", f);
 }
 
@@ -105,14 +105,14 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 {
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
-    const size_t nc = rep_table_head(s, which, h);
+    const size_t nc = vr_rep_table_head(s, which, h);
     fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>", which == REP_TABLE_TAIL ? "tail" : "cost");
     for (size_t j = 0; j < nc; j++) {
         fputs("<th>", f);
-        rep_esc(f, h[j].text);
+        vr_rep_esc(f, h[j].text);
         if (h[j].unit[0]) {
             fputs("<span class=\"u\">", f);
-            rep_esc(f, h[j].unit);
+            vr_rep_esc(f, h[j].unit);
             fputs("</span>", f);
         }
         fputs("</th>", f);
@@ -120,17 +120,17 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     fputs("</tr>\n", f);
     for (size_t k = 0; k < s->npol; k++) {
         const size_t pi = order[k];
-        rep_table_row(s, pi, which, c);
+        vr_rep_table_row(s, pi, which, c);
         fputs("<tr data-scenario=\"", f);
-        rep_esc(f, s->name);
+        vr_rep_esc(f, s->name);
         fputs("\" data-policy=\"", f);
-        rep_esc(f, s->pol[pi].name);
+        vr_rep_esc(f, s->pol[pi].name);
         fprintf(f, "\"><td>%zu</td>", k + 1);
         for (size_t j = 0; j < nc; j++) {
             fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
             if (j == 0)
-                fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", rep_color(pi));
-            rep_esc(f, c[j].text);
+                fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", vr_rep_color(pi));
+            vr_rep_esc(f, c[j].text);
             fputs("</td>", f);
         }
         fputs("</tr>\n", f);
@@ -141,17 +141,17 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t idx)
 {
     size_t order[s->npol];
-    rep_rank(s, order);
+    vr_rep_rank(s, order);
     fprintf(f, "<section class=\"scenario\" id=\"scenario-%zu\" data-scenario=\"", idx + 1);
-    rep_esc(f, s->name);
+    vr_rep_esc(f, s->name);
     fputs("\">\n<h2>Scenario ", f);
-    rep_esc(f, s->name);
+    vr_rep_esc(f, s->name);
     fputs("</h2>\n<p class=\"sub\">", f);
     fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n,
             (long long)r->horizon_days);
-    rep_esc(f, s->model_type);
+    vr_rep_esc(f, s->model_type);
     fputs("; paired differences against <b>", f);
-    rep_esc(f, s->pol[s->base].name);
+    vr_rep_esc(f, s->pol[s->base].name);
     fputs("</b>. Losses (ES, VaR) are positive numbers in USD; P&amp;L is discounted to the start.</p>\n", f);
     fputs("<h3>Ranking by tail risk (ES99, smallest first)</h3>\n", f);
     table(f, s, REP_TABLE_TAIL, order);
@@ -160,18 +160,18 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("<p class=\"note\">Bold: a paired difference larger than two standard errors. Cost per USD of ES99 "
           "reduction = mean P&amp;L given up / ES99 removed (n/a when the tail does not shrink).</p>\n", f);
     fputs("<h3>Charts</h3>\n<figure>\n", f);
-    chart_pnl(f, s);
+    vr_chart_pnl(f, s);
     fputs("<figcaption>Terminal P&amp;L per path, share of paths per bin; the shaded region on the left panel is "
           "magnified on the right, where the triangles mark each policy's &#8722;ES99.</figcaption>\n</figure>\n", f);
     fputs("<div class=\"row\"><figure>\n", f);
-    chart_frontier(f, s);
+    vr_chart_frontier(f, s);
     fputs("<figcaption>Each policy's mean P&amp;L against its ES99 with &#177;1 SE bars.</figcaption>\n</figure>\n"
           "<figure>\n", f);
-    chart_drawdown(f, s);
+    vr_chart_drawdown(f, s);
     fputs("<figcaption>Exceedance probability of the maximum drawdown of daily P&amp;L (log scale).</figcaption>\n"
           "</figure></div>\n", f);
     fputs("<figure>\n", f);
-    if (chart_paths(f, s))
+    if (vr_chart_paths(f, s))
         fputs("<figcaption>Three of the stored sample paths; each row of ticks marks the trading days one "
               "policy's hedge layer acted (sample_paths/activations).</figcaption>\n", f);
     else
@@ -197,23 +197,23 @@ static const char *defs =
     "</dl>\n<p class=\"note\">Generated by <code>vixrisk report</code> from the HDF5 run file alone "
     "(layout: docs/hdf5.md).</p>\n</section>\n";
 
-vr_status rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
+vr_status vr_rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = rep_file_open(&rf, out_path, err);
+    vr_status st = vr_rep_file_open(&rf, out_path, err);
     if (st != VR_OK)
         return st;
     FILE *f = rf.f;
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
           "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
           "<title>vixrisk tail-risk report: ", f);
-    rep_esc(f, r->config_file[0] ? r->config_file : r->path);
+    vr_rep_esc(f, r->config_file[0] ? r->config_file : r->path);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>Tail-risk report</h1>\n<p class=\"sub\">", css);
-    rep_esc(f, r->path);
+    vr_rep_esc(f, r->path);
     fputs(" &#8212; ", f);
     for (size_t i = 0; i < r->nscen; i++) {
         fprintf(f, "%s<a href=\"#scenario-%zu\">", i ? ", " : "scenarios: ", i + 1);
-        rep_esc(f, r->scen[i].name);
+        vr_rep_esc(f, r->scen[i].name);
         fputs("</a>", f);
     }
     fputs("</p>\n</header>\n", f);
@@ -222,5 +222,5 @@ vr_status rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
         scenario(f, r, &r->scen[i], i);
     fputs(defs, f);
     fputs("</body>\n</html>\n", f);
-    return rep_file_commit(&rf, err);
+    return vr_rep_file_commit(&rf, err);
 }

@@ -11,10 +11,10 @@
 #include "vixrisk/vr_h5.h"
 
 #define REP_KEY(id, key) key,
-const char *const rep_score_keys[RS_N] = {REP_SCORES(REP_KEY)};
+const char *const vr_rep_score_keys[RS_N] = {REP_SCORES(REP_KEY)};
 #undef REP_KEY
 
-const char *const rep_param_names[REP_NPARAM] = {"kappa",   "theta", "sigma", "rho",
+const char *const vr_rep_param_names[REP_NPARAM] = {"kappa",   "theta", "sigma", "rho",
                                                  "lambda",  "mu_j",  "sigma_j", "mu_v",
                                                  "mu_s",    "sigma_s", "rho_j"};
 
@@ -77,7 +77,7 @@ static vr_status load_policy(vr_h5_reader *r, const char *scen, const char *name
     if ((p->name = strdup(name)) == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", g);
     for (int k = 0; k < RS_N; k++)
-        TRY(vr_h5_read_attr_double(r, g, rep_score_keys[k], &p->score[k], err));
+        TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     TRY(opt_str(r, g, "baseline", &p->baseline, err));
     TRY(opt_int(r, g, "layers", &p->nlayers, err));
     const char *arrays[3] = {"loss_thresholds", "p_loss", "p_loss_se"};
@@ -163,13 +163,13 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_double(r, g, "marks_build_seconds", &s->marks_wall, err));
     for (int i = 0; i < REP_NPARAM; i++) {
         char an[64];
-        snprintf(an, sizeof an, "physical_%s", rep_param_names[i]);
+        snprintf(an, sizeof an, "physical_%s", vr_rep_param_names[i]);
         TRY(opt_double(r, g, an, &s->phys[i], err));
-        snprintf(an, sizeof an, "pricing_%s", rep_param_names[i]);
+        snprintf(an, sizeof an, "pricing_%s", vr_rep_param_names[i]);
         TRY(opt_double(r, g, an, &s->pric[i], err));
     }
     TRY(vr_h5_list_groups(r, g, &kids, &nkids, err));
-    if ((s->pol = calloc(nkids + 1, sizeof *s->pol)) == NULL) /* +1: see rep_run_free */ {
+    if ((s->pol = calloc(nkids + 1, sizeof *s->pol)) == NULL) /* +1: see vr_rep_run_free */ {
         st = vr_fail(err, VR_ENOMEM, "report: %s: %zu policies", g, nkids);
         goto done;
     }
@@ -193,7 +193,7 @@ done:
     return st;
 }
 
-vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
+vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
 {
     vr_status st = VR_OK;
     vr_h5_reader *r = NULL;
@@ -243,7 +243,7 @@ vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
         goto done;
     }
     for (size_t i = 0; i < nscen; i++) {
-        run->nscen = i + 1; /* so rep_run_free releases a partly loaded scenario */
+        run->nscen = i + 1; /* so vr_rep_run_free releases a partly loaded scenario */
         TRY(load_scenario(r, run, scen[i], &run->scen[i], err));
     }
 done:
@@ -258,7 +258,7 @@ static void free_str(char **s)
     *s = NULL;
 }
 
-void rep_run_free(rep_run *run)
+void vr_rep_run_free(rep_run *run)
 {
     if (run == NULL)
         return;

@@ -40,28 +40,28 @@ typedef void (*chart_fn)(FILE *, const rep_scenario *);
 static vr_status write_svg(const char *path, const rep_scenario *s, int which, int *drawn, vr_err *err)
 {
     rep_file rf;
-    vr_status st = rep_file_open(&rf, path, err);
+    vr_status st = vr_rep_file_open(&rf, path, err);
     if (st != VR_OK)
         return st;
     *drawn = 1;
     switch (which) {
-    case 0: chart_pnl(rf.f, s); break;
-    case 1: chart_frontier(rf.f, s); break;
-    case 2: chart_drawdown(rf.f, s); break;
-    default: *drawn = chart_paths(rf.f, s); break;
+    case 0: vr_chart_pnl(rf.f, s); break;
+    case 1: vr_chart_frontier(rf.f, s); break;
+    case 2: vr_chart_drawdown(rf.f, s); break;
+    default: *drawn = vr_chart_paths(rf.f, s); break;
     }
     if (!*drawn) {
-        rep_file_abort(&rf);
+        vr_rep_file_abort(&rf);
         return VR_OK;
     }
-    return rep_file_commit(&rf, err);
+    return vr_rep_file_commit(&rf, err);
 }
 
 static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
 {
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
-    const size_t nc = rep_table_head(s, which, h);
+    const size_t nc = vr_rep_table_head(s, which, h);
     fputs("| # |", f);
     for (size_t j = 0; j < nc; j++) {
         fputc(' ', f);
@@ -75,7 +75,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         fputs(j == 0 ? ":--|" : "--:|", f);
     fputc('\n', f);
     for (size_t k = 0; k < s->npol; k++) {
-        rep_table_row(s, order[k], which, c);
+        vr_rep_table_row(s, order[k], which, c);
         fprintf(f, "| %zu |", k + 1);
         for (size_t j = 0; j < nc; j++) {
             fputs(c[j].sig ? " **" : " ", f);
@@ -87,7 +87,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     fputc('\n', f);
 }
 
-vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
+vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
 {
     vr_status st = VR_OK;
     rep_file rf = {NULL, NULL, NULL};
@@ -126,7 +126,7 @@ vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
                 drawn[i][c] = d;
         }
     }
-    if ((st = rep_file_open(&rf, out_path, err)) != VR_OK)
+    if ((st = vr_rep_file_open(&rf, out_path, err)) != VR_OK)
         goto done;
     FILE *f = rf.f;
     char b[128];
@@ -152,7 +152,7 @@ vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         fprintf(f, "| spot / rate / dividend / v0 | %g / %g / %g / %g | |\n", s->spot, s->rate, s->dividend, s->v0);
         for (int k = 0; k < REP_NPARAM; k++)
             if (s->phys[k] != 0 || s->pric[k] != 0)
-                fprintf(f, "| %s | %g | %g |\n", rep_param_names[k], s->phys[k], s->pric[k]);
+                fprintf(f, "| %s | %g | %g |\n", vr_rep_param_names[k], s->phys[k], s->pric[k]);
         fprintf(f, "| wall time (marks build) | %.1f s (%.1f s) | |\n\n", s->wall, s->marks_wall);
     }
     fputs("Parameters that are 0 in both sets are not shown (the model does not use them).\n\n", f);
@@ -169,7 +169,7 @@ vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
         size_t order[s->npol];
-        rep_rank(s, order);
+        vr_rep_rank(s, order);
         char sn[300];
         safe_name(sn, sizeof sn, s->name);
         fputs("## Scenario ", f); md_esc(f, s->name);
@@ -195,10 +195,10 @@ vr_status rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
           "reduced.\n"
           "- **Cost per USD of ES99 reduction**: mean P&L given up per USD of ES99 removed.\n"
           "- **Hedge premium paid / recovered**: mean per path, discounted, USD.\n", f);
-    st = rep_file_commit(&rf, err);
+    st = vr_rep_file_commit(&rf, err);
 done:
     if (rf.f)
-        rep_file_abort(&rf);
+        vr_rep_file_abort(&rf);
     free(dir);
     free(svg);
     return st;

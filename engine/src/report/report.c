@@ -17,7 +17,7 @@
 
 /* ---- output files ---------------------------------------------------------------------------- */
 
-vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
+vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
 {
     memset(rf, 0, sizeof *rf);
     uint64_t rnd = 0;
@@ -27,7 +27,7 @@ vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
     rf->final_path = strdup(final_path);
     rf->tmp_path = malloc(cap);
     if (rf->final_path == NULL || rf->tmp_path == NULL) {
-        rep_file_abort(rf);
+        vr_rep_file_abort(rf);
         return vr_fail(err, VR_ENOMEM, "report: %s", final_path);
     }
     snprintf(rf->tmp_path, cap, "%s.tmp.%ld.%016llx", final_path, (long)getpid(), (unsigned long long)rnd);
@@ -40,13 +40,13 @@ vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err)
         }
         free(rf->tmp_path);
         rf->tmp_path = NULL;
-        rep_file_abort(rf);
+        vr_rep_file_abort(rf);
         return vr_fail(err, VR_EIO, "report: cannot write %s: %s", final_path, strerror(e));
     }
     return VR_OK;
 }
 
-vr_status rep_file_commit(rep_file *rf, vr_err *err)
+vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
 {
     vr_status st = VR_OK;
     if (rf->f == NULL)
@@ -67,11 +67,11 @@ vr_status rep_file_commit(rep_file *rf, vr_err *err)
         free(rf->tmp_path);
         rf->tmp_path = NULL;
     }
-    rep_file_abort(rf);
+    vr_rep_file_abort(rf);
     return st;
 }
 
-void rep_file_abort(rep_file *rf)
+void vr_rep_file_abort(rep_file *rf)
 {
     if (rf->f != NULL) {
         fclose(rf->f);
@@ -106,7 +106,7 @@ static int utf8_len(const unsigned char *s)
     return n;
 }
 
-void rep_esc(FILE *f, const char *s)
+void vr_rep_esc(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
@@ -139,7 +139,7 @@ void rep_esc(FILE *f, const char *s)
 
 /* ---- number formats -------------------------------------------------------------------------- */
 
-char *rep_fmt_usd(char *buf, size_t cap, double x)
+char *vr_rep_fmt_usd(char *buf, size_t cap, double x)
 {
     if (!isfinite(x)) {
         snprintf(buf, cap, "n/a");
@@ -163,7 +163,7 @@ char *rep_fmt_usd(char *buf, size_t cap, double x)
     return buf;
 }
 
-char *rep_fmt_pct(char *buf, size_t cap, double p)
+char *vr_rep_fmt_pct(char *buf, size_t cap, double p)
 {
     if (!isfinite(p))
         snprintf(buf, cap, "n/a");
@@ -172,7 +172,7 @@ char *rep_fmt_pct(char *buf, size_t cap, double p)
     return buf;
 }
 
-char *rep_fmt_num(char *buf, size_t cap, double x)
+char *vr_rep_fmt_num(char *buf, size_t cap, double x)
 {
     if (!isfinite(x))
         snprintf(buf, cap, "n/a");
@@ -185,20 +185,20 @@ char *rep_fmt_num(char *buf, size_t cap, double x)
 
 /* Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies; yellow is last
  * because it is faint on white. Dash patterns add a second cue (and survive grey-scale printing). */
-const char *rep_color(size_t i)
+const char *vr_rep_color(size_t i)
 {
     static const char *const c[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                     "#E69F00", "#56B4E9", "#000000", "#B8A000"};
     return c[i % (sizeof c / sizeof c[0])];
 }
 
-const char *rep_dash(size_t i)
+const char *vr_rep_dash(size_t i)
 {
     static const char *const d[] = {"", "7 3", "2 2", "9 3 2 3", "4 4", "1 3", "12 3", "6 2 2 2 2 2"};
     return d[i % (sizeof d / sizeof d[0])];
 }
 
-void rep_rank(const rep_scenario *s, size_t *order)
+void vr_rep_rank(const rep_scenario *s, size_t *order)
 {
     for (size_t i = 0; i < s->npol; i++)
         order[i] = i;
@@ -248,14 +248,14 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
     if (fmt != VR_REPORT_HTML && fmt != VR_REPORT_MD && fmt != VR_REPORT_CSV)
         return vr_fail(err, VR_EINVAL, "report: unknown format %d (html, md or csv)", (int)fmt);
     rep_run run;
-    vr_status st = rep_run_load(h5_path, &run, err);
+    vr_status st = vr_rep_run_load(h5_path, &run, err);
     if (st == VR_OK) {
         switch (fmt) {
-        case VR_REPORT_HTML: st = rep_write_html(&run, out_path, err); break;
-        case VR_REPORT_MD: st = rep_write_md(&run, out_path, err); break;
-        case VR_REPORT_CSV: st = rep_write_csv(&run, out_path, err); break;
+        case VR_REPORT_HTML: st = vr_rep_write_html(&run, out_path, err); break;
+        case VR_REPORT_MD: st = vr_rep_write_md(&run, out_path, err); break;
+        case VR_REPORT_CSV: st = vr_rep_write_csv(&run, out_path, err); break;
         }
     }
-    rep_run_free(&run);
+    vr_rep_run_free(&run);
     return st;
 }

@@ -27,11 +27,11 @@
 #define REP_ENUM(id, key) RS_##id,
 enum { REP_SCORES(REP_ENUM) RS_N };
 #undef REP_ENUM
-extern const char *const rep_score_keys[RS_N];
+extern const char *const vr_rep_score_keys[RS_N];
 
 #define REP_NTHR 4     /* loss thresholds per run (simulation.loss_thresholds) */
 #define REP_NPARAM 11  /* model parameters per set (physical_*, pricing_*) */
-extern const char *const rep_param_names[REP_NPARAM];
+extern const char *const vr_rep_param_names[REP_NPARAM];
 
 typedef struct rep_policy {
     char *name, *baseline;
@@ -66,35 +66,35 @@ typedef struct rep_run {
     size_t nscen;
 } rep_run;
 
-/* load.c: read everything the report shows; rep_run_free accepts a zeroed or partial run. */
-vr_status rep_run_load(const char *h5_path, rep_run *run, vr_err *err);
-void rep_run_free(rep_run *run);
+/* load.c: read everything the report shows; vr_rep_run_free accepts a zeroed or partial run. */
+vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err);
+void vr_rep_run_free(rep_run *run);
 
 /* report.c: an output file written to "<final>.tmp.<pid>.<rand>" and renamed by commit. */
 typedef struct rep_file {
     FILE *f;
     char *final_path, *tmp_path;
 } rep_file;
-vr_status rep_file_open(rep_file *rf, const char *final_path, vr_err *err);
-vr_status rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
-void rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
+vr_status vr_rep_file_open(rep_file *rf, const char *final_path, vr_err *err);
+vr_status vr_rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
+void vr_rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
 
 /* XML/HTML text and attribute escaping (& < > " '), dropping characters XML forbids and replacing
  * invalid UTF-8 with U+FFFD. */
-void rep_esc(FILE *f, const char *s);
+void vr_rep_esc(FILE *f, const char *s);
 
 /* Display formats shared by HTML and Markdown (the tests format the same way):
  *   usd   whole dollars with ',' thousands separators, "-" sign ("-12,345"); "n/a" if not finite
  *   pct   a probability as a percentage with 2 decimals ("1.25%")
  *   num   "%.3f" (ratios); "n/a" if not finite
  * Each writes into buf (cap >= 32) and returns it. */
-char *rep_fmt_usd(char *buf, size_t cap, double x);
-char *rep_fmt_pct(char *buf, size_t cap, double p);
-char *rep_fmt_num(char *buf, size_t cap, double x);
+char *vr_rep_fmt_usd(char *buf, size_t cap, double x);
+char *vr_rep_fmt_pct(char *buf, size_t cap, double p);
+char *vr_rep_fmt_num(char *buf, size_t cap, double x);
 
 /* Policy colours (Okabe-Ito, colour-blind safe) and dash patterns, by policy index. */
-const char *rep_color(size_t i);
-const char *rep_dash(size_t i);
+const char *vr_rep_color(size_t i);
+const char *vr_rep_dash(size_t i);
 
 /* ---- svg.c: a small SVG writer ------------------------------------------------------------- */
 
@@ -106,37 +106,37 @@ typedef struct svg_plot {
     int xusd, yusd;           /* tick labels in USD shorthand ("-50k") */
 } svg_plot;
 
-void svg_begin(FILE *f, double w, double h, const char *title);
-void svg_end(FILE *f);
-double svg_px(const svg_plot *p, double x);
-double svg_py(const svg_plot *p, double y);
+void vr_svg_begin(FILE *f, double w, double h, const char *title);
+void vr_svg_end(FILE *f);
+double vr_svg_px(const svg_plot *p, double x);
+double vr_svg_py(const svg_plot *p, double y);
 /* Frame, grid, ticks and tick labels, axis titles (escaped). */
-void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel);
+void vr_svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel);
 /* Polyline through (x[i], y[i]) in data coordinates, clipped to the plot area by a clipPath. */
-void svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n, const char *color,
+void vr_svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n, const char *color,
                   double width, const char *dash);
-void svg_text(FILE *f, double x, double y, const char *anchor, double size, const char *weight,
+void vr_svg_text(FILE *f, double x, double y, const char *anchor, double size, const char *weight,
               const char *text);
 /* Legend box: one row per entry with a line sample in its colour and dash. */
-void svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
+void vr_svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
                 const char *const *colors, const char *const *dashes);
 /* Tick positions: "nice" steps (1, 2, 5 x 10^k) covering [lo, hi]; returns the count (<= cap). */
-size_t svg_ticks(double lo, double hi, int target, double *t, size_t cap);
+size_t vr_svg_ticks(double lo, double hi, int target, double *t, size_t cap);
 
 /* ---- charts.c: the report's charts, one SVG element each -------------------------------------- */
 
-void chart_pnl(FILE *f, const rep_scenario *s);      /* P&L histograms + the worst 5% magnified */
-void chart_frontier(FILE *f, const rep_scenario *s); /* ES99 vs mean with SE bars */
-void chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown > x), log scale */
-int chart_paths(FILE *f, const rep_scenario *s);     /* sample SPX/VIX paths + activations; 0 if none */
+void vr_chart_pnl(FILE *f, const rep_scenario *s);      /* P&L histograms + the worst 5% magnified */
+void vr_chart_frontier(FILE *f, const rep_scenario *s); /* ES99 vs mean with SE bars */
+void vr_chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown > x), log scale */
+int vr_chart_paths(FILE *f, const rep_scenario *s);     /* sample SPX/VIX paths + activations; 0 if none */
 
 /* ---- writers ------------------------------------------------------------------------------- */
 
-vr_status rep_write_html(const rep_run *run, const char *out_path, vr_err *err);
-vr_status rep_write_md(const rep_run *run, const char *out_path, vr_err *err);
-vr_status rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
+vr_status vr_rep_write_html(const rep_run *run, const char *out_path, vr_err *err);
+vr_status vr_rep_write_md(const rep_run *run, const char *out_path, vr_err *err);
+vr_status vr_rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
 
 /* Policy indices of scenario s ranked by ES99 (smallest tail loss first; ties keep file order). */
-void rep_rank(const rep_scenario *s, size_t *order);
+void vr_rep_rank(const rep_scenario *s, size_t *order);
 
 #endif

@@ -11,29 +11,29 @@
 
 static int clip_seq; /* ids of clip paths; unique within one output file is all that matters */
 
-void svg_begin(FILE *f, double w, double h, const char *title)
+void vr_svg_begin(FILE *f, double w, double h, const char *title)
 {
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
             "viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"Helvetica, Arial, sans-serif\" "
             "font-size=\"12\">\n<title>",
             w, h, w, h);
-    rep_esc(f, title);
+    vr_rep_esc(f, title);
     fprintf(f, "</title>\n<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", w, h);
 }
 
-void svg_end(FILE *f)
+void vr_svg_end(FILE *f)
 {
     fputs("</svg>\n", f);
 }
 
-double svg_px(const svg_plot *p, double x)
+double vr_svg_px(const svg_plot *p, double x)
 {
     const double span = p->xhi - p->xlo;
     return p->x0 + (span > 0 ? (x - p->xlo) / span : 0.5) * p->w;
 }
 
-double svg_py(const svg_plot *p, double y)
+double vr_svg_py(const svg_plot *p, double y)
 {
     double lo = p->ylo, hi = p->yhi;
     if (p->ylog) {
@@ -45,7 +45,7 @@ double svg_py(const svg_plot *p, double y)
     return p->y0 + p->h - (span > 0 ? (y - lo) / span : 0.5) * p->h;
 }
 
-size_t svg_ticks(double lo, double hi, int target, double *t, size_t cap)
+size_t vr_svg_ticks(double lo, double hi, int target, double *t, size_t cap)
 {
     if (!(hi > lo) || !isfinite(lo) || !isfinite(hi) || target < 1 || cap == 0)
         return 0;
@@ -72,27 +72,27 @@ static void tick_label(char *buf, size_t cap, double v, int usd, double step)
     }
 }
 
-void svg_text(FILE *f, double x, double y, const char *anchor, double size, const char *weight,
+void vr_svg_text(FILE *f, double x, double y, const char *anchor, double size, const char *weight,
               const char *text)
 {
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%.0f\"%s%s%s>", x, y,
             anchor ? anchor : "start", size, weight ? " font-weight=\"" : "", weight ? weight : "",
             weight ? "\"" : "");
-    rep_esc(f, text);
+    vr_rep_esc(f, text);
     fputs("</text>\n", f);
 }
 
-void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
+void vr_svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
 {
     FILE *f = p->f;
     double t[64];
     char lab[48];
     /* x ticks and vertical grid */
-    size_t n = svg_ticks(p->xlo, p->xhi, (int)(p->w / 90) + 1, t, 64);
+    size_t n = vr_svg_ticks(p->xlo, p->xhi, (int)(p->w / 90) + 1, t, 64);
     const double xstep = n > 1 ? t[1] - t[0] : 1;
     fputs("<g stroke=\"#e3e3e3\" stroke-width=\"1\">", f);
     for (size_t i = 0; i < n; i++) {
-        const double x = svg_px(p, t[i]);
+        const double x = vr_svg_px(p, t[i]);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, p->y0, x, p->y0 + p->h);
     }
     /* y ticks: decades on a log axis, nice steps otherwise */
@@ -103,11 +103,11 @@ void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
         for (double e = ceil(log10(p->ylo) - 1e-9); e <= log10(p->yhi) + 1e-9 && ny < 64; e += 1)
             yt[ny++] = pow(10, e);
     } else {
-        ny = svg_ticks(p->ylo, p->yhi, (int)(p->h / 45) + 1, yt, 64);
+        ny = vr_svg_ticks(p->ylo, p->yhi, (int)(p->h / 45) + 1, yt, 64);
         ystep = ny > 1 ? yt[1] - yt[0] : 1;
     }
     for (size_t i = 0; i < ny; i++) {
-        const double y = svg_py(p, yt[i]);
+        const double y = vr_svg_py(p, yt[i]);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", p->x0, y, p->x0 + p->w, y);
     }
     fputs("</g>\n", f);
@@ -116,7 +116,7 @@ void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
     fputs("<g fill=\"#333333\" font-size=\"11\">", f);
     for (size_t i = 0; i < n; i++) {
         tick_label(lab, sizeof lab, t[i], p->xusd, xstep);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", svg_px(p, t[i]),
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", vr_svg_px(p, t[i]),
                 p->y0 + p->h + 14, lab);
     }
     for (size_t i = 0; i < ny; i++) {
@@ -130,21 +130,21 @@ void svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
             tick_label(lab, sizeof lab, yt[i], p->yusd, ystep);
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>", p->x0 - 5,
-                svg_py(p, yt[i]) + 4, lab);
+                vr_svg_py(p, yt[i]) + 4, lab);
     }
     fputs("</g>\n", f);
     if (xlabel)
-        svg_text(f, p->x0 + p->w / 2, p->y0 + p->h + 32, "middle", 12, NULL, xlabel);
+        vr_svg_text(f, p->x0 + p->w / 2, p->y0 + p->h + 32, "middle", 12, NULL, xlabel);
     if (ylabel) {
         const double x = p->x0 - 48, y = p->y0 + p->h / 2;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
                    "transform=\"rotate(-90 %.1f %.1f)\">", x, y, x, y);
-        rep_esc(f, ylabel);
+        vr_rep_esc(f, ylabel);
         fputs("</text>\n", f);
     }
 }
 
-void svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n, const char *color,
+void vr_svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n, const char *color,
                   double width, const char *dash)
 {
     FILE *f = p->f;
@@ -159,12 +159,12 @@ void svg_polyline(const svg_plot *p, const double *x, const double *y, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i]))
             continue;
-        fprintf(f, "%s%.1f,%.1f", i ? " " : "", svg_px(p, x[i]), svg_py(p, y[i]));
+        fprintf(f, "%s%.1f,%.1f", i ? " " : "", vr_svg_px(p, x[i]), vr_svg_py(p, y[i]));
     }
     fputs("\"/>\n", f);
 }
 
-void svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
+void vr_svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
                 const char *const *colors, const char *const *dashes)
 {
     size_t maxlen = 0;
@@ -181,6 +181,6 @@ void svg_legend(FILE *f, double x, double y, const char *const *names, size_t n,
         if (dashes && dashes[i] && dashes[i][0])
             fprintf(f, " stroke-dasharray=\"%s\"", dashes[i]);
         fputs("/>", f);
-        svg_text(f, x + 35, yy + 4, "start", 11, NULL, names[i]);
+        vr_svg_text(f, x + 35, yy + 4, "start", 11, NULL, names[i]);
     }
 }

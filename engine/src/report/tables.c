@@ -6,7 +6,7 @@
  *   REP_TABLE_COST  drawdown quantiles, hedge premium paid/recovered/net, paired dES99 and dmean
  *                   against the baseline (+- SE), cost per unit of ES99 reduction
  *
- * Rows are policies ranked by ES99 (rep_rank). Each cell carries the attribute it shows (key), so
+ * Rows are policies ranked by ES99 (vr_rep_rank). Each cell carries the attribute it shows (key), so
  * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
  * two standard errors. */
 #include <math.h>
@@ -18,10 +18,10 @@
 static void pm(char *buf, size_t cap, double v, double se)
 {
     char a[48], b[48];
-    snprintf(buf, cap, "%s \xC2\xB1 %s", rep_fmt_usd(a, sizeof a, v), rep_fmt_usd(b, sizeof b, se));
+    snprintf(buf, cap, "%s \xC2\xB1 %s", vr_rep_fmt_usd(a, sizeof a, v), vr_rep_fmt_usd(b, sizeof b, se));
 }
 
-size_t rep_table_head(const rep_scenario *s, int which, rep_head *h)
+size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h)
 {
     size_t n = 0;
     char u[48];
@@ -37,7 +37,7 @@ size_t rep_table_head(const rep_scenario *s, int which, rep_head *h)
         const double *thr = s->npol ? s->pol[0].thr : NULL;
         for (int k = 0; k < REP_NTHR; k++) {
             snprintf(h[n].text, sizeof h[n].text, "P(loss > %s) \xC2\xB1 SE",
-                     rep_fmt_usd(u, sizeof u, thr ? thr[k] : NAN));
+                     vr_rep_fmt_usd(u, sizeof u, thr ? thr[k] : NAN));
             h[n].unit = "%";
             n++;
         }
@@ -56,7 +56,7 @@ size_t rep_table_head(const rep_scenario *s, int which, rep_head *h)
     return n;
 }
 
-size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c)
+size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c)
 {
     const rep_policy *p = &s->pol[pi];
     const double *v = p->score;
@@ -70,23 +70,23 @@ size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c)
         pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]); n++;
         pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]); n++;
         pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]); n++;
-        rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
-        rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
+        vr_rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
+        vr_rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
         static const char *const pk[REP_NTHR] = {"p_loss_1", "p_loss_2", "p_loss_3", "p_loss_4"};
         for (int k = 0; k < REP_NTHR; k++) {
             char a[48], b[48];
-            snprintf(C(pk[k]), sizeof c[n].text, "%s \xC2\xB1 %s", rep_fmt_pct(a, sizeof a, p->p_loss[k]),
-                     rep_fmt_pct(b, sizeof b, p->p_loss_se[k]));
+            snprintf(C(pk[k]), sizeof c[n].text, "%s \xC2\xB1 %s", vr_rep_fmt_pct(a, sizeof a, p->p_loss[k]),
+                     vr_rep_fmt_pct(b, sizeof b, p->p_loss_se[k]));
             n++;
         }
     } else {
         const int is_base = pi == s->base;
-        rep_fmt_usd(C("drawdown_q50"), sizeof c[n].text, v[RS_DD50]); n++;
-        rep_fmt_usd(C("drawdown_q95"), sizeof c[n].text, v[RS_DD95]); n++;
-        rep_fmt_usd(C("drawdown_q99"), sizeof c[n].text, v[RS_DD99]); n++;
-        rep_fmt_usd(C("hedge_premium_paid"), sizeof c[n].text, v[RS_PAID]); n++;
-        rep_fmt_usd(C("hedge_premium_recovered"), sizeof c[n].text, v[RS_RECV]); n++;
-        rep_fmt_usd(C("net_hedge_cost"), sizeof c[n].text, v[RS_PAID] - v[RS_RECV]); n++;
+        vr_rep_fmt_usd(C("drawdown_q50"), sizeof c[n].text, v[RS_DD50]); n++;
+        vr_rep_fmt_usd(C("drawdown_q95"), sizeof c[n].text, v[RS_DD95]); n++;
+        vr_rep_fmt_usd(C("drawdown_q99"), sizeof c[n].text, v[RS_DD99]); n++;
+        vr_rep_fmt_usd(C("hedge_premium_paid"), sizeof c[n].text, v[RS_PAID]); n++;
+        vr_rep_fmt_usd(C("hedge_premium_recovered"), sizeof c[n].text, v[RS_RECV]); n++;
+        vr_rep_fmt_usd(C("net_hedge_cost"), sizeof c[n].text, v[RS_PAID] - v[RS_RECV]); n++;
         if (is_base) {
             snprintf(C("d_es99"), sizeof c[n].text, "(baseline)"); n++;
             snprintf(C("d_mean"), sizeof c[n].text, "(baseline)"); n++;
@@ -98,7 +98,7 @@ size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c)
             c[n].sig = fabs(v[RS_DMEAN]) > 2 * v[RS_DMEAN_SE];
             n++;
         }
-        rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]); n++;
+        vr_rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]); n++;
     }
 #undef C
     return n;

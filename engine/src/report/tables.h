@@ -19,8 +19,8 @@ typedef struct rep_cell {
 } rep_cell;
 
 /* Column headers of table `which`; returns the column count (<= REP_MAXCOL). */
-size_t rep_table_head(const rep_scenario *s, int which, rep_head *h);
+size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h);
 /* Cells of policy pi's row; returns the column count. */
-size_t rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
+size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
 
 #endif

@@ -6,10 +6,12 @@
  * into the engine; the engine validated every input before it precomputed the coefficient
  * structs below.
  *
- * Each kernel exists as a scalar reference (kernels/ref, the specification, compiled without
- * vector flags and with -ffp-contract=off) and as AVX2 and AVX-512 versions generated from one
- * template per kernel (kernels/src/NAME.inc). vk_select() picks the widest set the CPU supports;
- * slots an ISA lacks fall back to the reference. */
+ * The kernels are listed once, in vk_kernels.h. Each exists as a scalar reference (kernels/ref,
+ * the specification, compiled without vector flags and with -ffp-contract=off) and, where a
+ * template exists (kernels/src/NAME.inc, written against the vector vocabulary of
+ * kernels/src/vk_isa_*.h), as AVX2 and AVX-512 versions generated from that one template.
+ * vk_select() picks the widest set the CPU supports (or the one VIXRISK_ISA names); every slot
+ * an ISA lacks holds the reference. */
 #ifndef VIXRISK_VK_H
 #define VIXRISK_VK_H
 
@@ -49,17 +51,13 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
     return k ? (double)k * 0x1p-53 : 0x1p-54;
 }
 
-/* ---- Kernel signatures -------------------------------------------------------------------- */
+/* ---- Kernels (signatures: the list in vk_kernels.h) ------------------------------------------ */
 
-/* One uniform in (0,1) per lane (two PCG32 outputs each); advances every lane's stream by 2. */
-typedef void (*vk_uniform_fn)(uint64_t *restrict state, const uint64_t *restrict inc,
-                              double *restrict u, size_t n);
-
-/* Two independent standard normals per lane by Box-Muller on two uniforms (four PCG32 outputs):
- * r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2) (SLEEF log u10,
+/* uniform: one uniform in (0,1) per lane (two PCG32 outputs each); advances every lane's stream
+ * by 2.
+ * normal2: two independent standard normals per lane by Box-Muller on two uniforms (four PCG32
+ * outputs): r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2) (SLEEF log u10,
  * sincos u35). Advances each stream by 4. */
-typedef void (*vk_normal2_fn)(uint64_t *restrict state, const uint64_t *restrict inc,
-                              double *restrict z1, double *restrict z2, size_t n);
 
 /* Constants of one Heston time step of length dt under one parameter set (model.c fills it). */
 typedef struct vk_heston_coef {
@@ -74,21 +72,15 @@ typedef struct vk_heston_coef {
     double sqrt_dt, rho_bar; /* Euler: sqrt(dt), sqrt(1 - rho^2) */
 } vk_heston_coef;
 
-/* Andersen (2008) quadratic-exponential step of (log S, v) with the martingale-corrected
- * log-price step. zv: normal for the quadratic branch; uv: uniform for the exponential branch;
- * zs: normal for log S (independent of zv, uv: correlation enters through K1, K2). */
-typedef void (*vk_heston_qe_fn)(const vk_heston_coef *c, const double *restrict zv,
-                                const double *restrict uv, const double *restrict zs,
-                                double *restrict log_s, double *restrict var, size_t n);
+/* heston_qe: Andersen (2008) quadratic-exponential step of (log S, v) with the
+ * martingale-corrected log-price step. zv: normal for the quadratic branch; uv: uniform for the
+ * exponential branch; zs: normal for log S (independent of zv, uv: correlation enters through
+ * K1, K2).
+ * heston_euler: full-truncation Euler step: v+ = max(v,0), log S += drift - v+ dt/2 +
+ * sqrt(v+ dt) z_s, v += kappa(theta - v+)dt + sigma sqrt(v+ dt)(rho z_s + rho_bar z_2). The
+ * state v may go negative; consumers use max(v, 0). */
 
-/* Full-truncation Euler step: v+ = max(v,0), log S += drift - v+ dt/2 + sqrt(v+ dt) z_s,
- * v += kappa(theta - v+)dt + sigma sqrt(v+ dt)(rho z_s + rho_bar z_2). The state v may go
- * negative; consumers use max(v, 0). */
-typedef void (*vk_heston_euler_fn)(const vk_heston_coef *c, const double *restrict zs,
-                                   const double *restrict z2, double *restrict log_s,
-                                   double *restrict var, size_t n);
-
-/* Compound-Poisson jumps over one step, added after the diffusion step. The count N comes from
+/* jump: compound-Poisson jumps over one step, added after the diffusion step. The count N comes from
  * uc by inverting the Poisson(lambda dt) CDF (cdf[k] = P(N <= k), capped at kmax where the tail
  * mass is below 2^-60). Only lanes with N >= 1 (probability ~ lambda dt) draw more numbers, from
  * their own stream, in a per-lane routine every variant shares (vk_jump_apply), so the streams
@@ -105,47 +97,48 @@ typedef struct vk_jump_coef {
     double mu_v, rho_j;
 } vk_jump_coef;
 
-typedef void (*vk_jump_fn)(const vk_jump_coef *c, uint64_t *restrict state,
-                           const uint64_t *restrict inc, const double *restrict uc,
-                           double *restrict log_s, double *restrict var, size_t n);
-
 /* The per-lane part of the jump step for a lane with count >= 1 jumps (scalar, shared). */
 void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int count,
                    double *log_s, double *var);
 
-/* VIX-style index from the state: out = 100 sqrt(max(a + b v, 0)). */
-typedef void (*vk_vix_fn)(double a, double b, const double *restrict var, double *restrict out,
-                          size_t n);
+/* vix: VIX-style index from the state: out = 100 sqrt(max(a + b v, 0)). */
 
 #include "vixrisk/vk_bs.h"      /* Black-76 and the normal CDF */
 #include "vixrisk/vk_surface.h" /* implied-vol surface lookup */
 #include "vixrisk/vk_vixtab.h"  /* VIX option table lookup */
+#include "vixrisk/vk_kernels.h" /* the list of kernels, their types and reference prototypes */
 
+/* One kernel set: a slot per entry of VK_KERNELS, named like the kernel. Every slot of every
+ * table is filled: an ISA without its own version of a kernel carries the reference's. */
 typedef struct vk_table {
     const char *isa; /* "scalar", "avx2", "avx512" */
     int lanes;       /* doubles per vector */
-    vk_uniform_fn uniform;
-    vk_normal2_fn normal2;
-    vk_heston_qe_fn heston_qe;
-    vk_heston_euler_fn heston_euler;
-    vk_jump_fn jump;
-    vk_vix_fn vix;
-    vk_ncdf_fn ncdf;
-    vk_black_fn black;
-    vk_black_greeks_fn black_greeks;
-    vk_surface_vol_fn surface_vol;
-    vk_vix_call_fn vix_call;
+#define VK_KERNEL_SLOT_(name, params) vk_##name##_fn name;
+    VK_KERNELS(VK_KERNEL_SLOT_)
+#undef VK_KERNEL_SLOT_
 } vk_table;
 
-/* The kernel table for `force` ("scalar", "avx2", "avx512", or NULL/"" for the best this CPU
- * supports). Returns NULL if `force` names an unknown ISA or one this CPU (and OS) cannot run.
- * The returned table is static and immutable. */
+/* The kernel table for `force`: "scalar", "avx2" or "avx512"; NULL or "" means the environment
+ * variable VIXRISK_ISA if it is set and not empty, else the best set this CPU (and OS) supports.
+ * Returns NULL if the name asked for (by force or by VIXRISK_ISA) is unknown or not supported
+ * here; vk_select_error() then says which, in a sentence. The returned table is static and
+ * immutable. Thread-safe: CPU detection and the tables are built once, on the first call. */
 const vk_table *vk_select(const char *force);
 
-/* Names of the ISAs this CPU can run, best last: fills up to 3 pointers, returns the count. */
+/* Why vk_select(force) returns NULL, as one sentence naming the ISA, where the name came from
+ * (argument or VIXRISK_ISA), the known ISAs and those this CPU runs, e.g.
+ *   "VIXRISK_ISA=avx512: not supported by this CPU (available: scalar avx2)";
+ * writes "" if vk_select(force) succeeds. Returns msg. */
+char *vk_select_error(const char *force, char *msg, size_t cap);
+
+/* Names of the ISAs this CPU can run, best last: fills up to max pointers, returns the count. */
 int vk_available(const char **names, int max);
 
-/* Reference twins, callable directly (tests compare every table entry against these). */
+/* Names of every ISA compiled into the library (whether or not this CPU runs it), in the order
+ * of vk_available: fills up to max pointers, returns the count (3 today). */
+int vk_isa_names(const char **names, int max);
+
+/* The reference kernels as a table (tests compare every table entry against these). */
 extern const vk_table vk_table_ref;
 
 #endif

@@ -29,18 +29,18 @@
 
 #include <stddef.h>
 
-/* Standard normal CDF, out[i] = N(x[i]) = erfc(-x[i]/sqrt 2)/2, for any finite x (saturates to
- * exactly 0 below x = -38.5 and to exactly 1 above 8.3). Max error 3.8e-16 absolute on the whole
- * line and 1.3e-15 relative for -37 <= x <= 0 (lower tail, down to where N underflows). */
-typedef void (*vk_ncdf_fn)(const double *restrict x, double *restrict out, size_t n);
-
-/* Black-76 price and forward delta (formulas above). Both outputs are discounted. */
-typedef void (*vk_black_fn)(const double *restrict fwd, const double *restrict strike,
-                            const double *restrict vol, const double *restrict tau,
-                            const double *restrict df, const double *restrict cp,
-                            double *restrict price, double *restrict delta, size_t n);
-
-/* Black-76 price, delta and the second-order/time Greeks, with phi the normal density:
+/* The kernels; their signatures are in the list of vk_kernels.h (slots ncdf, black and
+ * black_greeks of vk_table, references vk_ncdf_d_ref, vk_black_d_ref, vk_black_greeks_d_ref):
+ *
+ * ncdf: standard normal CDF, out[i] = N(x[i]) = erfc(-x[i]/sqrt 2)/2, for any finite x (x[], out[]).
+ * Saturates to exactly 0 below x = -38.5 and to exactly 1 above 8.3. Max error 3.8e-16 absolute
+ * on the whole line and 1.3e-15 relative for -37 <= x <= 0 (lower tail, down to where N
+ * underflows).
+ *
+ * black: Black-76 price and forward delta (formulas above) from fwd[], strike[], vol[], tau[],
+ * df[], cp[] into price[], delta[]. Both outputs are discounted.
+ *
+ * black_greeks: as black, plus gamma[], vega[], theta[], with phi the normal density:
  *   gamma = d2price/dF2          = df phi(d1) / (F s)
  *   vega  = dprice/dsigma        = df F phi(d1) sqrt(tau)           (per unit of vol, not per 1%)
  *   theta = -dprice/dtau at fixed F, df, K, sigma = -df F phi(d1) sigma / (2 sqrt(tau))
@@ -50,48 +50,7 @@ typedef void (*vk_black_fn)(const double *restrict fwd, const double *restrict s
  * Where s == 0: gamma = theta = 0 (their limits away from the money; at the money they diverge).
  * vega is computed from the formula there too and is its limit: 0 if tau == 0 or F != K, and
  * df F sqrt(tau)/sqrt(2 pi) at F == K with sigma == 0 < tau. */
-typedef void (*vk_black_greeks_fn)(const double *restrict fwd, const double *restrict strike,
-                                   const double *restrict vol, const double *restrict tau,
-                                   const double *restrict df, const double *restrict cp,
-                                   double *restrict price, double *restrict delta,
-                                   double *restrict gamma, double *restrict vega,
-                                   double *restrict theta, size_t n);
 
-/* The variants. Call a vector one only if vk_select("avx2") / vk_select("avx512") is non-NULL. */
-void vk_ncdf_d_ref(const double *restrict x, double *restrict out, size_t n);
-void vk_black_d_ref(const double *restrict fwd, const double *restrict strike,
-                    const double *restrict vol, const double *restrict tau,
-                    const double *restrict df, const double *restrict cp,
-                    double *restrict price, double *restrict delta, size_t n);
-void vk_black_greeks_d_ref(const double *restrict fwd, const double *restrict strike,
-                           const double *restrict vol, const double *restrict tau,
-                           const double *restrict df, const double *restrict cp,
-                           double *restrict price, double *restrict delta,
-                           double *restrict gamma, double *restrict vega,
-                           double *restrict theta, size_t n);
-
-void vk_ncdf_d_avx2(const double *restrict x, double *restrict out, size_t n);
-void vk_black_d_avx2(const double *restrict fwd, const double *restrict strike,
-                     const double *restrict vol, const double *restrict tau,
-                     const double *restrict df, const double *restrict cp,
-                     double *restrict price, double *restrict delta, size_t n);
-void vk_black_greeks_d_avx2(const double *restrict fwd, const double *restrict strike,
-                            const double *restrict vol, const double *restrict tau,
-                            const double *restrict df, const double *restrict cp,
-                            double *restrict price, double *restrict delta,
-                            double *restrict gamma, double *restrict vega,
-                            double *restrict theta, size_t n);
-
-void vk_ncdf_d_avx512(const double *restrict x, double *restrict out, size_t n);
-void vk_black_d_avx512(const double *restrict fwd, const double *restrict strike,
-                       const double *restrict vol, const double *restrict tau,
-                       const double *restrict df, const double *restrict cp,
-                       double *restrict price, double *restrict delta, size_t n);
-void vk_black_greeks_d_avx512(const double *restrict fwd, const double *restrict strike,
-                              const double *restrict vol, const double *restrict tau,
-                              const double *restrict df, const double *restrict cp,
-                              double *restrict price, double *restrict delta,
-                              double *restrict gamma, double *restrict vega,
-                              double *restrict theta, size_t n);
+#include "vixrisk/vk.h" /* the list of kernels and the declarations generated from it */
 
 #endif

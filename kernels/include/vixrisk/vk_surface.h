@@ -51,22 +51,13 @@ typedef struct vk_surface {
     int stride_v;            /* records between neighbouring v cells: (n_tau - 1) stride_tau */
 } vk_surface;
 
-/* Implied volatility at (var[i], tau[i], k[i]) for i < n. var in annualised variance units (any
- * value; clamped to [v_lo, v_hi]), tau in years (clamped to [tau_lo, tau_hi]), k = ln(K/F)/sqrt(tau)
- * (clamped to [-k_max, k_max]). SoA arrays 64-byte aligned, n a multiple of 8 (VK_LANES_MAX).
- * Pure: no allocation, no error path. NaN inputs land on the lower clamp bound. */
-typedef void (*vk_surface_vol_fn)(const vk_surface *s, const double *restrict var,
-                                  const double *restrict tau, const double *restrict k,
-                                  double *restrict vol, size_t n);
+/* Kernel surface_vol (signature in the list of vk_kernels.h; slot surface_vol of vk_table,
+ * reference vk_surface_vol_d_ref): implied volatility vol[i] at (var[i], tau[i], k[i]) for
+ * i < n. var in annualised variance units (any value; clamped to [v_lo, v_hi]), tau in years
+ * (clamped to [tau_lo, tau_hi]), k = ln(K/F)/sqrt(tau) (clamped to [-k_max, k_max]). SoA arrays
+ * 64-byte aligned, n a multiple of 8 (VK_LANES_MAX). Pure: no allocation, no error path. NaN
+ * inputs land on the lower clamp bound. */
 
-void vk_surface_vol_d_ref(const vk_surface *s, const double *restrict var,
-                          const double *restrict tau, const double *restrict k,
-                          double *restrict vol, size_t n);
-void vk_surface_vol_d_avx2(const vk_surface *s, const double *restrict var,
-                           const double *restrict tau, const double *restrict k,
-                           double *restrict vol, size_t n);
-void vk_surface_vol_d_avx512(const vk_surface *s, const double *restrict var,
-                             const double *restrict tau, const double *restrict k,
-                             double *restrict vol, size_t n);
+#include "vixrisk/vk.h" /* the list of kernels and the declarations generated from it */
 
 #endif

@@ -47,24 +47,16 @@ typedef struct vk_vixtab {
     int n_x, n_t, n_m;  /* nodes per axis, each >= 4; n_x n_t n_m < 2^31 */
 } vk_vixtab;
 
-/* Call price (index points, per unit of VIX) at variance var[i] (annualised, any value: below 0
- * it is taken as 0, beyond the grid extrapolated linearly in x), expiry tau[i] in years (clamped
- * to the grid) and strike strike[i] in index points, for i < n. SoA arrays 64-byte aligned, n a
- * multiple of 8 (VK_LANES_MAX). Pure: no allocation, no error path. */
-typedef void (*vk_vix_call_fn)(const vk_vixtab *t, const double *restrict var,
-                               const double *restrict tau, const double *restrict strike,
-                               double *restrict price, size_t n);
-
-void vk_vix_call_d_ref(const vk_vixtab *t, const double *restrict var, const double *restrict tau,
-                       const double *restrict strike, double *restrict price, size_t n);
-void vk_vix_call_d_avx2(const vk_vixtab *t, const double *restrict var,
-                        const double *restrict tau, const double *restrict strike,
-                        double *restrict price, size_t n);
-void vk_vix_call_d_avx512(const vk_vixtab *t, const double *restrict var,
-                          const double *restrict tau, const double *restrict strike,
-                          double *restrict price, size_t n);
+/* Kernel vix_call (signature in the list of vk_kernels.h; slot vix_call of vk_table, reference
+ * vk_vix_call_d_ref): call price price[i] (index points, per unit of VIX) at variance var[i]
+ * (annualised, any value: below 0 it is taken as 0, beyond the grid extrapolated linearly in x),
+ * expiry tau[i] in years (clamped to the grid) and strike strike[i] in index points, for i < n.
+ * SoA arrays 64-byte aligned, n a multiple of 8 (VK_LANES_MAX). Pure: no allocation, no error
+ * path. */
 
 /* The interpolated VIX future F(v, T) of the table (scalar; the engine's vr_vix_table_future). */
 double vk_vix_future_ref(const vk_vixtab *t, double v, double T);
+
+#include "vixrisk/vk.h" /* the list of kernels and the declarations generated from it */
 
 #endif

@@ -1,0 +1,99 @@
+/* vk_isa_avx512.h: the whole vector vocabulary of the kernel templates on AVX-512 F + DQ + VL
+ * (8 doubles). Same names and semantics as vk_isa_avx2.h, whose opening comment describes the
+ * contract; only the generated files of this ISA include it (flags -mavx512f -mavx512dq
+ * -mavx512vl). DQ provides the 64-bit multiply and the unsigned 64-bit to double conversion. */
+#ifndef VIXRISK_VK_ISA_H
+#define VIXRISK_VK_ISA_H
+
+#include <immintrin.h>
+#include <sleef.h>
+#include <stdint.h>
+
+#define VK_ISA_AVX512 1
+#define VK_W 8
+#define VK_SUFFIX(name) name##_d_avx512
+typedef __m512d vd;
+typedef __m512i vu;
+typedef __mmask8 vm;
+typedef __m256i vidx;
+
+/* ---- doubles ------------------------------------------------------------------------------- */
+static inline vd vload(const double *p) { return _mm512_load_pd(p); }
+static inline void vstore(double *p, vd x) { _mm512_store_pd(p, x); }
+static inline vd vset(double x) { return _mm512_set1_pd(x); }
+static inline vd vadd(vd a, vd b) { return _mm512_add_pd(a, b); }
+static inline vd vsub(vd a, vd b) { return _mm512_sub_pd(a, b); }
+static inline vd vmul(vd a, vd b) { return _mm512_mul_pd(a, b); }
+static inline vd vdiv(vd a, vd b) { return _mm512_div_pd(a, b); }
+static inline vd vsqrt(vd a) { return _mm512_sqrt_pd(a); }
+static inline vd vmax(vd a, vd b) { return _mm512_max_pd(a, b); }
+static inline vd vmin(vd a, vd b) { return _mm512_min_pd(a, b); }
+static inline vd vabs(vd a) { return _mm512_abs_pd(a); }
+/* Flips the sign bit, as C's unary minus (0 - a would turn -0 into +0). */
+static inline vd vneg(vd a)
+{
+    const __m512i sign = _mm512_set1_epi64((long long)0x8000000000000000ULL);
+    return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), sign));
+}
+static inline vd vfloor(vd a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+
+/* ---- masks --------------------------------------------------------------------------------- */
+static inline vm vle(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+static inline vm vgt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+static inline vm vge(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+static inline vm vnot(vm a) { return (vm)~a; }
+static inline vm vsel_m(vm m, vm a, vm b) { return (vm)((m & a) | (~m & b)); }
+static inline vm vmand(vm a, vm b) { return (vm)(a & b); }
+static inline vm vmor(vm a, vm b) { return (vm)(a | b); }
+static inline int vmany(vm a) { return a != 0; }
+static inline int vmlane(vm a, int i) { return (a >> i) & 1; }
+static inline vd vsel(vm m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }
+
+/* ---- SLEEF --------------------------------------------------------------------------------- */
+static inline vd vlog(vd x) { return Sleef_logd8_u10avx512f(x); }
+static inline vd vexpm1(vd x) { return Sleef_expm1d8_u10avx512f(x); }
+static inline void vsincos(vd x, vd *s, vd *c)
+{
+    const Sleef___m512d_2 sc = Sleef_sincosd8_u35avx512f(x);
+    *s = sc.x;
+    *c = sc.y;
+}
+
+/* ---- 64-bit integer lanes ------------------------------------------------------------------ */
+static inline vu vuload(const uint64_t *p) { return _mm512_load_si512((const void *)p); }
+static inline void vustore(uint64_t *p, vu x) { _mm512_store_si512((void *)p, x); }
+static inline vu vuset(uint64_t x) { return _mm512_set1_epi64((long long)x); }
+static inline vu vumul(vu a, vu b) { return _mm512_mullo_epi64(a, b); } /* AVX-512DQ */
+static inline vu vuadd(vu a, vu b) { return _mm512_add_epi64(a, b); }
+static inline vu vuxor(vu a, vu b) { return _mm512_xor_si512(a, b); }
+static inline vu vuand(vu a, vu b) { return _mm512_and_si512(a, b); }
+static inline vu vuor(vu a, vu b) { return _mm512_or_si512(a, b); }
+static inline vu vusrl(vu a, int s) { return _mm512_srli_epi64(a, (unsigned)s); }
+static inline vu vusll(vu a, int s) { return _mm512_slli_epi64(a, (unsigned)s); }
+static inline vu vusrlv(vu a, vu s) { return _mm512_srlv_epi64(a, s); }
+static inline vu vusllv(vu a, vu s) { return _mm512_sllv_epi64(a, s); }
+static inline vu vusub(vu a, vu b) { return _mm512_sub_epi64(a, b); }
+static inline vm vueq0(vu a) { return _mm512_cmpeq_epi64_mask(a, _mm512_setzero_si512()); }
+
+/* ---- conversions --------------------------------------------------------------------------- */
+static inline vu vd_bits(vd x) { return _mm512_castpd_si512(x); }
+static inline vd vbits_d(vu x) { return _mm512_castsi512_pd(x); }
+/* Exact for integers below 2^53 (AVX-512DQ converts 64-bit integers directly). */
+static inline vd vu53_to_d(vu k) { return _mm512_cvtepu64_pd(k); }
+/* Truncation of integral doubles in int32 range to gather indices. */
+static inline vidx vtoidx(vd a) { return _mm512_cvttpd_epi32(a); }
+
+/* ---- gathers ------------------------------------------------------------------------------- */
+/* base[i] per lane. */
+static inline vd vgather(const double *base, vidx i) { return _mm512_i32gather_pd(i, base, 8); }
+/* The float pair at base + 2 i (one 64-bit load per lane), widened to (lo, hi) doubles. */
+static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
+{
+    const __m512i g = _mm512_i32gather_epi64(i, (const void *)base, 8);
+    *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
+    *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
+}
+
+#include "vk_vec.h"
+
+#endif
