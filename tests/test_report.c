@@ -36,7 +36,8 @@
 static char dir[256], h5[512];
 static int cli_has_report;
 
-#define SCEN "s&p<1>"
+/* scenario names are restricted to [A-Za-z0-9_.-]; "_" still needs Markdown escaping */
+#define SCEN "s_p-1.x"
 static const char *cfg_text =
     "# escaping check: <b>bold?</b> & \"quotes\" 'single' \xC2\xB1 ]]>\n"
     "simulation: {paths: 1500, horizon_days: 30, seed: 11, block: 256, sample_paths: 6, baseline: unhedged,\n"
@@ -305,8 +306,8 @@ static void test_html(void **state)
     char *s = slurp(out);
     assert_non_null(s);
     /* escaped names, no temp files left, the cells as plain strings too */
-    assert_non_null(strstr(s, "s&amp;p&lt;1&gt;"));
-    assert_null(strstr(s, SCEN));
+    assert_non_null(strstr(s, "&lt;b&gt;bold?&lt;/b&gt;")); /* the config text, escaped */
+    assert_null(strstr(s, "<b>bold?"));
     assert_null(strstr(s, "<script"));
     static const char *const keys[] = {"mean", "es95", "es99", "es99.9", "var95", "var99", "p_loss_1",
                                        "p_loss_4", "drawdown_q99", "hedge_premium_paid", "d_es99", "d_mean"};
@@ -382,7 +383,7 @@ static void test_md(void **state)
         if (!strstr(s, want))
             fail_msg("md has no ES99 '%s' for %s", want, policies[i]);
     }
-    assert_non_null(strstr(s, "s\\&p\\<1\\>")); /* Markdown-escaped scenario name */
+    assert_non_null(strstr(s, "s\\_p-1.x")); /* Markdown-escaped scenario name */
     free(s);
 }
 
@@ -541,7 +542,7 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd(args, out, sizeof out), 0);
     snprintf(path, sizeof path, "%s/tiny.md", dir);
     assert_true(file_exists(path));
-    snprintf(path, sizeof path, "%s/tiny_files/1-s_p_1_-pnl.svg", dir);
+    snprintf(path, sizeof path, "%s/tiny_files/1-s_p-1_x-pnl.svg", dir);
     assert_true(file_exists(path));
     /* usage errors: exit 2 with a message */
     snprintf(args, sizeof args, "report '%s' --format pdf", h5);

@@ -154,7 +154,7 @@ static void test_run_config_errors(void **state)
     (void)state;
     static const struct { const char *name, *yaml, *want1, *want2; } bad[] = {
         {"wing.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\ncondor:\n  wing_width: 52\npolicies:\n  - name: p\n",
-         ":5: condor", "multiple of 5"},
+         ":6: condor.wing_width", "multiple of 5"},
         {"delta.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n    condor:\n      short_delta: 0.7\n",
          ":8: policies[0].condor.short_delta", "(0, 0.5)"},
         {"dte.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\ncondor: {dte: 0}\npolicies:\n  - name: p\n",

@@ -624,9 +624,8 @@ static void table_check(vr_model_type t, const vr_sv_params *p, const char *name
     assert_int_equal(vr_vix_table_build(t, p, &spec, &tab, &err), VR_OK);
     const double t_build = now_s() - t0;
     assert_non_null(tab);
-    /* ~0.3-0.45 s at -O2; the bound is loose so that sanitizer builds (~4x slower) and loaded CI
-     * machines do not flake, while a regression to many seconds still fails */
-    assert_true(t_build < 5.0);
+    /* Build time is reported below, not asserted: speed is measured by vixrisk-bench (a timed
+     * assertion fails on a loaded machine or under the sanitizers and says nothing about correctness). */
 
     const double ts = theta_star(t, p);
     int n_ok = 0, n_tried = 0;
@@ -806,6 +805,70 @@ static void test_bad_inputs(void **state)
 #undef BAD
 }
 
+/* The extreme-parameter sweep: vol of vol up to 2, Feller ratio down to 0.05, rho +-0.99, v0
+ * from 0 to 4 theta, expiries 1 day to 5 years, strikes 50%-300% of the future; Bates with -30%
+ * jumps up to 3 a year, SVCJ with mu_v = 0.2 and rho_j mu_v in {0.95, -0.4}. Every future and
+ * option must come back VR_OK, finite, and within its bounds (0 <= C <= F e^{-rT}, puts
+ * e^{-rT}(K - F)^+ <= P <= K e^{-rT}). 4,032 prices, about a second. */
+static void test_extreme_sweep(void **state)
+{
+    (void)state;
+    const double sig[2] = {0.3, 2.0}, fel[2] = {0.05, 1.0}, rho[3] = {-0.99, 0, 0.99};
+    const double vm[4] = {0, 0.05, 1, 4}, Ts[4] = {1.0 / 365, 30.0 / 365, 1, 5};
+    const double km[3] = {0.5, 1.2, 3.0};
+    long n = 0;
+    for (int t = 0; t < 3; t++)
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int c = 0; c < 3; c++)
+                    for (int iv = 0; iv < 4; iv++)
+                        for (int e = 0; e < 4; e++) {
+                            vr_sv_params p;
+                            memset(&p, 0, sizeof p);
+                            p.theta = 0.04;
+                            p.sigma = sig[a];
+                            p.kappa = fmin(100, fel[b] * p.sigma * p.sigma / (2 * p.theta));
+                            p.rho = rho[c];
+                            if (t == VR_MODEL_BATES) {
+                                p.lambda = 3;
+                                p.mu_j = -0.3;
+                                p.sigma_j = 0.2;
+                            } else if (t == VR_MODEL_SVCJ) {
+                                p.lambda = 3;
+                                p.mu_v = 0.2;
+                                p.mu_s = -0.1;
+                                p.sigma_s = 0.1;
+                                p.rho_j = (c & 1) ? 0.95 / p.mu_v : -0.4 / p.mu_v;
+                            }
+                            const double v = vm[iv] * p.theta, T = Ts[e];
+                            vr_err err;
+                            vr_err_clear(&err);
+                            double fut = NAN;
+                            if (vr_vix_future((vr_model_type)t, &p, v, T, &fut, &err) != VR_OK ||
+                                !(isfinite(fut) && fut > 0))
+                                fail_msg("future %g: %s", fut, err.msg);
+                            n++;
+                            const double df = exp(-0.03 * T);
+                            for (int m = 0; m < 3; m++)
+                                for (int call = 0; call < 2; call++) {
+                                    const double K = fut * km[m];
+                                    double pr = NAN;
+                                    vr_err_clear(&err);
+                                    if (vr_vix_option((vr_model_type)t, &p, v, T, K, 0.03, call,
+                                                      &pr, &err) != VR_OK)
+                                        fail_msg("%s", err.msg);
+                                    const double lo = call ? 0 : df * fmax(K - fut, 0);
+                                    const double hi = call ? df * fut : df * K;
+                                    if (!(isfinite(pr) && pr >= lo - 1e-9 * fut &&
+                                          pr <= hi + 1e-9 * fut))
+                                        fail_msg("model %d v=%g T=%g K=%g %s: %g not in [%g, %g]",
+                                                 t, v, T, K, call ? "call" : "put", pr, lo, hi);
+                                    n++;
+                                }
+                        }
+    print_message("[vix] extreme sweep: %ld futures and options, all finite and in bounds\n", n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -825,6 +888,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_svcj),
         cmocka_unit_test(test_table_edges),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_extreme_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

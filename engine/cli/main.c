@@ -240,7 +240,6 @@ static int cmd_price(int argc, char **argv)
     const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
     const char *und = req.underlying == VR_UNDERLYING_SPX ? "spx" : "vix";
     const char *opt = req.option == VR_OPTION_CALL ? "call" : req.option == VR_OPTION_PUT ? "put" : "future";
-    const double z = (res.mc - res.analytic) / res.se;
     if (json) {
         printf("{\"underlying\": \"%s\", \"option\": \"%s\", \"model\": \"%s\", ", und, opt,
                vr_model_type_name(req.model.type));
@@ -253,7 +252,8 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "analytic", res.analytic, 1);
         if (isfinite(res.surface))
             json_num(stdout, "surface", res.surface, 1);
-        json_num(stdout, "z", z, 1);
+        if (isfinite(res.z))
+            json_num(stdout, "z", res.z, 1);
         printf("\"isa\": \"%s\", \"threads\": %d, ", req.kt->isa, threads);
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
@@ -263,7 +263,10 @@ static int cmd_price(int argc, char **argv)
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", req.kt->isa, threads,
                res.seconds);
         printf("  monte carlo   %.6f  (se %.6f)\n", res.mc, res.se);
-        printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, z);
+        if (isfinite(res.z))
+            printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, res.z);
+        else
+            printf("  analytic      %.6f\n", res.analytic);
         if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
     }
@@ -273,8 +276,8 @@ static int cmd_price(int argc, char **argv)
 static void usage_run(FILE *out)
 {
     fprintf(out,
-            "usage: vixrisk run CONFIG.yaml [-o OUT.h5] [--paths N] [--seed S] [--threads T] [--isa I] [--quiet]\n"
-            "       vixrisk check CONFIG.yaml\n"
+            "usage: vixrisk run CONFIG.yaml [-o OUT.h5] [--paths N] [--seed S] [--threads T] [--isa I] [--data DIR] [--quiet]\n"
+            "       vixrisk check CONFIG.yaml [--data DIR] [--paths N]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -286,6 +289,8 @@ static void usage_run(FILE *out)
             "  --threads T        override simulation.threads (0 = all cores)\n"
             "  --isa I            scalar, avx2 or avx512 (default: best this CPU runs)\n"
             "  --quiet            no progress bar\n"
+            "  --data DIR         history data directory of scenarios without `data:` (default:\n"
+            "                     $VIXRISK_DATA, then ../shared/data)\n"
             "  -h, --help         this help\n");
 }
 
@@ -298,14 +303,15 @@ static void on_signal(int sig)
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_DATA };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, O_QUIET},
+        {"data", required_argument, 0, O_DATA},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
-    const char *out = NULL, *isa = NULL;
+    const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0;
     optind = 1;
@@ -322,6 +328,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_THREADS: if (!parse_u64("--threads", optarg, 0, 4096, &threads)) return EXIT_USAGE; set_threads = 1; break;
         case O_ISA: isa = optarg; break;
         case O_QUIET: quiet = 1; break;
+        case O_DATA: data = optarg; break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk run --help')\n", prog,
                     check_only ? "check" : "run", argv[optind - 1]);
@@ -339,7 +346,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         return EXIT_USAGE;
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    vr_status st = vr_run_load(file, &cfg, &err);
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, stderr};
+    vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
     if (st != VR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);

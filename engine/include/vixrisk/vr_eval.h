@@ -58,6 +58,11 @@ typedef struct vr_scenario_result {
 size_t vr_scenario_paths(const vr_run_spec *spec, const vr_scenario *sc);
 int vr_scenario_days(const vr_run_spec *spec, const vr_scenario *sc);
 
+/* Every check vr_eval_scenario makes before simulating scenario `scen` (the path generator's
+ * limits such as lambda * dt <= 2, the marks' table limits), without simulating: `check` and the
+ * run file loader call it for every scenario before the first one runs. */
+vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err);
+
 vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
                            vr_progress_fn progress, void *progress_ctx, vr_err *err);
 void vr_scenario_result_free(vr_scenario_result *res);

@@ -14,6 +14,9 @@ typedef struct vr_marks vr_marks;
 
 /* max_tau: longest option expiry to be marked (years). */
 vr_status vr_marks_build(const vr_model *m, double max_tau, vr_marks **out, vr_err *err);
+/* The checks vr_marks_build's table specs must pass (the VIX table's v_max = max(1, 12 theta*)
+ * <= 25, its expiries), without building anything. */
+vr_status vr_marks_check(const vr_model *m, double max_tau, vr_err *err);
 void vr_marks_destroy(vr_marks *mk);
 
 typedef struct vr_spx_mark {

@@ -29,12 +29,17 @@ typedef struct vr_price_req {
 
 typedef struct vr_price_result {
     double mc, se;           /* discounted MC price and its standard error */
-    double analytic;         /* direct pricer (NAN if it failed) */
+    double analytic;         /* direct pricer: always finite when vr_price returns VR_OK */
     double surface;          /* tabulated price used along paths (NAN when there is none) */
+    double z;                /* (mc - analytic) / se; NAN when se = 0 (one path) */
     size_t steps;
     double seconds;          /* wall time of the simulation */
 } vr_price_result;
 
+/* Runs the Monte Carlo and the direct pricer (vr_analytic_european for SPX, vr_vix_future /
+ * vr_vix_option for VIX). If the direct pricer fails, returns its status (VR_ENUM: it did not
+ * reach its tolerance, with a message naming the model, parameters, strike and expiry) and its
+ * message in err: the command then reports the reason instead of printing a non-finite price. */
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err);
 
 #endif

@@ -25,8 +25,23 @@ typedef struct vr_run_cfg {
     int nshockbuf;
 } vr_run_cfg;
 
-/* Load and validate a run file. Errors: VR_ECONFIG with "file:line: key: message". */
+/* Options of loading a run file (all optional: a zeroed struct gives the defaults). */
+typedef struct vr_run_load_opts {
+    const char *data_dir; /* history directory of scenarios without `data:`; NULL: VIXRISK_DATA,
+                             then ../shared/data (docs/config.md, "Data files") */
+    size_t paths;         /* > 0: replaces simulation.paths (before the checks and warnings) */
+    FILE *warn;           /* warnings, one line each (tail estimates on few paths); NULL = none */
+} vr_run_load_opts;
+
+/* Load and validate a run file: every scenario and policy, and every check the run itself would
+ * make before simulating (vr_eval_scenario_check), so a run that loads does not stop on a config
+ * problem after earlier scenarios have run. Errors: VR_ECONFIG with "file:line: key: message". */
+vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_cfg *out, vr_err *err);
+/* vr_run_load_ex with default options. */
 vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);
+
+/* Fewer paths than this leave fewer than 100 paths beyond VaR99: the loader warns. */
+#define VR_TAIL_MIN_PATHS 10000
 void vr_run_cfg_free(vr_run_cfg *c);
 
 typedef struct vr_run_opts {

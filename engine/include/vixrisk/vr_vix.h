@@ -39,6 +39,10 @@ typedef struct vr_vix_table_spec {
     double rate;       /* discount rate for the option prices */
 } vr_vix_table_spec;
 
+/* The limits vr_vix_table_build checks on its spec (v_max, expiries, moneyness, rate), without
+ * building: lets a config check refuse a model whose table would be refused at run time. */
+vr_status vr_vix_table_spec_check(const vr_vix_table_spec *spec, vr_err *err);
+
 vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vix_table_spec *spec,
                              vr_vix_table **out, vr_err *err);
 void vr_vix_table_destroy(vr_vix_table *tab);

@@ -2,8 +2,10 @@
  *
  * libcyaml reports a failure as a message line ("Load: Invalid FLOAT value: abc") followed by a
  * backtrace ("in mapping field 'theta' (line: 6, column: 12)", innermost first). The capture
- * below keeps the first message and the field names, rebuilds the key path and asks the key
- * index for the line, giving "file:line: model.physical.theta: invalid number 'abc'". */
+ * below keeps the first message and the field names, rebuilds the key path (0-based indices) and
+ * asks the key index for the file and line, giving "file:line: model.physical.theta: ...".
+ * libcyaml reads the flat text the index emits (aliases expanded, model files spliced in), so its
+ * own line numbers are not used. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +48,8 @@ static void log_capture(cyaml_log_t level, void *ctx, const char *fmt, va_list a
         snprintf(c->fields[c->nfields], 64, "%.*s", len, p + 18);
         c->lines[c->nfields++] = ln;
     } else if (strncmp(p, "in sequence entry '", 19) == 0) {
-        snprintf(c->fields[c->nfields], 64, "[%d]", atoi(p + 19));
+        /* libcyaml counts entries from 1; key paths count from 0 */
+        snprintf(c->fields[c->nfields], 64, "[%d]", atoi(p + 19) - 1);
         c->lines[c->nfields++] = ln;
     }
 }
@@ -54,6 +57,11 @@ static void log_capture(cyaml_log_t level, void *ctx, const char *fmt, va_list a
 vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_schema_value_t *schema,
                         void **out, vr_err *err)
 {
+    char *text = NULL;
+    size_t len = 0;
+    vr_status st = vr_yaml_index_emit(ix, &text, &len, err);
+    if (st != VR_OK)
+        return st;
     capture cap;
     memset(&cap, 0, sizeof cap);
     cyaml_config_t cfg = {
@@ -64,7 +72,8 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
         .flags = CYAML_CFG_DEFAULT,
     };
     *out = NULL;
-    const cyaml_err_t e = cyaml_load_file(file, &cfg, schema, out, NULL);
+    const cyaml_err_t e = cyaml_load_data((const uint8_t *)text, len, &cfg, schema, out, NULL);
+    free(text);
     if (e == CYAML_OK)
         return VR_OK;
     /* key path from the backtrace, outermost first */

@@ -1,131 +1,189 @@
-/* model_config.c: the `model:` section of config files (schema documented in docs/config.md). */
+/* model_config.c: the `model:` section of config files (schema documented in docs/config.md).
+ *
+ * Driven by the model parameter tables (vr_model_params.h): the libcyaml schema of a model
+ * mapping is built from them (the union of every model's keys, so that a key of another model
+ * type gets "not a parameter of heston" rather than "unknown key"), and so are the required keys,
+ * the defaults and the ranges. A model file may also be named in place of the mapping
+ * (`model: models/heston.yaml`); the reader splices it in (yaml_index.c). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config_internal.h"
+#include "vixrisk/vr_model_params.h"
 
-static const cyaml_strval_t model_types[] = {
-    {"heston", VR_MODEL_HESTON},
-    {"bates", VR_MODEL_BATES},
-    {"svcj", VR_MODEL_SVCJ},
-};
+static cyaml_schema_field_t sv_fields[VR_MODEL_YAML_SLOTS + 1];
+static cyaml_schema_field_t model_fields[VR_MODEL_YAML_SLOTS + 1];
 
-#define SVF(name) CYAML_FIELD_FLOAT(#name, CYAML_FLAG_OPTIONAL, vr_sv_yaml, name)
-static const cyaml_schema_field_t sv_fields[] = {
-    SVF(kappa), SVF(theta), SVF(sigma), SVF(rho), SVF(lambda), SVF(mu_j),
-    SVF(sigma_j), SVF(mu_v), SVF(mu_s), SVF(sigma_s), SVF(rho_j), CYAML_FIELD_END,
-};
-
-const cyaml_schema_field_t vr_model_yaml_fields[] = {
-    CYAML_FIELD_ENUM("type", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, vr_model_yaml, type,
-                     model_types, CYAML_ARRAY_LEN(model_types)),
-    CYAML_FIELD_FLOAT("spot", CYAML_FLAG_OPTIONAL, vr_model_yaml, spot),
-    CYAML_FIELD_FLOAT("rate", CYAML_FLAG_OPTIONAL, vr_model_yaml, rate),
-    CYAML_FIELD_FLOAT("dividend", CYAML_FLAG_OPTIONAL, vr_model_yaml, dividend),
-    CYAML_FIELD_FLOAT("v0", CYAML_FLAG_OPTIONAL, vr_model_yaml, v0),
-    CYAML_FIELD_MAPPING_PTR("physical", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, vr_model_yaml,
-                            physical, sv_fields),
-    CYAML_FIELD_MAPPING_PTR("pricing", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, vr_model_yaml,
-                            pricing, sv_fields),
-    CYAML_FIELD_END,
-};
-
-static const char *const heston_keys[] = {"kappa", "theta", "sigma", "rho", NULL};
-static const char *const bates_keys[] = {"kappa", "theta", "sigma", "rho", "lambda", "mu_j", "sigma_j", NULL};
-static const char *const svcj_keys[] = {"kappa", "theta", "sigma", "rho", "lambda", "mu_v",
-                                        "mu_s", "sigma_s", "rho_j", NULL};
-static const char *const all_keys[] = {"kappa", "theta", "sigma", "rho", "lambda", "mu_j", "sigma_j",
-                                       "mu_v", "mu_s", "sigma_s", "rho_j", NULL};
-
-static const char *const *keys_of(vr_model_type t)
+/* One text field at slot i, or a mapping of `sub` at slot i. */
+static cyaml_schema_field_t text_field(const char *key, int i)
 {
-    return t == VR_MODEL_HESTON ? heston_keys : t == VR_MODEL_BATES ? bates_keys : svcj_keys;
+    cyaml_schema_field_t f = CYAML_FIELD_STRING_PTR("x", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, vr_model_yaml,
+                                                    slot[0], 0, CYAML_UNLIMITED);
+    f.key = key;
+    f.value.data_size = sizeof(char);
+    f.data_offset = (uint32_t)(offsetof(vr_model_yaml, slot) + (size_t)i * sizeof(void *));
+    return f;
 }
 
-static int in_list(const char *const *list, const char *k)
+static cyaml_schema_field_t map_field(const char *key, int i, const cyaml_schema_field_t *sub)
 {
-    for (; *list; list++)
-        if (strcmp(*list, k) == 0)
-            return 1;
-    return 0;
+    cyaml_schema_field_t f = CYAML_FIELD_MAPPING_PTR("x", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, vr_model_yaml,
+                                                     slot[0], sv_fields);
+    f.key = key;
+    f.data_offset = (uint32_t)(offsetof(vr_model_yaml, slot) + (size_t)i * sizeof(void *));
+    f.value.mapping.fields = sub;
+    f.value.data_size = sizeof(vr_model_yaml); /* the slot struct, not the slot's void */
+    return f;
 }
 
-static void join(const char *const *list, char *out, size_t cap)
+static int add_unique(cyaml_schema_field_t *fields, int n, const char *key, int is_map,
+                      const cyaml_schema_field_t *sub)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(fields[i].key, key) == 0)
+            return n;
+    if (n >= VR_MODEL_YAML_SLOTS)
+        return n; /* more keys than slots: a static limit, caught by the table test */
+    fields[n] = is_map ? map_field(key, n, sub) : text_field(key, n);
+    return n + 1;
+}
+
+const cyaml_schema_field_t *vr_model_yaml_fields(void)
+{
+    if (model_fields[0].key != NULL)
+        return model_fields;
+    int ns = 0;
+    for (int k = 0; k < vr_model_param_name_count(); k++)
+        ns = add_unique(sv_fields, ns, vr_model_param_name_at(k), 0, NULL);
+    sv_fields[ns] = (cyaml_schema_field_t)CYAML_FIELD_END;
+    int n = 0, nc = 0;
+    n = add_unique(model_fields, n, "type", 0, NULL);
+    const vr_param_def *common = vr_model_common_params(&nc);
+    for (int i = 0; i < nc; i++)
+        n = add_unique(model_fields, n, common[i].name, 0, NULL);
+    for (int m = 0; m < vr_model_def_count(); m++) {
+        const vr_model_def *d = vr_model_def_at(m);
+        for (int i = 0; i < d->nstate; i++)
+            n = add_unique(model_fields, n, d->state[i].name, 0, NULL);
+    }
+    n = add_unique(model_fields, n, "physical", 1, sv_fields);
+    n = add_unique(model_fields, n, "pricing", 1, sv_fields);
+    model_fields[n] = (cyaml_schema_field_t)CYAML_FIELD_END;
+    return model_fields;
+}
+
+static void join_names(const vr_model_def *d, char *out, size_t cap)
 {
     out[0] = '\0';
-    for (; *list; list++) {
+    for (int i = 0; i < d->nparams; i++) {
         const size_t len = strlen(out);
-        snprintf(out + len, cap - len, "%s%s", len ? ", " : "", *list);
+        snprintf(out + len, cap - len, "%s%s", len ? ", " : "", d->params[i].name);
     }
 }
 
-/* Required keys present, foreign keys absent, in the parameter block at `block`. */
-static vr_status check_block(vr_model_type t, const char *file, const vr_yaml_index *ix,
-                             const char *block, vr_err *err)
+/* One number from the table entry d at path: required when d->def is NAN; the range is checked
+ * by the model validator afterwards (one message format for files and the library). */
+static vr_status param(const vr_cfg_ctx *c, const char *path, const char *block, const vr_param_def *d, double *x)
+{
+    if (isnan(d->def) && !vr_cfg_has(c, path)) {
+        const char *leaf = strrchr(path, '.');
+        return vr_config_fail(c->err, c->file, c->ix, block, "missing key '%s'", leaf ? leaf + 1 : path);
+    }
+    return vr_cfg_num(c, path, d->def, x);
+}
+
+/* Required keys present, foreign keys absent, values read, in the parameter block at `block`. */
+static vr_status read_block(const vr_cfg_ctx *c, const vr_model_def *d, const char *block, vr_sv_params *p)
 {
     char path[VR_KEY_MAX], valid[256];
-    const char *const *need = keys_of(t);
-    join(need, valid, sizeof valid);
-    for (const char *const *k = need; *k; k++) {
-        snprintf(path, sizeof path, "%s.%s", block, *k);
-        if (vr_yaml_line(ix, path) == 0)
-            return vr_config_fail(err, file, ix, block, "missing key '%s' (a %s block needs: %s)",
-                                  *k, vr_model_type_name(t), valid);
+    join_names(d, valid, sizeof valid);
+    if (vr_yaml_kind(c->ix, block) != 'm')
+        return vr_config_fail(c->err, c->file, c->ix, block, "must be a mapping of parameters");
+    for (int i = 0; i < d->nparams; i++) {
+        snprintf(path, sizeof path, "%s.%s", block, d->params[i].name);
+        if (isnan(d->params[i].def) && !vr_cfg_has(c, path))
+            return vr_config_fail(c->err, c->file, c->ix, block, "missing key '%s' (a %s block needs: %s)",
+                                  d->params[i].name, d->name, valid);
     }
-    for (const char *const *k = all_keys; *k; k++) {
-        snprintf(path, sizeof path, "%s.%s", block, *k);
-        if (!in_list(need, *k) && vr_yaml_line(ix, path) > 0)
-            return vr_config_fail(err, file, ix, path, "not a parameter of %s (valid: %s)",
-                                  vr_model_type_name(t), valid);
+    const int nk = vr_yaml_count(c->ix, block);
+    for (int k = 0; k < nk; k++) {
+        const char *key = vr_yaml_child(c->ix, block, k);
+        if (vr_model_param_find(d, key) == NULL) {
+            snprintf(path, sizeof path, "%s.%s", block, key);
+            return vr_config_fail(c->err, c->file, c->ix, path, "not a parameter of %s (valid: %s)", d->name, valid);
+        }
+    }
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < d->nparams; i++) {
+        double x = 0;
+        snprintf(path, sizeof path, "%s.%s", block, d->params[i].name);
+        vr_status st = param(c, path, block, &d->params[i], &x);
+        if (st != VR_OK)
+            return st;
+        vr_param_set(p, &d->params[i], x);
     }
     return VR_OK;
 }
 
-static void sv_copy(const vr_sv_yaml *y, vr_sv_params *p)
-{
-    p->kappa = y->kappa;
-    p->theta = y->theta;
-    p->sigma = y->sigma;
-    p->rho = y->rho;
-    p->lambda = y->lambda;
-    p->mu_j = y->mu_j;
-    p->sigma_j = y->sigma_j;
-    p->mu_v = y->mu_v;
-    p->mu_s = y->mu_s;
-    p->sigma_s = y->sigma_s;
-    p->rho_j = y->rho_j;
-}
-
-vr_status vr_model_from_yaml(const vr_model_yaml *y, const char *file, const vr_yaml_index *ix,
-                             const char *prefix, vr_model *out, vr_err *err)
+vr_status vr_model_from_index(const vr_cfg_ctx *c, const char *prefix, vr_model *out)
 {
     char path[VR_KEY_MAX];
-    static const char *const required[] = {"type", "spot", "v0", "physical", NULL};
-    for (const char *const *k = required; *k; k++) {
-        snprintf(path, sizeof path, "%s.%s", prefix, *k);
-        if (vr_yaml_line(ix, path) == 0)
-            return vr_config_fail(err, file, ix, prefix, "missing key '%s'", *k);
-    }
-    memset(out, 0, sizeof *out);
-    out->type = (vr_model_type)y->type;
-    out->spot = y->spot;
-    out->rate = y->rate;
-    out->dividend = y->dividend;
-    out->v0 = y->v0;
     vr_status st;
-    snprintf(path, sizeof path, "%s.physical", prefix);
-    if (y->physical == NULL)
-        return vr_config_fail(err, file, ix, path, "must be a mapping of parameters");
-    if ((st = check_block(out->type, file, ix, path, err)) != VR_OK)
-        return st;
-    sv_copy(y->physical, &out->physical);
-    out->pricing = out->physical;
-    if (y->pricing != NULL) {
-        snprintf(path, sizeof path, "%s.pricing", prefix);
-        if ((st = check_block(out->type, file, ix, path, err)) != VR_OK)
-            return st;
-        sv_copy(y->pricing, &out->pricing);
+    memset(out, 0, sizeof *out);
+    if (vr_yaml_kind(c->ix, prefix) != 'm')
+        return vr_config_fail(c->err, c->file, c->ix, prefix, "must be a mapping (or the name of a model file)");
+    snprintf(path, sizeof path, "%s.type", prefix);
+    const char *tname = vr_yaml_text(c->ix, path);
+    if (tname == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, prefix, "missing key 'type'");
+    const vr_model_def *d = vr_model_def_find(tname);
+    if (d == NULL) {
+        char valid[128] = "";
+        for (int m = 0; m < vr_model_def_count(); m++) {
+            const size_t len = strlen(valid);
+            snprintf(valid + len, sizeof valid - len, "%s%s", len ? ", " : "", vr_model_def_at(m)->name);
+        }
+        return vr_config_fail(c->err, c->file, c->ix, path, "invalid value '%s' (valid: %s)", tname, valid);
     }
+    out->type = d->type;
+    int nc = 0;
+    const vr_param_def *common = vr_model_common_params(&nc);
+    for (int i = 0; i < nc; i++) {
+        double x = 0;
+        snprintf(path, sizeof path, "%s.%s", prefix, common[i].name);
+        if ((st = param(c, path, prefix, &common[i], &x)) != VR_OK)
+            return st;
+        vr_param_set(out, &common[i], x);
+    }
+    for (int i = 0; i < d->nstate; i++) {
+        double x = 0;
+        snprintf(path, sizeof path, "%s.%s", prefix, d->state[i].name);
+        if ((st = param(c, path, prefix, &d->state[i], &x)) != VR_OK)
+            return st;
+        vr_param_set(out, &d->state[i], x);
+    }
+    /* state keys of other model types */
+    for (int m = 0; m < vr_model_def_count(); m++) {
+        const vr_model_def *o = vr_model_def_at(m);
+        for (int i = 0; i < o->nstate; i++) {
+            int mine = 0;
+            for (int j = 0; j < d->nstate; j++)
+                mine |= strcmp(d->state[j].name, o->state[i].name) == 0;
+            snprintf(path, sizeof path, "%s.%s", prefix, o->state[i].name);
+            if (!mine && vr_cfg_has(c, path))
+                return vr_config_fail(c->err, c->file, c->ix, path, "not a state variable of %s", d->name);
+        }
+    }
+    snprintf(path, sizeof path, "%s.physical", prefix);
+    if (!vr_cfg_has(c, path))
+        return vr_config_fail(c->err, c->file, c->ix, prefix, "missing key 'physical'");
+    if ((st = read_block(c, d, path, &out->physical)) != VR_OK)
+        return st;
+    out->pricing = out->physical;
+    snprintf(path, sizeof path, "%s.pricing", prefix);
+    if (vr_cfg_has(c, path) && (st = read_block(c, d, path, &out->pricing)) != VR_OK)
+        return st;
     char key[VR_KEY_MAX] = "";
     vr_err verr = {VR_OK, ""};
     if (vr_model_validate(out, key, &verr) != VR_OK) {
@@ -136,7 +194,7 @@ vr_status vr_model_from_yaml(const vr_model_yaml *y, const char *file, const vr_
         const size_t kl = strlen(key);
         if (strncmp(msg, key, kl) == 0) /* drop the key the validator put first */
             msg += kl + (msg[kl] == ' ');
-        return vr_config_fail(err, file, ix, path, "%s", msg);
+        return vr_config_fail(c->err, c->file, c->ix, path, "%s", msg);
     }
     return VR_OK;
 }
@@ -145,9 +203,8 @@ typedef struct model_file {
     vr_model_yaml *model;
 } model_file;
 
-static const cyaml_schema_field_t model_file_fields[] = {
-    CYAML_FIELD_MAPPING_PTR("model", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, model_file, model,
-                            vr_model_yaml_fields),
+static cyaml_schema_field_t model_file_fields[] = {
+    CYAML_FIELD_MAPPING_PTR("model", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, model_file, model, NULL),
     CYAML_FIELD_END,
 };
 
@@ -162,19 +219,17 @@ vr_status vr_model_load(const char *file, vr_model *out, vr_err *err)
     vr_status st = vr_yaml_index_load(file, &ix, err);
     if (st != VR_OK)
         return st;
+    model_file_fields[0].value.mapping.fields = vr_model_yaml_fields();
     if ((st = vr_cyaml_load(file, ix, &model_file_schema, (void **)&mf, err)) != VR_OK)
         goto done;
     if (mf == NULL || mf->model == NULL || vr_yaml_line(ix, "model") == 0) {
         st = vr_fail(err, VR_ECONFIG, "%s: missing top-level key 'model'", file);
         goto done;
     }
-    st = vr_model_from_yaml(mf->model, file, ix, "model", out, err);
+    const vr_cfg_ctx c = {file, ix, err};
+    st = vr_model_from_index(&c, "model", out);
 done:
-    if (mf != NULL) {
-        const cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR,
-                                    .log_fn = cyaml_log};
-        cyaml_free(&cfg, &model_file_schema, mf, 0);
-    }
+    vr_cyaml_free(&model_file_schema, mf);
     vr_yaml_index_free(ix);
     return st;
 }

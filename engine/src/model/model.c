@@ -1,6 +1,7 @@
 /* model.c: parameter validation and the model quantities that do not depend on the simulation
  * scheme (jump compensator, long-run variance, VIX coefficients). See vr_model.h. */
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,81 +9,57 @@
 
 const char *vr_model_type_name(vr_model_type t)
 {
-    switch (t) {
-    case VR_MODEL_HESTON: return "heston";
-    case VR_MODEL_BATES: return "bates";
-    case VR_MODEL_SVCJ: return "svcj";
-    }
-    return "?";
+    const vr_model_def *d = vr_model_def_of(t);
+    return d ? d->name : "?";
 }
 
-static vr_status bad(const char *prefix, const char *key, const char *range, double got,
-                     char *key_out, vr_err *err)
+static vr_status bad(const char *prefix, const vr_param_def *d, double got, char *key_out, vr_err *err)
 {
-    char path[VR_KEY_MAX];
-    snprintf(path, sizeof path, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", key);
+    char path[VR_KEY_MAX], range[64];
+    snprintf(path, sizeof path, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", d->name);
     if (key_out != NULL)
         snprintf(key_out, VR_KEY_MAX, "%s", path);
-    return vr_fail(err, VR_EINVAL, "%s must be %s (got %g)", path, range, got);
+    return vr_fail(err, VR_EINVAL, "%s must be %s (got %g)", path, vr_param_range_str(d, range, sizeof range), got);
 }
 
-/* isfinite() check folded into every range test: NaN fails every comparison below. */
+/* The ranges and the cross-parameter rule come from the model's parameter table
+ * (model_params.c); NaN and infinities fail every range. */
 vr_status vr_sv_params_validate(vr_model_type t, const vr_sv_params *p, const char *prefix,
                                 char *key_out, vr_err *err)
 {
-    if (!(p->kappa > 0 && p->kappa <= 100))
-        return bad(prefix, "kappa", "in (0, 100]", p->kappa, key_out, err);
-    if (!(p->theta > 0 && p->theta <= 4))
-        return bad(prefix, "theta", "in (0, 4]", p->theta, key_out, err);
-    /* A vol-of-vol below 1e-3 is a deterministic-variance model; the QE log step divides by
-     * sigma, so such values are refused rather than simulated with lost digits. */
-    if (!(p->sigma >= 1e-3 && p->sigma <= 10))
-        return bad(prefix, "sigma", "in [0.001, 10]", p->sigma, key_out, err);
-    if (!(p->rho > -1 && p->rho < 1))
-        return bad(prefix, "rho", "in (-1, 1)", p->rho, key_out, err);
-    if (t == VR_MODEL_HESTON)
-        return VR_OK;
-    if (!(p->lambda >= 0 && p->lambda <= 1000))
-        return bad(prefix, "lambda", "in [0, 1000] (jumps per year)", p->lambda, key_out, err);
-    if (t == VR_MODEL_BATES) {
-        if (!(p->mu_j >= -5 && p->mu_j <= 5))
-            return bad(prefix, "mu_j", "in [-5, 5]", p->mu_j, key_out, err);
-        if (!(p->sigma_j >= 0 && p->sigma_j <= 5))
-            return bad(prefix, "sigma_j", "in [0, 5]", p->sigma_j, key_out, err);
-        return VR_OK;
+    const vr_model_def *m = vr_model_def_of(t);
+    if (m == NULL)
+        return vr_fail(err, VR_EINVAL, "%s: unknown model type %d", prefix ? prefix : "model", (int)t);
+    for (int i = 0; i < m->nparams; i++) {
+        const double x = vr_param_get(p, &m->params[i]);
+        if (!vr_param_in_range(&m->params[i], x))
+            return bad(prefix, &m->params[i], x, key_out, err);
     }
-    if (!(p->mu_v >= 0 && p->mu_v <= 4))
-        return bad(prefix, "mu_v", "in [0, 4]", p->mu_v, key_out, err);
-    if (!(p->mu_s >= -5 && p->mu_s <= 5))
-        return bad(prefix, "mu_s", "in [-5, 5]", p->mu_s, key_out, err);
-    if (!(p->sigma_s >= 0 && p->sigma_s <= 5))
-        return bad(prefix, "sigma_s", "in [0, 5]", p->sigma_s, key_out, err);
-    if (!(p->rho_j >= -20 && p->rho_j <= 20))
-        return bad(prefix, "rho_j", "in [-20, 20]", p->rho_j, key_out, err);
-    /* E[e^Z] = e^{mu_s + sigma_s^2/2} / (1 - rho_j mu_v) is finite only when rho_j mu_v < 1;
-     * without it the drift compensator (and every option price) is infinite. */
-    if (!(p->rho_j * p->mu_v < 1)) {
+    const char *key = NULL;
+    char msg[256];
+    if (m->rule != NULL && m->rule(p, &key, msg, sizeof msg) != 0) {
         char path[VR_KEY_MAX];
-        snprintf(path, sizeof path, "%s%srho_j", prefix ? prefix : "", prefix && *prefix ? "." : "");
+        snprintf(path, sizeof path, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", key);
         if (key_out != NULL)
             snprintf(key_out, VR_KEY_MAX, "%s", path);
-        return vr_fail(err, VR_EINVAL,
-                       "%s must satisfy rho_j * mu_v < 1 so that E[e^Z] is finite (got rho_j * mu_v = %g)", path,
-                       p->rho_j * p->mu_v);
+        return vr_fail(err, VR_EINVAL, "%s %s", path, msg);
     }
     return VR_OK;
 }
 
 vr_status vr_model_validate(const vr_model *m, char *key_out, vr_err *err)
 {
-    if (!(m->spot > 0 && isfinite(m->spot)))
-        return bad("model", "spot", "> 0", m->spot, key_out, err);
-    if (!(m->rate >= -1 && m->rate <= 1))
-        return bad("model", "rate", "in [-1, 1]", m->rate, key_out, err);
-    if (!(m->dividend >= -1 && m->dividend <= 1))
-        return bad("model", "dividend", "in [-1, 1]", m->dividend, key_out, err);
-    if (!(m->v0 >= 0 && m->v0 <= 4))
-        return bad("model", "v0", "in [0, 4]", m->v0, key_out, err);
+    int nc = 0;
+    const vr_param_def *common = vr_model_common_params(&nc);
+    for (int i = 0; i < nc; i++)
+        if (!vr_param_in_range(&common[i], vr_param_get(m, &common[i])))
+            return bad("model", &common[i], vr_param_get(m, &common[i]), key_out, err);
+    const vr_model_def *d = vr_model_def_of(m->type);
+    if (d == NULL)
+        return vr_fail(err, VR_EINVAL, "model.type: unknown model type %d", (int)m->type);
+    for (int i = 0; i < d->nstate; i++)
+        if (!vr_param_in_range(&d->state[i], vr_param_get(m, &d->state[i])))
+            return bad("model", &d->state[i], vr_param_get(m, &d->state[i]), key_out, err);
     vr_status st = vr_sv_params_validate(m->type, &m->physical, "model.physical", key_out, err);
     if (st != VR_OK)
         return st;

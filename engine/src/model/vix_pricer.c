@@ -687,7 +687,11 @@ vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double
     quad_state qs = {0, 0, 0.0};
     const double r = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     if (qs.failed || !isfinite(r))
-        return vr_fail(err, VR_ENUM, "vix: future integral did not converge (v=%g, T=%g)", v, T);
+        return vr_fail(err, VR_ENUM,
+                       "vix: %s future (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g v=%g T=%g): "
+                       "the integral of E[sqrt(a + b v_T)] did not converge",
+                       vr_model_type_name(t), p->kappa, p->theta, p->sigma, p->lambda, p->mu_v, v,
+                       T);
     *fut = r;
     return VR_OK;
 }
@@ -719,9 +723,14 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
      * estimate (the K15 error is far smaller): ~1e-9 index points */
     const double call = law_call(&L, &C, have, cf.a, cf.b, fut, strike, 1e-10 * fut, &qs);
     free(buf);
-    if (qs.failed || !isfinite(call))
-        return vr_fail(err, VR_ENUM, "vix: option integral did not converge (v=%g, T=%g, K=%g)",
-                       v, T, strike);
+    /* the put uses the future too: both must be finite, or the request fails with its case */
+    if (qs.failed || !isfinite(call) || !isfinite(fut))
+        return vr_fail(err, VR_ENUM,
+                       "vix: %s %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g v=%g T=%g K=%g): "
+                       "the %s integral did not converge",
+                       vr_model_type_name(t), is_call ? "call" : "put", p->kappa, p->theta,
+                       p->sigma, p->lambda, p->mu_v, v, T, strike,
+                       isfinite(fut) ? "option" : "future");
     const double disc = exp(-rate * T);
     const double c = call > 0 ? call : 0.0;
     if (is_call) {
@@ -760,7 +769,7 @@ struct vr_vix_table {
     vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
 
-static vr_status check_spec(const vr_vix_table_spec *s, vr_err *err)
+vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
 {
     if (s == NULL)
         return vr_fail(err, VR_EINVAL, "vix table: spec must not be NULL");
@@ -855,7 +864,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     vr_status st = check_args(t, p, 0.0, 1.0, err);
     if (st != VR_OK)
         return st;
-    if ((st = check_spec(spec, err)) != VR_OK)
+    if ((st = vr_vix_table_spec_check(spec, err)) != VR_OK)
         return st;
     if (out == NULL)
         return vr_fail(err, VR_EINVAL, "vix table: output pointer must not be NULL");

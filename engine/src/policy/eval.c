@@ -170,6 +170,52 @@ void vr_scenario_result_free(vr_scenario_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Longest expiry the marks must cover: every condor and hedge, plus two days of slack. */
+static double marks_max_tau(const vr_run_spec *spec)
+{
+    double max_tau = 0;
+    for (int p = 0; p < spec->npol; p++) {
+        max_tau = fmax(max_tau, spec->pol[p].condor.dte / 365.0);
+        for (int l = 0; l < spec->pol[p].nlayers; l++)
+            max_tau = fmax(max_tau, spec->pol[p].layers[l].action.dte / 365.0);
+    }
+    return max_tau + 2.0 / 365;
+}
+
+/* The path generator's spec of scenario `scen` (spec already holds the scenario's own paths and
+ * horizon). */
+static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, int nth)
+{
+    const vr_scenario *sc = &spec->scen[scen];
+    const vr_sim_spec sim = {
+        .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
+        .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = sc->model.v0,
+        .horizon = spec->horizon_days / 252.0,
+        .steps = (size_t)spec->horizon_days * (size_t)spec->steps_per_day, .paths = spec->paths,
+        .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
+        .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
+        .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
+        .vixc = vr_vix_coef_make(sc->model.type, &sc->model.pricing, VR_VIX_TAU_30D),
+        .shocks = sc->shocks, .nshocks = sc->nshocks,
+    };
+    return sim;
+}
+
+vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
+{
+    vr_run_spec sp = *spec;
+    const vr_scenario *sc = &spec->scen[scen];
+    sp.paths = vr_scenario_paths(spec, sc);
+    sp.horizon_days = vr_scenario_days(spec, sc);
+    if (sc->source != VR_SOURCE_MODEL)
+        sp.steps_per_day = 1;
+    const vr_sim_spec sim = sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, spec->threads);
+    vr_status st = vr_sim_spec_check(&sim, err);
+    if (st != VR_OK)
+        return st;
+    return vr_marks_check(&sc->model, marks_max_tau(&sp), err);
+}
+
 typedef struct run_args {
     const vr_sim_spec *sim;
     const vr_sim_observer *obs;
@@ -198,13 +244,7 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     vr_marks *mk = NULL;
     thread_ws *ws = NULL;
     int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    double max_tau = 0;
-    for (int p = 0; p < spec->npol; p++) {
-        max_tau = fmax(max_tau, spec->pol[p].condor.dte / 365.0);
-        for (int l = 0; l < spec->pol[p].nlayers; l++)
-            max_tau = fmax(max_tau, spec->pol[p].layers[l].action.dte / 365.0);
-    }
-    if ((st = vr_marks_build(&sc->model, max_tau + 2.0 / 365, &mk, err)) != VR_OK)
+    if ((st = vr_marks_build(&sc->model, marks_max_tau(spec), &mk, err)) != VR_OK)
         goto done;
     res->build_seconds = omp_get_wtime() - t0;
 
@@ -254,17 +294,7 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
         }
     }
     eval_ctx ctx = {spec, mk, spec->kt ? spec->kt : vk_select(NULL), res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
-    const vr_sim_spec sim = {
-        .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
-        .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = sc->model.v0,
-        .horizon = spec->horizon_days / 252.0,
-        .steps = (size_t)spec->horizon_days * (size_t)spec->steps_per_day, .paths = n,
-        .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
-        .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
-        .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
-        .vixc = vr_vix_coef_make(sc->model.type, &sc->model.pricing, VR_VIX_TAU_30D),
-        .shocks = sc->shocks, .nshocks = sc->nshocks,
-    };
+    const vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     st = vr_sim_run(&sim, &obs, err);
     if (progress)

@@ -25,6 +25,21 @@ struct vr_marks {
     vr_vix_table *vix;
 };
 
+/* The VIX table the marks of model m use, covering expiries up to max_tau years. */
+static vr_vix_table_spec vix_table_spec(const vr_model *m, double max_tau)
+{
+    const vr_vix_table_spec vs = {
+        .v_max = fmax(1.0, 12 * vr_theta_star(m->type, &m->pricing)), .tau_min = 1.0 / 365,
+        .tau_max = fmax(max_tau, 60.0 / 365), .m_min = 0.5, .m_max = 3.0, .rate = m->rate};
+    return vs;
+}
+
+vr_status vr_marks_check(const vr_model *m, double max_tau, vr_err *err)
+{
+    const vr_vix_table_spec vs = vix_table_spec(m, max_tau);
+    return vr_vix_table_spec_check(&vs, err);
+}
+
 vr_status vr_marks_build(const vr_model *m, double max_tau, vr_marks **out, vr_err *err)
 {
     vr_marks *mk = calloc(1, sizeof *mk);
@@ -42,9 +57,7 @@ vr_status vr_marks_build(const vr_model *m, double max_tau, vr_marks **out, vr_e
     ss.tau_max = fmax(max_tau, 30.0 / 365);
     if ((st = vr_surface_build(m->type, &m->pricing, &ss, &mk->surf, err)) != VR_OK)
         goto fail;
-    const vr_vix_table_spec vs = {
-        .v_max = fmax(1.0, 12 * vr_theta_star(m->type, &m->pricing)), .tau_min = 1.0 / 365,
-        .tau_max = fmax(max_tau, 60.0 / 365), .m_min = 0.5, .m_max = 3.0, .rate = m->rate};
+    const vr_vix_table_spec vs = vix_table_spec(m, max_tau);
     if ((st = vr_vix_table_build(m->type, &m->pricing, &vs, &mk->vix, err)) != VR_OK)
         goto fail;
     *out = mk;

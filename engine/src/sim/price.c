@@ -1,4 +1,5 @@
 /* price.c: Monte Carlo price of one European option (see vr_price.h).
+ * A failure of the direct pricer fails the request with its reason, so no NaN reaches output.
  *
  * The simulation stores only each path's terminal state; payoffs are summed afterwards in path
  * order, so the estimate is bit-identical for any thread count. SPX: payoff on S_T. VIX: the
@@ -17,7 +18,7 @@
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
     const vr_model *m = &req->model;
-    res->mc = res->se = res->analytic = res->surface = NAN;
+    res->mc = res->se = res->analytic = res->surface = res->z = NAN;
     if (!(req->strike > 0) && req->option != VR_OPTION_FUTURE)
         return vr_fail(err, VR_EINVAL, "--strike must be > 0 (got %g)", req->strike);
     if (!(req->expiry > 0 && req->expiry <= 50))
@@ -76,13 +77,16 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
     res->mc = disc * mean;
     res->se = disc * sqrt(var > 0 ? var / n : 0.0);
 
-    /* Direct prices: failures here do not fail the MC; they leave NAN and a note in err. */
+    /* The direct price is the reference the command exists to show: if it fails, the whole
+     * request fails with the pricer's reason (never a NaN result). The tabulated price is
+     * secondary: a table that cannot be built leaves `surface` NAN (reported as absent). */
     vr_err aerr = {VR_OK, ""};
     if (req->underlying == VR_UNDERLYING_SPX) {
         double a;
-        if (vr_analytic_european(m->type, &m->pricing, m->spot, m->rate, m->dividend, m->v0, K,
-                                 req->expiry, call, &a, &aerr) == VR_OK)
-            res->analytic = a;
+        if ((st = vr_analytic_european(m->type, &m->pricing, m->spot, m->rate, m->dividend, m->v0,
+                                       K, req->expiry, call, &a, err)) != VR_OK)
+            goto done;
+        res->analytic = a;
         /* The implied-vol surface that marks SPX options along paths, at the same point
          * (it covers expiries up to 1 year by default, longer on request). */
         vr_surface *sf = NULL;
@@ -96,17 +100,18 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
             const double cp = call ? 1.0 : -1.0;
             double pr, de;
             vk_black_d_ref(&fwd, &K, &vol, &T, &df, &cp, &pr, &de, 1);
-            res->surface = pr;
+            res->surface = isfinite(pr) ? pr : NAN;
             vr_surface_destroy(sf);
         }
     } else {
         double a;
-        vr_status ast = req->option == VR_OPTION_FUTURE
-                            ? vr_vix_future(m->type, &m->pricing, m->v0, req->expiry, &a, &aerr)
-                            : vr_vix_option(m->type, &m->pricing, m->v0, req->expiry, K, m->rate,
-                                            call, &a, &aerr);
-        if (ast == VR_OK)
-            res->analytic = a;
+        st = req->option == VR_OPTION_FUTURE
+                 ? vr_vix_future(m->type, &m->pricing, m->v0, req->expiry, &a, err)
+                 : vr_vix_option(m->type, &m->pricing, m->v0, req->expiry, K, m->rate, call, &a,
+                                 err);
+        if (st != VR_OK)
+            goto done;
+        res->analytic = a;
         /* The table that marks VIX options along paths, at the same point. */
         vr_vix_table *tab = NULL;
         const vr_vix_table_spec spec = {
@@ -120,9 +125,15 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
                 const double c = vr_vix_table_call(tab, m->v0, req->expiry, K);
                 res->surface = call ? c : c - exp(-m->rate * req->expiry) * (fut - K);
             }
+            if (!isfinite(res->surface))
+                res->surface = NAN;
             vr_vix_table_destroy(tab);
         }
     }
+    if (!isfinite(res->analytic))
+        st = vr_fail(err, VR_ENUM, "price: direct price is not finite (%g)", res->analytic);
+    /* z = (mc - analytic)/se, defined only when the Monte Carlo has a spread */
+    res->z = res->se > 0 ? (res->mc - res->analytic) / res->se : NAN;
 done:
     free(ls);
     free(v);

@@ -1,0 +1,233 @@
+/* policy_config.c: policies from the YAML key index, driven by the policy key tables
+ * (vr_policy_rules.h, engine/src/policy/policy_validate.c).
+ *
+ * For each section (condor, trigger, action, exit) every table entry is read from the file if
+ * present (exact numbers, enum names, true/false), else takes its default. A key the file gives
+ * but the action kind or size rule ignores is refused ("roll_to_delta" on a vix_call, a value
+ * with `by: vxth`), as is any key the table does not know. The filled policy then goes through
+ * vr_policy_validate, the same check sweeps use, and its messages are re-rooted at the file's
+ * line for the key. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "vixrisk/vr_policy_rules.h"
+
+vr_status vr_cfg_name(const vr_cfg_ctx *c, const char *path, const char *name, char *out)
+{
+    const size_t n = strlen(name);
+    int ok = n > 0 && n < VR_NAME_MAX && name[0] != '.';
+    for (const char *q = name; ok && *q; q++)
+        ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_' ||
+             *q == '-' || *q == '.';
+    if (!ok)
+        return vr_config_fail(c->err, c->file, c->ix, path,
+                              "'%.60s': names are 1 to %d of the characters A-Z a-z 0-9 _ - . and do not start "
+                              "with '.' (a name becomes an HDF5 group)",
+                              name, VR_NAME_MAX - 1);
+    snprintf(out, VR_NAME_MAX, "%s", name);
+    return VR_OK;
+}
+
+static vr_status read_key(const vr_cfg_ctx *c, const char *path, const vr_pkey *k, double *x)
+{
+    vr_status st = VR_OK;
+    const char *s = vr_yaml_text(c->ix, path);
+    switch (k->type) {
+    case VR_PK_NUM:
+        return vr_cfg_num(c, path, NAN, x);
+    case VR_PK_WHOLE:
+    case VR_PK_INT:
+        return vr_cfg_whole(c, path, k->lo, k->hi, NAN, x);
+    case VR_PK_BOOL:
+        if (s && strcmp(s, "true") == 0)
+            *x = 1;
+        else if (s && strcmp(s, "false") == 0)
+            *x = 0;
+        else
+            st = vr_config_fail(c->err, c->file, c->ix, path, "expected true or false, got '%.60s'", s ? s : "");
+        return st;
+    case VR_PK_ENUM: {
+        char valid[160] = "";
+        for (int i = 0; i < k->nvalues; i++) {
+            if (s && strcmp(s, k->values[i].name) == 0) {
+                *x = k->values[i].value;
+                return VR_OK;
+            }
+            const size_t len = strlen(valid);
+            snprintf(valid + len, sizeof valid - len, "%s%s", i ? ", " : "", k->values[i].name);
+        }
+        return vr_config_fail(c->err, c->file, c->ix, path, "invalid value '%.60s' (valid: %s)", s ? s : "", valid);
+    }
+    }
+    return VR_OK;
+}
+
+/* Every key the file gives under `base` must be a key of section s. */
+static vr_status known_keys(const vr_cfg_ctx *c, vr_psection s, const char *base)
+{
+    const int n = vr_yaml_count(c->ix, base);
+    char path[VR_KEY_MAX], full[VR_KEY_MAX];
+    for (int i = 0; i < n; i++) {
+        const char *key = vr_yaml_child(c->ix, base, i);
+        snprintf(path, sizeof path, "%s.%s", base, key);
+        if (vr_policy_key_find(s, key) != NULL)
+            continue;
+        const int m = vr_yaml_count(c->ix, path);
+        if (vr_yaml_kind(c->ix, path) == 'm') { /* a sub-mapping: its keys are "key.sub" */
+            int ok = 0, nk = 0;
+            const vr_pkey *keys = vr_policy_keys(s, &nk);
+            for (int j = 0; j < nk && !ok; j++)
+                ok = strncmp(keys[j].name, key, strlen(key)) == 0 && keys[j].name[strlen(key)] == '.';
+            for (int j = 0; j < m && ok; j++) {
+                snprintf(full, sizeof full, "%s.%s", key, vr_yaml_child(c->ix, path, j));
+                if (vr_policy_key_find(s, full) == NULL) {
+                    snprintf(path, sizeof path, "%s.%s", base, full);
+                    return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
+                }
+            }
+            if (ok)
+                continue;
+        }
+        return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
+    }
+    return VR_OK;
+}
+
+/* Read section s at `base` into the struct at `dst` (pre-filled with defaults). */
+static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *base, void *dst, int is_action)
+{
+    vr_status st = known_keys(c, s, base);
+    if (st != VR_OK)
+        return st;
+    int n = 0;
+    const vr_pkey *keys = vr_policy_keys(s, &n);
+    char path[VR_KEY_MAX], parent[VR_KEY_MAX];
+    /* enums first: the action kind and size rule decide which other keys apply */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            const vr_pkey *k = &keys[i];
+            if ((k->type == VR_PK_ENUM) != (pass == 0))
+                continue;
+            snprintf(path, sizeof path, "%s.%s", base, k->name);
+            const char *dot = strchr(k->name, '.');
+            snprintf(parent, sizeof parent, "%s.%.*s", base, dot ? (int)(dot - k->name) : 0, k->name);
+            const int parent_present = dot != NULL && vr_cfg_has(c, parent);
+            if (!vr_cfg_has(c, path)) {
+                if (parent_present && s != VR_PS_ACTION)
+                    vr_pkey_set(k, dst, k->def); /* a sub-mapping's own defaults */
+                continue;
+            }
+            if (is_action) {
+                const vr_action *a = dst;
+                if (!vr_pkey_applies(k, a->kind, a->size_by)) {
+                    int nk = 0;
+                    const vr_action_kind_def *ak = vr_action_kinds(&nk);
+                    const char *kname = ak[a->kind == VR_ACTION_ROLL_TESTED].name;
+                    if (k->kinds && !(k->kinds & (1u << a->kind)))
+                        return vr_config_fail(c->err, c->file, c->ix, path, "does not apply to a %s action", kname);
+                    return vr_config_fail(c->err, c->file, c->ix, path, "does not apply to size by %s",
+                                          vr_size_kind_of(a->size_by)->name);
+                }
+            }
+            double x = 0;
+            if ((st = read_key(c, path, k, &x)) != VR_OK)
+                return st;
+            vr_pkey_set(k, dst, x);
+        }
+    /* a present sub-mapping must give its required key (or the alternative) */
+    for (int i = 0; i < n; i++) {
+        const vr_pkey *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        if (k->required != 1 || dot == NULL)
+            continue;
+        snprintf(parent, sizeof parent, "%s.%.*s", base, (int)(dot - k->name), k->name);
+        snprintf(path, sizeof path, "%s.%s", base, k->name);
+        char alt[VR_KEY_MAX] = "";
+        if (k->or_key)
+            snprintf(alt, sizeof alt, "%s.%s", base, k->or_key);
+        if (vr_cfg_has(c, parent) && !vr_cfg_has(c, path) && !(k->or_key && vr_cfg_has(c, alt))) {
+            if (k->or_key)
+                return vr_config_fail(c->err, c->file, c->ix, parent, "needs '%s' or '%s'", dot + 1,
+                                      strchr(k->or_key, '.') ? strchr(k->or_key, '.') + 1 : k->or_key);
+            return vr_config_fail(c->err, c->file, c->ix, parent, "missing key '%s'", dot + 1);
+        }
+    }
+    return VR_OK;
+}
+
+vr_status vr_cfg_condor(const vr_cfg_ctx *c, const char *base, const vr_condor_rules *def, vr_condor_rules *r)
+{
+    *r = *def;
+    if (!vr_cfg_has(c, base))
+        return VR_OK;
+    if (vr_yaml_kind(c->ix, base) != 'm')
+        return vr_config_fail(c->err, c->file, c->ix, base, "must be a mapping of condor rules");
+    return read_section(c, VR_PS_CONDOR, base, r, 0);
+}
+
+static vr_status read_layer(const vr_cfg_ctx *c, const char *base, int index, vr_layer *l)
+{
+    char p[VR_KEY_MAX];
+    vr_status st;
+    vr_layer_defaults(l);
+    snprintf(p, sizeof p, "%s.name", base);
+    const char *name = vr_yaml_text(c->ix, p);
+    if (name != NULL) {
+        if ((st = vr_cfg_name(c, p, name, l->name)) != VR_OK)
+            return st;
+    } else
+        snprintf(l->name, sizeof l->name, "layer%d", index + 1);
+    static const char *const need[] = {"trigger", "action"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s.%s", base, need[i]);
+        if (vr_yaml_kind(c->ix, p) != 'm')
+            return vr_config_fail(c->err, c->file, c->ix, vr_cfg_has(c, p) ? p : base,
+                                  vr_cfg_has(c, p) ? "must be a mapping" : "missing key '%s'", need[i]);
+    }
+    snprintf(p, sizeof p, "%s.trigger", base);
+    if ((st = read_section(c, VR_PS_TRIGGER, p, &l->trigger, 0)) != VR_OK)
+        return st;
+    snprintf(p, sizeof p, "%s.action", base);
+    if ((st = read_section(c, VR_PS_ACTION, p, &l->action, 1)) != VR_OK)
+        return st;
+    char q[VR_KEY_MAX];
+    snprintf(q, sizeof q, "%s.size", p);
+    if (l->action.kind == VR_ACTION_VIX_CALL && !vr_cfg_has(c, q))
+        return vr_config_fail(c->err, c->file, c->ix, p, "missing key 'size'");
+    snprintf(p, sizeof p, "%s.exit", base);
+    if (vr_cfg_has(c, p) && (st = read_section(c, VR_PS_EXIT, p, &l->exit, 0)) != VR_OK)
+        return st;
+    return VR_OK;
+}
+
+vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, vr_policy *P)
+{
+    char base[VR_KEY_MAX], p[VR_KEY_MAX];
+    vr_status st;
+    snprintf(base, sizeof base, "policies[%d]", i);
+    memset(P, 0, sizeof *P);
+    snprintf(p, sizeof p, "%s.name", base);
+    const char *name = vr_yaml_text(c->ix, p);
+    if (name == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, base, "missing key 'name'");
+    if ((st = vr_cfg_name(c, p, name, P->name)) != VR_OK)
+        return st;
+    snprintf(p, sizeof p, "%s.condor", base);
+    if ((st = vr_cfg_condor(c, p, def, &P->condor)) != VR_OK)
+        return st;
+    snprintf(p, sizeof p, "%s.layers", base);
+    for (P->nlayers = 0; P->nlayers < VR_MAX_LAYERS; P->nlayers++) {
+        snprintf(p, sizeof p, "%s.layers[%d]", base, P->nlayers);
+        if (!vr_cfg_has(c, p))
+            break;
+        if ((st = read_layer(c, p, P->nlayers, &P->layers[P->nlayers])) != VR_OK)
+            return st;
+    }
+    char key[VR_KEY_MAX] = "";
+    vr_err verr = {VR_OK, ""};
+    if (vr_policy_validate(P, base, key, &verr) != VR_OK)
+        return vr_cfg_fail_key(c, key, &verr);
+    return VR_OK;
+}

@@ -1,0 +1,149 @@
+/* presets.c: shocks of model scenarios, explicit and named.
+ *
+ * A named preset imposes the real daily SPX returns and VIX closes of a few days of market
+ * stress on every path. The closes are embedded below (a few dozen numbers), so presets work
+ * without the data directory. Source: the `close` column of spx_daily.csv and vix_daily.csv of
+ * the project's data set (docs/config.md, "Data files"), on every trading day of each window;
+ * the SPX/VIX join has no gap in these windows. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+typedef struct preset_day { int date; double spx, vix; } preset_day;
+
+/* 2008-09-26..2008-10-27: Lehman aftermath, VIX 35 to 80, SPX -30% */
+static const preset_day oct2008[] = {
+    {20080926, 1213.27, 34.74}, {20080929, 1106.42, 46.72}, {20080930, 1166.36, 39.39},
+    {20081001, 1161.06, 39.81}, {20081002, 1114.28, 45.26}, {20081003, 1099.23, 45.14},
+    {20081006, 1056.89, 52.05}, {20081007, 996.23, 53.68}, {20081008, 984.94, 57.53},
+    {20081009, 909.92, 63.92}, {20081010, 899.22, 69.95}, {20081013, 1003.35, 54.99},
+    {20081014, 998.01, 55.13}, {20081015, 907.84, 69.25}, {20081016, 946.43, 67.61},
+    {20081017, 940.55, 70.33}, {20081020, 985.40, 52.97}, {20081021, 955.05, 53.11},
+    {20081022, 896.78, 69.65}, {20081023, 908.11, 67.80}, {20081024, 876.77, 79.13},
+    {20081027, 848.92, 80.06},
+};
+/* 2018-02-01..2018-02-09: Volmageddon, VIX 17 to 37 on 2018-02-05 */
+static const preset_day feb2018[] = {
+    {20180201, 2821.98, 13.47}, {20180202, 2762.13, 17.31}, {20180205, 2648.94, 37.32},
+    {20180206, 2695.14, 29.98}, {20180207, 2681.66, 27.73}, {20180208, 2581.00, 33.46},
+    {20180209, 2619.55, 29.06},
+};
+/* 2020-02-21..2020-03-16: Covid crash, VIX 17 to 82.7, SPX -29% */
+static const preset_day mar2020[] = {
+    {20200221, 3337.75, 17.08}, {20200224, 3225.89, 25.03}, {20200225, 3128.21, 27.85},
+    {20200226, 3116.39, 27.56}, {20200227, 2978.76, 39.16}, {20200228, 2954.22, 40.11},
+    {20200302, 3090.23, 33.42}, {20200303, 3003.37, 36.82}, {20200304, 3130.12, 31.99},
+    {20200305, 3023.94, 39.62}, {20200306, 2972.37, 41.94}, {20200309, 2746.56, 54.46},
+    {20200310, 2882.23, 47.30}, {20200311, 2741.38, 53.90}, {20200312, 2480.64, 75.47},
+    {20200313, 2711.02, 57.83}, {20200316, 2386.13, 82.69},
+};
+/* 2024-07-31..2024-08-07: yen carry unwind, VIX 16 to 38.6 on 2024-08-05 */
+static const preset_day aug2024[] = {
+    {20240731, 5522.30, 16.36}, {20240801, 5446.68, 18.59}, {20240802, 5346.56, 23.39},
+    {20240805, 5186.33, 38.57}, {20240806, 5240.03, 27.71}, {20240807, 5199.50, 27.85},
+};
+
+typedef struct preset { const char *name; const preset_day *days; int ndays; } preset;
+#define P(a) {#a, a, (int)(sizeof a / sizeof a[0])}
+static const preset presets[] = {P(oct2008), P(feb2018), P(mar2020), P(aug2024)};
+
+vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec *s, vr_scenario *sc,
+                        vr_run_cfg *out)
+{
+    char sb[VR_KEY_MAX], key[VR_KEY_MAX];
+    vr_status st;
+    int nshock = 0;
+    for (;; nshock++) {
+        snprintf(sb, sizeof sb, "%s.shocks[%d]", base, nshock);
+        if (!vr_cfg_has(c, sb))
+            break;
+    }
+    if (nshock == 0)
+        return VR_OK;
+    size_t cap = 0;
+    for (int j = 0; j < nshock; j++) {
+        snprintf(key, sizeof key, "%s.shocks[%d].preset", base, j);
+        cap += vr_cfg_has(c, key) ? 64 : 1;
+    }
+    sc->shocks = calloc(cap, sizeof *sc->shocks);
+    if (sc->shocks == NULL)
+        return vr_fail(c->err, VR_ENOMEM, "shocks");
+    if (out->nshockbuf < VR_MAX_SCEN_ALLOC)
+        out->shockbuf[out->nshockbuf++] = sc->shocks;
+    else {
+        free(sc->shocks);
+        sc->shocks = NULL;
+        return vr_config_fail(c->err, c->file, c->ix, base, "more than %d scenarios with shocks", VR_MAX_SCEN_ALLOC);
+    }
+    const int days = s->horizon_days;
+    for (int j = 0; j < nshock; j++) {
+        snprintf(sb, sizeof sb, "%s.shocks[%d]", base, j);
+        double day = NAN;
+        snprintf(key, sizeof key, "%s.day", sb);
+        if (!vr_cfg_has(c, key))
+            return vr_config_fail(c->err, c->file, c->ix, sb, "missing key 'day'");
+        if ((st = vr_cfg_whole(c, key, 1, days, NAN, &day)) != VR_OK)
+            return st;
+        snprintf(key, sizeof key, "%s.preset", sb);
+        const char *pname = vr_yaml_text(c->ix, key);
+        if (vr_cfg_has(c, key)) {
+            const preset *pr = NULL;
+            for (size_t k = 0; pname && k < sizeof presets / sizeof presets[0]; k++)
+                if (strcmp(presets[k].name, pname) == 0)
+                    pr = &presets[k];
+            if (pr == NULL)
+                return vr_config_fail(c->err, c->file, c->ix, key,
+                                      "unknown preset '%.40s' (valid: oct2008, feb2018, mar2020, aug2024)",
+                                      pname ? pname : "");
+            static const char *const other[] = {"spx_return", "vix_level", "vix_change"};
+            for (int k = 0; k < 3; k++) {
+                char o[VR_KEY_MAX];
+                snprintf(o, sizeof o, "%s.%s", sb, other[k]);
+                if (vr_cfg_has(c, o))
+                    return vr_config_fail(c->err, c->file, c->ix, o, "cannot be combined with a preset");
+            }
+            /* one shock per trading day after the window's first: that day's return and close */
+            for (int i = 1; i < pr->ndays && sc->nshocks < (int)cap; i++) {
+                const size_t d = (size_t)day + (size_t)(i - 1);
+                if (d > (size_t)days)
+                    break;
+                vr_shock *x = &sc->shocks[sc->nshocks++];
+                x->step = d * (size_t)s->steps_per_day;
+                x->spx_return = pr->days[i].spx / pr->days[i - 1].spx - 1;
+                x->vix_level = pr->days[i].vix;
+                x->vix_change = NAN;
+            }
+            continue;
+        }
+        vr_shock *x = &sc->shocks[sc->nshocks++];
+        x->step = (size_t)day * (size_t)s->steps_per_day;
+        static const struct { const char *name; size_t off; double lo, hi; } f[] = {
+            {"spx_return", offsetof(vr_shock, spx_return), -0.95, 1},
+            {"vix_level", offsetof(vr_shock, vix_level), 5, 200},
+            {"vix_change", offsetof(vr_shock, vix_change), -100, 200},
+        };
+        int any = 0;
+        for (int k = 0; k < 3; k++) {
+            double v = NAN;
+            snprintf(key, sizeof key, "%s.%s", sb, f[k].name);
+            if ((st = vr_cfg_num(c, key, NAN, &v)) != VR_OK)
+                return st;
+            if (!isnan(v) && (st = vr_cfg_range(c, key, v, f[k].lo, 1, f[k].hi, 1)) != VR_OK)
+                return st;
+            *(double *)((char *)x + f[k].off) = v;
+            any |= !isnan(v);
+        }
+        if (!any)
+            return vr_config_fail(c->err, c->file, c->ix, sb, "needs spx_return, vix_level, vix_change or preset");
+    }
+    /* the driver applies them in step order */
+    for (int a = 1; a < sc->nshocks; a++)
+        for (int b = a; b > 0 && sc->shocks[b].step < sc->shocks[b - 1].step; b--) {
+            const vr_shock t = sc->shocks[b];
+            sc->shocks[b] = sc->shocks[b - 1];
+            sc->shocks[b - 1] = t;
+        }
+    return VR_OK;
+}

@@ -1,0 +1,89 @@
+/* sweep.c: a `sweep` entry makes one extra policy per value of one key of an existing policy,
+ * evaluated on the same paths as all the others. The swept key is set through the policy key
+ * table (vr_policy_set, which refuses a key the layer's action ignores) and every swept copy
+ * passes vr_policy_validate, the same check as a loaded policy: a swept size of -1 or a condor
+ * short delta of 0.7 is an error at the value that asks for it. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "vixrisk/vr_policy_rules.h"
+
+static int nvalues(const vr_cfg_ctx *c, int w)
+{
+    char p[VR_KEY_MAX];
+    int n = 0;
+    for (;; n++) {
+        snprintf(p, sizeof p, "sweep[%d].values[%d]", w, n);
+        if (!vr_cfg_has(c, p))
+            return n;
+    }
+}
+
+int vr_cfg_sweep_count(const vr_cfg_ctx *c)
+{
+    char p[VR_KEY_MAX];
+    int n = 0;
+    for (int w = 0;; w++) {
+        snprintf(p, sizeof p, "sweep[%d]", w);
+        if (!vr_cfg_has(c, p))
+            return n;
+        n += nvalues(c, w);
+    }
+}
+
+vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
+{
+    char base[VR_KEY_MAX], p[VR_KEY_MAX];
+    vr_status st;
+    for (int w = 0;; w++) {
+        snprintf(base, sizeof base, "sweep[%d]", w);
+        if (!vr_cfg_has(c, base))
+            return VR_OK;
+        snprintf(p, sizeof p, "%s.policy", base);
+        const char *pol = vr_yaml_text(c->ix, p);
+        snprintf(p, sizeof p, "%s.key", base);
+        const char *key = vr_yaml_text(c->ix, p);
+        int src = -1;
+        for (int i = 0; i < npol && pol; i++)
+            if (strcmp(s->pol[i].name, pol) == 0)
+                src = i;
+        const int nv = nvalues(c, w);
+        if (src < 0 || key == NULL || nv == 0)
+            return vr_config_fail(c->err, c->file, c->ix, base,
+                                  "needs 'policy' (an existing policy name), 'key' and 'values'");
+        for (int k = 0; k < nv; k++) {
+            double v = 0;
+            snprintf(p, sizeof p, "%s.values[%d]", base, k);
+            if ((st = vr_cfg_num(c, p, NAN, &v)) != VR_OK)
+                return st;
+            vr_policy *P = &s->pol[s->npol];
+            *P = s->pol[src];
+            vr_err verr = {VR_OK, ""};
+            if (vr_policy_set(P, key, v, &verr) != VR_OK) {
+                snprintf(p, sizeof p, "%s.key", base);
+                return vr_config_fail(c->err, c->file, c->ix, p, "%s", verr.msg);
+            }
+            char kpath[VR_KEY_MAX] = "";
+            if (vr_policy_validate(P, "", kpath, &verr) != VR_OK) {
+                const char *msg = verr.msg;
+                const size_t kl = strlen(kpath);
+                if (kl && strncmp(msg, kpath, kl) == 0 && msg[kl] == ':')
+                    msg += kl + 2;
+                return vr_config_fail(c->err, c->file, c->ix, p, "policy '%s' with %s = %g: %s: %s", pol, key, v,
+                                      kpath, msg);
+            }
+            char nm[2 * VR_NAME_MAX + VR_KEY_MAX];
+            snprintf(nm, sizeof nm, "%s@%s=%g", s->pol[src].name, key, v);
+            for (char *q = nm; *q; q++)
+                if (*q == '[' || *q == ']')
+                    *q = '_';
+            if (strlen(nm) >= VR_NAME_MAX)
+                return vr_config_fail(c->err, c->file, c->ix, p, "the swept policy's name '%s' is longer than %d characters",
+                                      nm, VR_NAME_MAX - 1);
+            snprintf(P->name, sizeof P->name, "%s", nm);
+            s->npol++;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/* values.c: exact parsing of the numbers in config files, and range checks.
+ *
+ * libcyaml and YAML 1.1 are lenient with numbers ("1e5" read as an integer gives 1, "20_000" is
+ * twenty thousand in YAML 1.1, ".nan" is a float); a risk run must not quietly simulate one path.
+ * Here every value is text and is parsed on purpose:
+ *   - a whole-number key (paths, seed, days, contracts, ...) takes an integer literal: optional
+ *     sign and decimal digits, nothing else. `1e5` is refused with the hint to write 100000;
+ *     `20_000`, `42abc`, `30d`, `252.9` are refused;
+ *   - a real-number key takes a decimal literal (digits, one point, an optional exponent);
+ *     `nan`, `.nan`, `inf`, `.inf`, hex floats, separators and suffixes are refused. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+int vr_cfg_has(const vr_cfg_ctx *c, const char *path) { return vr_yaml_line(c->ix, path) > 0; }
+
+static vr_status text_at(const vr_cfg_ctx *c, const char *path, const char **out)
+{
+    *out = vr_yaml_text(c->ix, path);
+    if (*out != NULL)
+        return VR_OK;
+    const char k = vr_yaml_kind(c->ix, path);
+    return vr_config_fail(c->err, c->file, c->ix, path, "expected a single value, got a %s",
+                          k == 'm' ? "mapping" : k == 'q' ? "list" : "nothing");
+}
+
+/* Decimal literal: [+-] digits [. digits] [(e|E) [+-] digits], at least one digit before the
+ * exponent. Returns 1 and the value when it is one and finite. */
+static int parse_real(const char *s, double *out)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p != '\0')
+        return 0;
+    errno = 0;
+    const double x = strtod(s, NULL);
+    if (!isfinite(x))
+        return 0;
+    *out = x;
+    return 1;
+}
+
+vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *out)
+{
+    if (!vr_cfg_has(c, path)) {
+        *out = def;
+        return VR_OK;
+    }
+    const char *s = NULL;
+    vr_status st = text_at(c, path, &s);
+    if (st != VR_OK)
+        return st;
+    if (!parse_real(s, out)) {
+        const char *why = "";
+        char low[64];
+        size_t k = 0;
+        for (; s[k] && k < sizeof low - 1; k++)
+            low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
+        low[k] = '\0';
+        if (strstr(low, "nan") || strstr(low, "inf"))
+            why = " (NaN and infinities are not allowed)";
+        return vr_config_fail(c->err, c->file, c->ix, path, "expected a number, got '%.60s'%s", s, why);
+    }
+    return VR_OK;
+}
+
+vr_status vr_cfg_whole(const vr_cfg_ctx *c, const char *path, double lo, double hi, double def, double *out)
+{
+    if (!vr_cfg_has(c, path)) {
+        *out = def;
+        return VR_OK;
+    }
+    const char *s = NULL;
+    vr_status st = text_at(c, path, &s);
+    if (st != VR_OK)
+        return st;
+    const char *p = s + (*s == '+' || *s == '-');
+    int ok = *p != '\0';
+    for (const char *q = p; *q; q++)
+        ok &= *q >= '0' && *q <= '9';
+    double x = 0;
+    if (!ok) {
+        char hint[96] = "";
+        if (parse_real(s, &x)) {
+            if (x == floor(x) && fabs(x) < 1e15)
+                snprintf(hint, sizeof hint, " (write it as %.0f)", x);
+            else
+                snprintf(hint, sizeof hint, " (not a whole number)");
+        } else if (strchr(s, '_'))
+            snprintf(hint, sizeof hint, " (no digit separators)");
+        return vr_config_fail(c->err, c->file, c->ix, path, "expected a whole number in [%.0f, %.0f], got '%.60s'%s",
+                              lo, hi, s, hint);
+    }
+    /* at most 16 digits: exact in a double, and every range here is below 1e16 */
+    if (strlen(p) > 16)
+        return vr_config_fail(c->err, c->file, c->ix, path, "must be in [%.0f, %.0f] (got %.60s)", lo, hi, s);
+    x = strtod(s, NULL);
+    if (!(x >= lo && x <= hi))
+        return vr_config_fail(c->err, c->file, c->ix, path, "must be in [%.0f, %.0f] (got %.60s)", lo, hi, s);
+    *out = x;
+    return VR_OK;
+}
+
+vr_status vr_cfg_range(const vr_cfg_ctx *c, const char *path, double x, double lo, int lo_in, double hi, int hi_in)
+{
+    const int ok = isfinite(x) && (lo_in ? x >= lo : x > lo) && (hi_in ? x <= hi : x < hi);
+    if (ok)
+        return VR_OK;
+    char hs[32];
+    if (isinf(hi))
+        snprintf(hs, sizeof hs, "inf)");
+    else
+        snprintf(hs, sizeof hs, "%g%c", hi, hi_in ? ']' : ')');
+    return vr_config_fail(c->err, c->file, c->ix, path, "must be in %c%g, %s (got %g)", lo_in ? '[' : '(', lo, hs, x);
+}
+
+vr_status vr_cfg_fail_key(const vr_cfg_ctx *c, const char *key, const vr_err *verr)
+{
+    const char *msg = verr->msg;
+    const size_t kl = strlen(key);
+    if (kl > 0 && strncmp(msg, key, kl) == 0) {
+        msg += kl;
+        if (*msg == ':')
+            msg++;
+        if (*msg == ' ')
+            msg++;
+    }
+    return vr_config_fail(c->err, c->file, c->ix, key[0] ? key : NULL, "%s", msg);
+}
+
+void vr_cyaml_free(const cyaml_schema_value_t *schema, void *data)
+{
+    if (data == NULL)
+        return;
+    const cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR, .log_fn = cyaml_log};
+    cyaml_free(&cfg, schema, data, 0);
+}

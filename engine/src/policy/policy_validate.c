@@ -1,0 +1,416 @@
+/* policy_validate.c: the keys of a policy as tables, their defaults, and vr_policy_validate.
+ *
+ * One entry per key (see vr_policy_rules.h): the config loader, sweeps and the validator all read
+ * the same entries, so a range or a default is stated once. What a table entry cannot say (a
+ * relation between two keys) is in the short list of cross-key rules in vr_policy_validate,
+ * each with its reason. Validation never trusts the loader: a swept copy of a policy goes
+ * through the same checks as a loaded one. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vixrisk/vr_policy_rules.h"
+
+#define OFF(T, f) offsetof(T, f)
+#define VIXC (1u << VR_ACTION_VIX_CALL)
+#define ROLL (1u << VR_ACTION_ROLL_TESTED)
+#define NOT_VXTH ((1u << VR_SIZE_CONTRACTS) | (1u << VR_SIZE_PCT_CREDIT) | (1u << VR_SIZE_PCT_VEGA) | \
+                  (1u << VR_SIZE_PCT_MAX_LOSS))
+#define UNSET NAN
+
+/* ---- condor rules (docs/book.md) ---------------------------------------------------------- */
+#define CR(f) #f, OFF(vr_condor_rules, f)
+static const vr_pkey condor_keys[] = {
+    {CR(contracts), VR_PK_WHOLE, 1, 100000, 0, 0, 10, .doc = "condors traded"},
+    {CR(dte), VR_PK_WHOLE, 1, 365, 0, 0, 45, .doc = "calendar days to expiry at entry"},
+    {CR(short_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .doc = "|delta| of each short strike at entry"},
+    {CR(wing_width), VR_PK_WHOLE, 5, 1000, 0, 0, 50, .doc = "index points between short and long strike, a multiple of 5"},
+    {CR(profit_take), VR_PK_NUM, 0, 1, 0, 0, 0.5, .doc = "close at this fraction of the credit; 0 = off"},
+    {CR(stop_loss), VR_PK_NUM, 0, 100, 0, 0, 2.0, .doc = "close at a loss of this multiple of the credit; 0 = off"},
+    {CR(exit_dte), VR_PK_WHOLE, 0, 365, 0, 0, 21, .doc = "close at or below this DTE, < dte; 0 = hold to expiry"},
+    {CR(roll_delta), VR_PK_NUM, 0, 1, 0, 1, 0, .doc = "roll the tested side at this short |delta|; 0 = off"},
+    {CR(roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .doc = "short |delta| of a rolled side"},
+    {CR(reentry_days), VR_PK_WHOLE, 0, 252, 0, 0, 1, .doc = "trading days between a close and the next entry"},
+    {CR(commission), VR_PK_NUM, 0, 100, 0, 0, 0.65, .doc = "USD per contract per leg traded"},
+    {CR(half_spread), VR_PK_NUM, 0, 100, 0, 0, 0.10, .doc = "SPX index points per contract per leg traded"},
+    {CR(vix_half_spread), VR_PK_NUM, 0, 10, 0, 0, 0.05, .doc = "VIX index points per VIX option contract traded"},
+};
+
+/* ---- trigger conditions ------------------------------------------------------------------- */
+#define TR(n, f) n, OFF(vr_trigger, f)
+static const vr_pkey_enum combine_vals[] = {{"any", 1}, {"all", 0}};
+static const vr_pkey_enum dd_from_vals[] = {{"entry", 0}, {"peak", 1}};
+static const vr_pkey trigger_keys[] = {
+    {TR("combine", any), VR_PK_ENUM, 0, 0, 0, 0, 1, combine_vals, 2, .doc = "any: one condition fires; all: every condition must hold"},
+    {TR("always", always), VR_PK_BOOL, 0, 1, 0, 0, 0, .condition = 1, .doc = "fires every day (static sleeves, VXTH)"},
+    {TR("vix_level", vix_level), VR_PK_NUM, 0, 200, 1, 0, UNSET, .condition = 1, .doc = "VIX >= x"},
+    {TR("vix_change.days", vix_change_days), VR_PK_WHOLE, 1, VR_VIX_HIST_MAX, 0, 0, 5, .doc = "lookback of the VIX change, trading days"},
+    {TR("vix_change.pct", vix_change_pct), VR_PK_NUM, 0, 1000, 1, 0, UNSET, .required = 1, .or_key = "vix_change.points",
+     .excludes = "vix_change.points", .condition = 1, .doc = "VIX rise over the lookback >= x percent"},
+    {TR("vix_change.points", vix_change_pts), VR_PK_NUM, 0, 200, 1, 0, UNSET, .excludes = "vix_change.pct",
+     .condition = 1, .doc = "VIX rise over the lookback >= x index points"},
+    {TR("rsi.days", rsi_days), VR_PK_WHOLE, 2, 63, 0, 0, 14, .condition = 1, .doc = "Wilder RSI period of the VIX, trading days"},
+    {TR("rsi.level", rsi_level), VR_PK_NUM, 0, 100, 1, 1, 70, .doc = "RSI >= x"},
+    {TR("term_ratio", term_ratio), VR_PK_NUM, 0, 5, 1, 0, UNSET, .condition = 1, .doc = "VIX / VIX3M >= x (inversion when > 1)"},
+    {TR("drawdown.pct", dd_pct), VR_PK_NUM, 0, 100, 1, 1, UNSET, .required = 1, .condition = 1, .doc = "SPX drawdown >= x percent"},
+    {TR("drawdown.from", dd_from_peak), VR_PK_ENUM, 0, 0, 0, 0, 1, dd_from_vals, 2, .doc = "drawdown from the running peak or from the condor's entry"},
+    {TR("condor_loss_pct", condor_loss_pct), VR_PK_NUM, 0, 100, 1, 0, UNSET, .condition = 1, .doc = "condor unrealised loss >= x% of its max loss"},
+    {TR("short_delta", short_delta), VR_PK_NUM, 0, 1, 1, 1, UNSET, .condition = 1, .doc = "a short strike's |delta| >= x"},
+    {TR("confirm_days", confirm_days), VR_PK_INT, 1, 63, 0, 0, 1, .doc = "the condition must hold this many consecutive days"},
+    {TR("cooldown_days", cooldown_days), VR_PK_INT, 0, 252, 0, 0, 0, .doc = "days after an exit or a roll before the layer may fire again"},
+    {TR("requires_previous", requires_previous), VR_PK_BOOL, 0, 1, 0, 0, 0, .doc = "the previous layer must be active"},
+};
+
+/* ---- actions ------------------------------------------------------------------------------ */
+#define AC(n, f) n, OFF(vr_action, f)
+static const vr_pkey_enum action_vals[] = {{"vix_call", VR_ACTION_VIX_CALL}, {"roll_tested", VR_ACTION_ROLL_TESTED}};
+static const vr_pkey_enum size_vals[] = {{"contracts", VR_SIZE_CONTRACTS}, {"pct_of_credit", VR_SIZE_PCT_CREDIT},
+                                         {"pct_of_vega", VR_SIZE_PCT_VEGA}, {"pct_of_max_loss", VR_SIZE_PCT_MAX_LOSS},
+                                         {"vxth", VR_SIZE_VXTH}};
+static const vr_pkey action_keys[] = {
+    {AC("type", kind), VR_PK_ENUM, 0, 0, 0, 0, VR_ACTION_VIX_CALL, action_vals, 2, .doc = "what the layer does"},
+    {AC("delta", delta), VR_PK_NUM, 0.01, 0.9, 0, 0, UNSET, .kinds = VIXC, .required = 2, .or_key = "strike_pct",
+     .excludes = "strike_pct", .doc = "VIX call delta at purchase"},
+    {AC("strike_pct", strike_pct), VR_PK_NUM, 0.5, 3, 0, 0, UNSET, .kinds = VIXC, .excludes = "delta",
+     .doc = "VIX call strike as a fraction of the VIX future"},
+    /* dte keeps its default on every kind: the marks' longest expiry is taken over all layers */
+    {AC("dte", dte), VR_PK_WHOLE, 7, 180, 0, 0, 30, .kinds = VIXC, .doc = "calendar days to expiry at purchase"},
+    {AC("size.by", size_by), VR_PK_ENUM, 0, 0, 0, 0, VR_SIZE_CONTRACTS, size_vals, 5, .kinds = VIXC, .doc = "sizing rule"},
+    {AC("size.value", size), VR_PK_NUM, 0, 100000, 1, 0, UNSET, .kinds = VIXC, .sizes = NOT_VXTH, .required = 2,
+     .doc = "contracts, or the fraction for the pct_* rules (range per rule)"},
+    {AC("size.stress_vix", stress_vix), VR_PK_NUM, 10, 200, 0, 0, 50, .kinds = VIXC, .sizes = 1u << VR_SIZE_PCT_MAX_LOSS,
+     .doc = "VIX level of the pct_of_max_loss sizing"},
+    {AC("roll_to_delta", roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .kinds = ROLL, .doc = "new short |delta| of the rolled side"},
+};
+
+static const vr_action_kind_def action_kinds[] = {
+    {"vix_call", VR_ACTION_VIX_CALL, "buy VIX calls by delta or by strike"},
+    {"roll_tested", VR_ACTION_ROLL_TESTED, "roll the condor's tested side to a new short delta"},
+};
+
+static const vr_size_kind_def size_kinds[] = {
+    {"contracts", VR_SIZE_CONTRACTS, 1, 0, 100000, 1, "a fixed number of contracts"},
+    {"pct_of_credit", VR_SIZE_PCT_CREDIT, 1, 0, 10, 0, "premium = value x the condor's credit"},
+    {"pct_of_vega", VR_SIZE_PCT_VEGA, 1, 0, 10, 0, "VIX-call vega = value x the condor's vega"},
+    {"pct_of_max_loss", VR_SIZE_PCT_MAX_LOSS, 1, 0, 10, 0, "payoff at stress_vix = value x the condor's max loss"},
+    {"vxth", VR_SIZE_VXTH, 0, 0, 0, 0, "Cboe VXTH weights by VIX band (no value)"},
+};
+
+/* ---- exits -------------------------------------------------------------------------------- */
+#define EX(n, f) n, OFF(vr_exit, f)
+static const vr_pkey exit_keys[] = {
+    {EX("profit_multiple", profit_multiple), VR_PK_NUM, 1, 1000, 1, 0, UNSET, .doc = "sell when value >= x * premium paid"},
+    {EX("vix_above", vix_above), VR_PK_NUM, 0, 200, 1, 0, UNSET, .doc = "sell when VIX >= x"},
+    {EX("vix_below", vix_below), VR_PK_NUM, 0, 200, 1, 0, UNSET, .doc = "sell when VIX falls back below x"},
+    {EX("dte", dte), VR_PK_WHOLE, 0, 180, 0, 0, UNSET, .doc = "sell at or below this DTE, < action.dte"},
+    {EX("with_condor", with_condor), VR_PK_BOOL, 0, 1, 0, 0, 0, .doc = "sell when the condor closes"},
+};
+
+#define N(a) (int)(sizeof a / sizeof a[0])
+
+static const struct { const char *name; const vr_pkey *keys; int n; } sections[VR_PS_COUNT] = {
+    {"condor", condor_keys, N(condor_keys)},
+    {"trigger", trigger_keys, N(trigger_keys)},
+    {"action", action_keys, N(action_keys)},
+    {"exit", exit_keys, N(exit_keys)},
+};
+
+const vr_pkey *vr_policy_keys(vr_psection s, int *n)
+{
+    *n = sections[s].n;
+    return sections[s].keys;
+}
+
+const char *vr_psection_name(vr_psection s) { return sections[s].name; }
+
+const vr_pkey *vr_policy_key_find(vr_psection s, const char *name)
+{
+    for (int i = 0; i < sections[s].n; i++)
+        if (strcmp(sections[s].keys[i].name, name) == 0)
+            return &sections[s].keys[i];
+    return NULL;
+}
+
+const vr_action_kind_def *vr_action_kinds(int *n)
+{
+    *n = N(action_kinds);
+    return action_kinds;
+}
+
+const vr_size_kind_def *vr_size_kinds(int *n)
+{
+    *n = N(size_kinds);
+    return size_kinds;
+}
+
+const vr_size_kind_def *vr_size_kind_of(vr_size_kind k)
+{
+    for (int i = 0; i < N(size_kinds); i++)
+        if (size_kinds[i].kind == k)
+            return &size_kinds[i];
+    return NULL;
+}
+
+double vr_pkey_get(const vr_pkey *k, const void *base)
+{
+    const char *p = (const char *)base + k->offset;
+    if (k->type == VR_PK_NUM || k->type == VR_PK_WHOLE)
+        return *(const double *)p;
+    return *(const int *)p;
+}
+
+void vr_pkey_set(const vr_pkey *k, void *base, double x)
+{
+    char *p = (char *)base + k->offset;
+    if (k->type == VR_PK_NUM || k->type == VR_PK_WHOLE)
+        *(double *)p = x;
+    else
+        *(int *)p = isnan(x) ? 0 : (int)x;
+}
+
+int vr_pkey_applies(const vr_pkey *k, vr_action_kind kind, vr_size_kind size)
+{
+    if (k->kinds && !(k->kinds & (1u << kind)))
+        return 0;
+    if (k->sizes && !(k->sizes & (1u << size)))
+        return 0;
+    return 1;
+}
+
+const char *vr_pkey_range_str(const vr_pkey *k, char *buf, size_t cap)
+{
+    const int whole = k->type == VR_PK_WHOLE || k->type == VR_PK_INT;
+    snprintf(buf, cap, "%sin %c%g, %g%c", whole ? "a whole number " : "", k->lo_open ? '(' : '[', k->lo, k->hi,
+             k->hi_open ? ')' : ']');
+    return buf;
+}
+
+static void defaults_of(vr_psection s, void *base)
+{
+    for (int i = 0; i < sections[s].n; i++) {
+        const vr_pkey *k = &sections[s].keys[i];
+        /* a sub-mapping's defaults apply only when it is present (the loader sets them) */
+        vr_pkey_set(k, base, strchr(k->name, '.') && !(s == VR_PS_ACTION) ? UNSET : k->def);
+    }
+}
+
+void vr_condor_defaults(vr_condor_rules *r)
+{
+    memset(r, 0, sizeof *r);
+    defaults_of(VR_PS_CONDOR, r);
+}
+
+void vr_layer_defaults(vr_layer *l)
+{
+    memset(l, 0, sizeof *l);
+    defaults_of(VR_PS_TRIGGER, &l->trigger);
+    defaults_of(VR_PS_ACTION, &l->action);
+    defaults_of(VR_PS_EXIT, &l->exit);
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+static vr_status fail_key(vr_err *err, char *key_out, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static vr_status fail_key(vr_err *err, char *key_out, const char *path, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (key_out != NULL)
+        snprintf(key_out, VR_KEY_MAX, "%s", path);
+    return vr_fail(err, VR_EINVAL, "%s: %s", path, msg);
+}
+
+static int in_range(const vr_pkey *k, double x)
+{
+    if (!isfinite(x))
+        return 0;
+    const int lo_ok = k->lo_open ? x > k->lo : x >= k->lo;
+    const int hi_ok = k->hi_open ? x < k->hi : x <= k->hi;
+    return lo_ok && hi_ok;
+}
+
+/* Every key of one section: range, whole numbers, exclusions, applicability. */
+static vr_status check_section(vr_psection s, const void *base, const char *prefix, vr_action_kind kind,
+                               vr_size_kind size, char *key_out, vr_err *err)
+{
+    char path[VR_KEY_MAX], range[96];
+    for (int i = 0; i < sections[s].n; i++) {
+        const vr_pkey *k = &sections[s].keys[i];
+        if (s == VR_PS_ACTION && !vr_pkey_applies(k, kind, size))
+            continue; /* a default the evaluator does not read */
+        const double x = vr_pkey_get(k, base);
+        snprintf(path, sizeof path, "%s.%s", prefix, k->name);
+        if (k->type == VR_PK_ENUM) {
+            int ok = 0;
+            for (int j = 0; j < k->nvalues; j++)
+                ok |= k->values[j].value == (int)x;
+            if (!ok)
+                return fail_key(err, key_out, path, "invalid value %g", x);
+            continue;
+        }
+        if (k->type == VR_PK_BOOL) {
+            if (x != 0 && x != 1)
+                return fail_key(err, key_out, path, "must be true or false");
+            continue;
+        }
+        if (isnan(x))
+            continue; /* not set */
+        if (s == VR_PS_ACTION && strcmp(k->name, "size.value") == 0) {
+            const vr_size_kind_def *sk = vr_size_kind_of(size);
+            if (!(isfinite(x) && x > sk->lo && x <= sk->hi) || (sk->whole && x != floor(x)))
+                return fail_key(err, key_out, path, "must be %sin (%g, %g] for size by %s (got %g)",
+                                sk->whole ? "a whole number " : "", sk->lo, sk->hi, sk->name, x);
+            continue;
+        }
+        const int whole = k->type == VR_PK_WHOLE || k->type == VR_PK_INT;
+        if (!in_range(k, x) || (whole && x != floor(x)))
+            return fail_key(err, key_out, path, "must be %s (got %g)", vr_pkey_range_str(k, range, sizeof range), x);
+        if (k->excludes != NULL) {
+            const vr_pkey *o = vr_policy_key_find(s, k->excludes);
+            if (o != NULL && !isnan(vr_pkey_get(o, base)))
+                return fail_key(err, key_out, path, "cannot be combined with '%s': give one of them", k->excludes);
+        }
+    }
+    /* a required key (or its alternative) of a present sub-mapping */
+    for (int i = 0; i < sections[s].n; i++) {
+        const vr_pkey *k = &sections[s].keys[i];
+        if (!k->required || (s == VR_PS_ACTION && !vr_pkey_applies(k, kind, size)))
+            continue;
+        if (!isnan(vr_pkey_get(k, base)))
+            continue;
+        if (k->or_key != NULL) {
+            const vr_pkey *o = vr_policy_key_find(s, k->or_key);
+            if (o != NULL && !isnan(vr_pkey_get(o, base)))
+                continue;
+        }
+        int present = k->required == 2;
+        const char *dot = strchr(k->name, '.');
+        for (int j = 0; !present && dot && j < sections[s].n; j++) {
+            const vr_pkey *o = &sections[s].keys[j];
+            present = o != k && (o->type == VR_PK_NUM || o->type == VR_PK_WHOLE) &&
+                      strncmp(o->name, k->name, (size_t)(dot - k->name + 1)) == 0 && !isnan(vr_pkey_get(o, base));
+        }
+        if (present) {
+            snprintf(path, sizeof path, "%s.%s", prefix, k->name);
+            if (k->or_key)
+                return fail_key(err, key_out, path, "missing: give '%s' or '%s'", k->name, k->or_key);
+            return fail_key(err, key_out, path, "missing (required)");
+        }
+    }
+    return VR_OK;
+}
+
+vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_out, vr_err *err)
+{
+    char base[VR_KEY_MAX], path[VR_KEY_MAX];
+    const char *pre = prefix ? prefix : "";
+    const char *dot = *pre ? "." : "";
+    vr_status st;
+    snprintf(base, sizeof base, "%s%scondor", pre, dot);
+    const vr_condor_rules *r = &p->condor;
+    if ((st = check_section(VR_PS_CONDOR, r, base, 0, 0, key_out, err)) != VR_OK)
+        return st;
+    /* cross-key rules of the condor */
+    snprintf(path, sizeof path, "%s.wing_width", base);
+    if (fmod(r->wing_width, 5.0) != 0) /* SPX strikes lie on a 5-point grid */
+        return fail_key(err, key_out, path, "must be a multiple of 5 (the SPX strike grid), got %g", r->wing_width);
+    snprintf(path, sizeof path, "%s.exit_dte", base);
+    if (!(r->exit_dte < r->dte)) /* else the condor would be closed the day it opens */
+        return fail_key(err, key_out, path, "must be below dte = %g (got %g)", r->dte, r->exit_dte);
+    snprintf(path, sizeof path, "%s.roll_delta", base);
+    if (r->roll_delta > 0 && r->roll_delta <= r->roll_to_delta) /* a roll would trigger the next one at once */
+        return fail_key(err, key_out, path, "(%g) must exceed roll_to_delta (%g)", r->roll_delta, r->roll_to_delta);
+    if (p->nlayers < 0 || p->nlayers > VR_MAX_LAYERS)
+        return fail_key(err, key_out, *pre ? pre : "layers", "%d layers; at most %d", p->nlayers, VR_MAX_LAYERS);
+    for (int li = 0; li < p->nlayers; li++) {
+        const vr_layer *l = &p->layers[li];
+        const vr_action *a = &l->action;
+        snprintf(base, sizeof base, "%s%slayers[%d].trigger", pre, dot, li);
+        if ((st = check_section(VR_PS_TRIGGER, &l->trigger, base, a->kind, a->size_by, key_out, err)) != VR_OK)
+            return st;
+        int nset = 0;
+        int nk = 0;
+        const vr_pkey *tk = vr_policy_keys(VR_PS_TRIGGER, &nk);
+        for (int i = 0; i < nk; i++)
+            if (tk[i].condition) {
+                const double x = vr_pkey_get(&tk[i], &l->trigger);
+                nset += tk[i].type == VR_PK_BOOL ? x != 0 : !isnan(x);
+            }
+        if (nset == 0)
+            return fail_key(err, key_out, base, "sets no condition (use always: true for an always-on sleeve)");
+        if (l->trigger.requires_previous && li == 0)
+            return fail_key(err, key_out, base, "requires_previous on the first layer: there is no previous layer");
+        snprintf(base, sizeof base, "%s%slayers[%d].action", pre, dot, li);
+        if ((st = check_section(VR_PS_ACTION, a, base, a->kind, a->size_by, key_out, err)) != VR_OK)
+            return st;
+        snprintf(base, sizeof base, "%s%slayers[%d].exit", pre, dot, li);
+        const vr_exit *e = &l->exit;
+        if ((st = check_section(VR_PS_EXIT, e, base, a->kind, a->size_by, key_out, err)) != VR_OK)
+            return st;
+        /* an option is sold at or below exit.dte, so it must be bought with more days left */
+        snprintf(path, sizeof path, "%s.dte", base);
+        if (a->kind == VR_ACTION_VIX_CALL && !isnan(e->dte) && !(e->dte < a->dte))
+            return fail_key(err, key_out, path, "must be below action.dte = %g (got %g)", a->dte, e->dte);
+        /* vix_below sells on the way down after the VIX was at or above it: with vix_above at or
+         * below it, vix_above always sells first and vix_below never acts */
+        snprintf(path, sizeof path, "%s.vix_below", base);
+        if (!isnan(e->vix_below) && !isnan(e->vix_above) && !(e->vix_below < e->vix_above))
+            return fail_key(err, key_out, path, "(%g) must be below vix_above (%g)", e->vix_below, e->vix_above);
+    }
+    return VR_OK;
+}
+
+/* ---- sweeps ------------------------------------------------------------------------------- */
+
+vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
+{
+    if (strncmp(key, "condor.", 7) == 0) {
+        const vr_pkey *k = vr_policy_key_find(VR_PS_CONDOR, key + 7);
+        if (k == NULL)
+            return vr_fail(err, VR_EINVAL, "'%s' is not a condor rule", key);
+        vr_pkey_set(k, &p->condor, v);
+        return VR_OK;
+    }
+    int li = -1, used = 0;
+    char sec[16] = "";
+    if (sscanf(key, "layers[%d].%15[a-z]%n", &li, sec, &used) != 2 || key[used] != '.')
+        return vr_fail(err, VR_EINVAL, "'%s' is not condor.<rule> or layers[i].<section>.<key>", key);
+    if (li < 0 || li >= p->nlayers)
+        return vr_fail(err, VR_EINVAL, "'%s': policy '%s' has %d layer(s)", key, p->name, p->nlayers);
+    const char *name = key + used + 1;
+    vr_layer *l = &p->layers[li];
+    void *base = NULL;
+    vr_psection s = VR_PS_TRIGGER;
+    if (strcmp(sec, "trigger") == 0)
+        base = &l->trigger;
+    else if (strcmp(sec, "action") == 0) {
+        s = VR_PS_ACTION;
+        base = &l->action;
+        if (strcmp(name, "size") == 0) /* the sweep shorthand of size.value */
+            name = "size.value";
+    } else if (strcmp(sec, "exit") == 0) {
+        s = VR_PS_EXIT;
+        base = &l->exit;
+    } else
+        return vr_fail(err, VR_EINVAL, "'%s': no section '%s' (trigger, action, exit)", key, sec);
+    const vr_pkey *k = vr_policy_key_find(s, name);
+    if (k == NULL)
+        return vr_fail(err, VR_EINVAL, "'%s': no key '%s' in a layer's %s", key, name, sec);
+    if (k->type == VR_PK_ENUM || k->type == VR_PK_BOOL)
+        return vr_fail(err, VR_EINVAL, "'%s' is not numeric and cannot be swept", key);
+    if (!vr_pkey_applies(k, l->action.kind, l->action.size_by)) {
+        const vr_size_kind_def *sk = vr_size_kind_of(l->action.size_by);
+        return vr_fail(err, VR_EINVAL, "'%s' does not apply to layer %d's action (%s%s%s)", key, li,
+                       action_kinds[l->action.kind == VR_ACTION_ROLL_TESTED].name,
+                       l->action.kind == VR_ACTION_VIX_CALL ? ", size by " : "",
+                       l->action.kind == VR_ACTION_VIX_CALL && sk ? sk->name : "");
+    }
+    vr_pkey_set(k, base, v);
+    return VR_OK;
+}

@@ -1,0 +1,571 @@
+/* test_config.c: the run-file and model-file loaders on hostile and tricky input.
+ *
+ * Each case is a defect seen before: whole-number keys that took "1e5" as 1 or "252.9" as 252,
+ * NaN accepted as "not set", sweeps that bypassed validation, ignored or contradictory keys,
+ * wrong lines and 1-based indices in errors inside lists, YAML aliases and model files that did
+ * not load, presets that needed the data directory, a Bates scenario refused only after the
+ * previous scenario had been simulated, names that made nested HDF5 groups. Every case checks
+ * the message (file:line: key: what and the valid range) and VR_ECONFIG. The parameter and policy
+ * key tables are checked against the validators they drive. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vixrisk/vr_config.h"
+#include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_policy_rules.h"
+#include "vixrisk/vr_run.h"
+#include "vr_test_util.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    return vr_test_tmpdir("config", dir, sizeof dir);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return vr_test_rmdir(dir);
+}
+
+#define HES "{type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}"
+#define HEDGE "      - trigger: {vix_level: 25}\n        action: {type: vix_call, delta: 0.25, dte: 30, size: {by: pct_of_credit, value: 0.1}}\n"
+
+/* A run file: simulation mapping on line 1, the scenario on lines 2-4, policies from line 5. */
+static const char *cfg(const char *name, const char *sim, const char *pols)
+{
+    static char text[4096];
+    snprintf(text, sizeof text,
+             "simulation: {%s}\nscenarios:\n  - name: a\n    model: " HES "\npolicies:\n%s", sim, pols);
+    const char *p = vr_test_write(dir, name, text);
+    assert_non_null(p);
+    return p;
+}
+
+/* Load `file`; expect VR_ECONFIG and every non-NULL want in the message. */
+static void expect_err(const char *file, const char *want1, const char *want2)
+{
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(file, &c, &err);
+    printf("  %s\n", err.msg);
+    assert_int_equal(st, VR_ECONFIG);
+    if (want1)
+        assert_non_null(strstr(err.msg, want1));
+    if (want2)
+        assert_non_null(strstr(err.msg, want2));
+}
+
+static void expect_ok(const char *file, vr_run_cfg *c)
+{
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(file, c, &err);
+    if (st != VR_OK)
+        printf("  unexpected: %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+}
+
+static void test_whole_numbers(void **state)
+{
+    (void)state;
+    static const struct { const char *sim, *pols, *w1, *w2; } bad[] = {
+        {"paths: 1e5", "  - name: p\n", ":1: simulation.paths", "write it as 100000"},
+        {"paths: 2e4", "  - name: p\n", ":1: simulation.paths", "write it as 20000"},
+        {"paths: 20_000", "  - name: p\n", ":1: simulation.paths", "no digit separators"},
+        {"paths: -5", "  - name: p\n", ":1: simulation.paths", "[1, 10000000000]"},
+        {"paths: 10, seed: 42abc", "  - name: p\n", ":1: simulation.seed", "'42abc'"},
+        {"paths: 10, seed: -42", "  - name: p\n", ":1: simulation.seed", "must be in [0, "},
+        {"paths: 10, horizon_days: 252.9", "  - name: p\n", ":1: simulation.horizon_days", "not a whole number"},
+        {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
+        {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
+        {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
+        {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25, cooldown_days: 1.5}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.cooldown_days", "whole number"},
+    };
+    char name[32];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(name, sizeof name, "whole%zu.yaml", i);
+        expect_err(cfg(name, bad[i].sim, bad[i].pols), bad[i].w1, bad[i].w2);
+    }
+    /* the exact forms are accepted */
+    vr_run_cfg c;
+    expect_ok(cfg("whole_ok.yaml", "paths: 100000, seed: 42, horizon_days: +20", "  - name: p\n    condor: {contracts: 3}\n"), &c);
+    assert_int_equal(c.spec.paths, 100000);
+    assert_int_equal(c.spec.seed, 42);
+    assert_int_equal(c.spec.horizon_days, 20);
+    assert_true(c.spec.pol[0].condor.contracts == 3);
+    vr_run_cfg_free(&c);
+}
+
+static void test_non_finite(void **state)
+{
+    (void)state;
+    static const char *const vals[] = {"nan", ".nan", ".inf", "-.inf", "inf", "NaN", "0x10"};
+    char name[32], pols[512];
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        snprintf(name, sizeof name, "nf%zu.yaml", i);
+        snprintf(pols, sizeof pols, "  - name: p\n    layers:\n      - trigger: {vix_level: %s}\n"
+                 "        action: {delta: 0.2, size: {by: contracts, value: 1}}\n", vals[i]);
+        expect_err(cfg(name, "paths: 10", pols), ":8: policies[0].layers[0].trigger.vix_level", "expected a number");
+    }
+    expect_err(vr_test_write(dir, "nfm.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04,\n"
+                             "      physical: {kappa: .inf, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].model.physical.kappa", "infinities");
+    expect_err(vr_test_write(dir, "nfs.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                             "    shocks: [{day: 3, vix_level: nan}]\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].shocks[0].vix_level", "NaN");
+    expect_err(vr_test_write(dir, "nfmodel.yaml",
+                             "model: {type: heston, spot: .nan, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"),
+               NULL, NULL); /* a model file is not a run file: still an error, checked below */
+    vr_model m;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_model_load(vr_test_write(dir, "nfmodel.yaml",
+                                                 "model: {type: heston, spot: .nan, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"),
+                                   &m, &err), VR_ECONFIG);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, ":1: model.spot"));
+}
+
+static void test_sweeps_validated(void **state)
+{
+    (void)state;
+    const char *pols = "  - name: h\n    layers:\n" HEDGE "sweep:\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].action.size\", values: [0.2, -1]}\n", pols);
+    expect_err(cfg("sw1.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "layers[0].action.size.value");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: condor.short_delta, values: [0.7]}\n", pols);
+    expect_err(cfg("sw2.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "condor.short_delta: must be in (0, 0.5)");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].action.roll_to_delta\", values: [0.2]}\n", pols);
+    expect_err(cfg("sw3.yaml", "paths: 10", text), ":11: sweep[0].key", "does not apply");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.vix_level\", values: [.nan]}\n", pols);
+    expect_err(cfg("sw4.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "NaN");
+    /* a valid sweep expands with the documented names */
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.vix_level\", values: [20, 30]}\n", pols);
+    vr_run_cfg c;
+    expect_ok(cfg("sw5.yaml", "paths: 10", text), &c);
+    assert_int_equal(c.spec.npol, 3);
+    assert_string_equal(c.spec.pol[2].name, "h@layers_0_.trigger.vix_level=30");
+    assert_true(c.spec.pol[2].layers[0].trigger.vix_level == 30);
+    vr_run_cfg_free(&c);
+}
+
+static void test_contradictions(void **state)
+{
+    (void)state;
+    static const struct { const char *layer, *w1, *w2; } bad[] = {
+        {"      - trigger: {vix_level: 25}\n        action: {type: vix_call, delta: 0.2, roll_to_delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.roll_to_delta", "does not apply to a vix_call"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: vxth, value: 3}}\n",
+         ":9: policies[0].layers[0].action.size.value", "does not apply to size by vxth"},
+        {"      - trigger: {vix_change: {days: 5, pct: 20, points: 3}}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.vix_change.pct", "cannot be combined"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {vix_below: 50, vix_above: 20}\n",
+         ":10: policies[0].layers[0].exit.vix_below", "must be below vix_above"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 0.5}}\n",
+         ":9: policies[0].layers[0].action.size.value", "whole number"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, strike_pct: 1.2, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.delta", "cannot be combined"},
+        {"      - trigger: {short_delta: 0.3}\n        action: {type: roll_tested, dte: 30}\n",
+         ":9: policies[0].layers[0].action.dte", "does not apply to a roll_tested"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1, stress_vix: 60}}\n",
+         ":9: policies[0].layers[0].action.size.stress_vix", "does not apply to size by contracts"},
+        {"      - trigger: {drawdown: {from: peak}}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.drawdown", "missing key 'pct'"},
+        {"      - trigger: {vix_change: {days: 3}}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.vix_change", "needs 'pct' or 'points'"},
+        {"      - trigger: {vix_levl: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.vix_levl", "unknown key"},
+    };
+    char name[32], pols[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(name, sizeof name, "contra%zu.yaml", i);
+        snprintf(pols, sizeof pols, "  - name: p\n    layers:\n%s", bad[i].layer);
+        expect_err(cfg(name, "paths: 10", pols), bad[i].w1, bad[i].w2);
+    }
+    expect_err(cfg("thr1.yaml", "paths: 10, loss_thresholds: [10, 30, 20, 40]", "  - name: p\n"),
+               ":1: simulation.loss_thresholds[2]", "must increase");
+    expect_err(cfg("thr2.yaml", "paths: 10, loss_thresholds: [-10, 30, 40, 50]", "  - name: p\n"),
+               ":1: simulation.loss_thresholds[0]", "(0, ");
+    expect_err(vr_test_write(dir, "srcmix.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n    block_mean: 5\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].block_mean", "does not apply to a model scenario");
+}
+
+/* Errors inside each list name the key's own line and a 0-based index. */
+static void test_list_lines(void **state)
+{
+    (void)state;
+    expect_err(vr_test_write(dir, "l_scen.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    modl: 3\n    model: " HES "\npolicies:\n  - name: p\n"),
+               ":4: scenarios[0].modl", "unknown key");
+    expect_err(vr_test_write(dir, "l_scen2.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n  - name: b\n    model: " HES
+                             "\n    shock: []\npolicies:\n  - name: p\n"),
+               ":7: scenarios[1].shock", "unknown key");
+    expect_err(cfg("l_pol.yaml", "paths: 10", "  - name: p\n  - name: q\n    condr: {}\n"), ":8: policies[1].condr", "unknown key");
+    expect_err(cfg("l_lay.yaml", "paths: 10", "  - name: p\n    layers:\n" HEDGE HEDGE "      - trigger: {vix_level: 25}\n        acton: {}\n"),
+               ":13: policies[0].layers[2].acton", "unknown key");
+    expect_err(cfg("l_sweep.yaml", "paths: 10", "  - name: p\n    layers:\n" HEDGE "sweep:\n  - {policy: p, key: condor.dte, values: [30]}\n  - {policy: p, kye: x}\n"),
+               ":12: sweep[1].kye", "unknown key");
+    expect_err(cfg("l_sweep2.yaml", "paths: 10", "  - name: p\nsweep:\n  - {policy: p, key: condor.dte, values: [30, 31.5]}\n"),
+               ":8: sweep[0].values[1]", "whole number");
+}
+
+/* YAML aliases and model files. */
+static void test_reuse(void **state)
+{
+    (void)state;
+    vr_run_cfg c;
+    expect_ok(vr_test_write(dir, "alias.yaml",
+                            "simulation: {paths: 10}\n"
+                            "scenarios:\n"
+                            "  - name: a\n"
+                            "    model: &m {type: bates, spot: 5000, v0: 0.04,\n"
+                            "      physical: &p {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 0.5, mu_j: -0.05, sigma_j: 0.1},\n"
+                            "      pricing: *p}\n"
+                            "  - name: b\n"
+                            "    model: *m\n"
+                            "policies:\n  - name: p\n"),
+              &c);
+    assert_int_equal(c.spec.nscen, 2);
+    assert_memory_equal(&c.spec.scen[0].model, &c.spec.scen[1].model, sizeof(vr_model));
+    assert_true(c.spec.scen[1].model.pricing.lambda == 0.5);
+    vr_run_cfg_free(&c);
+    /* an error under an alias names the anchored key's line */
+    expect_err(vr_test_write(dir, "alias_bad.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: &m {type: heston, spot: 5000, v0: 0.04,\n"
+                             "      physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n  - name: b\n    model: *m\n"
+                             "policies:\n  - name: p\n    layers:\n      - trigger: &t {vix_level: 25}\n"
+                             "        action: {delta: 0.2, size: {by: contracts, value: 1}}\n"
+                             "      - trigger: *t\n        action: {delta: 7, size: {by: contracts, value: 1}}\n"),
+               ":14: policies[0].layers[1].action.delta", "[0.01, 0.9]");
+    expect_err(vr_test_write(dir, "alias_undef.yaml", "simulation: {paths: *nope}\n"), ":1:", "no anchor");
+    /* billion laughs */
+    expect_err(vr_test_write(dir, "laughs.yaml",
+                             "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                             "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"),
+               "more than", "YAML nodes");
+
+    /* model: FILE, relative to the run file, from another working directory */
+    char sub[400], cwd[1024];
+    snprintf(sub, sizeof sub, "%s/models", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    vr_test_write(sub, "h.yaml", "# a model file\nmodel:\n  type: heston\n  spot: 4000\n  v0: 0.03\n"
+                                 "  physical: {kappa: 3, theta: 0.03, sigma: 0.6, rho: -0.8}\n");
+    vr_test_write(sub, "bad.yaml", "model:\n  type: heston\n  spot: 4000\n  v0: 0.03\n"
+                                   "  physical: {kappa: -3, theta: 0.03, sigma: 0.6, rho: -0.8}\n");
+    const char *runf = vr_test_write(dir, "inc.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: models/h.yaml\n"
+                                                     "  - name: b\n    model: models/h.yaml\npolicies:\n  - name: p\n");
+    char runpath[600];
+    snprintf(runpath, sizeof runpath, "%s", runf);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(runpath, &c, &err);
+    assert_int_equal(chdir(cwd), 0);
+    if (st != VR_OK)
+        printf("  %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_true(c.spec.scen[1].model.spot == 4000 && c.spec.scen[1].model.physical.kappa == 3);
+    /* the stored config text records the model file too, as comments */
+    assert_non_null(strstr(c.config_text, "# ---- model file"));
+    assert_non_null(strstr(c.config_text, "#   physical: {kappa: 3,"));
+    vr_run_cfg_free(&c);
+    /* an error inside the model file names the model file and its line */
+    expect_err(vr_test_write(dir, "incbad.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: models/bad.yaml\npolicies:\n  - name: p\n"),
+               "models/bad.yaml:5: scenarios[0].model.physical.kappa", "(0, 100]");
+    expect_err(vr_test_write(dir, "incmiss.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: models/none.yaml\npolicies:\n  - name: p\n"),
+               ":4: model file", "cannot open");
+}
+
+/* Named shock windows work without any data directory, and equal the data where it exists. */
+static void test_presets_without_data(void **state)
+{
+    (void)state;
+    const char *f = vr_test_write(dir, "preset.yaml",
+                                  "simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                                  "    shocks: [{day: 5, preset: oct2008}, {day: 40, preset: aug2024}]\npolicies:\n  - name: p\n");
+    char path[600], cwd[1024];
+    snprintf(path, sizeof path, "%s", f);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    setenv("VIXRISK_DATA", "/nonexistent-vixrisk-data", 1);
+    assert_int_equal(chdir("/"), 0);
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(path, &c, &err);
+    assert_int_equal(chdir(cwd), 0);
+    unsetenv("VIXRISK_DATA");
+    if (st != VR_OK)
+        printf("  %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+    const vr_scenario *sc = &c.spec.scen[0];
+    assert_int_equal(sc->nshocks, 21 + 5);
+    assert_int_equal(sc->shocks[0].step, 5);
+    assert_true(sc->shocks[20].vix_level == 80.06); /* 2008-10-27 */
+    assert_true(sc->shocks[23].vix_level == 38.57); /* 2024-08-05 */
+    /* against the data files, when present */
+    vr_history h;
+    vr_err e2 = {VR_OK, ""};
+    if (vr_history_load(VIXRISK_SOURCE_DIR "/../shared/data", &h, &e2) == VR_OK) {
+        size_t i0, i1;
+        assert_int_equal(vr_history_window(&h, 20080926, 20081027, &i0, &i1, &e2), VR_OK);
+        assert_int_equal(i1 - i0 - 1, 21);
+        for (size_t i = i0 + 1; i < i1; i++) {
+            const vr_shock *x = &sc->shocks[i - i0 - 1];
+            assert_true(x->spx_return == h.spx[i] / h.spx[i - 1] - 1);
+            assert_true(x->vix_level == h.vix[i]);
+        }
+        vr_history_free(&h);
+    } else
+        printf("  (no data directory: comparison with the data files skipped)\n");
+    vr_run_cfg_free(&c);
+}
+
+/* A data directory in a config is relative to the config; --data / data_dir is the fallback. */
+static void test_data_dirs(void **state)
+{
+    (void)state;
+    char d[400];
+    snprintf(d, sizeof d, "%s/mydata", dir);
+    assert_int_equal(mkdir(d, 0700), 0);
+    vr_test_write(d, "spx_daily.csv", "date,close\n2020-01-02,3257.85\n2020-01-03,3234.85\n2020-01-06,3246.28\n2020-01-07,3237.18\n");
+    vr_test_write(d, "vix_daily.csv", "date,close\n2020-01-02,12.47\n2020-01-03,14.02\n2020-01-06,13.85\n2020-01-07,13.79\n");
+    const char *f = vr_test_write(dir, "hist.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: r\n    type: history\n"
+                                                   "    data: mydata\n    window: {from: 2020-01-02, to: 2020-01-07}\n"
+                                                   "    model: " HES "\npolicies:\n  - name: p\n");
+    char path[600], cwd[1024];
+    snprintf(path, sizeof path, "%s", f);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    vr_status st = vr_run_load(path, &c, &err);
+    if (st != VR_OK)
+        printf("  %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_true(c.spec.scen[0].model.spot == 3257.85);
+    vr_run_cfg_free(&c);
+    /* without `data:`, the load option's directory (the CLI's --data) */
+    f = vr_test_write(dir, "hist2.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: r\n    type: history\n"
+                                        "    window: {from: 2020-01-02, to: 2020-01-07}\n    model: " HES "\npolicies:\n  - name: p\n");
+    snprintf(path, sizeof path, "%s", f);
+    const vr_run_load_opts o = {.data_dir = d};
+    st = vr_run_load_ex(path, &o, &c, &err);
+    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(st, VR_OK);
+    assert_true(c.spec.scen[0].model.spot == 3257.85);
+    vr_run_cfg_free(&c);
+    /* the CLI flag */
+    char args[1400], out[4096];
+    snprintf(args, sizeof args, "check %s --data %s", path, d);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "check %s --data %s/none", path, d);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 2);
+    printf("  %s", out);
+}
+
+/* Every check `run` makes before simulating is made at load, for every scenario. */
+static void test_run_checks_at_load(void **state)
+{
+    (void)state;
+    expect_err(vr_test_write(dir, "lam.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n  - name: b\n"
+                             "    model: {type: bates, spot: 5000, v0: 0.04,\n"
+                             "      physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 1000, mu_j: 0, sigma_j: 0.1}}\n"
+                             "policies:\n  - name: p\n"),
+               ":7: scenarios[1].model.physical.lambda", "lambda * dt must be <= 2");
+    /* more steps per day make the same lambda valid */
+    vr_run_cfg c;
+    expect_ok(vr_test_write(dir, "lam2.yaml",
+                            "simulation: {paths: 10, steps_per_day: 2}\nscenarios:\n  - name: b\n"
+                            "    model: {type: bates, spot: 5000, v0: 0.04,\n"
+                            "      physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 1000, mu_j: 0, sigma_j: 0.1}}\n"
+                            "policies:\n  - name: p\n"),
+              &c);
+    vr_run_cfg_free(&c);
+    /* the VIX table's variance range: 12 theta* <= 25 */
+    expect_err(vr_test_write(dir, "vixtab.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                             "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 3, sigma: 0.5, rho: -0.7}}\n"
+                             "policies:\n  - name: p\n"),
+               "scenarios[0].model", "v_max");
+    char args[1400], out[4096];
+    snprintf(args, sizeof args, "check %s/lam.yaml", dir);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 2);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    expect_err(cfg("n1.yaml", "paths: 10", "  - name: a/b\n"), ":6: policies[0].name", "A-Z a-z 0-9 _ - .");
+    expect_err(cfg("n2.yaml", "paths: 10", "  - name: .hidden\n"), ":6: policies[0].name", "not start");
+    expect_err(cfg("n3.yaml", "paths: 10", "  - name: abcdefghijabcdefghijabcdefghijabcdefghijabcdefgh\n"), ":6: policies[0].name",
+               "1 to 47");
+    expect_err(vr_test_write(dir, "n4.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: x/y\n    model: " HES "\npolicies:\n  - name: p\n"),
+               ":3: scenarios[0].name", "HDF5 group");
+    expect_err(cfg("n5.yaml", "paths: 10", "  - name: p\n    layers:\n      - name: \"a b\"\n        trigger: {always: true}\n"
+                                           "        action: {delta: 0.2, size: {by: contracts, value: 1}}\n"),
+               ":8: policies[0].layers[0].name", "A-Z");
+}
+
+static void test_tail_warning(void **state)
+{
+    (void)state;
+    const char *f = cfg("tail.yaml", "paths: 5000", "  - name: p\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s", f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    vr_run_load_opts o = {.warn = w};
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_run_load_ex(path, &o, &c, &err), VR_OK);
+    vr_run_cfg_free(&c);
+    fflush(w);
+    printf("  %s", buf);
+    assert_non_null(strstr(buf, "warning"));
+    assert_non_null(strstr(buf, "50 beyond VaR99"));
+    /* enough paths (here through the paths override, as --paths does): no warning */
+    rewind(w);
+    len = 0;
+    buf[0] = '\0';
+    o.paths = 20000;
+    assert_int_equal(vr_run_load_ex(path, &o, &c, &err), VR_OK);
+    assert_int_equal(c.spec.paths, 20000);
+    vr_run_cfg_free(&c);
+    fflush(w);
+    assert_int_equal(len, 0);
+    fclose(w);
+    free(buf);
+}
+
+/* The model parameter tables against the validator they drive: a value just outside each range
+ * is refused naming that key, the range ends inside are accepted. */
+static void test_model_param_tables(void **state)
+{
+    (void)state;
+    assert_true(vr_model_def_count() >= 3);
+    for (int m = 0; m < vr_model_def_count(); m++) {
+        const vr_model_def *d = vr_model_def_at(m);
+        assert_ptr_equal(vr_model_def_of(d->type), d);
+        assert_ptr_equal(vr_model_def_find(d->name), d);
+        assert_string_equal(vr_model_type_name(d->type), d->name);
+        /* a valid set: the middle of every range */
+        vr_sv_params p;
+        memset(&p, 0, sizeof p);
+        for (int i = 0; i < d->nparams; i++) {
+            const vr_param_def *q = &d->params[i];
+            assert_true(q->offset + sizeof(double) <= sizeof(vr_sv_params));
+            assert_ptr_equal(vr_model_param_find(d, q->name), q);
+            vr_param_set(&p, q, 0.5 * (q->lo + q->hi) * 0.1 + (q->lo_open ? 1e-3 : 0) + q->lo * 0.9);
+            assert_true(vr_param_in_range(q, vr_param_get(&p, q)));
+        }
+        vr_err err = {VR_OK, ""};
+        char key[VR_KEY_MAX];
+        if (vr_sv_params_validate(d->type, &p, "x", key, &err) != VR_OK)
+            printf("  %s: %s\n", d->name, err.msg);
+        assert_int_equal(vr_sv_params_validate(d->type, &p, "x", key, &err), VR_OK);
+        for (int i = 0; i < d->nparams; i++) {
+            const vr_param_def *q = &d->params[i];
+            vr_sv_params b = p;
+            const double outside[3] = {q->hi_open ? q->hi : q->hi + 1e-9 * (1 + fabs(q->hi)),
+                                       q->lo_open ? q->lo : q->lo - 1e-9 * (1 + fabs(q->lo)), NAN};
+            for (int k = 0; k < 3; k++) {
+                vr_param_set(&b, q, outside[k]);
+                assert_int_equal(vr_sv_params_validate(d->type, &b, "x", key, &err), VR_EINVAL);
+                char want[VR_KEY_MAX];
+                snprintf(want, sizeof want, "x.%s", q->name);
+                assert_string_equal(key, want);
+            }
+        }
+    }
+    /* the union of names covers every model's parameters once */
+    const int n = vr_model_param_name_count();
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(vr_model_param_name_at(i), vr_model_param_name_at(j));
+    assert_null(vr_model_param_name_at(n));
+}
+
+/* The policy key tables: defaults are valid, every numeric key refuses a value outside its range
+ * through vr_policy_validate, and vr_policy_set refuses what a layer ignores. */
+static void test_policy_tables(void **state)
+{
+    (void)state;
+    vr_policy p;
+    memset(&p, 0, sizeof p);
+    vr_condor_defaults(&p.condor);
+    p.nlayers = 1;
+    vr_layer_defaults(&p.layers[0]);
+    p.layers[0].trigger.vix_level = 25;
+    p.layers[0].action.delta = 0.25;
+    p.layers[0].action.size = 2;
+    vr_err err = {VR_OK, ""};
+    char key[VR_KEY_MAX];
+    if (vr_policy_validate(&p, "q", key, &err) != VR_OK)
+        printf("  %s\n", err.msg);
+    assert_int_equal(vr_policy_validate(&p, "q", key, &err), VR_OK);
+    for (int s = 0; s < VR_PS_COUNT; s++) {
+        int nk = 0;
+        const vr_pkey *keys = vr_policy_keys((vr_psection)s, &nk);
+        for (int i = 0; i < nk; i++) {
+            const vr_pkey *k = &keys[i];
+            if (k->type == VR_PK_ENUM || k->type == VR_PK_BOOL || strcmp(k->name, "size.value") == 0)
+                continue;
+            if (s == VR_PS_ACTION && !vr_pkey_applies(k, p.layers[0].action.kind, p.layers[0].action.size_by))
+                continue;
+            vr_policy b = p;
+            void *base = s == VR_PS_CONDOR ? (void *)&b.condor : s == VR_PS_TRIGGER ? (void *)&b.layers[0].trigger
+                       : s == VR_PS_ACTION ? (void *)&b.layers[0].action : (void *)&b.layers[0].exit;
+            vr_pkey_set(k, base, k->hi + 1);
+            if (k->excludes) /* so that the range, not the exclusion, is what fails */
+                vr_pkey_set(vr_policy_key_find((vr_psection)s, k->excludes), base, NAN);
+            assert_int_equal(vr_policy_validate(&b, "q", key, &err), VR_EINVAL);
+            char want[VR_KEY_MAX];
+            if (s == VR_PS_CONDOR)
+                snprintf(want, sizeof want, "q.condor.%s", k->name);
+            else
+                snprintf(want, sizeof want, "q.layers[0].%s.%s", vr_psection_name((vr_psection)s), k->name);
+            if (strcmp(key, want) != 0)
+                printf("  %s: %s\n", want, err.msg);
+            assert_string_equal(key, want);
+        }
+    }
+    vr_policy b = p;
+    assert_int_equal(vr_policy_set(&b, "layers[0].action.roll_to_delta", 0.2, &err), VR_EINVAL);
+    assert_int_equal(vr_policy_set(&b, "layers[1].trigger.vix_level", 20, &err), VR_EINVAL);
+    assert_int_equal(vr_policy_set(&b, "condor.nope", 1, &err), VR_EINVAL);
+    assert_int_equal(vr_policy_set(&b, "layers[0].trigger.vix_level", 30, &err), VR_OK);
+    assert_true(b.layers[0].trigger.vix_level == 30);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_numbers),
+        cmocka_unit_test(test_non_finite),
+        cmocka_unit_test(test_sweeps_validated),
+        cmocka_unit_test(test_contradictions),
+        cmocka_unit_test(test_list_lines),
+        cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_presets_without_data),
+        cmocka_unit_test(test_data_dirs),
+        cmocka_unit_test(test_run_checks_at_load),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_tail_warning),
+        cmocka_unit_test(test_model_param_tables),
+        cmocka_unit_test(test_policy_tables),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
