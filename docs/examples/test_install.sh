@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 for h in "$src"/engine/include/vixrisk/*.h "$src"/kernels/include/vixrisk/*.h; do
     n=$(basename "$h")
-    case $n in vixrisk.h | vk_kernels.h | vk_bs.h | vk_surface.h | vk_vixtab.h) continue ;; esac
+    case $n in vixrisk.h | vk_kernels.h | vk_bs.h | vk_surface.h | vk_vixtab.h | vk_svcj2.h) continue ;; esac
     grep -q "\"vixrisk/$n\"" "$src/engine/include/vixrisk/vixrisk.h" ||
         { echo "vixrisk/vixrisk.h does not include vixrisk/$n"; exit 1; }
 done

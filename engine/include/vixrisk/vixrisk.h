@@ -28,6 +28,7 @@
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_surface.h"
+#include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_vix.h"
 
 /* paths, policies, runs and their results */
@@ -44,5 +45,9 @@
 #include "vixrisk/vr_summary.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vr_stats.h"
+#include "vixrisk/vr_tailstats.h"
+
+/* MPI ranks: declared always, defined only in a library built with -DVIXRISK_MPI=ON */
+#include "vixrisk/vr_mpi.h"
 
 #endif

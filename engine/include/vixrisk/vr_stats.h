@@ -47,6 +47,8 @@
 extern const double vr_stats_qlevels[VR_STATS_NQ];
 /* Confidence levels of vr_scores.var/es: 0.95, 0.99, 0.999. */
 extern const double vr_stats_conf[VR_STATS_NCONF];
+/* Their tail probabilities 1 - conf, written exactly: 0.05, 0.01, 0.001. */
+extern const double vr_stats_tail_beta[VR_STATS_NCONF];
 
 typedef struct vr_scores {
     size_t n;
@@ -93,6 +95,21 @@ double vr_quantile(const double *sorted, size_t n, double p);
 /* Expected shortfall (as a loss) of an ascending P&L array at tail probability beta in (0, 1],
  * by the Acerbi-Tasche estimator above. NaN if n == 0 or beta is out of range. */
 double vr_es_sorted(const double *sorted, size_t n, double beta);
+
+/* Hall-Sheather bandwidth h of the VaR standard error at tail probability beta for n paths (the
+ * formula above, clamped to [1/n, min(beta, 1 - beta)/2]). Depends only on (n, beta). */
+double vr_hs_bandwidth(size_t n, double beta);
+
+/* Standard error of the type-7 quantile at beta of an ascending array of n values (Siddiqui-
+ * Bofinger with vr_hs_bandwidth). Reads only the elements vr_quantile reads at beta -/+ h, so a
+ * caller holding only the lowest values of a sample may pass them with the full n. */
+double vr_quantile_se(const double *sorted, size_t n, double beta);
+
+/* Standard error of ES at tail probability beta (influence function, see above) from the lowest
+ * `len` values (ascending) of an n-path sample whose VaR at beta is v (as a loss). Reads sorted[0..m]
+ * with m the number of paths with loss > v; NaN if that tail reaches past len < n. len = n for a
+ * full sample. */
+double vr_es_se_sorted(const double *sorted, size_t len, size_t n, double beta, double v);
 
 /* Sort x[0..n) ascending in place (deterministic introsort; the data must contain no NaN). */
 void vr_sort_doubles(double *x, size_t n);

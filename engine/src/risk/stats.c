@@ -14,7 +14,7 @@
 const double vr_stats_qlevels[VR_STATS_NQ] = {0.001, 0.01, 0.05, 0.5, 0.95, 0.99};
 const double vr_stats_conf[VR_STATS_NCONF] = {0.95, 0.99, 0.999};
 /* Tail probabilities 1 - conf, written exactly (1 - 0.999 in binary is not 0.001). */
-static const double tail_beta[VR_STATS_NCONF] = {0.05, 0.01, 0.001};
+const double vr_stats_tail_beta[VR_STATS_NCONF] = {0.05, 0.01, 0.001};
 
 /* ---- compensated sum --------------------------------------------------------------------- */
 
@@ -196,9 +196,7 @@ static double norm_ppf(double p)
            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-/* SE of the type-7 quantile at probability beta (see vr_stats.h: Siddiqui-Bofinger sparsity with
- * the Hall-Sheather bandwidth). */
-static double quantile_se(const double *sorted, size_t n, double beta)
+double vr_hs_bandwidth(size_t n, double beta)
 {
     const double z = norm_ppf(beta);
     const double phi = exp(-0.5 * z * z) / sqrt(2 * M_PI);
@@ -207,9 +205,38 @@ static double quantile_se(const double *sorted, size_t n, double beta)
     const double hmax = 0.5 * fmin(beta, 1 - beta), hmin = 1.0 / (double)n;
     if (h > hmax) h = hmax;
     if (h < hmin) h = hmin;
+    return h;
+}
+
+double vr_quantile_se(const double *sorted, size_t n, double beta)
+{
+    const double h = vr_hs_bandwidth(n, beta);
     const double sparsity =
         (vr_quantile(sorted, n, beta + h) - vr_quantile(sorted, n, beta - h)) / (2 * h);
     return sqrt(beta * (1 - beta) / (double)n) * sparsity;
+}
+
+double vr_es_se_sorted(const double *x, size_t len, size_t n, double beta, double v)
+{
+    /* influence function: sample variance of (L - v)^+ = (-x - v)^+ over the sorted tail; the
+     * terms are zero outside it, so the loop stops at the first x >= -v */
+    const double dn = (double)n;
+    ksum ts = {0, 0};
+    size_t m = 0;
+    while (m < len && -x[m] - v > 0) {
+        ksum_add(&ts, -x[m] - v);
+        m++;
+    }
+    if (m == len && len < n)
+        return NAN; /* the tail runs past the values the caller holds */
+    const double tmean = ksum_get(&ts) / dn;
+    double ss = 0;
+    for (size_t i = 0; i < m; i++) {
+        const double e = (-x[i] - v) - tmean;
+        ss += e * e;
+    }
+    ss += (dn - (double)m) * tmean * tmean; /* the zero terms */
+    return sqrt(ss / (dn - 1) / dn) / beta;
 }
 
 /* ---- input checks ------------------------------------------------------------------------ */
@@ -287,27 +314,12 @@ vr_status vr_scores_compute_buf(const double *pnl, size_t n, const double thresh
     for (int k = 0; k < VR_STATS_NQ; k++)
         s.q[k] = vr_quantile(x, n, vr_stats_qlevels[k]);
     for (int k = 0; k < VR_STATS_NCONF; k++) {
-        const double beta = tail_beta[k];
+        const double beta = vr_stats_tail_beta[k];
         const double v = -vr_quantile(x, n, beta);
         s.var[k] = v;
-        s.var_se[k] = quantile_se(x, n, beta);
+        s.var_se[k] = vr_quantile_se(x, n, beta);
         s.es[k] = vr_es_sorted(x, n, beta);
-        /* influence function: sample variance of (L - v)^+ = (-x - v)^+ over the sorted tail;
-         * the terms are zero outside it, so the loop stops at the first x >= -v */
-        ksum ts = {0, 0};
-        size_t m = 0;
-        while (m < n && -x[m] - v > 0) {
-            ksum_add(&ts, -x[m] - v);
-            m++;
-        }
-        const double tmean = ksum_get(&ts) / dn;
-        double ss = 0;
-        for (size_t i = 0; i < m; i++) {
-            const double e = (-x[i] - v) - tmean;
-            ss += e * e;
-        }
-        ss += (dn - (double)m) * tmean * tmean; /* the zero terms */
-        s.es_se[k] = sqrt(ss / (dn - 1) / dn) / beta;
+        s.es_se[k] = vr_es_se_sorted(x, n, n, beta, v);
     }
     *out = s;
     return VR_OK;
