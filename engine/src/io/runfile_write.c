@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io/runfile_write.h"
+#include "vixrisk/vr_version.h"
 
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
 
@@ -47,8 +48,8 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int
     vr_status st = VR_OK;
     const vr_run_spec *s = &cfg->spec;
     const vr_rf_attr *a = vr_rf_root;
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_VERSION].name, VIXRISK_VERSION, err));
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BUILD].name, VIXRISK_GIT, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_VERSION].name, VR_VERSION, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BUILD].name, VR_BUILD, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_SCHEMA].name, VR_RF_SCHEMA_VERSION, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG].name, cfg->config_text ? cfg->config_text : "", err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG_FILE].name, cfg->file ? cfg->file : "", err));
