@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io/runfile_write.h"
+#include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_version.h"
 
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
@@ -78,15 +79,20 @@ static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err 
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_RATE].name, m->rate, err));
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_DIVIDEND].name, m->dividend, err));
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_V0].name, m->v0, err));
+    const vr_model_def *def = vr_model_def_of(m->type);
+    if (def == NULL) {
+        st = vr_fail(err, VR_EINVAL, "run file: %s: model type %d has no parameter table", g, (int)m->type);
+        goto done;
+    }
+    /* the state beyond v0 (stored above under its schema name), by its own name: m0 */
+    for (int j = 1; j < def->nstate; j++)
+        TRY(vr_h5_attr_double(h, g, def->state[j].name, vr_param_get(m, &def->state[j]), err));
     for (int set = 0; set < 2; set++) {
         const vr_sv_params *p = set ? &m->pricing : &m->physical;
-#define PV(name) p->name,
-        const double v[VR_RF_NPARAM] = {VR_RF_MODEL_PARAMS(PV)};
-#undef PV
-        for (int i = 0; i < VR_RF_NPARAM; i++) {
+        for (int i = 0; i < def->nparams; i++) {
             char an[64];
-            snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", vr_rf_param_names[i]);
-            TRY(vr_h5_attr_double(h, g, an, v[i], err));
+            snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", def->params[i].name);
+            TRY(vr_h5_attr_double(h, g, an, vr_param_get(p, &def->params[i]), err));
         }
     }
 done:
