@@ -81,6 +81,8 @@ typedef struct vr_rf_attr {
     X(UTC_TIME, "utc_time", STR, "ISO 8601 UTC", "when the run started", VR_RF_TIMING)             \
     X(BASELINE, "baseline", STR, "", "policy the paired differences are taken against", 0)        \
     X(VERDICT, "verdict", STR, "", "the verdict paragraph(s) printed at the top of the console", 0) \
+    X(COMMAND_LINE, "command_line", STR, "", "the command that started the run", 0)               \
+    X(OVERRIDES, "overrides", STR, "", "settings the command line replaced (key=value ...)", 0)    \
     X(WALL, "wall_seconds", F64, "s", "wall time of the whole run", VR_RF_TIMING)
 
 /* ---- scenario attributes (besides physical_<p>, pricing_<p>) ----------------------------------- */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_internal.h"
+#include "report/tables.h"
 
 #define MAXPOL 64 /* legends and labels handle this many policies; more are drawn but not named */
 
@@ -353,6 +353,141 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
         if (rows == 0)
             vr_svg_text(f, X0, ry + 10, "start", 11, NULL, "(no policy in this run has hedge layers)");
     }
+    vr_svg_end(f);
+    return 1;
+}
+
+/* ---- sweeps and layers ------------------------------------------------------------------------ */
+
+/* Error bar (+-se around y at x) and a point, in data coordinates. */
+static void point_se(FILE *f, const svg_plot *p, double x, double y, double se, const char *color, int square)
+{
+    const double cx = vr_svg_px(p, x), cy = vr_svg_py(p, y);
+    if (isfinite(se) && se > 0)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.3\"/>",
+                cx, vr_svg_py(p, y - se), cx, vr_svg_py(p, y + se), color);
+    if (square)
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\" stroke=\"#ffffff\"/>\n",
+                cx - 4, cy - 4, color);
+    else
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"#ffffff\"/>\n", cx, cy, color);
+}
+
+void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
+{
+    /* a sampled scenario: dES99 and dmean against the baseline, +-1 SE; a replay: P&L and dP&L */
+    const int replay = s->replay;
+    const int ka = replay ? RS_MEAN : RS_DES99, kas = replay ? -1 : RS_DES99_SE;
+    const int kb = RS_DMEAN, kbs = replay ? -1 : RS_DMEAN_SE;
+    double xs[VR_MAX_POLICIES], ya[VR_MAX_POLICIES], yb[VR_MAX_POLICIES];
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < sw->n; i++) {
+        const double *v = s->pol[sw->pol[i]].score;
+        xs[i] = sw->x[i];
+        ya[i] = v[ka];
+        yb[i] = v[kb];
+        const double sa = kas >= 0 && isfinite(v[kas]) ? v[kas] : 0, sb = kbs >= 0 && isfinite(v[kbs]) ? v[kbs] : 0;
+        if (isfinite(ya[i])) ylo = fmin(ylo, ya[i] - sa), yhi = fmax(yhi, ya[i] + sa);
+        if (isfinite(yb[i])) ylo = fmin(ylo, yb[i] - sb), yhi = fmax(yhi, yb[i] + sb);
+    }
+    ylo = fmin(ylo, 0), yhi = fmax(yhi, 0); /* zero (no change) always in view */
+    if (!(yhi > ylo)) { ylo = -1; yhi = 1; }
+    const double py = 0.1 * (yhi - ylo);
+    double xlo = xs[0], xhi = xs[sw->n - 1];
+    const double px = xhi > xlo ? 0.06 * (xhi - xlo) : 1;
+    char title[300], head[300];
+    snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
+    vr_svg_begin(f, 560, 370, title);
+    svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1};
+    snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
+    vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
+    vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
+    const double zy = vr_svg_py(&p, 0);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"3 3\"/>\n",
+            p.x0, zy, p.x0 + p.w, zy);
+    vr_svg_polyline(&p, xs, ya, sw->n, vr_rep_color(0), 2, "");
+    vr_svg_polyline(&p, xs, yb, sw->n, vr_rep_color(1), 2, "7 3");
+    for (size_t i = 0; i < sw->n; i++) {
+        const double *v = s->pol[sw->pol[i]].score;
+        if (isfinite(ya[i]))
+            point_se(f, &p, xs[i], ya[i], kas >= 0 ? v[kas] : NAN, vr_rep_color(0), 0);
+        if (isfinite(yb[i]))
+            point_se(f, &p, xs[i], yb[i], kbs >= 0 ? v[kbs] : NAN, vr_rep_color(1), 1);
+    }
+    /* legend under the plot, never over the data */
+    const char *names[2] = {replay ? "P&L" : "\xCE\x94" "ES99 (negative: tail reduced)",
+                            replay ? "\xCE\x94" "P&L vs baseline" : "\xCE\x94" "mean P&L"};
+    const char *colors[2] = {vr_rep_color(0), vr_rep_color(1)}, *dashes[2] = {"", "7 3"};
+    vr_svg_legend(f, p.x0, p.y0 + p.h + 48, names, 2, colors, dashes);
+    vr_svg_end(f);
+}
+
+int vr_chart_layers(FILE *f, const rep_scenario *s)
+{
+    /* one group of bars per policy with attribution: the condor's net and each layer's, mean per
+     * path (solid) and on the baseline's worst 1% of paths (light, when stored) */
+    enum { MAXB = 64 };
+    size_t pol[MAXB];
+    int lay[MAXB];
+    size_t nb = 0, ngroups = 0;
+    double lo = 0, hi = 0;
+    for (size_t p = 0; p < s->npol && nb < MAXB; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (!q->has_attr || q->nlayer_names == 0)
+            continue;
+        ngroups++;
+        for (int l = -1; l < (int)q->nlayer_names && nb < MAXB; l++) {
+            pol[nb] = p, lay[nb] = l;
+            const double m = l < 0 ? q->attr_condor : q->lay[l].attr_mean;
+            const double w = l < 0 ? NAN : q->lay[l].score[VR_RF_LAYER_TAIL1];
+            lo = fmin(lo, m), hi = fmax(hi, m);
+            if (isfinite(w)) lo = fmin(lo, w), hi = fmax(hi, w);
+            nb++;
+        }
+    }
+    if (nb == 0)
+        return 0;
+    if (!(hi > lo)) hi = lo + 1;
+    const double pad = 0.08 * (hi - lo);
+    const double slot = 46, gap = 24;
+    const double width = fmax(520, 100 + (double)nb * slot + (double)ngroups * gap + 40);
+    char title[300];
+    snprintf(title, sizeof title, "Scenario %s: net P&L by owner", s->name);
+    vr_svg_begin(f, width, 400, title);
+    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, lo - pad, hi + pad, 0, 0, 1};
+    vr_svg_text(f, p.x0, 24, "start", 13, "bold", "Net P&L by owner: the condor and each hedge layer");
+    vr_svg_axes(&p, "", "USD per path");
+    const double zy = vr_svg_py(&p, 0);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n", p.x0, zy, p.x0 + p.w, zy);
+    double x = p.x0 + 10;
+    size_t prev = (size_t)-1;
+    for (size_t b = 0; b < nb; b++) {
+        const rep_policy *q = &s->pol[pol[b]];
+        if (pol[b] != prev) {
+            if (prev != (size_t)-1)
+                x += gap;
+            /* policy name above its group, in its colour */
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"3\" fill=\"%s\"/>\n", x, p.y0 + p.h + 34,
+                    slot * (double)(q->nlayer_names + 1) - 6, vr_rep_color(pol[b]));
+            vr_svg_text(f, x, p.y0 + p.h + 50, "start", 11, "bold", q->name);
+            prev = pol[b];
+        }
+        const double m = lay[b] < 0 ? q->attr_condor : q->lay[lay[b]].attr_mean;
+        const double w = lay[b] < 0 ? NAN : q->lay[lay[b]].score[VR_RF_LAYER_TAIL1];
+        const char *col = lay[b] < 0 ? "#7f7f7f" : vr_rep_color((size_t)lay[b] + 1);
+        const double y0 = vr_svg_py(&p, fmax(m, 0)), y1 = vr_svg_py(&p, fmin(m, 0));
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.1f\" fill=\"%s\"/>\n", x, y0,
+                fmax(y1 - y0, 0.5), col);
+        if (isfinite(w)) {
+            const double w0 = vr_svg_py(&p, fmax(w, 0)), w1 = vr_svg_py(&p, fmin(w, 0));
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.35\" "
+                       "stroke=\"%s\"/>\n", x + 20, w0, fmax(w1 - w0, 0.5), col, col);
+        }
+        vr_svg_text(f, x + 19, p.y0 + p.h + 16, "middle", 10, NULL, lay[b] < 0 ? "condor" : q->layers[lay[b]]);
+        x += slot;
+    }
+    vr_svg_text(f, p.x0, p.y0 + p.h + 72, "start", 11, NULL,
+                "solid: mean per path; light: mean on the baseline's worst 1% of paths (when stored)");
     vr_svg_end(f);
     return 1;
 }
