@@ -374,6 +374,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
+    char cmdline[4096]; /* before getopt_long permutes argv */
+    join_args(cmdline, sizeof cmdline, argc, argv);
     const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
@@ -423,8 +425,7 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
     /* the run file records what was run, not only the config text it was run from */
-    char cmdline[4096];
-    cfg.command_line = join_args(cmdline, sizeof cmdline, argc, argv);
+    cfg.command_line = cmdline;
     size_t ol = 0;
     if (set_paths) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.paths=%llu ", (unsigned long long)paths);
     if (set_seed && ol < sizeof cfg.overrides) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.seed=%llu ", (unsigned long long)seed);
