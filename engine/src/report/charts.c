@@ -112,13 +112,27 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
     vr_svg_begin(f, 1100, 400, title);
     /* main panel */
-    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0};
+    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0, 0};
     double ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
         for (size_t b = 0; b < NB; b++) ymax = fmax(ymax, pct[b]);
     }
     m.yhi = ymax > 0 ? ymax * 1.08 : 1;
+    /* the legend sits in the top-left corner: raise the y range until no bin under it reaches it */
+    size_t namelen = 0;
+    for (size_t p = 0; p < s->npol && p < MAXPOL; p++)
+        namelen = strlen(s->pol[p].name) > namelen ? strlen(s->pol[p].name) : namelen;
+    const double lw = 50 + 6.5 * (double)namelen, lh = 16 + 16 * (double)(s->npol < MAXPOL ? s->npol : MAXPOL);
+    double under = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
+        for (size_t b = 0; b < NB; b++)
+            if ((double)b < (lw + 8) / m.w * NB + 1)
+                under = fmax(under, pct[b]);
+    }
+    if (lh + 8 < 0.9 * m.h && under > m.yhi * (1 - (lh + 12) / m.h))
+        m.yhi = under / (1 - (lh + 12) / m.h);
     vr_svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
     /* the region the right panel magnifies */
     const double sx0 = vr_svg_px(&m, fmax(tlo, lo)), sx1 = vr_svg_px(&m, thi);
@@ -133,7 +147,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     }
     legend_policies(f, s, m.x0 + 8, m.y0 + 8);
     /* tail panel: the worst 5% of each policy lies left of thi */
-    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0};
+    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0, 0};
     ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
@@ -142,18 +156,33 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     t.yhi = ymax > 0 ? ymax * 1.15 : 1;
     vr_svg_text(f, t.x0, 26, "start", 13, "bold", "Left tail magnified (worst 5%)");
     vr_svg_axes(&t, "terminal P&L (USD)", "paths per bin (% of all)");
+    double mx[MAXPOL];
+    size_t mi[MAXPOL], nm = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
         const size_t k = step_points(pct, NBT, tlo, thi, x, y);
         vr_svg_polyline(&t, x, y, k, vr_rep_color(p), 1.8, vr_rep_dash(p));
-        /* -ES99 marker: a triangle on the top edge and a faint line */
         const double e = -s->pol[p].score[RS_ES99];
-        if (isfinite(e) && e >= tlo && e <= thi) {
-            const double px = vr_svg_px(&t, e);
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
-                       "stroke-dasharray=\"1 2\"/>", px, t.y0, px, t.y0 + t.h, vr_rep_color(p));
-            fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\"/>\n", px, t.y0, vr_rep_color(p));
+        if (isfinite(e) && e >= tlo && e <= thi && nm < MAXPOL) { /* by position, for the markers */
+            size_t j = nm++;
+            for (; j > 0 && mx[j - 1] > vr_svg_px(&t, e); j--)
+                mx[j] = mx[j - 1], mi[j] = mi[j - 1];
+            mx[j] = vr_svg_px(&t, e), mi[j] = p;
         }
+    }
+    /* -ES99 markers: a faint line at the value and a triangle pointing at it from the top edge;
+     * triangles closer than their width step down a row (inside the 13% headroom) so none hides
+     * another */
+    double last = -INFINITY;
+    int row = 0;
+    for (size_t j = 0; j < nm; j++) {
+        row = mx[j] - last < 11 ? (row + 1) % 4 : 0;
+        last = row == 0 ? mx[j] : last;
+        const char *c = vr_rep_color(mi[j]);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
+                   "stroke-dasharray=\"1 2\"/>", mx[j], t.y0, mx[j], t.y0 + t.h, c);
+        fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"0.8\"/>\n",
+                mx[j], t.y0 + 9.0 * row, c);
     }
     vr_svg_text(f, t.x0 + t.w, t.y0 + t.h + 48, "end", 11, NULL,
              "\xE2\x96\xBC = -ES99 of each policy; bins count % of all paths");
@@ -178,7 +207,7 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
     const double px = 0.12 * (xhi - xlo), py = 0.12 * (yhi - ylo);
     snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
     vr_svg_begin(f, 540, 400, title);
-    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1};
+    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
     vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
     for (size_t i = 0; i < s->npol; i++) {
@@ -221,7 +250,7 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
     const double ylo = pow(10, -ceil(log10((double)nmax)));
     snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
     vr_svg_begin(f, 540, 400, title);
-    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0};
+    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
     vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
     for (size_t i = 0; i < s->npol; i++) {
@@ -257,7 +286,7 @@ static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0
         if (isfinite(v[t])) { lo = fmin(lo, v[t]); hi = fmax(hi, v[t]); }
     if (!(hi > lo)) { lo = (isfinite(lo) ? lo : 0) - 1; hi = lo + 2; }
     const double pad = 0.06 * (hi - lo);
-    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0};
+    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0, 0};
     vr_svg_axes(&p, xlabel, ylabel);
     double *xs = malloc(nd * sizeof *xs);
     if (xs == NULL)
@@ -328,7 +357,7 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
         path_panel(f, s->vix + i * nd, nd, X0, Y + 30 + HS + 26, W, HV, "VIX (points)", "trading day", "#7a3b8f");
         /* activation rug: a tick on each day a layer acted */
         double ry = Y + 30 + HS + 26 + HV + 44;
-        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0};
+        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0, 0};
         const double tw = fmax(1.5, W / (double)nd);
         for (size_t p = 0; p < s->npol; p++) {
             const rep_policy *q = &s->pol[p];
@@ -398,7 +427,7 @@ void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
     char title[300], head[300];
     snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
     vr_svg_begin(f, 560, 370, title);
-    svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1};
+    svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1, 0};
     snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
     vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
@@ -454,7 +483,7 @@ int vr_chart_layers(FILE *f, const rep_scenario *s)
     char title[300];
     snprintf(title, sizeof title, "Scenario %s: net P&L by owner", s->name);
     vr_svg_begin(f, width, 400, title);
-    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, lo - pad, hi + pad, 0, 0, 1};
+    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, lo - pad, hi + pad, 0, 0, 1, 1};
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", "Net P&L by owner: the condor and each hedge layer");
     vr_svg_axes(&p, "", "USD per path");
     const double zy = vr_svg_py(&p, 0);

@@ -21,9 +21,12 @@ static const char *css =
     "td:first-child,th:first-child{text-align:left}\n"
     "th .u{display:block;font-weight:400;color:#666;font-size:11px}\n"
     "tr:nth-child(even) td{background:#fafafa}\n"
+    "table.attr td:nth-child(2),table.trades td{text-align:left}table.trades td[data-key=strike],"
+    "table.trades td[data-key=quantity],table.trades td[data-key=price],table.trades td[data-key=cash]{text-align:right}\n"
     "td.sig{font-weight:700}td.rough::after{content:\" *\";color:#b00020}\n"
     ".warn{color:#b00020;font-size:13px}\n"
-    "table.kv td:first-child{color:#555}table.kv td{text-align:left}\n"
+    "table.kv td:first-child{color:#555}table.kv td{text-align:left}"
+    "table.kv td:last-child{white-space:normal;overflow-wrap:anywhere;max-width:560px}\n"
     ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}\n"
     "pre.config{background:#f6f6f6;border:1px solid #ddd;padding:8px 10px;font-size:12px;line-height:1.3;"
     "white-space:pre-wrap;word-break:break-word;max-height:300px;overflow:auto}\n"
@@ -35,7 +38,7 @@ static const char *css =
     ".verdict{background:#f3f8fc;border-left:4px solid #0072B2;padding:8px 12px;margin:10px 0 16px}\n"
     ".verdict pre{white-space:pre-wrap;font-family:inherit;margin:0}\n"
     ".scroll{max-width:100%;overflow-x:auto}\n"
-    "td .d{display:block;color:#555;font-size:12px}\n"
+    "td .d{display:block;color:#555;font-size:12px}td .d.sig{font-weight:700;color:#1a1a1a}\n"
     ".override{color:#b00020}\n"
     "@page{size:A4 landscape;margin:10mm}\n"
     "@media print{body{margin:0;max-width:none;font-size:10px}h2{margin-top:12px}"
@@ -60,6 +63,23 @@ static void kvd(FILE *f, const char *k, double v, const char *fmt)
     else
         snprintf(b, sizeof b, "n/a");
     kv(f, k, b);
+}
+
+/* Index of the first scenario before i with the same model and parameters (i if none): a batch of
+ * shocks and replays on one model shows its parameter table once. */
+static size_t same_model_before(const rep_run *r, size_t i)
+{
+    const rep_scenario *a = &r->scen[i];
+    for (size_t j = 0; j < i; j++) {
+        const rep_scenario *b = &r->scen[j];
+        int same = strcmp(a->model_type, b->model_type) == 0 && a->spot == b->spot && a->rate == b->rate &&
+                   a->dividend == b->dividend && a->v0 == b->v0;
+        for (int k = 0; same && k < REP_NPARAM; k++)
+            same = a->phys[k] == b->phys[k] && a->pric[k] == b->pric[k];
+        if (same)
+            return same_model_before(r, j);
+    }
+    return i;
 }
 
 static void summary(FILE *f, const rep_run *r)
@@ -92,10 +112,18 @@ static void summary(FILE *f, const rep_run *r)
     fputs("</table>\n</div><div>\n<h3>Models</h3>\n", f);
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
+        if (same_model_before(r, i) < i)
+            continue; /* shown once, under the first scenario that uses it */
         fputs("<table class=\"model\" data-scenario=\"", f);
         vr_rep_esc(f, s->name);
         fputs("\">\n<tr><th>Scenario <b>", f);
         vr_rep_esc(f, s->name);
+        size_t shared = 0;
+        for (size_t j = i + 1; j < r->nscen; j++)
+            if (same_model_before(r, j) == i) {
+                fputs(shared++ ? ", " : "</b>, and with the same model: <b>", f);
+                vr_rep_esc(f, r->scen[j].name);
+            }
         fputs("</b> (", f);
         vr_rep_esc(f, s->model_type);
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
@@ -237,7 +265,7 @@ static void trade_logs(FILE *f, const rep_scenario *s)
             fprintf(f, "<h3>Trade log%s</h3>\n", s->replay ? "" : " (first paths)");
         any = 1;
         const size_t shown = q->ntrades < 400 ? q->ntrades : 400;
-        fputs("<details><summary>", f);
+        fputs(s->replay ? "<details open=\"open\"><summary>" : "<details><summary>", f); /* a replay's log prints */
         vr_rep_esc(f, q->name);
         fprintf(f, ": %zu trades%s</summary>\n<div class=\"scroll\"><table class=\"trades\" "
                    "data-table=\"trades\" data-policy=\"", q->ntrades, shown < q->ntrades ? " (the first 400 shown)" : "");
@@ -311,11 +339,12 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
             vr_rep_matrix_text(c, a, sizeof a, d, sizeof d);
             fputs("<td data-scenario=\"", f);
             vr_rep_esc(f, r->scen[j].name);
+            const int dsig = c->sig && c->kind != REP_M_DES99; /* bold: the paired difference */
             fprintf(f, "\" data-key=\"%s\"%s>", c->kind == REP_M_DES99 ? "d_es99" : "mean",
-                    c->sig ? " class=\"sig\"" : "");
+                    c->sig && !dsig ? " class=\"sig\"" : "");
             vr_rep_esc(f, c->kind == REP_M_NONE ? "-" : a);
             if (d[0]) {
-                fputs("<span class=\"d\">", f);
+                fputs(dsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
                 vr_rep_esc(f, d);
                 fputs("</span>", f);
             }

@@ -134,6 +134,7 @@ typedef struct svg_plot {
     double xlo, xhi, ylo, yhi;
     int ylog;                 /* y axis log10 (ylo, yhi > 0) */
     int xusd, yusd;           /* tick labels in USD shorthand ("-50k") */
+    int noxticks;             /* no x ticks or vertical grid (categories on the x axis) */
 } svg_plot;
 
 void vr_svg_begin(FILE *f, double w, double h, const char *title);
