@@ -73,9 +73,9 @@ static size_t same_model_before(const rep_run *r, size_t i)
     for (size_t j = 0; j < i; j++) {
         const rep_scenario *b = &r->scen[j];
         int same = strcmp(a->model_type, b->model_type) == 0 && a->spot == b->spot && a->rate == b->rate &&
-                   a->dividend == b->dividend && a->v0 == b->v0;
-        for (int k = 0; same && k < REP_NPARAM; k++)
-            same = a->phys[k] == b->phys[k] && a->pric[k] == b->pric[k];
+                   a->dividend == b->dividend && a->v0 == b->v0 && a->nparam == b->nparam;
+        for (int k = 0; same && k < a->nparam; k++)
+            same = strcmp(a->pname[k], b->pname[k]) == 0 && a->phys[k] == b->phys[k] && a->pric[k] == b->pric[k];
         if (same)
             return same_model_before(r, j);
     }
@@ -129,16 +129,13 @@ static void summary(FILE *f, const rep_run *r)
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
         fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%g / %g / %g / %g</td></tr>\n",
                 s->spot, s->rate, s->dividend, s->v0);
-        for (int k = 0; k < REP_NPARAM; k++) {
-            if (s->phys[k] == 0 && s->pric[k] == 0)
-                continue; /* parameters the model does not use are stored as 0 */
-            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", vr_rep_param_names[k], s->phys[k], s->pric[k]);
-        }
+        for (int k = 0; k < s->nparam; k++)
+            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", s->pname[k], s->phys[k], s->pric[k]);
         fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%.1f s (%.1f s)</td></tr>\n</table>\n",
                 s->wall, s->marks_wall);
     }
-    fputs("<p class=\"note\">Parameters that are 0 in both sets are not shown (the model does not use "
-          "them).</p>\n</div></div>\n<h3>Configuration</h3>\n", f);
+    fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
+          "</p>\n</div></div>\n<h3>Configuration</h3>\n", f);
     if (r->overrides && r->overrides[0]) {
         fputs("<p class=\"override\">The command line replaced these settings of the text below: ", f);
         vr_rep_esc(f, r->overrides);
