@@ -27,6 +27,9 @@ static vr_status write_dset(vr_h5 *h, const char *group, const vr_rf_dset *d, co
         else
             TRY(vr_h5_write_f32(h, path, data, rows, compress, err));
         break;
+    case VR_RF_ELEM_STR: /* only a column of a compound dataset */
+        st = vr_fail(err, VR_EINVAL, "run file: %s: a string column is not a dataset", path);
+        goto done;
     }
     TRY(vr_h5_attr_str(h, path, VR_RF_UNITS, d->units, err));
     TRY(vr_h5_attr_str(h, path, VR_RF_DESCRIPTION, d->description, err));
@@ -61,6 +64,9 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int
     TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_HORIZON].name, s->horizon_days, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_UTC_TIME].name, utc_time, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BASELINE].name, cfg->baseline, err));
+    if (cfg->command_line != NULL) /* what was actually run: the config text may say otherwise */
+        TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_COMMAND_LINE].name, cfg->command_line, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_OVERRIDES].name, cfg->overrides, err));
 done:
     return st;
 }

@@ -91,7 +91,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     const double t0 = omp_get_wtime();
     vr_status st = VR_OK;
     vr_h5 *h = NULL;
-    double *scratch = NULL;
+    double *scratch = NULL, *matrix = NULL;
     vr_pol_summary *ps = NULL;
     vr_scenario_result res;
     vr_outfile out;
@@ -112,7 +112,8 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
             maxp = vr_scenario_paths(s, &s->scen[sc]);
     scratch = malloc(maxp * sizeof *scratch);
     ps = calloc((size_t)s->npol, sizeof *ps);
-    if (!scratch || !ps) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
+    matrix = calloc((size_t)s->nscen * (size_t)s->npol, sizeof *matrix);
+    if (!scratch || !ps || !matrix) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
     char ts[64];
     const time_t now = time(NULL);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -145,8 +146,11 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         TRY(vr_rf_write_samples(h, scen->name, s, &res, err));
         if (opts->table)
             vr_run_print_table(opts->table, cfg, sc, ps);
+        vr_run_matrix_note(matrix, cfg, sc, ps);
         vr_scenario_result_free(&res);
     }
+    if (opts->table)
+        vr_run_print_matrix(opts->table, cfg, matrix);
     TRY(vr_rf_write_wall(h, omp_get_wtime() - t0, err));
     st = vr_h5_commit(h, err);
     h = NULL;
@@ -155,6 +159,7 @@ done:
     if (h)
         vr_h5_abort(h);
     free(scratch);
+    free(matrix);
     free(ps);
     return st;
 }

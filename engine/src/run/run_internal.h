@@ -10,4 +10,10 @@
 /* The ranking table of scenario sc (ps: one summary per policy of the run) on out. */
 void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);
 
+/* The stress matrix of a run with two or more scenarios: cells[sc * npol + p] (the caller's array
+ * of nscen x npol doubles) takes scenario sc's value of policy p, noted after each scenario; the
+ * matrix is printed once at the end (nothing for a one-scenario run). */
+void vr_run_matrix_note(double *cells, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);
+void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells);
+
 #endif

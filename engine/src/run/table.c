@@ -74,3 +74,42 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
                      "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_BEYOND,
                 100 * VR_TAIL_MIN_BEYOND);
 }
+
+/* ---- the stress matrix of a multi-scenario run ------------------------------------------------ */
+
+/* What the matrix shows for scenario sc: dES99 on a sampled scenario, the mean P&L under shocks on
+ * every path, the P&L of a replayed history (the report's matrix, engine/src/report/extras.c). */
+static const char *matrix_metric(const vr_run_spec *s, int sc)
+{
+    const vr_scenario *scen = &s->scen[sc];
+    if (vr_scenario_paths(s, scen) < 2)
+        return "P&L (replay)";
+    return scen->nshocks > 0 ? "mean P&L (shock)" : "dES99 vs base";
+}
+
+void vr_run_matrix_note(double *cells, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps)
+{
+    const vr_run_spec *s = &cfg->spec;
+    const int des = vr_scenario_paths(s, &s->scen[sc]) >= 2 && s->scen[sc].nshocks == 0;
+    for (int p = 0; p < s->npol; p++)
+        cells[(size_t)sc * (size_t)s->npol + (size_t)p] = ps[p].score[des ? VR_SCORE_DES99 : VR_SCORE_MEAN];
+}
+
+void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells)
+{
+    const vr_run_spec *s = &cfg->spec;
+    if (s->nscen < 2)
+        return;
+    char a[48];
+    fprintf(out, "\nstress matrix: what each policy does in each scenario (USD; dES99 < 0: tail reduced)\n");
+    fprintf(out, "%-24s %-18s", "scenario", "metric");
+    for (int p = 0; p < s->npol; p++)
+        fprintf(out, " %14.14s", s->pol[p].name);
+    fputc('\n', out);
+    for (int sc = 0; sc < s->nscen; sc++) {
+        fprintf(out, "%-24s %-18s", s->scen[sc].name, matrix_metric(s, sc));
+        for (int p = 0; p < s->npol; p++)
+            fprintf(out, " %14s", num(a, sizeof a, cells[(size_t)sc * (size_t)s->npol + (size_t)p], "%.0f"));
+        fputc('\n', out);
+    }
+}
