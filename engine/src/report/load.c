@@ -120,6 +120,8 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
     p->replay = s->replay;
     for (int k = 0; k < RS_N; k++) {
         p->score[k] = NAN;
+        if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && !vr_h5_attr_exists(r, g, vr_rep_score_keys[k]))
+            continue; /* not defined for this policy (no ES99 reduction): stays NaN, shown as n/a */
         if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
             TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     }
