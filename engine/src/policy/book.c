@@ -828,13 +828,19 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             int close = 0;
             const char *rule = "";
             if (!last) {
-                /* the first rule that holds names the close in the trade log */
-                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9)
-                    close = 1, rule = "exit_dte";
-                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit)
-                    close = 1, rule = "stop_loss";
-                if (r->profit_take > 0 && profit >= r->profit_take * b->credit)
-                    close = 1, rule = "profit_take";
+                /* any rule closes; the trade log names the first that holds (checked last here) */
+                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9) {
+                    close = 1;
+                    rule = "exit_dte";
+                }
+                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit) {
+                    close = 1;
+                    rule = "stop_loss";
+                }
+                if (r->profit_take > 0 && profit >= r->profit_take * b->credit) {
+                    close = 1;
+                    rule = "profit_take";
+                }
             }
             if (close) {
                 pay(b, r, m, value, 4);
