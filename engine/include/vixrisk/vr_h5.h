@@ -93,6 +93,18 @@ vr_status vr_h5_write_f32_2d(vr_h5 *w, const char *path, const float *data, size
 vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, size_t rows,
                              size_t cols, vr_err *err);
 
+/* A 1-D compound dataset of n records (a table: the trade log). Each field: its name, type, byte offset
+ * in a record of row_size bytes, and for VR_H5_STR its size (a fixed-length NUL-padded string,
+ * UTF-8). The file type is packed little-endian; n may be 0. Chunked like the other datasets. */
+typedef enum vr_h5_ftype { VR_H5_F64, VR_H5_I32, VR_H5_STR } vr_h5_ftype;
+typedef struct vr_h5_field {
+    const char *name;
+    vr_h5_ftype type;
+    size_t offset, size;
+} vr_h5_field;
+vr_status vr_h5_write_table(vr_h5 *w, const char *path, const vr_h5_field *fields, int nfields,
+                            const void *rows, size_t row_size, size_t n, vr_err *err);
+
 /* Flush and close the file, then vr_outfile_commit (fsync, rename over the final name, fsync the
  * directory). Frees w whatever the outcome; on failure the temporary is removed and the final name
  * is left as it was. */

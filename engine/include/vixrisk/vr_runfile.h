@@ -175,8 +175,8 @@ enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
       VR_RF_REPLAY)                                                                                 \
     X(NET_MEAN, "net_mean", F64, "USD", "mean of the layer's attribution (its net P&L)",           \
       VR_RF_REPLAY)                                                                                 \
-    X(PREMIUM, "premium_paid", F64, "USD", "mean cash the layer paid per path (premium, buybacks, " \
-      "costs)", VR_RF_REPLAY)                                                                       \
+    X(PREMIUM, "premium_paid", F64, "USD", "mean net premium of what the layer opened (paid for "  \
+      "longs, minus collected for shorts) plus its trading costs, per path", VR_RF_REPLAY)         \
     X(PREMIUM_PCT, "premium_pct_car_per_year", F64, "% of capital at risk per year",               \
       "premium_paid per year / the policy's capital_at_risk", VR_RF_REPLAY)                        \
     X(TAIL1, "net_on_worst1", F64, "USD", "mean net on the baseline's worst 1% paths", 0)          \

@@ -490,6 +490,58 @@ vr_status vr_h5_write_f64(vr_h5 *w, const char *path, const double *data, size_t
     return write_nd(w, path, 1, n, 0, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8, data, compress, err);
 }
 
+vr_status vr_h5_write_table(vr_h5 *w, const char *path, const vr_h5_field *fields, int nfields,
+                            const void *rows, size_t row_size, size_t n, vr_err *err)
+{
+    vr_status st = VR_OK;
+    hid_t mtype = H5I_INVALID_HID, ftype = H5I_INVALID_HID, str = H5I_INVALID_HID;
+    size_t fsize = 0;
+    for (int i = 0; i < nfields; i++)
+        fsize += fields[i].type == VR_H5_F64 ? 8 : fields[i].type == VR_H5_I32 ? 4 : fields[i].size;
+    if ((mtype = H5Tcreate(H5T_COMPOUND, row_size)) == H5I_INVALID_HID ||
+        (ftype = H5Tcreate(H5T_COMPOUND, fsize)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "table type for", path);
+        goto done;
+    }
+    size_t off = 0;
+    for (int i = 0; i < nfields && st == VR_OK; i++) {
+        const vr_h5_field *f = &fields[i];
+        herr_t e1 = 0, e2 = 0;
+        switch (f->type) {
+        case VR_H5_F64:
+            e1 = H5Tinsert(mtype, f->name, f->offset, H5T_NATIVE_DOUBLE);
+            e2 = H5Tinsert(ftype, f->name, off, H5T_IEEE_F64LE);
+            off += 8;
+            break;
+        case VR_H5_I32:
+            e1 = H5Tinsert(mtype, f->name, f->offset, H5T_NATIVE_INT32);
+            e2 = H5Tinsert(ftype, f->name, off, H5T_STD_I32LE);
+            off += 4;
+            break;
+        case VR_H5_STR:
+            if ((str = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(str, f->size) < 0 ||
+                H5Tset_strpad(str, H5T_STR_NULLPAD) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0) {
+                e1 = -1;
+            } else {
+                e1 = H5Tinsert(mtype, f->name, f->offset, str);
+                e2 = H5Tinsert(ftype, f->name, off, str);
+            }
+            off += f->size;
+            close_h(str, H5Tclose, &st, err, path);
+            str = H5I_INVALID_HID;
+            break;
+        }
+        if (e1 < 0 || e2 < 0)
+            st = h5_fail(err, "table type for", path);
+    }
+    if (st == VR_OK)
+        st = write_nd(w, path, 1, n, 0, ftype, mtype, fsize, rows, 0, err);
+done:
+    close_h(ftype, H5Tclose, &st, err, path);
+    close_h(mtype, H5Tclose, &st, err, path);
+    return st;
+}
+
 vr_status vr_h5_write_f32(vr_h5 *w, const char *path, const float *data, size_t n, int compress,
                           vr_err *err)
 {

@@ -207,9 +207,9 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
     p->replay = s->replay;
     for (int k = 0; k < RS_N; k++) {
         p->score[k] = NAN;
-        if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY)))
-            TRY(opt_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
-        else if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
+        if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && !vr_h5_attr_exists(r, g, vr_rep_score_keys[k]))
+            continue; /* not defined for this policy (no ES99 reduction): stays NaN, shown as n/a */
+        if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
             TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     }
     p->rank_key = p->replay ? -p->score[RS_MEAN] : p->score[RS_ES99];
