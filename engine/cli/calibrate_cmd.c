@@ -151,7 +151,8 @@ int vr_cmd_calibrate(int argc, char **argv)
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
     double rate = 0.03, dividend = 0.015;
-    vr_realism_sim rs = {.paths = 2000, .years = 10, .burn_in = 1, .seed = 1, .threads = 0};
+    vr_realism_sim rs = {.paths = 2000, .years = 10, .burn_in = 1, .seed = 1, .threads = 0,
+                         .fut_states = 300, .vvix_states = 40};
     unsigned long long u;
     int c;
     char cmdline[2048];
@@ -296,6 +297,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     vr_calib_result res;
     memset(&res, 0, sizeof res);
     vr_realism_stats *cols = NULL;
+    vr_futures fut;
+    memset(&fut, 0, sizeof fut);
+    double *cm1 = NULL, *cm2 = NULL;
     if ((st = vr_history_load(data, &h, &err)) != VR_OK)
         goto fail;
     size_t i0, i1;
@@ -316,8 +320,29 @@ int vr_cmd_calibrate(int argc, char **argv)
             st = vr_fail(&err, VR_ENOMEM, "realism: columns");
             goto fail;
         }
-        if ((st = vr_realism_history(h.spx + i0, h.vix + i0, i1 - i0, &cols[0], &err)) != VR_OK)
-            goto fail;
+        {
+            /* the futures curve is optional here: without it the futures rows are n/a */
+            vr_err ferr = {0};
+            if (vr_futures_load(data, &fut, &ferr) != VR_OK) {
+                fprintf(stderr, "vixrisk calibrate: no futures rows: %s\n", ferr.msg);
+                vr_futures_free(&fut);
+            }
+            cm1 = malloc((i1 - i0) * sizeof *cm1);
+            cm2 = malloc((i1 - i0) * sizeof *cm2);
+            if (!cm1 || !cm2) {
+                st = vr_fail(&err, VR_ENOMEM, "realism: futures");
+                goto fail;
+            }
+            for (size_t t = i0; t < i1; t++) {
+                const long q = fut.n ? vr_futures_find(&fut, h.date[t]) : -1;
+                cm1[t - i0] = q < 0 ? NAN : vr_futures_cm(&fut, (size_t)q, VR_CM_DAYS_1, h.vix[t]);
+                cm2[t - i0] = q < 0 ? NAN : vr_futures_cm(&fut, (size_t)q, VR_CM_DAYS_2, h.vix[t]);
+            }
+            const vr_realism_data rd = {i1 - i0, h.spx + i0, h.vix + i0, h.vix3m + i0,
+                                        h.vvix + i0, cm1, cm2};
+            if ((st = vr_realism_history_data(&rd, &cols[0], &err)) != VR_OK)
+                goto fail;
+        }
         snprintf(labels[0], sizeof labels[0], "history %s..%s", d0, d1);
         names[0] = labels[0];
         rs.span_years = cols[0].years;
@@ -347,13 +372,30 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!f)
                 continue;
             fprintf(f, "Command: `%s`\n\n", cmdline);
-            vr_realism_print(f, names, cols, nreal + 1);
+            const int fails = vr_realism_print(f, names, cols, nreal + 1);
             fprintf(f, "\n* extremes: history = the whole sample; simulation = median over spans "
                     "of %.1f years (%g-year paths joined), so both describe a history of the "
-                    "same length. Simulation: %zu paths x %g years, daily QE steps, seed %llu, "
-                    "%g-year burn-in from v = theta*.\n",
-                    rs.span_years, rs.years, rs.paths, rs.years, (unsigned long long)rs.seed,
-                    rs.burn_in);
+                    "same length. Simulation: %zu paths x %g years = %.0f simulated years, daily "
+                    "QE steps, seed %llu, %g-year burn-in from v = theta*.\n",
+                    rs.span_years, rs.years, rs.paths, rs.years, (double)rs.paths * rs.years,
+                    (unsigned long long)rs.seed, rs.burn_in);
+            fprintf(f, "\nGates: a model value passes when it lies within the stated tolerance "
+                    "of the history column (factor F: between history/F and history x F; "
+                    "rising: the highest bucket's vol of log VIX changes above the lowest's). "
+                    "%d gate%s failed over the %zu model column%s.\n",
+                    fails, fails == 1 ? "" : "s", nreal, nreal == 1 ? "" : "s");
+            fprintf(f, "\nPricing-measure rows. History: days of the window with data, per "
+                    "bucket (<15, 15-20, 20-30, >=30): futures %zu/%zu/%zu/%zu (constant "
+                    "maturity, linear in days to expiry between listed contracts, %s), VIX3M "
+                    "%zu/%zu/%zu/%zu, VVIX %zu/%zu/%zu/%zu (from %d). Models: the states of "
+                    "every 21st simulated day, the first %zu (futures) and %zu (VVIX) of each "
+                    "bucket, priced with the pricing parameters through the model interface "
+                    "(VVIX: 30-day log contract replicated from the model's VIX options).\n",
+                    cols[0].fut_n[0], cols[0].fut_n[1], cols[0].fut_n[2], cols[0].fut_n[3],
+                    fut.n ? fut.source : "no futures files", cols[0].v3m_n[0], cols[0].v3m_n[1],
+                    cols[0].v3m_n[2], cols[0].v3m_n[3], cols[0].vvix_n[0], cols[0].vvix_n[1],
+                    cols[0].vvix_n[2], cols[0].vvix_n[3], (int)VR_VVIX_FIRST_DATE, rs.fut_states,
+                    rs.vvix_states);
         }
         if (outs[1]) {
             const int bad = ferror(outs[1]) | fclose(outs[1]);
@@ -404,6 +446,9 @@ finish:
     vr_outfile_abort(&of_model);
     vr_outfile_abort(&of_report);
     free(cols);
+    free(cm1);
+    free(cm2);
+    vr_futures_free(&fut);
     vr_calib_result_free(&res);
     vr_history_free(&h);
     return rc;
