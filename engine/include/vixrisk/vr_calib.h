@@ -85,6 +85,14 @@ void vr_calib_print(FILE *f, const vr_calib_result *r);
 vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, double spot,
                                double rate, double dividend, const char *comment, vr_err *err);
 
+/* Write model m (both parameter sets, spot, rate, dividend and the state of its parameter table:
+ * v0 [, m0]) as a model file (docs/config.md); `comment` (may be NULL, may hold newlines) becomes
+ * '#' lines first; `pricing_note` (may be NULL) a comment after the pricing set. The file is read
+ * back with vr_model_load (VR_ENUM if it does not validate). Parameter names come from the model
+ * parameter table (vr_model_params.h). */
+vr_status vr_calib_write_file(const char *path, const vr_model *m, const char *comment,
+                              const char *pricing_note, vr_err *err);
+
 /* ---- realism report ------------------------------------------------------------------------ */
 #define VR_REALISM_NPCT 8
 extern const double vr_realism_pct[VR_REALISM_NPCT]; /* 1 5 25 50 75 95 99 99.9 */
