@@ -184,7 +184,9 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
 
 /* Model VVIX at variance factors x under pricing parameters p: the 30-day log contract on the
  * VIX, 100 sqrt((2/T)(ln F - E[ln VIX_T])), T = 30/365, F the model future, E[ln VIX_T] by static
- * replication over VIX option prices (trapezoid in log strike over [F e^-1.5, F e^3], 46 strikes).
+ * replication over VIX option prices: puts below F, calls above, Simpson's rule in log strike on
+ * [F e^-1.5, F] (12 intervals) and [F, F e^3] (24), 38 option prices; within 0.2 VVIX points of
+ * twice as many intervals.
  * Errors of the pricers are passed on. */
 vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                         double *vvix, vr_err *err);
@@ -193,6 +195,70 @@ vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const do
  * others are models, each marked pass/FAIL against the gate's tolerance (column "gate"). Returns
  * the number of failed gates summed over the model columns. */
 int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *cols, size_t ncols);
+
+/* ---- pricing (risk-neutral) calibration ------------------------------------------------------
+ * The pricing parameters are fitted to the VIX-family term structure (VIX9D, VIX3M, VIX6M), the
+ * listed VIX futures at their real expiries and VVIX, jointly over the sample, each day's state
+ * filtered from that day's VIX (and VIX3M for a two-factor model, vr_term.h) under the candidate
+ * parameters. Only the model interface is used (vix_coef, vix_future, vix_option), so any model
+ * type fits the same way. Loss: for each group (indices incl. the VIX itself, futures, VVIX) the
+ * mean squared log error, weighted, plus a ridge pulling the transformed parameters towards the
+ * start (weakly identified parameters, e.g. price-jump sizes that enter only through the
+ * convexity term, then stay at their physical values). Minimised by Nelder-Mead in coordinates
+ * where every range is unbounded (logit of the position in the range). */
+#define VR_PFIT_NIDX 3          /* VIX9D, VIX3M, VIX6M */
+#define VR_VIX_TAU_6M (182.0 / 365.0)
+#define VR_PFIT_NTAB 4          /* table rows: 30-day future/VIX, 60-day future/VIX, VIX3M/VIX, VVIX */
+#define VR_PFIT_MAXF 10
+
+typedef struct vr_pfit_day {
+    int32_t date;
+    double vix;
+    double idx[VR_PFIT_NIDX];   /* VIX9D, VIX3M, VIX6M close; NAN = missing */
+    double vvix;                /* NAN = missing */
+    double cm[2];               /* constant-maturity futures at 30 and 60 days (table only) */
+    int nfut;                   /* listed contracts, nearest first */
+    double fut_T[VR_PFIT_MAXF]; /* years to expiry (calendar days / 365) */
+    double fut[VR_PFIT_MAXF];   /* settlement prices */
+} vr_pfit_day;
+
+typedef struct vr_pfit_opts {
+    vr_model_type type;
+    vr_sv_params start;         /* starting point; parameters not fitted keep these values */
+    unsigned long fit_mask;     /* bit i: the model's parameter i (vr_model_def_of order) is
+                                   fitted; 0 = every parameter that moves the loss */
+    size_t every;               /* every k-th usable day enters (default 5) */
+    size_t vvix_per_bucket;     /* VVIX days per VIX bucket, evenly spread (default 3) */
+    int max_fut;                /* nearest contracts used per day, 1..10 (default 6) */
+    double w_idx, w_fut, w_vvix;/* group weights (default 1, 1, 1) */
+    double ridge;               /* default 1e-4 */
+    int max_eval;               /* loss evaluations, default 800 */
+    int threads;                /* 0 = OpenMP default */
+} vr_pfit_opts;
+
+void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);
+
+typedef struct vr_pfit_result {
+    vr_model_type type;
+    vr_sv_params start, est;
+    unsigned long fit_mask;
+    double loss;
+    double rms_vix, rms_idx[VR_PFIT_NIDX], rms_fut, rms_vvix; /* RMS log errors */
+    size_t n_days, n_idx[VR_PFIT_NIDX], n_fut, n_vvix, n_clamped;
+    int evals, converged;
+    /* by VIX bucket over the fit days: data and model means, and counts */
+    double tab_data[VR_PFIT_NTAB][VR_REALISM_NB], tab_model[VR_PFIT_NTAB][VR_REALISM_NB];
+    size_t tab_n[VR_PFIT_NTAB][VR_REALISM_NB];
+    int32_t first_date, last_date;
+} vr_pfit_result;
+
+/* Fit. Errors: VR_EINVAL for bad options or no usable day (the message says which data are
+ * missing), VR_ENUM when the pricers fail at the optimum, VR_ENOMEM. */
+vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *o,
+                         vr_pfit_result *r, vr_err *err);
+
+/* Parameters, RMS errors and the bucket table (data beside model), markdown-ish text. */
+void vr_pfit_print(FILE *f, const vr_pfit_result *r);
 
 /* ---- command line ---------------------------------------------------------------------------- */
 /* `vixrisk calibrate ...` (argv[0] = "calibrate"). Returns the process exit code: 0 ok, 1 runtime

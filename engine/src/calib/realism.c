@@ -344,7 +344,28 @@ vr_status vr_realism_history(const double *spx, const double *vix, size_t n, vr_
 
 #define VVIX_K_LO (-1.5)
 #define VVIX_K_HI 3.0
-#define VVIX_NK 46
+#define VVIX_NL 12 /* Simpson intervals in log strike below the future ... */
+#define VVIX_NR (2 * VVIX_NL) /* ... and above it (twice as wide a range) */
+
+/* sum of Simpson weights x e^{-k} O(F e^k) over [k0, k1] with n (even) intervals */
+static vr_status vvix_side(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
+                           double F, double k0, double k1, int n, int is_call, double *out,
+                           vr_err *err)
+{
+    const double h = (k1 - k0) / n;
+    double sum = 0;
+    for (int i = 0; i <= n; i++) {
+        const double k = k0 + h * i, K = F * exp(k);
+        double o;
+        const vr_status st = ops->vix_option(p, x, VR_VIX_TAU_30D, K, 0.0, is_call, &o, err);
+        if (st != VR_OK)
+            return st;
+        const double w = (i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        sum += w * (o > 0 ? o : 0.0) * exp(-k);
+    }
+    *out = sum * h / 3.0;
+    return VR_OK;
+}
 
 vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                         double *vvix, vr_err *err)
@@ -356,19 +377,14 @@ vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const do
         return st;
     if (!(F > 0))
         return vr_fail(err, VR_ENUM, "vvix: model future %g at v %g", F, x[0]);
-    /* int_0^F P(K)/K^2 dK + int_F^inf C(K)/K^2 dK = (1/F) int O(F e^k) e^{-k} dk */
-    const double h = (VVIX_K_HI - VVIX_K_LO) / (VVIX_NK - 1);
-    double sum = 0;
-    for (int i = 0; i < VVIX_NK; i++) {
-        const double k = VVIX_K_LO + h * i;
-        const double K = F * exp(k);
-        double o;
-        if ((st = ops->vix_option(p, x, T, K, 0.0, k > 0, &o, err)) != VR_OK)
-            return st;
-        const double w = (i == 0 || i == VVIX_NK - 1) ? 0.5 : 1.0;
-        sum += w * (o > 0 ? o : 0.0) * exp(-k);
-    }
-    const double var = 2.0 * h * sum / F / T;
+    /* int_0^F P(K)/K^2 dK + int_F^inf C(K)/K^2 dK = (1/F) int O(F e^k) e^{-k} dk: puts below the
+     * future, calls above (the out-of-the-money option has a kink at k = 0, so each side is
+     * integrated separately with Simpson's rule) */
+    double lo, hi;
+    if ((st = vvix_side(ops, p, x, F, VVIX_K_LO, 0.0, VVIX_NL, 0, &lo, err)) != VR_OK ||
+        (st = vvix_side(ops, p, x, F, 0.0, VVIX_K_HI, VVIX_NR, 1, &hi, err)) != VR_OK)
+        return st;
+    const double var = 2.0 * (lo + hi) / F / T;
     if (!(var >= 0 && isfinite(var)))
         return vr_fail(err, VR_ENUM, "vvix: replication variance %g at v %g", var, x[0]);
     *vvix = 100.0 * sqrt(var);
