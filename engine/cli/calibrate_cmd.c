@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_term.h"
 #include "cli.h"
 
 #define CAL_EXIT_USAGE 2
@@ -107,7 +110,7 @@ static int cal_size(const char *opt, const char *s, unsigned long long lo, unsig
 enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
-    OPT_THREADS, OPT_REPORT
+    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD
 };
 
 /* The command line as one string (for the report and the model file's header). */
@@ -116,6 +119,79 @@ static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
     size_t k = (size_t)snprintf(buf, cap, "vixrisk");
     for (int i = 0; i < argc && k < cap; i++)
         k += (size_t)snprintf(buf + k, cap - k, " %s", argv[i]);
+}
+
+/* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
+ * at the physical estimates, then the physical fit again with the variance backed out through the
+ * calibrated pricing coefficients (the VIX is a pricing-measure quantity), and the state of the
+ * last day under the pricing parameters. */
+static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
+                             vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
+                             size_t every, size_t vvix_days, int threads, vr_pfit_result *pres,
+                             double *x_last, vr_err *err)
+{
+    vr_status st = VR_OK;
+    vr_futures fu;
+    memset(&fu, 0, sizeof fu);
+    vr_pfit_day *days = NULL;
+    if ((st = vr_futures_load(data, &fu, err)) != VR_OK)
+        return st;
+    const size_t n = i1 - i0;
+    days = calloc(n, sizeof *days);
+    if (!days) {
+        st = vr_fail(err, VR_ENOMEM, "calibrate: %zu days", n);
+        goto done;
+    }
+    for (size_t t = i0; t < i1; t++) {
+        vr_pfit_day *d = &days[t - i0];
+        d->date = h->date[t];
+        d->vix = h->vix[t];
+        d->idx[0] = h->vix9d[t];
+        d->idx[1] = h->vix3m[t];
+        d->idx[2] = h->vix6m[t];
+        d->vvix = h->vvix[t];
+        d->cm[0] = d->cm[1] = NAN;
+        const long q = vr_futures_find(&fu, h->date[t]);
+        if (q < 0)
+            continue;
+        d->cm[0] = vr_futures_cm(&fu, (size_t)q, VR_CM_DAYS_1, h->vix[t]);
+        d->cm[1] = vr_futures_cm(&fu, (size_t)q, VR_CM_DAYS_2, h->vix[t]);
+        const int nf = fu.count[q] < VR_PFIT_MAXF ? fu.count[q] : VR_PFIT_MAXF;
+        for (int k = 0; k < nf; k++) {
+            d->fut_T[k] = (double)vr_date_diff(h->date[t], fu.expiry[(size_t)q * VR_FUT_MAX +
+                                                                      (size_t)k]) / 365.0;
+            d->fut[k] = fu.settle[(size_t)q * VR_FUT_MAX + (size_t)k];
+        }
+        d->nfut = nf;
+    }
+    vr_pfit_opts po;
+    vr_pfit_opts_default(&po, co->type, &res->est);
+    po.fit_mask = fit_mask;
+    po.every = every;
+    po.vvix_per_bucket = vvix_days;
+    po.threads = threads;
+    fprintf(stderr, "vixrisk calibrate: pricing fit of %s (%s)\n", vr_model_type_name(co->type),
+            fu.source);
+    if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
+        goto done;
+    vr_pfit_print(stdout, pres);
+    /* physical parameters again, on the variance backed out with the pricing coefficients */
+    const vr_model_ops *ops = vr_model_ops_get(co->type);
+    const vr_vix_coef c30 = ops->vix_coef(&pres->est, VR_VIX_TAU_30D);
+    co->coef = &c30;
+    vr_calib_result_free(res);
+    st = vr_calib_fit(h->spx + i0, h->vix + i0, n, co, res, err);
+    co->coef = NULL;
+    if (st != VR_OK)
+        goto done;
+    fprintf(stdout, "\nphysical parameters on the variance backed out with the pricing "
+            "coefficients:\n");
+    vr_calib_print(stdout, res);
+    vr_state_from_term(ops, &pres->est, h->vix[i1 - 1], h->vix3m[i1 - 1], x_last);
+done:
+    free(days);
+    vr_futures_free(&fu);
+    return st;
 }
 
 int vr_cmd_calibrate(int argc, char **argv)
@@ -140,6 +216,10 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"burn-in", required_argument, NULL, OPT_BURN},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"report", required_argument, NULL, OPT_REPORT},
+        {"measure", required_argument, NULL, OPT_MEASURE},
+        {"fit", required_argument, NULL, OPT_FIT},
+        {"every", required_argument, NULL, OPT_EVERY},
+        {"vvix-days", required_argument, NULL, OPT_VVIXD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -147,7 +227,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     const char *realism[CAL_MAX_REALISM];
     size_t nreal = 0;
     int32_t from = 0, to = 0;
-    int have_model = 0;
+    int have_model = 0, pricing = 0;
+    const char *fit_list = NULL;
+    size_t pf_every = 5, pf_vvix = 3;
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
     double rate = 0.03, dividend = 0.015;
@@ -162,17 +244,40 @@ int vr_cmd_calibrate(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DATA: data = optarg; break;
-        case OPT_MODEL:
+        case OPT_MODEL: {
             model = optarg;
-            if (strcmp(optarg, "heston") == 0)
-                co.type = VR_MODEL_HESTON;
-            else if (strcmp(optarg, "bates") == 0)
-                co.type = VR_MODEL_BATES;
-            else if (strcmp(optarg, "svcj") == 0)
-                co.type = VR_MODEL_SVCJ;
-            else
-                return cal_bad("--model: expected heston, bates or svcj, got '%s'%s", optarg, "");
+            const vr_model_def *md = vr_model_def_find(optarg);
+            if (!md) {
+                char names[256];
+                size_t k = 0;
+                names[0] = '\0';
+                for (int i = 0; i < vr_model_def_count() && k < sizeof names; i++)
+                    k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
+                                          vr_model_def_at(i)->name);
+                return cal_bad("--model: expected one of %s, got '%s'", names, optarg);
+            }
+            co.type = md->type;
             have_model = 1;
+            break;
+        }
+        case OPT_MEASURE:
+            if (strcmp(optarg, "physical") == 0)
+                pricing = 0;
+            else if (strcmp(optarg, "pricing") == 0)
+                pricing = 1;
+            else
+                return cal_bad("--measure: expected physical or pricing, got '%s'%s", optarg, "");
+            break;
+        case OPT_FIT: fit_list = optarg; break;
+        case OPT_EVERY:
+            if (!cal_size("--every", optarg, 1, 1000, &u))
+                return CAL_EXIT_USAGE;
+            pf_every = (size_t)u;
+            break;
+        case OPT_VVIXD:
+            if (!cal_size("--vvix-days", optarg, 0, 1000, &u))
+                return CAL_EXIT_USAGE;
+            pf_vvix = (size_t)u;
             break;
         case OPT_FROM:
         case OPT_TO: {
@@ -269,6 +374,51 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (!data)
         return cal_bad("no data directory: give --data DIR or set VIXRISK_DATA%s%s", "", "");
 
+    /* the files the measure needs: a usage error (exit 2) naming the file, before any work */
+    {
+        static const char *const need_phys[] = {"spx_daily.csv", "vix_daily.csv"};
+        static const char *const need_pricing[] = {"vix3m_daily.csv", "vvix_daily.csv"};
+        char pbuf[4096];
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_phys[k]);
+            if (access(pbuf, R_OK) != 0)
+                return cal_bad("%s: cannot read (%s): every calibration needs it", pbuf,
+                               strerror(errno));
+        }
+        if (pricing) {
+            for (size_t k = 0; k < 2; k++) {
+                snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_pricing[k]);
+                if (access(pbuf, R_OK) != 0)
+                    return cal_bad("%s: cannot read (%s): --measure pricing needs it", pbuf,
+                                   strerror(errno));
+            }
+            char p2[4096];
+            snprintf(pbuf, sizeof pbuf, "%s/vix_futures_contracts.csv", data);
+            snprintf(p2, sizeof p2, "%s/vix_futures_term_structure.csv", data);
+            if (access(pbuf, R_OK) != 0 && access(p2, R_OK) != 0)
+                return cal_bad("%s and %s: neither can be read: --measure pricing needs the "
+                               "VIX futures", pbuf, p2);
+        }
+    }
+    unsigned long fit_mask = 0;
+    if (fit_list) {
+        const vr_model_def *md = vr_model_def_of(co.type);
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", fit_list);
+        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+            int found = -1;
+            for (int i = 0; md && i < md->nparams; i++)
+                if (strcmp(md->params[i].name, tok) == 0)
+                    found = i;
+            if (found < 0)
+                return cal_bad("--fit: '%s' is not a parameter of model %s", tok,
+                               md ? md->name : "?");
+            fit_mask |= 1ul << found;
+        }
+    }
+    if (pricing && nreal > 0)
+        return cal_bad("--measure pricing cannot be combined with --realism%s%s", "", "");
+
     /* outputs checked before any work; inputs are the history files and the realism models */
     static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
     char csvbuf[3][4096];
@@ -300,6 +450,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     vr_futures fut;
     memset(&fut, 0, sizeof fut);
     double *cm1 = NULL, *cm2 = NULL;
+    vr_pfit_result pres;
+    memset(&pres, 0, sizeof pres);
+    double x_last[VR_FACTORS_MAX] = {0};
     if ((st = vr_history_load(data, &h, &err)) != VR_OK)
         goto fail;
     size_t i0, i1;
@@ -414,28 +567,78 @@ int vr_cmd_calibrate(int argc, char **argv)
     if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
         goto fail;
     vr_calib_print(stdout, &res);
+    if (pricing) {
+        if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
+                              rs.threads, &pres, x_last, &err)) != VR_OK)
+            goto fail;
+    }
     if (out) {
-        char comment[4096];
+        char comment[8192];
         time_t now = time(NULL);
         char when[32];
         strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
-        snprintf(comment, sizeof comment,
-                 "Calibrated %s model (physical parameters from daily history), written %s by:\n"
+        int k = snprintf(comment, sizeof comment,
+                 "Calibrated %s model (%s), written %s by:\n"
                  "  %s\n"
                  "Data: %s, %zu days %s..%s.\n"
                  "Method: docs/calibration.md (variance %s, CIR Gaussian QML, jump threshold %g "
                  "local sds).\n"
                  "spot = last SPX close, v0 = variance on the last day; rate and dividend are "
-                 "not estimated (options --rate, --dividend).\n"
-                 "pricing = physical: no variance risk premium is applied.",
-                 vr_model_type_name(co.type), when, cmdline, h.source, i1 - i0, d0, d1,
-                 co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
-                           : "proxy v = (VIX/100)^2",
+                 "not estimated (options --rate, --dividend).",
+                 vr_model_type_name(co.type),
+                 pricing ? "physical parameters from daily history, pricing parameters from the "
+                           "VIX term structure, futures and VVIX"
+                         : "physical parameters from daily history",
+                 when, cmdline, h.source, i1 - i0, d0, d1,
+                 pricing ? "inverted from VIX^2 = a + b v with the calibrated pricing a, b"
+                 : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
+                             : "proxy v = (VIX/100)^2",
                  co.jump_k);
-        if ((st = vr_outfile_begin(&of_model, &err)) != VR_OK ||
-            (st = vr_calib_write_model(of_model.tmp, &res, h.spx[i1 - 1], rate, dividend, comment,
-                                       &err)) != VR_OK ||
-            (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
+        if (pricing && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k,
+                          "\nPricing fit: %zu days %d..%d (every %zu-th usable day), loss %.4g; "
+                          "RMS log errors: VIX9D %.4f, VIX3M %.4f, VIX6M %.4f, futures %.4f "
+                          "(%zu prices), VVIX %.4f (%zu days); %zu days outside the model's "
+                          "reach.",
+                          pres.n_days, (int)pres.first_date, (int)pres.last_date, pf_every,
+                          pres.loss, pres.rms_idx[0], pres.rms_idx[1], pres.rms_idx[2],
+                          pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped);
+        vr_model m;
+        memset(&m, 0, sizeof m);
+        m.type = co.type;
+        m.spot = h.spx[i1 - 1];
+        m.rate = rate;
+        m.dividend = dividend;
+        m.v0 = res.v_last;
+        m.physical = res.est;
+        m.pricing = res.est;
+        if (pricing) {
+            m.pricing = pres.est;
+            m.v0 = x_last[0];
+        }
+        char *full = malloc(strlen(comment) + 4096);
+        if (!full) {
+            st = vr_fail(&err, VR_ENOMEM, "calibrate: comment");
+            goto fail;
+        }
+        {
+            /* the physical estimates with their standard errors */
+            const vr_model_def *md = vr_model_def_of(co.type);
+            size_t q = (size_t)sprintf(full, "%s\nEstimates (physical), standard errors: QML "
+                                       "sandwich / block bootstrap", comment);
+            for (int i = 0; md && i < md->nparams && q < strlen(comment) + 3900; i++)
+                q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10.4g / %10.4g",
+                                     md->params[i].name, vr_param_get(&res.est, &md->params[i]),
+                                     vr_param_get(&res.se_qml, &md->params[i]),
+                                     vr_param_get(&res.se_boot, &md->params[i]));
+        }
+        if ((st = vr_outfile_begin(&of_model, &err)) == VR_OK)
+            st = vr_calib_write_file(of_model.tmp, &m, full,
+                                     pricing ? "calibrated to the VIX family (see above)"
+                                             : "= physical (no variance risk premium applied)",
+                                     &err);
+        free(full);
+        if (st != VR_OK || (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
             goto fail;
         fprintf(stderr, "vixrisk calibrate: wrote %s\n", of_model.final);
     }

@@ -40,6 +40,9 @@ typedef struct vr_calib_opts {
     size_t block_len;    /* bootstrap block length in days, >= 1; default 21 */
     uint64_t seed;       /* bootstrap seed; default 1 */
     int max_iter;        /* fixed-point iterations of the inversion, [1, 1000]; default 100 */
+    const vr_vix_coef *coef; /* non-NULL: invert VIX^2 = a + b v with these coefficients (the
+                                pricing measure's, once it is calibrated) instead of the model's
+                                own at the current estimate; default NULL */
 } vr_calib_opts;
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type);

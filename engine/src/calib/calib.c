@@ -409,6 +409,9 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
                        "calibrate: bootstrap %zu replications with block %zu: need <= 100000 "
                        "and 1 <= block <= n/2",
                        o->bootstrap, o->block_len);
+    if (o->coef && !(o->coef->b > 0 && isfinite(o->coef->b) && isfinite(o->coef->a)))
+        return vr_fail(err, VR_EINVAL, "calibrate: inversion coefficients a %g, b %g (need b > 0)",
+                       o->coef->a, o->coef->b);
     if (o->max_iter < 1 || o->max_iter > 1000)
         return vr_fail(err, VR_EINVAL, "calibrate: max_iter must be in [1, 1000] (got %d)",
                        o->max_iter);
@@ -428,9 +431,19 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     }
     for (size_t t = 1; t < n; t++)
         r[t] = log(spx[t] / spx[t - 1]);
+    size_t floored = 0;
     for (size_t t = 0; t < n; t++) {
         vix2[t] = vix[t] * vix[t] / 1e4;
         v[t] = vix2[t];
+        if (o->coef) {
+            /* given coefficients (the pricing measure's): one inversion, no fixed point */
+            double x = (vix2[t] - o->coef->a) / o->coef->b;
+            if (!(x >= VR_CALIB_V_FLOOR)) {
+                x = VR_CALIB_V_FLOOR;
+                floored++;
+            }
+            v[t] = x;
+        }
     }
     for (size_t t = 1; t < n; t++)
         idx[t - 1] = t;
@@ -440,7 +453,6 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     vr_sv_params pinv;
     memset(&pinv, 0, sizeof pinv);
     int it, converged = 0;
-    size_t floored = 0;
     for (it = 1; it <= o->max_iter; it++) {
         /* jump labels on the current series; frozen after FREEZE_IT iterations, because a day
          * near the threshold can flip at every inversion and make the iteration cycle */
@@ -485,7 +497,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
             pinv = fo.p;
         else
             damp(&pinv, &fo.p);
-        if (!o->invert) {
+        if (!o->invert || o->coef) {
             converged = 1;
             break;
         }

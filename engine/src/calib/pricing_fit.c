@@ -463,7 +463,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
             const double l1 = loss(&c, &y);
             y = c.y0[0] - 0.1;
             const double l2 = loss(&c, &y);
-            if (fabs(l1 - base) > 1e-9 * base || fabs(l2 - base) > 1e-9 * base)
+            if (fabs(l1 - base) > 1e-6 * base || fabs(l2 - base) > 1e-6 * base)
                 mask |= 1ul << i;
         }
     }
