@@ -231,8 +231,9 @@ static void test_bad_arguments(void **state)
     assert_int_equal(vr_cmd_calibrate(7, a7), 2);
     char *a8[] = {"calibrate", "--realism", "x.yaml", "--model", "heston", NULL};
     assert_int_equal(vr_cmd_calibrate(5, a8), 2);
+    /* a data directory without the files: a usage error (exit 2) naming the file */
     char *a9[] = {"calibrate", "--model", "heston", "--data", "/nonexistent", NULL};
-    assert_int_equal(vr_cmd_calibrate(5, a9), 1);
+    assert_int_equal(vr_cmd_calibrate(5, a9), 2);
     char *a10[] = {"calibrate", "--model", "heston", "extra", NULL};
     assert_int_equal(vr_cmd_calibrate(4, a10), 2);
     char *a11[] = {"calibrate", "--model", NULL};
@@ -293,6 +294,32 @@ static void test_command_end_to_end(void **state)
     /* window without data */
     char *args3[] = {"calibrate", "--data", dir, "--model", "heston", "--from", "2030-01-01", NULL};
     assert_int_equal(vr_cmd_calibrate(7, args3), 2);
+    /* the pricing measure without its files: exit 2, nothing written */
+    char fp[256];
+    snprintf(fp, sizeof fp, "%s/pricing.yaml", dir);
+    char *args4[] = {"calibrate", "--data", dir, "--model", "heston", "--measure", "pricing",
+                     "-o", fp, NULL};
+    assert_int_equal(vr_cmd_calibrate(9, args4), 2);
+    assert_int_not_equal(stat(fp, &sb), 0);
+    /* with VIX3M and VVIX but no futures file: still 2 */
+    char f3[256], f4[256];
+    snprintf(f3, sizeof f3, "%s/vix3m_daily.csv", dir);
+    snprintf(f4, sizeof f4, "%s/vvix_daily.csv", dir);
+    FILE *c3 = fopen(f3, "w"), *c4 = fopen(f4, "w");
+    fprintf(c3, "date,close\n2000-01-03,20\n");
+    fprintf(c4, "date,close\n2000-01-03,90\n");
+    fclose(c3);
+    fclose(c4);
+    assert_int_equal(vr_cmd_calibrate(9, args4), 2);
+    assert_int_not_equal(stat(fp, &sb), 0);
+    /* a missing SPX file: 2 */
+    char *args5[] = {"calibrate", "--data", "/nonexistent/dir", "--model", "heston", NULL};
+    assert_int_equal(vr_cmd_calibrate(5, args5), 2);
+    /* an unknown --fit parameter: 2 */
+    char *args6[] = {"calibrate", "--data", dir, "--model", "heston", "--fit", "lambda", NULL};
+    assert_int_equal(vr_cmd_calibrate(7, args6), 2);
+    unlink(f3);
+    unlink(f4);
     unlink(f1);
     unlink(f2);
     unlink(fm);
