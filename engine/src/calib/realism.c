@@ -647,11 +647,16 @@ static void gate_text(gate_kind g, double tol, char *buf, size_t cap)
     }
 }
 
+#define NCOL_MAX 16
+#define FAIL_TXT 6144
+
 typedef struct row_ctx {
     FILE *f;
     const vr_realism_stats *c;
     size_t nc;
     int fails;
+    size_t len[NCOL_MAX];
+    char *txt;              /* [NCOL_MAX][FAIL_TXT]: the failed gates of each column */
 } row_ctx;
 
 /* One row: values v[j] for every column (the caller computes them), formatted with fmt. */
@@ -673,12 +678,18 @@ static void row(row_ctx *r, const char *label, const char *fmt, gate_kind g, dou
         else {
             fprintf(r->f, " %s %s |", cell, ok ? "pass" : "**FAIL**");
             r->fails += !ok;
+            if (!ok && r->txt && r->len[j] < FAIL_TXT) {
+                char hv[64];
+                snprintf(hv, sizeof hv, fmt, v[0]);
+                r->len[j] += (size_t)snprintf(r->txt + j * FAIL_TXT + r->len[j],
+                                              FAIL_TXT - r->len[j], "%s%s %s (history %s, %s)",
+                                              r->len[j] ? "; " : "", label, cell, hv, t);
+            }
         }
     }
     fprintf(r->f, "\n");
 }
 
-#define NCOL_MAX 16
 #define ROW(label, fmt, g, tol, expr)                                                             \
     do {                                                                                          \
         double v_[NCOL_MAX] = {0};                                                                \
@@ -691,7 +702,7 @@ static void row(row_ctx *r, const char *label, const char *fmt, gate_kind g, dou
 
 int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *c, size_t nc)
 {
-    row_ctx r = {f, c, nc > NCOL_MAX ? NCOL_MAX : nc, 0};
+    row_ctx r = {f, c, nc > NCOL_MAX ? NCOL_MAX : nc, 0, {0}, calloc(NCOL_MAX, FAIL_TXT)};
     static const char *const bname[VR_REALISM_NB] = {"VIX < 15", "15-20", "20-30", "VIX >= 30"};
     fprintf(f, "| statistic | gate |");
     for (size_t j = 0; j < r.nc; j++)
@@ -761,6 +772,12 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
     for (int k = 0; k < VR_REALISM_NB; k++) {
         snprintf(lab, sizeof lab, "VVIX, %s", bname[k]);
         ROW(lab, "%.1f", G_REL, 0.20, s->vvix[k]);
+    }
+    if (r.txt) {
+        fprintf(f, "\nFailed gates:\n");
+        for (size_t j = 1; j < r.nc; j++)
+            fprintf(f, "\n- %s: %s\n", names[j], r.len[j] ? r.txt + j * FAIL_TXT : "none");
+        free(r.txt);
     }
     return r.fails;
 }
