@@ -558,14 +558,10 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     spec.spot = m->spot;
     spec.rate = m->rate;
     spec.dividend = m->dividend;
-    {
-        /* start at the model's own initial factors scaled to the long-run level of v: for one
-         * factor v0 = theta*; a second factor keeps its initial value */
-        double x0[VR_FACTORS_MAX] = {0};
-        ops->state0(m, x0);
-        spec.v0 = vr_theta_star(m->type, &m->physical);
-        spec.m0 = x0[1];
-    }
+    /* every factor starts at the long-run mean of v (for a second factor, its central tendency,
+     * whose mean is close to it); the burn-in removes the rest of the start's influence */
+    spec.v0 = vr_theta_star(m->type, &m->physical);
+    spec.m0 = spec.v0;
     spec.horizon = (double)(skip + keep) / 252.0;
     spec.steps = skip + keep;
     spec.paths = rs->paths;
