@@ -31,16 +31,28 @@ static void cal_usage(FILE *out)
             "                         [--to YYYY-MM-DD] [-o MODEL.yaml] [options]\n"
             "       vixrisk calibrate --realism MODEL.yaml [--realism MODEL2.yaml ...] [--data DIR]\n"
             "                         [--from ..] [--to ..] [--paths N] [--years Y] [--report FILE]\n"
+            "       vixrisk calibrate --model M --measure pricing [--start MODEL.yaml] [--fit P,..]\n"
+            "                         [-o MODEL.yaml]\n"
             "\n"
             "Estimates the physical parameters of a model from daily SPX and VIX closes\n"
             "(method: docs/calibration.md), prints the estimates with standard errors (QML\n"
             "sandwich and block bootstrap) and writes a model file (docs/config.md) with\n"
             "pricing = physical. With --realism, simulates each model file and prints simulated\n"
-            "against historical statistics (VIX percentiles, spikes, SPX tails) as a table.\n"
+            "against historical statistics (VIX percentiles, spikes, second legs, SPX tails, and\n"
+            "by VIX bucket futures/VIX, VIX3M/VIX, VVIX) as a table with pass/fail gates. With\n"
+            "--measure pricing, also fits the pricing parameters to VIX9D/VIX3M/VIX6M, the listed\n"
+            "VIX futures and VVIX, and writes both measures.\n"
             "\n"
             "  --data DIR            directory with spx_daily.csv, vix_daily.csv [, vix3m_daily.csv]\n"
             "                        (default: $VIXRISK_DATA, else ../shared/data)\n"
-            "  --model M             heston, bates or svcj\n"
+            "  --model M             a model type (heston, bates, svcj, ...)\n"
+            "  --measure physical|pricing  pricing: also fit the pricing parameters (needs\n"
+            "                        vix3m_daily.csv, vvix_daily.csv, the futures files)\n"
+            "  --start FILE          pricing: physical parameters and the pricing start from FILE\n"
+            "                        (no physical fit; any model type)\n"
+            "  --fit P1,P2,..        pricing: parameters to fit (default: all that move the loss)\n"
+            "  --every K             pricing: every K-th usable day enters the fit (default 5)\n"
+            "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
             "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
@@ -110,7 +122,7 @@ static int cal_size(const char *opt, const char *s, unsigned long long lo, unsig
 enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
-    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD
+    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START
 };
 
 /* The command line as one string (for the report and the model file's header). */
@@ -127,8 +139,9 @@ static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
  * last day under the pricing parameters. */
 static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
-                             size_t every, size_t vvix_days, int threads, vr_pfit_result *pres,
-                             double *x_last, vr_err *err)
+                             size_t every, size_t vvix_days, int threads,
+                             const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
+                             vr_err *err)
 {
     vr_status st = VR_OK;
     vr_futures fu;
@@ -165,7 +178,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
         d->nfut = nf;
     }
     vr_pfit_opts po;
-    vr_pfit_opts_default(&po, co->type, &res->est);
+    vr_pfit_opts_default(&po, co->type, start ? start : &res->est);
     po.fit_mask = fit_mask;
     po.every = every;
     po.vvix_per_bucket = vvix_days;
@@ -175,8 +188,13 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
     if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
         goto done;
     vr_pfit_print(stdout, pres);
-    /* physical parameters again, on the variance backed out with the pricing coefficients */
     const vr_model_ops *ops = vr_model_ops_get(co->type);
+    if (start) {
+        /* physical parameters given (--start): not re-estimated */
+        vr_state_from_term(ops, &pres->est, h->vix[i1 - 1], h->vix3m[i1 - 1], x_last);
+        goto done;
+    }
+    /* physical parameters again, on the variance backed out with the pricing coefficients */
     const vr_vix_coef c30 = ops->vix_coef(&pres->est, VR_VIX_TAU_30D);
     co->coef = &c30;
     vr_calib_result_free(res);
@@ -220,6 +238,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"fit", required_argument, NULL, OPT_FIT},
         {"every", required_argument, NULL, OPT_EVERY},
         {"vvix-days", required_argument, NULL, OPT_VVIXD},
+        {"start", required_argument, NULL, OPT_START},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -228,7 +247,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     size_t nreal = 0;
     int32_t from = 0, to = 0;
     int have_model = 0, pricing = 0;
-    const char *fit_list = NULL;
+    const char *fit_list = NULL, *start_file = NULL;
     size_t pf_every = 5, pf_vvix = 3;
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
@@ -269,6 +288,7 @@ int vr_cmd_calibrate(int argc, char **argv)
                 return cal_bad("--measure: expected physical or pricing, got '%s'%s", optarg, "");
             break;
         case OPT_FIT: fit_list = optarg; break;
+        case OPT_START: start_file = optarg; break;
         case OPT_EVERY:
             if (!cal_size("--every", optarg, 1, 1000, &u))
                 return CAL_EXIT_USAGE;
@@ -358,6 +378,17 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (optind < argc)
         return cal_bad("unexpected argument '%s'%s", argv[optind], "");
+    if (start_file && !pricing)
+        return cal_bad("--start needs --measure pricing%s%s", "", "");
+    if (start_file && nreal == 0 && !have_model) {
+        /* the model type comes from the file */
+        vr_model tmp;
+        vr_err e0 = {0};
+        if (vr_model_load(start_file, &tmp, &e0) != VR_OK)
+            return cal_bad("--start: %s%s", e0.msg, "");
+        co.type = tmp.type;
+        have_model = 1;
+    }
     if (nreal == 0 && !have_model)
         return cal_bad("--model heston|bates|svcj (or --realism FILE) is required%s%s", "", "");
     if (nreal > 0 && (have_model || out))
@@ -422,7 +453,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     /* outputs checked before any work; inputs are the history files and the realism models */
     static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
     char csvbuf[3][4096];
-    const char *inputs[3 + CAL_MAX_REALISM];
+    const char *inputs[4 + CAL_MAX_REALISM];
     int nin = 0;
     for (int k = 0; k < 3; k++) {
         snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, csv[k]);
@@ -430,6 +461,8 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     for (size_t j = 0; j < nreal; j++)
         inputs[nin++] = realism[j];
+    if (start_file)
+        inputs[nin++] = start_file;
     static vr_outfile of_model, of_report; /* 8 KiB each: not on the stack */
     char def_model[64];
     snprintf(def_model, sizeof def_model, "%s.yaml", vr_model_type_name(co.type));
@@ -564,12 +597,29 @@ int vr_cmd_calibrate(int argc, char **argv)
         goto finish;
     }
 
-    if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
-        goto fail;
-    vr_calib_print(stdout, &res);
+    vr_model sm;
+    memset(&sm, 0, sizeof sm);
+    if (start_file) {
+        if ((st = vr_model_load(start_file, &sm, &err)) != VR_OK)
+            goto fail;
+        if (have_model && sm.type != co.type) {
+            st = vr_fail(&err, VR_EINVAL, "--start %s is a %s model, --model says %s", start_file,
+                         vr_model_type_name(sm.type), vr_model_type_name(co.type));
+            goto fail;
+        }
+        co.type = sm.type;
+        res.type = sm.type;
+        res.est = sm.physical;
+        fprintf(stdout, "physical parameters and the pricing start from %s\n", start_file);
+    } else {
+        if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
+            goto fail;
+        vr_calib_print(stdout, &res);
+    }
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
-                              rs.threads, &pres, x_last, &err)) != VR_OK)
+                              rs.threads, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              &err)) != VR_OK)
             goto fail;
     }
     if (out) {
@@ -613,8 +663,11 @@ int vr_cmd_calibrate(int argc, char **argv)
         m.physical = res.est;
         m.pricing = res.est;
         if (pricing) {
+            const vr_model_def *md = vr_model_def_of(co.type);
             m.pricing = pres.est;
-            m.v0 = x_last[0];
+            /* the state of the last day, factor j into the model's j-th state entry */
+            for (int j = 0; md && j < md->nstate && j < VR_FACTORS_MAX; j++)
+                vr_param_set(&m, &md->state[j], x_last[j]);
         }
         char *full = malloc(strlen(comment) + 4096);
         if (!full) {
@@ -624,9 +677,12 @@ int vr_cmd_calibrate(int argc, char **argv)
         {
             /* the physical estimates with their standard errors */
             const vr_model_def *md = vr_model_def_of(co.type);
-            size_t q = (size_t)sprintf(full, "%s\nEstimates (physical), standard errors: QML "
-                                       "sandwich / block bootstrap", comment);
-            for (int i = 0; md && i < md->nparams && q < strlen(comment) + 3900; i++)
+            size_t q = (size_t)sprintf(full, "%s\n%s%s", comment,
+                                       start_file ? "Physical parameters taken from "
+                                                  : "Estimates (physical), standard errors: QML "
+                                                    "sandwich / block bootstrap",
+                                       start_file ? start_file : "");
+            for (int i = 0; md && !start_file && i < md->nparams && q < strlen(comment) + 3900; i++)
                 q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10.4g / %10.4g",
                                      md->params[i].name, vr_param_get(&res.est, &md->params[i]),
                                      vr_param_get(&res.se_qml, &md->params[i]),
