@@ -17,6 +17,7 @@
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_sim.h"
+#include "vixrisk/vr_term.h"
 #include "vr_test_util.h"
 
 /* the command itself (engine/cli is not part of the library) */
@@ -576,6 +577,53 @@ static void test_pricing_fit_recovery(void **state)
     free(d);
 }
 
+/* A two-factor descriptor for vr_state_from_term_c: only nfactors and state_from_vix (which keeps
+ * x[1] and solves for x[0]) are used. */
+static void fake2_from_vix(const vr_vix_coef *c, double vix, double *x)
+{
+    const double y = vix / 100.0, v = (y * y - c->a - c->bx[1] * x[1]) / c->bx[0];
+    x[0] = v > 0 ? v : 0;
+}
+
+/* (v, m) from VIX and VIX3M by hand: c30 = 0.01 + 0.5 v + 0.5 m, c93 = 0.01 + 0.2 v + 0.8 m; at
+ * (0.04, 0.02) VIX = 20 and VIX3M = 100 sqrt(0.034). A VIX3M too high for the model gives v < 0:
+ * clamped to v = 0 and m from the VIX alone. One factor (heston): the VIX alone. */
+static void test_state_from_term(void **state)
+{
+    (void)state;
+    vr_model_ops f2;
+    memset(&f2, 0, sizeof f2);
+    f2.nfactors = 2;
+    f2.state_from_vix = fake2_from_vix;
+    vr_vix_coef c30, c93;
+    memset(&c30, 0, sizeof c30);
+    memset(&c93, 0, sizeof c93);
+    c30.a = 0.01;
+    c30.bx[0] = 0.5;
+    c30.bx[1] = 0.5;
+    c93.a = 0.01;
+    c93.bx[0] = 0.2;
+    c93.bx[1] = 0.8;
+    double x[2] = {0, 0};
+    assert_int_equal(vr_state_from_term_c(&f2, &c30, &c93, 20.0, 100 * sqrt(0.034), x),
+                     VR_TERM_EXACT);
+    assert_true(fabs(x[0] - 0.04) < 1e-14 && fabs(x[1] - 0.02) < 1e-14);
+    /* VIX3M = 40: 0.16 - 0.01 = 0.15 = 0.2 v + 0.8 m with 0.03 = 0.5 (v + m): v < 0 */
+    assert_int_equal(vr_state_from_term_c(&f2, &c30, &c93, 20.0, 40.0, x), VR_TERM_CLAMPED);
+    assert_true(x[0] == 0 && fabs(x[1] - 0.06) < 1e-14);
+    /* VIX3M missing: x[1] kept (0.06 from above would give v < 0 -> 0); set m = 0.02 first */
+    x[1] = 0.02;
+    assert_int_equal(vr_state_from_term_c(&f2, &c30, &c93, 20.0, NAN, x), VR_TERM_VIX_ONLY);
+    assert_true(fabs(x[0] - 0.04) < 1e-14 && x[1] == 0.02);
+    /* one factor: heston's own inversion */
+    const vr_sv_params p = {.kappa = 3, .theta = 0.04, .sigma = 0.5, .rho = -0.7};
+    double y[2] = {0, 0};
+    const vr_model_ops *h = vr_model_ops_get(VR_MODEL_HESTON);
+    assert_int_equal(vr_state_from_term(h, &p, 25.0, 27.0, y), VR_TERM_VIX_ONLY);
+    const vr_vix_coef ch = h->vix_coef(&p, VR_VIX_TAU_30D);
+    assert_true(fabs(vr_vix_level_x(&ch, y, 1) - 25.0) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_realism_hand_computed),
         cmocka_unit_test(test_model_vvix_mc),
         cmocka_unit_test(test_pricing_fit_recovery),
+        cmocka_unit_test(test_state_from_term),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
