@@ -28,11 +28,9 @@ priced with its pricing parameters; the first column is the history of `../share
 (`--measure pricing`, docs/calibration.md). Statistics and their definitions: docs/calibration.md,
 "Realism report".
 
-Monte Carlo error: with 10,000-20,000 simulated years (the footnote gives the number) the sampling
-error of the level percentiles, day shares and per-100-year counts is small against the gaps the
-table shows (the gates are factors of 1.5-2 or +-10%); the extremes marked * are medians over
-spans of the history's length, and the pricing rows average 300 (futures) and 40 (VVIX) states per
-bucket.
+Monte Carlo error: the list after the table gives each model's standard errors of the gated
+statistics (10 batches of paths); the extremes marked * are medians over spans of the history's
+length, and the pricing rows average 300 (futures) and 40 (VVIX) states per bucket.
 
 ## Gates
 

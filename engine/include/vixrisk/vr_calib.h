@@ -148,6 +148,11 @@ typedef struct vr_realism_stats {
     double fut1[VR_REALISM_NB], fut2[VR_REALISM_NB], v3m[VR_REALISM_NB], vvix[VR_REALISM_NB];
     size_t fut_n[VR_REALISM_NB], v3m_n[VR_REALISM_NB], vvix_n[VR_REALISM_NB];
     int extremes_per_span;    /* 1 if the max/min fields are medians of per-span extremes */
+    /* simulation only: Monte Carlo standard errors of the gated non-extreme statistics, from 10
+     * batches of paths (sd of the batch values / sqrt(10)); 0 for a history */
+    int has_se;
+    double se_pct[VR_REALISM_NPCT], se_above[VR_REALISM_NABOVE], se_leg[VR_REALISM_NLEG];
+    double se_feb2018, se_up50, se_lvol_ratio, se_corr_lvix, se_ret_sd;
 } vr_realism_stats;
 
 /* A historical series: n days of SPX and VIX closes, and optionally (NULL, or NAN on a day) VIX3M,

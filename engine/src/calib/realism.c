@@ -511,6 +511,69 @@ done:
     return st;
 }
 
+#define SE_BATCHES 10
+
+/* Monte Carlo standard errors: the statistics of SE_BATCHES batches of consecutive paths, and the
+ * sd of the batch values / sqrt(SE_BATCHES) (skipped with fewer paths than batches). */
+static vr_status batch_se(const obs_ctx *o, size_t paths, vr_realism_stats *s, vr_err *err)
+{
+    if (paths < SE_BATCHES)
+        return VR_OK;
+    vr_realism_stats *b = calloc(SE_BATCHES, sizeof *b);
+    if (!b)
+        return vr_fail(err, VR_ENOMEM, "realism: batches");
+    vr_status st = VR_OK;
+    for (size_t k = 0; k < SE_BATCHES; k++) {
+        const size_t p0 = k * paths / SE_BATCHES, p1 = (k + 1) * paths / SE_BATCHES;
+        acc a;
+        if (acc_init(&a, (p1 - p0) * o->len) != 0) {
+            st = vr_fail(err, VR_ENOMEM, "realism: batches");
+            break;
+        }
+        for (size_t p = p0; p < p1; p++)
+            acc_series(&a, o->vix + p * o->len, o->ls + p * o->len, NULL, NULL, NULL, NULL,
+                       o->len);
+        vr_err e = {0};
+        st = acc_finish(&a, &b[k], &e);
+        acc_free(&a);
+        if (st != VR_OK) {
+            st = vr_fail(err, st, "realism: batch %zu: %s", k, e.msg);
+            break;
+        }
+    }
+    if (st == VR_OK) {
+#define SE_OF(out, expr)                                                                          \
+    do {                                                                                          \
+        double m_ = 0, q_ = 0;                                                                    \
+        for (size_t k = 0; k < SE_BATCHES; k++) {                                                 \
+            const vr_realism_stats *x = &b[k];                                                    \
+            m_ += (expr);                                                                         \
+        }                                                                                         \
+        m_ /= SE_BATCHES;                                                                         \
+        for (size_t k = 0; k < SE_BATCHES; k++) {                                                 \
+            const vr_realism_stats *x = &b[k];                                                    \
+            q_ += ((expr) - m_) * ((expr) - m_);                                                  \
+        }                                                                                         \
+        (out) = sqrt(q_ / (SE_BATCHES - 1) / SE_BATCHES);                                         \
+    } while (0)
+        for (int j = 0; j < VR_REALISM_NPCT; j++)
+            SE_OF(s->se_pct[j], x->vix_pct[j]);
+        for (int j = 0; j < VR_REALISM_NABOVE; j++)
+            SE_OF(s->se_above[j], x->frac_above[j]);
+        for (int j = 0; j < VR_REALISM_NLEG; j++)
+            SE_OF(s->se_leg[j], x->second_leg[j]);
+        SE_OF(s->se_feb2018, x->feb2018_per100y);
+        SE_OF(s->se_up50, x->vix_up50_per100y);
+        SE_OF(s->se_lvol_ratio, x->lvol[VR_REALISM_NB - 1] / x->lvol[0]);
+        SE_OF(s->se_corr_lvix, x->corr_spx_lvix);
+        SE_OF(s->se_ret_sd, x->ret_sd_ann);
+#undef SE_OF
+        s->has_se = 1;
+    }
+    free(b);
+    return st;
+}
+
 vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_realism_stats *s,
                               vr_err *err)
 {
@@ -591,6 +654,8 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
             }
     }
     if ((st = acc_finish(&a, s, err)) != VR_OK)
+        goto done;
+    if ((st = batch_se(&o, rs->paths, s, err)) != VR_OK)
         goto done;
     {
         const double zero[VR_FACTORS_MAX] = {0};
@@ -768,6 +833,19 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
     for (int k = 0; k < VR_REALISM_NB; k++) {
         snprintf(lab, sizeof lab, "VVIX, %s", bname[k]);
         ROW(lab, "%.1f", G_REL, 0.20, s->vvix[k]);
+    }
+    fprintf(f, "\nMonte Carlo standard errors of the models' values (10 batches of paths):\n");
+    for (size_t j = 1; j < r.nc; j++) {
+        const vr_realism_stats *x = &c[j];
+        if (!x->has_se)
+            continue;
+        fprintf(f, "\n- %s: VIX p50/p95/p99 %.2f/%.2f/%.2f; days > 40/60 (%%) %.3f/%.4f; "
+                "Feb-2018-like %.2f, +50%% days %.2f per 100 y; second legs (%%) %.1f/%.1f/%.1f; "
+                "vol ratio %.3f; corr %.4f; SPX vol (%%) %.2f\n",
+                names[j], x->se_pct[3], x->se_pct[5], x->se_pct[6], 100 * x->se_above[1],
+                100 * x->se_above[2], x->se_feb2018, x->se_up50, 100 * x->se_leg[0],
+                100 * x->se_leg[1], 100 * x->se_leg[2], x->se_lvol_ratio, x->se_corr_lvix,
+                100 * x->se_ret_sd);
     }
     if (r.txt) {
         fprintf(f, "\nFailed gates:\n");
