@@ -9,7 +9,7 @@ BIN=${1:-build/vixrisk}
 DATA=${VIXRISK_DATA:-../shared/data}
 PATHS=${REALISM_PATHS:-2000}
 MODELS=""
-for m in heston_cal bates_cal svcj_cal heston_cal_rn bates_cal_rn svcj_cal_rn svcj2_cal svcj2_example; do
+for m in heston_cal bates_cal svcj_cal heston_cal_rn bates_cal_rn svcj_cal_rn svcj2_cal; do
     [ -f "configs/models/$m.yaml" ] && MODELS="$MODELS --realism configs/models/$m.yaml"
 done
 TABLE=$(mktemp /tmp/realism.XXXXXX)
