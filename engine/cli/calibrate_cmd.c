@@ -405,32 +405,6 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (!data)
         return cal_bad("no data directory: give --data DIR or set VIXRISK_DATA%s%s", "", "");
 
-    /* the files the measure needs: a usage error (exit 2) naming the file, before any work */
-    {
-        static const char *const need_phys[] = {"spx_daily.csv", "vix_daily.csv"};
-        static const char *const need_pricing[] = {"vix3m_daily.csv", "vvix_daily.csv"};
-        char pbuf[4096];
-        for (size_t k = 0; k < 2; k++) {
-            snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_phys[k]);
-            if (access(pbuf, R_OK) != 0)
-                return cal_bad("%s: cannot read (%s): every calibration needs it", pbuf,
-                               strerror(errno));
-        }
-        if (pricing) {
-            for (size_t k = 0; k < 2; k++) {
-                snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_pricing[k]);
-                if (access(pbuf, R_OK) != 0)
-                    return cal_bad("%s: cannot read (%s): --measure pricing needs it", pbuf,
-                                   strerror(errno));
-            }
-            char p2[4096];
-            snprintf(pbuf, sizeof pbuf, "%s/vix_futures_contracts.csv", data);
-            snprintf(p2, sizeof p2, "%s/vix_futures_term_structure.csv", data);
-            if (access(pbuf, R_OK) != 0 && access(p2, R_OK) != 0)
-                return cal_bad("%s and %s: neither can be read: --measure pricing needs the "
-                               "VIX futures", pbuf, p2);
-        }
-    }
     unsigned long fit_mask = 0;
     if (fit_list) {
         const vr_model_def *md = vr_model_def_of(co.type);
@@ -472,6 +446,32 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (report && (prc = vr_cli_prepare_out(&of_report, "calibrate", report, "realism.md", inputs, nin)) != 0)
         return prc;
 
+    /* the files the measure needs: a usage error (exit 2) naming the file, before any work */
+    {
+        static const char *const need_phys[] = {"spx_daily.csv", "vix_daily.csv"};
+        static const char *const need_pricing[] = {"vix3m_daily.csv", "vvix_daily.csv"};
+        char pbuf[4096];
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_phys[k]);
+            if (access(pbuf, R_OK) != 0)
+                return cal_bad("%s: cannot read (%s): every calibration needs it", pbuf,
+                               strerror(errno));
+        }
+        if (pricing) {
+            for (size_t k = 0; k < 2; k++) {
+                snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_pricing[k]);
+                if (access(pbuf, R_OK) != 0)
+                    return cal_bad("%s: cannot read (%s): --measure pricing needs it", pbuf,
+                                   strerror(errno));
+            }
+            char p2[4096];
+            snprintf(pbuf, sizeof pbuf, "%s/vix_futures_contracts.csv", data);
+            snprintf(p2, sizeof p2, "%s/vix_futures_term_structure.csv", data);
+            if (access(pbuf, R_OK) != 0 && access(p2, R_OK) != 0)
+                return cal_bad("%s and %s: neither can be read: --measure pricing needs the "
+                               "VIX futures", pbuf, p2);
+        }
+    }
     int rc = 0;
     vr_err err = {0};
     vr_status st;
