@@ -49,10 +49,11 @@ cat <<'TXT'
 ## Why the one-factor models miss gates
 
 - **Vol of log VIX changes by level.** In history the daily log VIX change is more volatile when
-  the VIX is high. In a one-factor square-root model d ln VIX is driven by sigma sqrt(v) dW / v
-  scaled by b v / (a + b v): its log-vol falls as v rises (roughly as 1/sqrt(v)), so the ratio of
-  the highest to the lowest bucket is below 1 whatever the parameters. This gate cannot be met by
-  heston, bates or svcj.
+  the VIX is high. In a one-factor square-root model the log VIX change is driven by
+  sigma sqrt(v) dW scaled by b / (a + b v): its vol falls as v rises when a is small, so the
+  physical-only files (`*_cal`) show a ratio below 1. A large constant term a (a high VIX floor,
+  as the pricing fit gives bates) damps the changes at low VIX and can lift the ratio above 1, at
+  the cost of the low end of the level distribution (VIX p50, the floor row).
 - **Term structure by level.** With one factor, futures/VIX and VIX3M/VIX are functions of the VIX
   alone through the same mean reversion: a kappa that makes the curve as flat as the data at low
   VIX makes it too inverted at high VIX, and the reverse. The pricing fit (`*_cal_rn`) trades the
