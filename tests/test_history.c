@@ -41,6 +41,11 @@ static int teardown(void **state)
     rm_file(f, "spx_daily.csv");
     rm_file(f, "vix_daily.csv");
     rm_file(f, "vix3m_daily.csv");
+    rm_file(f, "vix9d_daily.csv");
+    rm_file(f, "vix6m_daily.csv");
+    rm_file(f, "vvix_daily.csv");
+    rm_file(f, "vix_futures_contracts.csv");
+    rm_file(f, "vix_futures_term_structure.csv");
     rmdir(f->dir);
     free(f);
     return 0;
@@ -181,6 +186,130 @@ static void test_bad_lines(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent/dir/spx_daily.csv"));
 }
 
+/* VIX9D, VIX6M and VVIX: looked up on the joined dates, NAN elsewhere; VVIX before 2007-01-03
+ * is not used; a bad line names its file. */
+static void test_extra_indices(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "spx_daily.csv", SPX_OK);
+    write_file(f, "vix_daily.csv", VIX_OK);
+    write_file(f, "vix3m_daily.csv", V3_OK);
+    write_file(f, "vix9d_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,11.5\n");
+    write_file(f, "vvix_daily.csv", "date,close\n2006-12-29,70\n2020-01-07,88.2\n2020-01-08,91\n");
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 4);
+    assert_true(h.vix9d[0] == 11.5 && isnan(h.vix9d[1]) && isnan(h.vix9d[3]));
+    for (size_t i = 0; i < h.n; i++)
+        assert_true(isnan(h.vix6m[i])); /* file absent */
+    assert_true(isnan(h.vvix[0]) && isnan(h.vvix[1]) && h.vvix[2] == 88.2 && h.vvix[3] == 91);
+    assert_int_equal(h.counts.extra_rows[2], 2); /* the 2006 row is dropped */
+    assert_int_equal(h.counts.extra_missing[0], 3);
+    assert_non_null(strstr(h.source, "vix6m_daily.csv [absent]"));
+    vr_history_free(&h);
+    write_file(f, "vvix_daily.csv", "date,close\n2020-01-07,88.2\n2020-01-07,91\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "vvix_daily.csv:3:"));
+    rm_file(f, "vvix_daily.csv");
+    rm_file(f, "vix9d_daily.csv");
+}
+
+static void expect_fut_bad(const fixture *f, const char *contracts, const char *where,
+                           const char *what)
+{
+    write_file(f, "vix_futures_contracts.csv", contracts);
+    vr_futures fu;
+    vr_err err = {0};
+    assert_int_equal(vr_futures_load(f->dir, &fu, &err), VR_EINVAL);
+    if (!strstr(err.msg, where) || !strstr(err.msg, what))
+        print_error("message '%s' lacks '%s' / '%s'\n", err.msg, where, what);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, what));
+    assert_int_equal(fu.n, 0);
+    assert_null(fu.date);
+}
+
+/* The futures curve: contracts file (real expiries, expiry-day rows and days before 2007-12-20
+ * dropped), term-structure file (rule expiries, Good Friday included, and known real expiries),
+ * the merge, the constant-maturity interpolation and the errors. */
+static void test_futures(void **state)
+{
+    fixture *f = *state;
+    vr_futures fu;
+    vr_err err = {0};
+    /* neither file */
+    assert_int_equal(vr_futures_load(f->dir, &fu, &err), VR_EIO);
+    assert_non_null(strstr(err.msg, "vix_futures_contracts.csv"));
+    assert_non_null(strstr(err.msg, "vix_futures_term_structure.csv"));
+    vr_err_clear(&err);
+    static const char *H = "date,contract,expiry,open,high,low,close,settle,volume,open_interest\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "%s2007-06-01,2007-07,2007-07-18,,,,,15,0,0\n"  /* before the complete curve */
+             "2008-03-19,2008-03,2008-03-19,,,,,25.0,0,0\n"  /* expiry day: dropped */
+             "2008-03-19,2008-04,2008-04-16,,,,,24.0,0,0\n"
+             "2008-03-19,2008-05,2008-05-21,,,,,23.0,0,0\n"
+             "2008-03-20,2008-04,2008-04-16,,,,,,0,0\n"     /* no settle */
+             "2008-03-20,2008-05,2008-05-21,,,,,22.5,0,0\n",
+             H);
+    write_file(f, "vix_futures_contracts.csv", buf);
+    write_file(f, "vix_futures_term_structure.csv",
+               "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n"
+               "2008-03-19,1,1,1,1,1,1,1,1\n" /* the contracts file wins */
+               "2019-03-18,12.93,15.03,16,16.5,17,17.2,17.5,17.8\n"
+               "2019-03-19,15.1,16.1,16.5,17,17.2,17.5,17.8,18\n");
+    assert_int_equal(vr_futures_load(f->dir, &fu, &err), VR_OK);
+    assert_int_equal(fu.n, 4);
+    assert_int_equal(fu.n_contracts_file, 2);
+    assert_int_equal(fu.n_term_file, 2);
+    assert_int_equal(fu.date[0], 20080319);
+    assert_int_equal(fu.count[0], 2);
+    assert_int_equal(fu.expiry[0], 20080416);
+    assert_true(fu.settle[0] == 24.0 && fu.settle[1] == 23.0);
+    assert_int_equal(fu.count[1], 1);
+    assert_int_equal(fu.expiry[VR_FUT_MAX], 20080521);
+    /* 2019-03: the third Friday of April 2019 is Good Friday, so the March contract expires on
+     * Tuesday 2019-03-19; the next ones on the rule's Wednesdays */
+    assert_int_equal(fu.date[2], 20190318);
+    assert_int_equal(fu.expiry[2 * VR_FUT_MAX + 0], 20190319);
+    assert_int_equal(fu.expiry[2 * VR_FUT_MAX + 1], 20190417);
+    assert_int_equal(fu.expiry[2 * VR_FUT_MAX + 2], 20190522);
+    assert_int_equal(fu.count[2], 8);
+    /* on the expiry day vx1 is already the next contract */
+    assert_int_equal(fu.expiry[3 * VR_FUT_MAX + 0], 20190417);
+    assert_int_equal(vr_futures_find(&fu, 20190319), 3);
+    assert_int_equal(vr_futures_find(&fu, 20190320), -1);
+    /* constant maturity, by hand: 2008-03-19, expiries in 28 and 63 days at 24 and 23; spot 26 */
+    assert_true(fabs(vr_futures_cm(&fu, 0, 30, 26) - (24 + (23 - 24) * 2.0 / 35.0)) < 1e-12);
+    assert_true(fabs(vr_futures_cm(&fu, 0, 14, 26) - (26 + (24 - 26) * 14.0 / 28.0)) < 1e-12);
+    assert_true(isnan(vr_futures_cm(&fu, 0, 90, 26)));
+    assert_int_equal(vr_date_diff(20080319, 20080416), 28);
+    assert_int_equal(vr_date_diff(20191231, 20200301), 61);
+    vr_futures_free(&fu);
+    assert_null(fu.date);
+    rm_file(f, "vix_futures_term_structure.csv");
+    expect_fut_bad(f, "date,settle\n", "vix_futures_contracts.csv:1:", "expiry");
+    snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-04-16,,,,,x,0,0\n", H);
+    expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "settle 'x'");
+    snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-03-16,,,,,20,0,0\n", H);
+    expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "before the trade date");
+    snprintf(buf, sizeof buf,
+             "%s2008-03-20,2008-04,2008-04-16,,,,,20,0,0\n2008-03-19,2008-04,2008-04-16,,,,,20,0,0\n",
+             H);
+    expect_fut_bad(f, buf, "vix_futures_contracts.csv:3:", "ascend");
+    snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-04-16,,,,,20,0\n", H);
+    expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "fields");
+    rm_file(f, "vix_futures_contracts.csv");
+    write_file(f, "vix_futures_term_structure.csv",
+               "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n2019-03-18,12.93,-1,16,16.5,17,17.2,17.5,17.8\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_futures_load(f->dir, &fu, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "vix_futures_term_structure.csv:2: vx2"));
+    rm_file(f, "vix_futures_term_structure.csv");
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -256,7 +385,26 @@ static void test_real_data(void **state)
     /* VIX3M starts 2009-09-18 */
     i = find_date(&h, 20090918);
     assert_true(h.vix3m[i] == 26.54 && isnan(h.vix3m[i - 1]));
+    /* VVIX from 2007-01-03 only; VIX9D starts 2011-01-04 */
+    i = find_date(&h, 20070103);
+    assert_true(isfinite(h.vvix[i]) && isnan(h.vvix[i - 1]));
+    i = find_date(&h, 20110104);
+    assert_true(isfinite(h.vix9d[i]) && isnan(h.vix9d[i - 1]));
     vr_history_free(&h);
+    /* futures: README ranges; 2020-03-16 from the term-structure file, 2008-10-10 from the
+     * contracts file (real expiry) */
+    vr_futures fu;
+    assert_int_equal(vr_futures_load(dir, &fu, &err), VR_OK);
+    assert_int_equal(fu.date[0], 20070402);
+    assert_int_equal(fu.date[fu.n - 1], 20211223);
+    const long q = vr_futures_find(&fu, 20200316);
+    assert_true(q >= 0);
+    assert_int_equal(fu.expiry[(size_t)q * VR_FUT_MAX], 20200318);
+    assert_true(fu.settle[(size_t)q * VR_FUT_MAX] == 72.625);
+    const long q2 = vr_futures_find(&fu, 20081010);
+    assert_true(q2 >= 0 && fu.count[q2] >= 6);
+    assert_int_equal(fu.expiry[(size_t)q2 * VR_FUT_MAX], 20081022);
+    vr_futures_free(&fu);
 }
 
 int main(void)
@@ -264,6 +412,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_gaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extra_indices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_futures, setup, teardown),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_default_dir),
         cmocka_unit_test(test_real_data),

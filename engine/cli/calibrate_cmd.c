@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_term.h"
 #include "cli.h"
 
 #define CAL_EXIT_USAGE 2
@@ -28,16 +31,28 @@ static void cal_usage(FILE *out)
             "                         [--to YYYY-MM-DD] [-o MODEL.yaml] [options]\n"
             "       vixrisk calibrate --realism MODEL.yaml [--realism MODEL2.yaml ...] [--data DIR]\n"
             "                         [--from ..] [--to ..] [--paths N] [--years Y] [--report FILE]\n"
+            "       vixrisk calibrate --model M --measure pricing [--start MODEL.yaml] [--fit P,..]\n"
+            "                         [-o MODEL.yaml]\n"
             "\n"
             "Estimates the physical parameters of a model from daily SPX and VIX closes\n"
             "(method: docs/calibration.md), prints the estimates with standard errors (QML\n"
             "sandwich and block bootstrap) and writes a model file (docs/config.md) with\n"
             "pricing = physical. With --realism, simulates each model file and prints simulated\n"
-            "against historical statistics (VIX percentiles, spikes, SPX tails) as a table.\n"
+            "against historical statistics (VIX percentiles, spikes, second legs, SPX tails, and\n"
+            "by VIX bucket futures/VIX, VIX3M/VIX, VVIX) as a table with pass/fail gates. With\n"
+            "--measure pricing, also fits the pricing parameters to VIX9D/VIX3M/VIX6M, the listed\n"
+            "VIX futures and VVIX, and writes both measures.\n"
             "\n"
             "  --data DIR            directory with spx_daily.csv, vix_daily.csv [, vix3m_daily.csv]\n"
             "                        (default: $VIXRISK_DATA, else ../shared/data)\n"
-            "  --model M             heston, bates or svcj\n"
+            "  --model M             a model type (heston, bates, svcj, ...)\n"
+            "  --measure physical|pricing  pricing: also fit the pricing parameters (needs\n"
+            "                        vix3m_daily.csv, vvix_daily.csv, the futures files)\n"
+            "  --start FILE          pricing: physical parameters and the pricing start from FILE\n"
+            "                        (no physical fit; any model type)\n"
+            "  --fit P1,P2,..        pricing: parameters to fit (default: all that move the loss)\n"
+            "  --every K             pricing: every K-th usable day enters the fit (default 5)\n"
+            "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
             "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
@@ -107,7 +122,7 @@ static int cal_size(const char *opt, const char *s, unsigned long long lo, unsig
 enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
-    OPT_THREADS, OPT_REPORT
+    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START
 };
 
 /* The command line as one string (for the report and the model file's header). */
@@ -116,6 +131,85 @@ static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
     size_t k = (size_t)snprintf(buf, cap, "vixrisk");
     for (int i = 0; i < argc && k < cap; i++)
         k += (size_t)snprintf(buf + k, cap - k, " %s", argv[i]);
+}
+
+/* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
+ * at the physical estimates, then the physical fit again with the variance backed out through the
+ * calibrated pricing coefficients (the VIX is a pricing-measure quantity), and the state of the
+ * last day under the pricing parameters. */
+static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
+                             vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
+                             size_t every, size_t vvix_days, int threads,
+                             const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
+                             vr_err *err)
+{
+    vr_status st = VR_OK;
+    vr_futures fu;
+    memset(&fu, 0, sizeof fu);
+    vr_pfit_day *days = NULL;
+    if ((st = vr_futures_load(data, &fu, err)) != VR_OK)
+        return st;
+    const size_t n = i1 - i0;
+    days = calloc(n, sizeof *days);
+    if (!days) {
+        st = vr_fail(err, VR_ENOMEM, "calibrate: %zu days", n);
+        goto done;
+    }
+    for (size_t t = i0; t < i1; t++) {
+        vr_pfit_day *d = &days[t - i0];
+        d->date = h->date[t];
+        d->vix = h->vix[t];
+        d->idx[0] = h->vix9d[t];
+        d->idx[1] = h->vix3m[t];
+        d->idx[2] = h->vix6m[t];
+        d->vvix = h->vvix[t];
+        d->cm[0] = d->cm[1] = NAN;
+        const long q = vr_futures_find(&fu, h->date[t]);
+        if (q < 0)
+            continue;
+        d->cm[0] = vr_futures_cm(&fu, (size_t)q, VR_CM_DAYS_1, h->vix[t]);
+        d->cm[1] = vr_futures_cm(&fu, (size_t)q, VR_CM_DAYS_2, h->vix[t]);
+        const int nf = fu.count[q] < VR_PFIT_MAXF ? fu.count[q] : VR_PFIT_MAXF;
+        for (int k = 0; k < nf; k++) {
+            d->fut_T[k] = (double)vr_date_diff(h->date[t], fu.expiry[(size_t)q * VR_FUT_MAX +
+                                                                      (size_t)k]) / 365.0;
+            d->fut[k] = fu.settle[(size_t)q * VR_FUT_MAX + (size_t)k];
+        }
+        d->nfut = nf;
+    }
+    vr_pfit_opts po;
+    vr_pfit_opts_default(&po, co->type, start ? start : &res->est);
+    po.fit_mask = fit_mask;
+    po.every = every;
+    po.vvix_per_bucket = vvix_days;
+    po.threads = threads;
+    fprintf(stderr, "vixrisk calibrate: pricing fit of %s (%s)\n", vr_model_type_name(co->type),
+            fu.source);
+    if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
+        goto done;
+    vr_pfit_print(stdout, pres);
+    const vr_model_ops *ops = vr_model_ops_get(co->type);
+    if (start) {
+        /* physical parameters given (--start): not re-estimated */
+        vr_state_from_term(ops, &pres->est, h->vix[i1 - 1], h->vix3m[i1 - 1], x_last);
+        goto done;
+    }
+    /* physical parameters again, on the variance backed out with the pricing coefficients */
+    const vr_vix_coef c30 = ops->vix_coef(&pres->est, VR_VIX_TAU_30D);
+    co->coef = &c30;
+    vr_calib_result_free(res);
+    st = vr_calib_fit(h->spx + i0, h->vix + i0, n, co, res, err);
+    co->coef = NULL;
+    if (st != VR_OK)
+        goto done;
+    fprintf(stdout, "\nphysical parameters on the variance backed out with the pricing "
+            "coefficients:\n");
+    vr_calib_print(stdout, res);
+    vr_state_from_term(ops, &pres->est, h->vix[i1 - 1], h->vix3m[i1 - 1], x_last);
+done:
+    free(days);
+    vr_futures_free(&fu);
+    return st;
 }
 
 int vr_cmd_calibrate(int argc, char **argv)
@@ -140,6 +234,11 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"burn-in", required_argument, NULL, OPT_BURN},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"report", required_argument, NULL, OPT_REPORT},
+        {"measure", required_argument, NULL, OPT_MEASURE},
+        {"fit", required_argument, NULL, OPT_FIT},
+        {"every", required_argument, NULL, OPT_EVERY},
+        {"vvix-days", required_argument, NULL, OPT_VVIXD},
+        {"start", required_argument, NULL, OPT_START},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -147,11 +246,14 @@ int vr_cmd_calibrate(int argc, char **argv)
     const char *realism[CAL_MAX_REALISM];
     size_t nreal = 0;
     int32_t from = 0, to = 0;
-    int have_model = 0;
+    int have_model = 0, pricing = 0;
+    const char *fit_list = NULL, *start_file = NULL;
+    size_t pf_every = 5, pf_vvix = 3;
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
     double rate = 0.03, dividend = 0.015;
-    vr_realism_sim rs = {.paths = 2000, .years = 10, .burn_in = 1, .seed = 1, .threads = 0};
+    vr_realism_sim rs = {.paths = 2000, .years = 10, .burn_in = 1, .seed = 1, .threads = 0,
+                         .fut_states = 300, .vvix_states = 40};
     unsigned long long u;
     int c;
     char cmdline[2048];
@@ -161,17 +263,41 @@ int vr_cmd_calibrate(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DATA: data = optarg; break;
-        case OPT_MODEL:
+        case OPT_MODEL: {
             model = optarg;
-            if (strcmp(optarg, "heston") == 0)
-                co.type = VR_MODEL_HESTON;
-            else if (strcmp(optarg, "bates") == 0)
-                co.type = VR_MODEL_BATES;
-            else if (strcmp(optarg, "svcj") == 0)
-                co.type = VR_MODEL_SVCJ;
-            else
-                return cal_bad("--model: expected heston, bates or svcj, got '%s'%s", optarg, "");
+            const vr_model_def *md = vr_model_def_find(optarg);
+            if (!md) {
+                char names[256];
+                size_t k = 0;
+                names[0] = '\0';
+                for (int i = 0; i < vr_model_def_count() && k < sizeof names; i++)
+                    k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
+                                          vr_model_def_at(i)->name);
+                return cal_bad("--model: expected one of %s, got '%s'", names, optarg);
+            }
+            co.type = md->type;
             have_model = 1;
+            break;
+        }
+        case OPT_MEASURE:
+            if (strcmp(optarg, "physical") == 0)
+                pricing = 0;
+            else if (strcmp(optarg, "pricing") == 0)
+                pricing = 1;
+            else
+                return cal_bad("--measure: expected physical or pricing, got '%s'%s", optarg, "");
+            break;
+        case OPT_FIT: fit_list = optarg; break;
+        case OPT_START: start_file = optarg; break;
+        case OPT_EVERY:
+            if (!cal_size("--every", optarg, 1, 1000, &u))
+                return CAL_EXIT_USAGE;
+            pf_every = (size_t)u;
+            break;
+        case OPT_VVIXD:
+            if (!cal_size("--vvix-days", optarg, 0, 1000, &u))
+                return CAL_EXIT_USAGE;
+            pf_vvix = (size_t)u;
             break;
         case OPT_FROM:
         case OPT_TO: {
@@ -252,6 +378,17 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (optind < argc)
         return cal_bad("unexpected argument '%s'%s", argv[optind], "");
+    if (start_file && !pricing)
+        return cal_bad("--start needs --measure pricing%s%s", "", "");
+    if (start_file && nreal == 0 && !have_model) {
+        /* the model type comes from the file */
+        vr_model tmp;
+        vr_err e0 = {0};
+        if (vr_model_load(start_file, &tmp, &e0) != VR_OK)
+            return cal_bad("--start: %s%s", e0.msg, "");
+        co.type = tmp.type;
+        have_model = 1;
+    }
     if (nreal == 0 && !have_model)
         return cal_bad("--model heston|bates|svcj (or --realism FILE) is required%s%s", "", "");
     if (nreal > 0 && (have_model || out))
@@ -268,10 +405,29 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (!data)
         return cal_bad("no data directory: give --data DIR or set VIXRISK_DATA%s%s", "", "");
 
+    unsigned long fit_mask = 0;
+    if (fit_list) {
+        const vr_model_def *md = vr_model_def_of(co.type);
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", fit_list);
+        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+            int found = -1;
+            for (int i = 0; md && i < md->nparams; i++)
+                if (strcmp(md->params[i].name, tok) == 0)
+                    found = i;
+            if (found < 0)
+                return cal_bad("--fit: '%s' is not a parameter of model %s", tok,
+                               md ? md->name : "?");
+            fit_mask |= 1ul << found;
+        }
+    }
+    if (pricing && nreal > 0)
+        return cal_bad("--measure pricing cannot be combined with --realism%s%s", "", "");
+
     /* outputs checked before any work; inputs are the history files and the realism models */
     static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
     char csvbuf[3][4096];
-    const char *inputs[3 + CAL_MAX_REALISM];
+    const char *inputs[4 + CAL_MAX_REALISM];
     int nin = 0;
     for (int k = 0; k < 3; k++) {
         snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, csv[k]);
@@ -279,6 +435,8 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     for (size_t j = 0; j < nreal; j++)
         inputs[nin++] = realism[j];
+    if (start_file)
+        inputs[nin++] = start_file;
     static vr_outfile of_model, of_report; /* 8 KiB each: not on the stack */
     char def_model[64];
     snprintf(def_model, sizeof def_model, "%s.yaml", vr_model_type_name(co.type));
@@ -288,6 +446,32 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (report && (prc = vr_cli_prepare_out(&of_report, "calibrate", report, "realism.md", inputs, nin)) != 0)
         return prc;
 
+    /* the files the measure needs: a usage error (exit 2) naming the file, before any work */
+    {
+        static const char *const need_phys[] = {"spx_daily.csv", "vix_daily.csv"};
+        static const char *const need_pricing[] = {"vix3m_daily.csv", "vvix_daily.csv"};
+        char pbuf[4096];
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_phys[k]);
+            if (access(pbuf, R_OK) != 0)
+                return cal_bad("%s: cannot read (%s): every calibration needs it", pbuf,
+                               strerror(errno));
+        }
+        if (pricing) {
+            for (size_t k = 0; k < 2; k++) {
+                snprintf(pbuf, sizeof pbuf, "%s/%s", data, need_pricing[k]);
+                if (access(pbuf, R_OK) != 0)
+                    return cal_bad("%s: cannot read (%s): --measure pricing needs it", pbuf,
+                                   strerror(errno));
+            }
+            char p2[4096];
+            snprintf(pbuf, sizeof pbuf, "%s/vix_futures_contracts.csv", data);
+            snprintf(p2, sizeof p2, "%s/vix_futures_term_structure.csv", data);
+            if (access(pbuf, R_OK) != 0 && access(p2, R_OK) != 0)
+                return cal_bad("%s and %s: neither can be read: --measure pricing needs the "
+                               "VIX futures", pbuf, p2);
+        }
+    }
     int rc = 0;
     vr_err err = {0};
     vr_status st;
@@ -296,6 +480,12 @@ int vr_cmd_calibrate(int argc, char **argv)
     vr_calib_result res;
     memset(&res, 0, sizeof res);
     vr_realism_stats *cols = NULL;
+    vr_futures fut;
+    memset(&fut, 0, sizeof fut);
+    double *cm1 = NULL, *cm2 = NULL;
+    vr_pfit_result pres;
+    memset(&pres, 0, sizeof pres);
+    double x_last[VR_FACTORS_MAX] = {0};
     if ((st = vr_history_load(data, &h, &err)) != VR_OK)
         goto fail;
     size_t i0, i1;
@@ -316,8 +506,29 @@ int vr_cmd_calibrate(int argc, char **argv)
             st = vr_fail(&err, VR_ENOMEM, "realism: columns");
             goto fail;
         }
-        if ((st = vr_realism_history(h.spx + i0, h.vix + i0, i1 - i0, &cols[0], &err)) != VR_OK)
-            goto fail;
+        {
+            /* the futures curve is optional here: without it the futures rows are n/a */
+            vr_err ferr = {0};
+            if (vr_futures_load(data, &fut, &ferr) != VR_OK) {
+                fprintf(stderr, "vixrisk calibrate: no futures rows: %s\n", ferr.msg);
+                vr_futures_free(&fut);
+            }
+            cm1 = malloc((i1 - i0) * sizeof *cm1);
+            cm2 = malloc((i1 - i0) * sizeof *cm2);
+            if (!cm1 || !cm2) {
+                st = vr_fail(&err, VR_ENOMEM, "realism: futures");
+                goto fail;
+            }
+            for (size_t t = i0; t < i1; t++) {
+                const long q = fut.n ? vr_futures_find(&fut, h.date[t]) : -1;
+                cm1[t - i0] = q < 0 ? NAN : vr_futures_cm(&fut, (size_t)q, VR_CM_DAYS_1, h.vix[t]);
+                cm2[t - i0] = q < 0 ? NAN : vr_futures_cm(&fut, (size_t)q, VR_CM_DAYS_2, h.vix[t]);
+            }
+            const vr_realism_data rd = {i1 - i0, h.spx + i0, h.vix + i0, h.vix3m + i0,
+                                        h.vvix + i0, cm1, cm2};
+            if ((st = vr_realism_history_data(&rd, &cols[0], &err)) != VR_OK)
+                goto fail;
+        }
         snprintf(labels[0], sizeof labels[0], "history %s..%s", d0, d1);
         names[0] = labels[0];
         rs.span_years = cols[0].years;
@@ -347,13 +558,30 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!f)
                 continue;
             fprintf(f, "Command: `%s`\n\n", cmdline);
-            vr_realism_print(f, names, cols, nreal + 1);
+            const int fails = vr_realism_print(f, names, cols, nreal + 1);
             fprintf(f, "\n* extremes: history = the whole sample; simulation = median over spans "
                     "of %.1f years (%g-year paths joined), so both describe a history of the "
-                    "same length. Simulation: %zu paths x %g years, daily QE steps, seed %llu, "
-                    "%g-year burn-in from v = theta*.\n",
-                    rs.span_years, rs.years, rs.paths, rs.years, (unsigned long long)rs.seed,
-                    rs.burn_in);
+                    "same length. Simulation: %zu paths x %g years = %.0f simulated years, daily "
+                    "QE steps, seed %llu, %g-year burn-in from v = theta*.\n",
+                    rs.span_years, rs.years, rs.paths, rs.years, (double)rs.paths * rs.years,
+                    (unsigned long long)rs.seed, rs.burn_in);
+            fprintf(f, "\nGates: a model value passes when it lies within the stated tolerance "
+                    "of the history column (factor F: between history/F and history x F; "
+                    "rising: the highest bucket's vol of log VIX changes above the lowest's). "
+                    "%d gate%s failed over the %zu model column%s.\n",
+                    fails, fails == 1 ? "" : "s", nreal, nreal == 1 ? "" : "s");
+            fprintf(f, "\nPricing-measure rows. History: days of the window with data, per "
+                    "bucket (<15, 15-20, 20-30, >=30): futures %zu/%zu/%zu/%zu (constant "
+                    "maturity, linear in days to expiry between listed contracts, %s), VIX3M "
+                    "%zu/%zu/%zu/%zu, VVIX %zu/%zu/%zu/%zu (from %d). Models: the states of "
+                    "every 21st simulated day, the first %zu (futures) and %zu (VVIX) of each "
+                    "bucket, priced with the pricing parameters through the model interface "
+                    "(VVIX: 30-day log contract replicated from the model's VIX options).\n",
+                    cols[0].fut_n[0], cols[0].fut_n[1], cols[0].fut_n[2], cols[0].fut_n[3],
+                    fut.n ? fut.source : "no futures files", cols[0].v3m_n[0], cols[0].v3m_n[1],
+                    cols[0].v3m_n[2], cols[0].v3m_n[3], cols[0].vvix_n[0], cols[0].vvix_n[1],
+                    cols[0].vvix_n[2], cols[0].vvix_n[3], (int)VR_VVIX_FIRST_DATE, rs.fut_states,
+                    rs.vvix_states);
         }
         if (outs[1]) {
             const int bad = ferror(outs[1]) | fclose(outs[1]);
@@ -369,31 +597,104 @@ int vr_cmd_calibrate(int argc, char **argv)
         goto finish;
     }
 
-    if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
-        goto fail;
-    vr_calib_print(stdout, &res);
+    vr_model sm;
+    memset(&sm, 0, sizeof sm);
+    if (start_file) {
+        if ((st = vr_model_load(start_file, &sm, &err)) != VR_OK)
+            goto fail;
+        if (have_model && sm.type != co.type) {
+            st = vr_fail(&err, VR_EINVAL, "--start %s is a %s model, --model says %s", start_file,
+                         vr_model_type_name(sm.type), vr_model_type_name(co.type));
+            goto fail;
+        }
+        co.type = sm.type;
+        res.type = sm.type;
+        res.est = sm.physical;
+        fprintf(stdout, "physical parameters and the pricing start from %s\n", start_file);
+    } else {
+        if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
+            goto fail;
+        vr_calib_print(stdout, &res);
+    }
+    if (pricing) {
+        if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
+                              rs.threads, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              &err)) != VR_OK)
+            goto fail;
+    }
     if (out) {
-        char comment[4096];
+        char comment[8192];
         time_t now = time(NULL);
         char when[32];
         strftime(when, sizeof when, "%Y-%m-%d", gmtime(&now));
-        snprintf(comment, sizeof comment,
-                 "Calibrated %s model (physical parameters from daily history), written %s by:\n"
+        int k = snprintf(comment, sizeof comment,
+                 "Calibrated %s model (%s), written %s by:\n"
                  "  %s\n"
                  "Data: %s, %zu days %s..%s.\n"
                  "Method: docs/calibration.md (variance %s, CIR Gaussian QML, jump threshold %g "
                  "local sds).\n"
                  "spot = last SPX close, v0 = variance on the last day; rate and dividend are "
-                 "not estimated (options --rate, --dividend).\n"
-                 "pricing = physical: no variance risk premium is applied.",
-                 vr_model_type_name(co.type), when, cmdline, h.source, i1 - i0, d0, d1,
-                 co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
-                           : "proxy v = (VIX/100)^2",
+                 "not estimated (options --rate, --dividend).",
+                 vr_model_type_name(co.type),
+                 pricing ? "physical parameters from daily history, pricing parameters from the "
+                           "VIX term structure, futures and VVIX"
+                         : "physical parameters from daily history",
+                 when, cmdline, h.source, i1 - i0, d0, d1,
+                 pricing ? "inverted from VIX^2 = a + b v with the calibrated pricing a, b"
+                 : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
+                             : "proxy v = (VIX/100)^2",
                  co.jump_k);
-        if ((st = vr_outfile_begin(&of_model, &err)) != VR_OK ||
-            (st = vr_calib_write_model(of_model.tmp, &res, h.spx[i1 - 1], rate, dividend, comment,
-                                       &err)) != VR_OK ||
-            (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
+        if (pricing && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k,
+                          "\nPricing fit: %zu days %d..%d (every %zu-th usable day), loss %.4g; "
+                          "RMS log errors: VIX9D %.4f, VIX3M %.4f, VIX6M %.4f, futures %.4f "
+                          "(%zu prices), VVIX %.4f (%zu days); %zu days outside the model's "
+                          "reach.",
+                          pres.n_days, (int)pres.first_date, (int)pres.last_date, pf_every,
+                          pres.loss, pres.rms_idx[0], pres.rms_idx[1], pres.rms_idx[2],
+                          pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped);
+        vr_model m;
+        memset(&m, 0, sizeof m);
+        m.type = co.type;
+        m.spot = h.spx[i1 - 1];
+        m.rate = rate;
+        m.dividend = dividend;
+        m.v0 = res.v_last;
+        m.physical = res.est;
+        m.pricing = res.est;
+        if (pricing) {
+            const vr_model_def *md = vr_model_def_of(co.type);
+            m.pricing = pres.est;
+            /* the state of the last day, factor j into the model's j-th state entry */
+            for (int j = 0; md && j < md->nstate && j < VR_FACTORS_MAX; j++)
+                vr_param_set(&m, &md->state[j], x_last[j]);
+        }
+        char *full = malloc(strlen(comment) + 4096);
+        if (!full) {
+            st = vr_fail(&err, VR_ENOMEM, "calibrate: comment");
+            goto fail;
+        }
+        {
+            /* the physical estimates with their standard errors */
+            const vr_model_def *md = vr_model_def_of(co.type);
+            size_t q = (size_t)sprintf(full, "%s\n%s%s", comment,
+                                       start_file ? "Physical parameters taken from "
+                                                  : "Estimates (physical), standard errors: QML "
+                                                    "sandwich / block bootstrap",
+                                       start_file ? start_file : "");
+            for (int i = 0; md && !start_file && i < md->nparams && q < strlen(comment) + 3900; i++)
+                q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10.4g / %10.4g",
+                                     md->params[i].name, vr_param_get(&res.est, &md->params[i]),
+                                     vr_param_get(&res.se_qml, &md->params[i]),
+                                     vr_param_get(&res.se_boot, &md->params[i]));
+        }
+        if ((st = vr_outfile_begin(&of_model, &err)) == VR_OK)
+            st = vr_calib_write_file(of_model.tmp, &m, full,
+                                     pricing ? "calibrated to the VIX family (see above)"
+                                             : "= physical (no variance risk premium applied)",
+                                     &err);
+        free(full);
+        if (st != VR_OK || (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
             goto fail;
         fprintf(stderr, "vixrisk calibrate: wrote %s\n", of_model.final);
     }
@@ -404,6 +705,9 @@ finish:
     vr_outfile_abort(&of_model);
     vr_outfile_abort(&of_report);
     free(cols);
+    free(cm1);
+    free(cm2);
+    vr_futures_free(&fut);
     vr_calib_result_free(&res);
     vr_history_free(&h);
     return rc;

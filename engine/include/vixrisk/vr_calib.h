@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_status.h"
 
 #define VR_CALIB_V_FLOOR 1e-4 /* variance floor (1% vol) when VIX^2 < a */
@@ -39,6 +40,9 @@ typedef struct vr_calib_opts {
     size_t block_len;    /* bootstrap block length in days, >= 1; default 21 */
     uint64_t seed;       /* bootstrap seed; default 1 */
     int max_iter;        /* fixed-point iterations of the inversion, [1, 1000]; default 100 */
+    const vr_vix_coef *coef; /* non-NULL: invert VIX^2 = a + b v with these coefficients (the
+                                pricing measure's, once it is calibrated) instead of the model's
+                                own at the current estimate; default NULL */
 } vr_calib_opts;
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type);
@@ -84,30 +88,84 @@ void vr_calib_print(FILE *f, const vr_calib_result *r);
 vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, double spot,
                                double rate, double dividend, const char *comment, vr_err *err);
 
+/* Write model m (both parameter sets, spot, rate, dividend and the state of its parameter table:
+ * v0 [, m0]) as a model file (docs/config.md); `comment` (may be NULL, may hold newlines) becomes
+ * '#' lines first; `pricing_note` (may be NULL) a comment after the pricing set. The file is read
+ * back with vr_model_load (VR_ENUM if it does not validate). Parameter names come from the model
+ * parameter table (vr_model_params.h). */
+vr_status vr_calib_write_file(const char *path, const vr_model *m, const char *comment,
+                              const char *pricing_note, vr_err *err);
+
 /* ---- realism report ------------------------------------------------------------------------ */
-#define VR_REALISM_NPCT 7
-extern const double vr_realism_pct[VR_REALISM_NPCT]; /* 1 5 25 50 75 95 99 */
+#define VR_REALISM_NPCT 8
+extern const double vr_realism_pct[VR_REALISM_NPCT]; /* 1 5 25 50 75 95 99 99.9 */
+#define VR_REALISM_NABOVE 4
+extern const double vr_realism_above[VR_REALISM_NABOVE]; /* 30 40 60 80 */
+/* VIX buckets: [0, 15), [15, 20), [20, 30), [30, inf) */
+#define VR_REALISM_NB 4
+extern const double vr_realism_edge[VR_REALISM_NB - 1]; /* 15 20 30 */
+int vr_realism_bucket(double vix);
+/* Second leg after a trigger: the multiples of the trigger day's VIX */
+#define VR_REALISM_NLEG 3
+extern const double vr_realism_leg[VR_REALISM_NLEG]; /* 1.3 1.5 2 */
+#define VR_TRIGGER_LEVEL 22.0  /* a trigger: VIX >= 22 ... */
+#define VR_TRIGGER_JUMP 1.25   /* ... or VIX >= 1.25 x its value 5 trading days earlier, */
+#define VR_TRIGGER_LAG 5
+#define VR_TRIGGER_QUIET 21    /* counted if no day in the previous 21 met either condition; */
+#define VR_TRIGGER_AHEAD 21    /* the second leg looks at the max VIX over the next 21 days */
+#define VR_CM_DAYS_1 30.0      /* constant-maturity futures: 30 and 60 calendar days */
+#define VR_CM_DAYS_2 60.0
 
 typedef struct vr_realism_stats {
     double years;                  /* observed years (daily changes / 252) */
     double vix_pct[VR_REALISM_NPCT];
     double vix_mean;
+    double vix_floor;              /* history: lowest close; model: 100 sqrt(a), the lowest VIX
+                                      the model can produce (all variance factors at 0) */
     double max_up_1d_pts, max_up_1d_pct;   /* largest 1-day VIX rise (points, percent) */
     double max_up_5d_pts, max_up_5d_pct;   /* largest 5-day VIX rise */
-    double max_dn_1d_pts;                  /* largest 1-day VIX fall (points, negative) */
-    double frac_above[3];                  /* share of days with VIX > 30, 40, 60 */
+    double max_dn_1d_pts, max_dn_5d_pts;   /* largest 1-/5-day VIX fall (points, negative) */
+    double frac_above[VR_REALISM_NABOVE];  /* share of days with VIX > 30, 40, 60, 80 */
     double corr_spx_vix;                   /* corr(daily SPX log-return, daily VIX change) */
+    double corr_spx_lvix;                  /* corr(daily SPX log-return, daily log VIX change) */
     double ret_sd_ann;                     /* annualised sd of daily SPX log-returns */
     double ret_exkurt;                     /* excess kurtosis of daily SPX log-returns */
+    double ret_skew;                       /* skewness of daily SPX log-returns */
     double worst_1d, worst_5d;             /* worst daily / 5-day SPX log-return */
     double feb2018_per100y;   /* days with VIX_{t-1} < 20 and VIX_t >= 2 VIX_{t-1}, per 100 y */
     double vix_up50_per100y;  /* days with VIX_{t-1} < 20 and VIX_t >= 1.5 VIX_{t-1}, per 100 y */
     double mar2020_per100y;   /* episodes of VIX > 80 (126 days apart), per 100 years */
     double above60_ep_per100y;/* episodes of VIX > 60, per 100 years */
+    /* triggers (VR_TRIGGER_*) with VR_TRIGGER_AHEAD days after them, and the share of them whose
+     * max VIX over the next VR_TRIGGER_AHEAD days reaches vr_realism_leg[k] x the trigger's VIX */
+    size_t n_triggers;
+    double second_leg[VR_REALISM_NLEG];
+    /* annualised sd of daily log VIX changes, by the bucket of the previous day's VIX */
+    double lvol[VR_REALISM_NB];
+    size_t lvol_n[VR_REALISM_NB];
+    /* pricing measure, by the bucket of the day's VIX (NAN where there are no data): mean
+     * constant-maturity future / VIX at 30 and 60 days, VIX3M / VIX, VVIX */
+    double fut1[VR_REALISM_NB], fut2[VR_REALISM_NB], v3m[VR_REALISM_NB], vvix[VR_REALISM_NB];
+    size_t fut_n[VR_REALISM_NB], v3m_n[VR_REALISM_NB], vvix_n[VR_REALISM_NB];
     int extremes_per_span;    /* 1 if the max/min fields are medians of per-span extremes */
+    /* simulation only: Monte Carlo standard errors of the gated non-extreme statistics, from 10
+     * batches of paths (sd of the batch values / sqrt(10)); 0 for a history */
+    int has_se;
+    double se_pct[VR_REALISM_NPCT], se_above[VR_REALISM_NABOVE], se_leg[VR_REALISM_NLEG];
+    double se_feb2018, se_up50, se_lvol_ratio, se_corr_lvix, se_ret_sd;
 } vr_realism_stats;
 
-/* Statistics of a historical series (n days). */
+/* A historical series: n days of SPX and VIX closes, and optionally (NULL, or NAN on a day) VIX3M,
+ * VVIX and the constant-maturity futures at VR_CM_DAYS_1 / _2 (vr_futures_cm). */
+typedef struct vr_realism_data {
+    size_t n;
+    const double *spx, *vix;
+    const double *vix3m, *vvix, *fut1, *fut2;
+} vr_realism_data;
+
+/* Statistics of a historical series. */
+vr_status vr_realism_history_data(const vr_realism_data *d, vr_realism_stats *s, vr_err *err);
+/* The same from SPX and VIX only (the pricing-measure fields are NAN). */
 vr_status vr_realism_history(const double *spx, const double *vix, size_t n, vr_realism_stats *s,
                              vr_err *err);
 
@@ -119,17 +177,96 @@ typedef struct vr_realism_sim {
     int threads;      /* 0 = OpenMP default */
     double span_years;/* extremes are medians over spans of this many years (e.g. the history's
                          length); 0 = over everything */
+    size_t fut_states;  /* pricing stats: model states per VIX bucket for futures (default 300) */
+    size_t vvix_states; /* ... and for VVIX (default 40); 0 = skip */
 } vr_realism_sim;
 
 /* Simulate m under its physical parameters (daily steps, QE, v starting at the physical long-run
  * mean theta*, burn-in discarded), VIX_t = 100 sqrt(a + b v_t) with the pricing parameters, and
  * compute the same statistics. Extremes (max/min) are medians over consecutive spans of
- * span_years (several paths joined) so they compare with a history of that length. */
+ * span_years (several paths joined) so they compare with a history of that length. The
+ * pricing-measure statistics price (model interface: vix_future, vix_option) the states of every
+ * 21st simulated day, the first fut_states / vvix_states of each bucket in path order. */
 vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_realism_stats *s,
                               vr_err *err);
 
-/* Markdown table: one row per statistic, one column per entry. */
-void vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *cols, size_t ncols);
+/* Model VVIX at variance factors x under pricing parameters p: the 30-day log contract on the
+ * VIX, 100 sqrt((2/T)(ln F - E[ln VIX_T])), T = 30/365, F the model future, E[ln VIX_T] by static
+ * replication over VIX option prices: puts below F, calls above, Simpson's rule in log strike on
+ * [F e^-1.5, F] (12 intervals) and [F, F e^3] (24), 38 option prices; within 0.2 VVIX points of
+ * twice as many intervals.
+ * Errors of the pricers are passed on. */
+vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
+                        double *vvix, vr_err *err);
+
+/* Markdown table: one row per statistic, one column per entry; cols[0] is the history, the
+ * others are models, each marked pass/FAIL against the gate's tolerance (column "gate"). Returns
+ * the number of failed gates summed over the model columns. */
+int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *cols, size_t ncols);
+
+/* ---- pricing (risk-neutral) calibration ------------------------------------------------------
+ * The pricing parameters are fitted to the VIX-family term structure (VIX9D, VIX3M, VIX6M), the
+ * listed VIX futures at their real expiries and VVIX, jointly over the sample, each day's state
+ * filtered from that day's VIX (and VIX3M for a two-factor model, vr_term.h) under the candidate
+ * parameters. Only the model interface is used (vix_coef, vix_future, vix_option), so any model
+ * type fits the same way. Loss: for each group (indices incl. the VIX itself, futures, VVIX) the
+ * mean squared log error, weighted, plus a ridge pulling the transformed parameters towards the
+ * start (weakly identified parameters, e.g. price-jump sizes that enter only through the
+ * convexity term, then stay at their physical values). Minimised by Nelder-Mead in coordinates
+ * where every range is unbounded (logit of the position in the range). */
+#define VR_PFIT_NIDX 3          /* VIX9D, VIX3M, VIX6M */
+#define VR_VIX_TAU_6M (182.0 / 365.0)
+#define VR_PFIT_NTAB 4          /* table rows: 30-day future/VIX, 60-day future/VIX, VIX3M/VIX, VVIX */
+#define VR_PFIT_MAXF 10
+
+typedef struct vr_pfit_day {
+    int32_t date;
+    double vix;
+    double idx[VR_PFIT_NIDX];   /* VIX9D, VIX3M, VIX6M close; NAN = missing */
+    double vvix;                /* NAN = missing */
+    double cm[2];               /* constant-maturity futures at 30 and 60 days (table only) */
+    int nfut;                   /* listed contracts, nearest first */
+    double fut_T[VR_PFIT_MAXF]; /* years to expiry (calendar days / 365) */
+    double fut[VR_PFIT_MAXF];   /* settlement prices */
+} vr_pfit_day;
+
+typedef struct vr_pfit_opts {
+    vr_model_type type;
+    vr_sv_params start;         /* starting point; parameters not fitted keep these values */
+    unsigned long fit_mask;     /* bit i: the model's parameter i (vr_model_def_of order) is
+                                   fitted; 0 = every parameter that moves the loss */
+    size_t every;               /* every k-th usable day enters (default 5) */
+    size_t vvix_per_bucket;     /* VVIX days per VIX bucket, evenly spread (default 3) */
+    int max_fut;                /* nearest contracts used per day, 1..10 (default 6) */
+    double w_idx, w_fut, w_vvix;/* group weights (default 1, 1, 1) */
+    double ridge;               /* default 1e-4 */
+    int max_eval;               /* loss evaluations, default 800 */
+    int threads;                /* 0 = OpenMP default */
+} vr_pfit_opts;
+
+void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);
+
+typedef struct vr_pfit_result {
+    vr_model_type type;
+    vr_sv_params start, est;
+    unsigned long fit_mask;
+    double loss;
+    double rms_vix, rms_idx[VR_PFIT_NIDX], rms_fut, rms_vvix; /* RMS log errors */
+    size_t n_days, n_idx[VR_PFIT_NIDX], n_fut, n_vvix, n_clamped;
+    int evals, converged;
+    /* by VIX bucket over the fit days: data and model means, and counts */
+    double tab_data[VR_PFIT_NTAB][VR_REALISM_NB], tab_model[VR_PFIT_NTAB][VR_REALISM_NB];
+    size_t tab_n[VR_PFIT_NTAB][VR_REALISM_NB];
+    int32_t first_date, last_date;
+} vr_pfit_result;
+
+/* Fit. Errors: VR_EINVAL for bad options or no usable day (the message says which data are
+ * missing), VR_ENUM when the pricers fail at the optimum, VR_ENOMEM. */
+vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *o,
+                         vr_pfit_result *r, vr_err *err);
+
+/* Parameters, RMS errors and the bucket table (data beside model), markdown-ish text. */
+void vr_pfit_print(FILE *f, const vr_pfit_result *r);
 
 /* ---- command line ---------------------------------------------------------------------------- */
 /* `vixrisk calibrate ...` (argv[0] = "calibrate"). Returns the process exit code: 0 ok, 1 runtime

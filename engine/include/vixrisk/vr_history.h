@@ -5,8 +5,11 @@
  * one header line naming a `date` and a `close` column, ISO dates (YYYY-MM-DD) strictly ascending,
  * `.` as the decimal point. Only the `close` column is used.
  *
- * The joined series holds the dates where both SPX and VIX have a close (inner join); VIX3M is NAN
- * on dates its file lacks (it starts in 2009). Nothing is filled in: a date present in only one of
+ * The optional files `vix9d_daily.csv`, `vix6m_daily.csv` and `vvix_daily.csv` (same format; VVIX
+ * has only `date,close`) are read the same way and looked up on the joined dates.
+ *
+ * The joined series holds the dates where both SPX and VIX have a close (inner join); VIX3M (and
+ * VIX9D, VIX6M, VVIX) is NAN on dates its file lacks (VIX3M starts in 2009). Nothing is filled in: a date present in only one of
  * SPX / VIX inside the range both cover is dropped and reported (counts and the list of dates). */
 #ifndef VIXRISK_VR_HISTORY_H
 #define VIXRISK_VR_HISTORY_H
@@ -30,7 +33,12 @@ typedef struct vr_history_counts {
     size_t outside_spx, outside_vix;       /* dates outside the range both files cover (not gaps) */
     size_t vix3m_missing;                  /* joined dates with NAN vix3m (incl. before its start) */
     size_t vix3m_unmatched;                /* vix3m dates not among the joined dates */
+    size_t extra_rows[3];                  /* closes used from vix9d, vix6m, vvix (0 if absent) */
+    size_t extra_missing[3];               /* joined dates where vix9d / vix6m / vvix is NAN */
 } vr_history_counts;
+
+/* VVIX closes before this date are not used (2006 has gaps of weeks and implausible values). */
+#define VR_VVIX_FIRST_DATE 20070103
 
 typedef struct vr_history {
     size_t n;            /* joined trading days */
@@ -38,7 +46,10 @@ typedef struct vr_history {
     double *spx;         /* [n] S&P 500 close (price index) */
     double *vix;         /* [n] VIX close, index points (17.31 = 17.31% vol) */
     double *vix3m;       /* [n] VIX3M close, NAN where missing */
-    char source[512];    /* "DIR/spx_daily.csv + DIR/vix_daily.csv + DIR/vix3m_daily.csv (close)" */
+    double *vix9d;       /* [n] VIX9D close, NAN where missing (optional file, from 2011) */
+    double *vix6m;       /* [n] VIX6M close, NAN where missing (optional file, 2008..2026-04) */
+    double *vvix;        /* [n] VVIX close, NAN where missing or before VR_VVIX_FIRST_DATE */
+    char source[1024];    /* "DIR/spx_daily.csv + DIR/vix_daily.csv + DIR/vix3m_daily.csv (close)" */
     size_t gaps_reported;          /* = counts.only_spx + counts.only_vix = n_gaps */
     vr_history_counts counts;
     vr_history_gap *gaps;          /* [n_gaps] dates present in only one of SPX/VIX, ascending */
@@ -47,7 +58,8 @@ typedef struct vr_history {
 
 /* Load and join the three files of `dir`. On success *out owns its arrays (free with
  * vr_history_free). Errors: VR_EIO when spx_daily.csv or vix_daily.csv cannot be opened (a missing
- * vix3m_daily.csv is not an error: vix3m is then all NAN and `source` says so); VR_EINVAL with
+ * vix3m_daily.csv (or of an optional file) is not an error: that column is then all NAN and
+ * `source` says so); VR_EINVAL with
  * "FILE:LINE: ..." for a format error (header without date/close, bad or non-ascending date,
  * wrong field count, a close that is not a positive finite number); VR_EINVAL when the join is
  * empty. An empty close field counts as "no value" (the date is treated as absent from that file).
@@ -74,5 +86,50 @@ int vr_history_parse_date(const char *s, int32_t *out);
 
 /* Format yyyymmdd as "YYYY-MM-DD" into buf (>= 11 bytes); returns buf. */
 char *vr_history_format_date(int32_t d, char *buf);
+
+/* ---- VIX futures --------------------------------------------------------------------------- */
+/* The listed monthly VX futures of every trade date, from two files of `dir`:
+ *   vix_futures_contracts.csv  `date,contract,expiry,...,settle,...` one row per contract per day
+ *                              (real expiries; rows sorted by date, then expiry);
+ *   vix_futures_term_structure.csv  `date,vx1..vx8`: the settlements of the 1st..8th contract
+ *                              expiring strictly after `date`; expiries by the CFE rule (the
+ *                              Wednesday 30 days before the third Friday of the following month),
+ *                              replaced by the contracts file's expiry for months it lists.
+ * A date present in the contracts file takes its curve from there; the term-structure file adds
+ * the dates after (or before) it. The contracts file lacks the contracts that expired in 2007 or
+ * earlier, so its trade dates before VR_FUT_CONTRACTS_COMPLETE are not used (its expiries are).
+ * Contracts on their expiry date (expiry == date) are dropped, so
+ * both sources mean "expiring strictly after the trade date". Either file may be absent, not both. */
+#define VR_FUT_CONTRACTS_COMPLETE 20071220
+#define VR_FUT_MAX 10 /* contracts per trade date kept (the nearest ones) */
+
+typedef struct vr_futures {
+    size_t n;             /* trade dates, strictly ascending */
+    int32_t *date;        /* [n] yyyymmdd */
+    int *count;           /* [n] contracts listed that day, 1..VR_FUT_MAX */
+    int32_t *expiry;      /* [n * VR_FUT_MAX] yyyymmdd, ascending within a day */
+    double *settle;       /* [n * VR_FUT_MAX] settlement price, index points */
+    size_t n_contracts_file, n_term_file; /* trade dates taken from each file */
+    char source[1024];
+} vr_futures;
+
+/* Load the futures of `dir`. Errors: VR_EIO when neither file can be opened (the message names
+ * both paths); VR_EINVAL "FILE:LINE: ..." for a format error (missing column, bad or descending
+ * date, expiry before the date, expiries not ascending within a date, a settle that is not a
+ * positive finite number). On failure *out is zeroed. */
+vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err);
+void vr_futures_free(vr_futures *f);
+
+/* Index of trade date d in f (binary search), or -1. */
+long vr_futures_find(const vr_futures *f, int32_t d);
+
+/* Constant-maturity future `days` calendar days ahead on trade day i: linear in days to expiry
+ * between the two listed contracts around it; before the first contract between spot (the VIX
+ * `spot_vix`, a future expiring today) and the first contract. NAN when the curve does not reach
+ * `days`. */
+double vr_futures_cm(const vr_futures *f, size_t i, double days, double spot_vix);
+
+/* Calendar days from a to b (yyyymmdd). */
+long vr_date_diff(int32_t a, int32_t b);
 
 #endif

@@ -27,7 +27,8 @@ typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
  * VIX of a window, replayed (every path is the same path). BOOTSTRAP: stationary block bootstrap
  * (Politis and Romano 1994) of joint daily (SPX log return, VIX log change) pairs of a window,
  * started at the model's spot and VIX. For both history kinds v is backed out of the VIX through
- * the pricing model's VIX formula, v = max(((VIX/100)^2 - a)/b, 0), so the same surfaces mark. */
+ * the pricing model's VIX formula, v = max(((VIX/100)^2 - a)/b, 0), so the same surfaces mark; a
+ * two-factor model replaying history backs (v, m) out of the VIX and the VIX3M (vixc3m). */
 typedef enum vr_source { VR_SOURCE_MODEL = 0, VR_SOURCE_HISTORY = 1, VR_SOURCE_BOOTSTRAP = 2 } vr_source;
 
 /* A shock imposed on every path after step `step` (model paths): a NAN field is not applied.
@@ -57,6 +58,10 @@ typedef struct vr_sim_spec {
     size_t hist_i0, hist_i1; /* ... and the window [i0, i1) of it */
     double block_mean;       /* BOOTSTRAP: mean block length in days, >= 1 */
     vr_vix_coef vixc;        /* HISTORY, BOOTSTRAP, shocks: VIX <-> state under the pricing model */
+    vr_vix_coef vixc3m;      /* HISTORY: VIX3M <-> state under the pricing model (all zero = not
+                                given). With it, a model with two variance factors replays the
+                                state backed out of each day's VIX and VIX3M (vr_term.h) where the
+                                data have VIX3M, so the replay's VIX3M is the real one */
     const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
     int nshocks;
 } vr_sim_spec;

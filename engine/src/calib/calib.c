@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "vixrisk/vr_config.h"
+#include "vixrisk/vr_model_params.h"
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type)
 {
@@ -364,15 +365,16 @@ static void set_all(vr_sv_params *p, double x)
     p->mu_j = p->sigma_j = p->mu_v = p->mu_s = p->sigma_s = p->rho_j = x;
 }
 
-/* Zero the fields the model type does not use (estimates and SEs alike). */
+/* Zero the fields the model type does not use (estimates and SEs alike): every double of
+ * vr_sv_params that is not in the model's parameter table. */
 static void mask_type(vr_model_type t, vr_sv_params *p)
 {
-    if (t == VR_MODEL_HESTON)
-        p->lambda = 0;
-    if (t != VR_MODEL_BATES)
-        p->mu_j = p->sigma_j = 0;
-    if (t != VR_MODEL_SVCJ)
-        p->mu_v = p->mu_s = p->sigma_s = p->rho_j = 0;
+    const vr_model_def *d = vr_model_def_of(t);
+    vr_sv_params keep;
+    memset(&keep, 0, sizeof keep);
+    for (int i = 0; d && i < d->nparams; i++)
+        vr_param_set(&keep, &d->params[i], vr_param_get(p, &d->params[i]));
+    *p = keep;
 }
 
 #define FREEZE_IT 20
@@ -407,6 +409,9 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
                        "calibrate: bootstrap %zu replications with block %zu: need <= 100000 "
                        "and 1 <= block <= n/2",
                        o->bootstrap, o->block_len);
+    if (o->coef && !(o->coef->b > 0 && isfinite(o->coef->b) && isfinite(o->coef->a)))
+        return vr_fail(err, VR_EINVAL, "calibrate: inversion coefficients a %g, b %g (need b > 0)",
+                       o->coef->a, o->coef->b);
     if (o->max_iter < 1 || o->max_iter > 1000)
         return vr_fail(err, VR_EINVAL, "calibrate: max_iter must be in [1, 1000] (got %d)",
                        o->max_iter);
@@ -426,9 +431,19 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     }
     for (size_t t = 1; t < n; t++)
         r[t] = log(spx[t] / spx[t - 1]);
+    size_t floored = 0;
     for (size_t t = 0; t < n; t++) {
         vix2[t] = vix[t] * vix[t] / 1e4;
         v[t] = vix2[t];
+        if (o->coef) {
+            /* given coefficients (the pricing measure's): one inversion, no fixed point */
+            double x = (vix2[t] - o->coef->a) / o->coef->b;
+            if (!(x >= VR_CALIB_V_FLOOR)) {
+                x = VR_CALIB_V_FLOOR;
+                floored++;
+            }
+            v[t] = x;
+        }
     }
     for (size_t t = 1; t < n; t++)
         idx[t - 1] = t;
@@ -438,7 +453,6 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     vr_sv_params pinv;
     memset(&pinv, 0, sizeof pinv);
     int it, converged = 0;
-    size_t floored = 0;
     for (it = 1; it <= o->max_iter; it++) {
         /* jump labels on the current series; frozen after FREEZE_IT iterations, because a day
          * near the threshold can flip at every inversion and make the iteration cycle */
@@ -483,7 +497,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
             pinv = fo.p;
         else
             damp(&pinv, &fo.p);
-        if (!o->invert) {
+        if (!o->invert || o->coef) {
             converged = 1;
             break;
         }
@@ -587,47 +601,18 @@ done:
 
 /* ---- output ---------------------------------------------------------------------------------- */
 
-typedef struct pdesc { const char *name; size_t off; unsigned models; } pdesc;
-#define PM_H 1u
-#define PM_B 2u
-#define PM_S 4u
-static const pdesc PARAMS[] = {
-    {"kappa", offsetof(vr_sv_params, kappa), PM_H | PM_B | PM_S},
-    {"theta", offsetof(vr_sv_params, theta), PM_H | PM_B | PM_S},
-    {"sigma", offsetof(vr_sv_params, sigma), PM_H | PM_B | PM_S},
-    {"rho", offsetof(vr_sv_params, rho), PM_H | PM_B | PM_S},
-    {"lambda", offsetof(vr_sv_params, lambda), PM_B | PM_S},
-    {"mu_j", offsetof(vr_sv_params, mu_j), PM_B},
-    {"sigma_j", offsetof(vr_sv_params, sigma_j), PM_B},
-    {"mu_v", offsetof(vr_sv_params, mu_v), PM_S},
-    {"mu_s", offsetof(vr_sv_params, mu_s), PM_S},
-    {"sigma_s", offsetof(vr_sv_params, sigma_s), PM_S},
-    {"rho_j", offsetof(vr_sv_params, rho_j), PM_S},
-};
-
-static double pget(const vr_sv_params *p, size_t off)
-{
-    return *(const double *)((const char *)p + off);
-}
-
-static unsigned pm_of(vr_model_type t)
-{
-    return t == VR_MODEL_HESTON ? PM_H : t == VR_MODEL_BATES ? PM_B : PM_S;
-}
-
 void vr_calib_print(FILE *f, const vr_calib_result *r)
 {
-    const unsigned pm = pm_of(r->type);
+    const vr_model_def *md = vr_model_def_of(r->type);
     fprintf(f, "calibration of %s (physical) on %zu days: %zu jump days, %s after %d iteration%s\n",
             vr_model_type_name(r->type), r->n, r->n_jumps,
             r->converged ? "converged" : "NOT converged", r->iterations,
             r->iterations == 1 ? "" : "s");
     fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
-    for (size_t i = 0; i < sizeof PARAMS / sizeof PARAMS[0]; i++) {
-        if (!(PARAMS[i].models & pm))
-            continue;
-        fprintf(f, "  %-8s %12.6g %12.4g %12.4g\n", PARAMS[i].name, pget(&r->est, PARAMS[i].off),
-                pget(&r->se_qml, PARAMS[i].off), pget(&r->se_boot, PARAMS[i].off));
+    for (int i = 0; md && i < md->nparams; i++) {
+        const vr_param_def *d = &md->params[i];
+        fprintf(f, "  %-8s %12.6g %12.4g %12.4g\n", d->name, vr_param_get(&r->est, d),
+                vr_param_get(&r->se_qml, d), vr_param_get(&r->se_boot, d));
     }
     const double ts = vr_theta_star(r->type, &r->est);
     fprintf(f, "  half-life of v: %.1f trading days; Feller 2 kappa theta / sigma^2 = %.3f\n",
@@ -642,9 +627,21 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
             r->v_last, VR_CALIB_V_FLOOR, r->n_floored, 100 * r->drift, r->qml_loglik);
 }
 
-vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, double spot,
-                               double rate, double dividend, const char *comment, vr_err *err)
+/* One parameter set as a YAML flow mapping of the model's parameters. */
+static void write_set(FILE *f, const vr_model_def *md, const vr_sv_params *p)
 {
+    fprintf(f, "{");
+    for (int i = 0; i < md->nparams; i++)
+        fprintf(f, "%s%s: %.6g", i ? ", " : "", md->params[i].name, vr_param_get(p, &md->params[i]));
+    fprintf(f, "}");
+}
+
+vr_status vr_calib_write_file(const char *path, const vr_model *m, const char *comment,
+                              const char *pricing_note, vr_err *err)
+{
+    const vr_model_def *md = vr_model_def_of(m->type);
+    if (!md)
+        return vr_fail(err, VR_EINVAL, "calibrate: unknown model type %d", (int)m->type);
     FILE *f = fopen(path, "w");
     if (!f)
         return vr_fail(err, VR_EIO, "%s: cannot write", path);
@@ -657,34 +654,58 @@ vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, doubl
             p += len + (e ? 1 : 0);
         }
     }
-    const unsigned pm = pm_of(r->type);
-    fprintf(f, "# Estimates (physical), standard errors: QML sandwich / block bootstrap\n");
-    for (size_t i = 0; i < sizeof PARAMS / sizeof PARAMS[0]; i++)
-        if (PARAMS[i].models & pm)
-            fprintf(f, "#   %-8s %12.6g  se %10.4g / %10.4g\n", PARAMS[i].name,
-                    pget(&r->est, PARAMS[i].off), pget(&r->se_qml, PARAMS[i].off),
-                    pget(&r->se_boot, PARAMS[i].off));
-    fprintf(f, "model:\n  type: %s\n  spot: %.2f\n  rate: %g\n  dividend: %g\n  v0: %.6g\n",
-            vr_model_type_name(r->type), spot, rate, dividend, r->v_last);
-    for (int blk = 0; blk < 2; blk++) {
-        fprintf(f, "  %s: {", blk == 0 ? "physical" : "pricing ");
-        int first = 1;
-        for (size_t i = 0; i < sizeof PARAMS / sizeof PARAMS[0]; i++) {
-            if (!(PARAMS[i].models & pm))
-                continue;
-            fprintf(f, "%s%s: %.6g", first ? "" : ", ", PARAMS[i].name,
-                    pget(&r->est, PARAMS[i].off));
-            first = 0;
-        }
-        fprintf(f, "}%s\n", blk == 0 ? "" : "   # = physical (no variance risk premium applied)");
-    }
+    fprintf(f, "model:\n  type: %s\n  spot: %.2f\n  rate: %g\n  dividend: %g\n", md->name,
+            m->spot, m->rate, m->dividend);
+    for (int i = 0; i < md->nstate; i++)
+        fprintf(f, "  %s: %.6g\n", md->state[i].name, vr_param_get(m, &md->state[i]));
+    fprintf(f, "  physical: ");
+    write_set(f, md, &m->physical);
+    fprintf(f, "\n  pricing:  ");
+    write_set(f, md, &m->pricing);
+    fprintf(f, "%s%s\n", pricing_note ? "   # " : "", pricing_note ? pricing_note : "");
     if (fclose(f) != 0)
         return vr_fail(err, VR_EIO, "%s: write failed", path);
     /* round trip: the file must load */
-    vr_model m;
+    vr_model back;
     vr_err e2 = {0};
-    if (vr_model_load(path, &m, &e2) != VR_OK)
+    if (vr_model_load(path, &back, &e2) != VR_OK)
         return vr_fail(err, VR_ENUM, "calibrate: the written model does not validate: %s",
                        e2.msg);
     return VR_OK;
+}
+
+vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, double spot,
+                               double rate, double dividend, const char *comment, vr_err *err)
+{
+    const vr_model_def *md = vr_model_def_of(r->type);
+    if (!md)
+        return vr_fail(err, VR_EINVAL, "calibrate: unknown model type %d", (int)r->type);
+    /* the comment, then the estimates with their SEs as comment lines */
+    size_t cap = (comment ? strlen(comment) : 0) + 256 + 96 * (size_t)md->nparams, k = 0;
+    char *c = malloc(cap);
+    if (!c)
+        return vr_fail(err, VR_ENOMEM, "calibrate: comment");
+    if (comment)
+        k += (size_t)snprintf(c + k, cap - k, "%s\n", comment);
+    k += (size_t)snprintf(c + k, cap - k,
+                          "Estimates (physical), standard errors: QML sandwich / block bootstrap");
+    for (int i = 0; i < md->nparams && k < cap; i++) {
+        const vr_param_def *d = &md->params[i];
+        k += (size_t)snprintf(c + k, cap - k, "\n  %-8s %12.6g  se %10.4g / %10.4g", d->name,
+                              vr_param_get(&r->est, d), vr_param_get(&r->se_qml, d),
+                              vr_param_get(&r->se_boot, d));
+    }
+    vr_model m;
+    memset(&m, 0, sizeof m);
+    m.type = r->type;
+    m.spot = spot;
+    m.rate = rate;
+    m.dividend = dividend;
+    m.v0 = r->v_last;
+    m.physical = r->est;
+    m.pricing = r->est;
+    const vr_status st =
+        vr_calib_write_file(path, &m, c, "= physical (no variance risk premium applied)", err);
+    free(c);
+    return st;
 }

@@ -260,6 +260,13 @@ static void series_compact(series *s)
     s->n = k;
 }
 
+/* The optional indices beyond VIX3M: file, and the first date used (VVIX before 2007 has gaps of
+ * weeks and implausible values, see the data README; those rows are not used). */
+static const struct {
+    const char *file;
+    int32_t from;
+} EXTRA[3] = {{"vix9d_daily.csv", 0}, {"vix6m_daily.csv", 0}, {"vvix_daily.csv", VR_VVIX_FIRST_DATE}};
+
 void vr_history_free(vr_history *h)
 {
     if (!h)
@@ -268,6 +275,9 @@ void vr_history_free(vr_history *h)
     free(h->spx);
     free(h->vix);
     free(h->vix3m);
+    free(h->vix9d);
+    free(h->vix6m);
+    free(h->vvix);
     free(h->gaps);
     memset(h, 0, sizeof *h);
 }
@@ -276,6 +286,9 @@ vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
 {
     vr_status st = VR_OK;
     series spx = {0}, vix = {0}, v3 = {0};
+    series ex[3] = {{0}, {0}, {0}};
+    int ex_missing[3] = {0, 0, 0};
+    char p_ex[3][4096];
     vr_history h;
     memset(&h, 0, sizeof h);
     char p_spx[4096], p_vix[4096], p_v3[4096];
@@ -293,6 +306,21 @@ vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
         goto done;
     if ((st = read_series(p_v3, &v3, &v3_missing, err)) != VR_OK)
         goto done;
+    for (int e = 0; e < 3; e++) {
+        snprintf(p_ex[e], sizeof p_ex[e], "%s/%s", dir, EXTRA[e].file);
+        if ((st = read_series(p_ex[e], &ex[e], &ex_missing[e], err)) != VR_OK)
+            goto done;
+        series_compact(&ex[e]);
+        if (EXTRA[e].from > 0) {
+            size_t k = 0;
+            for (size_t i = 0; i < ex[e].n; i++)
+                if (ex[e].date[i] >= EXTRA[e].from) {
+                    ex[e].date[k] = ex[e].date[i];
+                    ex[e].close[k++] = ex[e].close[i];
+                }
+            ex[e].n = k;
+        }
+    }
     h.counts.rows_spx = spx.n;
     h.counts.rows_vix = vix.n;
     h.counts.rows_vix3m = v3.n;
@@ -311,8 +339,11 @@ vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
     h.spx = malloc(cap * sizeof *h.spx);
     h.vix = malloc(cap * sizeof *h.vix);
     h.vix3m = malloc(cap * sizeof *h.vix3m);
+    h.vix9d = malloc(cap * sizeof *h.vix9d);
+    h.vix6m = malloc(cap * sizeof *h.vix6m);
+    h.vvix = malloc(cap * sizeof *h.vvix);
     h.gaps = malloc((spx.n + vix.n) * sizeof *h.gaps);
-    if (!h.date || !h.spx || !h.vix || !h.vix3m || !h.gaps) {
+    if (!h.date || !h.spx || !h.vix || !h.vix3m || !h.vix9d || !h.vix6m || !h.vvix || !h.gaps) {
         st = vr_fail(err, VR_ENOMEM, "history: %zu rows", cap);
         goto done;
     }
@@ -353,13 +384,35 @@ vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
         st = vr_fail(err, VR_EINVAL, "history: %s and %s share no dates", p_spx, p_vix);
         goto done;
     }
+    {
+        double *dst[3] = {h.vix9d, h.vix6m, h.vvix};
+        for (int e = 0; e < 3; e++) {
+            size_t q = 0, hit = 0;
+            for (size_t t = 0; t < h.n; t++) {
+                while (q < ex[e].n && ex[e].date[q] < h.date[t])
+                    q++;
+                const int ok = q < ex[e].n && ex[e].date[q] == h.date[t];
+                dst[e][t] = ok ? ex[e].close[q] : NAN;
+                hit += (size_t)ok;
+            }
+            h.counts.extra_rows[e] = ex[e].n;
+            h.counts.extra_missing[e] = h.n - hit;
+        }
+    }
     for (size_t t = 0; t < h.n; t++)
         if (isnan(h.vix3m[t]))
             h.counts.vix3m_missing++;
     h.counts.vix3m_unmatched = v3.n - (h.n - h.counts.vix3m_missing);
     h.gaps_reported = h.n_gaps;
-    snprintf(h.source, sizeof h.source, "%s + %s + %s%s (close)", p_spx, p_vix, p_v3,
-             v3_missing ? " [absent: vix3m all NAN]" : "");
+    {
+        int k = snprintf(h.source, sizeof h.source, "%s + %s + %s%s", p_spx, p_vix, p_v3,
+                         v3_missing ? " [absent: vix3m all NAN]" : "");
+        for (int e = 0; e < 3 && k > 0 && (size_t)k < sizeof h.source; e++)
+            k += snprintf(h.source + k, sizeof h.source - (size_t)k, " + %s%s", EXTRA[e].file,
+                          ex_missing[e] ? " [absent]" : "");
+        if (k > 0 && (size_t)k < sizeof h.source)
+            snprintf(h.source + k, sizeof h.source - (size_t)k, " (close)");
+    }
     *out = h;
     memset(&h, 0, sizeof h);
 done:
@@ -367,6 +420,8 @@ done:
     series_free(&spx);
     series_free(&vix);
     series_free(&v3);
+    for (int e = 0; e < 3; e++)
+        series_free(&ex[e]);
     return st;
 }
 

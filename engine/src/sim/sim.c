@@ -19,6 +19,7 @@
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_sim.h"
+#include "vixrisk/vr_term.h"
 
 #define VR_SIM_DEFAULT_BLOCK 1024
 
@@ -70,6 +71,25 @@ static void lane_from_vix(const vr_model_ops *ops, const vr_vix_coef *c, sim_ws 
     for (int j = 0; j < ops->nfactors; j++)
         x[j] = w->x[j][i];
     ops->state_from_vix(c, vix, x);
+    for (int j = 0; j < ops->nfactors; j++)
+        w->x[j][i] = x[j];
+}
+
+/* History replay: lane i's factors from the day's VIX and, when the spec gives the VIX3M
+ * coefficients and the data have the day's VIX3M, from both (a two-factor model then reproduces
+ * the real VIX3M too). */
+static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
+                          size_t day)
+{
+    const double v3 = s->hist->vix3m ? s->hist->vix3m[day] : NAN;
+    if (ops->nfactors < 2 || !(s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0) || !(v3 > 0)) {
+        lane_from_vix(ops, &s->vixc, w, i, s->hist->vix[day]);
+        return;
+    }
+    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < ops->nfactors; j++)
+        x[j] = w->x[j][i];
+    vr_state_from_term_c(ops, &s->vixc, &s->vixc3m, s->hist->vix[day], v3, x);
     for (int j = 0; j < ops->nfactors; j++)
         w->x[j][i] = x[j];
 }
@@ -251,7 +271,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
             w->x[j][i] = x0[j];
         if (s->source == VR_SOURCE_HISTORY) {
             w->log_s[i] = log(h->spx[i0]);
-            lane_from_vix(ops, &s->vixc, w, i, h->vix[i0]);
+            lane_from_day(ops, s, w, i, i0);
         } else {
             vk_pcg32 r;
             vk_pcg32_stream(&r, s->seed, s->scenario, path0 + (i < n ? i : n - 1));
@@ -270,7 +290,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
         for (size_t i = 0; i < npad; i++) {
             if (s->source == VR_SOURCE_HISTORY) {
                 w->log_s[i] = log(h->spx[i0 + k]);
-                lane_from_vix(ops, &s->vixc, w, i, h->vix[i0 + k]);
+                lane_from_day(ops, s, w, i, i0 + k);
                 continue;
             }
             /* stationary bootstrap: a new block with probability 1/L, else the next day */

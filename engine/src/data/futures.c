@@ -1,0 +1,493 @@
+/* futures.c: the daily curve of listed VIX futures (see vr_history.h).
+ *
+ * Two sources describe the same contracts: the per-contract file (real expiries, 2006-2015) and
+ * the VX1..VX8 term-structure file (2007-2021, no expiries). Both become one table: for each trade
+ * date, the settlements of the contracts expiring strictly after it, nearest first, with their
+ * expiry dates. The term-structure file's expiries come from the exchange's rule (the Wednesday 30
+ * days before the third Friday of the following month; when that Friday is Good Friday, 30 days
+ * before the Thursday before it), and the contracts file's real expiry replaces the rule for every
+ * month it lists. Malformed lines stop the load with FILE:LINE, as the daily-index loader does. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vixrisk/vr_history.h"
+
+/* ---- calendar ----------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (the classic era-based formula). */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const long era = (y >= 0 ? y : y - 399) / 400;
+    const long yoe = y - era * 400;
+    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int32_t civil_from_days(long z)
+{
+    z += 719468;
+    const long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long doe = z - era * 146097;
+    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long mp = (5 * doy + 2) / 153;
+    const long d = doy - (153 * mp + 2) / 5 + 1;
+    const long m = mp + (mp < 10 ? 3 : -9);
+    const long y = yoe + era * 400 + (m <= 2);
+    return (int32_t)(y * 10000 + m * 100 + d);
+}
+
+static long ymd_days(int32_t x) { return days_from_civil(x / 10000, x / 100 % 100, x % 100); }
+
+long vr_date_diff(int32_t a, int32_t b) { return ymd_days(b) - ymd_days(a); }
+
+/* Easter Sunday (anonymous Gregorian algorithm), as days since 1970-01-01. */
+static long easter(int y)
+{
+    const int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
+    const int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+    const int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+    const int m = (a + 11 * h + 22 * l) / 451;
+    const int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+    return days_from_civil(y, month, day);
+}
+
+/* The rule's expiry of the contract of month (y, m). */
+static int32_t rule_expiry(int y, int m)
+{
+    int ny = y, nm = m + 1;
+    if (nm == 13) {
+        nm = 1;
+        ny++;
+    }
+    const long first = days_from_civil(ny, nm, 1);
+    const long wd = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday: 0 = Sunday */
+    long fri = first + ((5 - wd + 7) % 7) + 14;
+    if (fri == easter(ny) - 2)
+        fri -= 1;
+    return civil_from_days(fri - 30);
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+#define FUT_FIELDS 32
+
+static int split(char *line, char **f)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == FUT_FIELDS)
+            return FUT_FIELDS + 1;
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+static int col_of(char **f, int nf, const char *name)
+{
+    for (int i = 0; i < nf; i++)
+        if (strcasecmp(f[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A positive finite number; 0 = ok, 1 = empty, -1 = bad. */
+static int parse_pos(const char *s, double *x)
+{
+    if (s[0] == '\0')
+        return 1;
+    char *end = NULL;
+    errno = 0;
+    *x = strtod(s, &end);
+    return (*end == '\0' && errno != ERANGE && isfinite(*x) && *x > 0) ? 0 : -1;
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+typedef struct curve_buf {
+    size_t n, cap;
+    int32_t *date;
+    int *count;
+    int32_t *expiry;
+    double *settle;
+} curve_buf;
+
+static int buf_day(curve_buf *b, int32_t d)
+{
+    if (b->n == b->cap) {
+        const size_t c = b->cap ? 2 * b->cap : 4096;
+        int32_t *nd = realloc(b->date, c * sizeof *nd);
+        if (!nd)
+            return -1;
+        b->date = nd;
+        int *nc = realloc(b->count, c * sizeof *nc);
+        if (!nc)
+            return -1;
+        b->count = nc;
+        int32_t *ne = realloc(b->expiry, c * VR_FUT_MAX * sizeof *ne);
+        if (!ne)
+            return -1;
+        b->expiry = ne;
+        double *ns = realloc(b->settle, c * VR_FUT_MAX * sizeof *ns);
+        if (!ns)
+            return -1;
+        b->settle = ns;
+        b->cap = c;
+    }
+    b->date[b->n] = d;
+    b->count[b->n] = 0;
+    b->n++;
+    return 0;
+}
+
+static void buf_free(curve_buf *b)
+{
+    free(b->date);
+    free(b->count);
+    free(b->expiry);
+    free(b->settle);
+    memset(b, 0, sizeof *b);
+}
+
+/* Known real expiries by contract month (index (y - 2000) * 12 + m - 1). */
+#define MONTHS (200 * 12)
+
+static int month_index(int32_t ym_day)
+{
+    const int y = ym_day / 10000, m = ym_day / 100 % 100;
+    const int k = (y - 2000) * 12 + m - 1;
+    return k >= 0 && k < MONTHS ? k : -1;
+}
+
+static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, int *missing,
+                                vr_err *err)
+{
+    vr_status st = VR_OK;
+    char *line = NULL, *f[FUT_FIELDS + 1];
+    size_t cap = 0;
+    long ln = 0;
+    int nh = 0, cd = -1, ce = -1, cs = -1;
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        if (errno == ENOENT) {
+            *missing = 1;
+            return VR_OK;
+        }
+        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    *missing = 0;
+    int32_t prev_d = 0, prev_e = 0;
+    while (getline(&line, &cap, fp) != -1) {
+        ln++;
+        chomp(line);
+        if (ln == 1) {
+            nh = split(line, f);
+            if (nh > FUT_FIELDS || (cd = col_of(f, nh, "date")) < 0 ||
+                (ce = col_of(f, nh, "expiry")) < 0 || (cs = col_of(f, nh, "settle")) < 0) {
+                st = vr_fail(err, VR_EINVAL,
+                             "%s:1: header must name 'date', 'expiry' and 'settle' columns", path);
+                goto done;
+            }
+            continue;
+        }
+        if (line[0] == '\0')
+            continue;
+        const int nf = split(line, f);
+        if (nf != nh) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, ln, nh, nf);
+            goto done;
+        }
+        int32_t d, e;
+        if (vr_history_parse_date(f[cd], &d) != 0 || strlen(f[cd]) != 10) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path, ln,
+                         f[cd]);
+            goto done;
+        }
+        if (vr_history_parse_date(f[ce], &e) != 0 || strlen(f[ce]) != 10) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad expiry '%s' (expected YYYY-MM-DD)", path,
+                         ln, f[ce]);
+            goto done;
+        }
+        if (d < prev_d || (d == prev_d && e <= prev_e)) {
+            st = vr_fail(err, VR_EINVAL,
+                         "%s:%ld: rows must ascend by date, then by expiry (date %s, expiry %s)",
+                         path, ln, f[cd], f[ce]);
+            goto done;
+        }
+        if (e < d) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: expiry %s is before the trade date %s", path, ln,
+                         f[ce], f[cd]);
+            goto done;
+        }
+        double x;
+        const int pr = parse_pos(f[cs], &x);
+        if (pr < 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: settle '%s' is not a positive finite number",
+                         path, ln, f[cs]);
+            goto done;
+        }
+        const int mi = month_index(e);
+        if (mi >= 0)
+            known[mi] = e;
+        prev_d = d;
+        prev_e = e;
+        if (pr == 1 || e == d || d < VR_FUT_CONTRACTS_COMPLETE)
+            continue; /* no settlement, expiring today, or a day with near contracts missing */
+        if ((b->n == 0 || b->date[b->n - 1] != d) && buf_day(b, d) != 0) {
+            st = vr_fail(err, VR_ENOMEM, "%s: out of memory at line %ld", path, ln);
+            goto done;
+        }
+        const size_t i = b->n - 1;
+        if (b->count[i] < VR_FUT_MAX) {
+            b->expiry[i * VR_FUT_MAX + (size_t)b->count[i]] = e;
+            b->settle[i * VR_FUT_MAX + (size_t)b->count[i]] = x;
+            b->count[i]++;
+        }
+    }
+    if (ln == 0)
+        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+done:
+    free(line);
+    fclose(fp);
+    return st;
+}
+
+/* First expiry strictly after d (rule, or the known real expiry of that month). */
+static int32_t next_expiry(int32_t d, const int32_t *known, int skip)
+{
+    int y = d / 10000, m = d / 100 % 100;
+    int found = 0;
+    for (int guard = 0; guard < 40; guard++) {
+        const int32_t ym = (int32_t)(y * 10000 + m * 100 + 1);
+        const int mi = month_index(ym);
+        const int32_t e = (mi >= 0 && known[mi] > 0) ? known[mi] : rule_expiry(y, m);
+        if (e > d) {
+            if (found == skip)
+                return e;
+            found++;
+        }
+        if (++m == 13) {
+            m = 1;
+            y++;
+        }
+    }
+    return 0;
+}
+
+static vr_status read_term(const char *path, curve_buf *b, const int32_t *known, int *missing,
+                           vr_err *err)
+{
+    vr_status st = VR_OK;
+    char *line = NULL, *f[FUT_FIELDS + 1];
+    size_t cap = 0;
+    long ln = 0;
+    int nh = 0, cd = -1, cv[8];
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        if (errno == ENOENT) {
+            *missing = 1;
+            return VR_OK;
+        }
+        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    *missing = 0;
+    int32_t prev = 0;
+    while (getline(&line, &cap, fp) != -1) {
+        ln++;
+        chomp(line);
+        if (ln == 1) {
+            nh = split(line, f);
+            int ok = nh <= FUT_FIELDS && (cd = col_of(f, nh, "date")) >= 0;
+            for (int k = 0; k < 8 && ok; k++) {
+                char name[8];
+                snprintf(name, sizeof name, "vx%d", k + 1);
+                ok = (cv[k] = col_of(f, nh, name)) >= 0;
+            }
+            if (!ok) {
+                st = vr_fail(err, VR_EINVAL, "%s:1: header must name 'date' and 'vx1'..'vx8'",
+                             path);
+                goto done;
+            }
+            continue;
+        }
+        if (line[0] == '\0')
+            continue;
+        const int nf = split(line, f);
+        if (nf != nh) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, ln, nh, nf);
+            goto done;
+        }
+        int32_t d;
+        if (vr_history_parse_date(f[cd], &d) != 0 || strlen(f[cd]) != 10) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path, ln,
+                         f[cd]);
+            goto done;
+        }
+        if (d <= prev) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: date %s is not after the previous row's", path,
+                         ln, f[cd]);
+            goto done;
+        }
+        prev = d;
+        if (buf_day(b, d) != 0) {
+            st = vr_fail(err, VR_ENOMEM, "%s: out of memory at line %ld", path, ln);
+            goto done;
+        }
+        const size_t i = b->n - 1;
+        for (int k = 0; k < 8; k++) {
+            double x;
+            const int pr = parse_pos(f[cv[k]], &x);
+            if (pr < 0) {
+                st = vr_fail(err, VR_EINVAL, "%s:%ld: vx%d '%s' is not a positive finite number",
+                             path, ln, k + 1, f[cv[k]]);
+                goto done;
+            }
+            if (pr == 1)
+                break; /* the curve ends at the first empty contract */
+            b->expiry[i * VR_FUT_MAX + (size_t)k] = next_expiry(d, known, k);
+            b->settle[i * VR_FUT_MAX + (size_t)k] = x;
+            b->count[i]++;
+        }
+        if (b->count[i] == 0)
+            b->n--; /* no contract that day */
+    }
+    if (ln == 0)
+        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+done:
+    free(line);
+    fclose(fp);
+    return st;
+}
+
+void vr_futures_free(vr_futures *f)
+{
+    if (!f)
+        return;
+    free(f->date);
+    free(f->count);
+    free(f->expiry);
+    free(f->settle);
+    memset(f, 0, sizeof *f);
+}
+
+vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    curve_buf c = {0}, t = {0}, m = {0};
+    int32_t *known = NULL;
+    char pc[4096], pt[4096];
+    int miss_c = 0, miss_t = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!dir || !out)
+        return vr_fail(err, VR_EINVAL, "futures: no data directory given");
+    snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
+    snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", dir);
+    known = calloc(MONTHS, sizeof *known);
+    if (!known)
+        return vr_fail(err, VR_ENOMEM, "futures: expiry table");
+    if ((st = read_contracts(pc, &c, known, &miss_c, err)) != VR_OK)
+        goto done;
+    if ((st = read_term(pt, &t, known, &miss_t, err)) != VR_OK)
+        goto done;
+    if (miss_c && miss_t) {
+        st = vr_fail(err, VR_EIO, "futures: neither %s nor %s exists", pc, pt);
+        goto done;
+    }
+    /* merge: the contracts file wins on shared dates */
+    size_t i = 0, j = 0;
+    while (i < c.n || j < t.n) {
+        const int32_t dc = i < c.n ? c.date[i] : INT32_MAX, dt = j < t.n ? t.date[j] : INT32_MAX;
+        const curve_buf *src = dc <= dt ? &c : &t;
+        const size_t k = dc <= dt ? i : j;
+        if (buf_day(&m, src->date[k]) != 0) {
+            st = vr_fail(err, VR_ENOMEM, "futures: merge");
+            goto done;
+        }
+        const size_t q = m.n - 1;
+        m.count[q] = src->count[k];
+        memcpy(m.expiry + q * VR_FUT_MAX, src->expiry + k * VR_FUT_MAX,
+               (size_t)src->count[k] * sizeof *m.expiry);
+        memcpy(m.settle + q * VR_FUT_MAX, src->settle + k * VR_FUT_MAX,
+               (size_t)src->count[k] * sizeof *m.settle);
+        if (dc <= dt) {
+            out->n_contracts_file++;
+            i++;
+            if (dc == dt)
+                j++;
+        } else {
+            out->n_term_file++;
+            j++;
+        }
+    }
+    if (m.n == 0) {
+        st = vr_fail(err, VR_EINVAL, "futures: %s and %s hold no settlement", pc, pt);
+        goto done;
+    }
+    out->n = m.n;
+    out->date = m.date;
+    out->count = m.count;
+    out->expiry = m.expiry;
+    out->settle = m.settle;
+    memset(&m, 0, sizeof m);
+    snprintf(out->source, sizeof out->source, "%s%s + %s%s (settle)", pc,
+             miss_c ? " [absent]" : "", pt, miss_t ? " [absent]" : "");
+done:
+    if (st != VR_OK)
+        memset(out, 0, sizeof *out);
+    buf_free(&c);
+    buf_free(&t);
+    buf_free(&m);
+    free(known);
+    return st;
+}
+
+long vr_futures_find(const vr_futures *f, int32_t d)
+{
+    size_t lo = 0, hi = f->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (f->date[mid] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->n && f->date[lo] == d ? (long)lo : -1;
+}
+
+double vr_futures_cm(const vr_futures *f, size_t i, double days, double spot_vix)
+{
+    const int32_t d = f->date[i];
+    double t0 = 0.0, x0 = spot_vix;
+    for (int k = 0; k < f->count[i]; k++) {
+        const double tk = (double)vr_date_diff(d, f->expiry[i * VR_FUT_MAX + (size_t)k]);
+        const double xk = f->settle[i * VR_FUT_MAX + (size_t)k];
+        if (tk >= days) {
+            if (!(x0 > 0))
+                return NAN;
+            return x0 + (xk - x0) * (days - t0) / (tk - t0);
+        }
+        t0 = tk;
+        x0 = xk;
+    }
+    return NAN;
+}
