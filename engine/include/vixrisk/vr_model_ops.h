@@ -103,6 +103,11 @@ typedef struct vr_model_ops {
                             vr_err *err);
     vr_status (*vix_option)(const vr_sv_params *p, const double *x, double T, double strike,
                             double rate, int is_call, double *price, vr_err *err);
+    /* The same for n strikes of one expiry at once (strikes[i] > 0, prices[i] out): a model
+     * whose option pricer builds the law of VIX_T first (svcj2's series) builds it once. */
+    vr_status (*vix_options)(const vr_sv_params *p, const double *x, double T,
+                             const double *strikes, int n, double rate, int is_call,
+                             double *prices, vr_err *err);
 
     /* ---- tables that mark along paths (the pricing layer's only model-specific calls) ---- */
     vr_status (*tables_build)(const vr_model *m, const vr_tables_spec *spec,

@@ -104,10 +104,10 @@ double vr_cboe_index(double T1, double var1, double T2, double var2)
     return v30 >= 0 ? 100.0 * sqrt(v30) : NAN;
 }
 
-/* One expiry's strip of model options. Prices only what the Cboe walk can look at: both options
- * at the strikes around the future (for the parity search), puts walking down from there and
- * calls walking up until two consecutive zero bids; the rest of the grid stays NAN, which the
- * formula reads as no bid. */
+/* One expiry's strip of model options: calls on the whole strike grid in one batch
+ * (ops->vix_options), puts by the model's own parity P = C - e^{-rT}(F - K) with F the model
+ * future (the Cboe formula then finds F back from parity; the put carries the call's absolute
+ * error, ~1e-8, far below the tick that decides the strip's ends). */
 static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double T, double rate, const double *K, int n, double *C, double *P,
                             vr_cboe_term *out, vr_err *err)
@@ -116,33 +116,13 @@ static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, cons
     double fut;
     if ((st = ops->vix_future(p, x, T, &fut, err)) != VR_OK)
         return st;
-    for (int i = 0; i < n; i++)
-        C[i] = P[i] = NAN;
-    int ia = 0; /* last strike at or below the future */
-    for (int i = 0; i < n && K[i] <= fut; i++)
-        ia = i;
-    /* both prices on the strikes either side of the future */
-    for (int i = ia - 1; i <= ia + 2; i++) {
-        if (i < 0 || i >= n)
-            continue;
-        if ((st = ops->vix_option(p, x, T, K[i], rate, 1, &C[i], err)) != VR_OK ||
-            (st = ops->vix_option(p, x, T, K[i], rate, 0, &P[i], err)) != VR_OK)
-            return st;
+    if ((st = ops->vix_options(p, x, T, K, n, rate, 1, C, err)) != VR_OK)
+        return st;
+    const double df = exp(-rate * T);
+    for (int i = 0; i < n; i++) {
+        const double put = C[i] - df * (fut - K[i]);
+        P[i] = put > 0 ? put : 0.0;
     }
-    int zeros = 0;
-    for (int i = ia - 2; i >= 0 && zeros < 2; i--) {
-        if ((st = ops->vix_option(p, x, T, K[i], rate, 0, &P[i], err)) != VR_OK)
-            return st;
-        zeros = P[i] < VR_CBOE_TICK ? zeros + 1 : 0;
-    }
-    zeros = 0;
-    for (int i = ia + 3; i < n && zeros < 2; i++) {
-        if ((st = ops->vix_option(p, x, T, K[i], rate, 1, &C[i], err)) != VR_OK)
-            return st;
-        zeros = C[i] < VR_CBOE_TICK ? zeros + 1 : 0;
-    }
-    /* the parity strike may sit one further out than priced: the walks above priced the other
-     * side of ia-1 and ia+2 only where needed, which the formula tolerates (NAN = not priced) */
     return vr_cboe_variance(K, C, P, n, T, rate, VR_CBOE_TICK, out, err);
 }
 

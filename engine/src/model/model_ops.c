@@ -224,6 +224,16 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
     {                                                                                               \
         return vr_vix_option(TYPE, p, x[0], T, k, r, call, price, err);                             \
     }                                                                                               \
+    static vr_status ID##_vopts(const vr_sv_params *p, const double *x, double T, const double *k, \
+                                int n, double r, int call, double *price, vr_err *err)              \
+    {                                                                                               \
+        for (int i = 0; i < n; i++) {                                                               \
+            const vr_status st = vr_vix_option(TYPE, p, x[0], T, k[i], r, call, &price[i], err);    \
+            if (st != VR_OK)                                                                        \
+                return st;                                                                          \
+        }                                                                                           \
+        return VR_OK;                                                                               \
+    }                                                                                               \
     static vr_status ID##_tables(const vr_model *m, const vr_tables_spec *s, vr_model_tables **o,  \
                                  vr_err *err)                                                       \
     {                                                                                               \
@@ -244,7 +254,8 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
         .feller_ratio = sv1_feller_ratio,                                                           \
         .path_coef = ID##_path_coef, .path_coef_free = sv1_path_coef_free,                          \
         .path_step = sv1_path_step, .cf_logprice = ID##_cf, .spx_european = ID##_spx,               \
-        .vix_future = ID##_vfut, .vix_option = ID##_vopt, .tables_build = ID##_tables,              \
+        .vix_future = ID##_vfut, .vix_option = ID##_vopt, .vix_options = ID##_vopts,               \
+        .tables_build = ID##_tables,                                                                \
         .tables_check = ID##_tables_check,                                                          \
         .tables_destroy = sv1_tables_destroy, .spx_vol_n = sv1_spx_vol_n,                           \
         .vix_call_n = sv1_vix_call_n, .vix_future_1 = sv1_vix_future_1,                             \
