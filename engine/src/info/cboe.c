@@ -104,10 +104,12 @@ double vr_cboe_index(double T1, double var1, double T2, double var2)
     return v30 >= 0 ? 100.0 * sqrt(v30) : NAN;
 }
 
-/* One expiry's strip of model options: calls on the whole strike grid in one batch
- * (ops->vix_options), puts by the model's own parity P = C - e^{-rT}(F - K) with F the model
- * future (the Cboe formula then finds F back from parity; the put carries the call's absolute
- * error, ~1e-8, far below the tick that decides the strip's ends). */
+/* One expiry's strip of model options: calls in one batch (ops->vix_options), puts by the model's
+ * own parity P = C - e^{-rT}(F - K) with F the model future (the Cboe formula then finds F back
+ * from parity; the put carries the call's absolute error, ~1e-8, far below the tick that decides
+ * the strip's ends). The strikes priced are those of the grid within a factor 10 of the future;
+ * if an option at either end of that range is still above the tick, the whole grid is priced, so
+ * the walk always ends where the Cboe rule ends it (or at the grid's end). */
 static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double T, double rate, const double *K, int n, double *C, double *P,
                             vr_cboe_term *out, vr_err *err)
@@ -116,12 +118,24 @@ static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, cons
     double fut;
     if ((st = ops->vix_future(p, x, T, &fut, err)) != VR_OK)
         return st;
-    if ((st = ops->vix_options(p, x, T, K, n, rate, 1, C, err)) != VR_OK)
-        return st;
+    int lo = 0, hi = n;
+    while (lo < n - 1 && K[lo + 1] < fut / 10)
+        lo++;
+    while (hi > lo + 2 && K[hi - 2] > fut * 10)
+        hi--;
     const double df = exp(-rate * T);
-    for (int i = 0; i < n; i++) {
-        const double put = C[i] - df * (fut - K[i]);
-        P[i] = put > 0 ? put : 0.0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n; i++)
+            C[i] = P[i] = NAN;
+        if ((st = ops->vix_options(p, x, T, K + lo, hi - lo, rate, 1, C + lo, err)) != VR_OK)
+            return st;
+        for (int i = lo; i < hi; i++) {
+            const double put = C[i] - df * (fut - K[i]);
+            P[i] = put > 0 ? put : 0.0;
+        }
+        if ((lo == 0 || P[lo] < VR_CBOE_TICK) && (hi == n || C[hi - 1] < VR_CBOE_TICK))
+            break;
+        lo = 0, hi = n;
     }
     return vr_cboe_variance(K, C, P, n, T, rate, VR_CBOE_TICK, out, err);
 }
