@@ -26,6 +26,7 @@
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_vix.h"
 #include "vr_test_util.h"
 
@@ -144,19 +145,23 @@ static void test_cboe_bad_input(void **state)
 
 /* ---- the model's strip against the continuum log contract ------------------------------------ */
 
-/* -(2/T) E[ln(VIX_T/F)] for a one-factor model: E[ln X] = int_0^inf (e^-s - E[e^{-s X}])/s ds,
- * X = a + b v_T, on s = e^u with the trapezoid rule. */
-static double logcontract_var(vr_model_type t, const vr_sv_params *p, double v, double T)
+/* -(2/T) E[ln(VIX_T/F)]: E[ln X] = int_0^inf (e^-s - E[e^{-s X}])/s ds, X = (VIX_T/100)^2, on
+ * s = e^u with the trapezoid rule. */
+static double logcontract_var(vr_model_type t, const vr_sv_params *p, const double *x, double T)
 {
     const vr_vix_coef c = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     double fut;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_vix_future(t, p, v, T, &fut, &err), VR_OK);
+    assert_int_equal(vr_model_ops_get(t)->vix_future(p, x, T, &fut, &err), VR_OK);
     const double h = 0.05; /* the integrand is smooth in u: the trapezoid rule converges fast */
     double elnx = 0;
     for (double u = -40; u <= 25; u += h) {
         const double s = exp(u);
-        elnx += h * (exp(-s) - exp(-s * c.a) * vr_var_laplace(t, p, v, T, s * c.b));
+        /* E[e^{-sX}]: one factor from the Laplace transform of v_T; svcj2 its own of X_T */
+        const double lx = t == VR_MODEL_SVCJ2
+                              ? vr_svcj2_vix_laplace(&p->s2, x[0], x[1], T, s)
+                              : exp(-s * c.a) * vr_var_laplace(t, p, x[0], T, s * c.b);
+        elnx += h * (exp(-s) - lx);
     }
     const double eln_vix = log(100.0) + 0.5 * elnx;
     return -2.0 / T * (eln_vix - log(fut));
@@ -172,14 +177,12 @@ static void test_model_vvix_vs_log_contract(void **state)
         vr_err err = {VR_OK, ""};
         assert_int_equal(vr_model_load(names[f], &m, &err), VR_OK);
         const vr_model_ops *ops = vr_model_ops_get(m.type);
-        if (ops->nfactors != 1)
-            continue; /* the Laplace transform of v_T above is the one-factor one */
         double x[VR_FACTORS_MAX] = {0};
         ops->state0(&m, x);
         vr_vvix vv;
         assert_int_equal(vr_model_vvix(ops, &m.pricing, x, m.rate, &vv, &err), VR_OK);
-        const double v1 = logcontract_var(m.type, &m.pricing, x[0], vv.t_near);
-        const double v2 = logcontract_var(m.type, &m.pricing, x[0], vv.t_next);
+        const double v1 = logcontract_var(m.type, &m.pricing, x, vv.t_near);
+        const double v2 = logcontract_var(m.type, &m.pricing, x, vv.t_next);
         const double cont = vr_cboe_index(vv.t_near, v1, vv.t_next, v2);
         printf("  %s: model VVIX %.3f (strip), log contract %.3f (near %.4f vs %.4f)\n", names[f],
                vv.level, cont, sqrt(vv.near.var), sqrt(v1));
@@ -224,6 +227,35 @@ static double vix2_direct(vr_model_type t, const vr_sv_params *p, double v, doub
     return sum * h / 3.0 / tau + 2.0 * lambda * jump_convexity(t, p);
 }
 
+/* svcj2: dE[v]/du = kappa_v (E[m] - E[v]) + mu_v (lambda0 + lambda1 E[v]), dE[m]/du = kappa_m
+ * (theta - E[m]); VIX^2 = (1 + 2 lambda1 cJ) (1/tau) int E[v_u] du + 2 lambda0 cJ, cJ = mbar -
+ * mu_s - rho_j mu_v from the parameters. RK4 (step tau/2000) and Simpson, as above. */
+static void drift2(const vr_svcj2_params *q, double ev, double em, double *dv, double *dm)
+{
+    *dv = q->kappa_v * (em - ev) + q->mu_v * (q->lambda0 + q->lambda1 * ev);
+    *dm = q->kappa_m * (q->theta - em);
+}
+
+static double vix2_direct2(const vr_svcj2_params *q, double v, double m, double tau)
+{
+    const int n = 2000;
+    const double h = tau / n;
+    double e = v, f = m, sum = v;
+    for (int i = 1; i <= n; i++) {
+        double k1v, k1m, k2v, k2m, k3v, k3m, k4v, k4m;
+        drift2(q, e, f, &k1v, &k1m);
+        drift2(q, e + 0.5 * h * k1v, f + 0.5 * h * k1m, &k2v, &k2m);
+        drift2(q, e + 0.5 * h * k2v, f + 0.5 * h * k2m, &k3v, &k3m);
+        drift2(q, e + h * k3v, f + h * k3m, &k4v, &k4m);
+        e += h / 6 * (k1v + 2 * k2v + 2 * k3v + k4v);
+        f += h / 6 * (k1m + 2 * k2m + 2 * k3m + k4m);
+        sum += (i == n ? 1.0 : i % 2 ? 4.0 : 2.0) * e;
+    }
+    const double mbar = exp(q->mu_s + 0.5 * q->sigma_s * q->sigma_s) / (1.0 - q->rho_j * q->mu_v) - 1.0;
+    const double cj = mbar - q->mu_s - q->rho_j * q->mu_v;
+    return (1.0 + 2.0 * q->lambda1 * cj) * sum * h / 3.0 / tau + 2.0 * q->lambda0 * cj;
+}
+
 static void test_vix_coef_direct(void **state)
 {
     (void)state;
@@ -244,6 +276,15 @@ static void test_vix_coef_direct(void **state)
                 const double ab = vix2_direct(m.type, &m.pricing, 0.09, tau);
                 assert_true(fabs(a - c.a) < 1e-12);
                 assert_true(fabs((ab - a) / 0.09 - c.b) < 1e-10);
+            } else {
+                assert_int_equal(m.type, VR_MODEL_SVCJ2); /* the one two-factor model so far */
+                const vr_svcj2_params *q = &m.pricing.s2;
+                const double a = vix2_direct2(q, 0.0, 0.0, tau);
+                const double av = vix2_direct2(q, 0.09, 0.0, tau);
+                const double am = vix2_direct2(q, 0.0, 0.09, tau);
+                assert_true(fabs(a - c.a) < 1e-12);
+                assert_true(fabs((av - a) / 0.09 - c.bx[0]) < 1e-10);
+                assert_true(fabs((am - a) / 0.09 - c.bx[1]) < 1e-10);
             }
             /* the log contract from the characteristic function, for every model: at the state
              * of the file and at (2x) */
@@ -313,12 +354,15 @@ static void asof_check(int32_t date, int nfut_min, int32_t first_expiry)
         const vr_status st = vr_model_state_from_market(&m, &mk, x, &err);
         const vr_vix_coef c30 = ops->vix_coef(&m.pricing, VR_VIX_TAU_30D);
         if (st != VR_OK) {
-            /* only a VIX below the model's floor may refuse a one-factor model */
+            /* only levels out of the model's reach may refuse: a VIX below a one-factor model's
+             * floor, a (VIX, VIX3M) pair that needs a negative factor */
             printf("  %s on %d: %s\n", names[f], (int)date, err.msg);
             assert_int_equal(st, VR_EINVAL);
-            assert_int_equal(ops->nfactors, 1);
-            assert_true(mk.vix < 100 * sqrt(c30.a));
-            assert_non_null(strstr(err.msg, "floor"));
+            if (ops->nfactors == 1) {
+                assert_true(mk.vix < 100 * sqrt(c30.a));
+                assert_non_null(strstr(err.msg, "floor"));
+            } else
+                assert_non_null(strstr(err.msg, "reachable"));
             continue;
         }
         const double vix = vr_vix_level_x(&c30, x, ops->nfactors);
@@ -444,6 +488,13 @@ static void test_cli_asof(void **state)
         assert_non_null(strstr(out, "Listed VIX futures on"));
         assert_non_null(strstr(out, "real"));
     }
+    /* svcj2_example cannot reach 2020-03-16's inverted curve (VIX 82.69 over VIX3M 67.70 needs
+     * m < 0): exit 2, both levels named */
+    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj2_example.yaml' --asof 2020-03-16 --data '%s'",
+             VIXRISK_SOURCE_DIR, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "reachable range"));
+    assert_non_null(strstr(out, "67.7"));
     /* svcj_cal's floor (10.59) is above the VIX of 2017-11-01 (10.18): exit 2, floor named */
     snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj_cal.yaml' --asof 2017-11-01 --data '%s'",
              VIXRISK_SOURCE_DIR, DATA_DIR);

@@ -51,8 +51,7 @@ vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2
     if (!(v >= 0 && m >= 0))
         return vr_fail(err, VR_EINVAL,
                        "levels %g and %g lie outside the model's reachable range: they need v = %.6g, "
-                       "m = %.6g (both must be >= 0; floors a = %g and %g index points^2/1e4)",
-                       vix1, vix2, v, m, c1->a, c2->a);
+                       "m = %.6g, and both factors must be >= 0", vix1, vix2, v, m);
     x[0] = v;
     x[1] = m;
     return VR_OK;
