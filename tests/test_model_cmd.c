@@ -307,6 +307,31 @@ static void test_vix_coef_direct(void **state)
     }
 }
 
+/* Every descriptor fills what `vixrisk model` asks (a new model type must too); state_from_vix2
+ * exactly for the two-factor ones. */
+static void test_every_descriptor(void **state)
+{
+    (void)state;
+    int n2 = 0;
+    for (int t = 0; t <= VR_MODEL_SVCJ2; t++) {
+        const vr_model_ops *ops = vr_model_ops_get((vr_model_type)t);
+        assert_non_null(ops);
+        assert_non_null(ops->state0);
+        assert_non_null(ops->vix_coef);
+        assert_non_null(ops->state_from_vix);
+        assert_non_null(ops->stationary_mean);
+        assert_non_null(ops->feller_ratio);
+        assert_non_null(ops->vix_future);
+        assert_non_null(ops->vix_options);
+        assert_non_null(ops->spx_european);
+        assert_int_equal(ops->state_from_vix2 != NULL, ops->nfactors == 2);
+        for (int j = 0; j < ops->nfactors; j++)
+            assert_non_null(ops->factor_names[j]);
+        n2 += ops->nfactors == 2;
+    }
+    assert_true(n2 >= 1);
+}
+
 /* ---- state_from_vix2 --------------------------------------------------------------------------- */
 
 static void test_state_from_vix2_affine(void **state)
@@ -557,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_cboe_bad_input),
         cmocka_unit_test(test_model_vvix_vs_log_contract),
         cmocka_unit_test(test_vix_coef_direct),
+        cmocka_unit_test(test_every_descriptor),
         cmocka_unit_test(test_state_from_vix2_affine),
         cmocka_unit_test(test_asof_2020_03_16),
         cmocka_unit_test(test_asof_2017_11_01),
