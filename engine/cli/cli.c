@@ -25,8 +25,8 @@ void vr_cli_help_footer(FILE *out)
             "environment:\n"
             "  VIXRISK_ISA      scalar|avx2|avx512: force a kernel set (as --isa)\n"
             "  VIXRISK_DATA     directory of the daily history CSV files (spx_daily.csv, vix_daily.csv,\n"
-            "                   vix3m_daily.csv) for history scenarios and calibrate (default\n"
-            "                   ../shared/data)\n"
+            "                   vix3m_daily.csv) for history scenarios, calibrate and model --asof\n"
+            "                   (default ../shared/data)\n"
             "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0\n");
 }
 

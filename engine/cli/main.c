@@ -16,6 +16,7 @@
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
+#include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_outfile.h"
@@ -38,6 +39,7 @@ static void usage_top(FILE *out)
             "  report    tail-risk report (HTML, Markdown, CSV) from a run file\n"
             "  calibrate estimate physical model parameters from history; realism report\n"
             "  price     Monte Carlo price of a European SPX or VIX option next to its direct price\n"
+            "  model     what a model implies at its state (VIX family, futures, SPX vols, VVIX)\n"
             "\n"
             "options:\n"
             "  -h, --help      this help (also: vixrisk <command> --help)\n"
@@ -505,6 +507,8 @@ int main(int argc, char **argv)
         return vr_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0)
         return vr_cmd_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "model") == 0)
+        return vr_cmd_model(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (try 'vixrisk --help')\n", prog, cmd);
     return EXIT_USAGE;
 }

@@ -24,6 +24,7 @@
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model.h"
+#include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_price.h"

@@ -64,6 +64,21 @@ typedef struct vr_model_ops {
      * bootstrap, shocks): x holds the current factors on entry (a two-factor model may keep m and
      * solve for v), the factors that give `vix` on return; variances are clamped at 0. */
     void (*state_from_vix)(const vr_vix_coef *c, double vix, double *x);
+    /* Two-factor models only (NULL when nfactors = 1, which stay on VIX alone): the factors
+     * exactly identified by two indices, levels vix1 and vix2 (index points) with coefficients c1
+     * and c2 (VIX and VIX3M: vr_state_from_vix2_affine solves the 2x2 linear system). VR_EINVAL
+     * naming both levels when the system is singular or the solution has a negative factor (the
+     * pair lies outside the model's reachable range); x is then untouched. */
+    vr_status (*state_from_vix2)(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
+                                 double vix2, double *x, vr_err *err);
+
+    /* ---- long run of parameter set p (physical: where paths go; pricing: where prices go) ---- */
+    /* Stationary means E[x_j] of the factors (jumps included: theta + lambda mu_v / kappa for
+     * svcj). Every parameter set that validates is stationary. */
+    void (*stationary_mean)(const vr_sv_params *p, double *x);
+    /* Feller ratios 2 kappa theta / sigma^2 of the factors' diffusions (>= 1: the diffusion
+     * alone never reaches 0); +INFINITY for a factor without diffusion (sigma = 0). */
+    void (*feller_ratio)(const vr_sv_params *p, double *ratio);
 
     /* ---- path generation under parameter set p (physical for runs, pricing for `price`) ---- */
     /* Per-step constants for steps of dt years into *coef (allocated here, freed with
@@ -89,6 +104,11 @@ typedef struct vr_model_ops {
                             vr_err *err);
     vr_status (*vix_option)(const vr_sv_params *p, const double *x, double T, double strike,
                             double rate, int is_call, double *price, vr_err *err);
+    /* The same for n strikes of one expiry at once (strikes[i] > 0, prices[i] out): a model
+     * whose option pricer builds the law of VIX_T first (svcj2's series) builds it once. */
+    vr_status (*vix_options)(const vr_sv_params *p, const double *x, double T,
+                             const double *strikes, int n, double rate, int is_call,
+                             double *prices, vr_err *err);
 
     /* ---- tables that mark along paths (the pricing layer's only model-specific calls) ---- */
     vr_status (*tables_build)(const vr_model *m, const vr_tables_spec *spec,
@@ -114,5 +134,10 @@ const vr_model_ops *vr_model_ops_get(vr_model_type t);
 
 /* 100 sqrt(max(a + sum_j b[j] x[j], 0)): the index level at factors x (nfactors of them). */
 double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
+
+/* The state_from_vix2 of every two-factor model whose indices are affine in (v, m): solves
+ * a1 + b1.x = (vix1/100)^2, a2 + b2.x = (vix2/100)^2 (see the op). */
+vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
+                                    double vix2, double *x, vr_err *err);
 
 #endif

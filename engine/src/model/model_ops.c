@@ -30,9 +30,42 @@ double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors)
     return 100.0 * sqrt(s > 0 ? s : 0.0);
 }
 
+vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
+                                    double vix2, double *x, vr_err *err)
+{
+    const double y1 = vix1 / 100.0, y2 = vix2 / 100.0;
+    const double det = c1->bx[0] * c2->bx[1] - c1->bx[1] * c2->bx[0];
+    /* relative to the size of the coefficients: a singular system (the two tenors carry the same
+     * information, e.g. kappa_m = kappa_v - lambda1 mu_v with sigma_m = 0) cannot identify (v, m) */
+    const double scale = fabs(c1->bx[0] * c2->bx[1]) + fabs(c1->bx[1] * c2->bx[0]);
+    if (!(isfinite(vix1) && isfinite(vix2) && vix1 > 0 && vix2 > 0))
+        return vr_fail(err, VR_EINVAL, "state from two indices: levels must be positive (got %g, %g)",
+                       vix1, vix2);
+    if (!(fabs(det) > 1e-12 * scale))
+        return vr_fail(err, VR_EINVAL,
+                       "state from two indices: the coefficients (b_v, b_m) = (%g, %g) and (%g, %g) "
+                       "do not identify two factors", c1->bx[0], c1->bx[1], c2->bx[0], c2->bx[1]);
+    const double r1 = y1 * y1 - c1->a, r2 = y2 * y2 - c2->a;
+    const double v = (r1 * c2->bx[1] - r2 * c1->bx[1]) / det;
+    const double m = (c1->bx[0] * r2 - c2->bx[0] * r1) / det;
+    if (!(v >= 0 && m >= 0))
+        return vr_fail(err, VR_EINVAL,
+                       "levels %g and %g lie outside the model's reachable range: they need v = %.6g, "
+                       "m = %.6g, and both factors must be >= 0", vix1, vix2, v, m);
+    x[0] = v;
+    x[1] = m;
+    return VR_OK;
+}
+
 /* ---- one-factor models ------------------------------------------------------------------------ */
 
 static void sv1_state0(const vr_model *m, double *x) { x[0] = m->v0; }
+
+/* Feller ratio of the variance diffusion (the jumps of bates/svcj only push v up). */
+static void sv1_feller_ratio(const vr_sv_params *p, double *ratio)
+{
+    ratio[0] = p->sigma > 0 ? 2.0 * p->kappa * p->theta / (p->sigma * p->sigma) : INFINITY;
+}
 
 static void sv1_state_from_vix(const vr_vix_coef *c, double vix, double *x)
 {
@@ -211,6 +244,16 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
     {                                                                                               \
         return vr_vix_option(TYPE, p, x[0], T, k, r, call, price, err);                             \
     }                                                                                               \
+    static vr_status ID##_vopts(const vr_sv_params *p, const double *x, double T, const double *k, \
+                                int n, double r, int call, double *price, vr_err *err)              \
+    {                                                                                               \
+        for (int i = 0; i < n; i++) {                                                               \
+            const vr_status st = vr_vix_option(TYPE, p, x[0], T, k[i], r, call, &price[i], err);    \
+            if (st != VR_OK)                                                                        \
+                return st;                                                                          \
+        }                                                                                           \
+        return VR_OK;                                                                               \
+    }                                                                                               \
     static vr_status ID##_tables(const vr_model *m, const vr_tables_spec *s, vr_model_tables **o,  \
                                  vr_err *err)                                                       \
     {                                                                                               \
@@ -220,12 +263,19 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
     {                                                                                               \
         return sv1_tables_check(TYPE, m, s, err);                                                   \
     }                                                                                               \
+    static void ID##_stationary_mean(const vr_sv_params *p, double *x)                              \
+    {                                                                                               \
+        x[0] = vr_theta_star(TYPE, p);                                                              \
+    }                                                                                               \
     static const vr_model_ops ID##_ops = {                                                          \
         .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL}, .euler = 1,         \
         .state0 = sv1_state0, .vix_coef = ID##_vix_coef, .state_from_vix = sv1_state_from_vix,      \
+        .state_from_vix2 = NULL, .stationary_mean = ID##_stationary_mean,                           \
+        .feller_ratio = sv1_feller_ratio,                                                           \
         .path_coef = ID##_path_coef, .path_coef_free = sv1_path_coef_free,                          \
         .path_step = sv1_path_step, .cf_logprice = ID##_cf, .spx_european = ID##_spx,               \
-        .vix_future = ID##_vfut, .vix_option = ID##_vopt, .tables_build = ID##_tables,              \
+        .vix_future = ID##_vfut, .vix_option = ID##_vopt, .vix_options = ID##_vopts,               \
+        .tables_build = ID##_tables,                                                                \
         .tables_check = ID##_tables_check,                                                          \
         .tables_destroy = sv1_tables_destroy, .spx_vol_n = sv1_spx_vol_n,                           \
         .vix_call_n = sv1_vix_call_n, .vix_future_1 = sv1_vix_future_1,                             \

@@ -93,12 +93,35 @@ static vr_status s2_vopt(const vr_sv_params *p, const double *x, double T, doubl
     return vr_svcj2_vix_option(&p->s2, x[0], x[1], T, k, r, call, price, err);
 }
 
+static vr_status s2_vopts(const vr_sv_params *p, const double *x, double T, const double *k, int n,
+                          double r, int call, double *price, vr_err *err)
+{
+    return vr_svcj2_vix_options(&p->s2, x[0], x[1], T, k, n, r, call, price, err);
+}
+
+/* E[m] = theta, E[v] = (kappa_v theta + mu_v lambda0) / (kappa_v - lambda1 mu_v) */
+static void s2_stationary_mean(const vr_sv_params *p, double *x)
+{
+    x[0] = vr_svcj2_mean_v(&p->s2);
+    x[1] = p->s2.theta;
+}
+
+/* v's diffusion against the level it reverts to in the long run (theta), m's against theta */
+static void s2_feller_ratio(const vr_sv_params *p, double *ratio)
+{
+    const vr_svcj2_params *q = &p->s2;
+    ratio[0] = q->sigma_v > 0 ? 2.0 * q->kappa_v * q->theta / (q->sigma_v * q->sigma_v) : INFINITY;
+    ratio[1] = q->sigma_m > 0 ? 2.0 * q->kappa_m * q->theta / (q->sigma_m * q->sigma_m) : INFINITY;
+}
+
 const vr_model_ops vr_svcj2_ops = {
     .type = VR_MODEL_SVCJ2, .name = "svcj2", .nfactors = 2, .factor_names = {"v", "m"},
     .euler = 0,
     .state0 = s2_state0, .vix_coef = s2_vix_coef, .state_from_vix = s2_state_from_vix,
     .path_coef = s2_path_coef, .path_coef_free = s2_path_coef_free, .path_step = s2_path_step,
     .cf_logprice = s2_cf, .spx_european = s2_spx, .vix_future = s2_vfut, .vix_option = s2_vopt,
+    .vix_options = s2_vopts, .state_from_vix2 = vr_state_from_vix2_affine,
+    .stationary_mean = s2_stationary_mean, .feller_ratio = s2_feller_ratio,
     .tables_build = vr_svcj2_tables_build, .tables_check = vr_svcj2_tables_check,
     .tables_destroy = vr_svcj2_tables_destroy, .spx_vol_n = vr_svcj2_spx_vol_n,
     .vix_call_n = vr_svcj2_vix_call_n, .vix_future_1 = vr_svcj2_vix_future_1,

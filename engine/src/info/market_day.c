@@ -1,0 +1,287 @@
+/* market_day.c: one date's market from the data directory (vr_market_day_load in
+ * vr_model_info.h), for `vixrisk model --asof`.
+ *
+ * Only one row per file is wanted, so each file is scanned line by line for the date instead of
+ * being loaded whole; the header names the columns (`date`, `close`; for the futures `contract`,
+ * `expiry`, `settle`; for the term structure `vx1`..`vx8`), as the data README describes them.
+ * Required files (SPX, VIX) must exist and hold the date; the others add what they have. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_info.h"
+
+#define MAXF 16
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const long era = (y >= 0 ? y : y - 399) / 400;
+    const long yoe = y - era * 400;
+    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static long ymd_days(int32_t x) { return days_from_civil(x / 10000, x / 100 % 100, x % 100); }
+
+static int32_t civil_from_days(long z)
+{
+    z += 719468;
+    const long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long doe = z - era * 146097;
+    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long mp = (5 * doy + 2) / 153;
+    const long d = doy - (153 * mp + 2) / 5 + 1;
+    const long m = mp + (mp < 10 ? 3 : -9);
+    const long y = yoe + era * 400 + (m <= 2);
+    return (int32_t)(y * 10000 + m * 100 + d);
+}
+
+int vr_date_diff_days(int32_t a, int32_t b) { return (int)(ymd_days(b) - ymd_days(a)); }
+
+/* CFE rule for the VX future of month (y, m): the Wednesday 30 days before the third Friday of
+ * the following month (exchange holidays not applied). */
+static int32_t vx_expiry(int y, int m)
+{
+    int ny = y, nm = m + 1;
+    if (nm == 13) { nm = 1; ny++; }
+    const long first = days_from_civil(ny, nm, 1);
+    const int dow = (int)(((first % 7) + 7 + 4) % 7);  /* 0 = Sunday; 1970-01-01 was a Thursday */
+    const long third_friday = first + (5 - dow + 7) % 7 + 14;
+    return civil_from_days(third_friday - 30);
+}
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+static int split(char *line, char **f)
+{
+    int n = 0;
+    for (char *p = line;;) {
+        if (n == MAXF)
+            return MAXF + 1;
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (c == NULL)
+            return n;
+        *c = '\0';
+        p = c + 1;
+    }
+}
+
+static int column(char **f, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(f[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A number field: empty -> NAN (no value); else it must parse as a finite number. */
+static int number(const char *s, double *out)
+{
+    if (s[0] == '\0') {
+        *out = NAN;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    const double x = strtod(s, &end);
+    if (*end != '\0' || errno == ERANGE || !isfinite(x))
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* A scan of one file for the rows of one date. cb gets each row's fields; the scan stops after the
+ * date's rows (files are ascending). *first and *last get the span of dates in the file. */
+typedef int (*row_fn)(void *ctx, char **f, int n, const char *path, long line, vr_err *err);
+
+static vr_status scan(const char *path, int32_t date, const char *const *cols, int ncols, int *idx,
+                      row_fn cb, void *ctx, int *found, int32_t *first, int32_t *last, vr_err *err)
+{
+    vr_status st = VR_OK;
+    char line[1024];
+    char *f[MAXF + 1];
+    long lineno = 1;
+    *found = 0;
+    *first = *last = 0;
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return VR_EIO; /* the caller decides whether that is an error and says so */
+    if (fgets(line, sizeof line, fp) == NULL) {
+        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+        goto done;
+    }
+    chomp(line);
+    int nh = split(line, f);
+    for (int c = 0; c < ncols; c++)
+        if (nh > MAXF || (idx[c] = column(f, nh, cols[c])) < 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:1: header has no '%s' column", path, cols[c]);
+            goto done;
+        }
+    while (fgets(line, sizeof line, fp) != NULL) {
+        lineno++;
+        chomp(line);
+        if (line[0] == '\0')
+            continue;
+        const int n = split(line, f);
+        int32_t d;
+        if (n != nh || vr_history_parse_date(f[0], &d) != 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: malformed row (expected %d fields and a date)", path,
+                         lineno, nh);
+            goto done;
+        }
+        if (*first == 0)
+            *first = d;
+        *last = d;
+        if (d < date)
+            continue;
+        if (d > date) {
+            if (*found)
+                break;
+            continue; /* keep reading: the span's end is wanted for messages */
+        }
+        *found = 1;
+        if ((st = cb(ctx, f, n, path, lineno, err)) != VR_OK)
+            goto done;
+    }
+done:
+    fclose(fp);
+    return st;
+}
+
+typedef struct close_ctx { const int *idx; double value; } close_ctx;
+
+static int close_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
+{
+    (void)n;
+    close_ctx *c = vc;
+    if (number(f[c->idx[0]], &c->value) != 0 || !(isnan(c->value) || c->value > 0))
+        return vr_fail(err, VR_EINVAL, "%s:%ld: close '%s' is not a positive number", path, line,
+                       f[c->idx[0]]);
+    return VR_OK;
+}
+
+/* The close of `date` in dir/name; NAN when the file or the date is absent (required = 0), else
+ * VR_EINVAL naming the file, the date and the file's span. */
+static vr_status load_close(const char *dir, const char *name, int32_t date, int required,
+                            double *out, vr_err *err)
+{
+    char path[700], ds[16], a[16], b[16];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    static const char *const cols[1] = {"close"};
+    int idx[1], found;
+    int32_t first, last;
+    close_ctx c = {idx, NAN};
+    *out = NAN;
+    const vr_status st = scan(path, date, cols, 1, idx, close_row, &c, &found, &first, &last, err);
+    vr_history_format_date(date, ds);
+    if (st == VR_EIO)
+        return required ? vr_fail(err, VR_EINVAL, "%s: cannot open (needed for the market of %s)",
+                                  path, ds)
+                        : VR_OK;
+    if (st != VR_OK)
+        return st;
+    if (required && (!found || isnan(c.value)))
+        return vr_fail(err, VR_EINVAL, "%s: no close on %s (the file covers %s to %s)", path, ds,
+                       vr_history_format_date(first, a), vr_history_format_date(last, b));
+    *out = found ? c.value : NAN;
+    return VR_OK;
+}
+
+typedef struct fut_ctx { const int *idx; vr_market_day *mk; } fut_ctx;
+
+static int contract_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
+{
+    (void)n;
+    fut_ctx *c = vc;
+    vr_market_day *mk = c->mk;
+    int32_t exp;
+    double settle;
+    if (vr_history_parse_date(f[c->idx[1]], &exp) != 0 || number(f[c->idx[2]], &settle) != 0 ||
+        strlen(f[c->idx[0]]) != 7)
+        return vr_fail(err, VR_EINVAL, "%s:%ld: malformed contract, expiry or settle", path, line);
+    if (exp <= mk->date || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
+        return VR_OK; /* expiring today, no settlement, or beyond what is shown */
+    vr_market_fut *o = &mk->fut[mk->nfut++];
+    snprintf(o->contract, sizeof o->contract, "%s", f[c->idx[0]]);
+    o->expiry = exp;
+    o->settle = settle;
+    return VR_OK;
+}
+
+static int term_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
+{
+    (void)n;
+    fut_ctx *c = vc;
+    vr_market_day *mk = c->mk;
+    int y = mk->date / 10000, m = mk->date / 100 % 100;
+    while (vx_expiry(y, m) <= mk->date) /* the first monthly contract expiring after the date */
+        if (++m == 13) { m = 1; y++; }
+    for (int k = 0; k < 8; k++, m = m == 12 ? 1 : m + 1, y += m == 1) {
+        double settle;
+        if (number(f[c->idx[k]], &settle) != 0)
+            return vr_fail(err, VR_EINVAL, "%s:%ld: vx%d is not a number", path, line, k + 1);
+        if (!(settle > 0))
+            continue;
+        vr_market_fut *o = &mk->fut[mk->nfut++];
+        snprintf(o->contract, sizeof o->contract, "%04d-%02d", y % 10000, m % 100);
+        o->expiry = vx_expiry(y, m);
+        o->settle = settle;
+    }
+    return VR_OK;
+}
+
+static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
+{
+    char path[700];
+    int idx[8], found;
+    int32_t first, last;
+    fut_ctx c = {idx, mk};
+    static const char *const ccols[3] = {"contract", "expiry", "settle"};
+    snprintf(path, sizeof path, "%s/vix_futures_contracts.csv", dir);
+    vr_status st = scan(path, mk->date, ccols, 3, idx, contract_row, &c, &found, &first, &last, err);
+    if (st != VR_OK && st != VR_EIO)
+        return st;
+    if (st == VR_OK && mk->nfut > 0) {
+        snprintf(mk->fut_source, sizeof mk->fut_source, "vix_futures_contracts.csv");
+        return VR_OK;
+    }
+    mk->nfut = 0;
+    static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
+    snprintf(path, sizeof path, "%s/vix_futures_term_structure.csv", dir);
+    st = scan(path, mk->date, tcols, 8, idx, term_row, &c, &found, &first, &last, err);
+    if (st != VR_OK && st != VR_EIO)
+        return st;
+    if (st == VR_OK && mk->nfut > 0)
+        snprintf(mk->fut_source, sizeof mk->fut_source,
+                 "vix_futures_term_structure.csv (expiries by the CFE rule)");
+    return VR_OK;
+}
+
+vr_status vr_market_day_load(const char *dir, int32_t date, vr_market_day *out, vr_err *err)
+{
+    vr_status st;
+    memset(out, 0, sizeof *out);
+    out->date = date;
+    snprintf(out->dir, sizeof out->dir, "%s", dir);
+    if ((st = load_close(dir, "spx_daily.csv", date, 1, &out->spx, err)) != VR_OK ||
+        (st = load_close(dir, "vix_daily.csv", date, 1, &out->vix, err)) != VR_OK ||
+        (st = load_close(dir, "vix9d_daily.csv", date, 0, &out->vix9d, err)) != VR_OK ||
+        (st = load_close(dir, "vix3m_daily.csv", date, 0, &out->vix3m, err)) != VR_OK ||
+        (st = load_close(dir, "vix6m_daily.csv", date, 0, &out->vix6m, err)) != VR_OK ||
+        (st = load_close(dir, "vvix_daily.csv", date, 0, &out->vvix, err)) != VR_OK)
+        return st;
+    return load_futures(dir, out, err);
+}
