@@ -194,10 +194,12 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
  * VIX, 100 sqrt((2/T)(ln F - E[ln VIX_T])), T = 30/365, F the model future, E[ln VIX_T] by static
  * replication over VIX option prices: puts below F, calls above, Simpson's rule in log strike on
  * [F e^-1.5, F] (12 intervals) and [F, F e^3] (24), 38 option prices; within 0.2 VVIX points of
- * twice as many intervals.
+ * twice as many intervals. This is the exact log-contract value the calibration fits (smooth in
+ * the parameters); vr_model_vvix (vr_model_info.h) applies Cboe's discrete strike strip to the
+ * same option prices, as the published index does, and lies 0.1-0.4 points above it.
  * Errors of the pricers are passed on. */
-vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
-                        double *vvix, vr_err *err);
+vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
+                            double *vvix, vr_err *err);
 
 /* Markdown table: one row per statistic, one column per entry; cols[0] is the history, the
  * others are models, each marked pass/FAIL against the gate's tolerance (column "gate"). Returns

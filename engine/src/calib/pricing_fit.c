@@ -5,7 +5,7 @@
  * VIX3M for a two-factor model: vr_term.h), and the model then prices what was observed that day:
  * VIX9D / VIX3M / VIX6M through the index coefficients, each listed future at its real expiry
  * (vix_future), and on a few days per VIX bucket VVIX (the replicated log contract,
- * vr_model_vvix). The loss is the weighted sum of the groups' mean squared log errors plus a
+ * vr_model_vvix_log). The loss is the weighted sum of the groups' mean squared log errors plus a
  * small ridge towards the start; Nelder-Mead minimises it in unbounded coordinates (the logit of
  * each parameter's position in its range, from the model parameter table). Days are priced in
  * parallel into per-day slots and summed in day order, so the result does not depend on the
@@ -170,7 +170,7 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
         double x[VR_FACTORS_MAX] = {0}, vv = 0;
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
         c->err_vv[k] = (vr_err){0};
-        c->st_vv[k] = vr_model_vvix(c->ops, p, x, &vv, &c->err_vv[k]);
+        c->st_vv[k] = vr_model_vvix_log(c->ops, p, x, &vv, &c->err_vv[k]);
         c->e_vv[k] = c->st_vv[k] == VR_OK && vv > 0 ? sq(log(vv / d->vvix)) : 100.0;
         c->ok_vv[k] = c->st_vv[k] == VR_OK;
     }
@@ -332,7 +332,7 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         double x[VR_FACTORS_MAX] = {0}, vv;
         vr_err e = {0};
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
-        if (vr_model_vvix(c->ops, p, x, &vv, &e) != VR_OK)
+        if (vr_model_vvix_log(c->ops, p, x, &vv, &e) != VR_OK)
             continue;
         const int b = vr_realism_bucket(d->vix);
         sd[3][b] += d->vvix;

@@ -367,8 +367,8 @@ static vr_status vvix_side(const vr_model_ops *ops, const vr_sv_params *p, const
     return VR_OK;
 }
 
-vr_status vr_model_vvix(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
-                        double *vvix, vr_err *err)
+vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
+                            double *vvix, vr_err *err)
 {
     const double T = VR_VIX_TAU_30D;
     double F;
@@ -471,7 +471,7 @@ static vr_status price_samples(const vr_model *m, const vr_model_ops *ops, const
         if (e == VR_OK)
             e = ops->vix_future(p, x, VR_CM_DAYS_2 / 365.0, &f2, &errs[k]);
         if (e == VR_OK && want_vv[k])
-            e = vr_model_vvix(ops, p, x, &w, &errs[k]);
+            e = vr_model_vvix_log(ops, p, x, &w, &errs[k]);
         sts[k] = e;
         r1[k] = f1 / v;
         r2[k] = f2 / v;
