@@ -31,6 +31,7 @@
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_svcj2.h"
+#include "vixrisk/vr_term.h"
 #include "vixrisk/vr_vix.h"
 
 /* paths, policies, runs and their results */
