@@ -17,6 +17,7 @@ typedef struct vr_pol_summary {
     int replay;                /* n == 1: only the VR_RF_REPLAY scores are meaningful */
     double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
     double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
+    double mean_act[VR_MAX_LAYERS]; /* mean activations per path of each layer slot */
 } vr_pol_summary;
 
 /* Summarise policy output o against the baseline's base (both n paths, n >= 1). thresholds: the
