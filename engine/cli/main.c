@@ -489,6 +489,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s run: %s\n", prog, err.msg);
                 return vr_status_exit_code(err.code);
             }
+            vr_cli_signals_install(); /* ours again, over any the MPI runtime installed */
             const int rc = cmd_run(argc - 1, argv + 1, 0);
             vr_mpi_finalize();
             return rc;

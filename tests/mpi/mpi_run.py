@@ -18,7 +18,8 @@ within 1e-10 relative (plus 1e-9 USD).
 
 Signal: a run on 2 ranks is interrupted with SIGINT at mpirun once its temporary file exists, and
 another has one rank killed with SIGKILL: neither may leave anything under the final name, and the
-interrupted one must leave no temporary either."""
+interrupted one (given odls_base_sigkill_timeout=5, see docs/scale.md "Failure") must leave no
+temporary either."""
 import glob, math, os, re, signal, subprocess, sys, tempfile, time
 
 import h5py
@@ -183,8 +184,11 @@ def main_signal(vix, src, mpirun):
         for how in ("SIGINT at mpirun", "SIGKILL of rank 1"):
             out = os.path.join(tmp, "out", "sig.h5")
             os.makedirs(os.path.dirname(out), exist_ok=True)
+            # Open MPI follows its SIGTERM with SIGKILL at once when a rank dies of it, which can
+            # beat rank 0's removal of the temporary; a grace period lets rank 0 clean up
+            penv = dict(env, OMPI_MCA_odls_base_sigkill_timeout="5") if how.startswith("SIGINT") else env
             p = subprocess.Popen(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "200000",
-                                           "--threads", "1", "-q", "-o", out], env=env,
+                                           "--threads", "1", "-q", "-o", out], env=penv,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             t0 = time.time()
             while not glob.glob(os.path.join(tmp, "out", ".vr*.tmp")) and p.poll() is None \
