@@ -16,6 +16,7 @@
 #include "book_internal.h"
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_kernels.h"
 
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
@@ -344,8 +345,11 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             }
         }
     }
-    eval_ctx ctx = {spec, pr, spec->kt ? spec->kt : vk_select(NULL), res, ws,
-                    1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress, progress_ctx, opts};
+    const vk_table *kt = NULL;
+    if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
+        goto done;
+    eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
+                    progress_ctx, opts};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;

@@ -23,6 +23,7 @@
 #include "io/runfile_write.h"
 #include "run/run_internal.h"
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
 
@@ -170,12 +171,14 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         st = vr_fail(err, VR_ENOMEM, "run: score buffers");
         goto done;
     }
+    const vk_table *kt = NULL;
+    TRY(vr_kernels_resolve(s->kt, &kt, err));
     if (me == 0) {
         char ts[64];
         const time_t now = time(NULL);
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
         const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
-        vr_rf_run_info ri = {s->kt ? s->kt->isa : vk_select(NULL)->isa, threads, ranks, ts};
+        vr_rf_run_info ri = {kt->isa, threads, ranks, ts};
         st = vr_rf_write_root(h, cfg, &ri, err);
     }
     TRY(vr_dist_agree(st, err));
