@@ -91,6 +91,8 @@ vr_status vr_mpi_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t l
 /* Gather `bytes` bytes from every rank into rank 0's all[size * bytes], rank r's at r * bytes
  * (others pass all = NULL). Collective. Errors: VR_EINVAL (bytes > INT_MAX), VR_EIO. */
 vr_status vr_mpi_gather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+/* The same into every rank's all[size * bytes] (no NULL). Collective. */
+vr_status vr_mpi_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
 
 /* Largest message one rank sends in one round (bytes); tests lower it to exercise the rounds.
  * Values below 1 KiB are raised to 1 KiB. Returns the previous value. */

@@ -22,7 +22,7 @@ typedef struct y_size { char *by, *value, *stress_vix; } y_size;
 typedef struct y_action { char *type, *delta, *strike_pct, *dte, *roll_to_delta; y_size *size; } y_action;
 typedef struct y_exit { char *profit_multiple, *vix_above, *vix_below, *dte, *with_condor; } y_exit;
 typedef struct y_layer { char *name; y_trigger *trigger; y_action *action; y_exit *exit; } y_layer;
-typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; } y_policy;
+typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; char *ablate; } y_policy;
 typedef struct y_window { char *from, *to; } y_window;
 typedef struct y_shock { char *day, *spx_return, *vix_level, *vix_change, *preset; } y_shock;
 typedef struct y_scenario {
@@ -35,7 +35,7 @@ typedef struct y_scenario {
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,
-        *baseline, *store_paths;
+        *baseline, *store_paths, *trade_log_paths;
     char **loss_thresholds;
     unsigned nthr;
 } y_sim;

@@ -177,6 +177,17 @@ done:
     return st;
 }
 
+vr_status vr_mpi_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (bytes > INT_MAX)
+        return vr_fail(err, VR_EINVAL, "mpi: all-gather of %zu bytes per rank", bytes);
+    MPI_TRY(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD),
+            "MPI_Allgather");
+done:
+    return st;
+}
+
 /* ---- partition --------------------------------------------------------------------------- */
 
 void vr_mpi_blocks(size_t nblocks, int rank, int size, size_t *first, size_t *count)

@@ -11,8 +11,15 @@
  *
  * Cash flows are USD, discounted to time 0 at the pricing rate; every trade crosses a half-spread
  * per contract per leg and pays a commission per contract per leg. Sums over a structure's legs
- * run shorts first, then longs, in slot order (a fixed order: the P&L is reproducible bit for bit). */
+ * run shorts first, then longs, in slot order (a fixed order: the P&L is reproducible bit for bit).
+ *
+ * Every trade of a position also goes through leg_flow, which books it by owner (the attribution:
+ * the mid to the position's owner, the costs to whoever decided the trade) and, on logged paths,
+ * into the trade log; the cash arithmetic above it is left as it was, so the P&L keeps its bits and
+ * the attribution adds up to it to rounding. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "book_internal.h"
@@ -123,6 +130,71 @@ static void pos_close(vr_book *b, int slot)
 {
     b->pos[slot].open = 0;
     b->open_mask &= ~(1u << slot);
+}
+
+/* ---- accounting and the trade log ------------------------------------------------------------ */
+
+static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double qty, double price,
+                      double cash, int trader, const char *reason)
+{
+    vr_trade_log *lg = b->log;
+    if (lg->failed)
+        return;
+    if (lg->n == lg->cap) {
+        const size_t cap = lg->cap ? 2 * lg->cap : 64;
+        vr_trade *rec = realloc(lg->rec, cap * sizeof *rec);
+        if (rec == NULL) {
+            lg->failed = 1;
+            return;
+        }
+        lg->rec = rec;
+        lg->cap = cap;
+    }
+    vr_trade *t = &lg->rec[lg->n++];
+    memset(t, 0, sizeof *t);
+    t->path = b->log_path;
+    t->day = m->day;
+    t->expiry_day = (int32_t)floor(q->inst.t_exp / DAY + 0.5);
+    t->layer = (int8_t)trader;
+    t->kind = (int8_t)q->inst.kind;
+    t->cp = (int8_t)q->inst.cp;
+    t->strike = vr_inst_kind_get(q->inst.kind)->has_strike ? q->inst.strike : 0;
+    t->qty = qty;
+    t->price = price;
+    t->cash = cash;
+    snprintf(t->reason, sizeof t->reason, "%s", reason);
+}
+
+/* Book one trade of position q (all its contracts) by owner: dir +1 buys, -1 sells, at `mid` per
+ * unit; costs 1 crosses the half-spread and pays the commission (a trade), 0 does not (settlement
+ * at expiry). The mid goes to q's owner, the costs to `trader` (the layer that decided the trade,
+ * VR_LAYER_CONDOR for the condor's rules); the caller books the cash itself. */
+static void leg_flow(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_position *q,
+                     int dir, double mid, int costs, int trader, const char *reason)
+{
+    const double hs = costs ? half_spread(r, &q->inst) : 0, comm = costs ? r->commission : 0;
+    const double mid_usd = -dir * mid * MULT * q->qty;
+    const double cost_usd = (hs * MULT + comm) * q->qty;
+    const int o = q->layer + 1, t = trader + 1;
+    b->attr[o] += m->disc * mid_usd;
+    b->attr[t] -= m->disc * cost_usd;
+    if (dir == q->sign) /* premium of a position opened: paid for a long, collected for a short */
+        b->outlay[o] -= m->disc * mid_usd;
+    b->outlay[t] += m->disc * cost_usd;
+    if (b->log)
+        log_trade(b, q, m, dir * q->qty, mid + dir * hs, mid_usd - cost_usd, trader, reason);
+}
+
+/* Book the positions of slots [i0, i1) closing at their marks (or settling at their payoff). */
+static void legs_close_flow(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i0, int i1,
+                            int settle, int trader, const char *reason)
+{
+    for (int i = i0; i < i1; i++) {
+        const vr_position *q = &b->pos[i];
+        if (q->open)
+            leg_flow(b, r, m, q, -q->sign, settle ? payoff(&q->inst, m) : q->mark.price, !settle,
+                     trader, reason);
+    }
 }
 
 /* Cost to close the open positions of slots [i0, i1) per unit, shorts first then longs; `what`
@@ -241,10 +313,10 @@ static void receive(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, doubl
     b->cash += m->disc * usd;
 }
 
-static void set_leg(vr_book *b, int i, double k, double t_exp)
+static void set_leg(vr_book *b, int i, double k, double t_exp, int owner)
 {
     pos_open(b, i, VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp,
-             i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, VR_LAYER_CONDOR);
+             i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, owner);
 }
 
 static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr)
@@ -262,7 +334,7 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     b->qty = r->contracts;
     const double t_exp = m->t + tau;
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        set_leg(b, i, k[i], t_exp);
+        set_leg(b, i, k[i], t_exp, VR_LAYER_CONDOR);
     b->open = 1;
     b->entry_S = m->S;
     b->trades++;
@@ -271,6 +343,8 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
         LEG(b, i)->entry = LEG(b, i)->mark.price;
     b->credit = value;
     receive(b, r, m, value, 4);
+    for (int i = 0; i < VR_CONDOR_LEGS; i++)
+        leg_flow(b, r, m, LEG(b, i), LEG(b, i)->sign, LEG(b, i)->mark.price, 1, VR_LAYER_CONDOR, "open");
 }
 
 static void condor_shut(vr_book *b, const vr_condor_rules *r)
@@ -281,9 +355,10 @@ static void condor_shut(vr_book *b, const vr_condor_rules *r)
     b->wait = (int)r->reentry_days;
 }
 
-/* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry. */
+/* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
+ * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs. */
 static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
-                      int side, double to_delta)
+                      int side, double to_delta, int trader, const char *reason)
 {
     const double t_exp = LEG(b, 0)->inst.t_exp;
     const double tau = t_exp - m->t;
@@ -292,6 +367,8 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
     pay(b, r, m, old, 2);
+    leg_flow(b, r, m, LEG(b, s), -LEG(b, s)->sign, LEG(b, s)->mark.price, 1, trader, reason);
+    leg_flow(b, r, m, LEG(b, l), -LEG(b, l)->sign, LEG(b, l)->mark.price, 1, trader, reason);
     double k[4];
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         k[i] = LEG_K(b, i);
@@ -315,10 +392,11 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
      * four come from one function after a roll. */
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
         if (i == s || i == l) {
-            set_leg(b, i, k[i], t_exp);
+            set_leg(b, i, k[i], t_exp, trader);
             LEG(b, i)->mark = vr_pos_mark_of(i == s ? &ms : &ml);
             LEG(b, i)->mark_day = m->day;
             LEG(b, i)->entry = LEG(b, i)->mark.price;
+            leg_flow(b, r, m, LEG(b, i), LEG(b, i)->sign, LEG(b, i)->mark.price, 1, trader, reason);
         } else {
             LEG(b, i)->mark_day = -1;
         }
@@ -396,6 +474,7 @@ static int pos_buy(vr_book *b, const vr_condor_rules *r, int l, const vr_instrum
     b->ls[l].was_above = 0;
     b->cash -= m->disc * q->paid;
     b->hedge_paid += m->disc * q->paid;
+    leg_flow(b, r, m, q, +1, mk->price, 1, l, b->why);
     return slot;
 }
 
@@ -457,12 +536,20 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
  * is not worth the commission is abandoned instead: no trade, no cash, the layer is free again (a
  * trader would not pay to dump a worthless option; holding it to expiry would pay 0 too). */
 static void hedge_sell(vr_book *b, const vr_condor_rules *r, vr_position *q, const vr_mkt *m,
-                       double price, int settle)
+                       double price, int settle, const char *reason)
 {
     double usd = settle ? price * MULT * q->qty
                         : ((price - half_spread(r, &q->inst)) * MULT - r->commission) * q->qty;
-    if (usd < 0)
+    if (usd < 0) {
         usd = 0;
+        if (b->log) {
+            char why[VR_TRADE_REASON];
+            snprintf(why, sizeof why, "abandoned:%s", reason);
+            log_trade(b, q, m, 0, 0, 0, q->layer, why);
+        }
+    } else {
+        leg_flow(b, r, m, q, -1, price, !settle, q->layer, reason);
+    }
     b->cash += m->disc * usd;
     b->hedge_recv += m->disc * usd;
     pos_close(b, (int)(q - b->pos));
@@ -584,15 +671,24 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
         s->rsi_gain = (s->rsi_gain * (n - 1) + (ch > 0 ? ch : 0)) / n;
         s->rsi_loss = (s->rsi_loss * (n - 1) + (ch < 0 ? -ch : 0)) / n;
     }
-    if (t->always)
+    if (t->always) {
+        if (b->log)
+            snprintf(b->why, sizeof b->why, "always");
         return 1;
+    }
     const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0};
     int nset = 0, nhit = 0;
+    if (b->log)
+        b->why[0] = '\0';
     for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
         int hit = 0;
         if (triggers[i].fn(&c, t, &hit)) {
             nset++;
             nhit += hit ? 1 : 0;
+            if (hit && b->log) {
+                const size_t k = strlen(b->why);
+                snprintf(b->why + k, sizeof b->why - k, "%s%s", k ? "+" : "", triggers[i].name);
+            }
         }
     }
     if (nset == 0)
@@ -649,7 +745,7 @@ static int act_roll_tested(const rule_ctx *c)
     /* roll the tested side: the short strike with the larger |delta| */
     const int side = fabs(pos_mark(LEG(b, SHORT_PUT), c->m, c->pr)->delta) >=
                      fabs(pos_mark(LEG(b, SHORT_CALL), c->m, c->pr)->delta) ? -1 : +1;
-    roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta);
+    roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta, c->l, c->b->why);
     b->ls[c->l].cooldown = ly->trigger.cooldown_days;
     b->ls[c->l].confirm = 0;
     return 1;
@@ -684,7 +780,7 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
             continue;
         const double tau = q->inst.t_exp - m->t;
         if (tau <= EXPIRING) {
-            hedge_sell(b, r, q, m, payoff(&q->inst, m), 1);
+            hedge_sell(b, r, q, m, payoff(&q->inst, m), 1, "expiry");
             b->ls[l].cooldown = ly->trigger.cooldown_days;
             continue;
         }
@@ -697,10 +793,14 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
             b->ls[l].was_above = 1;
         const rule_ctx c = {b, p, l, m, pr, q, price, tau};
         int sell = 0;
+        const char *rule = "";
         for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++)
-            sell |= exits[i].fn(&c, e);
+            if (exits[i].fn(&c, e) && !sell) {
+                sell = 1;
+                rule = exits[i].name;
+            }
         if (sell) {
-            hedge_sell(b, r, q, m, price, 0);
+            hedge_sell(b, r, q, m, price, 0, rule);
             b->ls[l].cooldown = ly->trigger.cooldown_days;
         }
     }
@@ -720,27 +820,37 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             /* settlement at intrinsic (cash-settled, no costs) */
             const double val = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 2);
             b->cash -= m->disc * val * MULT * b->qty;
+            legs_close_flow(b, r, m, 0, VR_CONDOR_LEGS, 1, VR_LAYER_CONDOR, "expiry");
             condor_shut(b, r);
         } else {
             const double value = condor_value(b, m, pr);
             const double profit = b->credit - value;
             int close = 0;
+            const char *rule = "";
             if (!last) {
-                if (r->profit_take > 0 && profit >= r->profit_take * b->credit)
+                /* any rule closes; the trade log names the first that holds (checked last here) */
+                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9) {
                     close = 1;
-                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit)
+                    rule = "exit_dte";
+                }
+                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit) {
                     close = 1;
-                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9)
+                    rule = "stop_loss";
+                }
+                if (r->profit_take > 0 && profit >= r->profit_take * b->credit) {
                     close = 1;
+                    rule = "profit_take";
+                }
             }
             if (close) {
                 pay(b, r, m, value, 4);
+                legs_close_flow(b, r, m, 0, VR_CONDOR_LEGS, 0, VR_LAYER_CONDOR, rule);
                 condor_shut(b, r);
             } else if (!last && r->roll_delta > 0) {
                 if (fabs(LEG(b, SHORT_PUT)->mark.delta) >= r->roll_delta)
-                    roll_side(b, r, m, pr, -1, r->roll_to_delta);
+                    roll_side(b, r, m, pr, -1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
                 else if (fabs(LEG(b, SHORT_CALL)->mark.delta) >= r->roll_delta)
-                    roll_side(b, r, m, pr, +1, r->roll_to_delta);
+                    roll_side(b, r, m, pr, +1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
             }
         }
     }
@@ -783,6 +893,12 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             pnl += m->disc * q->sign * q->mark.price * MULT * q->qty;
     }
     b->last_pnl = pnl;
+    if (last) /* the horizon: what is open goes to its owner at its discounted mark */
+        for (int i = 0; i < VR_BOOK_MAX_POS; i++) {
+            const vr_position *q = &b->pos[i];
+            if (q->open)
+                b->attr[q->layer + 1] += m->disc * q->sign * q->mark.price * MULT * q->qty;
+        }
     if (pnl > b->peak_pnl)
         b->peak_pnl = pnl;
     if (b->peak_pnl - pnl > b->max_dd)

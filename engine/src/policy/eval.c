@@ -42,11 +42,12 @@ typedef struct eval_ctx {
 
 /* Per-path arrays of n paths, every field of VR_PATH_OUT_FIELDS; 0 when out of memory (the
  * arrays allocated so far are freed by path_out_free). */
-static int path_out_alloc(vr_path_out *o, size_t n)
+static int path_out_alloc(vr_path_out *o, size_t n, int nattr)
 {
     int ok = 1;
+    o->nattr = nattr;
 #define ALLOC(f, T, k) ok = (o->f = malloc((n ? n : 1) * (k) * sizeof(T))) != NULL && ok;
-    VR_PATH_OUT_FIELDS(ALLOC)
+    VR_PATH_OUT_FIELDS(ALLOC, o)
 #undef ALLOC
     return ok;
 }
@@ -54,7 +55,7 @@ static int path_out_alloc(vr_path_out *o, size_t n)
 static void path_out_free(vr_path_out *o)
 {
 #define FREE(f, T, k) free(o->f); o->f = NULL;
-    VR_PATH_OUT_FIELDS(FREE)
+    VR_PATH_OUT_FIELDS(FREE, o)
 #undef FREE
 }
 
@@ -69,6 +70,10 @@ static void path_out_set(vr_path_out *o, size_t i, const vr_book *bk)
     for (int l = 0; l < VR_MAX_LAYERS; l++) {
         o->activations[i * VR_MAX_LAYERS + l] = bk->act[l];
         o->first_day[i * VR_MAX_LAYERS + l] = bk->first[l];
+    }
+    for (int k = 0; k < o->nattr; k++) {
+        o->attr[i * (size_t)o->nattr + k] = bk->attr[k];
+        o->outlay[i * (size_t)o->nattr + k] = bk->outlay[k];
     }
 }
 
@@ -126,8 +131,14 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
         }
         if (day == 0)
-            for (int p = 0; p < s->npol; p++)
-                vr_book_init(&w->book[i * s->npol + p], &s->pol[p]);
+            for (int p = 0; p < s->npol; p++) {
+                vr_book *bk = &w->book[i * s->npol + p];
+                vr_book_init(bk, &s->pol[p]);
+                if (path < (size_t)c->res->nlog) {
+                    bk->log = &c->res->logs[(size_t)p * c->res->nlog + path];
+                    bk->log_path = (int32_t)path;
+                }
+            }
     }
     for (int p = 0; p < s->npol; p++) {
         batch_marks(c, w, b, p, day);
@@ -183,6 +194,11 @@ void vr_scenario_result_free(vr_scenario_result *res)
         for (int p = 0; p < res->npol; p++)
             path_out_free(&res->out[p]);
         free(res->out);
+    }
+    if (res->logs) {
+        for (int k = 0; k < res->npol * res->nlog; k++)
+            free(res->logs[k].rec);
+        free(res->logs);
     }
     free(res->sample_spx);
     free(res->sample_vix);
@@ -308,12 +324,17 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     res->sample_spx = calloc(ns ? ns : 1, sizeof(float));
     res->sample_vix = calloc(ns ? ns : 1, sizeof(float));
     res->sample_act = calloc(ns * (size_t)spec->npol + 1, 1);
-    if (!res->sample_spx || !res->sample_vix || !res->sample_act) {
+    /* a replay logs its one path; a sampled scenario its first trade_log_paths (paths 0.. of the
+     * whole run: on several ranks, the ones in this rank's range) */
+    const size_t nlog = sc->source == VR_SOURCE_HISTORY ? 1 : (size_t)spec->trade_log_paths;
+    res->nlog = (int)(nlog < n ? nlog : n);
+    res->logs = calloc((size_t)res->nlog * (size_t)spec->npol + 1, sizeof *res->logs);
+    if (!res->sample_spx || !res->sample_vix || !res->sample_act || !res->logs) {
         st = vr_fail(err, VR_ENOMEM, "evaluator: sample paths of %zu paths x %d policies", n, spec->npol);
         goto done;
     }
     for (int p = 0; res->out && p < spec->npol; p++)
-        if (!path_out_alloc(&res->out[p], nloc)) {
+        if (!path_out_alloc(&res->out[p], nloc, 1 + spec->pol[p].nlayers)) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
             goto done;
         }
@@ -337,7 +358,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         if (opts->on_block) {
             int ok = (ws[t].blk = calloc((size_t)spec->npol, sizeof *ws[t].blk)) != NULL;
             for (int p = 0; ok && p < spec->npol; p++)
-                ok = path_out_alloc(&ws[t].blk[p], block);
+                ok = path_out_alloc(&ws[t].blk[p], block, 1 + spec->pol[p].nlayers);
             if (!ok) {
                 st = vr_fail(err, VR_ENOMEM, "evaluator: block outputs (%zu paths x %d policies)", block,
                              spec->npol);
@@ -356,6 +377,10 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     if (nloc > 0)
         st = vr_sim_run(&sim, &obs, err);
+    for (int k = 0; st == VR_OK && k < res->npol * res->nlog; k++)
+        if (res->logs[k].failed)
+            st = vr_fail(err, VR_ENOMEM, "evaluator: trade log of path %d of policy %s",
+                         k % res->nlog, spec->pol[k / res->nlog].name);
     if (progress)
         progress(progress_ctx, nloc, nloc);
 done:

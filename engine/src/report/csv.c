@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/report_internal.h"
+#include "report/tables.h"
 
 static void field(FILE *f, const char *s, int first)
 {
@@ -63,7 +63,19 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             snprintf(h, sizeof h, "%s_%d", arr[a], k + 1);
             field(f, h, 0);
         }
+    /* the stress matrix cell of the row (docs/report.md): what it shows, its value +- se and the
+     * difference to the baseline +- se; then what later run files add, empty when absent */
+    static const char *const extra[] = {"stress_metric", "stress_value", "stress_se", "stress_delta",
+                                        "stress_delta_se", "capital_at_risk", "hedge_budget_pct",
+                                        "attr_condor", "ablation_of", "ablation", "ablation_layer", "trades"};
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+        field(f, extra[k], 0);
     fputs("\r\n", f);
+    rep_matrix m;
+    if ((st = vr_rep_matrix_build(r, &m, err)) != VR_OK) {
+        vr_rep_file_abort(&rf);
+        return st;
+    }
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
         size_t order[s->npol], rank[s->npol];
@@ -90,8 +102,27 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             for (int a = 0; a < 3; a++)
                 for (int k = 0; k < REP_NTHR; k++)
                     num(f, v[a][k]);
+            static const char *const metric[] = {"", "d_es99", "shock_mean", "replay_pnl"};
+            size_t row = 0;
+            while (row < m.npol && strcmp(m.pol[row], q->name) != 0)
+                row++;
+            const rep_mcell *c = row < m.npol ? &m.cell[row * m.nscen + i] : NULL;
+            field(f, c ? metric[c->kind] : "", 0);
+            num(f, c ? c->v : NAN);
+            num(f, c ? c->se : NAN);
+            num(f, c ? c->d : NAN);
+            num(f, c ? c->dse : NAN);
+            num(f, q->car);
+            num(f, q->budget_pct);
+            num(f, q->has_attr ? q->attr_condor : NAN);
+            field(f, q->abl_of ? q->abl_of : "", 0);
+            field(f, q->abl_kind ? q->abl_kind : "", 0);
+            field(f, q->abl_layer ? q->abl_layer : "", 0);
+            snprintf(b, sizeof b, "%zu", q->ntrades);
+            field(f, b, 0);
             fputs("\r\n", f);
         }
     }
+    vr_rep_matrix_free(&m);
     return vr_rep_file_commit(&rf, err);
 }

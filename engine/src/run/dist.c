@@ -73,14 +73,14 @@ vr_status vr_dist_gather_out(const vr_path_out *local, vr_path_out *global, size
         if (st == VR_OK)                                                                          \
             st = vr_mpi_gather_paths(local->f, global ? (void *)global->f : NULL, (k) * sizeof(T), \
                                      n, block_paths, err);
-        VR_PATH_OUT_FIELDS(GATHER)
+        VR_PATH_OUT_FIELDS(GATHER, local)
 #undef GATHER
         return must(st, err);
     }
 #endif
     (void)block_paths;
 #define COPY(f, T, k) memcpy(global->f, local->f, n * (k) * sizeof(T));
-    VR_PATH_OUT_FIELDS(COPY)
+    VR_PATH_OUT_FIELDS(COPY, local)
 #undef COPY
     (void)err;
     return st;
@@ -117,5 +117,16 @@ vr_status vr_dist_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *er
     }
 #endif
     (void)t, (void)count, (void)err;
+    return VR_OK;
+}
+
+vr_status vr_dist_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err)
+{
+#ifdef VIXRISK_MPI
+    if (MULTI())
+        return must(vr_mpi_allgather_bytes(mine, bytes, all, err), err);
+#endif
+    (void)err;
+    memcpy(all, mine, bytes);
     return VR_OK;
 }

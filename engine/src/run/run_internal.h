@@ -1,6 +1,7 @@
-/* run_internal.h: what the files of engine/src/run share: the ranking table (table.c), a summary
- * from finished scores (summary.c), the streaming scores of `store_paths: false` (stream.c) and
- * the few collective steps of a run on several MPI ranks (dist.c, single-process without MPI). */
+/* run_internal.h: what the files of engine/src/run share: the ranking table and stress matrix
+ * (table.c), a summary from finished scores (summary.c), the verdict (verdict.c), the streaming
+ * scores of `store_paths: false` (stream.c) and the few collective steps of a run on several MPI
+ * ranks (dist.c, single-process without MPI). */
 #ifndef VIXRISK_RUN_INTERNAL_H
 #define VIXRISK_RUN_INTERNAL_H
 
@@ -56,8 +57,20 @@ vr_status vr_dist_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t 
                               vr_err *err);
 /* bytes from every rank into rank 0's all[size * bytes] (vr_mpi_gather_bytes). */
 vr_status vr_dist_gather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+/* The same into every rank's all[size * bytes] (vr_mpi_allgather_bytes). */
+vr_status vr_dist_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
 /* Prune, then merge accumulators t[0..count) into rank 0's (vr_mpi_prune_tailstats,
  * vr_mpi_reduce_tailstats). */
 vr_status vr_dist_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *err);
+
+/* The stress matrix of a run with two or more scenarios: cells[sc * npol + p] (the caller's array
+ * of nscen x npol doubles) takes scenario sc's value of policy p, noted after each scenario; the
+ * matrix is printed once at the end (nothing for a one-scenario run). */
+void vr_run_matrix_note(double *cells, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);
+void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells);
+
+/* The verdict (verdict.c) of a run: ps holds nscen x npol summaries, scenario-major, with their
+ * attribution scores. A malloc'd NUL-terminated text, NULL when out of memory. */
+char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps);
 
 #endif
