@@ -103,8 +103,14 @@ static double time_paths(const vk_table *t, vr_model_type type, vr_scheme scheme
     vr_sim_spec s = {
         .type = type, .params = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
                                  .lambda = 1.0, .mu_j = -0.05, .sigma_j = 0.08, .mu_v = 0.05,
-                                 .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.5},
-        .spot = 100, .rate = 0.03, .dividend = 0.01, .v0 = 0.04, .horizon = 1.0, .steps = 252,
+                                 .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.5,
+                                 /* svcj2: the svcj set above with a stochastic level m and
+                                  * intensity 0.5 + 12.5 v (1.0 at v = 0.04, as svcj) */
+                                 .s2 = {.kappa_v = 2, .kappa_m = 0.5, .theta = 0.04, .sigma_v = 0.5,
+                                        .sigma_m = 0.1, .rho = -0.7, .lambda0 = 0.5,
+                                        .lambda1 = 12.5, .mu_v = 0.05, .mu_s = -0.04,
+                                        .sigma_s = 0.05, .rho_j = -0.5}},
+        .spot = 100, .rate = 0.03, .dividend = 0.01, .v0 = 0.04, .m0 = 0.04, .horizon = 1.0, .steps = 252,
         .paths = paths, .seed = 7, .scheme = scheme, .block = BLK, .threads = threads, .kt = t,
     };
     double ts[REPS_MAX];
@@ -225,6 +231,7 @@ int main(int argc, char **argv)
         {VR_MODEL_HESTON, VR_SCHEME_EULER, "heston euler"},
         {VR_MODEL_BATES, VR_SCHEME_QE, "bates qe"},
         {VR_MODEL_SVCJ, VR_SCHEME_QE, "svcj qe"},
+        {VR_MODEL_SVCJ2, VR_SCHEME_QE, "svcj2 qe"},
     };
     printf("\npath generation, 252 daily steps, %zu paths, RNG included (million path-steps/s)\n", paths);
     printf("%-14s %-8s %8s %14s %14s %10s\n", "model", "isa", "threads", "total", "per core", "speedup");
@@ -374,6 +381,60 @@ int main(int argc, char **argv)
         for (int i = 0; i < nisa; i++)
             fprintf(js, "%s\"%s\": %.3f", i ? ", " : "", isas[i], vix_isa_ns[i]);
         fprintf(js, "},\n");
+    }
+
+    /* ---- svcj2 tables (the m dimension): build and lookups through the descriptor ---- */
+    {
+        const vr_model_ops *o2 = vr_model_ops_get(VR_MODEL_SVCJ2);
+        vr_model m2 = {.type = VR_MODEL_SVCJ2, .spot = 5000, .rate = 0.04, .dividend = 0.013,
+                       .v0 = 0.02, .m0 = 0.02};
+        m2.physical.s2 = (vr_svcj2_params){.kappa_v = 3, .kappa_m = 0.5, .theta = 0.02,
+                                           .sigma_v = 0.4, .sigma_m = 0.06, .rho = -0.7,
+                                           .lambda0 = 0.5, .lambda1 = 25, .mu_v = 0.05,
+                                           .mu_s = -0.04, .sigma_s = 0.04, .rho_j = -0.5};
+        m2.pricing = m2.physical;
+        const vr_tables_spec ts2 = {.tau_max_spx = 0.5, .tau_max_vix = 0.5, .rate = 0.04};
+        vr_model_tables *tab2 = NULL;
+        if (o2->tables_build(&m2, &ts2, &tab2, &err) != VR_OK) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            return 1;
+        }
+        const double b2 = o2->tables_build_seconds(tab2);
+        double *MM = vr_aligned_alloc(NO * 8);
+        for (size_t i = 0; i < NO; i++)
+            MM[i] = 0.005 + 0.06 * (double)((i * 7919) % NO) / NO;
+        const double *xs[VR_FACTORS_MAX] = {V, MM};
+        double s2ns[2][3];
+        for (int i = 0; i < nisa; i++) {
+            const vk_table *t = vk_select(isas[i]);
+            for (int k = 0; k < 2; k++) {
+                for (int r = -1; r < 9; r++) {
+                    const double t0 = omp_get_wtime();
+                    for (int j = 0; j < inner_o / 5 + 1; j++) {
+                        if (k == 0)
+                            o2->spx_vol_n(tab2, t, xs, T, KK, VOL, NO);
+                        else
+                            o2->vix_call_n(tab2, t, xs, T, VT, P, NO);
+                    }
+                    if (r >= 0)
+                        vts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)(inner_o / 5 + 1) * NO);
+                }
+                s2ns[k][i] = median(vts, 9);
+            }
+        }
+        printf("svcj2 tables (v, m): build %.2f s (SPX slices and VIX slices together); lookup ns:", b2);
+        for (int i = 0; i < nisa; i++)
+            printf(" %s SPX vol %.1f, VIX call %.1f;", isas[i], s2ns[0][i], s2ns[1][i]);
+        printf("\n");
+        if (js) {
+            fprintf(js, "  \"svcj2_tables_build_s\": %.3f, \"svcj2_lookup_ns\": {", b2);
+            for (int i = 0; i < nisa; i++)
+                fprintf(js, "%s\"%s\": {\"spx_vol\": %.3f, \"vix_call\": %.3f}", i ? ", " : "",
+                        isas[i], s2ns[0][i], s2ns[1][i]);
+            fprintf(js, "},\n");
+        }
+        o2->tables_destroy(tab2);
+        vr_free(MM);
     }
 
     /* ---- end to end: the policy evaluator (SVCJ, 4 policies incl. hedges), 1 and 2 threads ---- */

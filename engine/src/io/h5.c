@@ -1354,6 +1354,8 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
             goto done;
         }
         const int ok = member_ok(sub, col->kind);
+        /* strings convert only within one character set (ASCII or UTF-8): read in the file's */
+        const H5T_cset_t cset = col->kind == VR_H5_COL_STR && ok ? H5Tget_cset(sub) : H5T_CSET_ASCII;
         H5Tclose(sub);
         sub = H5I_INVALID_HID;
         if (!ok) {
@@ -1365,7 +1367,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         hid_t native = col->kind == VR_H5_COL_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
         if (col->kind == VR_H5_COL_STR) {
             if ((mt = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(mt, col->size) < 0 ||
-                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
+                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || cset < 0 || H5Tset_cset(mt, cset) < 0) {
                 st = h5_fail(err, "read", path);
                 goto done;
             }

@@ -17,10 +17,9 @@
  * model's Riccati equations (vr_svcj2_riccati) and depend on the transform variable and the
  * expiry, not on the state. So per expiry node the exponents are computed once, on a grid of the
  * transform variable u that is uniform in t = asinh(u / u_s) (step ESPL_H), and every (v, m)
- * node evaluates them by 4-point Lagrange interpolation in t (values at u < 0 are the complex
- * conjugates). The interpolation error is about 2e-8 of the exponent's size (measured against
- * direct solves in tests/test_svcj2_tables.c), i.e. a relative error of the transform where it
- * matters; beyond the grid's end the exponent is solved directly (never needed by the builders).
+ * node evaluates them by 6-point Lagrange interpolation in t (values at u < 0 are the complex
+ * conjugates); beyond the grid's end the exponent is solved directly (never needed by the
+ * builders). The order was set by the SPX accuracy (espl_eval).
  *
  * SPX: every slice is built by the surface builder of surface.c (vr_surface_build_src: COS
  * prices of all strikes of a (v, tau) node, implied vols, splines in moneyness) with the cf
@@ -92,7 +91,7 @@ static int espl_build(espl *e, const vr_svcj2_params *p, double T, double comple
     e->zdir = zdir;
     e->wv = wv;
     e->wm = wm;
-    e->n = (int)ceil(asinh(umax / us) / ESPL_H) + 3;
+    e->n = (int)ceil(asinh(umax / us) / ESPL_H) + 4;
     e->y = malloc(sizeof(double complex) * 3 * (size_t)e->n);
     if (e->y == NULL)
         return -1;
@@ -102,25 +101,34 @@ static int espl_build(espl *e, const vr_svcj2_params *p, double T, double comple
     return 0;
 }
 
-/* Exponent at u >= 0 (4-point Lagrange in t; conjugates for negative nodes). */
+/* Exponent at u >= 0: 6-point Lagrange in t over nodes i-2..i+3 (conjugates for negative nodes).
+ * The order matters: with 4 points the interpolation error of the exponent at the first nodes
+ * (~1e-6 relative, u ~ 1/sd) biased out-of-the-money SPX calls by 1e-3 in vol (the call side of
+ * the COS expansion carries e^y weights); 6 points bring it below 3e-5. */
+#define ESPL_P 6
 static void espl_eval(const vr_svcj2_params *p, const espl *e, double u, double complex o[3])
 {
     const double f = asinh(u / e->us) * e->inv_h;
-    int i = (int)f;
-    if (i > e->n - 3) { /* beyond the grid: solve */
+    const int i = (int)f;
+    if (i > e->n - ESPL_P / 2 - 1) { /* beyond the grid: solve */
         if (espl_solve(p, e, u, o) != 0)
             o[0] = o[1] = o[2] = NAN;
         return;
     }
     const double t = f - i;
-    const double w[4] = {-t * (t - 1) * (t - 2) / 6, (t + 1) * (t - 1) * (t - 2) / 2,
-                         -(t + 1) * t * (t - 2) / 2, (t + 1) * t * (t - 1) / 6};
     o[0] = o[1] = o[2] = 0;
-    for (int k = 0; k < 4; k++) {
-        const int j = i - 1 + k;
-        const double complex *y = e->y + 3 * (j < 0 ? -j : j);
+    for (int k = 0; k < ESPL_P; k++) {
+        const int xk = k - ESPL_P / 2 + 1; /* -2..3 */
+        double w = 1.0;
+        for (int j = 0; j < ESPL_P; j++) {
+            const int xj = j - ESPL_P / 2 + 1;
+            if (j != k)
+                w *= (t - xj) / (double)(xk - xj);
+        }
+        const int node = i + xk;
+        const double complex *y = e->y + 3 * (node < 0 ? -node : node);
         for (int c = 0; c < 3; c++)
-            o[c] += w[k] * (j < 0 ? conj(y[c]) : y[c]);
+            o[c] += w * (node < 0 ? conj(y[c]) : y[c]);
     }
 }
 

@@ -2,10 +2,12 @@
  * column (attribute names as in docs/hdf5.md; the 4-element arrays become loss_threshold_k,
  * p_loss_k, p_loss_se_k for k = 1..4). RFC 4180: CRLF line ends, a field is quoted when it holds a
  * comma, a quote, CR or LF, with quotes doubled. Numbers use %.17g, so they read back to the
- * same double; NaN is written as NaN (pandas and strtod read it). Rows are ranked by
+ * same double; a value that is not defined (NaN in the loader: a replay's distribution columns, a
+cost without an ES99 reduction) is an empty field, which pandas reads as missing: no NaN or Inf is
+ever printed as a result. Rows are ranked by
  * vr_rank_by_es99 (rank_es99; a replay by its P&L); tail_paths is the number of paths beyond VaR99
  * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_BEYOND). A replayed history (paths = 1)
- * has its P&L in `mean` and NaN in the distribution columns. */
+ * has its P&L in `mean` and empty distribution columns. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,11 +34,7 @@ static void field(FILE *f, const char *s, int first)
 static void num(FILE *f, double x)
 {
     fputc(',', f);
-    if (isnan(x))
-        fputs("NaN", f);
-    else if (isinf(x))
-        fputs(x > 0 ? "Inf" : "-Inf", f);
-    else
+    if (isfinite(x))
         fprintf(f, "%.17g", x);
 }
 
