@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Compare two vixrisk run files: every dataset and every attribute bit for bit, except the
 attributes that record when, where and how fast a run ran (the schema's timing attributes:
-wall_seconds, marks_build_seconds, utc_time, ranks; and threads, which only says how many
-threads each rank used). Exit 0 when equal, 1 with the first differences listed.
+wall_seconds, marks_build_seconds, utc_time, ranks; threads, which only says how many
+threads each rank used; command_line and overrides, which record the invocation: its output name
+and --threads differ between the runs compared, and mpi_run.py checks them on its own). Exit 0
+when equal, 1 with the first differences listed.
 
 usage: h5same.py A.h5 B.h5"""
 import sys
@@ -10,7 +12,8 @@ import sys
 import h5py
 import numpy as np
 
-SKIP = {"wall_seconds", "marks_build_seconds", "utc_time", "ranks", "threads"}
+SKIP = {"wall_seconds", "marks_build_seconds", "utc_time", "ranks", "threads", "command_line",
+        "overrides"}
 
 
 def items(f):
