@@ -21,6 +21,9 @@
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
+#ifdef VIXRISK_MPI
+#include "vixrisk/vr_mpi.h"
+#endif
 #include "vixrisk/vk.h"
 #include "cli.h"
 
@@ -414,12 +417,19 @@ static int cmd_run(int argc, char **argv, int check_only)
     const vk_table *kt = pick_isa(isa);
     if (kt == NULL)
         return EXIT_USAGE;
+    /* under mpirun every rank loads the same file and fails alike; rank 0 alone speaks */
+    int rank = 0;
+#ifdef VIXRISK_MPI
+    if (vr_mpi_active())
+        rank = vr_mpi_rank();
+#endif
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, stderr};
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL};
     vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
     if (st != VR_OK) {
-        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        if (rank == 0)
+            fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
     }
     if (set_paths) cfg.spec.paths = (size_t)paths;
@@ -444,7 +454,14 @@ static int cmd_run(int argc, char **argv, int check_only)
     const char *inputs[RUN_MAX_INPUTS];
     const int nin = run_inputs(&cfg, file, inbuf, inputs);
     vr_outfile of;
-    const int prc = vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin);
+    memset(&of, 0, sizeof of);
+    int prc = rank == 0 ? vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin) : 0;
+#ifdef VIXRISK_MPI
+    if (vr_mpi_active()) { /* the other ranks stop with rank 0's exit code */
+        vr_err e = {VR_OK, "output target"};
+        prc = vr_status_exit_code(vr_mpi_agree(prc == 0 ? VR_OK : prc == 2 ? VR_ECONFIG : VR_EIO, &e));
+    }
+#endif
     if (prc != 0) {
         vr_run_cfg_free(&cfg);
         return prc;
@@ -455,12 +472,14 @@ static int cmd_run(int argc, char **argv, int check_only)
         vr_run_cfg_free(&cfg);
         return 0;
     }
-    const vr_run_opts ro = {of.final, quiet, json ? NULL : stdout};
+    const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);
     if (st != VR_OK)
-        return vr_cli_fail(cmd, st, &err);
+        return rank == 0 ? vr_cli_fail(cmd, st, &err) : vr_status_exit_code(st);
+    if (rank != 0)
+        return 0;
     if (json) {
         const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0);
         if (rc == 0 && !quiet)
@@ -499,8 +518,23 @@ int main(int argc, char **argv)
         return vr_cli_version();
     if (strcmp(cmd, "price") == 0)
         return cmd_price(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0)
+    if (strcmp(cmd, "run") == 0) {
+#ifdef VIXRISK_MPI
+        /* started by mpirun (Open MPI, or a PMI launcher): split the run over the ranks */
+        if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE")) {
+            vr_err err = {VR_OK, ""};
+            if (vr_mpi_init(&argc, &argv, NULL, NULL, &err) != VR_OK) {
+                fprintf(stderr, "%s run: %s\n", prog, err.msg);
+                return vr_status_exit_code(err.code);
+            }
+            vr_cli_signals_install(); /* ours again, over any the MPI runtime installed */
+            const int rc = cmd_run(argc - 1, argv + 1, 0);
+            vr_mpi_finalize();
+            return rc;
+        }
+#endif
         return cmd_run(argc - 1, argv + 1, 0);
+    }
     if (strcmp(cmd, "check") == 0)
         return cmd_run(argc - 1, argv + 1, 1);
     if (strcmp(cmd, "report") == 0)

@@ -64,7 +64,9 @@ typedef void (*vr_progress_fn)(void *ctx, size_t done, size_t total);
 
 typedef struct vr_scenario_result {
     int npol;
-    vr_path_out *out;      /* npol per-path output sets (n = paths) */
+    vr_path_out *out;      /* npol per-path output sets of paths [path_lo, path_hi) (element i is
+                              path path_lo + i); NULL when the evaluation did not store them */
+    size_t path_lo, path_hi;
     int nsample, ndays;    /* sample paths and days+1 points per sample path */
     float *sample_spx;     /* nsample x (ndays) */
     float *sample_vix;     /* nsample x (ndays) */
@@ -84,8 +86,33 @@ int vr_scenario_days(const vr_run_spec *spec, const vr_scenario *sc);
  * run file loader call it for every scenario before the first one runs. */
 vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err);
 
+/* Evaluate every policy of scenario `scen` on all its paths: res->out holds every path. */
 vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
                            vr_progress_fn progress, void *progress_ctx, vr_err *err);
+
+/* A finished block's outputs: out[0..npol) hold its n paths path0, path0 + 1, ... at index 0..n-1.
+ * Called concurrently from the evaluator's threads, each with its own arrays (valid during the
+ * call only). */
+typedef void (*vr_eval_block_fn)(void *ctx, size_t path0, size_t n, const vr_path_out *out);
+
+/* What vr_eval_scenario_ex runs and where the per-path outputs go (a zeroed struct: as
+ * vr_eval_scenario). */
+typedef struct vr_eval_opts {
+    size_t path_lo, path_hi; /* run paths [path_lo, path_hi) only, whole blocks of
+                                vr_eval_block_paths() (path_hi may be the scenario's paths);
+                                path_hi = 0: all. An MPI rank's share (vr_mpi_paths). */
+    int no_store;            /* 1: no per-path arrays (res->out NULL); outputs go to on_block only */
+    vr_eval_block_fn on_block; /* NULL: none */
+    void *block_ctx;
+} vr_eval_opts;
+
+vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_opts *opts,
+                              vr_scenario_result *res, vr_progress_fn progress, void *progress_ctx,
+                              vr_err *err);
+
+/* Paths per block of scenario `scen` (the unit of path_lo/path_hi and of an MPI rank's share):
+ * simulation.block, shrunk when the scenario has fewer paths (vr_sim_block_paths). */
+size_t vr_eval_block_paths(const vr_run_spec *spec, int scen);
 void vr_scenario_result_free(vr_scenario_result *res);
 
 #endif

@@ -70,6 +70,30 @@ vr_status vr_mpi_reduce_tailstats(vr_tailstats *const *t, int count, int root, v
  * fewer than k / size entries is not pruned). Collective. Errors: VR_EIO, VR_ENOMEM. */
 vr_status vr_mpi_prune_tailstats(vr_tailstats *const *t, int count, vr_err *err);
 
+/* 1 while MPI is initialised and not finalised (a process started by mpirun that called
+ * vr_mpi_init), else 0: callers use it to choose between the MPI and the single-process path. */
+int vr_mpi_active(void);
+
+/* Agree on the outcome of a step: every rank passes its status and err; afterwards every rank
+ * returns the status of the lowest-numbered failing rank and holds its message, prefixed with
+ * "rank R: " when R is not this rank (VR_OK everywhere when no rank failed). One allreduce of an
+ * int, plus a broadcast of the message on failure. Collective. An MPI failure here ends every
+ * rank through vr_mpi_abort (nothing else could be agreed). */
+vr_status vr_mpi_agree(vr_status st, vr_err *err);
+
+/* Collect rows [lo, hi) of every rank's copy of buf (nrows rows of row_bytes each; each rank
+ * passes the rows it computed, ranges of different ranks disjoint) into rank 0's buf, in place.
+ * For small arrays indexed by path (sample paths): at most INT_MAX bytes in all. Collective.
+ * Errors: VR_EINVAL (ranges outside [0, nrows), too large), VR_EIO. */
+vr_status vr_mpi_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t lo, size_t hi,
+                             vr_err *err);
+
+/* Gather `bytes` bytes from every rank into rank 0's all[size * bytes], rank r's at r * bytes
+ * (others pass all = NULL). Collective. Errors: VR_EINVAL (bytes > INT_MAX), VR_EIO. */
+vr_status vr_mpi_gather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+/* The same into every rank's all[size * bytes] (no NULL). Collective. */
+vr_status vr_mpi_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+
 /* Largest message one rank sends in one round (bytes); tests lower it to exercise the rounds.
  * Values below 1 KiB are raised to 1 KiB. Returns the previous value. */
 size_t vr_mpi_set_round_bytes(size_t bytes);

@@ -121,6 +121,21 @@ typedef struct vr_path_out {
                               trading costs, USD */
 } vr_path_out;
 
+/* Every per-path array of vr_path_out as X(field, element type, elements per path), for the code
+ * that treats them alike: the evaluator's allocation, the MPI gather of a run's outputs. o names
+ * the vr_path_out whose nattr sizes the attribution arrays (set before anything is allocated or
+ * gathered). A new per-path output is its field above plus one line here. */
+#define VR_PATH_OUT_FIELDS(X, o)                                                                   \
+    X(pnl, double, 1)                                                                              \
+    X(drawdown, double, 1)                                                                         \
+    X(hedge_cost, double, 1)                                                                       \
+    X(hedge_proceeds, double, 1)                                                                   \
+    X(activations, int32_t, VR_MAX_LAYERS)                                                         \
+    X(first_day, int32_t, VR_MAX_LAYERS)                                                           \
+    X(trades, int32_t, 1)                                                                          \
+    X(attr, double, (size_t)(o)->nattr)                                                            \
+    X(outlay, double, (size_t)(o)->nattr)
+
 /* Validate a policy; messages name the key under `prefix` (e.g. "policies[2]") and the range,
  * key_out receives the offending key path. */
 vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_out, vr_err *err);

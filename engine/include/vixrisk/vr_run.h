@@ -13,6 +13,8 @@ typedef struct vr_run_cfg {
     char baseline[VR_NAME_MAX];  /* policy the paired differences are taken against */
     double thresholds[4];        /* loss sizes (USD) for P(loss > x) */
     int compress;                /* deflate level for the datasets (0 = none) */
+    int store_paths;             /* simulation.store_paths: 1 (default) per-path datasets stored;
+                                    0: scores streamed (vr_tailstats), no per-path datasets */
     char *config_text;           /* the file as read (stored in the output) */
     char *file;
     /* How the run was started, stored in the run file (root attributes command_line, overrides):

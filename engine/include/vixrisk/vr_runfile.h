@@ -76,7 +76,9 @@ typedef struct vr_rf_attr {
     X(CONFIG_FILE, "config_file", STR, "", "path of the run file", 0)                              \
     X(SEED, "seed", I64, "", "random seed of the run", 0)                                          \
     X(ISA, "isa", STR, "", "kernel instruction set used (scalar, avx2, avx512)", 0)                \
-    X(THREADS, "threads", I64, "", "OpenMP threads", 0)                                            \
+    X(THREADS, "threads", I64, "", "OpenMP threads (per MPI rank)", 0)                              \
+    X(RANKS, "ranks", I64, "", "MPI ranks the run was split over (1: one process)", VR_RF_TIMING)  \
+    X(STORE_PATHS, "store_paths", I64, "", "1: per-path datasets stored; 0: scores only", 0)       \
     X(PATHS, "paths", I64, "paths", "paths per scenario (simulation.paths)", 0)                    \
     X(HORIZON, "horizon_days", I64, "trading days", "simulated horizon", 0)                        \
     X(UTC_TIME, "utc_time", STR, "ISO 8601 UTC", "when the run started", VR_RF_TIMING)             \

@@ -64,6 +64,10 @@ typedef struct vr_sim_spec {
                                 data have VIX3M, so the replay's VIX3M is the real one */
     const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
     int nshocks;
+    /* The paths this call runs, [path_lo, path_hi) of the `paths` (an MPI rank's share): both
+     * multiples of vr_sim_block_paths() (path_hi may also be `paths`); path_hi = 0: all paths.
+     * Path p's numbers do not depend on the range it runs in. */
+    size_t path_lo, path_hi;
 } vr_sim_spec;
 
 /* A block as the observer sees it: n valid paths starting at path0, arrays padded to npad
@@ -95,6 +99,10 @@ int vr_jump_coef_make(vr_model_type t, const vr_sv_params *p, double dt, vk_jump
 
 /* Validate the spec (sizes, block multiple, horizon) with messages naming the option. */
 vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err);
+
+/* The paths per block vr_sim_run uses for spec: `block` (default 1024), shrunk to the paths rounded
+ * up to the lane multiple when fewer. Ranges of path_lo/path_hi are cut in these blocks. */
+size_t vr_sim_block_paths(const vr_sim_spec *spec);
 
 /* Run the simulation, calling the observer. Thread-safe observers required: on_step and
  * on_block_done run concurrently for different blocks. */

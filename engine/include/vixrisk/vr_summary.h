@@ -17,6 +17,7 @@ typedef struct vr_pol_summary {
     int replay;                /* n == 1: only the VR_RF_REPLAY scores are meaningful */
     double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
     double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
+    double mean_act[VR_MAX_LAYERS]; /* mean activations per path of each layer slot */
     /* attribution scores (vr_pol_attrib_compute): the condor's capital at risk (USD), the mean
      * hedge premium paid per year as % of it, and per layer the VR_RF_LAYER scores (the F64 ones;
      * NaN = not defined, not stored) */
@@ -37,7 +38,9 @@ vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, 
  * vr_pol_summary_compute filled ps[0..npol). Per layer: activations and premium per year, mean net,
  * and on n >= 2 paths its mean net on the baseline's worst 1% and 5% paths, its correlation with
  * the condor's attribution and, for an ablated policy, d_es99_removed / d_es99_alone with paired
- * SEs from the derived policies. scratch: n doubles. Errors: VR_ENOMEM, or as vr_paired_compute. */
+ * SEs from the derived policies. scratch: n doubles. out NULL (scores streamed, no per-path
+ * arrays): only mean activations, activations per year and d_es99_alone; the rest stay NaN (not
+ * stored). Errors: VR_ENOMEM, or as vr_paired_compute. */
 vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_out *out, size_t n,
                                 int days, int base, double *scratch, vr_pol_summary *ps, vr_err *err);
 

@@ -35,7 +35,7 @@ typedef struct y_scenario {
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,
-        *baseline, *trade_log_paths;
+        *baseline, *store_paths, *trade_log_paths;
     char **loss_thresholds;
     unsigned nthr;
 } y_sim;

@@ -48,8 +48,7 @@ static vr_status check_name(const char *what, const char *name, vr_err *err)
                    "not starting with '.')", what, name, VR_NAME_MAX - 1);
 }
 
-vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int threads,
-                           const char *utc_time, vr_err *err)
+vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const vr_rf_run_info *ri, vr_err *err)
 {
     vr_status st = VR_OK;
     const vr_run_spec *s = &cfg->spec;
@@ -60,11 +59,13 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG].name, cfg->config_text ? cfg->config_text : "", err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG_FILE].name, cfg->file ? cfg->file : "", err));
     TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_SEED].name, (int64_t)s->seed, err));
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ISA].name, isa, err));
-    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_THREADS].name, threads, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ISA].name, ri->isa, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_THREADS].name, ri->threads, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_RANKS].name, ri->ranks, err));
+    TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_STORE_PATHS].name, cfg->store_paths ? 1 : 0, err));
     TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_PATHS].name, (int64_t)s->paths, err));
     TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_HORIZON].name, s->horizon_days, err));
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_UTC_TIME].name, utc_time, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_UTC_TIME].name, ri->utc_time, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BASELINE].name, cfg->baseline, err));
     if (cfg->command_line != NULL) /* what was actually run: the config text may say otherwise */
         TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_COMMAND_LINE].name, cfg->command_line, err));
@@ -145,12 +146,14 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
     snprintf(g, sizeof g, "/%s/%s", scen, pol->name);
     TRY(vr_h5_group(h, g, err));
     const vr_rf_dset *D = vr_rf_pol_dsets;
-    TRY(write_dset(h, g, &D[VR_RF_D_PNL], NULL, o->pnl, n, 0, compress, err));
-    TRY(write_dset(h, g, &D[VR_RF_D_DRAWDOWN], NULL, o->drawdown, n, 0, compress, err));
-    TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_COST], NULL, o->hedge_cost, n, 0, compress, err));
-    TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_PROCEEDS], NULL, o->hedge_proceeds, n, 0, compress, err));
-    TRY(write_dset(h, g, &D[VR_RF_D_TRADES], NULL, o->trades, n, 0, compress, err));
-    if ((tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL) {
+    if (o) {
+        TRY(write_dset(h, g, &D[VR_RF_D_PNL], NULL, o->pnl, n, 0, compress, err));
+        TRY(write_dset(h, g, &D[VR_RF_D_DRAWDOWN], NULL, o->drawdown, n, 0, compress, err));
+        TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_COST], NULL, o->hedge_cost, n, 0, compress, err));
+        TRY(write_dset(h, g, &D[VR_RF_D_HEDGE_PROCEEDS], NULL, o->hedge_proceeds, n, 0, compress, err));
+        TRY(write_dset(h, g, &D[VR_RF_D_TRADES], NULL, o->trades, n, 0, compress, err));
+    }
+    if (o && (tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "run: layer outputs of %s (%zu paths)", g, n);
         goto done;
     }
@@ -159,16 +162,17 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
         TRY(check_name("layer", pol->layers[l].name, err));
         snprintf(lg, sizeof lg, "%s/" VR_RF_LAYERS_GROUP "/%s", g, pol->layers[l].name);
         const vr_rf_dset *L = vr_rf_layer_dsets;
-        for (size_t i = 0; i < n; i++)
-            tmp[i] = o->activations[i * VR_MAX_LAYERS + l];
-        TRY(write_dset(h, lg, &L[VR_RF_D_ACTIVATIONS], NULL, tmp, n, 0, compress, err));
-        for (size_t i = 0; i < n; i++)
-            tmp[i] = o->first_day[i * VR_MAX_LAYERS + l];
-        TRY(write_dset(h, lg, &L[VR_RF_D_FIRST_DAY], NULL, tmp, n, 0, compress, err));
-        double acts = 0;
-        for (size_t i = 0; i < n; i++)
-            acts += o->activations[i * VR_MAX_LAYERS + l];
-        TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, acts / n, err));
+        if (o) {
+            for (size_t i = 0; i < n; i++)
+                tmp[i] = o->activations[i * VR_MAX_LAYERS + l];
+            TRY(write_dset(h, lg, &L[VR_RF_D_ACTIVATIONS], NULL, tmp, n, 0, compress, err));
+            for (size_t i = 0; i < n; i++)
+                tmp[i] = o->first_day[i * VR_MAX_LAYERS + l];
+            TRY(write_dset(h, lg, &L[VR_RF_D_FIRST_DAY], NULL, tmp, n, 0, compress, err));
+        } else {
+            TRY(vr_h5_group(h, lg, err));
+        }
+        TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, ps->mean_act[l], err));
         TRY(vr_h5_attr_str(h, lg, vr_rf_layer[VR_RF_LAYER_ACTION].name,
                            pol->layers[l].action.kind == VR_ACTION_VIX_CALL ? "vix_call" : "roll_tested",
                            err));
@@ -217,11 +221,11 @@ vr_status vr_rf_write_attrib(vr_h5 *h, const char *scen, const vr_run_spec *s, i
     double *col = NULL;
     snprintf(g, sizeof g, "/%s/%s", scen, pol->name);
     snprintf(ag, sizeof ag, "%s/" VR_RF_ATTR_GROUP, g);
-    if ((col = malloc((n ? n : 1) * sizeof *col)) == NULL) {
+    if (o && (col = malloc((n ? n : 1) * sizeof *col)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "run: attribution of %s (%zu paths)", g, n);
         goto done;
     }
-    for (int k = 0; k < o->nattr; k++) {
+    for (int k = 0; o && k < o->nattr; k++) {
         for (size_t i = 0; i < n; i++)
             col[i] = o->attr[i * (size_t)o->nattr + k];
         TRY(write_dset(h, ag, &vr_rf_attr_dset, k == 0 ? VR_RF_ATTR_CONDOR : pol->layers[k - 1].name, col, n,

@@ -8,9 +8,15 @@
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vr_summary.h"
 
+/* Where and how the run ran (root attributes besides the configuration's). */
+typedef struct vr_rf_run_info {
+    const char *isa;
+    int threads, ranks;
+    const char *utc_time;
+} vr_rf_run_info;
+
 /* Root attributes except wall_seconds (vr_rf_write_wall at the end). */
-vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int threads,
-                           const char *utc_time, vr_err *err);
+vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const vr_rf_run_info *ri, vr_err *err);
 vr_status vr_rf_write_wall(vr_h5 *h, double seconds, vr_err *err);
 
 /* What a scenario group records besides its model. window_*: NULL for a model scenario. */
@@ -25,13 +31,14 @@ typedef struct vr_rf_scen_info {
 vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen_info *info,
                                vr_err *err);
 
-/* A policy's datasets (o: n paths), its layers and its summary attributes. */
+/* A policy's datasets (o: n paths; NULL: no per-path datasets, simulation.store_paths false),
+ * its layers and its summary attributes (layer mean_activations from ps). */
 vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, const vr_path_out *o,
                              size_t n, const vr_pol_summary *ps, const char *baseline, int compress,
                              vr_err *err);
 
-/* Policy p's attribution datasets (o: n paths) and, for a policy derived by ablation, its ablation
- * attributes. */
+/* Policy p's attribution datasets (o: n paths; NULL under `store_paths: false`, no datasets) and,
+ * for a policy derived by ablation, its ablation attributes. */
 vr_status vr_rf_write_attrib(vr_h5 *h, const char *scen, const vr_run_spec *s, int p,
                              const vr_path_out *o, size_t n, int compress, vr_err *err);
 

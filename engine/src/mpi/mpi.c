@@ -92,6 +92,102 @@ void vr_mpi_abort(const vr_err *err)
     abort(); /* MPI_Abort does not return; this keeps the promise if it did */
 }
 
+int vr_mpi_active(void)
+{
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    return init && !fin;
+}
+
+vr_status vr_mpi_agree(vr_status st, vr_err *err)
+{
+    const int me = vr_mpi_rank(), size = vr_mpi_size();
+    int mine = st != VR_OK ? me : size, first = size, rc;
+    if ((rc = MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        vr_err e = {VR_OK, ""};
+        mpi_fail(&e, rc, "MPI_Allreduce (agree)");
+        vr_mpi_abort(&e);
+    }
+    if (first == size)
+        return VR_OK;
+    /* the failing rank's code and message, as one fixed-size record */
+    struct { int code; char msg[sizeof err->msg]; } rec;
+    memset(&rec, 0, sizeof rec);
+    if (me == first) {
+        rec.code = (int)err->code;
+        memcpy(rec.msg, err->msg, sizeof rec.msg);
+    }
+    if ((rc = MPI_Bcast(&rec, (int)sizeof rec, MPI_BYTE, first, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        vr_err e = {VR_OK, ""};
+        mpi_fail(&e, rc, "MPI_Bcast (agree)");
+        vr_mpi_abort(&e);
+    }
+    if (me != first) {
+        rec.msg[sizeof rec.msg - 1] = 0;
+        err->code = rec.code != VR_OK ? (vr_status)rec.code : VR_EIO;
+        snprintf(err->msg, sizeof err->msg, "rank %d: %s", first, rec.msg);
+    }
+    return err->code != VR_OK ? err->code : VR_EIO;
+}
+
+vr_status vr_mpi_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t lo, size_t hi,
+                             vr_err *err)
+{
+    vr_status st = VR_OK;
+    const int me = vr_mpi_rank(), size = vr_mpi_size();
+    uint64_t mine[2] = {lo < hi ? lo : 0, lo < hi ? hi : 0}, *all = NULL;
+    int *counts = NULL, *displs = NULL;
+    if (hi > nrows || (row_bytes && nrows > INT_MAX / row_bytes))
+        return vr_fail(err, VR_EINVAL, "mpi: gather rows: [%zu, %zu) of %zu rows of %zu bytes", lo, hi,
+                       nrows, row_bytes);
+    all = malloc(2 * (size_t)size * sizeof *all);
+    counts = malloc((size_t)size * sizeof *counts);
+    displs = malloc((size_t)size * sizeof *displs);
+    if (!all || !counts || !displs) {
+        st = vr_fail(err, VR_ENOMEM, "mpi: gather rows: counts of %d ranks", size);
+        goto done;
+    }
+    MPI_TRY(MPI_Allgather(mine, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, MPI_COMM_WORLD),
+            "MPI_Allgather (row ranges)");
+    for (int r = 0; r < size; r++) {
+        counts[r] = (int)((all[2 * r + 1] - all[2 * r]) * row_bytes);
+        displs[r] = (int)(all[2 * r] * row_bytes);
+    }
+    counts[0] = 0; /* rank 0's rows are in place */
+    const char *src = (const char *)buf + mine[0] * row_bytes;
+    MPI_TRY(MPI_Gatherv(me == 0 ? MPI_IN_PLACE : src, me == 0 ? 0 : counts[me], MPI_BYTE, buf, counts,
+                        displs, MPI_BYTE, 0, MPI_COMM_WORLD),
+            "MPI_Gatherv (rows)");
+done:
+    free(all);
+    free(counts);
+    free(displs);
+    return st;
+}
+
+vr_status vr_mpi_gather_bytes(const void *mine, size_t bytes, void *all, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (bytes > INT_MAX)
+        return vr_fail(err, VR_EINVAL, "mpi: gather of %zu bytes per rank", bytes);
+    MPI_TRY(MPI_Gather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD),
+            "MPI_Gather");
+done:
+    return st;
+}
+
+vr_status vr_mpi_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err)
+{
+    vr_status st = VR_OK;
+    if (bytes > INT_MAX)
+        return vr_fail(err, VR_EINVAL, "mpi: all-gather of %zu bytes per rank", bytes);
+    MPI_TRY(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD),
+            "MPI_Allgather");
+done:
+    return st;
+}
+
 /* ---- partition --------------------------------------------------------------------------- */
 
 void vr_mpi_blocks(size_t nblocks, int rank, int size, size_t *first, size_t *count)

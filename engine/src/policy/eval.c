@@ -24,6 +24,7 @@ typedef struct thread_ws {
     vr_mark_batch batch;  /* VR_BOOK_MAX_POS x block lanes */
     uint32_t *lane_path;  /* per lane: the path in the block ... */
     int *lane_slot;       /* ... and the book's slot */
+    vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
 } thread_ws;
 
 typedef struct eval_ctx {
@@ -33,10 +34,48 @@ typedef struct eval_ctx {
     vr_scenario_result *res;
     thread_ws *ws;
     double dt;
-    size_t done;
+    size_t done, total;
     vr_progress_fn progress;
     void *progress_ctx;
+    const vr_eval_opts *opts;
 } eval_ctx;
+
+/* Per-path arrays of n paths, every field of VR_PATH_OUT_FIELDS; 0 when out of memory (the
+ * arrays allocated so far are freed by path_out_free). */
+static int path_out_alloc(vr_path_out *o, size_t n, int nattr)
+{
+    int ok = 1;
+    o->nattr = nattr;
+#define ALLOC(f, T, k) ok = (o->f = malloc((n ? n : 1) * (k) * sizeof(T))) != NULL && ok;
+    VR_PATH_OUT_FIELDS(ALLOC, o)
+#undef ALLOC
+    return ok;
+}
+
+static void path_out_free(vr_path_out *o)
+{
+#define FREE(f, T, k) free(o->f); o->f = NULL;
+    VR_PATH_OUT_FIELDS(FREE, o)
+#undef FREE
+}
+
+/* Book bk's results into element i of o. */
+static void path_out_set(vr_path_out *o, size_t i, const vr_book *bk)
+{
+    o->pnl[i] = bk->last_pnl;
+    o->drawdown[i] = bk->max_dd;
+    o->hedge_cost[i] = bk->hedge_paid;
+    o->hedge_proceeds[i] = bk->hedge_recv;
+    o->trades[i] = bk->trades;
+    for (int l = 0; l < VR_MAX_LAYERS; l++) {
+        o->activations[i * VR_MAX_LAYERS + l] = bk->act[l];
+        o->first_day[i * VR_MAX_LAYERS + l] = bk->first[l];
+    }
+    for (int k = 0; k < o->nattr; k++) {
+        o->attr[i * (size_t)o->nattr + k] = bk->attr[k];
+        o->outlay[i * (size_t)o->nattr + k] = bk->outlay[k];
+    }
+}
 
 /* Mark every position of policy p's books on this block that needs today's mark, in one batch. */
 static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int p, int day)
@@ -119,31 +158,22 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
     const vr_run_spec *s = c->spec;
     thread_ws *w = &c->ws[b->thread];
     for (int p = 0; p < s->npol; p++) {
-        vr_path_out *o = &c->res->out[p];
         for (size_t i = 0; i < b->n; i++) {
             const vr_book *bk = &w->book[i * s->npol + p];
-            const size_t path = b->path0 + i;
-            o->pnl[path] = bk->last_pnl;
-            o->drawdown[path] = bk->max_dd;
-            o->hedge_cost[path] = bk->hedge_paid;
-            o->hedge_proceeds[path] = bk->hedge_recv;
-            o->trades[path] = bk->trades;
-            for (int l = 0; l < VR_MAX_LAYERS; l++) {
-                o->activations[path * VR_MAX_LAYERS + l] = bk->act[l];
-                o->first_day[path * VR_MAX_LAYERS + l] = bk->first[l];
-            }
-            for (int k = 0; k < o->nattr; k++) {
-                o->attr[path * (size_t)o->nattr + k] = bk->attr[k];
-                o->outlay[path * (size_t)o->nattr + k] = bk->outlay[k];
-            }
+            if (c->res->out)
+                path_out_set(&c->res->out[p], b->path0 + i - c->res->path_lo, bk);
+            if (w->blk)
+                path_out_set(&w->blk[p], i, bk);
         }
     }
+    if (w->blk)
+        c->opts->on_block(c->opts->block_ctx, b->path0, b->n, w->blk);
     size_t done;
 #pragma omp atomic capture
     done = c->done += b->n;
     /* progress from the thread that runs block 0's slot: no nested parallel region */
     if (c->progress && b->thread == 0)
-        c->progress(c->progress_ctx, done, c->spec->paths);
+        c->progress(c->progress_ctx, done, c->total);
 }
 
 size_t vr_scenario_paths(const vr_run_spec *spec, const vr_scenario *sc)
@@ -161,12 +191,8 @@ void vr_scenario_result_free(vr_scenario_result *res)
     if (res == NULL)
         return;
     if (res->out) {
-        for (int p = 0; p < res->npol; p++) {
-            vr_path_out *o = &res->out[p];
-            free(o->pnl); free(o->drawdown); free(o->hedge_cost); free(o->hedge_proceeds);
-            free(o->activations); free(o->first_day); free(o->trades);
-            free(o->attr); free(o->outlay);
-        }
+        for (int p = 0; p < res->npol; p++)
+            path_out_free(&res->out[p]);
         free(res->out);
     }
     if (res->logs) {
@@ -236,10 +262,28 @@ typedef struct run_args {
     vr_status st;
 } run_args;
 
+size_t vr_eval_block_paths(const vr_run_spec *spec, int scen)
+{
+    vr_run_spec sp = *spec;
+    sp.paths = vr_scenario_paths(spec, &spec->scen[scen]);
+    const vr_sim_spec sim = sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, 1);
+    return vr_sim_block_paths(&sim);
+}
+
 vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
                            vr_progress_fn progress, void *progress_ctx, vr_err *err)
 {
+    return vr_eval_scenario_ex(spec, scen, NULL, res, progress, progress_ctx, err);
+}
+
+vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_opts *opts,
+                              vr_scenario_result *res, vr_progress_fn progress, void *progress_ctx,
+                              vr_err *err)
+{
     const double t0 = omp_get_wtime();
+    const vr_eval_opts none = {0, 0, 0, NULL, NULL};
+    if (opts == NULL)
+        opts = &none;
     memset(res, 0, sizeof *res);
     const vr_scenario *sc = &spec->scen[scen];
     /* the evaluator reads paths and horizon from a per-scenario copy of the spec */
@@ -262,39 +306,38 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     res->build_seconds = omp_get_wtime() - t0;
 
     res->npol = spec->npol;
-    res->out = calloc((size_t)spec->npol, sizeof *res->out);
+    res->path_lo = opts->path_hi ? opts->path_lo : 0;
+    res->path_hi = opts->path_hi ? opts->path_hi : n;
+    if (res->path_hi > n || res->path_lo > res->path_hi) {
+        st = vr_fail(err, VR_EINVAL, "evaluator: path range [%zu, %zu) of %zu paths", res->path_lo,
+                     res->path_hi, n);
+        goto done;
+    }
+    const size_t nloc = res->path_hi - res->path_lo;
+    if (!opts->no_store && (res->out = calloc((size_t)spec->npol, sizeof *res->out)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
+        goto done;
+    }
     res->nsample = (int)(spec->sample_paths < (int)n ? spec->sample_paths : (int)n);
     res->ndays = spec->horizon_days + 1;
     const size_t ns = (size_t)res->nsample * (size_t)res->ndays;
     res->sample_spx = calloc(ns ? ns : 1, sizeof(float));
     res->sample_vix = calloc(ns ? ns : 1, sizeof(float));
     res->sample_act = calloc(ns * (size_t)spec->npol + 1, 1);
-    /* a replay logs its one path; a sampled scenario its first trade_log_paths */
+    /* a replay logs its one path; a sampled scenario its first trade_log_paths (paths 0.. of the
+     * whole run: on several ranks, the ones in this rank's range) */
     const size_t nlog = sc->source == VR_SOURCE_HISTORY ? 1 : (size_t)spec->trade_log_paths;
     res->nlog = (int)(nlog < n ? nlog : n);
     res->logs = calloc((size_t)res->nlog * (size_t)spec->npol + 1, sizeof *res->logs);
-    if (!res->out || !res->sample_spx || !res->sample_vix || !res->sample_act || !res->logs) {
-        st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
+    if (!res->sample_spx || !res->sample_vix || !res->sample_act || !res->logs) {
+        st = vr_fail(err, VR_ENOMEM, "evaluator: sample paths of %zu paths x %d policies", n, spec->npol);
         goto done;
     }
-    for (int p = 0; p < spec->npol; p++) {
-        vr_path_out *o = &res->out[p];
-        o->pnl = malloc(n * sizeof(double));
-        o->drawdown = malloc(n * sizeof(double));
-        o->hedge_cost = malloc(n * sizeof(double));
-        o->hedge_proceeds = malloc(n * sizeof(double));
-        o->activations = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
-        o->first_day = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
-        o->trades = malloc(n * sizeof(int32_t));
-        o->nattr = 1 + spec->pol[p].nlayers;
-        o->attr = malloc(n * (size_t)o->nattr * sizeof(double));
-        o->outlay = malloc(n * (size_t)o->nattr * sizeof(double));
-        if (!o->pnl || !o->drawdown || !o->hedge_cost || !o->hedge_proceeds || !o->activations ||
-            !o->first_day || !o->trades || !o->attr || !o->outlay) {
-            st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
+    for (int p = 0; res->out && p < spec->npol; p++)
+        if (!path_out_alloc(&res->out[p], nloc, 1 + spec->pol[p].nlayers)) {
+            st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
             goto done;
         }
-    }
     const size_t block = spec->block ? spec->block : 1024;
     ws = calloc((size_t)nth, sizeof *ws);
     if (ws == NULL) {
@@ -312,20 +355,34 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
+        if (opts->on_block) {
+            int ok = (ws[t].blk = calloc((size_t)spec->npol, sizeof *ws[t].blk)) != NULL;
+            for (int p = 0; ok && p < spec->npol; p++)
+                ok = path_out_alloc(&ws[t].blk[p], block, 1 + spec->pol[p].nlayers);
+            if (!ok) {
+                st = vr_fail(err, VR_ENOMEM, "evaluator: block outputs (%zu paths x %d policies)", block,
+                             spec->npol);
+                goto done;
+            }
+        }
     }
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
-    eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
-    const vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
+    eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
+                    progress_ctx, opts};
+    vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
+    sim.path_lo = res->path_lo;
+    sim.path_hi = res->path_hi;
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
-    st = vr_sim_run(&sim, &obs, err);
+    if (nloc > 0)
+        st = vr_sim_run(&sim, &obs, err);
     for (int k = 0; st == VR_OK && k < res->npol * res->nlog; k++)
         if (res->logs[k].failed)
             st = vr_fail(err, VR_ENOMEM, "evaluator: trade log of path %d of policy %s",
                          k % res->nlog, spec->pol[k / res->nlog].name);
     if (progress)
-        progress(progress_ctx, n, n);
+        progress(progress_ctx, nloc, nloc);
 done:
     if (ws) {
         for (int t = 0; t < nth; t++) {
@@ -334,6 +391,9 @@ done:
             vr_free(ws[t].lane_path);
             vr_free(ws[t].lane_slot);
             vr_mark_batch_free(&ws[t].batch);
+            for (int p = 0; ws[t].blk && p < spec->npol; p++)
+                path_out_free(&ws[t].blk[p]);
+            free(ws[t].blk);
         }
         free(ws);
     }

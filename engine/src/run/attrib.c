@@ -1,7 +1,10 @@
 /* attrib.c: the attribution scores of a scenario's policies (vr_summary.h): per layer, how often it
  * acts, what it costs per year against the condor's capital at risk, what it pays on the paths where
  * the baseline loses most, how its net moves with the condor's, and (for an ablated policy) how
- * much the tail grows when it is removed, from the derived policies run on the same paths. */
+ * much the tail grows when it is removed, from the derived policies run on the same paths.
+ * Without per-path outputs (`store_paths: false`, scores streamed) only the scores that need none
+ * are set: activations from the summary's means, capital at risk, budget and d_es99_alone; the
+ * others stay NaN, which the run file leaves out (docs/hdf5.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +58,7 @@ vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_ou
     vr_status st = VR_OK;
     ranked *order = NULL;
     const double years = days / 252.0;
-    if (n >= 2) {
+    if (n >= 2 && out) {
         if ((order = malloc(n * sizeof *order)) == NULL)
             return vr_fail(err, VR_ENOMEM, "attribution: order of %zu paths", n);
         for (size_t i = 0; i < n; i++)
@@ -65,7 +68,7 @@ vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_ou
     const size_t n1 = n / 100 > 0 ? n / 100 : 1, n5 = n / 20 > 0 ? n / 20 : 1;
     for (int p = 0; p < npol; p++) {
         const vr_policy *P = &pol[p];
-        const vr_path_out *o = &out[p];
+        const vr_path_out *o = out ? &out[p] : NULL;
         vr_pol_summary *s = &ps[p];
         s->nlayers = P->nlayers;
         s->car = P->condor.wing_width * MULT * P->condor.contracts;
@@ -74,6 +77,16 @@ vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_ou
             double *v = s->layer[l];
             for (int k = 0; k < VR_RF_LAYER_N; k++)
                 v[k] = NAN;
+            if (o == NULL) {
+                v[VR_RF_LAYER_MEAN_ACT] = s->mean_act[l];
+                v[VR_RF_LAYER_ACT_YEAR] = s->mean_act[l] / years;
+                const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
+                if (P->ablate && a >= 0) {
+                    v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
+                    v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
+                }
+                continue;
+            }
             const size_t na = (size_t)o->nattr;
             double acts = 0, net = 0, paid = 0;
             for (size_t i = 0; i < n; i++) {

@@ -1,12 +1,23 @@
 /* run.c: `vixrisk run` orchestration: evaluate every scenario's policies on common paths
- * (vr_eval_scenario), summarise each policy (summary.c), write the run file (io/runfile_write.c,
- * layout in vr_runfile.h and docs/hdf5.md) through vr_outfile (the target is checked before any
- * simulation; a short temporary beside it is renamed at the end, and removed by
+ * (vr_eval_scenario_ex), summarise each policy (summary.c, or stream.c under
+ * `simulation.store_paths: false`) and score its layers (attrib.c), write the run file
+ * (io/runfile_write.c, layout in vr_runfile.h and docs/hdf5.md) through vr_outfile (the target is
+ * checked before any simulation; a short temporary beside it is renamed at the end, and removed by
  * vr_outfile_signal_cleanup if a signal ends the program), and print the verdict (verdict.c) and
- * then each scenario's ranking and attribution (table.c). Nothing here knows attribute names or
- * prints scores itself. */
+ * then each scenario's ranking and attribution and the stress matrix (table.c). Nothing here knows
+ * attribute names or prints scores itself.
+ *
+ * On N MPI ranks (docs/scale.md) every rank runs the same code on its own contiguous range of
+ * blocks (vr_dist_paths); rank 0 alone opens, writes and renames the file. Per scenario: every
+ * rank evaluates its paths; the ranks agree on the outcome (vr_dist_agree: a failure anywhere
+ * stops every rank at the same point, with the failing rank's message); the trade logs of the
+ * logged paths are gathered to rank 0; then either every policy's per-path arrays (with the
+ * attribution) are gathered to rank 0 in path order and scored there exactly as in one process,
+ * or the streaming accumulators are merged into rank 0's. Either way the file holds the bits of
+ * the single-process run. */
 #include <omp.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,96 +97,298 @@ static int64_t window_gaps(const vr_scenario *sc, char d0[16], char d1[16], FILE
     return gaps;
 }
 
+/* The output name a directory target gets: "<config stem>.h5". */
+static void default_name(const vr_run_cfg *cfg, char *buf, size_t cap)
+{
+    const char *cf = cfg->file ? cfg->file : "run.yaml", *slash = strrchr(cf, '/');
+    const char *bn = slash ? slash + 1 : cf, *dot = strrchr(bn, '.');
+    snprintf(buf, cap, "%.*s.h5", dot && dot != bn ? (int)(dot - bn) : (int)strlen(bn), bn);
+}
+
+/* The trade logs of paths 0..res->nlog (each on the rank that ran it: [lo, hi) here) into rank 0's
+ * res->logs (collective, several ranks). Every rank learns every log's length; the records go in
+ * path order, policy within path, so each rank's records are one contiguous run of rows. */
+static vr_status gather_logs(vr_scenario_result *res, size_t lo, size_t hi, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const int me = vr_dist_rank(), ranks = vr_dist_size(), npol = res->npol;
+    const size_t nl = (size_t)res->nlog * (size_t)npol, mine_lo = lo;
+    const size_t mine_hi = hi < (size_t)res->nlog ? hi : (size_t)res->nlog;
+    uint64_t *cnt = NULL, *all = NULL;
+    vr_trade *rec = NULL;
+    if (nl == 0)
+        return VR_OK;
+    cnt = calloc(nl, sizeof *cnt);
+    all = calloc(nl * (size_t)ranks, sizeof *all);
+    if (!cnt || !all) {
+        st = vr_fail(err, VR_ENOMEM, "run: trade log lengths of %zu logs", nl);
+        goto gathered;
+    }
+    /* cnt[path * npol + p]: this rank's logs, 0 for paths it did not run */
+    for (size_t k = mine_lo; k < mine_hi; k++)
+        for (int p = 0; p < npol; p++)
+            cnt[k * (size_t)npol + (size_t)p] = res->logs[(size_t)p * (size_t)res->nlog + k].n;
+gathered:
+    st = vr_dist_agree(st, err);
+    if (st == VR_OK)
+        st = vr_dist_allgather_bytes(cnt, nl * sizeof *cnt, all, err);
+    if (st != VR_OK)
+        goto done;
+    size_t total = 0, r0 = 0, r1 = 0;
+    for (size_t i = 0; i < nl; i++) {
+        uint64_t c = 0;
+        for (int r = 0; r < ranks; r++)
+            c += all[(size_t)r * nl + i];
+        cnt[i] = c; /* every log's length (one rank ran its path) */
+        if (i < mine_lo * (size_t)npol)
+            r0 += c;
+        if (i < mine_hi * (size_t)npol)
+            r1 += c;
+        total += c;
+    }
+    if (r1 < r0)
+        r1 = r0;
+    rec = malloc((total ? total : 1) * sizeof *rec);
+    if (rec == NULL)
+        st = vr_fail(err, VR_ENOMEM, "run: trade logs of %zu records", total);
+    for (size_t k = mine_lo, at = r0; st == VR_OK && k < mine_hi; k++)
+        for (int p = 0; p < npol; p++) {
+            const vr_trade_log *lg = &res->logs[(size_t)p * (size_t)res->nlog + k];
+            if (lg->n > 0)
+                memcpy(rec + at, lg->rec, lg->n * sizeof *rec);
+            at += lg->n;
+        }
+    if ((st = vr_dist_agree(st, err)) != VR_OK)
+        goto done;
+    if ((st = vr_dist_gather_rows(rec, sizeof *rec, total, r0, r1, err)) != VR_OK || me != 0)
+        goto done;
+    /* rank 0: the logs of the paths it did not run, from the gathered records */
+    for (size_t k = 0, at = 0; k < (size_t)res->nlog; k++)
+        for (int p = 0; p < npol; p++) {
+            const size_t c = cnt[k * (size_t)npol + (size_t)p];
+            vr_trade_log *lg = &res->logs[(size_t)p * (size_t)res->nlog + k];
+            if (k >= mine_hi && c > 0) {
+                free(lg->rec);
+                if ((lg->rec = malloc(c * sizeof *lg->rec)) == NULL) {
+                    lg->n = lg->cap = 0;
+                    st = vr_fail(err, VR_ENOMEM, "run: trade log of path %zu (%zu records)", k, c);
+                    goto done;
+                }
+                memcpy(lg->rec, rec + at, c * sizeof *rec);
+                lg->n = lg->cap = c;
+            }
+            at += c;
+        }
+done:
+    free(cnt);
+    free(all);
+    free(rec);
+    return st;
+}
+
+/* Scenario `sc` evaluated and its samples gathered (every rank); rank 0 then holds in res the
+ * samples and, when stream is NULL and there is one rank, every path's outputs. */
+static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, int sc,
+                               vr_run_stream *stream, vr_scenario_result *res, vr_err *err)
+{
+    const vr_run_spec *s = &cfg->spec;
+    const int me = vr_dist_rank();
+    const size_t n = vr_scenario_paths(s, &s->scen[sc]), bp = vr_eval_block_paths(s, sc);
+    vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream};
+    vr_dist_paths(n, bp, &eo.path_lo, &eo.path_hi);
+    progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
+    const int bar = me == 0 && !opts->quiet && isatty(STDERR_FILENO);
+    vr_status st = vr_eval_scenario_ex(s, sc, &eo, res, bar ? progress : NULL, &pc, err);
+    if (st == VR_OK && stream)
+        st = vr_run_stream_status(stream, err);
+    if ((st = vr_dist_agree(st, err)) != VR_OK)
+        return st;
+    /* sample paths: rows of the paths each rank ran (nsample <= paths, so rank 0 has them all
+     * on one process) */
+    const size_t ns = (size_t)res->nsample, nd = (size_t)res->ndays;
+    const size_t lo = eo.path_lo < ns ? eo.path_lo : ns, hi = eo.path_hi < ns ? eo.path_hi : ns;
+    st = vr_dist_gather_rows(res->sample_spx, nd * sizeof(float), ns, lo, hi, err);
+    if (st == VR_OK)
+        st = vr_dist_gather_rows(res->sample_vix, nd * sizeof(float), ns, lo, hi, err);
+    for (int p = 0; p < s->npol && st == VR_OK; p++)
+        st = vr_dist_gather_rows(res->sample_act + (size_t)p * ns * nd, nd, ns, lo, hi, err);
+    if (st == VR_OK && vr_dist_size() > 1)
+        st = gather_logs(res, eo.path_lo, eo.path_hi, err);
+    return st;
+}
+
 vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err)
 {
     const vr_run_spec *s = &cfg->spec;
     const double t0 = omp_get_wtime();
+    const int me = vr_dist_rank(), ranks = vr_dist_size();
     vr_status st = VR_OK;
     vr_h5 *h = NULL;
     double *scratch = NULL, *matrix = NULL;
     vr_pol_summary *ps = NULL;
+    vr_run_stream *stream = NULL;
+    vr_path_out *gout = NULL; /* rank 0 of several: every policy's gathered outputs */
     char *verdict = NULL;
     vr_scenario_result res;
     vr_outfile out;
     memset(&res, 0, sizeof res);
     memset(&out, 0, sizeof out);
     TRY(check_names(s, err));
-    /* the output is checked before any work; a directory target gets "<config stem>.h5" */
-    char defname[256];
-    const char *cf = cfg->file ? cfg->file : "run.yaml", *slash = strrchr(cf, '/');
-    const char *bn = slash ? slash + 1 : cf, *dot = strrchr(bn, '.');
-    snprintf(defname, sizeof defname, "%.*s.h5", dot && dot != bn ? (int)(dot - bn) : (int)strlen(bn), bn);
-    const char *inputs[1] = {cfg->file};
-    TRY(vr_outfile_prepare(&out, opts->out_path, defname, inputs, 1, err));
-    TRY(vr_h5_create_prepared(&out, &h, err));
+    /* the output is checked before any work, by rank 0 alone (the others write nothing) */
+    if (me == 0) {
+        char defname[256];
+        default_name(cfg, defname, sizeof defname);
+        const char *inputs[1] = {cfg->file};
+        st = vr_outfile_prepare(&out, opts->out_path, defname, inputs, 1, err);
+        if (st == VR_OK)
+            st = vr_h5_create_prepared(&out, &h, err);
+    }
+    TRY(vr_dist_agree(st, err));
+    /* score buffers (rank 0): n doubles of sort scratch for scenarios scored from stored paths
+     * (and on several ranks every policy's gathered outputs, allocated when first needed) */
     size_t maxp = 1;
-    for (int sc = 0; sc < s->nscen; sc++)
-        if (vr_scenario_paths(s, &s->scen[sc]) > maxp)
-            maxp = vr_scenario_paths(s, &s->scen[sc]);
-    scratch = malloc(maxp * sizeof *scratch);
+    for (int sc = 0; sc < s->nscen; sc++) {
+        const size_t n = vr_scenario_paths(s, &s->scen[sc]);
+        if ((cfg->store_paths || n < 2) && n > maxp)
+            maxp = n;
+    }
     ps = calloc((size_t)s->npol * (size_t)s->nscen, sizeof *ps);
     matrix = calloc((size_t)s->nscen * (size_t)s->npol, sizeof *matrix);
-    if (!scratch || !ps || !matrix) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
-    char ts[64];
-    const time_t now = time(NULL);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    if (!ps || !matrix || (me == 0 && (scratch = malloc(maxp * sizeof *scratch)) == NULL)) {
+        st = vr_fail(err, VR_ENOMEM, "run: score buffers");
+        goto done;
+    }
     const vk_table *kt = NULL;
     TRY(vr_kernels_resolve(s->kt, &kt, err));
-    TRY(vr_rf_write_root(h, cfg, kt->isa, threads, ts, err));
+    if (me == 0) {
+        char ts[64];
+        const time_t now = time(NULL);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+        const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+        vr_rf_run_info ri = {kt->isa, threads, ranks, ts};
+        st = vr_rf_write_root(h, cfg, &ri, err);
+    }
+    TRY(vr_dist_agree(st, err));
     int base = 0;
     for (int p = 0; p < s->npol; p++)
         if (strcmp(s->pol[p].name, cfg->baseline) == 0) base = p;
     for (int sc = 0; sc < s->nscen; sc++) {
         const vr_scenario *scen = &s->scen[sc];
-        progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
-        const int bar = !opts->quiet && isatty(STDERR_FILENO);
-        TRY(vr_eval_scenario(s, sc, &res, bar ? progress : NULL, &pc, err));
-        const size_t np = vr_scenario_paths(s, scen);
-        char d0[16], d1[16];
-        vr_rf_scen_info info = {res.seconds, res.build_seconds, np, vr_scenario_days(s, scen), NULL, NULL, 0,
-                                res.nlog};
-        if (scen->source != VR_SOURCE_MODEL) {
-            info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
-            info.window_from = d0;
-            info.window_to = d1;
-        }
-        TRY(vr_rf_write_scenario(h, scen, &info, err));
+        const double ts0 = omp_get_wtime();
+        const size_t np = vr_scenario_paths(s, scen), bp = vr_eval_block_paths(s, sc);
+        /* one path (a replay) has no distribution to stream: it is scored from its outputs */
+        const int streamed = !cfg->store_paths && np >= 2;
+        if (streamed)
+            TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
+        TRY(scenario_eval(cfg, opts, sc, stream, &res, err));
+        double tg = omp_get_wtime();
         vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
-        for (int p = 0; p < s->npol; p++)
-            TRY(vr_pol_summary_compute(&res.out[p], &res.out[base], np, cfg->thresholds, scratch, &row[p], err));
-        TRY(vr_pol_attrib_compute(s->pol, s->npol, res.out, np, info.days, base, scratch, row, err));
-        for (int p = 0; p < s->npol; p++) {
-            TRY(vr_rf_write_policy(h, scen->name, &s->pol[p], &res.out[p], np, &row[p], cfg->baseline,
-                                   cfg->compress, err));
-            TRY(vr_rf_write_attrib(h, scen->name, s, p, &res.out[p], np, cfg->compress, err));
-            if (res.nlog > 0)
-                TRY(vr_rf_write_trade_log(h, scen->name, s, sc, &res, p, err));
+        if (streamed) {
+            st = vr_run_stream_reduce(stream, err);
+            for (int p = 0; p < s->npol && st == VR_OK && me == 0; p++)
+                st = vr_run_stream_summary(stream, p, &row[p], err);
+            TRY(vr_dist_agree(st, err));
         }
-        TRY(vr_rf_write_samples(h, scen->name, s, &res, err));
-        vr_run_matrix_note(matrix, cfg, sc, row);
+        tg = omp_get_wtime() - tg;
+        const int days = vr_scenario_days(s, scen);
+        if (me == 0) {
+            char d0[16], d1[16];
+            vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
+                                    res.nlog};
+            if (scen->source != VR_SOURCE_MODEL) {
+                info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
+                info.window_from = d0;
+                info.window_to = d1;
+            }
+            st = vr_rf_write_scenario(h, scen, &info, err);
+        }
+        if (ranks > 1 && !streamed && me == 0 && gout == NULL) {
+            /* every policy's per-path outputs (the attribution scores compare policies on the same
+             * paths), sized for the largest scenario: what one process holds */
+            int ok = (gout = calloc((size_t)s->npol, sizeof *gout)) != NULL;
+            for (int p = 0; ok && p < s->npol; p++) {
+                vr_path_out *g = &gout[p];
+                g->nattr = 1 + s->pol[p].nlayers;
+#define ALLOC(f, T, k) ok = (g->f = malloc(maxp * (k) * sizeof(T))) != NULL && ok;
+                VR_PATH_OUT_FIELDS(ALLOC, g)
+#undef ALLOC
+            }
+            if (!ok && st == VR_OK)
+                st = vr_fail(err, VR_ENOMEM, "run: gathered outputs of %zu paths", maxp);
+        }
+        TRY(vr_dist_agree(st, err));
+        /* several ranks: every policy's outputs to rank 0, then scored there as in one process */
+        const vr_path_out *all = NULL;
+        if (!streamed && ranks > 1) {
+            const double tk = omp_get_wtime();
+            for (int p = 0; p < s->npol; p++)
+                TRY(vr_dist_gather_out(&res.out[p], me == 0 ? &gout[p] : NULL, np, bp, err));
+            tg += omp_get_wtime() - tk;
+            all = gout;
+        } else if (!streamed) {
+            all = res.out;
+        }
+        if (me == 0) {
+            for (int p = 0; p < s->npol && st == VR_OK && !streamed; p++)
+                st = vr_pol_summary_compute(&all[p], &all[base], np, cfg->thresholds, scratch, &row[p], err);
+            /* streamed: only the layer scores that need no per-path arrays (docs/hdf5.md) */
+            if (st == VR_OK)
+                st = vr_pol_attrib_compute(s->pol, s->npol, all, np, days, base, scratch, row, err);
+            for (int p = 0; p < s->npol && st == VR_OK; p++) {
+                const vr_path_out *o = cfg->store_paths && all ? &all[p] : NULL;
+                st = vr_rf_write_policy(h, scen->name, &s->pol[p], o, np, &row[p], cfg->baseline,
+                                        cfg->compress, err);
+                if (st == VR_OK)
+                    st = vr_rf_write_attrib(h, scen->name, s, p, o, np, cfg->compress, err);
+                if (st == VR_OK && res.nlog > 0)
+                    st = vr_rf_write_trade_log(h, scen->name, s, sc, &res, p, err);
+            }
+            if (st == VR_OK)
+                st = vr_rf_write_samples(h, scen->name, s, &res, err);
+            if (st == VR_OK)
+                vr_run_matrix_note(matrix, cfg, sc, row);
+        }
+        TRY(vr_dist_agree(st, err));
+        if (me == 0 && ranks > 1 && opts->table && !opts->quiet)
+            fprintf(stderr, "scenario %s: %d ranks, %s to rank 0 in %.3f s\n", scen->name, ranks,
+                    streamed ? "scores merged" : "per-path outputs gathered", tg);
         vr_scenario_result_free(&res);
+        vr_run_stream_destroy(stream);
+        stream = NULL;
     }
     /* the verdict reads every scenario's numbers: it comes first on the console, then the tables
-     * and the stress matrix */
-    if ((verdict = vr_verdict_text(cfg, ps)) == NULL) {
-        st = vr_fail(err, VR_ENOMEM, "run: verdict");
-        goto done;
+     * and the stress matrix (rank 0) */
+    if (me == 0) {
+        if ((verdict = vr_verdict_text(cfg, ps)) == NULL)
+            st = vr_fail(err, VR_ENOMEM, "run: verdict");
+        if (st == VR_OK)
+            st = vr_h5_attr_str(h, "/", vr_rf_root[VR_RF_ROOT_VERDICT].name, verdict, err);
+        if (st == VR_OK && opts->table) {
+            fprintf(opts->table, "%s", verdict);
+            for (int sc = 0; sc < s->nscen; sc++)
+                vr_run_print_table(opts->table, cfg, sc, ps + (size_t)sc * (size_t)s->npol);
+            vr_run_print_matrix(opts->table, cfg, matrix);
+        }
+        if (st == VR_OK)
+            st = vr_rf_write_wall(h, omp_get_wtime() - t0, err);
+        if (st == VR_OK) {
+            st = vr_h5_commit(h, err);
+            h = NULL;
+        }
     }
-    TRY(vr_h5_attr_str(h, "/", vr_rf_root[VR_RF_ROOT_VERDICT].name, verdict, err));
-    if (opts->table) {
-        fprintf(opts->table, "%s", verdict);
-        for (int sc = 0; sc < s->nscen; sc++)
-            vr_run_print_table(opts->table, cfg, sc, ps + (size_t)sc * (size_t)s->npol);
-        vr_run_print_matrix(opts->table, cfg, matrix);
-    }
-    TRY(vr_rf_write_wall(h, omp_get_wtime() - t0, err));
-    st = vr_h5_commit(h, err);
-    h = NULL;
+    st = vr_dist_agree(st, err);
 done:
     vr_scenario_result_free(&res);
+    vr_run_stream_destroy(stream);
     if (h)
         vr_h5_abort(h);
+    for (int p = 0; gout && p < s->npol; p++) {
+        vr_path_out *g = &gout[p];
+#define FREE(f, T, k) free(g->f);
+        VR_PATH_OUT_FIELDS(FREE, g)
+#undef FREE
+    }
+    free(gout);
     free(scratch);
     free(matrix);
     free(ps);

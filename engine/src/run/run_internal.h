@@ -1,4 +1,7 @@
-/* run_internal.h: what run.c shares with table.c and verdict.c. */
+/* run_internal.h: what the files of engine/src/run share: the ranking table and stress matrix
+ * (table.c), a summary from finished scores (summary.c), the verdict (verdict.c), the streaming
+ * scores of `store_paths: false` (stream.c) and the few collective steps of a run on several MPI
+ * ranks (dist.c, single-process without MPI). */
 #ifndef VIXRISK_RUN_INTERNAL_H
 #define VIXRISK_RUN_INTERNAL_H
 
@@ -6,9 +9,59 @@
 
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vr_summary.h"
+#include "vixrisk/vr_tailstats.h"
 
 /* The ranking table of scenario sc (ps: one summary per policy of the run) on out. */
 void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);
+
+/* A sampled policy's summary from its scores, paired differences against the baseline, drawdown
+ * quantiles dd[3] (q50, q95, q99), mean hedge flows and mean activations per layer slot. */
+void vr_pol_summary_set(vr_pol_summary *ps, size_t n, const vr_scores *s, const vr_paired *d,
+                        const double dd[3], double paid_mean, double recv_mean,
+                        const double mean_act[VR_MAX_LAYERS]);
+
+/* ---- streaming scores of one scenario (stream.c) ------------------------------------------- */
+
+/* Per policy: a vr_tailstats accumulator fed (pnl, baseline pnl, drawdown) and exact sums of the
+ * hedge flows and layer activations; fed block by block from the evaluator's threads. */
+typedef struct vr_run_stream vr_run_stream;
+
+/* For n >= 2 paths, npol policies, baseline index base. Errors: VR_ENOMEM, VR_EINVAL. */
+vr_status vr_run_stream_create(size_t n, int npol, int base, const double thresholds[4],
+                               vr_run_stream **out, vr_err *err);
+void vr_run_stream_destroy(vr_run_stream *s);
+/* The evaluator's block callback (vr_eval_block_fn; ctx = the stream): thread-safe. */
+void vr_run_stream_feed(void *ctx, size_t path0, size_t n, const vr_path_out *out);
+/* The first error a feed met (VR_OK if none). */
+vr_status vr_run_stream_status(const vr_run_stream *s, vr_err *err);
+/* Merge every rank's accumulators into rank 0's (collective; nothing to do on one process). */
+vr_status vr_run_stream_reduce(vr_run_stream *s, vr_err *err);
+/* Rank 0, after the reduce: policy p's summary. */
+vr_status vr_run_stream_summary(vr_run_stream *s, int p, vr_pol_summary *ps, vr_err *err);
+
+/* ---- ranks (dist.c): without MPI, or when not started by mpirun, one rank of one ------------
+ * The gathers and the reduce end every rank (vr_mpi_abort) when they fail on several ranks. */
+
+int vr_dist_rank(void);
+int vr_dist_size(void);
+/* This rank's paths [*p0, *p1) of n paths in blocks of block_paths. */
+void vr_dist_paths(size_t n, size_t block_paths, size_t *p0, size_t *p1);
+/* Every rank gets the lowest failing rank's status and message (vr_mpi_agree); one process: st. */
+vr_status vr_dist_agree(vr_status st, vr_err *err);
+/* The per-path arrays of every field of VR_PATH_OUT_FIELDS, each rank's paths [p0, p1) (local:
+ * element 0 is path p0) into rank 0's global (n paths; others pass NULL). Collective. */
+vr_status vr_dist_gather_out(const vr_path_out *local, vr_path_out *global, size_t n,
+                             size_t block_paths, vr_err *err);
+/* Rows [lo, hi) of every rank's buf into rank 0's (vr_mpi_gather_rows). */
+vr_status vr_dist_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t lo, size_t hi,
+                              vr_err *err);
+/* bytes from every rank into rank 0's all[size * bytes] (vr_mpi_gather_bytes). */
+vr_status vr_dist_gather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+/* The same into every rank's all[size * bytes] (vr_mpi_allgather_bytes). */
+vr_status vr_dist_allgather_bytes(const void *mine, size_t bytes, void *all, vr_err *err);
+/* Prune, then merge accumulators t[0..count) into rank 0's (vr_mpi_prune_tailstats,
+ * vr_mpi_reduce_tailstats). */
+vr_status vr_dist_reduce_tailstats(vr_tailstats *const *t, int count, vr_err *err);
 
 /* The stress matrix of a run with two or more scenarios: cells[sc * npol + p] (the caller's array
  * of nscen x npol doubles) takes scenario sc's value of policy p, noted after each scenario; the

@@ -338,6 +338,14 @@ static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_o
         obs->on_block_done(obs->ctx, &b);
 }
 
+size_t vr_sim_block_paths(const vr_sim_spec *spec)
+{
+    /* fewer paths than a block: shrink the block (rounded up to the lane multiple) */
+    const size_t block = spec->block ? spec->block : VR_SIM_DEFAULT_BLOCK;
+    const size_t need = (spec->paths + VK_LANES_MAX - 1) / VK_LANES_MAX * VK_LANES_MAX;
+    return need < block ? need : block;
+}
+
 vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err *err)
 {
     vr_sim_spec s = *spec;
@@ -352,22 +360,26 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     const vr_model_ops *ops = vr_model_ops_get(s.type);
     const double dt = s.horizon / (double)s.steps;
     void *coef = NULL;
+    boot_pool bp;
+    sim_ws *ws = NULL;
+    memset(&bp, 0, sizeof bp);
     if (s.source == VR_SOURCE_MODEL &&
         (st = ops->path_coef(&s.params, s.rate, s.dividend, dt, &coef, err)) != VR_OK)
         return st;
 
-    /* Fewer paths than a block: shrink the block (rounded up to the lane multiple). */
-    size_t block = s.block;
-    const size_t need = (s.paths + VK_LANES_MAX - 1) / VK_LANES_MAX * VK_LANES_MAX;
-    if (need < block)
-        block = need;
-    const size_t nblocks = (s.paths + block - 1) / block;
+    const size_t block = vr_sim_block_paths(&s);
+    const size_t hi = s.path_hi ? s.path_hi : s.paths;
+    const size_t b0 = s.path_lo / block, nblocks = hi > s.path_lo ? (hi - s.path_lo + block - 1) / block : 0;
     int nth = s.threads > 0 ? s.threads : omp_get_max_threads();
     if ((size_t)nth > nblocks)
-        nth = (int)nblocks;
-
-    boot_pool bp;
-    sim_ws *ws = NULL;
+        nth = nblocks ? (int)nblocks : 1;
+    if (hi > s.paths || s.path_lo > hi || s.path_lo % block != 0 || (hi % block != 0 && hi != s.paths)) {
+        st = vr_fail(err, VR_EINVAL, "sim: path range [%zu, %zu) of %zu paths is not whole blocks of %zu",
+                     s.path_lo, hi, s.paths, block);
+        goto done;
+    }
+    if (nblocks == 0)
+        goto done;
     if (!pool_build(&s, &bp)) {
         st = vr_fail(err, VR_ENOMEM, "sim: bootstrap pool");
         goto done;
@@ -385,7 +397,7 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     }
 
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (size_t bi = 0; bi < nblocks; bi++) {
+    for (size_t bi = b0; bi < b0 + nblocks; bi++) {
         const int t = omp_get_thread_num();
         const size_t path0 = bi * block;
         const size_t n = path0 + block <= s.paths ? block : s.paths - path0;

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""`mpirun -np N vixrisk run` against the single-process run (ctest mpi_run_np2, mpi_run_np3,
+mpi_run_signal; docs/scale.md, docs/testing.md).
+
+usage: mpi_run.py VIXRISK SOURCE_DIR NP MPIRUN [MPIRUN ARGS...]     bit-identity and store_paths
+       mpi_run.py VIXRISK SOURCE_DIR --signal MPIRUN [MPIRUN ARGS...] interrupted and killed runs
+
+Bit-identity: configs/alvh.yaml, configs/stress.yaml (scenarios svcj, shock_manual, replay_2008,
+bootstrap; the SVCJ model swapped for Heston, whose pricing tables build in a third of the time)
+and a sweep (tests/mpi/sweep.yaml), each cut to 72 paths in blocks of 16 (5 blocks, the last one
+partial, so ranks get unequal shares and the 40 sample paths and the trade logs of paths 0..39 span
+ranks), run once in one process
+with 2 threads and once on NP ranks of 1 thread: every dataset and every attribute but the timing
+ones must have the same bits (h5same.py). With simulation.store_paths: false (the sweep) the same
+holds between 1 and NP ranks, and the scores must equal the stored-paths scores within the bounds of
+docs/scale.md: order statistics, VaR, ES, their SEs, p_loss and d_es99 bit for bit; the medians
+within 2^-9 of the larger of the two order statistics they interpolate; the scores made of sums
+within 1e-10 relative (plus 1e-9 USD).
+
+Signal: a run on 2 ranks is interrupted with SIGINT at mpirun once its temporary file exists, and
+another has one rank killed with SIGKILL: neither may leave anything under the final name, and the
+interrupted one (given odls_base_sigkill_timeout=5, see docs/scale.md "Failure") must leave no
+temporary either."""
+import glob, math, os, re, signal, subprocess, sys, tempfile, time
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from h5same import compare  # noqa: E402
+
+EXACT = {"q0.1", "q1", "q5", "q95", "q99", "var95", "var95_se", "var99", "var99_se", "var99.9",
+         "var99.9_se", "es95", "es95_se", "es99", "es99_se", "es99.9", "es99.9_se",
+         "drawdown_q95", "drawdown_q99", "d_es99", "p_loss", "p_loss_se", "loss_thresholds",
+         "mean_activations", "baseline", "layers", "action", "capital_at_risk", "ablation_of",
+         "ablation", "ablation_layer", "activations_per_year", "d_es99_alone"}
+MEDIAN = {"q50": "pnl", "drawdown_q50": "drawdown"}
+SUMS = {"mean", "mean_se", "std", "skew", "kurtosis", "d_mean", "d_mean_se", "d_es99_se",
+        "hedge_premium_paid", "hedge_premium_recovered", "cost_per_es99_reduction",
+        "hedge_budget_pct", "d_es99_alone_se"}
+# layer scores made of per-path arrays: a streamed file leaves them out (docs/hdf5.md)
+STREAM_ABSENT = {"net_mean", "premium_paid", "premium_pct_car_per_year", "net_on_worst1",
+                 "net_on_worst5", "corr_condor", "d_es99_removed", "d_es99_removed_se"}
+
+
+def small_config(src, name, tmp, data_ok):
+    path = os.path.join(src, "configs", name) if name != "sweep.yaml" else os.path.join(HERE, name)
+    text = open(path).read()
+    if name == "stress.yaml":
+        keep = {"svcj", "shock_manual", "replay_2008", "bootstrap"}
+        if not data_ok:
+            keep -= {"replay_2008", "bootstrap"}
+        out = []
+        for line in text.splitlines():
+            m = re.match(r"  - \{name: ([A-Za-z0-9_]+)", line)
+            if m and m.group(1) not in keep:
+                continue
+            if line.startswith("      type: svcj"):
+                line = "      type: heston"
+            elif line.startswith("      physical:"):
+                line = "      physical: {kappa: 3.0, theta: 0.025, sigma: 0.5, rho: -0.75}"
+            elif line.startswith("      pricing:"):
+                line = "      pricing: {kappa: 2.4, theta: 0.032, sigma: 0.5, rho: -0.75}"
+            out.append(line)
+        text = "\n".join(out) + "\n"
+    text = re.sub(r"(?m)^  block: .*$", "  block: 16", text)
+    text = re.sub(r"(?m)^  sample_paths: .*$", "  sample_paths: 40\n  trade_log_paths: 40", text)
+    if "  block: 16" not in text or "  sample_paths: 40" not in text:
+        raise SystemExit(f"mpi_run: cannot set block/sample_paths in {name}")
+    out = os.path.join(tmp, name)
+    open(out, "w").write(text)
+    return out
+
+
+def with_store(cfg, store, tmp):
+    text = open(cfg).read()
+    text = re.sub(r"(?m)^simulation:\s*$", f"simulation:\n  store_paths: {store}", text, count=1)
+    out = os.path.join(tmp, f"{os.path.splitext(os.path.basename(cfg))[0]}_store_{store}.yaml")
+    open(out, "w").write(text)
+    return out
+
+
+def run(cmd, env):
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        print(r.stdout[-2000:], r.stderr[-4000:])
+        raise SystemExit(f"mpi_run: {' '.join(cmd)} failed ({r.returncode})")
+    return r
+
+
+def order_bound(x, q):
+    """2^-9 of the larger magnitude of the two order statistics the type-7 quantile reads."""
+    s = np.sort(x)
+    h = (len(s) - 1) * q
+    i = int(math.floor(h))
+    return 2.0 ** -9 * max(abs(s[i]), abs(s[min(i + 1, len(s) - 1)]))
+
+
+def check_attrs(where, ga, gb, n, pnl, bad):
+    """Attributes of group gb (streamed) against ga (stored paths), within the stated bounds."""
+    for k in gb.attrs:
+        v = np.asarray(gb.attrs[k])
+        if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            bad.append(f"{where}@{k}: {v} stored")
+    for k in ga.attrs:
+        a, b = np.asarray(ga.attrs[k]), np.asarray(gb.attrs[k]) if k in gb.attrs else None
+        if k in STREAM_ABSENT and n >= 2:
+            if b is not None:
+                bad.append(f"{where}@{k}: a per-path score in a streamed file")
+        elif b is None:
+            bad.append(f"{where}@{k}: missing")
+        elif k in EXACT or n < 2:
+            if a.tobytes() != b.tobytes():
+                bad.append(f"{where}@{k}: {a} != {b} (must be equal)")
+        elif k in MEDIAN:
+            tol = order_bound(pnl[MEDIAN[k]][...], 0.5)
+            if not abs(float(a) - float(b)) <= tol:
+                bad.append(f"{where}@{k}: {a} vs {b}, bound {tol}")
+        elif k in SUMS:
+            fa_, fb_ = float(a), float(b)
+            if math.isnan(fa_) and math.isnan(fb_):
+                continue
+            if not abs(fa_ - fb_) <= 1e-10 * max(abs(fa_), abs(fb_)) + 1e-9:
+                bad.append(f"{where}@{k}: {fa_!r} vs {fb_!r}")
+        else:
+            bad.append(f"{where}@{k}: attribute with no stated bound")
+
+
+def check_streamed(stored, streamed):
+    """Scores of the streamed file against the stored-paths file, within the stated bounds."""
+    bad = []
+    with h5py.File(stored, "r") as fa, h5py.File(streamed, "r") as fb:
+        for scen in fa:
+            for pol in fa[scen]:
+                ga = fa[scen][pol]
+                if pol == "sample_paths" or "pnl" not in ga:
+                    continue
+                gb = fb[scen][pol]
+                n = len(ga["pnl"])
+                if "pnl" in gb or (n >= 2 and "attribution" in gb):
+                    bad.append(f"{scen}/{pol}: store_paths false still wrote per-path datasets")
+                check_attrs(f"{scen}/{pol}", ga, gb, n, ga, bad)
+                for layer in ga.get("layers", {}):
+                    check_attrs(f"{scen}/{pol}/layers/{layer}", ga["layers"][layer], gb["layers"][layer],
+                                n, ga, bad)
+    return bad
+
+
+def same(a, b, what):
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        bad = compare(fa, fb)
+    for line in bad[:10]:
+        print("  " + line)
+    print(f"{what}: {'same bits' if not bad else 'DIFFERENT'}")
+    return not bad
+
+
+def main_same(vix, src, np_, mpirun):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env.setdefault("VIXRISK_DATA", os.path.join(src, "..", "shared", "data"))
+    data_ok = os.path.exists(os.path.join(env["VIXRISK_DATA"], "spx_daily.csv"))
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, streamed in (("alvh.yaml", False), ("stress.yaml", False), ("sweep.yaml", True)):
+            cfg = small_config(src, name, tmp, data_ok)
+            stores = ("true", "false") if streamed else ("true",)
+            files = {}
+            for store in stores:
+                c = with_store(cfg, store, tmp)
+                one = os.path.join(tmp, f"one_{name}_{store}.h5")
+                many = os.path.join(tmp, f"np{np_}_{name}_{store}.h5")
+                t0 = time.time()
+                run([vix, "run", c, "--paths", "72", "--threads", "2", "-q", "-o", one], env)
+                t1 = time.time()
+                run(mpirun + ["-np", str(np_), vix, "run", c, "--paths", "72", "--threads", "1", "-q",
+                              "-o", many], env)
+                print(f"{name} store_paths {store}: 1 process {t1 - t0:.1f} s, {np_} ranks "
+                      f"{time.time() - t1:.1f} s")
+                with h5py.File(many, "r") as f:
+                    if int(f.attrs["ranks"]) != np_:
+                        print(f"  the file records {f.attrs['ranks']} ranks, not {np_}")
+                        ok = False
+                    # the invocation as rank 0 saw it (h5same skips it: -o and --threads differ)
+                    ov = f.attrs.get("overrides", b"")
+                    cl = f.attrs.get("command_line", b"")
+                    ov, cl = (x.decode() if isinstance(x, bytes) else str(x) for x in (ov, cl))
+                    if ov != "simulation.paths=72 simulation.threads=1" or not cl.endswith(f"-o {many}"):
+                        print(f"  the file records overrides {ov!r}, command line {cl!r}")
+                        ok = False
+                ok &= same(one, many, f"{name} store_paths {store}: 1 process vs {np_} ranks")
+                files[store] = one
+            if "false" in files:
+                bad = check_streamed(files["true"], files["false"])
+                for line in bad[:10]:
+                    print("  " + line)
+                print(f"{name}: streamed scores vs stored-paths scores: {'within bounds' if not bad else 'OUT OF BOUNDS'}")
+                ok &= not bad
+    return 0 if ok else 1
+
+
+def main_signal(vix, src, mpirun):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = small_config(src, "sweep.yaml", tmp, False)
+        for how in ("SIGINT at mpirun", "SIGKILL of rank 1"):
+            out = os.path.join(tmp, "out", "sig.h5")
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            # Open MPI follows its SIGTERM with SIGKILL at once when a rank dies of it, which can
+            # beat rank 0's removal of the temporary; a grace period lets rank 0 clean up
+            penv = dict(env, OMPI_MCA_odls_base_sigkill_timeout="5") if how.startswith("SIGINT") else env
+            p = subprocess.Popen(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "200000",
+                                           "--threads", "1", "-q", "-o", out], env=penv,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            t0 = time.time()
+            while not glob.glob(os.path.join(tmp, "out", ".vr*.tmp")) and p.poll() is None \
+                    and time.time() - t0 < 120:
+                time.sleep(0.1)
+            time.sleep(1.0)  # the ranks are simulating
+            if p.poll() is not None:
+                print(f"{how}: the run ended before the signal ({p.returncode})")
+                ok = False
+                continue
+            if how.startswith("SIGINT"):
+                p.send_signal(signal.SIGINT)
+            else:
+                kids = subprocess.run(["pgrep", "-P", str(p.pid)], stdout=subprocess.PIPE,
+                                      text=True).stdout.split()
+                # the ranks are mpirun's children in rank order of their start; kill the last
+                if not kids:
+                    print(f"{how}: no rank processes found")
+                    ok = False
+                    p.kill()
+                    continue
+                os.kill(int(sorted(kids, key=int)[-1]), signal.SIGKILL)
+            try:
+                _, err = p.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                print(f"{how}: mpirun did not end within 120 s")
+                ok = False
+                continue
+            left = os.listdir(os.path.join(tmp, "out"))
+            good = p.returncode != 0 and not os.path.exists(out)
+            if how.startswith("SIGINT"):
+                good = good and not left
+            print(f"{how}: exit {p.returncode}, left in the output directory: {left or 'nothing'}: "
+                  f"{'ok' if good else 'FAILED'}")
+            ok &= good
+            for f in left:
+                os.remove(os.path.join(tmp, "out", f))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 5:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    vix, src = sys.argv[1], sys.argv[2]
+    if sys.argv[3] == "--signal":
+        sys.exit(main_signal(vix, src, sys.argv[4:]))
+    sys.exit(main_same(vix, src, int(sys.argv[3]), sys.argv[4:]))
