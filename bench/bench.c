@@ -18,6 +18,7 @@
 #include "vixrisk/vr_vix.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vk.h"
+#include "vixrisk/vr_version.h"
 
 #define BLK 1024
 #define REPS_MAX 15
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
     const int maxth = omp_get_max_threads();
-    printf("vixrisk-bench %s (%s), %s, %d threads max, gcc %s\n", VIXRISK_VERSION, VIXRISK_GIT, cpu,
+    printf("vixrisk-bench %s (%s), %s, %d threads max, gcc %s\n", VR_VERSION, VR_BUILD, cpu,
            maxth, __VERSION__);
 
     FILE *js = json ? fopen(json, "w") : NULL;
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
     if (js)
         fprintf(js, "{\n  \"cpu\": \"%s\", \"compiler\": \"gcc %s\", \"cflags\": \"%s\", \"commit\": \"%s\",\n"
                     "  \"max_threads\": %d, \"quick\": %d,\n  \"kernels_ns_per_element\": {",
-                cpu, __VERSION__, VIXRISK_CFLAGS, VIXRISK_GIT, maxth, quick);
+                cpu, __VERSION__, VIXRISK_CFLAGS, VR_BUILD, maxth, quick);
 
     vk_heston_coef hc;
     const vr_sv_params hp = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7};

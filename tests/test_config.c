@@ -461,6 +461,11 @@ static void test_model_param_tables(void **state)
         assert_ptr_equal(vr_model_def_of(d->type), d);
         assert_ptr_equal(vr_model_def_find(d->name), d);
         assert_string_equal(vr_model_type_name(d->type), d->name);
+        /* readers size fixed arrays with these; the state starts with v0 (stored as its own
+         * attribute) and has no more entries than factors */
+        assert_true(d->nparams <= VR_MODEL_PARAMS_MAX);
+        assert_true(d->nstate >= 1 && d->nstate <= VR_MODEL_STATE_MAX && d->nstate <= VR_FACTORS_MAX);
+        assert_string_equal(d->state[0].name, "v0");
         /* a valid set: the middle of every range */
         vr_sv_params p;
         memset(&p, 0, sizeof p);

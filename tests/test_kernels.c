@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vk.h"
 #include "vr_test_util.h"
@@ -359,6 +360,15 @@ static void test_select_env(void **state)
     printf("%s\n", msg);
     assert_non_null(strstr(msg, "VIXRISK_ISA=avx9000: unknown ISA (known: scalar avx2 avx512;"));
     assert_non_null(strstr(msg, "available: scalar"));
+    { /* the engine's entry points turn the same failure into an error, not a NULL table */
+        vr_err e = {0};
+        const vk_table *kt = &vk_table_ref;
+        assert_int_equal(vr_kernels_resolve(NULL, &kt, &e), VR_EINVAL);
+        assert_null(kt);
+        assert_non_null(strstr(e.msg, "VIXRISK_ISA=avx9000: unknown ISA"));
+        assert_int_equal(vr_kernels_resolve(&vk_table_ref, &kt, &e), VR_OK);
+        assert_ptr_equal(kt, &vk_table_ref);
+    }
     assert_non_null(vk_select("scalar")); /* force ignores the environment */
     assert_null(vk_select("avx9000"));
     vk_select_error("avx9000", msg, sizeof msg);

@@ -9,6 +9,7 @@
 
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vk.h"
+#include "vixrisk/vr_version.h"
 
 void vr_cli_help_footer(FILE *out)
 {
@@ -67,7 +68,7 @@ int vr_cli_version(void)
 {
     const char *names[3];
     const int n = vk_available(names, 3);
-    printf("vixrisk %s (%s)\nISAs on this CPU:", VIXRISK_VERSION, VIXRISK_GIT);
+    printf("vixrisk %s (%s)\nISAs on this CPU:", VR_VERSION, VR_BUILD);
     for (int i = 0; i < n; i++)
         printf(" %s", names[i]);
     printf("\n");

@@ -18,6 +18,7 @@
 
 /* kernels: dispatch table, Black-76, surface and VIX table lookups */
 #include "vixrisk/vk.h"
+#include "vixrisk/vr_kernels.h"
 
 /* models, configuration files, pricers */
 #include "vixrisk/vr_analytic.h"

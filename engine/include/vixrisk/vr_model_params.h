@@ -46,6 +46,11 @@ typedef struct vr_model_def {
     vr_param_rule_fn rule;          /* NULL = none */
 } vr_model_def;
 
+/* Most per-measure parameters and state entries any model type has (a test checks the tables):
+ * readers that hold one scenario's parameters in fixed arrays size them with these. */
+#define VR_MODEL_PARAMS_MAX 24
+#define VR_MODEL_STATE_MAX 4
+
 /* Quantities every model has once (offsets into vr_model): spot, rate, dividend. */
 const vr_param_def *vr_model_common_params(int *n);
 

@@ -8,7 +8,8 @@
  *
  *   /                                    VR_RF_ROOT attributes
  *   /<scenario>/                         VR_RF_SCEN attributes + physical_<p>, pricing_<p>
- *                                        for p in VR_RF_MODEL_PARAMS
+ *                                        for p the parameters of the scenario's model type (its
+ *                                        vr_model_def), and its state beyond v0 (m0) by name
  *   /<scenario>/<policy>/                VR_RF_POL attributes (scores, VR_RF_SCORES, and the rest)
  *   /<scenario>/<policy>/<dataset>       VR_RF_POL_DSETS, float64/int32 [paths]
  *   /<scenario>/<policy>/layers/<layer>/ VR_RF_LAYER attributes, VR_RF_LAYER_DSETS [paths]
@@ -94,10 +95,9 @@ typedef struct vr_rf_attr {
     X(WINDOW_TO, "window_to", STR, "YYYY-MM-DD", "last date of the history window", 0)            \
     X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0)
 
-/* Model parameters, stored as physical_<name> and pricing_<name> (float64) on the scenario. */
-#define VR_RF_MODEL_PARAMS(X)                                                                       \
-    X(kappa) X(theta) X(sigma) X(rho) X(lambda) X(mu_j) X(sigma_j) X(mu_v) X(mu_s) X(sigma_s)      \
-    X(rho_j)
+/* Model parameters are not listed here: the writer and the report iterate the parameter table of
+ * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>
+ * (float64) on the scenario, so a new model or parameter needs no change to the file layout code. */
 
 /* ---- policy scores: float64 attributes of /<scenario>/<policy> (losses are positive) ----------- */
 #define VR_RF_SCORES(X)                                                                             \
@@ -202,9 +202,6 @@ enum { VR_RF_POL_DSETS(VR_RF_ENUM_DSET) VR_RF_POL_DSET_N };
 enum { VR_RF_LAYER_DSETS(VR_RF_ENUM_DSET) VR_RF_LAYER_DSET_N };
 enum { VR_RF_SAMPLE_DSETS(VR_RF_ENUM_DSET) VR_RF_SAMPLE_DSET_N };
 #undef VR_RF_ENUM_DSET
-#define VR_RF_ENUM_PARAM(p) VR_RF_PARAM_##p,
-enum { VR_RF_MODEL_PARAMS(VR_RF_ENUM_PARAM) VR_RF_NPARAM };
-#undef VR_RF_ENUM_PARAM
 
 /* The tables (engine/src/io/runfile_schema.c), indexed by the enums above. */
 extern const vr_rf_attr vr_rf_root[VR_RF_ROOT_N];
@@ -215,7 +212,6 @@ extern const vr_rf_attr vr_rf_layer[VR_RF_LAYER_N];
 extern const vr_rf_dset vr_rf_pol_dsets[VR_RF_POL_DSET_N];
 extern const vr_rf_dset vr_rf_layer_dsets[VR_RF_LAYER_DSET_N];
 extern const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N];
-extern const char *const vr_rf_param_names[VR_RF_NPARAM];
 
 #define VR_RF_SAMPLE_GROUP "sample_paths"
 #define VR_RF_LAYERS_GROUP "layers"

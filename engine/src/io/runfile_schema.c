@@ -23,9 +23,6 @@ const vr_rf_dset vr_rf_layer_dsets[VR_RF_LAYER_DSET_N] = {VR_RF_LAYER_DSETS(DSET
 const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N] = {VR_RF_SAMPLE_DSETS(DSET2)};
 #undef DSET2
 
-#define PARAM(p) #p,
-const char *const vr_rf_param_names[VR_RF_NPARAM] = {VR_RF_MODEL_PARAMS(PARAM)};
-#undef PARAM
 
 int vr_runfile_name_ok(const char *name)
 {

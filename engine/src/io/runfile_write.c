@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "io/runfile_write.h"
+#include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_version.h"
 
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
 
@@ -47,8 +49,8 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int
     vr_status st = VR_OK;
     const vr_run_spec *s = &cfg->spec;
     const vr_rf_attr *a = vr_rf_root;
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_VERSION].name, VIXRISK_VERSION, err));
-    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BUILD].name, VIXRISK_GIT, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_VERSION].name, VR_VERSION, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BUILD].name, VR_BUILD, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_SCHEMA].name, VR_RF_SCHEMA_VERSION, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG].name, cfg->config_text ? cfg->config_text : "", err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_CONFIG_FILE].name, cfg->file ? cfg->file : "", err));
@@ -77,15 +79,20 @@ static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err 
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_RATE].name, m->rate, err));
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_DIVIDEND].name, m->dividend, err));
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_V0].name, m->v0, err));
+    const vr_model_def *def = vr_model_def_of(m->type);
+    if (def == NULL) {
+        st = vr_fail(err, VR_EINVAL, "run file: %s: model type %d has no parameter table", g, (int)m->type);
+        goto done;
+    }
+    /* the state beyond v0 (stored above under its schema name), by its own name: m0 */
+    for (int j = 1; j < def->nstate; j++)
+        TRY(vr_h5_attr_double(h, g, def->state[j].name, vr_param_get(m, &def->state[j]), err));
     for (int set = 0; set < 2; set++) {
         const vr_sv_params *p = set ? &m->pricing : &m->physical;
-#define PV(name) p->name,
-        const double v[VR_RF_NPARAM] = {VR_RF_MODEL_PARAMS(PV)};
-#undef PV
-        for (int i = 0; i < VR_RF_NPARAM; i++) {
+        for (int i = 0; i < def->nparams; i++) {
             char an[64];
-            snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", vr_rf_param_names[i]);
-            TRY(vr_h5_attr_double(h, g, an, v[i], err));
+            snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", def->params[i].name);
+            TRY(vr_h5_attr_double(h, g, an, vr_param_get(p, &def->params[i]), err));
         }
     }
 done:

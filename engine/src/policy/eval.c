@@ -16,6 +16,7 @@
 #include "book_internal.h"
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_kernels.h"
 
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
@@ -292,7 +293,10 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
             goto done;
         }
     }
-    eval_ctx ctx = {spec, pr, spec->kt ? spec->kt : vk_select(NULL), res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
+    const vk_table *kt = NULL;
+    if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
+        goto done;
+    eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, progress, progress_ctx};
     const vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     st = vr_sim_run(&sim, &obs, err);

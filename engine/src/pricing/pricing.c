@@ -320,8 +320,11 @@ static void mark_vix_futures(const vr_pricing *pr, vr_mark_batch *b, size_t m)
 void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                        unsigned want)
 {
-    if (kt == NULL)
-        kt = vk_select(NULL);
+    /* A void call cannot report a bad VIXRISK_ISA: it falls back to the reference kernels,
+     * which give the same marks within the documented kernel tolerance. Callers that can fail
+     * resolve the table first (vr_kernels_resolve). */
+    if (kt == NULL && (kt = vk_select(NULL)) == NULL)
+        kt = &vk_table_ref;
     for (int kind = 0; kind < VR_INST_NKINDS; kind++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)

@@ -88,16 +88,13 @@ static void summary(FILE *f, const rep_run *r)
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
         fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%g / %g / %g / %g</td></tr>\n",
                 s->spot, s->rate, s->dividend, s->v0);
-        for (int k = 0; k < REP_NPARAM; k++) {
-            if (s->phys[k] == 0 && s->pric[k] == 0)
-                continue; /* parameters the model does not use are stored as 0 */
-            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", vr_rep_param_names[k], s->phys[k], s->pric[k]);
-        }
+        for (int k = 0; k < s->nparam; k++)
+            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", s->pname[k], s->phys[k], s->pric[k]);
         fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%.1f s (%.1f s)</td></tr>\n</table>\n",
                 s->wall, s->marks_wall);
     }
-    fputs("<p class=\"note\">Parameters that are 0 in both sets are not shown (the model does not use "
-          "them).</p>\n</div></div>\n<h3>Configuration</h3>\n<pre class=\"config\">", f);
+    fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
+          "</p>\n</div></div>\n<h3>Configuration</h3>\n<pre class=\"config\">", f);
     vr_rep_esc(f, r->config);
     fputs("</pre>\n</section>\n", f);
 }

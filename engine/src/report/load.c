@@ -230,12 +230,21 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_double(r, g, A[VR_RF_SCEN_WALL].name, &s->wall, err));
     TRY(opt_double(r, g, A[VR_RF_SCEN_MARKS_WALL].name, &s->marks_wall, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_HORIZON].name, &s->days, err));
-    for (int i = 0; i < REP_NPARAM; i++) {
+    /* the parameters of the stored model type, those the file has in both sets and finite */
+    const vr_model_def *def = vr_model_def_find(s->model_type);
+    s->nparam = 0;
+    for (int i = 0; def && i < def->nparams && i < VR_MODEL_PARAMS_MAX; i++) {
         char an[64];
-        snprintf(an, sizeof an, "physical_%s", vr_rep_param_names[i]);
-        TRY(opt_double(r, g, an, &s->phys[i], err));
-        snprintf(an, sizeof an, "pricing_%s", vr_rep_param_names[i]);
-        TRY(opt_double(r, g, an, &s->pric[i], err));
+        double ph = NAN, pr = NAN;
+        snprintf(an, sizeof an, "physical_%s", def->params[i].name);
+        TRY(opt_double(r, g, an, &ph, err));
+        snprintf(an, sizeof an, "pricing_%s", def->params[i].name);
+        TRY(opt_double(r, g, an, &pr, err));
+        if (!isfinite(ph) || !isfinite(pr))
+            continue;
+        s->pname[s->nparam] = def->params[i].name;
+        s->phys[s->nparam] = ph;
+        s->pric[s->nparam++] = pr;
     }
     /* every per-path dataset of the scenario has `paths` elements: the bound of every allocation */
     int64_t np = 0;

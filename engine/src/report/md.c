@@ -155,12 +155,11 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         fputs("| Scenario ", f); md_esc(f, s->name); fputs(" (", f); md_esc(f, s->model_type);
         fputs(") | physical (paths) | pricing (marks) |\n|:--|--:|--:|\n", f);
         fprintf(f, "| spot / rate / dividend / v0 | %g / %g / %g / %g | |\n", s->spot, s->rate, s->dividend, s->v0);
-        for (int k = 0; k < REP_NPARAM; k++)
-            if (s->phys[k] != 0 || s->pric[k] != 0)
-                fprintf(f, "| %s | %g | %g |\n", vr_rep_param_names[k], s->phys[k], s->pric[k]);
+        for (int k = 0; k < s->nparam; k++)
+            fprintf(f, "| %s | %g | %g |\n", s->pname[k], s->phys[k], s->pric[k]);
         fprintf(f, "| wall time (marks build) | %.1f s (%.1f s) | |\n\n", s->wall, s->marks_wall);
     }
-    fputs("Parameters that are 0 in both sets are not shown (the model does not use them).\n\n", f);
+    fputs("The parameters of each scenario's model type, as stored in the run file.\n\n", f);
     /* a fence longer than any backtick run in the config */
     size_t run = 0, longest = 0;
     for (const char *p = r->config; *p; p++) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_runfile.h"
@@ -20,8 +21,6 @@ enum { VR_RF_SCORES(REP_ENUM) RS_N = VR_SCORE_N };
 extern const char *const vr_rep_score_keys[RS_N];
 
 #define REP_NTHR VR_RF_NTHR       /* loss thresholds per run (simulation.loss_thresholds) */
-#define REP_NPARAM VR_RF_NPARAM   /* model parameters per set (physical_*, pricing_*) */
-#define vr_rep_param_names vr_rf_param_names
 
 typedef struct rep_policy {
     char *name, *baseline;
@@ -43,7 +42,11 @@ typedef struct rep_policy {
 typedef struct rep_scenario {
     char *name, *model_type;
     double spot, rate, dividend, v0, wall, marks_wall;
-    double phys[REP_NPARAM], pric[REP_NPARAM];
+    /* the model's parameters as stored (physical_<name>, pricing_<name>), in its table's order;
+     * only those present in the file (older files, unknown model types: fewer or none) */
+    int nparam;
+    const char *pname[VR_MODEL_PARAMS_MAX];
+    double phys[VR_MODEL_PARAMS_MAX], pric[VR_MODEL_PARAMS_MAX];
     rep_policy *pol;
     size_t npol;
     size_t base;              /* index of the baseline policy */

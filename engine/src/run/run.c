@@ -14,6 +14,7 @@
 #include "io/runfile_write.h"
 #include "run/run_internal.h"
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
 
@@ -116,7 +117,9 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     const time_t now = time(NULL);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     const int threads = s->threads > 0 ? s->threads : omp_get_max_threads();
-    TRY(vr_rf_write_root(h, cfg, s->kt ? s->kt->isa : vk_select(NULL)->isa, threads, ts, err));
+    const vk_table *kt = NULL;
+    TRY(vr_kernels_resolve(s->kt, &kt, err));
+    TRY(vr_rf_write_root(h, cfg, kt->isa, threads, ts, err));
     int base = 0;
     for (int p = 0; p < s->npol; p++)
         if (strcmp(s->pol[p].name, cfg->baseline) == 0) base = p;

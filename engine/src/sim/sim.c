@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_sim.h"
 
 #define VR_SIM_DEFAULT_BLOCK 1024
@@ -322,7 +323,9 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     vr_status st = vr_sim_spec_check(&s, err);
     if (st != VR_OK)
         return st;
-    const vk_table *kt = s.kt ? s.kt : vk_select(NULL);
+    const vk_table *kt = NULL;
+    if ((st = vr_kernels_resolve(s.kt, &kt, err)) != VR_OK)
+        return st;
     const vr_model_ops *ops = vr_model_ops_get(s.type);
     const double dt = s.horizon / (double)s.steps;
     void *coef = NULL;
