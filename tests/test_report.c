@@ -79,7 +79,7 @@ static int setup(void **state)
         return -1;
     snprintf(cfg, sizeof cfg, "%s", cp);
     snprintf(h5, sizeof h5, "%s/tiny.h5", dir);
-    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cfg, h5);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2 --seed 11", cfg, h5);
     const int rc = run_cmd(args, out, sizeof out);
     if (rc != 0) {
         fprintf(stderr, "vixrisk run failed (%d):\n%s\n", rc, out);
@@ -97,7 +97,7 @@ static int teardown(void **state)
     (void)state;
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return getenv("VR_TEST_KEEP") ? 0 : system(cmd) == 0 ? 0 : -1;
 }
 
 /* ---- expected values, formatted as the report documents them -------------------------------- */
@@ -110,7 +110,9 @@ static double attr(const char *pol, const char *name)
     double v = NAN;
     snprintf(g, sizeof g, "/%s/%s", SCEN, pol);
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
-    if (vr_h5_read_attr_double(r, g, name, &v, &err) != VR_OK)
+    /* an optional score (cost per ES99 reduction without a reduction) is absent: NaN, shown n/a */
+    const int optional = strcmp(name, "cost_per_es99_reduction") == 0;
+    if ((!optional || vr_h5_attr_exists(r, g, name)) && vr_h5_read_attr_double(r, g, name, &v, &err) != VR_OK)
         fail_msg("%s: %s", name, err.msg);
     vr_h5_close(r);
     return v;
@@ -462,6 +464,23 @@ static void test_csv(void **state)
                 assert_string_equal(row[j], "unhedged");
                 continue;
             }
+            /* the stress matrix cell of a sampled scenario: its dES99 +- SE; then the optional
+             * columns, empty or NaN for a file without attribution or ablation */
+            if (strcmp(head[j], "stress_metric") == 0) {
+                assert_string_equal(row[j], "d_es99");
+                continue;
+            }
+            const char *alias = strcmp(head[j], "stress_value") == 0 || strcmp(head[j], "stress_delta") == 0
+                                ? "d_es99"
+                                : strcmp(head[j], "stress_se") == 0 || strcmp(head[j], "stress_delta_se") == 0
+                                ? "d_es99_se" : NULL;
+            if (alias == NULL && j > 0 && (strcmp(head[j], "trades") == 0 || strncmp(head[j], "abl", 3) == 0 ||
+                                           strcmp(head[j], "capital_at_risk") == 0 ||
+                                           strcmp(head[j], "hedge_budget_pct") == 0 ||
+                                           strcmp(head[j], "attr_condor") == 0)) {
+                assert_true(strcmp(row[j], "") == 0 || strcmp(row[j], "0") == 0);
+                continue;
+            }
             char *end;
             const double got = strtod(row[j], &end);
             assert_true(*end == '\0' && end != row[j]);
@@ -477,7 +496,7 @@ static void test_csv(void **state)
             else if (strncmp(head[j], "p_loss_", 7) == 0)
                 want = attr_elem(policies[rows], "p_loss", (size_t)atoi(head[j] + 7) - 1);
             else
-                want = attr(policies[rows], head[j]);
+                want = attr(policies[rows], alias ? alias : head[j]);
             if (isnan(want))
                 assert_true(isnan(got));
             else if (got != want)
@@ -560,7 +579,7 @@ static void test_cli(void **state)
     /* usage errors: exit 2 with a message */
     snprintf(args, sizeof args, "report '%s' --format pdf", h5);
     assert_int_equal(run_cmd(args, out, sizeof out), 2);
-    assert_non_null(strstr(out, "--format must be html, md or csv"));
+    assert_non_null(strstr(out, "--format must be html, md, csv or json"));
     snprintf(args, sizeof args, "report '%s' -o '%s/x.txt'", h5, dir);
     assert_int_equal(run_cmd(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "cannot tell the format"));
@@ -806,7 +825,9 @@ static void test_foreign_files(void **state)
 static void test_stress_report(void **state)
 {
     (void)state;
-    char data[600], cfg[600], h[600], out[700], args[2400], buf[16384];
+    /* the console holds the verdict, each scenario's ranking and its attribution table */
+    static char buf[1 << 17];
+    char data[600], cfg[600], h[600], out[700], args[2400];
     snprintf(data, sizeof data, "%s/../shared/data", VIXRISK_SOURCE_DIR);
     if (getenv("VIXRISK_DATA") == NULL)
         setenv("VIXRISK_DATA", data, 1);
@@ -853,12 +874,12 @@ static void test_stress_report(void **state)
         for (int k = 0; k < 3; k++) {
             char want[200], usdbuf[48];
             if (f == VR_REPORT_CSV) {
-                /* scenario,policy,baseline,rank,layers,paths=1,tail_paths=0,mean=P&L exactly,mean_se=NaN */
+                /* scenario,policy,baseline,rank,layers,paths=1,tail_paths=0,mean=P&L exactly,mean_se empty */
                 snprintf(want, sizeof want, "\r\n%s,alvh,unhedged,", replays[k]);
                 const char *row = strstr(s, want);
                 assert_non_null(row);
                 char tail[200];
-                snprintf(tail, sizeof tail, ",1,0,%.17g,NaN,", pnl0[k]);
+                snprintf(tail, sizeof tail, ",1,0,%.17g,,", pnl0[k]);
                 const char *eol = strstr(row + 2, "\r\n");
                 const char *hit = strstr(row, tail);
                 if (hit == NULL || (eol && hit > eol))
@@ -881,8 +902,216 @@ static void test_stress_report(void **state)
             assert_xml_ok(out);
             assert_non_null(strstr(s, "data-warning=\"tail\""));
         }
+        /* the stress matrix: one row per policy, the replays' P&L in their columns */
+        if (f == VR_REPORT_HTML) {
+            const char *m = strstr(s, "data-table=\"stress\"");
+            assert_non_null(m);
+            char usdbuf[48];
+            usd(usdbuf, sizeof usdbuf, pnl0[0]);
+            const char *row = strstr(m, "<tr data-policy=\"alvh\">");
+            assert_non_null(row);
+            if (strstr(row, usdbuf) == NULL)
+                fail_msg("html stress matrix: no %s for replay_2008/alvh", usdbuf);
+        } else if (f == VR_REPORT_MD) {
+            assert_non_null(strstr(s, "## Stress matrix"));
+        } else {
+            char want[200];
+            snprintf(want, sizeof want, ",replay_pnl,%.17g,,", pnl0[0]);
+            assert_non_null(strstr(s, want));
+            assert_non_null(strstr(s, ",d_es99,"));
+            assert_non_null(strstr(s, ",shock_mean,"));
+        }
         free(s);
     }
+    /* the console prints the matrix once, at the end, with the replay's P&L */
+    const char *cm = strstr(buf, "stress matrix:");
+    assert_non_null(cm);
+    char p0[48];
+    snprintf(p0, sizeof p0, " %.0f", pnl0[0]);
+    assert_non_null(strstr(cm, "replay_2008"));
+    assert_non_null(strstr(strstr(cm, "replay_2008"), p0));
+    /* JSON: one object, parsed back; the matrix cell of replay_2008/alvh is its stored P&L and the
+     * svcj/alvh cell is its stored d_es99 */
+    snprintf(out, sizeof out, "%s/stress.json", dir);
+    vr_err_clear(&err);
+    if (vr_report_write(h, out, VR_REPORT_JSON, &err) != VR_OK)
+        fail_msg("report json: %s", err.msg);
+    double des = NAN;
+    assert_int_equal(vr_h5_open_read(h, &r, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/svcj/alvh", "d_es99", &des, &err), VR_OK);
+    vr_h5_close(r);
+    if (system("/usr/bin/python3 -c 'import json' 2>/dev/null") != 0) {
+        printf("no python3: JSON parse skipped\n");
+        return;
+    }
+    snprintf(args, sizeof args,
+             "/usr/bin/python3 -c 'import json,sys\n"
+             "d=json.load(open(sys.argv[1]))\n"
+             "m=d[\"stress_matrix\"]; p=m[\"policies\"].index(\"alvh\")\n"
+             "sc=[x[\"name\"] for x in m[\"scenarios\"]]\n"
+             "assert m[\"scenarios\"][sc.index(\"replay_2008\")][\"metric\"]==\"replay_pnl\"\n"
+             "assert m[\"cells\"][p][sc.index(\"replay_2008\")][\"value\"]==float(sys.argv[2]), m\n"
+             "assert m[\"cells\"][p][sc.index(\"svcj\")][\"value\"]==float(sys.argv[3])\n"
+             "assert len(d[\"scenarios\"])==10 and \"verdict\" not in d\n"
+             "assert d[\"run\"][\"overrides\"]==\"simulation.paths=200 simulation.threads=2\", d[\"run\"]\n' "
+             "'%s' '%.17g' '%.17g'", out, pnl0[0], des);
+    if (system(args) != 0)
+        fail_msg("the JSON report does not parse back or holds other numbers: %s", out);
+}
+
+/* ---- optional parts: verdict, attribution, layer scores, trade log, sweeps ----------------------
+ * Files written before attribution existed have none of them (the other tests); here they are added
+ * to a copy of the tiny run with h5py, laid out as docs/hdf5.md says, and every format must show
+ * them: the verdict at the top, the attribution rows with the means of the stored datasets, the
+ * trade log rows, and a JSON object that carries all of it. Skipped without python3-h5py. */
+static void test_extras(void **state)
+{
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null") != 0) {
+        printf("no python3-h5py: skipped\n");
+        skip();
+    }
+    char x5[600], cmd[6000], out[700];
+    snprintf(x5, sizeof x5, "%s/extras.h5", dir);
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' '%s' && /usr/bin/python3 -c 'import h5py, numpy as np, sys\n"
+             "f=h5py.File(sys.argv[1], \"r+\")\n"
+             "S=lambda t: np.bytes_(t.encode())\n"
+             "f.attrs[\"verdict\"]=S(\"hedged vs unhedged: dES99 -1 +- 2 <not significant> & cheap\\nsecond line\")\n"
+             "g=f[\"" SCEN "/hedged\"]\n"
+             "net=g[\"hedge_proceeds\"][:]-g[\"hedge_cost\"][:]\n"
+             "g[\"attribution/condor\"]=g[\"pnl\"][:]-net\n"
+             "g[\"attribution/spike\"]=net\n"
+             "f[\"" SCEN "/unhedged/attribution/condor\"]=f[\"" SCEN "/unhedged/pnl\"][:]\n"
+             "L=g[\"layers/spike\"]\n"
+             "L.attrs[\"net_mean\"]=net.mean(); L.attrs[\"activations_per_year\"]=2.5\n"
+             "L.attrs[\"premium_pct_car_per_year\"]=1.25; L.attrs[\"net_on_worst1\"]=4321.0\n"
+             "L.attrs[\"d_es99_removed\"]=777.0; L.attrs[\"d_es99_removed_se\"]=100.0\n"
+             "dt=np.dtype([(\"path\",\"<i4\"),(\"day\",\"<i4\"),(\"date\",\"S48\"),(\"layer\",\"S48\"),"
+             "(\"instrument\",\"S48\"),(\"strike\",\"<f8\"),(\"expiry_day\",\"<i4\"),(\"quantity\",\"<f8\"),"
+             "(\"price\",\"<f8\"),(\"cash\",\"<f8\"),(\"reason\",\"S48\")])\n"
+             "t=np.array([(0,0,b\"\",b\"condor\",b\"spx_put\",4800.0,30,-5.0,12.5,6250.0,b\"open\"),"
+             "(0,3,b\"\",b\"spike\",b\"vix_call\",21.0,24,2.0,1.35,-270.0,b\"vix_level\"),"
+             "(0,9,b\"\",b\"spike\",b\"vix_call\",21.0,24,-2.0,2.9,580.0,b\"profit_multiple\")],dtype=dt)\n"
+             "g.create_dataset(\"trade_log\", data=t)\n"
+             "f.close()' '%s'", h5, x5, x5);
+    if (system(cmd) != 0)
+        fail_msg("could not add the optional parts with h5py");
+    double *net = NULL;
+    size_t n = 0;
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(x5, &r, &err), VR_OK);
+    assert_int_equal(vr_h5_read_f64(r, "/" SCEN "/hedged/attribution/spike", &net, &n, &err), VR_OK);
+    vr_h5_close(r);
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += net[i];
+    m /= (double)n;
+    free(net);
+    char want[300], ub[48];
+    /* HTML */
+    snprintf(out, sizeof out, "%s/extras.html", dir);
+    if (vr_report_write(x5, out, VR_REPORT_HTML, &err) != VR_OK)
+        fail_msg("html: %s", err.msg);
+    assert_xml_ok(out);
+    char *s = slurp(out);
+    assert_non_null(s);
+    const char *v = strstr(s, "id=\"verdict\"");
+    assert_non_null(v);
+    assert_non_null(strstr(v, "&lt;not significant&gt; &amp; cheap\nsecond line"));
+    assert_true(v < strstr(s, "id=\"summary\"")); /* at the top */
+    const char *row = strstr(s, "data-policy=\"hedged\" data-owner=\"spike\"");
+    assert_non_null(row);
+    usd(ub, sizeof ub, m);
+    snprintf(want, sizeof want, "<td data-key=\"net_mean\">%s</td>", ub);
+    if (strstr(row, want) == NULL)
+        fail_msg("attribution row lacks '%s'", want);
+    assert_non_null(strstr(row, "<td data-key=\"d_es99_removed\" class=\"sig\">777 \xC2\xB1 100</td>"));
+    assert_non_null(strstr(row, "<td data-key=\"premium_pct_car_per_year\">1.25%</td>"));
+    assert_non_null(strstr(s, "data-policy=\"unhedged\" data-owner=\"condor\""));
+    assert_non_null(strstr(s, "Net P&amp;L by owner"));
+    const char *tl = strstr(s, "data-table=\"trades\" data-policy=\"hedged\"");
+    assert_non_null(tl);
+    assert_non_null(strstr(tl, "<td data-key=\"reason\">profit_multiple</td>"));
+    assert_non_null(strstr(tl, "<td data-key=\"cash\">-270</td>"));
+    /* the command line and the overrides of the run (setup ran it with --seed 11) */
+    assert_non_null(strstr(s, "data-key=\"overrides\""));
+    assert_non_null(strstr(s, "simulation.seed=11"));
+    assert_non_null(strstr(s, "--seed 11"));
+    free(s);
+    /* Markdown */
+    snprintf(out, sizeof out, "%s/extras.md", dir);
+    if (vr_report_write(x5, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("md: %s", err.msg);
+    s = slurp(out);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "## Verdict"));
+    assert_non_null(strstr(s, "### Trade log: hedged (3 trades)"));
+    assert_non_null(strstr(s, "extras_files/1-s_p-1_x-layers.svg"));
+    free(s);
+    /* JSON, parsed back */
+    snprintf(out, sizeof out, "%s/extras.json", dir);
+    if (vr_report_write(x5, out, VR_REPORT_JSON, &err) != VR_OK)
+        fail_msg("json: %s", err.msg);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c 'import json,sys\n"
+             "d=json.load(open(sys.argv[1]))\n"
+             "assert d[\"verdict\"].endswith(\"cheap\\nsecond line\"), d[\"verdict\"]\n"
+             "p=[q for q in d[\"scenarios\"][0][\"policies\"] if q[\"name\"]==\"hedged\"][0]\n"
+             "L=p[\"attribution\"][\"layers\"][0]\n"
+             "assert L[\"name\"]==\"spike\" and L[\"attribution_mean\"]==float(sys.argv[2]), L\n"
+             "assert L[\"d_es99_removed\"]==777.0 and L[\"corr_condor\"] is None\n"
+             "assert [t[\"reason\"] for t in p[\"trade_log\"]]==[\"open\",\"vix_level\",\"profit_multiple\"]\n"
+             "assert d[\"run\"][\"overrides\"]==\"simulation.seed=11 simulation.threads=2\"\n"
+             "assert len(d[\"stress_matrix\"][\"cells\"])==2\n' '%s' '%.17g'", out, m);
+    if (system(cmd) != 0)
+        fail_msg("the JSON report of %s does not parse back or lacks the optional parts", x5);
+}
+
+/* A sweep gets a chart of dES99 and dmean against the swept value. */
+static void test_sweep_chart(void **state)
+{
+    (void)state;
+    char cfg[600], x5[600], out[700], args[2400], buf[16384];
+    static const char *sweep_cfg =
+        "simulation: {paths: 400, horizon_days: 20, seed: 3, block: 200, sample_paths: 0, baseline: unhedged}\n"
+        "scenarios:\n"
+        "  - name: h\n"
+        "    model: {type: heston, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.03,\n"
+        "            physical: {kappa: 2.5, theta: 0.035, sigma: 0.6, rho: -0.75}}\n"
+        "condor: {contracts: 5, dte: 30, short_delta: 0.16, wing_width: 50}\n"
+        "policies:\n"
+        "  - name: unhedged\n"
+        "  - name: hedged\n"
+        "    layers:\n"
+        "      - trigger: {vix_level: 20}\n"
+        "        action: {type: vix_call, delta: 0.25, dte: 30, size: {by: pct_of_credit, value: 0.2}}\n"
+        "sweep:\n"
+        "  - {policy: hedged, key: \"layers[0].trigger.vix_level\", values: [16, 24, 19]}\n";
+    const char *cp = vr_test_write(dir, "sweep.yaml", sweep_cfg);
+    assert_non_null(cp);
+    snprintf(cfg, sizeof cfg, "%s", cp);
+    snprintf(x5, sizeof x5, "%s/sweep.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cfg, x5);
+    const int rc = run_cmd(args, buf, sizeof buf);
+    if (rc != 0)
+        fail_msg("vixrisk run sweep.yaml failed (%d): %s", rc, buf);
+    snprintf(out, sizeof out, "%s/sweep.html", dir);
+    vr_err err = {VR_OK, ""};
+    if (vr_report_write(x5, out, VR_REPORT_HTML, &err) != VR_OK)
+        fail_msg("html: %s", err.msg);
+    assert_xml_ok(out);
+    char *s = slurp(out);
+    assert_non_null(s);
+    const char *fig = strstr(s, "<figure data-sweep=\"layers_0_.trigger.vix_level\">");
+    if (fig == NULL)
+        fail_msg("no sweep chart in %s", out);
+    assert_non_null(strstr(fig, "hedged: layers_0_.trigger.vix_level"));
+    /* the three values in order on the x axis: 16 19 24 -> x grows along the polyline */
+    const char *pl = strstr(fig, "<polyline");
+    assert_non_null(pl);
+    free(s);
 }
 
 int main(void)
@@ -896,6 +1125,10 @@ int main(void)
         cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_stress_report),
+        cmocka_unit_test(test_extras),
+        cmocka_unit_test(test_sweep_chart),
     };
+    if (getenv("VR_TEST_FILTER")) /* one test by name (a pattern), e.g. VR_TEST_FILTER=test_extras */
+        cmocka_set_test_filter(getenv("VR_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }

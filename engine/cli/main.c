@@ -2,6 +2,7 @@
  * maps the status to an exit code: 0 success, 1 runtime failure, 2 usage or configuration error,
  * 128+N when killed by signal N (the partial output removed first: cli.c). --help prints to stdout
  * (exit 0); errors go to stderr. Output targets are checked before any work (vr_outfile.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -336,6 +337,32 @@ static int run_inputs(const vr_run_cfg *cfg, const char *file, char (*buf)[1024]
     return n;
 }
 
+/* "vixrisk run a.yaml --paths 20000": the program name and the command's arguments, each quoted
+ * for a POSIX shell when it holds anything but [A-Za-z0-9_./=:@%+,-]; cut at cap. argv[0] here is
+ * the command ("run"): main() shifted the program name away. */
+static const char *join_args(char *buf, size_t cap, int argc, char **argv)
+{
+    size_t o = (size_t)snprintf(buf, cap, "vixrisk");
+    for (int i = 0; i < argc && o + 4 < cap; i++) {
+        const char *a = argv[i];
+        int plain = a[0] != '\0';
+        for (const char *c = a; *c; c++)
+            if (!(isalnum((unsigned char)*c) || strchr("_./=:@%+,-", *c)))
+                plain = 0;
+        buf[o++] = ' ';
+        if (!plain)
+            buf[o++] = '\'';
+        for (const char *c = a; *c && o + 6 < cap; c++) {
+            if (*c == '\'' && !plain) { memcpy(buf + o, "'\\''", 4); o += 4; }
+            else buf[o++] = *c;
+        }
+        if (!plain)
+            buf[o++] = '\'';
+        buf[o] = '\0';
+    }
+    return buf;
+}
+
 static int cmd_run(int argc, char **argv, int check_only)
 {
     enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA };
@@ -347,6 +374,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
+    char cmdline[4096]; /* before getopt_long permutes argv */
+    join_args(cmdline, sizeof cmdline, argc, argv);
     const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
@@ -395,6 +424,13 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (set_seed) cfg.spec.seed = seed;
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
+    /* the run file records what was run, not only the config text it was run from */
+    cfg.command_line = cmdline;
+    size_t ol = 0;
+    if (set_paths) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.paths=%llu ", (unsigned long long)paths);
+    if (set_seed && ol < sizeof cfg.overrides) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.seed=%llu ", (unsigned long long)seed);
+    if (set_threads && ol < sizeof cfg.overrides) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.threads=%llu ", (unsigned long long)threads);
+    if (ol > 0 && ol <= sizeof cfg.overrides) cfg.overrides[ol - 1] = '\0'; /* the last space */
 
     /* the output target, checked before anything is simulated: results/<stem>.h5 by default */
     char def_name[512];

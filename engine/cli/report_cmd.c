@@ -1,4 +1,4 @@
-/* report_cmd.c: `vixrisk report RUN.h5 [-o OUT] [--format html|md|csv]`: parses the arguments,
+/* report_cmd.c: `vixrisk report RUN.h5 [-o OUT] [--format html|md|csv|json]`: parses the arguments,
  * picks the output name and format, calls vr_report_write and maps the status to an exit code
  * (0 ok, 1 runtime failure, 2 usage error). The format comes from --format, else from the -o
  * extension, else html; without -o the output is the input with its extension replaced
@@ -17,7 +17,7 @@
 static void usage_report(FILE *out)
 {
     fprintf(out,
-            "usage: vixrisk report RUN.h5 [-o OUT] [--format html|md|csv]\n"
+            "usage: vixrisk report RUN.h5 [-o OUT] [--format html|md|csv|json]\n"
             "\n"
             "Writes a tail-risk report from a run file (vixrisk run) alone: run summary, per scenario\n"
             "a ranking of the policies (mean, ES95/99/99.9, VaR, P(loss > x), drawdowns, hedge premium,\n"
@@ -28,8 +28,9 @@ static void usage_report(FILE *out)
             "                     or a directory (existing, or ending in '/') to write it in; never the\n"
             "                     run file itself; an existing target must be a regular file\n"
             "  --format F         html (one self-contained page, default), md (Markdown, charts as SVG\n"
-            "                     files in OUT_files/) or csv (one row per scenario and policy);\n"
-            "                     default: from the -o extension (.html .htm .md .markdown .csv)\n"
+            "                     files in OUT_files/), csv (one row per scenario and policy) or json\n"
+            "                     (one object: run, verdict, scores, attribution, stress matrix);\n"
+            "                     default: from the -o extension (.html .htm .md .markdown .csv .json)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -76,12 +77,12 @@ int vr_cmd_report(int argc, char **argv)
     int fmt = VR_REPORT_HTML;
     if (fmt_arg != NULL) {
         if ((fmt = vr_report_format_parse(fmt_arg)) < 0) {
-            fprintf(stderr, "vixrisk report: --format must be html, md or csv (got '%s')\n", fmt_arg);
+            fprintf(stderr, "vixrisk report: --format must be html, md, csv or json (got '%s')\n", fmt_arg);
             return EXIT_USAGE;
         }
     } else if (out != NULL && !is_dir_target(out)) {
         if ((fmt = vr_report_format_from_path(out)) < 0) {
-            fprintf(stderr, "vixrisk report: cannot tell the format from '%s' (use .html, .md or .csv, or --format)\n",
+            fprintf(stderr, "vixrisk report: cannot tell the format from '%s' (use .html, .md, .csv or .json, or --format)\n",
                     out);
             return EXIT_USAGE;
         }

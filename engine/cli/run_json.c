@@ -93,7 +93,7 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
         return vr_cli_fail("run", VR_ENOMEM, &err);
     }
     vr_h5_reader *r = NULL;
-    char **scen = NULL, *baseline = NULL;
+    char **scen = NULL, *baseline = NULL, *verdict = NULL;
     size_t nscen = 0;
     int64_t seed = 0;
     vr_status st = vr_h5_open_read(h5_path, &r, &err);
@@ -103,6 +103,8 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
         st = vr_h5_read_attr_str(r, "/", "baseline", &baseline, &err);
     if (st == VR_OK)
         st = vr_h5_read_attr_int64(r, "/", "seed", &seed, &err);
+    if (st == VR_OK && vr_h5_attr_exists(r, "/", "verdict"))
+        st = vr_h5_read_attr_str(r, "/", "verdict", &verdict, &err);
     if (st == VR_OK) {
         fprintf(out, "{\"file\": ");
         vr_cli_json_str(out, h5_path);
@@ -110,6 +112,11 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
         vr_cli_json_str(out, baseline);
         fprintf(out, ", \"seed\": %llu, ", (unsigned long long)seed);
         vr_cli_json_num(out, "seconds", seconds, 1);
+        if (verdict) {
+            fprintf(out, "\"verdict\": ");
+            vr_cli_json_str(out, verdict);
+            fprintf(out, ", ");
+        }
         fprintf(out, "\"order\": \"es99 ascending\", \"scenarios\": [");
         for (size_t i = 0; i < nscen && st == VR_OK; i++) {
             if (i)
@@ -119,6 +126,7 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
         fprintf(out, "]}\n");
     }
     free(baseline);
+    free(verdict);
     vr_h5_free_names(scen, nscen);
     vr_h5_close(r);
     fclose(out);

@@ -35,8 +35,11 @@ EDGES = [
     ("svcj_tiny_v", "svcj", {"v0": 0.0},
      {"kappa": 10.0, "theta": 0.005, "sigma": 0.5, "rho": 0.99, "lambda": 0.1, "mu_v": 0.2,
       "mu_s": 0.0, "sigma_s": 0.0, "rho_j": 0.0}),
+    ("svcj2_edge", "svcj2", {"v0": 0.04, "m0": 0.09},                     # kappa_v / lambda1 mu_v = 1.5
+     {"kappa_v": 3.0, "kappa_m": 0.2, "theta": 0.04, "sigma_v": 2.0, "sigma_m": 0.6, "rho": -0.99,
+      "lambda0": 2.0, "lambda1": 10.0, "mu_v": 0.2, "mu_s": -0.1, "sigma_s": 0.2, "rho_j": 4.75}),
 ]
-QUICK = {"heston_feller", "bates_jumpy", "svcj_edge"}
+QUICK = {"heston_feller", "bates_jumpy", "svcj_edge", "svcj2_edge"}
 SPOT = 5000.0
 
 

@@ -56,7 +56,9 @@ def model_yaml(text, kind):
 def hash_run(f):
     out = {}
     def visit(name, obj):
-        if isinstance(obj, h5py.Dataset) and name.split("/")[-1] in DATASETS:
+        parts = name.split("/")
+        # the per-path datasets of each policy, and its attribution (condor and one per layer)
+        if isinstance(obj, h5py.Dataset) and (parts[-1] in DATASETS or (len(parts) > 1 and parts[-2] == "attribution")):
             a = np.ascontiguousarray(obj[...], dtype="<f8")
             out[name] = hashlib.sha256(a.tobytes()).hexdigest()
     f.visititems(visit)

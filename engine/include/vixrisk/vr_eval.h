@@ -32,6 +32,7 @@ typedef struct vr_run_spec {
     size_t block;          /* paths per block (multiple of 8); 0 = default */
     int threads;           /* 0 = all */
     int sample_paths;      /* full daily paths kept for plots (first N paths) */
+    int trade_log_paths;   /* paths 0..N-1 whose trades are logged (a replay: its one path) */
     vr_scheme scheme;
     const vk_table *kt;
     int nscen;
@@ -39,6 +40,24 @@ typedef struct vr_run_spec {
     int npol;
     vr_policy *pol;
 } vr_run_spec;
+
+/* One leg traded (the trade log of a path; docs/hdf5.md "Trade log"). */
+#define VR_TRADE_REASON 48
+typedef struct vr_trade {
+    int32_t path, day, expiry_day;  /* expiry in trading days from the start */
+    int8_t layer;                   /* -1: the condor; else the policy's layer index */
+    int8_t kind, cp;                /* vr_inst_kind and call (+1) / put (-1) */
+    double strike, qty;             /* qty > 0 bought, < 0 sold; 0: abandoned */
+    double price, cash;             /* fill per unit (index points); USD at the trade's date */
+    char reason[VR_TRADE_REASON];
+} vr_trade;
+
+/* A growing list of trades (one path and policy). failed: an allocation failed, records lost. */
+typedef struct vr_trade_log {
+    vr_trade *rec;
+    size_t n, cap;
+    int failed;
+} vr_trade_log;
 
 /* Progress callback: called from the master thread with paths done so far (may be NULL). */
 typedef void (*vr_progress_fn)(void *ctx, size_t done, size_t total);
@@ -50,6 +69,8 @@ typedef struct vr_scenario_result {
     float *sample_spx;     /* nsample x (ndays) */
     float *sample_vix;     /* nsample x (ndays) */
     uint8_t *sample_act;   /* npol x nsample x ndays: bit l = layer l activated that day */
+    int nlog;              /* paths with a trade log: min(trade_log_paths, paths) */
+    vr_trade_log *logs;    /* npol x nlog */
     double seconds;        /* wall time of the scenario (marks build included) */
     double build_seconds;  /* pricing layer build (surface + VIX table) */
 } vr_scenario_result;

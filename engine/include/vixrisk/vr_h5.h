@@ -93,6 +93,18 @@ vr_status vr_h5_write_f32_2d(vr_h5 *w, const char *path, const float *data, size
 vr_status vr_h5_write_f64_2d(vr_h5 *w, const char *path, const double *data, size_t rows,
                              size_t cols, vr_err *err);
 
+/* A 1-D compound dataset of n records (a table: the trade log). Each field: its name, type, byte offset
+ * in a record of row_size bytes, and for VR_H5_STR its size (a fixed-length NUL-padded string,
+ * UTF-8). The file type is packed little-endian; n may be 0. Chunked like the other datasets. */
+typedef enum vr_h5_ftype { VR_H5_F64, VR_H5_I32, VR_H5_STR } vr_h5_ftype;
+typedef struct vr_h5_field {
+    const char *name;
+    vr_h5_ftype type;
+    size_t offset, size;
+} vr_h5_field;
+vr_status vr_h5_write_table(vr_h5 *w, const char *path, const vr_h5_field *fields, int nfields,
+                            const void *rows, size_t row_size, size_t n, vr_err *err);
+
 /* Flush and close the file, then vr_outfile_commit (fsync, rename over the final name, fsync the
  * directory). Frees w whatever the outcome; on failure the temporary is removed and the final name
  * is left as it was. */
@@ -177,5 +189,23 @@ int vr_h5_attr_exists(vr_h5_reader *r, const char *obj_path, const char *name);
  * *v (free() it; NULL when *n == 0), *n elements. A scalar gives n = 1. */
 vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, const char *name,
                                        double **v, size_t *n, vr_err *err);
+
+/* A column of a table read from a 1-D compound dataset (vr_h5_read_table): the member `name` of the
+ * file's record type, converted to kind and stored at `offset` in each row: I32 an int32_t, F64 a
+ * double, STR a char[size] (size >= 2), always NUL-terminated (longer strings are cut). */
+typedef enum { VR_H5_COL_I32, VR_H5_COL_F64, VR_H5_COL_STR } vr_h5_col_kind;
+typedef struct vr_h5_col {
+    const char *name;
+    vr_h5_col_kind kind;
+    size_t offset, size;
+} vr_h5_col;
+
+/* Read the 1-D compound dataset at path (at most max_rows records) into a malloc'd array of *rows
+ * rows of row_size bytes each (*data: free() it; NULL when *rows == 0). Every column must be a
+ * member of the file's type: numeric members of a standard type (integers for I32 and F64, floats
+ * for F64), string members fixed length; extra members are ignored. The storage rules of the other
+ * readers apply. Errors: VR_EINVAL naming the member or the limit, VR_EHDF5 from the library. */
+vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *cols, size_t ncols,
+                           size_t row_size, size_t max_rows, void **data, size_t *rows, vr_err *err);
 
 #endif

@@ -50,6 +50,7 @@ typedef struct vr_model_ops {
     const char *name;                           /* "heston", "bates", "svcj", ... */
     int nfactors;                               /* 1 (v) or 2 (v, m) */
     const char *factor_names[VR_FACTORS_MAX];   /* "v", "m" */
+    int euler;                                  /* 1: path_step also has the Euler scheme */
 
     /* ---- state ---- */
     /* Initial variance factors of model m: x[0] = m->v0 (and x[1] = the model's m0). */

@@ -105,12 +105,27 @@ typedef struct vr_layer {
     vr_exit exit;
 } vr_layer;
 
+/* Policies derived by ablation (ablate: true; engine/src/policy/ablate.c). */
+typedef enum vr_ablation { VR_ABL_NONE = 0, VR_ABL_ONLY, VR_ABL_WITHOUT } vr_ablation;
+
 typedef struct vr_policy {
     char name[VR_NAME_MAX];
     vr_condor_rules condor;
     int nlayers;
     vr_layer layers[VR_MAX_LAYERS];
+    int ablate;            /* config `ablate: true`: the run adds this policy's ablations */
+    vr_ablation abl_kind;  /* a derived policy: the condor with only layer abl_layer of policy
+                              abl_of (ONLY), or policy abl_of without it (WITHOUT); NONE otherwise */
+    int abl_of, abl_layer; /* indices into the run's policies and that policy's layers */
 } vr_policy;
+
+/* The number of policies vr_policy_ablate derives from p (0 unless p->ablate). */
+int vr_policy_ablation_count(const vr_policy *p);
+/* Write the ablations of policy `index` (p) to out[0 .. vr_policy_ablation_count(p)): for each layer
+ * "<name>@without=<layer>", then (two layers or more) "<name>@only=<layer>". A requires_previous
+ * layer whose previous layer is gone trades on its own trigger. VR_EINVAL when a derived name
+ * would be longer than VR_NAME_MAX - 1 characters. */
+vr_status vr_policy_ablate(const vr_policy *p, int index, vr_policy *out, vr_err *err);
 
 /* Per-path outputs of one policy (arrays of n paths, owned by the evaluator). */
 typedef struct vr_path_out {
@@ -121,6 +136,11 @@ typedef struct vr_path_out {
     int32_t *activations;  /* n x VR_MAX_LAYERS: activations per layer */
     int32_t *first_day;    /* n x VR_MAX_LAYERS: day of first activation, -1 if never */
     int32_t *trades;       /* condors opened */
+    int nattr;             /* 1 + the policy's layers */
+    double *attr;          /* n x nattr: discounted net P&L of the condor's legs (0) and of each
+                              layer (1 + l), USD; they add up to pnl (to rounding) */
+    double *outlay;        /* n x nattr: discounted net premium each opened (paid > 0), plus its
+                              trading costs, USD */
 } vr_path_out;
 
 /* Validate a policy; messages name the key under `prefix` (e.g. "policies[2]") and the range,

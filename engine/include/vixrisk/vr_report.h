@@ -2,7 +2,7 @@
  *
  * A report is built from the HDF5 file alone (layout: docs/hdf5.md): the scores are the attributes
  * the run stored, and the charts are drawn from the stored per-path arrays (pnl, drawdown) and the
- * sample paths; nothing is simulated again. Three formats:
+ * sample paths; nothing is simulated again. Four formats:
  *
  *   VR_REPORT_HTML  one self-contained page: inline CSS and SVG charts, no scripts, no external
  *                   fetches, prints well; well-formed XML (polyglot XHTML) so XML tools read it.
@@ -11,6 +11,9 @@
  *   VR_REPORT_CSV   one row per (scenario, policy), every score a column, a header row; RFC 4180
  *                   (CRLF line ends, quoted fields where needed); numbers printed with %.17g so
  *                   they read back exactly; NaN as "NaN".
+ *   VR_REPORT_JSON  exactly one JSON object (RFC 8259): run metadata, the verdict text when the file
+ *                   has one, every scenario's policies with their scores, attribution and trade
+ *                   logs when stored, and the stress matrix; undefined numbers are null.
  *
  * Every output file goes through vr_outfile (vr_outfile.h): it may not be the run file, it replaces
  * only a regular file, and it is written under a short temporary name in its directory and renamed
@@ -32,7 +35,7 @@
 
 #include "vixrisk/vr_status.h"
 
-typedef enum { VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV } vr_report_format;
+typedef enum { VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV, VR_REPORT_JSON } vr_report_format;
 
 /* Read the run file at h5_path and write the report to out_path in format fmt. */
 vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_format fmt,

@@ -15,6 +15,11 @@ typedef struct vr_run_cfg {
     int compress;                /* deflate level for the datasets (0 = none) */
     char *config_text;           /* the file as read (stored in the output) */
     char *file;
+    /* How the run was started, stored in the run file (root attributes command_line, overrides):
+     * command_line is borrowed (NULL: not stored) and must outlive vr_run_execute; overrides lists
+     * the settings the command line replaced, "simulation.paths=20000 simulation.seed=3" ("" none). */
+    const char *command_line;
+    char overrides[256];
     /* owned data of history/bootstrap scenarios and shocks */
 #define VR_MAX_HIST 4
 #define VR_MAX_SCEN_ALLOC 32

@@ -13,6 +13,10 @@
  *   /<scenario>/<policy>/                VR_RF_POL attributes (scores, VR_RF_SCORES, and the rest)
  *   /<scenario>/<policy>/<dataset>       VR_RF_POL_DSETS, float64/int32 [paths]
  *   /<scenario>/<policy>/layers/<layer>/ VR_RF_LAYER attributes, VR_RF_LAYER_DSETS [paths]
+ *   /<scenario>/<policy>/attribution/condor, .../attribution/<layer>  float64 [paths]
+ *                                        (VR_RF_ATTR_DSET: the P&L by owner; they add up to pnl)
+ *   /<scenario>/<policy>/trade_log       compound [trades] (VR_RF_TRADE_FIELDS), replays and the
+ *                                        first simulation.trade_log_paths paths
  *   /<scenario>/sample_paths/spx, vix    float32 [sample, days+1]
  *   /<scenario>/sample_paths/activations/<policy>  float32 [sample, days+1]
  *
@@ -52,6 +56,7 @@ typedef enum { VR_RF_STR, VR_RF_I64, VR_RF_F64, VR_RF_F64_ARRAY } vr_rf_type;
 enum {
     VR_RF_REPLAY = 1, /* policy scores: also present when the scenario is one path */
     VR_RF_TIMING = 2, /* differs between identical runs (wall time, date) */
+    VR_RF_OPTIONAL = 4, /* present only when defined (never stored as NaN) */
 };
 
 typedef struct vr_rf_attr {
@@ -76,6 +81,9 @@ typedef struct vr_rf_attr {
     X(HORIZON, "horizon_days", I64, "trading days", "simulated horizon", 0)                        \
     X(UTC_TIME, "utc_time", STR, "ISO 8601 UTC", "when the run started", VR_RF_TIMING)             \
     X(BASELINE, "baseline", STR, "", "policy the paired differences are taken against", 0)        \
+    X(VERDICT, "verdict", STR, "", "the verdict paragraph(s) printed at the top of the console", 0) \
+    X(COMMAND_LINE, "command_line", STR, "", "the command that started the run", 0)               \
+    X(OVERRIDES, "overrides", STR, "", "settings the command line replaced (key=value ...)", 0)    \
     X(WALL, "wall_seconds", F64, "s", "wall time of the whole run", VR_RF_TIMING)
 
 /* ---- scenario attributes (besides physical_<p>, pricing_<p>) ----------------------------------- */
@@ -93,7 +101,8 @@ typedef struct vr_rf_attr {
     X(SHOCKS, "shocks", I64, "", "shocks applied on every path", 0)                                \
     X(WINDOW_FROM, "window_from", STR, "YYYY-MM-DD", "first date of the history window", 0)       \
     X(WINDOW_TO, "window_to", STR, "YYYY-MM-DD", "last date of the history window", 0)            \
-    X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0)
+    X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0) \
+    X(TRADE_LOG_PATHS, "trade_log_paths", I64, "paths", "paths 0..n-1 whose trades are logged", 0)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
  * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>
@@ -133,7 +142,8 @@ typedef struct vr_rf_attr {
     X(DMEAN_SE, "d_mean_se", "USD", "its paired standard error", 0)                                \
     X(DES99, "d_es99", "USD", "ES99 minus the baseline's (negative: tail reduced)", 0)             \
     X(DES99_SE, "d_es99_se", "USD", "its paired standard error", 0)                                \
-    X(COST, "cost_per_es99_reduction", "", "-d_mean / -d_es99 when the tail is reduced, else NaN", 0)
+    X(COST, "cost_per_es99_reduction", "", "-d_mean / -d_es99; absent when the tail is not reduced", \
+      VR_RF_OPTIONAL)
 
 #define VR_RF_ENUM_SCORE(id, key, units, desc, flags) VR_SCORE_##id,
 enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
@@ -145,17 +155,43 @@ enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
     X(LAYERS, "layers", I64, "", "number of hedge layers", VR_RF_REPLAY)                           \
     X(THRESHOLDS, "loss_thresholds", F64_ARRAY, "USD", "loss sizes x of p_loss", 0)                \
     X(P_LOSS, "p_loss", F64_ARRAY, "probability", "P(P&L < -x) for each threshold", 0)             \
-    X(P_LOSS_SE, "p_loss_se", F64_ARRAY, "probability", "their standard errors", 0)
+    X(P_LOSS_SE, "p_loss_se", F64_ARRAY, "probability", "their standard errors", 0)               \
+    X(CAR, "capital_at_risk", F64, "USD", "condor capital at risk: wing width x 100 x contracts",   \
+      VR_RF_REPLAY)                                                                                 \
+    X(BUDGET, "hedge_budget_pct", F64, "% of capital at risk per year",                             \
+      "mean hedge premium paid per year / capital_at_risk", VR_RF_REPLAY)                          \
+    X(ABL_OF, "ablation_of", STR, "", "derived by ablation from this policy", VR_RF_OPTIONAL)      \
+    X(ABL_KIND, "ablation", STR, "", "only (that layer alone) or without (every other layer)",     \
+      VR_RF_OPTIONAL)                                                                               \
+    X(ABL_LAYER, "ablation_layer", STR, "", "the layer kept alone or removed", VR_RF_OPTIONAL)
 
 #define VR_RF_NTHR 4 /* elements of loss_thresholds, p_loss, p_loss_se */
 
 /* Attributes of a layer group /<scenario>/<policy>/layers/<layer>. */
 #define VR_RF_LAYER(X)                                                                              \
     X(MEAN_ACT, "mean_activations", F64, "", "mean number of actions per path", 0)                 \
-    X(ACTION, "action", STR, "", "what the layer does: vix_call or roll_tested", 0)
+    X(ACTION, "action", STR, "", "what the layer does: its action type (vix_call, ...)", 0)        \
+    X(ACT_YEAR, "activations_per_year", F64, "1/year", "mean actions per path per year",           \
+      VR_RF_REPLAY)                                                                                 \
+    X(NET_MEAN, "net_mean", F64, "USD", "mean of the layer's attribution (its net P&L)",           \
+      VR_RF_REPLAY)                                                                                 \
+    X(PREMIUM, "premium_paid", F64, "USD", "mean net premium of what the layer opened (paid for "  \
+      "longs, minus collected for shorts) plus its trading costs, per path", VR_RF_REPLAY)         \
+    X(PREMIUM_PCT, "premium_pct_car_per_year", F64, "% of capital at risk per year",               \
+      "premium_paid per year / the policy's capital_at_risk", VR_RF_REPLAY)                        \
+    X(TAIL1, "net_on_worst1", F64, "USD", "mean net on the baseline's worst 1% paths", 0)          \
+    X(TAIL5, "net_on_worst5", F64, "USD", "mean net on the baseline's worst 5% paths", 0)          \
+    X(CORR, "corr_condor", F64, "", "correlation of the net with the policy's condor attribution", \
+      VR_RF_OPTIONAL)                                                                               \
+    X(DES_REMOVED, "d_es99_removed", F64, "USD",                                                    \
+      "ES99 of the policy without the layer minus the policy's (ablate: true)", VR_RF_OPTIONAL)    \
+    X(DES_REMOVED_SE, "d_es99_removed_se", F64, "USD", "its paired standard error", VR_RF_OPTIONAL) \
+    X(DES_ALONE, "d_es99_alone", F64, "USD",                                                        \
+      "ES99 of the condor with only this layer minus the baseline's (ablate: true)", VR_RF_OPTIONAL) \
+    X(DES_ALONE_SE, "d_es99_alone_se", F64, "USD", "its paired standard error", VR_RF_OPTIONAL)
 
 /* ---- datasets ---------------------------------------------------------------------------------- */
-typedef enum { VR_RF_ELEM_F64, VR_RF_ELEM_F32, VR_RF_ELEM_I32 } vr_rf_elem;
+typedef enum { VR_RF_ELEM_F64, VR_RF_ELEM_F32, VR_RF_ELEM_I32, VR_RF_ELEM_STR } vr_rf_elem;
 
 typedef struct vr_rf_dset {
     const char *name;
@@ -177,6 +213,41 @@ typedef struct vr_rf_dset {
 #define VR_RF_LAYER_DSETS(X)                                                                        \
     X(ACTIVATIONS, "activations", I32, "actions", "times the layer acted on the path")             \
     X(FIRST_DAY, "first_day", I32, "trading day", "day of the layer's first action, -1 never")
+
+/* Per policy under attribution/, [paths]: one dataset named "condor" and one per layer (named after
+ * the layer), all with this row's type, units and description. */
+#define VR_RF_ATTR_GROUP "attribution"
+#define VR_RF_ATTR_CONDOR "condor"
+extern const vr_rf_dset vr_rf_attr_dset;
+
+/* The trade log of a policy: a compound dataset of one record per leg traded, in the order traded
+ * (path, then day). Strings are fixed-length, NUL-padded. */
+#define VR_RF_TRADE_LOG "trade_log"
+#define VR_RF_TRADE_STR 48
+#define VR_RF_TRADE_FIELDS(X)                                                                       \
+    X(PATH, "path", I32, "", "path index (0 for a replay)")                                        \
+    X(DAY, "day", I32, "trading day", "day of the trade, 0 = start")                               \
+    X(DATE, "date", STR, "YYYY-MM-DD", "date of the day in a replay, empty on simulated paths")     \
+    X(LAYER, "layer", STR, "", "who traded: condor or the layer's name")                           \
+    X(INSTRUMENT, "instrument", STR, "", "spx_put, spx_call, vix_call, vix_put or vix_future")      \
+    X(STRIKE, "strike", F64, "index points", "strike (0 for a future)")                             \
+    X(EXPIRY_DAY, "expiry_day", I32, "trading day", "expiry, in days from the start")              \
+    X(QUANTITY, "quantity", F64, "contracts", "bought (> 0) or sold (< 0)")                        \
+    X(PRICE, "price", F64, "index points", "fill price per unit (mid -/+ half-spread; expiry: the " \
+      "settlement value)")                                                                          \
+    X(CASH, "cash", F64, "USD", "cash of the trade at its date (received > 0), costs included")    \
+    X(REASON, "reason", STR, "", "trigger conditions that held, exit rule, expiry or condor rule")
+
+typedef struct vr_rf_field {
+    const char *name;
+    vr_rf_elem elem;        /* F64, I32; STR: char[VR_RF_TRADE_STR] */
+    const char *units;
+    const char *description;
+} vr_rf_field;
+#define VR_RF_ENUM_FIELD(id, key, elem, units, desc) VR_RF_T_##id,
+enum { VR_RF_TRADE_FIELDS(VR_RF_ENUM_FIELD) VR_RF_TRADE_N };
+#undef VR_RF_ENUM_FIELD
+extern const vr_rf_field vr_rf_trade_fields[VR_RF_TRADE_N];
 
 /* Per scenario under sample_paths/, [sample, days+1]; "activations" is a group of one dataset per
  * policy. */

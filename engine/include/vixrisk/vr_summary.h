@@ -17,6 +17,12 @@ typedef struct vr_pol_summary {
     int replay;                /* n == 1: only the VR_RF_REPLAY scores are meaningful */
     double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
     double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
+    /* attribution scores (vr_pol_attrib_compute): the condor's capital at risk (USD), the mean
+     * hedge premium paid per year as % of it, and per layer the VR_RF_LAYER scores (the F64 ones;
+     * NaN = not defined, not stored) */
+    double car, budget_pct;
+    int nlayers;
+    double layer[VR_MAX_LAYERS][VR_RF_LAYER_N];
 } vr_pol_summary;
 
 /* Summarise policy output o against the baseline's base (both n paths, n >= 1). thresholds: the
@@ -25,6 +31,15 @@ typedef struct vr_pol_summary {
 vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err);
+
+/* The attribution scores of every policy of a scenario (out: npol per-path outputs of n paths over
+ * `days` trading days; pol: the run's policies; base: the baseline's index), after
+ * vr_pol_summary_compute filled ps[0..npol). Per layer: activations and premium per year, mean net,
+ * and on n >= 2 paths its mean net on the baseline's worst 1% and 5% paths, its correlation with
+ * the condor's attribution and, for an ablated policy, d_es99_removed / d_es99_alone with paired
+ * SEs from the derived policies. scratch: n doubles. Errors: VR_ENOMEM, or as vr_paired_compute. */
+vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_out *out, size_t n,
+                                int days, int base, double *scratch, vr_pol_summary *ps, vr_err *err);
 
 /* The key policies are ranked by (vr_rank_by_es99): ES99, or for a replay its loss, -P&L. */
 double vr_pol_summary_rank_key(const vr_pol_summary *ps);

@@ -22,16 +22,8 @@
 
 #include "vixrisk/vr_model.h"
 
-/* One parameter set (physical or pricing). */
-typedef struct vr_svcj2_params {
-    double kappa_v, kappa_m; /* reversion of v towards m, of m towards theta (per year) */
-    double theta;            /* long-run level of m */
-    double sigma_v, sigma_m; /* vol of v, vol of m (sigma_m = 0: deterministic m) */
-    double rho;              /* corr(W_S, W_v) */
-    double lambda0, lambda1; /* intensity lambda0 + lambda1 v */
-    double mu_v;             /* mean of the exponential variance jump */
-    double mu_s, sigma_s, rho_j; /* log-price jump | Z_v ~ N(mu_s + rho_j Z_v, sigma_s^2) */
-} vr_svcj2_params;
+/* One parameter set (physical or pricing): vr_svcj2_params, defined in vr_model.h (it is the
+ * s2 member of vr_sv_params). */
 
 /* A whole model: market inputs, state and both parameter sets. */
 typedef struct vr_svcj2_model {

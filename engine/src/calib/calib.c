@@ -563,8 +563,10 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
                     q += (boot[b * 11 + j] - mu) * (boot[b * 11 + j] - mu);
                 sd[j] = sqrt(q / (double)(ok - 1));
             }
-            res->se_boot = (vr_sv_params){sd[0], sd[1], sd[2], sd[3], sd[4],  sd[5],
-                                          sd[6], sd[7], sd[8], sd[9], sd[10]};
+            res->se_boot = (vr_sv_params){.kappa = sd[0], .theta = sd[1], .sigma = sd[2],
+                                          .rho = sd[3], .lambda = sd[4], .mu_j = sd[5],
+                                          .sigma_j = sd[6], .mu_v = sd[7], .mu_s = sd[8],
+                                          .sigma_s = sd[9], .rho_j = sd[10]};
             mask_type(o->type, &res->se_boot);
         }
     }

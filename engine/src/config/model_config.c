@@ -186,7 +186,8 @@ vr_status vr_model_from_index(const vr_cfg_ctx *c, const char *prefix, vr_model 
         return st;
     char key[VR_KEY_MAX] = "";
     vr_err verr = {VR_OK, ""};
-    if (vr_model_validate(out, key, &verr) != VR_OK) {
+    /* an svcj file with lambda1 != 0 becomes its svcj2 limit (vr_model_lift_svcj) once valid */
+    if (vr_model_validate(out, key, &verr) != VR_OK || vr_model_lift_svcj(out, key, &verr) != VR_OK) {
         /* the validator's key paths start with "model"; re-root them at prefix */
         const char *rest = strncmp(key, "model", 5) == 0 ? key + 5 : key;
         snprintf(path, sizeof path, "%s%s", prefix, rest);

@@ -242,6 +242,13 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
         if ((st = read_layer(c, p, P->nlayers, &P->layers[P->nlayers])) != VR_OK)
             return st;
     }
+    snprintf(p, sizeof p, "%s.ablate", base);
+    const char *abl = vr_yaml_text(c->ix, p);
+    if (abl != NULL) {
+        if (strcmp(abl, "true") != 0 && strcmp(abl, "false") != 0)
+            return vr_config_fail(c->err, c->file, c->ix, p, "expected true or false, got '%.60s'", abl);
+        P->ablate = strcmp(abl, "true") == 0;
+    }
     char key[VR_KEY_MAX] = "";
     vr_err verr = {VR_OK, ""};
     if (vr_policy_validate(P, base, key, &verr) != VR_OK)

@@ -67,6 +67,8 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     s->threads = (int)x;
     CHECK(whole(c, "simulation.sample_paths", 0, 10000, 200, &x));
     s->sample_paths = (int)x;
+    CHECK(whole(c, "simulation.trade_log_paths", 0, 100, 5, &x));
+    s->trade_log_paths = (int)x;
     CHECK(whole(c, "simulation.compress", 0, 9, 0, &x));
     out->compress = (int)x;
     static const char *const schemes[] = {"qe", "euler"}; /* = vr_scheme values */
@@ -323,7 +325,8 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (npol + nextra > VR_MAX_POLICIES)
         return vr_config_fail(c->err, c->file, c->ix, "sweep", "expands to %d policies; at most %d", npol + nextra,
                               VR_MAX_POLICIES);
-    s->pol = calloc((size_t)(npol + nextra > 0 ? npol + nextra : 1), sizeof *s->pol);
+    /* room for every policy a run may hold: ablations are counted once the policies are read */
+    s->pol = calloc(VR_MAX_POLICIES, sizeof *s->pol);
     if (s->pol == NULL)
         return vr_fail(c->err, VR_ENOMEM, "policies");
     for (int i = 0; i < npol; i++) {
@@ -331,6 +334,17 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
         s->npol = i + 1;
     }
     CHECK(vr_cfg_sweeps(c, s, npol));
+    for (int i = 0; i < npol; i++) {
+        const int na = vr_policy_ablation_count(&s->pol[i]);
+        snprintf(p, sizeof p, "policies[%d].ablate", i);
+        if (s->npol + na > VR_MAX_POLICIES)
+            return vr_config_fail(c->err, c->file, c->ix, p, "the ablation adds %d policies to %d; at most %d in all",
+                                  na, s->npol, VR_MAX_POLICIES);
+        vr_err aerr = {VR_OK, ""};
+        if (vr_policy_ablate(&s->pol[i], i, &s->pol[s->npol], &aerr) != VR_OK)
+            return vr_config_fail(c->err, c->file, c->ix, p, "%s", aerr.msg);
+        s->npol += na;
+    }
     for (int i = 0; i < s->npol; i++)
         for (int j = 0; j < i; j++)
             if (strcmp(s->pol[i].name, s->pol[j].name) == 0) {

@@ -49,7 +49,7 @@ static const cyaml_schema_field_t policy_fields[] = {
     S(y_policy, name), MAP(y_policy, condor, condor_fields),
     CYAML_FIELD_SEQUENCE_COUNT("layers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_policy, layers, nlayers,
                                &layer_value, 0, VR_MAX_LAYERS),
-    CYAML_FIELD_END};
+    S(y_policy, ablate), CYAML_FIELD_END};
 static const cyaml_schema_value_t policy_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_policy, policy_fields)};
 static const cyaml_schema_field_t window_fields[] = {S(y_window, from), S(y_window, to), CYAML_FIELD_END};
 static const cyaml_schema_field_t shock_fields[] = {
@@ -69,6 +69,7 @@ static const cyaml_schema_value_t text_value = {CYAML_VALUE_STRING(CYAML_FLAG_PO
 static const cyaml_schema_field_t sim_fields[] = {
     S(y_sim, paths), S(y_sim, seed), S(y_sim, block), S(y_sim, horizon_days), S(y_sim, steps_per_day),
     S(y_sim, threads), S(y_sim, sample_paths), S(y_sim, compress), S(y_sim, scheme), S(y_sim, baseline),
+    S(y_sim, trade_log_paths),
     CYAML_FIELD_SEQUENCE_COUNT("loss_thresholds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_sim,
                                loss_thresholds, nthr, &text_value, 4, 4),
     CYAML_FIELD_END};

@@ -27,7 +27,7 @@ typedef struct y_action {
 typedef struct y_partial { char *multiple, *fraction; } y_partial;
 typedef struct y_exit { char *profit_multiple, *vix_above, *vix_below, *dte, *with_condor; y_partial *partial; } y_exit;
 typedef struct y_layer { char *name; y_trigger *trigger; y_action *action; y_exit *exit; } y_layer;
-typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; } y_policy;
+typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; char *ablate; } y_policy;
 typedef struct y_window { char *from, *to; } y_window;
 typedef struct y_shock { char *day, *spx_return, *vix_level, *vix_change, *preset; } y_shock;
 typedef struct y_scenario {
@@ -40,7 +40,7 @@ typedef struct y_scenario {
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,
-        *baseline;
+        *baseline, *trade_log_paths;
     char **loss_thresholds;
     unsigned nthr;
 } y_sim;

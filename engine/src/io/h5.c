@@ -490,6 +490,58 @@ vr_status vr_h5_write_f64(vr_h5 *w, const char *path, const double *data, size_t
     return write_nd(w, path, 1, n, 0, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 8, data, compress, err);
 }
 
+vr_status vr_h5_write_table(vr_h5 *w, const char *path, const vr_h5_field *fields, int nfields,
+                            const void *rows, size_t row_size, size_t n, vr_err *err)
+{
+    vr_status st = VR_OK;
+    hid_t mtype = H5I_INVALID_HID, ftype = H5I_INVALID_HID, str = H5I_INVALID_HID;
+    size_t fsize = 0;
+    for (int i = 0; i < nfields; i++)
+        fsize += fields[i].type == VR_H5_F64 ? 8 : fields[i].type == VR_H5_I32 ? 4 : fields[i].size;
+    if ((mtype = H5Tcreate(H5T_COMPOUND, row_size)) == H5I_INVALID_HID ||
+        (ftype = H5Tcreate(H5T_COMPOUND, fsize)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "table type for", path);
+        goto done;
+    }
+    size_t off = 0;
+    for (int i = 0; i < nfields && st == VR_OK; i++) {
+        const vr_h5_field *f = &fields[i];
+        herr_t e1 = 0, e2 = 0;
+        switch (f->type) {
+        case VR_H5_F64:
+            e1 = H5Tinsert(mtype, f->name, f->offset, H5T_NATIVE_DOUBLE);
+            e2 = H5Tinsert(ftype, f->name, off, H5T_IEEE_F64LE);
+            off += 8;
+            break;
+        case VR_H5_I32:
+            e1 = H5Tinsert(mtype, f->name, f->offset, H5T_NATIVE_INT32);
+            e2 = H5Tinsert(ftype, f->name, off, H5T_STD_I32LE);
+            off += 4;
+            break;
+        case VR_H5_STR:
+            if ((str = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(str, f->size) < 0 ||
+                H5Tset_strpad(str, H5T_STR_NULLPAD) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0) {
+                e1 = -1;
+            } else {
+                e1 = H5Tinsert(mtype, f->name, f->offset, str);
+                e2 = H5Tinsert(ftype, f->name, off, str);
+            }
+            off += f->size;
+            close_h(str, H5Tclose, &st, err, path);
+            str = H5I_INVALID_HID;
+            break;
+        }
+        if (e1 < 0 || e2 < 0)
+            st = h5_fail(err, "table type for", path);
+    }
+    if (st == VR_OK)
+        st = write_nd(w, path, 1, n, 0, ftype, mtype, fsize, rows, 0, err);
+done:
+    close_h(ftype, H5Tclose, &st, err, path);
+    close_h(mtype, H5Tclose, &st, err, path);
+    return st;
+}
+
 vr_status vr_h5_write_f32(vr_h5 *w, const char *path, const float *data, size_t n, int compress,
                           vr_err *err)
 {
@@ -1217,4 +1269,146 @@ vr_status vr_h5_read_attr_double_array(vr_h5_reader *r, const char *obj_path, co
         return vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: NULL argument",
                        name ? name : "(null)", obj_path ? obj_path : "?");
     return read_attr_numbers(r, obj_path, name, VR_H5_MAX_ATTR_ELEMS, v, n, NULL, NULL, err);
+}
+
+/* Is the file member type ft acceptable for a column of this kind? Numbers must be standard types
+ * (an I32 column takes integers only: a float would be truncated silently); strings fixed length. */
+static int member_ok(hid_t ft, vr_h5_col_kind kind)
+{
+    if (kind == VR_H5_COL_STR) {
+        if (H5Tget_class(ft) != H5T_STRING)
+            return 0;
+        const htri_t var = H5Tis_variable_str(ft);
+        if (var < 0)
+            H5Eclear2(H5E_DEFAULT);
+        return var == 0;
+    }
+    if (!numeric_ok(ft))
+        return 0;
+    return kind == VR_H5_COL_F64 || H5Tget_class(ft) == H5T_INTEGER;
+}
+
+vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *cols, size_t ncols,
+                           size_t row_size, size_t max_rows, void **data, size_t *rows, vr_err *err)
+{
+    vr_status st = VR_OK;
+    hid_t dset = H5I_INVALID_HID, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    hid_t mem = H5I_INVALID_HID, mt = H5I_INVALID_HID, sub = H5I_INVALID_HID;
+    unsigned char *buf = NULL;
+    if (data == NULL || rows == NULL || cols == NULL || ncols == 0 || row_size == 0)
+        return vr_fail(err, VR_EINVAL, "h5: read %s: NULL or empty argument", path ? path : "(null)");
+    if ((st = need_object(r, path, "read", "dataset", err)) != VR_OK)
+        return st;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0) {
+        st = h5_fail(err, "read", path);
+        goto done;
+    }
+    if (oi.type != H5O_TYPE_DATASET) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a dataset", path);
+        goto done;
+    }
+    if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
+        (space = H5Dget_space(dset)) == H5I_INVALID_HID || (type = H5Dget_type(dset)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "read", path);
+        goto done;
+    }
+    if (H5Tget_class(type) != H5T_COMPOUND) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a compound (table) dataset", path);
+        goto done;
+    }
+    int rank;
+    hsize_t d[2];
+    if ((st = space_dims(space, &rank, d, "read", path, err)) != VR_OK)
+        goto done;
+    if (rank != 1) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: rank %d, want 1", path, rank);
+        goto done;
+    }
+    if (d[0] > (hsize_t)max_rows || d[0] > (hsize_t)VR_H5_MAX_ELEMS) {
+        st = vr_fail(err, VR_EINVAL, "h5: read %s: %llu records, more than %zu", path,
+                     (unsigned long long)d[0], max_rows);
+        goto done;
+    }
+    if ((st = storage_ok(dset, type, rank, path, err)) != VR_OK)
+        goto done;
+    if ((mem = H5Tcreate(H5T_COMPOUND, row_size)) == H5I_INVALID_HID) {
+        st = h5_fail(err, "read", path);
+        goto done;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        const vr_h5_col *col = &cols[c];
+        const size_t w = col->kind == VR_H5_COL_STR ? col->size : col->kind == VR_H5_COL_F64 ? 8 : 4;
+        if (col->offset + w > row_size || (col->kind == VR_H5_COL_STR && col->size < 2)) {
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: column %s does not fit a row", path, col->name);
+            goto done;
+        }
+        const int idx = H5Tget_member_index(type, col->name);
+        if (idx < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: no member '%s' in its record type", path, col->name);
+            goto done;
+        }
+        if ((sub = H5Tget_member_type(type, (unsigned)idx)) == H5I_INVALID_HID) {
+            st = h5_fail(err, "read", path);
+            goto done;
+        }
+        const int ok = member_ok(sub, col->kind);
+        /* strings convert only within one character set (ASCII or UTF-8): read in the file's */
+        const H5T_cset_t cset = col->kind == VR_H5_COL_STR && ok ? H5Tget_cset(sub) : H5T_CSET_ASCII;
+        H5Tclose(sub);
+        sub = H5I_INVALID_HID;
+        if (!ok) {
+            st = vr_fail(err, VR_EINVAL, "h5: read %s: member '%s' is not a %s", path, col->name,
+                         col->kind == VR_H5_COL_STR ? "fixed-length string"
+                         : col->kind == VR_H5_COL_I32 ? "standard integer" : "standard number");
+            goto done;
+        }
+        hid_t native = col->kind == VR_H5_COL_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
+        if (col->kind == VR_H5_COL_STR) {
+            if ((mt = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(mt, col->size) < 0 ||
+                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || cset < 0 || H5Tset_cset(mt, cset) < 0) {
+                st = h5_fail(err, "read", path);
+                goto done;
+            }
+            native = mt;
+        }
+        if (H5Tinsert(mem, col->name, col->offset, native) < 0) {
+            st = h5_fail(err, "read", path);
+            goto done;
+        }
+        if (mt != H5I_INVALID_HID) {
+            H5Tclose(mt);
+            mt = H5I_INVALID_HID;
+        }
+    }
+    const size_t n = (size_t)d[0];
+    if (n > 0) {
+        if ((buf = calloc(n, row_size)) == NULL) {
+            st = vr_fail(err, VR_ENOMEM, "h5: read %s: %zu records", path, n);
+            goto done;
+        }
+        if (H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            st = h5_fail(err, "read", path);
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) /* NUL-terminated whatever the file's padding */
+            for (size_t c = 0; c < ncols; c++)
+                if (cols[c].kind == VR_H5_COL_STR)
+                    buf[i * row_size + cols[c].offset + cols[c].size - 1] = '\0';
+    }
+    *data = buf;
+    *rows = n;
+    buf = NULL;
+done:
+    free(buf);
+    if (sub != H5I_INVALID_HID)
+        H5Tclose(sub);
+    if (mt != H5I_INVALID_HID)
+        H5Tclose(mt);
+    close_h(mem, H5Tclose, &st, err, path);
+    close_h(type, H5Tclose, &st, err, path);
+    close_h(space, H5Sclose, &st, err, path);
+    close_h(dset, H5Dclose, &st, err, path);
+    return st;
 }

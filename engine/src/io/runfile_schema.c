@@ -18,7 +18,14 @@ const vr_rf_attr vr_rf_scores[VR_SCORE_N] = {VR_RF_SCORES(SCORE)};
 #define DSET(id, key, elem, units, desc) {key, VR_RF_ELEM_##elem, 1, units, desc},
 const vr_rf_dset vr_rf_pol_dsets[VR_RF_POL_DSET_N] = {VR_RF_POL_DSETS(DSET)};
 const vr_rf_dset vr_rf_layer_dsets[VR_RF_LAYER_DSET_N] = {VR_RF_LAYER_DSETS(DSET)};
+const vr_rf_dset vr_rf_attr_dset = {
+    "", VR_RF_ELEM_F64, 1, "USD",
+    "net discounted P&L per path of the condor's legs or of one layer's trades (premiums, proceeds, "
+    "settlements, costs, the mark of what is open at the horizon); condor + layers = pnl"};
 #undef DSET
+#define FIELD(id, key, elem, units, desc) {key, VR_RF_ELEM_##elem, units, desc},
+const vr_rf_field vr_rf_trade_fields[VR_RF_TRADE_N] = {VR_RF_TRADE_FIELDS(FIELD)};
+#undef FIELD
 #define DSET2(id, key, elem, units, desc) {key, VR_RF_ELEM_##elem, 2, units, desc},
 const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N] = {VR_RF_SAMPLE_DSETS(DSET2)};
 #undef DSET2

@@ -1,12 +1,15 @@
 /* runfile_write.c: the writing side of the run file (vr_runfile.h): every attribute and dataset name,
  * type, unit and description comes from the schema tables, so the writer and the report's reader
  * cannot drift apart. Each dataset gets `units` and `description` attributes from its table row. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/runfile_write.h"
 #include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_policy_rules.h"
+#include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_version.h"
 
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
@@ -27,6 +30,9 @@ static vr_status write_dset(vr_h5 *h, const char *group, const vr_rf_dset *d, co
         else
             TRY(vr_h5_write_f32(h, path, data, rows, compress, err));
         break;
+    case VR_RF_ELEM_STR: /* only a column of a compound dataset */
+        st = vr_fail(err, VR_EINVAL, "run file: %s: a string column is not a dataset", path);
+        goto done;
     }
     TRY(vr_h5_attr_str(h, path, VR_RF_UNITS, d->units, err));
     TRY(vr_h5_attr_str(h, path, VR_RF_DESCRIPTION, d->description, err));
@@ -61,6 +67,9 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const char *isa, int
     TRY(vr_h5_attr_int64(h, "/", a[VR_RF_ROOT_HORIZON].name, s->horizon_days, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_UTC_TIME].name, utc_time, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_BASELINE].name, cfg->baseline, err));
+    if (cfg->command_line != NULL) /* what was actually run: the config text may say otherwise */
+        TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_COMMAND_LINE].name, cfg->command_line, err));
+    TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_OVERRIDES].name, cfg->overrides, err));
 done:
     return st;
 }
@@ -116,6 +125,7 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_PATHS].name, (int64_t)info->paths, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_HORIZON].name, info->days, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
+    TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_TRADE_LOG_PATHS].name, info->trade_log_paths, err));
     if (info->window_from != NULL) {
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_TO].name, info->window_to, err));
@@ -161,13 +171,28 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
             acts += o->activations[i * VR_MAX_LAYERS + l];
         TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, acts / n, err));
         TRY(vr_h5_attr_str(h, lg, vr_rf_layer[VR_RF_LAYER_ACTION].name,
-                           pol->layers[l].action.kind == VR_ACTION_VIX_CALL ? "vix_call" : "roll_tested",
-                           err));
+                           vr_action_kind_of(pol->layers[l].action.kind)->name, err));
+        /* the attribution scores: a replay stores the VR_RF_REPLAY ones; undefined ones (NaN) are
+         * optional and left out */
+        for (int k = 0; k < VR_RF_LAYER_N; k++) {
+            const vr_rf_attr *a = &vr_rf_layer[k];
+            if (a->type != VR_RF_F64 || k == VR_RF_LAYER_MEAN_ACT || l >= ps->nlayers)
+                continue;
+            if ((ps->replay && !(a->flags & VR_RF_REPLAY)) || ps->layer[l][k] != ps->layer[l][k])
+                continue;
+            TRY(vr_h5_attr_double(h, lg, a->name, ps->layer[l][k], err));
+        }
     }
     /* scores: a replay (one path) stores only the scores flagged VR_RF_REPLAY */
-    for (int k = 0; k < VR_SCORE_N; k++)
-        if (!ps->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
-            TRY(vr_h5_attr_double(h, g, vr_rf_scores[k].name, ps->score[k], err));
+    for (int k = 0; k < VR_SCORE_N; k++) {
+        if (ps->replay && !(vr_rf_scores[k].flags & VR_RF_REPLAY))
+            continue;
+        /* an optional score that is not defined (cost per ES99 reduction without a reduction) is
+         * left out: a run file never holds NaN */
+        if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && ps->score[k] != ps->score[k])
+            continue;
+        TRY(vr_h5_attr_double(h, g, vr_rf_scores[k].name, ps->score[k], err));
+    }
     const vr_rf_attr *P = vr_rf_pol;
     if (!ps->replay) {
         TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_THRESHOLDS].name, ps->thr, VR_RF_NTHR, err));
@@ -176,8 +201,115 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
     }
     TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_BASELINE].name, baseline, err));
     TRY(vr_h5_attr_int64(h, g, P[VR_RF_POL_LAYERS].name, pol->nlayers, err));
+    TRY(vr_h5_attr_double(h, g, P[VR_RF_POL_CAR].name, ps->car, err));
+    TRY(vr_h5_attr_double(h, g, P[VR_RF_POL_BUDGET].name, ps->budget_pct, err));
 done:
     free(tmp);
+    return st;
+}
+
+vr_status vr_rf_write_attrib(vr_h5 *h, const char *scen, const vr_run_spec *s, int p,
+                             const vr_path_out *o, size_t n, int compress, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_policy *pol = &s->pol[p];
+    char g[512], ag[600];
+    double *col = NULL;
+    snprintf(g, sizeof g, "/%s/%s", scen, pol->name);
+    snprintf(ag, sizeof ag, "%s/" VR_RF_ATTR_GROUP, g);
+    if ((col = malloc((n ? n : 1) * sizeof *col)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "run: attribution of %s (%zu paths)", g, n);
+        goto done;
+    }
+    for (int k = 0; k < o->nattr; k++) {
+        for (size_t i = 0; i < n; i++)
+            col[i] = o->attr[i * (size_t)o->nattr + k];
+        TRY(write_dset(h, ag, &vr_rf_attr_dset, k == 0 ? VR_RF_ATTR_CONDOR : pol->layers[k - 1].name, col, n,
+                       0, compress, err));
+    }
+    if (pol->abl_kind != VR_ABL_NONE) {
+        const vr_rf_attr *P = vr_rf_pol;
+        const vr_policy *par = &s->pol[pol->abl_of];
+        TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_ABL_OF].name, par->name, err));
+        TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_ABL_KIND].name, pol->abl_kind == VR_ABL_ONLY ? "only" : "without",
+                           err));
+        TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_ABL_LAYER].name, par->layers[pol->abl_layer].name, err));
+    }
+done:
+    free(col);
+    return st;
+}
+
+/* A record of the trade log as stored (vr_rf_trade_fields, in that order). */
+typedef struct trade_row {
+    int32_t path, day;
+    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR];
+    double strike;
+    int32_t expiry_day;
+    double quantity, price, cash;
+    char reason[VR_RF_TRADE_STR];
+} trade_row;
+
+static const char *instrument_name(int kind, int cp)
+{
+    switch (kind) {
+    case VR_INST_SPX_OPTION: return cp > 0 ? "spx_call" : "spx_put";
+    case VR_INST_VIX_OPTION: return cp > 0 ? "vix_call" : "vix_put";
+    case VR_INST_VIX_FUTURE: return "vix_future";
+    default: return "other";
+    }
+}
+
+vr_status vr_rf_write_trade_log(vr_h5 *h, const char *scen, const vr_run_spec *s, int sc,
+                                const vr_scenario_result *res, int p, vr_err *err)
+{
+    vr_status st = VR_OK;
+    const vr_scenario *S = &s->scen[sc];
+    const vr_policy *pol = &s->pol[p];
+    trade_row *rows = NULL;
+    size_t n = 0;
+    for (int k = 0; k < res->nlog; k++)
+        n += res->logs[(size_t)p * res->nlog + k].n;
+    if ((rows = calloc(n ? n : 1, sizeof *rows)) == NULL)
+        return vr_fail(err, VR_ENOMEM, "run: trade log of %s/%s (%zu trades)", scen, pol->name, n);
+    size_t r = 0;
+    for (int k = 0; k < res->nlog; k++) {
+        const vr_trade_log *lg = &res->logs[(size_t)p * res->nlog + k];
+        for (size_t i = 0; i < lg->n; i++, r++) {
+            const vr_trade *t = &lg->rec[i];
+            trade_row *w = &rows[r];
+            w->path = t->path;
+            w->day = t->day;
+            if (S->source == VR_SOURCE_HISTORY && S->hist && S->hist_i0 + (size_t)t->day < S->hist_i1)
+                vr_history_format_date(S->hist->date[S->hist_i0 + (size_t)t->day], w->date);
+            snprintf(w->layer, sizeof w->layer, "%s", t->layer < 0 ? VR_RF_ATTR_CONDOR : pol->layers[t->layer].name);
+            snprintf(w->instrument, sizeof w->instrument, "%s", instrument_name(t->kind, t->cp));
+            w->strike = t->strike;
+            w->expiry_day = t->expiry_day;
+            w->quantity = t->qty;
+            w->price = t->price;
+            w->cash = t->cash;
+            snprintf(w->reason, sizeof w->reason, "%s", t->reason);
+        }
+    }
+#define OFF(f) offsetof(trade_row, f)
+    const size_t offs[VR_RF_TRADE_N] = {OFF(path), OFF(day), OFF(date), OFF(layer), OFF(instrument), OFF(strike),
+                                        OFF(expiry_day), OFF(quantity), OFF(price), OFF(cash), OFF(reason)};
+#undef OFF
+    vr_h5_field f[VR_RF_TRADE_N];
+    for (int k = 0; k < VR_RF_TRADE_N; k++) {
+        const vr_rf_field *d = &vr_rf_trade_fields[k];
+        f[k] = (vr_h5_field){d->name, d->elem == VR_RF_ELEM_F64 ? VR_H5_F64 : d->elem == VR_RF_ELEM_I32 ? VR_H5_I32
+                                                                                                   : VR_H5_STR,
+                             offs[k], VR_RF_TRADE_STR};
+    }
+    char path[600];
+    snprintf(path, sizeof path, "/%s/%s/" VR_RF_TRADE_LOG, scen, pol->name);
+    TRY(vr_h5_write_table(h, path, f, VR_RF_TRADE_N, rows, sizeof *rows, n, err));
+    TRY(vr_h5_attr_str(h, path, VR_RF_DESCRIPTION,
+                       "one record per leg traded on the logged paths, in order (docs/hdf5.md, Trade log)", err));
+done:
+    free(rows);
     return st;
 }
 

@@ -20,6 +20,7 @@ typedef struct vr_rf_scen_info {
     int days;
     const char *window_from, *window_to;
     int64_t window_gaps;
+    int trade_log_paths;   /* paths with a trade log */
 } vr_rf_scen_info;
 vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen_info *info,
                                vr_err *err);
@@ -28,6 +29,15 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
 vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, const vr_path_out *o,
                              size_t n, const vr_pol_summary *ps, const char *baseline, int compress,
                              vr_err *err);
+
+/* Policy p's attribution datasets (o: n paths) and, for a policy derived by ablation, its ablation
+ * attributes. */
+vr_status vr_rf_write_attrib(vr_h5 *h, const char *scen, const vr_run_spec *s, int p,
+                             const vr_path_out *o, size_t n, int compress, vr_err *err);
+
+/* Policy p's trade log in scenario sc (every logged path of res; dates for a replay). */
+vr_status vr_rf_write_trade_log(vr_h5 *h, const char *scen, const vr_run_spec *s, int sc,
+                                const vr_scenario_result *res, int p, vr_err *err);
 
 /* The sample paths of a scenario (nothing when res->nsample == 0). */
 vr_status vr_rf_write_samples(vr_h5 *h, const char *scen, const vr_run_spec *s,

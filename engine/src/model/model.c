@@ -2,6 +2,7 @@
  * scheme (jump compensator, long-run variance, VIX coefficients). See vr_model.h. */
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_svcj2.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ double vr_jump_kbar(vr_model_type t, const vr_sv_params *p)
     case VR_MODEL_BATES: return expm1(p->mu_j + 0.5 * p->sigma_j * p->sigma_j);
     case VR_MODEL_SVCJ:
         return exp(p->mu_s + 0.5 * p->sigma_s * p->sigma_s) / (1.0 - p->rho_j * p->mu_v) - 1.0;
+    case VR_MODEL_SVCJ2: return vr_svcj2_mbar(&p->s2);
     }
     return 0.0;
 }
@@ -81,6 +83,8 @@ double vr_theta_star(vr_model_type t, const vr_sv_params *p)
 {
     if (t == VR_MODEL_SVCJ)
         return p->theta + p->lambda * p->mu_v / p->kappa;
+    if (t == VR_MODEL_SVCJ2)
+        return vr_svcj2_mean_v(&p->s2);
     return p->theta;
 }
 
@@ -91,12 +95,20 @@ static double jump_convexity(vr_model_type t, const vr_sv_params *p)
     case VR_MODEL_HESTON: return 0.0;
     case VR_MODEL_BATES: return vr_jump_kbar(t, p) - p->mu_j;
     case VR_MODEL_SVCJ: return vr_jump_kbar(t, p) - (p->mu_s + p->rho_j * p->mu_v);
+    case VR_MODEL_SVCJ2: return vr_svcj2_cj(&p->s2);
     }
     return 0.0;
 }
 
 vr_vix_coef vr_vix_coef_make(vr_model_type t, const vr_sv_params *p, double tau)
 {
+    if (t == VR_MODEL_SVCJ2) {
+        const vr_svcj2_vix_coef c2 = vr_svcj2_vix_coef_make(&p->s2, tau);
+        vr_vix_coef c = {.a = c2.a};
+        c.b = c2.b_v;
+        c.b_m = c2.b_m;
+        return c;
+    }
     const double x = p->kappa * tau;
     /* (1 - e^{-x})/x loses digits for small x: -expm1(-x)/x keeps them. */
     const double b = x > 0 ? -expm1(-x) / x : 1.0;
@@ -104,6 +116,32 @@ vr_vix_coef vr_vix_coef_make(vr_model_type t, const vr_sv_params *p, double tau)
     c.b = b;
     c.a = vr_theta_star(t, p) * (1.0 - b) + 2.0 * p->lambda * jump_convexity(t, p) * (t != VR_MODEL_HESTON);
     return c;
+}
+
+vr_status vr_model_lift_svcj(vr_model *m, char *key_out, vr_err *err)
+{
+    if (m->type != VR_MODEL_SVCJ || (m->physical.lambda1 == 0 && m->pricing.lambda1 == 0))
+        return VR_OK;
+    /* m is one state for both measures: it can sit at theta under both only if they agree */
+    if (m->physical.theta != m->pricing.theta) {
+        if (key_out != NULL)
+            snprintf(key_out, VR_KEY_MAX, "model.pricing.theta");
+        return vr_fail(err, VR_EINVAL,
+                       "model.pricing.theta must equal model.physical.theta (%g) when lambda1 != 0 "
+                       "(svcj with lambda1 is the svcj2 limit with m fixed at theta; got %g): use "
+                       "type svcj2 for different levels", m->physical.theta, m->pricing.theta);
+    }
+    vr_sv_params *sets[2] = {&m->physical, &m->pricing};
+    for (int i = 0; i < 2; i++) {
+        vr_sv_params *p = sets[i];
+        vr_svcj2_params q = vr_svcj2_from_sv(VR_MODEL_SVCJ, p);
+        q.lambda1 = p->lambda1;
+        memset(p, 0, sizeof *p);
+        p->s2 = q;
+    }
+    m->type = VR_MODEL_SVCJ2;
+    m->m0 = m->pricing.s2.theta;
+    return VR_OK;
 }
 
 double vr_vix_level(vr_vix_coef c, double v)

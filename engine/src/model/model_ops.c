@@ -6,7 +6,8 @@
  * the SPX marks come from the implied-vol surface (vr_surface.h) and the VIX marks from the VIX
  * table (vr_vix.h). So one set of functions is written once over the type and three small
  * wrappers per function bind it (C has no closures). A model with another state (two variance
- * factors) fills its own descriptor in its own file and adds one line to vr_model_ops_get. */
+ * factors) fills its own descriptor in its own file and adds one line to vr_model_ops_get
+ * (svcj2: svcj2_ops.c). */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
+
+extern const vr_model_ops vr_svcj2_ops; /* svcj2_ops.c */
 
 double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors)
 {
@@ -44,9 +47,22 @@ typedef struct sv1_coef {
     int jumps;
 } sv1_coef;
 
+/* The one-factor kernels and pricers have a constant intensity: an svcj set with lambda1 != 0
+ * is the svcj2 limit of vr_model_lift_svcj (model files are lifted when loaded). */
+static vr_status sv1_intensity_check(const vr_sv_params *p, vr_err *err)
+{
+    if (p->lambda1 != 0)
+        return vr_fail(err, VR_EINVAL, "svcj with lambda1 = %g != 0 runs as svcj2 "
+                       "(vr_model_lift_svcj); the one-factor model has lambda1 = 0", p->lambda1);
+    return VR_OK;
+}
+
 static vr_status sv1_path_coef(vr_model_type t, const vr_sv_params *p, double rate, double dividend,
                                double dt, void **coef, vr_err *err)
 {
+    const vr_status st = sv1_intensity_check(p, err);
+    if (st != VR_OK)
+        return st;
     /* The jump step inverts a Poisson(lambda dt) CDF table of VK_POISSON_KMAX levels. */
     if (t != VR_MODEL_HESTON && p->lambda * dt > 2.0)
         return vr_fail(err, VR_EINVAL,
@@ -111,6 +127,11 @@ static vr_vix_table_spec sv1_vix_table_spec(vr_model_type t, const vr_model *m,
 static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_tables_spec *spec,
                                   vr_err *err)
 {
+    vr_status st = sv1_intensity_check(&m->physical, err);
+    if (st == VR_OK)
+        st = sv1_intensity_check(&m->pricing, err);
+    if (st != VR_OK)
+        return st;
     const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
     return vr_vix_table_spec_check(&vs, err);
 }
@@ -200,7 +221,7 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
         return sv1_tables_check(TYPE, m, s, err);                                                   \
     }                                                                                               \
     static const vr_model_ops ID##_ops = {                                                          \
-        .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL},                     \
+        .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL}, .euler = 1,         \
         .state0 = sv1_state0, .vix_coef = ID##_vix_coef, .state_from_vix = sv1_state_from_vix,      \
         .path_coef = ID##_path_coef, .path_coef_free = sv1_path_coef_free,                          \
         .path_step = sv1_path_step, .cf_logprice = ID##_cf, .spx_european = ID##_spx,               \
@@ -221,6 +242,7 @@ const vr_model_ops *vr_model_ops_get(vr_model_type t)
     case VR_MODEL_HESTON: return &heston_ops;
     case VR_MODEL_BATES: return &bates_ops;
     case VR_MODEL_SVCJ: return &svcj_ops;
+    case VR_MODEL_SVCJ2: return &vr_svcj2_ops;
     }
     return NULL;
 }

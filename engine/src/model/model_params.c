@@ -38,10 +38,37 @@ static const vr_param_def svcj_params[] = {
     {SV(mu_s), -5, 5, 0, 0, REQ, "log-price", "log-price jump given Zv: N(mu_s + rho_j Zv, sigma_s^2)"},
     {SV(sigma_s), 0, 5, 0, 0, REQ, "log-price", "standard deviation of the log-price jump"},
     {SV(rho_j), -20, 20, 0, 0, REQ, "log-price per variance", "loading of the price jump on the variance jump"},
+    /* optional: a nonzero value makes the file an svcj2 model with m fixed at theta
+     * (vr_model_lift_svcj), so files without it are unchanged */
+    {SV(lambda1), 0, 1e4, 0, 0, 0.0, "1/(year variance)", "state-dependent intensity: lambda + lambda1 v jumps per year"},
+};
+
+/* svcj2 (vr_svcj2.h): its own fields (vr_sv_params.s2). sigma_v >= 1e-3 for the QE log step as
+ * sigma above; sigma_m = 0 is allowed (m then follows its mean: the SVCJ limit with m0 = theta);
+ * lambda1 up to 1e4 per unit variance (lambda1 v is jumps per year, so 1e4 at v = 0.1 is 1000). */
+#define S2(n) #n, offsetof(vr_sv_params, s2.n)
+static const vr_param_def svcj2_params[] = {
+    {S2(kappa_v), 0, 100, 1, 0, REQ, "1/year", "reversion speed of v towards m"},
+    {S2(kappa_m), 0, 100, 1, 0, REQ, "1/year", "reversion speed of m towards theta"},
+    {S2(theta), 0, 4, 1, 0, REQ, "variance (annualised)", "long-run level of m"},
+    {S2(sigma_v), 1e-3, 10, 0, 0, REQ, "1/sqrt(year)", "volatility of v"},
+    {S2(sigma_m), 0, 10, 0, 0, REQ, "1/sqrt(year)", "volatility of m (0: m follows its mean)"},
+    {S2(rho), -1, 1, 1, 1, REQ, "", "correlation of the Brownian motions of S and v"},
+    {S2(lambda0), 0, 1000, 0, 0, REQ, "1/year", "jump intensity at v = 0, jumps per year"},
+    {S2(lambda1), 0, 1e4, 0, 0, REQ, "1/(year variance)", "intensity per unit of v: lambda0 + lambda1 v jumps per year"},
+    {S2(mu_v), 0, 4, 0, 0, REQ, "variance (annualised)", "mean of the exponential variance jump"},
+    {S2(mu_s), -5, 5, 0, 0, REQ, "log-price", "log-price jump given Z_v: N(mu_s + rho_j Z_v, sigma_s^2)"},
+    {S2(sigma_s), 0, 5, 0, 0, REQ, "log-price", "standard deviation of the log-price jump"},
+    {S2(rho_j), -20, 20, 0, 0, REQ, "log-price per variance", "loading of the price jump on the variance jump"},
 };
 
 static const vr_param_def v_state[] = {
     {M(v0), 0, 4, 0, 0, REQ, "variance (annualised)", "initial instantaneous variance (0.04 = 20% vol)"},
+};
+
+static const vr_param_def vm_state[] = {
+    {M(v0), 0, 4, 0, 0, REQ, "variance (annualised)", "initial instantaneous variance (0.04 = 20% vol)"},
+    {M(m0), 0, 4, 0, 0, REQ, "variance (annualised)", "initial central tendency of v"},
 };
 
 static const vr_param_def common[] = {
@@ -52,14 +79,42 @@ static const vr_param_def common[] = {
 
 /* E[e^Z] = e^{mu_s + sigma_s^2/2} / (1 - rho_j mu_v) is finite only when rho_j mu_v < 1; without
  * it the drift compensator (and every option price) is infinite. */
-static int svcj_rule(const vr_sv_params *p, const char **key, char *msg, size_t cap)
+static int jump_rule(double rho_j, double mu_v, const char **key, char *msg, size_t cap)
 {
-    if (p->rho_j * p->mu_v < 1)
+    if (rho_j * mu_v < 1)
         return 0;
     *key = "rho_j";
     snprintf(msg, cap, "must satisfy rho_j * mu_v < 1 so that E[e^Z] is finite (got rho_j * mu_v = %g)",
-             p->rho_j * p->mu_v);
+             rho_j * mu_v);
     return -1;
+}
+
+/* With intensity lambda + lambda1 v each unit of v adds lambda1 jumps of mean mu_v per year, so
+ * E[v] reverts at rate kappa - lambda1 mu_v: at or below zero it grows without bound. */
+static int stationary_rule(double kappa, const char *kname, double lambda1, double mu_v,
+                           const char **key, char *msg, size_t cap)
+{
+    if (kappa > lambda1 * mu_v)
+        return 0;
+    *key = "lambda1";
+    snprintf(msg, cap, "must satisfy %s > lambda1 * mu_v so that E[v] is stationary (got %s = %g, "
+             "lambda1 * mu_v = %g)", kname, kname, kappa, lambda1 * mu_v);
+    return -1;
+}
+
+static int svcj_rule(const vr_sv_params *p, const char **key, char *msg, size_t cap)
+{
+    if (jump_rule(p->rho_j, p->mu_v, key, msg, cap) != 0)
+        return -1;
+    return stationary_rule(p->kappa, "kappa", p->lambda1, p->mu_v, key, msg, cap);
+}
+
+static int svcj2_rule(const vr_sv_params *p, const char **key, char *msg, size_t cap)
+{
+    const vr_svcj2_params *q = &p->s2;
+    if (jump_rule(q->rho_j, q->mu_v, key, msg, cap) != 0)
+        return -1;
+    return stationary_rule(q->kappa_v, "kappa_v", q->lambda1, q->mu_v, key, msg, cap);
 }
 
 #define N(a) (int)(sizeof a / sizeof a[0])
@@ -70,6 +125,9 @@ static const vr_model_def models[] = {
      v_state, N(v_state), NULL},
     {VR_MODEL_SVCJ, "svcj", "simultaneous exponential variance and correlated price jumps",
      svcj_params, N(svcj_params), v_state, N(v_state), svcj_rule},
+    {VR_MODEL_SVCJ2, "svcj2",
+     "two-factor variance (v reverting to a stochastic level m) with co-jumps of intensity lambda0 + lambda1 v",
+     svcj2_params, N(svcj2_params), vm_state, N(vm_state), svcj2_rule},
 };
 
 const vr_param_def *vr_model_common_params(int *n)

@@ -36,6 +36,7 @@
  * the build runs once per scenario, before any simulation thread exists). */
 #include "vixrisk/vr_surface.h"
 #include "special.h"
+#include "surface_internal.h"
 
 #include <complex.h>
 #include <math.h>
@@ -125,11 +126,11 @@ typedef struct node_work {
 } node_work;
 
 /* Undiscounted OTM prices (F = 1) at log-strikes y[0..nk). Returns the number of COS terms. */
-static int cos_prices(vr_model_type t, const vr_sv_params *p, double v, double tau, double ylim,
+static int cos_prices(const vr_surface_src *src, int it, double v, double tau, double ylim,
                       const double *y, int nk, double *otm, double *noise, node_work *wk)
 {
-    double w, wd, reach;
-    law_scales(t, p, v, tau, &w, &wd, &reach);
+    double w, reach;
+    src->scales(src->ctx, v, tau, &w, &reach);
     const double sd = sqrt(w);
     /* cover the strikes too (heavy left tails with rho near -1), but not beyond 1.5 ylim (the
      * lookups clamp |ln(K/F)| to ylim; nodes further out are extrapolated) */
@@ -139,7 +140,6 @@ static int cos_prices(vr_model_type t, const vr_sv_params *p, double v, double t
     ymax = fmin(ymax, 1.5 * ylim);
     const double half = fmax(16.0 * sd, ymax + 4.0 * sd) + reach;
     const double a = -0.5 * w - half, b = -0.5 * w + half, L = b - a;
-    (void)wd;
 
     /* |V_n(y)| <= 4/(L u_n^2) for y <= 0, so the terms left out after N add at most about
      * 4 |phi(u_N)| / (pi u_N) (if |phi| stopped decaying): stop when that is below 1e-15. When
@@ -151,7 +151,7 @@ static int cos_prices(vr_model_type t, const vr_sv_params *p, double v, double t
     double last = 1.0;
     for (int n = 0; n < COS_NMAX; n++) {
         const double un = n * M_PI / L;
-        const double complex ph = vr_cf_logprice(t, p, v, tau, un);
+        const double complex ph = src->cf(src->ctx, it, v, tau, un);
         wk->u[n] = un;
         wk->A[n] = creal(ph * cexp(-I * un * a)) * (n == 0 ? 0.5 : 1.0);
         N = n + 1;
@@ -265,7 +265,7 @@ static void spline_cells(const double *f, int n, double *m, double *c)
 /* ---------------------------------------------------------------------------------------------
  * Spec. */
 
-static vr_status spec_fill(const vr_surface_spec *in, vr_model_type t, const vr_sv_params *p,
+static vr_status spec_fill(const vr_surface_spec *in, const vr_surface_src *src,
                            vr_surface_spec *s, vr_err *err)
 {
     static const vr_surface_spec zero;
@@ -273,7 +273,7 @@ static vr_status spec_fill(const vr_surface_spec *in, vr_model_type t, const vr_
 #define BAD(field, range, val)                                                                 \
     return vr_fail(err, VR_EINVAL, "surface.spec." field " must be " range " (got %g)", (double)(val))
     if (s->v_min == 0 && s->v_max == 0) {
-        s->v_max = 1.5 * vr_stationary_var_quantile(t, p, 0.9999);
+        s->v_max = src->v_max_default;
         if (!(s->v_max <= 16.0))
             s->v_max = 16.0;
     } else {
@@ -335,23 +335,79 @@ static double view_vbar(const vk_surface *w, double v, double tau)
     return fmax(w->vm + (v - w->th) * b, w->vbar_floor);
 }
 
+/* The one-factor models as a source: their closed-form cf and law_scales. */
+typedef struct sv1_src {
+    vr_model_type t;
+    const vr_sv_params *p;
+} sv1_src;
+
+static double complex sv1_cf(const void *ctx, int it, double v, double tau, double u)
+{
+    const sv1_src *c = ctx;
+    (void)it;
+    return vr_cf_logprice(c->t, c->p, v, tau, u);
+}
+
+static void sv1_scales(const void *ctx, double v, double tau, double *w_total, double *reach)
+{
+    const sv1_src *c = ctx;
+    double wd;
+    law_scales(c->t, c->p, v, tau, w_total, &wd, reach);
+}
+
 vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surface_spec *spec,
                            vr_surface **out, vr_err *err)
 {
     vr_status st = VR_OK;
-    vr_surface *s = NULL;
     if (p == NULL || out == NULL)
         return vr_fail(err, VR_EINVAL, "surface: NULL parameter set or output pointer");
     if ((st = vr_sv_params_validate(t, p, "surface.params", NULL, err)) != VR_OK)
         return st;
+    const sv1_src c = {t, p};
+    vr_surface_src src = {.cf = sv1_cf, .scales = sv1_scales, .ctx = &c,
+                          .v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p),
+                          .v_max_default = 1.5 * vr_stationary_var_quantile(t, p, 0.9999),
+                          .kappa = p->kappa, .th = vr_theta_star(t, p),
+                          .name = vr_model_type_name(t)};
+    {
+        double w, wd, reach;
+        /* the jump variance per year: law_scales at v = theta*, tau = 1 minus theta* */
+        law_scales(t, p, vr_theta_star(t, p), 1.0, &w, &wd, &reach);
+        src.vm = w;
+    }
+    st = vr_surface_build_src(&src, spec, out, err);
+    if (st == VR_OK) {
+        (*out)->type = t;
+        (*out)->params = *p;
+    }
+    return st;
+}
+
+double vr_surface_tau_node(const vr_surface_spec *g, int it)
+{
+    const int nt = g->n_tau;
+    const double y0 = log(g->tau_min);
+    const double dy = (log(g->tau_max) - y0) / (nt - 1);
+    return it == nt - 1 ? g->tau_max : it == 0 ? g->tau_min : exp(y0 + it * dy);
+}
+
+vr_status vr_surface_spec_fill(const vr_surface_spec *in, const vr_surface_src *src,
+                               vr_surface_spec *out, vr_err *err)
+{
+    return spec_fill(in, src, out, err);
+}
+
+vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec *spec,
+                               vr_surface **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    vr_surface *s = NULL;
     const double t0 = omp_get_wtime();
     s = calloc(1, sizeof *s);
     if (!s)
         return vr_fail(err, VR_ENOMEM, "surface: %zu bytes", sizeof *s);
-    s->type = t;
-    s->params = *p;
     vr_surface_spec g;
-    if ((st = spec_fill(spec, t, p, &g, err)) != VR_OK)
+    if ((st = spec_fill(spec, src, &g, err)) != VR_OK)
         goto done;
     s->stats.spec = g;
 
@@ -373,7 +429,7 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
     vw->k_max = g.k_max;
     /* the variance axis is logarithmic above v_eps = 3e-2 theta* and about linear below: the
      * smile of short expiries changes shape over v ~ theta* kappa tau, far below theta* */
-    vw->v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p);
+    vw->v_eps = src->v_eps;
     vw->a0 = log(g.v_min + vw->v_eps);
     const double da = (log(g.v_max + vw->v_eps) - vw->a0) / (nv - 1);
     vw->inv_da = 1.0 / da;
@@ -388,15 +444,10 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
     vw->fa_max = nv - 1;
     vw->fy_max = nt - 1;
     vw->fu_max = nx - 1;
-    {
-        double w, wd, reach;
-        /* the jump variance per year: law_scales at v = theta*, tau = 1 minus theta* */
-        law_scales(t, p, vr_theta_star(t, p), 1.0, &w, &wd, &reach);
-        vw->kappa = p->kappa;
-        vw->th = vr_theta_star(t, p);
-        vw->vm = w;
-        vw->vbar_floor = 1e-6 * w;
-    }
+    vw->kappa = src->kappa;
+    vw->th = src->th;
+    vw->vm = src->vm;
+    vw->vbar_floor = 1e-6 * src->vm;
     vw->n_v = nv;
     vw->n_tau = nt;
     vw->n_x = nx;
@@ -439,12 +490,12 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
                 const int iv = node / nt, it = node % nt;
                 const double a = vw->a0 + iv * da;
                 const double v = iv == nv - 1 ? g.v_max : iv == 0 ? g.v_min : exp(a) - vw->v_eps;
-                const double tau = it == nt - 1 ? g.tau_max : it == 0 ? g.tau_min : exp(vw->y0 + it * dy);
+                const double tau = vr_surface_tau_node(&g, it);
                 const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
                 for (int j = 0; j < nx; j++)
                     y[j] = g.x_scale * sinh(vw->u0 + j * du) * sw;
                 y[jc] = 0.0;
-                const int terms = cos_prices(t, p, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
+                const int terms = cos_prices(src, it, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
                 if (terms > max_terms)
                     max_terms = terms;
                 int first_bad_r = nx, first_bad_l = -1;
@@ -505,7 +556,7 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
     if (failed == 2) {
         st = vr_fail(err, VR_ENUM, "surface: %s at-the-money price did not resolve on the grid "
                                    "(v in [%g, %g], tau in [%g, %g])",
-                     vr_model_type_name(t), g.v_min, g.v_max, g.tau_min, g.tau_max);
+                     src->name, g.v_min, g.v_max, g.tau_min, g.tau_max);
         goto done;
     }
     s->stats.n_nodes = (size_t)nv * nt * nx;

@@ -12,9 +12,12 @@
  * rules are tables at the end of this file: one entry per trigger condition, per action and per
  * exit rule, each a name and an evaluation function.
  *
- * Every position opens through book_pos_open and closes through book_pos_close, and every cash
- * flow passes book_cash with its layer and event: the one place where accounting by layer and
- * trade logs hook in.
+ * Every position opens through book_pos_open and closes (in whole or in part, by a trade, at
+ * settlement or abandoned) through book_pos_close; both book the leg's trade through book_fill,
+ * the one place where the attribution by layer (the mid to the position's owner, the costs to the
+ * layer that decided the trade) and the trade log are kept. The cash itself moves in book_cash,
+ * once per event of a structure (its sums, in a fixed order, are the P&L's bits); the attribution
+ * adds up to it to rounding.
  *
  * Cash flows are USD, discounted to time 0 at the pricing rate; every trade crosses a half-spread
  * per contract per leg (a base plus a part proportional to the VIX) and pays a commission per
@@ -23,6 +26,8 @@
  * bit for bit). */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "book_internal.h"
@@ -153,7 +158,9 @@ static double half_spread(const vr_condor_rules *r, const vr_instrument *in, con
 
 /* ---- the three hooks: every position opens and closes here, every cash flow passes book_cash ---- */
 
-typedef enum cash_event { CASH_OPEN, CASH_CLOSE, CASH_SETTLE } cash_event;
+/* What happens to a position: opened or closed by a trade (half-spread and commission), settled at
+ * expiry (no costs), or abandoned (a sale not worth its costs: no trade, no cash). */
+typedef enum cash_event { CASH_OPEN, CASH_CLOSE, CASH_SETTLE, CASH_ABANDON } cash_event;
 
 /* A cash flow of `layer` (VR_LAYER_CONDOR or a hedge layer): usd is discounted and signed
  * (received > 0), costs the discounted half-spreads and commissions inside it (>= 0). */
@@ -170,29 +177,98 @@ static void book_cash(vr_book *b, int layer, cash_event ev, double usd, double c
         b->hedge_recv += usd;
 }
 
-/* Open a position of `qty` contracts of `in` in `slot` for `layer`; `why` names the trigger (the
- * layer) or the condor rule that traded. The cash goes through book_cash. */
-static void book_pos_open(vr_book *b, int slot, int layer, const vr_instrument *in, int sign, double qty,
-                          const char *why)
+static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double qty, double price,
+                      double cash, int trader, const char *reason)
+{
+    vr_trade_log *lg = b->log;
+    if (lg->failed)
+        return;
+    if (lg->n == lg->cap) {
+        const size_t cap = lg->cap ? 2 * lg->cap : 64;
+        vr_trade *rec = realloc(lg->rec, cap * sizeof *rec);
+        if (rec == NULL) {
+            lg->failed = 1;
+            return;
+        }
+        lg->rec = rec;
+        lg->cap = cap;
+    }
+    vr_trade *t = &lg->rec[lg->n++];
+    memset(t, 0, sizeof *t);
+    t->path = b->log_path;
+    t->day = m->day;
+    t->expiry_day = (int32_t)floor(q->inst.t_exp / DAY + 0.5);
+    t->layer = (int8_t)trader;
+    t->kind = (int8_t)q->inst.kind;
+    t->cp = (int8_t)q->inst.cp;
+    t->strike = vr_inst_kind_get(q->inst.kind)->has_strike ? q->inst.strike : 0;
+    t->qty = qty;
+    t->price = price;
+    t->cash = cash;
+    snprintf(t->reason, sizeof t->reason, "%s", reason);
+}
+
+/* Book one trade of n contracts of position q by owner: dir +1 buys, -1 sells, at `mid` per unit
+ * (the mark, or the payoff at settlement: ev CASH_SETTLE pays no costs; CASH_ABANDON is logged
+ * only). The mid, counted from the position's basis (a margined future's cash is its change in
+ * price), goes to q's owner, the costs to `trader` (the layer that decided the trade,
+ * VR_LAYER_CONDOR for the condor's rules); the caller moves the cash itself (book_cash). */
+static void book_fill(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_position *q, int dir,
+                      double n, double mid, cash_event ev, int trader, const char *why)
+{
+    if (ev == CASH_ABANDON) {
+        if (b->log) {
+            char reason[VR_TRADE_REASON];
+            snprintf(reason, sizeof reason, "abandoned:%s", why);
+            log_trade(b, q, m, 0, 0, 0, trader, reason);
+        }
+        return;
+    }
+    const int costs = ev != CASH_SETTLE;
+    const double mult = vr_inst_kind_get(q->inst.kind)->multiplier;
+    const double hs = costs ? half_spread(r, &q->inst, m) : 0, comm = costs ? r->commission : 0;
+    const double mid_usd = -dir * (mid - q->basis) * mult * n;
+    const double cost_usd = (hs * mult + comm) * n;
+    const int o = q->layer + 1, t = trader + 1;
+    b->attr[o] += m->disc * mid_usd;
+    b->attr[t] -= m->disc * cost_usd;
+    if (dir == q->sign) /* premium of a position opened: paid for a long, collected for a short */
+        b->outlay[o] -= m->disc * mid_usd;
+    b->outlay[t] += m->disc * cost_usd;
+    if (b->log)
+        log_trade(b, q, m, dir * n, mid + dir * hs, mid_usd - cost_usd, trader, why);
+}
+
+/* Open a position of `qty` contracts of `in` in `slot`, owned by `owner`, bought (sign +1) or sold
+ * at today's mark mk, the trade decided by `trader`; `why` names the trigger conditions (a layer)
+ * or the condor rule that traded. A margined kind (a future) counts its value from the entry
+ * price. The position keeps mk as today's mark; the cash goes through book_cash. */
+static void book_pos_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int slot, int owner, int trader,
+                          const vr_instrument *in, int sign, double qty, const vr_mark *mk, const char *why)
 {
     vr_position *q = &b->pos[slot];
-    (void)why;
     b->open_mask |= 1u << slot;
     memset(q, 0, sizeof *q);
     q->inst = *in;
     q->open = 1;
     q->sign = (int8_t)sign;
     q->qty = qty;
-    q->layer = (int8_t)layer;
-    q->mark_day = -1;
+    q->layer = (int8_t)owner;
+    q->entry = mk->price;
+    q->basis = vr_inst_kind_get(in->kind)->margined ? mk->price : 0;
+    q->mark = vr_pos_mark_of(mk);
+    q->mark_day = m->day;
+    book_fill(b, r, m, q, sign, qty, mk->price, CASH_OPEN, trader, why);
 }
 
-/* Close `n` contracts of the position in `slot` (all of them: the position is gone); `why` names
- * the exit rule, "expiry", or the condor rule. */
-static void book_pos_close(vr_book *b, int slot, double n, const char *why)
+/* Close `n` contracts of the position in `slot` (all of them: the position is gone) at `price` per
+ * unit (its mark, or its payoff when ev is CASH_SETTLE; CASH_ABANDON: no trade), decided by
+ * `trader`; `why` names the exit rule, "expiry", "partial", or the condor rule. */
+static void book_pos_close(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int slot, double n, double price,
+                           cash_event ev, int trader, const char *why)
 {
     vr_position *q = &b->pos[slot];
-    (void)why;
+    book_fill(b, r, m, q, -q->sign, n, price, ev, trader, why);
     if (n < q->qty) {
         q->qty -= n;
         return;
@@ -324,10 +400,18 @@ static void receive(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, doubl
     book_cash(b, VR_LAYER_CONDOR, CASH_OPEN, m->disc * usd, condor_costs(b, r, m, nlegs));
 }
 
-static void set_leg(vr_book *b, int i, double k, double t_exp, const char *why)
+static vr_instrument leg_inst(int i, double k, double t_exp)
 {
     const vr_instrument in = {VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp};
-    book_pos_open(b, i, VR_LAYER_CONDOR, &in, i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, why);
+    return in;
+}
+
+/* Open condor leg i at today's mark mk, owned and paid for by `trader` (the condor's rules, or a
+ * roll_tested layer for the legs it rolled). */
+static void set_leg(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i, const vr_instrument *in,
+                    const vr_mark *mk, int trader, const char *why)
+{
+    book_pos_open(b, r, m, i, trader, trader, in, i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, mk, why);
 }
 
 /* The long strike of the condor's side (-1 put, +1 call) whose short strike is k_short: a fixed
@@ -367,29 +451,38 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     k[3] = wing_strike(pr, m, r, tau, +1, k[2]);
     b->qty = r->contracts;
     const double t_exp = m->t + tau;
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        set_leg(b, i, k[i], t_exp, "entry");
+    /* the legs' marks at today's state (as pos_mark would mark them), then the trades */
+    const vr_state st = vr_mkt_state(m);
+    for (int i = 0; i < VR_CONDOR_LEGS; i++) {
+        const vr_instrument in = leg_inst(i, k[i], t_exp);
+        const vr_mark mk = vr_pricing_mark(pr, &in, &st, 0);
+        set_leg(b, r, m, i, &in, &mk, VR_LAYER_CONDOR, "open");
+    }
     b->open = 1;
     b->entry_S = m->S;
     b->trades++;
     const double value = condor_value(b, m, pr);
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        LEG(b, i)->entry = LEG(b, i)->mark.price;
     b->credit = value;
     receive(b, r, m, value, 4);
 }
 
-static void condor_shut(vr_book *b, const vr_condor_rules *r, const char *why)
+/* Close the condor's legs at their marks (ev CASH_CLOSE) or settle them at their payoffs
+ * (CASH_SETTLE); the cash has been booked by the caller. */
+static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cash_event ev, const char *why)
 {
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        book_pos_close(b, i, b->qty, why);
+    for (int i = 0; i < VR_CONDOR_LEGS; i++) {
+        const vr_position *q = LEG(b, i);
+        book_pos_close(b, r, m, i, b->qty, ev == CASH_SETTLE ? payoff(&q->inst, m) : q->mark.price, ev,
+                       VR_LAYER_CONDOR, why);
+    }
     b->open = 0;
     b->wait = (int)r->reentry_days;
 }
 
-/* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry. */
+/* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
+ * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs. */
 static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
-                      int side, double to_delta)
+                      int side, double to_delta, int trader, const char *why)
 {
     const double t_exp = LEG(b, 0)->inst.t_exp;
     const double tau = t_exp - m->t;
@@ -398,6 +491,8 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
     pay(b, r, m, old, 2, CASH_CLOSE);
+    book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
+    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, CASH_CLOSE, trader, why);
     double k[4];
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         k[i] = LEG_K(b, i);
@@ -420,11 +515,8 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
      * four come from one function after a roll. */
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
         if (i == s || i == l) {
-            book_pos_close(b, i, b->qty, "roll");
-            set_leg(b, i, k[i], t_exp, "roll");
-            LEG(b, i)->mark = vr_pos_mark_of(i == s ? &ms : &ml);
-            LEG(b, i)->mark_day = m->day;
-            LEG(b, i)->entry = LEG(b, i)->mark.price;
+            const vr_instrument in = leg_inst(i, k[i], t_exp);
+            set_leg(b, r, m, i, &in, i == s ? &ms : &ml, trader, why);
         } else {
             LEG(b, i)->mark_day = -1;
         }
@@ -521,12 +613,7 @@ static void struct_open(vr_book *b, const vr_condor_rules *r, int l, int s0, int
     const vr_inst_kind_info *ki = vr_inst_kind_get(in[0].kind);
     double costs = 0;
     for (int j = 0; j < legs; j++) {
-        book_pos_open(b, s0 + j, l, &in[j], j == 0 ? +1 : -1, qty, why);
-        vr_position *q = &b->pos[s0 + j];
-        q->entry = mk[j].price;
-        q->basis = ki->margined ? mk[j].price : 0;
-        q->mark = vr_pos_mark_of(&mk[j]);
-        q->mark_day = m->day;
+        book_pos_open(b, r, m, s0 + j, l, l, &in[j], j == 0 ? +1 : -1, qty, &mk[j], why);
         costs += (half_spread(r, &in[j], m) * ki->multiplier + r->commission) * qty;
     }
     const double paid = struct_unit(r, in, mk, legs, m) * qty + legs * r->commission * qty;
@@ -568,11 +655,16 @@ static double struct_sell(vr_book *b, const vr_condor_rules *r, int l, int s0, i
         }
     }
     double usd = settle ? unit * mult * n : unit * n;
-    if (usd < 0 && !ki->margined)
+    cash_event ev = settle ? CASH_SETTLE : CASH_CLOSE;
+    if (usd < 0 && !ki->margined) {
         usd = costs = 0;
-    book_cash(b, l, settle ? CASH_SETTLE : CASH_CLOSE, m->disc * usd, m->disc * costs * n);
-    for (int j = 0; j < legs; j++)
-        book_pos_close(b, s0 + j, n, why);
+        ev = CASH_ABANDON;
+    }
+    book_cash(b, l, ev, m->disc * usd, m->disc * costs * n);
+    for (int j = 0; j < legs; j++) {
+        const vr_position *q = &b->pos[s0 + j];
+        book_pos_close(b, r, m, s0 + j, n, settle ? payoff(&q->inst, m) : q->mark.price, ev, l, why);
+    }
     return usd;
 }
 
@@ -680,7 +772,7 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     qty = floor(qty + 0.5); /* whole contracts */
     if (qty <= 0)
         return 0;
-    struct_open(b, r, l, s0, legs, in, mk, qty, m, p->layers[l].name);
+    struct_open(b, r, l, s0, legs, in, mk, qty, m, b->why);
     b->ls[l].last_open = m->day;
     return 1;
 }
@@ -802,15 +894,24 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
         s->rsi_gain = (s->rsi_gain * (n - 1) + (ch > 0 ? ch : 0)) / n;
         s->rsi_loss = (s->rsi_loss * (n - 1) + (ch < 0 ? -ch : 0)) / n;
     }
-    if (t->always)
+    if (t->always) {
+        if (b->log)
+            snprintf(b->why, sizeof b->why, "always");
         return 1;
+    }
     const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0, 0};
     int nset = 0, nhit = 0;
+    if (b->log)
+        b->why[0] = '\0';
     for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
         int hit = 0;
         if (triggers[i].fn(&c, t, &hit)) {
             nset++;
             nhit += hit ? 1 : 0;
+            if (hit && b->log) {
+                const size_t k = strlen(b->why);
+                snprintf(b->why + k, sizeof b->why - k, "%s%s", k ? "+" : "", triggers[i].name);
+            }
         }
     }
     if (nset == 0)
@@ -863,7 +964,7 @@ static int act_roll_tested(const rule_ctx *c)
     /* roll the tested side: the short strike with the larger |delta| */
     const int side = fabs(pos_mark(LEG(b, SHORT_PUT), c->m, c->pr)->delta) >=
                      fabs(pos_mark(LEG(b, SHORT_CALL), c->m, c->pr)->delta) ? -1 : +1;
-    roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta);
+    roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta, c->l, c->b->why);
     b->ls[c->l].cooldown = ly->trigger.cooldown_days;
     b->ls[c->l].confirm = 0;
     return 1;
@@ -962,7 +1063,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             /* settlement at intrinsic (cash-settled, no costs) */
             const double val = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 2);
             book_cash(b, VR_LAYER_CONDOR, CASH_SETTLE, -(m->disc * val * MULT * b->qty), 0);
-            condor_shut(b, r, "expiry");
+            condor_shut(b, r, m, CASH_SETTLE, "expiry");
         } else {
             const double value = condor_value(b, m, pr);
             const double profit = b->credit - value;
@@ -977,12 +1078,12 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             }
             if (close) {
                 pay(b, r, m, value, 4, CASH_CLOSE);
-                condor_shut(b, r, close);
+                condor_shut(b, r, m, CASH_CLOSE, close);
             } else if (!last && r->roll_delta > 0) {
                 if (fabs(LEG(b, SHORT_PUT)->mark.delta) >= r->roll_delta)
-                    roll_side(b, r, m, pr, -1, r->roll_to_delta);
+                    roll_side(b, r, m, pr, -1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
                 else if (fabs(LEG(b, SHORT_CALL)->mark.delta) >= r->roll_delta)
-                    roll_side(b, r, m, pr, +1, r->roll_to_delta);
+                    roll_side(b, r, m, pr, +1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
             }
         }
     }
@@ -1029,6 +1130,12 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
         pnl += m->disc * q->sign * (q->mark.price - q->basis) * vr_inst_kind_get(q->inst.kind)->multiplier * q->qty;
     }
     b->last_pnl = pnl;
+    if (last) /* the horizon: what is open goes to its owner at its discounted mark */
+        for (uint32_t open = b->open_mask; open != 0; open &= open - 1) {
+            const vr_position *q = &b->pos[__builtin_ctz(open)];
+            b->attr[q->layer + 1] +=
+                m->disc * q->sign * (q->mark.price - q->basis) * vr_inst_kind_get(q->inst.kind)->multiplier * q->qty;
+        }
     if (pnl > b->peak_pnl)
         b->peak_pnl = pnl;
     if (b->peak_pnl - pnl > b->max_dd)

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_policy.h"
 #include "vixrisk/vr_pricing.h"
 
@@ -89,6 +90,14 @@ typedef struct vr_book {
     vr_layer_state ls[VR_MAX_LAYERS];
     double last_pnl;
     uint8_t act_today; /* bit l set when layer l activated today (sample paths) */
+    /* attribution by owner, [0] the condor's legs, [1 + l] layer l (discounted USD): every position
+     * cash flow at mid goes to the position's owner, trading costs to whoever decided the trade;
+     * on the last day the marks of what is open are added, so the entries add up to last_pnl */
+    double attr[VR_MAX_LAYERS + 1];
+    double outlay[VR_MAX_LAYERS + 1]; /* net premium of what each opened (paid > 0) plus its costs */
+    vr_trade_log *log; /* NULL, or where this path's trades go (set by the evaluator after init) */
+    int32_t log_path;
+    char why[VR_TRADE_REASON]; /* logged paths: the trigger conditions behind today's action */
     /* positions: slots [0, 4) the condor's legs, then each layer's (last: vr_book_init clears
      * only the slots the policy uses) */
     vr_position pos[VR_BOOK_MAX_POS];

@@ -92,8 +92,14 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
         }
         if (day == 0)
-            for (int p = 0; p < s->npol; p++)
-                vr_book_init(&w->book[i * s->npol + p], &s->pol[p]);
+            for (int p = 0; p < s->npol; p++) {
+                vr_book *bk = &w->book[i * s->npol + p];
+                vr_book_init(bk, &s->pol[p]);
+                if (path < (size_t)c->res->nlog) {
+                    bk->log = &c->res->logs[(size_t)p * c->res->nlog + path];
+                    bk->log_path = (int32_t)path;
+                }
+            }
     }
     for (int p = 0; p < s->npol; p++) {
         batch_marks(c, w, b, p, day);
@@ -126,6 +132,10 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
                 o->activations[path * VR_MAX_LAYERS + l] = bk->act[l];
                 o->first_day[path * VR_MAX_LAYERS + l] = bk->first[l];
             }
+            for (int k = 0; k < o->nattr; k++) {
+                o->attr[path * (size_t)o->nattr + k] = bk->attr[k];
+                o->outlay[path * (size_t)o->nattr + k] = bk->outlay[k];
+            }
         }
     }
     size_t done;
@@ -155,8 +165,14 @@ void vr_scenario_result_free(vr_scenario_result *res)
             vr_path_out *o = &res->out[p];
             free(o->pnl); free(o->drawdown); free(o->hedge_cost); free(o->hedge_proceeds);
             free(o->activations); free(o->first_day); free(o->trades);
+            free(o->attr); free(o->outlay);
         }
         free(res->out);
+    }
+    if (res->logs) {
+        for (int k = 0; k < res->npol * res->nlog; k++)
+            free(res->logs[k].rec);
+        free(res->logs);
     }
     free(res->sample_spx);
     free(res->sample_vix);
@@ -253,7 +269,11 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     res->sample_spx = calloc(ns ? ns : 1, sizeof(float));
     res->sample_vix = calloc(ns ? ns : 1, sizeof(float));
     res->sample_act = calloc(ns * (size_t)spec->npol + 1, 1);
-    if (!res->out || !res->sample_spx || !res->sample_vix || !res->sample_act) {
+    /* a replay logs its one path; a sampled scenario its first trade_log_paths */
+    const size_t nlog = sc->source == VR_SOURCE_HISTORY ? 1 : (size_t)spec->trade_log_paths;
+    res->nlog = (int)(nlog < n ? nlog : n);
+    res->logs = calloc((size_t)res->nlog * (size_t)spec->npol + 1, sizeof *res->logs);
+    if (!res->out || !res->sample_spx || !res->sample_vix || !res->sample_act || !res->logs) {
         st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
         goto done;
     }
@@ -266,8 +286,11 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
         o->activations = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
         o->first_day = malloc(n * VR_MAX_LAYERS * sizeof(int32_t));
         o->trades = malloc(n * sizeof(int32_t));
+        o->nattr = 1 + spec->pol[p].nlayers;
+        o->attr = malloc(n * (size_t)o->nattr * sizeof(double));
+        o->outlay = malloc(n * (size_t)o->nattr * sizeof(double));
         if (!o->pnl || !o->drawdown || !o->hedge_cost || !o->hedge_proceeds || !o->activations ||
-            !o->first_day || !o->trades) {
+            !o->first_day || !o->trades || !o->attr || !o->outlay) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", n, spec->npol);
             goto done;
         }
@@ -300,6 +323,10 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
     const vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     st = vr_sim_run(&sim, &obs, err);
+    for (int k = 0; st == VR_OK && k < res->npol * res->nlog; k++)
+        if (res->logs[k].failed)
+            st = vr_fail(err, VR_ENOMEM, "evaluator: trade log of path %d of policy %s",
+                         k % res->nlog, spec->pol[k / res->nlog].name);
     if (progress)
         progress(progress_ctx, n, n);
 done:

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_internal.h"
+#include "report/tables.h"
 
 #define MAXPOL 64 /* legends and labels handle this many policies; more are drawn but not named */
 
@@ -112,13 +112,27 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
     vr_svg_begin(f, 1100, 400, title);
     /* main panel */
-    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0};
+    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0, 0};
     double ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
         for (size_t b = 0; b < NB; b++) ymax = fmax(ymax, pct[b]);
     }
     m.yhi = ymax > 0 ? ymax * 1.08 : 1;
+    /* the legend sits in the top-left corner: raise the y range until no bin under it reaches it */
+    size_t namelen = 0;
+    for (size_t p = 0; p < s->npol && p < MAXPOL; p++)
+        namelen = strlen(s->pol[p].name) > namelen ? strlen(s->pol[p].name) : namelen;
+    const double lw = 50 + 6.5 * (double)namelen, lh = 16 + 16 * (double)(s->npol < MAXPOL ? s->npol : MAXPOL);
+    double under = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
+        for (size_t b = 0; b < NB; b++)
+            if ((double)b < (lw + 8) / m.w * NB + 1)
+                under = fmax(under, pct[b]);
+    }
+    if (lh + 8 < 0.9 * m.h && under > m.yhi * (1 - (lh + 12) / m.h))
+        m.yhi = under / (1 - (lh + 12) / m.h);
     vr_svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
     /* the region the right panel magnifies */
     const double sx0 = vr_svg_px(&m, fmax(tlo, lo)), sx1 = vr_svg_px(&m, thi);
@@ -133,7 +147,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     }
     legend_policies(f, s, m.x0 + 8, m.y0 + 8);
     /* tail panel: the worst 5% of each policy lies left of thi */
-    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0};
+    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0, 0};
     ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
@@ -142,18 +156,33 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     t.yhi = ymax > 0 ? ymax * 1.15 : 1;
     vr_svg_text(f, t.x0, 26, "start", 13, "bold", "Left tail magnified (worst 5%)");
     vr_svg_axes(&t, "terminal P&L (USD)", "paths per bin (% of all)");
+    double mx[MAXPOL];
+    size_t mi[MAXPOL], nm = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
         const size_t k = step_points(pct, NBT, tlo, thi, x, y);
         vr_svg_polyline(&t, x, y, k, vr_rep_color(p), 1.8, vr_rep_dash(p));
-        /* -ES99 marker: a triangle on the top edge and a faint line */
         const double e = -s->pol[p].score[RS_ES99];
-        if (isfinite(e) && e >= tlo && e <= thi) {
-            const double px = vr_svg_px(&t, e);
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
-                       "stroke-dasharray=\"1 2\"/>", px, t.y0, px, t.y0 + t.h, vr_rep_color(p));
-            fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\"/>\n", px, t.y0, vr_rep_color(p));
+        if (isfinite(e) && e >= tlo && e <= thi && nm < MAXPOL) { /* by position, for the markers */
+            size_t j = nm++;
+            for (; j > 0 && mx[j - 1] > vr_svg_px(&t, e); j--)
+                mx[j] = mx[j - 1], mi[j] = mi[j - 1];
+            mx[j] = vr_svg_px(&t, e), mi[j] = p;
         }
+    }
+    /* -ES99 markers: a faint line at the value and a triangle pointing at it from the top edge;
+     * triangles closer than their width step down a row (inside the 13% headroom) so none hides
+     * another */
+    double last = -INFINITY;
+    int row = 0;
+    for (size_t j = 0; j < nm; j++) {
+        row = mx[j] - last < 11 ? (row + 1) % 4 : 0;
+        last = row == 0 ? mx[j] : last;
+        const char *c = vr_rep_color(mi[j]);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\" "
+                   "stroke-dasharray=\"1 2\"/>", mx[j], t.y0, mx[j], t.y0 + t.h, c);
+        fprintf(f, "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"0.8\"/>\n",
+                mx[j], t.y0 + 9.0 * row, c);
     }
     vr_svg_text(f, t.x0 + t.w, t.y0 + t.h + 48, "end", 11, NULL,
              "\xE2\x96\xBC = -ES99 of each policy; bins count % of all paths");
@@ -178,7 +207,7 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
     const double px = 0.12 * (xhi - xlo), py = 0.12 * (yhi - ylo);
     snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
     vr_svg_begin(f, 540, 400, title);
-    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1};
+    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
     vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
     for (size_t i = 0; i < s->npol; i++) {
@@ -221,7 +250,7 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
     const double ylo = pow(10, -ceil(log10((double)nmax)));
     snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
     vr_svg_begin(f, 540, 400, title);
-    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0};
+    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
     vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
     for (size_t i = 0; i < s->npol; i++) {
@@ -257,7 +286,7 @@ static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0
         if (isfinite(v[t])) { lo = fmin(lo, v[t]); hi = fmax(hi, v[t]); }
     if (!(hi > lo)) { lo = (isfinite(lo) ? lo : 0) - 1; hi = lo + 2; }
     const double pad = 0.06 * (hi - lo);
-    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0};
+    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0, 0};
     vr_svg_axes(&p, xlabel, ylabel);
     double *xs = malloc(nd * sizeof *xs);
     if (xs == NULL)
@@ -328,7 +357,7 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
         path_panel(f, s->vix + i * nd, nd, X0, Y + 30 + HS + 26, W, HV, "VIX (points)", "trading day", "#7a3b8f");
         /* activation rug: a tick on each day a layer acted */
         double ry = Y + 30 + HS + 26 + HV + 44;
-        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0};
+        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0, 0};
         const double tw = fmax(1.5, W / (double)nd);
         for (size_t p = 0; p < s->npol; p++) {
             const rep_policy *q = &s->pol[p];
@@ -353,6 +382,141 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
         if (rows == 0)
             vr_svg_text(f, X0, ry + 10, "start", 11, NULL, "(no policy in this run has hedge layers)");
     }
+    vr_svg_end(f);
+    return 1;
+}
+
+/* ---- sweeps and layers ------------------------------------------------------------------------ */
+
+/* Error bar (+-se around y at x) and a point, in data coordinates. */
+static void point_se(FILE *f, const svg_plot *p, double x, double y, double se, const char *color, int square)
+{
+    const double cx = vr_svg_px(p, x), cy = vr_svg_py(p, y);
+    if (isfinite(se) && se > 0)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.3\"/>",
+                cx, vr_svg_py(p, y - se), cx, vr_svg_py(p, y + se), color);
+    if (square)
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\" stroke=\"#ffffff\"/>\n",
+                cx - 4, cy - 4, color);
+    else
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"#ffffff\"/>\n", cx, cy, color);
+}
+
+void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
+{
+    /* a sampled scenario: dES99 and dmean against the baseline, +-1 SE; a replay: P&L and dP&L */
+    const int replay = s->replay;
+    const int ka = replay ? RS_MEAN : RS_DES99, kas = replay ? -1 : RS_DES99_SE;
+    const int kb = RS_DMEAN, kbs = replay ? -1 : RS_DMEAN_SE;
+    double xs[VR_MAX_POLICIES], ya[VR_MAX_POLICIES], yb[VR_MAX_POLICIES];
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < sw->n; i++) {
+        const double *v = s->pol[sw->pol[i]].score;
+        xs[i] = sw->x[i];
+        ya[i] = v[ka];
+        yb[i] = v[kb];
+        const double sa = kas >= 0 && isfinite(v[kas]) ? v[kas] : 0, sb = kbs >= 0 && isfinite(v[kbs]) ? v[kbs] : 0;
+        if (isfinite(ya[i])) ylo = fmin(ylo, ya[i] - sa), yhi = fmax(yhi, ya[i] + sa);
+        if (isfinite(yb[i])) ylo = fmin(ylo, yb[i] - sb), yhi = fmax(yhi, yb[i] + sb);
+    }
+    ylo = fmin(ylo, 0), yhi = fmax(yhi, 0); /* zero (no change) always in view */
+    if (!(yhi > ylo)) { ylo = -1; yhi = 1; }
+    const double py = 0.1 * (yhi - ylo);
+    double xlo = xs[0], xhi = xs[sw->n - 1];
+    const double px = xhi > xlo ? 0.06 * (xhi - xlo) : 1;
+    char title[300], head[300];
+    snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
+    vr_svg_begin(f, 560, 370, title);
+    svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1, 0};
+    snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
+    vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
+    vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
+    const double zy = vr_svg_py(&p, 0);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"3 3\"/>\n",
+            p.x0, zy, p.x0 + p.w, zy);
+    vr_svg_polyline(&p, xs, ya, sw->n, vr_rep_color(0), 2, "");
+    vr_svg_polyline(&p, xs, yb, sw->n, vr_rep_color(1), 2, "7 3");
+    for (size_t i = 0; i < sw->n; i++) {
+        const double *v = s->pol[sw->pol[i]].score;
+        if (isfinite(ya[i]))
+            point_se(f, &p, xs[i], ya[i], kas >= 0 ? v[kas] : NAN, vr_rep_color(0), 0);
+        if (isfinite(yb[i]))
+            point_se(f, &p, xs[i], yb[i], kbs >= 0 ? v[kbs] : NAN, vr_rep_color(1), 1);
+    }
+    /* legend under the plot, never over the data */
+    const char *names[2] = {replay ? "P&L" : "\xCE\x94" "ES99 (negative: tail reduced)",
+                            replay ? "\xCE\x94" "P&L vs baseline" : "\xCE\x94" "mean P&L"};
+    const char *colors[2] = {vr_rep_color(0), vr_rep_color(1)}, *dashes[2] = {"", "7 3"};
+    vr_svg_legend(f, p.x0, p.y0 + p.h + 48, names, 2, colors, dashes);
+    vr_svg_end(f);
+}
+
+int vr_chart_layers(FILE *f, const rep_scenario *s)
+{
+    /* one group of bars per policy with attribution: the condor's net and each layer's, mean per
+     * path (solid) and on the baseline's worst 1% of paths (light, when stored) */
+    enum { MAXB = 64 };
+    size_t pol[MAXB];
+    int lay[MAXB];
+    size_t nb = 0, ngroups = 0;
+    double lo = 0, hi = 0;
+    for (size_t p = 0; p < s->npol && nb < MAXB; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (!q->has_attr || q->nlayer_names == 0)
+            continue;
+        ngroups++;
+        for (int l = -1; l < (int)q->nlayer_names && nb < MAXB; l++) {
+            pol[nb] = p, lay[nb] = l;
+            const double m = l < 0 ? q->attr_condor : q->lay[l].attr_mean;
+            const double w = l < 0 ? NAN : q->lay[l].score[VR_RF_LAYER_TAIL1];
+            lo = fmin(lo, m), hi = fmax(hi, m);
+            if (isfinite(w)) lo = fmin(lo, w), hi = fmax(hi, w);
+            nb++;
+        }
+    }
+    if (nb == 0)
+        return 0;
+    if (!(hi > lo)) hi = lo + 1;
+    const double pad = 0.08 * (hi - lo);
+    const double slot = 46, gap = 24;
+    const double width = fmax(520, 100 + (double)nb * slot + (double)ngroups * gap + 40);
+    char title[300];
+    snprintf(title, sizeof title, "Scenario %s: net P&L by owner", s->name);
+    vr_svg_begin(f, width, 400, title);
+    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, lo - pad, hi + pad, 0, 0, 1, 1};
+    vr_svg_text(f, p.x0, 24, "start", 13, "bold", "Net P&L by owner: the condor and each hedge layer");
+    vr_svg_axes(&p, "", "USD per path");
+    const double zy = vr_svg_py(&p, 0);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n", p.x0, zy, p.x0 + p.w, zy);
+    double x = p.x0 + 10;
+    size_t prev = (size_t)-1;
+    for (size_t b = 0; b < nb; b++) {
+        const rep_policy *q = &s->pol[pol[b]];
+        if (pol[b] != prev) {
+            if (prev != (size_t)-1)
+                x += gap;
+            /* policy name above its group, in its colour */
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"3\" fill=\"%s\"/>\n", x, p.y0 + p.h + 34,
+                    slot * (double)(q->nlayer_names + 1) - 6, vr_rep_color(pol[b]));
+            vr_svg_text(f, x, p.y0 + p.h + 50, "start", 11, "bold", q->name);
+            prev = pol[b];
+        }
+        const double m = lay[b] < 0 ? q->attr_condor : q->lay[lay[b]].attr_mean;
+        const double w = lay[b] < 0 ? NAN : q->lay[lay[b]].score[VR_RF_LAYER_TAIL1];
+        const char *col = lay[b] < 0 ? "#7f7f7f" : vr_rep_color((size_t)lay[b] + 1);
+        const double y0 = vr_svg_py(&p, fmax(m, 0)), y1 = vr_svg_py(&p, fmin(m, 0));
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.1f\" fill=\"%s\"/>\n", x, y0,
+                fmax(y1 - y0, 0.5), col);
+        if (isfinite(w)) {
+            const double w0 = vr_svg_py(&p, fmax(w, 0)), w1 = vr_svg_py(&p, fmin(w, 0));
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.35\" "
+                       "stroke=\"%s\"/>\n", x + 20, w0, fmax(w1 - w0, 0.5), col, col);
+        }
+        vr_svg_text(f, x + 19, p.y0 + p.h + 16, "middle", 10, NULL, lay[b] < 0 ? "condor" : q->layers[lay[b]]);
+        x += slot;
+    }
+    vr_svg_text(f, p.x0, p.y0 + p.h + 72, "start", 11, NULL,
+                "solid: mean per path; light: mean on the baseline's worst 1% of paths (when stored)");
     vr_svg_end(f);
     return 1;
 }

@@ -2,15 +2,17 @@
  * column (attribute names as in docs/hdf5.md; the 4-element arrays become loss_threshold_k,
  * p_loss_k, p_loss_se_k for k = 1..4). RFC 4180: CRLF line ends, a field is quoted when it holds a
  * comma, a quote, CR or LF, with quotes doubled. Numbers use %.17g, so they read back to the
- * same double; NaN is written as NaN (pandas and strtod read it). Rows are ranked by
+ * same double; a value that is not defined (NaN in the loader: a replay's distribution columns, a
+cost without an ES99 reduction) is an empty field, which pandas reads as missing: no NaN or Inf is
+ever printed as a result. Rows are ranked by
  * vr_rank_by_es99 (rank_es99; a replay by its P&L); tail_paths is the number of paths beyond VaR99
  * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_BEYOND). A replayed history (paths = 1)
- * has its P&L in `mean` and NaN in the distribution columns. */
+ * has its P&L in `mean` and empty distribution columns. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "report/report_internal.h"
+#include "report/tables.h"
 
 static void field(FILE *f, const char *s, int first)
 {
@@ -32,11 +34,7 @@ static void field(FILE *f, const char *s, int first)
 static void num(FILE *f, double x)
 {
     fputc(',', f);
-    if (isnan(x))
-        fputs("NaN", f);
-    else if (isinf(x))
-        fputs(x > 0 ? "Inf" : "-Inf", f);
-    else
+    if (isfinite(x))
         fprintf(f, "%.17g", x);
 }
 
@@ -63,7 +61,19 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             snprintf(h, sizeof h, "%s_%d", arr[a], k + 1);
             field(f, h, 0);
         }
+    /* the stress matrix cell of the row (docs/report.md): what it shows, its value +- se and the
+     * difference to the baseline +- se; then what later run files add, empty when absent */
+    static const char *const extra[] = {"stress_metric", "stress_value", "stress_se", "stress_delta",
+                                        "stress_delta_se", "capital_at_risk", "hedge_budget_pct",
+                                        "attr_condor", "ablation_of", "ablation", "ablation_layer", "trades"};
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+        field(f, extra[k], 0);
     fputs("\r\n", f);
+    rep_matrix m;
+    if ((st = vr_rep_matrix_build(r, &m, err)) != VR_OK) {
+        vr_rep_file_abort(&rf);
+        return st;
+    }
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
         size_t order[s->npol], rank[s->npol];
@@ -90,8 +100,27 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             for (int a = 0; a < 3; a++)
                 for (int k = 0; k < REP_NTHR; k++)
                     num(f, v[a][k]);
+            static const char *const metric[] = {"", "d_es99", "shock_mean", "replay_pnl"};
+            size_t row = 0;
+            while (row < m.npol && strcmp(m.pol[row], q->name) != 0)
+                row++;
+            const rep_mcell *c = row < m.npol ? &m.cell[row * m.nscen + i] : NULL;
+            field(f, c ? metric[c->kind] : "", 0);
+            num(f, c ? c->v : NAN);
+            num(f, c ? c->se : NAN);
+            num(f, c ? c->d : NAN);
+            num(f, c ? c->dse : NAN);
+            num(f, q->car);
+            num(f, q->budget_pct);
+            num(f, q->has_attr ? q->attr_condor : NAN);
+            field(f, q->abl_of ? q->abl_of : "", 0);
+            field(f, q->abl_kind ? q->abl_kind : "", 0);
+            field(f, q->abl_layer ? q->abl_layer : "", 0);
+            snprintf(b, sizeof b, "%zu", q->ntrades);
+            field(f, b, 0);
             fputs("\r\n", f);
         }
     }
+    vr_rep_matrix_free(&m);
     return vr_rep_file_commit(&rf, err);
 }

@@ -21,9 +21,12 @@ static const char *css =
     "td:first-child,th:first-child{text-align:left}\n"
     "th .u{display:block;font-weight:400;color:#666;font-size:11px}\n"
     "tr:nth-child(even) td{background:#fafafa}\n"
+    "table.attr td:nth-child(2),table.trades td{text-align:left}table.trades td[data-key=strike],"
+    "table.trades td[data-key=quantity],table.trades td[data-key=price],table.trades td[data-key=cash]{text-align:right}\n"
     "td.sig{font-weight:700}td.rough::after{content:\" *\";color:#b00020}\n"
     ".warn{color:#b00020;font-size:13px}\n"
-    "table.kv td:first-child{color:#555}table.kv td{text-align:left}\n"
+    "table.kv td:first-child{color:#555}table.kv td{text-align:left}"
+    "table.kv td:last-child{white-space:normal;overflow-wrap:anywhere;max-width:560px}\n"
     ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}\n"
     "pre.config{background:#f6f6f6;border:1px solid #ddd;padding:8px 10px;font-size:12px;line-height:1.3;"
     "white-space:pre-wrap;word-break:break-word;max-height:300px;overflow:auto}\n"
@@ -32,10 +35,16 @@ static const char *css =
     ".row{display:flex;flex-wrap:wrap;gap:10px 28px;align-items:flex-start}.row figure{margin:10px 0}\n"
     ".note{color:#444;font-size:13px}\n"
     "dl.defs dt{font-weight:600;margin-top:6px}dl.defs dd{margin-left:18px}\n"
+    ".verdict{background:#f3f8fc;border-left:4px solid #0072B2;padding:8px 12px;margin:10px 0 16px}\n"
+    ".verdict pre{white-space:pre-wrap;font-family:inherit;margin:0}\n"
+    ".scroll{max-width:100%;overflow-x:auto}\n"
+    "td .d{display:block;color:#555;font-size:12px}td .d.sig{font-weight:700;color:#1a1a1a}\n"
+    ".override{color:#b00020}\n"
     "@page{size:A4 landscape;margin:10mm}\n"
     "@media print{body{margin:0;max-width:none;font-size:10px}h2{margin-top:12px}"
     "section.scenario{break-before:page}figure,table{break-inside:avoid}"
-    "th,td{padding:2px 4px}pre.config{font-size:8px;max-height:none;overflow:visible}}\n";
+    "th,td{padding:2px 4px}pre.config{font-size:8px;max-height:none;overflow:visible}"
+    ".scroll{overflow:visible}table.trades{font-size:8px}}\n";
 
 static void kv(FILE *f, const char *k, const char *v)
 {
@@ -56,12 +65,36 @@ static void kvd(FILE *f, const char *k, double v, const char *fmt)
     kv(f, k, b);
 }
 
+/* Index of the first scenario before i with the same model and parameters (i if none): a batch of
+ * shocks and replays on one model shows its parameter table once. */
+static size_t same_model_before(const rep_run *r, size_t i)
+{
+    const rep_scenario *a = &r->scen[i];
+    for (size_t j = 0; j < i; j++) {
+        const rep_scenario *b = &r->scen[j];
+        int same = strcmp(a->model_type, b->model_type) == 0 && a->spot == b->spot && a->rate == b->rate &&
+                   a->dividend == b->dividend && a->v0 == b->v0 && a->nparam == b->nparam;
+        for (int k = 0; same && k < a->nparam; k++)
+            same = strcmp(a->pname[k], b->pname[k]) == 0 && a->phys[k] == b->phys[k] && a->pric[k] == b->pric[k];
+        if (same)
+            return same_model_before(r, j);
+    }
+    return i;
+}
+
 static void summary(FILE *f, const rep_run *r)
 {
     char b[256];
     fputs("<section id=\"summary\">\n<h2>Run summary</h2>\n<div class=\"row\"><div>\n<h3>Run</h3>\n<table class=\"kv\">\n", f);
     kv(f, "Run file", r->path);
     kv(f, "Config file", r->config_file);
+    if (r->command_line && r->command_line[0])
+        kv(f, "Command line", r->command_line);
+    if (r->overrides && r->overrides[0]) {
+        fputs("<tr><td>Overrides</td><td class=\"override\" data-key=\"overrides\">", f);
+        vr_rep_esc(f, r->overrides);
+        fputs(" (replace the config text below)</td></tr>\n", f);
+    }
     snprintf(b, sizeof b, "%lld", (long long)r->seed);
     kv(f, "Seed", b);
     snprintf(b, sizeof b, "%lld", (long long)r->paths);
@@ -79,10 +112,18 @@ static void summary(FILE *f, const rep_run *r)
     fputs("</table>\n</div><div>\n<h3>Models</h3>\n", f);
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
+        if (same_model_before(r, i) < i)
+            continue; /* shown once, under the first scenario that uses it */
         fputs("<table class=\"model\" data-scenario=\"", f);
         vr_rep_esc(f, s->name);
         fputs("\">\n<tr><th>Scenario <b>", f);
         vr_rep_esc(f, s->name);
+        size_t shared = 0;
+        for (size_t j = i + 1; j < r->nscen; j++)
+            if (same_model_before(r, j) == i) {
+                fputs(shared++ ? ", " : "</b>, and with the same model: <b>", f);
+                vr_rep_esc(f, r->scen[j].name);
+            }
         fputs("</b> (", f);
         vr_rep_esc(f, s->model_type);
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
@@ -94,7 +135,13 @@ static void summary(FILE *f, const rep_run *r)
                 s->wall, s->marks_wall);
     }
     fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
-          "</p>\n</div></div>\n<h3>Configuration</h3>\n<pre class=\"config\">", f);
+          "</p>\n</div></div>\n<h3>Configuration</h3>\n", f);
+    if (r->overrides && r->overrides[0]) {
+        fputs("<p class=\"override\">The command line replaced these settings of the text below: ", f);
+        vr_rep_esc(f, r->overrides);
+        fputs(". The tables show what was run.</p>\n", f);
+    }
+    fputs("<pre class=\"config\">", f);
     vr_rep_esc(f, r->config);
     fputs("</pre>\n</section>\n", f);
 }
@@ -104,7 +151,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
     const size_t nc = vr_rep_table_head(s, which, h);
-    fprintf(f, "<table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>",
+    fprintf(f, "<div class=\"scroll\"><table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>",
             which == REP_TABLE_TAIL ? "tail" : which == REP_TABLE_REPLAY ? "replay" : "cost");
     for (size_t j = 0; j < nc; j++) {
         fputs("<th>", f);
@@ -136,7 +183,175 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         }
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n", f);
+    fputs("</table></div>\n", f);
+}
+
+/* A table of headers h[0..nc) whose rows the caller writes with cells(). */
+static void head_row(FILE *f, const rep_head *h, size_t nc)
+{
+    fputs("<tr>", f);
+    for (size_t j = 0; j < nc; j++) {
+        fputs("<th>", f);
+        vr_rep_esc(f, h[j].text);
+        if (h[j].unit[0]) {
+            fputs("<span class=\"u\">", f);
+            vr_rep_esc(f, h[j].unit);
+            fputs("</span>", f);
+        }
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+}
+
+static void cells(FILE *f, const rep_cell *c, size_t nc)
+{
+    for (size_t j = 0; j < nc; j++) {
+        fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+        vr_rep_esc(f, c[j].text);
+        fputs("</td>", f);
+    }
+}
+
+/* The attribution table and the per-layer chart of a scenario, when the file has them. */
+static void attribution(FILE *f, const rep_scenario *s)
+{
+    rep_arow rows[VR_MAX_POLICIES * (VR_MAX_LAYERS + 1)];
+    const size_t nr = vr_rep_attr_rows(s, rows, sizeof rows / sizeof rows[0]);
+    if (nr == 0)
+        return;
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = vr_rep_attr_head(h);
+    fputs("<h3>Attribution: who earns and who pays</h3>\n<div class=\"scroll\"><table class=\"attr\" "
+          "data-table=\"attribution\">\n", f);
+    head_row(f, h, nc);
+    for (size_t i = 0; i < nr; i++) {
+        vr_rep_attr_row(s, &rows[i], c);
+        fputs("<tr data-scenario=\"", f);
+        vr_rep_esc(f, s->name);
+        fputs("\" data-policy=\"", f);
+        vr_rep_esc(f, s->pol[rows[i].pol].name);
+        fputs("\" data-owner=\"", f);
+        vr_rep_esc(f, rows[i].layer < 0 ? VR_RF_ATTR_CONDOR : s->pol[rows[i].pol].layers[rows[i].layer]);
+        fputs("\">", f);
+        cells(f, c, nc);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></div>\n<p class=\"note\">The condor's net and each layer's net P&amp;L add up to the "
+          "policy's P&amp;L on every path. &#916;ES99 if removed &gt; 0: the layer lowers the tail; &#916;ES99 "
+          "alone: the condor with only that layer against the baseline (negative: tail reduced).</p>\n", f);
+    fputs("<figure>\n", f);
+    if (vr_chart_layers(f, s))
+        fputs("<figcaption>Mean net P&amp;L per path of the condor and of each layer, and each layer's mean on "
+              "the baseline's worst 1% of paths.</figcaption>\n", f);
+    fputs("</figure>\n", f);
+}
+
+/* Trade logs of the policies of a scenario (a replay: the whole log). */
+static void trade_logs(FILE *f, const rep_scenario *s)
+{
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = vr_rep_trade_head(h);
+    int any = 0;
+    for (size_t p = 0; p < s->npol; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (q->ntrades == 0)
+            continue;
+        if (!any)
+            fprintf(f, "<h3>Trade log%s</h3>\n", s->replay ? "" : " (first paths)");
+        any = 1;
+        const size_t shown = q->ntrades < 400 ? q->ntrades : 400;
+        fputs(s->replay ? "<details open=\"open\"><summary>" : "<details><summary>", f); /* a replay's log prints */
+        vr_rep_esc(f, q->name);
+        fprintf(f, ": %zu trades%s</summary>\n<div class=\"scroll\"><table class=\"trades\" "
+                   "data-table=\"trades\" data-policy=\"", q->ntrades, shown < q->ntrades ? " (the first 400 shown)" : "");
+        vr_rep_esc(f, q->name);
+        fputs("\">\n", f);
+        head_row(f, h, nc);
+        for (size_t t = 0; t < shown; t++) {
+            vr_rep_trade_row(&q->trades[t], c);
+            fputs("<tr>", f);
+            cells(f, c, nc);
+            fputs("</tr>\n", f);
+        }
+        fputs("</table></div></details>\n", f);
+    }
+}
+
+/* Sweeps: a chart of the metric against the swept value per sweep. */
+static void sweeps(FILE *f, const rep_scenario *s)
+{
+    rep_sweep sw[REP_MAX_SWEEPS];
+    const size_t n = vr_rep_sweeps(s, sw, REP_MAX_SWEEPS);
+    if (n == 0)
+        return;
+    fputs("<h3>Sweeps</h3>\n<div class=\"row\">", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<figure data-sweep=\"", f);
+        vr_rep_esc(f, sw[i].key);
+        fputs("\">\n", f);
+        vr_chart_sweep(f, s, &sw[i]);
+        fputs("<figcaption>", f);
+        vr_rep_esc(f, sw[i].base);
+        fputs(s->replay ? ": P&amp;L on the replayed path against " : ": &#916;ES99 and &#916;mean against the "
+              "baseline (&#177;1 SE) against ", f);
+        vr_rep_esc(f, sw[i].key);
+        fputs(".</figcaption>\n</figure>\n", f);
+    }
+    fputs("</div>\n", f);
+}
+
+/* The stress matrix: one row per policy, one column per scenario (a run with two or more). */
+static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
+{
+    if (r->nscen < 2)
+        return VR_OK;
+    rep_matrix m;
+    vr_status st = vr_rep_matrix_build(r, &m, err);
+    if (st != VR_OK)
+        return st;
+    fputs("<section id=\"stress\">\n<h2>Stress matrix</h2>\n<p class=\"sub\">What each policy changes in "
+          "each scenario: &#916;ES99 against the baseline on a sampled scenario (negative: tail reduced), the "
+          "mean P&amp;L under a shock imposed on every path and the P&amp;L of a replayed history, each with "
+          "its difference to the baseline. Bold: a paired difference beyond two standard errors.</p>\n"
+          "<div class=\"scroll\"><table class=\"matrix\" data-table=\"stress\">\n<tr><th>Policy</th>", f);
+    for (size_t j = 0; j < m.nscen; j++) {
+        fprintf(f, "<th><a href=\"#scenario-%zu\">", j + 1);
+        vr_rep_esc(f, r->scen[j].name);
+        fputs("</a><span class=\"u\">", f);
+        vr_rep_esc(f, vr_rep_matrix_label(vr_rep_matrix_kind(&r->scen[j])));
+        fputs("</span></th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < m.npol; i++) {
+        fputs("<tr data-policy=\"", f);
+        vr_rep_esc(f, m.pol[i]);
+        fputs("\"><td>", f);
+        vr_rep_esc(f, m.pol[i]);
+        fputs("</td>", f);
+        for (size_t j = 0; j < m.nscen; j++) {
+            const rep_mcell *c = &m.cell[i * m.nscen + j];
+            char a[112], d[112];
+            vr_rep_matrix_text(c, a, sizeof a, d, sizeof d);
+            fputs("<td data-scenario=\"", f);
+            vr_rep_esc(f, r->scen[j].name);
+            const int dsig = c->sig && c->kind != REP_M_DES99; /* bold: the paired difference */
+            fprintf(f, "\" data-key=\"%s\"%s>", c->kind == REP_M_DES99 ? "d_es99" : "mean",
+                    c->sig && !dsig ? " class=\"sig\"" : "");
+            vr_rep_esc(f, c->kind == REP_M_NONE ? "-" : a);
+            if (d[0]) {
+                fputs(dsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
+                vr_rep_esc(f, d);
+                fputs("</span>", f);
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></div>\n</section>\n", f);
+    vr_rep_matrix_free(&m);
+    return VR_OK;
 }
 
 static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t idx)
@@ -162,7 +377,11 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
                   "policy's hedge layer acted.</figcaption>\n", f);
         else
             fputs("<figcaption>No sample path stored for this replay.</figcaption>\n", f);
-        fputs("</figure>\n</section>\n", f);
+        fputs("</figure>\n", f);
+        attribution(f, s);
+        sweeps(f, s);
+        trade_logs(f, s);
+        fputs("</section>\n", f);
         return;
     }
     fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n, days);
@@ -199,7 +418,11 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
               "policy's hedge layer acted (sample_paths/activations).</figcaption>\n", f);
     else
         fputs("<figcaption>No sample paths stored in this run (simulation.sample_paths: 0).</figcaption>\n", f);
-    fputs("</figure>\n</section>\n", f);
+    fputs("</figure>\n", f);
+    attribution(f, s);
+    sweeps(f, s);
+    trade_logs(f, s);
+    fputs("</section>\n", f);
 }
 
 static const char *defs =
@@ -240,6 +463,15 @@ vr_status vr_rep_write_html(const rep_run *r, const char *out_path, vr_err *err)
         fputs("</a>", f);
     }
     fputs("</p>\n</header>\n", f);
+    if (r->verdict && r->verdict[0]) {
+        fputs("<section id=\"verdict\" class=\"verdict\">\n<h2>Verdict</h2>\n<pre>", f);
+        vr_rep_esc(f, r->verdict);
+        fputs("</pre>\n</section>\n", f);
+    }
+    if ((st = matrix(f, r, err)) != VR_OK) {
+        vr_rep_file_abort(&rf);
+        return st;
+    }
     summary(f, r);
     for (size_t i = 0; i < r->nscen; i++)
         scenario(f, r, &r->scen[i], i);

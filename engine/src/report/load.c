@@ -14,6 +14,7 @@
  * A replayed history (paths = 1) carries only the scores flagged VR_RF_REPLAY; the others are NaN
  * and the writers show its P&L instead. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,92 @@ done:
     return st;
 }
 
+/* Mean of the per-path dataset at path (exactly n values, finite), or NaN when it is absent. */
+static vr_status opt_mean(vr_h5_reader *r, const char *path, size_t n, double *mean, vr_err *err)
+{
+    double *v = NULL;
+    *mean = NAN;
+    if (!vr_h5_exists(r, path))
+        return VR_OK;
+    vr_status st = read_paths(r, path, n, &v, err);
+    if (st == VR_OK) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += v[i];
+        *mean = s / (double)n;
+    }
+    free(v);
+    return st;
+}
+
+/* The trade log (optional): records checked for finite numbers. */
+static vr_status load_trades(vr_h5_reader *r, const char *g, rep_policy *p, vr_err *err)
+{
+    char d[1100];
+    snprintf(d, sizeof d, "%s/" VR_RF_TRADE_LOG, g);
+    if (!vr_h5_exists(r, d))
+        return VR_OK;
+#define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, \
+        offsetof(rep_trade, field), sizeof(((rep_trade *)0)->field)}
+    const vr_h5_col cols[VR_RF_TRADE_N] = {
+        COL(PATH, path, I32), COL(DAY, day, I32), COL(DATE, date, STR), COL(LAYER, layer, STR),
+        COL(INSTRUMENT, instrument, STR), COL(STRIKE, strike, F64), COL(EXPIRY_DAY, expiry_day, I32),
+        COL(QUANTITY, quantity, F64), COL(PRICE, price, F64), COL(CASH, cash, F64), COL(REASON, reason, STR)};
+#undef COL
+    void *rows = NULL;
+    vr_status st = vr_h5_read_table(r, d, cols, VR_RF_TRADE_N, sizeof(rep_trade), REP_MAX_TRADES, &rows,
+                                    &p->ntrades, err);
+    if (st != VR_OK)
+        return st;
+    p->trades = rows;
+    for (size_t i = 0; i < p->ntrades; i++) {
+        const rep_trade *t = &p->trades[i];
+        const double v[4] = {t->strike, t->quantity, t->price, t->cash};
+        for (int k = 0; k < 4; k++)
+            if (!isfinite(v[k]))
+                return vr_fail(err, VR_EHDF5, "report: %s[%zu] has a non-finite number: damaged data", d, i);
+    }
+    return VR_OK;
+}
+
+/* What later run files add to a policy, all optional: capital at risk and hedge budget, the
+ * ablation it comes from, layer scores, the attribution means and the trade log. */
+static vr_status load_extras(vr_h5_reader *r, const char *g, rep_policy *p, vr_err *err)
+{
+    vr_status st = VR_OK;
+    char d[1200];
+    const vr_rf_attr *P = vr_rf_pol;
+    TRY(opt_double(r, g, P[VR_RF_POL_CAR].name, &p->car, err));
+    TRY(opt_double(r, g, P[VR_RF_POL_BUDGET].name, &p->budget_pct, err));
+    TRY(opt_str(r, g, P[VR_RF_POL_ABL_OF].name, &p->abl_of, err));
+    TRY(opt_str(r, g, P[VR_RF_POL_ABL_KIND].name, &p->abl_kind, err));
+    TRY(opt_str(r, g, P[VR_RF_POL_ABL_LAYER].name, &p->abl_layer, err));
+    if ((p->lay = calloc(p->nlayer_names + 1, sizeof *p->lay)) == NULL)
+        return vr_fail(err, VR_ENOMEM, "report: %s: layers", g);
+    for (size_t l = 0; l < p->nlayer_names; l++) {
+        rep_layer *L = &p->lay[l];
+        snprintf(d, sizeof d, "%s/" VR_RF_LAYERS_GROUP "/%s", g, p->layers[l]);
+        for (int k = 0; k < VR_RF_LAYER_N; k++) {
+            L->score[k] = NAN;
+            if (vr_rf_layer[k].type == VR_RF_F64)
+                TRY(opt_double(r, d, vr_rf_layer[k].name, &L->score[k], err));
+        }
+        TRY(opt_str(r, d, vr_rf_layer[VR_RF_LAYER_ACTION].name, &L->action, err));
+    }
+    snprintf(d, sizeof d, "%s/" VR_RF_ATTR_GROUP "/" VR_RF_ATTR_CONDOR, g);
+    TRY(opt_mean(r, d, p->n, &p->attr_condor, err));
+    p->has_attr = isfinite(p->attr_condor);
+    for (size_t l = 0; l < p->nlayer_names; l++) {
+        snprintf(d, sizeof d, "%s/" VR_RF_ATTR_GROUP "/%s", g, p->layers[l]);
+        TRY(opt_mean(r, d, p->n, &p->lay[l].attr_mean, err));
+        if (!isfinite(p->lay[l].attr_mean))
+            p->has_attr = 0;
+    }
+    TRY(load_trades(r, g, p, err));
+done:
+    return st;
+}
+
 static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char *name, rep_policy *p,
                              vr_err *err)
 {
@@ -120,6 +207,8 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
     p->replay = s->replay;
     for (int k = 0; k < RS_N; k++) {
         p->score[k] = NAN;
+        if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && !vr_h5_attr_exists(r, g, vr_rep_score_keys[k]))
+            continue; /* not defined for this policy (no ES99 reduction): stays NaN, shown as n/a */
         if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
             TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     }
@@ -160,6 +249,7 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
         for (size_t l = 0; l < p->nlayer_names; l++)
             TRY(check_name(p->layers[l], "layer", d, err));
     }
+    TRY(load_extras(r, g, p, err));
 done:
     free(dd);
     free(arr);
@@ -230,6 +320,11 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_double(r, g, A[VR_RF_SCEN_WALL].name, &s->wall, err));
     TRY(opt_double(r, g, A[VR_RF_SCEN_MARKS_WALL].name, &s->marks_wall, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_HORIZON].name, &s->days, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_SHOCKS].name, &s->shocks, err));
+    if (s->shocks < 0)
+        s->shocks = 0;
+    TRY(opt_str(r, g, A[VR_RF_SCEN_WINDOW_FROM].name, &s->window_from, err));
+    TRY(opt_str(r, g, A[VR_RF_SCEN_WINDOW_TO].name, &s->window_to, err));
     /* the parameters of the stored model type, those the file has in both sets and finite */
     const vr_model_def *def = vr_model_def_find(s->model_type);
     s->nparam = 0;
@@ -328,6 +423,9 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
     TRY(opt_str(r, "/", A[VR_RF_ROOT_ISA].name, &run->isa, err));
     TRY(opt_str(r, "/", A[VR_RF_ROOT_UTC_TIME].name, &run->utc_time, err));
     TRY(opt_str(r, "/", A[VR_RF_ROOT_BASELINE].name, &run->baseline, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_VERDICT].name, &run->verdict, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_COMMAND_LINE].name, &run->command_line, err));
+    TRY(opt_str(r, "/", A[VR_RF_ROOT_OVERRIDES].name, &run->overrides, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_SEED].name, &run->seed, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_THREADS].name, &run->threads, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_PATHS].name, &run->paths, err));
@@ -377,6 +475,13 @@ void vr_rep_run_free(rep_run *run)
             free(q->pnl_sorted);
             free(q->dd_sorted);
             free(q->act);
+            for (size_t l = 0; q->lay && l < q->nlayer_names; l++)
+                free(q->lay[l].action);
+            free(q->lay);
+            free(q->abl_of);
+            free(q->abl_kind);
+            free(q->abl_layer);
+            free(q->trades);
         }
         free(s->pol);
         free(s->name);
@@ -384,10 +489,13 @@ void vr_rep_run_free(rep_run *run)
         free(s->source);
         free(s->spx);
         free(s->vix);
+        free(s->window_from);
+        free(s->window_to);
     }
     free(run->scen);
     char **strs[] = {&run->path, &run->schema, &run->version, &run->build, &run->config,
-                     &run->config_file, &run->isa, &run->utc_time, &run->baseline};
+                     &run->config_file, &run->isa, &run->utc_time, &run->baseline, &run->verdict,
+                     &run->command_line, &run->overrides};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free_str(strs[i]);
     memset(run, 0, sizeof *run);

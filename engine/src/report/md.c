@@ -37,8 +37,9 @@ static void safe_name(char *dst, size_t cap, const char *s)
 
 typedef void (*chart_fn)(FILE *, const rep_scenario *);
 
-static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which, int *drawn,
-                           vr_err *err)
+/* which: 0..3 the four scenario charts, 4 net P&L by owner, 5 the sweep sw. */
+static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which,
+                           const rep_sweep *sw, int *drawn, vr_err *err)
 {
     rep_file rf;
     vr_status st = vr_rep_file_open(&rf, path, input, err);
@@ -49,13 +50,126 @@ static vr_status write_svg(const char *path, const char *input, const rep_scenar
     case 0: vr_chart_pnl(rf.f, s); break;
     case 1: vr_chart_frontier(rf.f, s); break;
     case 2: vr_chart_drawdown(rf.f, s); break;
-    default: *drawn = vr_chart_paths(rf.f, s); break;
+    case 3: *drawn = vr_chart_paths(rf.f, s); break;
+    case 4: *drawn = vr_chart_layers(rf.f, s); break;
+    default: vr_chart_sweep(rf.f, s, sw); break;
     }
     if (!*drawn) {
         vr_rep_file_abort(&rf);
         return VR_OK;
     }
     return vr_rep_file_commit(&rf, err);
+}
+
+static void head_row(FILE *f, const rep_head *h, size_t nc)
+{
+    fputc('|', f);
+    for (size_t j = 0; j < nc; j++) {
+        fputc(' ', f);
+        md_esc(f, h[j].text);
+        if (h[j].unit[0])
+            fprintf(f, " (%s)", h[j].unit);
+        fputs(" |", f);
+    }
+    fputs("\n|", f);
+    for (size_t j = 0; j < nc; j++)
+        fputs(j == 0 ? ":--|" : "--:|", f);
+    fputc('\n', f);
+}
+
+static void cells(FILE *f, const rep_cell *c, size_t nc)
+{
+    fputc('|', f);
+    for (size_t j = 0; j < nc; j++) {
+        fputs(c[j].sig ? " **" : " ", f);
+        md_esc(f, c[j].text);
+        fputs(c[j].sig ? "** |" : " |", f);
+    }
+    fputc('\n', f);
+}
+
+/* Stress matrix (two or more scenarios), attribution and trade logs: the HTML's sections. */
+static vr_status md_matrix(FILE *f, const rep_run *r, vr_err *err)
+{
+    if (r->nscen < 2)
+        return VR_OK;
+    rep_matrix m;
+    vr_status st = vr_rep_matrix_build(r, &m, err);
+    if (st != VR_OK)
+        return st;
+    fputs("## Stress matrix\n\nPer scenario: ΔES99 against the baseline (sampled; negative: tail reduced), "
+          "mean P&L under a shock on every path, or the P&L of a replayed history; Δ: difference to the "
+          "baseline. Bold: beyond two standard errors.\n\n| Policy |", f);
+    for (size_t j = 0; j < m.nscen; j++) {
+        fputc(' ', f);
+        md_esc(f, r->scen[j].name);
+        fprintf(f, " (%s) |", vr_rep_matrix_label(vr_rep_matrix_kind(&r->scen[j])));
+    }
+    fputs("\n|:--|", f);
+    for (size_t j = 0; j < m.nscen; j++)
+        fputs("--:|", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < m.npol; i++) {
+        fputs("| ", f);
+        md_esc(f, m.pol[i]);
+        fputs(" |", f);
+        for (size_t j = 0; j < m.nscen; j++) {
+            const rep_mcell *c = &m.cell[i * m.nscen + j];
+            char a[112], d[112];
+            vr_rep_matrix_text(c, a, sizeof a, d, sizeof d);
+            fputs(c->sig ? " **" : " ", f);
+            md_esc(f, c->kind == REP_M_NONE ? "-" : a);
+            if (d[0]) {
+                fputs("; ", f);
+                md_esc(f, d);
+            }
+            fputs(c->sig ? "** |" : " |", f);
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    vr_rep_matrix_free(&m);
+    return VR_OK;
+}
+
+static void md_attribution(FILE *f, const rep_scenario *s)
+{
+    rep_arow rows[VR_MAX_POLICIES * (VR_MAX_LAYERS + 1)];
+    const size_t nr = vr_rep_attr_rows(s, rows, sizeof rows / sizeof rows[0]);
+    if (nr == 0)
+        return;
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = vr_rep_attr_head(h);
+    fputs("### Attribution: who earns and who pays\n\n", f);
+    head_row(f, h, nc);
+    for (size_t i = 0; i < nr; i++) {
+        vr_rep_attr_row(s, &rows[i], c);
+        cells(f, c, nc);
+    }
+    fputs("\nThe condor's and the layers' net P&L add up to the policy's on every path.\n\n", f);
+}
+
+static void md_trades(FILE *f, const rep_scenario *s)
+{
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = vr_rep_trade_head(h);
+    for (size_t p = 0; p < s->npol; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (q->ntrades == 0)
+            continue;
+        const size_t shown = q->ntrades < 400 ? q->ntrades : 400;
+        fputs("### Trade log: ", f);
+        md_esc(f, q->name);
+        fprintf(f, " (%zu trades%s)\n\n", q->ntrades, shown < q->ntrades ? ", the first 400 shown" : "");
+        head_row(f, h, nc);
+        for (size_t t = 0; t < shown; t++) {
+            vr_rep_trade_row(&q->trades[t], c);
+            cells(f, c, nc);
+        }
+        fputc('\n', f);
+    }
 }
 
 static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
@@ -115,7 +229,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
     static const char *const chart_alt[4] = {"P&L distribution and left tail", "ES99 vs mean frontier",
                                              "drawdown exceedance", "sample paths and hedge activations"};
-    int drawn[64][4];
+    int drawn[64][5];
     memset(drawn, 0, sizeof drawn);
     for (size_t i = 0; i < r->nscen; i++) {
         char sn[300];
@@ -125,10 +239,25 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             if (r->scen[i].replay && c < 3)
                 continue; /* one path: no distribution to chart, only the path itself */
             snprintf(svg, cap + 700, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
-            if ((st = write_svg(svg, r->path, &r->scen[i], c, &d, err)) != VR_OK)
+            if ((st = write_svg(svg, r->path, &r->scen[i], c, NULL, &d, err)) != VR_OK)
                 goto done;
             if (i < 64)
                 drawn[i][c] = d;
+        }
+        int d = 0;
+        snprintf(svg, cap + 700, "%s/%zu-%s-layers.svg", dir, i + 1, sn);
+        if ((st = write_svg(svg, r->path, &r->scen[i], 4, NULL, &d, err)) != VR_OK)
+            goto done;
+        if (i < 64)
+            drawn[i][4] = d;
+        rep_sweep sw[REP_MAX_SWEEPS];
+        const size_t nsw = vr_rep_sweeps(&r->scen[i], sw, REP_MAX_SWEEPS);
+        for (size_t k = 0; k < nsw; k++) {
+            char kn[300];
+            safe_name(kn, sizeof kn, sw[k].key);
+            snprintf(svg, cap + 700, "%s/%zu-%s-sweep%zu-%s.svg", dir, i + 1, sn, k + 1, kn);
+            if ((st = write_svg(svg, r->path, &r->scen[i], 5, &sw[k], &d, err)) != VR_OK)
+                goto done;
         }
     }
     if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
@@ -138,8 +267,31 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     fputs("# Tail-risk report\n\n", f);
     fputs("Run file: ", f);
     md_esc(f, r->path);
-    fputs("\n\n## Run summary\n\n| | |\n|:--|:--|\n", f);
+    fputs("\n\n", f);
+    if (r->verdict && r->verdict[0]) {
+        fputs("## Verdict\n\n", f);
+        for (const char *p = r->verdict; *p;) { /* a blockquote, line by line */
+            const char *e = strchr(p, '\n');
+            const size_t n = e ? (size_t)(e - p) : strlen(p);
+            char line[1024];
+            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+            fputs("> ", f);
+            md_esc(f, line);
+            fputs("  \n", f);
+            p += n + (e ? 1 : 0);
+        }
+        fputc('\n', f);
+    }
+    if ((st = md_matrix(f, r, err)) != VR_OK)
+        goto done;
+    fputs("## Run summary\n\n| | |\n|:--|:--|\n", f);
     fputs("| Config file | ", f); md_esc(f, r->config_file); fputs(" |\n", f);
+    if (r->command_line && r->command_line[0]) {
+        fputs("| Command line | ", f); md_esc(f, r->command_line); fputs(" |\n", f);
+    }
+    if (r->overrides && r->overrides[0]) {
+        fputs("| Overrides (replace the config text below) | ", f); md_esc(f, r->overrides); fputs(" |\n", f);
+    }
     fprintf(f, "| Seed | %lld |\n| Paths per scenario | %lld |\n| Horizon | %lld trading days |\n",
             (long long)r->seed, (long long)r->paths, (long long)r->horizon_days);
     fputs("| Baseline policy | ", f); md_esc(f, r->baseline); fputs(" |\n", f);
@@ -209,6 +361,22 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-%s.svg", stem_len, base, i + 1, sn, chart_name[c]);
             fprintf(f, "![%s](%s)\n\n", chart_alt[c], rel);
         }
+        md_attribution(f, s);
+        if (i < 64 && drawn[i][4]) {
+            snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-layers.svg", stem_len, base, i + 1, sn);
+            fprintf(f, "![net P&L by owner](%s)\n\n", rel);
+        }
+        rep_sweep sw[REP_MAX_SWEEPS];
+        const size_t nsw = vr_rep_sweeps(s, sw, REP_MAX_SWEEPS);
+        for (size_t k = 0; k < nsw; k++) {
+            char kn[300];
+            safe_name(kn, sizeof kn, sw[k].key);
+            snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-sweep%zu-%s.svg", stem_len, base, i + 1, sn, k + 1, kn);
+            fputs("![sweep of ", f);
+            md_esc(f, sw[k].key);
+            fprintf(f, "](%s)\n\n", rel);
+        }
+        md_trades(f, s);
     }
     fputs("## How to read this report\n\n"
           "- **VaR, ES**: value at risk and expected shortfall of the loss L = -P&L (positive = loss), USD.\n"

@@ -65,7 +65,7 @@ void vr_rep_file_abort(rep_file *rf)
 /* ---- escaping -------------------------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
+int vr_rep_utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
         return 1;
@@ -86,7 +86,7 @@ void vr_rep_esc(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
-        const int n = utf8_len(p);
+        const int n = vr_rep_utf8_len(p);
         if (n == 0) {
             fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
             p++;
@@ -191,6 +191,7 @@ const char *vr_report_format_name(vr_report_format fmt)
     case VR_REPORT_HTML: return "html";
     case VR_REPORT_MD: return "md";
     case VR_REPORT_CSV: return "csv";
+    case VR_REPORT_JSON: return "json";
     }
     return "?";
 }
@@ -202,6 +203,7 @@ int vr_report_format_parse(const char *name)
     if (strcasecmp(name, "html") == 0 || strcasecmp(name, "htm") == 0) return VR_REPORT_HTML;
     if (strcasecmp(name, "md") == 0 || strcasecmp(name, "markdown") == 0) return VR_REPORT_MD;
     if (strcasecmp(name, "csv") == 0) return VR_REPORT_CSV;
+    if (strcasecmp(name, "json") == 0) return VR_REPORT_JSON;
     return -1;
 }
 
@@ -218,8 +220,8 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
 {
     if (h5_path == NULL || out_path == NULL)
         return vr_fail(err, VR_EINVAL, "report: NULL %s path", h5_path ? "output" : "input");
-    if (fmt != VR_REPORT_HTML && fmt != VR_REPORT_MD && fmt != VR_REPORT_CSV)
-        return vr_fail(err, VR_EINVAL, "report: unknown format %d (html, md or csv)", (int)fmt);
+    if (fmt != VR_REPORT_HTML && fmt != VR_REPORT_MD && fmt != VR_REPORT_CSV && fmt != VR_REPORT_JSON)
+        return vr_fail(err, VR_EINVAL, "report: unknown format %d (html, md, csv or json)", (int)fmt);
     rep_run run;
     vr_status st = vr_rep_run_load(h5_path, &run, err);
     if (st == VR_OK) {
@@ -227,6 +229,7 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
         case VR_REPORT_HTML: st = vr_rep_write_html(&run, out_path, err); break;
         case VR_REPORT_MD: st = vr_rep_write_md(&run, out_path, err); break;
         case VR_REPORT_CSV: st = vr_rep_write_csv(&run, out_path, err); break;
+        case VR_REPORT_JSON: st = vr_rep_write_json(&run, out_path, err); break;
         }
     }
     vr_rep_run_free(&run);

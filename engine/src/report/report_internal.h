@@ -22,6 +22,24 @@ extern const char *const vr_rep_score_keys[RS_N];
 
 #define REP_NTHR VR_RF_NTHR       /* loss thresholds per run (simulation.loss_thresholds) */
 
+/* One record of a policy's trade log (vr_rf_trade_fields; strings NUL-terminated). */
+typedef struct rep_trade {
+    int32_t path, day, expiry_day;
+    double strike, quantity, price, cash;
+    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR],
+        reason[VR_RF_TRADE_STR];
+} rep_trade;
+#define REP_MAX_TRADES 100000 /* records of one trade log the report reads */
+
+/* A layer of a policy: its scores (VR_RF_LAYER attributes, indexed by VR_RF_LAYER_*; NaN when
+ * absent: files written before attribution existed, or an optional score) and the mean of its
+ * attribution dataset (NaN without one). */
+typedef struct rep_layer {
+    char *action;             /* "" when absent */
+    double score[VR_RF_LAYER_N];
+    double attr_mean;
+} rep_layer;
+
 typedef struct rep_policy {
     char *name, *baseline;
     int64_t nlayers;
@@ -37,6 +55,14 @@ typedef struct rep_policy {
     int replay;               /* one path (a replayed history): only the VR_RF_REPLAY scores, the
                                * others NaN */
     double rank_key;          /* what vr_rank_by_es99 ranks: es99, or -P&L for a replay */
+    /* optional parts (run files with attribution, ablation and trade logs): absent = NaN/NULL/"" */
+    rep_layer *lay;           /* [nlayer_names], same order as layers */
+    int has_attr;             /* attribution/condor exists: attr_condor and every lay[].attr_mean */
+    double attr_condor;       /* mean of attribution/condor */
+    double car, budget_pct;   /* capital_at_risk, hedge_budget_pct */
+    char *abl_of, *abl_kind, *abl_layer; /* ablation_of, ablation, ablation_layer ("" if none) */
+    rep_trade *trades;        /* trade_log records, or NULL */
+    size_t ntrades;
 } rep_policy;
 
 typedef struct rep_scenario {
@@ -57,10 +83,15 @@ typedef struct rep_scenario {
     int64_t days;             /* horizon_days, -1 if absent */
     int replay;               /* paths == 1 */
     size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_BEYOND is flagged */
+    int64_t shocks;           /* shocks imposed on every path (0 if absent) */
+    char *window_from, *window_to; /* history window ("" for a model scenario) */
 } rep_scenario;
 
 typedef struct rep_run {
     char *path, *schema, *version, *build, *config, *config_file, *isa, *utc_time, *baseline;
+    char *verdict;            /* the run's verdict text ("" when the file has none) */
+    char *command_line;       /* how the run was started ("" when not recorded) */
+    char *overrides;          /* command-line settings that replace the config's ("" if none) */
     int64_t seed, threads, paths, horizon_days;
     double wall;
     rep_scenario *scen;
@@ -106,6 +137,7 @@ typedef struct svg_plot {
     double xlo, xhi, ylo, yhi;
     int ylog;                 /* y axis log10 (ylo, yhi > 0) */
     int xusd, yusd;           /* tick labels in USD shorthand ("-50k") */
+    int noxticks;             /* no x ticks or vertical grid (categories on the x axis) */
 } svg_plot;
 
 void vr_svg_begin(FILE *f, double w, double h, const char *title);
@@ -131,12 +163,21 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s);      /* P&L histograms + the 
 void vr_chart_frontier(FILE *f, const rep_scenario *s); /* ES99 vs mean with SE bars */
 void vr_chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown > x), log scale */
 int vr_chart_paths(FILE *f, const rep_scenario *s);     /* sample SPX/VIX paths + activations; 0 if none */
+struct rep_sweep;
+/* A sweep: dES99 and dmean (a replay: P&L and dP&L) against the swept value, +-1 SE. */
+void vr_chart_sweep(FILE *f, const rep_scenario *s, const struct rep_sweep *sw);
+/* Net P&L by owner (condor, each layer) per policy with attribution; 0 (nothing drawn) if none. */
+int vr_chart_layers(FILE *f, const rep_scenario *s);
 
 /* ---- writers ------------------------------------------------------------------------------- */
 
 vr_status vr_rep_write_html(const rep_run *run, const char *out_path, vr_err *err);
 vr_status vr_rep_write_md(const rep_run *run, const char *out_path, vr_err *err);
 vr_status vr_rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
+vr_status vr_rep_write_json(const rep_run *run, const char *out_path, vr_err *err);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+int vr_rep_utf8_len(const unsigned char *s);
 
 /* Policy indices of scenario s ranked by vr_rank_by_es99 (smallest tail loss first, a replay by
  * P&L; ties keep file order). */

@@ -28,4 +28,58 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
  * than VR_TAIL_MIN_BEYOND paths beyond VaR (written into buf). */
 const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
 
+
+/* ---- extras.c: the run-wide stress matrix, attribution rows, sweeps, trade logs ---------------- */
+
+/* One cell of the stress matrix (policy x scenario). What it shows depends on the scenario:
+ *   REP_M_DES99   a sampled scenario without shocks: ES99 minus the baseline's +- paired SE
+ *   REP_M_SHOCK   a sampled scenario with shocks on every path: mean P&L +- SE; delta: d_mean +- SE
+ *   REP_M_REPLAY  a replayed history (one path): its P&L; delta: minus the baseline's */
+enum { REP_M_NONE, REP_M_DES99, REP_M_SHOCK, REP_M_REPLAY };
+typedef struct rep_mcell {
+    int kind;                 /* REP_M_*; NONE: the policy is not in that scenario */
+    double v, se, d, dse;     /* the value shown (+- se) and the difference to the baseline (+- dse) */
+    int sig;                  /* |paired difference| > 2 SE */
+    int base;                 /* the baseline's own cell */
+} rep_mcell;
+typedef struct rep_matrix {
+    size_t npol, nscen;
+    const char *pol[VR_MAX_POLICIES]; /* row names (borrowed from the run): policies of any scenario
+                                       * in file order, ablation-derived policies left out */
+    rep_mcell *cell;                  /* [npol * nscen], row-major */
+} rep_matrix;
+/* Build the matrix of run r; a run with one scenario gets one too (callers show it for >= 2). */
+vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err);
+void vr_rep_matrix_free(rep_matrix *m);
+/* Scenario kind of column j (REP_M_*) and its label ("ΔES99 ± SE", "mean P&L ± SE", "P&L"). */
+int vr_rep_matrix_kind(const rep_scenario *s);
+const char *vr_rep_matrix_label(int kind);
+/* Display text of a cell: "-9,874 ± 1,860" (REP_M_DES99, SHOCK) or "21,283" (REP_M_REPLAY); the
+ * delta line "Δ 14,694" (empty for DES99 and the baseline); "" for REP_M_NONE. */
+void vr_rep_matrix_text(const rep_mcell *c, char *main, size_t cap, char *delta, size_t dcap);
+
+/* Attribution table of a scenario: one row per (policy, owner) where owner is the condor (-1) or a
+ * layer; policies without attribution or layer scores have no rows. */
+typedef struct rep_arow {
+    size_t pol;
+    int layer;                /* -1: the condor */
+} rep_arow;
+size_t vr_rep_attr_rows(const rep_scenario *s, rep_arow *rows, size_t cap);
+size_t vr_rep_attr_head(rep_head *h);
+size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c);
+
+/* Sweeps: policies a `sweep` derived ("<policy>@<key>=<number>"), grouped by policy and key, ordered by value. */
+#define REP_MAX_SWEEPS 8
+typedef struct rep_sweep { /* struct tag: report_internal.h declares the chart */
+    char base[VR_NAME_MAX], key[VR_NAME_MAX];
+    size_t n;
+    size_t pol[VR_MAX_POLICIES];
+    double x[VR_MAX_POLICIES];
+} rep_sweep;
+size_t vr_rep_sweeps(const rep_scenario *s, rep_sweep *out, size_t cap);
+
+/* Trade log table: the columns of vr_rf_trade_fields with display text. */
+size_t vr_rep_trade_head(rep_head *h);
+size_t vr_rep_trade_row(const rep_trade *t, rep_cell *c);
+
 #endif

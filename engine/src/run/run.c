@@ -2,8 +2,9 @@
  * (vr_eval_scenario), summarise each policy (summary.c), write the run file (io/runfile_write.c,
  * layout in vr_runfile.h and docs/hdf5.md) through vr_outfile (the target is checked before any
  * simulation; a short temporary beside it is renamed at the end, and removed by
- * vr_outfile_signal_cleanup if a signal ends the program), and print
- * each scenario's ranking (table.c). Nothing here knows attribute names or prints scores itself. */
+ * vr_outfile_signal_cleanup if a signal ends the program), and print the verdict (verdict.c) and
+ * then each scenario's ranking and attribution (table.c). Nothing here knows attribute names or
+ * prints scores itself. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +92,9 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     const double t0 = omp_get_wtime();
     vr_status st = VR_OK;
     vr_h5 *h = NULL;
-    double *scratch = NULL;
+    double *scratch = NULL, *matrix = NULL;
     vr_pol_summary *ps = NULL;
+    char *verdict = NULL;
     vr_scenario_result res;
     vr_outfile out;
     memset(&res, 0, sizeof res);
@@ -111,8 +113,9 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         if (vr_scenario_paths(s, &s->scen[sc]) > maxp)
             maxp = vr_scenario_paths(s, &s->scen[sc]);
     scratch = malloc(maxp * sizeof *scratch);
-    ps = calloc((size_t)s->npol, sizeof *ps);
-    if (!scratch || !ps) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
+    ps = calloc((size_t)s->npol * (size_t)s->nscen, sizeof *ps);
+    matrix = calloc((size_t)s->nscen * (size_t)s->npol, sizeof *matrix);
+    if (!scratch || !ps || !matrix) { st = vr_fail(err, VR_ENOMEM, "run: score buffers"); goto done; }
     char ts[64];
     const time_t now = time(NULL);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -130,22 +133,41 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         TRY(vr_eval_scenario(s, sc, &res, bar ? progress : NULL, &pc, err));
         const size_t np = vr_scenario_paths(s, scen);
         char d0[16], d1[16];
-        vr_rf_scen_info info = {res.seconds, res.build_seconds, np, vr_scenario_days(s, scen), NULL, NULL, 0};
+        vr_rf_scen_info info = {res.seconds, res.build_seconds, np, vr_scenario_days(s, scen), NULL, NULL, 0,
+                                res.nlog};
         if (scen->source != VR_SOURCE_MODEL) {
             info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
             info.window_from = d0;
             info.window_to = d1;
         }
         TRY(vr_rf_write_scenario(h, scen, &info, err));
+        vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
+        for (int p = 0; p < s->npol; p++)
+            TRY(vr_pol_summary_compute(&res.out[p], &res.out[base], np, cfg->thresholds, scratch, &row[p], err));
+        TRY(vr_pol_attrib_compute(s->pol, s->npol, res.out, np, info.days, base, scratch, row, err));
         for (int p = 0; p < s->npol; p++) {
-            TRY(vr_pol_summary_compute(&res.out[p], &res.out[base], np, cfg->thresholds, scratch, &ps[p], err));
-            TRY(vr_rf_write_policy(h, scen->name, &s->pol[p], &res.out[p], np, &ps[p], cfg->baseline,
+            TRY(vr_rf_write_policy(h, scen->name, &s->pol[p], &res.out[p], np, &row[p], cfg->baseline,
                                    cfg->compress, err));
+            TRY(vr_rf_write_attrib(h, scen->name, s, p, &res.out[p], np, cfg->compress, err));
+            if (res.nlog > 0)
+                TRY(vr_rf_write_trade_log(h, scen->name, s, sc, &res, p, err));
         }
         TRY(vr_rf_write_samples(h, scen->name, s, &res, err));
-        if (opts->table)
-            vr_run_print_table(opts->table, cfg, sc, ps);
+        vr_run_matrix_note(matrix, cfg, sc, row);
         vr_scenario_result_free(&res);
+    }
+    /* the verdict reads every scenario's numbers: it comes first on the console, then the tables
+     * and the stress matrix */
+    if ((verdict = vr_verdict_text(cfg, ps)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "run: verdict");
+        goto done;
+    }
+    TRY(vr_h5_attr_str(h, "/", vr_rf_root[VR_RF_ROOT_VERDICT].name, verdict, err));
+    if (opts->table) {
+        fprintf(opts->table, "%s", verdict);
+        for (int sc = 0; sc < s->nscen; sc++)
+            vr_run_print_table(opts->table, cfg, sc, ps + (size_t)sc * (size_t)s->npol);
+        vr_run_print_matrix(opts->table, cfg, matrix);
     }
     TRY(vr_rf_write_wall(h, omp_get_wtime() - t0, err));
     st = vr_h5_commit(h, err);
@@ -155,6 +177,8 @@ done:
     if (h)
         vr_h5_abort(h);
     free(scratch);
+    free(matrix);
     free(ps);
+    free(verdict);
     return st;
 }

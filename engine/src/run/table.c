@@ -6,6 +6,7 @@
  * the table says so. Undefined quantities print as "n/a", never as nan. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "run/run_internal.h"
 
@@ -28,6 +29,44 @@ static char *num(char *buf, size_t cap, double v, const char *fmt)
     return buf;
 }
 
+/* The layers of the configured policies (not the ablation's): what each does per year, what it
+ * pays when the baseline loses most, and what removing it does to ES99. */
+static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary *ps, int replay)
+{
+    const vr_run_spec *s = &cfg->spec;
+    int any = 0;
+    for (int p = 0; p < s->npol; p++)
+        any |= s->pol[p].abl_kind == VR_ABL_NONE && s->pol[p].nlayers > 0;
+    if (!any)
+        return;
+    char a[48], b[48], c[48], d[48], e[48], f[48], g[48], h[48];
+    fprintf(out, "attribution by layer (net = the layer's own P&L; %% CaR = %% of the condor's capital at risk):\n");
+    fprintf(out, "%-28s %-10s %9s %10s %10s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
+            "prem %CaR", "net mean", replay ? "" : "net worst1%", replay ? "" : "net worst5%", replay ? "" : "corr",
+            replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
+    for (int p = 0; p < s->npol; p++) {
+        if (s->pol[p].abl_kind != VR_ABL_NONE)
+            continue;
+        for (int l = 0; l < s->pol[p].nlayers && l < ps[p].nlayers; l++) {
+            const double *v = ps[p].layer[l];
+            fprintf(out, "%-28s %-10s %9s %10s %10s", s->pol[p].name, s->pol[p].layers[l].name,
+                    num(a, sizeof a, v[VR_RF_LAYER_ACT_YEAR], "%.2f"),
+                    num(b, sizeof b, v[VR_RF_LAYER_PREMIUM_PCT], "%.2f%%"),
+                    num(c, sizeof c, v[VR_RF_LAYER_NET_MEAN], "%.0f"));
+            if (!replay)
+                fprintf(out, " %12s %12s %7s %18s %18s", num(d, sizeof d, v[VR_RF_LAYER_TAIL1], "%.0f"),
+                        num(e, sizeof e, v[VR_RF_LAYER_TAIL5], "%.0f"), num(f, sizeof f, v[VR_RF_LAYER_CORR], "%.3f"),
+                        isfinite(v[VR_RF_LAYER_DES_REMOVED])
+                            ? pm(g, sizeof g, v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE], "")
+                            : "-",
+                        isfinite(v[VR_RF_LAYER_DES_ALONE])
+                            ? pm(h, sizeof h, v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE], "")
+                            : "-");
+            fprintf(out, "\n");
+        }
+    }
+}
+
 void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps)
 {
     const vr_run_spec *s = &cfg->spec;
@@ -38,6 +77,10 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     for (int i = 0; i < s->npol; i++)
         key[i] = vr_pol_summary_rank_key(&ps[i]);
     vr_rank_by_es99(key, (size_t)s->npol, order);
+    size_t base = 0;
+    for (int i = 0; i < s->npol; i++)
+        if (strcmp(s->pol[i].name, cfg->baseline) == 0)
+            base = (size_t)i;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48];
     if (np < 2) {
         fprintf(out, "\nscenario %s: a replay (1 path) x %d days, baseline %s (USD; ranked by P&L)\n",
@@ -51,26 +94,69 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
                     num(c, sizeof c, v[VR_SCORE_DD50], "%.0f"), num(d, sizeof d, v[VR_SCORE_PAID], "%.0f"),
                     num(e, sizeof e, v[VR_SCORE_RECV], "%.0f"));
         }
+        print_attrib(out, cfg, ps, 1);
         return;
     }
     const size_t tail = vr_tail_paths(np);
     const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
     fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
             np, vr_scenario_days(s, scen), cfg->baseline);
-    fprintf(out, "%-40s %18s %20s %10s %20s %16s %10s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
+    fprintf(out, "%-40s %18s %20s %10s %20s %16s %12s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {
         const double *v = ps[order[k]].score;
-        fprintf(out, "%-40s %18s %20s %10s %20s %16s %10s %10s\n", s->pol[order[k]].name,
+        const int reduced = v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]);
+        fprintf(out, "%-40s %18s %20s %10s %20s %16s %12s %10s\n", s->pol[order[k]].name,
                 pm(a, sizeof a, v[VR_SCORE_MEAN], v[VR_SCORE_MEAN_SE], ""),
                 pm(b, sizeof b, v[VR_SCORE_ES99], v[VR_SCORE_ES99_SE], mark),
                 num(c, sizeof c, v[VR_SCORE_VAR99], "%.0f"),
                 pm(d, sizeof d, v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], ""),
                 pm(e, sizeof e, v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], ""),
-                num(f, sizeof f, v[VR_SCORE_COST], "%.3f"), num(g, sizeof g, v[VR_SCORE_PAID], "%.0f"));
+                order[k] == base ? "" : reduced ? num(f, sizeof f, v[VR_SCORE_COST], "%.3f") : "no reduction",
+                num(g, sizeof g, v[VR_SCORE_PAID], "%.0f"));
     }
     if (*mark)
         fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate; "
                      "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_BEYOND,
                 100 * VR_TAIL_MIN_BEYOND);
+    print_attrib(out, cfg, ps, 0);
+}
+
+/* ---- the stress matrix of a multi-scenario run ------------------------------------------------ */
+
+/* What the matrix shows for scenario sc: dES99 on a sampled scenario, the mean P&L under shocks on
+ * every path, the P&L of a replayed history (the report's matrix, engine/src/report/extras.c). */
+static const char *matrix_metric(const vr_run_spec *s, int sc)
+{
+    const vr_scenario *scen = &s->scen[sc];
+    if (vr_scenario_paths(s, scen) < 2)
+        return "P&L (replay)";
+    return scen->nshocks > 0 ? "mean P&L (shock)" : "dES99 vs base";
+}
+
+void vr_run_matrix_note(double *cells, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps)
+{
+    const vr_run_spec *s = &cfg->spec;
+    const int des = vr_scenario_paths(s, &s->scen[sc]) >= 2 && s->scen[sc].nshocks == 0;
+    for (int p = 0; p < s->npol; p++)
+        cells[(size_t)sc * (size_t)s->npol + (size_t)p] = ps[p].score[des ? VR_SCORE_DES99 : VR_SCORE_MEAN];
+}
+
+void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells)
+{
+    const vr_run_spec *s = &cfg->spec;
+    if (s->nscen < 2)
+        return;
+    char a[48];
+    fprintf(out, "\nstress matrix: what each policy does in each scenario (USD; dES99 < 0: tail reduced)\n");
+    fprintf(out, "%-24s %-18s", "scenario", "metric");
+    for (int p = 0; p < s->npol; p++)
+        fprintf(out, " %14.14s", s->pol[p].name);
+    fputc('\n', out);
+    for (int sc = 0; sc < s->nscen; sc++) {
+        fprintf(out, "%-24s %-18s", s->scen[sc].name, matrix_metric(s, sc));
+        for (int p = 0; p < s->npol; p++)
+            fprintf(out, " %14s", num(a, sizeof a, cells[(size_t)sc * (size_t)s->npol + (size_t)p], "%.0f"));
+        fputc('\n', out);
+    }
 }

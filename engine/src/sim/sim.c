@@ -97,6 +97,9 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
         return vr_fail(err, VR_EINVAL, "threads must be in [0, 4096] (got %d)", s->threads);
     if (vr_model_ops_get(s->type) == NULL)
         return vr_fail(err, VR_EINVAL, "unknown model type %d", (int)s->type);
+    if (s->scheme == VR_SCHEME_EULER && !vr_model_ops_get(s->type)->euler)
+        return vr_fail(err, VR_EINVAL, "scheme euler is not implemented for model %s (use qe)",
+                       vr_model_ops_get(s->type)->name);
     if (s->source != VR_SOURCE_MODEL) {
         if (s->hist == NULL || s->hist_i1 < s->hist_i0 + 2 || s->hist_i1 > s->hist->n)
             return vr_fail(err, VR_EINVAL, "history window must hold at least 2 days");

@@ -1,0 +1,78 @@
+#!/bin/sh
+# make_results.sh: regenerate the example results in results/ from the current code, in one go, so
+# what the repository shows is what the code prints:
+#
+#   results/alvh.txt              the console output of the main job (vixrisk run configs/alvh.yaml),
+#                                 under a header naming the command, the commit, the CPU and the
+#                                 path count (tests/check_results.sh compares the rest with what
+#                                 the current code prints: ctest results_current)
+#   results/alvh.h5               its run file (not committed: .gitignore)
+#   results/alvh_report.html      the report in every format: .html, .md (+ alvh_report_files/),
+#   results/alvh_report.{md,csv,json}   .csv and .json
+#   results/alvh_report.png       a screenshot of the HTML (headless Chromium, 1400 px wide), when
+#                                 chromium is installed
+#   results/stress.txt, results/stress_report.html   the batch stress job (configs/stress.yaml) at
+#                                 STRESS_PATHS paths, with its stress matrix (skipped with
+#                                 STRESS_PATHS=0)
+#
+#   bench/make_results.sh [BUILD_DIR]        (default build; run from anywhere)
+#   PATHS=N       run the main job at N paths (default: the config's simulation.paths)
+#   STRESS_PATHS=N  paths of the stress job (default 2000; 0 skips it)
+#
+# The kernels are pinned to AVX2 (--isa avx2) so the numbers do not depend on whether the machine
+# has AVX-512; results are bit-identical for any thread count. The timings in the output (the
+# "wrote ... (s)" line) are the only lines that change between identical runs.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
+vixrisk=$build/vixrisk
+[ -x "$vixrisk" ] || { echo "$0: no $vixrisk (build first: cmake --build build)" >&2; exit 1; }
+cd "$root"
+
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+[ -n "$cpu" ] || cpu=$(uname -m)
+cores=$(nproc 2>/dev/null || echo "?")
+paths=${PATHS:-$(sed -n 's/^[[:space:]]*paths:[[:space:]]*\([0-9][0-9]*\).*/\1/p' configs/alvh.yaml | head -n 1)}
+stress_paths=${STRESS_PATHS:-2000}
+mkdir -p results
+
+header() { # $1 = command shown
+    echo "# $1"
+    echo "# commit: $commit"
+    echo "# cpu: $cpu, $cores cores; kernels pinned to avx2"
+    echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# paths: $paths"
+    echo "# Everything below this header but the 'wrote ... (s)' line is checked against the current"
+    echo "# code by ctest results_current (tests/check_results.sh); regenerate with bench/make_results.sh."
+}
+
+cmd="vixrisk run configs/alvh.yaml --paths $paths --isa avx2 -o results/alvh.h5 -q"
+echo "running: $cmd"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT INT TERM
+"$vixrisk" run configs/alvh.yaml --paths "$paths" --isa avx2 -o results/alvh.h5 -q > "$tmp"
+{ header "$cmd"; cat "$tmp"; } > results/alvh.txt
+echo "wrote results/alvh.txt"
+
+for fmt in html md csv json; do
+    "$vixrisk" report results/alvh.h5 -o "results/alvh_report.$fmt"
+done
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    bench/render_report.sh results/alvh_report.html results/alvh_report.png 1400 3000
+else
+    echo "chromium not installed: results/alvh_report.png left as it was"
+fi
+
+if [ "$stress_paths" -gt 0 ]; then
+    scmd="vixrisk run configs/stress.yaml --paths $stress_paths --isa avx2 -o results/stress.h5 -q"
+    echo "running: $scmd"
+    "$vixrisk" run configs/stress.yaml --paths "$stress_paths" --isa avx2 -o results/stress.h5 -q > "$tmp"
+    { paths=$stress_paths; header "$scmd"; cat "$tmp"; } > results/stress.txt
+    "$vixrisk" report results/stress.h5 -o results/stress_report.html
+    "$vixrisk" report results/stress.h5 -o results/stress_report.json
+fi
+echo "results/ regenerated at commit $commit"

@@ -1,0 +1,106 @@
+/* svcj2_ops.c: the model descriptor of svcj2 (vr_model_ops.h), thin wrappers over the model's
+ * own functions (vr_svcj2.h): its state is (ln S, v, m), its path step is the svcj2 kernel
+ * (kernels/include/vixrisk/vk_svcj2.h), its VIX family has a coefficient per factor, its direct
+ * pricers solve the model's Riccati equations, and its tables along paths carry the m dimension
+ * (svcj2_tables.c). The parameters are the s2 member of vr_sv_params. */
+#include <math.h>
+
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_svcj2.h"
+#include "vixrisk/vk_svcj2.h"
+#include "svcj2_tables.h"
+
+static void s2_state0(const vr_model *m, double *x)
+{
+    x[0] = m->v0;
+    x[1] = m->m0;
+}
+
+static vr_vix_coef s2_vix_coef(const vr_sv_params *p, double tau)
+{
+    return vr_vix_coef_make(VR_MODEL_SVCJ2, p, tau);
+}
+
+/* m is kept (a history replay or a shock moves the index, not the level v reverts to); v takes
+ * what the index needs beyond a + b_m m, clamped at 0 (then the index is above the target). */
+static void s2_state_from_vix(const vr_vix_coef *c, double vix, double *x)
+{
+    const double y = vix / 100.0;
+    const double m = x[1] > 0 ? x[1] : 0.0;
+    const double v = (y * y - c->a - c->b_m * m) / c->b;
+    x[0] = v > 0 ? v : 0.0;
+    x[1] = m;
+}
+
+static vr_status s2_path_coef(const vr_sv_params *p, double rate, double dividend, double dt,
+                              void **coef, vr_err *err)
+{
+    /* the Poisson inversion stops at VK_POISSON_KMAX jumps per step: keep the state-independent
+     * part of the mean count small, as the one-factor jump table does (lambda1 v dt is the
+     * state's part; at v = 1 and lambda1 = 1e4 daily steps give 40, see docs/numerics.md) */
+    if (p->s2.lambda0 * dt > 2.0)
+        return vr_fail(err, VR_EINVAL,
+                       "lambda0 * dt must be <= 2 for the per-step Poisson count (got %g): use "
+                       "more steps per year", p->s2.lambda0 * dt);
+    vk_svcj2_coef *c = vr_aligned_alloc(sizeof *c);
+    if (c == NULL)
+        return vr_fail(err, VR_ENOMEM, "path constants");
+    vr_svcj2_coef_make(&p->s2, rate, dividend, dt, c);
+    *coef = c;
+    return VR_OK;
+}
+
+static void s2_path_coef_free(void *coef) { vr_free(coef); }
+
+/* Random numbers per path-step, in this order (tests/test_svcj2_mc.c draws the same):
+ * normal2 -> (zv, zs), normal2 -> (zm, unused), uniform uv (QE exponential branch of v),
+ * uniform um (of m), uniform uc (the Poisson count); the marks of the jumps come from the lane's
+ * stream inside the kernel. The unused normal lands in the slot uc then overwrites. QE only. */
+static void s2_path_step(const vk_table *kt, const void *coef, int scheme, vr_path_buf *w,
+                         size_t npad)
+{
+    (void)scheme; /* the descriptor has no Euler scheme (euler = 0): vr_sim_spec_check refuses it */
+    double **t = w->tmp;
+    kt->normal2(w->state, w->inc, t[0], t[1], npad);
+    kt->normal2(w->state, w->inc, t[2], t[5], npad);
+    kt->uniform(w->state, w->inc, t[3], npad);
+    kt->uniform(w->state, w->inc, t[4], npad);
+    kt->uniform(w->state, w->inc, t[5], npad);
+    kt->svcj2_step(coef, t[0], t[3], t[2], t[4], t[1], t[5], w->state, w->inc, w->log_s, w->x[0],
+                   w->x[1], npad);
+}
+
+static double _Complex s2_cf(const vr_sv_params *p, const double *x, double tau, double _Complex u)
+{
+    return vr_svcj2_cf(&p->s2, x[0], x[1], tau, u);
+}
+
+static vr_status s2_spx(const vr_sv_params *p, double spot, double r, double q, const double *x,
+                        double k, double tau, int call, double *price, vr_err *err)
+{
+    return vr_svcj2_european(&p->s2, spot, r, q, x[0], x[1], k, tau, call, price, err);
+}
+
+static vr_status s2_vfut(const vr_sv_params *p, const double *x, double T, double *fut, vr_err *err)
+{
+    return vr_svcj2_vix_future(&p->s2, x[0], x[1], T, fut, err);
+}
+
+static vr_status s2_vopt(const vr_sv_params *p, const double *x, double T, double k, double r,
+                         int call, double *price, vr_err *err)
+{
+    return vr_svcj2_vix_option(&p->s2, x[0], x[1], T, k, r, call, price, err);
+}
+
+const vr_model_ops vr_svcj2_ops = {
+    .type = VR_MODEL_SVCJ2, .name = "svcj2", .nfactors = 2, .factor_names = {"v", "m"},
+    .euler = 0,
+    .state0 = s2_state0, .vix_coef = s2_vix_coef, .state_from_vix = s2_state_from_vix,
+    .path_coef = s2_path_coef, .path_coef_free = s2_path_coef_free, .path_step = s2_path_step,
+    .cf_logprice = s2_cf, .spx_european = s2_spx, .vix_future = s2_vfut, .vix_option = s2_vopt,
+    .tables_build = vr_svcj2_tables_build, .tables_check = vr_svcj2_tables_check,
+    .tables_destroy = vr_svcj2_tables_destroy, .spx_vol_n = vr_svcj2_spx_vol_n,
+    .vix_call_n = vr_svcj2_vix_call_n, .vix_future_1 = vr_svcj2_vix_future_1,
+    .tables_build_seconds = vr_svcj2_tables_seconds,
+};

@@ -1,0 +1,688 @@
+/* svcj2_tables.c: the tables that mark options along svcj2 paths (the descriptor's tables_*,
+ * spx_vol_n, vix_call_n and vix_future_1; vr_model_ops.h).
+ *
+ * The m dimension. Prices depend on the state (v, m). The tables hold one slice per level m_j of
+ * a grid m_0 < ... < m_{n-1} (uniform in m over the range the paths visit, SLICE_N levels; one
+ * slice when m cannot move, the lifted-svcj case), each slice a one-factor table in v of the
+ * existing layouts (vk_surface.h, vk_vixtab.h), so the lookups are the existing SIMD kernels.
+ * Across levels a lane interpolates by 4-point Lagrange in m over the four nearest levels: the
+ * SPX implied variance sigma^2 (the total variance of ln S, and so to first order sigma^2, is
+ * affine in m), the VIX future and the VIX call price. (Linear interpolation with 9 levels missed
+ * the targets: 1.2e-3 in vol, 1% in VIX calls, the curvature in m of a VIX call being that of
+ * its payoff in sqrt(m).) A batch of lanes is sorted by stencil (in chunks of CHUNK lanes), each
+ * stencil's lanes are gathered and go through the kernel of its four slices together: four kernel
+ * calls per occupied stencil, SIMD over the lanes. m outside the grid is clamped to it.
+ *
+ * The transforms. Every price comes from exp(A + B_v v + B_m m), where (A, B_v, B_m) solve the
+ * model's Riccati equations (vr_svcj2_riccati) and depend on the transform variable and the
+ * expiry, not on the state. So per expiry node the exponents are computed once, on a grid of the
+ * transform variable u that is uniform in t = asinh(u / u_s) (step ESPL_H), and every (v, m)
+ * node evaluates them by 4-point Lagrange interpolation in t (values at u < 0 are the complex
+ * conjugates). The interpolation error is about 2e-8 of the exponent's size (measured against
+ * direct solves in tests/test_svcj2_tables.c), i.e. a relative error of the transform where it
+ * matters; beyond the grid's end the exponent is solved directly (never needed by the builders).
+ *
+ * SPX: every slice is built by the surface builder of surface.c (vr_surface_build_src: COS
+ * prices of all strikes of a (v, tau) node, implied vols, splines in moneyness) with the cf
+ * above, the range sized by the total variance of ln S and the reach of the jumps, and the
+ * normaliser vbar with the effective reversion kappa_v - lambda1 mu_v towards the level the slice's
+ * m sets. All slices share the v, tau and moneyness grids.
+ *
+ * VIX: X = (VIX/100)^2 = a + b_v v_T + b_m m_T. For each node (v, tau) of a slice the law of X
+ * has the transform e^{i w a} exp(A + B_v v + B_m m_j) (Riccati with z = 0 and initial values
+ * i w (b_v, b_m)). Its distribution function on [lo, lo + L] comes from the COS sine series
+ * (Fang-Oosterlee 2008) with VIX_NCOS terms, evaluated at VIX_M + 1 equispaced points by one FFT
+ * of size 2 VIX_M; the future E[100 sqrt X] = 100 (sqrt(lo) + int (1 - F(x)) / (2 sqrt x) dx) and
+ * the calls (the same integral from (K/100)^2) by the trapezoid rule on that grid. The range:
+ * lo = max(a, E[X] - 12 sd), the top E[X] + max(14 sd, 4 / s*), s* the exponential tail rate of X
+ * (the largest s with E[e^{sX}] finite, from the existence of the Riccati solution; it does not
+ * depend on the state), E[X] in closed form and sd from a second difference of the log transform
+ * at s = +-h. Lengths are rounded up to L0 2^-k (L0 the widest node of the expiry), so the
+ * transform variable u = n pi / L of every node lies on one grid per expiry. */
+#include <complex.h>
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_alloc.h"
+#include "vixrisk/vr_surface.h"
+#include "vixrisk/vr_svcj2.h"
+#include "vixrisk/vk_surface.h"
+#include "vixrisk/vk_vixtab.h"
+#include "surface_internal.h"
+#include "svcj2_tables.h"
+
+#define SLICE_N 9          /* m levels when m moves */
+#define ESPL_H 0.025       /* step of the exponent grid in asinh(u / u_s) */
+#define ESPL_TOL 1e-10     /* local error of the Riccati solves of the grid */
+#define CHUNK 256          /* lanes sorted by m cell at a time */
+/* VIX table: grid per slice (the vk_vixtab layout), series and integration grid */
+#define VIX_NX 20
+#define VIX_NT 16
+#define VIX_NM 40
+#define VIX_NCOS 2048
+#define VIX_M 4096
+#define VIX_KMAX 8
+
+/* ---------------------------------------------------------------------------------------------
+ * Exponent grids: (A, B_v, B_m) at u = u_s sinh(i h), i = 0..n-1. */
+
+typedef struct espl {
+    double us, inv_h;
+    int n;
+    double complex *y; /* [n][3] */
+    double T;
+    double complex zdir, wv, wm; /* z = zdir u, initial values (wv, wm) u */
+} espl;
+
+static int espl_solve(const vr_svcj2_params *p, const espl *e, double u, double complex out[3])
+{
+    return vr_svcj2_riccati(p, e->T, e->zdir * u, e->wv * u, e->wm * u, ESPL_TOL, out);
+}
+
+/* Fill grid e for u in [0, umax]; 0 on success. */
+static int espl_build(espl *e, const vr_svcj2_params *p, double T, double complex zdir,
+                      double complex wv, double complex wm, double us, double umax)
+{
+    e->us = us;
+    e->inv_h = 1.0 / ESPL_H;
+    e->T = T;
+    e->zdir = zdir;
+    e->wv = wv;
+    e->wm = wm;
+    e->n = (int)ceil(asinh(umax / us) / ESPL_H) + 3;
+    e->y = malloc(sizeof(double complex) * 3 * (size_t)e->n);
+    if (e->y == NULL)
+        return -1;
+    for (int i = 0; i < e->n; i++)
+        if (espl_solve(p, e, us * sinh(i * ESPL_H), e->y + 3 * i) != 0)
+            return -1;
+    return 0;
+}
+
+/* Exponent at u >= 0 (4-point Lagrange in t; conjugates for negative nodes). */
+static void espl_eval(const vr_svcj2_params *p, const espl *e, double u, double complex o[3])
+{
+    const double f = asinh(u / e->us) * e->inv_h;
+    int i = (int)f;
+    if (i > e->n - 3) { /* beyond the grid: solve */
+        if (espl_solve(p, e, u, o) != 0)
+            o[0] = o[1] = o[2] = NAN;
+        return;
+    }
+    const double t = f - i;
+    const double w[4] = {-t * (t - 1) * (t - 2) / 6, (t + 1) * (t - 1) * (t - 2) / 2,
+                         -(t + 1) * t * (t - 2) / 2, (t + 1) * t * (t - 1) / 6};
+    o[0] = o[1] = o[2] = 0;
+    for (int k = 0; k < 4; k++) {
+        const int j = i - 1 + k;
+        const double complex *y = e->y + 3 * (j < 0 ? -j : j);
+        for (int c = 0; c < 3; c++)
+            o[c] += w[k] * (j < 0 ? conj(y[c]) : y[c]);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The tables. */
+
+typedef struct s2_tables {
+    vr_svcj2_params p;
+    int nm;                 /* slices */
+    double m_lo, inv_dm;    /* m_j = m_lo + j / inv_dm */
+    vr_surface **surf;      /* [nm] */
+    vk_vixtab *vix;         /* [nm] views */
+    double *vbuf;           /* storage of the VIX slices */
+    double seconds;
+} s2_tables;
+
+/* Level of slice j. */
+static double slice_m(const s2_tables *tb, int j)
+{
+    return tb->nm > 1 ? tb->m_lo + j / tb->inv_dm : tb->m_lo;
+}
+
+#define TAB(t) ((s2_tables *)(t))
+#define CTAB(t) ((const s2_tables *)(t))
+
+/* The m range the paths visit: m0, theta and, where m is stochastic, the stationary law of m
+ * (Gamma) under both measures from half its 0.01% quantile (but at least 5% of theta) to 1.5x its
+ * 99.99% quantile. Below about 5% of theta the node (v, m) = (0, m) of the shortest expiry has
+ * no diffusion left to price (its at-the-money price is below the COS noise), and a path spends
+ * no measurable time there unless m's Feller condition fails badly; such m are clamped to the
+ * grid. A deterministic m (sigma_m = 0 in both sets) moves between m0 and theta only. */
+static void m_range(const vr_model *m, double *lo, double *hi)
+{
+    const vr_svcj2_params *ps[2] = {&m->physical.s2, &m->pricing.s2};
+    *lo = *hi = m->m0;
+    for (int i = 0; i < 2; i++) {
+        const vr_svcj2_params *q = ps[i];
+        *lo = fmin(*lo, q->theta);
+        *hi = fmax(*hi, q->theta);
+        if (q->sigma_m > 0) {
+            vr_sv_params g = {.kappa = q->kappa_m, .theta = q->theta, .sigma = q->sigma_m};
+            const double qh = vr_stationary_var_quantile(VR_MODEL_HESTON, &g, 0.9999);
+            const double ql = vr_stationary_var_quantile(VR_MODEL_HESTON, &g, 0.0001);
+            if (isfinite(qh))
+                *hi = fmax(*hi, 1.5 * qh);
+            if (isfinite(ql))
+                *lo = fmin(*lo, fmax(0.5 * ql, 0.05 * q->theta));
+        }
+    }
+    if (*hi > 4.0)
+        *hi = 4.0;
+}
+
+/* ---- SPX --------------------------------------------------------------------------------------- */
+
+typedef struct spx_src {
+    const vr_svcj2_params *p;
+    const espl *e;   /* [n_tau] */
+    double m;        /* the slice's level */
+} spx_src;
+
+static double complex spx_cf(const void *ctx, int it, double v, double tau, double u)
+{
+    const spx_src *c = ctx;
+    (void)tau;
+    double complex o[3];
+    espl_eval(c->p, &c->e[it], u, o);
+    return cexp(o[0] + o[1] * v + o[2] * c->m);
+}
+
+/* E[e^{Z_s}]-free sizes: mean of v over tau from the VIX-family formula (as svcj2_cf.c) */
+static double jump_ez2(const vr_svcj2_params *p)
+{
+    const double mj = p->mu_s + p->rho_j * p->mu_v;
+    return mj * mj + p->rho_j * p->rho_j * p->mu_v * p->mu_v + p->sigma_s * p->sigma_s;
+}
+
+static double mean_var_over(const vr_svcj2_params *p, double v, double m, double tau)
+{
+    const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, tau);
+    const double cj = vr_svcj2_cj(p), c1 = 1.0 + 2.0 * p->lambda1 * cj;
+    const double iv = (c.a + c.b_v * v + c.b_m * m - 2.0 * p->lambda0 * cj) / c1;
+    return iv > 0 ? iv : 0.0;
+}
+
+static void spx_scales(const void *ctx, double v, double tau, double *w, double *reach)
+{
+    const spx_src *c = ctx;
+    const vr_svcj2_params *p = c->p;
+    const double iv = mean_var_over(p, v, c->m, tau);
+    *w = fmax(tau * (iv + (p->lambda0 + p->lambda1 * iv) * jump_ez2(p)), 1e-300);
+    /* the jumps' reach: e^-16 of the exponential tail and 8 sd of the normal part (the
+     * one-factor surface takes e^-36 and 10 sd; a tail mass of 1e-7 per jump is far below the
+     * table's accuracy, and the narrower range resolves the core of the law at v ~ 0) */
+    *reach = p->lambda0 > 0 || p->lambda1 > 0
+                 ? fabs(p->mu_s) + 16.0 * fabs(p->rho_j) * p->mu_v + 8.0 * p->sigma_s
+                 : 0.0;
+}
+
+static vr_status build_spx(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
+{
+    const vr_svcj2_params *p = &tb->p;
+    const double keff = p->kappa_v - p->lambda1 * p->mu_v;
+    const double m_hi = slice_m(tb, tb->nm - 1);
+    /* the v axis: 1.5 x the 99.99% stationary quantile of a CIR with the effective reversion
+     * towards the level of the highest slice (capped at 16), as the one-factor surface */
+    const double lev_hi = (p->kappa_v * m_hi + p->mu_v * p->lambda0) / keff;
+    vr_sv_params g1 = {.kappa = keff, .theta = fmax(lev_hi, 1e-4), .sigma = p->sigma_v};
+    double vmax = 1.5 * vr_stationary_var_quantile(VR_MODEL_HESTON, &g1, 0.9999);
+    if (!(vmax <= 16.0))
+        vmax = 16.0;
+    spx_src s0 = {p, NULL, tb->m_lo};
+    vr_surface_src src = {.cf = spx_cf, .scales = spx_scales, .ctx = &s0, .kappa = keff,
+                          .v_eps = VR_SURFACE_VEPS_FRAC * vr_svcj2_mean_v(p),
+                          .v_max_default = vmax, .name = "svcj2"};
+    vr_surface_spec in = {0};
+    in.tau_min = 1.0 / 365;
+    in.tau_max = spec->tau_max_spx;
+    vr_surface_spec g;
+    vr_status st = vr_surface_spec_fill(&in, &src, &g, err);
+    if (st != VR_OK)
+        return st;
+    /* exponent grids per expiry node: u up to the COS cap over the narrowest range (v = 0 at
+     * the lowest slice), u_s = 1 / sd of that node */
+    espl *e = calloc((size_t)g.n_tau, sizeof *e);
+    if (e == NULL)
+        return vr_fail(err, VR_ENOMEM, "svcj2 surface: exponent grids");
+    int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
+    for (int it = 0; it < g.n_tau; it++) {
+        const double tau = vr_surface_tau_node(&g, it);
+        double w, reach;
+        const spx_src sl = {p, NULL, tb->m_lo};
+        spx_scales(&sl, g.v_min, tau, &w, &reach);
+        const double half = 16.0 * sqrt(w) + reach;
+        const double umax = 16384.0 * M_PI / (2.0 * half);
+        bad |= espl_build(&e[it], p, tau, I, 0.0, 0.0, 1.0 / sqrt(w), umax) != 0;
+    }
+    if (bad) {
+        st = vr_fail(err, VR_ENUM, "svcj2 surface: a Riccati solve of the characteristic "
+                                   "function failed (tau up to %g)", g.tau_max);
+        goto done;
+    }
+    for (int j = 0; j < tb->nm && st == VR_OK; j++) {
+        const double m = slice_m(tb, j);
+        spx_src sj = {p, e, m};
+        vr_surface_src sr = src;
+        sr.ctx = &sj;
+        sr.th = (p->kappa_v * m + p->mu_v * p->lambda0) / keff;
+        sr.vm = sr.th + (p->lambda0 + p->lambda1 * sr.th) * jump_ez2(p);
+        st = vr_surface_build_src(&sr, &g, &tb->surf[j], err);
+    }
+done:
+    for (int it = 0; it < g.n_tau; it++)
+        free(e[it].y);
+    free(e);
+    return st;
+}
+
+/* ---- VIX --------------------------------------------------------------------------------------- */
+
+/* In-place radix-2 complex FFT, forward (e^{-2 pi i k j / n}), n a power of 2. */
+static void fft(double complex *x, int n)
+{
+    for (int i = 1, j = 0; i < n; i++) {
+        int bit = n >> 1;
+        for (; j & bit; bit >>= 1)
+            j ^= bit;
+        j ^= bit;
+        if (i < j) {
+            const double complex t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+        }
+    }
+    for (int len = 2; len <= n; len <<= 1) {
+        const double ang = -2.0 * M_PI / len;
+        for (int i = 0; i < n; i += len)
+            for (int k = 0; k < len / 2; k++) {
+                const double complex w = cexp(I * (ang * k));
+                const double complex a = x[i + k], b = x[i + k + len / 2] * w;
+                x[i + k] = a + b;
+                x[i + k + len / 2] = a - b;
+            }
+    }
+}
+
+/* Largest s with E[e^{s X_T}] finite (Riccati existence), to 1%; INFINITY beyond 1e4. */
+static double tail_rate(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, double T)
+{
+    double complex o[3];
+    double lo = 0.0, hi = 1.0;
+    while (vr_svcj2_riccati(p, T, 0.0, hi * c->b_v, hi * c->b_m, 1e-8, o) == 0) {
+        lo = hi;
+        hi *= 2.0;
+        if (hi > 1e4)
+            return INFINITY;
+    }
+    while (hi - lo > 0.01 * hi) {
+        const double mid = 0.5 * (lo + hi);
+        if (vr_svcj2_riccati(p, T, 0.0, mid * c->b_v, mid * c->b_m, 1e-8, o) == 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct vix_work {
+    double complex *buf; /* 2 VIX_M */
+    double *q;           /* VIX_M + 1 */
+} vix_work;
+
+/* One node: future and discounted C/F at the moneyness nodes of slice view vw. */
+static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *e,
+                    double L, double lo, double v, double m, double disc, const vk_vixtab *vw,
+                    double *fut_out, double *row, vix_work *wk)
+{
+    const int M = VIX_M;
+    double complex *z = wk->buf;
+    memset(z, 0, sizeof(double complex) * 2 * (size_t)M);
+    for (int k = 1; k < VIX_NCOS; k++) {
+        const double u = k * M_PI / L;
+        double complex o[3];
+        espl_eval(p, e, u, o);
+        const double complex ph = cexp(o[0] + o[1] * v + o[2] * m + I * u * (c->a - lo));
+        if (!isfinite(creal(ph)) || !isfinite(cimag(ph)))
+            return -1;
+        z[k] = 2.0 / (k * M_PI) * creal(ph);
+        if (cabs(ph) < 1e-15 * k)
+            break;
+    }
+    fft(z, 2 * M);
+    /* survival G_j = 1 - F(x_j), x_j = lo + j L / M; integrand G / (2 sqrt x) */
+    double *q = wk->q;
+    const double h = L / M;
+    double prev = 0.0;
+    q[M] = 0.0;
+    for (int j = M; j >= 0; j--) {
+        const double x = lo + j * h;
+        double F = (double)j / M - cimag(z[j]);
+        F = F < 0 ? 0 : F > 1 ? 1 : F;
+        const double g = (1.0 - F) / (2.0 * sqrt(x));
+        if (j < M)
+            q[j] = q[j + 1] + 0.5 * h * (g + prev);
+        prev = g;
+    }
+    const double fut = 100.0 * (sqrt(lo) + q[0]);
+    if (!(fut > 0 && isfinite(fut)))
+        return -1;
+    *fut_out = fut;
+    for (int im = 0; im < vw->n_m; im++) {
+        const double K = fut * exp(vw->l0 + im / vw->inv_hl);
+        const double y = K / 100.0, xk = y * y;
+        double call;
+        if (xk <= lo) {
+            call = fut - K;
+        } else if (xk >= lo + L) {
+            call = 0.0;
+        } else {
+            const double f = (xk - lo) / h;
+            int j = (int)f;
+            if (j > M - 1)
+                j = M - 1;
+            /* integral from xk to x_{j+1}: trapezoid with the integrand interpolated linearly */
+            const double gj = (q[j] - q[j + 1]) / h; /* mean integrand over the cell */
+            call = 100.0 * (q[j + 1] + gj * (j + 1 - f) * h);
+        }
+        row[im] = disc * (call > 0 ? call : 0.0) / fut;
+    }
+    return 0;
+}
+
+static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
+{
+    const vr_svcj2_params *p = &tb->p;
+    const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
+    const double vmax = fmax(1.0, 12.0 * vr_svcj2_mean_v(p));
+    const size_t per = (size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT;
+    tb->vbuf = malloc(sizeof(double) * per * (size_t)tb->nm);
+    if (tb->vbuf == NULL)
+        return vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
+    const double s0 = sqrt(1.0 / 365), inv_hs = (VIX_NT - 1) / (sqrt(spec->tau_max_vix) - s0);
+    for (int j = 0; j < tb->nm; j++) {
+        const double m = slice_m(tb, j);
+        double *b = tb->vbuf + per * (size_t)j;
+        vk_vixtab *vw = &tb->vix[j];
+        vw->fut = b;
+        vw->call = b + VIX_NX * VIX_NT;
+        vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
+        vw->a = c.a + c.b_m * m;
+        vw->b = c.b_v;
+        vw->x0 = sqrt(vw->a);
+        vw->inv_hx = (VIX_NX - 1) / (sqrt(vw->a + c.b_v * vmax) - vw->x0);
+        vw->s0 = s0;
+        vw->inv_hs = inv_hs;
+        vw->l0 = log(0.5);
+        vw->inv_hl = (VIX_NM - 1) / (log(3.0) - vw->l0);
+        vw->m_min = 0.5;
+        vw->rate = spec->rate;
+        vw->n_x = VIX_NX;
+        vw->n_t = VIX_NT;
+        vw->n_m = VIX_NM;
+        double *disc = (double *)vw->disc;
+        for (int it = 0; it < VIX_NT; it++) {
+            const double sq = s0 + it / inv_hs;
+            disc[it] = exp(-spec->rate * sq * sq);
+        }
+    }
+    int bad = 0;
+#pragma omp parallel reduction(| : bad)
+    {
+        vix_work wk = {malloc(sizeof(double complex) * 2 * VIX_M), malloc(sizeof(double) * (VIX_M + 1))};
+        if (wk.buf == NULL || wk.q == NULL)
+            bad |= 1;
+#pragma omp for schedule(dynamic, 1)
+        for (int it = 0; it < VIX_NT; it++) {
+            if (bad)
+                continue;
+            const double sq = s0 + it / inv_hs, T = sq * sq;
+            /* the law of X at every node of this expiry: mean, sd, tail */
+            const double srate = tail_rate(p, &c, T);
+            const double hs = fmin(0.02, 0.25 * srate);
+            double complex op[3], om[3];
+            if (vr_svcj2_riccati(p, T, 0.0, hs * c.b_v, hs * c.b_m, 1e-12, op) != 0 ||
+                vr_svcj2_riccati(p, T, 0.0, -hs * c.b_v, -hs * c.b_m, 1e-12, om) != 0) {
+                bad |= 2;
+                continue;
+            }
+            double lo_n[VIX_NX * SLICE_N], len_n[VIX_NX * SLICE_N], L0 = 0.0;
+            for (int j = 0; j < tb->nm; j++)
+                for (int ix = 0; ix < VIX_NX; ix++) {
+                    const vk_vixtab *vw = &tb->vix[j];
+                    const double x = vw->x0 + ix / vw->inv_hx, m = slice_m(tb, j);
+                    const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                    double ev, em;
+                    vr_svcj2_moments(p, v, m, T, &ev, &em);
+                    const double mean = c.a + c.b_v * ev + c.b_m * em;
+                    const double k2 = creal(op[0] + op[1] * v + op[2] * m + om[0] + om[1] * v +
+                                            om[2] * m) / (hs * hs);
+                    const double sd = sqrt(fmax(k2, 0.0));
+                    const double lo = fmax(c.a, mean - 12.0 * sd);
+                    const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? 4.0 / srate : 0.0);
+                    const double len = fmax(hi - lo, 1e-6 * mean);
+                    lo_n[j * VIX_NX + ix] = lo;
+                    len_n[j * VIX_NX + ix] = len;
+                    L0 = fmax(L0, len);
+                }
+            espl e = {0};
+            const double umax = VIX_NCOS * M_PI / (L0 * pow(2.0, -VIX_KMAX));
+            if (espl_build(&e, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0, umax) != 0) {
+                free(e.y);
+                bad |= 2;
+                continue;
+            }
+            for (int j = 0; j < tb->nm && !bad; j++) {
+                const vk_vixtab *vw = &tb->vix[j];
+                const double m = slice_m(tb, j);
+                for (int ix = 0; ix < VIX_NX; ix++) {
+                    const double x = vw->x0 + ix / vw->inv_hx;
+                    const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                    int k = (int)floor(log2(L0 / len_n[j * VIX_NX + ix]));
+                    k = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                    const double L = L0 * pow(2.0, -k);
+                    double *fut = (double *)vw->fut + ix * VIX_NT + it;
+                    double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
+                    if (vix_node(p, &c, &e, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw, fut,
+                                 row, &wk) != 0)
+                        bad |= 2;
+                }
+            }
+            free(e.y);
+        }
+        free(wk.buf);
+        free(wk.q);
+    }
+    if (bad & 1)
+        return vr_fail(err, VR_ENOMEM, "svcj2 vix table: work buffers");
+    if (bad)
+        return vr_fail(err, VR_ENUM, "svcj2 vix table: the transform of the VIX failed "
+                                     "(expiries up to %g years)", spec->tau_max_vix);
+    return VR_OK;
+}
+
+/* ---- build, check, destroy --------------------------------------------------------------------- */
+
+vr_status vr_svcj2_tables_check(const vr_model *m, const vr_tables_spec *spec, vr_err *err)
+{
+    (void)m;
+    if (!(spec->tau_max_spx > 1.0 / 365 && spec->tau_max_spx <= 30))
+        return vr_fail(err, VR_EINVAL, "svcj2 tables: SPX expiries must end in (1/365, 30] years "
+                                       "(got %g)", spec->tau_max_spx);
+    if (!(spec->tau_max_vix > 1.0 / 365 && spec->tau_max_vix <= 10))
+        return vr_fail(err, VR_EINVAL, "svcj2 tables: VIX expiries must end in (1/365, 10] years "
+                                       "(got %g)", spec->tau_max_vix);
+    if (!(spec->rate >= -1 && spec->rate <= 1))
+        return vr_fail(err, VR_EINVAL, "svcj2 tables: rate must be in [-1, 1] (got %g)", spec->rate);
+    return VR_OK;
+}
+
+void vr_svcj2_tables_destroy(vr_model_tables *t)
+{
+    s2_tables *tb = TAB(t);
+    if (tb == NULL)
+        return;
+    for (int j = 0; tb->surf && j < tb->nm; j++)
+        vr_surface_destroy(tb->surf[j]);
+    free(tb->surf);
+    free(tb->vix);
+    free(tb->vbuf);
+    free(tb);
+}
+
+vr_status vr_svcj2_tables_build(const vr_model *m, const vr_tables_spec *spec,
+                                vr_model_tables **out, vr_err *err)
+{
+    vr_status st = vr_svcj2_tables_check(m, spec, err);
+    if (st != VR_OK)
+        return st;
+    const double t0 = omp_get_wtime();
+    s2_tables *tb = calloc(1, sizeof *tb);
+    if (tb == NULL)
+        return vr_fail(err, VR_ENOMEM, "svcj2 tables");
+    tb->p = m->pricing.s2;
+    double lo, hi;
+    m_range(m, &lo, &hi);
+    tb->nm = hi > lo ? SLICE_N : 1;
+    tb->m_lo = lo;
+    tb->inv_dm = tb->nm > 1 ? (tb->nm - 1) / (hi - lo) : 0.0;
+    tb->surf = calloc((size_t)tb->nm, sizeof *tb->surf);
+    tb->vix = calloc((size_t)tb->nm, sizeof *tb->vix);
+    if (tb->surf == NULL || tb->vix == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "svcj2 tables: %d slices", tb->nm);
+        goto fail;
+    }
+    if ((st = build_spx(tb, spec, err)) != VR_OK || (st = build_vix(tb, spec, err)) != VR_OK)
+        goto fail;
+    tb->seconds = omp_get_wtime() - t0;
+    *out = (vr_model_tables *)tb;
+    return VR_OK;
+fail:
+    vr_svcj2_tables_destroy((vr_model_tables *)tb);
+    return st;
+}
+
+double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->seconds; }
+
+/* ---- lookups ----------------------------------------------------------------------------------- */
+
+/* The m stencil of a lane: 4-point Lagrange interpolation over slices b..b+3 (b clamped so that
+ * the stencil stays on the grid, as the VIX table's axes), weights w[0..3] at the position. */
+static inline int m_stencil(const s2_tables *tb, double m, double w[4])
+{
+    double f = (m - tb->m_lo) * tb->inv_dm;
+    f = f > 0 ? f : 0.0; /* NaN lands on 0 */
+    if (f > tb->nm - 1)
+        f = tb->nm - 1;
+    int b = (int)f - 1;
+    b = b < 0 ? 0 : b > tb->nm - 4 ? tb->nm - 4 : b;
+    const double t = f - (b + 1);
+    w[0] = -t * (t - 1) * (t - 2) / 6;
+    w[1] = (t + 1) * (t - 1) * (t - 2) / 2;
+    w[2] = -(t + 1) * t * (t - 2) / 2;
+    w[3] = (t + 1) * t * (t - 1) / 6;
+    return b;
+}
+
+typedef void (*slice_fn)(const s2_tables *tb, const vk_table *kt, int j, const double *v,
+                         const double *tau, const double *arg, double *out, size_t n);
+
+static void spx_slice(const s2_tables *tb, const vk_table *kt, int j, const double *v,
+                      const double *tau, const double *k, double *out, size_t n)
+{
+    kt->surface_vol(vr_surface_kernel_view(tb->surf[j]), v, tau, k, out, n);
+}
+
+static void vix_slice(const s2_tables *tb, const vk_table *kt, int j, const double *v,
+                      const double *tau, const double *strike, double *out, size_t n)
+{
+    kt->vix_call(&tb->vix[j], v, tau, strike, out, n);
+}
+
+/* Lanes sorted by m stencil, chunk by chunk; each stencil's lanes go through its four slices
+ * (four kernel calls, SIMD over the lanes) and are combined with their weights: in out^2 with
+ * squared = 1 (implied variance; floored at 1e-8), else in out (floored at 0: prices). */
+static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int squared,
+                    const double *const *x, const double *tau, const double *arg, double *out,
+                    size_t npad)
+{
+    if (tb->nm == 1) {
+        fn(tb, kt, 0, x[0], tau, arg, out, npad);
+        return;
+    }
+    _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], o[4][CHUNK];
+    double wl[CHUNK][4];
+    int cell[CHUNK];
+    uint16_t order[CHUNK];
+    int count[SLICE_N + 1], start[SLICE_N];
+    for (size_t c0 = 0; c0 < npad; c0 += CHUNK) {
+        const size_t n = npad - c0 < CHUNK ? npad - c0 : CHUNK;
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) {
+            cell[i] = m_stencil(tb, x[1][c0 + i], wl[i]);
+            count[cell[i] + 1]++;
+        }
+        for (int j = 0; j < SLICE_N - 1; j++)
+            count[j + 1] += count[j];
+        memcpy(start, count, sizeof start);
+        for (size_t i = 0; i < n; i++)
+            order[count[cell[i]]++] = (uint16_t)i;
+        for (int j = 0; j + 3 < tb->nm; j++) {
+            const int s = start[j], len = count[j] - s;
+            if (len == 0)
+                continue;
+            const int lp = (len + 7) / 8 * 8;
+            for (int q = 0; q < lp; q++) {
+                const size_t i = c0 + order[q < len ? s + q : s];
+                gv[q] = x[0][i];
+                gt[q] = tau[i];
+                ga[q] = arg[i];
+            }
+            for (int r = 0; r < 4; r++)
+                fn(tb, kt, j + r, gv, gt, ga, o[r], (size_t)lp);
+            for (int q = 0; q < len; q++) {
+                const int li = order[s + q];
+                const double *w = wl[li];
+                double y;
+                if (squared) {
+                    y = w[0] * o[0][q] * o[0][q] + w[1] * o[1][q] * o[1][q] +
+                        w[2] * o[2][q] * o[2][q] + w[3] * o[3][q] * o[3][q];
+                    y = sqrt(y > 1e-8 ? y : 1e-8);
+                } else {
+                    y = w[0] * o[0][q] + w[1] * o[1][q] + w[2] * o[2][q] + w[3] * o[3][q];
+                    y = y > 0 ? y : 0.0;
+                }
+                out[c0 + li] = y;
+            }
+        }
+    }
+}
+
+void vr_svcj2_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                        const double *tau, const double *k, double *vol, size_t npad)
+{
+    by_cell(CTAB(t), kt, spx_slice, 1, x, tau, k, vol, npad);
+}
+
+void vr_svcj2_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
+                         const double *tau, const double *strike, double *price, size_t npad)
+{
+    by_cell(CTAB(t), kt, vix_slice, 0, x, tau, strike, price, npad);
+}
+
+double vr_svcj2_vix_future_1(const vr_model_tables *t, const double *x, double tau)
+{
+    const s2_tables *tb = CTAB(t);
+    if (tb->nm == 1)
+        return vk_vix_future_ref(&tb->vix[0], x[0], tau);
+    double w[4];
+    const int b = m_stencil(tb, x[1], w);
+    double f = 0.0;
+    for (int r = 0; r < 4; r++)
+        f += w[r] * vk_vix_future_ref(&tb->vix[b + r], x[0], tau);
+    return f;
+}

@@ -1,0 +1,121 @@
+/* attrib.c: the attribution scores of a scenario's policies (vr_summary.h): per layer, how often it
+ * acts, what it costs per year against the condor's capital at risk, what it pays on the paths where
+ * the baseline loses most, how its net moves with the condor's, and (for an ablated policy) how
+ * much the tail grows when it is removed, from the derived policies run on the same paths. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_summary.h"
+
+#define MULT 100.0 /* index option multiplier, USD per point */
+
+/* Paths sorted by the baseline's P&L, worst first; equal P&L keeps path order (a total order). */
+typedef struct ranked { double pnl; size_t path; } ranked;
+static int by_pnl(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->pnl != y->pnl)
+        return x->pnl < y->pnl ? -1 : 1;
+    return x->path < y->path ? -1 : x->path > y->path;
+}
+
+static double corr(const double *x, const double *y, size_t stride, size_t n)
+{
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += x[i * stride];
+        my += y[i * stride];
+    }
+    mx /= n;
+    my /= n;
+    double sxx = 0, syy = 0, sxy = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double a = x[i * stride] - mx, b = y[i * stride] - my;
+        sxx += a * a;
+        syy += b * b;
+        sxy += a * b;
+    }
+    /* a constant series (a layer that never traded) has no correlation: not stored */
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+/* The derived policy of kind k for layer l of policy p, or -1. */
+static int derived(const vr_policy *pol, int npol, int p, vr_ablation k, int l)
+{
+    for (int q = 0; q < npol; q++)
+        if (pol[q].abl_kind == k && pol[q].abl_of == p && pol[q].abl_layer == l)
+            return q;
+    return -1;
+}
+
+vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_out *out, size_t n,
+                                int days, int base, double *scratch, vr_pol_summary *ps, vr_err *err)
+{
+    vr_status st = VR_OK;
+    ranked *order = NULL;
+    const double years = days / 252.0;
+    if (n >= 2) {
+        if ((order = malloc(n * sizeof *order)) == NULL)
+            return vr_fail(err, VR_ENOMEM, "attribution: order of %zu paths", n);
+        for (size_t i = 0; i < n; i++)
+            order[i] = (ranked){out[base].pnl[i], i};
+        qsort(order, n, sizeof *order, by_pnl);
+    }
+    const size_t n1 = n / 100 > 0 ? n / 100 : 1, n5 = n / 20 > 0 ? n / 20 : 1;
+    for (int p = 0; p < npol; p++) {
+        const vr_policy *P = &pol[p];
+        const vr_path_out *o = &out[p];
+        vr_pol_summary *s = &ps[p];
+        s->nlayers = P->nlayers;
+        s->car = P->condor.wing_width * MULT * P->condor.contracts;
+        s->budget_pct = s->car > 0 ? ps[p].score[VR_SCORE_PAID] / years / s->car * 100 : 0;
+        for (int l = 0; l < P->nlayers; l++) {
+            double *v = s->layer[l];
+            for (int k = 0; k < VR_RF_LAYER_N; k++)
+                v[k] = NAN;
+            const size_t na = (size_t)o->nattr;
+            double acts = 0, net = 0, paid = 0;
+            for (size_t i = 0; i < n; i++) {
+                acts += o->activations[i * VR_MAX_LAYERS + l];
+                net += o->attr[i * na + 1 + l];
+                paid += o->outlay[i * na + 1 + l];
+            }
+            v[VR_RF_LAYER_MEAN_ACT] = acts / n;
+            v[VR_RF_LAYER_ACT_YEAR] = acts / n / years;
+            v[VR_RF_LAYER_NET_MEAN] = net / n;
+            v[VR_RF_LAYER_PREMIUM] = paid / n;
+            v[VR_RF_LAYER_PREMIUM_PCT] = s->car > 0 ? paid / n / years / s->car * 100 : 0;
+            if (n < 2)
+                continue;
+            double t1 = 0, t5 = 0;
+            for (size_t k = 0; k < n5; k++) {
+                const double x = o->attr[order[k].path * na + 1 + l];
+                t5 += x;
+                if (k < n1)
+                    t1 += x;
+            }
+            v[VR_RF_LAYER_TAIL1] = t1 / n1;
+            v[VR_RF_LAYER_TAIL5] = t5 / n5;
+            v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
+            if (P->ablate) {
+                const int w = derived(pol, npol, p, VR_ABL_WITHOUT, l);
+                if (w >= 0) {
+                    vr_paired d;
+                    if ((st = vr_paired_compute_buf(out[w].pnl, o->pnl, n, scratch, &d, err)) != VR_OK)
+                        goto done;
+                    v[VR_RF_LAYER_DES_REMOVED] = d.des99;
+                    v[VR_RF_LAYER_DES_REMOVED_SE] = d.des99_se;
+                }
+                const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
+                if (a >= 0) {
+                    v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
+                    v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
+                }
+            }
+        }
+    }
+done:
+    free(order);
+    return st;
+}

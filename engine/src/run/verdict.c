@@ -1,0 +1,147 @@
+/* verdict.c: the answer paragraph at the top of `vixrisk run`'s console output and in the run file's
+ * `verdict` attribute (docs/hdf5.md "Verdict"). Every word of it that states a result is chosen by
+ * a number: a difference is called significant when it lies beyond 1.96 paired standard errors, the
+ * cost per unit of ES99 reduction is printed only when ES99 is reduced ("no reduction" otherwise),
+ * the layer that carries the effect is the one whose removal raises ES99 most in the ablation, and
+ * the hedge budget is the mean premium paid per year as a share of the condor's capital at risk.
+ * Ablation policies and the baseline itself are not judged; replays get their P&L difference. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run_internal.h"
+
+#define Z_SIG 1.96
+
+typedef struct text {
+    char *s;
+    size_t n, cap;
+    int failed;
+} text;
+
+static void put(text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        const int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            t->failed = 1;
+            return;
+        }
+        if (t->s && t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        const size_t cap = (t->cap ? 2 * t->cap : 1024) + (size_t)k;
+        char *s = realloc(t->s, cap);
+        if (s == NULL) {
+            t->failed = 1;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+}
+
+static int significant(double d, double se) { return isfinite(d) && isfinite(se) && fabs(d) > Z_SIG * se; }
+
+/* "-5035 +- 1210 (significant)" */
+static void diff(text *t, const char *what, double d, double se)
+{
+    if (!isfinite(d)) {
+        put(t, "%s n/a", what);
+        return;
+    }
+    put(t, "%s %+.0f +- %.0f (%s)", what, d, isfinite(se) ? se : 0.0,
+        significant(d, se) ? "significant" : "not significant");
+}
+
+/* Which layer of policy p carries its effect, from its ablation scores. */
+static void carrier(text *t, const vr_policy *P, const vr_pol_summary *s)
+{
+    if (P->nlayers == 0)
+        return;
+    if (!P->ablate) {
+        if (P->nlayers == 1)
+            put(t, "; one layer (%s) does it", P->layers[0].name);
+        else
+            put(t, "; which layer carries it is not measured (set ablate: true on %s)", P->name);
+        return;
+    }
+    int best = -1;
+    for (int l = 0; l < P->nlayers && l < s->nlayers; l++) {
+        const double d = s->layer[l][VR_RF_LAYER_DES_REMOVED];
+        if (isfinite(d) && (best < 0 || d > s->layer[best][VR_RF_LAYER_DES_REMOVED]))
+            best = l;
+    }
+    if (best < 0)
+        return;
+    const double *v = s->layer[best];
+    const double d = v[VR_RF_LAYER_DES_REMOVED], se = v[VR_RF_LAYER_DES_REMOVED_SE];
+    if (d > 0 && significant(d, se))
+        put(t, "; the effect is carried by layer %s (removing it raises ES99 by %.0f +- %.0f", P->layers[best].name,
+            d, se);
+    else
+        put(t, "; no layer carries a significant part of it (removing %s changes ES99 by %+.0f +- %.0f",
+            P->layers[best].name, d, se);
+    if (isfinite(v[VR_RF_LAYER_DES_ALONE]))
+        put(t, "; alone it changes ES99 by %+.0f +- %.0f vs the baseline", v[VR_RF_LAYER_DES_ALONE],
+            v[VR_RF_LAYER_DES_ALONE_SE]);
+    put(t, ")");
+}
+
+char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
+{
+    const vr_run_spec *s = &cfg->spec;
+    text t = {NULL, 0, 0, 0};
+    int base = 0;
+    for (int p = 0; p < s->npol; p++)
+        if (strcmp(s->pol[p].name, cfg->baseline) == 0)
+            base = p;
+    put(&t, "Verdict (each policy against the baseline %s on the same paths; significant = beyond %.2f "
+            "paired standard errors; USD, ES99 as a loss):\n", cfg->baseline, Z_SIG);
+    for (int sc = 0; sc < s->nscen; sc++) {
+        const vr_scenario *scen = &s->scen[sc];
+        const vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
+        const size_t np = vr_scenario_paths(s, scen);
+        if (np < 2) {
+            put(&t, "- %s (a replay, one path): P&L of %s %.0f", scen->name, cfg->baseline,
+                row[base].score[VR_SCORE_MEAN]);
+            for (int p = 0; p < s->npol; p++)
+                if (p != base && s->pol[p].abl_kind == VR_ABL_NONE)
+                    put(&t, "; %s %+.0f", s->pol[p].name, row[p].score[VR_SCORE_DMEAN]);
+            put(&t, "\n");
+            continue;
+        }
+        put(&t, "- %s (%zu paths x %d days): %s has ES99 %.0f +- %.0f and mean %.0f +- %.0f\n", scen->name, np,
+            vr_scenario_days(s, scen), cfg->baseline, row[base].score[VR_SCORE_ES99],
+            row[base].score[VR_SCORE_ES99_SE], row[base].score[VR_SCORE_MEAN], row[base].score[VR_SCORE_MEAN_SE]);
+        for (int p = 0; p < s->npol; p++) {
+            if (p == base || s->pol[p].abl_kind != VR_ABL_NONE)
+                continue;
+            const double *v = row[p].score;
+            put(&t, "  %s: ", s->pol[p].name);
+            diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            put(&t, ", ");
+            diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]);
+            if (v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]))
+                put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
+            else
+                put(&t, "; no reduction of ES99");
+            put(&t, "; hedge budget %.2f%% of capital at risk (%.0f) per year", row[p].budget_pct, row[p].car);
+            carrier(&t, &s->pol[p], &row[p]);
+            put(&t, "\n");
+        }
+    }
+    if (t.failed) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
