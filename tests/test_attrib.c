@@ -2,12 +2,15 @@
  *
  * - The attribution adds up: on every path of every policy, condor + layers = pnl within 1e-9
  *   relative (to max(|pnl|, 1 USD)), on several configs: a Heston book with the condor's own roll
- *   rule, a roll_tested layer and two VIX-call layers; SVCJ paths with shocks; and every scenario of
+ *   rule, a roll_tested layer and two VIX-call layers, and a policy of the other position kinds (a
+ *   ladder of SPX put spreads, VIX call spreads with a partial sale, a VIX future); SVCJ paths with
+ *   shocks; and every scenario of
  *   configs/stress.yaml (replays and bootstrap among them, when ../shared/data is there).
  * - Ablation: the derived policies exist with their attributes, and d_es99_removed equals the ES99
  *   of the policy without the layer minus the policy's, recomputed from the stored pnl.
  * - Trade logs: a replay's log is dated from the window's first date and every logged path's
- *   condor entries match its `trades` count (library level, vr_eval_scenario).
+ *   condor entries match its `trades` count (library level, vr_eval_scenario); every kind traded
+ *   shows up (spreads, a ladder, a partial sale, futures) with its cash consistent with its fill.
  * - The verdict is computed from the numbers: it is printed first, stored as the root attribute,
  *   its significance words and "no reduction" agree with the stored scores, the cost attribute is
  *   absent exactly when ES99 is not reduced, and changing the config changes the verdict. */
@@ -54,6 +57,26 @@ static int teardown(void **state)
     "        action: {type: vix_call, strike_pct: 1.3, dte: 45, size: {by: contracts, value: 4}}\n"  \
     "        exit: {vix_above: 40, with_condor: true}\n"
 
+/* The instruments as position kinds: a ladder of SPX put spreads, VIX call spreads with a partial
+ * sale, and a margined VIX future. */
+#define INSTRUMENTS                                                                                \
+    "  - name: instruments\n"                                                                   \
+    "    layers:\n"                                                                               \
+    "      - name: puts\n"                                                                        \
+    "        trigger: {always: true}\n"                                                           \
+    "        action: {type: spx_put_spread, delta: 0.10, short_delta: 0.03, dte: 30, max_open: 3,\n" \
+    "                 ladder_days: 10, size: {by: pct_of_credit, value: 0.2}}\n"                   \
+    "        exit: {dte: 3}\n"                                                                    \
+    "      - name: vixspread\n"                                                                   \
+    "        trigger: {vix_level: 22, cooldown_days: 2}\n"                                        \
+    "        action: {type: vix_call_spread, delta: 0.4, short_delta: 0.15, dte: 45, max_open: 2,\n" \
+    "                 size: {by: contracts, value: 5}}\n"                                         \
+    "        exit: {partial: {multiple: 1.5, fraction: 0.5}, profit_multiple: 4, vix_below: 18}\n" \
+    "      - name: fut\n"                                                                         \
+    "        trigger: {vix_change: {days: 5, pct: 15}, cooldown_days: 5}\n"                       \
+    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"              \
+    "        exit: {vix_above: 35, dte: 5}\n"
+
 static const char *heston_cfg =
     "simulation: {paths: 1000, horizon_days: 63, seed: 11, block: 256, sample_paths: 3, trade_log_paths: 4}\n"
     "scenarios:\n"
@@ -65,7 +88,8 @@ static const char *heston_cfg =
     "  - name: unhedged\n"
     "  - name: layered\n"
     "    ablate: true\n"
-    LAYERS;
+    LAYERS
+    INSTRUMENTS;
 
 static const char *shock_cfg =
     "simulation: {paths: 800, horizon_days: 42, seed: 5, block: 128, sample_paths: 0}\n"
@@ -175,8 +199,8 @@ static void test_attribution_adds_up(void **state)
     static char out[1 << 16];
     char h5[400];
     snprintf(h5, sizeof h5, "%s", heston_file());
-    /* unhedged, layered, 3 without, 3 only */
-    assert_int_equal(check_sums(h5), 8);
+    /* unhedged, layered, 3 without, 3 only, instruments */
+    assert_int_equal(check_sums(h5), 9);
     run_cfg("shock.yaml", shock_cfg, NULL, h5, sizeof h5, out, sizeof out);
     assert_int_equal(check_sums(h5), 2);
 }
@@ -279,7 +303,7 @@ static void test_trade_log(void **state)
     vr_scenario_result res;
     assert_int_equal(vr_eval_scenario(&cfg.spec, 0, &res, NULL, NULL, &err), VR_OK);
     assert_int_equal(res.nlog, 4);
-    int rolls = 0, buys = 0;
+    int rolls = 0, buys = 0, spreads = 0, partials = 0, futures = 0, ladder = 0;
     for (int p = 0; p < res.npol; p++)
         for (int k = 0; k < res.nlog; k++) {
             const vr_trade_log *lg = &res.logs[p * res.nlog + k];
@@ -294,14 +318,42 @@ static void test_trade_log(void **state)
                 opens += t->layer < 0 && strcmp(t->reason, "open") == 0;
                 rolls += t->layer >= 0 && cfg.spec.pol[p].layers[t->layer].action.kind == VR_ACTION_ROLL_TESTED;
                 buys += t->layer >= 0 && t->qty > 0 && t->kind == VR_INST_VIX_OPTION;
-                /* cash = -qty * price * 100 - commission * |qty| (a settlement has no costs) */
+                spreads += t->layer >= 0 && t->qty < 0 && t->kind == VR_INST_SPX_OPTION &&
+                           strcmp(t->reason, "always") == 0; /* a put spread's short leg opened */
+                partials += strcmp(t->reason, "partial") == 0;
+                futures += t->kind == VR_INST_VIX_FUTURE && t->qty != 0;
+                const vr_inst_kind_info *ki = vr_inst_kind_get(t->kind);
+                /* cash = -qty * price * multiplier - commission * |qty| (a settlement has no costs); a
+                 * future's cash is its change in price since the entry (not in the record): only its
+                 * costs at the entry */
                 const double comm = strcmp(t->reason, "expiry") == 0 || t->qty == 0 ? 0 : cfg.spec.pol[p].condor.commission;
-                assert_true(fabs(t->cash - (-t->qty * t->price * 100 - comm * fabs(t->qty))) < 1e-6);
+                if (!ki->margined)
+                    assert_true(fabs(t->cash - (-t->qty * t->price * ki->multiplier - comm * fabs(t->qty))) < 1e-6);
+                else if (t->qty > 0 && strcmp(t->reason, "expiry") != 0)
+                    assert_true(t->cash < 0 && t->cash > -t->qty * t->price * ki->multiplier);
+            }
+            /* a ladder: the put layer opens a spread while the one before (closed by its exit rule
+             * two trading days before expiry) is still held */
+            const vr_policy *pol = &cfg.spec.pol[p];
+            if (pol->nlayers == 3 && pol->layers[0].action.kind == VR_ACTION_SPX_PUT_SPREAD) {
+                const vr_trade *prev = NULL;
+                for (size_t i = 0; i < lg->n; i++) {
+                    const vr_trade *t = &lg->rec[i];
+                    if (t->layer != 0 || t->qty <= 0 || strcmp(t->reason, "always") != 0)
+                        continue; /* long legs opened */
+                    if (prev != NULL && t->day < prev->expiry_day - 3)
+                        ladder = 1;
+                    prev = t;
+                }
             }
             assert_int_equal(opens, 4 * res.out[p].trades[k]);
         }
     assert_true(rolls > 0);
     assert_true(buys > 0);
+    assert_true(spreads > 0);
+    assert_true(partials > 0);
+    assert_true(futures > 0);
+    assert_true(ladder);
     vr_scenario_result_free(&res);
     vr_run_cfg_free(&cfg);
 }

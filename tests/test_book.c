@@ -5,13 +5,19 @@
  * 2. The martingale test: with physical = pricing parameters and zero costs, every policy is a
  *    self-financing strategy in correctly priced instruments, so its mean discounted P&L is 0.
  *    It must hold within 4 SE for several rule sets, hedged ones included, under every model.
- *    This catches mismarks, look-ahead and cash-flow bugs. */
+ *    This catches mismarks, look-ahead and cash-flow bugs; under svcj a fourth policy holds every
+ *    other instrument kind (put-spread ladder, VIX call spreads sold in part, VIX futures).
+ * 3. The instrument kinds against the model's direct pricers, and each rule (laddering, sizing
+ *    kinds, wing rules, VIX-dependent half-spreads, cooldown_after, previous_fired_within, partial
+ *    monetisation) on a small deterministic path where it changes what the book does, next to the
+ *    default that keeps today's behaviour. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "policy/book_internal.h"
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_policy_rules.h"
 #include "vr_test_util.h"
 
 static vr_model heston(void)
@@ -59,7 +65,7 @@ static vr_pricing *mk_heston;
 /* The legs' strikes and the hedge position of layer 0, as the book holds them. */
 #define K(b, i) ((b).pos[i].inst.strike)
 #define T_EXP(b) ((b).pos[0].inst.t_exp)
-#define HEDGE(b) ((b).pos[vr_book_layer_slot(0, 0)])
+#define HEDGE(b) ((b).pos[vr_book_layer_slot(&(b), 0, 0)])
 
 /* One SPX option marked at (S, v), tau years ahead, through the pricing layer's single mark. */
 static vr_mark spx(double S, double v, double k, double tau, int cp)
@@ -228,11 +234,341 @@ static void test_crash_stop_and_hedge(void **state)
     assert_true(b.first[0] == hedged);
 }
 
+/* ---- instruments as position kinds, laddering, sizing, and the practitioners' rules ---- */
+
+/* A layer that fires every day and holds what it buys (no exit rule): the kind under test. */
+static vr_layer hold_layer(vr_action_kind kind)
+{
+    vr_layer l = vix_layer(0, 0.25, 2);
+    l.trigger.vix_level = NAN;
+    l.trigger.always = 1;
+    l.trigger.cooldown_days = 0;
+    l.action.kind = kind;
+    l.action.size_by = VR_SIZE_CONTRACTS;
+    l.action.size = 2;
+    l.action.short_delta = kind == VR_ACTION_SPX_PUT_SPREAD ? 0.02 : 0.10;
+    l.action.short_strike_pct = NAN;
+    if (kind == VR_ACTION_SPX_PUT || kind == VR_ACTION_SPX_PUT_SPREAD)
+        l.action.delta = 0.05;
+    l.exit = (vr_exit){.profit_multiple = NAN, .vix_above = NAN, .vix_below = NAN, .dte = NAN,
+                       .partial_multiple = NAN, .partial_fraction = NAN};
+    return l;
+}
+
+/* The evaluator's side for one book: mark what it wants in one batch (SIMD kernels), hand back. */
+static void batch_mark(vr_book *b, const vr_mkt *m)
+{
+    vr_mark_batch bt;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_mark_batch_alloc(&bt, VR_BOOK_MAX_POS, &err), VR_OK);
+    int slots[VR_BOOK_MAX_POS];
+    const int k = vr_book_marks_wanted(b, m, slots);
+    const vr_state st = vr_mkt_state(m);
+    for (int j = 0; j < k; j++)
+        vr_mark_batch_set(&bt, (size_t)j, vr_book_instrument(b, slots[j]), &st, 1);
+    vr_pricing_mark_n(mk_heston, vk_select(NULL), &bt, (size_t)k, 0);
+    for (int j = 0; j < k; j++) {
+        const vr_mark mk = vr_mark_batch_get(&bt, (size_t)j);
+        vr_book_set_mark(b, slots[j], &mk, m->day);
+    }
+    vr_mark_batch_free(&bt);
+}
+
+/* Each kind a layer can buy, opened by the book on day 0 and marked by the evaluator's batch on
+ * day 1, against the model's direct pricers (Fourier for SPX, the VIX quadrature for VIX options
+ * and futures) at the tolerances of the pricing layer (test_pricing.c); strikes on the grid, the
+ * short leg of a spread farther out; the day's P&L is cash plus the positions' values. */
+static void test_instruments_against_direct_pricers(void **state)
+{
+    (void)state;
+    static const vr_action_kind kinds[] = {VR_ACTION_VIX_CALL, VR_ACTION_VIX_CALL_SPREAD, VR_ACTION_SPX_PUT,
+                                           VR_ACTION_SPX_PUT_SPREAD, VR_ACTION_VIX_FUTURE};
+    const vr_model md = heston();
+    const vr_model_ops *ops = vr_pricing_model(mk_heston);
+    vr_err err = {VR_OK, ""};
+    for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++) {
+        const vr_action_kind_def *ak = vr_action_kind_of(kinds[t]);
+        vr_policy p = base_policy(1);
+        p.nlayers = 1;
+        p.layers[0] = hold_layer(kinds[t]);
+        vr_book b;
+        vr_mkt m;
+        const double S[2] = {5000, 4950}, v[2] = {0.03, 0.035};
+        run_path(&b, &p, S, v, 0, &m);
+        const int s0 = vr_book_layer_slot(&b, 0, 0);
+        assert_int_equal(b.legs[0], ak->legs);
+        assert_true(b.pos[s0].open && b.pos[s0].sign == 1 && b.pos[s0].qty == 2);
+        if (ak->legs == 2) {
+            const vr_position *lo = &b.pos[s0], *sh = &b.pos[s0 + 1];
+            assert_true(sh->open && sh->sign == -1 && sh->inst.t_exp == lo->inst.t_exp);
+            assert_true(ak->cp > 0 ? sh->inst.strike > lo->inst.strike : sh->inst.strike < lo->inst.strike);
+        }
+        vr_mkt_update(&m, 1, 1 / 252.0, S[1], &v[1], mk_heston);
+        batch_mark(&b, &m);
+        const double cash = b.cash;
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        double held = 0;
+        for (int j = 0; j < ak->legs; j++) {
+            const vr_position *q = &b.pos[s0 + j];
+            const double tau = q->inst.t_exp - m.t, K = q->inst.strike;
+            const double xs[VR_FACTORS_MAX] = {v[1], 0};
+            double direct = 0;
+            if (ak->inst == VR_INST_SPX_OPTION) {
+                assert_true(fmod(K, 5.0) == 0.0);
+                assert_int_equal(ops->spx_european(&md.pricing, S[1], md.rate, md.dividend, xs, K, tau, 0, &direct, &err), VR_OK);
+                assert_true(fabs(q->mark.price - direct) <= 5e-4 * q->mark.vega + 1e-9 * S[1]);
+            } else if (ak->inst == VR_INST_VIX_OPTION) {
+                assert_true(fmod(K, 1.0) == 0.0);
+                assert_int_equal(ops->vix_option(&md.pricing, xs, tau, K, md.rate, 1, &direct, &err), VR_OK);
+                assert_true(fabs(q->mark.price - direct) <= fmax(0.005, 0.005 * direct));
+            } else {
+                assert_int_equal(ops->vix_future(&md.pricing, xs, tau, &direct, &err), VR_OK);
+                assert_true(fabs(q->mark.price - direct) <= fmax(0.005, 0.005 * direct));
+                assert_true(q->basis == q->entry); /* margined: worth its move since entry */
+            }
+            printf("%-16s leg %d: K %6g mark %9.4f direct %9.4f\n", ak->name, j, K, q->mark.price, direct);
+            held += m.disc * q->sign * (q->mark.price - q->basis) * vr_inst_kind_get(q->inst.kind)->multiplier * q->qty;
+        }
+        assert_true(b.cash == cash); /* held, nothing traded on day 1 (max_open 1) */
+        const double pnl_condor = b.last_pnl - cash - held;
+        /* the condor's part: minus its discounted mark */
+        double cv = 0;
+        for (int i = 0; i < 4; i++)
+            cv += b.pos[i].sign * b.pos[i].mark.price;
+        assert_true(fabs(pnl_condor - m.disc * cv * 100 * b.qty) < 1e-6);
+    }
+    /* the SPX put picked by delta: the grid strike nearest to 5 delta */
+    vr_policy p = base_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
+    vr_book b;
+    vr_mkt m;
+    const double S[1] = {5000}, v[1] = {0.03};
+    run_path(&b, &p, S, v, 0, &m);
+    const vr_position *q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    const double tau = q->inst.t_exp, K = q->inst.strike;
+    const double d0 = fabs(spx(5000, 0.03, K, tau, -1).delta - 0.0) - 0.05;
+    assert_true(fabs(d0) <= fabs(fabs(spx(5000, 0.03, K + 5, tau, -1).delta) - 0.05));
+    assert_true(fabs(d0) <= fabs(fabs(spx(5000, 0.03, K - 5, tau, -1).delta) - 0.05));
+}
+
+/* Run policy p over n days of (S, v) with the evaluator's batch marks. */
+static void run_batched(vr_book *b, const vr_policy *p, const double *S, const double *v, int n, vr_mkt *m)
+{
+    vr_book_init(b, p);
+    vr_mkt_init(m, S[0], &v[0], mk_heston);
+    vr_book_day(b, p, m, mk_heston, 0);
+    for (int d = 1; d < n; d++) {
+        vr_mkt_update(m, d, d / 252.0, S[d], &v[d], mk_heston);
+        batch_mark(b, m);
+        vr_book_day(b, p, m, mk_heston, d == n - 1);
+    }
+}
+
+static int open_structures(const vr_book *b, int l)
+{
+    int n = 0;
+    for (int j = 0; j < b->nopen[l]; j++)
+        n += b->pos[b->slot0[l] + j * b->legs[l]].open;
+    return n;
+}
+
+/* max_open: a ladder of up to 3 put spreads, one every 2 days; the default (1) holds one. */
+static void test_ladder(void **state)
+{
+    (void)state;
+    double S[10], v[10];
+    for (int d = 0; d < 10; d++) { S[d] = 5000; v[d] = 0.03; }
+    vr_policy p = base_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT_SPREAD);
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 10, &m);
+    assert_int_equal(open_structures(&b, 0), 1);
+    assert_int_equal(b.act[0], 1);
+    p.layers[0].action.max_open = 3;
+    p.layers[0].action.ladder_days = 2;
+    run_batched(&b, &p, S, v, 10, &m);
+    printf("ladder: %d structures open, %d activations, last opening day %d\n", open_structures(&b, 0), b.act[0],
+           b.ls[0].last_open);
+    assert_int_equal(open_structures(&b, 0), 3);
+    assert_int_equal(b.act[0], 3);
+    assert_int_equal(b.ls[0].last_open, 4); /* days 0, 2, 4 */
+    assert_int_equal(vr_book_max_pos(&p), 4 + 6);
+}
+
+/* Sizing of a put spread by its payoff at an SPX drop, and of SPX puts by vega: the size
+ * reproduces the target within half a contract. */
+static void test_sizing_kinds(void **state)
+{
+    (void)state;
+    const double S[1] = {5000}, v[1] = {0.03};
+    vr_policy p = base_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT_SPREAD);
+    p.layers[0].action.delta = 0.10;
+    p.layers[0].action.short_delta = 0.03;
+    p.layers[0].action.size_by = VR_SIZE_PCT_MAX_LOSS_DROP;
+    p.layers[0].action.size = 2;
+    p.layers[0].action.spx_drop = 15;
+    vr_book b;
+    vr_mkt m;
+    run_path(&b, &p, S, v, 0, &m);
+    const vr_position *lo = &b.pos[vr_book_layer_slot(&b, 0, 0)], *sh = lo + 1;
+    const double u = 5000 * 0.85;
+    const double pay = (fmax(lo->inst.strike - u, 0) - fmax(sh->inst.strike - u, 0)) * 100;
+    const double maxloss = (50 - b.credit) * 100 * b.qty;
+    printf("size at drop: %g spreads %g/%g, payoff each %.0f, target %.0f\n", lo->qty, lo->inst.strike,
+           sh->inst.strike, pay, 2 * maxloss);
+    assert_true(lo->qty >= 2 && fabs(lo->qty * pay - 2 * maxloss) <= 0.5 * pay + 1e-9);
+    /* vega: puts whose vega is 30% of the condor's */
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
+    p.layers[0].action.delta = 0.20;
+    p.layers[0].action.size_by = VR_SIZE_PCT_VEGA;
+    p.layers[0].action.size = 1.0;
+    run_path(&b, &p, S, v, 0, &m);
+    const vr_position *q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    double cvega = 0;
+    for (int i = 0; i < 4; i++)
+        cvega += b.pos[i].sign * b.pos[i].mark.vega;
+    const double want = 1.0 * fabs(cvega) * b.qty, each = q->mark.vega;
+    printf("size by vega: %g puts of vega %.2f, target %.2f\n", q->qty, each, want);
+    assert_true(q->qty >= 2 && fabs(q->qty * each - want) <= 0.5 * each + 1e-9);
+}
+
+/* Wing width by percent of spot and by delta: at SPX 1000 and 5000 a 1% wing is 10 and 50 points;
+ * a 5-delta wing lies at the grid strike nearest 5 delta. The default (points) is unchanged. */
+static void test_wing_rules(void **state)
+{
+    (void)state;
+    vr_policy p = base_policy(0);
+    p.condor.wing_pct = 1.0;
+    vr_book b;
+    vr_mkt m;
+    const double S1[1] = {5000}, v[1] = {0.03};
+    run_path(&b, &p, S1, v, 0, &m);
+    assert_true(K(b, 1) - K(b, 0) == 50 && K(b, 3) - K(b, 2) == 50);
+    const double S2[1] = {1000};
+    run_path(&b, &p, S2, v, 0, &m);
+    assert_true(K(b, 1) - K(b, 0) == 10 && K(b, 3) - K(b, 2) == 10);
+    p.condor.wing_pct = 0;
+    p.condor.wing_delta = 0.05;
+    run_path(&b, &p, S1, v, 0, &m);
+    const double tau = T_EXP(b);
+    printf("5-delta wings: %g/%g %g/%g\n", K(b, 0), K(b, 1), K(b, 2), K(b, 3));
+    const double dp = fabs(fabs(spx(5000, 0.03, K(b, 0), tau, -1).delta) - 0.05);
+    assert_true(dp <= fabs(fabs(spx(5000, 0.03, K(b, 0) + 5, tau, -1).delta) - 0.05));
+    assert_true(dp <= fabs(fabs(spx(5000, 0.03, K(b, 0) - 5, tau, -1).delta) - 0.05));
+    assert_true(K(b, 1) - K(b, 0) != 50);
+}
+
+/* half_spread {base, per_vix_point}: entry cash is lower by 4 legs x per_vix_point x VIX x $100 x
+ * condors; per_vix_point 0 is the scalar form, bit for bit. */
+static void test_half_spread_by_vix(void **state)
+{
+    (void)state;
+    const double S[1] = {5000}, v[1] = {0.03};
+    vr_policy p = base_policy(1);
+    vr_book b0, b1, b2;
+    vr_mkt m;
+    run_path(&b0, &p, S, v, 0, &m);
+    p.condor.half_spread_vix = 0;
+    run_path(&b1, &p, S, v, 0, &m);
+    assert_true(b0.cash == b1.cash);
+    p.condor.half_spread_vix = 0.01;
+    run_path(&b2, &p, S, v, 0, &m);
+    printf("half-spread 0.05 + 0.01 x VIX %.2f: entry cash %.2f vs %.2f\n", m.vix, b2.cash, b0.cash);
+    assert_true(fabs((b0.cash - b2.cash) - 4 * 0.01 * m.vix * 100 * 10) < 1e-6);
+}
+
+/* cooldown_after: a routine DTE exit at a loss starts the cooldown under `any` (the layer waits 5
+ * days), not under `profit` (it buys again the same day). */
+static void test_cooldown_after_profit(void **state)
+{
+    (void)state;
+    double S[12], v[12];
+    for (int d = 0; d < 12; d++) { S[d] = 5000; v[d] = 0.04; }
+    vr_policy p = base_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = vix_layer(15, 0.25, 0.15);
+    p.layers[0].exit.profit_multiple = NAN;
+    p.layers[0].exit.dte = 26; /* a 30-DTE call (21 trading days) is sold on its 4th day, at a loss */
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 12, &m);
+    const int any = b.act[0];
+    p.layers[0].trigger.cooldown_after = VR_COOLDOWN_PROFIT;
+    run_batched(&b, &p, S, v, 12, &m);
+    printf("cooldown after any: %d activations; after profit: %d\n", any, b.act[0]);
+    assert_int_equal(any, 2);      /* days 0 and 9 (sold on day 4, 5 days of cooldown) */
+    assert_int_equal(b.act[0], 3); /* days 0, 4, 8: bought again on the day of each sale */
+}
+
+/* previous_fired_within: spike1 is sold on the spike day (vix_above), so spike2, requiring an
+ * active spike1, never fires; "spike1 fired within 5 days" lets it fire. */
+static void test_previous_fired_within(void **state)
+{
+    (void)state;
+    const double S[6] = {5000, 4950, 4900, 4800, 4800, 4800}, v[6] = {0.03, 0.06, 0.07, 0.12, 0.12, 0.12};
+    vr_policy p = base_policy(0);
+    p.nlayers = 2;
+    p.layers[0] = vix_layer(22, 0.25, 0.15);
+    p.layers[0].exit.vix_above = 30;
+    p.layers[1] = vix_layer(30, 0.12, 0.25);
+    p.layers[1].trigger.requires_previous = 1;
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 6, &m);
+    printf("spike: layer 1 %d activations (first day %d), layer 2 %d with requires_previous\n", b.act[0], b.first[0],
+           b.act[1]);
+    assert_int_equal(b.act[0], 1);
+    assert_int_equal(b.act[1], 0);
+    p.layers[1].trigger.requires_previous = 0;
+    p.layers[1].trigger.previous_within = 5;
+    run_batched(&b, &p, S, v, 6, &m);
+    printf("spike: layer 2 %d activations with previous_fired_within 5 (day %d)\n", b.act[1], b.first[1]);
+    assert_int_equal(b.act[1], 1);
+    p.layers[1].trigger.previous_within = 1; /* spike1 fired on day 1, VIX >= 30 first on day 3 */
+    run_batched(&b, &p, S, v, 6, &m);
+    assert_int_equal(b.act[1], 0);
+}
+
+/* partial: half of the calls are sold when their value first reaches 2x the premium; the rest is
+ * held; without the rule nothing is sold. */
+static void test_partial_monetisation(void **state)
+{
+    (void)state;
+    const double S[6] = {5000, 5000, 4800, 4600, 4600, 4600}, v[6] = {0.04, 0.04, 0.10, 0.20, 0.20, 0.20};
+    vr_policy p = base_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = vix_layer(19, 0.25, 0.15);
+    p.layers[0].trigger.any = 1;
+    p.layers[0].exit.profit_multiple = NAN;
+    p.layers[0].exit.dte = NAN;
+    p.layers[0].action.size_by = VR_SIZE_CONTRACTS;
+    p.layers[0].action.size = 10;
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 6, &m);
+    const vr_position *q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    assert_true(q->open && q->qty == 10);
+    const double recv0 = b.hedge_recv, paid0 = q->paid;
+    p.layers[0].exit.partial_multiple = 2;
+    p.layers[0].exit.partial_fraction = 0.5;
+    run_batched(&b, &p, S, v, 6, &m);
+    printf("partial: qty %g, proceeds %.0f (none without the rule: %.0f), premium left %.0f of %.0f\n", q->qty,
+           b.hedge_recv, recv0, q->paid, paid0);
+    assert_true(q->open && q->qty == 5 && q->partial);
+    assert_true(recv0 == 0 && b.hedge_recv > paid0); /* 5 calls at >= 2x their premium */
+    assert_true(fabs(q->paid - paid0 / 2) < 1e-9 * paid0);
+}
+
 /* ---- the martingale test ---- */
 
-static void martingale(vr_model m, const char *label)
+static void martingale(vr_model m, const char *label, int instruments)
 {
-    vr_policy pol[3];
+    vr_policy pol[4];
     pol[0] = base_policy(0);
     snprintf(pol[0].name, sizeof pol[0].name, "condor-managed");
     pol[1] = base_policy(0);
@@ -252,6 +588,28 @@ static void martingale(vr_model m, const char *label)
     /* layer 2's calls are held to expiry and settle on the VIX from the state */
     pol[2].layers[1].exit.profit_multiple = NAN;
     pol[2].layers[1].exit.dte = NAN;
+    /* the other kinds (one model is enough for their cash flows; svcj, with jumps): a ladder of put
+     * spreads, VIX call spreads sold in part at 2x, VIX futures */
+    pol[3] = base_policy(0);
+    snprintf(pol[3].name, sizeof pol[3].name, "instruments");
+    pol[3].nlayers = 3;
+    pol[3].layers[0] = vix_layer(0, 0.10, 0.15);
+    pol[3].layers[0].trigger.vix_level = NAN;
+    pol[3].layers[0].trigger.always = 1;
+    pol[3].layers[0].action = (vr_action){.kind = VR_ACTION_SPX_PUT_SPREAD, .delta = 0.10, .strike_pct = NAN,
+                                          .short_delta = 0.03, .short_strike_pct = NAN, .dte = 30,
+                                          .size_by = VR_SIZE_CONTRACTS, .size = 2, .max_open = 3, .ladder_days = 7};
+    pol[3].layers[1] = vix_layer(18, 0.30, 0.15);
+    pol[3].layers[1].action.kind = VR_ACTION_VIX_CALL_SPREAD;
+    pol[3].layers[1].action.short_delta = 0.10;
+    pol[3].layers[1].action.short_strike_pct = NAN;
+    pol[3].layers[1].exit.partial_multiple = 2;
+    pol[3].layers[1].exit.partial_fraction = 0.5;
+    pol[3].layers[2] = vix_layer(20, NAN, 0);
+    pol[3].layers[2].action = (vr_action){.kind = VR_ACTION_VIX_FUTURE, .delta = NAN, .strike_pct = NAN, .dte = 60,
+                                          .size_by = VR_SIZE_CONTRACTS, .size = 1};
+    pol[3].layers[2].exit.profit_multiple = NAN;
+    pol[3].layers[2].exit.vix_below = 17;
     vr_scenario sc = {.model = m};
     snprintf(sc.name, sizeof sc.name, "%s", label);
 #if defined(__SANITIZE_ADDRESS__)
@@ -260,11 +618,11 @@ static void martingale(vr_model m, const char *label)
     const size_t paths = 40000; /* enough power to see a settlement-timing bias (-4 SE) */
 #endif
     vr_run_spec spec = {.paths = paths, .horizon_days = 63, .steps_per_day = 1, .seed = 11,
-                        .sample_paths = 4, .nscen = 1, .scen = &sc, .npol = 3, .pol = pol};
+                        .sample_paths = 4, .nscen = 1, .scen = &sc, .npol = instruments ? 4 : 3, .pol = pol};
     vr_scenario_result res;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_eval_scenario(&spec, 0, &res, NULL, NULL, &err), VR_OK);
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < spec.npol; p++) {
         double s1 = 0, s2 = 0, trades = 0, acts = 0;
         for (size_t i = 0; i < paths; i++) {
             s1 += res.out[p].pnl[i];
@@ -282,7 +640,7 @@ static void martingale(vr_model m, const char *label)
     vr_scenario_result_free(&res);
 }
 
-static void test_martingale_heston(void **state) { (void)state; martingale(heston(), "heston"); }
+static void test_martingale_heston(void **state) { (void)state; martingale(heston(), "heston", 0); }
 
 static void test_martingale_svcj(void **state)
 {
@@ -291,7 +649,7 @@ static void test_martingale_svcj(void **state)
                   .physical = {.kappa = 3, .theta = 0.02, .sigma = 0.4, .rho = -0.7, .lambda = 1.5,
                                .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.04, .rho_j = -0.5}};
     m.pricing = m.physical;
-    martingale(m, "svcj");
+    martingale(m, "svcj", 1);
 }
 
 static void test_martingale_bates(void **state)
@@ -301,7 +659,7 @@ static void test_martingale_bates(void **state)
                   .physical = {.kappa = 2, .theta = 0.03, .sigma = 0.5, .rho = -0.7, .lambda = 1,
                                .mu_j = -0.06, .sigma_j = 0.08}};
     m.pricing = m.physical;
-    martingale(m, "bates");
+    martingale(m, "bates", 0);
 }
 
 int main(void)
@@ -311,6 +669,14 @@ int main(void)
         cmocka_unit_test(test_flat_path_profit_take),
         cmocka_unit_test(test_rally_rolls_call_side),
         cmocka_unit_test(test_crash_stop_and_hedge),
+        cmocka_unit_test(test_instruments_against_direct_pricers),
+        cmocka_unit_test(test_ladder),
+        cmocka_unit_test(test_sizing_kinds),
+        cmocka_unit_test(test_wing_rules),
+        cmocka_unit_test(test_half_spread_by_vix),
+        cmocka_unit_test(test_cooldown_after_profit),
+        cmocka_unit_test(test_previous_fired_within),
+        cmocka_unit_test(test_partial_monetisation),
         cmocka_unit_test(test_martingale_heston),
         cmocka_unit_test(test_martingale_bates),
         cmocka_unit_test(test_martingale_svcj),

@@ -548,11 +548,16 @@ static void test_policy_tables(void **state)
             if (k->excludes) /* so that the range, not the exclusion, is what fails */
                 vr_pkey_set(vr_policy_key_find((vr_psection)s, k->excludes), base, NAN);
             assert_int_equal(vr_policy_validate(&b, "q", key, &err), VR_EINVAL);
+            /* two forms of one field (half_spread: x or {base: x}): the first entry names it */
+            const vr_pkey *first = k;
+            for (int j = 0; j < i && first == k; j++)
+                if (keys[j].offset == k->offset)
+                    first = &keys[j];
             char want[VR_KEY_MAX];
             if (s == VR_PS_CONDOR)
-                snprintf(want, sizeof want, "q.condor.%s", k->name);
+                snprintf(want, sizeof want, "q.condor.%s", first->name);
             else
-                snprintf(want, sizeof want, "q.layers[0].%s.%s", vr_psection_name((vr_psection)s), k->name);
+                snprintf(want, sizeof want, "q.layers[0].%s.%s", vr_psection_name((vr_psection)s), first->name);
             if (strcmp(key, want) != 0)
                 printf("  %s: %s\n", want, err.msg);
             assert_string_equal(key, want);
@@ -564,6 +569,128 @@ static void test_policy_tables(void **state)
     assert_int_equal(vr_policy_set(&b, "condor.nope", 1, &err), VR_EINVAL);
     assert_int_equal(vr_policy_set(&b, "layers[0].trigger.vix_level", 30, &err), VR_OK);
     assert_true(b.layers[0].trigger.vix_level == 30);
+}
+
+/* The instrument kinds and the practitioners' rules: combinations that make no sense are refused
+ * with file:line:key and a reason; the new keys load, the old forms keep their meaning, and
+ * sweeps of the new keys are validated. */
+static void test_instrument_keys(void **state)
+{
+    (void)state;
+    static const struct { const char *layer, *w1, *w2; } bad[] = {
+        {"      - trigger: {vix_level: 25}\n        action: {type: vix_future, dte: 60, size: {by: pct_of_credit, value: 0.1}}\n",
+         ":9: policies[0].layers[0].action.size.by", "has no premium"},
+        {"      - trigger: {always: true}\n        action: {type: spx_put, delta: 0.05, size: {by: pct_of_max_loss, value: 0.5}}\n",
+         ":9: policies[0].layers[0].action.size.by", "use pct_of_max_loss_at_drop"},
+        {"      - trigger: {always: true}\n        action: {type: vix_call_spread, delta: 0.3, short_delta: 0.1, size: {by: pct_of_max_loss_at_drop, value: 0.5}}\n",
+         ":9: policies[0].layers[0].action.size.by", "use pct_of_max_loss)"},
+        {"      - trigger: {always: true}\n        action: {type: spx_put_spread, delta: 0.05, short_delta: 0.10, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.short_delta", "must be below delta"},
+        {"      - trigger: {always: true}\n        action: {type: spx_put_spread, strike_pct: 0.9, short_strike_pct: 0.95, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.short_strike_pct", "must be below strike_pct"},
+        {"      - trigger: {always: true}\n        action: {type: vix_call_spread, strike_pct: 1.2, short_strike_pct: 1.1, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.short_strike_pct", "must be above strike_pct"},
+        {"      - trigger: {always: true}\n        action: {type: spx_put_spread, delta: 0.05, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.short_delta", "give 'short_delta' or 'short_strike_pct'"},
+        {"      - trigger: {always: true}\n        action: {type: vix_call, delta: 0.3, short_delta: 0.1, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.short_delta", "does not apply to a vix_call"},
+        {"      - trigger: {always: true}\n        action: {type: vix_future, delta: 0.3, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.delta", "does not apply to a vix_future"},
+        {"      - trigger: {vix_level: 25}\n        action: {type: vix_future, size: {by: contracts, value: 1}}\n        exit: {profit_multiple: 2}\n",
+         ":10: policies[0].layers[0].exit.profit_multiple", "no premium to multiply"},
+        {"      - trigger: {vix_level: 25}\n        action: {type: vix_future, size: {by: contracts, value: 1}}\n        exit: {partial: {multiple: 2}}\n",
+         ":10: policies[0].layers[0].exit.partial", "no premium to multiply"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {partial: {fraction: 0.5}}\n",
+         ":10: policies[0].layers[0].exit.partial", "missing key 'multiple'"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {partial: {multiple: 2, fraction: 1}}\n",
+         ":10: policies[0].layers[0].exit.partial.fraction", "(0, 1)"},
+        {"      - trigger: {vix_level: 25, previous_fired_within: 5}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.previous_fired_within", "no previous layer"},
+        {"      - trigger: {vix_level: 25, cooldown_after: loss}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.cooldown_after", "valid: any, profit"},
+        {"      - trigger: {vix_level: 25}\n        action: {delta: 0.2, max_open: 9, size: {by: contracts, value: 1}}\n",
+         ":9: policies[0].layers[0].action.max_open", "[1, 8]"},
+        {"      - trigger: {short_delta: 0.3}\n        action: {type: roll_tested, max_open: 2}\n",
+         ":9: policies[0].layers[0].action.max_open", "does not apply to a roll_tested"},
+        {"      - trigger: {always: true}\n        action: {type: spx_put_spread, delta: 0.05, short_delta: 0.02, max_open: 8, size: {by: contracts, value: 1}}\n"
+         "      - trigger: {always: true}\n        action: {type: vix_call_spread, delta: 0.3, short_delta: 0.1, max_open: 8, size: {by: contracts, value: 1}}\n",
+         ":11: policies[0].layers[1].action.max_open", "at most 28"},
+    };
+    char name[32], pols[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(name, sizeof name, "inst%zu.yaml", i);
+        snprintf(pols, sizeof pols, "  - name: p\n    layers:\n%s", bad[i].layer);
+        expect_err(cfg(name, "paths: 10", pols), bad[i].w1, bad[i].w2);
+    }
+    /* two layers: previous_fired_within with requires_previous */
+    expect_err(cfg("prev2.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n" HEDGE
+                   "      - trigger: {vix_level: 30, requires_previous: true, previous_fired_within: 5}\n"
+                   "        action: {delta: 0.1, size: {by: contracts, value: 1}}\n"),
+               ":10: policies[0].layers[1].trigger.previous_fired_within", "cannot be combined with 'requires_previous'");
+    /* condor rules: one wing rule; the half-spread mapping needs its base */
+    expect_err(cfg("wing1.yaml", "paths: 10", "  - name: p\n    condor: {wing_width: 50, wing_pct: 1}\n"),
+               ":7: policies[0].condor.wing_pct", "cannot be combined with 'wing_width'");
+    expect_err(cfg("wing2.yaml", "paths: 10", "  - name: p\n    condor: {wing_pct: 1, wing_delta: 0.05}\n"),
+               ":7: policies[0].condor.wing_delta", "cannot be combined with 'wing_pct'");
+    expect_err(cfg("wing3.yaml", "paths: 10", "  - name: p\n    condor: {wing_delta: 0.2}\n"),
+               ":7: policies[0].condor.wing_delta", "must be below short_delta");
+    expect_err(cfg("hs1.yaml", "paths: 10", "  - name: p\n    condor: {half_spread: {per_vix_point: 0.01}}\n"),
+               ":7: policies[0].condor.half_spread", "missing key 'base'");
+    expect_err(cfg("hs2.yaml", "paths: 10", "  - name: p\n    condor: {half_spread: {base: 0.1, per_vix: 0.01}}\n"),
+               ":7: policies[0].condor.half_spread.per_vix", "unknown key");
+    expect_err(cfg("hs3.yaml", "paths: 10", "  - name: p\n    condor: {vix_half_spread: {base: 0.1, per_vix_point: 2}}\n"),
+               ":7: policies[0].condor.vix_half_spread.per_vix_point", "[0, 1]");
+    /* what loads: every new kind and rule, both half-spread forms, and the defaults of today */
+    vr_run_cfg c;
+    expect_ok(cfg("inst_ok.yaml", "paths: 10",
+                  "  - name: p\n"
+                  "    condor: {wing_pct: 1.0, half_spread: {base: 0.1, per_vix_point: 0.01}, vix_half_spread: 0.07}\n"
+                  "    layers:\n"
+                  "      - trigger: {always: true}\n"
+                  "        action: {type: spx_put_spread, delta: 0.05, short_delta: 0.02, dte: 30, max_open: 3, ladder_days: 10,\n"
+                  "                 size: {by: pct_of_max_loss_at_drop, value: 0.5, spx_drop: 15}}\n"
+                  "        exit: {dte: 5, partial: {multiple: 3}}\n"
+                  "      - trigger: {vix_level: 25, cooldown_after: profit}\n"
+                  "        action: {type: vix_call_spread, strike_pct: 1.1, short_strike_pct: 1.5, size: {by: pct_of_vega, value: 0.2}}\n"
+                  "      - trigger: {vix_level: 30, previous_fired_within: 10}\n"
+                  "        action: {type: vix_future, dte: 60, size: {by: pct_of_max_loss, value: 0.2, stress_vix: 60}}\n"
+                  "        exit: {vix_below: 20}\n"
+                  "  - name: q\n"),
+              &c);
+    const vr_policy *p = &c.spec.pol[0], *q = &c.spec.pol[1];
+    assert_true(p->condor.wing_pct == 1.0 && p->condor.wing_width == 50);
+    assert_true(p->condor.half_spread == 0.1 && p->condor.half_spread_vix == 0.01);
+    assert_true(p->condor.vix_half_spread == 0.07 && p->condor.vix_half_spread_vix == 0);
+    assert_int_equal(p->layers[0].action.kind, VR_ACTION_SPX_PUT_SPREAD);
+    assert_true(p->layers[0].action.max_open == 3 && p->layers[0].action.ladder_days == 10);
+    assert_true(p->layers[0].action.spx_drop == 15 && p->layers[0].exit.partial_multiple == 3 &&
+                p->layers[0].exit.partial_fraction == 0.5);
+    assert_int_equal(p->layers[1].trigger.cooldown_after, VR_COOLDOWN_PROFIT);
+    assert_int_equal(p->layers[2].trigger.previous_within, 10);
+    assert_int_equal(p->layers[2].action.kind, VR_ACTION_VIX_FUTURE);
+    /* defaults: one position, no ladder, cooldown after any exit, no partial sale, points wings */
+    vr_layer d;
+    vr_layer_defaults(&d);
+    assert_true(d.action.max_open == 1 && d.action.ladder_days == 0 && d.trigger.cooldown_after == VR_COOLDOWN_ANY &&
+                d.trigger.previous_within == 0 && isnan(d.exit.partial_multiple));
+    assert_true(q->condor.wing_pct == 0 && q->condor.wing_delta == 0 && q->condor.half_spread == 0.10 &&
+                q->condor.half_spread_vix == 0 && q->condor.vix_half_spread_vix == 0);
+    vr_run_cfg_free(&c);
+    /* sweeps of the new keys go through the same validation */
+    const char *sw = "  - name: h\n    condor: {wing_pct: 1}\n    layers:\n" HEDGE "sweep:\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].action.max_open\", values: [2, 9]}\n", sw);
+    expect_err(cfg("swi1.yaml", "paths: 10", text), ":12: sweep[0].values[1]", "max_open");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: condor.wing_width, values: [40]}\n", sw);
+    expect_err(cfg("swi2.yaml", "paths: 10", text), ":12: sweep[0].key", "sets condor.wing_pct");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.previous_fired_within\", values: [3]}\n", sw);
+    expect_err(cfg("swi3.yaml", "paths: 10", text), ":12: sweep[0].values[0]", "no previous layer");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: condor.wing_pct, values: [0.5, 2]}\n", sw);
+    expect_ok(cfg("swi4.yaml", "paths: 10", text), &c);
+    assert_int_equal(c.spec.npol, 3);
+    assert_true(c.spec.pol[2].condor.wing_pct == 2);
+    vr_run_cfg_free(&c);
 }
 
 int main(void)
@@ -582,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_tail_warning),
         cmocka_unit_test(test_model_param_tables),
         cmocka_unit_test(test_policy_tables),
+        cmocka_unit_test(test_instrument_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

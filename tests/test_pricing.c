@@ -246,11 +246,15 @@ static double hold_to_expiry(const vr_instrument *kind_at0, const double *S, con
     vr_mkt_init(&m, S[0], &v[0], pr_svcj);
     vr_instrument in = *kind_at0;
     const int slot = vr_book_buy(&b, &p.condor, 0, &in, 3, &m, pr_svcj);
-    assert_int_equal(slot, vr_book_layer_slot(0, 0));
+    assert_int_equal(slot, vr_book_layer_slot(&b, 0, 0));
     const vr_state s0 = vr_mkt_state(&m);
     const vr_mark m0 = vr_pricing_mark(pr_svcj, &in, &s0, 0);
     const double hs = vr_inst_kind_get(in.kind)->underlying == VR_UL_SPX ? 0.05 : 0.05;
-    const double paid = (m0.price + hs) * 100 * 3 + 0.65 * 3;
+    /* options are bought for their price ($100 a point); a future (margined, $1,000 a point)
+     * costs only the half-spread and the commission, and is worth its move since entry */
+    const vr_inst_kind_info *ki = vr_inst_kind_get(in.kind);
+    const double mult = ki->multiplier, basis = ki->margined ? m0.price : 0;
+    const double paid = ((ki->margined ? 0 : m0.price) + hs) * mult * 3 + 0.65 * 3;
     assert_true(fabs(b.cash + paid) < 1e-9 * paid);
     assert_true(fabs(b.hedge_paid - paid) < 1e-9 * paid);
     vr_book_day(&b, &p, &m, pr_svcj, 0);
@@ -276,14 +280,15 @@ static double hold_to_expiry(const vr_instrument *kind_at0, const double *S, con
         if (k == 1) {
             /* held: today's P&L is cash plus the discounted mark of the position */
             const vr_mark mk = vr_mark_batch_get(&bt, 0);
-            assert_true(fabs(b.last_pnl - (cash + m.disc * mk.price * 100 * 3)) < 1e-9 * paid);
+            assert_true(fabs(b.last_pnl - (cash + m.disc * (mk.price - basis) * mult * 3)) < 1e-9 * paid);
         } else if (isnan(settled)) {
             /* expiry: settled at the payoff on the day's S or VIX, no costs */
             const double u = vr_inst_kind_get(in.kind)->underlying == VR_UL_SPX ? m.S : m.vix;
             const double pay = in.kind == VR_INST_VIX_FUTURE ? u
                                : in.cp > 0 ? fmax(u - in.strike, 0) : fmax(in.strike - u, 0);
-            assert_true(fabs((b.cash - cash) - m.disc * pay * 100 * 3) < 1e-9 * paid);
-            assert_true(fabs(b.hedge_recv - m.disc * pay * 100 * 3) < 1e-9 * paid);
+            assert_true(fabs((b.cash - cash) - m.disc * (pay - basis) * mult * 3) < 1e-9 * paid);
+            if (pay >= basis)
+                assert_true(fabs(b.hedge_recv - m.disc * (pay - basis) * mult * 3) < 1e-9 * paid);
             assert_int_equal(b.pos[slot].open, 0);
             settled = pay;
         }

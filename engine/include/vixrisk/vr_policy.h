@@ -18,12 +18,15 @@
 #define VR_MAX_POLICIES 64
 #define VR_NAME_MAX 48
 #define VR_VIX_HIST_MAX 63 /* longest VIX lookback of a trigger, trading days */
+#define VR_POLICY_MAX_POS 28 /* positions a policy's hedge layers may hold at once (legs x max_open) */
 
 typedef struct vr_condor_rules {
     double contracts;      /* condors traded, > 0 */
     double dte;            /* calendar days to expiry at entry, in [1, 365] */
     double short_delta;    /* |delta| of each short strike at entry, in (0, 0.5) */
     double wing_width;     /* index points between short and long strike, multiple of 5 */
+    double wing_pct;       /* ... or this percentage of spot (rounded to the grid, >= 5); 0 = off */
+    double wing_delta;     /* ... or the long strikes at this |delta|; 0 = off */
     double profit_take;    /* close when profit >= this fraction of the credit, (0, 1]; 0 = off */
     double stop_loss;      /* close when loss >= this multiple of the credit, > 0; 0 = off */
     double exit_dte;       /* close at or below this DTE, [0, dte); 0 = hold to expiry */
@@ -31,8 +34,10 @@ typedef struct vr_condor_rules {
     double roll_to_delta;  /* new short |delta| of a rolled side */
     double reentry_days;   /* trading days between a close and the next entry, >= 0 */
     double commission;     /* USD per contract per leg traded, >= 0 */
-    double half_spread;    /* index points per contract per SPX leg traded, >= 0 */
-    double vix_half_spread;/* index points per VIX option contract traded, >= 0 */
+    double half_spread;    /* index points per contract per SPX leg traded, >= 0 ... */
+    double half_spread_vix;/* ... plus this many points per VIX point (spreads widen with VIX) */
+    double vix_half_spread;/* index points per VIX option or future contract traded, >= 0 ... */
+    double vix_half_spread_vix; /* ... plus this many points per VIX point */
 } vr_condor_rules;
 
 /* Trigger conditions; a NAN field is "not set". */
@@ -49,23 +54,38 @@ typedef struct vr_trigger {
     double short_delta;    /* a short strike's |delta| >= x */
     int confirm_days;      /* condition must hold this many consecutive days (>= 1) */
     int cooldown_days;     /* days after an exit before the layer may fire again */
+    int cooldown_after;    /* VR_COOLDOWN_ANY: every exit starts the cooldown; _PROFIT: profitable ones */
     int requires_previous; /* the previous layer must be active */
+    int previous_within;   /* the previous layer must have activated within this many days; 0 = off */
 } vr_trigger;
 
-typedef enum vr_action_kind { VR_ACTION_VIX_CALL = 0, VR_ACTION_ROLL_TESTED = 1 } vr_action_kind;
+enum { VR_COOLDOWN_ANY = 0, VR_COOLDOWN_PROFIT = 1 };
+
+/* Action kinds. Every kind but roll_tested opens positions: one structure (a single instrument or
+ * a vertical spread of two) per activation; the kind table (vr_action_kind_of) says which. */
+typedef enum vr_action_kind {
+    VR_ACTION_VIX_CALL = 0, VR_ACTION_ROLL_TESTED = 1, VR_ACTION_VIX_CALL_SPREAD = 2, VR_ACTION_SPX_PUT = 3,
+    VR_ACTION_SPX_PUT_SPREAD = 4, VR_ACTION_VIX_FUTURE = 5, VR_ACTION_NKINDS
+} vr_action_kind;
 typedef enum vr_size_kind {
-    VR_SIZE_CONTRACTS = 0, VR_SIZE_PCT_CREDIT, VR_SIZE_PCT_VEGA, VR_SIZE_PCT_MAX_LOSS, VR_SIZE_VXTH
+    VR_SIZE_CONTRACTS = 0, VR_SIZE_PCT_CREDIT, VR_SIZE_PCT_VEGA, VR_SIZE_PCT_MAX_LOSS, VR_SIZE_VXTH,
+    VR_SIZE_PCT_MAX_LOSS_DROP
 } vr_size_kind;
 
 typedef struct vr_action {
     vr_action_kind kind;
-    double delta;          /* VIX call delta at purchase (0.10-0.30 typical); NAN if by strike */
-    double strike_pct;     /* strike as a fraction of the VIX future (e.g. 1.3); NAN if by delta */
+    double delta;          /* |delta| of the (long) option at purchase; NAN if by strike */
+    double strike_pct;     /* its strike as a fraction of the VIX future or of SPX; NAN if by delta */
+    double short_delta;    /* spreads: |delta| of the short leg (farther out); NAN if by strike */
+    double short_strike_pct; /* spreads: the short leg's strike as a fraction; NAN if by delta */
     double dte;            /* calendar days to expiry at purchase */
     vr_size_kind size_by;
     double size;           /* contracts, or the fraction for the pct_* kinds */
     double stress_vix;     /* VIX level of the pct_of_max_loss sizing */
+    double spx_drop;       /* SPX drop in percent of the pct_of_max_loss_at_drop sizing */
     double roll_to_delta;  /* roll_tested: new short |delta| */
+    int max_open;          /* positions the layer may hold at once (laddering); < 1 reads as 1 */
+    int ladder_days;       /* trading days between two openings of the layer; 0 = no limit */
 } vr_action;
 
 typedef struct vr_exit {
@@ -74,6 +94,8 @@ typedef struct vr_exit {
     double vix_below;      /* sell when VIX falls back below x after having been above it */
     double dte;            /* sell at or below this DTE (0: hold to expiry, settle) */
     int with_condor;       /* sell when the condor closes */
+    double partial_multiple; /* sell partial_fraction of a position once its value >= x * premium */
+    double partial_fraction; /* (0, 1); NAN or 0 = off */
 } vr_exit;
 
 typedef struct vr_layer {

@@ -43,12 +43,25 @@ typedef struct vr_pkey {
     int required;          /* 1: required when its sub-mapping is present; 2: always (for the kinds above) */
     const char *or_key;    /* a required key is satisfied by this one instead (delta | strike_pct) */
     const char *excludes;  /* a key of the same section that cannot be set together with this one */
+    const char *overrides; /* a key this one replaces when set: a file may not give both */
+    int keep_def;          /* a key of a sub-mapping whose default applies even without the mapping */
     int condition;         /* trigger: setting it is a condition */
     const char *doc;
 } vr_pkey;
 
 /* Action kinds and size kinds, by name. */
-typedef struct vr_action_kind_def { const char *name; vr_action_kind kind; const char *doc; } vr_action_kind_def;
+/* An action kind; the kinds that open positions say what they buy: `legs` options or futures of
+ * pricing kind `inst` (vr_inst_kind), calls (cp = +1), puts (-1) or futures (0); leg 0 is long, a
+ * second leg is the short leg of a vertical spread, farther out of the money. */
+typedef struct vr_action_kind_def {
+    const char *name;
+    vr_action_kind kind;
+    int legs;              /* 0: the action opens no position (roll_tested) */
+    int inst;              /* vr_inst_kind of the legs */
+    int cp;
+    int spx;               /* 1: SPX underlying (strikes by % of spot); 0: VIX (% of the future) */
+    const char *doc;
+} vr_action_kind_def;
 typedef struct vr_size_kind_def {
     const char *name;
     vr_size_kind kind;
@@ -62,6 +75,7 @@ const vr_pkey *vr_policy_keys(vr_psection s, int *n);
 const char *vr_psection_name(vr_psection s);   /* "condor", "trigger", "action", "exit" */
 const vr_pkey *vr_policy_key_find(vr_psection s, const char *name);
 const vr_action_kind_def *vr_action_kinds(int *n);
+const vr_action_kind_def *vr_action_kind_of(vr_action_kind k); /* NULL if k is not a kind */
 const vr_size_kind_def *vr_size_kinds(int *n);
 const vr_size_kind_def *vr_size_kind_of(vr_size_kind k);
 

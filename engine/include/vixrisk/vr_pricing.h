@@ -44,6 +44,9 @@ typedef struct vr_inst_kind_info {
     const char *name;         /* "spx_option", "vix_option", "vix_future" */
     vr_underlying_id underlying;
     int has_strike;           /* options: 1; futures: 0 */
+    double multiplier;        /* USD per index point per contract: options 100, VIX futures 1,000 */
+    int margined;             /* 1: no premium changes hands (futures): a position is worth the move
+                                 of its price since entry; 0: bought for its price (options) */
 } vr_inst_kind_info;
 const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k);
 

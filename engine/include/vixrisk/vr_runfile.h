@@ -172,7 +172,7 @@ enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
 /* Attributes of a layer group /<scenario>/<policy>/layers/<layer>. */
 #define VR_RF_LAYER(X)                                                                              \
     X(MEAN_ACT, "mean_activations", F64, "", "mean number of actions per path", 0)                 \
-    X(ACTION, "action", STR, "", "what the layer does: vix_call or roll_tested", 0)                \
+    X(ACTION, "action", STR, "", "what the layer does: its action type (vix_call, ...)", 0)        \
     X(ACT_YEAR, "activations_per_year", F64, "1/year", "mean actions per path per year",           \
       VR_RF_REPLAY)                                                                                 \
     X(NET_MEAN, "net_mean", F64, "USD", "mean of the layer's attribution (its net P&L)",           \

@@ -4,7 +4,9 @@
  * For each section (condor, trigger, action, exit) every table entry is read from the file if
  * present (exact numbers, enum names, true/false), else takes its default. A key the file gives
  * but the action kind or size rule ignores is refused ("roll_to_delta" on a vix_call, a value
- * with `by: vxth`), as is any key the table does not know. The filled policy then goes through
+ * with `by: vxth`), as is any key the table does not know, and a key given together with one it
+ * overrides (wing_pct and wing_width). A key that is a number or a mapping (half_spread: 0.1 or
+ * {base, per_vix_point}) has an entry for each form. The filled policy then goes through
  * vr_policy_validate, the same check sweeps use, and its messages are re-rooted at the file's
  * line for the key. */
 #include <math.h>
@@ -72,7 +74,8 @@ static vr_status known_keys(const vr_cfg_ctx *c, vr_psection s, const char *base
     for (int i = 0; i < n; i++) {
         const char *key = vr_yaml_child(c->ix, base, i);
         snprintf(path, sizeof path, "%s.%s", base, key);
-        if (vr_policy_key_find(s, key) != NULL)
+        const int found = vr_policy_key_find(s, key) != NULL;
+        if (found && vr_yaml_kind(c->ix, path) != 'm')
             continue;
         const int m = vr_yaml_count(c->ix, path);
         if (vr_yaml_kind(c->ix, path) == 'm') { /* a sub-mapping: its keys are "key.sub" */
@@ -87,7 +90,7 @@ static vr_status known_keys(const vr_cfg_ctx *c, vr_psection s, const char *base
                     return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
                 }
             }
-            if (ok)
+            if (ok || found) /* found: a number given as a mapping, which reading it refuses */
                 continue;
         }
         return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
@@ -113,7 +116,23 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
             snprintf(path, sizeof path, "%s.%s", base, k->name);
             const char *dot = strchr(k->name, '.');
             snprintf(parent, sizeof parent, "%s.%.*s", base, dot ? (int)(dot - k->name) : 0, k->name);
-            const int parent_present = dot != NULL && vr_cfg_has(c, parent);
+            const int parent_present = dot != NULL && vr_yaml_kind(c->ix, parent) == 'm';
+            if (dot == NULL && vr_yaml_kind(c->ix, path) == 'm') {
+                /* the mapping form of a key that is also a number: its sub-keys read it */
+                char sub[VR_KEY_MAX];
+                snprintf(sub, sizeof sub, "%s.", k->name);
+                int has_sub = 0;
+                for (int j = 0; j < n && !has_sub; j++)
+                    has_sub = strncmp(keys[j].name, sub, strlen(sub)) == 0;
+                if (has_sub)
+                    continue;
+            }
+            if (k->overrides != NULL) {
+                snprintf(parent, sizeof parent, "%s.%s", base, k->overrides);
+                if (vr_cfg_has(c, path) && vr_cfg_has(c, parent))
+                    return vr_config_fail(c->err, c->file, c->ix, path, "cannot be combined with '%s': give one of them",
+                                          k->overrides);
+            }
             if (!vr_cfg_has(c, path)) {
                 if (parent_present && s != VR_PS_ACTION)
                     vr_pkey_set(k, dst, k->def); /* a sub-mapping's own defaults */
@@ -122,9 +141,7 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
             if (is_action) {
                 const vr_action *a = dst;
                 if (!vr_pkey_applies(k, a->kind, a->size_by)) {
-                    int nk = 0;
-                    const vr_action_kind_def *ak = vr_action_kinds(&nk);
-                    const char *kname = ak[a->kind == VR_ACTION_ROLL_TESTED].name;
+                    const char *kname = vr_action_kind_of(a->kind)->name;
                     if (k->kinds && !(k->kinds & (1u << a->kind)))
                         return vr_config_fail(c->err, c->file, c->ix, path, "does not apply to a %s action", kname);
                     return vr_config_fail(c->err, c->file, c->ix, path, "does not apply to size by %s",
@@ -147,7 +164,7 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
         char alt[VR_KEY_MAX] = "";
         if (k->or_key)
             snprintf(alt, sizeof alt, "%s.%s", base, k->or_key);
-        if (vr_cfg_has(c, parent) && !vr_cfg_has(c, path) && !(k->or_key && vr_cfg_has(c, alt))) {
+        if (vr_yaml_kind(c->ix, parent) == 'm' && !vr_cfg_has(c, path) && !(k->or_key && vr_cfg_has(c, alt))) {
             if (k->or_key)
                 return vr_config_fail(c->err, c->file, c->ix, parent, "needs '%s' or '%s'", dot + 1,
                                       strchr(k->or_key, '.') ? strchr(k->or_key, '.') + 1 : k->or_key);
@@ -194,7 +211,7 @@ static vr_status read_layer(const vr_cfg_ctx *c, const char *base, int index, vr
         return st;
     char q[VR_KEY_MAX];
     snprintf(q, sizeof q, "%s.size", p);
-    if (l->action.kind == VR_ACTION_VIX_CALL && !vr_cfg_has(c, q))
+    if (vr_action_kind_of(l->action.kind)->legs > 0 && !vr_cfg_has(c, q))
         return vr_config_fail(c->err, c->file, c->ix, p, "missing key 'size'");
     snprintf(p, sizeof p, "%s.exit", base);
     if (vr_cfg_has(c, p) && (st = read_section(c, VR_PS_EXIT, p, &l->exit, 0)) != VR_OK)

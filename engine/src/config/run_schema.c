@@ -11,11 +11,16 @@
 #define S(T, name) CYAML_FIELD_STRING_PTR(#name, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, T, name, 0, CYAML_UNLIMITED)
 #define MAP(T, name, fields) CYAML_FIELD_MAPPING_PTR(#name, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, T, name, fields)
 
+/* The half-spreads are a number or a mapping {base, per_vix_point}: libcyaml has no "either"
+ * shape, so the schema lets either through and the policy loader checks the form (its key table
+ * knows both). */
 static const cyaml_schema_field_t condor_fields[] = {
     S(y_condor, contracts), S(y_condor, dte), S(y_condor, short_delta), S(y_condor, wing_width),
+    S(y_condor, wing_pct), S(y_condor, wing_delta),
     S(y_condor, profit_take), S(y_condor, stop_loss), S(y_condor, exit_dte), S(y_condor, roll_delta),
     S(y_condor, roll_to_delta), S(y_condor, reentry_days), S(y_condor, commission),
-    S(y_condor, half_spread), S(y_condor, vix_half_spread), CYAML_FIELD_END};
+    CYAML_FIELD_IGNORE("half_spread", CYAML_FLAG_OPTIONAL), CYAML_FIELD_IGNORE("vix_half_spread", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_END};
 static const cyaml_schema_field_t vchange_fields[] = {
     S(y_vchange, days), S(y_vchange, pct), S(y_vchange, points), CYAML_FIELD_END};
 static const cyaml_schema_field_t rsi_fields[] = {S(y_rsi, days), S(y_rsi, level), CYAML_FIELD_END};
@@ -24,15 +29,18 @@ static const cyaml_schema_field_t trigger_fields[] = {
     S(y_trigger, combine), S(y_trigger, always), S(y_trigger, vix_level),
     MAP(y_trigger, vix_change, vchange_fields), MAP(y_trigger, rsi, rsi_fields), S(y_trigger, term_ratio),
     MAP(y_trigger, drawdown, dd_fields), S(y_trigger, condor_loss_pct), S(y_trigger, short_delta),
-    S(y_trigger, confirm_days), S(y_trigger, cooldown_days), S(y_trigger, requires_previous), CYAML_FIELD_END};
+    S(y_trigger, confirm_days), S(y_trigger, cooldown_days), S(y_trigger, cooldown_after),
+    S(y_trigger, requires_previous), S(y_trigger, previous_fired_within), CYAML_FIELD_END};
 static const cyaml_schema_field_t size_fields[] = {
-    S(y_size, by), S(y_size, value), S(y_size, stress_vix), CYAML_FIELD_END};
+    S(y_size, by), S(y_size, value), S(y_size, stress_vix), S(y_size, spx_drop), CYAML_FIELD_END};
 static const cyaml_schema_field_t action_fields[] = {
-    S(y_action, type), S(y_action, delta), S(y_action, strike_pct), S(y_action, dte), S(y_action, roll_to_delta),
-    MAP(y_action, size, size_fields), CYAML_FIELD_END};
+    S(y_action, type), S(y_action, delta), S(y_action, strike_pct), S(y_action, short_delta),
+    S(y_action, short_strike_pct), S(y_action, dte), S(y_action, max_open), S(y_action, ladder_days),
+    S(y_action, roll_to_delta), MAP(y_action, size, size_fields), CYAML_FIELD_END};
+static const cyaml_schema_field_t partial_fields[] = {S(y_partial, multiple), S(y_partial, fraction), CYAML_FIELD_END};
 static const cyaml_schema_field_t exit_fields[] = {
     S(y_exit, profit_multiple), S(y_exit, vix_above), S(y_exit, vix_below), S(y_exit, dte),
-    S(y_exit, with_condor), CYAML_FIELD_END};
+    S(y_exit, with_condor), MAP(y_exit, partial, partial_fields), CYAML_FIELD_END};
 static const cyaml_schema_field_t layer_fields[] = {
     S(y_layer, name), MAP(y_layer, trigger, trigger_fields), MAP(y_layer, action, action_fields),
     MAP(y_layer, exit, exit_fields), CYAML_FIELD_END};

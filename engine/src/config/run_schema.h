@@ -4,8 +4,8 @@
 #define VIXRISK_RUN_SCHEMA_H
 
 typedef struct y_condor {
-    char *contracts, *dte, *short_delta, *wing_width, *profit_take, *stop_loss, *exit_dte, *roll_delta,
-        *roll_to_delta, *reentry_days, *commission, *half_spread, *vix_half_spread;
+    char *contracts, *dte, *short_delta, *wing_width, *wing_pct, *wing_delta, *profit_take, *stop_loss, *exit_dte,
+        *roll_delta, *roll_to_delta, *reentry_days, *commission; /* half_spread, vix_half_spread: ignored here */
 } y_condor;
 typedef struct y_vchange { char *days, *pct, *points; } y_vchange;
 typedef struct y_rsi { char *days, *level; } y_rsi;
@@ -16,11 +16,16 @@ typedef struct y_trigger {
     y_rsi *rsi;
     char *term_ratio;
     y_dd *drawdown;
-    char *condor_loss_pct, *short_delta, *confirm_days, *cooldown_days, *requires_previous;
+    char *condor_loss_pct, *short_delta, *confirm_days, *cooldown_days, *cooldown_after, *requires_previous,
+        *previous_fired_within;
 } y_trigger;
-typedef struct y_size { char *by, *value, *stress_vix; } y_size;
-typedef struct y_action { char *type, *delta, *strike_pct, *dte, *roll_to_delta; y_size *size; } y_action;
-typedef struct y_exit { char *profit_multiple, *vix_above, *vix_below, *dte, *with_condor; } y_exit;
+typedef struct y_size { char *by, *value, *stress_vix, *spx_drop; } y_size;
+typedef struct y_action {
+    char *type, *delta, *strike_pct, *short_delta, *short_strike_pct, *dte, *max_open, *ladder_days, *roll_to_delta;
+    y_size *size;
+} y_action;
+typedef struct y_partial { char *multiple, *fraction; } y_partial;
+typedef struct y_exit { char *profit_multiple, *vix_above, *vix_below, *dte, *with_condor; y_partial *partial; } y_exit;
 typedef struct y_layer { char *name; y_trigger *trigger; y_action *action; y_exit *exit; } y_layer;
 typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; char *ablate; } y_policy;
 typedef struct y_window { char *from, *to; } y_window;

@@ -8,6 +8,7 @@
 
 #include "io/runfile_write.h"
 #include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_policy_rules.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_version.h"
 
@@ -174,8 +175,7 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
         }
         TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, ps->mean_act[l], err));
         TRY(vr_h5_attr_str(h, lg, vr_rf_layer[VR_RF_LAYER_ACTION].name,
-                           pol->layers[l].action.kind == VR_ACTION_VIX_CALL ? "vix_call" : "roll_tested",
-                           err));
+                           vr_action_kind_of(pol->layers[l].action.kind)->name, err));
         /* the attribution scores: a replay stores the VR_RF_REPLAY ones; undefined ones (NaN) are
          * optional and left out */
         for (int k = 0; k < VR_RF_LAYER_N; k++) {

@@ -15,7 +15,8 @@ int vr_policy_ablation_count(const vr_policy *p)
 }
 
 /* The condor of p with the layers whose bit is set in `keep`, in their order. A layer that
- * requires the previous one keeps the requirement only when that layer is kept too. */
+ * requires the previous one (active, or fired within n days) keeps the requirement only when that
+ * layer is kept too. */
 static void keep_layers(const vr_policy *p, unsigned keep, vr_policy *out)
 {
     *out = *p;
@@ -28,6 +29,8 @@ static void keep_layers(const vr_policy *p, unsigned keep, vr_policy *out)
         *ly = p->layers[l];
         if (ly->trigger.requires_previous && (l == 0 || !(keep & (1u << (l - 1)))))
             ly->trigger.requires_previous = 0;
+        if (ly->trigger.previous_within > 0 && (l == 0 || !(keep & (1u << (l - 1)))))
+            ly->trigger.previous_within = 0;
     }
 }
 

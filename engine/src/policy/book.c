@@ -5,24 +5,33 @@
  *
  * What the book holds is a list of positions (book_internal.h); marking, settlement and trading
  * costs go through the instrument kind (the pricing layer's kind table: one mark function for all
- * kinds; the payoff at expiry and the half-spread by underlying here), so a new kind needs no new
- * control flow. The hedge layers' rules are tables at the end of this file: one entry per trigger
- * condition, per action and per exit rule, each a name and an evaluation function.
+ * kinds, the multiplier and whether a kind is margined; the payoff at expiry and the half-spread by
+ * underlying here), so a new kind needs no new control flow. What a hedge layer buys is a row of
+ * the action kind table (vr_action_kind_of: legs, instrument kind, call/put, underlying): one
+ * structure of one or two legs per activation, up to max_open of them at once. The hedge layers'
+ * rules are tables at the end of this file: one entry per trigger condition, per action and per
+ * exit rule, each a name and an evaluation function.
+ *
+ * Every position opens through book_pos_open and closes (in whole or in part, by a trade, at
+ * settlement or abandoned) through book_pos_close; both book the leg's trade through book_fill,
+ * the one place where the attribution by layer (the mid to the position's owner, the costs to the
+ * layer that decided the trade) and the trade log are kept. The cash itself moves in book_cash,
+ * once per event of a structure (its sums, in a fixed order, are the P&L's bits); the attribution
+ * adds up to it to rounding.
  *
  * Cash flows are USD, discounted to time 0 at the pricing rate; every trade crosses a half-spread
- * per contract per leg and pays a commission per contract per leg. Sums over a structure's legs
- * run shorts first, then longs, in slot order (a fixed order: the P&L is reproducible bit for bit).
- *
- * Every trade of a position also goes through leg_flow, which books it by owner (the attribution:
- * the mid to the position's owner, the costs to whoever decided the trade) and, on logged paths,
- * into the trade log; the cash arithmetic above it is left as it was, so the P&L keeps its bits and
- * the attribution adds up to it to rounding. */
+ * per contract per leg (a base plus a part proportional to the VIX) and pays a commission per
+ * contract per leg. Sums over the condor's legs run shorts first, then longs, in slot order; a
+ * hedge structure's sums run over its legs in slot order (a fixed order: the P&L is reproducible
+ * bit for bit). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "book_internal.h"
+#include "vixrisk/vr_policy_rules.h"
 
 #define MULT 100.0           /* index option multiplier, USD per point */
 #define SPX_GRID 5.0
@@ -73,14 +82,41 @@ static vr_state state_at(const vr_mkt *m)
     return s;
 }
 
+/* Slots of layer l: max_open structures of its kind's legs (validation keeps the sum in range). */
+static int layer_slots(const vr_layer *ly, int *legs, int *nopen)
+{
+    const vr_action_kind_def *ak = vr_action_kind_of(ly->action.kind);
+    *legs = ak ? ak->legs : 0;
+    *nopen = ly->action.max_open > 1 ? ly->action.max_open : 1;
+    return *legs * *nopen;
+}
+
+int vr_book_max_pos(const vr_policy *p)
+{
+    int n = VR_CONDOR_LEGS, legs, nopen;
+    for (int l = 0; l < p->nlayers; l++)
+        n += layer_slots(&p->layers[l], &legs, &nopen);
+    return n < VR_BOOK_MAX_POS ? n : VR_BOOK_MAX_POS;
+}
+
 void vr_book_init(vr_book *b, const vr_policy *p)
 {
-    memset(b, 0, sizeof *b);
-    for (int l = 0; l < VR_MAX_LAYERS; l++)
+    memset(b, 0, offsetof(vr_book, pos));
+    int slot = VR_CONDOR_LEGS;
+    for (int l = 0; l < VR_MAX_LAYERS; l++) {
         b->first[l] = -1;
-    for (int i = 0; i < VR_BOOK_MAX_POS; i++)
+        b->ls[l].last_act = b->ls[l].last_open = -1;
+        int legs = 0, nopen = 0;
+        const int n = l < p->nlayers ? layer_slots(&p->layers[l], &legs, &nopen) : 0;
+        b->slot0[l] = (int8_t)slot;
+        b->legs[l] = (int8_t)legs;
+        b->nopen[l] = (int8_t)nopen;
+        slot = slot + n < VR_BOOK_MAX_POS ? slot + n : VR_BOOK_MAX_POS;
+    }
+    b->nslots = slot;
+    memset(b->pos, 0, (size_t)slot * sizeof b->pos[0]);
+    for (int i = 0; i < slot; i++)
         b->pos[i].mark_day = -1;
-    (void)p;
 }
 
 /* ---- positions: marks, payoffs, costs (generic over kinds) --------------------------------- */
@@ -97,42 +133,49 @@ static const vr_pos_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pri
     return &q->mark;
 }
 
-/* Value at expiry per unit (cash settlement on the day's S and VIX). */
-static double payoff(const vr_instrument *in, const vr_mkt *m)
+/* Value per unit of an instrument with the underlying at u: an option's intrinsic value, a
+ * future's level (the value at expiry, cash-settled on the day's S and VIX; also the stress
+ * payoffs of sizing). */
+static double value_at(const vr_instrument *in, double u)
 {
-    const double u = vr_inst_kind_get(in->kind)->underlying == VR_UL_SPX ? m->S : m->vix;
     if (!vr_inst_kind_get(in->kind)->has_strike)
         return u;
     return in->cp > 0 ? fmax(u - in->strike, 0) : fmax(in->strike - u, 0);
 }
 
-/* Half-spread per contract of a trade in the instrument (index points). */
-static double half_spread(const vr_condor_rules *r, const vr_instrument *in)
+static double payoff(const vr_instrument *in, const vr_mkt *m)
 {
-    return vr_inst_kind_get(in->kind)->underlying == VR_UL_SPX ? r->half_spread : r->vix_half_spread;
+    return value_at(in, vr_inst_kind_get(in->kind)->underlying == VR_UL_SPX ? m->S : m->vix);
 }
 
-static void pos_open(vr_book *b, int slot, int kind, int cp, double strike, double t_exp, int sign,
-                     double qty, int layer)
+/* Half-spread per contract of a trade in the instrument today (index points): a base plus a part
+ * that grows with the VIX (quoted spreads widen in stress). */
+static double half_spread(const vr_condor_rules *r, const vr_instrument *in, const vr_mkt *m)
 {
-    vr_position *q = &b->pos[slot];
-    b->open_mask |= 1u << slot;
-    memset(q, 0, sizeof *q);
-    q->inst = (vr_instrument){kind, cp, strike, t_exp};
-    q->open = 1;
-    q->sign = (int8_t)sign;
-    q->qty = qty;
-    q->layer = (int8_t)layer;
-    q->mark_day = -1;
+    return vr_inst_kind_get(in->kind)->underlying == VR_UL_SPX ? r->half_spread + r->half_spread_vix * m->vix
+                                                               : r->vix_half_spread + r->vix_half_spread_vix * m->vix;
 }
 
-static void pos_close(vr_book *b, int slot)
-{
-    b->pos[slot].open = 0;
-    b->open_mask &= ~(1u << slot);
-}
+/* ---- the three hooks: every position opens and closes here, every cash flow passes book_cash ---- */
 
-/* ---- accounting and the trade log ------------------------------------------------------------ */
+/* What happens to a position: opened or closed by a trade (half-spread and commission), settled at
+ * expiry (no costs), or abandoned (a sale not worth its costs: no trade, no cash). */
+typedef enum cash_event { CASH_OPEN, CASH_CLOSE, CASH_SETTLE, CASH_ABANDON } cash_event;
+
+/* A cash flow of `layer` (VR_LAYER_CONDOR or a hedge layer): usd is discounted and signed
+ * (received > 0), costs the discounted half-spreads and commissions inside it (>= 0). */
+static void book_cash(vr_book *b, int layer, cash_event ev, double usd, double costs)
+{
+    (void)ev;
+    b->cash += usd;
+    b->costs += costs;
+    if (layer == VR_LAYER_CONDOR)
+        return;
+    if (usd < 0)
+        b->hedge_paid += -usd;
+    else
+        b->hedge_recv += usd;
+}
 
 static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double qty, double price,
                       double cash, int trader, const char *reason)
@@ -165,16 +208,27 @@ static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double 
     snprintf(t->reason, sizeof t->reason, "%s", reason);
 }
 
-/* Book one trade of position q (all its contracts) by owner: dir +1 buys, -1 sells, at `mid` per
- * unit; costs 1 crosses the half-spread and pays the commission (a trade), 0 does not (settlement
- * at expiry). The mid goes to q's owner, the costs to `trader` (the layer that decided the trade,
- * VR_LAYER_CONDOR for the condor's rules); the caller books the cash itself. */
-static void leg_flow(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_position *q,
-                     int dir, double mid, int costs, int trader, const char *reason)
+/* Book one trade of n contracts of position q by owner: dir +1 buys, -1 sells, at `mid` per unit
+ * (the mark, or the payoff at settlement: ev CASH_SETTLE pays no costs; CASH_ABANDON is logged
+ * only). The mid, counted from the position's basis (a margined future's cash is its change in
+ * price), goes to q's owner, the costs to `trader` (the layer that decided the trade,
+ * VR_LAYER_CONDOR for the condor's rules); the caller moves the cash itself (book_cash). */
+static void book_fill(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_position *q, int dir,
+                      double n, double mid, cash_event ev, int trader, const char *why)
 {
-    const double hs = costs ? half_spread(r, &q->inst) : 0, comm = costs ? r->commission : 0;
-    const double mid_usd = -dir * mid * MULT * q->qty;
-    const double cost_usd = (hs * MULT + comm) * q->qty;
+    if (ev == CASH_ABANDON) {
+        if (b->log) {
+            char reason[VR_TRADE_REASON];
+            snprintf(reason, sizeof reason, "abandoned:%s", why);
+            log_trade(b, q, m, 0, 0, 0, trader, reason);
+        }
+        return;
+    }
+    const int costs = ev != CASH_SETTLE;
+    const double mult = vr_inst_kind_get(q->inst.kind)->multiplier;
+    const double hs = costs ? half_spread(r, &q->inst, m) : 0, comm = costs ? r->commission : 0;
+    const double mid_usd = -dir * (mid - q->basis) * mult * n;
+    const double cost_usd = (hs * mult + comm) * n;
     const int o = q->layer + 1, t = trader + 1;
     b->attr[o] += m->disc * mid_usd;
     b->attr[t] -= m->disc * cost_usd;
@@ -182,19 +236,45 @@ static void leg_flow(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
         b->outlay[o] -= m->disc * mid_usd;
     b->outlay[t] += m->disc * cost_usd;
     if (b->log)
-        log_trade(b, q, m, dir * q->qty, mid + dir * hs, mid_usd - cost_usd, trader, reason);
+        log_trade(b, q, m, dir * n, mid + dir * hs, mid_usd - cost_usd, trader, why);
 }
 
-/* Book the positions of slots [i0, i1) closing at their marks (or settling at their payoff). */
-static void legs_close_flow(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i0, int i1,
-                            int settle, int trader, const char *reason)
+/* Open a position of `qty` contracts of `in` in `slot`, owned by `owner`, bought (sign +1) or sold
+ * at today's mark mk, the trade decided by `trader`; `why` names the trigger conditions (a layer)
+ * or the condor rule that traded. A margined kind (a future) counts its value from the entry
+ * price. The position keeps mk as today's mark; the cash goes through book_cash. */
+static void book_pos_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int slot, int owner, int trader,
+                          const vr_instrument *in, int sign, double qty, const vr_mark *mk, const char *why)
 {
-    for (int i = i0; i < i1; i++) {
-        const vr_position *q = &b->pos[i];
-        if (q->open)
-            leg_flow(b, r, m, q, -q->sign, settle ? payoff(&q->inst, m) : q->mark.price, !settle,
-                     trader, reason);
+    vr_position *q = &b->pos[slot];
+    b->open_mask |= 1u << slot;
+    memset(q, 0, sizeof *q);
+    q->inst = *in;
+    q->open = 1;
+    q->sign = (int8_t)sign;
+    q->qty = qty;
+    q->layer = (int8_t)owner;
+    q->entry = mk->price;
+    q->basis = vr_inst_kind_get(in->kind)->margined ? mk->price : 0;
+    q->mark = vr_pos_mark_of(mk);
+    q->mark_day = m->day;
+    book_fill(b, r, m, q, sign, qty, mk->price, CASH_OPEN, trader, why);
+}
+
+/* Close `n` contracts of the position in `slot` (all of them: the position is gone) at `price` per
+ * unit (its mark, or its payoff when ev is CASH_SETTLE; CASH_ABANDON: no trade), decided by
+ * `trader`; `why` names the exit rule, "expiry", "partial", or the condor rule. */
+static void book_pos_close(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int slot, double n, double price,
+                           cash_event ev, int trader, const char *why)
+{
+    vr_position *q = &b->pos[slot];
+    book_fill(b, r, m, q, -q->sign, n, price, ev, trader, why);
+    if (n < q->qty) {
+        q->qty -= n;
+        return;
     }
+    q->open = 0;
+    b->open_mask &= ~(1u << slot);
 }
 
 /* Cost to close the open positions of slots [i0, i1) per unit, shorts first then longs; `what`
@@ -298,25 +378,65 @@ static double condor_value(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
     return group_value(b, 0, VR_CONDOR_LEGS, m, pr, 0);
 }
 
-/* Pay to close `nlegs` legs worth `value` per unit (mid). */
-static void pay(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, double value, int nlegs)
+/* Costs of trading `nlegs` condor legs today, discounted USD. */
+static double condor_costs(const vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int nlegs)
 {
-    const double hs = half_spread(r, &LEG(b, 0)->inst);
+    const double hs = half_spread(r, &LEG(b, 0)->inst, m);
+    return m->disc * nlegs * (hs * MULT + r->commission) * b->qty;
+}
+
+/* Pay to close `nlegs` legs worth `value` per unit (mid). */
+static void pay(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, double value, int nlegs, cash_event ev)
+{
+    const double hs = half_spread(r, &LEG(b, 0)->inst, m);
     const double usd = (value + nlegs * hs) * MULT * b->qty + nlegs * r->commission * b->qty;
-    b->cash -= m->disc * usd;
+    book_cash(b, VR_LAYER_CONDOR, ev, -(m->disc * usd), condor_costs(b, r, m, nlegs));
 }
 
 static void receive(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, double value, int nlegs)
 {
-    const double hs = half_spread(r, &LEG(b, 0)->inst);
+    const double hs = half_spread(r, &LEG(b, 0)->inst, m);
     const double usd = (value - nlegs * hs) * MULT * b->qty - nlegs * r->commission * b->qty;
-    b->cash += m->disc * usd;
+    book_cash(b, VR_LAYER_CONDOR, CASH_OPEN, m->disc * usd, condor_costs(b, r, m, nlegs));
 }
 
-static void set_leg(vr_book *b, int i, double k, double t_exp, int owner)
+static vr_instrument leg_inst(int i, double k, double t_exp)
 {
-    pos_open(b, i, VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp,
-             i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, owner);
+    const vr_instrument in = {VR_INST_SPX_OPTION, i < 2 ? -1 : +1, k, t_exp};
+    return in;
+}
+
+/* Open condor leg i at today's mark mk, owned and paid for by `trader` (the condor's rules, or a
+ * roll_tested layer for the legs it rolled). */
+static void set_leg(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i, const vr_instrument *in,
+                    const vr_mark *mk, int trader, const char *why)
+{
+    book_pos_open(b, r, m, i, trader, trader, in, i == SHORT_PUT || i == SHORT_CALL ? -1 : +1, b->qty, mk, why);
+}
+
+/* The long strike of the condor's side (-1 put, +1 call) whose short strike is k_short: a fixed
+ * width in points, a width in percent of spot (on the grid, at least one step), or the strike at
+ * a |delta| (at least one step beyond the short). */
+static double wing_strike(const vr_pricing *pr, const vr_mkt *m, const vr_condor_rules *r, double tau, int side,
+                          double k_short)
+{
+    double k;
+    if (r->wing_delta > 0) {
+        k = pick_spx_strike(pr, m, tau, side, r->wing_delta);
+        if (side < 0 ? k >= k_short : k <= k_short)
+            k = k_short + side * SPX_GRID;
+    } else {
+        const double w = r->wing_pct > 0 ? fmax(SPX_GRID, grid_round(m->S * r->wing_pct / 100, SPX_GRID))
+                                         : r->wing_width;
+        k = side < 0 ? k_short - w : k_short + w;
+    }
+    return k < SPX_GRID ? SPX_GRID : k;
+}
+
+/* The wider of the condor's two verticals, index points: its max loss is this less the credit. */
+static double condor_width(const vr_book *b)
+{
+    return fmax(LEG_K(b, SHORT_PUT) - LEG_K(b, LONG_PUT), LEG_K(b, LONG_CALL) - LEG_K(b, SHORT_CALL));
 }
 
 static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr)
@@ -327,30 +447,34 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     double k[4];
     k[1] = sp;
     k[2] = sc > sp ? sc : sp + SPX_GRID;
-    k[0] = k[1] - r->wing_width;
-    k[3] = k[2] + r->wing_width;
-    if (k[0] < SPX_GRID)
-        k[0] = SPX_GRID;
+    k[0] = wing_strike(pr, m, r, tau, -1, k[1]);
+    k[3] = wing_strike(pr, m, r, tau, +1, k[2]);
     b->qty = r->contracts;
     const double t_exp = m->t + tau;
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        set_leg(b, i, k[i], t_exp, VR_LAYER_CONDOR);
+    /* the legs' marks at today's state (as pos_mark would mark them), then the trades */
+    const vr_state st = vr_mkt_state(m);
+    for (int i = 0; i < VR_CONDOR_LEGS; i++) {
+        const vr_instrument in = leg_inst(i, k[i], t_exp);
+        const vr_mark mk = vr_pricing_mark(pr, &in, &st, 0);
+        set_leg(b, r, m, i, &in, &mk, VR_LAYER_CONDOR, "open");
+    }
     b->open = 1;
     b->entry_S = m->S;
     b->trades++;
     const double value = condor_value(b, m, pr);
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        LEG(b, i)->entry = LEG(b, i)->mark.price;
     b->credit = value;
     receive(b, r, m, value, 4);
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        leg_flow(b, r, m, LEG(b, i), LEG(b, i)->sign, LEG(b, i)->mark.price, 1, VR_LAYER_CONDOR, "open");
 }
 
-static void condor_shut(vr_book *b, const vr_condor_rules *r)
+/* Close the condor's legs at their marks (ev CASH_CLOSE) or settle them at their payoffs
+ * (CASH_SETTLE); the cash has been booked by the caller. */
+static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cash_event ev, const char *why)
 {
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        pos_close(b, i);
+    for (int i = 0; i < VR_CONDOR_LEGS; i++) {
+        const vr_position *q = LEG(b, i);
+        book_pos_close(b, r, m, i, b->qty, ev == CASH_SETTLE ? payoff(&q->inst, m) : q->mark.price, ev,
+                       VR_LAYER_CONDOR, why);
+    }
     b->open = 0;
     b->wait = (int)r->reentry_days;
 }
@@ -358,7 +482,7 @@ static void condor_shut(vr_book *b, const vr_condor_rules *r)
 /* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
  * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs. */
 static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
-                      int side, double to_delta, int trader, const char *reason)
+                      int side, double to_delta, int trader, const char *why)
 {
     const double t_exp = LEG(b, 0)->inst.t_exp;
     const double tau = t_exp - m->t;
@@ -366,21 +490,20 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
         return;
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
-    pay(b, r, m, old, 2);
-    leg_flow(b, r, m, LEG(b, s), -LEG(b, s)->sign, LEG(b, s)->mark.price, 1, trader, reason);
-    leg_flow(b, r, m, LEG(b, l), -LEG(b, l)->sign, LEG(b, l)->mark.price, 1, trader, reason);
+    pay(b, r, m, old, 2, CASH_CLOSE);
+    book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
+    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, CASH_CLOSE, trader, why);
     double k[4];
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         k[i] = LEG_K(b, i);
     const double ks = pick_spx_strike(pr, m, tau, side, to_delta);
     k[s] = ks;
-    k[l] = side < 0 ? ks - r->wing_width : ks + r->wing_width;
-    if (k[l] < SPX_GRID)
-        k[l] = SPX_GRID;
+    k[l] = wing_strike(pr, m, r, tau, side, ks);
+    const double w = fabs(k[s] - k[l]);
     /* keep the condor's shape: the short put stays below the short call */
     if (k[1] >= k[2]) {
-        if (side < 0) { k[1] = k[2] - SPX_GRID; k[0] = k[1] - r->wing_width; }
-        else { k[2] = k[1] + SPX_GRID; k[3] = k[2] + r->wing_width; }
+        if (side < 0) { k[1] = k[2] - SPX_GRID; k[0] = k[1] - w; }
+        else { k[2] = k[1] + SPX_GRID; k[3] = k[2] + w; }
     }
     const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
     const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
@@ -392,11 +515,8 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
      * four come from one function after a roll. */
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
         if (i == s || i == l) {
-            set_leg(b, i, k[i], t_exp, trader);
-            LEG(b, i)->mark = vr_pos_mark_of(i == s ? &ms : &ml);
-            LEG(b, i)->mark_day = m->day;
-            LEG(b, i)->entry = LEG(b, i)->mark.price;
-            leg_flow(b, r, m, LEG(b, i), LEG(b, i)->sign, LEG(b, i)->mark.price, 1, trader, reason);
+            const vr_instrument in = leg_inst(i, k[i], t_exp);
+            set_leg(b, r, m, i, &in, i == s ? &ms : &ml, trader, why);
         } else {
             LEG(b, i)->mark_day = -1;
         }
@@ -432,12 +552,11 @@ static double vxth_weight(double vix)
 }
 
 /* Condor exposures for sizing: credit and max loss in USD, vega in USD per SPX vol point. */
-static void condor_exposure(vr_book *b, const vr_condor_rules *r, const vr_mkt *m,
-                            const vr_pricing *pr, double *credit_usd, double *maxloss_usd,
+static void condor_exposure(vr_book *b, const vr_mkt *m, const vr_pricing *pr, double *credit_usd, double *maxloss_usd,
                             double *vega_usd)
 {
     *credit_usd = b->credit * MULT * b->qty;
-    *maxloss_usd = (r->wing_width - b->credit) * MULT * b->qty;
+    *maxloss_usd = (condor_width(b) - b->credit) * MULT * b->qty;
     if (*maxloss_usd < 0)
         *maxloss_usd = 0;
     const double vega = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 1);
@@ -453,74 +572,198 @@ static double future_at_v(const vr_pricing *pr, const vr_mkt *m, double vv, doub
     return mark_ahead(pr, &mm, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
 }
 
-/* Buy qty contracts of `in` for layer l at today's mark `mk` (mid) plus the half-spread and the
- * commission; returns the slot, or -1 when the layer holds VR_LAYER_MAX_POS positions already. */
-static int pos_buy(vr_book *b, const vr_condor_rules *r, int l, const vr_instrument *in, double qty,
-                   const vr_mark *mk, const vr_mkt *m)
+/* ---- hedge structures: open, value, sell ----------------------------------------------------------
+ * A structure of layer l holds `legs` positions in consecutive slots from s0: leg 0 long, a second
+ * leg the short leg of a vertical spread. Its premium, costs and P&L belong to the structure: the
+ * premium paid sits on leg 0 (`paid`), exits compare the structure's value with it. */
+
+/* The strike of an option of action kind ak by |delta| (if delta is set) or as a fraction `pct`
+ * of `under` (spot for SPX, the VIX future for VIX), on the underlying's grid. */
+static double leg_strike(const vr_pricing *pr, const vr_mkt *m, const vr_action_kind_def *ak, double tau,
+                         double under, double delta, double pct)
 {
-    int slot = -1;
-    for (int j = 0; j < VR_LAYER_MAX_POS && slot < 0; j++)
-        if (!b->pos[vr_book_layer_slot(l, j)].open)
-            slot = vr_book_layer_slot(l, j);
-    if (slot < 0)
-        return -1;
-    const double unit = (mk->price + half_spread(r, in)) * MULT;
-    pos_open(b, slot, in->kind, in->cp, in->strike, in->t_exp, +1, qty, l);
-    vr_position *q = &b->pos[slot];
-    q->entry = mk->price;
-    q->paid = unit * qty + r->commission * qty;
-    q->mark = vr_pos_mark_of(mk);
-    q->mark_day = m->day;
-    b->ls[l].was_above = 0;
-    b->cash -= m->disc * q->paid;
-    b->hedge_paid += m->disc * q->paid;
-    leg_flow(b, r, m, q, +1, mk->price, 1, l, b->why);
-    return slot;
+    const double g = ak->spx ? SPX_GRID : VIX_GRID;
+    double k;
+    if (ak->spx)
+        k = !isnan(delta) ? pick_spx_strike(pr, m, tau, ak->cp, delta) : grid_round(under * pct, g);
+    else
+        k = !isnan(delta) ? vix_delta_strike(pr, m, tau, delta, under) : grid_round(under * pct, g);
+    return k < g ? g : k;
+}
+
+/* Premium per structure unit at the marks mk (mid plus the half-spread on each leg), USD; a
+ * margined kind pays only the half-spreads. */
+static double struct_unit(const vr_condor_rules *r, const vr_instrument *in, const vr_mark *mk, int legs,
+                          const vr_mkt *m)
+{
+    const vr_inst_kind_info *ki = vr_inst_kind_get(in[0].kind);
+    double unit = 0;
+    for (int j = 0; j < legs; j++) {
+        const int sign = j == 0 ? +1 : -1;
+        const double pc = ki->margined ? 0 : mk[j].price;
+        unit += sign * (pc + sign * half_spread(r, &in[j], m)) * ki->multiplier;
+    }
+    return unit;
+}
+
+/* Open qty units of the structure (in, mk: its legs and today's marks) for layer l at s0. */
+static void struct_open(vr_book *b, const vr_condor_rules *r, int l, int s0, int legs, const vr_instrument *in,
+                        const vr_mark *mk, double qty, const vr_mkt *m, const char *why)
+{
+    const vr_inst_kind_info *ki = vr_inst_kind_get(in[0].kind);
+    double costs = 0;
+    for (int j = 0; j < legs; j++) {
+        book_pos_open(b, r, m, s0 + j, l, l, &in[j], j == 0 ? +1 : -1, qty, &mk[j], why);
+        costs += (half_spread(r, &in[j], m) * ki->multiplier + r->commission) * qty;
+    }
+    const double paid = struct_unit(r, in, mk, legs, m) * qty + legs * r->commission * qty;
+    b->pos[s0].paid = paid;
+    book_cash(b, l, CASH_OPEN, -(m->disc * paid), m->disc * costs);
+}
+
+/* Value per unit of the open structure at s0 at today's marks (mid): sign x (mark - basis) summed
+ * over its legs. */
+static double struct_value(vr_book *b, int s0, int legs, const vr_mkt *m, const vr_pricing *pr)
+{
+    double v = 0;
+    for (int j = 0; j < legs; j++) {
+        vr_position *q = &b->pos[s0 + j];
+        v += q->sign * (pos_mark(q, m, pr)->price - q->basis);
+    }
+    return v;
+}
+
+/* Sell n units of the structure at s0 at today's marks (all of them: close it), or settle them at
+ * expiry (settle = 1: intrinsic, no costs). Returns the undiscounted USD received. A sale of
+ * options whose proceeds would not cover the costs (bid below the commission) is abandoned
+ * instead: no trade, no cash, the slots are free again (a trader would not pay to dump a worthless
+ * option; holding it to expiry would pay 0 too). A margined position (a future) always trades. */
+static double struct_sell(vr_book *b, const vr_condor_rules *r, int l, int s0, int legs, double n,
+                          const vr_mkt *m, int settle, const char *why)
+{
+    const vr_inst_kind_info *ki = vr_inst_kind_get(b->pos[s0].inst.kind);
+    const double mult = ki->multiplier;
+    double unit = 0, costs = 0;
+    for (int j = 0; j < legs; j++) {
+        const vr_position *q = &b->pos[s0 + j];
+        if (settle) {
+            unit += q->sign * (payoff(&q->inst, m) - q->basis);
+        } else {
+            const double hs = half_spread(r, &q->inst, m);
+            unit += q->sign * (q->mark.price - q->basis - q->sign * hs) * mult - r->commission;
+            costs += hs * mult + r->commission;
+        }
+    }
+    double usd = settle ? unit * mult * n : unit * n;
+    cash_event ev = settle ? CASH_SETTLE : CASH_CLOSE;
+    if (usd < 0 && !ki->margined) {
+        usd = costs = 0;
+        ev = CASH_ABANDON;
+    }
+    book_cash(b, l, ev, m->disc * usd, m->disc * costs * n);
+    for (int j = 0; j < legs; j++) {
+        const vr_position *q = &b->pos[s0 + j];
+        book_pos_close(b, r, m, s0 + j, n, settle ? payoff(&q->inst, m) : q->mark.price, ev, l, why);
+    }
+    return usd;
+}
+
+/* First slot of a free structure of layer l, or -1. */
+static int free_structure(const vr_book *b, int l)
+{
+    for (int j = 0; j < b->nopen[l]; j++) {
+        const int s0 = b->slot0[l] + j * b->legs[l];
+        if (!b->pos[s0].open)
+            return s0;
+    }
+    return -1;
 }
 
 int vr_book_buy(vr_book *b, const vr_condor_rules *r, int layer, const vr_instrument *in,
                 double qty, const vr_mkt *m, const vr_pricing *pr)
 {
+    const int s0 = b->legs[layer] == 1 ? free_structure(b, layer) : -1;
+    if (s0 < 0)
+        return -1;
     const vr_state s = vr_mkt_state(m);
     const vr_mark mk = vr_pricing_mark(pr, in, &s, 0);
-    return pos_buy(b, r, layer, in, qty, &mk, m);
+    struct_open(b, r, layer, s0, 1, in, &mk, qty, m, "buy");
+    return s0;
 }
 
-/* Buy the layer's VIX calls; returns 1 if a position was opened. */
+/* Open one structure of the layer's action kind: strikes by delta or by fraction of the
+ * underlying, sized by the action's rule; returns 1 if a structure was opened (0: no free
+ * structure, too soon after the last opening, or a size of no contracts). */
 static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, const vr_pricing *pr)
 {
     const vr_action *a = &p->layers[l].action;
+    const vr_action_kind_def *ak = vr_action_kind_of(a->kind);
+    const vr_inst_kind_info *ki = vr_inst_kind_get(ak->inst);
     const vr_condor_rules *r = &p->condor;
+    const int legs = b->legs[l];
+    const int s0 = free_structure(b, l);
+    if (s0 < 0)
+        return 0;
+    if (a->ladder_days > 0 && b->ls[l].last_open >= 0 && m->day - b->ls[l].last_open < a->ladder_days)
+        return 0;
     const double tau = expiry_tau(a->dte);
-    const double fut = mark_ahead(pr, m, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
-    double k = !isnan(a->delta) ? vix_delta_strike(pr, m, tau, a->delta, fut)
-                                : grid_round(fut * a->strike_pct, VIX_GRID);
-    if (k < VIX_GRID)
-        k = VIX_GRID;
-    const vr_mark vm = mark_ahead(pr, m, VR_INST_VIX_OPTION, 1, k, tau, VR_MARK_VIX_DELTA);
-    const vr_instrument in = {VR_INST_VIX_OPTION, 1, k, m->t + tau};
-    const double unit = (vm.price + half_spread(r, &in)) * MULT;
+    const double mult = ki->multiplier;
+    /* what strikes are set against: spot (SPX), the VIX future to the expiry (VIX) */
+    const double under = ak->spx ? m->S : mark_ahead(pr, m, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
+    double k[2] = {0, 0};
+    if (ki->has_strike) {
+        k[0] = leg_strike(pr, m, ak, tau, under, a->delta, a->strike_pct);
+        if (legs > 1) {
+            const double g = ak->spx ? SPX_GRID : VIX_GRID;
+            k[1] = leg_strike(pr, m, ak, tau, under, a->short_delta, a->short_strike_pct);
+            if (ak->cp > 0 ? k[1] <= k[0] : k[1] >= k[0]) /* the short leg lies farther out */
+                k[1] = k[0] + ak->cp * g;
+            if (k[1] < g)
+                return 0; /* no strike left below the long put */
+        }
+    }
+    vr_mark mk[2];
+    vr_instrument in[2];
+    for (int j = 0; j < legs; j++) {
+        mk[j] = mark_ahead(pr, m, ak->inst, ak->cp, k[j], tau, ak->spx ? 0 : VR_MARK_VIX_DELTA);
+        in[j] = (vr_instrument){ak->inst, ak->cp, k[j], m->t + tau};
+    }
+    const double unit = struct_unit(r, in, mk, legs, m);
     double qty = 0;
     double credit_usd = 0, maxloss_usd = 0, vega_usd = 0;
     if (b->open)
-        condor_exposure(b, r, m, pr, &credit_usd, &maxloss_usd, &vega_usd);
+        condor_exposure(b, m, pr, &credit_usd, &maxloss_usd, &vega_usd);
     switch (a->size_by) {
     case VR_SIZE_CONTRACTS: qty = a->size; break;
     case VR_SIZE_PCT_CREDIT: qty = unit > 0 ? a->size * credit_usd / unit : 0; break;
-    case VR_SIZE_PCT_MAX_LOSS: {
-        const double pay_unit = (a->stress_vix - k) * MULT;
+    case VR_SIZE_PCT_MAX_LOSS:
+    case VR_SIZE_PCT_MAX_LOSS_DROP: {
+        /* the structure's payoff at the stress level: the VIX at stress_vix, or SPX spx_drop% lower */
+        const double u = a->size_by == VR_SIZE_PCT_MAX_LOSS ? a->stress_vix : m->S * (1 - a->spx_drop / 100);
+        double pay_unit = 0;
+        for (int j = 0; j < legs; j++)
+            pay_unit += (j == 0 ? +1 : -1) * (value_at(&in[j], u) - (ki->margined ? mk[j].price : 0)) * mult;
         qty = pay_unit > 0 ? a->size * maxloss_usd / pay_unit : 0;
         break;
     }
     case VR_SIZE_PCT_VEGA: {
-        /* hedge USD per VIX point: dC/dF * dF/dVIX (numerically, along v) */
-        const double v = m->x[0];
-        const double h = fmax(1e-4, 0.05 * v);
-        double x1, x0;
-        const double f1 = future_at_v(pr, m, v + h, tau, &x1);
-        const double f0 = future_at_v(pr, m, v > h ? v - h : 0, tau, &x0);
-        const double dfdx = x1 > x0 ? (f1 - f0) / (x1 - x0) : 0;
-        const double sens = vm.delta * dfdx * MULT;
+        /* USD per vol point of a structure: SPX legs their vega; VIX legs dP/dF * dF/dVIX, the
+         * latter numerically along v */
+        double dfdx = 0;
+        if (!ak->spx) {
+            const double v = m->x[0];
+            const double h = fmax(1e-4, 0.05 * v);
+            double x1, x0;
+            const double f1 = future_at_v(pr, m, v + h, tau, &x1);
+            const double f0 = future_at_v(pr, m, v > h ? v - h : 0, tau, &x0);
+            dfdx = x1 > x0 ? (f1 - f0) / (x1 - x0) : 0;
+        }
+        double sens = 0;
+        for (int j = 0; j < legs; j++) {
+            const int sign = j == 0 ? +1 : -1;
+            sens += ak->spx ? sign * mk[j].vega * 0.01 * mult
+                            : sign * (ki->has_strike ? mk[j].delta : 1.0) * dfdx * mult;
+        }
         qty = sens > 0 ? a->size * fabs(vega_usd) / sens : 0;
         break;
     }
@@ -529,30 +772,9 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     qty = floor(qty + 0.5); /* whole contracts */
     if (qty <= 0)
         return 0;
-    return pos_buy(b, r, l, &in, qty, &vm, m) >= 0;
-}
-
-/* Sell (or settle at expiry) an open hedge position. A position whose bid (mark - half-spread)
- * is not worth the commission is abandoned instead: no trade, no cash, the layer is free again (a
- * trader would not pay to dump a worthless option; holding it to expiry would pay 0 too). */
-static void hedge_sell(vr_book *b, const vr_condor_rules *r, vr_position *q, const vr_mkt *m,
-                       double price, int settle, const char *reason)
-{
-    double usd = settle ? price * MULT * q->qty
-                        : ((price - half_spread(r, &q->inst)) * MULT - r->commission) * q->qty;
-    if (usd < 0) {
-        usd = 0;
-        if (b->log) {
-            char why[VR_TRADE_REASON];
-            snprintf(why, sizeof why, "abandoned:%s", reason);
-            log_trade(b, q, m, 0, 0, 0, q->layer, why);
-        }
-    } else {
-        leg_flow(b, r, m, q, -1, price, !settle, q->layer, reason);
-    }
-    b->cash += m->disc * usd;
-    b->hedge_recv += m->disc * usd;
-    pos_close(b, (int)(q - b->pos));
+    struct_open(b, r, l, s0, legs, in, mk, qty, m, b->why);
+    b->ls[l].last_open = m->day;
+    return 1;
 }
 
 /* ---- rule tables: triggers, exits, actions -------------------------------------------------------
@@ -566,8 +788,9 @@ typedef struct rule_ctx {
     int l;                  /* the layer */
     const vr_mkt *m;
     const vr_pricing *pr;
-    const vr_position *q;   /* exits: the position under review */
-    double price, tau;      /* exits: its mark and time to expiry */
+    vr_position *q;         /* exits: the structure under review (its first leg) */
+    double price, tau;      /* exits: its value per unit and time to expiry */
+    double mult;            /* exits: its contract multiplier */
 } rule_ctx;
 
 /* A trigger condition: returns 1 if the condition is set in t, with *hit whether it holds today. */
@@ -633,7 +856,7 @@ static int trig_condor_loss(const rule_ctx *c, const vr_trigger *t, int *hit)
     if (isnan(t->condor_loss_pct))
         return 0;
     vr_book *b = c->b;
-    const double maxloss = c->p->condor.wing_width - b->credit;
+    const double maxloss = condor_width(b) - b->credit;
     *hit = b->open && maxloss > 0 &&
            (condor_value(b, c->m, c->pr) - b->credit) / maxloss * 100 >= t->condor_loss_pct;
     return 1;
@@ -676,7 +899,7 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
             snprintf(b->why, sizeof b->why, "always");
         return 1;
     }
-    const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0};
+    const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0, 0};
     int nset = 0, nhit = 0;
     if (b->log)
         b->why[0] = '\0';
@@ -701,7 +924,7 @@ typedef int (*exit_fn)(const rule_ctx *c, const vr_exit *e);
 
 static int exit_profit(const rule_ctx *c, const vr_exit *e)
 {
-    const double value = c->price * MULT * c->q->qty;
+    const double value = c->price * c->mult * c->q->qty;
     return !isnan(e->profit_multiple) && value >= e->profit_multiple * c->q->paid;
 }
 static int exit_vix_above(const rule_ctx *c, const vr_exit *e)
@@ -710,7 +933,7 @@ static int exit_vix_above(const rule_ctx *c, const vr_exit *e)
 }
 static int exit_vix_below(const rule_ctx *c, const vr_exit *e)
 {
-    return !isnan(e->vix_below) && c->b->ls[c->l].was_above && c->m->vix < e->vix_below;
+    return !isnan(e->vix_below) && c->q->was_above && c->m->vix < e->vix_below;
 }
 static int exit_dte(const rule_ctx *c, const vr_exit *e)
 {
@@ -729,12 +952,8 @@ static const struct { const char *name; exit_fn fn; } exits[] = {
 /* An action: runs when the layer's trigger fires; returns 1 if the layer activated. */
 typedef int (*action_fn)(const rule_ctx *c);
 
-static int act_vix_call(const rule_ctx *c)
-{
-    if (c->b->pos[vr_book_layer_slot(c->l, 0)].open)
-        return 0;
-    return hedge_buy(c->b, c->p, c->l, c->m, c->pr);
-}
+/* Open one structure of the layer's kind (every kind that holds positions). */
+static int act_open(const rule_ctx *c) { return hedge_buy(c->b, c->p, c->l, c->m, c->pr); }
 
 static int act_roll_tested(const rule_ctx *c)
 {
@@ -751,57 +970,81 @@ static int act_roll_tested(const rule_ctx *c)
     return 1;
 }
 
-/* holds: the action opens positions (the layer is "active" while they are open); otherwise it
- * is active while its trigger holds. */
-static const struct { const char *name; int holds; action_fn fn; } actions[] = {
-    [VR_ACTION_VIX_CALL] = {"vix_call", 1, act_vix_call},
-    [VR_ACTION_ROLL_TESTED] = {"roll_tested", 0, act_roll_tested},
+/* By action kind; what a kind opens (legs, instrument) is its row of vr_action_kind_of. */
+static const action_fn actions[VR_ACTION_NKINDS] = {
+    [VR_ACTION_VIX_CALL] = act_open,
+    [VR_ACTION_ROLL_TESTED] = act_roll_tested,
+    [VR_ACTION_VIX_CALL_SPREAD] = act_open,
+    [VR_ACTION_SPX_PUT] = act_open,
+    [VR_ACTION_SPX_PUT_SPREAD] = act_open,
+    [VR_ACTION_VIX_FUTURE] = act_open,
 };
 
-static int layer_active(const vr_book *b, const vr_policy *p, int l)
+/* A layer that opens positions is "active" while one is open; otherwise while its trigger holds. */
+static int layer_active(const vr_book *b, int l)
 {
-    if (!actions[p->layers[l].action.kind].holds)
+    if (b->legs[l] == 0)
         return b->ls[l].confirm > 0;
-    for (int j = 0; j < VR_LAYER_MAX_POS; j++)
-        if (b->pos[vr_book_layer_slot(l, j)].open)
+    for (int j = 0; j < b->nopen[l]; j++)
+        if (b->pos[b->slot0[l] + j * b->legs[l]].open)
             return 1;
     return 0;
 }
 
-/* Expiry, then the exit rules, for the open positions of layer l. */
+/* After a structure of layer l closed with a gain of `gain` USD (proceeds less the premium paid,
+ * undiscounted): the cooldown starts after every exit, or only after a profitable one. */
+static void exit_cooldown(vr_book *b, const vr_layer *ly, int l, double gain)
+{
+    if (ly->trigger.cooldown_after == VR_COOLDOWN_ANY || gain > 0)
+        b->ls[l].cooldown = ly->trigger.cooldown_days;
+}
+
+/* Expiry, then the exit rules, then a partial sale, for the open structures of layer l. */
 static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, const vr_pricing *pr,
                         int last)
 {
     const vr_layer *ly = &p->layers[l];
     const vr_condor_rules *r = &p->condor;
-    for (int j = 0; j < VR_LAYER_MAX_POS; j++) {
-        vr_position *q = &b->pos[vr_book_layer_slot(l, j)];
+    const int legs = b->legs[l];
+    for (int j = 0; j < b->nopen[l] && legs > 0; j++) {
+        const int s0 = b->slot0[l] + j * legs;
+        vr_position *q = &b->pos[s0];
         if (!q->open)
             continue;
+        const double paid = q->paid;
         const double tau = q->inst.t_exp - m->t;
         if (tau <= EXPIRING) {
-            hedge_sell(b, r, q, m, payoff(&q->inst, m), 1, "expiry");
-            b->ls[l].cooldown = ly->trigger.cooldown_days;
+            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 1, "expiry") - paid);
             continue;
         }
-        /* today's mid mark, kept for the day's P&L below */
-        const double price = pos_mark(q, m, pr)->price;
+        /* today's mid value, kept for the day's P&L below */
+        const double price = struct_value(b, s0, legs, m, pr);
         if (last)
             continue;
         const vr_exit *e = &ly->exit;
         if (m->vix >= e->vix_below)
-            b->ls[l].was_above = 1;
-        const rule_ctx c = {b, p, l, m, pr, q, price, tau};
-        int sell = 0;
-        const char *rule = "";
+            q->was_above = 1;
+        const double mult = vr_inst_kind_get(q->inst.kind)->multiplier;
+        const rule_ctx c = {b, p, l, m, pr, q, price, tau, mult};
+        const char *why = NULL;
         for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++)
-            if (exits[i].fn(&c, e) && !sell) {
-                sell = 1;
-                rule = exits[i].name;
+            if (exits[i].fn(&c, e) && why == NULL)
+                why = exits[i].name;
+        if (why != NULL) {
+            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 0, why) - paid);
+            continue;
+        }
+        /* partial monetisation: once per structure, sell a fraction (whole contracts, at least
+         * one, keeping at least one) when its value first reaches the multiple of the premium */
+        if (e->partial_multiple > 0 && e->partial_fraction > 0 && !q->partial &&
+            price * mult * q->qty >= e->partial_multiple * paid) {
+            q->partial = 1;
+            const double n = fmin(fmax(floor(q->qty * e->partial_fraction + 0.5), 1), q->qty - 1);
+            if (n >= 1) {
+                const double keep = (q->qty - n) / q->qty;
+                struct_sell(b, r, l, s0, legs, n, m, 0, "partial");
+                q->paid = paid * keep;
             }
-        if (sell) {
-            hedge_sell(b, r, q, m, price, 0, rule);
-            b->ls[l].cooldown = ly->trigger.cooldown_days;
         }
     }
 }
@@ -819,33 +1062,23 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
         if (tau <= EXPIRING) {
             /* settlement at intrinsic (cash-settled, no costs) */
             const double val = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 2);
-            b->cash -= m->disc * val * MULT * b->qty;
-            legs_close_flow(b, r, m, 0, VR_CONDOR_LEGS, 1, VR_LAYER_CONDOR, "expiry");
-            condor_shut(b, r);
+            book_cash(b, VR_LAYER_CONDOR, CASH_SETTLE, -(m->disc * val * MULT * b->qty), 0);
+            condor_shut(b, r, m, CASH_SETTLE, "expiry");
         } else {
             const double value = condor_value(b, m, pr);
             const double profit = b->credit - value;
-            int close = 0;
-            const char *rule = "";
+            const char *close = NULL;
             if (!last) {
-                /* any rule closes; the trade log names the first that holds (checked last here) */
-                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9) {
-                    close = 1;
-                    rule = "exit_dte";
-                }
-                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit) {
-                    close = 1;
-                    rule = "stop_loss";
-                }
-                if (r->profit_take > 0 && profit >= r->profit_take * b->credit) {
-                    close = 1;
-                    rule = "profit_take";
-                }
+                if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9)
+                    close = "exit_dte";
+                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit)
+                    close = "stop_loss";
+                if (r->profit_take > 0 && profit >= r->profit_take * b->credit)
+                    close = "profit_take";
             }
             if (close) {
-                pay(b, r, m, value, 4);
-                legs_close_flow(b, r, m, 0, VR_CONDOR_LEGS, 0, VR_LAYER_CONDOR, rule);
-                condor_shut(b, r);
+                pay(b, r, m, value, 4, CASH_CLOSE);
+                condor_shut(b, r, m, CASH_CLOSE, close);
             } else if (!last && r->roll_delta > 0) {
                 if (fabs(LEG(b, SHORT_PUT)->mark.delta) >= r->roll_delta)
                     roll_side(b, r, m, pr, -1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
@@ -872,11 +1105,16 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
         s->confirm = fires ? s->confirm + 1 : 0;
         if (last || s->cooldown > 0 || !fires || s->confirm < (ly->trigger.confirm_days > 0 ? ly->trigger.confirm_days : 1))
             continue;
-        if (ly->trigger.requires_previous && l > 0 && !layer_active(b, p, l - 1))
+        if (ly->trigger.requires_previous && l > 0 && !layer_active(b, l - 1))
             continue;
-        const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0};
-        if (actions[ly->action.kind].fn(&c)) {
+        /* or the previous layer activated within the last n trading days (today counts) */
+        if (ly->trigger.previous_within > 0 && l > 0 &&
+            !(b->ls[l - 1].last_act >= 0 && m->day - b->ls[l - 1].last_act <= ly->trigger.previous_within))
+            continue;
+        const rule_ctx c = {b, p, l, m, pr, NULL, 0, 0, 0};
+        if (actions[ly->action.kind](&c)) {
             b->act[l]++;
+            s->last_act = m->day;
             if (b->first[l] < 0)
                 b->first[l] = m->day;
             b->act_today |= (uint8_t)(1u << l);
@@ -887,17 +1125,16 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
     double pnl = b->cash;
     if (b->open)
         pnl -= m->disc * condor_value(b, m, pr) * MULT * b->qty;
-    for (int i = VR_CONDOR_LEGS; i < VR_BOOK_MAX_POS; i++) {
-        const vr_position *q = &b->pos[i];
-        if (q->open)
-            pnl += m->disc * q->sign * q->mark.price * MULT * q->qty;
+    for (uint32_t open = b->open_mask & ~((1u << VR_CONDOR_LEGS) - 1); open != 0; open &= open - 1) {
+        const vr_position *q = &b->pos[__builtin_ctz(open)];
+        pnl += m->disc * q->sign * (q->mark.price - q->basis) * vr_inst_kind_get(q->inst.kind)->multiplier * q->qty;
     }
     b->last_pnl = pnl;
     if (last) /* the horizon: what is open goes to its owner at its discounted mark */
-        for (int i = 0; i < VR_BOOK_MAX_POS; i++) {
-            const vr_position *q = &b->pos[i];
-            if (q->open)
-                b->attr[q->layer + 1] += m->disc * q->sign * q->mark.price * MULT * q->qty;
+        for (uint32_t open = b->open_mask; open != 0; open &= open - 1) {
+            const vr_position *q = &b->pos[__builtin_ctz(open)];
+            b->attr[q->layer + 1] +=
+                m->disc * q->sign * (q->mark.price - q->basis) * vr_inst_kind_get(q->inst.kind)->multiplier * q->qty;
         }
     if (pnl > b->peak_pnl)
         b->peak_pnl = pnl;

@@ -3,7 +3,9 @@
  *
  * The book holds positions as data (vr_position: an instrument of the pricing layer's kind table,
  * a quantity, a sign, an entry price and the layer that owns it). The condor is four positions of
- * layer VR_LAYER_CONDOR, each hedge layer owns up to VR_LAYER_MAX_POS positions. The evaluator
+ * layer VR_LAYER_CONDOR; each hedge layer owns max_open structures of `legs` positions (its action
+ * kind's: one option or future, or the two legs of a vertical spread) in consecutive slots, laid
+ * out by vr_book_init from the policy (at most VR_POLICY_MAX_POS over the layers). The evaluator
  * never reads these structs: it asks the book which positions to mark today
  * (vr_book_marks_wanted), marks them in one batch through the pricing layer and hands the marks
  * back (vr_book_set_mark); whatever the book trades during the day it marks itself through the
@@ -31,9 +33,8 @@ typedef struct vr_mkt {
 } vr_mkt;
 
 #define VR_LAYER_CONDOR (-1)
-#define VR_LAYER_MAX_POS 1                  /* positions one hedge layer may hold at once */
 #define VR_CONDOR_LEGS 4                    /* long put, short put, short call, long call */
-#define VR_BOOK_MAX_POS (VR_CONDOR_LEGS + VR_MAX_LAYERS * VR_LAYER_MAX_POS)
+#define VR_BOOK_MAX_POS (VR_CONDOR_LEGS + VR_POLICY_MAX_POS) /* <= 32: open_mask's bits */
 
 /* What the book keeps of a mark (vr_mark without the vol and the future: a smaller book). */
 typedef struct vr_pos_mark {
@@ -45,10 +46,14 @@ typedef struct vr_position {
     int8_t open;
     int8_t sign;       /* +1 long, -1 short */
     int8_t layer;      /* VR_LAYER_CONDOR or the hedge layer's index */
+    int8_t was_above;  /* hedges: the VIX has been at or above exit.vix_below since the purchase */
+    int8_t partial;    /* hedges: the partial sale (exit.partial) has been made */
     int32_t mark_day;  /* the day of `mark` */
     double qty;        /* contracts, > 0 */
     double entry;      /* mid price per unit at entry */
-    double paid;       /* USD paid at entry, undiscounted (hedges: the premium with costs) */
+    double basis;      /* price per unit the value is counted from: 0 (options), entry (futures) */
+    double paid;       /* USD paid at entry, undiscounted (hedges, on a structure's first leg: the
+                          premium with costs, scaled down by partial sales) */
     vr_pos_mark mark;  /* the latest mark */
 } vr_position;
 
@@ -60,14 +65,18 @@ static inline vr_pos_mark vr_pos_mark_of(const vr_mark *m)
 
 /* Per-layer state of the trigger machinery (whether or not the layer holds a position). */
 typedef struct vr_layer_state {
-    int confirm, cooldown, was_above;
+    int confirm, cooldown;
+    int last_act;                   /* day of the last activation, -1 if none */
+    int last_open;                  /* day of the last opening, -1 if none */
     double rsi_gain, rsi_loss;      /* Wilder averages of VIX moves */
 } vr_layer_state;
 
 typedef struct vr_book {
     uint32_t open_mask; /* bit i set when pos[i] is open (the evaluator's daily scan reads only this) */
-    /* positions: slots [0, 4) the condor's legs, then VR_LAYER_MAX_POS slots per layer */
-    vr_position pos[VR_BOOK_MAX_POS];
+    int8_t slot0[VR_MAX_LAYERS]; /* first slot of each hedge layer */
+    int8_t legs[VR_MAX_LAYERS];  /* positions per structure of the layer (0: it holds none) */
+    int8_t nopen[VR_MAX_LAYERS]; /* structures the layer may hold at once (action.max_open) */
+    int nslots;        /* slots in use: [0, nslots) */
     int open;          /* the condor is open */
     double credit;     /* net credit per unit collected on the open condor (rolls included) */
     double qty;        /* condors */
@@ -76,6 +85,7 @@ typedef struct vr_book {
     double cash;       /* discounted USD */
     double peak_pnl, max_dd;
     double hedge_paid, hedge_recv;  /* discounted USD */
+    double costs;      /* discounted USD of half-spreads and commissions, all layers */
     int32_t act[VR_MAX_LAYERS], first[VR_MAX_LAYERS], trades;
     vr_layer_state ls[VR_MAX_LAYERS];
     double last_pnl;
@@ -88,12 +98,18 @@ typedef struct vr_book {
     vr_trade_log *log; /* NULL, or where this path's trades go (set by the evaluator after init) */
     int32_t log_path;
     char why[VR_TRADE_REASON]; /* logged paths: the trigger conditions behind today's action */
+    /* positions: slots [0, 4) the condor's legs, then each layer's (last: vr_book_init clears
+     * only the slots the policy uses) */
+    vr_position pos[VR_BOOK_MAX_POS];
 } vr_book;
 
-/* Slot of position j (< VR_LAYER_MAX_POS) of hedge layer l. */
-static inline int vr_book_layer_slot(int l, int j) { return VR_CONDOR_LEGS + l * VR_LAYER_MAX_POS + j; }
+/* Slot of position j (< legs x max_open) of hedge layer l: structure j / legs, leg j % legs. */
+static inline int vr_book_layer_slot(const vr_book *b, int l, int j) { return b->slot0[l] + j; }
 
+/* Lay out the book's slots for policy p and clear it. */
 void vr_book_init(vr_book *b, const vr_policy *p);
+/* Positions a book of policy p may hold at once (the condor's legs and every layer's slots). */
+int vr_book_max_pos(const vr_policy *p);
 
 /* A position with less time to expiry than this settles today instead of being marked. */
 #define VR_BOOK_EXPIRING (0.5 * (1.0 / 252.0))
@@ -125,8 +141,9 @@ static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int
 }
 
 /* Buy qty contracts of any instrument kind for hedge layer `layer` at today's mid mark plus the
- * half-spread of its underlying and the commission (what the layer's actions do). Returns the
- * slot, or -1 when the layer has no free slot. */
+ * half-spread of its underlying and the commission, as a structure of one leg in the layer's
+ * first free slot (for tests of the kinds; the layers' actions open their own structures).
+ * Returns the slot, or -1 when the layer has no free slot. */
 int vr_book_buy(vr_book *b, const vr_condor_rules *r, int layer, const vr_instrument *in,
                 double qty, const vr_mkt *m, const vr_pricing *pr);
 

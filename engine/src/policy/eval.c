@@ -21,7 +21,7 @@
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
-    vr_mark_batch batch;  /* VR_BOOK_MAX_POS x block lanes */
+    vr_mark_batch batch;  /* block lanes x the most positions a book may hold (vr_book_max_pos) */
     uint32_t *lane_path;  /* per lane: the path in the block ... */
     int *lane_slot;       /* ... and the book's slot */
     vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
@@ -339,6 +339,9 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             goto done;
         }
     const size_t block = spec->block ? spec->block : 1024;
+    size_t max_pos = 0; /* lanes per path: the most positions any policy's book may hold */
+    for (int p = 0; p < spec->npol; p++)
+        max_pos = (size_t)vr_book_max_pos(&spec->pol[p]) > max_pos ? (size_t)vr_book_max_pos(&spec->pol[p]) : max_pos;
     ws = calloc((size_t)nth, sizeof *ws);
     if (ws == NULL) {
         st = vr_fail(err, VR_ENOMEM, "evaluator: workspaces");
@@ -347,9 +350,9 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     for (int t = 0; t < nth; t++) {
         ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
         ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
-        ws[t].lane_path = vr_aligned_alloc(block * VR_BOOK_MAX_POS * sizeof(uint32_t));
-        ws[t].lane_slot = vr_aligned_alloc(block * VR_BOOK_MAX_POS * sizeof(int));
-        if ((st = vr_mark_batch_alloc(&ws[t].batch, block * VR_BOOK_MAX_POS, err)) != VR_OK)
+        ws[t].lane_path = vr_aligned_alloc(block * max_pos * sizeof(uint32_t));
+        ws[t].lane_slot = vr_aligned_alloc(block * max_pos * sizeof(int));
+        if ((st = vr_mark_batch_alloc(&ws[t].batch, block * max_pos, err)) != VR_OK)
             goto done;
         if (!ws[t].mkt || !ws[t].book || !ws[t].lane_path || !ws[t].lane_slot) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);

@@ -10,12 +10,16 @@
 #include <string.h>
 
 #include "vixrisk/vr_policy_rules.h"
+#include "vixrisk/vr_pricing.h"
 
 #define OFF(T, f) offsetof(T, f)
-#define VIXC (1u << VR_ACTION_VIX_CALL)
 #define ROLL (1u << VR_ACTION_ROLL_TESTED)
+/* the kinds that open positions, those with a strike, and the spreads */
+#define HOLD (((1u << VR_ACTION_NKINDS) - 1) & ~ROLL)
+#define OPT (HOLD & ~(1u << VR_ACTION_VIX_FUTURE))
+#define SPREAD ((1u << VR_ACTION_VIX_CALL_SPREAD) | (1u << VR_ACTION_SPX_PUT_SPREAD))
 #define NOT_VXTH ((1u << VR_SIZE_CONTRACTS) | (1u << VR_SIZE_PCT_CREDIT) | (1u << VR_SIZE_PCT_VEGA) | \
-                  (1u << VR_SIZE_PCT_MAX_LOSS))
+                  (1u << VR_SIZE_PCT_MAX_LOSS) | (1u << VR_SIZE_PCT_MAX_LOSS_DROP))
 #define UNSET NAN
 
 /* ---- condor rules (docs/book.md) ---------------------------------------------------------- */
@@ -25,6 +29,8 @@ static const vr_pkey condor_keys[] = {
     {CR(dte), VR_PK_WHOLE, 1, 365, 0, 0, 45, .doc = "calendar days to expiry at entry"},
     {CR(short_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .doc = "|delta| of each short strike at entry"},
     {CR(wing_width), VR_PK_WHOLE, 5, 1000, 0, 0, 50, .doc = "index points between short and long strike, a multiple of 5"},
+    {CR(wing_pct), VR_PK_NUM, 0, 50, 0, 0, 0, .overrides = "wing_width", .doc = "wing width in percent of spot (on the grid, at least 5 points); 0 = off"},
+    {CR(wing_delta), VR_PK_NUM, 0, 0.5, 0, 1, 0, .overrides = "wing_width", .doc = "long strikes at this |delta| (below short_delta); 0 = off"},
     {CR(profit_take), VR_PK_NUM, 0, 1, 0, 0, 0.5, .doc = "close at this fraction of the credit; 0 = off"},
     {CR(stop_loss), VR_PK_NUM, 0, 100, 0, 0, 2.0, .doc = "close at a loss of this multiple of the credit; 0 = off"},
     {CR(exit_dte), VR_PK_WHOLE, 0, 365, 0, 0, 21, .doc = "close at or below this DTE, < dte; 0 = hold to expiry"},
@@ -32,14 +38,25 @@ static const vr_pkey condor_keys[] = {
     {CR(roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .doc = "short |delta| of a rolled side"},
     {CR(reentry_days), VR_PK_WHOLE, 0, 252, 0, 0, 1, .doc = "trading days between a close and the next entry"},
     {CR(commission), VR_PK_NUM, 0, 100, 0, 0, 0.65, .doc = "USD per contract per leg traded"},
+    /* a scalar half-spread, or {base, per_vix_point}: the two forms share the base's field (the
+     * scalar's entry comes after the mapping's, so that its default is the one that stays) */
+    {"half_spread.base", OFF(vr_condor_rules, half_spread), VR_PK_NUM, 0, 100, 0, 0, 0.10, .required = 1,
+     .doc = "SPX half-spread at VIX 0, index points"},
+    {"half_spread.per_vix_point", OFF(vr_condor_rules, half_spread_vix), VR_PK_NUM, 0, 1, 0, 0, 0, .keep_def = 1,
+     .doc = "SPX half-spread widening per VIX point"},
     {CR(half_spread), VR_PK_NUM, 0, 100, 0, 0, 0.10, .doc = "SPX index points per contract per leg traded"},
-    {CR(vix_half_spread), VR_PK_NUM, 0, 10, 0, 0, 0.05, .doc = "VIX index points per VIX option contract traded"},
+    {"vix_half_spread.base", OFF(vr_condor_rules, vix_half_spread), VR_PK_NUM, 0, 10, 0, 0, 0.05, .required = 1,
+     .doc = "VIX half-spread at VIX 0, index points"},
+    {"vix_half_spread.per_vix_point", OFF(vr_condor_rules, vix_half_spread_vix), VR_PK_NUM, 0, 1, 0, 0, 0, .keep_def = 1,
+     .doc = "VIX half-spread widening per VIX point"},
+    {CR(vix_half_spread), VR_PK_NUM, 0, 10, 0, 0, 0.05, .doc = "VIX index points per VIX option or future contract traded"},
 };
 
 /* ---- trigger conditions ------------------------------------------------------------------- */
 #define TR(n, f) n, OFF(vr_trigger, f)
 static const vr_pkey_enum combine_vals[] = {{"any", 1}, {"all", 0}};
 static const vr_pkey_enum dd_from_vals[] = {{"entry", 0}, {"peak", 1}};
+static const vr_pkey_enum cooldown_vals[] = {{"any", VR_COOLDOWN_ANY}, {"profit", VR_COOLDOWN_PROFIT}};
 static const vr_pkey trigger_keys[] = {
     {TR("combine", any), VR_PK_ENUM, 0, 0, 0, 0, 1, combine_vals, 2, .doc = "any: one condition fires; all: every condition must hold"},
     {TR("always", always), VR_PK_BOOL, 0, 1, 0, 0, 0, .condition = 1, .doc = "fires every day (static sleeves, VXTH)"},
@@ -58,34 +75,57 @@ static const vr_pkey trigger_keys[] = {
     {TR("short_delta", short_delta), VR_PK_NUM, 0, 1, 1, 1, UNSET, .condition = 1, .doc = "a short strike's |delta| >= x"},
     {TR("confirm_days", confirm_days), VR_PK_INT, 1, 63, 0, 0, 1, .doc = "the condition must hold this many consecutive days"},
     {TR("cooldown_days", cooldown_days), VR_PK_INT, 0, 252, 0, 0, 0, .doc = "days after an exit or a roll before the layer may fire again"},
+    {TR("cooldown_after", cooldown_after), VR_PK_ENUM, 0, 0, 0, 0, VR_COOLDOWN_ANY, cooldown_vals, 2,
+     .doc = "any: every exit starts the cooldown; profit: only exits that sell above the premium paid"},
     {TR("requires_previous", requires_previous), VR_PK_BOOL, 0, 1, 0, 0, 0, .doc = "the previous layer must be active"},
+    {TR("previous_fired_within", previous_within), VR_PK_INT, 0, 252, 0, 0, 0,
+     .doc = "the previous layer must have activated within this many trading days (0 = off)"},
 };
 
 /* ---- actions ------------------------------------------------------------------------------ */
 #define AC(n, f) n, OFF(vr_action, f)
-static const vr_pkey_enum action_vals[] = {{"vix_call", VR_ACTION_VIX_CALL}, {"roll_tested", VR_ACTION_ROLL_TESTED}};
+static const vr_pkey_enum action_vals[] = {
+    {"vix_call", VR_ACTION_VIX_CALL}, {"roll_tested", VR_ACTION_ROLL_TESTED}, {"vix_call_spread", VR_ACTION_VIX_CALL_SPREAD},
+    {"spx_put", VR_ACTION_SPX_PUT}, {"spx_put_spread", VR_ACTION_SPX_PUT_SPREAD}, {"vix_future", VR_ACTION_VIX_FUTURE}};
 static const vr_pkey_enum size_vals[] = {{"contracts", VR_SIZE_CONTRACTS}, {"pct_of_credit", VR_SIZE_PCT_CREDIT},
                                          {"pct_of_vega", VR_SIZE_PCT_VEGA}, {"pct_of_max_loss", VR_SIZE_PCT_MAX_LOSS},
-                                         {"vxth", VR_SIZE_VXTH}};
+                                         {"vxth", VR_SIZE_VXTH}, {"pct_of_max_loss_at_drop", VR_SIZE_PCT_MAX_LOSS_DROP}};
 static const vr_pkey action_keys[] = {
-    {AC("type", kind), VR_PK_ENUM, 0, 0, 0, 0, VR_ACTION_VIX_CALL, action_vals, 2, .doc = "what the layer does"},
-    {AC("delta", delta), VR_PK_NUM, 0.01, 0.9, 0, 0, UNSET, .kinds = VIXC, .required = 2, .or_key = "strike_pct",
-     .excludes = "strike_pct", .doc = "VIX call delta at purchase"},
-    {AC("strike_pct", strike_pct), VR_PK_NUM, 0.5, 3, 0, 0, UNSET, .kinds = VIXC, .excludes = "delta",
-     .doc = "VIX call strike as a fraction of the VIX future"},
+    {AC("type", kind), VR_PK_ENUM, 0, 0, 0, 0, VR_ACTION_VIX_CALL, action_vals, 6, .doc = "what the layer does"},
+    {AC("delta", delta), VR_PK_NUM, 0.01, 0.9, 0, 0, UNSET, .kinds = OPT, .required = 2, .or_key = "strike_pct",
+     .excludes = "strike_pct", .doc = "|delta| of the (long) option at purchase: dC/dF for VIX calls, spot delta for SPX puts"},
+    {AC("strike_pct", strike_pct), VR_PK_NUM, 0.2, 3, 0, 0, UNSET, .kinds = OPT, .excludes = "delta",
+     .doc = "strike of the (long) option as a fraction of the VIX future (VIX) or of spot (SPX)"},
+    {AC("short_delta", short_delta), VR_PK_NUM, 0.001, 0.9, 0, 0, UNSET, .kinds = SPREAD, .required = 2,
+     .or_key = "short_strike_pct", .excludes = "short_strike_pct", .doc = "spreads: |delta| of the short leg, below delta"},
+    {AC("short_strike_pct", short_strike_pct), VR_PK_NUM, 0.2, 3, 0, 0, UNSET, .kinds = SPREAD, .excludes = "short_delta",
+     .doc = "spreads: the short leg's strike as a fraction (farther out of the money than the long leg)"},
     /* dte keeps its default on every kind: the marks' longest expiry is taken over all layers */
-    {AC("dte", dte), VR_PK_WHOLE, 7, 180, 0, 0, 30, .kinds = VIXC, .doc = "calendar days to expiry at purchase"},
-    {AC("size.by", size_by), VR_PK_ENUM, 0, 0, 0, 0, VR_SIZE_CONTRACTS, size_vals, 5, .kinds = VIXC, .doc = "sizing rule"},
-    {AC("size.value", size), VR_PK_NUM, 0, 100000, 1, 0, UNSET, .kinds = VIXC, .sizes = NOT_VXTH, .required = 2,
+    {AC("dte", dte), VR_PK_WHOLE, 7, 180, 0, 0, 30, .kinds = HOLD, .doc = "calendar days to expiry at purchase"},
+    {AC("max_open", max_open), VR_PK_INT, 1, 8, 0, 0, 1, .kinds = HOLD,
+     .doc = "positions the layer may hold at once (laddering); 1 = one at a time"},
+    {AC("ladder_days", ladder_days), VR_PK_INT, 0, 252, 0, 0, 0, .kinds = HOLD,
+     .doc = "trading days between two openings of the layer (0 = no limit)"},
+    {AC("size.by", size_by), VR_PK_ENUM, 0, 0, 0, 0, VR_SIZE_CONTRACTS, size_vals, 6, .kinds = HOLD, .doc = "sizing rule"},
+    {AC("size.value", size), VR_PK_NUM, 0, 100000, 1, 0, UNSET, .kinds = HOLD, .sizes = NOT_VXTH, .required = 2,
      .doc = "contracts, or the fraction for the pct_* rules (range per rule)"},
-    {AC("size.stress_vix", stress_vix), VR_PK_NUM, 10, 200, 0, 0, 50, .kinds = VIXC, .sizes = 1u << VR_SIZE_PCT_MAX_LOSS,
+    {AC("size.stress_vix", stress_vix), VR_PK_NUM, 10, 200, 0, 0, 50, .kinds = HOLD, .sizes = 1u << VR_SIZE_PCT_MAX_LOSS,
      .doc = "VIX level of the pct_of_max_loss sizing"},
+    {AC("size.spx_drop", spx_drop), VR_PK_NUM, 0, 90, 1, 0, 20, .kinds = HOLD, .sizes = 1u << VR_SIZE_PCT_MAX_LOSS_DROP,
+     .doc = "SPX drop in percent of the pct_of_max_loss_at_drop sizing"},
     {AC("roll_to_delta", roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .kinds = ROLL, .doc = "new short |delta| of the rolled side"},
 };
 
+/* indexed by vr_action_kind */
 static const vr_action_kind_def action_kinds[] = {
-    {"vix_call", VR_ACTION_VIX_CALL, "buy VIX calls by delta or by strike"},
-    {"roll_tested", VR_ACTION_ROLL_TESTED, "roll the condor's tested side to a new short delta"},
+    {"vix_call", VR_ACTION_VIX_CALL, 1, VR_INST_VIX_OPTION, +1, 0, "buy VIX calls by delta or by strike"},
+    {"roll_tested", VR_ACTION_ROLL_TESTED, 0, 0, 0, 1, "roll the condor's tested side to a new short delta"},
+    {"vix_call_spread", VR_ACTION_VIX_CALL_SPREAD, 2, VR_INST_VIX_OPTION, +1, 0,
+     "buy a VIX call and sell a higher-strike one, same expiry"},
+    {"spx_put", VR_ACTION_SPX_PUT, 1, VR_INST_SPX_OPTION, -1, 1, "buy SPX puts by delta or by strike"},
+    {"spx_put_spread", VR_ACTION_SPX_PUT_SPREAD, 2, VR_INST_SPX_OPTION, -1, 1,
+     "buy an SPX put and sell a lower-strike one, same expiry"},
+    {"vix_future", VR_ACTION_VIX_FUTURE, 1, VR_INST_VIX_FUTURE, 0, 0, "buy VIX futures ($1,000 per point) by DTE"},
 };
 
 static const vr_size_kind_def size_kinds[] = {
@@ -94,6 +134,8 @@ static const vr_size_kind_def size_kinds[] = {
     {"pct_of_vega", VR_SIZE_PCT_VEGA, 1, 0, 10, 0, "VIX-call vega = value x the condor's vega"},
     {"pct_of_max_loss", VR_SIZE_PCT_MAX_LOSS, 1, 0, 10, 0, "payoff at stress_vix = value x the condor's max loss"},
     {"vxth", VR_SIZE_VXTH, 0, 0, 0, 0, "Cboe VXTH weights by VIX band (no value)"},
+    {"pct_of_max_loss_at_drop", VR_SIZE_PCT_MAX_LOSS_DROP, 1, 0, 10, 0,
+     "payoff at an SPX drop of spx_drop percent = value x the condor's max loss"},
 };
 
 /* ---- exits -------------------------------------------------------------------------------- */
@@ -104,6 +146,9 @@ static const vr_pkey exit_keys[] = {
     {EX("vix_below", vix_below), VR_PK_NUM, 0, 200, 1, 0, UNSET, .doc = "sell when VIX falls back below x"},
     {EX("dte", dte), VR_PK_WHOLE, 0, 180, 0, 0, UNSET, .doc = "sell at or below this DTE, < action.dte"},
     {EX("with_condor", with_condor), VR_PK_BOOL, 0, 1, 0, 0, 0, .doc = "sell when the condor closes"},
+    {EX("partial.multiple", partial_multiple), VR_PK_NUM, 1, 1000, 1, 0, UNSET, .required = 1,
+     .doc = "sell a fraction of a position once its value reaches x * premium paid (once per position)"},
+    {EX("partial.fraction", partial_fraction), VR_PK_NUM, 0, 1, 1, 1, 0.5, .doc = "the fraction sold (whole contracts, at least one)"},
 };
 
 #define N(a) (int)(sizeof a / sizeof a[0])
@@ -135,6 +180,11 @@ const vr_action_kind_def *vr_action_kinds(int *n)
 {
     *n = N(action_kinds);
     return action_kinds;
+}
+
+const vr_action_kind_def *vr_action_kind_of(vr_action_kind k)
+{
+    return (int)k >= 0 && (int)k < N(action_kinds) ? &action_kinds[k] : NULL;
 }
 
 const vr_size_kind_def *vr_size_kinds(int *n)
@@ -190,7 +240,7 @@ static void defaults_of(vr_psection s, void *base)
     for (int i = 0; i < sections[s].n; i++) {
         const vr_pkey *k = &sections[s].keys[i];
         /* a sub-mapping's defaults apply only when it is present (the loader sets them) */
-        vr_pkey_set(k, base, strchr(k->name, '.') && !(s == VR_PS_ACTION) ? UNSET : k->def);
+        vr_pkey_set(k, base, strchr(k->name, '.') && !(s == VR_PS_ACTION) && !k->keep_def ? UNSET : k->def);
     }
 }
 
@@ -306,6 +356,43 @@ static vr_status check_section(vr_psection s, const void *base, const char *pref
     return VR_OK;
 }
 
+/* What a table entry cannot say about an action: sizing rules that make no sense for its kind,
+ * and the order of a spread's strikes. `base` is the action's key path. */
+static vr_status check_kind(const vr_action *a, const char *base, char *key_out, vr_err *err)
+{
+    char path[VR_KEY_MAX];
+    const vr_action_kind_def *ak = vr_action_kind_of(a->kind);
+    if (ak == NULL || ak->legs == 0)
+        return VR_OK;
+    const vr_size_kind_def *sk = vr_size_kind_of(a->size_by);
+    snprintf(path, sizeof path, "%s.size.by", base);
+    /* premium-based sizes need a premium; a future has none */
+    if (vr_inst_kind_get(ak->inst)->margined && (a->size_by == VR_SIZE_PCT_CREDIT || a->size_by == VR_SIZE_VXTH))
+        return fail_key(err, key_out, path, "%s sizes by premium, and a %s has no premium (use contracts, "
+                        "pct_of_vega or pct_of_max_loss)", sk->name, ak->name);
+    /* payoffs at a stress level of the other underlying are not defined without a model of the
+     * joint move: an SPX option's payoff at a VIX level, a VIX instrument's at an SPX drop */
+    if (ak->spx && a->size_by == VR_SIZE_PCT_MAX_LOSS)
+        return fail_key(err, key_out, path, "pct_of_max_loss is the payoff at a VIX level, which an SPX option "
+                        "does not have (use pct_of_max_loss_at_drop)");
+    if (!ak->spx && a->size_by == VR_SIZE_PCT_MAX_LOSS_DROP)
+        return fail_key(err, key_out, path, "pct_of_max_loss_at_drop is the payoff at an SPX drop, which a %s "
+                        "does not have (use pct_of_max_loss)", ak->name);
+    if (ak->legs < 2)
+        return VR_OK;
+    /* a vertical spread's short leg lies farther out of the money than its long leg */
+    snprintf(path, sizeof path, "%s.short_delta", base);
+    if (!isnan(a->delta) && !isnan(a->short_delta) && !(a->short_delta < a->delta))
+        return fail_key(err, key_out, path, "(%g) must be below delta (%g): the short leg lies farther out",
+                        a->short_delta, a->delta);
+    snprintf(path, sizeof path, "%s.short_strike_pct", base);
+    if (!isnan(a->strike_pct) && !isnan(a->short_strike_pct) &&
+        !(ak->cp > 0 ? a->short_strike_pct > a->strike_pct : a->short_strike_pct < a->strike_pct))
+        return fail_key(err, key_out, path, "(%g) must be %s strike_pct (%g): the short leg lies farther out",
+                        a->short_strike_pct, ak->cp > 0 ? "above" : "below", a->strike_pct);
+    return VR_OK;
+}
+
 vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_out, vr_err *err)
 {
     char base[VR_KEY_MAX], path[VR_KEY_MAX];
@@ -326,11 +413,33 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
     snprintf(path, sizeof path, "%s.roll_delta", base);
     if (r->roll_delta > 0 && r->roll_delta <= r->roll_to_delta) /* a roll would trigger the next one at once */
         return fail_key(err, key_out, path, "(%g) must exceed roll_to_delta (%g)", r->roll_delta, r->roll_to_delta);
+    snprintf(path, sizeof path, "%s.wing_delta", base);
+    if (r->wing_pct > 0 && r->wing_delta > 0)
+        return fail_key(err, key_out, path, "cannot be combined with 'wing_pct': give one wing rule");
+    /* the long strikes lie beyond the shorts: a smaller |delta| */
+    if (r->wing_delta > 0 && !(r->wing_delta < r->short_delta))
+        return fail_key(err, key_out, path, "(%g) must be below short_delta (%g): the long strikes lie farther out",
+                        r->wing_delta, r->short_delta);
+    if (r->wing_delta > 0 && r->roll_delta > 0 && !(r->wing_delta < r->roll_to_delta))
+        return fail_key(err, key_out, path, "(%g) must be below roll_to_delta (%g): the long strikes lie farther out",
+                        r->wing_delta, r->roll_to_delta);
     if (p->nlayers < 0 || p->nlayers > VR_MAX_LAYERS)
         return fail_key(err, key_out, *pre ? pre : "layers", "%d layers; at most %d", p->nlayers, VR_MAX_LAYERS);
+    int slots = 0;
     for (int li = 0; li < p->nlayers; li++) {
         const vr_layer *l = &p->layers[li];
         const vr_action *a = &l->action;
+        if (vr_action_kind_of(a->kind) == NULL) {
+            snprintf(path, sizeof path, "%s%slayers[%d].action.type", pre, dot, li);
+            return fail_key(err, key_out, path, "invalid action kind %d", (int)a->kind);
+        }
+        /* the book's position slots: max_open structures of `legs` positions per layer */
+        slots += vr_action_kind_of(a->kind)->legs * (a->max_open > 1 ? a->max_open : 1);
+        if (slots > VR_POLICY_MAX_POS) {
+            snprintf(path, sizeof path, "%s%slayers[%d].action.max_open", pre, dot, li);
+            return fail_key(err, key_out, path, "the layers up to this one hold up to %d positions (legs x max_open); "
+                            "a policy's layers may hold at most %d", slots, VR_POLICY_MAX_POS);
+        }
         snprintf(base, sizeof base, "%s%slayers[%d].trigger", pre, dot, li);
         if ((st = check_section(VR_PS_TRIGGER, &l->trigger, base, a->kind, a->size_by, key_out, err)) != VR_OK)
             return st;
@@ -346,16 +455,34 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return fail_key(err, key_out, base, "sets no condition (use always: true for an always-on sleeve)");
         if (l->trigger.requires_previous && li == 0)
             return fail_key(err, key_out, base, "requires_previous on the first layer: there is no previous layer");
+        snprintf(path, sizeof path, "%s.previous_fired_within", base);
+        if (l->trigger.previous_within > 0 && li == 0)
+            return fail_key(err, key_out, path, "on the first layer: there is no previous layer");
+        if (l->trigger.previous_within > 0 && l->trigger.requires_previous)
+            return fail_key(err, key_out, path, "cannot be combined with 'requires_previous': give one of them");
         snprintf(base, sizeof base, "%s%slayers[%d].action", pre, dot, li);
         if ((st = check_section(VR_PS_ACTION, a, base, a->kind, a->size_by, key_out, err)) != VR_OK)
             return st;
+        if ((st = check_kind(a, base, key_out, err)) != VR_OK)
+            return st;
+        const vr_action_kind_def *ak = vr_action_kind_of(a->kind);
         snprintf(base, sizeof base, "%s%slayers[%d].exit", pre, dot, li);
         const vr_exit *e = &l->exit;
         if ((st = check_section(VR_PS_EXIT, e, base, a->kind, a->size_by, key_out, err)) != VR_OK)
             return st;
+        /* the multiples of the premium paid: a future has no premium (it costs only the trading costs) */
+        snprintf(path, sizeof path, "%s.profit_multiple", base);
+        const int margined = ak->legs > 0 && vr_inst_kind_get(ak->inst)->margined;
+        if (margined && !isnan(e->profit_multiple))
+            return fail_key(err, key_out, path, "does not apply to a %s: it has no premium to multiply", ak->name);
+        snprintf(path, sizeof path, "%s.partial", base);
+        if (margined && !isnan(e->partial_multiple))
+            return fail_key(err, key_out, path, "does not apply to a %s: it has no premium to multiply", ak->name);
+        if (ak->legs == 0 && !isnan(e->partial_multiple))
+            return fail_key(err, key_out, path, "does not apply to a %s: it holds no position", ak->name);
         /* an option is sold at or below exit.dte, so it must be bought with more days left */
         snprintf(path, sizeof path, "%s.dte", base);
-        if (a->kind == VR_ACTION_VIX_CALL && !isnan(e->dte) && !(e->dte < a->dte))
+        if (ak->legs > 0 && !isnan(e->dte) && !(e->dte < a->dte))
             return fail_key(err, key_out, path, "must be below action.dte = %g (got %g)", a->dte, e->dte);
         /* vix_below sells on the way down after the VIX was at or above it: with vix_above at or
          * below it, vix_above always sells first and vix_below never acts */
@@ -374,6 +501,14 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
         const vr_pkey *k = vr_policy_key_find(VR_PS_CONDOR, key + 7);
         if (k == NULL)
             return vr_fail(err, VR_EINVAL, "'%s' is not a condor rule", key);
+        if (k->type == VR_PK_ENUM || k->type == VR_PK_BOOL)
+            return vr_fail(err, VR_EINVAL, "'%s' is not numeric and cannot be swept", key);
+        /* a key that another key overrides has no effect while that one is set */
+        for (int i = 0; i < N(condor_keys); i++)
+            if (condor_keys[i].overrides && strcmp(condor_keys[i].overrides, k->name) == 0 &&
+                vr_pkey_get(&condor_keys[i], &p->condor) > 0)
+                return vr_fail(err, VR_EINVAL, "'%s' has no effect: policy '%s' sets condor.%s", key, p->name,
+                               condor_keys[i].name);
         vr_pkey_set(k, &p->condor, v);
         return VR_OK;
     }
@@ -406,10 +541,10 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
         return vr_fail(err, VR_EINVAL, "'%s' is not numeric and cannot be swept", key);
     if (!vr_pkey_applies(k, l->action.kind, l->action.size_by)) {
         const vr_size_kind_def *sk = vr_size_kind_of(l->action.size_by);
+        const vr_action_kind_def *ak = vr_action_kind_of(l->action.kind);
+        const int holds = ak && ak->legs > 0;
         return vr_fail(err, VR_EINVAL, "'%s' does not apply to layer %d's action (%s%s%s)", key, li,
-                       action_kinds[l->action.kind == VR_ACTION_ROLL_TESTED].name,
-                       l->action.kind == VR_ACTION_VIX_CALL ? ", size by " : "",
-                       l->action.kind == VR_ACTION_VIX_CALL && sk ? sk->name : "");
+                       ak ? ak->name : "?", holds ? ", size by " : "", holds && sk ? sk->name : "");
     }
     vr_pkey_set(k, base, v);
     return VR_OK;

@@ -30,9 +30,9 @@ struct vr_pricing {
 };
 
 static const vr_inst_kind_info kinds[VR_INST_NKINDS] = {
-    [VR_INST_SPX_OPTION] = {"spx_option", VR_UL_SPX, 1},
-    [VR_INST_VIX_OPTION] = {"vix_option", VR_UL_VIX, 1},
-    [VR_INST_VIX_FUTURE] = {"vix_future", VR_UL_VIX, 0},
+    [VR_INST_SPX_OPTION] = {"spx_option", VR_UL_SPX, 1, 100.0, 0},
+    [VR_INST_VIX_OPTION] = {"vix_option", VR_UL_VIX, 1, 100.0, 0},
+    [VR_INST_VIX_FUTURE] = {"vix_future", VR_UL_VIX, 0, 1000.0, 1},
 };
 
 const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k)
