@@ -1055,7 +1055,16 @@ static void test_stress_report(void **state)
     double des = NAN;
     assert_int_equal(vr_h5_open_read(h, &r, &err), VR_OK);
     assert_int_equal(vr_h5_read_attr_double(r, "/svcj/alvh", "d_es99", &des, &err), VR_OK);
+    /* the run wrote a verdict: the JSON carries it as stored (handed to Python in a file) */
+    char *verdict = NULL;
+    assert_int_equal(vr_h5_read_attr_str(r, "/", "verdict", &verdict, &err), VR_OK);
     vr_h5_close(r);
+    assert_true(verdict[0] != '\0');
+    const char *vpath = vr_test_write(dir, "stress_verdict.txt", verdict);
+    free(verdict);
+    assert_non_null(vpath);
+    char vfile[600];
+    snprintf(vfile, sizeof vfile, "%s", vpath);
     if (system("/usr/bin/python3 -c 'import json' 2>/dev/null") != 0) {
         printf("no python3: JSON parse skipped\n");
         return;
@@ -1068,9 +1077,10 @@ static void test_stress_report(void **state)
              "assert m[\"scenarios\"][sc.index(\"replay_2008\")][\"metric\"]==\"replay_pnl\"\n"
              "assert m[\"cells\"][p][sc.index(\"replay_2008\")][\"value\"]==float(sys.argv[2]), m\n"
              "assert m[\"cells\"][p][sc.index(\"svcj\")][\"value\"]==float(sys.argv[3])\n"
-             "assert len(d[\"scenarios\"])==10 and \"verdict\" not in d\n"
+             "assert len(d[\"scenarios\"])==10\n"
+             "assert d[\"verdict\"]==open(sys.argv[4], encoding=\"utf-8\").read(), d[\"verdict\"]\n"
              "assert d[\"run\"][\"overrides\"]==\"simulation.paths=200 simulation.threads=2\", d[\"run\"]\n' "
-             "'%s' '%.17g' '%.17g'", out, pnl0[0], des);
+             "'%s' '%.17g' '%.17g' '%s'", out, pnl0[0], des, vfile);
     if (system(args) != 0)
         fail_msg("the JSON report does not parse back or holds other numbers: %s", out);
 }
