@@ -136,6 +136,68 @@ static double attr_elem(const char *pol, const char *name, size_t k)
     return x;
 }
 
+/* Whether the policy's group carries attribute name. */
+static int policy_has_attr(const char *pol, const char *name)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    char g[256];
+    snprintf(g, sizeof g, "/%s/%s", SCEN, pol);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    const int has = vr_h5_attr_exists(r, g, name);
+    vr_h5_close(r);
+    return has;
+}
+
+/* Records in the policy's dataset rel (it must exist). */
+static size_t dset_rows(const char *pol, const char *rel)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    vr_h5_dset_info info;
+    char d[256];
+    snprintf(d, sizeof d, "/%s/%s/%s", SCEN, pol, rel);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    if (vr_h5_dset_info_get(r, d, &info, &err) != VR_OK)
+        fail_msg("%s: %s", d, err.msg);
+    vr_h5_close(r);
+    assert_int_equal(info.rank, 1);
+    return info.dims[0];
+}
+
+/* Mean of the policy's float64 dataset rel. */
+static double dset_mean(const char *pol, const char *rel)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    double *v = NULL, s = 0;
+    size_t n = 0;
+    char d[256];
+    snprintf(d, sizeof d, "/%s/%s/%s", SCEN, pol, rel);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    if (vr_h5_read_f64(r, d, &v, &n, &err) != VR_OK)
+        fail_msg("%s: %s", d, err.msg);
+    vr_h5_close(r);
+    assert_int_equal(n, 1500);
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    free(v);
+    return s / (double)n;
+}
+
+/* A string attribute of the root group (malloc'd). */
+static char *root_str(const char *name)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    char *v = NULL;
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    if (vr_h5_read_attr_str(r, "/", name, &v, &err) != VR_OK)
+        fail_msg("/%s: %s", name, err.msg);
+    vr_h5_close(r);
+    return v;
+}
+
 /* Whole dollars, ',' every three digits, '-' sign. Independent of the report's own formatter. */
 static void usd(char *buf, size_t cap, double x)
 {
@@ -235,7 +297,8 @@ static int expected_cell(const char *pol, const char *key, char *buf, size_t cap
 
 #ifdef HAVE_LIBXML2
 typedef struct walk {
-    int rows[2], cells, scripts, external, pre_ok, scen_section;
+    int rows[2], owner_rows[2], cells, scripts, external, pre_ok, verdict_ok, scen_section;
+    const char *verdict; /* the root attribute the run wrote */
 } walk;
 
 static void check_tree(xmlNodePtr n, walk *w, const char *cur_pol)
@@ -263,16 +326,29 @@ static void check_tree(xmlNodePtr n, walk *w, const char *cur_pol)
         if (strcmp(name, "tr") == 0) {
             xmlChar *s = xmlGetProp(n, (const xmlChar *)"data-scenario");
             xmlChar *p = xmlGetProp(n, (const xmlChar *)"data-policy");
+            xmlChar *o = xmlGetProp(n, (const xmlChar *)"data-owner"); /* an attribution row */
             if (s && p) {
                 assert_string_equal((char *)s, SCEN);
                 int found = 0;
                 for (int i = 0; i < 2; i++)
-                    if (strcmp((char *)p, policies[i]) == 0) { w->rows[i]++; found = 1; pol = policies[i]; }
+                    if (strcmp((char *)p, policies[i]) == 0) {
+                        found = 1;
+                        if (o) {
+                            /* the condor, then the policy's layers (hedged has one: spike) */
+                            assert_true(strcmp((char *)o, "condor") == 0 ||
+                                        (i == 1 && strcmp((char *)o, "spike") == 0));
+                            w->owner_rows[i]++;
+                        } else {
+                            w->rows[i]++;
+                            pol = policies[i];
+                        }
+                    }
                 if (!found)
                     fail_msg("unexpected policy row '%s'", (char *)p);
             }
             xmlFree(s);
             xmlFree(p);
+            xmlFree(o);
         }
         if (strcmp(name, "td") == 0 && pol) {
             xmlChar *k = xmlGetProp(n, (const xmlChar *)"data-key");
@@ -287,9 +363,17 @@ static void check_tree(xmlNodePtr n, walk *w, const char *cur_pol)
             xmlFree(k);
         }
         if (strcmp(name, "pre") == 0) {
+            /* two boxes: the config text (class="config") and the verdict, each shown as stored */
             xmlChar *t = xmlNodeGetContent(n);
-            assert_string_equal((char *)t, cfg_text);
-            w->pre_ok++;
+            xmlChar *c = xmlGetProp(n, (const xmlChar *)"class");
+            if (c && strcmp((char *)c, "config") == 0) {
+                assert_string_equal((char *)t, cfg_text);
+                w->pre_ok++;
+            } else {
+                assert_string_equal((char *)t, w->verdict);
+                w->verdict_ok++;
+            }
+            xmlFree(c);
             xmlFree(t);
         }
         check_tree(n->children, w, pol);
@@ -341,12 +425,19 @@ static void test_html(void **state)
     assert_non_null(d);
     walk w;
     memset(&w, 0, sizeof w);
+    char *verdict = root_str("verdict");
+    assert_true(verdict[0] != '\0'); /* every run writes one (docs/hdf5.md) */
+    w.verdict = verdict;
     check_tree(xmlDocGetRootElement(d), &w, NULL);
     xmlFreeDoc(d);
+    free(verdict);
     assert_int_equal(w.rows[0], 2); /* one row in each of the two tables */
     assert_int_equal(w.rows[1], 2);
+    assert_int_equal(w.owner_rows[0], 1); /* attribution: the condor */
+    assert_int_equal(w.owner_rows[1], 2); /* the condor and spike */
     assert_int_equal(w.cells, 2 * 17); /* 10 tail + 7 cost cells per policy */
     assert_int_equal(w.pre_ok, 1);
+    assert_int_equal(w.verdict_ok, 1);
     assert_int_equal(w.scen_section, 1);
     assert_int_equal(w.scripts, 0);
     assert_int_equal(w.external, 0);
@@ -387,9 +478,17 @@ static void test_md(void **state)
         char *svg = slurp(path);
         assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
         free(svg);
+        /* in the documented order: pnl, frontier, drawdown, sample paths, then (the run wrote
+         * attribution) the net P&L by owner */
+        static const char *const kinds[] = {"-pnl.svg", "-frontier.svg", "-drawdown.svg", "-paths.svg",
+                                            "-layers.svg"};
+        assert_true(links < 5);
+        const size_t nr = strlen(rel), nk = strlen(kinds[links]);
+        if (nr < nk || strcmp(rel + nr - nk, kinds[links]) != 0)
+            fail_msg("chart %d is %s, want *%s", links, rel, kinds[links]);
         links++;
     }
-    assert_int_equal(links, 4); /* pnl, frontier, drawdown, sample paths */
+    assert_int_equal(links, 5);
     for (int i = 0; i < 2; i++) {
         char want[160];
         pm(want, sizeof want, policies[i], "es99");
@@ -464,8 +563,7 @@ static void test_csv(void **state)
                 assert_string_equal(row[j], "unhedged");
                 continue;
             }
-            /* the stress matrix cell of a sampled scenario: its dES99 +- SE; then the optional
-             * columns, empty or NaN for a file without attribution or ablation */
+            /* the stress matrix cell of a sampled scenario: its dES99 +- SE */
             if (strcmp(head[j], "stress_metric") == 0) {
                 assert_string_equal(row[j], "d_es99");
                 continue;
@@ -474,11 +572,19 @@ static void test_csv(void **state)
                                 ? "d_es99"
                                 : strcmp(head[j], "stress_se") == 0 || strcmp(head[j], "stress_delta_se") == 0
                                 ? "d_es99_se" : NULL;
-            if (alias == NULL && j > 0 && (strcmp(head[j], "trades") == 0 || strncmp(head[j], "abl", 3) == 0 ||
-                                           strcmp(head[j], "capital_at_risk") == 0 ||
-                                           strcmp(head[j], "hedge_budget_pct") == 0 ||
-                                           strcmp(head[j], "attr_condor") == 0)) {
-                assert_true(strcmp(row[j], "") == 0 || strcmp(row[j], "0") == 0);
+            /* no ablation in this run: the ablation columns are empty and the file has no such
+             * attributes (docs/report.md: "empty when absent") */
+            if (strncmp(head[j], "ablation", 8) == 0) {
+                assert_string_equal(row[j], "");
+                assert_false(policy_has_attr(policies[rows], head[j]));
+                continue;
+            }
+            /* an undefined value (an absent optional score) is an empty field, never NaN */
+            if (row[j][0] == '\0') {
+                assert_true(alias == NULL && strcmp(head[j], "trades") != 0 && strcmp(head[j], "attr_condor") != 0);
+                if (!isnan(attr(policies[rows], head[j])))
+                    fail_msg("%s/%s: csv empty, file has a value", policies[rows], head[j]);
+                checked++;
                 continue;
             }
             char *end;
@@ -487,6 +593,16 @@ static void test_csv(void **state)
             double want;
             if (strcmp(head[j], "tail_paths") == 0)
                 want = 15; /* 1% of 1500 paths: flagged as a rough ES99 */
+            else if (strcmp(head[j], "trades") == 0)
+                want = (double)dset_rows(policies[rows], "trade_log");
+            else if (strcmp(head[j], "attr_condor") == 0) {
+                want = dset_mean(policies[rows], "attribution/condor");
+                /* a mean of the same numbers, summed in another order */
+                if (fabs(got - want) > 1e-12 * fabs(want))
+                    fail_msg("%s/attr_condor: csv %.17g, mean of the dataset %.17g", policies[rows], got, want);
+                checked++;
+                continue;
+            }
             else if (strcmp(head[j], "rank_es99") == 0 || strcmp(head[j], "paths") == 0 || strcmp(head[j], "layers") == 0)
                 want = strcmp(head[j], "paths") == 0 ? 1500 : strcmp(head[j], "layers") == 0 ? rows : got;
             else if (strncmp(head[j], "loss_threshold_", 15) == 0)
@@ -497,8 +613,8 @@ static void test_csv(void **state)
                 want = attr_elem(policies[rows], "p_loss", (size_t)atoi(head[j] + 7) - 1);
             else
                 want = attr(policies[rows], alias ? alias : head[j]);
-            if (isnan(want))
-                assert_true(isnan(got));
+            if (isnan(want)) /* undefined: an empty field (above), never a NaN text */
+                fail_msg("%s/%s: csv '%s' for an undefined value", policies[rows], head[j], row[j]);
             else if (got != want)
                 fail_msg("%s/%s: csv %.17g, file %.17g", policies[rows], head[j], got, want);
             checked++;
@@ -939,7 +1055,16 @@ static void test_stress_report(void **state)
     double des = NAN;
     assert_int_equal(vr_h5_open_read(h, &r, &err), VR_OK);
     assert_int_equal(vr_h5_read_attr_double(r, "/svcj/alvh", "d_es99", &des, &err), VR_OK);
+    /* the run wrote a verdict: the JSON carries it as stored (handed to Python in a file) */
+    char *verdict = NULL;
+    assert_int_equal(vr_h5_read_attr_str(r, "/", "verdict", &verdict, &err), VR_OK);
     vr_h5_close(r);
+    assert_true(verdict[0] != '\0');
+    const char *vpath = vr_test_write(dir, "stress_verdict.txt", verdict);
+    free(verdict);
+    assert_non_null(vpath);
+    char vfile[600];
+    snprintf(vfile, sizeof vfile, "%s", vpath);
     if (system("/usr/bin/python3 -c 'import json' 2>/dev/null") != 0) {
         printf("no python3: JSON parse skipped\n");
         return;
@@ -952,9 +1077,10 @@ static void test_stress_report(void **state)
              "assert m[\"scenarios\"][sc.index(\"replay_2008\")][\"metric\"]==\"replay_pnl\"\n"
              "assert m[\"cells\"][p][sc.index(\"replay_2008\")][\"value\"]==float(sys.argv[2]), m\n"
              "assert m[\"cells\"][p][sc.index(\"svcj\")][\"value\"]==float(sys.argv[3])\n"
-             "assert len(d[\"scenarios\"])==10 and \"verdict\" not in d\n"
+             "assert len(d[\"scenarios\"])==10\n"
+             "assert d[\"verdict\"]==open(sys.argv[4], encoding=\"utf-8\").read(), d[\"verdict\"]\n"
              "assert d[\"run\"][\"overrides\"]==\"simulation.paths=200 simulation.threads=2\", d[\"run\"]\n' "
-             "'%s' '%.17g' '%.17g'", out, pnl0[0], des);
+             "'%s' '%.17g' '%.17g' '%s'", out, pnl0[0], des, vfile);
     if (system(args) != 0)
         fail_msg("the JSON report does not parse back or holds other numbers: %s", out);
 }
@@ -979,11 +1105,15 @@ static void test_extras(void **state)
              "S=lambda t: np.bytes_(t.encode())\n"
              "f.attrs[\"verdict\"]=S(\"hedged vs unhedged: dES99 -1 +- 2 <not significant> & cheap\\nsecond line\")\n"
              "g=f[\"" SCEN "/hedged\"]\n"
+             /* the run wrote the hedged policy's attribution and trade log: replace them with
+              * known values (the unhedged policy keeps the run's own) */
+             "assert \"attribution/condor\" in f[\"" SCEN "/unhedged\"] and \"trade_log\" in g\n"
+             "del g[\"attribution\"]; del g[\"trade_log\"]\n"
              "net=g[\"hedge_proceeds\"][:]-g[\"hedge_cost\"][:]\n"
              "g[\"attribution/condor\"]=g[\"pnl\"][:]-net\n"
              "g[\"attribution/spike\"]=net\n"
-             "f[\"" SCEN "/unhedged/attribution/condor\"]=f[\"" SCEN "/unhedged/pnl\"][:]\n"
              "L=g[\"layers/spike\"]\n"
+             "if \"corr_condor\" in L.attrs: del L.attrs[\"corr_condor\"]\n"
              "L.attrs[\"net_mean\"]=net.mean(); L.attrs[\"activations_per_year\"]=2.5\n"
              "L.attrs[\"premium_pct_car_per_year\"]=1.25; L.attrs[\"net_on_worst1\"]=4321.0\n"
              "L.attrs[\"d_es99_removed\"]=777.0; L.attrs[\"d_es99_removed_se\"]=100.0\n"

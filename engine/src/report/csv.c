@@ -117,7 +117,7 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             field(f, q->abl_kind ? q->abl_kind : "", 0);
             field(f, q->abl_layer ? q->abl_layer : "", 0);
             snprintf(b, sizeof b, "%zu", q->ntrades);
-            field(f, b, 0);
+            field(f, q->has_trades ? b : "", 0); /* empty without a trade log, as documented */
             fputs("\r\n", f);
         }
     }

@@ -133,6 +133,7 @@ static vr_status load_trades(vr_h5_reader *r, const char *g, rep_policy *p, vr_e
     snprintf(d, sizeof d, "%s/" VR_RF_TRADE_LOG, g);
     if (!vr_h5_exists(r, d))
         return VR_OK;
+    p->has_trades = 1;
 #define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, \
         offsetof(rep_trade, field), sizeof(((rep_trade *)0)->field)}
     const vr_h5_col cols[VR_RF_TRADE_N] = {

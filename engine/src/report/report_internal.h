@@ -63,6 +63,7 @@ typedef struct rep_policy {
     char *abl_of, *abl_kind, *abl_layer; /* ablation_of, ablation, ablation_layer ("" if none) */
     rep_trade *trades;        /* trade_log records, or NULL */
     size_t ntrades;
+    int has_trades;           /* trade_log exists (it may hold no records) */
 } rep_policy;
 
 typedef struct rep_scenario {
