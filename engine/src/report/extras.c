@@ -97,12 +97,13 @@ void vr_rep_matrix_free(rep_matrix *m)
     memset(m, 0, sizeof *m);
 }
 
-void vr_rep_matrix_text(const rep_mcell *c, char *main, size_t cap, char *delta, size_t dcap)
+/* Display text of a cell: the value and the delta line (docs in tables.h, vr_rep_matrix_row). */
+static void matrix_text(const rep_mcell *c, char *main, size_t cap, char *delta, size_t dcap)
 {
     char a[48];
     main[0] = delta[0] = '\0';
     switch (c->kind) {
-    case REP_M_NONE: return;
+    case REP_M_NONE: snprintf(main, cap, "-"); return;
     case REP_M_DES99:
         if (c->base)
             snprintf(main, cap, "(baseline)");
@@ -116,6 +117,34 @@ void vr_rep_matrix_text(const rep_mcell *c, char *main, size_t cap, char *delta,
         snprintf(delta, dcap, "(baseline)");
     else
         snprintf(delta, dcap, "\xCE\x94 %s", vr_rep_fmt_usd(a, sizeof a, c->d));
+}
+
+size_t vr_rep_matrix_head(const rep_run *r, const rep_matrix *m, rep_head *h)
+{
+    snprintf(h[0].text, sizeof h[0].text, "Policy");
+    h[0].unit = "";
+    for (size_t j = 0; j < m->nscen; j++) {
+        snprintf(h[1 + j].text, sizeof h[1 + j].text, "%s", r->scen[j].name);
+        h[1 + j].unit = vr_rep_matrix_label(vr_rep_matrix_kind(&r->scen[j]));
+    }
+    return m->nscen + 1;
+}
+
+size_t vr_rep_matrix_row(const rep_matrix *m, size_t i, rep_cell *c)
+{
+    memset(c, 0, (m->nscen + 1) * sizeof *c);
+    c[0].key = "policy";
+    snprintf(c[0].text, sizeof c[0].text, "%s", m->pol[i]);
+    for (size_t j = 0; j < m->nscen; j++) {
+        const rep_mcell *x = &m->cell[i * m->nscen + j];
+        rep_cell *o = &c[1 + j];
+        o->key = x->kind == REP_M_DES99 ? "d_es99" : "mean";
+        matrix_text(x, o->text, sizeof o->text, o->sub, sizeof o->sub);
+        /* the paired difference is what is bold: ΔES99 itself, or the line under a level */
+        o->subsig = x->sig && x->kind != REP_M_DES99;
+        o->sig = x->sig && !o->subsig;
+    }
+    return m->nscen + 1;
 }
 
 /* ---- attribution ----------------------------------------------------------------------------- */

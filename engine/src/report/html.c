@@ -146,13 +146,11 @@ static void summary(FILE *f, const rep_run *r)
     fputs("</pre>\n</section>\n", f);
 }
 
-static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
+/* The header row of a table: `lead` (a first column of the caller's, "" for none), then h[0..nc). */
+static void head_row(FILE *f, const char *lead, const rep_head *h, size_t nc)
 {
-    rep_head h[REP_MAXCOL];
-    rep_cell c[REP_MAXCOL];
-    const size_t nc = vr_rep_table_head(s, which, h);
-    fprintf(f, "<div class=\"scroll\"><table class=\"rank\" data-table=\"%s\">\n<tr><th>#</th>",
-            which == REP_TABLE_TAIL ? "tail" : which == REP_TABLE_REPLAY ? "replay" : "cost");
+    fputs("<tr>", f);
+    fputs(lead, f);
     for (size_t j = 0; j < nc; j++) {
         fputs("<th>", f);
         vr_rep_esc(f, h[j].text);
@@ -164,6 +162,16 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
+}
+
+static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
+{
+    rep_head h[REP_MAXCOL];
+    rep_cell c[REP_MAXCOL];
+    const size_t nc = vr_rep_table_head(s, which, h);
+    fprintf(f, "<div class=\"scroll\"><table class=\"rank\" data-table=\"%s\">\n",
+            which == REP_TABLE_TAIL ? "tail" : which == REP_TABLE_REPLAY ? "replay" : "cost");
+    head_row(f, "<th>#</th>", h, nc);
     for (size_t k = 0; k < s->npol; k++) {
         const size_t pi = order[k];
         vr_rep_table_row(s, pi, which, c);
@@ -184,23 +192,6 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
-}
-
-/* A table of headers h[0..nc) whose rows the caller writes with cells(). */
-static void head_row(FILE *f, const rep_head *h, size_t nc)
-{
-    fputs("<tr>", f);
-    for (size_t j = 0; j < nc; j++) {
-        fputs("<th>", f);
-        vr_rep_esc(f, h[j].text);
-        if (h[j].unit[0]) {
-            fputs("<span class=\"u\">", f);
-            vr_rep_esc(f, h[j].unit);
-            fputs("</span>", f);
-        }
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n", f);
 }
 
 static void cells(FILE *f, const rep_cell *c, size_t nc)
@@ -224,7 +215,7 @@ static void attribution(FILE *f, const rep_scenario *s)
     const size_t nc = vr_rep_attr_head(h);
     fputs("<h3>Attribution: who earns and who pays</h3>\n<div class=\"scroll\"><table class=\"attr\" "
           "data-table=\"attribution\">\n", f);
-    head_row(f, h, nc);
+    head_row(f, "", h, nc);
     for (size_t i = 0; i < nr; i++) {
         vr_rep_attr_row(s, &rows[i], c);
         fputs("<tr data-scenario=\"", f);
@@ -261,14 +252,14 @@ static void trade_logs(FILE *f, const rep_scenario *s)
         if (!any)
             fprintf(f, "<h3>Trade log%s</h3>\n", s->replay ? "" : " (first paths)");
         any = 1;
-        const size_t shown = q->ntrades < 400 ? q->ntrades : 400;
+        const size_t shown = q->ntrades < REP_TRADES_SHOWN ? q->ntrades : REP_TRADES_SHOWN;
         fputs(s->replay ? "<details open=\"open\"><summary>" : "<details><summary>", f); /* a replay's log prints */
         vr_rep_esc(f, q->name);
         fprintf(f, ": %zu trades%s</summary>\n<div class=\"scroll\"><table class=\"trades\" "
-                   "data-table=\"trades\" data-policy=\"", q->ntrades, shown < q->ntrades ? " (the first 400 shown)" : "");
+                   "data-table=\"trades\" data-policy=\"", q->ntrades, shown < q->ntrades ? " (the first " REP_STR(REP_TRADES_SHOWN) " shown)" : "");
         vr_rep_esc(f, q->name);
         fputs("\">\n", f);
-        head_row(f, h, nc);
+        head_row(f, "", h, nc);
         for (size_t t = 0; t < shown; t++) {
             vr_rep_trade_row(&q->trades[t], c);
             fputs("<tr>", f);
@@ -316,33 +307,32 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
           "mean P&amp;L under a shock imposed on every path and the P&amp;L of a replayed history, each with "
           "its difference to the baseline. Bold: a paired difference beyond two standard errors.</p>\n"
           "<div class=\"scroll\"><table class=\"matrix\" data-table=\"stress\">\n<tr><th>Policy</th>", f);
-    for (size_t j = 0; j < m.nscen; j++) {
-        fprintf(f, "<th><a href=\"#scenario-%zu\">", j + 1);
-        vr_rep_esc(f, r->scen[j].name);
+    rep_head h[m.nscen + 1];
+    rep_cell c[m.nscen + 1];
+    const size_t nc = vr_rep_matrix_head(r, &m, h);
+    for (size_t j = 1; j < nc; j++) {
+        fprintf(f, "<th><a href=\"#scenario-%zu\">", j);
+        vr_rep_esc(f, h[j].text);
         fputs("</a><span class=\"u\">", f);
-        vr_rep_esc(f, vr_rep_matrix_label(vr_rep_matrix_kind(&r->scen[j])));
+        vr_rep_esc(f, h[j].unit);
         fputs("</span></th>", f);
     }
     fputs("</tr>\n", f);
     for (size_t i = 0; i < m.npol; i++) {
+        vr_rep_matrix_row(&m, i, c);
         fputs("<tr data-policy=\"", f);
-        vr_rep_esc(f, m.pol[i]);
+        vr_rep_esc(f, c[0].text);
         fputs("\"><td>", f);
-        vr_rep_esc(f, m.pol[i]);
+        vr_rep_esc(f, c[0].text);
         fputs("</td>", f);
-        for (size_t j = 0; j < m.nscen; j++) {
-            const rep_mcell *c = &m.cell[i * m.nscen + j];
-            char a[112], d[112];
-            vr_rep_matrix_text(c, a, sizeof a, d, sizeof d);
+        for (size_t j = 1; j < nc; j++) {
             fputs("<td data-scenario=\"", f);
-            vr_rep_esc(f, r->scen[j].name);
-            const int dsig = c->sig && c->kind != REP_M_DES99; /* bold: the paired difference */
-            fprintf(f, "\" data-key=\"%s\"%s>", c->kind == REP_M_DES99 ? "d_es99" : "mean",
-                    c->sig && !dsig ? " class=\"sig\"" : "");
-            vr_rep_esc(f, c->kind == REP_M_NONE ? "-" : a);
-            if (d[0]) {
-                fputs(dsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
-                vr_rep_esc(f, d);
+            vr_rep_esc(f, r->scen[j - 1].name);
+            fprintf(f, "\" data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+            vr_rep_esc(f, c[j].text);
+            if (c[j].sub[0]) {
+                fputs(c[j].subsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
+                vr_rep_esc(f, c[j].sub);
                 fputs("</span>", f);
             }
             fputs("</td>", f);

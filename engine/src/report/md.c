@@ -61,9 +61,11 @@ static vr_status write_svg(const char *path, const char *input, const rep_scenar
     return vr_rep_file_commit(&rf, err);
 }
 
-static void head_row(FILE *f, const rep_head *h, size_t nc)
+/* The header and alignment rows of a pipe table: a first column "#" when `numbered`, then h[0..nc)
+ * (the first left-aligned, the others right-aligned). */
+static void head_row(FILE *f, int numbered, const rep_head *h, size_t nc)
 {
-    fputc('|', f);
+    fputs(numbered ? "| # |" : "|", f);
     for (size_t j = 0; j < nc; j++) {
         fputc(' ', f);
         md_esc(f, h[j].text);
@@ -71,19 +73,25 @@ static void head_row(FILE *f, const rep_head *h, size_t nc)
             fprintf(f, " (%s)", h[j].unit);
         fputs(" |", f);
     }
-    fputs("\n|", f);
+    fputs(numbered ? "\n|--:|" : "\n|", f);
     for (size_t j = 0; j < nc; j++)
         fputs(j == 0 ? ":--|" : "--:|", f);
     fputc('\n', f);
 }
 
+/* A row of cells; a cell's second line follows after "; ", and a significant part bolds the cell. */
 static void cells(FILE *f, const rep_cell *c, size_t nc)
 {
     fputc('|', f);
     for (size_t j = 0; j < nc; j++) {
-        fputs(c[j].sig ? " **" : " ", f);
+        const int bold = c[j].sig || c[j].subsig;
+        fputs(bold ? " **" : " ", f);
         md_esc(f, c[j].text);
-        fputs(c[j].sig ? "** |" : " |", f);
+        if (c[j].sub[0]) {
+            fputs("; ", f);
+            md_esc(f, c[j].sub);
+        }
+        fputs(bold ? "** |" : " |", f);
     }
     fputc('\n', f);
 }
@@ -97,35 +105,16 @@ static vr_status md_matrix(FILE *f, const rep_run *r, vr_err *err)
     vr_status st = vr_rep_matrix_build(r, &m, err);
     if (st != VR_OK)
         return st;
+    rep_head h[m.nscen + 1];
+    rep_cell c[m.nscen + 1];
+    const size_t nc = vr_rep_matrix_head(r, &m, h);
     fputs("## Stress matrix\n\nPer scenario: ΔES99 against the baseline (sampled; negative: tail reduced), "
           "mean P&L under a shock on every path, or the P&L of a replayed history; Δ: difference to the "
-          "baseline. Bold: beyond two standard errors.\n\n| Policy |", f);
-    for (size_t j = 0; j < m.nscen; j++) {
-        fputc(' ', f);
-        md_esc(f, r->scen[j].name);
-        fprintf(f, " (%s) |", vr_rep_matrix_label(vr_rep_matrix_kind(&r->scen[j])));
-    }
-    fputs("\n|:--|", f);
-    for (size_t j = 0; j < m.nscen; j++)
-        fputs("--:|", f);
-    fputc('\n', f);
+          "baseline. Bold: beyond two standard errors.\n\n", f);
+    head_row(f, 0, h, nc);
     for (size_t i = 0; i < m.npol; i++) {
-        fputs("| ", f);
-        md_esc(f, m.pol[i]);
-        fputs(" |", f);
-        for (size_t j = 0; j < m.nscen; j++) {
-            const rep_mcell *c = &m.cell[i * m.nscen + j];
-            char a[112], d[112];
-            vr_rep_matrix_text(c, a, sizeof a, d, sizeof d);
-            fputs(c->sig ? " **" : " ", f);
-            md_esc(f, c->kind == REP_M_NONE ? "-" : a);
-            if (d[0]) {
-                fputs("; ", f);
-                md_esc(f, d);
-            }
-            fputs(c->sig ? "** |" : " |", f);
-        }
-        fputc('\n', f);
+        vr_rep_matrix_row(&m, i, c);
+        cells(f, c, nc);
     }
     fputc('\n', f);
     vr_rep_matrix_free(&m);
@@ -142,7 +131,7 @@ static void md_attribution(FILE *f, const rep_scenario *s)
     rep_cell c[REP_MAXCOL];
     const size_t nc = vr_rep_attr_head(h);
     fputs("### Attribution: who earns and who pays\n\n", f);
-    head_row(f, h, nc);
+    head_row(f, 0, h, nc);
     for (size_t i = 0; i < nr; i++) {
         vr_rep_attr_row(s, &rows[i], c);
         cells(f, c, nc);
@@ -159,11 +148,11 @@ static void md_trades(FILE *f, const rep_scenario *s)
         const rep_policy *q = &s->pol[p];
         if (q->ntrades == 0)
             continue;
-        const size_t shown = q->ntrades < 400 ? q->ntrades : 400;
+        const size_t shown = q->ntrades < REP_TRADES_SHOWN ? q->ntrades : REP_TRADES_SHOWN;
         fputs("### Trade log: ", f);
         md_esc(f, q->name);
-        fprintf(f, " (%zu trades%s)\n\n", q->ntrades, shown < q->ntrades ? ", the first 400 shown" : "");
-        head_row(f, h, nc);
+        fprintf(f, " (%zu trades%s)\n\n", q->ntrades, shown < q->ntrades ? ", the first " REP_STR(REP_TRADES_SHOWN) " shown" : "");
+        head_row(f, 0, h, nc);
         for (size_t t = 0; t < shown; t++) {
             vr_rep_trade_row(&q->trades[t], c);
             cells(f, c, nc);
@@ -177,18 +166,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
     rep_head h[REP_MAXCOL];
     rep_cell c[REP_MAXCOL];
     const size_t nc = vr_rep_table_head(s, which, h);
-    fputs("| # |", f);
-    for (size_t j = 0; j < nc; j++) {
-        fputc(' ', f);
-        md_esc(f, h[j].text);
-        if (h[j].unit[0])
-            fprintf(f, " (%s)", h[j].unit);
-        fputs(" |", f);
-    }
-    fputs("\n|--:|", f);
-    for (size_t j = 0; j < nc; j++)
-        fputs(j == 0 ? ":--|" : "--:|", f);
-    fputc('\n', f);
+    head_row(f, 1, h, nc);
     for (size_t k = 0; k < s->npol; k++) {
         vr_rep_table_row(s, order[k], which, c);
         fprintf(f, "| %zu |", k + 1);

@@ -15,7 +15,9 @@ typedef struct rep_head {
 typedef struct rep_cell {
     const char *key;   /* attribute or derived quantity shown: "es99", "p_loss_1", "net_hedge_cost" */
     char text[112];    /* display text, UTF-8 */
-    int sig;           /* paired difference beyond 2 standard errors */
+    char sub[64];      /* a second line (the stress matrix's difference to the baseline), or "" */
+    int sig;           /* paired difference beyond 2 standard errors (text) */
+    int subsig;        /* the same for sub */
     int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_BEYOND paths */
 } rep_cell;
 
@@ -54,9 +56,16 @@ void vr_rep_matrix_free(rep_matrix *m);
 /* Scenario kind of column j (REP_M_*) and its label ("ΔES99 ± SE", "mean P&L ± SE", "P&L"). */
 int vr_rep_matrix_kind(const rep_scenario *s);
 const char *vr_rep_matrix_label(int kind);
-/* Display text of a cell: "-9,874 ± 1,860" (REP_M_DES99, SHOCK) or "21,283" (REP_M_REPLAY); the
- * delta line "Δ 14,694" (empty for DES99 and the baseline); "" for REP_M_NONE. */
-void vr_rep_matrix_text(const rep_mcell *c, char *main, size_t cap, char *delta, size_t dcap);
+/* The matrix as table cells for HTML and Markdown (JSON and CSV write the numbers of rep_mcell).
+ * Head: "Policy", then per scenario its name with the cell's label as unit ("ΔES99 ± SE", ...);
+ * returns m->nscen + 1, so h needs that many entries.
+ * Row i (policy m->pol[i]): c[0] the policy name, c[1 + j] scenario j: text "-9,874 ± 1,860"
+ * (REP_M_DES99, SHOCK), "21,283" (REP_M_REPLAY), "(baseline)" (the baseline's DES99 cell) or "-"
+ * (REP_M_NONE), key "d_es99" (DES99) or "mean"; sub the difference to the baseline "Δ 14,694" or
+ * "(baseline)" (SHOCK, REPLAY; else ""); sig marks a significant ΔES99 in text, subsig a
+ * significant difference in sub. Returns m->nscen + 1. */
+size_t vr_rep_matrix_head(const rep_run *r, const rep_matrix *m, rep_head *h);
+size_t vr_rep_matrix_row(const rep_matrix *m, size_t i, rep_cell *c);
 
 /* Attribution table of a scenario: one row per (policy, owner) where owner is the condor (-1) or a
  * layer; policies without attribution or layer scores have no rows. */
@@ -78,7 +87,11 @@ typedef struct rep_sweep { /* struct tag: report_internal.h declares the chart *
 } rep_sweep;
 size_t vr_rep_sweeps(const rep_scenario *s, rep_sweep *out, size_t cap);
 
-/* Trade log table: the columns of vr_rf_trade_fields with display text. */
+/* Trade log table: the columns of vr_rf_trade_fields with display text. HTML and Markdown show the
+ * first REP_TRADES_SHOWN records of a log (the CSV and JSON all of them). */
+#define REP_TRADES_SHOWN 400
+#define REP_STR_(x) #x
+#define REP_STR(x) REP_STR_(x)
 size_t vr_rep_trade_head(rep_head *h);
 size_t vr_rep_trade_row(const rep_trade *t, rep_cell *c);
 
