@@ -246,6 +246,67 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The CSV trade logs (<stem>_trades.csv) against the run file, read with h5py: the header names
+ * scenario, policy and the trade_log fields in their order; every (scenario, policy) with records
+ * has exactly its records as rows, in order, one row per record; strings equal the stored bytes
+ * decoded as UTF-8 (so commas, quotes and non-ASCII survive the quoting); integers equal, and
+ * numbers read back to the same double. Returns the number of rows checked, -1 when python3-h5py
+ * is missing; fails the test on any difference. */
+static const char *trades_check_py =
+    "import csv, sys, h5py\n"
+    "f = h5py.File(sys.argv[1], 'r')\n"
+    "rows = list(csv.reader(open(sys.argv[2], newline='', encoding='utf-8')))\n"
+    "names = ['path', 'day', 'date', 'layer', 'instrument', 'strike', 'expiry_day', 'quantity', 'price',\n"
+    "         'cash', 'reason']\n"
+    "assert rows[0] == ['scenario', 'policy'] + names, rows[0]\n"
+    "got = {}\n"
+    "for r in rows[1:]:\n"
+    "    assert len(r) == 2 + len(names), r\n"
+    "    got.setdefault((r[0], r[1]), []).append(r[2:])\n"
+    "want = {}\n"
+    "def visit(name, obj):\n"
+    "    parts = name.split('/')\n"
+    "    if isinstance(obj, h5py.Dataset) and len(parts) == 3 and parts[2] == 'trade_log' and len(obj):\n"
+    "        want[(parts[0], parts[1])] = obj[:]\n"
+    "f.visititems(visit)\n"
+    "assert set(got) == set(want), (sorted(got), sorted(want))\n"
+    "n = 0\n"
+    "for k, recs in want.items():\n"
+    "    assert len(got[k]) == len(recs), (k, len(got[k]), len(recs))\n"
+    "    for a, rec in zip(got[k], recs):\n"
+    "        for j, nm in enumerate(names):\n"
+    "            v = rec[nm]\n"
+    "            if isinstance(v, bytes):\n"
+    "                ok = a[j] == v.rstrip(b'\\0').decode('utf-8')\n"
+    "            elif nm in ('path', 'day', 'expiry_day'):\n"
+    "                ok = a[j] == str(int(v))\n"
+    "            else:\n"
+    "                ok = float(a[j]) == float(v)\n"
+    "            assert ok, (k, n, nm, a[j], v)\n"
+    "        n += 1\n"
+    "print(n)\n";
+
+static long check_trades_csv(const char *h5_path, const char *csv_path)
+{
+    if (system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
+        printf("no python3-h5py: trade log CSV round trip skipped\n");
+        return -1;
+    }
+    if (!file_exists(csv_path))
+        fail_msg("no trade log CSV %s", csv_path);
+    const char *py = vr_test_write(dir, "trades_check.py", trades_check_py);
+    assert_non_null(py);
+    char cmd[2400], out[256] = "";
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' 2>&1", py, h5_path, csv_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    if (pclose(p) != 0)
+        fail_msg("%s does not match the trade logs of %s:\n%s", csv_path, h5_path, out);
+    return strtol(out, NULL, 10);
+}
+
 /* Well-formed XML: libxml2 if built with it, else xmllint, else skipped with a note. */
 static void assert_xml_ok(const char *path)
 {
@@ -933,11 +994,36 @@ static void test_foreign_files(void **state)
     }
 }
 
-/* ---- configs/stress.yaml: every format, with replays ---------------------------------------------
- * The README's stress job mixes sampled scenarios with replayed histories (one path each); its
- * report failed on the first replay ("no such attribute mean_se"). Run it at 200 paths and report
- * it in every format: each replay shows its P&L (equal to the stored pnl[0]) and no distribution
- * statistics; the sampled scenarios keep theirs. Skipped when the market data is not there. */
+/* ---- a stress batch: every format, with replays ------------------------------------------------
+ * The README's stress job (configs/stress.yaml) mixes sampled scenarios with shocks, replayed
+ * histories (one path each) and a bootstrap; its report failed on the first replay ("no such
+ * attribute mean_se"). The same mix, small (Heston, 200 paths: each scenario builds its own marks,
+ * which dominates the time), is run and reported in every format: each replay shows its P&L (equal
+ * to the stored pnl[0]) and no distribution statistics; the sampled scenarios keep theirs; the CSV
+ * trade logs round-trip against the stored ones, dated on the replays. Skipped when the market data
+ * is not there. */
+static const char *stress_cfg =
+    "simulation: {paths: 200, horizon_days: 60, seed: 7, block: 200, sample_paths: 4, baseline: unhedged}\n"
+    "scenarios:\n"
+    "  - name: sampled\n"
+    "    model: &m {type: heston, spot: 5000.0, rate: 0.04, dividend: 0.013, v0: 0.02,\n"
+    "               physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75}}\n"
+    "  - {name: shock_mar2020, model: *m, shocks: [{day: 20, preset: mar2020}]}\n"
+    "  - {name: replay_2008, type: history, window: {from: 2008-06-02, to: 2008-12-31}, model: *m}\n"
+    "  - {name: replay_2018, type: history, window: {from: 2017-12-01, to: 2018-06-29}, model: *m}\n"
+    "  - {name: replay_2020, type: history, window: {from: 2020-01-02, to: 2020-07-31}, model: *m}\n"
+    "  - {name: bootstrap, type: bootstrap, window: {from: 1990-01-02, to: 2026-07-10}, block_mean: 10, model: *m}\n"
+    "condor: {contracts: 10, dte: 45, short_delta: 0.16, wing_width: 50, profit_take: 0.5, stop_loss: 2.0,\n"
+    "         exit_dte: 21, reentry_days: 1}\n"
+    "policies:\n"
+    "  - name: unhedged\n"
+    "  - name: alvh\n"
+    "    layers:\n"
+    "      - name: spike1\n"
+    "        trigger: {vix_level: 20}\n"
+    "        action: {type: vix_call, delta: 0.25, dte: 30, size: {by: pct_of_credit, value: 0.15}}\n"
+    "        exit: {profit_multiple: 2}\n";
+
 static void test_stress_report(void **state)
 {
     (void)state;
@@ -947,13 +1033,16 @@ static void test_stress_report(void **state)
     snprintf(data, sizeof data, "%s/../shared/data", VIXRISK_SOURCE_DIR);
     if (getenv("VIXRISK_DATA") == NULL)
         setenv("VIXRISK_DATA", data, 1);
-    snprintf(cfg, sizeof cfg, "%s/configs/stress.yaml", VIXRISK_SOURCE_DIR);
     struct stat sb;
     if (stat(getenv("VIXRISK_DATA"), &sb) != 0) {
         printf("no market data in %s: skipped\n", getenv("VIXRISK_DATA"));
         skip();
     }
+    const char *cp = vr_test_write(dir, "stress.yaml", stress_cfg);
+    assert_non_null(cp);
+    snprintf(cfg, sizeof cfg, "%s", cp);
     snprintf(h, sizeof h, "%s/stress.h5", dir);
+    /* --paths as in the config: not an override; --threads 2 is one (the config leaves threads at 0) */
     snprintf(args, sizeof args, "run '%s' -o '%s' --paths 200 --threads 2 --quiet", cfg, h);
     const int rc = run_cmd(args, buf, sizeof buf);
     if (rc != 0)
@@ -1036,6 +1125,18 @@ static void test_stress_report(void **state)
             assert_non_null(strstr(s, want));
             assert_non_null(strstr(s, ",d_es99,"));
             assert_non_null(strstr(s, ",shock_mean,"));
+            /* the trade logs: every record of every policy, the replays' dated from their window */
+            char tp[700];
+            vr_report_trades_path(out, tp, sizeof tp);
+            char *t = slurp(tp);
+            if (t == NULL)
+                fail_msg("no trade log CSV beside %s", out);
+            assert_non_null(strstr(t, "\r\nreplay_2008,alvh,0,0,2008-06-02,condor,spx_put,"));
+            assert_non_null(strstr(t, "\r\nreplay_2020,unhedged,0,0,2020-01-02,condor,"));
+            assert_non_null(strstr(t, ",spike1,vix_call,")); /* the hedge layer traded somewhere */
+            free(t);
+            const long rows = check_trades_csv(h, tp);
+            assert_true(rows == -1 || rows > 20);
         }
         free(s);
     }
@@ -1047,14 +1148,14 @@ static void test_stress_report(void **state)
     assert_non_null(strstr(cm, "replay_2008"));
     assert_non_null(strstr(strstr(cm, "replay_2008"), p0));
     /* JSON: one object, parsed back; the matrix cell of replay_2008/alvh is its stored P&L and the
-     * svcj/alvh cell is its stored d_es99 */
+     * sampled/alvh cell is its stored d_es99 */
     snprintf(out, sizeof out, "%s/stress.json", dir);
     vr_err_clear(&err);
     if (vr_report_write(h, out, VR_REPORT_JSON, &err) != VR_OK)
         fail_msg("report json: %s", err.msg);
     double des = NAN;
     assert_int_equal(vr_h5_open_read(h, &r, &err), VR_OK);
-    assert_int_equal(vr_h5_read_attr_double(r, "/svcj/alvh", "d_es99", &des, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/sampled/alvh", "d_es99", &des, &err), VR_OK);
     /* the run wrote a verdict: the JSON carries it as stored (handed to Python in a file) */
     char *verdict = NULL;
     assert_int_equal(vr_h5_read_attr_str(r, "/", "verdict", &verdict, &err), VR_OK);
@@ -1076,10 +1177,10 @@ static void test_stress_report(void **state)
              "sc=[x[\"name\"] for x in m[\"scenarios\"]]\n"
              "assert m[\"scenarios\"][sc.index(\"replay_2008\")][\"metric\"]==\"replay_pnl\"\n"
              "assert m[\"cells\"][p][sc.index(\"replay_2008\")][\"value\"]==float(sys.argv[2]), m\n"
-             "assert m[\"cells\"][p][sc.index(\"svcj\")][\"value\"]==float(sys.argv[3])\n"
-             "assert len(d[\"scenarios\"])==10\n"
+             "assert m[\"cells\"][p][sc.index(\"sampled\")][\"value\"]==float(sys.argv[3])\n"
+             "assert len(d[\"scenarios\"])==6\n"
              "assert d[\"verdict\"]==open(sys.argv[4], encoding=\"utf-8\").read(), d[\"verdict\"]\n"
-             "assert d[\"run\"][\"overrides\"]==\"simulation.paths=200 simulation.threads=2\", d[\"run\"]\n' "
+             "assert d[\"run\"][\"overrides\"]==\"simulation.threads=2\", d[\"run\"]\n' "
              "'%s' '%.17g' '%.17g' '%s'", out, pnl0[0], des, vfile);
     if (system(args) != 0)
         fail_msg("the JSON report does not parse back or holds other numbers: %s", out);
@@ -1122,7 +1223,10 @@ static void test_extras(void **state)
              "(\"price\",\"<f8\"),(\"cash\",\"<f8\"),(\"reason\",\"S48\")])\n"
              "t=np.array([(0,0,b\"\",b\"condor\",b\"spx_put\",4800.0,30,-5.0,12.5,6250.0,b\"open\"),"
              "(0,3,b\"\",b\"spike\",b\"vix_call\",21.0,24,2.0,1.35,-270.0,b\"vix_level\"),"
-             "(0,9,b\"\",b\"spike\",b\"vix_call\",21.0,24,-2.0,2.9,580.0,b\"profit_multiple\")],dtype=dt)\n"
+             "(0,9,b\"\",b\"spike\",b\"vix_call\",21.0,24,-2.0,2.9,580.0,b\"profit_multiple\"),"
+             /* a reason that needs CSV quoting: a comma, quotes and UTF-8 (e-acute, plus-minus) */
+             "(0,12,b\"\",b\"spike\",b\"vix_call\",21.0,24,-1.0,3.1,305.0,"
+             "(\"vix_level, \"+chr(34)+\"q\"+chr(34)+\" \"+chr(233)+chr(177)).encode())],dtype=dt)\n"
              "g.create_dataset(\"trade_log\", data=t)\n"
              "f.close()' '%s'", h5, x5, x5);
     if (system(cmd) != 0)
@@ -1165,9 +1269,12 @@ static void test_extras(void **state)
     assert_non_null(tl);
     assert_non_null(strstr(tl, "<td data-key=\"reason\">profit_multiple</td>"));
     assert_non_null(strstr(tl, "<td data-key=\"cash\">-270</td>"));
-    /* the command line and the overrides of the run (setup ran it with --seed 11) */
-    assert_non_null(strstr(s, "data-key=\"overrides\""));
-    assert_non_null(strstr(s, "simulation.seed=11"));
+    /* the command line and the overrides of the run: setup ran it with --seed 11, the config's own
+     * seed (no override), and --threads 2 (the config has none: an override) */
+    const char *ov = strstr(s, "data-key=\"overrides\">");
+    assert_non_null(ov);
+    assert_true(strncmp(ov + strlen("data-key=\"overrides\">"), "simulation.threads=2 (", 22) == 0);
+    assert_null(strstr(s, "simulation.seed=11"));
     assert_non_null(strstr(s, "--seed 11"));
     free(s);
     /* Markdown */
@@ -1177,7 +1284,7 @@ static void test_extras(void **state)
     s = slurp(out);
     assert_non_null(s);
     assert_non_null(strstr(s, "## Verdict"));
-    assert_non_null(strstr(s, "### Trade log: hedged (3 trades)"));
+    assert_non_null(strstr(s, "### Trade log: hedged (4 trades)"));
     assert_non_null(strstr(s, "extras_files/1-s_p-1_x-layers.svg"));
     free(s);
     /* JSON, parsed back */
@@ -1192,11 +1299,27 @@ static void test_extras(void **state)
              "L=p[\"attribution\"][\"layers\"][0]\n"
              "assert L[\"name\"]==\"spike\" and L[\"attribution_mean\"]==float(sys.argv[2]), L\n"
              "assert L[\"d_es99_removed\"]==777.0 and L[\"corr_condor\"] is None\n"
-             "assert [t[\"reason\"] for t in p[\"trade_log\"]]==[\"open\",\"vix_level\",\"profit_multiple\"]\n"
-             "assert d[\"run\"][\"overrides\"]==\"simulation.seed=11 simulation.threads=2\"\n"
+             "assert [t[\"reason\"] for t in p[\"trade_log\"]]==[\"open\",\"vix_level\",\"profit_multiple\","
+             "\"vix_level, \"+chr(34)+\"q\"+chr(34)+\" \"+chr(233)+chr(177)]\n"
+             "assert d[\"run\"][\"overrides\"]==\"simulation.threads=2\", d[\"run\"]\n"
              "assert len(d[\"stress_matrix\"][\"cells\"])==2\n' '%s' '%.17g'", out, m);
     if (system(cmd) != 0)
         fail_msg("the JSON report of %s does not parse back or lacks the optional parts", x5);
+    /* CSV: the trade logs beside the scores, one row per record; the hedged policy's four rows as
+     * written above (the quoted reason byte for byte), the unhedged policy's as the run logged them */
+    snprintf(out, sizeof out, "%s/extras.csv", dir);
+    if (vr_report_write(x5, out, VR_REPORT_CSV, &err) != VR_OK)
+        fail_msg("csv: %s", err.msg);
+    char tp[700];
+    vr_report_trades_path(out, tp, sizeof tp);
+    assert_string_equal(tp + strlen(tp) - strlen("/extras_trades.csv"), "/extras_trades.csv");
+    s = slurp(tp);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "\r\n" SCEN ",hedged,0,3,,spike,vix_call,21,24,2,1.3500000000000001,-270,vix_level\r\n"));
+    assert_non_null(strstr(s, ",-1,3.1000000000000001,305,\"vix_level, \"\"q\"\" \xC3\xA9\xC2\xB1\"\r\n"));
+    free(s);
+    const long rows = check_trades_csv(x5, tp);
+    assert_true(rows == -1 || rows > 4); /* 4 of the hedged policy and the unhedged policy's */
 }
 
 /* A sweep gets a chart of dES99 and dmean against the swept value. */

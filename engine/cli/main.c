@@ -432,17 +432,21 @@ static int cmd_run(int argc, char **argv, int check_only)
             fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
     }
+    /* the run file records what was run, not only the config text it was run from: the command
+     * line and the settings it changed (the loader recorded --paths when it differs from the
+     * config; a --seed or --threads equal to the config's value changes nothing and is left out) */
+    cfg.command_line = cmdline;
+    size_t ol = strlen(cfg.overrides);
+    if (set_seed && seed != cfg.spec.seed && ol < sizeof cfg.overrides)
+        ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%ssimulation.seed=%llu",
+                               ol ? " " : "", (unsigned long long)seed);
+    if (set_threads && (int)threads != cfg.spec.threads && ol < sizeof cfg.overrides)
+        ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%ssimulation.threads=%llu",
+                               ol ? " " : "", (unsigned long long)threads);
     if (set_paths) cfg.spec.paths = (size_t)paths;
     if (set_seed) cfg.spec.seed = seed;
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
-    /* the run file records what was run, not only the config text it was run from */
-    cfg.command_line = cmdline;
-    size_t ol = 0;
-    if (set_paths) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.paths=%llu ", (unsigned long long)paths);
-    if (set_seed && ol < sizeof cfg.overrides) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.seed=%llu ", (unsigned long long)seed);
-    if (set_threads && ol < sizeof cfg.overrides) ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "simulation.threads=%llu ", (unsigned long long)threads);
-    if (ol > 0 && ol <= sizeof cfg.overrides) cfg.overrides[ol - 1] = '\0'; /* the last space */
 
     /* the output target, checked before anything is simulated: results/<stem>.h5 by default */
     char def_name[512];

@@ -28,8 +28,10 @@ static void usage_report(FILE *out)
             "                     or a directory (existing, or ending in '/') to write it in; never the\n"
             "                     run file itself; an existing target must be a regular file\n"
             "  --format F         html (one self-contained page, default), md (Markdown, charts as SVG\n"
-            "                     files in OUT_files/), csv (one row per scenario and policy) or json\n"
-            "                     (one object: run, verdict, scores, attribution, stress matrix);\n"
+            "                     files in OUT_files/), csv (one row per scenario and policy; the\n"
+            "                     trade logs, one row per fill, in OUT_trades.csv beside it) or json\n"
+            "                     (one object: run, verdict, scores, attribution, trade logs, stress\n"
+            "                     matrix);\n"
             "                     default: from the -o extension (.html .htm .md .markdown .csv .json)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
@@ -110,5 +112,10 @@ int vr_cmd_report(int argc, char **argv)
     if (st != VR_OK)
         return vr_cli_fail("report", st, &err);
     printf("wrote %s\n", of.final);
+    if (fmt == VR_REPORT_CSV) {
+        char tp[VR_OUTFILE_PATH_MAX + 16];
+        vr_report_trades_path(of.final, tp, sizeof tp);
+        printf("wrote %s (trade logs)\n", tp);
+    }
     return 0;
 }

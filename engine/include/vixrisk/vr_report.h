@@ -10,7 +10,9 @@
  *                   "<out stem>_files/" beside it, referenced by relative links.
  *   VR_REPORT_CSV   one row per (scenario, policy), every score a column, a header row; RFC 4180
  *                   (CRLF line ends, quoted fields where needed); numbers printed with %.17g so
- *                   they read back exactly; NaN as "NaN".
+ *                   they read back exactly; an undefined number is an empty field. The trade logs
+ *                   go beside it to "<stem>_trades.csv" (vr_report_trades_path): one row per
+ *                   record, columns scenario, policy and the trade_log fields.
  *   VR_REPORT_JSON  exactly one JSON object (RFC 8259): run metadata, the verdict text when the file
  *                   has one, every scenario's policies with their scores, attribution and trade
  *                   logs when stored, and the stress matrix; undefined numbers are null.
@@ -33,6 +35,8 @@
 #ifndef VIXRISK_VR_REPORT_H
 #define VIXRISK_VR_REPORT_H
 
+#include <stddef.h>
+
 #include "vixrisk/vr_status.h"
 
 typedef enum { VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV, VR_REPORT_JSON } vr_report_format;
@@ -46,6 +50,11 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
 const char *vr_report_format_name(vr_report_format fmt);
 int vr_report_format_parse(const char *name);
 int vr_report_format_from_path(const char *path);
+
+/* Where a CSV report at csv_path puts its trade logs: the same directory and stem with
+ * "_trades.csv" ("out/run.csv" -> "out/run_trades.csv", "run" -> "run_trades.csv"). Writes at most
+ * cap bytes (cap >= strlen(csv_path) + 12 always fits) and returns the length of the full name. */
+size_t vr_report_trades_path(const char *csv_path, char *buf, size_t cap);
 
 /* `vixrisk report RUN.h5 [-o OUT] [--format html|md|csv]` (engine/cli/report_cmd.c); argv[0] is
  * "report". Returns the process exit code: 0 ok, 1 runtime failure, 2 usage error. */

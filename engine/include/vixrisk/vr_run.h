@@ -19,7 +19,9 @@ typedef struct vr_run_cfg {
     char *file;
     /* How the run was started, stored in the run file (root attributes command_line, overrides):
      * command_line is borrowed (NULL: not stored) and must outlive vr_run_execute; overrides lists
-     * the settings the command line replaced, "simulation.paths=20000 simulation.seed=3" ("" none). */
+     * the settings the command line changed, "simulation.paths=20000 simulation.seed=3" ("" none):
+     * vr_run_load_ex writes the paths of vr_run_load_opts there when they differ from the config's,
+     * the caller appends the others; a value equal to the config's is not listed. */
     const char *command_line;
     char overrides[256];
     /* owned data of history/bootstrap scenarios and shocks */

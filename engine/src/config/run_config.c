@@ -292,6 +292,9 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (o->paths > 0) {
         if (o->paths > 10000000000ULL)
             return vr_fail(c->err, VR_ECONFIG, "paths must be in [1, 1e10] (got %zu)", o->paths);
+        /* an override only when it changes the config's value (vr_run_cfg.overrides) */
+        if (o->paths != s->paths)
+            snprintf(out->overrides, sizeof out->overrides, "simulation.paths=%zu", o->paths);
         s->paths = o->paths;
     }
     char p[VR_KEY_MAX];

@@ -7,9 +7,18 @@ cost without an ES99 reduction) is an empty field, which pandas reads as missing
 ever printed as a result. Rows are ranked by
  * vr_rank_by_es99 (rank_es99; a replay by its P&L); tail_paths is the number of paths beyond VaR99
  * (vr_tail_paths: ES99 is a rough estimate below VR_TAIL_MIN_BEYOND). A replayed history (paths = 1)
- * has its P&L in `mean` and empty distribution columns. */
+ * has its P&L in `mean` and empty distribution columns.
+ *
+ * The trade logs go to a second file beside it, "<stem>_trades.csv" (vr_report_trades_path), one row
+ * per record of every /<scenario>/<policy>/trade_log: columns scenario, policy, then the record's
+ * fields under their HDF5 names (vr_rf_trade_fields: path, day, date, layer, instrument, strike,
+ * expiry_day, quantity, price, cash, reason), in the file's order. A second file rather than a second
+ * table in the first keeps each loadable with one pd.read_csv, and the scores' columns as they
+ * were. It is written (with the header alone when the run has no trade log) before the scores'
+ * file, so a complete scores file always has its trades beside it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/tables.h"
@@ -38,11 +47,62 @@ static void num(FILE *f, double x)
         fprintf(f, "%.17g", x);
 }
 
-vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
+static void num_int(FILE *f, long long x)
+{
+    fprintf(f, ",%lld", x);
+}
+
+/* The trade logs of every (scenario, policy), one row per record. */
+static vr_status write_trades(const rep_run *r, const char *path, vr_err *err)
 {
     rep_file rf;
-    vr_status st = vr_rep_file_open(&rf, out_path, r->path, err);
+    vr_status st = vr_rep_file_open(&rf, path, r->path, err);
     if (st != VR_OK)
+        return st;
+    FILE *f = rf.f;
+    field(f, "scenario", 1);
+    field(f, "policy", 0);
+    for (int k = 0; k < VR_RF_TRADE_N; k++)
+        field(f, vr_rf_trade_fields[k].name, 0);
+    fputs("\r\n", f);
+    for (size_t i = 0; i < r->nscen; i++)
+        for (size_t p = 0; p < r->scen[i].npol; p++) {
+            const rep_policy *q = &r->scen[i].pol[p];
+            for (size_t t = 0; t < q->ntrades; t++) {
+                const rep_trade *x = &q->trades[t];
+                field(f, r->scen[i].name, 1);
+                field(f, q->name, 0);
+                /* in vr_rf_trade_fields order (the header above) */
+                num_int(f, x->path);
+                num_int(f, x->day);
+                field(f, x->date, 0);
+                field(f, x->layer, 0);
+                field(f, x->instrument, 0);
+                num(f, x->strike);
+                num_int(f, x->expiry_day);
+                num(f, x->quantity);
+                num(f, x->price);
+                num(f, x->cash);
+                field(f, x->reason, 0);
+                fputs("\r\n", f);
+            }
+        }
+    return vr_rep_file_commit(&rf, err);
+}
+
+vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
+{
+    const size_t tcap = strlen(out_path) + 16;
+    char *tpath = malloc(tcap);
+    if (tpath == NULL)
+        return vr_fail(err, VR_ENOMEM, "report: %s", out_path);
+    vr_report_trades_path(out_path, tpath, tcap);
+    vr_status st = write_trades(r, tpath, err);
+    free(tpath);
+    if (st != VR_OK)
+        return st;
+    rep_file rf;
+    if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
         return st;
     FILE *f = rf.f;
     field(f, "scenario", 1);
