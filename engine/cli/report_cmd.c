@@ -30,8 +30,8 @@ static void usage_report(FILE *out)
             "  --format F         html (one self-contained page, default), md (Markdown, charts as SVG\n"
             "                     files in OUT_files/), csv (one row per scenario and policy; the\n"
             "                     trade logs, one row per fill, in OUT_trades.csv beside it) or json\n"
-            "                     (one object: run, verdict, scores, attribution, trade logs, stress\n"
-            "                     matrix);\n"
+            "                     (one object: run, verdict, scores, attribution, trade logs and\n"
+            "                     the stress matrix);\n"
             "                     default: from the -o extension (.html .htm .md .markdown .csv .json)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
