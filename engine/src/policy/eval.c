@@ -281,7 +281,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
                               vr_err *err)
 {
     const double t0 = omp_get_wtime();
-    const vr_eval_opts none = {0, 0, 0, NULL, NULL};
+    const vr_eval_opts none = {0, 0, 0, NULL, NULL, NULL};
     if (opts == NULL)
         opts = &none;
     memset(res, 0, sizeof *res);
@@ -298,10 +298,15 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     spec = sp;
     const size_t n = spec->paths;
     vr_status st = VR_OK;
-    vr_pricing *pr = NULL;
+    vr_pricing *own = NULL; /* built here when there is no cache */
+    const vr_pricing *pr = NULL;
     thread_ws *ws = NULL;
     int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &pr, err)) != VR_OK)
+    if (opts->pricing)
+        st = vr_pricing_cache_get(opts->pricing, &sc->model, marks_max_tau(spec), &pr, NULL, err);
+    else if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &own, err)) == VR_OK)
+        pr = own;
+    if (st != VR_OK)
         goto done;
     res->build_seconds = omp_get_wtime() - t0;
 
@@ -400,7 +405,7 @@ done:
         }
         free(ws);
     }
-    vr_pricing_destroy(pr);
+    vr_pricing_destroy(own);
     free(sp);
     res->seconds = omp_get_wtime() - t0;
     if (st != VR_OK)
