@@ -20,9 +20,13 @@
  *   jump days: price jumps (|return| > K local sds, vr_calib_detect_jumps) or v co-jumps (e_v >
  *       K sds of an all-days fit), as svcj; on them Z_v = max(0, dv - kappa_v (m - v) dt), mu_v =
  *       mean Z_v, and (mu_s, rho_j, sigma_s) from the regression of the jump-day return on Z_v;
- *   intensity: the Bernoulli likelihood of the jump labels, P(jump on day t) = 1 - exp(-(lambda0 +
- *       lambda1 v_{t-1}) dt), maximised by projected Newton over lambda0, lambda1 >= 0 (it is
- *       concave in them).
+ *   every jump moves v (Z_v > 0), so the v rule sees every jump whose Z_v beats its threshold
+ *       c_t = K sd sqrt(v_{t-1}): with an exponential Z_v that happens with probability
+ *       exp(-c_t/mu_v), and Z_v - c_t on those days is again Exp(mu_v) (memorylessness), which
+ *       gives mu_v free of the truncation;
+ *   intensity: the Bernoulli likelihood of the v rule's labels, a thinned Poisson count,
+ *       P(label on day t) = 1 - exp(-(lambda0 + lambda1 v_{t-1}) exp(-c_t/mu_v) dt), maximised by
+ *       projected Newton over lambda0, lambda1 >= 0 (it is concave in them).
  * Standard errors: the sandwich of each block (regressions: White; intensity: H^-1 S H^-1),
  * delta method for theta, fourth moments for the sigmas, and a moving-block bootstrap of the
  * transitions with states and labels held fixed. */
@@ -67,7 +71,9 @@ typedef struct s2_data {
     size_t n;
     size_t m_step;           /* days per transition of m */
     const double *v, *m, *r; /* r[t] = ln S_t / S_{t-1} */
-    const uint8_t *jump;
+    const uint8_t *jump;     /* jump days (price or v rule): left out of the v regression */
+    const uint8_t *vjump;    /* days the v rule flagged: the intensity's labels */
+    const double *thr;       /* [n] the v rule's threshold on dv (K sds of its residual) */
 } s2_data;
 
 typedef struct s2_out {
@@ -78,13 +84,13 @@ typedef struct s2_out {
 
 /* Bernoulli likelihood of the jump labels with intensity l0 + l1 v (per year), projected Newton
  * on l0, l1 >= 0. want_se: sandwich SEs of the free coordinates (0 for one on its bound). */
-static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, int want_se,
-                          vr_svcj2_params *p, vr_svcj2_params *se)
+static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, double mu_v,
+                          int want_se, vr_svcj2_params *p, vr_svcj2_params *se)
 {
     const double dt = d->dt;
     double nj = 0, sv = 0;
     for (size_t i = 0; i < k; i++) {
-        nj += d->jump[idx[i]];
+        nj += d->vjump[idx[i]];
         sv += d->v[idx[i] - 1];
     }
     p->lambda0 = p->lambda1 = 0;
@@ -100,10 +106,11 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, int wan
         g[0] = g[1] = 0;
         for (size_t i = 0; i < k; i++) {
             const size_t t = idx[i];
-            const double z[2] = {1.0, d->v[t - 1]};
+            const double w = mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
+            const double z[2] = {w, w * d->v[t - 1]};
             const double L = l[0] + l[1] * z[1];
             double gl, hl; /* d/dL and d2/dL2 of the day's log-likelihood */
-            if (d->jump[t]) {
+            if (d->vjump[t]) {
                 const double e = exp(-L * dt), pr = -expm1(-L * dt);
                 gl = pr > 0 ? dt * e / pr : 1.0 / (L > 0 ? L : 1e-300);
                 hl = pr > 0 ? -dt * dt * e / (pr * pr) : -gl * gl;
@@ -144,6 +151,9 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, int wan
                     fixed[a] = 1;
                 }
             }
+            const double cap = a ? 1e4 : 1000.0; /* the parameter table's ranges */
+            if (x > cap)
+                x = cap;
             moved += fabs(x - l[a]) / (1e-12 + fabs(l[a]));
             l[a] = x;
         }
@@ -161,10 +171,11 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, int wan
     memset(H, 0, sizeof H);
     for (size_t i = 0; i < k; i++) {
         const size_t t = idx[i];
-        const double z[2] = {1.0, d->v[t - 1]};
+        const double w = mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
+        const double z[2] = {w, w * d->v[t - 1]};
         const double L = l[0] + l[1] * z[1];
         double gl, hl;
-        if (d->jump[t]) {
+        if (d->vjump[t]) {
             const double e = exp(-L * dt), pr = -expm1(-L * dt);
             gl = pr > 0 ? dt * e / pr : 0;
             hl = pr > 0 ? -dt * dt * e / (pr * pr) : 0;
@@ -324,8 +335,8 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     }
     /* jump sizes on the jump days */
     const double diff_scale = svv > 0 ? srr / svv : 1.0;
-    double sz = 0, szz = 0, szv = 0, szvv = 0, szzv = 0, svdt = 0;
-    size_t nj = 0;
+    double sz = 0, szz = 0, szv = 0, szvv = 0, szzv = 0, svdt = 0, sex = 0;
+    size_t nj = 0, nvj = 0;
     for (size_t i = 0; i < k; i++) {
         const size_t t = idx[i];
         if (!d->jump[t])
@@ -341,9 +352,16 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
         szzv += z * zv;
         svdt += d->v[t - 1] * dt;
         nj++;
+        if (d->vjump[t]) {
+            /* memorylessness: Z_v - threshold | Z_v > threshold is Exp(mu_v) again */
+            const double x = d->v[t] - d->v[t - 1] - kv * (d->m[t - 1] - d->v[t - 1]) * dt;
+            sex += x > d->thr[t] ? x - d->thr[t] : 0.0;
+            nvj++;
+        }
     }
     o->n_jumps = nj;
-    fit_intensity(d, idx, k, want_se, &o->p, want_se ? &o->se : NULL);
+    const double mu_v = nvj ? sex / (double)nvj : 0.0;
+    fit_intensity(d, idx, k, mu_v, want_se, &o->p, want_se ? &o->se : NULL);
     if (nj < 2) {
         o->p.mu_v = nj ? szv : 0.0;
         o->p.mu_s = nj ? sz : 0.0;
@@ -355,7 +373,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     const double nn = (double)nj;
     const double mz = sz / nn, vz = szz / nn - mz * mz, mdiff = diff_scale * svdt / nn;
     const double mv = szv / nn, vv = szvv / nn - mv * mv, czv = szzv / nn - mz * mv;
-    o->p.mu_v = mv;
+    o->p.mu_v = nvj >= 2 ? mu_v : mv;
     o->p.rho_j = vv > 0 ? czv / vv : 0.0;
     if (o->p.rho_j * mv >= 0.9) /* E[e^Z] is finite only for rho_j mu_v < 1 */
         o->p.rho_j = 0.9 / mv;
@@ -363,7 +381,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     const double vs = vz - o->p.rho_j * o->p.rho_j * vv - mdiff;
     o->p.sigma_s = sqrt(vs > 1e-6 ? vs : 1e-6);
     if (want_se) {
-        o->se.mu_v = mv / sqrt(nn);
+        o->se.mu_v = o->p.mu_v / sqrt(nvj >= 2 ? (double)nvj : nn);
         o->se.rho_j = vv > 0 ? o->p.sigma_s / sqrt(vv * nn) : NAN;
         o->se.mu_s = sqrt(o->p.sigma_s * o->p.sigma_s / nn + mv * mv * o->se.rho_j * o->se.rho_j);
         o->se.sigma_s = o->p.sigma_s / sqrt(2.0 * nn);
@@ -373,7 +391,8 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
 
 /* v co-jumps: e_v beyond +k sds of a fit over every day (the threshold does not shrink as the
  * jump days leave the fit). */
-static void flag_v_jumps(const s2_data *d, const size_t *idx, size_t k, double K, uint8_t *flags)
+static void flag_v_jumps(const s2_data *d, const size_t *idx, size_t k, double K, uint8_t *flags,
+                         uint8_t *vflags, double *thr)
 {
     const double dt = d->dt;
     double sxx = 0, sxy = 0;
@@ -397,8 +416,9 @@ static void flag_v_jumps(const s2_data *d, const size_t *idx, size_t k, double K
         const size_t t = idx[i];
         const double sv = sqrt(d->v[t - 1]);
         const double e = (d->v[t] - d->v[t - 1] - kv * (d->m[t - 1] - d->v[t - 1]) * dt) / sv;
+        thr[t] = K * sd * sv;
         if (e > K * sd)
-            flags[t] = 1;
+            flags[t] = vflags[t] = 1;
     }
 }
 
@@ -443,7 +463,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
 {
     vr_status st = VR_OK;
     double *r = NULL, *v = NULL, *m = NULL, *boot = NULL;
-    uint8_t *flags = NULL, *pflags = NULL;
+    uint8_t *flags = NULL, *pflags = NULL, *vflags = NULL;
+    double *thr = NULL;
     size_t *idx = NULL, *bidx = NULL;
     if (!res)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: no result");
@@ -496,8 +517,10 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     m = malloc(n * sizeof *m);
     flags = calloc(n, 1);
     pflags = calloc(n, 1);
+    vflags = calloc(n, 1);
+    thr = calloc(n, sizeof *thr);
     idx = malloc(n * sizeof *idx);
-    if (!r || !v || !m || !flags || !pflags || !idx) {
+    if (!r || !v || !m || !flags || !pflags || !vflags || !thr || !idx) {
         st = vr_fail(err, VR_ENOMEM, "calibrate svcj2: %zu observations", n);
         goto done;
     }
@@ -507,11 +530,11 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         idx[t - 1] = t;
     const size_t k = n - 1;
     vr_calib_detect_jumps(spx, n, o->jump_k, o->local_window, pflags);
-    s2_data d = {o->dt, n, o->m_step, v, m, r, flags};
+    s2_data d = {o->dt, n, o->m_step, v, m, r, flags, vflags, thr};
     s2_out fo;
     const size_t floored = vr_calib_filter2(o->pricing, vix, vix3m, n, v, m);
     memcpy(flags, pflags, n);
-    flag_v_jumps(&d, idx, k, o->jump_k, flags);
+    flag_v_jumps(&d, idx, k, o->jump_k, flags, vflags, thr);
     {
         if (s2_estimate(&d, idx, k, 1, &fo) != 0) {
             st = vr_fail(err, VR_ENUM, "calibrate svcj2: degenerate regression (too few usable "
@@ -610,6 +633,8 @@ done:
     free(m);
     free(flags);
     free(pflags);
+    free(vflags);
+    free(thr);
     free(idx);
     free(bidx);
     free(boot);
