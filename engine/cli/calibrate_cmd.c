@@ -75,6 +75,8 @@ static void cal_usage(FILE *out)
             "  --burn-in Y           realism: years dropped at the start, [0, 50] (default 1)\n"
             "  --threads T           realism: OpenMP threads, 0 = default (default 0)\n"
             "  --report FILE         realism: also write the table (markdown) to FILE\n"
+            "  --pricing-states F,V  realism: states per VIX bucket priced for the futures and\n"
+            "                        VVIX rows (default 300,40; fewer for the slow svcj2)\n"
             "  -h, --help            this help\n"
             "\n"
             "-o and --report take a file, or a directory (existing, or ending in '/') to write\n"
@@ -129,7 +131,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM
+    OPT_PFROM, OPT_PSTATES
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -347,6 +349,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
+        {"pricing-states", required_argument, NULL, OPT_PSTATES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -399,6 +402,26 @@ int vr_cmd_calibrate(int argc, char **argv)
         case OPT_FIT: fit_list = optarg; break;
         case OPT_START: start_file = optarg; break;
         case OPT_PFROM: pfrom = optarg; break;
+        case OPT_PSTATES: {
+            /* F,V: futures and VVIX states per VIX bucket */
+            char *end = NULL;
+            errno = 0;
+            const unsigned long f = strtoul(optarg, &end, 10);
+            unsigned long w = 0;
+            int ok = optarg[0] >= '0' && optarg[0] <= '9' && end && *end == ',' && errno == 0;
+            if (ok) {
+                const char *q = end + 1;
+                w = strtoul(q, &end, 10);
+                ok = q[0] >= '0' && q[0] <= '9' && *end == '\0' && errno == 0;
+            }
+            if (!ok || f < 1 || f > 100000 || w > f)
+                return cal_bad("--pricing-states: expected F,V with 1 <= F <= 100000 and 0 <= V <= "
+                               "F (states per VIX bucket priced for futures and VVIX), got '%s'%s",
+                               optarg, "");
+            rs.fut_states = (size_t)f;
+            rs.vvix_states = (size_t)w;
+            break;
+        }
         case OPT_ROUNDS:
             if (!cal_size("--rounds", optarg, 1, 10, &u))
                 return CAL_EXIT_USAGE;
