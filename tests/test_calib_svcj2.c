@@ -274,6 +274,10 @@ static void test_command(void **state)
     char *b6[] = {"calibrate", "--data", dir, "--model", "svcj2", "--pricing-from", fp, "--to",
                   "2000-02-15", NULL};
     assert_int_equal(vr_cmd_calibrate(9, b6), 2);
+    char *b7[] = {"calibrate", "--data", dir, "--realism", fo, "--pricing-states", "10,20", NULL};
+    assert_int_equal(vr_cmd_calibrate(7, b7), 2); /* more VVIX states than futures states */
+    char *b8[] = {"calibrate", "--data", dir, "--realism", fo, "--pricing-states", "10", NULL};
+    assert_int_equal(vr_cmd_calibrate(7, b8), 2);
     /* the library refuses what the command refuses */
     vr_calib_opts o;
     vr_calib_opts_default(&o, VR_MODEL_SVCJ2);
