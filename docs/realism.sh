@@ -5,13 +5,13 @@
 # Usage: docs/realism.sh [path/to/vixrisk] (default build/vixrisk); data: $VIXRISK_DATA or
 # ../shared/data. Takes about a minute per one-factor model on an idle 2-core machine. The
 # two-factor svcj2 prices its VIX options and futures by solving Riccati equations per state and is
-# much slower: it gets its own table with REALISM_PATHS_SVCJ2 paths (default 200) and
+# much slower: it gets its own table with REALISM_PATHS_SVCJ2 paths (default 100) and
 # REALISM_STATES_SVCJ2 priced states per VIX bucket (default 60,6: futures, VVIX).
 set -eu
 BIN=${1:-build/vixrisk}
 DATA=${VIXRISK_DATA:-../shared/data}
 PATHS=${REALISM_PATHS:-2000}
-PATHS2=${REALISM_PATHS_SVCJ2:-200}
+PATHS2=${REALISM_PATHS_SVCJ2:-100}
 STATES2=${REALISM_STATES_SVCJ2:-60,6}
 MODELS=""
 for m in heston_cal bates_cal svcj_cal heston_cal_rn bates_cal_rn svcj_cal_rn; do
@@ -28,8 +28,7 @@ trap 'rm -f "$TABLE" "$TABLE2"' EXIT
 "$BIN" calibrate --data "$DATA" $MODELS --paths "$PATHS" --years 10 --seed 1 --report "$TABLE" >/dev/null
 if [ -n "$MODELS2" ]; then
     # shellcheck disable=SC2086
-    "$BIN" calibrate --data "$DATA" $MODELS2 --realism configs/models/svcj_cal_rn.yaml \
-        --paths "$PATHS2" --pricing-states "$STATES2" --years 10 --seed 1 --report "$TABLE2" >/dev/null
+    "$BIN" calibrate --data "$DATA" $MODELS2 --paths "$PATHS2" --pricing-states "$STATES2" --years 10 --seed 1 --report "$TABLE2" >/dev/null
 fi
 {
 cat <<'TXT'
@@ -68,8 +67,8 @@ cat <<'TXT'
 estimated on (v, m) filtered with the hand-set pricing set of `svcj2_example.yaml`, which it also
 carries) is simulated with fewer paths, and fewer states priced per VIX bucket, than the table above,
 because pricing its states (VIX futures and options by Riccati equations) is much slower than for
-the one-factor models. Both numbers are in the table's footnote. `svcj_cal_rn.yaml` is repeated at the same path count for
-comparison. Its Monte Carlo errors are therefore larger (the list after the table).
+the one-factor models. Both numbers are in the table's footnote; its Monte Carlo errors are
+therefore larger (the list after the table).
 
 TXT
 cat "$TABLE2"
