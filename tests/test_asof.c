@@ -12,8 +12,9 @@
  *    model's VIX3M would fire three days later), and the run file says no day lacked VIX3M;
  *  - errors, all exit 2 with the date named: a weekend (with the trading days around it), dates
  *    after and before the data, a malformed date, a VIX below the model's floor (with the floor);
- *  - `price --asof` prints the market and the state it started from (JSON "asof"), and without
- *    --asof the JSON has no such key (the golden hashes of price outputs keep their meaning).
+ *  - `price --asof` prints the market and the state it started from (JSON "asof"), a two-factor
+ *    model's (v0, m0) give back that day's VIX and VIX3M to 1e-9 (vr_model_start_at_market), and without --asof the JSON has no such
+ *    key (the golden hashes of price outputs keep their meaning).
  * Needs ../shared/data; skipped without it. */
 #include <math.h>
 #include <stdio.h>
@@ -21,8 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vixrisk/vr_config.h"
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vr_test_util.h"
 
@@ -33,15 +36,13 @@ static const char *k_config =
     "scenarios:\n"
     "  - name: model\n"
     "    model: &m\n"
-    "      type: svcj\n"
+    "      type: heston\n"
     "      spot: 5000.0\n"
     "      rate: 0.04\n"
     "      dividend: 0.013\n"
     "      v0: 0.02\n"
-    "      physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04,\n"
-    "                 mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}\n"
-    "      pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05,\n"
-    "                mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}\n"
+    "      physical: {kappa: 3.0, theta: 0.025, sigma: 0.5, rho: -0.75}\n"
+    "      pricing: {kappa: 2.4, theta: 0.06, sigma: 0.5, rho: -0.75}\n"
     "  - {name: replay, type: history, window: {from: 2018-01-22, to: 2018-02-28}, model: *m}\n"
     "condor: {contracts: 1, dte: 45, short_delta: 0.16, wing_width: 50}\n"
     "policies:\n"
@@ -52,13 +53,30 @@ static const char *k_config =
     "        trigger: {term_ratio: 1.0}\n"
     "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 1}}\n";
 
+/* A model whose VIX floor (12.09: its VIX with no variance left) is above some real closes. */
+static const char *k_config_floor =
+    "simulation: {paths: 64, horizon_days: 5}\n"
+    "scenarios:\n"
+    "  - name: svcj\n"
+    "    model:\n"
+    "      type: svcj\n"
+    "      spot: 5000.0\n"
+    "      rate: 0.04\n"
+    "      dividend: 0.013\n"
+    "      v0: 0.02\n"
+    "      physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04,\n"
+    "                 mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}\n"
+    "      pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05,\n"
+    "                mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}\n"
+    "policies:\n"
+    "  - name: unhedged\n";
+
 /* The pricing parameters of k_config, for the independent VIX formula. */
 static vr_sv_params pricing_params(void)
 {
     vr_sv_params p;
     memset(&p, 0, sizeof p);
-    p.kappa = 2.4, p.theta = 0.030, p.sigma = 0.45, p.rho = -0.75, p.lambda = 1.2, p.mu_v = 0.05;
-    p.mu_s = -0.04, p.sigma_s = 0.05, p.rho_j = -0.6;
+    p.kappa = 2.4, p.theta = 0.06, p.sigma = 0.5, p.rho = -0.75; /* heston: no jumps */
     return p;
 }
 
@@ -96,10 +114,11 @@ static double csv_close(const char *name, const char *date)
     return x;
 }
 
-/* 100 sqrt(a + b v) for svcj under p at tenor tau (years), written out: b = (1 - e^{-k tau})/(k tau),
- * theta* = theta + lambda mu_v / kappa, a = theta* (1 - b) + 2 lambda E[e^Z - 1 - Z] (Z the svcj
- * log-price jump: E[e^Z] = e^{mu_s + s^2/2} / (1 - rho_j mu_v), E[Z] = mu_s + rho_j mu_v). */
-static double svcj_index(const vr_sv_params *p, double tau, double v)
+/* 100 sqrt(a + b v) for svcj (heston: lambda = 0) under p at tenor tau (years), written out:
+ * b = (1 - e^{-k tau})/(k tau), theta* = theta + lambda mu_v / kappa,
+ * a = theta* (1 - b) + 2 lambda E[e^Z - 1 - Z] (Z the svcj log-price jump:
+ * E[e^Z] = e^{mu_s + s^2/2} / (1 - rho_j mu_v), E[Z] = mu_s + rho_j mu_v). */
+static double sv_index(const vr_sv_params *p, double tau, double v)
 {
     const double b = (1 - exp(-p->kappa * tau)) / (p->kappa * tau);
     const double ts = p->theta + p->lambda * p->mu_v / p->kappa;
@@ -163,7 +182,7 @@ static void test_run_asof(void **state)
     assert_true(attr_f64(r, "/model", "spot") == spx);
     const vr_sv_params q = pricing_params();
     const double v0 = attr_f64(r, "/model", "v0");
-    assert_true(fabs(svcj_index(&q, 30.0 / 365, v0) - vix) < 1e-9);
+    assert_true(fabs(sv_index(&q, 30.0 / 365, v0) - vix) < 1e-9);
     assert_true(fabs(attr_f64(r, "/model", "vix0") - vix) < 1e-9);
     double *sp = NULL;
     size_t n = 0;
@@ -195,9 +214,9 @@ static void test_run_asof(void **state)
             want = (int)(i - i0);
         /* the model's VIX3M at the VIX-implied v (one factor; VIX below the floor: v = 0) */
         const double b = (1 - exp(-q.kappa * 30.0 / 365)) / (q.kappa * 30.0 / 365);
-        const double fl = svcj_index(&q, 30.0 / 365, 0);
+        const double fl = sv_index(&q, 30.0 / 365, 0);
         const double vv = v > fl ? ((v / 100) * (v / 100) - (fl / 100) * (fl / 100)) / b : 0;
-        if (model_day < 0 && fmax(v, fl) / svcj_index(&q, 93.0 / 365, vv) >= 1.0)
+        if (model_day < 0 && fmax(v, fl) / sv_index(&q, 93.0 / 365, vv) >= 1.0)
             model_day = (int)(i - i0);
     }
     vr_history_free(&h);
@@ -226,8 +245,6 @@ static void test_run_asof_errors(void **state)
         {"2020-03-01", "2020-03-01", "nearest trading days are 2020-02-28 and 2020-03-02"},
         {"2031-01-02", "2031-01-02", "after the data"},
         {"1900-01-02", "1900-01-02", "before the data"},
-        /* VIX 11.08 below the floor of these pricing parameters */
-        {"2018-01-26", "VIX 11.08", "below the model's floor 12.09"},
         {"2020-3-x", "expected a date YYYY-MM-DD", "2020-3-x"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -240,10 +257,18 @@ static void test_run_asof_errors(void **state)
         assert_non_null(strstr(out, cases[k].want1));
         assert_non_null(strstr(out, cases[k].want2));
     }
+    /* a day below the model's floor: the scenario, the VIX and the floor named */
+    char fcfg[700];
+    snprintf(fcfg, sizeof fcfg, "%s", vr_test_write(dir, "floor.yaml", k_config_floor));
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2018-01-26 --data '%s'", fcfg, dir, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "scenario svcj (svcj model): 2018-01-26: VIX 11.08 is below the model's floor 12.09"));
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-02 --data '%s'", fcfg, dir, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "svcj (svcj): spot 3090.23, v0 = "));
     /* run refuses the same way, before anything is written */
     snprintf(cmd, sizeof cmd, "run '%s' -o '%s/x.h5' -q --asof 2020-03-01 --data '%s'", cfg, dir, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
-    assert_int_not_equal(access("x.h5", F_OK), 0);
     char x[800];
     snprintf(x, sizeof x, "%s/x.h5", dir);
     assert_int_not_equal(access(x, F_OK), 0);
@@ -274,6 +299,31 @@ static void test_price_asof(void **state)
              "--threads 2 --json", VIXRISK_SOURCE_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
     assert_null(strstr(out, "asof"));
+    /* a two-factor model (through the library: its pricer's tables take seconds to build): the
+     * state written into (v0, m0) gives back the day's VIX and VIX3M */
+    vr_model m2;
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_model_load(VIXRISK_SOURCE_DIR "/configs/models/svcj2_example.yaml", &m2, &err), VR_OK);
+    assert_int_equal(vr_market_day_load(DATA_DIR, 20190603, &mk, &err), VR_OK);
+    double xr[VR_FACTORS_MAX] = {0};
+    assert_int_equal(vr_model_start_at_market(&m2, &mk, xr, &err), VR_OK);
+    const vr_model_ops *ops = vr_model_ops_get(m2.type);
+    assert_int_equal(ops->nfactors, 2);
+    double x2[VR_FACTORS_MAX] = {0};
+    ops->state0(&m2, x2);
+    assert_true(x2[0] == xr[0] && x2[1] == xr[1] && x2[0] > 0 && x2[1] > 0);
+    assert_true(m2.spot == csv_close("spx_daily.csv", "2019-06-03"));
+    const vr_vix_coef c30 = ops->vix_coef(&m2.pricing, VR_VIX_TAU_30D);
+    const vr_vix_coef c93 = ops->vix_coef(&m2.pricing, VR_VIX_TAU_93D);
+    assert_true(fabs(vr_vix_level_x(&c30, x2, 2) - csv_close("vix_daily.csv", "2019-06-03")) < 1e-9);
+    assert_true(fabs(vr_vix_level_x(&c93, x2, 2) - csv_close("vix3m_daily.csv", "2019-06-03")) < 1e-9);
+    /* unreachable: 2020-03-02 needs m < 0; the model is left as it was */
+    const vr_model before = m2;
+    assert_int_equal(vr_market_day_load(DATA_DIR, 20200302, &mk, &err), VR_OK);
+    assert_int_equal(vr_model_start_at_market(&m2, &mk, NULL, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "2020-03-02"));
+    assert_true(m2.spot == before.spot && m2.v0 == before.v0 && m2.m0 == before.m0);
     /* errors: exit 2 naming the date */
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 3000 --expiry 0.1 --asof 2020-02-29 "
