@@ -1,5 +1,5 @@
 /* cli.c: what the vixrisk subcommands share (see cli.h): the help footer, signal handling, the
- * version line, output-target checks, failure messages and JSON helpers. */
+ * version line, output-target checks, failure messages, JSON helpers and the --asof lines. */
 #include "cli.h"
 
 #include <math.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vixrisk/vr_history.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vk.h"
 #include "vixrisk/vr_version.h"
@@ -118,4 +119,32 @@ void vr_cli_json_num(FILE *out, const char *key, double x, int comma)
         fprintf(out, ": %.12g%s", x, comma ? ", " : "");
     else
         fprintf(out, ": null%s", comma ? ", " : "");
+}
+
+int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date)
+{
+    if (vr_history_parse_date(s, date) == 0)
+        return 1;
+    fprintf(stderr, "vixrisk %s: --asof: expected a date YYYY-MM-DD, got '%s'\n", cmd, s);
+    return 0;
+}
+
+void vr_cli_asof_print(FILE *out, const vr_market_day *mk)
+{
+    char ds[16];
+    fprintf(out, "as of %s (%s): SPX %.2f, VIX %.2f, ", vr_history_format_date(mk->date, ds), mk->dir,
+            mk->spx, mk->vix);
+    if (mk->vix3m > 0)
+        fprintf(out, "VIX3M %.2f\n", mk->vix3m);
+    else
+        fprintf(out, "VIX3M none in the data\n");
+}
+
+void vr_cli_state_print(FILE *out, const vr_model *m, const double *x)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    const vr_vix_coef c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    for (int j = 0; j < ops->nfactors; j++)
+        fprintf(out, "%s%s0 = %.6g", j ? ", " : "", ops->factor_names[j], x[j]);
+    fprintf(out, " (VIX %.4f under the pricing parameters)", vr_vix_level_x(&c, x, ops->nfactors));
 }

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_outfile.h"
 
 #define EXIT_USAGE 2
@@ -36,6 +37,18 @@ int vr_cli_fail(const char *cmd, vr_status st, const vr_err *err);
 void vr_cli_json_str(FILE *out, const char *s);
 /* "key": number, or "key": null for NaN/Inf; then ", " if comma. */
 void vr_cli_json_num(FILE *out, const char *key, double x, int comma);
+
+/* --asof DATE of `run`, `check` and `price`: "YYYY-MM-DD" into yyyymmdd; on a malformed date prints
+ * "vixrisk CMD: --asof: ..." and returns 0. */
+int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date);
+
+/* The market a --asof run or price starts from, one line: "as of DATE (DIR): SPX .., VIX ..,
+ * VIX3M .." (VIX3M "none in the data" when absent). */
+void vr_cli_asof_print(FILE *out, const vr_market_day *mk);
+
+/* The factors x of a model (names from ops) and the VIX they give under its pricing parameters,
+ * "v0 = 0.0906, m0 = 0.05 (VIX 33.42)". */
+void vr_cli_state_print(FILE *out, const vr_model *m, const double *x);
 
 /* `run --json`: the ranking of every scenario's policies, read back from the run file just
  * written (the scores the run stored as attributes), as one JSON object on `out`. */

@@ -16,6 +16,7 @@
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_config.h"
+#include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_report.h"
@@ -69,6 +70,11 @@ static void usage_price(FILE *out)
             "  --seed S              run seed, unsigned 64-bit (default 1)\n"
             "  --threads T           OpenMP threads, 0 = all cores (default 0)\n"
             "  --isa I               scalar, avx2 or avx512 (default: best this CPU runs)\n"
+            "  --asof DATE           start from that date's market: spot = SPX close, v0 (and m0)\n"
+            "                        backed out of the VIX (and VIX3M) under the pricing parameters\n"
+            "                        (printed; in JSON as \"asof\"); the strike stays in index points\n"
+            "  --data DIR            data directory for --asof (default: $VIXRISK_DATA, then\n"
+            "                        ../shared/data)\n"
             "  --json                print one JSON object\n"
             "  -h, --help            this help\n");
     vr_cli_help_footer(out);
@@ -137,7 +143,7 @@ static void json_num(FILE *out, const char *key, double x, int comma)
 static int cmd_price(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_UNDER, O_OPTION, O_STRIKE, O_EXPIRY, O_PATHS, O_SPY, O_SCHEME, O_SEED,
-           O_THREADS, O_ISA, O_JSON };
+           O_THREADS, O_ISA, O_JSON, O_ASOF, O_DATA };
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL},   {"underlying", required_argument, 0, O_UNDER},
         {"option", required_argument, 0, O_OPTION}, {"strike", required_argument, 0, O_STRIKE},
@@ -146,9 +152,11 @@ static int cmd_price(int argc, char **argv)
         {"scheme", required_argument, 0, O_SCHEME}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"isa", required_argument, 0, O_ISA},
         {"json", no_argument, 0, O_JSON},           {"help", no_argument, 0, 'h'},
+        {"asof", required_argument, 0, O_ASOF},     {"data", required_argument, 0, O_DATA},
         {0, 0, 0, 0},
     };
-    const char *model_file = NULL, *isa = NULL;
+    const char *model_file = NULL, *isa = NULL, *data = NULL;
+    int32_t asof = 0;
     vr_price_req req;
     memset(&req, 0, sizeof req);
     req.paths = 1000000;
@@ -178,6 +186,8 @@ static int cmd_price(int argc, char **argv)
             else if (strcmp(optarg, "future") == 0) req.option = VR_OPTION_FUTURE;
             else { fprintf(stderr, "%s: --option must be call, put or future (got '%s')\n", prog, optarg); return EXIT_USAGE; }
             break;
+        case O_ASOF: if (!vr_cli_parse_asof("price", optarg, &asof)) return EXIT_USAGE; break;
+        case O_DATA: data = optarg; break;
         case O_STRIKE: if (!parse_double("--strike", optarg, &req.strike)) return EXIT_USAGE; break;
         case O_EXPIRY: if (!parse_double("--expiry", optarg, &req.expiry)) return EXIT_USAGE; break;
         case O_PATHS:
@@ -231,11 +241,33 @@ static int cmd_price(int argc, char **argv)
     }
     if ((req.kt = pick_isa(isa)) == NULL)
         return EXIT_USAGE;
+    if (data != NULL && asof == 0) {
+        fprintf(stderr, "%s price: --data is only used with --asof\n", prog);
+        return EXIT_USAGE;
+    }
     vr_err err = {VR_OK, ""};
     vr_status st = vr_model_load(model_file, &req.model, &err);
     if (st != VR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
+    }
+    /* --asof: spot and factors from that day's market (the data are input: errors are exit 2) */
+    vr_market_day mk;
+    double x0[VR_FACTORS_MAX] = {0};
+    if (asof > 0) {
+        char ds[16];
+        const char *dir = data != NULL && data[0] != '\0' ? data : vr_history_default_dir();
+        if (dir == NULL) {
+            fprintf(stderr, "%s price: --asof %s needs the data: --data DIR, VIXRISK_DATA or "
+                    "../shared/data (files as described in docs/config.md)\n", prog,
+                    vr_history_format_date(asof, ds));
+            return EXIT_USAGE;
+        }
+        if ((st = vr_market_day_load(dir, asof, &mk, &err)) != VR_OK ||
+            (st = vr_model_start_at_market(&req.model, &mk, x0, &err)) != VR_OK) {
+            fprintf(stderr, "%s price: --asof %s: %s\n", prog, vr_history_format_date(asof, ds), err.msg);
+            return st == VR_ENOMEM ? 1 : EXIT_USAGE;
+        }
     }
     vr_price_result res;
     st = vr_price(&req, &res, &err);
@@ -260,6 +292,22 @@ static int cmd_price(int argc, char **argv)
             json_num(stdout, "surface", res.surface, 1);
         if (isfinite(res.z))
             json_num(stdout, "z", res.z, 1);
+        if (asof > 0) {
+            char ds[16];
+            const vr_model_ops *ops = vr_model_ops_get(req.model.type);
+            printf("\"asof\": {\"date\": \"%s\", \"data\": ", vr_history_format_date(mk.date, ds));
+            vr_cli_json_str(stdout, mk.dir);
+            printf(", ");
+            json_num(stdout, "spx", mk.spx, 1);
+            json_num(stdout, "vix", mk.vix, 1);
+            json_num(stdout, "vix3m", mk.vix3m, 1);
+            for (int j = 0; j < ops->nfactors; j++) {
+                char key[16];
+                snprintf(key, sizeof key, "%s0", ops->factor_names[j]);
+                json_num(stdout, key, x0[j], j + 1 < ops->nfactors);
+            }
+            printf("}, ");
+        }
         printf("\"isa\": \"%s\", \"threads\": %d, ", req.kt->isa, threads);
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
@@ -268,6 +316,13 @@ static int cmd_price(int argc, char **argv)
                vr_model_type_name(req.model.type), und, opt, req.strike, req.expiry, req.paths,
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", req.kt->isa, threads,
                res.seconds);
+        if (asof > 0) {
+            printf("  ");
+            vr_cli_asof_print(stdout, &mk);
+            printf("  start: spot %.2f, ", req.model.spot);
+            vr_cli_state_print(stdout, &req.model, x0);
+            printf("\n");
+        }
         printf("  monte carlo   %.6f  (se %.6f)\n", res.mc, res.se);
         if (isfinite(res.z))
             printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, res.z);
@@ -283,7 +338,7 @@ static void usage_run(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk run CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                   [--isa I] [--data DIR] [-q] [--json]\n"
+            "                   [--isa I] [--data DIR] [--asof YYYY-MM-DD] [-q] [--json]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -302,8 +357,12 @@ static void usage_run(FILE *out)
             "  -q, --quiet        no progress bar\n"
             "  --json             print the ranking as one JSON object on stdout instead of the table\n"
             "                     (per scenario, policies by ES99 ascending; scores as in docs/hdf5.md)\n"
-            "  --data DIR         history data directory of scenarios without `data:` (default:\n"
-            "                     $VIXRISK_DATA, then ../shared/data)\n"
+            "  --data DIR         history data directory of scenarios without `data:` and of --asof\n"
+            "                     (default: $VIXRISK_DATA, then ../shared/data)\n"
+            "  --asof DATE        start every model and bootstrap scenario from that date's market:\n"
+            "                     spot = SPX close, v0 (and m0) backed out of the VIX (and VIX3M)\n"
+            "                     under the scenario's pricing parameters; printed, and stored in\n"
+            "                     the run file (asof, asof_*); history replays keep their window\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -312,7 +371,7 @@ static void usage_check(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk check CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                     [--isa I]\n"
+            "                     [--isa I] [--data DIR] [--asof YYYY-MM-DD]\n"
             "\n"
             "Validates a run file as `vixrisk run` would (every scenario, policy and sweep, the data\n"
             "files it needs) and the output target run would write (-o as for run; default\n"
@@ -320,7 +379,7 @@ static void usage_check(FILE *out)
             "Prints a one-line summary and exits 0 when run would start.\n"
             "\n"
             "  -o, --out PATH     output file or directory, as for run\n"
-            "  --paths, --seed, --threads, --isa, --data   as for run (checked the same way)\n"
+            "  --paths, --seed, --threads, --isa, --data, --asof   as for run (checked the same way)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -368,15 +427,37 @@ static const char *join_args(char *buf, size_t cap, int argc, char **argv)
     return buf;
 }
 
+/* run --asof: the day's market and, per scenario, the state it starts from. */
+static void print_asof(FILE *out, const vr_run_cfg *cfg)
+{
+    char ds[16];
+    vr_cli_asof_print(out, &cfg->asof);
+    for (int i = 0; i < cfg->spec.nscen; i++) {
+        const vr_scenario *sc = &cfg->spec.scen[i];
+        if (sc->source == VR_SOURCE_HISTORY) {
+            fprintf(out, "  %s: a history replay: starts at its window's first day, %s\n", sc->name,
+                    vr_history_format_date(sc->hist->date[sc->hist_i0], ds));
+            continue;
+        }
+        double x[VR_FACTORS_MAX] = {0};
+        vr_model_ops_get(sc->model.type)->state0(&sc->model, x);
+        fprintf(out, "  %s (%s): spot %.2f, ", sc->name, vr_model_type_name(sc->model.type),
+                sc->model.spot);
+        vr_cli_state_print(out, &sc->model, x);
+        fprintf(out, "\n");
+    }
+}
+
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, O_JSON},         {"data", required_argument, 0, O_DATA},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
+        {"asof", required_argument, 0, O_ASOF},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
     char cmdline[4096]; /* before getopt_long permutes argv */
@@ -384,6 +465,7 @@ static int cmd_run(int argc, char **argv, int check_only)
     const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
+    int32_t asof = 0;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -403,6 +485,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
         case O_DATA: data = optarg; break;
+        case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) return EXIT_USAGE; break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,
                     cmd, argv[optind - 1], cmd);
@@ -425,7 +508,7 @@ static int cmd_run(int argc, char **argv, int check_only)
 #endif
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL};
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL, asof};
     vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
     if (st != VR_OK) {
         if (rank == 0)
@@ -447,6 +530,13 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (set_seed) cfg.spec.seed = seed;
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
+    if (asof > 0 && ol < sizeof cfg.overrides) {
+        char ds[16];
+        ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%sasof=%s",
+                               ol ? " " : "", vr_history_format_date(asof, ds));
+    }
+    if (asof > 0 && rank == 0) /* what the scenarios start from: on the console and in the run file */
+        print_asof(json ? stderr : stdout, &cfg);
 
     /* the output target, checked before anything is simulated: results/<stem>.h5 by default */
     char def_name[512];

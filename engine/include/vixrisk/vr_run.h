@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_model_info.h"
 
 typedef struct vr_run_cfg {
     vr_run_spec spec;
@@ -32,6 +33,10 @@ typedef struct vr_run_cfg {
     int nhist;
     vr_shock *shockbuf[VR_MAX_SCEN_ALLOC];
     int nshockbuf;
+    /* `run --asof`: the market the scenarios with a model start (model and bootstrap sources)
+     * started from (vr_model_start_at_market: their spot, v0, m0 replaced); asof.date 0: none,
+     * every state as in the config. Stored as the root attributes asof, asof_*. */
+    vr_market_day asof;
 } vr_run_cfg;
 
 /* Options of loading a run file (all optional: a zeroed struct gives the defaults). */
@@ -40,11 +45,17 @@ typedef struct vr_run_load_opts {
                              then ../shared/data (docs/config.md, "Data files") */
     size_t paths;         /* > 0: replaces simulation.paths (before the checks and warnings) */
     FILE *warn;           /* warnings, one line each (tail estimates on few paths); NULL = none */
+    int32_t asof;         /* yyyymmdd > 0: start every model and bootstrap scenario from that date's
+                             market in the data directory (data_dir, else as for history
+                             scenarios): VR_ECONFIG naming the date and the values when the data
+                             lack the date (with the nearest trading days) or a scenario's model
+                             cannot reach the day's VIX (its floor) */
 } vr_run_load_opts;
 
 /* Load and validate a run file: every scenario and policy, and every check the run itself would
  * make before simulating (vr_eval_scenario_check), so a run that loads does not stop on a config
- * problem after earlier scenarios have run. Errors: VR_ECONFIG with "file:line: key: message". */
+ * problem after earlier scenarios have run. Errors: VR_ECONFIG with "file:line: key: message".
+ * With opts->asof the scenarios' initial states are that day's market before the checks run. */
 vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_cfg *out, vr_err *err);
 /* vr_run_load_ex with default options. */
 vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);

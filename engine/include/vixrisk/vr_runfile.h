@@ -86,6 +86,15 @@ typedef struct vr_rf_attr {
     X(VERDICT, "verdict", STR, "", "the verdict paragraph(s) printed at the top of the console", 0) \
     X(COMMAND_LINE, "command_line", STR, "", "the command that started the run", 0)               \
     X(OVERRIDES, "overrides", STR, "", "settings the command line replaced (key=value ...)", 0)    \
+    X(ASOF, "asof", STR, "YYYY-MM-DD", "run --asof: the market day model and bootstrap scenarios "  \
+      "started from", VR_RF_OPTIONAL)                                                              \
+    X(ASOF_DATA, "asof_data", STR, "", "run --asof: the data directory it was read from",          \
+      VR_RF_OPTIONAL)                                                                              \
+    X(ASOF_SPX, "asof_spx", F64, "index points", "run --asof: that day's SPX close (the spot)",     \
+      VR_RF_OPTIONAL)                                                                              \
+    X(ASOF_VIX, "asof_vix", F64, "index points", "run --asof: that day's VIX close", VR_RF_OPTIONAL) \
+    X(ASOF_VIX3M, "asof_vix3m", F64, "index points", "run --asof: that day's VIX3M close (absent "  \
+      "when the data have none)", VR_RF_OPTIONAL)                                                  \
     X(WALL, "wall_seconds", F64, "s", "wall time of the whole run", VR_RF_TIMING)
 
 /* ---- scenario attributes (besides physical_<p>, pricing_<p>) ----------------------------------- */
@@ -104,7 +113,12 @@ typedef struct vr_rf_attr {
     X(WINDOW_FROM, "window_from", STR, "YYYY-MM-DD", "first date of the history window", 0)       \
     X(WINDOW_TO, "window_to", STR, "YYYY-MM-DD", "last date of the history window", 0)            \
     X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0) \
-    X(TRADE_LOG_PATHS, "trade_log_paths", I64, "paths", "paths 0..n-1 whose trades are logged", 0)
+    X(TRADE_LOG_PATHS, "trade_log_paths", I64, "paths", "paths 0..n-1 whose trades are logged", 0) \
+    X(VIX0, "vix0", F64, "index points", "VIX of the initial state under the pricing parameters", 0) \
+    X(ASOF, "asof", STR, "YYYY-MM-DD", "run --asof: the market day spot, v0 (and m0) come from",     \
+      VR_RF_OPTIONAL)                                                                              \
+    X(VIX3M_MODEL_DAYS, "vix3m_model_days", I64, "days", "replay: days of the window without a "    \
+      "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
  * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>

@@ -256,6 +256,38 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
     return VR_OK;
 }
 
+/* --asof: every scenario whose paths start from its model's state (model and bootstrap sources)
+ * starts from that date's market instead (vr_model_start_at_market); a replay starts at its own
+ * window. The data directory: the load option, then VIXRISK_DATA, then ../shared/data. */
+static vr_status apply_asof(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_spec *s,
+                            vr_run_cfg *out)
+{
+    char ds[16];
+    vr_history_format_date(o->asof, ds);
+    const char *dir = o->data_dir != NULL && o->data_dir[0] != '\0' ? o->data_dir
+                                                                     : vr_history_default_dir();
+    if (dir == NULL)
+        return vr_fail(c->err, VR_ECONFIG, "--asof %s needs the data: --data DIR, VIXRISK_DATA or "
+                       "../shared/data (files as described in docs/config.md)", ds);
+    vr_err e2 = {VR_OK, ""};
+    if (vr_market_day_load(dir, o->asof, &out->asof, &e2) != VR_OK) {
+        memset(&out->asof, 0, sizeof out->asof);
+        return vr_fail(c->err, VR_ECONFIG, "--asof %s: %s", ds, e2.msg);
+    }
+    for (int i = 0; i < s->nscen; i++) {
+        vr_scenario *sc = &s->scen[i];
+        if (sc->source == VR_SOURCE_HISTORY)
+            continue;
+        if (vr_model_start_at_market(&sc->model, &out->asof, NULL, &e2) != VR_OK) {
+            char p[VR_KEY_MAX];
+            snprintf(p, sizeof p, "scenarios[%d].model", i);
+            return vr_config_fail(c->err, c->file, c->ix, p, "--asof %s: scenario %s (%s model): %s",
+                                  ds, sc->name, vr_model_type_name(sc->model.type), e2.msg);
+        }
+    }
+    return VR_OK;
+}
+
 /* Tail scores rest on the paths beyond VaR99: 1% of them. One line per run: every scenario but
  * a replay simulates the run's path count. */
 static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
@@ -307,6 +339,8 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (s->scen == NULL)
         return vr_fail(c->err, VR_ENOMEM, "scenarios");
     CHECK(conv_scenarios(c, o, s, out));
+    if (o->asof > 0)
+        CHECK(apply_asof(c, o, s, out));
     /* default condor rules, then policies */
     vr_condor_rules builtin, def;
     vr_condor_defaults(&builtin);
@@ -371,7 +405,7 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
 
 vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_cfg *out, vr_err *err)
 {
-    const vr_run_load_opts none = {NULL, 0, NULL};
+    const vr_run_load_opts none = {NULL, 0, NULL, 0};
     const vr_run_load_opts *o = opts ? opts : &none;
     memset(out, 0, sizeof *out);
     vr_yaml_index *ix = NULL;

@@ -104,11 +104,13 @@ static int number(const char *s, double *out)
 }
 
 /* A scan of one file for the rows of one date. cb gets each row's fields; the scan stops after the
- * date's rows (files are ascending). *first and *last get the span of dates in the file. */
+ * date's rows (files are ascending). *first and *last get the span of dates in the file, near[0]
+ * and near[1] the last date before and the first date after `date` (0 if none). */
 typedef int (*row_fn)(void *ctx, char **f, int n, const char *path, long line, vr_err *err);
 
 static vr_status scan(const char *path, int32_t date, const char *const *cols, int ncols, int *idx,
-                      row_fn cb, void *ctx, int *found, int32_t *first, int32_t *last, vr_err *err)
+                      row_fn cb, void *ctx, int *found, int32_t *first, int32_t *last,
+                      int32_t near[2], vr_err *err)
 {
     vr_status st = VR_OK;
     char line[1024];
@@ -116,6 +118,7 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
     long lineno = 1;
     *found = 0;
     *first = *last = 0;
+    near[0] = near[1] = 0;
     FILE *fp = fopen(path, "r");
     if (fp == NULL)
         return VR_EIO; /* the caller decides whether that is an error and says so */
@@ -145,11 +148,15 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
         if (*first == 0)
             *first = d;
         *last = d;
-        if (d < date)
+        if (d < date) {
+            near[0] = d;
             continue;
+        }
         if (d > date) {
             if (*found)
                 break;
+            if (near[1] == 0)
+                near[1] = d;
             continue; /* keep reading: the span's end is wanted for messages */
         }
         *found = 1;
@@ -182,10 +189,11 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     snprintf(path, sizeof path, "%s/%s", dir, name);
     static const char *const cols[1] = {"close"};
     int idx[1], found;
-    int32_t first, last;
+    int32_t first, last, near[2];
     close_ctx c = {idx, NAN};
     *out = NAN;
-    const vr_status st = scan(path, date, cols, 1, idx, close_row, &c, &found, &first, &last, err);
+    const vr_status st = scan(path, date, cols, 1, idx, close_row, &c, &found, &first, &last, near,
+                              err);
     vr_history_format_date(date, ds);
     if (st == VR_EIO)
         return required ? vr_fail(err, VR_EINVAL, "%s: cannot open (needed for the market of %s)",
@@ -193,9 +201,22 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
                         : VR_OK;
     if (st != VR_OK)
         return st;
-    if (required && (!found || isnan(c.value)))
-        return vr_fail(err, VR_EINVAL, "%s: no close on %s (the file covers %s to %s)", path, ds,
-                       vr_history_format_date(first, a), vr_history_format_date(last, b));
+    if (required && (!found || isnan(c.value))) {
+        if (first == 0)
+            return vr_fail(err, VR_EINVAL, "%s: no close on %s: the file has no data rows", path, ds);
+        vr_history_format_date(first, a);
+        vr_history_format_date(last, b);
+        if (date < first || date > last)
+            return vr_fail(err, VR_EINVAL, "%s: no close on %s: the date is %s the data (the file "
+                           "covers %s to %s)", path, ds, date < first ? "before" : "after", a, b);
+        /* inside the span: a weekend, a holiday or a gap; name the trading days around it */
+        char p0[16], p1[16];
+        return vr_fail(err, VR_EINVAL, "%s: no close on %s (%s): the nearest trading days are %s "
+                       "and %s (the file covers %s to %s)", path, ds,
+                       found ? "the close is empty" : "not a trading day in the data",
+                       near[0] ? vr_history_format_date(near[0], p0) : "none",
+                       near[1] ? vr_history_format_date(near[1], p1) : "none", a, b);
+    }
     *out = found ? c.value : NAN;
     return VR_OK;
 }
@@ -247,11 +268,12 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
 {
     char path[700];
     int idx[8], found;
-    int32_t first, last;
+    int32_t first, last, near[2];
     fut_ctx c = {idx, mk};
     static const char *const ccols[3] = {"contract", "expiry", "settle"};
     snprintf(path, sizeof path, "%s/vix_futures_contracts.csv", dir);
-    vr_status st = scan(path, mk->date, ccols, 3, idx, contract_row, &c, &found, &first, &last, err);
+    vr_status st = scan(path, mk->date, ccols, 3, idx, contract_row, &c, &found, &first, &last, near,
+                         err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0) {
@@ -261,7 +283,7 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
     mk->nfut = 0;
     static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
     snprintf(path, sizeof path, "%s/vix_futures_term_structure.csv", dir);
-    st = scan(path, mk->date, tcols, 8, idx, term_row, &c, &found, &first, &last, err);
+    st = scan(path, mk->date, tcols, 8, idx, term_row, &c, &found, &first, &last, near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0)

@@ -12,6 +12,7 @@
 #include "vixrisk/vr_analytic.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
+#include "vixrisk/vr_model_params.h"
 
 static const struct { const char *name; int days; } k_indices[VR_INFO_NIDX] = {
     {"VIX9D", 9}, {"VIX", 30}, {"VIX3M", 93}, {"VIX6M", 183}};
@@ -45,6 +46,32 @@ vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk,
                        "%s: VIX %g is below the model's floor %.4g (its VIX with no variance left): "
                        "no state of this model reproduces it", ds, mk->vix, floor);
     ops->state_from_vix(&c30, mk->vix, x);
+    return VR_OK;
+}
+
+vr_status vr_model_start_at_market(vr_model *m, const vr_market_day *mk, double *x, vr_err *err)
+{
+    double f[VR_FACTORS_MAX] = {0};
+    char ds[16];
+    vr_status st = vr_model_state_from_market(m, mk, f, err);
+    if (st != VR_OK)
+        return st;
+    const vr_model_def *def = vr_model_def_of(m->type);
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (def == NULL || def->nstate < ops->nfactors)
+        return vr_fail(err, VR_EINVAL, "model type %d: no state entry for each of its %d factors",
+                       (int)m->type, ops->nfactors);
+    if (!(mk->spx > 0))
+        return vr_fail(err, VR_EINVAL, "%s: no SPX close in %s",
+                       vr_history_format_date(mk->date, ds), mk->dir);
+    m->spot = mk->spx;
+    /* the factors go where the model file's state goes (v0, m0): the state table's order is the
+     * factors' order (state0 reads them back) */
+    for (int j = 0; j < ops->nfactors; j++)
+        vr_param_set(m, &def->state[j], f[j]);
+    if (x != NULL)
+        for (int j = 0; j < VR_FACTORS_MAX; j++)
+            x[j] = f[j];
     return VR_OK;
 }
 

@@ -71,6 +71,16 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const vr_rf_run_info
     if (cfg->command_line != NULL) /* what was actually run: the config text may say otherwise */
         TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_COMMAND_LINE].name, cfg->command_line, err));
     TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_OVERRIDES].name, cfg->overrides, err));
+    if (cfg->asof.date > 0) { /* run --asof: the market the scenarios started from */
+        char ds[16];
+        const vr_market_day *mk = &cfg->asof;
+        TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ASOF].name, vr_history_format_date(mk->date, ds), err));
+        TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ASOF_DATA].name, mk->dir, err));
+        TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_SPX].name, mk->spx, err));
+        TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_VIX].name, mk->vix, err));
+        if (mk->vix3m > 0) /* never NaN in a file */
+            TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_VIX3M].name, mk->vix3m, err));
+    }
 done:
     return st;
 }
@@ -127,6 +137,11 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_HORIZON].name, info->days, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_TRADE_LOG_PATHS].name, info->trade_log_paths, err));
+    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_VIX0].name, info->vix0, err));
+    if (info->asof != NULL)
+        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF].name, info->asof, err));
+    if (sc->source == VR_SOURCE_HISTORY)
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));
     if (info->window_from != NULL) {
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_TO].name, info->window_to, err));

@@ -55,6 +55,7 @@ typedef struct eval_ctx {
     vr_progress_fn progress;
     void *progress_ctx;
     const vr_eval_opts *opts;
+    const vr_scenario *replay; /* a history replay: its VIX3M closes go into the market view */
 } eval_ctx;
 
 /* Per-path arrays of n paths, every field of VR_PATH_OUT_FIELDS; 0 when out of memory (the
@@ -189,6 +190,12 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             vr_mkt_init(m, S, x, c->pr);
         else
             vr_mkt_update(m, day, t, S, x, c->pr);
+        if (c->replay != NULL) { /* the market's VIX3M where the data have it (run.c notes the rest) */
+            const vr_history *h = c->replay->hist;
+            const double v3 = h->vix3m != NULL ? h->vix3m[c->replay->hist_i0 + (size_t)day] : NAN;
+            if (v3 > 0)
+                m->vix3m = v3;
+        }
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
@@ -295,6 +302,11 @@ static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, 
     const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
     double x0[VR_FACTORS_MAX] = {0};
     ops->state0(&sc->model, x0);
+    /* a replay of a two-factor model backs (v, m) out of the day's VIX and VIX3M (vr_sim.h) */
+    vr_vix_coef c93;
+    memset(&c93, 0, sizeof c93);
+    if (sc->source == VR_SOURCE_HISTORY)
+        c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
     const vr_sim_spec sim = {
         .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,
         .rate = sc->model.rate, .dividend = sc->model.dividend, .v0 = x0[0], .m0 = x0[1],
@@ -303,7 +315,7 @@ static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, 
         .seed = spec->seed, .scenario = (uint32_t)scen, .scheme = spec->scheme, .block = block,
         .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
         .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
-        .vixc = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D),
+        .vixc = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D), .vixc3m = c93,
         .shocks = sc->shocks, .nshocks = sc->nshocks,
     };
     return sim;
@@ -454,7 +466,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
     eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
-                    progress_ctx, opts};
+                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;

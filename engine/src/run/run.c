@@ -16,6 +16,7 @@
  * attribution) are gathered to rank 0 in path order and scored there exactly as in one process,
  * or the streaming accumulators are merged into rank 0's. Either way the file holds the bits of
  * the single-process run. */
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
+#include "vixrisk/vr_term.h"
 
 typedef struct progress_ctx {
     double t0;
@@ -96,6 +98,61 @@ static int64_t window_gaps(const vr_scenario *sc, char d0[16], char d1[16], FILE
     if (gaps > 0 && note)
         fprintf(note, "%s (%lld in all)\n", gaps > 10 ? " ..." : "", (long long)gaps);
     return gaps;
+}
+
+/* A replay's days without a VIX3M close: there the market view's VIX3M (the VIX/VIX3M trigger) is
+ * the model's at the replayed state, not the market's. Counted for the run file and noted, with the
+ * runs of such days, so that mixed data never pass unseen. */
+static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
+{
+    const vr_history *hs = sc->hist;
+    int64_t n = 0;
+    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
+        n += !(hs->vix3m != NULL && hs->vix3m[i] > 0);
+    if (n == 0 || note == NULL)
+        return n;
+    fprintf(note, "note: %s: no VIX3M close on %lld of %zu days (", sc->name, (long long)n,
+            sc->hist_i1 - sc->hist_i0);
+    int runs = 0;
+    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++) {
+        if (hs->vix3m != NULL && hs->vix3m[i] > 0)
+            continue;
+        size_t j = i;
+        while (j + 1 < sc->hist_i1 && !(hs->vix3m != NULL && hs->vix3m[j + 1] > 0))
+            j++;
+        char a[16], b[16];
+        if (runs < 5) {
+            vr_history_format_date(hs->date[i], a);
+            vr_history_format_date(hs->date[j], b);
+            if (j > i)
+                fprintf(note, "%s%s..%s", runs ? ", " : "", a, b);
+            else
+                fprintf(note, "%s%s", runs ? ", " : "", a);
+        } else if (runs == 5) {
+            fprintf(note, ", ...");
+        }
+        runs++;
+        i = j;
+    }
+    fprintf(note, "): there the VIX/VIX3M trigger sees the model's VIX3M at the replayed state "
+            "(run file: vix3m_model_days)\n");
+    return n;
+}
+
+/* The VIX a scenario starts from, under its pricing parameters: at its model's initial state, or
+ * for a replay at the state backed out of the window's first day (as the path generator does). */
+static double initial_vix(const vr_scenario *sc)
+{
+    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+    double x[VR_FACTORS_MAX] = {0};
+    ops->state0(&sc->model, x);
+    if (sc->source == VR_SOURCE_HISTORY) {
+        const size_t i = sc->hist_i0;
+        vr_state_from_term(ops, &sc->model.pricing, sc->hist->vix[i],
+                           sc->hist->vix3m != NULL ? sc->hist->vix3m[i] : NAN, x);
+    }
+    const vr_vix_coef c = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+    return vr_vix_level_x(&c, x, ops->nfactors);
 }
 
 /* The output name a directory target gets: "<config stem>.h5". */
@@ -297,13 +354,18 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         const int days = vr_scenario_days(s, scen);
         if (me == 0) {
             char d0[16], d1[16];
+            char asof[16];
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
-                                    res.nlog};
+                                    res.nlog, initial_vix(scen), NULL, 0};
             if (scen->source != VR_SOURCE_MODEL) {
                 info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
                 info.window_from = d0;
                 info.window_to = d1;
             }
+            if (scen->source == VR_SOURCE_HISTORY)
+                info.vix3m_model_days = replay_vix3m_missing(scen, opts->table ? stderr : NULL);
+            else if (cfg->asof.date > 0)
+                info.asof = vr_history_format_date(cfg->asof.date, asof);
             st = vr_rf_write_scenario(h, scen, &info, err);
         }
         if (ranks > 1 && !streamed && me == 0 && gout == NULL) {
