@@ -22,6 +22,7 @@
  * density of X at a is not singular in general, and where it is (the SVCJ limit with the Feller
  * condition violated) the series' algebraic convergence is what the tests measure. */
 #include "vixrisk/vr_svcj2.h"
+#include "gk15.h"
 
 #include <complex.h>
 #include <math.h>
@@ -60,30 +61,17 @@ double vr_svcj2_vix_laplace(const vr_svcj2_params *p, double v, double m, double
 
 typedef double (*fn1)(double x, void *ctx, int *ok);
 
-static const double gk_x[8] = {
-    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-    0.207784955007898467600689403773245, 0.0};
-static const double gk_wk[8] = {
-    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-static const double gk_wg[4] = {
-    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-    0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
 static double gk15(fn1 f, void *ctx, double lo, double hi, double *err, int *ok)
 {
     const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
     const double fc = f(c, ctx, ok);
-    double k = fc * gk_wk[7], g = fc * gk_wg[3];
+    double k = fc * vr_gk15_wk[7], g = fc * vr_gk15_wg[3];
     for (int j = 0; j < 7; j++) {
-        const double s = f(c - h * gk_x[j], ctx, ok) + f(c + h * gk_x[j], ctx, ok);
-        k += gk_wk[j] * s;
+        const double s = f(c - h * vr_gk15_x[j], ctx, ok) + f(c + h * vr_gk15_x[j], ctx, ok);
+        k += vr_gk15_wk[j] * s;
         if (j & 1)
-            g += gk_wg[j / 2] * s;
+            g += vr_gk15_wg[j / 2] * s;
     }
     *err = fabs((k - g) * h);
     return k * h;
