@@ -18,7 +18,7 @@
 #include "vixrisk/vk_svcj2.h"
 #include "vr_test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(VR_TEST_SMALL)
 #define PATHS 4000
 #else
 #define PATHS 20000

@@ -27,12 +27,12 @@
 static void cal_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vixrisk calibrate --model heston|bates|svcj [--data DIR] [--from YYYY-MM-DD]\n"
+            "usage: vixrisk calibrate --model heston|bates|svcj|svcj2 [--data DIR] [--from YYYY-MM-DD]\n"
             "                         [--to YYYY-MM-DD] [-o MODEL.yaml] [options]\n"
             "       vixrisk calibrate --realism MODEL.yaml [--realism MODEL2.yaml ...] [--data DIR]\n"
             "                         [--from ..] [--to ..] [--paths N] [--years Y] [--report FILE]\n"
             "       vixrisk calibrate --model M --measure pricing [--start MODEL.yaml] [--fit P,..]\n"
-            "                         [-o MODEL.yaml]\n"
+            "                         [--rounds R] [-o MODEL.yaml]\n"
             "\n"
             "Estimates the physical parameters of a model from daily SPX and VIX closes\n"
             "(method: docs/calibration.md), prints the estimates with standard errors (QML\n"
@@ -41,7 +41,8 @@ static void cal_usage(FILE *out)
             "against historical statistics (VIX percentiles, spikes, second legs, SPX tails, and\n"
             "by VIX bucket futures/VIX, VIX3M/VIX, VVIX) as a table with pass/fail gates. With\n"
             "--measure pricing, also fits the pricing parameters to VIX9D/VIX3M/VIX6M, the listed\n"
-            "VIX futures and VVIX, and writes both measures.\n"
+            "VIX futures and VVIX, and writes both measures. svcj2 (two variance factors) filters\n"
+            "each day's (v, m) from its VIX and VIX3M, so its sample is the days with a VIX3M.\n"
             "\n"
             "  --data DIR            directory with spx_daily.csv, vix_daily.csv [, vix3m_daily.csv]\n"
             "                        (default: $VIXRISK_DATA, else ../shared/data)\n"
@@ -53,6 +54,11 @@ static void cal_usage(FILE *out)
             "  --fit P1,P2,..        pricing: parameters to fit (default: all that move the loss)\n"
             "  --every K             pricing: every K-th usable day enters the fit (default 5)\n"
             "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
+            "  --pricing-from FILE   svcj2 (required): the pricing set of this svcj2 model file\n"
+            "                        filters (v, m); without --measure pricing it is written as\n"
+            "                        the file's pricing set, with it it starts the pricing fit\n"
+            "  --rounds R            pricing, svcj2: rounds of (pricing fit, refilter, physical\n"
+            "                        fit), [1, 10] (default 1)\n"
             "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
@@ -69,6 +75,8 @@ static void cal_usage(FILE *out)
             "  --burn-in Y           realism: years dropped at the start, [0, 50] (default 1)\n"
             "  --threads T           realism: OpenMP threads, 0 = default (default 0)\n"
             "  --report FILE         realism: also write the table (markdown) to FILE\n"
+            "  --pricing-states F,V  realism: states per VIX bucket priced for the futures and\n"
+            "                        VVIX rows (default 300,40; fewer for the slow svcj2)\n"
             "  -h, --help            this help\n"
             "\n"
             "-o and --report take a file, or a directory (existing, or ending in '/') to write\n"
@@ -122,8 +130,60 @@ static int cal_size(const char *opt, const char *s, unsigned long long lo, unsig
 enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
-    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START
+    OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
+    OPT_PFROM, OPT_PSTATES
 };
+
+/* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
+typedef struct cal_days2 {
+    size_t n, dropped;
+    double *spx, *vix, *vix3m;
+    size_t *row; /* history row of each kept day */
+    vr_sv_params filter; /* the pricing set of --pricing-from: the first filter, the pricing start */
+} cal_days2;
+
+static void cal_days2_free(cal_days2 *d)
+{
+    free(d->spx);
+    free(d->vix);
+    free(d->vix3m);
+    free(d->row);
+    memset(d, 0, sizeof *d);
+}
+
+static vr_status cal_days2_make(const vr_history *h, size_t i0, size_t i1, cal_days2 *d,
+                                vr_err *err)
+{
+    memset(d, 0, sizeof *d);
+    const size_t n = i1 - i0;
+    d->spx = malloc(n * sizeof *d->spx);
+    d->vix = malloc(n * sizeof *d->vix);
+    d->vix3m = malloc(n * sizeof *d->vix3m);
+    d->row = malloc(n * sizeof *d->row);
+    if (!d->spx || !d->vix || !d->vix3m || !d->row)
+        return vr_fail(err, VR_ENOMEM, "calibrate: %zu days", n);
+    for (size_t t = i0; t < i1; t++) {
+        if (!(h->vix3m[t] > 0)) {
+            d->dropped++;
+            continue;
+        }
+        d->spx[d->n] = h->spx[t];
+        d->vix[d->n] = h->vix[t];
+        d->vix3m[d->n] = h->vix3m[t];
+        d->row[d->n] = t;
+        d->n++;
+    }
+    if (d->n < 100) {
+        char a[16], b[16];
+        vr_history_format_date(h->date[i0], a);
+        vr_history_format_date(h->date[i1 - 1], b);
+        return vr_fail(err, VR_EINVAL,
+                       "calibrate: svcj2 needs VIX3M: the window %s..%s has %zu days with a VIX3M "
+                       "close, need at least 100 (vix3m_daily.csv starts later; use --from)",
+                       a, b, d->n);
+    }
+    return VR_OK;
+}
 
 /* The command line as one string (for the report and the model file's header). */
 static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
@@ -131,6 +191,19 @@ static void cal_cmdline(int argc, char **argv, char *buf, size_t cap)
     size_t k = (size_t)snprintf(buf, cap, "vixrisk");
     for (int i = 0; i < argc && k < cap; i++)
         k += (size_t)snprintf(buf + k, cap - k, " %s", argv[i]);
+}
+
+/* Largest |a - b| / (|a| + |b|) over the svcj2 parameters (the alternation's report). */
+static double cal_s2_change(const vr_svcj2_params *a, const vr_svcj2_params *b)
+{
+    const double *x = (const double *)a, *y = (const double *)b;
+    double mx = 0;
+    for (size_t i = 0; i < sizeof *a / sizeof(double); i++) {
+        const double s = fabs(x[i]) + fabs(y[i]), c = s > 0 ? fabs(x[i] - y[i]) / s : 0;
+        if (c > mx)
+            mx = c;
+    }
+    return mx;
 }
 
 /* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
@@ -141,7 +214,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
                              size_t every, size_t vvix_days, int threads,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
-                             vr_err *err)
+                             const cal_days2 *d2, int rounds, double *round_change, vr_err *err)
 {
     vr_status st = VR_OK;
     vr_futures fu;
@@ -178,7 +251,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
         d->nfut = nf;
     }
     vr_pfit_opts po;
-    vr_pfit_opts_default(&po, co->type, start ? start : &res->est);
+    vr_pfit_opts_default(&po, co->type, start ? start : d2 ? &d2->filter : &res->est);
     po.fit_mask = fit_mask;
     po.every = every;
     po.vvix_per_bucket = vvix_days;
@@ -189,6 +262,41 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
         goto done;
     vr_pfit_print(stdout, pres);
     const vr_model_ops *ops = vr_model_ops_get(co->type);
+    if (d2 && !start) {
+        /* svcj2: the filter needs the pricing parameters and the pricing fit starts at (and is
+         * ridged towards) the physical ones: alternate a fixed number of rounds, each one
+         * refiltering (v, m) with the round's pricing set and re-estimating the physical set;
+         * the next round's pricing fit starts at the previous pricing estimate */
+        for (int round = 1; round <= rounds; round++) {
+            if (round > 1) {
+                const vr_sv_params prev = pres->est;
+                vr_pfit_opts_default(&po, co->type, &prev);
+                po.fit_mask = fit_mask;
+                po.every = every;
+                po.vvix_per_bucket = vvix_days;
+                po.threads = threads;
+                if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
+                    goto done;
+                fprintf(stdout, "\nround %d: pricing fit\n", round);
+                vr_pfit_print(stdout, pres);
+            }
+            const vr_svcj2_params before = res->est.s2;
+            co->pricing = &pres->est;
+            vr_calib_result_free(res);
+            st = vr_calib_fit2(d2->spx, d2->vix, d2->vix3m, d2->n, co, res, err);
+            co->pricing = NULL;
+            if (st != VR_OK)
+                goto done;
+            *round_change = cal_s2_change(&before, &res->est.s2);
+            fprintf(stdout, "\nround %d: physical parameters on (v, m) filtered with the pricing "
+                    "set (largest relative change of a physical parameter: %.3g):\n", round,
+                    *round_change);
+            vr_calib_print(stdout, res);
+        }
+        x_last[0] = res->v_last;
+        x_last[1] = res->m_last;
+        goto done;
+    }
     if (start) {
         /* physical parameters given (--start): not re-estimated */
         vr_state_from_term(ops, &pres->est, h->vix[i1 - 1], h->vix3m[i1 - 1], x_last);
@@ -239,6 +347,9 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"every", required_argument, NULL, OPT_EVERY},
         {"vvix-days", required_argument, NULL, OPT_VVIXD},
         {"start", required_argument, NULL, OPT_START},
+        {"rounds", required_argument, NULL, OPT_ROUNDS},
+        {"pricing-from", required_argument, NULL, OPT_PFROM},
+        {"pricing-states", required_argument, NULL, OPT_PSTATES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -247,8 +358,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     size_t nreal = 0;
     int32_t from = 0, to = 0;
     int have_model = 0, pricing = 0;
-    const char *fit_list = NULL, *start_file = NULL;
+    const char *fit_list = NULL, *start_file = NULL, *pfrom = NULL;
     size_t pf_every = 5, pf_vvix = 3;
+    int rounds = 0; /* 0: not given (1 for svcj2) */
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
     double rate = 0.03, dividend = 0.015;
@@ -289,6 +401,32 @@ int vr_cmd_calibrate(int argc, char **argv)
             break;
         case OPT_FIT: fit_list = optarg; break;
         case OPT_START: start_file = optarg; break;
+        case OPT_PFROM: pfrom = optarg; break;
+        case OPT_PSTATES: {
+            /* F,V: futures and VVIX states per VIX bucket */
+            char *end = NULL;
+            errno = 0;
+            const unsigned long f = strtoul(optarg, &end, 10);
+            unsigned long w = 0;
+            int ok = optarg[0] >= '0' && optarg[0] <= '9' && end && *end == ',' && errno == 0;
+            if (ok) {
+                const char *q = end + 1;
+                w = strtoul(q, &end, 10);
+                ok = q[0] >= '0' && q[0] <= '9' && *end == '\0' && errno == 0;
+            }
+            if (!ok || f < 1 || f > 100000 || w > f)
+                return cal_bad("--pricing-states: expected F,V with 1 <= F <= 100000 and 0 <= V <= "
+                               "F (states per VIX bucket priced for futures and VVIX), got '%s'%s",
+                               optarg, "");
+            rs.fut_states = (size_t)f;
+            rs.vvix_states = (size_t)w;
+            break;
+        }
+        case OPT_ROUNDS:
+            if (!cal_size("--rounds", optarg, 1, 10, &u))
+                return CAL_EXIT_USAGE;
+            rounds = (int)u;
+            break;
         case OPT_EVERY:
             if (!cal_size("--every", optarg, 1, 1000, &u))
                 return CAL_EXIT_USAGE;
@@ -423,11 +561,27 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (pricing && nreal > 0)
         return cal_bad("--measure pricing cannot be combined with --realism%s%s", "", "");
+    const int two = nreal == 0 && co.type == VR_MODEL_SVCJ2;
+    if (rounds > 0 && !(two && pricing && !start_file))
+        return cal_bad("--rounds alternates the svcj2 filter and the pricing fit: it needs "
+                       "--model svcj2 --measure pricing (without --start)%s%s", "", "");
+    if (rounds == 0)
+        rounds = 1;
+    if (pfrom && !(two && !start_file))
+        return cal_bad("--pricing-from gives the svcj2 filter its pricing set: it needs --model "
+                       "svcj2 (without --start)%s%s", "", "");
+    if (two && !start_file && !pfrom)
+        return cal_bad("--model svcj2 needs --pricing-from FILE: an svcj2 model file whose pricing "
+                       "set filters (v, m) from VIX and VIX3M (and starts the pricing fit with "
+                       "--measure pricing), e.g. configs/models/svcj2_example.yaml%s%s", "", "");
+    if (two && !co.invert)
+        return cal_bad("--proxy: svcj2 filters its two factors from VIX and VIX3M exactly; the "
+                       "proxy v = (VIX/100)^2 is for one-factor models%s%s", "", "");
 
     /* outputs checked before any work; inputs are the history files and the realism models */
     static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
     char csvbuf[3][4096];
-    const char *inputs[4 + CAL_MAX_REALISM];
+    const char *inputs[5 + CAL_MAX_REALISM];
     int nin = 0;
     for (int k = 0; k < 3; k++) {
         snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, csv[k]);
@@ -437,6 +591,8 @@ int vr_cmd_calibrate(int argc, char **argv)
         inputs[nin++] = realism[j];
     if (start_file)
         inputs[nin++] = start_file;
+    if (pfrom)
+        inputs[nin++] = pfrom;
     static vr_outfile of_model, of_report; /* 8 KiB each: not on the stack */
     char def_model[64];
     snprintf(def_model, sizeof def_model, "%s.yaml", vr_model_type_name(co.type));
@@ -456,6 +612,12 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (access(pbuf, R_OK) != 0)
                 return cal_bad("%s: cannot read (%s): every calibration needs it", pbuf,
                                strerror(errno));
+        }
+        if (two) {
+            snprintf(pbuf, sizeof pbuf, "%s/vix3m_daily.csv", data);
+            if (access(pbuf, R_OK) != 0)
+                return cal_bad("%s: cannot read (%s): svcj2 filters (v, m) from VIX and VIX3M",
+                               pbuf, strerror(errno));
         }
         if (pricing) {
             for (size_t k = 0; k < 2; k++) {
@@ -486,6 +648,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     vr_pfit_result pres;
     memset(&pres, 0, sizeof pres);
     double x_last[VR_FACTORS_MAX] = {0};
+    cal_days2 d2;
+    memset(&d2, 0, sizeof d2);
+    double round_change = NAN;
     if ((st = vr_history_load(data, &h, &err)) != VR_OK)
         goto fail;
     size_t i0, i1;
@@ -611,6 +776,30 @@ int vr_cmd_calibrate(int argc, char **argv)
         res.type = sm.type;
         res.est = sm.physical;
         fprintf(stdout, "physical parameters and the pricing start from %s\n", start_file);
+    } else if (two) {
+        {
+            vr_model pm;
+            if ((st = vr_model_load(pfrom, &pm, &err)) != VR_OK)
+                goto fail;
+            if (pm.type != VR_MODEL_SVCJ2) {
+                st = vr_fail(&err, VR_EINVAL, "--pricing-from %s is a %s model; the svcj2 filter "
+                             "needs an svcj2 pricing set", pfrom, vr_model_type_name(pm.type));
+                goto fail;
+            }
+            if ((st = cal_days2_make(&h, i0, i1, &d2, &err)) != VR_OK)
+                goto fail;
+            d2.filter = pm.pricing;
+        }
+        co.pricing = &d2.filter;
+        vr_history_format_date(h.date[d2.row[0]], d0);
+        fprintf(stderr, "vixrisk calibrate: svcj2: %zu days with VIX3M from %s (%zu days of the "
+                "window without one dropped)\n", d2.n, d0, d2.dropped);
+        st = vr_calib_fit2(d2.spx, d2.vix, d2.vix3m, d2.n, &co, &res, &err);
+        co.pricing = NULL;
+        if (st != VR_OK)
+            goto fail;
+        fprintf(stdout, "(v, m) filtered with the pricing set of %s\n", pfrom);
+        vr_calib_print(stdout, &res);
     } else {
         if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
             goto fail;
@@ -619,6 +808,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
                               rs.threads, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              two && !start_file ? &d2 : NULL, rounds, &round_change,
                               &err)) != VR_OK)
             goto fail;
     }
@@ -639,8 +829,12 @@ int vr_cmd_calibrate(int argc, char **argv)
                  pricing ? "physical parameters from daily history, pricing parameters from the "
                            "VIX term structure, futures and VVIX"
                          : "physical parameters from daily history",
-                 when, cmdline, h.source, i1 - i0, d0, d1,
-                 pricing ? "inverted from VIX^2 = a + b v with the calibrated pricing a, b"
+                 when, cmdline, h.source, two && !start_file ? d2.n : i1 - i0, d0, d1,
+                 two ? (pricing ? "(v, m) filtered from VIX and VIX3M with the calibrated pricing "
+                                  "coefficients; QML of the Euler transitions of v and m"
+                                : "(v, m) filtered from VIX and VIX3M with the pricing set of "
+                                  "--pricing-from; QML of the Euler transitions of v and m")
+                 : pricing ? "inverted from VIX^2 = a + b v with the calibrated pricing a, b"
                  : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
                              : "proxy v = (VIX/100)^2",
                  co.jump_k);
@@ -653,6 +847,15 @@ int vr_cmd_calibrate(int argc, char **argv)
                           pres.n_days, (int)pres.first_date, (int)pres.last_date, pf_every,
                           pres.loss, pres.rms_idx[0], pres.rms_idx[1], pres.rms_idx[2],
                           pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped);
+        if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k,
+                          "\nAlternation (svcj2): %d round%s of pricing fit -> refilter (v, m) -> "
+                          "physical fit; the last round moved a physical parameter by at most "
+                          "%.3g (relative).", rounds, rounds == 1 ? "" : "s", round_change);
+        if (two && !start_file && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k,
+                          "\nsvcj2 filter: %zu days outside the model's reach (a factor floored "
+                          "at %g); %zu jump days.", res.n_floored, VR_CALIB_V_FLOOR, res.n_jumps);
         vr_model m;
         memset(&m, 0, sizeof m);
         m.type = co.type;
@@ -660,8 +863,18 @@ int vr_cmd_calibrate(int argc, char **argv)
         m.rate = rate;
         m.dividend = dividend;
         m.v0 = res.v_last;
+        m.m0 = res.m_last;
         m.physical = res.est;
         m.pricing = res.est;
+        char pnote[600];
+        snprintf(pnote, sizeof pnote, "%s",
+                 pricing ? "calibrated to the VIX family (see above)"
+                         : "= physical (no variance risk premium applied)");
+        if (two && !pricing && !start_file) {
+            m.pricing = d2.filter;
+            snprintf(pnote, sizeof pnote, "the pricing set of %s (filtered (v, m); not fitted "
+                     "here)", pfrom);
+        }
         if (pricing) {
             const vr_model_def *md = vr_model_def_of(co.type);
             m.pricing = pres.est;
@@ -689,10 +902,7 @@ int vr_cmd_calibrate(int argc, char **argv)
                                      vr_param_get(&res.se_boot, &md->params[i]));
         }
         if ((st = vr_outfile_begin(&of_model, &err)) == VR_OK)
-            st = vr_calib_write_file(of_model.tmp, &m, full,
-                                     pricing ? "calibrated to the VIX family (see above)"
-                                             : "= physical (no variance risk premium applied)",
-                                     &err);
+            st = vr_calib_write_file(of_model.tmp, &m, full, pnote, &err);
         free(full);
         if (st != VR_OK || (st = vr_outfile_commit(&of_model, &err)) != VR_OK)
             goto fail;
@@ -710,5 +920,6 @@ finish:
     vr_futures_free(&fut);
     vr_calib_result_free(&res);
     vr_history_free(&h);
+    cal_days2_free(&d2);
     return rc;
 }

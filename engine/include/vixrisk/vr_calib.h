@@ -43,6 +43,10 @@ typedef struct vr_calib_opts {
     const vr_vix_coef *coef; /* non-NULL: invert VIX^2 = a + b v with these coefficients (the
                                 pricing measure's, once it is calibrated) instead of the model's
                                 own at the current estimate; default NULL */
+    const vr_sv_params *pricing; /* svcj2 (vr_calib_fit2, required there): filter (v, m) from
+                                    VIX and VIX3M with these pricing parameters (their s2
+                                    member); default NULL */
+    size_t m_step;       /* svcj2: days per transition of m in its fit, [1, 252]; default 21 */
 } vr_calib_opts;
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type);
@@ -63,6 +67,9 @@ typedef struct vr_calib_result {
     double drift;         /* annualised mean daily log-return (non-jump days) */
     double *v;            /* [n] the variance series (owned) */
     uint8_t *jump;        /* [n] 1 on jump days (transition t-1 -> t), jump[0] = 0 (owned) */
+    double *m;            /* svcj2: [n] the second factor (owned); NULL otherwise */
+    double m_last;        /* svcj2: m on the last day (m0 of the model file) */
+    double mean_m;        /* svcj2: mean of the m series */
 } vr_calib_result;
 
 /* Estimate the physical parameters from n >= 100 daily closes (spx > 0, vix > 0, no NAN).
@@ -72,6 +79,23 @@ typedef struct vr_calib_result {
 vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_calib_opts *o,
                        vr_calib_result *res, vr_err *err);
 void vr_calib_result_free(vr_calib_result *res);
+
+/* svcj2 (two factors): the same from daily SPX, VIX and VIX3M closes (n >= 100, all positive).
+ * Each day's (v, m) solves the two affine equations (VIX/100)^2 = a30 + b30 . (v, m) and
+ * (VIX3M/100)^2 = a93 + b93 . (v, m) under o->pricing (required, VR_EINVAL if NULL or invalid);
+ * Gaussian QML of the Euler transitions of m (all days)
+ * and v (non-jump days); jump days as svcj; lambda0, lambda1 by the Bernoulli likelihood of the
+ * jump labels, P(jump) = 1 - exp(-(lambda0 + lambda1 v) dt); sandwich and block-bootstrap SEs.
+ * The estimates are in est.s2 (se_qml.s2, se_boot.s2); res owns v, m and jump. Errors as
+ * vr_calib_fit; o->invert = 0 or o->coef is VR_EINVAL (the states come from both indices). */
+vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3m, size_t n,
+                        const vr_calib_opts *o, vr_calib_result *res, vr_err *err);
+
+/* The svcj2 filter: v[t], m[t] from vix[t], vix3m[t] under the pricing set p (its s2 member),
+ * exact where both factors come out >= VR_CALIB_V_FLOOR; elsewhere re-solved with a factor
+ * clamped (vr_term.h) and floored. Returns the number of such days. */
+size_t vr_calib_filter2(const vr_sv_params *p, const double *vix, const double *vix3m, size_t n,
+                        double *v, double *m);
 
 /* Price-jump days by the local-sd rule: flags[t] = 1 if |r_t - mean(r)| > k * sd_t, where r_t =
  * ln(spx[t]/spx[t-1]) and sd_t is the bipower standard deviation of the returns within `window`

@@ -9,6 +9,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_policy.h"
+#include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_sim.h"
 
 typedef struct vr_scenario {
@@ -104,6 +105,8 @@ typedef struct vr_eval_opts {
     int no_store;            /* 1: no per-path arrays (res->out NULL); outputs go to on_block only */
     vr_eval_block_fn on_block; /* NULL: none */
     void *block_ctx;
+    vr_pricing_cache *pricing; /* the run's pricing objects, shared by scenarios with equal pricing
+                                  inputs (vr_pricing_cache_get); NULL: the scenario builds its own */
 } vr_eval_opts;
 
 vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_opts *opts,

@@ -25,6 +25,9 @@ typedef struct vr_price_req {
     vr_scheme scheme;
     int threads;             /* 0 = OpenMP default */
     const vk_table *kt;      /* NULL = best ISA */
+    int no_surface;          /* 1: skip the pricing tables (surface stays NAN); they take seconds
+                              * to build and a Monte Carlo check against the direct pricer
+                              * does not need them */
 } vr_price_req;
 
 typedef struct vr_price_result {

@@ -1,8 +1,8 @@
 /* vr_pricing.h: the pricing layer. One object per pricing model (vr_pricing) owns what marks
  * instruments at a path's state consistently with that model: the SPX implied-vol surface, the
  * VIX future and option table (both built by the model's descriptor, vr_model_ops.h) and the
- * VIX-family index coefficients. Built once per scenario, read-only afterwards (shared by all
- * threads). The evaluator, `vixrisk price`, calibration and reports use it; it sits below the
+ * VIX-family index coefficients. Built once per pricing model, read-only afterwards (shared by
+ * all threads, and through a vr_pricing_cache by every scenario of a run with the same inputs). The evaluator, `vixrisk price`, calibration and reports use it; it sits below the
  * policy layer (it knows nothing of books, layers or policies).
  *
  * Instruments are data (vr_instrument): a kind, a call/put flag, a strike and an expiry. Kinds:
@@ -83,6 +83,21 @@ vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, 
  * anything: what `check` and config loading run before any scenario is simulated. */
 vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err);
 void vr_pricing_destroy(vr_pricing *pr);   /* accepts NULL */
+
+/* A run's pricing objects, one per distinct set of table inputs: vr_pricing_cache_get returns the
+ * object already built for inputs equal to (m, max_tau), or builds and keeps one. Inputs are
+ * compared by value, bit for bit: the model type, rate, dividend, pricing and physical parameters
+ * and m0 (svcj2's tables span the m range of both measures from m0) and max_tau; the path's
+ * starting point (spot, v0) is not read by any table and may differ. Equal inputs build equal
+ * tables, so a shared object marks exactly as a fresh one. The returned object is owned by the
+ * cache (valid until vr_pricing_cache_destroy); *built tells whether this call built it (may be
+ * NULL). Not thread-safe: one thread gets, any number read. */
+typedef struct vr_pricing_cache vr_pricing_cache;
+vr_status vr_pricing_cache_create(vr_pricing_cache **out, vr_err *err);
+vr_status vr_pricing_cache_get(vr_pricing_cache *c, const vr_model *m, double max_tau,
+                               const vr_pricing **out, int *built, vr_err *err);
+size_t vr_pricing_cache_size(const vr_pricing_cache *c);  /* objects built so far */
+void vr_pricing_cache_destroy(vr_pricing_cache *c);       /* accepts NULL */
 
 const vr_model_ops *vr_pricing_model(const vr_pricing *pr);
 double vr_pricing_rate(const vr_pricing *pr);

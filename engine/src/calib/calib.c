@@ -29,6 +29,7 @@
 
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_svcj2.h"
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type)
 {
@@ -42,6 +43,7 @@ void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type)
     o->block_len = 21;
     o->seed = 1;
     o->max_iter = 100;
+    o->m_step = 21;
 }
 
 void vr_calib_result_free(vr_calib_result *res)
@@ -50,6 +52,8 @@ void vr_calib_result_free(vr_calib_result *res)
         return;
     free(res->v);
     free(res->jump);
+    free(res->m);
+    res->m = NULL;
     res->v = NULL;
     res->jump = NULL;
 }
@@ -392,6 +396,9 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     memset(res, 0, sizeof *res);
     if (!spx || !vix || !o)
         return vr_fail(err, VR_EINVAL, "calibrate: missing input");
+    if (o->type == VR_MODEL_SVCJ2)
+        return vr_fail(err, VR_EINVAL, "calibrate: svcj2 has two variance factors and needs VIX3M "
+                       "as well (vr_calib_fit2)");
     if (o->type != VR_MODEL_HESTON && o->type != VR_MODEL_BATES && o->type != VR_MODEL_SVCJ)
         return vr_fail(err, VR_EINVAL, "calibrate: unknown model type %d", (int)o->type);
     if (n < 100)
@@ -604,6 +611,27 @@ done:
 void vr_calib_print(FILE *f, const vr_calib_result *r)
 {
     const vr_model_def *md = vr_model_def_of(r->type);
+    if (r->type == VR_MODEL_SVCJ2) {
+        const vr_svcj2_params *p = &r->est.s2;
+        fprintf(f, "calibration of svcj2 (physical) on %zu days: %zu jump days, %s after %d "
+                "iteration%s\n", r->n, r->n_jumps, r->converged ? "converged" : "NOT converged",
+                r->iterations, r->iterations == 1 ? "" : "s");
+        fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
+        for (int i = 0; md && i < md->nparams; i++) {
+            const vr_param_def *d = &md->params[i];
+            fprintf(f, "  %-8s %12.6g %12.4g %12.4g\n", d->name, vr_param_get(&r->est, d),
+                    vr_param_get(&r->se_qml, d), vr_param_get(&r->se_boot, d));
+        }
+        const double ev = vr_svcj2_mean_v(p);
+        fprintf(f, "  half-lives: v %.1f, m %.0f trading days; stationary E[v] %.5f (vol %.1f%%); "
+                "jumps a year at E[v]: %.2f\n", log(2.0) / p->kappa_v * 252.0,
+                log(2.0) / p->kappa_m * 252.0, ev, 100 * sqrt(ev), p->lambda0 + p->lambda1 * ev);
+        fprintf(f, "  mean v %.5f, mean m %.5f; realised variance of SPX %.5f (vol %.1f%%)\n",
+                r->mean_v, r->mean_m, r->realized_var, 100 * sqrt(r->realized_var));
+        fprintf(f, "  last day v %.5f, m %.5f; days outside the model's reach (floored): %zu; "
+                "QML log-lik %.1f\n", r->v_last, r->m_last, r->n_floored, r->qml_loglik);
+        return;
+    }
     fprintf(f, "calibration of %s (physical) on %zu days: %zu jump days, %s after %d iteration%s\n",
             vr_model_type_name(r->type), r->n, r->n_jumps,
             r->converged ? "converged" : "NOT converged", r->iterations,
@@ -702,6 +730,7 @@ vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, doubl
     m.rate = rate;
     m.dividend = dividend;
     m.v0 = r->v_last;
+    m.m0 = r->m_last;
     m.physical = r->est;
     m.pricing = r->est;
     const vr_status st =

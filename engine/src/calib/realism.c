@@ -352,16 +352,22 @@ static vr_status vvix_side(const vr_model_ops *ops, const vr_sv_params *p, const
                            double F, double k0, double k1, int n, int is_call, double *out,
                            vr_err *err)
 {
+    /* all strikes of the side in one call: a model whose option pricer builds the law of VIX_T
+     * first (svcj2) builds it once; the one-factor models price strike by strike as before */
+    enum { MAXK = 129 };
+    if (n < 2 || n + 1 > MAXK)
+        return vr_fail(err, VR_EINVAL, "vvix: %d intervals per side (need 2..%d)", n, MAXK - 1);
     const double h = (k1 - k0) / n;
+    double K[MAXK], o[MAXK];
+    for (int i = 0; i <= n; i++)
+        K[i] = F * exp(k0 + h * i);
+    const vr_status st = ops->vix_options(p, x, VR_VIX_TAU_30D, K, n + 1, 0.0, is_call, o, err);
+    if (st != VR_OK)
+        return st;
     double sum = 0;
     for (int i = 0; i <= n; i++) {
-        const double k = k0 + h * i, K = F * exp(k);
-        double o;
-        const vr_status st = ops->vix_option(p, x, VR_VIX_TAU_30D, K, 0.0, is_call, &o, err);
-        if (st != VR_OK)
-            return st;
         const double w = (i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0);
-        sum += w * (o > 0 ? o : 0.0) * exp(-k);
+        sum += w * (o[i] > 0 ? o[i] : 0.0) * exp(-(k0 + h * i));
     }
     *out = sum * h / 3.0;
     return VR_OK;

@@ -74,14 +74,6 @@ vr_state vr_mkt_state(const vr_mkt *m)
     return s;
 }
 
-/* The market state as of an expiry `tau` years ahead: marks computed at it see exactly tau. */
-static vr_state state_at(const vr_mkt *m)
-{
-    vr_state s = vr_mkt_state(m);
-    s.t = 0;
-    return s;
-}
-
 /* Slots of layer l: max_open structures of its kind's legs (validation keeps the sum in range). */
 static int layer_slots(const vr_layer *ly, int *legs, int *nopen)
 {
@@ -121,12 +113,55 @@ void vr_book_init(vr_book *b, const vr_policy *p)
 
 /* ---- positions: marks, payoffs, costs (generic over kinds) --------------------------------- */
 
+/* Instrument `in` marked at the path's state of today with the clock at t (m->t, or 0 for an
+ * option `t_exp` years ahead): through the path's memo of today's single marks when it has one
+ * (book_internal.h), so policies that search or open the same strikes share the marks. */
+static vr_mark mark_at(const vr_pricing *pr, const vr_mkt *m, const vr_instrument *in, double t,
+                       unsigned want)
+{
+    vr_state s = vr_mkt_state(m);
+    s.t = t;
+    vr_mark_memo *mm = m->memo;
+    if (mm == NULL)
+        return vr_pricing_mark(pr, in, &s, want);
+    const double tau = in->t_exp - s.t; /* the lane's input, as vr_mark_batch_set computes it */
+    uint64_t ks, kt;
+    memcpy(&ks, &in->strike, sizeof ks);
+    memcpy(&kt, &tau, sizeof kt);
+    const uint64_t h = (ks * 0x9E3779B97F4A7C15ull) ^ (kt * 0xC2B2AE3D27D4EB4Full) ^
+                       ((uint64_t)(in->kind * 4 + in->cp + 1) << 32) ^ want;
+    int free_slot = -1;
+    for (int p = 0; p < VR_MARK_MEMO_PROBES; p++) {
+        const int j = (int)(((h >> 32) ^ h) + (uint64_t)p) & (VR_MARK_MEMO_SLOTS - 1);
+        vr_mark_memo_entry *e = &mm->e[j];
+        if (e->stamp != mm->stamp) {
+            if (free_slot < 0)
+                free_slot = j;
+            continue;
+        }
+        if (e->kind == in->kind && e->cp == in->cp && e->want == want &&
+            memcmp(&e->strike, &in->strike, sizeof e->strike) == 0 && memcmp(&e->tau, &tau, sizeof tau) == 0)
+            return e->mark;
+    }
+    const vr_mark mk = vr_pricing_mark(pr, in, &s, want);
+    if (free_slot >= 0) {
+        vr_mark_memo_entry *e = &mm->e[free_slot];
+        e->stamp = mm->stamp;
+        e->want = want;
+        e->kind = in->kind;
+        e->cp = in->cp;
+        e->strike = in->strike;
+        e->tau = tau;
+        e->mark = mk;
+    }
+    return mk;
+}
+
 /* Today's mark of position q: the evaluator's, or one through the pricing layer now. */
 static const vr_pos_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pricing *pr)
 {
     if (q->mark_day != m->day) {
-        const vr_state s = vr_mkt_state(m);
-        const vr_mark mk = vr_pricing_mark(pr, &q->inst, &s, 0);
+        const vr_mark mk = mark_at(pr, m, &q->inst, m->t, 0);
         q->mark = vr_pos_mark_of(&mk);
         q->mark_day = m->day;
     }
@@ -339,8 +374,7 @@ static vr_mark mark_ahead(const vr_pricing *pr, const vr_mkt *m, int kind, int c
                           double tau, unsigned want)
 {
     const vr_instrument in = {kind, cp, k, tau};
-    const vr_state s = state_at(m);
-    return vr_pricing_mark(pr, &in, &s, want);
+    return mark_at(pr, m, &in, 0.0, want);
 }
 
 typedef struct strike_ctx { const vr_pricing *pr; const vr_mkt *m; double tau; int cp; } strike_ctx;
@@ -452,10 +486,9 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     b->qty = r->contracts;
     const double t_exp = m->t + tau;
     /* the legs' marks at today's state (as pos_mark would mark them), then the trades */
-    const vr_state st = vr_mkt_state(m);
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
         const vr_instrument in = leg_inst(i, k[i], t_exp);
-        const vr_mark mk = vr_pricing_mark(pr, &in, &st, 0);
+        const vr_mark mk = mark_at(pr, m, &in, m->t, 0);
         set_leg(b, r, m, i, &in, &mk, VR_LAYER_CONDOR, "open");
     }
     b->open = 1;
@@ -568,6 +601,7 @@ static double future_at_v(const vr_pricing *pr, const vr_mkt *m, double vv, doub
 {
     vr_mkt mm = *m;
     mm.x[0] = vv;
+    mm.memo = NULL; /* another state than the path's */
     *vix = vr_pricing_vix(pr, mm.x);
     return mark_ahead(pr, &mm, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
 }
@@ -685,8 +719,7 @@ int vr_book_buy(vr_book *b, const vr_condor_rules *r, int layer, const vr_instru
     const int s0 = b->legs[layer] == 1 ? free_structure(b, layer) : -1;
     if (s0 < 0)
         return -1;
-    const vr_state s = vr_mkt_state(m);
-    const vr_mark mk = vr_pricing_mark(pr, in, &s, 0);
+    const vr_mark mk = mark_at(pr, m, in, m->t, 0);
     struct_open(b, r, layer, s0, 1, in, &mk, qty, m, "buy");
     return s0;
 }

@@ -21,6 +21,36 @@
 
 #define VR_VIX_HIST (VR_VIX_HIST_MAX + 1) /* days of VIX history kept per path */
 
+/* The single marks made today at one path's market view (strike searches, the legs of what opens
+ * or rolls, positions the evaluator's batch did not mark), shared by the path's policies: policies
+ * that enter the same condor on the same day search and mark it once. A mark depends only on its
+ * lane's inputs (kind, call/put, strike, time to expiry, the state's S and factors; the pricing
+ * layer marks lanes independently), and the state is the path's for the day, so a remembered mark
+ * is the bits a fresh one would be. Open addressing on (kind, cp, strike, tau, want); an entry is
+ * valid while its stamp equals the memo's (vr_mark_memo_reset forgets everything in O(1)); when
+ * every probed slot is taken the mark is simply not remembered. */
+#define VR_MARK_MEMO_SLOTS 64
+#define VR_MARK_MEMO_PROBES 4
+typedef struct vr_mark_memo_entry {
+    uint32_t stamp, want;
+    int32_t kind, cp;
+    double strike, tau;
+    vr_mark mark;
+} vr_mark_memo_entry;
+typedef struct vr_mark_memo {
+    uint32_t stamp; /* >= 1 (calloc'd entries, stamp 0, are empty) */
+    vr_mark_memo_entry e[VR_MARK_MEMO_SLOTS];
+} vr_mark_memo;
+
+static inline void vr_mark_memo_reset(vr_mark_memo *mm)
+{
+    if (++mm->stamp == 0) { /* wrapped: clear the stale stamps */
+        for (int i = 0; i < VR_MARK_MEMO_SLOTS; i++)
+            mm->e[i].stamp = 0;
+        mm->stamp = 1;
+    }
+}
+
 /* What every policy of a path sees on a day (shared between the policies of the path). */
 typedef struct vr_mkt {
     double t;          /* years since the start */
@@ -30,6 +60,8 @@ typedef struct vr_mkt {
     double peak_S;     /* running maximum of S */
     double disc;       /* e^{-r t} */
     double vix_hist[VR_VIX_HIST]; /* vix_hist[day % VR_VIX_HIST] */
+    vr_mark_memo *memo; /* today's single marks at this view (reset by the evaluator for each path
+                           and day), or NULL: every single mark is computed */
 } vr_mkt;
 
 #define VR_LAYER_CONDOR (-1)

@@ -2,9 +2,12 @@
  *
  * The path generator calls on_step after every time step of a block; on day boundaries the
  * evaluator updates each path's market view (S, v, VIX, VIX3M, history) and runs every policy's
- * book for that path. Before a policy's books run, the evaluator asks each book which positions
- * need today's mark (vr_book_marks_wanted), marks all of them for the block in one batch through
- * the pricing layer (SIMD kernels) and hands the marks back; it never reads a book's positions.
+ * book for that path. Before the books run, the evaluator asks each book which positions need
+ * today's mark (vr_book_marks_wanted), marks all of them for the block in batches through the
+ * pricing layer (SIMD kernels), one lane per distinct instrument of a path (policies holding the
+ * same condor share its lanes), and hands the marks back; it never reads a book's positions. The
+ * books then run path by path, the policies of a path sharing the day's single marks (strike
+ * searches, the legs they open) through a memo in the path's market view.
  * Book and market states live in per-thread buffers sized for one block and reused for every
  * block. At the end of a block the per-path outputs are written at the block's offset, so results
  * do not depend on which thread ran the block. */
@@ -18,12 +21,26 @@
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_kernels.h"
 
+/* Distinct instruments of one path in the daily batch: open addressing on (kind, cp, strike,
+ * expiry), an entry valid while its stamp is the table's (one stamp per path and day). */
+#define LANE_SLOTS 256
+typedef struct lane_key {
+    uint32_t stamp, lane;
+    const vr_instrument *in;
+} lane_key;
+
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
-    vr_mark_batch batch;  /* block lanes x the most positions a book may hold (vr_book_max_pos) */
-    uint32_t *lane_path;  /* per lane: the path in the block ... */
-    int *lane_slot;       /* ... and the book's slot */
+    vr_mark_batch batch;  /* cap lanes: distinct instruments of a run of paths */
+    size_t cap;           /* lanes and wants per batch: block x the most positions a book may
+                             hold (vr_book_max_pos), at least one path's npol books */
+    uint32_t *want_book;  /* per wanted position: its book (path x npol + policy) ... */
+    int *want_slot;       /* ... the book's slot ... */
+    uint32_t *want_lane;  /* ... and the batch lane that marks it */
+    lane_key lanes[LANE_SLOTS];
+    uint32_t lane_stamp;
+    vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
     vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
 } thread_ws;
 
@@ -77,32 +94,79 @@ static void path_out_set(vr_path_out *o, size_t i, const vr_book *bk)
     }
 }
 
-/* Mark every position of policy p's books on this block that needs today's mark, in one batch. */
-static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int p, int day)
+/* The batch lane of instrument `in` of the path being gathered: an earlier lane with the same
+ * instrument (another policy's book holding the same leg), or lane n, then taken. */
+static uint32_t lane_of(thread_ws *w, const vr_instrument *in, size_t *n)
 {
-    const vr_run_spec *s = c->spec;
-    const int nf = vr_pricing_model(c->pr)->nfactors;
-    size_t n = 0;
-    int slots[VR_BOOK_MAX_POS];
-    for (size_t i = 0; i < b->n; i++) {
-        const vr_book *bk = &w->book[i * s->npol + p];
-        const int k = vr_book_marks_wanted(bk, &w->mkt[i], slots);
-        if (k == 0)
-            continue;
-        const vr_state st = vr_mkt_state(&w->mkt[i]);
-        for (int j = 0; j < k; j++, n++) {
-            vr_mark_batch_set(&w->batch, n, vr_book_instrument(bk, slots[j]), &st, nf);
-            w->lane_path[n] = (uint32_t)i;
-            w->lane_slot[n] = slots[j];
+    uint64_t ks, ke;
+    memcpy(&ks, &in->strike, sizeof ks);
+    memcpy(&ke, &in->t_exp, sizeof ke);
+    const uint64_t h = (ks * 0x9E3779B97F4A7C15ull) ^ (ke * 0xC2B2AE3D27D4EB4Full) ^
+                       (uint64_t)(in->kind * 4 + in->cp + 1);
+    uint32_t j = (uint32_t)((h >> 32) ^ h);
+    for (int probe = 0; probe < LANE_SLOTS; probe++, j++) {
+        lane_key *e = &w->lanes[j & (LANE_SLOTS - 1)];
+        if (e->stamp != w->lane_stamp) {
+            e->stamp = w->lane_stamp;
+            e->in = in;
+            return e->lane = (uint32_t)(*n)++;
         }
+        if (e->in->kind == in->kind && e->in->cp == in->cp &&
+            memcmp(&e->in->strike, &in->strike, sizeof in->strike) == 0 &&
+            memcmp(&e->in->t_exp, &in->t_exp, sizeof in->t_exp) == 0)
+            return e->lane;
     }
+    return (uint32_t)(*n)++; /* a full table: a lane of its own */
+}
+
+/* Mark the batch's n lanes and hand each wanted position its lane's mark. */
+static void flush_marks(eval_ctx *c, thread_ws *w, size_t n, size_t nw, int day)
+{
     if (n == 0)
         return;
     vr_pricing_mark_n(c->pr, c->kt, &w->batch, n, 0);
-    for (size_t q = 0; q < n; q++) {
-        const vr_mark mk = vr_mark_batch_get(&w->batch, q);
-        vr_book_set_mark(&w->book[w->lane_path[q] * s->npol + p], w->lane_slot[q], &mk, day);
+    for (size_t q = 0; q < nw; q++) {
+        const vr_mark mk = vr_mark_batch_get(&w->batch, w->want_lane[q]);
+        vr_book_set_mark(&w->book[w->want_book[q]], w->want_slot[q], &mk, day);
     }
+}
+
+/* Mark every position of every book of this block that needs today's mark, in batches of
+ * distinct instruments: the policies of a path that hold the same leg (the same condor, entered
+ * on the same day) share one lane. A lane's mark depends only on its own inputs, so sharing
+ * changes no bits. */
+static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int day)
+{
+    const vr_run_spec *s = c->spec;
+    const int nf = vr_pricing_model(c->pr)->nfactors;
+    const size_t per_path = (size_t)s->npol * VR_BOOK_MAX_POS;
+    size_t n = 0, nw = 0;
+    int slots[VR_BOOK_MAX_POS];
+    for (size_t i = 0; i < b->n; i++) {
+        if (nw + per_path > w->cap) {
+            flush_marks(c, w, n, nw, day);
+            n = nw = 0;
+        }
+        if (++w->lane_stamp == 0) { /* wrapped: clear the stale stamps */
+            memset(w->lanes, 0, sizeof w->lanes);
+            w->lane_stamp = 1;
+        }
+        const vr_state st = vr_mkt_state(&w->mkt[i]);
+        for (int p = 0; p < s->npol; p++) {
+            const vr_book *bk = &w->book[i * s->npol + p];
+            const int k = vr_book_marks_wanted(bk, &w->mkt[i], slots);
+            for (int j = 0; j < k; j++, nw++) {
+                const vr_instrument *in = vr_book_instrument(bk, slots[j]);
+                const size_t n0 = n;
+                w->want_lane[nw] = lane_of(w, in, &n);
+                if (n > n0)
+                    vr_mark_batch_set(&w->batch, n0, in, &st, nf);
+                w->want_book[nw] = (uint32_t)(i * s->npol + p);
+                w->want_slot[nw] = slots[j];
+            }
+        }
+    }
+    flush_marks(c, w, n, nw, day);
 }
 
 static void on_step(void *vctx, const vr_sim_block *b, size_t step)
@@ -140,15 +204,20 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                 }
             }
     }
-    for (int p = 0; p < s->npol; p++) {
-        batch_marks(c, w, b, p, day);
-        for (size_t i = 0; i < b->n; i++) {
+    batch_marks(c, w, b, day);
+    /* path by path (the books are independent), so that the policies of a path share the single
+     * marks of the day (strike searches, the legs they open) through the memo */
+    for (size_t i = 0; i < b->n; i++) {
+        vr_mark_memo_reset(&w->memo);
+        w->mkt[i].memo = &w->memo;
+        const size_t path = b->path0 + i;
+        for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
             vr_book_day(bk, &s->pol[p], &w->mkt[i], c->pr, last);
-            const size_t path = b->path0 + i;
             if (path < (size_t)c->res->nsample)
                 c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
         }
+        w->mkt[i].memo = NULL;
     }
 }
 
@@ -281,7 +350,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
                               vr_err *err)
 {
     const double t0 = omp_get_wtime();
-    const vr_eval_opts none = {0, 0, 0, NULL, NULL};
+    const vr_eval_opts none = {0, 0, 0, NULL, NULL, NULL};
     if (opts == NULL)
         opts = &none;
     memset(res, 0, sizeof *res);
@@ -298,10 +367,15 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     spec = sp;
     const size_t n = spec->paths;
     vr_status st = VR_OK;
-    vr_pricing *pr = NULL;
+    vr_pricing *own = NULL; /* built here when there is no cache */
+    const vr_pricing *pr = NULL;
     thread_ws *ws = NULL;
     int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &pr, err)) != VR_OK)
+    if (opts->pricing)
+        st = vr_pricing_cache_get(opts->pricing, &sc->model, marks_max_tau(spec), &pr, NULL, err);
+    else if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &own, err)) == VR_OK)
+        pr = own;
+    if (st != VR_OK)
         goto done;
     res->build_seconds = omp_get_wtime() - t0;
 
@@ -347,14 +421,21 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         st = vr_fail(err, VR_ENOMEM, "evaluator: workspaces");
         goto done;
     }
+    size_t cap = block * max_pos;
+    if (cap < (size_t)spec->npol * VR_BOOK_MAX_POS)
+        cap = (size_t)spec->npol * VR_BOOK_MAX_POS;
     for (int t = 0; t < nth; t++) {
+        ws[t].cap = cap;
         ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
         ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
-        ws[t].lane_path = vr_aligned_alloc(block * max_pos * sizeof(uint32_t));
-        ws[t].lane_slot = vr_aligned_alloc(block * max_pos * sizeof(int));
-        if ((st = vr_mark_batch_alloc(&ws[t].batch, block * max_pos, err)) != VR_OK)
+        ws[t].want_book = vr_aligned_alloc(cap * sizeof(uint32_t));
+        ws[t].want_slot = vr_aligned_alloc(cap * sizeof(int));
+        ws[t].want_lane = vr_aligned_alloc(cap * sizeof(uint32_t));
+        ws[t].memo.stamp = 1;
+        ws[t].lane_stamp = 1;
+        if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK)
             goto done;
-        if (!ws[t].mkt || !ws[t].book || !ws[t].lane_path || !ws[t].lane_slot) {
+        if (!ws[t].mkt || !ws[t].book || !ws[t].want_book || !ws[t].want_slot || !ws[t].want_lane) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
@@ -391,8 +472,9 @@ done:
         for (int t = 0; t < nth; t++) {
             vr_free(ws[t].mkt);
             vr_free(ws[t].book);
-            vr_free(ws[t].lane_path);
-            vr_free(ws[t].lane_slot);
+            vr_free(ws[t].want_book);
+            vr_free(ws[t].want_slot);
+            vr_free(ws[t].want_lane);
             vr_mark_batch_free(&ws[t].batch);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
                 path_out_free(&ws[t].blk[p]);
@@ -400,7 +482,7 @@ done:
         }
         free(ws);
     }
-    vr_pricing_destroy(pr);
+    vr_pricing_destroy(own);
     free(sp);
     res->seconds = omp_get_wtime() - t0;
     if (st != VR_OK)

@@ -24,6 +24,7 @@
 struct vr_pricing {
     const vr_model_ops *ops;
     vr_model model;
+    double max_tau;
     double r, q;
     vr_vix_coef c9, c30, c93;
     vr_model_tables *tab;
@@ -70,6 +71,7 @@ vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, 
         return vr_fail(err, VR_ENOMEM, "pricing");
     pr->ops = ops;
     pr->model = *m;
+    pr->max_tau = max_tau;
     pr->r = m->rate;
     pr->q = m->dividend;
     pr->c9 = ops->vix_coef(&m->pricing, VR_VIX_TAU_9D);
@@ -91,6 +93,73 @@ void vr_pricing_destroy(vr_pricing *pr)
         return;
     pr->ops->tables_destroy(pr->tab);
     free(pr);
+}
+
+/* ---- the cache -------------------------------------------------------------------------------- */
+
+struct vr_pricing_cache {
+    vr_pricing **pr;
+    size_t n, cap;
+};
+
+/* 1 when the tables of (a, tau_a) and (b, tau_b) read the same inputs (see vr_pricing.h): compared
+ * bit for bit (memcmp: -0.0 and 0.0 differ, which only costs a build). */
+static int same_inputs(const vr_model *a, double tau_a, const vr_model *b, double tau_b)
+{
+    return a->type == b->type && memcmp(&tau_a, &tau_b, sizeof tau_a) == 0 &&
+           memcmp(&a->rate, &b->rate, sizeof a->rate) == 0 &&
+           memcmp(&a->dividend, &b->dividend, sizeof a->dividend) == 0 &&
+           memcmp(&a->m0, &b->m0, sizeof a->m0) == 0 &&
+           memcmp(&a->pricing, &b->pricing, sizeof a->pricing) == 0 &&
+           memcmp(&a->physical, &b->physical, sizeof a->physical) == 0;
+}
+
+vr_status vr_pricing_cache_create(vr_pricing_cache **out, vr_err *err)
+{
+    if ((*out = calloc(1, sizeof **out)) == NULL)
+        return vr_fail(err, VR_ENOMEM, "pricing: cache");
+    return VR_OK;
+}
+
+vr_status vr_pricing_cache_get(vr_pricing_cache *c, const vr_model *m, double max_tau,
+                               const vr_pricing **out, int *built, vr_err *err)
+{
+    if (built)
+        *built = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (same_inputs(&c->pr[i]->model, c->pr[i]->max_tau, m, max_tau)) {
+            *out = c->pr[i];
+            return VR_OK;
+        }
+    if (c->n == c->cap) {
+        const size_t cap = c->cap ? 2 * c->cap : 4;
+        vr_pricing **np = realloc(c->pr, cap * sizeof *np);
+        if (np == NULL)
+            return vr_fail(err, VR_ENOMEM, "pricing: cache of %zu models", cap);
+        c->pr = np;
+        c->cap = cap;
+    }
+    vr_pricing *pr = NULL;
+    const vr_status st = vr_pricing_build(m, max_tau, &pr, err);
+    if (st != VR_OK)
+        return st;
+    c->pr[c->n++] = pr;
+    *out = pr;
+    if (built)
+        *built = 1;
+    return VR_OK;
+}
+
+size_t vr_pricing_cache_size(const vr_pricing_cache *c) { return c->n; }
+
+void vr_pricing_cache_destroy(vr_pricing_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        vr_pricing_destroy(c->pr[i]);
+    free(c->pr);
+    free(c);
 }
 
 const vr_model_ops *vr_pricing_model(const vr_pricing *pr) { return pr->ops; }

@@ -1,5 +1,6 @@
 /* run.c: `vixrisk run` orchestration: evaluate every scenario's policies on common paths
- * (vr_eval_scenario_ex), summarise each policy (summary.c, or stream.c under
+ * (vr_eval_scenario_ex, with one pricing cache for the run: scenarios with equal pricing inputs
+ * share one set of tables), summarise each policy (summary.c, or stream.c under
  * `simulation.store_paths: false`) and score its layers (attrib.c), write the run file
  * (io/runfile_write.c, layout in vr_runfile.h and docs/hdf5.md) through vr_outfile (the target is
  * checked before any simulation; a short temporary beside it is renamed at the end, and removed by
@@ -189,12 +190,13 @@ done:
 /* Scenario `sc` evaluated and its samples gathered (every rank); rank 0 then holds in res the
  * samples and, when stream is NULL and there is one rank, every path's outputs. */
 static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, int sc,
-                               vr_run_stream *stream, vr_scenario_result *res, vr_err *err)
+                               vr_pricing_cache *pricing, vr_run_stream *stream,
+                               vr_scenario_result *res, vr_err *err)
 {
     const vr_run_spec *s = &cfg->spec;
     const int me = vr_dist_rank();
     const size_t n = vr_scenario_paths(s, &s->scen[sc]), bp = vr_eval_block_paths(s, sc);
-    vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream};
+    vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream, pricing};
     vr_dist_paths(n, bp, &eo.path_lo, &eo.path_hi);
     progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
     const int bar = me == 0 && !opts->quiet && isatty(STDERR_FILENO);
@@ -227,6 +229,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     double *scratch = NULL, *matrix = NULL;
     vr_pol_summary *ps = NULL;
     vr_run_stream *stream = NULL;
+    vr_pricing_cache *pricing = NULL; /* scenarios with equal pricing inputs share their tables */
     vr_path_out *gout = NULL; /* rank 0 of several: every policy's gathered outputs */
     char *verdict = NULL;
     vr_scenario_result res;
@@ -234,6 +237,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
     memset(&res, 0, sizeof res);
     memset(&out, 0, sizeof out);
     TRY(check_names(s, err));
+    TRY(vr_pricing_cache_create(&pricing, err));
     /* the output is checked before any work, by rank 0 alone (the others write nothing) */
     if (me == 0) {
         char defname[256];
@@ -280,7 +284,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         const int streamed = !cfg->store_paths && np >= 2;
         if (streamed)
             TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
-        TRY(scenario_eval(cfg, opts, sc, stream, &res, err));
+        TRY(scenario_eval(cfg, opts, sc, pricing, stream, &res, err));
         double tg = omp_get_wtime();
         vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
         if (streamed) {
@@ -380,6 +384,7 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
 done:
     vr_scenario_result_free(&res);
     vr_run_stream_destroy(stream);
+    vr_pricing_cache_destroy(pricing);
     if (h)
         vr_h5_abort(h);
     for (int p = 0; gout && p < s->npol; p++) {

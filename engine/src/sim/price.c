@@ -106,7 +106,7 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
      * expiries up to 1 year, longer on request). A table that cannot be built leaves `surface`
      * NAN (reported as absent). */
     vr_pricing *pr = NULL;
-    if (vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr) == VR_OK) {
+    if (!req->no_surface && vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr) == VR_OK) {
         const vr_instrument in = {
             req->underlying == VR_UNDERLYING_SPX ? VR_INST_SPX_OPTION
             : req->option == VR_OPTION_FUTURE    ? VR_INST_VIX_FUTURE : VR_INST_VIX_OPTION,
