@@ -28,36 +28,6 @@ static vr_model heston(void)
     return m;
 }
 
-static vr_policy base_policy(double costs)
-{
-    vr_policy p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "base");
-    p.condor = (vr_condor_rules){.contracts = 10, .dte = 45, .short_delta = 0.16, .wing_width = 50,
-                                 .profit_take = 0.5, .stop_loss = 2.0, .exit_dte = 21,
-                                 .roll_delta = 0.30, .roll_to_delta = 0.16, .reentry_days = 1,
-                                 .commission = costs * 0.65, .half_spread = costs * 0.05,
-                                 .vix_half_spread = costs * 0.05};
-    return p;
-}
-
-static vr_layer vix_layer(double level, double delta, double size)
-{
-    vr_layer l;
-    memset(&l, 0, sizeof l);
-    vr_trigger *t = &l.trigger;
-    t->any = 1;
-    t->vix_level = level;
-    t->vix_change_days = t->vix_change_pct = t->vix_change_pts = NAN;
-    t->rsi_days = t->rsi_level = t->term_ratio = t->dd_pct = t->condor_loss_pct = t->short_delta = NAN;
-    t->confirm_days = 1;
-    t->cooldown_days = 5;
-    l.action = (vr_action){.kind = VR_ACTION_VIX_CALL, .delta = delta, .strike_pct = NAN, .dte = 30,
-                           .size_by = VR_SIZE_PCT_CREDIT, .size = size, .stress_vix = 50};
-    l.exit = (vr_exit){.profit_multiple = 3, .vix_above = NAN, .vix_below = NAN, .dte = 5, .with_condor = 0};
-    return l;
-}
-
 /* ---- deterministic paths ---- */
 
 static vr_pricing *mk_heston;
@@ -105,7 +75,7 @@ static void run_path(vr_book *b, const vr_policy *p, const double *S, const doub
 static void test_entry_strikes_and_credit(void **state)
 {
     (void)state;
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     vr_book b;
     vr_mkt m;
     const double S[1] = {5000}, v[1] = {0.03};
@@ -131,7 +101,7 @@ static void test_entry_strikes_and_credit(void **state)
     assert_true(fabs(b.credit - want) < 1e-9);
     assert_true(fabs(b.cash - want * 100 * 10) < 1e-6);
     /* with costs: 4 legs x (half-spread 0.05 x $100 + $0.65) x 10 condors less */
-    vr_policy pc = base_policy(1);
+    vr_policy pc = vr_test_condor_policy(1);
     vr_book bc;
     run_path(&bc, &pc, S, v, 0, &m);
     assert_true(fabs((b.cash - bc.cash) - 4 * (0.05 * 100 + 0.65) * 10) < 1e-6);
@@ -141,7 +111,7 @@ static void test_flat_path_profit_take(void **state)
 {
     (void)state;
     /* a flat path: time decay alone takes the condor to 50% profit before 21 DTE */
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.condor.reentry_days = 1000; /* one trade only */
     double S[40], v[40];
     for (int d = 0; d < 40; d++) { S[d] = 5000; v[d] = 0.03; }
@@ -177,7 +147,7 @@ static void test_flat_path_profit_take(void **state)
 static void test_rally_rolls_call_side(void **state)
 {
     (void)state;
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.condor.stop_loss = 0; /* isolate the roll */
     double S[11], v[11];
     for (int d = 0; d <= 10; d++) { S[d] = 5000 * (1 + 0.006 * d); v[d] = 0.02; }
@@ -203,11 +173,11 @@ static void test_crash_stop_and_hedge(void **state)
 {
     (void)state;
     /* a crash: SPX -12% over 3 days with variance jumping to 0.25 (VIX ~ 50) */
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.condor.roll_delta = 0;
     p.condor.stop_loss = 1.5; /* day 3: loss 38.7 - 13.2 = 25.5 >= 1.5 x credit (19.8) */
     p.nlayers = 1;
-    p.layers[0] = vix_layer(25, 0.25, 0.15);
+    p.layers[0] = vr_test_vix_layer(25, 0.25, 0.15);
     const double S[5] = {5000, 4900, 4700, 4400, 4400}, v[5] = {0.02, 0.05, 0.12, 0.25, 0.25};
     vr_book b;
     vr_mkt m;
@@ -239,7 +209,7 @@ static void test_crash_stop_and_hedge(void **state)
 /* A layer that fires every day and holds what it buys (no exit rule): the kind under test. */
 static vr_layer hold_layer(vr_action_kind kind)
 {
-    vr_layer l = vix_layer(0, 0.25, 2);
+    vr_layer l = vr_test_vix_layer(0, 0.25, 2);
     l.trigger.vix_level = NAN;
     l.trigger.always = 1;
     l.trigger.cooldown_days = 0;
@@ -288,7 +258,7 @@ static void test_instruments_against_direct_pricers(void **state)
     vr_err err = {VR_OK, ""};
     for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++) {
         const vr_action_kind_def *ak = vr_action_kind_of(kinds[t]);
-        vr_policy p = base_policy(1);
+        vr_policy p = vr_test_condor_policy(1);
         p.nlayers = 1;
         p.layers[0] = hold_layer(kinds[t]);
         vr_book b;
@@ -338,7 +308,7 @@ static void test_instruments_against_direct_pricers(void **state)
         assert_true(fabs(pnl_condor - m.disc * cv * 100 * b.qty) < 1e-6);
     }
     /* the SPX put picked by delta: the grid strike nearest to 5 delta */
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
     p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
     vr_book b;
@@ -379,7 +349,7 @@ static void test_ladder(void **state)
     (void)state;
     double S[10], v[10];
     for (int d = 0; d < 10; d++) { S[d] = 5000; v[d] = 0.03; }
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
     p.layers[0] = hold_layer(VR_ACTION_SPX_PUT_SPREAD);
     vr_book b;
@@ -404,7 +374,7 @@ static void test_sizing_kinds(void **state)
 {
     (void)state;
     const double S[1] = {5000}, v[1] = {0.03};
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
     p.layers[0] = hold_layer(VR_ACTION_SPX_PUT_SPREAD);
     p.layers[0].action.delta = 0.10;
@@ -442,7 +412,7 @@ static void test_sizing_kinds(void **state)
 static void test_wing_rules(void **state)
 {
     (void)state;
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.condor.wing_pct = 1.0;
     vr_book b;
     vr_mkt m;
@@ -469,7 +439,7 @@ static void test_half_spread_by_vix(void **state)
 {
     (void)state;
     const double S[1] = {5000}, v[1] = {0.03};
-    vr_policy p = base_policy(1);
+    vr_policy p = vr_test_condor_policy(1);
     vr_book b0, b1, b2;
     vr_mkt m;
     run_path(&b0, &p, S, v, 0, &m);
@@ -489,9 +459,9 @@ static void test_cooldown_after_profit(void **state)
     (void)state;
     double S[12], v[12];
     for (int d = 0; d < 12; d++) { S[d] = 5000; v[d] = 0.04; }
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
-    p.layers[0] = vix_layer(15, 0.25, 0.15);
+    p.layers[0] = vr_test_vix_layer(15, 0.25, 0.15);
     p.layers[0].exit.profit_multiple = NAN;
     p.layers[0].exit.dte = 26; /* a 30-DTE call (21 trading days) is sold on its 4th day, at a loss */
     vr_book b;
@@ -511,11 +481,11 @@ static void test_previous_fired_within(void **state)
 {
     (void)state;
     const double S[6] = {5000, 4950, 4900, 4800, 4800, 4800}, v[6] = {0.03, 0.06, 0.07, 0.12, 0.12, 0.12};
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 2;
-    p.layers[0] = vix_layer(22, 0.25, 0.15);
+    p.layers[0] = vr_test_vix_layer(22, 0.25, 0.15);
     p.layers[0].exit.vix_above = 30;
-    p.layers[1] = vix_layer(30, 0.12, 0.25);
+    p.layers[1] = vr_test_vix_layer(30, 0.12, 0.25);
     p.layers[1].trigger.requires_previous = 1;
     vr_book b;
     vr_mkt m;
@@ -540,9 +510,9 @@ static void test_partial_monetisation(void **state)
 {
     (void)state;
     const double S[6] = {5000, 5000, 4800, 4600, 4600, 4600}, v[6] = {0.04, 0.04, 0.10, 0.20, 0.20, 0.20};
-    vr_policy p = base_policy(0);
+    vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
-    p.layers[0] = vix_layer(19, 0.25, 0.15);
+    p.layers[0] = vr_test_vix_layer(19, 0.25, 0.15);
     p.layers[0].trigger.any = 1;
     p.layers[0].exit.profit_multiple = NAN;
     p.layers[0].exit.dte = NAN;
@@ -569,9 +539,9 @@ static void test_partial_monetisation(void **state)
 static void martingale(vr_model m, const char *label, int instruments)
 {
     vr_policy pol[4];
-    pol[0] = base_policy(0);
+    pol[0] = vr_test_condor_policy(0);
     snprintf(pol[0].name, sizeof pol[0].name, "condor-managed");
-    pol[1] = base_policy(0);
+    pol[1] = vr_test_condor_policy(0);
     snprintf(pol[1].name, sizeof pol[1].name, "condor-hold");
     pol[1].condor.profit_take = 0;
     pol[1].condor.stop_loss = 0;
@@ -579,33 +549,33 @@ static void martingale(vr_model m, const char *label, int instruments)
     pol[1].condor.roll_delta = 0;
     pol[1].condor.dte = 45; /* held to expiry: settles on S at expiry */
     pol[1].condor.short_delta = 0.16;
-    pol[2] = base_policy(0);
+    pol[2] = vr_test_condor_policy(0);
     snprintf(pol[2].name, sizeof pol[2].name, "hedged");
     pol[2].nlayers = 2;
-    pol[2].layers[0] = vix_layer(18, 0.3, 0.15);
-    pol[2].layers[1] = vix_layer(22, 0.12, 0.25);
+    pol[2].layers[0] = vr_test_vix_layer(18, 0.3, 0.15);
+    pol[2].layers[1] = vr_test_vix_layer(22, 0.12, 0.25);
     pol[2].layers[1].trigger.requires_previous = 1;
     /* layer 2's calls are held to expiry and settle on the VIX from the state */
     pol[2].layers[1].exit.profit_multiple = NAN;
     pol[2].layers[1].exit.dte = NAN;
     /* the other kinds (one model is enough for their cash flows; svcj, with jumps): a ladder of put
      * spreads, VIX call spreads sold in part at 2x, VIX futures */
-    pol[3] = base_policy(0);
+    pol[3] = vr_test_condor_policy(0);
     snprintf(pol[3].name, sizeof pol[3].name, "instruments");
     pol[3].nlayers = 3;
-    pol[3].layers[0] = vix_layer(0, 0.10, 0.15);
+    pol[3].layers[0] = vr_test_vix_layer(0, 0.10, 0.15);
     pol[3].layers[0].trigger.vix_level = NAN;
     pol[3].layers[0].trigger.always = 1;
     pol[3].layers[0].action = (vr_action){.kind = VR_ACTION_SPX_PUT_SPREAD, .delta = 0.10, .strike_pct = NAN,
                                           .short_delta = 0.03, .short_strike_pct = NAN, .dte = 30,
                                           .size_by = VR_SIZE_CONTRACTS, .size = 2, .max_open = 3, .ladder_days = 7};
-    pol[3].layers[1] = vix_layer(18, 0.30, 0.15);
+    pol[3].layers[1] = vr_test_vix_layer(18, 0.30, 0.15);
     pol[3].layers[1].action.kind = VR_ACTION_VIX_CALL_SPREAD;
     pol[3].layers[1].action.short_delta = 0.10;
     pol[3].layers[1].action.short_strike_pct = NAN;
     pol[3].layers[1].exit.partial_multiple = 2;
     pol[3].layers[1].exit.partial_fraction = 0.5;
-    pol[3].layers[2] = vix_layer(20, NAN, 0);
+    pol[3].layers[2] = vr_test_vix_layer(20, NAN, 0);
     pol[3].layers[2].action = (vr_action){.kind = VR_ACTION_VIX_FUTURE, .delta = NAN, .strike_pct = NAN, .dte = 60,
                                           .size_by = VR_SIZE_CONTRACTS, .size = 1};
     pol[3].layers[2].exit.profit_multiple = NAN;

@@ -195,21 +195,6 @@ static const vr_svcj2_params P = {.kappa_v = 4.0, .kappa_m = 0.8, .theta = 0.03,
                                   .sigma_m = 0.15, .rho = -0.7, .lambda0 = 0.3, .lambda1 = 20.0,
                                   .mu_v = 0.04, .mu_s = -0.03, .sigma_s = 0.05, .rho_j = -0.6};
 
-static vr_model model_of(const vr_svcj2_params *p, double v0, double m0)
-{
-    vr_model m;
-    memset(&m, 0, sizeof m);
-    m.type = VR_MODEL_SVCJ2;
-    m.spot = 100;
-    m.rate = 0.03;
-    m.dividend = 0.01;
-    m.v0 = v0;
-    m.m0 = m0;
-    m.physical.s2 = *p;
-    m.pricing.s2 = *p;
-    return m;
-}
-
 static void test_descriptor(void **state)
 {
     (void)state;
@@ -219,7 +204,7 @@ static void test_descriptor(void **state)
     assert_string_equal(ops->name, "svcj2");
     assert_string_equal(ops->factor_names[1], "m");
     assert_string_equal(vr_model_type_name(VR_MODEL_SVCJ2), "svcj2");
-    const vr_model m = model_of(&P, 0.02, 0.035);
+    const vr_model m = vr_test_svcj2_model(&P, 0.02, 0.035);
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_model_validate(&m, NULL, &err), VR_OK);
     double x[2] = {0};
@@ -276,7 +261,7 @@ static void test_descriptor(void **state)
 static void test_paths(void **state)
 {
     (void)state;
-    const vr_model m = model_of(&P, 0.02, 0.035);
+    const vr_model m = vr_test_svcj2_model(&P, 0.02, 0.035);
     const double T = 0.5;
     const size_t steps = 26;
     vr_sim_spec s = {.type = VR_MODEL_SVCJ2, .params = m.physical, .spot = 100, .rate = 0.03,

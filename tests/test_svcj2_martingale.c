@@ -14,50 +14,23 @@
 #include "vixrisk/vr_eval.h"
 #include "vr_test_util.h"
 
-static vr_policy base_policy(void)
-{
-    vr_policy p;
-    memset(&p, 0, sizeof p);
-    p.condor = (vr_condor_rules){.contracts = 10, .dte = 45, .short_delta = 0.16, .wing_width = 50,
-                                 .profit_take = 0.5, .stop_loss = 2.0, .exit_dte = 21,
-                                 .roll_delta = 0.30, .roll_to_delta = 0.16, .reentry_days = 1};
-    return p;
-}
-
-static vr_layer vix_layer(double level, double delta, double size)
-{
-    vr_layer l;
-    memset(&l, 0, sizeof l);
-    vr_trigger *t = &l.trigger;
-    t->any = 1;
-    t->vix_level = level;
-    t->vix_change_days = t->vix_change_pct = t->vix_change_pts = NAN;
-    t->rsi_days = t->rsi_level = t->term_ratio = t->dd_pct = t->condor_loss_pct = t->short_delta = NAN;
-    t->confirm_days = 1;
-    t->cooldown_days = 5;
-    l.action = (vr_action){.kind = VR_ACTION_VIX_CALL, .delta = delta, .strike_pct = NAN, .dte = 30,
-                           .size_by = VR_SIZE_PCT_CREDIT, .size = size, .stress_vix = 50};
-    l.exit = (vr_exit){.profit_multiple = 3, .vix_above = NAN, .vix_below = NAN, .dte = 5, .with_condor = 0};
-    return l;
-}
-
 static void test_martingale_svcj2(void **state)
 {
     (void)state;
     vr_policy pol[3];
-    pol[0] = base_policy();
+    pol[0] = vr_test_condor_policy(0);
     snprintf(pol[0].name, sizeof pol[0].name, "condor-managed");
-    pol[1] = base_policy();
+    pol[1] = vr_test_condor_policy(0);
     snprintf(pol[1].name, sizeof pol[1].name, "condor-hold");
     pol[1].condor.profit_take = 0;
     pol[1].condor.stop_loss = 0;
     pol[1].condor.exit_dte = 0;
     pol[1].condor.roll_delta = 0;
-    pol[2] = base_policy();
+    pol[2] = vr_test_condor_policy(0);
     snprintf(pol[2].name, sizeof pol[2].name, "hedged");
     pol[2].nlayers = 2;
-    pol[2].layers[0] = vix_layer(18, 0.3, 0.15);
-    pol[2].layers[1] = vix_layer(22, 0.12, 0.25);
+    pol[2].layers[0] = vr_test_vix_layer(18, 0.3, 0.15);
+    pol[2].layers[1] = vr_test_vix_layer(22, 0.12, 0.25);
     pol[2].layers[1].trigger.requires_previous = 1;
     pol[2].layers[1].exit.profit_multiple = NAN; /* held to expiry: settles on the state's VIX */
     pol[2].layers[1].exit.dte = NAN;

@@ -26,21 +26,6 @@ static const vr_svcj2_params PQ = {.kappa_v = 5.0, .kappa_m = 0.4, .theta = 0.03
                                    .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5, .lambda1 = 18.0,
                                    .mu_v = 0.07, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
 
-static vr_model model_of(const vr_svcj2_params *p, double v0, double m0)
-{
-    vr_model m;
-    memset(&m, 0, sizeof m);
-    m.type = VR_MODEL_SVCJ2;
-    m.spot = 100;
-    m.rate = 0.03;
-    m.dividend = 0.01;
-    m.v0 = v0;
-    m.m0 = m0;
-    m.physical.s2 = *p;
-    m.pricing.s2 = *p;
-    return m;
-}
-
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static double urand(void)
 {
@@ -156,7 +141,7 @@ static void check_vix(const vr_model *m, const char *what, double vlo, double vh
 static void test_spx(void **state)
 {
     (void)state;
-    const vr_model m = model_of(&PQ, 0.03, 0.03);
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     double w;
     check_spx(&m, "svcj2", 0.005, 0.2, 0.005, 0.12, &w);
     assert_true(w <= 5e-4);
@@ -165,7 +150,7 @@ static void test_spx(void **state)
 static void test_vix(void **state)
 {
     (void)state;
-    const vr_model m = model_of(&PQ, 0.03, 0.03);
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     double w;
     check_vix(&m, "svcj2", 0.005, 0.2, 0.005, 0.12, 6, &w);
     assert_true(w <= 1.0);
@@ -176,7 +161,7 @@ static void test_vix(void **state)
 static void test_m_dimension(void **state)
 {
     (void)state;
-    const vr_model m = model_of(&PQ, 0.03, 0.03);
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     vr_pricing *pr = NULL;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_pricing_build(&m, 0.5, &pr, &err), VR_OK);
@@ -211,7 +196,7 @@ static void test_lifted(void **state)
     (void)state;
     vr_svcj2_params q = PQ;
     q.sigma_m = 0;
-    const vr_model m = model_of(&q, 0.03, q.theta);
+    const vr_model m = vr_test_svcj2_model(&q, 0.03, q.theta);
     double w;
     check_spx(&m, "lifted", 0.005, 0.2, q.theta, q.theta, &w);
     assert_true(w <= 5e-4);

@@ -119,3 +119,49 @@ const vk_table *default_isa(void)
     }
     return t;
 }
+
+vr_policy vr_test_condor_policy(double costs)
+{
+    vr_policy p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "base");
+    p.condor = (vr_condor_rules){.contracts = 10, .dte = 45, .short_delta = 0.16, .wing_width = 50,
+                                 .profit_take = 0.5, .stop_loss = 2.0, .exit_dte = 21,
+                                 .roll_delta = 0.30, .roll_to_delta = 0.16, .reentry_days = 1,
+                                 .commission = costs * 0.65, .half_spread = costs * 0.05,
+                                 .vix_half_spread = costs * 0.05};
+    return p;
+}
+
+vr_layer vr_test_vix_layer(double level, double delta, double size)
+{
+    vr_layer l;
+    memset(&l, 0, sizeof l);
+    vr_trigger *t = &l.trigger;
+    t->any = 1;
+    t->vix_level = level;
+    t->vix_change_days = t->vix_change_pct = t->vix_change_pts = NAN;
+    t->rsi_days = t->rsi_level = t->term_ratio = t->dd_pct = t->condor_loss_pct = t->short_delta = NAN;
+    t->confirm_days = 1;
+    t->cooldown_days = 5;
+    l.action = (vr_action){.kind = VR_ACTION_VIX_CALL, .delta = delta, .strike_pct = NAN, .dte = 30,
+                           .size_by = VR_SIZE_PCT_CREDIT, .size = size, .stress_vix = 50};
+    l.exit = (vr_exit){.profit_multiple = 3, .vix_above = NAN, .vix_below = NAN, .dte = 5,
+                       .with_condor = 0};
+    return l;
+}
+
+vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0)
+{
+    vr_model m;
+    memset(&m, 0, sizeof m);
+    m.type = VR_MODEL_SVCJ2;
+    m.spot = 100;
+    m.rate = 0.03;
+    m.dividend = 0.01;
+    m.v0 = v0;
+    m.m0 = m0;
+    m.physical.s2 = *p;
+    m.pricing.s2 = *p;
+    return m;
+}

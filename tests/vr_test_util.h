@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "vixrisk/vk.h"
+#include "vixrisk/vr_eval.h"
 
 /* Distance in units in the last place between two finite doubles of the same sign. */
 uint64_t vr_ulp_diff(double a, double b);
@@ -57,5 +58,20 @@ int vr_test_tmpdir(const char *tag, char *dir, size_t cap);
 int vr_test_rmdir(const char *dir);
 /* Write `text` to dir/name and return the path (a static buffer, valid until the next call). */
 const char *vr_test_write(const char *dir, const char *name, const char *text);
+
+/* ---- fixtures shared by the book and martingale tests ---------------------------------------- */
+
+/* The base condor policy of the book and martingale tests (10 contracts, 45 DTE, 16-delta shorts,
+ * 50-point wings, take profit at 50%, stop at 2x, exit at 21 DTE, roll at 30 delta, re-enter after
+ * a day), named "base", no layers; costs = 0 gives zero commission and half-spreads, costs = 1
+ * the default 0.65 per contract and 0.05 half-spreads. */
+vr_policy vr_test_condor_policy(double costs);
+
+/* A VIX-call hedge layer: fires once VIX >= level (confirmed one day, cooldown 5 days), buys
+ * 30-DTE calls of the given delta sized at `size` of the condor credit, exits at 3x or 5 DTE. */
+vr_layer vr_test_vix_layer(double level, double delta, double size);
+
+/* An svcj2 model with spot 100, r = 3%, q = 1%, state (v0, m0) and physical = pricing = *p. */
+vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0);
 
 #endif

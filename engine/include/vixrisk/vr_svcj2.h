@@ -112,9 +112,11 @@ int vr_svcj2_riccati_scaled(const vr_svcj2_params *p, double T, double complex z
 double complex vr_svcj2_cf(const vr_svcj2_params *p, double v, double m, double T,
                            double complex u);
 
-/* European SPX call/put by a Fourier integral on a shifted contour (Lewis 2001, contour chosen as
- * in Andersen-Lake 2018) with a Black-Scholes control variate; integration tolerance 1e-10 S.
- * VR_EINVAL for bad inputs, VR_ENUM if the integral or an ODE solve fails. */
+/* European SPX call/put through vr_fourier_european (vr_analytic.h) with this model's
+ * characteristic function: a Fourier integral on a shifted contour (Lewis 2001, contour chosen as
+ * in Andersen-Lake 2018) with a Black-Scholes control variate, Gil-Pelaez if that fails;
+ * tolerance 1e-10 S. VR_EINVAL for bad inputs, VR_ENUM (message naming the parameters, state,
+ * S, K, T and each method's reason) if no method succeeds. */
 vr_status vr_svcj2_european(const vr_svcj2_params *p, double spot, double rate, double dividend,
                             double v, double m, double strike, double T, int is_call,
                             double *price, vr_err *err);

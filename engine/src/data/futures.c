@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "vixrisk/vr_history.h"
+#include "csv.h"
 
 /* ---- calendar ----------------------------------------------------------------------------- */
 
@@ -76,39 +76,7 @@ static int32_t rule_expiry(int y, int m)
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-#define FUT_FIELDS 32
-
-static int split(char *line, char **f)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == FUT_FIELDS)
-            return FUT_FIELDS + 1;
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-}
-
-static int col_of(char **f, int nf, const char *name)
-{
-    for (int i = 0; i < nf; i++)
-        if (strcasecmp(f[i], name) == 0)
-            return i;
-    return -1;
-}
+/* Rows come from the shared reader (csv.h); blank lines are skipped wherever they are. */
 
 /* A positive finite number; 0 = ok, 1 = empty, -1 = bad. */
 static int parse_pos(const char *s, double *x)
@@ -181,37 +149,28 @@ static int month_index(int32_t ym_day)
 static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, int *missing,
                                 vr_err *err)
 {
-    vr_status st = VR_OK;
-    char *line = NULL, *f[FUT_FIELDS + 1];
-    size_t cap = 0;
-    long ln = 0;
     int nh = 0, cd = -1, ce = -1, cs = -1;
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        if (errno == ENOENT) {
-            *missing = 1;
-            return VR_OK;
-        }
-        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    *missing = 0;
+    vr_csv c;
+    int r;
+    vr_status st = vr_csv_open(&c, path, VR_CSV_BLANK_SKIP, missing, err);
+    if (st != VR_OK || c.fp == NULL)
+        return st;
     int32_t prev_d = 0, prev_e = 0;
-    while (getline(&line, &cap, fp) != -1) {
-        ln++;
-        chomp(line);
+    while ((r = vr_csv_next(&c, err)) == 1) {
+        char **f = c.f;
+        const long ln = c.line_no;
         if (ln == 1) {
-            nh = split(line, f);
-            if (nh > FUT_FIELDS || (cd = col_of(f, nh, "date")) < 0 ||
-                (ce = col_of(f, nh, "expiry")) < 0 || (cs = col_of(f, nh, "settle")) < 0) {
+            nh = c.nf;
+            if (nh > VR_CSV_MAX_FIELDS || (cd = vr_csv_column(f, nh, "date")) < 0 ||
+                (ce = vr_csv_column(f, nh, "expiry")) < 0 ||
+                (cs = vr_csv_column(f, nh, "settle")) < 0) {
                 st = vr_fail(err, VR_EINVAL,
                              "%s:1: header must name 'date', 'expiry' and 'settle' columns", path);
                 goto done;
             }
             continue;
         }
-        if (line[0] == '\0')
-            continue;
-        const int nf = split(line, f);
+        const int nf = c.nf;
         if (nf != nh) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, ln, nh, nf);
             goto done;
@@ -263,11 +222,10 @@ static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, 
             b->count[i]++;
         }
     }
-    if (ln == 0)
-        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+    if (r < 0)
+        st = c.st;
 done:
-    free(line);
-    fclose(fp);
+    vr_csv_close(&c);
     return st;
 }
 
@@ -296,31 +254,23 @@ static int32_t next_expiry(int32_t d, const int32_t *known, int skip)
 static vr_status read_term(const char *path, curve_buf *b, const int32_t *known, int *missing,
                            vr_err *err)
 {
-    vr_status st = VR_OK;
-    char *line = NULL, *f[FUT_FIELDS + 1];
-    size_t cap = 0;
-    long ln = 0;
     int nh = 0, cd = -1, cv[8];
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        if (errno == ENOENT) {
-            *missing = 1;
-            return VR_OK;
-        }
-        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    *missing = 0;
+    vr_csv c;
+    int r;
+    vr_status st = vr_csv_open(&c, path, VR_CSV_BLANK_SKIP, missing, err);
+    if (st != VR_OK || c.fp == NULL)
+        return st;
     int32_t prev = 0;
-    while (getline(&line, &cap, fp) != -1) {
-        ln++;
-        chomp(line);
+    while ((r = vr_csv_next(&c, err)) == 1) {
+        char **f = c.f;
+        const long ln = c.line_no;
         if (ln == 1) {
-            nh = split(line, f);
-            int ok = nh <= FUT_FIELDS && (cd = col_of(f, nh, "date")) >= 0;
+            nh = c.nf;
+            int ok = nh <= VR_CSV_MAX_FIELDS && (cd = vr_csv_column(f, nh, "date")) >= 0;
             for (int k = 0; k < 8 && ok; k++) {
                 char name[8];
                 snprintf(name, sizeof name, "vx%d", k + 1);
-                ok = (cv[k] = col_of(f, nh, name)) >= 0;
+                ok = (cv[k] = vr_csv_column(f, nh, name)) >= 0;
             }
             if (!ok) {
                 st = vr_fail(err, VR_EINVAL, "%s:1: header must name 'date' and 'vx1'..'vx8'",
@@ -329,9 +279,7 @@ static vr_status read_term(const char *path, curve_buf *b, const int32_t *known,
             }
             continue;
         }
-        if (line[0] == '\0')
-            continue;
-        const int nf = split(line, f);
+        const int nf = c.nf;
         if (nf != nh) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, ln, nh, nf);
             goto done;
@@ -370,11 +318,10 @@ static vr_status read_term(const char *path, curve_buf *b, const int32_t *known,
         if (b->count[i] == 0)
             b->n--; /* no contract that day */
     }
-    if (ln == 0)
-        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+    if (r < 0)
+        st = c.st;
 done:
-    free(line);
-    fclose(fp);
+    vr_csv_close(&c);
     return st;
 }
 

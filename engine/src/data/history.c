@@ -7,6 +7,7 @@
  * on date: SPX and VIX by inner join, VIX3M by lookup (NAN where absent). Dates found in only one
  * of SPX / VIX within the span both cover are recorded as gaps rather than filled. */
 #include "vixrisk/vr_history.h"
+#include "csv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -93,91 +94,27 @@ char *vr_history_format_date(int32_t d, char *buf)
     return buf;
 }
 
-/* Split `line` in place at commas into at most `max` fields; returns the field count. */
-static int split_csv(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return max + 1; /* too many */
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-}
-
-/* Trim spaces in place; returns the start. */
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-#define MAX_FIELDS 32
-
 /* Read `path` into *s. *missing (if non-NULL) is set instead of failing when the file does not
  * exist. */
 static vr_status read_series(const char *path, series *s, int *missing, vr_err *err)
 {
-    vr_status st = VR_OK;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0;
-    int nf_header = 0, col_date = -1, col_close = -1;
-    char *f[MAX_FIELDS + 1];
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        if (missing && errno == ENOENT) {
-            *missing = 1;
-            return VR_OK;
-        }
-        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    if (missing)
-        *missing = 0;
-    while ((len = getline(&line, &cap, fp)) != -1) {
-        lineno++;
-        if ((size_t)len != strlen(line)) {
-            st = vr_fail(err, VR_EINVAL, "%s:%ld: NUL byte in line", path, lineno);
-            goto done;
-        }
-        chomp(line);
+    vr_csv c;
+    int r, col_date = -1, col_close = -1, nf_header = 0;
+    vr_status st = vr_csv_open(&c, path, VR_CSV_BLANK_TRAILING, missing, err);
+    if (st != VR_OK || c.fp == NULL)
+        return st;
+    while ((r = vr_csv_next(&c, err)) == 1) {
+        char **f = c.f;
+        const long lineno = c.line_no;
         if (lineno == 1) {
-            /* strip a UTF-8 byte-order mark */
-            char *h = line;
-            if ((unsigned char)h[0] == 0xEF && (unsigned char)h[1] == 0xBB &&
-                (unsigned char)h[2] == 0xBF)
-                h += 3;
-            nf_header = split_csv(h, f, MAX_FIELDS);
-            if (nf_header > MAX_FIELDS) {
+            nf_header = c.nf;
+            if (nf_header > VR_CSV_MAX_FIELDS) {
                 st = vr_fail(err, VR_EINVAL, "%s:1: header has more than %d columns", path,
-                             MAX_FIELDS);
+                             VR_CSV_MAX_FIELDS);
                 goto done;
             }
-            for (int i = 0; i < nf_header; i++) {
-                char *k = trim(f[i]);
-                if (strcasecmp(k, "date") == 0 && col_date < 0)
-                    col_date = i;
-                else if (strcasecmp(k, "close") == 0 && col_close < 0)
-                    col_close = i;
-            }
+            col_date = vr_csv_column(f, nf_header, "date");
+            col_close = vr_csv_column(f, nf_header, "close");
             if (col_date < 0 || col_close < 0) {
                 st = vr_fail(err, VR_EINVAL,
                              "%s:1: header must name a 'date' and a 'close' column (got '%s%s')",
@@ -186,23 +123,12 @@ static vr_status read_series(const char *path, series *s, int *missing, vr_err *
             }
             continue;
         }
-        if (line[0] == '\0') {
-            /* a blank line is tolerated only at the very end of the file */
-            int c;
-            while ((c = fgetc(fp)) != EOF)
-                if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
-                    st = vr_fail(err, VR_EINVAL, "%s:%ld: empty line", path, lineno);
-                    goto done;
-                }
-            break;
-        }
-        const int nf = split_csv(line, f, MAX_FIELDS);
-        if (nf != nf_header) {
+        if (c.nf != nf_header) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: expected %d fields, got %d", path, lineno,
-                         nf_header, nf > MAX_FIELDS ? MAX_FIELDS + 1 : nf);
+                         nf_header, c.nf);
             goto done;
         }
-        const char *ds = trim(f[col_date]);
+        const char *ds = vr_csv_trim(f[col_date]);
         int32_t d;
         if (vr_history_parse_date(ds, &d) != 0 || strlen(ds) != 10) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path,
@@ -215,33 +141,28 @@ static vr_status read_series(const char *path, series *s, int *missing, vr_err *
                          path, lineno, ds, vr_history_format_date(s->date[s->n - 1], prev));
             goto done;
         }
-        const char *cs = trim(f[col_close]);
-        double c = NAN;
+        const char *cs = vr_csv_trim(f[col_close]);
+        double x = NAN;
         if (cs[0] != '\0') {
             char *end = NULL;
             errno = 0;
-            c = strtod(cs, &end);
-            if (*end != '\0' || errno == ERANGE || !isfinite(c) || !(c > 0.0)) {
+            x = strtod(cs, &end);
+            if (*end != '\0' || errno == ERANGE || !isfinite(x) || !(x > 0.0)) {
                 st = vr_fail(err, VR_EINVAL,
                              "%s:%ld: close '%s' is not a positive finite number", path, lineno,
                              cs);
                 goto done;
             }
         }
-        if (series_push(s, d, c) != 0) {
+        if (series_push(s, d, x) != 0) {
             st = vr_fail(err, VR_ENOMEM, "%s: out of memory at line %ld", path, lineno);
             goto done;
         }
     }
-    if (ferror(fp)) {
-        st = vr_fail(err, VR_EIO, "%s: read error after line %ld", path, lineno);
-        goto done;
-    }
-    if (lineno == 0)
-        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
+    if (r < 0)
+        st = c.st;
 done:
-    free(line);
-    fclose(fp);
+    vr_csv_close(&c);
     if (st != VR_OK)
         series_free(s);
     return st;

@@ -14,6 +14,7 @@
  * (vr_fourier_european); the built-in models plug in through vr_affine_cf_init. Black-Scholes
  * prices and a bracketed Newton implied volatility close the file. */
 #include "vixrisk/vr_analytic.h"
+#include "gk15.h"
 
 #include <complex.h>
 #include <math.h>
@@ -493,20 +494,6 @@ static double fourier_integrand(fourier_ctx *c, double u, double *env)
     return -creal(a - b);
 }
 
-/* Gauss-Kronrod 7/15 (QUADPACK qk15 abscissae and weights). */
-static const double gk_x[8] = {
-    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-    0.207784955007898467600689403773245, 0.000000000000000000000000000000000};
-static const double gk_wk[8] = {
-    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-static const double gk_wg[4] = {
-    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-    0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
 /* One 15-point rule on [a, b]: returns the Kronrod value, *err = |Kronrod - Gauss| (a plain,
  * deliberately pessimistic estimate for smooth integrands), *envmax = max of env * u^p with
@@ -518,16 +505,16 @@ static double gk15(fourier_ctx *c, double a, double b, double *err, double *envm
     double env;
     double fc = fourier_integrand(c, mid, &env);
     double em = env * (pw ? mid * mid : 1.0);
-    double rk = fc * gk_wk[7], rg = fc * gk_wg[3];
+    double rk = fc * vr_gk15_wk[7], rg = fc * vr_gk15_wg[3];
     for (int j = 0; j < 7; j++) {
-        const double dx = half * gk_x[j];
+        const double dx = half * vr_gk15_x[j];
         double e1, e2;
         const double u1 = mid - dx, u2 = mid + dx;
         const double f1 = fourier_integrand(c, u1, &e1);
         const double f2 = fourier_integrand(c, u2, &e2);
-        rk += gk_wk[j] * (f1 + f2);
+        rk += vr_gk15_wk[j] * (f1 + f2);
         if (j & 1)
-            rg += gk_wg[j / 2] * (f1 + f2);
+            rg += vr_gk15_wg[j / 2] * (f1 + f2);
         if (pw) {
             e1 *= u1 * u1;
             e2 *= u2 * u2;

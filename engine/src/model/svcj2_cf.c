@@ -14,16 +14,18 @@
  * error of the transform); with tol = 1e-12 the tests measure the global error against the closed
  * forms of the SVCJ limit at ~1e-12 (docs/numerics.md).
  *
- * Prices use a Fourier integral along a shifted contour with a Black-Scholes control variate, the
- * method of analytic.c (Lewis 2001; contour by the Andersen-Lake 2018 criterion). analytic.c keeps
- * its integrator private to its closed-form cf, so the integral is written again here for a cf
- * supplied as an ODE solve (the segment and tail logic follows the same reasoning). A COS pricer
+ * Prices go through the generic Fourier pricer of analytic.c (vr_fourier_european: Lewis 2001
+ * contour with a Black-Scholes control variate, contour by the Andersen-Lake 2018 criterion,
+ * Gil-Pelaez as the fallback): this file supplies only log E[e^{iuX_T}] from one Riccati solve,
+ * the total variance and the strip of regularity (bisection on the existence of the real
+ * solution at 2T). A COS pricer
  * (Fang and Oosterlee 2008) is the independent second method. */
 #include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_analytic.h"
 
 #include <complex.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ---------------------------------------------------------------------------------------------
@@ -222,142 +224,50 @@ static double total_variance(const vr_svcj2_params *p, double v, double m, doubl
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Fourier price on the contour Im z' = alpha (see analytic.c for the derivation): with
- * k = ln(K/F) and M(z) = E[e^{z X}],
- *     c - c_BS = (1/pi) int_0^inf Re[ pre(u) (M(alpha - i u) - M_BS(alpha - i u)) ] du,
- *     pre(u) = -e^{(i u - alpha + 1) k} / ((u + i alpha)(u + i alpha - i)),
- * c the undiscounted call per unit forward. */
+ * The model as a characteristic function for vr_fourier_european (analytic.c): log E[e^{iuX_T}]
+ * from one Riccati solve at z = iu, and the strip of regularity found from the real solution. */
 
-typedef struct fctx {
+typedef struct s2_cf {
     const vr_svcj2_params *p;
-    double v, m, T, k, alpha, s2;
-    long nevals;
-    int failed;
-} fctx;
+    double v, m, T;
+    char desc[240];
+} s2_cf;
 
-static double integrand(fctx *c, double u, double *env)
+static int s2_log_cf(void *ctx, double complex u, double complex *out)
 {
-    const double complex z = c->alpha - I * u;
-    int ok = 1;
-    const double complex ps = mgf(c->p, c->v, c->m, c->T, z, &ok);
-    if (!ok)
-        c->failed = 1;
-    const double complex pbs = cexp(0.5 * c->s2 * (z * z - z));
-    const double complex zp = u + I * c->alpha;
-    const double complex pre = -cexp((I * u - c->alpha + 1.0) * c->k) / (zp * (zp - I));
-    c->nevals++;
-    *env = cabs(pre) * (cabs(ps) + cabs(pbs));
-    return creal(pre * (ps - pbs));
-}
-
-static const double gk_x[8] = {
-    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-    0.207784955007898467600689403773245, 0.0};
-static const double gk_wk[8] = {
-    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-static const double gk_wg[4] = {
-    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-    0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
-
-static double gk15(fctx *c, double a, double b, double *err, double *envmax)
-{
-    const double mid = 0.5 * (a + b), half = 0.5 * (b - a);
-    double env;
-    const double fc = integrand(c, mid, &env);
-    double em = env * mid * mid;
-    double rk = fc * gk_wk[7], rg = fc * gk_wg[3];
-    for (int j = 0; j < 7; j++) {
-        const double dx = half * gk_x[j];
-        double ea, eb;
-        const double fa = integrand(c, mid - dx, &ea), fb = integrand(c, mid + dx, &eb);
-        rk += gk_wk[j] * (fa + fb);
-        if (j & 1)
-            rg += gk_wg[j / 2] * (fa + fb);
-        em = fmax(em, fmax(ea * (mid - dx) * (mid - dx), eb * (mid + dx) * (mid + dx)));
-    }
-    *err = fabs((rk - rg) * half);
-    *envmax = em;
-    return rk * half;
-}
-
-#define F_MAX_EVALS 60000L
-#define F_MAX_DEPTH 40
-
-static int adapt(fctx *c, double a, double b, double tol, double *sum, double *envmax)
-{
-    struct { double a, b; int depth; } st[F_MAX_DEPTH + 4];
-    int top = 0;
-    const double len = b - a;
-    st[top].a = a, st[top].b = b, st[top].depth = 0, top++;
-    *sum = 0.0;
-    *envmax = 0.0;
-    while (top > 0) {
-        top--;
-        const double pa = st[top].a, pb = st[top].b;
-        const int depth = st[top].depth;
-        double err, em;
-        const double r = gk15(c, pa, pb, &err, &em);
-        if (c->failed)
-            return -1;
-        if (err <= tol * (pb - pa) / len) {
-            *sum += r;
-            *envmax = fmax(*envmax, em);
-            continue;
-        }
-        if (depth >= F_MAX_DEPTH || c->nevals > F_MAX_EVALS)
-            return -1;
-        const double mid = 0.5 * (pa + pb);
-        st[top].a = mid, st[top].b = pb, st[top].depth = depth + 1, top++;
-        st[top].a = pa, st[top].b = mid, st[top].depth = depth + 1, top++;
-    }
+    const s2_cf *c = ctx;
+    double complex o[3];
+    if (vr_svcj2_riccati(c->p, c->T, I * u, 0.0, 0.0, CF_TOL, o) != 0)
+        return -1;
+    *out = o[0] + o[1] * c->v + o[2] * c->m;
     return 0;
 }
 
-/* Dyadic segments [0, b0], [b0, 2 b0], ...; after each, the tail beyond b is bounded by
- * max(env u^2) / b (|pre| <= e^{(1-alpha)k}/u^2 and |M| non-increasing past the segment). */
-static int fourier(fctx *c, double tol, double *out)
-{
-    double b = 1.0 / sqrt(c->s2);
-    const double per = 2.0 * M_PI / fmax(fabs(c->k), 1e-300);
-    if (b > per)
-        b = per;
-    double a = 0.0, total = 0.0;
-    for (int seg = 0; seg < 100; seg++) {
-        double sum, em;
-        if (adapt(c, a, b, 0.25 * tol, &sum, &em) != 0)
-            return -1;
-        total += sum;
-        if (seg >= 1 && em / b < 0.25 * tol) {
-            *out = total;
-            return 0;
-        }
-        a = b;
-        b *= 2.0;
-    }
-    return -1;
-}
-
-/* Is E[e^{alpha X_T}] finite with margin? Alpha in (0, 1) always is (S and the put payoff are
- * integrable); outside, the real Riccati solution must exist up to 2T. Returns the log of
- * Andersen-Lake's cost e^{(1-alpha)k} M(alpha) / |alpha (alpha - 1)|, +inf if not admissible. */
-static double alpha_cost(fctx *c, double alpha)
+/* Does E[e^{alpha X_T}] exist for every state, i.e. does the real Riccati solution exist up to
+ * T? (A loose tolerance: only existence is asked.) */
+static int moment_exists(const vr_svcj2_params *p, double T, double alpha)
 {
     double complex o[3];
-    if (!(alpha > 0 && alpha < 1) &&
-        vr_svcj2_riccati(c->p, 2.0 * c->T, alpha, 0.0, 0.0, 1e-9, o) != 0)
-        return INFINITY;
-    int ok = 1;
-    const double mr = creal(mgf(c->p, c->v, c->m, c->T, alpha, &ok));
-    c->nevals++;
-    if (!ok || !(mr > 0) || !isfinite(mr))
-        return INFINITY;
-    const double r = (1.0 - alpha) * c->k + log(mr) - log(fabs(alpha * (alpha - 1.0)));
-    return isfinite(r) ? r : INFINITY;
+    return vr_svcj2_riccati(p, T, alpha, 0.0, 0.0, 1e-9, o) == 0;
+}
+
+/* Edge of the strip of regularity at 2T (the margin vr_affine_cf_init takes too): the largest
+ * alpha in [1, 65] (upper) or the smallest in [-64, 0] with a finite moment, by bisection to
+ * 1/256. Moments in [0, 1] always exist (S and the put payoff are integrable); the pricer looks
+ * no further than 64 beyond [0, 1]. The value returned is on the finite side of the edge. */
+static double moment_edge(const vr_svcj2_params *p, double T2, int upper)
+{
+    double in = upper ? 1.0 : 0.0, out = upper ? 65.0 : -64.0;
+    if (moment_exists(p, T2, out))
+        return out;
+    while (fabs(out - in) > 1.0 / 256) {
+        const double mid = 0.5 * (in + out);
+        if (moment_exists(p, T2, mid))
+            in = mid;
+        else
+            out = mid;
+    }
+    return in;
 }
 
 static vr_status check_inputs(const vr_svcj2_params *p, double spot, double rate, double dividend,
@@ -386,40 +296,21 @@ vr_status vr_svcj2_european(const vr_svcj2_params *p, double spot, double rate, 
     vr_status st = check_inputs(p, spot, rate, dividend, v, m, strike, T, "svcj2 price", err);
     if (st != VR_OK)
         return st;
-    const double df = exp(-rate * T), fwd = spot * exp((rate - dividend) * T);
-    fctx c = {.p = p, .v = v, .m = m, .T = T, .k = log(strike / fwd)};
-    c.s2 = fmax(total_variance(p, v, m, T), 1e-16);
-    double best = 0.5, best_cost = alpha_cost(&c, 0.5);
-    for (int j = 0; j < 8; j++) {
-        const double step = 0.25 * (double)(1 << j);
-        const double cand[2] = {1.0 + step, -step};
-        for (int i = 0; i < 2; i++) {
-            const double cost = alpha_cost(&c, cand[i]);
-            if (cost < best_cost)
-                best_cost = cost, best = cand[i];
-        }
-    }
-    c.alpha = best;
-    const double scale = df * fwd / M_PI, tol_price = 1e-10 * spot;
-    double integral;
-    if (fourier(&c, 0.1 * tol_price / scale, &integral) != 0)
-        return vr_fail(err, VR_ENUM,
-                       "svcj2 price (S=%g K=%g T=%g v=%g m=%g) did not reach tolerance %g "
-                       "(%ld transform evaluations, alpha %g%s)",
-                       spot, strike, T, v, m, tol_price, c.nevals, c.alpha,
-                       c.failed ? ", Riccati solve failed" : "");
-    const double pr = vr_bs_price(spot, strike, rate, dividend, sqrt(c.s2 / T), T, is_call) +
-                      scale * integral;
-    const double pv_s = spot * exp(-dividend * T), pv_k = strike * df;
-    const double lo = is_call ? fmax(pv_s - pv_k, 0.0) : fmax(pv_k - pv_s, 0.0);
-    const double hi = is_call ? pv_s : pv_k;
-    if (!isfinite(pr) || pr < lo - 10 * tol_price || pr > hi + 10 * tol_price)
-        return vr_fail(err, VR_ENUM,
-                       "svcj2 %s price %.17g outside the no-arbitrage bounds [%.17g, %.17g] "
-                       "(S=%g K=%g T=%g v=%g m=%g)",
-                       is_call ? "call" : "put", pr, lo, hi, spot, strike, T, v, m);
-    *price = fmin(fmax(pr, lo), hi);
-    return VR_OK;
+    s2_cf c = {.p = p, .v = v, .m = m, .T = T};
+    snprintf(c.desc, sizeof c.desc,
+             "svcj2 (kappa_v=%g kappa_m=%g theta=%g sigma_v=%g sigma_m=%g rho=%g lambda0=%g "
+             "lambda1=%g mu_v=%g mu_s=%g sigma_s=%g rho_j=%g v=%g m=%g)",
+             p->kappa_v, p->kappa_m, p->theta, p->sigma_v, p->sigma_m, p->rho, p->lambda0,
+             p->lambda1, p->mu_v, p->mu_s, p->sigma_s, p->rho_j, v, m);
+    const vr_cf_spec spec = {.log_cf = s2_log_cf,
+                             .ctx = &c,
+                             .tau = T,
+                             .variance = fmax(total_variance(p, v, m, T), 1e-16),
+                             .alpha_min = moment_edge(p, 2.0 * T, 0),
+                             .alpha_max = moment_edge(p, 2.0 * T, 1),
+                             .desc = c.desc};
+    return vr_fourier_european(&spec, spot, rate, dividend, strike, is_call, VR_FOURIER_AUTO,
+                               price, NULL, err);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
  * sqrt(T) and log(K/F), and interpolates with 4-point Lagrange cubics along each axis, so that an
  * index is one multiply-add and a floor. */
 #include "vixrisk/vr_vix.h"
+#include "gk15.h"
 #include "special.h"
 #include "vixrisk/vk_vixtab.h"
 
@@ -182,23 +183,9 @@ double vr_var_laplace(vr_model_type t, const vr_sv_params *p, double v, double T
 /* Adaptive Gauss-Kronrod (7/15)                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Kronrod abscissae (positive half, the last is 0) and weights; the 7-point Gauss rule uses the
- * odd-indexed abscissae. The |K15 - G7| error estimate is pessimistic for smooth integrands
- * (K15 is then far more accurate than G7), which is what we want for a tolerance. */
-static const double gk_x[8] = {
-    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-    0.207784955007898467600689403773245, 0.0};
-static const double gk_wk[8] = {
-    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-static const double gk_wg[4] = {0.129484966168869693270611432679082,
-                                0.279705391489276667901467771423780,
-                                0.381830050505118944950369775488975,
-                                0.417959183673469387755102040816327};
+/* The rule's nodes and weights are in gk15.h. The |K15 - G7| error estimate is pessimistic for
+ * smooth integrands (K15 is then far more accurate than G7), which is what we want for a
+ * tolerance. */
 
 /* Integrands are evaluated a panel (15 points) at a time: the COS sums then run as 15
  * independent recurrences the compiler interleaves, instead of one latency-bound chain. */
@@ -219,24 +206,24 @@ static double gk15(integrand_fn f, const void *ctx, double lo, double hi, double
     const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
     double xs[GK_NPTS], fx[GK_NPTS], fv1[7], fv2[7];
     for (int j = 0; j < 7; j++) {
-        xs[j] = c - h * gk_x[j];
-        xs[7 + j] = c + h * gk_x[j];
+        xs[j] = c - h * vr_gk15_x[j];
+        xs[7 + j] = c + h * vr_gk15_x[j];
     }
     xs[14] = c;
     f(xs, fx, GK_NPTS, ctx);
     const double fc = fx[14];
-    double k = fc * gk_wk[7], gs = fc * gk_wg[3];
+    double k = fc * vr_gk15_wk[7], gs = fc * vr_gk15_wg[3];
     for (int j = 0; j < 7; j++) {
         fv1[j] = fx[j];
         fv2[j] = fx[7 + j];
-        k += gk_wk[j] * (fv1[j] + fv2[j]);
+        k += vr_gk15_wk[j] * (fv1[j] + fv2[j]);
         if (j & 1)
-            gs += gk_wg[j >> 1] * (fv1[j] + fv2[j]);
+            gs += vr_gk15_wg[j >> 1] * (fv1[j] + fv2[j]);
     }
     const double mean = 0.5 * k;
-    double asc = gk_wk[7] * fabs(fc - mean);
+    double asc = vr_gk15_wk[7] * fabs(fc - mean);
     for (int j = 0; j < 7; j++)
-        asc += gk_wk[j] * (fabs(fv1[j] - mean) + fabs(fv2[j] - mean));
+        asc += vr_gk15_wk[j] * (fabs(fv1[j] - mean) + fabs(fv2[j] - mean));
     asc *= fabs(h);
     double e = fabs((k - gs) * h);
     if (asc != 0.0 && e != 0.0)

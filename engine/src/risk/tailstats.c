@@ -202,72 +202,18 @@ static inline int dbl_lt(double a, double b) { return a < b; }
 DEFINE_SELECT(select_ent, ent, ent_lt)
 DEFINE_SELECT(select_dbl, double, dbl_lt)
 
-/* The k smallest (value, path) pairs seen: e[0..len) holds them plus up to `slack` candidates.
- * Once full, thr is the largest kept pair and anything not below it is dropped at the door. */
-typedef struct lowset { ent *e; size_t len, cap, k, cmax; int full, sorted; ent thr; } lowset;
-/* The same for plain values (the k smallest keys; callers store 0 - x to keep the largest x). */
-/* A compaction leaves k values <= thr, so later values equal to thr are redundant and refused
- * (incl = 0); a prune leaves possibly fewer, so values equal to its cut must still come in (incl =
- * 1) until the next compaction. (Pairs are unique, so the low set needs no such flag.) */
+/* The k smallest (value, path) pairs seen (the lower tail of the P&L), and the same for plain
+ * values (the k smallest keys; callers store 0 - x to keep the largest x: the upper tails of the
+ * P&L and of the drawdown). e[0..len) holds them plus up to `slack` candidates. Once full, thr is
+ * the largest kept element and anything not below it is dropped at the door.
+ * A compaction leaves k elements <= thr, so later ones equal to thr are redundant and refused
+ * (incl = 0); a prune leaves possibly fewer, so for plain values an element equal to its cut must
+ * still come in (incl = 1) until the next compaction. Pairs are treated as unique: a prune leaves
+ * incl = 0 for the pair set. */
+typedef struct lowset { ent *e; size_t len, cap, k, cmax; int full, sorted, incl; ent thr; } lowset;
 typedef struct valset { double *e; size_t len, cap, k, cmax; int full, sorted, incl; double thr; } valset;
 
 static size_t set_cmax(size_t k) { return k + k / 8 + 64; }
-
-static int low_push(lowset *s, ent x)
-{
-    if (s->full && !ent_lt(x, s->thr))
-        return 0;
-    if (s->len == s->cap) {
-        if (s->cap < s->cmax) {
-            size_t nc = s->cap < 512 ? 1024 : s->cap + s->cap / 2; /* 1.5x: a partial set
-                                                                          * overshoots by <= 50% */
-            if (nc > s->cmax) nc = s->cmax;
-            ent *ne = realloc(s->e, nc * sizeof *ne);
-            if (ne == NULL)
-                return -1;
-            s->e = ne;
-            s->cap = nc;
-        } else {
-            select_ent(s->e, s->len, s->k - 1);
-            s->len = s->k;
-            s->thr = s->e[s->k - 1];
-            s->full = 1;
-            if (!ent_lt(x, s->thr))
-                return 0;
-        }
-    }
-    s->e[s->len++] = x;
-    s->sorted = 0;
-    return 0;
-}
-
-static int val_push(valset *s, double x)
-{
-    if (s->full && (s->incl ? s->thr < x : !(x < s->thr)))
-        return 0;
-    if (s->len == s->cap) {
-        if (s->cap < s->cmax) {
-            size_t nc = s->cap < 512 ? 1024 : s->cap + s->cap / 2;
-            if (nc > s->cmax) nc = s->cmax;
-            double *ne = realloc(s->e, nc * sizeof *ne);
-            if (ne == NULL)
-                return -1;
-            s->e = ne;
-            s->cap = nc;
-        } else {
-            select_dbl(s->e, s->len, s->k - 1);
-            s->len = s->k;
-            s->thr = s->e[s->k - 1];
-            s->full = 1;
-            s->incl = 0;
-            if (!(x < s->thr))
-                return 0;
-        }
-    }
-    s->e[s->len++] = x;
-    s->sorted = 0;
-    return 0;
-}
 
 static int ent_cmp(const void *a, const void *b)
 {
@@ -280,34 +226,97 @@ static int ent_idx_cmp(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* cut to the k smallest and sort ascending (content unchanged when len <= k) */
-static void low_finish(lowset *s)
-{
-    if (s->sorted)
-        return;
-    if (s->len > s->k) {
-        select_ent(s->e, s->len, s->k - 1);
-        s->len = s->k;
-        s->thr = s->e[s->k - 1];
-        s->full = 1;
+static void sort_ents(ent *e, size_t n) { qsort(e, n, sizeof *e, ent_cmp); }
+
+/* The operations of a kept set, once for both element types (T with order LT, k-th selection
+ * SELECT, ascending SORT). PRUNE_INCL says whether a prune admits later elements equal to its
+ * cut (see above).
+ * push: offer x (-1 only when out of memory); finish: cut to the k smallest and sort ascending
+ * (content unchanged when len <= k); prune: drop everything above cut and refuse it from now on;
+ * merge: offer every element of src; cut: the m-th smallest into *out (1 if there are m). */
+#define DEFINE_KEPTSET(P, S, T, LT, SELECT, SORT, PRUNE_INCL)                                     \
+    static int P##_push(S *s, T x)                                                               \
+    {                                                                                            \
+        if (s->full && (s->incl ? LT(s->thr, x) : !LT(x, s->thr)))                               \
+            return 0;                                                                            \
+        if (s->len == s->cap) {                                                                  \
+            if (s->cap < s->cmax) {                                                              \
+                /* 1.5x: a partial set overshoots by <= 50% */                                   \
+                size_t nc = s->cap < 512 ? 1024 : s->cap + s->cap / 2;                           \
+                if (nc > s->cmax) nc = s->cmax;                                                  \
+                T *ne = realloc(s->e, nc * sizeof *ne);                                          \
+                if (ne == NULL)                                                                  \
+                    return -1;                                                                   \
+                s->e = ne;                                                                       \
+                s->cap = nc;                                                                     \
+            } else {                                                                             \
+                SELECT(s->e, s->len, s->k - 1);                                                  \
+                s->len = s->k;                                                                   \
+                s->thr = s->e[s->k - 1];                                                         \
+                s->full = 1;                                                                     \
+                s->incl = 0;                                                                     \
+                if (!LT(x, s->thr))                                                              \
+                    return 0;                                                                    \
+            }                                                                                    \
+        }                                                                                        \
+        s->e[s->len++] = x;                                                                      \
+        s->sorted = 0;                                                                           \
+        return 0;                                                                                \
+    }                                                                                            \
+    static void P##_finish(S *s)                                                                 \
+    {                                                                                            \
+        if (s->sorted)                                                                           \
+            return;                                                                              \
+        if (s->len > s->k) {                                                                     \
+            SELECT(s->e, s->len, s->k - 1);                                                      \
+            s->len = s->k;                                                                       \
+            s->thr = s->e[s->k - 1];                                                             \
+            s->full = 1;                                                                         \
+            s->incl = 0;                                                                         \
+        }                                                                                        \
+        SORT(s->e, s->len);                                                                      \
+        s->sorted = 1;                                                                           \
+    }                                                                                            \
+    static void P##_prune(S *s, T cut)                                                           \
+    {                                                                                            \
+        size_t j = 0;                                                                            \
+        for (size_t i = 0; i < s->len; i++)                                                      \
+            if (!LT(cut, s->e[i]))                                                               \
+                s->e[j++] = s->e[i];                                                             \
+        s->len = j;                                                                              \
+        if (!s->full || LT(cut, s->thr)) {                                                       \
+            s->thr = cut;                                                                        \
+            s->full = 1;                                                                         \
+            s->incl = PRUNE_INCL;                                                                \
+        }                                                                                        \
+        s->sorted = 0;                                                                           \
+        const size_t want = j + j / 2 < 1024 ? 1024 : j + j / 2;                                 \
+        if (want < s->cap) {                                                                     \
+            T *ne = realloc(s->e, want * sizeof *ne);                                            \
+            if (ne != NULL) {                                                                    \
+                s->e = ne;                                                                       \
+                s->cap = want;                                                                   \
+            }                                                                                    \
+        }                                                                                        \
+    }                                                                                            \
+    static int P##_merge(S *dst, const S *src)                                                   \
+    {                                                                                            \
+        for (size_t i = 0; i < src->len; i++)                                                    \
+            if (P##_push(dst, src->e[i]))                                                        \
+                return -1;                                                                       \
+        return 0;                                                                                \
+    }                                                                                            \
+    static int P##_cut(S *s, size_t m, T *out)                                                   \
+    {                                                                                            \
+        if (!(s->len >= m && m > 0))                                                             \
+            return 0;                                                                            \
+        SELECT(s->e, s->len, m - 1);                                                             \
+        s->sorted = 0;                                                                           \
+        *out = s->e[m - 1];                                                                      \
+        return 1;                                                                                \
     }
-    qsort(s->e, s->len, sizeof *s->e, ent_cmp);
-    s->sorted = 1;
-}
-static void val_finish(valset *s)
-{
-    if (s->sorted)
-        return;
-    if (s->len > s->k) {
-        select_dbl(s->e, s->len, s->k - 1);
-        s->len = s->k;
-        s->thr = s->e[s->k - 1];
-        s->full = 1;
-        s->incl = 0;
-    }
-    vr_sort_doubles(s->e, s->len);
-    s->sorted = 1;
-}
+DEFINE_KEPTSET(low, lowset, ent, ent_lt, select_ent, sort_ents, 0)
+DEFINE_KEPTSET(val, valset, double, dbl_lt, select_dbl, vr_sort_doubles, 1)
 
 /* ---- histogram over the bit pattern ---------------------------------------------------------
  * A bin is the set of doubles sharing sign, exponent and the top HBITS mantissa bits: a contiguous
@@ -542,7 +551,7 @@ void vr_tailstats_reset(vr_tailstats *t)
     vr_xsum_init(&t->sd2);
     t->lo.len = t->hi.len = t->ddhi.len = 0;
     t->lo.full = t->hi.full = t->ddhi.full = 0;
-    t->hi.incl = t->ddhi.incl = 0;
+    t->lo.incl = t->hi.incl = t->ddhi.incl = 0;
     t->lo.sorted = t->hi.sorted = t->ddhi.sorted = 0;
     hist *h[2] = {&t->hp, &t->hd};
     for (int k = 0; k < 2; k++) {
@@ -666,15 +675,9 @@ vr_status vr_tailstats_merge(vr_tailstats *dst, const vr_tailstats *src, vr_err 
     vr_xsum_merge(&dst->sd2, &src->sd2);
     for (int k = 0; k < VR_STATS_NTHR; k++)
         dst->loss_count[k] += src->loss_count[k];
-    for (size_t i = 0; i < src->lo.len; i++)
-        if (low_push(&dst->lo, src->lo.e[i]))
-            goto nomem;
-    for (size_t i = 0; i < src->hi.len; i++)
-        if (val_push(&dst->hi, src->hi.e[i]))
-            goto nomem;
-    for (size_t i = 0; i < src->ddhi.len; i++)
-        if (val_push(&dst->ddhi, src->ddhi.e[i]))
-            goto nomem;
+    if (low_merge(&dst->lo, &src->lo) || val_merge(&dst->hi, &src->hi) ||
+        val_merge(&dst->ddhi, &src->ddhi))
+        goto nomem;
     dst->hp.zeros += src->hp.zeros;
     dst->hd.zeros += src->hd.zeros;
     for (size_t p = 0; p < HPAGES; p++) {
@@ -705,23 +708,17 @@ vr_status vr_tailstats_cut(vr_tailstats *t, int parts, vr_tailstats_cuts *out, v
     if (t == NULL || out == NULL || parts < 1)
         return vr_fail(err, VR_EINVAL, "tailstats: cut: bad arguments (parts %d)", parts);
     memset(out, 0, sizeof *out);
-    size_t m = cut_rank(t->k_lo, parts);
-    if (t->lo.len >= m && m > 0) {
-        select_ent(t->lo.e, t->lo.len, m - 1);
-        t->lo.sorted = 0;
-        out->lo_v = t->lo.e[m - 1].v;
-        out->lo_path = t->lo.e[m - 1].i;
+    ent e;
+    if (low_cut(&t->lo, cut_rank(t->k_lo, parts), &e)) {
+        out->lo_v = e.v;
+        out->lo_path = e.i;
         out->ok |= 1;
     }
-    m = cut_rank(t->k_hi, parts);
+    const size_t m = cut_rank(t->k_hi, parts);
     valset *vs[2] = {&t->hi, &t->ddhi};
     for (int k = 0; k < 2; k++)
-        if (vs[k]->len >= m && m > 0) {
-            select_dbl(vs[k]->e, vs[k]->len, m - 1);
-            vs[k]->sorted = 0;
-            out->key[k] = vs[k]->e[m - 1];
+        if (val_cut(vs[k], m, &out->key[k]))
             out->ok |= 2 << k;
-        }
     return VR_OK;
 }
 
@@ -735,51 +732,6 @@ void vr_tailstats_cut_combine(vr_tailstats_cuts *acc, const vr_tailstats_cuts *c
         if (acc->key[k] < c->key[k])
             acc->key[k] = c->key[k];
     acc->ok &= c->ok;
-}
-
-static void low_prune(lowset *s, ent cut)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < s->len; i++)
-        if (!ent_lt(cut, s->e[i]))
-            s->e[j++] = s->e[i];
-    s->len = j;
-    if (!s->full || ent_lt(cut, s->thr)) {
-        s->thr = cut;
-        s->full = 1;
-    }
-    s->sorted = 0;
-    const size_t want = j + j / 2 < 1024 ? 1024 : j + j / 2;
-    if (want < s->cap) {
-        ent *ne = realloc(s->e, want * sizeof *ne);
-        if (ne != NULL) {
-            s->e = ne;
-            s->cap = want;
-        }
-    }
-}
-
-static void val_prune(valset *s, double cut)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < s->len; i++)
-        if (!(cut < s->e[i]))
-            s->e[j++] = s->e[i];
-    s->len = j;
-    if (!s->full || cut < s->thr) {
-        s->thr = cut;
-        s->full = 1;
-        s->incl = 1;
-    }
-    s->sorted = 0;
-    const size_t want = j + j / 2 < 1024 ? 1024 : j + j / 2;
-    if (want < s->cap) {
-        double *ne = realloc(s->e, want * sizeof *ne);
-        if (ne != NULL) {
-            s->e = ne;
-            s->cap = want;
-        }
-    }
 }
 
 void vr_tailstats_prune(vr_tailstats *t, const vr_tailstats_cuts *c)
