@@ -35,13 +35,41 @@ static double urand(void)
     return (double)(rng >> 11) * 0x1p-53;
 }
 
+/* The tables take seconds to build (minutes under the sanitizers): the tests that mark the same
+ * model share one build through the run's cache (vr_pricing_cache: equal inputs give the object
+ * a fresh build would), two builds in all instead of five. */
+static vr_pricing_cache *cache;
+
+static int cache_setup(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    return vr_pricing_cache_create(&cache, &err) == VR_OK ? 0 : -1;
+}
+
+static int cache_teardown(void **state)
+{
+    (void)state;
+    vr_pricing_cache_destroy(cache);
+    cache = NULL;
+    return 0;
+}
+
+static const vr_pricing *shared_pricing(const vr_model *m)
+{
+    const vr_pricing *pr = NULL;
+    vr_err err = {VR_OK, ""};
+    if (vr_pricing_cache_get(cache, m, 0.5, &pr, NULL, &err) != VR_OK)
+        fail_msg("pricing tables: %s", err.msg);
+    return pr;
+}
+
 #define NSPX 48
 static void check_spx(const vr_model *m, const char *what, double vlo, double vhi, double mlo,
                       double mhi, double *worst)
 {
-    vr_pricing *pr = NULL;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_pricing_build(m, 0.5, &pr, &err), VR_OK);
+    const vr_pricing *pr = shared_pricing(m);
     const vr_svcj2_params *p = &m->pricing.s2;
     vr_mark_batch b;
     assert_int_equal(vr_mark_batch_alloc(&b, NSPX, &err), VR_OK);
@@ -93,7 +121,6 @@ static void check_spx(const vr_model *m, const char *what, double vlo, double vh
            vr_pricing_build_seconds(pr));
     *worst = w;
     vr_mark_batch_free(&b);
-    vr_pricing_destroy(pr);
 }
 
 
@@ -101,9 +128,8 @@ static void check_spx(const vr_model *m, const char *what, double vlo, double vh
 static void check_vix(const vr_model *m, const char *what, double vlo, double vhi, double mlo,
                       double mhi, int npts, double *worst)
 {
-    vr_pricing *pr = NULL;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_pricing_build(m, 0.5, &pr, &err), VR_OK);
+    const vr_pricing *pr = shared_pricing(m);
     const vr_svcj2_params *p = &m->pricing.s2;
     double w = 0;
     for (int i = 0; i < npts; i++) {
@@ -135,7 +161,6 @@ static void check_vix(const vr_model *m, const char *what, double vlo, double vh
     }
     printf("  %s VIX futures and calls, 7-120 days: max error / tolerance %.2f\n", what, w);
     *worst = w;
-    vr_pricing_destroy(pr);
 }
 
 static void test_spx(void **state)
@@ -162,9 +187,8 @@ static void test_m_dimension(void **state)
 {
     (void)state;
     const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
-    vr_pricing *pr = NULL;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_pricing_build(&m, 0.5, &pr, &err), VR_OK);
+    const vr_pricing *pr = shared_pricing(&m);
     const vr_instrument in = {VR_INST_SPX_OPTION, 1, 101, 0.25};
     const vr_state lo = {0, 100, {0.03, 0.01}}, hi = {0, 100, {0.03, 0.1}};
     const double vlo = vr_pricing_mark(pr, &in, &lo, 0).vol, vhi = vr_pricing_mark(pr, &in, &hi, 0).vol;
@@ -187,7 +211,6 @@ static void test_m_dimension(void **state)
     for (int i = 0; i < N; i++)
         assert_true(b.price[i] == one[i]);
     vr_mark_batch_free(&b);
-    vr_pricing_destroy(pr);
 }
 
 /* The lifted one-factor limit (svcj with lambda1: sigma_m = 0, m0 = theta) has one slice. */
@@ -212,5 +235,5 @@ int main(void)
         cmocka_unit_test(test_m_dimension),
         cmocka_unit_test(test_lifted),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, cache_setup, cache_teardown);
 }
