@@ -214,6 +214,8 @@ static double cal_s2_change(const vr_svcj2_params *a, const vr_svcj2_params *b)
 /* svcj2's default pricing fit: kappa_v, kappa_m, theta, lambda0, lambda1, mu_v (the order of
  * the parameter table, vr_model_params.h) */
 #define VR_S2_PRICING_FIT_MASK (0x7ul | (0x7ul << 6))
+/* sigma_v, sigma_m, rho */
+#define VR_S2_DIFFUSION_MASK (0x7ul << 3)
 
 /* The pricing start: the parameters the fit moves from `pricing`, every other one from the
  * physical estimate. */
@@ -351,6 +353,11 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                     *round_change);
             vr_calib_print(stdout, res);
         }
+        /* the diffusion coefficients equal the final physical ones (they do not enter the VIX
+         * indices' coefficients, so the filtered states stay those of the last round; the SPX
+         * jump law does enter them, through the jump's log-contract term, and keeps the value
+         * the last pricing fit used) */
+        pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
         x_last[0] = res->v_last;
         x_last[1] = res->m_last;
         goto done;
