@@ -59,6 +59,7 @@ static void cal_usage(FILE *out)
             "  --v-anchor W          pricing, svcj2: weight of (ln(mean v / target))^2 in the loss,\n"
             "                        target the realised SPX variance less its jump part,\n"
             "                        [0, 1e6], 0 = off (default 1)\n"
+            "  --cap NAME=HI         pricing: upper end of NAME's search range (repeatable)\n"
             "  --pricing-from FILE   svcj2 (required): the pricing set of this svcj2 model file\n"
             "                        filters (v, m); without --measure pricing it is written as\n"
             "                        the file's pricing set, with it it starts the pricing fit\n"
@@ -136,7 +137,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_CAP
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -249,7 +250,7 @@ static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *
 static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
                              size_t every, size_t vvix_days, int threads, int max_eval,
-                             double w_anchor,
+                             double w_anchor, const double *caps,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
                              const cal_days2 *d2, int rounds, double *round_change, vr_err *err)
 {
@@ -313,6 +314,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
     po.vvix_per_bucket = vvix_days;
     po.threads = threads;
     po.max_eval = max_eval;
+    memcpy(po.cap_hi, caps, sizeof po.cap_hi);
     fprintf(stderr, "vixrisk calibrate: pricing fit of %s (%s)\n", vr_model_type_name(co->type),
             fu.source);
     if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
@@ -333,6 +335,8 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 po.vvix_per_bucket = vvix_days;
                 po.threads = threads;
                 po.max_eval = max_eval;
+                memcpy(po.cap_hi, caps, sizeof po.cap_hi);
+    memcpy(po.cap_hi, caps, sizeof po.cap_hi);
                 po.w_v = w_anchor;
                 po.v_target = v_anchor(res);
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
@@ -413,6 +417,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"vvix-days", required_argument, NULL, OPT_VVIXD},
         {"max-eval", required_argument, NULL, OPT_MAXEVAL},
         {"v-anchor", required_argument, NULL, OPT_ANCHOR},
+        {"cap", required_argument, NULL, OPT_CAP},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -429,6 +434,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     size_t pf_every = 5, pf_vvix = 3, pf_max_eval = 800;
     double pf_anchor = 1.0;
     int anchor_given = 0;
+    const char *cap_args[VR_PFIT_MAXP];
+    int ncap = 0;
+    double caps[VR_PFIT_MAXP] = {0};
     int rounds = 0; /* 0: not given (1 for svcj2) */
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
@@ -515,6 +523,11 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!cal_double("--v-anchor", optarg, 0, 1e6, &pf_anchor))
                 return CAL_EXIT_USAGE;
             anchor_given = 1;
+            break;
+        case OPT_CAP:
+            if (ncap >= VR_PFIT_MAXP)
+                return cal_bad("--cap: at most %s%s caps", "16", "");
+            cap_args[ncap++] = optarg;
             break;
         case OPT_FROM:
         case OPT_TO: {
@@ -638,6 +651,30 @@ int vr_cmd_calibrate(int argc, char **argv)
             fit_mask |= 1ul << found;
         }
     }
+    for (int k = 0; k < ncap; k++) {
+        const vr_model_def *md = vr_model_def_of(co.type);
+        char name[64];
+        const char *eq = strchr(cap_args[k], '=');
+        const size_t len = eq ? (size_t)(eq - cap_args[k]) : 0;
+        if (!eq || len == 0 || len >= sizeof name)
+            return cal_bad("--cap: expected NAME=VALUE (a parameter of the model and its upper "
+                           "end in the pricing fit), got '%s'%s", cap_args[k], "");
+        memcpy(name, cap_args[k], len);
+        name[len] = '\0';
+        int found = -1;
+        for (int i = 0; md && i < md->nparams; i++)
+            if (strcmp(md->params[i].name, name) == 0)
+                found = i;
+        if (found < 0)
+            return cal_bad("--cap: '%s' is not a parameter of model %s", name, md ? md->name : "?");
+        const vr_param_def *d = &md->params[found];
+        char opt[80];
+        snprintf(opt, sizeof opt, "--cap %s", name);
+        if (!cal_double(opt, eq + 1, d->lo, d->hi, &caps[found]) || !(caps[found] > d->lo))
+            return cal_bad("--cap %s: the cap must lie above the parameter's lower end%s", name, "");
+    }
+    if (ncap > 0 && !pricing)
+        return cal_bad("--cap bounds the pricing fit: it needs --measure pricing%s%s", "", "");
     if (pricing && nreal > 0)
         return cal_bad("--measure pricing cannot be combined with --realism%s%s", "", "");
     const int two = nreal == 0 && co.type == VR_MODEL_SVCJ2;
@@ -889,7 +926,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
-                              rs.threads, (int)pf_max_eval, pf_anchor, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              rs.threads, (int)pf_max_eval, pf_anchor, caps, start_file ? &sm.pricing : NULL, &pres, x_last,
                               two && !start_file ? &d2 : NULL, rounds, &round_change,
                               &err)) != VR_OK)
             goto fail;

@@ -262,6 +262,8 @@ typedef struct vr_pfit_day {
     double fut[VR_PFIT_MAXF];   /* settlement prices */
 } vr_pfit_day;
 
+#define VR_PFIT_MAXP 16 /* parameters of a model the pricing fit can handle */
+
 typedef struct vr_pfit_opts {
     vr_model_type type;
     vr_sv_params start;         /* starting point; parameters not fitted keep these values */
@@ -279,6 +281,9 @@ typedef struct vr_pfit_opts {
      * realised SPX variance it keeps the variance risk premium in the pricing parameters instead
      * of in states the returns contradict (svcj2; docs/calibration.md). */
     double v_target, w_v;
+    /* Upper ends of the search range, by parameter index (vr_model_def_of order); 0 = the
+     * parameter table's own. A start above its cap starts at the cap. */
+    double cap_hi[VR_PFIT_MAXP];
 } vr_pfit_opts;
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);

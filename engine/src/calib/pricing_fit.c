@@ -22,7 +22,7 @@
 #include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_term.h"
 
-#define PF_MAXP 16
+#define PF_MAXP VR_PFIT_MAXP
 #define PF_BAD 1e30
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start)
@@ -50,6 +50,7 @@ typedef struct pf_ctx {
     size_t nsel;
     const size_t *vsel;     /* VVIX days */
     size_t nvsel;
+    vr_param_def defs[PF_MAXP]; /* the parameter table with the caps of the options */
     int np;                 /* fitted parameters */
     int pidx[PF_MAXP];      /* their indices in md->params */
     double y0[PF_MAXP];     /* start, transformed */
@@ -96,7 +97,7 @@ static void params_of(const pf_ctx *c, const double *y, vr_sv_params *p)
 {
     *p = c->o->start;
     for (int k = 0; k < c->np; k++) {
-        const vr_param_def *d = &c->md->params[c->pidx[k]];
+        const vr_param_def *d = &c->defs[c->pidx[k]];
         vr_param_set(p, d, from_y(d, y[k]));
     }
 }
@@ -536,13 +537,25 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
                      PF_MAXP);
         goto done;
     }
+    for (int i = 0; i < c.md->nparams; i++) {
+        c.defs[i] = c.md->params[i];
+        const double cap = o->cap_hi[i];
+        if (cap == 0)
+            continue;
+        if (!(cap > c.defs[i].lo && cap <= c.defs[i].hi)) {
+            st = vr_fail(err, VR_EINVAL, "pricing fit: cap %g on %s outside its range (%g, %g]",
+                         cap, c.defs[i].name, c.defs[i].lo, c.defs[i].hi);
+            goto done;
+        }
+        c.defs[i].hi = cap;
+    }
     unsigned long mask = o->fit_mask;
     if (mask == 0) {
         c.np = 0;
         double y0[PF_MAXP] = {0};
         const double base = loss(&c, y0); /* np = 0: the start itself */
         for (int i = 0; i < c.md->nparams; i++) {
-            const vr_param_def *d = &c.md->params[i];
+            const vr_param_def *d = &c.defs[i];
             c.np = 1;
             c.pidx[0] = i;
             c.y0[0] = to_y(d, vr_param_get(&o->start, d));
@@ -558,7 +571,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     for (int i = 0; i < c.md->nparams; i++)
         if (mask & (1ul << i)) {
             c.pidx[c.np] = i;
-            c.y0[c.np] = to_y(&c.md->params[i], vr_param_get(&o->start, &c.md->params[i]));
+            c.y0[c.np] = to_y(&c.defs[i], vr_param_get(&o->start, &c.defs[i]));
             c.np++;
         }
     if (c.np == 0) {
