@@ -4,15 +4,15 @@
 # explains the gates and the mechanisms behind the failures, and names no number of its own.
 # Usage: docs/realism.sh [path/to/vixrisk] (default build/vixrisk); data: $VIXRISK_DATA or
 # ../shared/data. Takes about a minute per one-factor model on an idle 2-core machine. The
-# two-factor svcj2 prices its VIX options and futures by solving Riccati equations per state and is
-# much slower: it gets its own table with REALISM_PATHS_SVCJ2 paths (default 1000) and
-# REALISM_STATES_SVCJ2 priced states per VIX bucket (default 10,0: futures, VVIX; svcj2 has no VVIX row then).
+# two-factor svcj2 files get their own table (REALISM_PATHS_SVCJ2 paths, default 2000;
+# REALISM_STATES_SVCJ2 priced states per VIX bucket, futures and VVIX, default 300,40 as above:
+# they are priced from one prepared law of VIX_T per file, engine/src/model/svcj2_law.c).
 set -eu
 BIN=${1:-build/vixrisk}
 DATA=${VIXRISK_DATA:-../shared/data}
 PATHS=${REALISM_PATHS:-2000}
-PATHS2=${REALISM_PATHS_SVCJ2:-1000}
-STATES2=${REALISM_STATES_SVCJ2:-10,0}
+PATHS2=${REALISM_PATHS_SVCJ2:-2000}
+STATES2=${REALISM_STATES_SVCJ2:-300,40}
 MODELS=""
 for m in heston_cal bates_cal svcj_cal heston_cal_rn bates_cal_rn svcj_cal_rn; do
     [ -f "configs/models/$m.yaml" ] && MODELS="$MODELS --realism configs/models/$m.yaml"
@@ -64,23 +64,36 @@ cat <<'TXT'
 
 ## The two-factor model svcj2
 
-`configs/models/svcj2_cal.yaml` (docs/calibration.md, "Two factors: svcj2": physical parameters
+Two files (docs/calibration.md, "Two factors: svcj2"): `svcj2_cal.yaml` has physical parameters
 estimated on (v, m) filtered with the hand-set pricing set of `svcj2_example.yaml`, which it also
-carries) is simulated with fewer paths, and fewer states priced per VIX bucket, than the table above,
-because pricing its states (VIX futures and options by Riccati equations) is much slower than for
-the one-factor models (the VVIX row is left out: n/a). Both numbers are in the table's footnote;
-the Monte Carlo errors are in the list after the table. `svcj_cal_rn.yaml` and `svcj_cal.yaml` are
-repeated at the same settings for comparison.
+carries; `svcj2_cal_rn.yaml` has both measures from the alternation of `--measure pricing` (pricing
+fit of the drifts and the variance-jump law with the states anchored to the realised SPX variance,
+refilter, physical fit). `svcj_cal_rn.yaml` and `svcj_cal.yaml` are repeated at the same settings
+for comparison. Both settings are in the table's footnote; the Monte Carlo errors are in the list
+after the table.
 
-Why the calibrated svcj2 misses its gates (docs/calibration.md, "What fits and what does not"):
-its physical parameters were estimated on states filtered with a hand-set pricing set, under
-which the level m sits above v on most days (the term structure's contango read as expected
-variance, not as a risk premium). In svcj2, v drifts towards m between jumps and the jumps only
-push it up. So the estimated set's stationary variance lies well above the sample's, and the
-simulated VIX is too high and too volatile at every percentile, with too many spikes and second
-legs. Its vol of log VIX changes falls from the lowest bucket to the highest for the same reason
-as in the one-factor models. The fix is the pricing fit of the alternation (`--measure pricing`),
-which was not run to completion.
+Why `svcj2_cal.yaml` misses so many gates: under the hand-set pricing set the level m sits above v
+on most days (the term structure's contango read as expected variance, not as a risk premium), v
+drifts towards m between jumps and the jumps only push it up, so its stationary variance lies well
+above the sample's and the simulated VIX is too high and too volatile at every percentile.
+
+Why `svcj2_cal_rn.yaml` still misses gates, which calibration cannot mend (a research result):
+- **Vol of log VIX changes by level, VVIX by level.** Both factors are square-root diffusions and
+  the variance jump is exponential with a level-free mean, so the instantaneous vol of VIX^2 grows
+  like sqrt(v) while VIX^2 grows like v: the vol of log VIX falls with the level, in the physical
+  simulation and in the pricing measure's VVIX alike. The data's rise with the level needs a
+  vol of variance that grows at least linearly in v (a 3/2 or log-normal variance, or jumps whose
+  size scales with v).
+- **Correlation of SPX and VIX moves.** The variance jumps carry much of the VIX's daily moves and
+  only part of them comes with a price jump; the diffusive correlation rho is estimated on the
+  days without jumps. Daily corr(SPX, log VIX) comes out well below the data's in size.
+- **Spikes from calm markets and second legs.** The fitted physical intensity no longer depends on
+  v (lambda1 at its bound 0 once the states are anchored), so the exponential variance jump is
+  again a doubling at a low VIX, as in SVCJ.
+- **Futures/VIX in the middle buckets.** The pricing fit matches VIX3M/VIX closely but puts the
+  30- and 60-day futures below the data at VIX 15-30: with the diffusion coefficients tied to the
+  physical ones, the only way to the market's VVIX is large pricing jumps, whose convexity lowers
+  E[VIX_T] below the forward variance.
 
 TXT
 cat "$TABLE2"
