@@ -275,6 +275,163 @@ static void test_run_asof_errors(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* k_config with `start` inserted under the first scenario's name (and a second model scenario
+ * "plain" that keeps the config's state). */
+static void start_config(char *buf, size_t cap, const char *start_line)
+{
+    const char *at = strstr(k_config, "    model: &m\n");
+    assert_non_null(at);
+    snprintf(buf, cap, "%.*s%s\n%s", (int)(at - k_config), k_config, start_line, at);
+    char *rep = strstr(buf, "  - {name: replay,");
+    assert_non_null(rep);
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", rep);
+    snprintf(rep, cap - (size_t)(rep - buf), "  - {name: plain, model: *m}\n%s", tail);
+}
+
+static double *read_pnl(const char *h5, const char *obj, size_t *n)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    double *x = NULL;
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_int_equal(vr_h5_read_f64(r, obj, &x, n, &err), VR_OK);
+    vr_h5_close(r);
+    return x;
+}
+
+/* `start: {asof: DATE}` in a scenario: that scenario (only) starts from the day's market, recorded
+ * like --asof; the same numbers as `run --asof DATE` for that scenario; --asof replaces it. */
+static void test_start_asof(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], cmd[1800], out[16384], text[4096], line[700];
+    assert_int_equal(vr_test_tmpdir("start", dir, sizeof dir), 0);
+    snprintf(line, sizeof line, "    start: {asof: 2020-03-02, data: '%s'}", DATA_DIR);
+    start_config(text, sizeof text, line);
+    char cfg[700], plain_cfg[700], h5[700], h5b[700], h5c[700];
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", text));
+    snprintf(plain_cfg, sizeof plain_cfg, "%s", vr_test_write(dir, "term.yaml", k_config));
+    snprintf(h5, sizeof h5, "%s/start.h5", dir);
+    snprintf(h5b, sizeof h5b, "%s/asof.h5", dir);
+    snprintf(h5c, sizeof h5c, "%s/over.h5", dir);
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2", cfg, h5);
+    int rc = vr_test_cli(cmd, out, sizeof out);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "model: start as of 2020-03-02"));
+    assert_non_null(strstr(out, "model (heston): spot 3090.23, v0 = "));
+    assert_null(strstr(out, "plain (heston)"));
+
+    const double spx = csv_close("spx_daily.csv", "2020-03-02");
+    const double vix = csv_close("vix_daily.csv", "2020-03-02");
+    const double vix3m = csv_close("vix3m_daily.csv", "2020-03-02");
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/", "asof")); /* no command-line date */
+    attr_str_is(r, "/", "overrides", "simulation.threads=2");
+    attr_str_is(r, "/model", "asof", "2020-03-02");
+    attr_str_is(r, "/model", "asof_data", DATA_DIR);
+    assert_true(attr_f64(r, "/model", "asof_spx") == spx);
+    assert_true(attr_f64(r, "/model", "asof_vix") == vix);
+    assert_true(attr_f64(r, "/model", "asof_vix3m") == vix3m);
+    assert_true(attr_f64(r, "/model", "spot") == spx);
+    const vr_sv_params q = pricing_params();
+    assert_true(fabs(sv_index(&q, 30.0 / 365, attr_f64(r, "/model", "v0")) - vix) < 1e-9);
+    /* the scenario without the key keeps the config's state */
+    assert_false(vr_h5_attr_exists(r, "/plain", "asof"));
+    assert_true(attr_f64(r, "/plain", "spot") == 5000.0);
+    assert_true(attr_f64(r, "/plain", "v0") == 0.02);
+    assert_false(vr_h5_attr_exists(r, "/replay", "asof"));
+    vr_h5_close(r);
+
+    /* the same paths and P&L as run --asof on the config without the key */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --asof 2020-03-02 --data '%s'", plain_cfg,
+             h5b, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    size_t na = 0, nb = 0;
+    double *pa = read_pnl(h5, "/model/term/pnl", &na), *pb = read_pnl(h5b, "/model/term/pnl", &nb);
+    assert_int_equal(na, 64);
+    assert_int_equal(nb, na);
+    assert_memory_equal(pa, pb, na * sizeof *pa);
+    free(pa);
+    free(pb);
+
+    /* --asof replaces start.asof (and its data key) for every model scenario */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --asof 2019-06-03 --data '%s'", cfg, h5c,
+             DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_int_equal(vr_h5_open_read(h5c, &r, &err), VR_OK);
+    attr_str_is(r, "/", "asof", "2019-06-03");
+    attr_str_is(r, "/model", "asof", "2019-06-03");
+    attr_str_is(r, "/plain", "asof", "2019-06-03");
+    assert_true(attr_f64(r, "/model", "spot") == csv_close("spx_daily.csv", "2019-06-03"));
+    vr_h5_close(r);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* Bad start keys: file:line:key, the valid form or the data's span, exit 2, nothing written. */
+static void test_start_asof_errors(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], cmd[1800], out[8192], text[4096], line[700], cfg[700], x[800];
+    assert_int_equal(vr_test_tmpdir("starterr", dir, sizeof dir), 0);
+    snprintf(x, sizeof x, "%s/x.h5", dir);
+    static const struct { const char *start, *want1, *want2; } cases[] = {
+        {"{asof: 2020-03-01}", "start.yaml:4: scenarios[0].start.asof: ",
+         "nearest trading days are 2020-02-28 and 2020-03-02"},
+        {"{asof: 2031-01-02}", "start.yaml:4: scenarios[0].start.asof: ", "after the data"},
+        {"{asof: 1900-01-02}", "start.yaml:4: scenarios[0].start.asof: ", "before the data"},
+        {"{asof: 2020-3-x}", "start.yaml:4: scenarios[0].start.asof: ", "expected a date YYYY-MM-DD"},
+        {"{data: x}", "start.yaml:4: scenarios[0].start: ", "missing key 'asof'"},
+        {"{asof: 2020-03-02, data: nowhere}", "scenarios[0].start.asof: ", "nowhere/spx_daily.csv: cannot open"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        snprintf(line, sizeof line, "    start: %s", cases[k].start);
+        start_config(text, sizeof text, line);
+        snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", text));
+        snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --data '%s'", cfg, x, DATA_DIR);
+        const int rc = vr_test_cli(cmd, out, sizeof out);
+        if (rc != 2 || !strstr(out, cases[k].want1) || !strstr(out, cases[k].want2))
+            fprintf(stderr, "start: %s: exit %d: %s\n", cases[k].start, rc, out);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(out, cases[k].want1));
+        assert_non_null(strstr(out, cases[k].want2));
+        assert_int_not_equal(access(x, F_OK), 0);
+    }
+    /* a replay starts at its window */
+    char *t = malloc(8192);
+    assert_non_null(t);
+    snprintf(t, 8192, "%s", k_config);
+    char *rep = strstr(t, "window: {from: 2018-01-22");
+    assert_non_null(rep);
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", rep);
+    snprintf(rep, 8192 - (size_t)(rep - t), "start: {asof: 2018-01-22}, %s", tail);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", t));
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s' --data '%s'", cfg, x, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "scenarios[1].start: does not apply to a history scenario"));
+    /* below the model's floor: the message of --asof, at the key */
+    const char *at = strstr(k_config_floor, "    model:\n");
+    assert_non_null(at);
+    snprintf(t, 8192, "%.*s    start: {asof: 2018-01-26}\n%s", (int)(at - k_config_floor), k_config_floor, at);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "floor.yaml", t));
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --data '%s'", cfg, x, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "floor.yaml:4: scenarios[0].start.asof: scenario svcj (svcj model): "
+                                "2018-01-26: VIX 11.08 is below the model's floor 12.09"));
+    assert_int_not_equal(access(x, F_OK), 0);
+    free(t);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 static void test_price_asof(void **state)
 {
     (void)state;
@@ -342,6 +499,8 @@ int main(void)
         cmocka_unit_test(test_run_asof),
         cmocka_unit_test(test_run_asof_errors),
         cmocka_unit_test(test_price_asof),
+        cmocka_unit_test(test_start_asof),
+        cmocka_unit_test(test_start_asof_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -354,7 +354,6 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         const int days = vr_scenario_days(s, scen);
         if (me == 0) {
             char d0[16], d1[16];
-            char asof[16];
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
                                     res.nlog, initial_vix(scen), NULL, 0};
             if (scen->source != VR_SOURCE_MODEL) {
@@ -364,8 +363,8 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
             }
             if (scen->source == VR_SOURCE_HISTORY)
                 info.vix3m_model_days = replay_vix3m_missing(scen, opts->table ? stderr : NULL);
-            else if (cfg->asof.date > 0)
-                info.asof = vr_history_format_date(cfg->asof.date, asof);
+            else if (cfg->start != NULL && cfg->start[sc].date > 0)
+                info.start = &cfg->start[sc];
             st = vr_rf_write_scenario(h, scen, &info, err);
         }
         if (ranks > 1 && !streamed && me == 0 && gout == NULL) {
