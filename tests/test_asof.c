@@ -266,6 +266,29 @@ static void test_run_asof_errors(void **state)
     snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-02 --data '%s'", fcfg, dir, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "svcj (svcj): spot 3090.23, v0 = "));
+    /* a state outside the model's range: pricing kappa 100 makes the VIX weigh v little, so the
+     * 2020-03-16 VIX of 82.69 needs v0 = ((0.8269^2 - a) / b) = 5.55 > 4 */
+    char *t = malloc(8192);
+    assert_non_null(t);
+    snprintf(t, 8192, "%s", k_config);
+    char *pk = strstr(t, "pricing: {kappa: 2.4, theta: 0.06");
+    assert_non_null(pk);
+    memcpy(pk, "pricing: {kappa: 100, theta: 0.01", strlen("pricing: {kappa: 100, theta: 0.01"));
+    snprintf(fcfg, sizeof fcfg, "%s", vr_test_write(dir, "range.yaml", t));
+    free(t);
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-16 --data '%s'", fcfg, dir, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    {
+        const double tau = 30.0 / 365, b = (1 - exp(-100 * tau)) / (100 * tau), a = 0.01 * (1 - b);
+        const double need = (0.8269 * 0.8269 - a) / b;
+        char want[200];
+        snprintf(want, sizeof want, "2020-03-16: VIX 82.69: the state they imply needs v0 = %.6g, outside "
+                 "the model's range (v0 in [0, 4])", need);
+        if (strstr(out, want) == NULL)
+            fprintf(stderr, "want '%s' in: %s\n", want, out);
+        assert_non_null(strstr(out, want));
+        assert_true(need > 4);
+    }
     /* run refuses the same way, before anything is written */
     snprintf(cmd, sizeof cmd, "run '%s' -o '%s/x.h5' -q --asof 2020-03-01 --data '%s'", cfg, dir, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);

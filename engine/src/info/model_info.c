@@ -72,7 +72,7 @@ vr_status vr_model_start_at_market(vr_model *m, const vr_market_day *mk, double 
             if (ops->nfactors > 1)
                 snprintf(v3, sizeof v3, ", VIX3M %g", mk->vix3m);
             return vr_fail(err, VR_EINVAL, "%s: VIX %g%s: the state they imply needs %s = %.6g, "
-                           "outside the model's range for %s %s", vr_history_format_date(mk->date, ds),
+                           "outside the model's range (%s %s)", vr_history_format_date(mk->date, ds),
                            mk->vix, v3, def->state[j].name, f[j], def->state[j].name,
                            vr_param_range_str(&def->state[j], r, sizeof r));
         }
