@@ -27,6 +27,8 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_run.h"
+#include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
 #define DATA_DIR VIXRISK_SOURCE_DIR "/../shared/data"
@@ -516,6 +518,113 @@ static void test_price_asof(void **state)
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
 }
 
+/* ---- the replay's state -------------------------------------------------------------------- */
+
+typedef struct replay_rec {
+    size_t ndays;
+    double *x[2]; /* [day] the factors of path 0 */
+} replay_rec;
+
+static void replay_on_step(void *ctx, const vr_sim_block *b, size_t step)
+{
+    replay_rec *r = ctx;
+    if (b->path0 != 0 || step >= r->ndays)
+        return;
+    for (int j = 0; j < 2; j++)
+        r->x[j][step] = b->x[j][0];
+}
+
+/* A replay of the calibrated two-factor model, with the generator's spec as the evaluator builds
+ * it (vr_eval_sim_spec): on every day (v, m) is the state backed out of that day's VIX and VIX3M
+ * (Cramer's rule written here), both >= 0; on the days that need a negative factor (March 2020:
+ * VIX far above VIX3M) that factor is 0 and the VIX is still the day's (no floor artefact: the
+ * state shows the real VIX, the market view holds the real VIX3M); before VIX3M exists (2006) the
+ * VIX alone sets the state and is reproduced even where it lies below the model's VIX at
+ * (0, m0) (m is lowered then, never v left at 0 with the VIX above the real one). */
+static void test_replay_state(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], text[4096];
+    assert_int_equal(vr_test_tmpdir("replay", dir, sizeof dir), 0);
+    snprintf(text, sizeof text,
+             "simulation: {paths: 64, horizon_days: 5}\n"
+             "scenarios:\n"
+             "  - {name: r2020, type: history, window: {from: 2020-02-18, to: 2020-04-30}, model: '%s'}\n"
+             "  - {name: r2017, type: history, window: {from: 2017-10-16, to: 2017-11-30}, model: '%s'}\n"
+             "  - {name: r2006, type: history, window: {from: 2006-10-02, to: 2006-12-29}, model: '%s'}\n"
+             "policies:\n  - name: unhedged\n",
+             VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml", VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml",
+             VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml");
+    const char *cfg = vr_test_write(dir, "replay.yaml", text);
+    vr_run_cfg rc;
+    vr_err err = {VR_OK, ""};
+    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0};
+    if (vr_run_load_ex(cfg, &lo, &rc, &err) != VR_OK)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(err.code, VR_OK);
+    int clamped = 0, exact = 0, vix_only = 0, lowered = 0, saw_0316 = 0;
+    for (int s = 0; s < rc.spec.nscen; s++) {
+        const vr_scenario *sc = &rc.spec.scen[s];
+        const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+        assert_int_equal(ops->nfactors, 2);
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        const vr_vix_coef c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
+        const double floor = 100 * sqrt(c30.a);
+        double x0[VR_FACTORS_MAX] = {0};
+        ops->state0(&sc->model, x0);
+        const vr_sim_spec sim = vr_eval_sim_spec(&rc.spec, s);
+        replay_rec rec = {sc->hist_i1 - sc->hist_i0, {NULL, NULL}};
+        rec.x[0] = calloc(rec.ndays, sizeof(double));
+        rec.x[1] = calloc(rec.ndays, sizeof(double));
+        assert_true(rec.x[0] && rec.x[1]);
+        const vr_sim_observer obs = {&rec, replay_on_step, NULL};
+        assert_int_equal(vr_sim_run(&sim, &obs, &err), VR_OK);
+        const vr_history *h = sc->hist;
+        for (size_t k = 0; k < rec.ndays; k++) {
+            const size_t i = sc->hist_i0 + k;
+            const double vix = h->vix[i], v3 = h->vix3m ? h->vix3m[i] : NAN;
+            const double x[2] = {rec.x[0][k], rec.x[1][k]};
+            assert_true(x[0] >= 0 && x[1] >= 0);
+            assert_true(vix > floor); /* so the VIX must come back on every day */
+            const double model_vix = vr_vix_level_x(&c30, x, 2);
+            if (fabs(model_vix - vix) > 1e-9 * vix)
+                fprintf(stderr, "%s day %d: VIX %g, state (%g, %g) gives %g\n", sc->name, h->date[i], vix,
+                        x[0], x[1], model_vix);
+            assert_true(fabs(model_vix - vix) <= 1e-9 * vix);
+            if (!(v3 > 0)) { /* VIX alone: m kept, or lowered where the VIX needs it */
+                assert_true(x[1] <= x0[1] + 1e-15);
+                lowered += x[1] < x0[1];
+                vix_only++;
+                continue;
+            }
+            /* the exact state, solved here */
+            const double y1 = (vix / 100) * (vix / 100) - c30.a, y2 = (v3 / 100) * (v3 / 100) - c93.a;
+            const double det = c30.bx[0] * c93.bx[1] - c30.bx[1] * c93.bx[0];
+            const double v = (y1 * c93.bx[1] - c30.bx[1] * y2) / det;
+            const double m = (c30.bx[0] * y2 - y1 * c93.bx[0]) / det;
+            if (v >= 0 && m >= 0) {
+                assert_true(fabs(x[0] - v) <= 1e-12 && fabs(x[1] - m) <= 1e-12);
+                assert_true(fabs(vr_vix_level_x(&c93, x, 2) - v3) <= 1e-9 * v3);
+                exact++;
+            } else {
+                assert_true((m < 0 && x[1] == 0) || (v < 0 && x[0] == 0));
+                clamped++;
+                saw_0316 |= h->date[i] == 20200316;
+            }
+        }
+        free(rec.x[0]);
+        free(rec.x[1]);
+    }
+    printf("  replay days: %d exact, %d clamped (a factor at 0), %d VIX only (%d with m lowered)\n", exact,
+           clamped, vix_only, lowered);
+    assert_true(saw_0316);
+    assert_true(exact > 40 && clamped > 0 && vix_only > 40 && lowered > 0);
+    vr_run_cfg_free(&rc);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_price_asof),
         cmocka_unit_test(test_start_asof),
         cmocka_unit_test(test_start_asof_errors),
+        cmocka_unit_test(test_replay_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

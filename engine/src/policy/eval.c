@@ -351,6 +351,17 @@ size_t vr_eval_block_paths(const vr_run_spec *spec, int scen)
     return vr_sim_block_paths(&sim);
 }
 
+vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen)
+{
+    vr_run_spec sp = *spec;
+    const vr_scenario *sc = &spec->scen[scen];
+    sp.paths = vr_scenario_paths(spec, sc);
+    sp.horizon_days = vr_scenario_days(spec, sc);
+    if (sc->source != VR_SOURCE_MODEL)
+        sp.steps_per_day = 1;
+    return sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, spec->threads);
+}
+
 vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result *res,
                            vr_progress_fn progress, void *progress_ctx, vr_err *err)
 {

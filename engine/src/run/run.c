@@ -148,8 +148,10 @@ static double initial_vix(const vr_scenario *sc)
     ops->state0(&sc->model, x);
     if (sc->source == VR_SOURCE_HISTORY) {
         const size_t i = sc->hist_i0;
-        vr_state_from_term(ops, &sc->model.pricing, sc->hist->vix[i],
-                           sc->hist->vix3m != NULL ? sc->hist->vix3m[i] : NAN, x);
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        const vr_vix_coef c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
+        vr_state_from_term_replay(ops, &c30, &c93, sc->hist->vix[i],
+                                  sc->hist->vix3m != NULL ? sc->hist->vix3m[i] : NAN, x);
     }
     const vr_vix_coef c = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
     return vr_vix_level_x(&c, x, ops->nfactors);
