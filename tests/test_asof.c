@@ -1,5 +1,5 @@
-/* test_asof.c: starting from a date's market (`run --asof`, `price --asof`) and history replays
- * that see the real VIX3M.
+/* test_asof.c: starting from a date's market (`run --asof`, `price --asof`, `start: {asof}`) and
+ * history replays that see the real VIX3M and the state behind each day's VIX and VIX3M.
  *
  *  - `run --asof 2020-03-02` on a small config: the model scenario starts at that day's SPX close
  *    (read here from the CSV file itself), its stored v0 gives back that day's VIX under the
@@ -11,7 +11,17 @@
  *    VIX3M at the VIX-implied state is above the VIX (checked here too: a replay that fed the
  *    model's VIX3M would fire three days later), and the run file says no day lacked VIX3M;
  *  - errors, all exit 2 with the date named: a weekend (with the trading days around it), dates
- *    after and before the data, a malformed date, a VIX below the model's floor (with the floor);
+ *    after and before the data, a malformed date, a VIX below the model's floor (with the floor),
+ *    a state outside the model's range (v0 = 5.55 > 4, recomputed here);
+ *  - `start: {asof: DATE, data: DIR}` in a scenario: that scenario alone starts from the day's
+ *    market, its attributes asof, asof_data, asof_spx, asof_vix, asof_vix3m hold the CSV closes,
+ *    its P&L is bit-identical to `run --asof DATE` on the config without the key, and --asof
+ *    replaces it; bad keys (weekend, outside the data, malformed, no asof, a missing directory, on
+ *    a replay, below the floor) give file:line: scenarios[i].start..., exit 2, no file written;
+ *  - a replay of svcj2_cal through the evaluator's generator spec: (v, m) is the state Cramer's
+ *    rule gives for each day's VIX and VIX3M (1e-12), the unreachable days of March 2020 have the
+ *    negative factor at 0, and the state gives the day's VIX on every day (no floor artefact), also
+ *    on 2006 days without VIX3M where the model's m0 alone would exceed it;
  *  - `price --asof` prints the market and the state it started from (JSON "asof"), a two-factor
  *    model's (v0, m0) give back that day's VIX and VIX3M to 1e-9 (vr_model_start_at_market), and without --asof the JSON has no such
  *    key (the golden hashes of price outputs keep their meaning).
