@@ -352,7 +352,8 @@ static void test_start_asof(void **state)
     snprintf(h5, sizeof h5, "%s/start.h5", dir);
     snprintf(h5b, sizeof h5b, "%s/asof.h5", dir);
     snprintf(h5c, sizeof h5c, "%s/over.h5", dir);
-    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2", cfg, h5);
+    /* the replay reads --data; the start key its own data (spelt differently: the key wins) */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --data '%s/.'", cfg, h5, DATA_DIR);
     int rc = vr_test_cli(cmd, out, sizeof out);
     if (rc != 0)
         fprintf(stderr, "%s\n", out);
