@@ -1,5 +1,5 @@
-/* test_asof.c: starting from a date's market (`run --asof`, `price --asof`) and history replays
- * that see the real VIX3M.
+/* test_asof.c: starting from a date's market (`run --asof`, `price --asof`, `start: {asof}`) and
+ * history replays that see the real VIX3M and the state behind each day's VIX and VIX3M.
  *
  *  - `run --asof 2020-03-02` on a small config: the model scenario starts at that day's SPX close
  *    (read here from the CSV file itself), its stored v0 gives back that day's VIX under the
@@ -11,7 +11,17 @@
  *    VIX3M at the VIX-implied state is above the VIX (checked here too: a replay that fed the
  *    model's VIX3M would fire three days later), and the run file says no day lacked VIX3M;
  *  - errors, all exit 2 with the date named: a weekend (with the trading days around it), dates
- *    after and before the data, a malformed date, a VIX below the model's floor (with the floor);
+ *    after and before the data, a malformed date, a VIX below the model's floor (with the floor),
+ *    a state outside the model's range (v0 = 5.55 > 4, recomputed here);
+ *  - `start: {asof: DATE, data: DIR}` in a scenario: that scenario alone starts from the day's
+ *    market, its attributes asof, asof_data, asof_spx, asof_vix, asof_vix3m hold the CSV closes,
+ *    its P&L is bit-identical to `run --asof DATE` on the config without the key, and --asof
+ *    replaces it; bad keys (weekend, outside the data, malformed, no asof, a missing directory, on
+ *    a replay, below the floor) give file:line: scenarios[i].start..., exit 2, no file written;
+ *  - a replay of svcj2_cal through the evaluator's generator spec: (v, m) is the state Cramer's
+ *    rule gives for each day's VIX and VIX3M (1e-12), the unreachable days of March 2020 have the
+ *    negative factor at 0, and the state gives the day's VIX on every day (no floor artefact), also
+ *    on 2006 days without VIX3M where the model's m0 alone would exceed it;
  *  - `price --asof` prints the market and the state it started from (JSON "asof"), a two-factor
  *    model's (v0, m0) give back that day's VIX and VIX3M to 1e-9 (vr_model_start_at_market), and without --asof the JSON has no such
  *    key (the golden hashes of price outputs keep their meaning).
@@ -27,6 +37,8 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_run.h"
+#include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
 #define DATA_DIR VIXRISK_SOURCE_DIR "/../shared/data"
@@ -266,12 +278,193 @@ static void test_run_asof_errors(void **state)
     snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-02 --data '%s'", fcfg, dir, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "svcj (svcj): spot 3090.23, v0 = "));
+    /* a state outside the model's range: pricing kappa 100 makes the VIX weigh v little, so the
+     * 2020-03-16 VIX of 82.69 needs v0 = ((0.8269^2 - a) / b) = 5.55 > 4 */
+    char *t = malloc(8192);
+    assert_non_null(t);
+    snprintf(t, 8192, "%s", k_config);
+    char *pk = strstr(t, "pricing: {kappa: 2.4, theta: 0.06");
+    assert_non_null(pk);
+    memcpy(pk, "pricing: {kappa: 100, theta: 0.01", strlen("pricing: {kappa: 100, theta: 0.01"));
+    snprintf(fcfg, sizeof fcfg, "%s", vr_test_write(dir, "range.yaml", t));
+    free(t);
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-16 --data '%s'", fcfg, dir, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    {
+        const double tau = 30.0 / 365, b = (1 - exp(-100 * tau)) / (100 * tau), a = 0.01 * (1 - b);
+        const double need = (0.8269 * 0.8269 - a) / b;
+        char want[200];
+        snprintf(want, sizeof want, "2020-03-16: VIX 82.69: the state they imply needs v0 = %.6g, outside "
+                 "the model's range (v0 in [0, 4])", need);
+        if (strstr(out, want) == NULL)
+            fprintf(stderr, "want '%s' in: %s\n", want, out);
+        assert_non_null(strstr(out, want));
+        assert_true(need > 4);
+    }
     /* run refuses the same way, before anything is written */
     snprintf(cmd, sizeof cmd, "run '%s' -o '%s/x.h5' -q --asof 2020-03-01 --data '%s'", cfg, dir, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
     char x[800];
     snprintf(x, sizeof x, "%s/x.h5", dir);
     assert_int_not_equal(access(x, F_OK), 0);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* k_config with `start` inserted under the first scenario's name (and a second model scenario
+ * "plain" that keeps the config's state). */
+static void start_config(char *buf, size_t cap, const char *start_line)
+{
+    const char *at = strstr(k_config, "    model: &m\n");
+    assert_non_null(at);
+    snprintf(buf, cap, "%.*s%s\n%s", (int)(at - k_config), k_config, start_line, at);
+    char *rep = strstr(buf, "  - {name: replay,");
+    assert_non_null(rep);
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", rep);
+    snprintf(rep, cap - (size_t)(rep - buf), "  - {name: plain, model: *m}\n%s", tail);
+}
+
+static double *read_pnl(const char *h5, const char *obj, size_t *n)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    double *x = NULL;
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_int_equal(vr_h5_read_f64(r, obj, &x, n, &err), VR_OK);
+    vr_h5_close(r);
+    return x;
+}
+
+/* `start: {asof: DATE}` in a scenario: that scenario (only) starts from the day's market, recorded
+ * like --asof; the same numbers as `run --asof DATE` for that scenario; --asof replaces it. */
+static void test_start_asof(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], cmd[1800], out[16384], text[4096], line[700];
+    assert_int_equal(vr_test_tmpdir("start", dir, sizeof dir), 0);
+    snprintf(line, sizeof line, "    start: {asof: 2020-03-02, data: '%s'}", DATA_DIR);
+    start_config(text, sizeof text, line);
+    char cfg[700], plain_cfg[700], h5[700], h5b[700], h5c[700];
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", text));
+    snprintf(plain_cfg, sizeof plain_cfg, "%s", vr_test_write(dir, "term.yaml", k_config));
+    snprintf(h5, sizeof h5, "%s/start.h5", dir);
+    snprintf(h5b, sizeof h5b, "%s/asof.h5", dir);
+    snprintf(h5c, sizeof h5c, "%s/over.h5", dir);
+    /* the replay reads --data; the start key its own data (spelt differently: the key wins) */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --data '%s/.'", cfg, h5, DATA_DIR);
+    int rc = vr_test_cli(cmd, out, sizeof out);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "model: start as of 2020-03-02"));
+    assert_non_null(strstr(out, "model (heston): spot 3090.23, v0 = "));
+    assert_null(strstr(out, "plain (heston)"));
+
+    const double spx = csv_close("spx_daily.csv", "2020-03-02");
+    const double vix = csv_close("vix_daily.csv", "2020-03-02");
+    const double vix3m = csv_close("vix3m_daily.csv", "2020-03-02");
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/", "asof")); /* no command-line date */
+    attr_str_is(r, "/", "overrides", "simulation.threads=2");
+    attr_str_is(r, "/model", "asof", "2020-03-02");
+    attr_str_is(r, "/model", "asof_data", DATA_DIR);
+    assert_true(attr_f64(r, "/model", "asof_spx") == spx);
+    assert_true(attr_f64(r, "/model", "asof_vix") == vix);
+    assert_true(attr_f64(r, "/model", "asof_vix3m") == vix3m);
+    assert_true(attr_f64(r, "/model", "spot") == spx);
+    const vr_sv_params q = pricing_params();
+    assert_true(fabs(sv_index(&q, 30.0 / 365, attr_f64(r, "/model", "v0")) - vix) < 1e-9);
+    /* the scenario without the key keeps the config's state */
+    assert_false(vr_h5_attr_exists(r, "/plain", "asof"));
+    assert_true(attr_f64(r, "/plain", "spot") == 5000.0);
+    assert_true(attr_f64(r, "/plain", "v0") == 0.02);
+    assert_false(vr_h5_attr_exists(r, "/replay", "asof"));
+    vr_h5_close(r);
+
+    /* the same paths and P&L as run --asof on the config without the key */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --asof 2020-03-02 --data '%s'", plain_cfg,
+             h5b, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    size_t na = 0, nb = 0;
+    double *pa = read_pnl(h5, "/model/term/pnl", &na), *pb = read_pnl(h5b, "/model/term/pnl", &nb);
+    assert_int_equal(na, 64);
+    assert_int_equal(nb, na);
+    assert_memory_equal(pa, pb, na * sizeof *pa);
+    free(pa);
+    free(pb);
+
+    /* --asof replaces start.asof (and its data key) for every model scenario */
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --asof 2019-06-03 --data '%s'", cfg, h5c,
+             DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_int_equal(vr_h5_open_read(h5c, &r, &err), VR_OK);
+    attr_str_is(r, "/", "asof", "2019-06-03");
+    attr_str_is(r, "/model", "asof", "2019-06-03");
+    attr_str_is(r, "/plain", "asof", "2019-06-03");
+    assert_true(attr_f64(r, "/model", "spot") == csv_close("spx_daily.csv", "2019-06-03"));
+    vr_h5_close(r);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* Bad start keys: file:line:key, the valid form or the data's span, exit 2, nothing written. */
+static void test_start_asof_errors(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], cmd[1800], out[8192], text[4096], line[700], cfg[700], x[800];
+    assert_int_equal(vr_test_tmpdir("starterr", dir, sizeof dir), 0);
+    snprintf(x, sizeof x, "%s/x.h5", dir);
+    static const struct { const char *start, *want1, *want2; } cases[] = {
+        {"{asof: 2020-03-01}", "start.yaml:4: scenarios[0].start.asof: ",
+         "nearest trading days are 2020-02-28 and 2020-03-02"},
+        {"{asof: 2031-01-02}", "start.yaml:4: scenarios[0].start.asof: ", "after the data"},
+        {"{asof: 1900-01-02}", "start.yaml:4: scenarios[0].start.asof: ", "before the data"},
+        {"{asof: 2020-3-x}", "start.yaml:4: scenarios[0].start.asof: ", "expected a date YYYY-MM-DD"},
+        {"{data: x}", "start.yaml:4: scenarios[0].start: ", "missing key 'asof'"},
+        {"{asof: 2020-03-02, data: nowhere}", "scenarios[0].start.asof: ", "nowhere/spx_daily.csv: cannot open"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        snprintf(line, sizeof line, "    start: %s", cases[k].start);
+        start_config(text, sizeof text, line);
+        snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", text));
+        snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --data '%s'", cfg, x, DATA_DIR);
+        const int rc = vr_test_cli(cmd, out, sizeof out);
+        if (rc != 2 || !strstr(out, cases[k].want1) || !strstr(out, cases[k].want2))
+            fprintf(stderr, "start: %s: exit %d: %s\n", cases[k].start, rc, out);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(out, cases[k].want1));
+        assert_non_null(strstr(out, cases[k].want2));
+        assert_int_not_equal(access(x, F_OK), 0);
+    }
+    /* a replay starts at its window */
+    char *t = malloc(8192);
+    assert_non_null(t);
+    snprintf(t, 8192, "%s", k_config);
+    char *rep = strstr(t, "window: {from: 2018-01-22");
+    assert_non_null(rep);
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", rep);
+    snprintf(rep, 8192 - (size_t)(rep - t), "start: {asof: 2018-01-22}, %s", tail);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "start.yaml", t));
+    snprintf(cmd, sizeof cmd, "check '%s' -o '%s' --data '%s'", cfg, x, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "scenarios[1].start: does not apply to a history scenario"));
+    /* below the model's floor: the message of --asof, at the key */
+    const char *at = strstr(k_config_floor, "    model:\n");
+    assert_non_null(at);
+    snprintf(t, 8192, "%.*s    start: {asof: 2018-01-26}\n%s", (int)(at - k_config_floor), k_config_floor, at);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "floor.yaml", t));
+    snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --data '%s'", cfg, x, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "floor.yaml:4: scenarios[0].start.asof: scenario svcj (svcj model): "
+                                "2018-01-26: VIX 11.08 is below the model's floor 12.09"));
+    assert_int_not_equal(access(x, F_OK), 0);
+    free(t);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
@@ -336,12 +529,122 @@ static void test_price_asof(void **state)
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
 }
 
+/* ---- the replay's state -------------------------------------------------------------------- */
+
+typedef struct replay_rec {
+    size_t ndays;
+    double *x[2]; /* [day] the factors of path 0 */
+} replay_rec;
+
+static void replay_on_step(void *ctx, const vr_sim_block *b, size_t step)
+{
+    replay_rec *r = ctx;
+    if (b->path0 != 0 || step >= r->ndays)
+        return;
+    for (int j = 0; j < 2; j++)
+        r->x[j][step] = b->x[j][0];
+}
+
+/* A replay of the calibrated two-factor model, with the generator's spec as the evaluator builds
+ * it (vr_eval_sim_spec): on every day (v, m) is the state backed out of that day's VIX and VIX3M
+ * (Cramer's rule written here), both >= 0; on the days that need a negative factor (March 2020:
+ * VIX far above VIX3M) that factor is 0 and the VIX is still the day's (no floor artefact: the
+ * state shows the real VIX, the market view holds the real VIX3M); before VIX3M exists (2006) the
+ * VIX alone sets the state and is reproduced even where it lies below the model's VIX at
+ * (0, m0) (m is lowered then, never v left at 0 with the VIX above the real one). */
+static void test_replay_state(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char dir[128], text[4096];
+    assert_int_equal(vr_test_tmpdir("replay", dir, sizeof dir), 0);
+    snprintf(text, sizeof text,
+             "simulation: {paths: 64, horizon_days: 5}\n"
+             "scenarios:\n"
+             "  - {name: r2020, type: history, window: {from: 2020-02-18, to: 2020-04-30}, model: '%s'}\n"
+             "  - {name: r2017, type: history, window: {from: 2017-10-16, to: 2017-11-30}, model: '%s'}\n"
+             "  - {name: r2006, type: history, window: {from: 2006-10-02, to: 2006-12-29}, model: '%s'}\n"
+             "policies:\n  - name: unhedged\n",
+             VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml", VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml",
+             VIXRISK_SOURCE_DIR "/configs/models/svcj2_cal.yaml");
+    const char *cfg = vr_test_write(dir, "replay.yaml", text);
+    vr_run_cfg rc;
+    vr_err err = {VR_OK, ""};
+    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0};
+    if (vr_run_load_ex(cfg, &lo, &rc, &err) != VR_OK)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(err.code, VR_OK);
+    int clamped = 0, exact = 0, vix_only = 0, lowered = 0, saw_0316 = 0;
+    for (int s = 0; s < rc.spec.nscen; s++) {
+        const vr_scenario *sc = &rc.spec.scen[s];
+        const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+        assert_int_equal(ops->nfactors, 2);
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        const vr_vix_coef c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
+        const double floor = 100 * sqrt(c30.a);
+        double x0[VR_FACTORS_MAX] = {0};
+        ops->state0(&sc->model, x0);
+        const vr_sim_spec sim = vr_eval_sim_spec(&rc.spec, s);
+        replay_rec rec = {sc->hist_i1 - sc->hist_i0, {NULL, NULL}};
+        rec.x[0] = calloc(rec.ndays, sizeof(double));
+        rec.x[1] = calloc(rec.ndays, sizeof(double));
+        assert_true(rec.x[0] && rec.x[1]);
+        const vr_sim_observer obs = {&rec, replay_on_step, NULL};
+        assert_int_equal(vr_sim_run(&sim, &obs, &err), VR_OK);
+        const vr_history *h = sc->hist;
+        for (size_t k = 0; k < rec.ndays; k++) {
+            const size_t i = sc->hist_i0 + k;
+            const double vix = h->vix[i], v3 = h->vix3m ? h->vix3m[i] : NAN;
+            const double x[2] = {rec.x[0][k], rec.x[1][k]};
+            assert_true(x[0] >= 0 && x[1] >= 0);
+            assert_true(vix > floor); /* so the VIX must come back on every day */
+            const double model_vix = vr_vix_level_x(&c30, x, 2);
+            if (fabs(model_vix - vix) > 1e-9 * vix)
+                fprintf(stderr, "%s day %d: VIX %g, state (%g, %g) gives %g\n", sc->name, h->date[i], vix,
+                        x[0], x[1], model_vix);
+            assert_true(fabs(model_vix - vix) <= 1e-9 * vix);
+            if (!(v3 > 0)) { /* VIX alone: m kept, or lowered where the VIX needs it */
+                assert_true(x[1] <= x0[1] + 1e-15);
+                lowered += x[1] < x0[1];
+                vix_only++;
+                continue;
+            }
+            /* the exact state, solved here */
+            const double y1 = (vix / 100) * (vix / 100) - c30.a, y2 = (v3 / 100) * (v3 / 100) - c93.a;
+            const double det = c30.bx[0] * c93.bx[1] - c30.bx[1] * c93.bx[0];
+            const double v = (y1 * c93.bx[1] - c30.bx[1] * y2) / det;
+            const double m = (c30.bx[0] * y2 - y1 * c93.bx[0]) / det;
+            if (v >= 0 && m >= 0) {
+                assert_true(fabs(x[0] - v) <= 1e-12 && fabs(x[1] - m) <= 1e-12);
+                assert_true(fabs(vr_vix_level_x(&c93, x, 2) - v3) <= 1e-9 * v3);
+                exact++;
+            } else {
+                assert_true((m < 0 && x[1] == 0) || (v < 0 && x[0] == 0));
+                clamped++;
+                saw_0316 |= h->date[i] == 20200316;
+            }
+        }
+        free(rec.x[0]);
+        free(rec.x[1]);
+    }
+    printf("  replay days: %d exact, %d clamped (a factor at 0), %d VIX only (%d with m lowered)\n", exact,
+           clamped, vix_only, lowered);
+    assert_true(saw_0316);
+    assert_true(exact > 40 && clamped > 0 && vix_only > 40 && lowered > 0);
+    vr_run_cfg_free(&rc);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_asof),
         cmocka_unit_test(test_run_asof_errors),
         cmocka_unit_test(test_price_asof),
+        cmocka_unit_test(test_start_asof),
+        cmocka_unit_test(test_start_asof_errors),
+        cmocka_unit_test(test_replay_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

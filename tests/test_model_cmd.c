@@ -12,7 +12,9 @@
  *  - state_from_vix2 (exactly identified two-factor state) round trip and its refusals;
  *  - --asof on 2020-03-16 and 2017-11-01 (when the shared data is present): the backed-out state
  *    reproduces that day's VIX (and VIX3M for two-factor models) to 1e-9; the CFE expiry rule
- *    against the contract file's real expiries;
+ *    against the contract file's real expiries; on a day out of the model's reach the command
+ *    shows the nearest reachable state flagged "clamped" (text and JSON; exit 0) while
+ *    `price --asof` still refuses it (exit 2);
  *  - the command on every shipped model file (configs/models) in text and JSON (parsed back by python3 with
  *    NaN/Infinity refused), and its errors: exit 2 with the file and the date named. */
 #include <complex.h>
@@ -513,16 +515,51 @@ static void test_cli_asof(void **state)
         assert_non_null(strstr(out, "Listed VIX futures on"));
         assert_non_null(strstr(out, "real"));
     }
-    /* svcj2_example cannot reach 2020-03-16's inverted curve (VIX 82.69 over VIX3M 67.70 needs
-     * m < 0): exit 2, both levels named */
-    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj2_example.yaml' --asof 2020-03-16 --data '%s'",
+    /* svcj2_cal cannot reach 2020-03-16's inverted curve exactly (VIX 82.69 over VIX3M 67.70 needs
+     * m < 0): the diagnostic shows the nearest reachable state (m = 0, the VIX matched), flagged
+     * in the text and the JSON, beside the real futures and VVIX, exit 0 */
+    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj2_cal.yaml' --asof 2020-03-16 --data '%s'",
              VIXRISK_SOURCE_DIR, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "CLAMPED: no state of this model gives that day's VIX and VIX3M exactly"));
+    assert_non_null(strstr(out, "clamped: m = 0; model VIX3M "));
+    assert_non_null(strstr(out, " vs real 67.70"));
+    assert_non_null(strstr(out, "67.70  <- clamped"));
+    assert_non_null(strstr(out, "Listed VIX futures on 2020-03-16"));
+    assert_non_null(strstr(out, "real 207.59")); /* VVIX */
+    snprintf(cmd, sizeof cmd,
+             "'%s' model '%s/configs/models/svcj2_cal.yaml' --asof 2020-03-16 --data '%s' --json | "
+             "/usr/bin/python3 -c 'import json,sys\n"
+             "d = json.load(sys.stdin)\n"
+             "c = d[\"clamped\"]; s = d[\"state\"]; ix = {i[\"name\"]: i for i in d[\"indices\"]}\n"
+             "assert c[\"note\"].startswith(\"m = 0; model VIX3M \"), c\n"
+             "assert c[\"exact_state\"][\"m\"] < 0 < c[\"exact_state\"][\"v\"], c\n"
+             "assert s[\"m\"] == 0 and s[\"v\"] > 0, s\n"
+             "assert abs(ix[\"VIX\"][\"model\"] - 82.69) < 1e-9 and ix[\"VIX3M\"][\"real\"] == 67.7\n"
+             "assert ix[\"VIX3M\"][\"model\"] > 67.7 + 1\n"
+             "assert len(d[\"listed_futures\"]) >= 8 and d[\"vvix\"][\"real\"] > 0\n"
+             "print(\"CLAMP-OK\")'", VIXRISK_CLI, VIXRISK_SOURCE_DIR, DATA_DIR);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "CLAMP-OK"));
+    /* a reachable day: no flag, "clamped": null */
+    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj2_cal.yaml' --asof 2017-11-01 --data '%s' --json",
+             VIXRISK_SOURCE_DIR, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"clamped\": null"));
+    /* svcj_cal's floor (10.59) is above the VIX of 2017-11-01 (10.18): v = 0, flagged */
+    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj_cal.yaml' --asof 2017-11-01 --data '%s'",
+             VIXRISK_SOURCE_DIR, DATA_DIR);
+    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "clamped: v = 0; model VIX 10.586 vs real 10.20"));
+    assert_non_null(strstr(out, "10.20  <- clamped"));
+    /* run and price keep refusing such days (exit 2, the levels and the floor named) */
+    snprintf(cmd, sizeof cmd, "price --model '%s/configs/models/svcj2_cal.yaml' --strike 2400 --expiry 0.1 "
+             "--paths 1000 --asof 2020-03-16 --data '%s'", VIXRISK_SOURCE_DIR, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
     assert_non_null(strstr(out, "reachable range"));
     assert_non_null(strstr(out, "67.7"));
-    /* svcj_cal's floor (10.59) is above the VIX of 2017-11-01 (10.18): exit 2, floor named */
-    snprintf(cmd, sizeof cmd, "model '%s/configs/models/svcj_cal.yaml' --asof 2017-11-01 --data '%s'",
-             VIXRISK_SOURCE_DIR, DATA_DIR);
+    snprintf(cmd, sizeof cmd, "price --model '%s/configs/models/svcj_cal.yaml' --strike 2400 --expiry 0.1 "
+             "--paths 1000 --asof 2017-11-01 --data '%s'", VIXRISK_SOURCE_DIR, DATA_DIR);
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
     assert_non_null(strstr(out, "floor"));
     assert_non_null(strstr(out, "2017-11-01"));

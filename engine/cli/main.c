@@ -427,17 +427,27 @@ static const char *join_args(char *buf, size_t cap, int argc, char **argv)
     return buf;
 }
 
-/* run --asof: the day's market and, per scenario, the state it starts from. */
+/* run --asof, or scenarios with `start: {asof}`: the market(s) and, per scenario, the state it
+ * starts from. Nothing when every scenario starts from its config's state. */
 static void print_asof(FILE *out, const vr_run_cfg *cfg)
 {
     char ds[16];
-    vr_cli_asof_print(out, &cfg->asof);
+    const int all = cfg->asof.date > 0; /* run --asof: one market for every scenario */
+    if (all)
+        vr_cli_asof_print(out, &cfg->asof);
     for (int i = 0; i < cfg->spec.nscen; i++) {
         const vr_scenario *sc = &cfg->spec.scen[i];
         if (sc->source == VR_SOURCE_HISTORY) {
-            fprintf(out, "  %s: a history replay: starts at its window's first day, %s\n", sc->name,
-                    vr_history_format_date(sc->hist->date[sc->hist_i0], ds));
+            if (all)
+                fprintf(out, "  %s: a history replay: starts at its window's first day, %s\n", sc->name,
+                        vr_history_format_date(sc->hist->date[sc->hist_i0], ds));
             continue;
+        }
+        if (cfg->start == NULL || cfg->start[i].date == 0)
+            continue;
+        if (!all) { /* its own start.asof */
+            fprintf(out, "%s: start ", sc->name);
+            vr_cli_asof_print(out, &cfg->start[i]);
         }
         double x[VR_FACTORS_MAX] = {0};
         vr_model_ops_get(sc->model.type)->state0(&sc->model, x);
@@ -535,7 +545,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%sasof=%s",
                                ol ? " " : "", vr_history_format_date(asof, ds));
     }
-    if (asof > 0 && rank == 0) /* what the scenarios start from: on the console and in the run file */
+    if (rank == 0) /* what the scenarios start from: on the console and in the run file */
         print_asof(json ? stderr : stdout, &cfg);
 
     /* the output target, checked before anything is simulated: results/<stem>.h5 by default */

@@ -15,7 +15,64 @@
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
+#include "vixrisk/vr_term.h"
 #include "cli.h"
+
+/* --asof on a day the model cannot reach exactly (a one-factor VIX below the floor; a (VIX, VIX3M)
+ * pair that needs a negative factor): the nearest reachable state is shown instead, flagged. */
+typedef struct clamp_info {
+    int on;                         /* 1: the state shown is clamped, not the day's exact state */
+    double need[VR_FACTORS_MAX];    /* the exact solution (a factor < 0 among them) */
+    char note[256];                 /* "m = 0; model VIX3M 75.631 vs real 67.70" */
+} clamp_info;
+
+/* The factors the day's indices need exactly (the affine solve, no clamping): VIX alone for one
+ * factor, VIX and VIX3M for two. */
+static void exact_need(const vr_model_ops *ops, const vr_vix_coef *c30, const vr_vix_coef *c93,
+                       const vr_market_day *mk, double *need)
+{
+    const double y1 = (mk->vix / 100) * (mk->vix / 100) - c30->a;
+    if (ops->nfactors < 2) {
+        need[0] = y1 / c30->bx[0];
+        return;
+    }
+    const double y2 = (mk->vix3m / 100) * (mk->vix3m / 100) - c93->a;
+    const double det = c30->bx[0] * c93->bx[1] - c30->bx[1] * c93->bx[0];
+    need[0] = (y1 * c93->bx[1] - c30->bx[1] * y2) / det;
+    need[1] = (c30->bx[0] * y2 - y1 * c93->bx[0]) / det;
+}
+
+/* After vr_model_state_from_market failed on a day that has every level the model needs: the
+ * clamped solve (vr_state_from_term_c: the negative factor at 0, the VIX re-solved) into x, and
+ * the note. 0 when the day is not a reach failure (the error stands). */
+static int clamp_state(const vr_model *m, const vr_market_day *mk, double *x, clamp_info *ci)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (!(mk->vix > 0) || (ops->nfactors > 1 && !(mk->vix3m > 0)))
+        return 0;
+    const vr_vix_coef c30 = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    const vr_vix_coef c93 = ops->vix_coef(&m->pricing, VR_VIX_TAU_93D);
+    ops->state0(m, x);
+    const vr_term_fit fit = vr_state_from_term_c(ops, &c30, &c93, mk->vix, mk->vix3m, x);
+    if (ops->nfactors > 1 && fit != VR_TERM_CLAMPED)
+        return 0; /* e.g. coefficients that do not identify two factors */
+    exact_need(ops, &c30, &c93, mk, ci->need);
+    ci->on = 1;
+    size_t n = 0;
+    for (int j = 0; j < ops->nfactors; j++)
+        if (x[j] == 0 && n < sizeof ci->note)
+            n += (size_t)snprintf(ci->note + n, sizeof ci->note - n, "%s%s = 0", n ? ", " : "",
+                                  ops->factor_names[j]);
+    const struct { const char *name; const vr_vix_coef *c; double real; } idx[2] = {
+        {"VIX", &c30, mk->vix}, {"VIX3M", &c93, mk->vix3m}};
+    for (int k = 0; k < (ops->nfactors > 1 ? 2 : 1); k++) { /* the indices the state answers to */
+        const double model = vr_vix_level_x(idx[k].c, x, ops->nfactors);
+        if (idx[k].real > 0 && fabs(model - idx[k].real) > 5e-3 && n < sizeof ci->note)
+            n += (size_t)snprintf(ci->note + n, sizeof ci->note - n, "; model %s %.3f vs real %.2f",
+                                  idx[k].name, model, idx[k].real);
+    }
+    return 1;
+}
 
 static void usage_model(FILE *out)
 {
@@ -32,7 +89,9 @@ static void usage_model(FILE *out)
             "  --asof DATE        start from that date's market: spot = SPX close, factors backed out\n"
             "                     from VIX (two-factor models: VIX and VIX3M); the real VIX-family\n"
             "                     closes, VVIX and listed VIX futures of that date are shown beside\n"
-            "                     the model's\n"
+            "                     the model's; on a day the model cannot reach exactly (VIX below its\n"
+            "                     floor, or a VIX/VIX3M pair needing a negative factor) the nearest\n"
+            "                     reachable state (that factor at 0), flagged \"clamped\"\n"
             "  --data DIR         data directory for --asof (default: $VIXRISK_DATA, then\n"
             "                     ../shared/data)\n"
             "  -h, --help         this help\n");
@@ -53,7 +112,7 @@ static void jnum(FILE *o, const char *key, double x, int comma)
 }
 
 static void print_json(FILE *o, const char *file, const vr_model *m, const vr_model_info *in,
-                       const vr_market_day *mk)
+                       const vr_market_day *mk, const clamp_info *ci)
 {
     const vr_model_ops *ops = in->ops;
     const int nf = ops->nfactors;
@@ -73,7 +132,17 @@ static void print_json(FILE *o, const char *file, const vr_model *m, const vr_mo
     fprintf(o, "\"state\": {");
     for (int j = 0; j < nf; j++)
         jnum(o, ops->factor_names[j], in->x[j], j + 1 < nf);
-    fprintf(o, "}, \"indices\": [");
+    fprintf(o, "}, \"clamped\": ");
+    if (ci->on) { /* the state shown is the nearest reachable one, not the day's exact state */
+        fprintf(o, "{\"note\": ");
+        vr_cli_json_str(o, ci->note);
+        fprintf(o, ", \"exact_state\": {");
+        for (int j = 0; j < nf; j++)
+            jnum(o, ops->factor_names[j], ci->need[j], j + 1 < nf);
+        fprintf(o, "}}");
+    } else
+        fprintf(o, "null");
+    fprintf(o, ", \"indices\": [");
     for (int i = 0; i < VR_INFO_NIDX; i++) {
         const vr_info_index *x = &in->idx[i];
         fprintf(o, "%s{\"name\": \"%s\", \"days\": %d, ", i ? ", " : "", x->name, x->days);
@@ -164,7 +233,7 @@ static void tnum(FILE *o, const char *fmt, double x, int width)
 }
 
 static void print_text(FILE *o, const char *file, const vr_model *m, const vr_model_info *in,
-                       const vr_market_day *mk)
+                       const vr_market_day *mk, const clamp_info *ci)
 {
     const vr_model_ops *ops = in->ops;
     const int nf = ops->nfactors;
@@ -178,6 +247,13 @@ static void print_text(FILE *o, const char *file, const vr_model *m, const vr_mo
     fprintf(o, "spot %.10g, rate %g, dividend %g; factors:", in->spot, m->rate, m->dividend);
     for (int j = 0; j < nf; j++)
         fprintf(o, " %s = %.6g (%.2f%% vol)", ops->factor_names[j], in->x[j], 100 * sqrt(in->x[j]));
+    if (ci->on) {
+        fprintf(o, "\nCLAMPED: no state of this model gives that day's VIX%s exactly (it needs",
+                nf > 1 ? " and VIX3M" : "");
+        for (int j = 0; j < nf; j++)
+            fprintf(o, "%s %s = %.6g", j ? "," : "", ops->factor_names[j], ci->need[j]);
+        fprintf(o, ");\nshown: the nearest reachable state, clamped: %s", ci->note);
+    }
     fprintf(o, "\n\nVIX-family indices (pricing measure): (index/100)^2 = a");
     for (int j = 0; j < nf; j++)
         fprintf(o, " + b_%s %s", ops->factor_names[j], ops->factor_names[j]);
@@ -192,6 +268,9 @@ static void print_text(FILE *o, const char *file, const vr_model *m, const vr_mo
             fprintf(o, "  %12.6g", x->coef.bx[j]);
         fprintf(o, "  %8.3f  ", x->model);
         tnum(o, "%8.2f", x->real, 8);
+        /* the indices the state was solved for but a clamped state does not give back */
+        if (ci->on && (i == 1 || (i == 2 && nf > 1)) && fabs(x->model - x->real) > 5e-3)
+            fprintf(o, "  <- clamped");
         fprintf(o, "\n");
     }
     fprintf(o, "  VIX floor (every factor at 0): %.3f\n", in->vix_floor);
@@ -306,6 +385,8 @@ int vr_cmd_model(int argc, char **argv)
     double spot = m.spot;
     vr_market_day mk;
     const vr_market_day *mkp = NULL;
+    clamp_info ci;
+    memset(&ci, 0, sizeof ci);
     if (ops == NULL) {
         fprintf(stderr, "vixrisk model: %s: model type %d has no descriptor\n", file, (int)m.type);
         return 1;
@@ -318,8 +399,11 @@ int vr_cmd_model(int argc, char **argv)
                     "../shared/data (files as described in docs/config.md)\n", asof);
             return EXIT_USAGE;
         }
-        if ((st = vr_market_day_load(dir, date, &mk, &err)) != VR_OK ||
-            (st = vr_model_state_from_market(&m, &mk, x, &err)) != VR_OK) {
+        if ((st = vr_market_day_load(dir, date, &mk, &err)) == VR_OK &&
+            (st = vr_model_state_from_market(&m, &mk, x, &err)) == VR_EINVAL &&
+            clamp_state(&m, &mk, x, &ci))
+            st = VR_OK; /* out of the model's reach: a diagnostic shows the nearest state */
+        if (st != VR_OK) {
             /* the data is input like the model file: anything wrong with it is exit 2 */
             fprintf(stderr, "vixrisk model: %s\n", err.msg);
             return st == VR_ENOMEM ? 1 : EXIT_USAGE;
@@ -331,8 +415,8 @@ int vr_cmd_model(int argc, char **argv)
     if ((st = vr_model_info_compute(&m, spot, x, mkp, &info, &err)) != VR_OK)
         return vr_cli_fail("model", st, &err);
     if (json)
-        print_json(stdout, file, &m, &info, mkp);
+        print_json(stdout, file, &m, &info, mkp, &ci);
     else
-        print_text(stdout, file, &m, &info, mkp);
+        print_text(stdout, file, &m, &info, mkp, &ci);
     return 0;
 }

@@ -116,6 +116,11 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
 /* Paths per block of scenario `scen` (the unit of path_lo/path_hi and of an MPI rank's share):
  * simulation.block, shrunk when the scenario has fewer paths (vr_sim_block_paths). */
 size_t vr_eval_block_paths(const vr_run_spec *spec, int scen);
+
+/* The path generator's spec of scenario `scen` as vr_eval_scenario runs it (all its paths, the
+ * run's threads; a replay's VIX3M coefficients included): for tests and tools that want the
+ * paths without the marks. */
+vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen);
 void vr_scenario_result_free(vr_scenario_result *res);
 
 #endif

@@ -106,11 +106,13 @@ int vr_date_diff_days(int32_t a, int32_t b);
 vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk, double *x,
                                      vr_err *err);
 
-/* Start model m at a market day (`run --asof`, `price --asof`): spot = that day's SPX close and the
- * factors of vr_model_state_from_market (under m->pricing) written into the model's initial state
- * (v0, and m0 for two-factor models: the state entries of its parameter table), so that every
- * consumer of the model (paths, pricers, the run file's v0/m0) starts from that market. x (may be
- * NULL) receives the factors. On failure (the errors of vr_model_state_from_market) m is unchanged. */
+/* Start model m at a market day (`run --asof`, `price --asof`, a scenario's `start: {asof}`):
+ * spot = that day's SPX close and the factors of vr_model_state_from_market (under m->pricing)
+ * written into the model's initial state (v0, and m0 for two-factor models: the state entries of
+ * its parameter table), so that every consumer of the model (paths, pricers, the run file's
+ * v0/m0) starts from that market. x (may be NULL) receives the factors. On failure (the errors of
+ * vr_model_state_from_market; VR_EINVAL naming the date, the VIX (and VIX3M), the factor and its
+ * range when a factor lies outside its state entry's range, e.g. v0 > 4) m is unchanged. */
 vr_status vr_model_start_at_market(vr_model *m, const vr_market_day *mk, double *x, vr_err *err);
 
 /* ---- the summary ---------------------------------------------------------------------------- */

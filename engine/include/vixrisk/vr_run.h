@@ -37,6 +37,10 @@ typedef struct vr_run_cfg {
      * started from (vr_model_start_at_market: their spot, v0, m0 replaced); asof.date 0: none,
      * every state as in the config. Stored as the root attributes asof, asof_*. */
     vr_market_day asof;
+    /* [spec.nscen] (owned): the market each scenario started from, from its `start: {asof}` key
+     * or from `run --asof` (which replaces every scenario's start.asof); start[i].date 0: the
+     * config's state. Stored as the scenario attributes asof, asof_*. */
+    vr_market_day *start;
 } vr_run_cfg;
 
 /* Options of loading a run file (all optional: a zeroed struct gives the defaults). */
@@ -47,15 +51,18 @@ typedef struct vr_run_load_opts {
     FILE *warn;           /* warnings, one line each (tail estimates on few paths); NULL = none */
     int32_t asof;         /* yyyymmdd > 0: start every model and bootstrap scenario from that date's
                              market in the data directory (data_dir, else as for history
-                             scenarios): VR_ECONFIG naming the date and the values when the data
-                             lack the date (with the nearest trading days) or a scenario's model
-                             cannot reach the day's VIX (its floor) */
+                             scenarios), in place of any scenario's `start: {asof}`: VR_ECONFIG
+                             naming the date and the values when the data lack the date (with the
+                             nearest trading days) or a scenario's model cannot reach the day's
+                             VIX (its floor; two factors: the (VIX, VIX3M) pair) or the state it
+                             needs is outside the model's range for v0 (and m0) */
 } vr_run_load_opts;
 
 /* Load and validate a run file: every scenario and policy, and every check the run itself would
  * make before simulating (vr_eval_scenario_check), so a run that loads does not stop on a config
  * problem after earlier scenarios have run. Errors: VR_ECONFIG with "file:line: key: message".
- * With opts->asof the scenarios' initial states are that day's market before the checks run. */
+ * A scenario's `start: {asof: DATE}` (or opts->asof for every scenario) makes its initial state
+ * that day's market before the checks run. */
 vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_cfg *out, vr_err *err);
 /* vr_run_load_ex with default options. */
 vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);

@@ -115,8 +115,16 @@ typedef struct vr_rf_attr {
     X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0) \
     X(TRADE_LOG_PATHS, "trade_log_paths", I64, "paths", "paths 0..n-1 whose trades are logged", 0) \
     X(VIX0, "vix0", F64, "index points", "VIX of the initial state under the pricing parameters", 0) \
-    X(ASOF, "asof", STR, "YYYY-MM-DD", "run --asof: the market day spot, v0 (and m0) come from",     \
-      VR_RF_OPTIONAL)                                                                              \
+    X(ASOF, "asof", STR, "YYYY-MM-DD", "start.asof or run --asof: the market day spot, v0 (and m0) " \
+      "come from", VR_RF_OPTIONAL)                                                                 \
+    X(ASOF_DATA, "asof_data", STR, "", "start.asof or run --asof: the data directory it was read "   \
+      "from", VR_RF_OPTIONAL)                                                                      \
+    X(ASOF_SPX, "asof_spx", F64, "index points", "start.asof or run --asof: that day's SPX close "   \
+      "(= spot)", VR_RF_OPTIONAL)                                                                  \
+    X(ASOF_VIX, "asof_vix", F64, "index points", "start.asof or run --asof: that day's VIX close "   \
+      "(= vix0)", VR_RF_OPTIONAL)                                                                  \
+    X(ASOF_VIX3M, "asof_vix3m", F64, "index points", "start.asof or run --asof: that day's VIX3M "  \
+      "close (absent when the data have none)", VR_RF_OPTIONAL)                                    \
     X(VIX3M_MODEL_DAYS, "vix3m_model_days", I64, "days", "replay: days of the window without a "    \
       "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)
 

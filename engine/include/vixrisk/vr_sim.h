@@ -28,7 +28,8 @@ typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
  * (Politis and Romano 1994) of joint daily (SPX log return, VIX log change) pairs of a window,
  * started at the model's spot and VIX. For both history kinds v is backed out of the VIX through
  * the pricing model's VIX formula, v = max(((VIX/100)^2 - a)/b, 0), so the same surfaces mark; a
- * two-factor model replaying history backs (v, m) out of the VIX and the VIX3M (vixc3m). */
+ * two-factor model replaying history backs (v, m) out of the VIX and the VIX3M (vixc3m), and on
+ * days with the VIX alone keeps m unless the VIX needs it lower (vr_state_from_term_replay). */
 typedef enum vr_source { VR_SOURCE_MODEL = 0, VR_SOURCE_HISTORY = 1, VR_SOURCE_BOOTSTRAP = 2 } vr_source;
 
 /* A shock imposed on every path after step `step` (model paths): a NAN field is not applied.

@@ -26,4 +26,13 @@ vr_term_fit vr_state_from_term(const vr_model_ops *ops, const vr_sv_params *p, d
 vr_term_fit vr_state_from_term_c(const vr_model_ops *ops, const vr_vix_coef *c30,
                                  const vr_vix_coef *c93, double vix, double vix3m, double *x);
 
+/* A history replay's day (the path driver, sim.c): vr_state_from_term_c, except that on a day
+ * with the VIX alone (no VIX3M) a two-factor state whose kept m leaves the VIX out of reach (v
+ * would be < 0: the model's VIX at (0, m) is above the day's) lowers m instead (v = 0, m from the
+ * VIX; 0 below the model's floor), so the state gives the day's VIX whenever it is above the
+ * model's floor rather than that higher level. Returns VR_TERM_VIX_ONLY on such a day. (The
+ * calibrations keep vr_state_from_term_c: this only changes what a replay shows.) */
+vr_term_fit vr_state_from_term_replay(const vr_model_ops *ops, const vr_vix_coef *c30,
+                                      const vr_vix_coef *c93, double vix, double vix3m, double *x);
+
 #endif

@@ -120,11 +120,14 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
         {"data", 1u << VR_SOURCE_HISTORY | 1u << VR_SOURCE_BOOTSTRAP},
         {"block_mean", 1u << VR_SOURCE_BOOTSTRAP},
         {"shocks", 1u << VR_SOURCE_MODEL},
+        {"start", 1u << VR_SOURCE_MODEL | 1u << VR_SOURCE_BOOTSTRAP}, /* a replay starts at its window */
     };
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++) {
         snprintf(key, sizeof key, "%s.%s", base, only[k].key);
         if (vr_cfg_has(c, key) && !(only[k].sources & (1u << sc->source)))
-            return vr_config_fail(c->err, c->file, c->ix, key, "does not apply to a %s scenario", types[sc->source]);
+            return vr_config_fail(c->err, c->file, c->ix, key, "does not apply to a %s scenario%s", types[sc->source],
+                                  strcmp(only[k].key, "start") == 0 ? " (a replay starts at its window's first day)"
+                                                                     : "");
     }
     if (sc->source == VR_SOURCE_MODEL)
         return vr_cfg_shocks(c, base, s, sc, out);
@@ -256,9 +259,73 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
     return VR_OK;
 }
 
+/* A scenario's `start: {asof: DATE[, data: DIR]}`: its model starts from that day's market
+ * (vr_model_start_at_market), read from DIR (relative to the file that holds the key), else the
+ * load option data_dir, VIXRISK_DATA, ../shared/data (the rule of history data). Every error
+ * names the key start.asof. With --asof (o->asof) the key is checked for its form only: the
+ * command line's date replaces it (apply_asof). */
+static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_spec *s, int i,
+                             vr_run_cfg *out)
+{
+    vr_scenario *sc = &s->scen[i];
+    char base[VR_KEY_MAX], key[VR_KEY_MAX], dkey[VR_KEY_MAX];
+    snprintf(base, sizeof base, "scenarios[%d].start", i);
+    if (!vr_cfg_has(c, base))
+        return VR_OK;
+    if (vr_yaml_kind(c->ix, base) != 'm')
+        return vr_config_fail(c->err, c->file, c->ix, base,
+                              "must be a mapping {asof: YYYY-MM-DD, data: DIR} (data optional)");
+    snprintf(key, sizeof key, "%s.asof", base);
+    snprintf(dkey, sizeof dkey, "%s.data", base);
+    const char *text = vr_yaml_text(c->ix, key);
+    if (!vr_cfg_has(c, key))
+        return vr_config_fail(c->err, c->file, c->ix, base, "missing key 'asof' (a date YYYY-MM-DD)");
+    int32_t date = 0;
+    if (text == NULL || vr_history_parse_date(text, &date) != 0)
+        return vr_config_fail(c->err, c->file, c->ix, key, "expected a date YYYY-MM-DD (got '%.40s')",
+                              text ? text : "");
+    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
+    if (o->asof > 0)
+        return VR_OK; /* run --asof DATE replaces it */
+    char resolved[512];
+    const char *dir = vr_yaml_text(c->ix, dkey);
+    if (dir != NULL) {
+        const char *from = vr_yaml_file_of(c->ix, dkey);
+        if (vr_config_resolve(from ? from : c->file, dir, resolved, sizeof resolved) != 0)
+            return vr_config_fail(c->err, c->file, c->ix, dkey, "data directory path too long");
+        dir = resolved;
+    } else if (o->data_dir != NULL && o->data_dir[0] != '\0')
+        dir = o->data_dir;
+    else
+        dir = vr_history_default_dir();
+    if (dir == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, key, "needs the data: start.data, --data DIR, "
+                              "VIXRISK_DATA or ../shared/data (files as described in docs/config.md)");
+    vr_market_day *mk = &out->start[i];
+    vr_err e2 = {VR_OK, ""};
+    int have = 0; /* the same day from the same directory: read once */
+    for (int j = 0; j < i && !have; j++)
+        if (out->start[j].date == date && strcmp(out->start[j].dir, dir) == 0) {
+            *mk = out->start[j];
+            have = 1;
+        }
+    if (!have && vr_market_day_load(dir, date, mk, &e2) != VR_OK) {
+        memset(mk, 0, sizeof *mk);
+        return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
+    }
+    if (vr_model_start_at_market(&sc->model, mk, NULL, &e2) != VR_OK) {
+        memset(mk, 0, sizeof *mk);
+        return vr_config_fail(c->err, c->file, c->ix, key, "scenario %s (%s model): %s", sc->name,
+                              vr_model_type_name(sc->model.type), e2.msg);
+    }
+    return VR_OK;
+}
+
 /* --asof: every scenario whose paths start from its model's state (model and bootstrap sources)
- * starts from that date's market instead (vr_model_start_at_market); a replay starts at its own
- * window. The data directory: the load option, then VIXRISK_DATA, then ../shared/data. */
+ * starts from that date's market instead (vr_model_start_at_market), whatever its start.asof; a
+ * replay starts at its own window. The data directory: the load option, then VIXRISK_DATA, then
+ * ../shared/data. */
 static vr_status apply_asof(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_spec *s,
                             vr_run_cfg *out)
 {
@@ -284,6 +351,7 @@ static vr_status apply_asof(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_r
             return vr_config_fail(c->err, c->file, c->ix, p, "--asof %s: scenario %s (%s model): %s",
                                   ds, sc->name, vr_model_type_name(sc->model.type), e2.msg);
         }
+        out->start[i] = out->asof;
     }
     return VR_OK;
 }
@@ -339,6 +407,10 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (s->scen == NULL)
         return vr_fail(c->err, VR_ENOMEM, "scenarios");
     CHECK(conv_scenarios(c, o, s, out));
+    if ((out->start = calloc((size_t)(s->nscen > 0 ? s->nscen : 1), sizeof *out->start)) == NULL)
+        return vr_fail(c->err, VR_ENOMEM, "scenario start markets");
+    for (int i = 0; i < s->nscen; i++)
+        CHECK(apply_start(c, o, s, i, out));
     if (o->asof > 0)
         CHECK(apply_asof(c, o, s, out));
     /* default condor rules, then policies */
@@ -446,6 +518,7 @@ void vr_run_cfg_free(vr_run_cfg *c)
         free(c->shockbuf[i]);
     free(c->spec.scen);
     free(c->spec.pol);
+    free(c->start);
     free(c->config_text);
     free(c->file);
     memset(c, 0, sizeof *c);

@@ -56,6 +56,7 @@ static const cyaml_schema_field_t shock_fields[] = {
     S(y_shock, day), S(y_shock, spx_return), S(y_shock, vix_level), S(y_shock, vix_change), S(y_shock, preset),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t shock_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_shock, shock_fields)};
+static const cyaml_schema_field_t start_fields[] = {S(y_start, asof), S(y_start, data), CYAML_FIELD_END};
 static cyaml_schema_field_t scenario_fields[] = {
     S(y_scenario, name), S(y_scenario, type), S(y_scenario, data), MAP(y_scenario, window, window_fields),
     S(y_scenario, block_mean),
@@ -63,6 +64,7 @@ static cyaml_schema_field_t scenario_fields[] = {
                                &shock_value, 0, 64),
     /* the model's fields are filled in from the parameter tables (vr_run_schema()) */
     CYAML_FIELD_MAPPING_PTR("model", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, model, NULL),
+    MAP(y_scenario, start, start_fields), /* after the model: its index (6) is set below */
     CYAML_FIELD_END};
 static const cyaml_schema_value_t scenario_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_scenario, scenario_fields)};
 static const cyaml_schema_value_t text_value = {CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED)};

@@ -30,6 +30,7 @@ typedef struct y_layer { char *name; y_trigger *trigger; y_action *action; y_exi
 typedef struct y_policy { char *name; y_condor *condor; y_layer *layers; unsigned nlayers; char *ablate; } y_policy;
 typedef struct y_window { char *from, *to; } y_window;
 typedef struct y_shock { char *day, *spx_return, *vix_level, *vix_change, *preset; } y_shock;
+typedef struct y_start { char *asof, *data; } y_start;
 typedef struct y_scenario {
     char *name, *type, *data;
     y_window *window;
@@ -37,6 +38,7 @@ typedef struct y_scenario {
     y_shock *shocks;
     unsigned nshocks;
     vr_model_yaml *model;
+    y_start *start;
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,

@@ -7,6 +7,7 @@
  * N(d1) = 0.25 (call) or 0.75 (put) with the forward delta at the option's own implied vol, by
  * safeguarded false position on ln K. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vixrisk/vr_analytic.h"
@@ -64,6 +65,17 @@ vr_status vr_model_start_at_market(vr_model *m, const vr_market_day *mk, double 
     if (!(mk->spx > 0))
         return vr_fail(err, VR_EINVAL, "%s: no SPX close in %s",
                        vr_history_format_date(mk->date, ds), mk->dir);
+    /* the state must be one the model file could hold: v0 (and m0) in their table ranges */
+    for (int j = 0; j < ops->nfactors; j++)
+        if (!vr_param_in_range(&def->state[j], f[j])) {
+            char r[64], v3[48] = "";
+            if (ops->nfactors > 1)
+                snprintf(v3, sizeof v3, ", VIX3M %g", mk->vix3m);
+            return vr_fail(err, VR_EINVAL, "%s: VIX %g%s: the state they imply needs %s = %.6g, "
+                           "outside the model's range (%s %s)", vr_history_format_date(mk->date, ds),
+                           mk->vix, v3, def->state[j].name, f[j], def->state[j].name,
+                           vr_param_range_str(&def->state[j], r, sizeof r));
+        }
     m->spot = mk->spx;
     /* the factors go where the model file's state goes (v0, m0): the state table's order is the
      * factors' order (state0 reads them back) */

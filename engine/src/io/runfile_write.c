@@ -138,8 +138,16 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_TRADE_LOG_PATHS].name, info->trade_log_paths, err));
     TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_VIX0].name, info->vix0, err));
-    if (info->asof != NULL)
-        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF].name, info->asof, err));
+    if (info->start != NULL) { /* start.asof or run --asof: the market day of spot, v0 (m0) */
+        char ds[16];
+        const vr_market_day *mk = info->start;
+        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF].name, vr_history_format_date(mk->date, ds), err));
+        TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF_DATA].name, mk->dir, err));
+        TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_SPX].name, mk->spx, err));
+        TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_VIX].name, mk->vix, err));
+        if (mk->vix3m > 0) /* never NaN in a file */
+            TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_VIX3M].name, mk->vix3m, err));
+    }
     if (sc->source == VR_SOURCE_HISTORY)
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));
     if (info->window_from != NULL) {

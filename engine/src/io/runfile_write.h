@@ -28,7 +28,8 @@ typedef struct vr_rf_scen_info {
     int64_t window_gaps;
     int trade_log_paths;   /* paths with a trade log */
     double vix0;           /* VIX of the initial state (pricing parameters) */
-    const char *asof;      /* "YYYY-MM-DD": the state came from run --asof; NULL: from the config */
+    const vr_market_day *start; /* the market the state came from (start.asof, run --asof);
+                                   NULL: the config's state */
     int64_t vix3m_model_days; /* replay: window days without a VIX3M close (stored for replays) */
 } vr_rf_scen_info;
 vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen_info *info,

@@ -321,7 +321,9 @@ static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, 
     return sim;
 }
 
-vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
+/* The run spec as scenario `scen` sees it: its own path count and days, one step a day for the
+ * history kinds. */
+static vr_run_spec scenario_run_spec(const vr_run_spec *spec, int scen)
 {
     vr_run_spec sp = *spec;
     const vr_scenario *sc = &spec->scen[scen];
@@ -329,7 +331,20 @@ vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
     sp.horizon_days = vr_scenario_days(spec, sc);
     if (sc->source != VR_SOURCE_MODEL)
         sp.steps_per_day = 1;
-    const vr_sim_spec sim = sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, spec->threads);
+    return sp;
+}
+
+vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen)
+{
+    const vr_run_spec sp = scenario_run_spec(spec, scen);
+    return sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, spec->threads);
+}
+
+vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
+{
+    const vr_scenario *sc = &spec->scen[scen];
+    const vr_run_spec sp = scenario_run_spec(spec, scen);
+    const vr_sim_spec sim = vr_eval_sim_spec(spec, scen);
     vr_status st = vr_sim_spec_check(&sim, err);
     if (st != VR_OK)
         return st;

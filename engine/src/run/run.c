@@ -148,8 +148,10 @@ static double initial_vix(const vr_scenario *sc)
     ops->state0(&sc->model, x);
     if (sc->source == VR_SOURCE_HISTORY) {
         const size_t i = sc->hist_i0;
-        vr_state_from_term(ops, &sc->model.pricing, sc->hist->vix[i],
-                           sc->hist->vix3m != NULL ? sc->hist->vix3m[i] : NAN, x);
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        const vr_vix_coef c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
+        vr_state_from_term_replay(ops, &c30, &c93, sc->hist->vix[i],
+                                  sc->hist->vix3m != NULL ? sc->hist->vix3m[i] : NAN, x);
     }
     const vr_vix_coef c = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
     return vr_vix_level_x(&c, x, ops->nfactors);
@@ -354,7 +356,6 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         const int days = vr_scenario_days(s, scen);
         if (me == 0) {
             char d0[16], d1[16];
-            char asof[16];
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
                                     res.nlog, initial_vix(scen), NULL, 0};
             if (scen->source != VR_SOURCE_MODEL) {
@@ -364,8 +365,8 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
             }
             if (scen->source == VR_SOURCE_HISTORY)
                 info.vix3m_model_days = replay_vix3m_missing(scen, opts->table ? stderr : NULL);
-            else if (cfg->asof.date > 0)
-                info.asof = vr_history_format_date(cfg->asof.date, asof);
+            else if (cfg->start != NULL && cfg->start[sc].date > 0)
+                info.start = &cfg->start[sc];
             st = vr_rf_write_scenario(h, scen, &info, err);
         }
         if (ranks > 1 && !streamed && me == 0 && gout == NULL) {

@@ -77,19 +77,22 @@ static void lane_from_vix(const vr_model_ops *ops, const vr_vix_coef *c, sim_ws 
 
 /* History replay: lane i's factors from the day's VIX and, when the spec gives the VIX3M
  * coefficients and the data have the day's VIX3M, from both (a two-factor model then reproduces
- * the real VIX3M too). */
+ * the real VIX3M too). A two-factor model on a day with the VIX alone keeps m unless the VIX
+ * needs it lower (vr_state_from_term_replay), so the replayed VIX is the day's above the
+ * model's floor. */
 static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
                           size_t day)
 {
     const double v3 = s->hist->vix3m ? s->hist->vix3m[day] : NAN;
-    if (ops->nfactors < 2 || !(s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0) || !(v3 > 0)) {
+    if (ops->nfactors < 2) {
         lane_from_vix(ops, &s->vixc, w, i, s->hist->vix[day]);
         return;
     }
+    const int with3m = (s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0) && v3 > 0;
     double x[VR_FACTORS_MAX] = {0};
     for (int j = 0; j < ops->nfactors; j++)
         x[j] = w->x[j][i];
-    vr_state_from_term_c(ops, &s->vixc, &s->vixc3m, s->hist->vix[day], v3, x);
+    vr_state_from_term_replay(ops, &s->vixc, &s->vixc3m, s->hist->vix[day], with3m ? v3 : NAN, x);
     for (int j = 0; j < ops->nfactors; j++)
         w->x[j][i] = x[j];
 }
