@@ -40,6 +40,8 @@
 #include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_term.h"
 
+#include "calib_internal.h"
+
 #define S2_NPAR 12
 
 size_t vr_calib_filter2(const vr_sv_params *pricing, const double *vix, const double *vix3m,
@@ -450,14 +452,6 @@ static int s2_domain(vr_svcj2_params *p)
     return c;
 }
 
-static uint64_t s2_splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3m, size_t n,
                         const vr_calib_opts *o, vr_calib_result *res, vr_err *err)
 {
@@ -595,12 +589,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         uint64_t s = o->seed ^ 0x5DEECE66Dull;
         size_t ok = 0;
         for (size_t b = 0; b < B; b++) {
-            size_t q = 0;
-            while (q < k) {
-                const size_t start = 1 + (size_t)(s2_splitmix(&s) % (uint64_t)(k - L + 1));
-                for (size_t j = 0; j < L && q < k; j++)
-                    bidx[q++] = start + j;
-            }
+            vr_calib_block_indices(bidx, k, L, &s);
             s2_out fb;
             if (s2_estimate(&d, bidx, k, 0, &fb) != 0)
                 continue;
@@ -610,15 +599,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         }
         if (ok >= 2) {
             double sdv[S2_NPAR];
-            for (int j = 0; j < S2_NPAR; j++) {
-                double mu = 0, q = 0;
-                for (size_t b = 0; b < ok; b++)
-                    mu += boot[b * S2_NPAR + j];
-                mu /= (double)ok;
-                for (size_t b = 0; b < ok; b++)
-                    q += (boot[b * S2_NPAR + j] - mu) * (boot[b * S2_NPAR + j] - mu);
-                sdv[j] = sqrt(q / (double)(ok - 1));
-            }
+            vr_calib_boot_sd(boot, ok, S2_NPAR, sdv);
             s2_set(&res->se_boot.s2, sdv);
         }
     }
