@@ -211,6 +211,34 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, double 
     }
 }
 
+/* One usable H-day transition of the m regression (H = d->m_step): from day t0 to t0 + H, as the
+ * weighted regression's response y = m_{t0+H}/sqrt(m_t0) and regressors x1 = 1/sqrt(m_t0),
+ * x2 = sqrt(m_t0). */
+typedef struct m_pair {
+    size_t t0;
+    double y, x1, x2;
+} m_pair;
+
+/* The next usable pair of the transitions idx[*i..k): t0 = idx - 1 with t0 + H inside the series
+ * and m_t0 above the floor (a floored m, outside the model's reach, would dominate the weights).
+ * Advances *i past it; 0 when none is left. The normal equations and the residuals walk the same
+ * pairs through it. */
+static int m_next(const s2_data *d, const size_t *idx, size_t k, size_t *i, m_pair *out)
+{
+    while (*i < k) {
+        const size_t t0 = idx[(*i)++] - 1;
+        if (t0 + d->m_step >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
+            continue;
+        const double sm = sqrt(d->m[t0]);
+        out->t0 = t0;
+        out->y = d->m[t0 + d->m_step] / sm;
+        out->x1 = 1.0 / sm;
+        out->x2 = sm;
+        return 1;
+    }
+    return 0;
+}
+
 /* Estimate from the transitions idx[0..k) (t in 1..n-1). Returns 0, or -1 when degenerate. */
 static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_se, s2_out *o)
 {
@@ -226,12 +254,9 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     const double h = (double)H * dt;
     double a11 = 0, a12 = 0, a22 = 0, y1 = 0, y2 = 0;
     size_t km = 0;
-    for (size_t i = 0; i < k; i++) {
-        const size_t t0 = idx[i] - 1;
-        if (t0 + H >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
-            continue; /* a floored m (outside the model's reach) would dominate the weights */
-        const double sm = sqrt(d->m[t0]);
-        const double y = d->m[t0 + H] / sm, x1 = 1.0 / sm, x2 = sm;
+    m_pair mp;
+    for (size_t i = 0; m_next(d, idx, k, &i, &mp);) {
+        const double y = mp.y, x1 = mp.x1, x2 = mp.x2;
         a11 += x1 * x1;
         a12 += x1 * x2;
         a22 += x2 * x2;
@@ -250,12 +275,8 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     o->p.kappa_m = km_;
     o->p.theta = b1 / (1.0 - b2);
     double rss_m = 0, e4_m = 0, m11 = 0, m12 = 0, m22 = 0, sg = 0;
-    for (size_t i = 0; i < k; i++) {
-        const size_t t0 = idx[i] - 1;
-        if (t0 + H >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
-            continue; /* a floored m (outside the model's reach) would dominate the weights */
-        const double sm = sqrt(d->m[t0]);
-        const double y = d->m[t0 + H] / sm, x1 = 1.0 / sm, x2 = sm;
+    for (size_t i = 0; m_next(d, idx, k, &i, &mp);) {
+        const double y = mp.y, x1 = mp.x1, x2 = mp.x2;
         const double e = y - b1 * x1 - b2 * x2;
         rss_m += e * e;
         e4_m += e * e * e * e;
@@ -263,7 +284,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
         m12 += e * e * x1 * x2;
         m22 += e * e * x2 * x2;
         /* e^2 = sigma_m^2 g_t: the CIR's exact conditional variance over H days, divided by m */
-        sg += (b2 - b2 * b2) / km_ + o->p.theta * (1 - b2) * (1 - b2) / (2 * km_ * d->m[t0]);
+        sg += (b2 - b2 * b2) / km_ + o->p.theta * (1 - b2) * (1 - b2) / (2 * km_ * d->m[mp.t0]);
     }
     const double s2m = rss_m / (double)km;
     o->p.sigma_m = sqrt(rss_m / sg);
