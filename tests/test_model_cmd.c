@@ -33,12 +33,7 @@
 #include "vixrisk/vr_vix.h"
 #include "vr_test_util.h"
 
-#define DATA_DIR VIXRISK_SOURCE_DIR "/../shared/data"
-
-static int have_data(void)
-{
-    return access(DATA_DIR "/spx_daily.csv", R_OK) == 0 && access(DATA_DIR "/vix_daily.csv", R_OK) == 0;
-}
+#define DATA_DIR VR_TEST_DATA_DIR
 
 /* The shipped model files, sorted. */
 static int model_files(char (*names)[512], int cap)
@@ -454,7 +449,7 @@ static void asof_check(int32_t date, int nfut_min, int32_t first_expiry)
 static void test_asof_2020_03_16(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     asof_check(20200316, 8, 20200318);
 }
@@ -462,7 +457,7 @@ static void test_asof_2020_03_16(void **state)
 static void test_asof_2017_11_01(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     asof_check(20171101, 8, 20171115);
 }
@@ -472,7 +467,7 @@ static void test_asof_2017_11_01(void **state)
 static void test_asof_expiry_rule(void **state)
 {
     (void)state;
-    if (!have_data() || access(DATA_DIR "/vix_futures_contracts.csv", R_OK) != 0 ||
+    if (!vr_test_have_data() || access(DATA_DIR "/vix_futures_contracts.csv", R_OK) != 0 ||
         access(DATA_DIR "/vix_futures_term_structure.csv", R_OK) != 0)
         skip();
     char dir[128];
@@ -551,7 +546,7 @@ static void test_cli_every_model(void **state)
 static void test_cli_asof(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     static char out[1 << 16];
     char cmd[4096];
