@@ -221,9 +221,15 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
  * twice as many intervals. This is the exact log-contract value the calibration fits (smooth in
  * the parameters); vr_model_vvix (vr_model_info.h) applies Cboe's discrete strike strip to the
  * same option prices, as the published index does, and lies 0.1-0.4 points above it.
- * Errors of the pricers are passed on. */
+ * Errors of the pricers are passed on. A model with a prepared law of VIX_T (ops->vix_law_build:
+ * svcj2) gives E[ln VIX_T] directly from its Laplace transform instead (vr_model_vvix_law): the
+ * same quantity without the strike grid, within 1e-5 relative of a 1000-option replication. */
 vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double *vvix, vr_err *err);
+
+/* The same from a prepared law whose expiry k is 30/365 (many states, one parameter set). */
+vr_status vr_model_vvix_law(const vr_model_ops *ops, const vr_vix_law *law, int k,
+                            const double *x, double *vvix, vr_err *err);
 
 /* Markdown table: one row per statistic, one column per entry; cols[0] is the history, the
  * others are models, each marked pass/FAIL against the gate's tolerance (column "gate"). Returns
@@ -268,6 +274,11 @@ typedef struct vr_pfit_opts {
     double ridge;               /* default 1e-4 */
     int max_eval;               /* loss evaluations, default 800 */
     int threads;                /* 0 = OpenMP default */
+    /* Anchor of the states (0 = off, the default): w_v (ln(mean v / v_target))^2 is added to the
+     * loss, mean v over the fit days' backed-out states. With v_target the diffusive part of the
+     * realised SPX variance it keeps the variance risk premium in the pricing parameters instead
+     * of in states the returns contradict (svcj2; docs/calibration.md). */
+    double v_target, w_v;
 } vr_pfit_opts;
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);
@@ -280,6 +291,7 @@ typedef struct vr_pfit_result {
     double rms_vix, rms_idx[VR_PFIT_NIDX], rms_fut, rms_vvix; /* RMS log errors */
     size_t n_days, n_idx[VR_PFIT_NIDX], n_fut, n_vvix, n_clamped;
     int evals, converged;
+    double mean_v, v_target;    /* mean backed-out v over the fit days; the anchor (0: none) */
     /* by VIX bucket over the fit days: data and model means, and counts */
     double tab_data[VR_PFIT_NTAB][VR_REALISM_NB], tab_model[VR_PFIT_NTAB][VR_REALISM_NB];
     size_t tab_n[VR_PFIT_NTAB][VR_REALISM_NB];

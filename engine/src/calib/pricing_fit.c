@@ -54,13 +54,19 @@ typedef struct pf_ctx {
     int pidx[PF_MAXP];      /* their indices in md->params */
     double y0[PF_MAXP];     /* start, transformed */
     /* per-day scratch: squared errors and counts by group */
-    double *e_idx, *e_fut, *e_vix;
+    double *e_idx, *e_fut, *e_vix, *v_day;
     int *n_idx, *n_fut, *clamped;
     double *e_vv;
     int *ok_vv;
     vr_status *st_vv;
     vr_err *err_vv;
     int evals;
+    /* models with a prepared law of VIX_T (ops->vix_law_build): one law per parameter set at
+     * every expiry the fit prices (hT, ascending); fidx[k * VR_PFIT_MAXF + j] is future j of fit
+     * day k, k30 the 30-day expiry (VVIX), kcm[] the constant-maturity ones (the table) */
+    vr_vix_law *law;
+    double *hT;
+    int nhT, *fidx, k30, kcm[2];
 } pf_ctx;
 
 static double to_y(const vr_param_def *d, double x)
@@ -107,6 +113,7 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     double x[VR_FACTORS_MAX] = {0};
     const vr_term_fit tf = vr_state_from_term_c(ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
     c->clamped[k] = tf == VR_TERM_CLAMPED;
+    c->v_day[k] = x[0];
     const double mv = vr_vix_level_x(&cc[0], x, ops->nfactors);
     c->e_vix[k] = mv > 0 ? sq(log(mv / d->vix)) : 100.0;
     double ei = 0;
@@ -126,7 +133,10 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     for (int j = 0; j < mf; j++) {
         double F;
         vr_err e = {0};
-        if (ops->vix_future(p, x, d->fut_T[j], &F, &e) != VR_OK || !(F > 0)) {
+        const vr_status fs = c->law ? ops->vix_law_eval(c->law, c->fidx[k * VR_PFIT_MAXF + j], x,
+                                                        &F, NULL, &e)
+                                    : ops->vix_future(p, x, d->fut_T[j], &F, &e);
+        if (fs != VR_OK || !(F > 0)) {
             ef += 100.0;
         } else {
             ef += sq(log(F / d->fut[j]));
@@ -148,7 +158,7 @@ static void coefs(const vr_model_ops *ops, const vr_sv_params *p, vr_vix_coef *c
 /* Group means of the squared log errors at p (VVIX included when with_vvix). Returns -1 if the
  * parameter set is invalid. */
 typedef struct pf_means {
-    double idx, fut, vvix, vix;
+    double idx, fut, vvix, vix, vbar;
     double idx_j[VR_PFIT_NIDX];
     size_t n_idx, n_fut, n_vvix, n_j[VR_PFIT_NIDX], clamped;
 } pf_means;
@@ -161,6 +171,12 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
     vr_vix_coef cc[4];
     coefs(c->ops, p, cc);
     const int nth = c->o->threads > 0 ? c->o->threads : omp_get_max_threads();
+    if (c->hT) {
+        vr_err e = {0};
+        omp_set_num_threads(nth);
+        if (c->ops->vix_law_build(p, c->hT, c->nhT, &c->law, &e) != VR_OK)
+            return -1;
+    }
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
     for (size_t k = 0; k < c->nsel; k++)
         price_day(c, p, cc, k);
@@ -170,7 +186,8 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
         double x[VR_FACTORS_MAX] = {0}, vv = 0;
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
         c->err_vv[k] = (vr_err){0};
-        c->st_vv[k] = vr_model_vvix_log(c->ops, p, x, &vv, &c->err_vv[k]);
+        c->st_vv[k] = c->law ? vr_model_vvix_law(c->ops, c->law, c->k30, x, &vv, &c->err_vv[k])
+                             : vr_model_vvix_log(c->ops, p, x, &vv, &c->err_vv[k]);
         c->e_vv[k] = c->st_vv[k] == VR_OK && vv > 0 ? sq(log(vv / d->vvix)) : 100.0;
         c->ok_vv[k] = c->st_vv[k] == VR_OK;
     }
@@ -183,7 +200,9 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
         sf += c->e_fut[k];
         nf += (size_t)c->n_fut[k];
         m->clamped += (size_t)c->clamped[k];
+        m->vbar += c->v_day[k];
     }
+    m->vbar = c->nsel ? m->vbar / (double)c->nsel : 0;
     for (size_t k = 0; k < c->nvsel; k++)
         sv += c->e_vv[k];
     m->idx = ni ? si / (double)ni : 0;
@@ -207,8 +226,10 @@ static double loss(pf_ctx *c, const double *y)
     double r = 0;
     for (int k = 0; k < c->np; k++)
         r += sq(y[k] - c->y0[k]);
-    const double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
-                     c->o->ridge * r;
+    double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
+               c->o->ridge * r;
+    if (c->o->v_target > 0 && c->o->w_v > 0)
+        L += m.vbar > 0 ? c->o->w_v * sq(log(m.vbar / c->o->v_target)) : PF_BAD;
     return isfinite(L) ? L : PF_BAD;
 }
 
@@ -299,6 +320,62 @@ static int nelder_mead(pf_ctx *c, double *y, int max_eval, double *fbest)
 
 /* ---- driver ----------------------------------------------------------------------------------- */
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int find_T(const double *hT, int n, double T)
+{
+    const double *f = bsearch(&T, hT, (size_t)n, sizeof *hT, cmp_double);
+    return f ? (int)(f - hT) : -1;
+}
+
+/* The expiries a prepared law must cover (every fit day's futures, 30 days for VVIX, the two
+ * constant maturities of the table), sorted and unique, and each future's index among them. */
+static vr_status law_setup(pf_ctx *c, vr_err *err)
+{
+    const size_t cap = c->nsel * VR_PFIT_MAXF + 3;
+    c->hT = malloc(cap * sizeof *c->hT);
+    c->fidx = malloc((c->nsel ? c->nsel : 1) * VR_PFIT_MAXF * sizeof *c->fidx);
+    if (!c->hT || !c->fidx)
+        return vr_fail(err, VR_ENOMEM, "pricing fit: %zu expiries", cap);
+    size_t n = 0;
+    c->hT[n++] = VR_VIX_TAU_30D;
+    c->hT[n++] = VR_CM_DAYS_1 / 365.0;
+    c->hT[n++] = VR_CM_DAYS_2 / 365.0;
+    for (size_t k = 0; k < c->nsel; k++) {
+        const vr_pfit_day *d = &c->days[c->sel[k]];
+        const int mf = d->nfut < c->o->max_fut ? d->nfut : c->o->max_fut;
+        for (int j = 0; j < mf; j++)
+            if (!(d->fut_T[j] > 0 && d->fut_T[j] <= 10))
+                return vr_fail(err, VR_EINVAL, "pricing fit: a future %g years from its day",
+                               d->fut_T[j]);
+            else
+                c->hT[n++] = d->fut_T[j];
+    }
+    qsort(c->hT, n, sizeof *c->hT, cmp_double);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || c->hT[i] > c->hT[u - 1])
+            c->hT[u++] = c->hT[i];
+    if (u > VR_VIX_LAW_MAXT)
+        return vr_fail(err, VR_EINVAL, "pricing fit: %zu distinct expiries (at most %d)", u,
+                       VR_VIX_LAW_MAXT);
+    c->nhT = (int)u;
+    for (size_t k = 0; k < c->nsel; k++) {
+        const vr_pfit_day *d = &c->days[c->sel[k]];
+        const int mf = d->nfut < c->o->max_fut ? d->nfut : c->o->max_fut;
+        for (int j = 0; j < mf; j++)
+            c->fidx[k * VR_PFIT_MAXF + j] = find_T(c->hT, c->nhT, d->fut_T[j]);
+    }
+    c->k30 = find_T(c->hT, c->nhT, VR_VIX_TAU_30D);
+    c->kcm[0] = find_T(c->hT, c->nhT, VR_CM_DAYS_1 / 365.0);
+    c->kcm[1] = find_T(c->hT, c->nhT, VR_CM_DAYS_2 / 365.0);
+    return VR_OK;
+}
+
 static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
 {
     vr_vix_coef cc[4];
@@ -314,8 +391,12 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         for (int j = 0; j < 2; j++) {
             double F;
             vr_err e = {0};
-            if (!(d->cm[j] > 0) ||
-                c->ops->vix_future(p, x, (j ? VR_CM_DAYS_2 : VR_CM_DAYS_1) / 365.0, &F, &e) != VR_OK)
+            if (!(d->cm[j] > 0))
+                continue;
+            const vr_status fs =
+                c->law ? c->ops->vix_law_eval(c->law, c->kcm[j], x, &F, NULL, &e)
+                       : c->ops->vix_future(p, x, (j ? VR_CM_DAYS_2 : VR_CM_DAYS_1) / 365.0, &F, &e);
+            if (fs != VR_OK)
                 continue;
             sd[j][b] += d->cm[j] / d->vix;
             sm[j][b] += F / mv;
@@ -332,7 +413,8 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         double x[VR_FACTORS_MAX] = {0}, vv;
         vr_err e = {0};
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
-        if (vr_model_vvix_log(c->ops, p, x, &vv, &e) != VR_OK)
+        if ((c->law ? vr_model_vvix_law(c->ops, c->law, c->k30, x, &vv, &e)
+                    : vr_model_vvix_log(c->ops, p, x, &vv, &e)) != VR_OK)
             continue;
         const int b = vr_realism_bucket(d->vix);
         sd[3][b] += d->vvix;
@@ -367,10 +449,12 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         return vr_fail(err, VR_EINVAL, "pricing fit: unknown model type %d", (int)o->type);
     if (o->every < 1 || o->every > 1000 || o->max_fut < 1 || o->max_fut > VR_PFIT_MAXF ||
         o->vvix_per_bucket > 1000 || !(o->w_idx >= 0 && o->w_fut >= 0 && o->w_vvix >= 0) ||
-        !(o->ridge >= 0) || o->max_eval < 10 || o->max_eval > 100000 || o->threads < 0)
+        !(o->ridge >= 0) || o->max_eval < 10 || o->max_eval > 100000 || o->threads < 0 ||
+        !(o->v_target >= 0 && o->v_target < 4) || !(o->w_v >= 0 && o->w_v <= 1e6))
         return vr_fail(err, VR_EINVAL,
                        "pricing fit: options: every in [1, 1000], max_fut in [1, %d], VVIX days "
-                       "per bucket <= 1000, weights and ridge >= 0, max_eval in [10, 1e5]",
+                       "per bucket <= 1000, weights and ridge >= 0, max_eval in [10, 1e5], "
+                       "v anchor in [0, 4) with weight in [0, 1e6]",
                        VR_PFIT_MAXF);
     if ((st = vr_sv_params_validate(o->type, &o->start, "pricing fit start", NULL, err)) != VR_OK)
         return st;
@@ -431,6 +515,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.e_idx = calloc(c.nsel, sizeof *c.e_idx);
     c.e_fut = calloc(c.nsel, sizeof *c.e_fut);
     c.e_vix = calloc(c.nsel, sizeof *c.e_vix);
+    c.v_day = calloc(c.nsel, sizeof *c.v_day);
     c.n_idx = calloc(c.nsel, sizeof *c.n_idx);
     c.n_fut = calloc(c.nsel, sizeof *c.n_fut);
     c.clamped = calloc(c.nsel, sizeof *c.clamped);
@@ -438,11 +523,13 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.ok_vv = calloc(c.nvsel + 1, sizeof *c.ok_vv);
     c.st_vv = calloc(c.nvsel + 1, sizeof *c.st_vv);
     c.err_vv = calloc(c.nvsel + 1, sizeof *c.err_vv);
-    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.n_idx || !c.n_fut || !c.clamped || !c.e_vv ||
+    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped || !c.e_vv ||
         !c.ok_vv || !c.st_vv || !c.err_vv) {
         st = vr_fail(err, VR_ENOMEM, "pricing fit: %zu days", c.nsel);
         goto done;
     }
+    if (c.ops->vix_law_build && (st = law_setup(&c, err)) != VR_OK)
+        goto done;
     /* the parameters to fit: given, or every one that moves the loss */
     if (c.md->nparams > PF_MAXP) {
         st = vr_fail(err, VR_EINVAL, "pricing fit: %d parameters (at most %d)", c.md->nparams,
@@ -514,6 +601,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     r->rms_fut = sqrt(m.fut);
     r->rms_vvix = sqrt(m.vvix);
     r->rms_vix = sqrt(m.vix);
+    r->mean_v = m.vbar;
+    r->v_target = o->v_target > 0 && o->w_v > 0 ? o->v_target : 0;
     r->first_date = days[sel[0]].date;
     r->last_date = days[sel[c.nsel - 1]].date;
     {
@@ -542,6 +631,7 @@ done:
     free(c.e_idx);
     free(c.e_fut);
     free(c.e_vix);
+    free(c.v_day);
     free(c.n_idx);
     free(c.n_fut);
     free(c.clamped);
@@ -549,6 +639,10 @@ done:
     free(c.ok_vv);
     free(c.st_vv);
     free(c.err_vv);
+    free(c.hT);
+    free(c.fidx);
+    if (c.law)
+        c.ops->vix_law_free(c.law);
     return st;
 }
 
@@ -570,6 +664,10 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
             "VIX3M %.4f (%zu), VIX6M %.4f (%zu), futures %.4f (%zu), VVIX %.4f (%zu days)\n",
             r->rms_vix, r->n_clamped, r->rms_idx[0], r->n_idx[0], r->rms_idx[1], r->n_idx[1],
             r->rms_idx[2], r->n_idx[2], r->rms_fut, r->n_fut, r->rms_vvix, r->n_vvix);
+    if (r->v_target > 0)
+        fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
+                "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
+                r->v_target, 100 * sqrt(r->v_target));
     static const char *const row[VR_PFIT_NTAB] = {"30-day future / VIX", "60-day future / VIX",
                                                   "VIX3M / VIX", "VVIX"};
     fprintf(f, "\n| by VIX bucket | <15 data | <15 model | 15-20 data | 15-20 model | 20-30 data | "
