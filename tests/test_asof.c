@@ -41,7 +41,7 @@
 #include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
-#define DATA_DIR VIXRISK_SOURCE_DIR "/../shared/data"
+#define DATA_DIR VR_TEST_DATA_DIR
 
 static const char *k_config =
     "simulation: {paths: 64, horizon_days: 5, seed: 3, block: 64, sample_paths: 4, baseline: unhedged}\n"
@@ -90,12 +90,6 @@ static vr_sv_params pricing_params(void)
     memset(&p, 0, sizeof p);
     p.kappa = 2.4, p.theta = 0.06, p.sigma = 0.5, p.rho = -0.75; /* heston: no jumps */
     return p;
-}
-
-static int have_data(void)
-{
-    return access(DATA_DIR "/spx_daily.csv", R_OK) == 0 && access(DATA_DIR "/vix_daily.csv", R_OK) == 0 &&
-           access(DATA_DIR "/vix3m_daily.csv", R_OK) == 0;
 }
 
 /* The close of `date` ("YYYY-MM-DD") in DATA_DIR/name, read straight from the CSV (header names a
@@ -160,7 +154,7 @@ static void attr_str_is(vr_h5_reader *r, const char *obj, const char *name, cons
 static void test_run_asof(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char dir[128], cmd[1600], out[16384];
     assert_int_equal(vr_test_tmpdir("asof", dir, sizeof dir), 0);
@@ -169,12 +163,7 @@ static void test_run_asof(void **state)
     snprintf(h5, sizeof h5, "%s/term.h5", dir);
     snprintf(cmd, sizeof cmd, "run '%s' -o '%s' -q --threads 2 --asof 2020-03-02 --data '%s'", cfg, h5,
              DATA_DIR);
-    const int rc = vr_test_cli(cmd, out, sizeof out);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", out);
-    assert_int_equal(rc, 0);
-    assert_non_null(strstr(out, "as of 2020-03-02"));
-    assert_non_null(strstr(out, "SPX 3090.23, VIX 33.42"));
+    vr_test_cli_expect(cmd, 0, out, sizeof out, "as of 2020-03-02", "SPX 3090.23, VIX 33.42", NULL);
 
     const double spx = csv_close("spx_daily.csv", "2020-03-02");
     const double vix = csv_close("vix_daily.csv", "2020-03-02");
@@ -247,7 +236,7 @@ static void test_run_asof(void **state)
 static void test_run_asof_errors(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char dir[128], cmd[1600], out[8192];
     assert_int_equal(vr_test_tmpdir("asoferr", dir, sizeof dir), 0);
@@ -262,22 +251,16 @@ static void test_run_asof_errors(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof %s --data '%s'", cfg, dir, cases[k].date,
                  DATA_DIR);
-        const int rc = vr_test_cli(cmd, out, sizeof out);
-        if (rc != 2 || !strstr(out, cases[k].want1) || !strstr(out, cases[k].want2))
-            fprintf(stderr, "--asof %s: exit %d: %s\n", cases[k].date, rc, out);
-        assert_int_equal(rc, 2);
-        assert_non_null(strstr(out, cases[k].want1));
-        assert_non_null(strstr(out, cases[k].want2));
+        vr_test_cli_expect(cmd, 2, out, sizeof out, cases[k].want1, cases[k].want2, NULL);
     }
     /* a day below the model's floor: the scenario, the VIX and the floor named */
     char fcfg[700];
     snprintf(fcfg, sizeof fcfg, "%s", vr_test_write(dir, "floor.yaml", k_config_floor));
     snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2018-01-26 --data '%s'", fcfg, dir, DATA_DIR);
-    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
-    assert_non_null(strstr(out, "scenario svcj (svcj model): 2018-01-26: VIX 11.08 is below the model's floor 12.09"));
+    vr_test_cli_expect(cmd, 2, out, sizeof out,
+                       "scenario svcj (svcj model): 2018-01-26: VIX 11.08 is below the model's floor 12.09", NULL);
     snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof 2020-03-02 --data '%s'", fcfg, dir, DATA_DIR);
-    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
-    assert_non_null(strstr(out, "svcj (svcj): spot 3090.23, v0 = "));
+    vr_test_cli_expect(cmd, 0, out, sizeof out, "svcj (svcj): spot 3090.23, v0 = ", NULL);
     /* a state outside the model's range: pricing kappa 100 makes the VIX weigh v little, so the
      * 2020-03-16 VIX of 82.69 needs v0 = ((0.8269^2 - a) / b) = 5.55 > 4 */
     char *t = malloc(8192);
@@ -340,7 +323,7 @@ static double *read_pnl(const char *h5, const char *obj, size_t *n)
 static void test_start_asof(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char dir[128], cmd[1800], out[16384], text[4096], line[700];
     assert_int_equal(vr_test_tmpdir("start", dir, sizeof dir), 0);
@@ -414,7 +397,7 @@ static void test_start_asof(void **state)
 static void test_start_asof_errors(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char dir[128], cmd[1800], out[8192], text[4096], line[700], cfg[700], x[800];
     assert_int_equal(vr_test_tmpdir("starterr", dir, sizeof dir), 0);
@@ -471,22 +454,19 @@ static void test_start_asof_errors(void **state)
 static void test_price_asof(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char cmd[1200], out[8192];
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 3000 --expiry 0.1 --paths 2000 "
              "--threads 2 --json --asof 2020-03-02 --data '%s'", VIXRISK_SOURCE_DIR, DATA_DIR);
-    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
-    assert_non_null(strstr(out, "\"asof\": {\"date\": \"2020-03-02\""));
-    assert_non_null(strstr(out, "\"spx\": 3090.23, \"vix\": 33.42, \"vix3m\": 27.7, \"v0\": "));
+    vr_test_cli_expect(cmd, 0, out, sizeof out, "\"asof\": {\"date\": \"2020-03-02\"",
+                       "\"spx\": 3090.23, \"vix\": 33.42, \"vix3m\": 27.7, \"v0\": ", NULL);
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 3000 --expiry 0.1 --paths 2000 "
              "--threads 2 --asof 2020-03-02 --data '%s'", VIXRISK_SOURCE_DIR, DATA_DIR);
-    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 0);
-    assert_non_null(strstr(out, "as of 2020-03-02"));
-    assert_non_null(strstr(out, "start: spot 3090.23, v0 = "));
-    assert_non_null(strstr(out, "(VIX 33.4200 under the pricing parameters)"));
+    vr_test_cli_expect(cmd, 0, out, sizeof out, "as of 2020-03-02", "start: spot 3090.23, v0 = ",
+                       "(VIX 33.4200 under the pricing parameters)", NULL);
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 100 --expiry 0.1 --paths 2000 "
              "--threads 2 --json", VIXRISK_SOURCE_DIR);
@@ -521,8 +501,7 @@ static void test_price_asof(void **state)
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 3000 --expiry 0.1 --asof 2020-02-29 "
              "--data '%s'", VIXRISK_SOURCE_DIR, DATA_DIR);
-    assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
-    assert_non_null(strstr(out, "nearest trading days are 2020-02-28 and 2020-03-02"));
+    vr_test_cli_expect(cmd, 2, out, sizeof out, "nearest trading days are 2020-02-28 and 2020-03-02", NULL);
     snprintf(cmd, sizeof cmd,
              "price --model '%s/configs/models/heston.yaml' --strike 100 --expiry 0.1 --data '%s'",
              VIXRISK_SOURCE_DIR, DATA_DIR);
@@ -555,7 +534,7 @@ static void replay_on_step(void *ctx, const vr_sim_block *b, size_t step)
 static void test_replay_state(void **state)
 {
     (void)state;
-    if (!have_data())
+    if (!vr_test_have_data())
         skip();
     char dir[128], text[4096];
     assert_int_equal(vr_test_tmpdir("replay", dir, sizeof dir), 0);

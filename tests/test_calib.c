@@ -23,60 +23,21 @@
 /* the command itself (engine/cli is not part of the library) */
 #include "../engine/cli/calibrate_cmd.c"
 
-typedef struct path_obs { size_t steps; double *ls, *v; } path_obs;
-
-static void keep_path0(void *ctx, const vr_sim_block *b, size_t step)
-{
-    path_obs *o = ctx;
-    if (b->path0 != 0)
-        return;
-    o->ls[step] = b->log_s[0];
-    o->v[step] = b->var[0] > 0 ? b->var[0] : 0.0;
-}
-
 /* Simulate one daily path of `years` and return SPX and VIX (n = years*252 + 1). */
 static size_t sim_path(vr_model_type t, const vr_sv_params *p, double years, uint64_t seed,
                        double **spx, double **vix)
 {
-    const size_t steps = (size_t)(years * 252);
-    path_obs o = {steps, malloc((steps + 1) * sizeof(double)), malloc((steps + 1) * sizeof(double))};
-    vr_sim_spec s;
-    memset(&s, 0, sizeof s);
-    s.type = t;
-    s.params = *p;
-    s.spot = 3000;
-    s.rate = 0.03;
-    s.v0 = p->theta;
-    s.horizon = (double)steps / 252.0;
-    s.steps = steps;
-    s.paths = 8;
-    s.seed = seed;
-    s.scheme = VR_SCHEME_QE;
-    s.block = 8;
-    s.threads = 1;
-    const vr_sim_observer obs = {&o, keep_path0, NULL};
-    vr_err err = {0};
-    if (vr_sim_run(&s, &obs, &err) != VR_OK)
-        print_error("vr_sim_run: %s\n", err.msg);
-    assert_int_equal(err.code, VR_OK);
+    vr_test_path o = vr_test_sim_path0(t, p, p->theta, 0.0, years, seed);
     const vr_vix_coef c = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
-    *spx = malloc((steps + 1) * sizeof(double));
-    *vix = malloc((steps + 1) * sizeof(double));
-    for (size_t k = 0; k <= steps; k++) {
+    *spx = malloc(o.n * sizeof(double));
+    *vix = malloc(o.n * sizeof(double));
+    for (size_t k = 0; k < o.n; k++) {
         (*spx)[k] = exp(o.ls[k]);
-        (*vix)[k] = vr_vix_level(c, o.v[k]);
+        (*vix)[k] = vr_vix_level(c, o.x[0][k]);
     }
-    free(o.ls);
-    free(o.v);
-    return steps + 1;
-}
-
-static void expect_within(const char *name, double est, double truth, double se, double nse)
-{
-    print_message("  %-7s true %9.5f  est %9.5f  se %8.5f  (%+.2f se)\n", name, truth, est, se,
-                  (est - truth) / se);
-    assert_true(se > 0 && isfinite(se));
-    assert_true(fabs(est - truth) <= nse * se);
+    const size_t n = o.n;
+    vr_test_path_free(&o);
+    return n;
 }
 
 static void test_heston_recovery(void **state)
@@ -93,10 +54,10 @@ static void test_heston_recovery(void **state)
     assert_int_equal(vr_calib_fit(spx, vix, n, &o, &r, &err), VR_OK);
     assert_true(r.converged);
     assert_true(r.n_floored < n / 200); /* the QE path touches v ~ 0 on a few days */
-    expect_within("kappa", r.est.kappa, p.kappa, r.se_qml.kappa, 4);
-    expect_within("theta", r.est.theta, p.theta, r.se_qml.theta, 4);
-    expect_within("sigma", r.est.sigma, p.sigma, r.se_qml.sigma, 4);
-    expect_within("rho", r.est.rho, p.rho, r.se_qml.rho, 4);
+    vr_test_within("kappa", r.est.kappa, p.kappa, r.se_qml.kappa, 4);
+    vr_test_within("theta", r.est.theta, p.theta, r.se_qml.theta, 4);
+    vr_test_within("sigma", r.est.sigma, p.sigma, r.se_qml.sigma, 4);
+    vr_test_within("rho", r.est.rho, p.rho, r.se_qml.rho, 4);
     assert_true(r.se_boot.kappa > 0 && r.se_boot.kappa < 5 * r.se_qml.kappa);
     /* the inverted variance is the simulated one (own a, b at the fixed point): VIX round trip */
     const vr_vix_coef c = vr_vix_coef_make(VR_MODEL_HESTON, &r.est, VR_VIX_TAU_30D);
@@ -125,11 +86,11 @@ static void test_bates_jumps(void **state)
     vr_err err = {0};
     assert_int_equal(vr_calib_fit(spx, vix, n, &o, &r, &err), VR_OK);
     print_message("  %zu jump days detected\n", r.n_jumps);
-    expect_within("lambda", r.est.lambda, p.lambda, r.se_qml.lambda, 4);
-    expect_within("mu_j", r.est.mu_j, p.mu_j, r.se_qml.mu_j, 4);
-    expect_within("sigma_j", r.est.sigma_j, p.sigma_j, r.se_qml.sigma_j, 5);
-    expect_within("kappa", r.est.kappa, p.kappa, r.se_qml.kappa, 4);
-    expect_within("rho", r.est.rho, p.rho, r.se_qml.rho, 4);
+    vr_test_within("lambda", r.est.lambda, p.lambda, r.se_qml.lambda, 4);
+    vr_test_within("mu_j", r.est.mu_j, p.mu_j, r.se_qml.mu_j, 4);
+    vr_test_within("sigma_j", r.est.sigma_j, p.sigma_j, r.se_qml.sigma_j, 5);
+    vr_test_within("kappa", r.est.kappa, p.kappa, r.se_qml.kappa, 4);
+    vr_test_within("rho", r.est.rho, p.rho, r.se_qml.rho, 4);
     assert_true(isnan(r.se_boot.kappa));
     vr_calib_result_free(&r);
     free(spx);

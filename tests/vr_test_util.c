@@ -6,6 +6,10 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_sim.h"
 
 static int64_t ordered(double x)
 {
@@ -60,6 +64,31 @@ int vr_test_cli(const char *args, char *out, size_t cap)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", VIXRISK_CLI, args);
     return vr_run_capture(cmd, out, cap);
+}
+
+void vr_test_cli_expect(const char *args, int want_rc, char *out, size_t cap, ...)
+{
+    const int rc = vr_test_cli(args, out, cap);
+    int ok = rc == want_rc;
+    va_list ap;
+    va_start(ap, cap);
+    for (const char *want; (want = va_arg(ap, const char *)) != NULL;)
+        if (strstr(out, want) == NULL) {
+            fprintf(stderr, "vixrisk %s: output lacks '%s'\n", args, want);
+            ok = 0;
+        }
+    va_end(ap);
+    if (!ok)
+        fprintf(stderr, "vixrisk %s: exit %d (want %d):\n%s\n", args, rc, want_rc, out);
+    assert_int_equal(rc, want_rc);
+    assert_true(ok);
+}
+
+int vr_test_have_data(void)
+{
+    return access(VR_TEST_DATA_DIR "/spx_daily.csv", R_OK) == 0 &&
+           access(VR_TEST_DATA_DIR "/vix_daily.csv", R_OK) == 0 &&
+           access(VR_TEST_DATA_DIR "/vix3m_daily.csv", R_OK) == 0;
 }
 
 int vr_test_tmpdir(const char *tag, char *dir, size_t cap)
@@ -149,6 +178,65 @@ vr_layer vr_test_vix_layer(double level, double delta, double size)
     l.exit = (vr_exit){.profit_multiple = 3, .vix_above = NAN, .vix_below = NAN, .dte = 5,
                        .with_condor = 0};
     return l;
+}
+
+/* the observer of vr_test_sim_path0: path 0's ln S and factors at each step */
+static void keep_path0(void *ctx, const vr_sim_block *b, size_t step)
+{
+    vr_test_path *o = ctx;
+    if (b->path0 != 0)
+        return;
+    o->ls[step] = b->log_s[0];
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        if (o->x[j] != NULL)
+            o->x[j][step] = b->x[j][0] > 0 ? b->x[j][0] : 0.0;
+}
+
+vr_test_path vr_test_sim_path0(vr_model_type t, const vr_sv_params *p, double v0, double m0,
+                               double years, uint64_t seed)
+{
+    const size_t steps = (size_t)(years * 252);
+    vr_test_path o = {steps + 1, malloc((steps + 1) * sizeof(double)), {NULL}};
+    const int nf = vr_model_ops_get(t)->nfactors;
+    for (int j = 0; j < nf; j++)
+        o.x[j] = malloc((steps + 1) * sizeof(double));
+    vr_sim_spec s;
+    memset(&s, 0, sizeof s);
+    s.type = t;
+    s.params = *p;
+    s.spot = 3000;
+    s.rate = 0.03;
+    s.v0 = v0;
+    s.m0 = m0;
+    s.horizon = (double)steps / 252.0;
+    s.steps = steps;
+    s.paths = 8;
+    s.seed = seed;
+    s.scheme = VR_SCHEME_QE;
+    s.block = 8;
+    s.threads = 1;
+    const vr_sim_observer obs = {&o, keep_path0, NULL};
+    vr_err err = {0};
+    if (vr_sim_run(&s, &obs, &err) != VR_OK)
+        print_error("vr_sim_run: %s\n", err.msg);
+    assert_int_equal(err.code, VR_OK);
+    return o;
+}
+
+void vr_test_path_free(vr_test_path *path)
+{
+    free(path->ls);
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        free(path->x[j]);
+    memset(path, 0, sizeof *path);
+}
+
+void vr_test_within(const char *name, double est, double truth, double se, double nse)
+{
+    print_message("  %-8s true %9.5f  est %9.5f  se %8.5f  (%+.2f se, limit %g)\n", name, truth,
+                  est, se, (est - truth) / se, nse);
+    assert_true(se > 0 && isfinite(se));
+    assert_true(fabs(est - truth) <= nse * se);
 }
 
 vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0)

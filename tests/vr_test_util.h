@@ -52,6 +52,16 @@ int vr_run_capture(const char *cmd, char *out, size_t cap);
 /* Run the built vixrisk binary (VIXRISK_CLI) with `args`, stderr merged into `out`. */
 int vr_test_cli(const char *args, char *out, size_t cap);
 
+/* vr_test_cli, then the checks the CLI tests make on every run: the exit status must be want_rc
+ * and the output must contain each string of the NULL-terminated list after `cap`. On a mismatch
+ * the arguments, the status and the output are printed (stderr) and the calling test fails. */
+void vr_test_cli_expect(const char *args, int want_rc, char *out, size_t cap, ...);
+
+/* The shared market data (../shared/data beside the source tree) and whether its daily SPX, VIX
+ * and VIX3M files are readable: the tests that read real closes skip without them. */
+#define VR_TEST_DATA_DIR VIXRISK_SOURCE_DIR "/../shared/data"
+int vr_test_have_data(void);
+
 /* Make a fresh directory /tmp/vixrisk-<tag>-XXXXXX into dir (>= 64 bytes); 0 on success. */
 int vr_test_tmpdir(const char *tag, char *dir, size_t cap);
 /* Remove a directory made by vr_test_tmpdir and everything in it; 0 on success. */
@@ -70,6 +80,26 @@ vr_policy vr_test_condor_policy(double costs);
 /* A VIX-call hedge layer: fires once VIX >= level (confirmed one day, cooldown 5 days), buys
  * 30-DTE calls of the given delta sized at `size` of the condor credit, exits at 3x or 5 DTE. */
 vr_layer vr_test_vix_layer(double level, double delta, double size);
+
+/* ---- the synthetic history of the calibration tests ------------------------------------------ */
+
+/* Path 0 of an engine simulation (vr_sim_run: QE, 8 paths in one block, one thread, spot 3000,
+ * r = 3%) of model type t with parameters *p from factors (v0, m0), daily for `years` (years*252
+ * steps): its n = steps + 1 days of ln S and of each factor (floored at 0; NULL beyond the
+ * model's factors). Arrays malloc'd, freed by vr_test_path_free. Fails the test if the
+ * simulation does. */
+typedef struct vr_test_path {
+    size_t n;
+    double *ls;
+    double *x[VR_FACTORS_MAX];
+} vr_test_path;
+vr_test_path vr_test_sim_path0(vr_model_type t, const vr_sv_params *p, double v0, double m0,
+                               double years, uint64_t seed);
+void vr_test_path_free(vr_test_path *path);
+
+/* A parameter estimate against the truth: prints both, the standard error and the distance in
+ * standard errors, and fails unless se is finite and > 0 and |est - truth| <= nse se. */
+void vr_test_within(const char *name, double est, double truth, double se, double nse);
 
 /* An svcj2 model with spot 100, r = 3%, q = 1%, state (v0, m0) and physical = pricing = *p. */
 vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0);

@@ -17,6 +17,9 @@ import json, math, os, re, subprocess, sys, tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import h5walk  # noqa: E402  (tests/h5walk.py)
+
 # Edge sets: (name, type, state/common, physical = pricing). Ranges are the model parameter tables
 # (engine/src/model/model_params.c, docs/config.md): sigma up to 2 here (the edge; the table
 # allows 10), Feller ratio 2 kappa theta / sigma^2 down to 0.05, rho +-0.99, mu_v 0.2,
@@ -107,17 +110,14 @@ def check_json_numbers(obj, where):
 def check_h5(path):
     n = [0, 0]
     with h5py.File(path, "r") as f:
-        def attrs(obj, name):
+        for name, obj in h5walk.walk(f):
             for k, v in obj.attrs.items():
                 a = np.asarray(v)
                 if a.dtype.kind == "f":
                     n[1] += 1
                     if not np.all(np.isfinite(a)):
                         fail(f"{path}: attribute {name}@{k} = {v}")
-
-        def visit(name, obj):
-            attrs(obj, name)
-            if isinstance(obj, h5py.Dataset):
+            if h5walk.is_dataset(obj):
                 a = obj[...]
                 if a.dtype.kind == "f":
                     n[0] += 1
@@ -128,8 +128,6 @@ def check_h5(path):
                     for fld in a.dtype.names:
                         if a.dtype[fld].kind == "f" and not np.all(np.isfinite(a[fld])):
                             fail(f"{path}: dataset {name}.{fld}: non-finite values")
-        attrs(f, "/")
-        f.visititems(visit)
     return n
 
 

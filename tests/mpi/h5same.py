@@ -7,21 +7,16 @@ and --threads differ between the runs compared, and mpi_run.py checks them on it
 when equal, 1 with the first differences listed.
 
 usage: h5same.py A.h5 B.h5"""
-import sys
+import os, sys
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import h5walk  # noqa: E402  (tests/h5walk.py)
+
 SKIP = {"wall_seconds", "marks_build_seconds", "utc_time", "ranks", "threads", "command_line",
         "overrides"}
-
-
-def items(f):
-    out = {}
-    def visit(name, obj):
-        out[name] = obj
-    f.visititems(visit)
-    return out
 
 
 def same_value(a, b):
@@ -35,7 +30,7 @@ def same_value(a, b):
 
 def compare(fa, fb):
     bad = []
-    ia, ib = items(fa), items(fb)
+    ia, ib = h5walk.objects(fa), h5walk.objects(fb)
     if sorted(ia) != sorted(ib):
         bad.append(f"objects differ: only in A {sorted(set(ia) - set(ib))[:5]}, "
                    f"only in B {sorted(set(ib) - set(ia))[:5]}")
@@ -48,7 +43,7 @@ def compare(fa, fb):
         for k in sorted(ka & kb):
             if not same_value(oa.attrs[k], ob.attrs[k]):
                 bad.append(f"{name}@{k}: {oa.attrs[k]!r} != {ob.attrs[k]!r}")
-        if isinstance(oa, h5py.Dataset):
+        if h5walk.is_dataset(oa):
             if not same_value(oa[...], ob[...]):
                 bad.append(f"{name}: dataset values differ")
     return bad

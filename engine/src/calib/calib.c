@@ -31,6 +31,8 @@
 #include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_svcj2.h"
 
+#include "calib_internal.h"
+
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type)
 {
     memset(o, 0, sizeof *o);
@@ -324,15 +326,6 @@ static size_t flag_variance_jumps(const fit_data *d, const vr_sv_params *p, doub
     return c;
 }
 
-/* splitmix64: the bootstrap's block starts (statistical quality is ample here). */
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static double rel_change(double a, double b)
 {
     const double d = fabs(a - b), s = fabs(a) + fabs(b);
@@ -558,12 +551,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
         uint64_t s = o->seed ^ 0x5DEECE66Dull;
         size_t ok = 0;
         for (size_t b = 0; b < B; b++) {
-            size_t k = 0;
-            while (k < m) {
-                const size_t start = 1 + (size_t)(splitmix(&s) % (uint64_t)(m - L + 1));
-                for (size_t j = 0; j < L && k < m; j++)
-                    bidx[k++] = start + j;
-            }
+            vr_calib_block_indices(bidx, m, L, &s);
             fit_out fb;
             if (estimate(&d, bidx, m, 0, &fb) != 0)
                 continue;
@@ -575,15 +563,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
         }
         if (ok >= 2) {
             double sd[11];
-            for (int j = 0; j < 11; j++) {
-                double mu = 0, q = 0;
-                for (size_t b = 0; b < ok; b++)
-                    mu += boot[b * 11 + j];
-                mu /= (double)ok;
-                for (size_t b = 0; b < ok; b++)
-                    q += (boot[b * 11 + j] - mu) * (boot[b * 11 + j] - mu);
-                sd[j] = sqrt(q / (double)(ok - 1));
-            }
+            vr_calib_boot_sd(boot, ok, 11, sd);
             res->se_boot = (vr_sv_params){.kappa = sd[0], .theta = sd[1], .sigma = sd[2],
                                           .rho = sd[3], .lambda = sd[4], .mu_j = sd[5],
                                           .sigma_j = sd[6], .mu_v = sd[7], .mu_s = sd[8],

@@ -40,6 +40,8 @@
 #include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_term.h"
 
+#include "calib_internal.h"
+
 #define S2_NPAR 12
 
 size_t vr_calib_filter2(const vr_sv_params *pricing, const double *vix, const double *vix3m,
@@ -209,6 +211,34 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, double 
     }
 }
 
+/* One usable H-day transition of the m regression (H = d->m_step): from day t0 to t0 + H, as the
+ * weighted regression's response y = m_{t0+H}/sqrt(m_t0) and regressors x1 = 1/sqrt(m_t0),
+ * x2 = sqrt(m_t0). */
+typedef struct m_pair {
+    size_t t0;
+    double y, x1, x2;
+} m_pair;
+
+/* The next usable pair of the transitions idx[*i..k): t0 = idx - 1 with t0 + H inside the series
+ * and m_t0 above the floor (a floored m, outside the model's reach, would dominate the weights).
+ * Advances *i past it; 0 when none is left. The normal equations and the residuals walk the same
+ * pairs through it. */
+static int m_next(const s2_data *d, const size_t *idx, size_t k, size_t *i, m_pair *out)
+{
+    while (*i < k) {
+        const size_t t0 = idx[(*i)++] - 1;
+        if (t0 + d->m_step >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
+            continue;
+        const double sm = sqrt(d->m[t0]);
+        out->t0 = t0;
+        out->y = d->m[t0 + d->m_step] / sm;
+        out->x1 = 1.0 / sm;
+        out->x2 = sm;
+        return 1;
+    }
+    return 0;
+}
+
 /* Estimate from the transitions idx[0..k) (t in 1..n-1). Returns 0, or -1 when degenerate. */
 static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_se, s2_out *o)
 {
@@ -224,12 +254,9 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     const double h = (double)H * dt;
     double a11 = 0, a12 = 0, a22 = 0, y1 = 0, y2 = 0;
     size_t km = 0;
-    for (size_t i = 0; i < k; i++) {
-        const size_t t0 = idx[i] - 1;
-        if (t0 + H >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
-            continue; /* a floored m (outside the model's reach) would dominate the weights */
-        const double sm = sqrt(d->m[t0]);
-        const double y = d->m[t0 + H] / sm, x1 = 1.0 / sm, x2 = sm;
+    m_pair mp;
+    for (size_t i = 0; m_next(d, idx, k, &i, &mp);) {
+        const double y = mp.y, x1 = mp.x1, x2 = mp.x2;
         a11 += x1 * x1;
         a12 += x1 * x2;
         a22 += x2 * x2;
@@ -248,12 +275,8 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     o->p.kappa_m = km_;
     o->p.theta = b1 / (1.0 - b2);
     double rss_m = 0, e4_m = 0, m11 = 0, m12 = 0, m22 = 0, sg = 0;
-    for (size_t i = 0; i < k; i++) {
-        const size_t t0 = idx[i] - 1;
-        if (t0 + H >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
-            continue; /* a floored m (outside the model's reach) would dominate the weights */
-        const double sm = sqrt(d->m[t0]);
-        const double y = d->m[t0 + H] / sm, x1 = 1.0 / sm, x2 = sm;
+    for (size_t i = 0; m_next(d, idx, k, &i, &mp);) {
+        const double y = mp.y, x1 = mp.x1, x2 = mp.x2;
         const double e = y - b1 * x1 - b2 * x2;
         rss_m += e * e;
         e4_m += e * e * e * e;
@@ -261,7 +284,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
         m12 += e * e * x1 * x2;
         m22 += e * e * x2 * x2;
         /* e^2 = sigma_m^2 g_t: the CIR's exact conditional variance over H days, divided by m */
-        sg += (b2 - b2 * b2) / km_ + o->p.theta * (1 - b2) * (1 - b2) / (2 * km_ * d->m[t0]);
+        sg += (b2 - b2 * b2) / km_ + o->p.theta * (1 - b2) * (1 - b2) / (2 * km_ * d->m[mp.t0]);
     }
     const double s2m = rss_m / (double)km;
     o->p.sigma_m = sqrt(rss_m / sg);
@@ -450,14 +473,6 @@ static int s2_domain(vr_svcj2_params *p)
     return c;
 }
 
-static uint64_t s2_splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3m, size_t n,
                         const vr_calib_opts *o, vr_calib_result *res, vr_err *err)
 {
@@ -595,12 +610,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         uint64_t s = o->seed ^ 0x5DEECE66Dull;
         size_t ok = 0;
         for (size_t b = 0; b < B; b++) {
-            size_t q = 0;
-            while (q < k) {
-                const size_t start = 1 + (size_t)(s2_splitmix(&s) % (uint64_t)(k - L + 1));
-                for (size_t j = 0; j < L && q < k; j++)
-                    bidx[q++] = start + j;
-            }
+            vr_calib_block_indices(bidx, k, L, &s);
             s2_out fb;
             if (s2_estimate(&d, bidx, k, 0, &fb) != 0)
                 continue;
@@ -610,15 +620,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         }
         if (ok >= 2) {
             double sdv[S2_NPAR];
-            for (int j = 0; j < S2_NPAR; j++) {
-                double mu = 0, q = 0;
-                for (size_t b = 0; b < ok; b++)
-                    mu += boot[b * S2_NPAR + j];
-                mu /= (double)ok;
-                for (size_t b = 0; b < ok; b++)
-                    q += (boot[b * S2_NPAR + j] - mu) * (boot[b * S2_NPAR + j] - mu);
-                sdv[j] = sqrt(q / (double)(ok - 1));
-            }
+            vr_calib_boot_sd(boot, ok, S2_NPAR, sdv);
             s2_set(&res->se_boot.s2, sdv);
         }
     }

@@ -1,0 +1,52 @@
+/* calib_internal.h: the moving-block bootstrap both physical-parameter fits use (calib.c for the
+ * one-factor models, calib_svcj2.c for svcj2; docs/calibration.md).
+ *
+ * A replication resamples the n transitions (t = 1..n, transition t going from day t-1 to day t)
+ * as consecutive blocks of L, each starting at a uniform position in 1..n-L+1, concatenated until
+ * n are drawn (the last block cut short); states and labels stay those of the full series. The
+ * block starts come from splitmix64, whose statistical quality is ample for this and whose stream
+ * is fixed by the seed, so the bootstrap standard errors are reproducible bit for bit. The
+ * standard error of each parameter is the sample standard deviation over the replications that
+ * could be estimated. Static inline: two callers, no exported symbol. */
+#ifndef VIXRISK_CALIB_INTERNAL_H
+#define VIXRISK_CALIB_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* splitmix64: advances *s and returns the next output. */
+static inline uint64_t vr_calib_splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* One replication's transitions: idx[0..n) in blocks of L (1 <= L <= n), starts drawn from *s. */
+static inline void vr_calib_block_indices(size_t *idx, size_t n, size_t L, uint64_t *s)
+{
+    size_t k = 0;
+    while (k < n) {
+        const size_t start = 1 + (size_t)(vr_calib_splitmix(s) % (uint64_t)(n - L + 1));
+        for (size_t j = 0; j < L && k < n; j++)
+            idx[k++] = start + j;
+    }
+}
+
+/* sd[j] = sample standard deviation of column j of boot (nrep >= 2 rows of ncol, row-major). */
+static inline void vr_calib_boot_sd(const double *boot, size_t nrep, int ncol, double *sd)
+{
+    for (int j = 0; j < ncol; j++) {
+        double mu = 0, q = 0;
+        for (size_t b = 0; b < nrep; b++)
+            mu += boot[b * (size_t)ncol + (size_t)j];
+        mu /= (double)nrep;
+        for (size_t b = 0; b < nrep; b++)
+            q += (boot[b * (size_t)ncol + (size_t)j] - mu) * (boot[b * (size_t)ncol + (size_t)j] - mu);
+        sd[j] = sqrt(q / (double)(nrep - 1));
+    }
+}
+
+#endif
