@@ -157,6 +157,15 @@ static inline vr_mark vr_mark_batch_get(const vr_mark_batch *b, size_t i)
 void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                        unsigned want);
 
+/* A row of SPX options of one side (cp) and expiry (tau years from s->t) at one state: lanes
+ * [0, n) take their strikes from b->strike and get the outputs (price, delta, vega, vol, fut) that
+ * vr_pricing_mark_n with kt gives lanes of these instruments at s, bit for bit; the forward,
+ * discount and sqrt(tau) are computed once for the row, and the other input arrays are neither
+ * read nor written. For strike searches (the candidates of one rule, one kernel call). b->cap
+ * must hold n rounded up to VK_LANES_MAX; strikes > 0. */
+void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, int cp, double tau);
+
 /* One instrument at one state: a batch of one lane through vr_pricing_mark_n with the scalar
  * reference kernels (entries, rolls, strike searches, sizing). */
 vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,

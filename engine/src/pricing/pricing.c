@@ -298,6 +298,50 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
     }
 }
 
+/* A row of SPX options of one side and expiry at one state (see vr_pricing.h): mark_spx's
+ * arithmetic, with the forward, discount and root of tau, equal for every lane, computed once. */
+void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, int cp, double tau)
+{
+    if (kt == NULL && (kt = vk_select(NULL)) == NULL)
+        kt = &vk_table_ref;
+    const size_t mp = pad_to(n, kt);
+    double **g = b->g;
+    const double t = tau > 0 ? tau : 0;
+    const double fwd = s->S * exp((pr->r - pr->q) * t), df = exp(-pr->r * t), rt = sqrt(t);
+    for (size_t q = 0; q < mp; q++) {
+        const double strike = q < n ? b->strike[q] : fwd; /* padding: the forward */
+        g[G_STRIKE][q] = strike;
+        g[G_CP][q] = (double)cp;
+        g[G_TAU][q] = t;
+        g[G_FWD][q] = fwd;
+        g[G_DF][q] = df;
+        g[G_K][q] = t > 0 ? log(strike / fwd) / rt : 0.0;
+    }
+    const int nf = pr->ops->nfactors;
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    for (int j = 0; j < nf; j++) {
+        double *gx = g[G_X0 + j];
+        const double v = s->x[j] > 0 ? s->x[j] : 0;
+        for (size_t q = 0; q < mp; q++)
+            gx[q] = v;
+        xg[j] = gx;
+    }
+    pr->ops->spx_vol_n(pr->tab, kt, xg, g[G_TAU], g[G_K], g[G_VOL], mp);
+    if (!(t > 0))
+        for (size_t q = 0; q < mp; q++)
+            g[G_VOL][q] = 0;
+    kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
+                     g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], mp);
+    for (size_t q = 0; q < n; q++) {
+        b->price[q] = g[G_PRICE][q];
+        b->delta[q] = g[G_DELTA][q] * (fwd / s->S);
+        b->vega[q] = g[G_VEGA][q];
+        b->vol[q] = g[G_VOL][q];
+        b->fut[q] = fwd;
+    }
+}
+
 /* dC/dF of a VIX call of price `price` on future `fut`: Black-76 delta at the implied vol. */
 static double vix_call_delta(double fut, double strike, double tau, double price, double r)
 {
