@@ -442,6 +442,8 @@ static void sweep_fill(sweep_row *r, long lo, int n)
         b->strike[q] = k >= SPX_GRID ? k : SPX_GRID; /* below the grid: never read (the walk stops) */
     }
     vr_pricing_mark_spx_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->cp, r->tau);
+    r->w->rows++;
+    r->w->lanes += (uint64_t)n;
     for (int q = 0; q < n; q++)
         r->d[q] = fabs(b->delta[q]);
     r->lo = lo;
@@ -453,6 +455,7 @@ static int sweep_above(const strike_ctx *c, const sweep_row *r, long j, double v
 {
     if (fabs(v - target) > VR_SWEEP_MARGIN)
         return v > target;
+    r->w->exact++;
     return spx_absdelta(c, r->k0 + (double)j * r->away) > target;
 }
 
@@ -482,9 +485,11 @@ static double sweep_walk(const vr_pricing *pr, const vr_mkt *m, double tau, int 
         const double d2 = r.d[j2 - r.lo];
         if (sweep_above(&c, &r, j2, d2, target) != above) {
             const double a = fabs(d2 - target), b = fabs(d - target);
-            const int nearer = fabs(a - b) > VR_SWEEP_MARGIN
-                                   ? a < b
-                                   : fabs(spx_absdelta(&c, k2) - target) < fabs(spx_absdelta(&c, k) - target);
+            int nearer = a < b;
+            if (!(fabs(a - b) > VR_SWEEP_MARGIN)) {
+                r.w->exact++;
+                nearer = fabs(spx_absdelta(&c, k2) - target) < fabs(spx_absdelta(&c, k) - target);
+            }
             if (nearer)
                 j = j2;
             break;

@@ -74,6 +74,8 @@ static inline void vr_mark_memo_reset(vr_mark_memo *mm)
 typedef struct vr_sweep {
     const vk_table *kt;
     vr_mark_batch row;        /* capacity VR_SWEEP_LANES */
+    uint64_t rows, lanes;     /* counts (tests, profiles): kernel calls and candidates marked, */
+    uint64_t exact;           /* and decisions left to the scalar mark */
 } vr_sweep;
 
 /* What every policy of a path sees on a day (shared between the policies of the path). */
