@@ -54,6 +54,8 @@ static void cal_usage(FILE *out)
             "  --fit P1,P2,..        pricing: parameters to fit (default: all that move the loss)\n"
             "  --every K             pricing: every K-th usable day enters the fit (default 5)\n"
             "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
+            "  --max-eval N          pricing: loss evaluations of the optimiser, [10, 1e5]\n"
+            "                        (default 800)\n"
             "  --pricing-from FILE   svcj2 (required): the pricing set of this svcj2 model file\n"
             "                        filters (v, m); without --measure pricing it is written as\n"
             "                        the file's pricing set, with it it starts the pricing fit\n"
@@ -131,7 +133,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -212,7 +214,7 @@ static double cal_s2_change(const vr_svcj2_params *a, const vr_svcj2_params *b)
  * last day under the pricing parameters. */
 static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
-                             size_t every, size_t vvix_days, int threads,
+                             size_t every, size_t vvix_days, int threads, int max_eval,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
                              const cal_days2 *d2, int rounds, double *round_change, vr_err *err)
 {
@@ -256,6 +258,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
     po.every = every;
     po.vvix_per_bucket = vvix_days;
     po.threads = threads;
+    po.max_eval = max_eval;
     fprintf(stderr, "vixrisk calibrate: pricing fit of %s (%s)\n", vr_model_type_name(co->type),
             fu.source);
     if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
@@ -275,6 +278,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 po.every = every;
                 po.vvix_per_bucket = vvix_days;
                 po.threads = threads;
+                po.max_eval = max_eval;
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
                     goto done;
                 fprintf(stdout, "\nround %d: pricing fit\n", round);
@@ -346,6 +350,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"fit", required_argument, NULL, OPT_FIT},
         {"every", required_argument, NULL, OPT_EVERY},
         {"vvix-days", required_argument, NULL, OPT_VVIXD},
+        {"max-eval", required_argument, NULL, OPT_MAXEVAL},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -359,7 +364,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     int32_t from = 0, to = 0;
     int have_model = 0, pricing = 0;
     const char *fit_list = NULL, *start_file = NULL, *pfrom = NULL;
-    size_t pf_every = 5, pf_vvix = 3;
+    size_t pf_every = 5, pf_vvix = 3, pf_max_eval = 800;
     int rounds = 0; /* 0: not given (1 for svcj2) */
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
@@ -436,6 +441,11 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!cal_size("--vvix-days", optarg, 0, 1000, &u))
                 return CAL_EXIT_USAGE;
             pf_vvix = (size_t)u;
+            break;
+        case OPT_MAXEVAL:
+            if (!cal_size("--max-eval", optarg, 10, 100000, &u))
+                return CAL_EXIT_USAGE;
+            pf_max_eval = (size_t)u;
             break;
         case OPT_FROM:
         case OPT_TO: {
@@ -807,7 +817,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
-                              rs.threads, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              rs.threads, (int)pf_max_eval, start_file ? &sm.pricing : NULL, &pres, x_last,
                               two && !start_file ? &d2 : NULL, rounds, &round_change,
                               &err)) != VR_OK)
             goto fail;

@@ -221,9 +221,15 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
  * twice as many intervals. This is the exact log-contract value the calibration fits (smooth in
  * the parameters); vr_model_vvix (vr_model_info.h) applies Cboe's discrete strike strip to the
  * same option prices, as the published index does, and lies 0.1-0.4 points above it.
- * Errors of the pricers are passed on. */
+ * Errors of the pricers are passed on. A model with a prepared law of VIX_T (ops->vix_law_build:
+ * svcj2) gives E[ln VIX_T] directly from its Laplace transform instead (vr_model_vvix_law): the
+ * same quantity without the strike grid, within 1e-5 relative of a 1000-option replication. */
 vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double *vvix, vr_err *err);
+
+/* The same from a prepared law whose expiry k is 30/365 (many states, one parameter set). */
+vr_status vr_model_vvix_law(const vr_model_ops *ops, const vr_vix_law *law, int k,
+                            const double *x, double *vvix, vr_err *err);
 
 /* Markdown table: one row per statistic, one column per entry; cols[0] is the history, the
  * others are models, each marked pass/FAIL against the gate's tolerance (column "gate"). Returns

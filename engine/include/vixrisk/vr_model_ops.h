@@ -38,6 +38,11 @@ typedef struct vr_path_buf {
  * shared by threads). Opaque to everything but the model's own file. */
 typedef struct vr_model_tables vr_model_tables;
 
+/* The law of VIX_T under one pricing parameter set at a few expiries, prepared for many states
+ * (opaque; the descriptor's vix_law_*). */
+typedef struct vr_vix_law vr_vix_law;
+#define VR_VIX_LAW_MAXT 4096 /* expiries per law */
+
 /* What the pricing layer asks the tables to cover. */
 typedef struct vr_tables_spec {
     double tau_max_spx;   /* longest SPX expiry to be marked, years (> 0) */
@@ -109,6 +114,18 @@ typedef struct vr_model_ops {
     vr_status (*vix_options)(const vr_sv_params *p, const double *x, double T,
                              const double *strikes, int n, double rate, int is_call,
                              double *prices, vr_err *err);
+    /* Optional (NULL: callers price state by state with vix_future): the law of VIX_T at expiries
+     * T[0..nT) (strictly ascending, years) prepared once under p, so that the future and
+     * E[ln VIX_T] at any state cost a short sum. For models whose direct future is expensive
+     * (svcj2: an ODE per node of an adaptive rule); the pricing fit and VVIX use it. *law is
+     * reused when it is big enough (allocate once, rebuild per parameter set), else replaced. */
+    vr_status (*vix_law_build)(const vr_sv_params *p, const double *T, int nT, vr_vix_law **law,
+                               vr_err *err);
+    /* Future E[VIX_T] (index points) and E[ln VIX_T] at expiry T[k] and factors x (either output
+     * may be NULL). VR_ENUM naming the state when the result is not finite. */
+    vr_status (*vix_law_eval)(const vr_vix_law *law, int k, const double *x, double *fut,
+                              double *elog, vr_err *err);
+    void (*vix_law_free)(vr_vix_law *law);
 
     /* ---- tables that mark along paths (the pricing layer's only model-specific calls) ---- */
     vr_status (*tables_build)(const vr_model *m, const vr_tables_spec *spec,

@@ -149,4 +149,16 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
                                const double *strikes, int n, double rate, int is_call,
                                double *prices, vr_err *err);
 
+/* The law of VIX_T prepared for many states (svcj2_law.c; the descriptor's vix_law_*): the
+ * Laplace transform's exponent solved once per node of a fixed grid in ln s, through all expiries
+ * T[0..nT) (strictly ascending, (0, 10] years), then per state the future and E[ln VIX_T] by the
+ * trapezoid rule with e^{-s E[X]} as control variate. Agrees with vr_svcj2_vix_future to ~1e-10
+ * relative (tests/test_svcj2_law.c). */
+struct vr_vix_law;
+vr_status vr_svcj2_law_build(const vr_svcj2_params *p, const double *T, int nT,
+                             struct vr_vix_law **law, vr_err *err);
+vr_status vr_svcj2_law_eval(const struct vr_vix_law *law, int k, const double *x, double *fut,
+                            double *elog, vr_err *err);
+void vr_svcj2_law_free(struct vr_vix_law *law);
+
 #endif

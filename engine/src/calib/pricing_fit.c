@@ -61,6 +61,12 @@ typedef struct pf_ctx {
     vr_status *st_vv;
     vr_err *err_vv;
     int evals;
+    /* models with a prepared law of VIX_T (ops->vix_law_build): one law per parameter set at
+     * every expiry the fit prices (hT, ascending); fidx[k * VR_PFIT_MAXF + j] is future j of fit
+     * day k, k30 the 30-day expiry (VVIX), kcm[] the constant-maturity ones (the table) */
+    vr_vix_law *law;
+    double *hT;
+    int nhT, *fidx, k30, kcm[2];
 } pf_ctx;
 
 static double to_y(const vr_param_def *d, double x)
@@ -126,7 +132,10 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     for (int j = 0; j < mf; j++) {
         double F;
         vr_err e = {0};
-        if (ops->vix_future(p, x, d->fut_T[j], &F, &e) != VR_OK || !(F > 0)) {
+        const vr_status fs = c->law ? ops->vix_law_eval(c->law, c->fidx[k * VR_PFIT_MAXF + j], x,
+                                                        &F, NULL, &e)
+                                    : ops->vix_future(p, x, d->fut_T[j], &F, &e);
+        if (fs != VR_OK || !(F > 0)) {
             ef += 100.0;
         } else {
             ef += sq(log(F / d->fut[j]));
@@ -161,6 +170,12 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
     vr_vix_coef cc[4];
     coefs(c->ops, p, cc);
     const int nth = c->o->threads > 0 ? c->o->threads : omp_get_max_threads();
+    if (c->hT) {
+        vr_err e = {0};
+        omp_set_num_threads(nth);
+        if (c->ops->vix_law_build(p, c->hT, c->nhT, &c->law, &e) != VR_OK)
+            return -1;
+    }
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
     for (size_t k = 0; k < c->nsel; k++)
         price_day(c, p, cc, k);
@@ -170,7 +185,8 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
         double x[VR_FACTORS_MAX] = {0}, vv = 0;
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
         c->err_vv[k] = (vr_err){0};
-        c->st_vv[k] = vr_model_vvix_log(c->ops, p, x, &vv, &c->err_vv[k]);
+        c->st_vv[k] = c->law ? vr_model_vvix_law(c->ops, c->law, c->k30, x, &vv, &c->err_vv[k])
+                             : vr_model_vvix_log(c->ops, p, x, &vv, &c->err_vv[k]);
         c->e_vv[k] = c->st_vv[k] == VR_OK && vv > 0 ? sq(log(vv / d->vvix)) : 100.0;
         c->ok_vv[k] = c->st_vv[k] == VR_OK;
     }
@@ -299,6 +315,62 @@ static int nelder_mead(pf_ctx *c, double *y, int max_eval, double *fbest)
 
 /* ---- driver ----------------------------------------------------------------------------------- */
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int find_T(const double *hT, int n, double T)
+{
+    const double *f = bsearch(&T, hT, (size_t)n, sizeof *hT, cmp_double);
+    return f ? (int)(f - hT) : -1;
+}
+
+/* The expiries a prepared law must cover (every fit day's futures, 30 days for VVIX, the two
+ * constant maturities of the table), sorted and unique, and each future's index among them. */
+static vr_status law_setup(pf_ctx *c, vr_err *err)
+{
+    const size_t cap = c->nsel * VR_PFIT_MAXF + 3;
+    c->hT = malloc(cap * sizeof *c->hT);
+    c->fidx = malloc((c->nsel ? c->nsel : 1) * VR_PFIT_MAXF * sizeof *c->fidx);
+    if (!c->hT || !c->fidx)
+        return vr_fail(err, VR_ENOMEM, "pricing fit: %zu expiries", cap);
+    size_t n = 0;
+    c->hT[n++] = VR_VIX_TAU_30D;
+    c->hT[n++] = VR_CM_DAYS_1 / 365.0;
+    c->hT[n++] = VR_CM_DAYS_2 / 365.0;
+    for (size_t k = 0; k < c->nsel; k++) {
+        const vr_pfit_day *d = &c->days[c->sel[k]];
+        const int mf = d->nfut < c->o->max_fut ? d->nfut : c->o->max_fut;
+        for (int j = 0; j < mf; j++)
+            if (!(d->fut_T[j] > 0 && d->fut_T[j] <= 10))
+                return vr_fail(err, VR_EINVAL, "pricing fit: a future %g years from its day",
+                               d->fut_T[j]);
+            else
+                c->hT[n++] = d->fut_T[j];
+    }
+    qsort(c->hT, n, sizeof *c->hT, cmp_double);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || c->hT[i] > c->hT[u - 1])
+            c->hT[u++] = c->hT[i];
+    if (u > VR_VIX_LAW_MAXT)
+        return vr_fail(err, VR_EINVAL, "pricing fit: %zu distinct expiries (at most %d)", u,
+                       VR_VIX_LAW_MAXT);
+    c->nhT = (int)u;
+    for (size_t k = 0; k < c->nsel; k++) {
+        const vr_pfit_day *d = &c->days[c->sel[k]];
+        const int mf = d->nfut < c->o->max_fut ? d->nfut : c->o->max_fut;
+        for (int j = 0; j < mf; j++)
+            c->fidx[k * VR_PFIT_MAXF + j] = find_T(c->hT, c->nhT, d->fut_T[j]);
+    }
+    c->k30 = find_T(c->hT, c->nhT, VR_VIX_TAU_30D);
+    c->kcm[0] = find_T(c->hT, c->nhT, VR_CM_DAYS_1 / 365.0);
+    c->kcm[1] = find_T(c->hT, c->nhT, VR_CM_DAYS_2 / 365.0);
+    return VR_OK;
+}
+
 static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
 {
     vr_vix_coef cc[4];
@@ -314,8 +386,12 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         for (int j = 0; j < 2; j++) {
             double F;
             vr_err e = {0};
-            if (!(d->cm[j] > 0) ||
-                c->ops->vix_future(p, x, (j ? VR_CM_DAYS_2 : VR_CM_DAYS_1) / 365.0, &F, &e) != VR_OK)
+            if (!(d->cm[j] > 0))
+                continue;
+            const vr_status fs =
+                c->law ? c->ops->vix_law_eval(c->law, c->kcm[j], x, &F, NULL, &e)
+                       : c->ops->vix_future(p, x, (j ? VR_CM_DAYS_2 : VR_CM_DAYS_1) / 365.0, &F, &e);
+            if (fs != VR_OK)
                 continue;
             sd[j][b] += d->cm[j] / d->vix;
             sm[j][b] += F / mv;
@@ -332,7 +408,8 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         double x[VR_FACTORS_MAX] = {0}, vv;
         vr_err e = {0};
         vr_state_from_term_c(c->ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
-        if (vr_model_vvix_log(c->ops, p, x, &vv, &e) != VR_OK)
+        if ((c->law ? vr_model_vvix_law(c->ops, c->law, c->k30, x, &vv, &e)
+                    : vr_model_vvix_log(c->ops, p, x, &vv, &e)) != VR_OK)
             continue;
         const int b = vr_realism_bucket(d->vix);
         sd[3][b] += d->vvix;
@@ -443,6 +520,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         st = vr_fail(err, VR_ENOMEM, "pricing fit: %zu days", c.nsel);
         goto done;
     }
+    if (c.ops->vix_law_build && (st = law_setup(&c, err)) != VR_OK)
+        goto done;
     /* the parameters to fit: given, or every one that moves the loss */
     if (c.md->nparams > PF_MAXP) {
         st = vr_fail(err, VR_EINVAL, "pricing fit: %d parameters (at most %d)", c.md->nparams,
@@ -549,6 +628,10 @@ done:
     free(c.ok_vv);
     free(c.st_vv);
     free(c.err_vv);
+    free(c.hT);
+    free(c.fidx);
+    if (c.law)
+        c.ops->vix_law_free(c.law);
     return st;
 }
 

@@ -373,10 +373,33 @@ static vr_status vvix_side(const vr_model_ops *ops, const vr_sv_params *p, const
     return VR_OK;
 }
 
+vr_status vr_model_vvix_law(const vr_model_ops *ops, const vr_vix_law *law, int k,
+                            const double *x, double *vvix, vr_err *err)
+{
+    double F, el;
+    const vr_status st = ops->vix_law_eval(law, k, x, &F, &el, err);
+    if (st != VR_OK)
+        return st;
+    const double var = 2.0 * (log(F) - el) / VR_VIX_TAU_30D;
+    if (!(var >= 0 && isfinite(var)))
+        return vr_fail(err, VR_ENUM, "vvix: log-contract variance %g at v %g", var, x[0]);
+    *vvix = 100.0 * sqrt(var);
+    return VR_OK;
+}
+
 vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double *vvix, vr_err *err)
 {
     const double T = VR_VIX_TAU_30D;
+    if (ops->vix_law_build) {
+        vr_vix_law *law = NULL;
+        vr_status st = ops->vix_law_build(p, &T, 1, &law, err);
+        if (st == VR_OK)
+            st = vr_model_vvix_law(ops, law, 0, x, vvix, err);
+        if (law)
+            ops->vix_law_free(law);
+        return st;
+    }
     double F;
     vr_status st = ops->vix_future(p, x, T, &F, err);
     if (st != VR_OK)
@@ -439,6 +462,7 @@ static vr_status price_samples(const vr_model *m, const vr_model_ops *ops, const
                                vr_err *err)
 {
     vr_status st = VR_OK;
+    vr_vix_law *law = NULL;
     const size_t ns = paths * o->nsamp;
     size_t *pick = malloc((ns ? ns : 1) * sizeof *pick);
     int *bk = malloc((ns ? ns : 1) * sizeof *bk), *want_vv = malloc((ns ? ns : 1) * sizeof *want_vv);
@@ -468,16 +492,30 @@ static vr_status price_samples(const vr_model *m, const vr_model_ops *ops, const
         goto done;
     }
     const vr_sv_params *p = &m->pricing;
+    /* a model with a prepared law of VIX_T prices every state from one law (30 and 60 days; the
+     * 30-day expiry is also VVIX's) */
+    const double lawT[2] = {VR_CM_DAYS_1 / 365.0, VR_CM_DAYS_2 / 365.0};
+    if (ops->vix_law_build && (st = ops->vix_law_build(p, lawT, 2, &law, err)) != VR_OK)
+        goto done;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(rs->threads > 0 ? rs->threads : omp_get_max_threads())
     for (size_t k = 0; k < np; k++) {
         const double *x = o->xs + pick[k] * VR_FACTORS_MAX;
         const double v = vr_vix_level_x(&o->c, x, o->nf);
         double f1 = NAN, f2 = NAN, w = NAN;
-        vr_status e = ops->vix_future(p, x, VR_CM_DAYS_1 / 365.0, &f1, &errs[k]);
-        if (e == VR_OK)
-            e = ops->vix_future(p, x, VR_CM_DAYS_2 / 365.0, &f2, &errs[k]);
-        if (e == VR_OK && want_vv[k])
-            e = vr_model_vvix_log(ops, p, x, &w, &errs[k]);
+        vr_status e;
+        if (law) {
+            e = ops->vix_law_eval(law, 0, x, &f1, NULL, &errs[k]);
+            if (e == VR_OK)
+                e = ops->vix_law_eval(law, 1, x, &f2, NULL, &errs[k]);
+            if (e == VR_OK && want_vv[k])
+                e = vr_model_vvix_law(ops, law, 0, x, &w, &errs[k]);
+        } else {
+            e = ops->vix_future(p, x, VR_CM_DAYS_1 / 365.0, &f1, &errs[k]);
+            if (e == VR_OK)
+                e = ops->vix_future(p, x, VR_CM_DAYS_2 / 365.0, &f2, &errs[k]);
+            if (e == VR_OK && want_vv[k])
+                e = vr_model_vvix_log(ops, p, x, &w, &errs[k]);
+        }
         sts[k] = e;
         r1[k] = f1 / v;
         r2[k] = f2 / v;
@@ -506,6 +544,8 @@ static vr_status price_samples(const vr_model *m, const vr_model_ops *ops, const
         s->vvix_n[b] = nv[b];
     }
 done:
+    if (law)
+        ops->vix_law_free(law);
     free(pick);
     free(bk);
     free(want_vv);

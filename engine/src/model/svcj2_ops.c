@@ -99,6 +99,12 @@ static vr_status s2_vopts(const vr_sv_params *p, const double *x, double T, cons
     return vr_svcj2_vix_options(&p->s2, x[0], x[1], T, k, n, r, call, price, err);
 }
 
+static vr_status s2_law_build(const vr_sv_params *p, const double *T, int nT, vr_vix_law **law,
+                              vr_err *err)
+{
+    return vr_svcj2_law_build(&p->s2, T, nT, law, err);
+}
+
 /* E[m] = theta, E[v] = (kappa_v theta + mu_v lambda0) / (kappa_v - lambda1 mu_v) */
 static void s2_stationary_mean(const vr_sv_params *p, double *x)
 {
@@ -120,7 +126,8 @@ const vr_model_ops vr_svcj2_ops = {
     .state0 = s2_state0, .vix_coef = s2_vix_coef, .state_from_vix = s2_state_from_vix,
     .path_coef = s2_path_coef, .path_coef_free = s2_path_coef_free, .path_step = s2_path_step,
     .cf_logprice = s2_cf, .spx_european = s2_spx, .vix_future = s2_vfut, .vix_option = s2_vopt,
-    .vix_options = s2_vopts, .state_from_vix2 = vr_state_from_vix2_affine,
+    .vix_options = s2_vopts, .vix_law_build = s2_law_build, .vix_law_eval = vr_svcj2_law_eval,
+    .vix_law_free = vr_svcj2_law_free, .state_from_vix2 = vr_state_from_vix2_affine,
     .stationary_mean = s2_stationary_mean, .feller_ratio = s2_feller_ratio,
     .tables_build = vr_svcj2_tables_build, .tables_check = vr_svcj2_tables_check,
     .tables_destroy = vr_svcj2_tables_destroy, .spx_vol_n = vr_svcj2_spx_vol_n,

@@ -1,0 +1,266 @@
+/* test_svcj2_law.c: the prepared law of VIX_T under svcj2 (svcj2_law.c), which the pricing fit
+ * and VVIX use for many states at once, against independent methods:
+ *   - futures against the direct pricer vr_svcj2_vix_future (adaptive Gauss-Kronrod over the
+ *     Laplace integral, one complex Riccati solve per node and state) on the full two-factor
+ *     model, states from VIX ~9 to ~90, expiries 1 day to 8 months;
+ *   - futures in the SVCJ limit against the one-factor pricer (closed-form transform);
+ *   - E[ln VIX_T] through the continuous-strike VVIX against the log contract replicated by
+ *     out-of-the-money VIX options from the COS distribution function (vix_options), on a fine
+ *     log-strike grid: a different representation of the same law;
+ *   - the same bytes for 1 and 2 threads, and a reused law equal to a fresh one;
+ *   - the svcj2 pricing fit (which prices through the law) recovers the variance parameters of
+ *     synthetic days whose futures come from the direct pricer. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_calib.h"
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_svcj2.h"
+#include "vixrisk/vr_vix.h"
+#include "vr_test_util.h"
+
+/* the pricing set of configs/models/svcj2_example.yaml */
+static const vr_svcj2_params ex = {.kappa_v = 5, .kappa_m = 0.4, .theta = 0.032, .sigma_v = 0.8,
+                                   .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5,
+                                   .lambda1 = 18, .mu_v = 0.07, .mu_s = -0.03,
+                                   .sigma_s = 0.04, .rho_j = -0.6};
+/* a slow, very volatile m and no jumps from lambda0 */
+static const vr_svcj2_params ex2 = {.kappa_v = 12, .kappa_m = 1.5, .theta = 0.05, .sigma_v = 1.2,
+                                    .sigma_m = 0.4, .rho = -0.8, .lambda0 = 0.0,
+                                    .lambda1 = 60, .mu_v = 0.03, .mu_s = -0.02,
+                                    .sigma_s = 0.03, .rho_j = -0.4};
+
+static void test_future_direct(void **state)
+{
+    (void)state;
+    const vr_svcj2_params *ps[2] = {&ex, &ex2};
+    const double T[6] = {1.0 / 365, 9.0 / 365, 30.0 / 365, 63.0 / 365, 120.0 / 365, 240.0 / 365};
+    const double vm[5][2] = {{0.002, 0.01}, {0.01, 0.03}, {0.04, 0.02}, {0.2, 0.05}, {0.6, 0.1}};
+    double worst = 0.0;
+    for (int i = 0; i < 2; i++) {
+        vr_vix_law *L = NULL;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_svcj2_law_build(ps[i], T, 6, &L, &err), VR_OK);
+        for (int k = 0; k < 6; k++)
+            for (int s = 0; s < 5; s++) {
+                double f1, f2;
+                assert_int_equal(vr_svcj2_vix_future(ps[i], vm[s][0], vm[s][1], T[k], &f1, &err),
+                                 VR_OK);
+                assert_int_equal(vr_svcj2_law_eval(L, k, vm[s], &f2, NULL, &err), VR_OK);
+                const double rel = fabs(f2 - f1) / f1;
+                worst = fmax(worst, rel);
+                if (!(rel < 1e-9))
+                    fprintf(stderr, "set %d T %g (v, m) (%g, %g): direct %.12f law %.12f\n", i,
+                            T[k], vm[s][0], vm[s][1], f1, f2);
+                assert_true(rel < 1e-9);
+            }
+        vr_svcj2_law_free(L);
+    }
+    printf("law future vs direct svcj2 future: max relative difference %.2e\n", worst);
+}
+
+static void test_future_limit(void **state)
+{
+    (void)state;
+    /* SVCJ with the Feller condition violated (0.75): sigma_m = 0 and m = theta */
+    const vr_sv_params svcj1 = {.kappa = 3.0, .theta = 0.02, .sigma = 0.4, .rho = -0.6,
+                                .lambda = 1.0, .mu_v = 0.05, .mu_s = -0.05, .sigma_s = 0.06,
+                                .rho_j = -0.5};
+    const vr_svcj2_params q = vr_svcj2_from_sv(VR_MODEL_SVCJ, &svcj1);
+    const double T[3] = {7.0 / 365, 0.25, 0.5};
+    vr_vix_law *L = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_svcj2_law_build(&q, T, 3, &L, &err), VR_OK);
+    double worst = 0.0;
+    for (int k = 0; k < 3; k++)
+        for (int s = 0; s < 3; s++) {
+            const double x[2] = {s == 0 ? 0.005 : s == 1 ? 0.03 : 0.15, q.theta};
+            double f1, f2;
+            assert_int_equal(vr_vix_future(VR_MODEL_SVCJ, &svcj1, x[0], T[k], &f1, &err), VR_OK);
+            assert_int_equal(vr_svcj2_law_eval(L, k, x, &f2, NULL, &err), VR_OK);
+            worst = fmax(worst, fabs(f1 - f2));
+            assert_true(fabs(f1 - f2) < 1e-7);
+        }
+    vr_svcj2_law_free(L);
+    printf("law future vs one-factor SVCJ pricer (limit): max |diff| %.2e VIX points\n", worst);
+}
+
+/* (2/T)(ln F - E[ln VIX_T]) = (2/T) (1/F) int O(F e^k) e^{-k} dk, puts below F, calls above:
+ * Simpson on [-4, 0] and [0, min(6, ln(999/F))] in log strike with 400 and 600 intervals. */
+static double replicated_var(const vr_svcj2_params *p, const double *x, double T, double F)
+{
+    enum { NL = 400, NR = 600 };
+    static double K[NR + 1], o[NR + 1];
+    double tot = 0.0;
+    for (int side = 0; side < 2; side++) {
+        const int n = side ? NR : NL;
+        /* the calls up to 999 (the pricer's strike range): VIX_T that high has no mass here */
+        const double k0 = side ? 0.0 : -4.0, k1 = side ? fmin(6.0, log(999.0 / F)) : 0.0;
+        const double h = (k1 - k0) / n;
+        for (int i = 0; i <= n; i++)
+            K[i] = F * exp(k0 + h * i);
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_svcj2_vix_options(p, x[0], x[1], T, K, n + 1, 0.0, side, o, &err),
+                         VR_OK);
+        double sum = 0.0;
+        for (int i = 0; i <= n; i++)
+            sum += ((i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0)) * o[i] * exp(-(k0 + h * i));
+        tot += sum * h / 3.0;
+    }
+    return 2.0 * tot / F / T;
+}
+
+static void test_elog_replication(void **state)
+{
+    (void)state;
+    const double T[1] = {VR_VIX_TAU_30D};
+    const double vm[3][2] = {{0.004, 0.02}, {0.03, 0.035}, {0.3, 0.06}};
+#ifdef VR_TEST_SMALL
+    const int ns = 1; /* the sanitizer builds: the replication prices 1000 options per state */
+#else
+    const int ns = 3;
+#endif
+    vr_vix_law *L = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_svcj2_law_build(&ex, T, 1, &L, &err), VR_OK);
+    double worst = 0.0;
+    for (int s = 0; s < ns; s++) {
+        double F, el;
+        assert_int_equal(vr_svcj2_law_eval(L, 0, vm[s], &F, &el, &err), VR_OK);
+        const double var_law = 2.0 / T[0] * (log(F) - el);
+        const double var_rep = replicated_var(&ex, vm[s], T[0], F);
+        const double rel = fabs(var_law - var_rep) / var_rep;
+        worst = fmax(worst, rel);
+        printf("  (v, m) = (%g, %g): VVIX law %.6f, replicated %.6f\n", vm[s][0], vm[s][1],
+               100 * sqrt(var_law), 100 * sqrt(var_rep));
+        assert_true(rel < 1e-5);
+    }
+    vr_svcj2_law_free(L);
+    printf("continuous-strike VVIX^2, law vs option replication: max relative difference %.2e\n",
+           worst);
+}
+
+static void test_threads_and_reuse(void **state)
+{
+    (void)state;
+    double T[40];
+    for (int k = 0; k < 40; k++)
+        T[k] = (3.0 + 5.0 * k) / 365.0;
+    const double x[2] = {0.05, 0.04};
+    double out[3][40];
+    vr_vix_law *L = NULL;
+    vr_err err = {VR_OK, ""};
+    for (int r = 0; r < 3; r++) {
+        omp_set_num_threads(r == 1 ? 1 : 2);
+        if (r == 2) /* reuse the law after building another parameter set into it */
+            assert_int_equal(vr_svcj2_law_build(&ex2, T, 40, &L, &err), VR_OK);
+        assert_int_equal(vr_svcj2_law_build(&ex, T, 40, &L, &err), VR_OK);
+        for (int k = 0; k < 40; k++)
+            assert_int_equal(vr_svcj2_law_eval(L, k, x, &out[r][k], NULL, &err), VR_OK);
+    }
+    for (int k = 0; k < 40; k++) {
+        assert_memory_equal(&out[0][k], &out[1][k], sizeof(double));
+        assert_memory_equal(&out[0][k], &out[2][k], sizeof(double));
+    }
+    vr_svcj2_law_free(L);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    vr_vix_law *L = NULL;
+    vr_err err = {VR_OK, ""};
+    const double T[2] = {0.1, 0.1};
+    assert_int_equal(vr_svcj2_law_build(&ex, T, 2, &L, &err), VR_EINVAL);
+    const double T1[1] = {0.1};
+    assert_int_equal(vr_svcj2_law_build(&ex, T1, 1, &L, &err), VR_OK);
+    const double bad[2] = {-0.01, 0.02};
+    err = (vr_err){VR_OK, ""};
+    assert_int_equal(vr_svcj2_law_eval(L, 0, bad, NULL, NULL, &err), VR_EINVAL);
+    assert_int_equal(vr_svcj2_law_eval(L, 1, bad + 1, NULL, NULL, &err), VR_EINVAL);
+    vr_svcj2_law_free(L);
+}
+
+/* Synthetic svcj2 market days under `truth`: (v, m) spread over VIX ~11..45 with both slopes
+ * of the term structure, the four indices from their coefficients, four futures at 5..100 days
+ * from the direct pricer, VVIX from vr_model_vvix_log. The fit starts 25-40% off on the eight
+ * variance parameters and must come back to 2% with the price-jump parameters held. */
+static void test_pricing_fit_recovery(void **state)
+{
+    (void)state;
+    const vr_sv_params truth = {.s2 = ex};
+    const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
+#ifdef VR_TEST_SMALL
+    enum { N = 8 };
+#else
+    enum { N = 16 };
+#endif
+    vr_pfit_day d[N];
+    const double taus[3] = {VR_VIX_TAU_9D, VR_VIX_TAU_93D, VR_VIX_TAU_6M};
+    const vr_vix_coef c30 = ops->vix_coef(&truth, VR_VIX_TAU_30D);
+    for (int i = 0; i < N; i++) {
+        const double u = (double)i / (N - 1);
+        const double x[2] = {0.005 * exp(3.5 * u), 0.04 * exp(-1.5 * ((i * 5) % N) / (double)N)};
+        memset(&d[i], 0, sizeof d[i]);
+        d[i].date = 20100101 + i;
+        d[i].vix = vr_vix_level_x(&c30, x, 2);
+        for (int j = 0; j < 3; j++) {
+            const vr_vix_coef c = ops->vix_coef(&truth, taus[j]);
+            d[i].idx[j] = vr_vix_level_x(&c, x, 2);
+        }
+        d[i].nfut = 4;
+        for (int k = 0; k < 4; k++) {
+            d[i].fut_T[k] = (5.0 + 30.0 * k + (double)(i % 7)) / 365.0;
+            vr_err e = {0};
+            assert_int_equal(vr_svcj2_vix_future(&ex, x[0], x[1], d[i].fut_T[k], &d[i].fut[k], &e),
+                             VR_OK);
+        }
+        vr_err e = {0};
+        assert_int_equal(vr_model_vvix_log(ops, &truth, x, &d[i].vvix, &e), VR_OK);
+        d[i].cm[0] = d[i].cm[1] = NAN;
+    }
+    vr_sv_params start = truth;
+    start.s2.kappa_v *= 1.3;
+    start.s2.kappa_m *= 0.7;
+    start.s2.theta *= 1.25;
+    start.s2.sigma_v *= 0.75;
+    start.s2.sigma_m *= 1.4;
+    start.s2.lambda0 *= 0.7;
+    start.s2.lambda1 *= 1.3;
+    start.s2.mu_v *= 0.75;
+    vr_pfit_opts o;
+    vr_pfit_opts_default(&o, VR_MODEL_SVCJ2, &start);
+    o.every = 1;
+    o.vvix_per_bucket = N;
+    o.ridge = 0;
+    o.max_eval = 6000;
+    o.fit_mask = 0x1ful | (0x7ul << 6); /* kappa_v, kappa_m, theta, sigma_v, sigma_m, lambda0,
+                                          lambda1, mu_v */
+    vr_pfit_result r;
+    vr_err err = {0};
+    assert_int_equal(vr_pricing_fit(d, N, &o, &r, &err), VR_OK);
+    vr_pfit_print(stderr, &r);
+    const double g[8] = {r.est.s2.kappa_v, r.est.s2.kappa_m, r.est.s2.theta, r.est.s2.sigma_v,
+                         r.est.s2.sigma_m, r.est.s2.lambda0, r.est.s2.lambda1, r.est.s2.mu_v};
+    const double w[8] = {ex.kappa_v, ex.kappa_m, ex.theta, ex.sigma_v, ex.sigma_m, ex.lambda0,
+                         ex.lambda1, ex.mu_v};
+    for (int k = 0; k < 8; k++) {
+        printf("  parameter %d: truth %g, fitted %g\n", k, w[k], g[k]);
+        assert_true(fabs(g[k] / w[k] - 1) < 0.02);
+    }
+    assert_true(r.est.s2.rho_j == start.s2.rho_j && r.est.s2.mu_s == start.s2.mu_s);
+    assert_true(r.rms_fut < 1e-3 && r.rms_vvix < 1e-3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_future_direct),    cmocka_unit_test(test_future_limit),
+        cmocka_unit_test(test_elog_replication), cmocka_unit_test(test_threads_and_reuse),
+        cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_pricing_fit_recovery),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
