@@ -113,6 +113,55 @@ static void test_row(void **state)
     vr_mark_batch_free(&lanes);
 }
 
+/* VIX calls: price and future as the batch gives them; delta within the tolerance asked of the
+ * scalar solve's, or NaN (the search then asks the scalar mark). */
+static void test_vix_row(void **state)
+{
+    const vk_table *t = need_isa(*state);
+    const vr_pricing *prs[2] = {pr_heston, pr_svcj};
+    vr_mark_batch row, lanes;
+    vr_err err;
+    assert_int_equal(vr_mark_batch_alloc(&row, 64, &err), VR_OK);
+    assert_int_equal(vr_mark_batch_alloc(&lanes, 64, &err), VR_OK);
+    const double tol = VR_SWEEP_MARGIN / 4;
+    double worst = 0;
+    size_t nan = 0, all = 0;
+    for (int p = 0; p < 2; p++)
+        for (size_t iv = 0; iv < NV; iv++)
+            for (size_t it = 0; it < NT; it++) {
+                const vr_state st = {0, 5000, {VS[iv], VS[iv]}};
+                const size_t n = 48; /* strikes 5 .. 52 */
+                for (size_t q = 0; q < n; q++) {
+                    const vr_instrument in = {VR_INST_VIX_OPTION, 1, 5.0 + (double)q, TAUS[it]};
+                    vr_mark_batch_set(&lanes, q, &in, &st, vr_pricing_model(prs[p])->nfactors);
+                    row.strike[q] = in.strike;
+                }
+                vr_pricing_mark_vix_row(prs[p], t, &row, n, &st, TAUS[it], tol);
+                vr_pricing_mark_n(prs[p], t, &lanes, n, VR_MARK_VIX_FUT);
+                assert_close_ulps(lanes.price, row.price, n, 0);
+                assert_close_ulps(lanes.fut, row.fut, n, 0);
+                for (size_t q = 0; q < n; q++) {
+                    const vr_instrument in = {VR_INST_VIX_OPTION, 1, row.strike[q], TAUS[it]};
+                    const double ref = vr_pricing_mark(prs[p], &in, &st, VR_MARK_VIX_DELTA).delta;
+                    all += ref > 0.02 && ref < 0.98;
+                    if (isnan(row.delta[q])) {
+                        nan += ref > 0.02 && ref < 0.98; /* where searches look */
+                        continue;
+                    }
+                    const double d = fabs(row.delta[q] - ref);
+                    worst = d > worst ? d : worst;
+                    if (!(d <= tol))
+                        fail_msg("%s: VIX K %g tau %g v %g: delta %.17g, scalar %.17g", t->isa, row.strike[q],
+                                 TAUS[it], VS[iv], row.delta[q], ref);
+                }
+            }
+    printf("%s: VIX largest |delta - scalar| %.3g (tol %g); of %zu lanes of delta 0.02 to 0.98, %zu left "
+           "to the scalar solve\n", t->isa, worst, tol, all, nan);
+    assert_true(all > 1000 && nan < all / 10);
+    vr_mark_batch_free(&row);
+    vr_mark_batch_free(&lanes);
+}
+
 /* ---- 2. the search ---- */
 
 /* The strike of the search at m (sweep: its scratch, or NULL for the scalar walk). */
@@ -123,6 +172,22 @@ static double search(const vr_pricing *pr, vr_mkt *m, vr_sweep *sweep, double ta
     const double k = vr_book_spx_strike(pr, m, tau, cp, target);
     m->sweep = NULL;
     return k;
+}
+
+static double vsearch(const vr_pricing *pr, vr_mkt *m, vr_sweep *sweep, double tau, double target)
+{
+    m->memo = NULL;
+    m->sweep = sweep;
+    const double k = vr_book_vix_strike(pr, m, tau, target);
+    m->sweep = NULL;
+    return k;
+}
+
+static double vdelta(const vr_pricing *pr, const vr_mkt *m, double k, double tau)
+{
+    const vr_instrument in = {VR_INST_VIX_OPTION, 1, k, tau};
+    const vr_state st = {0, m->S, {m->x[0], m->x[1]}};
+    return vr_pricing_mark(pr, &in, &st, VR_MARK_VIX_DELTA).delta;
 }
 
 static double absdelta(const vr_pricing *pr, const vr_mkt *m, double k, double tau, int cp)
@@ -169,6 +234,36 @@ static void search_all(const vk_table *t, vr_sweep *sw)
                         }
                         cases++;
                     }
+    /* VIX calls by delta from the future, 1-point strikes */
+    static const double vtargets[] = {0.05, 0.12, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6};
+    for (int p = 0; p < 2; p++)
+        for (size_t iv = 0; iv < NV; iv += VR_SMALL_STEP)
+            for (size_t it = 1; it < NT; it++)
+                for (size_t g = 0; g < sizeof vtargets / sizeof vtargets[0]; g++) {
+                    vr_mkt m = market(prs[p], 5000, VS[iv]);
+                    const double tau = TAUS[it];
+                    const double want = vsearch(prs[p], &m, NULL, tau, vtargets[g]);
+                    const double got = vsearch(prs[p], &m, sw, tau, vtargets[g]);
+                    searches++;
+                    if (got != want)
+                        fail_msg("%s model %d v %g tau %g VIX target %g: strike %g, scalar walk %g", t->isa, p,
+                                 VS[iv], tau, vtargets[g], got, want);
+                    const double dk = vdelta(prs[p], &m, want, tau);
+                    const double tie[5] = {dk, nextafter(dk, 1), nextafter(dk, 0),
+                                           0.5 * (dk + vdelta(prs[p], &m, want + 1, tau)),
+                                           want > 1 ? 0.5 * (dk + vdelta(prs[p], &m, want - 1, tau)) : 0};
+                    for (int j = 0; j < 5; j++) {
+                        if (!(tie[j] > 0 && tie[j] < 1))
+                            continue;
+                        const double w2 = vsearch(prs[p], &m, NULL, tau, tie[j]);
+                        const double g2 = vsearch(prs[p], &m, sw, tau, tie[j]);
+                        searches++;
+                        if (g2 != w2)
+                            fail_msg("%s model %d v %g tau %g VIX target %.17g (near a tie): strike %g, scalar "
+                                     "walk %g", t->isa, p, VS[iv], tau, tie[j], g2, w2);
+                    }
+                    cases++;
+                }
     printf("%s: %zu searches, %llu rows, %llu candidates, %llu scalar decisions\n", t->isa, searches,
            (unsigned long long)sw->rows, (unsigned long long)sw->lanes, (unsigned long long)sw->exact);
     assert_true(cases > 500);
@@ -252,6 +347,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         VR_ISA_TESTS(test_row),
+        VR_ISA_TESTS(test_vix_row),
         VR_ISA_TESTS(test_search),
         cmocka_unit_test(test_search_nudged),
         cmocka_unit_test(test_memo),

@@ -166,6 +166,16 @@ void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *
 void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                              const vr_state *s, int cp, double tau);
 
+/* A row of VIX calls of one expiry (tau > 0 years from s->t) at one state: lanes [0, n) take their
+ * strikes from b->strike and get price and fut as vr_pricing_mark_n with kt gives them, and delta
+ * (dC/dF, VR_MARK_VIX_DELTA) from the same Newton solve run on all lanes at once with kt's
+ * Black-76: within tol of the scalar reference's delta, or NaN where the solve cannot promise it
+ * (it did not converge, or ended near a stop threshold; pricing.c). For strike searches by delta
+ * (the candidates of one rule), which decide NaN or near lanes with the scalar mark. b->cap must
+ * hold n rounded up to VK_LANES_MAX; strikes > 0. */
+void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, double tau, double tol);
+
 /* One instrument at one state: a batch of one lane through vr_pricing_mark_n with the scalar
  * reference kernels (entries, rolls, strike searches, sizing). */
 vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,

@@ -412,24 +412,28 @@ static double spx_absdelta(const void *vc, double k)
 }
 
 /* ---- the vectorised walk --------------------------------------------------------------------
- * grid_walk over spx_absdelta visits k0, k0 + s, k0 + 2s, ... (s = away while |delta(k0)| is above
- * the target, else -away) until |delta| crosses the target, and keeps the nearer of the last two.
- * sweep_walk takes the same steps on rows of candidates marked in one kernel call each
- * (vr_pricing_mark_spx_row with the run's kernels) and asks the scalar mark (spx_absdelta, the
- * walk's own function, through the memo) only where the row's value could decide otherwise: within
- * VR_SWEEP_MARGIN of the target, or of a tie between the last two strikes. The kernels agree with
- * the scalar reference to far less than the margin (SIMD surface within 4 ulp or 1e-12, Black-76
- * within 2 ulp: |delta| within ~1e-11, tests/test_strike.c), so every comparison, and the strike,
- * is the scalar walk's, bit for bit. A row covers 16 steps around k0 first (the direction is not
- * known before delta(k0)), then as many steps ahead as the slope of the last two values says the
- * crossing needs (8 to VR_SWEEP_LANES). */
+ * grid_walk over f visits k0, k0 + s, k0 + 2s, ... (s = away while f(k0) is above the target, else
+ * -away) until f crosses the target, and keeps the nearer of the last two. sweep_walk takes the
+ * same steps on rows of candidates marked in one kernel call each with the run's kernels (SPX:
+ * vr_pricing_mark_spx_row, f = |delta|; VIX calls: vr_pricing_mark_vix_row, f = dC/dF) and asks
+ * the scalar f (the walk's own function, through the memo) only where the row's value could
+ * decide otherwise: within VR_SWEEP_MARGIN of the target, or of a tie between the last two
+ * strikes, or a VIX lane whose vectorised implied-vol solve cannot promise to be that close (NaN).
+ * The SPX kernels agree with the scalar reference to far less than the margin (SIMD surface within
+ * 4 ulp or 1e-12, Black-76 within 2 ulp: |delta| within ~1e-11), the VIX row within its stated
+ * bound (tests/test_strike.c), so every comparison, and the strike, is the scalar walk's, bit for
+ * bit. A row covers 16 steps around k0 first (the direction is not known before f(k0)), then as
+ * many steps ahead as the slope of the last two values says the crossing needs (8 to
+ * VR_SWEEP_LANES). */
 typedef struct sweep_row {
     vr_sweep *w;
     const vr_pricing *pr;
     vr_state st;          /* the path's state with the clock at 0 (as mark_ahead) */
-    double tau, k0, away;
-    int cp;
-    long lo;              /* d[q] is the |delta| of step lo + q, q < n */
+    int kind, cp;
+    double tau, k0, g, away;
+    absdelta_fn f;        /* the scalar walk's function */
+    const void *ctx;
+    long lo;              /* d[q] is f's row value at step lo + q, q < n */
     int n;
     double d[VR_SWEEP_LANES];
 } sweep_row;
@@ -439,56 +443,59 @@ static void sweep_fill(sweep_row *r, long lo, int n)
     vr_mark_batch *b = &r->w->row;
     for (int q = 0; q < n; q++) {
         const double k = r->k0 + (double)(lo + q) * r->away;
-        b->strike[q] = k >= SPX_GRID ? k : SPX_GRID; /* below the grid: never read (the walk stops) */
+        b->strike[q] = k >= r->g ? k : r->g; /* below the grid: never read (the walk stops) */
     }
-    vr_pricing_mark_spx_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->cp, r->tau);
+    if (r->kind == VR_INST_SPX_OPTION) {
+        vr_pricing_mark_spx_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->cp, r->tau);
+        for (int q = 0; q < n; q++)
+            r->d[q] = fabs(b->delta[q]);
+    } else {
+        vr_pricing_mark_vix_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->tau, VR_SWEEP_MARGIN / 4);
+        for (int q = 0; q < n; q++)
+            r->d[q] = b->delta[q];
+    }
     r->w->rows++;
     r->w->lanes += (uint64_t)n;
-    for (int q = 0; q < n; q++)
-        r->d[q] = fabs(b->delta[q]);
     r->lo = lo;
     r->n = n;
 }
 
-/* Whether |delta| at step j (row value v) is above the target, as the scalar mark says. */
-static int sweep_above(const strike_ctx *c, const sweep_row *r, long j, double v, double target)
+/* Whether f at step j (row value v) is above the target, as the scalar f says. */
+static int sweep_above(const sweep_row *r, long j, double v, double target)
 {
     if (fabs(v - target) > VR_SWEEP_MARGIN)
         return v > target;
     r->w->exact++;
-    return spx_absdelta(c, r->k0 + (double)j * r->away) > target;
+    return r->f(r->ctx, r->k0 + (double)j * r->away) > target;
 }
 
-static double sweep_walk(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target, double k0)
+static double sweep_walk(sweep_row *r, double target)
 {
-    const strike_ctx c = {pr, m, tau, cp};
-    sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .tau = tau, .k0 = k0,
-                   .away = cp * SPX_GRID, .cp = cp};
-    r.st.t = 0.0;
-    sweep_fill(&r, -7, 16);
-    double d = r.d[7];
-    const int above = sweep_above(&c, &r, 0, d, target);
+    const double k0 = r->k0;
+    sweep_fill(r, -7, 16);
+    double d = r->d[7];
+    const int above = sweep_above(r, 0, d, target);
     const long step = above ? 1 : -1;
     long j = 0;
     double dprev = d;
     for (int it = 0; it < 2000; it++) {
         const long j2 = j + step;
-        const double k = k0 + (double)j * r.away, k2 = k0 + (double)j2 * r.away;
-        if (k2 < SPX_GRID)
+        const double k = k0 + (double)j * r->away, k2 = k0 + (double)j2 * r->away;
+        if (k2 < r->g)
             break;
-        if (j2 < r.lo || j2 >= r.lo + r.n) { /* a new row ahead, sized by the slope so far */
+        if (j2 < r->lo || j2 >= r->lo + r->n) { /* a new row ahead, sized by the slope so far */
             const double slope = fabs(d - dprev), left = fabs(d - target);
             int n = slope > 0 && left / slope < VR_SWEEP_LANES ? (int)(left / slope * 1.25) + 4 : VR_SWEEP_LANES;
             n = n < 8 ? 8 : n > VR_SWEEP_LANES ? VR_SWEEP_LANES : (n + 7) / 8 * 8;
-            sweep_fill(&r, step > 0 ? j2 : j2 - n + 1, n);
+            sweep_fill(r, step > 0 ? j2 : j2 - n + 1, n);
         }
-        const double d2 = r.d[j2 - r.lo];
-        if (sweep_above(&c, &r, j2, d2, target) != above) {
+        const double d2 = r->d[j2 - r->lo];
+        if (sweep_above(r, j2, d2, target) != above) {
             const double a = fabs(d2 - target), b = fabs(d - target);
             int nearer = a < b;
             if (!(fabs(a - b) > VR_SWEEP_MARGIN)) {
-                r.w->exact++;
-                nearer = fabs(spx_absdelta(&c, k2) - target) < fabs(spx_absdelta(&c, k) - target);
+                r->w->exact++;
+                nearer = fabs(r->f(r->ctx, k2) - target) < fabs(r->f(r->ctx, k) - target);
             }
             if (nearer)
                 j = j2;
@@ -498,7 +505,7 @@ static double sweep_walk(const vr_pricing *pr, const vr_mkt *m, double tau, int 
         dprev = d;
         d = d2;
     }
-    return k0 + (double)j * r.away;
+    return k0 + (double)j * r->away;
 }
 
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
@@ -517,9 +524,13 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
     if (k < SPX_GRID)
         k = SPX_GRID;
     const strike_ctx c = {pr, m, tau, cp};
-    return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
-                      m->sweep != NULL ? sweep_walk(pr, m, tau, cp, target, k)
-                                       : grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c));
+    if (m->sweep == NULL)
+        return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
+                          grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c));
+    sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_SPX_OPTION, .cp = cp,
+                   .tau = tau, .k0 = k, .g = SPX_GRID, .away = cp * SPX_GRID, .f = spx_absdelta, .ctx = &c};
+    r.st.t = 0.0;
+    return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target, sweep_walk(&r, target));
 }
 
 double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
@@ -702,7 +713,18 @@ static double vix_delta_strike(const vr_pricing *pr, const vr_mkt *m, double tau
     if (k < VIX_GRID)
         k = VIX_GRID;
     const vix_ctx c = {pr, m, tau};
-    return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c));
+    if (m->sweep == NULL)
+        return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c));
+    sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_VIX_OPTION, .cp = 1,
+                   .tau = tau, .k0 = k, .g = VIX_GRID, .away = VIX_GRID, .f = vix_delta, .ctx = &c};
+    r.st.t = 0.0;
+    return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, sweep_walk(&r, target));
+}
+
+double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target)
+{
+    const double fut = mark_ahead(pr, m, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
+    return vix_delta_strike(pr, m, tau, target, fut);
 }
 
 static double vxth_weight(double vix)

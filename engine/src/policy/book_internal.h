@@ -66,8 +66,9 @@ static inline void vr_mark_memo_reset(vr_mark_memo *mm)
 /* The scratch of the vectorised strike searches (one per thread): a row of candidate strikes is
  * marked in one call of the kernels of kt (vr_pricing_mark_spx_row) instead of one scalar mark per
  * step of the search. The search still returns exactly the strike of the scalar rule (book.c,
- * pick_spx_strike): a candidate whose vectorised |delta| lies within VR_SWEEP_MARGIN of a decision
- * (the target, or a tie between the last two strikes) is decided by the scalar mark itself. */
+ * pick_spx_strike, vix_delta_strike): a candidate whose vectorised delta lies within
+ * VR_SWEEP_MARGIN of a decision (the target, or a tie between the last two strikes) is decided by
+ * the scalar mark itself. */
 #define VR_SWEEP_LANES 64     /* most candidates per kernel call */
 #define VR_SWEEP_MARGIN 1e-8  /* |delta| differences the kernels of kt may show against the scalar
                                  reference stay below 1e-10 (tests/test_strike.c) */
@@ -215,6 +216,10 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
  * (cp -1 put, +1 call) tau years ahead at m's state: with m->sweep, vectorised; without, the
  * scalar walk (the reference; both give the same strike, bit for bit). */
 double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target);
+/* The 1-point VIX strike whose call delta dC/dF is closest to `target` for a call tau years ahead
+ * at m's state, walking from the VIX future (as a hedge layer's action picks it); vectorised with
+ * m->sweep, the scalar walk without (the same strike). */
+double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target);
 
 void vr_mkt_init(vr_mkt *m, double S, const double *x, const vr_pricing *pr);
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, const vr_pricing *pr);

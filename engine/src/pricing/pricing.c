@@ -415,6 +415,87 @@ static void mark_vix_options(const vr_pricing *pr, const vk_table *kt, vr_mark_b
     }
 }
 
+/* A row of VIX calls of one expiry at one state (see vr_pricing.h): the table's calls in one kernel
+ * call, the future once, and vix_call_delta's Newton solve run on every lane at once with kt's
+ * Black-76 (the same steps, stop rule and clamps). Its delta is not the scalar solve's bits: both
+ * stop where the price error is below 1e-10, so their vols lie within 1e-10/vega of the root and
+ * their deltas within 1e-10 |d2| / (sigma F df sqrt(tau)) of each other (dN(d1)/dsigma over the
+ * vega). A lane gets NaN where that bound, four times over, exceeds tol, or where the solve may
+ * have ended otherwise than by convergence in the scalar one (it hit 30 steps or a vega below
+ * 1e-12, or a step's price error or vega came within 1e-6 relative of a stop threshold), and
+ * where 1e-10/vega exceeds 1e-3 of the vol (the bound is a first-order one). */
+void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, double tau, double tol)
+{
+    if (kt == NULL && (kt = vk_select(NULL)) == NULL)
+        kt = &vk_table_ref;
+    const size_t mp = pad_to(n, kt);
+    const int nf = pr->ops->nfactors;
+    double **g = b->g;
+    double x[VR_FACTORS_MAX];
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        x[j] = j < nf && s->x[j] > 0 ? s->x[j] : 0;
+    for (int j = 0; j < nf; j++) {
+        for (size_t q = 0; q < mp; q++)
+            g[G_X0 + j][q] = x[j];
+        xg[j] = g[G_X0 + j];
+    }
+    for (size_t q = 0; q < mp; q++) {
+        g[G_TAU][q] = tau;
+        g[G_STRIKE][q] = q < n ? b->strike[q] : 20.0;
+    }
+    pr->ops->vix_call_n(pr->tab, kt, xg, g[G_TAU], g[G_STRIKE], g[G_SPARE1], mp);
+    const double fut = pr->ops->vix_future_1(pr->tab, x, tau), df = exp(-pr->r * tau);
+    /* the Newton solve: G_VOL the vol, G_K the lane's state (0 running, 1 converged, 2 unsure) */
+    for (size_t q = 0; q < mp; q++) {
+        const double c = g[G_SPARE1][q] > 0 ? g[G_SPARE1][q] : 0;
+        g[G_SPARE1][q] = c;
+        g[G_FWD][q] = fut;
+        g[G_DF][q] = df;
+        g[G_CP][q] = 1.0;
+        g[G_VOL][q] = 0.8;
+        g[G_K][q] = q < n ? 0 : 1;
+    }
+    const double eps = 1e-10, vmin = 1e-12, near = 1e-6;
+    int running = n > 0;
+    for (int it = 0; it < 30 && running; it++) {
+        kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
+                         g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], mp);
+        running = 0;
+        for (size_t q = 0; q < n; q++) {
+            if (g[G_K][q] != 0)
+                continue;
+            const double diff = g[G_PRICE][q] - g[G_SPARE1][q], ve = g[G_VEGA][q], ad = fabs(diff);
+            b->delta[q] = g[G_DELTA][q] / df;
+            const int close = fabs(ad - eps) <= near * eps || fabs(ve - vmin) <= near * vmin;
+            if (ad < eps || ve < vmin) { /* converged, or stopped on the vega (unsure) */
+                g[G_K][q] = ad < eps && !close && eps < 1e-3 * g[G_VOL][q] * ve ? 1 : 2;
+                continue;
+            }
+            if (close) { /* the scalar solve may stop here */
+                g[G_K][q] = 2;
+                continue;
+            }
+            double sig = g[G_VOL][q] - diff / ve;
+            sig = sig < 0.01 ? 0.01 : sig;
+            g[G_VOL][q] = sig > 8 ? 8 : sig;
+            running = 1;
+        }
+    }
+    const double rt = sqrt(tau);
+    for (size_t q = 0; q < n; q++) {
+        const double sig = g[G_VOL][q], K = g[G_STRIKE][q];
+        const double d2 = log(fut / K) / (sig * rt) - 0.5 * sig * rt;
+        const double bound = 4 * eps * (fabs(d2) + 1) / (sig * fut * df * rt);
+        if (g[G_K][q] != 1 || !(bound <= tol))
+            b->delta[q] = NAN;
+        b->price[q] = g[G_SPARE1][q];
+        b->fut[q] = fut;
+        b->vega[q] = b->vol[q] = 0;
+    }
+}
+
 static void mark_vix_futures(const vr_pricing *pr, vr_mark_batch *b, size_t m)
 {
     const int nf = pr->ops->nfactors;
