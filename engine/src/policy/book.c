@@ -422,9 +422,9 @@ static double spx_absdelta(const void *vc, double k)
  * The SPX kernels agree with the scalar reference to far less than the margin (SIMD surface within
  * 4 ulp or 1e-12, Black-76 within 2 ulp: |delta| within ~1e-11), the VIX row within its stated
  * bound (tests/test_strike.c), so every comparison, and the strike, is the scalar walk's, bit for
- * bit. A row covers 16 steps around k0 first (the direction is not known before f(k0)), then as
- * many steps ahead as the slope of the last two values says the crossing needs (8 to
- * VR_SWEEP_LANES). */
+ * bit. The first row covers 16 steps around k0 (SPX: the direction is not known before f(k0)) or
+ * k0 - 1 to k0 + 6 (VIX: walks start at the money and go up), later ones as many steps ahead as
+ * the slope of the last two values says the crossing needs (8 to VR_SWEEP_LANES). */
 typedef struct sweep_row {
     vr_sweep *w;
     const vr_pricing *pr;
@@ -472,8 +472,8 @@ static int sweep_above(const sweep_row *r, long j, double v, double target)
 static double sweep_walk(sweep_row *r, double target)
 {
     const double k0 = r->k0;
-    sweep_fill(r, -7, 16);
-    double d = r->d[7];
+    sweep_fill(r, r->lo, r->n); /* the first row: lo and n set by the caller */
+    double d = r->d[-r->lo];
     const int above = sweep_above(r, 0, d, target);
     const long step = above ? 1 : -1;
     long j = 0;
@@ -528,7 +528,8 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
         return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
                           grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c));
     sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_SPX_OPTION, .cp = cp,
-                   .tau = tau, .k0 = k, .g = SPX_GRID, .away = cp * SPX_GRID, .f = spx_absdelta, .ctx = &c};
+                   .tau = tau, .k0 = k, .g = SPX_GRID, .away = cp * SPX_GRID, .f = spx_absdelta, .ctx = &c,
+                   .lo = -7, .n = 16};
     r.st.t = 0.0;
     return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target, sweep_walk(&r, target));
 }
@@ -716,7 +717,8 @@ static double vix_delta_strike(const vr_pricing *pr, const vr_mkt *m, double tau
     if (m->sweep == NULL)
         return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c));
     sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_VIX_OPTION, .cp = 1,
-                   .tau = tau, .k0 = k, .g = VIX_GRID, .away = VIX_GRID, .f = vix_delta, .ctx = &c};
+                   .tau = tau, .k0 = k, .g = VIX_GRID, .away = VIX_GRID, .f = vix_delta, .ctx = &c,
+                   .lo = -1, .n = 8}; /* targets below the ATM delta: the walk goes up */
     r.st.t = 0.0;
     return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, sweep_walk(&r, target));
 }

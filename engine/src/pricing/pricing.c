@@ -447,7 +447,10 @@ void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
     }
     pr->ops->vix_call_n(pr->tab, kt, xg, g[G_TAU], g[G_STRIKE], g[G_SPARE1], mp);
     const double fut = pr->ops->vix_future_1(pr->tab, x, tau), df = exp(-pr->r * tau);
-    /* the Newton solve: G_VOL the vol, G_K the lane's state (0 running, 1 converged, 2 unsure) */
+    /* The Newton solve on the lanes still running, kept at the front (b->idx[a]: the lane at
+     * position a; G_STRIKE, G_SPARE1 (the call) and G_VOL in that order; the padding positions
+     * hold earlier lanes' valid inputs). G_K[q]: lane q's end, 0 running, 1 converged, 2 unsure;
+     * G_SPARE2[q] the vol of its last step. */
     for (size_t q = 0; q < mp; q++) {
         const double c = g[G_SPARE1][q] > 0 ? g[G_SPARE1][q] : 0;
         g[G_SPARE1][q] = c;
@@ -455,42 +458,51 @@ void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
         g[G_DF][q] = df;
         g[G_CP][q] = 1.0;
         g[G_VOL][q] = 0.8;
-        g[G_K][q] = q < n ? 0 : 1;
+        g[G_K][q] = 0;
+        if (q < n) {
+            b->idx[q] = (uint32_t)q;
+            b->price[q] = c;
+            b->delta[q] = 0;
+        }
     }
     const double eps = 1e-10, vmin = 1e-12, near = 1e-6;
-    int running = n > 0;
-    for (int it = 0; it < 30 && running; it++) {
+    size_t na = n;
+    for (int it = 0; it < 30 && na > 0; it++) {
         kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
-                         g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], mp);
-        running = 0;
-        for (size_t q = 0; q < n; q++) {
-            if (g[G_K][q] != 0)
-                continue;
-            const double diff = g[G_PRICE][q] - g[G_SPARE1][q], ve = g[G_VEGA][q], ad = fabs(diff);
-            b->delta[q] = g[G_DELTA][q] / df;
+                         g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], pad_to(na, kt));
+        size_t keep = 0;
+        for (size_t a = 0; a < na; a++) {
+            const uint32_t q = b->idx[a];
+            const double diff = g[G_PRICE][a] - g[G_SPARE1][a], ve = g[G_VEGA][a], ad = fabs(diff);
+            const double sig = g[G_VOL][a];
+            b->delta[q] = g[G_DELTA][a] / df;
+            g[G_SPARE2][q] = sig;
             const int close = fabs(ad - eps) <= near * eps || fabs(ve - vmin) <= near * vmin;
             if (ad < eps || ve < vmin) { /* converged, or stopped on the vega (unsure) */
-                g[G_K][q] = ad < eps && !close && eps < 1e-3 * g[G_VOL][q] * ve ? 1 : 2;
+                g[G_K][q] = ad < eps && !close && eps < 1e-3 * sig * ve ? 1 : 2;
                 continue;
             }
             if (close) { /* the scalar solve may stop here */
                 g[G_K][q] = 2;
                 continue;
             }
-            double sig = g[G_VOL][q] - diff / ve;
-            sig = sig < 0.01 ? 0.01 : sig;
-            g[G_VOL][q] = sig > 8 ? 8 : sig;
-            running = 1;
+            double s1 = sig - diff / ve;
+            s1 = s1 < 0.01 ? 0.01 : s1;
+            b->idx[keep] = q;
+            g[G_STRIKE][keep] = g[G_STRIKE][a];
+            g[G_SPARE1][keep] = g[G_SPARE1][a];
+            g[G_VOL][keep] = s1 > 8 ? 8 : s1;
+            keep++;
         }
+        na = keep;
     }
     const double rt = sqrt(tau);
     for (size_t q = 0; q < n; q++) {
-        const double sig = g[G_VOL][q], K = g[G_STRIKE][q];
+        const double sig = g[G_SPARE2][q], K = b->strike[q];
         const double d2 = log(fut / K) / (sig * rt) - 0.5 * sig * rt;
         const double bound = 4 * eps * (fabs(d2) + 1) / (sig * fut * df * rt);
         if (g[G_K][q] != 1 || !(bound <= tol))
             b->delta[q] = NAN;
-        b->price[q] = g[G_SPARE1][q];
         b->fut[q] = fut;
         b->vega[q] = b->vol[q] = 0;
     }
