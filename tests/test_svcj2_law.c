@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_vix.h"
 #include "vr_test_util.h"
+
+#include "../engine/cli/calibrate_cmd.c" /* vr_cmd_calibrate, as test_calib.c does */
 
 /* the pricing set of configs/models/svcj2_example.yaml */
 static const vr_svcj2_params ex = {.kappa_v = 5, .kappa_m = 0.4, .theta = 0.032, .sigma_v = 0.8,
@@ -255,12 +258,56 @@ static void test_pricing_fit_recovery(void **state)
     assert_true(r.rms_fut < 1e-3 && r.rms_vvix < 1e-3);
 }
 
+/* vr_cmd_calibrate's exit code, its stderr in buf */
+static int calibrate_err(int argc, char **argv, char *buf, size_t cap)
+{
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    const int saved = dup(fileno(stderr));
+    dup2(fileno(tmp), fileno(stderr));
+    const int rc = vr_cmd_calibrate(argc, argv);
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    rewind(tmp);
+    const size_t n = fread(buf, 1, cap - 1, tmp);
+    buf[n] = '\0';
+    fclose(tmp);
+    optind = 0; /* getopt_long restarts for the next command */
+    return rc;
+}
+
+/* The pricing-fit options of the command line: out of range or without the svcj2 alternation they
+ * are usage errors (exit 2) naming the option and its range, before any data is read. */
+static void test_calibrate_options(void **state)
+{
+    (void)state;
+    char msg[2048];
+    char *a1[] = {"calibrate", "--data", "/nonexistent", "--model", "svcj2", "--pricing-from",
+                  "configs/models/svcj2_example.yaml", "--measure", "pricing", "--max-eval", "5",
+                  NULL};
+    assert_int_equal(calibrate_err(11, a1, msg, sizeof msg), 2);
+    assert_non_null(strstr(msg, "--max-eval"));
+    assert_non_null(strstr(msg, "[10, 100000]"));
+    char *a2[] = {"calibrate", "--data", "/nonexistent", "--model", "svcj2", "--pricing-from",
+                  "configs/models/svcj2_example.yaml", "--measure", "pricing", "--v-anchor", "-1",
+                  NULL};
+    assert_int_equal(calibrate_err(11, a2, msg, sizeof msg), 2);
+    assert_non_null(strstr(msg, "--v-anchor: expected a number in [0, 1e+06]"));
+    char *a3[] = {"calibrate", "--data", "/nonexistent", "--model", "svcj", "--measure", "pricing",
+                  "--v-anchor", "2", NULL};
+    assert_int_equal(calibrate_err(9, a3, msg, sizeof msg), 2); /* not the svcj2 alternation */
+    assert_non_null(strstr(msg, "--v-anchor anchors the states of the svcj2 pricing fit"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_future_direct),    cmocka_unit_test(test_future_limit),
         cmocka_unit_test(test_elog_replication), cmocka_unit_test(test_threads_and_reuse),
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_pricing_fit_recovery),
+        cmocka_unit_test(test_calibrate_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

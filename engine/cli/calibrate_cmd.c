@@ -56,6 +56,9 @@ static void cal_usage(FILE *out)
             "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
             "  --max-eval N          pricing: loss evaluations of the optimiser, [10, 1e5]\n"
             "                        (default 800)\n"
+            "  --v-anchor W          pricing, svcj2: weight of (ln(mean v / target))^2 in the loss,\n"
+            "                        target the realised SPX variance less its jump part,\n"
+            "                        [0, 1e6], 0 = off (default 1)\n"
             "  --pricing-from FILE   svcj2 (required): the pricing set of this svcj2 model file\n"
             "                        filters (v, m); without --measure pricing it is written as\n"
             "                        the file's pricing set, with it it starts the pricing fit\n"
@@ -133,7 +136,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -208,6 +211,37 @@ static double cal_s2_change(const vr_svcj2_params *a, const vr_svcj2_params *b)
     return mx;
 }
 
+/* svcj2's default pricing fit: kappa_v, kappa_m, theta, lambda0, lambda1, mu_v (the order of
+ * the parameter table, vr_model_params.h) */
+#define VR_S2_PRICING_FIT_MASK (0x7ul | (0x7ul << 6))
+/* sigma_v, sigma_m, rho */
+#define VR_S2_DIFFUSION_MASK (0x7ul << 3)
+
+/* The pricing start: the parameters the fit moves from `pricing`, every other one from the
+ * physical estimate. */
+/* The anchor of svcj2's backed-out v: the realised SPX variance less the physical jumps' share,
+ * (lambda0 + lambda1 mean v) E[Z_s^2], Z_s | Z_v ~ N(mu_s + rho_j Z_v, sigma_s^2), Z_v ~ Exp(mu_v);
+ * at least half the realised variance. */
+static double v_anchor(const vr_calib_result *res)
+{
+    const vr_svcj2_params *p = &res->est.s2;
+    const double ez2 = p->sigma_s * p->sigma_s + p->mu_s * p->mu_s +
+                       2.0 * p->mu_s * p->rho_j * p->mu_v + 2.0 * p->rho_j * p->rho_j * p->mu_v * p->mu_v;
+    const double jv = (p->lambda0 + p->lambda1 * res->mean_v) * ez2;
+    return fmax(0.5 * res->realized_var, res->realized_var - jv);
+}
+
+static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *physical,
+                               unsigned long fit_mask)
+{
+    const vr_model_def *md = vr_model_def_of(VR_MODEL_SVCJ2);
+    vr_sv_params out = *physical;
+    for (int i = 0; i < md->nparams; i++)
+        if (fit_mask & (1ul << i))
+            vr_param_set(&out, &md->params[i], vr_param_get(pricing, &md->params[i]));
+    return out;
+}
+
 /* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
  * at the physical estimates, then the physical fit again with the variance backed out through the
  * calibrated pricing coefficients (the VIX is a pricing-measure quantity), and the state of the
@@ -215,6 +249,7 @@ static double cal_s2_change(const vr_svcj2_params *a, const vr_svcj2_params *b)
 static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
                              size_t every, size_t vvix_days, int threads, int max_eval,
+                             double w_anchor,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
                              const cal_days2 *d2, int rounds, double *round_change, vr_err *err)
 {
@@ -253,8 +288,27 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
         d->nfut = nf;
     }
     vr_pfit_opts po;
-    vr_pfit_opts_default(&po, co->type, start ? start : d2 ? &d2->filter : &res->est);
+    vr_sv_params s2start;
+    if (d2 && !start) {
+        /* svcj2: the pricing fit moves the drifts and the jump intensity and size of v (the
+         * risk premia the VIX family identifies); the rest equals the physical estimate. The
+         * diffusion coefficients (sigma_v, sigma_m, rho) are the same under both measures
+         * (Girsanov); the SPX jump law (mu_s, sigma_s, rho_j) would need SPX options, which the
+         * data lack: fitted to the VIX family alone it drifts to signs no SPX skew has. */
+        if (fit_mask == 0)
+            fit_mask = VR_S2_PRICING_FIT_MASK;
+        /* from the --pricing-from set where that combination is a valid set, else from the
+         * physical estimate (no risk premium) */
+        s2start = tie_params(&d2->filter, &res->est, fit_mask);
+        if (vr_sv_params_validate(co->type, &s2start, "pricing", NULL, NULL) != VR_OK)
+            s2start = res->est;
+    }
+    vr_pfit_opts_default(&po, co->type, start ? start : d2 ? &s2start : &res->est);
     po.fit_mask = fit_mask;
+    if (d2 && !start) {
+        po.w_v = w_anchor;
+        po.v_target = v_anchor(res);
+    }
     po.every = every;
     po.vvix_per_bucket = vvix_days;
     po.threads = threads;
@@ -272,13 +326,15 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
          * the next round's pricing fit starts at the previous pricing estimate */
         for (int round = 1; round <= rounds; round++) {
             if (round > 1) {
-                const vr_sv_params prev = pres->est;
+                const vr_sv_params prev = tie_params(&pres->est, &res->est, fit_mask);
                 vr_pfit_opts_default(&po, co->type, &prev);
                 po.fit_mask = fit_mask;
                 po.every = every;
                 po.vvix_per_bucket = vvix_days;
                 po.threads = threads;
                 po.max_eval = max_eval;
+                po.w_v = w_anchor;
+                po.v_target = v_anchor(res);
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
                     goto done;
                 fprintf(stdout, "\nround %d: pricing fit\n", round);
@@ -297,6 +353,11 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                     *round_change);
             vr_calib_print(stdout, res);
         }
+        /* the diffusion coefficients equal the final physical ones (they do not enter the VIX
+         * indices' coefficients, so the filtered states stay those of the last round; the SPX
+         * jump law does enter them, through the jump's log-contract term, and keeps the value
+         * the last pricing fit used) */
+        pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
         x_last[0] = res->v_last;
         x_last[1] = res->m_last;
         goto done;
@@ -351,6 +412,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"every", required_argument, NULL, OPT_EVERY},
         {"vvix-days", required_argument, NULL, OPT_VVIXD},
         {"max-eval", required_argument, NULL, OPT_MAXEVAL},
+        {"v-anchor", required_argument, NULL, OPT_ANCHOR},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -365,6 +427,8 @@ int vr_cmd_calibrate(int argc, char **argv)
     int have_model = 0, pricing = 0;
     const char *fit_list = NULL, *start_file = NULL, *pfrom = NULL;
     size_t pf_every = 5, pf_vvix = 3, pf_max_eval = 800;
+    double pf_anchor = 1.0;
+    int anchor_given = 0;
     int rounds = 0; /* 0: not given (1 for svcj2) */
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
@@ -446,6 +510,11 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!cal_size("--max-eval", optarg, 10, 100000, &u))
                 return CAL_EXIT_USAGE;
             pf_max_eval = (size_t)u;
+            break;
+        case OPT_ANCHOR:
+            if (!cal_double("--v-anchor", optarg, 0, 1e6, &pf_anchor))
+                return CAL_EXIT_USAGE;
+            anchor_given = 1;
             break;
         case OPT_FROM:
         case OPT_TO: {
@@ -577,6 +646,9 @@ int vr_cmd_calibrate(int argc, char **argv)
                        "--model svcj2 --measure pricing (without --start)%s%s", "", "");
     if (rounds == 0)
         rounds = 1;
+    if (anchor_given && !(two && pricing && !start_file))
+        return cal_bad("--v-anchor anchors the states of the svcj2 pricing fit: it needs --model "
+                       "svcj2 --measure pricing (without --start)%s%s", "", "");
     if (pfrom && !(two && !start_file))
         return cal_bad("--pricing-from gives the svcj2 filter its pricing set: it needs --model "
                        "svcj2 (without --start)%s%s", "", "");
@@ -817,7 +889,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
-                              rs.threads, (int)pf_max_eval, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              rs.threads, (int)pf_max_eval, pf_anchor, start_file ? &sm.pricing : NULL, &pres, x_last,
                               two && !start_file ? &d2 : NULL, rounds, &round_change,
                               &err)) != VR_OK)
             goto fail;

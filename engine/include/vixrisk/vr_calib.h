@@ -274,6 +274,11 @@ typedef struct vr_pfit_opts {
     double ridge;               /* default 1e-4 */
     int max_eval;               /* loss evaluations, default 800 */
     int threads;                /* 0 = OpenMP default */
+    /* Anchor of the states (0 = off, the default): w_v (ln(mean v / v_target))^2 is added to the
+     * loss, mean v over the fit days' backed-out states. With v_target the diffusive part of the
+     * realised SPX variance it keeps the variance risk premium in the pricing parameters instead
+     * of in states the returns contradict (svcj2; docs/calibration.md). */
+    double v_target, w_v;
 } vr_pfit_opts;
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);
@@ -286,6 +291,7 @@ typedef struct vr_pfit_result {
     double rms_vix, rms_idx[VR_PFIT_NIDX], rms_fut, rms_vvix; /* RMS log errors */
     size_t n_days, n_idx[VR_PFIT_NIDX], n_fut, n_vvix, n_clamped;
     int evals, converged;
+    double mean_v, v_target;    /* mean backed-out v over the fit days; the anchor (0: none) */
     /* by VIX bucket over the fit days: data and model means, and counts */
     double tab_data[VR_PFIT_NTAB][VR_REALISM_NB], tab_model[VR_PFIT_NTAB][VR_REALISM_NB];
     size_t tab_n[VR_PFIT_NTAB][VR_REALISM_NB];

@@ -54,7 +54,7 @@ typedef struct pf_ctx {
     int pidx[PF_MAXP];      /* their indices in md->params */
     double y0[PF_MAXP];     /* start, transformed */
     /* per-day scratch: squared errors and counts by group */
-    double *e_idx, *e_fut, *e_vix;
+    double *e_idx, *e_fut, *e_vix, *v_day;
     int *n_idx, *n_fut, *clamped;
     double *e_vv;
     int *ok_vv;
@@ -113,6 +113,7 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     double x[VR_FACTORS_MAX] = {0};
     const vr_term_fit tf = vr_state_from_term_c(ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
     c->clamped[k] = tf == VR_TERM_CLAMPED;
+    c->v_day[k] = x[0];
     const double mv = vr_vix_level_x(&cc[0], x, ops->nfactors);
     c->e_vix[k] = mv > 0 ? sq(log(mv / d->vix)) : 100.0;
     double ei = 0;
@@ -157,7 +158,7 @@ static void coefs(const vr_model_ops *ops, const vr_sv_params *p, vr_vix_coef *c
 /* Group means of the squared log errors at p (VVIX included when with_vvix). Returns -1 if the
  * parameter set is invalid. */
 typedef struct pf_means {
-    double idx, fut, vvix, vix;
+    double idx, fut, vvix, vix, vbar;
     double idx_j[VR_PFIT_NIDX];
     size_t n_idx, n_fut, n_vvix, n_j[VR_PFIT_NIDX], clamped;
 } pf_means;
@@ -199,7 +200,9 @@ static int eval_means(pf_ctx *c, const vr_sv_params *p, pf_means *m)
         sf += c->e_fut[k];
         nf += (size_t)c->n_fut[k];
         m->clamped += (size_t)c->clamped[k];
+        m->vbar += c->v_day[k];
     }
+    m->vbar = c->nsel ? m->vbar / (double)c->nsel : 0;
     for (size_t k = 0; k < c->nvsel; k++)
         sv += c->e_vv[k];
     m->idx = ni ? si / (double)ni : 0;
@@ -223,8 +226,10 @@ static double loss(pf_ctx *c, const double *y)
     double r = 0;
     for (int k = 0; k < c->np; k++)
         r += sq(y[k] - c->y0[k]);
-    const double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
-                     c->o->ridge * r;
+    double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
+               c->o->ridge * r;
+    if (c->o->v_target > 0 && c->o->w_v > 0)
+        L += m.vbar > 0 ? c->o->w_v * sq(log(m.vbar / c->o->v_target)) : PF_BAD;
     return isfinite(L) ? L : PF_BAD;
 }
 
@@ -444,10 +449,12 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         return vr_fail(err, VR_EINVAL, "pricing fit: unknown model type %d", (int)o->type);
     if (o->every < 1 || o->every > 1000 || o->max_fut < 1 || o->max_fut > VR_PFIT_MAXF ||
         o->vvix_per_bucket > 1000 || !(o->w_idx >= 0 && o->w_fut >= 0 && o->w_vvix >= 0) ||
-        !(o->ridge >= 0) || o->max_eval < 10 || o->max_eval > 100000 || o->threads < 0)
+        !(o->ridge >= 0) || o->max_eval < 10 || o->max_eval > 100000 || o->threads < 0 ||
+        !(o->v_target >= 0 && o->v_target < 4) || !(o->w_v >= 0 && o->w_v <= 1e6))
         return vr_fail(err, VR_EINVAL,
                        "pricing fit: options: every in [1, 1000], max_fut in [1, %d], VVIX days "
-                       "per bucket <= 1000, weights and ridge >= 0, max_eval in [10, 1e5]",
+                       "per bucket <= 1000, weights and ridge >= 0, max_eval in [10, 1e5], "
+                       "v anchor in [0, 4) with weight in [0, 1e6]",
                        VR_PFIT_MAXF);
     if ((st = vr_sv_params_validate(o->type, &o->start, "pricing fit start", NULL, err)) != VR_OK)
         return st;
@@ -508,6 +515,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.e_idx = calloc(c.nsel, sizeof *c.e_idx);
     c.e_fut = calloc(c.nsel, sizeof *c.e_fut);
     c.e_vix = calloc(c.nsel, sizeof *c.e_vix);
+    c.v_day = calloc(c.nsel, sizeof *c.v_day);
     c.n_idx = calloc(c.nsel, sizeof *c.n_idx);
     c.n_fut = calloc(c.nsel, sizeof *c.n_fut);
     c.clamped = calloc(c.nsel, sizeof *c.clamped);
@@ -515,7 +523,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.ok_vv = calloc(c.nvsel + 1, sizeof *c.ok_vv);
     c.st_vv = calloc(c.nvsel + 1, sizeof *c.st_vv);
     c.err_vv = calloc(c.nvsel + 1, sizeof *c.err_vv);
-    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.n_idx || !c.n_fut || !c.clamped || !c.e_vv ||
+    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped || !c.e_vv ||
         !c.ok_vv || !c.st_vv || !c.err_vv) {
         st = vr_fail(err, VR_ENOMEM, "pricing fit: %zu days", c.nsel);
         goto done;
@@ -593,6 +601,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     r->rms_fut = sqrt(m.fut);
     r->rms_vvix = sqrt(m.vvix);
     r->rms_vix = sqrt(m.vix);
+    r->mean_v = m.vbar;
+    r->v_target = o->v_target > 0 && o->w_v > 0 ? o->v_target : 0;
     r->first_date = days[sel[0]].date;
     r->last_date = days[sel[c.nsel - 1]].date;
     {
@@ -621,6 +631,7 @@ done:
     free(c.e_idx);
     free(c.e_fut);
     free(c.e_vix);
+    free(c.v_day);
     free(c.n_idx);
     free(c.n_fut);
     free(c.clamped);
@@ -653,6 +664,10 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
             "VIX3M %.4f (%zu), VIX6M %.4f (%zu), futures %.4f (%zu), VVIX %.4f (%zu days)\n",
             r->rms_vix, r->n_clamped, r->rms_idx[0], r->n_idx[0], r->rms_idx[1], r->n_idx[1],
             r->rms_idx[2], r->n_idx[2], r->rms_fut, r->n_fut, r->rms_vvix, r->n_vvix);
+    if (r->v_target > 0)
+        fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
+                "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
+                r->v_target, 100 * sqrt(r->v_target));
     static const char *const row[VR_PFIT_NTAB] = {"30-day future / VIX", "60-day future / VIX",
                                                   "VIX3M / VIX", "VVIX"};
     fprintf(f, "\n| by VIX bucket | <15 data | <15 model | 15-20 data | 15-20 model | 20-30 data | "
