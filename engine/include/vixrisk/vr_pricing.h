@@ -19,7 +19,9 @@
  * single mark vr_pricing_mark is a batch of one lane through the same function with the scalar
  * reference kernels (the SIMD kernels reproduce them: bit for bit for the VIX table, to a few ulp
  * for the surface and Black-76, see docs/numerics.md). Prices are per unit of index (multiply by
- * the $100 contract multiplier for USD). */
+ * the $100 contract multiplier for USD). Strike searches have two row functions beside it
+ * (vr_pricing_mark_spx_row: mark_n's bits for a row of one expiry; vr_pricing_mark_vix_row: VIX
+ * call deltas within a stated tolerance or NaN), used only to choose between strikes. */
 #ifndef VIXRISK_VR_PRICING_H
 #define VIXRISK_VR_PRICING_H
 

@@ -70,8 +70,8 @@ static inline void vr_mark_memo_reset(vr_mark_memo *mm)
  * VR_SWEEP_MARGIN of a decision (the target, or a tie between the last two strikes) is decided by
  * the scalar mark itself. */
 #define VR_SWEEP_LANES 64     /* most candidates per kernel call */
-#define VR_SWEEP_MARGIN 1e-8  /* |delta| differences the kernels of kt may show against the scalar
-                                 reference stay below 1e-10 (tests/test_strike.c) */
+#define VR_SWEEP_MARGIN 1e-8  /* the rows' deltas stay within 1e-10 (SPX) and 2.5e-9 (VIX, by the
+                                 row's own bound, else NaN) of the scalar marks' (test_strike.c) */
 typedef struct vr_sweep {
     const vk_table *kt;
     vr_mark_batch row;        /* capacity VR_SWEEP_LANES */
