@@ -19,7 +19,9 @@
  * single mark vr_pricing_mark is a batch of one lane through the same function with the scalar
  * reference kernels (the SIMD kernels reproduce them: bit for bit for the VIX table, to a few ulp
  * for the surface and Black-76, see docs/numerics.md). Prices are per unit of index (multiply by
- * the $100 contract multiplier for USD). */
+ * the $100 contract multiplier for USD). Strike searches have two row functions beside it
+ * (vr_pricing_mark_spx_row: mark_n's bits for a row of one expiry; vr_pricing_mark_vix_row: VIX
+ * call deltas within a stated tolerance or NaN), used only to choose between strikes. */
 #ifndef VIXRISK_VR_PRICING_H
 #define VIXRISK_VR_PRICING_H
 
@@ -156,6 +158,25 @@ static inline vr_mark vr_mark_batch_get(const vr_mark_batch *b, size_t i)
  * VIX options are worth their intrinsic value (VIX from the state), futures the VIX itself. */
 void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                        unsigned want);
+
+/* A row of SPX options of one side (cp) and expiry (tau years from s->t) at one state: lanes
+ * [0, n) take their strikes from b->strike and get the outputs (price, delta, vega, vol, fut) that
+ * vr_pricing_mark_n with kt gives lanes of these instruments at s, bit for bit; the forward,
+ * discount and sqrt(tau) are computed once for the row, and the other input arrays are neither
+ * read nor written. For strike searches (the candidates of one rule, one kernel call). b->cap
+ * must hold n rounded up to VK_LANES_MAX; strikes > 0. */
+void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, int cp, double tau);
+
+/* A row of VIX calls of one expiry (tau > 0 years from s->t) at one state: lanes [0, n) take their
+ * strikes from b->strike and get price and fut as vr_pricing_mark_n with kt gives them, and delta
+ * (dC/dF, VR_MARK_VIX_DELTA) from the same Newton solve run on all lanes at once with kt's
+ * Black-76: within tol of the scalar reference's delta, or NaN where the solve cannot promise it
+ * (it did not converge, or ended near a stop threshold; pricing.c). For strike searches by delta
+ * (the candidates of one rule), which decide NaN or near lanes with the scalar mark. b->cap must
+ * hold n rounded up to VK_LANES_MAX; strikes > 0. */
+void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, double tau, double tol);
 
 /* One instrument at one state: a batch of one lane through vr_pricing_mark_n with the scalar
  * reference kernels (entries, rolls, strike searches, sizing). */

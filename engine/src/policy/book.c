@@ -157,6 +157,33 @@ static vr_mark mark_at(const vr_pricing *pr, const vr_mkt *m, const vr_instrumen
     return mk;
 }
 
+/* The strike search memo (book_internal.h): the remembered strike of (kind, cp, tau, target), or
+ * NULL; strike_put remembers one (nothing when every entry is taken). Keys compare bit for bit. */
+static const double *strike_get(const vr_mkt *m, int kind, int cp, double tau, double target)
+{
+    const vr_mark_memo *mm = m->memo;
+    for (int i = 0; mm != NULL && i < VR_STRIKE_MEMO_SLOTS; i++) {
+        const vr_strike_memo_entry *e = &mm->s[i];
+        if (e->stamp == mm->stamp && e->kind == kind && e->cp == cp &&
+            memcmp(&e->tau, &tau, sizeof tau) == 0 && memcmp(&e->target, &target, sizeof target) == 0)
+            return &e->strike;
+    }
+    return NULL;
+}
+
+static double strike_put(const vr_mkt *m, int kind, int cp, double tau, double target, double strike)
+{
+    vr_mark_memo *mm = m->memo;
+    for (int i = 0; mm != NULL && i < VR_STRIKE_MEMO_SLOTS; i++) {
+        vr_strike_memo_entry *e = &mm->s[i];
+        if (e->stamp != mm->stamp) {
+            *e = (vr_strike_memo_entry){mm->stamp, kind, cp, tau, target, strike};
+            break;
+        }
+    }
+    return strike;
+}
+
 /* Today's mark of position q: the evaluator's, or one through the pricing layer now. */
 static const vr_pos_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pricing *pr)
 {
@@ -384,10 +411,110 @@ static double spx_absdelta(const void *vc, double k)
     return fabs(mark_ahead(c->pr, c->m, VR_INST_SPX_OPTION, c->cp, k, c->tau, 0).delta);
 }
 
+/* ---- the vectorised walk --------------------------------------------------------------------
+ * grid_walk over f visits k0, k0 + s, k0 + 2s, ... (s = away while f(k0) is above the target, else
+ * -away) until f crosses the target, and keeps the nearer of the last two. sweep_walk takes the
+ * same steps on rows of candidates marked in one kernel call each with the run's kernels (SPX:
+ * vr_pricing_mark_spx_row, f = |delta|; VIX calls: vr_pricing_mark_vix_row, f = dC/dF) and asks
+ * the scalar f (the walk's own function, through the memo) only where the row's value could
+ * decide otherwise: within VR_SWEEP_MARGIN of the target, or of a tie between the last two
+ * strikes, or a VIX lane whose vectorised implied-vol solve cannot promise to be that close (NaN).
+ * The SPX kernels agree with the scalar reference to far less than the margin (SIMD surface within
+ * 4 ulp or 1e-12, Black-76 within 2 ulp: |delta| within ~1e-11), the VIX row within its stated
+ * bound (tests/test_strike.c), so every comparison, and the strike, is the scalar walk's, bit for
+ * bit. The first row covers 16 steps around k0 (SPX: the direction is not known before f(k0)) or
+ * k0 - 1 to k0 + 6 (VIX: walks start at the money and go up), later ones as many steps ahead as
+ * the slope of the last two values says the crossing needs (8 to VR_SWEEP_LANES). */
+typedef struct sweep_row {
+    vr_sweep *w;
+    const vr_pricing *pr;
+    vr_state st;          /* the path's state with the clock at 0 (as mark_ahead) */
+    int kind, cp;
+    double tau, k0, g, away;
+    absdelta_fn f;        /* the scalar walk's function */
+    const void *ctx;
+    long lo;              /* d[q] is f's row value at step lo + q, q < n */
+    int n;
+    double d[VR_SWEEP_LANES];
+} sweep_row;
+
+static void sweep_fill(sweep_row *r, long lo, int n)
+{
+    vr_mark_batch *b = &r->w->row;
+    for (int q = 0; q < n; q++) {
+        const double k = r->k0 + (double)(lo + q) * r->away;
+        b->strike[q] = k >= r->g ? k : r->g; /* below the grid: never read (the walk stops) */
+    }
+    if (r->kind == VR_INST_SPX_OPTION) {
+        vr_pricing_mark_spx_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->cp, r->tau);
+        for (int q = 0; q < n; q++)
+            r->d[q] = fabs(b->delta[q]);
+    } else {
+        vr_pricing_mark_vix_row(r->pr, r->w->kt, b, (size_t)n, &r->st, r->tau, VR_SWEEP_MARGIN / 4);
+        for (int q = 0; q < n; q++)
+            r->d[q] = b->delta[q];
+    }
+    r->w->rows++;
+    r->w->lanes += (uint64_t)n;
+    r->lo = lo;
+    r->n = n;
+}
+
+/* Whether f at step j (row value v) is above the target, as the scalar f says. */
+static int sweep_above(const sweep_row *r, long j, double v, double target)
+{
+    if (fabs(v - target) > VR_SWEEP_MARGIN)
+        return v > target;
+    r->w->exact++;
+    return r->f(r->ctx, r->k0 + (double)j * r->away) > target;
+}
+
+static double sweep_walk(sweep_row *r, double target)
+{
+    const double k0 = r->k0;
+    sweep_fill(r, r->lo, r->n); /* the first row: lo and n set by the caller */
+    double d = r->d[-r->lo];
+    const int above = sweep_above(r, 0, d, target);
+    const long step = above ? 1 : -1;
+    long j = 0;
+    double dprev = d;
+    for (int it = 0; it < 2000; it++) {
+        const long j2 = j + step;
+        const double k = k0 + (double)j * r->away, k2 = k0 + (double)j2 * r->away;
+        if (k2 < r->g)
+            break;
+        if (j2 < r->lo || j2 >= r->lo + r->n) { /* a new row ahead, sized by the slope so far */
+            const double slope = fabs(d - dprev), left = fabs(d - target);
+            int n = slope > 0 && left / slope < VR_SWEEP_LANES ? (int)(left / slope * 1.25) + 4 : VR_SWEEP_LANES;
+            n = n < 8 ? 8 : n > VR_SWEEP_LANES ? VR_SWEEP_LANES : (n + 7) / 8 * 8;
+            sweep_fill(r, step > 0 ? j2 : j2 - n + 1, n);
+        }
+        const double d2 = r->d[j2 - r->lo];
+        if (sweep_above(r, j2, d2, target) != above) {
+            const double a = fabs(d2 - target), b = fabs(d - target);
+            int nearer = a < b;
+            if (!(fabs(a - b) > VR_SWEEP_MARGIN)) {
+                r->w->exact++;
+                nearer = fabs(r->f(r->ctx, k2) - target) < fabs(r->f(r->ctx, k) - target);
+            }
+            if (nearer)
+                j = j2;
+            break;
+        }
+        j = j2;
+        dprev = d;
+        d = d2;
+    }
+    return k0 + (double)j * r->away;
+}
+
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from a Black-Scholes guess at the ATM vol. */
 static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
 {
+    const double *known = strike_get(m, VR_INST_SPX_OPTION, cp, tau, target);
+    if (known != NULL)
+        return *known;
     const double fwd = m->S * exp((vr_pricing_rate(pr) - vr_pricing_dividend(pr)) * tau);
     const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
     const double sd = (atm > 0.01 ? atm : 0.01) * sqrt(tau);
@@ -397,7 +524,19 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
     if (k < SPX_GRID)
         k = SPX_GRID;
     const strike_ctx c = {pr, m, tau, cp};
-    return grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c);
+    if (m->sweep == NULL)
+        return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
+                          grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c));
+    sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_SPX_OPTION, .cp = cp,
+                   .tau = tau, .k0 = k, .g = SPX_GRID, .away = cp * SPX_GRID, .f = spx_absdelta, .ctx = &c,
+                   .lo = -7, .n = 16};
+    r.st.t = 0.0;
+    return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target, sweep_walk(&r, target));
+}
+
+double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
+{
+    return pick_spx_strike(pr, m, tau, cp, target);
 }
 
 /* ---- condor ----------------------------------------------------------------------------------- */
@@ -568,11 +707,26 @@ static double vix_delta(const void *vc, double k)
 /* The 1-point VIX strike whose call delta (dC/dF) is closest to `target`, from the future. */
 static double vix_delta_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target, double fut)
 {
+    const double *known = strike_get(m, VR_INST_VIX_OPTION, 1, tau, target);
+    if (known != NULL)
+        return *known;
     double k = grid_round(fut, VIX_GRID);
     if (k < VIX_GRID)
         k = VIX_GRID;
     const vix_ctx c = {pr, m, tau};
-    return grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c);
+    if (m->sweep == NULL)
+        return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c));
+    sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_VIX_OPTION, .cp = 1,
+                   .tau = tau, .k0 = k, .g = VIX_GRID, .away = VIX_GRID, .f = vix_delta, .ctx = &c,
+                   .lo = -1, .n = 8}; /* targets below the ATM delta: the walk goes up */
+    r.st.t = 0.0;
+    return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, sweep_walk(&r, target));
+}
+
+double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target)
+{
+    const double fut = mark_ahead(pr, m, VR_INST_VIX_FUTURE, 0, 0, tau, 0).price;
+    return vix_delta_strike(pr, m, tau, target, fut);
 }
 
 static double vxth_weight(double vix)

@@ -37,9 +37,19 @@ typedef struct vr_mark_memo_entry {
     double strike, tau;
     vr_mark mark;
 } vr_mark_memo_entry;
+/* The same memo keeps the day's strike searches (the strike a rule picks depends only on the
+ * state, the underlying, cp, tau and the target): policies that open the same condor or hedge on
+ * the same day search once. A few entries, scanned in order. */
+#define VR_STRIKE_MEMO_SLOTS 8
+typedef struct vr_strike_memo_entry {
+    uint32_t stamp;
+    int32_t kind, cp;
+    double tau, target, strike;
+} vr_strike_memo_entry;
 typedef struct vr_mark_memo {
     uint32_t stamp; /* >= 1 (calloc'd entries, stamp 0, are empty) */
     vr_mark_memo_entry e[VR_MARK_MEMO_SLOTS];
+    vr_strike_memo_entry s[VR_STRIKE_MEMO_SLOTS];
 } vr_mark_memo;
 
 static inline void vr_mark_memo_reset(vr_mark_memo *mm)
@@ -47,9 +57,27 @@ static inline void vr_mark_memo_reset(vr_mark_memo *mm)
     if (++mm->stamp == 0) { /* wrapped: clear the stale stamps */
         for (int i = 0; i < VR_MARK_MEMO_SLOTS; i++)
             mm->e[i].stamp = 0;
+        for (int i = 0; i < VR_STRIKE_MEMO_SLOTS; i++)
+            mm->s[i].stamp = 0;
         mm->stamp = 1;
     }
 }
+
+/* The scratch of the vectorised strike searches (one per thread): a row of candidate strikes is
+ * marked in one call of the kernels of kt (vr_pricing_mark_spx_row) instead of one scalar mark per
+ * step of the search. The search still returns exactly the strike of the scalar rule (book.c,
+ * pick_spx_strike, vix_delta_strike): a candidate whose vectorised delta lies within
+ * VR_SWEEP_MARGIN of a decision (the target, or a tie between the last two strikes) is decided by
+ * the scalar mark itself. */
+#define VR_SWEEP_LANES 64     /* most candidates per kernel call */
+#define VR_SWEEP_MARGIN 1e-8  /* the rows' deltas stay within 1e-10 (SPX) and 2.5e-9 (VIX, by the
+                                 row's own bound, else NaN) of the scalar marks' (test_strike.c) */
+typedef struct vr_sweep {
+    const vk_table *kt;
+    vr_mark_batch row;        /* capacity VR_SWEEP_LANES */
+    uint64_t rows, lanes;     /* counts (tests, profiles): kernel calls and candidates marked, */
+    uint64_t exact;           /* and decisions left to the scalar mark */
+} vr_sweep;
 
 /* What every policy of a path sees on a day (shared between the policies of the path). */
 typedef struct vr_mkt {
@@ -62,6 +90,7 @@ typedef struct vr_mkt {
     double vix_hist[VR_VIX_HIST]; /* vix_hist[day % VR_VIX_HIST] */
     vr_mark_memo *memo; /* today's single marks at this view (reset by the evaluator for each path
                            and day), or NULL: every single mark is computed */
+    vr_sweep *sweep;    /* scratch of vectorised strike searches, or NULL: the scalar walk */
 } vr_mkt;
 
 #define VR_LAYER_CONDOR (-1)
@@ -182,6 +211,15 @@ int vr_book_buy(vr_book *b, const vr_condor_rules *r, int layer, const vr_instru
 /* One trading day of one path under one policy. `last` marks the horizon (no new trades).
  * Positions without today's mark are marked here, one by one, through the same pricing call. */
 void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_pricing *pr, int last);
+
+/* The strike on the 5-point grid whose |spot delta| is closest to `target` for an SPX option
+ * (cp -1 put, +1 call) tau years ahead at m's state: with m->sweep, vectorised; without, the
+ * scalar walk (the reference; both give the same strike, bit for bit). */
+double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target);
+/* The 1-point VIX strike whose call delta dC/dF is closest to `target` for a call tau years ahead
+ * at m's state, walking from the VIX future (as a hedge layer's action picks it); vectorised with
+ * m->sweep, the scalar walk without (the same strike). */
+double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target);
 
 void vr_mkt_init(vr_mkt *m, double S, const double *x, const vr_pricing *pr);
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, const vr_pricing *pr);

@@ -41,6 +41,7 @@ typedef struct thread_ws {
     lane_key lanes[LANE_SLOTS];
     uint32_t lane_stamp;
     vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
+    vr_sweep sweep;       /* the rows of the books' strike searches (book_internal.h) */
     vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
 } thread_ws;
 
@@ -217,6 +218,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     for (size_t i = 0; i < b->n; i++) {
         vr_mark_memo_reset(&w->memo);
         w->mkt[i].memo = &w->memo;
+        w->mkt[i].sweep = &w->sweep;
         const size_t path = b->path0 + i;
         for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
@@ -225,6 +227,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                 c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
         }
         w->mkt[i].memo = NULL;
+        w->mkt[i].sweep = NULL;
     }
 }
 
@@ -460,7 +463,8 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].want_lane = vr_aligned_alloc(cap * sizeof(uint32_t));
         ws[t].memo.stamp = 1;
         ws[t].lane_stamp = 1;
-        if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK)
+        if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK ||
+            (st = vr_mark_batch_alloc(&ws[t].sweep.row, VR_SWEEP_LANES, err)) != VR_OK)
             goto done;
         if (!ws[t].mkt || !ws[t].book || !ws[t].want_book || !ws[t].want_slot || !ws[t].want_lane) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
@@ -480,6 +484,8 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
+    for (int t = 0; t < nth; t++)
+        ws[t].sweep.kt = kt;
     eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
                     progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
@@ -503,6 +509,7 @@ done:
             vr_free(ws[t].want_slot);
             vr_free(ws[t].want_lane);
             vr_mark_batch_free(&ws[t].batch);
+            vr_mark_batch_free(&ws[t].sweep.row);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
                 path_out_free(&ws[t].blk[p]);
             free(ws[t].blk);

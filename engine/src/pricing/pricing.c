@@ -298,6 +298,50 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
     }
 }
 
+/* A row of SPX options of one side and expiry at one state (see vr_pricing.h): mark_spx's
+ * arithmetic, with the forward, discount and root of tau, equal for every lane, computed once. */
+void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, int cp, double tau)
+{
+    if (kt == NULL && (kt = vk_select(NULL)) == NULL)
+        kt = &vk_table_ref;
+    const size_t mp = pad_to(n, kt);
+    double **g = b->g;
+    const double t = tau > 0 ? tau : 0;
+    const double fwd = s->S * exp((pr->r - pr->q) * t), df = exp(-pr->r * t), rt = sqrt(t);
+    for (size_t q = 0; q < mp; q++) {
+        const double strike = q < n ? b->strike[q] : fwd; /* padding: the forward */
+        g[G_STRIKE][q] = strike;
+        g[G_CP][q] = (double)cp;
+        g[G_TAU][q] = t;
+        g[G_FWD][q] = fwd;
+        g[G_DF][q] = df;
+        g[G_K][q] = t > 0 ? log(strike / fwd) / rt : 0.0;
+    }
+    const int nf = pr->ops->nfactors;
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    for (int j = 0; j < nf; j++) {
+        double *gx = g[G_X0 + j];
+        const double v = s->x[j] > 0 ? s->x[j] : 0;
+        for (size_t q = 0; q < mp; q++)
+            gx[q] = v;
+        xg[j] = gx;
+    }
+    pr->ops->spx_vol_n(pr->tab, kt, xg, g[G_TAU], g[G_K], g[G_VOL], mp);
+    if (!(t > 0))
+        for (size_t q = 0; q < mp; q++)
+            g[G_VOL][q] = 0;
+    kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
+                     g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], mp);
+    for (size_t q = 0; q < n; q++) {
+        b->price[q] = g[G_PRICE][q];
+        b->delta[q] = g[G_DELTA][q] * (fwd / s->S);
+        b->vega[q] = g[G_VEGA][q];
+        b->vol[q] = g[G_VOL][q];
+        b->fut[q] = fwd;
+    }
+}
+
 /* dC/dF of a VIX call of price `price` on future `fut`: Black-76 delta at the implied vol. */
 static double vix_call_delta(double fut, double strike, double tau, double price, double r)
 {
@@ -368,6 +412,99 @@ static void mark_vix_options(const vr_pricing *pr, const vk_table *kt, vr_mark_b
             if (want & VR_MARK_VIX_DELTA)
                 b->delta[i] = vix_call_delta(fut, K, tau, c, pr->r) - 1.0;
         }
+    }
+}
+
+/* A row of VIX calls of one expiry at one state (see vr_pricing.h): the table's calls in one kernel
+ * call, the future once, and vix_call_delta's Newton solve run on every lane at once with kt's
+ * Black-76 (the same steps, stop rule and clamps). Its delta is not the scalar solve's bits: both
+ * stop where the price error is below 1e-10, so their vols lie within 1e-10/vega of the root and
+ * their deltas within 1e-10 |d2| / (sigma F df sqrt(tau)) of each other (dN(d1)/dsigma over the
+ * vega). A lane gets NaN where that bound, four times over, exceeds tol, or where the solve may
+ * have ended otherwise than by convergence in the scalar one (it hit 30 steps or a vega below
+ * 1e-12, or a step's price error or vega came within 1e-6 relative of a stop threshold), and
+ * where 1e-10/vega exceeds 1e-3 of the vol (the bound is a first-order one). */
+void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
+                             const vr_state *s, double tau, double tol)
+{
+    if (kt == NULL && (kt = vk_select(NULL)) == NULL)
+        kt = &vk_table_ref;
+    const size_t mp = pad_to(n, kt);
+    const int nf = pr->ops->nfactors;
+    double **g = b->g;
+    double x[VR_FACTORS_MAX];
+    const double *xg[VR_FACTORS_MAX] = {NULL};
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        x[j] = j < nf && s->x[j] > 0 ? s->x[j] : 0;
+    for (int j = 0; j < nf; j++) {
+        for (size_t q = 0; q < mp; q++)
+            g[G_X0 + j][q] = x[j];
+        xg[j] = g[G_X0 + j];
+    }
+    for (size_t q = 0; q < mp; q++) {
+        g[G_TAU][q] = tau;
+        g[G_STRIKE][q] = q < n ? b->strike[q] : 20.0;
+    }
+    pr->ops->vix_call_n(pr->tab, kt, xg, g[G_TAU], g[G_STRIKE], g[G_SPARE1], mp);
+    const double fut = pr->ops->vix_future_1(pr->tab, x, tau), df = exp(-pr->r * tau);
+    /* The Newton solve on the lanes still running, kept at the front (b->idx[a]: the lane at
+     * position a; G_STRIKE, G_SPARE1 (the call) and G_VOL in that order; the padding positions
+     * hold earlier lanes' valid inputs). G_K[q]: lane q's end, 0 running, 1 converged, 2 unsure;
+     * G_SPARE2[q] the vol of its last step. */
+    for (size_t q = 0; q < mp; q++) {
+        const double c = g[G_SPARE1][q] > 0 ? g[G_SPARE1][q] : 0;
+        g[G_SPARE1][q] = c;
+        g[G_FWD][q] = fut;
+        g[G_DF][q] = df;
+        g[G_CP][q] = 1.0;
+        g[G_VOL][q] = 0.8;
+        g[G_K][q] = 0;
+        if (q < n) {
+            b->idx[q] = (uint32_t)q;
+            b->price[q] = c;
+            b->delta[q] = 0;
+        }
+    }
+    const double eps = 1e-10, vmin = 1e-12, near = 1e-6;
+    size_t na = n;
+    for (int it = 0; it < 30 && na > 0; it++) {
+        kt->black_greeks(g[G_FWD], g[G_STRIKE], g[G_VOL], g[G_TAU], g[G_DF], g[G_CP], g[G_PRICE],
+                         g[G_DELTA], g[G_GAMMA], g[G_VEGA], g[G_THETA], pad_to(na, kt));
+        size_t keep = 0;
+        for (size_t a = 0; a < na; a++) {
+            const uint32_t q = b->idx[a];
+            const double diff = g[G_PRICE][a] - g[G_SPARE1][a], ve = g[G_VEGA][a], ad = fabs(diff);
+            const double sig = g[G_VOL][a];
+            b->delta[q] = g[G_DELTA][a] / df;
+            g[G_SPARE2][q] = sig;
+            const int close = fabs(ad - eps) <= near * eps || fabs(ve - vmin) <= near * vmin;
+            if (ad < eps || ve < vmin) { /* converged, or stopped on the vega (unsure) */
+                g[G_K][q] = ad < eps && !close && eps < 1e-3 * sig * ve ? 1 : 2;
+                continue;
+            }
+            if (close) { /* the scalar solve may stop here */
+                g[G_K][q] = 2;
+                continue;
+            }
+            double s1 = sig - diff / ve;
+            s1 = s1 < 0.01 ? 0.01 : s1;
+            b->idx[keep] = q;
+            g[G_STRIKE][keep] = g[G_STRIKE][a];
+            g[G_SPARE1][keep] = g[G_SPARE1][a];
+            g[G_VOL][keep] = s1 > 8 ? 8 : s1;
+            keep++;
+        }
+        na = keep;
+    }
+    const double rt = sqrt(tau);
+    for (size_t q = 0; q < n; q++) {
+        const double sig = g[G_SPARE2][q], K = b->strike[q];
+        const double d2 = log(fut / K) / (sig * rt) - 0.5 * sig * rt;
+        const double bound = 4 * eps * (fabs(d2) + 1) / (sig * fut * df * rt);
+        if (g[G_K][q] != 1 || !(bound <= tol))
+            b->delta[q] = NAN;
+        b->fut[q] = fut;
+        b->vega[q] = b->vol[q] = 0;
     }
 }
 
