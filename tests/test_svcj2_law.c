@@ -187,6 +187,33 @@ static void test_bad_input(void **state)
     vr_svcj2_law_free(L);
 }
 
+/* Synthetic market day i under the set `ex` at state x: VIX (and VIX9D, VIX3M, VIX6M when
+ * all_idx, else VIX3M alone) from the index coefficients, nfut futures at (t0 + dt k) days from
+ * the direct pricer; VVIX and the constant maturities missing. */
+static void synth_day(vr_pfit_day *d, int i, const double *x, int nfut, double t0, double dt,
+                      int all_idx)
+{
+    const vr_sv_params truth = {.s2 = ex};
+    const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
+    const double taus[3] = {VR_VIX_TAU_9D, VR_VIX_TAU_93D, VR_VIX_TAU_6M};
+    memset(d, 0, sizeof *d);
+    d->date = 20100101 + i;
+    const vr_vix_coef c30 = ops->vix_coef(&truth, VR_VIX_TAU_30D);
+    d->vix = vr_vix_level_x(&c30, x, 2);
+    for (int j = 0; j < 3; j++) {
+        const vr_vix_coef c = ops->vix_coef(&truth, taus[j]);
+        d->idx[j] = all_idx || j == 1 ? vr_vix_level_x(&c, x, 2) : NAN;
+    }
+    d->vvix = NAN;
+    d->cm[0] = d->cm[1] = NAN;
+    d->nfut = nfut;
+    for (int k = 0; k < nfut; k++) {
+        d->fut_T[k] = (t0 + dt * k) / 365.0;
+        vr_err e = {0};
+        assert_int_equal(vr_svcj2_vix_future(&ex, x[0], x[1], d->fut_T[k], &d->fut[k], &e), VR_OK);
+    }
+}
+
 /* Synthetic svcj2 market days under `truth`: (v, m) spread over VIX ~11..45 with both slopes
  * of the term structure, the four indices from their coefficients, four futures at 5..100 days
  * from the direct pricer, VVIX from vr_model_vvix_log. The fit starts 15-20% off on the eight
@@ -203,28 +230,12 @@ static void test_pricing_fit_recovery(void **state)
     const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
     enum { N = 10 };
     vr_pfit_day d[N];
-    const double taus[3] = {VR_VIX_TAU_9D, VR_VIX_TAU_93D, VR_VIX_TAU_6M};
-    const vr_vix_coef c30 = ops->vix_coef(&truth, VR_VIX_TAU_30D);
     for (int i = 0; i < N; i++) {
         const double u = (double)i / (N - 1);
         const double x[2] = {0.005 * exp(3.5 * u), 0.04 * exp(-1.5 * ((i * 5) % N) / (double)N)};
-        memset(&d[i], 0, sizeof d[i]);
-        d[i].date = 20100101 + i;
-        d[i].vix = vr_vix_level_x(&c30, x, 2);
-        for (int j = 0; j < 3; j++) {
-            const vr_vix_coef c = ops->vix_coef(&truth, taus[j]);
-            d[i].idx[j] = vr_vix_level_x(&c, x, 2);
-        }
-        d[i].nfut = 4;
-        for (int k = 0; k < 4; k++) {
-            d[i].fut_T[k] = (5.0 + 30.0 * k) / 365.0;
-            vr_err e = {0};
-            assert_int_equal(vr_svcj2_vix_future(&ex, x[0], x[1], d[i].fut_T[k], &d[i].fut[k], &e),
-                             VR_OK);
-        }
+        synth_day(&d[i], i, x, 4, 5.0, 30.0, 1);
         vr_err e = {0};
         assert_int_equal(vr_model_vvix_log(ops, &truth, x, &d[i].vvix, &e), VR_OK);
-        d[i].cm[0] = d[i].cm[1] = NAN;
     }
     vr_sv_params start = truth;
     start.s2.kappa_v *= 1.15;
@@ -318,27 +329,11 @@ static void test_pricing_fit_cap(void **state)
 {
     (void)state;
     const vr_sv_params truth = {.s2 = ex};
-    const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
     enum { N = 10 };
     vr_pfit_day d[N];
-    const vr_vix_coef c30 = ops->vix_coef(&truth, VR_VIX_TAU_30D);
-    const vr_vix_coef c93 = ops->vix_coef(&truth, VR_VIX_TAU_93D);
     for (int i = 0; i < N; i++) {
         const double x[2] = {0.01 + 0.012 * i, 0.03};
-        memset(&d[i], 0, sizeof d[i]);
-        d[i].date = 20100101 + i;
-        d[i].vix = vr_vix_level_x(&c30, x, 2);
-        d[i].idx[0] = d[i].idx[2] = NAN;
-        d[i].idx[1] = vr_vix_level_x(&c93, x, 2);
-        d[i].vvix = NAN;
-        d[i].cm[0] = d[i].cm[1] = NAN;
-        d[i].nfut = 2;
-        for (int k = 0; k < 2; k++) {
-            d[i].fut_T[k] = (10.0 + 40.0 * k) / 365.0;
-            vr_err e = {0};
-            assert_int_equal(vr_svcj2_vix_future(&ex, x[0], x[1], d[i].fut_T[k], &d[i].fut[k], &e),
-                             VR_OK);
-        }
+        synth_day(&d[i], i, x, 2, 10.0, 40.0, 0);
     }
     vr_sv_params start = truth;
     start.s2.mu_v = 0.2;
