@@ -336,7 +336,6 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 po.threads = threads;
                 po.max_eval = max_eval;
                 memcpy(po.cap_hi, caps, sizeof po.cap_hi);
-    memcpy(po.cap_hi, caps, sizeof po.cap_hi);
                 po.w_v = w_anchor;
                 po.v_target = v_anchor(res);
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)

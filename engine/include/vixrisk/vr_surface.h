@@ -66,6 +66,8 @@ typedef struct vr_surface_stats {
     size_t n_nodes;         /* n_v * n_tau * n_x */
     size_t table_bytes;     /* size of the coefficient table the kernels read */
     size_t n_extrapolated;  /* nodes whose price was below the floor */
+    size_t n_edge_borrowed; /* (v = 0, tau) nodes whose law was too narrow for the series: they
+                             * hold the normalised smile of the next v node */
     int max_cos_terms;      /* largest COS expansion used at one (v, tau) node */
     vr_surface_spec spec;   /* the grid actually built (defaults filled in) */
 } vr_surface_stats;

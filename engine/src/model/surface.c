@@ -129,8 +129,8 @@ typedef struct node_work {
 static int cos_prices(const vr_surface_src *src, int it, double v, double tau, double ylim,
                       const double *y, int nk, double *otm, double *noise, node_work *wk)
 {
-    double w, reach;
-    src->scales(src->ctx, v, tau, &w, &reach);
+    double w, reach_lo, reach_hi;
+    src->scales(src->ctx, v, tau, &w, &reach_lo, &reach_hi);
     const double sd = sqrt(w);
     /* cover the strikes too (heavy left tails with rho near -1), but not beyond 1.5 ylim (the
      * lookups clamp |ln(K/F)| to ylim; nodes further out are extrapolated) */
@@ -138,8 +138,10 @@ static int cos_prices(const vr_surface_src *src, int it, double v, double tau, d
     for (int j = 0; j < nk; j++)
         ymax = fmax(ymax, fabs(y[j]));
     ymax = fmin(ymax, 1.5 * ylim);
-    const double half = fmax(16.0 * sd, ymax + 4.0 * sd) + reach;
-    const double a = -0.5 * w - half, b = -0.5 * w + half, L = b - a;
+    /* (one-sided jumps need range on their side only: a call's payoff grows like e^x, so range
+     * above the law's reach only amplifies the series' error there) */
+    const double core = fmax(16.0 * sd, ymax + 4.0 * sd);
+    const double a = -0.5 * w - (core + reach_lo), b = -0.5 * w + (core + reach_hi), L = b - a;
 
     /* |V_n(y)| <= 4/(L u_n^2) for y <= 0, so the terms left out after N add at most about
      * 4 |phi(u_N)| / (pi u_N) (if |phi| stopped decaying): stop when that is below 1e-15. When
@@ -348,11 +350,13 @@ static double complex sv1_cf(const void *ctx, int it, double v, double tau, doub
     return vr_cf_logprice(c->t, c->p, v, tau, u);
 }
 
-static void sv1_scales(const void *ctx, double v, double tau, double *w_total, double *reach)
+static void sv1_scales(const void *ctx, double v, double tau, double *w_total, double *reach_lo,
+                       double *reach_hi)
 {
     const sv1_src *c = ctx;
     double wd;
-    law_scales(c->t, c->p, v, tau, w_total, &wd, reach);
+    law_scales(c->t, c->p, v, tau, w_total, &wd, reach_lo);
+    *reach_hi = *reach_lo;
 }
 
 vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surface_spec *spec,
@@ -460,8 +464,8 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
         jc = nx - 1;
 
     int failed = 0, max_terms = 0;
-    size_t n_extrap = 0;
-#pragma omp parallel reduction(max : max_terms) reduction(+ : n_extrap)
+    size_t n_extrap = 0, n_borrowed = 0;
+#pragma omp parallel reduction(max : max_terms) reduction(+ : n_extrap, n_borrowed)
     {
         node_work wk;
         const size_t per_k = (size_t)nx * sizeof(double);
@@ -488,32 +492,54 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
                 if (bad || !cells)
                     continue;
                 const int iv = node / nt, it = node % nt;
-                const double a = vw->a0 + iv * da;
-                const double v = iv == nv - 1 ? g.v_max : iv == 0 ? g.v_min : exp(a) - vw->v_eps;
                 const double tau = vr_surface_tau_node(&g, it);
-                const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
-                for (int j = 0; j < nx; j++)
-                    y[j] = g.x_scale * sinh(vw->u0 + j * du) * sw;
-                y[jc] = 0.0;
-                const int terms = cos_prices(src, it, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
-                if (terms > max_terms)
-                    max_terms = terms;
-                int first_bad_r = nx, first_bad_l = -1;
-                for (int j = 0; j < nx; j++) {
-                    double sg = NAN;
-                    if (otm[j] >= fmax(VR_SURFACE_PRICE_FLOOR, 10.0 * noise[j]))
-                        sg = vr_bs_implied_vol(otm[j], 1.0, exp(y[j]), 0.0, 0.0, tau, y[j] > 0);
-                    sig[j] = sg / r;
+                /* At v = 0 and short expiries the law of ln S can be a core far narrower than
+                 * the range its jumps need (rare large jumps: a pricing set fitted to the VIX
+                 * family put lambda 0.02/yr and a mean variance jump of 2 there); the COS series
+                 * then cannot resolve even the at-the-money price. Such an edge node takes the
+                 * normalised smile (sigma / sqrt(vbar) against ln(K/F) / (sqrt(vbar) sqrt(tau)))
+                 * of the next node up the v axis; the price it stands for is below
+                 * sqrt(vbar tau) / 2 of the spot. Any other unresolved at-the-money price is an
+                 * error. */
+                int first_bad_r = nx, first_bad_l = -1, borrowed = 0;
+                for (int ie = iv;; ie++) {
+                    const double a = vw->a0 + ie * da;
+                    const double v =
+                        ie == nv - 1 ? g.v_max : ie == 0 ? g.v_min : exp(a) - vw->v_eps;
+                    const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
+                    for (int j = 0; j < nx; j++)
+                        y[j] = g.x_scale * sinh(vw->u0 + j * du) * sw;
+                    y[jc] = 0.0;
+                    const int terms =
+                        cos_prices(src, it, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
+                    if (terms > max_terms)
+                        max_terms = terms;
+                    first_bad_r = nx;
+                    first_bad_l = -1;
+                    for (int j = 0; j < nx; j++) {
+                        double sg = NAN;
+                        if (otm[j] >= fmax(VR_SURFACE_PRICE_FLOOR, 10.0 * noise[j]))
+                            sg = vr_bs_implied_vol(otm[j], 1.0, exp(y[j]), 0.0, 0.0, tau, y[j] > 0);
+                        sig[j] = sg / r;
+                    }
+                    for (int j = jc; j < nx; j++)
+                        if (!(sig[j] > 0)) { first_bad_r = j; break; }
+                    for (int j = jc; j >= 0; j--)
+                        if (!(sig[j] > 0)) { first_bad_l = j; break; }
+                    if (first_bad_r != jc && first_bad_l != jc)
+                        break;
+                    if (ie != 0 || nv < 2) {
+                        borrowed = -1;
+                        break;
+                    }
+                    borrowed = 1;
                 }
-                for (int j = jc; j < nx; j++)
-                    if (!(sig[j] > 0)) { first_bad_r = j; break; }
-                for (int j = jc; j >= 0; j--)
-                    if (!(sig[j] > 0)) { first_bad_l = j; break; }
-                if (first_bad_r == jc || first_bad_l == jc) {
+                if (borrowed < 0) {
 #pragma omp atomic write
                     failed = 2; /* the at-the-money price itself did not resolve */
                     continue;
                 }
+                n_borrowed += (size_t)borrowed;
                 if (first_bad_r < nx) {
                     n_extrap += (size_t)(nx - first_bad_r);
                     extrapolate_side(sig, nx, jc, +1, first_bad_r);
@@ -561,6 +587,7 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
     }
     s->stats.n_nodes = (size_t)nv * nt * nx;
     s->stats.n_extrapolated = n_extrap;
+    s->stats.n_edge_borrowed = n_borrowed;
     s->stats.max_cos_terms = max_terms;
     s->stats.table_bytes = ncoef * sizeof(float);
     s->stats.build_seconds = omp_get_wtime() - t0;

@@ -4,7 +4,7 @@
  *
  * A source gives the characteristic function of X = ln(S_tau/F) at the node's variance v and
  * expiry node `it` (tau = vr_surface_tau_node(spec, it)), the scales that size the COS range
- * (total variance of X over tau, the reach of the jumps), the normaliser of vk_surface.h
+ * (total variance of X over tau, the reach of the jumps on each side), the normaliser of vk_surface.h
  * (vbar = max(vm + (v - th) (1 - e^{-kappa tau})/(kappa tau), 1e-6 vm)), the variance axis offset
  * and the default top of the variance axis. The one-factor build is this builder with the closed
  * forms (same arithmetic, same bits). */
@@ -17,7 +17,10 @@
 
 typedef struct vr_surface_src {
     double complex (*cf)(const void *ctx, int it, double v, double tau, double u);
-    void (*scales)(const void *ctx, double v, double tau, double *w_total, double *reach);
+    /* total variance of X over tau, and how far the jumps reach below and above it (the COS
+     * range is [-w/2 - h - reach_lo, -w/2 + h + reach_hi], h from w and the strikes) */
+    void (*scales)(const void *ctx, double v, double tau, double *w_total, double *reach_lo,
+                   double *reach_hi);
     const void *ctx;
     double kappa, th, vm;    /* normaliser */
     double v_eps;            /* variance axis: ln(v + v_eps) */

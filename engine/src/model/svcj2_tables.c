@@ -2,7 +2,8 @@
  * spx_vol_n, vix_call_n and vix_future_1; vr_model_ops.h).
  *
  * The m dimension. Prices depend on the state (v, m). The tables hold one slice per level m_j of
- * a grid m_0 < ... < m_{n-1} (uniform in m over the range the paths visit, SLICE_N levels; one
+ * a grid m_0 < ... < m_{n-1} (uniform in sqrt(m) over the range the paths visit, SLICE_N to
+ * SLICE_NMAX levels; one
  * slice when m cannot move, the lifted-svcj case), each slice a one-factor table in v of the
  * existing layouts (vk_surface.h, vk_vixtab.h), so the lookups are the existing SIMD kernels.
  * Across levels a lane interpolates by 4-point Lagrange in m over the four nearest levels: the
@@ -53,7 +54,9 @@
 #include "surface_internal.h"
 #include "svcj2_tables.h"
 
-#define SLICE_N 9          /* m levels when m moves */
+#define SLICE_N 9          /* m levels when m moves: at least */
+#define SLICE_NMAX 24      /* and at most */
+#define SLICE_DS 0.06      /* largest step in sqrt(m) below SLICE_NMAX levels */
 #define ESPL_H 0.025       /* step of the exponent grid in asinh(u / u_s) */
 #define ESPL_TOL 1e-10     /* local error of the Riccati solves of the grid */
 #define CHUNK 256          /* lanes sorted by m cell at a time */
@@ -138,7 +141,8 @@ static void espl_eval(const vr_svcj2_params *p, const espl *e, double u, double 
 typedef struct s2_tables {
     vr_svcj2_params p;
     int nm;                 /* slices */
-    double m_lo, inv_dm;    /* m_j = m_lo + j / inv_dm */
+    double m_lo;            /* m_0 */
+    double s_lo, inv_ds;    /* m_j = (s_lo + j / inv_ds)^2, s_lo = sqrt(m_lo) */
     vr_surface **surf;      /* [nm] */
     vk_vixtab *vix;         /* [nm] views */
     double *vbuf;           /* storage of the VIX slices */
@@ -148,7 +152,10 @@ typedef struct s2_tables {
 /* Level of slice j. */
 static double slice_m(const s2_tables *tb, int j)
 {
-    return tb->nm > 1 ? tb->m_lo + j / tb->inv_dm : tb->m_lo;
+    if (tb->nm == 1)
+        return tb->m_lo;
+    const double s = tb->s_lo + j / tb->inv_ds;
+    return s * s;
 }
 
 #define TAB(t) ((s2_tables *)(t))
@@ -214,18 +221,28 @@ static double mean_var_over(const vr_svcj2_params *p, double v, double m, double
     return iv > 0 ? iv : 0.0;
 }
 
-static void spx_scales(const void *ctx, double v, double tau, double *w, double *reach)
+static void spx_scales(const void *ctx, double v, double tau, double *w, double *reach_lo,
+                       double *reach_hi)
 {
     const spx_src *c = ctx;
     const vr_svcj2_params *p = c->p;
     const double iv = mean_var_over(p, v, c->m, tau);
     *w = fmax(tau * (iv + (p->lambda0 + p->lambda1 * iv) * jump_ez2(p)), 1e-300);
-    /* the jumps' reach: e^-16 of the exponential tail and 8 sd of the normal part (the
-     * one-factor surface takes e^-36 and 10 sd; a tail mass of 1e-7 per jump is far below the
-     * table's accuracy, and the narrower range resolves the core of the law at v ~ 0) */
-    *reach = p->lambda0 > 0 || p->lambda1 > 0
-                 ? fabs(p->mu_s) + 16.0 * fabs(p->rho_j) * p->mu_v + 8.0 * p->sigma_s
-                 : 0.0;
+    /* the jumps' reach on each side: Z_s = mu_s + rho_j Z_v + sigma_s N with Z_v up to 16 means
+     * (e^-16 of the exponential tail) and N within 8 sd (the one-factor surface takes e^-36 and
+     * 10 sd on both sides; a tail mass of 1e-7 per jump is far below the table's accuracy, and
+     * the narrower range resolves the core of the law at v ~ 0). rho_j < 0 reaches down only:
+     * range above the law would multiply the series' error by e^x in the calls (a pricing set
+     * with 2.1-mean variance jumps put calls 0.7 vol points off with a symmetric range). */
+    if (p->lambda0 > 0 || p->lambda1 > 0) {
+        const double zv = 16.0 * p->mu_v;
+        const double jmin = p->mu_s + fmin(p->rho_j, 0.0) * zv - 8.0 * p->sigma_s;
+        const double jmax = p->mu_s + fmax(p->rho_j, 0.0) * zv + 8.0 * p->sigma_s;
+        *reach_lo = fmax(-jmin, 0.0);
+        *reach_hi = fmax(jmax, 0.0);
+    } else {
+        *reach_lo = *reach_hi = 0.0;
+    }
 }
 
 static vr_status build_spx(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
@@ -260,12 +277,18 @@ static vr_status build_spx(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
     for (int it = 0; it < g.n_tau; it++) {
         const double tau = vr_surface_tau_node(&g, it);
-        double w, reach;
+        double w, rlo, rhi;
         const spx_src sl = {p, NULL, tb->m_lo};
-        spx_scales(&sl, g.v_min, tau, &w, &reach);
-        const double half = 16.0 * sqrt(w) + reach;
-        const double umax = 16384.0 * M_PI / (2.0 * half);
-        bad |= espl_build(&e[it], p, tau, I, 0.0, 0.0, 1.0 / sqrt(w), umax) != 0;
+        spx_scales(&sl, g.v_min, tau, &w, &rlo, &rhi);
+        const double L = 32.0 * sqrt(w) + rlo + rhi;
+        const double umax = 16384.0 * M_PI / L;
+        /* u_s: the finer of the core's scale (1 / sd) and the jump transform's (its factor
+         * 1 / (1 - mu_v (i u rho_j + ...)) turns over at u ~ 1 / (|rho_j| mu_v), the normal part
+         * at 1 / sigma_s): 2.1-mean variance jumps put 0.8 vol points into OTM calls when the
+         * grid followed the core alone */
+        const double jscale = fabs(p->rho_j) * p->mu_v + p->sigma_s;
+        const double us = jscale > 0 ? fmin(1.0 / sqrt(w), 1.0 / jscale) : 1.0 / sqrt(w);
+        bad |= espl_build(&e[it], p, tau, I, 0.0, 0.0, us, umax) != 0;
     }
     if (bad) {
         st = vr_fail(err, VR_ENUM, "svcj2 surface: a Riccati solve of the characteristic "
@@ -458,7 +481,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 bad |= 2;
                 continue;
             }
-            double lo_n[VIX_NX * SLICE_N], len_n[VIX_NX * SLICE_N], L0 = 0.0;
+            double lo_n[VIX_NX * SLICE_NMAX], len_n[VIX_NX * SLICE_NMAX], L0 = 0.0;
             for (int j = 0; j < tb->nm; j++)
                 for (int ix = 0; ix < VIX_NX; ix++) {
                     const vk_vixtab *vw = &tb->vix[j];
@@ -555,9 +578,20 @@ vr_status vr_svcj2_tables_build(const vr_model *m, const vr_tables_spec *spec,
     tb->p = m->pricing.s2;
     double lo, hi;
     m_range(m, &lo, &hi);
-    tb->nm = hi > lo ? SLICE_N : 1;
+    /* levels uniform in sqrt(m): the implied variance, affine in m to first order, is then a
+     * quadratic in the axis (the 4-point stencil is exact for it), and the levels crowd where
+     * the smile moves fastest per unit of m. Enough levels for a step of SLICE_DS in sqrt(m),
+     * within [SLICE_N, SLICE_NMAX]: a pricing set fitted to the VIX family (theta 0.3, sigma_m
+     * 0.63) spans m up to 4, and 9 levels uniform in m put 0.5 between the first two levels and
+     * errors of 1-7 vol points into the calls at the m the paths visit. */
+    const double s_lo = sqrt(lo), s_hi = sqrt(hi);
+    int nm = hi > lo ? (int)ceil((s_hi - s_lo) / SLICE_DS) + 1 : 1;
+    if (hi > lo)
+        nm = nm < SLICE_N ? SLICE_N : nm > SLICE_NMAX ? SLICE_NMAX : nm;
+    tb->nm = nm;
     tb->m_lo = lo;
-    tb->inv_dm = tb->nm > 1 ? (tb->nm - 1) / (hi - lo) : 0.0;
+    tb->s_lo = s_lo;
+    tb->inv_ds = nm > 1 ? (nm - 1) / (s_hi - s_lo) : 0.0;
     tb->surf = calloc((size_t)tb->nm, sizeof *tb->surf);
     tb->vix = calloc((size_t)tb->nm, sizeof *tb->vix);
     if (tb->surf == NULL || tb->vix == NULL) {
@@ -582,7 +616,7 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
  * the stencil stays on the grid, as the VIX table's axes), weights w[0..3] at the position. */
 static inline int m_stencil(const s2_tables *tb, double m, double w[4])
 {
-    double f = (m - tb->m_lo) * tb->inv_dm;
+    double f = (sqrt(m > 0 ? m : 0.0) - tb->s_lo) * tb->inv_ds;
     f = f > 0 ? f : 0.0; /* NaN lands on 0 */
     if (f > tb->nm - 1)
         f = tb->nm - 1;
@@ -626,7 +660,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
     double wl[CHUNK][4];
     int cell[CHUNK];
     uint16_t order[CHUNK];
-    int count[SLICE_N + 1], start[SLICE_N];
+    int count[SLICE_NMAX + 1], start[SLICE_NMAX];
     for (size_t c0 = 0; c0 < npad; c0 += CHUNK) {
         const size_t n = npad - c0 < CHUNK ? npad - c0 : CHUNK;
         memset(count, 0, sizeof count);
@@ -634,7 +668,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
             cell[i] = m_stencil(tb, x[1][c0 + i], wl[i]);
             count[cell[i] + 1]++;
         }
-        for (int j = 0; j < SLICE_N - 1; j++)
+        for (int j = 0; j < SLICE_NMAX - 1; j++)
             count[j + 1] += count[j];
         memcpy(start, count, sizeof start);
         for (size_t i = 0; i < n; i++)
