@@ -18,6 +18,9 @@ RUNS = [
     ("stress_500", "configs/stress.yaml", 500, None),
     ("alvh_heston_2000", "configs/alvh.yaml", 2000, "heston"),
     ("alvh_bates_2000", "configs/alvh.yaml", 2000, "bates"),
+    # the two-factor model with both measures calibrated (its tables: one-sided COS range,
+    # sqrt(m) levels, edge nodes)
+    ("alvh_svcj2_cal_rn_500", "configs/alvh_svcj2_cal_rn.yaml", 500, None),
 ]
 MODEL_SUBST = {
     "heston": ("type: svcj", "type: heston",
@@ -79,6 +82,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vr_golden") as tmp:
         for name, cfg, paths, kind in RUNS:
             text = model_yaml(open(os.path.join(src, cfg)).read(), kind)
+            # model files named relative to the config resolve from its copy's directory
+            text = text.replace("model: models/", "model: " + os.path.join(os.path.abspath(src), "configs", "models") + "/")
             cpath = os.path.join(tmp, name + ".yaml")
             open(cpath, "w").write(text)
             out = os.path.join(tmp, name + ".h5")
