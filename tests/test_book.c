@@ -582,7 +582,7 @@ static void martingale(vr_model m, const char *label, int instruments)
     pol[3].layers[2].exit.vix_below = 17;
     vr_scenario sc = {.model = m};
     snprintf(sc.name, sizeof sc.name, "%s", label);
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(VR_TEST_SMALL)
     const size_t paths = 2000;
 #else
     const size_t paths = 40000; /* enough power to see a settlement-timing bias (-4 SE) */

@@ -142,7 +142,8 @@ static double json_field(const char *js, const char *key)
     return p ? strtod(p + strlen(pat), NULL) : NAN;
 }
 
-/* --json reports mc, se, analytic; and --threads 1 and 2 print the same mc to the last digit. */
+/* --json reports mc, se, analytic (and surface unless --no-surface); --threads 1 and 2 print the
+ * same mc to the last digit. */
 static void test_json_and_threads(void **state)
 {
     (void)state;
@@ -157,6 +158,14 @@ static void test_json_and_threads(void **state)
     assert_true(isfinite(mc) && isfinite(se) && isfinite(an));
     assert_true(fabs(mc - an) <= 4 * se);
     assert_true(mc == json_field(out2, "mc") && se == json_field(out2, "se"));
+    /* the tables' price is there by default and within 0.2% of the direct one at this point;
+     * --no-surface leaves it out and changes nothing else */
+    const double sf = json_field(out1, "surface");
+    assert_true(isfinite(sf) && fabs(sf - an) < 2e-3 * an);
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 50000 --threads 1 --json --no-surface", m);
+    assert_int_equal(run(args, out2, sizeof out2), 0);
+    assert_null(strstr(out2, "\"surface\""));
+    assert_true(mc == json_field(out2, "mc") && an == json_field(out2, "analytic"));
 }
 
 /* ---- output targets, signals, failure paths, the CLI contract ------------------------------- */

@@ -48,7 +48,7 @@ static void test_martingale_svcj2(void **state)
                                              .lambda0 = 0.5, .lambda1 = 30.0, .mu_v = 0.07,
                                              .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
     sc.model.pricing = sc.model.physical;
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(VR_TEST_SMALL)
     const size_t paths = 2000;
 #else
     const size_t paths = 40000;

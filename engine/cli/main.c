@@ -75,6 +75,8 @@ static void usage_price(FILE *out)
             "                        (printed; in JSON as \"asof\"); the strike stays in index points\n"
             "  --data DIR            data directory for --asof (default: $VIXRISK_DATA, then\n"
             "                        ../shared/data)\n"
+            "  --no-surface          skip the pricing tables and their price (\"surface\": the value\n"
+            "                        the run marks with); they take seconds (svcj2: up to a minute)\n"
             "  --json                print one JSON object\n"
             "  -h, --help            this help\n");
     vr_cli_help_footer(out);
@@ -143,7 +145,7 @@ static void json_num(FILE *out, const char *key, double x, int comma)
 static int cmd_price(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_UNDER, O_OPTION, O_STRIKE, O_EXPIRY, O_PATHS, O_SPY, O_SCHEME, O_SEED,
-           O_THREADS, O_ISA, O_JSON, O_ASOF, O_DATA };
+           O_THREADS, O_ISA, O_JSON, O_ASOF, O_DATA, O_NO_SURFACE };
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL},   {"underlying", required_argument, 0, O_UNDER},
         {"option", required_argument, 0, O_OPTION}, {"strike", required_argument, 0, O_STRIKE},
@@ -153,6 +155,7 @@ static int cmd_price(int argc, char **argv)
         {"threads", required_argument, 0, O_THREADS}, {"isa", required_argument, 0, O_ISA},
         {"json", no_argument, 0, O_JSON},           {"help", no_argument, 0, 'h'},
         {"asof", required_argument, 0, O_ASOF},     {"data", required_argument, 0, O_DATA},
+        {"no-surface", no_argument, 0, O_NO_SURFACE},
         {0, 0, 0, 0},
     };
     const char *model_file = NULL, *isa = NULL, *data = NULL;
@@ -210,6 +213,7 @@ static int cmd_price(int argc, char **argv)
             break;
         case O_ISA: isa = optarg; break;
         case O_JSON: json = 1; break;
+        case O_NO_SURFACE: req.no_surface = 1; break;
         case '?':
         default:
             if (optopt)
