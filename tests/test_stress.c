@@ -9,6 +9,7 @@
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_pricing.h"
+#include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
@@ -337,6 +338,108 @@ static void test_bootstrap_block_length(void **state)
     free(ls);
 }
 
+/* Bootstrap paths of a two-factor model carry the term structure of the days they draw: on a day
+ * with a VIX3M close, the path's model VIX3M / VIX is that day's VIX3M / VIX (where both factors
+ * come out positive), the path's VIX moves by the day's VIX change, and on a day without one m is
+ * kept (or lowered with v at 0). The drawn day is found from the path's SPX return (unique
+ * returns only). Before, m stayed at m0 on every path and the model's own VIX3M/VIX stood in. */
+typedef struct cap2 {
+    size_t P, days;
+    double *ls, *v, *m; /* [path * (days + 1) + step] */
+} cap2;
+
+static void on_step2(void *ctx, const vr_sim_block *b, size_t step)
+{
+    cap2 *c = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        const size_t at = (b->path0 + i) * (c->days + 1) + step;
+        c->ls[at] = b->log_s[i];
+        c->v[at] = b->x[0][i];
+        c->m[at] = b->x[1][i];
+    }
+}
+
+static void test_bootstrap_two_factor(void **state)
+{
+    (void)state;
+    if (!have_hist)
+        skip();
+    size_t i0, i1;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    const size_t P = 200, days = 126, N = P * (days + 1);
+    const vr_svcj2_params q = {.kappa_v = 5.0, .kappa_m = 0.4, .theta = 0.032, .sigma_v = 0.8,
+                               .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5, .lambda1 = 18.0,
+                               .mu_v = 0.07, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
+    const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
+    vr_sv_params par;
+    memset(&par, 0, sizeof par);
+    par.s2 = q;
+    const vr_vix_coef c30 = ops->vix_coef(&par, VR_VIX_TAU_30D), c93 = ops->vix_coef(&par, VR_VIX_TAU_93D);
+    cap2 c1 = {P, days, malloc(N * 8), malloc(N * 8), malloc(N * 8)};
+    cap2 c2 = {P, days, malloc(N * 8), malloc(N * 8), malloc(N * 8)};
+    vr_sim_spec s = {.type = VR_MODEL_SVCJ2, .params = par, .spot = 5000, .rate = 0.04, .v0 = 0.02,
+                     .m0 = 0.03, .horizon = days / 252.0, .steps = days, .paths = P, .seed = 5,
+                     .threads = 1, .source = VR_SOURCE_BOOTSTRAP, .hist = &hist, .hist_i0 = i0,
+                     .hist_i1 = i1, .block_mean = 10, .vixc = c30, .vixc3m = c93};
+    vr_sim_observer obs = {&c1, on_step2, NULL};
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    s.threads = 2;
+    obs.ctx = &c2;
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    assert_memory_equal(c1.v, c2.v, N * 8);
+    assert_memory_equal(c1.m, c2.m, N * 8);
+    size_t exact = 0, with3m = 0, without = 0, kept = 0, ident = 0, mmoved = 0;
+    double worst_ratio = 0, worst_move = 0;
+    for (size_t p = 0; p < P; p++) {
+        for (size_t k = 1; k <= days; k++) {
+            const size_t at = p * (days + 1) + k;
+            const double r = c1.ls[at] - c1.ls[at - 1];
+            size_t d = 0, nh = 0;
+            for (size_t j = i0 + 1; j < i1 && nh < 2; j++)
+                if (fabs(log(hist.spx[j] / hist.spx[j - 1]) - r) < 1e-13) { d = j; nh++; }
+            if (nh != 1)
+                continue;
+            ident++;
+            const double x[2] = {c1.v[at], c1.m[at]}, xp[2] = {c1.v[at - 1], c1.m[at - 1]};
+            mmoved += x[1] != 0.03;
+            const double vix = vr_vix_level_x(&c30, x, 2), vixp = vr_vix_level_x(&c30, xp, 2);
+            /* the path's VIX moves by the day's change (above the floor: no factor pinned at 0) */
+            if (x[0] > 0 && xp[0] > 0)
+                worst_move = fmax(worst_move, fabs(log(vix / vixp) - log(hist.vix[d] / hist.vix[d - 1])));
+            if (hist.vix3m && hist.vix3m[d] > 0) {
+                with3m++;
+                if (x[0] > 0 && x[1] > 0) {
+                    exact++;
+                    const double got = vr_vix_level_x(&c93, x, 2) / vix;
+                    worst_ratio = fmax(worst_ratio, fabs(got / (hist.vix3m[d] / hist.vix[d]) - 1));
+                }
+            } else {
+                without++;
+                kept += x[1] == xp[1] || (x[0] == 0 && x[1] < xp[1]);
+            }
+        }
+    }
+    printf("two-factor bootstrap: %zu of %zu path-days identified; %zu with VIX3M (%zu exact fits: "
+           "max |ratio error| %.1e), %zu without (m kept on %zu); max |VIX move error| %.1e; m "
+           "moved from m0 on %zu\n", ident, P * days, with3m, exact, worst_ratio, without, kept,
+           worst_move, mmoved);
+    assert_true(ident > P * days / 2);
+    assert_true(exact > with3m / 2 && with3m > ident / 4 && without > ident / 10);
+    assert_true(worst_ratio < 1e-9);
+    assert_true(worst_move < 1e-9);
+    assert_int_equal(kept, without);
+    assert_true(mmoved > ident / 2);
+    /* without the VIX3M coefficients m stays at m0 (the documented fallback) */
+    memset(&s.vixc3m, 0, sizeof s.vixc3m);
+    s.threads = 1;
+    obs.ctx = &c2;
+    assert_int_equal(vr_sim_run(&s, &obs, &err), VR_OK);
+    for (size_t i = 0; i < N; i++)
+        assert_true(c2.m[i] == 0.03);
+    free(c1.ls); free(c1.v); free(c1.m); free(c2.ls); free(c2.v); free(c2.m);
+}
+
 /* A malformed history file: the run stops before anything runs, naming file and line; exit 2. */
 static void test_malformed_csv(void **state)
 {
@@ -380,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_replay_handmade),
         cmocka_unit_test(test_malformed_csv),
         cmocka_unit_test(test_bootstrap_block_length),
+        cmocka_unit_test(test_bootstrap_two_factor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

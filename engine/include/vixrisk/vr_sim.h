@@ -59,10 +59,12 @@ typedef struct vr_sim_spec {
     size_t hist_i0, hist_i1; /* ... and the window [i0, i1) of it */
     double block_mean;       /* BOOTSTRAP: mean block length in days, >= 1 */
     vr_vix_coef vixc;        /* HISTORY, BOOTSTRAP, shocks: VIX <-> state under the pricing model */
-    vr_vix_coef vixc3m;      /* HISTORY: VIX3M <-> state under the pricing model (all zero = not
-                                given). With it, a model with two variance factors replays the
-                                state backed out of each day's VIX and VIX3M (vr_term.h) where the
-                                data have VIX3M, so the replay's VIX3M is the real one */
+    vr_vix_coef vixc3m;      /* HISTORY, BOOTSTRAP: VIX3M <-> state under the pricing model (all
+                                zero = not given). With it, a model with two variance factors
+                                replays the state backed out of each day's VIX and VIX3M
+                                (vr_term.h) where the data have VIX3M, so the replay's VIX3M is
+                                the real one; a bootstrap path backs it out of the path's VIX and
+                                the drawn day's VIX3M/VIX (without it m stays at m0) */
     const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
     int nshocks;
     /* The paths this call runs, [path_lo, path_hi) of the `paths` (an MPI rank's share): both

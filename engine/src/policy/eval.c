@@ -305,10 +305,11 @@ static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, 
     const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
     double x0[VR_FACTORS_MAX] = {0};
     ops->state0(&sc->model, x0);
-    /* a replay of a two-factor model backs (v, m) out of the day's VIX and VIX3M (vr_sim.h) */
+    /* a replay of a two-factor model backs (v, m) out of the day's VIX and VIX3M, a bootstrap
+     * path out of its VIX and the drawn day's VIX3M/VIX (vr_sim.h) */
     vr_vix_coef c93;
     memset(&c93, 0, sizeof c93);
-    if (sc->source == VR_SOURCE_HISTORY)
+    if (sc->source == VR_SOURCE_HISTORY || sc->source == VR_SOURCE_BOOTSTRAP)
         c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);
     const vr_sim_spec sim = {
         .type = sc->model.type, .params = sc->model.physical, .spot = sc->model.spot,

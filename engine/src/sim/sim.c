@@ -97,6 +97,25 @@ static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws 
         w->x[j][i] = x[j];
 }
 
+/* Bootstrap path of a two-factor model on the historical day `day`: the path's VIX with that
+ * day's term structure, VIX3M = VIX x (the day's VIX3M / VIX), as a replay backs (v, m) out of a
+ * day (vr_state_from_term_replay). The ratio, not a resampled VIX3M change: the path's VIX is
+ * matched to history by level and the ratio mean-reverts, so a VIX3M walking on its own changes
+ * would drift away from any term structure history saw. Days without a VIX3M close (before
+ * 2009-09-18) keep m, as a replay does. */
+static void lane_from_boot_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
+                               double vix, size_t day)
+{
+    const double v3 = s->hist->vix3m ? s->hist->vix3m[day] : NAN;
+    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < ops->nfactors; j++)
+        x[j] = w->x[j][i];
+    vr_state_from_term_replay(ops, &s->vixc, &s->vixc3m, vix,
+                              v3 > 0 ? vix * (v3 / s->hist->vix[day]) : NAN, x);
+    for (int j = 0; j < ops->nfactors; j++)
+        w->x[j][i] = x[j];
+}
+
 static double lane_vix(const vr_model_ops *ops, const vr_vix_coef *c, const sim_ws *w, size_t i)
 {
     double x[VR_FACTORS_MAX] = {0};
@@ -289,6 +308,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     const double p_new = 1.0 / s->block_mean;
+    const int boot_term = ops->nfactors >= 2 && (s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0);
     for (size_t k = 1; k <= s->steps; k++) {
         for (size_t i = 0; i < npad; i++) {
             if (s->source == VR_SOURCE_HISTORY) {
@@ -309,7 +329,10 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
             const size_t j = cur[i];
             w->log_s[i] += log(h->spx[j] / h->spx[j - 1]);
             lvix[i] += log(h->vix[j] / h->vix[j - 1]);
-            lane_from_vix(ops, &s->vixc, w, i, exp(lvix[i]));
+            if (boot_term)
+                lane_from_boot_day(ops, s, w, i, exp(lvix[i]), j);
+            else
+                lane_from_vix(ops, &s->vixc, w, i, exp(lvix[i]));
         }
         if (obs && obs->on_step)
             obs->on_step(obs->ctx, &b, k);
