@@ -285,6 +285,77 @@ static void test_replay_handmade(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A replay whose VIX closes sit below the model's floor (Heston, kappa 10, theta 0.04: the 30-day
+ * VIX cannot go below 11.28): the state sits at the floor, but the market view shows the closes,
+ * so a +37.5% move from 8 to 11 fires a 25%-in-5-days trigger on day 10 (at the floor it was a 0%
+ * move and nothing fired). The run file counts the days (vix_floor_days) and the sampled VIX is
+ * the close. */
+static void test_replay_below_floor(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("floor", dir, sizeof dir), 0);
+    char spx[4096] = "date,open,high,low,close\n", vix[4096] = "date,open,high,low,close\n";
+    int day = 0;
+    for (int d = 4; day < 30; d++) { /* weekdays from 2021-01-04 */
+        const int dd = d > 31 ? d - 31 : d, mm = d > 31 ? 2 : 1;
+        if ((d - 4) % 7 >= 5)
+            continue;
+        char line[128];
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,4000.00\n", mm, dd);
+        strcat(spx, line);
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,%.2f\n", mm, dd,
+                 (day >= 10 && day < 20) ? 11.0 : 8.0);
+        strcat(vix, line);
+        day++;
+    }
+    assert_non_null(vr_test_write(dir, "spx_daily.csv", spx));
+    assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "simulation: {paths: 10, seed: 1}\n"
+             "scenarios:\n"
+             "  - name: calm\n"
+             "    type: history\n"
+             "    data: %s\n"
+             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "condor: {contracts: 1, dte: 45}\n"
+             "policies:\n"
+             "  - name: p\n"
+             "    layers:\n"
+             "      - name: jump\n"
+             "        trigger: {vix_change: {days: 5, pct: 25}}\n"
+             "        action: {type: vix_call, strike_pct: 1.1, dte: 30, size: {by: contracts, value: 1}}\n", dir);
+    const char *cf = vr_test_write(dir, "floor.yaml", cfg);
+    char cfgpath[600], args[1400], out[8192], h5[600];
+    snprintf(cfgpath, sizeof cfgpath, "%s", cf);
+    snprintf(h5, sizeof h5, "%s/floor.h5", dir);
+    snprintf(args, sizeof args, "run %s -o %s", cfgpath, h5);
+    const int rc = vr_test_cli(args, out, sizeof out);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "below the model's floor of 11.28 on 30 of 30 days"));
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    int64_t nfloor = -1;
+    assert_int_equal(vr_h5_read_attr_int64(r, "/calm", "vix_floor_days", &nfloor, &err), VR_OK);
+    assert_int_equal(nfloor, 30);
+    double *a = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_h5_read_f64(r, "/calm/p/layers/jump/first_day", &a, &n, &err), VR_OK);
+    assert_true(a[0] == 10.0);
+    free(a);
+    assert_int_equal(vr_h5_read_f64(r, "/calm/sample_paths/vix", &a, &n, &err), VR_OK);
+    assert_int_equal(n, 30);
+    for (size_t k = 0; k < n; k++)
+        assert_true(fabs(a[k] - ((k >= 10 && k < 20) ? 11.0 : 8.0)) < 1e-5);
+    free(a);
+    vr_h5_close(r);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* Block lengths of the bootstrap: a path continues to the next historical day with probability
  * 1 - 1/L (L = block_mean), recovered from the day indices of the returns it drew. */
 static void test_bootstrap_block_length(void **state)
@@ -481,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_shock),
         cmocka_unit_test(test_stress_config_errors),
         cmocka_unit_test(test_replay_handmade),
+        cmocka_unit_test(test_replay_below_floor),
         cmocka_unit_test(test_malformed_csv),
         cmocka_unit_test(test_bootstrap_block_length),
         cmocka_unit_test(test_bootstrap_two_factor),

@@ -126,7 +126,10 @@ typedef struct vr_rf_attr {
     X(ASOF_VIX3M, "asof_vix3m", F64, "index points", "start.asof or run --asof: that day's VIX3M "  \
       "close (absent when the data have none)", VR_RF_OPTIONAL)                                    \
     X(VIX3M_MODEL_DAYS, "vix3m_model_days", I64, "days", "replay: days of the window without a "    \
-      "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)
+      "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)   \
+    X(VIX_FLOOR_DAYS, "vix_floor_days", I64, "days", "replay: days of the window whose VIX close "  \
+      "is below the model's VIX floor; triggers saw the close, marks the model at its floor",      \
+      VR_RF_OPTIONAL)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
  * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>

@@ -148,8 +148,10 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
         if (mk->vix3m > 0) /* never NaN in a file */
             TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_VIX3M].name, mk->vix3m, err));
     }
-    if (sc->source == VR_SOURCE_HISTORY)
+    if (sc->source == VR_SOURCE_HISTORY) {
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_FLOOR_DAYS].name, info->vix_floor_days, err));
+    }
     if (info->window_from != NULL) {
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_TO].name, info->window_to, err));

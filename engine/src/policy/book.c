@@ -66,6 +66,16 @@ void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, cons
     m->vix_hist[day % VR_VIX_HIST] = m->vix;
 }
 
+void vr_mkt_set_vix(vr_mkt *m, double vix)
+{
+    m->vix = vix;
+    if (m->day == 0)
+        for (int i = 0; i < VR_VIX_HIST; i++)
+            m->vix_hist[i] = vix;
+    else
+        m->vix_hist[m->day % VR_VIX_HIST] = vix;
+}
+
 vr_state vr_mkt_state(const vr_mkt *m)
 {
     vr_state s = {m->t, m->S, {0}};

@@ -223,6 +223,9 @@ double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, dou
 
 void vr_mkt_init(vr_mkt *m, double S, const double *x, const vr_pricing *pr);
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, const vr_pricing *pr);
+/* The market's VIX today (and in the history the change triggers read) set to vix: a replay's
+ * close below the model's floor (eval.c). */
+void vr_mkt_set_vix(vr_mkt *m, double vix);
 /* The pricing layer's state of the market view. */
 vr_state vr_mkt_state(const vr_mkt *m);
 

@@ -193,9 +193,16 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             vr_mkt_update(m, day, t, S, x, c->pr);
         if (c->replay != NULL) { /* the market's VIX3M where the data have it (run.c notes the rest) */
             const vr_history *h = c->replay->hist;
-            const double v3 = h->vix3m != NULL ? h->vix3m[c->replay->hist_i0 + (size_t)day] : NAN;
+            const size_t d = c->replay->hist_i0 + (size_t)day;
+            const double v3 = h->vix3m != NULL ? h->vix3m[d] : NAN;
             if (v3 > 0)
                 m->vix3m = v3;
+            /* a VIX close below the model's floor (100 sqrt(a): every factor at 0) is the market's
+             * VIX all the same: the triggers, exits and sizing read it, the marks the model at
+             * its floor (run.c notes such days). Above the floor the replayed state reproduces
+             * the close to rounding, and the state's value stays. */
+            if (h->vix[d] < m->vix * (1.0 - 1e-9))
+                vr_mkt_set_vix(m, h->vix[d]);
         }
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {

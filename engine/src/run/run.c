@@ -139,6 +139,48 @@ static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
     return n;
 }
 
+/* A replay's days whose VIX close is below the model's floor (100 sqrt(a) of the 30-day index under
+ * the pricing parameters, every factor at 0): the replayed state sits at the floor, the market
+ * view shows the close (eval.c). With `note`, prints them like replay_vix3m_missing. */
+static int64_t replay_vix_floor(const vr_scenario *sc, FILE *note)
+{
+    const vr_history *hs = sc->hist;
+    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+    const double floor_vix = 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0));
+    const double below = floor_vix * (1.0 - 1e-9);
+    int64_t n = 0;
+    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
+        n += hs->vix[i] < below;
+    if (n == 0 || note == NULL)
+        return n;
+    fprintf(note, "note: %s: VIX close below the model's floor of %.2f on %lld of %zu days (",
+            sc->name, floor_vix, (long long)n, sc->hist_i1 - sc->hist_i0);
+    int runs = 0;
+    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++) {
+        if (!(hs->vix[i] < below))
+            continue;
+        size_t j = i;
+        while (j + 1 < sc->hist_i1 && hs->vix[j + 1] < below)
+            j++;
+        char a[16], b[16];
+        if (runs < 5) {
+            vr_history_format_date(hs->date[i], a);
+            vr_history_format_date(hs->date[j], b);
+            if (j > i)
+                fprintf(note, "%s%s..%s", runs ? ", " : "", a, b);
+            else
+                fprintf(note, "%s%s", runs ? ", " : "", a);
+        } else if (runs == 5) {
+            fprintf(note, ", ...");
+        }
+        runs++;
+        i = j;
+    }
+    fprintf(note, "): there the triggers see the close and the marks the model at its floor "
+            "(run file: vix_floor_days)\n");
+    return n;
+}
+
 /* The VIX a scenario starts from, under its pricing parameters: at its model's initial state, or
  * for a replay at the state backed out of the window's first day (as the path generator does). */
 static double initial_vix(const vr_scenario *sc)
@@ -357,15 +399,16 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
         if (me == 0) {
             char d0[16], d1[16];
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
-                                    res.nlog, initial_vix(scen), NULL, 0};
+                                    res.nlog, initial_vix(scen), NULL, 0, 0};
             if (scen->source != VR_SOURCE_MODEL) {
                 info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
                 info.window_from = d0;
                 info.window_to = d1;
             }
-            if (scen->source == VR_SOURCE_HISTORY)
+            if (scen->source == VR_SOURCE_HISTORY) {
                 info.vix3m_model_days = replay_vix3m_missing(scen, opts->table ? stderr : NULL);
-            else if (cfg->start != NULL && cfg->start[sc].date > 0)
+                info.vix_floor_days = replay_vix_floor(scen, opts->table ? stderr : NULL);
+            } else if (cfg->start != NULL && cfg->start[sc].date > 0)
                 info.start = &cfg->start[sc];
             st = vr_rf_write_scenario(h, scen, &info, err);
         }
