@@ -166,6 +166,18 @@ static void test_json_and_threads(void **state)
     assert_int_equal(run(args, out2, sizeof out2), 0);
     assert_null(strstr(out2, "\"surface\""));
     assert_true(mc == json_field(out2, "mc") && an == json_field(out2, "analytic"));
+    /* near the money there is no surface_k; a 1-day put struck at 2 x spot is at k = 13.24, beyond
+     * the tables' 4, and says so (JSON and text) */
+    assert_null(strstr(out1, "surface_k"));
+    snprintf(args, sizeof args, "price --model %s --strike 200 --expiry 0.00274 --option put --paths 1000 --threads 1 --json", m);
+    assert_int_equal(run(args, out2, sizeof out2), 0);
+    printf("%s", out2);
+    const double k = json_field(out2, "surface_k");
+    assert_true(isfinite(k) && k > 4);
+    assert_true(fabs(k - (log(2.0) - (0.03 - 0.01) * 0.00274) / sqrt(0.00274)) < 1e-6);
+    snprintf(args, sizeof args, "price --model %s --strike 200 --expiry 0.00274 --option put --paths 1000 --threads 1", m);
+    assert_int_equal(run(args, out2, sizeof out2), 0);
+    assert_non_null(strstr(out2, "is beyond the tables' +-4"));
 }
 
 /* ---- output targets, signals, failure paths, the CLI contract ------------------------------- */

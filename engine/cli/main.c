@@ -22,6 +22,7 @@
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
+#include "vixrisk/vr_surface.h"
 #ifdef VIXRISK_MPI
 #include "vixrisk/vr_mpi.h"
 #endif
@@ -76,7 +77,9 @@ static void usage_price(FILE *out)
             "  --data DIR            data directory for --asof (default: $VIXRISK_DATA, then\n"
             "                        ../shared/data)\n"
             "  --no-surface          skip the pricing tables and their price (\"surface\": the value\n"
-            "                        the run marks with); they take seconds (svcj2: up to a minute)\n"
+            "                        the run marks with); they take seconds (svcj2: up to a minute).\n"
+            "                        Beyond |ln(K/F)|/sqrt(T) = 4 their vol is flat: the output then\n"
+            "                        gives that k (JSON: \"surface_k\")\n"
             "  --json                print one JSON object\n"
             "  -h, --help            this help\n");
     vr_cli_help_footer(out);
@@ -294,6 +297,8 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "analytic", res.analytic, 1);
         if (isfinite(res.surface))
             json_num(stdout, "surface", res.surface, 1);
+        if (isfinite(res.surface_k))
+            json_num(stdout, "surface_k", res.surface_k, 1);
         if (isfinite(res.z))
             json_num(stdout, "z", res.z, 1);
         if (asof > 0) {
@@ -332,7 +337,11 @@ static int cmd_price(int argc, char **argv)
             printf("  analytic      %.6f  (mc - analytic = %.2f se)\n", res.analytic, res.z);
         else
             printf("  analytic      %.6f\n", res.analytic);
-        if (isfinite(res.surface))
+        if (isfinite(res.surface_k))
+            printf("  surface       %.6f  (ln(K/F)/sqrt(T) = %.2f is beyond the tables' +-%g, where "
+                   "their vol is flat: not the model's price)\n", res.surface, res.surface_k,
+                   VR_SURFACE_DEFAULT_KMAX);
+        else if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
     }
     return 0;

@@ -55,6 +55,7 @@ typedef struct vr_surface_spec {
 #define VR_SURFACE_DEFAULT_NX 97
 #define VR_SURFACE_DEFAULT_XMAX 128.0
 #define VR_SURFACE_DEFAULT_XSCALE 1.0
+#define VR_SURFACE_DEFAULT_KMAX 4.0 /* the pricing layer's tables use it */
 /* v_eps = VR_SURFACE_VEPS_FRAC theta*: the variance axis is ln(v + v_eps) */
 #define VR_SURFACE_VEPS_FRAC 0.03
 

@@ -132,8 +132,13 @@ typedef struct node_work {
  * reduction, so each strike's operations are the same in the same order: the clones give the same
  * bits. (A table build spends most of its time here: 97 strikes per term, up to 16,384 terms per
  * node.) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__)
+#define COS_SIMD _Pragma("omp simd")
+#if defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
+#endif
+#else
+#define COS_SIMD /* clang (the sanitizer build) cannot vectorise it under ASan and warns */
 #endif
 static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, double L)
 {
@@ -156,7 +161,7 @@ static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, d
                 sn[j] = sin(th);
             }
         }
-#pragma omp simd
+        COS_SIMD
         for (int j = 0; j < nk; j++) {
             const double c = cs[j], sv = sn[j];
             acc[j] += ey[j] * (sv * al - c * be) + esg[j] * be;
@@ -310,7 +315,7 @@ static vr_status spec_fill(const vr_surface_spec *in, const vr_surface_src *src,
             BAD("tau_max", "in (tau_min, 30] years", s->tau_max);
     }
     if (s->k_max == 0)
-        s->k_max = 4.0;
+        s->k_max = VR_SURFACE_DEFAULT_KMAX;
     if (!(s->k_max > 0 && s->k_max <= 20))
         BAD("k_max", "in (0, 20]", s->k_max);
     if (s->x_max == 0)

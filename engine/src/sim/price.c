@@ -13,11 +13,12 @@
 
 #include "vixrisk/vr_price.h"
 #include "vixrisk/vr_pricing.h"
+#include "vixrisk/vr_surface.h"
 
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
     const vr_model *m = &req->model;
-    res->mc = res->se = res->analytic = res->surface = res->z = NAN;
+    res->mc = res->se = res->analytic = res->surface = res->surface_k = res->z = NAN;
     if (!(req->strike > 0) && req->option != VR_OPTION_FUTURE)
         return vr_fail(err, VR_EINVAL, "--strike must be > 0 (got %g)", req->strike);
     if (!(req->expiry > 0 && req->expiry <= 50))
@@ -116,6 +117,13 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
             at.x[j] = x0[j];
         const double sp = vr_pricing_mark(pr, &in, &at, 0).price;
         res->surface = isfinite(sp) ? sp : NAN;
+        /* beyond |k| = k_max the lookup holds the vol at k_max: say so next to the number */
+        if (req->underlying == VR_UNDERLYING_SPX && isfinite(res->surface)) {
+            const double k = (log(K / m->spot) - (m->rate - m->dividend) * req->expiry) /
+                             sqrt(req->expiry);
+            if (fabs(k) > VR_SURFACE_DEFAULT_KMAX)
+                res->surface_k = k;
+        }
         vr_pricing_destroy(pr);
     }
     if (!isfinite(res->analytic))
