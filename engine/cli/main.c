@@ -339,8 +339,8 @@ static int cmd_price(int argc, char **argv)
             printf("  analytic      %.6f\n", res.analytic);
         if (isfinite(res.surface_k))
             printf("  surface       %.6f  (ln(K/F)/sqrt(T) = %.2f is beyond the tables' +-%g, where "
-                   "their vol is flat: not the model's price)\n", res.surface, res.surface_k,
-                   VR_SURFACE_DEFAULT_KMAX);
+                   "their vol is flat: it misses the model's tail there)\n", res.surface,
+                   res.surface_k, VR_SURFACE_DEFAULT_KMAX);
         else if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
     }
