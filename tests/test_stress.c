@@ -189,6 +189,43 @@ static void test_stress_config_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* `vixrisk run` on config text `cfg` written as DIR/NAME.yaml, to DIR/NAME.h5 (its path in h5);
+ * the output in out; the run must succeed. */
+static void run_handmade(const char *dir, const char *name, const char *cfg, const char *flags,
+                         char *out, size_t outsz, char *h5, size_t h5sz)
+{
+    char fname[64], cfgpath[600], args[1400];
+    snprintf(fname, sizeof fname, "%s.yaml", name);
+    snprintf(cfgpath, sizeof cfgpath, "%s", vr_test_write(dir, fname, cfg));
+    snprintf(h5, h5sz, "%s/%s.h5", dir, name);
+    snprintf(args, sizeof args, "run %s -o %s %s", cfgpath, h5, flags);
+    const int rc = vr_test_cli(args, out, outsz);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+}
+
+/* A hand-made data directory: 30 weekdays from 2021-01-04, SPX flat at 4000, the VIX at `calm`
+ * except on days 10-19 (`spike`). */
+static void write_handmade(const char *dir, double calm, double spike)
+{
+    char spx[4096] = "date,open,high,low,close\n", vix[4096] = "date,open,high,low,close\n";
+    int day = 0;
+    for (int d = 4; day < 30; d++) {
+        const int dd = d > 31 ? d - 31 : d, mm = d > 31 ? 2 : 1;
+        if ((d - 4) % 7 >= 5) /* 2021-01-04 was a Monday */
+            continue;
+        char line[128];
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,4000.00\n", mm, dd);
+        strcat(spx, line);
+        snprintf(line, sizeof line, "2021-%02d-%02d,,,,%.2f\n", mm, dd,
+                 (day >= 10 && day < 20) ? spike : calm);
+        strcat(vix, line);
+        day++;
+    }
+    assert_non_null(vr_test_write(dir, "spx_daily.csv", spx));
+    assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+}
+
 /* Replay of a tiny hand-made history: SPX flat at 4000, VIX 18 except 35 on days 10-19. One layer
  * buys 5 calls when VIX >= 30 and sells when it is back below 25. Expected by hand: the condor
  * opens on day 0 and is held (no rules), the layer acts once, on day 10, paying 5 x (call price +
@@ -198,23 +235,7 @@ static void test_replay_handmade(void **state)
     (void)state;
     char dir[128];
     assert_int_equal(vr_test_tmpdir("replay", dir, sizeof dir), 0);
-    char spx[4096] = "date,open,high,low,close\n", vix[4096] = "date,open,high,low,close\n";
-    int day = 0;
-    for (int d = 4; day < 30; d++) { /* weekdays from 2021-01-04 */
-        const int dd = d > 31 ? d - 31 : d, mm = d > 31 ? 2 : 1;
-        const int dow = (d - 4) % 7; /* 2021-01-04 was a Monday */
-        if (dow >= 5)
-            continue;
-        char line[128];
-        snprintf(line, sizeof line, "2021-%02d-%02d,,,,4000.00\n", mm, dd);
-        strcat(spx, line);
-        const double v = (day >= 10 && day < 20) ? 35.0 : 18.0;
-        snprintf(line, sizeof line, "2021-%02d-%02d,,,,%.2f\n", mm, dd, v);
-        strcat(vix, line);
-        day++;
-    }
-    assert_non_null(vr_test_write(dir, "spx_daily.csv", spx));
-    assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+    write_handmade(dir, 18.0, 35.0);
     char cfg[4096];
     snprintf(cfg, sizeof cfg,
              "simulation: {paths: 10, seed: 1}\n"
@@ -232,14 +253,8 @@ static void test_replay_handmade(void **state)
              "        trigger: {vix_level: 30}\n"
              "        action: {type: vix_call, strike_pct: 1.1, dte: 30, size: {by: contracts, value: 5}}\n"
              "        exit: {vix_below: 25}\n", dir);
-    const char *cf = vr_test_write(dir, "hand.yaml", cfg);
-    char cfgpath[600], args[1400], out[8192], h5[600];
-    snprintf(cfgpath, sizeof cfgpath, "%s", cf);
-    snprintf(h5, sizeof h5, "%s/hand.h5", dir);
-    snprintf(args, sizeof args, "run %s -o %s --quiet", cfgpath, h5);
-    const int rc = vr_test_cli(args, out, sizeof out);
-    printf("%s", out);
-    assert_int_equal(rc, 0);
+    char out[8192], h5[600];
+    run_handmade(dir, "hand", cfg, "--quiet", out, sizeof out, h5, sizeof h5);
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
@@ -295,22 +310,7 @@ static void test_replay_below_floor(void **state)
     (void)state;
     char dir[128];
     assert_int_equal(vr_test_tmpdir("floor", dir, sizeof dir), 0);
-    char spx[4096] = "date,open,high,low,close\n", vix[4096] = "date,open,high,low,close\n";
-    int day = 0;
-    for (int d = 4; day < 30; d++) { /* weekdays from 2021-01-04 */
-        const int dd = d > 31 ? d - 31 : d, mm = d > 31 ? 2 : 1;
-        if ((d - 4) % 7 >= 5)
-            continue;
-        char line[128];
-        snprintf(line, sizeof line, "2021-%02d-%02d,,,,4000.00\n", mm, dd);
-        strcat(spx, line);
-        snprintf(line, sizeof line, "2021-%02d-%02d,,,,%.2f\n", mm, dd,
-                 (day >= 10 && day < 20) ? 11.0 : 8.0);
-        strcat(vix, line);
-        day++;
-    }
-    assert_non_null(vr_test_write(dir, "spx_daily.csv", spx));
-    assert_non_null(vr_test_write(dir, "vix_daily.csv", vix));
+    write_handmade(dir, 8.0, 11.0);
     char cfg[4096];
     snprintf(cfg, sizeof cfg,
              "simulation: {paths: 10, seed: 1}\n"
@@ -327,14 +327,8 @@ static void test_replay_below_floor(void **state)
              "      - name: jump\n"
              "        trigger: {vix_change: {days: 5, pct: 25}}\n"
              "        action: {type: vix_call, strike_pct: 1.1, dte: 30, size: {by: contracts, value: 1}}\n", dir);
-    const char *cf = vr_test_write(dir, "floor.yaml", cfg);
-    char cfgpath[600], args[1400], out[8192], h5[600];
-    snprintf(cfgpath, sizeof cfgpath, "%s", cf);
-    snprintf(h5, sizeof h5, "%s/floor.h5", dir);
-    snprintf(args, sizeof args, "run %s -o %s", cfgpath, h5);
-    const int rc = vr_test_cli(args, out, sizeof out);
-    printf("%s", out);
-    assert_int_equal(rc, 0);
+    char out[8192], h5[600];
+    run_handmade(dir, "floor", cfg, "", out, sizeof out, h5, sizeof h5);
     assert_non_null(strstr(out, "below the model's floor of 11.28 on 30 of 30 days"));
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};

@@ -100,25 +100,27 @@ static int64_t window_gaps(const vr_scenario *sc, char d0[16], char d1[16], FILE
     return gaps;
 }
 
-/* A replay's days without a VIX3M close: there the market view's VIX3M (the VIX/VIX3M trigger) is
- * the model's at the replayed state, not the market's. Counted for the run file and noted, with the
- * runs of such days, so that mixed data never pass unseen. */
-static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
+/* Replay days with a property (no VIX3M close; a VIX close below the model's floor): counted for
+ * the run file and noted with the first runs of such days, so that such days never pass unseen. */
+typedef int (*day_pred)(const vr_history *hs, size_t i, double arg);
+
+static int64_t replay_days_noted(const vr_scenario *sc, day_pred pred, double arg, FILE *note,
+                                 const char *what, const char *where)
 {
     const vr_history *hs = sc->hist;
     int64_t n = 0;
     for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
-        n += !(hs->vix3m != NULL && hs->vix3m[i] > 0);
+        n += pred(hs, i, arg) != 0;
     if (n == 0 || note == NULL)
         return n;
-    fprintf(note, "note: %s: no VIX3M close on %lld of %zu days (", sc->name, (long long)n,
+    fprintf(note, "note: %s: %s on %lld of %zu days (", sc->name, what, (long long)n,
             sc->hist_i1 - sc->hist_i0);
     int runs = 0;
     for (size_t i = sc->hist_i0; i < sc->hist_i1; i++) {
-        if (hs->vix3m != NULL && hs->vix3m[i] > 0)
+        if (!pred(hs, i, arg))
             continue;
         size_t j = i;
-        while (j + 1 < sc->hist_i1 && !(hs->vix3m != NULL && hs->vix3m[j + 1] > 0))
+        while (j + 1 < sc->hist_i1 && pred(hs, j + 1, arg))
             j++;
         char a[16], b[16];
         if (runs < 5) {
@@ -134,51 +136,42 @@ static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
         runs++;
         i = j;
     }
-    fprintf(note, "): there the VIX/VIX3M trigger sees the model's VIX3M at the replayed state "
-            "(run file: vix3m_model_days)\n");
+    fprintf(note, "): %s\n", where);
     return n;
+}
+
+static int day_no_vix3m(const vr_history *hs, size_t i, double unused)
+{
+    (void)unused;
+    return !(hs->vix3m != NULL && hs->vix3m[i] > 0);
+}
+
+static int day_vix_below(const vr_history *hs, size_t i, double below)
+{
+    return hs->vix[i] < below;
+}
+
+/* A replay's days without a VIX3M close: there the market view's VIX3M (the VIX/VIX3M trigger) is
+ * the model's at the replayed state, not the market's. */
+static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
+{
+    return replay_days_noted(sc, day_no_vix3m, 0.0, note, "no VIX3M close",
+                             "there the VIX/VIX3M trigger sees the model's VIX3M at the replayed "
+                             "state (run file: vix3m_model_days)");
 }
 
 /* A replay's days whose VIX close is below the model's floor (100 sqrt(a) of the 30-day index under
  * the pricing parameters, every factor at 0): the replayed state sits at the floor, the market
- * view shows the close (eval.c). With `note`, prints them like replay_vix3m_missing. */
+ * view shows the close (eval.c). */
 static int64_t replay_vix_floor(const vr_scenario *sc, FILE *note)
 {
-    const vr_history *hs = sc->hist;
     const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
     const double floor_vix = 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0));
-    const double below = floor_vix * (1.0 - 1e-9);
-    int64_t n = 0;
-    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
-        n += hs->vix[i] < below;
-    if (n == 0 || note == NULL)
-        return n;
-    fprintf(note, "note: %s: VIX close below the model's floor of %.2f on %lld of %zu days (",
-            sc->name, floor_vix, (long long)n, sc->hist_i1 - sc->hist_i0);
-    int runs = 0;
-    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++) {
-        if (!(hs->vix[i] < below))
-            continue;
-        size_t j = i;
-        while (j + 1 < sc->hist_i1 && hs->vix[j + 1] < below)
-            j++;
-        char a[16], b[16];
-        if (runs < 5) {
-            vr_history_format_date(hs->date[i], a);
-            vr_history_format_date(hs->date[j], b);
-            if (j > i)
-                fprintf(note, "%s%s..%s", runs ? ", " : "", a, b);
-            else
-                fprintf(note, "%s%s", runs ? ", " : "", a);
-        } else if (runs == 5) {
-            fprintf(note, ", ...");
-        }
-        runs++;
-        i = j;
-    }
-    fprintf(note, "): there the triggers see the close and the marks the model at its floor "
-            "(run file: vix_floor_days)\n");
-    return n;
+    char what[96];
+    snprintf(what, sizeof what, "VIX close below the model's floor of %.2f", floor_vix);
+    return replay_days_noted(sc, day_vix_below, floor_vix * (1.0 - 1e-9), note, what,
+                             "there the triggers see the close and the marks the model at its "
+                             "floor (run file: vix_floor_days)");
 }
 
 /* The VIX a scenario starts from, under its pricing parameters: at its model's initial state, or
