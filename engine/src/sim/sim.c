@@ -75,11 +75,23 @@ static void lane_from_vix(const vr_model_ops *ops, const vr_vix_coef *c, sim_ws 
         w->x[j][i] = x[j];
 }
 
+/* Lane i's factors (two-factor models) from a VIX and a VIX3M (NAN: the VIX alone), as a replay
+ * backs them out of a day (vr_state_from_term_replay): on a day with the VIX alone m is kept unless
+ * the VIX needs it lower, so the VIX is matched above the model's floor. */
+static void lane_from_term(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
+                           double vix, double vix3m)
+{
+    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < ops->nfactors; j++)
+        x[j] = w->x[j][i];
+    vr_state_from_term_replay(ops, &s->vixc, &s->vixc3m, vix, vix3m, x);
+    for (int j = 0; j < ops->nfactors; j++)
+        w->x[j][i] = x[j];
+}
+
 /* History replay: lane i's factors from the day's VIX and, when the spec gives the VIX3M
  * coefficients and the data have the day's VIX3M, from both (a two-factor model then reproduces
- * the real VIX3M too). A two-factor model on a day with the VIX alone keeps m unless the VIX
- * needs it lower (vr_state_from_term_replay), so the replayed VIX is the day's above the
- * model's floor. */
+ * the real VIX3M too). */
 static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
                           size_t day)
 {
@@ -89,31 +101,19 @@ static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws 
         return;
     }
     const int with3m = (s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0) && v3 > 0;
-    double x[VR_FACTORS_MAX] = {0};
-    for (int j = 0; j < ops->nfactors; j++)
-        x[j] = w->x[j][i];
-    vr_state_from_term_replay(ops, &s->vixc, &s->vixc3m, s->hist->vix[day], with3m ? v3 : NAN, x);
-    for (int j = 0; j < ops->nfactors; j++)
-        w->x[j][i] = x[j];
+    lane_from_term(ops, s, w, i, s->hist->vix[day], with3m ? v3 : NAN);
 }
 
 /* Bootstrap path of a two-factor model on the historical day `day`: the path's VIX with that
- * day's term structure, VIX3M = VIX x (the day's VIX3M / VIX), as a replay backs (v, m) out of a
- * day (vr_state_from_term_replay). The ratio, not a resampled VIX3M change: the path's VIX is
- * matched to history by level and the ratio mean-reverts, so a VIX3M walking on its own changes
- * would drift away from any term structure history saw. Days without a VIX3M close (before
- * 2009-09-18) keep m, as a replay does. */
+ * day's term structure, VIX3M = VIX x (the day's VIX3M / VIX). The ratio, not a resampled VIX3M
+ * change: the path's VIX is matched to history by level and the ratio mean-reverts, so a VIX3M
+ * walking on its own changes would drift away from any term structure history saw. Days without
+ * a VIX3M close (before 2009-09-18) keep m, as a replay does. */
 static void lane_from_boot_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i,
                                double vix, size_t day)
 {
     const double v3 = s->hist->vix3m ? s->hist->vix3m[day] : NAN;
-    double x[VR_FACTORS_MAX] = {0};
-    for (int j = 0; j < ops->nfactors; j++)
-        x[j] = w->x[j][i];
-    vr_state_from_term_replay(ops, &s->vixc, &s->vixc3m, vix,
-                              v3 > 0 ? vix * (v3 / s->hist->vix[day]) : NAN, x);
-    for (int j = 0; j < ops->nfactors; j++)
-        w->x[j][i] = x[j];
+    lane_from_term(ops, s, w, i, vix, v3 > 0 ? vix * (v3 / s->hist->vix[day]) : NAN);
 }
 
 static double lane_vix(const vr_model_ops *ops, const vr_vix_coef *c, const sim_ws *w, size_t i)
