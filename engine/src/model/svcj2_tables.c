@@ -12,7 +12,8 @@
  * the targets: 1.2e-3 in vol, 1% in VIX calls, the curvature in m of a VIX call being that of
  * its payoff in sqrt(m).) A batch of lanes is sorted by stencil (in chunks of CHUNK lanes), each
  * stencil's lanes are gathered and go through the kernel of its four slices together: four kernel
- * calls per occupied stencil, SIMD over the lanes. m outside the grid is clamped to it.
+ * calls per occupied stencil, SIMD over the lanes. m below the grid is extrapolated linearly in m
+ * from its two lowest levels, m above it is clamped (m_stencil).
  *
  * The transforms. Every price comes from exp(A + B_v v + B_m m), where (A, B_v, B_m) solve the
  * model's Riccati equations (vr_svcj2_riccati) and depend on the transform variable and the
@@ -164,9 +165,10 @@ static double slice_m(const s2_tables *tb, int j)
 /* The m range the paths visit: m0, theta and, where m is stochastic, the stationary law of m
  * (Gamma) under both measures from half its 0.01% quantile (but at least 5% of theta) to 1.5x its
  * 99.99% quantile. Below about 5% of theta the node (v, m) = (0, m) of the shortest expiry has
- * no diffusion left to price (its at-the-money price is below the COS noise), and a path spends
- * no measurable time there unless m's Feller condition fails badly; such m are clamped to the
- * grid. A deterministic m (sigma_m = 0 in both sets) moves between m0 and theta only. */
+ * no diffusion left to price (its at-the-money price is below the COS noise). A path spends
+ * no measurable time there unless m's Feller condition fails, which fitted sets do (Feller ratio
+ * 0.22 in configs/models/svcj2_cal_rn.yaml: a third of its path-days); the lookups extrapolate
+ * there (m_stencil). A deterministic m (sigma_m = 0 in both sets) moves between m0 and theta only. */
 static void m_range(const vr_model *m, double *lo, double *hi)
 {
     const vr_svcj2_params *ps[2] = {&m->physical.s2, &m->pricing.s2};
@@ -182,7 +184,7 @@ static void m_range(const vr_model *m, double *lo, double *hi)
             if (isfinite(qh))
                 *hi = fmax(*hi, 1.5 * qh);
             if (isfinite(ql))
-                *lo = fmin(*lo, fmax(0.5 * ql, 0.05 * q->theta));
+                *lo = fmin(*lo, 0.5 * ql);
         }
     }
     if (*hi > 4.0)
@@ -614,11 +616,25 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
 /* ---- lookups ----------------------------------------------------------------------------------- */
 
 /* The m stencil of a lane: 4-point Lagrange interpolation over slices b..b+3 (b clamped so that
- * the stencil stays on the grid, as the VIX table's axes), weights w[0..3] at the position. */
+ * the stencil stays on the grid, as the VIX table's axes), weights w[0..3] at the position.
+ * Below the lowest level m_0 (down to m = 0; NaN counts as 0) the lane extrapolates linearly in m
+ * from the two lowest levels: the implied variance is affine in m to first order (exact for it),
+ * and a pricing set whose m fails the Feller condition puts many path-days there (a third of the
+ * marks of configs/models/svcj2_cal_rn.yaml's paths, where clamping to m_0 priced them at m_0).
+ * At m_0 both rules give w = (1, 0, 0, 0). Above the top level m is clamped (m_range covers 1.5x
+ * the 99.99% quantile of m's stationary law under both measures). */
 static inline int m_stencil(const s2_tables *tb, double m, double w[4])
 {
-    double f = (sqrt(m > 0 ? m : 0.0) - tb->s_lo) * tb->inv_ds;
-    f = f > 0 ? f : 0.0; /* NaN lands on 0 */
+    const double mm = m > 0 ? m : 0.0; /* NaN lands on 0 */
+    double f = (sqrt(mm) - tb->s_lo) * tb->inv_ds;
+    if (!(f >= 0)) {
+        const double m1 = slice_m(tb, 1);
+        const double t = (mm - tb->m_lo) / (m1 - tb->m_lo); /* in [-m_0/(m_1-m_0), 0) */
+        w[0] = 1 - t;
+        w[1] = t;
+        w[2] = w[3] = 0;
+        return 0;
+    }
     if (f > tb->nm - 1)
         f = tb->nm - 1;
     int b = (int)f - 1;
