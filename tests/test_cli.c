@@ -180,6 +180,37 @@ static void test_json_and_threads(void **state)
     assert_non_null(strstr(out2, "is beyond the tables' +-4"));
 }
 
+/* A set whose pricing tables do not build (the extreme sweep's svcj_edge, outside the tables'
+ * checked domain) still prices directly; `surface` is absent and `surface_none` says why (JSON and
+ * text), where before it was left out silently. */
+static void test_surface_none(void **state)
+{
+    (void)state;
+    const char *m = write_file("edge.yaml",
+        "model:\n"
+        "  type: svcj\n"
+        "  spot: 100.0\n"
+        "  rate: 0.03\n"
+        "  dividend: 0.01\n"
+        "  v0: 0.04\n"
+        "  physical: {kappa: 2.0, theta: 0.04, sigma: 1.2, rho: -0.99, lambda: 5.0, mu_v: 0.2,\n"
+        "             mu_s: -0.1, sigma_s: 0.2, rho_j: 4.75}\n");
+    char out[4096], args[1024];
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 1000 --threads 1 --json", m);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    printf("%s", out);
+    assert_true(isfinite(json_field(out, "analytic")));
+    assert_null(strstr(out, "\"surface\""));
+    assert_non_null(strstr(out, "\"surface_none\": \"the pricing tables did not build: "));
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 1000 --threads 1", m);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "  surface       none (the pricing tables did not build: "));
+    /* --no-surface asked for none: nothing to explain */
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 1000 --threads 1 --json --no-surface", m);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_null(strstr(out, "surface"));
+}
+
 /* ---- output targets, signals, failure paths, the CLI contract ------------------------------- */
 
 /* A small run (a fraction of a second) and a slow one (seconds: long enough to be signalled). */
@@ -514,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_help_and_usage),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_json_and_threads),
+        cmocka_unit_test(test_surface_none),
         cmocka_unit_test(test_output_directory),
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_signals_clean_up),

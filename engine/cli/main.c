@@ -299,6 +299,11 @@ static int cmd_price(int argc, char **argv)
             json_num(stdout, "surface", res.surface, 1);
         if (isfinite(res.surface_k))
             json_num(stdout, "surface_k", res.surface_k, 1);
+        if (res.surface_none[0]) {
+            printf("\"surface_none\": ");
+            vr_cli_json_str(stdout, res.surface_none);
+            printf(", ");
+        }
         if (isfinite(res.z))
             json_num(stdout, "z", res.z, 1);
         if (asof > 0) {
@@ -343,6 +348,8 @@ static int cmd_price(int argc, char **argv)
                    res.surface_k, VR_SURFACE_DEFAULT_KMAX);
         else if (isfinite(res.surface))
             printf("  surface       %.6f\n", res.surface);
+        else if (res.surface_none[0])
+            printf("  surface       none (%s)\n", res.surface_none);
     }
     return 0;
 }

@@ -8,6 +8,7 @@
  * The direct price comes from the model's descriptor, the tabulated one from the pricing layer
  * (the same object and tables that mark options along paths). */
 #include <math.h>
+#include <stdio.h>
 #include <omp.h>
 #include <stdlib.h>
 
@@ -19,6 +20,7 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
     const vr_model *m = &req->model;
     res->mc = res->se = res->analytic = res->surface = res->surface_k = res->z = NAN;
+    res->surface_none[0] = 0;
     if (!(req->strike > 0) && req->option != VR_OPTION_FUTURE)
         return vr_fail(err, VR_EINVAL, "--strike must be > 0 (got %g)", req->strike);
     if (!(req->expiry > 0 && req->expiry <= 50))
@@ -107,7 +109,11 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
      * expiries up to 1 year, longer on request). A table that cannot be built leaves `surface`
      * NAN (reported as absent). */
     vr_pricing *pr = NULL;
-    if (!req->no_surface && vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr) == VR_OK) {
+    const vr_status bst = req->no_surface ? VR_OK : vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr);
+    if (bst != VR_OK)
+        snprintf(res->surface_none, sizeof res->surface_none, "the pricing tables did not build: %s",
+                 aerr.msg);
+    if (!req->no_surface && bst == VR_OK) {
         const vr_instrument in = {
             req->underlying == VR_UNDERLYING_SPX ? VR_INST_SPX_OPTION
             : req->option == VR_OPTION_FUTURE    ? VR_INST_VIX_FUTURE : VR_INST_VIX_OPTION,
@@ -117,6 +123,9 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
             at.x[j] = x0[j];
         const double sp = vr_pricing_mark(pr, &in, &at, 0).price;
         res->surface = isfinite(sp) ? sp : NAN;
+        if (!isfinite(sp))
+            snprintf(res->surface_none, sizeof res->surface_none,
+                     "the pricing tables' price is not finite (%g)", sp);
         /* beyond |k| = k_max the lookup holds the vol at k_max: say so next to the number */
         if (req->underlying == VR_UNDERLYING_SPX && isfinite(res->surface)) {
             const double k = (log(K / m->spot) - (m->rate - m->dividend) * req->expiry) /
