@@ -350,6 +350,64 @@ static void test_replay_below_floor(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A bootstrap path's VIX below the model's floor (the same Heston: 11.28) is shown as such. The
+ * hand-made history's VIX changes are 0, +37.5% (8 -> 11) and -27.3% (11 -> 8), so a path's VIX,
+ * which moves by the drawn days' changes from the model's VIX at v0 (20.0), steps by exactly
+ * those ratios and wanders below 11.28. Before, the market view showed the state's VIX there,
+ * held at the floor: a ratio of 11.28 / 14.5 and the like, and no value below 11.28. */
+static void test_bootstrap_below_floor(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("bfloor", dir, sizeof dir), 0);
+    write_handmade(dir, 8.0, 11.0);
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "simulation: {paths: 20, seed: 3, horizon_days: 60, sample_paths: 20}\n"
+             "scenarios:\n"
+             "  - name: boot\n"
+             "    type: bootstrap\n"
+             "    data: %s\n"
+             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    block_mean: 5\n"
+             "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "condor: {contracts: 1, dte: 45}\n"
+             "policies:\n"
+             "  - name: p\n", dir);
+    char out[8192], h5[600];
+    run_handmade(dir, "bfloor", cfg, "--quiet", out, sizeof out, h5, sizeof h5);
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    double *a = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_h5_read_f64(r, "/boot/sample_paths/vix", &a, &n, &err), VR_OK);
+    assert_int_equal(n, 20 * 61);
+    size_t below = 0, moves = 0;
+    for (size_t p = 0; p < 20; p++)
+        for (size_t k = 0; k < 61; k++) {
+            const double x = a[p * 61 + k];
+            below += x < 11.2;
+            if (k == 0) {
+                assert_true(fabs(x - 20.0) < 0.05); /* 100 sqrt(v0 b + a) = 20.0 at v0 = theta */
+                continue;
+            }
+            const double q = x / a[p * 61 + k - 1];
+            const int one = fabs(q - 1) < 1e-6, up = fabs(q - 11.0 / 8) < 1e-6,
+                      down = fabs(q - 8.0 / 11) < 1e-6;
+            if (!(one || up || down))
+                printf("path %zu day %zu: VIX %.4f after %.4f\n", p, k, x, a[p * 61 + k - 1]);
+            assert_true(one || up || down);
+            moves += !one;
+        }
+    printf("bootstrap below the floor: %zu of %d path-days below 11.2, %zu moves\n", below, 20 * 61,
+           moves);
+    assert_true(below > 100 && moves > 20);
+    free(a);
+    vr_h5_close(r);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* Block lengths of the bootstrap: a path continues to the next historical day with probability
  * 1 - 1/L (L = block_mean), recovered from the day indices of the returns it drew. */
 static void test_bootstrap_block_length(void **state)
@@ -547,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_stress_config_errors),
         cmocka_unit_test(test_replay_handmade),
         cmocka_unit_test(test_replay_below_floor),
+        cmocka_unit_test(test_bootstrap_below_floor),
         cmocka_unit_test(test_malformed_csv),
         cmocka_unit_test(test_bootstrap_block_length),
         cmocka_unit_test(test_bootstrap_two_factor),

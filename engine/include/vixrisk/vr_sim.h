@@ -84,6 +84,10 @@ typedef struct vr_sim_block {
     int thread;            /* index of the calling thread, < the thread count */
     int nfactors;          /* variance factors of the model (1 or 2) */
     const double *x[VR_FACTORS_MAX]; /* the factors; NULL beyond nfactors */
+    /* History and bootstrap paths: the path's own VIX (the day's close; the bootstrap's level,
+     * moved by the drawn days' changes), which the factors reproduce except below the model's
+     * floor, where they sit at it. NULL for model paths (their VIX is the state's). */
+    const double *vix;
 } vr_sim_block;
 
 typedef struct vr_sim_observer {

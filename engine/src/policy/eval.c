@@ -197,13 +197,13 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             const double v3 = h->vix3m != NULL ? h->vix3m[d] : NAN;
             if (v3 > 0)
                 m->vix3m = v3;
-            /* a VIX close below the model's floor (100 sqrt(a): every factor at 0) is the market's
-             * VIX all the same: the triggers, exits and sizing read it, the marks the model at
-             * its floor (run.c notes such days). Above the floor the replayed state reproduces
-             * the close to rounding, and the state's value stays. */
-            if (h->vix[d] < m->vix * (1.0 - 1e-9))
-                vr_mkt_set_vix(m, h->vix[d]);
         }
+        /* a replay's VIX close, or a bootstrap path's VIX, below the model's floor (100 sqrt(a):
+         * every factor at 0) is the market's VIX all the same: the triggers, exits and sizing
+         * read it, the marks the model at its floor (run.c notes a replay's such days). Above the
+         * floor the state reproduces it to rounding, and the state's value stays. */
+        if (b->vix != NULL && b->vix[i] < m->vix * (1.0 - 1e-9))
+            vr_mkt_set_vix(m, b->vix[i]);
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;

@@ -58,7 +58,7 @@ static int ws_alloc(sim_ws *w, size_t block, int nfactors)
 static vr_sim_block block_view(const sim_ws *w, int nfactors, size_t path0, size_t n, size_t npad,
                                int thread)
 {
-    vr_sim_block b = {path0, n, npad, w->log_s, w->x[0], thread, nfactors, {NULL}};
+    vr_sim_block b = {path0, n, npad, w->log_s, w->x[0], thread, nfactors, {NULL}, NULL};
     for (int j = 0; j < nfactors; j++)
         b.x[j] = w->x[j];
     return b;
@@ -284,9 +284,10 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
     const vr_history *h = s->hist;
     const size_t i0 = s->hist_i0, i1 = s->hist_i1;
     (void)i1;
-    /* the model's random-number buffers are free here: block positions and log VIX live in them */
+    /* the model's random-number buffers are free here: block positions, log VIX and the path's
+     * VIX (shown to observers: below the model's floor the factors cannot give it) live in them */
     size_t *cur = (size_t *)w->tmp[0];
-    double *lvix = w->tmp[1];
+    double *lvix = w->tmp[1], *vix = w->tmp[2];
     const double x0[VR_FACTORS_MAX] = {s->v0, s->m0};
     for (size_t i = 0; i < npad; i++) {
         for (int j = 0; j < ops->nfactors; j++)
@@ -294,17 +295,20 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
         if (s->source == VR_SOURCE_HISTORY) {
             w->log_s[i] = log(h->spx[i0]);
             lane_from_day(ops, s, w, i, i0);
+            vix[i] = h->vix[i0];
         } else {
             vk_pcg32 r;
             vk_pcg32_stream(&r, s->seed, s->scenario, path0 + (i < n ? i : n - 1));
             w->state[i] = r.state;
             w->inc[i] = r.inc;
             w->log_s[i] = log(s->spot);
-            lvix[i] = log(lane_vix(ops, &s->vixc, w, i));
+            vix[i] = lane_vix(ops, &s->vixc, w, i);
+            lvix[i] = log(vix[i]);
             cur[i] = 0;
         }
     }
-    const vr_sim_block b = block_view(w, ops->nfactors, path0, n, npad, thread);
+    vr_sim_block b = block_view(w, ops->nfactors, path0, n, npad, thread);
+    b.vix = vix;
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     const double p_new = 1.0 / s->block_mean;
@@ -314,6 +318,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
             if (s->source == VR_SOURCE_HISTORY) {
                 w->log_s[i] = log(h->spx[i0 + k]);
                 lane_from_day(ops, s, w, i, i0 + k);
+                vix[i] = h->vix[i0 + k];
                 continue;
             }
             /* stationary bootstrap: a new block with probability 1/L, else the next day */
@@ -329,10 +334,11 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
             const size_t j = cur[i];
             w->log_s[i] += log(h->spx[j] / h->spx[j - 1]);
             lvix[i] += log(h->vix[j] / h->vix[j - 1]);
+            vix[i] = exp(lvix[i]);
             if (boot_term)
-                lane_from_boot_day(ops, s, w, i, exp(lvix[i]), j);
+                lane_from_boot_day(ops, s, w, i, vix[i], j);
             else
-                lane_from_vix(ops, &s->vixc, w, i, exp(lvix[i]));
+                lane_from_vix(ops, &s->vixc, w, i, vix[i]);
         }
         if (obs && obs->on_step)
             obs->on_step(obs->ctx, &b, k);
