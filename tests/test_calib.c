@@ -402,6 +402,13 @@ static void test_realism_hand_computed(void **state)
     assert_true(fabs(s.fut1[0] - (5 * 1.2 + 5 * 12.0 / 11.0) / 10.0) < 1e-12);
     assert_int_equal(s.fut_n[0], 10);
     assert_true(isnan(s.fut2[0]));
+    /* realised / implied variance: every return is +-0.001, so each of the 80 days with 21 days
+     * ahead (t <= 79) has a forward realised variance of 21e-6 x 252/21; implied (VIX/100)^2 for
+     * 40 tens and 40 elevens */
+    const double want_rv = 80 * 252e-6 / (40 * 0.01 + 40 * 0.0121);
+    assert_true(fabs(s.rv_iv[0] / want_rv - 1) < 1e-9);
+    assert_int_equal(s.rv_iv_n[0], 80);
+    assert_true(isnan(s.rv_iv[1]) && s.rv_iv_n[3] == 0);
     assert_true(s.vix_floor == 10.0);
     /* 51 tens then 50 elevens when sorted: p99.9: h = 0.999 x 100 = 99.9 -> 11; p50: h = 50, the
      * last ten -> 10; p75: h = 75 -> 11 */

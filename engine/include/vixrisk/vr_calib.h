@@ -127,6 +127,7 @@ extern const double vr_realism_pct[VR_REALISM_NPCT]; /* 1 5 25 50 75 95 99 99.9 
 extern const double vr_realism_above[VR_REALISM_NABOVE]; /* 30 40 60 80 */
 /* VIX buckets: [0, 15), [15, 20), [20, 30), [30, inf) */
 #define VR_REALISM_NB 4
+#define VR_REALISM_RV_DAYS 21 /* forward window of the realised / implied variance rows */
 extern const double vr_realism_edge[VR_REALISM_NB - 1]; /* 15 20 30 */
 int vr_realism_bucket(double vix);
 /* Second leg after a trigger: the multiples of the trigger day's VIX */
@@ -171,6 +172,13 @@ typedef struct vr_realism_stats {
      * constant-maturity future / VIX at 30 and 60 days, VIX3M / VIX, VVIX */
     double fut1[VR_REALISM_NB], fut2[VR_REALISM_NB], v3m[VR_REALISM_NB], vvix[VR_REALISM_NB];
     size_t fut_n[VR_REALISM_NB], v3m_n[VR_REALISM_NB], vvix_n[VR_REALISM_NB];
+    /* where the variance risk premium sits: by the bucket of day t's VIX, the realised variance
+     * of the next VR_REALISM_RV_DAYS daily SPX log returns (annualised: sum r^2 x 252 / days)
+     * over the implied one, (VIX_t / 100)^2, as a ratio of the bucket's sums (below 1: implied
+     * above realised, a premium for selling variance); days whose window leaves the series are
+     * left out. A model's VIX is its pricing-measure index, its returns the physical paths. */
+    double rv_iv[VR_REALISM_NB];
+    size_t rv_iv_n[VR_REALISM_NB];
     int extremes_per_span;    /* 1 if the max/min fields are medians of per-span extremes */
     /* simulation only: Monte Carlo standard errors of the gated non-extreme statistics, from 10
      * batches of paths (sd of the batch values / sqrt(10)); 0 for a history */

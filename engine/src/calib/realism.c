@@ -53,6 +53,9 @@ typedef struct acc {
     /* pricing measure sums by bucket */
     double f1[VR_REALISM_NB], f2[VR_REALISM_NB], t3[VR_REALISM_NB], vv[VR_REALISM_NB];
     size_t nf1[VR_REALISM_NB], nf2[VR_REALISM_NB], nt3[VR_REALISM_NB], nvv[VR_REALISM_NB];
+    /* forward realised and implied variance sums by bucket */
+    double rv[VR_REALISM_NB], iv[VR_REALISM_NB];
+    size_t nrv[VR_REALISM_NB];
     double vmin;
     double days;            /* observed days (VIX levels) */
     span_ext cur;           /* extremes of the current span */
@@ -164,6 +167,16 @@ static void acc_series(acc *a, const double *vix, const double *ls, const double
             bsum(a->f1, a->nf1, bk, fut1[t] / x);
         if (fut2)
             bsum(a->f2, a->nf2, bk, fut2[t] / x);
+        if (t + VR_REALISM_RV_DAYS < L) {
+            double q = 0;
+            for (size_t u = t + 1; u <= t + VR_REALISM_RV_DAYS; u++)
+                q += (ls[u] - ls[u - 1]) * (ls[u] - ls[u - 1]);
+            if (isfinite(q) && x > 0) {
+                a->rv[bk] += q * (252.0 / VR_REALISM_RV_DAYS);
+                a->iv[bk] += x * x * 1e-4;
+                a->nrv[bk]++;
+            }
+        }
         if (t == 0)
             continue;
         const double p = vix[t - 1], dv = x - p, r = ls[t] - ls[t - 1], dl = log(x / p);
@@ -284,6 +297,8 @@ static vr_status acc_finish(acc *a, vr_realism_stats *s, vr_err *err)
         s->v3m_n[k] = a->nt3[k];
         s->vvix[k] = ratio_or_nan(a->vv[k], a->nvv[k]);
         s->vvix_n[k] = a->nvv[k];
+        s->rv_iv[k] = a->nrv[k] ? a->rv[k] / a->iv[k] : NAN;
+        s->rv_iv_n[k] = a->nrv[k];
     }
     if (a->nspans == 0 && acc_end_span(a) != 0)
         return vr_fail(err, VR_ENOMEM, "realism: spans");
@@ -879,6 +894,11 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
     for (int k = 0; k < VR_REALISM_NB; k++) {
         snprintf(lab, sizeof lab, "VVIX, %s", bname[k]);
         ROW(lab, "%.1f", G_REL, 0.20, s->vvix[k]);
+    }
+    for (int k = 0; k < VR_REALISM_NB; k++) {
+        snprintf(lab, sizeof lab, "realised / implied variance, next %d days, %s",
+                 VR_REALISM_RV_DAYS, bname[k]);
+        ROW(lab, "%.2f", G_NONE, 0, s->rv_iv[k]);
     }
     fprintf(f, "\nMonte Carlo standard errors of the models' values (10 batches of paths):\n");
     for (size_t j = 1; j < r.nc; j++) {
