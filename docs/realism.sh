@@ -57,6 +57,17 @@ corr(SPX log return, log VIX change) within +-0.1; SPX return vol within +-2 poi
 model futures/VIX within +-3% and VVIX within +-20% of the data. They are to be met by the
 calibrated two-factor `svcj2`, and reported (not necessarily met) for Heston, Bates and SVCJ.
 
+Where the variance risk premium sits (no gate): by VIX bucket, the realised variance of the next
+21 trading days over the implied (VIX/100)^2. A file whose pricing set is its physical one
+(`*_cal.yaml`) must give 1 in every bucket, since its VIX is then the variance its own paths are
+expected to realise: a check of the VIX formula against the simulator (tests/test_calib.c). In
+the data the ratio is below 1 at every level: options have cost more than the variance they paid
+out. `svcj_cal_rn.yaml` comes closest in every bucket; the other pricing fits put much of their
+premium at the lowest VIX and little or none at the highest. The row is the variance swap's
+premium, summed over all strikes: where among the strikes it sits (at-the-money or in the crash
+tail) it does not say, and that decides what a short condor earns (docs/calibration.md, "The main
+job and the calibrated pricing set").
+
 TXT
 cat "$TABLE"
 if [ -s "$TABLE2" ]; then

@@ -433,6 +433,47 @@ static void test_realism_hand_computed(void **state)
                                  sqrt(252.0)) < 1e-9);
 }
 
+/* Realised / implied variance of a model priced under its own measure (pricing = physical): the
+ * VIX is then the square root of the expected variance of the next 30 calendar days, so the next
+ * 21 trading days' realised variance over (VIX/100)^2 is 1 in every bucket up to the 30/365 vs
+ * 21/252 horizons (equal here) and the daily drift (r - q - v/2)^2 dt^2, far below the Monte
+ * Carlo error. Heston and SVCJ (jumps in price and variance), 600 paths x 6 years each, buckets
+ * with at least 1,000 days: within 4% of 1 (measured: at most 1.5% off, both models). With a pricing set whose variance reverts to twice the physical level the ratio
+ * falls beyond that tolerance in every bucket, most at a low VIX (about 0.7 there): the row sees a
+ * premium where there is one. */
+static void test_realism_rv_iv(void **state)
+{
+    (void)state;
+    const vr_sv_params hp = {.kappa = 3.0, .theta = 0.04, .sigma = 0.5, .rho = -0.7};
+    const vr_sv_params sp = {.kappa = 3.0, .theta = 0.03, .sigma = 0.45, .rho = -0.7, .lambda = 1.0,
+                             .mu_v = 0.04, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.5};
+    const vr_model_type types[3] = {VR_MODEL_HESTON, VR_MODEL_SVCJ, VR_MODEL_HESTON};
+    const vr_sv_params *ps[3] = {&hp, &sp, &hp};
+    for (int c = 0; c < 3; c++) {
+        vr_model m = {.type = types[c], .spot = 4000, .rate = 0.03, .dividend = 0.01,
+                      .v0 = ps[c]->theta, .physical = *ps[c]};
+        m.pricing = m.physical;
+        if (c == 2)
+            m.pricing.theta = 0.08; /* a premium: the pricing variance reverts to a higher level */
+        const vr_realism_sim rs = {.paths = 600, .years = 6, .burn_in = 1, .seed = 5, .threads = 0,
+                                   .span_years = 0, .fut_states = 0, .vvix_states = 0};
+        vr_realism_stats s;
+        vr_err err = {0};
+        assert_int_equal(vr_realism_simulate(&m, &rs, &s, &err), VR_OK);
+        for (int k = 0; k < VR_REALISM_NB; k++) {
+            printf("  %s%s bucket %d: realised / implied %.4f over %zu days\n",
+                   vr_model_type_name(m.type), c == 2 ? " (pricing theta 0.08)" : "", k, s.rv_iv[k],
+                   s.rv_iv_n[k]);
+            if (s.rv_iv_n[k] < 1000)
+                continue;
+            if (c < 2)
+                assert_true(fabs(s.rv_iv[k] - 1) < 0.04);
+            else
+                assert_true(s.rv_iv[k] < 0.96);
+        }
+    }
+}
+
 /* The model VVIX (replicated log contract) against a Monte Carlo of the same quantity: Heston
  * under its own measure, VIX_T = 100 sqrt(a + b v_T) at T = 30/365, g = (2/T)(X/F - 1 - ln X/F)
  * with F the model future (E[g] = VVIX^2 / 1e4 exactly when E[X] = F); tolerance 4 standard
@@ -603,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_realism_history_stats),
         cmocka_unit_test(test_realism_triggers),
         cmocka_unit_test(test_realism_hand_computed),
+        cmocka_unit_test(test_realism_rv_iv),
         cmocka_unit_test(test_model_vvix_mc),
         cmocka_unit_test(test_pricing_fit_recovery),
         cmocka_unit_test(test_state_from_term),
