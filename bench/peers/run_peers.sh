@@ -26,7 +26,7 @@ OUT=$BUILD/peers
 mkdir -p "$OUT" results
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-for f in "$BUILD/vixrisk" "$BUILD/vixrisk-bench" "$BUILD/libvixrisk_engine.a"; do
+for f in "$BUILD/vixrisk" "$BUILD/vixrisk-bench" "$BUILD/libvixrisk.a"; do
     [ -e "$f" ] || { echo "run_peers: $f missing: cmake --build $BUILD" >&2; exit 1; }
 done
 "$PY" -c 'import numpy' 2>/dev/null || { echo "run_peers: apt-get install python3-numpy" >&2; exit 1; }
@@ -48,7 +48,7 @@ if [ ! -x "$VRC_BIN" ]; then
     HDF5_LIBS=$(sed -n 's/^HDF5_C_LIBRARIES:[A-Z]*=//p' "$BUILD/CMakeCache.txt" | tr ';' ' ')
     [ -n "$HDF5_LIBS" ] || HDF5_LIBS=$(sed -n 's/^HDF5_C_LIBRARY_hdf5:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
     gcc -O2 -std=gnu11 -fopenmp -Wall -Wextra -Werror -Iengine/include -Ikernels/include \
-        bench/peers/vr_condor.c -o "$VRC_BIN" "$BUILD/libvixrisk_engine.a" "$BUILD/libvixrisk_kernels.a" \
+        bench/peers/vr_condor.c -o "$VRC_BIN" "$BUILD/libvixrisk.a" \
         $(pkg-config --libs sleef libcyaml yaml-0.1) $HDF5_LIBS -lm
 fi
 
