@@ -350,6 +350,18 @@ static void test_replay_below_floor(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* One float64 dataset of a run file, read whole (the caller frees it). */
+static double *read_dataset(const char *h5, const char *path, size_t *n)
+{
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    double *a = NULL;
+    assert_int_equal(vr_h5_read_f64(r, path, &a, n, &err), VR_OK);
+    vr_h5_close(r);
+    return a;
+}
+
 /* A bootstrap path's VIX below the model's floor (the same Heston: 11.28) is shown as such. The
  * hand-made history's VIX changes are 0, +37.5% (8 -> 11) and -27.3% (11 -> 8), so a path's VIX,
  * which moves by the drawn days' changes from the model's VIX at v0 (20.0), steps by exactly
@@ -376,12 +388,8 @@ static void test_bootstrap_below_floor(void **state)
              "  - name: p\n", dir);
     char out[8192], h5[600];
     run_handmade(dir, "bfloor", cfg, "--quiet", out, sizeof out, h5, sizeof h5);
-    vr_h5_reader *r = NULL;
-    vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
-    double *a = NULL;
     size_t n = 0;
-    assert_int_equal(vr_h5_read_f64(r, "/boot/sample_paths/vix", &a, &n, &err), VR_OK);
+    double *a = read_dataset(h5, "/boot/sample_paths/vix", &n);
     assert_int_equal(n, 20 * 61);
     size_t below = 0, moves = 0;
     for (size_t p = 0; p < 20; p++)
@@ -404,7 +412,6 @@ static void test_bootstrap_below_floor(void **state)
            moves);
     assert_true(below > 100 && moves > 20);
     free(a);
-    vr_h5_close(r);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
