@@ -18,6 +18,10 @@
 #   bench/make_results.sh [BUILD_DIR]        (default build; run from anywhere)
 #   PATHS=N       run the main job at N paths (default: the config's simulation.paths)
 #   STRESS_PATHS=N  paths of the stress job (default 2000; 0 skips it)
+#   BENCH=1       also run the full benchmark (vixrisk-bench: kernels, path generation, marks,
+#                 the evaluator and the main job end to end at 100,000 paths; about 2 minutes on
+#                 an idle 2-core AVX-512 machine) into results/bench.txt and results/bench.json;
+#                 its header names the commit and the CPU, and its timings are this machine's
 #
 # The kernels are pinned to AVX2 (--isa avx2) so the numbers do not depend on whether the machine
 # has AVX-512; results are bit-identical for any thread count. The timings in the output (the
@@ -74,5 +78,11 @@ if [ "$stress_paths" -gt 0 ]; then
     { paths=$stress_paths; header "$scmd"; cat "$tmp"; } > results/stress.txt
     "$vixrisk" report results/stress.h5 -o results/stress_report.html
     "$vixrisk" report results/stress.h5 -o results/stress_report.json
+fi
+if [ "${BENCH:-0}" = 1 ]; then
+    echo "running: vixrisk-bench (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    "$build/vixrisk-bench" --json results/bench.json > "$tmp"
+    { cat "$tmp"; echo; echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; } > results/bench.txt
+    echo "wrote results/bench.txt, results/bench.json"
 fi
 echo "results/ regenerated at commit $commit"
