@@ -284,9 +284,10 @@ static void test_rare_big_jumps(void **state)
  * linearly in m. Checked below the old floor (0.015 for PRARE, 0.0016 for PQ) against the direct
  * pricers, with the old grid and clamp in brackets: SPX 10-50 delta within the usual 5e-4 in vol
  * (PRARE 1.1e-4, PQ 1.8e-4; before 2.5e-2 and 2.9e-3). The VIX futures and calls improve but miss
- * the usual tolerance, max(0.5%, 0.005): PQ 1.7x (13x before) and PRARE 11x (50x before; PRARE's
- * VIX tables miss by 2.2x inside the grid too, test_rare_big_jumps' draws). Those bounds are
- * asserted with a margin, so a return of the clamp fails here. */
+ * the usual tolerance, max(0.5%, 0.005): PQ 1.1x (13x with the clamp, 1.7x with 20 x nodes in the
+ * VIX slices instead of 40) and PRARE 12x (50x with the clamp; PRARE's VIX tables miss by 2.2x
+ * inside the grid too). Those bounds are asserted with a margin, so a return of the clamp fails
+ * here. */
 static void test_below_m_grid(void **state)
 {
     (void)state;
@@ -298,7 +299,7 @@ static void test_below_m_grid(void **state)
     check_spx(&m2, "svcj2, m below the old floor", 0.005, 0.2, 0.0, 0.0016, &w);
     assert_true(w <= 5e-4);
     check_vix(&m2, "svcj2, m below the old floor", 0.005, 0.2, 0.0, 0.0016, 6, &w);
-    assert_true(w <= 3.0);
+    assert_true(w <= 2.0);
     check_vix(&m, "rare jumps, m below the old floor", 0.005, 0.2, 0.0, 0.015, 6, &w);
     assert_true(w <= 20.0);
 }
