@@ -167,12 +167,12 @@ static double slice_m(const s2_tables *tb, int j)
 #define CTAB(t) ((const s2_tables *)(t))
 
 /* The m range the paths visit: m0, theta and, where m is stochastic, the stationary law of m
- * (Gamma) under both measures from half its 0.01% quantile (but at least 5% of theta) to 1.5x its
- * 99.99% quantile. Below about 5% of theta the node (v, m) = (0, m) of the shortest expiry has
- * no diffusion left to price (its at-the-money price is below the COS noise). A path spends
- * no measurable time there unless m's Feller condition fails, which fitted sets do (Feller ratio
- * 0.22 in configs/models/svcj2_cal_rn.yaml: a third of its path-days); the lookups extrapolate
- * there (m_stencil). A deterministic m (sigma_m = 0 in both sets) moves between m0 and theta only. */
+ * (Gamma) under both measures from half its 0.01% quantile to 1.5x its 99.99% quantile. When m's
+ * Feller condition fails (fitted sets do: ratio 0.22 in configs/models/svcj2_cal_rn.yaml) the low
+ * end is about 0; the nodes (0, m) there whose at-the-money price the series cannot resolve take
+ * the normalised smile of the next v node (surface.c). Until 2026-12-01 the range stopped at 5%
+ * of theta and a third of that file's path-day marks lay below it. Lower m extrapolates
+ * (m_stencil). A deterministic m (sigma_m = 0 in both sets) moves between m0 and theta only. */
 static void m_range(const vr_model *m, double *lo, double *hi)
 {
     const vr_svcj2_params *ps[2] = {&m->physical.s2, &m->pricing.s2};

@@ -92,7 +92,8 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 
     /* The direct price is the reference the command exists to show: if it fails, the whole
      * request fails with the pricer's reason (never a NaN result). The tabulated price is
-     * secondary: a table that cannot be built leaves `surface` NAN (reported as absent). */
+     * secondary: a table that cannot be built leaves `surface` NAN and says why in
+     * `surface_none`. */
     vr_err aerr = {VR_OK, ""};
     double a;
     if (req->underlying == VR_UNDERLYING_SPX)
@@ -106,14 +107,12 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
         goto done;
     res->analytic = a;
     /* The pricing layer that marks options along paths, at the same point (its tables cover
-     * expiries up to 1 year, longer on request). A table that cannot be built leaves `surface`
-     * NAN (reported as absent). */
+     * expiries up to 1 year, longer on request). */
     vr_pricing *pr = NULL;
-    const vr_status bst = req->no_surface ? VR_OK : vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr);
-    if (bst != VR_OK)
+    if (!req->no_surface && vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr) != VR_OK)
         snprintf(res->surface_none, sizeof res->surface_none, "the pricing tables did not build: %s",
                  aerr.msg);
-    if (!req->no_surface && bst == VR_OK) {
+    if (pr != NULL) {
         const vr_instrument in = {
             req->underlying == VR_UNDERLYING_SPX ? VR_INST_SPX_OPTION
             : req->option == VR_OPTION_FUTURE    ? VR_INST_VIX_FUTURE : VR_INST_VIX_OPTION,
@@ -125,7 +124,7 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
         res->surface = isfinite(sp) ? sp : NAN;
         if (!isfinite(sp))
             snprintf(res->surface_none, sizeof res->surface_none,
-                     "the pricing tables' price is not finite (%g)", sp);
+                     "the pricing tables' price is not finite");
         /* beyond |k| = k_max the lookup holds the vol at k_max: say so next to the number */
         if (req->underlying == VR_UNDERLYING_SPX && isfinite(res->surface)) {
             const double k = (log(K / m->spot) - (m->rate - m->dividend) * req->expiry) /
