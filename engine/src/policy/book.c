@@ -903,6 +903,12 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         return 0;
     if (a->ladder_days > 0 && b->ls[l].last_open >= 0 && m->day - b->ls[l].last_open < a->ladder_days)
         return 0;
+    /* A size that is no contracts whatever the strikes (every rule but a fixed count sizes
+     * against the open condor; VXTH's weight is 0 below 15 and above 50): nothing opens, so skip
+     * the strike searches and marks below (they change no state; a VXTH layer on calm days spent
+     * 80% of its searches this way). */
+    if (a->size_by != VR_SIZE_CONTRACTS && (!b->open || (a->size_by == VR_SIZE_VXTH && vxth_weight(m->vix) == 0)))
+        return 0;
     const double tau = expiry_tau(a->dte);
     const double mult = ki->multiplier;
     /* what strikes are set against: spot (SPX), the VIX future to the expiry (VIX) */
