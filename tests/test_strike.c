@@ -216,6 +216,18 @@ static void search_all(const vk_table *t, vr_sweep *sw)
                         if (got != want)
                             fail_msg("%s model %d v %g tau %g cp %d target %g: strike %g, scalar walk %g", t->isa,
                                      p, VS[iv], tau, cp, targets[g], got, want);
+                        /* wherever the walk starts (Black's strike at the smile's vol), it ends at
+                         * the grid strike whose |delta| lies nearest the target: |delta| is
+                         * monotone in the strike, so the distance has one minimum along the grid,
+                         * and a strike no farther than both neighbours is it */
+                        const double e0 = fabs(absdelta(prs[p], &m, want, tau, cp) - targets[g]);
+                        const double eu = fabs(absdelta(prs[p], &m, want + 5, tau, cp) - targets[g]);
+                        const double ed = want - 5 >= 5 ? fabs(absdelta(prs[p], &m, want - 5, tau, cp) - targets[g])
+                                                        : INFINITY;
+                        if (!(e0 <= eu + 1e-12 && e0 <= ed + 1e-12))
+                            fail_msg("model %d v %g tau %g cp %d target %g: strike %g is %.3g from the target, "
+                                     "its neighbours %.3g (above) and %.3g (below)", p, VS[iv], tau, cp,
+                                     targets[g], want, e0, eu, ed);
                         /* targets on the found strike's own |delta| (and an ulp either side) and
                          * halfway to its neighbours': decisions within the margin */
                         const double dk = absdelta(prs[p], &m, want, tau, cp);
