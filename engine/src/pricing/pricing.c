@@ -262,6 +262,9 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
 {
     const size_t mp = pad_to(m, kt);
     double **g = b->g;
+    /* the growth and discount factors of the last expiry seen: the lanes of a batch come in runs
+     * of one expiry (a condor's four legs), so most lanes reuse them (the same bits) */
+    double t_last = -1, grow = 1, df = 1, rt = 0;
     for (size_t q = 0; q < mp; q++) {
         double spot = 1.0, strike = 1.0, tau = 0.1, cp = 1.0; /* padding: a valid dummy option */
         if (q < m) {
@@ -272,12 +275,18 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
             cp = b->cp[i];
         }
         const double t = tau > 0 ? tau : 0;
+        if (t != t_last) {
+            grow = exp((pr->r - pr->q) * t);
+            df = exp(-pr->r * t);
+            rt = sqrt(t);
+            t_last = t;
+        }
         g[G_STRIKE][q] = strike;
         g[G_CP][q] = cp;
         g[G_TAU][q] = t;
-        g[G_FWD][q] = spot * exp((pr->r - pr->q) * t);
-        g[G_DF][q] = exp(-pr->r * t);
-        g[G_K][q] = t > 0 ? log(strike / g[G_FWD][q]) / sqrt(t) : 0.0;
+        g[G_FWD][q] = spot * grow;
+        g[G_DF][q] = df;
+        g[G_K][q] = t > 0 ? log(strike / g[G_FWD][q]) / rt : 0.0;
     }
     const double *const *xs;
     const double *xg[VR_FACTORS_MAX] = {NULL};
