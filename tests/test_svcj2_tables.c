@@ -126,12 +126,12 @@ static void check_spx(const vr_model *m, const char *what, double vlo, double vh
 
 /* VIX: a few (v, m, T) points, five strikes each, against the direct pricers. */
 static void check_vix(const vr_model *m, const char *what, double vlo, double vhi, double mlo,
-                      double mhi, int npts, double *worst)
+                      double mhi, int npts, double *w_fut, double *w_call)
 {
     vr_err err = {VR_OK, ""};
     const vr_pricing *pr = shared_pricing(m);
     const vr_svcj2_params *p = &m->pricing.s2;
-    double w = 0;
+    double w = 0, wf = 0;
     for (int i = 0; i < npts; i++) {
         const double v = vlo + (vhi - vlo) * urand(), mm = mlo + (mhi - mlo) * urand();
         const double T = (7 + 113 * urand()) / 365;
@@ -143,7 +143,7 @@ static void check_vix(const vr_model *m, const char *what, double vlo, double vh
         double tol = fmax(0.005 * fut, 0.005), e;
         if (fabs(ft - fut) > tol)
             printf("  %s: future v %g m %g T %g: table %.5f direct %.5f\n", what, v, mm, T * 365, ft, fut);
-        w = fmax(w, fabs(ft - fut) / tol);
+        wf = fmax(wf, fabs(ft - fut) / tol);
         double K[5], c[5];
         for (int k = 0; k < 5; k++)
             K[k] = fut * (0.8 + 0.2 * k) + 0.37;
@@ -159,8 +159,10 @@ static void check_vix(const vr_model *m, const char *what, double vlo, double vh
             w = fmax(w, e / tol);
         }
     }
-    printf("  %s VIX futures and calls, 7-120 days: max error / tolerance %.2f\n", what, w);
-    *worst = w;
+    printf("  %s VIX futures and calls, 7-120 days: max error / tolerance %.2f (futures), "
+           "%.2f (calls)\n", what, wf, w);
+    *w_fut = wf;
+    *w_call = w;
 }
 
 static void test_spx(void **state)
@@ -176,9 +178,9 @@ static void test_vix(void **state)
 {
     (void)state;
     const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
-    double w;
-    check_vix(&m, "svcj2", 0.005, 0.2, 0.005, 0.12, 6, &w);
-    assert_true(w <= 1.0);
+    double wf, wc;
+    check_vix(&m, "svcj2", 0.005, 0.2, 0.005, 0.12, 6, &wf, &wc);
+    assert_true(wf <= 1.0 && wc <= 1.0);
 }
 
 /* m matters: the 91-day ATM vol moves with m by far more than the tolerance, and a SIMD batch of
@@ -223,8 +225,9 @@ static void test_lifted(void **state)
     double w;
     check_spx(&m, "lifted", 0.005, 0.2, q.theta, q.theta, &w);
     assert_true(w <= 5e-4);
-    check_vix(&m, "lifted", 0.005, 0.2, q.theta, q.theta, 3, &w);
-    assert_true(w <= 1.0);
+    double wf, wc;
+    check_vix(&m, "lifted", 0.005, 0.2, q.theta, q.theta, 3, &wf, &wc);
+    assert_true(wf <= 1.0 && wc <= 1.0);
 }
 
 /* A pricing set with rare, huge variance jumps (that of configs/models/svcj2_cal_rn.yaml, fitted to
@@ -241,6 +244,8 @@ static const vr_svcj2_params PRARE = {.kappa_v = 4.63025, .kappa_m = 0.33566, .t
                                       .lambda0 = 0.0209006, .lambda1 = 0.00702197, .mu_v = 2.09342,
                                       .mu_s = -0.00465549, .sigma_s = 0.0133095, .rho_j = -0.287597};
 
+/* VIX at PRARE in the m grid (m 0.02-0.12): futures 0.78, calls 0.76 of the tolerance (2.2 before
+ * the two fixes described at test_below_m_grid). */
 static void test_rare_big_jumps(void **state)
 {
     (void)state;
@@ -274,20 +279,26 @@ static void test_rare_big_jumps(void **state)
     printf("  rare jumps, v < 0.002, 1-7 days, K 98-102: max |price error| %.2e of spot, %.2e relative\n",
            worst / 100, worst_rel);
     assert_true(worst / 100 <= 5e-5);
+    double wf, wc;
+    check_vix(&m, "rare jumps", 0.005, 0.2, 0.02, 0.12, 6, &wf, &wc);
+    assert_true(wf <= 1.0 && wc <= 1.0);
 }
 
 /* Low m. A set whose m fails the Feller condition (PRARE's ratio 2 kappa_m theta / sigma_m^2 is
  * 0.51; the physical set fitted with it, 0.22) keeps its paths near m = 0 much of the time: a
  * third of the marks of configs/alvh_svcj2_cal_rn.yaml's paths had m below the tables' lowest
- * level, which was then 5% of theta and clamped to it. The levels now reach down to half the
- * 0.01% quantile of m's stationary law (about 0 there), and m below the lowest level extrapolates
- * linearly in m. Checked below the old floor (0.015 for PRARE, 0.0016 for PQ) against the direct
- * pricers, with the old grid and clamp in brackets: SPX 10-50 delta within the usual 5e-4 in vol
- * (PRARE 1.1e-4, PQ 1.8e-4; before 2.5e-2 and 2.9e-3). The VIX futures and calls improve but miss
- * the usual tolerance, max(0.5%, 0.005): PQ 1.1x (13x with the clamp, 1.7x with 20 x nodes in the
- * VIX slices instead of 40) and PRARE 12x (50x with the clamp; PRARE's VIX tables miss by 2.2x
- * inside the grid too). Those bounds are asserted with a margin, so a return of the clamp fails
- * here. */
+ * level, which was then 5% of theta and clamped to it. The levels now reach down to about 0 and
+ * m below the lowest level extrapolates linearly in m. Checked below the old floor (0.015 for
+ * PRARE, 0.0016 for PQ) against the direct pricers: SPX 10-50 delta within the usual 5e-4 in vol
+ * (before the floor was removed 2.5e-2 and 2.9e-3). VIX futures and calls, max error / max(0.5%,
+ * 0.005), measured (AMD EPYC, 2 cores, AVX-512): PQ 0.04 and 0.14, PRARE 1.14 and 0.50. Before:
+ * PQ 1.12 and PRARE 12 (50 with the clamp), of which PRARE's was mostly the direct pricer's own
+ * error (its COS range reached 40/s* of the jump tail; Monte Carlo put its calls 19-29 SE off at
+ * these states, svcj2_vix.c and docs/numerics.md) and the rest the cubic in sqrt(m) between the
+ * first two levels (0 and 0.0076; VIX prices now interpolate in m: 2.3x -> 0.14x at a 66-day call
+ * at v 0.028, m 0.0011). The tables' futures stay above their tolerance at small v and m near 0
+ * (up to 1.9x over 40 random points; Monte Carlo agrees with the direct future there), hence the
+ * bound 2 on them; calls within 1, so either old error fails here. */
 static void test_below_m_grid(void **state)
 {
     (void)state;
@@ -298,10 +309,11 @@ static void test_below_m_grid(void **state)
     const vr_model m2 = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     check_spx(&m2, "svcj2, m below the old floor", 0.005, 0.2, 0.0, 0.0016, &w);
     assert_true(w <= 5e-4);
-    check_vix(&m2, "svcj2, m below the old floor", 0.005, 0.2, 0.0, 0.0016, 6, &w);
-    assert_true(w <= 2.0);
-    check_vix(&m, "rare jumps, m below the old floor", 0.005, 0.2, 0.0, 0.015, 6, &w);
-    assert_true(w <= 20.0);
+    double wf, wc;
+    check_vix(&m2, "svcj2, m below the old floor", 0.005, 0.2, 0.0, 0.0016, 6, &wf, &wc);
+    assert_true(wf <= 0.5 && wc <= 0.5);
+    check_vix(&m, "rare jumps, m below the old floor", 0.005, 0.2, 0.0, 0.015, 6, &wf, &wc);
+    assert_true(wc <= 1.0 && wf <= 2.0);
 }
 
 int main(void)

@@ -6,9 +6,10 @@
  * SLICE_NMAX levels; one
  * slice when m cannot move, the lifted-svcj case), each slice a one-factor table in v of the
  * existing layouts (vk_surface.h, vk_vixtab.h), so the lookups are the existing SIMD kernels.
- * Across levels a lane interpolates by 4-point Lagrange in m over the four nearest levels: the
- * SPX implied variance sigma^2 (the total variance of ln S, and so to first order sigma^2, is
- * affine in m), the VIX future and the VIX call price. (Linear interpolation with 9 levels missed
+ * Across levels a lane interpolates by 4-point Lagrange over the four nearest levels: the SPX
+ * implied variance sigma^2 (the total variance of ln S, and so to first order sigma^2, is affine
+ * in m) in sqrt(m), the VIX future and the VIX call price in m itself (smooth in m near 0, where
+ * the cubic in sqrt(m) missed them between the first two levels). (Linear interpolation with 9 levels missed
  * the targets: 1.2e-3 in vol, 1% in VIX calls, the curvature in m of a VIX call being that of
  * its payoff in sqrt(m).) A batch of lanes is sorted by stencil (in chunks of CHUNK lanes), each
  * stencil's lanes are gathered and go through the kernel of its four slices together: four kernel
@@ -626,8 +627,12 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
  * and a pricing set whose m fails the Feller condition puts many path-days there (a third of the
  * marks of configs/models/svcj2_cal_rn.yaml's paths, where clamping to m_0 priced them at m_0).
  * At m_0 both rules give w = (1, 0, 0, 0). Above the top level m is clamped (m_range covers 1.5x
- * the 99.99% quantile of m's stationary law under both measures). */
-static inline int m_stencil(const s2_tables *tb, double m, double w[4])
+ * the 99.99% quantile of m's stationary law under both measures).
+ * in_m: the same four levels, but Lagrange in m itself (the VIX future and calls): a price is
+ * smooth in m (the transform is exp(.. + B_m m)), not in sqrt(m), and near m = 0 the cubic in
+ * sqrt(m) missed it between the first two levels (fitted pricing set, levels 0 and 0.0076: a
+ * 66-day call at v 0.028, m 0.0011 off by 2.3x its tolerance, 0.14x in m; exact at the levels). */
+static inline int m_stencil(const s2_tables *tb, double m, double w[4], int in_m)
 {
     const double mm = m > 0 ? m : 0.0; /* NaN lands on 0 */
     double f = (sqrt(mm) - tb->s_lo) * tb->inv_ds;
@@ -643,6 +648,19 @@ static inline int m_stencil(const s2_tables *tb, double m, double w[4])
         f = tb->nm - 1;
     int b = (int)f - 1;
     b = b < 0 ? 0 : b > tb->nm - 4 ? tb->nm - 4 : b;
+    if (in_m) {
+        double mj[4];
+        for (int r = 0; r < 4; r++)
+            mj[r] = slice_m(tb, b + r);
+        for (int r = 0; r < 4; r++) {
+            double wr = 1.0;
+            for (int q = 0; q < 4; q++)
+                if (q != r)
+                    wr *= (mm - mj[q]) / (mj[r] - mj[q]);
+            w[r] = wr;
+        }
+        return b;
+    }
     const double t = f - (b + 1);
     w[0] = -t * (t - 1) * (t - 2) / 6;
     w[1] = (t + 1) * (t - 1) * (t - 2) / 2;
@@ -686,7 +704,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
         const size_t n = npad - c0 < CHUNK ? npad - c0 : CHUNK;
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++) {
-            cell[i] = m_stencil(tb, x[1][c0 + i], wl[i]);
+            cell[i] = m_stencil(tb, x[1][c0 + i], wl[i], !squared);
             count[cell[i] + 1]++;
         }
         for (int j = 0; j < SLICE_NMAX - 1; j++)
@@ -743,7 +761,7 @@ double vr_svcj2_vix_future_1(const vr_model_tables *t, const double *x, double t
     if (tb->nm == 1)
         return vk_vix_future_ref(&tb->vix[0], x[0], tau);
     double w[4];
-    const int b = m_stencil(tb, x[1], w);
+    const int b = m_stencil(tb, x[1], w, 1);
     double f = 0.0;
     for (int r = 0; r < 4; r++)
         f += w[r] * vk_vix_future_ref(&tb->vix[b + r], x[0], tau);
