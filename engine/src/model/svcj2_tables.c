@@ -652,11 +652,12 @@ static inline int m_stencil(const s2_tables *tb, double m, double w[4], int in_m
         double mj[4];
         for (int r = 0; r < 4; r++)
             mj[r] = slice_m(tb, b + r);
+        const double mc = mm < mj[3] ? mm : mj[3]; /* above the top level: clamped, as f above */
         for (int r = 0; r < 4; r++) {
             double wr = 1.0;
             for (int q = 0; q < 4; q++)
                 if (q != r)
-                    wr *= (mm - mj[q]) / (mj[r] - mj[q]);
+                    wr *= (mc - mj[q]) / (mj[r] - mj[q]);
             w[r] = wr;
         }
         return b;
