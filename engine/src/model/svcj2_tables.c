@@ -373,10 +373,12 @@ typedef struct vix_work {
     double *q;           /* VIX_M + 1 */
 } vix_work;
 
-/* One node: future and discounted C/F at the moneyness nodes of slice view vw. */
+/* One node: discounted C/F at the moneyness nodes of slice view vw. fut_in > 0 is the node's
+ * future from the prepared law (exact); 0 where the law does not reach (v > 4), and then the
+ * series' own future is used. The future that is stored goes to *fut_out. */
 static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *e,
                     double L, double lo, double v, double m, double disc, const vk_vixtab *vw,
-                    double *fut_out, double *row, vix_work *wk)
+                    double fut_in, double *fut_out, double *row, vix_work *wk)
 {
     const int M = VIX_M;
     double complex *z = wk->buf;
@@ -407,7 +409,7 @@ static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const 
             q[j] = q[j + 1] + 0.5 * h * (g + prev);
         prev = g;
     }
-    const double fut = 100.0 * (sqrt(lo) + q[0]);
+    const double fut = fut_in > 0 ? fut_in : 100.0 * (sqrt(lo) + q[0]);
     if (!(fut > 0 && isfinite(fut)))
         return -1;
     *fut_out = fut;
@@ -469,6 +471,39 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
             disc[it] = exp(-spec->rate * sq * sq);
         }
     }
+    /* the futures: from the law of X prepared at the VIX_NT expiries (svcj2_law.c), the same
+     * for every slice and node, exact to ~1e-10 relative (the series below resolved the law's
+     * edge at its floor too coarsely: futures up to 1.9x their tolerance too high at small v and
+     * m near 0); v beyond the law's domain (4) keeps the series' future, where X is far from its
+     * floor (vix_node). The law's ODEs run once per transform node through all expiries; each
+     * table node is then a sum of ~100 exponentials, so this part is serial. */
+    {
+        double Tk[VIX_NT];
+        for (int it = 0; it < VIX_NT; it++) {
+            const double sq = s0 + it / inv_hs;
+            Tk[it] = fmin(sq * sq, 10.0); /* the law takes (0, 10]; the last node may round up */
+        }
+        struct vr_vix_law *law = NULL;
+        vr_status st = vr_svcj2_law_build(p, Tk, VIX_NT, &law, err);
+        for (int j = 0; j < tb->nm && st == VR_OK; j++) {
+            const vk_vixtab *vw = &tb->vix[j];
+            const double m = slice_m(tb, j);
+            for (int ix = 0; ix < VIX_NX && st == VR_OK; ix++) {
+                const double x = vw->x0 + ix / vw->inv_hx;
+                const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                double *fut = (double *)vw->fut + ix * VIX_NT;
+                for (int it = 0; it < VIX_NT && st == VR_OK; it++) {
+                    fut[it] = 0.0;
+                    if (v <= 4.0 && m <= 4.0)
+                        st = vr_svcj2_law_eval(law, it, (const double[2]){v, m}, &fut[it], NULL,
+                                               err);
+                }
+            }
+        }
+        vr_svcj2_law_free(law);
+        if (st != VR_OK)
+            return st;
+    }
     int bad = 0;
 #pragma omp parallel reduction(| : bad)
     {
@@ -526,8 +561,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                     const double L = L0 * pow(2.0, -k);
                     double *fut = (double *)vw->fut + ix * VIX_NT + it;
                     double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
-                    if (vix_node(p, &c, &e, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw, fut,
-                                 row, &wk) != 0)
+                    if (vix_node(p, &c, &e, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw,
+                                 *fut, fut, row, &wk) != 0)
                         bad |= 2;
                 }
             }
