@@ -32,10 +32,21 @@
  *
  * VIX: X = (VIX/100)^2 = a + b_v v_T + b_m m_T. For each node (v, tau) of a slice the law of X
  * has the transform e^{i w a} exp(A + B_v v + B_m m_j) (Riccati with z = 0 and initial values
- * i w (b_v, b_m)). Its distribution function on [lo, lo + L] comes from the COS sine series
- * (Fang-Oosterlee 2008) with VIX_NCOS terms, evaluated at VIX_M + 1 equispaced points by one FFT
- * of size 2 VIX_M; the future E[100 sqrt X] = 100 (sqrt(lo) + int (1 - F(x)) / (2 sqrt x) dx) and
- * the calls (the same integral from (K/100)^2) by the trapezoid rule on that grid. The range:
+ * i w (b_v, b_m)). The future E[100 sqrt X] of every node comes from the law of X prepared once
+ * for the VIX_NT expiries (svcj2_law.c: Laplace integral, the Riccati part solved once per
+ * transform node, then a sum of exponentials per state; ~1e-10 relative). The calls come from
+ * the distribution function on [lo, lo + L] of the COS sine series (Fang-Oosterlee 2008) with
+ * VIX_NCOS terms, evaluated at VIX_M + 1 equispaced points by one FFT of size 2 VIX_M: C(K) =
+ * 100 int_{(K/100)^2} (1 - F(x)) / (2 sqrt x) dx by the trapezoid rule on that grid, at strikes
+ * K = F e^l on the moneyness axis of the exact F. Until 2026-12-01 the future was the same
+ * integral from lo, 100 (sqrt(lo) + int (1 - F(x)) / (2 sqrt x) dx): the series does not resolve
+ * the law's edge at its floor (density ~ (x - a)^(-1/2), bulk within ~0.05 of a, far jump tail for
+ * the rare-large-jumps pricing set), which put those futures up to 2.8x their tolerance max(0.5%,
+ * 0.005) too high at small v and m near 0 (25 Monte Carlo SE at a checked point); 4096 terms
+ * brought that to 0.5x for 60% more build time, the law costs ~1%. The calls' integral starts at
+ * the strike and does not carry the error at the floor (at that point the table's calls were
+ * within 3 SE of Monte Carlo); put-call parity with the exact future, C = F - K + P, would move
+ * every call by the series' future error (-0.13 VIX points there). The range:
  * lo = max(a, E[X] - 12 sd), the top E[X] + max(14 sd, 4 / s*), s* the exponential tail rate of X
  * (the largest s with E[e^{sX}] finite, from the existence of the Riccati solution; it does not
  * depend on the state), E[X] in closed form and sd from a second difference of the log transform
