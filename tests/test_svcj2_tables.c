@@ -247,10 +247,7 @@ static void test_lifted(void **state)
  * nodes enter the interpolation, in price (fraction of spot) against the direct pricer: at most
  * 5e-5 of the spot. (A symmetric COS range and m levels uniform in m missed the first by 1.4 vol
  * points.) */
-static const vr_svcj2_params PRARE = {.kappa_v = 4.63025, .kappa_m = 0.33566, .theta = 0.299356,
-                                      .sigma_v = 0.757984, .sigma_m = 0.630309, .rho = -0.537605,
-                                      .lambda0 = 0.0209006, .lambda1 = 0.00702197, .mu_v = 2.09342,
-                                      .mu_s = -0.00465549, .sigma_s = 0.0133095, .rho_j = -0.287597};
+#define PRARE vr_test_svcj2_rare /* vr_test_util.c */
 
 /* VIX at PRARE in the m grid (m 0.02-0.12): futures 0.01, calls 0.60 of the tolerance (2.2 before
  * the two fixes described at test_below_m_grid; futures 0.78 and calls 0.76 before the table's

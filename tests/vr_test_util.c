@@ -239,6 +239,11 @@ void vr_test_within(const char *name, double est, double truth, double se, doubl
     assert_true(fabs(est - truth) <= nse * se);
 }
 
+const vr_svcj2_params vr_test_svcj2_rare = {
+    .kappa_v = 4.63025, .kappa_m = 0.33566, .theta = 0.299356, .sigma_v = 0.757984,
+    .sigma_m = 0.630309, .rho = -0.537605, .lambda0 = 0.0209006, .lambda1 = 0.00702197,
+    .mu_v = 2.09342, .mu_s = -0.00465549, .sigma_s = 0.0133095, .rho_j = -0.287597};
+
 vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0)
 {
     vr_model m;

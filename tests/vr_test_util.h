@@ -103,5 +103,8 @@ void vr_test_within(const char *name, double est, double truth, double se, doubl
 
 /* An svcj2 model with spot 100, r = 3%, q = 1%, state (v0, m0) and physical = pricing = *p. */
 vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0);
+/* The pricing set of configs/models/svcj2_cal_rn.yaml, fitted to the VIX family: rare (0.02 a
+ * year), huge (mean 2.1 in variance) variance jumps, and m failing the Feller condition. */
+extern const vr_svcj2_params vr_test_svcj2_rare;
 
 #endif
