@@ -1139,19 +1139,9 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
     int nset = 0, nhit = 0;
     if (b->log)
         b->why[0] = '\0';
-    /* Which conditions the layer sets depends on its configuration only: the first day asks every
-     * condition, later days only those that answered "set" (an unset one returns before it reads
-     * or marks anything, so skipping it changes nothing; most layers set one to three of eight). */
-    _Static_assert(sizeof triggers / sizeof triggers[0] < 16, "trig_mask holds a bit per condition");
-    uint16_t mask = b->trig_mask[l];
-    const int first = !(mask & VR_TRIG_KNOWN);
     for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
         int hit = 0;
-        if (!first && !(mask >> i & 1u))
-            continue;
         if (triggers[i].fn(&c, t, &hit)) {
-            if (first)
-                mask |= (uint16_t)(1u << i);
             nset++;
             nhit += hit ? 1 : 0;
             if (hit && b->log) {
@@ -1160,8 +1150,6 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
             }
         }
     }
-    if (first)
-        b->trig_mask[l] = mask | VR_TRIG_KNOWN;
     if (nset == 0)
         return 0;
     return t->any ? nhit > 0 : nhit == nset;

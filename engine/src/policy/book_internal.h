@@ -93,8 +93,6 @@ typedef struct vr_mkt {
     vr_sweep *sweep;    /* scratch of vectorised strike searches, or NULL: the scalar walk */
 } vr_mkt;
 
-#define VR_TRIG_KNOWN 0x8000u /* vr_book.trig_mask: the layer's set conditions have been found */
-
 #define VR_LAYER_CONDOR (-1)
 #define VR_CONDOR_LEGS 4                    /* long put, short put, short call, long call */
 #define VR_BOOK_MAX_POS (VR_CONDOR_LEGS + VR_POLICY_MAX_POS) /* <= 32: open_mask's bits */
@@ -151,8 +149,6 @@ typedef struct vr_book {
     double costs;      /* discounted USD of half-spreads and commissions, all layers */
     int32_t act[VR_MAX_LAYERS], first[VR_MAX_LAYERS], trades;
     vr_layer_state ls[VR_MAX_LAYERS];
-    uint16_t trig_mask[VR_MAX_LAYERS]; /* per layer: bit i set when trigger condition i is set in
-                                          its configuration, known once VR_TRIG_KNOWN is set (book.c) */
     double last_pnl;
     uint8_t act_today; /* bit l set when layer l activated today (sample paths) */
     /* attribution by owner, [0] the condor's legs, [1 + l] layer l (discounted USD): every position
