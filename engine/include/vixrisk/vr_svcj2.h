@@ -155,6 +155,8 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
  * trapezoid rule with e^{-s E[X]} as control variate. Agrees with vr_svcj2_vix_future to ~1e-10
  * relative (tests/test_svcj2_law.c). */
 struct vr_vix_law;
+#define VR_SVCJ2_LAW_T_MAX 10.0 /* the latest expiry the law takes, years */
+#define VR_SVCJ2_LAW_X_MAX 4.0  /* the largest v and m the law takes */
 vr_status vr_svcj2_law_build(const vr_svcj2_params *p, const double *T, int nT,
                              struct vr_vix_law **law, vr_err *err);
 vr_status vr_svcj2_law_eval(const struct vr_vix_law *law, int k, const double *x, double *fut,

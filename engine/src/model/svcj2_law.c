@@ -150,9 +150,9 @@ vr_status vr_svcj2_law_build(const vr_svcj2_params *p, const double *T, int nT, 
         return vr_fail(err, VR_EINVAL, "svcj2 vix law: %d expiries (need 1..%d)", nT,
                        VR_VIX_LAW_MAXT);
     for (int k = 0; k < nT; k++)
-        if (!(T[k] > 0 && T[k] <= 10) || (k > 0 && !(T[k] > T[k - 1])))
+        if (!(T[k] > 0 && T[k] <= VR_SVCJ2_LAW_T_MAX) || (k > 0 && !(T[k] > T[k - 1])))
             return vr_fail(err, VR_EINVAL, "svcj2 vix law: expiries must ascend strictly in "
-                           "(0, 10] years (T[%d] = %g)", k, T[k]);
+                           "(0, %g] years (T[%d] = %g)", VR_SVCJ2_LAW_T_MAX, k, T[k]);
     vr_status st = vr_svcj2_params_validate(p, "svcj2 vix law", NULL, err);
     if (st != VR_OK)
         return st;
@@ -221,9 +221,9 @@ vr_status vr_svcj2_law_eval(const vr_vix_law *L, int k, const double *x, double 
     if (!L || k < 0 || k >= L->nT)
         return vr_fail(err, VR_EINVAL, "svcj2 vix law: expiry index %d of %d", k, L ? L->nT : 0);
     const double v = x[0], m = x[1];
-    if (!(v >= 0 && v <= 4) || !(m >= 0 && m <= 4))
-        return vr_fail(err, VR_EINVAL, "svcj2 vix law: state (v, m) must be in [0, 4]^2 (got %g, "
-                       "%g)", v, m);
+    if (!(v >= 0 && v <= VR_SVCJ2_LAW_X_MAX) || !(m >= 0 && m <= VR_SVCJ2_LAW_X_MAX))
+        return vr_fail(err, VR_EINVAL, "svcj2 vix law: state (v, m) must be in [0, %g]^2 (got %g, "
+                       "%g)", VR_SVCJ2_LAW_X_MAX, v, m);
     const double mu = L->mu[3 * k] + L->mu[3 * k + 1] * v + L->mu[3 * k + 2] * m;
     const double *y = L->lin + (size_t)k * (size_t)L->ns * 3;
     double sf = 0.0, sl = 0.0, dlast = 0.0;

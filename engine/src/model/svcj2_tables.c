@@ -38,15 +38,11 @@
  * the distribution function on [lo, lo + L] of the COS sine series (Fang-Oosterlee 2008) with
  * VIX_NCOS terms, evaluated at VIX_M + 1 equispaced points by one FFT of size 2 VIX_M: C(K) =
  * 100 int_{(K/100)^2} (1 - F(x)) / (2 sqrt x) dx by the trapezoid rule on that grid, at strikes
- * K = F e^l on the moneyness axis of the exact F. Until 2026-12-01 the future was the same
- * integral from lo, 100 (sqrt(lo) + int (1 - F(x)) / (2 sqrt x) dx): the series does not resolve
- * the law's edge at its floor (density ~ (x - a)^(-1/2), bulk within ~0.05 of a, far jump tail for
- * the rare-large-jumps pricing set), which put those futures up to 2.8x their tolerance max(0.5%,
- * 0.005) too high at small v and m near 0 (25 Monte Carlo SE at a checked point); 4096 terms
- * brought that to 0.5x for 60% more build time, the law costs ~1%. The calls' integral starts at
- * the strike and does not carry the error at the floor (at that point the table's calls were
- * within 3 SE of Monte Carlo); put-call parity with the exact future, C = F - K + P, would move
- * every call by the series' future error (-0.13 VIX points there). The range:
+ * K = F e^l on the moneyness axis of the exact F. The future is not the same integral from lo:
+ * the series does not resolve the law's edge at its floor (density ~ (x - a)^(-1/2)), which put
+ * such futures up to 2.8x their tolerance too high at small v and m near 0 (docs/numerics.md,
+ * "Low m"). The calls' integral starts at the strike and does not carry that error; parity with
+ * the exact future, C = F - K + P, would. The range:
  * lo = max(a, E[X] - 12 sd), the top E[X] + max(14 sd, 4 / s*), s* the exponential tail rate of X
  * (the largest s with E[e^{sX}] finite, from the existence of the Riccati solution; it does not
  * depend on the state), E[X] in closed form and sd from a second difference of the log transform
@@ -385,7 +381,8 @@ typedef struct vix_work {
 } vix_work;
 
 /* One node: discounted C/F at the moneyness nodes of slice view vw. fut_in > 0 is the node's
- * future from the prepared law (exact); 0 where the law does not reach (v > 4), and then the
+ * future from the prepared law (exact); 0 where the law does not reach (v or m above
+ * VR_SVCJ2_LAW_X_MAX), and then the
  * series' own future is used. The future that is stored goes to *fut_out. */
 static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *e,
                     double L, double lo, double v, double m, double disc, const vk_vixtab *vw,
@@ -485,14 +482,14 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
     /* the futures: from the law of X prepared at the VIX_NT expiries (svcj2_law.c), the same
      * for every slice and node, exact to ~1e-10 relative (the series below resolved the law's
      * edge at its floor too coarsely: futures up to 1.9x their tolerance too high at small v and
-     * m near 0); v beyond the law's domain (4) keeps the series' future, where X is far from its
+     * m near 0); v beyond the law's domain (VR_SVCJ2_LAW_X_MAX) keeps the series' future, where X is far from its
      * floor (vix_node). The law's ODEs run once per transform node through all expiries; each
      * table node is then a sum of ~100 exponentials, so this part is serial. */
     {
         double Tk[VIX_NT];
         for (int it = 0; it < VIX_NT; it++) {
             const double sq = s0 + it / inv_hs;
-            Tk[it] = fmin(sq * sq, 10.0); /* the law takes (0, 10]; the last node may round up */
+            Tk[it] = fmin(sq * sq, VR_SVCJ2_LAW_T_MAX); /* the last node may round up */
         }
         struct vr_vix_law *law = NULL;
         vr_status st = vr_svcj2_law_build(p, Tk, VIX_NT, &law, err);
@@ -505,7 +502,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 double *fut = (double *)vw->fut + ix * VIX_NT;
                 for (int it = 0; it < VIX_NT && st == VR_OK; it++) {
                     fut[it] = 0.0;
-                    if (v <= 4.0 && m <= 4.0)
+                    if (v <= VR_SVCJ2_LAW_X_MAX && m <= VR_SVCJ2_LAW_X_MAX)
                         st = vr_svcj2_law_eval(law, it, (const double[2]){v, m}, &fut[it], NULL,
                                                err);
                 }
