@@ -46,6 +46,7 @@ static const struct isa_desc {
 #define NISA ((int)(sizeof isas / sizeof isas[0]))
 
 static vk_table tables[NISA];
+static vk_table tables_fast[NISA]; /* tables[i] with the *_fast path kernels (vk_fast_log) */
 static int cpu_lvl;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -90,6 +91,10 @@ static void init(void)
         tables[i].lanes = isas[i].lanes;
         if (isas[i].fill)
             isas[i].fill(&tables[i]);
+        tables_fast[i] = tables[i];
+        tables_fast[i].normal2 = tables[i].normal2_fast;
+        tables_fast[i].heston_qe = tables[i].heston_qe_fast;
+        tables_fast[i].svcj2_step = tables[i].svcj2_step_fast;
     }
 }
 
@@ -131,6 +136,17 @@ const vk_table *vk_select(const char *force)
     const char *src;
     const int i = lookup(requested(force, &src));
     return i >= 0 ? &tables[i] : NULL;
+}
+
+const vk_table *vk_fast_log(const vk_table *t)
+{
+    ensure_init();
+    if (t == &vk_table_ref)
+        return &tables_fast[0];
+    for (int i = 0; i < NISA; i++)
+        if (t == &tables[i] || t == &tables_fast[i])
+            return &tables_fast[i];
+    return NULL;
 }
 
 /* Appends to msg (capacity cap, used len) without ever overrunning it. */

@@ -166,6 +166,13 @@ static void test_json_and_threads(void **state)
     assert_int_equal(run(args, out2, sizeof out2), 0);
     assert_null(strstr(out2, "\"surface\""));
     assert_true(mc == json_field(out2, "mc") && an == json_field(out2, "analytic"));
+    /* --fast-log says so and moves the price by last-bit amounts only (docs/numerics.md) */
+    assert_null(strstr(out1, "fast_log"));
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 50000 --threads 2 --json --no-surface --fast-log", m);
+    assert_int_equal(run(args, out2, sizeof out2), 0);
+    assert_non_null(strstr(out2, "\"fast_log\": true"));
+    assert_true(fabs(json_field(out2, "mc") - mc) <= 1e-9 * mc);
+    assert_true(fabs(json_field(out2, "se") - se) <= 1e-9 * se);
     /* near the money there is no surface_k; a 1-day put struck at 2 x spot is at k = 13.24, beyond
      * the tables' 4, and says so (JSON and text) */
     assert_null(strstr(out1, "surface_k"));

@@ -83,6 +83,7 @@ static void test_whole_numbers(void **state)
         {"paths: 10, seed: 42abc", "  - name: p\n", ":1: simulation.seed", "'42abc'"},
         {"paths: 10, seed: -42", "  - name: p\n", ":1: simulation.seed", "must be in [0, "},
         {"paths: 10, horizon_days: 252.9", "  - name: p\n", ":1: simulation.horizon_days", "not a whole number"},
+        {"paths: 10, fast_log: yes", "  - name: p\n", ":1: simulation.fast_log", "(valid: false, true)"},
         {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
         {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
         {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
@@ -101,6 +102,10 @@ static void test_whole_numbers(void **state)
     assert_int_equal(c.spec.seed, 42);
     assert_int_equal(c.spec.horizon_days, 20);
     assert_true(c.spec.pol[0].condor.contracts == 3);
+    assert_int_equal(c.spec.fast_log, 0); /* off unless asked for */
+    vr_run_cfg_free(&c);
+    expect_ok(cfg("fast_ok.yaml", "paths: 10, fast_log: true", "  - name: p\n"), &c);
+    assert_int_equal(c.spec.fast_log, 1);
     vr_run_cfg_free(&c);
 }
 

@@ -90,6 +90,12 @@ static void check_steps(fx *f, const vk_table *t)
             t->heston_qe(&c, f->zv, f->uv, f->zs, f->ls_b, f->v_b, N);
             assert_close_abs(f->v_a, f->v_b, N, 4, 1e-15);
             assert_close_abs(f->ls_a, f->ls_b, N, 4, 1e-15);
+            /* the fast variant (SLEEF's 3.5-ulp log): within 8 ulp (docs/numerics.md) */
+            reset(f);
+            vk_table_ref.heston_qe(&c, f->zv, f->uv, f->zs, f->ls_a, f->v_a, N);
+            t->heston_qe_fast(&c, f->zv, f->uv, f->zs, f->ls_b, f->v_b, N);
+            assert_close_abs(f->v_a, f->v_b, N, 8, 1e-15);
+            assert_close_abs(f->ls_a, f->ls_b, N, 8, 1e-15);
             reset(f);
             vk_table_ref.heston_euler(&c, f->zs, f->zv, f->ls_a, f->v_a, N);
             t->heston_euler(&c, f->zs, f->zv, f->ls_b, f->v_b, N);
@@ -147,22 +153,34 @@ static void check_paths(const vk_table *t, vr_model_type type, vr_scheme scheme)
         .paths = P, .seed = 42, .scheme = scheme, .block = 512, .threads = 1, .kt = &vk_table_ref,
     };
     double *la = malloc(P * 8), *va = malloc(P * 8), *lb = malloc(P * 8), *vb = malloc(P * 8);
+    double *lc = malloc(P * 8), *vc = malloc(P * 8);
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_sim_terminal(&s, la, va, &err), VR_OK);
     s.kt = t;
     assert_int_equal(vr_sim_terminal(&s, lb, vb, &err), VR_OK);
-    double worst = 0;
+    /* simulation.fast_log: the path kernels with SLEEF's 3.5-ulp log, same tolerance */
+    s.fast_log = 1;
+    assert_int_equal(vr_sim_terminal(&s, lc, vc, &err), VR_OK);
+    double worst = 0, worst_fast = 0;
     for (size_t i = 0; i < P; i++) {
         const double ds = fabs(exp(la[i]) - exp(lb[i])) / exp(la[i]);
         const double dv = fabs(va[i] - vb[i]) / fmax(fabs(va[i]), s.params.theta);
         worst = fmax(worst, fmax(ds, dv));
+        const double fs = fabs(exp(la[i]) - exp(lc[i])) / exp(la[i]);
+        const double fv = fabs(va[i] - vc[i]) / fmax(fabs(va[i]), s.params.theta);
+        worst_fast = fmax(worst_fast, fmax(fs, fv));
     }
-    printf("%s %s %s: max relative difference to scalar over %zu paths x 252 steps: %.2e\n", t->isa,
-           vr_model_type_name(type), scheme == VR_SCHEME_QE ? "qe" : "euler", P, worst);
+    printf("%s %s %s: max relative difference to scalar over %zu paths x 252 steps: %.2e "
+           "(fast_log %.2e)\n", t->isa, vr_model_type_name(type),
+           scheme == VR_SCHEME_QE ? "qe" : "euler", P, worst, worst_fast);
     /* Euler takes sqrt(max(v, 0)) of a variance that passes through 0, where sqrt's infinite
      * slope turns last-bit differences into ~1e-8: its documented tolerance is 1e-6. */
     assert_true(worst < (scheme == VR_SCHEME_EULER ? 1e-6 : 1e-9));
-    free(la); free(va); free(lb); free(vb);
+    assert_true(worst_fast < (scheme == VR_SCHEME_EULER ? 1e-6 : 1e-9));
+    /* on a vector ISA the option reaches the kernels: some path differs from the default's */
+    if (t->lanes > 1)
+        assert_true(memcmp(la, lc, P * 8) != 0 || memcmp(va, vc, P * 8) != 0);
+    free(la); free(va); free(lb); free(vb); free(lc); free(vc);
 }
 
 static void test_paths_vs_ref(void **state)
@@ -198,6 +216,20 @@ static void test_thread_determinism(void **state)
     assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
     assert_memory_equal(l1, l2, P * 8);
     assert_memory_equal(v1, v2, P * 8);
+    /* and with simulation.fast_log */
+    s.fast_log = 1;
+    s.threads = 1;
+    assert_int_equal(vr_sim_terminal(&s, l1, v1, &err), VR_OK);
+    s.threads = 2;
+    s.block = 1024;
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
+    assert_memory_equal(l1, l2, P * 8);
+    assert_memory_equal(v1, v2, P * 8);
+    /* a table that vk_select did not make has no fast twin: an error, not the default kernels */
+    vk_table own = *vk_select(NULL);
+    assert_null(vk_fast_log(&own));
+    s.kt = &own;
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_EINVAL);
     free(l1); free(v1); free(l2); free(v2);
 }
 

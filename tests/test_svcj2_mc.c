@@ -277,6 +277,18 @@ static void simd_vs_ref(const char *isa)
         printf("%s vs scalar, set %d, 1024 paths x 252 steps: max relative difference %.2e\n",
                isa, k + 2, worst);
         assert_true(worst < 1e-9);
+        /* the fast variant (SLEEF's 3.5-ulp log, simulation.fast_log): same tolerance */
+        assert_true(t->svcj2_step_fast != vk_svcj2_step_fast_d_ref);
+        simulate_with(t->svcj2_step_fast, ps[k], 0.04, 0.03, 1.0, 252, NP, 99, lb, vb, mb);
+        worst = 0.0;
+        for (int i = 0; i < NP; i++) {
+            const double es = fabs(exp(la[i]) - exp(lb[i])) / exp(la[i]);
+            const double ev = fabs(va[i] - vb[i]) / fmax(va[i], ps[k]->theta);
+            const double em = fabs(ma[i] - mb[i]) / fmax(ma[i], ps[k]->theta);
+            worst = fmax(worst, fmax(es, fmax(ev, em)));
+        }
+        printf("%s fast_log vs scalar, set %d: max relative difference %.2e\n", isa, k + 2, worst);
+        assert_true(worst < 1e-9);
     }
 }
 

@@ -76,6 +76,7 @@ done
 echo "vr_condor: $VR_CONDOR_PATHS paths" >&2
 "$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" > "$OUT/vr_condor.json"
 "$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" --gen-only > "$OUT/vr_gen.json"
+"$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" --gen-only --fast-log > "$OUT/vr_gen_fast.json"
 echo "vixrisk-bench --quick" >&2
 "$BUILD/vixrisk-bench" --quick --json "$OUT/bench.json" > "$OUT/bench.txt"
 LOAD_END=$(load)
@@ -106,6 +107,7 @@ ql = json.load(open(f"{out}/ql.json"))
 np_ = json.load(open(f"{out}/np.json"))
 vrc = json.load(open(f"{out}/vr_condor.json"))
 vrg = json.load(open(f"{out}/vr_gen.json"))
+vrgf = json.load(open(f"{out}/vr_gen_fast.json"))
 bench = json.load(open(f"{out}/bench.json"))
 runs = [json.loads(l) for l in open(f"{out}/vr_price.jsonl") if l.strip()]
 paths, vr_paths = int(E["PATHS"]), int(E["VR_PATHS"])
@@ -148,6 +150,7 @@ best_bench = max(qe_bench, key=lambda r: r["per_core"]) if qe_bench else None
 ratios = {
     "price_same_workload_vs_numpy": vr_same["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
     "gen_vs_numpy": vrg["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
+    "gen_fast_log_vs_numpy": vrgf["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
     "condor_vs_numpy": vrc["path_steps_per_s"] / np_["condor"]["path_steps_per_s"],
 }
 if ql:
@@ -164,7 +167,8 @@ rec = {
     "workload": {"model": "configs/models/heston.yaml", "option": "European call", "strike": 100,
                  "expiry": 1.0, "steps": 252, "scheme": "QE + martingale correction, psi_c 1.5, "
                  "gamma1 = gamma2 = 0.5", "threads": 1},
-    "vixrisk": {"price_same_workload": vr_same, "price_long": vr_long, "gen": vrg, "condor": vrc,
+    "vixrisk": {"price_same_workload": vr_same, "price_long": vr_long, "gen": vrg,
+                "gen_fast_log": vrgf, "condor": vrc,
                 "bench_quick_heston_qe_1thread": qe_bench},
     "quantlib": ql or None, "numpy": np_,
     "checks": checks, "all_prices_agree": all_pass,
@@ -195,6 +199,9 @@ L.append(f"| path generation only ({vrg['paths']} / {ql['gen']['paths'] if ql el
          f"{np_['gen']['paths']} paths) | {M(vrg['path_steps_per_s'])} ({vrg['isa']}, vr_condor --gen-only) | "
          f"{M(qlg)} | {M(np_['gen']['path_steps_per_s'])} | "
          f"{ratios.get('gen_vs_quantlib', float('nan')):.1f}x | {ratios['gen_vs_numpy']:.1f}x |")
+L.append(f"| path generation only, `simulation.fast_log` ({vrgf['paths']} paths) | "
+         f"{M(vrgf['path_steps_per_s'])} ({vrgf['isa']}, vr_condor --gen-only --fast-log) | | "
+         f"{M(np_['gen']['path_steps_per_s'])} | | {ratios['gen_fast_log_vs_numpy']:.1f}x |")
 L.append(f"| call price, same {paths} paths each | {M(vr_same['path_steps_per_s'])} (`vixrisk price`) | "
          f"{M(qlp)} (MCEuropeanHestonEngine) | {M(np_['gen']['path_steps_per_s'])} | "
          f"{ratios.get('price_same_workload_vs_quantlib', float('nan')):.1f}x | "

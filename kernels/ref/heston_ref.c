@@ -62,6 +62,14 @@ void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
     }
 }
 
+/* The specification of heston_qe_fast is heston_qe's (see vk_normal2_fast_d_ref). */
+void vk_heston_qe_fast_d_ref(const vk_heston_coef *c, const double *restrict zv,
+                             const double *restrict uv, const double *restrict zs,
+                             double *restrict log_s, double *restrict var, size_t n)
+{
+    vk_heston_qe_d_ref(c, zv, uv, zs, log_s, var, n);
+}
+
 void vk_heston_euler_d_ref(const vk_heston_coef *c, const double *restrict zs,
                            const double *restrict z2, double *restrict log_s,
                            double *restrict var, size_t n)

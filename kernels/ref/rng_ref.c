@@ -40,3 +40,11 @@ void vk_normal2_d_ref(uint64_t *restrict state, const uint64_t *restrict inc, do
         z2[i] = r * sc.x;
     }
 }
+
+/* The specification of normal2_fast is normal2's: the vector variants differ only in the log's
+ * accuracy (SLEEF u35 instead of u10, vk.h "fast_log"), so the reference is the same function. */
+void vk_normal2_fast_d_ref(uint64_t *restrict state, const uint64_t *restrict inc,
+                           double *restrict z1, double *restrict z2, size_t n)
+{
+    vk_normal2_d_ref(state, inc, z1, z2, n);
+}

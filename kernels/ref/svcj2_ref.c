@@ -100,3 +100,14 @@ void vk_svcj2_step_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
         mvar[i] = mn;
     }
 }
+
+/* The specification of svcj2_step_fast is svcj2_step's (see vk_normal2_fast_d_ref). */
+void vk_svcj2_step_fast_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
+                              const double *restrict uv, const double *restrict zm,
+                              const double *restrict um, const double *restrict zs,
+                              const double *restrict uc, uint64_t *restrict state,
+                              const uint64_t *restrict inc, double *restrict log_s,
+                              double *restrict var, double *restrict mvar, size_t n)
+{
+    vk_svcj2_step_d_ref(c, zv, uv, zm, um, zs, uc, state, inc, log_s, var, mvar, n);
+}

@@ -51,6 +51,9 @@ static inline vd vsel(vm m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); 
 
 /* ---- SLEEF --------------------------------------------------------------------------------- */
 static inline vd vlog(vd x) { return Sleef_logd8_u10avx512f(x); }
+/* SLEEF's 3.5-ulp log, for the *_fast path kernels only (vk.h, "fast_log"): half the cost of
+ * the 1-ulp one here; marks keep vlog. */
+static inline vd vlog_fast(vd x) { return Sleef_logd8_u35avx512f(x); }
 static inline vd vexpm1(vd x) { return Sleef_expm1d8_u10avx512f(x); }
 static inline void vsincos(vd x, vd *s, vd *c)
 {

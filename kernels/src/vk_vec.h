@@ -25,6 +25,14 @@ VK_KERNELS(VK_KERNEL_ISA_DECL_)
 /* The fill function of template `tmpl`: vk_fill_<tmpl>_d_<isa>(vk_table *t). */
 #define VK_FILL(tmpl) void VK_SUFFIX(vk_fill_##tmpl)(vk_table *t)
 
+/* Forced inlining for a template's body shared by a kernel and its *_fast variant: the constant
+ * `fast` argument then selects the log at compile time, so each variant calls one function. */
+#define VK_INLINE static inline __attribute__((always_inline))
+
+/* The log of the path kernels: SLEEF's 1-ulp one (vlog), or with fast = 1 its 3.5-ulp one
+ * (vlog_fast), which the *_fast variants use (vk.h, "fast_log"). */
+VK_INLINE vd vlog_sel(vd x, int fast) { return fast ? vlog_fast(x) : vlog(x); }
+
 /* ---- PCG32 ----------------------------------------------------------------------------------- */
 
 /* One PCG32 step per lane: returns the 32-bit XSH-RR output in the low half of each 64-bit lane

@@ -23,6 +23,7 @@ typedef struct vr_price_req {
     size_t steps_per_year;   /* time steps per year; steps = ceil(expiry * steps_per_year) */
     uint64_t seed;
     vr_scheme scheme;
+    int fast_log;          /* --fast-log: path kernels with SLEEF's 3.5-ulp log (vr_sim.h) */
     int threads;             /* 0 = OpenMP default */
     const vk_table *kt;      /* NULL = best ISA */
     int no_surface;          /* 1: skip the pricing tables (surface stays NAN); they take seconds

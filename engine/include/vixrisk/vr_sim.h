@@ -50,6 +50,7 @@ typedef struct vr_sim_spec {
     uint64_t seed;
     uint32_t scenario;
     vr_scheme scheme;
+    int fast_log;          /* 1: the path kernels' fast variants (vk_fast_log; last bits differ) */
     size_t block;          /* paths per block: multiple of VK_LANES_MAX; 0 = default (1024) */
     int threads;           /* OpenMP threads; 0 = the OpenMP default */
     const vk_table *kt;    /* kernels; NULL = vk_select(NULL) */

@@ -77,6 +77,7 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     s->scheme = (vr_scheme)sch;
     static const char *const bools[] = {"false", "true"};
     CHECK(enum_of(c, "simulation.store_paths", bools, 2, 1, &out->store_paths));
+    CHECK(enum_of(c, "simulation.fast_log", bools, 2, 0, &s->fast_log));
     const double defthr[4] = {10000, 25000, 50000, 100000};
     for (int k = 0; k < 4; k++) {
         char p[VR_KEY_MAX];

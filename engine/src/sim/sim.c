@@ -389,6 +389,8 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(s.kt, &kt, err)) != VR_OK)
         return st;
+    if (s.fast_log && (kt = vk_fast_log(kt)) == NULL)
+        return vr_fail(err, VR_EINVAL, "fast_log needs a kernel table of vk_select");
     const vr_model_ops *ops = vr_model_ops_get(s.type);
     const double dt = s.horizon / (double)s.steps;
     void *coef = NULL;

@@ -57,7 +57,10 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * by 2.
  * normal2: two independent standard normals per lane by Box-Muller on two uniforms (four PCG32
  * outputs): r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2) (SLEEF log u10,
- * sincos u35). Advances each stream by 4. */
+ * sincos u35). Advances each stream by 4.
+ * normal2_fast, heston_qe_fast, svcj2_step_fast: the same kernels with SLEEF's 3.5-ulp log
+ * (u35) in place of the 1-ulp one, for simulation.fast_log (vk_fast_log below): within 8 ulp of
+ * the reference per call (docs/numerics.md, "fast_log"). */
 
 /* Constants of one Heston time step of length dt under one parameter set (model.c fills it). */
 typedef struct vk_heston_coef {
@@ -131,6 +134,14 @@ const vk_table *vk_select(const char *force);
  *   "VIXRISK_ISA=avx512: not supported by this CPU (available: scalar avx2)";
  * writes "" if vk_select(force) succeeds. Returns msg. */
 char *vk_select_error(const char *force, char *msg, size_t cap);
+
+/* The same ISA's table with the path kernels' fast variants in the slots the engine calls:
+ * normal2, heston_qe and svcj2_step hold normal2_fast, heston_qe_fast and svcj2_step_fast
+ * (every other slot is t's). The fast variants use SLEEF's 3.5-ulp log instead of the 1-ulp one;
+ * the results differ from the default in the last bits (docs/numerics.md, "fast_log"). For a
+ * table of vk_select or vk_fast_log (or vk_table_ref) returns a static table; for any other
+ * table, NULL. */
+const vk_table *vk_fast_log(const vk_table *t);
 
 /* Names of the ISAs this CPU can run, best last: fills up to max pointers, returns the count. */
 int vk_available(const char **names, int max);

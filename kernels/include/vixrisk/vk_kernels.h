@@ -30,10 +30,15 @@
                 size_t n))                                                                         \
     X(normal2, (uint64_t *restrict state, const uint64_t *restrict inc, double *restrict z1,      \
                 double *restrict z2, size_t n))                                                    \
+    X(normal2_fast, (uint64_t *restrict state, const uint64_t *restrict inc,                     \
+                     double *restrict z1, double *restrict z2, size_t n))                          \
     /* vk.h: Heston steps, compound-Poisson jumps, VIX from the variance state */                  \
     X(heston_qe, (const vk_heston_coef *c, const double *restrict zv, const double *restrict uv,  \
                   const double *restrict zs, double *restrict log_s, double *restrict var,         \
                   size_t n))                                                                       \
+    X(heston_qe_fast, (const vk_heston_coef *c, const double *restrict zv,                        \
+                       const double *restrict uv, const double *restrict zs,                      \
+                       double *restrict log_s, double *restrict var, size_t n))                   \
     X(heston_euler, (const vk_heston_coef *c, const double *restrict zs,                          \
                      const double *restrict z2, double *restrict log_s, double *restrict var,     \
                      size_t n))                                                                    \
@@ -62,7 +67,13 @@
                    const double *restrict zm, const double *restrict um,                          \
                    const double *restrict zs, const double *restrict uc,                          \
                    uint64_t *restrict state, const uint64_t *restrict inc,                        \
-                   double *restrict log_s, double *restrict var, double *restrict mvar, size_t n))
+                   double *restrict log_s, double *restrict var, double *restrict mvar, size_t n)) \
+    X(svcj2_step_fast, (const vk_svcj2_coef *c, const double *restrict zv,                        \
+                        const double *restrict uv, const double *restrict zm,                     \
+                        const double *restrict um, const double *restrict zs,                     \
+                        const double *restrict uc, uint64_t *restrict state,                      \
+                        const uint64_t *restrict inc, double *restrict log_s,                     \
+                        double *restrict var, double *restrict mvar, size_t n))
 /* clang-format on */
 
 /* vk_<name>_fn: the type of a table slot. */
