@@ -10,6 +10,7 @@
  *   Euler is refused, and a simulation through vr_sim matches E[v_T], E[m_T] and the forward
  *   within 4 standard errors. */
 #include <math.h>
+#include <sleef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,56 @@ static void test_paths(void **state)
     free(ls); free(v); free(mm); free(ls2); free(v2); free(mm2);
 }
 
+/* The Poisson inversion without its no-jump shortcut: the recurrence from the computed e^-l. */
+static int poisson_inv_plain(double l, double u)
+{
+    double pk = Sleef_expd1_u10purec(-l), cdf = pk;
+    int k = 0;
+    while (u > cdf && k < VK_POISSON_KMAX) {
+        k++;
+        pk *= l / k;
+        cdf += pk;
+    }
+    return k;
+}
+
+/* vk_poisson_inv skips the exp for u <= (1 - l) - 2^-51; the count must be the plain
+ * inversion's for every (l, u), in particular for u within a few ulps of the shortcut's bound and
+ * of the computed e^-l, over intensities l dt from 1e-14 to 2 (the cap of the per-step count). */
+static void test_poisson_shortcut(void **state)
+{
+    (void)state;
+    vk_pcg32 r;
+    vk_pcg32_seed(&r, 5, 6);
+    long n = 0, zero = 0;
+    for (int i = 0; i <= 4000; i++) {
+        const double l = 1e-14 * pow(2.0 / 1e-14, i / 4000.0);
+        const double e = Sleef_expd1_u10purec(-l), bound = (1.0 - l) - 0x1p-51;
+        double us[64];
+        int m = 0;
+        for (int side = 0; side < 2; side++) {
+            double u = side ? e : bound;
+            for (int k = 0; k < 4; k++)
+                u = nextafter(u, 0.0);
+            for (int k = 0; k < 9; k++, u = nextafter(u, 2.0))
+                if (u > 0 && u < 1)
+                    us[m++] = u;
+        }
+        for (int k = 0; k < 16; k++)
+            us[m++] = vk_u01_from_u32(vk_pcg32_next(&r), vk_pcg32_next(&r));
+        for (int k = 0; k < m; k++) {
+            const int a = vk_poisson_inv(l, us[k]), b = poisson_inv_plain(l, us[k]);
+            if (a != b)
+                printf("l %.17g u %.17g: shortcut %d, plain %d\n", l, us[k], a, b);
+            assert_int_equal(a, b);
+            n++;
+            zero += us[k] <= bound;
+        }
+    }
+    printf("poisson shortcut: %ld (l, u) pairs agree, %ld of them below the bound\n", n, zero);
+    assert_true(zero > n / 4); /* the shortcut is taken, so the comparison tests it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_svcj_lambda1),
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_poisson_shortcut),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

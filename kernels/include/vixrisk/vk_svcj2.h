@@ -51,6 +51,11 @@ typedef struct vk_svcj2_coef {
  * shared by every variant so that counts agree wherever the intensities do. */
 static inline int vk_poisson_inv(double l, double u)
 {
+    /* Most steps have no jump. Since e^-l >= 1 - l and the exp below is within 1 ulp, every u at
+     * or below (1 - l) - 2^-51 (both roundings included) is below the computed e^-l, so the count
+     * is 0 without the exp (a library call, most of a step's cost): the same count, always. */
+    if (u <= (1.0 - l) - 0x1p-51)
+        return 0;
     double pk = Sleef_expd1_u10purec(-l), cdf = pk;
     int k = 0;
     while (u > cdf && k < VK_POISSON_KMAX) {
