@@ -394,6 +394,11 @@ typedef struct vix_work {
     double complex *buf; /* 2 VIX_M */
     double *q;           /* VIX_M + 1 */
     double complex *tw;  /* 2 VIX_M: fft_twiddles(tw, 2 VIX_M) */
+    /* the exponents (A, B_v, B_m) at u = k pi / L of this expiry's grid, per range level (L = L0
+     * 2^-level): [VIX_KMAX + 1][VIX_NCOS][3], filled for k < nfill[level]. Every node of an
+     * expiry at the same level evaluates the same u: the grid's interpolation once, not per node. */
+    double complex *oc;
+    int nfill[VIX_KMAX + 1];
 } vix_work;
 
 /* One node: discounted C/F at the moneyness nodes of slice view vw. fut_in > 0 is the node's
@@ -401,16 +406,19 @@ typedef struct vix_work {
  * VR_SVCJ2_LAW_X_MAX), and then the
  * series' own future is used. The future that is stored goes to *fut_out. */
 static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *e,
-                    double L, double lo, double v, double m, double disc, const vk_vixtab *vw,
-                    double fut_in, double *fut_out, double *row, vix_work *wk)
+                    int level, double L, double lo, double v, double m, double disc,
+                    const vk_vixtab *vw, double fut_in, double *fut_out, double *row, vix_work *wk)
 {
     const int M = VIX_M;
     double complex *z = wk->buf;
     memset(z, 0, sizeof(double complex) * 2 * (size_t)M);
     for (int k = 1; k < VIX_NCOS; k++) {
         const double u = k * M_PI / L;
-        double complex o[3];
-        espl_eval(p, e, u, o);
+        double complex *o = wk->oc + ((size_t)level * VIX_NCOS + (size_t)k) * 3;
+        if (k >= wk->nfill[level]) { /* k == nfill: the loop fills in order */
+            espl_eval(p, e, u, o);
+            wk->nfill[level] = k + 1;
+        }
         const double complex ph = cexp(o[0] + o[1] * v + o[2] * m + I * u * (c->a - lo));
         if (!isfinite(creal(ph)) || !isfinite(cimag(ph)))
             return -1;
@@ -532,8 +540,9 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
 #pragma omp parallel reduction(| : bad)
     {
         vix_work wk = {malloc(sizeof(double complex) * 2 * VIX_M), malloc(sizeof(double) * (VIX_M + 1)),
-                       malloc(sizeof(double complex) * 2 * VIX_M)};
-        if (wk.buf == NULL || wk.q == NULL || wk.tw == NULL)
+                       malloc(sizeof(double complex) * 2 * VIX_M),
+                       malloc(sizeof(double complex) * 3 * VIX_NCOS * (VIX_KMAX + 1)), {0}};
+        if (wk.buf == NULL || wk.q == NULL || wk.tw == NULL || wk.oc == NULL)
             bad |= 1;
         else
             fft_twiddles(wk.tw, 2 * VIX_M);
@@ -571,6 +580,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                     L0 = fmax(L0, len);
                 }
             espl e = {0};
+            for (int l = 0; l <= VIX_KMAX; l++)
+                wk.nfill[l] = 1; /* a new expiry: its own exponents */
             const double umax = VIX_NCOS * M_PI / (L0 * pow(2.0, -VIX_KMAX));
             if (espl_build(&e, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0, umax) != 0) {
                 free(e.y);
@@ -588,7 +599,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                     const double L = L0 * pow(2.0, -k);
                     double *fut = (double *)vw->fut + ix * VIX_NT + it;
                     double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
-                    if (vix_node(p, &c, &e, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw,
+                    if (vix_node(p, &c, &e, k, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw,
                                  *fut, fut, row, &wk) != 0)
                         bad |= 2;
                 }
@@ -598,6 +609,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         free(wk.buf);
         free(wk.q);
         free(wk.tw);
+        free(wk.oc);
     }
     if (bad & 1)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: work buffers");
