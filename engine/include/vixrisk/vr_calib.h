@@ -228,10 +228,11 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
  * [F e^-1.5, F] (12 intervals) and [F, F e^3] (24), 38 option prices; within 0.2 VVIX points of
  * twice as many intervals. This is the exact log-contract value the calibration fits (smooth in
  * the parameters); vr_model_vvix (vr_model_info.h) applies Cboe's discrete strike strip to the
- * same option prices, as the published index does, and lies 0.1-0.4 points above it.
- * Errors of the pricers are passed on. A model with a prepared law of VIX_T (ops->vix_law_build:
- * svcj2) gives E[ln VIX_T] directly from its Laplace transform instead (vr_model_vvix_law): the
- * same quantity without the strike grid, within 1e-5 relative of a 1000-option replication. */
+ * same option prices, as the published index does, and lies 0.1-0.4 points above it (svcj2 on
+ * the --asof days: 0.17-1.04, docs/numerics.md). Errors of the pricers are passed on. A model with
+ * a prepared law of VIX_T (ops->vix_law_build: svcj2) gives E[ln VIX_T] directly from its Laplace
+ * transform instead (vr_model_vvix_law): the same quantity without the strike grid, within 4e-5
+ * relative of a 1000-option replication (that much is the options' error). */
 vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double *vvix, vr_err *err);
 
