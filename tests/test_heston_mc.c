@@ -7,6 +7,7 @@
  * Feller's condition strongly violated (2 kappa theta / sigma^2 = 0.04), 7-day and 1-year
  * expiries, in- and out-of-the-money calls and puts, positive rho. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 
 #include "vixrisk/vr_analytic.h"
@@ -60,6 +61,31 @@ static void run_case(const mc_case *c)
     assert_true(fabs(z) <= 4.0);
 }
 
+/* req.threads bounds the whole call, the table build included (vr_price sets OpenMP's default
+ * team for it) and leaves the caller's setting as it was; 1 and 3 threads give the same bits, the
+ * tables' price included. */
+static void test_threads_bound_and_restored(void **state)
+{
+    (void)state;
+    vr_price_req req = {
+        .model = {.type = VR_MODEL_HESTON, .spot = 100, .rate = 0.03, .dividend = 0.01, .v0 = 0.04,
+                  .physical = cases[0].p, .pricing = cases[0].p},
+        .underlying = VR_UNDERLYING_SPX, .option = VR_OPTION_CALL, .strike = 105, .expiry = 0.25,
+        .paths = 4096, .steps_per_year = 252, .seed = 7, .scheme = VR_SCHEME_QE, .threads = 1,
+    };
+    const int before = omp_get_max_threads();
+    vr_price_result r1, r3;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_price(&req, &r1, &err), VR_OK);
+    assert_int_equal(omp_get_max_threads(), before);
+    req.threads = 3;
+    assert_int_equal(vr_price(&req, &r3, &err), VR_OK);
+    assert_int_equal(omp_get_max_threads(), before);
+    assert_true(isfinite(r1.surface));
+    assert_memory_equal(&r1.mc, &r3.mc, sizeof r1.mc);
+    assert_memory_equal(&r1.surface, &r3.surface, sizeof r1.surface);
+}
+
 static void test_heston_mc_vs_analytic(void **state)
 {
     (void)state;
@@ -93,6 +119,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heston_mc_vs_analytic),
+        cmocka_unit_test(test_threads_bound_and_restored),
         cmocka_unit_test(test_detects_mispricing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,7 +313,21 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
     return st;
 }
 
+static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err);
+
+/* simulation.threads bounds every parallel region of the run, the table builds included (they
+ * run on OpenMP's default team); the caller's setting is restored. */
 vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err)
+{
+    const int prev = omp_get_max_threads();
+    if (cfg->spec.threads > 0)
+        omp_set_num_threads(cfg->spec.threads);
+    const vr_status st = run_execute(cfg, opts, err);
+    omp_set_num_threads(prev);
+    return st;
+}
+
+static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err)
 {
     const vr_run_spec *s = &cfg->spec;
     const double t0 = omp_get_wtime();

@@ -16,7 +16,21 @@
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_surface.h"
 
+static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *err);
+
+/* req->threads bounds every parallel region of the call, the table builds included (they run on
+ * OpenMP's default team); the caller's setting is restored. */
 vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
+{
+    const int prev = omp_get_max_threads();
+    if (req->threads > 0)
+        omp_set_num_threads(req->threads);
+    const vr_status st = price(req, res, err);
+    omp_set_num_threads(prev);
+    return st;
+}
+
+static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
     const vr_model *m = &req->model;
     res->mc = res->se = res->analytic = res->surface = res->surface_k = res->z = NAN;
