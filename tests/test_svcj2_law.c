@@ -173,13 +173,8 @@ static void test_elog_replication(void **state)
 static void test_elog_replication_rare(void **state)
 {
     (void)state;
-    const double vm[3][2] = {{0.0283, 0.0011}, {0.1163, 0.0004}, {0.00645, 0.0335}};
-#ifdef VR_TEST_SMALL
-    const int ns = 1;
-#else
-    const int ns = 3;
-#endif
-    assert_true(law_vs_options(&vr_test_svcj2_rare, "rare jumps", vm, ns, -1.5, 2.0) < 2e-3);
+    assert_true(law_vs_options(&vr_test_svcj2_rare, "rare jumps", vr_test_svcj2_rare_states,
+                               VR_TEST_RARE_NSTATES, -1.5, 2.0) < 2e-3);
 }
 
 static void test_threads_and_reuse(void **state)

@@ -240,12 +240,8 @@ static void test_far_strikes_rare(void **state)
 {
     (void)state;
     const vr_svcj2_params *p = &vr_test_svcj2_rare;
-    const double vm[3][2] = {{0.0283, 0.0011}, {0.1163, 0.0004}, {0.00645, 0.0335}};
-#ifdef VR_TEST_SMALL
-    const int ns = 1;
-#else
-    const int ns = 3;
-#endif
+    const double(*vm)[2] = vr_test_svcj2_rare_states;
+    const int ns = VR_TEST_RARE_NSTATES;
     enum { NU = 320, NK = NU + 8, NJ = 16384 };
     const double T = VR_VIX_TAU_30D, r = 0.02, df = exp(-r * T), kconv = 150.0;
     const vr_svcj2_vix_coef coef = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);

@@ -244,6 +244,8 @@ const vr_svcj2_params vr_test_svcj2_rare = {
     .sigma_m = 0.630309, .rho = -0.537605, .lambda0 = 0.0209006, .lambda1 = 0.00702197,
     .mu_v = 2.09342, .mu_s = -0.00465549, .sigma_s = 0.0133095, .rho_j = -0.287597};
 
+const double vr_test_svcj2_rare_states[3][2] = {{0.0283, 0.0011}, {0.1163, 0.0004}, {0.00645, 0.0335}};
+
 vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0)
 {
     vr_model m;

@@ -106,5 +106,13 @@ vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0);
 /* The pricing set of configs/models/svcj2_cal_rn.yaml, fitted to the VIX family: rare (0.02 a
  * year), huge (mean 2.1 in variance) variance jumps, and m failing the Feller condition. */
 extern const vr_svcj2_params vr_test_svcj2_rare;
+/* (v, m) of the three states where its direct VIX calls were checked by Monte Carlo (3.2M paths;
+ * docs/numerics.md), and how many of them a test runs (1 in the sanitizer build). */
+extern const double vr_test_svcj2_rare_states[3][2];
+#ifdef VR_TEST_SMALL
+#define VR_TEST_RARE_NSTATES 1
+#else
+#define VR_TEST_RARE_NSTATES 3
+#endif
 
 #endif
