@@ -921,6 +921,20 @@ int vr_book_buy(vr_book *b, const vr_condor_rules *r, int layer, const vr_instru
     return s0;
 }
 
+/* What the action's size rule takes a share of: the count itself (contracts), or the open
+ * condor's credit, vega or max loss in USD (VXTH: the max loss times its VIX band's weight). */
+static double size_base(const vr_action *a, double credit_usd, double maxloss_usd, double vega_usd,
+                        double vix)
+{
+    switch (a->size_by) {
+    case VR_SIZE_CONTRACTS: return a->size;
+    case VR_SIZE_PCT_CREDIT: return credit_usd;
+    case VR_SIZE_PCT_VEGA: return vega_usd;
+    case VR_SIZE_VXTH: return vxth_weight(vix) * maxloss_usd;
+    default: return maxloss_usd; /* VR_SIZE_PCT_MAX_LOSS, VR_SIZE_PCT_MAX_LOSS_DROP */
+    }
+}
+
 /* Open one structure of the layer's action kind: strikes by delta or by fraction of the
  * underlying, sized by the action's rule; returns 1 if a structure was opened (0: no free
  * structure, too soon after the last opening, or a size of no contracts). */
@@ -943,12 +957,8 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     double credit_usd = 0, maxloss_usd = 0, vega_usd = 0;
     if (b->open)
         condor_exposure(b, m, pr, &credit_usd, &maxloss_usd, &vega_usd);
-    const double share_of = a->size_by == VR_SIZE_CONTRACTS ? a->size
-                          : a->size_by == VR_SIZE_PCT_CREDIT ? credit_usd
-                          : a->size_by == VR_SIZE_PCT_VEGA ? vega_usd
-                          : a->size_by == VR_SIZE_VXTH ? vxth_weight(m->vix) * maxloss_usd
-                                                        : maxloss_usd;
-    if (share_of == 0)
+    const double base = size_base(a, credit_usd, maxloss_usd, vega_usd, m->vix);
+    if (base == 0)
         return 0;
     const double tau = expiry_tau(a->dte);
     const double mult = ki->multiplier;
@@ -975,8 +985,8 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     const double unit = struct_unit(r, in, mk, legs, m);
     double qty = 0;
     switch (a->size_by) {
-    case VR_SIZE_CONTRACTS: qty = a->size; break;
-    case VR_SIZE_PCT_CREDIT: qty = unit > 0 ? a->size * credit_usd / unit : 0; break;
+    case VR_SIZE_CONTRACTS: qty = base; break;
+    case VR_SIZE_PCT_CREDIT: qty = unit > 0 ? a->size * base / unit : 0; break;
     case VR_SIZE_PCT_MAX_LOSS:
     case VR_SIZE_PCT_MAX_LOSS_DROP: {
         /* the structure's payoff at the stress level: the VIX at stress_vix, or SPX spx_drop% lower */
@@ -984,7 +994,7 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         double pay_unit = 0;
         for (int j = 0; j < legs; j++)
             pay_unit += (j == 0 ? +1 : -1) * (value_at(&in[j], u) - (ki->margined ? mk[j].price : 0)) * mult;
-        qty = pay_unit > 0 ? a->size * maxloss_usd / pay_unit : 0;
+        qty = pay_unit > 0 ? a->size * base / pay_unit : 0;
         break;
     }
     case VR_SIZE_PCT_VEGA: {
@@ -1005,10 +1015,10 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
             sens += ak->spx ? sign * mk[j].vega * 0.01 * mult
                             : sign * (ki->has_strike ? mk[j].delta : 1.0) * dfdx * mult;
         }
-        qty = sens > 0 ? a->size * fabs(vega_usd) / sens : 0;
+        qty = sens > 0 ? a->size * fabs(base) / sens : 0;
         break;
     }
-    case VR_SIZE_VXTH: qty = unit > 0 ? vxth_weight(m->vix) * maxloss_usd / unit : 0; break;
+    case VR_SIZE_VXTH: qty = unit > 0 ? base / unit : 0; break;
     }
     qty = floor(qty + 0.5); /* whole contracts */
     if (qty <= 0)
