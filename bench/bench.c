@@ -93,7 +93,8 @@ static double time_kernel(const vk_table *t, int k, bufs *B, const vk_heston_coe
                 /* keep v in its stationary range: reset every 256 steps */
                 if ((j & 255) == 0)
                     for (int i = 0; i < BLK; i++) B->v[i] = 0.04;
-                (k == K_QE ? t->heston_qe : t->heston_qe_fast)(hc, B->a, B->c, B->b, B->ls, B->v, BLK);
+                (k == K_QE ? t->heston_qe : t->heston_qe_fast)(hc, B->a, B->c, B->b, B->ls, B->v,
+                                                               BLK);
                 break;
             case K_EULER: t->heston_euler(hc, B->a, B->b, B->ls, B->v, BLK); break;
             case K_VIX: t->vix(0.01, 0.9, B->v, B->c, BLK); break;
@@ -258,7 +259,8 @@ int main(int argc, char **argv)
             const vk_table *t = vk_select(isas[i]);
             double one = 0;
             for (int th = 1; th <= (maxth < 2 ? maxth : 2); th++) {
-                const double r = time_paths(t, cases[c].t, cases[c].s, cases[c].fast, th, paths, reps);
+                const double r =
+                    time_paths(t, cases[c].t, cases[c].s, cases[c].fast, th, paths, reps);
                 if (th == 1)
                     one = r;
                 printf("%-14s %-8s %8d %14.1f %14.1f %9.2fx\n", cases[c].name, isas[i], th, r / 1e6,

@@ -97,7 +97,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--fast-log") == 0) /* simulation.fast_log */
             fast_log = 1;
         else {
-            fprintf(stderr, "usage: vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log]\n");
+            fprintf(stderr,
+                    "usage: vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log]\n");
             return 2;
         }
     }
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
     const vr_sim_spec spec = {
         .type = VR_MODEL_HESTON, .params = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7},
         .spot = 100, .rate = c.rate, .dividend = c.dividend, .v0 = 0.04, .horizon = c.horizon,
-        .steps = c.steps, .paths = paths, .seed = 7, .scheme = VR_SCHEME_QE, .fast_log = fast_log, .block = BLOCK,
+        .steps = c.steps, .paths = paths, .seed = 7, .scheme = VR_SCHEME_QE,
+        .fast_log = fast_log, .block = BLOCK,
         .threads = 1, .kt = kt,
     };
     const vr_sim_observer obs = {.ctx = &c, .on_step = on_step, .on_block_done = NULL};

@@ -56,7 +56,8 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
     vr_sim_spec s = {
         .type = m->type, .params = m->pricing, .spot = m->spot, .rate = m->rate,
         .dividend = m->dividend, .v0 = x0[0], .m0 = x0[1], .horizon = req->expiry, .steps = steps,
-        .paths = req->paths, .seed = req->seed, .scenario = 0, .scheme = req->scheme, .fast_log = req->fast_log,
+        .paths = req->paths, .seed = req->seed, .scenario = 0, .scheme = req->scheme,
+        .fast_log = req->fast_log,
         .block = 0, .threads = req->threads, .kt = req->kt,
     };
     double *ls = malloc(req->paths * sizeof *ls);
