@@ -24,7 +24,11 @@
  * second series of their own on [lo, E[X] + max(14 sd, 40/s*)], smoothed by an exponential filter
  * (exact to rounding away from the edge, where the body's singularity rings), and are priced on
  * the call side, int_c^inf P(X > y^2) dy (tail_parts): the strikes of the body keep the body's
- * series, so a far strike in the same call changes none of their prices.
+ * series, so a far strike in the same call changes none of their prices. The same tail series
+ * gives the mass the body's series folds back below its top, which is removed from the body's
+ * strikes (fold_parts), and a band below the split blends the two series smoothly, so that the
+ * body's edge error (a constant ~1e-4 VIX points where the edge is singular) does not show as a
+ * step in the calls at the split (band_weight); there the body's integrals run in 16 pieces.
  * The series runs until |cf| / k^2 < 1e-14 (a term's effect on the doubly integrated price) or
  * 8192 terms. With x = y^2 the put part is int_{sqrt a}^{c} P(X <= y^2) dy, a bounded smooth
  * integrand for adaptive Gauss-Kronrod. One series serves every strike of an expiry
@@ -292,11 +296,12 @@ static double tail_rate(law *L)
  * E[X]. R = 40 where the n terms still resolve the law's body (RES_NODES steps w / n between the
  * floor and E[X]); where they would not (rare, large jumps: s* (E[X] - lo) ~ 0.01), R falls to
  * TAIL_REACH: a narrower range and a finer resolution at the edge. The folded mass grows towards
- * the top: measured against the tail's series, calls 3.5 and 7.4 times the future 5e-4 and 4e-2
- * high on the fitted rare-jumps set (R = 2), 2.1 and 2.7 times it 2.5e-4 and 1.8e-3 high on the
- * example's (R = 3.3, v near 0). Then body < cap, and a strike whose X lies above the middle of
- * the body's range (lo + 2 (x - lo) > body: a range covering it would have to widen for every
- * strike of the call) is priced from the tail's series instead (is_far). */
+ * the top (calls 3.5 and 7.4 times the future 5e-4 and 4e-2 high on the fitted rare-jumps set,
+ * R = 2, 2.1 and 2.7 times it 2.5e-4 and 1.8e-3 high on the example's, R = 3.3, v near 0): where
+ * body < cap it is removed with the tail's series (fold_parts), a strike whose X lies above the
+ * middle of the body's range (lo + 2 (x - lo) > body: a range covering it would have to widen for
+ * every strike of the call) is priced from the tail's series instead (is_far), and the strikes
+ * below it pass from one series to the other over a band (band_weight). */
 static void body_range(law *L, double *body, double *cap)
 {
     const double rate = tail_rate(L);
@@ -314,6 +319,26 @@ static int is_far(const law *L, double body, double cap, double strike)
 {
     const double x = 1e-4 * strike * strike;
     return body < cap && L->xlo + 2.0 * (x - L->xlo) > body;
+}
+
+/* The weight of the tail's series in the price of a body strike: 0 below the band, rising to 1 at
+ * the split (x - lo from a quarter to half of the body's range), C^2 in x. Across the band the two
+ * series differ by the body's edge error (after the fold is removed: fold_parts), a constant
+ * ~1e-4 of a VIX point where the law's edge is singular (7e-5 on the fitted rare-jumps set, the
+ * Aitken step's residual at 8192 terms); taken at the split as a step, it made the strip of calls
+ * lose its convexity there. Both series are exact to rounding but for that offset in the band:
+ * the tail's from x - lo = 57 w / n on (tail_init; the band starts at >= 100 w / n). */
+static double band_weight(const law *L, double body, double cap, double strike)
+{
+    if (!(body < cap))
+        return 0.0;
+    const double u = 1e-4 * strike * strike - L->xlo, us = 0.5 * (body - L->xlo);
+    const double t = (u - 0.5 * us) / (0.5 * us);
+    if (!(t > 0.0))
+        return 0.0;
+    if (t >= 1.0)
+        return 1.0;
+    return t * t * t * (10.0 + t * (6.0 * t - 15.0));
 }
 
 /* The sine series of P(X <= x) on [lo, hi], until |cf| / k^2 < 1e-14 or COS_NMAX terms. */
@@ -388,8 +413,27 @@ static double put_f(double y, void *vctx, int *ok)
  * series C. The integral is cumulative in c: for ascending strikes the integral so far (up to
  * acc_c) is extended, not recomputed (a strip of n strikes then costs about one integral, not
  * n). *bad = index of a strike whose integral did not converge (else untouched). */
-static void put_parts(const cdf *C, double mean, const double *strikes, int n, double *out,
-                      int *bad)
+/* int_a^b f, split at the points ylo + k step inside (a, b) when step > 0 (each piece with its own
+ * panel budget), else one adaptive integral. */
+static double quad_grid(fn1 f, void *ctx, double a, double b, double tol, double ylo, double step,
+                        int *ok)
+{
+    if (!(step > 0))
+        return quad(f, ctx, a, b, tol, ok);
+    double r = 0.0, x = a;
+    for (double k = floor((a - ylo) / step) + 1; x < b && *ok; k++) {
+        const double x1 = fmin(b, ylo + k * step);
+        r += quad(f, ctx, x, x1, tol * (x1 - x) / (b - a), ok); /* the tolerance shared */
+        x = x1;
+    }
+    return r;
+}
+
+/* step > 0: every integral is split on a grid of that step in y (the folded body: one integral
+ * over a long stretch of its series, such as a lone strike just below the split, 7.5 times the
+ * future on the fitted rare-jumps set, exhausted its panel budget and the call failed). */
+static void put_parts(const cdf *C, double mean, const double *strikes, int n, double step,
+                      double *out, int *bad)
 {
     const double ylo = sqrt(C->lo), ym = sqrt(mean);
     double acc_c = ylo, acc = 0.0;
@@ -404,7 +448,8 @@ static void put_parts(const cdf *C, double mean, const double *strikes, int n, d
             acc_c = ylo, acc = 0.0;
         /* split at sqrt(E[X]): the distribution function turns there */
         const double y1 = fmax(acc_c, fmin(ym, c));
-        out[i] = acc + quad(put_f, &pc, acc_c, y1, 1e-12, &ok) + quad(put_f, &pc, y1, c, 1e-12, &ok);
+        out[i] = acc + quad_grid(put_f, &pc, acc_c, y1, 1e-12, ylo, step, &ok) +
+                 quad_grid(put_f, &pc, y1, c, 1e-12, ylo, step, &ok);
         acc_c = c, acc = out[i];
         if (!ok) {
             *bad = i;
@@ -447,6 +492,57 @@ static void tail_parts(const cdf *C, const double *strikes, const int *far, int 
     }
 }
 
+/* The body's series takes its coefficients from the whole law, so it is the distribution function
+ * of the law folded onto [lo, top] (top = lo + w): cos(k pi (x - lo) / w) is even about top and
+ * 2w-periodic, so the mass at lo + 2jw +- u counts as if at lo + u. On [lo, top] the series gives
+ * F(x) + D(x), D(lo + u) = sum_{j >= 1} P(|X - (lo + 2jw)| <= u), and its put parts are too high
+ * by int D(y^2) dy (its calls, by parity, too). Where the body's range is narrower than the tail's
+ * reach (body < cap) D is not negligible near the top (measured 4e-2 of the call at 7.4 F on the
+ * fitted rare-jumps set) and the step to the tail's series at the split made the strip of calls
+ * jump there (a butterfly of -1.6e-3 VIX points across it). D comes from the tail's series, which
+ * is exact to rounding where it is read (lo + 2jw - u >= top, far from the edge lo), and is
+ * removed from each body strike's put part (fold_parts). */
+typedef struct fold_ctx { const cdf *C; double lo, w, cap; } fold_ctx;
+
+static double fold_f(double y, void *vctx, int *ok)
+{
+    (void)ok;
+    const fold_ctx *fc = vctx;
+    const double u = fmin(fmax(y * y - fc->lo, 0.0), fc->w);
+    double d = 0.0;
+    for (int j = 1; fc->lo + 2.0 * j * fc->w - u < fc->cap; j++) {
+        const double x = fc->lo + 2.0 * j * fc->w;
+        const double below = cdf_eval(fc->C, x - u);
+        d += cdf_eval(fc->C, x + u) - below;
+        if (1.0 - below < 1e-17) /* the mass beyond: below the rounding of the sum */
+            break;
+    }
+    return d;
+}
+
+/* out[i] = int_ylo^{c_i} D(y^2) dy for the body's strikes (ascending runs extend the integral, as
+ * in put_parts); *bad as there. */
+static void fold_parts(const fold_ctx *fc, const double *strikes, int n, double *out, int *bad)
+{
+    const double ylo = sqrt(fc->lo);
+    double acc_c = ylo, acc = 0.0;
+    for (int i = 0; i < n; i++) {
+        const double c = strikes[i] / 100.0;
+        out[i] = 0.0;
+        if (!(c > ylo))
+            continue;
+        if (c < acc_c)
+            acc_c = ylo, acc = 0.0;
+        int ok = 1;
+        out[i] = acc + quad(fold_f, (void *)fc, acc_c, c, 1e-12, &ok);
+        acc_c = c, acc = out[i];
+        if (!ok) {
+            *bad = i;
+            return;
+        }
+    }
+}
+
 vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
                                const double *strikes, int n, double rate, int is_call,
                                double *prices, vr_err *err)
@@ -462,15 +558,16 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
             return vr_fail(err, VR_EINVAL, "svcj2 vix option: strike must be in (0, 1000) (got %g)",
                            strikes[i]);
     /* buf: the body's series, then the tail's; work: the body's strikes (their put parts at three
-     * levels after them), the far strikes' indices, their call parts */
+     * levels after them), the far strikes' call parts, the body strikes' folded parts */
     double *buf = malloc(sizeof(double) * 2 * COS_NMAX);
-    double *work = malloc(sizeof(double) * 5 * (size_t)n);
+    double *work = malloc(sizeof(double) * 6 * (size_t)n);
     int *far = malloc(sizeof(int) * (size_t)n);
     if (!buf || !work || !far) {
         st = vr_fail(err, VR_ENOMEM, "svcj2 vix option: COS buffers for %d strikes", n);
         goto done;
     }
     double *near_k = work, *putp = work + n, *tailp = work + 4 * (size_t)n;
+    double *foldp = work + 5 * (size_t)n;
     law L;
     double fut, body, cap;
     if (!law_init(&L, p, v, m, T) || !sqrt_mean(&L, &fut)) {
@@ -479,17 +576,20 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
     }
     body_range(&L, &body, &cap);
     /* the body's strikes in their order (the put integrals extend from one to the next) */
-    int nn = 0, nf = 0;
+    int nn = 0, nf = 0; /* far[]: the strikes that need the tail's series (far, or in the band) */
     for (int i = 0; i < n; i++) {
-        if (is_far(&L, body, cap, strikes[i]))
-            far[nf++] = i;
-        else
+        const int f = is_far(&L, body, cap, strikes[i]);
+        if (!f)
             near_k[nn++] = strikes[i];
+        if (f || band_weight(&L, body, cap, strikes[i]) > 0.0)
+            far[nf++] = i;
     }
     const double df = exp(-rate * T);
     cdf C = {0}, Ct = {0};
+    /* the body's strikes need the tail's series for their folded part where body < cap */
+    const int fold = nn > 0 && body < cap;
     if ((nn > 0 && !cdf_init(&C, &L, body, buf)) ||
-        (nf > 0 && !tail_init(&Ct, &L, cap, buf + COS_NMAX))) {
+        ((nf > 0 || fold) && !tail_init(&Ct, &L, cap, buf + COS_NMAX))) {
         st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g): transform failed", v, m, T);
         goto done;
     }
@@ -497,6 +597,7 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
      * series with algebraically decaying terms (a density singular at the edge), E(N) ~ c N^{-p}:
      * the put parts from the partial sums at N/4, N/2 and N give it by Aitken's step. */
     const int capped = nn > 0 && C.n >= COS_NMAX;
+    const double step = fold ? (sqrt(body) - sqrt(C.lo)) / 16.0 : 0.0;
     /* the rate from the part every strike shares, int_ylo^{sqrt E[X]} (the edge's error is
      * common to all strikes; a strike's own part adds oscillating terms that blur its ratio) */
     double edge[3] = {0.0, 0.0, 0.0};
@@ -505,14 +606,24 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
         cdf Cl = C;
         Cl.n = C.n >> level;
         int bad = -1;
-        put_parts(&Cl, fmax(L.mean, C.lo), near_k, nn, putp + (size_t)level * nn, &bad);
+        put_parts(&Cl, fmax(L.mean, C.lo), near_k, nn, step, putp + (size_t)level * nn, &bad);
         if (capped) {
             const double ym100 = 100.0 * ym;
-            put_parts(&Cl, fmax(L.mean, C.lo), &ym100, 1, &edge[level], &bad);
+            put_parts(&Cl, fmax(L.mean, C.lo), &ym100, 1, step, &edge[level], &bad);
         }
         if (bad >= 0) {
             st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): put integral "
                          "did not converge", v, m, T, near_k[bad]);
+            goto done;
+        }
+    }
+    if (fold) {
+        int bad = -1;
+        const fold_ctx fc = {&Ct, C.lo, C.w, cap};
+        fold_parts(&fc, near_k, nn, foldp, &bad);
+        if (bad >= 0) {
+            st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): folded tail's "
+                         "integral did not converge", v, m, T, near_k[bad]);
             goto done;
         }
     }
@@ -530,17 +641,25 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
     for (int i = 0, j = 0, jf = 0; i < n; i++) {
         const double c = strikes[i] / 100.0;
         double und;
-        if (jf < nf && far[jf] == i) {
-            /* the call part from the tail's series, the put by parity with the future */
-            und = is_call ? tailp[i] : c - fut + tailp[i];
-            jf++;
+        const int in_tail = jf < nf && far[jf] == i;
+        jf += in_tail;
+        /* the call part from the tail's series, the put by parity with the future */
+        const double und_tail = in_tail ? (is_call ? tailp[i] : c - fut + tailp[i]) : 0.0;
+        if (is_far(&L, body, cap, strikes[i])) {
+            und = und_tail;
         } else {
             double pp = putp[j];
             /* only a clean algebraic rate (same sign, shrinking by 2^p, p in (0.5, 4)) */
             if (capped && r > 1.0 / 16 && r < 0.71)
                 pp += (putp[j] - putp[nn + j]) * r / (1.0 - r);
+            if (fold) /* after the step: the fold is the same at every level, Aitken keeps it */
+                pp -= foldp[j];
             und = is_call ? fut - c + pp : pp;
             j++;
+            if (in_tail) {
+                const double wt = band_weight(&L, body, cap, strikes[i]);
+                und = (1.0 - wt) * und + wt * und_tail;
+            }
         }
         prices[i] = df * 100.0 * fmax(und, 0.0);
         if (!isfinite(prices[i])) {
