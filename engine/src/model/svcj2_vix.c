@@ -409,10 +409,6 @@ static double put_f(double y, void *vctx, int *ok)
     return cdf_eval(pc->C, y * y);
 }
 
-/* out[i] = E[(c_i - sqrt X)^+] = int_ylo^{c_i} P(X <= y^2) dy, c_i = strikes[i] / 100, from the
- * series C. The integral is cumulative in c: for ascending strikes the integral so far (up to
- * acc_c) is extended, not recomputed (a strip of n strikes then costs about one integral, not
- * n). *bad = index of a strike whose integral did not converge (else untouched). */
 /* int_a^b f, split at the points ylo + k step inside (a, b) when step > 0 (each piece with its own
  * panel budget), else one adaptive integral. */
 static double quad_grid(fn1 f, void *ctx, double a, double b, double tol, double ylo, double step,
@@ -429,15 +425,17 @@ static double quad_grid(fn1 f, void *ctx, double a, double b, double tol, double
     return r;
 }
 
-/* step > 0: every integral is split on a grid of that step in y (the folded body: one integral
- * over a long stretch of its series, such as a lone strike just below the split, 7.5 times the
- * future on the fitted rare-jumps set, exhausted its panel budget and the call failed). */
-static void put_parts(const cdf *C, double mean, const double *strikes, int n, double step,
-                      double *out, int *bad)
+/* out[i] = int_ylo^{c_i} f(y) dy, c_i = strikes[i] / 100, each to 1e-12, split at ysplit (where
+ * the integrand turns). The integral is cumulative in c: for ascending strikes the integral so far
+ * (up to acc_c) is extended, not recomputed (a strip of n strikes then costs about one integral,
+ * not n). step > 0: every integral is split on a grid of that step in y (the folded body: one
+ * integral over a long stretch of its series, such as a lone strike just below the split, 7.5
+ * times the future on the fitted rare-jumps set, exhausted its panel budget and the call failed).
+ * *bad = index of a strike whose integral did not converge (else untouched). */
+static void cum_parts(fn1 f, void *ctx, double ylo, double ysplit, const double *strikes, int n,
+                      double step, double *out, int *bad)
 {
-    const double ylo = sqrt(C->lo), ym = sqrt(mean);
     double acc_c = ylo, acc = 0.0;
-    put_ctx pc = {C};
     for (int i = 0; i < n; i++) {
         const double c = strikes[i] / 100.0;
         out[i] = 0.0;
@@ -446,16 +444,24 @@ static void put_parts(const cdf *C, double mean, const double *strikes, int n, d
         int ok = 1;
         if (c < acc_c)
             acc_c = ylo, acc = 0.0;
-        /* split at sqrt(E[X]): the distribution function turns there */
-        const double y1 = fmax(acc_c, fmin(ym, c));
-        out[i] = acc + quad_grid(put_f, &pc, acc_c, y1, 1e-12, ylo, step, &ok) +
-                 quad_grid(put_f, &pc, y1, c, 1e-12, ylo, step, &ok);
+        const double y1 = fmax(acc_c, fmin(ysplit, c));
+        out[i] = acc + quad_grid(f, ctx, acc_c, y1, 1e-12, ylo, step, &ok) +
+                 quad_grid(f, ctx, y1, c, 1e-12, ylo, step, &ok);
         acc_c = c, acc = out[i];
         if (!ok) {
             *bad = i;
             return;
         }
     }
+}
+
+/* out[i] = E[(c_i - sqrt X)^+] = int_ylo^{c_i} P(X <= y^2) dy from the series C, split at
+ * sqrt(E[X]): the distribution function turns there. */
+static void put_parts(const cdf *C, double mean, const double *strikes, int n, double step,
+                      double *out, int *bad)
+{
+    put_ctx pc = {C};
+    cum_parts(put_f, &pc, sqrt(C->lo), sqrt(mean), strikes, n, step, out, bad);
 }
 
 static double tail_f(double y, void *vctx, int *ok)
@@ -520,27 +526,11 @@ static double fold_f(double y, void *vctx, int *ok)
     return d;
 }
 
-/* out[i] = int_ylo^{c_i} D(y^2) dy for the body's strikes (ascending runs extend the integral, as
- * in put_parts); *bad as there. */
+/* out[i] = int_ylo^{c_i} D(y^2) dy for the body's strikes (cum_parts, no split: D is smooth). */
 static void fold_parts(const fold_ctx *fc, const double *strikes, int n, double *out, int *bad)
 {
     const double ylo = sqrt(fc->lo);
-    double acc_c = ylo, acc = 0.0;
-    for (int i = 0; i < n; i++) {
-        const double c = strikes[i] / 100.0;
-        out[i] = 0.0;
-        if (!(c > ylo))
-            continue;
-        if (c < acc_c)
-            acc_c = ylo, acc = 0.0;
-        int ok = 1;
-        out[i] = acc + quad(fold_f, (void *)fc, acc_c, c, 1e-12, &ok);
-        acc_c = c, acc = out[i];
-        if (!ok) {
-            *bad = i;
-            return;
-        }
-    }
+    cum_parts(fold_f, (void *)fc, ylo, ylo, strikes, n, 0.0, out, bad);
 }
 
 vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
