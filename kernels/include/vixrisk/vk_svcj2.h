@@ -47,15 +47,10 @@ typedef struct vk_svcj2_coef {
 /* One step for n lanes. zv, zm, zs: standard normals; uv, um, uc: uniforms in (0, 1); state/inc:
  * each lane's PCG32 stream for the jump marks (advanced only on lanes that jump). log_s, var,
  * mvar: the state, updated in place. Pure: no allocation, no error path. */
-/* Poisson(l) count by inversion of u (recurrence p_k = p_{k-1} l / k, capped at VK_POISSON_KMAX):
- * shared by every variant so that counts agree wherever the intensities do. */
-static inline int vk_poisson_inv(double l, double u)
+/* Poisson(l) count by inversion of u: the recurrence p_k = p_{k-1} l / k from the computed e^-l,
+ * capped at VK_POISSON_KMAX. */
+static inline int vk_poisson_inv_plain(double l, double u)
 {
-    /* Most steps have no jump. Since e^-l >= 1 - l and the exp below is within 1 ulp, every u at
-     * or below (1 - l) - 2^-51 (both roundings included) is below the computed e^-l, so the count
-     * is 0 without the exp (a library call, most of a step's cost): the same count, always. */
-    if (u <= (1.0 - l) - 0x1p-51)
-        return 0;
     double pk = Sleef_expd1_u10purec(-l), cdf = pk;
     int k = 0;
     while (u > cdf && k < VK_POISSON_KMAX) {
@@ -64,6 +59,17 @@ static inline int vk_poisson_inv(double l, double u)
         cdf += pk;
     }
     return k;
+}
+
+/* The same count, shared by every variant so that counts agree wherever the intensities do. */
+static inline int vk_poisson_inv(double l, double u)
+{
+    /* Most steps have no jump. Since e^-l >= 1 - l and the exp is within 1 ulp, every u at or
+     * below (1 - l) - 2^-51 (both roundings included) is below the computed e^-l, so the count is
+     * 0 without the exp (a library call, most of a step's cost): the plain count, always. */
+    if (u <= (1.0 - l) - 0x1p-51)
+        return 0;
+    return vk_poisson_inv_plain(l, u);
 }
 
 /* The step for n lanes is the dispatch-table slot svcj2_step (vixrisk/vk_kernels.h):
