@@ -194,6 +194,24 @@ static double strike_put(const vr_mkt *m, int kind, int cp, double tau, double t
     return strike;
 }
 
+/* The id of instrument `in` opened today at m (book_internal.h, vr_open_memo_entry): the entry of
+ * an earlier opening of the same instrument today by another policy of the path, else the next
+ * free one; 0 without a memo or with every entry taken. Keys compare bit for bit. */
+static uint32_t open_uid(const vr_mkt *m, const vr_instrument *in)
+{
+    vr_mark_memo *mm = m->memo;
+    for (int i = 0; mm != NULL && i < VR_OPEN_MEMO_SLOTS; i++) {
+        vr_open_memo_entry *e = &mm->o[i];
+        if (e->stamp != mm->stamp)
+            *e = (vr_open_memo_entry){mm->stamp, in->kind, in->cp, in->strike, in->t_exp};
+        else if (!(e->kind == in->kind && e->cp == in->cp && memcmp(&e->strike, &in->strike, sizeof e->strike) == 0 &&
+                   memcmp(&e->t_exp, &in->t_exp, sizeof e->t_exp) == 0))
+            continue;
+        return (uint32_t)m->day * VR_OPEN_MEMO_SLOTS + (uint32_t)i + 1;
+    }
+    return 0;
+}
+
 /* Today's mark of position q: the evaluator's, or one through the pricing layer now. */
 static const vr_pos_mark *pos_mark(vr_position *q, const vr_mkt *m, const vr_pricing *pr)
 {
@@ -330,6 +348,7 @@ static void book_pos_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m,
     q->basis = vr_inst_kind_get(in->kind)->margined ? mk->price : 0;
     q->mark = vr_pos_mark_of(mk);
     q->mark_day = m->day;
+    q->uid = open_uid(m, in);
     book_fill(b, r, m, q, sign, qty, mk->price, CASH_OPEN, trader, why);
 }
 

@@ -46,10 +46,21 @@ typedef struct vr_strike_memo_entry {
     int32_t kind, cp;
     double tau, target, strike;
 } vr_strike_memo_entry;
+/* And the instruments the path's policies opened today, in order, so that policies opening the
+ * same leg on the same day give it the same id (vr_position.uid: day x VR_OPEN_MEMO_SLOTS + entry
+ * + 1): the evaluator's daily batch then finds the leg's shared lane by that id instead of hashing
+ * the instrument. Entries are scanned in order; when all are taken the leg gets no id (0). */
+#define VR_OPEN_MEMO_SLOTS 16
+typedef struct vr_open_memo_entry {
+    uint32_t stamp;
+    int32_t kind, cp;
+    double strike, t_exp;
+} vr_open_memo_entry;
 typedef struct vr_mark_memo {
     uint32_t stamp; /* >= 1 (calloc'd entries, stamp 0, are empty) */
     vr_mark_memo_entry e[VR_MARK_MEMO_SLOTS];
     vr_strike_memo_entry s[VR_STRIKE_MEMO_SLOTS];
+    vr_open_memo_entry o[VR_OPEN_MEMO_SLOTS];
 } vr_mark_memo;
 
 static inline void vr_mark_memo_reset(vr_mark_memo *mm)
@@ -59,6 +70,8 @@ static inline void vr_mark_memo_reset(vr_mark_memo *mm)
             mm->e[i].stamp = 0;
         for (int i = 0; i < VR_STRIKE_MEMO_SLOTS; i++)
             mm->s[i].stamp = 0;
+        for (int i = 0; i < VR_OPEN_MEMO_SLOTS; i++)
+            mm->o[i].stamp = 0;
         mm->stamp = 1;
     }
 }
@@ -110,6 +123,7 @@ typedef struct vr_position {
     int8_t was_above;  /* hedges: the VIX has been at or above exit.vix_below since the purchase */
     int8_t partial;    /* hedges: the partial sale (exit.partial) has been made */
     int32_t mark_day;  /* the day of `mark` */
+    uint32_t uid;      /* the leg's id among the path's legs opened that day (the memo's), or 0 */
     double qty;        /* contracts, > 0 */
     double entry;      /* mid price per unit at entry */
     double basis;      /* price per unit the value is counted from: 0 (options), entry (futures) */
@@ -192,6 +206,13 @@ static inline int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *s
 static inline const vr_instrument *vr_book_instrument(const vr_book *b, int slot)
 {
     return &b->pos[slot].inst;
+}
+
+/* The id the position in `slot` shares with the legs the path's other policies opened on the same
+ * instrument the same day (vr_position.uid), or 0: the evaluator's key for the lane it shares. */
+static inline uint32_t vr_book_lane_id(const vr_book *b, int slot)
+{
+    return b->pos[slot].uid;
 }
 
 /* Today's mark of the position in `slot` (from the evaluator's batch). */

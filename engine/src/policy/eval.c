@@ -28,6 +28,11 @@ typedef struct lane_key {
     uint32_t stamp, lane;
     const vr_instrument *in;
 } lane_key;
+/* The same for legs with an id (vr_position.uid: the instrument opened on a given day, shared by
+ * the policies of the path that opened it that day): open addressing on the id alone. */
+typedef struct lane_uid {
+    uint32_t stamp, lane, uid;
+} lane_uid;
 
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
@@ -39,6 +44,7 @@ typedef struct thread_ws {
     int *want_slot;       /* ... the book's slot ... */
     uint32_t *want_lane;  /* ... and the batch lane that marks it */
     lane_key lanes[LANE_SLOTS];
+    lane_uid ulanes[LANE_SLOTS];
     uint32_t lane_stamp;
     vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
     vr_sweep sweep;       /* the rows of the books' strike searches (book_internal.h) */
@@ -121,6 +127,26 @@ static uint32_t lane_of(thread_ws *w, const vr_instrument *in, size_t *n)
     return (uint32_t)(*n)++; /* a full table: a lane of its own */
 }
 
+/* The batch lane of a leg with id uid (> 0) of the path being gathered: that of an earlier leg
+ * with the same id, or lane n, then taken. Legs of one id are one instrument (bit for bit); legs
+ * of one instrument with other ids (opened on other days, or without an id) take lanes of their
+ * own, which mark it to the same bits. */
+static uint32_t lane_of_uid(thread_ws *w, uint32_t uid, size_t *n)
+{
+    uint32_t j = uid;
+    for (int probe = 0; probe < LANE_SLOTS; probe++, j++) {
+        lane_uid *e = &w->ulanes[j & (LANE_SLOTS - 1)];
+        if (e->stamp != w->lane_stamp) {
+            e->stamp = w->lane_stamp;
+            e->uid = uid;
+            return e->lane = (uint32_t)(*n)++;
+        }
+        if (e->uid == uid)
+            return e->lane;
+    }
+    return (uint32_t)(*n)++; /* a full table: a lane of its own */
+}
+
 /* Mark the batch's n lanes and hand each wanted position its lane's mark. */
 static void flush_marks(eval_ctx *c, thread_ws *w, size_t n, size_t nw, int day)
 {
@@ -151,6 +177,7 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
         }
         if (++w->lane_stamp == 0) { /* wrapped: clear the stale stamps */
             memset(w->lanes, 0, sizeof w->lanes);
+            memset(w->ulanes, 0, sizeof w->ulanes);
             w->lane_stamp = 1;
         }
         const vr_state st = vr_mkt_state(&w->mkt[i]);
@@ -159,8 +186,9 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
             const int k = vr_book_marks_wanted(bk, &w->mkt[i], slots);
             for (int j = 0; j < k; j++, nw++) {
                 const vr_instrument *in = vr_book_instrument(bk, slots[j]);
+                const uint32_t uid = vr_book_lane_id(bk, slots[j]);
                 const size_t n0 = n;
-                w->want_lane[nw] = lane_of(w, in, &n);
+                w->want_lane[nw] = uid != 0 ? lane_of_uid(w, uid, &n) : lane_of(w, in, &n);
                 if (n > n0)
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
                 w->want_book[nw] = (uint32_t)(i * s->npol + p);
