@@ -1111,8 +1111,8 @@ typedef struct rule_ctx {
     double mult;            /* exits: its contract multiplier */
 } rule_ctx;
 
-/* A trigger condition: returns 1 if the condition is set in t, with *hit whether it holds today. */
-typedef int (*trigger_fn)(const rule_ctx *c, const vr_trigger *t, int *hit);
+/* A trigger condition, trig_<name>: returns 1 if the condition is set in t, with *hit whether it
+ * holds today. */
 
 static double vix_past(const vr_mkt *m, int n)
 {
@@ -1190,16 +1190,19 @@ static int trig_short_delta(const rule_ctx *c, const vr_trigger *t, int *hit)
     return 1;
 }
 
-static const struct { const char *name; trigger_fn fn; } triggers[] = {
-    {"vix_level", trig_vix_level},
-    {"vix_change_pct", trig_vix_change_pct},
-    {"vix_change_pts", trig_vix_change_pts},
-    {"rsi", trig_rsi},
-    {"term_ratio", trig_term_ratio},
-    {"drawdown", trig_drawdown},
-    {"condor_loss", trig_condor_loss},
-    {"short_delta", trig_short_delta},
-};
+/* The trigger table, in the order the conditions are asked (and named in a trade's reason): a
+ * list of names, each with its function trig_<name>. A list expanded into direct calls rather
+ * than an array of pointers, so that the compiler inlines the calls: every layer asks every
+ * condition every day, and through pointers the calls were ~8% of the main job's instructions. */
+#define TRIGGERS(X) X(vix_level) X(vix_change_pct) X(vix_change_pts) X(rsi) X(term_ratio) X(drawdown) \
+    X(condor_loss) X(short_delta)
+
+/* A logged path: condition `name` held today (the reason of the layer's trade, names joined by +). */
+static void why_append(vr_book *b, const char *name)
+{
+    const size_t k = strlen(b->why);
+    snprintf(b->why + k, sizeof b->why - k, "%s%s", k ? "+" : "", name);
+}
 
 static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, const vr_pricing *pr)
 {
@@ -1221,17 +1224,18 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
     int nset = 0, nhit = 0;
     if (b->log)
         b->why[0] = '\0';
-    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
-        int hit = 0;
-        if (triggers[i].fn(&c, t, &hit)) {
-            nset++;
-            nhit += hit ? 1 : 0;
-            if (hit && b->log) {
-                const size_t k = strlen(b->why);
-                snprintf(b->why + k, sizeof b->why - k, "%s%s", k ? "+" : "", triggers[i].name);
-            }
-        }
+#define ASK(name)                                                                              \
+    {                                                                                          \
+        int hit = 0;                                                                           \
+        if (trig_##name(&c, t, &hit)) {                                                        \
+            nset++;                                                                            \
+            nhit += hit ? 1 : 0;                                                               \
+            if (hit && b->log)                                                                 \
+                why_append(b, #name);                                                          \
+        }                                                                                      \
     }
+    TRIGGERS(ASK)
+#undef ASK
     if (nset == 0)
         return 0;
     return t->any ? nhit > 0 : nhit == nset;
