@@ -338,6 +338,7 @@ static void book_pos_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m,
 {
     vr_position *q = &b->pos[slot];
     b->open_mask |= 1u << slot;
+    b->changes++;
     memset(q, 0, sizeof *q);
     q->inst = *in;
     q->open = 1;
@@ -360,6 +361,7 @@ static void book_pos_close(vr_book *b, const vr_condor_rules *r, const vr_mkt *m
 {
     vr_position *q = &b->pos[slot];
     book_fill(b, r, m, q, -q->sign, n, price, ev, trader, why);
+    b->changes++;
     if (n < q->qty) {
         q->qty -= n;
         return;

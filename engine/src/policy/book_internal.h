@@ -148,6 +148,7 @@ typedef struct vr_layer_state {
 
 typedef struct vr_book {
     uint32_t open_mask; /* bit i set when pos[i] is open (the evaluator's daily scan reads only this) */
+    uint32_t changes;   /* positions opened or closed since vr_book_init (vr_book_changes) */
     int8_t slot0[VR_MAX_LAYERS]; /* first slot of each hedge layer */
     int8_t legs[VR_MAX_LAYERS];  /* positions per structure of the layer (0: it holds none) */
     int8_t nopen[VR_MAX_LAYERS]; /* structures the layer may hold at once (action.max_open) */
@@ -202,6 +203,10 @@ static inline int vr_book_marks_wanted(const vr_book *b, const vr_mkt *m, int *s
     }
     return n;
 }
+
+/* A count that grows whenever the book opens or closes a position: while it stays, the set of open
+ * positions (and their instruments) is the same. */
+static inline uint32_t vr_book_changes(const vr_book *b) { return b->changes; }
 
 static inline const vr_instrument *vr_book_instrument(const vr_book *b, int slot)
 {

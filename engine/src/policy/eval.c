@@ -34,6 +34,16 @@ typedef struct lane_uid {
     uint32_t stamp, lane, uid;
 } lane_uid;
 
+/* One path's gather of yesterday (batch_marks): its wants (book, slot, lane relative to the
+ * path's first) and its lanes' instruments, valid while none of the path's books has opened or
+ * closed a position (the sum of their change counts is the same) and none of the wanted
+ * positions has reached its expiry. */
+typedef struct path_gather {
+    uint64_t changes;  /* the books' change counts summed when gathered; UINT64_MAX: none yet */
+    double t_min;      /* the earliest expiry among the wanted positions (INFINITY: none) */
+    uint32_t nwant, nlane;
+} path_gather;
+
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
@@ -43,6 +53,10 @@ typedef struct thread_ws {
     uint32_t *want_book;  /* per wanted position: its book (path x npol + policy) ... */
     int *want_slot;       /* ... the book's slot ... */
     uint32_t *want_lane;  /* ... and the batch lane that marks it */
+    path_gather *pg;      /* block: each path's last gather, ... */
+    size_t pg_stride;     /* ... its wants and lanes at [i x pg_stride, ...): npol x max_pos */
+    uint32_t *pg_book, *pg_slot, *pg_lane;  /* the wants: policy, slot, lane from the path's first */
+    const vr_instrument **pg_in;            /* the lanes' instruments (in the books' positions) */
     lane_key lanes[LANE_SLOTS];
     lane_uid ulanes[LANE_SLOTS];
     uint32_t lane_stamp;
@@ -175,26 +189,56 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
             flush_marks(c, w, n, nw, day);
             n = nw = 0;
         }
+        const vr_mkt *m = &w->mkt[i];
+        const vr_state st = vr_mkt_state(m);
+        const vr_book *books = &w->book[i * s->npol];
+        uint64_t changes = 0;
+        for (int p = 0; p < s->npol; p++)
+            changes += vr_book_changes(&books[p]);
+        path_gather *g = &w->pg[i];
+        const size_t base = i * w->pg_stride;
+        if (g->changes == changes && g->t_min - m->t > VR_BOOK_EXPIRING) {
+            /* the same positions as at the last gather, none expiring: its wants and lanes
+             * (vr_book_marks_wanted would list the same positions in the same order) */
+            for (uint32_t l = 0; l < g->nlane; l++)
+                vr_mark_batch_set(&w->batch, n + l, w->pg_in[base + l], &st, nf);
+            for (uint32_t q = 0; q < g->nwant; q++, nw++) {
+                w->want_book[nw] = (uint32_t)(i * s->npol) + w->pg_book[base + q];
+                w->want_slot[nw] = (int)w->pg_slot[base + q];
+                w->want_lane[nw] = (uint32_t)n + w->pg_lane[base + q];
+            }
+            n += g->nlane;
+            continue;
+        }
         if (++w->lane_stamp == 0) { /* wrapped: clear the stale stamps */
             memset(w->lanes, 0, sizeof w->lanes);
             memset(w->ulanes, 0, sizeof w->ulanes);
             w->lane_stamp = 1;
         }
-        const vr_state st = vr_mkt_state(&w->mkt[i]);
+        const size_t n_first = n;
+        uint32_t nwant = 0;
+        double t_min = INFINITY;
         for (int p = 0; p < s->npol; p++) {
-            const vr_book *bk = &w->book[i * s->npol + p];
-            const int k = vr_book_marks_wanted(bk, &w->mkt[i], slots);
-            for (int j = 0; j < k; j++, nw++) {
+            const vr_book *bk = &books[p];
+            const int k = vr_book_marks_wanted(bk, m, slots);
+            for (int j = 0; j < k; j++, nw++, nwant++) {
                 const vr_instrument *in = vr_book_instrument(bk, slots[j]);
                 const uint32_t uid = vr_book_lane_id(bk, slots[j]);
                 const size_t n0 = n;
                 w->want_lane[nw] = uid != 0 ? lane_of_uid(w, uid, &n) : lane_of(w, in, &n);
-                if (n > n0)
+                if (n > n0) {
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
+                    w->pg_in[base + (n0 - n_first)] = in;
+                }
                 w->want_book[nw] = (uint32_t)(i * s->npol + p);
                 w->want_slot[nw] = slots[j];
+                w->pg_book[base + nwant] = (uint32_t)p;
+                w->pg_slot[base + nwant] = (uint32_t)slots[j];
+                w->pg_lane[base + nwant] = w->want_lane[nw] - (uint32_t)n_first;
+                t_min = in->t_exp < t_min ? in->t_exp : t_min;
             }
         }
+        *g = (path_gather){changes, t_min, nwant, (uint32_t)(n - n_first)};
     }
     flush_marks(c, w, n, nw, day);
 }
@@ -237,6 +281,8 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
             c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
         }
+        if (day == 0)
+            w->pg[i].changes = UINT64_MAX; /* a new path: nothing gathered yet */
         if (day == 0)
             for (int p = 0; p < s->npol; p++) {
                 vr_book *bk = &w->book[i * s->npol + p];
@@ -497,12 +543,19 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].want_book = vr_aligned_alloc(cap * sizeof(uint32_t));
         ws[t].want_slot = vr_aligned_alloc(cap * sizeof(int));
         ws[t].want_lane = vr_aligned_alloc(cap * sizeof(uint32_t));
+        ws[t].pg_stride = (size_t)spec->npol * max_pos;
+        ws[t].pg = vr_aligned_alloc(block * sizeof(path_gather));
+        ws[t].pg_book = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
+        ws[t].pg_slot = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
+        ws[t].pg_lane = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
+        ws[t].pg_in = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(const vr_instrument *));
         ws[t].memo.stamp = 1;
         ws[t].lane_stamp = 1;
         if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK ||
             (st = vr_mark_batch_alloc(&ws[t].sweep.row, VR_SWEEP_LANES, err)) != VR_OK)
             goto done;
-        if (!ws[t].mkt || !ws[t].book || !ws[t].want_book || !ws[t].want_slot || !ws[t].want_lane) {
+        if (!ws[t].mkt || !ws[t].book || !ws[t].want_book || !ws[t].want_slot || !ws[t].want_lane || !ws[t].pg ||
+            !ws[t].pg_book || !ws[t].pg_slot || !ws[t].pg_lane || !ws[t].pg_in) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
@@ -544,6 +597,11 @@ done:
             vr_free(ws[t].want_book);
             vr_free(ws[t].want_slot);
             vr_free(ws[t].want_lane);
+            vr_free(ws[t].pg);
+            vr_free(ws[t].pg_book);
+            vr_free(ws[t].pg_slot);
+            vr_free(ws[t].pg_lane);
+            vr_free(ws[t].pg_in);
             vr_mark_batch_free(&ws[t].batch);
             vr_mark_batch_free(&ws[t].sweep.row);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
