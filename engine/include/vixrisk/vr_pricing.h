@@ -50,7 +50,12 @@ typedef struct vr_inst_kind_info {
     int margined;             /* 1: no premium changes hands (futures): a position is worth the move
                                  of its price since entry; 0: bought for its price (options) */
 } vr_inst_kind_info;
-const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k);
+extern const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS];
+/* Inline: the book asks it for every position's multiplier and costs every day. */
+static inline const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k)
+{
+    return (int)k >= 0 && k < VR_INST_NKINDS ? &vr_inst_kinds[k] : NULL;
+}
 
 typedef struct vr_instrument {
     int kind;        /* vr_inst_kind */

@@ -116,6 +116,7 @@ void vr_book_init(vr_book *b, const vr_policy *p)
         slot = slot + n < VR_BOOK_MAX_POS ? slot + n : VR_BOOK_MAX_POS;
     }
     b->nslots = slot;
+    b->value_day = -1;
     memset(b->pos, 0, (size_t)slot * sizeof b->pos[0]);
     for (int i = 0; i < slot; i++)
         b->pos[i].mark_day = -1;
@@ -339,6 +340,8 @@ static void book_pos_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m,
     vr_position *q = &b->pos[slot];
     b->open_mask |= 1u << slot;
     b->changes++;
+    if (slot < VR_CONDOR_LEGS)
+        b->value_day = -1;
     memset(q, 0, sizeof *q);
     q->inst = *in;
     q->open = 1;
@@ -362,6 +365,8 @@ static void book_pos_close(vr_book *b, const vr_condor_rules *r, const vr_mkt *m
     vr_position *q = &b->pos[slot];
     book_fill(b, r, m, q, -q->sign, n, price, ev, trader, why);
     b->changes++;
+    if (slot < VR_CONDOR_LEGS)
+        b->value_day = -1;
     if (n < q->qty) {
         q->qty -= n;
         return;
@@ -658,19 +663,30 @@ enum { LONG_PUT = 0, SHORT_PUT = 1, SHORT_CALL = 2, LONG_CALL = 3 };
 #define LEG_K(b, i) ((b)->pos[i].inst.strike)
 
 /* Cost to close the condor per unit at mid (shorts - longs). */
-static double condor_value(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
+static double condor_value_now(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
 {
     /* All four legs open (set_leg gives each slot its sign: the shorts in slots 1 and 2): the
-     * sums of group_value in its order, without its scan (asked two or three times a day) */
+     * sums of group_value in its order, without its scan */
     const uint32_t all = (1u << VR_CONDOR_LEGS) - 1;
+    double v = 0;
     if ((b->open_mask & all) == all) {
-        double v = 0;
         v = v + pos_mark(LEG(b, SHORT_PUT), m, pr)->price;
         v = v + pos_mark(LEG(b, SHORT_CALL), m, pr)->price;
         v = v - pos_mark(LEG(b, LONG_PUT), m, pr)->price;
-        return v - pos_mark(LEG(b, LONG_CALL), m, pr)->price;
+        v = v - pos_mark(LEG(b, LONG_CALL), m, pr)->price;
+    } else {
+        v = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 0);
     }
-    return group_value(b, 0, VR_CONDOR_LEGS, m, pr, 0);
+    b->value = v;
+    b->value_day = m->day;
+    return v;
+}
+
+/* Asked two or three times a day (exits, triggers, P&L): kept for the day until a condor leg
+ * opens, closes or is marked anew (b->value_day), which is when its legs' marks change. */
+static inline double condor_value(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
+{
+    return b->value_day == m->day ? b->value : condor_value_now(b, m, pr);
 }
 
 /* Costs of trading `nlegs` condor legs today, discounted USD. */
@@ -813,6 +829,7 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
             set_leg(b, r, m, i, &in, i == s ? &ms : &ml, trader, why);
         } else {
             LEG(b, i)->mark_day = -1;
+            b->value_day = -1;
         }
     }
 }

@@ -154,6 +154,8 @@ typedef struct vr_book {
     int8_t nopen[VR_MAX_LAYERS]; /* structures the layer may hold at once (action.max_open) */
     int nslots;        /* slots in use: [0, nslots) */
     int open;          /* the condor is open */
+    int32_t value_day; /* the day of value, or -1: the condor's value per unit at today's marks, */
+    double value;      /* kept until a condor leg opens, closes or is marked anew (condor_value) */
     double credit;     /* net credit per unit collected on the open condor (rolls included) */
     double qty;        /* condors */
     double entry_S;
@@ -225,6 +227,8 @@ static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int
 {
     b->pos[slot].mark = vr_pos_mark_of(mk);
     b->pos[slot].mark_day = day;
+    if (slot < VR_CONDOR_LEGS)
+        b->value_day = -1;
 }
 
 /* Buy qty contracts of any instrument kind for hedge layer `layer` at today's mid mark plus the

@@ -30,16 +30,11 @@ struct vr_pricing {
     vr_model_tables *tab;
 };
 
-static const vr_inst_kind_info kinds[VR_INST_NKINDS] = {
+const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS] = {
     [VR_INST_SPX_OPTION] = {"spx_option", VR_UL_SPX, 1, 100.0, 0},
     [VR_INST_VIX_OPTION] = {"vix_option", VR_UL_VIX, 1, 100.0, 0},
     [VR_INST_VIX_FUTURE] = {"vix_future", VR_UL_VIX, 0, 1000.0, 1},
 };
-
-const vr_inst_kind_info *vr_inst_kind_get(vr_inst_kind k)
-{
-    return (int)k >= 0 && k < VR_INST_NKINDS ? &kinds[k] : NULL;
-}
 
 /* The tables' extent for instruments expiring within max_tau years. */
 static vr_tables_spec tables_spec(const vr_model *m, double max_tau)
