@@ -1271,7 +1271,6 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
 }
 
 /* An exit rule: 1 if it says sell the position today. */
-typedef int (*exit_fn)(const rule_ctx *c, const vr_exit *e);
 
 static int exit_profit(const rule_ctx *c, const vr_exit *e)
 {
@@ -1292,13 +1291,10 @@ static int exit_dte(const rule_ctx *c, const vr_exit *e)
 }
 static int exit_with_condor(const rule_ctx *c, const vr_exit *e) { return e->with_condor && !c->b->open; }
 
-static const struct { const char *name; exit_fn fn; } exits[] = {
-    {"profit_multiple", exit_profit},
-    {"vix_above", exit_vix_above},
-    {"vix_below", exit_vix_below},
-    {"dte", exit_dte},
-    {"with_condor", exit_with_condor},
-};
+/* The exit table, in the order the rules are asked (the first that says sell names the sale):
+ * (name, function), expanded into direct calls as the trigger table is. */
+#define EXITS(X) X("profit_multiple", exit_profit) X("vix_above", exit_vix_above) X("vix_below", exit_vix_below) \
+    X("dte", exit_dte) X("with_condor", exit_with_condor)
 
 /* An action: runs when the layer's trigger fires; returns 1 if the layer activated. */
 typedef int (*action_fn)(const rule_ctx *c);
@@ -1378,9 +1374,11 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
         const double mult = vr_inst_kind_get(q->inst.kind)->multiplier;
         const rule_ctx c = {b, p, l, m, pr, q, price, tau, mult};
         const char *why = NULL;
-        for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++)
-            if (exits[i].fn(&c, e) && why == NULL)
-                why = exits[i].name;
+#define ASK(name, fn)                                                                          \
+        if (why == NULL && fn(&c, e))                                                          \
+            why = name;
+        EXITS(ASK)
+#undef ASK
         if (why != NULL) {
             exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 0, why) - paid);
             continue;
