@@ -1353,6 +1353,10 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
     const vr_layer *ly = &p->layers[l];
     const vr_condor_rules *r = &p->condor;
     const int legs = b->legs[l];
+    /* most days a layer holds nothing: its slots' bits in open_mask say so at once */
+    const uint32_t slots = (uint32_t)(((1ull << (legs * b->nopen[l])) - 1) << b->slot0[l]);
+    if ((b->open_mask & slots) == 0)
+        return;
     for (int j = 0; j < b->nopen[l] && legs > 0; j++) {
         const int s0 = b->slot0[l] + j * legs;
         vr_position *q = &b->pos[s0];
