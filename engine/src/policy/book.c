@@ -410,8 +410,7 @@ static double expiry_tau(double dte)
 
 /* Walk a strike grid (step g) from k0 to the strike whose |delta| is closest to `target`.
  * `away` is the step that lowers |delta| (+g for calls, -g for puts); |delta| is monotone in the
- * strike, so the walk stops where it crosses the target and keeps the nearer of the two, the one
- * above the target when both are equally near: the same strike from any start. */
+ * strike, so the walk stops where it crosses the target and keeps the nearer of the two. */
 typedef double (*absdelta_fn)(const void *ctx, double k);
 
 static double grid_walk(double k, double g, double away, double target, absdelta_fn f, const void *ctx)
@@ -423,8 +422,7 @@ static double grid_walk(double k, double g, double away, double target, absdelta
             break;
         const double d2 = f(ctx, k2);
         if ((d > target) != (d2 > target)) {
-            const double a = fabs(d2 - target), b = fabs(d - target);
-            if (a < b || (a == b && d2 > target))
+            if (fabs(d2 - target) < fabs(d - target))
                 k = k2;
             break;
         }
@@ -531,13 +529,11 @@ static double sweep_walk(sweep_row *r, double target)
         }
         const double d2 = r->d[j2 - r->lo];
         if (sweep_above(r, j2, d2, target) != above) {
-            /* the nearer of the two, on a tie the one above the target (grid_walk) */
             const double a = fabs(d2 - target), b = fabs(d - target);
             int nearer = a < b;
             if (!(fabs(a - b) > VR_SWEEP_MARGIN)) {
                 r->w->exact++;
-                const double a2 = fabs(r->f(r->ctx, k2) - target), b2 = fabs(r->f(r->ctx, k) - target);
-                nearer = a2 < b2 || (a2 == b2 && !above);
+                nearer = fabs(r->f(r->ctx, k2) - target) < fabs(r->f(r->ctx, k) - target);
             }
             if (nearer)
                 j = j2;
@@ -569,47 +565,6 @@ static double normal_tail_quantile(double p)
     return z;
 }
 
-/* The start of a vectorised walk to an out-of-the-money target (|delta| below LADDER_BELOW): one
- * row of Black's strikes for the target at the vols LADDER_C[j] times the VIX's, farther out with
- * j, marked together; between the last one whose |delta| lies above the target and the next, the
- * start is interpolated linearly in (ln K, ln |delta|). Returns 0 (no start) when the row does not
- * bracket the target. It replaces the two scalar marks of the start below (at-the-money vol, then
- * the first strike's vol), which left far targets far off: the smile puts a put-spread hedge's
- * 2-delta put well beyond Black's strike at the vol of a strike near the money, and those walks
- * marked 38 candidates. The start only shortens the walk: |delta| is monotone in the strike, so
- * the walk ends at the same crossing from anywhere (and the same strike: ties, grid_walk). */
-#define LADDER_BELOW 0.4
-static const double LADDER_C[8] = {0.5, 0.65, 0.845, 1.1, 1.43, 1.86, 2.41, 3.14}; /* 0.5 x 1.3^j */
-
-static double ladder_start(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target, double fwd,
-                           double z)
-{
-    vr_sweep *w = m->sweep;
-    vr_mark_batch *row = &w->row;
-    const double s0 = fmax(m->vix / 100, 0.05) * sqrt(tau);
-    for (int j = 0; j < 8; j++) {
-        const double sd = s0 * LADDER_C[j];
-        const double k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
-        row->strike[j] = k >= SPX_GRID ? k : SPX_GRID;
-    }
-    vr_state st = vr_mkt_state(m);
-    st.t = 0.0;
-    vr_pricing_mark_spx_row(pr, w->kt, row, 8, &st, cp, tau);
-    w->rows++;
-    w->lanes += 8;
-    for (int j = 1; j < 8; j++) {
-        const double d0 = fabs(row->delta[j - 1]), d1 = fabs(row->delta[j]);
-        if (!(d0 > target))
-            return 0; /* the first is not above the target (or NaN): no bracket */
-        if (d1 > target)
-            continue;
-        const double k0 = row->strike[j - 1], k1 = row->strike[j];
-        const double t = d1 > 0 ? (log(d0) - log(target)) / (log(d0) - log(d1)) : 0;
-        return grid_round(exp(log(k0) + t * (log(k1) - log(k0))), SPX_GRID);
-    }
-    return 0;
-}
-
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from a Black-Scholes guess at the ATM vol. */
 static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
@@ -627,16 +582,13 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
      * walk starts changes only how far it walks: |delta| is monotone in the strike, so it ends
      * at the same crossing. */
     const double z = normal_tail_quantile(target);
-    double k = m->sweep != NULL && target < LADDER_BELOW ? ladder_start(pr, m, tau, cp, target, fwd, z) : 0;
-    if (!(k >= SPX_GRID)) {
-        const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
-        double sd = (atm > 0.01 ? atm : 0.01) * rt;
+    const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
+    double sd = (atm > 0.01 ? atm : 0.01) * rt;
+    double k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
+    if (k >= SPX_GRID) {
+        const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, 0).vol;
+        sd = (vk > 0.01 ? vk : 0.01) * rt;
         k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
-        if (k >= SPX_GRID) {
-            const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, 0).vol;
-            sd = (vk > 0.01 ? vk : 0.01) * rt;
-            k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
-        }
     }
     if (k < SPX_GRID)
         k = SPX_GRID;
