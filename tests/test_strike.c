@@ -218,10 +218,10 @@ static void search_all(const vk_table *t, vr_sweep *sw)
                         if (got != want)
                             fail_msg("%s model %d v %g tau %g cp %d target %g: strike %g, scalar walk %g", t->isa,
                                      p, VS[iv], tau, cp, targets[g], got, want);
-                        /* wherever the walk starts (Black's strike at the smile's vol), it ends at
-                         * the grid strike whose |delta| lies nearest the target: |delta| is
-                         * monotone in the strike, so the distance has one minimum along the grid,
-                         * and a strike no farther than both neighbours is it */
+                        /* the walk ends at the grid strike whose |delta| lies nearest the
+                         * target: |delta| is monotone in the strike for these models and states,
+                         * so the distance has one minimum along the grid, and a strike no
+                         * farther than both neighbours is it */
                         const double e0 = fabs(absdelta(prs[p], &m, want, tau, cp) - targets[g]);
                         const double eu = fabs(absdelta(prs[p], &m, want + 5, tau, cp) - targets[g]);
                         const double ed = want - 5 >= 5 ? fabs(absdelta(prs[p], &m, want - 5, tau, cp) - targets[g])

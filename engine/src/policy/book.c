@@ -409,8 +409,11 @@ static double expiry_tau(double dte)
 }
 
 /* Walk a strike grid (step g) from k0 to the strike whose |delta| is closest to `target`.
- * `away` is the step that lowers |delta| (+g for calls, -g for puts); |delta| is monotone in the
- * strike, so the walk stops where it crosses the target and keeps the nearer of the two. */
+ * `away` is the step that lowers |delta| (+g for calls, -g for puts); the walk stops where |delta|
+ * crosses the target and keeps the nearer of the two. Where |delta| is monotone in the strike
+ * (nearly always) that is the one crossing; where it is not (heavy jumps, v near 0, days to
+ * expiry: test_strike's dip) the start decides which crossing, so the vectorised walk below
+ * starts where this one does. */
 typedef double (*absdelta_fn)(const void *ctx, double k);
 
 static double grid_walk(double k, double g, double away, double target, absdelta_fn f, const void *ctx)
@@ -578,9 +581,9 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
      * K = F exp(cp z s + s^2 / 2), s = vol sqrt(tau)), first at the at-the-money vol, then once
      * more at the vol of that first strike, which brings in the smile: the far-out puts of a
      * put-spread hedge sit well beyond where the at-the-money vol puts them (a 2-delta search
-     * walked 108 candidates from a fixed guess of 1.4 sd, 38 from this one). Where the
-     * walk starts changes only how far it walks: |delta| is monotone in the strike, so it ends
-     * at the same crossing. */
+     * walked 108 candidates from a fixed guess of 1.4 sd, 38 from this one). Both walks start
+     * here: where |delta| is monotone in the strike the start changes only how far the walk
+     * goes, where it is not it picks the crossing (grid_walk). */
     const double z = normal_tail_quantile(target);
     const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
     double sd = (atm > 0.01 ? atm : 0.01) * rt;
