@@ -21,18 +21,15 @@
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_kernels.h"
 
-/* Distinct instruments of one path in the daily batch: open addressing on (kind, cp, strike,
- * expiry), an entry valid while its stamp is the table's (one stamp per path and day). */
+/* Distinct instruments of one path in the daily batch: open addressing on the leg's id
+ * (vr_position.uid: the instrument opened on a given day, shared by the policies of the path that
+ * opened it that day) or, for legs without one (uid 0), on (kind, cp, strike, expiry); an entry is
+ * valid while its stamp is the table's (one stamp per path and day). */
 #define LANE_SLOTS 256
 typedef struct lane_key {
-    uint32_t stamp, lane;
+    uint32_t stamp, lane, uid;
     const vr_instrument *in;
 } lane_key;
-/* The same for legs with an id (vr_position.uid: the instrument opened on a given day, shared by
- * the policies of the path that opened it that day): open addressing on the id alone. */
-typedef struct lane_uid {
-    uint32_t stamp, lane, uid;
-} lane_uid;
 
 /* One path's gather of yesterday (batch_marks): its wants (book, slot, lane relative to the
  * path's first) and its lanes' instruments, valid while none of the path's books has opened or
@@ -58,7 +55,6 @@ typedef struct thread_ws {
     uint32_t *pg_book, *pg_slot, *pg_lane;  /* the wants: policy, slot, lane from the path's first */
     const vr_instrument **pg_in;            /* the lanes' instruments (in the books' positions) */
     lane_key lanes[LANE_SLOTS];
-    lane_uid ulanes[LANE_SLOTS];
     uint32_t lane_stamp;
     vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
     vr_sweep sweep;       /* the rows of the books' strike searches (book_internal.h) */
@@ -116,46 +112,33 @@ static void path_out_set(vr_path_out *o, size_t i, const vr_book *bk)
     }
 }
 
-/* The batch lane of instrument `in` of the path being gathered: an earlier lane with the same
- * instrument (another policy's book holding the same leg), or lane n, then taken. */
-static uint32_t lane_of(thread_ws *w, const vr_instrument *in, size_t *n)
+/* The batch lane of leg `in` with id uid of the path being gathered: an earlier lane with the same
+ * id, or without ids the same instrument (another policy's book holding the same leg), else lane
+ * n, then taken. Legs of one id are one instrument (bit for bit); legs of one instrument under
+ * other ids (opened on other days, or without an id) take lanes of their own, which mark it to the
+ * same bits. */
+static uint32_t lane_of(thread_ws *w, const vr_instrument *in, uint32_t uid, size_t *n)
 {
-    uint64_t ks, ke;
-    memcpy(&ks, &in->strike, sizeof ks);
-    memcpy(&ke, &in->t_exp, sizeof ke);
-    const uint64_t h = (ks * 0x9E3779B97F4A7C15ull) ^ (ke * 0xC2B2AE3D27D4EB4Full) ^
-                       (uint64_t)(in->kind * 4 + in->cp + 1);
-    uint32_t j = (uint32_t)((h >> 32) ^ h);
+    uint32_t j = uid;
+    if (uid == 0) {
+        uint64_t ks, ke;
+        memcpy(&ks, &in->strike, sizeof ks);
+        memcpy(&ke, &in->t_exp, sizeof ke);
+        const uint64_t h = (ks * 0x9E3779B97F4A7C15ull) ^ (ke * 0xC2B2AE3D27D4EB4Full) ^
+                           (uint64_t)(in->kind * 4 + in->cp + 1);
+        j = (uint32_t)((h >> 32) ^ h);
+    }
     for (int probe = 0; probe < LANE_SLOTS; probe++, j++) {
         lane_key *e = &w->lanes[j & (LANE_SLOTS - 1)];
         if (e->stamp != w->lane_stamp) {
             e->stamp = w->lane_stamp;
+            e->uid = uid;
             e->in = in;
             return e->lane = (uint32_t)(*n)++;
         }
-        if (e->in->kind == in->kind && e->in->cp == in->cp &&
-            memcmp(&e->in->strike, &in->strike, sizeof in->strike) == 0 &&
-            memcmp(&e->in->t_exp, &in->t_exp, sizeof in->t_exp) == 0)
-            return e->lane;
-    }
-    return (uint32_t)(*n)++; /* a full table: a lane of its own */
-}
-
-/* The batch lane of a leg with id uid (> 0) of the path being gathered: that of an earlier leg
- * with the same id, or lane n, then taken. Legs of one id are one instrument (bit for bit); legs
- * of one instrument with other ids (opened on other days, or without an id) take lanes of their
- * own, which mark it to the same bits. */
-static uint32_t lane_of_uid(thread_ws *w, uint32_t uid, size_t *n)
-{
-    uint32_t j = uid;
-    for (int probe = 0; probe < LANE_SLOTS; probe++, j++) {
-        lane_uid *e = &w->ulanes[j & (LANE_SLOTS - 1)];
-        if (e->stamp != w->lane_stamp) {
-            e->stamp = w->lane_stamp;
-            e->uid = uid;
-            return e->lane = (uint32_t)(*n)++;
-        }
-        if (e->uid == uid)
+        if (e->uid == uid && (uid != 0 || (e->in->kind == in->kind && e->in->cp == in->cp &&
+                                           memcmp(&e->in->strike, &in->strike, sizeof in->strike) == 0 &&
+                                           memcmp(&e->in->t_exp, &in->t_exp, sizeof in->t_exp) == 0)))
             return e->lane;
     }
     return (uint32_t)(*n)++; /* a full table: a lane of its own */
@@ -212,7 +195,6 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
         }
         if (++w->lane_stamp == 0) { /* wrapped: clear the stale stamps */
             memset(w->lanes, 0, sizeof w->lanes);
-            memset(w->ulanes, 0, sizeof w->ulanes);
             w->lane_stamp = 1;
         }
         const size_t n_first = n;
@@ -223,9 +205,8 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
             const int k = vr_book_marks_wanted(bk, m, slots);
             for (int j = 0; j < k; j++, nw++, nwant++) {
                 const vr_instrument *in = vr_book_instrument(bk, slots[j]);
-                const uint32_t uid = vr_book_lane_id(bk, slots[j]);
                 const size_t n0 = n;
-                w->want_lane[nw] = uid != 0 ? lane_of_uid(w, uid, &n) : lane_of(w, in, &n);
+                w->want_lane[nw] = lane_of(w, in, vr_book_lane_id(bk, slots[j]), &n);
                 if (n > n0) {
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
                     w->pg_in[base + (n0 - n_first)] = in;
@@ -281,9 +262,8 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
             c->res->sample_vix[path * c->res->ndays + day] = (float)m->vix;
         }
-        if (day == 0)
-            w->pg[i].changes = UINT64_MAX; /* a new path: nothing gathered yet */
-        if (day == 0)
+        if (day == 0) { /* a new path: fresh books, nothing gathered yet */
+            w->pg[i].changes = UINT64_MAX;
             for (int p = 0; p < s->npol; p++) {
                 vr_book *bk = &w->book[i * s->npol + p];
                 vr_book_init(bk, &s->pol[p]);
@@ -292,6 +272,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                     bk->log_path = (int32_t)path;
                 }
             }
+        }
     }
     batch_marks(c, w, b, day);
     /* path by path (the books are independent), so that the policies of a path share the single
