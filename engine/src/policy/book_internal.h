@@ -222,6 +222,9 @@ static inline uint32_t vr_book_lane_id(const vr_book *b, int slot)
     return b->pos[slot].uid;
 }
 
+/* Where the mark of the position in `slot` is kept (for a prefetch hint). */
+static inline const void *vr_book_mark_addr(const vr_book *b, int slot) { return &b->pos[slot].mark; }
+
 /* Today's mark of the position in `slot` (from the evaluator's batch). */
 static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
 {
