@@ -303,12 +303,11 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         w->mkt[i].memo = &w->memo;
         w->mkt[i].sweep = &w->sweep;
         const size_t path = b->path0 + i;
-        if (i + 1 < b->n)
-            for (int p = 0; p < s->npol; p++)
-                prefetch_book(&w->book[(i + 1) * s->npol + p], w->span[p]);
         uint64_t live = 0;
         for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
+            if (i + 1 < b->n) /* the same policy's book of the next path */
+                prefetch_book(bk + s->npol, w->span[p]);
             vr_book_day(bk, &s->pol[p], &w->mkt[i], c->pr, last);
             live += vr_book_changes(bk);
             if (path < (size_t)c->res->nsample)
