@@ -222,16 +222,19 @@ static inline uint32_t vr_book_lane_id(const vr_book *b, int slot)
     return b->pos[slot].uid;
 }
 
-/* Where the mark of the position in `slot` is kept (for a prefetch hint). */
-static inline const void *vr_book_mark_addr(const vr_book *b, int slot) { return &b->pos[slot].mark; }
-
 /* Today's mark of the position in `slot` (from the evaluator's batch). */
-static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
+static inline void vr_book_set_pos_mark(vr_book *b, int slot, const vr_pos_mark *pm, int day)
 {
-    b->pos[slot].mark = vr_pos_mark_of(mk);
+    b->pos[slot].mark = *pm;
     b->pos[slot].mark_day = day;
     if (slot < VR_CONDOR_LEGS)
         b->value_day = -1;
+}
+
+static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
+{
+    const vr_pos_mark pm = vr_pos_mark_of(mk);
+    vr_book_set_pos_mark(b, slot, &pm, day);
 }
 
 /* Buy qty contracts of any instrument kind for hedge layer `layer` at today's mid mark plus the

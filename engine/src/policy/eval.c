@@ -5,7 +5,8 @@
  * book for that path. Before the books run, the evaluator asks each book which positions need
  * today's mark (vr_book_marks_wanted), marks all of them for the block in batches through the
  * pricing layer (SIMD kernels), one lane per distinct instrument of a path (policies holding the
- * same condor share its lanes), and hands the marks back; it never reads a book's positions. The
+ * same condor share its lanes), and hands each path's marks to its books just before they run; it
+ * never reads a book's positions. The
  * books then run path by path, the policies of a path sharing the day's single marks (strike
  * searches, the legs they open) through a memo in the path's market view.
  * Book and market states live in per-thread buffers sized for one block and reused for every
@@ -46,12 +47,12 @@ typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
     vr_mark_batch batch;  /* cap lanes: distinct instruments of a run of paths */
-    size_t cap;           /* lanes and wants per batch: block x the most positions a book may
-                             hold (vr_book_max_pos), at least one path's npol books */
-    uint32_t *want_book;  /* per wanted position: its book (path x npol + policy) ... */
-    int *want_slot;       /* ... the book's slot ... */
-    uint32_t *want_lane;  /* ... and the batch lane that marks it */
-    path_gather *pg;      /* block: each path's last gather, ... */
+    size_t cap;           /* lanes per batch: block x the most positions a book may hold
+                             (vr_book_max_pos), at least one path's npol books */
+    uint32_t *lane0;      /* block: each path's first lane in the batch that marks it */
+    vr_pos_mark *lane_mark; /* block: each path's lanes' marks at [i x pg_stride, ...), kept from
+                               the batch until the path's books run */
+    path_gather *pg;      /* block: each path's gather (of today, or reused), ... */
     size_t pg_stride;     /* ... its wants and lanes at [i x pg_stride, ...): npol x max_pos */
     uint32_t *pg_book, *pg_slot, *pg_lane;  /* the wants: policy, slot, lane from the path's first */
     vr_instrument *pg_in;                   /* the lanes' instruments (copies: a reused gather
@@ -159,35 +160,40 @@ static uint32_t lane_of(thread_ws *w, const vr_instrument *in, uint32_t uid, siz
     return (uint32_t)(*n)++; /* a full table: a lane of its own */
 }
 
-/* Mark the batch's n lanes and hand each wanted position its lane's mark. */
-static void flush_marks(eval_ctx *c, thread_ws *w, size_t n, size_t nw, int day)
+/* Mark the batch's n lanes, those of paths [i0, i1) (path i's from lane0[i]); each path keeps its
+ * lanes' marks until its books run (on_step hands them out then, while the books are in the
+ * cache). */
+static void flush_marks(eval_ctx *c, thread_ws *w, size_t n, size_t i0, size_t i1)
 {
     if (n == 0)
         return;
     vr_pricing_mark_n(c->pr, c->kt, &w->batch, n, 0);
-    for (size_t q = 0; q < nw; q++) {
-        if (q + 16 < nw) /* the mark's line 16 wants ahead */
-            __builtin_prefetch(vr_book_mark_addr(&w->book[w->want_book[q + 16]], w->want_slot[q + 16]), 1, 3);
-        const vr_mark mk = vr_mark_batch_get(&w->batch, w->want_lane[q]);
-        vr_book_set_mark(&w->book[w->want_book[q]], w->want_slot[q], &mk, day);
+    for (size_t i = i0; i < i1; i++) {
+        vr_pos_mark *lm = &w->lane_mark[i * w->pg_stride];
+        for (uint32_t l = 0; l < w->pg[i].nlane; l++) {
+            const vr_mark mk = vr_mark_batch_get(&w->batch, w->lane0[i] + l);
+            lm[l] = vr_pos_mark_of(&mk);
+        }
     }
 }
 
-/* Mark every position of every book of this block that needs today's mark, in batches of
- * distinct instruments: the policies of a path that hold the same leg (the same condor, entered
- * on the same day) share one lane. A lane's mark depends only on its own inputs, so sharing
- * changes no bits. */
-static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int day)
+/* Gather the positions of every book of this block that need today's mark into batches of
+ * distinct instruments and mark them: the policies of a path that hold the same leg (the same
+ * condor, entered on the same day) share one lane. A path's gather (w->pg and its arrays) lists
+ * its wants (policy, slot, lane) and its lanes' instruments. A lane's mark depends only on its
+ * own inputs, so sharing changes no bits. */
+static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
 {
     const vr_run_spec *s = c->spec;
     const int nf = vr_pricing_model(c->pr)->nfactors;
     const size_t per_path = (size_t)s->npol * VR_BOOK_MAX_POS;
-    size_t n = 0, nw = 0;
+    size_t n = 0, i_first = 0;
     int slots[VR_BOOK_MAX_POS];
     for (size_t i = 0; i < b->n; i++) {
-        if (nw + per_path > w->cap) {
-            flush_marks(c, w, n, nw, day);
-            n = nw = 0;
+        if (n + per_path > w->cap) {
+            flush_marks(c, w, n, i_first, i);
+            n = 0;
+            i_first = i;
         }
         const vr_mkt *m = &w->mkt[i];
         const vr_state st = vr_mkt_state(m);
@@ -200,16 +206,12 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
         }
         path_gather *g = &w->pg[i];
         const size_t base = i * w->pg_stride;
+        w->lane0[i] = (uint32_t)n;
         if (g->changes == g->live && g->t_min - m->t > VR_BOOK_EXPIRING) {
             /* the same positions as at the last gather, none expiring: its wants and lanes
              * (vr_book_marks_wanted would list the same positions in the same order) */
             for (uint32_t l = 0; l < g->nlane; l++)
                 vr_mark_batch_set(&w->batch, n + l, &w->pg_in[base + l], &st, nf);
-            for (uint32_t q = 0; q < g->nwant; q++, nw++) {
-                w->want_book[nw] = (uint32_t)(i * s->npol) + w->pg_book[base + q];
-                w->want_slot[nw] = (int)w->pg_slot[base + q];
-                w->want_lane[nw] = (uint32_t)n + w->pg_lane[base + q];
-            }
             n += g->nlane;
             continue;
         }
@@ -223,25 +225,23 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b, int da
         for (int p = 0; p < s->npol; p++) {
             const vr_book *bk = &books[p];
             const int k = vr_book_marks_wanted(bk, m, slots);
-            for (int j = 0; j < k; j++, nw++, nwant++) {
+            for (int j = 0; j < k; j++, nwant++) {
                 const vr_instrument *in = vr_book_instrument(bk, slots[j]);
                 const size_t n0 = n;
-                w->want_lane[nw] = lane_of(w, in, vr_book_lane_id(bk, slots[j]), &n);
+                const uint32_t lane = lane_of(w, in, vr_book_lane_id(bk, slots[j]), &n);
                 if (n > n0) {
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
                     w->pg_in[base + (n0 - n_first)] = *in;
                 }
-                w->want_book[nw] = (uint32_t)(i * s->npol + p);
-                w->want_slot[nw] = slots[j];
                 w->pg_book[base + nwant] = (uint32_t)p;
                 w->pg_slot[base + nwant] = (uint32_t)slots[j];
-                w->pg_lane[base + nwant] = w->want_lane[nw] - (uint32_t)n_first;
+                w->pg_lane[base + nwant] = lane - (uint32_t)n_first;
                 t_min = in->t_exp < t_min ? in->t_exp : t_min;
             }
         }
         *g = (path_gather){g->live, g->live, t_min, nwant, (uint32_t)(n - n_first)};
     }
-    flush_marks(c, w, n, nw, day);
+    flush_marks(c, w, n, i_first, b->n);
 }
 
 static void on_step(void *vctx, const vr_sim_block *b, size_t step)
@@ -295,7 +295,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             }
         }
     }
-    batch_marks(c, w, b, day);
+    batch_marks(c, w, b);
     /* path by path (the books are independent), so that the policies of a path share the single
      * marks of the day (strike searches, the legs they open) through the memo */
     for (size_t i = 0; i < b->n; i++) {
@@ -303,6 +303,11 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         w->mkt[i].memo = &w->memo;
         w->mkt[i].sweep = &w->sweep;
         const size_t path = b->path0 + i;
+        const path_gather *g = &w->pg[i];
+        const size_t base = i * w->pg_stride;
+        for (uint32_t q = 0; q < g->nwant; q++) /* today's marks from the batch */
+            vr_book_set_pos_mark(&w->book[i * s->npol + w->pg_book[base + q]], (int)w->pg_slot[base + q],
+                                 &w->lane_mark[base + w->pg_lane[base + q]], day);
         uint64_t live = 0;
         for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
@@ -547,10 +552,9 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].cap = cap;
         ws[t].mkt = vr_aligned_alloc(block * sizeof(vr_mkt));
         ws[t].book = vr_aligned_alloc(block * (size_t)spec->npol * sizeof(vr_book));
-        ws[t].want_book = vr_aligned_alloc(cap * sizeof(uint32_t));
-        ws[t].want_slot = vr_aligned_alloc(cap * sizeof(int));
-        ws[t].want_lane = vr_aligned_alloc(cap * sizeof(uint32_t));
         ws[t].pg_stride = (size_t)spec->npol * max_pos;
+        ws[t].lane0 = vr_aligned_alloc(block * sizeof(uint32_t));
+        ws[t].lane_mark = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(vr_pos_mark));
         ws[t].pg = vr_aligned_alloc(block * sizeof(path_gather));
         ws[t].pg_book = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
         ws[t].pg_slot = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
@@ -564,7 +568,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK ||
             (st = vr_mark_batch_alloc(&ws[t].sweep.row, VR_SWEEP_LANES, err)) != VR_OK)
             goto done;
-        if (!ws[t].mkt || !ws[t].book || !ws[t].want_book || !ws[t].want_slot || !ws[t].want_lane || !ws[t].pg ||
+        if (!ws[t].mkt || !ws[t].book || !ws[t].lane0 || !ws[t].lane_mark || !ws[t].pg ||
             !ws[t].pg_book || !ws[t].pg_slot || !ws[t].pg_lane || !ws[t].pg_in || !ws[t].span) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
@@ -604,9 +608,8 @@ done:
         for (int t = 0; t < nth; t++) {
             vr_free(ws[t].mkt);
             vr_free(ws[t].book);
-            vr_free(ws[t].want_book);
-            vr_free(ws[t].want_slot);
-            vr_free(ws[t].want_lane);
+            vr_free(ws[t].lane0);
+            vr_free(ws[t].lane_mark);
             vr_free(ws[t].pg);
             vr_free(ws[t].pg_book);
             vr_free(ws[t].pg_slot);
