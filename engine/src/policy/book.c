@@ -568,6 +568,27 @@ static double normal_tail_quantile(double p)
     return z;
 }
 
+/* normal_tail_quantile(target) for a search's target: the last few targets of this thread kept
+ * (a search's targets are the policies' few configured deltas, and the Newton solve, ten erfc and
+ * exp calls, cost more than a scalar mark). The same function of the same bits: the same z. */
+static double tail_quantile_of(double target)
+{
+    enum { N = 8 };
+    static _Thread_local struct { uint64_t key; double z; } seen[N];
+    static _Thread_local unsigned next;
+    uint64_t key;
+    memcpy(&key, &target, sizeof key);
+    key = ~key; /* 0 is an empty entry: no target has all bits set */
+    for (int i = 0; i < N; i++)
+        if (seen[i].key == key)
+            return seen[i].z;
+    const double z = normal_tail_quantile(target);
+    seen[next % N].key = key;
+    seen[next % N].z = z;
+    next++;
+    return z;
+}
+
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from a Black-Scholes guess at the ATM vol. */
 static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
@@ -584,7 +605,7 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
      * walked 108 candidates from a fixed guess of 1.4 sd, 38 from this one). Both walks start
      * here: where |delta| is monotone in the strike the start changes only how far the walk
      * goes, where it is not it picks the crossing (grid_walk). */
-    const double z = normal_tail_quantile(target);
+    const double z = tail_quantile_of(target);
     const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
     double sd = (atm > 0.01 ? atm : 0.01) * rt;
     double k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
