@@ -611,8 +611,20 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
     double k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
     if (k >= SPX_GRID) {
         const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, 0).vol;
+        const double k1 = fwd * exp(cp * z * sd + 0.5 * sd * sd);
         sd = (vk > 0.01 ? vk : 0.01) * rt;
-        k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
+        const double k2 = fwd * exp(cp * z * sd + 0.5 * sd * sd);
+        /* the iterates fwd, k1, k2 of K -> Black's strike at K's vol converge slowly where the
+         * smile is steep: Aitken's extrapolation of the three, when it goes on in k2's direction
+         * by at most three of its steps */
+        const double d1 = k1 - fwd, d2 = k2 - k1, den = d2 - d1;
+        double ke = k2;
+        if (den != 0 && d1 * d2 > 0) {
+            const double kx = k2 - d2 * d2 / den;
+            if ((kx - k2) * d2 > 0 && fabs(kx - k2) <= 3 * fabs(d2))
+                ke = kx;
+        }
+        k = grid_round(ke, SPX_GRID);
     }
     if (k < SPX_GRID)
         k = SPX_GRID;
