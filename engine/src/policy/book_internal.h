@@ -8,7 +8,7 @@
  * out by vr_book_init from the policy (at most VR_POLICY_MAX_POS over the layers). The evaluator
  * never reads these structs: it asks the book which positions to mark today
  * (vr_book_marks_wanted), marks them in one batch through the pricing layer and hands the marks
- * back (vr_book_set_mark); whatever the book trades during the day it marks itself through the
+ * back (vr_book_set_pos_mark); whatever the book trades during the day it marks itself through the
  * same pricing function (a batch of one). */
 #ifndef VIXRISK_BOOK_INTERNAL_H
 #define VIXRISK_BOOK_INTERNAL_H

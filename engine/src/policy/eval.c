@@ -32,7 +32,7 @@ typedef struct lane_key {
     const vr_instrument *in;
 } lane_key;
 
-/* One path's gather of yesterday (batch_marks): its wants (book, slot, lane relative to the
+/* One path's gather (batch_marks: today's, or an earlier one reused): its wants (book, slot, lane relative to the
  * path's first) and its lanes' instruments, valid while none of the path's books has opened or
  * closed a position (the sum of their change counts is the same) and none of the wanted
  * positions has reached its expiry. */
@@ -68,8 +68,8 @@ typedef struct thread_ws {
 /* Ask the cache for the first `bytes` of book bk ahead of its use: a hint, with no effect on any
  * result. A block's books (11 policies x 3.6 KB x 512 paths in the main job: 20 MB a thread) do
  * not stay in the cache from one pass over the block to the next, and a book's lines are not where
- * the hardware prefetcher looks; the books of the next path asked for while this one's run cut
- * the main job's CPU time by about a tenth (results/BENCHMARKS.md). */
+ * the hardware prefetcher looks; asking for the next path's books while this one's run cut the
+ * main job's CPU time by about a tenth (results/BENCHMARKS.md, evaluator section 7). */
 static inline void prefetch_book(const vr_book *bk, size_t bytes)
 {
     const char *p = (const char *)bk;
@@ -560,7 +560,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].pg_slot = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
         ws[t].pg_lane = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
         ws[t].pg_in = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(vr_instrument));
-        ws[t].span = malloc((size_t)spec->npol * sizeof *ws[t].span);
+        ws[t].span = vr_aligned_alloc((size_t)spec->npol * sizeof *ws[t].span);
         for (int p = 0; ws[t].span && p < spec->npol; p++)
             ws[t].span[p] = offsetof(vr_book, pos) + (size_t)vr_book_max_pos(&spec->pol[p]) * sizeof(vr_position);
         ws[t].memo.stamp = 1;
@@ -615,7 +615,7 @@ done:
             vr_free(ws[t].pg_slot);
             vr_free(ws[t].pg_lane);
             vr_free(ws[t].pg_in);
-            free(ws[t].span);
+            vr_free(ws[t].span);
             vr_mark_batch_free(&ws[t].batch);
             vr_mark_batch_free(&ws[t].sweep.row);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
