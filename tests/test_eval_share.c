@@ -3,7 +3,8 @@
  * job's policies (configs/alvh.yaml: 11 with the ablation variants, most holding the same condor)
  * run together, then each one alone (nothing to share with another policy); every per-path output
  * must be the same bytes. The scenarios take their tables from one pricing cache, which the test
- * also checks (one build for all 12 evaluations). */
+ * also checks (one build for all 12 evaluations). Also: blocks of other sizes, with batches flushed
+ * inside a block, and two threads give the same bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,10 +63,56 @@ static void test_policies_together_equal_alone(void **state)
     vr_run_cfg_free(&cfg);
 }
 
+/* The block size and the batches move no bit either. A day's wanted marks go into batches of at
+ * most `cap` lanes (a flush before the path that would not fit: with blocks of 8 paths, before
+ * every path but the first), each path's gather is reused while its books change nothing, and
+ * each path keeps its lanes' marks until its books run (eval.c). Blocks of 8 paths (flushes inside
+ * every block, a short last block of 4) on 2 threads and on one, and blocks of 16 (a last block of
+ * 12), must give the bytes of one block of all 44 paths, whose lanes fit one batch. */
+static void test_block_size_moves_no_bit(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    vr_run_cfg cfg;
+    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", &cfg, &err), VR_OK);
+    vr_run_spec s = cfg.spec;
+    s.paths = 44;
+    s.horizon_days = 80;
+    s.threads = 1;
+    s.sample_paths = 0;
+    s.trade_log_paths = 0;
+    s.nscen = 1;
+    vr_pricing_cache *pc = NULL;
+    assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
+    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc};
+    s.block = 256; /* 256 x vr_book_max_pos lanes: the 44 paths' ~10 a day fit one batch */
+    vr_scenario_result ref;
+    assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &ref, NULL, NULL, &err), VR_OK);
+    const struct { size_t block; int threads; } runs[] = {{8, 2}, {8, 1}, {16, 1}};
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        vr_run_spec v = s;
+        v.block = runs[k].block;
+        v.threads = runs[k].threads;
+        vr_scenario_result r;
+        const vr_status st = vr_eval_scenario_ex(&v, 0, &eo, &r, NULL, NULL, &err);
+        if (st != VR_OK)
+            printf("block %zu: %s\n", runs[k].block, err.msg);
+        assert_int_equal(st, VR_OK);
+        for (int p = 0; p < s.npol; p++)
+            assert_out_equal(&ref.out[p], &r.out[p], s.paths);
+        vr_scenario_result_free(&r);
+        printf("block %zu, %d thread(s): = one block, bit for bit\n", runs[k].block, runs[k].threads);
+    }
+    vr_scenario_result_free(&ref);
+    vr_pricing_cache_destroy(pc);
+    vr_run_cfg_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policies_together_equal_alone),
+        cmocka_unit_test(test_block_size_moves_no_bit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
