@@ -23,20 +23,29 @@ static void assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t 
 #undef CMP
 }
 
+/* The main job's policies and first scenario, loaded into cfg, cut to `paths` paths x 80 days on
+ * one thread, without sample paths or trade logs. */
+static vr_run_spec main_job(vr_run_cfg *cfg, size_t paths)
+{
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, &err), VR_OK);
+    vr_run_spec s = cfg->spec;
+    s.paths = paths;
+    s.horizon_days = 80;
+    s.threads = 1;
+    s.sample_paths = 0;
+    s.trade_log_paths = 0;
+    s.nscen = 1;
+    return s;
+}
+
 static void test_policies_together_equal_alone(void **state)
 {
     (void)state;
     vr_err err = {VR_OK, ""};
     vr_run_cfg cfg;
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", &cfg, &err), VR_OK);
-    vr_run_spec s = cfg.spec;
-    s.paths = 48;
-    s.horizon_days = 80;
+    vr_run_spec s = main_job(&cfg, 48);
     s.block = 16;
-    s.threads = 1;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
     assert_true(s.npol >= 8);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
@@ -74,14 +83,7 @@ static void test_block_size_moves_no_bit(void **state)
     (void)state;
     vr_err err = {VR_OK, ""};
     vr_run_cfg cfg;
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", &cfg, &err), VR_OK);
-    vr_run_spec s = cfg.spec;
-    s.paths = 44;
-    s.horizon_days = 80;
-    s.threads = 1;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
+    vr_run_spec s = main_job(&cfg, 44);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
     const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc};

@@ -589,6 +589,12 @@ static double tail_quantile_of(double target)
     return z;
 }
 
+/* Black's strike of |delta| = N(-z) on side cp at forward fwd and total vol sd = vol sqrt(tau). */
+static double black_strike(double fwd, int cp, double z, double sd)
+{
+    return fwd * exp(cp * z * sd + 0.5 * sd * sd);
+}
+
 /* The strike on the 5-point grid whose |spot delta| is closest to `target` (cp = -1 put, +1 call),
  * walking the grid from Black's strike for the target at the smile's vol (below). */
 static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
@@ -608,13 +614,11 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
      * walk keeps the strike it came from) it picks the crossing (grid_walk). */
     const double z = tail_quantile_of(target);
     const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
-    double sd = (atm > 0.01 ? atm : 0.01) * rt;
-    double k = grid_round(fwd * exp(cp * z * sd + 0.5 * sd * sd), SPX_GRID);
+    const double k1 = black_strike(fwd, cp, z, (atm > 0.01 ? atm : 0.01) * rt);
+    double k = grid_round(k1, SPX_GRID);
     if (k >= SPX_GRID) {
         const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, 0).vol;
-        const double k1 = fwd * exp(cp * z * sd + 0.5 * sd * sd);
-        sd = (vk > 0.01 ? vk : 0.01) * rt;
-        const double k2 = fwd * exp(cp * z * sd + 0.5 * sd * sd);
+        const double k2 = black_strike(fwd, cp, z, (vk > 0.01 ? vk : 0.01) * rt);
         /* the iterates fwd, k1, k2 of K -> Black's strike at K's vol converge slowly where the
          * smile is steep: Aitken's extrapolation of the three, when it goes on in k2's direction
          * by at most three of its steps and stays on the grid (candidates per search in the main

@@ -6,8 +6,7 @@
  * today's mark (vr_book_marks_wanted), marks all of them for the block in batches through the
  * pricing layer (SIMD kernels), one lane per distinct instrument of a path (policies holding the
  * same condor share its lanes), and hands each path's marks to its books just before they run; it
- * never reads a book's positions. The
- * books then run path by path, the policies of a path sharing the day's single marks (strike
+ * never reads a book's positions. The books then run path by path, the policies of a path sharing the day's single marks (strike
  * searches, the legs they open) through a memo in the path's market view.
  * Book and market states live in per-thread buffers sized for one block and reused for every
  * block. At the end of a block the per-path outputs are written at the block's offset, so results
@@ -43,6 +42,13 @@ typedef struct path_gather {
     uint32_t nwant, nlane;
 } path_gather;
 
+/* Whether path gather g still lists the path's wants at m: no book of the path has opened or closed
+ * a position since (the change counts), and none of the wanted positions expires today. */
+static inline int gather_reusable(const path_gather *g, const vr_mkt *m)
+{
+    return g->changes == g->live && g->t_min - m->t > VR_BOOK_EXPIRING;
+}
+
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
@@ -62,7 +68,8 @@ typedef struct thread_ws {
     vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
     vr_sweep sweep;       /* the rows of the books' strike searches (book_internal.h) */
     vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
-    size_t *span;         /* per policy: the bytes of its book a day reads (header and slots) */
+    const size_t *span;   /* per policy: the bytes of its book a day reads (header and slots;
+                             one array for all threads) */
 } thread_ws;
 
 /* Ask the cache for the first `bytes` of book bk ahead of its use: a hint, with no effect on any
@@ -199,15 +206,14 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
         const vr_state st = vr_mkt_state(m);
         const vr_book *books = &w->book[i * s->npol];
         if (i + 2 < b->n) { /* the books two paths ahead, when their gather will not be reused */
-            const path_gather *g2 = &w->pg[i + 2];
-            if (!(g2->changes == g2->live && g2->t_min - w->mkt[i + 2].t > VR_BOOK_EXPIRING))
+            if (!gather_reusable(&w->pg[i + 2], &w->mkt[i + 2]))
                 for (int p = 0; p < s->npol; p++)
                     prefetch_book(&books[2 * s->npol + p], w->span[p]);
         }
         path_gather *g = &w->pg[i];
         const size_t base = i * w->pg_stride;
         w->lane0[i] = (uint32_t)n;
-        if (g->changes == g->live && g->t_min - m->t > VR_BOOK_EXPIRING) {
+        if (gather_reusable(g, m)) {
             /* the same positions as at the last gather, none expiring: its wants and lanes
              * (vr_book_marks_wanted would list the same positions in the same order) */
             for (uint32_t l = 0; l < g->nlane; l++)
@@ -494,6 +500,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     vr_pricing *own = NULL; /* built here when there is no cache */
     const vr_pricing *pr = NULL;
     thread_ws *ws = NULL;
+    size_t *span = NULL;
     int nth = spec->threads > 0 ? spec->threads : omp_get_max_threads();
     if (opts->pricing)
         st = vr_pricing_cache_get(opts->pricing, &sc->model, marks_max_tau(spec), &pr, NULL, err);
@@ -541,10 +548,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     for (int p = 0; p < spec->npol; p++)
         max_pos = (size_t)vr_book_max_pos(&spec->pol[p]) > max_pos ? (size_t)vr_book_max_pos(&spec->pol[p]) : max_pos;
     ws = calloc((size_t)nth, sizeof *ws);
-    if (ws == NULL) {
+    span = vr_aligned_alloc((size_t)spec->npol * sizeof *span);
+    if (ws == NULL || span == NULL) {
         st = vr_fail(err, VR_ENOMEM, "evaluator: workspaces");
         goto done;
     }
+    for (int p = 0; p < spec->npol; p++)
+        span[p] = offsetof(vr_book, pos) + (size_t)vr_book_max_pos(&spec->pol[p]) * sizeof(vr_position);
     size_t cap = block * max_pos;
     if (cap < (size_t)spec->npol * VR_BOOK_MAX_POS)
         cap = (size_t)spec->npol * VR_BOOK_MAX_POS;
@@ -560,16 +570,14 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].pg_slot = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
         ws[t].pg_lane = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
         ws[t].pg_in = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(vr_instrument));
-        ws[t].span = vr_aligned_alloc((size_t)spec->npol * sizeof *ws[t].span);
-        for (int p = 0; ws[t].span && p < spec->npol; p++)
-            ws[t].span[p] = offsetof(vr_book, pos) + (size_t)vr_book_max_pos(&spec->pol[p]) * sizeof(vr_position);
+        ws[t].span = span;
         ws[t].memo.stamp = 1;
         ws[t].lane_stamp = 1;
         if ((st = vr_mark_batch_alloc(&ws[t].batch, cap, err)) != VR_OK ||
             (st = vr_mark_batch_alloc(&ws[t].sweep.row, VR_SWEEP_LANES, err)) != VR_OK)
             goto done;
         if (!ws[t].mkt || !ws[t].book || !ws[t].lane0 || !ws[t].lane_mark || !ws[t].pg ||
-            !ws[t].pg_book || !ws[t].pg_slot || !ws[t].pg_lane || !ws[t].pg_in || !ws[t].span) {
+            !ws[t].pg_book || !ws[t].pg_slot || !ws[t].pg_lane || !ws[t].pg_in) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
@@ -615,7 +623,6 @@ done:
             vr_free(ws[t].pg_slot);
             vr_free(ws[t].pg_lane);
             vr_free(ws[t].pg_in);
-            vr_free(ws[t].span);
             vr_mark_batch_free(&ws[t].batch);
             vr_mark_batch_free(&ws[t].sweep.row);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
@@ -624,6 +631,7 @@ done:
         }
         free(ws);
     }
+    vr_free(span);
     vr_pricing_destroy(own);
     free(sp);
     res->seconds = omp_get_wtime() - t0;
