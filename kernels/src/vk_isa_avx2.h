@@ -127,6 +127,37 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
     *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
 }
+/* The float pairs at base + 2 i + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts at
+ * base + 2 i in each lane), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
+ * read, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words instead of
+ * eight gathers (results/BENCHMARKS.md, option marks). */
+static inline void vrecord_fpairs(const float *base, vidx i, __m256i g[8])
+{
+    _Alignas(16) int32_t o[4];
+    _mm_store_si128((__m128i *)o, i);
+    for (int h = 0; h < 2; h++) { /* words 4h .. 4h + 3 */
+        __m256i r[4], t[4];
+        for (int l = 0; l < 4; l++)
+            r[l] = _mm256_loadu_si256((const __m256i *)(const void *)(base + 2 * (ptrdiff_t)o[l] + 8 * h));
+        for (int l = 0; l < 4; l += 2) { /* t[l]: words 0, 2 of lanes l, l+1; t[l+1]: 1, 3 */
+            t[l] = _mm256_unpacklo_epi64(r[l], r[l + 1]);
+            t[l + 1] = _mm256_unpackhi_epi64(r[l], r[l + 1]);
+        }
+        for (int e = 0; e < 2; e++) {
+            g[4 * h + e] = _mm256_permute2x128_si256(t[e], t[2 + e], 0x20);
+            g[4 * h + 2 + e] = _mm256_permute2x128_si256(t[e], t[2 + e], 0x31);
+        }
+    }
+}
+/* The float pair in 64-bit word g, widened to (lo, hi) doubles, as vgather_fpair does. */
+static inline void vfpair_split(__m256i g, vd *lo, vd *hi)
+{
+    const __m256 p = _mm256_castsi256_ps(
+        _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
+    *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
+    *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
+}
+typedef __m256i vrec;
 
 #include "vk_vec.h"
 

@@ -96,6 +96,42 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
     *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
 }
+/* The float pairs at base + 2 i + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts at
+ * base + 2 i in each lane), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
+ * read, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24 shuffles)
+ * instead of eight gathers of eight words each, which cost more on the machines measured
+ * (results/BENCHMARKS.md, option marks). */
+static inline void vrecord_fpairs(const float *base, vidx i, __m512i g[8])
+{
+    _Alignas(32) int32_t o[8];
+    _mm256_store_si256((__m256i *)o, i);
+    __m512i r[8], t[8];
+    for (int l = 0; l < 8; l++)
+        r[l] = _mm512_loadu_si512((const void *)(base + 2 * (ptrdiff_t)o[l]));
+    for (int l = 0; l < 8; l += 2) { /* t[l]: words 0,2,4,6 of lanes l, l+1; t[l+1]: 1,3,5,7 */
+        t[l] = _mm512_unpacklo_epi64(r[l], r[l + 1]);
+        t[l + 1] = _mm512_unpackhi_epi64(r[l], r[l + 1]);
+    }
+    for (int h = 0; h < 2; h++) /* 128-bit blocks: words (0|1, 4|5) and (2|3, 6|7) of 4 lanes */
+        for (int e = 0; e < 2; e++) {
+            r[4 * h + e] = _mm512_shuffle_i64x2(t[4 * h + e], t[4 * h + 2 + e], 0x88);
+            r[4 * h + 2 + e] = _mm512_shuffle_i64x2(t[4 * h + e], t[4 * h + 2 + e], 0xDD);
+        }
+    /* r[e] (e = 0, 1): words e and 4 + e of lanes 0-3; r[2 + e]: words 2 + e and 6 + e; r[4..7]
+     * the same for lanes 4-7 */
+    for (int q = 0; q < 4; q++) {
+        const int w = (q & 1) + 2 * (q >> 1); /* the word of the low half: 0, 1, 2, 3 */
+        g[w] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0x88);
+        g[w + 4] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0xDD);
+    }
+}
+/* The float pair in 64-bit word g, widened to (lo, hi) doubles, as vgather_fpair does. */
+static inline void vfpair_split(__m512i g, vd *lo, vd *hi)
+{
+    *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
+    *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
+}
+typedef __m512i vrec;
 
 #include "vk_vec.h"
 
