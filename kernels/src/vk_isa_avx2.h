@@ -113,6 +113,8 @@ static inline vd vu53_to_d(vu k)
 }
 /* Truncation of integral doubles in int32 range to gather indices. */
 static inline vidx vtoidx(vd a) { return _mm256_cvttpd_epi32(a); }
+/* The lanes of i to p[0 .. VK_W) (p aligned as vidx). */
+static inline void vstore_idx(int32_t *p, vidx i) { _mm_store_si128((__m128i *)p, i); }
 
 /* ---- gathers ------------------------------------------------------------------------------- */
 /* base[i] per lane. */
@@ -127,14 +129,12 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
     *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
 }
-/* The float pairs at base + 2 i + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts at
- * base + 2 i in each lane), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
- * read, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words instead of
+/* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
+ * at base + 2 o[l] in lane l), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
+ * read with i = o, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words instead of
  * eight gathers (results/BENCHMARKS.md, option marks). */
-static inline void vrecord_fpairs(const float *base, vidx i, __m256i g[8])
+static inline void vrecord_fpairs(const float *base, const int32_t *o, __m256i g[8])
 {
-    _Alignas(16) int32_t o[4];
-    _mm_store_si128((__m128i *)o, i);
     for (int h = 0; h < 2; h++) { /* words 4h .. 4h + 3 */
         __m256i r[4], t[4];
         for (int l = 0; l < 4; l++)

@@ -85,6 +85,8 @@ static inline vd vbits_d(vu x) { return _mm512_castsi512_pd(x); }
 static inline vd vu53_to_d(vu k) { return _mm512_cvtepu64_pd(k); }
 /* Truncation of integral doubles in int32 range to gather indices. */
 static inline vidx vtoidx(vd a) { return _mm512_cvttpd_epi32(a); }
+/* The lanes of i to p[0 .. VK_W) (p aligned as vidx). */
+static inline void vstore_idx(int32_t *p, vidx i) { _mm256_store_si256((__m256i *)p, i); }
 
 /* ---- gathers ------------------------------------------------------------------------------- */
 /* base[i] per lane. */
@@ -96,15 +98,13 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
     *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
 }
-/* The float pairs at base + 2 i + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts at
- * base + 2 i in each lane), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
- * read, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24 shuffles)
+/* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
+ * at base + 2 o[l] in lane l), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
+ * read with i = o, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24 shuffles)
  * instead of eight gathers of eight words each, which cost more on the machines measured
  * (results/BENCHMARKS.md, option marks). */
-static inline void vrecord_fpairs(const float *base, vidx i, __m512i g[8])
+static inline void vrecord_fpairs(const float *base, const int32_t *o, __m512i g[8])
 {
-    _Alignas(32) int32_t o[8];
-    _mm256_store_si256((__m256i *)o, i);
     __m512i r[8], t[8];
     for (int l = 0; l < 8; l++)
         r[l] = _mm512_loadu_si512((const void *)(base + 2 * (ptrdiff_t)o[l]));
