@@ -153,28 +153,37 @@ static void test_kernel_vs_ref(void **state)
 
 /* The vector kernels work in chunks of 64 lanes (the chunk's records are prefetched before any is
  * read): a lane's vol must not depend on how many lanes the call has or where the chunks end.
- * Calls of n lanes (partial chunks, one chunk and a bit, several) at every offset that is a
- * multiple of 8 give, bit for bit, the lanes of one call over all NL. A stale record offset or
- * fraction from another chunk, or a chunk end past n, fails this. */
+ * Calls of n lanes (partial chunks, one chunk and a bit, several) at offsets spread over the
+ * lanes (steps of 296, and one call ending at the last lane) give, bit for bit, the lanes of one
+ * call over all NL, on every table. A stale record offset or fraction from another chunk, or a
+ * chunk end past n, fails this; wrong coefficients in every call fail test_kernel_vs_ref. */
 static void test_kernel_chunks(void **state)
 {
     const vk_table *kt = need_isa(*state);
-    lanes l;
-    lanes_fill(&l, vr_surface_get_stats(surf[1]));
-    const vk_surface *s = vr_surface_kernel_view(surf[1]);
-    kt->surface_vol(s, l.v, l.tau, l.k, l.out_ref, NL);
-    const size_t ns[] = {8, 56, 64, 72, 136, 200};
-    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
-        for (size_t off = 0; off + ns[a] <= NL; off += 8 * 37) {
-            for (size_t i = 0; i < NL; i++)
-                l.out[i] = -1.0;
-            kt->surface_vol(s, l.v + off, l.tau + off, l.k + off, l.out + off, ns[a]);
-            assert_close_ulps(l.out_ref + off, l.out + off, ns[a], 0);
-            for (size_t i = 0; i < NL; i++) /* nothing written outside the call's lanes */
-                if (i < off || i >= off + ns[a])
-                    assert_true(l.out[i] == -1.0);
+    for (size_t c = 0; c < NCASES; c++) {
+        lanes l;
+        lanes_fill(&l, vr_surface_get_stats(surf[c]));
+        const vk_surface *s = vr_surface_kernel_view(surf[c]);
+        kt->surface_vol(s, l.v, l.tau, l.k, l.out_ref, NL);
+        const size_t ns[] = {8, 56, 64, 72, 136, 200};
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
+            const size_t n = ns[a];
+            for (size_t off = 0;; off += 296) {
+                if (off + n > NL)
+                    off = NL - n; /* the last call ends at the last lane */
+                for (size_t i = 0; i < NL; i++)
+                    l.out[i] = -1.0;
+                kt->surface_vol(s, l.v + off, l.tau + off, l.k + off, l.out + off, n);
+                assert_close_ulps(l.out_ref + off, l.out + off, n, 0);
+                for (size_t i = 0; i < NL; i++) /* nothing written outside the call's lanes */
+                    if (i < off || i >= off + n)
+                        assert_true(l.out[i] == -1.0);
+                if (off + n == NL)
+                    break;
+            }
         }
-    lanes_free(&l);
+        lanes_free(&l);
+    }
 }
 
 static void test_ref_matches_scalar_api(void **state)

@@ -130,15 +130,16 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
 }
 /* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
- * at base + 2 o[l] in lane l), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
- * read with i = o, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words instead of
- * eight gathers (results/BENCHMARKS.md, option marks). */
+ * at base + 2 o[l] in lane l), as g[j]: the 64-bit words vgather_fpair(base + 2 j, i) would read
+ * with i = o, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words
+ * instead of eight gathers (results/BENCHMARKS.md, option marks). */
 static inline void vrecord_fpairs(const float *base, const int32_t *o, __m256i g[8])
 {
     for (int h = 0; h < 2; h++) { /* words 4h .. 4h + 3 */
         __m256i r[4], t[4];
         for (int l = 0; l < 4; l++)
-            r[l] = _mm256_loadu_si256((const __m256i *)(const void *)(base + 2 * (ptrdiff_t)o[l] + 8 * h));
+            r[l] = _mm256_loadu_si256(
+                (const __m256i *)(const void *)(base + 2 * (ptrdiff_t)o[l] + 8 * h));
         for (int l = 0; l < 4; l += 2) { /* t[l]: words 0, 2 of lanes l, l+1; t[l+1]: 1, 3 */
             t[l] = _mm256_unpacklo_epi64(r[l], r[l + 1]);
             t[l + 1] = _mm256_unpackhi_epi64(r[l], r[l + 1]);

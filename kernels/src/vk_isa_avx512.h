@@ -99,10 +99,10 @@ static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
     *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
 }
 /* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
- * at base + 2 o[l] in lane l), as g[j]: the same 64-bit words as vgather_fpair(base + 2 j, i) would
- * read with i = o, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24 shuffles)
- * instead of eight gathers of eight words each, which cost more on the machines measured
- * (results/BENCHMARKS.md, option marks). */
+ * at base + 2 o[l] in lane l), as g[j]: the 64-bit words vgather_fpair(base + 2 j, i) would read
+ * with i = o, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24
+ * shuffles) instead of eight gathers of eight words each, which cost more on the machines
+ * measured (results/BENCHMARKS.md, option marks). */
 static inline void vrecord_fpairs(const float *base, const int32_t *o, __m512i g[8])
 {
     __m512i r[8], t[8];
@@ -120,9 +120,8 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, __m512i g
     /* r[e] (e = 0, 1): words e and 4 + e of lanes 0-3; r[2 + e]: words 2 + e and 6 + e; r[4..7]
      * the same for lanes 4-7 */
     for (int q = 0; q < 4; q++) {
-        const int w = (q & 1) + 2 * (q >> 1); /* the word of the low half: 0, 1, 2, 3 */
-        g[w] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0x88);
-        g[w + 4] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0xDD);
+        g[q] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0x88);     /* word q */
+        g[q + 4] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0xDD); /* word q + 4 */
     }
 }
 /* The float pair in 64-bit word g, widened to (lo, hi) doubles, as vgather_fpair does. */
