@@ -7,12 +7,13 @@
  * built from the vocabulary (PCG32 step, exp, normal CDF) follow in vk_vec.h, included at the end.
  *
  * Types: vd (doubles), vu (64-bit unsigned lanes), vm (a lane mask: all-ones lanes on AVX2,
- * k-registers on AVX-512), vidx (one int32 index per double lane, for gathers). vsel(m, a, b)
- * takes a where m is set. Min and max follow the instructions: when an operand is NaN they return
- * the second one (the templates rely on it to put NaN lanes on a clamp bound, as the references'
- * fmax/fmin do). Transcendentals are SLEEF's vector functions of the accuracy class of the
- * references' scalar calls (log and expm1 u10, sincos u35; sincospi u05 measured 2.8 ns per
- * element against 0.7 ns for sincos u35).
+ * k-registers on AVX-512), vidx (one int32 index per double lane, for gathers), vrec (one 64-bit
+ * word per double lane: a record's words, vrecord_fpairs). vsel(m, a, b) takes a where m is set.
+ * Min and max follow the instructions: when an operand is NaN they return the second one (the
+ * templates rely on it to put NaN lanes on a clamp bound, as the references' fmax/fmin do).
+ * Transcendentals are SLEEF's vector functions of the accuracy class of the references' scalar
+ * calls (log and expm1 u10, sincos u35; sincospi u05 measured 2.8 ns per element against 0.7 ns
+ * for sincos u35).
  *
  * The templates are compiled with -ffp-contract=off so that their arithmetic rounds like the
  * references'; the remaining differences come from SLEEF's vector and scalar code paths. */
@@ -116,24 +117,16 @@ static inline vidx vtoidx(vd a) { return _mm256_cvttpd_epi32(a); }
 /* The lanes of i to p[0 .. VK_W) (p aligned as vidx). */
 static inline void vstore_idx(int32_t *p, vidx i) { _mm_store_si128((__m128i *)p, i); }
 
-/* ---- gathers ------------------------------------------------------------------------------- */
+/* ---- gathers and record loads -------------------------------------------------------------- */
+/* 64-bit words of a record, one per lane (vrecord_fpairs). */
+typedef __m256i vrec;
 /* base[i] per lane. */
 static inline vd vgather(const double *base, vidx i) { return _mm256_i32gather_pd(base, i, 8); }
-/* The float pair at base + 2 i (one 64-bit load per lane), widened to (lo, hi) doubles. */
-static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
-{
-    const __m256i g = _mm256_i32gather_epi64((const long long *)(const void *)base, i, 8);
-    /* even 32-bit words (the first float of each pair) to the low half, odd to the high half */
-    const __m256 p = _mm256_castsi256_ps(
-        _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
-    *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
-    *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
-}
 /* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
- * at base + 2 o[l] in lane l), as g[j]: the 64-bit words vgather_fpair(base + 2 j, i) would read
- * with i = o, here by two 32-byte loads per lane and two 4 x 4 transposes of 64-bit words
- * instead of eight gathers (results/BENCHMARKS.md, option marks). */
-static inline void vrecord_fpairs(const float *base, const int32_t *o, __m256i g[8])
+ * at base + 2 o[l] in lane l), as g[j] (word j of every lane), by two 32-byte loads per lane
+ * and two 4 x 4 transposes of 64-bit words instead of eight gathers (results/BENCHMARKS.md,
+ * option marks). */
+static inline void vrecord_fpairs(const float *base, const int32_t *o, vrec g[8])
 {
     for (int h = 0; h < 2; h++) { /* words 4h .. 4h + 3 */
         __m256i r[4], t[4];
@@ -150,15 +143,15 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, __m256i g
         }
     }
 }
-/* The float pair in 64-bit word g, widened to (lo, hi) doubles, as vgather_fpair does. */
-static inline void vfpair_split(__m256i g, vd *lo, vd *hi)
+/* The float pair in each 64-bit word of g, widened to doubles: the first float to lo, the second
+ * to hi. */
+static inline void vfpair_split(vrec g, vd *lo, vd *hi)
 {
     const __m256 p = _mm256_castsi256_ps(
         _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
     *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
     *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
 }
-typedef __m256i vrec;
 
 #include "vk_vec.h"
 

@@ -88,22 +88,16 @@ static inline vidx vtoidx(vd a) { return _mm512_cvttpd_epi32(a); }
 /* The lanes of i to p[0 .. VK_W) (p aligned as vidx). */
 static inline void vstore_idx(int32_t *p, vidx i) { _mm256_store_si256((__m256i *)p, i); }
 
-/* ---- gathers ------------------------------------------------------------------------------- */
+/* ---- gathers and record loads -------------------------------------------------------------- */
+/* 64-bit words of a record, one per lane (vrecord_fpairs). */
+typedef __m512i vrec;
 /* base[i] per lane. */
 static inline vd vgather(const double *base, vidx i) { return _mm512_i32gather_pd(i, base, 8); }
-/* The float pair at base + 2 i (one 64-bit load per lane), widened to (lo, hi) doubles. */
-static inline void vgather_fpair(const float *base, vidx i, vd *lo, vd *hi)
-{
-    const __m512i g = _mm512_i32gather_epi64(i, (const void *)base, 8);
-    *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
-    *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
-}
 /* The float pairs at base + 2 o[l] + 2 j, j = 0..7 (the 64-byte record of 16 floats that starts
- * at base + 2 o[l] in lane l), as g[j]: the 64-bit words vgather_fpair(base + 2 j, i) would read
- * with i = o, here by one 64-byte load per lane and an 8 x 8 transpose of 64-bit words (24
- * shuffles) instead of eight gathers of eight words each, which cost more on the machines
- * measured (results/BENCHMARKS.md, option marks). */
-static inline void vrecord_fpairs(const float *base, const int32_t *o, __m512i g[8])
+ * at base + 2 o[l] in lane l), as g[j] (word j of every lane), by one 64-byte load per lane
+ * and an 8 x 8 transpose of 64-bit words (24 shuffles) instead of eight gathers of eight words
+ * each, which cost more on the machines measured (results/BENCHMARKS.md, option marks). */
+static inline void vrecord_fpairs(const float *base, const int32_t *o, vrec g[8])
 {
     __m512i r[8], t[8];
     for (int l = 0; l < 8; l++)
@@ -124,13 +118,13 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, __m512i g
         g[q + 4] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0xDD); /* word q + 4 */
     }
 }
-/* The float pair in 64-bit word g, widened to (lo, hi) doubles, as vgather_fpair does. */
-static inline void vfpair_split(__m512i g, vd *lo, vd *hi)
+/* The float pair in each 64-bit word of g, widened to doubles: the first float to lo, the second
+ * to hi. */
+static inline void vfpair_split(vrec g, vd *lo, vd *hi)
 {
     *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
     *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
 }
-typedef __m512i vrec;
 
 #include "vk_vec.h"
 
