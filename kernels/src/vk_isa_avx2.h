@@ -94,6 +94,17 @@ static inline vu vusrl(vu a, int s) { return _mm256_srli_epi64(a, s); }
 static inline vu vusll(vu a, int s) { return _mm256_slli_epi64(a, s); }
 static inline vu vusrlv(vu a, vu s) { return _mm256_srlv_epi64(a, s); }
 static inline vu vusllv(vu a, vu s) { return _mm256_sllv_epi64(a, s); }
+/* The low 32 bits of each lane of x (high half zero) rotated right by r (< 32, high half zero),
+ * with 64-bit variable shifts (AVX2 has no rotate). */
+static inline vu vurotr32(vu x, vu r)
+{
+    const vu m32 = _mm256_set1_epi64x(0xffffffffLL);
+    const vu left = _mm256_and_si256(
+        _mm256_sllv_epi64(x, _mm256_and_si256(_mm256_sub_epi64(_mm256_set1_epi64x(32), r),
+                                              _mm256_set1_epi64x(31))),
+        m32);
+    return _mm256_or_si256(_mm256_srlv_epi64(x, r), left);
+}
 static inline vu vusub(vu a, vu b) { return _mm256_sub_epi64(a, b); }
 static inline vm vueq0(vu a) { return _mm256_castsi256_pd(_mm256_cmpeq_epi64(a, _mm256_setzero_si256())); }
 
@@ -151,6 +162,55 @@ static inline void vfpair_split(vrec g, vd *lo, vd *hi)
         _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
     *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(p));
     *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1));
+}
+
+/* ---- floats (single precision: the *_single path kernels, vk.h "single precision") ---------- */
+/* vf holds VK_WF = 2 VK_W floats: lanes 0 .. VK_W - 1 come from the first of two vd or vu, lanes
+ * VK_W .. 2 VK_W - 1 from the second. */
+#define VK_WF 8
+typedef __m256 vf;
+typedef __m256 vfm;
+static inline vf vfset(float x) { return _mm256_set1_ps(x); }
+static inline vf vfadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vfsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline vf vfmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline vf vfdiv(vf a, vf b) { return _mm256_div_ps(a, b); }
+static inline vf vfsqrt(vf a) { return _mm256_sqrt_ps(a); }
+static inline vf vfmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vfm vfle(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+static inline vfm vfgt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static inline vfm vfge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+static inline vfm vfeq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline int vfmall(vfm a) { return _mm256_movemask_ps(a) == 0xff; }
+static inline vf vfsel(vfm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+static inline vfm vfsel_m(vfm m, vfm a, vfm b) { return _mm256_blendv_ps(b, a, m); }
+/* SLEEF's 3.5-ulp single-precision log and sincos */
+static inline vf vflog(vf x) { return Sleef_logf8_u35avx2(x); }
+static inline void vfsincos(vf x, vf *s, vf *c)
+{
+    const Sleef___m256_2 sc = Sleef_sincosf8_u35avx2(x);
+    *s = sc.x;
+    *c = sc.y;
+}
+/* Two vectors of doubles rounded to one of floats, and back (exact). */
+static inline vf vf_from_vd2(vd lo, vd hi)
+{
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+}
+static inline vd vf_lo_vd(vf x) { return _mm256_cvtps_pd(_mm256_castps256_ps128(x)); }
+static inline vd vf_hi_vd(vf x) { return _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)); }
+/* The 32-bit values in the low halves of the 64-bit lanes of lo and hi (vpcg32's outputs) as
+ * floats in (0, 1), as vk_f01_from_u32: k = x >> 8, k 2^-24, and 2^-25 for k = 0. */
+static inline vf vf01_from_u32(vu lo, vu hi)
+{
+    /* dwords 0, 2, 4, 6 of each (the low halves), lo's first */
+    const __m256 sh = _mm256_shuffle_ps(_mm256_castsi256_ps(lo), _mm256_castsi256_ps(hi),
+                                        _MM_SHUFFLE(2, 0, 2, 0)); /* lo0 lo1 hi0 hi1 | lo2 lo3 hi2 hi3 */
+    const __m256i x = _mm256_permute4x64_epi64(_mm256_castps_si256(sh), _MM_SHUFFLE(3, 1, 2, 0));
+    const __m256i k = _mm256_srli_epi32(x, 8);
+    const __m256 u = _mm256_mul_ps(_mm256_cvtepi32_ps(k), _mm256_set1_ps(0x1p-24f));
+    const __m256 z = _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_setzero_si256()));
+    return _mm256_blendv_ps(u, _mm256_set1_ps(0x1p-25f), z);
 }
 
 #include "vk_vec.h"

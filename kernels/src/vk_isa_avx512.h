@@ -75,6 +75,9 @@ static inline vu vusrl(vu a, int s) { return _mm512_srli_epi64(a, (unsigned)s); 
 static inline vu vusll(vu a, int s) { return _mm512_slli_epi64(a, (unsigned)s); }
 static inline vu vusrlv(vu a, vu s) { return _mm512_srlv_epi64(a, s); }
 static inline vu vusllv(vu a, vu s) { return _mm512_sllv_epi64(a, s); }
+/* The low 32 bits of each lane of x (high half zero) rotated right by r (< 32, high half zero):
+ * one 32-bit rotate, which leaves the zero high half zero. */
+static inline vu vurotr32(vu x, vu r) { return _mm512_rorv_epi32(x, r); }
 static inline vu vusub(vu a, vu b) { return _mm512_sub_epi64(a, b); }
 static inline vm vueq0(vu a) { return _mm512_cmpeq_epi64_mask(a, _mm512_setzero_si512()); }
 
@@ -124,6 +127,53 @@ static inline void vfpair_split(vrec g, vd *lo, vd *hi)
 {
     *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(g)));
     *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(g, 32))));
+}
+
+/* ---- floats (single precision: the *_single path kernels, vk.h "single precision") ---------- */
+/* vf holds VK_WF = 2 VK_W floats: lanes 0 .. VK_W - 1 come from the first of two vd or vu, lanes
+ * VK_W .. 2 VK_W - 1 from the second. */
+#define VK_WF 16
+typedef __m512 vf;
+typedef __mmask16 vfm;
+static inline vf vfset(float x) { return _mm512_set1_ps(x); }
+static inline vf vfadd(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf vfsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+static inline vf vfmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+static inline vf vfdiv(vf a, vf b) { return _mm512_div_ps(a, b); }
+static inline vf vfsqrt(vf a) { return _mm512_sqrt_ps(a); }
+static inline vf vfmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vfm vfle(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+static inline vfm vfgt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+static inline vfm vfge(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+static inline vfm vfeq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline int vfmall(vfm a) { return a == (vfm)0xffff; }
+static inline vf vfsel(vfm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+static inline vfm vfsel_m(vfm m, vfm a, vfm b) { return (vfm)((m & a) | (~m & b)); }
+/* SLEEF's 3.5-ulp single-precision log and sincos */
+static inline vf vflog(vf x) { return Sleef_logf16_u35avx512f(x); }
+static inline void vfsincos(vf x, vf *s, vf *c)
+{
+    const Sleef___m512_2 sc = Sleef_sincosf16_u35avx512f(x);
+    *s = sc.x;
+    *c = sc.y;
+}
+/* Two vectors of doubles rounded to one of floats, and back (exact). */
+static inline vf vf_from_vd2(vd lo, vd hi)
+{
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+static inline vd vf_lo_vd(vf x) { return _mm512_cvtps_pd(_mm512_castps512_ps256(x)); }
+static inline vd vf_hi_vd(vf x) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)); }
+/* The 32-bit values in the low halves of the 64-bit lanes of lo and hi (vpcg32's outputs) as
+ * floats in (0, 1), as vk_f01_from_u32: k = x >> 8, k 2^-24, and 2^-25 for k = 0. */
+static inline vf vf01_from_u32(vu lo, vu hi)
+{
+    const __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),
+                                         _mm512_cvtepi64_epi32(hi), 1);
+    const __m512i k = _mm512_srli_epi32(x, 8);
+    const __m512 u = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(0x1p-24f));
+    return _mm512_mask_blend_ps(_mm512_cmpeq_epi32_mask(k, _mm512_setzero_si512()), u,
+                                _mm512_set1_ps(0x1p-25f));
 }
 
 #include "vk_vec.h"

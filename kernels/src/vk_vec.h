@@ -33,19 +33,27 @@ VK_KERNELS(VK_KERNEL_ISA_DECL_)
  * (vlog_fast), which the *_fast variants use (vk.h, "fast_log"). */
 VK_INLINE vd vlog_sel(vd x, int fast) { return fast ? vlog_fast(x) : vlog(x); }
 
+/* log1p(x) for x > -1 in single precision, as vk_log1pf: u = 1 + x, and log(u) x / (u - 1) where
+ * u != 1 (Goldberg 1991, theorem 4: the quotient cancels the rounding of u), x where u = 1. */
+static inline vf vflog1p(vf x)
+{
+    const vf one = vfset(1.0f);
+    const vf u = vfadd(one, x);
+    const vf um1 = vfsub(u, one);
+    const vf q = vfmul(vflog(u), vfdiv(x, vfsel(vfeq(um1, vfset(0.0f)), one, um1)));
+    return vfsel(vfeq(um1, vfset(0.0f)), x, q);
+}
+
 /* ---- PCG32 ----------------------------------------------------------------------------------- */
 
 /* One PCG32 step per lane: returns the 32-bit XSH-RR output in the low half of each 64-bit lane
- * (high half zero) and advances the state. The 32-bit rotate is done with 64-bit variable
- * shifts, which both ISAs have. */
+ * (high half zero) and advances the state. The ISA does the 32-bit rotate (vurotr32). */
 static inline vu vpcg32(vu *state, vu inc)
 {
     const vu old = *state;
     *state = vuadd(vumul(old, vuset(VK_PCG32_MULT)), inc);
     const vu xs = vuand(vusrl(vuxor(vusrl(old, 18), old), 27), vuset(0xffffffffULL));
-    const vu rot = vusrl(old, 59);
-    const vu left = vuand(vusllv(xs, vuand(vusub(vuset(32), rot), vuset(31))), vuset(0xffffffffULL));
-    return vuor(vusrlv(xs, rot), left);
+    return vurotr32(xs, vusrl(old, 59));
 }
 
 /* Uniform in (0,1) from two outputs, exactly as vk_u01_from_u32. */

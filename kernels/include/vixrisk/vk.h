@@ -60,7 +60,24 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * sincos u35). Advances each stream by 4.
  * normal2_fast, heston_qe_fast, svcj2_step_fast: the same kernels with SLEEF's 3.5-ulp log
  * (u35) in place of the 1-ulp one, for simulation.fast_log (vk_fast_log below): within 8 ulp of
- * the reference per call (docs/numerics.md, "fast_log"). */
+ * the reference per call (docs/numerics.md, "fast_log").
+ *
+ * Single precision (simulation.precision: single, docs/numerics.md "single precision"):
+ * heston_qe_single is one QE step of heston_qe that draws its own numbers: three PCG32 outputs per
+ * lane (the stream advances by 3), each a float uniform by vk_f01_from_u32: u1, u2 give
+ * r = sqrt(-2 ln u1), zv = r cos(2 pi u2), zs = r sin(2 pi u2), and u3 is uv. The step is
+ * heston_qe's arithmetic in float (every coefficient rounded to float, v read from var rounded to
+ * float, SLEEF's 3.5-ulp logf and sincosf); the increment of ln S is added to log_s in double, and
+ * var receives the new float v exactly. A vector ISA runs twice as many float lanes as double
+ * lanes. With 24-bit uniforms |z| <= sqrt(-2 ln 2^-25) = 5.89. */
+
+/* Convert one 32-bit output to a float in (0, 1) with 24 random bits: k = x >> 8, u = k 2^-24,
+ * and k = 0 maps to 2^-25 so that u > 0 always (u <= 1 - 2^-24 < 1). */
+static inline float vk_f01_from_u32(uint32_t x)
+{
+    const uint32_t k = x >> 8;
+    return k ? (float)k * 0x1p-24f : 0x1p-25f;
+}
 
 /* Constants of one Heston time step of length dt under one parameter set (model.c fills it). */
 typedef struct vk_heston_coef {
@@ -74,6 +91,20 @@ typedef struct vk_heston_coef {
     double a_mart;     /* A = K2 + K4/2 of the martingale correction */
     double sqrt_dt, rho_bar; /* Euler: sqrt(dt), sqrt(1 - rho^2) */
 } vk_heston_coef;
+
+/* log1p(x), x > -1, in single precision from SLEEF's 3.5-ulp logf: u = 1 + x, then
+ * log(u) x / (u - 1) where u != 1 and x where u = 1 (Goldberg 1991, "What every computer
+ * scientist should know about floating-point arithmetic", theorem 4: the quotient cancels the
+ * rounding of u). By hand because SLEEF's log1pf (u10 only) costs about 1 ns per element on
+ * AVX-512, a third of the whole single-precision step; this costs a division. The vector kernels
+ * evaluate the same expression (vflog1p, kernels/src/vk_vec.h). */
+float vk_log1pf(float x);
+
+/* theta (1 - e^{-kappa dt}) of the single-precision step (heston_single_ref.c), in double. */
+static inline double vk_heston_single_th1(const vk_heston_coef *c)
+{
+    return c->theta * (1.0 - c->ekdt);
+}
 
 /* heston_qe: Andersen (2008) quadratic-exponential step of (log S, v) with the
  * martingale-corrected log-price step. zv: normal for the quadratic branch; uv: uniform for the

@@ -39,6 +39,9 @@
     X(heston_qe_fast, (const vk_heston_coef *c, const double *restrict zv,                        \
                        const double *restrict uv, const double *restrict zs,                      \
                        double *restrict log_s, double *restrict var, size_t n))                   \
+    X(heston_qe_single, (const vk_heston_coef *c, uint64_t *restrict state,                      \
+                         const uint64_t *restrict inc, double *restrict log_s,                    \
+                         double *restrict var, size_t n))                                          \
     X(heston_euler, (const vk_heston_coef *c, const double *restrict zs,                          \
                      const double *restrict z2, double *restrict log_s, double *restrict var,     \
                      size_t n))                                                                    \

@@ -1,0 +1,77 @@
+/* heston_single_ref.c: scalar reference of the single-precision Heston QE step (simulation.precision:
+ * single; specification in vk.h, "Single precision"; accuracy in docs/numerics.md).
+ *
+ * The formulas are heston_qe's (heston_ref.c: Andersen 2008, QE with the martingale correction),
+ * evaluated in float in the order the vector template (kernels/src/heston_single.inc) evaluates
+ * them, with the lane's own random numbers drawn here: three PCG32 outputs, u1 and u2 for one
+ * Box-Muller pair (zv the cosine, zs the sine) and u3 for the exponential branch. ln S accumulates
+ * in double: a float ln S (about 4.6 to 9) would round every daily increment to 5e-7.
+ *
+ * Three rearrangements keep float's rounding away from cancellations that double absorbs (a
+ * variance of 1e-5 next to theta 0.09 lost 3e-5 of m; test_single measures the rest):
+ *   m = v e^{-kappa dt} + theta (1 - e^{-kappa dt})   instead of theta + (v - theta) e^{-kappa dt};
+ *   p = (2 - ip)/(2 + ip) and 1 - p = 2 ip/(2 + ip) with ip = 2/psi, so 1 - p is not 1 minus a
+ *   number near 1;
+ *   the martingale correction's logs as log1p: ln(1 - 2 A a) = log1p(-2 A a) and
+ *   ln(p + beta (1 - p)/(beta - A)) = log1p((1 - p) A/(beta - A)). */
+#include <math.h>
+#include <sleef.h>
+
+#include "vixrisk/vk.h"
+
+float vk_log1pf(float x)
+{
+    const float u = 1.0f + x;
+    const float um1 = u - 1.0f;
+    return um1 == 0.0f ? x : Sleef_logf1_u35purec(u) * (x / um1);
+}
+
+void vk_heston_qe_single_d_ref(const vk_heston_coef *c, uint64_t *restrict state,
+                               const uint64_t *restrict inc, double *restrict log_s,
+                               double *restrict var, size_t n)
+{
+    const float ekdt = (float)c->ekdt, th1 = (float)vk_heston_single_th1(c), c_v = (float)c->c_v;
+    const float c_t = (float)c->c_t, ip_c = (float)(2.0 / c->psi_c), A = (float)c->a_mart;
+    const float k0c = (float)c->k0, k1 = (float)c->k1, k2 = (float)c->k2, k3 = (float)c->k3;
+    const float k4 = (float)c->k4, drift = (float)c->drift, k13 = (float)(c->k1 + 0.5 * c->k3);
+    const float two_pi = (float)VK_TWO_PI;
+    for (size_t i = 0; i < n; i++) {
+        vk_pcg32 r = {state[i], inc[i]};
+        const float u1 = vk_f01_from_u32(vk_pcg32_next(&r));
+        const float u2 = vk_f01_from_u32(vk_pcg32_next(&r));
+        const float uv = vk_f01_from_u32(vk_pcg32_next(&r));
+        state[i] = r.state;
+        const float rad = sqrtf(-2.0f * Sleef_logf1_u35purec(u1));
+        const Sleef_float_2 sc = Sleef_sincosf1_u35purec(two_pi * u2);
+        const float zv = rad * sc.y, zs = rad * sc.x;
+
+        const float v = (float)var[i];
+        const float m = v * ekdt + th1;
+        const float s2 = c_v * v + c_t;
+        const float ip = 2.0f * m * m / s2;
+        float vn, k0 = k0c;
+        if (ip >= ip_c) {
+            const float b2 = (ip - 1.0f) + sqrtf(ip * (ip - 1.0f));
+            const float a = m / (1.0f + b2);
+            const float zb = sqrtf(b2) + zv;
+            vn = a * zb * zb;
+            const float x1 = -(2.0f * A) * a; /* 1 - 2 A a = 1 + x1 */
+            const float d = 1.0f + x1;
+            if (d > 0)
+                k0 = (-A * b2 * a / d + 0.5f * vk_log1pf(x1)) - k13 * v;
+        } else {
+            const float den = 2.0f + ip; /* psi = 2 / ip: p = (psi - 1)/(psi + 1), 1 - p */
+            const float p = (2.0f - ip) / den;
+            const float omp = 2.0f * ip / den;
+            const float beta = omp / m;
+            vn = uv <= p ? 0.0f : Sleef_logf1_u35purec(omp / (1.0f - uv)) / beta;
+            const float bma = beta - A;
+            if (bma > 0) /* p + beta (1 - p)/(beta - A) = 1 + x1 */
+                k0 = -vk_log1pf(omp * A / bma) - k13 * v;
+        }
+        const float diff = sqrtf(fmaxf(k3 * v + k4 * vn, 0.0f));
+        const float dls = drift + k0 + k1 * v + k2 * vn + diff * zs;
+        log_s[i] += (double)dls;
+        var[i] = (double)vn;
+    }
+}
