@@ -173,6 +173,17 @@ static void test_json_and_threads(void **state)
     assert_non_null(strstr(out2, "\"fast_log\": true"));
     assert_true(fabs(json_field(out2, "mc") - mc) <= 1e-9 * mc);
     assert_true(fabs(json_field(out2, "se") - se) <= 1e-9 * se);
+    /* --precision single says so and gives another sample of the same price (within 4 combined
+     * standard errors); a bad value is a usage error */
+    assert_null(strstr(out1, "precision"));
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 50000 --threads 2 --json --no-surface --precision single", m);
+    assert_int_equal(run(args, out2, sizeof out2), 0);
+    assert_non_null(strstr(out2, "\"precision\": \"single\""));
+    assert_true(json_field(out2, "mc") != mc);
+    assert_true(fabs(json_field(out2, "mc") - mc) <= 4 * sqrt(2.0) * se);
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --paths 10 --precision half", m);
+    assert_int_equal(run(args, out2, sizeof out2), 2);
+    assert_non_null(strstr(out2, "--precision must be double or single"));
     /* near the money there is no surface_k; a 1-day put struck at 2 x spot is at k = 13.24, beyond
      * the tables' 4, and says so (JSON and text) */
     assert_null(strstr(out1, "surface_k"));

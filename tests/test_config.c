@@ -84,6 +84,8 @@ static void test_whole_numbers(void **state)
         {"paths: 10, seed: -42", "  - name: p\n", ":1: simulation.seed", "must be in [0, "},
         {"paths: 10, horizon_days: 252.9", "  - name: p\n", ":1: simulation.horizon_days", "not a whole number"},
         {"paths: 10, fast_log: yes", "  - name: p\n", ":1: simulation.fast_log", "(valid: false, true)"},
+        {"paths: 10, precision: float", "  - name: p\n", ":1: simulation.precision", "(valid: double, single)"},
+        {"paths: 10, precision: single, scheme: euler", "  - name: p\n", ":1: simulation.precision", "QE scheme only"},
         {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
         {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
         {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
@@ -103,9 +105,16 @@ static void test_whole_numbers(void **state)
     assert_int_equal(c.spec.horizon_days, 20);
     assert_true(c.spec.pol[0].condor.contracts == 3);
     assert_int_equal(c.spec.fast_log, 0); /* off unless asked for */
+    assert_int_equal(c.spec.single, 0);   /* double unless asked for */
     vr_run_cfg_free(&c);
     expect_ok(cfg("fast_ok.yaml", "paths: 10, fast_log: true", "  - name: p\n"), &c);
     assert_int_equal(c.spec.fast_log, 1);
+    vr_run_cfg_free(&c);
+    expect_ok(cfg("single_ok.yaml", "paths: 10, precision: single", "  - name: p\n"), &c);
+    assert_int_equal(c.spec.single, 1);
+    vr_run_cfg_free(&c);
+    expect_ok(cfg("double_ok.yaml", "paths: 10, precision: double", "  - name: p\n"), &c);
+    assert_int_equal(c.spec.single, 0);
     vr_run_cfg_free(&c);
 }
 

@@ -70,6 +70,8 @@ static void usage_price(FILE *out)
             "  --scheme S            qe (default, Andersen 2008) or euler (full truncation)\n"
             "  --fast-log            path kernels with a 3.5-ulp log instead of the 1-ulp one: faster\n"
             "                        paths whose numbers differ in the last bits (docs/numerics.md)\n"
+            "  --precision P         double (default) or single: the QE step in float on twice the\n"
+            "                        lanes, other random numbers (heston, bates, svcj; docs/numerics.md)\n"
             "  --seed S              run seed, unsigned 64-bit (default 1)\n"
             "  --threads T           OpenMP threads, 0 = all cores (default 0)\n"
             "  --isa I               scalar, avx2 or avx512 (default: best this CPU runs)\n"
@@ -150,7 +152,7 @@ static void json_num(FILE *out, const char *key, double x, int comma)
 static int cmd_price(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_UNDER, O_OPTION, O_STRIKE, O_EXPIRY, O_PATHS, O_SPY, O_SCHEME, O_SEED,
-           O_THREADS, O_ISA, O_JSON, O_ASOF, O_DATA, O_NO_SURFACE, O_FAST_LOG };
+           O_THREADS, O_ISA, O_JSON, O_ASOF, O_DATA, O_NO_SURFACE, O_FAST_LOG, O_PRECISION };
     static const struct option opts[] = {
         {"model", required_argument, 0, O_MODEL},   {"underlying", required_argument, 0, O_UNDER},
         {"option", required_argument, 0, O_OPTION}, {"strike", required_argument, 0, O_STRIKE},
@@ -161,6 +163,7 @@ static int cmd_price(int argc, char **argv)
         {"json", no_argument, 0, O_JSON},           {"help", no_argument, 0, 'h'},
         {"asof", required_argument, 0, O_ASOF},     {"data", required_argument, 0, O_DATA},
         {"no-surface", no_argument, 0, O_NO_SURFACE}, {"fast-log", no_argument, 0, O_FAST_LOG},
+        {"precision", required_argument, 0, O_PRECISION},
         {0, 0, 0, 0},
     };
     const char *model_file = NULL, *isa = NULL, *data = NULL;
@@ -212,6 +215,11 @@ static int cmd_price(int argc, char **argv)
             else { fprintf(stderr, "%s: --scheme must be qe or euler (got '%s')\n", prog, optarg); return EXIT_USAGE; }
             break;
         case O_FAST_LOG: req.fast_log = 1; break;
+        case O_PRECISION:
+            if (strcmp(optarg, "double") == 0) req.single = 0;
+            else if (strcmp(optarg, "single") == 0) req.single = 1;
+            else { fprintf(stderr, "%s: --precision must be double or single (got '%s')\n", prog, optarg); return EXIT_USAGE; }
+            break;
         case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_MAX, &req.seed)) return EXIT_USAGE; break;
         case O_THREADS:
             if (!parse_u64("--threads", optarg, 0, 4096, &u)) return EXIT_USAGE;
@@ -297,6 +305,8 @@ static int cmd_price(int argc, char **argv)
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", (unsigned long long)req.seed);
         if (req.fast_log) /* only when set: outputs without the option keep their bytes */
             printf("\"fast_log\": true, ");
+        if (req.single) /* likewise */
+            printf("\"precision\": \"single\", ");
         json_num(stdout, "mc", res.mc, 1);
         json_num(stdout, "se", res.se, 1);
         json_num(stdout, "analytic", res.analytic, 1);
@@ -331,10 +341,11 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
     } else {
-        printf("%s %s %s, strike %g, expiry %g y: %zu paths x %zu steps (%s%s, %s, %d threads, %.2f s)\n",
+        printf("%s %s %s, strike %g, expiry %g y: %zu paths x %zu steps (%s%s%s, %s, %d threads, %.2f s)\n",
                vr_model_type_name(req.model.type), und, opt, req.strike, req.expiry, req.paths,
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler",
-               req.fast_log ? " fast_log" : "", req.kt->isa, threads, res.seconds);
+               req.fast_log ? " fast_log" : "", req.single ? " single" : "", req.kt->isa, threads,
+               res.seconds);
         if (asof > 0) {
             printf("  ");
             vr_cli_asof_print(stdout, &mk);

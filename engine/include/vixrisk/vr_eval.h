@@ -36,6 +36,7 @@ typedef struct vr_run_spec {
     int trade_log_paths;   /* paths 0..N-1 whose trades are logged (a replay: its one path) */
     vr_scheme scheme;
     int fast_log;          /* simulation.fast_log: path kernels with SLEEF's 3.5-ulp log (vr_sim.h) */
+    int single;            /* simulation.precision: single: the QE step in float (vr_sim.h) */
     const vk_table *kt;
     int nscen;
     vr_scenario *scen;

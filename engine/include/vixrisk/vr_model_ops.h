@@ -56,6 +56,7 @@ typedef struct vr_model_ops {
     int nfactors;                               /* 1 (v) or 2 (v, m) */
     const char *factor_names[VR_FACTORS_MAX];   /* "v", "m" */
     int euler;                                  /* 1: path_step also has the Euler scheme */
+    int single;                                 /* 1: path_step also has VR_STEP_QE_SINGLE */
 
     /* ---- state ---- */
     /* Initial variance factors of model m: x[0] = m->v0 (and x[1] = the model's m0). */
@@ -92,7 +93,8 @@ typedef struct vr_model_ops {
                            void **coef, vr_err *err);
     void (*path_coef_free)(void *coef);
     /* Advance every lane of w by one step: draws its random numbers from the lanes' streams
-     * into w->tmp, then moves ln S and the factors. Pure (no allocation, no error path). */
+     * into w->tmp, then moves ln S and the factors. Pure (no allocation, no error path).
+     * scheme: a vr_scheme, or VR_STEP_QE_SINGLE (vr_sim.h) where `single` is set. */
     void (*path_step)(const vk_table *kt, const void *coef, int scheme, vr_path_buf *w,
                       size_t npad);
 

@@ -24,6 +24,7 @@ typedef struct vr_price_req {
     uint64_t seed;
     vr_scheme scheme;
     int fast_log;          /* --fast-log: path kernels with SLEEF's 3.5-ulp log (vr_sim.h) */
+    int single;            /* --precision single: the QE step in float (vr_sim.h) */
     int threads;             /* 0 = OpenMP default */
     const vk_table *kt;      /* NULL = best ISA */
     int no_surface;          /* 1: skip the pricing tables (surface stays NAN); they take seconds

@@ -23,6 +23,12 @@
 
 typedef enum vr_scheme { VR_SCHEME_QE = 0, VR_SCHEME_EULER = 1 } vr_scheme;
 
+/* The step a model's path_step takes for scheme QE with `single` set (vr_sim_spec): the QE step
+ * in single precision, which draws three 32-bit numbers per path-step instead of the normal pair
+ * and the uniform above (vk.h, "Single precision"; docs/numerics.md). Jump models then draw their
+ * Poisson uniform and jumps as in double precision. */
+#define VR_STEP_QE_SINGLE 2
+
 /* Where paths come from. MODEL: the stochastic-volatility model. HISTORY: the real daily SPX and
  * VIX of a window, replayed (every path is the same path). BOOTSTRAP: stationary block bootstrap
  * (Politis and Romano 1994) of joint daily (SPX log return, VIX log change) pairs of a window,
@@ -51,6 +57,9 @@ typedef struct vr_sim_spec {
     uint32_t scenario;
     vr_scheme scheme;
     int fast_log;          /* 1: the path kernels' fast variants (vk_fast_log; last bits differ) */
+    int single;            /* 1: simulation.precision single: the QE step in float (model paths of
+                              models whose ops have `single`, scheme QE; other numbers than
+                              double's; fast_log does not change them) */
     size_t block;          /* paths per block: multiple of VK_LANES_MAX; 0 = default (1024) */
     int threads;           /* OpenMP threads; 0 = the OpenMP default */
     const vk_table *kt;    /* kernels; NULL = vk_select(NULL) */

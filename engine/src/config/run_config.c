@@ -78,6 +78,11 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     static const char *const bools[] = {"false", "true"};
     CHECK(enum_of(c, "simulation.store_paths", bools, 2, 1, &out->store_paths));
     CHECK(enum_of(c, "simulation.fast_log", bools, 2, 0, &s->fast_log));
+    static const char *const precisions[] = {"double", "single"};
+    CHECK(enum_of(c, "simulation.precision", precisions, 2, 0, &s->single));
+    if (s->single && s->scheme != VR_SCHEME_QE)
+        return vr_config_fail(c->err, c->file, c->ix, "simulation.precision",
+                              "single has the QE scheme only (simulation.scheme is euler)");
     const double defthr[4] = {10000, 25000, 50000, 100000};
     for (int k = 0; k < 4; k++) {
         char p[VR_KEY_MAX];
@@ -245,7 +250,9 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
         if (vr_eval_scenario_check(s, i, &e2) == VR_OK)
             continue;
         char p[VR_KEY_MAX];
-        if (strstr(e2.msg, "lambda") != NULL)
+        if (strstr(e2.msg, "precision single") != NULL)
+            snprintf(p, sizeof p, "simulation.precision");
+        else if (strstr(e2.msg, "lambda") != NULL)
             snprintf(p, sizeof p, "scenarios[%d].model.physical.lambda", i);
         else if (strstr(e2.msg, "vix table") != NULL)
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);

@@ -114,16 +114,21 @@ static void sv1_path_coef_free(void *coef) { vr_free(coef); }
 
 /* Random numbers per path-step in the order vr_sim.h documents: normal2 -> (zv, zs) [QE] or
  * (zs, z2) [Euler], one uniform for the QE exponential branch (drawn for Euler too), and for jump
- * models one more uniform for the Poisson count. */
+ * models one more uniform for the Poisson count. The single-precision QE step draws its own three
+ * 32-bit numbers in place of the first three (vk.h, "Single precision"). */
 static void sv1_path_step(const vk_table *kt, const void *vc, int scheme, vr_path_buf *w, size_t npad)
 {
     const sv1_coef *c = vc;
-    kt->normal2(w->state, w->inc, w->tmp[0], w->tmp[1], npad);
-    kt->uniform(w->state, w->inc, w->tmp[2], npad);
-    if (scheme == VR_SCHEME_QE)
-        kt->heston_qe(&c->hc, w->tmp[0], w->tmp[2], w->tmp[1], w->log_s, w->x[0], npad);
-    else
-        kt->heston_euler(&c->hc, w->tmp[0], w->tmp[1], w->log_s, w->x[0], npad);
+    if (scheme == VR_STEP_QE_SINGLE) {
+        kt->heston_qe_single(&c->hc, w->state, w->inc, w->log_s, w->x[0], npad);
+    } else {
+        kt->normal2(w->state, w->inc, w->tmp[0], w->tmp[1], npad);
+        kt->uniform(w->state, w->inc, w->tmp[2], npad);
+        if (scheme == VR_SCHEME_QE)
+            kt->heston_qe(&c->hc, w->tmp[0], w->tmp[2], w->tmp[1], w->log_s, w->x[0], npad);
+        else
+            kt->heston_euler(&c->hc, w->tmp[0], w->tmp[1], w->log_s, w->x[0], npad);
+    }
     if (c->jumps) {
         kt->uniform(w->state, w->inc, w->tmp[3], npad);
         kt->jump(&c->jc, w->state, w->inc, w->tmp[3], w->log_s, w->x[0], npad);
@@ -268,7 +273,7 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
         x[0] = vr_theta_star(TYPE, p);                                                              \
     }                                                                                               \
     static const vr_model_ops ID##_ops = {                                                          \
-        .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL}, .euler = 1,         \
+        .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL}, .euler = 1, .single = 1,   \
         .state0 = sv1_state0, .vix_coef = ID##_vix_coef, .state_from_vix = sv1_state_from_vix,      \
         .state_from_vix2 = NULL, .stationary_mean = ID##_stationary_mean,                           \
         .feller_ratio = sv1_feller_ratio,                                                           \

@@ -57,7 +57,7 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         .type = m->type, .params = m->pricing, .spot = m->spot, .rate = m->rate,
         .dividend = m->dividend, .v0 = x0[0], .m0 = x0[1], .horizon = req->expiry, .steps = steps,
         .paths = req->paths, .seed = req->seed, .scenario = 0, .scheme = req->scheme,
-        .fast_log = req->fast_log,
+        .fast_log = req->fast_log, .single = req->single,
         .block = 0, .threads = req->threads, .kt = req->kt,
     };
     double *ls = malloc(req->paths * sizeof *ls);

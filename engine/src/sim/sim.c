@@ -142,6 +142,12 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
     if (s->scheme == VR_SCHEME_EULER && !vr_model_ops_get(s->type)->euler)
         return vr_fail(err, VR_EINVAL, "scheme euler is not implemented for model %s (use qe)",
                        vr_model_ops_get(s->type)->name);
+    if (s->single && s->source == VR_SOURCE_MODEL && s->scheme != VR_SCHEME_QE)
+        return vr_fail(err, VR_EINVAL, "precision single has the QE scheme only (got scheme euler)");
+    if (s->single && s->source == VR_SOURCE_MODEL && !vr_model_ops_get(s->type)->single)
+        return vr_fail(err, VR_EINVAL,
+                       "precision single is not implemented for model %s (heston, bates, svcj: "
+                       "use precision double)", vr_model_ops_get(s->type)->name);
     if (s->source != VR_SOURCE_MODEL) {
         if (s->hist == NULL || s->hist_i1 < s->hist_i0 + 2 || s->hist_i1 > s->hist->n)
             return vr_fail(err, VR_EINVAL, "history window must hold at least 2 days");
@@ -360,7 +366,7 @@ static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_o
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     for (size_t k = 1; k <= s->steps; k++) {
-        ops->path_step(kt, coef, (int)s->scheme, w, npad);
+        ops->path_step(kt, coef, s->single ? VR_STEP_QE_SINGLE : (int)s->scheme, w, npad);
         if (s->nshocks > 0)
             apply_shocks(s, ops, w, npad, k);
         if (obs && obs->on_step)
