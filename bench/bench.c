@@ -71,9 +71,10 @@ static void bufs_free(bufs *B)
     vr_free(B->ls); vr_free(B->v);
 }
 
-enum { K_UNIFORM, K_NORMAL2, K_NORMAL2F, K_QE, K_QEF, K_EULER, K_VIX, K_COUNT };
+enum { K_UNIFORM, K_NORMAL2, K_NORMAL2F, K_QE, K_QEF, K_QES, K_EULER, K_VIX, K_COUNT };
 static const char *kname[K_COUNT] = {"uniform", "normal2 (2 normals)", "normal2_fast (2)",
-                                     "heston_qe step", "heston_qe_fast step", "heston_euler step",
+                                     "heston_qe step", "heston_qe_fast step",
+                                     "heston_qe_single step+RNG", "heston_euler step",
                                      "vix from state"};
 
 /* ns per element of one kernel call on a block of BLK lanes. */
@@ -96,6 +97,11 @@ static double time_kernel(const vk_table *t, int k, bufs *B, const vk_heston_coe
                 (k == K_QE ? t->heston_qe : t->heston_qe_fast)(hc, B->a, B->c, B->b, B->ls, B->v,
                                                                BLK);
                 break;
+            case K_QES: /* draws its own three numbers: compare with normal2 + uniform + step */
+                if ((j & 255) == 0)
+                    for (int i = 0; i < BLK; i++) B->v[i] = 0.04;
+                t->heston_qe_single(hc, B->st, B->inc, B->ls, B->v, BLK);
+                break;
             case K_EULER: t->heston_euler(hc, B->a, B->b, B->ls, B->v, BLK); break;
             case K_VIX: t->vix(0.01, 0.9, B->v, B->c, BLK); break;
             }
@@ -108,7 +114,7 @@ static double time_kernel(const vk_table *t, int k, bufs *B, const vk_heston_coe
 
 /* Path-steps per second of the whole generator (median of reps runs). */
 static double time_paths(const vk_table *t, vr_model_type type, vr_scheme scheme, int fast_log,
-                         int threads, size_t paths, int reps)
+                         int single, int threads, size_t paths, int reps)
 {
     vr_sim_spec s = {
         .type = type, .params = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7,
@@ -121,7 +127,7 @@ static double time_paths(const vk_table *t, vr_model_type type, vr_scheme scheme
                                         .lambda1 = 12.5, .mu_v = 0.05, .mu_s = -0.04,
                                         .sigma_s = 0.05, .rho_j = -0.5}},
         .spot = 100, .rate = 0.03, .dividend = 0.01, .v0 = 0.04, .m0 = 0.04, .horizon = 1.0, .steps = 252,
-        .paths = paths, .seed = 7, .scheme = scheme, .fast_log = fast_log, .block = BLK,
+        .paths = paths, .seed = 7, .scheme = scheme, .fast_log = fast_log, .single = single, .block = BLK,
         .threads = threads, .kt = t,
     };
     double ts[REPS_MAX];
@@ -240,16 +246,24 @@ int main(int argc, char **argv)
 
     const size_t paths = quick ? 8192 : 65536;
     const int reps = quick ? 1 : 3;
-    /* "fast": simulation.fast_log (path kernels with SLEEF's 3.5-ulp log) */
-    static const struct { vr_model_type t; vr_scheme s; int fast; const char *name; } cases[] = {
-        {VR_MODEL_HESTON, VR_SCHEME_QE, 0, "heston qe"},
-        {VR_MODEL_HESTON, VR_SCHEME_QE, 1, "heston qe fast"},
-        {VR_MODEL_HESTON, VR_SCHEME_EULER, 0, "heston euler"},
-        {VR_MODEL_BATES, VR_SCHEME_QE, 0, "bates qe"},
-        {VR_MODEL_SVCJ, VR_SCHEME_QE, 0, "svcj qe"},
-        {VR_MODEL_SVCJ, VR_SCHEME_QE, 1, "svcj qe fast"},
-        {VR_MODEL_SVCJ2, VR_SCHEME_QE, 0, "svcj2 qe"},
-        {VR_MODEL_SVCJ2, VR_SCHEME_QE, 1, "svcj2 qe fast"},
+    /* "fast": simulation.fast_log (path kernels with SLEEF's 3.5-ulp log); "single":
+     * simulation.precision single (the QE step in float) */
+    static const struct {
+        vr_model_type t;
+        vr_scheme s;
+        int fast, single;
+        const char *name;
+    } cases[] = {
+        {VR_MODEL_HESTON, VR_SCHEME_QE, 0, 0, "heston qe"},
+        {VR_MODEL_HESTON, VR_SCHEME_QE, 1, 0, "heston qe fast"},
+        {VR_MODEL_HESTON, VR_SCHEME_QE, 0, 1, "heston qe single"},
+        {VR_MODEL_HESTON, VR_SCHEME_EULER, 0, 0, "heston euler"},
+        {VR_MODEL_BATES, VR_SCHEME_QE, 0, 0, "bates qe"},
+        {VR_MODEL_SVCJ, VR_SCHEME_QE, 0, 0, "svcj qe"},
+        {VR_MODEL_SVCJ, VR_SCHEME_QE, 1, 0, "svcj qe fast"},
+        {VR_MODEL_SVCJ, VR_SCHEME_QE, 0, 1, "svcj qe single"},
+        {VR_MODEL_SVCJ2, VR_SCHEME_QE, 0, 0, "svcj2 qe"},
+        {VR_MODEL_SVCJ2, VR_SCHEME_QE, 1, 0, "svcj2 qe fast"},
     };
     printf("\npath generation, 252 daily steps, %zu paths, RNG included (million path-steps/s)\n", paths);
     printf("%-14s %-8s %8s %14s %14s %10s\n", "model", "isa", "threads", "total", "per core", "speedup");
@@ -260,17 +274,18 @@ int main(int argc, char **argv)
             double one = 0;
             for (int th = 1; th <= (maxth < 2 ? maxth : 2); th++) {
                 const double r =
-                    time_paths(t, cases[c].t, cases[c].s, cases[c].fast, th, paths, reps);
+                    time_paths(t, cases[c].t, cases[c].s, cases[c].fast, cases[c].single, th,
+                               paths, reps);
                 if (th == 1)
                     one = r;
                 printf("%-14s %-8s %8d %14.1f %14.1f %9.2fx\n", cases[c].name, isas[i], th, r / 1e6,
                        r / 1e6 / th, r / one);
                 if (js)
-                    fprintf(js, "%s\n    {\"model\": \"%s\", \"fast_log\": %s, \"isa\": \"%s\", "
-                                "\"threads\": %d, \"path_steps_per_s\": %.4g, \"per_core\": %.4g, "
-                                "\"speedup_vs_1\": %.3f}",
+                    fprintf(js, "%s\n    {\"model\": \"%s\", \"fast_log\": %s, \"precision\": \"%s\", "
+                                "\"isa\": \"%s\", \"threads\": %d, \"path_steps_per_s\": %.4g, "
+                                "\"per_core\": %.4g, \"speedup_vs_1\": %.3f}",
                             first ? "" : ",", cases[c].name, cases[c].fast ? "true" : "false",
-                            isas[i], th, r, r / th, r / one);
+                            cases[c].single ? "single" : "double", isas[i], th, r, r / th, r / one);
                 first = 0;
             }
         }

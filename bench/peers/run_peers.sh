@@ -77,6 +77,13 @@ echo "vr_condor: $VR_CONDOR_PATHS paths" >&2
 "$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" > "$OUT/vr_condor.json"
 "$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" --gen-only > "$OUT/vr_gen.json"
 "$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" --gen-only --fast-log > "$OUT/vr_gen_fast.json"
+"$VRC_BIN" --paths "$VR_CONDOR_PATHS" --reps "$REPS" --gen-only --single > "$OUT/vr_gen_single.json"
+echo "vixrisk price --precision single: $PATHS paths" >&2
+: > "$OUT/vr_price_single.jsonl"
+for ((r = 0; r < REPS; r++)); do
+    "$BUILD/vixrisk" price --model configs/models/heston.yaml --strike 100 --expiry 1 \
+        --paths "$PATHS" --steps-per-year 252 --threads 1 --json --precision single >> "$OUT/vr_price_single.jsonl"
+done
 echo "vixrisk-bench --quick" >&2
 "$BUILD/vixrisk-bench" --quick --json "$OUT/bench.json" > "$OUT/bench.txt"
 LOAD_END=$(load)
@@ -108,6 +115,8 @@ np_ = json.load(open(f"{out}/np.json"))
 vrc = json.load(open(f"{out}/vr_condor.json"))
 vrg = json.load(open(f"{out}/vr_gen.json"))
 vrgf = json.load(open(f"{out}/vr_gen_fast.json"))
+vrgs = json.load(open(f"{out}/vr_gen_single.json"))
+runs_single = [json.loads(l) for l in open(f"{out}/vr_price_single.jsonl") if l.strip()]
 bench = json.load(open(f"{out}/bench.json"))
 runs = [json.loads(l) for l in open(f"{out}/vr_price.jsonl") if l.strip()]
 paths, vr_paths = int(E["PATHS"]), int(E["VR_PATHS"])
@@ -123,15 +132,21 @@ def vr_run(n):
 
 
 vr_same, vr_long = vr_run(paths), vr_run(vr_paths)
+vr_single = {"paths": paths, "isa": runs_single[0]["isa"], "mc": runs_single[0]["mc"],
+             "se": runs_single[0]["se"],
+             "seconds": statistics.median(r["seconds"] for r in runs_single),
+             "runs_s": [r["seconds"] for r in runs_single]}
+vr_single["path_steps_per_s"] = paths * runs_single[0]["steps"] / vr_single["seconds"]
 analytic = vr_same["analytic"]
 prices = {"vixrisk": (vr_same["mc"], vr_same["se"]), "vixrisk_long": (vr_long["mc"], vr_long["se"]),
-          "numpy": (np_["gen"]["mc"], np_["gen"]["se"])}
+          "numpy": (np_["gen"]["mc"], np_["gen"]["se"]),
+          "vixrisk_single": (vr_single["mc"], vr_single["se"])}
 if ql:
     prices["quantlib"] = (ql["price"]["mc"], ql["price"]["se"])
 checks = []
 for k, (m, s) in prices.items():
     checks.append({"what": f"{k} vs analytic", "diff": m - analytic, "z": (m - analytic) / s})
-names = [k for k in prices if k != "vixrisk_long"]
+names = [k for k in prices if k not in ("vixrisk_long", "vixrisk_single")]
 for i in range(len(names)):
     for j in range(i + 1, len(names)):
         (a, sa), (b, sb) = prices[names[i]], prices[names[j]]
@@ -151,6 +166,8 @@ ratios = {
     "price_same_workload_vs_numpy": vr_same["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
     "gen_vs_numpy": vrg["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
     "gen_fast_log_vs_numpy": vrgf["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
+    "gen_single_vs_numpy": vrgs["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
+    "price_single_vs_numpy": vr_single["path_steps_per_s"] / np_["gen"]["path_steps_per_s"],
     "condor_vs_numpy": vrc["path_steps_per_s"] / np_["condor"]["path_steps_per_s"],
 }
 if ql:
@@ -168,7 +185,8 @@ rec = {
                  "expiry": 1.0, "steps": 252, "scheme": "QE + martingale correction, psi_c 1.5, "
                  "gamma1 = gamma2 = 0.5", "threads": 1},
     "vixrisk": {"price_same_workload": vr_same, "price_long": vr_long, "gen": vrg,
-                "gen_fast_log": vrgf, "condor": vrc,
+                "gen_fast_log": vrgf, "gen_single": vrgs, "price_single": vr_single,
+                "condor": vrc,
                 "bench_quick_heston_qe_1thread": qe_bench},
     "quantlib": ql or None, "numpy": np_,
     "checks": checks, "all_prices_agree": all_pass,
@@ -202,6 +220,12 @@ L.append(f"| path generation only ({vrg['paths']} / {ql['gen']['paths'] if ql el
 L.append(f"| path generation only, `simulation.fast_log` ({vrgf['paths']} paths) | "
          f"{M(vrgf['path_steps_per_s'])} ({vrgf['isa']}, vr_condor --gen-only --fast-log) | | "
          f"{M(np_['gen']['path_steps_per_s'])} | | {ratios['gen_fast_log_vs_numpy']:.1f}x |")
+L.append(f"| path generation only, `simulation.precision: single` ({vrgs['paths']} paths) | "
+         f"{M(vrgs['path_steps_per_s'])} ({vrgs['isa']}, vr_condor --gen-only --single) | | "
+         f"{M(np_['gen']['path_steps_per_s'])} | | {ratios['gen_single_vs_numpy']:.1f}x |")
+L.append(f"| call price, same {paths} paths, `--precision single` | "
+         f"{M(vr_single['path_steps_per_s'])} (`vixrisk price`) | | {M(np_['gen']['path_steps_per_s'])} | | "
+         f"{ratios['price_single_vs_numpy']:.1f}x |")
 L.append(f"| call price, same {paths} paths each | {M(vr_same['path_steps_per_s'])} (`vixrisk price`) | "
          f"{M(qlp)} (MCEuropeanHestonEngine) | {M(np_['gen']['path_steps_per_s'])} | "
          f"{ratios.get('price_same_workload_vs_quantlib', float('nan')):.1f}x | "
@@ -216,7 +240,9 @@ if best_bench:
 L.append(f"Targets: vixrisk >= {targets['quantlib']:.0f}x QuantLib and >= {targets['numpy']:.0f}x numpy "
          "per core. Met: QuantLib " +
          ("yes" if ql and ratios["price_same_workload_vs_quantlib"] >= 20 and ratios["gen_vs_quantlib"] >= 20 else "no") +
-         ", numpy " + ("yes" if ratios["price_same_workload_vs_numpy"] >= 10 and ratios["gen_vs_numpy"] >= 10 else "no") + ".\n")
+         ", numpy " + ("yes" if ratios["price_same_workload_vs_numpy"] >= 10 and ratios["gen_vs_numpy"] >= 10 else "no") +
+         " in double precision, " + ("yes" if ratios["gen_single_vs_numpy"] >= 10 and ratios["price_single_vs_numpy"] >= 10 else "no") +
+         " with `precision: single` (the QE step in float, docs/numerics.md; numpy runs in double).\n")
 L.append("## Prices (European call, K 100, T 1)\n")
 L.append("| source | paths | price | SE | price - analytic (SE) |")
 L.append("|---|---:|---:|---:|---:|")
@@ -230,6 +256,8 @@ L.append(f"| numpy | {np_['gen']['paths']} | {np_['gen']['mc']:.6f} | {np_['gen'
 for v in (vr_same, vr_long):
     L.append(f"| vixrisk price ({v['isa']}) | {v['paths']} | {v['mc']:.6f} | {v['se']:.6f} | "
              f"{(v['mc'] - analytic) / v['se']:+.2f} |")
+L.append(f"| vixrisk price --precision single ({vr_single['isa']}) | {vr_single['paths']} | "
+         f"{vr_single['mc']:.6f} | {vr_single['se']:.6f} | {(vr_single['mc'] - analytic) / vr_single['se']:+.2f} |")
 L.append(f"\nAgreement (|z| < 3 for each MC price against the analytic price and pairwise; analytic "
          f"prices within 1e-6): {'all pass' if all_pass else 'FAILED: ' + ', '.join(c['what'] for c in checks if not c['pass'])}.\n")
 L.append("Condor mean mark at expiry (cross-check of the BS marks): vixrisk "

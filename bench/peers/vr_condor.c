@@ -7,7 +7,7 @@
  * marks go through the dispatched Black kernel (vk_table.black) on the four legs of a block laid
  * out side by side (4 x npad lanes, structure of arrays), as the engine's book does.
  *
- *   vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log]
+ *   vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log] [--single]
  *
  * One thread. Prints one JSON object: the median over R runs of path-steps/s and option marks/s,
  * and the mean condor mark at expiry (a cross-check with the numpy peer's). */
@@ -83,7 +83,7 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     size_t paths = 100000;
-    int reps = 3, gen_only = 0, fast_log = 0;
+    int reps = 3, gen_only = 0, fast_log = 0, single = 0;
     const char *isa = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--paths") == 0 && i + 1 < argc)
@@ -96,9 +96,12 @@ int main(int argc, char **argv)
             gen_only = 1;
         else if (strcmp(argv[i], "--fast-log") == 0) /* simulation.fast_log */
             fast_log = 1;
+        else if (strcmp(argv[i], "--single") == 0) /* simulation.precision: single */
+            single = 1;
         else {
             fprintf(stderr,
-                    "usage: vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log]\n");
+                    "usage: vr_condor [--paths N] [--reps R] [--isa I] [--gen-only] [--fast-log] "
+                    "[--single]\n");
             return 2;
         }
     }
@@ -128,7 +131,7 @@ int main(int argc, char **argv)
         .type = VR_MODEL_HESTON, .params = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7},
         .spot = 100, .rate = c.rate, .dividend = c.dividend, .v0 = 0.04, .horizon = c.horizon,
         .steps = c.steps, .paths = paths, .seed = 7, .scheme = VR_SCHEME_QE,
-        .fast_log = fast_log, .block = BLOCK,
+        .fast_log = fast_log, .single = single, .block = BLOCK,
         .threads = 1, .kt = kt,
     };
     const vr_sim_observer obs = {.ctx = &c, .on_step = on_step, .on_block_done = NULL};
@@ -151,10 +154,10 @@ int main(int argc, char **argv)
     const double med = reps % 2 ? ts[reps / 2] : 0.5 * (ts[reps / 2 - 1] + ts[reps / 2]);
     const double ps = (double)paths * (double)c.steps;
     printf("{\"program\": \"vr_condor\", \"isa\": \"%s\", \"threads\": 1, \"paths\": %zu, \"steps\": %zu, "
-           "\"block\": %d, \"mode\": \"%s\", \"fast_log\": %s, \"reps\": %d, \"seconds\": %.6g, "
-           "\"path_steps_per_s\": %.6g",
+           "\"block\": %d, \"mode\": \"%s\", \"fast_log\": %s, \"precision\": \"%s\", \"reps\": %d, "
+           "\"seconds\": %.6g, \"path_steps_per_s\": %.6g",
            kt->isa, paths, c.steps, BLOCK, gen_only ? "gen" : "condor", fast_log ? "true" : "false",
-           reps, med, ps / med);
+           single ? "single" : "double", reps, med, ps / med);
     if (!gen_only)
         printf(", \"option_marks_per_s\": %.6g, \"mean_final_condor_mark\": %.8g",
                LEGS * ps / med, mean_final);
