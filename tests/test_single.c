@@ -7,11 +7,11 @@
  *   in the last bits, and float carries 6e-8).
  * - The reference's float arithmetic against the double reference heston_qe given the same
  *   random numbers (its three 32-bit draws, widened): v within 2e-5 of (v + m) and the ln S
- *   increment within 2e-5 of its scale (|increment| + sqrt((v + m) dt)); measured 1.6e-6 and
- *   7.2e-6, the latter where rho/sigma = 3 makes K1 v and K2 v' terms of 2.5 that cancel to 0.02.
+ *   increment within 2e-5 of its scale (|increment| + sqrt((v + m) dt)); measured 1.4e-6 and
+ *   9.6e-6, the latter where rho/sigma = 3 makes K1 v and K2 v' terms of 2.5 that cancel to 0.02.
  *   A wrong coefficient or branch misses by orders of magnitude.
  * - Monte Carlo prices against the direct pricers, |MC - analytic| <= 4 SE (fixed seeds), for
- *   Heston (the cases of test_heston_mc) and the jump models; the martingale E[S_T] e^{-(r-q)T} = S0
+ *   Heston (cases of test_heston_mc) and the jump models, and a drift error that must be caught; the martingale E[S_T] e^{-(r-q)T} = S0
  *   and E[v_T] against its closed form, within 4 SE. float's error per step (~1e-8 in ln S) is
  *   far below 1 SE at these path counts.
  * - The same numbers for any thread count and block size; the configuration errors. */
@@ -64,7 +64,8 @@ static lanes *lanes_new(void)
         f->st0[i] = s.state;
         f->inc[i] = s.inc;
         /* variances spanning both QE branches, with a cluster near 0 and exact zeros */
-        const double u = vk_u01_from_u32(vk_pcg32_next(&r), vk_pcg32_next(&r));
+        const uint32_t hi = vk_pcg32_next(&r); /* sequenced: argument order is unspecified */
+        const double u = vk_u01_from_u32(hi, vk_pcg32_next(&r));
         f->v0[i] = i % 64 == 0 ? 0.0 : (i % 4 == 0) ? 1e-4 * u : u * u;
     }
     return f;
@@ -252,9 +253,10 @@ static void test_mc_vs_analytic(void **state)
         assert_true(fabs(z) <= 4.0);
         assert_true(res.mc != dbl.mc); /* the option reached the paths: other numbers */
     }
-    /* the test can fail: 50 bp of drift in the paths only moves the base case beyond 4 SE */
+    /* the test can fail: 2% of drift in the paths only moves the base case beyond 4 SE (z 34 at
+     * 200,000 paths, 12 at the sanitizer build's 40,000) */
     vr_price_result bad;
-    assert_int_equal(price_case(&cases[0], 1, 0.005, &bad), VR_OK);
+    assert_int_equal(price_case(&cases[0], 1, 0.02, &bad), VR_OK);
     double a = 0;
     {
         vr_price_result ok;
