@@ -100,6 +100,9 @@ typedef struct vk_heston_coef {
  * evaluate the same expression (vflog1p, kernels/src/vk_vec.h). */
 float vk_log1pf(float x);
 
+/* The single-precision step clamps v to this before it becomes a float. */
+#define VK_SINGLE_VMAX 1e6
+
 /* theta (1 - e^{-kappa dt}) of the single-precision step (heston_single_ref.c), in double. */
 static inline double vk_heston_single_th1(const vk_heston_coef *c)
 {
