@@ -102,6 +102,21 @@ static double worst_rel(const double *a, const double *b, const double *scale, s
     return w;
 }
 
+/* Updates the worst relative differences of v and ln S between (ls_a, v_a) and (ls_b, v_b) after
+ * one step of length dt from v0: v against |v| + m, ln S against the increment's scale (its size
+ * plus one standard deviation of the diffusion). */
+static void step_diffs(const lanes *f, const vk_heston_coef *c, double dt, double *scale_v,
+                       double *scale_l, double *worst_v, double *worst_l)
+{
+    for (size_t i = 0; i < N; i++) {
+        const double m = c->theta + (f->v0[i] - c->theta) * c->ekdt;
+        scale_v[i] = fabs(f->v_a[i]) + m;
+        scale_l[i] = fabs(f->ls_a[i] - log(100.0)) + sqrt((f->v0[i] + m) * dt) + 1e-6;
+    }
+    *worst_v = fmax(*worst_v, worst_rel(f->v_a, f->v_b, scale_v, N));
+    *worst_l = fmax(*worst_l, worst_rel(f->ls_a, f->ls_b, scale_l, N));
+}
+
 /* One call of a vector ISA's kernel against the reference. */
 static void test_kernel_vs_ref(void **state)
 {
@@ -117,14 +132,7 @@ static void test_kernel_vs_ref(void **state)
             vk_table_ref.heston_qe_single(&c, f->st_a, f->inc, f->ls_a, f->v_a, NCALL);
             t->heston_qe_single(&c, f->st_b, f->inc, f->ls_b, f->v_b, NCALL);
             assert_memory_equal(f->st_a, f->st_b, N * 8); /* 3 outputs a lane, none beyond NCALL */
-            for (size_t i = 0; i < N; i++) {
-                const double m = c.theta + (f->v0[i] - c.theta) * c.ekdt;
-                scale_v[i] = fabs(f->v_a[i]) + m;
-                /* the increment's scale: drift and one standard deviation of the diffusion */
-                scale_l[i] = fabs(f->ls_a[i] - log(100.0)) + sqrt((f->v0[i] + m) * dts[d]) + 1e-6;
-            }
-            worst_v = fmax(worst_v, worst_rel(f->v_a, f->v_b, scale_v, N));
-            worst_l = fmax(worst_l, worst_rel(f->ls_a, f->ls_b, scale_l, N));
+            step_diffs(f, &c, dts[d], scale_v, scale_l, &worst_v, &worst_l);
             for (size_t i = NCALL; i < N; i++) { /* lanes past n untouched */
                 assert_true(f->v_b[i] == f->v0[i] && f->ls_b[i] == log(100.0));
             }
@@ -197,13 +205,7 @@ static void test_ref_vs_double(void **state)
             }
             vk_table_ref.heston_qe(&c, f->zv, f->uv, f->zs, f->ls_a, f->v_a, N);
             vk_table_ref.heston_qe_single(&c, f->st_b, f->inc, f->ls_b, f->v_b, N);
-            for (size_t i = 0; i < N; i++) {
-                const double m = c.theta + (f->v0[i] - c.theta) * c.ekdt;
-                scale_v[i] = fabs(f->v_a[i]) + m;
-                scale_l[i] = fabs(f->ls_a[i] - log(100.0)) + sqrt((f->v0[i] + m) * dts[d]) + 1e-6;
-            }
-            worst_v = fmax(worst_v, worst_rel(f->v_a, f->v_b, scale_v, N));
-            worst_l = fmax(worst_l, worst_rel(f->ls_a, f->ls_b, scale_l, N));
+            step_diffs(f, &c, dts[d], scale_v, scale_l, &worst_v, &worst_l);
         }
     printf("single vs double on the same draws (%d exponential-branch lanes): v %.2e, "
            "ln S increment %.2e (relative)\n", expo, worst_v, worst_l);
