@@ -9,7 +9,9 @@
  *
  * Random numbers per path-step, in this order: normal2 -> (zv, zs) [QE] or (zs, z2) [Euler],
  * uniform -> uv (QE exponential branch; drawn for Euler too, so schemes share streams), and for
- * jump models one more uniform for the Poisson count (plus the jump's own draws, see vk.h). */
+ * jump models one more uniform for the Poisson count (plus the jump's own draws, see vk.h). With
+ * `single` set the QE step's three 32-bit draws replace normal2 and the first uniform
+ * (VR_STEP_QE_SINGLE below). */
 #ifndef VIXRISK_VR_SIM_H
 #define VIXRISK_VR_SIM_H
 
