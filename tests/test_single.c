@@ -179,6 +179,19 @@ static void test_paths_vs_ref(void **state)
     free(la); free(va); free(lb); free(vb);
 }
 
+/* Lane i's three draws of the single-precision step from stream state st, widened to double as
+ * the double step's inputs: zv, zs by Box-Muller in double, uv as drawn. */
+static void draws_in_double(lanes *f, uint64_t st, size_t i)
+{
+    vk_pcg32 r = {st, f->inc[i]};
+    const double u1 = vk_f01_from_u32(vk_pcg32_next(&r));
+    const double u2 = vk_f01_from_u32(vk_pcg32_next(&r));
+    f->uv[i] = vk_f01_from_u32(vk_pcg32_next(&r));
+    const double rad = sqrt(-2.0 * log(u1));
+    f->zv[i] = rad * cos(VK_TWO_PI * u2);
+    f->zs[i] = rad * sin(VK_TWO_PI * u2);
+}
+
 /* The reference's float step against the double step on the same draws. */
 static void test_ref_vs_double(void **state)
 {
@@ -193,13 +206,7 @@ static void test_ref_vs_double(void **state)
             vr_heston_coef_make(VR_MODEL_HESTON, &sets[s], 0.03, 0.01, dts[d], &c);
             lanes_reset(f);
             for (size_t i = 0; i < N; i++) { /* the kernel's draws, in double */
-                vk_pcg32 r = {f->st0[i], f->inc[i]};
-                const double u1 = vk_f01_from_u32(vk_pcg32_next(&r));
-                const double u2 = vk_f01_from_u32(vk_pcg32_next(&r));
-                f->uv[i] = vk_f01_from_u32(vk_pcg32_next(&r));
-                const double rad = sqrt(-2.0 * log(u1));
-                f->zv[i] = rad * cos(VK_TWO_PI * u2);
-                f->zs[i] = rad * sin(VK_TWO_PI * u2);
+                draws_in_double(f, f->st0[i], i);
                 const double m = c.theta + (f->v0[i] - c.theta) * c.ekdt;
                 expo += 2 * m * m / (c.c_v * f->v0[i] + c.c_t) < 2 / c.psi_c;
             }
@@ -268,15 +275,8 @@ static void test_no_bias(void **state)
         }
         memcpy(f->st_b, f->st0, N * 8);
         for (int t = 0; t < bc[k].spy; t++) {
-            for (size_t i = 0; i < L; i++) { /* this step's draws of lane i, in double */
-                vk_pcg32 r = {f->st_b[i], f->inc[i]};
-                const double u1 = vk_f01_from_u32(vk_pcg32_next(&r));
-                const double u2 = vk_f01_from_u32(vk_pcg32_next(&r));
-                f->uv[i] = vk_f01_from_u32(vk_pcg32_next(&r));
-                const double rad = sqrt(-2.0 * log(u1));
-                f->zv[i] = rad * cos(VK_TWO_PI * u2);
-                f->zs[i] = rad * sin(VK_TWO_PI * u2);
-            }
+            for (size_t i = 0; i < L; i++) /* this step's draws of lane i, in double */
+                draws_in_double(f, f->st_b[i], i);
             vk_table_ref.heston_qe(&c, f->zv, f->uv, f->zs, f->ls_a, f->v_a, L);
             vk_table_ref.heston_qe_single(&c, f->st_b, f->inc, f->ls_b, f->v_b, L);
         }
