@@ -43,12 +43,7 @@ void vk_heston_qe_single_d_ref(const vk_heston_coef *c, uint64_t *restrict state
                                const uint64_t *restrict inc, double *restrict log_s,
                                double *restrict var, size_t n)
 {
-    const float ekdt = (float)c->ekdt, th1 = (float)vk_heston_single_th1(c), c_v = (float)c->c_v;
-    const float c_t = (float)c->c_t, ip_c = (float)(2.0 / c->psi_c), A = (float)c->a_mart;
-    const float m2a = -(2.0f * A), k0 = (float)c->k0, k2 = (float)c->k2, k3 = (float)c->k3;
-    const float k4 = (float)c->k4, h3 = (float)(0.5 * c->k3), h4 = (float)(0.5 * c->k4);
-    const float rs = (float)(0.5 * (c->k2 - c->k1)), kd = (float)(0.5 * (c->k1 + c->k2));
-    const float theta = (float)c->theta, om = (float)(1.0 - c->ekdt), drift = (float)c->drift;
+    const vk_heston_single_coef f = vk_heston_single_coef_make(c);
     const float two_pi = (float)VK_TWO_PI;
     for (size_t i = 0; i < n; i++) {
         vk_pcg32 r = {state[i], inc[i]};
@@ -61,22 +56,23 @@ void vk_heston_qe_single_d_ref(const vk_heston_coef *c, uint64_t *restrict state
         const float zv = rad * sc.y, zs = rad * sc.x;
 
         const float v = (float)(var[i] < VK_SINGLE_VMAX ? var[i] : VK_SINGLE_VMAX);
-        const float m = v * ekdt + th1;
-        const float s2 = c_v * v + c_t;
+        const float m = v * f.ekdt + f.th1;
+        const float s2 = f.c_v * v + f.c_t;
         const float ip = 2.0f * m * m / s2;
-        float vn, dv, corr;
+        float vn, dv, corr = 0;
         int ok;
-        if (ip >= ip_c) {
+        if (ip >= f.ip_c) {
             const float b2 = (ip - 1.0f) + sqrtf(ip * (ip - 1.0f));
             const float a = m / (1.0f + b2);
             const float b = sqrtf(b2);
             const float zb = b + zv;
             vn = a * zb * zb;
             dv = a * ((2.0f * b) * zv + (zv * zv - 1.0f)); /* v' - m, as a (2 b z + z^2 - 1) */
-            const float x1 = m2a * a; /* 1 - 2 A a = 1 + x1 */
+            const float x1 = f.m2a * a; /* 1 - 2 A a = 1 + x1 */
             const float d = 1.0f + x1;
             ok = d > 0;
-            corr = ok ? (k2 * a * (1.0f + m2a * m) - h4 * (b2 * a)) / d + 0.5f * vk_log1pf(x1) : 0;
+            if (ok)
+                corr = (f.k2 * a * (1.0f + f.m2a * m) - f.h4 * (b2 * a)) / d + 0.5f * vk_log1pf(x1);
         } else {
             const float den = 2.0f + ip; /* psi = 2 / ip: p = (psi - 1)/(psi + 1), 1 - p */
             const float p = (2.0f - ip) / den;
@@ -84,15 +80,15 @@ void vk_heston_qe_single_d_ref(const vk_heston_coef *c, uint64_t *restrict state
             const float beta = omp / m;
             vn = uv <= p ? 0.0f : Sleef_logf1_u35purec(omp / (1.0f - uv)) / beta;
             dv = vn - m;
-            const float bma = beta - A;
+            const float bma = beta - f.A;
             ok = bma > 0;
-            /* ln(p + beta (1 - p)/(beta - A)) = log1p((1 - p) A/(beta - A)) */
-            corr = ok ? k2 * m - vk_log1pf(omp * A / bma) : 0;
+            if (ok) /* ln(p + beta (1 - p)/(beta - A)) = log1p((1 - p) A/(beta - A)) */
+                corr = f.k2 * m - vk_log1pf(omp * f.A / bma);
         }
         if (!ok) /* K0 + K1 v + K2 m, with K1 v + K2 m = kd (m + v) + (rho/sigma)(m - v) */
-            corr = ((k0 + rs * ((theta - v) * om)) + kd * (m + v)) + h3 * v;
-        const float diff = sqrtf(fmaxf(k3 * v + k4 * vn, 0.0f));
-        const float dls = (((drift + corr) - h3 * v) + k2 * dv) + diff * zs;
+            corr = ((f.k0 + f.rs * ((f.theta - v) * f.om)) + f.kd * (m + v)) + f.h3 * v;
+        const float diff = sqrtf(fmaxf(f.k3 * v + f.k4 * vn, 0.0f));
+        const float dls = (((f.drift + corr) - f.h3 * v) + f.k2 * dv) + diff * zs;
         log_s[i] += (double)dls;
         var[i] = (double)vn;
     }

@@ -40,8 +40,9 @@ static inline vf vflog1p(vf x)
     const vf one = vfset(1.0f);
     const vf u = vfadd(one, x);
     const vf um1 = vfsub(u, one);
-    const vf q = vfmul(vflog(u), vfdiv(x, vfsel(vfeq(um1, vfset(0.0f)), one, um1)));
-    return vfsel(vfeq(um1, vfset(0.0f)), x, q);
+    const vfm exact = vfeq(um1, vfset(0.0f)); /* u = 1: log1p(x) = x to float precision */
+    const vf q = vfmul(vflog(u), vfdiv(x, vfsel(exact, one, um1)));
+    return vfsel(exact, x, q);
 }
 
 /* ---- PCG32 ----------------------------------------------------------------------------------- */

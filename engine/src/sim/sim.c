@@ -365,8 +365,9 @@ static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_o
     const vr_sim_block b = block_view(w, ops->nfactors, path0, n, npad, thread);
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
+    const int step = s->single ? VR_STEP_QE_SINGLE : (int)s->scheme;
     for (size_t k = 1; k <= s->steps; k++) {
-        ops->path_step(kt, coef, s->single ? VR_STEP_QE_SINGLE : (int)s->scheme, w, npad);
+        ops->path_step(kt, coef, step, w, npad);
         if (s->nshocks > 0)
             apply_shocks(s, ops, w, npad, k);
         if (obs && obs->on_step)

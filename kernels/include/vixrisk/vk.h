@@ -66,9 +66,10 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * heston_qe_single is one QE step of heston_qe that draws its own numbers: three PCG32 outputs per
  * lane (the stream advances by 3), each a float uniform by vk_f01_from_u32: u1, u2 give
  * r = sqrt(-2 ln u1), zv = r cos(2 pi u2), zs = r sin(2 pi u2), and u3 is uv. The step is
- * heston_qe's arithmetic in float (every coefficient rounded to float, v read from var rounded to
- * float, SLEEF's 3.5-ulp logf and sincosf); the increment of ln S is added to log_s in double, and
- * var receives the new float v exactly. A vector ISA runs twice as many float lanes as double
+ * heston_qe's in float, rearranged where float would lose a cancellation that double absorbs
+ * (kernels/ref/heston_single_ref.c): the constants of vk_heston_single_coef, v read from var
+ * (clamped to VK_SINGLE_VMAX) rounded to float, SLEEF's 3.5-ulp logf and sincosf; the increment
+ * of ln S is added to log_s in double, and var receives the new float v exactly. A vector ISA runs twice as many float lanes as double
  * lanes. With 24-bit uniforms |z| <= sqrt(-2 ln 2^-25) = 5.89. */
 
 /* Convert one 32-bit output to a float in (0, 1) with 24 random bits: k = x >> 8, u = k 2^-24,
@@ -103,10 +104,26 @@ float vk_log1pf(float x);
 /* The single-precision step clamps v to this before it becomes a float. */
 #define VK_SINGLE_VMAX 1e6
 
-/* theta (1 - e^{-kappa dt}) of the single-precision step (heston_single_ref.c), in double. */
-static inline double vk_heston_single_th1(const vk_heston_coef *c)
+/* The constants of the single-precision step in float, derived once from vk_heston_coef (in
+ * double, then rounded) for the reference and every vector variant alike. th1 = theta (1 -
+ * e^{-kappa dt}), om = 1 - e^{-kappa dt}, ip_c = 2/psi_c, m2a = -2 A, h3 = K3/2, h4 = K4/2,
+ * rs = rho/sigma = (K2 - K1)/2, kd = (K1 + K2)/2 (heston_single_ref.c has the formulas). */
+typedef struct vk_heston_single_coef {
+    float ekdt, th1, c_v, c_t, ip_c, A, m2a, k0, k2, k3, k4, h3, h4, rs, kd, theta, om, drift;
+} vk_heston_single_coef;
+
+static inline vk_heston_single_coef vk_heston_single_coef_make(const vk_heston_coef *c)
 {
-    return c->theta * (1.0 - c->ekdt);
+    const float A = (float)c->a_mart;
+    const vk_heston_single_coef f = {
+        .ekdt = (float)c->ekdt, .th1 = (float)(c->theta * (1.0 - c->ekdt)), .c_v = (float)c->c_v,
+        .c_t = (float)c->c_t, .ip_c = (float)(2.0 / c->psi_c), .A = A, .m2a = -(2.0f * A),
+        .k0 = (float)c->k0, .k2 = (float)c->k2, .k3 = (float)c->k3, .k4 = (float)c->k4,
+        .h3 = (float)(0.5 * c->k3), .h4 = (float)(0.5 * c->k4),
+        .rs = (float)(0.5 * (c->k2 - c->k1)), .kd = (float)(0.5 * (c->k1 + c->k2)),
+        .theta = (float)c->theta, .om = (float)(1.0 - c->ekdt), .drift = (float)c->drift,
+    };
+    return f;
 }
 
 /* heston_qe: Andersen (2008) quadratic-exponential step of (log S, v) with the
