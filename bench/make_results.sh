@@ -21,7 +21,11 @@
 #   BENCH=1       also run the full benchmark (vixrisk-bench: kernels, path generation, marks,
 #                 the evaluator and the main job end to end at 100,000 paths; about 2 minutes on
 #                 an idle 2-core AVX-512 machine) into results/bench.txt and results/bench.json;
-#                 its header names the commit and the CPU, and its timings are this machine's
+#                 its header names the commit and the CPU, and its timings are this machine's;
+#                 and the memory case into results/memory.txt: the main job's model and policies at
+#                 1,000,000 paths over 5 trading days (a run's per-path outputs do not depend on its
+#                 days), peak RSS and wall time with the per-path outputs held in memory and with
+#                 the default store (on disk past 256 MiB); about a minute
 #
 # The kernels are pinned to AVX2 (--isa avx2) so the numbers do not depend on whether the machine
 # has AVX-512; results are bit-identical for any thread count. The timings in the output (the
@@ -84,5 +88,23 @@ if [ "${BENCH:-0}" = 1 ]; then
     "$build/vixrisk-bench" --json results/bench.json > "$tmp"
     { cat "$tmp"; echo; echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; } > results/bench.txt
     echo "wrote results/bench.txt, results/bench.json"
+    command -v /usr/bin/time >/dev/null 2>&1 || { echo "$0: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+    mem=$(mktemp -d)
+    sed 's/^\([[:space:]]*horizon_days:\).*/\1 5/' configs/alvh.yaml > "$mem/alvh5.yaml"
+    {
+        echo "# peak memory of the main job's model and policies at 1,000,000 paths, 5 trading days"
+        echo "# commit: $commit"
+        echo "# cpu: $cpu, $cores cores"
+        echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+        for store in memory default; do
+            if [ $store = memory ]; then set -- env VIXRISK_PATH_STORE_MB=1000000; else set -- env -u VIXRISK_PATH_STORE_MB; fi
+            "$@" /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
+                "$vixrisk" run "$mem/alvh5.yaml" --paths 1000000 --threads 2 -q -o "$mem/out.h5" > /dev/null
+            read -r kib wall user sys < "$mem/t"
+            echo "per-path outputs $store: peak RSS $((kib / 1024)) MiB, wall $wall s (user $user s, sys $sys s)"
+        done
+    } > results/memory.txt
+    rm -rf "$mem"
+    echo "wrote results/memory.txt"
 fi
 echo "results/ regenerated at commit $commit"

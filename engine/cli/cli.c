@@ -28,6 +28,9 @@ void vr_cli_help_footer(FILE *out)
             "  VIXRISK_DATA     directory of the daily history CSV files (spx_daily.csv, vix_daily.csv,\n"
             "                   vix3m_daily.csv) for history scenarios, calibrate and model --asof\n"
             "                   (default ../shared/data)\n"
+            "  VIXRISK_PATH_STORE_MB  run: MiB of per-path outputs (store_paths: true) kept in\n"
+            "                   memory; beyond it they wait in an unlinked temporary file in the\n"
+            "                   output's directory until scored and written (default 256)\n"
             "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0\n");
 }
 

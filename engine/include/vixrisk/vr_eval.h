@@ -125,4 +125,10 @@ size_t vr_eval_block_paths(const vr_run_spec *spec, int scen);
 vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen);
 void vr_scenario_result_free(vr_scenario_result *res);
 
+/* Per-path arrays of n paths (at least one), every field of VR_PATH_OUT_FIELDS with nattr
+ * attribution columns; 0 when out of memory (vr_path_out_free frees what was allocated). */
+int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr);
+/* Free o's arrays (NULL arrays are fine) and set them to NULL. */
+void vr_path_out_free(vr_path_out *o);
+
 #endif

@@ -33,16 +33,25 @@ vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, 
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err);
 
-/* The attribution scores of every policy of a scenario (out: npol per-path outputs of n paths over
- * `days` trading days; pol: the run's policies; base: the baseline's index), after
- * vr_pol_summary_compute filled ps[0..npol). Per layer: activations and premium per year, mean net,
- * and on n >= 2 paths its mean net on the baseline's worst 1% and 5% paths, its correlation with
- * the condor's attribution and, for an ablated policy, d_es99_removed / d_es99_alone with paired
- * SEs from the derived policies. scratch: n doubles. out NULL (scores streamed, no per-path
- * arrays): only mean activations, activations per year and d_es99_alone; the rest stay NaN (not
- * stored). Errors: VR_ENOMEM, or as vr_paired_compute. */
-vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_out *out, size_t n,
-                                int days, int base, double *scratch, vr_pol_summary *ps, vr_err *err);
+/* Paths ordered by the baseline's P&L base_pnl (n of them), worst first, equal P&L in path order:
+ * the order of the attribution's tail scores. *order: malloc'd, n path indices. Errors: VR_ENOMEM. */
+vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, vr_err *err);
+
+/* Policy q's per-path P&L (n doubles, valid until the next call) for vr_pol_attrib_policy. */
+typedef vr_status (*vr_pol_pnl_fn)(void *ctx, int q, const double **pnl, vr_err *err);
+
+/* The attribution scores of policy p of a scenario (o: its per-path outputs of n paths over `days`
+ * trading days; pol: the run's npol policies), after vr_pol_summary_compute filled ps[0..npol) (p
+ * reads the summaries of its derived policies). Per layer: activations and premium per year, mean
+ * net, and on n >= 2 paths its mean net on the baseline's worst 1% and 5% paths (order:
+ * vr_pol_attrib_order), its correlation with the condor's attribution and, for an ablated policy,
+ * d_es99_removed / d_es99_alone with paired SEs from the derived policies (pnl_of(ctx, q) gives a
+ * derived policy's P&L). scratch: n doubles. o NULL (scores streamed, no per-path arrays; order
+ * and pnl_of unused): only mean activations, activations per year and d_es99_alone; the rest stay
+ * NaN (not stored). Errors: as pnl_of, or as vr_paired_compute. */
+vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
+                               int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
+                               double *scratch, vr_pol_summary *ps, vr_err *err);
 
 /* The key policies are ranked by (vr_rank_by_es99): ES99, or for a replay its loss, -P&L. */
 double vr_pol_summary_rank_key(const vr_pol_summary *ps);

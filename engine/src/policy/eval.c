@@ -98,9 +98,7 @@ typedef struct eval_ctx {
     const vr_scenario *replay; /* a history replay: its VIX3M closes go into the market view */
 } eval_ctx;
 
-/* Per-path arrays of n paths, every field of VR_PATH_OUT_FIELDS; 0 when out of memory (the
- * arrays allocated so far are freed by path_out_free). */
-static int path_out_alloc(vr_path_out *o, size_t n, int nattr)
+int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr)
 {
     int ok = 1;
     o->nattr = nattr;
@@ -110,7 +108,7 @@ static int path_out_alloc(vr_path_out *o, size_t n, int nattr)
     return ok;
 }
 
-static void path_out_free(vr_path_out *o)
+void vr_path_out_free(vr_path_out *o)
 {
 #define FREE(f, T, k) free(o->f); o->f = NULL;
     VR_PATH_OUT_FIELDS(FREE, o)
@@ -370,7 +368,7 @@ void vr_scenario_result_free(vr_scenario_result *res)
         return;
     if (res->out) {
         for (int p = 0; p < res->npol; p++)
-            path_out_free(&res->out[p]);
+            vr_path_out_free(&res->out[p]);
         free(res->out);
     }
     if (res->logs) {
@@ -540,7 +538,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         goto done;
     }
     for (int p = 0; res->out && p < spec->npol; p++)
-        if (!path_out_alloc(&res->out[p], nloc, 1 + spec->pol[p].nlayers)) {
+        if (!vr_path_out_alloc(&res->out[p], nloc, 1 + spec->pol[p].nlayers)) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
             goto done;
         }
@@ -585,7 +583,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         if (opts->on_block) {
             int ok = (ws[t].blk = calloc((size_t)spec->npol, sizeof *ws[t].blk)) != NULL;
             for (int p = 0; ok && p < spec->npol; p++)
-                ok = path_out_alloc(&ws[t].blk[p], block, 1 + spec->pol[p].nlayers);
+                ok = vr_path_out_alloc(&ws[t].blk[p], block, 1 + spec->pol[p].nlayers);
             if (!ok) {
                 st = vr_fail(err, VR_ENOMEM, "evaluator: block outputs (%zu paths x %d policies)", block,
                              spec->npol);
@@ -627,7 +625,7 @@ done:
             vr_mark_batch_free(&ws[t].batch);
             vr_mark_batch_free(&ws[t].sweep.row);
             for (int p = 0; ws[t].blk && p < spec->npol; p++)
-                path_out_free(&ws[t].blk[p]);
+                vr_path_out_free(&ws[t].blk[p]);
             free(ws[t].blk);
         }
         free(ws);

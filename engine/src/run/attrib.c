@@ -52,83 +52,92 @@ static int derived(const vr_policy *pol, int npol, int p, vr_ablation k, int l)
     return -1;
 }
 
-vr_status vr_pol_attrib_compute(const vr_policy *pol, int npol, const vr_path_out *out, size_t n,
-                                int days, int base, double *scratch, vr_pol_summary *ps, vr_err *err)
+vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, vr_err *err)
+{
+    ranked *r = malloc((n ? n : 1) * sizeof *r);
+    size_t *o = malloc((n ? n : 1) * sizeof *o);
+    if (r == NULL || o == NULL) {
+        free(r);
+        free(o);
+        return vr_fail(err, VR_ENOMEM, "attribution: order of %zu paths", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        r[i] = (ranked){base_pnl[i], i};
+    qsort(r, n, sizeof *r, by_pnl);
+    for (size_t k = 0; k < n; k++)
+        o[k] = r[k].path;
+    free(r);
+    *order = o;
+    return VR_OK;
+}
+
+vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
+                               int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
+                               double *scratch, vr_pol_summary *ps, vr_err *err)
 {
     vr_status st = VR_OK;
-    ranked *order = NULL;
     const double years = days / 252.0;
-    if (n >= 2 && out) {
-        if ((order = malloc(n * sizeof *order)) == NULL)
-            return vr_fail(err, VR_ENOMEM, "attribution: order of %zu paths", n);
-        for (size_t i = 0; i < n; i++)
-            order[i] = (ranked){out[base].pnl[i], i};
-        qsort(order, n, sizeof *order, by_pnl);
-    }
     const size_t n1 = n / 100 > 0 ? n / 100 : 1, n5 = n / 20 > 0 ? n / 20 : 1;
-    for (int p = 0; p < npol; p++) {
-        const vr_policy *P = &pol[p];
-        const vr_path_out *o = out ? &out[p] : NULL;
-        vr_pol_summary *s = &ps[p];
-        s->nlayers = P->nlayers;
-        s->car = P->condor.wing_width * MULT * P->condor.contracts;
-        s->budget_pct = s->car > 0 ? ps[p].score[VR_SCORE_PAID] / years / s->car * 100 : 0;
-        for (int l = 0; l < P->nlayers; l++) {
-            double *v = s->layer[l];
-            for (int k = 0; k < VR_RF_LAYER_N; k++)
-                v[k] = NAN;
-            if (o == NULL) {
-                v[VR_RF_LAYER_MEAN_ACT] = s->mean_act[l];
-                v[VR_RF_LAYER_ACT_YEAR] = s->mean_act[l] / years;
-                const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
-                if (P->ablate && a >= 0) {
-                    v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
-                    v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
-                }
-                continue;
+    const vr_policy *P = &pol[p];
+    vr_pol_summary *s = &ps[p];
+    s->nlayers = P->nlayers;
+    s->car = P->condor.wing_width * MULT * P->condor.contracts;
+    s->budget_pct = s->car > 0 ? ps[p].score[VR_SCORE_PAID] / years / s->car * 100 : 0;
+    for (int l = 0; l < P->nlayers; l++) {
+        double *v = s->layer[l];
+        for (int k = 0; k < VR_RF_LAYER_N; k++)
+            v[k] = NAN;
+        if (o == NULL) {
+            v[VR_RF_LAYER_MEAN_ACT] = s->mean_act[l];
+            v[VR_RF_LAYER_ACT_YEAR] = s->mean_act[l] / years;
+            const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
+            if (P->ablate && a >= 0) {
+                v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
+                v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
             }
-            const size_t na = (size_t)o->nattr;
-            double acts = 0, net = 0, paid = 0;
-            for (size_t i = 0; i < n; i++) {
-                acts += o->activations[i * VR_MAX_LAYERS + l];
-                net += o->attr[i * na + 1 + l];
-                paid += o->outlay[i * na + 1 + l];
+            continue;
+        }
+        const size_t na = (size_t)o->nattr;
+        double acts = 0, net = 0, paid = 0;
+        for (size_t i = 0; i < n; i++) {
+            acts += o->activations[i * VR_MAX_LAYERS + l];
+            net += o->attr[i * na + 1 + l];
+            paid += o->outlay[i * na + 1 + l];
+        }
+        v[VR_RF_LAYER_MEAN_ACT] = acts / n;
+        v[VR_RF_LAYER_ACT_YEAR] = acts / n / years;
+        v[VR_RF_LAYER_NET_MEAN] = net / n;
+        v[VR_RF_LAYER_PREMIUM] = paid / n;
+        v[VR_RF_LAYER_PREMIUM_PCT] = s->car > 0 ? paid / n / years / s->car * 100 : 0;
+        if (n < 2)
+            continue;
+        double t1 = 0, t5 = 0;
+        for (size_t k = 0; k < n5; k++) {
+            const double x = o->attr[order[k] * na + 1 + l];
+            t5 += x;
+            if (k < n1)
+                t1 += x;
+        }
+        v[VR_RF_LAYER_TAIL1] = t1 / n1;
+        v[VR_RF_LAYER_TAIL5] = t5 / n5;
+        v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
+        if (P->ablate) {
+            const int w = derived(pol, npol, p, VR_ABL_WITHOUT, l);
+            if (w >= 0) {
+                const double *wpnl = NULL;
+                vr_paired d;
+                if ((st = pnl_of(ctx, w, &wpnl, err)) != VR_OK ||
+                    (st = vr_paired_compute_buf(wpnl, o->pnl, n, scratch, &d, err)) != VR_OK)
+                    return st;
+                v[VR_RF_LAYER_DES_REMOVED] = d.des99;
+                v[VR_RF_LAYER_DES_REMOVED_SE] = d.des99_se;
             }
-            v[VR_RF_LAYER_MEAN_ACT] = acts / n;
-            v[VR_RF_LAYER_ACT_YEAR] = acts / n / years;
-            v[VR_RF_LAYER_NET_MEAN] = net / n;
-            v[VR_RF_LAYER_PREMIUM] = paid / n;
-            v[VR_RF_LAYER_PREMIUM_PCT] = s->car > 0 ? paid / n / years / s->car * 100 : 0;
-            if (n < 2)
-                continue;
-            double t1 = 0, t5 = 0;
-            for (size_t k = 0; k < n5; k++) {
-                const double x = o->attr[order[k].path * na + 1 + l];
-                t5 += x;
-                if (k < n1)
-                    t1 += x;
-            }
-            v[VR_RF_LAYER_TAIL1] = t1 / n1;
-            v[VR_RF_LAYER_TAIL5] = t5 / n5;
-            v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
-            if (P->ablate) {
-                const int w = derived(pol, npol, p, VR_ABL_WITHOUT, l);
-                if (w >= 0) {
-                    vr_paired d;
-                    if ((st = vr_paired_compute_buf(out[w].pnl, o->pnl, n, scratch, &d, err)) != VR_OK)
-                        goto done;
-                    v[VR_RF_LAYER_DES_REMOVED] = d.des99;
-                    v[VR_RF_LAYER_DES_REMOVED_SE] = d.des99_se;
-                }
-                const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
-                if (a >= 0) {
-                    v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
-                    v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
-                }
+            const int a = P->nlayers == 1 ? p : derived(pol, npol, p, VR_ABL_ONLY, l);
+            if (a >= 0) {
+                v[VR_RF_LAYER_DES_ALONE] = ps[a].score[VR_SCORE_DES99];
+                v[VR_RF_LAYER_DES_ALONE_SE] = ps[a].score[VR_SCORE_DES99_SE];
             }
         }
     }
-done:
-    free(order);
     return st;
 }

@@ -16,6 +16,7 @@
  * attribution) are gathered to rank 0 in path order and scored there exactly as in one process,
  * or the streaming accumulators are merged into rank 0's. Either way the file holds the bits of
  * the single-process run. */
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -283,20 +284,93 @@ done:
 
 /* Scenario `sc` evaluated and its samples gathered (every rank); rank 0 then holds in res the
  * samples and, when stream is NULL and there is one rank, every path's outputs. */
+/* A scenario's per-path outputs on rank 0 under stored paths: the store, a buffer of one policy's
+ * arrays to gather into on several ranks, and the baseline's order of the paths. */
+typedef struct scen_store {
+    vr_path_store *store;
+    vr_path_out buf;
+    size_t *order;
+} scen_store;
+
+static void scen_store_close(scen_store *ss)
+{
+    vr_path_store_destroy(ss->store);
+    vr_path_out_free(&ss->buf);
+    free(ss->order);
+    memset(ss, 0, sizeof *ss);
+}
+
+/* The per-path outputs' memory limit (VIXRISK_PATH_STORE_MB when set and not empty, else
+ * VR_PATH_STORE_MB). */
+static vr_status store_limit(size_t *bytes, vr_err *err)
+{
+    const char *e = getenv("VIXRISK_PATH_STORE_MB");
+    unsigned long long mb = VR_PATH_STORE_MB;
+    if (e != NULL && e[0] != '\0') { /* set and empty: the default */
+        char *end = NULL;
+        errno = 0;
+        mb = strtoull(e, &end, 10);
+        if (e[0] < '0' || e[0] > '9' || *end != '\0' || errno != 0 || mb > (SIZE_MAX >> 20))
+            return vr_fail(err, VR_EINVAL, "VIXRISK_PATH_STORE_MB: '%.40s' is not a whole number of MiB "
+                                           "in [0, %zu]", e, (size_t)(SIZE_MAX >> 20));
+    }
+    *bytes = (size_t)mb << 20;
+    return VR_OK;
+}
+
+/* The store in the run file's directory (in memory below the limit); on several ranks also the
+ * buffer policies are gathered into. */
+static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, size_t n, size_t limit,
+                                 scen_store *ss, vr_err *err)
+{
+    char dir[VR_OUTFILE_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", out->final);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    vr_status st = vr_path_store_create(dir, s, n, limit, &ss->store, err);
+    if (st == VR_OK && vr_dist_size() > 1 && !vr_path_out_alloc(&ss->buf, n, vr_path_store_max_nattr(ss->store)))
+        st = vr_fail(err, VR_ENOMEM, "run: gathered outputs of %zu paths", n);
+    if (st != VR_OK)
+        scen_store_close(ss);
+    return st;
+}
+
+/* vr_pol_pnl_fn of the attribution: a derived policy's P&L from the store (slot 1: the baseline's
+ * stays in slot 0). */
+static vr_status store_pnl(void *ctx, int q, const double **pnl, vr_err *err)
+{
+    scen_store *ss = ctx;
+    return vr_path_store_get_pnl(ss->store, q, 1, pnl, err);
+}
+
+/* Evaluate scenario sc on this rank's paths: into the streaming scores (stream), or on one process
+ * into the store (store), or on several ranks into res->out (gathered by the caller). */
 static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, int sc,
-                               vr_pricing_cache *pricing, vr_run_stream *stream,
+                               vr_pricing_cache *pricing, vr_run_stream *stream, vr_path_store *store,
                                vr_scenario_result *res, vr_err *err)
 {
     const vr_run_spec *s = &cfg->spec;
     const int me = vr_dist_rank();
     const size_t n = vr_scenario_paths(s, &s->scen[sc]), bp = vr_eval_block_paths(s, sc);
     vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream, pricing};
+    if (store != NULL && vr_dist_size() == 1) {
+        eo.no_store = 1;
+        eo.on_block = vr_path_store_feed;
+        eo.block_ctx = store;
+    }
     vr_dist_paths(n, bp, &eo.path_lo, &eo.path_hi);
     progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
     const int bar = me == 0 && !opts->quiet && isatty(STDERR_FILENO);
     vr_status st = vr_eval_scenario_ex(s, sc, &eo, res, bar ? progress : NULL, &pc, err);
     if (st == VR_OK && stream)
         st = vr_run_stream_status(stream, err);
+    if (st == VR_OK && eo.on_block == vr_path_store_feed)
+        st = vr_path_store_status(store, err);
     if ((st = vr_dist_agree(st, err)) != VR_OK)
         return st;
     /* sample paths: rows of the paths each rank ran (nsample <= paths, so rank 0 has them all
@@ -338,13 +412,16 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     vr_pol_summary *ps = NULL;
     vr_run_stream *stream = NULL;
     vr_pricing_cache *pricing = NULL; /* scenarios with equal pricing inputs share their tables */
-    vr_path_out *gout = NULL; /* rank 0 of several: every policy's gathered outputs */
+    scen_store ss; /* rank 0, stored paths: the scenario's per-path outputs on disk */
     char *verdict = NULL;
     vr_scenario_result res;
     vr_outfile out;
     memset(&res, 0, sizeof res);
     memset(&out, 0, sizeof out);
+    memset(&ss, 0, sizeof ss);
+    size_t store_mem = 0; /* bytes of per-path outputs kept in memory (scen_store_open) */
     TRY(check_names(s, err));
+    TRY(store_limit(&store_mem, err));
     TRY(vr_pricing_cache_create(&pricing, err));
     /* the output is checked before any work, by rank 0 alone (the others write nothing) */
     if (me == 0) {
@@ -357,7 +434,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     }
     TRY(vr_dist_agree(st, err));
     /* score buffers (rank 0): n doubles of sort scratch for scenarios scored from stored paths
-     * (and on several ranks every policy's gathered outputs, allocated when first needed) */
+     * (their per-path outputs: scen_store_open, per scenario) */
     size_t maxp = 1;
     for (int sc = 0; sc < s->nscen; sc++) {
         const size_t n = vr_scenario_paths(s, &s->scen[sc]);
@@ -392,7 +469,10 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         const int streamed = !cfg->store_paths && np >= 2;
         if (streamed)
             TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
-        TRY(scenario_eval(cfg, opts, sc, pricing, stream, &res, err));
+        else if (me == 0)
+            st = scen_store_open(&out, s, np, store_mem, &ss, err);
+        TRY(vr_dist_agree(st, err));
+        TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, err));
         double tg = omp_get_wtime();
         vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
         if (streamed) {
@@ -419,40 +499,54 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                 info.start = &cfg->start[sc];
             st = vr_rf_write_scenario(h, scen, &info, err);
         }
-        if (ranks > 1 && !streamed && me == 0 && gout == NULL) {
-            /* every policy's per-path outputs (the attribution scores compare policies on the same
-             * paths), sized for the largest scenario: what one process holds */
-            int ok = (gout = calloc((size_t)s->npol, sizeof *gout)) != NULL;
-            for (int p = 0; ok && p < s->npol; p++) {
-                vr_path_out *g = &gout[p];
-                g->nattr = 1 + s->pol[p].nlayers;
-#define ALLOC(f, T, k) ok = (g->f = malloc(maxp * (k) * sizeof(T))) != NULL && ok;
-                VR_PATH_OUT_FIELDS(ALLOC, g)
-#undef ALLOC
-            }
-            if (!ok && st == VR_OK)
-                st = vr_fail(err, VR_ENOMEM, "run: gathered outputs of %zu paths", maxp);
-        }
-        TRY(vr_dist_agree(st, err));
-        /* several ranks: every policy's outputs to rank 0, then scored there as in one process */
-        const vr_path_out *all = NULL;
+        /* several ranks: every policy's outputs to rank 0's store, one policy at a time */
         if (!streamed && ranks > 1) {
             const double tk = omp_get_wtime();
-            for (int p = 0; p < s->npol; p++)
-                TRY(vr_dist_gather_out(&res.out[p], me == 0 ? &gout[p] : NULL, np, bp, err));
+            for (int p = 0; p < s->npol && st == VR_OK; p++) {
+                if (me == 0)
+                    ss.buf.nattr = 1 + s->pol[p].nlayers;
+                st = vr_dist_gather_out(&res.out[p], me == 0 ? &ss.buf : NULL, np, bp, err);
+                if (st == VR_OK && me == 0)
+                    st = vr_path_store_put(ss.store, p, &ss.buf, err);
+                st = vr_dist_agree(st, err);
+            }
+            TRY(st);
             tg += omp_get_wtime() - tk;
-            all = gout;
-        } else if (!streamed) {
-            all = res.out;
         }
         if (me == 0) {
-            for (int p = 0; p < s->npol && st == VR_OK && !streamed; p++)
-                st = vr_pol_summary_compute(&all[p], &all[base], np, cfg->thresholds, scratch, &row[p], err);
-            /* streamed: only the layer scores that need no per-path arrays (docs/hdf5.md) */
-            if (st == VR_OK)
-                st = vr_pol_attrib_compute(s->pol, s->npol, all, np, days, base, scratch, row, err);
+            /* stored paths: each policy read back from the store, scored against the baseline's
+             * P&L, then (after every summary: an ablated policy reads its derived ones') its
+             * attribution, then written; streamed: the scores are there, the attribution takes
+             * no per-path arrays */
+            vr_path_out cur;
+            memset(&cur, 0, sizeof cur);
+            if (!streamed) {
+                vr_path_out bv;
+                memset(&bv, 0, sizeof bv);
+                const double *bpnl = NULL;
+                st = vr_path_store_get_pnl(ss.store, base, 0, &bpnl, err);
+                bv.pnl = (double *)bpnl;
+                for (int p = 0; p < s->npol && st == VR_OK; p++) {
+                    st = vr_path_store_get(ss.store, p, &cur, err);
+                    if (st == VR_OK)
+                        st = vr_pol_summary_compute(&cur, &bv, np, cfg->thresholds, scratch, &row[p], err);
+                }
+                if (st == VR_OK && np >= 2)
+                    st = vr_pol_attrib_order(bpnl, np, &ss.order, err);
+            }
             for (int p = 0; p < s->npol && st == VR_OK; p++) {
-                const vr_path_out *o = cfg->store_paths && all ? &all[p] : NULL;
+                const vr_path_out *o = NULL;
+                if (!streamed) {
+                    st = vr_path_store_get(ss.store, p, &cur, err);
+                    o = &cur;
+                }
+                if (st == VR_OK)
+                    st = vr_pol_attrib_policy(s->pol, s->npol, p, o, np, days, ss.order, store_pnl, &ss,
+                                              scratch, row, err);
+                if (st != VR_OK)
+                    break;
+                if (!cfg->store_paths)
+                    o = NULL;
                 st = vr_rf_write_policy(h, scen->name, &s->pol[p], o, np, &row[p], cfg->baseline,
                                         cfg->compress, err);
                 if (st == VR_OK)
@@ -472,6 +566,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         vr_scenario_result_free(&res);
         vr_run_stream_destroy(stream);
         stream = NULL;
+        scen_store_close(&ss);
     }
     /* the verdict reads every scenario's numbers: it comes first on the console, then the tables
      * and the stress matrix (rank 0) */
@@ -500,13 +595,7 @@ done:
     vr_pricing_cache_destroy(pricing);
     if (h)
         vr_h5_abort(h);
-    for (int p = 0; gout && p < s->npol; p++) {
-        vr_path_out *g = &gout[p];
-#define FREE(f, T, k) free(g->f);
-        VR_PATH_OUT_FIELDS(FREE, g)
-#undef FREE
-    }
-    free(gout);
+    scen_store_close(&ss);
     free(scratch);
     free(matrix);
     free(ps);

@@ -1,6 +1,7 @@
 /* run_internal.h: what the files of engine/src/run share: the ranking table and stress matrix
  * (table.c), a summary from finished scores (summary.c), the verdict (verdict.c), the streaming
- * scores of `store_paths: false` (stream.c) and the few collective steps of a run on several MPI
+ * scores of `store_paths: false` (stream.c), the per-path outputs of `store_paths: true` on disk
+ * (pathstore.c) and the few collective steps of a run on several MPI
  * ranks (dist.c, single-process without MPI). */
 #ifndef VIXRISK_RUN_INTERNAL_H
 #define VIXRISK_RUN_INTERNAL_H
@@ -38,6 +39,36 @@ vr_status vr_run_stream_status(const vr_run_stream *s, vr_err *err);
 vr_status vr_run_stream_reduce(vr_run_stream *s, vr_err *err);
 /* Rank 0, after the reduce: policy p's summary. */
 vr_status vr_run_stream_summary(vr_run_stream *s, int p, vr_pol_summary *ps, vr_err *err);
+
+/* ---- per-path outputs of stored paths (pathstore.c) -----------------------------------------
+ * Every policy's per-path outputs of one scenario's n paths: in memory while they take at most
+ * mem_limit bytes, else in an unlinked temporary file in directory dir (the run file's), so that
+ * scoring holds one policy at a time. */
+typedef struct vr_path_store vr_path_store;
+
+/* Bytes of memory the per-path outputs of a run may take before they go to disk: the environment's
+ * VIXRISK_PATH_STORE_MB (MiB, a whole number >= 0), else VR_PATH_STORE_MB. */
+#define VR_PATH_STORE_MB 256
+/* Errors: VR_ENOMEM; VR_EIO when dir takes no temporary file (naming dir and the reason). */
+vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
+                               vr_path_store **out, vr_err *err);
+void vr_path_store_destroy(vr_path_store *ps);
+/* The evaluator's block callback (vr_eval_block_fn; ctx = the store): paths [path0, path0 + n) of
+ * every policy; thread-safe. A failure is kept for vr_path_store_status; later feeds do nothing. */
+void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *out);
+/* The first failure of a feed (VR_EIO naming the directory and the reason), or VR_OK. */
+vr_status vr_path_store_status(const vr_path_store *ps, vr_err *err);
+/* All n paths of policy p from o (o->nattr must be the policy's 1 + layers). */
+vr_status vr_path_store_put(vr_path_store *ps, int p, const vr_path_out *o, vr_err *err);
+/* Policy p's n paths: o's arrays point into the store, valid until the next get of any policy. */
+vr_status vr_path_store_get(vr_path_store *ps, int p, vr_path_out *o, vr_err *err);
+/* Only policy p's P&L (n doubles) in *pnl, valid until the next call with the same slot (0 or 1;
+ * the two slots hold two policies' P&L at once). */
+vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double **pnl, vr_err *err);
+/* The most attribution columns of any policy (>= 1). */
+int vr_path_store_max_nattr(const vr_path_store *ps);
+/* 1 when the store is on disk. */
+int vr_path_store_on_disk(const vr_path_store *ps);
 
 /* ---- ranks (dist.c): without MPI, or when not started by mpirun, one rank of one ------------
  * The gathers and the reduce end every rank (vr_mpi_abort) when they fail on several ranks. */

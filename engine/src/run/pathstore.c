@@ -1,0 +1,289 @@
+/* pathstore.c: the per-path outputs of one scenario's policies (`store_paths: true`) while the
+ * scenario runs, in memory up to a limit and beyond it on disk, so that a run's memory does not
+ * grow with paths x policies. At a million paths the main job's eleven policies hold 1.34 GB of
+ * per-path outputs (84 bytes a path and policy plus 16 per attribution column); the run scores
+ * and writes them one policy at a time (run.c), reading each back from here.
+ *
+ * Policy p's field f (VR_PATH_OUT_FIELDS, k elements a path) is n x k elements at a fixed offset
+ * (each field 64-byte aligned); the evaluator's threads put their blocks at the blocks' own
+ * offsets (no lock: the ranges are disjoint). In memory that is one allocation, and a policy's
+ * outputs are read in place. On disk it is one unlinked file in the output's directory (the run
+ * file will need that room there anyway): O_TMPFILE where the file system has it, else a named
+ * temporary removed at once, so nothing is left behind by a failure or a signal; blocks go in
+ * with pwrite and policies come back with pread into one buffer. The kernel keeps what fits in
+ * its page cache and writes the rest back; those pages are not the process's memory. Doubles and
+ * integers go through either as bytes, so what comes back is what the evaluator wrote, bit for
+ * bit. */
+#define _GNU_SOURCE /* O_TMPFILE */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/run_internal.h"
+#include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_outfile.h"
+
+struct vr_path_store {
+    int fd;          /* on disk: the file; in memory: -1 */
+    char *mem;       /* in memory: every policy's fields */
+    size_t n;
+    int npol;
+    int *nattr;      /* per policy */
+    off_t *off;      /* per policy: where its first field starts; off[npol]: the total */
+    vr_path_out buf; /* on disk: the arrays a policy is read into (allocated at the first read) */
+    double *pnl[2];  /* on disk: P&L read alone */
+    char dir[VR_OUTFILE_PATH_MAX];
+    int failed;      /* a feed failed (atomic); its errno in err_no */
+    int err_no;
+};
+
+#define FIELD_ALIGN 64
+static size_t field_bytes(size_t n, size_t k, size_t size)
+{
+    const size_t b = n * k * size;
+    return (b + FIELD_ALIGN - 1) / FIELD_ALIGN * FIELD_ALIGN;
+}
+
+/* Bytes of a policy's fields for n paths, in VR_PATH_OUT_FIELDS order. */
+static size_t policy_bytes(size_t n, int nattr)
+{
+    const vr_path_out shape = {.nattr = nattr};
+    const vr_path_out *o = &shape;
+    size_t b = 0;
+#define SIZE(f, T, k) b += field_bytes(n, k, sizeof(T));
+    VR_PATH_OUT_FIELDS(SIZE, o)
+#undef SIZE
+    return b;
+}
+
+static int open_tmp(const char *dir)
+{
+#ifdef O_TMPFILE
+    const int tfd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (tfd >= 0)
+        return tfd;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT && errno != EINVAL)
+        return -1;
+#endif
+    /* no O_TMPFILE here: a named temporary, removed at once (open files outlive their names) */
+    char path[VR_OUTFILE_PATH_MAX + 32];
+    if (snprintf(path, sizeof path, "%s/.vrpaths%ldXXXXXX", dir, (long)getpid()) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    const int fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
+                               vr_path_store **out, vr_err *err)
+{
+    vr_status st = VR_OK;
+    vr_path_store *ps = calloc(1, sizeof *ps);
+    if (ps == NULL)
+        return vr_fail(err, VR_ENOMEM, "run: per-path output store");
+    ps->fd = -1;
+    ps->n = n;
+    ps->npol = s->npol;
+    snprintf(ps->dir, sizeof ps->dir, "%s", dir);
+    ps->nattr = calloc((size_t)s->npol, sizeof *ps->nattr);
+    ps->off = calloc((size_t)s->npol + 1, sizeof *ps->off);
+    if (!ps->nattr || !ps->off) {
+        st = vr_fail(err, VR_ENOMEM, "run: per-path output store of %d policies", s->npol);
+        goto done;
+    }
+    for (int p = 0; p < s->npol; p++) {
+        ps->nattr[p] = 1 + s->pol[p].nlayers;
+        ps->off[p + 1] = ps->off[p] + (off_t)policy_bytes(n, ps->nattr[p]);
+    }
+    const size_t total = (size_t)ps->off[s->npol];
+    if (total <= mem_limit) {
+        /* not zeroed: every byte read back is written first (the padding is never read) */
+        if ((ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL)
+            st = vr_fail(err, VR_ENOMEM, "run: per-path outputs of %zu paths (%zu bytes)", n, total);
+        goto done_ok;
+    }
+    if ((ps->fd = open_tmp(dir)) < 0) {
+        st = vr_fail(err, VR_EIO, "run: cannot create the per-path output store in %s: %s", dir,
+                     strerror(errno));
+        goto done;
+    }
+done_ok:
+    if (st == VR_OK) {
+        *out = ps;
+        ps = NULL;
+    }
+done:
+    vr_path_store_destroy(ps);
+    return st;
+}
+
+void vr_path_store_destroy(vr_path_store *ps)
+{
+    if (ps == NULL)
+        return;
+    if (ps->fd >= 0)
+        close(ps->fd);
+    free(ps->mem);
+    vr_path_out_free(&ps->buf);
+    free(ps->pnl[0]);
+    free(ps->pnl[1]);
+    free(ps->nattr);
+    free(ps->off);
+    free(ps);
+}
+
+/* All of buf at off, through short writes and signals; 0, or an errno. */
+static int write_all(int fd, const void *buf, size_t bytes, off_t off)
+{
+    const char *b = buf;
+    while (bytes > 0) {
+        const ssize_t w = pwrite(fd, b, bytes, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        b += w;
+        bytes -= (size_t)w;
+        off += w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t bytes, off_t off)
+{
+    char *b = buf;
+    while (bytes > 0) {
+        const ssize_t r = pread(fd, b, bytes, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? errno : EIO; /* 0: the store is shorter than what was written */
+        b += r;
+        bytes -= (size_t)r;
+        off += r;
+    }
+    return 0;
+}
+
+/* Paths [path0, path0 + m) of policy p from o (element 0 is path path0); 0 or an errno. */
+static int put(vr_path_store *ps, int p, const vr_path_out *o, size_t path0, size_t m)
+{
+    off_t field = ps->off[p];
+    int e = 0;
+#define PUT(f, T, k)                                                                               \
+    {                                                                                              \
+        const off_t at = field + (off_t)(path0 * (k) * sizeof(T));                                 \
+        if (ps->mem != NULL)                                                                       \
+            memcpy(ps->mem + at, o->f, m * (k) * sizeof(T));                                       \
+        else if (e == 0)                                                                           \
+            e = write_all(ps->fd, o->f, m * (k) * sizeof(T), at);                                  \
+        field += (off_t)field_bytes(ps->n, k, sizeof(T));                                          \
+    }
+    VR_PATH_OUT_FIELDS(PUT, o)
+#undef PUT
+    return e;
+}
+
+static vr_status io_fail(const vr_path_store *ps, int e, const char *what, vr_err *err)
+{
+    return vr_fail(err, VR_EIO, "run: per-path outputs: cannot %s the temporary store in %s: %s", what,
+                   ps->dir, strerror(e));
+}
+
+void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *out)
+{
+    vr_path_store *ps = ctx;
+    int failed;
+#pragma omp atomic read
+    failed = ps->failed;
+    for (int p = 0; p < ps->npol && !failed; p++) {
+        const int e = path0 + n <= ps->n && out[p].nattr == ps->nattr[p] ? put(ps, p, &out[p], path0, n)
+                                                                          : EINVAL;
+        if (e != 0) {
+#pragma omp critical(vr_path_store_err)
+            if (!ps->failed) {
+                ps->err_no = e;
+                ps->failed = 1;
+            }
+            failed = 1;
+        }
+    }
+}
+
+vr_status vr_path_store_status(const vr_path_store *ps, vr_err *err)
+{
+    return ps->failed ? io_fail(ps, ps->err_no, "write", err) : VR_OK;
+}
+
+vr_status vr_path_store_put(vr_path_store *ps, int p, const vr_path_out *o, vr_err *err)
+{
+    if (o->nattr != ps->nattr[p])
+        return vr_fail(err, VR_EINVAL, "run: per-path outputs of policy %d: %d attribution columns, "
+                                       "the store has %d", p, o->nattr, ps->nattr[p]);
+    const int e = put(ps, p, o, 0, ps->n);
+    return e ? io_fail(ps, e, "write", err) : VR_OK;
+}
+
+vr_status vr_path_store_get(vr_path_store *ps, int p, vr_path_out *o, vr_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->nattr = ps->nattr[p];
+    if (ps->mem == NULL && ps->buf.pnl == NULL &&
+        !vr_path_out_alloc(&ps->buf, ps->n, vr_path_store_max_nattr(ps))) {
+        vr_path_out_free(&ps->buf);
+        return vr_fail(err, VR_ENOMEM, "run: per-path outputs of a policy (%zu paths)", ps->n);
+    }
+    off_t field = ps->off[p];
+    int e = 0;
+#define GET(f, T, k)                                                                               \
+    if (ps->mem != NULL)                                                                           \
+        o->f = (T *)(void *)(ps->mem + field);                                                     \
+    else if (e == 0 && (e = read_all(ps->fd, ps->buf.f, ps->n * (k) * sizeof(T), field)) == 0)     \
+        o->f = ps->buf.f;                                                                          \
+    field += (off_t)field_bytes(ps->n, k, sizeof(T));
+    VR_PATH_OUT_FIELDS(GET, o)
+#undef GET
+    return e ? io_fail(ps, e, "read", err) : VR_OK;
+}
+
+vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double **pnl, vr_err *err)
+{
+    const vr_path_out shape = {.nattr = ps->nattr[p]};
+    const vr_path_out *o = &shape;
+    off_t at = ps->off[p];
+    int before = 1; /* the fields before pnl in VR_PATH_OUT_FIELDS order */
+#define SKIP(f, T, k)                                                                              \
+    if (strcmp(#f, "pnl") == 0)                                                                    \
+        before = 0;                                                                                \
+    else if (before)                                                                               \
+        at += (off_t)field_bytes(ps->n, k, sizeof(T));
+    VR_PATH_OUT_FIELDS(SKIP, o)
+#undef SKIP
+    if (ps->mem != NULL) {
+        *pnl = (const double *)(const void *)(ps->mem + at);
+        return VR_OK;
+    }
+    double **b = &ps->pnl[slot != 0];
+    if (*b == NULL && (*b = malloc((ps->n ? ps->n : 1) * sizeof **b)) == NULL)
+        return vr_fail(err, VR_ENOMEM, "run: P&L of %zu paths", ps->n);
+    const int e = read_all(ps->fd, *b, ps->n * sizeof **b, at);
+    *pnl = *b;
+    return e ? io_fail(ps, e, "read", err) : VR_OK;
+}
+
+int vr_path_store_on_disk(const vr_path_store *ps) { return ps->mem == NULL; }
+
+int vr_path_store_max_nattr(const vr_path_store *ps)
+{
+    int m = 1;
+    for (int p = 0; p < ps->npol; p++)
+        if (ps->nattr[p] > m)
+            m = ps->nattr[p];
+    return m;
+}
