@@ -99,7 +99,7 @@ static void roundtrip(size_t n, size_t limit)
     make_spec(&s, pol);
     vr_err err = {VR_OK, ""};
     vr_path_store *ps = NULL;
-    assert_int_equal(vr_path_store_create(dir, &s, n, limit, &ps, &err), VR_OK);
+    assert_int_equal(vr_path_store_create(dir, &s, n, limit, 2, &ps, &err), VR_OK);
     assert_int_equal(vr_path_store_on_disk(ps), limit == 0);
     assert_int_equal(vr_path_store_max_nattr(ps), 6);
     /* blocks of 64 paths (the last shorter), fed in a scrambled order from two threads */
@@ -128,9 +128,25 @@ static void roundtrip(size_t n, size_t limit)
     }
     for (int p = NPOL - 1; p >= 0; p--) {
         vr_path_out got;
-        assert_int_equal(vr_path_store_get(ps, p, &got, &err), VR_OK);
+        assert_int_equal(vr_path_store_get(ps, p, 0, VR_PS_ALL, &got, &err), VR_OK);
         expect_equal(&want[p], &got, n);
     }
+    /* two slots at once, one with the summary's fields only */
+    vr_path_out g0, g1;
+    assert_int_equal(vr_path_store_get(ps, 2, 0, VR_PS_ALL, &g0, &err), VR_OK);
+    assert_int_equal(vr_path_store_get(ps, 1, 1, VR_PS_SUMMARY, &g1, &err), VR_OK);
+    expect_equal(&want[2], &g0, n);
+    assert_null(g1.attr);
+    assert_null(g1.first_day);
+    assert_int_equal(g1.nattr, want[1].nattr);
+    assert_memory_equal(g1.pnl, want[1].pnl, n * sizeof(double));
+    assert_memory_equal(g1.drawdown, want[1].drawdown, n * sizeof(double));
+    assert_memory_equal(g1.hedge_cost, want[1].hedge_cost, n * sizeof(double));
+    assert_memory_equal(g1.hedge_proceeds, want[1].hedge_proceeds, n * sizeof(double));
+    assert_memory_equal(g1.activations, want[1].activations, n * VR_MAX_LAYERS * sizeof(int32_t));
+    assert_int_equal(vr_path_store_get(ps, 1, 2, VR_PS_ALL, &g1, &err), VR_EINVAL); /* no slot 2 */
+    assert_non_null(strstr(err.msg, "slot 2"));
+    err = (vr_err){VR_OK, ""};
     /* two policies' P&L at once */
     const double *a = NULL, *b = NULL;
     assert_int_equal(vr_path_store_get_pnl(ps, 2, 0, &a, &err), VR_OK);
@@ -141,9 +157,9 @@ static void roundtrip(size_t n, size_t limit)
     fill(&want[1], 0, 0, n);
     assert_int_equal(vr_path_store_put(ps, 1, &want[1], &err), VR_OK);
     vr_path_out got;
-    assert_int_equal(vr_path_store_get(ps, 1, &got, &err), VR_OK);
+    assert_int_equal(vr_path_store_get(ps, 1, 1, VR_PS_ALL, &got, &err), VR_OK);
     expect_equal(&want[1], &got, n);
-    assert_int_equal(vr_path_store_get(ps, 0, &got, &err), VR_OK); /* its neighbour untouched */
+    assert_int_equal(vr_path_store_get(ps, 0, 0, VR_PS_ALL, &got, &err), VR_OK); /* its neighbour untouched */
     expect_equal(&want[0], &got, n);
     want[0].nattr = 3; /* not policy 0's columns */
     assert_int_equal(vr_path_store_put(ps, 0, &want[0], &err), VR_EINVAL);
@@ -187,17 +203,17 @@ static void test_errors(void **state)
     vr_path_store *ps = NULL;
     char missing[400];
     snprintf(missing, sizeof missing, "%s/no/such/dir", dir);
-    assert_int_equal(vr_path_store_create(missing, &s, 100, 0, &ps, &err), VR_EIO);
+    assert_int_equal(vr_path_store_create(missing, &s, 100, 0, 1, &ps, &err), VR_EIO);
     assert_null(ps);
     assert_non_null(strstr(err.msg, missing));
     /* in memory the directory is not used */
-    assert_int_equal(vr_path_store_create(missing, &s, 100, (size_t)1 << 20, &ps, &err), VR_OK);
+    assert_int_equal(vr_path_store_create(missing, &s, 100, (size_t)1 << 20, 1, &ps, &err), VR_OK);
     vr_path_store_destroy(ps);
     /* a block beyond the scenario's paths: the feed fails, the status says so and names the
      * directory */
     for (int lim = 0; lim < 2; lim++) {
         ps = NULL;
-        assert_int_equal(vr_path_store_create(dir, &s, 100, lim ? (size_t)1 << 20 : 0, &ps, &err), VR_OK);
+        assert_int_equal(vr_path_store_create(dir, &s, 100, lim ? (size_t)1 << 20 : 0, 1, &ps, &err), VR_OK);
         vr_path_out blk[NPOL];
         for (int p = 0; p < NPOL; p++) {
             assert_true(vr_path_out_alloc(&blk[p], 64, 1 + nlayers[p]));

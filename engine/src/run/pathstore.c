@@ -33,7 +33,9 @@ struct vr_path_store {
     int npol;
     int *nattr;      /* per policy */
     off_t *off;      /* per policy: where its first field starts; off[npol]: the total */
-    vr_path_out buf; /* on disk: the arrays a policy is read into (allocated at the first read) */
+    int nslots;
+    vr_path_out *buf; /* on disk, per slot: the arrays a policy is read into (each field allocated
+                         at its first read) */
     double *pnl[2];  /* on disk: P&L read alone */
     char dir[VR_OUTFILE_PATH_MAX];
     int failed;      /* a feed failed (atomic); its errno in err_no */
@@ -81,7 +83,7 @@ static int open_tmp(const char *dir)
 }
 
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
-                               vr_path_store **out, vr_err *err)
+                               int nslots, vr_path_store **out, vr_err *err)
 {
     vr_status st = VR_OK;
     vr_path_store *ps = calloc(1, sizeof *ps);
@@ -91,9 +93,11 @@ vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, 
     ps->n = n;
     ps->npol = s->npol;
     snprintf(ps->dir, sizeof ps->dir, "%s", dir);
+    ps->nslots = nslots > 0 ? nslots : 1;
     ps->nattr = calloc((size_t)s->npol, sizeof *ps->nattr);
     ps->off = calloc((size_t)s->npol + 1, sizeof *ps->off);
-    if (!ps->nattr || !ps->off) {
+    ps->buf = calloc((size_t)ps->nslots, sizeof *ps->buf);
+    if (!ps->nattr || !ps->off || !ps->buf) {
         st = vr_fail(err, VR_ENOMEM, "run: per-path output store of %d policies", s->npol);
         goto done;
     }
@@ -130,7 +134,9 @@ void vr_path_store_destroy(vr_path_store *ps)
     if (ps->fd >= 0)
         close(ps->fd);
     free(ps->mem);
-    vr_path_out_free(&ps->buf);
+    for (int k = 0; ps->buf && k < ps->nslots; k++)
+        vr_path_out_free(&ps->buf[k]);
+    free(ps->buf);
     free(ps->pnl[0]);
     free(ps->pnl[1]);
     free(ps->nattr);
@@ -230,22 +236,41 @@ vr_status vr_path_store_put(vr_path_store *ps, int p, const vr_path_out *o, vr_e
     return e ? io_fail(ps, e, "write", err) : VR_OK;
 }
 
-vr_status vr_path_store_get(vr_path_store *ps, int p, vr_path_out *o, vr_err *err)
+/* The fields a summary reads (vr_pol_summary_compute). */
+static int summary_field(const char *f)
+{
+    return strcmp(f, "pnl") == 0 || strcmp(f, "drawdown") == 0 || strcmp(f, "hedge_cost") == 0 ||
+           strcmp(f, "hedge_proceeds") == 0 || strcmp(f, "activations") == 0;
+}
+
+vr_status vr_path_store_get(vr_path_store *ps, int p, int slot, int fields, vr_path_out *o, vr_err *err)
 {
     memset(o, 0, sizeof *o);
     o->nattr = ps->nattr[p];
-    if (ps->mem == NULL && ps->buf.pnl == NULL &&
-        !vr_path_out_alloc(&ps->buf, ps->n, vr_path_store_max_nattr(ps))) {
-        vr_path_out_free(&ps->buf);
-        return vr_fail(err, VR_ENOMEM, "run: per-path outputs of a policy (%zu paths)", ps->n);
+    if (slot < 0 || slot >= ps->nslots)
+        return vr_fail(err, VR_EINVAL, "run: per-path output store: slot %d of %d", slot, ps->nslots);
+    vr_path_out *b = &ps->buf[slot];
+    if (ps->mem == NULL) { /* the slot's buffers: the widest policy's columns, at a field's first use */
+        const vr_path_out wide = {.nattr = vr_path_store_max_nattr(ps)};
+        const vr_path_out *w = &wide;
+        int ok = 1;
+#define ALLOC(f, T, k)                                                                             \
+        if ((fields == VR_PS_ALL || summary_field(#f)) && b->f == NULL)                            \
+            ok = (b->f = malloc((ps->n ? ps->n : 1) * (k) * sizeof(T))) != NULL && ok;
+        VR_PATH_OUT_FIELDS(ALLOC, w)
+#undef ALLOC
+        if (!ok)
+            return vr_fail(err, VR_ENOMEM, "run: per-path outputs of a policy (%zu paths)", ps->n);
     }
     off_t field = ps->off[p];
     int e = 0;
 #define GET(f, T, k)                                                                               \
-    if (ps->mem != NULL)                                                                           \
-        o->f = (T *)(void *)(ps->mem + field);                                                     \
-    else if (e == 0 && (e = read_all(ps->fd, ps->buf.f, ps->n * (k) * sizeof(T), field)) == 0)     \
-        o->f = ps->buf.f;                                                                          \
+    if (fields == VR_PS_ALL || summary_field(#f)) {                                                \
+        if (ps->mem != NULL)                                                                       \
+            o->f = (T *)(void *)(ps->mem + field);                                                 \
+        else if (e == 0 && (e = read_all(ps->fd, b->f, ps->n * (k) * sizeof(T), field)) == 0)     \
+            o->f = b->f;                                                                           \
+    }                                                                                              \
     field += (off_t)field_bytes(ps->n, k, sizeof(T));
     VR_PATH_OUT_FIELDS(GET, o)
 #undef GET

@@ -321,7 +321,7 @@ static vr_status store_limit(size_t *bytes, vr_err *err)
 /* The store in the run file's directory (in memory below the limit); on several ranks also the
  * buffer policies are gathered into. */
 static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, size_t n, size_t limit,
-                                 scen_store *ss, vr_err *err)
+                                 int nslots, scen_store *ss, vr_err *err)
 {
     char dir[VR_OUTFILE_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", out->final);
@@ -332,7 +332,7 @@ static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, si
         dir[1] = '\0';
     else
         *slash = '\0';
-    vr_status st = vr_path_store_create(dir, s, n, limit, &ss->store, err);
+    vr_status st = vr_path_store_create(dir, s, n, limit, nslots, &ss->store, err);
     if (st == VR_OK && vr_dist_size() > 1 && !vr_path_out_alloc(&ss->buf, n, vr_path_store_max_nattr(ss->store)))
         st = vr_fail(err, VR_ENOMEM, "run: gathered outputs of %zu paths", n);
     if (st != VR_OK)
@@ -346,6 +346,42 @@ static vr_status store_pnl(void *ctx, int q, const double **pnl, vr_err *err)
 {
     scen_store *ss = ctx;
     return vr_path_store_get_pnl(ss->store, q, 1, pnl, err);
+}
+
+/* The summaries of every policy from the store against the baseline's P&L (base), policies on
+ * nslots threads (each sorts its P&L, paired differences and drawdowns; scratch: nslots x n
+ * doubles). The same bits for any nslots; a failure reports the first failing policy's. */
+static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, size_t n,
+                                 const vr_path_out *base, double *scratch, int nslots,
+                                 vr_pol_summary *row, vr_err *err)
+{
+    const int npol = cfg->spec.npol;
+    vr_status *sts = calloc((size_t)npol, sizeof *sts);
+    vr_err *errs = calloc((size_t)npol, sizeof *errs);
+    if (!sts || !errs) {
+        free(sts);
+        free(errs);
+        return vr_fail(err, VR_ENOMEM, "run: summaries of %d policies", npol);
+    }
+#pragma omp parallel num_threads(nslots)
+    {
+        const int t = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+        for (int p = 0; p < npol; p++) {
+            vr_path_out o;
+            sts[p] = vr_path_store_get(store, p, t, VR_PS_SUMMARY, &o, &errs[p]);
+            if (sts[p] == VR_OK)
+                sts[p] = vr_pol_summary_compute(&o, base, n, cfg->thresholds, scratch + (size_t)t * n,
+                                                &row[p], &errs[p]);
+        }
+    }
+    vr_status st = VR_OK;
+    for (int p = 0; p < npol && st == VR_OK; p++)
+        if ((st = sts[p]) != VR_OK)
+            *err = errs[p];
+    free(sts);
+    free(errs);
+    return st;
 }
 
 /* Evaluate scenario sc on this rank's paths: into the streaming scores (stream), or on one process
@@ -443,7 +479,10 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     }
     ps = calloc((size_t)s->npol * (size_t)s->nscen, sizeof *ps);
     matrix = calloc((size_t)s->nscen * (size_t)s->npol, sizeof *matrix);
-    if (!ps || !matrix || (me == 0 && (scratch = malloc(maxp * sizeof *scratch)) == NULL)) {
+    /* policies are summarised on the run's threads, each with its scratch (store_summaries) */
+    int nslots = omp_get_max_threads();
+    nslots = nslots < 1 ? 1 : nslots > s->npol ? s->npol : nslots;
+    if (!ps || !matrix || (me == 0 && (scratch = malloc((size_t)nslots * maxp * sizeof *scratch)) == NULL)) {
         st = vr_fail(err, VR_ENOMEM, "run: score buffers");
         goto done;
     }
@@ -470,7 +509,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         if (streamed)
             TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
         else if (me == 0)
-            st = scen_store_open(&out, s, np, store_mem, &ss, err);
+            st = scen_store_open(&out, s, np, store_mem, nslots, &ss, err);
         TRY(vr_dist_agree(st, err));
         TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, err));
         double tg = omp_get_wtime();
@@ -526,18 +565,15 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                 const double *bpnl = NULL;
                 st = vr_path_store_get_pnl(ss.store, base, 0, &bpnl, err);
                 bv.pnl = (double *)bpnl;
-                for (int p = 0; p < s->npol && st == VR_OK; p++) {
-                    st = vr_path_store_get(ss.store, p, &cur, err);
-                    if (st == VR_OK)
-                        st = vr_pol_summary_compute(&cur, &bv, np, cfg->thresholds, scratch, &row[p], err);
-                }
+                if (st == VR_OK)
+                    st = store_summaries(ss.store, cfg, np, &bv, scratch, nslots, row, err);
                 if (st == VR_OK && np >= 2)
                     st = vr_pol_attrib_order(bpnl, np, &ss.order, err);
             }
             for (int p = 0; p < s->npol && st == VR_OK; p++) {
                 const vr_path_out *o = NULL;
                 if (!streamed) {
-                    st = vr_path_store_get(ss.store, p, &cur, err);
+                    st = vr_path_store_get(ss.store, p, 0, VR_PS_ALL, &cur, err);
                     o = &cur;
                 }
                 if (st == VR_OK)

@@ -50,8 +50,9 @@ typedef struct vr_path_store vr_path_store;
  * VIXRISK_PATH_STORE_MB (MiB, a whole number >= 0), else VR_PATH_STORE_MB. */
 #define VR_PATH_STORE_MB 256
 /* Errors: VR_ENOMEM; VR_EIO when dir takes no temporary file (naming dir and the reason). */
+/* nslots: how many policies may be read at once (vr_path_store_get). */
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
-                               vr_path_store **out, vr_err *err);
+                               int nslots, vr_path_store **out, vr_err *err);
 void vr_path_store_destroy(vr_path_store *ps);
 /* The evaluator's block callback (vr_eval_block_fn; ctx = the store): paths [path0, path0 + n) of
  * every policy; thread-safe. A failure is kept for vr_path_store_status; later feeds do nothing. */
@@ -60,8 +61,12 @@ void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *ou
 vr_status vr_path_store_status(const vr_path_store *ps, vr_err *err);
 /* All n paths of policy p from o (o->nattr must be the policy's 1 + layers). */
 vr_status vr_path_store_put(vr_path_store *ps, int p, const vr_path_out *o, vr_err *err);
-/* Policy p's n paths: o's arrays point into the store, valid until the next get of any policy. */
-vr_status vr_path_store_get(vr_path_store *ps, int p, vr_path_out *o, vr_err *err);
+/* Policy p's n paths: o's arrays point into the store, valid until the next get into the same
+ * slot (0 <= slot < nslots; gets into different slots may run on different threads). fields:
+ * VR_PS_ALL, or VR_PS_SUMMARY for what vr_pol_summary_compute reads (pnl, drawdown, hedge_cost,
+ * hedge_proceeds, activations; the other arrays of o are NULL). */
+enum { VR_PS_ALL, VR_PS_SUMMARY };
+vr_status vr_path_store_get(vr_path_store *ps, int p, int slot, int fields, vr_path_out *o, vr_err *err);
 /* Only policy p's P&L (n doubles) in *pnl, valid until the next call with the same slot (0 or 1;
  * the two slots hold two policies' P&L at once). */
 vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double **pnl, vr_err *err);
