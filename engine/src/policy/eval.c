@@ -77,11 +77,23 @@ typedef struct thread_ws {
  * not stay in the cache from one pass over the block to the next, and a book's lines are not where
  * the hardware prefetcher looks; asking for the next path's books while this one's run cut the
  * main job's CPU time by about a tenth (results/BENCHMARKS.md, evaluator section 7). */
-static inline void prefetch_book(const vr_book *bk, size_t bytes)
+static inline void prefetch_bytes(const void *at, size_t bytes)
 {
-    const char *p = (const char *)bk;
+    const char *p = (const char *)at;
     for (size_t o = 0; o < bytes; o += 64)
         __builtin_prefetch(p + o, 1, 3);
+}
+static inline void prefetch_book(const vr_book *bk, size_t bytes) { prefetch_bytes(bk, bytes); }
+
+/* The same for a path's gather (its rows of pg_book, pg_slot, pg_lane, lane_mark and pg_in): one
+ * row a path, pg_stride entries apart (kilobytes), so each path's first lines come cold too. */
+static inline void prefetch_wants(const thread_ws *w, size_t i)
+{
+    const size_t base = i * w->pg_stride, nw = w->pg[i].nwant, nl = w->pg[i].nlane;
+    prefetch_bytes(&w->pg_book[base], nw * sizeof *w->pg_book);
+    prefetch_bytes(&w->pg_slot[base], nw * sizeof *w->pg_slot);
+    prefetch_bytes(&w->pg_lane[base], nw * sizeof *w->pg_lane);
+    prefetch_bytes(&w->lane_mark[base], nl * sizeof *w->lane_mark);
 }
 
 typedef struct eval_ctx {
@@ -203,10 +215,12 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
         const vr_mkt *m = &w->mkt[i];
         const vr_state st = vr_mkt_state(m);
         const vr_book *books = &w->book[i * s->npol];
-        if (i + 2 < b->n) { /* the books two paths ahead, when their gather will not be reused */
+        if (i + 2 < b->n) { /* the books two paths ahead, when their gather will not be reused, */
             if (!gather_reusable(&w->pg[i + 2], &w->mkt[i + 2]))
                 for (int p = 0; p < s->npol; p++)
                     prefetch_book(&books[2 * s->npol + p], w->span[p]);
+            else /* else the instruments it keeps */
+                prefetch_bytes(&w->pg_in[(i + 2) * w->pg_stride], w->pg[i + 2].nlane * sizeof *w->pg_in);
         }
         path_gather *g = &w->pg[i];
         const size_t base = i * w->pg_stride;
@@ -309,6 +323,8 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         const size_t path = b->path0 + i;
         const path_gather *g = &w->pg[i];
         const size_t base = i * w->pg_stride;
+        if (i + 1 < b->n)
+            prefetch_wants(w, i + 1);
         for (uint32_t q = 0; q < g->nwant; q++) /* today's marks from the batch */
             vr_book_set_pos_mark(&w->book[i * s->npol + w->pg_book[base + q]], (int)w->pg_slot[base + q],
                                  &w->lane_mark[base + w->pg_lane[base + q]], day);
