@@ -581,6 +581,19 @@ static int cmd_run(int argc, char **argv, int check_only)
         ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%sasof=%s",
                                ol ? " " : "", vr_history_format_date(asof, ds));
     }
+    /* the environment's part of the input, checked with the config (before the output is) */
+    size_t store_bytes = 0;
+    st = vr_run_store_limit(&store_bytes, &err);
+#ifdef VIXRISK_MPI
+    if (vr_mpi_active())
+        st = vr_mpi_agree(st, &err);
+#endif
+    if (st != VR_OK) {
+        if (rank == 0)
+            fprintf(stderr, "%s: %s\n", prog, err.msg);
+        vr_run_cfg_free(&cfg);
+        return vr_status_exit_code(st);
+    }
     if (rank == 0) /* what the scenarios start from: on the console and in the run file */
         print_asof(json ? stderr : stdout, &cfg);
 

@@ -83,4 +83,11 @@ typedef struct vr_run_opts {
  * vr_outfile_signal_cleanup(). */
 vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err *err);
 
+/* Bytes of per-path outputs (`store_paths: true`) a run keeps in memory before they go to a
+ * temporary file beside the output (docs/scale.md, "Memory"): the environment's
+ * VIXRISK_PATH_STORE_MB (MiB, a whole number; set and empty: the default), else 256 MiB.
+ * vr_run_execute reads it; a command checks it with the rest of its input. Errors: VR_EINVAL
+ * naming the variable and the valid range. */
+vr_status vr_run_store_limit(size_t *bytes, vr_err *err);
+
 #endif

@@ -18,7 +18,7 @@ typedef struct vr_pol_summary {
     double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
     double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
     double mean_act[VR_MAX_LAYERS]; /* mean activations per path of each layer slot */
-    /* attribution scores (vr_pol_attrib_compute): the condor's capital at risk (USD), the mean
+    /* attribution scores (vr_pol_attrib_policy): the condor's capital at risk (USD), the mean
      * hedge premium paid per year as % of it, and per layer the VR_RF_LAYER scores (the F64 ones;
      * NaN = not defined, not stored) */
     double car, budget_pct;

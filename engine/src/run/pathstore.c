@@ -1,5 +1,6 @@
 /* pathstore.c: the per-path outputs of one scenario's policies (`store_paths: true`) while the
- * scenario runs, in memory up to a limit and beyond it on disk, so that a run's memory does not
+ * scenario runs, in memory up to a limit and beyond it on disk (when the directory has room for
+ * the store and a run file as large; else in memory all the same), so that a run's memory does not
  * grow with paths x policies. At a million paths the main job's eleven policies hold 1.34 GB of
  * per-path outputs (84 bytes a path and policy plus 16 per attribution column); the run scores
  * and writes them one policy at a time (run.c), reading each back from here.
@@ -7,8 +8,9 @@
  * Policy p's field f (VR_PATH_OUT_FIELDS, k elements a path) is n x k elements at a fixed offset
  * (each field 64-byte aligned); the evaluator's threads put their blocks at the blocks' own
  * offsets (no lock: the ranges are disjoint). In memory that is one allocation, and a policy's
- * outputs are read in place. On disk it is one unlinked file in the output's directory (the run
- * file will need that room there anyway): O_TMPFILE where the file system has it, else a named
+ * outputs are read in place. On disk it is one unlinked file in the output's directory, about
+ * 1.8 times the size of the uncompressed run file (every layer slot of activations and first
+ * days, and the outlays, which the run file does not keep): O_TMPFILE where the file system has it, else a named
  * temporary removed at once, so nothing is left behind by a failure or a signal; blocks go in
  * with pwrite and policies come back with pread into one buffer. The kernel keeps what fits in
  * its page cache and writes the rest back; those pages are not the process's memory. Doubles and
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "run/run_internal.h"
@@ -33,12 +36,13 @@ struct vr_path_store {
     int npol;
     int *nattr;      /* per policy */
     off_t *off;      /* per policy: where its first field starts; off[npol]: the total */
+    off_t *pnl_at;   /* per policy: where its P&L starts */
     int nslots;
     vr_path_out *buf; /* on disk, per slot: the arrays a policy is read into (each field allocated
                          at its first read) */
     double *pnl[2];  /* on disk: P&L read alone */
     char dir[VR_OUTFILE_PATH_MAX];
-    int failed;      /* a feed failed (atomic); its errno in err_no */
+    int failed;      /* a feed failed (read and written atomically); its errno in err_no */
     int err_no;
 };
 
@@ -82,6 +86,17 @@ static int open_tmp(const char *dir)
     return fd;
 }
 
+/* Room for the store and a run file as large in dir (the file system's free bytes for this user):
+ * 1, or 0 when there is less; when it cannot be told, 1 (creating the file will tell). */
+static int room_for(const char *dir, size_t bytes)
+{
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0)
+        return 1;
+    const double avail = (double)v.f_bavail * (double)v.f_frsize;
+    return avail >= 2.0 * (double)bytes;
+}
+
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
                                int nslots, vr_path_store **out, vr_err *err)
 {
@@ -96,28 +111,40 @@ vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, 
     ps->nslots = nslots > 0 ? nslots : 1;
     ps->nattr = calloc((size_t)s->npol, sizeof *ps->nattr);
     ps->off = calloc((size_t)s->npol + 1, sizeof *ps->off);
+    ps->pnl_at = calloc((size_t)s->npol, sizeof *ps->pnl_at);
     ps->buf = calloc((size_t)ps->nslots, sizeof *ps->buf);
-    if (!ps->nattr || !ps->off || !ps->buf) {
+    if (!ps->nattr || !ps->off || !ps->pnl_at || !ps->buf) {
         st = vr_fail(err, VR_ENOMEM, "run: per-path output store of %d policies", s->npol);
         goto done;
     }
     for (int p = 0; p < s->npol; p++) {
         ps->nattr[p] = 1 + s->pol[p].nlayers;
         ps->off[p + 1] = ps->off[p] + (off_t)policy_bytes(n, ps->nattr[p]);
+        /* where the policy's P&L starts (vr_path_store_get_pnl) */
+        const vr_path_out shape = {.nattr = ps->nattr[p]};
+        const vr_path_out *o = &shape;
+        off_t at = ps->off[p];
+        int before = 1;
+#define FIND(f, T, k)                                                                              \
+        if (strcmp(#f, "pnl") == 0)                                                                \
+            before = 0;                                                                            \
+        else if (before)                                                                           \
+            at += (off_t)field_bytes(n, k, sizeof(T));
+        VR_PATH_OUT_FIELDS(FIND, o)
+#undef FIND
+        ps->pnl_at[p] = at;
     }
     const size_t total = (size_t)ps->off[s->npol];
-    if (total <= mem_limit) {
+    /* on disk past the limit, if the directory has room for the store and the run file (else
+     * in memory, as a run held its outputs before the store existed) */
+    if (total > mem_limit && room_for(dir, total)) {
+        if ((ps->fd = open_tmp(dir)) < 0)
+            st = vr_fail(err, VR_EIO, "run: cannot create the per-path output store in %s: %s", dir,
+                         strerror(errno));
+    } else if ((ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
         /* not zeroed: every byte read back is written first (the padding is never read) */
-        if ((ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL)
-            st = vr_fail(err, VR_ENOMEM, "run: per-path outputs of %zu paths (%zu bytes)", n, total);
-        goto done_ok;
+        st = vr_fail(err, VR_ENOMEM, "run: per-path outputs of %zu paths (%zu bytes)", n, total);
     }
-    if ((ps->fd = open_tmp(dir)) < 0) {
-        st = vr_fail(err, VR_EIO, "run: cannot create the per-path output store in %s: %s", dir,
-                     strerror(errno));
-        goto done;
-    }
-done_ok:
     if (st == VR_OK) {
         *out = ps;
         ps = NULL;
@@ -140,6 +167,7 @@ void vr_path_store_destroy(vr_path_store *ps)
     free(ps->pnl[0]);
     free(ps->pnl[1]);
     free(ps->nattr);
+    free(ps->pnl_at);
     free(ps->off);
     free(ps);
 }
@@ -198,6 +226,8 @@ static int put(vr_path_store *ps, int p, const vr_path_out *o, size_t path0, siz
 
 static vr_status io_fail(const vr_path_store *ps, int e, const char *what, vr_err *err)
 {
+    if (ps->mem != NULL) /* a block outside the scenario's paths: the only failure in memory */
+        return vr_fail(err, VR_EIO, "run: per-path outputs: cannot %s them: %s", what, strerror(e));
     return vr_fail(err, VR_EIO, "run: per-path outputs: cannot %s the temporary store in %s: %s", what,
                    ps->dir, strerror(e));
 }
@@ -215,6 +245,7 @@ void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *ou
 #pragma omp critical(vr_path_store_err)
             if (!ps->failed) {
                 ps->err_no = e;
+#pragma omp atomic write
                 ps->failed = 1;
             }
             failed = 1;
@@ -279,17 +310,7 @@ vr_status vr_path_store_get(vr_path_store *ps, int p, int slot, int fields, vr_p
 
 vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double **pnl, vr_err *err)
 {
-    const vr_path_out shape = {.nattr = ps->nattr[p]};
-    const vr_path_out *o = &shape;
-    off_t at = ps->off[p];
-    int before = 1; /* the fields before pnl in VR_PATH_OUT_FIELDS order */
-#define SKIP(f, T, k)                                                                              \
-    if (strcmp(#f, "pnl") == 0)                                                                    \
-        before = 0;                                                                                \
-    else if (before)                                                                               \
-        at += (off_t)field_bytes(ps->n, k, sizeof(T));
-    VR_PATH_OUT_FIELDS(SKIP, o)
-#undef SKIP
+    const off_t at = ps->pnl_at[p];
     if (ps->mem != NULL) {
         *pnl = (const double *)(const void *)(ps->mem + at);
         return VR_OK;

@@ -282,8 +282,6 @@ done:
     return st;
 }
 
-/* Scenario `sc` evaluated and its samples gathered (every rank); rank 0 then holds in res the
- * samples and, when stream is NULL and there is one rank, every path's outputs. */
 /* A scenario's per-path outputs on rank 0 under stored paths: the store, a buffer of one policy's
  * arrays to gather into on several ranks, and the baseline's order of the paths. */
 typedef struct scen_store {
@@ -300,9 +298,7 @@ static void scen_store_close(scen_store *ss)
     memset(ss, 0, sizeof *ss);
 }
 
-/* The per-path outputs' memory limit (VIXRISK_PATH_STORE_MB when set and not empty, else
- * VR_PATH_STORE_MB). */
-static vr_status store_limit(size_t *bytes, vr_err *err)
+vr_status vr_run_store_limit(size_t *bytes, vr_err *err)
 {
     const char *e = getenv("VIXRISK_PATH_STORE_MB");
     unsigned long long mb = VR_PATH_STORE_MB;
@@ -384,8 +380,10 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
     return st;
 }
 
-/* Evaluate scenario sc on this rank's paths: into the streaming scores (stream), or on one process
- * into the store (store), or on several ranks into res->out (gathered by the caller). */
+/* Scenario `sc` evaluated on this rank's paths and its samples gathered (every rank): the
+ * per-path outputs go into the streaming scores (stream), or on one process into the store
+ * (store), or on several ranks into res->out (each rank's slice; the caller gathers them into
+ * rank 0's store). Rank 0 then holds the samples and trade logs in res. */
 static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, int sc,
                                vr_pricing_cache *pricing, vr_run_stream *stream, vr_path_store *store,
                                vr_scenario_result *res, vr_err *err)
@@ -448,7 +446,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     vr_pol_summary *ps = NULL;
     vr_run_stream *stream = NULL;
     vr_pricing_cache *pricing = NULL; /* scenarios with equal pricing inputs share their tables */
-    scen_store ss; /* rank 0, stored paths: the scenario's per-path outputs on disk */
+    scen_store ss; /* rank 0, stored paths: the scenario's per-path outputs (pathstore.c) */
     char *verdict = NULL;
     vr_scenario_result res;
     vr_outfile out;
@@ -457,7 +455,9 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     memset(&ss, 0, sizeof ss);
     size_t store_mem = 0; /* bytes of per-path outputs kept in memory (scen_store_open) */
     TRY(check_names(s, err));
-    TRY(store_limit(&store_mem, err));
+    /* every rank reads its own environment; they agree before any collective step */
+    st = vr_run_store_limit(&store_mem, err);
+    TRY(vr_dist_agree(st, err));
     TRY(vr_pricing_cache_create(&pricing, err));
     /* the output is checked before any work, by rank 0 alone (the others write nothing) */
     if (me == 0) {
@@ -550,6 +550,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                 st = vr_dist_agree(st, err);
             }
             TRY(st);
+            vr_path_out_free(&ss.buf); /* the store has them: scoring reads it */
             tg += omp_get_wtime() - tk;
         }
         if (me == 0) {
@@ -598,7 +599,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         TRY(vr_dist_agree(st, err));
         if (me == 0 && ranks > 1 && opts->table && !opts->quiet)
             fprintf(stderr, "scenario %s: %d ranks, %s to rank 0 in %.3f s\n", scen->name, ranks,
-                    streamed ? "scores merged" : "per-path outputs gathered", tg);
+                    streamed ? "scores merged" : "per-path outputs gathered and stored", tg);
         vr_scenario_result_free(&res);
         vr_run_stream_destroy(stream);
         stream = NULL;

@@ -40,14 +40,14 @@ vr_status vr_run_stream_reduce(vr_run_stream *s, vr_err *err);
 /* Rank 0, after the reduce: policy p's summary. */
 vr_status vr_run_stream_summary(vr_run_stream *s, int p, vr_pol_summary *ps, vr_err *err);
 
-/* ---- per-path outputs of stored paths (pathstore.c) -----------------------------------------
- * Every policy's per-path outputs of one scenario's n paths: in memory while they take at most
- * mem_limit bytes, else in an unlinked temporary file in directory dir (the run file's), so that
- * scoring holds one policy at a time. */
+/* ---- per-path outputs of a scenario scored from them (pathstore.c) --------------------------
+ * Every policy's per-path outputs of one scenario's n paths (`store_paths: true`, or a one-path
+ * replay): in memory while they take at most mem_limit bytes (or the directory lacks room for
+ * them and a run file), else in an unlinked temporary file in directory dir (the run file's), so
+ * that scoring holds one policy at a time. */
 typedef struct vr_path_store vr_path_store;
 
-/* Bytes of memory the per-path outputs of a run may take before they go to disk: the environment's
- * VIXRISK_PATH_STORE_MB (MiB, a whole number >= 0), else VR_PATH_STORE_MB. */
+/* The default of vr_run_store_limit, MiB. */
 #define VR_PATH_STORE_MB 256
 /* Errors: VR_ENOMEM; VR_EIO when dir takes no temporary file (naming dir and the reason). */
 /* nslots: how many policies may be read at once (vr_path_store_get). */
@@ -57,7 +57,7 @@ void vr_path_store_destroy(vr_path_store *ps);
 /* The evaluator's block callback (vr_eval_block_fn; ctx = the store): paths [path0, path0 + n) of
  * every policy; thread-safe. A failure is kept for vr_path_store_status; later feeds do nothing. */
 void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *out);
-/* The first failure of a feed (VR_EIO naming the directory and the reason), or VR_OK. */
+/* The first failure of a feed (VR_EIO naming the reason, and the directory on disk), or VR_OK. */
 vr_status vr_path_store_status(const vr_path_store *ps, vr_err *err);
 /* All n paths of policy p from o (o->nattr must be the policy's 1 + layers). */
 vr_status vr_path_store_put(vr_path_store *ps, int p, const vr_path_out *o, vr_err *err);
