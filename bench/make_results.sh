@@ -41,7 +41,8 @@ vixrisk=$build/vixrisk
 cd "$root"
 
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
+# results/ itself is what this script rewrites: a change there is not a change of the code
+if [ -n "$(git status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -n "$cpu" ] || cpu=$(uname -m)
 cores=$(nproc 2>/dev/null || echo "?")
