@@ -42,7 +42,7 @@ struct vr_path_store {
                          at its first read) */
     double *pnl[2];  /* on disk: P&L read alone */
     char dir[VR_OUTFILE_PATH_MAX];
-    int failed;      /* a feed failed (read and written atomically); its errno in err_no */
+    int failed;      /* a feed failed (read and set atomically); its errno in err_no */
     int err_no;
 };
 
@@ -86,15 +86,18 @@ static int open_tmp(const char *dir)
     return fd;
 }
 
-/* Room for the store and a run file as large in dir (the file system's free bytes for this user):
- * 1, or 0 when there is less; when it cannot be told, 1 (creating the file will tell). */
+/* Room in dir (the file system's free bytes for this user) for the store, a run file as large and
+ * VR_PATH_STORE_SLACK more (the run file's sample paths and trade logs, which the store does not
+ * hold: a few MB, and at small path counts more than its per-path datasets): 1, or 0 when there
+ * is less; when it cannot be told, 1 (creating the file will tell). */
+#define VR_PATH_STORE_SLACK ((double)(64u << 20))
 static int room_for(const char *dir, size_t bytes)
 {
     struct statvfs v;
     if (statvfs(dir, &v) != 0)
         return 1;
     const double avail = (double)v.f_bavail * (double)v.f_frsize;
-    return avail >= 2.0 * (double)bytes;
+    return avail >= 2.0 * (double)bytes + VR_PATH_STORE_SLACK;
 }
 
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
@@ -235,19 +238,15 @@ static vr_status io_fail(const vr_path_store *ps, int e, const char *what, vr_er
 void vr_path_store_feed(void *ctx, size_t path0, size_t n, const vr_path_out *out)
 {
     vr_path_store *ps = ctx;
-    int failed;
-#pragma omp atomic read
-    failed = ps->failed;
+    int failed = __atomic_load_n(&ps->failed, __ATOMIC_ACQUIRE);
     for (int p = 0; p < ps->npol && !failed; p++) {
         const int e = path0 + n <= ps->n && out[p].nattr == ps->nattr[p] ? put(ps, p, &out[p], path0, n)
                                                                           : EINVAL;
         if (e != 0) {
-#pragma omp critical(vr_path_store_err)
-            if (!ps->failed) {
+            /* the first failure keeps its errno (read once the evaluator's threads are done) */
+            int none = 0;
+            if (__atomic_compare_exchange_n(&ps->failed, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
                 ps->err_no = e;
-#pragma omp atomic write
-                ps->failed = 1;
-            }
             failed = 1;
         }
     }
@@ -324,6 +323,8 @@ vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double
 }
 
 int vr_path_store_on_disk(const vr_path_store *ps) { return ps->mem == NULL; }
+
+size_t vr_path_store_bytes(const vr_path_store *ps) { return (size_t)ps->off[ps->npol]; }
 
 int vr_path_store_max_nattr(const vr_path_store *ps)
 {

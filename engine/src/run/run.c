@@ -482,6 +482,11 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     /* policies are summarised on the run's threads, each with its scratch (store_summaries) */
     int nslots = omp_get_max_threads();
     nslots = nslots < 1 ? 1 : nslots > s->npol ? s->npol : nslots;
+    /* a slot holds a policy's summary arrays and a sort scratch, 64 B a path: two always, more
+     * only within the store's memory (so memory does not grow with the thread count) */
+    const size_t slots_fit = store_mem / (64 * maxp) > 2 ? store_mem / (64 * maxp) : 2;
+    if ((size_t)nslots > slots_fit)
+        nslots = (int)slots_fit;
     if (!ps || !matrix || (me == 0 && (scratch = malloc((size_t)nslots * maxp * sizeof *scratch)) == NULL)) {
         st = vr_fail(err, VR_ENOMEM, "run: score buffers");
         goto done;
@@ -508,8 +513,14 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         const int streamed = !cfg->store_paths && np >= 2;
         if (streamed)
             TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
-        else if (me == 0)
+        else if (me == 0) {
             st = scen_store_open(&out, s, np, store_mem, nslots, &ss, err);
+            if (st == VR_OK && opts->table && vr_path_store_bytes(ss.store) > store_mem &&
+                !vr_path_store_on_disk(ss.store))
+                fprintf(stderr, "note: %s: the per-path outputs (%.0f MB) stay in memory: the output's "
+                                "directory lacks room for them beside the run file (docs/scale.md, "
+                                "\"Memory\")\n", scen->name, vr_path_store_bytes(ss.store) / 1e6);
+        }
         TRY(vr_dist_agree(st, err));
         TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, err));
         double tg = omp_get_wtime();

@@ -74,6 +74,8 @@ vr_status vr_path_store_get_pnl(vr_path_store *ps, int p, int slot, const double
 int vr_path_store_max_nattr(const vr_path_store *ps);
 /* 1 when the store is on disk. */
 int vr_path_store_on_disk(const vr_path_store *ps);
+/* The bytes it holds (every policy's outputs of its n paths). */
+size_t vr_path_store_bytes(const vr_path_store *ps);
 
 /* ---- ranks (dist.c): without MPI, or when not started by mpirun, one rank of one ------------
  * The gathers and the reduce end every rank (vr_mpi_abort) when they fail on several ranks. */
