@@ -26,6 +26,8 @@
 #ifndef VIXRISK_VR_OUTFILE_H
 #define VIXRISK_VR_OUTFILE_H
 
+#include <stddef.h>
+
 #include "vixrisk/vr_status.h"
 
 #define VR_OUTFILE_PATH_MAX 4096
@@ -60,6 +62,10 @@ vr_status vr_outfile_commit(vr_outfile *o, vr_err *err);
 /* Remove the temporary, if any, and unregister it. Safe to call on a prepared-only, committed or
  * zeroed vr_outfile, and more than once. */
 void vr_outfile_abort(vr_outfile *o);
+
+/* The directory of the final name (where its temporary goes, and any other temporary a command
+ * keeps beside its output) into dir: "." when the name has none. */
+void vr_outfile_dir(const vr_outfile *o, char *dir, size_t cap);
 
 /* Async-signal-safe: unlink every registered temporary. For the program's SIGINT/SIGTERM/...
  * handlers (the CLI installs them: engine/cli/signals.c); library code never installs handlers. */

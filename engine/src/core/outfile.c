@@ -273,3 +273,5 @@ void vr_outfile_abort(vr_outfile *o)
     o->active = 0;
     o->tmp[0] = '\0';
 }
+
+void vr_outfile_dir(const vr_outfile *o, char *dir, size_t cap) { dir_of(o->final, dir, cap); }

@@ -72,8 +72,8 @@ typedef struct thread_ws {
                              one array for all threads) */
 } thread_ws;
 
-/* Ask the cache for the first `bytes` of book bk ahead of its use: a hint, with no effect on any
- * result. A block's books (11 policies x 3.6 KB x 512 paths in the main job: 20 MB a thread) do
+/* Ask the cache for `bytes` at `at` (a book's first bytes, a path's gather rows) ahead of their
+ * use: a hint, with no effect on any result. A block's books (11 policies x 3.6 KB x 512 paths in the main job: 20 MB a thread) do
  * not stay in the cache from one pass over the block to the next, and a book's lines are not where
  * the hardware prefetcher looks; asking for the next path's books while this one's run cut the
  * main job's CPU time by about a tenth (results/BENCHMARKS.md, evaluator section 7). */
@@ -83,7 +83,6 @@ static inline void prefetch_bytes(const void *at, size_t bytes)
     for (size_t o = 0; o < bytes; o += 64)
         __builtin_prefetch(p + o, 1, 3);
 }
-static inline void prefetch_book(const vr_book *bk, size_t bytes) { prefetch_bytes(bk, bytes); }
 
 /* The same for a path's gather (its rows of pg_book, pg_slot, pg_lane, lane_mark and pg_in): one
  * row a path, pg_stride entries apart (kilobytes), so each path's first lines come cold too. */
@@ -218,7 +217,7 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
         if (i + 2 < b->n) { /* the books two paths ahead, when their gather will not be reused, */
             if (!gather_reusable(&w->pg[i + 2], &w->mkt[i + 2]))
                 for (int p = 0; p < s->npol; p++)
-                    prefetch_book(&books[2 * s->npol + p], w->span[p]);
+                    prefetch_bytes(&books[2 * s->npol + p], w->span[p]);
             else /* else the instruments it keeps */
                 prefetch_bytes(&w->pg_in[(i + 2) * w->pg_stride], w->pg[i + 2].nlane * sizeof *w->pg_in);
         }
@@ -332,7 +331,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
             if (i + 1 < b->n) /* the same policy's book of the next path */
-                prefetch_book(bk + s->npol, w->span[p]);
+                prefetch_bytes(bk + s->npol, w->span[p]);
             vr_book_day(bk, &s->pol[p], &w->mkt[i], c->pr, last);
             live += vr_book_changes(bk);
             if (path < (size_t)c->res->nsample)

@@ -320,14 +320,7 @@ static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, si
                                  int nslots, scen_store *ss, vr_err *err)
 {
     char dir[VR_OUTFILE_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", out->final);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
+    vr_outfile_dir(out, dir, sizeof dir);
     vr_status st = vr_path_store_create(dir, s, n, limit, nslots, &ss->store, err);
     if (st == VR_OK && vr_dist_size() > 1 && !vr_path_out_alloc(&ss->buf, n, vr_path_store_max_nattr(ss->store)))
         st = vr_fail(err, VR_ENOMEM, "run: gathered outputs of %zu paths", n);
