@@ -128,6 +128,67 @@ static void test_single_equals_batch(void **state)
     assert_marks_equal(from_mixed, only, n1, 0, 0.0);
 }
 
+/* vr_pricing_mark_c (the single SPX marks' (expiry, variance) cache) gives vr_pricing_mark's bits:
+ * lanes in groups of eight that share the variance and the time to expiry (a strike search's start
+ * and a condor's legs at one path and day) with their own spot, strike and side, tau = 0 lanes,
+ * variances at and below 0 (the mark clamps them), lanes of the other kinds (through
+ * vr_pricing_mark itself), and a second pricing layer through the same cache (its entries are
+ * the first layer's and must not be used). */
+static void test_cached_single_equals_single(void **state)
+{
+    (void)state;
+    static vr_instrument in[NL];
+    static vr_state st[NL];
+    random_lanes(in, st, NL, 11);
+    /* group g: expiry g % 2 + 2 ((g / 14) % 3) and variance (g / 2) % 7, so that neighbouring
+     * groups share an expiry with another variance or a variance with another expiry (a cache
+     * keyed on either alone would hand out the other group's part) */
+    static const double taus[6] = {0.0, 2.0 / 252, 21.0 / 252, 0.12, 0.31, 0.45};
+    static const double vs[7] = {0.0004, 0.013, 0.04, 0.09, 0.25, 0.0, -0.01};
+    for (size_t i = 0; i < NL; i++) {
+        const size_t g = i / 8;
+        st[i].x[0] = vs[(g / 2) % 7];
+        in[i].t_exp = st[i].t + taus[g % 2 + 2 * ((g / 14) % 3)];
+        if (i % 3 != 0)
+            in[i].kind = VR_INST_SPX_OPTION;
+        if (in[i].kind == VR_INST_SPX_OPTION)
+            in[i].strike = 5 * floor(st[i].S * (0.7 + 0.6 * (double)(i % 7) / 6) / 5);
+    }
+    vr_model heston = model_svcj;
+    heston.type = VR_MODEL_HESTON;
+    heston.pricing.kappa = heston.physical.kappa = 2.0;
+    vr_pricing *pr_h = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_pricing_build(&heston, 0.5, &pr_h, &err), VR_OK);
+    vr_mark_cache cache;
+    memset(&cache, 0, sizeof cache);
+    const unsigned want = VR_MARK_VIX_DELTA | VR_MARK_VIX_FUT;
+    size_t spx = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        const vr_pricing *pr = pass == 1 ? pr_h : pr_svcj;
+        if (pass > 0) { /* the lane the other layer marked last, first */
+            const vr_mark a = vr_pricing_mark(pr, &in[NL - 1], &st[NL - 1], want);
+            const vr_mark b = vr_pricing_mark_c(pr, &in[NL - 1], &st[NL - 1], want, &cache);
+            assert_memory_equal(&a, &b, sizeof a);
+            spx++;
+        }
+        for (size_t i = 0; i < NL; i++) {
+            const vr_mark a = vr_pricing_mark(pr, &in[i], &st[i], want);
+            const vr_mark b = vr_pricing_mark_c(pr, &in[i], &st[i], want, &cache);
+            if (memcmp(&a, &b, sizeof a) != 0)
+                fail_msg("pass %d lane %zu (kind %d, K %g, tau %g, v %g): price %.17g vs %.17g, delta "
+                         "%.17g vs %.17g, vol %.17g vs %.17g", pass, i, in[i].kind, in[i].strike,
+                         in[i].t_exp - st[i].t, st[i].x[0], a.price, b.price, a.delta, b.delta, a.vol, b.vol);
+            spx += in[i].kind == VR_INST_SPX_OPTION;
+        }
+    }
+    /* the cache was used (most SPX lanes of a group hit), and computed anew for each layer */
+    assert_true(cache.hits > spx / 2);
+    assert_true(cache.misses >= NL / 8);
+    assert_true(cache.hits + cache.misses == spx);
+    vr_pricing_destroy(pr_h);
+}
+
 static void test_simd_batch_matches_reference(void **state)
 {
     (void)state;
@@ -321,6 +382,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_equals_batch),
+        cmocka_unit_test(test_cached_single_equals_single),
         cmocka_unit_test(test_simd_batch_matches_reference),
         cmocka_unit_test(test_comparator_can_fail),
         cmocka_unit_test(test_kinds_against_direct_pricers),

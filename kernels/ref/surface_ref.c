@@ -31,37 +31,51 @@ static inline double cubic(const float *c, double t)
     return (double)c[0] + t * ((double)c[1] + t * ((double)c[2] + t * (double)c[3]));
 }
 
+/* The part of a lane's lookup that depends on (var, tau) alone (vk_surface.h). */
+void vk_surface_axes_ref(const vk_surface *s, double var, double tau, vk_surface_axes *ax)
+{
+    const double v = clampd(var, s->v_lo, s->v_hi);
+    const double tu = clampd(tau, s->tau_lo, s->tau_hi);
+    /* normaliser: vbar = max(vm + (v - th) b, floor), b = -expm1(-kappa tau)/(kappa tau) */
+    const double kt = s->kappa * tu;
+    const double b = -Sleef_expm1d1_u10purec(-kt) / kt;
+    double vbar = s->vm + (v - s->th) * b;
+    vbar = vbar > s->vbar_floor ? vbar : s->vbar_floor;
+    ax->r = sqrt(vbar);
+    const double ia = cell((Sleef_logd1_u10purec(v + s->v_eps) - s->a0) * s->inv_da, s->fa_max, &ax->ta);
+    const double iy = cell((Sleef_logd1_u10purec(tu) - s->y0) * s->inv_dy, s->fy_max, &ax->ty);
+    /* the record index is formed in double (exact below 2^53) as the vector code does */
+    ax->rec0 = ia * (double)s->stride_v + iy * (double)s->stride_tau;
+}
+
+/* The rest: the moneyness axis of k and the interpolation (vk_surface.h). */
+double vk_surface_vol_at_ref(const vk_surface *s, const vk_surface_axes *ax, double k)
+{
+    const double kk = clampd(k, -s->k_max, s->k_max);
+    /* u = asinh(x / c) = sign(x) ln(|z| + sqrt(z^2 + 1)), z = x / c */
+    const double z = kk / ax->r * s->inv_c, az = fabs(z);
+    const double lu = Sleef_logd1_u10purec(az + sqrt(az * az + 1.0));
+    const double u = z < 0.0 ? -lu : lu;
+    double tk;
+    const double iu = cell((u - s->u0) * s->inv_du, s->fu_max, &tk);
+    const double rec = ax->rec0 + iu;
+    const float *c = s->coef + 16 * (long)rec;
+    const double s00 = cubic(c, tk);
+    const double s01 = cubic(c + 4, tk);
+    const double s10 = cubic(c + 8, tk);
+    const double s11 = cubic(c + 12, tk);
+    const double s0 = s00 + ax->ty * (s01 - s00);
+    const double s1 = s10 + ax->ty * (s11 - s10);
+    return ax->r * (s0 + ax->ta * (s1 - s0));
+}
+
 void vk_surface_vol_d_ref(const vk_surface *s, const double *restrict var,
                           const double *restrict tau, const double *restrict k,
                           double *restrict vol, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        const double v = clampd(var[i], s->v_lo, s->v_hi);
-        const double tu = clampd(tau[i], s->tau_lo, s->tau_hi);
-        const double kk = clampd(k[i], -s->k_max, s->k_max);
-        /* normaliser: vbar = max(vm + (v - th) b, floor), b = -expm1(-kappa tau)/(kappa tau) */
-        const double kt = s->kappa * tu;
-        const double b = -Sleef_expm1d1_u10purec(-kt) / kt;
-        double vbar = s->vm + (v - s->th) * b;
-        vbar = vbar > s->vbar_floor ? vbar : s->vbar_floor;
-        const double r = sqrt(vbar);
-        /* u = asinh(x / c) = sign(x) ln(|z| + sqrt(z^2 + 1)), z = x / c */
-        const double z = kk / r * s->inv_c, az = fabs(z);
-        const double lu = Sleef_logd1_u10purec(az + sqrt(az * az + 1.0));
-        const double u = z < 0.0 ? -lu : lu;
-        double ta, ty, tk;
-        const double ia = cell((Sleef_logd1_u10purec(v + s->v_eps) - s->a0) * s->inv_da, s->fa_max, &ta);
-        const double iy = cell((Sleef_logd1_u10purec(tu) - s->y0) * s->inv_dy, s->fy_max, &ty);
-        const double iu = cell((u - s->u0) * s->inv_du, s->fu_max, &tk);
-        /* the record index is formed in double (exact below 2^53) as the vector code does */
-        const double rec = ia * (double)s->stride_v + iy * (double)s->stride_tau + iu;
-        const float *c = s->coef + 16 * (long)rec;
-        const double s00 = cubic(c, tk);
-        const double s01 = cubic(c + 4, tk);
-        const double s10 = cubic(c + 8, tk);
-        const double s11 = cubic(c + 12, tk);
-        const double s0 = s00 + ty * (s01 - s00);
-        const double s1 = s10 + ty * (s11 - s10);
-        vol[i] = r * (s0 + ta * (s1 - s0));
+        vk_surface_axes ax;
+        vk_surface_axes_ref(s, var[i], tau[i], &ax);
+        vol[i] = vk_surface_vol_at_ref(s, &ax, k[i]);
     }
 }

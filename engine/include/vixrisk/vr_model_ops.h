@@ -139,6 +139,10 @@ typedef struct vr_model_ops {
      * k[i] = ln(K/F)/sqrt(tau). Kernels of kt. */
     void (*spx_vol_n)(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                       const double *tau, const double *k, double *vol, size_t npad);
+    /* The one surface spx_vol_n reads whatever the state (one-factor models: their x[0] is the
+     * surface's var), for single marks that reuse its (var, tau) part (vk_surface_axes_ref); NULL
+     * as an op where the lookup depends on more factors (single marks then ask spx_vol_n). */
+    const struct vk_surface *(*spx_surface)(const vr_model_tables *t);
     /* VIX call price (discounted, per unit) for npad lanes at expiry tau[i] > 0, strike[i]. */
     void (*vix_call_n)(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                        const double *tau, const double *strike, double *price, size_t npad);

@@ -32,6 +32,7 @@
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_status.h"
 #include "vixrisk/vk.h"
+#include "vixrisk/vk_surface.h"
 
 typedef enum vr_inst_kind {
     VR_INST_SPX_OPTION = 0,
@@ -187,5 +188,30 @@ void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
  * reference kernels (entries, rolls, strike searches, sizing). */
 vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
                         unsigned want);
+
+/* What single marks of SPX options at one state share: for a few recent (expiry, variance) pairs,
+ * the forward's growth and discount factors, sqrt(tau) and the surface's (var, tau) part
+ * (vk_surface_axes_ref). The marks of one path and day (a strike search's start, the four legs of
+ * a condor) come in few such pairs. Entries are keyed by their inputs' bits and the pricing layer,
+ * so what they give is what a fresh computation gives. Zero-initialise; one per thread. */
+#define VR_MARK_CACHE_SLOTS 4
+typedef struct vr_mark_cache_entry {
+    uint64_t t, v;   /* the keys' bits: the lane's tau (clamped at 0) and variance (clamped at 0) */
+    int ok;
+    double grow, df, rt;
+    vk_surface_axes ax;
+} vr_mark_cache_entry;
+typedef struct vr_mark_cache {
+    const vr_pricing *pr;  /* the layer the entries belong to (another one clears them) */
+    unsigned next;
+    uint64_t hits, misses; /* counts (tests, profiles) */
+    vr_mark_cache_entry e[VR_MARK_CACHE_SLOTS];
+} vr_mark_cache;
+
+/* vr_pricing_mark, bit for bit, sharing the (expiry, variance) part of SPX option marks through
+ * c (NULL, another kind, or a model whose surface depends on more than one factor: vr_pricing_mark
+ * itself). */
+vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
+                          unsigned want, vr_mark_cache *c);
 
 #endif

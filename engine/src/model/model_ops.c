@@ -204,6 +204,8 @@ static void sv1_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const do
     kt->surface_vol(vr_surface_kernel_view(t->surf), x[0], tau, k, vol, npad);
 }
 
+static const vk_surface *sv1_spx_surface(const vr_model_tables *t) { return vr_surface_kernel_view(t->surf); }
+
 static void sv1_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                            const double *tau, const double *strike, double *price, size_t npad)
 {
@@ -283,6 +285,7 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
         .tables_build = ID##_tables,                                                                \
         .tables_check = ID##_tables_check,                                                          \
         .tables_destroy = sv1_tables_destroy, .spx_vol_n = sv1_spx_vol_n,                           \
+        .spx_surface = sv1_spx_surface,                                                             \
         .vix_call_n = sv1_vix_call_n, .vix_future_1 = sv1_vix_future_1,                             \
         .tables_build_seconds = sv1_tables_seconds,                                                 \
     };

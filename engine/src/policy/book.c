@@ -154,7 +154,7 @@ static vr_mark mark_at(const vr_pricing *pr, const vr_mkt *m, const vr_instrumen
             memcmp(&e->strike, &in->strike, sizeof e->strike) == 0 && memcmp(&e->tau, &tau, sizeof tau) == 0)
             return e->mark;
     }
-    const vr_mark mk = vr_pricing_mark(pr, in, &s, want);
+    const vr_mark mk = vr_pricing_mark_c(pr, in, &s, want, &mm->cache);
     if (free_slot >= 0) {
         vr_mark_memo_entry *e = &mm->e[free_slot];
         e->stamp = mm->stamp;

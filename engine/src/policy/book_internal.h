@@ -58,6 +58,8 @@ typedef struct vr_open_memo_entry {
 } vr_open_memo_entry;
 typedef struct vr_mark_memo {
     uint32_t stamp; /* >= 1 (calloc'd entries, stamp 0, are empty) */
+    vr_mark_cache cache; /* the (expiry, variance) parts of the SPX marks computed (vr_pricing.h):
+                            keyed by value, so kept across paths and days */
     vr_mark_memo_entry e[VR_MARK_MEMO_SLOTS];
     vr_strike_memo_entry s[VR_STRIKE_MEMO_SLOTS];
     vr_open_memo_entry o[VR_OPEN_MEMO_SLOTS];

@@ -257,8 +257,13 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
 {
     const size_t mp = pad_to(m, kt);
     double **g = b->g;
-    /* the growth and discount factors of the last expiry seen: the lanes of a batch come in runs
-     * of one expiry (a condor's four legs), so most lanes reuse them (the same bits) */
+    /* the growth and discount factors and sqrt(tau) of each expiry, computed once per call: a
+     * batch's lanes have few distinct expiries (a day's positions were opened on a few dozen
+     * earlier days) and come in runs of one (a condor's four legs); a table of the last ones seen,
+     * keyed by tau's bits (so a kept value is the bits a fresh one would be), slot by a hash */
+    enum { TSLOTS = 64 };
+    struct { uint64_t key; double grow, df, rt; } tc[TSLOTS]; /* key: ~bits, 0 empty (no tau's) */
+    memset(tc, 0, sizeof tc);
     double t_last = -1, grow = 1, df = 1, rt = 0;
     for (size_t q = 0; q < mp; q++) {
         double spot = 1.0, strike = 1.0, tau = 0.1, cp = 1.0; /* padding: a valid dummy option */
@@ -271,9 +276,19 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
         }
         const double t = tau > 0 ? tau : 0;
         if (t != t_last) {
-            grow = exp((pr->r - pr->q) * t);
-            df = exp(-pr->r * t);
-            rt = sqrt(t);
+            uint64_t bits;
+            memcpy(&bits, &t, sizeof bits);
+            const uint64_t key = ~bits; /* t >= 0: never all ones */
+            const unsigned j = (unsigned)((bits * 0x9E3779B97F4A7C15ull) >> 58);
+            if (tc[j].key != key) {
+                tc[j].key = key;
+                tc[j].grow = exp((pr->r - pr->q) * t);
+                tc[j].df = exp(-pr->r * t);
+                tc[j].rt = sqrt(t);
+            }
+            grow = tc[j].grow;
+            df = tc[j].df;
+            rt = tc[j].rt;
             t_last = t;
         }
         g[G_STRIKE][q] = strike;
@@ -567,4 +582,54 @@ vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_
     vr_mark_batch_set(&b, 0, in, s, pr->ops->nfactors);
     vr_pricing_mark_n(pr, &vk_table_ref, &b, 1, want);
     return vr_mark_batch_get(&b, 0);
+}
+
+vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
+                          unsigned want, vr_mark_cache *c)
+{
+    if (c == NULL || in->kind != VR_INST_SPX_OPTION || pr->ops->spx_surface == NULL)
+        return vr_pricing_mark(pr, in, s, want);
+    if (c->pr != pr) {
+        memset(c->e, 0, sizeof c->e);
+        c->pr = pr;
+    }
+    /* mark_spx's arithmetic for one lane with the reference kernels, step for step: the lane's
+     * inputs as vr_mark_batch_set and gather_x form them, then the same expressions (this file's
+     * flags), vk_surface_axes_ref + vk_surface_vol_at_ref (vk_surface_vol_d_ref's own two parts)
+     * and vk_black_greeks_d_ref (tests/test_pricing.c compares the two paths bit for bit) */
+    const double spot = s->S, strike = in->strike, tau = in->t_exp - s->t, cp = (double)in->cp;
+    const double t = tau > 0 ? tau : 0;
+    const double v = s->x[0] > 0 ? s->x[0] : 0;
+    uint64_t kt, kv;
+    memcpy(&kt, &t, sizeof kt);
+    memcpy(&kv, &v, sizeof kv);
+    const vk_surface *surf = pr->ops->spx_surface(pr->tab);
+    vr_mark_cache_entry *e = NULL;
+    for (int i = 0; i < VR_MARK_CACHE_SLOTS; i++)
+        if (c->e[i].ok && c->e[i].t == kt && c->e[i].v == kv) {
+            e = &c->e[i];
+            break;
+        }
+    if (e == NULL) {
+        e = &c->e[c->next++ % VR_MARK_CACHE_SLOTS];
+        e->t = kt;
+        e->v = kv;
+        e->ok = 1;
+        e->grow = exp((pr->r - pr->q) * t);
+        e->df = exp(-pr->r * t);
+        e->rt = sqrt(t);
+        vk_surface_axes_ref(surf, v, t, &e->ax);
+        c->misses++;
+    } else {
+        c->hits++;
+    }
+    const double fwd = spot * e->grow;
+    const double k = t > 0 ? log(strike / fwd) / e->rt : 0.0;
+    double vol = vk_surface_vol_at_ref(surf, &e->ax, k);
+    if (!(t > 0))
+        vol = 0;
+    double price, delta, gamma, vega, theta;
+    vk_black_greeks_d_ref(&fwd, &strike, &vol, &t, &e->df, &cp, &price, &delta, &gamma, &vega, &theta, 1);
+    const vr_mark m = {price, delta * (fwd / spot), vega, vol, fwd};
+    return m;
 }

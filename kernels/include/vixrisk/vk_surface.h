@@ -60,4 +60,17 @@ typedef struct vk_surface {
 
 #include "vixrisk/vk.h" /* the list of kernels and the declarations generated from it */
 
+/* The reference lookup in two parts, for single lanes that share (var, tau) (the scalar marks of
+ * one path and day: a strike search's start, the legs of what opens): vk_surface_axes_ref computes
+ * what depends on (var, tau) alone (the clamps, the normaliser r, the a and y cells: an expm1 and
+ * two logs), vk_surface_vol_at_ref the rest for one k (one log). vk_surface_vol_d_ref is the two
+ * in a loop, so a lane's vol is the same bits whichever way it is asked. */
+typedef struct vk_surface_axes {
+    double r;        /* sqrt(vbar(v, tau)) */
+    double ta, ty;   /* fractions within the a and y cells */
+    double rec0;     /* ia stride_v + iy stride_tau (in double, as the lookup forms it) */
+} vk_surface_axes;
+void vk_surface_axes_ref(const vk_surface *s, double var, double tau, vk_surface_axes *ax);
+double vk_surface_vol_at_ref(const vk_surface *s, const vk_surface_axes *ax, double k);
+
 #endif
