@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Golden hashes: SHA-256 of the per-path datasets of fixed-seed runs and of `vixrisk price --json`
-outputs (minus timing fields). A refactor must keep them equal; a change that alters a number on
+"""Golden hashes: SHA-256 of the per-path datasets of fixed-seed runs (P&L, drawdowns, hedge costs
+and proceeds, attribution, trade counts, layer activations, trade logs, sample paths), of each
+policy's scores (its attributes) and the run's verdict, and of `vixrisk price --json` outputs (minus
+timing fields). A refactor must keep them equal; a change that alters a number on
 purpose regenerates hashes.txt with --write and says which and why in its commit.
 
 usage: golden.py VIXRISK_BINARY SOURCE_DIR [--write]
@@ -12,6 +14,7 @@ import h5py
 import numpy as np
 
 DATASETS = ("pnl", "drawdown", "hedge_cost", "hedge_proceeds")
+EXTRA = ("trades", "activations", "first_day", "trade_log")
 # (name, config relative to the source tree, paths, extra yaml substitutions)
 RUNS = [
     ("alvh_5000", "configs/alvh.yaml", 5000, None),
@@ -56,15 +59,40 @@ def model_yaml(text, kind):
     return text
 
 
+def exact(v):
+    """An attribute's value as text that keeps every bit (floats as hex)."""
+    a = np.asarray(v)
+    if a.dtype.kind == "f":
+        return [float(x).hex() for x in a.ravel()]
+    if a.dtype.kind in "iub":
+        return [int(x) for x in a.ravel()]
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in a.ravel()]
+
+
 def hash_run(f):
     out = {}
     def visit(name, obj):
         parts = name.split("/")
-        # the per-path datasets of each policy, and its attribution (condor and one per layer)
-        if isinstance(obj, h5py.Dataset) and (parts[-1] in DATASETS or (len(parts) > 1 and parts[-2] == "attribution")):
-            a = np.ascontiguousarray(obj[...], dtype="<f8")
-            out[name] = hashlib.sha256(a.tobytes()).hexdigest()
+        if isinstance(obj, h5py.Dataset):
+            # the per-path datasets of each policy, and its attribution (condor and one per layer)
+            if parts[-1] in DATASETS or (len(parts) > 1 and parts[-2] == "attribution"):
+                a = np.ascontiguousarray(obj[...], dtype="<f8")
+                out[name] = hashlib.sha256(a.tobytes()).hexdigest()
+            # trade counts, each layer's activations and first day, the logged trades, the sample
+            # paths: in their own types
+            elif parts[-1] in EXTRA or (len(parts) > 1 and parts[-2] == "sample_paths"):
+                a = np.ascontiguousarray(obj[...])
+                a = a.astype(a.dtype.newbyteorder("<"))
+                out[name] = hashlib.sha256(a.tobytes()).hexdigest()
+        elif isinstance(obj, h5py.Group) and "pnl" in obj:
+            # a policy's scores (its attributes: quantiles, tail measures and their standard
+            # errors, the differences from the baseline, costs)
+            attrs = {k: exact(obj.attrs[k]) for k in sorted(obj.attrs)}
+            out[name + "@scores"] = hashlib.sha256(json.dumps(attrs, sort_keys=True).encode()).hexdigest()
     f.visititems(visit)
+    # the run's verdict (the scores it is drawn from are above)
+    if "verdict" in f.attrs:
+        out["@verdict"] = hashlib.sha256(json.dumps(exact(f.attrs["verdict"])).encode()).hexdigest()
     return out
 
 
