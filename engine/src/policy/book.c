@@ -62,7 +62,17 @@ void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, cons
     m->vix = vr_pricing_vix(pr, m->x);
     m->vix3m = vr_pricing_vix3m(pr, m->x);
     m->peak_S = S > m->peak_S ? S : m->peak_S;
-    m->disc = exp(-vr_pricing_rate(pr) * t);
+    /* e^{-r t}: the same for every path of a day, so the last one computed on this thread is kept
+     * (keyed by r and t: the same value for the same inputs) */
+    static _Thread_local struct { double r, t, disc; int ok; } last;
+    const double r = vr_pricing_rate(pr);
+    if (!(last.ok && last.r == r && last.t == t)) {
+        last.r = r;
+        last.t = t;
+        last.disc = exp(-r * t);
+        last.ok = 1;
+    }
+    m->disc = last.disc;
     m->vix_hist[day % VR_VIX_HIST] = m->vix;
 }
 
