@@ -202,7 +202,8 @@ typedef struct vr_mark_cache_entry {
     vk_surface_axes ax;
 } vr_mark_cache_entry;
 typedef struct vr_mark_cache {
-    const vr_pricing *pr;  /* the layer the entries belong to (another one clears them) */
+    uint64_t pr;           /* the layer the entries belong to, by its serial number (another layer
+                              clears them, even one built at a destroyed layer's address) */
     unsigned next;
     uint64_t hits, misses; /* counts (tests, profiles) */
     vr_mark_cache_entry e[VR_MARK_CACHE_SLOTS];

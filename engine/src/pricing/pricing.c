@@ -28,6 +28,8 @@ struct vr_pricing {
     double r, q;
     vr_vix_coef c9, c30, c93;
     vr_model_tables *tab;
+    uint64_t serial; /* this layer's number among those built by the process (vr_mark_cache's key:
+                        a layer built later at a destroyed one's address is another layer) */
 };
 
 const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS] = {
@@ -65,6 +67,8 @@ vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, 
     if (pr == NULL)
         return vr_fail(err, VR_ENOMEM, "pricing");
     pr->ops = ops;
+    static _Atomic uint64_t built;
+    pr->serial = ++built;
     pr->model = *m;
     pr->max_tau = max_tau;
     pr->r = m->rate;
@@ -257,13 +261,13 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
 {
     const size_t mp = pad_to(m, kt);
     double **g = b->g;
-    /* the growth and discount factors and sqrt(tau) of each expiry, computed once per call: a
-     * batch's lanes have few distinct expiries (a day's positions were opened on a few dozen
+    /* the growth and discount factors and sqrt(tau) of each expiry, computed about once per call
+     * (again when two expiries share a slot): a batch's lanes have few distinct expiries (a day's positions were opened on a few dozen
      * earlier days) and come in runs of one (a condor's four legs); a table of the last ones seen,
      * keyed by tau's bits (so a kept value is the bits a fresh one would be), slot by a hash */
     enum { TSLOTS = 64 };
-    struct { uint64_t key; double grow, df, rt; } tc[TSLOTS]; /* key: ~bits, 0 empty (no tau's) */
-    memset(tc, 0, sizeof tc);
+    struct { uint64_t key; double grow, df, rt; } tc[TSLOTS]; /* valid where tc_set's bit is */
+    uint64_t tc_set = 0; /* (no clearing: a single mark, a batch of one, would clear 2 KB) */
     double t_last = -1, grow = 1, df = 1, rt = 0;
     for (size_t q = 0; q < mp; q++) {
         double spot = 1.0, strike = 1.0, tau = 0.1, cp = 1.0; /* padding: a valid dummy option */
@@ -276,11 +280,11 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
         }
         const double t = tau > 0 ? tau : 0;
         if (t != t_last) {
-            uint64_t bits;
-            memcpy(&bits, &t, sizeof bits);
-            const uint64_t key = ~bits; /* t >= 0: never all ones */
-            const unsigned j = (unsigned)((bits * 0x9E3779B97F4A7C15ull) >> 58);
-            if (tc[j].key != key) {
+            uint64_t key;
+            memcpy(&key, &t, sizeof key);
+            const unsigned j = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 58);
+            if (!(tc_set >> j & 1) || tc[j].key != key) {
+                tc_set |= 1ull << j;
                 tc[j].key = key;
                 tc[j].grow = exp((pr->r - pr->q) * t);
                 tc[j].df = exp(-pr->r * t);
@@ -589,9 +593,9 @@ vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const v
 {
     if (c == NULL || in->kind != VR_INST_SPX_OPTION || pr->ops->spx_surface == NULL)
         return vr_pricing_mark(pr, in, s, want);
-    if (c->pr != pr) {
+    if (c->pr != pr->serial) {
         memset(c->e, 0, sizeof c->e);
-        c->pr = pr;
+        c->pr = pr->serial;
     }
     /* mark_spx's arithmetic for one lane with the reference kernels, step for step: the lane's
      * inputs as vr_mark_batch_set and gather_x form them, then the same expressions (this file's
