@@ -53,6 +53,12 @@ void vr_mkt_init(vr_mkt *m, double S, const double *x, const vr_pricing *pr)
 
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, const vr_pricing *pr)
 {
+    vr_mkt_update_d(m, day, t, exp(-vr_pricing_rate(pr) * t), S, x, pr);
+}
+
+void vr_mkt_update_d(vr_mkt *m, int day, double t, double disc, double S, const double *x,
+                     const vr_pricing *pr)
+{
     const int nf = vr_pricing_model(pr)->nfactors;
     m->day = day;
     m->t = t;
@@ -62,17 +68,7 @@ void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, cons
     m->vix = vr_pricing_vix(pr, m->x);
     m->vix3m = vr_pricing_vix3m(pr, m->x);
     m->peak_S = S > m->peak_S ? S : m->peak_S;
-    /* e^{-r t}: the same for every path of a day, so the last one computed on this thread is kept
-     * (keyed by r and t: the same value for the same inputs) */
-    static _Thread_local struct { double r, t, disc; int ok; } last;
-    const double r = vr_pricing_rate(pr);
-    if (!(last.ok && last.r == r && last.t == t)) {
-        last.r = r;
-        last.t = t;
-        last.disc = exp(-r * t);
-        last.ok = 1;
-    }
-    m->disc = last.disc;
+    m->disc = disc;
     m->vix_hist[day % VR_VIX_HIST] = m->vix;
 }
 

@@ -260,7 +260,11 @@ double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int
 double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target);
 
 void vr_mkt_init(vr_mkt *m, double S, const double *x, const vr_pricing *pr);
+/* The view on day `day` at t years, spot S and factors x; disc = e^{-r t} (vr_mkt_update_d takes
+ * it from the caller, which computes it once for all its paths of the day: the same bits). */
 void vr_mkt_update(vr_mkt *m, int day, double t, double S, const double *x, const vr_pricing *pr);
+void vr_mkt_update_d(vr_mkt *m, int day, double t, double disc, double S, const double *x,
+                     const vr_pricing *pr);
 /* The market's VIX today (and in the history the change triggers read) set to vix: a replay's
  * close below the model's floor (eval.c). */
 void vr_mkt_set_vix(vr_mkt *m, double vix);

@@ -271,6 +271,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     const int last = day == s->horizon_days;
     thread_ws *w = &c->ws[b->thread];
     const double t = (double)step * c->dt;
+    const double disc = exp(-vr_pricing_rate(c->pr) * t); /* e^{-r t}: the day's, for every path */
     for (size_t i = 0; i < b->n; i++) {
         const double S = exp(b->log_s[i]);
         double x[VR_FACTORS_MAX] = {0};
@@ -280,7 +281,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         if (day == 0)
             vr_mkt_init(m, S, x, c->pr);
         else
-            vr_mkt_update(m, day, t, S, x, c->pr);
+            vr_mkt_update_d(m, day, t, disc, S, x, c->pr);
         if (c->replay != NULL) { /* the market's VIX3M where the data have it (run.c notes the rest) */
             const vr_history *h = c->replay->hist;
             const size_t d = c->replay->hist_i0 + (size_t)day;

@@ -257,6 +257,16 @@ static void gather_x(vr_mark_batch *b, int nf, size_t m, size_t mp, const double
     *xg_out = xg;
 }
 
+/* The factors of an SPX expiry t >= 0: the forward's growth e^{(r-q) t}, the discount e^{-r t}
+ * and sqrt(t). The batch, the rows and the cached single marks all take them from here, so that
+ * they compute the same bits. */
+static void spx_expiry(const vr_pricing *pr, double t, double *grow, double *df, double *rt)
+{
+    *grow = exp((pr->r - pr->q) * t);
+    *df = exp(-pr->r * t);
+    *rt = sqrt(t);
+}
+
 static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t m)
 {
     const size_t mp = pad_to(m, kt);
@@ -286,9 +296,7 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
             if (!(tc_set >> j & 1) || tc[j].key != key) {
                 tc_set |= 1ull << j;
                 tc[j].key = key;
-                tc[j].grow = exp((pr->r - pr->q) * t);
-                tc[j].df = exp(-pr->r * t);
-                tc[j].rt = sqrt(t);
+                spx_expiry(pr, t, &tc[j].grow, &tc[j].df, &tc[j].rt);
             }
             grow = tc[j].grow;
             df = tc[j].df;
@@ -331,7 +339,9 @@ void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
     const size_t mp = pad_to(n, kt);
     double **g = b->g;
     const double t = tau > 0 ? tau : 0;
-    const double fwd = s->S * exp((pr->r - pr->q) * t), df = exp(-pr->r * t), rt = sqrt(t);
+    double grow, df, rt;
+    spx_expiry(pr, t, &grow, &df, &rt);
+    const double fwd = s->S * grow;
     for (size_t q = 0; q < mp; q++) {
         const double strike = q < n ? b->strike[q] : fwd; /* padding: the forward */
         g[G_STRIKE][q] = strike;
@@ -619,9 +629,7 @@ vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const v
         e->t = kt;
         e->v = kv;
         e->ok = 1;
-        e->grow = exp((pr->r - pr->q) * t);
-        e->df = exp(-pr->r * t);
-        e->rt = sqrt(t);
+        spx_expiry(pr, t, &e->grow, &e->df, &e->rt);
         vk_surface_axes_ref(surf, v, t, &e->ax);
         c->misses++;
     } else {
