@@ -340,6 +340,47 @@ static void test_determinism(void **state)
     free(scratch);
 }
 
+/* vr_paired_compute_tails, given the tails vr_scores_compute reports, is vr_paired_compute bit for
+ * bit: on a continuous sample, and on one with many ties (quantiles on and between equal order
+ * statistics); given another sample's tails it is not (the tails are what it uses). */
+static void test_paired_tails(void **state)
+{
+    (void)state;
+    const size_t n = 100003;
+    double *x = normals(91, n, 0, 1);
+    double *y = normals(92, n, 0.1, 1.3);
+    const double thr[4] = {0.5, 1, 2, 3};
+    vr_err err = {0};
+    for (int ties = 0; ties < 2; ties++) {
+        if (ties)
+            for (size_t i = 0; i < n; i++) {
+                x[i] = floor(3 * x[i]);
+                y[i] = floor(2 * y[i]);
+            }
+        vr_scores sx, sy;
+        vr_paired a, b;
+        memset(&a, 0x5a, sizeof a);
+        memset(&b, 0xa5, sizeof b);
+        assert_int_equal(vr_scores_compute(x, n, thr, &sx, &err), VR_OK);
+        assert_int_equal(vr_scores_compute(y, n, thr, &sy, &err), VR_OK);
+        assert_int_equal(vr_paired_compute(x, y, n, &a, &err), VR_OK);
+        assert_int_equal(vr_paired_compute_tails(x, y, n, sx.var[1], sx.es[1], sy.var[1], sy.es[1], &b, &err),
+                         VR_OK);
+        assert_int_equal(memcmp(&a, &b, sizeof a), 0);
+        assert_int_equal(vr_paired_compute_tails(x, y, n, sy.var[1], sy.es[1], sx.var[1], sx.es[1], &b, &err),
+                         VR_OK);
+        assert_true(b.des99 != a.des99 && b.des99_se != a.des99_se);
+    }
+    /* its inputs are checked as vr_paired_compute's */
+    y[7] = NAN;
+    assert_int_equal(vr_paired_compute_tails(x, y, n, 1, 1, 1, 1, &(vr_paired){0}, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "base[7]"));
+    vr_err_clear(&err);
+    assert_int_equal(vr_paired_compute_tails(x, y, n, 1, 1, 1, 1, NULL, &err), VR_EINVAL);
+    free(x);
+    free(y);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -391,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_se_calibration),
         cmocka_unit_test(test_paired_exact),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_paired_tails),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

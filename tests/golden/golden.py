@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden hashes: SHA-256 of the per-path datasets of fixed-seed runs (P&L, drawdowns, hedge costs
 and proceeds, attribution, trade counts, layer activations, trade logs, sample paths), of each
-policy's scores (its attributes) and the run's verdict, and of `vixrisk price --json` outputs (minus
+policy's scores (its attributes), of each layer's attribution scores and the run's verdict, and of `vixrisk price --json` outputs (minus
 timing fields). A refactor must keep them equal; a change that alters a number on
 purpose regenerates hashes.txt with --write and says which and why in its commit.
 
@@ -89,6 +89,11 @@ def hash_run(f):
             # errors, the differences from the baseline, costs)
             attrs = {k: exact(obj.attrs[k]) for k in sorted(obj.attrs)}
             out[name + "@scores"] = hashlib.sha256(json.dumps(attrs, sort_keys=True).encode()).hexdigest()
+        elif isinstance(obj, h5py.Group) and len(parts) > 1 and parts[-2] == "layers":
+            # a layer's attribution scores (activations, premium, tail means, the paired changes
+            # of ES99 with the layer removed or alone and their standard errors)
+            attrs = {k: exact(obj.attrs[k]) for k in sorted(obj.attrs)}
+            out[name + "@layer"] = hashlib.sha256(json.dumps(attrs, sort_keys=True).encode()).hexdigest()
     f.visititems(visit)
     # the run's verdict (the scores it is drawn from are above)
     if "verdict" in f.attrs:

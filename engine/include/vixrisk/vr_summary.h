@@ -32,6 +32,16 @@ typedef struct vr_pol_summary {
 vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err);
+/* The same with the baseline's VaR99 and ES99 given (base_tail: vr_pol_summary_tail99 of
+ * base->pnl, or NULL to compute them here): a run computes them once for all its policies. The
+ * same bits either way. */
+vr_status vr_pol_summary_compute_tail(const vr_path_out *o, const vr_path_out *base,
+                                      const double base_tail[2], size_t n,
+                                      const double thresholds[VR_RF_NTHR], double *scratch,
+                                      vr_pol_summary *ps, vr_err *err);
+/* VaR99 and ES99 (as losses) of the n >= 1 values x, from a sorted copy in scratch (n doubles):
+ * the bits vr_scores_compute reports as var[1] and es[1]. */
+void vr_pol_summary_tail99(const double *x, size_t n, double *scratch, double tail[2]);
 
 /* Paths ordered by the baseline's P&L base_pnl (n of them), worst first, equal P&L in path order:
  * the order of the attribution's tail scores. *order: malloc'd, n path indices. Errors: VR_ENOMEM. */
@@ -46,12 +56,13 @@ typedef vr_status (*vr_pol_pnl_fn)(void *ctx, int q, const double **pnl, vr_err 
  * net, and on n >= 2 paths its mean net on the baseline's worst 1% and 5% paths (order:
  * vr_pol_attrib_order), its correlation with the condor's attribution and, for an ablated policy,
  * d_es99_removed / d_es99_alone with paired SEs from the derived policies (pnl_of(ctx, q) gives a
- * derived policy's P&L). scratch: n doubles. o NULL (scores streamed, no per-path arrays; order
+ * derived policy's P&L; the pairings take both policies' VaR99 and ES99 from ps, so they sort
+ * nothing). o NULL (scores streamed, no per-path arrays; order
  * and pnl_of unused): only mean activations, activations per year and d_es99_alone; the rest stay
  * NaN (not stored). Errors: as pnl_of, or as vr_paired_compute. */
 vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
                                int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
-                               double *scratch, vr_pol_summary *ps, vr_err *err);
+                               vr_pol_summary *ps, vr_err *err);
 
 /* The key policies are ranked by (vr_rank_by_es99): ES99, or for a replay its loss, -P&L. */
 double vr_pol_summary_rank_key(const vr_pol_summary *ps);

@@ -341,16 +341,11 @@ vr_status vr_scores_compute(const double *pnl, size_t n, const double thresholds
 
 /* ---- paired comparison ------------------------------------------------------------------ */
 
-vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n, double *scratch,
-                                vr_paired *out, vr_err *err)
+/* The paired comparison once the VaR99 and ES99 of both samples are known (v, es_p of pnl; w,
+ * es_b of base). */
+static void paired_from_tails(const double *pnl, const double *base, size_t n, double v, double es_p,
+                              double w, double es_b, vr_paired *out)
 {
-    vr_status st;
-    if (out == NULL || scratch == NULL)
-        return vr_fail(err, VR_EINVAL, "stats: paired: NULL %s", out == NULL ? "output" : "scratch");
-    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
-        return st;
-    if ((st = check_data(base, n, "base", err)) != VR_OK)
-        return st;
     const double dn = (double)n, beta = 0.01;
 
     ksum sum = {0, 0};
@@ -362,14 +357,6 @@ vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n,
         const double e = (pnl[i] - base[i]) - dmean;
         ss += e * e;
     }
-
-    /* VaR99 and ES99 of each, from one scratch buffer used twice */
-    memcpy(scratch, pnl, n * sizeof *scratch);
-    vr_sort_doubles(scratch, n);
-    const double v = -vr_quantile(scratch, n, beta), es_p = vr_es_sorted(scratch, n, beta);
-    memcpy(scratch, base, n * sizeof *scratch);
-    vr_sort_doubles(scratch, n);
-    const double w = -vr_quantile(scratch, n, beta), es_b = vr_es_sorted(scratch, n, beta);
 
     /* per-path difference of the influence functions (the constants v - ES cancel in the variance) */
     ksum ds = {0, 0};
@@ -385,6 +372,41 @@ vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n,
     out->dmean_se = sqrt(ss / (dn - 1) / dn);
     out->des99 = es_p - es_b;
     out->des99_se = sqrt(sd / (dn - 1) / dn) / beta;
+}
+
+vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n, double *scratch,
+                                vr_paired *out, vr_err *err)
+{
+    vr_status st;
+    if (out == NULL || scratch == NULL)
+        return vr_fail(err, VR_EINVAL, "stats: paired: NULL %s", out == NULL ? "output" : "scratch");
+    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
+        return st;
+    if ((st = check_data(base, n, "base", err)) != VR_OK)
+        return st;
+    const double beta = 0.01;
+    /* VaR99 and ES99 of each, from one scratch buffer used twice */
+    memcpy(scratch, pnl, n * sizeof *scratch);
+    vr_sort_doubles(scratch, n);
+    const double v = -vr_quantile(scratch, n, beta), es_p = vr_es_sorted(scratch, n, beta);
+    memcpy(scratch, base, n * sizeof *scratch);
+    vr_sort_doubles(scratch, n);
+    const double w = -vr_quantile(scratch, n, beta), es_b = vr_es_sorted(scratch, n, beta);
+    paired_from_tails(pnl, base, n, v, es_p, w, es_b, out);
+    return VR_OK;
+}
+
+vr_status vr_paired_compute_tails(const double *pnl, const double *base, size_t n, double var_p,
+                                  double es_p, double var_b, double es_b, vr_paired *out, vr_err *err)
+{
+    vr_status st;
+    if (out == NULL)
+        return vr_fail(err, VR_EINVAL, "stats: paired: NULL output");
+    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
+        return st;
+    if ((st = check_data(base, n, "base", err)) != VR_OK)
+        return st;
+    paired_from_tails(pnl, base, n, var_p, es_p, var_b, es_b, out);
     return VR_OK;
 }
 

@@ -73,7 +73,7 @@ vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, 
 
 vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
                                int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
-                               double *scratch, vr_pol_summary *ps, vr_err *err)
+                               vr_pol_summary *ps, vr_err *err)
 {
     vr_status st = VR_OK;
     const double years = days / 252.0;
@@ -127,7 +127,9 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
                 const double *wpnl = NULL;
                 vr_paired d;
                 if ((st = pnl_of(ctx, w, &wpnl, err)) != VR_OK ||
-                    (st = vr_paired_compute_buf(wpnl, o->pnl, n, scratch, &d, err)) != VR_OK)
+                    (st = vr_paired_compute_tails(wpnl, o->pnl, n, ps[w].score[VR_SCORE_VAR99],
+                                                  ps[w].score[VR_SCORE_ES99], s->score[VR_SCORE_VAR99],
+                                                  s->score[VR_SCORE_ES99], &d, err)) != VR_OK)
                     return st;
                 v[VR_RF_LAYER_DES_REMOVED] = d.des99;
                 v[VR_RF_LAYER_DES_REMOVED_SE] = d.des99_se;

@@ -338,13 +338,16 @@ static vr_status store_pnl(void *ctx, int q, const double **pnl, vr_err *err)
 }
 
 /* The summaries of every policy from the store against the baseline's P&L (base), policies on
- * nslots threads (each sorts its P&L, paired differences and drawdowns; scratch: nslots x n
- * doubles). The same bits for any nslots; a failure reports the first failing policy's. */
+ * nslots threads (each sorts its P&L and its drawdowns; the baseline's tail, for every
+ * policy's pairing, is sorted once here; scratch: nslots x n doubles). The same bits for any nslots; a failure reports the first failing policy's. */
 static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, size_t n,
                                  const vr_path_out *base, double *scratch, int nslots,
                                  vr_pol_summary *row, vr_err *err)
 {
     const int npol = cfg->spec.npol;
+    double base_tail[2] = {0, 0}; /* the baseline's VaR99 and ES99, for every policy's pairing */
+    if (n >= 2)
+        vr_pol_summary_tail99(base->pnl, n, scratch, base_tail);
     vr_status *sts = calloc((size_t)npol, sizeof *sts);
     vr_err *errs = calloc((size_t)npol, sizeof *errs);
     if (!sts || !errs) {
@@ -360,8 +363,8 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
             vr_path_out o;
             sts[p] = vr_path_store_get(store, p, t, VR_PS_SUMMARY, &o, &errs[p]);
             if (sts[p] == VR_OK)
-                sts[p] = vr_pol_summary_compute(&o, base, n, cfg->thresholds, scratch + (size_t)t * n,
-                                                &row[p], &errs[p]);
+                sts[p] = vr_pol_summary_compute_tail(&o, base, base_tail, n, cfg->thresholds,
+                                                     scratch + (size_t)t * n, &row[p], &errs[p]);
         }
     }
     vr_status st = VR_OK;
@@ -583,7 +586,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                 }
                 if (st == VR_OK)
                     st = vr_pol_attrib_policy(s->pol, s->npol, p, o, np, days, ss.order, store_pnl, &ss,
-                                              scratch, row, err);
+                                              row, err);
                 if (st != VR_OK)
                     break;
                 if (!cfg->store_paths)

@@ -68,9 +68,26 @@ void vr_pol_summary_set(vr_pol_summary *ps, size_t n, const vr_scores *s, const 
     memcpy(ps->mean_act, mean_act, sizeof ps->mean_act);
 }
 
+void vr_pol_summary_tail99(const double *x, size_t n, double *scratch, double tail[2])
+{
+    const double beta = vr_stats_tail_beta[1]; /* 0.01: vr_scores_compute's var[1] and es[1] */
+    memcpy(scratch, x, n * sizeof *scratch);
+    vr_sort_doubles(scratch, n);
+    tail[0] = -vr_quantile(scratch, n, beta);
+    tail[1] = vr_es_sorted(scratch, n, beta);
+}
+
 vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err)
+{
+    return vr_pol_summary_compute_tail(o, base, NULL, n, thresholds, scratch, ps, err);
+}
+
+vr_status vr_pol_summary_compute_tail(const vr_path_out *o, const vr_path_out *base,
+                                      const double base_tail[2], size_t n,
+                                      const double thresholds[VR_RF_NTHR], double *scratch,
+                                      vr_pol_summary *ps, vr_err *err)
 {
     vr_status st = VR_OK;
     summary_clear(ps, n);
@@ -99,7 +116,16 @@ vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, 
     vr_scores s;
     vr_paired d;
     TRY(vr_scores_compute_buf(o->pnl, n, thresholds, scratch, &s, err));
-    TRY(vr_paired_compute_buf(o->pnl, base->pnl, n, scratch, &d, err));
+    /* the pairing with the baseline from both samples' VaR99 and ES99: the policy's from its
+     * scores, the baseline's as given (computed once for every policy) or from a sorted copy */
+    double bt[2];
+    if (base_tail != NULL) {
+        bt[0] = base_tail[0];
+        bt[1] = base_tail[1];
+    } else {
+        vr_pol_summary_tail99(base->pnl, n, scratch, bt);
+    }
+    TRY(vr_paired_compute_tails(o->pnl, base->pnl, n, s.var[1], s.es[1], bt[0], bt[1], &d, err));
     memcpy(scratch, o->drawdown, n * sizeof(double));
     vr_sort_doubles(scratch, n);
     const double dd[3] = {vr_quantile(scratch, n, 0.5), vr_quantile(scratch, n, 0.95),
