@@ -97,31 +97,80 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* vr_sort_doubles (radix, on the bits) against the introsort reference and qsort, bit for bit on
+ * data without signed zeros: sizes around the radix's insertion-sort cut (96), data whose keys share
+ * their top bytes (P&L-like values, one binade, denormals), ties, presorted and reversed runs,
+ * infinities. With both zeros: equal to the reference by value, -0 before +0. NaNs: no order to
+ * check, but every other value sorted between them, none lost. */
 static void test_sort(void **state)
 {
     (void)state;
     rng r = {7, 0, 0};
-    const size_t sizes[] = {0, 1, 2, 3, 24, 25, 100, 1000, 100000};
+    const size_t sizes[] = {0, 1, 2, 3, 24, 25, 95, 96, 97, 100, 257, 1000, 100000};
+    enum { KINDS = 10 };
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
-        for (int kind = 0; kind < 4; kind++) {
+        for (int kind = 0; kind < KINDS; kind++) {
             const size_t n = sizes[s];
             double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+            double *c = malloc((n + 1) * sizeof *c);
             for (size_t i = 0; i < n; i++) {
                 switch (kind) {
                 case 0: a[i] = normal(&r); break;
                 case 1: a[i] = (double)(splitmix64(&r.s) % 5); break; /* many ties */
                 case 2: a[i] = (double)i; break;                      /* sorted */
-                default: a[i] = (double)(n - i); break;               /* reversed */
+                case 3: a[i] = (double)(n - i); break;                /* reversed */
+                case 4: a[i] = 3000 + 8000 * normal(&r); break;       /* a P&L sample */
+                case 5: a[i] = 1 + (double)(splitmix64(&r.s) >> 12) * 0x1p-52; break; /* one binade */
+                case 6: a[i] = (double)(splitmix64(&r.s) >> 20) * 0x1p-1074 * (i % 2 ? 1 : -1); break; /* denormals */
+                case 7: a[i] = i % 7 == 0 ? (i % 2 ? INFINITY : -INFINITY) : normal(&r); break;
+                case 8: a[i] = i % 3 == 0 ? (i % 2 ? -0.0 : 0.0) : floor(normal(&r)); break; /* both zeros */
+                default: a[i] = i % 11 == 0 ? (i % 2 ? NAN : -NAN) : normal(&r); break;
                 }
             }
             memcpy(b, a, n * sizeof *a);
+            memcpy(c, a, n * sizeof *a);
             vr_sort_doubles(a, n);
-            qsort(b, n, sizeof *b, cmp_d);
-            assert_int_equal(n ? memcmp(a, b, n * sizeof *a) : 0, 0);
+            if (kind == 9) { /* NaNs: sorted values between them, none lost */
+                size_t lo = 0, hi = n, nan_in = 0;
+                for (size_t i = 0; i < n; i++)
+                    nan_in += isnan(b[i]) ? 1 : 0;
+                while (lo < n && isnan(a[lo]))
+                    lo++;
+                while (hi > lo && isnan(a[hi - 1]))
+                    hi--;
+                assert_int_equal(lo + (n - hi), nan_in);
+                for (size_t i = lo + 1; i < hi; i++)
+                    assert_true(a[i - 1] <= a[i]);
+            } else {
+                vr_sort_doubles_ref(b, n);
+                qsort(c, n, sizeof *c, cmp_d);
+                if (kind == 8) {
+                    for (size_t i = 0; i < n; i++)
+                        assert_true(a[i] == b[i] && a[i] == c[i]);
+                    for (size_t i = 1; i < n; i++) /* -0 first among the zeros */
+                        assert_false(a[i - 1] == 0 && a[i] == 0 && !signbit(a[i - 1]) && signbit(a[i]));
+                } else {
+                    assert_int_equal(n ? memcmp(a, b, n * sizeof *a) : 0, 0);
+                    assert_int_equal(n ? memcmp(a, c, n * sizeof *a) : 0, 0);
+                }
+            }
             free(a);
             free(b);
+            free(c);
         }
     }
+    /* the result depends only on the values: a permutation of the input sorts to the same bits */
+    const size_t n = 5000;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t i = 0; i < n; i++)
+        a[i] = i % 4 == 0 ? (i % 8 ? -0.0 : 0.0) : floor(3 * normal(&r));
+    for (size_t i = 0; i < n; i++)
+        b[i] = a[n - 1 - i];
+    vr_sort_doubles(a, n);
+    vr_sort_doubles(b, n);
+    assert_int_equal(memcmp(a, b, n * sizeof *a), 0);
+    free(a);
+    free(b);
 }
 
 /* ---- closed forms ------------------------------------------------------------------------ */

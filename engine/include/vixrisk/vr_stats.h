@@ -2,9 +2,9 @@
  * standard errors, loss probabilities) and paired comparisons of two policies run on the same paths.
  *
  * Everything here is deterministic: the same array in the same order gives the same bits (sums run
- * in path order, sorting is an in-place introsort that only compares). Cost O(n log n); the only
- * memory used is one scratch buffer of n doubles, passed by the caller (the _buf variants) or
- * allocated for the duration of the call.
+ * in path order; the sorted copies depend only on the values). Cost: a radix sort and a few passes
+ * over the data; the only memory used is one scratch buffer of n doubles, passed by the caller (the
+ * _buf variants) or allocated for the duration of the call.
  *
  * Sign convention: inputs are P&L (positive = gain). VaR and ES are reported as LOSSES (positive
  * number = loss): with beta = 1 - a (a = 0.95, 0.99, 0.999),
@@ -117,7 +117,12 @@ double vr_quantile_se(const double *sorted, size_t n, double beta);
  * full sample. */
 double vr_es_se_sorted(const double *sorted, size_t len, size_t n, double beta, double v);
 
-/* Sort x[0..n) ascending in place (deterministic introsort; the data must contain no NaN). */
+/* Sort x[0..n) ascending in place: a radix sort on the values' bits, O(n), no allocation. Equal
+ * values of different sign (-0, +0) come out -0 first; NaNs, which have no order, go beyond the
+ * infinities by their sign bit. The result depends only on the values, not on their order. */
 void vr_sort_doubles(double *x, size_t n);
+/* The same by comparison (introsort), O(n log n): the reference the tests hold vr_sort_doubles
+ * to, bit for bit, on NaN-free data. */
+void vr_sort_doubles_ref(double *x, size_t n);
 
 #endif
