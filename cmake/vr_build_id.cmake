@@ -2,14 +2,15 @@
 # vr_build_id(), the commit the library is compiled from. "-dirty" marks tracked files that differ
 # from that commit (results/ excepted: bench/make_results.sh rewrites it and flags the rest the
 # same way), so a binary built from an edited tree never reports a clean commit. The file is
-# rewritten only when the string changes, so an unchanged tree rebuilds nothing.
+# rewritten only when the string changes, so an unchanged tree rebuilds nothing. (git status without
+# its optional index lock: two builds of one tree at once must not fail each other.)
 #   -DSRC=<source dir> -DOUT=<file>
 execute_process(COMMAND git rev-parse --short HEAD WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc
                 OUTPUT_VARIABLE id OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NOT rc EQUAL 0 OR NOT id)
   set(id "unknown")
 else()
-  execute_process(COMMAND git status --porcelain --untracked-files=no -- . ":!results"
+  execute_process(COMMAND git --no-optional-locks status --porcelain --untracked-files=no -- . ":!results"
                   WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc OUTPUT_VARIABLE st ERROR_QUIET)
   if(NOT rc EQUAL 0)
     set(id "${id}-unknown-state")
