@@ -7,7 +7,9 @@
  *   shocks; and every scenario of
  *   configs/stress.yaml (replays and bootstrap among them, when ../shared/data is there).
  * - Ablation: the derived policies exist with their attributes, and d_es99_removed equals the ES99
- *   of the policy without the layer minus the policy's, recomputed from the stored pnl.
+ *   of the policy without the layer minus the policy's, recomputed from the stored pnl; it and its
+ *   SE, and each policy's d_es99, d_mean and their SEs, are vr_paired_compute's on the stored
+ *   P&L bit for bit (the run takes the pairings' tails from the scores instead of sorting again).
  * - Trade logs: a replay's log is dated from the window's first date and every logged path's
  *   condor entries match its `trades` count (library level, vr_eval_scenario); every kind traded
  *   shows up (spreads, a ladder, a partial sale, futures) with its cash consistent with its fill.
@@ -280,11 +282,36 @@ static void test_ablation(void **state)
         const double want = es99(wo, n) - es99(full, n);
         assert_true(fabs(attr_d(r, lg, "d_es99_removed") - want) <= 1e-9 * fmax(1, fabs(want)));
         assert_true(attr_d(r, lg, "d_es99_removed_se") >= 0);
+        /* the run's pairing (from the summaries' VaR99 and ES99) is vr_paired_compute's on the
+         * stored P&L, bit for bit, the standard error included */
+        vr_paired d;
+        assert_int_equal(vr_paired_compute(wo, full, n, &d, &err), VR_OK);
+        assert_true(attr_d(r, lg, "d_es99_removed") == d.des99);
+        assert_true(attr_d(r, lg, "d_es99_removed_se") == d.des99_se);
         free(wo);
         snprintf(g, sizeof g, "/hes/layered@only=%s", layers[l]);
         assert_true(vr_h5_exists(r, g));
         assert_true(fabs(attr_d(r, lg, "d_es99_alone") - attr_d(r, g, "d_es99")) == 0);
     }
+    /* every policy's pairing with the baseline is vr_paired_compute's on the stored P&L, bit for
+     * bit */
+    char *bname = NULL;
+    assert_int_equal(vr_h5_read_attr_str(r, "/", "baseline", &bname, &err), VR_OK);
+    double *base = read_d(r, "hes", bname, "pnl", &m);
+    assert_int_equal(m, n);
+    static const char *const pols[] = {"layered", "layered@without=roll", "layered@only=spike1"};
+    for (size_t k = 0; k < sizeof pols / sizeof *pols; k++) {
+        char g[200];
+        snprintf(g, sizeof g, "/hes/%s", pols[k]);
+        double *x = read_d(r, "hes", pols[k], "pnl", &m);
+        vr_paired d;
+        assert_int_equal(vr_paired_compute(x, base, n, &d, &err), VR_OK);
+        assert_true(attr_d(r, g, "d_es99") == d.des99 && attr_d(r, g, "d_es99_se") == d.des99_se);
+        assert_true(attr_d(r, g, "d_mean") == d.dmean && attr_d(r, g, "d_mean_se") == d.dmean_se);
+        free(x);
+    }
+    free(base);
+    free(bname);
     /* a policy without ablate has no ablation scores */
     free(full);
     vr_h5_close(r);
