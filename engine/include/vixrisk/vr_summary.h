@@ -32,16 +32,13 @@ typedef struct vr_pol_summary {
 vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err);
-/* The same with the baseline's VaR99 and ES99 given (base_tail: vr_pol_summary_tail99 of
- * base->pnl, or NULL to compute them here): a run computes them once for all its policies. The
+/* The same with the baseline's VaR99 and ES99 given (base_tail: vr_stats_tail99 of base->pnl,
+ * or NULL to compute them here): a run computes them once for all its policies. The
  * same bits either way. */
 vr_status vr_pol_summary_compute_tail(const vr_path_out *o, const vr_path_out *base,
                                       const double base_tail[2], size_t n,
                                       const double thresholds[VR_RF_NTHR], double *scratch,
                                       vr_pol_summary *ps, vr_err *err);
-/* VaR99 and ES99 (as losses) of the n >= 1 values x, from a sorted copy in scratch (n doubles):
- * the bits vr_scores_compute reports as var[1] and es[1]. */
-void vr_pol_summary_tail99(const double *x, size_t n, double *scratch, double tail[2]);
 
 /* Paths ordered by the baseline's P&L base_pnl (n of them), worst first, equal P&L in path order:
  * the order of the attribution's tail scores. *order: malloc'd, n path indices. Errors: VR_ENOMEM. */

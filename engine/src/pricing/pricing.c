@@ -272,8 +272,8 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
     const size_t mp = pad_to(m, kt);
     double **g = b->g;
     /* the growth and discount factors and sqrt(tau) of each expiry, computed about once per call
-     * (again when two expiries share a slot): a batch's lanes have few distinct expiries (a day's positions were opened on a few dozen
-     * earlier days) and come in runs of one (a condor's four legs); a table of the last ones seen,
+     * (again when two expiries share a slot): a batch's lanes have few distinct expiries (a day's
+     * positions were opened on a few dozen earlier days) and come in runs of one (a condor's four legs); a table of the last ones seen,
      * keyed by tau's bits (so a kept value is the bits a fresh one would be), slot by a hash */
     enum { TSLOTS = 64 };
     struct { uint64_t key; double grow, df, rt; } tc[TSLOTS]; /* valid where tc_set's bit is */

@@ -474,6 +474,15 @@ static void paired_from_tails(const double *pnl, const double *base, size_t n, d
     out->des99_se = sqrt(sd / (dn - 1) / dn) / beta;
 }
 
+void vr_stats_tail99(const double *x, size_t n, double *scratch, double *var99, double *es99)
+{
+    const double beta = vr_stats_tail_beta[1]; /* 0.01 */
+    memcpy(scratch, x, n * sizeof *scratch);
+    vr_sort_doubles(scratch, n);
+    *var99 = -vr_quantile(scratch, n, beta);
+    *es99 = vr_es_sorted(scratch, n, beta);
+}
+
 vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n, double *scratch,
                                 vr_paired *out, vr_err *err)
 {
@@ -484,14 +493,10 @@ vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n,
         return st;
     if ((st = check_data(base, n, "base", err)) != VR_OK)
         return st;
-    const double beta = 0.01;
     /* VaR99 and ES99 of each, from one scratch buffer used twice */
-    memcpy(scratch, pnl, n * sizeof *scratch);
-    vr_sort_doubles(scratch, n);
-    const double v = -vr_quantile(scratch, n, beta), es_p = vr_es_sorted(scratch, n, beta);
-    memcpy(scratch, base, n * sizeof *scratch);
-    vr_sort_doubles(scratch, n);
-    const double w = -vr_quantile(scratch, n, beta), es_b = vr_es_sorted(scratch, n, beta);
+    double v, es_p, w, es_b;
+    vr_stats_tail99(pnl, n, scratch, &v, &es_p);
+    vr_stats_tail99(base, n, scratch, &w, &es_b);
     paired_from_tails(pnl, base, n, v, es_p, w, es_b, out);
     return VR_OK;
 }

@@ -338,8 +338,9 @@ static vr_status store_pnl(void *ctx, int q, const double **pnl, vr_err *err)
 }
 
 /* The summaries of every policy from the store against the baseline's P&L (base), policies on
- * nslots threads (each sorts its P&L and its drawdowns; the baseline's tail, for every
- * policy's pairing, is sorted once here; scratch: nslots x n doubles). The same bits for any nslots; a failure reports the first failing policy's. */
+ * nslots threads (each sorts its P&L and its drawdowns; the baseline's tail, for every policy's
+ * pairing, is sorted once here; scratch: nslots x n doubles). The same bits for any nslots; a
+ * failure reports the first failing policy's. */
 static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, size_t n,
                                  const vr_path_out *base, double *scratch, int nslots,
                                  vr_pol_summary *row, vr_err *err)
@@ -347,7 +348,7 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
     const int npol = cfg->spec.npol;
     double base_tail[2] = {0, 0}; /* the baseline's VaR99 and ES99, for every policy's pairing */
     if (n >= 2)
-        vr_pol_summary_tail99(base->pnl, n, scratch, base_tail);
+        vr_stats_tail99(base->pnl, n, scratch, &base_tail[0], &base_tail[1]);
     vr_status *sts = calloc((size_t)npol, sizeof *sts);
     vr_err *errs = calloc((size_t)npol, sizeof *errs);
     if (!sts || !errs) {

@@ -68,15 +68,6 @@ void vr_pol_summary_set(vr_pol_summary *ps, size_t n, const vr_scores *s, const 
     memcpy(ps->mean_act, mean_act, sizeof ps->mean_act);
 }
 
-void vr_pol_summary_tail99(const double *x, size_t n, double *scratch, double tail[2])
-{
-    const double beta = vr_stats_tail_beta[1]; /* 0.01: vr_scores_compute's var[1] and es[1] */
-    memcpy(scratch, x, n * sizeof *scratch);
-    vr_sort_doubles(scratch, n);
-    tail[0] = -vr_quantile(scratch, n, beta);
-    tail[1] = vr_es_sorted(scratch, n, beta);
-}
-
 vr_status vr_pol_summary_compute(const vr_path_out *o, const vr_path_out *base, size_t n,
                                  const double thresholds[VR_RF_NTHR], double *scratch,
                                  vr_pol_summary *ps, vr_err *err)
@@ -123,7 +114,7 @@ vr_status vr_pol_summary_compute_tail(const vr_path_out *o, const vr_path_out *b
         bt[0] = base_tail[0];
         bt[1] = base_tail[1];
     } else {
-        vr_pol_summary_tail99(base->pnl, n, scratch, bt);
+        vr_stats_tail99(base->pnl, n, scratch, &bt[0], &bt[1]);
     }
     TRY(vr_paired_compute_tails(o->pnl, base->pnl, n, s.var[1], s.es[1], bt[0], bt[1], &d, err));
     memcpy(scratch, o->drawdown, n * sizeof(double));
