@@ -792,7 +792,10 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
             const int s = start[j], len = count[j] - s;
             if (len == 0)
                 continue;
-            const int lp = (len + 7) / 8 * 8;
+            /* the vector kernels take whole vectors (padding lanes repeat the stencil's first);
+             * the reference takes any count, and a single mark (a batch of one on the reference
+             * kernels: strike searches' starts, the legs of what opens) marked its lane 8 times */
+            const int lp = kt->lanes > 1 ? (len + 7) / 8 * 8 : len;
             for (int q = 0; q < lp; q++) {
                 const size_t i = c0 + order[q < len ? s + q : s];
                 gv[q] = x[0][i];
