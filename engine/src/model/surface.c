@@ -147,13 +147,15 @@ static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, d
     double *restrict esg = wk->esg;
     const double *restrict flip = wk->flip;
     const double *restrict ey = wk->ey, *restrict cth = wk->cth, *restrict sth = wk->sth;
-    for (int n = 1; n < N; n++) {
+    /* Terms in runs that end where something happens between two terms (the snapshot of the
+     * partial sums before term nhalf, the re-synchronisation of the rotation every COS_RESYNC
+     * terms, the end); a run's terms go four at a time through each strike's registers (the
+     * update is bound by its loads and stores, one set per four terms instead of per term).
+     * Each strike sees the same operations in the same order as one term at a time. */
+    int n = 1;
+    while (n < N) {
         if (n == nhalf)
             memcpy(wk->half, acc, (size_t)nk * sizeof(double));
-        const double un = wk->u[n], An = wk->A[n];
-        const double iu2 = 1.0 / (1.0 + un * un), iu = 1.0 / un;
-        /* e sv/u - (c e + u sv e - E) iu2 = e (sv (1/u - u iu2) - c iu2) + E iu2 */
-        const double al = An * (iu - un * iu2), be = An * iu2;
         if (n % COS_RESYNC == 0) {
             for (int j = 0; j < nk; j++) {
                 const double th = n * (M_PI * (y[j] - a) / L);
@@ -161,13 +163,48 @@ static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, d
                 sn[j] = sin(th);
             }
         }
-        COS_SIMD
-        for (int j = 0; j < nk; j++) {
-            const double c = cs[j], sv = sn[j];
-            acc[j] += ey[j] * (sv * al - c * be) + esg[j] * be;
-            cs[j] = c * cth[j] - sv * sth[j];
-            sn[j] = sv * cth[j] + c * sth[j];
-            esg[j] *= flip[j];
+        int end = (n / COS_RESYNC + 1) * COS_RESYNC;
+        end = end < N ? end : N;
+        end = nhalf > n && nhalf < end ? nhalf : end;
+        for (; n < end; ) {
+            enum { R = 4 };
+            const int r = end - n >= R ? R : 1;
+            double al[R], be[R];
+            for (int q = 0; q < r; q++) {
+                const double un = wk->u[n + q], An = wk->A[n + q];
+                const double iu2 = 1.0 / (1.0 + un * un), iu = 1.0 / un;
+                /* e sv/u - (c e + u sv e - E) iu2 = e (sv (1/u - u iu2) - c iu2) + E iu2 */
+                al[q] = An * (iu - un * iu2);
+                be[q] = An * iu2;
+            }
+            if (r == R) {
+                COS_SIMD
+                for (int j = 0; j < nk; j++) {
+                    double c = cs[j], sv = sn[j], ac = acc[j], e = esg[j];
+                    const double eyj = ey[j], ct = cth[j], st = sth[j], fl = flip[j];
+                    for (int q = 0; q < R; q++) {
+                        ac += eyj * (sv * al[q] - c * be[q]) + e * be[q];
+                        const double c1 = c * ct - sv * st;
+                        sv = sv * ct + c * st;
+                        c = c1;
+                        e *= fl;
+                    }
+                    acc[j] = ac;
+                    cs[j] = c;
+                    sn[j] = sv;
+                    esg[j] = e;
+                }
+            } else {
+                COS_SIMD
+                for (int j = 0; j < nk; j++) {
+                    const double c = cs[j], sv = sn[j];
+                    acc[j] += ey[j] * (sv * al[0] - c * be[0]) + esg[j] * be[0];
+                    cs[j] = c * cth[j] - sv * sth[j];
+                    sn[j] = sv * cth[j] + c * sth[j];
+                    esg[j] *= flip[j];
+                }
+            }
+            n += r;
         }
     }
 }
