@@ -365,15 +365,28 @@ static void fft(double complex *x, int n, const double complex *tw)
             x[j] = t;
         }
     }
+    /* The butterflies on the parts (a complex is two doubles, C11 6.2.5): b = x w as C's
+     * complex product forms it for finite operands (re = xr wr - xi wi, im = xr wi + xi wr; the
+     * inputs are finite, vix_node checks them), without its check for a NaN result, which
+     * kept the loop from vectorising. */
+    double *restrict xd = (double *)x;
+    const double *restrict twd = (const double *)tw;
     for (int len = 2; len <= n; len <<= 1) {
-        const double complex *w_len = tw + len / 2;
-        for (int i = 0; i < n; i += len)
-            for (int k = 0; k < len / 2; k++) {
-                const double complex w = w_len[k];
-                const double complex a = x[i + k], b = x[i + k + len / 2] * w;
-                x[i + k] = a + b;
-                x[i + k + len / 2] = a - b;
+        const int h = len / 2;
+        const double *restrict wl = twd + 2 * h;
+        for (int i = 0; i < n; i += len) {
+            double *restrict lo = xd + 2 * i, *restrict hi = xd + 2 * (i + h);
+            for (int k = 0; k < h; k++) {
+                const double wr = wl[2 * k], wi = wl[2 * k + 1];
+                const double xr = hi[2 * k], xi = hi[2 * k + 1];
+                const double br = xr * wr - xi * wi, bi = xr * wi + xi * wr;
+                const double ar = lo[2 * k], ai = lo[2 * k + 1];
+                lo[2 * k] = ar + br;
+                lo[2 * k + 1] = ai + bi;
+                hi[2 * k] = ar - br;
+                hi[2 * k + 1] = ai - bi;
             }
+        }
     }
 }
 
