@@ -241,9 +241,20 @@ static int cos_prices(const vr_surface_src *src, int it, double v, double tau, d
         wk->u[n] = un;
         wk->A[n] = creal(ph * cexp(-I * un * a)) * (n == 0 ? 0.5 : 1.0);
         N = n + 1;
-        last = n > 0 ? 4.0 * cabs(ph) / (M_PI * un) : 1.0;
-        if (n >= COS_NMIN && last < 1e-15)
-            break;
+        if (n == 0) {
+            last = 1.0;
+            continue;
+        }
+        /* The bound needs |phi|, a hypot, only where the series may stop: from term COS_NMIN
+         * on, unless the larger of |Re phi| and |Im phi| (<= |phi|) already puts it above twice
+         * the threshold (far beyond the roundings of either form). `last` is read after the loop
+         * only, and the loop ends where it has been computed in full (the stop, or the cap). */
+        if (n >= COS_NMIN && (n == COS_NMAX - 1 ||
+                              !(4.0 * fmax(fabs(creal(ph)), fabs(cimag(ph))) / (M_PI * un) > 2e-15))) {
+            last = 4.0 * cabs(ph) / (M_PI * un);
+            if (last < 1e-15)
+                break;
+        }
     }
     const int capped = !(last < 1e-15);
 
