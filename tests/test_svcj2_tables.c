@@ -223,6 +223,51 @@ static void test_m_dimension(void **state)
     vr_mark_batch_free(&b);
 }
 
+/* The single SPX marks through the cache of (expiry, state) parts (vr_pricing_mark_c: each of the
+ * m stencil's four slices' (v, tau) part kept) give vr_pricing_mark's bits: states in groups of
+ * three strikes (a miss, then hits), m below the grid (extrapolated), at 0, negative and NaN
+ * (clamped to 0), inside and far above the grid (clamped), tau = 0; then the same lanes again with
+ * the entries of other states in the cache. With one slice (the lifted limit) the same checks run
+ * in test_lifted. */
+static void check_cached_single(const vr_model *m, const char *what)
+{
+    const vr_pricing *pr = shared_pricing(m);
+    static const double vs[] = {0.0, 0.004, 0.03, 0.3};
+    static const double ms[] = {-0.01, 0.0, 1e-4, 0.0105, 0.032, 0.09, 5.0, NAN};
+    static const double taus[] = {0.0, 3.0 / 252, 30.0 / 365, 0.4};
+    static const double kf[] = {0.8, 0.97, 1.12};
+    vr_mark_cache mc;
+    memset(&mc, 0, sizeof mc);
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t a = 0; a < sizeof vs / sizeof *vs; a++)
+            for (size_t b = 0; b < sizeof ms / sizeof *ms; b++)
+                for (size_t c = 0; c < sizeof taus / sizeof *taus; c++)
+                    for (size_t d = 0; d < sizeof kf / sizeof *kf; d++) {
+                        const vr_state st = {0.1, 100, {vs[a], ms[b]}};
+                        const vr_instrument in = {VR_INST_SPX_OPTION, d == 0 ? -1 : 1, 100 * kf[d],
+                                                  st.t + taus[c]};
+                        const vr_mark x = vr_pricing_mark(pr, &in, &st, 0);
+                        const vr_mark y = vr_pricing_mark_c(pr, &in, &st, 0, &mc);
+                        if (memcmp(&x, &y, sizeof x) != 0)
+                            fail_msg("%s: v %g m %g tau %g K %g: vol %.17g cached %.17g, price %.17g "
+                                     "cached %.17g", what, vs[a], ms[b], taus[c], in.strike, x.vol, y.vol,
+                                     x.price, y.price);
+                        n++;
+                    }
+    printf("  %s: %zu single SPX marks through the cache, bit for bit (%llu hits, %llu misses)\n", what,
+           n, (unsigned long long)mc.hits, (unsigned long long)mc.misses);
+    assert_true(mc.hits + mc.misses == n);
+    assert_true(mc.hits >= 2 * n / 3); /* each group's second and third strikes */
+}
+
+static void test_cached_single(void **state)
+{
+    (void)state;
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    check_cached_single(&m, "svcj2");
+}
+
 /* The lifted one-factor limit (svcj with lambda1: sigma_m = 0, m0 = theta) has one slice. */
 static void test_lifted(void **state)
 {
@@ -233,6 +278,7 @@ static void test_lifted(void **state)
     double w;
     check_spx(&m, "lifted", 0.005, 0.2, q.theta, q.theta, &w);
     assert_true(w <= 5e-4);
+    check_cached_single(&m, "lifted");
     double wf, wc;
     check_vix(&m, "lifted", 0.005, 0.2, q.theta, q.theta, 3, &wf, &wc);
     assert_true(wf <= 1.0 && wc <= 1.0);
@@ -352,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_spx),
         cmocka_unit_test(test_vix),
         cmocka_unit_test(test_m_dimension),
+        cmocka_unit_test(test_cached_single),
         cmocka_unit_test(test_lifted),
         cmocka_unit_test(test_rare_big_jumps),
         cmocka_unit_test(test_below_m_grid),

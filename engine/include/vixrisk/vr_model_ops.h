@@ -15,6 +15,8 @@
 #ifndef VIXRISK_VR_MODEL_OPS_H
 #define VIXRISK_VR_MODEL_OPS_H
 
+#include <math.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -143,6 +145,12 @@ typedef struct vr_model_ops {
      * surface's var), for single marks that reuse its (var, tau) part (vk_surface_axes_ref); NULL
      * as an op where the lookup depends on more factors (single marks then ask spx_vol_n). */
     const struct vk_surface *(*spx_surface)(const vr_model_tables *t);
+    /* The surfaces spx_vol_n combines for a lane at factors x (each clamped at 0, as spx_vol_n's
+     * are), for single marks that reuse each surface's (var, tau) part: returns n = 1 (the vol is
+     * s[0]'s) or 4 (vr_spx_stencil_vol of the four surfaces' vols with weights w), the same bits
+     * as spx_vol_n on the reference kernels. NULL as an op for one-surface models (spx_surface). */
+    int (*spx_stencil)(const vr_model_tables *t, const double *x, double w[4],
+                       const struct vk_surface *s[4]);
     /* VIX call price (discounted, per unit) for npad lanes at expiry tau[i] > 0, strike[i]. */
     void (*vix_call_n)(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                        const double *tau, const double *strike, double *price, size_t npad);
@@ -162,5 +170,14 @@ double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
  * a1 + b1.x = (vix1/100)^2, a2 + b2.x = (vix2/100)^2 (see the op). */
 vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
                                     double vix2, double *x, vr_err *err);
+
+/* The vol of a lane whose four surfaces (an m stencil, spx_stencil) give vols o[0..3], weights w:
+ * the weighted implied variance, floored at 1e-8, in this order (spx_vol_n and the single marks
+ * both form it here). */
+static inline double vr_spx_stencil_vol(const double w[4], const double o[4])
+{
+    const double y = w[0] * o[0] * o[0] + w[1] * o[1] * o[1] + w[2] * o[2] * o[2] + w[3] * o[3] * o[3];
+    return sqrt(y > 1e-8 ? y : 1e-8);
+}
 
 #endif

@@ -189,17 +189,22 @@ void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
 vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
                         unsigned want);
 
-/* What single marks of SPX options at one state share: for a few recent (expiry, variance) pairs,
- * the forward's growth and discount factors, sqrt(tau) and the surface's (var, tau) part
- * (vk_surface_axes_ref). The marks of one path and day (a strike search's start, the four legs of
- * a condor) come in few such pairs. Entries are keyed by their inputs' bits and the pricing layer,
- * so what they give is what a fresh computation gives. Zero-initialise; one per thread. */
+/* What single marks of SPX options at one state share: for a few recent (expiry, state) pairs,
+ * the forward's growth and discount factors, sqrt(tau) and the (var, tau) part of each surface the
+ * lookup reads (vk_surface_axes_ref: one surface, or an m stencil's four, vr_model_ops.spx_stencil).
+ * The marks of one path and day (a strike search's start, the four legs of a condor) come in few
+ * such pairs. Entries are keyed by their inputs' bits and the pricing layer, so what they give is
+ * what a fresh computation gives. Zero-initialise; one per thread. */
 #define VR_MARK_CACHE_SLOTS 4
 typedef struct vr_mark_cache_entry {
-    uint64_t t, v;   /* the keys' bits: the lane's tau (clamped at 0) and variance (clamped at 0) */
+    uint64_t t, v, m; /* the keys' bits: the lane's tau, variance and second factor (0 for
+                         one-factor models), each clamped at 0 */
     int ok;
+    int ns;           /* surfaces read: 1, or 4 (an m stencil, weights w) */
     double grow, df, rt;
-    vk_surface_axes ax;
+    double w[4];
+    const vk_surface *s[4];
+    vk_surface_axes ax[4];
 } vr_mark_cache_entry;
 typedef struct vr_mark_cache {
     uint64_t pr;           /* the layer the entries belong to, by its serial number (another layer

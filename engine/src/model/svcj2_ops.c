@@ -131,6 +131,7 @@ const vr_model_ops vr_svcj2_ops = {
     .stationary_mean = s2_stationary_mean, .feller_ratio = s2_feller_ratio,
     .tables_build = vr_svcj2_tables_build, .tables_check = vr_svcj2_tables_check,
     .tables_destroy = vr_svcj2_tables_destroy, .spx_vol_n = vr_svcj2_spx_vol_n,
+    .spx_stencil = vr_svcj2_spx_stencil,
     .vix_call_n = vr_svcj2_vix_call_n, .vix_future_1 = vr_svcj2_vix_future_1,
     .tables_build_seconds = vr_svcj2_tables_seconds,
 };

@@ -830,9 +830,8 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
                 const double *w = wl[li];
                 double y;
                 if (squared) {
-                    y = w[0] * o[0][q] * o[0][q] + w[1] * o[1][q] * o[1][q] +
-                        w[2] * o[2][q] * o[2][q] + w[3] * o[3][q] * o[3][q];
-                    y = sqrt(y > 1e-8 ? y : 1e-8);
+                    const double oq[4] = {o[0][q], o[1][q], o[2][q], o[3][q]};
+                    y = vr_spx_stencil_vol(w, oq);
                 } else {
                     y = w[0] * o[0][q] + w[1] * o[1][q] + w[2] * o[2][q] + w[3] * o[3][q];
                     y = y > 0 ? y : 0.0;
@@ -847,6 +846,20 @@ void vr_svcj2_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const doub
                         const double *tau, const double *k, double *vol, size_t npad)
 {
     by_cell(CTAB(t), kt, spx_slice, 1, x, tau, k, vol, npad);
+}
+
+int vr_svcj2_spx_stencil(const vr_model_tables *t, const double *x, double w[4], const vk_surface *s[4])
+{
+    const s2_tables *tb = CTAB(t);
+    if (tb->nm == 1) {
+        s[0] = vr_surface_kernel_view(tb->surf[0]);
+        return 1;
+    }
+    const double m = x[1] > 0 ? x[1] : 0; /* as spx_vol_n's lanes are clamped */
+    const int b = m_stencil(tb, m, w, 0);
+    for (int r = 0; r < 4; r++)
+        s[r] = vr_surface_kernel_view(tb->surf[b + r]);
+    return 4;
 }
 
 void vr_svcj2_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,

@@ -11,6 +11,8 @@ vr_status vr_svcj2_tables_check(const vr_model *m, const vr_tables_spec *spec, v
 void vr_svcj2_tables_destroy(vr_model_tables *t);
 void vr_svcj2_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                         const double *tau, const double *k, double *vol, size_t npad);
+int vr_svcj2_spx_stencil(const vr_model_tables *t, const double *x, double w[4],
+                         const struct vk_surface *s[4]);
 void vr_svcj2_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                          const double *tau, const double *strike, double *price, size_t npad);
 double vr_svcj2_vix_future_1(const vr_model_tables *t, const double *x, double tau);

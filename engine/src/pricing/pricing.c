@@ -601,7 +601,8 @@ vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_
 vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
                           unsigned want, vr_mark_cache *c)
 {
-    if (c == NULL || in->kind != VR_INST_SPX_OPTION || pr->ops->spx_surface == NULL)
+    if (c == NULL || in->kind != VR_INST_SPX_OPTION ||
+        (pr->ops->spx_surface == NULL && pr->ops->spx_stencil == NULL))
         return vr_pricing_mark(pr, in, s, want);
     if (c->pr != pr->serial) {
         memset(c->e, 0, sizeof c->e);
@@ -610,17 +611,19 @@ vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const v
     /* mark_spx's arithmetic for one lane with the reference kernels, step for step: the lane's
      * inputs as vr_mark_batch_set and gather_x form them, then the same expressions (this file's
      * flags), vk_surface_axes_ref + vk_surface_vol_at_ref (vk_surface_vol_d_ref's own two parts)
-     * and vk_black_greeks_d_ref (tests/test_pricing.c compares the two paths bit for bit) */
+     * for each surface the lookup reads, combined as spx_vol_n combines them, and
+     * vk_black_greeks_d_ref (tests/test_pricing.c compares the two paths bit for bit) */
     const double spot = s->S, strike = in->strike, tau = in->t_exp - s->t, cp = (double)in->cp;
     const double t = tau > 0 ? tau : 0;
     const double v = s->x[0] > 0 ? s->x[0] : 0;
-    uint64_t kt, kv;
+    const double m = pr->ops->nfactors > 1 && s->x[1] > 0 ? s->x[1] : 0;
+    uint64_t kt, kv, km;
     memcpy(&kt, &t, sizeof kt);
     memcpy(&kv, &v, sizeof kv);
-    const vk_surface *surf = pr->ops->spx_surface(pr->tab);
+    memcpy(&km, &m, sizeof km);
     vr_mark_cache_entry *e = NULL;
     for (int i = 0; i < VR_MARK_CACHE_SLOTS; i++)
-        if (c->e[i].ok && c->e[i].t == kt && c->e[i].v == kv) {
+        if (c->e[i].ok && c->e[i].t == kt && c->e[i].v == kv && c->e[i].m == km) {
             e = &c->e[i];
             break;
         }
@@ -628,20 +631,37 @@ vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const v
         e = &c->e[c->next++ % VR_MARK_CACHE_SLOTS];
         e->t = kt;
         e->v = kv;
+        e->m = km;
         e->ok = 1;
         spx_expiry(pr, t, &e->grow, &e->df, &e->rt);
-        vk_surface_axes_ref(surf, v, t, &e->ax);
+        if (pr->ops->spx_surface != NULL) {
+            e->ns = 1;
+            e->s[0] = pr->ops->spx_surface(pr->tab);
+        } else {
+            const double x[2] = {v, m};
+            e->ns = pr->ops->spx_stencil(pr->tab, x, e->w, e->s);
+        }
+        for (int r = 0; r < e->ns; r++)
+            vk_surface_axes_ref(e->s[r], v, t, &e->ax[r]);
         c->misses++;
     } else {
         c->hits++;
     }
     const double fwd = spot * e->grow;
     const double k = t > 0 ? log(strike / fwd) / e->rt : 0.0;
-    double vol = vk_surface_vol_at_ref(surf, &e->ax, k);
+    double vol;
+    if (e->ns == 1) {
+        vol = vk_surface_vol_at_ref(e->s[0], &e->ax[0], k);
+    } else {
+        double o[4];
+        for (int r = 0; r < 4; r++)
+            o[r] = vk_surface_vol_at_ref(e->s[r], &e->ax[r], k);
+        vol = vr_spx_stencil_vol(e->w, o);
+    }
     if (!(t > 0))
         vol = 0;
     double price, delta, gamma, vega, theta;
     vk_black_greeks_d_ref(&fwd, &strike, &vol, &t, &e->df, &cp, &price, &delta, &gamma, &vega, &theta, 1);
-    const vr_mark m = {price, delta * (fwd / spot), vega, vol, fwd};
-    return m;
+    const vr_mark mk = {price, delta * (fwd / spot), vega, vol, fwd};
+    return mk;
 }
