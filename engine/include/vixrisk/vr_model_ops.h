@@ -16,7 +16,6 @@
 #define VIXRISK_VR_MODEL_OPS_H
 
 #include <math.h>
-
 #include <stddef.h>
 #include <stdint.h>
 

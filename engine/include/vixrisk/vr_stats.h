@@ -86,13 +86,13 @@ vr_status vr_paired_compute(const double *pnl, const double *base, size_t n, vr_
                             vr_err *err);
 vr_status vr_paired_compute_buf(const double *pnl, const double *base, size_t n, double *scratch,
                                 vr_paired *out, vr_err *err);
-/* The same without sorting, given the VaR99 and ES99 of each sample: var_p, es_p of pnl and
- * var_b, es_b of base, as vr_scores_compute reports them (var[1], es[1]). A caller that has scored
- * both samples already (a run scores every policy, then pairs each with the baseline) gets the
- * bits of vr_paired_compute without its two sorts. Errors as vr_paired_compute. */
 /* VaR99 and ES99 (as losses) of the n >= 1 values x, from a sorted copy in scratch (n doubles):
  * the bits vr_scores_compute reports as var[1] and es[1], and the tails vr_paired_compute uses. */
 void vr_stats_tail99(const double *x, size_t n, double *scratch, double *var99, double *es99);
+/* vr_paired_compute without sorting, given the VaR99 and ES99 of each sample: var_p, es_p of pnl and
+ * var_b, es_b of base, as vr_scores_compute reports them (var[1], es[1]). A caller that has scored
+ * both samples already (a run scores every policy, then pairs each with the baseline) gets the
+ * bits of vr_paired_compute without its two sorts. Errors as vr_paired_compute. */
 vr_status vr_paired_compute_tails(const double *pnl, const double *base, size_t n, double var_p,
                                   double es_p, double var_b, double es_b, vr_paired *out, vr_err *err);
 

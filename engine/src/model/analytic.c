@@ -722,16 +722,8 @@ vr_status vr_analytic_european(vr_model_type t, const vr_sv_params *p, double sp
 
 static double norm_cdf(double x) { return 0.5 * erfc(-x * M_SQRT1_2); }
 
-/* Undiscounted Black call on forward f, strike k, total volatility w = sigma sqrt(tau). */
-static double black_call(double f, double k, double w)
-{
-    if (!(w > 0))
-        return fmax(f - k, 0.0);
-    const double d1 = log(f / k) / w + 0.5 * w;
-    return f * norm_cdf(d1) - k * norm_cdf(d1 - w);
-}
-
-/* black_call with lfk = log(f / k) given (the implied-vol solver's iterations share it). */
+/* Undiscounted Black call on forward f, strike k (lfk = log(f / k): the implied-vol solver's
+ * iterations share it), total volatility w = sigma sqrt(tau). */
 static double black_call_l(double f, double k, double lfk, double w)
 {
     if (!(w > 0))
@@ -739,6 +731,8 @@ static double black_call_l(double f, double k, double lfk, double w)
     const double d1 = lfk / w + 0.5 * w;
     return f * norm_cdf(d1) - k * norm_cdf(d1 - w);
 }
+
+static double black_call(double f, double k, double w) { return black_call_l(f, k, log(f / k), w); }
 
 double vr_bs_price(double spot, double strike, double rate, double dividend, double sigma,
                    double tau, int is_call)

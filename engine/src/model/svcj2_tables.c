@@ -137,14 +137,13 @@ static void espl_eval(const vr_svcj2_params *p, const espl *e, double u, double 
      * unchanged) and loops of constant length, which the compiler unrolls: the denominators become
      * constants, the divisions by 1, 2 and 4 exact multiplications, and 9 divisions are left of 30
      * (a twentieth of a calibrated svcj2 table build). The same factors in the same order. */
-    double w[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    double w[ESPL_P];
+    for (int k = 0; k < ESPL_P; k++)
+        w[k] = 1.0;
     for (int j = 0; j < ESPL_P; j++) {
         const double dj = t - (j - ESPL_P / 2 + 1);
-        for (int k = 0; k < 8; k++) {
-            const double den = k < ESPL_P && k != j ? (double)(k - j) : 1.0;
-            const double fk = k < ESPL_P && k != j ? dj / den : 1.0;
-            w[k] *= fk;
-        }
+        for (int k = 0; k < ESPL_P; k++)
+            w[k] *= k != j ? dj / (double)(k - j) : 1.0;
     }
     o[0] = o[1] = o[2] = 0;
     for (int k = 0; k < ESPL_P; k++) {
