@@ -154,6 +154,22 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, vrec g[8]
         }
     }
 }
+/* The four doubles at base + o[l] + j, j = 0..3, of each lane l, as g[j] (word j of every lane):
+ * one 32-byte load per lane and a 4 x 4 transpose instead of four gathers. */
+static inline void vrow4(const double *base, const int32_t *o, vd g[4])
+{
+    __m256d r[4], t[4];
+    for (int l = 0; l < 4; l++)
+        r[l] = _mm256_loadu_pd(base + o[l]);
+    for (int l = 0; l < 4; l += 2) { /* t[l]: words 0, 2 of lanes l, l+1; t[l+1]: 1, 3 */
+        t[l] = _mm256_unpacklo_pd(r[l], r[l + 1]);
+        t[l + 1] = _mm256_unpackhi_pd(r[l], r[l + 1]);
+    }
+    for (int e = 0; e < 2; e++) {
+        g[e] = _mm256_permute2f128_pd(t[e], t[2 + e], 0x20);
+        g[2 + e] = _mm256_permute2f128_pd(t[e], t[2 + e], 0x31);
+    }
+}
 /* The float pair in each 64-bit word of g, widened to doubles: the first float to lo, the second
  * to hi. */
 static inline void vfpair_split(vrec g, vd *lo, vd *hi)

@@ -121,6 +121,25 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, vrec g[8]
         g[q + 4] = _mm512_shuffle_i64x2(r[q], r[4 + q], 0xDD); /* word q + 4 */
     }
 }
+/* The four doubles at base + o[l] + j, j = 0..3, of each lane l, as g[j] (word j of every lane):
+ * one 32-byte load per lane and a 4 x 8 transpose (8 shuffles) instead of four gathers. */
+static inline void vrow4(const double *base, const int32_t *o, vd g[4])
+{
+    __m512d z[4], t[4];
+    for (int l = 0; l < 4; l++) /* lanes l and l + 4: [x0 x1 x2 x3 | y0 y1 y2 y3] */
+        z[l] = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(base + o[l])),
+                                  _mm256_loadu_pd(base + o[l + 4]), 1);
+    for (int l = 0; l < 4; l += 2) { /* t[l]: words 0, 2 of lanes l, l+1 (and 4+l, 5+l); t[l+1]: 1, 3 */
+        t[l] = _mm512_unpacklo_pd(z[l], z[l + 1]);
+        t[l + 1] = _mm512_unpackhi_pd(z[l], z[l + 1]);
+    }
+    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    for (int e = 0; e < 2; e++) {
+        g[e] = _mm512_permutex2var_pd(t[e], lo, t[2 + e]);
+        g[2 + e] = _mm512_permutex2var_pd(t[e], hi, t[2 + e]);
+    }
+}
 /* The float pair in each 64-bit word of g, widened to doubles: the first float to lo, the second
  * to hi. */
 static inline void vfpair_split(vrec g, vd *lo, vd *hi)
