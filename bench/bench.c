@@ -200,8 +200,11 @@ int main(int argc, char **argv)
     char cpu[256];
     cpu_model(cpu, sizeof cpu);
     const int maxth = omp_get_max_threads();
-    printf("vixrisk-bench %s (%s), %s, %d threads max, gcc %s\n", VR_VERSION, VR_BUILD, cpu,
-           maxth, __VERSION__);
+    /* a profile-guided build (VIXRISK_PGO=USE, bench/pgo_build.sh) says so: its times are not the
+     * default build's */
+    const int pgo = strcmp(VIXRISK_PGO_MODE, "OFF") != 0;
+    printf("vixrisk-bench %s (%s), %s, %d threads max, gcc %s%s%s\n", VR_VERSION, VR_BUILD, cpu,
+           maxth, __VERSION__, pgo ? ", profile-guided build: " : "", pgo ? VIXRISK_PGO_MODE : "");
 
     FILE *js = json ? fopen(json, "w") : NULL;
     if (json && !js) {
@@ -209,9 +212,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (js)
-        fprintf(js, "{\n  \"cpu\": \"%s\", \"compiler\": \"gcc %s\", \"cflags\": \"%s\", \"commit\": \"%s\",\n"
+        fprintf(js, "{\n  \"cpu\": \"%s\", \"compiler\": \"gcc %s\", \"cflags\": \"%s\", \"pgo\": \"%s\", \"commit\": \"%s\",\n"
                     "  \"max_threads\": %d, \"quick\": %d,\n  \"kernels_ns_per_element\": {",
-                cpu, __VERSION__, VIXRISK_CFLAGS, VR_BUILD, maxth, quick);
+                cpu, __VERSION__, VIXRISK_CFLAGS, VIXRISK_PGO_MODE, VR_BUILD, maxth, quick);
 
     vk_heston_coef hc;
     const vr_sv_params hp = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7};

@@ -176,7 +176,7 @@ const char *vr_rep_dash(size_t i)
 
 void vr_rep_rank(const rep_scenario *s, size_t *order)
 {
-    double key[VR_MAX_POLICIES];
+    double key[VR_MAX_POLICIES] = {0}; /* (gcc's profile-guided build warned: it cannot see n <= cap) */
     const size_t n = s->npol < VR_MAX_POLICIES ? s->npol : VR_MAX_POLICIES; /* the loader's cap */
     for (size_t i = 0; i < n; i++)
         key[i] = s->pol[i].rank_key;
