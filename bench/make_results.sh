@@ -27,6 +27,8 @@
 #                 minutes), then at 5 trading days (a run's per-path outputs do not depend on its
 #                 days) with the per-path outputs held in memory and with the default store (on disk
 #                 past 256 MiB)
+#   PGO=DIR       with BENCH=1: also the million-path case (252 days) with DIR/vixrisk, a
+#                 profile-guided build (bench/pgo_build.sh DIR), into results/million.txt
 #
 # The kernels are pinned to AVX2 (--isa avx2) so the numbers do not depend on whether the machine
 # has AVX-512; results are bit-identical for any thread count. The timings in the output (the
@@ -91,19 +93,18 @@ if [ "${BENCH:-0}" = 1 ]; then
     { cat "$tmp"; echo; echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; } > results/bench.txt
     echo "wrote results/bench.txt, results/bench.json"
     command -v /usr/bin/time >/dev/null 2>&1 || { echo "$0: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+    if [ -n "${PGO:-}" ] && [ ! -x "$PGO/vixrisk" ]; then
+        echo "$0: PGO=$PGO: no $PGO/vixrisk (build it with bench/pgo_build.sh $PGO)" >&2
+        exit 1
+    fi
     mem=$(mktemp -d)
     trap 'rm -f "$tmp"; rm -rf "$mem"' EXIT INT TERM
     sed 's/^\([[:space:]]*horizon_days:\).*/\1 5/' configs/alvh.yaml > "$mem/alvh5.yaml"
-    echo "running: the main job at 1,000,000 paths (about 6 minutes), then at 5 days twice"
-    {
-        echo "# the main job (configs/alvh.yaml: its model, 11 policies) at 1,000,000 paths, 2 threads"
-        echo "# commit: $commit"
-        echo "# cpu: $cpu, $cores cores"
-        echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    million_full() { # $1 = binary, $2 = label: the main job at 1,000,000 paths, 252 days
         /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
-            "$vixrisk" run configs/alvh.yaml --paths 1000000 --threads 2 -q -o "$mem/full.h5" > /dev/null
+            "$1" run configs/alvh.yaml --paths 1000000 --threads 2 -q -o "$mem/full.h5" > /dev/null
         read -r kib wall user sys < "$mem/t"
-        echo "252 days, measured in full: wall $wall s (user $user s, sys $sys s), peak RSS $((kib / 1024)) MiB"
+        echo "252 days, $2: wall $wall s (user $user s, sys $sys s), peak RSS $((kib / 1024)) MiB"
         /usr/bin/python3 - "$mem/full.h5" <<'PY'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
@@ -116,6 +117,15 @@ print(f"  stages: pricing tables {tables:.1f} s, paths and policies {scen - tabl
       f"({pdp / (scen - tables) / 1e6:.2f}M path-day-policies/s), scoring and writing the run "
       f"file {total - scen:.1f} s; {npol} policies")
 PY
+        rm -f "$mem/full.h5"
+    }
+    echo "running: the main job at 1,000,000 paths (about 6 minutes), then at 5 days twice"
+    {
+        echo "# the main job (configs/alvh.yaml: its model, 11 policies) at 1,000,000 paths, 2 threads"
+        echo "# commit: $commit"
+        echo "# cpu: $cpu, $cores cores"
+        echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+        million_full "$vixrisk" "measured in full"
         for store in memory default; do
             if [ $store = memory ]; then set -- env VIXRISK_PATH_STORE_MB=1000000; else set -- env -u VIXRISK_PATH_STORE_MB; fi
             "$@" /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
@@ -123,6 +133,9 @@ PY
             read -r kib wall user sys < "$mem/t"
             echo "5 days, per-path outputs $store: peak RSS $((kib / 1024)) MiB, wall $wall s (user $user s, sys $sys s)"
         done
+        if [ -n "${PGO:-}" ]; then
+            million_full "$PGO/vixrisk" "profile-guided build ($("$PGO/vixrisk" --version | head -n 1), bench/pgo_build.sh)"
+        fi
         echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     } > results/million.txt
     rm -rf "$mem"
