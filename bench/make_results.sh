@@ -28,7 +28,8 @@
 #                 days) with the per-path outputs held in memory and with the default store (on disk
 #                 past 256 MiB)
 #   PGO=DIR       with BENCH=1: also the million-path case (252 days) with DIR/vixrisk, a
-#                 profile-guided build (bench/pgo_build.sh DIR), into results/million.txt
+#                 profile-guided build of the same commit (bench/pgo_build.sh DIR), into
+#                 results/million.txt (DIR relative to the caller's directory, as BUILD_DIR)
 #
 # The kernels are pinned to AVX2 (--isa avx2) so the numbers do not depend on whether the machine
 # has AVX-512; results are bit-identical for any thread count. The timings in the output (the
@@ -40,6 +41,11 @@ build=${1:-$root/build}
 case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
 vixrisk=$build/vixrisk
 [ -x "$vixrisk" ] || { echo "$0: no $vixrisk (build first: cmake --build build)" >&2; exit 1; }
+if [ -n "${PGO:-}" ]; then
+    case "$PGO" in /*) ;; *) PGO=$(pwd)/$PGO ;; esac
+    [ "${BENCH:-0}" = 1 ] || { echo "$0: PGO=$PGO is used only with BENCH=1" >&2; exit 2; }
+    [ -x "$PGO/vixrisk" ] || { echo "$0: PGO: no $PGO/vixrisk (build it with bench/pgo_build.sh $PGO)" >&2; exit 1; }
+fi
 cd "$root"
 
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -65,7 +71,9 @@ header() { # $1 = command shown
 cmd="vixrisk run configs/alvh.yaml --paths $paths --isa avx2 -o results/alvh.h5 -q"
 echo "running: $cmd"
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT INT TERM
+trap 'rm -f "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 "$vixrisk" run configs/alvh.yaml --paths "$paths" --isa avx2 -o results/alvh.h5 -q > "$tmp"
 { header "$cmd"; cat "$tmp"; } > results/alvh.txt
 echo "wrote results/alvh.txt"
@@ -93,12 +101,8 @@ if [ "${BENCH:-0}" = 1 ]; then
     { cat "$tmp"; echo; echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; } > results/bench.txt
     echo "wrote results/bench.txt, results/bench.json"
     command -v /usr/bin/time >/dev/null 2>&1 || { echo "$0: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
-    if [ -n "${PGO:-}" ] && [ ! -x "$PGO/vixrisk" ]; then
-        echo "$0: PGO=$PGO: no $PGO/vixrisk (build it with bench/pgo_build.sh $PGO)" >&2
-        exit 1
-    fi
     mem=$(mktemp -d)
-    trap 'rm -f "$tmp"; rm -rf "$mem"' EXIT INT TERM
+    trap 'rm -f "$tmp"; rm -rf "$mem"' EXIT
     sed 's/^\([[:space:]]*horizon_days:\).*/\1 5/' configs/alvh.yaml > "$mem/alvh5.yaml"
     million_full() { # $1 = binary, $2 = label: the main job at 1,000,000 paths, 252 days
         /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \

@@ -122,7 +122,8 @@ static inline void vrecord_fpairs(const float *base, const int32_t *o, vrec g[8]
     }
 }
 /* The four doubles at base + o[l] + j, j = 0..3, of each lane l, as g[j] (word j of every lane):
- * one 32-byte load per lane and a 4 x 8 transpose (8 shuffles) instead of four gathers. */
+ * one 32-byte load per lane and a 4 x 8 transpose (4 inserts, 8 shuffles) instead of four
+ * gathers. */
 static inline void vrow4(const double *base, const int32_t *o, vd g[4])
 {
     __m512d z[4], t[4];

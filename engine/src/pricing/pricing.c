@@ -312,8 +312,8 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
     }
     /* log-moneyness in a loop of its own: the calls' latencies overlap */
     for (size_t q = 0; q < mp; q++) {
-        const double rt = g[G_K][q];
-        g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / rt : 0.0;
+        const double rtq = g[G_K][q];
+        g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / rtq : 0.0;
     }
     const double *const *xs;
     const double *xg[VR_FACTORS_MAX] = {NULL};
