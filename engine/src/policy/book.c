@@ -1072,10 +1072,14 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
                 return 0; /* no strike left below the long put */
         }
     }
+    /* A VIX leg's delta (an implied-vol solve) is needed only to size by vega: the book keeps a
+     * position's delta but reads it only for the condor's SPX legs, and the daily marks do not
+     * ask for VIX deltas. The price is the same either way. */
+    const unsigned want = ak->spx || a->size_by != VR_SIZE_PCT_VEGA ? 0 : VR_MARK_VIX_DELTA;
     vr_mark mk[2] = {{0}};
     vr_instrument in[2] = {{0}};
     for (int j = 0; j < legs; j++) {
-        mk[j] = mark_ahead(pr, m, ak->inst, ak->cp, k[j], tau, ak->spx ? 0 : VR_MARK_VIX_DELTA);
+        mk[j] = mark_ahead(pr, m, ak->inst, ak->cp, k[j], tau, want);
         in[j] = (vr_instrument){ak->inst, ak->cp, k[j], m->t + tau};
     }
     const double unit = struct_unit(r, in, mk, legs, m);
