@@ -368,6 +368,15 @@ static void test_ladder(void **state)
     assert_int_equal(vr_book_max_pos(&p), 4 + 6);
 }
 
+/* The condor's vega per unit at its legs' marks (signed: short legs count negative). */
+static double condor_vega(const vr_book *b)
+{
+    double vega = 0;
+    for (int i = 0; i < VR_CONDOR_LEGS; i++)
+        vega += b->pos[i].sign * b->pos[i].mark.vega;
+    return vega;
+}
+
 /* Sizing of a put spread by its payoff at an SPX drop, and of SPX puts and VIX calls by vega: the
  * size reproduces the target within half a contract. */
 static void test_sizing_kinds(void **state)
@@ -399,10 +408,7 @@ static void test_sizing_kinds(void **state)
     p.layers[0].action.size = 1.0;
     run_path(&b, &p, S, v, 0, &m);
     const vr_position *q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
-    double cvega = 0;
-    for (int i = 0; i < 4; i++)
-        cvega += b.pos[i].sign * b.pos[i].mark.vega;
-    const double want = 1.0 * fabs(cvega) * b.qty, each = q->mark.vega;
+    const double want = 1.0 * fabs(condor_vega(&b)) * b.qty, each = q->mark.vega;
     printf("size by vega: %g puts of vega %.2f, target %.2f\n", q->qty, each, want);
     assert_true(q->qty >= 2 && fabs(q->qty * each - want) <= 0.5 * each + 1e-9);
     /* vega of VIX calls: a call's USD per VIX point is its dC/dF (Black's delta at its implied vol)
@@ -421,12 +427,10 @@ static void test_sizing_kinds(void **state)
     const double dc_df = vr_pricing_mark(mk_heston, &call, &st, VR_MARK_VIX_DELTA).delta;
     const double h = fmax(1e-4, 0.05 * v[0]);
     const vr_state up = {0, S[0], {v[0] + h, 0}}, dn = {0, S[0], {v[0] - h, 0}};
-    const double df_dvix = (vr_pricing_mark(mk_heston, &fut, &up, 0).price - vr_pricing_mark(mk_heston, &fut, &dn, 0).price) /
-                           (vr_pricing_vix(mk_heston, up.x) - vr_pricing_vix(mk_heston, dn.x));
-    cvega = 0;
-    for (int i = 0; i < 4; i++)
-        cvega += b.pos[i].sign * b.pos[i].mark.vega;
-    const double vwant = 0.5 * fabs(cvega) * b.qty, veach = dc_df * df_dvix * 100;
+    const double df_dvix =
+        (vr_pricing_mark(mk_heston, &fut, &up, 0).price - vr_pricing_mark(mk_heston, &fut, &dn, 0).price) /
+        (vr_pricing_vix(mk_heston, up.x) - vr_pricing_vix(mk_heston, dn.x));
+    const double vwant = 0.5 * fabs(condor_vega(&b)) * b.qty, veach = dc_df * df_dvix * 100;
     printf("size by vega: %g VIX %g calls, delta %.3f, dF/dVIX %.3f, USD %.2f each, target %.2f\n", q->qty,
            q->inst.strike, dc_df, df_dvix, veach, vwant);
     assert_true(dc_df > 0.2 && dc_df < 0.4 && df_dvix > 0 && df_dvix < 1);
