@@ -180,6 +180,14 @@ static void test_cached_single_equals_single(void **state)
                          "%.17g vs %.17g, vol %.17g vs %.17g", pass, i, in[i].kind, in[i].strike,
                          in[i].t_exp - st[i].t, st[i].x[0], a.price, b.price, a.delta, b.delta, a.vol, b.vol);
             spx += in[i].kind == VR_INST_SPX_OPTION;
+            if (in[i].kind == VR_INST_SPX_OPTION) { /* a vol-only mark: the full mark's vol and
+                                                       forward, bit for bit, and nothing else */
+                const vr_mark v = vr_pricing_mark_c(pr, &in[i], &st[i], VR_MARK_VOL_ONLY, &cache);
+                assert_memory_equal(&v.vol, &a.vol, sizeof v.vol);
+                assert_memory_equal(&v.fut, &a.fut, sizeof v.fut);
+                assert_true(v.price == 0 && v.delta == 0 && v.vega == 0);
+                spx++;
+            }
         }
     }
     /* the cache was used (most SPX lanes of a group hit), and computed anew for each layer */

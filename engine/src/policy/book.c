@@ -619,11 +619,12 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
      * start changes only how far the walk goes, where it is not (or on an exact tie, where the
      * walk keeps the strike it came from) it picks the crossing (grid_walk). */
     const double z = tail_quantile_of(target);
-    const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, 0).vol;
+    /* (the start needs only the vols: Black's price and Greeks are not computed) */
+    const double atm = mark_ahead(pr, m, VR_INST_SPX_OPTION, 1, fwd, tau, VR_MARK_VOL_ONLY).vol;
     const double k1 = black_strike(fwd, cp, z, (atm > 0.01 ? atm : 0.01) * rt);
     double k = grid_round(k1, SPX_GRID);
     if (k >= SPX_GRID) {
-        const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, 0).vol;
+        const double vk = mark_ahead(pr, m, VR_INST_SPX_OPTION, cp, k, tau, VR_MARK_VOL_ONLY).vol;
         const double k2 = black_strike(fwd, cp, z, (vk > 0.01 ? vk : 0.01) * rt);
         /* the iterates fwd, k1, k2 of K -> Black's strike at K's vol converge slowly where the
          * smile is steep: Aitken's extrapolation of the three, when it goes on in k2's direction

@@ -665,6 +665,10 @@ vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const v
     }
     if (!(t > 0))
         vol = 0;
+    if (want & VR_MARK_VOL_ONLY) { /* the vol above, without Black's price and Greeks */
+        const vr_mark mk = {0, 0, 0, vol, fwd};
+        return mk;
+    }
     double price, delta, gamma, vega, theta;
     vk_black_greeks_d_ref(&fwd, &strike, &vol, &t, &e->df, &cp, &price, &delta, &gamma, &vega, &theta, 1);
     const vr_mark mk = {price, delta * (fwd / spot), vega, vol, fwd};
