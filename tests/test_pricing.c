@@ -133,7 +133,8 @@ static void test_single_equals_batch(void **state)
  * and a condor's legs at one path and day) with their own spot, strike and side, tau = 0 lanes,
  * variances at and below 0 (the mark clamps them), lanes of the other kinds (through
  * vr_pricing_mark itself), and a second pricing layer through the same cache (its entries are
- * the first layer's and must not be used). */
+ * the first layer's and must not be used). Each SPX lane is also asked with VR_MARK_VOL_ONLY right
+ * after: the full mark's vol and forward, bit for bit, no price or Greeks, and a cache hit. */
 static void test_cached_single_equals_single(void **state)
 {
     (void)state;
@@ -163,7 +164,7 @@ static void test_cached_single_equals_single(void **state)
     vr_mark_cache cache;
     memset(&cache, 0, sizeof cache);
     const unsigned want = VR_MARK_VIX_DELTA | VR_MARK_VIX_FUT;
-    size_t spx = 0;
+    size_t spx = 0, vol_only = 0;
     for (int pass = 0; pass < 3; pass++) {
         const vr_pricing *pr = pass == 1 ? pr_h : pr_svcj;
         if (pass > 0) { /* the lane the other layer marked last, first */
@@ -182,18 +183,22 @@ static void test_cached_single_equals_single(void **state)
             spx += in[i].kind == VR_INST_SPX_OPTION;
             if (in[i].kind == VR_INST_SPX_OPTION) { /* a vol-only mark: the full mark's vol and
                                                        forward, bit for bit, and nothing else */
+                const uint64_t h0 = cache.hits, m0 = cache.misses;
                 const vr_mark v = vr_pricing_mark_c(pr, &in[i], &st[i], VR_MARK_VOL_ONLY, &cache);
                 assert_memory_equal(&v.vol, &a.vol, sizeof v.vol);
                 assert_memory_equal(&v.fut, &a.fut, sizeof v.fut);
                 assert_true(v.price == 0 && v.delta == 0 && v.vega == 0);
-                spx++;
+                assert_true(cache.hits == h0 + 1 && cache.misses == m0); /* the lane just marked */
+                vol_only++;
             }
         }
     }
-    /* the cache was used (most SPX lanes of a group hit), and computed anew for each layer */
-    assert_true(cache.hits > spx / 2);
+    /* the cache was used (most SPX lanes of a group hit), and computed anew for each layer; the
+     * vol-only asks are all hits (checked above) and counted apart */
+    assert_true(vol_only > 0);
+    assert_true(cache.hits - vol_only > spx / 2);
     assert_true(cache.misses >= NL / 8);
-    assert_true(cache.hits + cache.misses == spx);
+    assert_true(cache.hits + cache.misses == spx + vol_only);
     vr_pricing_destroy(pr_h);
 }
 

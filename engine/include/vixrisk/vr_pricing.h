@@ -219,7 +219,8 @@ typedef struct vr_mark_cache {
 
 /* vr_pricing_mark, bit for bit, sharing the (expiry, variance) part of SPX option marks through
  * c (NULL, another kind, or a model whose surface depends on more than one factor: vr_pricing_mark
- * itself). */
+ * itself). With VR_MARK_VOL_ONLY an SPX mark through c has only vol and fut (the same bits);
+ * price, delta and vega are 0. */
 vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
                           unsigned want, vr_mark_cache *c);
 
