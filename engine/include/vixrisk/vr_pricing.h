@@ -120,9 +120,9 @@ double vr_pricing_vix9d(const vr_pricing *pr, const double *x);  /* 9-day */
 /* What a mark computes beyond the price and the kernel Greeks. */
 #define VR_MARK_VIX_DELTA 1u  /* VIX options: dC/dF (implied-vol solve) */
 #define VR_MARK_VIX_FUT 2u    /* VIX options: fill fut (one table lookup per lane) */
-#define VR_MARK_VOL_ONLY 4u   /* SPX options through vr_pricing_mark_c: only vol and fut (the forward) are asked
-                                 (price, delta and vega come back 0); vol has the bits of a full
-                                 mark's. Elsewhere ignored: a full mark. */
+#define VR_MARK_VOL_ONLY 4u   /* SPX options through vr_pricing_mark_c: only vol and fut (the
+                                 forward), with a full mark's bits; price, delta and vega come
+                                 back 0. Elsewhere ignored: a full mark. */
 
 #define VR_MARK_SCRATCH (14 + VR_FACTORS_MAX)
 
