@@ -534,6 +534,131 @@ static void test_previous_fired_within(void **state)
     assert_int_equal(b.act[1], 0);
 }
 
+/* Each trigger condition alone, then two together (any, all), on a hand-made path with a spike and
+ * a drawdown: the layer's confirm count (the days in a row its trigger has held) must say, day by
+ * day, what the test computes from the market view and the condor for that condition; and each
+ * condition must both hold and fail on the path, so that a condition never asked, or asked of the
+ * wrong inputs, fails here. */
+enum { TC_VIX_LEVEL, TC_CHANGE_PCT, TC_CHANGE_PTS, TC_RSI, TC_TERM, TC_DD_PEAK, TC_DD_ENTRY,
+       TC_CONDOR_LOSS, TC_SHORT_DELTA, TC_N };
+
+static void trigger_set_one(vr_trigger *t, int c)
+{
+    switch (c) {
+    case TC_VIX_LEVEL: t->vix_level = 25; break;
+    case TC_CHANGE_PCT: t->vix_change_days = 5; t->vix_change_pct = 40; break;
+    case TC_CHANGE_PTS: t->vix_change_days = 3; t->vix_change_pts = 8; break;
+    case TC_RSI: t->rsi_days = 5; t->rsi_level = 70; break;
+    case TC_TERM: t->term_ratio = 1.0; break;
+    case TC_DD_PEAK: t->dd_pct = 5; t->dd_from_peak = 1; break;
+    case TC_DD_ENTRY: t->dd_pct = 4; t->dd_from_peak = 0; break;
+    case TC_CONDOR_LOSS: t->condor_loss_pct = 30; break;
+    case TC_SHORT_DELTA: t->short_delta = 0.30; break;
+    }
+}
+
+/* Condition c of t today, as the test reads it: vix[] the closes so far, rsi the test's own Wilder
+ * RSI of them, the condor as the book holds it after the day (the hedge layer leaves it alone). */
+static int trigger_expect(int c, const vr_trigger *t, const vr_book *b, const vr_mkt *m, const double *vix,
+                          double rsi)
+{
+    const int d = m->day;
+    switch (c) {
+    case TC_VIX_LEVEL: return m->vix >= t->vix_level;
+    case TC_CHANGE_PCT: {
+        const double past = vix[d - ((int)t->vix_change_days < d ? (int)t->vix_change_days : d)];
+        return past > 0 && (m->vix / past - 1) * 100 >= t->vix_change_pct;
+    }
+    case TC_CHANGE_PTS:
+        return m->vix - vix[d - ((int)t->vix_change_days < d ? (int)t->vix_change_days : d)] >= t->vix_change_pts;
+    case TC_RSI: return d >= (int)t->rsi_days && rsi >= t->rsi_level;
+    case TC_TERM: return m->vix3m > 0 && m->vix / m->vix3m >= t->term_ratio;
+    case TC_DD_PEAK: return (1 - m->S / m->peak_S) * 100 >= t->dd_pct;
+    case TC_DD_ENTRY: return (1 - m->S / (b->open ? b->entry_S : m->S)) * 100 >= t->dd_pct;
+    case TC_CONDOR_LOSS: {
+        if (!b->open)
+            return 0;
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(b->pos[i].mark_day, d);
+        const double value = b->pos[1].mark.price + b->pos[2].mark.price - b->pos[0].mark.price - b->pos[3].mark.price;
+        const double maxloss = fmax(K(*b, 1) - K(*b, 0), K(*b, 3) - K(*b, 2)) - b->credit;
+        return maxloss > 0 && (value - b->credit) / maxloss * 100 >= t->condor_loss_pct;
+    }
+    case TC_SHORT_DELTA:
+        return b->open && fmax(fabs(b->pos[1].mark.delta), fabs(b->pos[2].mark.delta)) >= t->short_delta;
+    }
+    return 0;
+}
+
+/* Run the path with layer 0's trigger setting the conditions in `conds` (n of them), any or all;
+ * returns the days the trigger held. */
+static int trigger_run(const int *conds, int n, int any, const double *S, const double *v, int days)
+{
+    vr_policy p = vr_test_condor_policy(0);
+    p.condor.roll_delta = 0;
+    p.nlayers = 1;
+    p.layers[0] = vr_test_vix_layer(NAN, 0.25, 0.15);
+    vr_trigger *t = &p.layers[0].trigger;
+    t->any = any;
+    t->cooldown_days = 1000; /* buys once at most: the calls leave the condor alone */
+    for (int j = 0; j < n; j++)
+        trigger_set_one(t, conds[j]);
+    vr_book b;
+    vr_mkt m;
+    double vix[64], gain = 0, loss = 0;
+    int held = 0;
+    vr_book_init(&b, &p);
+    for (int d = 0; d <= days; d++) {
+        if (d == 0)
+            vr_mkt_init(&m, S[0], &v[0], mk_heston);
+        else
+            vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
+        vix[d] = m.vix;
+        if (d > 0) { /* Wilder's averages of the VIX's daily moves, as the RSI condition defines them */
+            const double ch = vix[d] - vix[d - 1], w = t->rsi_days;
+            if (!isnan(w)) {
+                gain = (gain * (w - 1) + (ch > 0 ? ch : 0)) / w;
+                loss = (loss * (w - 1) + (ch < 0 ? -ch : 0)) / w;
+            }
+        }
+        const double rsi = loss > 0 ? 100 - 100 / (1 + gain / loss) : (gain > 0 ? 100 : 50);
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        int want = any ? 0 : 1;
+        for (int j = 0; j < n; j++) {
+            const int h = trigger_expect(conds[j], t, &b, &m, vix, rsi);
+            want = any ? (want || h) : (want && h);
+        }
+        if ((b.ls[0].confirm > 0) != want)
+            fail_msg("day %d, conditions %d..%d (%s): the trigger %s, the test says %s", d, conds[0],
+                     conds[n - 1], any ? "any" : "all", b.ls[0].confirm > 0 ? "held" : "did not hold",
+                     want ? "it holds" : "it does not");
+        held += want;
+    }
+    return held;
+}
+
+static void test_trigger_conditions(void **state)
+{
+    (void)state;
+    /* calm 10 days, a slide of 2% a day with the variance rising, a crash on day 15 (variance 0.2,
+     * VIX ~ 40), then a recovery of 1% a day with the variance decaying back */
+    enum { DAYS = 39 };
+    double S[DAYS + 1], v[DAYS + 1];
+    for (int d = 0; d <= DAYS; d++) {
+        S[d] = d < 10 ? 5000 : d < 15 ? S[d - 1] * 0.98 : d == 15 ? S[14] * 0.95 : S[d - 1] * 1.01;
+        v[d] = d < 10 ? 0.02 : d < 15 ? 0.02 + 0.016 * (d - 9) : d == 15 ? 0.2 : fmax(0.02, v[d - 1] * 0.85);
+    }
+    for (int c = 0; c < TC_N; c++) {
+        const int held = trigger_run(&c, 1, 1, S, v, DAYS);
+        printf("trigger condition %d alone: held on %d of %d days\n", c, held, DAYS + 1);
+        assert_true(held > 0 && held < DAYS + 1); /* both ways on this path */
+    }
+    const int a[2] = {TC_VIX_LEVEL, TC_TERM}, b[2] = {TC_CHANGE_PCT, TC_DD_PEAK};
+    const int any = trigger_run(a, 2, 1, S, v, DAYS), all = trigger_run(b, 2, 0, S, v, DAYS);
+    printf("vix_level or term_ratio: %d days; vix_change_pct and drawdown: %d days\n", any, all);
+    assert_true(any > 0 && all > 0);
+}
+
 /* partial: half of the calls are sold when their value first reaches 2x the premium; the rest is
  * held; without the rule nothing is sold. */
 static void test_partial_monetisation(void **state)
@@ -676,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_half_spread_by_vix),
         cmocka_unit_test(test_cooldown_after_profit),
         cmocka_unit_test(test_previous_fired_within),
+        cmocka_unit_test(test_trigger_conditions),
         cmocka_unit_test(test_partial_monetisation),
         cmocka_unit_test(test_martingale_heston),
         cmocka_unit_test(test_martingale_bates),
