@@ -154,6 +154,7 @@ typedef struct vr_book {
     int8_t slot0[VR_MAX_LAYERS]; /* first slot of each hedge layer */
     int8_t legs[VR_MAX_LAYERS];  /* positions per structure of the layer (0: it holds none) */
     int8_t nopen[VR_MAX_LAYERS]; /* structures the layer may hold at once (action.max_open) */
+    uint16_t tset[VR_MAX_LAYERS]; /* the conditions each layer's trigger sets (book.c, TRIGGERS) */
     int nslots;        /* slots in use: [0, nslots) */
     int open;          /* the condor is open */
     int32_t value_day; /* the day of value, or -1: the condor's value per unit at today's marks, */
