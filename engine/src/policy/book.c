@@ -690,7 +690,24 @@ static double condor_value_now(vr_book *b, const vr_mkt *m, const vr_pricing *pr
  * opens, closes or is marked anew (b->value_day), which is when its legs' marks change. */
 static inline double condor_value(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
 {
-    return b->value_day == m->day ? b->value : condor_value_now(b, m, pr);
+    if (b->value_day == m->day)
+        return b->value;
+    /* the day's first ask, nearly always with all four legs open and marked by the evaluator's
+     * batch: condor_value_now's sums, inline (its call, able to mark a leg, cost more) */
+    const vr_position *q = b->pos;
+    const uint32_t all = (1u << VR_CONDOR_LEGS) - 1;
+    if ((b->open_mask & all) == all && q[SHORT_PUT].mark_day == m->day && q[SHORT_CALL].mark_day == m->day &&
+        q[LONG_PUT].mark_day == m->day && q[LONG_CALL].mark_day == m->day) {
+        double v = 0;
+        v = v + q[SHORT_PUT].mark.price;
+        v = v + q[SHORT_CALL].mark.price;
+        v = v - q[LONG_PUT].mark.price;
+        v = v - q[LONG_CALL].mark.price;
+        b->value = v;
+        b->value_day = m->day;
+        return v;
+    }
+    return condor_value_now(b, m, pr);
 }
 
 /* Costs of trading `nlegs` condor legs today, discounted USD. */
