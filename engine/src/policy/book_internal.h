@@ -13,6 +13,7 @@
 #ifndef VIXRISK_BOOK_INTERNAL_H
 #define VIXRISK_BOOK_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vixrisk/vr_eval.h"
@@ -223,6 +224,23 @@ static inline const vr_instrument *vr_book_instrument(const vr_book *b, int slot
 static inline uint32_t vr_book_lane_id(const vr_book *b, int slot)
 {
     return b->pos[slot].uid;
+}
+
+/* The byte offset of the position in `slot` of policy p's book from the first book of its path
+ * (a path's books are consecutive, one per policy): how the evaluator finds a wanted position. */
+static inline uint32_t vr_book_pos_offset(int p, int slot)
+{
+    return (uint32_t)((size_t)p * sizeof(vr_book) + offsetof(vr_book, pos) + (size_t)slot * sizeof(vr_position));
+}
+
+/* Today's mark of an open position, handed out by the evaluator before the book's day runs. The
+ * position's fields only: the condor's value the book keeps (value_day) is then an earlier day's
+ * and is computed anew when first asked (vr_book_set_pos_mark also forgets it, for a mark set
+ * after the day's value was asked). */
+static inline void vr_position_set_mark(vr_position *q, const vr_pos_mark *pm, int day)
+{
+    q->mark = *pm;
+    q->mark_day = day;
 }
 
 /* Today's mark of the position in `slot` (from the evaluator's batch). */

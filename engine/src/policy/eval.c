@@ -49,6 +49,13 @@ static inline int gather_reusable(const path_gather *g, const vr_mkt *m)
     return g->changes == g->live && g->t_min - m->t > VR_BOOK_EXPIRING;
 }
 
+/* A want of a path's gather: the wanted position, as its byte offset from the path's first book
+ * (one load and an add where the policy and slot took two loads and a multiply), and its lane
+ * counted from the path's first. */
+typedef struct want_ref {
+    uint32_t pos, lane;
+} want_ref;
+
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
@@ -60,7 +67,7 @@ typedef struct thread_ws {
                                the batch until the path's books run */
     path_gather *pg;      /* block: each path's gather (of today, or reused), ... */
     size_t pg_stride;     /* ... its wants and lanes at [i x pg_stride, ...): npol x max_pos */
-    uint32_t *pg_book, *pg_slot, *pg_lane;  /* the wants: policy, slot, lane from the path's first */
+    want_ref *pg_want;                      /* the wants */
     vr_instrument *pg_in;                   /* the lanes' instruments (copies: a reused gather
                                                reads no book) */
     lane_key lanes[LANE_SLOTS];
@@ -93,14 +100,12 @@ static inline void prefetch_bytes(const void *at, size_t bytes)
         __builtin_prefetch(p + o, 1, 3);
 }
 
-/* The same for a path's gather (its rows of pg_book, pg_slot, pg_lane, lane_mark and pg_in): one
+/* The same for a path's gather (its rows of pg_want, lane_mark and pg_in): one
  * row a path, pg_stride entries apart (kilobytes), so each path's first lines come cold too. */
 static inline void prefetch_wants(const thread_ws *w, size_t i)
 {
     const size_t base = i * w->pg_stride, nw = w->pg[i].nwant, nl = w->pg[i].nlane;
-    prefetch_bytes(&w->pg_book[base], nw * sizeof *w->pg_book);
-    prefetch_bytes(&w->pg_slot[base], nw * sizeof *w->pg_slot);
-    prefetch_bytes(&w->pg_lane[base], nw * sizeof *w->pg_lane);
+    prefetch_bytes(&w->pg_want[base], nw * sizeof *w->pg_want);
     prefetch_bytes(&w->lane_mark[base], nl * sizeof *w->lane_mark);
 }
 
@@ -259,9 +264,7 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
                     w->pg_in[base + (n0 - n_first)] = *in;
                 }
-                w->pg_book[base + nwant] = (uint32_t)p;
-                w->pg_slot[base + nwant] = (uint32_t)slots[j];
-                w->pg_lane[base + nwant] = lane - (uint32_t)n_first;
+                w->pg_want[base + nwant] = (want_ref){vr_book_pos_offset(p, slots[j]), lane - (uint32_t)n_first};
                 t_min = in->t_exp < t_min ? in->t_exp : t_min;
             }
         }
@@ -334,9 +337,11 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         const size_t base = i * w->pg_stride;
         if (i + 1 < b->n)
             prefetch_wants(w, i + 1);
-        for (uint32_t q = 0; q < g->nwant; q++) /* today's marks from the batch */
-            vr_book_set_pos_mark(&w->book[i * s->npol + w->pg_book[base + q]], (int)w->pg_slot[base + q],
-                                 &w->lane_mark[base + w->pg_lane[base + q]], day);
+        char *books = (char *)&w->book[i * s->npol];
+        for (uint32_t q = 0; q < g->nwant; q++) { /* today's marks from the batch */
+            const want_ref r = w->pg_want[base + q];
+            vr_position_set_mark((vr_position *)(books + r.pos), &w->lane_mark[base + r.lane], day);
+        }
         uint64_t live = 0;
         for (int p = 0; p < s->npol; p++) {
             vr_book *bk = &w->book[i * s->npol + p];
@@ -590,9 +595,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].lane0 = vr_aligned_alloc(block * sizeof(uint32_t));
         ws[t].lane_mark = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(vr_pos_mark));
         ws[t].pg = vr_aligned_alloc(block * sizeof(path_gather));
-        ws[t].pg_book = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
-        ws[t].pg_slot = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
-        ws[t].pg_lane = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(uint32_t));
+        ws[t].pg_want = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(want_ref));
         ws[t].pg_in = vr_aligned_alloc(block * ws[t].pg_stride * sizeof(vr_instrument));
         ws[t].span = span;
         ws[t].memo.stamp = 1;
@@ -601,7 +604,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             (st = vr_mark_batch_alloc(&ws[t].sweep.row, VR_SWEEP_LANES, err)) != VR_OK)
             goto done;
         if (!ws[t].mkt || !ws[t].book || !ws[t].lane0 || !ws[t].lane_mark || !ws[t].pg ||
-            !ws[t].pg_book || !ws[t].pg_slot || !ws[t].pg_lane || !ws[t].pg_in) {
+            !ws[t].pg_want || !ws[t].pg_in) {
             st = vr_fail(err, VR_ENOMEM, "evaluator: block buffers (%zu paths x %d policies)", block, spec->npol);
             goto done;
         }
@@ -643,9 +646,7 @@ done:
             vr_free(ws[t].lane0);
             vr_free(ws[t].lane_mark);
             vr_free(ws[t].pg);
-            vr_free(ws[t].pg_book);
-            vr_free(ws[t].pg_slot);
-            vr_free(ws[t].pg_lane);
+            vr_free(ws[t].pg_want);
             vr_free(ws[t].pg_in);
             vr_mark_batch_free(&ws[t].batch);
             vr_mark_batch_free(&ws[t].sweep.row);
