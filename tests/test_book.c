@@ -569,8 +569,10 @@ static int trigger_expect(int c, const vr_trigger *t, const vr_book *b, const vr
         const double past = vix[d - ((int)t->vix_change_days < d ? (int)t->vix_change_days : d)];
         return past > 0 && (m->vix / past - 1) * 100 >= t->vix_change_pct;
     }
-    case TC_CHANGE_PTS:
-        return m->vix - vix[d - ((int)t->vix_change_days < d ? (int)t->vix_change_days : d)] >= t->vix_change_pts;
+    case TC_CHANGE_PTS: {
+        const double past = vix[d - ((int)t->vix_change_days < d ? (int)t->vix_change_days : d)];
+        return m->vix - past >= t->vix_change_pts;
+    }
     case TC_RSI: return d >= (int)t->rsi_days && rsi >= t->rsi_level;
     case TC_TERM: return m->vix3m > 0 && m->vix / m->vix3m >= t->term_ratio;
     case TC_DD_PEAK: return (1 - m->S / m->peak_S) * 100 >= t->dd_pct;
@@ -580,7 +582,8 @@ static int trigger_expect(int c, const vr_trigger *t, const vr_book *b, const vr
             return 0;
         for (int i = 0; i < 4; i++)
             assert_int_equal(b->pos[i].mark_day, d);
-        const double value = b->pos[1].mark.price + b->pos[2].mark.price - b->pos[0].mark.price - b->pos[3].mark.price;
+        const double value =
+            b->pos[1].mark.price + b->pos[2].mark.price - b->pos[0].mark.price - b->pos[3].mark.price;
         const double maxloss = fmax(K(*b, 1) - K(*b, 0), K(*b, 3) - K(*b, 2)) - b->credit;
         return maxloss > 0 && (value - b->credit) / maxloss * 100 >= t->condor_loss_pct;
     }
@@ -590,22 +593,25 @@ static int trigger_expect(int c, const vr_trigger *t, const vr_book *b, const vr
     return 0;
 }
 
-/* Run the path with layer 0's trigger setting the conditions in `conds` (n of them), any or all;
- * returns the days the trigger held. */
+/* Run the path with layer 1's trigger setting the conditions in `conds` (n of them), any or all,
+ * behind a layer 0 whose trigger never holds (VIX >= 1000: a condition asked of the wrong layer
+ * shows); returns the days layer 1's trigger held. */
 static int trigger_run(const int *conds, int n, int any, const double *S, const double *v, int days)
 {
     vr_policy p = vr_test_condor_policy(0);
     p.condor.roll_delta = 0;
-    p.nlayers = 1;
-    p.layers[0] = vr_test_vix_layer(NAN, 0.25, 0.15);
-    vr_trigger *t = &p.layers[0].trigger;
+    p.nlayers = 2;
+    p.layers[0] = vr_test_vix_layer(1000, 0.25, 0.15);
+    p.layers[1] = vr_test_vix_layer(NAN, 0.25, 0.15);
+    vr_trigger *t = &p.layers[1].trigger;
     t->any = any;
     t->cooldown_days = 1000; /* buys once at most: the calls leave the condor alone */
     for (int j = 0; j < n; j++)
         trigger_set_one(t, conds[j]);
     vr_book b;
     vr_mkt m;
-    double vix[64], gain = 0, loss = 0;
+    double vix[VR_VIX_HIST], gain = 0, loss = 0; /* the days' closes: days < VR_VIX_HIST */
+    assert_true(days < VR_VIX_HIST);
     int held = 0;
     vr_book_init(&b, &p);
     for (int d = 0; d <= days; d++) {
@@ -628,9 +634,10 @@ static int trigger_run(const int *conds, int n, int any, const double *S, const 
             const int h = trigger_expect(conds[j], t, &b, &m, vix, rsi);
             want = any ? (want || h) : (want && h);
         }
-        if ((b.ls[0].confirm > 0) != want)
+        assert_int_equal(b.ls[0].confirm, 0);
+        if ((b.ls[1].confirm > 0) != want)
             fail_msg("day %d, conditions %d..%d (%s): the trigger %s, the test says %s", d, conds[0],
-                     conds[n - 1], any ? "any" : "all", b.ls[0].confirm > 0 ? "held" : "did not hold",
+                     conds[n - 1], any ? "any" : "all", b.ls[1].confirm > 0 ? "held" : "did not hold",
                      want ? "it holds" : "it does not");
         held += want;
     }
