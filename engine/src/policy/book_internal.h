@@ -6,10 +6,10 @@
  * layer VR_LAYER_CONDOR; each hedge layer owns max_open structures of `legs` positions (its action
  * kind's: one option or future, or the two legs of a vertical spread) in consecutive slots, laid
  * out by vr_book_init from the policy (at most VR_POLICY_MAX_POS over the layers). The evaluator
- * never reads these structs: it asks the book which positions to mark today
+ * reads none of the rules' state: it asks the book which positions to mark today
  * (vr_book_marks_wanted), marks them in one batch through the pricing layer and hands the marks
- * back (vr_book_set_pos_mark); whatever the book trades during the day it marks itself through the
- * same pricing function (a batch of one). */
+ * back into those positions (vr_book_pos_offset, vr_position_set_mark); whatever the book
+ * trades during the day it marks itself through the same pricing function (a batch of one). */
 #ifndef VIXRISK_BOOK_INTERNAL_H
 #define VIXRISK_BOOK_INTERNAL_H
 
@@ -230,7 +230,8 @@ static inline uint32_t vr_book_lane_id(const vr_book *b, int slot)
  * (a path's books are consecutive, one per policy): how the evaluator finds a wanted position. */
 static inline uint32_t vr_book_pos_offset(int p, int slot)
 {
-    return (uint32_t)((size_t)p * sizeof(vr_book) + offsetof(vr_book, pos) + (size_t)slot * sizeof(vr_position));
+    return (uint32_t)((size_t)p * sizeof(vr_book) + offsetof(vr_book, pos) +
+                      (size_t)slot * sizeof(vr_position));
 }
 
 /* Today's mark of an open position, handed out by the evaluator before the book's day runs. The

@@ -31,10 +31,10 @@ typedef struct lane_key {
     const vr_instrument *in;
 } lane_key;
 
-/* One path's gather (batch_marks: today's, or an earlier one reused): its wants (book, slot, lane relative to the
- * path's first) and its lanes' instruments, valid while none of the path's books has opened or
- * closed a position (the sum of their change counts is the same) and none of the wanted
- * positions has reached its expiry. */
+/* One path's gather (batch_marks: today's, or an earlier one reused): its wants (the position's
+ * offset from the path's first book, its lane relative to the path's first) and its lanes'
+ * instruments, valid while none of the path's books has opened or closed a position (the sum of
+ * their change counts is the same) and none of the wanted positions has reached its expiry. */
 typedef struct path_gather {
     uint64_t changes;  /* the books' change counts summed when gathered; UINT64_MAX: none yet */
     uint64_t live;     /* the same sum after the books' last day (on_step, while they are hot) */
@@ -100,7 +100,8 @@ static inline void prefetch_bytes(const void *at, size_t bytes)
         __builtin_prefetch(p + o, 1, 3);
 }
 
-/* The same for a path's gather (its rows of pg_want, lane_mark and pg_in): one
+/* The same for a path's gather (its rows of pg_want and lane_mark; pg_in is read only when the
+ * gather is reused, and batch_marks asks for it then): one
  * row a path, pg_stride entries apart (kilobytes), so each path's first lines come cold too. */
 static inline void prefetch_wants(const thread_ws *w, size_t i)
 {
@@ -210,7 +211,7 @@ static void flush_marks(eval_ctx *c, thread_ws *w, size_t n, size_t i0, size_t i
 /* Gather the positions of every book of this block that need today's mark into batches of
  * distinct instruments and mark them: the policies of a path that hold the same leg (the same
  * condor, entered on the same day) share one lane. A path's gather (w->pg and its arrays) lists
- * its wants (policy, slot, lane) and its lanes' instruments. A lane's mark depends only on its
+ * its wants (position offset, lane) and its lanes' instruments. A lane's mark depends only on its
  * own inputs, so sharing changes no bits. */
 static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
 {
@@ -264,7 +265,8 @@ static void batch_marks(eval_ctx *c, thread_ws *w, const vr_sim_block *b)
                     vr_mark_batch_set(&w->batch, n0, in, &st, nf);
                     w->pg_in[base + (n0 - n_first)] = *in;
                 }
-                w->pg_want[base + nwant] = (want_ref){vr_book_pos_offset(p, slots[j]), lane - (uint32_t)n_first};
+                w->pg_want[base + nwant] =
+                    (want_ref){vr_book_pos_offset(p, slots[j]), lane - (uint32_t)n_first};
                 t_min = in->t_exp < t_min ? in->t_exp : t_min;
             }
         }
