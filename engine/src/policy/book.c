@@ -666,6 +666,16 @@ enum { LONG_PUT = 0, SHORT_PUT = 1, SHORT_CALL = 2, LONG_CALL = 3 };
 #define LEG(b, i) (&(b)->pos[i])
 #define LEG_K(b, i) ((b)->pos[i].inst.strike)
 
+/* The condor's value per unit from its legs' prices, in the one order both ways below sum them. */
+static inline double condor_sum(double short_put, double short_call, double long_put, double long_call)
+{
+    double v = 0;
+    v = v + short_put;
+    v = v + short_call;
+    v = v - long_put;
+    return v - long_call;
+}
+
 /* Cost to close the condor per unit at mid (shorts - longs). */
 static double condor_value_now(vr_book *b, const vr_mkt *m, const vr_pricing *pr)
 {
@@ -674,10 +684,10 @@ static double condor_value_now(vr_book *b, const vr_mkt *m, const vr_pricing *pr
     const uint32_t all = (1u << VR_CONDOR_LEGS) - 1;
     double v = 0;
     if ((b->open_mask & all) == all) {
-        v = v + pos_mark(LEG(b, SHORT_PUT), m, pr)->price;
-        v = v + pos_mark(LEG(b, SHORT_CALL), m, pr)->price;
-        v = v - pos_mark(LEG(b, LONG_PUT), m, pr)->price;
-        v = v - pos_mark(LEG(b, LONG_CALL), m, pr)->price;
+        const double sp = pos_mark(LEG(b, SHORT_PUT), m, pr)->price;
+        const double sc = pos_mark(LEG(b, SHORT_CALL), m, pr)->price;
+        const double lp = pos_mark(LEG(b, LONG_PUT), m, pr)->price;
+        v = condor_sum(sp, sc, lp, pos_mark(LEG(b, LONG_CALL), m, pr)->price);
     } else {
         v = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 0);
     }
@@ -698,11 +708,8 @@ static inline double condor_value(vr_book *b, const vr_mkt *m, const vr_pricing 
     const uint32_t all = (1u << VR_CONDOR_LEGS) - 1;
     if ((b->open_mask & all) == all && q[SHORT_PUT].mark_day == m->day && q[SHORT_CALL].mark_day == m->day &&
         q[LONG_PUT].mark_day == m->day && q[LONG_CALL].mark_day == m->day) {
-        double v = 0;
-        v = v + q[SHORT_PUT].mark.price;
-        v = v + q[SHORT_CALL].mark.price;
-        v = v - q[LONG_PUT].mark.price;
-        v = v - q[LONG_CALL].mark.price;
+        const double v = condor_sum(q[SHORT_PUT].mark.price, q[SHORT_CALL].mark.price, q[LONG_PUT].mark.price,
+                                    q[LONG_CALL].mark.price);
         b->value = v;
         b->value_day = m->day;
         return v;

@@ -236,27 +236,22 @@ static inline uint32_t vr_book_pos_offset(int p, int slot)
 
 /* Today's mark of an open position, handed out by the evaluator before the book's day runs. The
  * position's fields only: the condor's value the book keeps (value_day) is then an earlier day's
- * and is computed anew when first asked (vr_book_set_pos_mark also forgets it, for a mark set
- * after the day's value was asked). */
+ * and is computed anew when first asked (vr_book_set_mark also forgets it, for a mark set after
+ * the day's value was asked). */
 static inline void vr_position_set_mark(vr_position *q, const vr_pos_mark *pm, int day)
 {
     q->mark = *pm;
     q->mark_day = day;
 }
 
-/* Today's mark of the position in `slot` (from the evaluator's batch). */
-static inline void vr_book_set_pos_mark(vr_book *b, int slot, const vr_pos_mark *pm, int day)
-{
-    b->pos[slot].mark = *pm;
-    b->pos[slot].mark_day = day;
-    if (slot < VR_CONDOR_LEGS)
-        b->value_day = -1;
-}
-
+/* Today's mark mk of the position in `slot`, at any time of the day (tests mark a book by hand):
+ * a condor leg's new mark also forgets the condor's value kept for the day. */
 static inline void vr_book_set_mark(vr_book *b, int slot, const vr_mark *mk, int day)
 {
     const vr_pos_mark pm = vr_pos_mark_of(mk);
-    vr_book_set_pos_mark(b, slot, &pm, day);
+    vr_position_set_mark(&b->pos[slot], &pm, day);
+    if (slot < VR_CONDOR_LEGS)
+        b->value_day = -1;
 }
 
 /* Buy qty contracts of any instrument kind for hedge layer `layer` at today's mid mark plus the
