@@ -471,6 +471,53 @@ static void test_bad_inputs(void **state)
     assert_true(s.var[1] == 0.0 && s.var_se[1] == 0.0 && s.es[1] == 0.0 && s.es_se[1] == 0.0);
 }
 
+/* A sample without spread whose mean does not round back to its value (0.1 three times: the sum
+ * is 0.30000000000000004): the central moments are exactly 0, so std and the SEs are 0 (not
+ * ~1e-17) and the shape moments undefined (NaN, which the run file leaves out); and no score of
+ * an all-zero sample is a negative zero. */
+static void test_constant_sample(void **state)
+{
+    (void)state;
+    const double thr[4] = {1, 2, 3, 4};
+    double x[3] = {0.1, 0.1, 0.1};
+    vr_scores s;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_scores_compute(x, 3, thr, &s, &err), VR_OK);
+    assert_true(s.std == 0.0 && s.mean_se == 0.0);
+    assert_true(isnan(s.skew) && isnan(s.kurt));
+    for (int k = 0; k < VR_STATS_NCONF; k++) {
+        assert_true(s.var[k] == -0.1 && s.es[k] == -0.1);
+        assert_true(s.var_se[k] == 0.0 && s.es_se[k] == 0.0);
+    }
+}
+
+/* The VaR's SE is sqrt(beta (1 - beta) / n) times the difference quotient of the quantile over the
+ * levels it is taken at. With n < 1/beta the bandwidth's floor 1/n reaches below level 0, where
+ * the quantile clamps: the quotient must divide by the span actually used, not 2h (which
+ * understated the SE by up to half). Checked against the formula written out, at a clamped and
+ * at an unclamped level. */
+static void test_quantile_se_clamped(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    double x[N];
+    for (int i = 0; i < N; i++)
+        x[i] = (double)(i * i); /* sorted, unequal gaps */
+    const double beta = 0.01;
+    const double h = vr_hs_bandwidth(N, beta);
+    assert_true(beta - h < 0); /* the case: the lower level is clamped */
+    const double want = sqrt(beta * (1 - beta) / N) * (vr_quantile(x, N, beta + h) - x[0]) / (beta + h);
+    const double got = vr_quantile_se(x, N, beta);
+    printf("VaR SE, n %d, beta %g, h %g: %.17g (2h would give %.17g)\n", N, beta, h, got,
+           sqrt(beta * (1 - beta) / N) * (vr_quantile(x, N, beta + h) - x[0]) / (2 * h));
+    assert_true(fabs(got - want) <= 1e-15 * want);
+    /* unclamped: the same bits as the 2h formula */
+    const double b2 = 0.5, h2 = vr_hs_bandwidth(N, b2);
+    assert_true(b2 - h2 >= 0 && b2 + h2 <= 1);
+    const double w2 = sqrt(b2 * (1 - b2) / N) * ((vr_quantile(x, N, b2 + h2) - vr_quantile(x, N, b2 - h2)) / (2 * h2));
+    assert_true(vr_quantile_se(x, N, b2) == w2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_paired_tails),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_constant_sample),
+        cmocka_unit_test(test_quantile_se_clamped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,8 +140,9 @@ typedef struct vr_rf_attr {
     X(MEAN, "mean", "USD", "mean terminal P&L (a replay: its P&L)", VR_RF_REPLAY)                  \
     X(MEAN_SE, "mean_se", "USD", "standard error of the mean", 0)                                  \
     X(STD, "std", "USD", "standard deviation of P&L", 0)                                           \
-    X(SKEW, "skew", "", "skewness of P&L", 0)                                                      \
-    X(KURT, "kurtosis", "", "excess kurtosis of P&L", 0)                                           \
+    X(SKEW, "skew", "", "skewness of P&L; absent when every path has the same P&L", VR_RF_OPTIONAL) \
+    X(KURT, "kurtosis", "", "excess kurtosis of P&L; absent when every path has the same P&L",     \
+      VR_RF_OPTIONAL)                                                                              \
     X(Q01, "q0.1", "USD", "0.1% quantile of P&L", 0)                                               \
     X(Q1, "q1", "USD", "1% quantile of P&L", 0)                                                    \
     X(Q5, "q5", "USD", "5% quantile of P&L", 0)                                                    \

@@ -311,8 +311,12 @@ double vr_hs_bandwidth(size_t n, double beta)
 double vr_quantile_se(const double *sorted, size_t n, double beta)
 {
     const double h = vr_hs_bandwidth(n, beta);
-    const double sparsity =
-        (vr_quantile(sorted, n, beta + h) - vr_quantile(sorted, n, beta - h)) / (2 * h);
+    /* the difference quotient over the span of levels the quantiles are taken at: with few paths
+     * (n < 1/beta) the bandwidth's floor 1/n reaches past a level of 0 (or 1), where vr_quantile
+     * clamps, and dividing by 2h would understate the SE by up to half */
+    const double lo = beta - h, hi = beta + h;
+    const double span = lo >= 0 && hi <= 1 ? 2 * h : (hi < 1 ? hi : 1) - (lo > 0 ? lo : 0);
+    const double sparsity = (vr_quantile(sorted, n, hi) - vr_quantile(sorted, n, lo)) / span;
     return sqrt(beta * (1 - beta) / (double)n) * sparsity;
 }
 
@@ -379,19 +383,25 @@ vr_status vr_scores_compute_buf(const double *pnl, size_t n, const double thresh
     for (size_t i = 0; i < n; i++)
         ksum_add(&sum, pnl[i]);
     const double mean = ksum_get(&sum) / dn;
-    double m2 = 0, m3 = 0, m4 = 0;
+    double m2 = 0, m3 = 0, m4 = 0, xmin = pnl[0], xmax = pnl[0];
     for (size_t i = 0; i < n; i++) {
         const double d = pnl[i] - mean, d2 = d * d;
         m2 += d2;
         m3 += d2 * d;
         m4 += d2 * d2;
+        xmin = pnl[i] < xmin ? pnl[i] : xmin;
+        xmax = pnl[i] > xmax ? pnl[i] : xmax;
     }
+    if (xmin == xmax) /* a constant sample: the central moments are exactly 0 (the rounded mean
+                         can differ from the value, as tailstats.c's exact sums cannot) */
+        m2 = m3 = m4 = 0;
     s.mean = mean;
     s.std = sqrt(m2 / (dn - 1));
     s.mean_se = s.std / sqrt(dn);
     m2 /= dn;
     m3 /= dn;
     m4 /= dn;
+    /* undefined for a sample without spread (NaN: the run file leaves them out) */
     s.skew = m2 > 0 ? m3 / (m2 * sqrt(m2)) : NAN;
     s.kurt = m2 > 0 ? m4 / (m2 * m2) - 3.0 : NAN;
 
