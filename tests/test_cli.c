@@ -555,6 +555,33 @@ static void test_contract(void **state)
              VIXRISK_CLI, cfg, od);
     assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "json ok"));
+    /* one path has no tail: ranked by its P&L, best first (as the console table); and a file name
+     * that is not UTF-8 still gives valid JSON (U+FFFD for the stray byte) */
+    const char *cfg_qp = write_file("small_qp.yaml", /* q first: on this path its P&L is the worse */
+                                    "simulation: {paths: 400, horizon_days: 10, seed: 3}\n"
+                                    "scenarios:\n"
+                                    "  - name: a\n"
+                                    "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                    "policies:\n"
+                                    "  - name: q\n"
+                                    "    condor: {short_delta: 0.10}\n"
+                                    "  - name: p\n");
+    const char *od1 = fresh_dir("json1");
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' -q --json --paths 1 -o '%s/one\xff.h5' 2>/dev/null | /usr/bin/python3 -c '"
+             "import json, sys\n"
+             "d = json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))\n"
+             "s = d[\"scenarios\"][0]\n"
+             "r = s[\"ranking\"]\n"
+             "assert s[\"paths\"] == 1 and s[\"order\"] == \"mean descending\", s\n"
+             "assert r[0][\"mean\"] > r[1][\"mean\"] and r[0][\"policy\"] == \"p\", r\n"
+             "assert d[\"file\"].endswith(\"one\\ufffd.h5\"), d[\"file\"]\n"
+             "print(\"json one ok\")' 2>&1",
+             VIXRISK_CLI, cfg_qp, od1);
+    const int rc1 = vr_run_capture(cmd, out, sizeof out);
+    printf("%s\n", out);
+    assert_int_equal(rc1, 0);
+    assert_non_null(strstr(out, "json one ok"));
 }
 
 int main(void)

@@ -783,7 +783,7 @@ static void test_cli(void **state)
 
 enum { DMG_NONE, DMG_HUGE_PATHS, DMG_PATHS_MISMATCH, DMG_RANK, DMG_INF_PNL, DMG_NAN_DRAWDOWN,
        DMG_SCORE_STRING, DMG_SCHEMA_INT, DMG_HUGE_SAMPLE, DMG_INF_ACT, DMG_BAD_NAME, DMG_MISSING_SCORE,
-       DMG_REPLAY, DMG_N };
+       DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_N };
 
 #define DN 64 /* paths of the generated run */
 
@@ -792,7 +792,7 @@ static void damaged_run(const char *path, int dmg)
     vr_h5 *w = NULL;
     vr_err e = {VR_OK, ""};
     const char *scen = dmg == DMG_BAD_NAME ? "/bad name!" : "/s";
-    const size_t n = dmg == DMG_REPLAY ? 1 : DN;
+    const size_t n = dmg == DMG_REPLAY || dmg == DMG_REPLAY_HIST ? 1 : DN;
     char g[64], d[96];
     double pnl[DN], dd[DN];
     float samp[3 * 5], act[3 * 5];
@@ -822,6 +822,8 @@ static void damaged_run(const char *path, int dmg)
     W(vr_h5_attr_int64(w, scen, "paths", dmg == DMG_HUGE_PATHS ? INT64_C(1) << 40
                                           : dmg == DMG_PATHS_MISMATCH ? DN / 2 : (int64_t)n, &e));
     W(vr_h5_attr_str(w, scen, "model_type", "heston", &e));
+    if (dmg == DMG_REPLAY_HIST)
+        W(vr_h5_attr_str(w, scen, "source", "history", &e));
     for (int pol = 0; pol < 2; pol++) {
         snprintf(g, sizeof g, "%s/%s", scen, pol ? "b" : "a");
         W(vr_h5_group(w, g, &e));
@@ -832,6 +834,8 @@ static void damaged_run(const char *path, int dmg)
                 continue;
             if (dmg == DMG_SCORE_STRING && k == VR_SCORE_ES99)
                 W(vr_h5_attr_str(w, g, vr_rf_scores[k].name, "12", &e));
+            else if (dmg == DMG_NEG_ZERO) /* every score a negative zero, or one that rounds to 0 */
+                W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, k % 2 ? -0.0 : -1e-9, &e));
             else
                 W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, 1000.0 * (k + 1) + pol, &e));
         }
@@ -885,17 +889,51 @@ static void test_damaged_files(void **state)
     char h[600], out[600];
     vr_err err = {VR_OK, ""};
     snprintf(h, sizeof h, "%s/dmg.h5", dir);
-    /* controls: the intact file and an intact replay (one path) report in every format */
+    /* controls: the intact file and an intact file of one path (a model's, then a replay of
+     * history) report in every format; only the replay is called one */
     static const int fmts[3] = {VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV};
     static const char *const ext[3] = {"html", "md", "csv"};
-    for (int c = 0; c < 2; c++) {
-        damaged_run(h, c ? DMG_REPLAY : DMG_NONE);
+    static const int ctl[3] = {DMG_NONE, DMG_REPLAY, DMG_REPLAY_HIST};
+    for (int c = 0; c < 3; c++) {
+        damaged_run(h, ctl[c]);
         for (int f = 0; f < 3; f++) {
             snprintf(out, sizeof out, "%s/dmg_ok.%s", dir, ext[f]);
             vr_err_clear(&err);
             if (vr_report_write(h, out, (vr_report_format)fmts[f], &err) != VR_OK)
-                fail_msg("intact %s file, %s: %s", c ? "replay" : "sampled", ext[f], err.msg);
+                fail_msg("intact %s file, %s: %s", c ? "one-path" : "sampled", ext[f], err.msg);
+            if (c > 0 && f < 2) {
+                char *txt = slurp(out);
+                assert_non_null(txt);
+                const int hist = strstr(txt, "A replay of history") != NULL;
+                const int sim = strstr(txt, "One simulated path") != NULL;
+                if (hist != (c == 2) || sim != (c == 1))
+                    fail_msg("one-path file (source %s), %s: replay wording %d, simulated wording %d",
+                             c == 2 ? "history" : "absent", ext[f], hist, sim);
+                free(txt);
+            }
         }
+    }
+    /* no "-0" anywhere: negative zeros print as 0 in CSV and JSON; values that round to zero
+     * print without a sign in HTML and Markdown */
+    damaged_run(h, DMG_NEG_ZERO);
+    static const char *const zext[4] = {"html", "md", "csv", "json"};
+    static const int zfmt[4] = {VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV, VR_REPORT_JSON};
+    for (int f = 0; f < 4; f++) {
+        snprintf(out, sizeof out, "%s/zero.%s", dir, zext[f]);
+        vr_err_clear(&err);
+        if (vr_report_write(h, out, (vr_report_format)zfmt[f], &err) != VR_OK)
+            fail_msg("negative zeros, %s: %s", zext[f], err.msg);
+        char *txt = slurp(out);
+        assert_non_null(txt);
+        for (const char *q = txt; (q = strstr(q, "-0")) != NULL; q++) {
+            const char *e2 = q + 2;
+            if (*e2 == '.')
+                while (*++e2 == '0') {
+                }
+            if (!(*e2 >= '0' && *e2 <= '9') && !(q > txt && ((q[-1] >= '0' && q[-1] <= '9') || q[-1] == 'e')))
+                fail_msg("negative zeros, %s: \"%.20s\"", zext[f], q);
+        }
+        free(txt);
     }
     snprintf(out, sizeof out, "%s/dmg.html", dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -904,6 +942,8 @@ static void test_damaged_files(void **state)
         const vr_status st = vr_report_write(h, out, VR_REPORT_HTML, &err);
         printf("damage %d: %s\n", cases[i].dmg, err.msg);
         assert_int_not_equal(st, VR_OK);
+        /* a damaged file is a data error (exit 1), not a usage error (exit 2) */
+        assert_int_equal(vr_status_exit_code(st), 1);
         if (strstr(err.msg, cases[i].want) == NULL)
             fail_msg("damage %d: want \"%s\" in \"%s\"", cases[i].dmg, cases[i].want, err.msg);
         assert_false(file_exists(out));
@@ -977,9 +1017,17 @@ static void test_foreign_files(void **state)
         vr_err_clear(&err);
         const vr_status st = vr_report_write(h, rep, VR_REPORT_CSV, &err);
         printf("foreign %zu: %s\n", i, st == VR_OK ? "ok" : err.msg);
-        if (i > 0) {
+        if (i == 1) {
             /* links are never followed (an external one could open a device or a FIFO): the policy
-             * whose pnl is a link is not a policy, the other one is reported alone */
+             * whose pnl is a link is not a policy; here that is the baseline (a), against which the
+             * file's paired differences are, so the report refuses rather than show b's against
+             * itself */
+            assert_int_equal(st, VR_EHDF5);
+            assert_non_null(strstr(err.msg, "baseline = 'a' names no policy"));
+            continue;
+        }
+        if (i > 1) {
+            /* the policy whose pnl is a link (b) is not a policy, the other one is reported alone */
             assert_int_equal(st, VR_OK);
             char *csv = slurp(rep);
             assert_non_null(csv);

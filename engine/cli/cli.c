@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vixrisk/vr_history.h"
+#include "vixrisk/vr_report.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vk.h"
 #include "vixrisk/vr_version.h"
@@ -103,23 +104,14 @@ int vr_cli_fail(const char *cmd, vr_status st, const vr_err *err)
 
 void vr_cli_json_str(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
+    vr_json_str(out, s); /* the reports' writer: escapes, and U+FFFD for bytes that are not UTF-8 */
 }
 
 void vr_cli_json_num(FILE *out, const char *key, double x, int comma)
 {
     vr_cli_json_str(out, key);
     if (isfinite(x))
-        fprintf(out, ": %.12g%s", x, comma ? ", " : "");
+        fprintf(out, ": %.12g%s", x + 0.0, comma ? ", " : ""); /* (+ 0.0: no "-0") */
     else
         fprintf(out, ": null%s", comma ? ", " : "");
 }

@@ -1,6 +1,7 @@
 /* run_json.c: `vixrisk run --json`: the ranking table as one JSON object. The scores come from the
  * run file just written (the attributes every policy group carries, docs/hdf5.md), so the JSON and
- * the file can never disagree; the order is the table's: ES99 ascending (smallest tail loss first).
+ * the file can never disagree; the order is the table's: ES99 ascending (smallest tail loss first),
+ * or for a scenario of one path (a replay), its P&L descending.
  * Non-finite values are written as null. */
 #include <math.h>
 #include <stdio.h>
@@ -20,16 +21,27 @@ static const char *const keys[] = {
 
 typedef struct pol_row {
     const char *name;
+    size_t ord; /* its place in the file: ties keep it (qsort is not stable) */
     double v[NKEYS];
 } pol_row;
 
-static int by_es99(const void *a, const void *b)
+/* Ascending by key (NaN last), ties in file order. */
+static int by_key(const pol_row *a, const pol_row *b, size_t k, int sign)
 {
-    const double x = ((const pol_row *)a)->v[2], y = ((const pol_row *)b)->v[2];
-    if (isnan(x) || isnan(y))
-        return isnan(x) - isnan(y);
-    return (x > y) - (x < y);
+    const double x = sign * a->v[k], y = sign * b->v[k];
+    if (isnan(x) || isnan(y)) {
+        if (isnan(x) != isnan(y))
+            return isnan(x) - isnan(y);
+    } else if (x != y) {
+        return (x > y) - (x < y);
+    }
+    return (a->ord > b->ord) - (a->ord < b->ord);
 }
+
+static int by_es99(const void *a, const void *b) { return by_key(a, b, 2, +1); }
+/* a scenario of one path (a replay) has no tail: ranked by its P&L, best first, as the console
+ * table and the report rank it */
+static int by_mean_desc(const void *a, const void *b) { return by_key(a, b, 0, -1); }
 
 static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_err *err)
 {
@@ -52,6 +64,7 @@ static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_
             continue; /* sample_paths and other non-policy groups */
         pol_row *row = &rows[nrow++];
         row->name = pols[p];
+        row->ord = nrow;
         for (size_t k = 0; k < NKEYS; k++) {
             row->v[k] = NAN;
             if (vr_h5_attr_exists(r, pg, keys[k]) &&
@@ -59,13 +72,14 @@ static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_
                 goto done;
         }
     }
-    qsort(rows, nrow, sizeof *rows, by_es99);
     int64_t paths = 0;
     if (vr_h5_attr_exists(r, g, "paths") && (st = vr_h5_read_attr_int64(r, g, "paths", &paths, err)) != VR_OK)
         goto done;
+    qsort(rows, nrow, sizeof *rows, paths == 1 ? by_mean_desc : by_es99);
     fprintf(out, "{\"name\": ");
     vr_cli_json_str(out, scen);
-    fprintf(out, ", \"paths\": %lld, \"ranking\": [", (long long)paths);
+    fprintf(out, ", \"paths\": %lld, \"order\": \"%s\", \"ranking\": [", (long long)paths,
+            paths == 1 ? "mean descending" : "es99 ascending");
     for (size_t i = 0; i < nrow; i++) {
         fprintf(out, "%s{\"rank\": %zu, \"policy\": ", i ? ", " : "", i + 1);
         vr_cli_json_str(out, rows[i].name);
@@ -117,7 +131,7 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
             vr_cli_json_str(out, verdict);
             fprintf(out, ", ");
         }
-        fprintf(out, "\"order\": \"es99 ascending\", \"scenarios\": [");
+        fprintf(out, "\"order\": \"es99 ascending (a scenario of one path: mean descending)\", \"scenarios\": [");
         for (size_t i = 0; i < nscen && st == VR_OK; i++) {
             if (i)
                 fprintf(out, ", ");

@@ -36,6 +36,7 @@
 #define VIXRISK_VR_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vixrisk/vr_status.h"
 
@@ -47,6 +48,9 @@ vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_f
 
 /* The format's name ("html", "md", "csv") and its inverse (-1 for an unknown name); the format a
  * file name's extension implies (.html/.htm, .md/.markdown, .csv, any case; -1 if none). */
+/* s as a JSON string (quoted; escapes; U+FFFD for each byte that is not valid UTF-8: a JSON text is
+ * UTF-8); NULL writes "". */
+void vr_json_str(FILE *f, const char *s);
 const char *vr_report_format_name(vr_report_format fmt);
 int vr_report_format_parse(const char *name);
 int vr_report_format_from_path(const char *path);

@@ -859,7 +859,7 @@ vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_sh
         goto done;
     }
     if (!numeric_ok(type)) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a numeric dataset of a standard type", path);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a numeric dataset of a standard type", path);
         goto done;
     }
     int rank;
@@ -867,7 +867,7 @@ vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_sh
     if ((st = space_dims(space, &rank, d, "read", path, err)) != VR_OK)
         goto done;
     if (rank == 0 || (want->rank != 0 && rank != want->rank)) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: rank %d, want %d", path, rank, want->rank ? want->rank : 1);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: rank %d, want %d", path, rank, want->rank ? want->rank : 1);
         goto done;
     }
     double total = 1;
@@ -875,17 +875,17 @@ vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_sh
         const size_t lim = want->max[i] ? want->max[i] : VR_H5_MAX_ELEMS;
         if (want->exact[i] ? d[i] != (hsize_t)want->exact[i] : d[i] > (hsize_t)lim) {
             if (want->exact[i])
-                st = vr_fail(err, VR_EINVAL, "h5: read %s: dimension %d is %llu, want %zu", path, i,
+                st = vr_fail(err, VR_EHDF5, "h5: read %s: dimension %d is %llu, want %zu", path, i,
                              (unsigned long long)d[i], want->exact[i]);
             else
-                st = vr_fail(err, VR_EINVAL, "h5: read %s: dimension %d is %llu, more than %zu", path, i,
+                st = vr_fail(err, VR_EHDF5, "h5: read %s: dimension %d is %llu, more than %zu", path, i,
                              (unsigned long long)d[i], lim);
             goto done;
         }
         total *= (double)d[i];
     }
     if (total > (double)VR_H5_MAX_ELEMS) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: %.0f elements, more than %lu", path, total,
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: %.0f elements, more than %lu", path, total,
                      (unsigned long)VR_H5_MAX_ELEMS);
         goto done;
     }
@@ -965,7 +965,7 @@ static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const 
     if ((st = open_attr(r, obj_path, name, &obj, &attr, &type, &space, ctx, sizeof ctx, err)) != VR_OK)
         goto done;
     if (!numeric_ok(type)) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not a number of a standard type", ctx, obj_path);
+        st = vr_fail(err, VR_EHDF5, "h5: %s %s: not a number of a standard type", ctx, obj_path);
         goto done;
     }
     int rank;
@@ -974,7 +974,7 @@ static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const 
         goto done;
     const double total = (double)d[0] * (double)d[1];
     if (total > (double)max || total < 1) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: has %.0f elements, want 1..%zu", ctx, obj_path, total, max);
+        st = vr_fail(err, VR_EHDF5, "h5: %s %s: has %.0f elements, want 1..%zu", ctx, obj_path, total, max);
         goto done;
     }
     if (i64 != NULL && H5Tget_class(type) == H5T_INTEGER) {
@@ -1029,7 +1029,7 @@ vr_status vr_h5_read_attr_int64(vr_h5_reader *r, const char *obj_path, const cha
     if (st == VR_OK && !is_int) {
         /* a float attribute: through double, exact for |x| <= 2^53 */
         if (!(v[0] >= -9007199254740992.0 && v[0] <= 9007199254740992.0) || v[0] != floor(v[0]))
-            st = vr_fail(err, VR_EINVAL, "h5: read attribute '%s' on %s: not an integer of at most 2^53",
+            st = vr_fail(err, VR_EHDF5, "h5: read attribute '%s' on %s: not an integer of at most 2^53",
                          name, obj_path);
         else
             *value = (int64_t)v[0];
@@ -1050,13 +1050,13 @@ vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char 
     if ((st = open_attr(r, obj_path, name, &obj, &attr, &type, &space, ctx, sizeof ctx, err)) != VR_OK)
         goto done;
     if (H5Tget_class(type) != H5T_STRING) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: not a string", ctx, obj_path);
+        st = vr_fail(err, VR_EHDF5, "h5: %s %s: not a string", ctx, obj_path);
         goto done;
     }
     const htri_t var = H5Tis_variable_str(type);
     if (var != 0) {
         st = var < 0 ? h5_fail(err, ctx, obj_path)
-                     : vr_fail(err, VR_EINVAL, "h5: %s %s: a variable-length string (run files store "
+                     : vr_fail(err, VR_EHDF5, "h5: %s %s: a variable-length string (run files store "
                                "fixed-length strings; variable-length ones are refused)", ctx, obj_path);
         goto done;
     }
@@ -1065,7 +1065,7 @@ vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char 
     if ((st = space_dims(space, &rank, d, ctx, obj_path, err)) != VR_OK)
         goto done;
     if (d[0] * d[1] != 1) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: %llu strings, want 1", ctx, obj_path,
+        st = vr_fail(err, VR_EHDF5, "h5: %s %s: %llu strings, want 1", ctx, obj_path,
                      (unsigned long long)(d[0] * d[1]));
         goto done;
     }

@@ -44,7 +44,7 @@ static void num(FILE *f, double x)
 {
     fputc(',', f);
     if (isfinite(x))
-        fprintf(f, "%.17g", x);
+        fprintf(f, "%.17g", x + 0.0); /* (+ 0.0: no "-0") */
 }
 
 static void num_int(FILE *f, long long x)

@@ -219,10 +219,7 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
     n++;
     vr_rep_fmt_num(C("activations_per_year"), sizeof c[n].text, v[VR_RF_LAYER_ACT_YEAR]);
     n++;
-    if (isfinite(v[VR_RF_LAYER_PREMIUM_PCT]))
-        snprintf(C("premium_pct_car_per_year"), sizeof c[n].text, "%.2f%%", v[VR_RF_LAYER_PREMIUM_PCT]);
-    else
-        snprintf(C("premium_pct_car_per_year"), sizeof c[n].text, "n/a");
+    vr_rep_fmt_fixed(C("premium_pct_car_per_year"), sizeof c[n].text, "%.2f%%", v[VR_RF_LAYER_PREMIUM_PCT]);
     n++;
     vr_rep_fmt_usd(C("net_on_worst1"), sizeof c[n].text, v[VR_RF_LAYER_TAIL1]);
     n++;
@@ -323,10 +320,10 @@ size_t vr_rep_trade_row(const rep_trade *t, rep_cell *c)
     snprintf(C(DATE), sizeof c[n].text, "%s", t->date[0] ? t->date : "-"); n++;
     snprintf(C(LAYER), sizeof c[n].text, "%s", t->layer); n++;
     snprintf(C(INSTRUMENT), sizeof c[n].text, "%s", t->instrument); n++;
-    snprintf(C(STRIKE), sizeof c[n].text, "%.2f", t->strike); n++;
+    vr_rep_fmt_fixed(C(STRIKE), sizeof c[n].text, "%.2f", t->strike); n++;
     snprintf(C(EXPIRY_DAY), sizeof c[n].text, "%d", (int)t->expiry_day); n++;
-    snprintf(C(QUANTITY), sizeof c[n].text, "%g", t->quantity); n++;
-    snprintf(C(PRICE), sizeof c[n].text, "%.3f", t->price); n++;
+    vr_rep_fmt_fixed(C(QUANTITY), sizeof c[n].text, "%g", t->quantity); n++;
+    vr_rep_fmt_fixed(C(PRICE), sizeof c[n].text, "%.3f", t->price); n++;
     vr_rep_fmt_usd(C(CASH), sizeof c[n].text, t->cash); n++;
     snprintf(C(REASON), sizeof c[n].text, "%s", t->reason); n++;
 #undef C

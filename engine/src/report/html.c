@@ -127,12 +127,18 @@ static void summary(FILE *f, const rep_run *r)
         fputs("</b> (", f);
         vr_rep_esc(f, s->model_type);
         fprintf(f, ")</th><th>physical (paths)</th><th>pricing (marks)</th></tr>\n");
-        fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%g / %g / %g / %g</td></tr>\n",
-                s->spot, s->rate, s->dividend, s->v0);
+        /* values an older file may lack (NaN when loaded) print as n/a */
+        char v[4][32];
+        fprintf(f, "<tr><td>spot / rate / dividend / v0</td><td colspan=\"2\">%s / %s / %s / %s</td></tr>\n",
+                vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->spot), vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->rate),
+                vr_rep_fmt_fixed(v[2], sizeof v[2], "%g", s->dividend), vr_rep_fmt_fixed(v[3], sizeof v[3], "%g", s->v0));
         for (int k = 0; k < s->nparam; k++)
-            fprintf(f, "<tr><td>%s</td><td>%g</td><td>%g</td></tr>\n", s->pname[k], s->phys[k], s->pric[k]);
-        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%.1f s (%.1f s)</td></tr>\n</table>\n",
-                s->wall, s->marks_wall);
+            fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", s->pname[k],
+                    vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->phys[k]),
+                    vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->pric[k]));
+        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%s (%s)</td></tr>\n</table>\n",
+                vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
+                vr_rep_fmt_fixed(v[1], sizeof v[1], "%.1f s", s->marks_wall));
     }
     fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
           "</p>\n</div></div>\n<h3>Configuration</h3>\n", f);
@@ -285,7 +291,7 @@ static void sweeps(FILE *f, const rep_scenario *s)
         vr_chart_sweep(f, s, &sw[i]);
         fputs("<figcaption>", f);
         vr_rep_esc(f, sw[i].base);
-        fputs(s->replay ? ": P&amp;L on the replayed path against " : ": &#916;ES99 and &#916;mean against the "
+        fputs(s->replay ? (vr_rep_is_history(s) ? ": P&amp;L on the replayed path against " : ": P&amp;L on the path against ") : ": &#916;ES99 and &#916;mean against the "
               "baseline (&#177;1 SE) against ", f);
         vr_rep_esc(f, sw[i].key);
         fputs(".</figcaption>\n</figure>\n", f);
@@ -355,18 +361,21 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("</h2>\n<p class=\"sub\">", f);
     const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
     if (s->replay) {
-        fprintf(f, "A replay of history: %zu policies on the one recorded path over %lld trading days; "
-                   "differences against <b>", s->npol, days);
+        const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
+        fprintf(f, "%s: %zu policies on %s over %lld trading days; differences against <b>",
+                hist ? "A replay of history" : "One simulated path", s->npol,
+                hist ? "the one recorded path" : "the same path", days);
         vr_rep_esc(f, s->pol[s->base].name);
-        fputs("</b>. One path has no distribution: the table shows each policy's P&amp;L on it (USD, "
-              "discounted to the start).</p>\n<h3>P&amp;L on the replayed path (best first)</h3>\n", f);
+        fprintf(f, "</b>. One path has no distribution: the table shows each policy's P&amp;L on it (USD, "
+                "discounted to the start).</p>\n<h3>P&amp;L on the %s path (best first)</h3>\n",
+                hist ? "replayed" : "simulated");
         table(f, s, REP_TABLE_REPLAY, order);
         fputs("<figure>\n", f);
         if (vr_chart_paths(f, s))
-            fputs("<figcaption>The replayed SPX and VIX path; each row of ticks marks the trading days one "
-                  "policy's hedge layer acted.</figcaption>\n", f);
+            fprintf(f, "<figcaption>The %s SPX and VIX path; each row of ticks marks the trading days one "
+                    "policy's hedge layer acted.</figcaption>\n", hist ? "replayed" : "simulated");
         else
-            fputs("<figcaption>No sample path stored for this replay.</figcaption>\n", f);
+            fputs("<figcaption>No sample path stored for this path.</figcaption>\n", f);
         fputs("</figure>\n", f);
         attribution(f, s);
         sweeps(f, s);

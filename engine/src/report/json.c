@@ -24,7 +24,7 @@
 
 #include "report/tables.h"
 
-static void jstr(FILE *f, const char *s)
+void vr_json_str(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     fputc('"', f);
@@ -60,7 +60,7 @@ static void jstr(FILE *f, const char *s)
 static void jnum(FILE *f, double x)
 {
     if (isfinite(x))
-        fprintf(f, "%.17g", x);
+        fprintf(f, "%.17g", x + 0.0); /* (+ 0.0: no "-0") */
     else
         fputs("null", f);
 }
@@ -70,16 +70,16 @@ static void kstr(FILE *f, int *first, const char *k, const char *v)
 {
     fputs(*first ? "" : ", ", f);
     *first = 0;
-    jstr(f, k);
+    vr_json_str(f, k);
     fputs(": ", f);
-    jstr(f, v);
+    vr_json_str(f, v);
 }
 
 static void knum(FILE *f, int *first, const char *k, double v)
 {
     fputs(*first ? "" : ", ", f);
     *first = 0;
-    jstr(f, k);
+    vr_json_str(f, k);
     fputs(": ", f);
     jnum(f, v);
 }
@@ -88,7 +88,7 @@ static void kint(FILE *f, int *first, const char *k, long long v)
 {
     fputs(*first ? "" : ", ", f);
     *first = 0;
-    jstr(f, k);
+    vr_json_str(f, k);
     fprintf(f, ": %lld", v);
 }
 
@@ -196,7 +196,7 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
     fputs("},\n", f);
     if (r->verdict && r->verdict[0]) {
         fputs("\"verdict\": ", f);
-        jstr(f, r->verdict);
+        vr_json_str(f, r->verdict);
         fputs(",\n", f);
     }
     fputs("\"scenarios\": [", f);
@@ -227,7 +227,7 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
     fputs("],\n\"stress_matrix\": {\"policies\": [", f);
     for (size_t i = 0; i < m.npol; i++) {
         fputs(i ? ", " : "", f);
-        jstr(f, m.pol[i]);
+        vr_json_str(f, m.pol[i]);
     }
     fputs("], \"scenarios\": [", f);
     static const char *const metric[] = {"", "d_es99", "shock_mean", "replay_pnl"};

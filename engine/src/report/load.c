@@ -376,12 +376,30 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
         s->npol++;
     }
     if (s->npol == 0) {
-        st = vr_fail(err, VR_EHDF5, "report: %s: scenario %s has no policies", run->path, g);
+        int64_t stored = 1; /* a file without the attribute predates store_paths: it stored them */
+        if (vr_h5_attr_exists(r, "/", vr_rf_root[VR_RF_ROOT_STORE_PATHS].name))
+            TRY(vr_h5_read_attr_int64(r, "/", vr_rf_root[VR_RF_ROOT_STORE_PATHS].name, &stored, err));
+        if (stored == 0)
+            st = vr_fail(err, VR_EHDF5, "report: %s: the run kept scores only (simulation.store_paths: false): "
+                         "a report needs the per-path datasets; run again with store_paths: true", run->path);
+        else
+            st = vr_fail(err, VR_EHDF5, "report: %s: scenario %s has no policies", run->path, g);
         goto done;
     }
+    /* the paired differences stored in the file are against the run's baseline: a report must
+     * name that policy (a missing one would silently become policy 0) */
+    size_t nbase = 0;
     for (size_t p = 0; p < s->npol; p++)
-        if (strcmp(s->pol[p].name, run->baseline) == 0)
+        if (strcmp(s->pol[p].name, run->baseline) == 0) {
             s->base = p;
+            nbase++;
+        }
+    if (nbase != 1 && run->baseline[0] != '\0') { /* (no attribute: policy 0, as a file before it) */
+        st = vr_fail(err, VR_EHDF5, "report: %s: root attribute %s = '%s' names %s policy of scenario %s",
+                     run->path, vr_rf_root[VR_RF_ROOT_BASELINE].name, run->baseline,
+                     nbase ? "more than one" : "no", g);
+        goto done;
+    }
     TRY(load_samples(r, s, err));
 done:
     vr_h5_free_names(kids, nkids);

@@ -284,10 +284,16 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         const rep_scenario *s = &r->scen[i];
         fputs("| Scenario ", f); md_esc(f, s->name); fputs(" (", f); md_esc(f, s->model_type);
         fputs(") | physical (paths) | pricing (marks) |\n|:--|--:|--:|\n", f);
-        fprintf(f, "| spot / rate / dividend / v0 | %g / %g / %g / %g | |\n", s->spot, s->rate, s->dividend, s->v0);
+        /* values an older file may lack (NaN when loaded) print as n/a */
+        char v[4][32];
+        fprintf(f, "| spot / rate / dividend / v0 | %s / %s / %s / %s | |\n",
+                vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->spot), vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->rate),
+                vr_rep_fmt_fixed(v[2], sizeof v[2], "%g", s->dividend), vr_rep_fmt_fixed(v[3], sizeof v[3], "%g", s->v0));
         for (int k = 0; k < s->nparam; k++)
-            fprintf(f, "| %s | %g | %g |\n", s->pname[k], s->phys[k], s->pric[k]);
-        fprintf(f, "| wall time (marks build) | %.1f s (%.1f s) | |\n\n", s->wall, s->marks_wall);
+            fprintf(f, "| %s | %s | %s |\n", s->pname[k], vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->phys[k]),
+                    vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->pric[k]));
+        fprintf(f, "| wall time (marks build) | %s (%s) | |\n\n", vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
+                vr_rep_fmt_fixed(v[1], sizeof v[1], "%.1f s", s->marks_wall));
     }
     fputs("The parameters of each scenario's model type, as stored in the run file.\n\n", f);
     /* a fence longer than any backtick run in the config */
@@ -309,11 +315,13 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
         fputs("## Scenario ", f); md_esc(f, s->name);
         if (s->replay) {
-            fprintf(f, "\n\nA replay of history: %zu policies on the one recorded path over %lld trading days; "
-                       "differences against **", s->npol, days);
+            const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
+            fprintf(f, "\n\n%s: %zu policies on %s over %lld trading days; differences against **",
+                    hist ? "A replay of history" : "One simulated path", s->npol,
+                    hist ? "the one recorded path" : "the same path", days);
             md_esc(f, s->pol[s->base].name);
-            fputs("**. One path has no distribution: the table shows each policy's P&L on it (USD).\n\n"
-                  "### P&L on the replayed path (best first)\n\n", f);
+            fprintf(f, "**. One path has no distribution: the table shows each policy's P&L on it (USD).\n\n"
+                    "### P&L on the %s path (best first)\n\n", hist ? "replayed" : "simulated");
             table(f, s, REP_TABLE_REPLAY, order);
         } else {
             fprintf(f, "\n\n%zu policies on %zu common paths over %lld trading days; paired differences against **",

@@ -139,22 +139,39 @@ char *vr_rep_fmt_usd(char *buf, size_t cap, double x)
     return buf;
 }
 
-char *vr_rep_fmt_pct(char *buf, size_t cap, double p)
+int vr_rep_is_history(const rep_scenario *s)
 {
-    if (!isfinite(p))
-        snprintf(buf, cap, "n/a");
-    else
-        snprintf(buf, cap, "%.2f%%", 100.0 * p);
+    return s->source != NULL && strcmp(s->source, "history") == 0;
+}
+
+char *vr_rep_fmt_unsign_zero(char *buf)
+{
+    if (buf[0] != '-')
+        return buf;
+    for (const char *p = buf + 1; *p && *p != '%'; p++)
+        if (*p != '0' && *p != '.')
+            return buf;
+    memmove(buf, buf + 1, strlen(buf)); /* "-0.000" and "-0.00%": a value that rounds to zero */
     return buf;
 }
 
-char *vr_rep_fmt_num(char *buf, size_t cap, double x)
+char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x)
 {
     if (!isfinite(x))
         snprintf(buf, cap, "n/a");
     else
-        snprintf(buf, cap, "%.3f", x);
-    return buf;
+        snprintf(buf, cap, fmt, x);
+    return vr_rep_fmt_unsign_zero(buf);
+}
+
+char *vr_rep_fmt_pct(char *buf, size_t cap, double p)
+{
+    return vr_rep_fmt_fixed(buf, cap, "%.2f%%", 100.0 * p);
+}
+
+char *vr_rep_fmt_num(char *buf, size_t cap, double x)
+{
+    return vr_rep_fmt_fixed(buf, cap, "%.3f", x);
 }
 
 /* ---- palette ---------------------------------------------------------------------------------- */

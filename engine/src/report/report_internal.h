@@ -125,6 +125,14 @@ void vr_rep_esc(FILE *f, const char *s);
 char *vr_rep_fmt_usd(char *buf, size_t cap, double x);
 char *vr_rep_fmt_pct(char *buf, size_t cap, double p);
 char *vr_rep_fmt_num(char *buf, size_t cap, double x);
+/* x printed with printf format fmt (one double conversion), "n/a" when not finite; a value
+ * that prints as zero prints without a sign ("-0.000" -> "0.000"). */
+char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x);
+/* Whether scenario s replays recorded history (its source attribute); a one-path scenario that
+ * is not (a model run of one path) is shown as one path, as a replay is, but not called one. */
+int vr_rep_is_history(const rep_scenario *s);
+/* buf without the sign of a printed zero: "-0", "-0.00", "-0.000%" lose their '-'. */
+char *vr_rep_fmt_unsign_zero(char *buf);
 
 /* Policy colours (Okabe-Ito, colour-blind safe) and dash patterns, by policy index. */
 const char *vr_rep_color(size_t i);
