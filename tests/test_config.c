@@ -170,6 +170,25 @@ static void test_sweeps_validated(void **state)
     assert_string_equal(c.spec.pol[2].name, "h@layers_0_.trigger.vix_level=30");
     assert_true(c.spec.pol[2].layers[0].trigger.vix_level == 30);
     vr_run_cfg_free(&c);
+    /* a whole-number key takes whole numbers only (2.7 used to run as 2 under the name ...=2.7) */
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [3, 2.7]}\n", pols);
+    expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "takes a whole number (got 2.7");
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [1e300]}\n", pols);
+    expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "takes a whole number");
+    /* a key of a sub-mapping the layer lacks brings the mapping's other keys at their defaults, as
+     * the same mapping written in the file does (the copy was inert: partial.fraction unset) */
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].exit.partial.multiple\", values: [1.5]}\n", pols);
+    expect_ok(cfg("sw8.yaml", "paths: 10", text), &c);
+    assert_int_equal(c.spec.npol, 2);
+    assert_true(isnan(c.spec.pol[0].layers[0].exit.partial_multiple));
+    assert_true(c.spec.pol[1].layers[0].exit.partial_multiple == 1.5);
+    assert_true(c.spec.pol[1].layers[0].exit.partial_fraction == 0.5);
+    vr_run_cfg_free(&c);
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.vix_change.pct\", values: [10]}\n", pols);
+    expect_ok(cfg("sw9.yaml", "paths: 10", text), &c);
+    assert_true(c.spec.pol[1].layers[0].trigger.vix_change_pct == 10);
+    assert_false(isnan(c.spec.pol[1].layers[0].trigger.vix_change_days));
+    vr_run_cfg_free(&c);
 }
 
 static void test_contradictions(void **state)
@@ -198,6 +217,16 @@ static void test_contradictions(void **state)
          ":8: policies[0].layers[0].trigger.vix_change", "needs 'pct' or 'points'"},
         {"      - trigger: {vix_levl: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":8: policies[0].layers[0].trigger.vix_levl", "unknown key"},
+        /* a layer's name is its group in the run file: unique in the policy and not the condor's
+         * (found by check, not by run after the whole computation) */
+        {"      - name: a\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n"
+         "      - name: a\n        trigger: {vix_level: 30}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":11: policies[0].layers[1].name", "'a' is already policies[0].layers[0]'s"},
+        {"      - name: layer2\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n"
+         "      - trigger: {vix_level: 30}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":11: policies[0].layers[1]", "unnamed layer n is called layer<n>"},
+        {"      - name: condor\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].name", "'condor' names the condor's own part"},
     };
     char name[32], pols[1024];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

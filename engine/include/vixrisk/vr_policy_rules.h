@@ -93,9 +93,11 @@ void vr_condor_defaults(vr_condor_rules *r);
 void vr_layer_defaults(vr_layer *l);
 
 /* Set the numeric key `key` of policy p ("condor.short_delta", "layers[1].trigger.vix_level",
- * "layers[0].action.size") to v, as a sweep does. Returns VR_EINVAL with a sentence in err when
- * the key does not exist, is not numeric, or does not apply to that layer's action kind or size
- * kind. The caller validates the result with vr_policy_validate. */
+ * "layers[0].action.size") to v, as a sweep does (a key of a sub-mapping the layer lacks brings
+ * the mapping's other keys at their defaults, as the file would). Returns VR_EINVAL with a
+ * sentence in err when the key does not exist, is not numeric, or does not apply to that layer's
+ * action kind or size kind, and VR_ECONFIG when v is not a whole number for a whole-number key.
+ * The caller validates the result with vr_policy_validate. */
 vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err);
 
 #endif

@@ -241,6 +241,21 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
             break;
         if ((st = read_layer(c, p, P->nlayers, &P->layers[P->nlayers])) != VR_OK)
             return st;
+        /* a layer's name is its group in the run file (layers/<name>, beside attribution/condor)
+         * and its handle in ablations: unique in the policy, and not the condor's */
+        const int j = P->nlayers;
+        char at[VR_KEY_MAX];
+        snprintf(at, sizeof at, "%s.name", p);
+        if (!vr_cfg_has(c, at)) /* a default name (layer<n>): the layer itself */
+            snprintf(at, sizeof at, "%s", p);
+        if (strcmp(P->layers[j].name, "condor") == 0)
+            return vr_config_fail(c->err, c->file, c->ix, at,
+                                  "'condor' names the condor's own part of the results; pick another layer name");
+        for (int k = 0; k < j; k++)
+            if (strcmp(P->layers[k].name, P->layers[j].name) == 0)
+                return vr_config_fail(c->err, c->file, c->ix, at, "layer name '%s' is already %s.layers[%d]'s%s",
+                                      P->layers[j].name, base, k,
+                                      strncmp(P->layers[j].name, "layer", 5) == 0 ? " (an unnamed layer n is called layer<n>)" : "");
     }
     snprintf(p, sizeof p, "%s.ablate", base);
     const char *abl = vr_yaml_text(c->ix, p);

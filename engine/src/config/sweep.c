@@ -61,8 +61,9 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
             vr_policy *P = &s->pol[s->npol];
             *P = s->pol[src];
             vr_err verr = {VR_OK, ""};
-            if (vr_policy_set(P, key, v, &verr) != VR_OK) {
-                snprintf(p, sizeof p, "%s.key", base);
+            if ((st = vr_policy_set(P, key, v, &verr)) != VR_OK) {
+                if (st != VR_ECONFIG) /* the key is wrong; VR_ECONFIG: this value */
+                    snprintf(p, sizeof p, "%s.key", base);
                 return vr_config_fail(c->err, c->file, c->ix, p, "%s", verr.msg);
             }
             char kpath[VR_KEY_MAX] = "";

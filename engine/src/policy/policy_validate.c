@@ -495,6 +495,29 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
 
 /* ---- sweeps ------------------------------------------------------------------------------- */
 
+/* Key k of section s (the struct at base) <- v for a sweep, as the file would set it: a whole-number
+ * key takes only whole numbers (a sweep's 2.7 was run as 2 under the name ...=2.7), and a key of a
+ * sub-mapping the layer does not have (exit.partial.multiple without exit.partial) brings the
+ * sub-mapping's other keys at their defaults, as the loader gives them when the mapping is present
+ * (else the copy would stay inert, its fraction unset). */
+static vr_status sweep_set(vr_psection s, const vr_pkey *k, void *base, double v, const char *key, vr_err *err)
+{
+    if ((k->type == VR_PK_INT || k->type == VR_PK_WHOLE) && !(v == floor(v) && fabs(v) <= 2147483647.0))
+        return vr_fail(err, VR_ECONFIG, "%s takes a whole number (got %.10g)", key, v);
+    vr_pkey_set(k, base, v);
+    const char *dot = strchr(k->name, '.');
+    if (dot == NULL)
+        return VR_OK;
+    const size_t plen = (size_t)(dot - k->name) + 1; /* "partial." */
+    int n = 0;
+    const vr_pkey *keys = vr_policy_keys(s, &n);
+    for (int i = 0; i < n; i++)
+        if (&keys[i] != k && strncmp(keys[i].name, k->name, plen) == 0 && isnan(vr_pkey_get(&keys[i], base)) &&
+            !isnan(keys[i].def))
+            vr_pkey_set(&keys[i], base, keys[i].def);
+    return VR_OK;
+}
+
 vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
 {
     if (strncmp(key, "condor.", 7) == 0) {
@@ -509,8 +532,7 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
                 vr_pkey_get(&condor_keys[i], &p->condor) > 0)
                 return vr_fail(err, VR_EINVAL, "'%s' has no effect: policy '%s' sets condor.%s", key, p->name,
                                condor_keys[i].name);
-        vr_pkey_set(k, &p->condor, v);
-        return VR_OK;
+        return sweep_set(VR_PS_CONDOR, k, &p->condor, v, key, err);
     }
     int li = -1, used = 0;
     char sec[16] = "";
@@ -546,6 +568,5 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
         return vr_fail(err, VR_EINVAL, "'%s' does not apply to layer %d's action (%s%s%s)", key, li,
                        ak ? ak->name : "?", holds ? ", size by " : "", holds && sk ? sk->name : "");
     }
-    vr_pkey_set(k, base, v);
-    return VR_OK;
+    return sweep_set(s, k, base, v, key, err);
 }
