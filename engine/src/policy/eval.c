@@ -550,6 +550,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         goto done;
     }
     const size_t nloc = res->path_hi - res->path_lo;
+    { /* no more workspaces than blocks: the generator runs at most one thread a block (sim.c), and
+       * each workspace holds a block's books (threads: 4096 on a run of 3 paths took 24 GB) */
+        const vr_sim_spec probe = sim_spec_of(spec, scen, spec->block ? spec->block : 1024, 1);
+        const size_t bp = vr_sim_block_paths(&probe), nblocks = (nloc + bp - 1) / bp;
+        if ((size_t)nth > nblocks)
+            nth = nblocks ? (int)nblocks : 1;
+    }
     if (!opts->no_store && (res->out = calloc((size_t)spec->npol, sizeof *res->out)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
         goto done;
