@@ -372,6 +372,29 @@ static void test_threads_beyond_blocks(void **state)
     assert_true(mib[1] < mib[0] + 100);
 }
 
+/* A model whose tables cannot be built (every parameter in range, the jumps absurd) fails the
+ * run naming the scenario and its key, not only the model (exit 1: a numerical failure). */
+static void test_tables_fail_named(void **state)
+{
+    (void)state;
+    const char *cfg = write_file("wild.yaml",
+                                 "simulation: {paths: 20, horizon_days: 5, seed: 3}\n"
+                                 "scenarios:\n"
+                                 "  - name: calm\n"
+                                 "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                 "  - name: wild\n"
+                                 "    model: {type: svcj, spot: 5000, v0: 0.02, physical: {kappa: 3, theta: 0.022, sigma: 0.45,\n"
+                                 "            rho: -0.75, lambda: 1, mu_v: 0, mu_s: 5, sigma_s: 5, rho_j: 0}}\n"
+                                 "policies:\n"
+                                 "  - name: p\n");
+    const char *od = fresh_dir("wild");
+    char args[2048], out[8192];
+    snprintf(args, sizeof args, "run %s -q -o %s/wild.h5", cfg, od);
+    assert_int_equal(run(args, out, sizeof out), 1);
+    printf("%s", out);
+    assert_non_null(strstr(out, "scenario wild (scenarios[1].model): "));
+}
+
 static void test_output_refused(void **state)
 {
     (void)state;
@@ -642,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_output_directory),
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_threads_beyond_blocks),
+        cmocka_unit_test(test_tables_fail_named),
         cmocka_unit_test(test_signals_clean_up),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),

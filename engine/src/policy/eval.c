@@ -13,6 +13,7 @@
  * do not depend on which thread ran the block. */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -537,8 +538,12 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         st = vr_pricing_cache_get(opts->pricing, &sc->model, marks_max_tau(spec), &pr, NULL, err);
     else if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &own, err)) == VR_OK)
         pr = own;
-    if (st != VR_OK)
+    if (st != VR_OK) { /* (the tables' message names the model, not which scenario holds it) */
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        snprintf(err->msg, sizeof err->msg, "scenario %s (scenarios[%d].model): %.400s", sc->name, scen, msg);
         goto done;
+    }
     res->build_seconds = omp_get_wtime() - t0;
 
     res->npol = spec->npol;
