@@ -425,6 +425,29 @@ static void test_output_refused(void **state)
         snprintf(args, sizeof args, "%s %s -o %s", cmds[c], cfg, hard); /* ... through a hard link */
         assert_int_equal(run(args, out, sizeof out), 2);
     }
+    /* nor onto a model file the config names (it was replaced by the run file, exit 0) */
+    {
+        char mf[1100], uc[1100];
+        snprintf(mf, sizeof mf, "%s/m.yaml", od);
+        snprintf(uc, sizeof uc, "%s/usem.yaml", od);
+        FILE *f = fopen(mf, "w");
+        assert_non_null(f);
+        fputs(good, f);
+        fclose(f);
+        f = fopen(uc, "w");
+        assert_non_null(f);
+        fputs("simulation: {paths: 20, horizon_days: 5, seed: 3}\nscenarios:\n  - name: a\n    model: m.yaml\n"
+              "policies:\n  - name: p\n", f);
+        fclose(f);
+        for (int c = 0; c < 2; c++) {
+            snprintf(args, sizeof args, "%s %s -o %s", cmds[c], uc, mf);
+            assert_int_equal(run(args, out, sizeof out), 2);
+            assert_non_null(strstr(out, "overwrite the input"));
+        }
+        struct stat ms;
+        assert_int_equal(stat(mf, &ms), 0);
+        assert_int_equal((long)ms.st_size, (long)strlen(good));
+    }
     struct stat st;
     assert_int_equal(lstat(fifo, &st), 0);
     assert_true(S_ISFIFO(st.st_mode));

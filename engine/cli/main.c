@@ -420,17 +420,36 @@ static void usage_check(FILE *out)
     vr_cli_help_footer(out);
 }
 
-/* The files a run reads, for the output-is-an-input check: the config and the history CSVs of its
- * history and bootstrap scenarios. */
-#define RUN_MAX_INPUTS (1 + 3 * VR_MAX_HIST)
+/* The files a run reads, for the output-is-an-input check: the config, the model files it names,
+ * the history CSVs of its history and bootstrap scenarios and the market files of the data
+ * directories its scenarios start from (`start: {asof}`, `run --asof`). */
+#define RUN_NCSV 8
+#define RUN_MAX_ASOF_DIRS 4
+#define RUN_MAX_INPUTS (1 + VR_RUN_MAX_MODEL_FILES + RUN_NCSV * (VR_MAX_HIST + RUN_MAX_ASOF_DIRS))
 static int run_inputs(const vr_run_cfg *cfg, const char *file, char (*buf)[1024], const char **in)
 {
-    static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
+    static const char *const csv[RUN_NCSV] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv",
+                                              "vix9d_daily.csv", "vix6m_daily.csv", "vvix_daily.csv",
+                                              "vix_futures_contracts.csv", "vix_futures_term_structure.csv"};
     int n = 0;
     in[n++] = file;
+    for (int f = 0; f < cfg->nmodel_files; f++)
+        in[n++] = cfg->model_files[f];
+    const char *dirs[VR_MAX_HIST + RUN_MAX_ASOF_DIRS];
+    int nd = 0;
     for (int h = 0; h < cfg->nhist && h < VR_MAX_HIST; h++)
-        for (int k = 0; k < 3; k++) {
-            snprintf(buf[n], sizeof buf[n], "%s/%s", cfg->hist_dirs[h], csv[k]);
+        dirs[nd++] = cfg->hist_dirs[h];
+    for (int i = 0; cfg->start != NULL && i < cfg->spec.nscen; i++) {
+        const char *d = cfg->start[i].date > 0 && cfg->start[i].dir[0] ? cfg->start[i].dir : NULL;
+        for (int j = 0; d != NULL && j < nd; j++)
+            if (strcmp(dirs[j], d) == 0)
+                d = NULL;
+        if (d != NULL && nd < VR_MAX_HIST + RUN_MAX_ASOF_DIRS)
+            dirs[nd++] = d;
+    }
+    for (int j = 0; j < nd; j++)
+        for (int k = 0; k < RUN_NCSV; k++) {
+            snprintf(buf[n], sizeof buf[n], "%s/%s", dirs[j], csv[k]);
             in[n] = buf[n];
             n++;
         }

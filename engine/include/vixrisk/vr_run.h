@@ -41,6 +41,11 @@ typedef struct vr_run_cfg {
      * or from `run --asof` (which replaces every scenario's start.asof); start[i].date 0: the
      * config's state. Stored as the scenario attributes asof, asof_*. */
     vr_market_day *start;
+    /* the model files the config names (scenarios' `model: FILE`), as it names them: inputs the
+     * output may not replace */
+#define VR_RUN_MAX_MODEL_FILES 16
+    char model_files[VR_RUN_MAX_MODEL_FILES][512];
+    int nmodel_files;
 } vr_run_cfg;
 
 /* Options of loading a run file (all optional: a zeroed struct gives the defaults). */

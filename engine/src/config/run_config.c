@@ -501,6 +501,8 @@ vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_
         goto done;
     out->config_text = config_text(ix);
     out->file = strdup(file);
+    for (int f = 1; f < vr_yaml_file_count(ix) && out->nmodel_files < VR_RUN_MAX_MODEL_FILES; f++)
+        snprintf(out->model_files[out->nmodel_files++], sizeof out->model_files[0], "%s", vr_yaml_file_at(ix, f));
     if (out->config_text == NULL || out->file == NULL)
         st = vr_fail(err, VR_ENOMEM, "%s: config text", file);
 done:
