@@ -225,6 +225,11 @@ static void test_contradictions(void **state)
         {"      - name: layer2\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n"
          "      - trigger: {vix_level: 30}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":11: policies[0].layers[1]", "unnamed layer n is called layer<n>"},
+        /* roll_tested holds nothing: exit rules would be ignored, so they are refused */
+        {"      - trigger: {short_delta: 0.3}\n        action: {type: roll_tested}\n        exit: {dte: 5}\n",
+         ":10: policies[0].layers[0].exit.dte", "holds no position to exit"},
+        {"      - trigger: {short_delta: 0.3}\n        action: {type: roll_tested}\n        exit: {with_condor: true}\n",
+         ":10: policies[0].layers[0].exit.with_condor", "holds no position to exit"},
         {"      - name: condor\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":8: policies[0].layers[0].name", "'condor' names the condor's own part"},
     };

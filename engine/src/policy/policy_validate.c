@@ -480,6 +480,16 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return fail_key(err, key_out, path, "does not apply to a %s: it has no premium to multiply", ak->name);
         if (ak->legs == 0 && !isnan(e->partial_multiple))
             return fail_key(err, key_out, path, "does not apply to a %s: it holds no position", ak->name);
+        /* an action that holds nothing (roll_tested) has nothing to exit: every exit rule would be
+         * ignored, so none is accepted */
+        for (int k = 0; ak->legs == 0 && k < N(exit_keys); k++) {
+            const vr_pkey *xk = &exit_keys[k];
+            const double v = vr_pkey_get(xk, e);
+            if (xk->type == VR_PK_BOOL ? v != 0 : !isnan(v) && !(strchr(xk->name, '.') && v == xk->def)) {
+                snprintf(path, sizeof path, "%s.%s", base, xk->name);
+                return fail_key(err, key_out, path, "does not apply to a %s: it holds no position to exit", ak->name);
+            }
+        }
         /* an option is sold at or below exit.dte, so it must be bought with more days left */
         snprintf(path, sizeof path, "%s.dte", base);
         if (ak->legs > 0 && !isnan(e->dte) && !(e->dte < a->dte))
