@@ -290,6 +290,12 @@ static void test_output_directory(void **state)
     (void)state;
     char out[8192], args[2048];
     const char *cfg = write_file("small.yaml", run_small);
+    /* --seed takes simulation.seed's range (the run file's int64 held -1 for 2^64 - 1) */
+    snprintf(args, sizeof args, "check %s --seed 18446744073709551615", cfg);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--seed"));
+    snprintf(args, sizeof args, "check %s --seed 9007199254740991", cfg);
+    assert_int_equal(run(args, out, sizeof out), 0);
     const char *od = fresh_dir("od");
     snprintf(args, sizeof args, "run %s --quiet -o %s/", cfg, od);
     assert_int_equal(run(args, out, sizeof out), 0);

@@ -544,7 +544,8 @@ static int cmd_run(int argc, char **argv, int check_only)
             return 0;
         case 'o': out = optarg; break;
         case O_PATHS: if (!parse_u64("--paths", optarg, 1, 10000000000ULL, &paths)) return EXIT_USAGE; set_paths = 1; break;
-        case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_MAX, &seed)) return EXIT_USAGE; set_seed = 1; break;
+        /* simulation.seed's range: the run file stores it as int64, exactly as the config's double reads it */
+        case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_C(9007199254740991), &seed)) return EXIT_USAGE; set_seed = 1; break;
         case O_THREADS: if (!parse_u64("--threads", optarg, 0, 4096, &threads)) return EXIT_USAGE; set_threads = 1; break;
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
