@@ -191,6 +191,30 @@ static void test_sweeps_validated(void **state)
     vr_run_cfg_free(&c);
 }
 
+/* A file is one YAML document: what follows a second '---' was ignored, syntax errors included;
+ * and a NUL inside a quoted value cut it short ("20\0" "0" ran 20 paths). */
+static void test_yaml_one_document(void **state)
+{
+    (void)state;
+    expect_err(cfg("doc2.yaml", "paths: 10", "  - name: p\n---\nsimulation: {paths: 5}\n---\n{{{{\n"),
+               ":7: a second YAML document", NULL);
+    static const char nul[] = "simulation: {paths: \"20\\x000\"}\nscenarios:\n  - name: a\n    model: " HES
+                              "\npolicies:\n  - name: p\n";
+    expect_err(vr_test_write(dir, "nul.yaml", nul), ":1: a NUL character inside a value", NULL);
+    /* a model file named from a run file is read as `price --model` reads it: the one key 'model' */
+    vr_test_write(dir, "m_extra.yaml", "model: " HES "\nmodle: {junk: 1}\n");
+    vr_test_write(dir, "m_dup.yaml", "model: " HES "\nmodel: " HES "\n");
+    expect_err(vr_test_write(dir, "use_extra.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: m_extra.yaml\n"
+                                                   "policies:\n  - name: p\n"),
+               "m_extra.yaml:2: modle: unknown top-level key", NULL);
+    expect_err(vr_test_write(dir, "use_dup.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: m_dup.yaml\n"
+                                                 "policies:\n  - name: p\n"),
+               "m_dup.yaml:2: model: duplicate key", NULL);
+    vr_run_cfg c; /* an explicit end of the one document is fine */
+    expect_ok(cfg("doc1.yaml", "paths: 10", "  - name: p\n...\n"), &c);
+    vr_run_cfg_free(&c);
+}
+
 static void test_contradictions(void **state)
 {
     (void)state;
@@ -420,6 +444,15 @@ static void test_data_dirs(void **state)
     snprintf(args, sizeof args, "check %s --data %s/none", path, d);
     assert_int_equal(vr_test_cli(args, out, sizeof out), 2);
     printf("  %s", out);
+    /* a window names both ends (a missing one silently meant the data's first or last day) */
+    static const char *const half[2] = {"{from: 2020-01-02}", "{to: 2020-01-07}"};
+    for (int k = 0; k < 2; k++) {
+        char text[600];
+        snprintf(text, sizeof text, "simulation: {paths: 10}\nscenarios:\n  - name: r\n    type: history\n"
+                                    "    data: mydata\n    window: %s\n    model: " HES "\npolicies:\n  - name: p\n", half[k]);
+        expect_err(vr_test_write(dir, k ? "half1.yaml" : "half0.yaml", text), ":6: scenarios[0].window",
+                   k ? "missing key 'from'" : "missing key 'to'");
+    }
 }
 
 /* Every check `run` makes before simulating is made at load, for every scenario. */
@@ -748,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_sweeps_validated),
         cmocka_unit_test(test_contradictions),
+        cmocka_unit_test(test_yaml_one_document),
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_presets_without_data),

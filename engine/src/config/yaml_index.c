@@ -136,11 +136,34 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
         size_t start = out->n;
         int ok = 1;
         switch (ev.type) {
-        case YAML_DOCUMENT_END_EVENT:
+        case YAML_DOCUMENT_END_EVENT: {
+            /* a config is one document: a second one ('---' and more) would be ignored */
+            yaml_event_t nx;
+            if (!yaml_parser_parse(&parser, &nx)) {
+                st = vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path,
+                             parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
+                goto done;
+            }
+            const int more = nx.type != YAML_STREAM_END_EVENT;
+            const size_t nline = nx.start_mark.line + 1;
+            yaml_event_delete(&nx);
+            if (more) {
+                st = vr_fail(err, VR_ECONFIG, "%s:%zu: a second YAML document: a file holds one ('---' starts "
+                             "another, which would be ignored)", path, nline);
+                goto done;
+            }
+            done = 1;
+            break;
+        }
         case YAML_STREAM_END_EVENT:
             done = 1;
             break;
         case YAML_SCALAR_EVENT:
+            if (strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
+                st = vr_fail(err, VR_ECONFIG, "%s:%d: a NUL character inside a value (it would cut the value "
+                             "short)", path, line);
+                goto done;
+            }
             anch = (const char *)ev.data.scalar.anchor;
             ok = evlist_push(out, EV_SCALAR, (const char *)ev.data.scalar.value,
                              ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE, line, fileno);
@@ -398,11 +421,18 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
                      at->line, path);
         goto done;
     }
-    for (i = 1; i < l.n && !found; i++) {
+    /* every top-level key, as `price --model` reads the file: 'model' once, nothing else */
+    for (i = 1; i < l.n; i++) {
         if (l.e[i].type == EV_MAP_END)
             break;
         /* at a key of the top mapping */
         const int is_model = l.e[i].type == EV_SCALAR && strcmp(l.e[i].value, "model") == 0;
+        if (!is_model || found) {
+            st = vr_fail(err, VR_ECONFIG, "%s:%d: %s: %s (a model file holds the one key 'model')", path,
+                         l.e[i].line, l.e[i].type == EV_SCALAR ? l.e[i].value : "(a key that is not text)",
+                         is_model ? "duplicate key" : "unknown top-level key");
+            goto done;
+        }
         size_t j = i + 1;
         depth = 0;
         begin = j;
