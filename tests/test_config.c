@@ -133,6 +133,11 @@ static void test_non_finite(void **state)
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04,\n"
                              "      physical: {kappa: .inf, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n"),
                ":5: scenarios[0].model.physical.kappa", "infinities");
+    /* a finite spot so large that the P&L's moments overflow (it stored inf) */
+    expect_err(vr_test_write(dir, "bigspot.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 1e300, v0: 0.04,\n"
+                             "      physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n"),
+               ":4: scenarios[0].model.spot", "(0, 1e+07]");
     expect_err(vr_test_write(dir, "nfs.yaml",
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"
                              "    shocks: [{day: 3, vix_level: nan}]\npolicies:\n  - name: p\n"),

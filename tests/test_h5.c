@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io/runfile_write.h"
 #include "vixrisk/vr_h5.h"
 #include "vr_test_util.h"
 
@@ -420,6 +421,49 @@ static void test_errors(void **state)
     printf("bad directory: %s\n", err.msg);
 }
 
+/* The run file's writer is the last line against NaN and infinities: a per-path value or a
+ * score that is not finite is a numerical failure (VR_ENUM, naming the dataset or score), never
+ * stored; an optional score that is NaN (undefined) is left out. */
+static void test_runfile_refuses_non_finite(void **state)
+{
+    fixture *f = *state;
+    vr_policy pol;
+    memset(&pol, 0, sizeof pol);
+    snprintf(pol.name, sizeof pol.name, "p");
+    enum { N = 4 };
+    vr_path_out o;
+    assert_true(vr_path_out_alloc(&o, N, 1));
+    for (size_t i = 0; i < N; i++) {
+        o.pnl[i] = (double)i;
+        o.drawdown[i] = o.hedge_cost[i] = o.hedge_proceeds[i] = 0;
+        o.trades[i] = 1;
+        o.attr[i] = o.outlay[i] = 0;
+    }
+    vr_pol_summary ps;
+    memset(&ps, 0, sizeof ps);
+    ps.n = N;
+    ps.score[VR_SCORE_SKEW] = NAN; /* undefined and optional: left out */
+    ps.score[VR_SCORE_COST] = NAN;
+    for (int c = 0; c < 3; c++) {
+        vr_h5 *w = NULL;
+        OK(vr_h5_create(f->path, &w, &e_));
+        OK(vr_h5_group(w, "/s", &e_));
+        o.pnl[2] = c == 1 ? INFINITY : 2.0;
+        ps.score[VR_SCORE_STD] = c == 2 ? NAN : 1.0;
+        vr_err err = {VR_OK, ""};
+        const vr_status st = vr_rf_write_policy(w, "s", &pol, &o, N, &ps, "p", 0, &err);
+        printf("case %d: %s\n", c, st == VR_OK ? "ok" : err.msg);
+        vr_h5_abort(w);
+        if (c == 0) {
+            assert_int_equal(st, VR_OK);
+            continue;
+        }
+        assert_int_equal(st, VR_ENUM);
+        assert_non_null(strstr(err.msg, c == 1 ? "/s/p/pnl[2] is inf" : "score std is nan"));
+    }
+    vr_path_out_free(&o);
+}
+
 static void test_h5dump(void **state)
 {
     fixture *f = *state;
@@ -575,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_and_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runfile_refuses_non_finite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h5dump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h5py_pandas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),

@@ -3,6 +3,7 @@
  * cannot drift apart. Each dataset gets `units` and `description` attributes from its table row. */
 #include <stddef.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,15 @@ static vr_status write_dset(vr_h5 *h, const char *group, const vr_rf_dset *d, co
     vr_status st = VR_OK;
     char path[700];
     snprintf(path, sizeof path, "%s/%s", group, name ? name : d->name);
+    /* a run file never holds NaN or an infinity: one here is a numerical failure upstream */
+    for (size_t i = 0; i < rows * (cols ? cols : 1) && (d->elem == VR_RF_ELEM_F64 || d->elem == VR_RF_ELEM_F32); i++) {
+        const double x = d->elem == VR_RF_ELEM_F64 ? ((const double *)data)[i] : ((const float *)data)[i];
+        if (!isfinite(x)) {
+            st = vr_fail(err, VR_ENUM, "run file: %s[%zu] is %g: a numerical failure, not a result (the "
+                         "scenario's inputs reach beyond double precision?)", path, i, x);
+            goto done;
+        }
+    }
     switch (d->elem) {
     case VR_RF_ELEM_F64: TRY(vr_h5_write_f64(h, path, data, rows, compress, err)); break;
     case VR_RF_ELEM_I32: TRY(vr_h5_write_i32(h, path, data, rows, compress, err)); break;
@@ -220,6 +230,11 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
          * left out: a run file never holds NaN */
         if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && ps->score[k] != ps->score[k])
             continue;
+        if (!isfinite(ps->score[k])) {
+            st = vr_fail(err, VR_ENUM, "run file: %s: score %s is %g: a numerical failure, not a result",
+                         g, vr_rf_scores[k].name, ps->score[k]);
+            goto done;
+        }
         TRY(vr_h5_attr_double(h, g, vr_rf_scores[k].name, ps->score[k], err));
     }
     const vr_rf_attr *P = vr_rf_pol;

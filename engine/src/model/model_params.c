@@ -72,7 +72,8 @@ static const vr_param_def vm_state[] = {
 };
 
 static const vr_param_def common[] = {
-    {M(spot), 0, INFINITY, 1, 1, REQ, "index points", "S0"},
+    /* at most 1e7 points: option values, P&L and their moments stay far inside double range */
+    {M(spot), 0, 1e7, 1, 0, REQ, "index points", "S0"},
     {M(rate), -1, 1, 0, 0, 0.0, "1/year", "r, continuously compounded"},
     {M(dividend), -1, 1, 0, 0, 0.0, "1/year", "q, continuously compounded"},
 };
