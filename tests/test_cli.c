@@ -111,7 +111,7 @@ static const bad_case bad[] = {
     {"rho_one.yaml", "model:\n  type: heston\n  spot: 100\n  v0: 0.04\n  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}\n  pricing:\n    kappa: 2\n    theta: 0.04\n    sigma: 0.5\n    rho: 1.0\n",
      ":10: model.pricing.rho", "in (-1, 1)"},
     {"spot_zero.yaml", "model:\n  type: heston\n  spot: 0\n  v0: 0.04\n  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}\n",
-     ":3: model.spot", "> 0"},
+     ":3: model.spot", "(0, 1e+07]"},
     {"foreign_key.yaml", "model:\n  type: heston\n  spot: 100\n  v0: 0.04\n  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, mu_v: 0.05}\n",
      ":5: model.physical.mu_v", "not a parameter of heston"},
     {"svcj_moment.yaml", "model:\n  type: svcj\n  spot: 100\n  v0: 0.04\n  physical:\n    kappa: 2\n    theta: 0.04\n    sigma: 0.5\n    rho: -0.7\n    lambda: 1\n    mu_v: 0.5\n    mu_s: -0.05\n    sigma_s: 0.05\n    rho_j: 2.5\n",

@@ -329,8 +329,8 @@ static void assert_xml_ok(const char *path)
 
 /* ---- HTML ------------------------------------------------------------------------------------- */
 
-static const char *const pm_keys[] = {"mean", "es95", "es99", "es99.9"};
-static const char *const usd_keys[] = {"var95", "var99", "drawdown_q50", "drawdown_q95", "drawdown_q99",
+static const char *const pm_keys[] = {"mean", "es95", "es99", "es99.9", "var95", "var99"};
+static const char *const usd_keys[] = {"drawdown_q50", "drawdown_q95", "drawdown_q99",
                                        "hedge_premium_paid", "hedge_premium_recovered"};
 
 /* The expected text of the cell data-key=key of policy pol, or NULL when not checked. */

@@ -95,8 +95,8 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
         pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]);
         c[n].rough = s->paths / 1000 < VR_TAIL_MIN_BEYOND;
         n++;
-        vr_rep_fmt_usd(C("var95"), sizeof c[n].text, v[RS_VAR95]); n++;
-        vr_rep_fmt_usd(C("var99"), sizeof c[n].text, v[RS_VAR99]); n++;
+        pm(C("var95"), sizeof c[n].text, v[RS_VAR95], v[RS_VAR95_SE]); n++; /* a tail score: with its SE */
+        pm(C("var99"), sizeof c[n].text, v[RS_VAR99], v[RS_VAR99_SE]); n++;
         static const char *const pk[REP_NTHR] = {"p_loss_1", "p_loss_2", "p_loss_3", "p_loss_4"};
         for (int k = 0; k < REP_NTHR; k++) {
             char a[48], b[48];

@@ -101,15 +101,15 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
     fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
             np, vr_scenario_days(s, scen), cfg->baseline);
-    fprintf(out, "%-40s %18s %20s %10s %20s %16s %12s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99",
+    fprintf(out, "%-40s %18s %20s %16s %20s %16s %12s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99 +- se",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {
         const double *v = ps[order[k]].score;
         const int reduced = v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]);
-        fprintf(out, "%-40s %18s %20s %10s %20s %16s %12s %10s\n", s->pol[order[k]].name,
+        fprintf(out, "%-40s %18s %20s %16s %20s %16s %12s %10s\n", s->pol[order[k]].name,
                 pm(a, sizeof a, v[VR_SCORE_MEAN], v[VR_SCORE_MEAN_SE], ""),
                 pm(b, sizeof b, v[VR_SCORE_ES99], v[VR_SCORE_ES99_SE], mark),
-                num(c, sizeof c, v[VR_SCORE_VAR99], "%.0f"),
+                pm(c, sizeof c, v[VR_SCORE_VAR99], v[VR_SCORE_VAR99_SE], ""),
                 pm(d, sizeof d, v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], ""),
                 pm(e, sizeof e, v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], ""),
                 order[k] == base ? "" : reduced ? num(f, sizeof f, v[VR_SCORE_COST], "%.3f") : "no reduction",
