@@ -682,6 +682,12 @@ static void test_contract(void **state)
     printf("%s\n", out);
     assert_int_equal(rc1, 0);
     assert_non_null(strstr(out, "json one ok"));
+    /* the console and the verdict call a model's one path one path, not a replay */
+    snprintf(args, sizeof args, "run %s --paths 1 -o %s/one_console.h5", cfg_qp, od1);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "scenario a: 1 path x 10 days"));
+    assert_non_null(strstr(out, "- a (one path): P&L of"));
+    assert_null(strstr(out, "replay"));
 }
 
 int main(void)

@@ -177,9 +177,9 @@ static void test_sweeps_validated(void **state)
     vr_run_cfg_free(&c);
     /* a whole-number key takes whole numbers only (2.7 used to run as 2 under the name ...=2.7) */
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [3, 2.7]}\n", pols);
-    expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "takes a whole number (got 2.7");
+    expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "must be a whole number in [0, ");
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [1e300]}\n", pols);
-    expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "takes a whole number");
+    expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "(got 1e+300)");
     /* a key of a sub-mapping the layer lacks brings the mapping's other keys at their defaults, as
      * the same mapping written in the file does (the copy was inert: partial.fraction unset) */
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].exit.partial.multiple\", values: [1.5]}\n", pols);
@@ -188,6 +188,20 @@ static void test_sweeps_validated(void **state)
     assert_true(isnan(c.spec.pol[0].layers[0].exit.partial_multiple));
     assert_true(c.spec.pol[1].layers[0].exit.partial_multiple == 1.5);
     assert_true(c.spec.pol[1].layers[0].exit.partial_fraction == 0.5);
+    vr_run_cfg_free(&c);
+    /* an enum of the mapping too: drawdown.from takes its default (peak), as in the file */
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.drawdown.pct\", values: [10]}\n", pols);
+    expect_ok(cfg("sw10.yaml", "paths: 10", text), &c);
+    {
+        vr_run_cfg w;
+        snprintf(text, sizeof text, "  - name: h\n    layers:\n      - trigger: {vix_level: 25, drawdown: {pct: 10}}\n"
+                 "        action: {type: vix_call, delta: 0.25, dte: 30, size: {by: pct_of_credit, value: 0.1}}\n");
+        expect_ok(cfg("sw10w.yaml", "paths: 10", text), &w);
+        assert_true(c.spec.pol[1].layers[0].trigger.dd_pct == 10);
+        assert_int_equal(c.spec.pol[1].layers[0].trigger.dd_from_peak, w.spec.pol[0].layers[0].trigger.dd_from_peak);
+        assert_int_equal(w.spec.pol[0].layers[0].trigger.dd_from_peak, 1);
+        vr_run_cfg_free(&w);
+    }
     vr_run_cfg_free(&c);
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.vix_change.pct\", values: [10]}\n", pols);
     expect_ok(cfg("sw9.yaml", "paths: 10", text), &c);

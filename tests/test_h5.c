@@ -385,7 +385,7 @@ static void test_errors(void **state)
     printf("missing dataset: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "h5: read /s/q/pnl: no such dataset"));
     vr_err_clear(&err);
-    assert_int_equal(vr_h5_read_f64(r, "/s/p", &x, &n, &err), VR_EINVAL); /* a group */
+    assert_int_equal(vr_h5_read_f64(r, "/s/p", &x, &n, &err), VR_EHDF5); /* a group: the file is not what a run file holds */
     printf("group read as dataset: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "h5: read /s/p: not a dataset"));
     vr_err_clear(&err);
@@ -459,7 +459,7 @@ static void test_runfile_refuses_non_finite(void **state)
             continue;
         }
         assert_int_equal(st, VR_ENUM);
-        assert_non_null(strstr(err.msg, c == 1 ? "/s/p/pnl[2] is inf" : "score std is nan"));
+        assert_non_null(strstr(err.msg, c == 1 ? "/s/p/pnl[2] is inf" : "/s/p: std is nan"));
     }
     vr_path_out_free(&o);
 }

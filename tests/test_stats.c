@@ -489,6 +489,10 @@ static void test_constant_sample(void **state)
         assert_true(s.var[k] == -0.1 && s.es[k] == -0.1);
         assert_true(s.var_se[k] == 0.0 && s.es_se[k] == 0.0);
     }
+    double z[3] = {0, 0, 0};
+    assert_int_equal(vr_scores_compute(z, 3, thr, &s, &err), VR_OK);
+    for (int k = 0; k < VR_STATS_NCONF; k++) /* a zero loss, not "-0" in the file and on screen */
+        assert_true(s.var[k] == 0.0 && !signbit(s.var[k]) && s.es[k] == 0.0 && !signbit(s.es[k]));
 }
 
 /* The VaR's SE is sqrt(beta (1 - beta) / n) times the difference quotient of the quantile over the

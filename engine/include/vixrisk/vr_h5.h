@@ -122,7 +122,8 @@ void vr_h5_abort(vr_h5 *w);
  * a simple dataspace within the caller's shape and VR_H5_MAX_ELEMS elements, chunks of at most
  * VR_H5_MAX_CHUNK_BYTES, filters only shuffle, deflate and fletcher32 (plugins are never loaded);
  * a numeric attribute array holds at most VR_H5_MAX_ATTR_ELEMS elements; a listing at most
- * VR_H5_MAX_LIST groups. Violations are VR_EINVAL with the object's path. libhdf5's own parsing of
+ * VR_H5_MAX_LIST groups. Violations are VR_EHDF5 (the file's data, not the caller's arguments: exit
+ * 1) with the object's path. libhdf5's own parsing of
  * the file's metadata is not hardened against hostile files (docs/hdf5.md). */
 #define VR_H5_STR_MAX 60000                       /* bytes of a string attribute */
 #define VR_H5_MAX_ELEMS ((size_t)1 << 28)         /* elements of one dataset read (2 GiB of doubles) */
@@ -148,7 +149,7 @@ typedef struct vr_h5_shape {
 } vr_h5_shape;
 
 /* vr_h5_read_f64 with the shape checked before anything is allocated: dims[0..1] receive the
- * extents (dims[1] = 1 for rank 1). Errors: VR_EINVAL naming the dimension and the limit. */
+ * extents (dims[1] = 1 for rank 1). Errors: VR_EHDF5 naming the dimension and the limit. */
 vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
                                double **data, size_t dims[2], vr_err *err);
 
@@ -204,7 +205,7 @@ typedef struct vr_h5_col {
  * rows of row_size bytes each (*data: free() it; NULL when *rows == 0). Every column must be a
  * member of the file's type: numeric members of a standard type (integers for I32 and F64, floats
  * for F64), string members fixed length; extra members are ignored. The storage rules of the other
- * readers apply. Errors: VR_EINVAL naming the member or the limit, VR_EHDF5 from the library. */
+ * readers apply. Errors: VR_EHDF5 naming the member or the limit, or from the library. */
 vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *cols, size_t ncols,
                            size_t row_size, size_t max_rows, void **data, size_t *rows, vr_err *err);
 

@@ -750,7 +750,7 @@ static int numeric_ok(hid_t type)
     return 0;
 }
 
-/* Extent of a simple dataspace: rank (<= 2) and dims; VR_EINVAL with a message otherwise. */
+/* Extent of a simple dataspace: rank (<= 2) and dims; VR_EHDF5 (a data error) with a message otherwise. */
 static vr_status space_dims(hid_t space, int *rank, hsize_t dims[2], const char *ctx,
                             const char *obj, vr_err *err)
 {
@@ -761,10 +761,10 @@ static vr_status space_dims(hid_t space, int *rank, hsize_t dims[2], const char 
         return VR_OK;
     }
     if (sc != H5S_SIMPLE)
-        return vr_fail(err, VR_EINVAL, "h5: %s %s: not a simple dataspace", ctx, obj);
+        return vr_fail(err, VR_EHDF5, "h5: %s %s: not a simple dataspace", ctx, obj);
     const int nd = H5Sget_simple_extent_ndims(space);
     if (nd < 1 || nd > 2)
-        return vr_fail(err, VR_EINVAL, "h5: %s %s: rank %d, want 1 or 2", ctx, obj, nd);
+        return vr_fail(err, VR_EHDF5, "h5: %s %s: rank %d, want 1 or 2", ctx, obj, nd);
     hsize_t d[H5S_MAX_RANK];
     if (H5Sget_simple_extent_dims(space, d, NULL) != nd)
         return h5_fail(err, ctx, obj);
@@ -791,24 +791,24 @@ static vr_status storage_ok(hid_t dset, hid_t type, int rank, const char *path, 
             goto done;
         }
         if (cr != rank) {
-            st = vr_fail(err, VR_EINVAL, "h5: read %s: chunk rank %d, dataset rank %d", path, cr, rank);
+            st = vr_fail(err, VR_EHDF5, "h5: read %s: chunk rank %d, dataset rank %d", path, cr, rank);
             goto done;
         }
         double bytes = (double)H5Tget_size(type);
         for (int i = 0; i < cr; i++) {
             if (ch[i] == 0) {
-                st = vr_fail(err, VR_EINVAL, "h5: read %s: empty chunk dimension", path);
+                st = vr_fail(err, VR_EHDF5, "h5: read %s: empty chunk dimension", path);
                 goto done;
             }
             bytes *= (double)ch[i];
         }
         if (bytes > (double)VR_H5_MAX_CHUNK_BYTES) {
-            st = vr_fail(err, VR_EINVAL, "h5: read %s: chunks of %.0f bytes, more than the %lu accepted",
+            st = vr_fail(err, VR_EHDF5, "h5: read %s: chunks of %.0f bytes, more than the %lu accepted",
                          path, bytes, (unsigned long)VR_H5_MAX_CHUNK_BYTES);
             goto done;
         }
     } else if (lay != H5D_CONTIGUOUS && lay != H5D_COMPACT) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: unsupported storage layout", path);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: unsupported storage layout", path);
         goto done;
     }
     const int nf = H5Pget_nfilters(dcpl);
@@ -823,7 +823,7 @@ static vr_status storage_ok(hid_t dset, hid_t type, int rank, const char *path, 
         const H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &fl, &ncd, cd, sizeof fname, fname, &conf);
         if (f != H5Z_FILTER_DEFLATE && f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_FLETCHER32) {
             H5Eclear2(H5E_DEFAULT);
-            st = vr_fail(err, VR_EINVAL, "h5: read %s: filter %d is not accepted (shuffle, deflate and "
+            st = vr_fail(err, VR_EHDF5, "h5: read %s: filter %d is not accepted (shuffle, deflate and "
                          "fletcher32 only)", path, (int)f);
             goto done;
         }
@@ -849,7 +849,7 @@ vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_sh
         goto done;
     }
     if (oi.type != H5O_TYPE_DATASET) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a dataset", path);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a dataset", path);
         goto done;
     }
     if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
@@ -1071,7 +1071,7 @@ vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char 
     }
     const size_t sz = H5Tget_size(type);
     if (sz == 0 || sz > VR_H5_STR_MAX + 1) {
-        st = vr_fail(err, VR_EINVAL, "h5: %s %s: a string of %zu bytes (at most %d accepted)", ctx,
+        st = vr_fail(err, VR_EHDF5, "h5: %s %s: a string of %zu bytes (at most %d accepted)", ctx,
                      obj_path, sz, VR_H5_STR_MAX + 1);
         goto done;
     }
@@ -1157,7 +1157,7 @@ vr_status vr_h5_list_groups(vr_h5_reader *r, const char *path, char ***names, si
         goto done;
     }
     if (oi.type != H5O_TYPE_GROUP) {
-        st = vr_fail(err, VR_EINVAL, "h5: list %s: not a group", path);
+        st = vr_fail(err, VR_EHDF5, "h5: list %s: not a group", path);
         goto done;
     }
     if ((g = H5Gopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
@@ -1169,7 +1169,7 @@ vr_status vr_h5_list_groups(vr_h5_reader *r, const char *path, char ***names, si
     const H5_index_t idx = (flags & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
     if (H5Literate(g, idx, H5_ITER_INC, NULL, list_cb, &c) < 0) {
         st = c.nomem     ? vr_fail(err, VR_ENOMEM, "h5: list %s", path)
-             : c.toomany ? vr_fail(err, VR_EINVAL, "h5: list %s: more than %d groups", path, VR_H5_MAX_LIST)
+             : c.toomany ? vr_fail(err, VR_EHDF5, "h5: list %s: more than %d groups", path, VR_H5_MAX_LIST)
                          : h5_fail(err, "list", path);
         H5Eclear2(H5E_DEFAULT);
         goto done;
@@ -1305,7 +1305,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         goto done;
     }
     if (oi.type != H5O_TYPE_DATASET) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a dataset", path);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a dataset", path);
         goto done;
     }
     if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
@@ -1314,7 +1314,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         goto done;
     }
     if (H5Tget_class(type) != H5T_COMPOUND) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: not a compound (table) dataset", path);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a compound (table) dataset", path);
         goto done;
     }
     int rank;
@@ -1322,11 +1322,11 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
     if ((st = space_dims(space, &rank, d, "read", path, err)) != VR_OK)
         goto done;
     if (rank != 1) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: rank %d, want 1", path, rank);
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: rank %d, want 1", path, rank);
         goto done;
     }
     if (d[0] > (hsize_t)max_rows || d[0] > (hsize_t)VR_H5_MAX_ELEMS) {
-        st = vr_fail(err, VR_EINVAL, "h5: read %s: %llu records, more than %zu", path,
+        st = vr_fail(err, VR_EHDF5, "h5: read %s: %llu records, more than %zu", path,
                      (unsigned long long)d[0], max_rows);
         goto done;
     }
@@ -1346,7 +1346,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         const int idx = H5Tget_member_index(type, col->name);
         if (idx < 0) {
             H5Eclear2(H5E_DEFAULT);
-            st = vr_fail(err, VR_EINVAL, "h5: read %s: no member '%s' in its record type", path, col->name);
+            st = vr_fail(err, VR_EHDF5, "h5: read %s: no member '%s' in its record type", path, col->name);
             goto done;
         }
         if ((sub = H5Tget_member_type(type, (unsigned)idx)) == H5I_INVALID_HID) {
@@ -1359,7 +1359,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         H5Tclose(sub);
         sub = H5I_INVALID_HID;
         if (!ok) {
-            st = vr_fail(err, VR_EINVAL, "h5: read %s: member '%s' is not a %s", path, col->name,
+            st = vr_fail(err, VR_EHDF5, "h5: read %s: member '%s' is not a %s", path, col->name,
                          col->kind == VR_H5_COL_STR ? "fixed-length string"
                          : col->kind == VR_H5_COL_I32 ? "standard integer" : "standard number");
             goto done;

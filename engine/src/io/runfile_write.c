@@ -16,6 +16,31 @@
 #define TRY(expr) do { if ((st = (expr)) != VR_OK) goto done; } while (0)
 
 /* Write the dataset described by d at "<group>/<d->name>" with its units and description. */
+/* A float64 attribute (an array of n) of the run file: a run file never holds NaN or an
+ * infinity, so one here is a numerical failure upstream, refused with the object and the name
+ * (optional values that are undefined are left out by the callers before they get here). */
+static vr_status finite_or_fail(const char *obj, const char *name, const double *v, size_t n, vr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vr_fail(err, VR_ENUM, "run file: %s: %s%s is %g: a numerical failure, not a result", obj, name,
+                           n > 1 ? " (an element)" : "", v[i]);
+    return VR_OK;
+}
+
+static vr_status attr_f64_array(vr_h5 *h, const char *obj, const char *name, const double *v, size_t n,
+                                vr_err *err)
+{
+    const vr_status st = finite_or_fail(obj, name, v, n, err);
+    return st != VR_OK ? st : vr_h5_attr_double_array(h, obj, name, v, n, err);
+}
+
+static vr_status attr_f64(vr_h5 *h, const char *obj, const char *name, double v, vr_err *err)
+{
+    const vr_status st = finite_or_fail(obj, name, &v, 1, err);
+    return st != VR_OK ? st : vr_h5_attr_double(h, obj, name, v, err);
+}
+
 static vr_status write_dset(vr_h5 *h, const char *group, const vr_rf_dset *d, const char *name,
                             const void *data, size_t rows, size_t cols, int compress, vr_err *err)
 {
@@ -86,10 +111,10 @@ vr_status vr_rf_write_root(vr_h5 *h, const vr_run_cfg *cfg, const vr_rf_run_info
         const vr_market_day *mk = &cfg->asof;
         TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ASOF].name, vr_history_format_date(mk->date, ds), err));
         TRY(vr_h5_attr_str(h, "/", a[VR_RF_ROOT_ASOF_DATA].name, mk->dir, err));
-        TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_SPX].name, mk->spx, err));
-        TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_VIX].name, mk->vix, err));
+        TRY(attr_f64(h, "/", a[VR_RF_ROOT_ASOF_SPX].name, mk->spx, err));
+        TRY(attr_f64(h, "/", a[VR_RF_ROOT_ASOF_VIX].name, mk->vix, err));
         if (mk->vix3m > 0) /* never NaN in a file */
-            TRY(vr_h5_attr_double(h, "/", a[VR_RF_ROOT_ASOF_VIX3M].name, mk->vix3m, err));
+            TRY(attr_f64(h, "/", a[VR_RF_ROOT_ASOF_VIX3M].name, mk->vix3m, err));
     }
 done:
     return st;
@@ -97,7 +122,7 @@ done:
 
 vr_status vr_rf_write_wall(vr_h5 *h, double seconds, vr_err *err)
 {
-    return vr_h5_attr_double(h, "/", vr_rf_root[VR_RF_ROOT_WALL].name, seconds, err);
+    return attr_f64(h, "/", vr_rf_root[VR_RF_ROOT_WALL].name, seconds, err);
 }
 
 static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err *err)
@@ -105,10 +130,10 @@ static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err 
     vr_status st = VR_OK;
     const vr_rf_attr *a = vr_rf_scen;
     TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_MODEL_TYPE].name, vr_model_type_name(m->type), err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_SPOT].name, m->spot, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_RATE].name, m->rate, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_DIVIDEND].name, m->dividend, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_V0].name, m->v0, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_SPOT].name, m->spot, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_RATE].name, m->rate, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_DIVIDEND].name, m->dividend, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_V0].name, m->v0, err));
     const vr_model_def *def = vr_model_def_of(m->type);
     if (def == NULL) {
         st = vr_fail(err, VR_EINVAL, "run file: %s: model type %d has no parameter table", g, (int)m->type);
@@ -116,13 +141,13 @@ static vr_status write_model(vr_h5 *h, const char *g, const vr_model *m, vr_err 
     }
     /* the state beyond v0 (stored above under its schema name), by its own name: m0 */
     for (int j = 1; j < def->nstate; j++)
-        TRY(vr_h5_attr_double(h, g, def->state[j].name, vr_param_get(m, &def->state[j]), err));
+        TRY(attr_f64(h, g, def->state[j].name, vr_param_get(m, &def->state[j]), err));
     for (int set = 0; set < 2; set++) {
         const vr_sv_params *p = set ? &m->pricing : &m->physical;
         for (int i = 0; i < def->nparams; i++) {
             char an[64];
             snprintf(an, sizeof an, "%s_%s", set ? "pricing" : "physical", def->params[i].name);
-            TRY(vr_h5_attr_double(h, g, an, vr_param_get(p, &def->params[i]), err));
+            TRY(attr_f64(h, g, an, vr_param_get(p, &def->params[i]), err));
         }
     }
 done:
@@ -139,24 +164,24 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     snprintf(g, sizeof g, "/%s", sc->name);
     TRY(vr_h5_group(h, g, err));
     TRY(write_model(h, g, &sc->model, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_WALL].name, info->seconds, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_MARKS_WALL].name, info->build_seconds, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_WALL].name, info->seconds, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_MARKS_WALL].name, info->build_seconds, err));
     static const char *const src[3] = {"model", "history", "bootstrap"};
     TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_SOURCE].name, src[sc->source], err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_PATHS].name, (int64_t)info->paths, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_HORIZON].name, info->days, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_TRADE_LOG_PATHS].name, info->trade_log_paths, err));
-    TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_VIX0].name, info->vix0, err));
+    TRY(attr_f64(h, g, a[VR_RF_SCEN_VIX0].name, info->vix0, err));
     if (info->start != NULL) { /* start.asof or run --asof: the market day of spot, v0 (m0) */
         char ds[16];
         const vr_market_day *mk = info->start;
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF].name, vr_history_format_date(mk->date, ds), err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_ASOF_DATA].name, mk->dir, err));
-        TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_SPX].name, mk->spx, err));
-        TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_VIX].name, mk->vix, err));
+        TRY(attr_f64(h, g, a[VR_RF_SCEN_ASOF_SPX].name, mk->spx, err));
+        TRY(attr_f64(h, g, a[VR_RF_SCEN_ASOF_VIX].name, mk->vix, err));
         if (mk->vix3m > 0) /* never NaN in a file */
-            TRY(vr_h5_attr_double(h, g, a[VR_RF_SCEN_ASOF_VIX3M].name, mk->vix3m, err));
+            TRY(attr_f64(h, g, a[VR_RF_SCEN_ASOF_VIX3M].name, mk->vix3m, err));
     }
     if (sc->source == VR_SOURCE_HISTORY) {
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));
@@ -208,7 +233,7 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
         } else {
             TRY(vr_h5_group(h, lg, err));
         }
-        TRY(vr_h5_attr_double(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, ps->mean_act[l], err));
+        TRY(attr_f64(h, lg, vr_rf_layer[VR_RF_LAYER_MEAN_ACT].name, ps->mean_act[l], err));
         TRY(vr_h5_attr_str(h, lg, vr_rf_layer[VR_RF_LAYER_ACTION].name,
                            vr_action_kind_of(pol->layers[l].action.kind)->name, err));
         /* the attribution scores: a replay stores the VR_RF_REPLAY ones; undefined ones (NaN) are
@@ -219,7 +244,7 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
                 continue;
             if ((ps->replay && !(a->flags & VR_RF_REPLAY)) || ps->layer[l][k] != ps->layer[l][k])
                 continue;
-            TRY(vr_h5_attr_double(h, lg, a->name, ps->layer[l][k], err));
+            TRY(attr_f64(h, lg, a->name, ps->layer[l][k], err));
         }
     }
     /* scores: a replay (one path) stores only the scores flagged VR_RF_REPLAY */
@@ -230,23 +255,18 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
          * left out: a run file never holds NaN */
         if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && ps->score[k] != ps->score[k])
             continue;
-        if (!isfinite(ps->score[k])) {
-            st = vr_fail(err, VR_ENUM, "run file: %s: score %s is %g: a numerical failure, not a result",
-                         g, vr_rf_scores[k].name, ps->score[k]);
-            goto done;
-        }
-        TRY(vr_h5_attr_double(h, g, vr_rf_scores[k].name, ps->score[k], err));
+        TRY(attr_f64(h, g, vr_rf_scores[k].name, ps->score[k], err));
     }
     const vr_rf_attr *P = vr_rf_pol;
     if (!ps->replay) {
-        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_THRESHOLDS].name, ps->thr, VR_RF_NTHR, err));
-        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_P_LOSS].name, ps->p_loss, VR_RF_NTHR, err));
-        TRY(vr_h5_attr_double_array(h, g, P[VR_RF_POL_P_LOSS_SE].name, ps->p_loss_se, VR_RF_NTHR, err));
+        TRY(attr_f64_array(h, g, P[VR_RF_POL_THRESHOLDS].name, ps->thr, VR_RF_NTHR, err));
+        TRY(attr_f64_array(h, g, P[VR_RF_POL_P_LOSS].name, ps->p_loss, VR_RF_NTHR, err));
+        TRY(attr_f64_array(h, g, P[VR_RF_POL_P_LOSS_SE].name, ps->p_loss_se, VR_RF_NTHR, err));
     }
     TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_BASELINE].name, baseline, err));
     TRY(vr_h5_attr_int64(h, g, P[VR_RF_POL_LAYERS].name, pol->nlayers, err));
-    TRY(vr_h5_attr_double(h, g, P[VR_RF_POL_CAR].name, ps->car, err));
-    TRY(vr_h5_attr_double(h, g, P[VR_RF_POL_BUDGET].name, ps->budget_pct, err));
+    TRY(attr_f64(h, g, P[VR_RF_POL_CAR].name, ps->car, err));
+    TRY(attr_f64(h, g, P[VR_RF_POL_BUDGET].name, ps->budget_pct, err));
 done:
     free(tmp);
     return st;
@@ -333,6 +353,12 @@ vr_status vr_rf_write_trade_log(vr_h5 *h, const char *scen, const vr_run_spec *s
             w->quantity = t->qty;
             w->price = t->price;
             w->cash = t->cash;
+            if (!isfinite(w->strike) || !isfinite(w->quantity) || !isfinite(w->price) || !isfinite(w->cash)) {
+                st = vr_fail(err, VR_ENUM, "run file: /%s/%s/" VR_RF_TRADE_LOG " record %zu (path %d, day %d): a value "
+                             "is not finite (strike %g, quantity %g, price %g, cash %g): a numerical failure",
+                             scen, pol->name, r, (int)t->path, (int)t->day, w->strike, w->quantity, w->price, w->cash);
+                goto done;
+            }
             snprintf(w->reason, sizeof w->reason, "%s", t->reason);
         }
     }

@@ -512,19 +512,25 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
  * (else the copy would stay inert, its fraction unset). */
 static vr_status sweep_set(vr_psection s, const vr_pkey *k, void *base, double v, const char *key, vr_err *err)
 {
-    if ((k->type == VR_PK_INT || k->type == VR_PK_WHOLE) && !(v == floor(v) && fabs(v) <= 2147483647.0))
-        return vr_fail(err, VR_ECONFIG, "%s takes a whole number (got %.10g)", key, v);
-    vr_pkey_set(k, base, v);
+    /* (beyond int range a whole number cannot be stored to be range-checked: refused here) */
+    if ((k->type == VR_PK_INT || k->type == VR_PK_WHOLE) && !(v == floor(v) && fabs(v) <= 2147483647.0)) {
+        char range[96];
+        return vr_fail(err, VR_ECONFIG, "%s must be %s (got %.10g)", key, vr_pkey_range_str(k, range, sizeof range), v);
+    }
     const char *dot = strchr(k->name, '.');
-    if (dot == NULL)
-        return VR_OK;
-    const size_t plen = (size_t)(dot - k->name) + 1; /* "partial." */
-    int n = 0;
+    int n = 0, absent = dot != NULL;
     const vr_pkey *keys = vr_policy_keys(s, &n);
-    for (int i = 0; i < n; i++)
-        if (&keys[i] != k && strncmp(keys[i].name, k->name, plen) == 0 && isnan(vr_pkey_get(&keys[i], base)) &&
-            !isnan(keys[i].def))
+    const size_t plen = dot ? (size_t)(dot - k->name) + 1 : 0; /* "partial." */
+    /* the sub-mapping is absent when every numeric key of it is unset (NaN; an enum's unset reads
+     * as 0, so only the numeric keys tell) */
+    for (int i = 0; absent && i < n; i++)
+        if (strncmp(keys[i].name, k->name, plen) == 0 && (keys[i].type == VR_PK_NUM || keys[i].type == VR_PK_WHOLE) &&
+            !isnan(vr_pkey_get(&keys[i], base)))
+            absent = 0;
+    for (int i = 0; absent && i < n; i++) /* its keys at their defaults, enums and flags included */
+        if (strncmp(keys[i].name, k->name, plen) == 0)
             vr_pkey_set(&keys[i], base, keys[i].def);
+    vr_pkey_set(k, base, v);
     return VR_OK;
 }
 

@@ -148,9 +148,12 @@ char *vr_rep_fmt_unsign_zero(char *buf)
 {
     if (buf[0] != '-')
         return buf;
-    for (const char *p = buf + 1; *p && *p != '%'; p++)
+    const char *p = buf + 1; /* the number: digits and a point, up to a suffix ("%", " s") */
+    for (; (*p >= '0' && *p <= '9') || *p == '.'; p++)
         if (*p != '0' && *p != '.')
             return buf;
+    if (p == buf + 1)
+        return buf; /* not a number after the sign */
     memmove(buf, buf + 1, strlen(buf)); /* "-0.000" and "-0.00%": a value that rounds to zero */
     return buf;
 }

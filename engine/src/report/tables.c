@@ -1,7 +1,7 @@
 /* tables.c: the two ranking tables of a scenario as text cells, shared by the HTML and Markdown
  * writers so both show the same numbers in the same formats:
  *
- *   REP_TABLE_TAIL  mean, ES95/ES99/ES99.9 (each +- SE), VaR95/99, P(loss > x) +- SE for the four
+ *   REP_TABLE_TAIL  mean, ES95/ES99/ES99.9, VaR95/99 (each +- SE), P(loss > x) +- SE for the four
  *                   thresholds
  *   REP_TABLE_COST  drawdown quantiles, hedge premium paid/recovered/net, paired dES99 and dmean
  *                   against the baseline (+- SE), cost per unit of ES99 reduction
@@ -42,8 +42,8 @@ size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h)
         H("ES95 \xC2\xB1 SE", "USD");
         H("ES99 \xC2\xB1 SE", "USD");
         H("ES99.9 \xC2\xB1 SE", "USD");
-        H("VaR95", "USD");
-        H("VaR99", "USD");
+        H("VaR95 \xC2\xB1 SE", "USD");
+        H("VaR99 \xC2\xB1 SE", "USD");
         const double *thr = s->npol ? s->pol[0].thr : NULL;
         for (int k = 0; k < REP_NTHR; k++) {
             snprintf(h[n].text, sizeof h[n].text, "P(loss > %s) \xC2\xB1 SE",

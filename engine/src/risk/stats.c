@@ -268,7 +268,7 @@ double vr_es_sorted(const double *sorted, size_t n, double beta)
     const double frac = nb - (double)k;
     if (frac > 0.0 && k < n)
         ksum_add(&s, frac * sorted[k]);
-    return -ksum_get(&s) / nb;
+    return 0.0 - ksum_get(&s) / nb; /* (0.0 -: a zero loss is +0, never -0) */
 }
 
 /* Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9); used
@@ -425,7 +425,7 @@ vr_status vr_scores_compute_buf(const double *pnl, size_t n, const double thresh
         s.q[k] = vr_quantile(x, n, vr_stats_qlevels[k]);
     for (int k = 0; k < VR_STATS_NCONF; k++) {
         const double beta = vr_stats_tail_beta[k];
-        const double v = -vr_quantile(x, n, beta);
+        const double v = 0.0 - vr_quantile(x, n, beta);
         s.var[k] = v;
         s.var_se[k] = vr_quantile_se(x, n, beta);
         s.es[k] = vr_es_sorted(x, n, beta);
@@ -489,7 +489,7 @@ void vr_stats_tail99(const double *x, size_t n, double *scratch, double *var99, 
     const double beta = vr_stats_tail_beta[1]; /* 0.01 */
     memcpy(scratch, x, n * sizeof *scratch);
     vr_sort_doubles(scratch, n);
-    *var99 = -vr_quantile(scratch, n, beta);
+    *var99 = 0.0 - vr_quantile(scratch, n, beta);
     *es99 = vr_es_sorted(scratch, n, beta);
 }
 

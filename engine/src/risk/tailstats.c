@@ -999,7 +999,7 @@ vr_status vr_tailstats_scores(vr_tailstats *t, vr_scores *out, vr_err *err)
     }
     for (int k = 0; k < VR_STATS_NCONF; k++) {
         const double beta = vr_stats_tail_beta[k];
-        const double v = -vr_quantile(lo, n, beta);
+        const double v = 0.0 - vr_quantile(lo, n, beta);
         s.var[k] = v;
         s.var_se[k] = vr_quantile_se(lo, n, beta);
         s.es[k] = vr_es_sorted(lo, n, beta);
@@ -1071,7 +1071,7 @@ vr_status vr_tailstats_paired(vr_tailstats *t, vr_tailstats *base, vr_paired *ou
         st = vr_fail(err, VR_ENOMEM, "tailstats: paired: kept values");
         goto done;
     }
-    const double v = -vr_quantile(lp, n, beta), w = -vr_quantile(lb, n, beta);
+    const double v = 0.0 - vr_quantile(lp, n, beta), w = 0.0 - vr_quantile(lb, n, beta);
     const double es_p = vr_es_sorted(lp, n, beta), es_b = vr_es_sorted(lb, n, beta);
     size_t na = 0, nb = 0;
     if ((st = tail_terms(t, v, &a, &na, err)) != VR_OK || (st = tail_terms(base, w, &b, &nb, err)) != VR_OK)

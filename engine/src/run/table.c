@@ -83,8 +83,9 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
             base = (size_t)i;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48];
     if (np < 2) {
-        fprintf(out, "\nscenario %s: a replay (1 path) x %d days, baseline %s (USD; ranked by P&L)\n",
-                scen->name, vr_scenario_days(s, scen), cfg->baseline);
+        fprintf(out, "\nscenario %s: %s x %d days, baseline %s (USD; ranked by P&L)\n", scen->name,
+                scen->source == VR_SOURCE_HISTORY ? "a replay (1 path)" : "1 path", vr_scenario_days(s, scen),
+                cfg->baseline);
         fprintf(out, "%-40s %12s %12s %14s %12s %12s\n", "policy", "P&L", "dP&L", "max drawdown",
                 "hedge paid", "recovered");
         for (int k = 0; k < s->npol; k++) {

@@ -111,7 +111,8 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         const vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
         const size_t np = vr_scenario_paths(s, scen);
         if (np < 2) {
-            put(&t, "- %s (a replay, one path): P&L of %s %.0f", scen->name, cfg->baseline,
+            put(&t, "- %s (%s): P&L of %s %.0f", scen->name,
+                scen->source == VR_SOURCE_HISTORY ? "a replay, one path" : "one path", cfg->baseline,
                 row[base].score[VR_SCORE_MEAN]);
             for (int p = 0; p < s->npol; p++)
                 if (p != base && s->pol[p].abl_kind == VR_ABL_NONE)
