@@ -356,20 +356,13 @@ static long run_maxrss_mib(const char *cfg, const char *out_h5)
 static void test_threads_beyond_blocks(void **state)
 {
     (void)state;
-    static const char *const fmt =
-        "simulation: {paths: 3, horizon_days: 5, seed: 3, threads: %d}\n"
-        "scenarios:\n"
-        "  - name: a\n"
-        "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-        "policies:\n"
-        "  - name: p\n"
-        "  - name: q\n"
-        "    condor: {short_delta: 0.10}\n";
     char text[1024], h5[1200];
     const char *od = fresh_dir("thr");
     long mib[2];
     for (int k = 0; k < 2; k++) {
-        snprintf(text, sizeof text, fmt, k ? 64 : 1);
+        /* run_small's scenario and policies on 3 paths (one block) */
+        snprintf(text, sizeof text, "simulation: {paths: 3, horizon_days: 5, seed: 3, threads: %d}\n%s", k ? 64 : 1,
+                 strchr(run_small, '\n') + 1);
         const char *cfg = write_file(k ? "thr64.yaml" : "thr1.yaml", text);
         snprintf(h5, sizeof h5, "%s/thr%d.h5", od, k);
         mib[k] = run_maxrss_mib(cfg, h5);
