@@ -101,13 +101,11 @@ static vr_status window_of(const vr_cfg_ctx *c, const char *key, const vr_histor
 {
     int32_t f = 0, t = 0;
     /* both ends are named (a missing one meant the data's first or last day, silently) */
-    if (from == NULL || to == NULL) {
+    if (from == NULL || to == NULL)
         return vr_config_fail(c->err, c->file, c->ix, key, "missing key '%s': a window is {from: YYYY-MM-DD, to: YYYY-MM-DD}",
                               from == NULL ? "from" : "to");
-    }
     if (vr_history_parse_date(from, &f) != 0 || vr_history_parse_date(to, &t) != 0)
-        return vr_config_fail(c->err, c->file, c->ix, key, "dates must be YYYY-MM-DD (got '%.20s'..'%.20s')",
-                              from ? from : "", to ? to : "");
+        return vr_config_fail(c->err, c->file, c->ix, key, "dates must be YYYY-MM-DD (got '%.20s'..'%.20s')", from, to);
     vr_err e2 = {VR_OK, ""};
     if (vr_history_window(h, f, t, i0, i1, &e2) != VR_OK)
         return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);

@@ -107,7 +107,13 @@ typedef struct anchor {
     int depth;
 } anchor;
 
-/* Pass 1: the first document of `path` as a flat event list, aliases expanded. */
+static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t *parser)
+{
+    return vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path, parser->problem_mark.line + 1,
+                   parser->problem ? parser->problem : "?");
+}
+
+/* Pass 1: the one document of `path` as a flat event list, aliases expanded. */
 static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *err)
 {
     vr_status st = VR_OK;
@@ -126,8 +132,7 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
     yaml_parser_set_input_file(&parser, fp);
     for (int done = 0; !done;) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            st = vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path,
-                         parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
+            st = syntax_fail(err, path, &parser);
             goto done;
         }
         have_ev = 1;
@@ -140,8 +145,7 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
             /* a config is one document: a second one ('---' and more) would be ignored */
             yaml_event_t nx;
             if (!yaml_parser_parse(&parser, &nx)) {
-                st = vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path,
-                             parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
+                st = syntax_fail(err, path, &parser);
                 goto done;
             }
             const int more = nx.type != YAML_STREAM_END_EVENT;

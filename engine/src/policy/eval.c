@@ -538,12 +538,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         st = vr_pricing_cache_get(opts->pricing, &sc->model, marks_max_tau(spec), &pr, NULL, err);
     else if ((st = vr_pricing_build(&sc->model, marks_max_tau(spec), &own, err)) == VR_OK)
         pr = own;
-    if (st != VR_OK) { /* (the tables' message names the model, not which scenario holds it) */
+    if (st != VR_OK && err != NULL) { /* (the tables' message names the model, not its scenario) */
         char msg[sizeof err->msg];
         memcpy(msg, err->msg, sizeof msg);
         snprintf(err->msg, sizeof err->msg, "scenario %s (scenarios[%d].model): %.400s", sc->name, scen, msg);
-        goto done;
     }
+    if (st != VR_OK)
+        goto done;
     res->build_seconds = omp_get_wtime() - t0;
 
     res->npol = spec->npol;
@@ -557,8 +558,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const size_t nloc = res->path_hi - res->path_lo;
     { /* no more workspaces than blocks: the generator runs at most one thread a block (sim.c), and
        * each workspace holds a block's books (threads: 4096 on a run of 3 paths took 24 GB) */
-        const vr_sim_spec probe = sim_spec_of(spec, scen, spec->block ? spec->block : 1024, 1);
-        const size_t bp = vr_sim_block_paths(&probe), nblocks = (nloc + bp - 1) / bp;
+        const size_t bp = vr_eval_block_paths(spec, scen), nblocks = (nloc + bp - 1) / bp;
         if ((size_t)nth > nblocks)
             nth = nblocks ? (int)nblocks : 1;
     }
