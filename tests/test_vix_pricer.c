@@ -542,6 +542,11 @@ static void test_call_shape(void **state)
     for (int c = 0; c < 6; c++)
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
+#if defined(VR_TEST_SMALL)
+                /* the sanitizer builds: one (v, T) per case, each v and each T in two cases */
+                if (i != c % 3 || j != (c / 3 + c) % 3)
+                    continue;
+#endif
                 const model_case *mc = &all_cases[c];
                 vr_err err = {0};
                 double fut;
