@@ -44,12 +44,15 @@ typedef struct ric {
     int bad;              /* the jump transform left its domain */
 } ric;
 
-/* num / den with the same bits as the compiler's complex division (libgcc's __divdc3: Smith's
- * method, scaled at the ends of the range, NaNs recovered), without its call: the one division
- * of the Riccati right-hand side was a fifth of a solve's time. Where a scaling branch or a
- * NaN recovery could matter (any operand beyond 2^+-500, a subnormal ratio, a NaN result) it
- * hands over to the operator. Bit for bit against the operator on 2e7 random operands spanning
- * 2^+-100 with zeros (checked when written), and the golden hashes of every svcj2 run. */
+/* num / den with the same bits as gcc's complex division (libgcc's __divdc3: Smith's method,
+ * scaled at the ends of the range, NaNs recovered), without its call: the one division of the
+ * Riccati right-hand side was a fifth of a solve's time. Where a scaling branch or a NaN
+ * recovery could matter (any operand beyond 2^+-500, a subnormal ratio, a NaN result) it hands
+ * over to the operator. Bit for bit against the operator on 2e7 random operands spanning
+ * 2^+-100 with zeros (checked when written), and the golden hashes of every svcj2 run. That
+ * holds as the engine is built, for baseline x86-64 (no FMA to contract a * ratio + b into);
+ * clang's operator (compiler-rt, the sanitizer builds) scales differently and may differ from
+ * this in the last bit, as it did from gcc's before. */
 static inline double complex cmplx(double x, double y)
 {
     double complex z; /* C11 6.2.5: a complex is an array of its two parts (CMPLX is gcc's) */
