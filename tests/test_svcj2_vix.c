@@ -7,8 +7,8 @@
  * test_svcj2_mc.c; its far strikes (the tail's series) here against the law split at its first
  * jump (test_far_strikes_rare).
  * The sanitizer builds (VR_TEST_SMALL) run the rare-jump limits at 30 days only and the far
- * strikes at one of the three states: every code path, a third of the direct-pricer work (they
- * look for memory and UB errors; the Release build checks every case). */
+ * strikes at one of the three states: every check, a third of the direct-pricer work (they look
+ * for memory and UB errors; the Release build checks every case). */
 #include <complex.h>
 #include <math.h>
 #include <stdio.h>
