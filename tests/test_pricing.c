@@ -9,7 +9,9 @@
  * 2. Independent checks of each kind: the SPX mark against the model's direct (Fourier) price to
  *    the surface's accuracy; VIX put-call parity on the table's future; the VIX future and the
  *    call against the direct VIX pricers; intrinsic values at expiry.
- * 3. Positions as data: a kind no action buys today (a VIX future, an SPX put) held by a hedge
+ * 3. A layer built for one underlying (vr_pricing_build_only) marks it as the full layer does, bit
+ *    for bit, and gives NaN for the other.
+ * 4. Positions as data: a kind no action buys today (a VIX future, an SPX put) held by a hedge
  *    layer is marked by the evaluator's batch, valued in the day's P&L and settled at expiry
  *    through the generic code, with the cash flows recomputed here by hand. */
 #include <math.h>
@@ -391,6 +393,87 @@ static void test_new_kinds_mark_and_settle(void **state)
     assert_true(fabs(p - (4750 - S[10])) < 1e-9);
 }
 
+/* A layer built for one underlying (vr_pricing_build_only, what `vixrisk price` builds) marks that
+ * underlying's kinds bit for bit as the full layer does, in batches (reference and SIMD kernels),
+ * single marks and rows, and gives NaN for the other's. */
+static void marks_bits_equal(const vr_mark *a, const vr_mark *b, size_t i)
+{
+    const double fa[5] = {a->price, a->delta, a->vega, a->vol, a->fut};
+    const double fb[5] = {b->price, b->delta, b->vega, b->vol, b->fut};
+    if (memcmp(fa, fb, sizeof fa) != 0) {
+        printf("  lane %zu: full (%.17g %.17g %.17g %.17g %.17g) only (%.17g %.17g %.17g %.17g "
+               "%.17g)\n", i, fa[0], fa[1], fa[2], fa[3], fa[4], fb[0], fb[1], fb[2], fb[3], fb[4]);
+        fail();
+    }
+}
+
+static void test_build_only(void **state)
+{
+    (void)state;
+    static vr_instrument in[NL];
+    static vr_state st[NL];
+    static vr_mark full[NL], part[NL];
+    random_lanes(in, st, NL, 41);
+    vr_err err = {VR_OK, ""};
+    assert_true(vr_pricing_marks(pr_svcj, VR_UL_SPX) && vr_pricing_marks(pr_svcj, VR_UL_VIX));
+    const vk_table *simd = vk_select(NULL);
+    for (int ul = VR_UL_SPX; ul <= VR_UL_VIX; ul++) {
+        vr_pricing *po = NULL;
+        assert_int_equal(vr_pricing_build_only(&model_svcj, 0.5, (vr_underlying_id)ul, &po, &err),
+                         VR_OK);
+        assert_int_equal(vr_pricing_marks(po, VR_UL_SPX), ul == VR_UL_SPX);
+        assert_int_equal(vr_pricing_marks(po, VR_UL_VIX), ul == VR_UL_VIX);
+        for (int k = 0; k < 2; k++) {
+            const vk_table *kt = k == 0 ? &vk_table_ref : simd;
+            vr_mark_batch b;
+            assert_int_equal(vr_mark_batch_alloc(&b, NL, &err), VR_OK);
+            for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < NL; i++)
+                    vr_mark_batch_set(&b, i, &in[i], &st[i], 1);
+                vr_pricing_mark_n(pass == 0 ? pr_svcj : po, kt, &b, NL, VR_MARK_VIX_DELTA);
+                for (size_t i = 0; i < NL; i++)
+                    (pass == 0 ? full : part)[i] = vr_mark_batch_get(&b, i);
+            }
+            vr_mark_batch_free(&b);
+            size_t same = 0;
+            for (size_t i = 0; i < NL; i++) {
+                if ((int)vr_inst_kinds[in[i].kind].underlying == ul) {
+                    marks_bits_equal(&full[i], &part[i], i);
+                    same++;
+                } else
+                    assert_true(isnan(part[i].price) && isnan(part[i].fut));
+            }
+            assert_true(same > NL / 4);
+        }
+        /* single marks, with and without the per-path cache */
+        vr_mark_cache mc;
+        memset(&mc, 0, sizeof mc);
+        for (size_t i = 0; i < NL; i += 7) {
+            const vr_mark a = vr_pricing_mark(pr_svcj, &in[i], &st[i], VR_MARK_VIX_DELTA);
+            const vr_mark c = vr_pricing_mark(po, &in[i], &st[i], VR_MARK_VIX_DELTA);
+            const vr_mark d = vr_pricing_mark_c(po, &in[i], &st[i], 0, &mc);
+            if ((int)vr_inst_kinds[in[i].kind].underlying == ul)
+                marks_bits_equal(&a, &c, i);
+            else
+                assert_true(isnan(c.price) && isnan(d.price));
+        }
+        /* rows: the other underlying's are NaN */
+        vr_mark_batch b;
+        assert_int_equal(vr_mark_batch_alloc(&b, 16, &err), VR_OK);
+        const vr_state s0 = {0, 5000, {0.03, 0}};
+        for (size_t q = 0; q < 8; q++)
+            b.strike[q] = 4800 + 50 * (double)q;
+        vr_pricing_mark_spx_row(po, simd, &b, 8, &s0, -1, 0.1);
+        assert_true(ul == VR_UL_SPX ? isfinite(b.price[3]) && b.price[3] > 0 : isnan(b.price[3]));
+        for (size_t q = 0; q < 8; q++)
+            b.strike[q] = 15 + 2 * (double)q;
+        vr_pricing_mark_vix_row(po, simd, &b, 8, &s0, 0.1, 1e-6);
+        assert_true(ul == VR_UL_VIX ? isfinite(b.price[3]) && b.price[3] > 0 : isnan(b.price[3]));
+        vr_mark_batch_free(&b);
+        vr_pricing_destroy(po);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_comparator_can_fail),
         cmocka_unit_test(test_kinds_against_direct_pricers),
         cmocka_unit_test(test_new_kinds_mark_and_settle),
+        cmocka_unit_test(test_build_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -186,7 +186,7 @@ static void test_svcj_lambda1(void **state)
     vr_model raw = a;
     raw.pricing.lambda1 = 2;
     const vr_model_ops *o1 = vr_model_ops_get(VR_MODEL_SVCJ);
-    const vr_tables_spec ts = {1.0, 0.5, 0.02};
+    const vr_tables_spec ts = {.tau_max_spx = 1.0, .tau_max_vix = 0.5, .rate = 0.02};
     vr_err e2 = {VR_OK, ""};
     assert_int_equal(o1->tables_check(&raw, &ts, &e2), VR_EINVAL);
     assert_non_null(strstr(e2.msg, "lambda1"));

@@ -11,6 +11,7 @@
  * - the batch of a SIMD table equals lane by lane what the reference table gives (the sort by m
  *   cell does not change a lane's numbers), and the m interpolation is not a no-op (moving m
  *   changes the long-expiry vol by far more than the tolerance).
+ * - a layer with one underlying's tables marks it as the full layer, bit for bit.
  * The build time and the lookup cost are printed next to each other for the record.
  * The sanitizer builds (VR_TEST_SMALL) check a quarter of the direct-pricer points (12 SPX points
  * per check, 2 VIX points, 10 short-dated rare-jump points): they look for memory and UB errors
@@ -289,6 +290,59 @@ static void test_cached_single(void **state)
     check_cached_single(&m, "svcj2");
 }
 
+/* A layer with only one underlying's tables (vr_pricing_build_only, what `vixrisk price` builds)
+ * marks it bit for bit as the full layer: the VIX table in every build, the SPX slices (a build's
+ * larger part) in the Release build only. Lanes at states between the m levels, below the grid
+ * and above it; the other underlying's marks are NaN. */
+static void test_build_only(void **state)
+{
+    (void)state;
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    const vr_pricing *full = shared_pricing(&m);
+    vr_err err = {VR_OK, ""};
+#ifdef VR_TEST_SMALL
+    const int ul_last = VR_UL_VIX;
+#else
+    const int ul_last = VR_UL_SPX;
+#endif
+    enum { N = 24 };
+    for (int ul = VR_UL_VIX; ul >= ul_last; ul--) {
+        vr_pricing *po = NULL;
+        assert_int_equal(vr_pricing_build_only(&m, 0.5, (vr_underlying_id)ul, &po, &err), VR_OK);
+        vr_mark_batch b[2];
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(vr_mark_batch_alloc(&b[k], N, &err), VR_OK);
+        for (int i = 0; i < N; i++) {
+            const double mm = i % 3 == 0 ? 1e-4 * i : i % 3 == 1 ? 0.01 + 0.01 * i : 2.0 + i;
+            const vr_state st = {0, 100, {0.005 + 0.01 * i, mm}};
+            const int kind = i % 3 == 2 ? VR_INST_VIX_FUTURE
+                             : ul == VR_UL_SPX ? VR_INST_SPX_OPTION : VR_INST_VIX_OPTION;
+            const vr_instrument in = {kind, kind == VR_INST_VIX_FUTURE ? 0 : i % 2 ? 1 : -1,
+                                      kind == VR_INST_SPX_OPTION ? 90.0 + i : 12.0 + i,
+                                      (3.0 + 7 * i) / 365};
+            for (int k = 0; k < 2; k++)
+                vr_mark_batch_set(&b[k], (size_t)i, &in, &st, 2);
+        }
+        vr_pricing_mark_n(full, default_isa(), &b[0], N, 0);
+        vr_pricing_mark_n(po, default_isa(), &b[1], N, 0);
+        for (int i = 0; i < N; i++) {
+            const int mine = (int)vr_inst_kinds[(int)b[0].kind[i]].underlying == ul;
+            if (mine)
+                assert_memory_equal(&b[0].price[i], &b[1].price[i], sizeof(double));
+            else
+                assert_true(isnan(b[1].price[i]));
+            if (mine && b[0].kind[i] != VR_INST_VIX_FUTURE)
+                assert_memory_equal(&b[0].fut[i], &b[1].fut[i], sizeof(double));
+        }
+        printf("  %s-only tables: %d lanes equal to the full layer's (build %.2f s, full %.2f s)\n",
+               ul == VR_UL_SPX ? "SPX" : "VIX", N, vr_pricing_build_seconds(po),
+               vr_pricing_build_seconds(full));
+        for (int k = 0; k < 2; k++)
+            vr_mark_batch_free(&b[k]);
+        vr_pricing_destroy(po);
+    }
+}
+
 /* The lifted one-factor limit (svcj with lambda1: sigma_m = 0, m0 = theta) has one slice. */
 static void test_lifted(void **state)
 {
@@ -420,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_vix),
         cmocka_unit_test(test_m_dimension),
         cmocka_unit_test(test_cached_single),
+        cmocka_unit_test(test_build_only),
         cmocka_unit_test(test_lifted),
         cmocka_unit_test(test_rare_big_jumps),
         cmocka_unit_test(test_below_m_grid),

@@ -49,7 +49,11 @@ typedef struct vr_tables_spec {
     double tau_max_spx;   /* longest SPX expiry to be marked, years (> 0) */
     double tau_max_vix;   /* longest VIX option/future expiry to be marked, years (> 0) */
     double rate;          /* discount rate of the VIX option prices */
+    unsigned skip;        /* VR_TABLES_NO_SPX | VR_TABLES_NO_VIX: leave that table out (0: build
+                             both); a lookup of a table left out must not be made */
 } vr_tables_spec;
+#define VR_TABLES_NO_SPX 1u
+#define VR_TABLES_NO_VIX 2u
 
 typedef struct vr_model_ops {
     vr_model_type type;

@@ -87,6 +87,15 @@ typedef struct vr_pricing vr_pricing;
  * instruments expiring within max_tau years: the surface covers [1/365, max(max_tau, 30/365)],
  * the VIX table [1/365, max(max_tau, 60/365)]. Errors: VR_EINVAL (model), VR_ENOMEM, VR_ENUM. */
 vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, vr_err *err);
+/* The same object with only the tables that mark instruments on underlying ul (the SPX surface,
+ * or the VIX table): what one `vixrisk price` asks for, at a fraction of the build (an svcj2 VIX
+ * call skips the SPX surface, which is most of a build). Those tables are the ones
+ * vr_pricing_build builds, bit for bit, so its marks of ul equal a full object's; marks of the
+ * other underlying are NaN (every mark and row function). */
+vr_status vr_pricing_build_only(const vr_model *m, double max_tau, vr_underlying_id ul,
+                                vr_pricing **out, vr_err *err);
+/* 1 when pr marks instruments on ul (built by vr_pricing_build, or by _only for ul). */
+int vr_pricing_marks(const vr_pricing *pr, vr_underlying_id ul);
 /* The checks vr_pricing_build makes on m and max_tau (table sizes, expiry range) without building
  * anything: what `check` and config loading run before any scenario is simulated. */
 vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err);

@@ -185,10 +185,12 @@ static vr_status sv1_tables_build(vr_model_type t, const vr_model *m, const vr_t
     vr_surface_spec ss = {0};
     ss.tau_min = 1.0 / 365;
     ss.tau_max = spec->tau_max_spx;
-    if ((st = vr_surface_build(t, &m->pricing, &ss, &tb->surf, err)) != VR_OK)
+    if (!(spec->skip & VR_TABLES_NO_SPX) &&
+        (st = vr_surface_build(t, &m->pricing, &ss, &tb->surf, err)) != VR_OK)
         goto fail;
     const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
-    if ((st = vr_vix_table_build(t, &m->pricing, &vs, &tb->vix, err)) != VR_OK)
+    if (!(spec->skip & VR_TABLES_NO_VIX) &&
+        (st = vr_vix_table_build(t, &m->pricing, &vs, &tb->vix, err)) != VR_OK)
         goto fail;
     tb->seconds = omp_get_wtime() - t0;
     *out = tb;

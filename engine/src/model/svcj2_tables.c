@@ -701,7 +701,8 @@ vr_status vr_svcj2_tables_build(const vr_model *m, const vr_tables_spec *spec,
         st = vr_fail(err, VR_ENOMEM, "svcj2 tables: %d slices", tb->nm);
         goto fail;
     }
-    if ((st = build_spx(tb, spec, err)) != VR_OK || (st = build_vix(tb, spec, err)) != VR_OK)
+    if ((!(spec->skip & VR_TABLES_NO_SPX) && (st = build_spx(tb, spec, err)) != VR_OK) ||
+        (!(spec->skip & VR_TABLES_NO_VIX) && (st = build_vix(tb, spec, err)) != VR_OK))
         goto fail;
     tb->seconds = omp_get_wtime() - t0;
     *out = (vr_model_tables *)tb;

@@ -28,6 +28,7 @@ struct vr_pricing {
     double r, q;
     vr_vix_coef c9, c30, c93;
     vr_model_tables *tab;
+    int has[2];     /* has[VR_UL_SPX], has[VR_UL_VIX]: the tables of that underlying were built */
     uint64_t serial; /* this layer's number among those built by the process (vr_mark_cache's key:
                         a layer built later at a destroyed one's address is another layer) */
 };
@@ -57,7 +58,8 @@ vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err)
     return ops->tables_check(m, &ts, err);
 }
 
-vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, vr_err *err)
+static vr_status build(const vr_model *m, double max_tau, unsigned skip, vr_pricing **out,
+                       vr_err *err)
 {
     vr_status st = vr_pricing_check(m, max_tau, err);
     if (st != VR_OK)
@@ -76,7 +78,10 @@ vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, 
     pr->c9 = ops->vix_coef(&m->pricing, VR_VIX_TAU_9D);
     pr->c30 = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
     pr->c93 = ops->vix_coef(&m->pricing, VR_VIX_TAU_93D);
-    const vr_tables_spec ts = tables_spec(m, max_tau);
+    vr_tables_spec ts = tables_spec(m, max_tau);
+    ts.skip = skip;
+    pr->has[VR_UL_SPX] = !(skip & VR_TABLES_NO_SPX);
+    pr->has[VR_UL_VIX] = !(skip & VR_TABLES_NO_VIX);
     st = ops->tables_build(m, &ts, &pr->tab, err);
     if (st != VR_OK) {
         free(pr);
@@ -84,6 +89,31 @@ vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, 
     }
     *out = pr;
     return VR_OK;
+}
+
+vr_status vr_pricing_build(const vr_model *m, double max_tau, vr_pricing **out, vr_err *err)
+{
+    return build(m, max_tau, 0, out, err);
+}
+
+vr_status vr_pricing_build_only(const vr_model *m, double max_tau, vr_underlying_id ul,
+                                vr_pricing **out, vr_err *err)
+{
+    return build(m, max_tau, ul == VR_UL_SPX ? VR_TABLES_NO_VIX : VR_TABLES_NO_SPX, out, err);
+}
+
+int vr_pricing_marks(const vr_pricing *pr, vr_underlying_id ul)
+{
+    return (ul == VR_UL_SPX || ul == VR_UL_VIX) && pr->has[ul];
+}
+
+/* NaN marks for lanes idx[0..m) (a kind whose tables the layer left out). */
+static void mark_absent(vr_mark_batch *b, size_t m)
+{
+    for (size_t q = 0; q < m; q++) {
+        const uint32_t i = b->idx[q];
+        b->price[i] = b->delta[i] = b->vega[i] = b->vol[i] = b->fut[i] = NAN;
+    }
 }
 
 void vr_pricing_destroy(vr_pricing *pr)
@@ -339,6 +369,11 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
 void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                              const vr_state *s, int cp, double tau)
 {
+    if (!pr->has[VR_UL_SPX]) {
+        for (size_t q = 0; q < n; q++)
+            b->price[q] = b->delta[q] = b->vega[q] = b->vol[q] = b->fut[q] = NAN;
+        return;
+    }
     if (kt == NULL && (kt = vk_select(NULL)) == NULL)
         kt = &vk_table_ref;
     const size_t mp = pad_to(n, kt);
@@ -465,6 +500,11 @@ static void mark_vix_options(const vr_pricing *pr, const vk_table *kt, vr_mark_b
 void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                              const vr_state *s, double tau, double tol)
 {
+    if (!pr->has[VR_UL_VIX]) {
+        for (size_t q = 0; q < n; q++)
+            b->price[q] = b->delta[q] = b->vega[q] = b->vol[q] = b->fut[q] = NAN;
+        return;
+    }
     if (kt == NULL && (kt = vk_select(NULL)) == NULL)
         kt = &vk_table_ref;
     const size_t mp = pad_to(n, kt);
@@ -576,6 +616,10 @@ void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *
                 b->idx[m++] = (uint32_t)i;
         if (m == 0)
             continue;
+        if (!pr->has[vr_inst_kinds[kind].underlying]) {
+            mark_absent(b, m);
+            continue;
+        }
         switch ((vr_inst_kind)kind) {
         case VR_INST_SPX_OPTION: mark_spx(pr, kt, b, m); break;
         case VR_INST_VIX_OPTION: mark_vix_options(pr, kt, b, m, want); break;
@@ -606,7 +650,7 @@ vr_mark vr_pricing_mark(const vr_pricing *pr, const vr_instrument *in, const vr_
 vr_mark vr_pricing_mark_c(const vr_pricing *pr, const vr_instrument *in, const vr_state *s,
                           unsigned want, vr_mark_cache *c)
 {
-    if (c == NULL || in->kind != VR_INST_SPX_OPTION ||
+    if (c == NULL || in->kind != VR_INST_SPX_OPTION || !pr->has[VR_UL_SPX] ||
         (pr->ops->spx_surface == NULL && pr->ops->spx_stencil == NULL))
         return vr_pricing_mark(pr, in, s, want);
     if (c->pr != pr->serial) {

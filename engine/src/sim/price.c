@@ -122,9 +122,13 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         goto done;
     res->analytic = a;
     /* The pricing layer that marks options along paths, at the same point (its tables cover
-     * expiries up to 1 year, longer on request). */
+     * expiries up to 1 year, longer on request): only the asked underlying's tables, which are
+     * a run's bit for bit (an svcj2 VIX call would otherwise spend most of its build on the SPX
+     * surface). */
     vr_pricing *pr = NULL;
-    if (!req->no_surface && vr_pricing_build(m, fmax(1.0, req->expiry), &pr, &aerr) != VR_OK)
+    const vr_underlying_id ul = req->underlying == VR_UNDERLYING_SPX ? VR_UL_SPX : VR_UL_VIX;
+    if (!req->no_surface &&
+        vr_pricing_build_only(m, fmax(1.0, req->expiry), ul, &pr, &aerr) != VR_OK)
         snprintf(res->surface_none, sizeof res->surface_none, "the pricing tables did not build: %s",
                  aerr.msg);
     if (pr != NULL) {
