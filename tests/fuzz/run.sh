@@ -22,7 +22,9 @@ jobs=${FUZZ_JOBS:-1}
 mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DVIXRISK_FUZZ=ON -DVIXRISK_BUILD_TESTS=OFF > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" > "$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
+# the cores, counted before OMP_NUM_THREADS=1 below: GNU nproc honours that variable
+ncpu=$(nproc)
+cmake --build "$build" -j"$ncpu" > "$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
 export OMP_NUM_THREADS=1
 # HDF5 keeps library-wide caches until exit; its allocations are not ours to police.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
@@ -64,7 +66,7 @@ fuzz_one() {
 # The targets run FUZZ_PAR at a time (default: one per core; each is one process unless
 # FUZZ_JOBS says more), each for SECONDS: the same fuzzing per target in less wall time. Their
 # summaries print in target order when all are done.
-par=${FUZZ_PAR:-$(nproc)}
+par=${FUZZ_PAR:-$ncpu}
 status=0
 running=()
 for t in "${targets[@]}"; do
