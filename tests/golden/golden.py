@@ -5,9 +5,9 @@ policy's scores (its attributes), of each layer's attribution scores and the run
 timing fields). A refactor must keep them equal; a change that alters a number on
 purpose regenerates hashes.txt with --write and says which and why in its commit.
 
-usage: golden.py VIXRISK_BINARY SOURCE_DIR [--write | --runs-only]
+usage: golden.py VIXRISK_BINARY SOURCE_DIR [--write | --runs-only | --runs NAME[,NAME...]]
 --runs-only checks the runs' hashes and leaves out the price commands' (for a second pass whose
-environment only the runs read, e.g. the on-disk path store).
+environment only the runs read, e.g. the on-disk path store); --runs checks only the named runs.
 The runs pin --isa avx2 (present on every supported machine with AVX2) and compare datasets, which
 are bit-identical across thread counts; the test is skipped (exit 77) on a CPU without AVX2."""
 import hashlib, json, os, subprocess, sys, tempfile
@@ -110,8 +110,20 @@ def main():
     exe, src = sys.argv[1], sys.argv[2]
     write = "--write" in sys.argv[3:]
     runs_only = "--runs-only" in sys.argv[3:]
+    names = None
+    if "--runs" in sys.argv[3:]:
+        i = sys.argv.index("--runs")
+        if i + 1 >= len(sys.argv):
+            print("golden: --runs needs a comma-separated list of run names")
+            return 2
+        names = sys.argv[i + 1].split(",")
+        unknown = [n for n in names if n not in [r[0] for r in RUNS]]
+        if unknown:
+            print(f"golden: unknown run {unknown[0]!r}; runs: {', '.join(r[0] for r in RUNS)}")
+            return 2
+        runs_only = True
     if write and runs_only:
-        print("golden: --write writes every hash; it cannot be --runs-only")
+        print("golden: --write writes every hash; it cannot be --runs-only or --runs")
         return 2
     if "avx2" not in open("/proc/cpuinfo").read():
         print("golden: no AVX2 on this CPU, skipped")
@@ -120,6 +132,8 @@ def main():
     got = {}
     with tempfile.TemporaryDirectory(prefix="vr_golden") as tmp:
         for name, cfg, paths, kind in RUNS:
+            if names is not None and name not in names:
+                continue
             text = model_yaml(open(os.path.join(src, cfg)).read(), kind)
             # model files named relative to the config resolve from its copy's directory
             text = text.replace("model: models/", "model: " + os.path.join(os.path.abspath(src), "configs", "models") + "/")
@@ -152,7 +166,8 @@ def main():
     ref = {}
     for line in open(ref_path):
         h, k = line.rstrip("\n").split("  ", 1)
-        if not (runs_only and k.startswith("price")):
+        if not (runs_only and k.startswith("price")) and \
+                (names is None or k.split(":", 1)[0] in names):
             ref[k] = h
     bad = [k for k in sorted(set(ref) | set(got)) if ref.get(k) != got.get(k)]
     for k in bad:
