@@ -926,7 +926,8 @@ static void test_damaged_files(void **state)
         char *txt = slurp(out);
         assert_non_null(txt);
         /* the reports name the run file, in a temporary directory whose random name may itself
-         * hold "-0" (vixrisk-report-0oE4NB failed this check once in 62): blank it out first */
+         * hold "-0" (vixrisk-report-0oE4NB failed this check; a dash then a 0 comes in about one
+         * run in 62): blank it out first */
         for (char *d = txt; (d = strstr(d, dir)) != NULL; d += strlen(dir))
             memset(d, ' ', strlen(dir));
         for (const char *q = txt; (q = strstr(q, "-0")) != NULL; q++) {
