@@ -25,12 +25,21 @@ typedef struct vr_scenario {
     int horizon_days;        /* 0 = the run's; HISTORY: the window's length - 1 */
 } vr_scenario;
 
+/* Paths per block of a run when the config gives none. Every day the evaluator touches the books
+ * of all the block's paths (one book per policy, a few hundred bytes each of rule state and open
+ * positions): with 64 paths and the main job's 11 policies that stays in L2 from one day to the
+ * next, with 1024 it does not. Same-time pairs (results/BENCHMARKS.md, "Block size, 2026-12-03
+ * night"), user CPU of 64 over that of the block named: the main job 0.95 against 512 and 0.91
+ * against 1024, the stress job 0.92 against 512; 32 and 16 lose it again to the per-block work of
+ * each day. The numbers do not depend on the block (tested). */
+#define VR_EVAL_DEFAULT_BLOCK 64
+
 typedef struct vr_run_spec {
     size_t paths;
     int horizon_days;      /* trading days */
     int steps_per_day;     /* >= 1 */
     uint64_t seed;
-    size_t block;          /* paths per block (multiple of 8); 0 = default */
+    size_t block;          /* paths per block (multiple of 8); 0 = VR_EVAL_DEFAULT_BLOCK */
     int threads;           /* 0 = all */
     int sample_paths;      /* full daily paths kept for plots (first N paths) */
     int trade_log_paths;   /* paths 0..N-1 whose trades are logged (a replay: its one path) */

@@ -58,7 +58,7 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     /* 2^53 - 1: every seed up to it is exact in the parser's double */
     CHECK(whole(c, "simulation.seed", 0, 9007199254740991.0, 1, &x));
     s->seed = (uint64_t)x;
-    CHECK(whole(c, "simulation.block", 8, 65536, 1024, &x));
+    CHECK(whole(c, "simulation.block", 8, 65536, VR_EVAL_DEFAULT_BLOCK, &x));
     s->block = (size_t)x;
     if (s->block % 8 != 0)
         return vr_config_fail(c->err, c->file, c->ix, "simulation.block",

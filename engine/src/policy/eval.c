@@ -472,7 +472,7 @@ static vr_run_spec scenario_run_spec(const vr_run_spec *spec, int scen)
 vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen)
 {
     const vr_run_spec sp = scenario_run_spec(spec, scen);
-    return sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, spec->threads);
+    return sim_spec_of(&sp, scen, spec->block ? spec->block : VR_EVAL_DEFAULT_BLOCK, spec->threads);
 }
 
 vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
@@ -497,7 +497,7 @@ size_t vr_eval_block_paths(const vr_run_spec *spec, int scen)
 {
     vr_run_spec sp = *spec;
     sp.paths = vr_scenario_paths(spec, &spec->scen[scen]);
-    const vr_sim_spec sim = sim_spec_of(&sp, scen, spec->block ? spec->block : 1024, 1);
+    const vr_sim_spec sim = sim_spec_of(&sp, scen, spec->block ? spec->block : VR_EVAL_DEFAULT_BLOCK, 1);
     return vr_sim_block_paths(&sim);
 }
 
@@ -586,7 +586,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             st = vr_fail(err, VR_ENOMEM, "evaluator: outputs of %zu paths x %d policies", nloc, spec->npol);
             goto done;
         }
-    const size_t block = spec->block ? spec->block : 1024;
+    const size_t block = spec->block ? spec->block : VR_EVAL_DEFAULT_BLOCK;
     size_t max_pos = 0; /* lanes per path: the most positions any policy's book may hold */
     for (int p = 0; p < spec->npol; p++)
         max_pos = (size_t)vr_book_max_pos(&spec->pol[p]) > max_pos ? (size_t)vr_book_max_pos(&spec->pol[p]) : max_pos;
