@@ -72,18 +72,25 @@ static void random_lanes(vr_instrument *in, vr_state *st, size_t n, uint64_t see
     }
 }
 
-static void mark_batch(const vk_table *kt, const vr_instrument *in, const vr_state *st, size_t n,
-                       unsigned want, vr_mark *out)
+/* Marks of n lanes in one batch of layer pr with kernel set kt. */
+static void mark_batch_of(const vr_pricing *pr, const vk_table *kt, const vr_instrument *in,
+                          const vr_state *st, size_t n, unsigned want, vr_mark *out)
 {
     vr_mark_batch b;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_mark_batch_alloc(&b, n, &err), VR_OK);
     for (size_t i = 0; i < n; i++)
-        vr_mark_batch_set(&b, i, &in[i], &st[i], vr_pricing_model(pr_svcj)->nfactors);
-    vr_pricing_mark_n(pr_svcj, kt, &b, n, want);
+        vr_mark_batch_set(&b, i, &in[i], &st[i], vr_pricing_model(pr)->nfactors);
+    vr_pricing_mark_n(pr, kt, &b, n, want);
     for (size_t i = 0; i < n; i++)
         out[i] = vr_mark_batch_get(&b, i);
     vr_mark_batch_free(&b);
+}
+
+static void mark_batch(const vk_table *kt, const vr_instrument *in, const vr_state *st, size_t n,
+                       unsigned want, vr_mark *out)
+{
+    mark_batch_of(pr_svcj, kt, in, st, n, want, out);
 }
 
 /* Columns of marks for the ulp comparator. */
@@ -425,16 +432,8 @@ static void test_build_only(void **state)
         assert_int_equal(vr_pricing_marks(po, VR_UL_VIX), ul == VR_UL_VIX);
         for (int k = 0; k < 2; k++) {
             const vk_table *kt = k == 0 ? &vk_table_ref : simd;
-            vr_mark_batch b;
-            assert_int_equal(vr_mark_batch_alloc(&b, NL, &err), VR_OK);
-            for (int pass = 0; pass < 2; pass++) {
-                for (size_t i = 0; i < NL; i++)
-                    vr_mark_batch_set(&b, i, &in[i], &st[i], 1);
-                vr_pricing_mark_n(pass == 0 ? pr_svcj : po, kt, &b, NL, VR_MARK_VIX_DELTA);
-                for (size_t i = 0; i < NL; i++)
-                    (pass == 0 ? full : part)[i] = vr_mark_batch_get(&b, i);
-            }
-            vr_mark_batch_free(&b);
+            mark_batch_of(pr_svcj, kt, in, st, NL, VR_MARK_VIX_DELTA, full);
+            mark_batch_of(po, kt, in, st, NL, VR_MARK_VIX_DELTA, part);
             size_t same = 0;
             for (size_t i = 0; i < NL; i++) {
                 if ((int)vr_inst_kinds[in[i].kind].underlying == ul) {

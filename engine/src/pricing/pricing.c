@@ -116,6 +116,13 @@ static void mark_absent(vr_mark_batch *b, size_t m)
     }
 }
 
+/* NaN marks for lanes [0, n) of a row (the rows of an underlying the layer left out). */
+static void row_absent(vr_mark_batch *b, size_t n)
+{
+    for (size_t q = 0; q < n; q++)
+        b->price[q] = b->delta[q] = b->vega[q] = b->vol[q] = b->fut[q] = NAN;
+}
+
 void vr_pricing_destroy(vr_pricing *pr)
 {
     if (pr == NULL)
@@ -370,8 +377,7 @@ void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
                              const vr_state *s, int cp, double tau)
 {
     if (!pr->has[VR_UL_SPX]) {
-        for (size_t q = 0; q < n; q++)
-            b->price[q] = b->delta[q] = b->vega[q] = b->vol[q] = b->fut[q] = NAN;
+        row_absent(b, n);
         return;
     }
     if (kt == NULL && (kt = vk_select(NULL)) == NULL)
@@ -501,8 +507,7 @@ void vr_pricing_mark_vix_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
                              const vr_state *s, double tau, double tol)
 {
     if (!pr->has[VR_UL_VIX]) {
-        for (size_t q = 0; q < n; q++)
-            b->price[q] = b->delta[q] = b->vega[q] = b->vol[q] = b->fut[q] = NAN;
+        row_absent(b, n);
         return;
     }
     if (kt == NULL && (kt = vk_select(NULL)) == NULL)
