@@ -81,10 +81,13 @@ typedef struct thread_ws {
 } thread_ws;
 
 /* Ask the cache for `bytes` at `at` (a book's first bytes, a path's gather rows) ahead of their
- * use: a hint, with no effect on any result. A block's books (11 policies x 3.6 KB x 512 paths in the main job: 20 MB a thread) do
- * not stay in the cache from one pass over the block to the next, and a book's lines are not where
- * the hardware prefetcher looks; asking for the next path's books while this one's run cut the
- * main job's CPU time by about a tenth (results/BENCHMARKS.md, evaluator section 7). */
+ * use: a hint, with no effect on any result. A block's books (11 policies x 3.6 KB x 512 paths in
+ * the main job: 20 MB a thread) did not stay in the cache from one pass over the block to the next,
+ * and a book's lines are not where the hardware prefetcher looks; asking for the next path's books
+ * while this one's run cut the main job's CPU time by about a tenth (results/BENCHMARKS.md,
+ * evaluator section 7). With the blocks of 64 paths now the default (VR_EVAL_DEFAULT_BLOCK) the
+ * lines a day reads stay in L2, and the hints still pay a little: without them the main job took
+ * 1.02x the CPU (median of 8 same-time pairs, "Block size"). */
 static inline void prefetch_bytes(const void *at, size_t bytes)
 {
     const char *p = (const char *)at;
