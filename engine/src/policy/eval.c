@@ -86,8 +86,8 @@ typedef struct thread_ws {
  * and a book's lines are not where the hardware prefetcher looks; asking for the next path's books
  * while this one's run cut the main job's CPU time by about a tenth (results/BENCHMARKS.md,
  * evaluator section 7). With the blocks of 64 paths now the default (VR_EVAL_DEFAULT_BLOCK) the
- * lines a day reads stay in L2, and the hints still pay a little: without them the main job took
- * 1.02x the CPU (median of 8 same-time pairs, "Block size"). */
+ * lines a day reads stay in L2; dropping the hints saved nothing (the main job took
+ * 1.02x the CPU without them, median of 8 same-time pairs, "Block size"). */
 static inline void prefetch_bytes(const void *at, size_t bytes)
 {
     const char *p = (const char *)at;
