@@ -83,6 +83,11 @@ typedef struct vr_sim_spec {
      * multiples of vr_sim_block_paths() (path_hi may also be `paths`); path_hi = 0: all paths.
      * Path p's numbers do not depend on the range it runs in. */
     size_t path_lo, path_hi;
+    /* Consecutive blocks a thread takes at a time, at most (0 or 1: one). The run hands out
+     * fewer when the blocks are few (at least 16 turns per thread), so that the threads still
+     * finish together. Which thread runs a block never changes its numbers; the evaluator uses
+     * the runs of consecutive blocks to hand its per-path outputs on in larger pieces. */
+    size_t group;
 } vr_sim_spec;
 
 /* A block as the observer sees it: n valid paths starting at path0, arrays padded to npad

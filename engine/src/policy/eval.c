@@ -27,6 +27,7 @@
  * opened it that day) or, for legs without one (uid 0), on (kind, cp, strike, expiry); an entry is
  * valid while its stamp is the table's (one stamp per path and day). */
 #define LANE_SLOTS 256
+#define EVAL_PIECE_PATHS 512 /* paths per piece of outputs handed to opts->on_block, at most */
 typedef struct lane_key {
     uint32_t stamp, lane, uid;
     const vr_instrument *in;
@@ -75,7 +76,10 @@ typedef struct thread_ws {
     uint32_t lane_stamp;
     vr_mark_memo memo;    /* the single marks of the path whose books run (book_internal.h) */
     vr_sweep sweep;       /* the rows of the books' strike searches (book_internal.h) */
-    vr_path_out *blk;     /* npol outputs of one block, for opts->on_block (else NULL) */
+    vr_path_out *blk;     /* npol outputs of up to blk_cap consecutive paths, for opts->on_block
+                             (else NULL): paths [blk_path0, blk_path0 + blk_n), handed on when
+                             full, when the thread's next block does not follow on, and at the end */
+    size_t blk_path0, blk_n, blk_cap;
     const size_t *span;   /* per policy: the bytes of its book a day reads (header and slots;
                              one array for all threads) */
 } thread_ws;
@@ -364,22 +368,43 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     }
 }
 
+/* Hand the thread's collected outputs to opts->on_block. */
+static void blk_flush(eval_ctx *c, thread_ws *w)
+{
+    if (w->blk && w->blk_n > 0)
+        c->opts->on_block(c->opts->block_ctx, w->blk_path0, w->blk_n, w->blk);
+    w->blk_n = 0;
+}
+
+/* A block's outputs go to the run's per-path arrays (res->out), and to opts->on_block in pieces of
+ * up to blk_cap consecutive paths: the threads take runs of consecutive blocks (vr_sim_spec.group),
+ * and a piece of 512 paths rather than one per block of 64 means an eighth of the writes of the
+ * on-disk path store (each a few hundred bytes per field and policy at 64 paths) and of the
+ * stream's locks. Its consumers do not depend on how paths are cut into pieces. */
 static void on_block_done(void *vctx, const vr_sim_block *b)
 {
     eval_ctx *c = vctx;
     const vr_run_spec *s = c->spec;
     thread_ws *w = &c->ws[b->thread];
+    if (w->blk && w->blk_n > 0 &&
+        (b->path0 != w->blk_path0 + w->blk_n || w->blk_n + b->n > w->blk_cap))
+        blk_flush(c, w);
+    if (w->blk && w->blk_n == 0)
+        w->blk_path0 = b->path0;
     for (int p = 0; p < s->npol; p++) {
         for (size_t i = 0; i < b->n; i++) {
             const vr_book *bk = &w->book[i * s->npol + p];
             if (c->res->out)
                 path_out_set(&c->res->out[p], b->path0 + i - c->res->path_lo, bk);
             if (w->blk)
-                path_out_set(&w->blk[p], i, bk);
+                path_out_set(&w->blk[p], w->blk_n + i, bk);
         }
     }
-    if (w->blk)
-        c->opts->on_block(c->opts->block_ctx, b->path0, b->n, w->blk);
+    if (w->blk) {
+        w->blk_n += b->n;
+        if (w->blk_n + b->n > w->blk_cap) /* no room for another block */
+            blk_flush(c, w);
+    }
     size_t done;
 #pragma omp atomic capture
     done = c->done += b->n;
@@ -590,6 +615,8 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             goto done;
         }
     const size_t block = spec->block ? spec->block : VR_EVAL_DEFAULT_BLOCK;
+    /* consecutive blocks a thread takes at a time: pieces of about 512 paths for on_block */
+    const size_t group = block < EVAL_PIECE_PATHS ? EVAL_PIECE_PATHS / block : 1;
     size_t max_pos = 0; /* lanes per path: the most positions any policy's book may hold */
     for (int p = 0; p < spec->npol; p++)
         max_pos = (size_t)vr_book_max_pos(&spec->pol[p]) > max_pos ? (size_t)vr_book_max_pos(&spec->pol[p]) : max_pos;
@@ -626,12 +653,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
             goto done;
         }
         if (opts->on_block) {
+            ws[t].blk_cap = block * group;
             int ok = (ws[t].blk = calloc((size_t)spec->npol, sizeof *ws[t].blk)) != NULL;
             for (int p = 0; ok && p < spec->npol; p++)
-                ok = vr_path_out_alloc(&ws[t].blk[p], block, 1 + spec->pol[p].nlayers);
+                ok = vr_path_out_alloc(&ws[t].blk[p], ws[t].blk_cap, 1 + spec->pol[p].nlayers);
             if (!ok) {
-                st = vr_fail(err, VR_ENOMEM, "evaluator: block outputs (%zu paths x %d policies)", block,
-                             spec->npol);
+                st = vr_fail(err, VR_ENOMEM, "evaluator: block outputs (%zu paths x %d policies)",
+                             ws[t].blk_cap, spec->npol);
                 goto done;
             }
         }
@@ -646,9 +674,12 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;
+    sim.group = group;
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     if (nloc > 0)
         st = vr_sim_run(&sim, &obs, err);
+    for (int t = 0; t < nth; t++) /* what each thread collected last */
+        blk_flush(&ctx, &ws[t]);
     for (int k = 0; st == VR_OK && k < res->npol * res->nlog; k++)
         if (res->logs[k].failed)
             st = vr_fail(err, VR_ENOMEM, "evaluator: trade log of path %d of policy %s",
