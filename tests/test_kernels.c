@@ -217,6 +217,23 @@ static void test_thread_determinism(void **state)
     assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
     assert_memory_equal(l1, l2, P * 8);
     assert_memory_equal(v1, v2, P * 8);
+    /* threads taking runs of consecutive blocks (vr_sim_spec.group): 79 blocks of 256 on 2
+     * threads go in runs of 2 (vr_sim_run keeps at least 16 turns per thread), 1,250 blocks of
+     * 16 in runs of 8 */
+    s.group = 8;
+    s.threads = 2;
+    memset(l2, 0xff, P * 8); /* NaNs: a block left out shows */
+    memset(v2, 0xff, P * 8);
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
+    assert_memory_equal(l1, l2, P * 8);
+    assert_memory_equal(v1, v2, P * 8);
+    s.block = 16;
+    memset(l2, 0xff, P * 8);
+    memset(v2, 0xff, P * 8);
+    assert_int_equal(vr_sim_terminal(&s, l2, v2, &err), VR_OK);
+    assert_memory_equal(l1, l2, P * 8);
+    assert_memory_equal(v1, v2, P * 8);
+    s.group = 0;
     /* and with simulation.fast_log */
     s.fast_log = 1;
     s.threads = 1;
