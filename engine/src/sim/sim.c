@@ -9,8 +9,8 @@
  * every block it runs: first touches of fresh pages are expensive on these machines, and a
  * block's working set (about 10 arrays x block x 8 bytes = 80 KiB at the default block of 1024)
  * then stays in L2.
- * Blocks go to threads dynamically; that changes only which thread runs a block, never the
- * numbers in it. */
+ * Blocks go to threads dynamically, in runs of up to vr_sim_spec.group consecutive blocks; that
+ * changes only which thread runs a block, never the numbers in it. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
