@@ -386,11 +386,12 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
     eval_ctx *c = vctx;
     const vr_run_spec *s = c->spec;
     thread_ws *w = &c->ws[b->thread];
-    if (w->blk && w->blk_n > 0 &&
-        (b->path0 != w->blk_path0 + w->blk_n || w->blk_n + b->n > w->blk_cap))
-        blk_flush(c, w);
-    if (w->blk && w->blk_n == 0)
-        w->blk_path0 = b->path0;
+    if (w->blk) { /* a block that does not follow on, or does not fit, starts a new piece */
+        if (w->blk_n > 0 && (b->path0 != w->blk_path0 + w->blk_n || w->blk_n + b->n > w->blk_cap))
+            blk_flush(c, w);
+        if (w->blk_n == 0)
+            w->blk_path0 = b->path0;
+    }
     for (int p = 0; p < s->npol; p++) {
         for (size_t i = 0; i < b->n; i++) {
             const vr_book *bk = &w->book[i * s->npol + p];

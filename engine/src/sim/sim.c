@@ -438,10 +438,9 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     }
 
     /* s.group consecutive blocks per turn, but at least 16 turns per thread */
-    size_t grp = s.group > 1 ? s.group : 1;
-    if (grp > nblocks / (16 * (size_t)nth))
-        grp = nblocks / (16 * (size_t)nth) > 1 ? nblocks / (16 * (size_t)nth) : 1;
-    const int chunk = (int)grp;
+    const size_t most = nblocks / (16 * (size_t)nth);
+    const size_t grp = s.group < most ? s.group : most;
+    const int chunk = grp > 1 ? (int)grp : 1;
 #pragma omp parallel for num_threads(nth) schedule(dynamic, chunk)
     for (size_t bi = b0; bi < b0 + nblocks; bi++) {
         const int t = omp_get_thread_num();
