@@ -311,6 +311,38 @@ static void test_list_lines(void **state)
                ":8: sweep[0].values[1]", "whole number");
 }
 
+/* A list's length out of bounds names the list (too short) or its first entry past the bound (too
+ * long); a wrong type says what was expected and what was found; a key path past the index's
+ * bound is refused as such, not as a duplicate of another cut to the same prefix; an unknown key
+ * of any length keeps its line. */
+static void test_shapes_and_lengths(void **state)
+{
+    (void)state;
+    expect_err(cfg("s_empty.yaml", "paths: 10", "  []\n"), ":5: policies:", "needs at least 1 entry (got 0)");
+    char pols[4096] = "", lays[4096] = "";
+    for (int i = 0; i < 65; i++)
+        snprintf(pols + strlen(pols), sizeof pols - strlen(pols), "  - name: p%d\n", i);
+    expect_err(cfg("s_many.yaml", "paths: 10", pols), ":70: policies[64]:", "at most 64 entries");
+    snprintf(lays, sizeof lays, "  - name: p\n    layers:\n");
+    for (int i = 0; i < 7; i++)
+        snprintf(lays + strlen(lays), sizeof lays - strlen(lays), HEDGE);
+    expect_err(cfg("s_layers.yaml", "paths: 10", lays), ":20: policies[0].layers[6]:", "at most 6 entries");
+    expect_err(cfg("s_type.yaml", "paths: [10]", "  - name: p\n"), ":1: simulation.paths:",
+               "wrong type: expected a single value, got a list");
+    expect_err(cfg("s_type2.yaml", "paths: 10, seed: {a: 1}", "  - name: p\n"), ":1: simulation.seed:",
+               "wrong type: expected a single value, got a mapping");
+    char lng[600], a[140];
+    memset(a, 'a', 130);
+    a[130] = '\0';
+    snprintf(lng, sizeof lng, "  - name: p\n    %sx: 1\n    %sy: 2\n", a, a);
+    expect_err(cfg("s_long.yaml", "paths: 10", lng), ":7: policies[0].aaaa", "key path longer than 127 characters");
+    memset(a, 'b', 100);
+    a[100] = '\0';
+    snprintf(lng, sizeof lng, "  - name: p\n%s: 1\n", a);
+    expect_err(cfg("s_unknown.yaml", "paths: 10", lng), ":7: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb:",
+               "unknown key");
+}
+
 /* YAML aliases and model files. */
 static void test_reuse(void **state)
 {
@@ -499,6 +531,14 @@ static void test_run_checks_at_load(void **state)
                              "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 3, sigma: 0.5, rho: -0.7}}\n"
                              "policies:\n  - name: p\n"),
                "scenarios[0].model", "v_max");
+    /* svcj2's intensity at v = 0 is lambda0, and the error names that key */
+    expect_err(vr_test_write(dir, "lam0.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                             "    model: {type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"
+                             "      physical: {kappa_v: 6, kappa_m: 0.5, theta: 0.02, sigma_v: 0.7, sigma_m: 0.08, rho: -0.7,\n"
+                             "                 lambda0: 900, lambda1: 1, mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}\n"
+                             "policies:\n  - name: p\n"),
+               ":6: scenarios[0].model.physical.lambda0:", "lambda0 * dt must be <= 2");
     char args[1400], out[4096];
     snprintf(args, sizeof args, "check %s/lam.yaml", dir);
     assert_int_equal(vr_test_cli(args, out, sizeof out), 2);
@@ -802,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_contradictions),
         cmocka_unit_test(test_yaml_one_document),
         cmocka_unit_test(test_list_lines),
+        cmocka_unit_test(test_shapes_and_lengths),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_presets_without_data),
         cmocka_unit_test(test_data_dirs),

@@ -54,6 +54,26 @@ static void log_capture(cyaml_log_t level, void *ctx, const char *fmt, va_list a
     }
 }
 
+/* libcyaml's name of what it expected ("Expecting STRING, ...") or found ("got event:
+ * SEQUENCE_START") in words. */
+static const char *shape_of(const char *s)
+{
+    if (s == NULL)
+        return "something else";
+    if (strncmp(s, "got event: ", 11) == 0)
+        s += 11;
+    static const struct { const char *cyaml, *words; } names[] = {
+        {"SEQUENCE", "a list"}, {"MAPPING", "a mapping"}, {"SCALAR", "a single value"},
+        {"STRING", "a single value"}, {"FLOAT", "a number"}, {"INT", "a whole number"},
+        {"UINT", "a whole number"}, {"BOOL", "true or false"}, {"ENUM", "one of the key's values"},
+        {"FLAGS", "a list of flags"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(s, names[i].cyaml, strlen(names[i].cyaml)) == 0)
+            return names[i].words;
+    return "something else";
+}
+
 vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_schema_value_t *schema,
                         void **out, vr_err *err)
 {
@@ -76,6 +96,22 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
     free(text);
     if (e == CYAML_OK)
         return VR_OK;
+    const char *m = cap.msg[0] ? cap.msg : cyaml_strerror(e);
+    /* A list's length out of its bounds: libcyaml's innermost frame is then the entry it was at
+     * (for an empty list, entry 0: "[-1]"; for a long one, the last allowed entry). The message
+     * names the list itself when it is too short, and the first entry past the bound when it is
+     * too long. */
+    unsigned have = 0, lim = 0;
+    const int few = sscanf(m, "Insufficient entries (%u of %u min)", &have, &lim) == 2;
+    const int many = !few && sscanf(m, "Excessive entries (%u max)", &lim) == 1;
+    if ((few || many) && cap.nfields > 0 && cap.fields[0][0] == '[') {
+        if (few) {
+            cap.nfields--;
+            memmove(cap.fields, cap.fields + 1, sizeof cap.fields[0] * (size_t)cap.nfields);
+            memmove(cap.lines, cap.lines + 1, sizeof cap.lines[0] * (size_t)cap.nfields);
+        } else
+            snprintf(cap.fields[0], sizeof cap.fields[0], "[%u]", lim);
+    }
     /* key path from the backtrace, outermost first */
     char path[VR_KEY_MAX] = "";
     for (int i = cap.nfields - 1; i >= 0; i--) {
@@ -83,7 +119,6 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
         snprintf(path + len, sizeof path - len, "%s%s",
                  (len && cap.fields[i][0] != '[') ? "." : "", cap.fields[i]);
     }
-    const char *m = cap.msg[0] ? cap.msg : cyaml_strerror(e);
     if (strncmp(m, "Unexpected key: ", 16) == 0) {
         /* the innermost frame is the last field read in the mapping that holds the bad key */
         char parent[VR_KEY_MAX] = "";
@@ -93,9 +128,9 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
                      (len && cap.fields[i][0] != '[') ? "." : "", cap.fields[i]);
         }
         char key[VR_KEY_MAX];
-        snprintf(key, sizeof key, "%s%s%.64s", parent, parent[0] ? "." : "", m + 16);
+        snprintf(key, sizeof key, "%s%s%s", parent, parent[0] ? "." : "", m + 16);
         if (vr_yaml_line(ix, key) == 0) /* the backtrace's innermost frame was the parent itself */
-            snprintf(key, sizeof key, "%s%s%.64s", path, path[0] ? "." : "", m + 16);
+            snprintf(key, sizeof key, "%s%s%s", path, path[0] ? "." : "", m + 16);
         return vr_config_fail(err, file, ix, key, "unknown key");
     }
     if (e == CYAML_ERR_FILE_OPEN)
@@ -105,14 +140,18 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
                        cap.nfields ? cap.lines[0] : 0, m);
     /* rewrite the common value errors in plain words */
     char plain[300];
-    if (strncmp(m, "Invalid FLOAT value: ", 21) == 0)
+    if (few)
+        snprintf(plain, sizeof plain, "needs at least %u entr%s (got %u)", lim, lim == 1 ? "y" : "ies", have);
+    else if (many)
+        snprintf(plain, sizeof plain, "the list takes at most %u entr%s", lim, lim == 1 ? "y" : "ies");
+    else if (strncmp(m, "Invalid FLOAT value: ", 21) == 0)
         snprintf(plain, sizeof plain, "expected a number, got '%.200s'", m + 21);
     else if (strncmp(m, "Invalid INT value: ", 19) == 0 || strncmp(m, "Invalid UINT value: ", 20) == 0)
         snprintf(plain, sizeof plain, "expected a whole number, got %.200s", strchr(m, ':') + 2);
     else if (strncmp(m, "Invalid ENUM value: ", 20) == 0)
         snprintf(plain, sizeof plain, "invalid value '%.200s'", m + 20);
     else if (strncmp(m, "Expecting ", 10) == 0)
-        snprintf(plain, sizeof plain, "wrong type: %.200s", m);
+        snprintf(plain, sizeof plain, "wrong type: expected %s, got %s", shape_of(m + 10), shape_of(strstr(m, "got event: ")));
     else
         snprintf(plain, sizeof plain, "%.250s", m);
     return vr_config_fail(err, file, ix, path[0] ? path : NULL, "%s", plain);

@@ -255,8 +255,9 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
         char p[VR_KEY_MAX];
         if (strstr(e2.msg, "precision single") != NULL)
             snprintf(p, sizeof p, "simulation.precision");
-        else if (strstr(e2.msg, "lambda") != NULL)
-            snprintf(p, sizeof p, "scenarios[%d].model.physical.lambda", i);
+        else if (strstr(e2.msg, "lambda") != NULL) /* the jump intensity's key: svcj2's lambda0 */
+            snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i,
+                     strstr(e2.msg, "lambda0") != NULL ? "lambda0" : "lambda");
         else if (strstr(e2.msg, "vix table") != NULL)
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);
         else

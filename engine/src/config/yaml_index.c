@@ -315,15 +315,16 @@ static long add_entry(vr_yaml_index *ix, const char *path, int line, int file)
     return (long)ix->n++;
 }
 
-/* The path a new value gets from the frame that contains it. */
-static void child_path(const frame *f, char *out)
+/* The path a new value gets from the frame that contains it; 0 when it does not fit VR_KEY_MAX. */
+static int child_path(const frame *f, char *out)
 {
     if (f == NULL)
         out[0] = '\0';
     else if (f->is_map)
         snprintf(out, VR_KEY_MAX, "%s", f->key);
-    else
-        snprintf(out, VR_KEY_MAX, "%s[%ld]", f->path, f->seq_index);
+    else if (snprintf(out, VR_KEY_MAX, "%s[%ld]", f->path, f->seq_index) >= VR_KEY_MAX)
+        return 0;
+    return 1;
 }
 
 static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err);
@@ -335,7 +336,11 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
     const char *file = ix->files[y->file];
     if (y->type == EV_SCALAR && top && top->is_map && top->expect_key) {
         char key[VR_KEY_MAX];
-        snprintf(key, sizeof key, "%s%s%s", top->path, top->path[0] ? "." : "", y->value);
+        /* no key of the schema comes near the bound: a longer path is refused here, before two
+         * keys cut to the same prefix could pass for a duplicate */
+        if (snprintf(key, sizeof key, "%s%s%s", top->path, top->path[0] ? "." : "", y->value) >= (int)sizeof key)
+            return vr_fail(err, VR_ECONFIG, "%s:%d: %.60s...: key path longer than %d characters", file, y->line,
+                           key, VR_KEY_MAX - 1);
         memcpy(top->key, key, sizeof key);
         if (vr_yaml_line(ix, top->key) > 0)
             return vr_fail(err, VR_ECONFIG, "%s:%d: %s: duplicate key", file, y->line, top->key);
@@ -361,7 +366,9 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
         return vr_fail(err, VR_ECONFIG, "%s:%d: a key must be a plain value, not a mapping or list", file, y->line);
     /* a value: scalar or collection start */
     char path[VR_KEY_MAX];
-    child_path(top, path);
+    if (!child_path(top, path))
+        return vr_fail(err, VR_ECONFIG, "%s:%d: %.60s...: key path longer than %d characters", file, y->line,
+                       path, VR_KEY_MAX - 1);
     long ent = -1;
     if (top && top->is_map)
         ent = top->entry;
