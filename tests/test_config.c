@@ -343,6 +343,113 @@ static void test_shapes_and_lengths(void **state)
                "unknown key");
 }
 
+/* Messages that named the wrong key or line, rounded the value they quote, or let bad input
+ * through (each case failed before its fix). */
+static void test_messages_name_the_input(void **state)
+{
+    (void)state;
+    char sub[400];
+    snprintf(sub, sizeof sub, "%s/mm", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    /* a key missing from a model file: the model file's line, not the run file's `model:` */
+    vr_test_write(sub, "nospot.yaml", "model:\n  type: heston\n  v0: 0.04\n"
+                                      "  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    expect_err(vr_test_write(dir, "m_nospot.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: mm/nospot.yaml\n"
+                                                   "policies:\n  - name: p\n"),
+               "mm/nospot.yaml:2: scenarios[0].model:", "missing key 'spot'");
+    /* `model:` without a value, empty, or a directory */
+    expect_err(vr_test_write(dir, "m_null.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model:\npolicies:\n  - name: p\n"),
+               ":4: scenarios[0].model:", "got nothing");
+    expect_err(vr_test_write(dir, "m_empty.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: \"\"\npolicies:\n  - name: p\n"),
+               ":4: scenarios[0].model:", "got nothing");
+    expect_err(vr_test_write(dir, "m_dir.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: mm\npolicies:\n  - name: p\n"),
+               ":4: model file", "not a regular file (a directory)");
+    /* the value quoted as written, to the digits that tell it from the bound */
+    expect_err(vr_test_write(dir, "m_spot.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                 "    model: {type: heston, spot: 10000000.5, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                                 "policies:\n  - name: p\n"),
+               ":4: scenarios[0].model.spot:", "(got 10000000.5)");
+    expect_err(vr_test_write(dir, "m_rho.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -1.0000001}}\n"
+                                                "policies:\n  - name: p\n"),
+               "physical.rho:", "(got -1.0000001)");
+    expect_err(vr_test_write(dir, "m_under.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                  "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 1e-400, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                                  "policies:\n  - name: p\n"),
+               "physical.kappa:", "'1e-400' is too small for a double");
+    /* whole numbers: the hint only where it is one; leading zeros are the number they write */
+    expect_err(cfg("w_big.yaml", "paths: 1e11", "  - name: p\n"), "simulation.paths: expected a whole number in [1, 10000000000], got '1e11'", NULL);
+    {
+        vr_run_cfg c;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_run_load(cfg("w_big2.yaml", "paths: 1e11", "  - name: p\n"), &c, &err), VR_ECONFIG);
+        assert_null(strstr(err.msg, "write it as"));
+        expect_ok(cfg("w_zeros.yaml", "paths: 00000000000000000000020", "  - name: p\n"), &c);
+        assert_int_equal((int)c.spec.paths, 20);
+        vr_run_cfg_free(&c);
+    }
+    expect_err(cfg("w_small.yaml", "paths: 1e3", "  - name: p\n"), "got '1e3'", "(write it as 1000)");
+    /* dates in the config are YYYY-MM-DD only */
+    expect_err(vr_test_write(dir, "d_asof.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                                                 "    start: {asof: 20200302}\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].start.asof:", "expected a date YYYY-MM-DD (got '20200302')");
+    /* sweeps: the value's digits in the name, a repeated value and an unknown policy at their keys */
+    {
+        vr_run_cfg c;
+        expect_ok(cfg("sw_digits.yaml", "paths: 10",
+                      "  - name: p\n    layers:\n" HEDGE "sweep:\n  - {policy: p, key: \"layers[0].trigger.vix_level\", values: [20.0000001, 20.0000002]}\n"),
+                  &c);
+        assert_int_equal(c.spec.npol, 3);
+        assert_string_equal(c.spec.pol[1].name, "p@layers_0_.trigger.vix_level=20.0000001");
+        assert_string_equal(c.spec.pol[2].name, "p@layers_0_.trigger.vix_level=20.0000002");
+        vr_run_cfg_free(&c);
+    }
+    expect_err(cfg("sw_twice.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n" HEDGE "sweep:\n  - {policy: p, key: \"layers[0].trigger.vix_level\", values: [25, 25]}\n"),
+               ":11: sweep[0].values[1]:", "a second policy named");
+    expect_err(cfg("sw_nopol.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n" HEDGE "sweep:\n  - {policy: q, key: \"layers[0].trigger.vix_level\", values: [25]}\n"),
+               ":11: sweep[0].policy:", "no policy is named 'q'");
+    /* keys the file does not have: the default behind a value, the one-number form of a key */
+    expect_err(cfg("k_sizeby.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {type: vix_call, delta: 0.25, dte: 30, size: {value: 0.15}}\n"),
+               "action.size.value:", "size by contracts (size.by's default)");
+    expect_err(cfg("k_hs.yaml", "paths: 10", "  - name: p\ncondor: {half_spread: 101}\n"), ":7: condor.half_spread:", "[0, 100]");
+    expect_err(cfg("k_exitdte.yaml", "paths: 10", "  - name: p\ncondor: {dte: 20}\n"), ":7: condor.exit_dte:",
+               "a condor without exit_dte takes its default");
+    /* required and optional keys of a block */
+    expect_err(vr_test_write(dir, "b_svcj.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                 "    model: {type: svcj, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7,\n"
+                                                 "            mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}\npolicies:\n  - name: p\n"),
+               "missing key 'lambda'", "rho_j; optional: lambda1)");
+    /* svcj2's Euler scheme is refused at the key that asks for it */
+    expect_err(vr_test_write(dir, "b_euler.yaml", "simulation: {paths: 10, scheme: euler}\nscenarios:\n  - name: a\n"
+                                                  "    model: {type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"
+                                                  "      physical: {kappa_v: 6, kappa_m: 0.5, theta: 0.02, sigma_v: 0.7, sigma_m: 0.08, rho: -0.7,\n"
+                                                  "                 lambda0: 1, lambda1: 1, mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}\n"
+                                                  "policies:\n  - name: p\n"),
+               ":1: simulation.scheme:", "not implemented for model svcj2");
+    /* bad bytes: the line they are on */
+    expect_err(vr_test_write(dir, "e_latin.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES
+                                                  "\npolicies:\n  - name: caf\xe9\n"),
+               "e_latin.yaml:6: YAML syntax error", NULL);
+    /* a config text the run file could not store is refused at load (so by `check`) */
+    {
+        const size_t n = 61000;
+        char *big = malloc(n + 512);
+        assert_non_null(big);
+        size_t o = (size_t)snprintf(big, 512, "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\npolicies:\n  - name: p\n");
+        static const char pad[] = "# padding, as a long comment would be ........................\n";
+        while (o < n) {
+            memcpy(big + o, pad, sizeof pad - 1);
+            o += sizeof pad - 1;
+        }
+        big[o] = '\0';
+        expect_err(vr_test_write(dir, "big.yaml", big), "is 61", "a run file stores at most 60000");
+        free(big);
+    }
+}
+
 /* YAML aliases and model files. */
 static void test_reuse(void **state)
 {
@@ -530,7 +637,7 @@ static void test_run_checks_at_load(void **state)
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
                              "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 3, sigma: 0.5, rho: -0.7}}\n"
                              "policies:\n  - name: p\n"),
-               "scenarios[0].model", "v_max");
+               "scenarios[0].model.pricing: the pricing set's long-run variance", "needs 12 theta* <= 25 (here 12 theta* = 36)");
     /* svcj2's intensity at v = 0 is lambda0, and the error names that key */
     expect_err(vr_test_write(dir, "lam0.yaml",
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
@@ -843,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_yaml_one_document),
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_shapes_and_lengths),
+        cmocka_unit_test(test_messages_name_the_input),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_presets_without_data),
         cmocka_unit_test(test_data_dirs),

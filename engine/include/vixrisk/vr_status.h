@@ -35,6 +35,11 @@ int vr_status_exit_code(vr_status st);
 
 const char *vr_status_name(vr_status st);
 
+/* x in the fewest significant digits (6 to 17, %g style) that read back as x: an error's "got"
+ * value or a name never shows 1e+07 for 10000000.5. Returns buf (VR_NUM_STR bytes). */
+#define VR_NUM_STR 32
+const char *vr_num_str(double x, char *buf);
+
 /* Size of the buffers that carry a config key path ("model.physical.kappa"). */
 #define VR_KEY_MAX 128
 

@@ -73,10 +73,13 @@ const cyaml_schema_field_t *vr_model_yaml_fields(void)
     return model_fields;
 }
 
-static void join_names(const vr_model_def *d, char *out, size_t cap)
+/* The names of the block's parameters: all (want < 0), the required ones (1) or the optional (0). */
+static void join_names(const vr_model_def *d, int want, char *out, size_t cap)
 {
     out[0] = '\0';
     for (int i = 0; i < d->nparams; i++) {
+        if (want >= 0 && (int)isnan(d->params[i].def) != want)
+            continue;
         const size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s%s", len ? ", " : "", d->params[i].name);
     }
@@ -96,15 +99,17 @@ static vr_status param(const vr_cfg_ctx *c, const char *path, const char *block,
 /* Required keys present, foreign keys absent, values read, in the parameter block at `block`. */
 static vr_status read_block(const vr_cfg_ctx *c, const vr_model_def *d, const char *block, vr_sv_params *p)
 {
-    char path[VR_KEY_MAX], valid[256];
-    join_names(d, valid, sizeof valid);
+    char path[VR_KEY_MAX], valid[256], need[256], opt[256];
+    join_names(d, -1, valid, sizeof valid);
+    join_names(d, 1, need, sizeof need);
+    join_names(d, 0, opt, sizeof opt);
     if (vr_yaml_kind(c->ix, block) != 'm')
         return vr_config_fail(c->err, c->file, c->ix, block, "must be a mapping of parameters");
     for (int i = 0; i < d->nparams; i++) {
         snprintf(path, sizeof path, "%s.%s", block, d->params[i].name);
         if (isnan(d->params[i].def) && !vr_cfg_has(c, path))
-            return vr_config_fail(c->err, c->file, c->ix, block, "missing key '%s' (a %s block needs: %s)",
-                                  d->params[i].name, d->name, valid);
+            return vr_config_fail(c->err, c->file, c->ix, block, "missing key '%s' (a %s block needs: %s%s%s)",
+                                  d->params[i].name, d->name, need, opt[0] ? "; optional: " : "", opt);
     }
     const int nk = vr_yaml_count(c->ix, block);
     for (int k = 0; k < nk; k++) {

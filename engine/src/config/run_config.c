@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "vixrisk/vr_runfile.h"
 #include "run_schema.h"
 #include "vixrisk/vr_policy_rules.h"
 
@@ -96,16 +97,27 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     return VR_OK;
 }
 
+/* A config's date: YYYY-MM-DD only (the data files' YYYYMMDD is not a config's form), a real day. */
+static int config_date(const char *s, int32_t *d)
+{
+    return s != NULL && strlen(s) == 10 && vr_history_parse_date(s, d) == 0 ? 0 : -1;
+}
+
 static vr_status window_of(const vr_cfg_ctx *c, const char *key, const vr_history *h, const char *from,
                            const char *to, size_t *i0, size_t *i1)
 {
     int32_t f = 0, t = 0;
+    char fkey[VR_KEY_MAX], tkey[VR_KEY_MAX];
+    snprintf(fkey, sizeof fkey, "%s.from", key);
+    snprintf(tkey, sizeof tkey, "%s.to", key);
     /* both ends are named (a missing one meant the data's first or last day, silently) */
     if (from == NULL || to == NULL)
         return vr_config_fail(c->err, c->file, c->ix, key, "missing key '%s': a window is {from: YYYY-MM-DD, to: YYYY-MM-DD}",
                               from == NULL ? "from" : "to");
-    if (vr_history_parse_date(from, &f) != 0 || vr_history_parse_date(to, &t) != 0)
-        return vr_config_fail(c->err, c->file, c->ix, key, "dates must be YYYY-MM-DD (got '%.20s'..'%.20s')", from, to);
+    if (config_date(from, &f) != 0)
+        return vr_config_fail(c->err, c->file, c->ix, fkey, "expected a date YYYY-MM-DD (got '%.40s')", from);
+    if (config_date(to, &t) != 0)
+        return vr_config_fail(c->err, c->file, c->ix, tkey, "expected a date YYYY-MM-DD (got '%.40s')", to);
     vr_err e2 = {VR_OK, ""};
     if (vr_history_window(h, f, t, i0, i1, &e2) != VR_OK)
         return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
@@ -255,6 +267,8 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
         char p[VR_KEY_MAX];
         if (strstr(e2.msg, "precision single") != NULL)
             snprintf(p, sizeof p, "simulation.precision");
+        else if (strstr(e2.msg, "scheme euler") != NULL && vr_cfg_has(c, "simulation.scheme"))
+            snprintf(p, sizeof p, "simulation.scheme");
         else if (strstr(e2.msg, "lambda") != NULL) /* the jump intensity's key: svcj2's lambda0 */
             snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i,
                      strstr(e2.msg, "lambda0") != NULL ? "lambda0" : "lambda");
@@ -262,10 +276,16 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);
         else
             snprintf(p, sizeof p, "scenarios[%d]", i);
+        const char *got = strstr(e2.msg, "spec.v_max") != NULL ? strstr(e2.msg, "(got ") : NULL;
+        if (got != NULL) /* the table's variance range is 12 theta*, theta* the pricing set's long-run variance */
+            return vr_config_fail(c->err, c->file, c->ix, p,
+                                  "the pricing set's long-run variance theta* is too large for the VIX option "
+                                  "table, which needs 12 theta* <= 25 (here 12 theta* = %.*s): lower theta (or the "
+                                  "jumps' mean variance mu_v lambda / kappa)",
+                                  (int)strcspn(got + 5, ")"), got + 5);
         if (strstr(e2.msg, "vix table") != NULL)
             return vr_config_fail(c->err, c->file, c->ix, p,
-                                  "the VIX option table of these parameters is out of its limits "
-                                  "(long-run variance theta* too large?): %s", e2.msg);
+                                  "the VIX option table of these parameters is out of its limits: %s", e2.msg);
         return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
     }
     return VR_OK;
@@ -293,7 +313,7 @@ static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_
     if (!vr_cfg_has(c, key))
         return vr_config_fail(c->err, c->file, c->ix, base, "missing key 'asof' (a date YYYY-MM-DD)");
     int32_t date = 0;
-    if (text == NULL || vr_history_parse_date(text, &date) != 0)
+    if (config_date(text, &date) != 0)
         return vr_config_fail(c->err, c->file, c->ix, key, "expected a date YYYY-MM-DD (got '%.40s')",
                               text ? text : "");
     if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
@@ -509,6 +529,12 @@ vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_
         snprintf(out->model_files[out->nmodel_files++], sizeof out->model_files[0], "%s", vr_yaml_file_at(ix, f));
     if (out->config_text == NULL || out->file == NULL)
         st = vr_fail(err, VR_ENOMEM, "%s: config text", file);
+    else if (strlen(out->config_text) > VR_RF_MAX_STR) /* the run file's attribute: refused here,
+                                                           where `check` sees it, not at the end */
+        st = vr_fail(err, VR_ECONFIG,
+                     "%s: the config text, the run file with its model files and their comments, is %zu "
+                     "bytes; a run file stores at most %d (shorten the comments)",
+                     file, strlen(out->config_text), VR_RF_MAX_STR);
 done:
     vr_cyaml_free(schema, y);
     vr_yaml_index_free(ix);

@@ -50,9 +50,13 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
             if (strcmp(s->pol[i].name, pol) == 0)
                 src = i;
         const int nv = nvalues(c, w);
-        if (src < 0 || key == NULL || nv == 0)
+        if (pol == NULL || key == NULL || nv == 0)
             return vr_config_fail(c->err, c->file, c->ix, base,
                                   "needs 'policy' (an existing policy name), 'key' and 'values'");
+        if (src < 0) {
+            snprintf(p, sizeof p, "%s.policy", base);
+            return vr_config_fail(c->err, c->file, c->ix, p, "no policy is named '%.60s'", pol);
+        }
         for (int k = 0; k < nv; k++) {
             double v = 0;
             snprintf(p, sizeof p, "%s.values[%d]", base, k);
@@ -72,17 +76,23 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
                 const size_t kl = strlen(kpath);
                 if (kl && strncmp(msg, kpath, kl) == 0 && msg[kl] == ':')
                     msg += kl + 2;
-                return vr_config_fail(c->err, c->file, c->ix, p, "policy '%s' with %s = %g: %s: %s", pol, key, v,
-                                      kpath, msg);
+                char g[VR_NUM_STR];
+                return vr_config_fail(c->err, c->file, c->ix, p, "policy '%s' with %s = %s: %s: %s", pol, key,
+                                      vr_num_str(v, g), kpath, msg);
             }
-            char nm[2 * VR_NAME_MAX + VR_KEY_MAX];
-            snprintf(nm, sizeof nm, "%s@%s=%g", s->pol[src].name, key, v);
+            /* the value in as many digits as tell it apart (20.0000001 is not 20) */
+            char nm[2 * VR_NAME_MAX + VR_KEY_MAX], g[VR_NUM_STR];
+            snprintf(nm, sizeof nm, "%s@%s=%s", s->pol[src].name, key, vr_num_str(v, g));
             for (char *q = nm; *q; q++)
                 if (*q == '[' || *q == ']')
                     *q = '_';
             if (strlen(nm) >= VR_NAME_MAX)
                 return vr_config_fail(c->err, c->file, c->ix, p, "the swept policy's name '%s' is longer than %d characters",
                                       nm, VR_NAME_MAX - 1);
+            for (int q = 0; q < s->npol; q++)
+                if (strcmp(s->pol[q].name, nm) == 0)
+                    return vr_config_fail(c->err, c->file, c->ix, p, "makes a second policy named '%s'%s", nm,
+                                          q >= npol ? " (a value given twice?)" : "");
             snprintf(P->name, sizeof P->name, "%s", nm);
             s->npol++;
         }

@@ -60,6 +60,8 @@ static int parse_real(const char *s, double *out)
     const double x = strtod(s, NULL);
     if (!isfinite(x))
         return 0;
+    if (errno == ERANGE) /* below the smallest normal double: it would read as 0 or lose digits */
+        return 2;
     *out = x;
     return 1;
 }
@@ -74,7 +76,11 @@ vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *
     vr_status st = text_at(c, path, &s);
     if (st != VR_OK)
         return st;
-    if (!parse_real(s, out)) {
+    const int parsed = parse_real(s, out);
+    if (parsed == 2)
+        return vr_config_fail(c->err, c->file, c->ix, path,
+                              "'%.60s' is too small for a double (below 2.2e-308 in magnitude): write 0 or a larger value", s);
+    if (!parsed) {
         const char *why = "";
         char low[64];
         size_t k = 0;
@@ -105,17 +111,19 @@ vr_status vr_cfg_whole(const vr_cfg_ctx *c, const char *path, double lo, double 
     double x = 0;
     if (!ok) {
         char hint[96] = "";
-        if (parse_real(s, &x)) {
-            if (x == floor(x) && fabs(x) < 1e15)
-                snprintf(hint, sizeof hint, " (write it as %.0f)", x);
-            else
+        if (parse_real(s, &x) == 1) {
+            if (x != floor(x))
                 snprintf(hint, sizeof hint, " (not a whole number)");
+            else if (x >= lo && x <= hi) /* (the range says the rest) */
+                snprintf(hint, sizeof hint, " (write it as %.0f)", x);
         } else if (strchr(s, '_'))
             snprintf(hint, sizeof hint, " (no digit separators)");
         return vr_config_fail(c->err, c->file, c->ix, path, "expected a whole number in [%.0f, %.0f], got '%.60s'%s",
                               lo, hi, s, hint);
     }
-    /* at most 16 digits: exact in a double, and every range here is below 1e16 */
+    /* at most 16 digits after leading zeros: exact in a double, and every range here is below 1e16 */
+    while (p[0] == '0' && p[1] != '\0')
+        p++;
     if (strlen(p) > 16)
         return vr_config_fail(c->err, c->file, c->ix, path, "must be in [%.0f, %.0f] (got %.60s)", lo, hi, s);
     x = strtod(s, NULL);
@@ -135,7 +143,9 @@ vr_status vr_cfg_range(const vr_cfg_ctx *c, const char *path, double x, double l
         snprintf(hs, sizeof hs, "inf)");
     else
         snprintf(hs, sizeof hs, "%g%c", hi, hi_in ? ']' : ')');
-    return vr_config_fail(c->err, c->file, c->ix, path, "must be in %c%g, %s (got %g)", lo_in ? '[' : '(', lo, hs, x);
+    char g[VR_NUM_STR];
+    return vr_config_fail(c->err, c->file, c->ix, path, "must be in %c%g, %s (got %s)", lo_in ? '[' : '(', lo, hs,
+                          vr_num_str(x, g));
 }
 
 vr_status vr_cfg_fail_key(const vr_cfg_ctx *c, const char *key, const vr_err *verr)
@@ -149,7 +159,17 @@ vr_status vr_cfg_fail_key(const vr_cfg_ctx *c, const char *key, const vr_err *ve
         if (*msg == ' ')
             msg++;
     }
-    return vr_config_fail(c->err, c->file, c->ix, key[0] ? key : NULL, "%s", msg);
+    /* a key of a two-form value the file gives as one number (half_spread: 0.1 is the validator's
+     * half_spread.base): the file's own key */
+    char shown[VR_KEY_MAX];
+    snprintf(shown, sizeof shown, "%s", key);
+    char *dot = strrchr(shown, '.');
+    if (dot != NULL && !vr_cfg_has(c, shown)) {
+        *dot = '\0';
+        if (vr_yaml_kind(c->ix, shown) != 's')
+            *dot = '.';
+    }
+    return vr_config_fail(c->err, c->file, c->ix, shown[0] ? shown : NULL, "%s", msg);
 }
 
 void vr_cyaml_free(const cyaml_schema_value_t *schema, void *data)

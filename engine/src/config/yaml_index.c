@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "config_internal.h"
@@ -109,7 +110,21 @@ typedef struct anchor {
 
 static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t *parser)
 {
-    return vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path, parser->problem_mark.line + 1,
+    size_t line = parser->problem_mark.line + 1;
+    if (parser->error == YAML_READER_ERROR) { /* (bad encoding, a control character): libyaml gives
+                                                 the byte's offset only; its line is counted here */
+        line = 1;
+        FILE *fp = fopen(path, "rb");
+        for (size_t i = 0; fp != NULL && i < parser->problem_offset; i++) {
+            const int ch = fgetc(fp);
+            if (ch == EOF)
+                break;
+            line += ch == '\n';
+        }
+        if (fp != NULL)
+            fclose(fp);
+    }
+    return vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path, line,
                    parser->problem ? parser->problem : "?");
 }
 
@@ -410,9 +425,18 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
     const char *from = ix->files[at->file];
     if (ix->nfiles == MAX_FILES)
         return vr_fail(err, VR_ECONFIG, "%s:%d: more than %d model files", from, at->line, MAX_FILES - 1);
+    /* `model:` with no value, or an empty string: not a file name */
+    if (at->value == NULL || at->value[0] == '\0' || (at->plain && strcmp(at->value, "~") == 0) ||
+        (at->plain && strcmp(at->value, "null") == 0))
+        return vr_fail(err, VR_ECONFIG, "%s:%d: %s: expected a model mapping or a model file's name, got nothing",
+                       from, at->line, ix->stack[ix->depth - 1].key);
     char path[1024];
     if (vr_config_resolve(from, at->value, path, sizeof path) != 0)
         return vr_fail(err, VR_ECONFIG, "%s:%d: model file path too long", from, at->line);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return vr_fail(err, VR_ECONFIG, "%s:%d: model file %s: not a regular file%s", from, at->line, path,
+                       S_ISDIR(sb.st_mode) ? " (a directory)" : "");
     const int fno = ix->nfiles;
     if ((ix->files[fno] = strdup(path)) == NULL)
         return vr_fail(err, VR_ENOMEM, "model file name");
@@ -610,6 +634,16 @@ vr_status vr_config_fail(vr_err *err, const char *file, const vr_yaml_index *ix,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     const entry *e = path ? find_near(ix, path) : NULL;
+    /* a mapping spliced in from a model file (`model: FILE`): its key is the run file's line, its
+     * contents the model file's; a message about the contents (a missing key) points at them */
+    if (e != NULL && e->kind == 'm' && vr_yaml_count(ix, path) > 0) {
+        char first[VR_KEY_MAX];
+        if (snprintf(first, sizeof first, "%s.%s", path, vr_yaml_child(ix, path, 0)) < (int)sizeof first) {
+            const entry *f = find_near(ix, first);
+            if (f != NULL && f->file != e->file)
+                e = f;
+        }
+    }
     if (e != NULL)
         return vr_fail(err, VR_ECONFIG, "%s:%d: %s: %s", ix->files[e->file], e->line, path, msg);
     return vr_fail(err, VR_ECONFIG, "%s: %s%s%s", file, path ? path : "", path ? ": " : "", msg);

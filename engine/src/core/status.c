@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
@@ -15,6 +16,16 @@ vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return code;
+}
+
+const char *vr_num_str(double x, char *buf)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, VR_NUM_STR, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x || x != x) /* (NaN never reads back equal) */
+            break;
+    }
+    return buf;
 }
 
 void vr_err_clear(vr_err *err)

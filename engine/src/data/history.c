@@ -352,8 +352,9 @@ vr_status vr_history_window(const vr_history *h, int32_t from, int32_t to, size_
     if (!h || h->n == 0)
         return vr_fail(err, VR_EINVAL, "history window: no history loaded");
     if (from > 0 && to > 0 && from > to)
-        return vr_fail(err, VR_EINVAL, "history window: from %d is after to %d", (int)from,
-                       (int)to);
+        return vr_fail(err, VR_EINVAL, "history window: from %04d-%02d-%02d is after to %04d-%02d-%02d",
+                       (int)(from / 10000), (int)(from / 100 % 100), (int)(from % 100), (int)(to / 10000),
+                       (int)(to / 100 % 100), (int)(to % 100));
     /* binary search: first index with date >= from, first index with date > to */
     size_t lo = 0, hi = h->n;
     if (from > 0)

@@ -16,11 +16,12 @@ const char *vr_model_type_name(vr_model_type t)
 
 static vr_status bad(const char *prefix, const vr_param_def *d, double got, char *key_out, vr_err *err)
 {
-    char path[VR_KEY_MAX], range[64];
+    char path[VR_KEY_MAX], range[64], g[VR_NUM_STR];
     snprintf(path, sizeof path, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", d->name);
     if (key_out != NULL)
         snprintf(key_out, VR_KEY_MAX, "%s", path);
-    return vr_fail(err, VR_EINVAL, "%s must be %s (got %g)", path, vr_param_range_str(d, range, sizeof range), got);
+    return vr_fail(err, VR_EINVAL, "%s must be %s (got %s)", path, vr_param_range_str(d, range, sizeof range),
+                   vr_num_str(got, g));
 }
 
 /* The ranges and the cross-parameter rule come from the model's parameter table

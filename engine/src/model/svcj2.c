@@ -26,11 +26,11 @@
 static vr_status bad(const char *prefix, const char *key, const char *range, double got,
                      char *key_out, vr_err *err)
 {
-    char path[VR_KEY_MAX];
+    char path[VR_KEY_MAX], g[VR_NUM_STR];
     snprintf(path, sizeof path, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", key);
     if (key_out != NULL)
         snprintf(key_out, VR_KEY_MAX, "%s", path);
-    return vr_fail(err, VR_EINVAL, "%s must be %s (got %g)", path, range, got);
+    return vr_fail(err, VR_EINVAL, "%s must be %s (got %s)", path, range, vr_num_str(got, g));
 }
 
 /* Every comparison is written so that NaN fails it. */
