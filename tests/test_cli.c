@@ -394,6 +394,48 @@ static void test_tables_fail_named(void **state)
     assert_non_null(strstr(out, "scenario wild (scenarios[1].model): "));
 }
 
+/* In-range parameters at which the model breaks down fail with exit 1 and a message naming them,
+ * and leave no output: a physical theta of 1e-200 makes the QE step's variance underflow and the
+ * P&L NaN (it printed "stats: pnl[8] is not finite (-nan)" with exit 2); a pricing mu_v of 1e-8
+ * made the VIX table's quadrature bisect for hours (now its evaluation budget ends it). */
+static void test_breakdowns_fail_named(void **state)
+{
+    (void)state;
+    char args[2048], out[8192], h5[1200];
+    const char *cfg = write_file("flatvar.yaml",
+                                 "simulation: {paths: 20, horizon_days: 20, seed: 3}\n"
+                                 "scenarios:\n"
+                                 "  - name: flat\n"
+                                 "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 1e-200, sigma: 0.5, rho: -0.7},\n"
+                                 "            pricing: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                 "policies:\n"
+                                 "  - name: p\n");
+    const char *od = fresh_dir("breakdown");
+    snprintf(h5, sizeof h5, "%s/flatvar.h5", od);
+    snprintf(args, sizeof args, "run %s -q --threads 2 -o %s", cfg, h5);
+    vr_test_cli_expect(args, 1, out, sizeof out, "scenario flat, policy p, path ", "the P&L is not finite", NULL);
+    assert_null(strstr(out, "nan)")); /* (the old message's "(-nan)") */
+    assert_int_equal(access(h5, F_OK), -1);
+    /* the same path named at one thread */
+    char first[256];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(strstr(out, "path "), ":"), strstr(out, "path "));
+    snprintf(args, sizeof args, "run %s -q --threads 1 -o %s", cfg, h5);
+    vr_test_cli_expect(args, 1, out, sizeof out, first, NULL);
+    cfg = write_file("tinymuv.yaml",
+                     "simulation: {paths: 20, horizon_days: 20, seed: 3}\n"
+                     "scenarios:\n"
+                     "  - name: j\n"
+                     "    model: {type: svcj, spot: 5000, v0: 0.02, physical: {kappa: 3, theta: 0.022, sigma: 0.45, rho: -0.75,\n"
+                     "            lambda: 0.8, mu_v: 0.04, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6},\n"
+                     "            pricing: {kappa: 2.4, theta: 0.03, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 1e-8,\n"
+                     "            mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}}\n"
+                     "policies:\n"
+                     "  - name: p\n");
+    snprintf(args, sizeof args, "run %s -q -o %s", cfg, h5);
+    vr_test_cli_expect(args, 1, out, sizeof out, "scenario j (scenarios[0].model): vix table: svcj (",
+                       "mu_v=1e-08", "did not converge within", NULL);
+}
+
 static void test_output_refused(void **state)
 {
     (void)state;
@@ -694,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),
+        cmocka_unit_test(test_breakdowns_fail_named),
         cmocka_unit_test(test_signals_clean_up),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),

@@ -192,9 +192,17 @@ double vr_var_laplace(vr_model_type t, const vr_sv_params *p, double v, double T
 #define GK_NPTS 15
 typedef void (*integrand_fn)(const double *x, double *fx, int n, const void *ctx);
 
+/* Integrand evaluations one quad() call may spend. The main job's tables and the extreme sweep's
+ * edge sets take at most ~5,000; a law whose integrand the panels never resolve (its round-off
+ * above the tolerance: a variance jump of mean 1e-8 in svcj's pricing set) would otherwise
+ * bisect ~2^30 panels, which is hours: past the budget the call stops and fails instead. */
+#define QUAD_MAX_EVALS 1000000
+
 typedef struct quad_state {
-    int evals;
+    long evals;
+    long limit;    /* evals at which the current quad() call stops refining (QUAD_MAX_EVALS) */
     int failed;    /* the panels left at the depth limit exceed the whole tolerance */
+    int capped;    /* a quad() call ran out of its evaluations (failed too) */
     double unconv; /* error estimates of panels accepted at the depth limit (one quad() call) */
 } quad_state;
 
@@ -240,8 +248,10 @@ static double quad_rec(integrand_fn f, const void *ctx, double lo, double hi, do
     qs->evals += 15;
     if (e <= tol || !(e == e))
         return r;
-    if (depth == 0) { /* e.g. a kink of the integrand, bisected down to 2^-30 of the range */
+    if (depth == 0 || qs->evals >= qs->limit) { /* e.g. a kink of the integrand, bisected down to
+                                                     2^-30 of the range; or the budget spent */
         qs->unconv += e;
+        qs->capped |= depth > 0;
         return r;
     }
     const double mid = 0.5 * (lo + hi);
@@ -256,8 +266,9 @@ static double quad(integrand_fn f, const void *ctx, double lo, double hi, double
     if (!(hi > lo))
         return 0.0;
     qs->unconv = 0.0;
+    qs->limit = qs->evals + QUAD_MAX_EVALS;
     const double r = quad_rec(f, ctx, lo, hi, tol, 30, qs);
-    if (qs->unconv > tol)
+    if (qs->unconv > tol || qs->capped)
         qs->failed = 1;
     return r;
 }
@@ -671,7 +682,7 @@ vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0.0};
+    quad_state qs = {0, 0, 0, 0, 0.0};
     const double r = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     if (qs.failed || !isfinite(r))
         return vr_fail(err, VR_ENUM,
@@ -699,7 +710,7 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0.0};
+    quad_state qs = {0, 0, 0, 0, 0.0};
     const double fut = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     double *buf = malloc(2 * COS_NMAX * sizeof *buf);
     if (buf == NULL)
@@ -885,10 +896,20 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
         const double sq = tab->s0 + it / tab->inv_hs;
         tab->disc[it] = exp(-spec->rate * sq * sq);
     }
-    quad_state qs = {0, 0, 0.0};
+    quad_state qs = {0, 0, 0, 0, 0.0};
     for (int ix = 0; ix < TAB_NX; ix++)
-        for (int it = 0; it < TAB_NT; it++)
+        for (int it = 0; it < TAB_NT; it++) {
             table_node(tab, ix, it, buf, &qs);
+            if (qs.capped) { /* (panels merely left at the depth limit are the table's tolerance) */
+                const double x = tab->x0 + ix / tab->inv_hx, sq = tab->s0 + it / tab->inv_hs;
+                st = vr_fail(err, VR_ENUM,
+                             "vix table: %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g): the integrals "
+                             "of the node VIX %g, T=%g did not converge within %d evaluations",
+                             vr_model_type_name(tab->type), tab->p.kappa, tab->p.theta, tab->p.sigma,
+                             tab->p.lambda, tab->p.mu_v, 100 * x, sq * sq, QUAD_MAX_EVALS);
+                goto done;
+            }
+        }
     for (size_t i = 0; i < (size_t)TAB_NX * TAB_NT * TAB_NM; i++) {
         if (!isfinite(tab->call[i])) {
             st = vr_fail(err, VR_ENUM, "vix table: non-finite price at node %zu", i);
