@@ -130,8 +130,9 @@ typedef struct eval_ctx {
     void *progress_ctx;
     const vr_eval_opts *opts;
     const vr_scenario *replay; /* a history replay: its VIX3M closes go into the market view */
-    size_t bad_path;           /* the first (path, policy) whose P&L or drawdown is not finite, */
-    int bad_pol;               /* or SIZE_MAX: the run fails with it (the same for any threads) */
+    uint64_t bad;              /* path x npol + policy of the first (path, policy) whose P&L or
+                                  drawdown is not finite, or UINT64_MAX: the run fails with it
+                                  (the lowest, so the same for any thread count) */
 } eval_ctx;
 
 int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr)
@@ -398,11 +399,10 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
         for (size_t i = 0; i < b->n; i++) {
             const vr_book *bk = &w->book[i * s->npol + p];
             if (!isfinite(bk->last_pnl) || !isfinite(bk->max_dd)) { /* the lowest (path, policy) wins */
-                const size_t path = b->path0 + i;
-#pragma omp critical(vr_eval_bad_path)
-                if (path < c->bad_path || (path == c->bad_path && p < c->bad_pol)) {
-                    c->bad_path = path;
-                    c->bad_pol = p;
+                const uint64_t key = (uint64_t)(b->path0 + i) * (uint64_t)s->npol + (uint64_t)p;
+                uint64_t cur = __atomic_load_n(&c->bad, __ATOMIC_RELAXED);
+                while (key < cur &&
+                       !__atomic_compare_exchange_n(&c->bad, &cur, key, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
                 }
             }
             if (c->res->out)
@@ -681,7 +681,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     for (int t = 0; t < nth; t++)
         ws[t].sweep.kt = kt;
     eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
-                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, SIZE_MAX, 0};
+                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;
@@ -693,11 +693,12 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         blk_flush(&ctx, &ws[t]);
     /* A non-finite P&L is a numerical failure of the model at these parameters (its paths or
      * marks), not a result: the run stops here, before any score or file is written. */
-    if (st == VR_OK && ctx.bad_path != SIZE_MAX)
+    if (st == VR_OK && ctx.bad != UINT64_MAX)
         st = vr_fail(err, VR_ENUM,
-                     "scenario %s, policy %s, path %zu: the P&L is not finite: the model's paths or marks "
+                     "scenario %s, policy %s, path %llu: the P&L is not finite: the model's paths or marks "
                      "broke down at these parameters (scenarios[%d].model; ranges: docs/config.md)",
-                     sc->name, spec->pol[ctx.bad_pol].name, ctx.bad_path, scen);
+                     sc->name, spec->pol[ctx.bad % (uint64_t)spec->npol].name,
+                     (unsigned long long)(ctx.bad / (uint64_t)spec->npol), scen);
     for (int k = 0; st == VR_OK && k < res->npol * res->nlog; k++)
         if (res->logs[k].failed)
             st = vr_fail(err, VR_ENOMEM, "evaluator: trade log of path %d of policy %s",
