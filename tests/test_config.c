@@ -417,6 +417,20 @@ static void test_messages_name_the_input(void **state)
     expect_err(cfg("k_hs.yaml", "paths: 10", "  - name: p\ncondor: {half_spread: 101}\n"), ":7: condor.half_spread:", "[0, 100]");
     expect_err(cfg("k_exitdte.yaml", "paths: 10", "  - name: p\ncondor: {dte: 20}\n"), ":7: condor.exit_dte:",
                "a condor without exit_dte takes its default");
+    /* a policy's wing rule replaces the run's: wing_delta over wing_pct, wing_pct over wing_delta */
+    {
+        vr_run_cfg c;
+        expect_ok(cfg("k_wing.yaml", "paths: 10",
+                      "  - name: p\n    condor: {wing_delta: 0.05}\n  - name: q\n  - name: r\n    condor: {wing_pct: 2}\n"
+                      "condor: {wing_pct: 5}\n"),
+                  &c);
+        assert_true(c.spec.pol[0].condor.wing_delta == 0.05 && c.spec.pol[0].condor.wing_pct == 0);
+        assert_true(c.spec.pol[1].condor.wing_pct == 5 && c.spec.pol[1].condor.wing_delta == 0);
+        assert_true(c.spec.pol[2].condor.wing_pct == 2 && c.spec.pol[2].condor.wing_delta == 0);
+        vr_run_cfg_free(&c);
+    }
+    expect_err(cfg("k_wing2.yaml", "paths: 10", "  - name: p\n    condor: {wing_delta: 0.05, wing_pct: 2}\n"),
+               "policies[0].condor.wing_delta:", "cannot be combined with 'wing_pct'");
     /* required and optional keys of a block */
     expect_err(vr_test_write(dir, "b_svcj.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
                                                  "    model: {type: svcj, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7,\n"

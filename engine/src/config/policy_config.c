@@ -181,7 +181,21 @@ vr_status vr_cfg_condor(const vr_cfg_ctx *c, const char *base, const vr_condor_r
         return VR_OK;
     if (vr_yaml_kind(c->ix, base) != 'm')
         return vr_config_fail(c->err, c->file, c->ix, base, "must be a mapping of condor rules");
-    return read_section(c, VR_PS_CONDOR, base, r, 0);
+    const vr_status st = read_section(c, VR_PS_CONDOR, base, r, 0);
+    if (st != VR_OK)
+        return st;
+    /* wing_pct and wing_delta are two wing rules: a policy's condor that gives one replaces the
+     * other it inherits from the run's condor (as either replaces wing_width); one mapping that
+     * gives both is refused by the validator */
+    char kp[VR_KEY_MAX], kd[VR_KEY_MAX];
+    snprintf(kp, sizeof kp, "%s.wing_pct", base);
+    snprintf(kd, sizeof kd, "%s.wing_delta", base);
+    const int has_pct = vr_cfg_has(c, kp), has_delta = vr_cfg_has(c, kd);
+    if (has_delta && !has_pct)
+        r->wing_pct = 0;
+    if (has_pct && !has_delta)
+        r->wing_delta = 0;
+    return VR_OK;
 }
 
 static vr_status read_layer(const vr_cfg_ctx *c, const char *base, int index, vr_layer *l)
