@@ -49,6 +49,18 @@ static const char *cfg(const char *name, const char *sim, const char *pols)
     return p;
 }
 
+/* A run file whose one scenario has the model `model` (text after "model: ", the scenario's
+ * line 4 on), simulation mapping `sim` on line 1, and one policy. */
+static const char *one_model(const char *name, const char *sim, const char *model)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "simulation: {%s}\nscenarios:\n  - name: a\n    model:%s%s\npolicies:\n  - name: p\n", sim,
+             model[0] ? " " : "", model);
+    const char *p = vr_test_write(dir, name, text);
+    assert_non_null(p);
+    return p;
+}
+
 /* Load `file`; expect VR_ECONFIG and every non-NULL want in the message. */
 static void expect_err(const char *file, const char *want1, const char *want2)
 {
@@ -354,28 +366,24 @@ static void test_messages_name_the_input(void **state)
     /* a key missing from a model file: the model file's line, not the run file's `model:` */
     vr_test_write(sub, "nospot.yaml", "model:\n  type: heston\n  v0: 0.04\n"
                                       "  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
-    expect_err(vr_test_write(dir, "m_nospot.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: mm/nospot.yaml\n"
-                                                   "policies:\n  - name: p\n"),
+    expect_err(one_model("m_nospot.yaml", "paths: 10", "mm/nospot.yaml"),
                "mm/nospot.yaml:2: scenarios[0].model:", "missing key 'spot'");
     /* `model:` without a value, empty, or a directory */
-    expect_err(vr_test_write(dir, "m_null.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model:\npolicies:\n  - name: p\n"),
+    expect_err(one_model("m_null.yaml", "paths: 10", ""),
                ":4: scenarios[0].model:", "got nothing");
-    expect_err(vr_test_write(dir, "m_empty.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: \"\"\npolicies:\n  - name: p\n"),
+    expect_err(one_model("m_empty.yaml", "paths: 10", "\"\""),
                ":4: scenarios[0].model:", "got nothing");
-    expect_err(vr_test_write(dir, "m_dir.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: mm\npolicies:\n  - name: p\n"),
+    expect_err(one_model("m_dir.yaml", "paths: 10", "mm"),
                ":4: model file", "not a regular file (a directory)");
     /* the value quoted as written, to the digits that tell it from the bound */
-    expect_err(vr_test_write(dir, "m_spot.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
-                                                 "    model: {type: heston, spot: 10000000.5, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-                                                 "policies:\n  - name: p\n"),
+    expect_err(one_model("m_spot.yaml", "paths: 10",
+                         "{type: heston, spot: 10000000.5, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}"),
                ":4: scenarios[0].model.spot:", "(got 10000000.5)");
-    expect_err(vr_test_write(dir, "m_rho.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
-                                                "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -1.0000001}}\n"
-                                                "policies:\n  - name: p\n"),
+    expect_err(one_model("m_rho.yaml", "paths: 10",
+                         "{type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -1.0000001}}"),
                "physical.rho:", "(got -1.0000001)");
-    expect_err(vr_test_write(dir, "m_under.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
-                                                  "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 1e-400, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-                                                  "policies:\n  - name: p\n"),
+    expect_err(one_model("m_under.yaml", "paths: 10",
+                         "{type: heston, spot: 100, v0: 0.04, physical: {kappa: 1e-400, theta: 0.04, sigma: 0.5, rho: -0.7}}"),
                "physical.kappa:", "'1e-400' is too small for a double");
     /* whole numbers: the hint only where it is one; leading zeros are the number they write */
     expect_err(cfg("w_big.yaml", "paths: 1e11", "  - name: p\n"), "simulation.paths: expected a whole number in [1, 10000000000], got '1e11'", NULL);
@@ -429,19 +437,16 @@ static void test_messages_name_the_input(void **state)
         assert_true(c.spec.pol[2].condor.wing_pct == 2 && c.spec.pol[2].condor.wing_delta == 0);
         vr_run_cfg_free(&c);
     }
-    expect_err(cfg("k_wing2.yaml", "paths: 10", "  - name: p\n    condor: {wing_delta: 0.05, wing_pct: 2}\n"),
-               "policies[0].condor.wing_delta:", "cannot be combined with 'wing_pct'");
     /* required and optional keys of a block */
-    expect_err(vr_test_write(dir, "b_svcj.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
-                                                 "    model: {type: svcj, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7,\n"
-                                                 "            mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}\npolicies:\n  - name: p\n"),
+    expect_err(one_model("b_svcj.yaml", "paths: 10",
+                         "{type: svcj, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7,\n"
+                         "            mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}"),
                "missing key 'lambda'", "rho_j; optional: lambda1)");
     /* svcj2's Euler scheme is refused at the key that asks for it */
-    expect_err(vr_test_write(dir, "b_euler.yaml", "simulation: {paths: 10, scheme: euler}\nscenarios:\n  - name: a\n"
-                                                  "    model: {type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"
-                                                  "      physical: {kappa_v: 6, kappa_m: 0.5, theta: 0.02, sigma_v: 0.7, sigma_m: 0.08, rho: -0.7,\n"
-                                                  "                 lambda0: 1, lambda1: 1, mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}\n"
-                                                  "policies:\n  - name: p\n"),
+    expect_err(one_model("b_euler.yaml", "paths: 10, scheme: euler",
+                         "{type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"
+                         "      physical: {kappa_v: 6, kappa_m: 0.5, theta: 0.02, sigma_v: 0.7, sigma_m: 0.08, rho: -0.7,\n"
+                         "                 lambda0: 1, lambda1: 1, mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}"),
                ":1: simulation.scheme:", "not implemented for model svcj2");
     /* bad bytes: the line they are on */
     expect_err(vr_test_write(dir, "e_latin.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES
