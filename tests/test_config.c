@@ -430,11 +430,17 @@ static void test_messages_name_the_input(void **state)
         vr_run_cfg c;
         expect_ok(cfg("k_wing.yaml", "paths: 10",
                       "  - name: p\n    condor: {wing_delta: 0.05}\n  - name: q\n  - name: r\n    condor: {wing_pct: 2}\n"
+                      "  - name: s\n    condor: {wing_width: 100}\n"
                       "condor: {wing_pct: 5}\n"),
                   &c);
         assert_true(c.spec.pol[0].condor.wing_delta == 0.05 && c.spec.pol[0].condor.wing_pct == 0);
         assert_true(c.spec.pol[1].condor.wing_pct == 5 && c.spec.pol[1].condor.wing_delta == 0);
         assert_true(c.spec.pol[2].condor.wing_pct == 2 && c.spec.pol[2].condor.wing_delta == 0);
+        assert_true(c.spec.pol[3].condor.wing_width == 100 && c.spec.pol[3].condor.wing_pct == 0 &&
+                    c.spec.pol[3].condor.wing_delta == 0);
+        vr_run_cfg_free(&c);
+        expect_ok(cfg("k_wing3.yaml", "paths: 10", "  - name: p\n    condor: {wing_width: 100}\ncondor: {wing_delta: 0.05}\n"), &c);
+        assert_true(c.spec.pol[0].condor.wing_width == 100 && c.spec.pol[0].condor.wing_delta == 0);
         vr_run_cfg_free(&c);
     }
     /* required and optional keys of a block */

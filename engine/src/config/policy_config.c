@@ -184,16 +184,17 @@ vr_status vr_cfg_condor(const vr_cfg_ctx *c, const char *base, const vr_condor_r
     const vr_status st = read_section(c, VR_PS_CONDOR, base, r, 0);
     if (st != VR_OK)
         return st;
-    /* wing_pct and wing_delta are two wing rules: a policy's condor that gives one replaces the
-     * other it inherits from the run's condor (as either replaces wing_width); one mapping that
-     * gives both is refused by the validator */
-    char kp[VR_KEY_MAX], kd[VR_KEY_MAX];
+    /* wing_width, wing_pct and wing_delta are three wing rules (pct and delta, when set, win over
+     * width): a policy's condor that gives one replaces the others it inherits from the run's
+     * condor; one mapping that gives two is refused by the validator */
+    char kw[VR_KEY_MAX], kp[VR_KEY_MAX], kd[VR_KEY_MAX];
+    snprintf(kw, sizeof kw, "%s.wing_width", base);
     snprintf(kp, sizeof kp, "%s.wing_pct", base);
     snprintf(kd, sizeof kd, "%s.wing_delta", base);
-    const int has_pct = vr_cfg_has(c, kp), has_delta = vr_cfg_has(c, kd);
-    if (has_delta && !has_pct)
+    const int has_w = vr_cfg_has(c, kw), has_pct = vr_cfg_has(c, kp), has_delta = vr_cfg_has(c, kd);
+    if ((has_delta || has_w) && !has_pct)
         r->wing_pct = 0;
-    if (has_pct && !has_delta)
+    if ((has_pct || has_w) && !has_delta)
         r->wing_delta = 0;
     return VR_OK;
 }
