@@ -436,6 +436,28 @@ static void test_breakdowns_fail_named(void **state)
                        "mu_v=1e-08", "did not converge within", NULL);
 }
 
+/* Inputs that are not regular files (a FIFO without a writer would block the open forever, a
+ * directory read as a file gave "empty file" or "read error after line 0"): refused at once. */
+static void test_inputs_not_regular(void **state)
+{
+    (void)state;
+    char args[2048], out[8192], p[1200];
+    const char *od = fresh_dir("fifo_in");
+    const char *names[] = {"run.yaml", "run.h5", "spx_daily.csv"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", od, names[i]);
+        assert_int_equal(mkfifo(p, 0600), 0);
+    }
+    snprintf(args, sizeof args, "check %s/run.yaml", od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "run.yaml: cannot open: not a regular file", NULL);
+    snprintf(args, sizeof args, "report %s/run.h5 -o %s/r.json", od, od);
+    vr_test_cli_expect(args, 1, out, sizeof out, "run.h5", "not a regular file", NULL);
+    /* a data directory whose SPX file is a FIFO (the other files need not exist: it is read first
+     * or its absence is reported, never waited on) */
+    snprintf(args, sizeof args, "model %s --asof 2009-11-02 --data %s", VIXRISK_SOURCE_DIR "/configs/models/heston.yaml", od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "spx_daily.csv: cannot open: not a regular file", NULL);
+}
+
 static void test_output_refused(void **state)
 {
     (void)state;
@@ -737,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),
         cmocka_unit_test(test_breakdowns_fail_named),
+        cmocka_unit_test(test_inputs_not_regular),
         cmocka_unit_test(test_signals_clean_up),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),

@@ -1013,11 +1013,13 @@ int vr_cmd_calibrate(int argc, char **argv)
                                                   : "Estimates (physical), standard errors: QML "
                                                     "sandwich / block bootstrap",
                                        start_file ? start_file : "");
-            for (int i = 0; md && !start_file && i < md->nparams && q < strlen(comment) + 3900; i++)
-                q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10.4g / %10.4g",
+            for (int i = 0; md && !start_file && i < md->nparams && q < strlen(comment) + 3900; i++) {
+                char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+                q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10s / %10s",
                                      md->params[i].name, vr_param_get(&res.est, &md->params[i]),
-                                     vr_param_get(&res.se_qml, &md->params[i]),
-                                     vr_param_get(&res.se_boot, &md->params[i]));
+                                     vr_calib_se_str(vr_param_get(&res.se_qml, &md->params[i]), a),
+                                     vr_calib_se_str(vr_param_get(&res.se_boot, &md->params[i]), b));
+            }
         }
         if ((st = vr_outfile_begin(&of_model, &err)) == VR_OK)
             st = vr_calib_write_file(of_model.tmp, &m, full, pnote, &err);

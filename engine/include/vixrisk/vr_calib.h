@@ -325,4 +325,9 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r);
  * failure, 2 usage error. --help prints to stdout. */
 int vr_cmd_calibrate(int argc, char **argv);
 
+/* A standard error for the tables and files the calibration writes: "%.4g", or "n/a" where it is
+ * not finite (no bootstrap was run, or the information matrix is singular): never "nan". */
+#define VR_CALIB_SE_STR 16
+const char *vr_calib_se_str(double se, char *buf);
+
 #endif

@@ -27,10 +27,19 @@
 #define VIXRISK_VR_OUTFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vixrisk/vr_status.h"
 
 #define VR_OUTFILE_PATH_MAX 4096
+
+/* An input file opened for reading (fopen's mode, "r" or "rb") only if it is a regular file: a
+ * FIFO, device, socket or directory gives NULL with errno ENOTSUP (not a regular file), without
+ * blocking (a FIFO is opened non-blocking, checked, and closed). Every other failure is fopen's,
+ * with its errno. */
+FILE *vr_fopen_input(const char *path, const char *mode);
+/* strerror(errno) for a failed vr_fopen_input: "not a regular file" for ENOTSUP. */
+const char *vr_fopen_input_error(int errnum);
 
 typedef struct vr_outfile {
     char final[VR_OUTFILE_PATH_MAX]; /* resolved output path (after directory expansion) */

@@ -599,8 +599,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
         fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
         for (int i = 0; md && i < md->nparams; i++) {
             const vr_param_def *d = &md->params[i];
-            fprintf(f, "  %-8s %12.6g %12.4g %12.4g\n", d->name, vr_param_get(&r->est, d),
-                    vr_param_get(&r->se_qml, d), vr_param_get(&r->se_boot, d));
+            char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+            fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
+                    vr_calib_se_str(vr_param_get(&r->se_qml, d), a), vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
         }
         const double ev = vr_svcj2_mean_v(p);
         fprintf(f, "  half-lives: v %.1f, m %.0f trading days; stationary E[v] %.5f (vol %.1f%%); "
@@ -619,8 +620,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
     fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
     for (int i = 0; md && i < md->nparams; i++) {
         const vr_param_def *d = &md->params[i];
-        fprintf(f, "  %-8s %12.6g %12.4g %12.4g\n", d->name, vr_param_get(&r->est, d),
-                vr_param_get(&r->se_qml, d), vr_param_get(&r->se_boot, d));
+        char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+        fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
+                vr_calib_se_str(vr_param_get(&r->se_qml, d), a), vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
     }
     const double ts = vr_theta_star(r->type, &r->est);
     fprintf(f, "  half-life of v: %.1f trading days; Feller 2 kappa theta / sigma^2 = %.3f\n",
@@ -699,9 +701,10 @@ vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, doubl
                           "Estimates (physical), standard errors: QML sandwich / block bootstrap");
     for (int i = 0; i < md->nparams && k < cap; i++) {
         const vr_param_def *d = &md->params[i];
-        k += (size_t)snprintf(c + k, cap - k, "\n  %-8s %12.6g  se %10.4g / %10.4g", d->name,
-                              vr_param_get(&r->est, d), vr_param_get(&r->se_qml, d),
-                              vr_param_get(&r->se_boot, d));
+        char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+        k += (size_t)snprintf(c + k, cap - k, "\n  %-8s %12.6g  se %10s / %10s", d->name,
+                              vr_param_get(&r->est, d), vr_calib_se_str(vr_param_get(&r->se_qml, d), a),
+                              vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
     }
     vr_model m;
     memset(&m, 0, sizeof m);
@@ -717,4 +720,13 @@ vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, doubl
         vr_calib_write_file(path, &m, c, "= physical (no variance risk premium applied)", err);
     free(c);
     return st;
+}
+
+const char *vr_calib_se_str(double se, char *buf)
+{
+    if (isfinite(se))
+        snprintf(buf, VR_CALIB_SE_STR, "%.4g", se);
+    else
+        snprintf(buf, VR_CALIB_SE_STR, "n/a"); /* (no bootstrap, or a singular information matrix) */
+    return buf;
 }

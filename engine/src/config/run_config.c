@@ -15,6 +15,7 @@
 
 #include "config_internal.h"
 #include "vixrisk/vr_runfile.h"
+#include "vixrisk/vr_outfile.h"
 #include "run_schema.h"
 #include "vixrisk/vr_policy_rules.h"
 
@@ -240,7 +241,7 @@ static char *config_text(const vr_yaml_index *ix)
 
 static char *slurp(const char *file)
 {
-    FILE *f = fopen(file, "rb");
+    FILE *f = vr_fopen_input(file, "rb");
     if (!f)
         return NULL;
     fseek(f, 0, SEEK_END);

@@ -22,6 +22,7 @@
 #include <yaml.h>
 
 #include "config_internal.h"
+#include "vixrisk/vr_outfile.h"
 
 /* Bounds against hostile input: nesting depth, and the events alias expansion may produce
  * (a "billion laughs" file doubles them at every level). */
@@ -132,9 +133,9 @@ static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t 
 static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *err)
 {
     vr_status st = VR_OK;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = vr_fopen_input(path, "rb");
     if (fp == NULL)
-        return vr_fail(err, VR_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+        return vr_fail(err, VR_ECONFIG, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
     yaml_parser_t parser;
     yaml_event_t ev;
     int have_ev = 0, depth = 0;

@@ -275,3 +275,37 @@ void vr_outfile_abort(vr_outfile *o)
 }
 
 void vr_outfile_dir(const vr_outfile *o, char *dir, size_t cap) { dir_of(o->final, dir, cap); }
+
+FILE *vr_fopen_input(const char *path, const char *mode)
+{
+    /* non-blocking, so that a FIFO without a writer does not wait here; then fstat decides */
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        const int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = ENOTSUP;
+        return NULL;
+    }
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, mode);
+    if (f == NULL)
+        close(fd);
+    return f;
+}
+
+const char *vr_fopen_input_error(int errnum)
+{
+    return errnum == ENOTSUP ? "not a regular file" : strerror(errnum);
+}

@@ -5,6 +5,8 @@
  * loaders cannot drift apart in what they accept or in how they name a bad line. */
 #include "csv.h"
 
+#include "vixrisk/vr_outfile.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,13 @@ vr_status vr_csv_open(vr_csv *c, const char *path, vr_csv_blank blank, int *miss
     c->blank = blank;
     if (missing)
         *missing = 0;
-    c->fp = fopen(path, "r");
+    c->fp = vr_fopen_input(path, "r");
     if (c->fp == NULL) {
         if (missing && errno == ENOENT) {
             *missing = 1;
             return VR_OK;
         }
-        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return vr_fail(err, VR_EIO, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
     }
     return VR_OK;
 }

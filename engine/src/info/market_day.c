@@ -13,6 +13,7 @@
 
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
+#include "vixrisk/vr_outfile.h"
 
 #define MAXF 16
 
@@ -119,9 +120,11 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
     *found = 0;
     *first = *last = 0;
     near[0] = near[1] = 0;
-    FILE *fp = fopen(path, "r");
+    FILE *fp = vr_fopen_input(path, "r"); /* (a FIFO or directory: NULL, errno ENOTSUP) */
+    if (fp == NULL && errno == ENOENT)
+        return VR_EIO; /* absent: the caller decides whether that is an error and says so */
     if (fp == NULL)
-        return VR_EIO; /* the caller decides whether that is an error and says so */
+        return vr_fail(err, VR_EINVAL, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
     if (fgets(line, sizeof line, fp) == NULL) {
         st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
         goto done;

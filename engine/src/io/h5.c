@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct vr_h5 {
@@ -638,6 +639,9 @@ vr_status vr_h5_open_read(const char *path, vr_h5_reader **out, vr_err *err)
         H5Eclear2(H5E_DEFAULT);
     if (access(path, R_OK) != 0)
         return vr_fail(err, VR_EIO, "h5: open %s: %s", path, strerror(errno));
+    struct stat sb; /* a FIFO would block libhdf5's open, a directory fail obscurely */
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return vr_fail(err, VR_EIO, "h5: open %s: not a regular file", path);
     if ((r = calloc(1, sizeof *r)) == NULL || (r->path = dup_str(path)) == NULL) {
         st = vr_fail(err, VR_ENOMEM, "h5: open %s", path);
         goto done;

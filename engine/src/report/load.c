@@ -357,10 +357,14 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
         st = vr_fail(err, VR_ENOMEM, "report: %s: %zu policies", g, nkids);
         goto done;
     }
+    const char *no_pnl = NULL; /* a group of the scenario that is neither a policy nor sample_paths */
     for (size_t k = 0; k < nkids; k++) {
         snprintf(d, sizeof d, "%s/%s/%s", g, kids[k], vr_rf_pol_dsets[VR_RF_D_PNL].name);
-        if (!vr_h5_exists(r, d))
-            continue; /* sample_paths and anything else that is not a policy */
+        if (!vr_h5_exists(r, d)) { /* sample_paths, or a policy whose pnl is missing */
+            if (no_pnl == NULL && strcmp(kids[k], "sample_paths") != 0)
+                no_pnl = kids[k];
+            continue;
+        }
         TRY(check_name(kids[k], "policy", g, err));
         if (s->npol >= VR_MAX_POLICIES) {
             st = vr_fail(err, VR_EHDF5, "report: %s: more than %d policies", g, VR_MAX_POLICIES);
@@ -374,6 +378,11 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
         *budget -= s->paths;
         TRY(load_policy(r, s, kids[k], &s->pol[s->npol], err));
         s->npol++;
+    }
+    if (s->npol > 0 && no_pnl != NULL) { /* a policy would silently drop out of the report */
+        st = vr_fail(err, VR_EHDF5, "report: %s: %s/%s has no '%s' dataset (a damaged or edited file)", run->path,
+                     g, no_pnl, vr_rf_pol_dsets[VR_RF_D_PNL].name);
+        goto done;
     }
     if (s->npol == 0) {
         int64_t stored = 1; /* a file without the attribute predates store_paths: it stored them */
@@ -430,7 +439,7 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
         goto done;
     }
     TRY(vr_h5_read_attr_str(r, "/", A[VR_RF_ROOT_SCHEMA].name, &run->schema, err));
-    if (strncmp(run->schema, "vixrisk-run/", 12) != 0) {
+    if (strcmp(run->schema, VR_RF_SCHEMA_VERSION) != 0) { /* (the one layout this reader knows) */
         st = vr_fail(err, VR_EIO, "report: %s: not a vixrisk run file (schema '%.100s', want %s)",
                      h5_path, run->schema, VR_RF_SCHEMA_VERSION);
         goto done;
