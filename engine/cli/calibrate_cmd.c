@@ -531,7 +531,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         case OPT_FROM:
         case OPT_TO: {
             int32_t d;
-            if (vr_history_parse_date(optarg, &d) != 0)
+            if (strlen(optarg) != 10 || vr_history_parse_date(optarg, &d) != 0)
                 return cal_bad("%s: expected a date YYYY-MM-DD, got '%s'",
                                c == OPT_FROM ? "--from" : "--to", optarg);
             if (c == OPT_FROM)

@@ -118,7 +118,7 @@ void vr_cli_json_num(FILE *out, const char *key, double x, int comma)
 
 int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date)
 {
-    if (vr_history_parse_date(s, date) == 0)
+    if (strlen(s) == 10 && vr_history_parse_date(s, date) == 0) /* (not the data files' YYYYMMDD) */
         return 1;
     fprintf(stderr, "vixrisk %s: --asof: expected a date YYYY-MM-DD, got '%s'\n", cmd, s);
     return 0;

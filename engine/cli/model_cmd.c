@@ -367,7 +367,7 @@ int vr_cmd_model(int argc, char **argv)
     }
     const char *file = argv[optind];
     int32_t date = 0;
-    if (asof != NULL && vr_history_parse_date(asof, &date) != 0) {
+    if (asof != NULL && (strlen(asof) != 10 || vr_history_parse_date(asof, &date) != 0)) {
         fprintf(stderr, "vixrisk model: --asof: expected a date YYYY-MM-DD, got '%s'\n", asof);
         return EXIT_USAGE;
     }

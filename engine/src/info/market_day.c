@@ -177,8 +177,9 @@ static int close_row(void *vc, char **f, int n, const char *path, long line, vr_
 {
     (void)n;
     close_ctx *c = vc;
-    if (number(f[c->idx[0]], &c->value) != 0 || !(isnan(c->value) || c->value > 0))
-        return vr_fail(err, VR_EINVAL, "%s:%ld: close '%s' is not a positive number", path, line,
+    /* (at most 1e7, the model's spot range: a larger close is not an index level) */
+    if (number(f[c->idx[0]], &c->value) != 0 || !(isnan(c->value) || (c->value > 0 && c->value <= 1e7)))
+        return vr_fail(err, VR_EINVAL, "%s:%ld: close '%s' is not a positive number up to 1e7", path, line,
                        f[c->idx[0]]);
     return VR_OK;
 }
