@@ -408,7 +408,8 @@ static void test_messages_name_the_input(void **state)
                       "  - name: p\n    layers:\n" HEDGE "sweep:\n  - {policy: p, key: \"layers[0].trigger.vix_level\", values: [20.0000001, 20.0000002]}\n"),
                   &c);
         assert_int_equal(c.spec.npol, 3);
-        assert_string_equal(c.spec.pol[1].name, "p@layers_0_.trigger.vix_level=20.0000001");
+        /* the first keeps the name it always had (%g), the second is told apart */
+        assert_string_equal(c.spec.pol[1].name, "p@layers_0_.trigger.vix_level=20");
         assert_string_equal(c.spec.pol[2].name, "p@layers_0_.trigger.vix_level=20.0000002");
         vr_run_cfg_free(&c);
     }
@@ -421,10 +422,10 @@ static void test_messages_name_the_input(void **state)
     /* keys the file does not have: the default behind a value, the one-number form of a key */
     expect_err(cfg("k_sizeby.yaml", "paths: 10",
                    "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {type: vix_call, delta: 0.25, dte: 30, size: {value: 0.15}}\n"),
-               "action.size.value:", "size by contracts (size.by's default)");
+               "action.size.value:", "size by contracts (size.by: contracts unless given)");
     expect_err(cfg("k_hs.yaml", "paths: 10", "  - name: p\ncondor: {half_spread: 101}\n"), ":7: condor.half_spread:", "[0, 100]");
     expect_err(cfg("k_exitdte.yaml", "paths: 10", "  - name: p\ncondor: {dte: 20}\n"), ":7: condor.exit_dte:",
-               "a condor without exit_dte takes its default");
+               "(got 21; exit_dte is 21 unless given)");
     /* a policy's wing rule replaces the run's: wing_delta over wing_pct, wing_pct over wing_delta */
     {
         vr_run_cfg c;
@@ -441,6 +442,10 @@ static void test_messages_name_the_input(void **state)
         vr_run_cfg_free(&c);
         expect_ok(cfg("k_wing3.yaml", "paths: 10", "  - name: p\n    condor: {wing_width: 100}\ncondor: {wing_delta: 0.05}\n"), &c);
         assert_true(c.spec.pol[0].condor.wing_width == 100 && c.spec.pol[0].condor.wing_delta == 0);
+        vr_run_cfg_free(&c);
+        /* a rule given as 0 is off and replaces nothing: the inherited one stays */
+        expect_ok(cfg("k_wing4.yaml", "paths: 10", "  - name: p\n    condor: {wing_pct: 0}\ncondor: {wing_delta: 0.05}\n"), &c);
+        assert_true(c.spec.pol[0].condor.wing_delta == 0.05 && c.spec.pol[0].condor.wing_pct == 0);
         vr_run_cfg_free(&c);
     }
     /* required and optional keys of a block */

@@ -191,7 +191,9 @@ vr_status vr_cfg_condor(const vr_cfg_ctx *c, const char *base, const vr_condor_r
     snprintf(kw, sizeof kw, "%s.wing_width", base);
     snprintf(kp, sizeof kp, "%s.wing_pct", base);
     snprintf(kd, sizeof kd, "%s.wing_delta", base);
-    const int has_w = vr_cfg_has(c, kw), has_pct = vr_cfg_has(c, kp), has_delta = vr_cfg_has(c, kd);
+    /* (a rule given as 0 is off and replaces nothing) */
+    const int has_w = vr_cfg_has(c, kw), has_pct = vr_cfg_has(c, kp) && r->wing_pct > 0,
+              has_delta = vr_cfg_has(c, kd) && r->wing_delta > 0;
     if ((has_delta || has_w) && !has_pct)
         r->wing_pct = 0;
     if ((has_pct || has_w) && !has_delta)

@@ -33,6 +33,15 @@ int vr_cfg_sweep_count(const vr_cfg_ctx *c)
     }
 }
 
+/* A swept policy's name: POLICY@KEY=VALUE, brackets of the key as '_' (names become HDF5 groups). */
+static void sweep_name(char *nm, size_t cap, const char *pol, const char *key, const char *value)
+{
+    snprintf(nm, cap, "%s@%s=%s", pol, key, value);
+    for (char *q = nm; *q; q++)
+        if (*q == '[' || *q == ']')
+            *q = '_';
+}
+
 vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
 {
     char base[VR_KEY_MAX], p[VR_KEY_MAX];
@@ -80,12 +89,16 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
                 return vr_config_fail(c->err, c->file, c->ix, p, "policy '%s' with %s = %s: %s: %s", pol, key,
                                       vr_num_str(v, g), kpath, msg);
             }
-            /* the value in as many digits as tell it apart (20.0000001 is not 20) */
+            /* the value as %g, as names always were; where that name is taken (20.0000001 and
+             * 20.0000002 are both 20 in six digits), in as many digits as tell it apart */
             char nm[2 * VR_NAME_MAX + VR_KEY_MAX], g[VR_NUM_STR];
-            snprintf(nm, sizeof nm, "%s@%s=%s", s->pol[src].name, key, vr_num_str(v, g));
-            for (char *q = nm; *q; q++)
-                if (*q == '[' || *q == ']')
-                    *q = '_';
+            snprintf(g, sizeof g, "%g", v);
+            sweep_name(nm, sizeof nm, s->pol[src].name, key, g);
+            for (int q = 0; q < s->npol; q++)
+                if (strcmp(s->pol[q].name, nm) == 0) {
+                    sweep_name(nm, sizeof nm, s->pol[src].name, key, vr_num_str(v, g));
+                    break;
+                }
             if (strlen(nm) >= VR_NAME_MAX)
                 return vr_config_fail(c->err, c->file, c->ix, p, "the swept policy's name '%s' is longer than %d characters",
                                       nm, VR_NAME_MAX - 1);

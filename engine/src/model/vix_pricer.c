@@ -23,6 +23,7 @@
 #include <complex.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,15 +193,18 @@ double vr_var_laplace(vr_model_type t, const vr_sv_params *p, double v, double T
 #define GK_NPTS 15
 typedef void (*integrand_fn)(const double *x, double *fx, int n, const void *ctx);
 
-/* Integrand evaluations one quad() call may spend. The main job's tables and the extreme sweep's
- * edge sets take at most ~5,000; a law whose integrand the panels never resolve (its round-off
- * above the tolerance: a variance jump of mean 1e-8 in svcj's pricing set) would otherwise
- * bisect ~2^30 panels, which is hours: past the budget the call stops and fails instead. */
+/* Integrand evaluations one quad() call of a table build may spend. The main job's tables and the
+ * extreme sweep's edge sets take at most ~5,300, a scan of 500 valid models' tables ~140,000; a
+ * law whose integrand the panels never resolve (its round-off above the tolerance: a variance
+ * jump of mean 1e-8 in svcj's pricing set) would otherwise bisect ~2^30 panels, which is hours:
+ * past the budget the call stops and the build fails instead. The direct pricers (`price`) keep
+ * no budget: their 100x tighter tolerance takes over a million evaluations on valid models. */
 #define QUAD_MAX_EVALS 1000000
 
 typedef struct quad_state {
-    long evals;
-    long limit;    /* evals at which the current quad() call stops refining (QUAD_MAX_EVALS) */
+    int64_t evals;
+    int64_t budget; /* evaluations one quad() call may spend, 0: no bound (set by the caller) */
+    int64_t limit;  /* evals at which the current quad() call stops refining */
     int failed;    /* the panels left at the depth limit exceed the whole tolerance */
     int capped;    /* a quad() call ran out of its evaluations (failed too) */
     double unconv; /* error estimates of panels accepted at the depth limit (one quad() call) */
@@ -266,7 +270,7 @@ static double quad(integrand_fn f, const void *ctx, double lo, double hi, double
     if (!(hi > lo))
         return 0.0;
     qs->unconv = 0.0;
-    qs->limit = qs->evals + QUAD_MAX_EVALS;
+    qs->limit = qs->budget > 0 ? qs->evals + qs->budget : INT64_MAX;
     const double r = quad_rec(f, ctx, lo, hi, tol, 30, qs);
     if (qs->unconv > tol || qs->capped)
         qs->failed = 1;
@@ -682,7 +686,7 @@ vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0, 0, 0.0};
+    quad_state qs = {0, 0, 0, 0, 0, 0.0};
     const double r = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     if (qs.failed || !isfinite(r))
         return vr_fail(err, VR_ENUM,
@@ -710,7 +714,7 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0, 0, 0.0};
+    quad_state qs = {0, 0, 0, 0, 0, 0.0};
     const double fut = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     double *buf = malloc(2 * COS_NMAX * sizeof *buf);
     if (buf == NULL)
@@ -896,7 +900,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
         const double sq = tab->s0 + it / tab->inv_hs;
         tab->disc[it] = exp(-spec->rate * sq * sq);
     }
-    quad_state qs = {0, 0, 0, 0, 0.0};
+    quad_state qs = {0, QUAD_MAX_EVALS, 0, 0, 0, 0.0};
     for (int ix = 0; ix < TAB_NX; ix++)
         for (int it = 0; it < TAB_NT; it++) {
             table_node(tab, ix, it, buf, &qs);

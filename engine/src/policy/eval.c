@@ -695,7 +695,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
      * marks), not a result: the run stops here, before any score or file is written. */
     if (st == VR_OK && ctx.bad != UINT64_MAX)
         st = vr_fail(err, VR_ENUM,
-                     "scenario %s, policy %s, path %llu: the P&L is not finite: the model's paths or marks "
+                     "scenario %s, policy %s, path %llu: the P&L or its drawdown is not finite: the model's paths or marks "
                      "broke down at these parameters (scenarios[%d].model; ranges: docs/config.md)",
                      sc->name, spec->pol[ctx.bad % (uint64_t)spec->npol].name,
                      (unsigned long long)(ctx.bad / (uint64_t)spec->npol), scen);

@@ -316,7 +316,7 @@ static vr_status check_section(vr_psection s, const void *base, const char *pref
             if (!(isfinite(x) && x > sk->lo && x <= sk->hi) || (sk->whole && x != floor(x)))
                 return fail_key(err, key_out, path, "must be %sin (%g, %g] for size by %s%s (got %g)",
                                 sk->whole ? "a whole number " : "", sk->lo, sk->hi, sk->name,
-                                size == VR_SIZE_CONTRACTS ? " (size.by's default)" : "", x);
+                                size == VR_SIZE_CONTRACTS ? " (size.by: contracts unless given)" : "", x);
             continue;
         }
         const int whole = k->type == VR_PK_WHOLE || k->type == VR_PK_INT;
@@ -410,8 +410,8 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
         return fail_key(err, key_out, path, "must be a multiple of 5 (the SPX strike grid), got %g", r->wing_width);
     snprintf(path, sizeof path, "%s.exit_dte", base);
     if (!(r->exit_dte < r->dte)) /* else the condor would be closed the day it opens */
-        return fail_key(err, key_out, path, "must be below dte = %g (got %g; a condor without exit_dte takes its default: set it below dte)",
-                        r->dte, r->exit_dte);
+        return fail_key(err, key_out, path, "must be below dte = %g (got %g; exit_dte is %g unless given)",
+                        r->dte, r->exit_dte, vr_policy_key_find(VR_PS_CONDOR, "exit_dte")->def);
     snprintf(path, sizeof path, "%s.roll_delta", base);
     if (r->roll_delta > 0 && r->roll_delta <= r->roll_to_delta) /* a roll would trigger the next one at once */
         return fail_key(err, key_out, path, "(%g) must exceed roll_to_delta (%g)", r->roll_delta, r->roll_to_delta);
