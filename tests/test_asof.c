@@ -247,6 +247,7 @@ static void test_run_asof_errors(void **state)
         {"2031-01-02", "2031-01-02", "after the data"},
         {"1900-01-02", "1900-01-02", "before the data"},
         {"2020-3-x", "expected a date YYYY-MM-DD", "2020-3-x"},
+        {"2020-02-30", "--asof: expected a calendar day YYYY-MM-DD", "got '2020-02-30'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         snprintf(cmd, sizeof cmd, "check '%s' -o '%s/x.h5' --asof %s --data '%s'", cfg, dir, cases[k].date,

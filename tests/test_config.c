@@ -401,6 +401,9 @@ static void test_messages_name_the_input(void **state)
     expect_err(vr_test_write(dir, "d_asof.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"
                                                  "    start: {asof: 20200302}\npolicies:\n  - name: p\n"),
                ":5: scenarios[0].start.asof:", "expected a date YYYY-MM-DD (got '20200302')");
+    expect_err(vr_test_write(dir, "d_cal.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                                                "    start: {asof: 2021-02-29}\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].start.asof:", "expected a calendar day YYYY-MM-DD in the years 1800-2200 (got '2021-02-29')");
     /* sweeps: the value's digits in the name, a repeated value and an unknown policy at their keys */
     {
         vr_run_cfg c;

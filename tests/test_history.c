@@ -315,13 +315,30 @@ static void test_dates(void **state)
     (void)state;
     int32_t d;
     char buf[16];
-    assert_int_equal(vr_history_parse_date("2024-02-29", &d), 0);
+    assert_int_equal(vr_history_parse_iso_date("2024-02-29", &d), 0);
     assert_int_equal(d, 20240229);
-    assert_int_equal(vr_history_parse_date("2023-02-29", &d), -1);
-    assert_int_equal(vr_history_parse_date("20180205", &d), 0);
-    assert_int_equal(d, 20180205);
-    assert_int_equal(vr_history_parse_date("2018-2-05", &d), -1);
-    assert_int_equal(vr_history_parse_date("", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("1800-01-01", &d), 0);
+    assert_int_equal(vr_history_parse_iso_date("2200-12-31", &d), 0);
+    assert_int_equal(d, 22001231);
+    /* well formed, but no such day (or a year out of range): -2 */
+    assert_int_equal(vr_history_parse_iso_date("2023-02-29", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("1900-02-29", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("2020-13-01", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("2020-04-31", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("2020-01-00", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("1799-12-31", &d), -2);
+    assert_int_equal(vr_history_parse_iso_date("2201-01-01", &d), -2);
+    /* not the form: -1 (the data files' old YYYYMMDD included) */
+    assert_int_equal(vr_history_parse_iso_date("20180205", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("2018-2-05", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("2018-02-05 ", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("2018/02/05", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("2018-0a-05", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date("", &d), -1);
+    assert_int_equal(vr_history_parse_iso_date(NULL, &d), -1);
+    assert_int_equal(d, 22001231); /* untouched by the failures */
+    assert_non_null(strstr(vr_history_date_expected(-1), "a date YYYY-MM-DD"));
+    assert_non_null(strstr(vr_history_date_expected(-2), "calendar day"));
     assert_string_equal(vr_history_format_date(19900102, buf), "1990-01-02");
 }
 

@@ -531,9 +531,12 @@ int vr_cmd_calibrate(int argc, char **argv)
         case OPT_FROM:
         case OPT_TO: {
             int32_t d;
-            if (strlen(optarg) != 10 || vr_history_parse_date(optarg, &d) != 0)
-                return cal_bad("%s: expected a date YYYY-MM-DD, got '%s'",
-                               c == OPT_FROM ? "--from" : "--to", optarg);
+            const int drc = vr_history_parse_iso_date(optarg, &d);
+            if (drc != 0) {
+                fprintf(stderr, "vixrisk calibrate: %s: expected %s, got '%s'\n(see vixrisk calibrate --help)\n",
+                        c == OPT_FROM ? "--from" : "--to", vr_history_date_expected(drc), optarg);
+                return CAL_EXIT_USAGE;
+            }
             if (c == OPT_FROM)
                 from = d;
             else

@@ -116,12 +116,18 @@ void vr_cli_json_num(FILE *out, const char *key, double x, int comma)
         fprintf(out, ": null%s", comma ? ", " : "");
 }
 
+int vr_cli_parse_date(const char *cmd, const char *opt, const char *s, int32_t *date)
+{
+    const int rc = vr_history_parse_iso_date(s, date);
+    if (rc == 0)
+        return 1;
+    fprintf(stderr, "vixrisk %s: %s: expected %s, got '%s'\n", cmd, opt, vr_history_date_expected(rc), s);
+    return 0;
+}
+
 int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date)
 {
-    if (strlen(s) == 10 && vr_history_parse_date(s, date) == 0) /* (not the data files' YYYYMMDD) */
-        return 1;
-    fprintf(stderr, "vixrisk %s: --asof: expected a date YYYY-MM-DD, got '%s'\n", cmd, s);
-    return 0;
+    return vr_cli_parse_date(cmd, "--asof", s, date);
 }
 
 void vr_cli_asof_print(FILE *out, const vr_market_day *mk)

@@ -38,8 +38,10 @@ void vr_cli_json_str(FILE *out, const char *s);
 /* "key": number, or "key": null for NaN/Inf; then ", " if comma. */
 void vr_cli_json_num(FILE *out, const char *key, double x, int comma);
 
-/* --asof DATE of `run`, `check` and `price`: "YYYY-MM-DD" into yyyymmdd; on a malformed date prints
- * "vixrisk CMD: --asof: ..." and returns 0. */
+/* A date option OPT of command CMD: "YYYY-MM-DD" (vr_history_parse_iso_date) into yyyymmdd; 1 on
+ * success, else prints "vixrisk CMD: OPT: expected ..., got '...'" and returns 0. */
+int vr_cli_parse_date(const char *cmd, const char *opt, const char *s, int32_t *date);
+/* --asof DATE of `run`, `check`, `price` and `model`: vr_cli_parse_date with OPT "--asof". */
 int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date);
 
 /* The market a --asof run or price starts from, one line: "as of DATE (DIR): SPX .., VIX ..,

@@ -367,10 +367,8 @@ int vr_cmd_model(int argc, char **argv)
     }
     const char *file = argv[optind];
     int32_t date = 0;
-    if (asof != NULL && (strlen(asof) != 10 || vr_history_parse_date(asof, &date) != 0)) {
-        fprintf(stderr, "vixrisk model: --asof: expected a date YYYY-MM-DD, got '%s'\n", asof);
+    if (asof != NULL && !vr_cli_parse_asof("model", asof, &date))
         return EXIT_USAGE;
-    }
     if (data != NULL && asof == NULL) {
         fprintf(stderr, "vixrisk model: --data is only used with --asof\n");
         return EXIT_USAGE;

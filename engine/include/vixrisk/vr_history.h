@@ -80,9 +80,14 @@ void vr_history_free(vr_history *h);
  * not owned by the caller. */
 const char *vr_history_default_dir(void);
 
-/* Parse "YYYY-MM-DD" (a valid calendar date, years 1800..2200) into yyyymmdd; 0 on success,
- * -1 if malformed. Also accepts "YYYYMMDD". */
-int vr_history_parse_date(const char *s, int32_t *out);
+/* Parse a date into yyyymmdd. "YYYY-MM-DD" exactly is the one form a date takes in configs, on
+ * the command line and in the data files (not "YYYYMMDD"). 0 on success; -1 if s is not of that
+ * form (or NULL); -2 if it is, but names no day (2020-02-30) or a year outside 1800..2200. */
+int vr_history_parse_iso_date(const char *s, int32_t *out);
+
+/* What a failed vr_history_parse_iso_date (its return code rc) expected, for "expected %s":
+ * "a date YYYY-MM-DD", or for rc -2 "a calendar day YYYY-MM-DD in the years 1800-2200". */
+const char *vr_history_date_expected(int rc);
 
 /* Format yyyymmdd as "YYYY-MM-DD" into buf (>= 11 bytes); returns buf. */
 char *vr_history_format_date(int32_t d, char *buf);

@@ -98,10 +98,14 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     return VR_OK;
 }
 
-/* A config's date: YYYY-MM-DD only (the data files' YYYYMMDD is not a config's form), a real day. */
-static int config_date(const char *s, int32_t *d)
+/* A config's date key: YYYY-MM-DD, a real day (vr_history_parse_iso_date); the error names the key. */
+static vr_status config_date(const vr_cfg_ctx *c, const char *key, const char *s, int32_t *d)
 {
-    return s != NULL && strlen(s) == 10 && vr_history_parse_date(s, d) == 0 ? 0 : -1;
+    const int rc = vr_history_parse_iso_date(s, d);
+    if (rc == 0)
+        return VR_OK;
+    return vr_config_fail(c->err, c->file, c->ix, key, "expected %s (got '%.40s')", vr_history_date_expected(rc),
+                          s ? s : "");
 }
 
 static vr_status window_of(const vr_cfg_ctx *c, const char *key, const vr_history *h, const char *from,
@@ -115,10 +119,8 @@ static vr_status window_of(const vr_cfg_ctx *c, const char *key, const vr_histor
     if (from == NULL || to == NULL)
         return vr_config_fail(c->err, c->file, c->ix, key, "missing key '%s': a window is {from: YYYY-MM-DD, to: YYYY-MM-DD}",
                               from == NULL ? "from" : "to");
-    if (config_date(from, &f) != 0)
-        return vr_config_fail(c->err, c->file, c->ix, fkey, "expected a date YYYY-MM-DD (got '%.40s')", from);
-    if (config_date(to, &t) != 0)
-        return vr_config_fail(c->err, c->file, c->ix, tkey, "expected a date YYYY-MM-DD (got '%.40s')", to);
+    if (config_date(c, fkey, from, &f) != VR_OK || config_date(c, tkey, to, &t) != VR_OK)
+        return c->err->code;
     vr_err e2 = {VR_OK, ""};
     if (vr_history_window(h, f, t, i0, i1, &e2) != VR_OK)
         return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
@@ -314,9 +316,8 @@ static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_
     if (!vr_cfg_has(c, key))
         return vr_config_fail(c->err, c->file, c->ix, base, "missing key 'asof' (a date YYYY-MM-DD)");
     int32_t date = 0;
-    if (config_date(text, &date) != 0)
-        return vr_config_fail(c->err, c->file, c->ix, key, "expected a date YYYY-MM-DD (got '%.40s')",
-                              text ? text : "");
+    if (config_date(c, key, text, &date) != VR_OK)
+        return c->err->code;
     if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
         return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
     if (o->asof > 0)

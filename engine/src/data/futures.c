@@ -176,14 +176,15 @@ static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, 
             goto done;
         }
         int32_t d, e;
-        if (vr_history_parse_date(f[cd], &d) != 0 || strlen(f[cd]) != 10) {
-            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path, ln,
-                         f[cd]);
+        int drc = vr_history_parse_iso_date(f[cd], &d);
+        if (drc != 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected %s)", path, ln, f[cd],
+                         vr_history_date_expected(drc));
             goto done;
         }
-        if (vr_history_parse_date(f[ce], &e) != 0 || strlen(f[ce]) != 10) {
-            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad expiry '%s' (expected YYYY-MM-DD)", path,
-                         ln, f[ce]);
+        if ((drc = vr_history_parse_iso_date(f[ce], &e)) != 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad expiry '%s' (expected %s)", path, ln, f[ce],
+                         vr_history_date_expected(drc));
             goto done;
         }
         if (d < prev_d || (d == prev_d && e <= prev_e)) {
@@ -285,9 +286,10 @@ static vr_status read_term(const char *path, curve_buf *b, const int32_t *known,
             goto done;
         }
         int32_t d;
-        if (vr_history_parse_date(f[cd], &d) != 0 || strlen(f[cd]) != 10) {
-            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path, ln,
-                         f[cd]);
+        const int drc = vr_history_parse_iso_date(f[cd], &d);
+        if (drc != 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected %s)", path, ln, f[cd],
+                         vr_history_date_expected(drc));
             goto done;
         }
         if (d <= prev) {

@@ -60,31 +60,26 @@ static int days_in_month(int y, int m)
     return dm[m - 1];
 }
 
-int vr_history_parse_date(const char *s, int32_t *out)
+int vr_history_parse_iso_date(const char *s, int32_t *out)
 {
-    int y, m, d;
-    size_t len = strlen(s);
-    char buf[16];
-    if (len == 10 && s[4] == '-' && s[7] == '-') {
-        memcpy(buf, s, 4);
-        memcpy(buf + 4, s + 5, 2);
-        memcpy(buf + 6, s + 8, 2);
-        buf[8] = '\0';
-    } else if (len == 8) {
-        memcpy(buf, s, 9);
-    } else {
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    }
-    for (int i = 0; i < 8; i++)
-        if (buf[i] < '0' || buf[i] > '9')
+    int n[10];
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return -1;
-    y = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 + (buf[2] - '0') * 10 + (buf[3] - '0');
-    m = (buf[4] - '0') * 10 + (buf[5] - '0');
-    d = (buf[6] - '0') * 10 + (buf[7] - '0');
+        n[i] = s[i] - '0';
+    }
+    const int y = n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3], m = n[5] * 10 + n[6], d = n[8] * 10 + n[9];
     if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-        return -1;
+        return -2;
     *out = (int32_t)(y * 10000 + m * 100 + d);
     return 0;
+}
+
+const char *vr_history_date_expected(int rc)
+{
+    return rc == -2 ? "a calendar day YYYY-MM-DD in the years 1800-2200" : "a date YYYY-MM-DD";
 }
 
 char *vr_history_format_date(int32_t d, char *buf)
@@ -130,9 +125,10 @@ static vr_status read_series(const char *path, series *s, int *missing, vr_err *
         }
         const char *ds = vr_csv_trim(f[col_date]);
         int32_t d;
-        if (vr_history_parse_date(ds, &d) != 0 || strlen(ds) != 10) {
-            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected YYYY-MM-DD)", path,
-                         lineno, ds);
+        const int drc = vr_history_parse_iso_date(ds, &d);
+        if (drc != 0) {
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: bad date '%s' (expected %s)", path, lineno, ds,
+                         vr_history_date_expected(drc));
             goto done;
         }
         if (s->n > 0 && d <= s->date[s->n - 1]) {

@@ -143,7 +143,7 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
             continue;
         const int n = split(line, f);
         int32_t d;
-        if (n != nh || vr_history_parse_date(f[0], &d) != 0) {
+        if (n != nh || vr_history_parse_iso_date(f[0], &d) != 0) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: malformed row (expected %d fields and a date)", path,
                          lineno, nh);
             goto done;
@@ -234,7 +234,7 @@ static int contract_row(void *vc, char **f, int n, const char *path, long line, 
     vr_market_day *mk = c->mk;
     int32_t exp;
     double settle;
-    if (vr_history_parse_date(f[c->idx[1]], &exp) != 0 || number(f[c->idx[2]], &settle) != 0 ||
+    if (vr_history_parse_iso_date(f[c->idx[1]], &exp) != 0 || number(f[c->idx[2]], &settle) != 0 ||
         strlen(f[c->idx[0]]) != 7)
         return vr_fail(err, VR_EINVAL, "%s:%ld: malformed contract, expiry or settle", path, line);
     if (exp <= mk->date || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
