@@ -62,6 +62,8 @@ typedef struct vr_model_ops {
     const char *factor_names[VR_FACTORS_MAX];   /* "v", "m" */
     int euler;                                  /* 1: path_step also has the Euler scheme */
     int single;                                 /* 1: path_step also has VR_STEP_QE_SINGLE */
+    const char *step_key;                       /* the parameter path_coef bounds times dt ("lambda",
+                                                 * "lambda0"): the key its failure names; NULL if none */
 
     /* ---- state ---- */
     /* Initial variance factors of model m: x[0] = m->v0 (and x[1] = the model's m0). */

@@ -260,36 +260,39 @@ static char *slurp(const char *file)
     return s;
 }
 
-/* The run's own pre-simulation checks, for every scenario, with the key they come from. */
+/* The run's own pre-simulation checks, for every scenario, each failure at the key it comes from:
+ * the path generator's scheme and precision (simulation.*), the physical set's limit on the step
+ * (ops->step_key times dt), the pricing set's table limits (model.pricing); anything else the
+ * generator refuses at the scenario. */
 static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
 {
     for (int i = 0; i < s->nscen; i++) {
         vr_err e2 = {VR_OK, ""};
-        if (vr_eval_scenario_check(s, i, &e2) == VR_OK)
-            continue;
+        const vr_sim_spec sim = vr_eval_sim_spec(s, i);
+        const vr_model_ops *ops = vr_model_ops_get(sim.type);
         char p[VR_KEY_MAX];
-        if (strstr(e2.msg, "precision single") != NULL)
-            snprintf(p, sizeof p, "simulation.precision");
-        else if (strstr(e2.msg, "scheme euler") != NULL && vr_cfg_has(c, "simulation.scheme"))
-            snprintf(p, sizeof p, "simulation.scheme");
-        else if (strstr(e2.msg, "lambda") != NULL) /* the jump intensity's key: svcj2's lambda0 */
-            snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i,
-                     strstr(e2.msg, "lambda0") != NULL ? "lambda0" : "lambda");
-        else if (strstr(e2.msg, "vix table") != NULL)
+        if (vr_sim_spec_check(&sim, &e2) != VR_OK) {
+            void *coef = NULL;
+            vr_err e3 = {VR_OK, ""};
+            if (ops != NULL && sim.scheme == VR_SCHEME_EULER && !ops->euler && vr_cfg_has(c, "simulation.scheme"))
+                snprintf(p, sizeof p, "simulation.scheme");
+            else if (ops != NULL && sim.single && sim.source == VR_SOURCE_MODEL &&
+                     (sim.scheme != VR_SCHEME_QE || !ops->single))
+                snprintf(p, sizeof p, "simulation.precision");
+            else if (ops != NULL && ops->step_key != NULL && sim.source == VR_SOURCE_MODEL && sim.steps > 0 &&
+                     ops->path_coef(&sim.params, sim.rate, sim.dividend, sim.horizon / (double)sim.steps, &coef,
+                                    &e3) != VR_OK)
+                snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i, ops->step_key);
+            else
+                snprintf(p, sizeof p, "scenarios[%d]", i);
+            if (coef != NULL)
+                ops->path_coef_free(coef);
+            return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
+        }
+        if (vr_eval_pricing_check(s, i, &e2) != VR_OK) {
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);
-        else
-            snprintf(p, sizeof p, "scenarios[%d]", i);
-        const char *got = strstr(e2.msg, "spec.v_max") != NULL ? strstr(e2.msg, "(got ") : NULL;
-        if (got != NULL) /* the table's variance range is 12 theta*, theta* the pricing set's long-run variance */
-            return vr_config_fail(c->err, c->file, c->ix, p,
-                                  "the pricing set's long-run variance theta* is too large for the VIX option "
-                                  "table, which needs 12 theta* <= 25 (here 12 theta* = %.*s): lower theta (or the "
-                                  "jumps' mean variance mu_v lambda / kappa)",
-                                  (int)strcspn(got + 5, ")"), got + 5);
-        if (strstr(e2.msg, "vix table") != NULL)
-            return vr_config_fail(c->err, c->file, c->ix, p,
-                                  "the VIX option table of these parameters is out of its limits: %s", e2.msg);
-        return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
+            return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
+        }
     }
     return VR_OK;
 }

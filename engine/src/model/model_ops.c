@@ -171,7 +171,19 @@ static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_t
     if (st != VR_OK)
         return st;
     const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
-    return vr_vix_table_spec_check(&vs, err);
+    /* the table's variance range is 12 theta*, theta* the pricing set's long-run variance: say
+     * so in the parameters' terms, not the table's */
+    const double v12 = 12 * vr_theta_star(t, &m->pricing);
+    if (!(v12 <= 25)) {
+        char got[VR_NUM_STR];
+        return vr_fail(err, VR_EINVAL, "the pricing set's long-run variance theta* is too large for the VIX "
+                       "option table, which needs 12 theta* <= 25 (here 12 theta* = %s): lower theta (or "
+                       "the jumps' mean variance mu_v lambda / kappa)", vr_num_str(v12, got));
+    }
+    vr_err e2 = {VR_OK, ""};
+    if (vr_vix_table_spec_check(&vs, &e2) != VR_OK)
+        return vr_fail(err, e2.code, "the VIX option table of these parameters is out of its limits: %s", e2.msg);
+    return VR_OK;
 }
 
 static vr_status sv1_tables_build(vr_model_type t, const vr_model *m, const vr_tables_spec *spec,
@@ -278,6 +290,7 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
     }                                                                                               \
     static const vr_model_ops ID##_ops = {                                                          \
         .type = TYPE, .name = NAME, .nfactors = 1, .factor_names = {"v", NULL}, .euler = 1, .single = 1,   \
+        .step_key = TYPE == VR_MODEL_HESTON ? NULL : "lambda",                                      \
         .state0 = sv1_state0, .vix_coef = ID##_vix_coef, .state_from_vix = sv1_state_from_vix,      \
         .state_from_vix2 = NULL, .stationary_mean = ID##_stationary_mean,                           \
         .feller_ratio = sv1_feller_ratio,                                                           \

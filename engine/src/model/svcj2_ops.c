@@ -122,7 +122,7 @@ static void s2_feller_ratio(const vr_sv_params *p, double *ratio)
 
 const vr_model_ops vr_svcj2_ops = {
     .type = VR_MODEL_SVCJ2, .name = "svcj2", .nfactors = 2, .factor_names = {"v", "m"},
-    .euler = 0,
+    .euler = 0, .step_key = "lambda0",
     .state0 = s2_state0, .vix_coef = s2_vix_coef, .state_from_vix = s2_state_from_vix,
     .path_coef = s2_path_coef, .path_coef_free = s2_path_coef_free, .path_step = s2_path_step,
     .cf_logprice = s2_cf, .spx_european = s2_spx, .vix_future = s2_vfut, .vix_option = s2_vopt,

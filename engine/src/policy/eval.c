@@ -514,15 +514,19 @@ vr_sim_spec vr_eval_sim_spec(const vr_run_spec *spec, int scen)
     return sim_spec_of(&sp, scen, spec->block ? spec->block : VR_EVAL_DEFAULT_BLOCK, spec->threads);
 }
 
+vr_status vr_eval_pricing_check(const vr_run_spec *spec, int scen, vr_err *err)
+{
+    const vr_run_spec sp = scenario_run_spec(spec, scen);
+    return vr_pricing_check(&spec->scen[scen].model, marks_max_tau(&sp), err);
+}
+
 vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err)
 {
-    const vr_scenario *sc = &spec->scen[scen];
-    const vr_run_spec sp = scenario_run_spec(spec, scen);
     const vr_sim_spec sim = vr_eval_sim_spec(spec, scen);
     vr_status st = vr_sim_spec_check(&sim, err);
     if (st != VR_OK)
         return st;
-    return vr_pricing_check(&sc->model, marks_max_tau(&sp), err);
+    return vr_eval_pricing_check(spec, scen, err);
 }
 
 typedef struct run_args {
