@@ -335,6 +335,15 @@ static void test_shapes_and_lengths(void **state)
     for (int i = 0; i < 65; i++)
         snprintf(pols + strlen(pols), sizeof pols - strlen(pols), "  - name: p%d\n", i);
     expect_err(cfg("s_many.yaml", "paths: 10", pols), ":70: policies[64]:", "at most 64 entries");
+    /* an explicit YAML tag would be dropped without effect: refused at its line */
+    expect_err(cfg("s_tag.yaml", "paths: !foo 10", "  - name: p\n"), ":1: a YAML tag ('!foo')", "configs take none");
+    expect_err(cfg("s_tag2.yaml", "paths: 10", "  - !!map {name: p}\n"), ":6: a YAML tag ('tag:yaml.org,2002:map')",
+               "configs take none");
+    /* a list of exactly four entries says "exactly", on both sides */
+    expect_err(cfg("s_thr3.yaml", "paths: 10, loss_thresholds: [1, 2, 3]", "  - name: p\n"),
+               ":1: simulation.loss_thresholds:", "needs exactly 4 entries (got 3)");
+    expect_err(cfg("s_thr5.yaml", "paths: 10, loss_thresholds: [1, 2, 3, 4, 5]", "  - name: p\n"),
+               ":1: simulation.loss_thresholds[4]:", "the list takes exactly 4 entries");
     snprintf(lays, sizeof lays, "  - name: p\n    layers:\n");
     for (int i = 0; i < 7; i++)
         snprintf(lays + strlen(lays), sizeof lays - strlen(lays), HEDGE);

@@ -74,6 +74,26 @@ static const char *shape_of(const char *s)
     return "something else";
 }
 
+/* The schema of the value at frames[n-1] .. frames[from] (outermost first, as the capture holds
+ * them: a field name, or "[i]" for a list's entry), or NULL where the path leaves the schema. */
+static const cyaml_schema_value_t *schema_at(const cyaml_schema_value_t *v, char frames[][64], int n,
+                                             int from)
+{
+    for (int i = n - 1; i >= from && v != NULL; i--) {
+        if (frames[i][0] == '[') {
+            v = (v->type == CYAML_SEQUENCE || v->type == CYAML_SEQUENCE_FIXED) ? v->sequence.entry : NULL;
+            continue;
+        }
+        if (v->type != CYAML_MAPPING)
+            return NULL;
+        const cyaml_schema_field_t *f = v->mapping.fields;
+        while (f->key != NULL && strcmp(f->key, frames[i]) != 0)
+            f++;
+        v = f->key != NULL ? &f->value : NULL;
+    }
+    return v;
+}
+
 vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_schema_value_t *schema,
                         void **out, vr_err *err)
 {
@@ -104,6 +124,13 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
     unsigned have = 0, lim = 0;
     const int few = sscanf(m, "Insufficient entries (%u of %u min)", &have, &lim) == 2;
     const int many = !few && sscanf(m, "Excessive entries (%u max)", &lim) == 1;
+    /* a list of exactly N entries (the schema's min = max) says so, not "at least" or "at most" */
+    int exact = 0;
+    if ((few || many) && cap.nfields > 0 && cap.fields[0][0] == '[') {
+        const cyaml_schema_value_t *l = schema_at(schema, cap.fields, cap.nfields, 1);
+        exact = l != NULL && (l->type == CYAML_SEQUENCE || l->type == CYAML_SEQUENCE_FIXED) &&
+                l->sequence.min == l->sequence.max && l->sequence.max == lim;
+    }
     if ((few || many) && cap.nfields > 0 && cap.fields[0][0] == '[') {
         if (few) {
             cap.nfields--;
@@ -141,9 +168,11 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
     /* rewrite the common value errors in plain words */
     char plain[300];
     if (few)
-        snprintf(plain, sizeof plain, "needs at least %u entr%s (got %u)", lim, lim == 1 ? "y" : "ies", have);
+        snprintf(plain, sizeof plain, "needs %s %u entr%s (got %u)", exact ? "exactly" : "at least", lim,
+                 lim == 1 ? "y" : "ies", have);
     else if (many)
-        snprintf(plain, sizeof plain, "the list takes at most %u entr%s", lim, lim == 1 ? "y" : "ies");
+        snprintf(plain, sizeof plain, "the list takes %s %u entr%s", exact ? "exactly" : "at most", lim,
+                 lim == 1 ? "y" : "ies");
     else if (strncmp(m, "Invalid FLOAT value: ", 21) == 0)
         snprintf(plain, sizeof plain, "expected a number, got '%.200s'", m + 21);
     else if (strncmp(m, "Invalid INT value: ", 19) == 0 || strncmp(m, "Invalid UINT value: ", 20) == 0)

@@ -109,6 +109,14 @@ typedef struct anchor {
     int depth;
 } anchor;
 
+/* An explicit YAML tag (`!foo 22`, `!!str 22`): the loader reads every value by its key's type,
+ * so a tag would be dropped without effect; refused rather than silently ignored. */
+static vr_status tag_fail(vr_err *err, const char *path, int line, const char *tag)
+{
+    return vr_fail(err, VR_ECONFIG, "%s:%d: a YAML tag ('%.60s'): configs take none (it would be ignored; "
+                   "each key's value is read as the key's type)", path, line, tag);
+}
+
 static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t *parser)
 {
     size_t line = parser->problem_mark.line + 1;
@@ -179,6 +187,10 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
             done = 1;
             break;
         case YAML_SCALAR_EVENT:
+            if (ev.data.scalar.tag != NULL) {
+                st = tag_fail(err, path, line, (const char *)ev.data.scalar.tag);
+                goto done;
+            }
             if (strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
                 st = vr_fail(err, VR_ECONFIG, "%s:%d: a NUL character inside a value (it would cut the value "
                              "short)", path, line);
@@ -193,6 +205,14 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
             if (++depth > MAX_DEPTH) {
                 st = vr_fail(err, VR_ECONFIG, "%s:%d: nesting deeper than %d levels", path, line, MAX_DEPTH);
                 goto done;
+            }
+            {
+                const char *tag = (const char *)(ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.tag
+                                                                                     : ev.data.sequence_start.tag);
+                if (tag != NULL) {
+                    st = tag_fail(err, path, line, tag);
+                    goto done;
+                }
             }
             anch = (const char *)(ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor
                                                                      : ev.data.sequence_start.anchor);
