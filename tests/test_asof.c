@@ -509,6 +509,41 @@ static void test_price_asof(void **state)
     assert_int_equal(vr_test_cli(cmd, out, sizeof out), 2);
 }
 
+/* The market of one day is read from the files up to that day: rows out of date order, or a
+ * second row for the day, are refused at their line (they used to pass: the scan stopped at the
+ * first row after the day and the last of two closes won). */
+static void test_market_day_order(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mkorder", dir, sizeof dir), 0);
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    vr_test_write(dir, "vix_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,12.5\n2020-01-03,1,1,1,14\n");
+    /* in order: read */
+    vr_test_write(dir, "spx_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,3250\n2020-01-03,1,1,1,3230\n");
+    assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_OK);
+    assert_true(mk.spx == 3230 && mk.vix == 14);
+    /* out of order before the day */
+    vr_test_write(dir, "spx_daily.csv",
+                  "date,open,high,low,close\n2020-01-03,1,1,1,3230\n2020-01-02,1,1,1,3250\n2020-01-06,1,1,1,3240\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200106, &mk, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "spx_daily.csv:3: date 2020-01-02 is before the previous row's 2020-01-03"));
+    /* the day twice */
+    vr_test_write(dir, "spx_daily.csv",
+                  "date,open,high,low,close\n2020-01-02,1,1,1,3250\n2020-01-03,1,1,1,3230\n2020-01-03,1,1,1,9999\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "spx_daily.csv:4: a second row for the date of line 3"));
+    /* an optional file is held to the same order */
+    vr_test_write(dir, "spx_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,3250\n2020-01-03,1,1,1,3230\n");
+    vr_test_write(dir, "vix3m_daily.csv", "date,open,high,low,close\n2020-01-03,1,1,1,15\n2020-01-02,1,1,1,16\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "vix3m_daily.csv:3: date 2020-01-02 is before"));
+}
+
 /* ---- the replay's state -------------------------------------------------------------------- */
 
 typedef struct replay_rec {
@@ -624,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_price_asof),
         cmocka_unit_test(test_start_asof),
         cmocka_unit_test(test_start_asof_errors),
+        cmocka_unit_test(test_market_day_order),
         cmocka_unit_test(test_replay_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,12 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
                          lineno, nh);
             goto done;
         }
+        if (*first != 0 && d < *last) { /* the scan's stop and its nearest days rely on the order */
+            char a[16], b[16];
+            st = vr_fail(err, VR_EINVAL, "%s:%ld: date %s is before the previous row's %s (the file must be in "
+                         "date order)", path, lineno, vr_history_format_date(d, a), vr_history_format_date(*last, b));
+            goto done;
+        }
         if (*first == 0)
             *first = d;
         *last = d;
@@ -171,12 +177,15 @@ done:
     return st;
 }
 
-typedef struct close_ctx { const int *idx; double value; } close_ctx;
+typedef struct close_ctx { const int *idx; double value; long line; } close_ctx;
 
 static int close_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
 {
     (void)n;
     close_ctx *c = vc;
+    if (c->line != 0) /* which of two closes is the day's? (the history loaders refuse it too) */
+        return vr_fail(err, VR_EINVAL, "%s:%ld: a second row for the date of line %ld", path, line, c->line);
+    c->line = line;
     /* (at most 1e7, the model's spot range: a larger close is not an index level) */
     if (number(f[c->idx[0]], &c->value) != 0 || !(isnan(c->value) || (c->value > 0 && c->value <= 1e7)))
         return vr_fail(err, VR_EINVAL, "%s:%ld: close '%s' is not a positive number up to 1e7", path, line,
@@ -194,7 +203,7 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     static const char *const cols[1] = {"close"};
     int idx[1], found;
     int32_t first, last, near[2];
-    close_ctx c = {idx, NAN};
+    close_ctx c = {idx, NAN, 0};
     *out = NAN;
     const vr_status st = scan(path, date, cols, 1, idx, close_row, &c, &found, &first, &last, near,
                               err);
