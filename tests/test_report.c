@@ -560,6 +560,48 @@ static void test_md(void **state)
     free(s);
 }
 
+/* The charts' directory <stem>_files must be a real directory: a symbolic link there (to a
+ * directory elsewhere, or dangling) or another file is refused (VR_EINVAL, naming it) and never
+ * written through; nothing of the report is written then. */
+static void test_md_files_not_dir(void **state)
+{
+    (void)state;
+    char out[600], link_[600], far[600], p[1200];
+    vr_err err = {VR_OK, ""};
+    snprintf(far, sizeof far, "%s/far", dir);
+    assert_int_equal(mkdir(far, 0755), 0);
+    snprintf(link_, sizeof link_, "%s/ln_files", dir);
+    assert_int_equal(symlink(far, link_), 0);
+    snprintf(out, sizeof out, "%s/ln.md", dir);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_EINVAL);
+    printf("%s\n", err.msg);
+    assert_non_null(strstr(err.msg, "ln_files: exists and is a symbolic link, not a directory"));
+    assert_false(file_exists(out));
+    char cmd[700], buf[64];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", far);
+    vr_run_capture(cmd, buf, sizeof buf);
+    assert_int_equal(atoi(buf), 0);
+    /* dangling */
+    snprintf(p, sizeof p, "%s/gone", far);
+    snprintf(link_, sizeof link_, "%s/dg_files", dir);
+    assert_int_equal(symlink(p, link_), 0);
+    snprintf(out, sizeof out, "%s/dg.md", dir);
+    vr_err_clear(&err);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "dg_files: exists and is a symbolic link"));
+    assert_false(file_exists(p));
+    /* a regular file */
+    snprintf(p, sizeof p, "%s/rf_files", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/rf.md", dir);
+    vr_err_clear(&err);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "rf_files: exists and is a regular file, not a directory"));
+    assert_false(file_exists(out));
+}
+
 /* ---- CSV --------------------------------------------------------------------------------------- */
 
 /* Split one RFC 4180 record starting at *p into fields (malloc'd); advances *p past its CRLF. */
@@ -769,6 +811,9 @@ static void test_cli(void **state)
     snprintf(args, sizeof args, "report '%s/tiny.yaml' -o '%s/y.html'", dir, dir);
     assert_int_equal(run_cmd(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "HDF5"));
+    /* the library's message ("report: cannot read ...") under the command's one prefix */
+    assert_non_null(strstr(out, "vixrisk report: cannot read "));
+    assert_null(strstr(out, "report: report:"));
     /* help to stdout, exit 0 */
     snprintf(args, sizeof args, "'%s' report --help 2>/dev/null", VIXRISK_CLI);
     assert_int_equal(vr_run_capture(args, out, sizeof out), 0);
@@ -1418,6 +1463,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html),
         cmocka_unit_test(test_md),
+        cmocka_unit_test(test_md_files_not_dir),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_bad_input_api),
         cmocka_unit_test(test_cli),

@@ -109,8 +109,14 @@ int vr_cmd_report(int argc, char **argv)
         return prc;
     vr_err err = {VR_OK, ""};
     const vr_status st = vr_report_write(in, of.final, (vr_report_format)fmt, &err);
-    if (st != VR_OK)
+    if (st != VR_OK) {
+        /* the library's messages name their module ("report: ..."), as "vixrisk report: " does
+         * already: one prefix is enough */
+        static const char lib[] = "report: ";
+        if (strncmp(err.msg, lib, sizeof lib - 1) == 0)
+            memmove(err.msg, err.msg + sizeof lib - 1, strlen(err.msg) - (sizeof lib - 1) + 1);
         return vr_cli_fail("report", st, &err);
+    }
     printf("wrote %s\n", of.final);
     if (fmt == VR_REPORT_CSV) {
         char tp[VR_OUTFILE_PATH_MAX + 16];

@@ -2,7 +2,8 @@
  * charts as SVG files in "<stem>_files/" beside the .md (e.g. report.md -> report_files/
  * svcj-pnl.svg), referenced by relative links so the directory can be moved as a whole. Every SVG
  * is written to a temporary name and renamed, the .md last, so a complete .md never points at a
- * missing chart. */
+ * missing chart. An existing "<stem>_files" must be a real directory: a symbolic link there is
+ * refused, never followed. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -202,6 +203,20 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     snprintf(dir, cap, "%.*s%.*s_files", (int)(base - out_path), out_path, stem_len, base);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         st = vr_fail(err, VR_EIO, "report: cannot create %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    /* an existing one must be a real directory: the charts are never written through a symbolic
+     * link (to wherever it points) nor into anything but a directory (lstat: not followed) */
+    struct stat dst;
+    if (lstat(dir, &dst) != 0) {
+        st = vr_fail(err, VR_EIO, "report: %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    if (!S_ISDIR(dst.st_mode)) {
+        const char *kind = S_ISLNK(dst.st_mode) ? "symbolic link" : S_ISREG(dst.st_mode) ? "regular file"
+                                                                                             : "special file";
+        st = vr_fail(err, VR_EINVAL, "report: %s: exists and is a %s, not a directory; refusing to "
+                     "write the charts through it (remove it, or give -o another name)", dir, kind);
         goto done;
     }
     static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
