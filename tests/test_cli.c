@@ -229,6 +229,169 @@ static void test_surface_none(void **state)
     assert_null(strstr(out, "surface"));
 }
 
+/* The ranges `price` takes are the direct pricers' (docs/numerics.md): refused before the Monte
+ * Carlo, exit 2, naming the option, the range for that underlying and model and the value as typed.
+ * VIX expiries above 10 years used to pass --help's (0, 50] and fail in the pricer after the
+ * simulation; an SPX strike had no upper bound (1e300 printed a 300-digit price) and 1e-308 was
+ * "expected a number". At each limit itself the pricer prices (so the CLI's table cannot drift
+ * below a pricer's limit unnoticed). */
+static void test_price_ranges(void **state)
+{
+    (void)state;
+    const char *m = write_file("good.yaml", good);
+    const char *s2 = VIXRISK_SOURCE_DIR "/configs/models/svcj2_example.yaml";
+    char out[8192], args[1400];
+    assert_int_equal(run("price --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "(0, 50] (svcj2: (0, 30]); vix (options and futures) in (0, 10]"));
+    assert_non_null(strstr(out, "[1e-4, 1e4] x spot"));
+    assert_null(strstr(out, "in (0, 50]\n"));
+    /* expiry: VIX (0, 10] under every model, SPX (0, 50] and svcj2's (0, 30]; a million paths
+     * would take seconds: the refusal comes first */
+    const struct { const char *model, *und, *opt, *bad, *good, *range; } ex[] = {
+        {m, "vix", "call", "10.5", "10", "--expiry must be in (0, 10] years for --underlying vix under a heston model"},
+        {m, "vix", "future", "10.000001", "10", "--expiry must be in (0, 10] years for --underlying vix"},
+        {s2, "vix", "call", "10.5", "10", "--expiry must be in (0, 10] years for --underlying vix under a svcj2 model"},
+        {s2, "spx", "call", "30.5", "30", "--expiry must be in (0, 30] years for --underlying spx under a svcj2 model"},
+        {m, "spx", "put", "50.0000001", "50", "--expiry must be in (0, 50] years for --underlying spx under a heston model"},
+        {m, "spx", "call", "0", NULL, "--expiry must be in (0, 50] years"},
+        {m, "spx", "call", "1e-400", NULL, "--expiry must be in (0, 50] years"},
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s --strike 20 --expiry %s "
+                 "--paths 1000000", ex[i].model, ex[i].und, ex[i].opt, ex[i].bad);
+        if (strcmp(ex[i].und, "spx") == 0) /* an SPX strike near the spot */
+            snprintf(args, sizeof args, "price --model %s --option %s --strike %s --expiry %s --paths 1000000",
+                     ex[i].model, ex[i].opt, ex[i].model == m ? "100" : "5000", ex[i].bad);
+        char got[64];
+        snprintf(got, sizeof got, "got %s)", ex[i].bad);
+        vr_test_cli_expect(args, 2, out, sizeof out, ex[i].range, got, NULL);
+        assert_null(strstr(out, "monte carlo"));
+        if (ex[i].good == NULL)
+            continue;
+        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s --strike %s --expiry %s "
+                 "--paths 20 --steps-per-year 2 --no-surface", ex[i].model, ex[i].und, ex[i].opt,
+                 strcmp(ex[i].und, "vix") == 0 ? "20" : ex[i].model == m ? "100" : "5000", ex[i].good);
+        vr_test_cli_expect(args, 0, out, sizeof out, "  analytic      ", NULL);
+    }
+    /* SPX strike: [1e-4, 1e4] x spot, the value as typed; a tiny or huge one is a number too */
+    const char *bad_k[] = {"1e300", "1e-308", "1e999", "1e-400", "1000000.1", "0.0099", "0", "-5"};
+    for (size_t i = 0; i < sizeof bad_k / sizeof bad_k[0]; i++) {
+        char got[64];
+        snprintf(args, sizeof args, "price --model %s --strike %s --expiry 1 --paths 1000000", m, bad_k[i]);
+        snprintf(got, sizeof got, "(got %s)", bad_k[i]);
+        vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in [0.01, 1e+06] index points for "
+                           "--underlying spx: 1e-4 to 1e4 times the spot 100", got, NULL);
+        assert_null(strstr(out, "expected a number"));
+    }
+    snprintf(args, sizeof args, "price --model %s --strike 1e6 --expiry 1 --option put --paths 100 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "  analytic      970346.5", NULL);
+    snprintf(args, sizeof args, "price --model %s --strike abc --expiry 1", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike: expected a number, got 'abc'", NULL);
+    /* VIX strikes: the VIX pricers' (0, 10000] and svcj2's (0, 1000) */
+    snprintf(args, sizeof args, "price --model %s --underlying vix --strike 2e4 --expiry 1 --paths 1000000", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in (0, 10000] index points for "
+                       "--underlying vix under a heston model", "got 2e4)", NULL);
+    snprintf(args, sizeof args, "price --model %s --underlying vix --strike 1000 --expiry 1 --paths 1000000", s2);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in (0, 1000) index points", "got 1000)", NULL);
+    /* the largest price the ranges allow (a put at 1e4 x the largest spot) prints in a short line */
+    const char *big = write_file("big.yaml", "model:\n  type: heston\n  spot: 1e7\n  rate: 0.03\n"
+                                             "  v0: 0.04\n  physical: {kappa: 2.0, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 1e11 --expiry 1 --option put --paths 100 --no-surface", big);
+    vr_test_cli_expect(args, 0, out, sizeof out, "  monte carlo   9.70", "  analytic      9.70", NULL);
+    printf("%s", out);
+    for (const char *l = strchr(out, '\n'); l != NULL && l[1]; l = strchr(l + 1, '\n')) {
+        const char *e = strchr(l + 1, '\n');
+        assert_true((e ? e - l : (long)strlen(l)) < 90);
+    }
+}
+
+/* With no spread in the Monte Carlo (one path; or every path paid 0, a far out-of-the-money call)
+ * the distance in standard errors cannot be given: the line says so and gives the difference (it
+ * used to leave the distance out without a word); the JSON says so too, with null for z. */
+static void test_price_no_spread(void **state)
+{
+    (void)state;
+    const char *m = write_file("good.yaml", good);
+    char out[8192], args[1024];
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 1 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "  monte carlo   0.000000  (se 0.000000)",
+                       "  analytic      8.2", "(mc - analytic = -8.2",
+                       "not in standard errors: the Monte Carlo standard error is 0 (one path))", NULL);
+    snprintf(args, sizeof args, "price --model %s --strike 1e4 --expiry 0.1 --paths 100 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "(mc - analytic = 0.000000; not in standard errors: the "
+                       "Monte Carlo standard error is 0 (every path paid the same))", NULL);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' price --model '%s' --strike 100 --expiry 1 --paths 1 --no-surface --json | "
+             "/usr/bin/python3 -c '"
+             "import json, sys\n"
+             "d = json.loads(sys.stdin.read(), parse_constant=lambda c: sys.exit(\"non-JSON \" + c))\n"
+             "assert d[\"se\"] == 0 and d[\"z\"] is None, d\n"
+             "assert d[\"z_none\"] == \"the Monte Carlo standard error is 0 (one path)\", d\n"
+             "assert abs(d[\"mc_minus_analytic\"] - (d[\"mc\"] - d[\"analytic\"])) < 1e-9, d\n"
+             "print(\"no spread ok\")' 2>&1", VIXRISK_CLI, m);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "no spread ok"));
+    /* with a spread: z as before, and none of the no-spread keys */
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 1000 --no-surface --json", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"z\": ", NULL);
+    assert_true(isfinite(json_field(out, "z")));
+    assert_null(strstr(out, "z_none"));
+    assert_null(strstr(out, "mc_minus_analytic"));
+    assert_null(strstr(out, "warning")); /* 1000 paths of a plain model agree with the direct price */
+    /* far apart (Heston at v0 4, sigma 10, rho 0.99: the daily QE step cannot follow it; about -900
+     * SE): a warning on stderr, exit 0, stdout as before */
+    const char *wild = write_file("wild.yaml", "model:\n  type: heston\n  spot: 100\n  v0: 4\n"
+                                               "  physical: {kappa: 2.0, theta: 0.04, sigma: 10, rho: 0.99}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 20000 --threads 2 --no-surface", wild);
+    vr_test_cli_expect(args, 0, out, sizeof out, "warning: the Monte Carlo price is -",
+                       "standard errors from the direct price", "(--steps-per-year 252)", NULL);
+    snprintf(cmd, sizeof cmd, "'%s' price --model '%s' --strike 100 --expiry 1 --paths 20000 --threads 2 "
+             "--no-surface --json 2>/dev/null", VIXRISK_CLI, wild);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_null(strstr(out, "warning"));
+    assert_true(json_field(out, "z") < -6);
+}
+
+/* A direct-pricer failure says what could not be priced, in words, naming the inputs. A model
+ * file's spot near the smallest double, under r - q = -2 for 50 years, has a forward of 0: it used
+ * to reach the Fourier pricer and fail with "quadrature did not reach inf on [0, 0]"; K/S beyond
+ * 1e308 did the same. Both are refused now, naming what is wrong. */
+static void test_price_direct_failure_named(void **state)
+{
+    (void)state;
+    char out[8192], args[1024];
+    const char *tiny = write_file("tiny.yaml", "model:\n  type: heston\n  spot: 1e-300\n  rate: -1\n"
+                                               "  dividend: 1\n  v0: 0.04\n"
+                                               "  physical: {kappa: 2.0, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 1e-300 --expiry 50 --paths 10 --steps-per-year 1 --no-surface", tiny);
+    vr_test_cli_expect(args, 2, out, sizeof out, "the forward spot * exp((rate - dividend) * expiry) = 0 is "
+                       "not a normal positive number (spot 1e-300, rate -1, dividend 1, --expiry 50)", NULL);
+    assert_null(strstr(out, "[0, 0]"));
+    const char *small = write_file("small_spot.yaml", "model:\n  type: heston\n  spot: 1e-10\n  v0: 0.04\n"
+                                                      "  physical: {kappa: 2.0, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 1e300 --expiry 1 --paths 10 --no-surface", small);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in [1e-14, 1e-06]", "(got 1e300)", NULL);
+    assert_null(strstr(out, "[0, 0]"));
+    /* an accepted extreme the Fourier pricer still cannot price to its tolerance (r = 1, q = -1 for
+     * 50 years: the price is e^50 times the spot): a plain first line naming the inputs, then the
+     * pricer's own words */
+    const char *steep = write_file("steep.yaml", "model:\n  type: heston\n  spot: 100\n  rate: 1\n"
+                                                 "  dividend: -1\n  v0: 0.04\n"
+                                                 "  physical: {kappa: 2.0, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 50 --paths 10 --steps-per-year 1 --no-surface", steep);
+    const int rc = run(args, out, sizeof out);
+    printf("%s", out);
+    assert_null(strstr(out, "[0, 0]"));
+    if (rc != 0) { /* (a pricer that learns to price it passes this test too) */
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(out, "vixrisk price: the direct price of the heston spx call (spot 100, strike "
+                                    "100, expiry 50 years, rate 1, dividend -1) could not be computed to its "
+                                    "tolerance"));
+        assert_non_null(strstr(out, "\nvixrisk price: the pricer reports: "));
+    }
+}
+
 /* ---- output targets, signals, failure paths, the CLI contract ------------------------------- */
 
 /* A small run (a fraction of a second) and a slow one (seconds: long enough to be signalled). */
@@ -561,6 +724,65 @@ static void test_output_refused(void **state)
     assert_int_equal(run(args, out, sizeof out), 0);
 }
 
+/* report: one "vixrisk report: " prefix (the library's "report: " used to follow it); and the
+ * Markdown's chart directory <stem>_files must be a real directory: a symlink there (to a
+ * directory elsewhere, or dangling) or a regular file is refused with exit 2 naming it, and nothing
+ * is written through it (the charts used to land in the symlink's target). */
+static void test_report_prefix_and_chart_dir(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], p[1200], h5[1100];
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *od = fresh_dir("rep_files");
+    const char *far = fresh_dir("rep_far");
+    snprintf(h5, sizeof h5, "%s/run.h5", od);
+    snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, h5);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(p, sizeof p, "%s/notrun.h5", od);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("not an HDF5 file\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "report %s -o %s/x.html", p, od);
+    vr_test_cli_expect(args, 1, out, sizeof out, "vixrisk report: cannot read ", "notrun.h5 as an HDF5 run file", NULL);
+    assert_null(strstr(out, "report: report:"));
+    /* r_files -> a directory elsewhere */
+    snprintf(p, sizeof p, "%s/r_files", od);
+    assert_int_equal(symlink(far, p), 0);
+    for (int fmt = 0; fmt < 2; fmt++) {
+        snprintf(args, sizeof args, "report %s -o %s/r.%s", h5, od, fmt ? "markdown" : "md");
+        vr_test_cli_expect(args, 2, out, sizeof out, "r_files: exists and is a symbolic link, not a directory", NULL);
+        assert_null(strstr(out, "report: report:"));
+    }
+    snprintf(args, sizeof args, "ls -A '%s' | wc -l", far);
+    assert_int_equal(vr_run_capture(args, out, sizeof out), 0);
+    assert_int_equal(atoi(out), 0); /* nothing written through the link */
+    snprintf(p, sizeof p, "%s/r.md", od);
+    assert_int_not_equal(access(p, F_OK), 0);
+    /* a dangling one: refused, and its target not created */
+    char gone[1200];
+    snprintf(gone, sizeof gone, "%s/gone", far);
+    snprintf(p, sizeof p, "%s/d_files", od);
+    assert_int_equal(symlink(gone, p), 0);
+    snprintf(args, sizeof args, "report %s -o %s/d.md", h5, od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "d_files: exists and is a symbolic link", NULL);
+    assert_int_not_equal(access(gone, F_OK), 0);
+    /* a regular file there */
+    snprintf(p, sizeof p, "%s/f_files", od);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(args, sizeof args, "report %s -o %s/f.md", h5, od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "f_files: exists and is a regular file, not a directory", NULL);
+    /* a real directory, existing or not: the report is written */
+    snprintf(args, sizeof args, "report %s -o %s/f2.md", h5, od);
+    vr_test_cli_expect(args, 0, out, sizeof out, "wrote ", NULL);
+    snprintf(args, sizeof args, "report %s -o %s/f2.md", h5, od);
+    vr_test_cli_expect(args, 0, out, sizeof out, "wrote ", NULL);
+    snprintf(p, sizeof p, "%s/f2_files/1-a-pnl.svg", od);
+    assert_int_equal(access(p, F_OK), 0);
+}
+
 /* Start the CLI with args (NULL-terminated), stdout/stderr to /dev/null; optional file-size limit. */
 static pid_t spawn_cli(const char *const *args, long fsize_limit)
 {
@@ -754,8 +976,12 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_json_and_threads),
         cmocka_unit_test(test_surface_none),
+        cmocka_unit_test(test_price_ranges),
+        cmocka_unit_test(test_price_no_spread),
+        cmocka_unit_test(test_price_direct_failure_named),
         cmocka_unit_test(test_output_directory),
         cmocka_unit_test(test_output_refused),
+        cmocka_unit_test(test_report_prefix_and_chart_dir),
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),
         cmocka_unit_test(test_breakdowns_fail_named),
