@@ -465,6 +465,13 @@ static void test_messages_name_the_input(void **state)
                          "{type: svcj, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7,\n"
                          "            mu_v: 0.05, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}"),
                "missing key 'lambda'", "rho_j; optional: lambda1)");
+    /* a two-key rule quotes both sides in full: kappa_v 0.6 against lambda1 mu_v = 3 x 0.2 =
+     * 0.6000000000000001 is no tie (%g printed 0.6 for both) */
+    expect_err(one_model("b_stat.yaml", "paths: 10",
+                         "{type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"
+                         "      physical: {kappa_v: 0.6, kappa_m: 0.5, theta: 0.02, sigma_v: 0.7, sigma_m: 0.08, rho: -0.7,\n"
+                         "                 lambda0: 1, lambda1: 3, mu_v: 0.2, mu_s: -0.02, sigma_s: 0.03, rho_j: -0.5}}"),
+               "physical.lambda1", "(got kappa_v = 0.6, lambda1 * mu_v = 0.6000000000000001)");
     /* svcj2's Euler scheme is refused at the key that asks for it */
     expect_err(one_model("b_euler.yaml", "paths: 10, scheme: euler",
                          "{type: svcj2, spot: 5000, v0: 0.02, m0: 0.02,\n"

@@ -85,8 +85,9 @@ static int jump_rule(double rho_j, double mu_v, const char **key, char *msg, siz
     if (rho_j * mu_v < 1)
         return 0;
     *key = "rho_j";
-    snprintf(msg, cap, "must satisfy rho_j * mu_v < 1 so that E[e^Z] is finite (got rho_j * mu_v = %g)",
-             rho_j * mu_v);
+    char g[VR_NUM_STR];
+    snprintf(msg, cap, "must satisfy rho_j * mu_v < 1 so that E[e^Z] is finite (got rho_j * mu_v = %s)",
+             vr_num_str(rho_j * mu_v, g));
     return -1;
 }
 
@@ -98,8 +99,9 @@ static int stationary_rule(double kappa, const char *kname, double lambda1, doub
     if (kappa > lambda1 * mu_v)
         return 0;
     *key = "lambda1";
-    snprintf(msg, cap, "must satisfy %s > lambda1 * mu_v so that E[v] is stationary (got %s = %g, "
-             "lambda1 * mu_v = %g)", kname, kname, kappa, lambda1 * mu_v);
+    char g1[VR_NUM_STR], g2[VR_NUM_STR]; /* (all the digits: 0.6000000000000001 against 0.6 is no tie) */
+    snprintf(msg, cap, "must satisfy %s > lambda1 * mu_v so that E[v] is stationary (got %s = %s, "
+             "lambda1 * mu_v = %s)", kname, kname, vr_num_str(kappa, g1), vr_num_str(lambda1 * mu_v, g2));
     return -1;
 }
 

@@ -62,7 +62,7 @@ vr_status vr_svcj2_params_validate(const vr_svcj2_params *p, const char *prefix,
         return bad(prefix, "sigma_s", "in [0, 5]", p->sigma_s, key_out, err);
     if (!(p->rho_j >= -20 && p->rho_j <= 20))
         return bad(prefix, "rho_j", "in [-20, 20]", p->rho_j, key_out, err);
-    char path[VR_KEY_MAX];
+    char path[VR_KEY_MAX], g[VR_NUM_STR], g2[VR_NUM_STR];
     const char *dot = prefix && *prefix ? "." : "";
     if (!(p->rho_j * p->mu_v < 1)) {
         snprintf(path, sizeof path, "%s%srho_j", prefix ? prefix : "", dot);
@@ -70,7 +70,7 @@ vr_status vr_svcj2_params_validate(const vr_svcj2_params *p, const char *prefix,
             snprintf(key_out, VR_KEY_MAX, "%s", path);
         return vr_fail(err, VR_EINVAL,
                        "%s must satisfy rho_j * mu_v < 1 so that E[e^Z_s] is finite "
-                       "(got rho_j * mu_v = %g)", path, p->rho_j * p->mu_v);
+                       "(got rho_j * mu_v = %s)", path, vr_num_str(p->rho_j * p->mu_v, g));
     }
     /* E[v] reverts at rate kappa_v - lambda1 mu_v: each unit of v adds lambda1 jumps of mean
      * mu_v per year. At or below zero the mean variance grows without bound. */
@@ -80,8 +80,8 @@ vr_status vr_svcj2_params_validate(const vr_svcj2_params *p, const char *prefix,
             snprintf(key_out, VR_KEY_MAX, "%s", path);
         return vr_fail(err, VR_EINVAL,
                        "%s must satisfy kappa_v > lambda1 * mu_v so that E[v] is stationary "
-                       "(got kappa_v = %g, lambda1 * mu_v = %g)", path, p->kappa_v,
-                       p->lambda1 * p->mu_v);
+                       "(got kappa_v = %s, lambda1 * mu_v = %s)", path, vr_num_str(p->kappa_v, g),
+                       vr_num_str(p->lambda1 * p->mu_v, g2));
     }
     return VR_OK;
 }
