@@ -631,6 +631,13 @@ static void test_bad_inputs(void **state)
     assert_int_equal(vr_analytic_european(VR_MODEL_HESTON, p, 100, NAN, 0, 0.04, 100, 1, 1, &pr,
                                           &err),
                      VR_EINVAL);
+    /* K/F past the doubles' range: ln(K/F) is infinite. A numerical failure (VR_ENUM) that says
+     * so, not "quadrature did not reach inf on [0, 0]" */
+    vr_err_clear(&err);
+    assert_int_equal(vr_analytic_european(VR_MODEL_HESTON, p, 1e-10, 0, 0, 0.04, 1e300, 1, 1, &pr, &err),
+                     VR_ENUM);
+    assert_non_null(strstr(err.msg, "ln(K/F) = inf is not finite"));
+    assert_null(strstr(err.msg, "[0, 0]"));
 }
 
 /* Not an assertion on speed (machines differ): prints the mean time per price for the log. */

@@ -573,6 +573,14 @@ static int adapt_segment(fourier_ctx *c, double a, double b, double tol, double 
 static int fourier_integral(fourier_ctx *c, double tol, double *out, double *errest, char *why,
                             size_t nwhy)
 {
+    /* (an infinite ln(K/F), from K/F past the doubles' range, or a tolerance that overflowed would
+     * leave no interval to integrate: say which, rather than "did not reach inf on [0, 0]") */
+    if (!isfinite(c->k) || !(tol > 0 && isfinite(tol))) {
+        snprintf(why, nwhy, !isfinite(c->k) ? "the log-moneyness ln(K/F) = %g is not finite (K/F beyond the "
+                 "range of a double)" : "the tolerance %g is not a finite positive number (the price's scale "
+                 "is beyond the range of a double)", !isfinite(c->k) ? c->k : tol);
+        return -1;
+    }
     const double s = sqrt(c->s2);
     double b = 1.0 / s;
     const double per = 2.0 * M_PI / fmax(fabs(c->k), 1e-300);
