@@ -197,9 +197,14 @@ typedef void (*integrand_fn)(const double *x, double *fx, int n, const void *ctx
  * extreme sweep's edge sets take at most ~5,300, a scan of 500 valid models' tables ~140,000; a
  * law whose integrand the panels never resolve (its round-off above the tolerance: a variance
  * jump of mean 1e-8 in svcj's pricing set) would otherwise bisect ~2^30 panels, which is hours:
- * past the budget the call stops and the build fails instead. The direct pricers (`price`) keep
- * no budget: their 100x tighter tolerance takes over a million evaluations on valid models. */
+ * past the budget the call stops and the build fails instead. The direct pricers (`price`) have
+ * a budget 20x larger: their 100x tighter tolerance took 1.1 million evaluations on the dearest
+ * valid model seen (svcj, sigma 3, lambda 24, v 1e-8, a VIX call at 80 for half a year: 6 s),
+ * and 2e7 stops an unresolvable one (mu_v 1e-8, which ran for hours) within about two minutes. */
 #define QUAD_MAX_EVALS 1000000
+#define VR_STR_(x) #x
+#define VR_STR(x) VR_STR_(x)
+#define QUAD_MAX_EVALS_DIRECT 20000000
 
 typedef struct quad_state {
     int64_t evals;
@@ -686,14 +691,14 @@ vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0, 0, 0, 0.0};
+    quad_state qs = {0, QUAD_MAX_EVALS_DIRECT, 0, 0, 0, 0.0};
     const double r = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     if (qs.failed || !isfinite(r))
         return vr_fail(err, VR_ENUM,
                        "vix: %s future (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g v=%g T=%g): "
-                       "the integral of E[sqrt(a + b v_T)] did not converge",
+                       "the integral of E[sqrt(a + b v_T)] did not converge%s",
                        vr_model_type_name(t), p->kappa, p->theta, p->sigma, p->lambda, p->mu_v, v,
-                       T);
+                       T, qs.capped ? " within " VR_STR(QUAD_MAX_EVALS_DIRECT) " evaluations" : "");
     *fut = r;
     return VR_OK;
 }
@@ -714,7 +719,7 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     vix_law L;
     law_init(&L, t, p, v, T);
-    quad_state qs = {0, 0, 0, 0, 0, 0.0};
+    quad_state qs = {0, QUAD_MAX_EVALS_DIRECT, 0, 0, 0, 0.0};
     const double fut = 100.0 * law_sqrt_mean(&L, cf.a, cf.b, &qs);
     double *buf = malloc(2 * COS_NMAX * sizeof *buf);
     if (buf == NULL)
@@ -729,10 +734,11 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
     if (qs.failed || !isfinite(call) || !isfinite(fut))
         return vr_fail(err, VR_ENUM,
                        "vix: %s %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g v=%g T=%g K=%g): "
-                       "the %s integral did not converge",
+                       "the %s integral did not converge%s",
                        vr_model_type_name(t), is_call ? "call" : "put", p->kappa, p->theta,
                        p->sigma, p->lambda, p->mu_v, v, T, strike,
-                       isfinite(fut) ? "option" : "future");
+                       isfinite(fut) ? "option" : "future",
+                       qs.capped ? " within " VR_STR(QUAD_MAX_EVALS_DIRECT) " evaluations (each integral's budget)" : "");
     const double disc = exp(-rate * T);
     const double c = call > 0 ? call : 0.0;
     if (is_call) {
