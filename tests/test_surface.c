@@ -21,7 +21,8 @@
  * number is asserted zero.
  *
  * Also: clamping outside the grid (v, tau to the boundary, flat in k), bad specs (VR_EINVAL
- * naming the field and its range), the stationary quantile against the exponential case. */
+ * naming the field and its range), a law whose mean lies outside the series' range refused (its
+ * quoted mean against the closed form), the stationary quantile against the exponential case. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -559,6 +560,44 @@ static void test_bad_spec(void **state)
     assert_non_null(strstr(err.msg, "surface.params.kappa"));
 }
 
+/* A law the series' range does not hold: svcj price jumps with a log-size deviation of 3 put the
+ * mean of ln(S/F) at -lambda tau (E[e^Z] - 1 - E[Z]) - (1/2) int E[v] ~ -83 tau, far below the
+ * range centred on -w/2. The build must refuse, naming the node, and the mean it quotes (from
+ * the characteristic function) must be the closed form's at that node. The same set with a
+ * deviation of 1 builds (a small grid: the check runs on every node of any grid). */
+static void test_law_outside_range(void **state)
+{
+    (void)state;
+    vr_sv_params p = cases[3].p;
+    p.sigma_s = 3.0;
+    vr_err err;
+    vr_err_clear(&err);
+    vr_surface *s = NULL;
+    assert_int_equal(vr_surface_build(VR_MODEL_SVCJ, &p, NULL, &s, &err), VR_ENUM);
+    assert_null(s);
+    double v = NAN, tau = NAN, mean = NAN;
+    if (sscanf(err.msg, "surface: svcj at v = %lf, tau = %lf: ln(S/F) has mean %lf", &v, &tau,
+               &mean) != 3)
+        fail_msg("message: %s", err.msg);
+    if (strstr(err.msg, "compensator dominates the drift") == NULL)
+        fail_msg("message: %s", err.msg);
+    const double ts = vr_theta_star(VR_MODEL_SVCJ, &p);
+    const double int_v = ts * tau + (v - ts) * -expm1(-p.kappa * tau) / p.kappa;
+    const double ez = exp(p.mu_s + 0.5 * p.sigma_s * p.sigma_s) / (1.0 - p.rho_j * p.mu_v);
+    const double want = -0.5 * int_v - p.lambda * tau * (ez - 1.0 - (p.mu_s + p.rho_j * p.mu_v));
+    /* the message quotes 4 significant digits */
+    if (!(fabs(mean - want) <= 1e-3 * fabs(want)))
+        fail_msg("mean %.6g at v = %g, tau = %g, closed form %.6g", mean, v, tau, want);
+    assert_true(want < -5.0);
+
+    p.sigma_s = 1.0;
+    const vr_surface_spec small = {.n_v = 6, .n_tau = 6, .n_x = 33};
+    vr_err_clear(&err);
+    if (vr_surface_build(VR_MODEL_SVCJ, &p, &small, &s, &err) != VR_OK)
+        fail_msg("sigma_s = 1: %s", err.msg);
+    vr_surface_destroy(s);
+}
+
 static void test_stationary_quantile(void **state)
 {
     (void)state;
@@ -576,6 +615,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stationary_quantile),
         cmocka_unit_test(test_bad_spec),
+        cmocka_unit_test(test_law_outside_range),
         cmocka_unit_test(test_clamping),
         cmocka_unit_test(test_ref_matches_scalar_api),
         VR_SIMD_TESTS(test_kernel_vs_ref),

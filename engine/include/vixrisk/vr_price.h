@@ -41,9 +41,10 @@ typedef struct vr_price_result {
                                 tail there: exact for a deep in-the-money option whose
                                 out-of-the-money part is negligible, 9% low for a 1-day put at 2 x
                                 spot under svcj2's extreme edge); NAN otherwise */
-    char surface_none[200];  /* why `surface` is absent although the tables were asked for (they
+    char surface_none[600];  /* why `surface` is absent although the tables were asked for (they
                                 did not build, e.g. a set outside their checked domain, or their
-                                price is not finite); empty otherwise */
+                                price is not finite; room for a whole vr_err message); empty
+                                otherwise */
     double z;                /* (mc - analytic) / se; NAN when se = 0 (one path) */
     size_t steps;
     double seconds;          /* wall time of the simulation */

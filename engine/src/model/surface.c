@@ -210,9 +210,11 @@ static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, d
     }
 }
 
-/* Undiscounted OTM prices (F = 1) at log-strikes y[0..nk). Returns the number of COS terms. */
-static int cos_prices(const vr_surface_src *src, int it, double v, double tau, double ylim,
-                      const double *y, int nk, double *otm, double *noise, node_work *wk)
+/* The series' range [a, b] for strikes y[0..nk) at (v, tau), the total variance w of X and the
+ * range's core (its half-width without the jumps' reach). */
+static void cos_range(const vr_surface_src *src, double v, double tau, double ylim,
+                      const double *y, int nk, double *w_out, double *core_out, double *a,
+                      double *b)
 {
     double w, reach_lo, reach_hi;
     src->scales(src->ctx, v, tau, &w, &reach_lo, &reach_hi);
@@ -226,7 +228,19 @@ static int cos_prices(const vr_surface_src *src, int it, double v, double tau, d
     /* (one-sided jumps need range on their side only: a call's payoff grows like e^x, so range
      * above the law's reach only amplifies the series' error there) */
     const double core = fmax(16.0 * sd, ymax + 4.0 * sd);
-    const double a = -0.5 * w - (core + reach_lo), b = -0.5 * w + (core + reach_hi), L = b - a;
+    *w_out = w;
+    *core_out = core;
+    *a = -0.5 * w - (core + reach_lo);
+    *b = -0.5 * w + (core + reach_hi);
+}
+
+/* Undiscounted OTM prices (F = 1) at log-strikes y[0..nk). Returns the number of COS terms. */
+static int cos_prices(const vr_surface_src *src, int it, double v, double tau, double ylim,
+                      const double *y, int nk, double *otm, double *noise, node_work *wk)
+{
+    double w, core, a, b;
+    cos_range(src, v, tau, ylim, y, nk, &w, &core, &a, &b);
+    const double L = b - a;
 
     /* |V_n(y)| <= 4/(L u_n^2) for y <= 0, so the terms left out after N add at most about
      * 4 |phi(u_N)| / (pi u_N) (if |phi| stopped decaying): stop when that is below 1e-15. When
@@ -471,6 +485,59 @@ vr_status vr_surface_spec_fill(const vr_surface_spec *in, const vr_surface_src *
     return spec_fill(in, src, out, err);
 }
 
+/* The variance of v-node ie (the ends exact). */
+static double node_v(const vr_surface_spec *g, const vk_surface *vw, int ie, double da)
+{
+    return ie == g->n_v - 1 ? g->v_max : ie == 0 ? g->v_min : exp(vw->a0 + ie * da) - vw->v_eps;
+}
+
+/* The log-strikes of a node: y[j] = x_j sqrt(vbar tau) for the moneyness nodes, y[jc] = 0.
+ * Returns sqrt(vbar). */
+static double node_y(const vr_surface_spec *g, const vk_surface *vw, double v, double tau,
+                     double du, int jc, double *y)
+{
+    const int nx = g->n_x;
+    const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
+    for (int j = 0; j < nx; j++)
+        y[j] = g->x_scale * sinh(vw->u0 + j * du) * sw;
+    y[jc] = 0.0;
+    return r;
+}
+
+/* The series' range is centred on -w/2, the mean of X = ln(S/F) where the price jumps'
+ * compensator is small against the range. A law whose mean lies far from it (price jumps so wide
+ * that lambda (E[e^Z] - 1) dominates the drift: a log-jump deviation sigma_s of a few units puts
+ * the mean hundreds of units below) falls outside the range, and the series prices another law
+ * with no sign of it in the prices. Each node's mean, arg phi(h) / h at h = 1e-9 (exact to
+ * O(h^2) and to the cf's rounding over h, ~1e-7), must lie within half the core (8 standard
+ * deviations or more) of the range's ends; the first node in grid order that does not is named
+ * (so the message does not depend on the thread count). */
+static vr_status law_mean_check(const vr_surface_src *src, const vr_surface_spec *g,
+                                const vk_surface *vw, double da, double du, int jc, vr_err *err)
+{
+    double *y = malloc((size_t)g->n_x * sizeof(double));
+    if (!y)
+        return vr_fail(err, VR_ENOMEM, "surface: %d log-strikes", g->n_x);
+    vr_status st = VR_OK;
+    for (int node = 0; node < g->n_v * g->n_tau && st == VR_OK; node++) {
+        const int iv = node / g->n_tau, it = node % g->n_tau;
+        const double tau = vr_surface_tau_node(g, it), v = node_v(g, vw, iv, da);
+        node_y(g, vw, v, tau, du, jc, y);
+        double w, core, a, b;
+        cos_range(src, v, tau, g->k_max * sqrt(tau), y, g->n_x, &w, &core, &a, &b);
+        const double h = 1e-9;
+        const double mean = carg(src->cf(src->ctx, it, v, tau, h)) / h;
+        if (!(mean >= a + 0.5 * core && mean <= b - 0.5 * core))
+            st = vr_fail(err, VR_ENUM,
+                         "surface: %s at v = %g, tau = %g: ln(S/F) has mean %.4g, beyond the "
+                         "pricing series' range [%.4g, %.4g]: the price jumps' compensator "
+                         "dominates the drift (jump log-sizes too wide for an implied-vol table)",
+                         src->name, v, tau, mean, a, b);
+    }
+    free(y);
+    return st;
+}
+
 vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec *spec,
                                vr_surface **out, vr_err *err)
 {
@@ -533,6 +600,9 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
     if (jc > nx - 1)
         jc = nx - 1;
 
+    if ((st = law_mean_check(src, &g, vw, da, du, jc, err)) != VR_OK)
+        goto done;
+
     int failed = 0, max_terms = 0;
     size_t n_extrap = 0, n_borrowed = 0;
 #pragma omp parallel reduction(max : max_terms) reduction(+ : n_extrap, n_borrowed)
@@ -573,13 +643,8 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
                  * error. */
                 int first_bad_r = nx, first_bad_l = -1, borrowed = 0;
                 for (int ie = iv;; ie++) {
-                    const double a = vw->a0 + ie * da;
-                    const double v =
-                        ie == nv - 1 ? g.v_max : ie == 0 ? g.v_min : exp(a) - vw->v_eps;
-                    const double r = sqrt(view_vbar(vw, v, tau)), sw = r * sqrt(tau);
-                    for (int j = 0; j < nx; j++)
-                        y[j] = g.x_scale * sinh(vw->u0 + j * du) * sw;
-                    y[jc] = 0.0;
+                    const double v = node_v(&g, vw, ie, da);
+                    const double r = node_y(&g, vw, v, tau, du, jc, y);
                     const int terms =
                         cos_prices(src, it, v, tau, g.k_max * sqrt(tau), y, nx, otm, noise, &wk);
                     if (terms > max_terms)
