@@ -8,6 +8,7 @@
  *   strikes 0.8-1.6 x the future: |error| <= max(0.5%, 0.005) (a quarter of that for the futures
  *   of the rare-jumps set, whose nodes come from the prepared law; plus a Monte Carlo point);
  * - the lifted one-factor limit (sigma_m = 0, m0 = theta: one slice) the same way;
+ * - spike states (v 0.2-1, m up to 0.2) the same way: where a crash takes the paths;
  * - the batch of a SIMD table equals lane by lane what the reference table gives (the sort by m
  *   cell does not change a lane's numbers), and the m interpolation is not a no-op (moving m
  *   changes the long-expiry vol by far more than the tolerance).
@@ -467,6 +468,20 @@ static void test_below_m_grid(void **state)
     assert_true(fabs(ft - fut) <= 0.25 * tol);
 }
 
+/* Spike states, where a crash puts the paths and the hedges are marked: v from 0.2 to 1 (50-100%
+ * vol), m up to 0.2, the same tolerances. (The other checks draw v <= 0.2; drawn last, so their
+ * points stay the same.) */
+static void test_spike_states(void **state)
+{
+    (void)state;
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    double w, wf, wc;
+    check_spx(&m, "svcj2, spike states", 0.2, 1.0, 0.005, 0.2, &w);
+    check_vix(&m, "svcj2, spike states", 0.2, 1.0, 0.005, 0.2, 6, &wf, &wc);
+    assert_true(w <= 5e-4);
+    assert_true(wf <= 1.0 && wc <= 1.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_lifted),
         cmocka_unit_test(test_rare_big_jumps),
         cmocka_unit_test(test_below_m_grid),
+        cmocka_unit_test(test_spike_states),
     };
     return cmocka_run_group_tests(tests, cache_setup, cache_teardown);
 }
