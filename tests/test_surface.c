@@ -20,7 +20,10 @@
  * Max errors of each kind and where they occur are printed; failing points are listed and their
  * number is asserted zero.
  *
- * Also: clamping outside the grid (v, tau to the boundary, flat in k), bad specs (VR_EINVAL
+ * Above the variance axis (1.4 and 2 times its top, 30 and 60 days): within 3% of the direct
+ * vol, where the top's own vol (the lookup's before) misses by about 30%.
+ * Also: clamping outside the grid (v below and tau to the boundary, flat in k; v above: the top's
+ * normalised smile with the lane's own normaliser), bad specs (VR_EINVAL
  * naming the field and its range), a law whose mean lies outside the series' range refused (its
  * quoted mean against the closed form), the stationary quantile against the exponential case. */
 #include <math.h>
@@ -504,6 +507,48 @@ static void test_accuracy_detects_perturbation(void **state)
     assert_true(perturbed_fails(1, 0.02, 1, 0) > 0);
 }
 
+/* Lanes above the variance axis (a crash takes paths past the top the builder sets from the
+ * pricing law's 99.99th stationary percentile): at 1.4 and 2 times v_max, 30 and 60 days, strikes
+ * at -1.3, -0.5, 0.5 and 1 standard deviations of the lane's own variance, the vol against the
+ * direct pricer's. The top's normalised smile with the lane's own normaliser stays within
+ * ABOVE_TOL of the vol (3%: 3 vol points at 100% vol; measured 0.9-1.9%); the top's own vol, what
+ * the lookup gave before, misses by about 30%, more than three times the tolerance: the test
+ * tells the two apart for every model. */
+#define ABOVE_TOL 0.03 /* relative to the vol */
+static void test_above_grid(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < NCASES; c++) {
+        const model_case *m = &cases[c];
+        const vk_surface *vw = vr_surface_kernel_view(surf[c]);
+        const double vmax = vr_surface_get_stats(surf[c])->spec.v_max;
+        double worst_new = 0, worst_held = 0;
+        const double mults[] = {1.4, 2.0}, taus[] = {30.0 / 365, 60.0 / 365};
+        const double zs[] = {-1.3, -0.5, 0.5, 1.0};
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int j = 0; j < 4; j++) {
+                    const double v = mults[a] * vmax, tau = taus[b];
+                    const double k = zs[j] * sqrt(v); /* ln(K/F)/sqrt(tau) */
+                    double K, pr;
+                    int call;
+                    if (!direct_price(m, v, tau, k, &K, &call, &pr))
+                        continue;
+                    const double iv = vr_bs_implied_vol(pr, ACC_S, K, ACC_R, ACC_Q, tau, call);
+                    if (!(iv > 0))
+                        fail_msg("%s: no implied vol at v %g tau %g k %g", m->name, v, tau, k);
+                    const double e_new = fabs(surf_vol(vw, v, tau, k) - iv) / iv;
+                    const double e_held = fabs(surf_vol(vw, vmax, tau, k) - iv) / iv;
+                    worst_new = fmax(worst_new, e_new);
+                    worst_held = fmax(worst_held, e_held);
+                }
+        printf("[surface] %s above the v axis (top %.3g): max |vol error| / vol %.4f (the top's "
+               "vol held: %.4f)\n", m->name, vmax, worst_new, worst_held);
+        assert_true(worst_new <= ABOVE_TOL);
+        assert_true(worst_held > 3 * ABOVE_TOL);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Clamping, spec errors, quantiles. */
 
@@ -513,9 +558,20 @@ static void test_clamping(void **state)
     const vr_surface *s = surf[0];
     const vr_surface_spec *g = &vr_surface_get_stats(s)->spec;
     const double tau = 0.1, v = 0.04;
-    /* v below 0 and beyond v_max take the boundary values */
+    /* v below 0 takes the boundary value; beyond v_max the top's normalised smile with the lane's
+     * own normaliser (vk_surface.h): at the money, vol = r(var) S(top, 0), so the vols of two
+     * variances above the top are in the ratio of their r */
     assert_true(vr_surface_vol(s, -1.0, tau, 0.3) == vr_surface_vol(s, g->v_min, tau, 0.3));
-    assert_true(vr_surface_vol(s, 10 * g->v_max, tau, 0.3) == vr_surface_vol(s, g->v_max, tau, 0.3));
+    const vk_surface *vw = vr_surface_kernel_view(s);
+    const double bt = -expm1(-vw->kappa * tau) / (vw->kappa * tau);
+    const double r1 = sqrt(fmax(vw->vm + (2 * g->v_max - vw->th) * bt, vw->vbar_floor));
+    const double r2 = sqrt(fmax(vw->vm + (10 * g->v_max - vw->th) * bt, vw->vbar_floor));
+    assert_near(vr_surface_vol(s, 10 * g->v_max, tau, 0.0) / vr_surface_vol(s, 2 * g->v_max, tau, 0.0),
+                r2 / r1, 1e-12);
+    assert_true(vr_surface_vol(s, 10 * g->v_max, tau, 0.3) > 1.5 * vr_surface_vol(s, g->v_max, tau, 0.3));
+    /* the normaliser stops at VK_SURFACE_VN_MAX: any variance gives a finite vol */
+    assert_true(vr_surface_vol(s, 1e300, tau, 0.3) == vr_surface_vol(s, VK_SURFACE_VN_MAX, tau, 0.3));
+    assert_true(isfinite(vr_surface_vol(s, INFINITY, tau, 0.3)));
     /* tau outside [tau_min, tau_max] */
     assert_near(vr_surface_vol(s, v, 1e-6, 0.3), vr_surface_vol(s, v, g->tau_min, 0.3), 1e-14);
     assert_near(vr_surface_vol(s, v, 30.0, 0.3), vr_surface_vol(s, v, g->tau_max, 0.3), 1e-14);
@@ -626,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_accuracy_bates),
         cmocka_unit_test(test_accuracy_svcj),
         cmocka_unit_test(test_accuracy_detects_perturbation),
+        cmocka_unit_test(test_above_grid),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

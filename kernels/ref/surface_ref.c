@@ -39,7 +39,9 @@ void vk_surface_axes_ref(const vk_surface *s, double var, double tau, vk_surface
     /* normaliser: vbar = max(vm + (v - th) b, floor), b = -expm1(-kappa tau)/(kappa tau) */
     const double kt = s->kappa * tu;
     const double b = -Sleef_expm1d1_u10purec(-kt) / kt;
-    double vbar = s->vm + (v - s->th) * b;
+    /* the normaliser follows the lane's variance above the grid (vk_surface.h) */
+    const double vn = clampd(var, s->v_lo, VK_SURFACE_VN_MAX);
+    double vbar = s->vm + (vn - s->th) * b;
     vbar = vbar > s->vbar_floor ? vbar : s->vbar_floor;
     ax->r = sqrt(vbar);
     const double ia = cell((Sleef_logd1_u10purec(v + s->v_eps) - s->a0) * s->inv_da, s->fa_max, &ax->ta);

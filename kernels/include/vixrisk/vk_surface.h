@@ -10,7 +10,13 @@
  *     y = ln(tau)                         expiry axis
  *     u = asinh(x / c),  x = k / r        moneyness axis, r = sqrt(vbar(v, tau))
  * where vbar is the model's expected variance per year over [0, tau] (total variance w = tau vbar),
- *     vbar = max(vm + (v - th) b, vbar_floor),   b = -expm1(-kappa tau) / (kappa tau),
+ *     vbar = max(vm + (vn - th) b, vbar_floor),   b = -expm1(-kappa tau) / (kappa tau),
+ *     vn = min(max(var, v_lo), VK_SURFACE_VN_MAX),
+ * the lane's own variance, not v: above the grid's top (v_hi) the cell is the top's, so the
+ * normalised smile S below is held there, while r, and with it the vol and the strike's x, go on
+ * growing with the lane's variance. (Holding the vol itself at the top's put 100% vol lanes of
+ * the main job's model 17-20 vol points low; held in S, within 1 vol point of the direct pricer
+ * for 10-50 delta options, docs/numerics.md.)
  * with th = theta* and vm = theta* + the jump variance per year (set by the builder). So x = ln(K/F)
  * / sqrt(w) measures the strike in standard deviations of the law, and the smile has about the same
  * width in x at every (v, tau); u spaces the nodes densely near x = 0 and sparsely in the wings.
@@ -34,6 +40,10 @@
 
 #include <stddef.h>
 
+/* The normaliser's variance vn follows the lane's variance up to here (annualised: 10,000%
+ * vol), so that a lane of any finite variance gets a finite vol. */
+#define VK_SURFACE_VN_MAX 1e4
+
 typedef struct vk_surface {
     const float *coef;       /* (n_v-1)(n_tau-1)(n_x-1) records of 16 floats, 64-byte aligned */
     double v_lo, v_hi;       /* variance clamp (the grid's ends) */
@@ -53,7 +63,8 @@ typedef struct vk_surface {
 
 /* Kernel surface_vol (signature in the list of vk_kernels.h; slot surface_vol of vk_table,
  * reference vk_surface_vol_d_ref): implied volatility vol[i] at (var[i], tau[i], k[i]) for
- * i < n. var in annualised variance units (any value; clamped to [v_lo, v_hi]), tau in years
+ * i < n. var in annualised variance units (any value; its cell clamped to [v_lo, v_hi], its
+ * normaliser to [v_lo, VK_SURFACE_VN_MAX]), tau in years
  * (clamped to [tau_lo, tau_hi]), k = ln(K/F)/sqrt(tau) (clamped to [-k_max, k_max]). SoA arrays
  * 64-byte aligned, n a multiple of 8 (VK_LANES_MAX). Pure: no allocation, no error path. NaN
  * inputs land on the lower clamp bound. */
