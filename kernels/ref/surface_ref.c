@@ -36,7 +36,7 @@ void vk_surface_axes_ref(const vk_surface *s, double var, double tau, vk_surface
 {
     const double v = clampd(var, s->v_lo, s->v_hi);
     const double tu = clampd(tau, s->tau_lo, s->tau_hi);
-    /* normaliser: vbar = max(vm + (v - th) b, floor), b = -expm1(-kappa tau)/(kappa tau) */
+    /* normaliser: vbar = max(vm + (vn - th) b, floor), b = -expm1(-kappa tau)/(kappa tau) */
     const double kt = s->kappa * tu;
     const double b = -Sleef_expm1d1_u10purec(-kt) / kt;
     /* the normaliser follows the lane's variance above the grid (vk_surface.h) */

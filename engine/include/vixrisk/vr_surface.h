@@ -13,8 +13,10 @@
  * vk_surface.h) interpolate the table: a natural cubic spline in asinh(x / x_scale), bilinear in
  * (ln(v + v_eps), ln tau).
  *
- * Outside the grid: v and tau are clamped to the grid (the value on the boundary), k is clamped to
- * [-k_max, k_max] (flat beyond), and beyond |x| = x_max the normalised vol is flat. Inside the
+ * Outside the grid: tau and v below v_min are clamped to the grid (the value on the boundary); v
+ * above v_max takes the top's normalised smile with its own normaliser sqrt(vbar(v, tau)) (so the
+ * vol goes on growing with v: vk_surface.h); k is clamped to [-k_max, k_max] (flat beyond), and
+ * beyond |x| = x_max the normalised vol is flat. Inside the
  * grid, where the model's out-of-the-money price is below VR_SURFACE_PRICE_FLOOR (relative to the
  * forward) its implied vol is not determined by double-precision prices; such nodes are filled by
  * extrapolating the smile linearly from the last two resolved nodes, never increasing beyond them
@@ -83,7 +85,8 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
 /* Accepts NULL. */
 void vr_surface_destroy(vr_surface *s);
 
-/* Implied volatility at variance v (annualised; clamped to [v_min, v_max]), expiry tau years
+/* Implied volatility at variance v (annualised; its cell clamped to [v_min, v_max], above which
+ * the normaliser follows v: vk_surface.h), expiry tau years
  * (clamped to [tau_min, tau_max]) and k = ln(K/F)/sqrt(tau) (clamped to [-k_max, k_max]), F the
  * forward to expiry: the same arithmetic as the reference kernel vk_surface_vol_d_ref. */
 double vr_surface_vol(const vr_surface *s, double v, double tau, double k);
