@@ -20,8 +20,8 @@
  * Max errors of each kind and where they occur are printed; failing points are listed and their
  * number is asserted zero.
  *
- * Above the variance axis (1.4 and 2 times its top, 30 and 60 days): within 3% of the direct
- * vol, where the top's own vol (the lookup's before) misses by about 30%.
+ * Above the variance axis (1.4 and 2 times its top, 7-120 days): within 5% of the direct vol
+ * (measured 3.1% at worst), where the top's own vol (the lookup's before) misses by about 30%.
  * Also: clamping outside the grid (v below and tau to the boundary, flat in k; v above: the top's
  * normalised smile with the lane's own normaliser), bad specs (VR_EINVAL
  * naming the field and its range), a law whose mean lies outside the series' range refused (its
@@ -127,8 +127,11 @@ static void lanes_fill(lanes *l, const vr_surface_stats *st)
     l->out = vr_aligned_alloc(NL * sizeof(double));
     assert_non_null(l->out);
     for (size_t i = 0; i < NL; i++) {
-        /* 10% of lanes beyond the grid on some axis */
+        /* 10% of lanes beyond the grid on some axis; one lane in 16 far above the variance
+         * axis (up to 30 times its top: the normaliser follows the lane there, vk_surface.h) */
         l->v[i] = (1.1 * urand() - 0.05) * st->spec.v_max;
+        if (i % 16 == 5)
+            l->v[i] = st->spec.v_max * (1.0 + 29.0 * urand());
         l->tau[i] = st->spec.tau_min * pow(1.2 * st->spec.tau_max / st->spec.tau_min, urand()) * 0.9;
         l->k[i] = (2.2 * urand() - 1.1) * st->spec.k_max;
     }
@@ -508,13 +511,13 @@ static void test_accuracy_detects_perturbation(void **state)
 }
 
 /* Lanes above the variance axis (a crash takes paths past the top the builder sets from the
- * pricing law's 99.99th stationary percentile): at 1.4 and 2 times v_max, 30 and 60 days, strikes
+ * pricing law's 99.99th stationary percentile): at 1.4 and 2 times v_max, 7-120 days, strikes
  * at -1.3, -0.5, 0.5 and 1 standard deviations of the lane's own variance, the vol against the
  * direct pricer's. The top's normalised smile with the lane's own normaliser stays within
- * ABOVE_TOL of the vol (3%: 3 vol points at 100% vol; measured 0.9-1.9%); the top's own vol, what
- * the lookup gave before, misses by about 30%, more than three times the tolerance: the test
- * tells the two apart for every model. */
-#define ABOVE_TOL 0.03 /* relative to the vol */
+ * ABOVE_TOL of the vol (5%: 5 vol points at 100% vol; measured 1.4-3.1%, the largest at 120 days);
+ * the top's own vol, what the lookup gave before, misses by about 30%, more than three times the
+ * tolerance: the test tells the two apart for every model. */
+#define ABOVE_TOL 0.05 /* relative to the vol */
 static void test_above_grid(void **state)
 {
     (void)state;
@@ -523,10 +526,10 @@ static void test_above_grid(void **state)
         const vk_surface *vw = vr_surface_kernel_view(surf[c]);
         const double vmax = vr_surface_get_stats(surf[c])->spec.v_max;
         double worst_new = 0, worst_held = 0;
-        const double mults[] = {1.4, 2.0}, taus[] = {30.0 / 365, 60.0 / 365};
+        const double mults[] = {1.4, 2.0}, taus[] = {7.0 / 365, 30.0 / 365, 60.0 / 365, 120.0 / 365};
         const double zs[] = {-1.3, -0.5, 0.5, 1.0};
         for (int a = 0; a < 2; a++)
-            for (int b = 0; b < 2; b++)
+            for (int b = 0; b < 4; b++)
                 for (int j = 0; j < 4; j++) {
                     const double v = mults[a] * vmax, tau = taus[b];
                     const double k = zs[j] * sqrt(v); /* ln(K/F)/sqrt(tau) */
@@ -616,7 +619,7 @@ static void test_bad_spec(void **state)
     assert_non_null(strstr(err.msg, "surface.params.kappa"));
 }
 
-/* A law the series' range does not hold: svcj price jumps with a log-size deviation of 3 put the
+/* Laws the series cannot hold. The mean: svcj price jumps with a log-size deviation of 3 put the
  * mean of ln(S/F) at -lambda tau (E[e^Z] - 1 - E[Z]) - (1/2) int E[v] ~ -83 tau, far below the
  * range centred on -w/2. The build must refuse, naming the node, and the mean it quotes (from
  * the characteristic function) must be the closed form's at that node. The same set with a
@@ -637,6 +640,10 @@ static void test_law_outside_range(void **state)
         fail_msg("message: %s", err.msg);
     if (strstr(err.msg, "compensator dominates the drift") == NULL)
         fail_msg("message: %s", err.msg);
+    double lo = NAN, hi = NAN;
+    const char *iv = strstr(err.msg, "outside [");
+    if (iv == NULL || sscanf(iv, "outside [%lf, %lf]", &lo, &hi) != 2 || !(mean < lo || mean > hi))
+        fail_msg("the quoted mean is not outside the quoted interval: %s", err.msg);
     const double ts = vr_theta_star(VR_MODEL_SVCJ, &p);
     const double int_v = ts * tau + (v - ts) * -expm1(-p.kappa * tau) / p.kappa;
     const double ez = exp(p.mu_s + 0.5 * p.sigma_s * p.sigma_s) / (1.0 - p.rho_j * p.mu_v);
@@ -652,6 +659,26 @@ static void test_law_outside_range(void **state)
     if (vr_surface_build(VR_MODEL_SVCJ, &p, &small, &s, &err) != VR_OK)
         fail_msg("sigma_s = 1: %s", err.msg);
     vr_surface_destroy(s);
+
+    /* Rare wide jumps whose mean is in place: lambda 0.1, sigma_s 3 (a 7-day at-the-money call of
+     * the table was 22.34 against the direct 14.68, spot 100) and bates lambda 0.3, sigma_j 3.
+     * Parity at the money fails at theta*'s row: refused, naming it. */
+    p.lambda = 0.1;
+    p.sigma_s = 3.0;
+    vr_err_clear(&err);
+    s = NULL;
+    assert_int_equal(vr_surface_build(VR_MODEL_SVCJ, &p, NULL, &s, &err), VR_ENUM);
+    assert_null(s);
+    if (strstr(err.msg, "put-call parity at the money misses by") == NULL)
+        fail_msg("message: %s", err.msg);
+    vr_sv_params pb = cases[2].p;
+    pb.lambda = 0.3;
+    pb.sigma_j = 3.0;
+    vr_err_clear(&err);
+    assert_int_equal(vr_surface_build(VR_MODEL_BATES, &pb, NULL, &s, &err), VR_ENUM);
+    if (strstr(err.msg, "surface: bates at v = ") == NULL ||
+        strstr(err.msg, "put-call parity at the money misses by") == NULL)
+        fail_msg("message: %s", err.msg);
 }
 
 static void test_stationary_quantile(void **state)

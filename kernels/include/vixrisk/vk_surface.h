@@ -8,15 +8,16 @@
  *     a = ln(v + v_eps)                   variance axis: log-like down to v_eps, a small fraction
  *                                         of theta*, where the smile of short expiries changes most
  *     y = ln(tau)                         expiry axis
- *     u = asinh(x / c),  x = k / r        moneyness axis, r = sqrt(vbar(v, tau))
+ *     u = asinh(x / c),  x = k / r        moneyness axis, r = sqrt(vbar(vn, tau))
  * where vbar is the model's expected variance per year over [0, tau] (total variance w = tau vbar),
  *     vbar = max(vm + (vn - th) b, vbar_floor),   b = -expm1(-kappa tau) / (kappa tau),
  *     vn = min(max(var, v_lo), VK_SURFACE_VN_MAX),
  * the lane's own variance, not v: above the grid's top (v_hi) the cell is the top's, so the
  * normalised smile S below is held there, while r, and with it the vol and the strike's x, go on
  * growing with the lane's variance. (Holding the vol itself at the top's put 100% vol lanes of
- * the main job's model 17-20 vol points low; held in S, within 1 vol point of the direct pricer
- * for 10-50 delta options, docs/numerics.md.)
+ * the main job's model 17-20 vol points low; held in S, within 1.1 vol points of the direct pricer
+ * there, and within 5% of the vol at 1.4 and 2 times the top for 7-120 days in the tests,
+ * docs/numerics.md.)
  * with th = theta* and vm = theta* + the jump variance per year (set by the builder). So x = ln(K/F)
  * / sqrt(w) measures the strike in standard deviations of the law, and the smile has about the same
  * width in x at every (v, tau); u spaces the nodes densely near x = 0 and sparsely in the wings.
@@ -77,7 +78,7 @@ typedef struct vk_surface {
  * two logs), vk_surface_vol_at_ref the rest for one k (one log). vk_surface_vol_d_ref is the two
  * in a loop, so a lane's vol is the same bits whichever way it is asked. */
 typedef struct vk_surface_axes {
-    double r;        /* sqrt(vbar(v, tau)) */
+    double r;        /* sqrt(vbar(vn, tau)) */
     double ta, ty;   /* fractions within the a and y cells */
     double rec0;     /* ia stride_v + iy stride_tau (in double, as the lookup forms it) */
 } vk_surface_axes;
