@@ -521,8 +521,8 @@ static double node_y(const vr_surface_spec *g, const vk_surface *vw, double v, d
  * calls come from their own payoff coefficients (weights up to e^b), the puts from theirs. At the
  * v node nearest theta* (where paths spend their time) of every expiry, each priced over the
  * range of that node's own strikes, |C - P| must stay within 10% of the put (laws the series holds
- * miss by 1e-7 of it; these by 1e-2 to 1e7). A call outside its bounds is not asked: the build
- * never inverts it (its node's calls are extrapolated from the put). Nodes far up the v axis at
+ * miss by 1e-7 of it; these by 1e-2 to 1e7). A call outside its bounds is not asked: the
+ * inversion refuses it anyway. Nodes far up the v axis at
  * long expiries can miss parity while their calls stay within 1-2% of the direct pricer
  * (docs/numerics.md): they are not asked either, nor are expiries beyond 3 months (the book's
  * options and hedges live within them; a calibrated svcj2 set's slices at high m miss parity at
@@ -577,8 +577,9 @@ static vr_status law_check(const vr_surface_src *src, const vr_surface_spec *g,
         y3[2] = -ymax;
         cos_prices(src, it, v, tau, g->k_max * sqrt(tau), y3, 3, otm, noise, &wk);
         const double put = otm[0], call = otm[1], miss = call - put;
-        /* (a call outside (0, 1), the bounds of a call on F = 1, is never inverted: its node's
-         * calls are extrapolated from the put, as below the price floor) */
+        /* (a call outside (0, 1), the bounds of a call on F = 1, cannot pass for a price: the
+         * inversion refuses such values and the node's smile is extrapolated there; parity is
+         * asked only of a call that could be taken for one) */
         if (call > 0 && call < 1 &&
             !(fabs(miss) <= 0.1 * put + 10.0 * fmax(noise[0], noise[1]) + 1e-12))
             st = vr_fail(err, VR_ENUM,
