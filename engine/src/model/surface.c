@@ -125,6 +125,25 @@ typedef struct node_work {
     double *cs, *sn, *acc, *ey, *cth, *sth, *esg, *half, *flip; /* per strike */
 } node_work;
 
+/* The doubles a node_work over nk strikes takes, with NODE_SCRATCH more arrays of nk for the
+ * caller (node_work_bind hands back the first). */
+#define NODE_SCRATCH 5
+static size_t node_work_doubles(int nk) { return 2 * (size_t)COS_NMAX + (9 + NODE_SCRATCH) * (size_t)nk; }
+
+/* Lay wk out over buf (node_work_doubles(nk) doubles); returns the caller's scratch: NODE_SCRATCH
+ * arrays of nk doubles, one after another. */
+static double *node_work_bind(node_work *wk, double *buf, int nk)
+{
+    wk->A = buf;
+    wk->u = buf + COS_NMAX;
+    double *q = buf + 2 * COS_NMAX;
+    double **per[9] = {&wk->cs, &wk->sn, &wk->acc, &wk->ey, &wk->cth, &wk->sth, &wk->esg,
+                       &wk->half, &wk->flip};
+    for (int i = 0; i < 9; i++)
+        *per[i] = q + (size_t)i * nk;
+    return q + 9 * (size_t)nk;
+}
+
 /* The series' terms 1..N-1 summed into acc[] for every strike (cos_prices). The update is written
  * without branches over restrict-qualified per-strike arrays so that it vectorises; gcc also
  * compiles an AVX2 clone (picked at load time on CPUs that have it), twice as wide as the x86-64
@@ -531,7 +550,7 @@ static vr_status law_check(const vr_surface_src *src, const vr_surface_spec *g,
                            const vk_surface *vw, double da, double du, int jc, vr_err *err)
 {
     double *y = malloc((size_t)g->n_x * sizeof(double));
-    double *buf = malloc((2 * COS_NMAX + 14 * 3) * sizeof(double));
+    double *buf = malloc(node_work_doubles(3) * sizeof(double));
     if (!y || !buf) {
         free(y);
         free(buf);
@@ -559,12 +578,8 @@ static vr_status law_check(const vr_surface_src *src, const vr_surface_spec *g,
     int ith = (int)lround((log(vw->th + vw->v_eps) - vw->a0) * vw->inv_da);
     ith = ith < 0 ? 0 : ith > g->n_v - 1 ? g->n_v - 1 : ith;
     node_work wk;
-    wk.A = buf;
-    wk.u = buf + COS_NMAX;
-    double *q = buf + 2 * COS_NMAX;
-    wk.cs = q; wk.sn = q + 3; wk.acc = q + 6; wk.ey = q + 9; wk.cth = q + 12; wk.sth = q + 15;
-    wk.esg = q + 18; wk.half = q + 21; wk.flip = q + 24;
-    double *otm = q + 27, *noise = q + 30, *y3 = q + 33;
+    double *q = node_work_bind(&wk, buf, 3);
+    double *otm = q, *noise = q + 3, *y3 = q + 6;
     for (int it = 0; it < g->n_tau && st == VR_OK && vr_surface_tau_node(g, it) <= 0.25; it++) {
         const double tau = vr_surface_tau_node(g, it), v = node_v(g, vw, ith, da);
         node_y(g, vw, v, tau, du, jc, y);
@@ -664,21 +679,13 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
 #pragma omp parallel reduction(max : max_terms) reduction(+ : n_extrap, n_borrowed)
     {
         node_work wk;
-        const size_t per_k = (size_t)nx * sizeof(double);
-        double *buf = malloc(2 * COS_NMAX * sizeof(double) + 14 * per_k);
+        double *buf = malloc(node_work_doubles(nx) * sizeof(double));
         if (!buf) {
 #pragma omp atomic write
             failed = 1;
         } else {
-            wk.A = buf;
-            wk.u = buf + COS_NMAX;
-            double *q = buf + 2 * COS_NMAX;
-            wk.cs = q; wk.sn = q + nx; wk.acc = q + 2 * nx; wk.ey = q + 3 * nx;
-            wk.cth = q + 4 * nx; wk.sth = q + 5 * nx; wk.esg = q + 10 * nx;
-            wk.half = q + 11 * nx;
-            wk.flip = q + 13 * nx;
-            double *noise = q + 12 * nx;
-            double *y = q + 6 * nx, *otm = q + 7 * nx, *sig = q + 8 * nx, *m = q + 9 * nx;
+            double *q = node_work_bind(&wk, buf, nx);
+            double *y = q, *otm = q + nx, *sig = q + 2 * nx, *m = q + 3 * nx, *noise = q + 4 * nx;
             double *cells = malloc((size_t)(nx - 1) * 4 * sizeof(double));
 #pragma omp for schedule(dynamic, 1)
             for (int node = 0; node < nv * nt; node++) {
