@@ -702,11 +702,9 @@ static void test_output_refused(void **state)
     assert_int_equal(run(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "symbolic link"));
     char csv[1100];
-    snprintf(csv, sizeof csv, "%s/spx_daily.csv", od);
-    FILE *cf = fopen(csv, "w");
-    assert_non_null(cf);
-    fputs("date,close\n2020-01-02,3200\n", cf);
-    fclose(cf);
+    const char *cp = vr_test_write(od, "spx_daily.csv", "date,close\n2020-01-02,3200\n");
+    assert_non_null(cp);
+    snprintf(csv, sizeof csv, "%s", cp);
     snprintf(args, sizeof args, "calibrate --model heston --data %s -o %s", od, csv);
     assert_int_equal(run(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "input"));
@@ -738,11 +736,9 @@ static void test_report_prefix_and_chart_dir(void **state)
     snprintf(h5, sizeof h5, "%s/run.h5", od);
     snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, h5);
     assert_int_equal(run(args, out, sizeof out), 0);
-    snprintf(p, sizeof p, "%s/notrun.h5", od);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs("not an HDF5 file\n", f);
-    fclose(f);
+    const char *np = vr_test_write(od, "notrun.h5", "not an HDF5 file\n");
+    assert_non_null(np);
+    snprintf(p, sizeof p, "%s", np);
     snprintf(args, sizeof args, "report %s -o %s/x.html", p, od);
     vr_test_cli_expect(args, 1, out, sizeof out, "vixrisk report: cannot read ", "notrun.h5 as an HDF5 run file", NULL);
     assert_null(strstr(out, "report: report:"));
@@ -768,10 +764,7 @@ static void test_report_prefix_and_chart_dir(void **state)
     vr_test_cli_expect(args, 2, out, sizeof out, "d_files: exists and is a symbolic link", NULL);
     assert_int_not_equal(access(gone, F_OK), 0);
     /* a regular file there */
-    snprintf(p, sizeof p, "%s/f_files", od);
-    f = fopen(p, "w");
-    assert_non_null(f);
-    fclose(f);
+    assert_non_null(vr_test_write(od, "f_files", ""));
     snprintf(args, sizeof args, "report %s -o %s/f.md", h5, od);
     vr_test_cli_expect(args, 2, out, sizeof out, "f_files: exists and is a regular file, not a directory", NULL);
     /* a real directory, existing or not: the report is written */
