@@ -534,6 +534,143 @@ static void test_previous_fired_within(void **state)
     assert_int_equal(b.act[1], 0);
 }
 
+/* A roll that pays to move the tested side lowers the net credit; the stop and the profit take stay
+ * multiples of the credit collected at entry. A rally rolls the call side on day 3 (net credit 13.2
+ * -> 1.8) and again on day 6 (-> -9.4); the condor must keep running while its loss since entry
+ * (rolls' cash included) stays below stop_loss x the entry credit, and close by the stop on the
+ * first day it does not (day 9). With the stop a multiple of the net credit it was stopped on day
+ * 4, the day after the first roll. */
+static void test_roll_keeps_entry_credit(void **state)
+{
+    (void)state;
+    vr_policy p = vr_test_condor_policy(0);
+    p.condor.reentry_days = 1000; /* one condor */
+    double S[16], v[16];
+    for (int d = 0; d < 16; d++) { S[d] = 5000 * (1 + 0.008 * (d < 10 ? d : 9)); v[d] = 0.02; }
+    vr_book b;
+    vr_mkt m;
+    vr_book_init(&b, &p);
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const double credit0 = b.credit, call0 = K(b, 2);
+    int roll_day = -1, shut_day = -1;
+    for (int d = 1; d < 16 && shut_day < 0; d++) {
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
+        const double credit_before = b.credit;
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        if (roll_day < 0 && b.open && K(b, 2) != call0)
+            roll_day = d;
+        if (!b.open) {
+            shut_day = d;
+            /* closed by the stop: the day's loss since entry reached 2x the entry credit */
+            const double tau = T_EXP(b) - d / 252.0, st = S[d];
+            const double val = spx(st, 0.02, K(b, 1), tau, -1).price + spx(st, 0.02, K(b, 2), tau, 1).price -
+                               spx(st, 0.02, K(b, 0), tau, -1).price - spx(st, 0.02, K(b, 3), tau, 1).price;
+            printf("roll: closed on day %d at loss %.3f (2 x entry credit %.3f, net credit %.3f)\n", d,
+                   val - credit_before, 2 * credit0, credit_before);
+            assert_true(val - credit_before >= 2 * credit0 - 1e-9);
+        } else {
+            assert_true(b.value - b.credit < 2 * credit0); /* open: below the stop */
+        }
+    }
+    printf("roll: entry credit %.3f, rolled on day %d, net credit after %.3f, condor open %d (day %d)\n",
+           credit0, roll_day, b.credit, b.open, shut_day);
+    assert_true(roll_day > 0);
+    assert_true(b.credit0 == credit0);
+    assert_true(b.credit < 0.5 * credit0); /* a roll that cost more than half the credit */
+    assert_true(shut_day < 0 || shut_day > roll_day + 1);
+}
+
+/* exit.vix_above: a layer whose trigger holds above its own take-profit level does not buy (it
+ * would sell the next day); below it, it buys. exit.vix_below counts the purchase day: bought at a
+ * VIX above the level, it is sold on the first day back below. */
+static void test_vix_exits_at_purchase(void **state)
+{
+    (void)state;
+    /* v 0.02 -> VIX about 15; 0.09 -> above 30; 0.05 -> about 23; 0.03 -> about 18 */
+    const double S[6] = {5000, 5000, 5000, 5000, 5000, 5000}, v[6] = {0.02, 0.09, 0.09, 0.05, 0.05, 0.05};
+    vr_policy p = vr_test_condor_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = vr_test_vix_layer(20, 0.25, 0.15);
+    p.layers[0].trigger.cooldown_days = 0;
+    p.layers[0].exit.vix_above = 28;
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 6, &m);
+    vr_mkt_init(&m, S[1], &v[1], mk_heston);
+    const double vix_hi = m.vix;
+    vr_mkt_init(&m, S[3], &v[3], mk_heston);
+    const double vix_mid = m.vix;
+    printf("vix_above 28: VIX %.1f then %.1f: first purchase on day %d, %d purchases\n", vix_hi, vix_mid,
+           b.first[0], b.act[0]);
+    assert_true(vix_hi >= 28 && vix_mid >= 20 && vix_mid < 28);
+    assert_int_equal(b.first[0], 3); /* not on days 1-2 (VIX above 28), on day 3 */
+    assert_int_equal(b.act[0], 1);
+
+    const double v2[6] = {0.02, 0.05, 0.03, 0.03, 0.03, 0.03};
+    p.layers[0].exit.vix_above = NAN;
+    p.layers[0].exit.vix_below = 20;
+    p.layers[0].exit.dte = NAN;
+    p.layers[0].exit.profit_multiple = NAN;
+    p.layers[0].trigger.cooldown_days = 5;
+    vr_book_init(&b, &p);
+    vr_mkt_init(&m, S[0], &v2[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    int sold = -1;
+    for (int d = 1; d < 6; d++) {
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v2[d], mk_heston);
+        batch_mark(&b, &m);
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        if (sold < 0 && b.first[0] >= 0 && !HEDGE(b).open)
+            sold = d;
+    }
+    printf("vix_below 20: bought on day %d, sold on day %d\n", b.first[0], sold);
+    assert_int_equal(b.first[0], 1);
+    assert_int_equal(sold, 2); /* the VIX fell below 20 the day after the purchase */
+}
+
+/* exit.with_condor sells the hedge on the day the condor closes, also when a new condor opens the
+ * same day (reentry_days 0). */
+static void test_with_condor_same_day_reentry(void **state)
+{
+    (void)state;
+    double S[40], v[40];
+    for (int d = 0; d < 40; d++) { S[d] = 5000; v[d] = 0.03; }
+    vr_policy p = vr_test_condor_policy(0);
+    p.condor.reentry_days = 0;
+    p.nlayers = 1;
+    p.layers[0] = vr_test_vix_layer(0, 0.25, 0.15);
+    p.layers[0].trigger.vix_level = NAN;
+    p.layers[0].trigger.always = 1;
+    p.layers[0].trigger.cooldown_days = 0;
+    p.layers[0].action.size_by = VR_SIZE_CONTRACTS;
+    p.layers[0].action.size = 5;
+    p.layers[0].action.dte = 60;
+    p.layers[0].exit = (vr_exit){.profit_multiple = NAN, .vix_above = NAN, .vix_below = NAN, .dte = NAN,
+                                 .with_condor = 1};
+    vr_book b;
+    vr_mkt m;
+    vr_book_init(&b, &p);
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const double exp0 = HEDGE(b).inst.t_exp;
+    int condor_closed = -1, hedge_new = -1;
+    for (int d = 1; d < 40 && hedge_new < 0; d++) {
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
+        batch_mark(&b, &m);
+        const int trades = b.trades;
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        if (condor_closed < 0 && b.trades > trades)
+            condor_closed = d; /* a new condor opened: the last one closed today */
+        if (HEDGE(b).inst.t_exp != exp0)
+            hedge_new = d;   /* the first hedge was sold and a new one bought */
+    }
+    printf("with_condor, reentry 0: condor rolled over on day %d, hedge replaced on day %d\n", condor_closed,
+           hedge_new);
+    assert_true(condor_closed > 0);
+    assert_int_equal(hedge_new, condor_closed);
+}
+
 /* Each trigger condition alone, then two together (any, all), on a hand-made path with a spike and
  * a drawdown: the layer's confirm count (the days in a row its trigger has held) must say, day by
  * day, what the test computes from the market view and the condor for that condition; and each
@@ -808,6 +945,9 @@ int main(void)
         cmocka_unit_test(test_half_spread_by_vix),
         cmocka_unit_test(test_cooldown_after_profit),
         cmocka_unit_test(test_previous_fired_within),
+        cmocka_unit_test(test_roll_keeps_entry_credit),
+        cmocka_unit_test(test_vix_exits_at_purchase),
+        cmocka_unit_test(test_with_condor_same_day_reentry),
         cmocka_unit_test(test_trigger_conditions),
         cmocka_unit_test(test_partial_monetisation),
         cmocka_unit_test(test_martingale_heston),

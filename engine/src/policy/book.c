@@ -126,6 +126,7 @@ void vr_book_init(vr_book *b, const vr_policy *p)
     }
     b->nslots = slot;
     b->value_day = -1;
+    b->shut_day = -1;
     memset(b->pos, 0, (size_t)slot * sizeof b->pos[0]);
     for (int i = 0; i < slot; i++)
         b->pos[i].mark_day = -1;
@@ -801,6 +802,7 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     b->trades++;
     const double value = condor_value(b, m, pr);
     b->credit = value;
+    b->credit0 = value;
     receive(b, r, m, value, 4);
 }
 
@@ -814,18 +816,20 @@ static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
                        VR_LAYER_CONDOR, why);
     }
     b->open = 0;
+    b->shut_day = m->day;
     b->wait = (int)r->reentry_days;
 }
 
 /* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
- * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs. */
-static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
+ * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs.
+ * Returns 1 if it rolled (0: two days or less to expiry, no trade). */
+static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
                       int side, double to_delta, int trader, const char *why)
 {
     const double t_exp = LEG(b, 0)->inst.t_exp;
     const double tau = t_exp - m->t;
     if (tau <= 2 * DAY)
-        return;
+        return 0;
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
     pay(b, r, m, old, 2, CASH_CLOSE);
@@ -860,6 +864,7 @@ static void roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, con
             b->value_day = -1;
         }
     }
+    return 1;
 }
 
 /* ---- hedges ------------------------------------------------------------------------------------- */
@@ -905,11 +910,14 @@ static double vxth_weight(double vix)
     return 0.0;
 }
 
-/* Condor exposures for sizing: credit and max loss in USD, vega in USD per SPX vol point. */
+/* Condor exposures for sizing, USD: the credit collected at entry (a roll that paid to move the
+ * tested side does not shrink the hedge budget: it left the book more exposed, not less), the
+ * max loss (the wider vertical less the net credit, rolls included) and the vega per SPX vol
+ * point. */
 static void condor_exposure(vr_book *b, const vr_mkt *m, const vr_pricing *pr, double *credit_usd, double *maxloss_usd,
                             double *vega_usd)
 {
-    *credit_usd = b->credit * MULT * b->qty;
+    *credit_usd = b->credit0 * MULT * b->qty;
     *maxloss_usd = (condor_width(b) - b->credit) * MULT * b->qty;
     if (*maxloss_usd < 0)
         *maxloss_usd = 0;
@@ -1074,6 +1082,13 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         return 0;
     if (a->ladder_days > 0 && b->ls[l].last_open >= 0 && m->day - b->ls[l].last_open < a->ladder_days)
         return 0;
+    /* No opening while one of the layer's exits already holds, which would sell the structure at
+     * the next day's check, half-spreads paid twice for one day's exposure: the VIX at or above
+     * vix_above (a spike layer that fires above its own take-profit level), or with_condor and no
+     * condor open. */
+    const vr_exit *e = &p->layers[l].exit;
+    if ((!isnan(e->vix_above) && m->vix >= e->vix_above) || (e->with_condor && !b->open))
+        return 0;
     /* What the size rule takes a share of (the condor's exposures; 0 while it is closed): where
      * that is 0 no strikes give a contract (VXTH's weight is 0 below VIX 15 and above 50), so the
      * strike searches and marks below are skipped (they change no state; a VXTH layer on calm
@@ -1152,6 +1167,9 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     if (qty <= 0)
         return 0;
     struct_open(b, r, l, s0, legs, in, mk, qty, m, b->why);
+    /* vix_below sells once the VIX is back below the level after having been at or above it since
+     * the purchase, the purchase day included (the day's exit pass ran before it) */
+    b->pos[s0].was_above = (int8_t)(!isnan(e->vix_below) && m->vix >= e->vix_below);
     b->ls[l].last_open = m->day;
     return 1;
 }
@@ -1327,7 +1345,12 @@ static int exit_dte(const rule_ctx *c, const vr_exit *e)
 {
     return !isnan(e->dte) && e->dte > 0 && c->tau * 365 <= e->dte + 1e-9;
 }
-static int exit_with_condor(const rule_ctx *c, const vr_exit *e) { return e->with_condor && !c->b->open; }
+/* the condor closed: none is open, or it closed today (with reentry_days 0 a new one opened the
+ * same day, before the layers' exits) */
+static int exit_with_condor(const rule_ctx *c, const vr_exit *e)
+{
+    return e->with_condor && (!c->b->open || c->b->shut_day == c->m->day);
+}
 
 /* The exit table, in the order the rules are asked (the first that says sell names the sale):
  * (name, function), expanded into direct calls as the trigger table is. */
@@ -1349,7 +1372,9 @@ static int act_roll_tested(const rule_ctx *c)
     /* roll the tested side: the short strike with the larger |delta| */
     const int side = fabs(pos_mark(LEG(b, SHORT_PUT), c->m, c->pr)->delta) >=
                      fabs(pos_mark(LEG(b, SHORT_CALL), c->m, c->pr)->delta) ? -1 : +1;
-    roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta, c->l, c->b->why);
+    /* no roll (two days or less to expiry): no activation, no cooldown */
+    if (!roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta, c->l, c->b->why))
+        return 0;
     b->ls[c->l].cooldown = ly->trigger.cooldown_days;
     b->ls[c->l].confirm = 0;
     return 1;
@@ -1457,14 +1482,18 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             condor_shut(b, r, m, CASH_SETTLE, "expiry");
         } else {
             const double value = condor_value(b, m, pr);
+            /* the P&L since entry (rolls' cash included) against multiples of the entry credit: a
+             * roll that paid to move the tested side must not shrink the stop with the loss it
+             * realised (a net credit at or below 0 would stop the condor the next day whatever the
+             * market did) */
             const double profit = b->credit - value;
             const char *close = NULL;
             if (!last) {
                 if (r->exit_dte > 0 && tau * 365 <= r->exit_dte + 1e-9)
                     close = "exit_dte";
-                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit)
+                if (r->stop_loss > 0 && -profit >= r->stop_loss * b->credit0)
                     close = "stop_loss";
-                if (r->profit_take > 0 && profit >= r->profit_take * b->credit)
+                if (r->profit_take > 0 && profit >= r->profit_take * b->credit0)
                     close = "profit_take";
             }
             if (close) {

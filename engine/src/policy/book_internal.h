@@ -160,7 +160,11 @@ typedef struct vr_book {
     int open;          /* the condor is open */
     int32_t value_day; /* the day of value, or -1: the condor's value per unit at today's marks, */
     double value;      /* kept until a condor leg opens, closes or is marked anew (condor_value) */
-    double credit;     /* net credit per unit collected on the open condor (rolls included) */
+    double credit;     /* net credit per unit collected on the open condor (rolls included): the
+                          condor's P&L is counted from it, and its max loss */
+    double credit0;    /* the credit per unit collected when it opened: the unit of the profit
+                          take, the stop and pct_of_credit sizing (a roll moves credit, not this) */
+    int32_t shut_day;  /* the day the condor last closed, or -1 (exit.with_condor) */
     double qty;        /* condors */
     double entry_S;
     int wait;          /* trading days before the next entry */

@@ -31,8 +31,8 @@ static const vr_pkey condor_keys[] = {
     {CR(wing_width), VR_PK_WHOLE, 5, 1000, 0, 0, 50, .doc = "index points between short and long strike, a multiple of 5"},
     {CR(wing_pct), VR_PK_NUM, 0, 50, 0, 0, 0, .overrides = "wing_width", .doc = "wing width in percent of spot (on the grid, at least 5 points); 0 = off"},
     {CR(wing_delta), VR_PK_NUM, 0, 0.5, 0, 1, 0, .overrides = "wing_width", .doc = "long strikes at this |delta| (below short_delta); 0 = off"},
-    {CR(profit_take), VR_PK_NUM, 0, 1, 0, 0, 0.5, .doc = "close at this fraction of the credit; 0 = off"},
-    {CR(stop_loss), VR_PK_NUM, 0, 100, 0, 0, 2.0, .doc = "close at a loss of this multiple of the credit; 0 = off"},
+    {CR(profit_take), VR_PK_NUM, 0, 1, 0, 0, 0.5, .doc = "close at this fraction of the entry credit; 0 = off"},
+    {CR(stop_loss), VR_PK_NUM, 0, 100, 0, 0, 2.0, .doc = "close at a loss of this multiple of the entry credit; 0 = off"},
     {CR(exit_dte), VR_PK_WHOLE, 0, 365, 0, 0, 21, .doc = "close at or below this DTE, < dte; 0 = hold to expiry"},
     {CR(roll_delta), VR_PK_NUM, 0, 1, 0, 1, 0, .doc = "roll the tested side at this short |delta|; 0 = off"},
     {CR(roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .doc = "short |delta| of a rolled side"},
@@ -130,7 +130,7 @@ static const vr_action_kind_def action_kinds[] = {
 
 static const vr_size_kind_def size_kinds[] = {
     {"contracts", VR_SIZE_CONTRACTS, 1, 0, 100000, 1, "a fixed number of contracts"},
-    {"pct_of_credit", VR_SIZE_PCT_CREDIT, 1, 0, 10, 0, "premium = value x the condor's credit"},
+    {"pct_of_credit", VR_SIZE_PCT_CREDIT, 1, 0, 10, 0, "premium = value x the condor's entry credit"},
     {"pct_of_vega", VR_SIZE_PCT_VEGA, 1, 0, 10, 0, "VIX-call vega = value x the condor's vega"},
     {"pct_of_max_loss", VR_SIZE_PCT_MAX_LOSS, 1, 0, 10, 0, "payoff at stress_vix = value x the condor's max loss"},
     {"vxth", VR_SIZE_VXTH, 0, 0, 0, 0, "Cboe VXTH weights by VIX band (no value)"},
