@@ -837,6 +837,27 @@ done:
     return st;
 }
 
+/* Open the dataset at path (reached through hard links; a group or a named type there is refused)
+ * with its dataspace and type, for the readers of values and of tables. Each handle is set as it
+ * opens, so the caller closes whatever was set at its `done:`, failure or not. */
+static vr_status open_dataset(vr_h5_reader *r, const char *path, hid_t *dset, hid_t *space,
+                              hid_t *type, vr_err *err)
+{
+    vr_status st;
+    if ((st = need_object(r, path, "read", "dataset", err)) != VR_OK)
+        return st;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0)
+        return h5_fail(err, "read", path);
+    if (oi.type != H5O_TYPE_DATASET)
+        return vr_fail(err, VR_EHDF5, "h5: read %s: not a dataset", path);
+    if ((*dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
+        (*space = H5Dget_space(*dset)) == H5I_INVALID_HID ||
+        (*type = H5Dget_type(*dset)) == H5I_INVALID_HID)
+        return h5_fail(err, "read", path);
+    return VR_OK;
+}
+
 vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_shape *want,
                                double **data, size_t dims[2], vr_err *err)
 {
@@ -845,23 +866,8 @@ vr_status vr_h5_read_f64_shape(vr_h5_reader *r, const char *path, const vr_h5_sh
     double *buf = NULL;
     if (data == NULL || dims == NULL || want == NULL)
         return vr_fail(err, VR_EINVAL, "h5: read %s: NULL argument", path ? path : "(null)");
-    if ((st = need_object(r, path, "read", "dataset", err)) != VR_OK)
-        return st;
-    H5O_info_t oi;
-    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0) {
-        st = h5_fail(err, "read", path);
+    if ((st = open_dataset(r, path, &dset, &space, &type, err)) != VR_OK)
         goto done;
-    }
-    if (oi.type != H5O_TYPE_DATASET) {
-        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a dataset", path);
-        goto done;
-    }
-    if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
-        (space = H5Dget_space(dset)) == H5I_INVALID_HID ||
-        (type = H5Dget_type(dset)) == H5I_INVALID_HID) {
-        st = h5_fail(err, "read", path);
-        goto done;
-    }
     if (!numeric_ok(type)) {
         st = vr_fail(err, VR_EHDF5, "h5: read %s: not a numeric dataset of a standard type", path);
         goto done;
@@ -1301,22 +1307,8 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
     unsigned char *buf = NULL;
     if (data == NULL || rows == NULL || cols == NULL || ncols == 0 || row_size == 0)
         return vr_fail(err, VR_EINVAL, "h5: read %s: NULL or empty argument", path ? path : "(null)");
-    if ((st = need_object(r, path, "read", "dataset", err)) != VR_OK)
-        return st;
-    H5O_info_t oi;
-    if (H5Oget_info_by_name(r->file, path, &oi, H5P_DEFAULT) < 0) {
-        st = h5_fail(err, "read", path);
+    if ((st = open_dataset(r, path, &dset, &space, &type, err)) != VR_OK)
         goto done;
-    }
-    if (oi.type != H5O_TYPE_DATASET) {
-        st = vr_fail(err, VR_EHDF5, "h5: read %s: not a dataset", path);
-        goto done;
-    }
-    if ((dset = H5Dopen2(r->file, path, H5P_DEFAULT)) == H5I_INVALID_HID ||
-        (space = H5Dget_space(dset)) == H5I_INVALID_HID || (type = H5Dget_type(dset)) == H5I_INVALID_HID) {
-        st = h5_fail(err, "read", path);
-        goto done;
-    }
     if (H5Tget_class(type) != H5T_COMPOUND) {
         st = vr_fail(err, VR_EHDF5, "h5: read %s: not a compound (table) dataset", path);
         goto done;
