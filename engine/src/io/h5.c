@@ -132,6 +132,18 @@ static char *dup_str(const char *s)
     return d;
 }
 
+/* Make *t a fixed-length string type of size bytes (the terminator or padding included) with
+ * the given padding and character set, as the writer stores strings and the reader reads them.
+ * < 0 on failure with the error stack left for h5_fail; *t is set as soon as it exists, and the
+ * caller closes it either way. */
+static herr_t str_type(hid_t *t, size_t size, H5T_str_t pad, H5T_cset_t cset)
+{
+    if ((*t = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(*t, size) < 0 ||
+        H5Tset_strpad(*t, pad) < 0 || H5Tset_cset(*t, cset) < 0)
+        return -1;
+    return 0;
+}
+
 /* ---- writer ----------------------------------------------------------------------------------- */
 
 static hid_t group_cpl(void)
@@ -338,8 +350,7 @@ vr_status vr_h5_attr_str(vr_h5 *w, const char *obj_path, const char *name, const
     /* fixed length, NUL-terminated: a reader needs no global heap and HDF5 frees nothing it did
      * not allocate (variable-length strings from a damaged file crash libhdf5 1.10) */
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    if ((type = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(type, len + 1) < 0 ||
-        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
+    if (str_type(&type, len + 1, H5T_STR_NULLTERM, H5T_CSET_UTF8) < 0 ||
         (space = H5Screate(H5S_SCALAR)) == H5I_INVALID_HID) {
         st = h5_fail(err, "attribute type for", name);
         goto done;
@@ -520,8 +531,7 @@ vr_status vr_h5_write_table(vr_h5 *w, const char *path, const vr_h5_field *field
             off += 4;
             break;
         case VR_H5_STR:
-            if ((str = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(str, f->size) < 0 ||
-                H5Tset_strpad(str, H5T_STR_NULLPAD) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0) {
+            if (str_type(&str, f->size, H5T_STR_NULLPAD, H5T_CSET_UTF8) < 0) {
                 e1 = -1;
             } else {
                 e1 = H5Tinsert(mtype, f->name, f->offset, str);
@@ -1090,9 +1100,8 @@ vr_status vr_h5_read_attr_str(vr_h5_reader *r, const char *obj_path, const char 
         goto done;
     }
     const H5T_cset_t cs = H5Tget_cset(type);
-    if ((mtype = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(mtype, sz + 1) < 0 ||
-        H5Tset_strpad(mtype, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(mtype, cs == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII) < 0 ||
+    if (str_type(&mtype, sz + 1, H5T_STR_NULLTERM,
+                 cs == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII) < 0 ||
         H5Aread(attr, mtype, buf) < 0) {
         st = h5_fail(err, ctx, obj_path);
         goto done;
@@ -1362,8 +1371,7 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
         }
         hid_t native = col->kind == VR_H5_COL_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
         if (col->kind == VR_H5_COL_STR) {
-            if ((mt = H5Tcopy(H5T_C_S1)) == H5I_INVALID_HID || H5Tset_size(mt, col->size) < 0 ||
-                H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || cset < 0 || H5Tset_cset(mt, cset) < 0) {
+            if (cset < 0 || str_type(&mt, col->size, H5T_STR_NULLTERM, cset) < 0) {
                 st = h5_fail(err, "read", path);
                 goto done;
             }
