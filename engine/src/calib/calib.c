@@ -394,21 +394,8 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
                        "as well (vr_calib_fit2)");
     if (o->type != VR_MODEL_HESTON && o->type != VR_MODEL_BATES && o->type != VR_MODEL_SVCJ)
         return vr_fail(err, VR_EINVAL, "calibrate: unknown model type %d", (int)o->type);
-    if (n < 100)
-        return vr_fail(err, VR_EINVAL, "calibrate: %zu observations, need at least 100", n);
-    if (!(o->dt > 0 && o->dt <= 1))
-        return vr_fail(err, VR_EINVAL, "calibrate: dt must be in (0, 1] (got %g)", o->dt);
-    if (!(o->jump_k >= 2 && o->jump_k <= 20))
-        return vr_fail(err, VR_EINVAL, "calibrate: jump threshold must be in [2, 20] (got %g)",
-                       o->jump_k);
-    if (o->local_window < 5 || o->local_window > 252)
-        return vr_fail(err, VR_EINVAL, "calibrate: local window must be in [5, 252] (got %zu)",
-                       o->local_window);
-    if (o->bootstrap > 100000 || (o->bootstrap > 0 && (o->block_len < 1 || o->block_len > n / 2)))
-        return vr_fail(err, VR_EINVAL,
-                       "calibrate: bootstrap %zu replications with block %zu: need <= 100000 "
-                       "and 1 <= block <= n/2",
-                       o->bootstrap, o->block_len);
+    if ((st = vr_calib_check_opts(o, n, "calibrate", err)) != VR_OK)
+        return st;
     if (o->coef && !(o->coef->b > 0 && isfinite(o->coef->b) && isfinite(o->coef->a)))
         return vr_fail(err, VR_EINVAL, "calibrate: inversion coefficients a %g, b %g (need b > 0)",
                        o->coef->a, o->coef->b);

@@ -1,5 +1,6 @@
-/* calib_internal.h: the moving-block bootstrap both physical-parameter fits use (calib.c for the
- * one-factor models, calib_svcj2.c for svcj2; docs/calibration.md).
+/* calib_internal.h: what both physical-parameter fits share (calib.c for the one-factor models,
+ * calib_svcj2.c for svcj2; docs/calibration.md): the checks of their common options and the
+ * moving-block bootstrap.
  *
  * A replication resamples the n transitions (t = 1..n, transition t going from day t-1 to day t)
  * as consecutive blocks of L, each starting at a uniform position in 1..n-L+1, concatenated until
@@ -14,6 +15,32 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vixrisk/vr_calib.h"
+#include "vixrisk/vr_status.h"
+
+/* The options both fits take, for n observations: n >= 100, dt in (0, 1], the jump threshold in
+ * [2, 20], the local window in [5, 252] days, and at most 100000 bootstrap replications with
+ * blocks of 1..n/2 days. VR_EINVAL naming the option after `who` ("calibrate: ..."). */
+static inline vr_status vr_calib_check_opts(const vr_calib_opts *o, size_t n, const char *who,
+                                            vr_err *err)
+{
+    if (n < 100)
+        return vr_fail(err, VR_EINVAL, "%s: %zu observations, need at least 100", who, n);
+    if (!(o->dt > 0 && o->dt <= 1))
+        return vr_fail(err, VR_EINVAL, "%s: dt must be in (0, 1] (got %g)", who, o->dt);
+    if (!(o->jump_k >= 2 && o->jump_k <= 20))
+        return vr_fail(err, VR_EINVAL, "%s: jump threshold must be in [2, 20] (got %g)", who,
+                       o->jump_k);
+    if (o->local_window < 5 || o->local_window > 252)
+        return vr_fail(err, VR_EINVAL, "%s: local window must be in [5, 252] (got %zu)", who,
+                       o->local_window);
+    if (o->bootstrap > 100000 || (o->bootstrap > 0 && (o->block_len < 1 || o->block_len > n / 2)))
+        return vr_fail(err, VR_EINVAL,
+                       "%s: bootstrap %zu replications with block %zu: need <= 100000 and "
+                       "1 <= block <= n/2", who, o->bootstrap, o->block_len);
+    return VR_OK;
+}
 
 /* splitmix64: advances *s and returns the next output. */
 static inline uint64_t vr_calib_splitmix(uint64_t *s)

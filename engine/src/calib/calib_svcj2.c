@@ -489,20 +489,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     if (o->type != VR_MODEL_SVCJ2)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: options are for model %s",
                        vr_model_type_name(o->type));
-    if (n < 100)
-        return vr_fail(err, VR_EINVAL, "calibrate svcj2: %zu observations, need at least 100", n);
-    if (!(o->dt > 0 && o->dt <= 1))
-        return vr_fail(err, VR_EINVAL, "calibrate svcj2: dt must be in (0, 1] (got %g)", o->dt);
-    if (!(o->jump_k >= 2 && o->jump_k <= 20))
-        return vr_fail(err, VR_EINVAL, "calibrate svcj2: jump threshold must be in [2, 20] (got %g)",
-                       o->jump_k);
-    if (o->local_window < 5 || o->local_window > 252)
-        return vr_fail(err, VR_EINVAL, "calibrate svcj2: local window must be in [5, 252] (got %zu)",
-                       o->local_window);
-    if (o->bootstrap > 100000 || (o->bootstrap > 0 && (o->block_len < 1 || o->block_len > n / 2)))
-        return vr_fail(err, VR_EINVAL,
-                       "calibrate svcj2: bootstrap %zu replications with block %zu: need <= 100000 "
-                       "and 1 <= block <= n/2", o->bootstrap, o->block_len);
+    if ((st = vr_calib_check_opts(o, n, "calibrate svcj2", err)) != VR_OK)
+        return st;
     if (o->m_step < 1 || o->m_step > 252 || o->m_step > n / 4)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: the step of m must be in [1, 252] days "
                        "and at most n/4 (got %zu, n = %zu)", o->m_step, n);
