@@ -575,6 +575,19 @@ done:
 
 /* ---- output ---------------------------------------------------------------------------------- */
 
+/* The table of the model's parameters: estimate, QML and bootstrap standard errors. */
+static void print_params(FILE *f, const vr_model_def *md, const vr_calib_result *r)
+{
+    fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
+    for (int i = 0; md && i < md->nparams; i++) {
+        const vr_param_def *d = &md->params[i];
+        char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+        fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
+                vr_calib_se_str(vr_param_get(&r->se_qml, d), a),
+                vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
+    }
+}
+
 void vr_calib_print(FILE *f, const vr_calib_result *r)
 {
     const vr_model_def *md = vr_model_def_of(r->type);
@@ -583,13 +596,7 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
         fprintf(f, "calibration of svcj2 (physical) on %zu days: %zu jump days, %s after %d "
                 "iteration%s\n", r->n, r->n_jumps, r->converged ? "converged" : "NOT converged",
                 r->iterations, r->iterations == 1 ? "" : "s");
-        fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
-        for (int i = 0; md && i < md->nparams; i++) {
-            const vr_param_def *d = &md->params[i];
-            char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
-            fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
-                    vr_calib_se_str(vr_param_get(&r->se_qml, d), a), vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
-        }
+        print_params(f, md, r);
         const double ev = vr_svcj2_mean_v(p);
         fprintf(f, "  half-lives: v %.1f, m %.0f trading days; stationary E[v] %.5f (vol %.1f%%); "
                 "jumps a year at E[v]: %.2f\n", log(2.0) / p->kappa_v * 252.0,
@@ -604,13 +611,7 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
             vr_model_type_name(r->type), r->n, r->n_jumps,
             r->converged ? "converged" : "NOT converged", r->iterations,
             r->iterations == 1 ? "" : "s");
-    fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
-    for (int i = 0; md && i < md->nparams; i++) {
-        const vr_param_def *d = &md->params[i];
-        char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
-        fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
-                vr_calib_se_str(vr_param_get(&r->se_qml, d), a), vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
-    }
+    print_params(f, md, r);
     const double ts = vr_theta_star(r->type, &r->est);
     fprintf(f, "  half-life of v: %.1f trading days; Feller 2 kappa theta / sigma^2 = %.3f\n",
             log(2.0) / r->est.kappa * 252.0, 2 * r->est.kappa * r->est.theta /
