@@ -29,7 +29,7 @@ static long days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static int32_t civil_from_days(long z)
+int32_t vr_date_from_days(long z)
 {
     z += 719468;
     const long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -43,9 +43,9 @@ static int32_t civil_from_days(long z)
     return (int32_t)(y * 10000 + m * 100 + d);
 }
 
-static long ymd_days(int32_t x) { return days_from_civil(x / 10000, x / 100 % 100, x % 100); }
+long vr_date_days(int32_t x) { return days_from_civil(x / 10000, x / 100 % 100, x % 100); }
 
-long vr_date_diff(int32_t a, int32_t b) { return ymd_days(b) - ymd_days(a); }
+long vr_date_diff(int32_t a, int32_t b) { return vr_date_days(b) - vr_date_days(a); }
 
 /* Easter Sunday (anonymous Gregorian algorithm), as days since 1970-01-01. */
 static long easter(int y)
@@ -71,7 +71,7 @@ static int32_t rule_expiry(int y, int m)
     long fri = first + ((5 - wd + 7) % 7) + 14;
     if (fri == easter(ny) - 2)
         fri -= 1;
-    return civil_from_days(fri - 30);
+    return vr_date_from_days(fri - 30);
 }
 
 /* ---- CSV ---------------------------------------------------------------------------------- */

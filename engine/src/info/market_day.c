@@ -17,34 +17,7 @@
 
 #define MAXF 16
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const long era = (y >= 0 ? y : y - 399) / 400;
-    const long yoe = y - era * 400;
-    const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static long ymd_days(int32_t x) { return days_from_civil(x / 10000, x / 100 % 100, x % 100); }
-
-static int32_t civil_from_days(long z)
-{
-    z += 719468;
-    const long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long doe = z - era * 146097;
-    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long mp = (5 * doy + 2) / 153;
-    const long d = doy - (153 * mp + 2) / 5 + 1;
-    const long m = mp + (mp < 10 ? 3 : -9);
-    const long y = yoe + era * 400 + (m <= 2);
-    return (int32_t)(y * 10000 + m * 100 + d);
-}
-
-int vr_date_diff_days(int32_t a, int32_t b) { return (int)(ymd_days(b) - ymd_days(a)); }
+int vr_date_diff_days(int32_t a, int32_t b) { return (int)vr_date_diff(a, b); }
 
 /* CFE rule for the VX future of month (y, m): the Wednesday 30 days before the third Friday of
  * the following month (exchange holidays not applied). */
@@ -52,10 +25,10 @@ static int32_t vx_expiry(int y, int m)
 {
     int ny = y, nm = m + 1;
     if (nm == 13) { nm = 1; ny++; }
-    const long first = days_from_civil(ny, nm, 1);
+    const long first = vr_date_days(ny * 10000 + nm * 100 + 1);
     const int dow = (int)(((first % 7) + 7 + 4) % 7);  /* 0 = Sunday; 1970-01-01 was a Thursday */
     const long third_friday = first + (5 - dow + 7) % 7 + 14;
-    return civil_from_days(third_friday - 30);
+    return vr_date_from_days(third_friday - 30);
 }
 
 static void chomp(char *s)
