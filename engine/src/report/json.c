@@ -24,36 +24,27 @@
 
 #include "report/tables.h"
 
+/* One ASCII character inside a JSON string: quote, backslash and control characters escaped. */
+static void json_char(FILE *f, unsigned char c)
+{
+    switch (c) {
+    case '"': fputs("\\\"", f); break;
+    case '\\': fputs("\\\\", f); break;
+    case '\n': fputs("\\n", f); break;
+    case '\r': fputs("\\r", f); break;
+    case '\t': fputs("\\t", f); break;
+    default:
+        if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+}
+
 void vr_json_str(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
     fputc('"', f);
-    while (*p) {
-        const int n = vr_rep_utf8_len(p);
-        if (n == 0) {
-            fputs("\xEF\xBF\xBD", f);
-            p++;
-            continue;
-        }
-        if (n > 1) {
-            fwrite(p, 1, (size_t)n, f);
-            p += n;
-            continue;
-        }
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-        p++;
-    }
+    vr_rep_utf8_write(f, s, json_char);
     fputc('"', f);
 }
 

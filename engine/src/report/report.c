@@ -65,7 +65,7 @@ void vr_rep_file_abort(rep_file *rf)
 /* ---- escaping -------------------------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-int vr_rep_utf8_len(const unsigned char *s)
+static int utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
         return 1;
@@ -82,11 +82,11 @@ int vr_rep_utf8_len(const unsigned char *s)
     return n;
 }
 
-void vr_rep_esc(FILE *f, const char *s)
+void vr_rep_utf8_write(FILE *f, const char *s, void (*ascii)(FILE *f, unsigned char c))
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
-        const int n = vr_rep_utf8_len(p);
+        const int n = utf8_len(p);
         if (n == 0) {
             fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
             p++;
@@ -97,20 +97,31 @@ void vr_rep_esc(FILE *f, const char *s)
             p += n;
             continue;
         }
-        switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
-                fputc(*p, f);
-            else
-                fputs("\xEF\xBF\xBD", f); /* control characters are not allowed in XML 1.0 */
-        }
+        ascii(f, *p);
         p++;
     }
+}
+
+/* One ASCII character of XML text or of an attribute value. */
+static void xml_char(FILE *f, unsigned char c)
+{
+    switch (c) {
+    case '&': fputs("&amp;", f); break;
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '"': fputs("&quot;", f); break;
+    case '\'': fputs("&#39;", f); break;
+    default:
+        if (c >= 0x20 || c == '\n' || c == '\t' || c == '\r')
+            fputc(c, f);
+        else
+            fputs("\xEF\xBF\xBD", f); /* control characters are not allowed in XML 1.0 */
+    }
+}
+
+void vr_rep_esc(FILE *f, const char *s)
+{
+    vr_rep_utf8_write(f, s, xml_char);
 }
 
 /* ---- number formats -------------------------------------------------------------------------- */

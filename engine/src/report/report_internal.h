@@ -185,8 +185,11 @@ vr_status vr_rep_write_md(const rep_run *run, const char *out_path, vr_err *err)
 vr_status vr_rep_write_csv(const rep_run *run, const char *out_path, vr_err *err);
 vr_status vr_rep_write_json(const rep_run *run, const char *out_path, vr_err *err);
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-int vr_rep_utf8_len(const unsigned char *s);
+/* Write s (NULL: nothing) as UTF-8 for an output format: a byte that does not start a valid
+ * UTF-8 sequence becomes U+FFFD, a multi-byte sequence is copied, and every single-byte
+ * character goes through ascii(), which escapes it as the format requires (vr_rep_esc for
+ * HTML/SVG, vr_json_str for JSON). */
+void vr_rep_utf8_write(FILE *f, const char *s, void (*ascii)(FILE *f, unsigned char c));
 
 /* Policy indices of scenario s ranked by vr_rank_by_es99 (smallest tail loss first, a replay by
  * P&L; ties keep file order). */
