@@ -357,6 +357,18 @@ static vr_status check_data(const double *x, size_t n, const char *what, vr_err 
     return VR_OK;
 }
 
+/* For the entry points that allocate their own sort scratch: check pnl, then *scratch = n doubles
+ * (freed by the caller). */
+static vr_status pnl_scratch(const double *pnl, size_t n, double **scratch, vr_err *err)
+{
+    vr_status st;
+    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
+        return st;
+    if ((*scratch = malloc(n * sizeof **scratch)) == NULL)
+        return vr_fail(err, VR_ENOMEM, "stats: scratch for %zu paths", n);
+    return VR_OK;
+}
+
 /* ---- scores ------------------------------------------------------------------------------- */
 
 vr_status vr_scores_compute_buf(const double *pnl, size_t n, const double thresholds[4],
@@ -438,12 +450,10 @@ vr_status vr_scores_compute_buf(const double *pnl, size_t n, const double thresh
 vr_status vr_scores_compute(const double *pnl, size_t n, const double thresholds[4], vr_scores *out,
                             vr_err *err)
 {
-    vr_status st;
-    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
+    double *scratch;
+    vr_status st = pnl_scratch(pnl, n, &scratch, err);
+    if (st != VR_OK)
         return st;
-    double *scratch = malloc(n * sizeof *scratch);
-    if (scratch == NULL)
-        return vr_fail(err, VR_ENOMEM, "stats: scratch for %zu paths", n);
     st = vr_scores_compute_buf(pnl, n, thresholds, scratch, out, err);
     free(scratch);
     return st;
@@ -528,12 +538,10 @@ vr_status vr_paired_compute_tails(const double *pnl, const double *base, size_t 
 vr_status vr_paired_compute(const double *pnl, const double *base, size_t n, vr_paired *out,
                             vr_err *err)
 {
-    vr_status st;
-    if ((st = check_data(pnl, n, "pnl", err)) != VR_OK)
+    double *scratch;
+    vr_status st = pnl_scratch(pnl, n, &scratch, err);
+    if (st != VR_OK)
         return st;
-    double *scratch = malloc(n * sizeof *scratch);
-    if (scratch == NULL)
-        return vr_fail(err, VR_ENOMEM, "stats: scratch for %zu paths", n);
     st = vr_paired_compute_buf(pnl, base, n, scratch, out, err);
     free(scratch);
     return st;
