@@ -193,10 +193,8 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
     fputs("\"scenarios\": [", f);
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
-        size_t order[s->npol], rank[s->npol];
-        vr_rep_rank(s, order);
-        for (size_t k = 0; k < s->npol; k++)
-            rank[order[k]] = k + 1;
+        size_t rank[s->npol];
+        vr_rep_rank_of(s, rank);
         first = 1;
         fputs(i ? ",\n{" : "\n{", f);
         kstr(f, &first, "name", s->name);

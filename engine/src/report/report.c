@@ -214,6 +214,14 @@ void vr_rep_rank(const rep_scenario *s, size_t *order)
     vr_rank_by_es99(key, n, order);
 }
 
+void vr_rep_rank_of(const rep_scenario *s, size_t *rank)
+{
+    size_t order[s->npol];
+    vr_rep_rank(s, order);
+    for (size_t k = 0; k < s->npol; k++)
+        rank[order[k]] = k + 1;
+}
+
 /* ---- formats ---------------------------------------------------------------------------------- */
 
 const char *vr_report_format_name(vr_report_format fmt)

@@ -194,5 +194,7 @@ void vr_rep_utf8_write(FILE *f, const char *s, void (*ascii)(FILE *f, unsigned c
 /* Policy indices of scenario s ranked by vr_rank_by_es99 (smallest tail loss first, a replay by
  * P&L; ties keep file order). */
 void vr_rep_rank(const rep_scenario *s, size_t *order);
+/* The same ranking seen from the policies: rank[p] = 1-based place of policy p in that order. */
+void vr_rep_rank_of(const rep_scenario *s, size_t *rank);
 
 #endif
