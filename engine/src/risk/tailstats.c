@@ -328,6 +328,17 @@ DEFINE_KEPTSET(val, valset, double, dbl_lt, select_dbl, vr_sort_doubles, 1)
 typedef struct hpage { uint64_t cnt[HB]; double mn[HB], mx[HB]; } hpage;
 typedef struct hist { hpage *pg[HPAGES]; uint64_t zeros; size_t npages; } hist;
 
+/* Page p of h, allocated (zeroed) on first use; NULL when out of memory. */
+static hpage *hist_page(hist *h, size_t p)
+{
+    if (h->pg[p] == NULL) {
+        if ((h->pg[p] = calloc(1, sizeof *h->pg[p])) == NULL)
+            return NULL;
+        h->npages++;
+    }
+    return h->pg[p];
+}
+
 static int hist_add(hist *h, double x)
 {
     uint64_t u;
@@ -339,13 +350,9 @@ static int hist_add(hist *h, double x)
     }
     const size_t p = (size_t)(u >> 63) * 2047 + (size_t)(a >> 52);
     const unsigned b = (unsigned)(a >> (52 - VR_TAILSTATS_HBITS)) & (HB - 1);
-    hpage *g = h->pg[p];
-    if (g == NULL) {
-        if ((g = calloc(1, sizeof *g)) == NULL)
-            return -1;
-        h->pg[p] = g;
-        h->npages++;
-    }
+    hpage *g = hist_page(h, p);
+    if (g == NULL)
+        return -1;
     if (g->cnt[b]++ == 0) {
         g->mn[b] = g->mx[b] = x;
     } else {
@@ -357,13 +364,9 @@ static int hist_add(hist *h, double x)
 
 static int hist_merge_page(hist *h, size_t p, const hpage *src)
 {
-    hpage *g = h->pg[p];
-    if (g == NULL) {
-        if ((g = calloc(1, sizeof *g)) == NULL)
-            return -1;
-        h->pg[p] = g;
-        h->npages++;
-    }
+    hpage *g = hist_page(h, p);
+    if (g == NULL)
+        return -1;
     for (unsigned b = 0; b < HB; b++) {
         if (src->cnt[b] == 0)
             continue;
