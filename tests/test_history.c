@@ -317,6 +317,14 @@ static void test_dates(void **state)
     char buf[16];
     assert_int_equal(vr_history_parse_iso_date("2024-02-29", &d), 0);
     assert_int_equal(d, 20240229);
+    /* the VX expiry rule, the one `model --asof` and the futures reader share: a Wednesday 30 days
+     * before the next month's third Friday, a Tuesday when that Friday is Good Friday (the
+     * exchange's March 2019, 2022 and 2025 contracts; `model --asof` missed the exception) */
+    assert_int_equal(vr_vx_expiry(2024, 1), 20240117);
+    assert_int_equal(vr_vx_expiry(2024, 12), 20241218);
+    assert_int_equal(vr_vx_expiry(2019, 3), 20190319);
+    assert_int_equal(vr_vx_expiry(2022, 3), 20220315);
+    assert_int_equal(vr_vx_expiry(2025, 3), 20250318);
     assert_int_equal(vr_history_parse_iso_date("1800-01-01", &d), 0);
     assert_int_equal(vr_history_parse_iso_date("2200-12-31", &d), 0);
     assert_int_equal(d, 22001231);

@@ -137,6 +137,11 @@ double vr_futures_cm(const vr_futures *f, size_t i, double days, double spot_vix
 /* Calendar days from a to b (yyyymmdd). */
 long vr_date_diff(int32_t a, int32_t b);
 
+/* The final settlement date (yyyymmdd) of the monthly VIX future of month (y, m): the Wednesday 30
+ * days before the third Friday of the next month, or 30 days before the Thursday before it when
+ * that Friday is Good Friday (an exchange holiday). */
+int32_t vr_vx_expiry(int y, int m);
+
 /* Days since 1970-01-01 of the date x (yyyymmdd, proleptic Gregorian; negative before 1970),
  * and back: vr_date_from_days(vr_date_days(x)) == x for every valid date. */
 long vr_date_days(int32_t x);

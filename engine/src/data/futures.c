@@ -58,8 +58,8 @@ static long easter(int y)
     return days_from_civil(y, month, day);
 }
 
-/* The rule's expiry of the contract of month (y, m). */
-static int32_t rule_expiry(int y, int m)
+/* The rule's expiry of the contract of month (y, m) (vr_history.h). */
+int32_t vr_vx_expiry(int y, int m)
 {
     int ny = y, nm = m + 1;
     if (nm == 13) {
@@ -238,7 +238,7 @@ static int32_t next_expiry(int32_t d, const int32_t *known, int skip)
     for (int guard = 0; guard < 40; guard++) {
         const int32_t ym = (int32_t)(y * 10000 + m * 100 + 1);
         const int mi = month_index(ym);
-        const int32_t e = (mi >= 0 && known[mi] > 0) ? known[mi] : rule_expiry(y, m);
+        const int32_t e = (mi >= 0 && known[mi] > 0) ? known[mi] : vr_vx_expiry(y, m);
         if (e > d) {
             if (found == skip)
                 return e;

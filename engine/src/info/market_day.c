@@ -19,18 +19,6 @@
 
 int vr_date_diff_days(int32_t a, int32_t b) { return (int)vr_date_diff(a, b); }
 
-/* CFE rule for the VX future of month (y, m): the Wednesday 30 days before the third Friday of
- * the following month (exchange holidays not applied). */
-static int32_t vx_expiry(int y, int m)
-{
-    int ny = y, nm = m + 1;
-    if (nm == 13) { nm = 1; ny++; }
-    const long first = vr_date_days(ny * 10000 + nm * 100 + 1);
-    const int dow = (int)(((first % 7) + 7 + 4) % 7);  /* 0 = Sunday; 1970-01-01 was a Thursday */
-    const long third_friday = first + (5 - dow + 7) % 7 + 14;
-    return vr_date_from_days(third_friday - 30);
-}
-
 static void chomp(char *s)
 {
     size_t n = strlen(s);
@@ -234,7 +222,9 @@ static int term_row(void *vc, char **f, int n, const char *path, long line, vr_e
     fut_ctx *c = vc;
     vr_market_day *mk = c->mk;
     int y = mk->date / 10000, m = mk->date / 100 % 100;
-    while (vx_expiry(y, m) <= mk->date) /* the first monthly contract expiring after the date */
+    /* the first monthly contract expiring after the date (the exchange's rule, as the futures
+     * history reader applies it: vr_vx_expiry) */
+    while (vr_vx_expiry(y, m) <= mk->date)
         if (++m == 13) { m = 1; y++; }
     for (int k = 0; k < 8; k++, m = m == 12 ? 1 : m + 1, y += m == 1) {
         double settle;
@@ -244,7 +234,7 @@ static int term_row(void *vc, char **f, int n, const char *path, long line, vr_e
             continue;
         vr_market_fut *o = &mk->fut[mk->nfut++];
         snprintf(o->contract, sizeof o->contract, "%04d-%02d", y % 10000, m % 100);
-        o->expiry = vx_expiry(y, m);
+        o->expiry = vr_vx_expiry(y, m);
         o->settle = settle;
     }
     return VR_OK;
