@@ -722,6 +722,49 @@ static void test_table_svcj(void **state)
     table_check(VR_MODEL_SVCJ, &p, "svcj");
 }
 
+/* Calm states and short expiries, where the sleeves hold their calls until 5 days before expiry:
+ * the main job's pricing set (SVCJ, Feller ratio of v below 1, so paths spend much time near v =
+ * 0), its table spec, v from 0 to 0.006 (VIX 12.6-16), 5-14 days, calls at 0.9-1.2 times the future.
+ * With the x nodes uniform in x the first cell spanned v 0-0.009 and missed the at-the-money
+ * 5-day call by 11% at v = 0.002 (9.4 times the tolerance max(0.5%, 0.005)); with nodes uniform in
+ * sqrt(x - x0) the worst is 1.5 times it, at v = 0 and 5 days, a node of the x axis: the T axis's
+ * error at short expiries, the same before (a bound of 1.6 times the tolerance). */
+static void test_table_low_variance(void **state)
+{
+    (void)state;
+    const vr_sv_params p = {.kappa = 2.4, .theta = 0.030, .sigma = 0.45, .rho = -0.75, .lambda = 1.2,
+                            .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.6};
+    const double rate = 0.04;
+    const vr_vix_table_spec spec = {.v_max = fmax(1.0, 12 * theta_star(VR_MODEL_SVCJ, &p)),
+                                    .tau_min = 1.0 / 365, .tau_max = 47.0 / 365 + 2.0 / 365,
+                                    .m_min = 0.5, .m_max = 3.0, .rate = rate};
+    vr_vix_table *tab = NULL;
+    vr_err err = {0};
+    assert_int_equal(vr_vix_table_build(VR_MODEL_SVCJ, &p, &spec, &tab, &err), VR_OK);
+    const double vs[] = {0.0, 0.0003, 0.001, 0.002, 0.004, 0.006};
+    const double days[] = {5, 7, 10, 14};
+    const double mon[] = {0.9, 1.0, 1.05, 1.1, 1.2};
+    double worst = 0;
+    for (size_t iv = 0; iv < sizeof vs / sizeof *vs; iv++)
+        for (size_t id = 0; id < sizeof days / sizeof *days; id++)
+            for (size_t im = 0; im < sizeof mon / sizeof *mon; im++) {
+                const double v = vs[iv], T = days[id] / 365;
+                double fut, c;
+                assert_int_equal(vr_vix_future(VR_MODEL_SVCJ, &p, v, T, &fut, &err), VR_OK);
+                const double K = mon[im] * fut;
+                assert_int_equal(vr_vix_option(VR_MODEL_SVCJ, &p, v, T, K, rate, 1, &c, &err), VR_OK);
+                const double got = vr_vix_table_call(tab, v, T, K);
+                const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
+                worst = fmax(worst, ratio);
+                if (ratio > 1.6)
+                    fail_msg("calm table: v=%g T=%gd K/F=%g: table %.5f direct %.5f (%.1f x tolerance)", v,
+                             days[id], mon[im], got, c, ratio);
+            }
+    print_message("calm states (v 0-0.006, 5-14 days, 0.9-1.2 F): worst error %.2f of max(0.5%%, 0.005)\n",
+                  worst);
+    vr_vix_table_destroy(tab);
+}
+
 /* Beyond the grid: linear in x past v_max, ITM slope below m_min, no NaN anywhere. */
 static void test_table_edges(void **state)
 {
@@ -897,6 +940,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_heston),
         cmocka_unit_test(test_table_bates),
         cmocka_unit_test(test_table_svcj),
+        cmocka_unit_test(test_table_low_variance),
         cmocka_unit_test(test_table_edges),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_extreme_sweep),

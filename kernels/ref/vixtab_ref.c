@@ -50,7 +50,8 @@ static double future_w(const vk_vixtab *t, double v, double T, int *ix, double w
 {
     const int nt = t->n_t;
     const double x = sqrt(t->a + t->b * fmax(v, 0.0));
-    *ix = axis_x((x - t->x0) * t->inv_hx, t->n_x, wx);
+    const double d = x - t->x0;
+    *ix = axis_x((t->x_map ? sqrt(fmax(d, 0.0)) : d) * t->inv_hx, t->n_x, wx);
     *it = axis_clamped((sqrt(fmax(T, 0.0)) - t->s0) * t->inv_hs, nt, wt);
     double fut = 0.0;
     for (int a = 0; a < 4; a++) {

@@ -767,7 +767,7 @@ struct vr_vix_table {
     vr_sv_params p;
     vr_vix_table_spec spec;
     double a, b;          /* VIX coefficients: x = sqrt(a + b v) */
-    double x0, inv_hx;    /* x axis: x_i = x0 + i hx */
+    double x0, inv_hx;    /* x axis: x_i = x0 + (i / inv_hx)^2 (nodes uniform in sqrt(x - x0)) */
     double s0, inv_hs;    /* sqrt(T) axis */
     double l0, inv_hl;    /* log(K/F) axis */
     double m_min;         /* K/F below which the call is extended with slope -discount */
@@ -805,9 +805,15 @@ vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
 /* Fill one (v, T) node: the future and C/F at all moneyness nodes. The strikes are visited in
  * order so that each price is the previous one plus the integral over one strike interval (calls
  * downward from the top, puts upward from the bottom), i.e. one pass over the distribution. */
+static double node_x(const vr_vix_table *tab, int ix)
+{
+    const double y = ix / tab->inv_hx;
+    return tab->x0 + y * y;
+}
+
 static void table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state *qs)
 {
-    const double x = tab->x0 + ix / tab->inv_hx;
+    const double x = node_x(tab, ix);
     const double sq = tab->s0 + it / tab->inv_hs;
     const double T = sq * sq;
     double v = (x * x - tab->a) / tab->b;
@@ -896,7 +902,8 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     tab->a = cf.a;
     tab->b = cf.b;
     tab->x0 = sqrt(cf.a);
-    tab->inv_hx = (TAB_NX - 1) / (sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
+    /* nodes uniform in sqrt(x - x0): dense at the floor (vk_vixtab.h, x_map) */
+    tab->inv_hx = (TAB_NX - 1) / sqrt(sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
     tab->s0 = sqrt(spec->tau_min);
     tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->tau_max) - tab->s0);
     tab->l0 = log(spec->m_min);
@@ -911,7 +918,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
         for (int it = 0; it < TAB_NT; it++) {
             table_node(tab, ix, it, buf, &qs);
             if (qs.capped) { /* (panels merely left at the depth limit are the table's tolerance) */
-                const double x = tab->x0 + ix / tab->inv_hx, sq = tab->s0 + it / tab->inv_hs;
+                const double x = node_x(tab, ix), sq = tab->s0 + it / tab->inv_hs;
                 st = vr_fail(err, VR_ENUM,
                              "vix table: %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g): the integrals "
                              "of the node VIX %g, T=%g did not converge within %d evaluations",
@@ -941,7 +948,8 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                             .rate = spec->rate,
                             .n_x = TAB_NX,
                             .n_t = TAB_NT,
-                            .n_m = TAB_NM};
+                            .n_m = TAB_NM,
+                            .x_map = 1};
     *out = tab;
     tab = NULL;
 done:
