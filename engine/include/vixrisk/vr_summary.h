@@ -6,11 +6,21 @@
 #ifndef VIXRISK_VR_SUMMARY_H
 #define VIXRISK_VR_SUMMARY_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "vixrisk/vr_policy.h"
 #include "vixrisk/vr_runfile.h"
 #include "vixrisk/vr_stats.h"
+
+/* A difference is called significant when it lies beyond this many (paired) standard errors: one
+ * threshold for the verdict, the console tables and the reports' marks. */
+#define VR_Z_SIGNIFICANT 1.96
+
+static inline int vr_significant(double d, double se)
+{
+    return isfinite(d) && isfinite(se) && fabs(d) > VR_Z_SIGNIFICANT * se;
+}
 
 typedef struct vr_pol_summary {
     size_t n;                  /* paths */

@@ -85,7 +85,7 @@ vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err)
                 c->d = v[RS_DMEAN];
                 c->dse = kind == REP_M_SHOCK ? v[RS_DMEAN_SE] : NAN;
             }
-            c->sig = !c->base && isfinite(c->dse) && fabs(c->d) > 2 * c->dse;
+            c->sig = !c->base && vr_significant(c->d, c->dse);
         }
     }
     return VR_OK;
@@ -229,14 +229,14 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
     n++;
     if (isfinite(v[VR_RF_LAYER_DES_REMOVED])) {
         pm(C("d_es99_removed"), sizeof c[n].text, v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE]);
-        c[n].sig = fabs(v[VR_RF_LAYER_DES_REMOVED]) > 2 * v[VR_RF_LAYER_DES_REMOVED_SE];
+        c[n].sig = vr_significant(v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE]);
     } else {
         snprintf(C("d_es99_removed"), sizeof c[n].text, "n/a");
     }
     n++;
     if (isfinite(v[VR_RF_LAYER_DES_ALONE])) {
         pm(C("d_es99_alone"), sizeof c[n].text, v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE]);
-        c[n].sig = fabs(v[VR_RF_LAYER_DES_ALONE]) > 2 * v[VR_RF_LAYER_DES_ALONE_SE];
+        c[n].sig = vr_significant(v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE]);
     } else {
         snprintf(C("d_es99_alone"), sizeof c[n].text, "n/a");
     }

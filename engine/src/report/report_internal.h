@@ -12,6 +12,7 @@
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_runfile.h"
+#include "vixrisk/vr_summary.h"
 
 /* The scalar scores of a policy group: the run file's score table (vr_runfile.h), same order and
  * names; RS_<ID> indexes rep_policy.score. */

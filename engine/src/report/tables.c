@@ -117,13 +117,17 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
             snprintf(C("d_mean"), sizeof c[n].text, "(baseline)"); n++;
         } else {
             pm(C("d_es99"), sizeof c[n].text, v[RS_DES99], v[RS_DES99_SE]);
-            c[n].sig = fabs(v[RS_DES99]) > 2 * v[RS_DES99_SE];
+            c[n].sig = vr_significant(v[RS_DES99], v[RS_DES99_SE]);
             n++;
             pm(C("d_mean"), sizeof c[n].text, v[RS_DMEAN], v[RS_DMEAN_SE]);
-            c[n].sig = fabs(v[RS_DMEAN]) > 2 * v[RS_DMEAN_SE];
+            c[n].sig = vr_significant(v[RS_DMEAN], v[RS_DMEAN_SE]);
             n++;
         }
-        vr_rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]); n++;
+        if (!is_base && v[RS_DES99] < 0 && !vr_significant(v[RS_DES99], v[RS_DES99_SE]))
+            snprintf(C("cost_per_es99_reduction"), sizeof c[n].text, "n.s."); /* within its noise */
+        else
+            vr_rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]);
+        n++;
     }
 #undef C
     return n;

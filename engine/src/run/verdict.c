@@ -1,9 +1,12 @@
 /* verdict.c: the answer paragraph at the top of `vixrisk run`'s console output and in the run file's
  * `verdict` attribute (docs/hdf5.md "Verdict"). Every word of it that states a result is chosen by
- * a number: a difference is called significant when it lies beyond 1.96 paired standard errors, the
- * cost per unit of ES99 reduction is printed only when ES99 is reduced ("no reduction" otherwise),
- * the layer that carries the effect is the one whose removal raises ES99 most in the ablation, and
- * the hedge budget is the mean premium paid per year as a share of the condor's capital at risk.
+ * a number: a difference is called significant when it lies beyond 1.96 paired standard errors
+ * (VR_Z_SIGNIFICANT), the cost per unit of ES99 reduction is printed only when ES99 is reduced
+ * significantly (a ratio over a reduction within its noise is no estimate: at 2,000 paths a paired
+ * bootstrap put one such 5.2 anywhere from 1 to 29), the layer that carries the effect is named only
+ * when there is a significant reduction to carry, as the one whose removal raises ES99 most in the
+ * ablation, and the hedge budget is the mean premium paid per year as a share of the condor's
+ * capital at risk.
  * Ablation policies and the baseline itself are not judged; replays get their P&L difference. */
 #include <math.h>
 #include <stdarg.h>
@@ -12,8 +15,6 @@
 #include <string.h>
 
 #include "run/run_internal.h"
-
-#define Z_SIG 1.96
 
 typedef struct text {
     char *s;
@@ -49,7 +50,7 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
-static int significant(double d, double se) { return isfinite(d) && isfinite(se) && fabs(d) > Z_SIG * se; }
+static int significant(double d, double se) { return vr_significant(d, se); }
 
 /* "-5035 +- 1210 (significant)" */
 static void diff(text *t, const char *what, double d, double se)
@@ -62,10 +63,11 @@ static void diff(text *t, const char *what, double d, double se)
         significant(d, se) ? "significant" : "not significant");
 }
 
-/* Which layer of policy p carries its effect, from its ablation scores. */
-static void carrier(text *t, const vr_policy *P, const vr_pol_summary *s)
+/* Which layer of policy p carries its effect, from its ablation scores; `reduced`: the policy
+ * reduces ES99 significantly (else there is no effect to attribute). */
+static void carrier(text *t, const vr_policy *P, const vr_pol_summary *s, int reduced)
 {
-    if (P->nlayers == 0)
+    if (P->nlayers == 0 || !reduced)
         return;
     if (!P->ablate) {
         if (P->nlayers == 1)
@@ -105,7 +107,7 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         if (strcmp(s->pol[p].name, cfg->baseline) == 0)
             base = p;
     put(&t, "Verdict (each policy against the baseline %s on the same paths; significant = beyond %.2f "
-            "paired standard errors; USD, ES99 as a loss):\n", cfg->baseline, Z_SIG);
+            "paired standard errors; USD, ES99 as a loss):\n", cfg->baseline, VR_Z_SIGNIFICANT);
     for (int sc = 0; sc < s->nscen; sc++) {
         const vr_scenario *scen = &s->scen[sc];
         const vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
@@ -131,12 +133,15 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             put(&t, ", ");
             diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]);
-            if (v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]))
+            const int reduced = v[VR_SCORE_DES99] < 0 && significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            if (reduced && isfinite(v[VR_SCORE_COST]))
                 put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
+            else if (v[VR_SCORE_DES99] < 0)
+                put(&t, "; ES99 reduced within its noise: no cost per unit stated");
             else
                 put(&t, "; no reduction of ES99");
             put(&t, "; hedge budget %.2f%% of capital at risk (%.0f) per year", row[p].budget_pct, row[p].car);
-            carrier(&t, &s->pol[p], &row[p]);
+            carrier(&t, &s->pol[p], &row[p], reduced);
             put(&t, "\n");
         }
     }
