@@ -552,6 +552,92 @@ static void test_above_grid(void **state)
     }
 }
 
+/* Crash states on the default axis. The stress job's shocks and replays put the main job's
+ * pricing set (configs/alvh.yaml, SVCJ) at v 0.69-0.74, above the 0.636 where the axis used to
+ * end (1.5 x its 99.99th stationary percentile), and mark the put-spread hedge's 2- and 5-delta
+ * puts and the condor's wings there. The default axis now reaches the variance of VIX
+ * VR_SURFACE_VIX_FLOOR (2.46 for this set). 2, 3 and 5 delta calls and puts at v 0.8, 0.9 and
+ * 1.0, 30 to 45 days (strikes by delta at the direct pricer's vol) must be within VOL_TOL of the
+ * direct vol, as inside the axis (measured: 0.006 vol points at worst); the old axis, built here
+ * from its spec, missed them by 0.6-1.7 vol points, and the test asserts that it still fails. */
+static const model_case crash_case = {
+    "alvh-svcj", VR_MODEL_SVCJ,
+    {.kappa = 2.4, .theta = 0.030, .sigma = 0.45, .rho = -0.75, .lambda = 1.2, .mu_v = 0.05,
+     .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.6}};
+
+/* ln(K/F)/sqrt(tau) of the OTM option whose forward Black delta at vol sg is d (d < 0.5). */
+static double k_of_delta(double sg, double tau, double d)
+{
+    double lo = -40, hi = 40; /* N^{-1}(1 - d) by bisection: N(z) = erfc(-z/sqrt 2)/2 */
+    for (int i = 0; i < 200; i++) {
+        const double z = 0.5 * (lo + hi);
+        if (0.5 * erfc(-z * M_SQRT1_2) < 1.0 - d)
+            lo = z;
+        else
+            hi = z;
+    }
+    const double z = 0.5 * (lo + hi);
+    return z * sg + 0.5 * sg * sg * sqrt(tau); /* d1 = -z for the call; the put mirrors it */
+}
+
+/* The largest |vol error| of the wing points against surface s. */
+static double crash_wings(const vk_surface *s, const char *axis)
+{
+    const model_case *m = &crash_case;
+    const double vs[] = {0.8, 0.9, 1.0}, days[] = {30, 37, 45}, deltas[] = {0.02, 0.03, 0.05};
+    worst w = {0};
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++)
+            for (int c = 0; c < 3; c++)
+                for (int call = 0; call <= 1; call++) {
+                    const double v = vs[a], tau = days[b] / 365.0;
+                    double K, pr, sg;
+                    int cp;
+                    if (!direct_price(m, v, tau, 0.0, &K, &cp, &pr))
+                        fail_msg("%s: no direct price at v %g tau %g", m->name, v, tau);
+                    sg = vr_bs_implied_vol(pr, ACC_S, K, ACC_R, ACC_Q, tau, cp);
+                    double k = 0.0, sd = sg;
+                    for (int it = 0; it < 4; it++) { /* the strike at the delta of its own vol */
+                        const double z = k_of_delta(sd, tau, deltas[c]);
+                        k = call ? z : -z + sd * sd * sqrt(tau);
+                        if (!direct_price(m, v, tau, k, &K, &cp, &pr))
+                            fail_msg("%s: no direct price at v %g tau %g k %g", m->name, v, tau, k);
+                        sd = vr_bs_implied_vol(pr, ACC_S, K, ACC_R, ACC_Q, tau, cp);
+                        assert_true(sd > 0);
+                    }
+                    const double e = fabs(surf_vol(s, v, tau, k) - sd);
+                    worst_put(&w, e, v, tau, k);
+                }
+    printf("[surface] %s %s: 2-5 delta, 30-45 days, v 0.8-1.0: max |vol err| %.2e at v %.3g "
+           "tau %.4g k %.3f\n", m->name, axis, w.e, w.v, w.tau, w.k);
+    return w.e;
+}
+
+static void test_crash_wings(void **state)
+{
+    (void)state;
+    const model_case *m = &crash_case;
+    vr_err err;
+    vr_err_clear(&err);
+    vr_surface_spec sp = {.tau_min = 1.0 / 365, .tau_max = 47.0 / 365}; /* the main job's */
+    vr_surface *now = NULL, *old = NULL;
+    assert_int_equal(vr_surface_build(m->t, &m->p, &sp, &now, &err), VR_OK);
+    const vr_surface_stats *st = vr_surface_get_stats(now);
+    printf("[surface] %s default axis: v in [0, %.4g], %d x %d x %d nodes, table %.2f MB\n",
+           m->name, st->spec.v_max, st->spec.n_v, st->spec.n_tau, st->spec.n_x,
+           st->table_bytes / 1048576.0);
+    assert_true(st->spec.v_max >= 1.0);
+    sp.v_max = 1.5 * vr_stationary_var_quantile(m->t, &m->p, 0.9999);
+    sp.n_v = VR_SURFACE_DEFAULT_NV;
+    assert_int_equal(vr_surface_build(m->t, &m->p, &sp, &old, &err), VR_OK);
+    const double e_now = crash_wings(vr_surface_kernel_view(now), "default axis");
+    const double e_old = crash_wings(vr_surface_kernel_view(old), "old axis (v_max 0.636)");
+    vr_surface_destroy(now);
+    vr_surface_destroy(old);
+    assert_true(e_now <= VOL_TOL);
+    assert_true(e_old > 10 * VOL_TOL);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Clamping, spec errors, quantiles. */
 
@@ -710,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_accuracy_svcj),
         cmocka_unit_test(test_accuracy_detects_perturbation),
         cmocka_unit_test(test_above_grid),
+        cmocka_unit_test(test_crash_wings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

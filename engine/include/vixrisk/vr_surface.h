@@ -34,15 +34,19 @@
 #define VR_SURFACE_PRICE_FLOOR 1e-12
 
 /* Grid request. Zero fields take the defaults:
- *   v_min, v_max:   both 0 -> [0, 1.5 * q], q the 99.99% quantile of the stationary variance
- *                   (vr_stationary_var_quantile); otherwise 0 <= v_min < v_max <= 16
+ *   v_min, v_max:   both 0 -> [0, max(1.5 * q, v_crash)] (at most 16), q the 99.99% quantile of
+ *                   the stationary variance (vr_stationary_var_quantile), v_crash the variance
+ *                   at which the model's 30-day VIX is VR_SURFACE_VIX_FLOOR
+ *                   (vr_surface_var_at_vix); otherwise 0 <= v_min < v_max <= 16
  *   tau_min, tau_max: both 0 -> [1/365, 1] years; otherwise 1e-4 <= tau_min < tau_max <= 30
  *   k_max:          0 -> 4; lookups clamp |k| = |ln(K/F)|/sqrt(tau) to k_max, 0 < k_max <= 20
  *   x_max:          0 -> VR_SURFACE_DEFAULT_XMAX; the grid covers |x| <= x_max (standard
  *                   deviations of the law), 1 <= x_max <= 1e4
  *   x_scale:        0 -> VR_SURFACE_DEFAULT_XSCALE; nodes are uniform in asinh(x / x_scale), so
  *                   about linear in x for |x| < x_scale and logarithmic beyond; 0 < x_scale <= x_max
- *   n_v, n_tau, n_x: 0 -> defaults (VR_SURFACE_DEFAULT_N*); otherwise 2..4096 each (n_x >= 4),
+ *   n_v, n_tau, n_x: 0 -> defaults (VR_SURFACE_DEFAULT_N*; with the default v axis, n_v spaces
+ *                   [0, 1.5 * q] and adds nodes at that spacing up to v_crash); otherwise 2..4096
+ *                   each (n_x >= 4),
  *                   with (n_v - 1) (n_tau - 1) (n_x - 1) 16 < 2^31. An odd n_x puts a node at x = 0. */
 typedef struct vr_surface_spec {
     double v_min, v_max;
@@ -60,6 +64,12 @@ typedef struct vr_surface_spec {
 #define VR_SURFACE_DEFAULT_KMAX 4.0 /* the pricing layer's tables use it */
 /* v_eps = VR_SURFACE_VEPS_FRAC theta*: the variance axis is ln(v + v_eps) */
 #define VR_SURFACE_VEPS_FRAC 0.03
+/* The default variance axis reaches at least the variance at which the pricing law's 30-day VIX
+ * is this level, whatever its stationary law: paths run under the physical law, and stress
+ * shocks and replays put them at the market's variance (VIX 80-83 in October 2008 and March
+ * 2020), from where they move on; the 2-5 delta wings of lanes above the axis drift from the
+ * model (docs/numerics.md, "SPX implied-vol surface"). */
+#define VR_SURFACE_VIX_FLOOR 150.0
 
 typedef struct vr_surface vr_surface;
 
@@ -95,6 +105,10 @@ double vr_surface_vol(const vr_surface *s, double v, double tau, double k);
 const vk_surface *vr_surface_kernel_view(const vr_surface *s);
 
 const vr_surface_stats *vr_surface_get_stats(const vr_surface *s);
+
+/* The variance at which an index (VIX/100)^2 = a + b v reaches vix (a >= 0, b > 0; 0 if a
+ * alone already exceeds it). A two-factor model passes a + b_m m as a. */
+double vr_surface_var_at_vix(double a, double b, double vix);
 
 /* Quantile of the stationary law of v: Gamma with shape 2 kappa theta* / sigma^2 and scale
  * sigma^2/(2 kappa) (exact for Heston; for the jump models theta* = vr_theta_star is used, as a

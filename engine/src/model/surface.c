@@ -89,6 +89,12 @@ double vr_stationary_var_quantile(vr_model_type t, const vr_sv_params *p, double
     return scale * exp(0.5 * (lo + hi));
 }
 
+double vr_surface_var_at_vix(double a, double b, double vix)
+{
+    const double x = 1e-4 * vix * vix;
+    return x > a ? (x - a) / b : 0.0;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Moments that size the COS range. */
 
@@ -471,9 +477,22 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
     if ((st = vr_sv_params_validate(t, p, "surface.params", NULL, err)) != VR_OK)
         return st;
     const sv1_src c = {t, p};
+    /* The default variance axis: 1.5 x the 99.99% stationary quantile, and at least the crash
+     * states up to VIX VR_SURFACE_VIX_FLOOR (the quantile alone ends at VIX 66-135 for the sets
+     * of configs/; a lane above the axis has its 2-5 delta wings off by 0.8 vol points at 1.3
+     * times the top, 1.7 at 1.6 times). The default node count spaces the quantile's axis; the
+     * extension to the floor keeps that spacing in ln(v + v_eps), so the states inside the old
+     * axis lose no accuracy (docs/numerics.md). */
+    const double v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p);
+    const vr_vix_coef vc = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
+    const double v_q = fmin(1.5 * vr_stationary_var_quantile(t, p, 0.9999), 16.0);
+    const double v_top = fmin(fmax(v_q, vr_surface_var_at_vix(vc.a, vc.b, VR_SURFACE_VIX_FLOOR)), 16.0);
+    vr_surface_spec sp = spec ? *spec : (vr_surface_spec){0};
+    if (sp.v_min == 0 && sp.v_max == 0 && sp.n_v == 0 && v_q > 0)
+        sp.n_v = 1 + (int)ceil((VR_SURFACE_DEFAULT_NV - 1) * log1p(v_top / v_eps) / log1p(v_q / v_eps));
     vr_surface_src src = {.cf = sv1_cf, .scales = sv1_scales, .ctx = &c,
-                          .v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p),
-                          .v_max_default = 1.5 * vr_stationary_var_quantile(t, p, 0.9999),
+                          .v_eps = v_eps,
+                          .v_max_default = v_top,
                           .kappa = p->kappa, .th = vr_theta_star(t, p),
                           .name = vr_model_type_name(t)};
     {
@@ -482,7 +501,7 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
         law_scales(t, p, vr_theta_star(t, p), 1.0, &w, &wd, &reach);
         src.vm = w;
     }
-    st = vr_surface_build_src(&src, spec, out, err);
+    st = vr_surface_build_src(&src, &sp, out, err);
     if (st == VR_OK) {
         (*out)->type = t;
         (*out)->params = *p;
