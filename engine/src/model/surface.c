@@ -25,7 +25,8 @@
  * Resolution (measured, tests/test_surface.c): bilinear interpolation across ln tau was the
  * dominant error (0.06-0.09 vol points in the Bates short-expiry left wing and at high v for a
  * Feller-violating Heston with the former 48 x 24 grid); the default grid is 44 (v) x 44 (tau) x
- * 97 (x) with v_eps = 0.03 theta*, which spends fewer of the costly near-zero-variance nodes
+ * 97 (x) with v_eps = 0.03 theta* (44 v nodes over [0, 1.5 q99.99], more at that spacing where
+ * the axis goes on to VIX 150: vr_surface_build), which spends fewer of the costly near-zero-variance nodes
  * (those hit the COS_NMAX cap) and more nodes in tau. Accuracy criteria of the test: 10-50 delta,
  * 7-120 days: |vol error| <= 5e-4; elsewhere (|k| <= 3, tau in [1/365, 1], v from the 1st to the
  * 99.9th stationary percentile) |vol error| <= 5e-4, OR |price error| <= 5e-4 vega (where the
