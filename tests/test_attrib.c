@@ -478,6 +478,42 @@ static void test_verdict(void **state)
     free(vb);
 }
 
+/* heston_cfg with its condor's "wing_width: 50" replaced by `wing` */
+static void with_wing(char *out, size_t cap, const char *wing)
+{
+    const char *at = strstr(heston_cfg, "wing_width: 50");
+    assert_non_null(at);
+    snprintf(out, cap, "%.*s%s%s", (int)(at - heston_cfg), heston_cfg, wing, at + strlen("wing_width: 50"));
+}
+
+/* Capital at risk follows the wing rule the book trades: wings in percent of spot are that percent
+ * of the starting spot (5% of 5,000: 250 points, 5 condors: 125,000 USD, where the fixed width's
+ * default of 50 points said 25,000); wings by delta have no fixed width, so neither the capital nor
+ * the budget is stored and the verdict says so. */
+static void test_capital_at_risk(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char cfg[8192], h5[400];
+    vr_err err = {VR_OK, ""};
+    with_wing(cfg, sizeof cfg, "wing_pct: 5");
+    run_cfg("car_pct.yaml", cfg, NULL, h5, sizeof h5, out, sizeof out);
+    vr_h5_reader *r = NULL;
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_true(attr_d(r, "/hes/layered", "capital_at_risk") == 250.0 * 100 * 5);
+    const double budget = attr_d(r, "/hes/layered", "hedge_budget_pct");
+    const double paid = attr_d(r, "/hes/layered", "hedge_premium_paid");
+    assert_true(fabs(budget - paid / (63 / 252.0) / 125000.0 * 100) < 1e-9 * fabs(budget) + 1e-12);
+    vr_h5_close(r);
+    with_wing(cfg, sizeof cfg, "wing_delta: 0.05");
+    run_cfg("car_delta.yaml", cfg, NULL, h5, sizeof h5, out, sizeof out);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/hes/layered", "capital_at_risk"));
+    assert_false(vr_h5_attr_exists(r, "/hes/layered", "hedge_budget_pct"));
+    vr_h5_close(r);
+    assert_non_null(strstr(out, "hedge budget n/a (wings by delta"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_ablation),
         cmocka_unit_test(test_trade_log),
         cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_capital_at_risk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,8 +28,9 @@ typedef struct vr_pol_summary {
     double score[VR_SCORE_N];  /* indexed by VR_SCORE_* (vr_runfile.h), USD as stored */
     double thr[VR_RF_NTHR], p_loss[VR_RF_NTHR], p_loss_se[VR_RF_NTHR];
     double mean_act[VR_MAX_LAYERS]; /* mean activations per path of each layer slot */
-    /* attribution scores (vr_pol_attrib_policy): the condor's capital at risk (USD), the mean
-     * hedge premium paid per year as % of it, and per layer the VR_RF_LAYER scores (the F64 ones;
+    /* attribution scores (vr_pol_attrib_policy): the condor's capital at risk (USD; NaN when its
+     * wings are set by delta: no fixed width), the mean hedge premium paid per year as % of it
+     * (NaN then too), and per layer the VR_RF_LAYER scores (the F64 ones;
      * NaN = not defined, not stored) */
     double car, budget_pct;
     int nlayers;
@@ -68,7 +69,7 @@ typedef vr_status (*vr_pol_pnl_fn)(void *ctx, int q, const double **pnl, vr_err 
  * and pnl_of unused): only mean activations, activations per year and d_es99_alone; the rest stay
  * NaN (not stored). Errors: as pnl_of, or as vr_paired_compute. */
 vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
-                               int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
+                               int days, double spot, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
                                vr_pol_summary *ps, vr_err *err);
 
 /* The key policies are ranked by (vr_rank_by_es99): ES99, or for a replay its loss, -P&L. */

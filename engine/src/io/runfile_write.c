@@ -265,8 +265,10 @@ vr_status vr_rf_write_policy(vr_h5 *h, const char *scen, const vr_policy *pol, c
     }
     TRY(vr_h5_attr_str(h, g, P[VR_RF_POL_BASELINE].name, baseline, err));
     TRY(vr_h5_attr_int64(h, g, P[VR_RF_POL_LAYERS].name, pol->nlayers, err));
-    TRY(attr_f64(h, g, P[VR_RF_POL_CAR].name, ps->car, err));
-    TRY(attr_f64(h, g, P[VR_RF_POL_BUDGET].name, ps->budget_pct, err));
+    if (isfinite(ps->car)) { /* (wings by delta: no fixed capital at risk, neither is stored) */
+        TRY(attr_f64(h, g, P[VR_RF_POL_CAR].name, ps->car, err));
+        TRY(attr_f64(h, g, P[VR_RF_POL_BUDGET].name, ps->budget_pct, err));
+    }
 done:
     free(tmp);
     return st;

@@ -71,8 +71,20 @@ vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, 
     return VR_OK;
 }
 
+/* The condor's capital at risk, USD: its wing width x 100 x contracts. Wings in percent of spot are
+ * that percent of the scenario's starting spot on the 5-point grid (the book's rule at entry,
+ * wing_strike); wings by delta have no fixed width: NaN (not stored; the budget reads "n/a"). */
+static double capital_at_risk(const vr_condor_rules *r, double spot)
+{
+    if (r->wing_delta > 0)
+        return NAN;
+    const double w = r->wing_pct > 0 ? fmax(5.0, 5.0 * floor(spot * r->wing_pct / 100 / 5.0 + 0.5))
+                                     : r->wing_width;
+    return w * MULT * r->contracts;
+}
+
 vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
-                               int days, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
+                               int days, double spot, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
                                vr_pol_summary *ps, vr_err *err)
 {
     vr_status st = VR_OK;
@@ -81,8 +93,8 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
     const vr_policy *P = &pol[p];
     vr_pol_summary *s = &ps[p];
     s->nlayers = P->nlayers;
-    s->car = P->condor.wing_width * MULT * P->condor.contracts;
-    s->budget_pct = s->car > 0 ? ps[p].score[VR_SCORE_PAID] / years / s->car * 100 : 0;
+    s->car = capital_at_risk(&P->condor, spot);
+    s->budget_pct = !isfinite(s->car) ? NAN : s->car > 0 ? ps[p].score[VR_SCORE_PAID] / years / s->car * 100 : 0;
     for (int l = 0; l < P->nlayers; l++) {
         double *v = s->layer[l];
         for (int k = 0; k < VR_RF_LAYER_N; k++)
@@ -108,7 +120,7 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
         v[VR_RF_LAYER_ACT_YEAR] = acts / n / years;
         v[VR_RF_LAYER_NET_MEAN] = net / n;
         v[VR_RF_LAYER_PREMIUM] = paid / n;
-        v[VR_RF_LAYER_PREMIUM_PCT] = s->car > 0 ? paid / n / years / s->car * 100 : 0;
+        v[VR_RF_LAYER_PREMIUM_PCT] = !isfinite(s->car) ? NAN : s->car > 0 ? paid / n / years / s->car * 100 : 0;
         if (n < 2)
             continue;
         double t1 = 0, t5 = 0;

@@ -140,7 +140,10 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
                 put(&t, "; ES99 reduced within its noise: no cost per unit stated");
             else
                 put(&t, "; no reduction of ES99");
-            put(&t, "; hedge budget %.2f%% of capital at risk (%.0f) per year", row[p].budget_pct, row[p].car);
+            if (isfinite(row[p].car))
+                put(&t, "; hedge budget %.2f%% of capital at risk (%.0f) per year", row[p].budget_pct, row[p].car);
+            else
+                put(&t, "; hedge budget n/a (wings by delta: no fixed capital at risk)");
             carrier(&t, &s->pol[p], &row[p], reduced);
             put(&t, "\n");
         }
