@@ -831,6 +831,23 @@ static void test_partial_monetisation(void **state)
     assert_true(q->open && q->qty == 5 && q->partial);
     assert_true(recv0 == 0 && b.hedge_recv > paid0); /* 5 calls at >= 2x their premium */
     assert_true(fabs(q->paid - paid0 / 2) < 1e-9 * paid0);
+
+    /* cooldown_after: profit judges the whole structure: the VIX falls back below 20 on day 6 and
+     * vix_below sells the remaining 5 calls for less than their half of the premium, but with the
+     * partial sale's proceeds the structure made money, so the cooldown starts (it did not while
+     * the remainder was judged alone) */
+    const double S2[9] = {5000, 5000, 4800, 4600, 4600, 4600, 4600, 4600, 4600},
+                 v2[9] = {0.04, 0.04, 0.10, 0.20, 0.20, 0.20, 0.02, 0.02, 0.02};
+    p.layers[0].exit.vix_below = 20;
+    p.layers[0].trigger.cooldown_after = VR_COOLDOWN_PROFIT;
+    run_batched(&b, &p, S2, v2, 9, &m);
+    const double rest = b.hedge_recv - (q->partial_gain + paid0 / 2); /* the remainder's proceeds */
+    printf("partial then vix_below: open %d, structure's gain %.0f, the remainder's %.0f, cooldown %d\n",
+           q->open, b.hedge_recv - paid0, rest - paid0 / 2, b.ls[0].cooldown);
+    assert_false(q->open);
+    assert_true(b.hedge_recv > paid0); /* the structure made money */
+    assert_true(rest < paid0 / 2);     /* its remainder sold at a loss */
+    assert_int_equal(b.ls[0].cooldown, 5 - 2);               /* sold on day 6, two days counted down */
 }
 
 /* ---- the martingale test ---- */

@@ -1427,8 +1427,9 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
             continue;
         const double paid = q->paid;
         const double tau = q->inst.t_exp - m->t;
+        const double earlier = q->partial_gain; /* (the sale below closes q) */
         if (tau <= EXPIRING) {
-            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 1, "expiry") - paid);
+            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 1, "expiry") - paid + earlier);
             continue;
         }
         /* today's mid value, kept for the day's P&L below */
@@ -1447,7 +1448,7 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
         EXITS(ASK)
 #undef ASK
         if (why != NULL) {
-            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 0, why) - paid);
+            exit_cooldown(b, ly, l, struct_sell(b, r, l, s0, legs, q->qty, m, 0, why) - paid + earlier);
             continue;
         }
         /* partial monetisation: once per structure, sell a fraction (whole contracts, at least
@@ -1458,8 +1459,9 @@ static void layer_exits(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, 
             const double n = fmin(fmax(floor(q->qty * e->partial_fraction + 0.5), 1), q->qty - 1);
             if (n >= 1) {
                 const double keep = (q->qty - n) / q->qty;
-                struct_sell(b, r, l, s0, legs, n, m, 0, "partial");
+                const double got = struct_sell(b, r, l, s0, legs, n, m, 0, "partial");
                 q->paid = paid * keep;
+                q->partial_gain += got - (paid - q->paid);
             }
         }
     }

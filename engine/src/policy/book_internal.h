@@ -132,6 +132,9 @@ typedef struct vr_position {
     double basis;      /* price per unit the value is counted from: 0 (options), entry (futures) */
     double paid;       /* USD paid at entry, undiscounted (hedges, on a structure's first leg: the
                           premium with costs, scaled down by partial sales) */
+    double partial_gain; /* USD, undiscounted: what the partial sale made over its share of the
+                          premium (a structure's first leg; cooldown_after: profit judges the whole
+                          structure) */
     vr_pos_mark mark;  /* the latest mark */
 } vr_position;
 
