@@ -107,6 +107,15 @@ int vr_svcj2_riccati_scaled(const vr_svcj2_params *p, double T, double complex z
                             double complex w_v, double complex w_m, double tol, double floor,
                             double complex out[3]);
 
+/* The same restricted to the paths without a jump on [0, T]: E[exp(z ln S_T + w_v v_T + w_m m_T);
+ * no jump] (theta_J replaced by 0 in the system above, the compensator -z mbar kept), error scale as
+ * vr_svcj2_riccati. At z = 0, w = 0 it gives the probability of no jump, exp(A + B_v v + B_m m).
+ * The VIX tables split the law of X into this part (the diffusion's narrow body near the floor)
+ * and the rest (the jumps' wide tail), each on a range of its own (svcj2_tables.c). */
+int vr_svcj2_riccati_nojump(const vr_svcj2_params *p, double T, double complex z,
+                            double complex w_v, double complex w_m, double tol,
+                            double complex out[3]);
+
 /* E[exp(i u ln(S_T/F))] at state (v, m); NaN + i NaN when the ODE fails (explosion off the
  * strip -1 <= Im u <= 0). */
 double complex vr_svcj2_cf(const vr_svcj2_params *p, double v, double m, double T,

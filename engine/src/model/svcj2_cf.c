@@ -42,6 +42,7 @@ typedef struct ric {
     double complex quad;  /* z (z - 1) / 2 */
     double complex rsz;   /* rho sigma_v z - kappa_v */
     int bad;              /* the jump transform left its domain */
+    int kill;             /* no jumps: the transform on the paths without a jump (nojump) */
 } ric;
 
 /* num / den with the same bits as gcc's complex division (libgcc's __divdc3: Smith's method,
@@ -89,7 +90,9 @@ static void ric_rhs(ric *r, const double complex y[3], double complex dy[3])
     const vr_svcj2_params *p = r->p;
     const double complex bv = y[1], bm = y[2];
     double complex jt = 0.0;
-    if (p->lambda0 > 0 || p->lambda1 > 0) {
+    if ((p->lambda0 > 0 || p->lambda1 > 0) && r->kill) {
+        jt = -r->comp; /* a jump ends the path: theta_J replaced by 0, the compensator kept */
+    } else if (p->lambda0 > 0 || p->lambda1 > 0) {
         const double complex den = 1.0 - p->mu_v * (bv + r->zrhoj);
         if (!(creal(den) > 0))
             r->bad = 1; /* E[e^{(B_v + z rho_j) Z_v}] infinite: moment explosion */
@@ -133,11 +136,27 @@ int vr_svcj2_riccati(const vr_svcj2_params *p, double T, double complex z, doubl
     return vr_svcj2_riccati_scaled(p, T, z, w_v, w_m, tol, 1.0, out);
 }
 
+static int riccati(const vr_svcj2_params *p, double T, double complex z, double complex w_v,
+                   double complex w_m, double tol, double floor, int kill, double complex out[3]);
+
 int vr_svcj2_riccati_scaled(const vr_svcj2_params *p, double T, double complex z,
                             double complex w_v, double complex w_m, double tol, double floor,
                             double complex out[3])
 {
-    ric r = {.p = p, .z = z, .bad = 0};
+    return riccati(p, T, z, w_v, w_m, tol, floor, 0, out);
+}
+
+int vr_svcj2_riccati_nojump(const vr_svcj2_params *p, double T, double complex z,
+                            double complex w_v, double complex w_m, double tol,
+                            double complex out[3])
+{
+    return riccati(p, T, z, w_v, w_m, tol, 1.0, 1, out);
+}
+
+static int riccati(const vr_svcj2_params *p, double T, double complex z, double complex w_v,
+                   double complex w_m, double tol, double floor, int kill, double complex out[3])
+{
+    ric r = {.p = p, .z = z, .bad = 0, .kill = kill};
     r.ez = cexp(z * p->mu_s + 0.5 * z * z * p->sigma_s * p->sigma_s);
     r.comp = 1.0 + z * vr_svcj2_mbar(p);
     {
