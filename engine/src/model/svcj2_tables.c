@@ -35,18 +35,27 @@
  * i w (b_v, b_m)). The future E[100 sqrt X] of every node comes from the law of X prepared once
  * for the VIX_NT expiries (svcj2_law.c: Laplace integral, the Riccati part solved once per
  * transform node, then a sum of exponentials per state; ~1e-10 relative). The calls come from
- * the distribution function on [lo, lo + L] of the COS sine series (Fang-Oosterlee 2008) with
- * VIX_NCOS terms, evaluated at VIX_M + 1 equispaced points by one FFT of size 2 VIX_M: C(K) =
- * 100 int_{(K/100)^2} (1 - F(x)) / (2 sqrt x) dx by the trapezoid rule on that grid, at strikes
- * K = F e^l on the moneyness axis of the exact F. The future is not the same integral from lo:
- * the series does not resolve the law's edge at its floor (density ~ (x - a)^(-1/2)), which put
- * such futures up to 2.8x their tolerance too high at small v and m near 0 (docs/numerics.md,
- * "Low m"). The calls' integral starts at the strike and does not carry that error; parity with
- * the exact future, C = F - K + P, would. The range:
- * lo = max(a, E[X] - 12 sd), the top E[X] + max(14 sd, 4 / s*), s* the exponential tail rate of X
- * (the largest s with E[e^{sX}] finite, from the existence of the Riccati solution; it does not
- * depend on the state), E[X] in closed form and sd from a second difference of the log transform
- * at s = +-h. Lengths are rounded up to L0 2^-k (L0 the widest node of the expiry), so the
+ * the distribution function of X in two parts, split by whether a jump came in [0, T]: the paths
+ * without one (transform: the same Riccati system with the jump transform replaced by 0,
+ * vr_svcj2_riccati_nojump; a diffusion law, narrow near the floor at small v and m) and the
+ * paths with one (the whole transform less that; mass ~1e-4-1e-2 and wide when the jumps are
+ * rare and large, with no narrow feature). One COS sine series over both (Fang-Oosterlee 2008)
+ * needed a range to E[X] + 4 / s* (~7 for variance jumps of mean 2.1) and did not resolve the body
+ * of a short expiry at the floor: 3-day calls at 1.5 F were 4-5x the direct price
+ * (docs/numerics.md, svcj2). Each part has its own range and series, evaluated at equispaced
+ * points by one FFT: the body VIX_NCOS terms on [max(a, E - 12 sd), E + max(14 sd, VIX_RB / s0*)]
+ * (moments and tail rate s0* of the law without jumps), VIX_M + 1 points; the jumps VIX_NCOSJ
+ * terms on [a, E[X] + max(14 sd, VIX_RJ / s*)], VIX_MJ + 1 points. C(K) = 100 int_{(K/100)^2}
+ * (1 - F(x)) / (2 sqrt x) dx, by the trapezoid rule on each part's grid (on F, with the mass's
+ * own integral in closed form), at strikes K = F e^l on the moneyness axis of the exact F. The
+ * future is not the same integral from the floor: a series did not resolve the law's edge there
+ * (density ~ (x - a)^(-1/2)), which put such futures up to 2.8x their tolerance too high at small
+ * v and m near 0 (docs/numerics.md, "Low m"). The calls' integral starts at the strike; parity
+ * with the exact future, C = F - K + P, would carry the series' error at the edge. E[X] is in
+ * closed form, sd and the no-jump law's mass, mean and sd from differences of the log transforms
+ * at s = -h, 0, +h, s* the largest s with E[e^{sX}] finite (from the existence of the Riccati
+ * solution; it does not depend on the state). Lengths are rounded up to L0 2^-k (L0 the widest
+ * node of the expiry, per part), so the
  * transform variable u = n pi / L of every node lies on one grid per expiry. */
 #include <complex.h>
 #include <math.h>
@@ -79,7 +88,11 @@
 #define VIX_NM 40
 #define VIX_NCOS 2048
 #define VIX_M 4096
-#define VIX_KMAX 8
+#define VIX_KMAX 14         /* range levels L0 2^-k per expiry (the bodies span 1e-4 of L0) */
+#define VIX_NCOSJ 512      /* the jumps' part: terms and grid (it has no narrow feature) */
+#define VIX_MJ 1024
+#define VIX_RJ 10.0        /* reach of the jumps' range beyond E[X], in 1 / s* */
+#define VIX_RB 20.0        /* and of the body's (the law without jumps), in 1 / s* of that law */
 
 /* ---------------------------------------------------------------------------------------------
  * Exponent grids: (A, B_v, B_m) at u = u_s sinh(i h), i = 0..n-1. */
@@ -90,10 +103,13 @@ typedef struct espl {
     double complex *y; /* [n][3] */
     double T;
     double complex zdir, wv, wm; /* z = zdir u, initial values (wv, wm) u */
+    int nojump;                  /* the transform on the paths without a jump (VIX body) */
 } espl;
 
 static int espl_solve(const vr_svcj2_params *p, const espl *e, double u, double complex out[3])
 {
+    if (e->nojump)
+        return vr_svcj2_riccati_nojump(p, e->T, e->zdir * u, e->wv * u, e->wm * u, ESPL_TOL, out);
     return vr_svcj2_riccati(p, e->T, e->zdir * u, e->wv * u, e->wm * u, ESPL_TOL, out);
 }
 
@@ -389,12 +405,16 @@ static void fft(double complex *x, int n, const double complex *tw)
     }
 }
 
-/* Largest s with E[e^{s X_T}] finite (Riccati existence), to 1%; INFINITY beyond 1e4. */
-static double tail_rate(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, double T)
+/* Largest s with E[e^{s X_T}] finite (Riccati existence; nojump: of the law without jumps), to
+ * 1%; INFINITY beyond 1e4. */
+static double tail_rate(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, double T, int nojump)
 {
     double complex o[3];
     double lo = 0.0, hi = 1.0;
-    while (vr_svcj2_riccati(p, T, 0.0, hi * c->b_v, hi * c->b_m, 1e-8, o) == 0) {
+#define TR_OK(s)                                                                                   \
+    ((nojump ? vr_svcj2_riccati_nojump(p, T, 0.0, (s) * c->b_v, (s) * c->b_m, 1e-8, o)           \
+             : vr_svcj2_riccati(p, T, 0.0, (s) * c->b_v, (s) * c->b_m, 1e-8, o)) == 0)
+    while (TR_OK(hi)) {
         lo = hi;
         hi *= 2.0;
         if (hi > 1e4)
@@ -402,89 +422,154 @@ static double tail_rate(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, do
     }
     while (hi - lo > 0.01 * hi) {
         const double mid = 0.5 * (lo + hi);
-        if (vr_svcj2_riccati(p, T, 0.0, mid * c->b_v, mid * c->b_m, 1e-8, o) == 0)
+        if (TR_OK(mid))
             lo = mid;
         else
             hi = mid;
     }
+#undef TR_OK
     return lo;
 }
 
+/* The exponents of the node series, per family: the whole law (FAM_ALL) and the law without jumps
+ * (FAM_NJ) at u = k pi / L of the jumps' ranges, the law without jumps at those of the bodies'
+ * ranges (FAM_BODY). */
+enum { FAM_ALL, FAM_NJ, FAM_BODY, FAM_N };
+
 typedef struct vix_work {
     double complex *buf; /* 2 VIX_M */
-    double *q;           /* VIX_M + 1 */
+    double *qb, *qj;     /* VIX_M + 1 each: the body's and the jumps' integrals */
     double complex *tw;  /* 2 VIX_M: fft_twiddles(tw, 2 VIX_M) */
-    /* the exponents (A, B_v, B_m) at u = k pi / L of this expiry's grid, per range level (L = L0
-     * 2^-level): [VIX_KMAX + 1][VIX_NCOS][3], filled for k < nfill[level]. Every node of an
-     * expiry at the same level evaluates the same u: the grid's interpolation once, not per node. */
+    /* the exponents (A, B_v, B_m) at u = k pi / L of this expiry's grid, per family and range
+     * level (L = L0 2^-level): [FAM_N][VIX_KMAX + 1][VIX_NCOS][3], filled for k < nfill. Every
+     * node of an expiry at the same level evaluates the same u: the grid's interpolation once,
+     * not per node. */
     double complex *oc;
-    int nfill[VIX_KMAX + 1];
+    int nfill[FAM_N][VIX_KMAX + 1];
 } vix_work;
 
-/* One node: discounted C/F at the moneyness nodes of slice view vw. fut_in > 0 is the node's
- * future from the prepared law (exact); 0 where the law does not reach (v or m above
- * VR_SVCJ2_LAW_X_MAX), and then the
- * series' own future is used. The future that is stored goes to *fut_out. */
-static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *e,
-                    int level, double L, double lo, double v, double m, double disc,
-                    const vk_vixtab *vw, double fut_in, double *fut_out, double *row, vix_work *wk)
+/* Exponents of family f at u = k pi / L (level lev), from the cache. */
+static const double complex *vix_expo(const vr_svcj2_params *p, const espl *e, vix_work *wk, int f,
+                                      int lev, int k, double L)
 {
-    const int M = VIX_M;
+    double complex *o = wk->oc + (((size_t)f * (VIX_KMAX + 1) + (size_t)lev) * VIX_NCOS + (size_t)k) * 3;
+    if (k >= wk->nfill[f][lev]) { /* k == nfill: the series fill in order */
+        espl_eval(p, e, k * M_PI / L, o);
+        wk->nfill[f][lev] = k + 1;
+    }
+    return o;
+}
+
+/* The ranges of a node's two series: the jumps' [c.a, c.a + lj] at level kj, the body's
+ * [lob, lob + lb] at level kb; pnj = P(no jump on [0, T]). */
+typedef struct vix_rng {
+    int kj, kb;
+    double lj, lob, lb, pnj;
+} vix_rng;
+
+/* One part of the law of X on [lo, lo + L] (mass: its total mass): the sine series of its
+ * distribution function F (nc terms, one FFT of size 2 M onto x_j = lo + j L / M), then
+ * q[j] = int_{x_j}^{lo + L} F(x) / (2 sqrt x) dx by the trapezoid rule (F, not the survival: the
+ * jumps' F is ~0 near the floor, where a coarse cell of 1 / sqrt x is least accurate). The body
+ * is the transform without jumps (eb); the jumps' part is the whole transform less that (ea - eb:
+ * the paths with a jump), which leaves it no narrow feature. 0 on success. */
+static int vix_part(const vr_svcj2_params *p, const espl *ea, const espl *eb, int fa, int fb,
+                    int lev, double L, double lo, double a, double v, double m, double mass,
+                    int nc, int M, double *q, vix_work *wk)
+{
     double complex *z = wk->buf;
     memset(z, 0, sizeof(double complex) * 2 * (size_t)M);
-    for (int k = 1; k < VIX_NCOS; k++) {
+    for (int k = 1; k < nc; k++) {
         const double u = k * M_PI / L;
-        double complex *o = wk->oc + ((size_t)level * VIX_NCOS + (size_t)k) * 3;
-        if (k >= wk->nfill[level]) { /* k == nfill: the loop fills in order */
-            espl_eval(p, e, u, o);
-            wk->nfill[level] = k + 1;
+        const double complex sh = I * u * (a - lo);
+        const double complex *ob = vix_expo(p, eb, wk, fb, lev, k, L);
+        double complex ph = cexp(ob[0] + ob[1] * v + ob[2] * m + sh);
+        if (ea != NULL) {
+            const double complex *oa = vix_expo(p, ea, wk, fa, lev, k, L);
+            ph = cexp(oa[0] + oa[1] * v + oa[2] * m + sh) - ph;
         }
-        const double complex ph = cexp(o[0] + o[1] * v + o[2] * m + I * u * (c->a - lo));
         if (!isfinite(creal(ph)) || !isfinite(cimag(ph)))
             return -1;
         z[k] = 2.0 / (k * M_PI) * creal(ph);
         if (cabs(ph) < 1e-15 * k)
             break;
     }
-    fft(z, 2 * M, wk->tw);
-    /* survival G_j = 1 - F(x_j), x_j = lo + j L / M; integrand G / (2 sqrt x) */
-    double *q = wk->q;
+    fft(z, 2 * M, wk->tw); /* the twiddles of size 2 VIX_M serve every smaller size */
     const double h = L / M;
     double prev = 0.0;
     q[M] = 0.0;
     for (int j = M; j >= 0; j--) {
         const double x = lo + j * h;
-        double F = (double)j / M - cimag(z[j]);
-        F = F < 0 ? 0 : F > 1 ? 1 : F;
-        const double g = (1.0 - F) / (2.0 * sqrt(x));
+        double F = mass * j / M - cimag(z[j]);
+        F = F < 0 ? 0 : F > mass ? mass : F;
+        const double g = F / (2.0 * sqrt(x));
         if (j < M)
             q[j] = q[j + 1] + 0.5 * h * (g + prev);
         prev = g;
     }
-    const double fut = fut_in > 0 ? fut_in : 100.0 * (sqrt(lo) + q[0]);
+    return 0;
+}
+
+/* int_{xk}^inf (mass - F(x)) / (2 sqrt x) dx from a part's q on [lo, lo + L] (M cells): below lo
+ * the survival is the whole mass; inside, mass (sqrt(top) - sqrt(xk)) less the trapezoid's
+ * integral of F, its integrand interpolated linearly in the strike's cell. */
+static double part_call(const double *q, double lo, double L, int M, double mass, double xk)
+{
+    const double top = lo + L;
+    if (xk >= top)
+        return 0.0;
+    if (xk <= lo)
+        return mass * (sqrt(top) - sqrt(fmax(xk, 0.0))) - q[0];
+    const double h = L / M, f = (xk - lo) / h;
+    int j = (int)f;
+    if (j > M - 1)
+        j = M - 1;
+    const double gj = (q[j] - q[j + 1]) / h; /* mean integrand over the cell */
+    return mass * (sqrt(top) - sqrt(xk)) - (q[j + 1] + gj * (j + 1 - f) * h);
+}
+
+/* One node: discounted C/F at the moneyness nodes of slice view vw. The law of X is split by
+ * whether a jump came in [0, T]: the paths without a jump (mass pnj; the diffusion's body, narrow
+ * near the floor at small v and m) on a range of their own, [lob, lob + 12-14 sd of that law], and
+ * the paths with one (a rare, wide tail when the jumps are large) on [a, E[X] + RJ / s*]. A single
+ * series over the wide range did not resolve the body near the floor (docs/numerics.md, svcj2).
+ * fut_in > 0 is the node's future from the prepared law (exact); 0 where the law does not reach
+ * (v or m above VR_SVCJ2_LAW_X_MAX), and then the series' own future is used. The future that
+ * is stored goes to *fut_out. */
+static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *ea,
+                    const espl *eb, const vix_rng *r, double v, double m, double disc,
+                    const vk_vixtab *vw, double fut_in, double *fut_out, double *row, vix_work *wk)
+{
+    const double pj = fmax(1.0 - r->pnj, 0.0);
+    if (vix_part(p, NULL, eb, 0, FAM_BODY, r->kb, r->lb, r->lob, c->a, v, m, r->pnj, VIX_NCOS,
+                 VIX_M, wk->qb, wk) != 0)
+        return -1;
+    const int jumps = pj > 0;
+    if (jumps && vix_part(p, ea, eb, FAM_ALL, FAM_NJ, r->kj, r->lj, c->a, c->a, v, m, pj,
+                          VIX_NCOSJ, VIX_MJ, wk->qj, wk) != 0)
+        return -1;
+#define CALL_X(xk)                                                                                 \
+    (part_call(wk->qb, r->lob, r->lb, VIX_M, r->pnj, (xk)) +                                      \
+     (jumps ? part_call(wk->qj, c->a, r->lj, VIX_MJ, pj, (xk)) : 0.0))
+    const double fut = fut_in > 0 ? fut_in : 100.0 * (sqrt(c->a) + CALL_X(c->a));
     if (!(fut > 0 && isfinite(fut)))
         return -1;
     *fut_out = fut;
     for (int im = 0; im < vw->n_m; im++) {
         const double K = fut * exp(vw->l0 + im / vw->inv_hl);
         const double y = K / 100.0, xk = y * y;
-        double call;
-        if (xk <= lo) {
-            call = fut - K;
-        } else if (xk >= lo + L) {
-            call = 0.0;
-        } else {
-            const double f = (xk - lo) / h;
-            int j = (int)f;
-            if (j > M - 1)
-                j = M - 1;
-            /* integral from xk to x_{j+1}: trapezoid with the integrand interpolated linearly */
-            const double gj = (q[j] - q[j + 1]) / h; /* mean integrand over the cell */
-            call = 100.0 * (q[j + 1] + gj * (j + 1 - f) * h);
-        }
+        /* at or below the floor the call is F - K (parity with the exact future) */
+        const double call = xk <= c->a ? fut - K : 100.0 * CALL_X(xk);
         row[im] = disc * (call > 0 ? call : 0.0) / fut;
     }
+#undef CALL_X
     return 0;
+}
+/* x of node ix of slice view vw (x_map 1) */
+static double vix_x(const vk_vixtab *vw, int ix)
+{
+    const double y = ix / vw->inv_hx;
+    return vw->x0 + y * y;
 }
 
 static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
@@ -507,7 +592,9 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         vw->a = c.a + c.b_m * m;
         vw->b = c.b_v;
         vw->x0 = sqrt(vw->a);
-        vw->inv_hx = (VIX_NX - 1) / (sqrt(vw->a + c.b_v * vmax) - vw->x0);
+        /* nodes uniform in sqrt(x - x0), dense at the floor v = 0 (vk_vixtab.h, x_map) */
+        vw->inv_hx = (VIX_NX - 1) / sqrt(sqrt(vw->a + c.b_v * vmax) - vw->x0);
+        vw->x_map = 1;
         vw->s0 = s0;
         vw->inv_hs = inv_hs;
         vw->l0 = log(0.5);
@@ -541,7 +628,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
             const vk_vixtab *vw = &tb->vix[j];
             const double m = slice_m(tb, j);
             for (int ix = 0; ix < VIX_NX && st == VR_OK; ix++) {
-                const double x = vw->x0 + ix / vw->inv_hx;
+                const double x = vix_x(vw, ix);
                 const double v = fmax((x * x - vw->a) / vw->b, 0.0);
                 double *fut = (double *)vw->fut + ix * VIX_NT;
                 for (int it = 0; it < VIX_NT && st == VR_OK; it++) {
@@ -559,10 +646,12 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
     int bad = 0;
 #pragma omp parallel reduction(| : bad)
     {
-        vix_work wk = {malloc(sizeof(double complex) * 2 * VIX_M), malloc(sizeof(double) * (VIX_M + 1)),
+        vix_work wk = {malloc(sizeof(double complex) * 2 * VIX_M),
+                       malloc(sizeof(double) * (VIX_M + 1)), malloc(sizeof(double) * (VIX_M + 1)),
                        malloc(sizeof(double complex) * 2 * VIX_M),
-                       malloc(sizeof(double complex) * 3 * VIX_NCOS * (VIX_KMAX + 1)), {0}};
-        if (wk.buf == NULL || wk.q == NULL || wk.tw == NULL || wk.oc == NULL)
+                       malloc(sizeof(double complex) * 3 * VIX_NCOS * (VIX_KMAX + 1) * FAM_N),
+                       {{0}}};
+        if (wk.buf == NULL || wk.qb == NULL || wk.qj == NULL || wk.tw == NULL || wk.oc == NULL)
             bad |= 1;
         else
             fft_twiddles(wk.tw, 2 * VIX_M);
@@ -571,40 +660,76 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
             if (bad)
                 continue;
             const double sq = s0 + it / inv_hs, T = sq * sq;
-            /* the law of X at every node of this expiry: mean, sd, tail */
-            const double srate = tail_rate(p, &c, T);
-            const double hs = fmin(0.02, 0.25 * srate);
-            double complex op[3], om[3];
+            /* the law of X at every node of this expiry: mean, sd, tail, of the whole law and of
+             * the law without jumps (the latter's log transform at s = -h, 0, +h: its mass, mean
+             * and variance) */
+            const double srate = tail_rate(p, &c, T, 0), srate0 = tail_rate(p, &c, T, 1);
+            const double hs = fmin(0.02, 0.25 * srate), h0 = fmin(0.02, 0.25 * srate0);
+            double complex op[3], om[3], n0[3], np[3], nm[3];
             if (vr_svcj2_riccati(p, T, 0.0, hs * c.b_v, hs * c.b_m, 1e-12, op) != 0 ||
-                vr_svcj2_riccati(p, T, 0.0, -hs * c.b_v, -hs * c.b_m, 1e-12, om) != 0) {
+                vr_svcj2_riccati(p, T, 0.0, -hs * c.b_v, -hs * c.b_m, 1e-12, om) != 0 ||
+                vr_svcj2_riccati_nojump(p, T, 0.0, 0.0, 0.0, 1e-12, n0) != 0 ||
+                vr_svcj2_riccati_nojump(p, T, 0.0, h0 * c.b_v, h0 * c.b_m, 1e-12, np) != 0 ||
+                vr_svcj2_riccati_nojump(p, T, 0.0, -h0 * c.b_v, -h0 * c.b_m, 1e-12, nm) != 0) {
                 bad |= 2;
                 continue;
             }
-            double lo_n[VIX_NX * SLICE_NMAX], len_n[VIX_NX * SLICE_NMAX], L0 = 0.0;
+            vix_rng rng[VIX_NX * SLICE_NMAX];
+            double lenj[VIX_NX * SLICE_NMAX], L0j = 0.0, L0b = 0.0;
             for (int j = 0; j < tb->nm; j++)
                 for (int ix = 0; ix < VIX_NX; ix++) {
                     const vk_vixtab *vw = &tb->vix[j];
-                    const double x = vw->x0 + ix / vw->inv_hx, m = slice_m(tb, j);
+                    const double x = vix_x(vw, ix), m = slice_m(tb, j);
                     const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                    vix_rng *r = &rng[j * VIX_NX + ix];
                     double ev, em;
                     vr_svcj2_moments(p, v, m, T, &ev, &em);
                     const double mean = c.a + c.b_v * ev + c.b_m * em;
                     const double k2 = creal(op[0] + op[1] * v + op[2] * m + om[0] + om[1] * v +
                                             om[2] * m) / (hs * hs);
                     const double sd = sqrt(fmax(k2, 0.0));
-                    const double lo = fmax(c.a, mean - 12.0 * sd);
-                    const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? 4.0 / srate : 0.0);
-                    const double len = fmax(hi - lo, 1e-6 * mean);
-                    lo_n[j * VIX_NX + ix] = lo;
-                    len_n[j * VIX_NX + ix] = len;
-                    L0 = fmax(L0, len);
+                    /* the jumps' part: from the floor to the whole law's E[X] + max(14 sd,
+                     * VIX_RJ / s*) (its exponential tail left beyond: e^-VIX_RJ of its mass) */
+                    const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? VIX_RJ / srate : 0.0);
+                    lenj[j * VIX_NX + ix] = fmax(hi - c.a, 1e-6 * mean);
+                    L0j = fmax(L0j, lenj[j * VIX_NX + ix]);
+                    /* the body: the law without jumps, normalised by its mass pnj */
+                    const double l0 = creal(n0[0] + n0[1] * v + n0[2] * m);
+                    const double lp = creal(np[0] + np[1] * v + np[2] * m);
+                    const double lm = creal(nm[0] + nm[1] * v + nm[2] * m);
+                    const double mean0 = c.a + (lp - lm) / (2.0 * h0);
+                    const double sd0 = sqrt(fmax((lp - 2.0 * l0 + lm) / (h0 * h0), 0.0));
+                    r->pnj = fmin(exp(l0), 1.0);
+                    r->lob = fmax(c.a, mean0 - 12.0 * sd0);
+                    const double hib =
+                        mean0 + fmax(14.0 * sd0, isfinite(srate0) ? VIX_RB / srate0 : 0.0);
+                    r->lb = fmax(hib - r->lob, 1e-6 * mean0);
+                    L0b = fmax(L0b, r->lb);
                 }
-            espl e = {0};
-            for (int l = 0; l <= VIX_KMAX; l++)
-                wk.nfill[l] = 1; /* a new expiry: its own exponents */
-            const double umax = VIX_NCOS * M_PI / (L0 * pow(2.0, -VIX_KMAX));
-            if (espl_build(&e, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0, umax) != 0) {
-                free(e.y);
+            /* the range levels of every node, then the exponents' grids up to the largest u
+             * they use (a Riccati solve costs more the larger u) */
+            double ljmin = L0j, lbmin = L0b;
+            for (int i = 0; i < tb->nm * VIX_NX; i++) {
+                vix_rng *r = &rng[i];
+                int k = (int)floor(log2(L0j / lenj[i]));
+                r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                r->lj = L0j * pow(2.0, -r->kj);
+                k = (int)floor(log2(L0b / r->lb));
+                r->kb = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                r->lb = L0b * pow(2.0, -r->kb);
+                ljmin = fmin(ljmin, r->lj);
+                lbmin = fmin(lbmin, r->lb);
+            }
+            espl ea = {0}, eb = {0};
+            eb.nojump = 1;
+            for (int f = 0; f < FAM_N; f++)
+                for (int l = 0; l <= VIX_KMAX; l++)
+                    wk.nfill[f][l] = 1; /* a new expiry: its own exponents */
+            const double uja = VIX_NCOSJ * M_PI / ljmin, ujb = VIX_NCOS * M_PI / lbmin;
+            if (espl_build(&ea, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, uja) != 0 ||
+                espl_build(&eb, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, fmax(uja, ujb)) != 0) {
+                free(ea.y);
+                free(eb.y);
                 bad |= 2;
                 continue;
             }
@@ -612,22 +737,21 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 const vk_vixtab *vw = &tb->vix[j];
                 const double m = slice_m(tb, j);
                 for (int ix = 0; ix < VIX_NX; ix++) {
-                    const double x = vw->x0 + ix / vw->inv_hx;
+                    const double x = vix_x(vw, ix);
                     const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                    int k = (int)floor(log2(L0 / len_n[j * VIX_NX + ix]));
-                    k = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
-                    const double L = L0 * pow(2.0, -k);
+                    const vix_rng *r = &rng[j * VIX_NX + ix];
                     double *fut = (double *)vw->fut + ix * VIX_NT + it;
                     double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
-                    if (vix_node(p, &c, &e, k, L, lo_n[j * VIX_NX + ix], v, m, vw->disc[it], vw,
-                                 *fut, fut, row, &wk) != 0)
+                    if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, *fut, fut, row, &wk) != 0)
                         bad |= 2;
                 }
             }
-            free(e.y);
+            free(ea.y);
+            free(eb.y);
         }
         free(wk.buf);
-        free(wk.q);
+        free(wk.qb);
+        free(wk.qj);
         free(wk.tw);
         free(wk.oc);
     }
