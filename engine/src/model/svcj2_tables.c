@@ -13,8 +13,8 @@
  * the targets: 1.2e-3 in vol, 1% in VIX calls, the curvature in m of a VIX call being that of
  * its payoff in sqrt(m).) A batch of lanes is sorted by stencil (in chunks of CHUNK lanes), each
  * stencil's lanes are gathered and go through the kernel of its four slices together: four kernel
- * calls per occupied stencil, SIMD over the lanes. m below the grid is extrapolated linearly in m
- * from its two lowest levels, m above it is clamped (m_stencil).
+ * calls per occupied stencil, SIMD over the lanes. m outside the grid is extrapolated linearly in
+ * m from its two lowest or two highest levels (m_stencil).
  *
  * The transforms. Every price comes from exp(A + B_v v + B_m m), where (A, B_v, B_m) solve the
  * model's Riccati equations (vr_svcj2_riccati) and depend on the transform variable and the
@@ -846,8 +846,12 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
  * from the two lowest levels: the implied variance is affine in m to first order (exact for it),
  * and a pricing set whose m fails the Feller condition puts many path-days there (a third of the
  * marks of configs/models/svcj2_cal_rn.yaml's paths, where clamping to m_0 priced them at m_0).
- * At m_0 both rules give w = (1, 0, 0, 0). Above the top level m is clamped (m_range covers 1.5x
- * the 99.99% quantile of m's stationary law under both measures).
+ * At m_0 both rules give w = (1, 0, 0, 0). Above the top level m_{n-1} it extrapolates linearly
+ * in m from the two top levels the same way (w = (0, 0, -t, 1 + t)): m_range covers 1.5x the
+ * 99.99% quantile of m's stationary law under both measures, but a crash state can lie beyond
+ * it, and the clamp priced it at the top level (configs/models/svcj2_cal.yaml, top level 0.32:
+ * at v 0.3, m 0.45 the 30-day VIX future 62.62 against the direct 68.11, the SPX 30-day
+ * at-the-money vol 5.2 points low at m 0.5).
  * in_m: the same four levels, but Lagrange in m itself (the VIX future and calls): a price is
  * smooth in m (the transform is exp(.. + B_m m)), not in sqrt(m), and near m = 0 the cubic in
  * sqrt(m) missed it between the first two levels (fitted pricing set, levels 0 and 0.0076: a
@@ -864,20 +868,26 @@ static inline int m_stencil(const s2_tables *tb, double m, double w[4], int in_m
         w[2] = w[3] = 0;
         return 0;
     }
-    if (f > tb->nm - 1)
-        f = tb->nm - 1;
+    if (f > tb->nm - 1) {
+        /* above the top level: linear in m from the two top levels, as below the lowest */
+        const double ma = slice_m(tb, tb->nm - 2), mb = slice_m(tb, tb->nm - 1);
+        const double t = (mm - mb) / (mb - ma); /* > 0 */
+        w[0] = w[1] = 0;
+        w[2] = -t;
+        w[3] = 1 + t;
+        return tb->nm - 4;
+    }
     int b = (int)f - 1;
     b = b < 0 ? 0 : b > tb->nm - 4 ? tb->nm - 4 : b;
     if (in_m) {
         double mj[4];
         for (int r = 0; r < 4; r++)
             mj[r] = slice_m(tb, b + r);
-        const double mc = mm < mj[3] ? mm : mj[3]; /* above the top level: clamped, as f above */
         for (int r = 0; r < 4; r++) {
             double wr = 1.0;
             for (int q = 0; q < 4; q++)
                 if (q != r)
-                    wr *= (mc - mj[q]) / (mj[r] - mj[q]);
+                    wr *= (mm - mj[q]) / (mj[r] - mj[q]);
             w[r] = wr;
         }
         return b;
@@ -916,7 +926,9 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
         fn(tb, kt, 0, x[0], tau, arg, out, npad);
         return;
     }
-    _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], o[4][CHUNK];
+    _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], gk[CHUNK], o[4][CHUNK];
+    double fr[4][CHUNK], fm[CHUNK]; /* VIX above the top level: the slices' futures, their line */
+    const double m_top = slice_m(tb, tb->nm - 1);
     double wl[CHUNK][4];
     int cell[CHUNK];
     uint16_t order[CHUNK];
@@ -947,8 +959,28 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
                 gt[q] = tau[i];
                 ga[q] = arg[i];
             }
-            for (int r = 0; r < 4; r++)
-                fn(tb, kt, j + r, gv, gt, ga, o[r], (size_t)lp);
+            int above = 0; /* VIX lanes above the top level: at the moneyness of F(m) */
+            for (int q = 0; !squared && q < lp; q++) {
+                const size_t i = c0 + order[q < len ? s + q : s];
+                const double *w = wl[order[q < len ? s + q : s]];
+                fm[q] = 0.0;
+                if (!(x[1][i] > m_top))
+                    continue;
+                above = 1;
+                for (int r = 0; r < 4; r++) {
+                    fr[r][q] = vk_vix_future_ref(&tb->vix[j + r], gv[q], gt[q]);
+                    fm[q] += w[r] * fr[r][q];
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                const double *gar = ga;
+                if (above) {
+                    for (int q = 0; q < lp; q++)
+                        gk[q] = fm[q] > 0 ? ga[q] * (fr[r][q] / fm[q]) : ga[q];
+                    gar = gk;
+                }
+                fn(tb, kt, j + r, gv, gt, gar, o[r], (size_t)lp);
+            }
             for (int q = 0; q < len; q++) {
                 const int li = order[s + q];
                 const double *w = wl[li];
@@ -956,6 +988,16 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
                 if (squared) {
                     const double oq[4] = {o[0][q], o[1][q], o[2][q], o[3][q]};
                     y = vr_spx_stencil_vol(w, oq);
+                } else if (fm[q] > 0) {
+                    /* above the top: each slice's C / F_j at the moneyness K / F(m), the line in m
+                     * of those, times F(m). At a fixed strike the line missed: the futures move
+                     * by more than a short law's width (svcj2_cal: 3-day at-the-money calls at
+                     * v 0.1, m 0.45 0.39 against 1.04) */
+                    y = 0.0;
+                    for (int r = 0; r < 4; r++)
+                        y += w[r] * (o[r][q] / fr[r][q]);
+                    y *= fm[q];
+                    y = y > 0 ? y : 0.0;
                 } else {
                     y = w[0] * o[0][q] + w[1] * o[1][q] + w[2] * o[2][q] + w[3] * o[3][q];
                     y = y > 0 ? y : 0.0;
