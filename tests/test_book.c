@@ -587,7 +587,7 @@ static void test_roll_keeps_entry_credit(void **state)
 static void test_vix_exits_at_purchase(void **state)
 {
     (void)state;
-    /* v 0.02 -> VIX about 15; 0.09 -> above 30; 0.05 -> about 23; 0.03 -> about 18 */
+    /* v 0.02 -> VIX about 15; 0.09 -> 29.1; 0.05 -> 22.0; 0.03 -> about 18 */
     const double S[6] = {5000, 5000, 5000, 5000, 5000, 5000}, v[6] = {0.02, 0.09, 0.09, 0.05, 0.05, 0.05};
     vr_policy p = vr_test_condor_policy(0);
     p.nlayers = 1;
