@@ -671,6 +671,32 @@ static void test_with_condor_same_day_reentry(void **state)
     assert_int_equal(hedge_new, condor_closed);
 }
 
+/* A VIX future bought at VIX ~29 and sold at a loss when the VIX falls back below 20: the loss is
+ * a negative proceed (hedge_proceeds: sales and settlements), not premium paid (hedge_cost: what
+ * the openings paid, here the half-spread and commission of the purchase). */
+static void test_future_loss_is_no_premium(void **state)
+{
+    (void)state;
+    const double S[5] = {5000, 5000, 5000, 5000, 5000}, v[5] = {0.09, 0.09, 0.02, 0.02, 0.02};
+    vr_policy p = vr_test_condor_policy(0.5);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_VIX_FUTURE);
+    p.layers[0].trigger.always = 0;
+    p.layers[0].trigger.vix_level = 25;
+    p.layers[0].exit.vix_below = 20;
+    vr_book b;
+    vr_mkt m;
+    run_batched(&b, &p, S, v, 5, &m);
+    const vr_condor_rules *r = &p.condor;
+    const double open_costs = p.layers[0].action.size * (r->vix_half_spread * 1000 + r->commission);
+    printf("future: bought day %d, hedge cost %.2f (the purchase's costs %.2f), proceeds %.2f\n", b.first[0],
+           b.hedge_paid, open_costs, b.hedge_recv);
+    assert_int_equal(b.first[0], 0);
+    assert_false(HEDGE(b).open);
+    assert_true(fabs(b.hedge_paid - open_costs) < 1e-9 * open_costs); /* (day 0: no discounting) */
+    assert_true(b.hedge_recv < -100); /* the loss, as a negative proceed */
+}
+
 /* Each trigger condition alone, then two together (any, all), on a hand-made path with a spike and
  * a drawdown: the layer's confirm count (the days in a row its trigger has held) must say, day by
  * day, what the test computes from the market view and the condor for that condition; and each
@@ -965,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_roll_keeps_entry_credit),
         cmocka_unit_test(test_vix_exits_at_purchase),
         cmocka_unit_test(test_with_condor_same_day_reentry),
+        cmocka_unit_test(test_future_loss_is_no_premium),
         cmocka_unit_test(test_trigger_conditions),
         cmocka_unit_test(test_partial_monetisation),
         cmocka_unit_test(test_martingale_heston),

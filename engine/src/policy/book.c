@@ -264,18 +264,20 @@ static double half_spread(const vr_condor_rules *r, const vr_instrument *in, con
 typedef enum cash_event { CASH_OPEN, CASH_CLOSE, CASH_SETTLE, CASH_ABANDON } cash_event;
 
 /* A cash flow of `layer` (VR_LAYER_CONDOR or a hedge layer): usd is discounted and signed
- * (received > 0), costs the discounted half-spreads and commissions inside it (>= 0). */
+ * (received > 0), costs the discounted half-spreads and commissions inside it (>= 0). A hedge's
+ * opening is premium paid (hedge_cost); its sales and settlements are what it recovers
+ * (hedge_proceeds, docs/hdf5.md), a margined future's loss at its sale included, as a negative
+ * proceed: it is no premium, and counted as one it inflated the hedge budget. */
 static void book_cash(vr_book *b, int layer, cash_event ev, double usd, double costs)
 {
-    (void)ev;
     b->cash += usd;
     b->costs += costs;
     if (layer == VR_LAYER_CONDOR)
         return;
-    if (usd < 0)
-        b->hedge_paid += -usd;
-    else
+    if (ev != CASH_OPEN || usd >= 0)
         b->hedge_recv += usd;
+    else
+        b->hedge_paid += -usd;
 }
 
 static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double qty, double price,
