@@ -40,6 +40,11 @@ typedef struct vr_condor_rules {
     double vix_half_spread_vix; /* ... plus this many points per VIX point */
 } vr_condor_rules;
 
+/* The condor's wing width in index points at spot S: wing_pct percent of S on the 5-point grid (at
+ * least 5), else wing_width; NaN when the wings are set by delta (no fixed width). The book opens
+ * its wings by it (book.c) and the capital at risk counts it (attrib.c). */
+double vr_condor_wing_points(const vr_condor_rules *r, double S);
+
 /* Trigger conditions; a NAN field is "not set". */
 typedef struct vr_trigger {
     int any;               /* 1: any condition set fires; 0: all of them must hold */

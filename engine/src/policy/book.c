@@ -768,11 +768,17 @@ static double wing_strike(const vr_pricing *pr, const vr_mkt *m, const vr_condor
         if (side < 0 ? k >= k_short : k <= k_short)
             k = k_short + side * SPX_GRID;
     } else {
-        const double w = r->wing_pct > 0 ? fmax(SPX_GRID, grid_round(m->S * r->wing_pct / 100, SPX_GRID))
-                                         : r->wing_width;
+        const double w = vr_condor_wing_points(r, m->S);
         k = side < 0 ? k_short - w : k_short + w;
     }
     return k < SPX_GRID ? SPX_GRID : k;
+}
+
+double vr_condor_wing_points(const vr_condor_rules *r, double S)
+{
+    if (r->wing_delta > 0)
+        return NAN;
+    return r->wing_pct > 0 ? fmax(SPX_GRID, grid_round(S * r->wing_pct / 100, SPX_GRID)) : r->wing_width;
 }
 
 /* The wider of the condor's two verticals, index points: its max loss is this less the credit. */

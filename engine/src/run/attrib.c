@@ -71,16 +71,12 @@ vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, 
     return VR_OK;
 }
 
-/* The condor's capital at risk, USD: its wing width x 100 x contracts. Wings in percent of spot are
- * that percent of the scenario's starting spot on the 5-point grid (the book's rule at entry,
- * wing_strike); wings by delta have no fixed width: NaN (not stored; the budget reads "n/a"). */
+/* The condor's capital at risk, USD: its wing width at the scenario's starting spot (the book's
+ * rule, vr_condor_wing_points) x 100 x contracts; wings by delta have no fixed width: NaN (not
+ * stored; the budget reads "n/a"). */
 static double capital_at_risk(const vr_condor_rules *r, double spot)
 {
-    if (r->wing_delta > 0)
-        return NAN;
-    const double w = r->wing_pct > 0 ? fmax(5.0, 5.0 * floor(spot * r->wing_pct / 100 / 5.0 + 0.5))
-                                     : r->wing_width;
-    return w * MULT * r->contracts;
+    return vr_condor_wing_points(r, spot) * MULT * r->contracts;
 }
 
 vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,

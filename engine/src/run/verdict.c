@@ -50,8 +50,6 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
-static int significant(double d, double se) { return vr_significant(d, se); }
-
 /* "-5035 +- 1210 (significant)" */
 static void diff(text *t, const char *what, double d, double se)
 {
@@ -60,7 +58,7 @@ static void diff(text *t, const char *what, double d, double se)
         return;
     }
     put(t, "%s %+.0f +- %.0f (%s)", what, d, isfinite(se) ? se : 0.0,
-        significant(d, se) ? "significant" : "not significant");
+        vr_significant(d, se) ? "significant" : "not significant");
 }
 
 /* Which layer of policy p carries its effect, from its ablation scores; `reduced`: the policy
@@ -86,7 +84,7 @@ static void carrier(text *t, const vr_policy *P, const vr_pol_summary *s, int re
         return;
     const double *v = s->layer[best];
     const double d = v[VR_RF_LAYER_DES_REMOVED], se = v[VR_RF_LAYER_DES_REMOVED_SE];
-    if (d > 0 && significant(d, se))
+    if (d > 0 && vr_significant(d, se))
         put(t, "; the effect is carried by layer %s (removing it raises ES99 by %.0f +- %.0f", P->layers[best].name,
             d, se);
     else
@@ -133,7 +131,7 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             put(&t, ", ");
             diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]);
-            const int reduced = v[VR_SCORE_DES99] < 0 && significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            const int reduced = v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             if (reduced && isfinite(v[VR_SCORE_COST]))
                 put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
             else if (v[VR_SCORE_DES99] < 0)
