@@ -192,6 +192,16 @@ static void test_sweeps_validated(void **state)
     expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "must be a whole number in [0, ");
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [1e300]}\n", pols);
     expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "(got 1e+300)");
+    /* the layer index of a swept key is canonical decimal: layers[4294967296] used to overflow the
+     * library's %d and sweep layer 0 under a name saying layer 4294967296; layers[00] and
+     * layers[+0] made other names for layers[0] (the same policy twice under two names) */
+    static const char *const bad_idx[] = {"layers[4294967296]", "layers[00]", "layers[+0]", "layers[ 0]",
+                                          "layers[1]", "layers[]", "layers[-1]"};
+    for (size_t k = 0; k < sizeof bad_idx / sizeof bad_idx[0]; k++) {
+        snprintf(text, sizeof text, "%s  - {policy: h, key: \"%s.trigger.vix_level\", values: [20]}\n", pols,
+                 bad_idx[k]);
+        expect_err(cfg("sw_idx.yaml", "paths: 10", text), ":11: sweep[0].key", "layer index is a whole number in [0, 0]");
+    }
     /* a key of a sub-mapping the layer lacks brings the mapping's other keys at their defaults, as
      * the same mapping written in the file does (the copy was inert: partial.fraction unset) */
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].exit.partial.multiple\", values: [1.5]}\n", pols);

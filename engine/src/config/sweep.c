@@ -5,6 +5,7 @@
  * short delta of 0.7 is an error at the value that asks for it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_internal.h"
@@ -65,6 +66,23 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
         if (src < 0) {
             snprintf(p, sizeof p, "%s.policy", base);
             return vr_config_fail(c->err, c->file, c->ix, p, "no policy is named '%.60s'", pol);
+        }
+        /* layers[i]: i as decimal digits with no sign, blank or leading zero. The key names the
+         * swept policies, and the library's reading of it (sscanf %d) overflowed: layers[4294967296]
+         * swept layer 0 under a name that says otherwise, and layers[00] made a second name for
+         * layers[0] */
+        if (strncmp(key, "layers[", 7) == 0) {
+            const char *d = key + 7;
+            size_t nd = 0;
+            while (d[nd] >= '0' && d[nd] <= '9')
+                nd++;
+            if (nd == 0 || d[nd] != ']' || (nd > 1 && d[0] == '0') || nd > 3 || atoi(d) >= s->pol[src].nlayers) {
+                snprintf(p, sizeof p, "%s.key", base);
+                return vr_config_fail(c->err, c->file, c->ix, p,
+                                      "'%.60s': the layer index is a whole number in [0, %d] written without sign, "
+                                      "blank or leading zero (policy '%s' has %d layer(s))",
+                                      key, s->pol[src].nlayers - 1, pol, s->pol[src].nlayers);
+            }
         }
         for (int k = 0; k < nv; k++) {
             double v = 0;
