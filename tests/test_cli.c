@@ -722,6 +722,64 @@ static void test_output_refused(void **state)
     assert_int_equal(run(args, out, sizeof out), 0);
 }
 
+/* -o is checked against every file an input directory holds that the command reads. A run's
+ * list of start.data directories was cut at 8 (4 + the history bound), so the output could replace
+ * a CSV of the ninth scenario's own directory; calibrate checked the daily SPX, VIX, VIX3M closes
+ * only, and `-o DATA/vvix_daily.csv` (or a futures file, which the pricing fit reads) was replaced
+ * by the model file after the fit. */
+static void test_output_never_a_data_file(void **state)
+{
+    (void)state;
+    char out[16384], args[2048], p[1200];
+    const char *od = fresh_dir("datafiles");
+    static const char spx[] = "date,close\n2020-02-28,2954.22\n2020-03-02,3090.23\n";
+    static const char vix[] = "date,close\n2020-02-28,40.11\n2020-03-02,33.42\n";
+    char text[8192];
+    size_t o = (size_t)snprintf(text, sizeof text,
+                                "simulation: {paths: 16, horizon_days: 5, seed: 3}\nscenarios:\n");
+    enum { NDIR = 10 };
+    for (int i = 0; i < NDIR; i++) {
+        snprintf(p, sizeof p, "%s/d%d", od, i);
+        assert_int_equal(mkdir(p, 0700), 0);
+        assert_non_null(vr_test_write(p, "spx_daily.csv", spx));
+        assert_non_null(vr_test_write(p, "vix_daily.csv", vix));
+        o += (size_t)snprintf(text + o, sizeof text - o,
+                              "  - name: s%d\n    start: {asof: 2020-03-02, data: d%d}\n    model: {type: heston, "
+                              "spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n",
+                              i, i);
+    }
+    snprintf(text + o, sizeof text - o, "policies:\n  - name: p\n");
+    char cfgp[1200];
+    snprintf(cfgp, sizeof cfgp, "%s", vr_test_write(od, "many.yaml", text));
+    const char *cmds[] = {"check", "run --quiet"};
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < NDIR; i += NDIR - 1) { /* the first directory and the last */
+            snprintf(args, sizeof args, "%s %s -o %s/d%d/vix_daily.csv", cmds[c], cfgp, od, i);
+            vr_test_cli_expect(args, 2, out, sizeof out, "overwrite the input", "vix_daily.csv", NULL);
+        }
+    snprintf(p, sizeof p, "%s/d%d/vix_daily.csv", od, NDIR - 1);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((long)st.st_size, (long)strlen(vix));
+
+    /* calibrate: every data file it may read, for -o and --report */
+    char m[1200];
+    snprintf(m, sizeof m, "%s", write_file("good.yaml", good)); /* (the helper's buffer is reused) */
+    static const char *const extra[] = {"vvix_daily.csv", "vix9d_daily.csv", "vix6m_daily.csv",
+                                        "vix_futures_contracts.csv", "vix_futures_term_structure.csv"};
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++) {
+        const char *f = vr_test_write(od, extra[k], "date,close\n2020-03-02,1\n");
+        assert_non_null(f);
+        snprintf(p, sizeof p, "%s", f);
+        snprintf(args, sizeof args, "calibrate --model heston --measure pricing --data %s -o %s", od, p);
+        vr_test_cli_expect(args, 2, out, sizeof out, "overwrite the input", extra[k], NULL);
+        snprintf(args, sizeof args, "calibrate --realism %s --data %s --report %s", m, od, p);
+        vr_test_cli_expect(args, 2, out, sizeof out, "overwrite the input", extra[k], NULL);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal((long)st.st_size, (long)strlen("date,close\n2020-03-02,1\n"));
+    }
+}
+
 /* report: one "vixrisk report: " prefix (the library's "report: " used to follow it); and the
  * Markdown's chart directory <stem>_files must be a real directory: a symlink there (to a
  * directory elsewhere, or dangling) or a regular file is refused with exit 2 naming it, and nothing
@@ -974,6 +1032,7 @@ int main(void)
         cmocka_unit_test(test_price_direct_failure_named),
         cmocka_unit_test(test_output_directory),
         cmocka_unit_test(test_output_refused),
+        cmocka_unit_test(test_output_never_a_data_file),
         cmocka_unit_test(test_report_prefix_and_chart_dir),
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),

@@ -699,13 +699,14 @@ int vr_cmd_calibrate(int argc, char **argv)
         return cal_bad("--proxy: svcj2 filters its two factors from VIX and VIX3M exactly; the "
                        "proxy v = (VIX/100)^2 is for one-factor models%s%s", "", "");
 
-    /* outputs checked before any work; inputs are the history files and the realism models */
-    static const char *const csv[3] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv"};
-    char csvbuf[3][4096];
-    const char *inputs[5 + CAL_MAX_REALISM];
+    /* outputs checked before any work; inputs are every data file the fits and the realism rows
+     * read (the daily closes with VIX9D, VIX6M and VVIX, the futures files: vr_cli_data_files)
+     * and the model files named (-o over vvix_daily.csv used to replace it after the fit) */
+    static char csvbuf[VR_CLI_NDATA_FILES][4096];
+    const char *inputs[VR_CLI_NDATA_FILES + 2 + CAL_MAX_REALISM];
     int nin = 0;
-    for (int k = 0; k < 3; k++) {
-        snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, csv[k]);
+    for (int k = 0; k < VR_CLI_NDATA_FILES; k++) {
+        snprintf(csvbuf[k], sizeof csvbuf[k], "%s/%s", data, vr_cli_data_files[k]);
         inputs[nin++] = csvbuf[k];
     }
     for (size_t j = 0; j < nreal; j++)

@@ -13,6 +13,10 @@
 #include "vixrisk/vk.h"
 #include "vixrisk/vr_version.h"
 
+const char *const vr_cli_data_files[VR_CLI_NDATA_FILES] = {
+    "spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv", "vix9d_daily.csv", "vix6m_daily.csv",
+    "vvix_daily.csv", "vix_futures_contracts.csv", "vix_futures_term_structure.csv"};
+
 void vr_cli_help_footer(FILE *out)
 {
     fprintf(out,

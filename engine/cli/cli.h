@@ -20,6 +20,13 @@ void vr_cli_help_footer(FILE *out);
  * file-size limit fails with EFBIG and is reported like any write error. */
 void vr_cli_signals_install(void);
 
+/* Every file a data directory may hold that some command reads (the daily closes, the extra
+ * indices history.c loads with them, the VIX futures files of the pricing fit and the realism
+ * rows): an output target is checked against all of them (vr_outfile_prepare's inputs), so that
+ * no -o or --report can replace one. */
+#define VR_CLI_NDATA_FILES 8
+extern const char *const vr_cli_data_files[VR_CLI_NDATA_FILES];
+
 /* `vixrisk --version` output; returns 0. */
 int vr_cli_version(void);
 

@@ -546,38 +546,51 @@ static void usage_check(FILE *out)
 }
 
 /* The files a run reads, for the output-is-an-input check: the config, the model files it names,
- * the history CSVs of its history and bootstrap scenarios and the market files of the data
- * directories its scenarios start from (`start: {asof}`, `run --asof`). */
-#define RUN_NCSV 8
-#define RUN_MAX_ASOF_DIRS 4
-#define RUN_MAX_INPUTS (1 + VR_RUN_MAX_MODEL_FILES + RUN_NCSV * (VR_MAX_HIST + RUN_MAX_ASOF_DIRS))
-static int run_inputs(const vr_run_cfg *cfg, const char *file, char (*buf)[1024], const char **in)
+ * the data files (vr_cli_data_files) of every directory its history and bootstrap scenarios read
+ * and of every directory its scenarios start from (`start: {asof}`, `run --asof`). Each scenario
+ * may name its own start directory, so the list is as long as the config makes it (a fixed bound
+ * once left the files of the ninth such directory unchecked, and `-o` replaced one). The strings
+ * live in *buf, the pointers in *in (both malloc'ed, freed by the caller); returns their number,
+ * or -1 when out of memory. */
+static int run_inputs(const vr_run_cfg *cfg, const char *file, char **buf, const char ***in)
 {
-    static const char *const csv[RUN_NCSV] = {"spx_daily.csv", "vix_daily.csv", "vix3m_daily.csv",
-                                              "vix9d_daily.csv", "vix6m_daily.csv", "vvix_daily.csv",
-                                              "vix_futures_contracts.csv", "vix_futures_term_structure.csv"};
+    const int nscen = cfg->start != NULL ? cfg->spec.nscen : 0;
+    const int maxdirs = cfg->nhist + nscen;
+    const int maxin = 1 + cfg->nmodel_files + VR_CLI_NDATA_FILES * maxdirs;
+    const size_t cap = 1024;
+    const char **dirs = malloc((size_t)(maxdirs > 0 ? maxdirs : 1) * sizeof *dirs);
+    *buf = malloc((size_t)maxin * cap);
+    *in = malloc((size_t)maxin * sizeof **in);
+    if (dirs == NULL || *buf == NULL || *in == NULL) {
+        free(dirs);
+        free(*buf);
+        free(*in);
+        *buf = NULL;
+        *in = NULL;
+        return -1;
+    }
     int n = 0;
-    in[n++] = file;
+    (*in)[n++] = file;
     for (int f = 0; f < cfg->nmodel_files; f++)
-        in[n++] = cfg->model_files[f];
-    const char *dirs[VR_MAX_HIST + RUN_MAX_ASOF_DIRS];
+        (*in)[n++] = cfg->model_files[f];
     int nd = 0;
-    for (int h = 0; h < cfg->nhist && h < VR_MAX_HIST; h++)
+    for (int h = 0; h < cfg->nhist; h++)
         dirs[nd++] = cfg->hist_dirs[h];
-    for (int i = 0; cfg->start != NULL && i < cfg->spec.nscen; i++) {
+    for (int i = 0; i < nscen; i++) {
         const char *d = cfg->start[i].date > 0 && cfg->start[i].dir[0] ? cfg->start[i].dir : NULL;
         for (int j = 0; d != NULL && j < nd; j++)
             if (strcmp(dirs[j], d) == 0)
                 d = NULL;
-        if (d != NULL && nd < VR_MAX_HIST + RUN_MAX_ASOF_DIRS)
+        if (d != NULL)
             dirs[nd++] = d;
     }
     for (int j = 0; j < nd; j++)
-        for (int k = 0; k < RUN_NCSV; k++) {
-            snprintf(buf[n], sizeof buf[n], "%s/%s", dirs[j], csv[k]);
-            in[n] = buf[n];
-            n++;
+        for (int k = 0; k < VR_CLI_NDATA_FILES; k++) {
+            char *p = *buf + (size_t)n * cap;
+            snprintf(p, cap, "%s/%s", dirs[j], vr_cli_data_files[k]);
+            (*in)[n++] = p;
         }
+    free(dirs);
     return n;
 }
 
@@ -748,12 +761,20 @@ static int cmd_run(int argc, char **argv, int check_only)
     base = base ? base + 1 : file;
     const char *dot = strrchr(base, '.');
     snprintf(def_name, sizeof def_name, "%.*s.h5", dot && dot != base ? (int)(dot - base) : (int)strlen(base), base);
-    char inbuf[RUN_MAX_INPUTS][1024];
-    const char *inputs[RUN_MAX_INPUTS];
-    const int nin = run_inputs(&cfg, file, inbuf, inputs);
+    char *inbuf = NULL;
+    const char **inputs = NULL;
+    const int nin = run_inputs(&cfg, file, &inbuf, &inputs);
     vr_outfile of;
     memset(&of, 0, sizeof of);
-    int prc = rank == 0 ? vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin) : 0;
+    int prc = 0;
+    if (nin < 0) {
+        fprintf(stderr, "%s %s: out of memory (the list of input files)\n", prog, cmd);
+        prc = 1;
+    } else if (rank == 0) {
+        prc = vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin);
+    }
+    free(inbuf);
+    free(inputs);
 #ifdef VIXRISK_MPI
     if (vr_mpi_active()) { /* the other ranks stop with rank 0's exit code */
         vr_err e = {VR_OK, "output target"};
