@@ -780,6 +780,28 @@ static void test_output_never_a_data_file(void **state)
     }
 }
 
+/* Whole-number options take digits: strtoull skips blanks and wraps a negative number, so
+ * `--seed " -1"` ran with seed 2^64 - 1 (and printed it) where "-1" is refused. */
+static void test_whole_number_options(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], m[1200], cfg[1200];
+    snprintf(m, sizeof m, "%s", write_file("good.yaml", good)); /* (the helper's buffer is reused) */
+    snprintf(cfg, sizeof cfg, "%s", write_file("small.yaml", run_small));
+    static const char *const bad[] = {"' -1'", "' 5'", "'+5'", "' '"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.5 --paths 100 --no-surface --seed %s",
+                 m, bad[k]);
+        vr_test_cli_expect(args, 2, out, sizeof out, "--seed: expected a whole number", NULL);
+        snprintf(args, sizeof args, "check %s --paths %s", cfg, bad[k]);
+        vr_test_cli_expect(args, 2, out, sizeof out, "--paths: expected a whole number", NULL);
+        snprintf(args, sizeof args, "calibrate --model heston --seed %s", bad[k]);
+        vr_test_cli_expect(args, 2, out, sizeof out, "--seed: expected an integer", NULL);
+    }
+    snprintf(args, sizeof args, "check %s --paths 5 --seed 0", cfg);
+    vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+}
+
 /* report: one "vixrisk report: " prefix (the library's "report: " used to follow it); and the
  * Markdown's chart directory <stem>_files must be a real directory: a symlink there (to a
  * directory elsewhere, or dangling) or a regular file is refused with exit 2 naming it, and nothing
@@ -1033,6 +1055,7 @@ int main(void)
         cmocka_unit_test(test_output_directory),
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_output_never_a_data_file),
+        cmocka_unit_test(test_whole_number_options),
         cmocka_unit_test(test_report_prefix_and_chart_dir),
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),

@@ -118,7 +118,7 @@ static int cal_size(const char *opt, const char *s, unsigned long long lo, unsig
 {
     char *end = NULL;
     errno = 0;
-    if (s[0] == '\0' || s[0] == '-') {
+    if (!(s[0] >= '0' && s[0] <= '9')) { /* (strtoull would skip blanks and wrap " -1" to 2^64 - 1) */
         fprintf(stderr, "vixrisk calibrate: %s: expected an integer in [%llu, %llu], got '%s'\n",
                 opt, lo, hi, s);
         return 0;

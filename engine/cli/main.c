@@ -114,7 +114,9 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
 {
     char *end = NULL;
     errno = 0;
-    if (s[0] == '-' || s[0] == '\0') {
+    /* digits only: strtoull skips leading blanks and wraps a negative number (" -1" read as
+     * 2^64 - 1, a seed nobody asked for) */
+    if (!(s[0] >= '0' && s[0] <= '9')) {
         fprintf(stderr, "%s: %s: expected a whole number in [%llu, %llu], got '%s'\n", prog, opt,
                 (unsigned long long)lo, (unsigned long long)hi, s);
         return 0;
