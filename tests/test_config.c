@@ -166,6 +166,18 @@ static void test_non_finite(void **state)
     assert_non_null(strstr(err.msg, ":1: model.spot"));
 }
 
+/* A policy named sample_paths shared its run-file group with the scenario's sample paths (the
+ * policy's pnl beside the samples' spx and vix): refused at its name, as a layer named condor. */
+static void test_reserved_policy_name(void **state)
+{
+    (void)state;
+    expect_err(cfg("resv.yaml", "paths: 10", "  - name: p\n  - name: sample_paths\n"), ":7: policies[1].name",
+               "'sample_paths' names the scenario's sample paths");
+    vr_run_cfg c;
+    expect_ok(cfg("resv_ok.yaml", "paths: 10", "  - name: p\n  - name: sample_paths2\n"), &c);
+    vr_run_cfg_free(&c);
+}
+
 static void test_sweeps_validated(void **state)
 {
     (void)state;
@@ -1005,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_whole_numbers),
         cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_sweeps_validated),
+        cmocka_unit_test(test_reserved_policy_name),
         cmocka_unit_test(test_contradictions),
         cmocka_unit_test(test_yaml_one_document),
         cmocka_unit_test(test_list_lines),

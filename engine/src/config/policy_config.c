@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "vixrisk/vr_runfile.h"
 #include "vixrisk/vr_policy_rules.h"
 
 vr_status vr_cfg_name(const vr_cfg_ctx *c, const char *path, const char *name, char *out)
@@ -248,6 +249,12 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
         return vr_config_fail(c->err, c->file, c->ix, base, "missing key 'name'");
     if ((st = vr_cfg_name(c, p, name, P->name)) != VR_OK)
         return st;
+    /* a policy's name is its group beside the scenario's sample-path group (docs/hdf5.md): one
+     * named like it shared that group with the samples, and a reader tells them apart by name */
+    if (strcmp(P->name, VR_RF_SAMPLE_GROUP) == 0)
+        return vr_config_fail(c->err, c->file, c->ix, p,
+                              "'" VR_RF_SAMPLE_GROUP "' names the scenario's sample paths in the run file; pick "
+                              "another policy name");
     snprintf(p, sizeof p, "%s.condor", base);
     if ((st = vr_cfg_condor(c, p, def, &P->condor)) != VR_OK)
         return st;
