@@ -802,6 +802,39 @@ static void test_whole_number_options(void **state)
     vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
 }
 
+/* OMP_NUM_THREADS sets the team wherever --threads is 0 (the default): beyond the 4096 of
+ * --threads it is refused with exit 2 before anything runs. libgomp crashed (SIGSEGV) starting a
+ * team of 100,000 for the pricing tables, leaving the run's temporary file behind. */
+static void test_omp_num_threads_bounded(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], cfgp[1200], m[1200];
+    snprintf(cfgp, sizeof cfgp, "%s", write_file("small.yaml", run_small));
+    snprintf(m, sizeof m, "%s", write_file("good.yaml", good));
+    const char *od = fresh_dir("omp");
+    assert_int_equal(setenv("OMP_NUM_THREADS", "100000", 1), 0);
+    snprintf(args, sizeof args, "run %s --quiet -o %s/r.h5", cfgp, od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "OMP_NUM_THREADS", "at most 4096", NULL);
+    snprintf(args, sizeof args, "check %s -o %s/r.h5", cfgp, od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "OMP_NUM_THREADS", NULL);
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.5 --paths 100", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "OMP_NUM_THREADS", NULL);
+    snprintf(args, sizeof args, "model %s", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "OMP_NUM_THREADS", NULL);
+    vr_test_cli_expect("run --help", 0, out, sizeof out, "OMP_NUM_THREADS", NULL);
+    assert_int_equal(setenv("OMP_NUM_THREADS", "4096", 1), 0);
+    snprintf(args, sizeof args, "check %s -o %s/r.h5", cfgp, od);
+    vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+    assert_int_equal(unsetenv("OMP_NUM_THREADS"), 0);
+    DIR *d = opendir(od); /* nothing written: no run file, no temporary */
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    assert_int_equal(n, 0);
+}
+
 /* report: one "vixrisk report: " prefix (the library's "report: " used to follow it); and the
  * Markdown's chart directory <stem>_files must be a real directory: a symlink there (to a
  * directory elsewhere, or dangling) or a regular file is refused with exit 2 naming it, and nothing
@@ -1056,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_output_never_a_data_file),
         cmocka_unit_test(test_whole_number_options),
+        cmocka_unit_test(test_omp_num_threads_bounded),
         cmocka_unit_test(test_report_prefix_and_chart_dir),
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),

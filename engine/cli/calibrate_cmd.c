@@ -596,7 +596,7 @@ int vr_cmd_calibrate(int argc, char **argv)
                 return CAL_EXIT_USAGE;
             break;
         case OPT_THREADS:
-            if (!cal_size("--threads", optarg, 0, 4096, &u))
+            if (!cal_size("--threads", optarg, 0, VR_CLI_MAX_THREADS, &u))
                 return CAL_EXIT_USAGE;
             rs.threads = (int)u;
             break;

@@ -3,6 +3,8 @@
 #include "cli.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +38,7 @@ void vr_cli_help_footer(FILE *out)
             "  VIXRISK_PATH_STORE_MB  run: MiB of per-path outputs (store_paths: true) kept in\n"
             "                   memory; beyond it they wait in an unlinked temporary file in the\n"
             "                   output's directory until scored and written (default 256)\n"
-            "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0\n");
+            "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0, at most 4096\n");
 }
 
 static volatile sig_atomic_t g_tty;
@@ -71,6 +73,18 @@ void vr_cli_signals_install(void)
         sigaction(sigs[i], &sa, NULL);
     }
     signal(SIGXFSZ, SIG_IGN);
+}
+
+int vr_cli_check_omp_env(const char *cmd)
+{
+    const int n = omp_get_max_threads(); /* (OMP_NUM_THREADS, or the cores) */
+    if (n <= VR_CLI_MAX_THREADS)
+        return 0;
+    const char *env = getenv("OMP_NUM_THREADS");
+    fprintf(stderr, "vixrisk %s: OMP_NUM_THREADS: '%.40s' asks for %d threads; the default team may have at most "
+            "%d (the range of --threads), so set it in [1, %d]\n", cmd, env ? env : "", n, VR_CLI_MAX_THREADS,
+            VR_CLI_MAX_THREADS);
+    return EXIT_USAGE;
 }
 
 int vr_cli_version(void)

@@ -27,6 +27,15 @@ void vr_cli_signals_install(void);
 #define VR_CLI_NDATA_FILES 8
 extern const char *const vr_cli_data_files[VR_CLI_NDATA_FILES];
 
+/* The most threads any command runs: the range of --threads and simulation.threads. */
+#define VR_CLI_MAX_THREADS 4096
+
+/* OMP_NUM_THREADS is the thread count wherever --threads (or simulation.threads) is 0, the
+ * default: beyond VR_CLI_MAX_THREADS it is refused like the option (libgomp crashed starting a
+ * team of 70,000, leaving the run's temporary output behind). Returns 0, or EXIT_USAGE after
+ * printing "vixrisk CMD: OMP_NUM_THREADS: ..." to stderr. */
+int vr_cli_check_omp_env(const char *cmd);
+
 /* `vixrisk --version` output; returns 0. */
 int vr_cli_version(void);
 

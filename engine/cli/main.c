@@ -306,7 +306,7 @@ static int cmd_price(int argc, char **argv)
             break;
         case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_MAX, &req.seed)) return EXIT_USAGE; break;
         case O_THREADS:
-            if (!parse_u64("--threads", optarg, 0, 4096, &u)) return EXIT_USAGE;
+            if (!parse_u64("--threads", optarg, 0, VR_CLI_MAX_THREADS, &u)) return EXIT_USAGE;
             req.threads = (int)u;
             break;
         case O_ISA: isa = optarg; break;
@@ -686,7 +686,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_PATHS: if (!parse_u64("--paths", optarg, 1, 10000000000ULL, &paths)) return EXIT_USAGE; set_paths = 1; break;
         /* simulation.seed's range: the run file stores it as int64, exactly as the config's double reads it */
         case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_C(9007199254740991), &seed)) return EXIT_USAGE; set_seed = 1; break;
-        case O_THREADS: if (!parse_u64("--threads", optarg, 0, 4096, &threads)) return EXIT_USAGE; set_threads = 1; break;
+        case O_THREADS: if (!parse_u64("--threads", optarg, 0, VR_CLI_MAX_THREADS, &threads)) return EXIT_USAGE; set_threads = 1; break;
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
@@ -837,6 +837,15 @@ int main(int argc, char **argv)
     }
     if (wants_version(argc, argv))
         return vr_cli_version();
+    /* the commands that compute run OpenMP teams of the default size when --threads is 0 */
+    static const char *const computing[] = {"price", "run", "check", "calibrate", "model"};
+    for (size_t i = 0; i < sizeof computing / sizeof computing[0]; i++) {
+        int help = 0;
+        for (int a = 2; a < argc; a++)
+            help |= strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0;
+        if (strcmp(cmd, computing[i]) == 0 && !help && vr_cli_check_omp_env(cmd) != 0)
+            return EXIT_USAGE;
+    }
     if (strcmp(cmd, "price") == 0)
         return cmd_price(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) {
