@@ -371,6 +371,12 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
     frame *top = ix->depth > 0 ? &ix->stack[ix->depth - 1] : NULL;
     const char *file = ix->files[y->file];
     if (y->type == EV_SCALAR && top && top->is_map && top->expect_key) {
+        /* '.' and '[' ']' separate the parts of a key path: a key holding one could not be told
+         * from a nested key (no key of the schema has one), and inside a mapping libcyaml does not
+         * check (the half-spreads' {base, per_vix_point}) it was skipped as nobody's child */
+        if (strpbrk(y->value, ".[]") != NULL)
+            return vr_fail(err, VR_ECONFIG, "%s:%d: %s%s'%.60s': unknown key (no key contains '.', '[' or ']')",
+                           file, y->line, top->path, top->path[0] ? ": " : "", y->value);
         char key[VR_KEY_MAX];
         /* no key of the schema comes near the bound: a longer path is refused here, before two
          * keys cut to the same prefix could pass for a duplicate */
