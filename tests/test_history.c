@@ -118,6 +118,22 @@ static void test_join_and_gaps(void **state)
     assert_non_null(strstr(err.msg, "holds no date"));
     vr_err_clear(&err);
     assert_int_equal(vr_history_window(&h, 20200108, 20200102, &i0, &i1, &err), VR_EINVAL);
+    /* ends inside the data need not be trading days: the window holds the days in [from, to] */
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_window(&h, 20200104, 20200108, &i0, &i1, &err), VR_OK);
+    assert_int_equal(i0, 2);
+    assert_int_equal(i1, 4);
+    /* an end outside the shared dates is refused with the valid range, never clipped to the data */
+    static const int32_t outside[4][2] = {
+        {20191231, 20200107}, {20200103, 20200109}, {19900102, 20261231}, {20200109, 20200110}};
+    for (int k = 0; k < 4; k++) {
+        vr_err_clear(&err);
+        assert_int_equal(vr_history_window(&h, outside[k][0], outside[k][1], &i0, &i1, &err), VR_EINVAL);
+        printf("  %s\n", err.msg);
+        assert_non_null(strstr(err.msg, k == 1 ? "to 2020-01-09" : k == 3 ? "from 2020-01-09" : "from"));
+        assert_non_null(strstr(err.msg, "outside the data"));
+        assert_non_null(strstr(err.msg, "2020-01-02..2020-01-08"));
+    }
     vr_history_free(&h);
     assert_null(h.date);
     vr_history_free(&h); /* twice is fine */

@@ -96,7 +96,7 @@ static void test_bootstrap(void **state)
         skip();
     size_t i0, i1;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    assert_int_equal(vr_history_window(&hist, 0, 0, &i0, &i1, &err), VR_OK);
     const size_t P = 3000, days = 126;
     cap c1 = {days, P, malloc(P * 8), malloc(P * 8), calloc(days + 1, 8), calloc(days + 1, 8)};
     cap c2 = {days, P, malloc(P * 8), malloc(P * 8), NULL, NULL};
@@ -170,6 +170,11 @@ static void test_stress_config_errors(void **state)
          ":6: scenarios[0].shocks[0].day", "[1, 60]"},
         {"simulation: {paths: 10}\nscenarios:\n  - name: a\n    type: history\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
          ": scenarios[0]: a history scenario", "window"},
+        /* a window reaching beyond the data is refused with the valid range, not cut to 1990-01-02 */
+        {"simulation: {paths: 10}\nscenarios:\n  - name: a\n    type: bootstrap\n    window: {from: 1980-01-01, to: 2020-01-31}\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ":5: scenarios[0].window: history window from 1980-01-01 lies outside the data", "must be in 1990-01-02.."},
+        {"simulation: {paths: 10}\nscenarios:\n  - name: a\n    type: history\n    window: {from: 2020-01-04, to: 2099-12-31}\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ":5: scenarios[0].window: history window to 2099-12-31 lies outside the data", "must be in 1990-01-02.."},
     };
     char path[300], cmd[1200], out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -243,7 +248,7 @@ static void test_replay_handmade(void **state)
              "  - name: hand\n"
              "    type: history\n"
              "    data: %s\n"
-             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    window: {from: 2021-01-04, to: 2021-02-12}\n"
              "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
              "condor: {contracts: 10, dte: 45, profit_take: 0, stop_loss: 0, exit_dte: 0, commission: 0.65, half_spread: 0.1, vix_half_spread: 0.05}\n"
              "policies:\n"
@@ -318,7 +323,7 @@ static void test_replay_below_floor(void **state)
              "  - name: calm\n"
              "    type: history\n"
              "    data: %s\n"
-             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    window: {from: 2021-01-04, to: 2021-02-12}\n"
              "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
              "condor: {contracts: 1, dte: 45}\n"
              "policies:\n"
@@ -380,7 +385,7 @@ static void test_bootstrap_below_floor(void **state)
              "  - name: boot\n"
              "    type: bootstrap\n"
              "    data: %s\n"
-             "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+             "    window: {from: 2021-01-04, to: 2021-02-12}\n"
              "    block_mean: 5\n"
              "    model: {type: heston, spot: 4000, rate: 0.03, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
              "condor: {contracts: 1, dte: 45}\n"
@@ -424,7 +429,7 @@ static void test_bootstrap_block_length(void **state)
         skip();
     size_t i0, i1;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    assert_int_equal(vr_history_window(&hist, 0, 0, &i0, &i1, &err), VR_OK);
     const size_t P = 400, days = 126;
     const double L = 8;
     /* returns of the pool, sorted, to find a drawn day from its return */
@@ -496,7 +501,7 @@ static void test_bootstrap_two_factor(void **state)
         skip();
     size_t i0, i1;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_history_window(&hist, 19900101, 20261231, &i0, &i1, &err), VR_OK);
+    assert_int_equal(vr_history_window(&hist, 0, 0, &i0, &i1, &err), VR_OK);
     const size_t P = 200, days = 126, N = P * (days + 1);
     const vr_svcj2_params q = {.kappa_v = 5.0, .kappa_m = 0.4, .theta = 0.032, .sigma_v = 0.8,
                                .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5, .lambda1 = 18.0,
@@ -589,7 +594,7 @@ static void test_malformed_csv(void **state)
         char cfg[1024];
         snprintf(cfg, sizeof cfg,
                  "simulation: {paths: 10}\nscenarios:\n  - name: h\n    type: history\n    data: %s\n"
-                 "    window: {from: 2021-01-01, to: 2021-12-31}\n"
+                 "    window: {from: 2021-01-04, to: 2021-02-12}\n"
                  "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
                  "policies:\n  - name: p\n", dir);
         const char *cf = vr_test_write(dir, "c.yaml", cfg);

@@ -351,6 +351,22 @@ vr_status vr_history_window(const vr_history *h, int32_t from, int32_t to, size_
         return vr_fail(err, VR_EINVAL, "history window: from %04d-%02d-%02d is after to %04d-%02d-%02d",
                        (int)(from / 10000), (int)(from / 100 % 100), (int)(from % 100), (int)(to / 10000),
                        (int)(to / 100 % 100), (int)(to % 100));
+    /* an end outside the dates SPX and VIX share is refused, not clipped to the data: a window
+     * that silently lost its first or last years would be a different scenario than the one
+     * named. Inside the data an end need not be a trading day (the window holds the trading days
+     * in [from, to]). */
+    if ((from > 0 && (from < h->date[0] || from > h->date[h->n - 1])) ||
+        (to > 0 && (to > h->date[h->n - 1] || to < h->date[0]))) {
+        char f[16], t[16], d0[16], d1[16];
+        const int bad_from = from > 0 && (from < h->date[0] || from > h->date[h->n - 1]);
+        return vr_fail(err, VR_EINVAL,
+                       "history window %s %s lies outside the data: from and to must be in %s..%s "
+                       "(the dates SPX and VIX share)",
+                       bad_from ? "from" : "to",
+                       bad_from ? vr_history_format_date(from, f) : vr_history_format_date(to, t),
+                       vr_history_format_date(h->date[0], d0),
+                       vr_history_format_date(h->date[h->n - 1], d1));
+    }
     /* binary search: first index with date >= from, first index with date > to */
     size_t lo = 0, hi = h->n;
     if (from > 0)
