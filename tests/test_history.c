@@ -180,6 +180,15 @@ static void test_bad_lines(void **state)
     expect_bad(f, "date,close\n2020-01-02,1\n2020-01-03,1.5x\n", "spx_daily.csv:3:", "close");
     expect_bad(f, "date,close\n2020-01-02,-4\n", "spx_daily.csv:2:", "positive");
     expect_bad(f, "date,close\n2020-01-02,inf\n", "spx_daily.csv:2:", "positive");
+    /* only decimal numbers: strtod alone would read these as 16, 26 and NaN */
+    expect_bad(f, "date,close\n2020-01-02,1\n2020-01-03,0x1p4\n", "spx_daily.csv:3:", "close '0x1p4'");
+    expect_bad(f, "date,close\n2020-01-02,0x1A\n", "spx_daily.csv:2:", "close '0x1A'");
+    expect_bad(f, "date,close\n2020-01-02,nan(1)\n", "spx_daily.csv:2:", "close 'nan(1)'");
+    expect_bad(f, "date,close\n2020-01-02,.\n", "spx_daily.csv:2:", "close '.'");
+    expect_bad(f, "date,close\n2020-01-02,1e\n", "spx_daily.csv:2:", "close '1e'");
+    /* a lone CR as the line end (old Mac files): named, not read as one header of 3 fields */
+    expect_bad(f, "date,close\r2020-01-02,1\r2020-01-03,2\r", "spx_daily.csv:1:", "carriage return");
+    expect_bad(f, "date,close\n2020-01-02,1\r2020-01-03,2\n", "spx_daily.csv:2:", "carriage return");
     expect_bad(f, "date,close\n2020-01-02,1,7\n", "spx_daily.csv:2:", "expected 2 fields, got 3");
     expect_bad(f, "date,open,close\n2020-01-02,1\n", "spx_daily.csv:2:", "expected 3 fields");
     expect_bad(f, "date,close\n2020-01-02,1\n\n2020-01-03,2\n", "spx_daily.csv:3:", "empty line");
@@ -195,6 +204,13 @@ static void test_bad_lines(void **state)
     assert_int_equal(h.counts.only_vix, 1); /* 2020-01-03: SPX has no value there */
     assert_int_equal(h.gaps[0].date, 20200103);
     assert_int_equal(h.gaps[0].side, VR_HIST_ONLY_VIX);
+    vr_history_free(&h);
+    /* a UTF-8 byte-order mark, no final line end and decimal forms strtod and the files share */
+    write_file(f, "spx_daily.csv", "\xEF\xBB\xBF" "date,close\n2020-01-02,3.2e3\n2020-01-03,+3201.\n2020-01-07,3210.50");
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 3);
+    assert_true(h.spx[0] == 3200 && h.spx[1] == 3201 && h.spx[2] == 3210.5);
     vr_history_free(&h);
     /* missing directory: VR_EIO naming the file */
     vr_err_clear(&err);
@@ -309,6 +325,8 @@ static void test_futures(void **state)
     expect_fut_bad(f, "date,settle\n", "vix_futures_contracts.csv:1:", "expiry");
     snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-04-16,,,,,x,0,0\n", H);
     expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "settle 'x'");
+    snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-04-16,,,,,0x14,0,0\n", H);
+    expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "settle '0x14'"); /* strtod: 20 */
     snprintf(buf, sizeof buf, "%s2008-03-20,2008-04,2008-03-16,,,,,20,0,0\n", H);
     expect_fut_bad(f, buf, "vix_futures_contracts.csv:2:", "before the trade date");
     snprintf(buf, sizeof buf,

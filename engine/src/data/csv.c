@@ -8,6 +8,7 @@
 #include "vixrisk/vr_outfile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,6 +77,13 @@ int vr_csv_next(vr_csv *c, vr_err *err)
             return -1;
         }
         chomp(c->line);
+        if (strchr(c->line, '\r') != NULL) {
+            /* a line end of a lone \r (old Mac files) would glue the whole file into one line */
+            c->st = vr_fail(err, VR_EINVAL,
+                            "%s:%ld: carriage return inside the line (line ends must be \\n or \\r\\n)",
+                            c->path, c->line_no);
+            return -1;
+        }
         char *h = c->line;
         if (c->line_no == 1 && (unsigned char)h[0] == 0xEF && (unsigned char)h[1] == 0xBB &&
             (unsigned char)h[2] == 0xBF)
@@ -103,6 +111,40 @@ int vr_csv_next(vr_csv *c, vr_err *err)
         c->st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", c->path);
         return -1;
     }
+    return 0;
+}
+
+int vr_csv_number(const char *s, double *x)
+{
+    if (s[0] == '\0')
+        return 1;
+    const char *p = s;
+    int digits = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (digits == 0)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p != '\0')
+        return -1;
+    errno = 0;
+    const double v = strtod(s, NULL);
+    if (errno == ERANGE || !isfinite(v))
+        return -1;
+    *x = v;
     return 0;
 }
 

@@ -7,7 +7,6 @@
  * days before the third Friday of the following month; when that Friday is Good Friday, 30 days
  * before the Thursday before it), and the contracts file's real expiry replaces the rule for every
  * month it lists. Malformed lines stop the load with FILE:LINE, as the daily-index loader does. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,12 +80,8 @@ int32_t vr_vx_expiry(int y, int m)
 /* A positive finite number; 0 = ok, 1 = empty, -1 = bad. */
 static int parse_pos(const char *s, double *x)
 {
-    if (s[0] == '\0')
-        return 1;
-    char *end = NULL;
-    errno = 0;
-    *x = strtod(s, &end);
-    return (*end == '\0' && errno != ERANGE && isfinite(*x) && *x > 0) ? 0 : -1;
+    const int r = vr_csv_number(s, x);
+    return r != 0 ? r : *x > 0 ? 0 : -1;
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */

@@ -9,7 +9,6 @@
 #include "vixrisk/vr_history.h"
 #include "csv.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,10 +139,7 @@ static vr_status read_series(const char *path, series *s, int *missing, vr_err *
         const char *cs = vr_csv_trim(f[col_close]);
         double x = NAN;
         if (cs[0] != '\0') {
-            char *end = NULL;
-            errno = 0;
-            x = strtod(cs, &end);
-            if (*end != '\0' || errno == ERANGE || !isfinite(x) || !(x > 0.0)) {
+            if (vr_csv_number(cs, &x) != 0 || !(x > 0.0)) {
                 st = vr_fail(err, VR_EINVAL,
                              "%s:%ld: close '%s' is not a positive finite number", path, lineno,
                              cs);
