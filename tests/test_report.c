@@ -828,7 +828,7 @@ static void test_cli(void **state)
 
 enum { DMG_NONE, DMG_HUGE_PATHS, DMG_PATHS_MISMATCH, DMG_RANK, DMG_INF_PNL, DMG_NAN_DRAWDOWN,
        DMG_SCORE_STRING, DMG_SCHEMA_INT, DMG_HUGE_SAMPLE, DMG_INF_ACT, DMG_BAD_NAME, DMG_MISSING_SCORE,
-       DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_N };
+       DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_INF_SCORE, DMG_NAN_PLOSS, DMG_NAN_CAR, DMG_N };
 
 #define DN 64 /* paths of the generated run */
 
@@ -881,13 +881,17 @@ static void damaged_run(const char *path, int dmg)
                 W(vr_h5_attr_str(w, g, vr_rf_scores[k].name, "12", &e));
             else if (dmg == DMG_NEG_ZERO) /* every score a negative zero, or one that rounds to 0 */
                 W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, k % 2 ? -0.0 : -1e-9, &e));
+            else if (dmg == DMG_INF_SCORE && pol == 1 && k == VR_SCORE_ES99)
+                W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, INFINITY, &e));
             else
                 W(vr_h5_attr_double(w, g, vr_rf_scores[k].name, 1000.0 * (k + 1) + pol, &e));
         }
-        const double thr[4] = {1, 2, 3, 4};
+        const double thr[4] = {1, 2, 3, 4}, nan_thr[4] = {1, 2, NAN, 4};
+        if (dmg == DMG_NAN_CAR && pol == 1)
+            W(vr_h5_attr_double(w, g, "capital_at_risk", NAN, &e));
         if (n > 1) {
             W(vr_h5_attr_double_array(w, g, "loss_thresholds", thr, 4, &e));
-            W(vr_h5_attr_double_array(w, g, "p_loss", thr, 4, &e));
+            W(vr_h5_attr_double_array(w, g, "p_loss", dmg == DMG_NAN_PLOSS && pol == 1 ? nan_thr : thr, 4, &e));
             W(vr_h5_attr_double_array(w, g, "p_loss_se", thr, 4, &e));
         }
         snprintf(d, sizeof d, "%s/pnl", g);
@@ -930,6 +934,10 @@ static void test_damaged_files(void **state)
         {DMG_INF_ACT, "/s/sample_paths/activations/a[4] is inf: damaged data"},
         {DMG_BAD_NAME, "scenario name 'bad name!' is not a valid run file name"},
         {DMG_MISSING_SCORE, "read attribute 'es99' on /s/a: no such attribute"},
+        /* non-finite numbers in attributes: damage too (the writer refuses them), not "n/a" */
+        {DMG_INF_SCORE, "/s/b: attribute es99 is infinite: damaged data"},
+        {DMG_NAN_PLOSS, "/s/b: attribute p_loss[2] is NaN: damaged data"},
+        {DMG_NAN_CAR, "/s/b: attribute capital_at_risk is NaN: damaged data"},
     };
     char h[600], out[600];
     vr_err err = {VR_OK, ""};

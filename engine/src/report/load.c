@@ -10,7 +10,8 @@
  * bounded by the limits of vr_runfile.h and every per-path dataset must have exactly the
  * scenario's `paths` elements, so allocations are bounded by the file's own `paths` attributes and
  * hard caps; per-path values must be finite (an infinite or NaN P&L, drawdown or activation mask is
- * reported as damaged data, naming the dataset and index); strings are fixed length (vr_h5.h).
+ * reported as damaged data, naming the dataset and index), and so must every float64 attribute
+ * (a NaN score would otherwise pass for an absent one, "n/a"); strings are fixed length (vr_h5.h).
  * A replayed history (paths = 1) carries only the scores flagged VR_RF_REPLAY; the others are NaN
  * and the writers show its P&L instead. */
 #include <math.h>
@@ -68,6 +69,29 @@ static vr_status check_name(const char *name, const char *what, const char *wher
                    name, VR_NAME_MAX - 1);
 }
 
+/* A float64 attribute (n elements) must be finite: the writer refuses NaN and infinities
+ * (runfile_write.c), so one here is damage. Without this check it would load as NaN, which the
+ * writers show as an absent value ("n/a", null, an empty CSV field) and the ranking puts last. */
+static vr_status check_attr_finite(const char *obj, const char *name, const double *v, size_t n, vr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) {
+            char el[32] = "";
+            if (n > 1)
+                snprintf(el, sizeof el, "[%zu]", i);
+            return vr_fail(err, VR_EHDF5, "report: %s: attribute %s%s is %s: damaged data (a run never "
+                           "stores NaN or infinite values)", obj, name, el, isnan(v[i]) ? "NaN" : "infinite");
+        }
+    return VR_OK;
+}
+
+/* A float64 attribute that must be there, checked finite. */
+static vr_status req_double(vr_h5_reader *r, const char *obj, const char *name, double *v, vr_err *err)
+{
+    const vr_status st = vr_h5_read_attr_double(r, obj, name, v, err);
+    return st != VR_OK ? st : check_attr_finite(obj, name, v, 1, err);
+}
+
 /* An optional attribute: NaN (or "") when absent, so reports of older files still render. */
 static vr_status opt_double(vr_h5_reader *r, const char *obj, const char *name, double *v, vr_err *err)
 {
@@ -75,7 +99,7 @@ static vr_status opt_double(vr_h5_reader *r, const char *obj, const char *name, 
         *v = NAN;
         return VR_OK;
     }
-    return vr_h5_read_attr_double(r, obj, name, v, err);
+    return req_double(r, obj, name, v, err);
 }
 
 static vr_status opt_str(vr_h5_reader *r, const char *obj, const char *name, char **v, vr_err *err)
@@ -211,7 +235,7 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
         if ((vr_rf_scores[k].flags & VR_RF_OPTIONAL) && !vr_h5_attr_exists(r, g, vr_rep_score_keys[k]))
             continue; /* not defined for this policy (no ES99 reduction): stays NaN, shown as n/a */
         if (!p->replay || (vr_rf_scores[k].flags & VR_RF_REPLAY))
-            TRY(vr_h5_read_attr_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
+            TRY(req_double(r, g, vr_rep_score_keys[k], &p->score[k], err));
     }
     p->rank_key = p->replay ? -p->score[RS_MEAN] : p->score[RS_ES99];
     TRY(opt_str(r, g, vr_rf_pol[VR_RF_POL_BASELINE].name, &p->baseline, err));
@@ -228,6 +252,7 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
         if (p->replay)
             continue; /* a replay has no loss probabilities */
         TRY(vr_h5_read_attr_double_array(r, g, vr_rf_pol[arrays[a]].name, &arr, &m, err));
+        TRY(check_attr_finite(g, vr_rf_pol[arrays[a]].name, arr, m, err));
         for (size_t i = 0; i < REP_NTHR; i++)
             dst[a][i] = i < m ? arr[i] : NAN;
         free(arr);
