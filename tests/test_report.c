@@ -1206,6 +1206,15 @@ static void test_stress_report(void **state)
             assert_xml_ok(out);
             assert_non_null(strstr(s, "data-warning=\"tail\""));
         }
+        /* the bold marks are vr_significant's (1.96 SE, the verdict's rule): the sentences under the
+         * stress matrix and the cost table state that rule, not another */
+        if (f == VR_REPORT_HTML || f == VR_REPORT_MD) {
+            if (strstr(s, "two standard errors") != NULL)
+                fail_msg("%s report: states a 2-SE rule, the marks use 1.96 SE", ext[f]);
+            const char *z = strstr(s, "beyond 1.96 standard errors");
+            if (z == NULL || strstr(z + 1, "beyond 1.96 standard errors") == NULL)
+                fail_msg("%s report: the 1.96-SE rule is not stated under the matrix and the cost table", ext[f]);
+        }
         /* the stress matrix: one row per policy, the replays' P&L in their columns */
         if (f == VR_REPORT_HTML) {
             const char *m = strstr(s, "data-table=\"stress\"");

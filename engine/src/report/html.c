@@ -311,7 +311,7 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
     fputs("<section id=\"stress\">\n<h2>Stress matrix</h2>\n<p class=\"sub\">What each policy changes in "
           "each scenario: &#916;ES99 against the baseline on a sampled scenario (negative: tail reduced), the "
           "mean P&amp;L under a shock imposed on every path and the P&amp;L of a replayed history, each with "
-          "its difference to the baseline. Bold: a paired difference beyond two standard errors.</p>\n"
+          "its difference to the baseline. Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors.</p>\n"
           "<div class=\"scroll\"><table class=\"matrix\" data-table=\"stress\">\n<tr><th>Policy</th>", f);
     rep_head h[m.nscen + 1];
     rep_cell c[m.nscen + 1];
@@ -398,8 +398,9 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     }
     fputs("<h3>Hedging cost, drawdowns and the paired comparison with the baseline</h3>\n", f);
     table(f, s, REP_TABLE_COST, order);
-    fputs("<p class=\"note\">Bold: a paired difference larger than two standard errors. Cost per USD of ES99 "
-          "reduction = mean P&amp;L given up / ES99 removed (n/a when the tail does not shrink).</p>\n", f);
+    fputs("<p class=\"note\">Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard "
+          "errors. Cost per USD of ES99 reduction = mean P&amp;L given up / ES99 removed (n/a when the tail "
+          "does not shrink, n.s. when it shrinks by less than that).</p>\n", f);
     fputs("<h3>Charts</h3>\n<figure>\n", f);
     vr_chart_pnl(f, s);
     fputs("<figcaption>Terminal P&amp;L per path, share of paths per bin; the shaded region on the left panel is "

@@ -111,7 +111,7 @@ static vr_status md_matrix(FILE *f, const rep_run *r, vr_err *err)
     const size_t nc = vr_rep_matrix_head(r, &m, h);
     fputs("## Stress matrix\n\nPer scenario: ΔES99 against the baseline (sampled; negative: tail reduced), "
           "mean P&L under a shock on every path, or the P&L of a replayed history; Δ: difference to the "
-          "baseline. Bold: beyond two standard errors.\n\n", f);
+          "baseline. Bold: beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors.\n\n", f);
     head_row(f, 0, h, nc);
     for (size_t i = 0; i < m.npol; i++) {
         vr_rep_matrix_row(&m, i, c);
@@ -353,7 +353,8 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         if (!s->replay) {
             fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
             table(f, s, REP_TABLE_COST, order);
-            fputs("Bold: a paired difference larger than two standard errors.\n\n", f);
+            fputs("Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; cost "
+                  "n.s.: ES99 reduced by less than that.\n\n", f);
         }
         fputs("### Charts\n\n", f);
         for (int c = 0; c < 4; c++) {

@@ -11,7 +11,7 @@
  * Rows are policies ranked by ES99 (vr_rep_rank; a replay by P&L). ES99 and ES99.9 cells are flagged
  * `rough` when they rest on fewer than VR_TAIL_MIN_BEYOND paths (vr_rep_tail_warning says so). Each cell carries the attribute it shows (key), so
  * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
- * two standard errors. */
+ * VR_Z_SIGNIFICANT (1.96) standard errors, the verdict's rule (vr_significant). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

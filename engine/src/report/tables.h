@@ -16,7 +16,7 @@ typedef struct rep_cell {
     const char *key;   /* attribute or derived quantity shown: "es99", "p_loss_1", "net_hedge_cost" */
     char text[112];    /* display text, UTF-8 */
     char sub[64];      /* a second line (the stress matrix's difference to the baseline), or "" */
-    int sig;           /* paired difference beyond 2 standard errors (text) */
+    int sig;           /* paired difference beyond VR_Z_SIGNIFICANT standard errors (text) */
     int subsig;        /* the same for sub */
     int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_BEYOND paths */
 } rep_cell;
@@ -41,7 +41,7 @@ enum { REP_M_NONE, REP_M_DES99, REP_M_SHOCK, REP_M_REPLAY };
 typedef struct rep_mcell {
     int kind;                 /* REP_M_*; NONE: the policy is not in that scenario */
     double v, se, d, dse;     /* the value shown (+- se) and the difference to the baseline (+- dse) */
-    int sig;                  /* |paired difference| > 2 SE */
+    int sig;                  /* |paired difference| > VR_Z_SIGNIFICANT SE (vr_significant) */
     int base;                 /* the baseline's own cell */
 } rep_mcell;
 typedef struct rep_matrix {
