@@ -966,6 +966,34 @@ static void test_damaged_files(void **state)
             }
         }
     }
+    /* the generated file has no seed, threads, paths, horizon_days nor layers attributes (as a file
+     * from before them): each is shown as n/a (HTML, Markdown), null (JSON) or an empty field (CSV),
+     * never as the loader's -1 for "absent" */
+    damaged_run(h, DMG_NONE);
+    for (int f = 0; f < 4; f++) {
+        static const char *const aext[4] = {"html", "md", "csv", "json"};
+        static const int afmt[4] = {VR_REPORT_HTML, VR_REPORT_MD, VR_REPORT_CSV, VR_REPORT_JSON};
+        static const char *const want[4][4] = {
+            {"<td>Seed</td><td>n/a</td>", "<td>Threads</td><td>n/a</td>", "<td>Horizon</td><td>n/a</td>",
+             "over an unrecorded number of trading days"},
+            {"| Seed | n/a |", "| Threads | n/a |", "| Horizon | n/a |", "over an unrecorded number of trading days"},
+            {"\r\ns,a,,1,,64,0,", "\r\ns,b,,2,,64,0,", "\r\ns,a,,1,,64,0,", "\r\ns,b,,2,,64,0,"},
+            {"\"seed\": null", "\"threads\": null", "\"horizon_days\": null", "\"layers\": null"}};
+        snprintf(out, sizeof out, "%s/absent.%s", dir, aext[f]);
+        vr_err_clear(&err);
+        if (vr_report_write(h, out, (vr_report_format)afmt[f], &err) != VR_OK)
+            fail_msg("absent counts, %s: %s", aext[f], err.msg);
+        char *txt = slurp(out);
+        assert_non_null(txt);
+        for (int k = 0; k < 4; k++)
+            if (strstr(txt, want[f][k]) == NULL)
+                fail_msg("absent counts, %s: no \"%s\"", aext[f], want[f][k]);
+        static const char *const never[] = {">-1<", "| -1 |", "-1 trading days", ": -1", ",-1,"};
+        for (size_t k = 0; k < sizeof never / sizeof never[0]; k++)
+            if (strstr(txt, never[k]) != NULL)
+                fail_msg("absent counts, %s: \"%s\" (the loader's -1 for an absent count)", aext[f], never[k]);
+        free(txt);
+    }
     /* no "-0" anywhere: negative zeros print as 0 in CSV and JSON; values that round to zero
      * print without a sign in HTML and Markdown */
     damaged_run(h, DMG_NEG_ZERO);

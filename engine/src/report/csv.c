@@ -146,8 +146,7 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
             field(f, q->baseline, 0);
             snprintf(b, sizeof b, "%zu", rank[p]);
             field(f, b, 0);
-            snprintf(b, sizeof b, "%lld", (long long)q->nlayers);
-            field(f, b, 0);
+            field(f, q->nlayers >= 0 ? (snprintf(b, sizeof b, "%lld", (long long)q->nlayers), b) : "", 0);
             snprintf(b, sizeof b, "%zu", q->n);
             field(f, b, 0);
             snprintf(b, sizeof b, "%zu", s->tail);

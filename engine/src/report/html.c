@@ -95,16 +95,16 @@ static void summary(FILE *f, const rep_run *r)
         vr_rep_esc(f, r->overrides);
         fputs(" (replace the config text below)</td></tr>\n", f);
     }
-    snprintf(b, sizeof b, "%lld", (long long)r->seed);
-    kv(f, "Seed", b);
-    snprintf(b, sizeof b, "%lld", (long long)r->paths);
-    kv(f, "Paths per scenario", b);
-    snprintf(b, sizeof b, "%lld trading days", (long long)r->horizon_days);
+    kv(f, "Seed", vr_rep_fmt_int(b, sizeof b, (long long)r->seed));
+    kv(f, "Paths per scenario", vr_rep_fmt_int(b, sizeof b, (long long)r->paths));
+    if (r->horizon_days >= 0)
+        snprintf(b, sizeof b, "%lld trading days", (long long)r->horizon_days);
+    else
+        snprintf(b, sizeof b, "n/a");
     kv(f, "Horizon", b);
     kv(f, "Baseline policy", r->baseline);
     kv(f, "Kernel ISA", r->isa);
-    snprintf(b, sizeof b, "%lld", (long long)r->threads);
-    kv(f, "Threads", b);
+    kv(f, "Threads", vr_rep_fmt_int(b, sizeof b, (long long)r->threads));
     snprintf(b, sizeof b, "%s (build %s), schema %s", r->version, r->build, r->schema);
     kv(f, "vixrisk version", b);
     kv(f, "Run finished (UTC)", r->utc_time);
@@ -359,10 +359,15 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("\">\n<h2>Scenario ", f);
     vr_rep_esc(f, s->name);
     fputs("</h2>\n<p class=\"sub\">", f);
-    const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+    char days[32];
+    const long long nd = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+    if (nd >= 0)
+        snprintf(days, sizeof days, "%lld", nd);
+    else
+        snprintf(days, sizeof days, "an unrecorded number of"); /* a file without horizon_days */
     if (s->replay) {
         const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
-        fprintf(f, "%s: %zu policies on %s over %lld trading days; differences against <b>",
+        fprintf(f, "%s: %zu policies on %s over %s trading days; differences against <b>",
                 hist ? "A replay of history" : "One simulated path", s->npol,
                 hist ? "the one recorded path" : "the same path", days);
         vr_rep_esc(f, s->pol[s->base].name);
@@ -383,7 +388,7 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
         fputs("</section>\n", f);
         return;
     }
-    fprintf(f, "%zu policies on %zu common paths over %lld trading days; model ", s->npol, s->pol[0].n, days);
+    fprintf(f, "%zu policies on %zu common paths over %s trading days; model ", s->npol, s->pol[0].n, days);
     vr_rep_esc(f, s->model_type);
     fputs("; paired differences against <b>", f);
     vr_rep_esc(f, s->pol[s->base].name);

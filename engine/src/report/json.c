@@ -15,7 +15,8 @@
  *                      cells: [[{value, se, delta, delta_se, significant, baseline} | null]]}}
  *
  * Score names are the run file's attribute names (docs/hdf5.md). A number that is undefined (NaN:
- * a replay's distribution scores, an absent optional score) is null; attribution and trade_log are
+ * a replay's distribution scores, an absent optional score) is null, and so is a count the file
+ * lacks (seed, paths, horizon_days, threads, layers); attribution and trade_log are
  * present only when the file stores them. Strings are escaped per RFC 8259, invalid UTF-8 replaced
  * by U+FFFD. */
 #include <math.h>
@@ -83,6 +84,19 @@ static void kint(FILE *f, int *first, const char *k, long long v)
     fprintf(f, ": %lld", v);
 }
 
+/* A count the file may lack (loaded as -1; never negative in a run file): null then. */
+static void kcount(FILE *f, int *first, const char *k, long long v)
+{
+    if (v >= 0) {
+        kint(f, first, k, v);
+        return;
+    }
+    fputs(*first ? "" : ", ", f);
+    *first = 0;
+    vr_json_str(f, k);
+    fputs(": null", f);
+}
+
 static void policy(FILE *f, const rep_scenario *s, size_t pi, size_t rank)
 {
     const rep_policy *q = &s->pol[pi];
@@ -91,7 +105,7 @@ static void policy(FILE *f, const rep_scenario *s, size_t pi, size_t rank)
     kstr(f, &first, "name", q->name);
     kint(f, &first, "rank_es99", (long long)rank);
     kstr(f, &first, "baseline", q->baseline);
-    kint(f, &first, "layers", (long long)q->nlayers);
+    kcount(f, &first, "layers", (long long)q->nlayers);
     fputs(", \"scores\": {", f);
     int f2 = 1;
     for (int k = 0; k < RS_N; k++)
@@ -174,12 +188,12 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
     kstr(f, &first, "config_file", r->config_file);
     kstr(f, &first, "command_line", r->command_line);
     kstr(f, &first, "overrides", r->overrides);
-    kint(f, &first, "seed", (long long)r->seed);
-    kint(f, &first, "paths", (long long)r->paths);
-    kint(f, &first, "horizon_days", (long long)r->horizon_days);
+    kcount(f, &first, "seed", (long long)r->seed);
+    kcount(f, &first, "paths", (long long)r->paths);
+    kcount(f, &first, "horizon_days", (long long)r->horizon_days);
     kstr(f, &first, "baseline", r->baseline);
     kstr(f, &first, "isa", r->isa);
-    kint(f, &first, "threads", (long long)r->threads);
+    kcount(f, &first, "threads", (long long)r->threads);
     kstr(f, &first, "version", r->version);
     kstr(f, &first, "build", r->build);
     kstr(f, &first, "utc_time", r->utc_time);
@@ -201,7 +215,7 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
         kstr(f, &first, "source", s->source);
         kstr(f, &first, "model_type", s->model_type);
         kint(f, &first, "paths", (long long)s->paths);
-        kint(f, &first, "horizon_days", (long long)(s->days > 0 ? s->days : r->horizon_days));
+        kcount(f, &first, "horizon_days", (long long)(s->days > 0 ? s->days : r->horizon_days));
         kint(f, &first, "shocks", (long long)s->shocks);
         fprintf(f, ", \"replay\": %s", s->replay ? "true" : "false");
         kstr(f, &first, "window_from", s->window_from);

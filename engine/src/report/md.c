@@ -285,11 +285,13 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     if (r->overrides && r->overrides[0]) {
         fputs("| Overrides (replace the config text below) | ", f); md_esc(f, r->overrides); fputs(" |\n", f);
     }
-    fprintf(f, "| Seed | %lld |\n| Paths per scenario | %lld |\n| Horizon | %lld trading days |\n",
-            (long long)r->seed, (long long)r->paths, (long long)r->horizon_days);
+    char i1[32], i2[32], i3[32];
+    fprintf(f, "| Seed | %s |\n| Paths per scenario | %s |\n| Horizon | %s%s |\n",
+            vr_rep_fmt_int(i1, sizeof i1, (long long)r->seed), vr_rep_fmt_int(i2, sizeof i2, (long long)r->paths),
+            vr_rep_fmt_int(i3, sizeof i3, (long long)r->horizon_days), r->horizon_days >= 0 ? " trading days" : "");
     fputs("| Baseline policy | ", f); md_esc(f, r->baseline); fputs(" |\n", f);
     fputs("| Kernel ISA | ", f); md_esc(f, r->isa); fputs(" |\n", f);
-    fprintf(f, "| Threads | %lld |\n", (long long)r->threads);
+    fprintf(f, "| Threads | %s |\n", vr_rep_fmt_int(i1, sizeof i1, (long long)r->threads));
     fputs("| vixrisk version | ", f); md_esc(f, r->version); fputs(" (build ", f); md_esc(f, r->build);
     fputs("), schema ", f); md_esc(f, r->schema); fputs(" |\n", f);
     fputs("| Run finished (UTC) | ", f); md_esc(f, r->utc_time); fputs(" |\n", f);
@@ -327,11 +329,16 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         vr_rep_rank(s, order);
         char sn[300];
         safe_name(sn, sizeof sn, s->name);
-        const long long days = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+        char days[32];
+        const long long nd = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+        if (nd >= 0)
+            snprintf(days, sizeof days, "%lld", nd);
+        else
+            snprintf(days, sizeof days, "an unrecorded number of"); /* a file without horizon_days */
         fputs("## Scenario ", f); md_esc(f, s->name);
         if (s->replay) {
             const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
-            fprintf(f, "\n\n%s: %zu policies on %s over %lld trading days; differences against **",
+            fprintf(f, "\n\n%s: %zu policies on %s over %s trading days; differences against **",
                     hist ? "A replay of history" : "One simulated path", s->npol,
                     hist ? "the one recorded path" : "the same path", days);
             md_esc(f, s->pol[s->base].name);
@@ -339,7 +346,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
                     "### P&L on the %s path (best first)\n\n", hist ? "replayed" : "simulated");
             table(f, s, REP_TABLE_REPLAY, order);
         } else {
-            fprintf(f, "\n\n%zu policies on %zu common paths over %lld trading days; paired differences against **",
+            fprintf(f, "\n\n%zu policies on %zu common paths over %s trading days; paired differences against **",
                     s->npol, s->pol[0].n, days);
             md_esc(f, s->pol[s->base].name);
             fputs("**. Losses (ES, VaR) are positive numbers in USD.\n\n### Ranking by tail risk (ES99, smallest first)\n\n", f);

@@ -178,6 +178,15 @@ char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x)
     return vr_rep_fmt_unsign_zero(buf);
 }
 
+char *vr_rep_fmt_int(char *buf, size_t cap, long long v)
+{
+    if (v < 0)
+        snprintf(buf, cap, "n/a");
+    else
+        snprintf(buf, cap, "%lld", v);
+    return buf;
+}
+
 char *vr_rep_fmt_pct(char *buf, size_t cap, double p)
 {
     return vr_rep_fmt_fixed(buf, cap, "%.2f%%", 100.0 * p);

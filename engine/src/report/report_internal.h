@@ -126,6 +126,9 @@ void vr_rep_esc(FILE *f, const char *s);
 char *vr_rep_fmt_usd(char *buf, size_t cap, double x);
 char *vr_rep_fmt_pct(char *buf, size_t cap, double p);
 char *vr_rep_fmt_num(char *buf, size_t cap, double x);
+/* A count read with opt_int (seed, paths, horizon_days, threads, layers: never negative in a run
+ * file): "%lld", or "n/a" when the file lacks it (loaded as -1), so the sentinel is never shown. */
+char *vr_rep_fmt_int(char *buf, size_t cap, long long v);
 /* x printed with printf format fmt (one double conversion), "n/a" when not finite; a value
  * that prints as zero prints without a sign ("-0.000" -> "0.000"). */
 char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x);
