@@ -80,19 +80,22 @@ static void head_row(FILE *f, int numbered, const rep_head *h, size_t nc)
     fputc('\n', f);
 }
 
-/* A row of cells; a cell's second line follows after "; ", and a significant part bolds the cell. */
+/* A row of cells; a cell's second line follows after "; ". Bold is what is significant and no more:
+ * the text (sig) and the second line (subsig) each on its own, as the HTML marks them, so a stress
+ * matrix cell "level ± SE; Δ d" with a significant d reads "level ± SE; **Δ d**". */
 static void cells(FILE *f, const rep_cell *c, size_t nc)
 {
     fputc('|', f);
     for (size_t j = 0; j < nc; j++) {
-        const int bold = c[j].sig || c[j].subsig;
-        fputs(bold ? " **" : " ", f);
+        fputs(c[j].sig ? " **" : " ", f);
         md_esc(f, c[j].text);
+        fputs(c[j].sig ? "**" : "", f);
         if (c[j].sub[0]) {
-            fputs("; ", f);
+            fputs(c[j].subsig ? "; **" : "; ", f);
             md_esc(f, c[j].sub);
+            fputs(c[j].subsig ? "**" : "", f);
         }
-        fputs(bold ? "** |" : " |", f);
+        fputs(" |", f);
     }
     fputc('\n', f);
 }
