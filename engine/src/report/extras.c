@@ -85,7 +85,10 @@ vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err)
                 c->d = v[RS_DMEAN];
                 c->dse = kind == REP_M_SHOCK ? v[RS_DMEAN_SE] : NAN;
             }
-            c->sig = !c->base && vr_significant(c->d, c->dse);
+            /* a ΔES99 is a difference of two ES99 over the same few tail paths: as rough as they
+             * are, and then no evidence of anything however small its SE */
+            c->rough = kind == REP_M_DES99 && !c->base && s->tail < VR_TAIL_MIN_BEYOND;
+            c->sig = !c->base && !c->rough && vr_significant(c->d, c->dse);
         }
     }
     return VR_OK;
@@ -143,6 +146,7 @@ size_t vr_rep_matrix_row(const rep_matrix *m, size_t i, rep_cell *c)
         /* the paired difference is what is bold: ΔES99 itself, or the line under a level */
         o->subsig = x->sig && x->kind != REP_M_DES99;
         o->sig = x->sig && !o->subsig;
+        o->rough = x->rough;
     }
     return m->nscen + 1;
 }
@@ -229,14 +233,16 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
     n++;
     if (isfinite(v[VR_RF_LAYER_DES_REMOVED])) {
         pm(C("d_es99_removed"), sizeof c[n].text, v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE]);
-        c[n].sig = vr_significant(v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE]);
+        c[n].rough = s->tail < VR_TAIL_MIN_BEYOND; /* a ΔES99: as rough as the tail */
+        c[n].sig = !c[n].rough && vr_significant(v[VR_RF_LAYER_DES_REMOVED], v[VR_RF_LAYER_DES_REMOVED_SE]);
     } else {
         snprintf(C("d_es99_removed"), sizeof c[n].text, "n/a");
     }
     n++;
     if (isfinite(v[VR_RF_LAYER_DES_ALONE])) {
         pm(C("d_es99_alone"), sizeof c[n].text, v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE]);
-        c[n].sig = vr_significant(v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE]);
+        c[n].rough = s->tail < VR_TAIL_MIN_BEYOND; /* a ΔES99: as rough as the tail */
+        c[n].sig = !c[n].rough && vr_significant(v[VR_RF_LAYER_DES_ALONE], v[VR_RF_LAYER_DES_ALONE_SE]);
     } else {
         snprintf(C("d_es99_alone"), sizeof c[n].text, "n/a");
     }

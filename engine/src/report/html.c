@@ -170,6 +170,15 @@ static void head_row(FILE *f, const char *lead, const rep_head *h, size_t nc)
     fputs("</tr>\n", f);
 }
 
+/* The class (and tooltip) attribute of a cell: bold when significant, marked when rough. */
+static const char *cell_class(const rep_cell *c)
+{
+    return c->sig && c->rough ? " class=\"sig rough\""
+           : c->sig ? " class=\"sig\""
+           : c->rough ? " class=\"rough\" title=\"rests on fewer than " REP_STR(VR_TAIL_MIN_BEYOND) " tail paths\""
+           : "";
+}
+
 static void table(FILE *f, const rep_scenario *s, int which, const size_t *order)
 {
     rep_head h[REP_MAXCOL];
@@ -187,9 +196,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         vr_rep_esc(f, s->pol[pi].name);
         fprintf(f, "\"><td>%zu</td>", k + 1);
         for (size_t j = 0; j < nc; j++) {
-            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key,
-                    c[j].sig && c[j].rough ? " class=\"sig rough\"" : c[j].sig ? " class=\"sig\""
-                    : c[j].rough ? " class=\"rough\" title=\"rests on fewer than 100 tail paths\"" : "");
+            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
             if (j == 0)
                 fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", vr_rep_color(pi));
             vr_rep_esc(f, c[j].text);
@@ -203,7 +210,7 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 static void cells(FILE *f, const rep_cell *c, size_t nc)
 {
     for (size_t j = 0; j < nc; j++) {
-        fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+        fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
         vr_rep_esc(f, c[j].text);
         fputs("</td>", f);
     }
@@ -311,7 +318,9 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
     fputs("<section id=\"stress\">\n<h2>Stress matrix</h2>\n<p class=\"sub\">What each policy changes in "
           "each scenario: &#916;ES99 against the baseline on a sampled scenario (negative: tail reduced), the "
           "mean P&amp;L under a shock imposed on every path and the P&amp;L of a replayed history, each with "
-          "its difference to the baseline. Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors.</p>\n"
+          "its difference to the baseline. Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; "
+          "*: a &#916;ES99 resting on fewer than " REP_STR(VR_TAIL_MIN_BEYOND) " tail paths, "
+          "rough and never bold.</p>\n"
           "<div class=\"scroll\"><table class=\"matrix\" data-table=\"stress\">\n<tr><th>Policy</th>", f);
     rep_head h[m.nscen + 1];
     rep_cell c[m.nscen + 1];
@@ -334,7 +343,7 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
         for (size_t j = 1; j < nc; j++) {
             fputs("<td data-scenario=\"", f);
             vr_rep_esc(f, r->scen[j - 1].name);
-            fprintf(f, "\" data-key=\"%s\"%s>", c[j].key, c[j].sig ? " class=\"sig\"" : "");
+            fprintf(f, "\" data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
             vr_rep_esc(f, c[j].text);
             if (c[j].sub[0]) {
                 fputs(c[j].subsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
@@ -395,7 +404,7 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("</b>. Losses (ES, VaR) are positive numbers in USD; P&amp;L is discounted to the start.</p>\n", f);
     fputs("<h3>Ranking by tail risk (ES99, smallest first)</h3>\n", f);
     table(f, s, REP_TABLE_TAIL, order);
-    char warn[300];
+    char warn[400];
     if (vr_rep_tail_warning(s, warn, sizeof warn)) {
         fputs("<p class=\"warn\" data-warning=\"tail\">", f);
         vr_rep_esc(f, warn);

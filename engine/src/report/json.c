@@ -16,7 +16,8 @@
  *
  * Score names are the run file's attribute names (docs/hdf5.md). A number that is undefined (NaN:
  * a replay's distribution scores, an absent optional score) is null, and so is a count the file
- * lacks (seed, paths, horizon_days, threads, layers); attribution and trade_log are
+ * lacks (seed, paths, horizon_days, threads, layers); a stress-matrix cell is `significant` as the
+ * HTML bolds it (never a ΔES99 on fewer than VR_TAIL_MIN_BEYOND tail paths); attribution and trade_log are
  * present only when the file stores them. Strings are escaped per RFC 8259, invalid UTF-8 replaced
  * by U+FFFD. */
 #include <math.h>

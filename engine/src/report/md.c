@@ -89,6 +89,7 @@ static void cells(FILE *f, const rep_cell *c, size_t nc)
     for (size_t j = 0; j < nc; j++) {
         fputs(c[j].sig ? " **" : " ", f);
         md_esc(f, c[j].text);
+        fputs(c[j].rough ? " \\*" : "", f); /* as the ranking tables mark a rough tail */
         fputs(c[j].sig ? "**" : "", f);
         if (c[j].sub[0]) {
             fputs(c[j].subsig ? "; **" : "; ", f);
@@ -114,7 +115,8 @@ static vr_status md_matrix(FILE *f, const rep_run *r, vr_err *err)
     const size_t nc = vr_rep_matrix_head(r, &m, h);
     fputs("## Stress matrix\n\nPer scenario: ΔES99 against the baseline (sampled; negative: tail reduced), "
           "mean P&L under a shock on every path, or the P&L of a replayed history; Δ: difference to the "
-          "baseline. Bold: beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors.\n\n", f);
+          "baseline. Bold: beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; \\*: a ΔES99 resting on fewer than "
+          REP_STR(VR_TAIL_MIN_BEYOND) " tail paths, rough and never bold.\n\n", f);
     head_row(f, 0, h, nc);
     for (size_t i = 0; i < m.npol; i++) {
         vr_rep_matrix_row(&m, i, c);
@@ -354,7 +356,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             md_esc(f, s->pol[s->base].name);
             fputs("**. Losses (ES, VaR) are positive numbers in USD.\n\n### Ranking by tail risk (ES99, smallest first)\n\n", f);
             table(f, s, REP_TABLE_TAIL, order);
-            char warn[300];
+            char warn[400];
             if (vr_rep_tail_warning(s, warn, sizeof warn)) {
                 md_esc(f, warn);
                 fputs(" (marked \\*)\n\n", f);

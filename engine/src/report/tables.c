@@ -9,7 +9,8 @@
  *                   max drawdown and hedge flows; no distribution statistics
  *
  * Rows are policies ranked by ES99 (vr_rep_rank; a replay by P&L). ES99 and ES99.9 cells are flagged
- * `rough` when they rest on fewer than VR_TAIL_MIN_BEYOND paths (vr_rep_tail_warning says so). Each cell carries the attribute it shows (key), so
+ * `rough` when they rest on fewer than VR_TAIL_MIN_BEYOND paths (vr_rep_tail_warning says so), and
+ * so is ΔES99, a difference of two ES99 over the same tail, which is then never `sig`. Each cell carries the attribute it shows (key), so
  * the HTML can tag it for readers and tests, and a flag when a paired difference is larger than
  * VR_Z_SIGNIFICANT (1.96) standard errors, the verdict's rule (vr_significant). */
 #include <math.h>
@@ -117,7 +118,10 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
             snprintf(C("d_mean"), sizeof c[n].text, "(baseline)"); n++;
         } else {
             pm(C("d_es99"), sizeof c[n].text, v[RS_DES99], v[RS_DES99_SE]);
-            c[n].sig = vr_significant(v[RS_DES99], v[RS_DES99_SE]);
+            /* the difference of two ES99 over the same tail paths is as rough as they are: with
+             * too few of them its SE says nothing, so it is marked rough and never significant */
+            c[n].rough = s->tail < VR_TAIL_MIN_BEYOND;
+            c[n].sig = !c[n].rough && vr_significant(v[RS_DES99], v[RS_DES99_SE]);
             n++;
             pm(C("d_mean"), sizeof c[n].text, v[RS_DMEAN], v[RS_DMEAN_SE]);
             c[n].sig = vr_significant(v[RS_DMEAN], v[RS_DMEAN_SE]);
@@ -143,7 +147,8 @@ const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap)
         return buf;
     }
     snprintf(buf, cap, "Tail warning: ES99 rests on %zu paths beyond VaR99 and ES99.9 on %zu (fewer than %d "
-             "each): rough estimates; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
+             "each): rough estimates, and so is each \xCE\x94" "ES99 against the baseline, never shown as "
+             "significant; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
              VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
     return buf;
 }

@@ -18,7 +18,8 @@ typedef struct rep_cell {
     char sub[64];      /* a second line (the stress matrix's difference to the baseline), or "" */
     int sig;           /* paired difference beyond VR_Z_SIGNIFICANT standard errors (text) */
     int subsig;        /* the same for sub */
-    int rough;         /* a tail estimate resting on fewer than VR_TAIL_MIN_BEYOND paths */
+    int rough;         /* a tail estimate, or a ΔES99 (a difference of two), resting on fewer than
+                        * VR_TAIL_MIN_BEYOND paths beyond VaR99; such a ΔES99 is never sig */
 } rep_cell;
 
 /* Column headers of table `which`; returns the column count (<= REP_MAXCOL). */
@@ -27,7 +28,7 @@ size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h);
 size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c);
 
 /* The tail warning of a scenario, or NULL: a sentence saying that ES99 (and ES99.9) rest on fewer
- * than VR_TAIL_MIN_BEYOND paths beyond VaR (written into buf). */
+ * than VR_TAIL_MIN_BEYOND paths beyond VaR, and with ES99 each ΔES99 (written into buf). */
 const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap);
 
 
@@ -41,7 +42,9 @@ enum { REP_M_NONE, REP_M_DES99, REP_M_SHOCK, REP_M_REPLAY };
 typedef struct rep_mcell {
     int kind;                 /* REP_M_*; NONE: the policy is not in that scenario */
     double v, se, d, dse;     /* the value shown (+- se) and the difference to the baseline (+- dse) */
-    int sig;                  /* |paired difference| > VR_Z_SIGNIFICANT SE (vr_significant) */
+    int sig;                  /* |paired difference| > VR_Z_SIGNIFICANT SE (vr_significant), and for
+                               * a ΔES99 only when it is not rough */
+    int rough;                /* a ΔES99 resting on fewer than VR_TAIL_MIN_BEYOND tail paths */
     int base;                 /* the baseline's own cell */
 } rep_mcell;
 typedef struct rep_matrix {
@@ -63,7 +66,8 @@ const char *vr_rep_matrix_label(int kind);
  * (REP_M_DES99, SHOCK), "21,283" (REP_M_REPLAY), "(baseline)" (the baseline's DES99 cell) or "-"
  * (REP_M_NONE), key "d_es99" (DES99) or "mean"; sub the difference to the baseline "Δ 14,694" or
  * "(baseline)" (SHOCK, REPLAY; else ""); sig marks a significant ΔES99 in text, subsig a
- * significant difference in sub. Returns m->nscen + 1. */
+ * significant difference in sub, rough a ΔES99 on too few tail paths (then never sig).
+ * Returns m->nscen + 1. */
 size_t vr_rep_matrix_head(const rep_run *r, const rep_matrix *m, rep_head *h);
 size_t vr_rep_matrix_row(const rep_matrix *m, size_t i, rep_cell *c);
 
