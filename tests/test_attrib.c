@@ -24,6 +24,7 @@
 #include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_run.h"
+#include "vixrisk/vr_runfile.h"
 #include "vixrisk/vr_stats.h"
 #include "vr_test_util.h"
 
@@ -408,8 +409,14 @@ static void check_verdict_line(vr_h5_reader *r, const char *verdict, const char 
     const double des = attr_d(r, g, "d_es99"), des_se = attr_d(r, g, "d_es99_se");
     const double dm = attr_d(r, g, "d_mean"), dm_se = attr_d(r, g, "d_mean_se");
     char want[200];
-    snprintf(want, sizeof want, "dES99 %+.0f +- %.0f (%s)", des, des_se,
-             fabs(des) > 1.96 * des_se ? "significant" : "not significant");
+    /* a tail of fewer than VR_TAIL_MIN_BEYOND paths: the dES99 is stated, not judged */
+    const double paths = attr_d(r, "/", "paths");
+    const int rough = vr_tail_paths((size_t)paths) < VR_TAIL_MIN_BEYOND;
+    if (rough)
+        snprintf(want, sizeof want, "dES99 %+.0f +- %.0f (rough)", des, des_se);
+    else
+        snprintf(want, sizeof want, "dES99 %+.0f +- %.0f (%s)", des, des_se,
+                 fabs(des) > 1.96 * des_se ? "significant" : "not significant");
     if (strstr(buf, want) == NULL)
         fail_msg("verdict line '%s' lacks '%s'", buf, want);
     snprintf(want, sizeof want, "dmean %+.0f +- %.0f (%s)", dm, dm_se,
@@ -418,21 +425,25 @@ static void check_verdict_line(vr_h5_reader *r, const char *verdict, const char 
         fail_msg("verdict line '%s' lacks '%s'", buf, want);
     const int has_cost = vr_h5_attr_exists(r, g, "cost_per_es99_reduction");
     assert_int_equal(has_cost, des < 0);
-    assert_int_equal(strstr(buf, "no reduction") != NULL, !(des < 0));
+    assert_int_equal(strstr(buf, "no reduction") != NULL, !rough && !(des < 0));
     /* the ratio is stated only over a significant reduction; within its noise the line says so */
-    const int sig_red = des < 0 && fabs(des) > 1.96 * des_se;
+    const int sig_red = !rough && des < 0 && fabs(des) > 1.96 * des_se;
     snprintf(want, sizeof want, "costs %.3f of mean", has_cost ? attr_d(r, g, "cost_per_es99_reduction") : 0.0);
     assert_int_equal(strstr(buf, want) != NULL, sig_red);
-    assert_int_equal(strstr(buf, "ES99 reduced within its noise") != NULL, des < 0 && !sig_red);
+    assert_int_equal(strstr(buf, "ES99 reduced within its noise") != NULL, !rough && des < 0 && !sig_red);
+    assert_int_equal(strstr(buf, "too few tail paths to judge ES99") != NULL, rough);
+    assert_int_equal(strstr(buf, "(rough)") != NULL, rough);
     assert_int_equal(strstr(buf, "carried by layer") != NULL && !sig_red, 0);
     snprintf(want, sizeof want, "hedge budget %.2f%%", attr_d(r, g, "hedge_budget_pct"));
     assert_non_null(strstr(buf, want));
 }
 
-static char *verdict_of(const char *cfg_text, const char *name, char *out, size_t cap)
+/* `extra`: command-line options of the run (NULL: none). The verdict judges a dES99 only where
+ * the tail rests on at least VR_TAIL_MIN_BEYOND paths: 10,000 paths give 100. */
+static char *verdict_of_ex(const char *cfg_text, const char *name, const char *extra, char *out, size_t cap)
 {
     char h5[400];
-    run_cfg(name, cfg_text, NULL, h5, sizeof h5, out, cap);
+    run_cfg(name, cfg_text, extra, h5, sizeof h5, out, cap);
     /* at the top of the console output (after the loader's warnings, which go to stderr) */
     const char *top = out;
     while (strncmp(top, "vixrisk: warning:", 17) == 0 && strchr(top, '\n'))
@@ -448,6 +459,11 @@ static char *verdict_of(const char *cfg_text, const char *name, char *out, size_
     check_verdict_line(r, v, "bigger");
     vr_h5_close(r);
     return v;
+}
+
+static char *verdict_of(const char *cfg_text, const char *name, char *out, size_t cap)
+{
+    return verdict_of_ex(cfg_text, name, "--paths 10000", out, cap);
 }
 
 static void test_verdict(void **state)
@@ -476,6 +492,35 @@ static void test_verdict(void **state)
     assert_true(named != none);
     free(va);
     free(vb);
+}
+
+/* On 1,000 paths ES99 rests on 10 paths beyond VaR99: the verdict states each dES99 but judges
+ * none (until 2026-12-04 a dES99 on 0 tail paths, at 2 paths, was called significant, with a cost
+ * per unit and a carrier layer); the mean's difference is still judged. */
+static void test_verdict_rough_tail(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char a[8192];
+    snprintf(a, sizeof a, "%s  - name: bigger\n    condor: {contracts: 2}\n", heston_cfg);
+    char *v = verdict_of_ex(a, "vr.yaml", "--paths 1000", out, sizeof out);
+    assert_non_null(strstr(v, "ES99 rests on 10 paths beyond VaR99, fewer than 100"));
+    char l[2048];
+    for (int k = 0; k < 2; k++) {
+        line_of(v, k ? "bigger" : "layered", l, sizeof l);
+        assert_non_null(strstr(l, "(rough)"));
+        /* the dES99 part, up to the dmean, is not judged */
+        const char *d = strstr(l, "dES99"), *dm = strstr(l, "dmean");
+        assert_true(d != NULL && dm != NULL && d < dm);
+        const char *sig = strstr(d, "significant");
+        assert_true(sig == NULL || sig > dm);
+        assert_null(strstr(l, "costs "));
+        assert_null(strstr(l, "carried by layer"));
+        assert_non_null(strstr(l, "dmean "));
+    }
+    /* the console table marks the dES99 like the ES99 and states no cost per unit */
+    assert_non_null(strstr(out, "and so is each dES99 (not judged, no cost per unit)"));
+    free(v);
 }
 
 /* heston_cfg with its condor's "wing_width: 50" replaced by `wing` */
@@ -522,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_ablation),
         cmocka_unit_test(test_trade_log),
         cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_verdict_rough_tail),
         cmocka_unit_test(test_capital_at_risk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -107,20 +107,22 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     for (int k = 0; k < s->npol; k++) {
         const double *v = ps[order[k]].score;
         const int reduced = v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]);
-        const int sig = vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+        /* a dES99 on a rough tail is marked like the ES99 and never significant (verdict.c) */
+        const int sig = !*mark && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
         fprintf(out, "%-40s %18s %20s %16s %20s %16s %12s %10s\n", s->pol[order[k]].name,
                 pm(a, sizeof a, v[VR_SCORE_MEAN], v[VR_SCORE_MEAN_SE], ""),
                 pm(b, sizeof b, v[VR_SCORE_ES99], v[VR_SCORE_ES99_SE], mark),
                 pm(c, sizeof c, v[VR_SCORE_VAR99], v[VR_SCORE_VAR99_SE], ""),
-                pm(d, sizeof d, v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], ""),
+                pm(d, sizeof d, v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], order[k] == base ? "" : mark),
                 pm(e, sizeof e, v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], ""),
                 order[k] == base ? "" : reduced && sig ? num(f, sizeof f, v[VR_SCORE_COST], "%.3f")
-                                      : reduced ? "n.s." : "no reduction",
+                                      : *mark ? "rough" : reduced ? "n.s." : "no reduction",
                 num(g, sizeof g, v[VR_SCORE_PAID], "%.0f"));
     }
     if (*mark)
-        fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate; "
-                     "run at least %d paths for a usable tail\n", tail, VR_TAIL_MIN_BEYOND,
+        fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate, and so is "
+                     "each dES99 (not judged, no cost per unit); run at least %d paths for a usable tail\n",
+                tail, VR_TAIL_MIN_BEYOND,
                 100 * VR_TAIL_MIN_BEYOND);
     print_attrib(out, cfg, ps, 0);
 }

@@ -6,7 +6,9 @@
  * bootstrap put one such 5.2 anywhere from 1 to 29), the layer that carries the effect is named only
  * when there is a significant reduction to carry, as the one whose removal raises ES99 most in the
  * ablation, and the hedge budget is the mean premium paid per year as a share of the condor's
- * capital at risk.
+ * capital at risk. A difference of tail scores that rest on fewer than VR_TAIL_MIN_BEYOND paths
+ * beyond VaR99 is stated but not judged (at 2 paths a dES99 of 0 tail paths came out
+ * "significant"): no significance, no cost per unit, no carrier; the mean's difference still is.
  * Ablation policies and the baseline itself are not judged; replays get their P&L difference. */
 #include <math.h>
 #include <stdarg.h>
@@ -120,20 +122,31 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             put(&t, "\n");
             continue;
         }
+        const size_t tail = vr_tail_paths(np);
+        const int rough = tail < VR_TAIL_MIN_BEYOND;
         put(&t, "- %s (%zu paths x %d days): %s has ES99 %.0f +- %.0f and mean %.0f +- %.0f\n", scen->name, np,
             vr_scenario_days(s, scen), cfg->baseline, row[base].score[VR_SCORE_ES99],
             row[base].score[VR_SCORE_ES99_SE], row[base].score[VR_SCORE_MEAN], row[base].score[VR_SCORE_MEAN_SE]);
+        if (rough)
+            put(&t, "  (ES99 rests on %zu paths beyond VaR99, fewer than %d: its differences are not judged; "
+                    "run at least %d paths)\n", tail, VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
         for (int p = 0; p < s->npol; p++) {
             if (p == base || s->pol[p].abl_kind != VR_ABL_NONE)
                 continue;
             const double *v = row[p].score;
             put(&t, "  %s: ", s->pol[p].name);
-            diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            if (rough && isfinite(v[VR_SCORE_DES99]))
+                put(&t, "dES99 %+.0f +- %.0f (rough)", v[VR_SCORE_DES99],
+                    isfinite(v[VR_SCORE_DES99_SE]) ? v[VR_SCORE_DES99_SE] : 0.0);
+            else
+                diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             put(&t, ", ");
             diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]);
-            const int reduced = v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            const int reduced = !rough && v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             if (reduced && isfinite(v[VR_SCORE_COST]))
                 put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
+            else if (rough)
+                put(&t, "; too few tail paths to judge ES99: no cost per unit stated");
             else if (v[VR_SCORE_DES99] < 0)
                 put(&t, "; ES99 reduced within its noise: no cost per unit stated");
             else
