@@ -175,6 +175,12 @@ static void test_stress_config_errors(void **state)
          ":5: scenarios[0].window: history window from 1980-01-01 lies outside the data", "must be in 1990-01-02.."},
         {"simulation: {paths: 10}\nscenarios:\n  - name: a\n    type: history\n    window: {from: 2020-01-04, to: 2099-12-31}\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
          ":5: scenarios[0].window: history window to 2099-12-31 lies outside the data", "must be in 1990-01-02.."},
+        /* a bootstrap window of three days has nothing to match a path's VIX with (a path's VIX
+         * went to 1484): at least 21 trading days, and twice the mean block plus one */
+        {"simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    type: bootstrap\n    window: {from: 2020-03-09, to: 2020-03-11}\n    block_mean: 5\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ":5: scenarios[0].window: a bootstrap window must hold at least 21 trading days", "2020-03-09..2020-03-11 holds 3"},
+        {"simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    type: bootstrap\n    window: {from: 2020-02-03, to: 2020-03-13}\n    block_mean: 20\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ":5: scenarios[0].window: a bootstrap window must hold at least 41 trading days", "holds 29"},
     };
     char path[300], cmd[1200], out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

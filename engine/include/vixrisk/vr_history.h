@@ -67,8 +67,9 @@ typedef struct vr_history {
 vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err);
 
 /* Half-open index range [*i0, *i1) of the dates in [from, to] (yyyymmdd, inclusive; from <= 0 means
- * from the first date, to <= 0 means to the last). VR_EINVAL if the window holds no date or
- * from > to. */
+ * from the first date, to <= 0 means to the last). VR_EINVAL if the window holds no date,
+ * from > to, or an end (> 0) lies outside [first date, last date]: a window is never cut to the
+ * data. */
 vr_status vr_history_window(const vr_history *h, int32_t from, int32_t to, size_t *i0, size_t *i1,
                             vr_err *err);
 

@@ -20,6 +20,8 @@
 #include "vixrisk/vr_policy_rules.h"
 
 #define CHECK(expr) do { vr_status st_ = (expr); if (st_ != VR_OK) return st_; } while (0)
+/* Trading days a bootstrap window holds at least (a month; see conv_source). */
+#define BOOT_MIN_DAYS 21
 
 static vr_status whole(const vr_cfg_ctx *c, const char *path, double lo, double hi, double def, double *x)
 {
@@ -167,17 +169,38 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
     CHECK(window_of(c, key, h, vr_yaml_text(c->ix, fkey), vr_yaml_text(c->ix, tkey), &sc->hist_i0, &sc->hist_i1));
     sc->hist = h;
     for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
-        if (!(h->spx[i] > 0) || !(h->vix[i] > 0))
-            return vr_config_fail(c->err, c->file, c->ix, key, "the data has a missing SPX or VIX value on %d", h->date[i]);
+        if (!(h->spx[i] > 0) || !(h->vix[i] > 0)) {
+            char d[16];
+            return vr_config_fail(c->err, c->file, c->ix, key, "the data has a missing SPX or VIX value on %s",
+                                  vr_history_format_date(h->date[i], d));
+        }
     if (sc->source == VR_SOURCE_HISTORY) {
         sc->paths = 1;
         sc->horizon_days = (int)(sc->hist_i1 - sc->hist_i0 - 1);
         sc->model.spot = h->spx[sc->hist_i0]; /* replay starts at the real index level */
         return VR_OK;
     }
-    snprintf(key, sizeof key, "%s.block_mean", base);
-    CHECK(vr_cfg_num(c, key, 10, &sc->block_mean));
-    return vr_cfg_range(c, key, sc->block_mean, 1, 1, 252, 1);
+    char bkey[VR_KEY_MAX];
+    snprintf(bkey, sizeof bkey, "%s.block_mean", base);
+    CHECK(vr_cfg_num(c, bkey, 10, &sc->block_mean));
+    CHECK(vr_cfg_range(c, bkey, sc->block_mean, 1, 1, 252, 1));
+    /* The bootstrap starts each block at a window day whose VIX is near the path's: a window of a
+     * few days has nothing to match it with, and a path then strings the same days together (three
+     * days of March 2020 took a path's VIX to 1484 and the SPX from 4,000 to 710). So the window
+     * must hold at least a month of trading days and two mean blocks, plus the day the first
+     * change starts from. */
+    const size_t have = sc->hist_i1 - sc->hist_i0;
+    const double two_blocks = 2 * ceil(sc->block_mean) + 1;
+    const size_t need = two_blocks > BOOT_MIN_DAYS ? (size_t)two_blocks : BOOT_MIN_DAYS;
+    if (have < need) {
+        char d0[16], d1[16];
+        return vr_config_fail(c->err, c->file, c->ix, key,
+                              "a bootstrap window must hold at least %zu trading days (at least %d, and twice "
+                              "block_mean %g plus one); %s..%s holds %zu",
+                              need, BOOT_MIN_DAYS, sc->block_mean, vr_history_format_date(h->date[sc->hist_i0], d0),
+                              vr_history_format_date(h->date[sc->hist_i1 - 1], d1), have);
+    }
+    return VR_OK;
 }
 
 static vr_status conv_scenarios(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_spec *s, vr_run_cfg *out)
