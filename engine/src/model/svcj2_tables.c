@@ -915,9 +915,118 @@ static void vix_slice(const s2_tables *tb, const vk_table *kt, int j, const doub
     kt->vix_call(&tb->vix[j], v, tau, strike, out, n);
 }
 
+/* ---- VIX calls across the m levels ---------------------------------------------------------------
+ * Each slice j of the stencil has its own VIX law at the lane's (v, T), centred on its future F_j.
+ * Read at the lane's strike K in every slice, the four prices are mixed by the m weights: right
+ * while the law moves across the stencil by less than its width, wrong by far when it moves by
+ * several widths, which it does at short expiries (v 0, m 0.16, 3 days at the money, the fitted
+ * pricing set: slices' futures 15.9..25.6 against a law of width ~1.3: 0.66 against the direct
+ * pricer's 0.50, 31 times the tolerance). There the lane follows the law instead: slice j is read
+ * at the strike that sits where K sits in the lane's own law, F_j + (K - F) c_j / c, with F the
+ * mixed future and c_j each slice's at-the-money call (half its law's mean absolute deviation
+ * about F_j: its scale), c the mixed one, and the prices C_j / c_j mixed and scaled by c. Which
+ * reading a lane takes is decided by rho = (the stencil's futures' range) / (sqrt(2 pi) c), the
+ * law's move across the stencil in units of its width (sqrt(2 pi) c is a normal law's standard
+ * deviation): at and below VIX_FOLLOW_LO the strike, at and above VIX_FOLLOW_HI the law,
+ * smoothstep between; both readings are exact at the levels, and so is their mix. Where the law
+ * changes shape across the stencil (the level m = 0 against m 0.02-0.03, 30 days) following it
+ * is worse than the strike (up to 4.6 against 0.7 tolerances), and there rho is about 2.
+ * Measured against vr_svcj2_vix_options on a grid between the levels (configs/models/
+ * svcj2_cal_rn.yaml; v 0, 0.005, 0.03; m 0.017-0.19; calls at 0.9-1.5 F): mean error / tolerance
+ * at 3, 7, 14, 30 days 3.15, 1.77, 0.91, 0.44 at the strike alone, 0.31, 0.44, 0.56, 0.41 now
+ * (docs/numerics.md). Above the top level (linear extrapolation in m) a lane keeps the moneyness
+ * reading: each slice's C_j / F_j at K F_j / F, the line of those, times F. */
+#define VIX_FOLLOW_LO 2.0
+#define VIX_FOLLOW_HI 4.0
+#define VIX_ATM_MIN 1e-12 /* an at-the-money call below this (a degenerate law): the strike */
+enum { LM_STRIKE, LM_MONEYNESS, LM_FOLLOW };
+
+/* The calls of lanes ord[0..len) of chunk c0 (lp: padded to whole vectors, padding lanes repeat
+ * the first), all on the stencil of slices j..j+3, weights wl[lane]; v, tau, strike in gv, gt,
+ * gk (q order); m of the chunk's lanes at m_of[c0 + lane]; prices to out[c0 + lane]. */
+static void vix_group(const s2_tables *tb, const vk_table *kt, int j, const double *m_of, size_t c0,
+                      const uint16_t *ord, int len, int lp, double (*wl)[4], const double *gv,
+                      const double *gt, const double *gk, double *out)
+{
+    _Alignas(64) double fr[4][CHUNK], atm[4][CHUNK], ok[4][CHUNK], om[4][CHUNK], gm[CHUNK];
+    double fm[CHUNK], ch[CHUNK], al[CHUNK];
+    int mode[CHUNK];
+    const double m_top = slice_m(tb, tb->nm - 1);
+    int any_follow = 0, any_map = 0, any_strike = 0;
+    for (int q = 0; q < lp; q++) {
+        const int li = ord[q < len ? q : 0];
+        const double *w = wl[li];
+        fm[q] = 0.0;
+        for (int r = 0; r < 4; r++) {
+            fr[r][q] = vk_vix_future_ref(&tb->vix[j + r], gv[q], gt[q]);
+            fm[q] += w[r] * fr[r][q];
+        }
+        mode[q] = !(fm[q] > 0) ? LM_STRIKE : m_of[c0 + li] > m_top ? LM_MONEYNESS : LM_FOLLOW;
+        any_follow |= mode[q] == LM_FOLLOW;
+    }
+    if (any_follow)
+        for (int r = 0; r < 4; r++)
+            kt->vix_call(&tb->vix[j + r], gv, gt, fr[r], atm[r], (size_t)lp);
+    for (int q = 0; q < lp; q++) {
+        al[q] = 0.0;
+        if (mode[q] == LM_FOLLOW) {
+            const double *w = wl[ord[q < len ? q : 0]];
+            ch[q] = w[0] * atm[0][q] + w[1] * atm[1][q] + w[2] * atm[2][q] + w[3] * atm[3][q];
+            if (ch[q] > VIX_ATM_MIN && atm[0][q] > VIX_ATM_MIN && atm[1][q] > VIX_ATM_MIN &&
+                atm[2][q] > VIX_ATM_MIN && atm[3][q] > VIX_ATM_MIN) {
+                double lo = fr[0][q], hi = fr[0][q];
+                for (int r = 1; r < 4; r++) {
+                    lo = fr[r][q] < lo ? fr[r][q] : lo;
+                    hi = fr[r][q] > hi ? fr[r][q] : hi;
+                }
+                const double rho = (hi - lo) / (2.5066282746310002 * ch[q]);
+                double t = (rho - VIX_FOLLOW_LO) / (VIX_FOLLOW_HI - VIX_FOLLOW_LO);
+                t = t < 0 ? 0.0 : t > 1 ? 1.0 : t;
+                al[q] = t * t * (3 - 2 * t);
+            }
+            if (!(al[q] > 0))
+                mode[q] = LM_STRIKE;
+        }
+        any_map |= mode[q] != LM_STRIKE;
+        any_strike |= mode[q] == LM_STRIKE || (mode[q] == LM_FOLLOW && al[q] < 1);
+    }
+    for (int r = 0; r < 4; r++) {
+        if (any_strike)
+            kt->vix_call(&tb->vix[j + r], gv, gt, gk, ok[r], (size_t)lp);
+        if (any_map) {
+            for (int q = 0; q < lp; q++)
+                gm[q] = mode[q] == LM_MONEYNESS ? gk[q] * (fr[r][q] / fm[q])
+                        : mode[q] == LM_FOLLOW ? fr[r][q] + (gk[q] - fm[q]) * (atm[r][q] / ch[q])
+                        : gk[q];
+            kt->vix_call(&tb->vix[j + r], gv, gt, gm, om[r], (size_t)lp);
+        }
+    }
+    for (int q = 0; q < len; q++) {
+        const int li = ord[q];
+        const double *w = wl[li];
+        double y = 0.0;
+        if (mode[q] == LM_MONEYNESS) {
+            for (int r = 0; r < 4; r++)
+                y += w[r] * (om[r][q] / fr[r][q]);
+            y *= fm[q];
+        } else {
+            if (mode[q] == LM_FOLLOW) {
+                for (int r = 0; r < 4; r++)
+                    y += w[r] * (om[r][q] / atm[r][q]);
+                y *= ch[q];
+            }
+            if (mode[q] == LM_STRIKE || al[q] < 1) {
+                const double ys = w[0] * ok[0][q] + w[1] * ok[1][q] + w[2] * ok[2][q] + w[3] * ok[3][q];
+                y = mode[q] == LM_STRIKE ? ys : al[q] * y + (1 - al[q]) * ys;
+            }
+        }
+        out[c0 + li] = y > 0 ? y : 0.0;
+    }
+}
+
 /* Lanes sorted by m stencil, chunk by chunk; each stencil's lanes go through its four slices
  * (four kernel calls, SIMD over the lanes) and are combined with their weights: in out^2 with
- * squared = 1 (implied variance; floored at 1e-8), else in out (floored at 0: prices). */
+ * squared = 1 (implied variance; floored at 1e-8); VIX calls through vix_group (above). */
 static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int squared,
                     const double *const *x, const double *tau, const double *arg, double *out,
                     size_t npad)
@@ -926,9 +1035,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
         fn(tb, kt, 0, x[0], tau, arg, out, npad);
         return;
     }
-    _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], gk[CHUNK], o[4][CHUNK];
-    double fr[4][CHUNK], fm[CHUNK]; /* VIX above the top level: the slices' futures, their line */
-    const double m_top = slice_m(tb, tb->nm - 1);
+    _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], o[4][CHUNK];
     double wl[CHUNK][4];
     int cell[CHUNK];
     uint16_t order[CHUNK];
@@ -959,50 +1066,16 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
                 gt[q] = tau[i];
                 ga[q] = arg[i];
             }
-            int above = 0; /* VIX lanes above the top level: at the moneyness of F(m) */
-            for (int q = 0; !squared && q < lp; q++) {
-                const size_t i = c0 + order[q < len ? s + q : s];
-                const double *w = wl[order[q < len ? s + q : s]];
-                fm[q] = 0.0;
-                if (!(x[1][i] > m_top))
-                    continue;
-                above = 1;
-                for (int r = 0; r < 4; r++) {
-                    fr[r][q] = vk_vix_future_ref(&tb->vix[j + r], gv[q], gt[q]);
-                    fm[q] += w[r] * fr[r][q];
-                }
+            if (!squared) {
+                vix_group(tb, kt, j, x[1], c0, order + s, len, lp, wl, gv, gt, ga, out);
+                continue;
             }
-            for (int r = 0; r < 4; r++) {
-                const double *gar = ga;
-                if (above) {
-                    for (int q = 0; q < lp; q++)
-                        gk[q] = fm[q] > 0 ? ga[q] * (fr[r][q] / fm[q]) : ga[q];
-                    gar = gk;
-                }
-                fn(tb, kt, j + r, gv, gt, gar, o[r], (size_t)lp);
-            }
+            for (int r = 0; r < 4; r++)
+                fn(tb, kt, j + r, gv, gt, ga, o[r], (size_t)lp);
             for (int q = 0; q < len; q++) {
                 const int li = order[s + q];
-                const double *w = wl[li];
-                double y;
-                if (squared) {
-                    const double oq[4] = {o[0][q], o[1][q], o[2][q], o[3][q]};
-                    y = vr_spx_stencil_vol(w, oq);
-                } else if (fm[q] > 0) {
-                    /* above the top: each slice's C / F_j at the moneyness K / F(m), the line in m
-                     * of those, times F(m). At a fixed strike the line missed: the futures move
-                     * by more than a short law's width (svcj2_cal: 3-day at-the-money calls at
-                     * v 0.1, m 0.45 0.39 against 1.04) */
-                    y = 0.0;
-                    for (int r = 0; r < 4; r++)
-                        y += w[r] * (o[r][q] / fr[r][q]);
-                    y *= fm[q];
-                    y = y > 0 ? y : 0.0;
-                } else {
-                    y = w[0] * o[0][q] + w[1] * o[1][q] + w[2] * o[2][q] + w[3] * o[3][q];
-                    y = y > 0 ? y : 0.0;
-                }
-                out[c0 + li] = y;
+                const double oq[4] = {o[0][q], o[1][q], o[2][q], o[3][q]};
+                out[c0 + li] = vr_spx_stencil_vol(wl[li], oq);
             }
         }
     }
