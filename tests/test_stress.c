@@ -200,6 +200,42 @@ static void test_stress_config_errors(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A preset that the horizon cuts short runs its first days only: legitimate (the start of a
+ * crash), but not the scenario its name says, so the loader warns with file, line and key
+ * (until 2026-12-04 it said nothing). */
+static void test_preset_cut_warns(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vixrisk-preset-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[300], cmd[1200], out[4096];
+    snprintf(path, sizeof path, "%s/cut.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("simulation: {paths: 10, horizon_days: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, "
+          "v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n    shocks:\n      - {day: 9, preset: "
+          "oct2008}\npolicies:\n  - name: p\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' check %s 2>&1", VIXRISK_CLI, path);
+    int rc = vr_run_capture(cmd, out, sizeof out);
+    printf("rc %d: %s", rc, out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "cut.yaml:6: scenarios[0].shocks[0].preset: preset oct2008 moves 21 trading days "
+                                "from day 9; the horizon of 10 days keeps the first 2"));
+    /* a preset that fits says nothing */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("simulation: {paths: 10, horizon_days: 40}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, "
+          "v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n    shocks:\n      - {day: 9, preset: "
+          "oct2008}\npolicies:\n  - name: p\n", f);
+    fclose(f);
+    rc = vr_run_capture(cmd, out, sizeof out);
+    assert_int_equal(rc, 0);
+    assert_null(strstr(out, "preset oct2008 moves"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* `vixrisk run` on config text `cfg` written as DIR/NAME.yaml, to DIR/NAME.h5 (its path in h5);
  * the output in out; the run must succeed. */
 static void run_handmade(const char *dir, const char *name, const char *cfg, const char *flags,
@@ -621,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_shock),
         cmocka_unit_test(test_stress_config_errors),
+        cmocka_unit_test(test_preset_cut_warns),
         cmocka_unit_test(test_replay_handmade),
         cmocka_unit_test(test_replay_below_floor),
         cmocka_unit_test(test_bootstrap_below_floor),

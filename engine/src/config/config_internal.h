@@ -52,6 +52,7 @@ typedef struct vr_cfg_ctx {
     const char *file;
     const vr_yaml_index *ix;
     vr_err *err;
+    FILE *warn; /* where warnings go (file, line and key, as errors), or NULL: none */
 } vr_cfg_ctx;
 
 int vr_cfg_has(const vr_cfg_ctx *c, const char *path);

@@ -232,7 +232,7 @@ vr_status vr_model_load(const char *file, vr_model *out, vr_err *err)
         st = vr_fail(err, VR_ECONFIG, "%s: missing top-level key 'model'", file);
         goto done;
     }
-    const vr_cfg_ctx c = {file, ix, err};
+    const vr_cfg_ctx c = {file, ix, err, NULL};
     st = vr_model_from_index(&c, "model", out);
 done:
     vr_cyaml_free(&model_file_schema, mf);

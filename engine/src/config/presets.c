@@ -107,8 +107,17 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
             /* one shock per trading day after the window's first: that day's return and close */
             for (int i = 1; i < pr->ndays && sc->nshocks < (int)cap; i++) {
                 const size_t d = (size_t)day + (size_t)(i - 1);
-                if (d > (size_t)days)
+                if (d > (size_t)days) {
+                    /* the horizon ends inside the preset: what runs is its first days only, which
+                     * is a legitimate scenario (the start of a crash) but not the one named */
+                    if (c->warn != NULL)
+                        fprintf(c->warn,
+                                "vixrisk: warning: %s:%d: %s: preset %s moves %d trading days from day %d; the "
+                                "horizon of %d days keeps the first %d\n",
+                                c->file, vr_yaml_line_near(c->ix, key), key, pr->name, pr->ndays - 1, (int)day,
+                                days, i - 1);
                     break;
+                }
                 vr_shock *x = &sc->shocks[sc->nshocks++];
                 x->step = d * (size_t)s->steps_per_day;
                 x->spx_return = pr->days[i].spx / pr->days[i - 1].spx - 1;

@@ -546,7 +546,7 @@ vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_
     if (st != VR_OK)
         return st;
     const cyaml_schema_value_t *schema = vr_run_schema();
-    const vr_cfg_ctx c = {file, ix, err};
+    const vr_cfg_ctx c = {file, ix, err, o->warn};
     if ((st = vr_cyaml_load(file, ix, schema, (void **)&y, err)) != VR_OK)
         goto done;
     if ((st = load(&c, o, out)) != VR_OK)
