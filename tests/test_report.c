@@ -1325,6 +1325,45 @@ static void test_stress_report(void **state)
         fail_msg("the JSON report does not parse back or holds other numbers: %s", out);
 }
 
+/* A trade log that exists but holds no records (a logged path on which the policy did not trade)
+ * is an empty array in the JSON, as the CSV's `trades` field says 0 for it: until 2026-12-04 the
+ * JSON left the key out, as for a policy without a log. Skipped without python3-h5py. */
+static void test_empty_trade_log(void **state)
+{
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null") != 0) {
+        printf("no python3-h5py: skipped\n");
+        skip();
+    }
+    char e5[600], js[600], cmd[3000];
+    snprintf(e5, sizeof e5, "%s/empty_log.h5", dir);
+    snprintf(js, sizeof js, "%s/empty_log.json", dir);
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' '%s' && /usr/bin/python3 -c 'import h5py, sys\n"
+             "f=h5py.File(sys.argv[1], \"r+\")\n"
+             "g=f[\"" SCEN "/hedged\"]\n"
+             "dt=g[\"trade_log\"].dtype\n"
+             "del g[\"trade_log\"]\n"
+             "g.create_dataset(\"trade_log\", shape=(0,), dtype=dt)\n"
+             "assert \"trade_log\" not in f[\"" SCEN "/unhedged\"] or len(f[\"" SCEN "/unhedged/trade_log\"])\n"
+             "f.close()' '%s'", h5, e5, e5);
+    if (system(cmd) != 0)
+        fail_msg("could not empty the trade log with h5py");
+    vr_err err = {VR_OK, ""};
+    if (vr_report_write(e5, js, VR_REPORT_JSON, &err) != VR_OK)
+        fail_msg("json: %s", err.msg);
+    char *s = slurp(js);
+    assert_non_null(s);
+    const char *p = strstr(s, "\"name\": \"hedged\"");
+    assert_non_null(p);
+    const char *next = strstr(p, "\"rank_es99\""); /* the next policy's, after this one's own */
+    next = next ? strstr(next + 1, "\"rank_es99\"") : NULL;
+    const char *tl = strstr(p, "\"trade_log\": []");
+    if (tl == NULL || (next != NULL && tl > next))
+        fail_msg("json: the hedged policy's empty trade log is not an empty array");
+    free(s);
+}
+
 /* ---- optional parts: verdict, attribution, layer scores, trade log, sweeps ----------------------
  * Files written before attribution existed have none of them (the other tests); here they are added
  * to a copy of the tiny run with h5py, laid out as docs/hdf5.md says, and every format must show
@@ -1521,6 +1560,7 @@ int main(void)
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_stress_report),
         cmocka_unit_test(test_extras),
+        cmocka_unit_test(test_empty_trade_log),
         cmocka_unit_test(test_sweep_chart),
     };
     if (getenv("VR_TEST_FILTER")) /* one test by name (a pattern), e.g. VR_TEST_FILTER=test_extras */

@@ -18,7 +18,7 @@
  * a replay's distribution scores, an absent optional score) is null, and so is a count the file
  * lacks (seed, paths, horizon_days, threads, layers); a stress-matrix cell is `significant` as the
  * HTML bolds it (never a ΔES99 on fewer than VR_TAIL_MIN_BEYOND tail paths); attribution and trade_log are
- * present only when the file stores them. Strings are escaped per RFC 8259, invalid UTF-8 replaced
+ * present only when the file stores them (a stored log without records: an empty array). Strings are escaped per RFC 8259, invalid UTF-8 replaced
  * by U+FFFD. */
 #include <math.h>
 #include <stdio.h>
@@ -146,7 +146,7 @@ static void policy(FILE *f, const rep_scenario *s, size_t pi, size_t rank)
         }
         fputs("]}", f);
     }
-    if (q->ntrades > 0) {
+    if (q->has_trades) { /* a log without records is an empty array, not an absent key */
         const vr_rf_field *F = vr_rf_trade_fields;
         fputs(", \"trade_log\": [", f);
         for (size_t t = 0; t < q->ntrades; t++) {
