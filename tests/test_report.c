@@ -198,46 +198,13 @@ static char *root_str(const char *name)
     return v;
 }
 
-/* Whole dollars, ',' every three digits, '-' sign. Independent of the report's own formatter. */
-static void usd(char *buf, size_t cap, double x)
-{
-    long long v = llround(x);
-    char d[32];
-    snprintf(d, sizeof d, "%lld", v < 0 ? -v : v);
-    const size_t n = strlen(d);
-    size_t o = 0;
-    if (v < 0) buf[o++] = '-';
-    for (size_t i = 0; i < n; i++) {
-        buf[o++] = d[i];
-        if (i + 1 < n && (n - 1 - i) % 3 == 0) buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    assert_true(o < cap);
-}
-
 static void pm(char *buf, size_t cap, const char *pol, const char *key)
 {
     char a[40], b[40], se[64];
     snprintf(se, sizeof se, "%s_se", key);
-    usd(a, sizeof a, attr(pol, key));
-    usd(b, sizeof b, attr(pol, se));
+    vr_test_usd(a, sizeof a, attr(pol, key));
+    vr_test_usd(b, sizeof b, attr(pol, se));
     snprintf(buf, cap, "%s \xC2\xB1 %s", a, b);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static int file_exists(const char *p)
@@ -339,7 +306,7 @@ static int expected_cell(const char *pol, const char *key, char *buf, size_t cap
     for (size_t i = 0; i < sizeof pm_keys / sizeof pm_keys[0]; i++)
         if (strcmp(key, pm_keys[i]) == 0) { pm(buf, cap, pol, key); return 1; }
     for (size_t i = 0; i < sizeof usd_keys / sizeof usd_keys[0]; i++)
-        if (strcmp(key, usd_keys[i]) == 0) { usd(buf, cap, attr(pol, key)); return 1; }
+        if (strcmp(key, usd_keys[i]) == 0) { vr_test_usd(buf, cap, attr(pol, key)); return 1; }
     if (strncmp(key, "p_loss_", 7) == 0) {
         const size_t k = (size_t)(key[7] - '1');
         snprintf(buf, cap, "%.2f%% \xC2\xB1 %.2f%%", 100 * attr_elem(pol, "p_loss", k),
@@ -451,7 +418,7 @@ static void test_html(void **state)
     if (vr_report_write(h5, out, VR_REPORT_HTML, &err) != VR_OK)
         fail_msg("%s", err.msg);
     assert_xml_ok(out);
-    char *s = slurp(out);
+    char *s = vr_test_slurp(out);
     assert_non_null(s);
     /* the scenario's name, the config text escaped, the cells as plain strings too */
     assert_non_null(strstr(s, "data-scenario=\"" SCEN "\""));
@@ -525,7 +492,7 @@ static void test_md(void **state)
     snprintf(out, sizeof out, "%s/api.md", dir);
     if (vr_report_write(h5, out, VR_REPORT_MD, &err) != VR_OK)
         fail_msg("%s", err.msg);
-    char *s = slurp(out);
+    char *s = vr_test_slurp(out);
     assert_non_null(s);
     int links = 0;
     for (const char *p = s; (p = strstr(p, "](")) != NULL; p += 2) {
@@ -539,7 +506,7 @@ static void test_md(void **state)
         if (!file_exists(path))
             fail_msg("linked chart %s missing", path);
         assert_xml_ok(path);
-        char *svg = slurp(path);
+        char *svg = vr_test_slurp(path);
         assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
         free(svg);
         /* in the documented order: pnl, frontier, drawdown, sample paths, then (the run wrote
@@ -650,7 +617,7 @@ static void test_csv(void **state)
     snprintf(out, sizeof out, "%s/api.csv", dir);
     if (vr_report_write(h5, out, VR_REPORT_CSV, &err) != VR_OK)
         fail_msg("%s", err.msg);
-    char *s = slurp(out);
+    char *s = vr_test_slurp(out);
     assert_non_null(s);
     const char *p = s;
     char *head[128], *row[128];
@@ -788,7 +755,7 @@ static void test_cli(void **state)
     snprintf(args, sizeof args, "report '%s' -o '%s/cli.csv'", h5, dir);
     assert_int_equal(run_cmd(args, out, sizeof out), 0);
     snprintf(path, sizeof path, "%s/cli.csv", dir);
-    char *s = slurp(path);
+    char *s = vr_test_slurp(path);
     assert_non_null(s);
     assert_int_equal(strncmp(s, "scenario,policy,", 16), 0);
     free(s);
@@ -958,7 +925,7 @@ static void test_damaged_files(void **state)
             if (vr_report_write(h, out, (vr_report_format)fmts[f], &err) != VR_OK)
                 fail_msg("intact %s file, %s: %s", c ? "one-path" : "sampled", ext[f], err.msg);
             if (c > 0 && f < 2) {
-                char *txt = slurp(out);
+                char *txt = vr_test_slurp(out);
                 assert_non_null(txt);
                 const int hist = strstr(txt, "A replay of history") != NULL;
                 const int sim = strstr(txt, "One simulated path") != NULL;
@@ -986,7 +953,7 @@ static void test_damaged_files(void **state)
         vr_err_clear(&err);
         if (vr_report_write(h, out, (vr_report_format)afmt[f], &err) != VR_OK)
             fail_msg("absent counts, %s: %s", aext[f], err.msg);
-        char *txt = slurp(out);
+        char *txt = vr_test_slurp(out);
         assert_non_null(txt);
         for (int k = 0; k < 4; k++)
             if (strstr(txt, want[f][k]) == NULL)
@@ -1007,7 +974,7 @@ static void test_damaged_files(void **state)
         vr_err_clear(&err);
         if (vr_report_write(h, out, (vr_report_format)zfmt[f], &err) != VR_OK)
             fail_msg("negative zeros, %s: %s", zext[f], err.msg);
-        char *txt = slurp(out);
+        char *txt = vr_test_slurp(out);
         assert_non_null(txt);
         /* the reports name the run file, in a temporary directory whose random name may itself
          * hold "-0" (vixrisk-report-0oE4NB failed this check; a dash then a 0 comes in about one
@@ -1204,7 +1171,7 @@ static void test_stress_report(void **state)
         vr_err_clear(&err);
         if (vr_report_write(h, out, (vr_report_format)fmts[f], &err) != VR_OK)
             fail_msg("report %s: %s", ext[f], err.msg);
-        char *s = slurp(out);
+        char *s = vr_test_slurp(out);
         assert_non_null(s);
         for (int k = 0; k < 3; k++) {
             char want[200], usdbuf[48];
@@ -1222,7 +1189,7 @@ static void test_stress_report(void **state)
                 continue;
             }
             /* HTML and Markdown: a replay section with the P&L formatted as USD */
-            usd(usdbuf, sizeof usdbuf, pnl0[k]);
+            vr_test_usd(usdbuf, sizeof usdbuf, pnl0[k]);
             const char *sec = strstr(s, f == VR_REPORT_HTML ? "data-scenario=\"replay_" : "## Scenario replay\\_");
             assert_non_null(sec);
             assert_non_null(strstr(sec, "A replay of history"));
@@ -1251,7 +1218,7 @@ static void test_stress_report(void **state)
             const char *m = strstr(s, "data-table=\"stress\"");
             assert_non_null(m);
             char usdbuf[48];
-            usd(usdbuf, sizeof usdbuf, pnl0[0]);
+            vr_test_usd(usdbuf, sizeof usdbuf, pnl0[0]);
             const char *row = strstr(m, "<tr data-policy=\"alvh\">");
             assert_non_null(row);
             if (strstr(row, usdbuf) == NULL)
@@ -1267,7 +1234,7 @@ static void test_stress_report(void **state)
             /* the trade logs: every record of every policy, the replays' dated from their window */
             char tp[700];
             vr_report_trades_path(out, tp, sizeof tp);
-            char *t = slurp(tp);
+            char *t = vr_test_slurp(tp);
             if (t == NULL)
                 fail_msg("no trade log CSV beside %s", out);
             assert_non_null(strstr(t, "\r\nreplay_2008,alvh,0,0,2008-06-02,condor,spx_put,"));
@@ -1352,7 +1319,7 @@ static void test_empty_trade_log(void **state)
     vr_err err = {VR_OK, ""};
     if (vr_report_write(e5, js, VR_REPORT_JSON, &err) != VR_OK)
         fail_msg("json: %s", err.msg);
-    char *s = slurp(js);
+    char *s = vr_test_slurp(js);
     assert_non_null(s);
     const char *p = strstr(s, "\"name\": \"hedged\"");
     assert_non_null(p);
@@ -1427,7 +1394,7 @@ static void test_extras(void **state)
     if (vr_report_write(x5, out, VR_REPORT_HTML, &err) != VR_OK)
         fail_msg("html: %s", err.msg);
     assert_xml_ok(out);
-    char *s = slurp(out);
+    char *s = vr_test_slurp(out);
     assert_non_null(s);
     const char *v = strstr(s, "id=\"verdict\"");
     assert_non_null(v);
@@ -1435,7 +1402,7 @@ static void test_extras(void **state)
     assert_true(v < strstr(s, "id=\"summary\"")); /* at the top */
     const char *row = strstr(s, "data-policy=\"hedged\" data-owner=\"spike\"");
     assert_non_null(row);
-    usd(ub, sizeof ub, m);
+    vr_test_usd(ub, sizeof ub, m);
     snprintf(want, sizeof want, "<td data-key=\"net_mean\">%s</td>", ub);
     if (strstr(row, want) == NULL)
         fail_msg("attribution row lacks '%s'", want);
@@ -1461,7 +1428,7 @@ static void test_extras(void **state)
     snprintf(out, sizeof out, "%s/extras.md", dir);
     if (vr_report_write(x5, out, VR_REPORT_MD, &err) != VR_OK)
         fail_msg("md: %s", err.msg);
-    s = slurp(out);
+    s = vr_test_slurp(out);
     assert_non_null(s);
     assert_non_null(strstr(s, "## Verdict"));
     assert_non_null(strstr(s, "### Trade log: hedged (4 trades)"));
@@ -1493,7 +1460,7 @@ static void test_extras(void **state)
     char tp[700];
     vr_report_trades_path(out, tp, sizeof tp);
     assert_string_equal(tp + strlen(tp) - strlen("/extras_trades.csv"), "/extras_trades.csv");
-    s = slurp(tp);
+    s = vr_test_slurp(tp);
     assert_non_null(s);
     assert_non_null(strstr(s, "\r\n" SCEN ",hedged,0,3,,spike,vix_call,21,24,2,1.3500000000000001,-270,vix_level\r\n"));
     assert_non_null(strstr(s, ",-1,3.1000000000000001,305,\"vix_level, \"\"q\"\" \xC3\xA9\xC2\xB1\"\r\n"));
@@ -1535,7 +1502,7 @@ static void test_sweep_chart(void **state)
     if (vr_report_write(x5, out, VR_REPORT_HTML, &err) != VR_OK)
         fail_msg("html: %s", err.msg);
     assert_xml_ok(out);
-    char *s = slurp(out);
+    char *s = vr_test_slurp(out);
     assert_non_null(s);
     const char *fig = strstr(s, "<figure data-sweep=\"layers_0_.trigger.vix_level\">");
     if (fig == NULL)

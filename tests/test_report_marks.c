@@ -155,40 +155,6 @@ static const char *cfg_text =
     "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: pct_of_credit, value: 0.10}}\n"
     "        exit: {dte: 5}\n";
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* x as the reports print USD: whole dollars, ',' thousands separators */
-static void usd(char *buf, size_t cap, double x)
-{
-    long long v = llround(x);
-    char d[32];
-    snprintf(d, sizeof d, "%lld", v < 0 ? -v : v);
-    const size_t n = strlen(d);
-    size_t o = 0;
-    if (v < 0)
-        buf[o++] = '-';
-    for (size_t i = 0; i < n; i++) {
-        buf[o++] = d[i];
-        if (i + 1 < n && (n - 1 - i) % 3 == 0)
-            buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    assert_true(o < cap);
-}
-
 static size_t count(const char *s, const char *needle)
 {
     size_t n = 0;
@@ -267,7 +233,9 @@ static char *report(vr_report_format fmt, const char *ext)
     snprintf(out, sizeof out, "%s/marks.%s", dir, ext);
     if (vr_report_write(h5, out, fmt, &err) != VR_OK)
         fail_msg("report %s: %s", ext, err.msg);
-    return slurp(out);
+    char *s = vr_test_slurp(out);
+    assert_non_null(s);
+    return s;
 }
 
 /* A shock scenario's cell is a level (mean P&L +- SE, never significant) over its difference to
@@ -278,10 +246,10 @@ static void test_md_delta_bold(void **state)
     if (!vr_significant(dm, dm_se))
         fail_msg("premise: the shock's d_mean %g +- %g should pass vr_significant", dm, dm_se);
     char a[48], b[48], want[300];
-    usd(a, sizeof a, mean);
-    usd(b, sizeof b, mean_se);
+    vr_test_usd(a, sizeof a, mean);
+    vr_test_usd(b, sizeof b, mean_se);
     char c[48];
-    usd(c, sizeof c, dm);
+    vr_test_usd(c, sizeof c, dm);
     snprintf(want, sizeof want, "| %s \xC2\xB1 %s; **\xCE\x94 %s** |\n", a, b, c);
     char *s = report(VR_REPORT_MD, "md");
     char line[2000];
@@ -304,8 +272,8 @@ static void test_rough_des99(void **state)
     if (!vr_significant(des, des_se))
         fail_msg("premise: d_es99 %g +- %g should pass vr_significant (its SE alone)", des, des_se);
     char a[48], b[48], txt[120], want[300];
-    usd(a, sizeof a, des);
-    usd(b, sizeof b, des_se);
+    vr_test_usd(a, sizeof a, des);
+    vr_test_usd(b, sizeof b, des_se);
     snprintf(txt, sizeof txt, "%s \xC2\xB1 %s", a, b);
     /* Markdown: plain and marked " \*" in the stress matrix and the cost table, never bold */
     char *s = report(VR_REPORT_MD, "md");

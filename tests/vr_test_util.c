@@ -260,3 +260,37 @@ vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0)
     m.pricing.s2 = *p;
     return m;
 }
+
+char *vr_test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    const long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+void vr_test_usd(char *buf, size_t cap, double x)
+{
+    const long long v = llround(x);
+    char d[32];
+    snprintf(d, sizeof d, "%lld", v < 0 ? -v : v);
+    const size_t n = strlen(d);
+    size_t o = 0;
+    if (v < 0)
+        buf[o++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        buf[o++] = d[i];
+        if (i + 1 < n && (n - 1 - i) % 3 == 0)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    assert_true(o < cap);
+}

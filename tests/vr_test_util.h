@@ -68,6 +68,12 @@ int vr_test_tmpdir(const char *tag, char *dir, size_t cap);
 int vr_test_rmdir(const char *dir);
 /* Write `text` to dir/name and return the path (a static buffer, valid until the next call). */
 const char *vr_test_write(const char *dir, const char *name, const char *text);
+/* The whole of file `path` as a NUL-terminated string (malloc'd), or NULL when it cannot be
+ * opened. */
+char *vr_test_slurp(const char *path);
+/* x as the reports print USD, written independently of their formatter: whole dollars, ',' every
+ * three digits, a '-' sign. */
+void vr_test_usd(char *buf, size_t cap, double x);
 
 /* ---- fixtures shared by the book and martingale tests ---------------------------------------- */
 

@@ -369,11 +369,7 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     vr_rep_esc(f, s->name);
     fputs("</h2>\n<p class=\"sub\">", f);
     char days[32];
-    const long long nd = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
-    if (nd >= 0)
-        snprintf(days, sizeof days, "%lld", nd);
-    else
-        snprintf(days, sizeof days, "an unrecorded number of"); /* a file without horizon_days */
+    vr_rep_days_text(r, s, days, sizeof days);
     if (s->replay) {
         const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
         fprintf(f, "%s: %zu policies on %s over %s trading days; differences against <b>",

@@ -335,11 +335,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         char sn[300];
         safe_name(sn, sizeof sn, s->name);
         char days[32];
-        const long long nd = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
-        if (nd >= 0)
-            snprintf(days, sizeof days, "%lld", nd);
-        else
-            snprintf(days, sizeof days, "an unrecorded number of"); /* a file without horizon_days */
+        vr_rep_days_text(r, s, days, sizeof days);
         fputs("## Scenario ", f); md_esc(f, s->name);
         if (s->replay) {
             const int hist = vr_rep_is_history(s); /* else a run of one path from the model */

@@ -155,6 +155,16 @@ int vr_rep_is_history(const rep_scenario *s)
     return s->source != NULL && strcmp(s->source, "history") == 0;
 }
 
+const char *vr_rep_days_text(const rep_run *r, const rep_scenario *s, char *buf, size_t cap)
+{
+    const long long nd = s->days > 0 ? (long long)s->days : (long long)r->horizon_days;
+    if (nd >= 0)
+        snprintf(buf, cap, "%lld", nd);
+    else
+        snprintf(buf, cap, "an unrecorded number of"); /* a file without horizon_days */
+    return buf;
+}
+
 char *vr_rep_fmt_unsign_zero(char *buf)
 {
     if (buf[0] != '-')

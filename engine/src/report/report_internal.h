@@ -135,6 +135,9 @@ char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x);
 /* Whether scenario s replays recorded history (its source attribute); a one-path scenario that
  * is not (a model run of one path) is shown as one path, as a replay is, but not called one. */
 int vr_rep_is_history(const rep_scenario *s);
+/* The number of trading days scenario s spans (its own, else the run's horizon) as text for
+ * "over %s trading days": "%lld", or "an unrecorded number of" when the file has neither. */
+const char *vr_rep_days_text(const rep_run *r, const rep_scenario *s, char *buf, size_t cap);
 /* buf without the sign of a printed zero: "-0", "-0.00", "-0.000%" lose their '-'. */
 char *vr_rep_fmt_unsign_zero(char *buf);
 
