@@ -182,7 +182,7 @@ size_t vr_rep_attr_head(rep_head *h)
 {
     static const char *const t[][2] = {
         {"Policy", ""}, {"Owner", ""}, {"Net P&L (mean)", "USD/path"}, {"Actions per year", "1/year"},
-        {"Premium per year", "% of capital at risk"}, {"Net on baseline's worst 1%", "USD/path"},
+        {"Premium and trading costs per year", "% of capital at risk"}, {"Net on baseline's worst 1%", "USD/path"},
         {"Net on baseline's worst 5%", "USD/path"}, {"Correlation with condor", ""},
         {"\xCE\x94" "ES99 if removed \xC2\xB1 SE", "USD"}, {"\xCE\x94" "ES99 alone \xC2\xB1 SE", "USD"}};
     const size_t n = sizeof t / sizeof t[0];

@@ -40,7 +40,10 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     if (!any)
         return;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48], h[48];
-    fprintf(out, "attribution by layer (net = the layer's own P&L; %% CaR = %% of the condor's capital at risk):\n");
+    /* prem: what the layer's positions cost at mid plus the costs of all its trades, so it can
+     * exceed the verdict's hedge budget (premium paid at opening, docs/hdf5.md) */
+    fprintf(out, "attribution by layer (net = the layer's own P&L; prem = premium at mid plus the costs of its trades, "
+                 "per year; %% CaR = %% of the condor's capital at risk):\n");
     fprintf(out, "%-28s %-10s %9s %10s %10s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
             "prem %CaR", "net mean", replay ? "" : "net worst1%", replay ? "" : "net worst5%", replay ? "" : "corr",
             replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
