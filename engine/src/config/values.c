@@ -8,7 +8,6 @@
  *     `20_000`, `42abc`, `30d`, `252.9` are refused;
  *   - a real-number key takes a decimal literal (digits, one point, an optional exponent);
  *     `nan`, `.nan`, `inf`, `.inf`, hex floats, separators and suffixes are refused. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,44 +27,6 @@ static vr_status text_at(const vr_cfg_ctx *c, const char *path, const char **out
                           k == 'm' ? "mapping" : k == 'q' ? "list" : "nothing");
 }
 
-/* Decimal literal: [+-] digits [. digits] [(e|E) [+-] digits], at least one digit before the
- * exponent. Returns 1 and the value when it is one and finite. */
-static int parse_real(const char *s, double *out)
-{
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    int digits = 0;
-    while (*p >= '0' && *p <= '9')
-        p++, digits++;
-    if (*p == '.') {
-        p++;
-        while (*p >= '0' && *p <= '9')
-            p++, digits++;
-    }
-    if (digits == 0)
-        return 0;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p != '\0')
-        return 0;
-    errno = 0;
-    const double x = strtod(s, NULL);
-    if (!isfinite(x))
-        return 0;
-    if (errno == ERANGE) /* below the smallest normal double: it would read as 0 or lose digits */
-        return 2;
-    *out = x;
-    return 1;
-}
-
 vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *out)
 {
     if (!vr_cfg_has(c, path)) {
@@ -76,7 +37,7 @@ vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *
     vr_status st = text_at(c, path, &s);
     if (st != VR_OK)
         return st;
-    const int parsed = parse_real(s, out);
+    const int parsed = vr_parse_decimal(s, out);
     if (parsed == 2)
         return vr_config_fail(c->err, c->file, c->ix, path,
                               "'%.60s' is too small for a double (below 2.2e-308 in magnitude): write 0 or a larger value", s);
@@ -111,7 +72,7 @@ vr_status vr_cfg_whole(const vr_cfg_ctx *c, const char *path, double lo, double 
     double x = 0;
     if (!ok) {
         char hint[96] = "";
-        if (parse_real(s, &x) == 1) {
+        if (vr_parse_decimal(s, &x) == 1) {
             if (x != floor(x))
                 snprintf(hint, sizeof hint, " (not a whole number)");
             else if (x >= lo && x <= hi) /* (the range says the rest) */

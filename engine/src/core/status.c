@@ -1,6 +1,8 @@
 /* status.c: the error record (see vr_status.h). */
 #include "vixrisk/vr_status.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,4 +60,40 @@ const char *vr_status_name(vr_status st)
     case VR_ENUM: return "numerical failure";
     }
     return "unknown";
+}
+
+int vr_parse_decimal(const char *s, double *out)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
+    }
+    if (digits == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p != '\0')
+        return 0;
+    errno = 0;
+    const double x = strtod(s, NULL);
+    if (!isfinite(x))
+        return 0;
+    if (errno == ERANGE)
+        return 2;
+    *out = x;
+    return 1;
 }

@@ -8,7 +8,6 @@
 #include "vixrisk/vr_outfile.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,34 +117,7 @@ int vr_csv_number(const char *s, double *x)
 {
     if (s[0] == '\0')
         return 1;
-    const char *p = s;
-    int digits = 0;
-    if (*p == '+' || *p == '-')
-        p++;
-    while (*p >= '0' && *p <= '9')
-        p++, digits++;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            digits++;
-    if (digits == 0)
-        return -1;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return -1;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p != '\0')
-        return -1;
-    errno = 0;
-    const double v = strtod(s, NULL);
-    if (errno == ERANGE || !isfinite(v))
-        return -1;
-    *x = v;
-    return 0;
+    return vr_parse_decimal(s, x) == 1 ? 0 : -1; /* (an underflow is no close or settle either) */
 }
 
 char *vr_csv_trim(char *s)

@@ -50,7 +50,8 @@ int vr_csv_column(char *const *f, int nf, const char *name);
 
 /* A number field as the data files write it: decimal digits with an optional sign, '.' and
  * exponent (no hex "0x1p4", "inf" or "nan", which strtod would also take). Returns 1 for an empty
- * field (no value), 0 with *x set, -1 for anything else or a value out of double range. */
+ * field (no value), 0 with *x set, -1 for anything else or a value out of double range
+ * (vr_parse_decimal, the configs' number syntax too). */
 int vr_csv_number(const char *s, double *x);
 
 /* Trims spaces and tabs in place; returns the new start. */
