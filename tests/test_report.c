@@ -95,9 +95,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return getenv("VR_TEST_KEEP") ? 0 : system(cmd) == 0 ? 0 : -1;
+    return getenv("VR_TEST_KEEP") ? 0 : vr_test_rmdir(dir) == 0 ? 0 : -1;
 }
 
 /* ---- expected values, formatted as the report documents them -------------------------------- */
