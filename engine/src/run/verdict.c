@@ -52,15 +52,15 @@ static void put(text *t, const char *fmt, ...)
     }
 }
 
-/* "-5035 +- 1210 (significant)" */
-static void diff(text *t, const char *what, double d, double se)
+/* "-5035 +- 1210 (significant)"; rough: "(rough)", a difference stated but not judged */
+static void diff(text *t, const char *what, double d, double se, int rough)
 {
     if (!isfinite(d)) {
         put(t, "%s n/a", what);
         return;
     }
     put(t, "%s %+.0f +- %.0f (%s)", what, d, isfinite(se) ? se : 0.0,
-        vr_significant(d, se) ? "significant" : "not significant");
+        rough ? "rough" : vr_significant(d, se) ? "significant" : "not significant");
 }
 
 /* Which layer of policy p carries its effect, from its ablation scores; `reduced`: the policy
@@ -135,13 +135,9 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
                 continue;
             const double *v = row[p].score;
             put(&t, "  %s: ", s->pol[p].name);
-            if (rough && isfinite(v[VR_SCORE_DES99]))
-                put(&t, "dES99 %+.0f +- %.0f (rough)", v[VR_SCORE_DES99],
-                    isfinite(v[VR_SCORE_DES99_SE]) ? v[VR_SCORE_DES99_SE] : 0.0);
-            else
-                diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
+            diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], rough);
             put(&t, ", ");
-            diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]);
+            diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], 0);
             const int reduced = !rough && v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             if (reduced && isfinite(v[VR_SCORE_COST]))
                 put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
