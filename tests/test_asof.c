@@ -542,6 +542,45 @@ static void test_market_day_order(void **state)
     vr_err_clear(&err);
     assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_EINVAL);
     assert_non_null(strstr(err.msg, "vix3m_daily.csv:3: date 2020-01-02 is before"));
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* A day's closes and settlements are decimal numbers, as the history loaders read the same files:
+ * hexadecimal ("0x1.3p12" is 4864), "inf", "nan" and a leading blank were taken by strtod and
+ * started a run from them. Each is refused at its line; the plain decimal beside them is read. */
+static void test_market_day_numbers(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mknum", dir, sizeof dir), 0);
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    vr_test_write(dir, "vix_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,12.5\n");
+    static const char *const bad[] = {"0x1.3p12", "0x12C0", " 3250", "inf", "nan", "1e999", "3,250"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "date,open,high,low,close\n2020-01-02,1,1,1,%s\n", bad[i]);
+        vr_test_write(dir, "spx_daily.csv", text);
+        vr_err_clear(&err);
+        const vr_status st = vr_market_day_load(dir, 20200102, &mk, &err);
+        if (st != VR_EINVAL || strstr(err.msg, "spx_daily.csv:2") == NULL)
+            fprintf(stderr, "close '%s': status %d, '%s'\n", bad[i], (int)st, err.msg);
+        assert_int_equal(st, VR_EINVAL);
+        assert_non_null(strstr(err.msg, "spx_daily.csv:2"));
+    }
+    /* a VIX future's settlement (the term-structure file) is held to the same rule */
+    vr_test_write(dir, "spx_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,3250.5e0\n");
+    vr_test_write(dir, "vix_futures_term_structure.csv",
+                  "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n2020-01-02,0x10,15,16,17,18,19,20,21\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200102, &mk, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "vix_futures_term_structure.csv:2: vx1"));
+    vr_test_write(dir, "vix_futures_term_structure.csv",
+                  "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n2020-01-02,14.5,15,16,17,18,19,20,21\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200102, &mk, &err), VR_OK);
+    assert_true(mk.spx == 3250.5 && mk.vix == 12.5 && mk.nfut == 8 && mk.fut[0].settle == 14.5);
+    assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
 /* ---- the replay's state -------------------------------------------------------------------- */
@@ -660,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_start_asof),
         cmocka_unit_test(test_start_asof_errors),
         cmocka_unit_test(test_market_day_order),
+        cmocka_unit_test(test_market_day_numbers),
         cmocka_unit_test(test_replay_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

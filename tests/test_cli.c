@@ -67,6 +67,28 @@ static void test_help_and_usage(void **state)
     snprintf(args, sizeof args, "price --model %s --strike abc --expiry 1", m);
     assert_int_equal(run(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "--strike"));
+    /* decimal numbers only, as in configs: strtod took hexadecimal, leading blanks and "inf" */
+    static const char *const not_decimal[][2] = {{"--strike", "0x64"}, {"--strike", "' 100'"},
+                                                 {"--expiry", "inf"}, {"--expiry", "0x1p0"},
+                                                 {"--strike", "100."}, {"--expiry", "1e"}};
+    for (size_t i = 0; i < sizeof not_decimal / sizeof *not_decimal; i++) {
+        const char *opt = not_decimal[i][0], *val = not_decimal[i][1];
+        const int strike = strcmp(opt, "--strike") == 0;
+        snprintf(args, sizeof args, "price --model %s --strike %s --expiry %s --paths 100", m,
+                 strike ? val : "100", strike ? "1" : val);
+        const int rc = run(args, out, sizeof out);
+        if (strcmp(val, "100.") == 0) { /* a decimal point with no digits after it is a number */
+            assert_int_equal(rc, 0);
+            continue;
+        }
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(out, opt));
+        assert_non_null(strstr(out, "expected a number"));
+    }
+    /* out of a double's range: still a number, refused by the range check (quoting the text) */
+    snprintf(args, sizeof args, "price --model %s --strike 1e999 --expiry 1", m);
+    assert_int_equal(run(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "1e999"));
     snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --bogus", m);
     assert_int_equal(run(args, out, sizeof out), 2);
     snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0", m);

@@ -431,6 +431,9 @@ static void test_messages_name_the_input(void **state)
     expect_err(one_model("m_under.yaml", "paths: 10",
                          "{type: heston, spot: 100, v0: 0.04, physical: {kappa: 1e-400, theta: 0.04, sigma: 0.5, rho: -0.7}}"),
                "physical.kappa:", "'1e-400' is too small for a double");
+    expect_err(one_model("m_over.yaml", "paths: 10",
+                         "{type: heston, spot: 100, v0: 0.04, physical: {kappa: 1e999, theta: 0.04, sigma: 0.5, rho: -0.7}}"),
+               "physical.kappa:", "'1e999' is too large for a double");
     /* whole numbers: the hint only where it is one; leading zeros are the number they write */
     expect_err(cfg("w_big.yaml", "paths: 1e11", "  - name: p\n"), "simulation.paths: expected a whole number in [1, 10000000000], got '1e11'", NULL);
     {

@@ -95,18 +95,19 @@ static void usage_price(FILE *out)
     vr_cli_help_footer(out);
 }
 
-/* A number as strtod reads it. One too small or too large for a double (1e-400, 1e999) is still a
- * number: it comes back as 0 or +-inf, and the option's range check refuses it quoting the text. */
+/* A decimal number (vr_parse_decimal, as configs and data files are read: strtod alone took
+ * "0x64" for 100, " 100" and "inf"). One too small or too large for a double (1e-400, 1e999) is
+ * still a number: it comes back as 0 or +-inf, and the option's range check refuses it quoting the
+ * text. */
 static int parse_double(const char *opt, const char *s, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    const double x = strtod(s, &end);
-    if (s[0] == '\0' || *end != '\0' || isnan(x)) {
-        fprintf(stderr, "%s: %s: expected a number, got '%s'\n", prog, opt, s);
+    double x = 0;
+    const int rc = vr_parse_decimal(s, &x);
+    if (rc == 0) {
+        fprintf(stderr, "%s: %s: expected a number, got '%s' (decimal digits: no hex, blanks, inf or nan)\n", prog, opt, s);
         return 0;
     }
-    *out = x;
+    *out = rc == 1 ? x : strtod(s, NULL); /* (2, 3: the underflow or overflow, 0 or +-inf) */
     return 1;
 }
 

@@ -40,10 +40,11 @@ const char *vr_status_name(vr_status st);
 #define VR_NUM_STR 32
 const char *vr_num_str(double x, char *buf);
 
-/* A decimal literal, the one number syntax of configs and data files: [+-] digits [. digits]
- * [(e|E) [+-] digits], at least one digit before the exponent, nothing else (no hex, inf, nan,
- * blanks). Returns 1 and *out when it is one and finite, 2 when it underflows (below the smallest
- * normal double: it would read as 0 or lose digits; *out untouched), 0 otherwise. */
+/* A decimal literal, the one number syntax of configs, data files and the command line: [+-]
+ * digits [. digits] [(e|E) [+-] digits], at least one digit before the exponent, nothing else (no
+ * hex, inf, nan, blanks). Returns 1 and *out when it is one and finite, 2 when it underflows
+ * (below the smallest normal double: it would read as 0 or lose digits), 3 when it overflows (1e999;
+ * *out untouched in both), 0 otherwise. */
 int vr_parse_decimal(const char *s, double *out);
 
 /* Size of the buffers that carry a config key path ("model.physical.kappa"). */

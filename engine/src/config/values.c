@@ -41,6 +41,9 @@ vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *
     if (parsed == 2)
         return vr_config_fail(c->err, c->file, c->ix, path,
                               "'%.60s' is too small for a double (below 2.2e-308 in magnitude): write 0 or a larger value", s);
+    if (parsed == 3)
+        return vr_config_fail(c->err, c->file, c->ix, path,
+                              "'%.60s' is too large for a double (above 1.8e308 in magnitude)", s);
     if (!parsed) {
         const char *why = "";
         char low[64];

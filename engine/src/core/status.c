@@ -91,7 +91,7 @@ int vr_parse_decimal(const char *s, double *out)
     errno = 0;
     const double x = strtod(s, NULL);
     if (!isfinite(x))
-        return 0;
+        return 3; /* (the syntax above admits no inf or nan: an overflow) */
     if (errno == ERANGE)
         return 2;
     *out = x;

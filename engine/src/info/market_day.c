@@ -49,17 +49,17 @@ static int column(char **f, int n, const char *name)
     return -1;
 }
 
-/* A number field: empty -> NAN (no value); else it must parse as a finite number. */
+/* A number field: empty -> NAN (no value); else it must be a finite decimal number, as the history
+ * loaders read the same files (vr_parse_decimal: strtod alone took hexadecimal, "inf" and leading
+ * blanks, so a close the replays refuse started a run). */
 static int number(const char *s, double *out)
 {
     if (s[0] == '\0') {
         *out = NAN;
         return 0;
     }
-    char *end = NULL;
-    errno = 0;
-    const double x = strtod(s, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(x))
+    double x;
+    if (vr_parse_decimal(s, &x) != 1)
         return -1;
     *out = x;
     return 0;
