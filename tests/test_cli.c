@@ -257,6 +257,31 @@ static void test_surface_none(void **state)
  * simulation; an SPX strike had no upper bound (1e300 printed a 300-digit price) and 1e-308 was
  * "expected a number". At each limit itself the pricer prices (so the CLI's table cannot drift
  * below a pricer's limit unnoticed). */
+/* A VIX future has no strike: `price --option future` neither prints one (it printed the ignored
+ * --strike, or "strike 0" without one) nor writes one in its JSON; an option still does. */
+static void test_future_no_strike(void **state)
+{
+    (void)state;
+    char out[8192], args[1024];
+    const char *m = write_file("fut.yaml", good);
+    for (int with_k = 0; with_k < 2; with_k++) {
+        snprintf(args, sizeof args, "price --model %s --underlying vix --option future %s--expiry 0.1 "
+                 "--paths 200 --no-surface", m, with_k ? "--strike 20 " : "");
+        vr_test_cli_expect(args, 0, out, sizeof out, "vix future, expiry 0.1 y", NULL);
+        assert_null(strstr(out, "strike"));
+        snprintf(args, sizeof args, "price --model %s --underlying vix --option future %s--expiry 0.1 "
+                 "--paths 200 --no-surface --json", m, with_k ? "--strike 20 " : "");
+        vr_test_cli_expect(args, 0, out, sizeof out, "\"option\": \"future\"", "\"expiry\": 0.1", NULL);
+        assert_null(strstr(out, "strike"));
+    }
+    snprintf(args, sizeof args, "price --model %s --underlying vix --option call --strike 20 --expiry 0.1 "
+             "--paths 200 --no-surface --json", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"strike\": 20", NULL);
+    snprintf(args, sizeof args, "price --model %s --underlying vix --option call --strike 20 --expiry 0.1 "
+             "--paths 200 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "vix call, strike 20, expiry 0.1 y", NULL);
+}
+
 static void test_price_ranges(void **state)
 {
     (void)state;
@@ -1105,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_json_and_threads),
         cmocka_unit_test(test_surface_none),
         cmocka_unit_test(test_price_ranges),
+        cmocka_unit_test(test_future_no_strike),
         cmocka_unit_test(test_price_no_spread),
         cmocka_unit_test(test_price_direct_failure_named),
         cmocka_unit_test(test_output_directory),

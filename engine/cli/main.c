@@ -409,7 +409,8 @@ static int cmd_price(int argc, char **argv)
     if (json) {
         printf("{\"underlying\": \"%s\", \"option\": \"%s\", \"model\": \"%s\", ", und, opt,
                vr_model_type_name(req.model.type));
-        json_num(stdout, "strike", req.strike, 1);
+        if (req.option != VR_OPTION_FUTURE) /* (a future has none: --strike is not read) */
+            json_num(stdout, "strike", req.strike, 1);
         json_num(stdout, "expiry", req.expiry, 1);
         printf("\"paths\": %zu, \"steps\": %zu, \"scheme\": \"%s\", \"seed\": %llu, ", req.paths,
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler", (unsigned long long)req.seed);
@@ -458,8 +459,11 @@ static int cmd_price(int argc, char **argv)
         json_num(stdout, "seconds", res.seconds, 0);
         printf("}\n");
     } else {
-        printf("%s %s %s, strike %g, expiry %g y: %zu paths x %zu steps (%s%s%s, %s, %d threads, %.2f s)\n",
-               vr_model_type_name(req.model.type), und, opt, req.strike, req.expiry, req.paths,
+        char kdesc[48] = ""; /* (a future has no strike: --strike is not read) */
+        if (req.option != VR_OPTION_FUTURE)
+            snprintf(kdesc, sizeof kdesc, ", strike %g", req.strike);
+        printf("%s %s %s%s, expiry %g y: %zu paths x %zu steps (%s%s%s, %s, %d threads, %.2f s)\n",
+               vr_model_type_name(req.model.type), und, opt, kdesc, req.expiry, req.paths,
                res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler",
                req.fast_log ? " fast_log" : "", req.single ? " single" : "", req.kt->isa, threads,
                res.seconds);
