@@ -925,6 +925,19 @@ int vr_cmd_calibrate(int argc, char **argv)
     } else {
         if ((st = vr_calib_fit(h.spx + i0, h.vix + i0, i1 - i0, &co, &res, &err)) != VR_OK)
             goto fail;
+        if (!res.converged) {
+            /* the estimate is the last iterate of an inversion that did not settle (on short
+             * windows it can lock into a 2-cycle the damping does not break): which of the
+             * alternating sets came out would depend on the iteration count */
+            st = vr_fail(&err, VR_ENUM,
+                         "%s on %s..%s (%zu days): the inversion VIX^2 = a + b v "
+                         "reached no fixed point in %d iterations (last kappa %.4g, theta %.4g, "
+                         "sigma %.4g still moving), so the estimates are not defined; use a "
+                         "longer window or --proxy; nothing written",
+                         vr_model_type_name(co.type), d0, d1, i1 - i0, res.iterations,
+                         res.est.kappa, res.est.theta, res.est.sigma);
+            goto fail;
+        }
         vr_calib_print(stdout, &res);
     }
     if (pricing) {
