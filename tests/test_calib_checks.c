@@ -52,10 +52,44 @@ static void test_fixed_point_cycle_refused(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+static void test_realism_se_no_nan(void **state)
+{
+    (void)state;
+    vr_realism_stats c[2];
+    memset(c, 0, sizeof c);
+    for (int j = 0; j < 2; j++) {
+        c[j].years = 1;
+        for (int k = 0; k < VR_REALISM_NLEG; k++)
+            c[j].second_leg[k] = NAN;
+        for (int b = 0; b < VR_REALISM_NB; b++)
+            c[j].lvol[b] = 0.5;
+    }
+    c[1].has_se = 1;
+    for (int k = 0; k < VR_REALISM_NLEG; k++)
+        c[1].se_leg[k] = NAN; /* a batch without a trigger */
+    c[1].se_lvol_ratio = NAN;
+    c[1].se_corr_lvix = 0.02;
+    const char *names[2] = {"history", "model.yaml"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_realism_print(f, names, c, 2);
+    fclose(f);
+    const char *se = strstr(buf, "- model.yaml: VIX p50/p95/p99");
+    assert_non_null(se);
+    if (strstr(buf, "nan") != NULL)
+        fprintf(stderr, "%s\n", se);
+    assert_null(strstr(buf, "nan"));
+    assert_non_null(strstr(se, "second legs (%) n/a/n/a/n/a; vol ratio n/a; corr 0.0200"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_point_cycle_refused),
+        cmocka_unit_test(test_realism_se_no_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

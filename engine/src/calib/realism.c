@@ -812,6 +812,16 @@ static void row(row_ctx *r, const char *label, const char *fmt, gate_kind g, dou
     fprintf(r->f, "\n");
 }
 
+/* A Monte Carlo standard error as printed: fmt, or n/a where it is not finite (a batch of paths
+ * without the statistic, e.g. no trigger with 21 days after it: there is no SE to give). */
+static void se_cell(char *buf, const char *fmt, double x)
+{
+    if (isfinite(x))
+        snprintf(buf, 32, fmt, x);
+    else
+        snprintf(buf, 32, "n/a");
+}
+
 #define ROW(label, fmt, g, tol, expr)                                                             \
     do {                                                                                          \
         double v_[NCOL_MAX] = {0};                                                                \
@@ -905,13 +915,25 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
         const vr_realism_stats *x = &c[j];
         if (!x->has_se)
             continue;
-        fprintf(f, "\n- %s: VIX p50/p95/p99 %.2f/%.2f/%.2f; days > 40/60 (%%) %.3f/%.4f; "
-                "Feb-2018-like %.2f, +50%% days %.2f per 100 y; second legs (%%) %.1f/%.1f/%.1f; "
-                "vol ratio %.3f; corr %.4f; SPX vol (%%) %.2f\n",
-                names[j], x->se_pct[3], x->se_pct[5], x->se_pct[6], 100 * x->se_above[1],
-                100 * x->se_above[2], x->se_feb2018, x->se_up50, 100 * x->se_leg[0],
-                100 * x->se_leg[1], 100 * x->se_leg[2], x->se_lvol_ratio, x->se_corr_lvix,
-                100 * x->se_ret_sd);
+        char e[12][32];
+        se_cell(e[0], "%.2f", x->se_pct[3]);
+        se_cell(e[1], "%.2f", x->se_pct[5]);
+        se_cell(e[2], "%.2f", x->se_pct[6]);
+        se_cell(e[3], "%.3f", 100 * x->se_above[1]);
+        se_cell(e[4], "%.4f", 100 * x->se_above[2]);
+        se_cell(e[5], "%.2f", x->se_feb2018);
+        se_cell(e[6], "%.2f", x->se_up50);
+        for (int k = 0; k < VR_REALISM_NLEG; k++)
+            se_cell(e[7 + k], "%.1f", 100 * x->se_leg[k]);
+        se_cell(e[10], "%.3f", x->se_lvol_ratio);
+        se_cell(e[11], "%.4f", x->se_corr_lvix);
+        char sv[32];
+        se_cell(sv, "%.2f", 100 * x->se_ret_sd);
+        fprintf(f, "\n- %s: VIX p50/p95/p99 %s/%s/%s; days > 40/60 (%%) %s/%s; "
+                "Feb-2018-like %s, +50%% days %s per 100 y; second legs (%%) %s/%s/%s; "
+                "vol ratio %s; corr %s; SPX vol (%%) %s\n",
+                names[j], e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
+                e[11], sv);
     }
     if (r.txt) {
         fprintf(f, "\nFailed gates:\n");
