@@ -85,11 +85,78 @@ static void test_realism_se_no_nan(void **state)
     free(buf);
 }
 
+/* svcj2 with a constant intensity (lambda1 = 0) and variance jumps small enough that the v rule
+ * misses about half of them: the estimated intensity must be the true one, not the detected
+ * share of it. */
+static void test_intensity_thinning(void **state)
+{
+    (void)state;
+    vr_sv_params p;
+    memset(&p, 0, sizeof p);
+    p.s2 = (vr_svcj2_params){.kappa_v = 6.0, .kappa_m = 1.0, .theta = 0.04, .sigma_v = 0.5,
+                             .sigma_m = 0.15, .rho = -0.7, .lambda0 = 20.0, .lambda1 = 0.0,
+                             .mu_v = 0.025, .mu_s = -0.01, .sigma_s = 0.01, .rho_j = -0.3};
+    vr_test_path o = vr_test_sim_path0(VR_MODEL_SVCJ2, &p, p.s2.theta, p.s2.theta, 40, 11);
+    const size_t n = o.n;
+    const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
+    const vr_vix_coef c30 = ops->vix_coef(&p, VR_VIX_TAU_30D), c93 = ops->vix_coef(&p, VR_VIX_TAU_93D);
+    double *spx = malloc(n * sizeof *spx), *vix = malloc(n * sizeof *vix),
+           *v3m = malloc(n * sizeof *v3m);
+    assert_true(spx && vix && v3m);
+    for (size_t k = 0; k < n; k++) {
+        const double x[2] = {o.x[0][k], o.x[1][k]};
+        spx[k] = exp(o.ls[k]);
+        vix[k] = vr_vix_level_x(&c30, x, 2);
+        v3m[k] = vr_vix_level_x(&c93, x, 2);
+    }
+    vr_test_path_free(&o);
+    vr_calib_opts co;
+    vr_calib_opts_default(&co, VR_MODEL_SVCJ2);
+    co.pricing = &p;
+    co.bootstrap = 0;
+    vr_calib_result r;
+    vr_err err = {0};
+    if (vr_calib_fit2(spx, vix, v3m, n, &co, &r, &err) != VR_OK)
+        print_error("vr_calib_fit2: %s\n", err.msg);
+    assert_int_equal(err.code, VR_OK);
+    const vr_svcj2_params *e = &r.est.s2, *se = &r.se_qml.s2;
+    vr_calib_print(stdout, &r);
+    /* the intensity at the sample's mean v, against the truth (lambda1 = 0) */
+    const double lam = e->lambda0 + e->lambda1 * r.mean_v;
+    const double lam_se = sqrt(se->lambda0 * se->lambda0 + r.mean_v * r.mean_v * se->lambda1 * se->lambda1);
+    vr_test_within("lambda0 + lambda1 mean v", lam, p.s2.lambda0, lam_se, 3);
+    vr_calib_result_free(&r);
+    free(spx);
+    free(vix);
+    free(v3m);
+}
+
+static void test_intensity_runaway_refused(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], out[16384];
+    assert_int_equal(vr_test_tmpdir("calibchk", dir, sizeof dir), 0);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_example.yaml "
+             "--bootstrap 0 --from 2014-01-01 --to 2014-12-31 -o %s/m.yaml",
+             VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, dir);
+    vr_test_cli_expect(args, 1, out, sizeof out, "jump intensity", NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/m.yaml", dir);
+    struct stat sb;
+    assert_int_not_equal(stat(path, &sb), 0);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_point_cycle_refused),
         cmocka_unit_test(test_realism_se_no_nan),
+        cmocka_unit_test(test_intensity_thinning),
+        cmocka_unit_test(test_intensity_runaway_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,8 @@
  *       gives mu_v free of the truncation;
  *   intensity: the Bernoulli likelihood of the v rule's labels, a thinned Poisson count,
  *       P(label on day t) = 1 - exp(-(lambda0 + lambda1 v_{t-1}) exp(-c_t/mu_v) dt), maximised by
- *       projected Newton over lambda0, lambda1 >= 0 (it is concave in them).
+ *       projected Newton with a backtracking line search over lambda0, lambda1 >= 0 (it is
+ *       concave in them); no maximum inside the parameters' caps is an error.
  * Standard errors: the sandwich of each block (regressions: White; intensity: H^-1 S H^-1),
  * delta method for theta, fourth moments for the sigmas, and a moving-block bootstrap of the
  * transitions with states and labels held fixed. */
@@ -84,114 +85,153 @@ typedef struct s2_out {
     size_t n_jumps;
 } s2_out;
 
-/* Bernoulli likelihood of the jump labels with intensity l0 + l1 v (per year), projected Newton
- * on l0, l1 >= 0. want_se: sandwich SEs of the free coordinates (0 for one on its bound). */
-static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, double mu_v,
-                          int want_se, vr_svcj2_params *p, vr_svcj2_params *se)
+/* The intensity's caps (the parameter table's ranges of lambda0 and lambda1). */
+static const double s2_lcap[2] = {1000.0, 1e4};
+
+/* Log-likelihood of the v rule's labels at l = (lambda0, lambda1), with its gradient g and
+ * Hessian H (either may be NULL) and, if S is given, the outer products of the daily scores. Day
+ * t's detected-jump rate is L = (l0 + l1 v_{t-1}) w_t per year, w_t = exp(-c_t/mu_v) the
+ * probability that a jump's Z_v beats the threshold: L = l0 z0 + l1 z1, z = (w, w v). A day with a
+ * label and L = 0 has likelihood 0 (-INFINITY). */
+static double intensity_ll(const s2_data *d, const size_t *idx, size_t k, double mu_v,
+                           const double *l, double *g, double H[2][2], double S[2][2])
 {
     const double dt = d->dt;
-    double nj = 0, sv = 0;
+    double ll = 0;
+    if (g)
+        g[0] = g[1] = 0;
+    if (H)
+        memset(H, 0, 4 * sizeof(double));
+    if (S)
+        memset(S, 0, 4 * sizeof(double));
     for (size_t i = 0; i < k; i++) {
-        nj += d->vjump[idx[i]];
-        sv += d->v[idx[i] - 1];
+        const size_t t = idx[i];
+        const double w = mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
+        const double z[2] = {w, w * d->v[t - 1]};
+        const double L = l[0] * z[0] + l[1] * z[1];
+        double gl, hl; /* d/dL and d2/dL2 of the day's log-likelihood */
+        if (d->vjump[t]) {
+            const double e = exp(-L * dt), pr = -expm1(-L * dt);
+            if (!(pr > 0))
+                return -INFINITY;
+            ll += log(pr);
+            gl = dt * e / pr;
+            hl = -dt * dt * e / (pr * pr);
+        } else {
+            ll -= L * dt;
+            gl = -dt;
+            hl = 0;
+        }
+        for (int a = 0; a < 2; a++) {
+            if (g)
+                g[a] += gl * z[a];
+            for (int b = 0; b < 2; b++) {
+                if (H)
+                    H[a][b] += hl * z[a] * z[b];
+                if (S)
+                    S[a][b] += gl * gl * z[a] * z[b];
+            }
+        }
+    }
+    return ll;
+}
+
+/* Bernoulli likelihood of the v rule's labels with intensity l0 + l1 v (per year) thinned by the
+ * detection probability: P(label on day t) = 1 - exp(-(l0 + l1 v_{t-1}) w_t dt). It is concave
+ * in (l0, l1); projected Newton on l0, l1 >= 0 with a backtracking line search (a plain Newton
+ * step can overshoot, and the iteration then cycled without converging). want_se: sandwich SEs of
+ * the free coordinates (0 for one on its bound). Returns 0, or -1 when the likelihood has no
+ * maximum inside the parameters' ranges (it still rises at a cap: too few detected jumps for the
+ * detection probability, e.g. one v-rule day with a tiny mu_v) or the iteration does not settle. */
+static int fit_intensity(const s2_data *d, const size_t *idx, size_t k, double mu_v,
+                         int want_se, vr_svcj2_params *p, vr_svcj2_params *se)
+{
+    const double dt = d->dt;
+    double nj = 0, sv = 0, sw = 0;
+    for (size_t i = 0; i < k; i++) {
+        const size_t t = idx[i];
+        nj += d->vjump[t];
+        sv += d->v[t - 1];
+        sw += mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
     }
     p->lambda0 = p->lambda1 = 0;
     if (se)
         se->lambda0 = se->lambda1 = 0;
     if (nj == 0)
-        return;
-    double l[2] = {0.5 * nj / ((double)k * dt), 0.5 * nj / (sv * dt)};
-    int fixed[2] = {0, 0};
-    double H[2][2] = {{0}}, g[2] = {0};
-    for (int it = 0; it < 100; it++) {
-        memset(H, 0, sizeof H);
-        g[0] = g[1] = 0;
-        for (size_t i = 0; i < k; i++) {
-            const size_t t = idx[i];
-            const double w = mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
-            const double z[2] = {w, w * d->v[t - 1]};
-            const double L = l[0] + l[1] * z[1];
-            double gl, hl; /* d/dL and d2/dL2 of the day's log-likelihood */
-            if (d->vjump[t]) {
-                const double e = exp(-L * dt), pr = -expm1(-L * dt);
-                gl = pr > 0 ? dt * e / pr : 1.0 / (L > 0 ? L : 1e-300);
-                hl = pr > 0 ? -dt * dt * e / (pr * pr) : -gl * gl;
-            } else {
-                gl = -dt;
-                hl = 0;
-            }
-            for (int a = 0; a < 2; a++) {
-                g[a] += gl * z[a];
-                for (int b = 0; b < 2; b++)
-                    H[a][b] += hl * z[a] * z[b];
-            }
+        return 0;
+    if (!(sw > 0))
+        return -1; /* labels, but no jump could have been detected */
+    /* start: half the detected count from each term, corrected for the mean detection share */
+    const double share = sw / (double)k;
+    double l[2] = {fmin(0.5 * nj / ((double)k * dt) / share, 0.5 * s2_lcap[0]),
+                   fmin(0.5 * nj / (sv * dt) / share, 0.5 * s2_lcap[1])};
+    int converged = 0;
+    double H[2][2], g[2];
+    double f = intensity_ll(d, idx, k, mu_v, l, g, H, NULL);
+    if (!isfinite(f))
+        return -1;
+    const double tol = 1e-8 * (1 + nj);
+    for (int it = 0; it < 200; it++) {
+        /* optimal when no coordinate can still gain: |g| l small where free, g <= 0 at 0 */
+        converged = 1;
+        for (int a = 0; a < 2; a++)
+            if (l[a] > 0 ? fabs(g[a]) * l[a] > tol : g[a] > tol)
+                converged = 0;
+        if (converged)
+            break;
+        /* candidate directions: the Newton step on the coordinates not held at 0 by an outward
+         * gradient, then each coordinate's own Newton step (a projected joint step can stall
+         * with one coordinate on its bound) */
+        double dir[3][2] = {{0, 0}, {0, 0}, {0, 0}};
+        const int free0 = l[0] > 0 || g[0] > 0, free1 = l[1] > 0 || g[1] > 0;
+        const double det = H[0][0] * H[1][1] - H[0][1] * H[1][0];
+        if (free0 && free1 && det > 0 && H[0][0] < 0) {
+            dir[0][0] = -(H[1][1] * g[0] - H[0][1] * g[1]) / det;
+            dir[0][1] = -(-H[1][0] * g[0] + H[0][0] * g[1]) / det;
         }
-        /* Newton step on the free coordinates, then projection onto l >= 0 */
-        double step[2] = {0, 0};
-        if (!fixed[0] && !fixed[1]) {
-            const double det = H[0][0] * H[1][1] - H[0][1] * H[1][0];
-            if (!(fabs(det) > 0))
-                break;
-            step[0] = -(H[1][1] * g[0] - H[0][1] * g[1]) / det;
-            step[1] = -(-H[1][0] * g[0] + H[0][0] * g[1]) / det;
-        } else {
-            const int a = fixed[0] ? 1 : 0;
-            if (!(H[a][a] < 0))
-                break;
-            step[a] = -g[a] / H[a][a];
-        }
-        double moved = 0;
-        for (int a = 0; a < 2; a++) {
-            if (fixed[a])
+        for (int a = 0; a < 2; a++)
+            if (a ? free1 : free0)
+                dir[1 + a][a] = H[a][a] < 0 ? -g[a] / H[a][a] : g[a] * (1 + l[a]);
+        int progressed = 0;
+        for (int c = 0; c < 3 && !progressed; c++) {
+            if (dir[c][0] == 0 && dir[c][1] == 0)
                 continue;
-            double x = l[a] + step[a];
-            /* at most halve towards the bound: L must stay > 0 on jump days */
-            if (x <= 0.5 * l[a] && step[a] < 0) {
-                x = l[a] * 0.5;
-                if (l[a] < 1e-10 * (1 + fabs(l[1 - a]))) {
-                    x = 0;
-                    fixed[a] = 1;
+            /* backtracking: the projected point must raise the likelihood */
+            for (double s = 1.0; s > 1e-12; s *= 0.5) {
+                double x[2], gx[2], Hx[2][2];
+                for (int a = 0; a < 2; a++)
+                    x[a] = fmin(fmax(l[a] + s * dir[c][a], 0.0), s2_lcap[a]);
+                const double fx = intensity_ll(d, idx, k, mu_v, x, gx, Hx, NULL);
+                if (isfinite(fx) && fx > f) {
+                    memcpy(l, x, sizeof x);
+                    memcpy(g, gx, sizeof gx);
+                    memcpy(H, Hx, sizeof Hx);
+                    f = fx;
+                    progressed = 1;
+                    break;
                 }
             }
-            const double cap = a ? 1e4 : 1000.0; /* the parameter table's ranges */
-            if (x > cap)
-                x = cap;
-            moved += fabs(x - l[a]) / (1e-12 + fabs(l[a]));
-            l[a] = x;
         }
-        if (fixed[0] && fixed[1])
-            break;
-        if (moved < 1e-12)
-            break;
+        if (!progressed)
+            break; /* no direction gains: at the optimum within rounding, or stalled */
     }
+    if (!converged) {
+        /* no gain left in any direction within rounding counts as the optimum */
+        converged = 1;
+        for (int a = 0; a < 2; a++)
+            if (l[a] > 0 ? fabs(g[a]) * l[a] > 1e-5 * (1 + nj) : g[a] > 1e-5 * (1 + nj))
+                converged = 0;
+    }
+    if (!converged || l[0] >= s2_lcap[0] || l[1] >= s2_lcap[1])
+        return -1;
     p->lambda0 = l[0];
     p->lambda1 = l[1];
     if (!want_se || !se)
-        return;
+        return 0;
     /* sandwich at the optimum: H^-1 S H^-1 over the free coordinates */
-    double S[2][2] = {{0}};
-    memset(H, 0, sizeof H);
-    for (size_t i = 0; i < k; i++) {
-        const size_t t = idx[i];
-        const double w = mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
-        const double z[2] = {w, w * d->v[t - 1]};
-        const double L = l[0] + l[1] * z[1];
-        double gl, hl;
-        if (d->vjump[t]) {
-            const double e = exp(-L * dt), pr = -expm1(-L * dt);
-            gl = pr > 0 ? dt * e / pr : 0;
-            hl = pr > 0 ? -dt * dt * e / (pr * pr) : 0;
-        } else {
-            gl = -dt;
-            hl = 0;
-        }
-        for (int a = 0; a < 2; a++)
-            for (int b = 0; b < 2; b++) {
-                H[a][b] += hl * z[a] * z[b];
-                S[a][b] += gl * gl * z[a] * z[b];
-            }
-    }
-    if (!fixed[0] && !fixed[1]) {
+    double S[2][2];
+    intensity_ll(d, idx, k, mu_v, l, NULL, H, S);
+    if (l[0] > 0 && l[1] > 0) {
         const double det = H[0][0] * H[1][1] - H[0][1] * H[1][0];
         if (fabs(det) > 0) {
             const double Hi[2][2] = {{H[1][1] / det, -H[0][1] / det}, {-H[1][0] / det, H[0][0] / det}};
@@ -206,9 +246,10 @@ static void fit_intensity(const s2_data *d, const size_t *idx, size_t k, double 
         }
     } else {
         for (int a = 0; a < 2; a++)
-            if (!fixed[a] && H[a][a] < 0)
+            if (l[a] > 0 && H[a][a] < 0)
                 (a ? &se->lambda1 : &se->lambda0)[0] = sqrt(S[a][a]) / -H[a][a];
     }
+    return 0;
 }
 
 /* One usable H-day transition of the m regression (H = d->m_step): from day t0 to t0 + H, as the
@@ -384,7 +425,11 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     }
     o->n_jumps = nj;
     const double mu_v = nvj ? sex / (double)nvj : 0.0;
-    fit_intensity(d, idx, k, mu_v, want_se, &o->p, want_se ? &o->se : NULL);
+    if (fit_intensity(d, idx, k, mu_v, want_se, &o->p, want_se ? &o->se : NULL) != 0) {
+        o->p.mu_v = mu_v;
+        o->n_jumps = nvj; /* (the caller's message: v-rule days) */
+        return -2;
+    }
     if (nj < 2) {
         o->p.mu_v = nj ? szv : 0.0;
         o->p.mu_s = nj ? sz : 0.0;
@@ -539,7 +584,19 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     memcpy(flags, pflags, n);
     flag_v_jumps(&d, idx, k, o->jump_k, flags, vflags, thr);
     {
-        if (s2_estimate(&d, idx, k, 1, &fo) != 0) {
+        const int est = s2_estimate(&d, idx, k, 1, &fo);
+        if (est == -2) {
+            st = vr_fail(err, VR_ENUM,
+                         "calibrate svcj2: the jump intensity lambda0 + lambda1 v has no maximum "
+                         "likelihood estimate in its range (lambda0 <= 1000, lambda1 <= 1e4) on "
+                         "these %zu days: %zu v-rule jump day%s with a mean excess mu_v %.4g "
+                         "over the thresholds make%s the detection probability exp(-c/mu_v) too "
+                         "small to identify it; use a longer window",
+                         n, fo.n_jumps, fo.n_jumps == 1 ? "" : "s", fo.p.mu_v,
+                         fo.n_jumps == 1 ? "s" : "");
+            goto done;
+        }
+        if (est != 0) {
             st = vr_fail(err, VR_ENUM, "calibrate svcj2: degenerate regression (too few usable "
                          "days, or the filtered states are constant)");
             goto done;
