@@ -150,6 +150,33 @@ static void test_intensity_runaway_refused(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* An option the chosen mode does not read is a usage error naming it (it used to be accepted and
+ * ignored: --paths without --realism, --fit without --measure pricing, --bootstrap with
+ * --realism, an empty --fit list). Checked before any file is read. */
+static void test_option_of_other_mode_refused(void **state)
+{
+    (void)state;
+    static const struct { const char *args, *want; } cases[] = {
+        {"--model heston --paths 5", "--paths is an option of the realism report"},
+        {"--model heston --years 2", "--years is an option of the realism report"},
+        {"--model heston --pricing-states 5,1", "--pricing-states is an option of the realism"},
+        {"--model heston --fit kappa", "--fit is an option of the pricing fit"},
+        {"--model heston --every 3", "--every is an option of the pricing fit"},
+        {"--model heston --vvix-days 2", "--vvix-days is an option of the pricing fit"},
+        {"--model heston --max-eval 50", "--max-eval is an option of the pricing fit"},
+        {"--model heston --threads 2", "--threads sets the threads"},
+        {"--realism m.yaml --bootstrap 5", "--bootstrap is an option of the calibration"},
+        {"--realism m.yaml --proxy", "--proxy is an option of the calibration"},
+        {"--realism m.yaml --rate 0.01", "--rate is an option of the calibration"},
+        {"--model heston --measure pricing --fit ,", "--fit: expected parameter names"},
+    };
+    char args[512], out[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args, "calibrate --data /nonexistent %s", cases[i].args);
+        vr_test_cli_expect(args, 2, out, sizeof out, cases[i].want, NULL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_realism_se_no_nan),
         cmocka_unit_test(test_intensity_thinning),
         cmocka_unit_test(test_intensity_runaway_refused),
+        cmocka_unit_test(test_option_of_other_mode_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,7 +448,10 @@ int vr_cmd_calibrate(int argc, char **argv)
     cal_cmdline(argc, argv, cmdline, sizeof cmdline);
     optind = 0; /* full reset of getopt (GNU) */
     opterr = 0;
+    unsigned char seen[OPT_CAP - OPT_DATA + 1] = {0}; /* the long options given */
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        if (c >= OPT_DATA && c <= OPT_CAP)
+            seen[c - OPT_DATA] = 1;
         switch (c) {
         case OPT_DATA: data = optarg; break;
         case OPT_MODEL: {
@@ -679,6 +682,40 @@ int vr_cmd_calibrate(int argc, char **argv)
         return cal_bad("--cap bounds the pricing fit: it needs --measure pricing%s%s", "", "");
     if (pricing && nreal > 0)
         return cal_bad("--measure pricing cannot be combined with --realism%s%s", "", "");
+    {
+        /* an option the chosen mode does not read is refused, not silently ignored */
+        enum { FOR_REALISM, FOR_FIT, FOR_PRICING, FOR_SIM };
+        static const struct { int opt, mode; const char *name; } only[] = {
+            {OPT_PATHS, FOR_REALISM, "--paths"},       {OPT_YEARS, FOR_REALISM, "--years"},
+            {OPT_BURN, FOR_REALISM, "--burn-in"},      {OPT_PSTATES, FOR_REALISM, "--pricing-states"},
+            {OPT_PROXY, FOR_FIT, "--proxy"},           {OPT_JK, FOR_FIT, "--jump-threshold"},
+            {OPT_WINDOW, FOR_FIT, "--window"},         {OPT_BOOT, FOR_FIT, "--bootstrap"},
+            {OPT_BLOCK, FOR_FIT, "--block"},           {OPT_RATE, FOR_FIT, "--rate"},
+            {OPT_DIV, FOR_FIT, "--dividend"},          {OPT_FIT, FOR_PRICING, "--fit"},
+            {OPT_EVERY, FOR_PRICING, "--every"},       {OPT_VVIXD, FOR_PRICING, "--vvix-days"},
+            {OPT_MAXEVAL, FOR_PRICING, "--max-eval"},  {OPT_THREADS, FOR_SIM, "--threads"},
+        };
+        for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
+            if (!seen[only[i].opt - OPT_DATA])
+                continue;
+            const int m = only[i].mode;
+            if (m == FOR_REALISM && nreal == 0)
+                return cal_bad("%s is an option of the realism report: it needs --realism FILE%s",
+                               only[i].name, "");
+            if (m == FOR_FIT && nreal > 0)
+                return cal_bad("%s is an option of the calibration: --realism does not use it%s",
+                               only[i].name, "");
+            if (m == FOR_PRICING && !pricing)
+                return cal_bad("%s is an option of the pricing fit: it needs --measure pricing%s",
+                               only[i].name, "");
+            if (m == FOR_SIM && nreal == 0 && !pricing)
+                return cal_bad("%s sets the threads of the realism simulation and the pricing "
+                               "fit: it needs --realism or --measure pricing%s", only[i].name, "");
+        }
+        if (fit_list && fit_mask == 0)
+            return cal_bad("--fit: expected parameter names separated by commas, got '%s'%s",
+                           fit_list, "");
+    }
     const int two = nreal == 0 && co.type == VR_MODEL_SVCJ2;
     if (rounds > 0 && !(two && pricing && !start_file))
         return cal_bad("--rounds alternates the svcj2 filter and the pricing fit: it needs "
