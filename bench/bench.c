@@ -11,7 +11,14 @@
  * values (100,000 under --quick): the sort (and its comparison-sort reference) and the scores.
  *
  * Kernel figures are ns per element (one lane of one call) on one core, with the block in L1/L2
- * as in the simulation; path-step figures are whole simulations (RNG + model step + driver). */
+ * as in the simulation; path-step figures are whole simulations (RNG + model step + driver).
+ *
+ * The main job's config and the --json target are checked before anything is timed (exit 2 for
+ * a bad config or an unusable target: a symlink, FIFO, device or directory is refused, as is the
+ * config itself). The JSON record is built in memory and written at the end through vr_outfile
+ * (a temporary beside the target, renamed over it): a failed or interrupted bench leaves an
+ * earlier record in place, and a write that fails is an error (exit 1), not a truncated file. */
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -20,6 +27,7 @@
 
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
@@ -146,6 +154,45 @@ static double time_paths(const vk_table *t, vr_model_type type, vr_scheme scheme
     return median(ts, reps);
 }
 
+/* s as the body of a JSON string (quotes, backslashes and control characters escaped). */
+static void json_str(FILE *f, const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+}
+
+/* The JSON record (built in memory as the bench runs) into the target prepared at the start:
+ * temporary, checked writes, rename. 0 on success, else 1 with the reason on stderr. */
+static int json_commit(vr_outfile *o, const char *buf, size_t len)
+{
+    vr_err err = {VR_OK, ""};
+    if (vr_outfile_begin(o, &err) != VR_OK) {
+        fprintf(stderr, "vixrisk-bench: %s\n", err.msg);
+        return 1;
+    }
+    FILE *f = fopen(o->tmp, "w");
+    int ok = f != NULL && fwrite(buf, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    if (!ok) {
+        fprintf(stderr, "vixrisk-bench: cannot write %s: %s (nothing was kept)\n", o->final,
+                strerror(errno));
+        vr_outfile_abort(o);
+        return 1;
+    }
+    if (vr_outfile_commit(o, &err) != VR_OK) {
+        fprintf(stderr, "vixrisk-bench: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 static void cpu_model(char *out, size_t cap)
 {
     snprintf(out, cap, "unknown");
@@ -183,6 +230,24 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* the main job's config and the JSON target, before anything is timed */
+    vr_err err = {VR_OK, ""};
+    vr_run_cfg cfg;
+    const vr_run_load_opts lo = {0};
+    vr_status lst = vr_run_load_ex(main_cfg, &lo, &cfg, &err);
+    if (lst != VR_OK) {
+        fprintf(stderr, "vixrisk-bench: %s\n", err.msg);
+        return vr_status_exit_code(lst);
+    }
+    static vr_outfile jout; /* 8 KiB: not on the stack */
+    if (json != NULL) {
+        const char *inputs[1] = {main_cfg};
+        if ((lst = vr_outfile_prepare(&jout, json, NULL, inputs, 1, &err)) != VR_OK) {
+            fprintf(stderr, "vixrisk-bench: %s\n", err.msg);
+            vr_run_cfg_free(&cfg);
+            return vr_status_exit_code(lst);
+        }
+    }
     /* Every ISA this CPU runs, or only the one VIXRISK_ISA names (the end-to-end run uses it too). */
     const char *isas[3];
     int nisa = vk_available(isas, 3);
@@ -206,15 +271,20 @@ int main(int argc, char **argv)
     printf("vixrisk-bench %s (%s), %s, %d threads max, gcc %s%s%s\n", VR_VERSION, VR_BUILD, cpu,
            maxth, __VERSION__, pgo ? ", profile-guided build: " : "", pgo ? VIXRISK_PGO_MODE : "");
 
-    FILE *js = json ? fopen(json, "w") : NULL;
+    char *jbuf = NULL;
+    size_t jlen = 0;
+    FILE *js = json ? open_memstream(&jbuf, &jlen) : NULL;
     if (json && !js) {
-        fprintf(stderr, "bench: cannot write %s\n", json);
+        fprintf(stderr, "vixrisk-bench: the JSON record: %s\n", strerror(errno));
         return 1;
     }
-    if (js)
-        fprintf(js, "{\n  \"cpu\": \"%s\", \"compiler\": \"gcc %s\", \"cflags\": \"%s\", \"pgo\": \"%s\", \"commit\": \"%s\",\n"
+    if (js) {
+        fprintf(js, "{\n  \"cpu\": \"");
+        json_str(js, cpu);
+        fprintf(js, "\", \"compiler\": \"gcc %s\", \"cflags\": \"%s\", \"pgo\": \"%s\", \"commit\": \"%s\",\n"
                     "  \"max_threads\": %d, \"quick\": %d,\n  \"kernels_ns_per_element\": {",
-                cpu, __VERSION__, VIXRISK_CFLAGS, VIXRISK_PGO_MODE, VR_BUILD, maxth, quick);
+                __VERSION__, VIXRISK_CFLAGS, VIXRISK_PGO_MODE, VR_BUILD, maxth, quick);
+    }
 
     vk_heston_coef hc;
     const vr_sv_params hp = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7};
@@ -303,7 +373,6 @@ int main(int argc, char **argv)
                              .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.04, .rho_j = -0.5};
     vr_surface *surf = NULL;
     vr_vix_table *vtab = NULL;
-    vr_err err = {VR_OK, ""};
     vr_surface_spec ss = {0};
     ss.tau_min = 1.0 / 365;
     ss.tau_max = 0.5;
@@ -506,7 +575,8 @@ int main(int argc, char **argv)
     vr_scenario sc = {.name = "svcj", .model = {.type = VR_MODEL_SVCJ, .spot = 5000, .rate = 0.04, .dividend = 0.013,
                                                  .v0 = 0.02, .physical = sp, .pricing = sp}};
     const size_t e2e_paths = quick ? 512 : 8192;
-    printf("\nend to end: policy evaluator, SVCJ, %zu paths x 252 days x 4 policies (marks build excluded)\n", e2e_paths);
+    printf("\nend to end: policy evaluator, SVCJ, %zu paths x 252 days x 4 policies (marks build excluded), %s\n",
+           e2e_paths, kdef->isa);
     if (js)
         fprintf(js, "  \"end_to_end\": [");
     double e1 = 0;
@@ -526,18 +596,13 @@ int main(int argc, char **argv)
         printf("  %d thread(s): %.2f s, %.2fM path-day-policies/s (%.2fM per core), speedup %.2fx\n", th, sec,
                rate / 1e6, rate / 1e6 / th, rate / e1);
         if (js)
-            fprintf(js, "%s\n    {\"threads\": %d, \"seconds\": %.3f, \"path_day_policies_per_s\": %.4g}",
-                    th > 1 ? "," : "", th, sec, rate);
+            fprintf(js, "%s\n    {\"isa\": \"%s\", \"threads\": %d, \"seconds\": %.3f, "
+                        "\"path_day_policies_per_s\": %.4g}",
+                    th > 1 ? "," : "", kdef->isa, th, sec, rate);
         vr_scenario_result_free(&res);
     }
     /* ---- end to end: the main job (its model and policies), marks build included ---- */
     {
-        vr_run_cfg cfg;
-        const vr_run_load_opts lo = {0};
-        if (vr_run_load_ex(main_cfg, &lo, &cfg, &err) != VR_OK) {
-            fprintf(stderr, "bench: %s\n", err.msg);
-            return 1;
-        }
         vr_run_spec rs = cfg.spec;
         rs.paths = quick ? 512 : 100000;
         rs.threads = maxth < 2 ? maxth : 2;
@@ -564,14 +629,16 @@ int main(int argc, char **argv)
         printf("  wall %.2f s (marks build %.2f s), %.3gM path-day-policies/s; 1M paths x 252 days x 8 "
                "policies at this rate: %.0f s wall (target 15 s)\n", res.seconds, res.build_seconds,
                rate / 1e6, target);
-        if (js)
-            fprintf(js, "\n  ],\n  \"end_to_end_main_job\": {\"config\": \"%s\", \"isa\": \"%s\", "
+        if (js) {
+            fprintf(js, "\n  ],\n  \"end_to_end_main_job\": {\"config\": \"");
+            json_str(js, main_cfg);
+            fprintf(js, "\", \"isa\": \"%s\", "
                         "\"threads\": %d, \"paths\": %zu, \"days\": %d, \"policies\": %d, "
                         "\"wall_s\": %.3f, \"build_s\": %.3f, \"path_day_policies_per_s\": %.4g, "
-                        "\"wall_1m_252_8_s\": %.1f}", main_cfg, kdef->isa, rs.threads, rs.paths, days,
+                        "\"wall_1m_252_8_s\": %.1f}", kdef->isa, rs.threads, rs.paths, days,
                     rs.npol, res.seconds, res.build_seconds, rate, target);
+        }
         vr_scenario_result_free(&res);
-        vr_run_cfg_free(&cfg);
     }
     /* ---- scoring: what a run does per policy with its per-path P&L (a million paths) ---- */
     {
@@ -634,7 +701,16 @@ int main(int argc, char **argv)
             fclose(la);
         }
         fprintf(js, ",\n  \"loadavg_at_end\": [%.2f, %.2f, %.2f]\n}\n", load[0], load[1], load[2]);
-        fclose(js);
+        const int bad = fclose(js) != 0;
+        const int rc = bad ? 1 : json_commit(&jout, jbuf, jlen);
+        if (bad)
+            fprintf(stderr, "vixrisk-bench: the JSON record: out of memory (nothing was written)\n");
+        free(jbuf);
+        if (rc != 0) {
+            vr_run_cfg_free(&cfg);
+            return rc;
+        }
     }
+    vr_run_cfg_free(&cfg);
     return 0;
 }

@@ -1,0 +1,157 @@
+/* test_bench_output.c: vixrisk-bench checks its inputs and its JSON target before it times
+ * anything, and never clobbers an earlier record or a non-regular file.
+ *
+ * A bad --config used to be read after the ~30 s of kernel and path timings (--quick), ending
+ * with exit status 1 after the JSON target had been truncated and half written; a --json that
+ * named a symlink was written through, one that named a device was "written" with exit status 0.
+ * Now: a bad config is exit status 2 at once with the JSON target untouched; a symlink, a device
+ * and the config itself as the target are refused (exit status 2), the target unchanged. (A full
+ * run, which writes the record through a temporary renamed at the end, is what results/bench.json
+ * comes from: bench/make_results.sh.) The bench is the vixrisk-bench beside the CLI. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vr_test_util.h"
+
+static char bench[4096];
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(bench, sizeof bench, "%s", VIXRISK_CLI);
+    char *slash = strrchr(bench, '/');
+    if (slash == NULL)
+        return -1;
+    snprintf(slash + 1, sizeof bench - (size_t)(slash + 1 - bench), "vixrisk-bench");
+    if (access(bench, X_OK) != 0) {
+        fprintf(stderr, "test_bench_output: no %s (build the vixrisk-bench target)\n", bench);
+        return -1;
+    }
+    return 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static char *read_text(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    const size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* the bench's exit status (-1 if it did not exit), its stderr in err[cap] */
+static int run_bench(const char *args, char *err, size_t cap)
+{
+    char cmd[8192], log[64];
+    snprintf(log, sizeof log, "/tmp/vr_test_bench_%ld.err", (long)getpid());
+    snprintf(cmd, sizeof cmd, "timeout 120 %s --quick %s >/dev/null 2>%s", bench, args, log);
+    const int rc = system(cmd);
+    snprintf(err, cap, "%s", read_text(log));
+    unlink(log);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void make_dir(char *dir, size_t cap)
+{
+    snprintf(dir, cap, "/tmp/vr_test_bench_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_bad_config_first(void **state)
+{
+    (void)state;
+    char dir[64], cfg[128], json[128], args[512], err[4096];
+    make_dir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/bad.yaml", dir);
+    snprintf(json, sizeof json, "%s/bench.json", dir);
+    write_text(cfg, "simulation:\n  paths: 1000\n");
+    write_text(json, "{\"earlier\": 1}\n");
+    snprintf(args, sizeof args, "--json %s --config %s", json, cfg);
+    const double t0 = now();
+    const int rc = run_bench(args, err, sizeof err);
+    const double sec = now() - t0;
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "bad.yaml"));
+    assert_true(sec < 10); /* before any timing */
+    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
+    /* a missing config the same way */
+    snprintf(args, sizeof args, "--json %s --config %s/missing.yaml", json, dir);
+    assert_int_equal(run_bench(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "missing.yaml"));
+    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
+    remove_dir(dir);
+}
+
+static void test_target_refused(void **state)
+{
+    (void)state;
+    char dir[64], json[128], link[128], args[512], err[4096];
+    make_dir(dir, sizeof dir);
+    snprintf(json, sizeof json, "%s/bench.json", dir);
+    snprintf(link, sizeof link, "%s/link.json", dir);
+    write_text(json, "{\"earlier\": 1}\n");
+    assert_int_equal(symlink("bench.json", link), 0);
+    snprintf(args, sizeof args, "--json %s", link);
+    assert_int_equal(run_bench(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
+    struct stat sb;
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    /* a device: nothing is written to it, so nothing can fail unseen */
+    assert_int_equal(run_bench("--json /dev/full", err, sizeof err), 2);
+    assert_non_null(strstr(err, "/dev/full"));
+    /* the config itself */
+    char cfg[128];
+    snprintf(cfg, sizeof cfg, "%s/main.yaml", dir);
+    char src[4096];
+    snprintf(src, sizeof src, "cp %s/configs/alvh.yaml %s", VIXRISK_SOURCE_DIR, cfg);
+    assert_int_equal(system(src), 0);
+    snprintf(args, sizeof args, "--config %s --json %s", cfg, cfg);
+    assert_int_equal(run_bench(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "main.yaml"));
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_config_first),
+        cmocka_unit_test(test_target_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
