@@ -376,14 +376,6 @@ vr_status vr_mpi_prune_tailstats(vr_tailstats *const *t, int count, vr_err *err)
         vr_tailstats_cuts c = all[0];
         for (int r = 1; r < size; r++)
             vr_tailstats_cut_combine(&c, &all[r]);
-        /* The low cut is one (value, path) entry, held by one rank; a pruned set refuses every
-         * later entry not below its cut, so in the merge that follows the root would refuse the
-         * cut entry itself when another rank holds it, and lose the k-th lowest P&L whenever
-         * that is the cut (VaR95's SE then read past the kept set). Pruning at the next pair
-         * keeps what the cut keeps and admits the cut entry (one more candidate at most; the
-         * kept set is cut back to k at the end). Path indices are below n: no overflow. */
-        if (c.ok & 1)
-            c.lo_path++;
         vr_tailstats_prune(t[i], &c);
     }
 done:
