@@ -711,7 +711,7 @@ static int cmd_run(int argc, char **argv, int check_only)
     const vk_table *kt = pick_isa(isa);
     if (kt == NULL)
         return EXIT_USAGE;
-    /* under mpirun every rank loads the same file and fails alike; rank 0 alone speaks */
+    /* under mpirun every rank loads the same file; rank 0 alone speaks */
     int rank = 0;
 #ifdef VIXRISK_MPI
     if (vr_mpi_active())
@@ -721,6 +721,17 @@ static int cmd_run(int argc, char **argv, int check_only)
     vr_err err = {VR_OK, ""};
     const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL, asof};
     vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
+#ifdef VIXRISK_MPI
+    /* the ranks need not fail alike (a rank's environment, such as VIXRISK_DATA or a data file it
+     * cannot read, is its own): agree, so that a rank that failed alone does not leave the others
+     * waiting in the run's first collective, and rank 0 prints its message */
+    if (vr_mpi_active()) {
+        const vr_status mine = st;
+        st = vr_mpi_agree(st, &err);
+        if (st != VR_OK && mine == VR_OK)
+            vr_run_cfg_free(&cfg);
+    }
+#endif
     if (st != VR_OK) {
         if (rank == 0)
             fprintf(stderr, "%s: %s\n", prog, err.msg);

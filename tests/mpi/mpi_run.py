@@ -20,7 +20,8 @@ within 1e-10 relative (plus 1e-9 USD).
 Signal: a run on 2 ranks is interrupted with SIGINT at mpirun once its temporary file exists, and
 another has one rank killed with SIGKILL: neither may leave anything under the final name, and the
 interrupted one (given odls_base_sigkill_timeout=5, see docs/scale.md "Failure") must leave no
-temporary either."""
+temporary either. A config that fails to load on rank 1 alone (its environment names no data
+directory) must stop every rank with exit 2 and rank 0 print rank 1's error, not hang."""
 import glob, math, os, re, signal, subprocess, sys, tempfile, time
 
 import h5py
@@ -254,7 +255,39 @@ def main_signal(vix, src, mpirun):
             ok &= good
             for f in left:
                 os.remove(os.path.join(tmp, "out", f))
+        ok &= rank_fails_alone(vix, src, mpirun, env, tmp)
     return 0 if ok else 1
+
+
+def rank_fails_alone(vix, src, mpirun, env, tmp):
+    """A config that loads on rank 0 and fails on rank 1 (its VIXRISK_DATA names no directory, so
+    the history scenarios find no data): every rank must stop with exit 2 and rank 0 print rank 1's
+    error. Before, rank 1 returned alone and the run hung in its first collective."""
+    data = os.path.realpath(os.path.join(src, "..", "shared", "data"))
+    if not os.path.exists(os.path.join(data, "spx_daily.csv")):
+        print("a rank failing alone: skipped (no ../shared/data)")
+        return True
+    cfg = small_config(src, "stress.yaml", tmp, True)
+    wrap = os.path.join(tmp, "rank_env.sh")
+    with open(wrap, "w") as f:
+        f.write('#!/bin/sh\nif [ "${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}" = 1 ]; then\n'
+                f'  VIXRISK_DATA={tmp}/no_such_dir; export VIXRISK_DATA\nfi\nexec "$@"\n')
+    os.chmod(wrap, 0o755)
+    out = os.path.join(tmp, "out", "alone.h5")
+    penv = dict(env, VIXRISK_DATA=data)
+    try:
+        r = subprocess.run(mpirun + ["-np", "2", wrap, vix, "run", cfg, "--paths", "97", "--threads",
+                                     "1", "-q", "-o", out], env=penv, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        print("a rank failing alone: the run hung (killed after 120 s): FAILED")
+        return False
+    good = r.returncode == 2 and "rank 1: " in r.stderr and "no_such_dir" in r.stderr \
+        and not os.path.exists(out)
+    print(f"a rank failing alone: exit {r.returncode}, {'ok' if good else 'FAILED'}")
+    if not good:
+        print(r.stderr[-2000:])
+    return good
 
 
 if __name__ == "__main__":
