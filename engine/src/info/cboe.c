@@ -74,8 +74,12 @@ vr_status vr_cboe_variance(const double *K, const double *C, const double *P, in
     for (int j = 0; j < nu; j++) {
         const int i = use[j];
         double dk;
-        if (nu == 1)
-            dk = (i + 1 < n ? K[i + 1] : K[i]) - (i > 0 ? K[i - 1] : K[i]);
+        if (nu == 1) /* K0 alone: half the distance between its neighbours on the grid (one-sided
+                      * at the grid's ends), the dK K0 has when the zero-priced options either
+                      * side are kept; they add nothing to the sum, so the cut must not double it */
+            dk = i == 0 ? K[1] - K[0]
+               : i == n - 1 ? K[n - 1] - K[n - 2]
+               : 0.5 * (K[i + 1] - K[i - 1]);
         else if (j == 0)
             dk = K[use[1]] - K[i];
         else if (j == nu - 1)
