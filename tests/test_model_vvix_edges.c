@@ -7,7 +7,9 @@
  *    gives;
  *  - a Heston model with vol of variance 1e-3 (the VIX all but deterministic): its VVIX is a
  *    fraction of a point, not 18;
- */
+ *  - a model whose VIX future lies outside the VIX option strike grid (1 to 500): the VVIX has no
+ *    strip there, and the command must say so (exit 1, the term and the future named) instead of
+ *    a misleading "no strike at or below the forward" with exit 2 or a "negative variance". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +87,45 @@ static void test_deterministic_vix_vvix(void **state)
     vr_test_rmdir(dir);
 }
 
+static void test_future_outside_grid(void **state)
+{
+    (void)state;
+    char dir[128], args[1200];
+    static char out[8192];
+    assert_int_equal(vr_test_tmpdir("vvixedge", dir, sizeof dir), 0);
+    /* VIX future ~0.03: below the grid's first strike 1 */
+    const char *low = write_heston(dir, "low.yaml", 0.0, 1e-6, 0.5);
+    vr_model m;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_model_load(low, &m, &err), VR_OK);
+    const vr_model_ops *ops = vr_model_ops_get(m.type);
+    double x[VR_FACTORS_MAX] = {0};
+    ops->state0(&m, x);
+    vr_vvix vv;
+    assert_int_equal(vr_model_vvix(ops, &m.pricing, x, m.rate, &vv, &err), VR_ENUM);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "27 days"));
+    assert_non_null(strstr(err.msg, "strike grid"));
+    snprintf(args, sizeof args, "model '%s' --json", low);
+    vr_test_cli_expect(args, 1, out, sizeof out, "VVIX", "future", "strike grid", NULL);
+    /* a Bates model with price jumps of mean 5 in log: VIX ~ 1500, above the grid's last strike */
+    const char *high = vr_test_write(
+        dir, "high.yaml",
+        "model:\n  type: bates\n  spot: 100\n  rate: 0.03\n  dividend: 0.01\n  v0: 0.04\n"
+        "  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 0.8, mu_j: 5, sigma_j: 0.03}\n"
+        "  pricing:  {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 0.8, mu_j: 5, sigma_j: 0.03}\n");
+    snprintf(args, sizeof args, "model '%s'", high);
+    vr_test_cli_expect(args, 1, out, sizeof out, "VVIX", "future", "strike grid", NULL);
+    assert_null(strstr(out, "negative"));
+    vr_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_strike_strip),
         cmocka_unit_test(test_deterministic_vix_vvix),
+        cmocka_unit_test(test_future_outside_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,14 @@ static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, cons
     double fut;
     if ((st = ops->vix_future(p, x, T, &fut, err)) != VR_OK)
         return st;
+    /* the strip needs strikes on both sides of the forward: the grid holds VIX futures from its
+     * first strike to its last, and beyond them the formula returns a number that is not the
+     * VIX's vol (a put-only strip and a negative variance above the grid; no K0 below it) */
+    if (!(fut >= K[0] && fut <= K[n - 1]))
+        return vr_fail(err, VR_ENUM,
+                       "model VVIX: the model's VIX future at %.0f days is %g, outside the VIX option "
+                       "strike grid (%g to %g): the Cboe formula has no strip there",
+                       T * 365.0, fut, K[0], K[n - 1]);
     int lo = 0, hi = n;
     while (lo < n - 1 && K[lo + 1] < fut / 10)
         lo++;
