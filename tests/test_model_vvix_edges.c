@@ -9,11 +9,13 @@
  *    fraction of a point, not 18;
  *  - a model whose VIX future lies outside the VIX option strike grid (1 to 500): the VVIX has no
  *    strip there, and the command must say so (exit 1, the term and the future named) instead of
- *    a misleading "no strike at or below the forward" with exit 2 or a "negative variance". */
+ *    a misleading "no strike at or below the forward" with exit 2 or a "negative variance";
+ *  - the command's stdout on a full device: exit 1, not 0. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_model_info.h"
@@ -120,12 +122,35 @@ static void test_future_outside_grid(void **state)
     vr_test_rmdir(dir);
 }
 
+/* The command's output is its result: stdout on a full device is a failure (exit 1, said on
+ * stderr), not exit 0 with nothing written. */
+static void test_stdout_full(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0) {
+        printf("  /dev/full not writable here: skipped\n");
+        return;
+    }
+    static char out[8192];
+    char cmd[2048];
+    const char *model = VIXRISK_SOURCE_DIR "/configs/models/heston.yaml";
+    for (int json = 0; json < 2; json++) {
+        snprintf(cmd, sizeof cmd, "'%s' model '%s'%s 2>&1 >/dev/full", VIXRISK_CLI, model,
+                 json ? " --json" : "");
+        const int rc = vr_run_capture(cmd, out, sizeof out);
+        printf("  %s: rc %d: %s", json ? "--json" : "text", rc, out);
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(out, "could not be written"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_strike_strip),
         cmocka_unit_test(test_deterministic_vix_vvix),
         cmocka_unit_test(test_future_outside_grid),
+        cmocka_unit_test(test_stdout_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

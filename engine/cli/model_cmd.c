@@ -7,6 +7,7 @@
  * (vr_model_info.h), which asks the model interface only; this file parses, prints and maps the
  * status to an exit code (2 for usage, model-file and data errors, 1 for a numerical failure).
  * main.c dispatches here with argv[0] = "model". */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -416,5 +417,12 @@ int vr_cmd_model(int argc, char **argv)
         print_json(stdout, file, &m, &info, mkp, &ci);
     else
         print_text(stdout, file, &m, &info, mkp, &ci);
+    /* the output is the command's result: a write that failed (a full disk, a closed pipe's
+     * reader gone) must not end in exit 0 with a truncated or empty file */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vixrisk model: %s: the output could not be written to stdout (%s)\n", file,
+                errno ? strerror(errno) : "write error");
+        return 1;
+    }
     return 0;
 }
