@@ -22,18 +22,35 @@
 /* --asof on a day the model cannot reach exactly (a one-factor VIX below the floor; a (VIX, VIX3M)
  * pair that needs a negative factor): the nearest reachable state is shown instead, flagged. */
 typedef struct clamp_info {
+    int nfree;                      /* factors the day's indices identify: 1 (VIX) or 2 (and VIX3M) */
     int on;                         /* 1: the state shown is clamped, not the day's exact state */
     double need[VR_FACTORS_MAX];    /* the exact solution (a factor < 0 among them) */
     char note[256];                 /* "m = 0; model VIX3M 75.631 vs real 67.70" */
 } clamp_info;
 
-/* The factors the day's indices need exactly (the affine solve, no clamping): VIX alone for one
- * factor, VIX and VIX3M for two. */
-static void exact_need(const vr_model_ops *ops, const vr_vix_coef *c30, const vr_vix_coef *c93,
-                       const vr_market_day *mk, double *need)
+/* The same test as model_info.c's: a two-factor model whose m cannot leave m0 = theta under
+ * either measure (sigma_m = 0 in both; an svcj file with lambda1 is loaded so) has one free
+ * factor, v, which the day's VIX alone identifies (vr_model_state_from_market). */
+static int free_factors(const vr_model *m, const vr_model_ops *ops)
 {
-    const double y1 = (mk->vix / 100) * (mk->vix / 100) - c30->a;
-    if (ops->nfactors < 2) {
+    const vr_svcj2_params *p = &m->physical.s2, *q = &m->pricing.s2;
+    if (ops->nfactors < 2 || (m->type == VR_MODEL_SVCJ2 && p->sigma_m == 0 && q->sigma_m == 0 &&
+                              m->m0 == p->theta && m->m0 == q->theta))
+        return 1;
+    return 2;
+}
+
+/* The factors the day's indices need exactly (the affine solve, no clamping): v from VIX alone
+ * for one free factor (the others as in x), v and m from VIX and VIX3M for two. */
+static void exact_need(int nfree, const vr_vix_coef *c30, const vr_vix_coef *c93,
+                       const vr_market_day *mk, const double *x, double *need)
+{
+    double y1 = (mk->vix / 100) * (mk->vix / 100) - c30->a;
+    if (nfree < 2) {
+        for (int j = 1; j < VR_FACTORS_MAX; j++) {
+            need[j] = x[j];
+            y1 -= c30->bx[j] * x[j];
+        }
         need[0] = y1 / c30->bx[0];
         return;
     }
@@ -49,15 +66,17 @@ static void exact_need(const vr_model_ops *ops, const vr_vix_coef *c30, const vr
 static int clamp_state(const vr_model *m, const vr_market_day *mk, double *x, clamp_info *ci)
 {
     const vr_model_ops *ops = vr_model_ops_get(m->type);
-    if (!(mk->vix > 0) || (ops->nfactors > 1 && !(mk->vix3m > 0)))
+    const int nfree = ci->nfree;
+    if (!(mk->vix > 0) || (nfree > 1 && !(mk->vix3m > 0)))
         return 0;
     const vr_vix_coef c30 = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
     const vr_vix_coef c93 = ops->vix_coef(&m->pricing, VR_VIX_TAU_93D);
     ops->state0(m, x);
-    const vr_term_fit fit = vr_state_from_term_c(ops, &c30, &c93, mk->vix, mk->vix3m, x);
-    if (ops->nfactors > 1 && fit != VR_TERM_CLAMPED)
+    exact_need(nfree, &c30, &c93, mk, x, ci->need);
+    if (nfree < 2)
+        ops->state_from_vix(&c30, mk->vix, x); /* v at 0 below the floor, the others kept */
+    else if (vr_state_from_term_c(ops, &c30, &c93, mk->vix, mk->vix3m, x) != VR_TERM_CLAMPED)
         return 0; /* e.g. coefficients that do not identify two factors */
-    exact_need(ops, &c30, &c93, mk, ci->need);
     ci->on = 1;
     size_t n = 0;
     for (int j = 0; j < ops->nfactors; j++)
@@ -66,7 +85,7 @@ static int clamp_state(const vr_model *m, const vr_market_day *mk, double *x, cl
                                   ops->factor_names[j]);
     const struct { const char *name; const vr_vix_coef *c; double real; } idx[2] = {
         {"VIX", &c30, mk->vix}, {"VIX3M", &c93, mk->vix3m}};
-    for (int k = 0; k < (ops->nfactors > 1 ? 2 : 1); k++) { /* the indices the state answers to */
+    for (int k = 0; k < nfree; k++) { /* the indices the state answers to */
         const double model = vr_vix_level_x(idx[k].c, x, ops->nfactors);
         if (idx[k].real > 0 && fabs(model - idx[k].real) > 5e-3 && n < sizeof ci->note)
             n += (size_t)snprintf(ci->note + n, sizeof ci->note - n, "; model %s %.3f vs real %.2f",
@@ -242,7 +261,7 @@ static void print_text(FILE *o, const char *file, const vr_model *m, const vr_mo
     fprintf(o, "%s model, %s\n", ops->name, file);
     if (mk != NULL)
         fprintf(o, "state as of %s (%s): spot = SPX close, factors from VIX%s\n",
-                vr_history_format_date(mk->date, ds), mk->dir, nf > 1 ? " and VIX3M" : "");
+                vr_history_format_date(mk->date, ds), mk->dir, ci->nfree > 1 ? " and VIX3M" : "");
     else
         fprintf(o, "state from the model file\n");
     fprintf(o, "spot %.10g, rate %g, dividend %g; factors:", in->spot, m->rate, m->dividend);
@@ -250,7 +269,7 @@ static void print_text(FILE *o, const char *file, const vr_model *m, const vr_mo
         fprintf(o, " %s = %.6g (%.2f%% vol)", ops->factor_names[j], in->x[j], 100 * sqrt(in->x[j]));
     if (ci->on) {
         fprintf(o, "\nCLAMPED: no state of this model gives that day's VIX%s exactly (it needs",
-                nf > 1 ? " and VIX3M" : "");
+                ci->nfree > 1 ? " and VIX3M" : "");
         for (int j = 0; j < nf; j++)
             fprintf(o, "%s %s = %.6g", j ? "," : "", ops->factor_names[j], ci->need[j]);
         fprintf(o, ");\nshown: the nearest reachable state, clamped: %s", ci->note);
@@ -270,11 +289,14 @@ static void print_text(FILE *o, const char *file, const vr_model *m, const vr_mo
         fprintf(o, "  %8.3f  ", x->model);
         tnum(o, "%8.2f", x->real, 8);
         /* the indices the state was solved for but a clamped state does not give back */
-        if (ci->on && (i == 1 || (i == 2 && nf > 1)) && fabs(x->model - x->real) > 5e-3)
+        if (ci->on && (i == 1 || (i == 2 && ci->nfree > 1)) && fabs(x->model - x->real) > 5e-3)
             fprintf(o, "  <- clamped");
         fprintf(o, "\n");
     }
-    fprintf(o, "  VIX floor (every factor at 0): %.3f\n", in->vix_floor);
+    if (ci->nfree < nf) /* m fixed at m0 (vr_model_state_from_market) */
+        fprintf(o, "  VIX floor (v at 0, m fixed at %g): %.3f\n", in->x[1], in->vix_floor);
+    else
+        fprintf(o, "  VIX floor (every factor at 0): %.3f\n", in->vix_floor);
 
     fprintf(o, "\nVIX futures (model, k months = k/12 years)\n  months ");
     for (int k = 0; k < VR_INFO_NFUT; k++)
@@ -390,6 +412,7 @@ int vr_cmd_model(int argc, char **argv)
         fprintf(stderr, "vixrisk model: %s: model type %d has no descriptor\n", file, (int)m.type);
         return 1;
     }
+    ci.nfree = free_factors(&m, ops);
     ops->state0(&m, x);
     if (asof != NULL) {
         const char *dir = data != NULL && data[0] != '\0' ? data : vr_history_default_dir();

@@ -14,9 +14,22 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_model_params.h"
+#include "vixrisk/vr_svcj2.h"
 
 static const struct { const char *name; int days; } k_indices[VR_INFO_NIDX] = {
     {"VIX9D", 9}, {"VIX", 30}, {"VIX3M", 93}, {"VIX6M", 183}};
+
+/* A two-factor model whose m cannot leave m0 under either measure: sigma_m = 0 in both sets and
+ * m0 = theta in both (an svcj file with lambda1, which vr_model_lift_svcj loads as that svcj2
+ * limit, or an svcj2 file at it). Its only free factor is v: the market identifies v from VIX
+ * alone with m kept at m0, as for the one-factor model; backing m out of VIX3M would move m off
+ * theta, where it then reverts at a kappa_m the model never uses (the lift's kappa_m = 1). */
+static int m_is_fixed(const vr_model *m)
+{
+    const vr_svcj2_params *p = &m->physical.s2, *q = &m->pricing.s2;
+    return m->type == VR_MODEL_SVCJ2 && p->sigma_m == 0 && q->sigma_m == 0 && m->m0 == p->theta &&
+           m->m0 == q->theta;
+}
 
 vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk, double *x,
                                      vr_err *err)
@@ -30,7 +43,7 @@ vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk,
     if (!(mk->vix > 0))
         return vr_fail(err, VR_EINVAL, "%s: no VIX close in %s", ds, mk->dir);
     ops->state0(m, x); /* factors the indices do not determine keep the file's values */
-    if (ops->state_from_vix2 != NULL) {
+    if (ops->state_from_vix2 != NULL && !m_is_fixed(m)) {
         if (!(mk->vix3m > 0))
             return vr_fail(err, VR_EINVAL,
                            "%s: the model has %d variance factors, identified from VIX and VIX3M, "
@@ -41,7 +54,11 @@ vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk,
             return vr_fail(err, VR_EINVAL, "%s: VIX %g, VIX3M %g: %s", ds, mk->vix, mk->vix3m, e2.msg);
         return VR_OK;
     }
-    const double floor = 100.0 * sqrt(c30.a > 0 ? c30.a : 0.0);
+    /* one free factor, v: the floor is the VIX at v = 0 with the other factors as in the file */
+    double x0[VR_FACTORS_MAX];
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        x0[j] = j == 0 ? 0.0 : x[j];
+    const double floor = vr_vix_level_x(&c30, x0, ops->nfactors);
     if (mk->vix < floor)
         return vr_fail(err, VR_EINVAL,
                        "%s: VIX %g is below the model's floor %.4g (its VIX with no variance left): "
@@ -211,6 +228,10 @@ vr_status vr_model_info_compute(const vr_model *m, double spot, const double *x,
     }
     const vr_vix_coef c30 = out->idx[1].coef;
     out->vix_floor = 100.0 * sqrt(c30.a > 0 ? c30.a : 0.0);
+    if (m_is_fixed(m)) { /* m never leaves m0: the lowest VIX the model shows has v = 0, m = m0 */
+        const double x0[VR_FACTORS_MAX] = {0.0, m->m0};
+        out->vix_floor = vr_vix_level_x(&c30, x0, ops->nfactors);
+    }
     for (int k = 0; k < VR_INFO_NFUT; k++)
         if ((st = ops->vix_future(&m->pricing, x, (k + 1) / 12.0, &out->fut_months[k], err)) != VR_OK)
             return st;
