@@ -257,6 +257,37 @@ static void test_surface_none(void **state)
  * simulation; an SPX strike had no upper bound (1e300 printed a 300-digit price) and 1e-308 was
  * "expected a number". At each limit itself the pricer prices (so the CLI's table cannot drift
  * below a pricer's limit unnoticed). */
+/* A command whose standard output cannot be written fails (exit 1, naming the error) instead of
+ * exiting 0 with its output lost; a command that writes nothing there is unaffected. */
+static int run_full(const char *args, char *out, size_t cap)
+{
+    char cmd[2048]; /* stderr to the capture, stdout to the full device */
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1 >/dev/full", VIXRISK_CLI, args);
+    return vr_run_capture(cmd, out, cap);
+}
+
+static void test_stdout_write_error(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    char out[8192], args[1024];
+    const char *m = write_file("full.yaml", good);
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 100", m);
+    assert_int_equal(run_full(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot write the standard output: No space left on device"));
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 100 --json", m);
+    assert_int_equal(run_full(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot write the standard output"));
+    assert_int_equal(run_full("--help", out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot write the standard output"));
+    /* a usage error keeps its own exit status */
+    assert_int_equal(run_full("price --strike 100 --expiry 1", out, sizeof out), 2);
+    /* nothing on stdout: nothing to fail */
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 100 >/dev/null", m);
+    assert_int_equal(run(args, out, sizeof out), 0);
+}
+
 /* A VIX future has no strike: `price --option future` neither prints one (it printed the ignored
  * --strike, or "strike 0" without one) nor writes one in its JSON; an option still does. */
 static void test_future_no_strike(void **state)
@@ -1131,6 +1162,7 @@ int main(void)
         cmocka_unit_test(test_surface_none),
         cmocka_unit_test(test_price_ranges),
         cmocka_unit_test(test_future_no_strike),
+        cmocka_unit_test(test_stdout_write_error),
         cmocka_unit_test(test_price_no_spread),
         cmocka_unit_test(test_price_direct_failure_named),
         cmocka_unit_test(test_output_directory),

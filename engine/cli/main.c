@@ -839,7 +839,7 @@ static int wants_version(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage_top(stderr);
@@ -891,4 +891,20 @@ int main(int argc, char **argv)
         return vr_cmd_model(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s' (try 'vixrisk --help')\n", prog, cmd);
     return EXIT_USAGE;
+}
+
+/* Every command's standard output is checked once written: a full disk or a closed pipe (a
+ * report's JSON, a price, the run's table) made a command exit 0 with its output lost. A command
+ * that succeeded otherwise exits 1 then, naming the error. */
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: cannot write the standard output: %s\n", prog,
+                errno ? strerror(errno) : "a write failed");
+        if (rc == 0)
+            rc = 1;
+    }
+    return rc;
 }
