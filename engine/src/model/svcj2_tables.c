@@ -73,7 +73,12 @@
 #include "svcj2_tables.h"
 
 #define SLICE_N 9          /* m levels when m moves: at least */
-#define SLICE_NMAX 24      /* and at most */
+#define SLICE_NMAX 40      /* and at most: a range up to m = 4 (a pricing set fitted to the VIX
+                              family) takes 35 levels at SLICE_DS; capped at 24 there, the step
+                              was 0.087 and short VIX calls between the low levels, where the
+                              physical paths spend their time, missed by up to 8 tolerances
+                              (docs/numerics.md); each level costs one more SPX surface and VIX
+                              slice to build */
 #define SLICE_DS 0.06      /* largest step in sqrt(m) below SLICE_NMAX levels */
 #define ESPL_H 0.025       /* step of the exponent grid in asinh(u / u_s) */
 #define ESPL_TOL 1e-10     /* local error of the Riccati solves of the grid */
@@ -933,11 +938,14 @@ static void vix_slice(const s2_tables *tb, const vk_table *kt, int j, const doub
  * is worse than the strike (up to 4.6 against 0.7 tolerances), and there rho is about 2.
  * Measured against vr_svcj2_vix_options on a grid between the levels (configs/models/
  * svcj2_cal_rn.yaml; v 0, 0.005, 0.03; m 0.017-0.19; calls at 0.9-1.5 F): mean error / tolerance
- * at 3, 7, 14, 30 days 3.15, 1.77, 0.91, 0.44 at the strike alone, 0.31, 0.44, 0.56, 0.41 now
- * (docs/numerics.md). Above the top level (linear extrapolation in m) a lane keeps the moneyness
- * reading: each slice's C_j / F_j at K F_j / F, the line of those, times F. */
-#define VIX_FOLLOW_LO 2.0
-#define VIX_FOLLOW_HI 4.0
+ * at 3, 7, 30 days 3.15, 1.77, 0.44 at the strike alone; 0.31, 0.44, 0.41 with 24 levels and the
+ * switch at 2 and 4; 0.13, 0.10, 0.11 (worst 0.77, 0.84, 0.58) with the 35 levels SLICE_NMAX now
+ * allows and the switch at 1.5 and 3 (docs/numerics.md). The finer levels lower rho for the same
+ * law, so the switch moved down with them; svcj2_cal.yaml's 11 levels gain from it too (mean at
+ * 3 and 7 days 0.27, 0.32 -> 0.23, 0.21). Above the top level (linear extrapolation in m) a lane
+ * keeps the moneyness reading: each slice's C_j / F_j at K F_j / F, the line of those, times F. */
+#define VIX_FOLLOW_LO 1.5
+#define VIX_FOLLOW_HI 3.0
 #define VIX_ATM_MIN 1e-12 /* an at-the-money call below this (a degenerate law): the strike */
 enum { LM_STRIKE, LM_MONEYNESS, LM_FOLLOW };
 
