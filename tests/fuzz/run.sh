@@ -20,6 +20,7 @@ targets=("$@")
 build=${FUZZ_BUILD:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 mkdir -p "$build"
+babs=$(cd "$build" && pwd) # (the jobs run in directories of their own)
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DVIXRISK_FUZZ=ON -DVIXRISK_BUILD_TESTS=OFF > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 # the cores, counted before OMP_NUM_THREADS=1 below: GNU nproc honours that variable
@@ -53,12 +54,24 @@ fuzz_one() {
     fi
     return 0
   fi
-  if ! "$build/fuzz_$t" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -max_len=65536 \
-        -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -artifact_prefix="$art/" \
-        "$corpus" > "$log" 2>&1; then
+  # One job runs in this process, its output in $log. More run as child processes that libFuzzer
+  # logs to fuzz-<N>.log in the working directory: each target gets its own (the targets run at
+  # once, and with one shared directory their logs overwrote each other's: the summaries printed
+  # for config and model were the same run's, and a failure would have shown another target's log).
+  local multi=()
+  [ "$jobs" -gt 1 ] && multi=(-jobs="$jobs" -workers="$jobs")
+  local wd="$build/work_$t"
+  mkdir -p "$wd"
+  if ! (cd "$wd" && "$babs/fuzz_$t" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
+        -max_len=65536 ${multi[@]+"${multi[@]}"} -print_final_stats=1 -artifact_prefix="$babs/artifacts/$t/" \
+        "$babs/corpus/$t") > "$log" 2>&1; then
     echo "fuzz $t: FAILED (log: $log, inputs: $art/)"
     tail -40 "$log"
+    [ "$jobs" -gt 1 ] && tail -40 "$wd"/fuzz-*.log
     return 1
+  fi
+  if [ "$jobs" -gt 1 ]; then
+    cat "$wd"/fuzz-*.log >> "$log"
   fi
   grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "$log" | tail -2 || true
 }
