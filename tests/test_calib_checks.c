@@ -52,6 +52,35 @@ static void test_fixed_point_cycle_refused(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* svcj's optional lambda1 is not estimated by the one-factor fit: it is neither printed nor
+ * written (it was, as "lambda1 0 se 0 / 0" and "lambda1: 0" in both sets), and the written file
+ * loads as svcj. */
+static void test_unestimated_param_left_out(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], out[16384], path[256];
+    assert_int_equal(vr_test_tmpdir("calibl1", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/svcj.yaml", dir);
+    snprintf(args, sizeof args, "calibrate --data %s --model svcj --bootstrap 0 -o %s", VR_TEST_DATA_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "rho_j", NULL);
+    assert_null(strstr(out, "lambda1"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[8192];
+    const size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "rho_j"));
+    assert_null(strstr(text, "lambda1"));
+    vr_model m;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_model_load(path, &m, &err), VR_OK);
+    assert_int_equal(m.type, VR_MODEL_SVCJ);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 static void test_realism_se_no_nan(void **state)
 {
     (void)state;
@@ -182,6 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_point_cycle_refused),
         cmocka_unit_test(test_realism_se_no_nan),
+        cmocka_unit_test(test_unestimated_param_left_out),
         cmocka_unit_test(test_intensity_thinning),
         cmocka_unit_test(test_intensity_runaway_refused),
         cmocka_unit_test(test_option_of_other_mode_refused),

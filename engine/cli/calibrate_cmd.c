@@ -1069,6 +1069,8 @@ int vr_cmd_calibrate(int argc, char **argv)
                                        start_file ? start_file : "");
             for (int i = 0; md && !start_file && i < md->nparams && q < strlen(comment) + 3900; i++) {
                 char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+                if (vr_calib_param_left_out(&md->params[i], vr_param_get(&res.est, &md->params[i])))
+                    continue;
                 q += (size_t)sprintf(full + q, "\n  %-8s %12.6g  se %10s / %10s",
                                      md->params[i].name, vr_param_get(&res.est, &md->params[i]),
                                      vr_calib_se_str(vr_param_get(&res.se_qml, &md->params[i]), a),

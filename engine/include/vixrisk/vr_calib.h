@@ -26,6 +26,7 @@
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_status.h"
 
 #define VR_CALIB_V_FLOOR 1e-4 /* variance floor (1% vol) when VIX^2 < a */
@@ -324,6 +325,12 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r);
 /* `vixrisk calibrate ...` (argv[0] = "calibrate"). Returns the process exit code: 0 ok, 1 runtime
  * failure, 2 usage error. --help prints to stdout. */
 int vr_cmd_calibrate(int argc, char **argv);
+
+/* Whether parameter d at value x is left out of the printed tables and the written sets: an
+ * optional parameter at its default (svcj's lambda1 at 0, which the one-factor fit does not
+ * estimate: it was printed and written as an estimate of 0 with standard errors 0; the loader
+ * fills it in). */
+int vr_calib_param_left_out(const vr_param_def *d, double x);
 
 /* A standard error for the tables and files the calibration writes: "%.4g", or "n/a" where it is
  * not finite (no bootstrap was run, or the information matrix is singular): never "nan". */

@@ -575,12 +575,20 @@ done:
 
 /* ---- output ---------------------------------------------------------------------------------- */
 
+int vr_calib_param_left_out(const vr_param_def *d, double x)
+{
+    return !isnan(d->def) && x == d->def;
+}
+#define left_out vr_calib_param_left_out
+
 /* The table of the model's parameters: estimate, QML and bootstrap standard errors. */
 static void print_params(FILE *f, const vr_model_def *md, const vr_calib_result *r)
 {
     fprintf(f, "  %-8s %12s %12s %12s\n", "param", "estimate", "se(QML)", "se(boot)");
     for (int i = 0; md && i < md->nparams; i++) {
         const vr_param_def *d = &md->params[i];
+        if (left_out(d, vr_param_get(&r->est, d)))
+            continue;
         char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
         fprintf(f, "  %-8s %12.6g %12s %12s\n", d->name, vr_param_get(&r->est, d),
                 vr_calib_se_str(vr_param_get(&r->se_qml, d), a),
@@ -629,8 +637,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
 static void write_set(FILE *f, const vr_model_def *md, const vr_sv_params *p)
 {
     fprintf(f, "{");
-    for (int i = 0; i < md->nparams; i++)
-        fprintf(f, "%s%s: %.6g", i ? ", " : "", md->params[i].name, vr_param_get(p, &md->params[i]));
+    for (int i = 0, n = 0; i < md->nparams; i++)
+        if (!left_out(&md->params[i], vr_param_get(p, &md->params[i])))
+            fprintf(f, "%s%s: %.6g", n++ ? ", " : "", md->params[i].name, vr_param_get(p, &md->params[i]));
     fprintf(f, "}");
 }
 
@@ -690,6 +699,8 @@ vr_status vr_calib_write_model(const char *path, const vr_calib_result *r, doubl
     for (int i = 0; i < md->nparams && k < cap; i++) {
         const vr_param_def *d = &md->params[i];
         char a[VR_CALIB_SE_STR], b[VR_CALIB_SE_STR];
+        if (left_out(d, vr_param_get(&r->est, d)))
+            continue;
         k += (size_t)snprintf(c + k, cap - k, "\n  %-8s %12.6g  se %10s / %10s", d->name,
                               vr_param_get(&r->est, d), vr_calib_se_str(vr_param_get(&r->se_qml, d), a),
                               vr_calib_se_str(vr_param_get(&r->se_boot, d), b));
