@@ -81,6 +81,38 @@ static void test_unestimated_param_left_out(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A pricing fit that stops at its evaluation limit says so in the model file's comment (only the
+ * console said it), and the file gives the fit's days as ISO dates (it printed 20070402). */
+static void test_pricing_fit_limit_recorded(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], out[16384], path[256];
+    assert_int_equal(vr_test_tmpdir("calibpf", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/h.yaml", dir);
+    snprintf(args, sizeof args, "calibrate --data %s --model heston --measure pricing --max-eval 40 -o %s",
+             VR_TEST_DATA_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "NOT converged", NULL);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[16384];
+    const size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *pf = strstr(text, "# Pricing fit: ");
+    assert_non_null(pf);
+    int nd = 0, y0 = 0, m0 = 0, d0 = 0, y1 = 0, m1 = 0, d1 = 0;
+    assert_int_equal(sscanf(pf, "# Pricing fit: %d days %4d-%2d-%2d..%4d-%2d-%2d", &nd, &y0, &m0, &d0, &y1,
+                            &m1, &d1), 7);
+    assert_true(nd > 0 && y0 >= 1990 && y1 >= y0 && m0 >= 1 && m0 <= 12 && m1 >= 1 && m1 <= 12);
+    const char *eol = strchr(pf, '\n');
+    assert_non_null(eol);
+    const char *nc = strstr(pf, "NOT converged: the fit stopped at its evaluation limit");
+    assert_true(nc != NULL && nc < eol);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 static void test_realism_se_no_nan(void **state)
 {
     (void)state;
@@ -212,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_fixed_point_cycle_refused),
         cmocka_unit_test(test_realism_se_no_nan),
         cmocka_unit_test(test_unestimated_param_left_out),
+        cmocka_unit_test(test_pricing_fit_limit_recorded),
         cmocka_unit_test(test_intensity_thinning),
         cmocka_unit_test(test_intensity_runaway_refused),
         cmocka_unit_test(test_option_of_other_mode_refused),

@@ -1010,15 +1010,20 @@ int vr_cmd_calibrate(int argc, char **argv)
                  : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
                              : "proxy v = (VIX/100)^2",
                  co.jump_k);
+        char pd0[16] = "", pd1[16] = "";
         if (pricing && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
-                          "\nPricing fit: %zu days %d..%d (every %zu-th usable day), loss %.4g; "
+                          "\nPricing fit: %zu days %s..%s (every %zu-th usable day), loss %.4g; "
                           "RMS log errors: VIX9D %.4f, VIX3M %.4f, VIX6M %.4f, futures %.4f "
                           "(%zu prices), VVIX %.4f (%zu days); %zu days outside the model's "
-                          "reach.",
-                          pres.n_days, (int)pres.first_date, (int)pres.last_date, pf_every,
+                          "reach.%s",
+                          pres.n_days, vr_history_format_date(pres.first_date, pd0),
+                          vr_history_format_date(pres.last_date, pd1), pf_every,
                           pres.loss, pres.rms_idx[0], pres.rms_idx[1], pres.rms_idx[2],
-                          pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped);
+                          pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped,
+                          /* (the console says so too; the file kept no trace of it) */
+                          pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "
+                                                "limit (--max-eval).");
         if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nAlternation (svcj2): %d round%s of pricing fit -> refilter (v, m) -> "
