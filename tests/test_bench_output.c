@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,59 +46,30 @@ static int setup(void **state)
     return 0;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-static char *read_text(const char *path)
-{
-    static char buf[4096];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    const size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* the bench's exit status (-1 if it did not exit), its stderr in err[cap] */
 static int run_bench(const char *args, char *err, size_t cap)
 {
-    char cmd[8192], log[64];
-    snprintf(log, sizeof log, "/tmp/vr_test_bench_%ld.err", (long)getpid());
-    snprintf(cmd, sizeof cmd, "timeout 120 %s --quick %s >/dev/null 2>%s", bench, args, log);
-    const int rc = system(cmd);
-    snprintf(err, cap, "%s", read_text(log));
-    unlink(log);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "timeout 120 %s --quick %s 2>&1 >/dev/null", bench, args);
+    return vr_run_capture(cmd, err, cap);
 }
 
-static void make_dir(char *dir, size_t cap)
+/* dir/bench.json's text equals the earlier record */
+static void earlier_kept(const char *json)
 {
-    snprintf(dir, cap, "/tmp/vr_test_bench_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-}
-
-static void remove_dir(const char *dir)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    char *text = vr_test_slurp(json);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"earlier\": 1}\n");
+    free(text);
 }
 
 static void test_bad_config_first(void **state)
 {
     (void)state;
     char dir[64], cfg[128], json[128], args[512], err[4096];
-    make_dir(dir, sizeof dir);
-    snprintf(cfg, sizeof cfg, "%s/bad.yaml", dir);
-    snprintf(json, sizeof json, "%s/bench.json", dir);
-    write_text(cfg, "simulation:\n  paths: 1000\n");
-    write_text(json, "{\"earlier\": 1}\n");
+    assert_int_equal(vr_test_tmpdir("bench", dir, sizeof dir), 0);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "bad.yaml", "simulation:\n  paths: 1000\n"));
+    snprintf(json, sizeof json, "%s", vr_test_write(dir, "bench.json", "{\"earlier\": 1}\n"));
     snprintf(args, sizeof args, "--json %s --config %s", json, cfg);
     const double t0 = now();
     const int rc = run_bench(args, err, sizeof err);
@@ -107,28 +77,27 @@ static void test_bad_config_first(void **state)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "bad.yaml"));
     assert_true(sec < 10); /* before any timing */
-    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
+    earlier_kept(json);
     /* a missing config the same way */
     snprintf(args, sizeof args, "--json %s --config %s/missing.yaml", json, dir);
     assert_int_equal(run_bench(args, err, sizeof err), 2);
     assert_non_null(strstr(err, "missing.yaml"));
-    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
-    remove_dir(dir);
+    earlier_kept(json);
+    assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
 static void test_target_refused(void **state)
 {
     (void)state;
     char dir[64], json[128], link[128], args[512], err[4096];
-    make_dir(dir, sizeof dir);
-    snprintf(json, sizeof json, "%s/bench.json", dir);
+    assert_int_equal(vr_test_tmpdir("bench", dir, sizeof dir), 0);
+    snprintf(json, sizeof json, "%s", vr_test_write(dir, "bench.json", "{\"earlier\": 1}\n"));
     snprintf(link, sizeof link, "%s/link.json", dir);
-    write_text(json, "{\"earlier\": 1}\n");
     assert_int_equal(symlink("bench.json", link), 0);
     snprintf(args, sizeof args, "--json %s", link);
     assert_int_equal(run_bench(args, err, sizeof err), 2);
     assert_non_null(strstr(err, "symbolic link"));
-    assert_string_equal(read_text(json), "{\"earlier\": 1}\n");
+    earlier_kept(json);
     struct stat sb;
     assert_int_equal(lstat(link, &sb), 0);
     assert_true(S_ISLNK(sb.st_mode));
@@ -144,7 +113,7 @@ static void test_target_refused(void **state)
     snprintf(args, sizeof args, "--config %s --json %s", cfg, cfg);
     assert_int_equal(run_bench(args, err, sizeof err), 2);
     assert_non_null(strstr(err, "main.yaml"));
-    remove_dir(dir);
+    assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
 int main(void)

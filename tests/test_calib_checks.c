@@ -66,14 +66,11 @@ static void test_unestimated_param_left_out(void **state)
     snprintf(args, sizeof args, "calibrate --data %s --model svcj --bootstrap 0 -o %s", VR_TEST_DATA_DIR, path);
     vr_test_cli_expect(args, 0, out, sizeof out, "rho_j", NULL);
     assert_null(strstr(out, "lambda1"));
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char text[8192];
-    const size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
     assert_non_null(strstr(text, "rho_j"));
     assert_null(strstr(text, "lambda1"));
+    free(text);
     vr_model m;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_model_load(path, &m, &err), VR_OK);
@@ -94,12 +91,8 @@ static void test_pricing_fit_limit_recorded(void **state)
     snprintf(args, sizeof args, "calibrate --data %s --model heston --measure pricing --max-eval 40 -o %s",
              VR_TEST_DATA_DIR, path);
     vr_test_cli_expect(args, 0, out, sizeof out, "NOT converged", NULL);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char text[16384];
-    const size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
     const char *pf = strstr(text, "# Pricing fit: ");
     assert_non_null(pf);
     int nd = 0, y0 = 0, m0 = 0, d0 = 0, y1 = 0, m1 = 0, d1 = 0;
@@ -110,6 +103,7 @@ static void test_pricing_fit_limit_recorded(void **state)
     assert_non_null(eol);
     const char *nc = strstr(pf, "NOT converged: the fit stopped at its evaluation limit");
     assert_true(nc != NULL && nc < eol);
+    free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 

@@ -67,20 +67,26 @@ static const char *write_heston(const char *dir, const char *name, double v0, do
     return vr_test_write(dir, name, text);
 }
 
+/* vr_model_vvix of the model file at path, at its starting state */
+static vr_status vvix_of(const char *path, vr_vvix *vv, vr_err *err)
+{
+    vr_model m;
+    assert_int_equal(vr_model_load(path, &m, err), VR_OK);
+    const vr_model_ops *ops = vr_model_ops_get(m.type);
+    double x[VR_FACTORS_MAX] = {0};
+    ops->state0(&m, x);
+    return vr_model_vvix(ops, &m.pricing, x, m.rate, vv, err);
+}
+
 static void test_deterministic_vix_vvix(void **state)
 {
     (void)state;
     char dir[128];
     assert_int_equal(vr_test_tmpdir("vvixedge", dir, sizeof dir), 0);
     const char *path = write_heston(dir, "flat.yaml", 0.04, 0.04, 1e-3);
-    vr_model m;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_model_load(path, &m, &err), VR_OK);
-    const vr_model_ops *ops = vr_model_ops_get(m.type);
-    double x[VR_FACTORS_MAX] = {0};
-    ops->state0(&m, x);
     vr_vvix vv;
-    assert_int_equal(vr_model_vvix(ops, &m.pricing, x, m.rate, &vv, &err), VR_OK);
+    assert_int_equal(vvix_of(path, &vv, &err), VR_OK);
     /* the VIX's own vol here: sigma b / (2 VIX^2/1e4) sqrt(v) ~ 1e-3 * 0.92 * 0.2 / 0.08 ~ 0.2%
      * a year; the strip on a 1-point grid adds its discretisation, (F-K0)(1-(F-K0))/(K0^2 T) */
     printf("  heston sigma 1e-3: VVIX %.4f (near %d strike(s), F %.6f; next %d, F %.6f)\n",
@@ -97,14 +103,9 @@ static void test_future_outside_grid(void **state)
     assert_int_equal(vr_test_tmpdir("vvixedge", dir, sizeof dir), 0);
     /* VIX future ~0.03: below the grid's first strike 1 */
     const char *low = write_heston(dir, "low.yaml", 0.0, 1e-6, 0.5);
-    vr_model m;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_model_load(low, &m, &err), VR_OK);
-    const vr_model_ops *ops = vr_model_ops_get(m.type);
-    double x[VR_FACTORS_MAX] = {0};
-    ops->state0(&m, x);
     vr_vvix vv;
-    assert_int_equal(vr_model_vvix(ops, &m.pricing, x, m.rate, &vv, &err), VR_ENUM);
+    assert_int_equal(vvix_of(low, &vv, &err), VR_ENUM);
     printf("  %s\n", err.msg);
     assert_non_null(strstr(err.msg, "27 days"));
     assert_non_null(strstr(err.msg, "strike grid"));
