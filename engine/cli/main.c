@@ -895,16 +895,16 @@ static int dispatch(int argc, char **argv)
 
 /* Every command's standard output is checked once written: a full disk or a closed pipe (a
  * report's JSON, a price, the run's table) made a command exit 0 with its output lost. A command
- * that succeeded otherwise exits 1 then, naming the error. */
+ * that succeeded otherwise exits 1 then, naming the error; one that failed has said why already
+ * (`model` checks its own output and names its file). */
 int main(int argc, char **argv)
 {
-    int rc = dispatch(argc, argv);
+    const int rc = dispatch(argc, argv);
     errno = 0;
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "%s: cannot write the standard output: %s\n", prog,
                 errno ? strerror(errno) : "a write failed");
-        if (rc == 0)
-            rc = 1;
+        return 1;
     }
     return rc;
 }

@@ -28,18 +28,6 @@ typedef struct clamp_info {
     char note[256];                 /* "m = 0; model VIX3M 75.631 vs real 67.70" */
 } clamp_info;
 
-/* The same test as model_info.c's: a two-factor model whose m cannot leave m0 = theta under
- * either measure (sigma_m = 0 in both; an svcj file with lambda1 is loaded so) has one free
- * factor, v, which the day's VIX alone identifies (vr_model_state_from_market). */
-static int free_factors(const vr_model *m, const vr_model_ops *ops)
-{
-    const vr_svcj2_params *p = &m->physical.s2, *q = &m->pricing.s2;
-    if (ops->nfactors < 2 || (m->type == VR_MODEL_SVCJ2 && p->sigma_m == 0 && q->sigma_m == 0 &&
-                              m->m0 == p->theta && m->m0 == q->theta))
-        return 1;
-    return 2;
-}
-
 /* The factors the day's indices need exactly (the affine solve, no clamping): v from VIX alone
  * for one free factor (the others as in x), v and m from VIX and VIX3M for two. */
 static void exact_need(int nfree, const vr_vix_coef *c30, const vr_vix_coef *c93,
@@ -412,7 +400,7 @@ int vr_cmd_model(int argc, char **argv)
         fprintf(stderr, "vixrisk model: %s: model type %d has no descriptor\n", file, (int)m.type);
         return 1;
     }
-    ci.nfree = free_factors(&m, ops);
+    ci.nfree = vr_model_market_factors(&m);
     ops->state0(&m, x);
     if (asof != NULL) {
         const char *dir = data != NULL && data[0] != '\0' ? data : vr_history_default_dir();

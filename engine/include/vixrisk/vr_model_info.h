@@ -106,6 +106,11 @@ int vr_date_diff_days(int32_t a, int32_t b);
 vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk, double *x,
                                      vr_err *err);
 
+/* The factors a market day identifies: 2 (VIX and VIX3M) for a two-factor model, 1 (VIX) for a
+ * one-factor model and for a two-factor model whose m cannot leave m0 (sigma_m = 0 and m0 =
+ * theta under both measures: an svcj file with lambda1 is loaded so), whose m stays at m0. */
+int vr_model_market_factors(const vr_model *m);
+
 /* Start model m at a market day (`run --asof`, `price --asof`, a scenario's `start: {asof}`):
  * spot = that day's SPX close and the factors of vr_model_state_from_market (under m->pricing)
  * written into the model's initial state (v0, and m0 for two-factor models: the state entries of

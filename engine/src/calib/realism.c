@@ -915,7 +915,7 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
         const vr_realism_stats *x = &c[j];
         if (!x->has_se)
             continue;
-        char e[12][32];
+        char e[13][32];
         se_cell(e[0], "%.2f", x->se_pct[3]);
         se_cell(e[1], "%.2f", x->se_pct[5]);
         se_cell(e[2], "%.2f", x->se_pct[6]);
@@ -927,13 +927,12 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
             se_cell(e[7 + k], "%.1f", 100 * x->se_leg[k]);
         se_cell(e[10], "%.3f", x->se_lvol_ratio);
         se_cell(e[11], "%.4f", x->se_corr_lvix);
-        char sv[32];
-        se_cell(sv, "%.2f", 100 * x->se_ret_sd);
+        se_cell(e[12], "%.2f", 100 * x->se_ret_sd);
         fprintf(f, "\n- %s: VIX p50/p95/p99 %s/%s/%s; days > 40/60 (%%) %s/%s; "
                 "Feb-2018-like %s, +50%% days %s per 100 y; second legs (%%) %s/%s/%s; "
                 "vol ratio %s; corr %s; SPX vol (%%) %s\n",
                 names[j], e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
-                e[11], sv);
+                e[11], e[12]);
     }
     if (r.txt) {
         fprintf(f, "\nFailed gates:\n");

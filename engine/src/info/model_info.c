@@ -31,6 +31,12 @@ static int m_is_fixed(const vr_model *m)
            m->m0 == q->theta;
 }
 
+int vr_model_market_factors(const vr_model *m)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    return ops != NULL && ops->nfactors > 1 && !m_is_fixed(m) ? 2 : 1;
+}
+
 vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk, double *x,
                                      vr_err *err)
 {

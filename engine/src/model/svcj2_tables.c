@@ -905,9 +905,6 @@ static inline int m_stencil(const s2_tables *tb, double m, double w[4], int in_m
     return b;
 }
 
-typedef void (*slice_fn)(const s2_tables *tb, const vk_table *kt, int j, const double *v,
-                         const double *tau, const double *arg, double *out, size_t n);
-
 static void spx_slice(const s2_tables *tb, const vk_table *kt, int j, const double *v,
                       const double *tau, const double *k, double *out, size_t n)
 {
@@ -1033,14 +1030,14 @@ static void vix_group(const s2_tables *tb, const vk_table *kt, int j, const doub
 }
 
 /* Lanes sorted by m stencil, chunk by chunk; each stencil's lanes go through its four slices
- * (four kernel calls, SIMD over the lanes) and are combined with their weights: in out^2 with
- * squared = 1 (implied variance; floored at 1e-8); VIX calls through vix_group (above). */
-static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int squared,
-                    const double *const *x, const double *tau, const double *arg, double *out,
-                    size_t npad)
+ * (four kernel calls, SIMD over the lanes) and are combined with their weights: SPX vols in the
+ * implied variance (floored at 1e-8), VIX calls (vix = 1; arg the strikes) through vix_group
+ * (above). */
+static void by_cell(const s2_tables *tb, const vk_table *kt, int vix, const double *const *x,
+                    const double *tau, const double *arg, double *out, size_t npad)
 {
     if (tb->nm == 1) {
-        fn(tb, kt, 0, x[0], tau, arg, out, npad);
+        (vix ? vix_slice : spx_slice)(tb, kt, 0, x[0], tau, arg, out, npad);
         return;
     }
     _Alignas(64) double gv[CHUNK], gt[CHUNK], ga[CHUNK], o[4][CHUNK];
@@ -1052,7 +1049,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
         const size_t n = npad - c0 < CHUNK ? npad - c0 : CHUNK;
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++) {
-            cell[i] = m_stencil(tb, x[1][c0 + i], wl[i], !squared);
+            cell[i] = m_stencil(tb, x[1][c0 + i], wl[i], vix);
             count[cell[i] + 1]++;
         }
         for (int j = 0; j < SLICE_NMAX - 1; j++)
@@ -1074,12 +1071,12 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
                 gt[q] = tau[i];
                 ga[q] = arg[i];
             }
-            if (!squared) {
+            if (vix) {
                 vix_group(tb, kt, j, x[1], c0, order + s, len, lp, wl, gv, gt, ga, out);
                 continue;
             }
             for (int r = 0; r < 4; r++)
-                fn(tb, kt, j + r, gv, gt, ga, o[r], (size_t)lp);
+                spx_slice(tb, kt, j + r, gv, gt, ga, o[r], (size_t)lp);
             for (int q = 0; q < len; q++) {
                 const int li = order[s + q];
                 const double oq[4] = {o[0][q], o[1][q], o[2][q], o[3][q]};
@@ -1092,7 +1089,7 @@ static void by_cell(const s2_tables *tb, const vk_table *kt, slice_fn fn, int sq
 void vr_svcj2_spx_vol_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                         const double *tau, const double *k, double *vol, size_t npad)
 {
-    by_cell(CTAB(t), kt, spx_slice, 1, x, tau, k, vol, npad);
+    by_cell(CTAB(t), kt, 0, x, tau, k, vol, npad);
 }
 
 int vr_svcj2_spx_stencil(const vr_model_tables *t, const double *x, double w[4], const vk_surface *s[4])
@@ -1112,7 +1109,7 @@ int vr_svcj2_spx_stencil(const vr_model_tables *t, const double *x, double w[4],
 void vr_svcj2_vix_call_n(const vr_model_tables *t, const vk_table *kt, const double *const *x,
                          const double *tau, const double *strike, double *price, size_t npad)
 {
-    by_cell(CTAB(t), kt, vix_slice, 0, x, tau, strike, price, npad);
+    by_cell(CTAB(t), kt, 1, x, tau, strike, price, npad);
 }
 
 double vr_svcj2_vix_future_1(const vr_model_tables *t, const double *x, double tau)
