@@ -455,9 +455,12 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     /* every rank reads its own environment; they agree before any collective step */
     st = vr_run_store_limit(&store_mem, err);
     TRY(vr_dist_agree(st, err));
-    TRY(vr_pricing_cache_create(&pricing, err));
+    /* A step that may fail on one rank alone (memory, the CPU's kernels) leaves st set and the
+     * ranks agree on it before the next collective step: leaving at once would leave the others
+     * waiting there. */
+    st = vr_pricing_cache_create(&pricing, err);
     /* the output is checked before any work, by rank 0 alone (the others write nothing) */
-    if (me == 0) {
+    if (st == VR_OK && me == 0) {
         char defname[256];
         default_name(cfg, defname, sizeof defname);
         const char *inputs[1] = {cfg->file};
@@ -484,13 +487,12 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     const size_t slots_fit = store_mem / (64 * maxp) > 2 ? store_mem / (64 * maxp) : 2;
     if ((size_t)nslots > slots_fit)
         nslots = (int)slots_fit;
-    if (!ps || !matrix || (me == 0 && (scratch = malloc((size_t)nslots * maxp * sizeof *scratch)) == NULL)) {
+    if (!ps || !matrix || (me == 0 && (scratch = malloc((size_t)nslots * maxp * sizeof *scratch)) == NULL))
         st = vr_fail(err, VR_ENOMEM, "run: score buffers");
-        goto done;
-    }
     const vk_table *kt = NULL;
-    TRY(vr_kernels_resolve(s->kt, &kt, err));
-    if (me == 0) {
+    if (st == VR_OK)
+        st = vr_kernels_resolve(s->kt, &kt, err);
+    if (st == VR_OK && me == 0) {
         char ts[64];
         const time_t now = time(NULL);
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -509,7 +511,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         /* one path (a replay) has no distribution to stream: it is scored from its outputs */
         const int streamed = !cfg->store_paths && np >= 2;
         if (streamed)
-            TRY(vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err));
+            st = vr_run_stream_create(np, s->npol, base, cfg->thresholds, &stream, err);
         else if (me == 0) {
             st = scen_store_open(&out, s, np, store_mem, nslots, &ss, err);
             if (st == VR_OK && opts->table && vr_path_store_bytes(ss.store) > store_mem &&

@@ -26,8 +26,16 @@ void vr_pol_summary_set(vr_pol_summary *ps, size_t n, const vr_scores *s, const 
 /* Per policy: a vr_tailstats accumulator fed (pnl, baseline pnl, drawdown) and exact sums of the
  * hedge flows and layer activations; fed block by block from the evaluator's threads. */
 typedef struct vr_run_stream vr_run_stream;
+/* What a rank sends to rank 0 besides the accumulators, per policy: plain data, merged exactly
+ * (here so that tests can size it). */
+typedef struct vr_run_pol_sums {
+    vr_xsum paid, recv;
+    int64_t act[VR_MAX_LAYERS];
+} vr_run_pol_sums;
 
-/* For n >= 2 paths, npol policies, baseline index base. Errors: VR_ENOMEM, VR_EINVAL. */
+/* For n >= 2 paths, npol policies, baseline index base. Errors: VR_ENOMEM, VR_EINVAL. Under MPI
+ * it is local: the ranks must agree on its outcome (vr_dist_agree) before the next collective;
+ * vr_run_stream_reduce then allocates nothing of its own. */
 vr_status vr_run_stream_create(size_t n, int npol, int base, const double thresholds[4],
                                vr_run_stream **out, vr_err *err);
 void vr_run_stream_destroy(vr_run_stream *s);

@@ -13,17 +13,14 @@
 
 #include "run/run_internal.h"
 
-/* What a rank sends to rank 0 besides the accumulators: plain data, merged exactly. */
-typedef struct pol_sums {
-    vr_xsum paid, recv;
-    int64_t act[VR_MAX_LAYERS];
-} pol_sums;
+typedef vr_run_pol_sums pol_sums;
 
 struct vr_run_stream {
     size_t n;
     int npol, base;
     vr_tailstats **ts;
     pol_sums *sums;
+    pol_sums *all; /* rank 0 of several: one policy's sums of every rank (vr_run_stream_reduce) */
     omp_lock_t lock;
     vr_status st; /* first failure of a feed, under the lock */
     vr_err err;
@@ -42,7 +39,11 @@ vr_status vr_run_stream_create(size_t n, int npol, int base, const double thresh
     s->base = base;
     s->ts = calloc((size_t)npol, sizeof *s->ts);
     s->sums = calloc((size_t)npol, sizeof *s->sums);
-    if (!s->ts || !s->sums) {
+    /* allocated here, not in the reduce: the caller agrees on this call's outcome before any
+     * collective, while a rank failing inside the reduce would leave the others in its gathers */
+    if (vr_dist_size() > 1 && vr_dist_rank() == 0)
+        s->all = malloc((size_t)vr_dist_size() * sizeof *s->all);
+    if (!s->ts || !s->sums || (vr_dist_size() > 1 && vr_dist_rank() == 0 && !s->all)) {
         st = vr_fail(err, VR_ENOMEM, "run: streaming scores of %d policies", npol);
         goto done;
     }
@@ -67,6 +68,7 @@ void vr_run_stream_destroy(vr_run_stream *s)
         vr_tailstats_destroy(s->ts[p]);
     free(s->ts);
     free(s->sums);
+    free(s->all);
     omp_destroy_lock(&s->lock);
     free(s);
 }
@@ -101,13 +103,11 @@ vr_status vr_run_stream_reduce(vr_run_stream *s, vr_err *err)
 {
     vr_status st = VR_OK;
     const int size = vr_dist_size(), me = vr_dist_rank();
-    pol_sums *all = NULL;
+    pol_sums *all = s->all;
     if (size == 1)
         return VR_OK;
     if ((st = vr_dist_reduce_tailstats(s->ts, s->npol, err)) != VR_OK)
         return st;
-    if (me == 0 && (all = malloc((size_t)size * sizeof *all)) == NULL)
-        return vr_fail(err, VR_ENOMEM, "run: sums of %d ranks", size);
     for (int p = 0; p < s->npol && st == VR_OK; p++) {
         if ((st = vr_dist_gather_bytes(&s->sums[p], sizeof *all, all, err)) != VR_OK || me != 0)
             continue;
@@ -119,7 +119,6 @@ vr_status vr_run_stream_reduce(vr_run_stream *s, vr_err *err)
                 s->sums[p].act[l] += all[r].act[l];
         }
     }
-    free(all);
     return st;
 }
 
