@@ -699,6 +699,26 @@ static void test_inputs_not_regular(void **state)
     vr_test_cli_expect(args, 2, out, sizeof out, "spx_daily.csv: cannot open: not a regular file", NULL);
 }
 
+/* `--data ""` (an unset shell variable) is a usage error in every command that takes --data: run
+ * and price read the default data in its place, model too, and calibrate read /spx_daily.csv. */
+static void test_data_empty(void **state)
+{
+    (void)state;
+    char args[2048], out[8192];
+    const char *cfg = write_file("small.yaml", run_small);
+    const char *model = VIXRISK_SOURCE_DIR "/configs/models/heston.yaml";
+    const char *od = fresh_dir("data_empty");
+    const char *cmds[] = {"run %s --quiet -o %s/r.h5 --data ''", "check %s -o %s/r.h5 --data ''",
+                          "price %s --asof 2020-03-16 --data ''%.0s",
+                          "model %s --asof 2020-03-16 --data ''%.0s",
+                          "calibrate --model heston%.0s -o %s/m.yaml --data ''"};
+    const char *first[] = {cfg, cfg, model, model, ""};
+    for (int c = 0; c < 5; c++) {
+        snprintf(args, sizeof args, cmds[c], first[c], od);
+        vr_test_cli_expect(args, 2, out, sizeof out, "--data needs a directory", NULL);
+    }
+}
+
 static void test_output_refused(void **state)
 {
     (void)state;
@@ -1175,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_tables_fail_named),
         cmocka_unit_test(test_breakdowns_fail_named),
         cmocka_unit_test(test_inputs_not_regular),
+        cmocka_unit_test(test_data_empty),
         cmocka_unit_test(test_signals_clean_up),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),

@@ -453,7 +453,11 @@ int vr_cmd_calibrate(int argc, char **argv)
         if (c >= OPT_DATA && c <= OPT_CAP)
             seen[c - OPT_DATA] = 1;
         switch (c) {
-        case OPT_DATA: data = optarg; break;
+        case OPT_DATA:
+            if (!vr_cli_parse_data("calibrate", optarg))
+                return CAL_EXIT_USAGE;
+            data = optarg;
+            break;
         case OPT_MODEL: {
             model = optarg;
             const vr_model_def *md = vr_model_def_find(optarg);

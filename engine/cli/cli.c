@@ -148,6 +148,15 @@ int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date)
     return vr_cli_parse_date(cmd, "--asof", s, date);
 }
 
+int vr_cli_parse_data(const char *cmd, const char *s)
+{
+    if (s != NULL && s[0] != '\0')
+        return 1;
+    fprintf(stderr, "vixrisk %s: --data needs a directory (got an empty value; leave the option out "
+            "for $VIXRISK_DATA, then ../shared/data)\n", cmd);
+    return 0;
+}
+
 void vr_cli_asof_print(FILE *out, const vr_market_day *mk)
 {
     char ds[16];

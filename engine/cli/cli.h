@@ -59,6 +59,10 @@ void vr_cli_json_num(FILE *out, const char *key, double x, int comma);
 int vr_cli_parse_date(const char *cmd, const char *opt, const char *s, int32_t *date);
 /* --asof DATE of `run`, `check`, `price` and `model`: vr_cli_parse_date with OPT "--asof". */
 int vr_cli_parse_asof(const char *cmd, const char *s, int32_t *date);
+/* --data DIR of `run`, `check`, `price`, `model` and `calibrate`: 1 if DIR is not empty, else
+ * prints "vixrisk CMD: --data needs a directory ..." and returns 0 (an empty value, as from an
+ * unset shell variable, must not fall back to the default data in silence). */
+int vr_cli_parse_data(const char *cmd, const char *s);
 
 /* The market a --asof run or price starts from, one line: "as of DATE (DIR): SPX .., VIX ..,
  * VIX3M .." (VIX3M "none in the data" when absent). */

@@ -277,7 +277,7 @@ static int cmd_price(int argc, char **argv)
             else { fprintf(stderr, "%s: --option must be call, put or future (got '%s')\n", prog, optarg); return EXIT_USAGE; }
             break;
         case O_ASOF: if (!vr_cli_parse_asof("price", optarg, &asof)) return EXIT_USAGE; break;
-        case O_DATA: data = optarg; break;
+        case O_DATA: if (!vr_cli_parse_data("price", optarg)) return EXIT_USAGE; data = optarg; break;
         case O_STRIKE:
             if (!parse_double("--strike", optarg, &req.strike)) return EXIT_USAGE;
             strike_s = optarg;
@@ -695,7 +695,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
-        case O_DATA: data = optarg; break;
+        case O_DATA: if (!vr_cli_parse_data(cmd, optarg)) return EXIT_USAGE; data = optarg; break;
         case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) return EXIT_USAGE; break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,

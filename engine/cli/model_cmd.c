@@ -365,7 +365,11 @@ int vr_cmd_model(int argc, char **argv)
         case 'h': usage_model(stdout); return 0;
         case O_JSON: json = 1; break;
         case O_ASOF: asof = optarg; break;
-        case O_DATA: data = optarg; break;
+        case O_DATA:
+            if (!vr_cli_parse_data("model", optarg))
+                return EXIT_USAGE;
+            data = optarg;
+            break;
         default:
             fprintf(stderr, "vixrisk model: unknown option or missing value: %s (try 'vixrisk model --help')\n",
                     argv[optind - 1]);
