@@ -71,6 +71,12 @@ typedef struct vr_calib_result {
     double *m;            /* svcj2: [n] the second factor (owned); NULL otherwise */
     double m_last;        /* svcj2: m on the last day (m0 of the model file) */
     double mean_m;        /* svcj2: mean of the m series */
+    /* svcj2: bit i (the model parameter table's order, vr_model_def_of) is set when the estimate
+     * of parameter i lay outside the model's domain and est holds the bound instead (lambda1 at
+     * 0.95 kappa_v / mu_v, sigma_v at 0.001); `fitted` keeps the unconstrained estimates. Such a
+     * parameter is not a maximum-likelihood estimate: its SEs are NAN ("n/a"). 0 otherwise. */
+    unsigned long at_bound;
+    vr_sv_params fitted;
 } vr_calib_result;
 
 /* Estimate the physical parameters from n >= 100 daily closes (spx > 0, vix > 0, no NAN).
@@ -103,6 +109,11 @@ size_t vr_calib_filter2(const vr_sv_params *p, const double *vix, const double *
  * days before and after t (t itself excluded; fewer at the ends). flags has n entries;
  * flags[0] = 0. Returns the number of flagged days (0 if n < 8 or out of memory). */
 size_t vr_calib_detect_jumps(const double *spx, size_t n, double k, size_t window, uint8_t *flags);
+
+/* The parameters held at a bound of the model's domain (r->at_bound), one line each (no
+ * trailing newline; each line starts with `indent`): name, the bound, the fitted value. Returns
+ * the length written (snprintf semantics: truncated to cap), 0 if none is held. */
+size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *buf, size_t cap);
 
 /* Print the fit summary (parameters, SEs, diagnostics) to f. */
 void vr_calib_print(FILE *f, const vr_calib_result *r);
@@ -294,6 +305,10 @@ typedef struct vr_pfit_opts {
     /* Upper ends of the search range, by parameter index (vr_model_def_of order); 0 = the
      * parameter table's own. A start above its cap starts at the cap. */
     double cap_hi[VR_PFIT_MAXP];
+    /* The ridge's centre (NULL, the default: the start). The svcj2 alternation starts each round
+     * at the previous round's estimate but keeps the ridge on its first start, so that every
+     * round minimises the same loss (docs/calibration.md). */
+    const vr_sv_params *ridge_centre;
 } vr_pfit_opts;
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);

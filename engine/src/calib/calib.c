@@ -596,6 +596,31 @@ static void print_params(FILE *f, const vr_model_def *md, const vr_calib_result 
     }
 }
 
+size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *buf, size_t cap)
+{
+    const vr_model_def *md = vr_model_def_of(r->type);
+    size_t k = 0;
+    if (cap)
+        buf[0] = '\0';
+    for (int i = 0; md && i < md->nparams && k < cap; i++) {
+        if (!(r->at_bound & (1ul << i)))
+            continue;
+        const vr_param_def *d = &md->params[i];
+        const char *why = r->type == VR_MODEL_SVCJ2 && strcmp(d->name, "lambda1") == 0
+                              ? "0.95 kappa_v / mu_v, for a stationary E[v] (kappa_v > lambda1 mu_v)"
+                              : "the lower end of its range";
+        const int w = snprintf(buf + k, cap - k,
+                               "%s%s%s = %.6g held at its bound, %s; the fit gave %.6g. Not a "
+                               "maximum-likelihood estimate: no standard error (n/a).",
+                               k ? "\n" : "", indent, d->name, vr_param_get(&r->est, d), why,
+                               vr_param_get(&r->fitted, d));
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    return k < cap ? k : (cap ? cap - 1 : 0);
+}
+
 void vr_calib_print(FILE *f, const vr_calib_result *r)
 {
     const vr_model_def *md = vr_model_def_of(r->type);
@@ -613,6 +638,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
                 r->mean_v, r->mean_m, r->realized_var, 100 * sqrt(r->realized_var));
         fprintf(f, "  last day v %.5f, m %.5f; days outside the model's reach (floored): %zu; "
                 "QML log-lik %.1f\n", r->v_last, r->m_last, r->n_floored, r->qml_loglik);
+        char b[1024];
+        if (vr_calib_bounds_str(r, "  BOUND: ", b, sizeof b))
+            fprintf(f, "%s\n", b);
         return;
     }
     fprintf(f, "calibration of %s (physical) on %zu days: %zu jump days, %s after %d iteration%s\n",

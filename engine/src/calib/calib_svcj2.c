@@ -502,18 +502,23 @@ static void s2_set(vr_svcj2_params *p, const double *x)
     *p = (vr_svcj2_params){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11]};
 }
 
+/* Indices of the parameter table (vr_model_params.h) of the parameters s2_domain can move. */
+#define S2_IDX_SIGMA_V 3
+#define S2_IDX_LAMBDA1 7
+
 /* Keep the estimate inside the model's domain: kappa_v > lambda1 mu_v (stationary E[v]) and
- * sigma_v >= 0.001 (the parameter table's range). Returns 1 if something was changed. */
-static int s2_domain(vr_svcj2_params *p)
+ * sigma_v >= 0.001 (the parameter table's range). Returns the parameters moved onto their bound,
+ * as bits of their indices in the parameter table (0: none). */
+static unsigned long s2_domain(vr_svcj2_params *p)
 {
-    int c = 0;
+    unsigned long c = 0;
     if (p->lambda1 * p->mu_v >= 0.95 * p->kappa_v && p->mu_v > 0) {
         p->lambda1 = 0.95 * p->kappa_v / p->mu_v;
-        c = 1;
+        c |= 1ul << S2_IDX_LAMBDA1;
     }
     if (p->sigma_v < 1e-3) {
         p->sigma_v = 1e-3;
-        c = 1;
+        c |= 1ul << S2_IDX_SIGMA_V;
     }
     return c;
 }
@@ -608,7 +613,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
                          fo.p.kappa_v, fo.p.kappa_m, fo.p.theta);
             goto done;
         }
-        s2_domain(&fo.p);
+        res->fitted.s2 = fo.p;
+        res->at_bound = s2_domain(&fo.p);
     }
     res->type = VR_MODEL_SVCJ2;
     res->est.s2 = fo.p;
@@ -668,6 +674,17 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
             vr_calib_boot_sd(boot, ok, S2_NPAR, sdv);
             s2_set(&res->se_boot.s2, sdv);
         }
+    }
+    /* a parameter held at a bound is no maximum-likelihood estimate: a standard error (of the
+     * unconstrained estimator, or of bootstrap replicates clamped to the same bound) does not
+     * describe it */
+    {
+        const vr_model_def *md = vr_model_def_of(VR_MODEL_SVCJ2);
+        for (int i = 0; md && i < md->nparams; i++)
+            if (res->at_bound & (1ul << i)) {
+                vr_param_set(&res->se_qml, &md->params[i], NAN);
+                vr_param_set(&res->se_boot, &md->params[i], NAN);
+            }
     }
     res->v = v;
     res->m = m;
