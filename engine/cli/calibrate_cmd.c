@@ -63,8 +63,13 @@ static void cal_usage(FILE *out)
             "  --pricing-from FILE   svcj2 (required): the pricing set of this svcj2 model file\n"
             "                        filters (v, m); without --measure pricing it is written as\n"
             "                        the file's pricing set, with it it starts the pricing fit\n"
-            "  --rounds R            pricing, svcj2: rounds of (pricing fit, refilter, physical\n"
-            "                        fit), [1, 10] (default 1)\n"
+            "  --rounds R            pricing, svcj2: at most R rounds of (pricing fit, refilter,\n"
+            "                        physical fit), [1, 50] (default 1); stops at a fixed point\n"
+            "  --tol X               pricing, svcj2: a fixed point when a round moves no physical\n"
+            "                        and no pricing parameter by more than X relative, (0, 1]\n"
+            "                        (default 1e-3); warns when --rounds end without one\n"
+            "  --fixed-tie           pricing, svcj2: every round's pricing fit keeps round 1's\n"
+            "                        tied parameters (diffusion, SPX jump law) and ridge centre\n"
             "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
@@ -137,7 +142,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_CAP
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_TOL, OPT_FIXTIE, OPT_CAP
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -252,7 +257,9 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                              size_t every, size_t vvix_days, int threads, int max_eval,
                              double w_anchor, const double *caps,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
-                             const cal_days2 *d2, int rounds, double *round_change, vr_err *err)
+                             const cal_days2 *d2, int rounds, int fixed_tie, double tol,
+                             double *round_change, double *pricing_change, int *rounds_done,
+                             int *converged, vr_err *err)
 {
     vr_status st = VR_OK;
     vr_futures fu;
@@ -326,9 +333,18 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
          * ridged towards) the physical ones: alternate a fixed number of rounds, each one
          * refiltering (v, m) with the round's pricing set and re-estimating the physical set;
          * the next round's pricing fit starts at the previous pricing estimate */
+        /* --fixed-tie: the parameters the pricing fit does not move (the diffusion coefficients
+         * and the SPX jump law) stay those of the first physical estimate, and the ridge stays on
+         * round 1's start, in every round. Passing each round's physical estimate on made the
+         * pricing fit chase the physical fit's noise: on states filtered with a fitted pricing
+         * set m is floored on 17-48% of the days and the physical sigma_m moved between 0.37 and
+         * 2.2 from rounds whose pricing sets differed by 5% (docs/calibration.md). */
+        const vr_sv_params phys0 = res->est, centre = po.start;
         for (int round = 1; round <= rounds; round++) {
             if (round > 1) {
-                const vr_sv_params prev = tie_params(&pres->est, &res->est, fit_mask);
+                const vr_sv_params pprev = pres->est;
+                const vr_sv_params prev = tie_params(&pres->est, fixed_tie ? &phys0 : &res->est,
+                                                     fit_mask);
                 vr_pfit_opts_default(&po, co->type, &prev);
                 po.fit_mask = fit_mask;
                 po.every = every;
@@ -338,9 +354,13 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 memcpy(po.cap_hi, caps, sizeof po.cap_hi);
                 po.w_v = w_anchor;
                 po.v_target = v_anchor(res);
+                if (fixed_tie)
+                    po.ridge_centre = &centre;
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
                     goto done;
-                fprintf(stdout, "\nround %d: pricing fit\n", round);
+                *pricing_change = cal_s2_change(&pprev.s2, &pres->est.s2);
+                fprintf(stdout, "\nround %d: pricing fit (largest relative change of a pricing "
+                        "parameter: %.3g)\n", round, *pricing_change);
                 vr_pfit_print(stdout, pres);
             }
             const vr_svcj2_params before = res->est.s2;
@@ -351,16 +371,37 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
             if (st != VR_OK)
                 goto done;
             *round_change = cal_s2_change(&before, &res->est.s2);
+            *rounds_done = round;
             fprintf(stdout, "\nround %d: physical parameters on (v, m) filtered with the pricing "
                     "set (largest relative change of a physical parameter: %.3g):\n", round,
                     *round_change);
             vr_calib_print(stdout, res);
+            /* a fixed point: neither the physical set nor (after round 1) the pricing set moved
+             * by more than tol in this round */
+            if (round > 1 && *round_change < tol && *pricing_change < tol) {
+                *converged = 1;
+                fprintf(stdout, "\nalternation: fixed point after %d rounds (largest relative "
+                        "change %.3g physical, %.3g pricing; tolerance %g)\n", round,
+                        *round_change, *pricing_change, tol);
+                break;
+            }
         }
+        if (!*converged && rounds > 1)
+            fprintf(stderr, "vixrisk calibrate: WARNING: the svcj2 alternation reached no fixed "
+                    "point in %d round%s (the last round moved a physical parameter by %.3g and a "
+                    "pricing parameter by %.3g, tolerance %g): the estimates depend on the round "
+                    "count%s\n", rounds, rounds == 1 ? "" : "s", *round_change, *pricing_change,
+                    tol, fixed_tie ? "" : " (see --fixed-tie)");
+        if (fixed_tie)
+            goto tied_done;
         /* the diffusion coefficients equal the final physical ones (they do not enter the VIX
          * indices' coefficients, so the filtered states stay those of the last round; the SPX
          * jump law does enter them, through the jump's log-contract term, and keeps the value
          * the last pricing fit used) */
         pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
+    tied_done:
+        /* (--fixed-tie: the pricing set is written as fitted, its diffusion coefficients those of
+         * the first physical estimate) */
         x_last[0] = res->v_last;
         x_last[1] = res->m_last;
         goto done;
@@ -417,6 +458,8 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"max-eval", required_argument, NULL, OPT_MAXEVAL},
         {"v-anchor", required_argument, NULL, OPT_ANCHOR},
         {"cap", required_argument, NULL, OPT_CAP},
+        {"tol", required_argument, NULL, OPT_TOL},
+        {"fixed-tie", no_argument, NULL, OPT_FIXTIE},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -437,6 +480,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     int ncap = 0;
     double caps[VR_PFIT_MAXP] = {0};
     int rounds = 0; /* 0: not given (1 for svcj2) */
+    double tol = 1e-3;
+    int fixed_tie = 0, rounds_done = 0, alt_converged = 0;
+    double pricing_change = NAN;
     vr_calib_opts co;
     vr_calib_opts_default(&co, VR_MODEL_HESTON);
     double rate = 0.03, dividend = 0.015;
@@ -506,10 +552,15 @@ int vr_cmd_calibrate(int argc, char **argv)
             break;
         }
         case OPT_ROUNDS:
-            if (!cal_size("--rounds", optarg, 1, 10, &u))
+            if (!cal_size("--rounds", optarg, 1, 50, &u))
                 return CAL_EXIT_USAGE;
             rounds = (int)u;
             break;
+        case OPT_TOL:
+            if (!cal_double("--tol", optarg, 1e-12, 1, &tol))
+                return CAL_EXIT_USAGE;
+            break;
+        case OPT_FIXTIE: fixed_tie = 1; break;
         case OPT_EVERY:
             if (!cal_size("--every", optarg, 1, 1000, &u))
                 return CAL_EXIT_USAGE;
@@ -724,6 +775,9 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (rounds > 0 && !(two && pricing && !start_file))
         return cal_bad("--rounds alternates the svcj2 filter and the pricing fit: it needs "
                        "--model svcj2 --measure pricing (without --start)%s%s", "", "");
+    if ((seen[OPT_TOL - OPT_DATA] || fixed_tie) && !(two && pricing && !start_file))
+        return cal_bad("--tol and --fixed-tie control the svcj2 alternation: they need --model "
+                       "svcj2 --measure pricing (without --start)%s%s", "", "");
     if (rounds == 0)
         rounds = 1;
     if (anchor_given && !(two && pricing && !start_file))
@@ -984,7 +1038,8 @@ int vr_cmd_calibrate(int argc, char **argv)
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
                               rs.threads, (int)pf_max_eval, pf_anchor, caps, start_file ? &sm.pricing : NULL, &pres, x_last,
-                              two && !start_file ? &d2 : NULL, rounds, &round_change,
+                              two && !start_file ? &d2 : NULL, rounds, fixed_tie, tol,
+                              &round_change, &pricing_change, &rounds_done, &alt_converged,
                               &err)) != VR_OK)
             goto fail;
     }
@@ -1030,13 +1085,27 @@ int vr_cmd_calibrate(int argc, char **argv)
                                                 "limit (--max-eval).");
         if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
-                          "\nAlternation (svcj2): %d round%s of pricing fit -> refilter (v, m) -> "
-                          "physical fit; the last round moved a physical parameter by at most "
-                          "%.3g (relative).", rounds, rounds == 1 ? "" : "s", round_change);
+                          "\nAlternation (svcj2): %d round%s (at most %d) of pricing fit -> "
+                          "refilter (v, m) -> physical fit%s; the last round moved a physical "
+                          "parameter by at most %.3g and a pricing parameter by %.3g (relative): "
+                          "%s (tolerance %g).", rounds_done, rounds_done == 1 ? "" : "s", rounds,
+                          fixed_tie ? ", tied parameters and ridge centre held at round 1's "
+                                      "(--fixed-tie)" : "",
+                          round_change, pricing_change,
+                          alt_converged ? "a fixed point"
+                          : rounds_done > 1 ? "NOT a fixed point" : "one round, not checked", tol);
         if (two && !start_file && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nsvcj2 filter: %zu days outside the model's reach (a factor floored "
                           "at %g); %zu jump days.", res.n_floored, VR_CALIB_V_FLOOR, res.n_jumps);
+        if (two && !start_file && res.at_bound && k > 0 && (size_t)k < sizeof comment) {
+            /* the physical estimate was moved into the model's domain: the file must not show
+             * the bound as if it were the estimate */
+            k += snprintf(comment + k, sizeof comment - (size_t)k, "\nPhysical estimate outside "
+                          "the model's domain:\n");
+            if (k > 0 && (size_t)k < sizeof comment)
+                k += (int)vr_calib_bounds_str(&res, "  ", comment + k, sizeof comment - (size_t)k);
+        }
         vr_model m;
         memset(&m, 0, sizeof m);
         m.type = co.type;

@@ -54,6 +54,7 @@ typedef struct pf_ctx {
     int np;                 /* fitted parameters */
     int pidx[PF_MAXP];      /* their indices in md->params */
     double y0[PF_MAXP];     /* start, transformed */
+    double yc[PF_MAXP];     /* the ridge's centre, transformed (the start unless o->ridge_centre) */
     /* per-day scratch: squared errors and counts by group */
     double *e_idx, *e_fut, *e_vix, *v_day;
     int *n_idx, *n_fut, *clamped;
@@ -226,7 +227,7 @@ static double loss(pf_ctx *c, const double *y)
         return PF_BAD;
     double r = 0;
     for (int k = 0; k < c->np; k++)
-        r += sq(y[k] - c->y0[k]);
+        r += sq(y[k] - c->yc[k]);
     double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
                c->o->ridge * r;
     if (c->o->v_target > 0 && c->o->w_v > 0)
@@ -559,6 +560,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
             c.np = 1;
             c.pidx[0] = i;
             c.y0[0] = to_y(d, vr_param_get(&o->start, d));
+            c.yc[0] = o->ridge_centre ? to_y(d, vr_param_get(o->ridge_centre, d)) : c.y0[0];
             double y = c.y0[0] + 0.1;
             const double l1 = loss(&c, &y);
             y = c.y0[0] - 0.1;
@@ -572,6 +574,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         if (mask & (1ul << i)) {
             c.pidx[c.np] = i;
             c.y0[c.np] = to_y(&c.defs[i], vr_param_get(&o->start, &c.defs[i]));
+            c.yc[c.np] = o->ridge_centre ? to_y(&c.defs[i], vr_param_get(o->ridge_centre, &c.defs[i]))
+                                         : c.y0[c.np];
             c.np++;
         }
     if (c.np == 0) {
