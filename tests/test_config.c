@@ -1029,6 +1029,32 @@ static void test_instrument_keys(void **state)
     vr_run_cfg_free(&c);
 }
 
+/* A policy's condor overrides the run's key by key, and a half-spread is one key in two forms: a
+ * policy's `half_spread: 0.2` is the flat spread, not 0.2 plus the run condor's per_vix_point
+ * (which it kept, silently widening the policy's spread with the VIX). */
+static void test_policy_overrides(void **state)
+{
+    (void)state;
+    vr_run_cfg c;
+    expect_ok(cfg("ovr_hs.yaml", "paths: 10",
+                  "  - name: flat\n"
+                  "    condor: {half_spread: 0.2, vix_half_spread: 0.07}\n"
+                  "  - name: mapping\n"
+                  "    condor: {half_spread: {base: 0.3}}\n"
+                  "  - name: inherits\n"
+                  "condor: {half_spread: {base: 0.1, per_vix_point: 0.05}, vix_half_spread: {base: 0.04, per_vix_point: 0.02}}\n"),
+              &c);
+    const vr_policy *f = &c.spec.pol[0], *m = &c.spec.pol[1], *i = &c.spec.pol[2];
+    printf("  flat: %g + %g VIX, vix %g + %g VIX\n", f->condor.half_spread, f->condor.half_spread_vix,
+           f->condor.vix_half_spread, f->condor.vix_half_spread_vix);
+    assert_true(f->condor.half_spread == 0.2 && f->condor.half_spread_vix == 0);
+    assert_true(f->condor.vix_half_spread == 0.07 && f->condor.vix_half_spread_vix == 0);
+    assert_true(m->condor.half_spread == 0.3 && m->condor.half_spread_vix == 0);
+    assert_true(m->condor.vix_half_spread == 0.04 && m->condor.vix_half_spread_vix == 0.02);
+    assert_true(i->condor.half_spread == 0.1 && i->condor.half_spread_vix == 0.05);
+    vr_run_cfg_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1051,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_model_param_tables),
         cmocka_unit_test(test_policy_tables),
         cmocka_unit_test(test_instrument_keys),
+        cmocka_unit_test(test_policy_overrides),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

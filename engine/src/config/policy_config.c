@@ -137,6 +137,12 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
             if (!vr_cfg_has(c, path)) {
                 if (parent_present && s != VR_PS_ACTION)
                     vr_pkey_set(k, dst, k->def); /* a sub-mapping's own defaults */
+                else if (dot != NULL && vr_yaml_kind(c->ix, parent) == 's')
+                    /* the number form of a two-form key (half_spread: 0.2) is the mapping with that
+                     * base and the other keys at their defaults: a per_vix_point inherited from
+                     * the run's condor would otherwise stay, and a policy's flat 0.2 would widen
+                     * with the VIX (the scalar's own entry, after this one, sets the base) */
+                    vr_pkey_set(k, dst, k->def);
                 continue;
             }
             if (is_action) {
