@@ -1055,6 +1055,47 @@ static void test_policy_overrides(void **state)
     vr_run_cfg_free(&c);
 }
 
+/* Shocks that contradict each other: a level and a change in one entry (the change was added to
+ * the level: vix_level 45 with vix_change 10 ran at 55), and two entries on one day (their SPX
+ * returns compounded and the later VIX replaced the earlier; two overlapping presets mixed two
+ * crises). Each is refused at its key; entries on distinct days load, sorted by day. */
+static void test_shock_contradictions(void **state)
+{
+    (void)state;
+    static const struct { const char *shocks, *w1, *w2; } bad[] = {
+        {"{day: 5, vix_level: 45, vix_change: 10}", ":5: scenarios[0].shocks[0].vix_change", "'vix_level'"},
+        {"{day: 5, spx_return: -0.1}, {day: 5, vix_change: 5}", ":5: scenarios[0].shocks[1].day",
+         "acts on day 5, as scenarios[0].shocks[0] does"},
+        {"{day: 5, preset: oct2008}, {day: 10, preset: mar2020}", ":5: scenarios[0].shocks[1].day",
+         "(a preset on days 10..25) acts on day 10, as scenarios[0].shocks[0] (a preset on days 5..25) does"},
+        {"{day: 25, vix_level: 40}, {day: 10, preset: mar2020}", ":5: scenarios[0].shocks[1].day", "acts on day 25"},
+        {"{day: 30, vix_level: 40}, {day: 10, preset: mar2020}, {day: 9, spx_return: -0.1}, {day: 12, vix_change: 3}",
+         ":5: scenarios[0].shocks[3].day", "one shock per day"},
+    };
+    char name[32], text[1024];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(name, sizeof name, "shk%zu.yaml", i);
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 10, horizon_days: 40}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                 "    shocks: [%s]\npolicies:\n  - name: p\n", bad[i].shocks);
+        expect_err(vr_test_write(dir, name, text), bad[i].w1, bad[i].w2);
+    }
+    vr_run_cfg c;
+    expect_ok(vr_test_write(dir, "shk_ok.yaml",
+                            "simulation: {paths: 10, horizon_days: 40, steps_per_day: 2}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                            "    shocks: [{day: 30, vix_change: 5}, {day: 10, preset: mar2020}, {day: 9, spx_return: -0.1},\n"
+                            "             {day: 26, vix_level: 30}]\npolicies:\n  - name: p\n"),
+              &c);
+    const vr_scenario *sc = &c.spec.scen[0];
+    assert_int_equal(sc->nshocks, 16 + 3);
+    assert_int_equal(sc->shocks[0].step, 18);
+    assert_int_equal(sc->shocks[1].step, 20);
+    assert_int_equal(sc->shocks[17].step, 52);
+    assert_true(sc->shocks[17].vix_level == 30 && isnan(sc->shocks[17].vix_change));
+    assert_true(sc->shocks[18].vix_change == 5 && isnan(sc->shocks[18].vix_level));
+    vr_run_cfg_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1078,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_policy_tables),
         cmocka_unit_test(test_instrument_keys),
         cmocka_unit_test(test_policy_overrides),
+        cmocka_unit_test(test_shock_contradictions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,9 @@
 
 #include "config_internal.h"
 
+/* shock entries of one scenario: the bound of run_schema.c's `shocks` list */
+#define VR_MAX_SHOCK_ENTRIES 64
+
 typedef struct preset_day { int date; double spx, vix; } preset_day;
 
 /* 2008-09-26..2008-10-27: Lehman aftermath, VIX 35 to 80, SPX -30% */
@@ -78,8 +81,13 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         return vr_config_fail(c->err, c->file, c->ix, base, "more than %d scenarios with shocks", VR_MAX_SCEN_ALLOC);
     }
     const int days = s->horizon_days;
+    /* entry j's shocks are sc->shocks[start[j] .. start[j + 1]) (a preset's: one per day it keeps) */
+    int start[VR_MAX_SHOCK_ENTRIES + 1];
+    if (nshock > VR_MAX_SHOCK_ENTRIES) /* (the schema's bound) */
+        return vr_config_fail(c->err, c->file, c->ix, base, "more than %d shocks", VR_MAX_SHOCK_ENTRIES);
     for (int j = 0; j < nshock; j++) {
         snprintf(sb, sizeof sb, "%s.shocks[%d]", base, j);
+        start[j] = sc->nshocks;
         double day = NAN;
         snprintf(key, sizeof key, "%s.day", sb);
         if (!vr_cfg_has(c, key))
@@ -146,7 +154,43 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         }
         if (!any)
             return vr_config_fail(c->err, c->file, c->ix, sb, "needs spx_return, vix_level, vix_change or preset");
+        /* a level sets the VIX and a change moves it: together the change was added to the level
+         * (vix_level 45 with vix_change 10 ran at 55), which neither key says */
+        if (!isnan(x->vix_level) && !isnan(x->vix_change)) {
+            snprintf(key, sizeof key, "%s.vix_change", sb);
+            return vr_config_fail(c->err, c->file, c->ix, key,
+                                  "cannot be combined with 'vix_level': give one of them (a level sets the "
+                                  "VIX, a change in points moves it)");
+        }
     }
+    start[nshock] = sc->nshocks;
+    /* Two entries acting on one day compounded their SPX returns and the later one's VIX replaced
+     * the earlier one's (a preset overlapping another: a mixture of two crises no entry of the
+     * file describes): refused, at the later entry's day. */
+    for (int j = 1; j < nshock; j++)
+        for (int k = 0; k < j; k++)
+            for (int a = start[j]; a < start[j + 1]; a++)
+                for (int b = start[k]; b < start[k + 1]; b++) {
+                    if (sc->shocks[a].step != sc->shocks[b].step)
+                        continue;
+                    const size_t d = sc->shocks[a].step / (size_t)s->steps_per_day;
+                    char span[2][48];
+                    const int ent[2] = {j, k};
+                    for (int e = 0; e < 2; e++) {
+                        const int n = start[ent[e] + 1] - start[ent[e]];
+                        span[e][0] = '\0';
+                        if (n > 1)
+                            snprintf(span[e], sizeof span[e], " (a preset on days %zu..%zu)",
+                                     sc->shocks[start[ent[e]]].step / (size_t)s->steps_per_day,
+                                     sc->shocks[start[ent[e] + 1] - 1].step / (size_t)s->steps_per_day);
+                    }
+                    snprintf(key, sizeof key, "%s.shocks[%d].day", base, j);
+                    return vr_config_fail(c->err, c->file, c->ix, key,
+                                          "this shock%s acts on day %zu, as %s.shocks[%d]%s does: give one shock "
+                                          "per day (two would compound their SPX returns, and the later VIX "
+                                          "would replace the earlier)",
+                                          span[0], d, base, k, span[1]);
+                }
     /* the driver applies them in step order */
     for (int a = 1; a < sc->nshocks; a++)
         for (int b = a; b > 0 && sc->shocks[b].step < sc->shocks[b - 1].step; b--) {
