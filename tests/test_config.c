@@ -101,6 +101,13 @@ static void test_whole_numbers(void **state)
         {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
         {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
         {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
+        /* a count of contracts, as every count: 1e2 and 10.0 were read as 100 and 10 */
+        {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1e2}}\n",
+         ":9: policies[0].layers[0].action.size.value", "got '1e2' (write it as 100)"},
+        {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {value: 10.0}}\n",
+         ":9: policies[0].layers[0].action.size.value", "whole number in [1, 100000], got '10.0'"},
+        {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 100001}}\n",
+         ":9: policies[0].layers[0].action.size.value", "[1, 100000]"},
         {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25, cooldown_days: 1.5}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":8: policies[0].layers[0].trigger.cooldown_days", "whole number"},
     };

@@ -156,7 +156,19 @@ static vr_status read_section(const vr_cfg_ctx *c, vr_psection s, const char *ba
                 }
             }
             double x = 0;
-            if ((st = read_key(c, path, k, &x)) != VR_OK)
+            /* a count of contracts is a whole-number key (docs/config.md): 1e2 and 10.0 were read as
+             * 100 and 10 where every other count refuses them */
+            const vr_size_kind_def *sk = is_action ? vr_size_kind_of(((const vr_action *)dst)->size_by) : NULL;
+            if (sk != NULL && sk->whole && strcmp(k->name, "size.value") == 0) {
+                if ((st = vr_cfg_whole(c, path, floor(sk->lo) + 1, sk->hi, NAN, &x)) != VR_OK) {
+                    char by[VR_KEY_MAX];
+                    snprintf(by, sizeof by, "%s.size.by", base);
+                    const size_t len = strlen(c->err->msg);
+                    snprintf(c->err->msg + len, sizeof c->err->msg - len, " for size by %s%s", sk->name,
+                             vr_cfg_has(c, by) ? "" : " (size.by: contracts unless given)");
+                    return st;
+                }
+            } else if ((st = read_key(c, path, k, &x)) != VR_OK)
                 return st;
             vr_pkey_set(k, dst, x);
         }
