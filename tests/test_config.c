@@ -1087,7 +1087,20 @@ static void test_shock_contradictions(void **state)
                  "    shocks: [%s]\npolicies:\n  - name: p\n", bad[i].shocks);
         expect_err(vr_test_write(dir, name, text), bad[i].w1, bad[i].w2);
     }
+    /* a level below the model's floor (100 sqrt(a), every factor at 0, pricing parameters) ran at
+     * the floor: kappa 10, theta 0.04 put it at 11.28, and a shock to 10 gave 11.28 */
+    expect_err(vr_test_write(dir, "shk_floor.yaml",
+                             "simulation: {paths: 10, horizon_days: 40}\nscenarios:\n  - name: a\n"
+                             "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                             "    shocks: [{day: 5, vix_level: 10}]\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].shocks[0].vix_level", "below the model's floor of 11.2");
     vr_run_cfg c;
+    expect_ok(vr_test_write(dir, "shk_floor_ok.yaml",
+                            "simulation: {paths: 10, horizon_days: 40}\nscenarios:\n  - name: a\n"
+                            "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 10, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                            "    shocks: [{day: 5, vix_level: 11.3}]\npolicies:\n  - name: p\n"),
+              &c);
+    vr_run_cfg_free(&c);
     expect_ok(vr_test_write(dir, "shk_ok.yaml",
                             "simulation: {paths: 10, horizon_days: 40, steps_per_day: 2}\nscenarios:\n  - name: a\n    model: " HES "\n"
                             "    shocks: [{day: 30, vix_change: 5}, {day: 10, preset: mar2020}, {day: 9, spx_return: -0.1},\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "vixrisk/vr_model_ops.h"
 
 /* shock entries of one scenario: the bound of run_schema.c's `shocks` list */
 #define VR_MAX_SHOCK_ENTRIES 64
@@ -81,6 +82,11 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         return vr_config_fail(c->err, c->file, c->ix, base, "more than %d scenarios with shocks", VR_MAX_SCEN_ALLOC);
     }
     const int days = s->horizon_days;
+    /* the model's floor: the VIX with every variance factor at 0 under the pricing parameters. A
+     * shock cannot take the VIX below it (the state is clamped at v = 0 there), so a level below
+     * it ran at the floor with nothing to tell: 9 on svcj_cal.yaml ran at 10.59 */
+    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+    const double vix_floor = ops ? 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0)) : 0.0;
     /* entry j's shocks are sc->shocks[start[j] .. start[j + 1]) (a preset's: one per day it keeps) */
     int start[VR_MAX_SHOCK_ENTRIES + 1];
     if (nshock > VR_MAX_SHOCK_ENTRIES) /* (the schema's bound) */
@@ -113,6 +119,8 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                     return vr_config_fail(c->err, c->file, c->ix, o, "cannot be combined with a preset");
             }
             /* one shock per trading day after the window's first: that day's return and close */
+            int below = 0;
+            double lowest = INFINITY;
             for (int i = 1; i < pr->ndays && sc->nshocks < (int)cap; i++) {
                 const size_t d = (size_t)day + (size_t)(i - 1);
                 if (d > (size_t)days) {
@@ -131,7 +139,16 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                 x->spx_return = pr->days[i].spx / pr->days[i - 1].spx - 1;
                 x->vix_level = pr->days[i].vix;
                 x->vix_change = NAN;
+                below += x->vix_level < vix_floor * (1 - 1e-9);
+                lowest = fmin(lowest, x->vix_level);
             }
+            /* real closes the model cannot show: the run is still the preset's returns and the
+             * model's nearest VIX, so a warning rather than an error */
+            if (below > 0 && c->warn != NULL)
+                fprintf(c->warn,
+                        "vixrisk: warning: %s:%d: %s: preset %s has %d VIX close(s) below the model's floor of %.2f "
+                        "(lowest %.2f): on those days the VIX stays at the floor\n",
+                        c->file, vr_yaml_line_near(c->ix, key), key, pr->name, below, vix_floor, lowest);
             continue;
         }
         vr_shock *x = &sc->shocks[sc->nshocks++];
@@ -154,6 +171,15 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         }
         if (!any)
             return vr_config_fail(c->err, c->file, c->ix, sb, "needs spx_return, vix_level, vix_change or preset");
+        if (x->vix_level < vix_floor * (1 - 1e-9)) {
+            snprintf(key, sizeof key, "%s.vix_level", sb);
+            char g[VR_NUM_STR];
+            return vr_config_fail(c->err, c->file, c->ix, key,
+                                  "%s is below the model's floor of %.4f (the VIX with every variance factor at 0, "
+                                  "pricing parameters): the shock would leave the VIX at the floor; give at least "
+                                  "%.2f",
+                                  vr_num_str(x->vix_level, g), vix_floor, ceil(vix_floor * 100) / 100);
+        }
         /* a level sets the VIX and a change moves it: together the change was added to the level
          * (vix_level 45 with vix_change 10 ran at 55), which neither key says */
         if (!isnan(x->vix_level) && !isnan(x->vix_change)) {
