@@ -101,6 +101,9 @@ static void test_whole_numbers(void **state)
         {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
         {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
         {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
+        /* cooldown_after: profit without a cooldown changed nothing */
+        {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25, cooldown_after: profit}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
+         ":8: policies[0].layers[0].trigger.cooldown_after", "give cooldown_days in [1, 252]"},
         /* a count of contracts, as every count: 1e2 and 10.0 were read as 100 and 10 */
         {"paths: 10", "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1e2}}\n",
          ":9: policies[0].layers[0].action.size.value", "got '1e2' (write it as 100)"},
@@ -994,7 +997,7 @@ static void test_instrument_keys(void **state)
                   "        action: {type: spx_put_spread, delta: 0.05, short_delta: 0.02, dte: 30, max_open: 3, ladder_days: 10,\n"
                   "                 size: {by: pct_of_max_loss_at_drop, value: 0.5, spx_drop: 15}}\n"
                   "        exit: {dte: 5, partial: {multiple: 3}}\n"
-                  "      - trigger: {vix_level: 25, cooldown_after: profit}\n"
+                  "      - trigger: {vix_level: 25, cooldown_days: 3, cooldown_after: profit}\n"
                   "        action: {type: vix_call_spread, strike_pct: 1.1, short_strike_pct: 1.5, size: {by: pct_of_vega, value: 0.2}}\n"
                   "      - trigger: {vix_level: 30, previous_fired_within: 10}\n"
                   "        action: {type: vix_future, dte: 60, size: {by: pct_of_max_loss, value: 0.2, stress_vix: 60}}\n"

@@ -242,6 +242,14 @@ static vr_status read_layer(const vr_cfg_ctx *c, const char *base, int index, vr
     snprintf(p, sizeof p, "%s.trigger", base);
     if ((st = read_section(c, VR_PS_TRIGGER, p, &l->trigger, 0)) != VR_OK)
         return st;
+    /* cooldown_after says which exits start the cooldown: with no cooldown (cooldown_days 0, the
+     * default) `profit` changes nothing, and a file that gives it alone was run without the
+     * cooldown it reads as asking for. (A sweep of cooldown_days through 0 is not refused.) */
+    snprintf(p, sizeof p, "%s.trigger.cooldown_after", base);
+    if (vr_cfg_has(c, p) && l->trigger.cooldown_after == VR_COOLDOWN_PROFIT && !(l->trigger.cooldown_days > 0))
+        return vr_config_fail(c->err, c->file, c->ix, p,
+                              "profit has no effect without a cooldown: give cooldown_days in [1, 252] (it is 0 "
+                              "unless given)");
     snprintf(p, sizeof p, "%s.action", base);
     if ((st = read_section(c, VR_PS_ACTION, p, &l->action, 1)) != VR_OK)
         return st;
