@@ -341,6 +341,19 @@ static void test_contradictions(void **state)
         snprintf(pols, sizeof pols, "  - name: p\n    layers:\n%s", bad[i].layer);
         expect_err(cfg(name, "paths: 10", pols), bad[i].w1, bad[i].w2);
     }
+    /* a roll_tested layer's new short inside the condor's wing_delta longs (accepted before: the
+     * rolled side's long fell back to one grid step beyond the short) */
+    expect_err(cfg("wingroll.yaml", "paths: 10",
+                   "  - name: p\n    condor: {wing_delta: 0.12}\n    layers:\n      - trigger: {short_delta: 0.3}\n"
+                   "        action: {type: roll_tested, roll_to_delta: 0.10}\n"),
+               "policies[0].layers[0].action.roll_to_delta", "must exceed the condor's wing_delta (0.12)");
+    {
+        vr_run_cfg c;
+        expect_ok(cfg("wingroll_ok.yaml", "paths: 10",
+                      "  - name: p\n    condor: {wing_delta: 0.12}\n    layers:\n      - trigger: {short_delta: 0.3}\n"
+                      "        action: {type: roll_tested, roll_to_delta: 0.14}\n"), &c);
+        vr_run_cfg_free(&c);
+    }
     expect_err(cfg("thr1.yaml", "paths: 10, loss_thresholds: [10, 30, 20, 40]", "  - name: p\n"),
                ":1: simulation.loss_thresholds[2]", "must increase");
     expect_err(cfg("thr2.yaml", "paths: 10, loss_thresholds: [-10, 30, 40, 50]", "  - name: p\n"),

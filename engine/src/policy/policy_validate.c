@@ -467,6 +467,13 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return st;
         if ((st = check_kind(a, base, key_out, err)) != VR_OK)
             return st;
+        /* a rolled side's new short lies inside the condor's wing_delta longs, as for the
+         * condor's own roll above (else the long falls back to one grid step beyond it) */
+        if (a->kind == VR_ACTION_ROLL_TESTED && r->wing_delta > 0 && !(r->wing_delta < a->roll_to_delta)) {
+            snprintf(path, sizeof path, "%s.roll_to_delta", base);
+            return fail_key(err, key_out, path, "(%g) must exceed the condor's wing_delta (%g): the long "
+                            "strikes lie farther out", a->roll_to_delta, r->wing_delta);
+        }
         const vr_action_kind_def *ak = vr_action_kind_of(a->kind);
         snprintf(base, sizeof base, "%s%slayers[%d].exit", pre, dot, li);
         const vr_exit *e = &l->exit;
