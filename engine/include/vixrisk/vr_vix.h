@@ -26,6 +26,28 @@ vr_status vr_vix_future(vr_model_type t, const vr_sv_params *p, double v, double
 vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double T, double strike,
                         double rate, int is_call, double *price, vr_err *err);
 
+/* The work one vr_vix_option call spent and the method it took: the Fourier-cosine series of the
+ * law (the usual one), the Gaussian limit of an almost deterministic v_T, or the Laplace
+ * inversion on a contour (laws the series cannot hold, e.g. a vol-of-variance of several units;
+ * docs/numerics.md). quad_evals counts integrand evaluations (future and option integrals),
+ * cf_evals the transform evaluations of the contour path. */
+typedef enum vr_vix_method {
+    VR_VIX_METHOD_COS = 0,
+    VR_VIX_METHOD_GAUSS = 1,
+    VR_VIX_METHOD_CONTOUR = 2
+} vr_vix_method;
+
+typedef struct vr_vix_work {
+    long long quad_evals;
+    long long cf_evals;
+    vr_vix_method method;
+} vr_vix_work;
+
+/* vr_vix_option reporting its work in *work (may be NULL; filled on failure too). */
+vr_status vr_vix_option_work(vr_model_type t, const vr_sv_params *p, double v, double T,
+                             double strike, double rate, int is_call, double *price,
+                             vr_vix_work *work, vr_err *err);
+
 /* Grid and storage of the tabulated prices: opaque, built once, read-only afterwards (safe to
  * share between threads). */
 typedef struct vr_vix_table vr_vix_table;
