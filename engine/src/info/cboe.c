@@ -112,8 +112,8 @@ double vr_cboe_index(double T1, double var1, double T2, double var2)
  * own parity P = C - e^{-rT}(F - K) with F the model future (the Cboe formula then finds F back
  * from parity; the put carries the call's absolute error, ~1e-8, far below the tick that decides
  * the strip's ends). The strikes priced are those of the grid within a factor 10 of the future;
- * if an option at either end of that range is still above the tick, the whole grid is priced, so
- * the walk always ends where the Cboe rule ends it (or at the grid's end). */
+ * if an option at either end of that range is still above the tick, the rest of the grid is
+ * priced too, so the walk always ends where the Cboe rule ends it (or at the grid's end). */
 static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, const double *x,
                             double T, double rate, const double *K, int n, double *C, double *P,
                             vr_cboe_term *out, vr_err *err)
@@ -136,18 +136,33 @@ static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, cons
     while (hi > lo + 2 && K[hi - 2] > fut * 10)
         hi--;
     const double df = exp(-rate * T);
+    for (int i = 0; i < n; i++)
+        C[i] = P[i] = NAN;
+    /* A widening pass prices only the strikes outside [lo, hi) where the model prices each strike
+     * on its own (the one-factor models' vix_options is vix_option strike by strike, model_ops.c),
+     * so the strip is the same, bit for bit, as pricing the whole grid again; svcj2's batch shares
+     * its put integrals between neighbouring strikes, so it is given the whole grid again. */
+    const int plo = lo, phi = hi, reuse = ops->nfactors == 1;
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < n; i++)
-            C[i] = P[i] = NAN;
-        if ((st = ops->vix_options(p, x, T, K + lo, hi - lo, rate, 1, C + lo, err)) != VR_OK)
-            return st;
+        if (pass == 0 || !reuse) {
+            if (pass > 0)
+                lo = 0, hi = n;
+            if ((st = ops->vix_options(p, x, T, K + lo, hi - lo, rate, 1, C + lo, err)) != VR_OK)
+                return st;
+        } else {
+            if (plo > 0 && (st = ops->vix_options(p, x, T, K, plo, rate, 1, C, err)) != VR_OK)
+                return st;
+            if (phi < n &&
+                (st = ops->vix_options(p, x, T, K + phi, n - phi, rate, 1, C + phi, err)) != VR_OK)
+                return st;
+            lo = 0, hi = n;
+        }
         for (int i = lo; i < hi; i++) {
             const double put = C[i] - df * (fut - K[i]);
             P[i] = put > 0 ? put : 0.0;
         }
         if ((lo == 0 || P[lo] < VR_CBOE_TICK) && (hi == n || C[hi - 1] < VR_CBOE_TICK))
             break;
-        lo = 0, hi = n;
     }
     return vr_cboe_variance(K, C, P, n, T, rate, VR_CBOE_TICK, out, err);
 }
