@@ -70,6 +70,9 @@ static void cal_usage(FILE *out)
             "                        (default 1e-3); warns when --rounds end without one\n"
             "  --fixed-tie           pricing, svcj2: every round's pricing fit keeps round 1's\n"
             "                        tied parameters (diffusion, SPX jump law) and ridge centre\n"
+            "  --floored keep|drop   svcj2: drop leaves out of the physical fit every transition\n"
+            "                        that touches a day outside the model's reach (a floored\n"
+            "                        factor), within the m step for m (default keep)\n"
             "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
@@ -142,7 +145,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_TOL, OPT_FIXTIE, OPT_CAP
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_TOL, OPT_FIXTIE, OPT_FLOORED, OPT_CAP
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -460,6 +463,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"cap", required_argument, NULL, OPT_CAP},
         {"tol", required_argument, NULL, OPT_TOL},
         {"fixed-tie", no_argument, NULL, OPT_FIXTIE},
+        {"floored", required_argument, NULL, OPT_FLOORED},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -561,6 +565,14 @@ int vr_cmd_calibrate(int argc, char **argv)
                 return CAL_EXIT_USAGE;
             break;
         case OPT_FIXTIE: fixed_tie = 1; break;
+        case OPT_FLOORED:
+            if (strcmp(optarg, "keep") == 0)
+                co.floored = VR_CALIB_FLOORED_KEEP;
+            else if (strcmp(optarg, "drop") == 0)
+                co.floored = VR_CALIB_FLOORED_DROP;
+            else
+                return cal_bad("--floored: expected keep or drop, got '%s'%s", optarg, "");
+            break;
         case OPT_EVERY:
             if (!cal_size("--every", optarg, 1, 1000, &u))
                 return CAL_EXIT_USAGE;
@@ -778,6 +790,10 @@ int vr_cmd_calibrate(int argc, char **argv)
     if ((seen[OPT_TOL - OPT_DATA] || fixed_tie) && !(two && pricing && !start_file))
         return cal_bad("--tol and --fixed-tie control the svcj2 alternation: they need --model "
                        "svcj2 --measure pricing (without --start)%s%s", "", "");
+    if (seen[OPT_FLOORED - OPT_DATA] && !(two && !start_file))
+        return cal_bad("--floored chooses what the svcj2 physical fit does with the days outside "
+                       "the model's reach: it needs --model svcj2 (without --start or "
+                       "--realism)%s%s", "", "");
     if (rounds == 0)
         rounds = 1;
     if (anchor_given && !(two && pricing && !start_file))
@@ -1098,6 +1114,12 @@ int vr_cmd_calibrate(int argc, char **argv)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nsvcj2 filter: %zu days outside the model's reach (a factor floored "
                           "at %g); %zu jump days.", res.n_floored, VR_CALIB_V_FLOOR, res.n_jumps);
+        if (two && !start_file && res.floored_drop && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k,
+                          " The physical fit left out the transitions touching them "
+                          "(--floored drop): %zu of %zu daily, %zu of %zu %zu-day transitions of "
+                          "m.", res.n_left_out, res.n - 1, res.n_left_out_m, res.n - res.m_step,
+                          res.m_step);
         if (two && !start_file && res.at_bound && k > 0 && (size_t)k < sizeof comment) {
             /* the physical estimate was moved into the model's domain: the file must not show
              * the bound as if it were the estimate */

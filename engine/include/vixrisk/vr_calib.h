@@ -48,7 +48,13 @@ typedef struct vr_calib_opts {
                                     VIX and VIX3M with these pricing parameters (their s2
                                     member); default NULL */
     size_t m_step;       /* svcj2: days per transition of m in its fit, [1, 252]; default 21 */
+    int floored;         /* svcj2: VR_CALIB_FLOORED_KEEP (default: every transition enters the
+                            fit) or VR_CALIB_FLOORED_DROP (the fit leaves out every transition
+                            that starts or ends on a day outside the model's reach, and every
+                            m transition whose window holds one) */
 } vr_calib_opts;
+
+enum { VR_CALIB_FLOORED_KEEP = 0, VR_CALIB_FLOORED_DROP = 1 };
 
 void vr_calib_opts_default(vr_calib_opts *o, vr_model_type type);
 
@@ -77,6 +83,12 @@ typedef struct vr_calib_result {
      * parameter is not a maximum-likelihood estimate: its SEs are NAN ("n/a"). 0 otherwise. */
     unsigned long at_bound;
     vr_sv_params fitted;
+    /* svcj2 with VR_CALIB_FLOORED_DROP: daily transitions (of n - 1) and m_step-day transitions
+     * of m (of n - m_step) left out because they touch a day outside the model's reach; 0 with
+     * VR_CALIB_FLOORED_KEEP */
+    int floored_drop;
+    size_t n_left_out, n_left_out_m;
+    size_t m_step;        /* svcj2: the step of m's transitions (vr_calib_opts.m_step) */
 } vr_calib_result;
 
 /* Estimate the physical parameters from n >= 100 daily closes (spx > 0, vix > 0, no NAN).

@@ -638,6 +638,10 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
                 r->mean_v, r->mean_m, r->realized_var, 100 * sqrt(r->realized_var));
         fprintf(f, "  last day v %.5f, m %.5f; days outside the model's reach (floored): %zu; "
                 "QML log-lik %.1f\n", r->v_last, r->m_last, r->n_floored, r->qml_loglik);
+        if (r->floored_drop)
+            fprintf(f, "  left out (--floored drop): %zu of %zu daily transitions and %zu of %zu "
+                    "%zu-day transitions of m touch a day outside the model's reach\n",
+                    r->n_left_out, r->n - 1, r->n_left_out_m, r->n - r->m_step, r->m_step);
         char b[1024];
         if (vr_calib_bounds_str(r, "  BOUND: ", b, sizeof b))
             fprintf(f, "%s\n", b);

@@ -5,6 +5,12 @@
  * model's vix_coef at 30 and 93 days), so each day's two closes give its two factors exactly
  * (ops->state_from_vix2). Days the model cannot reach (a factor would be negative) are re-solved
  * with the factor clamped (vr_term.h) and floored at VR_CALIB_V_FLOOR; they are counted.
+ * With o->floored = VR_CALIB_FLOORED_DROP the fit leaves out every daily transition with such a
+ * day at either end (the v regression, rho, the jump labels and sizes, the intensity and the
+ * bootstrap's blocks all run on the rest) and every m_step-day transition of m whose window holds
+ * one; the default keeps them (the fit before the option). A clamped state is no observation of
+ * the model's state: a transition into or out of one reads the clamp as a move of v or m, and on
+ * 2009-2026 these ruled the 1/m-weighted m block (docs/calibration.md).
  * The pricing parameters come from the caller (a calibrated or hand-set pricing set). There is no
  * "pricing = physical" fixed point as for the one-factor models: on 2009-2026 that iteration
  * drifts to kappa_m = kappa_v, where the two indices stop identifying two factors (the term
@@ -45,8 +51,9 @@
 
 #define S2_NPAR 12
 
-size_t vr_calib_filter2(const vr_sv_params *pricing, const double *vix, const double *vix3m,
-                        size_t n, double *v, double *m)
+/* vr_calib_filter2, and bad[t] = 1 on the days outside the model's reach (bad may be NULL). */
+static size_t filter2_mask(const vr_sv_params *pricing, const double *vix, const double *vix3m,
+                           size_t n, double *v, double *m, uint8_t *bad)
 {
     const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
     const vr_vix_coef c30 = ops->vix_coef(pricing, VR_VIX_TAU_30D);
@@ -55,18 +62,28 @@ size_t vr_calib_filter2(const vr_sv_params *pricing, const double *vix, const do
     double x[VR_FACTORS_MAX] = {pricing->s2.theta, pricing->s2.theta};
     for (size_t t = 0; t < n; t++) {
         vr_err e = {0};
+        int out = 0;
         if (ops->state_from_vix2(&c30, &c93, vix[t], vix3m[t], x, &e) != VR_OK) {
             vr_state_from_term_c(ops, &c30, &c93, vix[t], vix3m[t], x);
-            floored++;
+            out = 1;
         } else if (!(x[0] >= VR_CALIB_V_FLOOR && x[1] >= VR_CALIB_V_FLOOR)) {
-            floored++;
+            out = 1;
         }
+        floored += (size_t)out;
+        if (bad)
+            bad[t] = (uint8_t)out;
         v[t] = x[0] >= VR_CALIB_V_FLOOR ? x[0] : VR_CALIB_V_FLOOR;
         m[t] = x[1] >= VR_CALIB_V_FLOOR ? x[1] : VR_CALIB_V_FLOOR;
         x[0] = v[t];
         x[1] = m[t];
     }
     return floored;
+}
+
+size_t vr_calib_filter2(const vr_sv_params *pricing, const double *vix, const double *vix3m,
+                        size_t n, double *v, double *m)
+{
+    return filter2_mask(pricing, vix, vix3m, n, v, m, NULL);
 }
 
 typedef struct s2_data {
@@ -77,6 +94,9 @@ typedef struct s2_data {
     const uint8_t *jump;     /* jump days (price or v rule): left out of the v regression */
     const uint8_t *vjump;    /* days the v rule flagged: the intensity's labels */
     const double *thr;       /* [n] the v rule's threshold on dv (K sds of its residual) */
+    const size_t *nbad;      /* VR_CALIB_FLOORED_DROP: [n + 1] days outside the model's reach
+                                before day t (an m transition whose window holds one is left
+                                out); NULL: keep them */
 } s2_data;
 
 typedef struct s2_out {
@@ -270,6 +290,8 @@ static int m_next(const s2_data *d, const size_t *idx, size_t k, size_t *i, m_pa
         const size_t t0 = idx[(*i)++] - 1;
         if (t0 + d->m_step >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
             continue;
+        if (d->nbad && d->nbad[t0 + d->m_step + 1] != d->nbad[t0])
+            continue; /* the window t0..t0+H touches a day outside the model's reach */
         const double sm = sqrt(d->m[t0]);
         out->t0 = t0;
         out->y = d->m[t0 + d->m_step] / sm;
@@ -530,7 +552,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     double *r = NULL, *v = NULL, *m = NULL, *boot = NULL;
     uint8_t *flags = NULL, *pflags = NULL, *vflags = NULL;
     double *thr = NULL;
-    size_t *idx = NULL, *bidx = NULL;
+    size_t *idx = NULL, *bidx = NULL, *nbad = NULL;
+    uint8_t *bad = NULL;
     if (!res)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: no result");
     memset(res, 0, sizeof *res);
@@ -544,6 +567,9 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     if (o->m_step < 1 || o->m_step > 252 || o->m_step > n / 4)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: the step of m must be in [1, 252] days "
                        "and at most n/4 (got %zu, n = %zu)", o->m_step, n);
+    if (o->floored != VR_CALIB_FLOORED_KEEP && o->floored != VR_CALIB_FLOORED_DROP)
+        return vr_fail(err, VR_EINVAL, "calibrate svcj2: floored must be keep (%d) or drop (%d) "
+                       "(got %d)", VR_CALIB_FLOORED_KEEP, VR_CALIB_FLOORED_DROP, o->floored);
     if (o->max_iter < 1 || o->max_iter > 1000)
         return vr_fail(err, VR_EINVAL, "calibrate svcj2: max_iter must be in [1, 1000] (got %d)",
                        o->max_iter);
@@ -573,19 +599,44 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     vflags = calloc(n, 1);
     thr = calloc(n, sizeof *thr);
     idx = malloc(n * sizeof *idx);
-    if (!r || !v || !m || !flags || !pflags || !vflags || !thr || !idx) {
+    bad = calloc(n, 1);
+    nbad = calloc(n + 1, sizeof *nbad);
+    if (!r || !v || !m || !flags || !pflags || !vflags || !thr || !idx || !bad || !nbad) {
         st = vr_fail(err, VR_ENOMEM, "calibrate svcj2: %zu observations", n);
         goto done;
     }
     for (size_t t = 1; t < n; t++)
         r[t] = log(spx[t] / spx[t - 1]);
+    const size_t floored = filter2_mask(o->pricing, vix, vix3m, n, v, m, bad);
+    const int drop = o->floored == VR_CALIB_FLOORED_DROP;
+    for (size_t t = 0; t < n; t++)
+        nbad[t + 1] = nbad[t] + bad[t];
+    /* the transitions t-1 -> t of the fit: every one, or (drop) those with both ends inside the
+     * model's reach; a floored state is no observation of the model's state, and a transition to
+     * or from one reads the clamp as a move of v or m */
+    size_t k = 0;
     for (size_t t = 1; t < n; t++)
-        idx[t - 1] = t;
-    const size_t k = n - 1;
+        if (!drop || (!bad[t - 1] && !bad[t]))
+            idx[k++] = t;
+    size_t left_m = 0;
+    if (drop)
+        for (size_t t0 = 0; t0 + o->m_step < n; t0++)
+            left_m += nbad[t0 + o->m_step + 1] != nbad[t0];
+    if (drop && k < 100) {
+        st = vr_fail(err, VR_ENUM, "calibrate svcj2: leaving out the transitions that touch the "
+                     "%zu days outside the model's reach leaves %zu of %zu (need 100)", floored,
+                     k, n - 1);
+        goto done;
+    }
+    if (drop && o->bootstrap > 0 && o->block_len > k / 2) {
+        st = vr_fail(err, VR_EINVAL, "calibrate svcj2: bootstrap block %zu: need <= half the %zu "
+                     "transitions left after leaving out those outside the model's reach",
+                     o->block_len, k);
+        goto done;
+    }
     vr_calib_detect_jumps(spx, n, o->jump_k, o->local_window, pflags);
-    s2_data d = {o->dt, n, o->m_step, v, m, r, flags, vflags, thr};
+    s2_data d = {o->dt, n, o->m_step, v, m, r, flags, vflags, thr, drop ? nbad : NULL};
     s2_out fo;
-    const size_t floored = vr_calib_filter2(o->pricing, vix, vix3m, n, v, m);
     memcpy(flags, pflags, n);
     flag_v_jumps(&d, idx, k, o->jump_k, flags, vflags, thr);
     {
@@ -622,6 +673,10 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     res->n = n;
     res->n_jumps = fo.n_jumps;
     res->n_floored = floored;
+    res->floored_drop = drop;
+    res->n_left_out = drop ? n - 1 - k : 0;
+    res->n_left_out_m = left_m;
+    res->m_step = o->m_step;
     res->iterations = 1;
     res->converged = 1;
     res->v_last = v[n - 1];
@@ -662,6 +717,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
         size_t ok = 0;
         for (size_t b = 0; b < B; b++) {
             vr_calib_block_indices(bidx, k, L, &s);
+            for (size_t j = 0; j < k; j++) /* (positions 1..k in the fit's transitions) */
+                bidx[j] = idx[bidx[j] - 1];
             s2_out fb;
             if (s2_estimate(&d, bidx, k, 0, &fb) != 0)
                 continue;
@@ -700,6 +757,8 @@ done:
     free(vflags);
     free(thr);
     free(idx);
+    free(bad);
+    free(nbad);
     free(bidx);
     free(boot);
     return st;
