@@ -2,9 +2,10 @@
  * (pricing fit -> refilter (v, m) -> physical fit, docs/calibration.md) on the shared data, small
  * (every 40th day, 10 VVIX days a bucket, 300 evaluations a fit; a few seconds).
  *
- * - `--rounds` is a maximum: with `--fixed-tie` (every round fits the same loss) the alternation
- *   reaches a fixed point within the tolerance before 10 rounds, says so, and the written file
- *   records it; without it the pricing fit chases the physical fit's noise, no fixed point comes
+ * - `--rounds` is a maximum: with `--fixed-tie` (every round fits the same loss: the tied
+ *   parameters, the ridge centre and the state anchor's target are round 1's; the target used to
+ *   follow each round's physical jump estimates) the alternation reaches a fixed point within the
+ *   tolerance before 10 rounds, says so, and the written file records it; without it the pricing fit chases the physical fit's noise, no fixed point comes
  *   in 6 rounds, and the command warns and the file says so.
  * - `--tol` and `--fixed-tie` without the svcj2 alternation, and `--tol` outside (0, 1], are usage
  *   errors (exit 2). */
@@ -33,6 +34,16 @@ static void test_fixed_point(void **state)
     const char *at = strstr(out, "alternation: fixed point after ");
     const int rounds = atoi(at + strlen("alternation: fixed point after "));
     assert_true(rounds >= 2 && rounds < 10);
+    /* every round's pricing fit anchors the states to the same target */
+    const char *key = "against the anchor ";
+    const char *a0 = strstr(out, key);
+    assert_non_null(a0);
+    int nanchor = 0;
+    for (const char *a = a0; (a = strstr(a, key)) != NULL; a += strlen(key), nanchor++) {
+        print_message("  round %d: %.*s\n", nanchor + 1, 40, a);
+        assert_memory_equal(a, a0, strlen(key) + 7);
+    }
+    assert_int_equal(nanchor, rounds);
     char path[256];
     snprintf(path, sizeof path, "%s/fix.yaml", dir);
     char *f = vr_test_slurp(path);

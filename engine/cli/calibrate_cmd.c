@@ -69,7 +69,8 @@ static void cal_usage(FILE *out)
             "                        and no pricing parameter by more than X relative, (0, 1]\n"
             "                        (default 1e-3); warns when --rounds end without one\n"
             "  --fixed-tie           pricing, svcj2: every round's pricing fit keeps round 1's\n"
-            "                        tied parameters (diffusion, SPX jump law) and ridge centre\n"
+            "                        tied parameters (diffusion, SPX jump law), ridge centre\n"
+            "                        and state anchor target\n"
             "  --floored keep|drop   svcj2: drop leaves out of the physical fit every transition\n"
             "                        that touches a day outside the model's reach (a floored\n"
             "                        factor), within the m step for m (default keep)\n"
@@ -341,8 +342,13 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
          * round 1's start, in every round. Passing each round's physical estimate on made the
          * pricing fit chase the physical fit's noise: on states filtered with a fitted pricing
          * set m is floored on 17-48% of the days and the physical sigma_m moved between 0.37 and
-         * 2.2 from rounds whose pricing sets differed by 5% (docs/calibration.md). */
+         * 2.2 from rounds whose pricing sets differed by 5% (docs/calibration.md). The state
+         * anchor's target (the realised variance less the physical jumps' part) is round 1's too:
+         * it depends on the physical jump estimates, and with it every round's loss moved with
+         * the physical fit (with --floored drop the alternation cycled between two states, the
+         * target alternating 0.02688, 0.02661). Only so does every round fit the same loss. */
         const vr_sv_params phys0 = res->est, centre = po.start;
+        const double target0 = po.v_target;
         for (int round = 1; round <= rounds; round++) {
             if (round > 1) {
                 const vr_sv_params pprev = pres->est;
@@ -356,7 +362,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 po.max_eval = max_eval;
                 memcpy(po.cap_hi, caps, sizeof po.cap_hi);
                 po.w_v = w_anchor;
-                po.v_target = v_anchor(res);
+                po.v_target = fixed_tie ? target0 : v_anchor(res);
                 if (fixed_tie)
                     po.ridge_centre = &centre;
                 if ((st = vr_pricing_fit(days, n, &po, pres, err)) != VR_OK)
@@ -1105,8 +1111,8 @@ int vr_cmd_calibrate(int argc, char **argv)
                           "refilter (v, m) -> physical fit%s; the last round moved a physical "
                           "parameter by at most %.3g and a pricing parameter by %.3g (relative): "
                           "%s (tolerance %g).", rounds_done, rounds_done == 1 ? "" : "s", rounds,
-                          fixed_tie ? ", tied parameters and ridge centre held at round 1's "
-                                      "(--fixed-tie)" : "",
+                          fixed_tie ? ", tied parameters, ridge centre and anchor target held at "
+                                      "round 1's (--fixed-tie)" : "",
                           round_change, pricing_change,
                           alt_converged ? "a fixed point"
                           : rounds_done > 1 ? "NOT a fixed point" : "one round, not checked", tol);
