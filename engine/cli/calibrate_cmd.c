@@ -71,6 +71,8 @@ static void cal_usage(FILE *out)
             "  --fixed-tie           pricing, svcj2: every round's pricing fit keeps round 1's\n"
             "                        tied parameters (diffusion, SPX jump law), ridge centre\n"
             "                        and state anchor target\n"
+            "  --reach-penalty W     pricing, svcj2: add W x (share of fit days outside the\n"
+            "                        model's reach) to the loss, [0, 1e6], 0 = off (default 0)\n"
             "  --floored keep|drop   svcj2: drop leaves out of the physical fit every transition\n"
             "                        that touches a day outside the model's reach (a floored\n"
             "                        factor), within the m step for m (default keep)\n"
@@ -146,7 +148,7 @@ enum {
     OPT_DATA = 256, OPT_MODEL, OPT_FROM, OPT_TO, OPT_PROXY, OPT_JK, OPT_WINDOW, OPT_BOOT,
     OPT_BLOCK, OPT_SEED, OPT_RATE, OPT_DIV, OPT_REALISM, OPT_PATHS, OPT_YEARS, OPT_BURN,
     OPT_THREADS, OPT_REPORT, OPT_MEASURE, OPT_FIT, OPT_EVERY, OPT_VVIXD, OPT_START, OPT_ROUNDS,
-    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_TOL, OPT_FIXTIE, OPT_FLOORED, OPT_CAP
+    OPT_PFROM, OPT_PSTATES, OPT_MAXEVAL, OPT_ANCHOR, OPT_TOL, OPT_FIXTIE, OPT_FLOORED, OPT_REACH, OPT_CAP
 };
 
 /* svcj2: the window's days that have a VIX3M (its states need both indices), compacted. */
@@ -259,7 +261,7 @@ static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *
 static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, size_t i1,
                              vr_calib_opts *co, vr_calib_result *res, unsigned long fit_mask,
                              size_t every, size_t vvix_days, int threads, int max_eval,
-                             double w_anchor, const double *caps,
+                             double w_anchor, double w_reach, const double *caps,
                              const vr_sv_params *start, vr_pfit_result *pres, double *x_last,
                              const cal_days2 *d2, int rounds, int fixed_tie, double tol,
                              double *round_change, double *pricing_change, int *rounds_done,
@@ -319,6 +321,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
     po.fit_mask = fit_mask;
     if (d2 && !start) {
         po.w_v = w_anchor;
+        po.w_reach = w_reach;
         po.v_target = v_anchor(res);
     }
     po.every = every;
@@ -362,6 +365,7 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                 po.max_eval = max_eval;
                 memcpy(po.cap_hi, caps, sizeof po.cap_hi);
                 po.w_v = w_anchor;
+                po.w_reach = w_reach;
                 po.v_target = fixed_tie ? target0 : v_anchor(res);
                 if (fixed_tie)
                     po.ridge_centre = &centre;
@@ -470,6 +474,7 @@ int vr_cmd_calibrate(int argc, char **argv)
         {"tol", required_argument, NULL, OPT_TOL},
         {"fixed-tie", no_argument, NULL, OPT_FIXTIE},
         {"floored", required_argument, NULL, OPT_FLOORED},
+        {"reach-penalty", required_argument, NULL, OPT_REACH},
         {"start", required_argument, NULL, OPT_START},
         {"rounds", required_argument, NULL, OPT_ROUNDS},
         {"pricing-from", required_argument, NULL, OPT_PFROM},
@@ -486,6 +491,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     size_t pf_every = 5, pf_vvix = 3, pf_max_eval = 800;
     double pf_anchor = 1.0;
     int anchor_given = 0;
+    double pf_reach = 0;
     const char *cap_args[VR_PFIT_MAXP];
     int ncap = 0;
     double caps[VR_PFIT_MAXP] = {0};
@@ -598,6 +604,10 @@ int vr_cmd_calibrate(int argc, char **argv)
             if (!cal_double("--v-anchor", optarg, 0, 1e6, &pf_anchor))
                 return CAL_EXIT_USAGE;
             anchor_given = 1;
+            break;
+        case OPT_REACH:
+            if (!cal_double("--reach-penalty", optarg, 0, 1e6, &pf_reach))
+                return CAL_EXIT_USAGE;
             break;
         case OPT_CAP:
             if (ncap >= VR_PFIT_MAXP)
@@ -802,6 +812,10 @@ int vr_cmd_calibrate(int argc, char **argv)
                        "--realism)%s%s", "", "");
     if (rounds == 0)
         rounds = 1;
+    if (seen[OPT_REACH - OPT_DATA] && !(two && pricing && !start_file))
+        return cal_bad("--reach-penalty charges the svcj2 pricing fit for the days it puts outside "
+                       "the model's reach: it needs --model svcj2 --measure pricing (without "
+                       "--start)%s%s", "", "");
     if (anchor_given && !(two && pricing && !start_file))
         return cal_bad("--v-anchor anchors the states of the svcj2 pricing fit: it needs --model "
                        "svcj2 --measure pricing (without --start)%s%s", "", "");
@@ -1059,7 +1073,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     if (pricing) {
         if ((st = cal_pricing(data, &h, i0, i1, &co, &res, fit_mask, pf_every, pf_vvix,
-                              rs.threads, (int)pf_max_eval, pf_anchor, caps, start_file ? &sm.pricing : NULL, &pres, x_last,
+                              rs.threads, (int)pf_max_eval, pf_anchor, pf_reach, caps, start_file ? &sm.pricing : NULL, &pres, x_last,
                               two && !start_file ? &d2 : NULL, rounds, fixed_tie, tol,
                               &round_change, &pricing_change, &rounds_done, &alt_converged,
                               &err)) != VR_OK)

@@ -314,6 +314,10 @@ typedef struct vr_pfit_opts {
      * realised SPX variance it keeps the variance risk premium in the pricing parameters instead
      * of in states the returns contradict (svcj2; docs/calibration.md). */
     double v_target, w_v;
+    /* Reach penalty (0 = off, the default): w_reach x (the share of fit days whose VIX and VIX3M
+     * the model cannot reach, their state clamped) is added to the loss. A pricing set that puts
+     * days out of reach leaves the physical fit clamped states (svcj2; docs/calibration.md). */
+    double w_reach;
     /* Upper ends of the search range, by parameter index (vr_model_def_of order); 0 = the
      * parameter table's own. A start above its cap starts at the cap. */
     double cap_hi[VR_PFIT_MAXP];
@@ -334,6 +338,7 @@ typedef struct vr_pfit_result {
     size_t n_days, n_idx[VR_PFIT_NIDX], n_fut, n_vvix, n_clamped;
     int evals, converged;
     double mean_v, v_target;    /* mean backed-out v over the fit days; the anchor (0: none) */
+    double w_reach;             /* the reach penalty's weight (0: none) */
     /* by VIX bucket over the fit days: data and model means, and counts */
     double tab_data[VR_PFIT_NTAB][VR_REALISM_NB], tab_model[VR_PFIT_NTAB][VR_REALISM_NB];
     size_t tab_n[VR_PFIT_NTAB][VR_REALISM_NB];

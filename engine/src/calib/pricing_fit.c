@@ -232,6 +232,8 @@ static double loss(pf_ctx *c, const double *y)
                c->o->ridge * r;
     if (c->o->v_target > 0 && c->o->w_v > 0)
         L += m.vbar > 0 ? c->o->w_v * sq(log(m.vbar / c->o->v_target)) : PF_BAD;
+    if (c->o->w_reach > 0 && c->nsel)
+        L += c->o->w_reach * (double)m.clamped / (double)c->nsel;
     return isfinite(L) ? L : PF_BAD;
 }
 
@@ -452,11 +454,12 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     if (o->every < 1 || o->every > 1000 || o->max_fut < 1 || o->max_fut > VR_PFIT_MAXF ||
         o->vvix_per_bucket > 1000 || !(o->w_idx >= 0 && o->w_fut >= 0 && o->w_vvix >= 0) ||
         !(o->ridge >= 0) || o->max_eval < 10 || o->max_eval > 100000 || o->threads < 0 ||
-        !(o->v_target >= 0 && o->v_target < 4) || !(o->w_v >= 0 && o->w_v <= 1e6))
+        !(o->v_target >= 0 && o->v_target < 4) || !(o->w_v >= 0 && o->w_v <= 1e6) ||
+        !(o->w_reach >= 0 && o->w_reach <= 1e6))
         return vr_fail(err, VR_EINVAL,
                        "pricing fit: options: every in [1, 1000], max_fut in [1, %d], VVIX days "
                        "per bucket <= 1000, weights and ridge >= 0, max_eval in [10, 1e5], "
-                       "v anchor in [0, 4) with weight in [0, 1e6]",
+                       "v anchor in [0, 4) with weight in [0, 1e6], reach penalty in [0, 1e6]",
                        VR_PFIT_MAXF);
     if ((st = vr_sv_params_validate(o->type, &o->start, "pricing fit start", NULL, err)) != VR_OK)
         return st;
@@ -620,6 +623,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     r->rms_vix = sqrt(m.vix);
     r->mean_v = m.vbar;
     r->v_target = o->v_target > 0 && o->w_v > 0 ? o->v_target : 0;
+    r->w_reach = o->w_reach;
     r->first_date = days[sel[0]].date;
     r->last_date = days[sel[c.nsel - 1]].date;
     {
@@ -685,6 +689,10 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
         fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
                 "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
                 r->v_target, 100 * sqrt(r->v_target));
+    if (r->w_reach > 0)
+        fprintf(f, "  reach penalty %g x %zu of %zu fit days outside the model's reach = %.4g of the "
+                "loss\n", r->w_reach, r->n_clamped, r->n_days,
+                r->n_days ? r->w_reach * (double)r->n_clamped / (double)r->n_days : 0.0);
     static const char *const row[VR_PFIT_NTAB] = {"30-day future / VIX", "60-day future / VIX",
                                                   "VIX3M / VIX", "VVIX"};
     fprintf(f, "\n| by VIX bucket | <15 data | <15 model | 15-20 data | 15-20 model | 20-30 data | "
