@@ -162,7 +162,7 @@ static void test_elog_replication(void **state)
     assert_true(law_vs_options(&ex, "example", vm, ns, -4.0, 6.0) < 1e-6);
 }
 
-/* The fitted rare-jumps pricing set (vr_test_svcj2_rare, configs/models/svcj2_cal_rn.yaml's) at
+/* The fitted rare-jumps pricing set (vr_test_svcj2_rare, the 2026-11-30 configs/models/svcj2_cal_rn.yaml's) at
  * small states, m near 0, where the law of VIX_T is a narrow core at its floor and a far jump tail:
  * the direct VIX options against the law's E[ln VIX_T] (Laplace transform, an independent method)
  * over strikes F e^-1.5 .. F e^2 (the Cboe strip's range; the strikes beyond it hold a few 1e-4 of

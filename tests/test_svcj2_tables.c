@@ -370,7 +370,7 @@ static void test_lifted(void **state)
     assert_true(wf <= 1.0 && wc <= 1.0);
 }
 
-/* A pricing set with rare, huge variance jumps (that of configs/models/svcj2_cal_rn.yaml, fitted to
+/* A pricing set with rare, huge variance jumps (that of the 2026-11-30 configs/models/svcj2_cal_rn.yaml, fitted to
  * the VIX family: 0.02 jumps a year of mean 2.1 in variance, each with a log-price jump of about
  * -0.6). The law of ln S at v = 0 and a few days is a narrow core plus a far jump tail that the COS
  * range must cover, and the series cannot resolve the core: those edge nodes take the normalised

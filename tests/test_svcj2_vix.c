@@ -110,7 +110,7 @@ static void test_options_limit(void **state)
            "91 days)\n", worst_reg, worst_sing);
 }
 
-/* Rare, large variance jumps (those of the fitted pricing set in configs/models/svcj2_cal_rn.yaml:
+/* Rare, large variance jumps (those of the fitted pricing set in the 2026-11-30 configs/models/svcj2_cal_rn.yaml:
  * 0.02 a year of mean 2.1) on a one-factor law whose Feller condition fails: X is a narrow core
  * piled against its floor a (density ~ (x - a)^{d - 1}) plus a jump tail reaching X ~ 10. With the
  * COS range reaching 40 / s* above E[X] (s* the tail rate, ~0.57: w ~ 70) the 8192 terms left the

@@ -204,7 +204,8 @@ static double slice_m(const s2_tables *tb, int j)
 
 /* The m range the paths visit: m0, theta and, where m is stochastic, the stationary law of m
  * (Gamma) under both measures from half its 0.01% quantile to 1.5x its 99.99% quantile. When m's
- * Feller condition fails (fitted sets do: ratio 0.22 in configs/models/svcj2_cal_rn.yaml) the low
+ * Feller condition fails (fitted sets do: ratio 0.22 in the svcj2_cal_rn.yaml of 2026-11-30,
+ * vr_test_svcj2_rare) the low
  * end is about 0; the nodes (0, m) there whose at-the-money price the series cannot resolve take
  * the normalised smile of the next v node (surface.c). Until 2026-12-01 the range stopped at 5%
  * of theta and a third of that file's path-day marks lay below it. Lower m extrapolates
@@ -850,7 +851,7 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
  * Below the lowest level m_0 (down to m = 0; NaN counts as 0) the lane extrapolates linearly in m
  * from the two lowest levels: the implied variance is affine in m to first order (exact for it),
  * and a pricing set whose m fails the Feller condition puts many path-days there (a third of the
- * marks of configs/models/svcj2_cal_rn.yaml's paths, where clamping to m_0 priced them at m_0).
+ * marks of the 2026-11-30 svcj2_cal_rn.yaml's paths, where clamping to m_0 priced them at m_0).
  * At m_0 both rules give w = (1, 0, 0, 0). Above the top level m_{n-1} it extrapolates linearly
  * in m from the two top levels the same way (w = (0, 0, -t, 1 + t)): m_range covers 1.5x the
  * 99.99% quantile of m's stationary law under both measures, but a crash state can lie beyond
@@ -933,7 +934,7 @@ static void vix_slice(const s2_tables *tb, const vk_table *kt, int j, const doub
  * smoothstep between; both readings are exact at the levels, and so is their mix. Where the law
  * changes shape across the stencil (the level m = 0 against m 0.02-0.03, 30 days) following it
  * is worse than the strike (up to 4.6 against 0.7 tolerances), and there rho is about 2.
- * Measured against vr_svcj2_vix_options on a grid between the levels (configs/models/
+ * Measured against vr_svcj2_vix_options on a grid between the levels (the 2026-11-30
  * svcj2_cal_rn.yaml; v 0, 0.005, 0.03; m 0.017-0.19; calls at 0.9-1.5 F): mean error / tolerance
  * at 3, 7, 30 days 3.15, 1.77, 0.44 at the strike alone; 0.31, 0.44, 0.41 with 24 levels and the
  * switch at 2 and 4; 0.13, 0.10, 0.11 (worst 0.77, 0.84, 0.58) with the 35 levels SLICE_NMAX now
