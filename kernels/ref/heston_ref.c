@@ -47,7 +47,10 @@ void vk_heston_qe_d_ref(const vk_heston_coef *c, const double *restrict zv,
             }
         } else {
             const double psi = 2.0 / ip;
-            const double p = (psi - 1.0) / (psi + 1.0);
+            /* m = 0 (v = 0 with e^{-kappa dt} == 1, kappa dt < 2^-53) or m^2 below the smallest
+             * double: psi is infinite (or 0/0) and the next variance is 0 with probability 1,
+             * the limit p = 1, where (psi - 1)/(psi + 1) would be NaN */
+            const double p = psi < INFINITY ? (psi - 1.0) / (psi + 1.0) : 1.0;
             const double beta = (1.0 - p) / m;
             vn = uv[i] <= p ? 0.0 : Sleef_logd1_u10purec((1.0 - p) / (1.0 - uv[i])) / beta;
             if (beta > A) {

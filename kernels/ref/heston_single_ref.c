@@ -74,9 +74,12 @@ void vk_heston_qe_single_d_ref(const vk_heston_coef *c, uint64_t *restrict state
             if (ok)
                 corr = (f.k2 * a * (1.0f + f.m2a * m) - f.h4 * (b2 * a)) / d + 0.5f * vk_log1pf(x1);
         } else {
-            const float den = 2.0f + ip; /* psi = 2 / ip: p = (psi - 1)/(psi + 1), 1 - p */
-            const float p = (2.0f - ip) / den;
-            const float omp = 2.0f * ip / den;
+            /* m = s^2 = 0 (v = 0 with theta (1 - e^{-kappa dt}) and c_t below the smallest
+             * float) makes ip 0/0: take ip = 0, i.e. p = 1 and a next variance of 0 */
+            const float ipe = ip > 0 ? ip : 0.0f;
+            const float den = 2.0f + ipe; /* psi = 2 / ip: p = (psi - 1)/(psi + 1), 1 - p */
+            const float p = (2.0f - ipe) / den;
+            const float omp = 2.0f * ipe / den;
             const float beta = omp / m;
             vn = uv <= p ? 0.0f : Sleef_logf1_u35purec(omp / (1.0f - uv)) / beta;
             dv = vn - m;

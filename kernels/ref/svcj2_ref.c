@@ -32,7 +32,9 @@ static int qe_draw(double mean, double s2, double psi_c, double z, double u, dou
         return 1;
     }
     const double psi = 2.0 / ip;
-    const double p = (psi - 1.0) / (psi + 1.0);
+    /* mean^2 below the smallest double: psi is infinite, the next value 0 with probability 1
+     * (the limit p = 1, where (psi - 1)/(psi + 1) would be NaN) */
+    const double p = psi < INFINITY ? (psi - 1.0) / (psi + 1.0) : 1.0;
     const double beta = (1.0 - p) / mean;
     *next = u <= p ? 0.0 : Sleef_logd1_u10purec((1.0 - p) / (1.0 - u)) / beta;
     *p_out = p;
