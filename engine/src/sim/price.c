@@ -76,6 +76,25 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         goto done;
     res->seconds = omp_get_wtime() - t0;
     res->steps = steps;
+    /* A path that ends non-finite is a numerical failure of the path step, never a payoff: fmax
+     * would turn a NaN S_T into 0 and the price would be silently low. */
+    for (size_t p = 0; p < req->paths; p++) {
+        int fin = isfinite(ls[p]);
+        for (int j = 0; j < ops->nfactors; j++)
+            fin = fin && isfinite(xs[j][p]);
+        if (!fin) {
+            st = vr_fail(err, VR_ENUM,
+                         "price: path %zu of %zu ends with a non-finite state (ln S = %g, %s = %g) "
+                         "after %zu steps of %g years (%s, seed %llu, %s scheme, %s precision, "
+                         "ISA %s): a numerical failure of the path step at these parameters",
+                         p, req->paths, ls[p], ops->factor_names[0], xs[0][p], steps,
+                         req->expiry / (double)steps, ops->name, (unsigned long long)req->seed,
+                         req->single ? "qe" : req->scheme == VR_SCHEME_EULER ? "euler" : "qe",
+                         req->single ? "single" : "double",
+                         req->kt ? req->kt->isa : vk_select(NULL) ? vk_select(NULL)->isa : "?");
+            goto done;
+        }
+    }
 
     const int call = req->option == VR_OPTION_CALL;
     const double K = req->strike;
