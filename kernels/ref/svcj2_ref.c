@@ -11,6 +11,42 @@
 
 #include "vixrisk/vk_svcj2.h"
 
+/* The Poisson count beyond VK_POISSON_KMAX (vk_poisson_inv_plain stopped there with the term pk
+ * and the sum cdf of its recurrence, u > cdf). The recurrence goes on where e^-l is a normal
+ * double (l <= 700); beyond, e^-l underflows and the sum restarts with each term from logs,
+ * p_k = exp(-l + k ln l - lgamma(k + 1)) (the first 32 terms, below e^-570, cannot have reached
+ * u >= 2^-54). Past the mode, once a term no longer moves the sum (rounding can leave the
+ * computed CDF just below a u near 1), the count is the last one that did: the mass beyond is
+ * below 2^-52, and where the count used to stop at VK_POISSON_KMAX with such a sum it still does.
+ * The count is at most VK_POISSON_NMAX (a mean of millions of jumps in one step). */
+#define VK_POISSON_NMAX (1 << 24)
+int vk_poisson_inv_tail(double l, double u, int k, double pk, double cdf)
+{
+    if (l <= 700) {
+        while (u > cdf && k < VK_POISSON_NMAX) {
+            k++;
+            pk *= l / k;
+            const double next = cdf + pk;
+            if (next == cdf && k > l)
+                return k - 1;
+            cdf = next;
+        }
+        return k;
+    }
+    const double ll = Sleef_logd1_u10purec(l);
+    cdf = 0;
+    for (k = 0; k < VK_POISSON_NMAX; k++) {
+        const double t = Sleef_expd1_u10purec(-l + k * ll - Sleef_lgammad1_u10purec(k + 1.0));
+        const double next = cdf + t;
+        if (next == cdf && k > l)
+            return k - 1;
+        cdf = next;
+        if (u <= cdf)
+            break;
+    }
+    return k;
+}
+
 /* QE draw; b2_out, a_out report the quadratic branch's (b^2, a) and p_out, beta_out the
  * exponential branch's (p, beta) for the martingale correction. Returns 1 for quadratic, 0 for
  * exponential, -1 for a degenerate (deterministic) step. */
