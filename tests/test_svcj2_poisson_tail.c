@@ -46,6 +46,11 @@ static void test_count_is_the_quantile(void **state)
         }
     }
     printf("%d (l, u) pairs: the count is the Poisson quantile up to l = 2000\n", n);
+    /* beyond a mean of 4096 jumps a step the count is 4096 (bounded work per lane-step: a path
+     * whose v explodes under coarse steps reaches any l), at once */
+    const double huge[] = {4096.5, 1e5, 1e12, 1e300, INFINITY};
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
+        assert_int_equal(vk_poisson_inv(huge[i], 0.5), 4096);
 }
 
 /* E[S_T] = F with a mean count of 3.6 jumps a step at the start (and more where v rises). */

@@ -18,8 +18,10 @@
  * u >= 2^-54). Past the mode, once a term no longer moves the sum (rounding can leave the
  * computed CDF just below a u near 1), the count is the last one that did: the mass beyond is
  * below 2^-52, and where the count used to stop at VK_POISSON_KMAX with such a sum it still does.
- * The count is at most VK_POISSON_NMAX (a mean of millions of jumps in one step). */
-#define VK_POISSON_NMAX (1 << 24)
+ * The count is at most VK_POISSON_NMAX = 4096, which bounds a lane-step's work (each jump draws
+ * a uniform): a mean beyond it (l > 4096: v in the hundreds at lambda1 = 1e4 and daily steps, or
+ * a path that coarse steps let explode, see docs/numerics.md) gives 4096, a count far in the
+ * tail of that Poisson law below the mean. */
 int vk_poisson_inv_tail(double l, double u, int k, double pk, double cdf)
 {
     if (l <= 700) {

@@ -54,9 +54,12 @@ typedef struct vk_svcj2_coef {
  * before) took E[S_T]/F to 13 over a month at lambda1 = 9000, v = 0.1. Up to VK_POISSON_KMAX the
  * loop is the one it always was (the same counts, bit for bit); beyond, vk_poisson_inv_tail. */
 int vk_poisson_inv_tail(double l, double u, int k, double pk, double cdf);
+#define VK_POISSON_NMAX 4096 /* the largest count (vk_poisson_inv_tail) */
 
 static inline int vk_poisson_inv_plain(double l, double u)
 {
+    if (l >= VK_POISSON_NMAX)
+        return VK_POISSON_NMAX;
     double pk = Sleef_expd1_u10purec(-l), cdf = pk;
     int k = 0;
     while (u > cdf && k < VK_POISSON_KMAX) {
