@@ -305,7 +305,9 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
             else if (ops != NULL && ops->step_key != NULL && sim.source == VR_SOURCE_MODEL && sim.steps > 0 &&
                      ops->path_coef(&sim.params, sim.rate, sim.dividend, sim.horizon / (double)sim.steps, &coef,
                                     &e3) != VR_OK)
-                snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i, ops->step_key);
+                /* svcj2's second bound is on lambda1 mu_v dt: name the key its message starts with */
+                snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i,
+                         strncmp(e3.msg, "lambda1 ", 8) == 0 ? "lambda1" : ops->step_key);
             else
                 snprintf(p, sizeof p, "scenarios[%d]", i);
             if (coef != NULL)
