@@ -636,9 +636,11 @@ static void test_tables_fail_named(void **state)
 }
 
 /* In-range parameters at which the model breaks down fail with exit 1 and a message naming them,
- * and leave no output: a physical theta of 1e-200 makes the QE step's variance underflow and the
- * P&L NaN (it printed "stats: pnl[8] is not finite (-nan)" with exit 2); a pricing mu_v of 1e-8
- * made the VIX table's quadrature bisect for hours (now its evaluation budget ends it). */
+ * and leave no output: a pricing mu_v of 1e-8 made the VIX table's quadrature bisect for hours
+ * (now its evaluation budget ends it). A physical theta of 1e-200 made the QE step's variance NaN
+ * (it printed "stats: pnl[8] is not finite (-nan)" with exit 2, then a named error): the step now
+ * takes its limit there (v' = 0, test_qe_zero_mean) and the run succeeds; the named error for a
+ * non-finite P&L is tested with a poisoned kernel (test_eval_nonfinite). */
 static void test_breakdowns_fail_named(void **state)
 {
     (void)state;
@@ -654,14 +656,9 @@ static void test_breakdowns_fail_named(void **state)
     const char *od = fresh_dir("breakdown");
     snprintf(h5, sizeof h5, "%s/flatvar.h5", od);
     snprintf(args, sizeof args, "run %s -q --threads 2 -o %s", cfg, h5);
-    vr_test_cli_expect(args, 1, out, sizeof out, "scenario flat, policy p, path ", "the P&L or its drawdown is not finite", NULL);
-    assert_null(strstr(out, "nan)")); /* (the old message's "(-nan)") */
-    assert_int_equal(access(h5, F_OK), -1);
-    /* the same path named at one thread (300 paths in blocks of 16: both threads take blocks) */
-    char first[256];
-    snprintf(first, sizeof first, "%.*s", (int)strcspn(strstr(out, "path "), ":") + 1, strstr(out, "path "));
-    snprintf(args, sizeof args, "run %s -q --threads 1 -o %s", cfg, h5);
-    vr_test_cli_expect(args, 1, out, sizeof out, first, NULL);
+    vr_test_cli_expect(args, 0, out, sizeof out, "scenario flat: 300 paths", "wrote ", NULL);
+    assert_null(strstr(out, "nan"));
+    assert_int_equal(access(h5, F_OK), 0);
     cfg = write_file("tinymuv.yaml",
                      "simulation: {paths: 20, horizon_days: 20, seed: 3}\n"
                      "scenarios:\n"
