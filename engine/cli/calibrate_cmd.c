@@ -405,16 +405,13 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
                     "pricing parameter by %.3g, tolerance %g): the estimates depend on the round "
                     "count%s\n", rounds, rounds == 1 ? "" : "s", *round_change, *pricing_change,
                     tol, fixed_tie ? "" : " (see --fixed-tie)");
-        if (fixed_tie)
-            goto tied_done;
         /* the diffusion coefficients equal the final physical ones (they do not enter the VIX
          * indices' coefficients, so the filtered states stay those of the last round; the SPX
          * jump law does enter them, through the jump's log-contract term, and keeps the value
-         * the last pricing fit used) */
-        pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
-    tied_done:
-        /* (--fixed-tie: the pricing set is written as fitted, its diffusion coefficients those of
-         * the first physical estimate) */
+         * the last pricing fit used); with --fixed-tie the pricing set is written as fitted, its
+         * diffusion coefficients those of the first physical estimate */
+        if (!fixed_tie)
+            pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
         x_last[0] = res->v_last;
         x_last[1] = res->m_last;
         goto done;

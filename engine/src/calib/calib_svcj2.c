@@ -99,6 +99,13 @@ typedef struct s2_data {
                                 out); NULL: keep them */
 } s2_data;
 
+/* The m transition t0 -> t0 + h touches a day outside the model's reach (nbad: their running
+ * count, [n + 1]). */
+static int window_bad(const size_t *nbad, size_t t0, size_t h)
+{
+    return nbad[t0 + h + 1] != nbad[t0];
+}
+
 typedef struct s2_out {
     vr_svcj2_params p, se;
     double loglik;
@@ -290,7 +297,7 @@ static int m_next(const s2_data *d, const size_t *idx, size_t k, size_t *i, m_pa
         const size_t t0 = idx[(*i)++] - 1;
         if (t0 + d->m_step >= d->n || !(d->m[t0] > VR_CALIB_V_FLOOR))
             continue;
-        if (d->nbad && d->nbad[t0 + d->m_step + 1] != d->nbad[t0])
+        if (d->nbad && window_bad(d->nbad, t0, d->m_step))
             continue; /* the window t0..t0+H touches a day outside the model's reach */
         const double sm = sqrt(d->m[t0]);
         out->t0 = t0;
@@ -621,7 +628,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     size_t left_m = 0;
     if (drop)
         for (size_t t0 = 0; t0 + o->m_step < n; t0++)
-            left_m += nbad[t0 + o->m_step + 1] != nbad[t0];
+            left_m += (size_t)window_bad(nbad, t0, o->m_step);
     if (drop && k < 100) {
         st = vr_fail(err, VR_ENUM, "calibrate svcj2: leaving out the transitions that touch the "
                      "%zu days outside the model's reach leaves %zu of %zu (need 100)", floored,

@@ -138,31 +138,31 @@ static vr_status model_term(const vr_model_ops *ops, const vr_sv_params *p, cons
     const double df = exp(-rate * T);
     for (int i = 0; i < n; i++)
         C[i] = P[i] = NAN;
-    /* A widening pass prices only the strikes outside [lo, hi) where the model prices each strike
-     * on its own (the one-factor models' vix_options is vix_option strike by strike, model_ops.c),
-     * so the strip is the same, bit for bit, as pricing the whole grid again; svcj2's batch shares
-     * its put integrals between neighbouring strikes, so it is given the whole grid again. */
-    const int plo = lo, phi = hi, reuse = ops->nfactors == 1;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0 || !reuse) {
-            if (pass > 0)
-                lo = 0, hi = n;
-            if ((st = ops->vix_options(p, x, T, K + lo, hi - lo, rate, 1, C + lo, err)) != VR_OK)
-                return st;
-        } else {
-            if (plo > 0 && (st = ops->vix_options(p, x, T, K, plo, rate, 1, C, err)) != VR_OK)
-                return st;
-            if (phi < n &&
-                (st = ops->vix_options(p, x, T, K + phi, n - phi, rate, 1, C + phi, err)) != VR_OK)
-                return st;
-            lo = 0, hi = n;
+    if ((st = ops->vix_options(p, x, T, K + lo, hi - lo, rate, 1, C + lo, err)) != VR_OK)
+        return st;
+    const double put_lo = C[lo] - df * (fut - K[lo]);
+    if (!((lo == 0 || (put_lo > 0 ? put_lo : 0.0) < VR_CBOE_TICK) &&
+          (hi == n || C[hi - 1] < VR_CBOE_TICK))) {
+        /* an end of the range still above the tick: the rest of the grid too. Where the model
+         * prices each strike on its own (the one-factor models' vix_options is vix_option strike
+         * by strike, model_ops.c) only the strikes outside [lo, hi), which gives the whole grid's
+         * strip bit for bit; svcj2's batch shares its put integrals between neighbouring strikes,
+         * so it prices the whole grid again. */
+        if (ops->nfactors > 1)
+            st = ops->vix_options(p, x, T, K, n, rate, 1, C, err);
+        else {
+            if (lo > 0)
+                st = ops->vix_options(p, x, T, K, lo, rate, 1, C, err);
+            if (st == VR_OK && hi < n)
+                st = ops->vix_options(p, x, T, K + hi, n - hi, rate, 1, C + hi, err);
         }
-        for (int i = lo; i < hi; i++) {
-            const double put = C[i] - df * (fut - K[i]);
-            P[i] = put > 0 ? put : 0.0;
-        }
-        if ((lo == 0 || P[lo] < VR_CBOE_TICK) && (hi == n || C[hi - 1] < VR_CBOE_TICK))
-            break;
+        if (st != VR_OK)
+            return st;
+        lo = 0, hi = n;
+    }
+    for (int i = lo; i < hi; i++) {
+        const double put = C[i] - df * (fut - K[i]);
+        P[i] = put > 0 ? put : 0.0;
     }
     return vr_cboe_variance(K, C, P, n, T, rate, VR_CBOE_TICK, out, err);
 }
