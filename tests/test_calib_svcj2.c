@@ -22,16 +22,6 @@
 /* the command itself (engine/cli is not part of the library) */
 #include "../engine/cli/calibrate_cmd.c"
 
-static vr_sv_params truth(void)
-{
-    vr_sv_params p;
-    memset(&p, 0, sizeof p);
-    p.s2 = (vr_svcj2_params){.kappa_v = 6.0, .kappa_m = 1.0, .theta = 0.04, .sigma_v = 0.5,
-                             .sigma_m = 0.15, .rho = -0.7, .lambda0 = 0.5, .lambda1 = 20.0,
-                             .mu_v = 0.12, .mu_s = -0.02, .sigma_s = 0.02, .rho_j = -0.3};
-    return p;
-}
-
 /* One daily path of `years`: SPX, VIX, VIX3M (n = years*252 + 1) and the true states. */
 static size_t sim2(const vr_sv_params *p, double years, uint64_t seed, double **spx, double **vix,
                    double **v3m, double **v, double **m)
@@ -58,7 +48,7 @@ static size_t sim2(const vr_sv_params *p, double years, uint64_t seed, double **
 static void test_filter_inverts(void **state)
 {
     (void)state;
-    const vr_sv_params p = truth();
+    const vr_sv_params p = vr_test_svcj2_recovery();
     const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
     const vr_vix_coef c30 = ops->vix_coef(&p, VR_VIX_TAU_30D), c93 = ops->vix_coef(&p, VR_VIX_TAU_93D);
     enum { N = 500 };
@@ -101,7 +91,7 @@ static void test_filter_inverts(void **state)
 static void test_qml_recovery(void **state)
 {
     (void)state;
-    const vr_sv_params p = truth();
+    const vr_sv_params p = vr_test_svcj2_recovery();
     double *spx, *vix, *v3m, *v, *m;
     const size_t n = sim2(&p, 16, 7, &spx, &vix, &v3m, &v, &m);
     vr_calib_opts o;
@@ -169,7 +159,7 @@ static void test_command(void **state)
     (void)state;
     char dir[] = "/tmp/vr_test_calib2_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    const vr_sv_params p = truth();
+    const vr_sv_params p = vr_test_svcj2_recovery();
     double *spx, *vix, *v3m, *v, *m;
     const size_t n = sim2(&p, 4, 11, &spx, &vix, &v3m, &v, &m);
     char f1[256], f2[256], f3[256], fp[256], fo[256], fh[256];

@@ -27,16 +27,6 @@
 #define EPISODES 40
 #define EP_LEN 5
 
-static vr_sv_params truth(void)
-{
-    vr_sv_params p;
-    memset(&p, 0, sizeof p);
-    p.s2 = (vr_svcj2_params){.kappa_v = 6.0, .kappa_m = 1.0, .theta = 0.04, .sigma_v = 0.5,
-                             .sigma_m = 0.15, .rho = -0.7, .lambda0 = 0.5, .lambda1 = 20.0,
-                             .mu_v = 0.12, .mu_s = -0.02, .sigma_s = 0.02, .rho_j = -0.3};
-    return p;
-}
-
 static void fit(const double *spx, const double *vix, const double *v3m, size_t n,
                 const vr_sv_params *p, int floored, vr_calib_result *r)
 {
@@ -60,7 +50,7 @@ static double nse(double a, double b, double se)
 static void test_drop_recovers(void **state)
 {
     (void)state;
-    const vr_sv_params p = truth();
+    const vr_sv_params p = vr_test_svcj2_recovery();
     vr_test_path o = vr_test_sim_path0(VR_MODEL_SVCJ2, &p, p.s2.theta, p.s2.theta, YEARS, 7);
     const size_t n = o.n, H = 21;
     const vr_model_ops *ops = vr_model_ops_get(VR_MODEL_SVCJ2);
@@ -185,7 +175,7 @@ static void test_drop_recovers(void **state)
 static void test_usage(void **state)
 {
     (void)state;
-    const vr_sv_params p = truth();
+    const vr_sv_params p = vr_test_svcj2_recovery();
     enum { N = 300 };
     double spx[N], vix[N], v3m[N];
     for (int i = 0; i < N; i++) {

@@ -14,17 +14,6 @@
 #include "vixrisk/vr_run.h"
 #include "vr_test_util.h"
 
-static vk_heston_qe_fn real_qe;
-
-static void poisoned_qe(const vk_heston_coef *c, const double *restrict zv,
-                        const double *restrict uv, const double *restrict zs,
-                        double *restrict log_s, double *restrict var, size_t n)
-{
-    real_qe(c, zv, uv, zs, log_s, var, n);
-    if (n > 3)
-        var[3] = NAN;
-}
-
 static void test_nonfinite_pnl_named(void **state)
 {
     (void)state;
@@ -38,15 +27,12 @@ static void test_nonfinite_pnl_named(void **state)
         "policies:\n"
         "  - name: p\n");
     snprintf(h5, sizeof h5, "%s/nan.h5", dir);
-    const vk_table *base = default_isa();
-    vk_table t = *base;
-    real_qe = base->heston_qe;
-    t.heston_qe = poisoned_qe;
+    const vk_table *t = vr_test_poisoned_qe();
     for (int threads = 1; threads <= 2; threads++) {
         vr_run_cfg cfg;
         vr_err err = {VR_OK, ""};
         assert_int_equal(vr_run_load(cfg_path, &cfg, &err), VR_OK);
-        cfg.spec.kt = &t;
+        cfg.spec.kt = t;
         cfg.spec.threads = threads;
         vr_run_opts ro = {h5, 1, NULL};
         const vr_status st = vr_run_execute(&cfg, &ro, &err);

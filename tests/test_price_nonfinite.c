@@ -12,18 +12,6 @@
 #include "vixrisk/vk.h"
 #include "vr_test_util.h"
 
-static vk_heston_qe_fn real_qe;
-
-/* The real step, then lane 3 poisoned. */
-static void poisoned_qe(const vk_heston_coef *c, const double *restrict zv,
-                        const double *restrict uv, const double *restrict zs,
-                        double *restrict log_s, double *restrict var, size_t n)
-{
-    real_qe(c, zv, uv, zs, log_s, var, n);
-    if (n > 3)
-        var[3] = NAN;
-}
-
 static vr_price_req req_of(const vk_table *kt, vr_underlying ul, vr_option_kind opt)
 {
     vr_price_req r;
@@ -52,10 +40,7 @@ static vr_price_req req_of(const vk_table *kt, vr_underlying ul, vr_option_kind 
 static void test_nonfinite_path_is_an_error(void **state)
 {
     (void)state;
-    const vk_table *base = default_isa();
-    vk_table t = *base;
-    real_qe = base->heston_qe;
-    t.heston_qe = poisoned_qe;
+    const vk_table *base = default_isa(), *t = vr_test_poisoned_qe();
     const vr_underlying uls[] = {VR_UNDERLYING_SPX, VR_UNDERLYING_VIX, VR_UNDERLYING_VIX};
     const vr_option_kind opts[] = {VR_OPTION_CALL, VR_OPTION_CALL, VR_OPTION_FUTURE};
     for (int k = 0; k < 3; k++) {
@@ -66,7 +51,7 @@ static void test_nonfinite_path_is_an_error(void **state)
         assert_int_equal(vr_price(&r, &res, &err), VR_OK);
         assert_true(isfinite(res.mc));
         /* the poisoned one fails, naming the path */
-        r.kt = &t;
+        r.kt = t;
         err = (vr_err){VR_OK, ""};
         const vr_status st = vr_price(&r, &res, &err);
         print_message("%s\n", err.msg);

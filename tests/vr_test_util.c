@@ -149,6 +149,37 @@ const vk_table *default_isa(void)
     return t;
 }
 
+static vk_heston_qe_fn poison_real_qe;
+
+static void poison_qe(const vk_heston_coef *c, const double *restrict zv, const double *restrict uv,
+                      const double *restrict zs, double *restrict log_s, double *restrict var,
+                      size_t n)
+{
+    poison_real_qe(c, zv, uv, zs, log_s, var, n);
+    if (n > 3)
+        var[3] = NAN;
+}
+
+const vk_table *vr_test_poisoned_qe(void)
+{
+    static vk_table t;
+    const vk_table *base = default_isa();
+    t = *base;
+    poison_real_qe = base->heston_qe;
+    t.heston_qe = poison_qe;
+    return &t;
+}
+
+vr_sv_params vr_test_svcj2_recovery(void)
+{
+    vr_sv_params p;
+    memset(&p, 0, sizeof p);
+    p.s2 = (vr_svcj2_params){.kappa_v = 6.0, .kappa_m = 1.0, .theta = 0.04, .sigma_v = 0.5,
+                             .sigma_m = 0.15, .rho = -0.7, .lambda0 = 0.5, .lambda1 = 20.0,
+                             .mu_v = 0.12, .mu_s = -0.02, .sigma_s = 0.02, .rho_j = -0.3};
+    return p;
+}
+
 vr_policy vr_test_condor_policy(double costs)
 {
     vr_policy p;

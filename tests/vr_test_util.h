@@ -36,6 +36,9 @@ const vk_table *need_isa(const char *name);
 /* vk_select(NULL): the table VIXRISK_ISA names, else the best this CPU runs. Fails the calling
  * test with the library's message if VIXRISK_ISA names an unknown or unsupported ISA. */
 const vk_table *default_isa(void);
+/* default_isa()'s kernels with the Heston QE step (heston_qe) poisoning lane 3 of every call with
+ * a NaN variance: a stand-in for a numerical failure of the path step. Valid until the next call. */
+const vk_table *vr_test_poisoned_qe(void);
 
 /* One cmocka test per ISA the library has, named "fn/isa", with the ISA name as the test's state:
  * the test body starts with  const vk_table *t = need_isa(*state);  and calls t->kernel. The list
@@ -113,6 +116,9 @@ vr_model vr_test_svcj2_model(const vr_svcj2_params *p, double v0, double m0);
  * VIX family, an alternation that reached no fixed point; kept as a stress case): rare (0.02 a
  * year), huge (mean 2.1 in variance) variance jumps, and m failing the Feller condition. */
 extern const vr_svcj2_params vr_test_svcj2_rare;
+/* The svcj2 set the calibration tests simulate and recover (tests/test_calib_svcj2*.c): both
+ * factors stochastic, state-dependent jumps (lambda0 0.5 + lambda1 20 v, mean 0.12). */
+vr_sv_params vr_test_svcj2_recovery(void);
 /* (v, m) of the three states where its direct VIX calls were checked by Monte Carlo (3.2M paths;
  * docs/numerics.md), and how many of them a test runs (1 in the sanitizer build). */
 extern const double vr_test_svcj2_rare_states[3][2];
