@@ -1076,6 +1076,55 @@ static void test_policy_overrides(void **state)
     assert_true(m->condor.vix_half_spread == 0.04 && m->condor.vix_half_spread_vix == 0.02);
     assert_true(i->condor.half_spread == 0.1 && i->condor.half_spread_vix == 0.05);
     vr_run_cfg_free(&c);
+    /* a sweep of the number form is that line in the file: a flat spread (the swept copy kept the
+     * run's per_vix_point 0.05 and widened with the VIX); a sweep of the base keeps the slope */
+    expect_ok(cfg("ovr_hs_sweep.yaml", "paths: 10",
+                  "  - name: p\n"
+                  "condor: {half_spread: {base: 0.1, per_vix_point: 0.05}, vix_half_spread: {base: 0.04, per_vix_point: 0.02}}\n"
+                  "sweep:\n"
+                  "  - {policy: p, key: condor.half_spread, values: [0.2]}\n"
+                  "  - {policy: p, key: condor.half_spread.base, values: [0.3]}\n"
+                  "  - {policy: p, key: condor.vix_half_spread, values: [0.06]}\n"),
+              &c);
+    assert_int_equal(c.spec.npol, 4);
+    const vr_policy *sw = &c.spec.pol[1], *sb = &c.spec.pol[2], *sv = &c.spec.pol[3];
+    printf("  %s: %g + %g VIX; %s: %g + %g VIX; %s: vix %g + %g VIX\n", sw->name, sw->condor.half_spread,
+           sw->condor.half_spread_vix, sb->name, sb->condor.half_spread, sb->condor.half_spread_vix, sv->name,
+           sv->condor.vix_half_spread, sv->condor.vix_half_spread_vix);
+    assert_true(sw->condor.half_spread == 0.2 && sw->condor.half_spread_vix == 0);
+    assert_true(sw->condor.vix_half_spread == 0.04 && sw->condor.vix_half_spread_vix == 0.02);
+    assert_true(sb->condor.half_spread == 0.3 && sb->condor.half_spread_vix == 0.05);
+    assert_true(sv->condor.vix_half_spread == 0.06 && sv->condor.vix_half_spread_vix == 0);
+    assert_true(sv->condor.half_spread == 0.1 && sv->condor.half_spread_vix == 0.05);
+    vr_run_cfg_free(&c);
+    /* the condor's roll_to_delta without its roll (roll_delta 0) was ignored without a word */
+    expect_err(cfg("ovr_roll.yaml", "paths: 10", "  - name: p\n    condor: {roll_to_delta: 0.2}\n"),
+               ":7: policies[0].condor.roll_to_delta", "no effect while roll_delta is 0");
+    expect_err(cfg("ovr_roll2.yaml", "paths: 10", "  - name: p\ncondor: {roll_delta: 0, roll_to_delta: 0.2}\n"),
+               ":7: condor.roll_to_delta", "no policy's condor rolls (roll_delta is 0 in the one policy)");
+    /* the run's roll_to_delta is a default for the policies that roll: one that does is enough */
+    expect_ok(cfg("ovr_roll4.yaml", "paths: 10",
+                  "  - name: p\n  - name: r\n    condor: {roll_delta: 0.3}\ncondor: {roll_to_delta: 0.2}\n"),
+              &c);
+    assert_true(c.spec.pol[0].condor.roll_delta == 0 && c.spec.pol[1].condor.roll_delta == 0.3);
+    assert_true(c.spec.pol[1].condor.roll_to_delta == 0.2);
+    vr_run_cfg_free(&c);
+    expect_ok(cfg("ovr_roll5.yaml", "paths: 10",
+                  "  - name: p\ncondor: {roll_to_delta: 0.2}\nsweep:\n  - {policy: p, key: condor.roll_delta, values: [0.3]}\n"),
+              &c);
+    assert_true(c.spec.pol[1].condor.roll_delta == 0.3 && c.spec.pol[1].condor.roll_to_delta == 0.2);
+    vr_run_cfg_free(&c);
+    /* with the roll on (given here, or inherited from the run's condor) it is read */
+    expect_ok(cfg("ovr_roll3.yaml", "paths: 10",
+                  "  - name: p\n    condor: {roll_delta: 0.35, roll_to_delta: 0.2}\n"
+                  "  - name: q\n    condor: {roll_to_delta: 0.25}\n"
+                  "  - name: off\n    condor: {roll_delta: 0}\n"
+                  "condor: {roll_delta: 0.4, roll_to_delta: 0.15}\n"),
+              &c);
+    assert_true(c.spec.pol[0].condor.roll_delta == 0.35 && c.spec.pol[0].condor.roll_to_delta == 0.2);
+    assert_true(c.spec.pol[1].condor.roll_delta == 0.4 && c.spec.pol[1].condor.roll_to_delta == 0.25);
+    assert_true(c.spec.pol[2].condor.roll_delta == 0);
+    vr_run_cfg_free(&c);
 }
 
 /* Shocks that contradict each other: a level and a change in one entry (the change was added to

@@ -79,6 +79,7 @@ vr_status vr_model_from_index(const vr_cfg_ctx *c, const char *prefix, vr_model 
 /* ---- policies ----------------------------------------------------------------------------- */
 /* The condor rules at `base` ("condor", "policies[1].condor") over the defaults `def`. */
 vr_status vr_cfg_condor(const vr_cfg_ctx *c, const char *base, const vr_condor_rules *def, vr_condor_rules *r);
+vr_status vr_cfg_roll_used(const vr_cfg_ctx *c, const vr_policy *pol, int npol);
 /* Policy i (key path policies[i]) with the default condor rules `def`; validated. */
 vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, vr_policy *p);
 /* Names of scenarios and policies: [A-Za-z0-9_.-], not starting with '.', 1..VR_NAME_MAX-1. */

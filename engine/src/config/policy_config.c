@@ -284,6 +284,15 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
     snprintf(p, sizeof p, "%s.condor", base);
     if ((st = vr_cfg_condor(c, p, def, &P->condor)) != VR_OK)
         return st;
+    /* roll_to_delta is where the condor's own roll puts the tested short; with roll_delta 0 there
+     * is no such roll, and a policy that gives it ran without the roll it reads as asking for (a
+     * roll_tested layer has its own action.roll_to_delta; the run's condor: vr_cfg_roll_used) */
+    snprintf(p, sizeof p, "%s.condor.roll_to_delta", base);
+    if (vr_cfg_has(c, p) && !(P->condor.roll_delta > 0))
+        return vr_config_fail(c->err, c->file, c->ix, p,
+                              "has no effect while roll_delta is 0 (the condor does not roll): give roll_delta "
+                              "in (roll_to_delta, 1) (it is %g unless given), or a roll_tested layer",
+                              def->roll_delta);
     snprintf(p, sizeof p, "%s.layers", base);
     for (P->nlayers = 0; P->nlayers < VR_MAX_LAYERS; P->nlayers++) {
         snprintf(p, sizeof p, "%s.layers[%d]", base, P->nlayers);
@@ -319,4 +328,19 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
     if (vr_policy_validate(P, base, key, &verr) != VR_OK)
         return vr_cfg_fail_key(c, key, &verr);
     return VR_OK;
+}
+
+/* The run's condor.roll_to_delta is a default for the policies whose condor rolls; when none does
+ * (roll_delta 0 in every policy, sweeps included) it changes nothing. */
+vr_status vr_cfg_roll_used(const vr_cfg_ctx *c, const vr_policy *pol, int npol)
+{
+    if (!vr_cfg_has(c, "condor.roll_to_delta"))
+        return VR_OK;
+    for (int i = 0; i < npol; i++)
+        if (pol[i].condor.roll_delta > 0)
+            return VR_OK;
+    return vr_config_fail(c->err, c->file, c->ix, "condor.roll_to_delta",
+                          "has no effect: no policy's condor rolls (roll_delta is 0 in %s): give roll_delta in "
+                          "(roll_to_delta, 1) here or in a policy's condor, or use a roll_tested layer",
+                          npol == 1 ? "the one policy" : "every policy");
 }

@@ -507,6 +507,7 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
         s->npol = i + 1;
     }
     CHECK(vr_cfg_sweeps(c, s, npol));
+    CHECK(vr_cfg_roll_used(c, s->pol, s->npol));
     for (int i = 0; i < npol; i++) {
         const int na = vr_policy_ablation_count(&s->pol[i]);
         snprintf(p, sizeof p, "policies[%d].ablate", i);

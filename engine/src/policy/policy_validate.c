@@ -557,6 +557,15 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
                 vr_pkey_get(&condor_keys[i], &p->condor) > 0)
                 return vr_fail(err, VR_EINVAL, "'%s' has no effect: policy '%s' sets condor.%s", key, p->name,
                                condor_keys[i].name);
+        /* the number form of a two-form key (half_spread: v) is the mapping with base v and its
+         * other keys at their defaults, as the loader reads it: a swept half_spread kept the
+         * per_vix_point of the policy it copies, so `condor.half_spread = 0.2` widened with the
+         * VIX where the same line in the file does not */
+        const size_t kl = strlen(k->name);
+        for (int i = 0; i < N(condor_keys); i++)
+            if (strncmp(condor_keys[i].name, k->name, kl) == 0 && condor_keys[i].name[kl] == '.' &&
+                condor_keys[i].offset != k->offset)
+                vr_pkey_set(&condor_keys[i], &p->condor, condor_keys[i].def);
         return sweep_set(VR_PS_CONDOR, k, &p->condor, v, key, err);
     }
     int li = -1, used = 0;
