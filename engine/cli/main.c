@@ -804,8 +804,9 @@ static int cmd_run(int argc, char **argv, int check_only)
         return prc;
     }
     if (check_only) {
-        printf("%s: ok: %d scenario(s), %d policies, %zu paths x %d days -> %s\n", file, cfg.spec.nscen,
-               cfg.spec.npol, cfg.spec.paths, cfg.spec.horizon_days, of.final);
+        printf("%s: ok: %d scenario%s, %d polic%s, %zu paths x %d days -> %s\n", file, cfg.spec.nscen,
+               cfg.spec.nscen == 1 ? "" : "s", cfg.spec.npol, cfg.spec.npol == 1 ? "y" : "ies", cfg.spec.paths,
+               cfg.spec.horizon_days, of.final);
         vr_run_cfg_free(&cfg);
         return 0;
     }
