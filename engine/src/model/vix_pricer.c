@@ -1004,7 +1004,45 @@ static double node_x(const vr_vix_table *tab, int ix)
     return tab->x0 + y * y;
 }
 
-static void table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state *qs)
+/* One node's prices from the distribution function dist (COS series or contour, context ctx) over
+ * [ulo, uhi] in u = VIX/100: calls downward from the top, puts upward from the bottom. */
+static void table_row(const vr_vix_table *tab, double fut, integrand_fn sf, integrand_fn cdf, const void *ctx,
+                      double ulo, double uhi, double tol, double *row, quad_state *qs)
+{
+    double k[TAB_NM];
+    int first_call = TAB_NM;
+    for (int im = 0; im < TAB_NM; im++) {
+        k[im] = 0.01 * fut * exp(tab->l0 + im / tab->inv_hl);
+        if (first_call == TAB_NM && k[im] >= 0.01 * fut)
+            first_call = im;
+    }
+    /* calls: S integrated from k down to k[first_call] */
+    double acc = 0.0, top = uhi;
+    for (int im = TAB_NM - 1; im >= first_call; im--) {
+        const double lo = k[im] > ulo ? k[im] : ulo;
+        if (lo < top) {
+            acc += quad(sf, ctx, lo, top, tol / 100.0, qs);
+            top = lo;
+        }
+        row[im] = 100.0 * (acc + (k[im] < ulo ? ulo - k[im] : 0.0)) / fut;
+    }
+    /* puts: F integrated from ulo up to k */
+    acc = 0.0;
+    double bot = ulo;
+    for (int im = 0; im < first_call; im++) {
+        const double hi = k[im] < uhi ? k[im] : uhi;
+        if (hi > bot) {
+            acc += quad(cdf, ctx, bot, hi, tol / 100.0, qs);
+            bot = hi;
+        }
+        const double put = acc + (k[im] > uhi ? k[im] - uhi : 0.0);
+        row[im] = (100.0 * put + fut - 100.0 * k[im]) / fut;
+    }
+}
+
+/* Returns 0, or 1 when the node took the contour and its inversion was accurate only to more than
+ * the node's tolerance (*dev, index points: the build then fails). */
+static int table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state *qs, double *dev)
 {
     const double x = node_x(tab, ix);
     const double sq = tab->s0 + it / tab->inv_hs;
@@ -1021,48 +1059,34 @@ static void table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_stat
     const int have = cos_init(&C, &L, buf, TAB_NMAX, 1e-9);
     double *row = tab->call + ((size_t)ix * TAB_NT + it) * TAB_NM;
     const double tol = 1e-8 * fut; /* index points; the interpolation error is ~1e-4 F */
+    int bad = 0;
     if (!have) {
         for (int im = 0; im < TAB_NM; im++) {
             const double K = fut * exp(tab->l0 + im / tab->inv_hl);
             row[im] = law_call(&L, &C, 0, tab->a, tab->b, fut, K, tol, qs) / fut;
         }
+    } else if (cos_unreliable(&C, 1e-9)) {
+        /* the series' cancellation noise (cos_unreliable) reached 1.7 times the table's
+         * tolerance at the nodes themselves for svcj with sigma 6 and 13 times with sigma 9
+         * (theta 0.03, v 0, half a year), silently, and made the build fail at sigma 10: such
+         * nodes invert the distribution on the contour, as the direct pricer does */
+        cos_part R;
+        part_range(&R, &L);
+        talbot_ctx c = {&L, tab->a, tab->b, R.lo, 0.0, 0};
+        const double ulo = sqrt(tab->a + tab->b * R.lo), uhi = sqrt(tab->a + tab->b * R.hi);
+        table_row(tab, fut, talbot_sf_u, talbot_cdf_u, &c, ulo, uhi, tol, row, qs);
+        *dev = 100.0 * c.dev * (uhi - ulo);
+        bad = !(*dev <= tol);
     } else {
         opt_ctx c = {&C, tab->a, tab->b};
         double ylo, yhi;
         cos_bounds(&C, &ylo, &yhi);
-        const double ulo = sqrt(tab->a + tab->b * ylo), uhi = sqrt(tab->a + tab->b * yhi);
-        double k[TAB_NM];
-        int first_call = TAB_NM;
-        for (int im = 0; im < TAB_NM; im++) {
-            k[im] = 0.01 * fut * exp(tab->l0 + im / tab->inv_hl);
-            if (first_call == TAB_NM && k[im] >= 0.01 * fut)
-                first_call = im;
-        }
-        /* calls: S integrated from k down to k[first_call] */
-        double acc = 0.0, top = uhi;
-        for (int im = TAB_NM - 1; im >= first_call; im--) {
-            const double lo = k[im] > ulo ? k[im] : ulo;
-            if (lo < top) {
-                acc += quad(sf_u, &c, lo, top, tol / 100.0, qs);
-                top = lo;
-            }
-            row[im] = 100.0 * (acc + (k[im] < ulo ? ulo - k[im] : 0.0)) / fut;
-        }
-        /* puts: F integrated from ulo up to k */
-        acc = 0.0;
-        double bot = ulo;
-        for (int im = 0; im < first_call; im++) {
-            const double hi = k[im] < uhi ? k[im] : uhi;
-            if (hi > bot) {
-                acc += quad(cdf_u, &c, bot, hi, tol / 100.0, qs);
-                bot = hi;
-            }
-            const double put = acc + (k[im] > uhi ? k[im] - uhi : 0.0);
-            row[im] = (100.0 * put + fut - 100.0 * k[im]) / fut;
-        }
+        table_row(tab, fut, sf_u, cdf_u, &c, sqrt(tab->a + tab->b * ylo), sqrt(tab->a + tab->b * yhi), tol,
+                  row, qs);
     }
     for (int im = 0; im < TAB_NM; im++)
         row[im] = tab->disc[it] * (row[im] > 0 ? row[im] : 0.0);
+    return bad;
 }
 
 vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vix_table_spec *spec,
@@ -1109,7 +1133,18 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     quad_state qs = {0, QUAD_MAX_EVALS, 0, 0, 0, 0.0};
     for (int ix = 0; ix < TAB_NX; ix++)
         for (int it = 0; it < TAB_NT; it++) {
-            table_node(tab, ix, it, buf, &qs);
+            double dev = 0.0;
+            if (table_node(tab, ix, it, buf, &qs, &dev)) {
+                const double x = node_x(tab, ix), sq = tab->s0 + it / tab->inv_hs;
+                st = vr_fail(err, VR_ENUM,
+                             "vix table: %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g): at the node VIX %g, "
+                             "T=%g the Fourier-cosine series cannot hold the law and its Laplace inversion is "
+                             "accurate only to %.2g index points (needed: %.2g)",
+                             vr_model_type_name(tab->type), tab->p.kappa, tab->p.theta, tab->p.sigma,
+                             tab->p.lambda, tab->p.mu_v, 100 * x, sq * sq, dev,
+                             1e-8 * tab->fut[ix * TAB_NT + it]);
+                goto done;
+            }
             if (qs.capped) { /* (panels merely left at the depth limit are the table's tolerance) */
                 const double x = node_x(tab, ix), sq = tab->s0 + it / tab->inv_hs;
                 st = vr_fail(err, VR_ENUM,
