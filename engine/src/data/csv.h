@@ -1,5 +1,5 @@
-/* csv.h: the one CSV row reader of the data loaders (history.c, futures.c); internal to
- * engine/src/data.
+/* csv.h: the one CSV row reader of the data loaders (history.c, futures.c, and the one-day scan of
+ * info/market_day.c); internal to the engine.
  *
  * The files are plain comma-separated text with a header line: no quoting, fields split at every
  * comma, line ends \n or \r\n. The reader owns the line buffer and the line count, so every

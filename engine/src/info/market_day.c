@@ -4,7 +4,8 @@
  * Only one row per file is wanted, so each file is scanned line by line for the date instead of
  * being loaded whole; the header names the columns (`date`, `close`; for the futures `contract`,
  * `expiry`, `settle`; for the term structure `vx1`..`vx8`), as the data README describes them.
- * Required files (SPX, VIX) must exist and hold the date; the others add what they have. */
+ * Lines are read by the history loaders' reader (csv.h), so a data directory a replay accepts is
+ * read alike here. Required files (SPX, VIX) must exist and hold the date; the others add what they have. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,40 +15,9 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_outfile.h"
-
-#define MAXF 16
+#include "../data/csv.h"
 
 int vr_date_diff_days(int32_t a, int32_t b) { return (int)vr_date_diff(a, b); }
-
-static void chomp(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-        s[--n] = '\0';
-}
-
-static int split(char *line, char **f)
-{
-    int n = 0;
-    for (char *p = line;;) {
-        if (n == MAXF)
-            return MAXF + 1;
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (c == NULL)
-            return n;
-        *c = '\0';
-        p = c + 1;
-    }
-}
-
-static int column(char **f, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(f[i], name) == 0)
-            return i;
-    return -1;
-}
 
 /* A number field: empty -> NAN (no value); else it must be a finite decimal number, as the history
  * loaders read the same files (vr_parse_decimal: strtod alone took hexadecimal, "inf" and leading
@@ -67,44 +37,54 @@ static int number(const char *s, double *out)
 
 /* A scan of one file for the rows of one date. cb gets each row's fields; the scan stops after the
  * date's rows (files are ascending). *first and *last get the span of dates in the file, near[0]
- * and near[1] the last date before and the first date after `date` (0 if none). */
+ * and near[1] the last date before and the first date after `date` (0 if none).
+ *
+ * The rows come from the data loaders' reader (csv.h), and the header is read as the history
+ * loader reads it (names in any case, blanks around them ignored, the `date` column wherever it
+ * is, a byte-order mark, up to VR_CSV_MAX_FIELDS columns, lines of any length): a file a replay
+ * reads is read here too, and a bad line is named by its own number. An absent file gives VR_EIO
+ * with no message (the caller decides whether that is an error); any other failure is VR_EINVAL. */
 typedef int (*row_fn)(void *ctx, char **f, int n, const char *path, long line, vr_err *err);
 
-static vr_status scan(const char *path, int32_t date, const char *const *cols, int ncols, int *idx,
-                      row_fn cb, void *ctx, int *found, int32_t *first, int32_t *last,
-                      int32_t near[2], vr_err *err)
+static vr_status scan(const char *path, int32_t date, vr_csv_blank blank, const char *const *cols,
+                      int ncols, int *idx, row_fn cb, void *ctx, int *found, int32_t *first,
+                      int32_t *last, int32_t near[2], vr_err *err)
 {
-    vr_status st = VR_OK;
-    char line[1024];
-    char *f[MAXF + 1];
-    long lineno = 1;
+    vr_csv c;
+    int missing = 0, r, nh = 0, cd = -1;
     *found = 0;
     *first = *last = 0;
     near[0] = near[1] = 0;
-    FILE *fp = vr_fopen_input(path, "r"); /* (a FIFO or directory: NULL, errno ENOTSUP) */
-    if (fp == NULL && errno == ENOENT)
-        return VR_EIO; /* absent: the caller decides whether that is an error and says so */
-    if (fp == NULL)
-        return vr_fail(err, VR_EINVAL, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
-    if (fgets(line, sizeof line, fp) == NULL) {
-        st = vr_fail(err, VR_EINVAL, "%s:1: empty file (expected a header line)", path);
-        goto done;
+    vr_status st = vr_csv_open(&c, path, blank, &missing, err); /* (a FIFO or directory: refused) */
+    if (st != VR_OK) {
+        err->code = VR_EINVAL; /* unreadable is not absent */
+        return VR_EINVAL;
     }
-    chomp(line);
-    int nh = split(line, f);
-    for (int c = 0; c < ncols; c++)
-        if (nh > MAXF || (idx[c] = column(f, nh, cols[c])) < 0) {
-            st = vr_fail(err, VR_EINVAL, "%s:1: header has no '%s' column", path, cols[c]);
-            goto done;
-        }
-    while (fgets(line, sizeof line, fp) != NULL) {
-        lineno++;
-        chomp(line);
-        if (line[0] == '\0')
+    if (missing)
+        return VR_EIO;
+    while ((r = vr_csv_next(&c, err)) == 1) {
+        char **f = c.f;
+        const long lineno = c.line_no;
+        if (lineno == 1) {
+            nh = c.nf;
+            if (nh > VR_CSV_MAX_FIELDS) {
+                st = vr_fail(err, VR_EINVAL, "%s:1: header has more than %d columns", path,
+                             VR_CSV_MAX_FIELDS);
+                goto done;
+            }
+            if ((cd = vr_csv_column(f, nh, "date")) < 0) {
+                st = vr_fail(err, VR_EINVAL, "%s:1: header has no 'date' column", path);
+                goto done;
+            }
+            for (int k = 0; k < ncols; k++)
+                if ((idx[k] = vr_csv_column(f, nh, cols[k])) < 0) {
+                    st = vr_fail(err, VR_EINVAL, "%s:1: header has no '%s' column", path, cols[k]);
+                    goto done;
+                }
             continue;
-        const int n = split(line, f);
+        }
         int32_t d;
-        if (n != nh || vr_history_parse_iso_date(f[0], &d) != 0) {
+        if (c.nf != nh || vr_history_parse_iso_date(vr_csv_trim(f[cd]), &d) != 0) {
             st = vr_fail(err, VR_EINVAL, "%s:%ld: malformed row (expected %d fields and a date)", path,
                          lineno, nh);
             goto done;
@@ -130,11 +110,13 @@ static vr_status scan(const char *path, int32_t date, const char *const *cols, i
             continue; /* keep reading: the span's end is wanted for messages */
         }
         *found = 1;
-        if ((st = cb(ctx, f, n, path, lineno, err)) != VR_OK)
+        if ((st = cb(ctx, f, c.nf, path, lineno, err)) != VR_OK)
             goto done;
     }
+    if (r < 0)
+        st = c.st;
 done:
-    fclose(fp);
+    vr_csv_close(&c);
     return st;
 }
 
@@ -166,8 +148,8 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     int32_t first, last, near[2];
     close_ctx c = {idx, NAN, 0};
     *out = NAN;
-    const vr_status st = scan(path, date, cols, 1, idx, close_row, &c, &found, &first, &last, near,
-                              err);
+    const vr_status st = scan(path, date, VR_CSV_BLANK_TRAILING, cols, 1, idx, close_row, &c, &found,
+                              &first, &last, near, err);
     vr_history_format_date(date, ds);
     if (st == VR_EIO)
         return required ? vr_fail(err, VR_EINVAL, "%s: cannot open (needed for the market of %s)",
@@ -195,7 +177,8 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     return VR_OK;
 }
 
-typedef struct fut_ctx { const int *idx; vr_market_day *mk; } fut_ctx;
+/* prev_exp and line: the date's last row so far (its expiry for the contracts file), 0 before it */
+typedef struct fut_ctx { const int *idx; vr_market_day *mk; int32_t prev_exp; long line; } fut_ctx;
 
 static int contract_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
 {
@@ -207,6 +190,16 @@ static int contract_row(void *vc, char **f, int n, const char *path, long line, 
     if (vr_history_parse_iso_date(f[c->idx[1]], &exp) != 0 || number(f[c->idx[2]], &settle) != 0 ||
         strlen(f[c->idx[0]]) != 7)
         return vr_fail(err, VR_EINVAL, "%s:%ld: malformed contract, expiry or settle", path, line);
+    /* the day's contracts nearest first, each once (the futures history loader holds the file to
+     * the same order): the table is read as ascending by expiry */
+    if (c->line != 0 && exp <= c->prev_exp) {
+        char a[16], b[16];
+        return vr_fail(err, VR_EINVAL, "%s:%ld: expiry %s is not after line %ld's %s (a date's rows "
+                       "must ascend by expiry)", path, line, vr_history_format_date(exp, a), c->line,
+                       vr_history_format_date(c->prev_exp, b));
+    }
+    c->prev_exp = exp;
+    c->line = line;
     if (exp <= mk->date || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
         return VR_OK; /* expiring today, no settlement, or beyond what is shown */
     vr_market_fut *o = &mk->fut[mk->nfut++];
@@ -221,6 +214,10 @@ static int term_row(void *vc, char **f, int n, const char *path, long line, vr_e
     (void)n;
     fut_ctx *c = vc;
     vr_market_day *mk = c->mk;
+    if (c->line != 0) /* a second curve for the day (it overran the table of 12 contracts) */
+        return vr_fail(err, VR_EINVAL, "%s:%ld: a second row for the date of line %ld", path, line,
+                       c->line);
+    c->line = line;
     int y = mk->date / 10000, m = mk->date / 100 % 100;
     /* the first monthly contract expiring after the date (the exchange's rule, as the futures
      * history reader applies it: vr_vx_expiry) */
@@ -245,11 +242,11 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
     char path[700];
     int idx[8], found;
     int32_t first, last, near[2];
-    fut_ctx c = {idx, mk};
+    fut_ctx c = {idx, mk, 0, 0};
     static const char *const ccols[3] = {"contract", "expiry", "settle"};
     snprintf(path, sizeof path, "%s/vix_futures_contracts.csv", dir);
-    vr_status st = scan(path, mk->date, ccols, 3, idx, contract_row, &c, &found, &first, &last, near,
-                         err);
+    vr_status st = scan(path, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found,
+                        &first, &last, near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0) {
@@ -257,9 +254,10 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
         return VR_OK;
     }
     mk->nfut = 0;
+    c.line = 0;
     static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
     snprintf(path, sizeof path, "%s/vix_futures_term_structure.csv", dir);
-    st = scan(path, mk->date, tcols, 8, idx, term_row, &c, &found, &first, &last, near, err);
+    st = scan(path, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last, near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0)

@@ -1,0 +1,168 @@
+/* test_market_day.c: one day's market (vr_market_day_load, `--asof` and `start: {asof}`) reads the
+ * data files as the history loader (vr_history_load, replays and bootstrap) reads them, so a data
+ * directory a replay accepts never fails or misreads for --asof, and a file the history loader
+ * refuses is refused here too, at its line.
+ *
+ *  - headers: column names in any case with blanks around them, the date in any column, a UTF-8
+ *    byte-order mark, more than 16 columns: the day's closes are read (the history loader reads
+ *    the same files, checked here too);
+ *  - a line longer than 1 KiB (a long trailing field) is one line: the next row's error names its
+ *    own line number;
+ *  - the futures: a trade date listed twice in the term-structure file, or the contracts file
+ *    with a date's contracts out of expiry order or listed twice, are refused at their line (the
+ *    twice-listed term row filled 16 entries of a 12-entry table).
+ * Synthetic files in a temporary directory; no shared data needed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vixrisk/vr_history.h"
+#include "vixrisk/vr_model_info.h"
+#include "vr_test_util.h"
+
+static const char *k_vix = "date,open,high,low,close\n2020-01-02,1,1,1,12.5\n2020-01-03,1,1,1,14\n";
+
+/* The day 2020-01-03 from dir: the closes both loaders see. */
+static void expect_both_read(const char *dir, const char *what)
+{
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_market_day_load(dir, 20200103, &mk, &err);
+    if (st != VR_OK)
+        fprintf(stderr, "%s: market day: %s\n", what, err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_true(mk.spx == 3230 && mk.vix == 14);
+    vr_history h;
+    vr_err_clear(&err);
+    const vr_status sh = vr_history_load(dir, &h, &err);
+    if (sh != VR_OK)
+        fprintf(stderr, "%s: history: %s\n", what, err.msg);
+    assert_int_equal(sh, VR_OK);
+    assert_true(h.n == 2 && h.spx[1] == 3230 && h.vix[1] == 14);
+    vr_history_free(&h);
+}
+
+static void test_headers(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mkhdr", dir, sizeof dir), 0);
+    vr_test_write(dir, "vix_daily.csv", k_vix);
+    /* a spreadsheet's capitalised names */
+    vr_test_write(dir, "spx_daily.csv", "Date,Open,High,Low,Close\n2020-01-02,1,1,1,3250\n2020-01-03,1,1,1,3230\n");
+    expect_both_read(dir, "capitalised");
+    /* blanks after the commas of the header */
+    vr_test_write(dir, "spx_daily.csv", "date, open, high, low, close\n2020-01-02,1,1,1,3250\n2020-01-03,1,1,1,3230\n");
+    expect_both_read(dir, "blanks");
+    /* the date not first */
+    vr_test_write(dir, "spx_daily.csv", "close,date\n3250,2020-01-02\n3230,2020-01-03\n");
+    expect_both_read(dir, "date second");
+    /* a byte-order mark before the header, CRLF line ends */
+    vr_test_write(dir, "spx_daily.csv",
+                  "\xEF\xBB\xBF" "date,open,high,low,close\r\n2020-01-02,1,1,1,3250\r\n2020-01-03,1,1,1,3230\r\n");
+    expect_both_read(dir, "bom");
+    /* 20 columns */
+    vr_test_write(dir, "spx_daily.csv",
+                  "date,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,close\n"
+                  "2020-01-02,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,3250\n"
+                  "2020-01-03,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,3230\n");
+    expect_both_read(dir, "20 columns");
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+static void test_long_line(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mklong", dir, sizeof dir), 0);
+    vr_test_write(dir, "vix_daily.csv", k_vix);
+    /* a 2000-character note in line 2; line 3 is fine; line 4 has a bad date */
+    const size_t cap = 4096;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    int k = snprintf(text, cap, "date,close,note\n2020-01-02,3250,");
+    for (int i = 0; i < 2000; i++)
+        text[k++] = 'x';
+    snprintf(text + k, cap - (size_t)k, "\n2020-01-03,3230,\n2020-13-06,3240,\n");
+    vr_test_write(dir, "spx_daily.csv", text);
+    free(text);
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    /* the day before the bad line is read */
+    assert_int_equal(vr_market_day_load(dir, 20200102, &mk, &err), VR_OK);
+    assert_true(mk.spx == 3250);
+    /* a day after it: the bad line is named by its number */
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200107, &mk, &err), VR_EINVAL);
+    if (strstr(err.msg, "spx_daily.csv:4:") == NULL)
+        fprintf(stderr, "long line: '%s'\n", err.msg);
+    assert_non_null(strstr(err.msg, "spx_daily.csv:4:"));
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+static void expect_fut_refused(const char *dir, const char *where)
+{
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_market_day_load(dir, 20200103, &mk, &err);
+    if (st != VR_EINVAL || strstr(err.msg, where) == NULL)
+        fprintf(stderr, "want %s: status %d, nfut %d, '%s'\n", where, (int)st, mk.nfut, err.msg);
+    assert_true(mk.nfut <= VR_MARKET_MAX_FUT);
+    assert_int_equal(st, VR_EINVAL);
+    assert_non_null(strstr(err.msg, where));
+}
+
+static void test_futures_rows(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mkfut", dir, sizeof dir), 0);
+    vr_test_write(dir, "vix_daily.csv", k_vix);
+    vr_test_write(dir, "spx_daily.csv", "date,close\n2020-01-02,3250\n2020-01-03,3230\n");
+    /* the day's term row twice */
+    vr_test_write(dir, "vix_futures_term_structure.csv",
+                  "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n"
+                  "2020-01-03,14.5,15,16,17,18,19,20,21\n"
+                  "2020-01-03,14.5,15,16,17,18,19,20,21\n");
+    expect_fut_refused(dir, "vix_futures_term_structure.csv:3:");
+    /* one term row: eight contracts */
+    vr_test_write(dir, "vix_futures_term_structure.csv",
+                  "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n2020-01-03,14.5,15,16,17,18,19,20,21\n");
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_OK);
+    assert_int_equal(mk.nfut, 8);
+    /* the contracts file: the day's contracts out of expiry order */
+    vr_test_write(dir, "vix_futures_contracts.csv",
+                  "date,contract,expiry,settle\n"
+                  "2020-01-03,2020-02,2020-02-19,15.5\n"
+                  "2020-01-03,2020-01,2020-01-22,14.5\n");
+    expect_fut_refused(dir, "vix_futures_contracts.csv:3:");
+    /* the same contract twice */
+    vr_test_write(dir, "vix_futures_contracts.csv",
+                  "date,contract,expiry,settle\n"
+                  "2020-01-03,2020-01,2020-01-22,14.5\n"
+                  "2020-01-03,2020-01,2020-01-22,14.5\n");
+    expect_fut_refused(dir, "vix_futures_contracts.csv:3:");
+    /* in order: read, nearest first */
+    vr_test_write(dir, "vix_futures_contracts.csv",
+                  "date,contract,expiry,settle\n"
+                  "2020-01-03,2020-01,2020-01-22,14.5\n"
+                  "2020-01-03,2020-02,2020-02-19,15.5\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_OK);
+    assert_int_equal(mk.nfut, 2);
+    assert_true(mk.fut[0].expiry == 20200122 && mk.fut[1].settle == 15.5);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_futures_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
