@@ -10,7 +10,8 @@
  *    own line number;
  *  - the futures: a trade date listed twice in the term-structure file, or the contracts file
  *    with a date's contracts out of expiry order or listed twice, are refused at their line (the
- *    twice-listed term row filled 16 entries of a 12-entry table).
+ *    twice-listed term row filled 16 entries of a 12-entry table);
+ *  - a close above 1e7 is refused by both loaders at its line.
  * Synthetic files in a temporary directory; no shared data needed. */
 #include <math.h>
 #include <stdio.h>
@@ -157,12 +158,51 @@ static void test_futures_rows(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A close above 1e7 (the model's spot range) is no index level: both loaders refuse it at its
+ * line (the history loader took any positive number, so a replay or bootstrap ran a VIX of 1e9 to
+ * nonsense and an SPX of 1e30 to a report; --asof refused the same file). 1e7 itself is read. */
+static void test_close_range(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mkrange", dir, sizeof dir), 0);
+    vr_test_write(dir, "spx_daily.csv", "date,close\n2020-01-02,3250\n2020-01-03,3230\n");
+    static const char *const bad[] = {"1e9", "10000000.5", "1e30", "1e200"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "date,close\n2020-01-02,12.5\n2020-01-03,%s\n", bad[i]);
+        vr_test_write(dir, "vix_daily.csv", text);
+        vr_history h;
+        vr_err err = {VR_OK, ""};
+        const vr_status st = vr_history_load(dir, &h, &err);
+        if (st != VR_EINVAL || strstr(err.msg, "vix_daily.csv:3:") == NULL)
+            fprintf(stderr, "close %s: history status %d '%s'\n", bad[i], (int)st, err.msg);
+        if (st == VR_OK)
+            vr_history_free(&h);
+        assert_int_equal(st, VR_EINVAL);
+        assert_non_null(strstr(err.msg, "vix_daily.csv:3:"));
+        assert_non_null(strstr(err.msg, "up to 1e7"));
+        vr_market_day mk;
+        vr_err_clear(&err);
+        assert_int_equal(vr_market_day_load(dir, 20200103, &mk, &err), VR_EINVAL);
+        assert_non_null(strstr(err.msg, "vix_daily.csv:3:"));
+    }
+    vr_test_write(dir, "vix_daily.csv", "date,close\n2020-01-02,12.5\n2020-01-03,1e7\n");
+    vr_history h;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_history_load(dir, &h, &err), VR_OK);
+    assert_true(h.n == 2 && h.vix[1] == 1e7);
+    vr_history_free(&h);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_futures_rows),
+        cmocka_unit_test(test_close_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  *
  * Each file is read whole into a (date, close) series with strict validation: a header naming
  * `date` and `close`, one row per line with the header's field count, ISO dates strictly
- * ascending, closes positive finite numbers (or empty = no value). Any violation stops the load
+ * ascending, closes positive numbers up to 1e7 (or empty = no value). Any violation stops the load
  * with "FILE:LINE: ..." so that a corrupted file is never half-used. The series are then merged
  * on date: SPX and VIX by inner join, VIX3M by lookup (NAN where absent). Dates found in only one
  * of SPX / VIX within the span both cover are recorded as gaps rather than filled. */
@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#define VR_HIST_CLOSE_MAX 1e7 /* the largest close read (the model's spot range, (0, 1e7]) */
 
 /* One file's series. */
 typedef struct series {
@@ -139,9 +141,12 @@ static vr_status read_series(const char *path, series *s, int *missing, vr_err *
         const char *cs = vr_csv_trim(f[col_close]);
         double x = NAN;
         if (cs[0] != '\0') {
-            if (vr_csv_number(cs, &x) != 0 || !(x > 0.0)) {
+            /* at most 1e7, the model's spot range, as the day's market reads the same files
+             * (market_day.c): a larger close is no index level, and a replay or bootstrap fed
+             * one (a VIX of 1e9, an SPX of 1e30) ran to nonsense or to an Inf in the run file */
+            if (vr_csv_number(cs, &x) != 0 || !(x > 0.0 && x <= VR_HIST_CLOSE_MAX)) {
                 st = vr_fail(err, VR_EINVAL,
-                             "%s:%ld: close '%s' is not a positive finite number", path, lineno,
+                             "%s:%ld: close '%s' is not a positive number up to 1e7", path, lineno,
                              cs);
                 goto done;
             }
