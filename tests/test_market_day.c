@@ -11,7 +11,9 @@
  *  - the futures: a trade date listed twice in the term-structure file, or the contracts file
  *    with a date's contracts out of expiry order or listed twice, are refused at their line (the
  *    twice-listed term row filled 16 entries of a 12-entry table);
- *  - a close above 1e7 is refused by both loaders at its line.
+ *  - a close above 1e7 is refused by both loaders at its line;
+ *  - before 2007-12-20 the contracts expiring in 2007 come from the term-structure file (the
+ *    contracts file lacks them), those from 2008 from the contracts file.
  * Synthetic files in a temporary directory; no shared data needed. */
 #include <math.h>
 #include <stdio.h>
@@ -196,6 +198,73 @@ static void test_close_range(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* Before 2007-12-20 the contracts file lacks the contracts that expired in 2007 (vr_history.h):
+ * its curve on 2007-06-01 starts at 2008-02. The day's market took it over the term-structure
+ * file's nearest contracts, so `model --asof 2007-06-01` listed two contracts months out as the
+ * day's futures. On such days the term file gives the contracts expiring in 2007 and the
+ * contracts file those from 2008 (the term file's later entries, labelled by the rule, would be
+ * wrong where months were not listed: 2007-12-19 lists 2008-08 after 2008-02, no 2008-07); from
+ * 2007-12-20 the contracts file alone, as before. */
+static void test_early_contracts(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("mkearly", dir, sizeof dir), 0);
+    vr_test_write(dir, "spx_daily.csv", "date,close\n2007-06-01,1536.34\n2007-06-04,1539.18\n"
+                                        "2007-12-19,1453\n2008-01-02,1447.16\n");
+    vr_test_write(dir, "vix_daily.csv", "date,close\n2007-06-01,13.05\n2007-06-04,13.3\n"
+                                        "2007-12-19,21.7\n2008-01-02,23.17\n");
+    vr_test_write(dir, "vix_futures_contracts.csv",
+                  "date,contract,expiry,settle\n"
+                  "2007-06-01,2008-02,2008-02-19,15.26\n"
+                  "2007-06-01,2008-05,2008-05-21,15.40\n"
+                  "2007-06-04,2008-02,2008-02-19,15.3\n"
+                  "2007-12-19,2008-01,2008-01-16,24.42\n"
+                  "2007-12-19,2008-02,2008-02-19,24.38\n"
+                  "2007-12-19,2008-08,2008-08-20,23.89\n"
+                  "2008-01-02,2008-01,2008-01-16,22.5\n"
+                  "2008-01-02,2008-02,2008-02-19,23.1\n");
+    vr_test_write(dir, "vix_futures_term_structure.csv",
+                  "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n"
+                  "2007-06-01,13.41,14.29,14.66,14.88,14.96,15.14,15.07,15.26\n"
+                  "2007-12-19,24.42,24.38,24.29,24.22,24.13,24.06,23.89,23.52\n"
+                  "2008-01-02,22.4,23.0,23.2,23.3,23.4,23.5,23.6,23.7\n");
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    /* 2007-06 to 2007-12 from the term file, then 2008-02 and 2008-05 */
+    assert_int_equal(vr_market_day_load(dir, 20070601, &mk, &err), VR_OK);
+    if (mk.nfut != 9)
+        fprintf(stderr, "2007-06-01: %d futures from %s, first %s\n", mk.nfut, mk.fut_source,
+                mk.nfut ? mk.fut[0].contract : "-");
+    assert_int_equal(mk.nfut, 9);
+    assert_string_equal(mk.fut[0].contract, "2007-06");
+    assert_true(mk.fut[0].settle == 13.41 && mk.fut[0].expiry == 20070620);
+    assert_string_equal(mk.fut[6].contract, "2007-12");
+    assert_true(mk.fut[7].expiry == 20080219 && mk.fut[7].settle == 15.26);
+    assert_true(mk.fut[8].expiry == 20080521);
+    for (int i = 1; i < mk.nfut; i++)
+        assert_true(mk.fut[i].expiry > mk.fut[i - 1].expiry);
+    assert_non_null(strstr(mk.fut_source, "vix_futures_contracts.csv from 2008-01"));
+    /* no term row that day: the contracts file's */
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20070604, &mk, &err), VR_OK);
+    assert_int_equal(mk.nfut, 1);
+    assert_true(mk.fut[0].expiry == 20080219);
+    /* nothing expiring in 2007 after 2007-12-19: the contracts file's real months */
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20071219, &mk, &err), VR_OK);
+    assert_int_equal(mk.nfut, 3);
+    assert_string_equal(mk.fut[2].contract, "2008-08");
+    assert_string_equal(mk.fut_source, "vix_futures_contracts.csv");
+    /* a complete day: the contracts file's */
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20080102, &mk, &err), VR_OK);
+    assert_int_equal(mk.nfut, 2);
+    assert_true(mk.fut[0].expiry == 20080116 && mk.fut[0].settle == 22.5);
+    assert_string_equal(mk.fut_source, "vix_futures_contracts.csv");
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_futures_rows),
         cmocka_unit_test(test_close_range),
+        cmocka_unit_test(test_early_contracts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,8 +177,15 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     return VR_OK;
 }
 
-/* prev_exp and line: the date's last row so far (its expiry for the contracts file), 0 before it */
-typedef struct fut_ctx { const int *idx; vr_market_day *mk; int32_t prev_exp; long line; } fut_ctx;
+/* prev_exp and line: the date's last row so far (its expiry for the contracts file), 0 before it;
+ * from: contracts of the contracts file expiring before it are not taken */
+typedef struct fut_ctx {
+    const int *idx;
+    vr_market_day *mk;
+    int32_t prev_exp;
+    long line;
+    int32_t from;
+} fut_ctx;
 
 static int contract_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
 {
@@ -200,7 +207,7 @@ static int contract_row(void *vc, char **f, int n, const char *path, long line, 
     }
     c->prev_exp = exp;
     c->line = line;
-    if (exp <= mk->date || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
+    if (exp <= mk->date || exp < c->from || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
         return VR_OK; /* expiring today, no settlement, or beyond what is shown */
     vr_market_fut *o = &mk->fut[mk->nfut++];
     snprintf(o->contract, sizeof o->contract, "%s", f[c->idx[0]]);
@@ -237,16 +244,55 @@ static int term_row(void *vc, char **f, int n, const char *path, long line, vr_e
     return VR_OK;
 }
 
+/* The first expiry the contracts file holds every contract of (vr_history.h: the contracts that
+ * expired in 2007 or earlier are not in its source). */
+#define CONTRACTS_FROM 20080101
+
+/* The day's listed futures: the contracts file (real expiries), the term-structure file (expiries
+ * by the rule) on days the contracts file lacks. Before VR_FUT_CONTRACTS_COMPLETE the contracts
+ * file misses the contracts expiring in 2007, so its curve then starts months out (on 2007-06-01:
+ * 2008-02 and 2008-05, where the term file has the eight nearest): on such days the term file
+ * gives the contracts expiring in 2007 and the contracts file those from 2008 on. (The term
+ * file's vx_k is the k-th nearest *listed* contract, and not every month was listed then: its
+ * 2008 contracts labelled by the rule would be off by months, 2007-12-19's vx7 and vx8 are
+ * 2008-08 and 2008-11, not 2008-07 and 2008-08.) */
 static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
 {
-    char path[700];
+    char pc[700], pt[700];
     int idx[8], found;
     int32_t first, last, near[2];
-    fut_ctx c = {idx, mk, 0, 0};
+    fut_ctx c = {idx, mk, 0, 0, 0};
     static const char *const ccols[3] = {"contract", "expiry", "settle"};
-    snprintf(path, sizeof path, "%s/vix_futures_contracts.csv", dir);
-    vr_status st = scan(path, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found,
-                        &first, &last, near, err);
+    static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
+    snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
+    snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", dir);
+    vr_status st;
+    if (mk->date < VR_FUT_CONTRACTS_COMPLETE) {
+        st = scan(pt, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last,
+                  near, err);
+        if (st != VR_OK && st != VR_EIO)
+            return st;
+        int k = 0;
+        for (int i = 0; i < mk->nfut; i++)
+            if (mk->fut[i].expiry < CONTRACTS_FROM)
+                mk->fut[k++] = mk->fut[i];
+        mk->nfut = k;
+        c.line = 0;
+        c.from = CONTRACTS_FROM;
+        st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found, &first,
+                  &last, near, err);
+        if (st != VR_OK && st != VR_EIO)
+            return st;
+        if (mk->nfut > 0)
+            snprintf(mk->fut_source, sizeof mk->fut_source, "%s",
+                     k == 0 ? "vix_futures_contracts.csv"
+                     : k == mk->nfut ? "vix_futures_term_structure.csv (expiries by the CFE rule)"
+                                     : "vix_futures_term_structure.csv to 2007-12 (expiries by the "
+                                       "CFE rule), vix_futures_contracts.csv from 2008-01");
+        return VR_OK;
+    }
+    st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found, &first, &last,
+              near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0) {
@@ -255,9 +301,8 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
     }
     mk->nfut = 0;
     c.line = 0;
-    static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
-    snprintf(path, sizeof path, "%s/vix_futures_term_structure.csv", dir);
-    st = scan(path, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last, near, err);
+    st = scan(pt, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last,
+              near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
     if (st == VR_OK && mk->nfut > 0)
