@@ -225,9 +225,26 @@ vr_status vr_outfile_commit(vr_outfile *o, vr_err *err)
     vr_status s = VR_OK;
     if (!o->active)
         return vr_fail(err, VR_EINVAL, "%s: output not started", o->final);
+    struct stat st;
+    const int replacing = lstat(o->final, &st) == 0;
+    if (replacing && !S_ISREG(st.st_mode)) {
+        s = vr_fail(err, VR_EINVAL,
+                    "%s: became a %s while the output was written; refusing to replace it",
+                    o->final, kind_name(st.st_mode));
+        goto done;
+    }
     const int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         s = vr_fail(err, VR_EIO, "%s: temporary file %s vanished: %s", o->final, o->tmp, strerror(errno));
+        goto done;
+    }
+    /* A replaced file keeps its permission bits: the temporary was created 0666 & ~umask, and a
+     * run file or report the user had made private (0600, 0640) must not come back world-readable.
+     * (Only the rwx bits: never set-id bits on a new file; the owner is whoever writes it.) */
+    if (replacing && fchmod(fd, st.st_mode & 0777) != 0) {
+        s = vr_fail(err, VR_EIO, "%s: cannot give the new file the permissions of the one it replaces: %s",
+                    o->final, strerror(errno));
+        close(fd);
         goto done;
     }
     if (fsync(fd) != 0) {
@@ -236,13 +253,6 @@ vr_status vr_outfile_commit(vr_outfile *o, vr_err *err)
         goto done;
     }
     close(fd);
-    struct stat st;
-    if (lstat(o->final, &st) == 0 && !S_ISREG(st.st_mode)) {
-        s = vr_fail(err, VR_EINVAL,
-                    "%s: became a %s while the output was written; refusing to replace it",
-                    o->final, kind_name(st.st_mode));
-        goto done;
-    }
     if (rename(o->tmp, o->final) != 0) {
         s = vr_fail(err, VR_EIO, "%s: cannot rename %s into place: %s", o->final, o->tmp, strerror(errno));
         goto done;
