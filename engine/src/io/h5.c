@@ -999,8 +999,20 @@ static vr_status read_attr_numbers(vr_h5_reader *r, const char *obj_path, const 
     }
     if (i64 != NULL && H5Tget_class(type) == H5T_INTEGER) {
         *is_int = 1;
-        if (H5Aread(attr, H5T_NATIVE_INT64, i64) < 0)
+        /* every standard integer type fits int64 but uint64, which libhdf5 would clip to
+         * INT64_MAX without a word: read it as it is and refuse what does not fit */
+        if (H5Tget_sign(type) == H5T_SGN_NONE && H5Tget_size(type) == 8) {
+            uint64_t u = 0;
+            if (H5Aread(attr, H5T_NATIVE_UINT64, &u) < 0)
+                st = h5_fail(err, ctx, obj_path);
+            else if (u > (uint64_t)INT64_MAX)
+                st = vr_fail(err, VR_EHDF5, "h5: %s %s: %llu does not fit a signed 64-bit integer", ctx,
+                             obj_path, (unsigned long long)u);
+            else
+                *i64 = (int64_t)u;
+        } else if (H5Aread(attr, H5T_NATIVE_INT64, i64) < 0) {
             st = h5_fail(err, ctx, obj_path);
+        }
         goto done;
     }
     if ((buf = malloc((size_t)total * sizeof *buf)) == NULL) {
@@ -1307,13 +1319,28 @@ static int member_ok(hid_t ft, vr_h5_col_kind kind)
     return kind == VR_H5_COL_F64 || H5Tget_class(ft) == H5T_INTEGER;
 }
 
+/* Conversion exceptions while a table is read: a value out of the range of its column's type
+ * (an int64 path of 5e9 into an int32 column) would be clipped silently by libhdf5; it aborts the
+ * read instead (precision losses, int64 to float64, are left to the library). */
+static H5T_conv_ret_t range_cb(H5T_conv_except_t except, hid_t src, hid_t dst, void *sbuf, void *dbuf,
+                               void *data)
+{
+    (void)src, (void)dst, (void)sbuf, (void)dbuf;
+    if (except == H5T_CONV_EXCEPT_RANGE_HI || except == H5T_CONV_EXCEPT_RANGE_LOW) {
+        *(int *)data = 1;
+        return H5T_CONV_ABORT;
+    }
+    return H5T_CONV_UNHANDLED;
+}
+
 vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *cols, size_t ncols,
                            size_t row_size, size_t max_rows, void **data, size_t *rows, vr_err *err)
 {
     vr_status st = VR_OK;
     hid_t dset = H5I_INVALID_HID, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
-    hid_t mem = H5I_INVALID_HID, mt = H5I_INVALID_HID, sub = H5I_INVALID_HID;
+    hid_t mem = H5I_INVALID_HID, mt = H5I_INVALID_HID, sub = H5I_INVALID_HID, dxpl = H5I_INVALID_HID;
     unsigned char *buf = NULL;
+    int out_of_range = 0;
     if (data == NULL || rows == NULL || cols == NULL || ncols == 0 || row_size == 0)
         return vr_fail(err, VR_EINVAL, "h5: read %s: NULL or empty argument", path ? path : "(null)");
     if ((st = open_dataset(r, path, &dset, &space, &type, err)) != VR_OK)
@@ -1392,8 +1419,19 @@ vr_status vr_h5_read_table(vr_h5_reader *r, const char *path, const vr_h5_col *c
             st = vr_fail(err, VR_ENOMEM, "h5: read %s: %zu records", path, n);
             goto done;
         }
-        if (H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        if ((dxpl = H5Pcreate(H5P_DATASET_XFER)) == H5I_INVALID_HID ||
+            H5Pset_type_conv_cb(dxpl, range_cb, &out_of_range) < 0) {
             st = h5_fail(err, "read", path);
+            goto done;
+        }
+        if (H5Dread(dset, mem, H5S_ALL, H5S_ALL, dxpl, buf) < 0) {
+            if (out_of_range) {
+                H5Eclear2(H5E_DEFAULT);
+                st = vr_fail(err, VR_EHDF5, "h5: read %s: a value does not fit the type of its column "
+                             "(a 32-bit integer): damaged data", path);
+            } else {
+                st = h5_fail(err, "read", path);
+            }
             goto done;
         }
         for (size_t i = 0; i < n; i++) /* NUL-terminated whatever the file's padding */
@@ -1410,6 +1448,7 @@ done:
         H5Tclose(sub);
     if (mt != H5I_INVALID_HID)
         H5Tclose(mt);
+    close_h(dxpl, H5Pclose, &st, err, path);
     close_h(mem, H5Tclose, &st, err, path);
     close_h(type, H5Tclose, &st, err, path);
     close_h(space, H5Sclose, &st, err, path);
