@@ -292,8 +292,12 @@ static vr_status load_samples(vr_h5_reader *r, rep_scenario *s, vr_err *err)
     snprintf(d, sizeof d, "/%s/" VR_RF_SAMPLE_GROUP "/%s", s->name, S[VR_RF_D_SPX].name);
     if (!vr_h5_exists(r, d))
         return VR_OK;
+    /* at most min(paths, VR_RF_MAX_SAMPLE) rows; the columns are the scenario's days + 1, which
+     * simulation.horizon_days keeps within VR_RF_MAX_DAYS but a replay's window does not (a
+     * history replay of 2010-2021 has 3021): the bound is on the elements, rows x columns within
+     * VR_RF_MAX_SAMPLE x VR_RF_MAX_DAYS, the most a sampled scenario can store */
     const size_t maxs = s->paths < VR_RF_MAX_SAMPLE ? s->paths : VR_RF_MAX_SAMPLE;
-    const vr_h5_shape any = {2, {0, 0}, {maxs, VR_RF_MAX_DAYS}};
+    const vr_h5_shape any = {2, {0, 0}, {maxs, (size_t)VR_RF_MAX_SAMPLE * VR_RF_MAX_DAYS / maxs}};
     TRY(vr_h5_read_f64_shape(r, d, &any, &s->spx, dims, err));
     s->nsample = dims[0];
     s->ndays = dims[1];
