@@ -150,14 +150,44 @@ static vr_status opt_mean(vr_h5_reader *r, const char *path, size_t n, double *m
     return st;
 }
 
-/* The trade log (optional): records checked for finite numbers. */
-static vr_status load_trades(vr_h5_reader *r, const char *g, rep_policy *p, vr_err *err)
+/* Records of one logged path on one day a trade log may hold: the condor's legs closed and opened
+ * again, a roll, and each layer's legs opened and closed (a run writes at most 8 in practice) */
+#define REP_TRADES_PER_DAY 64
+/* A trade record costs as much memory as this many (policy, path) values of the budget */
+#define REP_TRADE_COST ((sizeof(rep_trade) + 3 * sizeof(double) - 1) / (3 * sizeof(double)))
+
+/* Records a trade log of scenario s may hold: as many as its logged paths (`trade_log_paths`, at
+ * most 100, and at most its paths) trade in its days, REP_TRADES_PER_DAY a day; at least
+ * REP_MAX_TRADES (a file without those attributes); within what is left of the report's budget. */
+static size_t trade_cap(vr_h5_reader *r, const rep_scenario *s, size_t budget, vr_err *err, vr_status *st)
+{
+    char g[600];
+    int64_t logged = -1;
+    snprintf(g, sizeof g, "/%s", s->name);
+    *st = opt_int(r, g, vr_rf_scen[VR_RF_SCEN_TRADE_LOG_PATHS].name, &logged, err);
+    size_t cap = REP_MAX_TRADES;
+    if (*st == VR_OK && logged > 0 && logged <= 100 && s->days > 0 && s->days <= (int64_t)VR_RF_MAX_PATHS) {
+        const size_t paths = (size_t)logged < s->paths ? (size_t)logged : s->paths;
+        const size_t writer = paths * ((size_t)s->days + 1) * REP_TRADES_PER_DAY;
+        if (writer > cap)
+            cap = writer;
+    }
+    return cap < budget / REP_TRADE_COST ? cap : budget / REP_TRADE_COST;
+}
+
+/* The trade log (optional): records checked for finite numbers; they count against the budget. */
+static vr_status load_trades(vr_h5_reader *r, const rep_scenario *s, const char *g, rep_policy *p,
+                             size_t *budget, vr_err *err)
 {
     char d[1100];
     snprintf(d, sizeof d, "%s/" VR_RF_TRADE_LOG, g);
     if (!vr_h5_exists(r, d))
         return VR_OK;
     p->has_trades = 1;
+    vr_status cst = VR_OK;
+    const size_t cap = trade_cap(r, s, *budget, err, &cst);
+    if (cst != VR_OK)
+        return cst;
 #define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, \
         offsetof(rep_trade, field), sizeof(((rep_trade *)0)->field)}
     const vr_h5_col cols[VR_RF_TRADE_N] = {
@@ -166,11 +196,11 @@ static vr_status load_trades(vr_h5_reader *r, const char *g, rep_policy *p, vr_e
         COL(QUANTITY, quantity, F64), COL(PRICE, price, F64), COL(CASH, cash, F64), COL(REASON, reason, STR)};
 #undef COL
     void *rows = NULL;
-    vr_status st = vr_h5_read_table(r, d, cols, VR_RF_TRADE_N, sizeof(rep_trade), REP_MAX_TRADES, &rows,
-                                    &p->ntrades, err);
+    vr_status st = vr_h5_read_table(r, d, cols, VR_RF_TRADE_N, sizeof(rep_trade), cap, &rows, &p->ntrades, err);
     if (st != VR_OK)
         return st;
     p->trades = rows;
+    *budget -= p->ntrades * REP_TRADE_COST;
     for (size_t i = 0; i < p->ntrades; i++) {
         const rep_trade *t = &p->trades[i];
         const double v[4] = {t->strike, t->quantity, t->price, t->cash};
@@ -183,7 +213,8 @@ static vr_status load_trades(vr_h5_reader *r, const char *g, rep_policy *p, vr_e
 
 /* What later run files add to a policy, all optional: capital at risk and hedge budget, the
  * ablation it comes from, layer scores, the attribution means and the trade log. */
-static vr_status load_extras(vr_h5_reader *r, const char *g, rep_policy *p, vr_err *err)
+static vr_status load_extras(vr_h5_reader *r, const rep_scenario *s, const char *g, rep_policy *p,
+                             size_t *budget, vr_err *err)
 {
     vr_status st = VR_OK;
     char d[1200];
@@ -214,13 +245,13 @@ static vr_status load_extras(vr_h5_reader *r, const char *g, rep_policy *p, vr_e
         if (!isfinite(p->lay[l].attr_mean))
             p->has_attr = 0;
     }
-    TRY(load_trades(r, g, p, err));
+    TRY(load_trades(r, s, g, p, budget, err));
 done:
     return st;
 }
 
 static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char *name, rep_policy *p,
-                             vr_err *err)
+                             size_t *budget, vr_err *err)
 {
     vr_status st = VR_OK;
     char g[1024], d[1100];
@@ -275,7 +306,7 @@ static vr_status load_policy(vr_h5_reader *r, const rep_scenario *s, const char 
         for (size_t l = 0; l < p->nlayer_names; l++)
             TRY(check_name(p->layers[l], "layer", d, err));
     }
-    TRY(load_extras(r, g, p, err));
+    TRY(load_extras(r, s, g, p, budget, err));
 done:
     free(dd);
     free(arr);
@@ -405,7 +436,7 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
             goto done;
         }
         *budget -= s->paths;
-        TRY(load_policy(r, s, kids[k], &s->pol[s->npol], err));
+        TRY(load_policy(r, s, kids[k], &s->pol[s->npol], budget, err));
         s->npol++;
     }
     if (s->npol > 0 && no_pnl != NULL) { /* a policy would silently drop out of the report */
