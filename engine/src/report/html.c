@@ -410,7 +410,8 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     table(f, s, REP_TABLE_COST, order);
     fputs("<p class=\"note\">Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard "
           "errors. Cost per USD of ES99 reduction = mean P&amp;L given up / ES99 removed (n/a when the tail "
-          "does not shrink, n.s. when it shrinks by less than that).</p>\n", f);
+          "does not shrink, n.s. when it shrinks by less than that, rough when too few tail paths judge "
+          "it).</p>\n", f);
     fputs("<h3>Charts</h3>\n<figure>\n", f);
     vr_chart_pnl(f, s);
     fputs("<figcaption>Terminal P&amp;L per path, share of paths per bin; the shaded region on the left panel is "

@@ -362,7 +362,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
             table(f, s, REP_TABLE_COST, order);
             fputs("Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; cost "
-                  "n.s.: ES99 reduced by less than that.\n\n", f);
+                  "n.s.: ES99 reduced by less than that; rough: too few tail paths to judge ES99.\n\n", f);
         }
         fputs("### Charts\n\n", f);
         for (int c = 0; c < 4; c++) {

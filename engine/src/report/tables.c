@@ -4,7 +4,8 @@
  *   REP_TABLE_TAIL  mean, ES95/ES99/ES99.9, VaR95/99 (each +- SE), P(loss > x) +- SE for the four
  *                   thresholds
  *   REP_TABLE_COST  drawdown quantiles, hedge premium paid/recovered/net, paired dES99 and dmean
- *                   against the baseline (+- SE), cost per unit of ES99 reduction
+ *                   against the baseline (+- SE), cost per unit of ES99 reduction ("rough" on a tail
+ *                   of fewer than VR_TAIL_MIN_BEYOND paths, "n.s." within the noise)
  *   REP_TABLE_REPLAY a replayed history (one path): its P&L, the difference to the baseline's, its
  *                   max drawdown and hedge flows; no distribution statistics
  *
@@ -127,7 +128,11 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
             c[n].sig = vr_significant(v[RS_DMEAN], v[RS_DMEAN_SE]);
             n++;
         }
-        if (!is_base && v[RS_DES99] < 0 && !vr_significant(v[RS_DES99], v[RS_DES99_SE]))
+        /* a ratio over ΔES99: not stated where ΔES99 is not judged (a rough tail, as the console
+         * table and the verdict say), nor where the reduction is within its noise */
+        if (!is_base && s->tail < VR_TAIL_MIN_BEYOND)
+            snprintf(C("cost_per_es99_reduction"), sizeof c[n].text, "rough");
+        else if (!is_base && v[RS_DES99] < 0 && !vr_significant(v[RS_DES99], v[RS_DES99_SE]))
             snprintf(C("cost_per_es99_reduction"), sizeof c[n].text, "n.s."); /* within its noise */
         else
             vr_rep_fmt_num(C("cost_per_es99_reduction"), sizeof c[n].text, v[RS_COST]);
