@@ -89,10 +89,119 @@ static void test_cost_cell(void **state)
     assert_string_equal(cost_text(&s, 0, c), "n/a");
 }
 
+/* ---- a small run with a sweep, reported ----------------------------------------------------- */
+
+static const char *cfg_text =
+    "simulation: {paths: 200, horizon_days: 40, seed: 5, block: 200, sample_paths: 3, baseline: unhedged}\n"
+    "scenarios:\n"
+    "  - name: sampled\n"
+    "    model: {type: heston, spot: 5000.0, rate: 0.04, dividend: 0.013, v0: 0.02,\n"
+    "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75},\n"
+    "            pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75}}\n"
+    "condor: {contracts: 10, dte: 45, short_delta: 0.16, wing_width: 50}\n"
+    "policies:\n"
+    "  - name: unhedged\n"
+    "  - name: hedged\n"
+    "    layers:\n"
+    "      - trigger: {always: true}\n"
+    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: pct_of_credit, value: 0.10}}\n"
+    "        exit: {dte: 5}\n"
+    "sweep:\n"
+    "  - {policy: hedged, key: \"layers[0].action.delta\", values: [0.2, 0.4]}\n";
+
+static char dir[256], cfg[400], h5[400];
+
+static int setup(void **state)
+{
+    (void)state;
+    char args[1400];
+    static char buf[1 << 16];
+    if (vr_test_tmpdir("report_edges", dir, sizeof dir) != 0)
+        return -1;
+    const char *cp = vr_test_write(dir, "edges.yaml", cfg_text);
+    if (cp == NULL)
+        return -1;
+    snprintf(cfg, sizeof cfg, "%s", cp);
+    snprintf(h5, sizeof h5, "%s/edges.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cfg, h5);
+    const int rc = vr_test_cli(args, buf, sizeof buf);
+    if (rc != 0) {
+        fprintf(stderr, "vixrisk run failed (%d): %s\n", rc, buf);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return getenv("VR_TEST_KEEP") ? 0 : vr_test_rmdir(dir) == 0 ? 0 : -1;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The Markdown report written to a name with spaces and parentheses: every image link is one
+ * CommonMark destination (no space, no parenthesis, no '<' or '>'), and, percent-decoded, names a
+ * chart that exists beside the .md. */
+static void test_md_link_names(void **state)
+{
+    (void)state;
+    char out[600];
+    vr_err err = {VR_OK, ""};
+    snprintf(out, sizeof out, "%s/my report (v2).md", dir);
+    if (vr_report_write(h5, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("report md: %s", err.msg);
+    char *s = vr_test_slurp(out);
+    assert_non_null(s);
+    size_t links = 0;
+    for (const char *p = strstr(s, "\n!["); p; p = strstr(p + 1, "\n![")) {
+        const char *d = strstr(p, "](");
+        assert_non_null(d);
+        d += 2;
+        const char *e = strchr(d, '\n');
+        assert_non_null(e);
+        if (e[-1] != ')')
+            fail_msg("image line does not end with ')': %.*s", (int)(e - p - 1), p + 1);
+        const size_t n = (size_t)(e - 1 - d);
+        char dest[600], path[1300];
+        assert_true(n < sizeof dest);
+        memcpy(dest, d, n);
+        dest[n] = '\0';
+        if (strpbrk(dest, " ()<>\t") != NULL)
+            fail_msg("link destination '%s' is not one CommonMark destination (space, parenthesis or "
+                     "angle bracket): the chart does not show", dest);
+        /* percent-decode, then the file must exist relative to the .md */
+        char dec[600];
+        size_t o = 0;
+        for (size_t i = 0; dest[i]; i++) {
+            if (dest[i] == '%' && hexval(dest[i + 1]) >= 0 && hexval(dest[i + 2]) >= 0) {
+                dec[o++] = (char)(hexval(dest[i + 1]) * 16 + hexval(dest[i + 2]));
+                i += 2;
+            } else {
+                dec[o++] = dest[i];
+            }
+        }
+        dec[o] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, dec);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            fail_msg("link '%s' names '%s', which does not exist", dest, path);
+        fclose(f);
+        links++;
+    }
+    if (links < 5)
+        fail_msg("%zu image links, want the four charts, the layers chart and the sweep's", links);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cost_cell),
+        cmocka_unit_test(test_md_link_names),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -38,6 +38,22 @@ static void safe_name(char *dst, size_t cap, const char *s)
 
 typedef void (*chart_fn)(FILE *, const rep_scenario *);
 
+/* "](dest)\n\n": the end of an image link to the relative path rel, percent-encoded but for
+ * [A-Za-z0-9-._~/], so the destination is one CommonMark link destination whatever the .md is
+ * called ("my report (v2).md": a space or a parenthesis would end it, and the chart would not show). */
+static void md_link_end(FILE *f, const char *rel)
+{
+    fputs("](", f);
+    for (const unsigned char *p = (const unsigned char *)rel; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p) != NULL)
+            fputc(*p, f);
+        else
+            fprintf(f, "%%%02X", *p);
+    }
+    fputs(")\n\n", f);
+}
+
 /* which: 0..3 the four scenario charts, 4 net P&L by owner, 5 the sweep sw. */
 static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which,
                            const rep_sweep *sw, int *drawn, vr_err *err)
@@ -369,12 +385,14 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             if (i < 64 && !drawn[i][c])
                 continue;
             snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-%s.svg", stem_len, base, i + 1, sn, chart_name[c]);
-            fprintf(f, "![%s](%s)\n\n", chart_alt[c], rel);
+            fprintf(f, "![%s", chart_alt[c]);
+            md_link_end(f, rel);
         }
         md_attribution(f, s);
         if (i < 64 && drawn[i][4]) {
             snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-layers.svg", stem_len, base, i + 1, sn);
-            fprintf(f, "![net P&L by owner](%s)\n\n", rel);
+            fputs("![net P&L by owner", f);
+            md_link_end(f, rel);
         }
         rep_sweep sw[REP_MAX_SWEEPS];
         const size_t nsw = vr_rep_sweeps(s, sw, REP_MAX_SWEEPS);
@@ -384,7 +402,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-sweep%zu-%s.svg", stem_len, base, i + 1, sn, k + 1, kn);
             fputs("![sweep of ", f);
             md_esc(f, sw[k].key);
-            fprintf(f, "](%s)\n\n", rel);
+            md_link_end(f, rel);
         }
         md_trades(f, s);
     }
