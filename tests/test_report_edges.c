@@ -197,11 +197,70 @@ static void test_md_link_names(void **state)
     free(s);
 }
 
+/* A number attribute name="..." of the svg text at p. */
+static int attr_num(const char *tag, const char *name, double *v)
+{
+    char key[32];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *end = strchr(tag, '>');
+    const char *a = strstr(tag, key);
+    if (a == NULL || (end && a > end))
+        return 0;
+    *v = strtod(a + strlen(key), NULL);
+    return 1;
+}
+
+/* Every rect and text of every chart of the run lies inside its SVG's viewBox. */
+static void test_svg_bounds(void **state)
+{
+    (void)state;
+    char out[600], fdir[600];
+    vr_err err = {VR_OK, ""};
+    snprintf(out, sizeof out, "%s/bounds.md", dir);
+    if (vr_report_write(h5, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("report md: %s", err.msg);
+    snprintf(fdir, sizeof fdir, "%s/bounds_files", dir);
+    DIR *dd = opendir(fdir);
+    assert_non_null(dd);
+    size_t nsvg = 0, nsweep = 0;
+    for (struct dirent *de; (de = readdir(dd)) != NULL;) {
+        const size_t L = strlen(de->d_name);
+        if (L < 4 || strcmp(de->d_name + L - 4, ".svg") != 0)
+            continue;
+        char path[1300];
+        snprintf(path, sizeof path, "%s/%s", fdir, de->d_name);
+        char *s = vr_test_slurp(path);
+        assert_non_null(s);
+        nsvg++;
+        nsweep += strstr(de->d_name, "-sweep") != NULL;
+        double W = 0, H = 0;
+        assert_true(attr_num(s, "width", &W) && attr_num(s, "height", &H));
+        static const char *const tags[] = {"<rect ", "<text "};
+        for (int t = 0; t < 2; t++)
+            for (const char *p = strstr(s, tags[t]); p; p = strstr(p + 1, tags[t])) {
+                double x = 0, y = 0, w = 0, h = 0;
+                if (!attr_num(p, "x", &x) || !attr_num(p, "y", &y))
+                    continue;
+                if (t == 0 && (!attr_num(p, "width", &w) || !attr_num(p, "height", &h)))
+                    continue;
+                if (x < 0 || y < 0 || x + w > W + 0.05 || y + h > H + 0.05 || (t == 1 && y > H - 2))
+                    fail_msg("%s: %.60s... reaches (%g, %g), outside its %g x %g viewBox", de->d_name, p,
+                             x + w, y + h, W, H);
+            }
+        free(s);
+    }
+    closedir(dd);
+    if (nsvg < 6 || nsweep < 1)
+        fail_msg("%zu charts, %zu sweep charts: the run should have the four charts, layers and a sweep", nsvg,
+                 nsweep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cost_cell),
         cmocka_unit_test(test_md_link_names),
+        cmocka_unit_test(test_svg_bounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

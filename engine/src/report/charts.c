@@ -426,7 +426,8 @@ void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
     const double px = xhi > xlo ? 0.06 * (xhi - xlo) : 1;
     char title[300], head[300];
     snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
-    vr_svg_begin(f, 560, 370, title);
+    /* tall enough for the legend under the plot: its top at y0 + h + 48, two rows (8 + 2 x 16 px) */
+    vr_svg_begin(f, 560, 40 + 250 + 48 + 40 + 12, title);
     svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1, 0};
     snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
