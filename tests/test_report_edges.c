@@ -255,12 +255,45 @@ static void test_svg_bounds(void **state)
                  nsweep);
 }
 
+/* `vixrisk run --json`: every number equals the run file's attribute (python's json and h5py). */
+static void test_run_json_exact(void **state)
+{
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import json, h5py' 2>/dev/null") != 0) {
+        printf("no python3 with h5py: run --json check skipped\n");
+        return;
+    }
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' -q --json --threads 2 -o '%s/json.h5' 2>/dev/null | /usr/bin/python3 -c '"
+             "import json, sys, h5py\n"
+             "def no(c): raise ValueError(c)\n"
+             "d = json.loads(sys.stdin.read(), parse_constant=no)\n"
+             "f = h5py.File(sys.argv[1], \"r\")\n"
+             "n = 0\n"
+             "for s in d[\"scenarios\"]:\n"
+             "    for r in s[\"ranking\"]:\n"
+             "        a = f[s[\"name\"]][r[\"policy\"]].attrs\n"
+             "        for k, v in r.items():\n"
+             "            if k in (\"rank\", \"policy\") or v is None: continue\n"
+             "            if float(a[k]) != v: sys.exit(\"%%s %%s %%s: json %%r, file %%r\" %% (s[\"name\"], r[\"policy\"], k, v, float(a[k])))\n"
+             "            n += 1\n"
+             "assert n > 20, n\n"
+             "print(\"exact\", n)' '%s/json.h5' 2>&1",
+             VIXRISK_CLI, cfg, dir, dir);
+    char out[4096];
+    const int rc = vr_run_capture(cmd, out, sizeof out);
+    if (rc != 0 || strstr(out, "exact") == NULL)
+        fail_msg("run --json does not read back to the file's doubles (%d): %s", rc, out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cost_cell),
         cmocka_unit_test(test_md_link_names),
         cmocka_unit_test(test_svg_bounds),
+        cmocka_unit_test(test_run_json_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

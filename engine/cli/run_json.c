@@ -2,7 +2,8 @@
  * run file just written (the attributes every policy group carries, docs/hdf5.md), so the JSON and
  * the file can never disagree; the order is the table's: ES99 ascending (smallest tail loss first),
  * or for a scenario of one path (a replay), its P&L descending.
- * Non-finite values are written as null. */
+ * Scores are printed with 17 significant digits, so each reads back to the double the file stores
+ * (as in `vixrisk report --format json`); non-finite values are written as null. */
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -36,6 +37,17 @@ static int by_key(const pol_row *a, const pol_row *b, size_t k, int sign)
         return (x > y) - (x < y);
     }
     return (a->ord > b->ord) - (a->ord < b->ord);
+}
+
+/* "key": x with %.17g (it reads back to the same double; vr_cli_json_num's %.12g does not), or
+ * null when x is not finite; then ", " unless last. */
+static void json_num17(FILE *out, const char *key, double x, int comma)
+{
+    vr_cli_json_str(out, key);
+    if (isfinite(x))
+        fprintf(out, ": %.17g%s", x + 0.0, comma ? ", " : ""); /* (+ 0.0: no "-0") */
+    else
+        fprintf(out, ": null%s", comma ? ", " : "");
 }
 
 static int by_es99(const void *a, const void *b) { return by_key(a, b, 2, +1); }
@@ -85,7 +97,7 @@ static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_
         vr_cli_json_str(out, rows[i].name);
         fprintf(out, ", ");
         for (size_t k = 0; k < NKEYS; k++)
-            vr_cli_json_num(out, keys[k], rows[i].v[k], k + 1 < NKEYS);
+            json_num17(out, keys[k], rows[i].v[k], k + 1 < NKEYS);
         fprintf(out, "}");
     }
     fprintf(out, "]}");
