@@ -8,7 +8,8 @@
  *                parentheses is percent-encoded in the link (a CommonMark link destination ends
  *                at a space), and each link names a file that exists;
  *   svg bounds   every chart of a run with a sweep draws inside its own viewBox (the sweep's
- *                legend under the plot included);
+ *                legend under the plot included), and so do the P&L and drawdown charts of a
+ *                scenario with more policies than their legend fits in the plot's corner;
  *   run --json   every number of `vixrisk run --json` reads back to the double the run file
  *                stores (the JSON and the file never disagree). */
 #include <ctype.h>
@@ -210,6 +211,25 @@ static int attr_num(const char *tag, const char *name, double *v)
     return 1;
 }
 
+/* Every rect and text of the SVG s (named `what`) lies inside its viewBox. */
+static void check_bounds(const char *what, const char *s)
+{
+    double W = 0, H = 0;
+    assert_true(attr_num(s, "width", &W) && attr_num(s, "height", &H));
+    static const char *const tags[] = {"<rect ", "<text "};
+    for (int t = 0; t < 2; t++)
+        for (const char *p = strstr(s, tags[t]); p; p = strstr(p + 1, tags[t])) {
+            double x = 0, y = 0, w = 0, h = 0;
+            if (!attr_num(p, "x", &x) || !attr_num(p, "y", &y))
+                continue;
+            if (t == 0 && (!attr_num(p, "width", &w) || !attr_num(p, "height", &h)))
+                continue;
+            if (x < 0 || y < 0 || x + w > W + 0.05 || y + h > H + 0.05 || (t == 1 && y > H - 2))
+                fail_msg("%s: %.60s... reaches (%g, %g), outside its %g x %g viewBox", what, p, x + w, y + h, W,
+                         H);
+        }
+}
+
 /* Every rect and text of every chart of the run lies inside its SVG's viewBox. */
 static void test_svg_bounds(void **state)
 {
@@ -233,26 +253,67 @@ static void test_svg_bounds(void **state)
         assert_non_null(s);
         nsvg++;
         nsweep += strstr(de->d_name, "-sweep") != NULL;
-        double W = 0, H = 0;
-        assert_true(attr_num(s, "width", &W) && attr_num(s, "height", &H));
-        static const char *const tags[] = {"<rect ", "<text "};
-        for (int t = 0; t < 2; t++)
-            for (const char *p = strstr(s, tags[t]); p; p = strstr(p + 1, tags[t])) {
-                double x = 0, y = 0, w = 0, h = 0;
-                if (!attr_num(p, "x", &x) || !attr_num(p, "y", &y))
-                    continue;
-                if (t == 0 && (!attr_num(p, "width", &w) || !attr_num(p, "height", &h)))
-                    continue;
-                if (x < 0 || y < 0 || x + w > W + 0.05 || y + h > H + 0.05 || (t == 1 && y > H - 2))
-                    fail_msg("%s: %.60s... reaches (%g, %g), outside its %g x %g viewBox", de->d_name, p,
-                             x + w, y + h, W, H);
-            }
+        check_bounds(de->d_name, s);
         free(s);
     }
     closedir(dd);
     if (nsvg < 6 || nsweep < 1)
         fail_msg("%zu charts, %zu sweep charts: the run should have the four charts, layers and a sweep", nsvg,
                  nsweep);
+}
+
+/* A scenario of np policies (a sweep of many values), 10 paths each: the P&L and drawdown charts
+ * keep every legend entry inside the SVG (the legend no longer fits in the plot's corner). */
+static void test_many_policies_legend(void **state)
+{
+    (void)state;
+    enum { NP = 40, N = 10 };
+    static rep_policy p[NP];
+    static char names[NP][VR_NAME_MAX];
+    static double pnl[NP][N], dd[NP][N];
+    rep_scenario s;
+    memset(&s, 0, sizeof s);
+    memset(p, 0, sizeof p);
+    for (size_t i = 0; i < NP; i++) {
+        snprintf(names[i], sizeof names[i], "hedged@layers_0_.action.size=%zu", i + 1);
+        p[i].name = names[i];
+        p[i].baseline = names[0];
+        p[i].n = N;
+        for (size_t k = 0; k < N; k++) {
+            pnl[i][k] = -20000.0 + 4000.0 * (double)k + 100.0 * (double)i; /* ascending: sorted */
+            dd[i][k] = 1000.0 * (double)k;
+        }
+        p[i].pnl = p[i].pnl_sorted = pnl[i];
+        p[i].dd_sorted = dd[i];
+        for (int k = 0; k < RS_N; k++)
+            p[i].score[k] = 100.0;
+        p[i].score[RS_ES99] = 20000.0 - 100.0 * (double)i;
+        p[i].score[RS_MEAN] = -2000.0 + 100.0 * (double)i;
+    }
+    s.name = (char *)"sampled";
+    s.pol = p;
+    s.npol = NP;
+    s.paths = N;
+    s.tail = 1;
+    void (*const chart[2])(FILE *, const rep_scenario *) = {vr_chart_pnl, vr_chart_drawdown};
+    static const char *const what[2] = {"pnl chart", "drawdown chart"};
+    for (int c = 0; c < 2; c++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        chart[c](f, &s);
+        fclose(f);
+        check_bounds(what[c], buf);
+        /* every policy is named in the legend */
+        for (size_t i = 0; i < NP; i++) {
+            char want[96];
+            snprintf(want, sizeof want, ">%s</text>", names[i]);
+            if (strstr(buf, want) == NULL)
+                fail_msg("%s: no legend entry for %s", what[c], names[i]);
+        }
+        free(buf);
+    }
 }
 
 /* `vixrisk run --json`: every number equals the run file's attribute (python's json and h5py). */
@@ -293,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_cost_cell),
         cmocka_unit_test(test_md_link_names),
         cmocka_unit_test(test_svg_bounds),
+        cmocka_unit_test(test_many_policies_legend),
         cmocka_unit_test(test_run_json_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -83,6 +83,20 @@ static void legend_policies(FILE *f, const rep_scenario *s, double x, double y)
     vr_svg_legend(f, x, y, names, n, colors, dashes);
 }
 
+/* The policy legend's box height (vr_svg_legend: 8 px + 16 px a row) and whether it fits in the
+ * corner of a plot plot_h px high; when it does not (a sweep of many values: up to 64 policies),
+ * the chart puts it under the plot and grows to hold it rather than cut names off. */
+#define LEGEND_BELOW_Y 390.0 /* its top under the 400-px charts' plot, axis title and note */
+static double legend_height(const rep_scenario *s)
+{
+    return 8 + 16 * (double)(s->npol < MAXPOL ? s->npol : MAXPOL);
+}
+
+static int legend_inside(const rep_scenario *s, double plot_h)
+{
+    return legend_height(s) + 16 <= plot_h;
+}
+
 static double legend_width(const rep_scenario *s)
 {
     size_t m = 0;
@@ -110,7 +124,8 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     if (!(hi > lo)) { lo -= 1; hi += 1; }
     if (!(thi > tlo)) { tlo -= 1; thi += 1; }
     snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
-    vr_svg_begin(f, 1100, 400, title);
+    const int inside = legend_inside(s, 290);
+    vr_svg_begin(f, 1100, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
     /* main panel */
     svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0, 0};
     double ymax = 0;
@@ -131,7 +146,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
             if ((double)b < (lw + 8) / m.w * NB + 1)
                 under = fmax(under, pct[b]);
     }
-    if (lh + 8 < 0.9 * m.h && under > m.yhi * (1 - (lh + 12) / m.h))
+    if (inside && lh + 8 < 0.9 * m.h && under > m.yhi * (1 - (lh + 12) / m.h))
         m.yhi = under / (1 - (lh + 12) / m.h);
     vr_svg_text(f, m.x0, 26, "start", 13, "bold", "All paths (0.1% to 99.9% quantile range)");
     /* the region the right panel magnifies */
@@ -145,7 +160,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
         const size_t k = step_points(pct, NB, lo, hi, x, y);
         vr_svg_polyline(&m, x, y, k, vr_rep_color(p), 1.8, vr_rep_dash(p));
     }
-    legend_policies(f, s, m.x0 + 8, m.y0 + 8);
+    legend_policies(f, s, m.x0 + 8, inside ? m.y0 + 8 : LEGEND_BELOW_Y);
     /* tail panel: the worst 5% of each policy lies left of thi */
     svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0, 0};
     ymax = 0;
@@ -249,7 +264,8 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
     if (!(xmax > 0)) xmax = 1;
     const double ylo = pow(10, -ceil(log10((double)nmax)));
     snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
-    vr_svg_begin(f, 540, 400, title);
+    const int inside = legend_inside(s, 290);
+    vr_svg_begin(f, 540, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
     svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
     vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
@@ -272,7 +288,10 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
         }
         vr_svg_polyline(&p, x, y, k, vr_rep_color(i), 1.8, vr_rep_dash(i));
     }
-    legend_policies(f, s, p.x0 + p.w - legend_width(s) - 8, p.y0 + 8);
+    if (inside)
+        legend_policies(f, s, p.x0 + p.w - legend_width(s) - 8, p.y0 + 8);
+    else
+        legend_policies(f, s, p.x0, LEGEND_BELOW_Y);
     vr_svg_end(f);
 }
 
