@@ -10,6 +10,7 @@
  *   svg bounds   every chart of a run with a sweep draws inside its own viewBox (the sweep's
  *                legend under the plot included), and so do the P&L and drawdown charts of a
  *                scenario with more policies than their legend fits in the plot's corner;
+ *   XML chars    U+FFFE and U+FFFF (valid UTF-8, no XML character) never reach the HTML;
  *   run --json   every number of `vixrisk run --json` reads back to the double the run file
  *                stores (the JSON and the file never disagree). */
 #include <ctype.h>
@@ -316,6 +317,38 @@ static void test_many_policies_legend(void **state)
     }
 }
 
+/* U+FFFE and U+FFFF are valid UTF-8 but no XML character: the HTML and SVG escaping replaces them
+ * (as a control character) so XML tools parse the page; the JSON keeps them (RFC 8259 allows both). */
+static void test_xml_noncharacters(void **state)
+{
+    (void)state;
+    const char *in = "a\xEF\xBF\xBE" "b\xEF\xBF\xBF" "c\xEF\xBF\xBD" "d\x01" "e\xC3\xA9<";
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_rep_esc(f, in);
+    fclose(f);
+    assert_string_equal(buf, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e\xC3\xA9&lt;");
+    free(buf);
+    /* the report of a run file whose name holds U+FFFF: the page has none */
+    char src[600], out[600];
+    snprintf(src, sizeof src, "%s/run\xEF\xBF\xBF.h5", dir);
+    snprintf(out, sizeof out, "%s/nonchar.html", dir);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", h5, src);
+    assert_int_equal(system(cmd), 0);
+    vr_err err = {VR_OK, ""};
+    if (vr_report_write(src, out, VR_REPORT_HTML, &err) != VR_OK)
+        fail_msg("report html: %s", err.msg);
+    char *page = vr_test_slurp(out);
+    assert_non_null(page);
+    if (strstr(page, "\xEF\xBF\xBF") != NULL)
+        fail_msg("%s holds U+FFFF, which XML does not allow", out);
+    assert_non_null(strstr(page, "run\xEF\xBF\xBD.h5"));
+    free(page);
+}
+
 /* `vixrisk run --json`: every number equals the run file's attribute (python's json and h5py). */
 static void test_run_json_exact(void **state)
 {
@@ -356,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_svg_bounds),
         cmocka_unit_test(test_many_policies_legend),
         cmocka_unit_test(test_run_json_exact),
+        cmocka_unit_test(test_xml_noncharacters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -119,9 +119,24 @@ static void xml_char(FILE *f, unsigned char c)
     }
 }
 
+/* XML 1.0 allows neither U+FFFE nor U+FFFF (its Char production), valid UTF-8 as they are: like a
+ * control character they become U+FFFD, so XML tools still parse the page (a run file or an
+ * output named with one, a config comment holding one). The rest as vr_rep_utf8_write. */
 void vr_rep_esc(FILE *f, const char *s)
 {
-    vr_rep_utf8_write(f, s, xml_char);
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        const int n = utf8_len(p);
+        if (n == 0 || (n == 3 && p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))) {
+            fputs("\xEF\xBF\xBD", f);
+            p += n ? (size_t)n : 1;
+        } else if (n > 1) {
+            fwrite(p, 1, (size_t)n, f);
+            p += n;
+        } else {
+            xml_char(f, *p++);
+        }
+    }
 }
 
 /* ---- number formats -------------------------------------------------------------------------- */

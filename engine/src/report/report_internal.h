@@ -114,8 +114,8 @@ vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *inp
 vr_status vr_rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
 void vr_rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
 
-/* XML/HTML text and attribute escaping (& < > " '), dropping characters XML forbids and replacing
- * invalid UTF-8 with U+FFFD. */
+/* XML/HTML text and attribute escaping (& < > " '), replacing the characters XML forbids (control
+ * characters but tab, LF and CR; U+FFFE, U+FFFF) and invalid UTF-8 with U+FFFD. */
 void vr_rep_esc(FILE *f, const char *s);
 
 /* Display formats shared by HTML and Markdown (the tests format the same way):
