@@ -11,6 +11,7 @@
  *                legend under the plot included), and so do the P&L and drawdown charts of a
  *                scenario with more policies than their legend fits in the plot's corner;
  *   XML chars    U+FFFE and U+FFFF (valid UTF-8, no XML character) never reach the HTML;
+ *   md UTF-8     the Markdown stays UTF-8 when a name holds bytes that are not;
  *   run --json   every number of `vixrisk run --json` reads back to the double the run file
  *                stores (the JSON and the file never disagree). */
 #include <ctype.h>
@@ -349,6 +350,27 @@ static void test_xml_noncharacters(void **state)
     free(page);
 }
 
+/* A run file named with a byte that is not UTF-8 and a control character (a path from elsewhere):
+ * the Markdown report stays UTF-8, with U+FFFD for each, as the HTML and the JSON write them. */
+static void test_md_utf8(void **state)
+{
+    (void)state;
+    char src[600], out[600], cmd[1400];
+    snprintf(src, sizeof src, "%s/bad\xff\x01.h5", dir);
+    snprintf(out, sizeof out, "%s/bad.md", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", h5, src);
+    assert_int_equal(system(cmd), 0);
+    vr_err err = {VR_OK, ""};
+    if (vr_report_write(src, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("report md: %s", err.msg);
+    char *md = vr_test_slurp(out);
+    assert_non_null(md);
+    if (strchr(md, '\xff') != NULL || strchr(md, '\x01') != NULL)
+        fail_msg("%s holds the run file's name as raw bytes: not UTF-8", out);
+    assert_non_null(strstr(md, "bad\xEF\xBF\xBD\xEF\xBF\xBD.h5"));
+    free(md);
+}
+
 /* `vixrisk run --json`: every number equals the run file's attribute (python's json and h5py). */
 static void test_run_json_exact(void **state)
 {
@@ -390,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_many_policies_legend),
         cmocka_unit_test(test_run_json_exact),
         cmocka_unit_test(test_xml_noncharacters),
+        cmocka_unit_test(test_md_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

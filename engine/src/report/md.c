@@ -13,17 +13,28 @@
 
 #include "report/tables.h"
 
-/* Markdown-escape text for a table cell or a heading. */
+/* One ASCII character of Markdown text: the characters that would start markup backslash-escaped,
+ * a line break a space (a table cell or a heading is one line), another control character U+FFFD. */
+static void md_char(FILE *f, unsigned char c)
+{
+    if (c == '\n' || c == '\r' || c == '\t') {
+        fputc(' ', f);
+        return;
+    }
+    if (c < 0x20 || c == 0x7F) {
+        fputs("\xEF\xBF\xBD", f);
+        return;
+    }
+    if (strchr("\\`*_[]<>|#&", c))
+        fputc('\\', f);
+    fputc(c, f);
+}
+
+/* Markdown-escape text for a table cell or a heading; the output stays UTF-8 (bytes that are not,
+ * from a file or path name, become U+FFFD as in the HTML and the JSON). */
 static void md_esc(FILE *f, const char *s)
 {
-    for (const char *p = s ? s : ""; *p; p++) {
-        if (strchr("\\`*_[]<>|#&", *p))
-            fputc('\\', f);
-        if (*p == '\n' || *p == '\r')
-            fputc(' ', f);
-        else
-            fputc(*p, f);
-    }
+    vr_rep_utf8_write(f, s, md_char);
 }
 
 /* File-name-safe form of a scenario name (config names are already [A-Za-z0-9_.-]). */
