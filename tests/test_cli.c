@@ -637,7 +637,8 @@ static void test_tables_fail_named(void **state)
 
 /* In-range parameters at which the model breaks down fail with exit 1 and a message naming them,
  * and leave no output: a pricing mu_v of 1e-8 made the VIX table's quadrature bisect for hours
- * (now its evaluation budget ends it). A physical theta of 1e-200 made the QE step's variance NaN
+ * (then its evaluation budget ended it; now the series' weights send the nodes to the Laplace
+ * inversion, whose own check refuses the law). A physical theta of 1e-200 made the QE step's variance NaN
  * (it printed "stats: pnl[8] is not finite (-nan)" with exit 2, then a named error): the step now
  * takes its limit there (v' = 0, test_qe_zero_mean) and the run succeeds; the named error for a
  * non-finite P&L is tested with a poisoned kernel (test_eval_nonfinite). */
@@ -671,7 +672,7 @@ static void test_breakdowns_fail_named(void **state)
                      "  - name: p\n");
     snprintf(args, sizeof args, "run %s -q -o %s", cfg, h5);
     vr_test_cli_expect(args, 1, out, sizeof out, "scenario j (scenarios[0].model): vix table: svcj (",
-                       "mu_v=1e-08", "did not converge within", NULL);
+                       "mu_v=1e-08", "its Laplace inversion is accurate only to", NULL);
 }
 
 /* Inputs that are not regular files (a FIFO without a writer would block the open forever, a

@@ -1139,7 +1139,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                 st = vr_fail(err, VR_ENUM,
                              "vix table: %s (kappa=%g theta=%g sigma=%g lambda=%g mu_v=%g): at the node VIX %g, "
                              "T=%g the Fourier-cosine series cannot hold the law and its Laplace inversion is "
-                             "accurate only to %.2g index points (needed: %.2g)",
+                             "accurate only to %.3g index points (needed: %.3g)",
                              vr_model_type_name(tab->type), tab->p.kappa, tab->p.theta, tab->p.sigma,
                              tab->p.lambda, tab->p.mu_v, 100 * x, sq * sq, dev,
                              1e-8 * tab->fut[ix * TAB_NT + it]);
