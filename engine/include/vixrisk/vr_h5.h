@@ -125,7 +125,7 @@ void vr_h5_abort(vr_h5 *w);
  * VR_H5_MAX_LIST groups. Violations are VR_EHDF5 (the file's data, not the caller's arguments: exit
  * 1) with the object's path. libhdf5's own parsing of
  * the file's metadata is not hardened against hostile files (docs/hdf5.md). */
-#define VR_H5_STR_MAX 60000                       /* bytes of a string attribute */
+#define VR_H5_STR_MAX 4194304                     /* bytes of a string attribute (4 MiB) */
 #define VR_H5_MAX_ELEMS ((size_t)1 << 28)         /* elements of one dataset read (2 GiB of doubles) */
 #define VR_H5_MAX_CHUNK_BYTES ((size_t)64 << 20)  /* bytes of one chunk */
 #define VR_H5_MAX_ATTR_ELEMS 4096                 /* elements of a numeric attribute array */

@@ -170,7 +170,8 @@ static vr_status create_in(vr_outfile *o, vr_h5 *w, vr_err *err)
     if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) == H5I_INVALID_HID ||
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         (fapl = H5Pcreate(H5P_FILE_ACCESS)) == H5I_INVALID_HID ||
-        H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) < 0) {
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
         st = h5_fail(err, "create", o->tmp);
         goto done;
     }
