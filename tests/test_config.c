@@ -547,7 +547,7 @@ static void test_messages_name_the_input(void **state)
                "e_latin.yaml:6: YAML syntax error", NULL);
     /* a config text the run file could not store is refused at load (so by `check`) */
     {
-        const size_t n = 61000;
+        const size_t n = 1049000; /* 1 MiB and a little (it was 60,000 bytes before 2026-12-05) */
         char *big = malloc(n + 512);
         assert_non_null(big);
         size_t o = (size_t)snprintf(big, 512, "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\npolicies:\n  - name: p\n");
@@ -557,7 +557,7 @@ static void test_messages_name_the_input(void **state)
             o += sizeof pad - 1;
         }
         big[o] = '\0';
-        expect_err(vr_test_write(dir, "big.yaml", big), "is 61", "a run file stores at most 60000");
+        expect_err(vr_test_write(dir, "big.yaml", big), "is 1049", "a run file stores at most 1048576");
         free(big);
     }
 }

@@ -47,7 +47,7 @@
 #define VR_RF_MAX_SCENARIOS 64
 #define VR_RF_MAX_SAMPLE 10000            /* sample paths (simulation.sample_paths <= 10000) */
 #define VR_RF_MAX_DAYS 2521               /* days + 1 (simulation.horizon_days <= 2520) */
-#define VR_RF_MAX_STR 60000               /* bytes of a string attribute (the config text) */
+#define VR_RF_MAX_STR 1048576             /* bytes of the config text the run file stores (1 MiB) */
 #define VR_RF_MAX_CHILDREN 4096           /* members of one group the reader will list */
 
 typedef enum { VR_RF_STR, VR_RF_I64, VR_RF_F64, VR_RF_F64_ARRAY } vr_rf_type;
