@@ -16,12 +16,18 @@
  * Then the hedge cost against the baseline on common random numbers: for a policy whose layers
  * never trade the condor's legs, the condor's attribution is the baseline's P&L on every path, so
  * the policy's d_mean (vr_pol_summary_compute) is the sum of its layers' mean nets, and d_mean_se
- * is the paired one (the standard error of the per-path differences). */
+ * is the paired one (the standard error of the per-path differences).
+ *
+ * Last, the console's attribution table has a "(condor)" row per hedged policy: its condor's mean
+ * net and that less the baseline's, from the run file's attribution; with the layers' nets it
+ * makes d_mean also where a roll layer changes the condor's trades (before, the table had the
+ * layers alone, which for such a policy did not add up to d_mean by the part the roll moved). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vr_summary.h"
@@ -233,10 +239,76 @@ static void test_owner_from_trade_log(void **state)
     vr_run_cfg_free(&cfg);
 }
 
+/* The mean of dataset /s/<pol>/<name> of file h5. */
+static double mean_of(vr_h5_reader *r, const char *pol, const char *name)
+{
+    char p[256];
+    double *x = NULL, sum = 0;
+    size_t n = 0;
+    vr_err err = {VR_OK, ""};
+    snprintf(p, sizeof p, "/s/%s/%s", pol, name);
+    if (vr_h5_read_f64(r, p, &x, &n, &err) != VR_OK)
+        fail_msg("%s", err.msg);
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    free(x);
+    return sum / (double)n;
+}
+
+static void test_console_condor_row(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char h5[400], args[1200];
+    snprintf(h5, sizeof h5, "%s/owner.h5", dir);
+    snprintf(args, sizeof args, "run %s -o %s --threads 2", vr_test_write(dir, "console.yaml", cfg_text), h5);
+    const int rc = vr_test_cli(args, out, sizeof out);
+    if (rc != 0)
+        fail_msg("vixrisk %s: exit %d\n%s", args, rc, out);
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    const double base = mean_of(r, "unhedged", "pnl");
+    static const char *const pols[] = {"mixed", "hedges", "stopped"};
+    static const char *const layers[][5] = {{"roll", "calls", "cspread", "pspread", "fut"},
+                                            {"calls", "cspread", "fut", NULL, NULL},
+                                            {"roll", NULL, NULL, NULL, NULL}};
+    for (int k = 0; k < 3; k++) {
+        char key[64], *row;
+        snprintf(key, sizeof key, "\n%-28s %-10s", pols[k], "(condor)");
+        if ((row = strstr(out, key)) == NULL)
+            fail_msg("no (condor) row for %s in\n%s", pols[k], out);
+        row += 1;
+        double net = NAN, vs = NAN;
+        if (sscanf(row + 40, "%*s %*s %lf", &net) != 1) /* after the name and layer: "-" "-" net */
+            fail_msg("row '%.120s'", row);
+        const char *v = strstr(row, " vs unhedged ");
+        assert_non_null(v);
+        assert_true(v < strchr(row, '\n'));
+        assert_int_equal(sscanf(v, " vs unhedged %lf", &vs), 1);
+        const double cn = mean_of(r, pols[k], "attribution/condor");
+        double nets = 0;
+        for (int l = 0; l < 5 && layers[k][l] != NULL; l++) {
+            char d[64];
+            snprintf(d, sizeof d, "attribution/%s", layers[k][l]);
+            nets += mean_of(r, pols[k], d);
+        }
+        const double dmean = mean_of(r, pols[k], "pnl") - base;
+        if (fabs(net - cn) > 0.51 || fabs(vs - (cn - base)) > 0.51)
+            fail_msg("%s: the console's condor row says %.0f (vs unhedged %+.0f); the file's attribution %.2f (%+.2f)",
+                     pols[k], net, vs, cn, cn - base);
+        assert_true(fabs(vs + nets - dmean) <= 0.51 + 1e-6 * fabs(dmean));
+        if (k == 1) /* no layer trades the condor's legs: the baseline's condor */
+            assert_true(vs == 0);
+    }
+    vr_h5_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_owner_from_trade_log),
+        cmocka_unit_test(test_console_condor_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,9 +29,24 @@ static char *num(char *buf, size_t cap, double v, const char *fmt)
     return buf;
 }
 
+/* The condor's mean attributed P&L of policy p: its mean P&L less its layers' mean nets (condor +
+ * layers = pnl on every path, so their means add up too); NaN without the layers' nets (streamed
+ * scores). */
+static double condor_net(const vr_run_spec *s, const vr_pol_summary *ps, int p)
+{
+    double v = ps[p].score[VR_SCORE_MEAN];
+    for (int l = 0; l < s->pol[p].nlayers && l < ps[p].nlayers; l++)
+        v -= ps[p].layer[l][VR_RF_LAYER_NET_MEAN];
+    return v;
+}
+
 /* The layers of the configured policies (not the ablation's): what each does per year, what it
- * pays when the baseline loses most, and what removing it does to ES99. */
-static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary *ps, int replay)
+ * pays when the baseline loses most, and what removing it does to ES99; then the policy's condor:
+ * its own legs' mean net and its difference from the baseline's condor on the same paths. Without
+ * that row the nets did not add up to d_mean whenever a layer changes the condor's trades (a
+ * roll_tested layer: the condor's later profit take or stop comes at another time), and what the
+ * roll moved in the condor's own P&L was in no column. */
+static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary *ps, size_t base, int replay)
 {
     const vr_run_spec *s = &cfg->spec;
     int any = 0;
@@ -43,7 +58,8 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     /* prem: what the layer's positions cost at mid plus the costs of all its trades, so it can
      * exceed the verdict's hedge budget (premium paid at opening, docs/hdf5.md) */
     fprintf(out, "attribution by layer (net = the layer's own P&L; prem = premium at mid plus the costs of its trades, "
-                 "per year; %% CaR = %% of the condor's capital at risk):\n");
+                 "per year; %% CaR = %% of the condor's capital at risk; (condor) = the condor's own legs, and their "
+                 "net less the baseline's condor: with the layers' nets it makes dmean):\n");
     fprintf(out, "%-28s %-10s %9s %10s %10s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
             "prem %CaR", "net mean", replay ? "" : "net worst1%", replay ? "" : "net worst5%", replay ? "" : "corr",
             replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
@@ -67,6 +83,18 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
                             : "-");
             fprintf(out, "\n");
         }
+        if (s->pol[p].nlayers == 0)
+            continue;
+        const double cn = condor_net(s, ps, p);
+        double vs = cn - condor_net(s, ps, (int)base);
+        if (fabs(vs) < 0.5) /* rounding: the same condor as the baseline's prints +0, not -0 */
+            vs = 0;
+        fprintf(out, "%-28s %-10s %9s %10s %10s", s->pol[p].name, "(condor)", "-", "-", num(c, sizeof c, cn, "%.0f"));
+        if (!replay)
+            fprintf(out, " %12s %12s %7s", "-", "-", "-");
+        if (isfinite(vs))
+            fprintf(out, " vs %s %+.0f", cfg->baseline, vs);
+        fprintf(out, "\n");
     }
 }
 
@@ -98,7 +126,7 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
                     num(c, sizeof c, v[VR_SCORE_DD50], "%.0f"), num(d, sizeof d, v[VR_SCORE_PAID], "%.0f"),
                     num(e, sizeof e, v[VR_SCORE_RECV], "%.0f"));
         }
-        print_attrib(out, cfg, ps, 1);
+        print_attrib(out, cfg, ps, base, 1);
         return;
     }
     const size_t tail = vr_tail_paths(np);
@@ -127,7 +155,7 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
                      "each dES99 (not judged, no cost per unit); run at least %d paths for a usable tail\n",
                 tail, VR_TAIL_MIN_BEYOND,
                 100 * VR_TAIL_MIN_BEYOND);
-    print_attrib(out, cfg, ps, 0);
+    print_attrib(out, cfg, ps, base, 0);
 }
 
 /* ---- the stress matrix of a multi-scenario run ------------------------------------------------ */
