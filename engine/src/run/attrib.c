@@ -13,7 +13,8 @@
 
 #define MULT 100.0 /* index option multiplier, USD per point */
 
-/* Paths sorted by the baseline's P&L, worst first; equal P&L keeps path order (a total order). */
+/* Paths sorted by the baseline's P&L, worst first; equal P&L keeps path order (a total order; the
+ * tail scores weigh a run of equal P&L as one, tail_mean). */
 typedef struct ranked { double pnl; size_t path; } ranked;
 static int by_pnl(const void *a, const void *b)
 {
@@ -52,10 +53,13 @@ static int derived(const vr_policy *pol, int npol, int p, vr_ablation k, int l)
     return -1;
 }
 
+/* The order holds 2n entries: the n paths by rank, then for each rank k the first rank of its run
+ * of equal baseline P&L (k itself when the path before has a lower P&L), which the tail scores
+ * need (tail_mean); the callers read the first n. */
 vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, vr_err *err)
 {
     ranked *r = malloc((n ? n : 1) * sizeof *r);
-    size_t *o = malloc((n ? n : 1) * sizeof *o);
+    size_t *o = malloc((n ? 2 * n : 1) * sizeof *o);
     if (r == NULL || o == NULL) {
         free(r);
         free(o);
@@ -64,11 +68,35 @@ vr_status vr_pol_attrib_order(const double *base_pnl, size_t n, size_t **order, 
     for (size_t i = 0; i < n; i++)
         r[i] = (ranked){base_pnl[i], i};
     qsort(r, n, sizeof *r, by_pnl);
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
         o[k] = r[k].path;
+        o[n + k] = k > 0 && r[k].pnl == r[k - 1].pnl ? o[n + k - 1] : k;
+    }
     free(r);
     *order = o;
     return VR_OK;
+}
+
+/* Mean of column c of x (rows of na) over the baseline's worst k of n paths (order, with its tie
+ * runs: vr_pol_attrib_order). Paths whose baseline P&L equals the k-th worst's share the places
+ * left at that P&L equally: which of several equally bad paths are "the worst 1%" is not a fact
+ * of the paths, and taking the first by path index made the score depend on the paths' numbering
+ * (a condor held to its expiry loses its full width on many paths, on the put side in a crash and
+ * on the call side in a rally: a put layer's net on the worst 1% came out at -1,302 USD on a run
+ * where every such path together gave +10,202). Without a tie at the boundary the same sum, in
+ * the same order, as the plain mean of the first k. */
+static double tail_mean(const double *x, size_t na, size_t c, const size_t *order, size_t n, size_t k)
+{
+    const size_t lo = order[n + k - 1];
+    size_t hi = k;
+    while (hi < n && order[n + hi] == lo)
+        hi++;
+    double below = 0, tie = 0;
+    for (size_t j = 0; j < lo; j++)
+        below += x[order[j] * na + c];
+    for (size_t j = lo; j < hi; j++)
+        tie += x[order[j] * na + c];
+    return (below + (double)(k - lo) * (tie / (double)(hi - lo))) / (double)k;
 }
 
 /* The condor's capital at risk, USD: its wing width at the scenario's starting spot (the book's
@@ -119,15 +147,8 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
         v[VR_RF_LAYER_PREMIUM_PCT] = !isfinite(s->car) ? NAN : s->car > 0 ? paid / n / years / s->car * 100 : 0;
         if (n < 2)
             continue;
-        double t1 = 0, t5 = 0;
-        for (size_t k = 0; k < n5; k++) {
-            const double x = o->attr[order[k] * na + 1 + l];
-            t5 += x;
-            if (k < n1)
-                t1 += x;
-        }
-        v[VR_RF_LAYER_TAIL1] = t1 / n1;
-        v[VR_RF_LAYER_TAIL5] = t5 / n5;
+        v[VR_RF_LAYER_TAIL1] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n1);
+        v[VR_RF_LAYER_TAIL5] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n5);
         v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
         if (P->ablate) {
             const int w = derived(pol, npol, p, VR_ABL_WITHOUT, l);
