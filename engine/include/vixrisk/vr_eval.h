@@ -87,6 +87,9 @@ typedef struct vr_scenario_result {
     vr_trade_log *logs;    /* npol x nlog */
     double seconds;        /* wall time of the scenario (marks build included) */
     double build_seconds;  /* pricing layer build (surface + VIX table) */
+    int64_t vix_floor_n;   /* replay and bootstrap: (path, day) pairs of this rank whose VIX was
+                              below the model's floor (the triggers saw it, the marks the floor) */
+    double vix_floor_min;  /* the lowest such VIX (INFINITY when none) */
 } vr_scenario_result;
 
 /* Paths and horizon of a scenario (its own or the run's). */

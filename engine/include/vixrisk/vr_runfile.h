@@ -129,7 +129,10 @@ typedef struct vr_rf_attr {
       "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)   \
     X(VIX_FLOOR_DAYS, "vix_floor_days", I64, "days", "replay: days of the window whose VIX close "  \
       "is below the model's VIX floor; triggers saw the close, marks the model at its floor",      \
-      VR_RF_OPTIONAL)
+      VR_RF_OPTIONAL)                                                                              \
+    X(VIX_FLOOR_PATH_DAYS, "vix_floor_path_days", I64, "path-days", "bootstrap: (path, day) pairs, " \
+      "days 0 to horizon_days, whose resampled VIX is below the model's VIX floor; triggers saw "   \
+      "that VIX, marks the model at its floor", VR_RF_OPTIONAL)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
  * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>

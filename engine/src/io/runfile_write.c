@@ -187,6 +187,8 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_FLOOR_DAYS].name, info->vix_floor_days, err));
     }
+    if (sc->source == VR_SOURCE_BOOTSTRAP)
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, info->vix_floor_path_days, err));
     if (info->window_from != NULL) {
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_TO].name, info->window_to, err));

@@ -82,6 +82,8 @@ typedef struct thread_ws {
     size_t blk_path0, blk_n, blk_cap;
     const size_t *span;   /* per policy: the bytes of its book a day reads (header and slots;
                              one array for all threads) */
+    int64_t floor_n;      /* path-days whose replayed or resampled VIX was below the model's floor */
+    double floor_min;     /* their lowest VIX */
 } thread_ws;
 
 /* Ask the cache for `bytes` at `at` (a book's first bytes, a path's gather rows) ahead of their
@@ -318,8 +320,12 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
          * every factor at 0) is the market's VIX all the same: the triggers, exits and sizing
          * read it, the marks the model at its floor (run.c notes a replay's such days). Above the
          * floor the state reproduces it to rounding, and the state's value stays. */
-        if (b->vix != NULL && b->vix[i] < m->vix * (1.0 - 1e-9))
+        if (b->vix != NULL && b->vix[i] < m->vix * (1.0 - 1e-9)) {
             vr_mkt_set_vix(m, b->vix[i]);
+            w->floor_n++; /* (counted for run.c's note: an integer sum and a minimum, the same for
+                             any thread count) */
+            w->floor_min = b->vix[i] < w->floor_min ? b->vix[i] : w->floor_min;
+        }
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
@@ -682,8 +688,10 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
-    for (int t = 0; t < nth; t++)
+    for (int t = 0; t < nth; t++) {
         ws[t].sweep.kt = kt;
+        ws[t].floor_min = INFINITY;
+    }
     eval_ctx ctx = {spec, pr, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
                     progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
@@ -693,8 +701,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
     if (nloc > 0)
         st = vr_sim_run(&sim, &obs, err);
-    for (int t = 0; t < nth; t++) /* what each thread collected last */
+    res->vix_floor_n = 0;
+    res->vix_floor_min = INFINITY;
+    for (int t = 0; t < nth; t++) { /* what each thread collected last */
         blk_flush(&ctx, &ws[t]);
+        res->vix_floor_n += ws[t].floor_n;
+        res->vix_floor_min = ws[t].floor_min < res->vix_floor_min ? ws[t].floor_min : res->vix_floor_min;
+    }
     /* A non-finite P&L is a numerical failure of the model at these parameters (its paths or
      * marks), not a result: the run stops here, before any score or file is written. */
     if (st == VR_OK && ctx.bad != UINT64_MAX)
