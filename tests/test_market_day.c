@@ -13,12 +13,15 @@
  *    twice-listed term row filled 16 entries of a 12-entry table);
  *  - a close above 1e7 is refused by both loaders at its line;
  *  - before 2007-12-20 the contracts expiring in 2007 come from the term-structure file (the
- *    contracts file lacks them), those from 2008 from the contracts file.
+ *    contracts file lacks them), those from 2008 from the contracts file;
+ *  - a data directory of about 1 KB is read whole (its optional files were "absent" past 700
+ *    bytes), and one longer than VR_DATA_DIR_MAX is refused by name.
  * Synthetic files in a temporary directory; no shared data needed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
@@ -265,6 +268,63 @@ static void test_early_contracts(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[VR_DATA_DIR_MAX + 128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A data directory of 900 bytes: the day's market built its file paths in 700 bytes and stored
+ * the directory in 512, so its optional files (VVIX here) came out "absent" and asof_data was cut.
+ * Both loaders read it now; a path over VR_DATA_DIR_MAX is refused by name. */
+static void test_long_dir(void **state)
+{
+    (void)state;
+    char base[128], dir[VR_DATA_DIR_MAX + 200];
+    assert_int_equal(vr_test_tmpdir("mklong", base, sizeof base), 0);
+    size_t n = (size_t)snprintf(dir, sizeof dir, "%s", base);
+    while (n < 900) { /* components of 200 bytes (a name may have 255) */
+        dir[n++] = '/';
+        for (int k = 0; k < 200; k++)
+            dir[n++] = (char)('a' + k % 26);
+        dir[n] = '\0';
+        assert_int_equal(mkdir(dir, 0700), 0);
+    }
+    put_file(dir, "spx_daily.csv", "date,close\n2020-01-02,3250\n2020-01-03,3230\n");
+    put_file(dir, "vix_daily.csv", k_vix);
+    put_file(dir, "vvix_daily.csv", "date,close\n2020-01-02,90\n2020-01-03,95.5\n");
+    vr_market_day mk;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_market_day_load(dir, 20200103, &mk, &err);
+    printf("  %zu-byte directory: status %d, VVIX %g, stored directory %zu bytes %s\n", strlen(dir), (int)st, mk.vvix,
+           strlen(mk.dir), err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_true(mk.vvix == 95.5);
+    assert_string_equal(mk.dir, dir);
+    vr_history h;
+    assert_int_equal(vr_history_load(dir, &h, &err), VR_OK);
+    assert_true(h.n == 2);
+    vr_history_free(&h);
+    /* longer than the loaders take: an error naming the length, not a cut path */
+    char *huge = malloc(VR_DATA_DIR_MAX + 2);
+    assert_non_null(huge);
+    memset(huge, 'x', VR_DATA_DIR_MAX + 1);
+    huge[0] = '/';
+    huge[VR_DATA_DIR_MAX + 1] = '\0';
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(huge, 20200103, &mk, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "at most 4000"));
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load(huge, &h, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "at most 4000"));
+    free(huge);
+    assert_int_equal(vr_test_rmdir(base), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_futures_rows),
         cmocka_unit_test(test_close_range),
         cmocka_unit_test(test_early_contracts),
+        cmocka_unit_test(test_long_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

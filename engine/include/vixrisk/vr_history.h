@@ -40,6 +40,11 @@ typedef struct vr_history_counts {
 /* VVIX closes before this date are not used (2006 has gaps of weeks and implausible values). */
 #define VR_VVIX_FIRST_DATE 20070103
 
+/* The longest data directory path the loaders take, in bytes (PATH_MAX less room for a file name):
+ * a longer one is refused by name, not cut (the day's market cut it at 511 and 700 bytes and then
+ * found its optional files "absent"). */
+#define VR_DATA_DIR_MAX 4000
+
 typedef struct vr_history {
     size_t n;            /* joined trading days */
     int32_t *date;       /* [n] yyyymmdd, strictly ascending */

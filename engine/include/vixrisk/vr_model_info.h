@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_status.h"
@@ -83,7 +84,7 @@ typedef struct vr_market_day {
     int nfut;
     vr_market_fut fut[VR_MARKET_MAX_FUT];    /* ascending expiry, expiry after date */
     char fut_source[160];                    /* the file the futures came from ("" if none) */
-    char dir[512];                           /* the data directory */
+    char dir[VR_DATA_DIR_MAX + 1];           /* the data directory */
 } vr_market_day;
 
 /* Load date `date` (yyyymmdd) from the CSV files of `dir` (../shared/data layout, see its README):

@@ -141,7 +141,7 @@ static int close_row(void *vc, char **f, int n, const char *path, long line, vr_
 static vr_status load_close(const char *dir, const char *name, int32_t date, int required,
                             double *out, vr_err *err)
 {
-    char path[700], ds[16], a[16], b[16];
+    char path[VR_DATA_DIR_MAX + 64], ds[16], a[16], b[16];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     static const char *const cols[1] = {"close"};
     int idx[1], found;
@@ -258,7 +258,7 @@ static int term_row(void *vc, char **f, int n, const char *path, long line, vr_e
  * 2008-08 and 2008-11, not 2008-07 and 2008-08.) */
 static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
 {
-    char pc[700], pt[700];
+    char pc[VR_DATA_DIR_MAX + 64], pt[VR_DATA_DIR_MAX + 64];
     int idx[8], found;
     int32_t first, last, near[2];
     fut_ctx c = {idx, mk, 0, 0, 0};
@@ -316,6 +316,9 @@ vr_status vr_market_day_load(const char *dir, int32_t date, vr_market_day *out, 
     vr_status st;
     memset(out, 0, sizeof *out);
     out->date = date;
+    if (strlen(dir) > VR_DATA_DIR_MAX)
+        return vr_fail(err, VR_EINVAL, "data directory '%.60s...': its path is %zu bytes, at most %d", dir, strlen(dir),
+                       VR_DATA_DIR_MAX);
     snprintf(out->dir, sizeof out->dir, "%s", dir);
     if ((st = load_close(dir, "spx_daily.csv", date, 1, &out->spx, err)) != VR_OK ||
         (st = load_close(dir, "vix_daily.csv", date, 1, &out->vix, err)) != VR_OK ||
