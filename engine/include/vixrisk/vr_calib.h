@@ -160,7 +160,8 @@ extern const double vr_realism_leg[VR_REALISM_NLEG]; /* 1.3 1.5 2 */
 #define VR_TRIGGER_LEVEL 22.0  /* a trigger: VIX >= 22 ... */
 #define VR_TRIGGER_JUMP 1.25   /* ... or VIX >= 1.25 x its value 5 trading days earlier, */
 #define VR_TRIGGER_LAG 5
-#define VR_TRIGGER_QUIET 21    /* counted if no day in the previous 21 met either condition; */
+#define VR_TRIGGER_QUIET 21    /* counted if no day in the previous 21 met either condition (all 21
+                                  checked, in the series: from day 26, counting from 0); */
 #define VR_TRIGGER_AHEAD 21    /* the second leg looks at the max VIX over the next 21 days */
 #define VR_CM_DAYS_1 30.0      /* constant-maturity futures: 30 and 60 calendar days */
 #define VR_CM_DAYS_2 60.0

@@ -112,7 +112,12 @@ static void bsum(double *s, size_t *n, int k, double x)
 /* Triggers and their second legs in one series (the rule in vr_calib.h): a day meets the
  * condition if VIX >= VR_TRIGGER_LEVEL or VIX >= VR_TRIGGER_JUMP x VIX five days earlier (days
  * with five earlier days only); it counts as a trigger if none of the previous VR_TRIGGER_QUIET
- * days met it, and enters the statistic if VR_TRIGGER_AHEAD days follow it in the series. */
+ * days met it and all of them were checked (they lie in the series, each with five days before
+ * it: the first day that can count is VR_TRIGGER_LAG + VR_TRIGGER_QUIET), and enters the
+ * statistic if VR_TRIGGER_AHEAD days follow it in the series. Near the start of a series (the
+ * history's first weeks, every simulated path after its burn-in) a condition day may continue an
+ * episode that began before the series: counted, it would be a trigger in the middle of a spike,
+ * one per path, and the rate and the second legs would depend on the paths' length. */
 static void acc_triggers(acc *a, const double *vix, size_t L)
 {
     long last = -1000000;
@@ -120,7 +125,8 @@ static void acc_triggers(acc *a, const double *vix, size_t L)
         const double x = vix[t];
         if (!(x >= VR_TRIGGER_LEVEL || x >= VR_TRIGGER_JUMP * vix[t - VR_TRIGGER_LAG]))
             continue;
-        const int quiet = (long)t - last > VR_TRIGGER_QUIET;
+        const int quiet =
+            (long)t - last > VR_TRIGGER_QUIET && t >= VR_TRIGGER_LAG + VR_TRIGGER_QUIET;
         last = (long)t;
         if (!quiet || t + VR_TRIGGER_AHEAD >= L)
             continue;
