@@ -4,13 +4,19 @@
  *   condition: at the start of a series (the history's first days, every simulated path after
  *   its burn-in) those days are not observed, and a day that continues an episode begun before
  *   the series would otherwise count as a fresh trigger. The statistic must not depend on where
- *   the series is cut: the simulation cuts one at the start of every path. */
+ *   the series is cut: the simulation cuts one at the start of every path.
+ * - A simulation's extremes are medians over spans of exactly the history's number of daily
+ *   changes (paths joined, a path cut where a span ends). A whole number of paths per span made
+ *   them 40 years long against a 36.5-year history at 10-year paths, and 49 years at 49-year
+ *   paths (llround(36.5 / 49) = 0 -> 1 path). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vixrisk/vr_calib.h"
+#include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
 enum { NT = 200 };
@@ -93,11 +99,100 @@ static void test_trigger_rate_independent_of_path_length(void **state)
     assert_true(fabs(rate[1] / rate[0] - 1) < 0.06);
 }
 
+/* The paths of vr_realism_simulate, reproduced: the same simulation spec, VIX from the pricing
+ * coefficients; the largest 1-day VIX rise of each day's change, in path order. */
+typedef struct rep_ctx {
+    size_t skip, len;
+    vr_vix_coef c;
+    double *vix;
+} rep_ctx;
+
+static void rep_step(void *vctx, const vr_sim_block *b, size_t step)
+{
+    rep_ctx *o = vctx;
+    if (step < o->skip)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        double x[VR_FACTORS_MAX] = {0};
+        for (int j = 0; j < b->nfactors; j++)
+            x[j] = b->x[j][i];
+        o->vix[(b->path0 + i) * o->len + step - o->skip] = vr_vix_level_x(&o->c, x, b->nfactors);
+    }
+}
+
+static int cmp_dbl(const void *x, const void *y)
+{
+    const double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void test_extremes_over_spans_of_history_length(void **state)
+{
+    (void)state;
+    const vr_sv_params hp = {.kappa = 4.0, .theta = 0.04, .sigma = 0.6, .rho = -0.7};
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 4000, .rate = 0.02, .dividend = 0.01,
+                  .v0 = hp.theta, .physical = hp};
+    m.pricing = m.physical;
+    /* 12 paths of 2 years, spans of 5 years: 4 complete spans (the last 4 years left out); the
+     * old rule made spans of llround(2.5) = 3 paths (6 years) and 4 spans of them */
+    const size_t paths = 12, keep = 504;
+    const vr_realism_sim rs = {.paths = paths, .years = 2, .burn_in = 1, .seed = 7, .threads = 0,
+                               .span_years = 5, .fut_states = 0, .vvix_states = 0};
+    vr_realism_stats s;
+    vr_err err = {0};
+    assert_int_equal(vr_realism_simulate(&m, &rs, &s, &err), VR_OK);
+
+    rep_ctx o = {.skip = 252, .len = keep + 1};
+    o.c = vr_model_ops_get(m.type)->vix_coef(&m.pricing, VR_VIX_TAU_30D);
+    o.vix = malloc(paths * o.len * sizeof *o.vix);
+    assert_non_null(o.vix);
+    vr_sim_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.type = m.type;
+    spec.params = m.physical;
+    spec.spot = m.spot;
+    spec.rate = m.rate;
+    spec.dividend = m.dividend;
+    spec.v0 = vr_theta_star(m.type, &m.physical);
+    spec.m0 = spec.v0;
+    spec.horizon = (double)(252 + keep) / 252.0;
+    spec.steps = 252 + keep;
+    spec.paths = paths;
+    spec.seed = rs.seed;
+    spec.scheme = VR_SCHEME_QE;
+    spec.block = 256;
+    const vr_sim_observer obs = {&o, rep_step, NULL};
+    assert_int_equal(vr_sim_run(&spec, &obs, &err), VR_OK);
+    /* spans of 5 x 252 = 1260 daily changes over the 12 x 504 changes, in path order */
+    const size_t span = 1260;
+    double mx[8];
+    size_t ns = 0, fill = 0;
+    double cur = -INFINITY;
+    for (size_t p = 0; p < paths; p++)
+        for (size_t t = 1; t < o.len; t++) {
+            const double d = o.vix[p * o.len + t] - o.vix[p * o.len + t - 1];
+            cur = d > cur ? d : cur;
+            if (++fill == span) {
+                mx[ns++] = cur;
+                cur = -INFINITY;
+                fill = 0;
+            }
+        }
+    assert_int_equal(ns, 4);
+    qsort(mx, ns, sizeof *mx, cmp_dbl);
+    const double want = 0.5 * (mx[1] + mx[2]);
+    printf("  median of 4 spans' largest 1-day VIX rise: %.6f (report: %.6f)\n", want,
+           s.max_up_1d_pts);
+    assert_true(fabs(s.max_up_1d_pts - want) < 1e-9);
+    free(o.vix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trigger_needs_observed_quiet_days),
         cmocka_unit_test(test_trigger_rate_independent_of_path_length),
+        cmocka_unit_test(test_extremes_over_spans_of_history_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,9 @@ typedef struct acc {
     span_ext cur;           /* extremes of the current span */
     span_ext *spans;
     size_t nspans, capspans;
+    size_t span_len;        /* daily changes per span (0: one span, the whole sample) */
+    size_t span_fill;       /* daily changes in the current span */
+    int span_oom;
 } acc;
 
 static void ext_reset(span_ext *e)
@@ -226,6 +229,12 @@ static void acc_series(acc *a, const double *vix, const double *ls, const double
             if (r5 < e->worst5)
                 e->worst5 = r5;
         }
+        /* a span ends after span_len daily changes, wherever that falls in a path (e stays the
+         * current span's extremes: acc_end_span resets a->cur) */
+        if (a->span_len && ++a->span_fill == a->span_len) {
+            a->span_oom |= acc_end_span(a) != 0;
+            a->span_fill = 0;
+        }
     }
     a->days += (double)L;
 }
@@ -306,7 +315,9 @@ static vr_status acc_finish(acc *a, vr_realism_stats *s, vr_err *err)
         s->rv_iv[k] = a->nrv[k] ? a->rv[k] / a->iv[k] : NAN;
         s->rv_iv_n[k] = a->nrv[k];
     }
-    if (a->nspans == 0 && acc_end_span(a) != 0)
+    /* with span_len set, an incomplete last span is left out (its extremes would be those of a
+     * shorter history), unless there is no complete one */
+    if (a->span_oom || (a->nspans == 0 && acc_end_span(a) != 0))
         return vr_fail(err, VR_ENOMEM, "realism: spans");
     double *tmp = malloc(a->nspans * sizeof *tmp);
     if (!tmp)
@@ -703,23 +714,13 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     const vr_sim_observer obs = {&o, on_step, NULL};
     if ((st = vr_sim_run(&spec, &obs, err)) != VR_OK)
         goto done;
-    size_t per_span = 1;
-    if (rs->span_years > 0) {
-        per_span = (size_t)llround(rs->span_years / rs->years);
-        if (per_span < 1)
-            per_span = 1;
-    } else {
-        per_span = rs->paths;
-    }
-    for (size_t p = 0; p < rs->paths; p++) {
+    /* spans of exactly the history's number of daily changes: consecutive paths joined, a
+     * path cut where a span ends (a whole number of paths per span would make them up to half a
+     * path longer or shorter, and a path longer than the history one span) */
+    a.span_len = rs->span_years > 0 ? (size_t)llround(rs->span_years * 252.0) : 0;
+    for (size_t p = 0; p < rs->paths; p++)
         acc_series(&a, o.vix + p * o.len, o.ls + p * o.len, o.v3m + p * o.len, NULL, NULL, NULL,
                    o.len);
-        if ((p + 1) % per_span == 0 || p + 1 == rs->paths)
-            if (acc_end_span(&a) != 0) {
-                st = vr_fail(err, VR_ENOMEM, "realism: spans");
-                goto done;
-            }
-    }
     if ((st = acc_finish(&a, s, err)) != VR_OK)
         goto done;
     if ((st = batch_se(&o, rs->paths, s, err)) != VR_OK)
