@@ -187,12 +187,32 @@ static void test_extremes_over_spans_of_history_length(void **state)
     free(o.vix);
 }
 
+/* A path longer than the simulator's 50 years (years + burn-in) is refused with a message that
+ * names both settings, not the simulator's 'expiry/horizon' (the user set neither). */
+static void test_path_too_long_named(void **state)
+{
+    (void)state;
+    const vr_sv_params hp = {.kappa = 4.0, .theta = 0.04, .sigma = 0.6, .rho = -0.7};
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 4000, .rate = 0.02, .dividend = 0.01,
+                  .v0 = hp.theta, .physical = hp};
+    m.pricing = m.physical;
+    const vr_realism_sim rs = {.paths = 1, .years = 50, .burn_in = 1, .seed = 1, .threads = 0,
+                               .span_years = 0, .fut_states = 0, .vvix_states = 0};
+    vr_realism_stats s;
+    vr_err err = {0};
+    assert_int_equal(vr_realism_simulate(&m, &rs, &s, &err), VR_EINVAL);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "years per path 50 + burn-in 1 = 51 years"));
+    assert_non_null(strstr(err.msg, "at most 50 years"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trigger_needs_observed_quiet_days),
         cmocka_unit_test(test_trigger_rate_independent_of_path_length),
         cmocka_unit_test(test_extremes_over_spans_of_history_length),
+        cmocka_unit_test(test_path_too_long_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
