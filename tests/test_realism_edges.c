@@ -8,7 +8,10 @@
  * - A simulation's extremes are medians over spans of exactly the history's number of daily
  *   changes (paths joined, a path cut where a span ends). A whole number of paths per span made
  *   them 40 years long against a 36.5-year history at 10-year paths, and 49 years at 49-year
- *   paths (llround(36.5 / 49) = 0 -> 1 path). */
+ *   paths (llround(36.5 / 49) = 0 -> 1 path).
+ * - A gate whose model value is n/a (no trigger, no day in a VIX bucket) while the history has
+ *   one is listed as not evaluated: it is counted neither as passed nor as failed, and the count
+ *   of failed gates alone would hide it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +209,54 @@ static void test_path_too_long_named(void **state)
     assert_non_null(strstr(err.msg, "at most 50 years"));
 }
 
+static void test_na_gates_listed(void **state)
+{
+    (void)state;
+    vr_realism_stats c[2];
+    memset(c, 0, sizeof c);
+    for (int j = 0; j < 2; j++) {
+        c[j].years = 10;
+        for (int b = 0; b < VR_REALISM_NB; b++) {
+            c[j].lvol[b] = 0.9;
+            c[j].fut1[b] = c[j].fut2[b] = c[j].v3m[b] = c[j].vvix[b] = c[j].rv_iv[b] = NAN;
+        }
+        for (int k = 0; k < VR_REALISM_NLEG; k++)
+            c[j].second_leg[k] = 0.1;
+    }
+    /* the model: no trigger (second legs n/a), never below 15 (the vol ratio n/a); the futures
+     * rows are n/a in both columns (no futures data): not listed */
+    for (int k = 0; k < VR_REALISM_NLEG; k++)
+        c[1].second_leg[k] = NAN;
+    c[1].lvol[0] = NAN;
+    const char *names[2] = {"history", "calm.yaml"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_realism_print(f, names, c, 2);
+    fclose(f);
+    const char *na = strstr(buf, "Gates not evaluated");
+    if (!na)
+        fprintf(stderr, "%s\n", buf);
+    assert_non_null(na);
+    assert_non_null(strstr(na, "- calm.yaml: second leg: P(max VIX next 21 days >= 1.3x trigger) "
+                               "(%); second leg: P(max VIX next 21 days >= 1.5x trigger) (%); "
+                               "second leg: P(max VIX next 21 days >= 2x trigger) (%); vol of log "
+                               "VIX change: highest / lowest bucket\n"));
+    assert_null(strstr(na, "future"));
+    free(buf);
+    /* nothing n/a in the model: no such section */
+    for (int k = 0; k < VR_REALISM_NLEG; k++)
+        c[1].second_leg[k] = 0.2;
+    c[1].lvol[0] = 0.9;
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_realism_print(f, names, c, 2);
+    fclose(f);
+    assert_null(strstr(buf, "Gates not evaluated"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_trigger_rate_independent_of_path_length),
         cmocka_unit_test(test_extremes_over_spans_of_history_length),
         cmocka_unit_test(test_path_too_long_named),
+        cmocka_unit_test(test_na_gates_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -792,6 +792,8 @@ typedef struct row_ctx {
     int fails;
     size_t len[NCOL_MAX];
     char *txt;              /* [NCOL_MAX][FAIL_TXT]: the failed gates of each column */
+    size_t nalen[NCOL_MAX];
+    char *na;               /* [NCOL_MAX][FAIL_TXT]: its gates without a model value */
 } row_ctx;
 
 /* One row: values v[j] for every column (the caller computes them), formatted with fmt. */
@@ -804,6 +806,13 @@ static void row(row_ctx *r, const char *label, const char *fmt, gate_kind g, dou
     for (size_t j = 0; j < r->nc; j++) {
         if (!isfinite(v[j])) {
             fprintf(r->f, " n/a |");
+            /* a gate the history can be held to but the model gives no value for (no trigger,
+             * no day in the bucket, a statistic skipped): listed, as it is neither pass nor fail */
+            if (j > 0 && g != G_NONE && (g == G_RISING || isfinite(v[0])) && r->na &&
+                r->nalen[j] < FAIL_TXT)
+                r->nalen[j] += (size_t)snprintf(r->na + j * FAIL_TXT + r->nalen[j],
+                                                FAIL_TXT - r->nalen[j], "%s%s",
+                                                r->nalen[j] ? "; " : "", label);
             continue;
         }
         snprintf(cell, sizeof cell, fmt, v[j]);
@@ -847,7 +856,8 @@ static void se_cell(char *buf, const char *fmt, double x)
 
 int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *c, size_t nc)
 {
-    row_ctx r = {f, c, nc > NCOL_MAX ? NCOL_MAX : nc, 0, {0}, calloc(NCOL_MAX, FAIL_TXT)};
+    row_ctx r = {f, c, nc > NCOL_MAX ? NCOL_MAX : nc, 0, {0}, calloc(NCOL_MAX, FAIL_TXT), {0},
+                 calloc(NCOL_MAX, FAIL_TXT)};
     static const char *const bname[VR_REALISM_NB] = {"VIX < 15", "15-20", "20-30", "VIX >= 30"};
     fprintf(f, "| statistic | gate |");
     for (size_t j = 0; j < r.nc; j++)
@@ -952,6 +962,19 @@ int vr_realism_print(FILE *f, const char *const *names, const vr_realism_stats *
         for (size_t j = 1; j < r.nc; j++)
             fprintf(f, "\n- %s: %s\n", names[j], r.len[j] ? r.txt + j * FAIL_TXT : "none");
         free(r.txt);
+    }
+    if (r.na) {
+        int any = 0;
+        for (size_t j = 1; j < r.nc; j++)
+            any |= r.nalen[j] > 0;
+        if (any) {
+            fprintf(f, "\nGates not evaluated (n/a: the model gives no value, e.g. no trigger or "
+                    "no day in the bucket; counted neither as passed nor as failed):\n");
+            for (size_t j = 1; j < r.nc; j++)
+                if (r.nalen[j])
+                    fprintf(f, "\n- %s: %s\n", names[j], r.na + j * FAIL_TXT);
+        }
+        free(r.na);
     }
     return r.fails;
 }
