@@ -11,7 +11,10 @@
  *   paths (llround(36.5 / 49) = 0 -> 1 path).
  * - A gate whose model value is n/a (no trigger, no day in a VIX bucket) while the history has
  *   one is listed as not evaluated: it is counted neither as passed nor as failed, and the count
- *   of failed gates alone would hide it. */
+ *   of failed gates alone would hide it.
+ * - svcj2's simulation starts each factor at its own long-run mean (m at theta, v at the
+ *   self-excited mean theta*), so the statistics do not depend on the burn-in: m started at
+ *   theta* (3.4x theta in svcj2_cal.yaml) kept v high for years after a 1-year burn-in. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +260,35 @@ static void test_na_gates_listed(void **state)
     free(buf);
 }
 
+static void test_svcj2_start_stationary(void **state)
+{
+    (void)state;
+    /* self-exciting jumps (lambda1 mu_v = 8 of kappa_v = 10): E[v] = (10 x 0.02 + 0.5 x 0.04) / 2
+     * = 0.11, 5.5 x theta; m reverts slowly (kappa_m 1) */
+    vr_model m = {.type = VR_MODEL_SVCJ2, .spot = 4000, .rate = 0.02, .dividend = 0.01};
+    m.physical.s2 = (vr_svcj2_params){.kappa_v = 10, .kappa_m = 1, .theta = 0.02, .sigma_v = 0.6,
+                                      .sigma_m = 0.3, .rho = -0.7, .lambda0 = 0.5, .lambda1 = 200,
+                                      .mu_v = 0.04, .mu_s = -0.01, .sigma_s = 0.015, .rho_j = -0.4};
+    m.pricing = m.physical;
+    m.v0 = 0.11;
+    m.m0 = 0.02;
+    double p50[2], se[2];
+    const double burn[2] = {1, 8};
+    for (int c = 0; c < 2; c++) {
+        const vr_realism_sim rs = {.paths = 400, .years = 1, .burn_in = burn[c], .seed = 9,
+                                   .threads = 0, .span_years = 0, .fut_states = 0,
+                                   .vvix_states = 0};
+        vr_realism_stats s;
+        vr_err err = {0};
+        assert_int_equal(vr_realism_simulate(&m, &rs, &s, &err), VR_OK);
+        p50[c] = s.vix_pct[3];
+        se[c] = s.se_pct[3];
+        printf("  svcj2, burn-in %g years: VIX p50 %.2f (SE %.2f), mean %.2f\n", burn[c], p50[c],
+               se[c], s.vix_mean);
+    }
+    assert_true(fabs(p50[0] - p50[1]) < 4 * sqrt(se[0] * se[0] + se[1] * se[1]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_extremes_over_spans_of_history_length),
         cmocka_unit_test(test_path_too_long_named),
         cmocka_unit_test(test_na_gates_listed),
+        cmocka_unit_test(test_svcj2_start_stationary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -705,10 +705,13 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     spec.spot = m->spot;
     spec.rate = m->rate;
     spec.dividend = m->dividend;
-    /* every factor starts at the long-run mean of v (for a second factor, its central tendency,
-     * whose mean is close to it); the burn-in removes the rest of the start's influence */
+    /* every factor starts at its own long-run mean: v at theta* (with svcj2's self-exciting jumps
+     * (kappa_v theta + lambda0 mu_v) / (kappa_v - lambda1 mu_v), up to 3.4x theta in the shipped
+     * files), svcj2's central tendency m at theta (dm = kappa_m (theta - m) dt + ...). Both means
+     * are then constant in time, and the burn-in only has to spread the distribution around them;
+     * m started at theta* relaxes at kappa_m and drags v with it, still 30% high after a year. */
     spec.v0 = vr_theta_star(m->type, &m->physical);
-    spec.m0 = spec.v0;
+    spec.m0 = m->type == VR_MODEL_SVCJ2 ? m->physical.s2.theta : spec.v0;
     spec.horizon = (double)(skip + keep) / 252.0;
     spec.steps = skip + keep;
     spec.paths = rs->paths;
