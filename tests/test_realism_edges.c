@@ -14,7 +14,11 @@
  *   of failed gates alone would hide it.
  * - svcj2's simulation starts each factor at its own long-run mean (m at theta, v at the
  *   self-excited mean theta*), so the statistics do not depend on the burn-in: m started at
- *   theta* (3.4x theta in svcj2_cal.yaml) kept v high for years after a 1-year burn-in. */
+ *   theta* (3.4x theta in svcj2_cal.yaml) kept v high for years after a 1-year burn-in.
+ * - Episodes above 60 / 80 (a new one after more than 126 days below the level): a simulated
+ *   path's burn-in is its past, so a path that opens inside an episode continues it. Counted as
+ *   new, they made the rate depend on the path length (svcj2_cal, episodes above 60 per 100 y:
+ *   41.4 from 1-year paths, 29.7 from 20-year paths). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +293,31 @@ static void test_svcj2_start_stationary(void **state)
     assert_true(fabs(p50[0] - p50[1]) < 4 * sqrt(se[0] * se[0] + se[1] * se[1]));
 }
 
+static void test_episode_rate_independent_of_path_length(void **state)
+{
+    (void)state;
+    /* a VIX mostly between 30 and 70: episodes above 60 come and go every few months */
+    const vr_sv_params hp = {.kappa = 3.0, .theta = 0.2, .sigma = 1.0, .rho = -0.7};
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 4000, .rate = 0.02, .dividend = 0.01,
+                  .v0 = hp.theta, .physical = hp};
+    m.pricing = m.physical;
+    double rate[2];
+    const size_t paths[2] = {1600, 40};
+    const double years[2] = {0.5, 20};
+    for (int c = 0; c < 2; c++) {
+        const vr_realism_sim rs = {.paths = paths[c], .years = years[c], .burn_in = 1, .seed = 11,
+                                   .threads = 0, .span_years = 0, .fut_states = 0,
+                                   .vvix_states = 0};
+        vr_realism_stats s;
+        vr_err err = {0};
+        assert_int_equal(vr_realism_simulate(&m, &rs, &s, &err), VR_OK);
+        rate[c] = s.above60_ep_per100y;
+        printf("  %zu paths x %g years: %.1f episodes above 60 per 100 y (%.1f%% of days above)\n",
+               paths[c], years[c], rate[c], 100 * s.frac_above[2]);
+    }
+    assert_true(fabs(rate[0] / rate[1] - 1) < 0.15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_path_too_long_named),
         cmocka_unit_test(test_na_gates_listed),
         cmocka_unit_test(test_svcj2_start_stationary),
+        cmocka_unit_test(test_episode_rate_independent_of_path_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

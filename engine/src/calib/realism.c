@@ -143,11 +143,13 @@ static void acc_triggers(acc *a, const double *vix, size_t L)
 }
 
 /* One series: VIX levels vix[0..L) and log-prices ls[0..L); v3m, vvix, fut1, fut2 optional
- * (NULL, or NAN on a day). */
+ * (NULL, or NAN on a day). pre: the last days above 80 and above 60 before the series (negative
+ * day indices; a simulated path's burn-in), or NULL where nothing before it is known. */
 static void acc_series(acc *a, const double *vix, const double *ls, const double *v3m,
-                       const double *vvix, const double *fut1, const double *fut2, size_t L)
+                       const double *vvix, const double *fut1, const double *fut2, size_t L,
+                       const long *pre)
 {
-    long last80 = -100000, last60 = -100000;
+    long last80 = pre ? pre[0] : -100000, last60 = pre ? pre[1] : -100000;
     span_ext *e = &a->cur;
     acc_triggers(a, vix, L);
     for (size_t t = 0; t < L; t++) {
@@ -357,7 +359,7 @@ vr_status vr_realism_history_data(const vr_realism_data *d, vr_realism_stats *s,
         }
         ls[t] = log(d->spx[t]);
     }
-    acc_series(&a, d->vix, ls, d->vix3m, d->vvix, d->fut1, d->fut2, n);
+    acc_series(&a, d->vix, ls, d->vix3m, d->vvix, d->fut1, d->fut2, n, NULL);
     st = acc_finish(&a, s, err);
 done:
     free(ls);
@@ -465,13 +467,28 @@ typedef struct obs_ctx {
     vr_vix_coef c, c3;  /* 30-day and 93-day index coefficients (pricing) */
     double *vix, *ls, *v3m; /* [paths * len] */
     double *xs;         /* [paths * nsamp * VR_FACTORS_MAX] sampled states */
+    long *pre;          /* [paths * 2]: last burn-in day above 80, above 60 (day - skip) */
 } obs_ctx;
 
 static void on_step(void *vctx, const vr_sim_block *b, size_t step)
 {
     obs_ctx *o = vctx;
-    if (step < o->skip)
+    if (step < o->skip) {
+        /* the burn-in is the path's past: an episode above 60 or 80 running into the kept days
+         * continues there (else every path opening in one would start a new episode) */
+        for (size_t i = 0; i < b->n; i++) {
+            double x[VR_FACTORS_MAX] = {0};
+            for (int j = 0; j < b->nfactors; j++)
+                x[j] = b->x[j][i];
+            const double v = vr_vix_level_x(&o->c, x, b->nfactors);
+            long *q = o->pre + 2 * (b->path0 + i);
+            if (v > 80)
+                q[0] = (long)step - (long)o->skip;
+            if (v > 60)
+                q[1] = (long)step - (long)o->skip;
+        }
         return;
+    }
     const size_t k = step - o->skip;
     for (size_t i = 0; i < b->n; i++) {
         const size_t p = b->path0 + i;
@@ -611,7 +628,7 @@ static vr_status batch_se(const obs_ctx *o, size_t paths, vr_realism_stats *s, v
         }
         for (size_t p = p0; p < p1; p++)
             acc_series(&a, o->vix + p * o->len, o->ls + p * o->len, NULL, NULL, NULL, NULL,
-                       o->len);
+                       o->len, o->pre + 2 * p);
         vr_err e = {0};
         st = acc_finish(&a, &b[k], &e);
         acc_free(&a);
@@ -694,7 +711,11 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     o.ls = malloc((size_t)cells * sizeof *o.ls);
     o.v3m = malloc((size_t)cells * sizeof *o.v3m);
     o.xs = calloc(rs->paths * o.nsamp * VR_FACTORS_MAX, sizeof *o.xs);
-    if (!o.vix || !o.ls || !o.v3m || !o.xs || acc_init(&a, (size_t)cells) != 0) {
+    o.pre = malloc(2 * rs->paths * sizeof *o.pre);
+    if (o.pre)
+        for (size_t i = 0; i < 2 * rs->paths; i++)
+            o.pre[i] = -100000;
+    if (!o.vix || !o.ls || !o.v3m || !o.xs || !o.pre || acc_init(&a, (size_t)cells) != 0) {
         st = vr_fail(err, VR_ENOMEM, "realism: %zu paths x %zu days", rs->paths, o.len);
         goto done;
     }
@@ -729,7 +750,7 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
     a.span_len = rs->span_years > 0 ? (size_t)llround(rs->span_years * 252.0) : 0;
     for (size_t p = 0; p < rs->paths; p++)
         acc_series(&a, o.vix + p * o.len, o.ls + p * o.len, o.v3m + p * o.len, NULL, NULL, NULL,
-                   o.len);
+                   o.len, o.pre + 2 * p);
     if ((st = acc_finish(&a, s, err)) != VR_OK)
         goto done;
     if ((st = batch_se(&o, rs->paths, s, err)) != VR_OK)
@@ -744,6 +765,7 @@ done:
     free(o.ls);
     free(o.v3m);
     free(o.xs);
+    free(o.pre);
     acc_free(&a);
     return st;
 }
