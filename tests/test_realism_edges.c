@@ -8,7 +8,7 @@
  * - A simulation's extremes are medians over spans of exactly the history's number of daily
  *   changes (paths joined, a path cut where a span ends). A whole number of paths per span made
  *   them 40 years long against a 36.5-year history at 10-year paths, and 49 years at 49-year
- *   paths (llround(36.5 / 49) = 0 -> 1 path).
+ *   paths (llround(36.5 / 49) = 1 path).
  * - A gate whose model value is n/a (no trigger, no day in a VIX bucket) while the history has
  *   one is listed as not evaluated: it is counted neither as passed nor as failed, and the count
  *   of failed gates alone would hide it.
