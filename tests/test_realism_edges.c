@@ -214,6 +214,14 @@ static void test_path_too_long_named(void **state)
     printf("  %s\n", err.msg);
     assert_non_null(strstr(err.msg, "years per path 50 + burn-in 1 = 51 years"));
     assert_non_null(strstr(err.msg, "at most 50 years"));
+    /* the command refuses it before it reads the history (it read 36 years of data, then
+     * simulated, then failed); --years above 50 is out of the option's range */
+    char out[4096];
+    vr_test_cli_expect("calibrate --data /nonexistent --realism /nonexistent.yaml --paths 2 --years 50", 2, out,
+                       sizeof out, "--years 50: a simulated path is its years and the burn-in (1), at most 50",
+                       NULL);
+    vr_test_cli_expect("calibrate --data /nonexistent --realism /nonexistent.yaml --years 60", 2, out, sizeof out,
+                       "--years: expected a number in [0.1, 50], got '60'", NULL);
 }
 
 static void test_na_gates_listed(void **state)

@@ -88,7 +88,7 @@ static void cal_usage(FILE *out)
             "  --dividend Q          dividend yield written to the model file, [-1, 1] (default 0.015)\n"
             "  --realism FILE        realism report for this model file (repeatable, up to %d)\n"
             "  --paths N             realism: simulated paths, [1, 100000] (default 2000)\n"
-            "  --years Y             realism: years per path, [0.1, 200] (default 10)\n"
+            "  --years Y             realism: years per path, [0.1, 50] with the burn-in at most 50 (default 10)\n"
             "  --burn-in Y           realism: years dropped at the start, [0, 50] (default 1)\n"
             "  --threads T           realism: OpenMP threads, 0 = default (default 0)\n"
             "  --report FILE         realism: also write the table (markdown) to FILE\n"
@@ -671,7 +671,7 @@ int vr_cmd_calibrate(int argc, char **argv)
             rs.paths = (size_t)u;
             break;
         case OPT_YEARS:
-            if (!cal_double("--years", optarg, 0.1, 200, &rs.years))
+            if (!cal_double("--years", optarg, 0.1, 50, &rs.years))
                 return CAL_EXIT_USAGE;
             break;
         case OPT_BURN:
@@ -795,6 +795,13 @@ int vr_cmd_calibrate(int argc, char **argv)
         if (fit_list && fit_mask == 0)
             return cal_bad("--fit: expected parameter names separated by commas, got '%s'%s",
                            fit_list, "");
+        /* a path is the burn-in and the years kept, and the simulator runs at most 50 years:
+         * refused here, before the history is read and the first model simulated */
+        char ys[VR_NUM_STR], bs[VR_NUM_STR];
+        if (nreal > 0 && rs.years + rs.burn_in > 50.0)
+            return cal_bad("--years %s: a simulated path is its years and the burn-in (%s), at most 50 "
+                           "years in all (more --paths give a longer sample)",
+                           vr_num_str(rs.years, ys), vr_num_str(rs.burn_in, bs));
     }
     const int two = nreal == 0 && co.type == VR_MODEL_SVCJ2;
     if (rounds > 0 && !(two && pricing && !start_file))
@@ -975,10 +982,11 @@ int vr_cmd_calibrate(int argc, char **argv)
             fprintf(f, "Command: `%s`\n\n", cmdline);
             const int fails = vr_realism_print(f, names, cols, nreal + 1);
             fprintf(f, "\n* extremes: history = the whole sample; simulation = median over spans "
-                    "of %.1f years (%g-year paths joined), so both describe a history of the "
-                    "same length. Simulation: %zu paths x %g years = %.0f simulated years, daily "
-                    "QE steps, seed %llu, %g-year burn-in from v = theta*.\n",
-                    rs.span_years, rs.years, rs.paths, rs.years, (double)rs.paths * rs.years,
+                    "of %.1f years (paths joined, and cut where a span ends), so both describe a "
+                    "history of the same length. Simulation: %zu paths x %g years = %.0f simulated "
+                    "years, daily QE steps, seed %llu, %g-year burn-in from each factor's mean "
+                    "(v = theta*; svcj2's m = theta).\n",
+                    rs.span_years, rs.paths, rs.years, (double)rs.paths * rs.years,
                     (unsigned long long)rs.seed, rs.burn_in);
             fprintf(f, "\nGates: a model value passes when it lies within the stated tolerance "
                     "of the history column (factor F: between history/F and history x F; "
