@@ -12,7 +12,9 @@
  * every chart. Histograms count into fixed bins; curves are thinned to a few hundred points so
  * the page stays small however many paths the run had. The loader refuses non-finite per-path
  * values, and the charts still skip any they meet: nothing infinite is ever converted to a bin index
- * or a bit mask. */
+ * or a bit mask. Any finite values, up to +-DBL_MAX, give finite charts: widths that overflow are
+ * taken over halved values (vr_svg_width, vr_svg_px), and padded ranges end at +-DBL_MAX. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,22 +36,42 @@ static double quantile(const double *v, size_t n, double p)
     const size_t i = (size_t)floor(h);
     if (i + 1 >= n)
         return v[n - 1];
-    return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
+    const double t = h - (double)i, d = v[i + 1] - v[i];
+    /* d overflows only between values of opposite signs, where the weighted sum cannot */
+    return isfinite(d) ? v[i] + t * d : (1 - t) * v[i] + t * v[i + 1];
+}
+
+/* Width of one of nb bins over [lo, hi]: (hi - lo) / nb, from halves where hi - lo overflows. */
+static double bin_width(double lo, double hi, size_t nb)
+{
+    const double d = hi - lo;
+    return isfinite(d) ? d / (double)nb : (hi / 2 - lo / 2) / (double)nb * 2;
+}
+
+/* A range that is empty (all values equal, one path) or has no finite end, made drawable: +-1
+ * around its value (0 without one), or +-2^-40 of the value where that is more (beyond 1e12,
+ * where 1 falls below what a 1-decimal pixel resolves); the ends stay finite. */
+static void nonempty(double *lo, double *hi)
+{
+    if (*hi > *lo && isfinite(*lo) && isfinite(*hi))
+        return;
+    const double c = isfinite(*lo) ? *lo : isfinite(*hi) ? *hi : 0, d = fmax(1, fabs(c) * 0x1p-40);
+    *lo = vr_svg_clamp(c - d), *hi = vr_svg_clamp(c + d);
 }
 
 /* Share of paths (percent) in each of nb bins over [lo, hi]; values outside are not counted. */
 static void histogram(const double *sorted, size_t n, double lo, double hi, size_t nb, double *pct)
 {
     memset(pct, 0, nb * sizeof *pct);
-    const double w = (hi - lo) / (double)nb;
+    const double w = bin_width(lo, hi, nb);
     if (!isfinite(lo) || !isfinite(hi) || !(w > 0) || !isfinite(w))
         return; /* no finite range: nothing to bin (and no infinite value is cast to an index) */
     for (size_t i = 0; i < n; i++) {
         const double v = sorted[i];
         if (!isfinite(v) || !(v >= lo && v <= hi))
             continue;
-        /* w may be 0 or overflow to Inf on a hand-edited file: never cast a non-finite value */
-        const double q = (v - lo) / w;
+        /* never cast a non-finite value; v - lo overflows only where halves do not */
+        const double d = v - lo, q = isfinite(d) ? d / w : (v / 2 - lo / 2) / (w / 2);
         size_t b = q > 0 && q < (double)nb ? (size_t)q : q >= (double)nb ? nb - 1 : 0;
         pct[b] += 1;
     }
@@ -60,7 +82,7 @@ static void histogram(const double *sorted, size_t n, double lo, double hi, size
 /* Step outline of a histogram: 2 points per bin plus the closing edges. */
 static size_t step_points(const double *pct, size_t nb, double lo, double hi, double *x, double *y)
 {
-    const double w = (hi - lo) / (double)nb;
+    const double w = bin_width(lo, hi, nb);
     size_t k = 0;
     x[k] = lo, y[k++] = 0;
     for (size_t b = 0; b < nb; b++) {
@@ -121,8 +143,8 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
         tlo = fmin(tlo, q->pnl_sorted[0]);
         thi = fmax(thi, quantile(q->pnl_sorted, q->n, 0.05));
     }
-    if (!(hi > lo)) { lo -= 1; hi += 1; }
-    if (!(thi > tlo)) { tlo -= 1; thi += 1; }
+    nonempty(&lo, &hi);
+    nonempty(&tlo, &thi);
     snprintf(title, sizeof title, "Scenario %s: distribution of terminal P&L by policy, and the worst 5%% magnified", s->name);
     const int inside = legend_inside(s, 290);
     vr_svg_begin(f, 1100, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
@@ -210,19 +232,20 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (size_t p = 0; p < s->npol; p++) {
         const double *sc = s->pol[p].score;
-        const double xs = isfinite(sc[RS_ES99_SE]) ? sc[RS_ES99_SE] : 0;
-        const double ys = isfinite(sc[RS_MEAN_SE]) ? sc[RS_MEAN_SE] : 0;
+        const double xs = isfinite(sc[RS_ES99_SE]) ? fabs(sc[RS_ES99_SE]) : 0;
+        const double ys = isfinite(sc[RS_MEAN_SE]) ? fabs(sc[RS_MEAN_SE]) : 0;
         if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
             continue;
-        xlo = fmin(xlo, sc[RS_ES99] - xs), xhi = fmax(xhi, sc[RS_ES99] + xs);
-        ylo = fmin(ylo, sc[RS_MEAN] - ys), yhi = fmax(yhi, sc[RS_MEAN] + ys);
+        xlo = fmin(xlo, vr_svg_clamp(sc[RS_ES99] - xs)), xhi = fmax(xhi, vr_svg_clamp(sc[RS_ES99] + xs));
+        ylo = fmin(ylo, vr_svg_clamp(sc[RS_MEAN] - ys)), yhi = fmax(yhi, vr_svg_clamp(sc[RS_MEAN] + ys));
     }
-    if (!(xhi > xlo)) { xlo = (isfinite(xlo) ? xlo : 0) - 1; xhi = xlo + 2; }
-    if (!(yhi > ylo)) { ylo = (isfinite(ylo) ? ylo : 0) - 1; yhi = ylo + 2; }
-    const double px = 0.12 * (xhi - xlo), py = 0.12 * (yhi - ylo);
+    nonempty(&xlo, &xhi);
+    nonempty(&ylo, &yhi);
+    const double px = 0.12 * vr_svg_width(xlo, xhi), py = 0.12 * vr_svg_width(ylo, yhi);
     snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
     vr_svg_begin(f, 540, 400, title);
-    svg_plot p = {f, 90, 40, 420, 290, xlo - px, xhi + 2.5 * px, ylo - py, yhi + py, 0, 1, 1, 0};
+    svg_plot p = {f, 90, 40, 420, 290, vr_svg_clamp(xlo - px), vr_svg_clamp(xhi + 2.5 * px), vr_svg_clamp(ylo - py),
+                  vr_svg_clamp(yhi + py), 0, 1, 1, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
     vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
     for (size_t i = 0; i < s->npol; i++) {
@@ -230,10 +253,10 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
         if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
             continue;
         const double cx = vr_svg_px(&p, sc[RS_ES99]), cy = vr_svg_py(&p, sc[RS_MEAN]);
-        const double ex = isfinite(sc[RS_ES99_SE]) ? sc[RS_ES99_SE] : 0;
-        const double ey = isfinite(sc[RS_MEAN_SE]) ? sc[RS_MEAN_SE] : 0;
-        const double x0 = vr_svg_px(&p, sc[RS_ES99] - ex), x1 = vr_svg_px(&p, sc[RS_ES99] + ex);
-        const double y0 = vr_svg_py(&p, sc[RS_MEAN] - ey), y1 = vr_svg_py(&p, sc[RS_MEAN] + ey);
+        const double ex = isfinite(sc[RS_ES99_SE]) ? fabs(sc[RS_ES99_SE]) : 0;
+        const double ey = isfinite(sc[RS_MEAN_SE]) ? fabs(sc[RS_MEAN_SE]) : 0;
+        const double x0 = vr_svg_px(&p, vr_svg_clamp(sc[RS_ES99] - ex)), x1 = vr_svg_px(&p, vr_svg_clamp(sc[RS_ES99] + ex));
+        const double y0 = vr_svg_py(&p, vr_svg_clamp(sc[RS_MEAN] - ey)), y1 = vr_svg_py(&p, vr_svg_clamp(sc[RS_MEAN] + ey));
         const char *c = vr_rep_color(i);
         fprintf(f, "<g stroke=\"%s\" stroke-width=\"1.5\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -303,9 +326,10 @@ static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0
     double lo = INFINITY, hi = -INFINITY;
     for (size_t t = 0; t < nd; t++)
         if (isfinite(v[t])) { lo = fmin(lo, v[t]); hi = fmax(hi, v[t]); }
-    if (!(hi > lo)) { lo = (isfinite(lo) ? lo : 0) - 1; hi = lo + 2; }
-    const double pad = 0.06 * (hi - lo);
-    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), lo - pad, hi + pad, 0, 0, 0, 0};
+    nonempty(&lo, &hi);
+    const double pad = 0.06 * vr_svg_width(lo, hi);
+    svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), vr_svg_clamp(lo - pad), vr_svg_clamp(hi + pad),
+                  0, 0, 0, 0};
     vr_svg_axes(&p, xlabel, ylabel);
     double *xs = malloc(nd * sizeof *xs);
     if (xs == NULL)
@@ -413,7 +437,7 @@ static void point_se(FILE *f, const svg_plot *p, double x, double y, double se, 
     const double cx = vr_svg_px(p, x), cy = vr_svg_py(p, y);
     if (isfinite(se) && se > 0)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.3\"/>",
-                cx, vr_svg_py(p, y - se), cx, vr_svg_py(p, y + se), color);
+                cx, vr_svg_py(p, vr_svg_clamp(y - se)), cx, vr_svg_py(p, vr_svg_clamp(y + se)), color);
     if (square)
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\" stroke=\"#ffffff\"/>\n",
                 cx - 4, cy - 4, color);
@@ -434,20 +458,21 @@ void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
         xs[i] = sw->x[i];
         ya[i] = v[ka];
         yb[i] = v[kb];
-        const double sa = kas >= 0 && isfinite(v[kas]) ? v[kas] : 0, sb = kbs >= 0 && isfinite(v[kbs]) ? v[kbs] : 0;
-        if (isfinite(ya[i])) ylo = fmin(ylo, ya[i] - sa), yhi = fmax(yhi, ya[i] + sa);
-        if (isfinite(yb[i])) ylo = fmin(ylo, yb[i] - sb), yhi = fmax(yhi, yb[i] + sb);
+        const double sa = kas >= 0 && isfinite(v[kas]) ? fabs(v[kas]) : 0, sb = kbs >= 0 && isfinite(v[kbs]) ? fabs(v[kbs]) : 0;
+        if (isfinite(ya[i])) ylo = fmin(ylo, vr_svg_clamp(ya[i] - sa)), yhi = fmax(yhi, vr_svg_clamp(ya[i] + sa));
+        if (isfinite(yb[i])) ylo = fmin(ylo, vr_svg_clamp(yb[i] - sb)), yhi = fmax(yhi, vr_svg_clamp(yb[i] + sb));
     }
     ylo = fmin(ylo, 0), yhi = fmax(yhi, 0); /* zero (no change) always in view */
     if (!(yhi > ylo)) { ylo = -1; yhi = 1; }
-    const double py = 0.1 * (yhi - ylo);
+    const double py = 0.1 * vr_svg_width(ylo, yhi);
     double xlo = xs[0], xhi = xs[sw->n - 1];
-    const double px = xhi > xlo ? 0.06 * (xhi - xlo) : 1;
+    const double px = xhi > xlo ? 0.06 * vr_svg_width(xlo, xhi) : fmax(1, fabs(xlo) * 0x1p-40);
     char title[300], head[300];
     snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
     /* tall enough for the legend under the plot: its top at y0 + h + 48, two rows (8 + 2 x 16 px) */
     vr_svg_begin(f, 560, 40 + 250 + 48 + 40 + 12, title);
-    svg_plot p = {f, 90, 40, 440, 250, xlo - px, xhi + px, ylo - py, yhi + py, 0, 0, 1, 0};
+    svg_plot p = {f, 90, 40, 440, 250, vr_svg_clamp(xlo - px), vr_svg_clamp(xhi + px), vr_svg_clamp(ylo - py),
+                  vr_svg_clamp(yhi + py), 0, 0, 1, 0};
     snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
     vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
@@ -497,13 +522,13 @@ int vr_chart_layers(FILE *f, const rep_scenario *s)
     if (nb == 0)
         return 0;
     if (!(hi > lo)) hi = lo + 1;
-    const double pad = 0.08 * (hi - lo);
+    const double pad = 0.08 * vr_svg_width(lo, hi);
     const double slot = 46, gap = 24;
     const double width = fmax(520, 100 + (double)nb * slot + (double)ngroups * gap + 40);
     char title[300];
     snprintf(title, sizeof title, "Scenario %s: net P&L by owner", s->name);
     vr_svg_begin(f, width, 400, title);
-    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, lo - pad, hi + pad, 0, 0, 1, 1};
+    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, vr_svg_clamp(lo - pad), vr_svg_clamp(hi + pad), 0, 0, 1, 1};
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", "Net P&L by owner: the condor and each hedge layer");
     vr_svg_axes(&p, "", "USD per path");
     const double zy = vr_svg_py(&p, 0);

@@ -156,6 +156,12 @@ typedef struct svg_plot {
     int noxticks;             /* no x ticks or vertical grid (categories on the x axis) */
 } svg_plot;
 
+/* Charts map any finite data to finite pixels: vr_svg_px/py never overflow on a range wider than
+ * DBL_MAX (halved values where the difference would), and print within +-1e7 px. A chart pads
+ * its ranges with vr_svg_width (hi - lo, or DBL_MAX where that overflows) and keeps the padded
+ * ends finite with vr_svg_clamp (to +-DBL_MAX). */
+double vr_svg_width(double lo, double hi);
+double vr_svg_clamp(double v);
 void vr_svg_begin(FILE *f, double w, double h, const char *title);
 void vr_svg_end(FILE *f);
 double vr_svg_px(const svg_plot *p, double x);

@@ -3,6 +3,7 @@
  * Output is plain SVG 1.1 (no scripts, no external references) that is also well-formed XML, so the
  * same element can be inlined in the HTML page or saved as a file for the Markdown report.
  * Coordinates are printed with one decimal: enough on screen, and it keeps files small. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,10 +28,38 @@ void vr_svg_end(FILE *f)
     fputs("</svg>\n", f);
 }
 
+double vr_svg_width(double lo, double hi)
+{
+    const double d = hi - lo;
+    return isfinite(d) || !isfinite(lo) || !isfinite(hi) ? d : DBL_MAX;
+}
+
+double vr_svg_clamp(double v)
+{
+    return v > DBL_MAX ? DBL_MAX : v < -DBL_MAX ? -DBL_MAX : v;
+}
+
+/* Where v lies in [lo, hi] as a share of the width (0.5 for an empty range). The plain differences
+ * when they are finite; when one overflows (finite values beyond DBL_MAX / 2 of opposite signs),
+ * the same ratio of halved values, which is exact there: a huge P&L still maps to a finite pixel. */
+static double frac(double v, double lo, double hi)
+{
+    double span = hi - lo, d = v - lo;
+    if (!isfinite(span) || !isfinite(d))
+        span = hi / 2 - lo / 2, d = v / 2 - lo / 2;
+    return span > 0 ? d / span : 0.5;
+}
+
+/* A pixel coordinate: never beyond +-1e7 px (a point that far out is clipped anyway), so a value
+ * far outside a tiny range does not print as inf. */
+static double px_clamp(double v)
+{
+    return v > 1e7 ? 1e7 : v < -1e7 ? -1e7 : v;
+}
+
 double vr_svg_px(const svg_plot *p, double x)
 {
-    const double span = p->xhi - p->xlo;
-    return p->x0 + (span > 0 ? (x - p->xlo) / span : 0.5) * p->w;
+    return px_clamp(p->x0 + frac(x, p->xlo, p->xhi) * p->w);
 }
 
 double vr_svg_py(const svg_plot *p, double y)
@@ -41,20 +70,24 @@ double vr_svg_py(const svg_plot *p, double y)
         lo = log10(lo);
         hi = log10(hi);
     }
-    const double span = hi - lo;
-    return p->y0 + p->h - (span > 0 ? (y - lo) / span : 0.5) * p->h;
+    return px_clamp(p->y0 + p->h - frac(y, lo, hi) * p->h);
 }
 
 size_t vr_svg_ticks(double lo, double hi, int target, double *t, size_t cap)
 {
     if (!(hi > lo) || !isfinite(lo) || !isfinite(hi) || target < 1 || cap == 0)
         return 0;
-    const double raw = (hi - lo) / target;
+    double raw = (hi - lo) / target;
+    if (!isfinite(raw)) /* the width overflows (finite values beyond DBL_MAX / 2 of both signs) */
+        raw = vr_svg_clamp(hi / target - lo / target);
     const double mag = pow(10, floor(log10(raw)));
     const double r = raw / mag;
-    const double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+    double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+    if (!isfinite(step)) /* 2e308 and beyond: the largest power of ten, 1e308, will do */
+        step = mag;
     size_t n = 0;
-    for (double v = ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9 && n < cap; v += step)
+    const double end = vr_svg_clamp(hi + step * 1e-9); /* near DBL_MAX the slack overflows */
+    for (double v = ceil(lo / step - 1e-9) * step; isfinite(v) && v <= end && n < cap; v += step)
         t[n++] = fabs(v) < step * 1e-9 ? 0 : v;
     return n;
 }

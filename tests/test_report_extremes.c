@@ -1,0 +1,315 @@
+/* test_report_extremes.c: the reports at the ends of what a run file may hold:
+ *
+ *   huge P&L     a `pnl` of +-1.7e308 (finite, so the loader takes it) gives charts whose every
+ *                number is finite: no chart range or scale overflows, in the HTML and in the
+ *                Markdown's SVG files; every chart (P&L, frontier, drawdown, paths, layers, sweep)
+ *                stays finite for data at +-DBL_MAX, for all-equal data and for one path. */
+#include <ctype.h>
+#include <dirent.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report/tables.h"
+#include "vixrisk/vr_report.h"
+#include "vr_test_util.h"
+
+
+static const char *cfg_text =
+    "simulation: {paths: 200, horizon_days: 40, seed: 7, block: 200, sample_paths: 3, baseline: unhedged}\n"
+    "scenarios:\n"
+    "  - name: sampled\n"
+    "    model: {type: heston, spot: 5000.0, rate: 0.04, dividend: 0.013, v0: 0.02,\n"
+    "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75},\n"
+    "            pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75}}\n"
+    "condor: {contracts: 10, dte: 45, short_delta: 0.16, wing_width: 50}\n"
+    "policies:\n"
+    "  - name: unhedged\n"
+    "  - name: hedged\n"
+    "    layers:\n"
+    "      - trigger: {always: true}\n"
+    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: pct_of_credit, value: 0.10}}\n"
+    "        exit: {dte: 5}\n";
+
+static char dir[256], h5[400];
+
+static int setup(void **state)
+{
+    (void)state;
+    char args[1400];
+    static char buf[1 << 16];
+    if (vr_test_tmpdir("report_extremes", dir, sizeof dir) != 0)
+        return -1;
+    const char *cp = vr_test_write(dir, "x.yaml", cfg_text);
+    if (cp == NULL)
+        return -1;
+    snprintf(h5, sizeof h5, "%s/x.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cp, h5);
+    const int rc = vr_test_cli(args, buf, sizeof buf);
+    if (rc != 0) {
+        fprintf(stderr, "vixrisk run failed (%d): %s\n", rc, buf);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return getenv("VR_TEST_KEEP") ? 0 : vr_test_rmdir(dir) == 0 ? 0 : -1;
+}
+
+/* ---- every number of an SVG is finite ------------------------------------------------------- */
+
+/* Fails when the SVG text s (named what) holds "nan" or "inf" as a word anywhere but in its
+ * title, or an attribute number that is not finite or beyond +-1e8 (pixel coordinates stop at
+ * +-1e7, plus a marker's offset). Returns the count of numbers checked. */
+static size_t check_finite(const char *what, const char *s, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++) {
+        if (strncasecmp(s + i, "nan", 3) != 0 && strncasecmp(s + i, "inf", 3) != 0)
+            continue;
+        if ((i > 0 && isalpha((unsigned char)s[i - 1])) || (i + 3 < len && isalpha((unsigned char)s[i + 3])))
+            continue; /* part of a word */
+        fail_msg("%s: '%.3s' at %zu: ...%.80s", what, s + i, i, s + (i > 60 ? i - 60 : 0));
+    }
+    size_t nnum = 0;
+    for (const char *p = strstr(s, "=\""); p; p = strstr(p + 1, "=\"")) {
+        const char *v = p + 2, *e = strchr(v, '"');
+        if (e == NULL)
+            break;
+        for (const char *q = v; q < e;) {
+            if (isalpha((unsigned char)*q) || *q == '#') { /* a word or a colour: skip it */
+                q++;
+                while (q < e && isalnum((unsigned char)*q)) q++;
+                continue;
+            }
+            if (isdigit((unsigned char)*q) || *q == '-' || *q == '+' || *q == '.') {
+                char *end;
+                const double x = strtod(q, &end);
+                if (end > q) {
+                    if (!isfinite(x) || fabs(x) > 1e8)
+                        fail_msg("%s: attribute value '%.*s' holds %.*s", what, (int)(e - v > 120 ? 120 : e - v), v,
+                                 (int)(end - q), q);
+                    nnum++;
+                    q = end;
+                    continue;
+                }
+            }
+            q++;
+        }
+        p = e;
+    }
+    return nnum;
+}
+
+/* Every <svg> element of text s. */
+static size_t check_svgs(const char *what, const char *s)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, "<svg"); p; p = strstr(p + 1, "<svg")) {
+        const char *e = strstr(p, "</svg>");
+        assert_non_null(e);
+        char w[200];
+        snprintf(w, sizeof w, "%s, svg %zu", what, n + 1);
+        check_finite(w, p, (size_t)(e - p));
+        n++;
+    }
+    return n;
+}
+
+static int have_h5py(void)
+{
+    return system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") == 0;
+}
+
+/* A copy of the run with one path of every policy at +1.7e308 and one at -1.7e308 (and a
+ * drawdown of 1.7e308): the HTML's charts and the Markdown's SVG files are finite throughout. */
+static void test_huge_pnl_charts(void **state)
+{
+    (void)state;
+    if (!have_h5py())
+        skip();
+    char src[600], cmd[2000], out[600], fdir[600];
+    snprintf(src, sizeof src, "%s/huge.h5", dir);
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' '%s' && /usr/bin/python3 -c '"
+             "import sys, h5py\n"
+             "f = h5py.File(sys.argv[1], \"r+\")\n"
+             "n = 0\n"
+             "for s in f.values():\n"
+             "    if not isinstance(s, h5py.Group): continue\n"
+             "    for g in s.values():\n"
+             "        if isinstance(g, h5py.Group) and \"pnl\" in g:\n"
+             "            p = g[\"pnl\"][...]; p[0] = 1.7e308; p[1] = -1.7e308; g[\"pnl\"][...] = p\n"
+             "            d = g[\"drawdown\"][...]; d[0] = 1.7e308; g[\"drawdown\"][...] = d\n"
+             "            n += 1\n"
+             "assert n >= 2, n' '%s'",
+             h5, src, src);
+    assert_int_equal(system(cmd), 0);
+    vr_err err = {VR_OK, ""};
+    snprintf(out, sizeof out, "%s/huge.html", dir);
+    if (vr_report_write(src, out, VR_REPORT_HTML, &err) != VR_OK)
+        fail_msg("report html: %s", err.msg);
+    char *page = vr_test_slurp(out);
+    assert_non_null(page);
+    const size_t nsvg = check_svgs("huge.html", page);
+    if (nsvg < 5)
+        fail_msg("huge.html: %zu charts, want P&L, frontier, drawdown, paths and layers", nsvg);
+    free(page);
+    snprintf(out, sizeof out, "%s/huge.md", dir);
+    if (vr_report_write(src, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("report md: %s", err.msg);
+    snprintf(fdir, sizeof fdir, "%s/huge_files", dir);
+    DIR *dd = opendir(fdir);
+    assert_non_null(dd);
+    size_t nfile = 0;
+    for (struct dirent *de; (de = readdir(dd)) != NULL;) {
+        const size_t L = strlen(de->d_name);
+        if (L < 4 || strcmp(de->d_name + L - 4, ".svg") != 0)
+            continue;
+        char path[1300];
+        snprintf(path, sizeof path, "%s/%s", fdir, de->d_name);
+        char *s = vr_test_slurp(path);
+        assert_non_null(s);
+        check_svgs(de->d_name, s);
+        free(s);
+        nfile++;
+    }
+    closedir(dd);
+    assert_true(nfile >= 5);
+}
+
+/* ---- every chart on hand-made extreme data ---------------------------------------------------- */
+
+enum { NP = 2, NMAX = 50, ND = 20 };
+static rep_policy pol[NP];
+static double pnl[NP][NMAX], dd[NP][NMAX], spx[3 * ND], vix[3 * ND];
+static char pol_names[NP][16] = {"unhedged", "hedged@x=1"};
+static char lay_name[16] = "spike", *lay_names[1] = {lay_name};
+static rep_layer lay[NP];
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A scenario of two policies with n paths: pnl(i, k) and dd(i, k) from fn, scores score, layer
+ * attribution attr; three sample paths of spx/vix values path(t). */
+static void make(rep_scenario *s, size_t n, double (*fp)(size_t, size_t), double score, double attr,
+                 double (*path)(size_t))
+{
+    memset(s, 0, sizeof *s);
+    memset(pol, 0, sizeof pol);
+    memset(lay, 0, sizeof lay);
+    for (size_t i = 0; i < NP; i++) {
+        rep_policy *q = &pol[i];
+        q->name = pol_names[i];
+        q->baseline = pol_names[0];
+        q->n = n;
+        for (size_t k = 0; k < n; k++) {
+            pnl[i][k] = fp(i, k);
+            dd[i][k] = fabs(fp(i, n - 1 - k));
+        }
+        qsort(pnl[i], n, sizeof(double), cmp_dbl);
+        qsort(dd[i], n, sizeof(double), cmp_dbl);
+        q->pnl = q->pnl_sorted = pnl[i];
+        q->dd_sorted = dd[i];
+        for (int k = 0; k < RS_N; k++)
+            q->score[k] = (k % 2 ? -1 : 1) * score;
+        q->layers = lay_names;
+        q->nlayer_names = 1;
+        q->nlayers = 1;
+        q->has_attr = 1;
+        q->attr_condor = -attr;
+        lay[i].attr_mean = attr;
+        lay[i].action = lay_name;
+        for (int k = 0; k < VR_RF_LAYER_N; k++)
+            lay[i].score[k] = (k % 2 ? -1 : 1) * attr;
+        q->lay = &lay[i];
+    }
+    for (size_t t = 0; t < 3 * ND; t++)
+        spx[t] = vix[t] = path(t);
+    s->name = (char *)"extreme";
+    s->pol = pol;
+    s->npol = NP;
+    s->base = 0;
+    s->paths = n;
+    s->tail = n / 100;
+    s->spx = spx;
+    s->vix = vix;
+    s->nsample = 3;
+    s->ndays = ND;
+}
+
+static double f_huge(size_t i, size_t k) { return (k % 2 ? -1 : 1) * DBL_MAX / (double)(1 + k + i); }
+static double f_max(size_t i, size_t k) { (void)i; return k % 3 == 0 ? DBL_MAX : k % 3 == 1 ? -DBL_MAX : 0; }
+static double f_equal(size_t i, size_t k) { (void)i, (void)k; return 1.7e308; }
+static double f_equal_neg(size_t i, size_t k) { (void)i, (void)k; return -5000.0; }
+static double f_zero(size_t i, size_t k) { (void)i, (void)k; return 0; }
+static double p_huge(size_t t) { return t % 2 ? DBL_MAX : -DBL_MAX; }
+static double p_equal(size_t t) { (void)t; return 1.7e308; }
+static double p_small(size_t t) { return 5000.0 + (double)t; }
+
+static void draw_all(const char *what, const rep_scenario *s)
+{
+    rep_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    snprintf(sw.base, sizeof sw.base, "hedged");
+    snprintf(sw.key, sizeof sw.key, "x");
+    sw.n = 2;
+    sw.pol[0] = 0, sw.pol[1] = 1;
+    sw.x[0] = -DBL_MAX, sw.x[1] = DBL_MAX;
+    for (int c = 0; c < 6; c++) {
+        char *buf = NULL, name[200];
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        switch (c) {
+        case 0: vr_chart_pnl(f, s); break;
+        case 1: vr_chart_frontier(f, s); break;
+        case 2: vr_chart_drawdown(f, s); break;
+        case 3: assert_int_equal(vr_chart_paths(f, s), 1); break;
+        case 4: assert_int_equal(vr_chart_layers(f, s), 1); break;
+        default: vr_chart_sweep(f, s, &sw); break;
+        }
+        fclose(f);
+        static const char *const cn[6] = {"pnl", "frontier", "drawdown", "paths", "layers", "sweep"};
+        snprintf(name, sizeof name, "%s: %s chart", what, cn[c]);
+        assert_int_equal(check_svgs(name, buf), 1);
+        free(buf);
+    }
+}
+
+static void test_charts_extreme(void **state)
+{
+    (void)state;
+    rep_scenario s;
+    make(&s, NMAX, f_huge, 1.7e308, 1.7e308, p_huge);
+    draw_all("+-DBL_MAX/k", &s);
+    make(&s, NMAX, f_max, DBL_MAX, -DBL_MAX, p_huge);
+    draw_all("+-DBL_MAX", &s);
+    make(&s, NMAX, f_equal, 1.7e308, 1.7e308, p_equal);
+    draw_all("all 1.7e308", &s);
+    make(&s, NMAX, f_equal_neg, -5000, -5000, p_small);
+    draw_all("all equal", &s);
+    make(&s, NMAX, f_zero, 0, 0, p_small);
+    draw_all("all zero", &s);
+    make(&s, 1, f_huge, 1.7e308, 1.7e308, p_huge);
+    draw_all("one path, huge", &s);
+    make(&s, 1, f_equal_neg, -5000, 3, p_small);
+    draw_all("one path", &s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_huge_pnl_charts),
+        cmocka_unit_test(test_charts_extreme),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
