@@ -3,7 +3,10 @@
  *   huge P&L     a `pnl` of +-1.7e308 (finite, so the loader takes it) gives charts whose every
  *                number is finite: no chart range or scale overflows, in the HTML and in the
  *                Markdown's SVG files; every chart (P&L, frontier, drawdown, paths, layers, sweep)
- *                stays finite for data at +-DBL_MAX, for all-equal data and for one path. */
+ *                stays finite for data at +-DBL_MAX, for all-equal data and for one path;
+ *   usd format   every finite double prints as the number it is (no digits cut off a long
+ *                number): whole dollars with separators below 1e15, exponent notation beyond,
+ *                also inside the ranking tables' "v ± se" cells and the ratio cells. */
 #include <ctype.h>
 #include <dirent.h>
 #include <float.h>
@@ -16,6 +19,10 @@
 #include "report/tables.h"
 #include "vixrisk/vr_report.h"
 #include "vr_test_util.h"
+
+#ifndef REP_USD_EXP
+#define REP_USD_EXP 1e15 /* where the USD format turns to exponent notation (report_internal.h) */
+#endif
 
 
 static const char *cfg_text =
@@ -305,11 +312,133 @@ static void test_charts_extreme(void **state)
     draw_all("one path", &s);
 }
 
+/* ---- USD and number formats ------------------------------------------------------------------- */
+
+/* Fails unless text t is the number want as the reports print USD: "-12,345" (groups of
+ * three) exactly for |want| < 1e15, else d.dddddde+XX within half a unit of its 7th digit.
+ * Without `strict`, only that t reads back as that number (in either form). */
+static void check_usd_as(const char *t, double want, int strict)
+{
+    char plain[400];
+    size_t o = 0;
+    const char *digits = t + (t[0] == '-');
+    const int exp = strchr(t, 'e') != NULL;
+    if (!exp) {
+        const size_t L = strlen(digits);
+        for (size_t i = 0; i < L; i++) {
+            const int comma = (L - i) % 4 == 0;
+            if (comma != (digits[i] == ','))
+                fail_msg("'%s': thousands separators out of place (for %.17g)", t, want);
+        }
+    }
+    for (const char *p = t; *p && o + 1 < sizeof plain; p++)
+        if (*p != ',')
+            plain[o++] = *p;
+    plain[o] = '\0';
+    char *end;
+    const double got = strtod(plain, &end);
+    if (*end != '\0' || end == plain)
+        fail_msg("'%s' is not a number (for %.17g)", t, want);
+    const double r = nearbyint(want);
+    if (!strict) {
+        if (!(fabs(got - r) <= 5e-7 * fabs(r)))
+            fail_msg("'%s' for %.17g: reads back as %.17g, a different number", t, want, got);
+        return;
+    }
+    if (fabs(r) < REP_USD_EXP) {
+        if (exp || got != r)
+            fail_msg("'%s' for %.17g: want whole dollars %.0f", t, want, r);
+    } else if (!exp || !(fabs(got - r) <= 5e-7 * fabs(r)) || strlen(t) > 14) {
+        fail_msg("'%s' for %.17g: want 7 significant digits in exponent notation", t, want);
+    }
+}
+
+static void check_usd(const char *t, double want)
+{
+    check_usd_as(t, want, 1);
+}
+
+static void test_usd_magnitudes(void **state)
+{
+    (void)state;
+    char b[32], b48[48];
+    /* every magnitude reads back as itself, in the 48 bytes the tables' "v ± se" cells give it */
+    for (int k = 0; k <= 308; k++)
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            const double x = sgn * 1.2345678901234567 * pow(10, k);
+            check_usd_as(vr_rep_fmt_usd(b48, sizeof b48, x), x, 0);
+        }
+    /* and in the documented form, within 32 bytes */
+    for (int k = 0; k <= 308; k++)
+        for (int sgn = -1; sgn <= 1; sgn += 2)
+            for (int m = 0; m < 3; m++) {
+                static const double mant[3] = {1.0, 1.2345678901234567, 1.7976931348623157};
+                const double x = sgn * mant[m] * pow(10, k);
+                if (!isfinite(x))
+                    continue;
+                check_usd(vr_rep_fmt_usd(b, sizeof b, x), x);
+            }
+    static const double edge[] = {DBL_MAX, -DBL_MAX, 1.7e308, -1.7e308, 999999999999999.0, -999999999999999.0,
+                                  1e15, -1e15, 123456789012345678.0, 0.4, -0.4, 0};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+        check_usd(vr_rep_fmt_usd(b, sizeof b, edge[i]), edge[i]);
+    assert_string_equal(vr_rep_fmt_usd(b, sizeof b, -1234567.4), "-1,234,567");
+    assert_string_equal(vr_rep_fmt_usd(b, sizeof b, -0.3), "0");
+    assert_string_equal(vr_rep_fmt_usd(b, sizeof b, -1.7e308), "-1.700000e+308");
+    assert_string_equal(vr_rep_fmt_usd(b, sizeof b, NAN), "n/a");
+    /* a ratio and a percentage too long for the cell: exponent notation, not a cut number */
+    assert_string_equal(vr_rep_fmt_num(b, sizeof b, 1e200), "1.000000e+200");
+    assert_string_equal(vr_rep_fmt_num(b, sizeof b, -2.5), "-2.500");
+    assert_string_equal(vr_rep_fmt_fixed(b, sizeof b, "%.2f%%", -3e300), "-3.000000e+300%");
+    assert_string_equal(vr_rep_fmt_fixed(b, sizeof b, "%.1f s", 4e40), "4.000000e+40 s");
+
+    /* the tables' cells: "v ± se" of huge values, and the cost ratio */
+    rep_scenario s;
+    make(&s, NMAX, f_huge, 1.0, 1.0, p_small);
+    pol[1].score[RS_MEAN] = -1.7e308, pol[1].score[RS_MEAN_SE] = 3.25e307;
+    pol[1].score[RS_ES99] = 1.234567e45, pol[1].score[RS_ES99_SE] = 987654321098765.0;
+    pol[1].score[RS_DD50] = 8.5e300;
+    pol[1].score[RS_COST] = 2e250;
+    pol[1].score[RS_DES99] = -1e300, pol[1].score[RS_DES99_SE] = 1.0;
+    s.tail = VR_TAIL_MIN_BEYOND;
+    rep_cell c[REP_MAXCOL];
+    int seen = 0;
+    for (int which = REP_TABLE_TAIL; which <= REP_TABLE_COST; which++) {
+        const size_t nc = vr_rep_table_row(&s, 1, which, c);
+        for (size_t j = 0; j < nc; j++) {
+            const char *k = c[j].key;
+            double v = NAN, se = NAN;
+            if (strcmp(k, "mean") == 0) v = -1.7e308, se = 3.25e307;
+            else if (strcmp(k, "es99") == 0) v = 1.234567e45, se = 987654321098765.0;
+            else if (strcmp(k, "drawdown_q50") == 0) v = 8.5e300;
+            else if (strcmp(k, "d_es99") == 0) v = -1e300, se = 1.0;
+            else if (strcmp(k, "cost_per_es99_reduction") == 0) {
+                assert_string_equal(c[j].text, "2.000000e+250");
+                seen++;
+                continue;
+            } else continue;
+            char a[200];
+            snprintf(a, sizeof a, "%s", c[j].text);
+            char *pm = strstr(a, " \xC2\xB1 ");
+            if (isnan(se) != (pm == NULL))
+                fail_msg("%s cell '%s'", k, c[j].text);
+            if (pm) {
+                *pm = '\0';
+                check_usd(pm + 4, se);
+            }
+            check_usd(a, v);
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_huge_pnl_charts),
         cmocka_unit_test(test_charts_extreme),
+        cmocka_unit_test(test_usd_magnitudes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -147,10 +147,14 @@ char *vr_rep_fmt_usd(char *buf, size_t cap, double x)
         snprintf(buf, cap, "n/a");
         return buf;
     }
-    char digits[64];
     double r = nearbyint(x);
     if (r == 0)
         r = 0; /* no "-0" */
+    if (fabs(r) >= REP_USD_EXP) { /* 7 significant digits: every finite double, in 14 bytes */
+        snprintf(buf, cap, "%.6e", r);
+        return buf;
+    }
+    char digits[32]; /* at most 15 digits below REP_USD_EXP */
     snprintf(digits, sizeof digits, "%.0f", fabs(r));
     const size_t nd = strlen(digits);
     size_t o = 0;
@@ -196,10 +200,24 @@ char *vr_rep_fmt_unsign_zero(char *buf)
 
 char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x)
 {
-    if (!isfinite(x))
+    if (!isfinite(x)) {
         snprintf(buf, cap, "n/a");
-    else
-        snprintf(buf, cap, fmt, x);
+        return buf;
+    }
+    const int n = snprintf(buf, cap, fmt, x);
+    if (n < 0 || (size_t)n >= cap) {
+        /* too long for buf (a "%.3f" of 1e200 has 204 characters): the same text with the number
+         * in exponent notation, 7 significant digits, rather than a cut, wrong number */
+        const char *c = fmt;
+        while ((c = strchr(c, '%')) != NULL && c[1] == '%')
+            c += 2;
+        if (c != NULL) {
+            const char *e = c + 1 + strspn(c + 1, "-+ #0123456789.lL");
+            char alt[128];
+            if (*e && snprintf(alt, sizeof alt, "%.*s%%.6e%s", (int)(c - fmt), fmt, e + 1) < (int)sizeof alt)
+                snprintf(buf, cap, alt, x);
+        }
+    }
     return vr_rep_fmt_unsign_zero(buf);
 }
 

@@ -119,10 +119,14 @@ void vr_rep_file_abort(rep_file *rf);                     /* closes and removes 
 void vr_rep_esc(FILE *f, const char *s);
 
 /* Display formats shared by HTML and Markdown (the tests format the same way):
- *   usd   whole dollars with ',' thousands separators, "-" sign ("-12,345"); "n/a" if not finite
+ *   usd   whole dollars with ',' thousands separators, "-" sign ("-12,345"); from REP_USD_EXP
+ *         (1e15, below which every whole dollar is a double) exponent notation with 7
+ *         significant digits ("-1.797693e+308"), so every finite double prints in at most 20
+ *         bytes; "n/a" if not finite
  *   pct   a probability as a percentage with 2 decimals ("1.25%")
  *   num   "%.3f" (ratios); "n/a" if not finite
  * Each writes into buf (cap >= 32) and returns it. */
+#define REP_USD_EXP 1e15
 char *vr_rep_fmt_usd(char *buf, size_t cap, double x);
 char *vr_rep_fmt_pct(char *buf, size_t cap, double p);
 char *vr_rep_fmt_num(char *buf, size_t cap, double x);
@@ -130,7 +134,8 @@ char *vr_rep_fmt_num(char *buf, size_t cap, double x);
  * file): "%lld", or "n/a" when the file lacks it (loaded as -1), so the sentinel is never shown. */
 char *vr_rep_fmt_int(char *buf, size_t cap, long long v);
 /* x printed with printf format fmt (one double conversion), "n/a" when not finite; a value
- * that prints as zero prints without a sign ("-0.000" -> "0.000"). */
+ * that prints as zero prints without a sign ("-0.000" -> "0.000"). When that does not fit in
+ * cap bytes (a "%.3f" of 1e200), the number is printed "%.6e" in the same text instead. */
 char *vr_rep_fmt_fixed(char *buf, size_t cap, const char *fmt, double x);
 /* Whether scenario s replays recorded history (its source attribute); a one-path scenario that
  * is not (a model run of one path) is shown as one path, as a replay is, but not called one. */
