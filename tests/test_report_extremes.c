@@ -6,7 +6,8 @@
  *                stays finite for data at +-DBL_MAX, for all-equal data and for one path;
  *   usd format   every finite double prints as the number it is (no digits cut off a long
  *                number): whole dollars with separators below 1e15, exponent notation beyond,
- *                also inside the ranking tables' "v ± se" cells and the ratio cells. */
+ *                also inside the ranking tables' "v ± se" cells and the ratio cells;
+ *   md verdict   a verdict line of several KB is written whole into the Markdown. */
 #include <ctype.h>
 #include <dirent.h>
 #include <float.h>
@@ -433,12 +434,52 @@ static void test_usd_magnitudes(void **state)
     assert_int_equal(seen, 5);
 }
 
+/* ---- a long verdict line in the Markdown ------------------------------------------------------ */
+
+static void test_md_long_verdict(void **state)
+{
+    (void)state;
+    rep_run run;
+    memset(&run, 0, sizeof run);
+    vr_err err = {VR_OK, ""};
+    if (vr_rep_run_load(h5, &run, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    /* line 2: 6000 bytes of words and a marker at its end */
+    enum { LONG = 6000 };
+    char *v = malloc(LONG + 200);
+    assert_non_null(v);
+    size_t o = (size_t)sprintf(v, "Verdict: first line\n");
+    const size_t start = o;
+    for (size_t i = 0; o - start < LONG; i++)
+        o += (size_t)sprintf(v + o, "layer%zu ", i);
+    o += (size_t)sprintf(v + o, "END-OF-THE-LONG-LINE\nlast line");
+    free(run.verdict);
+    run.verdict = v;
+    char out[600];
+    snprintf(out, sizeof out, "%s/verdict.md", dir);
+    if (vr_rep_write_md(&run, out, &err) != VR_OK)
+        fail_msg("md: %s", err.msg);
+    char *md = vr_test_slurp(out);
+    assert_non_null(md);
+    char *want = malloc(o + 16);
+    assert_non_null(want);
+    const char *e = strchr(v + start, '\n');
+    snprintf(want, o + 16, "\n> %.*s  \n> last line  \n", (int)(e - (v + start)), v + start);
+    if (strstr(md, want) == NULL)
+        fail_msg("the %zu-byte verdict line is not written whole: %.200s", (size_t)(e - (v + start)),
+                 strstr(md, "> layer0") ? strstr(md, "> layer0") : md);
+    free(want);
+    free(md);
+    vr_rep_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_huge_pnl_charts),
         cmocka_unit_test(test_charts_extreme),
         cmocka_unit_test(test_usd_magnitudes),
+        cmocka_unit_test(test_md_long_verdict),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -295,13 +295,19 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     fputs("\n\n", f);
     if (r->verdict && r->verdict[0]) {
         fputs("## Verdict\n\n", f);
-        for (const char *p = r->verdict; *p;) { /* a blockquote, line by line */
+        for (const char *p = r->verdict; *p;) { /* a blockquote, line by line, each whole */
             const char *e = strchr(p, '\n');
             const size_t n = e ? (size_t)(e - p) : strlen(p);
-            char line[1024];
-            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+            char *line = malloc(n + 1);
+            if (line == NULL) {
+                st = vr_fail(err, VR_ENOMEM, "report: %s: verdict line of %zu bytes", out_path, n);
+                goto done;
+            }
+            memcpy(line, p, n);
+            line[n] = '\0';
             fputs("> ", f);
             md_esc(f, line);
+            free(line);
             fputs("  \n", f);
             p += n + (e ? 1 : 0);
         }
