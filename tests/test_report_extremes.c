@@ -7,7 +7,9 @@
  *   usd format   every finite double prints as the number it is (no digits cut off a long
  *                number): whole dollars with separators below 1e15, exponent notation beyond,
  *                also inside the ranking tables' "v ± se" cells and the ratio cells;
- *   md verdict   a verdict line of several KB is written whole into the Markdown. */
+ *   md verdict   a verdict line of several KB is written whole into the Markdown;
+ *   drawdown     the drawdown chart plots P(DD >= x) as its label says, also where many paths
+ *                tie (no drawdown at all). */
 #include <ctype.h>
 #include <dirent.h>
 #include <float.h>
@@ -473,6 +475,71 @@ static void test_md_long_verdict(void **state)
     vr_rep_run_free(&run);
 }
 
+/* ---- drawdown: P(DD >= x) with ties ------------------------------------------------------------ */
+
+static void test_drawdown_ties(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static double d[N], p[N];
+    rep_policy q;
+    rep_scenario s;
+    memset(&q, 0, sizeof q);
+    memset(&s, 0, sizeof s);
+    /* 900 paths without a drawdown, then 1000, 2000, ..., 100000 */
+    for (size_t k = 0; k < N; k++) {
+        d[k] = k < 900 ? 0 : 1000.0 * (double)(k - 899);
+        p[k] = (double)k;
+    }
+    q.name = pol_names[0];
+    q.baseline = pol_names[0];
+    q.n = N;
+    q.pnl = q.pnl_sorted = p;
+    q.dd_sorted = d;
+    s.name = (char *)"ties";
+    s.pol = &q;
+    s.npol = 1;
+    s.paths = N;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_chart_drawdown(f, &s);
+    fclose(f);
+    /* the plot: x over [0, 102000] on 90..510 px, y log10 over [1e-3, 1] on 330..40 px */
+    const char *pts = strstr(buf, " points=\"");
+    assert_non_null(pts);
+    pts += 9;
+    size_t at0 = 0, npts = 0;
+    for (const char *c = pts; *c && *c != '"';) {
+        char *e;
+        const double x = strtod(c, &e);
+        assert_true(*e == ',');
+        const double y = strtod(e + 1, &e);
+        c = e + (*e == ' ');
+        npts++;
+        /* back to data: y is a share of paths; at x = 0 (all paths) it must be 1 */
+        const double dv = (x - 90.0) / 420.0 * 102000.0, pr = pow(10, -3 + 3 * (330.0 - y) / 290.0);
+        if (x == 90.0) {
+            at0++;
+            if (fabs(y - 40.0) > 0.051)
+                fail_msg("point (%.1f, %.1f): P = %.3f at drawdown 0, where P(DD >= 0) = 1 (P(DD > 0) = 0.1)", x, y,
+                         pr);
+            continue;
+        }
+        /* elsewhere, at x = 1000 m (path 899 + m, the first of its value): P(DD >= x) = (101 - m) / 1000 */
+        const double k = nearbyint(dv / 1000.0), want = (101.0 - k) / 1000.0;
+        if (fabs(pr / want - 1) > 0.02)
+            fail_msg("point (%.1f, %.1f): drawdown %.0f, P %.4f, want P(DD >= x) = %.4f", x, y, dv, pr, want);
+    }
+    assert_int_equal(at0, 1);
+    assert_true(npts > 20);
+    /* the label names what is plotted */
+    assert_non_null(strstr(buf, "P(drawdown \xE2\x89\xA5 x)"));
+    assert_null(strstr(buf, "P(drawdown > x)"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_charts_extreme),
         cmocka_unit_test(test_usd_magnitudes),
         cmocka_unit_test(test_md_long_verdict),
+        cmocka_unit_test(test_drawdown_ties),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

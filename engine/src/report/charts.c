@@ -4,7 +4,7 @@
  *   vr_chart_pnl       histograms of terminal P&L, policies overlaid (step lines), and beside them the
  *                   worst 5% magnified, with each policy's -ES99 marked
  *   vr_chart_frontier  mean P&L against ES99 with +-1 SE bars: the cost/protection frontier
- *   vr_chart_drawdown  P(max drawdown > x) on a log scale, so the tail is visible
+ *   vr_chart_drawdown  P(max drawdown >= x) on a log scale, so the tail is visible
  *   vr_chart_paths     three of the stored sample paths (worst baseline P&L, highest VIX peak, median
  *                   baseline P&L): SPX and VIX with the days each policy's layers acted
  *
@@ -272,6 +272,20 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
     vr_svg_end(f);
 }
 
+/* The first index of sorted v[0..j] holding v[j] (binary search: a tie may span most paths). */
+static size_t first_of(const double *v, size_t j)
+{
+    size_t a = 0, b = j; /* v[b] == v[j]; the answer is in [a, b] */
+    while (a < b) {
+        const size_t m = a + (b - a) / 2;
+        if (v[m] < v[j])
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
 void vr_chart_drawdown(FILE *f, const rep_scenario *s)
 {
     enum { K = 240 };
@@ -285,24 +299,28 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
         if (q->n) xmax = fmax(xmax, q->dd_sorted[q->n - 1]);
     }
     if (!(xmax > 0)) xmax = 1;
-    const double ylo = pow(10, -ceil(log10((double)nmax)));
-    snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown exceeds x", s->name);
+    /* down to 1/paths, and a decade below 1 for one path (a log axis needs a range) */
+    const double ylo = fmin(0.1, pow(10, -ceil(log10((double)nmax))));
+    snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown is x or more", s->name);
     const int inside = legend_inside(s, 290);
     vr_svg_begin(f, 540, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
-    svg_plot p = {f, 90, 40, 420, 290, 0, xmax * 1.02, ylo, 1, 1, 1, 0, 0};
-    vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown > x), log scale");
+    svg_plot p = {f, 90, 40, 420, 290, 0, vr_svg_clamp(xmax * 1.02), ylo, 1, 1, 1, 0, 0};
+    vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown \xE2\x89\xA5 x), log scale");
     vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
     for (size_t i = 0; i < s->npol; i++) {
         const rep_policy *q = &s->pol[i];
         if (q->n == 0)
             continue;
-        /* points at exceedance probabilities log-spaced from 1 to 1/n: P(DD >= dd[j]) = (n - j)/n */
+        /* points at probabilities log-spaced from 1 to 1/n: P(DD >= dd[j]) = (n - j)/n when j is
+         * the first of the paths tied at dd[j] (a later one would put several probabilities, all
+         * but one wrong, at the same x: many paths without a drawdown drew a vertical line at 0) */
         size_t k = 0, last = (size_t)-1;
         const double ln = log10((double)q->n);
         for (int a = 0; a <= K; a++) {
             const double pr = pow(10, -ln * a / K);
             size_t j = q->n - (size_t)ceil(pr * (double)q->n - 1e-9);
             if (j >= q->n) j = q->n - 1;
+            j = first_of(q->dd_sorted, j);
             if (j == last)
                 continue;
             last = j;

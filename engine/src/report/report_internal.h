@@ -188,7 +188,7 @@ size_t vr_svg_ticks(double lo, double hi, int target, double *t, size_t cap);
 
 void vr_chart_pnl(FILE *f, const rep_scenario *s);      /* P&L histograms + the worst 5% magnified */
 void vr_chart_frontier(FILE *f, const rep_scenario *s); /* ES99 vs mean with SE bars */
-void vr_chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown > x), log scale */
+void vr_chart_drawdown(FILE *f, const rep_scenario *s); /* P(max drawdown >= x), log scale */
 int vr_chart_paths(FILE *f, const rep_scenario *s);     /* sample SPX/VIX paths + activations; 0 if none */
 struct rep_sweep;
 /* A sweep: dES99 and dmean (a replay: P&L and dP&L) against the swept value, +-1 SE. */
