@@ -9,7 +9,8 @@
  *                also inside the ranking tables' "v ± se" cells and the ratio cells;
  *   md verdict   a verdict line of several KB is written whole into the Markdown;
  *   drawdown     the drawdown chart plots P(DD >= x) as its label says, also where many paths
- *                tie (no drawdown at all). */
+ *                tie (no drawdown at all);
+ *   data-key     no HTML cell carries an empty data-key (the condor's blank attribution cells). */
 #include <ctype.h>
 #include <dirent.h>
 #include <float.h>
@@ -26,7 +27,6 @@
 #ifndef REP_USD_EXP
 #define REP_USD_EXP 1e15 /* where the USD format turns to exponent notation (report_internal.h) */
 #endif
-
 
 static const char *cfg_text =
     "simulation: {paths: 200, horizon_days: 40, seed: 7, block: 200, sample_paths: 3, baseline: unhedged}\n"
@@ -540,6 +540,32 @@ static void test_drawdown_ties(void **state)
     free(buf);
 }
 
+/* ---- HTML cells: no empty data-key ------------------------------------------------------------- */
+
+static void test_html_no_empty_key(void **state)
+{
+    (void)state;
+    char out[600];
+    vr_err err = {VR_OK, ""};
+    snprintf(out, sizeof out, "%s/keys.html", dir);
+    if (vr_report_write(h5, out, VR_REPORT_HTML, &err) != VR_OK)
+        fail_msg("report html: %s", err.msg);
+    char *page = vr_test_slurp(out);
+    assert_non_null(page);
+    const char *row = strstr(page, "data-owner=\"condor\"");
+    if (row == NULL)
+        fail_msg("no condor row in the attribution table");
+    const char *k = strstr(page, "data-key=\"\"");
+    if (k != NULL)
+        fail_msg("a cell with an empty data-key: %.120s", k - 40);
+    /* the condor's row still tags the cells that show something */
+    const char *end = strstr(row, "</tr>");
+    assert_non_null(end);
+    const char *net = strstr(row, "data-key=\"attr_condor\"");
+    assert_true(net != NULL && net < end);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_usd_magnitudes),
         cmocka_unit_test(test_md_long_verdict),
         cmocka_unit_test(test_drawdown_ties),
+        cmocka_unit_test(test_html_no_empty_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -171,6 +171,17 @@ static void head_row(FILE *f, const char *lead, const rep_head *h, size_t nc)
 }
 
 /* The class (and tooltip) attribute of a cell: bold when significant, marked when rough. */
+/* ' data-key="key"' for a cell that shows an attribute; nothing for a blank one (the condor's row
+ * of the attribution table has no layer scores): an empty data-key names no attribute. */
+static void key_attr(FILE *f, const rep_cell *c)
+{
+    if (c->key == NULL || c->key[0] == '\0')
+        return;
+    fputs(" data-key=\"", f);
+    vr_rep_esc(f, c->key);
+    fputc('"', f);
+}
+
 static const char *cell_class(const rep_cell *c)
 {
     return c->sig && c->rough ? " class=\"sig rough\""
@@ -196,7 +207,9 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
         vr_rep_esc(f, s->pol[pi].name);
         fprintf(f, "\"><td>%zu</td>", k + 1);
         for (size_t j = 0; j < nc; j++) {
-            fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
+            fputs("<td", f);
+            key_attr(f, &c[j]);
+            fprintf(f, "%s>", cell_class(&c[j]));
             if (j == 0)
                 fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", vr_rep_color(pi));
             vr_rep_esc(f, c[j].text);
@@ -210,7 +223,9 @@ static void table(FILE *f, const rep_scenario *s, int which, const size_t *order
 static void cells(FILE *f, const rep_cell *c, size_t nc)
 {
     for (size_t j = 0; j < nc; j++) {
-        fprintf(f, "<td data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
+        fputs("<td", f);
+        key_attr(f, &c[j]);
+        fprintf(f, "%s>", cell_class(&c[j]));
         vr_rep_esc(f, c[j].text);
         fputs("</td>", f);
     }
@@ -343,7 +358,9 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
         for (size_t j = 1; j < nc; j++) {
             fputs("<td data-scenario=\"", f);
             vr_rep_esc(f, r->scen[j - 1].name);
-            fprintf(f, "\" data-key=\"%s\"%s>", c[j].key, cell_class(&c[j]));
+            fputc('"', f);
+            key_attr(f, &c[j]);
+            fprintf(f, "%s>", cell_class(&c[j]));
             vr_rep_esc(f, c[j].text);
             if (c[j].sub[0]) {
                 fputs(c[j].subsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
