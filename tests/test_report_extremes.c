@@ -10,7 +10,8 @@
  *   md verdict   a verdict line of several KB is written whole into the Markdown;
  *   drawdown     the drawdown chart plots P(DD >= x) as its label says, also where many paths
  *                tie (no drawdown at all);
- *   data-key     no HTML cell carries an empty data-key (the condor's blank attribution cells). */
+ *   data-key     no HTML cell carries an empty data-key (the condor's blank attribution cells);
+ *   wall time    a wall time of 1e200 s prints as such, not cut at its buffer. */
 #include <ctype.h>
 #include <dirent.h>
 #include <float.h>
@@ -566,6 +567,37 @@ static void test_html_no_empty_key(void **state)
     free(page);
 }
 
+/* ---- wall times of any size ------------------------------------------------------------------- */
+
+/* A run file's wall times are finite doubles of any size: the run summary prints them as the
+ * number they are (exponent notation where "%.1f" would be too long), in HTML and Markdown. */
+static void test_wall_time_huge(void **state)
+{
+    (void)state;
+    rep_run run;
+    memset(&run, 0, sizeof run);
+    vr_err err = {VR_OK, ""};
+    if (vr_rep_run_load(h5, &run, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    run.wall = 1e200;
+    run.scen[0].wall = 2e200;
+    run.scen[0].marks_wall = 3e200;
+    char out[600];
+    static const char *const want[3] = {"1.000000e+200 s", "2.000000e+200 s", "3.000000e+200 s"};
+    for (int fmt = 0; fmt < 2; fmt++) {
+        snprintf(out, sizeof out, "%s/wall.%s", dir, fmt ? "md" : "html");
+        if ((fmt ? vr_rep_write_md(&run, out, &err) : vr_rep_write_html(&run, out, &err)) != VR_OK)
+            fail_msg("%s: %s", out, err.msg);
+        char *t = vr_test_slurp(out);
+        assert_non_null(t);
+        for (int k = 0; k < 3; k++)
+            if (strstr(t, want[k]) == NULL)
+                fail_msg("%s: no '%s' (a wall time of %.0e s)", out, want[k], 1e200 * (k + 1));
+        free(t);
+    }
+    vr_rep_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_md_long_verdict),
         cmocka_unit_test(test_drawdown_ties),
         cmocka_unit_test(test_html_no_empty_key),
+        cmocka_unit_test(test_wall_time_huge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

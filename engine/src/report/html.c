@@ -58,11 +58,7 @@ static void kv(FILE *f, const char *k, const char *v)
 static void kvd(FILE *f, const char *k, double v, const char *fmt)
 {
     char b[64];
-    if (isfinite(v))
-        snprintf(b, sizeof b, fmt, v);
-    else
-        snprintf(b, sizeof b, "n/a");
-    kv(f, k, b);
+    kv(f, k, vr_rep_fmt_fixed(b, sizeof b, fmt, v)); /* exponent notation where "%.1f" is too long */
 }
 
 /* Index of the first scenario before i with the same model and parameters (i if none): a batch of

@@ -333,7 +333,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     fputs("| vixrisk version | ", f); md_esc(f, r->version); fputs(" (build ", f); md_esc(f, r->build);
     fputs("), schema ", f); md_esc(f, r->schema); fputs(" |\n", f);
     fputs("| Run finished (UTC) | ", f); md_esc(f, r->utc_time); fputs(" |\n", f);
-    fprintf(f, "| Wall time | %s |\n\n", isfinite(r->wall) ? (snprintf(b, sizeof b, "%.1f s", r->wall), b) : "n/a");
+    fprintf(f, "| Wall time | %s |\n\n", vr_rep_fmt_fixed(b, sizeof b, "%.1f s", r->wall));
     fputs("### Models\n\n", f);
     for (size_t i = 0; i < r->nscen; i++) {
         const rep_scenario *s = &r->scen[i];
