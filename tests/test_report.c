@@ -212,8 +212,9 @@ static int file_exists(const char *p)
 }
 
 /* The CSV trade logs (<stem>_trades.csv) against the run file, read with h5py: the header names
- * scenario, policy and the trade_log fields in their order; every (scenario, policy) with records
- * has exactly its records as rows, in order, one row per record; strings equal the stored bytes
+ * scenario, policy and the trade_log fields in their order (owner empty for a file written before
+ * it); every (scenario, policy) with records has exactly its records as rows, in order, one row per
+ * record; strings equal the stored bytes
  * decoded as UTF-8 (so commas, quotes and non-ASCII survive the quoting); integers equal, and
  * numbers read back to the same double. Returns the number of rows checked, -1 when python3-h5py
  * is missing; fails the test on any difference. */
@@ -221,8 +222,8 @@ static const char *trades_check_py =
     "import csv, sys, h5py\n"
     "f = h5py.File(sys.argv[1], 'r')\n"
     "rows = list(csv.reader(open(sys.argv[2], newline='', encoding='utf-8')))\n"
-    "names = ['path', 'day', 'date', 'layer', 'instrument', 'strike', 'expiry_day', 'quantity', 'price',\n"
-    "         'cash', 'reason']\n"
+    "names = ['path', 'day', 'date', 'layer', 'owner', 'instrument', 'strike', 'expiry_day', 'quantity',\n"
+    "         'price', 'cash', 'reason']\n"
     "assert rows[0] == ['scenario', 'policy'] + names, rows[0]\n"
     "got = {}\n"
     "for r in rows[1:]:\n"
@@ -240,7 +241,7 @@ static const char *trades_check_py =
     "    assert len(got[k]) == len(recs), (k, len(got[k]), len(recs))\n"
     "    for a, rec in zip(got[k], recs):\n"
     "        for j, nm in enumerate(names):\n"
-    "            v = rec[nm]\n"
+    "            v = rec[nm] if nm in recs.dtype.names else b''  # a file from before the owner\n"
     "            if isinstance(v, bytes):\n"
     "                ok = a[j] == v.rstrip(b'\\0').decode('utf-8')\n"
     "            elif nm in ('path', 'day', 'expiry_day'):\n"
@@ -1235,7 +1236,7 @@ static void test_stress_report(void **state)
             char *t = vr_test_slurp(tp);
             if (t == NULL)
                 fail_msg("no trade log CSV beside %s", out);
-            assert_non_null(strstr(t, "\r\nreplay_2008,alvh,0,0,2008-06-02,condor,spx_put,"));
+            assert_non_null(strstr(t, "\r\nreplay_2008,alvh,0,0,2008-06-02,condor,condor,spx_put,"));
             assert_non_null(strstr(t, "\r\nreplay_2020,unhedged,0,0,2020-01-02,condor,"));
             assert_non_null(strstr(t, ",spike1,vix_call,")); /* the hedge layer traded somewhere */
             free(t);
@@ -1460,7 +1461,7 @@ static void test_extras(void **state)
     assert_string_equal(tp + strlen(tp) - strlen("/extras_trades.csv"), "/extras_trades.csv");
     s = vr_test_slurp(tp);
     assert_non_null(s);
-    assert_non_null(strstr(s, "\r\n" SCEN ",hedged,0,3,,spike,vix_call,21,24,2,1.3500000000000001,-270,vix_level\r\n"));
+    assert_non_null(strstr(s, "\r\n" SCEN ",hedged,0,3,,spike,,vix_call,21,24,2,1.3500000000000001,-270,vix_level\r\n"));
     assert_non_null(strstr(s, ",-1,3.1000000000000001,305,\"vix_level, \"\"q\"\" \xC3\xA9\xC2\xB1\"\r\n"));
     free(s);
     const long rows = check_trades_csv(x5, tp);

@@ -67,16 +67,23 @@ static void write_run(const char *path, size_t ntr, int attrs)
         t[i].price = 20.5;
         t[i].cash = -20500;
     }
-    const size_t offs[VR_RF_TRADE_N] = {offsetof(trow, path), offsetof(trow, day), offsetof(trow, date),
-                                        offsetof(trow, layer), offsetof(trow, instrument), offsetof(trow, strike),
-                                        offsetof(trow, expiry_day), offsetof(trow, quantity), offsetof(trow, price),
-                                        offsetof(trow, cash), offsetof(trow, reason)};
+    /* the records of a file written before the trade log had an owner (the reader takes them) */
+    const size_t offs[VR_RF_TRADE_N] = {
+        [VR_RF_T_PATH] = offsetof(trow, path),        [VR_RF_T_DAY] = offsetof(trow, day),
+        [VR_RF_T_DATE] = offsetof(trow, date),        [VR_RF_T_LAYER] = offsetof(trow, layer),
+        [VR_RF_T_INSTRUMENT] = offsetof(trow, instrument), [VR_RF_T_STRIKE] = offsetof(trow, strike),
+        [VR_RF_T_EXPIRY_DAY] = offsetof(trow, expiry_day), [VR_RF_T_QUANTITY] = offsetof(trow, quantity),
+        [VR_RF_T_PRICE] = offsetof(trow, price),      [VR_RF_T_CASH] = offsetof(trow, cash),
+        [VR_RF_T_REASON] = offsetof(trow, reason)};
     vr_h5_field f[VR_RF_TRADE_N];
+    int nf = 0;
     for (int k = 0; k < VR_RF_TRADE_N; k++) {
         const vr_rf_field *d = &vr_rf_trade_fields[k];
-        f[k] = (vr_h5_field){d->name, d->elem == VR_RF_ELEM_F64 ? VR_H5_F64 : d->elem == VR_RF_ELEM_I32 ? VR_H5_I32
-                                                                                                   : VR_H5_STR,
-                             offs[k], VR_RF_TRADE_STR};
+        if (k == VR_RF_T_OWNER)
+            continue;
+        f[nf++] = (vr_h5_field){d->name, d->elem == VR_RF_ELEM_F64 ? VR_H5_F64 : d->elem == VR_RF_ELEM_I32 ? VR_H5_I32
+                                                                                                      : VR_H5_STR,
+                                offs[k], VR_RF_TRADE_STR};
     }
     W(vr_h5_create(path, &w, &e));
     W(vr_h5_attr_str(w, "/", "schema", VR_RF_SCHEMA_VERSION, &e));
@@ -103,7 +110,7 @@ static void write_run(const char *path, size_t ntr, int attrs)
         snprintf(d, sizeof d, "%s/drawdown", g);
         W(vr_h5_write_f64(w, d, dd, PATHS, 0, &e));
         snprintf(d, sizeof d, "%s/trade_log", g);
-        W(vr_h5_write_table(w, d, f, VR_RF_TRADE_N, t, sizeof *t, ntr, &e));
+        W(vr_h5_write_table(w, d, f, nf, t, sizeof *t, ntr, &e));
     }
     W(vr_h5_commit(w, &e));
     free(t);

@@ -57,8 +57,11 @@ typedef struct vr_run_spec {
 #define VR_TRADE_REASON 48
 typedef struct vr_trade {
     int32_t path, day, expiry_day;  /* expiry in trading days from the start */
-    int8_t layer;                   /* -1: the condor; else the policy's layer index */
+    int8_t layer;                   /* who decided the trade: -1 the condor's rules; else the
+                                       policy's layer index */
     int8_t kind, cp;                /* vr_inst_kind and call (+1) / put (-1) */
+    int8_t owner;                   /* whose position it opens or closes (its P&L goes there in
+                                       the attribution): -1 the condor; else the layer index */
     double strike, qty;             /* qty > 0 bought, < 0 sold; 0: abandoned */
     double price, cash;             /* fill per unit (index points); USD at the trade's date */
     char reason[VR_TRADE_REASON];

@@ -259,7 +259,10 @@ extern const vr_rf_dset vr_rf_attr_dset;
     X(PATH, "path", I32, "", "path index (0 for a replay)")                                        \
     X(DAY, "day", I32, "trading day", "day of the trade, 0 = start")                               \
     X(DATE, "date", STR, "YYYY-MM-DD", "date of the day in a replay, empty on simulated paths")     \
-    X(LAYER, "layer", STR, "", "who traded: condor or the layer's name")                           \
+    X(LAYER, "layer", STR, "", "who decided the trade: condor (its rules) or the layer's name")    \
+    X(OWNER, "owner", STR, "", "whose position the trade opens or closes, condor or the layer's "  \
+      "name: the attribution credits the trade's mid to it, its costs to `layer` (absent in files " \
+      "written before it: read as empty)")                                                         \
     X(INSTRUMENT, "instrument", STR, "", "spx_put, spx_call, vix_call, vix_put or vix_future")      \
     X(STRIKE, "strike", F64, "index points", "strike (0 for a future)")                             \
     X(EXPIRY_DAY, "expiry_day", I32, "trading day", "expiry, in days from the start")              \

@@ -311,7 +311,7 @@ done:
 /* A record of the trade log as stored (vr_rf_trade_fields, in that order). */
 typedef struct trade_row {
     int32_t path, day;
-    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR];
+    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], owner[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR];
     double strike;
     int32_t expiry_day;
     double quantity, price, cash;
@@ -351,6 +351,7 @@ vr_status vr_rf_write_trade_log(vr_h5 *h, const char *scen, const vr_run_spec *s
             if (S->source == VR_SOURCE_HISTORY && S->hist && S->hist_i0 + (size_t)t->day < S->hist_i1)
                 vr_history_format_date(S->hist->date[S->hist_i0 + (size_t)t->day], w->date);
             snprintf(w->layer, sizeof w->layer, "%s", t->layer < 0 ? VR_RF_ATTR_CONDOR : pol->layers[t->layer].name);
+            snprintf(w->owner, sizeof w->owner, "%s", t->owner < 0 ? VR_RF_ATTR_CONDOR : pol->layers[t->owner].name);
             snprintf(w->instrument, sizeof w->instrument, "%s", instrument_name(t->kind, t->cp));
             w->strike = t->strike;
             w->expiry_day = t->expiry_day;
@@ -367,8 +368,10 @@ vr_status vr_rf_write_trade_log(vr_h5 *h, const char *scen, const vr_run_spec *s
         }
     }
 #define OFF(f) offsetof(trade_row, f)
-    const size_t offs[VR_RF_TRADE_N] = {OFF(path), OFF(day), OFF(date), OFF(layer), OFF(instrument), OFF(strike),
-                                        OFF(expiry_day), OFF(quantity), OFF(price), OFF(cash), OFF(reason)};
+    const size_t offs[VR_RF_TRADE_N] = {OFF(path),       OFF(day),      OFF(date),     OFF(layer),
+                                        OFF(owner),      OFF(instrument), OFF(strike), OFF(expiry_day),
+                                        OFF(quantity),   OFF(price),    OFF(cash),     OFF(reason)};
+    _Static_assert(VR_RF_TRADE_N == 12, "a trade field without its column in trade_row");
 #undef OFF
     vr_h5_field f[VR_RF_TRADE_N];
     for (int k = 0; k < VR_RF_TRADE_N; k++) {

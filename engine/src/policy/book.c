@@ -302,6 +302,7 @@ static void log_trade(vr_book *b, const vr_position *q, const vr_mkt *m, double 
     t->day = m->day;
     t->expiry_day = (int32_t)floor(q->inst.t_exp / DAY + 0.5);
     t->layer = (int8_t)trader;
+    t->owner = q->layer;
     t->kind = (int8_t)q->inst.kind;
     t->cp = (int8_t)q->inst.cp;
     t->strike = vr_inst_kind_get(q->inst.kind)->has_strike ? q->inst.strike : 0;

@@ -11,8 +11,9 @@ ever printed as a result. Rows are ranked by
  *
  * The trade logs go to a second file beside it, "<stem>_trades.csv" (vr_report_trades_path), one row
  * per record of every /<scenario>/<policy>/trade_log: columns scenario, policy, then the record's
- * fields under their HDF5 names (vr_rf_trade_fields: path, day, date, layer, instrument, strike,
- * expiry_day, quantity, price, cash, reason), in the file's order. A second file rather than a second
+ * fields under their HDF5 names (vr_rf_trade_fields: path, day, date, layer, owner, instrument,
+ * strike, expiry_day, quantity, price, cash, reason), in the file's order (owner empty for a run
+ * file written before it: layer is who decided the trade, owner whose position it trades). A second file rather than a second
  * table in the first keeps each loadable with one pd.read_csv, and the scores' columns as they
  * were. It is written (with the header alone when the run has no trade log) before the scores'
  * file, so a complete scores file always has its trades beside it. */
@@ -77,6 +78,7 @@ static vr_status write_trades(const rep_run *r, const char *path, vr_err *err)
                 num_int(f, x->day);
                 field(f, x->date, 0);
                 field(f, x->layer, 0);
+                field(f, x->owner, 0);
                 field(f, x->instrument, 0);
                 num(f, x->strike);
                 num_int(f, x->expiry_day);

@@ -190,13 +190,22 @@ static vr_status load_trades(vr_h5_reader *r, const rep_scenario *s, const char 
         return cst;
 #define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, \
         offsetof(rep_trade, field), sizeof(((rep_trade *)0)->field)}
+    /* the owner last: a file written before it has none, and is read without it */
     const vr_h5_col cols[VR_RF_TRADE_N] = {
         COL(PATH, path, I32), COL(DAY, day, I32), COL(DATE, date, STR), COL(LAYER, layer, STR),
         COL(INSTRUMENT, instrument, STR), COL(STRIKE, strike, F64), COL(EXPIRY_DAY, expiry_day, I32),
-        COL(QUANTITY, quantity, F64), COL(PRICE, price, F64), COL(CASH, cash, F64), COL(REASON, reason, STR)};
+        COL(QUANTITY, quantity, F64), COL(PRICE, price, F64), COL(CASH, cash, F64), COL(REASON, reason, STR),
+        COL(OWNER, owner, STR)};
 #undef COL
+    _Static_assert(VR_RF_TRADE_N == 12, "a trade field without its column in rep_trade");
     void *rows = NULL;
+    char missing[128];
+    snprintf(missing, sizeof missing, "no member '%s' in its record type", vr_rf_trade_fields[VR_RF_T_OWNER].name);
     vr_status st = vr_h5_read_table(r, d, cols, VR_RF_TRADE_N, sizeof(rep_trade), cap, &rows, &p->ntrades, err);
+    if (st == VR_EHDF5 && strstr(err->msg, missing) != NULL) { /* (calloc'd rows: owner "") */
+        *err = (vr_err){VR_OK, ""};
+        st = vr_h5_read_table(r, d, cols, VR_RF_TRADE_N - 1, sizeof(rep_trade), cap, &rows, &p->ntrades, err);
+    }
     if (st != VR_OK)
         return st;
     p->trades = rows;

@@ -23,11 +23,12 @@ extern const char *const vr_rep_score_keys[RS_N];
 
 #define REP_NTHR VR_RF_NTHR       /* loss thresholds per run (simulation.loss_thresholds) */
 
-/* One record of a policy's trade log (vr_rf_trade_fields; strings NUL-terminated). */
+/* One record of a policy's trade log (vr_rf_trade_fields; strings NUL-terminated; owner "" in a
+ * file written before the field). */
 typedef struct rep_trade {
     int32_t path, day, expiry_day;
     double strike, quantity, price, cash;
-    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR],
+    char date[VR_RF_TRADE_STR], layer[VR_RF_TRADE_STR], owner[VR_RF_TRADE_STR], instrument[VR_RF_TRADE_STR],
         reason[VR_RF_TRADE_STR];
 } rep_trade;
 #define REP_MAX_TRADES 100000 /* records of one trade log the report reads */
