@@ -45,7 +45,7 @@ static void tails(const double *base, const double *net, double *w1, double *w5)
     memset(ps, 0, sizeof ps);
     ps[0].score[VR_SCORE_PAID] = 0;
     assert_int_equal(vr_pol_attrib_order(base, N, &order, &err), VR_OK);
-    assert_int_equal(vr_pol_attrib_policy(pol, 1, 0, &o, N, 252, 5000, order, NULL, NULL, ps, &err), VR_OK);
+    assert_int_equal(vr_pol_attrib_policy(pol, 1, 0, 0, &o, N, 252, 5000, order, NULL, NULL, ps, &err), VR_OK);
     *w1 = ps[0].layer[0][VR_RF_LAYER_TAIL1];
     *w5 = ps[0].layer[0][VR_RF_LAYER_TAIL5];
     free(order);

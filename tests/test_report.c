@@ -1360,6 +1360,7 @@ static void test_extras(void **state)
              "L=g[\"layers/spike\"]\n"
              "if \"corr_condor\" in L.attrs: del L.attrs[\"corr_condor\"]\n"
              "L.attrs[\"net_mean\"]=net.mean(); L.attrs[\"activations_per_year\"]=2.5\n"
+             "L.attrs[\"net_mean_se\"]=net.std(ddof=1)/np.sqrt(len(net))\n"
              "L.attrs[\"premium_pct_car_per_year\"]=1.25; L.attrs[\"net_on_worst1\"]=4321.0\n"
              "L.attrs[\"d_es99_removed\"]=777.0; L.attrs[\"d_es99_removed_se\"]=100.0\n"
              "dt=np.dtype([(\"path\",\"<i4\"),(\"day\",\"<i4\"),(\"date\",\"S48\"),(\"layer\",\"S48\"),"
@@ -1382,12 +1383,15 @@ static void test_extras(void **state)
     assert_int_equal(vr_h5_open_read(x5, &r, &err), VR_OK);
     assert_int_equal(vr_h5_read_f64(r, "/" SCEN "/hedged/attribution/spike", &net, &n, &err), VR_OK);
     vr_h5_close(r);
-    double m = 0;
+    double m = 0, ss = 0;
     for (size_t i = 0; i < n; i++)
         m += net[i];
     m /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (net[i] - m) * (net[i] - m);
+    const double se = sqrt(ss / (double)(n - 1) / (double)n);
     free(net);
-    char want[300], ub[48];
+    char want[300], ub[48], sb[48];
     /* HTML */
     snprintf(out, sizeof out, "%s/extras.html", dir);
     if (vr_report_write(x5, out, VR_REPORT_HTML, &err) != VR_OK)
@@ -1402,7 +1406,8 @@ static void test_extras(void **state)
     const char *row = strstr(s, "data-policy=\"hedged\" data-owner=\"spike\"");
     assert_non_null(row);
     vr_test_usd(ub, sizeof ub, m);
-    snprintf(want, sizeof want, "<td data-key=\"net_mean\">%s</td>", ub);
+    vr_test_usd(sb, sizeof sb, se);
+    snprintf(want, sizeof want, "<td data-key=\"net_mean\">%s \xC2\xB1 %s</td>", ub, sb); /* mean +- its SE */
     if (strstr(row, want) == NULL)
         fail_msg("attribution row lacks '%s'", want);
     /* 7.77 SE, but on 15 tail paths: rough, not bold */

@@ -1,5 +1,5 @@
 /* test_trade_owner.c: the run file's trade log says whose position each trade opens or closes
- * (`owner`) besides who decided it (`layer`).
+ * (`owner`) besides who decided it (`layer`), and the attribution's mean nets carry standard errors.
  *
  * Owner: every path of the run is logged (the config of test_attrib_owner.c: 100 paths, 21 trading
  * days, nothing open at the horizon, a day-0 roll by a roll_tested layer, the condor's own roll
@@ -8,7 +8,12 @@
  * cash plus its costs (half-spread and commission per contract, none at settlement) to its owner,
  * its discounted costs to its `layer`; it must equal attribution/<owner> on every path. Grouped by
  * `layer` instead (all a file said before) it must not, where a roll layer trades the condor's legs.
- */
+ *
+ * Standard errors: net_mean_se of each layer and the condor's condor_net_mean_se against the
+ * standard error of the mean of the stored attribution/<owner>, condor_d_net_mean_se against the
+ * paired one of attribution/condor less the baseline's P&L (it has no layers); the same bits with 1
+ * and 2 threads; the console prints them; with a baseline that has layers the paired one is not
+ * stored, and with the scores streamed (store_paths: false) none is, and none is printed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,10 +230,173 @@ static void test_owner_rebuilds_attribution(void **state)
     vr_h5_close(r);
 }
 
+/* Standard error of the mean of x[i] - (y ? y[i] : 0), n values, written out here. */
+static double se_of(const double *x, const double *y, size_t n)
+{
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        m += x[i] - (y ? y[i] : 0);
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double d = x[i] - (y ? y[i] : 0) - m;
+        ss += d * d;
+    }
+    return sqrt(ss / (double)(n - 1) / (double)n);
+}
+
+static int has_attr(vr_h5_reader *r, const char *obj, const char *name)
+{
+    return vr_h5_attr_exists(r, obj, name);
+}
+
+static double attr(vr_h5_reader *r, const char *obj, const char *name)
+{
+    double v = NAN;
+    vr_err err = {VR_OK, ""};
+    if (vr_h5_read_attr_double(r, obj, name, &v, &err) != VR_OK)
+        fail_msg("%s", err.msg);
+    assert_true(isfinite(v));
+    return v;
+}
+
+/* The console row of policy pol and layer (or "(condor)"), from its start. */
+static const char *row_of(const char *out, const char *pol, const char *layer)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\n%-28s %-10s", pol, layer);
+    const char *row = strstr(out, key);
+    if (row == NULL)
+        fail_msg("no row for %s %s in\n%s", pol, layer, out);
+    return row + 1;
+}
+
+/* 1 if the row (up to its end) holds s. */
+static int row_has(const char *row, const char *s)
+{
+    const char *at = strstr(row, s), *end = strchr(row, '\n');
+    return at != NULL && (end == NULL || at < end);
+}
+
+static void test_net_mean_se(void **state)
+{
+    (void)state;
+    static char out1[1 << 16], out2[1 << 16];
+    char h1[400], h2[400];
+    snprintf(h1, sizeof h1, "%s/se1.h5", dir);
+    snprintf(h2, sizeof h2, "%s/se2.h5", dir);
+    const char *cfg = vr_test_write(dir, "se.yaml", cfg_text);
+    run_cli(cfg, h1, 1, out1, sizeof out1);
+    run_cli(cfg, h2, 2, out2, sizeof out2);
+    char *w1 = strstr(out1, "\nwrote "), *w2 = strstr(out2, "\nwrote "); /* (the file names differ) */
+    assert_non_null(w1);
+    assert_non_null(w2);
+    *w1 = *w2 = '\0';
+    assert_string_equal(strstr(out1, "attribution by layer"), strstr(out2, "attribution by layer"));
+    vr_h5_reader *r1 = open_h5(h1), *r2 = open_h5(h2);
+    double *base = read_paths(r1, "unhedged", "pnl");
+    const char *se = vr_rf_layer[VR_RF_LAYER_NET_MEAN_SE].name;
+    const char *cse = vr_rf_scores[VR_SCORE_CONDOR_NET_SE].name, *dse = vr_rf_scores[VR_SCORE_CONDOR_DNET_SE].name;
+    for (int k = 0; k < 4; k++) {
+        char g[128], lg[160];
+        snprintf(g, sizeof g, "/s/%s", pols[k]);
+        double *c = read_paths(r1, pols[k], "attribution/condor");
+        const double want_c = se_of(c, NULL, PATHS), want_d = se_of(c, base, PATHS);
+        const double got_c = attr(r1, g, cse), got_d = attr(r1, g, dse);
+        if (!(fabs(got_c - want_c) <= 1e-9 * want_c) || !(fabs(got_d - want_d) <= 1e-9 * fmax(want_d, want_c)))
+            fail_msg("%s: condor_net_mean_se %.9g (want %.9g), condor_d_net_mean_se %.9g (want %.9g)", pols[k], got_c,
+                     want_c, got_d, want_d);
+        assert_true(got_c > 0);
+        assert_true(attr(r2, g, cse) == got_c && attr(r2, g, dse) == got_d); /* any thread count */
+        if (k == 0)
+            assert_true(got_d == 0); /* the baseline against itself */
+        if (k == 1) { /* the rolls move the condor's own P&L: a paired error that is no rounding */
+            assert_true(got_d > 1);
+            char want[64];
+            snprintf(want, sizeof want, "+- %.0f", got_c);
+            assert_true(row_has(row_of(out1, pols[k], "(condor)"), want));
+            snprintf(want, sizeof want, " vs unhedged ");
+            const char *v = strstr(row_of(out1, pols[k], "(condor)"), want);
+            double d = NAN, dse_printed = NAN;
+            assert_non_null(v);
+            assert_int_equal(sscanf(v, " vs unhedged %lf +- %lf", &d, &dse_printed), 2);
+            assert_true(fabs(dse_printed - got_d) <= 0.5 + 1e-9);
+        }
+        free(c);
+        for (int j = 1; j < 6 && layers[k][j] != NULL; j++) {
+            char name[64];
+            snprintf(name, sizeof name, "attribution/%s", layers[k][j]);
+            snprintf(lg, sizeof lg, "%s/" VR_RF_LAYERS_GROUP "/%s", g, layers[k][j]);
+            double *a = read_paths(r1, pols[k], name);
+            const double want = se_of(a, NULL, PATHS), got = attr(r1, lg, se);
+            if (!(fabs(got - want) <= 1e-9 * fmax(want, 1e-300)))
+                fail_msg("%s/%s: net_mean_se %.9g, the stored attribution's %.9g", pols[k], layers[k][j], got, want);
+            assert_true(got > 0);
+            assert_true(attr(r2, lg, se) == got);
+            char want_txt[80];
+            snprintf(want_txt, sizeof want_txt, "%.0f +- %.0f", attr(r1, lg, "net_mean"), got);
+            if (!row_has(row_of(out1, pols[k], layers[k][j]), want_txt))
+                fail_msg("%s/%s: the console row does not read '%s':\n%s", pols[k], layers[k][j], want_txt, out1);
+            free(a);
+        }
+    }
+    free(base);
+    vr_h5_close(r1);
+    vr_h5_close(r2);
+}
+
+/* A copy of cfg_text with `extra` added to the simulation settings. */
+static const char *variant(const char *name, const char *extra)
+{
+    static char text[8192];
+    const char *at = strstr(cfg_text, "trade_log_paths: 100}");
+    assert_non_null(at);
+    const int head = (int)(at - cfg_text) + (int)strlen("trade_log_paths: 100");
+    snprintf(text, sizeof text, "%.*s, %s%s", head, cfg_text, extra, at + strlen("trade_log_paths: 100"));
+    return vr_test_write(dir, name, text);
+}
+
+static void test_se_absent(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char h5[400];
+    const char *se = vr_rf_layer[VR_RF_LAYER_NET_MEAN_SE].name;
+    const char *cse = vr_rf_scores[VR_SCORE_CONDOR_NET_SE].name, *dse = vr_rf_scores[VR_SCORE_CONDOR_DNET_SE].name;
+    /* a baseline with layers: its condor share is not its P&L; the paired error is left out */
+    snprintf(h5, sizeof h5, "%s/hb.h5", dir);
+    run_cli(variant("hb.yaml", "baseline: hedges"), h5, 2, out, sizeof out);
+    vr_h5_reader *r = open_h5(h5);
+    assert_true(has_attr(r, "/s/mixed", cse) && !has_attr(r, "/s/mixed", dse));
+    assert_true(attr(r, "/s/hedges", dse) == 0);
+    assert_true(has_attr(r, "/s/mixed/layers/roll", se));
+    assert_true(row_has(row_of(out, "mixed", "(condor)"), " vs hedges "));
+    assert_false(row_has(strstr(row_of(out, "mixed", "(condor)"), " vs hedges "), "+-"));
+    vr_h5_close(r);
+    /* streamed scores: no per-path attribution, no standard error stored or printed */
+    snprintf(h5, sizeof h5, "%s/st.h5", dir);
+    run_cli(variant("st.yaml", "store_paths: false"), h5, 2, out, sizeof out);
+    r = open_h5(h5);
+    for (int k = 0; k < 4; k++) {
+        char g[128], lg[160];
+        snprintf(g, sizeof g, "/s/%s", pols[k]);
+        assert_false(has_attr(r, g, cse));
+        assert_false(has_attr(r, g, dse));
+        for (int j = 1; j < 6 && layers[k][j] != NULL; j++) {
+            snprintf(lg, sizeof lg, "%s/" VR_RF_LAYERS_GROUP "/%s", g, layers[k][j]);
+            assert_false(has_attr(r, lg, se));
+            assert_false(row_has(row_of(out, pols[k], layers[k][j]), "+-"));
+        }
+    }
+    assert_null(strstr(out, "nan"));
+    vr_h5_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_owner_rebuilds_attribution),
+        cmocka_unit_test(test_net_mean_se),
+        cmocka_unit_test(test_se_absent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,9 +40,10 @@ MEDIAN = {"q50": "pnl", "drawdown_q50": "drawdown"}
 SUMS = {"mean", "mean_se", "std", "skew", "kurtosis", "d_mean", "d_mean_se", "d_es99_se",
         "hedge_premium_paid", "hedge_premium_recovered", "cost_per_es99_reduction",
         "hedge_budget_pct", "d_es99_alone_se"}
-# layer scores made of per-path arrays: a streamed file leaves them out (docs/hdf5.md)
+# layer and condor scores made of per-path arrays: a streamed file leaves them out (docs/hdf5.md)
 STREAM_ABSENT = {"net_mean", "premium_paid", "premium_pct_car_per_year", "net_on_worst1",
-                 "net_on_worst5", "corr_condor", "d_es99_removed", "d_es99_removed_se"}
+                 "net_on_worst5", "corr_condor", "d_es99_removed", "d_es99_removed_se", "net_mean_se",
+                 "condor_net_mean_se", "condor_d_net_mean_se"}
 
 
 def small_config(src, name, tmp, data_ok):

@@ -174,7 +174,12 @@ typedef struct vr_rf_attr {
     X(DES99, "d_es99", "USD", "ES99 minus the baseline's (negative: tail reduced)", 0)             \
     X(DES99_SE, "d_es99_se", "USD", "its paired standard error", 0)                                \
     X(COST, "cost_per_es99_reduction", "", "-d_mean / -d_es99; absent when the tail is not reduced", \
-      VR_RF_OPTIONAL)
+      VR_RF_OPTIONAL)                                                                              \
+    X(CONDOR_NET_SE, "condor_net_mean_se", "USD", "standard error of the condor's mean net (the "  \
+      "mean of attribution/condor); absent when the scores are streamed", VR_RF_OPTIONAL)          \
+    X(CONDOR_DNET_SE, "condor_d_net_mean_se", "USD", "paired standard error of the condor's mean "  \
+      "net minus the baseline's condor's, same paths; absent when the scores are streamed or the " \
+      "baseline has layers", VR_RF_OPTIONAL)
 
 #define VR_RF_ENUM_SCORE(id, key, units, desc, flags) VR_SCORE_##id,
 enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
@@ -206,6 +211,9 @@ enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
       VR_RF_REPLAY)                                                                                 \
     X(NET_MEAN, "net_mean", F64, "USD", "mean of the layer's attribution (its net P&L)",           \
       VR_RF_REPLAY)                                                                                 \
+    X(NET_MEAN_SE, "net_mean_se", F64, "USD", "standard error of net_mean (of the mean of the "     \
+      "layer's per-path attribution); absent when the scores are streamed (store_paths: false)",    \
+      VR_RF_OPTIONAL)                                                                               \
     X(PREMIUM, "premium_paid", F64, "USD", "mean net premium of what the layer opened (paid for "  \
       "longs, minus collected for shorts) plus its trading costs, per path", VR_RF_REPLAY)         \
     X(PREMIUM_PCT, "premium_pct_car_per_year", F64, "% of capital at risk per year",               \

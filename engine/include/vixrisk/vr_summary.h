@@ -65,10 +65,13 @@ typedef vr_status (*vr_pol_pnl_fn)(void *ctx, int q, const double **pnl, vr_err 
  * vr_pol_attrib_order), its correlation with the condor's attribution and, for an ablated policy,
  * d_es99_removed / d_es99_alone with paired SEs from the derived policies (pnl_of(ctx, q) gives a
  * derived policy's P&L; the pairings take both policies' VaR99 and ES99 from ps, so they sort
- * nothing). o NULL (scores streamed, no per-path arrays; order
+ * nothing). With it, on n >= 2 paths, the standard error of each layer's mean net and the condor's
+ * (score condor_net_mean_se), and the paired one of the condor's mean net less the baseline's
+ * (base: the baseline's index; condor_d_net_mean_se, when the baseline has no layers, its condor
+ * share then being its P&L, pnl_of(ctx, base)). o NULL (scores streamed, no per-path arrays; order
  * and pnl_of unused): only mean activations, activations per year and d_es99_alone; the rest stay
  * NaN (not stored). Errors: as pnl_of, or as vr_paired_compute. */
-vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
+vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, int base, const vr_path_out *o, size_t n,
                                int days, double spot, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
                                vr_pol_summary *ps, vr_err *err);
 

@@ -181,7 +181,7 @@ size_t vr_rep_attr_rows(const rep_scenario *s, rep_arow *rows, size_t cap)
 size_t vr_rep_attr_head(rep_head *h)
 {
     static const char *const t[][2] = {
-        {"Policy", ""}, {"Owner", ""}, {"Net P&L (mean)", "USD/path"}, {"Actions per year", "1/year"},
+        {"Policy", ""}, {"Owner", ""}, {"Net P&L (mean \xC2\xB1 SE)", "USD/path"}, {"Actions per year", "1/year"},
         {"Premium and trading costs per year", "% of capital at risk"}, {"Net on baseline's worst 1%", "USD/path"},
         {"Net on baseline's worst 5%", "USD/path"}, {"Correlation with condor", ""},
         {"\xCE\x94" "ES99 if removed \xC2\xB1 SE", "USD"}, {"\xCE\x94" "ES99 alone \xC2\xB1 SE", "USD"}};
@@ -204,7 +204,10 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
     if (row->layer < 0) {
         snprintf(C("owner"), sizeof c[n].text, "condor");
         n++;
-        vr_rep_fmt_usd(C("attr_condor"), sizeof c[n].text, q->attr_condor);
+        if (isfinite(q->score[RS_CONDOR_NET_SE]))
+            pm(C("attr_condor"), sizeof c[n].text, q->attr_condor, q->score[RS_CONDOR_NET_SE]);
+        else
+            vr_rep_fmt_usd(C("attr_condor"), sizeof c[n].text, q->attr_condor);
         n++;
         for (int k = 0; k < 7; k++) {
             snprintf(C(""), sizeof c[n].text, " ");
@@ -219,7 +222,11 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
     snprintf(C("owner"), sizeof c[n].text, "%.47s%s%.40s%s", q->layers[row->layer], act[0] ? " (" : "", act,
              act[0] ? ")" : "");
     n++;
-    vr_rep_fmt_usd(C("net_mean"), sizeof c[n].text, isfinite(L->attr_mean) ? L->attr_mean : v[VR_RF_LAYER_NET_MEAN]);
+    const double net = isfinite(L->attr_mean) ? L->attr_mean : v[VR_RF_LAYER_NET_MEAN];
+    if (isfinite(v[VR_RF_LAYER_NET_MEAN_SE])) /* absent in streamed runs and older files: the mean alone */
+        pm(C("net_mean"), sizeof c[n].text, net, v[VR_RF_LAYER_NET_MEAN_SE]);
+    else
+        vr_rep_fmt_usd(C("net_mean"), sizeof c[n].text, net);
     n++;
     vr_rep_fmt_num(C("activations_per_year"), sizeof c[n].text, v[VR_RF_LAYER_ACT_YEAR]);
     n++;

@@ -44,6 +44,21 @@ static double corr(const double *x, const double *y, size_t stride, size_t n)
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
 }
 
+/* The standard error of the mean of x[0], x[stride], ... (n >= 2 values): the sample standard
+ * deviation (n - 1) over sqrt(n), from the mean in the same order as the layer's net_mean. */
+static double mean_se(const double *x, size_t stride, size_t n)
+{
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        m += x[i * stride];
+    m /= n;
+    for (size_t i = 0; i < n; i++) {
+        const double d = x[i * stride] - m;
+        ss += d * d;
+    }
+    return sqrt(ss / (double)(n - 1) / (double)n);
+}
+
 /* The derived policy of kind k for layer l of policy p, or -1. */
 static int derived(const vr_policy *pol, int npol, int p, vr_ablation k, int l)
 {
@@ -107,7 +122,39 @@ static double capital_at_risk(const vr_condor_rules *r, double spot)
     return vr_condor_wing_points(r, spot) * MULT * r->contracts;
 }
 
-vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_path_out *o, size_t n,
+/* The standard errors of the condor's own share of policy p (attribution/condor): of its mean, and
+ * of its mean less the baseline's condor's, paired on the same paths. The baseline's condor share
+ * is its P&L when it has no layers (condor + layers = pnl); a baseline with layers has its condor
+ * share only in its own attribution, which pnl_of does not give: not computed then (NaN, not
+ * stored), but for the baseline itself, whose difference is 0 on every path. */
+static vr_status condor_se(const vr_policy *pol, int p, int base, const vr_path_out *o, size_t n,
+                           vr_pol_pnl_fn pnl_of, void *ctx, vr_pol_summary *s, vr_err *err)
+{
+    const size_t na = (size_t)o->nattr;
+    s->score[VR_SCORE_CONDOR_NET_SE] = mean_se(o->attr, na, n);
+    if (p == base) {
+        s->score[VR_SCORE_CONDOR_DNET_SE] = 0;
+        return VR_OK;
+    }
+    if (base < 0 || pol[base].nlayers > 0 || pnl_of == NULL)
+        return VR_OK;
+    const double *bp = NULL;
+    vr_status st = pnl_of(ctx, base, &bp, err);
+    if (st != VR_OK)
+        return st;
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        m += o->attr[i * na] - bp[i];
+    m /= n;
+    for (size_t i = 0; i < n; i++) {
+        const double d = o->attr[i * na] - bp[i] - m;
+        ss += d * d;
+    }
+    s->score[VR_SCORE_CONDOR_DNET_SE] = sqrt(ss / (double)(n - 1) / (double)n);
+    return VR_OK;
+}
+
+vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, int base, const vr_path_out *o, size_t n,
                                int days, double spot, const size_t *order, vr_pol_pnl_fn pnl_of, void *ctx,
                                vr_pol_summary *ps, vr_err *err)
 {
@@ -147,6 +194,7 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
         v[VR_RF_LAYER_PREMIUM_PCT] = !isfinite(s->car) ? NAN : s->car > 0 ? paid / n / years / s->car * 100 : 0;
         if (n < 2)
             continue;
+        v[VR_RF_LAYER_NET_MEAN_SE] = mean_se(o->attr + 1 + l, na, n);
         v[VR_RF_LAYER_TAIL1] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n1);
         v[VR_RF_LAYER_TAIL5] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n5);
         v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
@@ -170,5 +218,7 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, const vr_p
             }
         }
     }
+    if (o != NULL && n >= 2)
+        st = condor_se(pol, p, base, o, n, pnl_of, ctx, s, err);
     return st;
 }

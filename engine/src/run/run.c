@@ -631,7 +631,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                     o = &cur;
                 }
                 if (st == VR_OK)
-                    st = vr_pol_attrib_policy(s->pol, s->npol, p, o, np, days, scen->model.spot, ss.order,
+                    st = vr_pol_attrib_policy(s->pol, s->npol, p, base, o, np, days, scen->model.spot, ss.order,
                                               store_pnl, &ss,
                                               row, err);
                 if (st != VR_OK)

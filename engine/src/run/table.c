@@ -20,6 +20,19 @@ static char *pm(char *buf, size_t cap, double v, double se, const char *mark)
     return buf;
 }
 
+/* A mean with its standard error when there is one ("%.0f +- %.0f"; streamed scores and a replay
+ * have none: the mean alone), "n/a" when the mean is undefined; sign: "%+.0f" for the mean. */
+static char *mean_pm(char *buf, size_t cap, double v, double se, int sign)
+{
+    if (!isfinite(v))
+        snprintf(buf, cap, "n/a");
+    else if (!isfinite(se))
+        snprintf(buf, cap, sign ? "%+.0f" : "%.0f", v);
+    else
+        snprintf(buf, cap, sign ? "%+.0f +- %.0f" : "%.0f +- %.0f", v, se);
+    return buf;
+}
+
 static char *num(char *buf, size_t cap, double v, const char *fmt)
 {
     if (isfinite(v))
@@ -57,21 +70,22 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48], h[48];
     /* prem: what the layer's positions cost at mid plus the costs of all its trades, so it can
      * exceed the verdict's hedge budget (premium paid at opening, docs/hdf5.md) */
-    fprintf(out, "attribution by layer (net = the layer's own P&L; prem = premium at mid plus the costs of its trades, "
-                 "per year; %% CaR = %% of the condor's capital at risk; (condor) = the condor's own legs, and their "
-                 "net less the baseline's condor: with the layers' nets it makes dmean):\n");
-    fprintf(out, "%-28s %-10s %9s %10s %10s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
-            "prem %CaR", "net mean", replay ? "" : "net worst1%", replay ? "" : "net worst5%", replay ? "" : "corr",
-            replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
+    fprintf(out, "attribution by layer (net = the layer's own P&L, mean +- its standard error; prem = premium at mid "
+                 "plus the costs of its trades, per year; %% CaR = %% of the condor's capital at risk; (condor) = the "
+                 "condor's own legs, and their net less the baseline's condor, +- its paired standard error: with the "
+                 "layers' nets it makes dmean):\n");
+    fprintf(out, "%-28s %-10s %9s %10s %16s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
+            "prem %CaR", replay ? "net" : "net mean +- se", replay ? "" : "net worst1%", replay ? "" : "net worst5%",
+            replay ? "" : "corr", replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
     for (int p = 0; p < s->npol; p++) {
         if (s->pol[p].abl_kind != VR_ABL_NONE)
             continue;
         for (int l = 0; l < s->pol[p].nlayers && l < ps[p].nlayers; l++) {
             const double *v = ps[p].layer[l];
-            fprintf(out, "%-28s %-10s %9s %10s %10s", s->pol[p].name, s->pol[p].layers[l].name,
+            fprintf(out, "%-28s %-10s %9s %10s %16s", s->pol[p].name, s->pol[p].layers[l].name,
                     num(a, sizeof a, v[VR_RF_LAYER_ACT_YEAR], "%.2f"),
                     num(b, sizeof b, v[VR_RF_LAYER_PREMIUM_PCT], "%.2f%%"),
-                    num(c, sizeof c, v[VR_RF_LAYER_NET_MEAN], "%.0f"));
+                    mean_pm(c, sizeof c, v[VR_RF_LAYER_NET_MEAN], v[VR_RF_LAYER_NET_MEAN_SE], 0));
             if (!replay)
                 fprintf(out, " %12s %12s %7s %18s %18s", num(d, sizeof d, v[VR_RF_LAYER_TAIL1], "%.0f"),
                         num(e, sizeof e, v[VR_RF_LAYER_TAIL5], "%.0f"), num(f, sizeof f, v[VR_RF_LAYER_CORR], "%.3f"),
@@ -89,11 +103,13 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
         double vs = cn - condor_net(s, ps, (int)base);
         if (fabs(vs) < 0.5) /* rounding: the same condor as the baseline's prints +0, not -0 */
             vs = 0;
-        fprintf(out, "%-28s %-10s %9s %10s %10s", s->pol[p].name, "(condor)", "-", "-", num(c, sizeof c, cn, "%.0f"));
+        fprintf(out, "%-28s %-10s %9s %10s %16s", s->pol[p].name, "(condor)", "-", "-",
+                mean_pm(c, sizeof c, cn, ps[p].score[VR_SCORE_CONDOR_NET_SE], 0));
         if (!replay)
             fprintf(out, " %12s %12s %7s", "-", "-", "-");
         if (isfinite(vs))
-            fprintf(out, " vs %s %+.0f", cfg->baseline, vs);
+            fprintf(out, " vs %s %s", cfg->baseline,
+                    mean_pm(d, sizeof d, vs, ps[p].score[VR_SCORE_CONDOR_DNET_SE], 1));
         fprintf(out, "\n");
     }
 }
