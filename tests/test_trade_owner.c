@@ -228,6 +228,25 @@ static void test_owner_rebuilds_attribution(void **state)
         free(rows);
     }
     vr_h5_close(r);
+    /* the report shows both: the trade table's Owner column is the owner (it showed the decider,
+     * so the roll's closing of the condor's legs read as the roll's trades), Decided by the layer;
+     * the JSON's records carry owner beside layer */
+    char args[1024], page[400];
+    snprintf(page, sizeof page, "%s/owner.html", dir);
+    snprintf(args, sizeof args, "report %s -o %s", h5, page);
+    vr_test_cli_expect(args, 0, out, sizeof out, "wrote ", NULL);
+    char *html = vr_test_slurp(page);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<th>Decided by</th>"));
+    assert_non_null(strstr(html, "<td data-key=\"owner\">condor</td><td data-key=\"layer\">roll</td>"));
+    free(html);
+    snprintf(page, sizeof page, "%s/owner.json", dir);
+    snprintf(args, sizeof args, "report %s --format json -o %s", h5, page);
+    vr_test_cli_expect(args, 0, out, sizeof out, "wrote ", NULL);
+    char *json = vr_test_slurp(page);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"layer\": \"roll\", \"owner\": \"condor\""));
+    free(json);
 }
 
 /* Standard error of the mean of x[i] - (y ? y[i] : 0), n values, written out here. */

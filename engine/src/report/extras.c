@@ -311,7 +311,8 @@ size_t vr_rep_sweeps(const rep_scenario *s, rep_sweep *out, size_t cap)
 size_t vr_rep_trade_head(rep_head *h)
 {
     static const char *const t[][2] = {
-        {"Path", ""}, {"Day", ""}, {"Date", ""}, {"Owner", ""}, {"Instrument", ""}, {"Strike", "index points"},
+        {"Path", ""}, {"Day", ""}, {"Date", ""}, {"Owner", ""}, {"Decided by", ""}, {"Instrument", ""},
+        {"Strike", "index points"},
         {"Expiry day", ""}, {"Quantity", "contracts"}, {"Price", "index points"}, {"Cash", "USD"},
         {"Reason", ""}};
     const size_t n = sizeof t / sizeof t[0];
@@ -331,6 +332,10 @@ size_t vr_rep_trade_row(const rep_trade *t, rep_cell *c)
     snprintf(C(PATH), sizeof c[n].text, "%d", (int)t->path); n++;
     snprintf(C(DAY), sizeof c[n].text, "%d", (int)t->day); n++;
     snprintf(C(DATE), sizeof c[n].text, "%s", t->date[0] ? t->date : "-"); n++;
+    /* whose position the trade opens or closes (its P&L is that owner's in the attribution), then
+     * who decided it: the column headed "Owner" showed the decider, so a roll layer's closing of
+     * the condor's legs read as the roll's own trades (a file without owners shows "-") */
+    snprintf(C(OWNER), sizeof c[n].text, "%s", t->owner[0] ? t->owner : "-"); n++;
     snprintf(C(LAYER), sizeof c[n].text, "%s", t->layer); n++;
     snprintf(C(INSTRUMENT), sizeof c[n].text, "%s", t->instrument); n++;
     vr_rep_fmt_fixed(C(STRIKE), sizeof c[n].text, "%.2f", t->strike); n++;

@@ -157,6 +157,8 @@ static void policy(FILE *f, const rep_scenario *s, size_t pi, size_t rank)
             kint(f, &f3, F[VR_RF_T_DAY].name, r->day);
             kstr(f, &f3, F[VR_RF_T_DATE].name, r->date);
             kstr(f, &f3, F[VR_RF_T_LAYER].name, r->layer);
+            if (r->owner[0]) /* (a file written before owners were logged has none) */
+                kstr(f, &f3, F[VR_RF_T_OWNER].name, r->owner);
             kstr(f, &f3, F[VR_RF_T_INSTRUMENT].name, r->instrument);
             knum(f, &f3, F[VR_RF_T_STRIKE].name, r->strike);
             kint(f, &f3, F[VR_RF_T_EXPIRY_DAY].name, r->expiry_day);
