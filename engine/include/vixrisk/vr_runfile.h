@@ -99,7 +99,7 @@ typedef struct vr_rf_attr {
 
 /* ---- scenario attributes (besides physical_<p>, pricing_<p>) ----------------------------------- */
 #define VR_RF_SCEN(X)                                                                               \
-    X(MODEL_TYPE, "model_type", STR, "", "heston, bates or svcj", 0)                               \
+    X(MODEL_TYPE, "model_type", STR, "", "heston, bates, svcj or svcj2", 0)                       \
     X(SPOT, "spot", F64, "index points", "SPX at the start", 0)                                   \
     X(RATE, "rate", F64, "1/year", "risk-free rate, continuous", 0)                                \
     X(DIVIDEND, "dividend", F64, "1/year", "dividend yield, continuous", 0)                        \
