@@ -43,9 +43,15 @@ static void test_bootstrap_floor(void **state)
              VIXRISK_SOURCE_DIR, VIXRISK_SOURCE_DIR);
     const char *cfg = vr_test_write(dir, "b.yaml", text);
     assert_non_null(cfg);
+    /* the loader reads the window's history from VIXRISK_DATA (else ../shared/data from the
+     * working directory, which under ctest is the build tree) */
+    assert_int_equal(setenv("VIXRISK_DATA", VR_TEST_DATA_DIR, 1), 0);
     vr_run_cfg rc;
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_run_load(cfg, &rc, &err), VR_OK);
+    const vr_status ls = vr_run_load(cfg, &rc, &err);
+    if (ls != VR_OK)
+        printf("  %s\n", err.msg);
+    assert_int_equal(ls, VR_OK);
     const vr_model *mdl = &rc.spec.scen[0].model;
     const double floor_vix =
         100.0 * sqrt(vr_model_ops_get(mdl->type)->vix_coef(&mdl->pricing, VR_VIX_TAU_30D).a);
