@@ -557,6 +557,14 @@ vr_status vr_policy_set(vr_policy *p, const char *key, double v, vr_err *err)
                 vr_pkey_get(&condor_keys[i], &p->condor) > 0)
                 return vr_fail(err, VR_EINVAL, "'%s' has no effect: policy '%s' sets condor.%s", key, p->name,
                                condor_keys[i].name);
+        /* roll_to_delta is where the condor's own roll puts the tested short: without a roll
+         * (roll_delta 0) every swept copy is the policy itself, as a file's roll_to_delta on a
+         * condor that does not roll is refused (policy_config.c) */
+        if (strcmp(k->name, "roll_to_delta") == 0 && !(p->condor.roll_delta > 0))
+            return vr_fail(err, VR_EINVAL,
+                           "'%s' has no effect: policy '%s' does not roll its condor (roll_delta is 0): give it a "
+                           "roll_delta above the swept values, or sweep a roll_tested layer's "
+                           "layers[i].action.roll_to_delta", key, p->name);
         /* the number form of a two-form key (half_spread: v) is the mapping with base v and its
          * other keys at their defaults, as the loader reads it: a swept half_spread kept the
          * per_vix_point of the policy it copies, so `condor.half_spread = 0.2` widened with the
