@@ -52,9 +52,7 @@ static void test_bootstrap_floor(void **state)
     if (ls != VR_OK)
         printf("  %s\n", err.msg);
     assert_int_equal(ls, VR_OK);
-    const vr_model *mdl = &rc.spec.scen[0].model;
-    const double floor_vix =
-        100.0 * sqrt(vr_model_ops_get(mdl->type)->vix_coef(&mdl->pricing, VR_VIX_TAU_30D).a);
+    const double floor_vix = vr_model_vix_floor(&rc.spec.scen[0].model);
     vr_run_cfg_free(&rc);
     int64_t stored[2] = {-1, -1};
     for (int t = 0; t < 2; t++) {

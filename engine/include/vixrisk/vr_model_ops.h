@@ -171,6 +171,11 @@ const vr_model_ops *vr_model_ops_get(vr_model_type t);
 /* 100 sqrt(max(a + sum_j b[j] x[j], 0)): the index level at factors x (nfactors of them). */
 double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
 
+/* The model's VIX floor: 100 sqrt(max(a, 0)) of the 30-day index under m's pricing parameters, the
+ * level at every factor 0 (a replayed or resampled VIX below it sets the state there); 0 for an
+ * unknown type. */
+double vr_model_vix_floor(const vr_model *m);
+
 /* The state_from_vix2 of every two-factor model whose indices are affine in (v, m): solves
  * a1 + b1.x = (vix1/100)^2, a2 + b2.x = (vix2/100)^2 (see the op). */
 vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,

@@ -85,8 +85,7 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
     /* the model's floor: the VIX with every variance factor at 0 under the pricing parameters. A
      * shock cannot take the VIX below it (the state is clamped at v = 0 there), so a level below
      * it ran at the floor with nothing to tell: 9 on svcj_cal.yaml ran at 10.59 */
-    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
-    const double vix_floor = ops ? 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0)) : 0.0;
+    const double vix_floor = vr_model_vix_floor(&sc->model);
     /* entry j's shocks are sc->shocks[start[j] .. start[j + 1]) (a preset's: one per day it keeps) */
     int start[VR_MAX_SHOCK_ENTRIES + 1];
     if (nshock > VR_MAX_SHOCK_ENTRIES) /* (the schema's bound) */

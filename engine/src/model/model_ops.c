@@ -30,6 +30,15 @@ double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors)
     return 100.0 * sqrt(s > 0 ? s : 0.0);
 }
 
+double vr_model_vix_floor(const vr_model *m)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return 0.0;
+    const double a = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D).a;
+    return 100.0 * sqrt(a > 0 ? a : 0.0);
+}
+
 vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
                                     double vix2, double *x, vr_err *err)
 {

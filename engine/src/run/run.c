@@ -166,8 +166,7 @@ static int64_t replay_vix3m_missing(const vr_scenario *sc, FILE *note)
  * view shows the close (eval.c). */
 static int64_t replay_vix_floor(const vr_scenario *sc, FILE *note)
 {
-    const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
-    const double floor_vix = 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0));
+    const double floor_vix = vr_model_vix_floor(&sc->model);
     char what[96];
     snprintf(what, sizeof what, "VIX close below the model's floor of %.2f", floor_vix);
     return replay_days_noted(sc, day_vix_below, floor_vix * (1.0 - 1e-9), note, what,
@@ -197,8 +196,7 @@ static vr_status bootstrap_vix_floor(const vr_scenario *sc, const vr_scenario_re
             *n += all[r].n;
             lo = all[r].min < lo ? all[r].min : lo;
         }
-        const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
-        const double floor_vix = 100.0 * sqrt(fmax(ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D).a, 0.0));
+        const double floor_vix = vr_model_vix_floor(&sc->model);
         const double total = (double)paths * (double)(days + 1);
         if (*n > 0 && note != NULL)
             fprintf(note,
