@@ -47,61 +47,7 @@ static int teardown(void **state)
     return vr_test_rmdir(dir);
 }
 
-#define RATE 0.04
-
-/* Policy 0 the baseline; 1 a roll layer firing on day 0 with the condor's own roll rule and every
- * hedge kind; 2 the same hedges without the roll (nothing but the condor trades the condor's
- * legs); 3 a roll layer whose legs the condor's profit take and stop close. The put spreads sit far
- * below the condor's strikes, so no two owners hold the same instrument. */
-static const char *cfg_text =
-    "simulation: {paths: 100, horizon_days: 21, seed: 7, block: 64, sample_paths: 0, trade_log_paths: 100}\n"
-    "scenarios:\n"
-    "  - name: s\n"
-    "    model: {type: svcj, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.03,\n"
-    "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.6, rho: -0.75, lambda: 2.0,\n"
-    "                       mu_v: 0.05, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}}\n"
-    "condor: {contracts: 10, dte: 30, short_delta: 0.16, wing_width: 50, profit_take: 0, stop_loss: 0,\n"
-    "         exit_dte: 0, reentry_days: 0, commission: 0.65, half_spread: 0.10, vix_half_spread: 0.05}\n"
-    "policies:\n"
-    "  - name: unhedged\n"
-    "  - name: mixed\n"
-    "    condor: {roll_delta: 0.35, roll_to_delta: 0.16}\n"
-    "    layers:\n"
-    "      - name: roll\n"
-    "        trigger: {short_delta: 0.15, cooldown_days: 2}\n"
-    "        action: {type: roll_tested, roll_to_delta: 0.12}\n"
-    "      - name: calls\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
-    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
-    "      - name: cspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
-    "      - name: pspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: spx_put_spread, strike_pct: 0.75, short_strike_pct: 0.65, dte: 30,\n"
-    "                 size: {by: contracts, value: 3}}\n"
-    "      - name: fut\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
-    "  - name: hedges\n"
-    "    layers:\n"
-    "      - name: calls\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
-    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
-    "      - name: cspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
-    "      - name: fut\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
-    "  - name: stopped\n"
-    "    condor: {profit_take: 0.3, stop_loss: 0.8, reentry_days: 252}\n"
-    "    layers:\n"
-    "      - name: roll\n"
-    "        trigger: {short_delta: 0.22, cooldown_days: 1}\n"
-    "        action: {type: roll_tested, roll_to_delta: 0.12}\n";
+#define RATE 0.04 /* the rate, costs and paths of vr_test_owner_cfg */
 
 /* An open position as the log shows it: the instrument, its owner (-1 the condor) and the
  * contracts still held (> 0 long). */
@@ -182,7 +128,7 @@ static void test_owner_from_trade_log(void **state)
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
     memset(&cfg, 0, sizeof cfg);
-    assert_int_equal(vr_run_load(vr_test_write(dir, "owner.yaml", cfg_text), &cfg, &err), VR_OK);
+    assert_int_equal(vr_run_load(vr_test_write(dir, "owner.yaml", vr_test_owner_cfg), &cfg, &err), VR_OK);
     vr_scenario_result res;
     assert_int_equal(vr_eval_scenario(&cfg.spec, 0, &res, NULL, NULL, &err), VR_OK);
     const size_t n = res.path_hi - res.path_lo;
@@ -261,7 +207,7 @@ static void test_console_condor_row(void **state)
     static char out[1 << 16];
     char h5[400], args[1200];
     snprintf(h5, sizeof h5, "%s/owner.h5", dir);
-    snprintf(args, sizeof args, "run %s -o %s --threads 2", vr_test_write(dir, "console.yaml", cfg_text), h5);
+    snprintf(args, sizeof args, "run %s -o %s --threads 2", vr_test_write(dir, "console.yaml", vr_test_owner_cfg), h5);
     const int rc = vr_test_cli(args, out, sizeof out);
     if (rc != 0)
         fail_msg("vixrisk %s: exit %d\n%s", args, rc, out);

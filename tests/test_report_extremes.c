@@ -50,21 +50,7 @@ static char dir[256], h5[400];
 static int setup(void **state)
 {
     (void)state;
-    char args[1400];
-    static char buf[1 << 16];
-    if (vr_test_tmpdir("report_extremes", dir, sizeof dir) != 0)
-        return -1;
-    const char *cp = vr_test_write(dir, "x.yaml", cfg_text);
-    if (cp == NULL)
-        return -1;
-    snprintf(h5, sizeof h5, "%s/x.h5", dir);
-    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cp, h5);
-    const int rc = vr_test_cli(args, buf, sizeof buf);
-    if (rc != 0) {
-        fprintf(stderr, "vixrisk run failed (%d): %s\n", rc, buf);
-        return -1;
-    }
-    return 0;
+    return vr_test_run_file("report_extremes", "x", cfg_text, dir, sizeof dir, h5, sizeof h5);
 }
 
 static int teardown(void **state)

@@ -185,20 +185,8 @@ static double des, des_se, dm, dm_se, mean, mean_se;
 static int setup(void **state)
 {
     (void)state;
-    char args[1400];
-    static char buf[1 << 16];
-    if (vr_test_tmpdir("report_marks", dir, sizeof dir) != 0)
+    if (vr_test_run_file("report_marks", "marks", cfg_text, dir, sizeof dir, h5, sizeof h5) != 0)
         return -1;
-    const char *cp = vr_test_write(dir, "marks.yaml", cfg_text);
-    if (cp == NULL)
-        return -1;
-    snprintf(h5, sizeof h5, "%s/marks.h5", dir);
-    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cp, h5);
-    const int rc = vr_test_cli(args, buf, sizeof buf);
-    if (rc != 0) {
-        fprintf(stderr, "vixrisk run failed (%d): %s\n", rc, buf);
-        return -1;
-    }
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};
     if (vr_h5_open_read(h5, &r, &err) != VR_OK)

@@ -42,60 +42,7 @@ static int teardown(void **state)
 #define PATHS 100
 #define COMMISSION 0.65
 #define HALF_SPREAD 0.10
-#define VIX_HALF_SPREAD 0.05
-
-/* Policy 0 the baseline; 1 a roll layer firing on day 0 with the condor's own roll rule and every
- * hedge kind; 2 the same hedges without the roll (nothing but the condor trades the condor's
- * legs); 3 a roll layer whose legs the condor's profit take and stop close (test_attrib_owner.c). */
-static const char *cfg_text =
-    "simulation: {paths: 100, horizon_days: 21, seed: 7, block: 64, sample_paths: 0, trade_log_paths: 100}\n"
-    "scenarios:\n"
-    "  - name: s\n"
-    "    model: {type: svcj, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.03,\n"
-    "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.6, rho: -0.75, lambda: 2.0,\n"
-    "                       mu_v: 0.05, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}}\n"
-    "condor: {contracts: 10, dte: 30, short_delta: 0.16, wing_width: 50, profit_take: 0, stop_loss: 0,\n"
-    "         exit_dte: 0, reentry_days: 0, commission: 0.65, half_spread: 0.10, vix_half_spread: 0.05}\n"
-    "policies:\n"
-    "  - name: unhedged\n"
-    "  - name: mixed\n"
-    "    condor: {roll_delta: 0.35, roll_to_delta: 0.16}\n"
-    "    layers:\n"
-    "      - name: roll\n"
-    "        trigger: {short_delta: 0.15, cooldown_days: 2}\n"
-    "        action: {type: roll_tested, roll_to_delta: 0.12}\n"
-    "      - name: calls\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
-    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
-    "      - name: cspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
-    "      - name: pspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: spx_put_spread, strike_pct: 0.75, short_strike_pct: 0.65, dte: 30,\n"
-    "                 size: {by: contracts, value: 3}}\n"
-    "      - name: fut\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
-    "  - name: hedges\n"
-    "    layers:\n"
-    "      - name: calls\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
-    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
-    "      - name: cspread\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
-    "      - name: fut\n"
-    "        trigger: {always: true}\n"
-    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
-    "  - name: stopped\n"
-    "    condor: {profit_take: 0.3, stop_loss: 0.8, reentry_days: 252}\n"
-    "    layers:\n"
-    "      - name: roll\n"
-    "        trigger: {short_delta: 0.22, cooldown_days: 1}\n"
-    "        action: {type: roll_tested, roll_to_delta: 0.12}\n";;
+#define VIX_HALF_SPREAD 0.05 /* (those of vr_test_owner_cfg) */
 
 static const char *const pols[] = {"unhedged", "mixed", "hedges", "stopped"};
 static const char *const layers[][6] = {{"condor", NULL},
@@ -170,7 +117,7 @@ static void test_owner_rebuilds_attribution(void **state)
     static char out[1 << 16];
     char h5[400];
     snprintf(h5, sizeof h5, "%s/owner.h5", dir);
-    run_cli(vr_test_write(dir, "owner.yaml", cfg_text), h5, 2, out, sizeof out);
+    run_cli(vr_test_write(dir, "owner.yaml", vr_test_owner_cfg), h5, 2, out, sizeof out);
     vr_h5_reader *r = open_h5(h5);
     vr_err err = {VR_OK, ""};
 #define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, offsetof(rec, field), \
@@ -303,7 +250,7 @@ static void test_net_mean_se(void **state)
     char h1[400], h2[400];
     snprintf(h1, sizeof h1, "%s/se1.h5", dir);
     snprintf(h2, sizeof h2, "%s/se2.h5", dir);
-    const char *cfg = vr_test_write(dir, "se.yaml", cfg_text);
+    const char *cfg = vr_test_write(dir, "se.yaml", vr_test_owner_cfg);
     run_cli(cfg, h1, 1, out1, sizeof out1);
     run_cli(cfg, h2, 2, out2, sizeof out2);
     char *w1 = strstr(out1, "\nwrote "), *w2 = strstr(out2, "\nwrote "); /* (the file names differ) */
@@ -363,14 +310,14 @@ static void test_net_mean_se(void **state)
     vr_h5_close(r2);
 }
 
-/* A copy of cfg_text with `extra` added to the simulation settings. */
+/* A copy of vr_test_owner_cfg with `extra` added to the simulation settings. */
 static const char *variant(const char *name, const char *extra)
 {
     static char text[8192];
-    const char *at = strstr(cfg_text, "trade_log_paths: 100}");
+    const char *at = strstr(vr_test_owner_cfg, "trade_log_paths: 100}");
     assert_non_null(at);
-    const int head = (int)(at - cfg_text) + (int)strlen("trade_log_paths: 100");
-    snprintf(text, sizeof text, "%.*s, %s%s", head, cfg_text, extra, at + strlen("trade_log_paths: 100"));
+    const int head = (int)(at - vr_test_owner_cfg) + (int)strlen("trade_log_paths: 100");
+    snprintf(text, sizeof text, "%.*s, %s%s", head, vr_test_owner_cfg, extra, at + strlen("trade_log_paths: 100"));
     return vr_test_write(dir, name, text);
 }
 

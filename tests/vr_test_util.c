@@ -104,6 +104,28 @@ int vr_test_rmdir(const char *dir)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+int vr_test_run_file(const char *tag, const char *stem, const char *text, char *dir, size_t dir_cap, char *h5,
+                     size_t h5_cap)
+{
+    char name[128], cfg[700], args[1600];
+    static char buf[1 << 16];
+    if (vr_test_tmpdir(tag, dir, dir_cap) != 0)
+        return -1;
+    snprintf(name, sizeof name, "%s.yaml", stem);
+    const char *cp = vr_test_write(dir, name, text);
+    if (cp == NULL)
+        return -1;
+    snprintf(cfg, sizeof cfg, "%s", cp);
+    snprintf(h5, h5_cap, "%s/%s.h5", dir, stem);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2", cfg, h5);
+    const int rc = vr_test_cli(args, buf, sizeof buf);
+    if (rc != 0) {
+        fprintf(stderr, "vixrisk run failed (%d): %s\n", rc, buf);
+        return -1;
+    }
+    return 0;
+}
+
 const char *vr_test_write(const char *dir, const char *name, const char *text)
 {
     static char path[600];
@@ -325,3 +347,54 @@ void vr_test_usd(char *buf, size_t cap, double x)
     buf[o] = '\0';
     assert_true(o < cap);
 }
+
+/* The run of test_attrib_owner.c and test_trade_owner.c (vr_test_util.h). */
+const char vr_test_owner_cfg[] =
+    "simulation: {paths: 100, horizon_days: 21, seed: 7, block: 64, sample_paths: 0, trade_log_paths: 100}\n"
+    "scenarios:\n"
+    "  - name: s\n"
+    "    model: {type: svcj, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.03,\n"
+    "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.6, rho: -0.75, lambda: 2.0,\n"
+    "                       mu_v: 0.05, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}}\n"
+    "condor: {contracts: 10, dte: 30, short_delta: 0.16, wing_width: 50, profit_take: 0, stop_loss: 0,\n"
+    "         exit_dte: 0, reentry_days: 0, commission: 0.65, half_spread: 0.10, vix_half_spread: 0.05}\n"
+    "policies:\n"
+    "  - name: unhedged\n"
+    "  - name: mixed\n"
+    "    condor: {roll_delta: 0.35, roll_to_delta: 0.16}\n"
+    "    layers:\n"
+    "      - name: roll\n"
+    "        trigger: {short_delta: 0.15, cooldown_days: 2}\n"
+    "        action: {type: roll_tested, roll_to_delta: 0.12}\n"
+    "      - name: calls\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
+    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
+    "      - name: cspread\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
+    "      - name: pspread\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: spx_put_spread, strike_pct: 0.75, short_strike_pct: 0.65, dte: 30,\n"
+    "                 size: {by: contracts, value: 3}}\n"
+    "      - name: fut\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
+    "  - name: hedges\n"
+    "    layers:\n"
+    "      - name: calls\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: contracts, value: 6}}\n"
+    "        exit: {partial: {multiple: 1.3, fraction: 0.5}}\n"
+    "      - name: cspread\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
+    "      - name: fut\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_future, dte: 30, size: {by: contracts, value: 2}}\n"
+    "  - name: stopped\n"
+    "    condor: {profit_take: 0.3, stop_loss: 0.8, reentry_days: 252}\n"
+    "    layers:\n"
+    "      - name: roll\n"
+    "        trigger: {short_delta: 0.22, cooldown_days: 1}\n"
+    "        action: {type: roll_tested, roll_to_delta: 0.12}\n";

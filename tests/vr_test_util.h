@@ -71,6 +71,19 @@ int vr_test_tmpdir(const char *tag, char *dir, size_t cap);
 int vr_test_rmdir(const char *dir);
 /* Write `text` to dir/name and return the path (a static buffer, valid until the next call). */
 const char *vr_test_write(const char *dir, const char *name, const char *text);
+/* A run file for the report tests: a fresh directory /tmp/vixrisk-<tag>-XXXXXX into dir, the
+ * config `text` written there as <stem>.yaml, and `vixrisk run` of it (2 threads) into h5 =
+ * dir/<stem>.h5. 0 on success; -1 with the run's output on stderr. */
+int vr_test_run_file(const char *tag, const char *stem, const char *text, char *dir, size_t dir_cap, char *h5,
+                     size_t h5_cap);
+/* The run test_attrib_owner.c and test_trade_owner.c rebuild the attribution of from its trade
+ * log: 100 paths x 21 trading days, every path logged, rate 0.04, commission 0.65, half-spreads
+ * 0.10 (SPX) and 0.05 (VIX); nothing open at the horizon. Policy 0 the baseline; 1 a roll layer
+ * firing on day 0 with the condor's own roll rule and every hedge kind; 2 the same hedges without
+ * the roll (nothing but the condor trades the condor's legs); 3 a roll layer whose legs the
+ * condor's profit take and stop close. The put spreads sit far below the condor's strikes, so no
+ * two owners hold the same instrument. */
+extern const char vr_test_owner_cfg[];
 /* The whole of file `path` as a NUL-terminated string (malloc'd), or NULL when it cannot be
  * opened. */
 char *vr_test_slurp(const char *path);
