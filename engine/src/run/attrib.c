@@ -44,16 +44,17 @@ static double corr(const double *x, const double *y, size_t stride, size_t n)
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
 }
 
-/* The standard error of the mean of x[0], x[stride], ... (n >= 2 values): the sample standard
- * deviation (n - 1) over sqrt(n), from the mean in the same order as the layer's net_mean. */
-static double mean_se(const double *x, size_t stride, size_t n)
+/* The standard error of the mean of x[i stride] - y[i] (y NULL: of x alone; n >= 2 values): the
+ * sample standard deviation (n - 1) over sqrt(n), from the mean in the same order as the layer's
+ * net_mean (x - 0 is x, so y NULL changes no bit). */
+static double mean_se(const double *x, size_t stride, const double *y, size_t n)
 {
     double m = 0, ss = 0;
     for (size_t i = 0; i < n; i++)
-        m += x[i * stride];
+        m += x[i * stride] - (y ? y[i] : 0.0);
     m /= n;
     for (size_t i = 0; i < n; i++) {
-        const double d = x[i * stride] - m;
+        const double d = x[i * stride] - (y ? y[i] : 0.0) - m;
         ss += d * d;
     }
     return sqrt(ss / (double)(n - 1) / (double)n);
@@ -131,7 +132,7 @@ static vr_status condor_se(const vr_policy *pol, int p, int base, const vr_path_
                            vr_pol_pnl_fn pnl_of, void *ctx, vr_pol_summary *s, vr_err *err)
 {
     const size_t na = (size_t)o->nattr;
-    s->score[VR_SCORE_CONDOR_NET_SE] = mean_se(o->attr, na, n);
+    s->score[VR_SCORE_CONDOR_NET_SE] = mean_se(o->attr, na, NULL, n);
     if (p == base) {
         s->score[VR_SCORE_CONDOR_DNET_SE] = 0;
         return VR_OK;
@@ -142,15 +143,7 @@ static vr_status condor_se(const vr_policy *pol, int p, int base, const vr_path_
     vr_status st = pnl_of(ctx, base, &bp, err);
     if (st != VR_OK)
         return st;
-    double m = 0, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        m += o->attr[i * na] - bp[i];
-    m /= n;
-    for (size_t i = 0; i < n; i++) {
-        const double d = o->attr[i * na] - bp[i] - m;
-        ss += d * d;
-    }
-    s->score[VR_SCORE_CONDOR_DNET_SE] = sqrt(ss / (double)(n - 1) / (double)n);
+    s->score[VR_SCORE_CONDOR_DNET_SE] = mean_se(o->attr, na, bp, n);
     return VR_OK;
 }
 
@@ -194,7 +187,7 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, int base, 
         v[VR_RF_LAYER_PREMIUM_PCT] = !isfinite(s->car) ? NAN : s->car > 0 ? paid / n / years / s->car * 100 : 0;
         if (n < 2)
             continue;
-        v[VR_RF_LAYER_NET_MEAN_SE] = mean_se(o->attr + 1 + l, na, n);
+        v[VR_RF_LAYER_NET_MEAN_SE] = mean_se(o->attr + 1 + l, na, NULL, n);
         v[VR_RF_LAYER_TAIL1] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n1);
         v[VR_RF_LAYER_TAIL5] = tail_mean(o->attr, na, 1 + (size_t)l, order, n, n5);
         v[VR_RF_LAYER_CORR] = corr(o->attr + 1 + l, o->attr, na, n);
