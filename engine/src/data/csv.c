@@ -6,6 +6,7 @@
 #include "csv.h"
 
 #include "vixrisk/vr_outfile.h"
+#include "vixrisk/vr_history.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -128,6 +129,15 @@ char *vr_csv_trim(char *s)
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         s[--n] = '\0';
     return s;
+}
+
+vr_status vr_csv_dir_check(const char *who, const char *dir, vr_err *err)
+{
+    const size_t n = strlen(dir);
+    if (n > VR_DATA_DIR_MAX)
+        return vr_fail(err, VR_EINVAL, "%s: data directory '%.60s...': its path is %zu bytes, at most %d", who, dir, n,
+                       VR_DATA_DIR_MAX);
+    return VR_OK;
 }
 
 int vr_csv_column(char *const *f, int nf, const char *name)

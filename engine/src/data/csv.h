@@ -54,6 +54,10 @@ int vr_csv_column(char *const *f, int nf, const char *name);
  * (vr_parse_decimal, the configs' number syntax too). */
 int vr_csv_number(const char *s, double *x);
 
+/* VR_OK when data directory `dir` fits the loaders' file paths (VR_DATA_DIR_MAX bytes), else
+ * VR_EINVAL naming `who`, the path's start and its length: a longer path is refused, not cut. */
+vr_status vr_csv_dir_check(const char *who, const char *dir, vr_err *err);
+
 /* Trims spaces and tabs in place; returns the new start. */
 char *vr_csv_trim(char *s);
 

@@ -344,9 +344,8 @@ vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
         memset(out, 0, sizeof *out);
     if (!dir || !out)
         return vr_fail(err, VR_EINVAL, "futures: no data directory given");
-    if (strlen(dir) > VR_DATA_DIR_MAX)
-        return vr_fail(err, VR_EINVAL, "futures: data directory '%.60s...': its path is %zu bytes, at most %d", dir,
-                       strlen(dir), VR_DATA_DIR_MAX);
+    if ((st = vr_csv_dir_check("futures", dir, err)) != VR_OK)
+        return st;
     snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
     snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", dir);
     known = calloc(MONTHS, sizeof *known);

@@ -215,9 +215,8 @@ vr_status vr_history_load(const char *dir, vr_history *out, vr_err *err)
         memset(out, 0, sizeof *out);
     if (!dir || !out)
         return vr_fail(err, VR_EINVAL, "history: no data directory given");
-    if (strlen(dir) > VR_DATA_DIR_MAX) /* (the file paths below hold it and a file name) */
-        return vr_fail(err, VR_EINVAL, "history: data directory '%.60s...': its path is %zu bytes, at most %d", dir,
-                       strlen(dir), VR_DATA_DIR_MAX);
+    if ((st = vr_csv_dir_check("history", dir, err)) != VR_OK) /* (the paths below hold it and a name) */
+        return st;
     snprintf(p_spx, sizeof p_spx, "%s/spx_daily.csv", dir);
     snprintf(p_vix, sizeof p_vix, "%s/vix_daily.csv", dir);
     snprintf(p_v3, sizeof p_v3, "%s/vix3m_daily.csv", dir);

@@ -316,9 +316,8 @@ vr_status vr_market_day_load(const char *dir, int32_t date, vr_market_day *out, 
     vr_status st;
     memset(out, 0, sizeof *out);
     out->date = date;
-    if (strlen(dir) > VR_DATA_DIR_MAX)
-        return vr_fail(err, VR_EINVAL, "data directory '%.60s...': its path is %zu bytes, at most %d", dir, strlen(dir),
-                       VR_DATA_DIR_MAX);
+    if ((st = vr_csv_dir_check("market day", dir, err)) != VR_OK)
+        return st;
     snprintf(out->dir, sizeof out->dir, "%s", dir);
     if ((st = load_close(dir, "spx_daily.csv", date, 1, &out->spx, err)) != VR_OK ||
         (st = load_close(dir, "vix_daily.csv", date, 1, &out->vix, err)) != VR_OK ||
