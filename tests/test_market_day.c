@@ -201,70 +201,143 @@ static void test_close_range(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
-/* Before 2007-12-20 the contracts file lacks the contracts that expired in 2007 (vr_history.h):
- * its curve on 2007-06-01 starts at 2008-02. The day's market took it over the term-structure
- * file's nearest contracts, so `model --asof 2007-06-01` listed two contracts months out as the
- * day's futures. On such days the term file gives the contracts expiring in 2007 and the
- * contracts file those from 2008 (the term file's later entries, labelled by the rule, would be
- * wrong where months were not listed: 2007-12-19 lists 2008-08 after 2008-02, no 2008-07); from
- * 2007-12-20 the contracts file alone, as before. */
+/* Before 2007-12-20 the contracts file lacks the contracts that expired in 2007 (vr_history.h),
+ * and the term-structure file's vx_k is the k-th nearest *listed* contract, not every month being
+ * listed then. Both loaders (the day's market here, the futures history of the calibrations) take
+ * the term row with its entries labelled against the contracts file (data/term_label.h). Rows of
+ * the shipped data:
+ *  - 2007-04-02: 2008-02 is vx8, so seven entries for the nine months April-December 2007: only
+ *    the two nearest can be told (the curve is cut there; counting months took 2008-02 for a
+ *    2007-11 contract);
+ *  - 2007-06-01: seven entries, seven months June-December: all told, then 2008-02 and 2008-05;
+ *  - 2007-07-19 and 07-20: 2008-01 enters the term file on 07-20 but the contracts file on 07-23;
+ *    on 07-19 the five entries before 2008-02 are August-December, on 07-20 the six include 2008-01;
+ *  - 2007-09-21: 2008-03 enters the term file before the contracts file (09-24), and 2008-02's
+ *    19.65 is vx5 and vx6 both: only vx5 leaves a month (2008-03) for the entry before 2008-05;
+ *  - 2007-12-19: vx7 and vx8 are 2008-08 and 2008-11 (counting months gave 2008-07 and 2008-08);
+ *  - 2007-06-04 has no term row: the contracts file's contracts (from 2008-01 only);
+ *  - from 2007-12-20 the contracts file's day, as before. */
 static void test_early_contracts(void **state)
 {
     (void)state;
     char dir[128];
     assert_int_equal(vr_test_tmpdir("mkearly", dir, sizeof dir), 0);
-    vr_test_write(dir, "spx_daily.csv", "date,close\n2007-06-01,1536.34\n2007-06-04,1539.18\n"
-                                        "2007-12-19,1453\n2008-01-02,1447.16\n");
-    vr_test_write(dir, "vix_daily.csv", "date,close\n2007-06-01,13.05\n2007-06-04,13.3\n"
-                                        "2007-12-19,21.7\n2008-01-02,23.17\n");
+    vr_test_write(dir, "spx_daily.csv",
+                  "date,close\n2007-04-02,1424.55\n2007-06-01,1536.34\n2007-06-04,1539.18\n"
+                  "2007-07-19,1553.08\n2007-07-20,1534.1\n2007-09-21,1525.75\n2007-12-19,1453\n"
+                  "2008-01-02,1447.16\n");
+    vr_test_write(dir, "vix_daily.csv",
+                  "date,close\n2007-04-02,14.64\n2007-06-01,13.05\n2007-06-04,13.3\n"
+                  "2007-07-19,15.23\n2007-07-20,17.48\n2007-09-21,19\n2007-12-19,21.7\n2008-01-02,23.17\n");
     vr_test_write(dir, "vix_futures_contracts.csv",
                   "date,contract,expiry,settle\n"
+                  "2007-04-02,2008-02,2008-02-19,14.9\n"
+                  "2007-04-02,2008-05,2008-05-21,15.36\n"
                   "2007-06-01,2008-02,2008-02-19,15.26\n"
                   "2007-06-01,2008-05,2008-05-21,15.40\n"
                   "2007-06-04,2008-02,2008-02-19,15.3\n"
+                  "2007-07-19,2008-02,2008-02-19,17.93\n"
+                  "2007-07-19,2008-05,2008-05-21,17.95\n"
+                  "2007-07-19,2008-06,2008-06-18,18.07\n"
+                  "2007-07-20,2008-02,2008-02-19,18.29\n"
+                  "2007-07-20,2008-05,2008-05-21,18.43\n"
+                  "2007-07-20,2008-06,2008-06-18,18.57\n"
+                  "2007-07-23,2008-01,2008-01-16,17.92\n"
+                  "2007-07-23,2008-02,2008-02-19,18.08\n"
+                  "2007-09-21,2008-01,2008-01-16,19.63\n"
+                  "2007-09-21,2008-02,2008-02-19,19.65\n"
+                  "2007-09-21,2008-05,2008-05-21,19.61\n"
+                  "2007-09-21,2008-06,2008-06-18,19.58\n"
+                  "2007-09-21,2008-08,2008-08-20,19.62\n"
+                  "2007-09-24,2008-03,2008-03-19,19.50\n"
                   "2007-12-19,2008-01,2008-01-16,24.42\n"
                   "2007-12-19,2008-02,2008-02-19,24.38\n"
+                  "2007-12-19,2008-03,2008-03-19,24.29\n"
+                  "2007-12-19,2008-04,2008-04-16,24.22\n"
+                  "2007-12-19,2008-05,2008-05-21,24.13\n"
+                  "2007-12-19,2008-06,2008-06-18,24.06\n"
                   "2007-12-19,2008-08,2008-08-20,23.89\n"
+                  "2007-12-19,2008-11,2008-11-19,23.52\n"
                   "2008-01-02,2008-01,2008-01-16,22.5\n"
                   "2008-01-02,2008-02,2008-02-19,23.1\n");
     vr_test_write(dir, "vix_futures_term_structure.csv",
                   "date,vx1,vx2,vx3,vx4,vx5,vx6,vx7,vx8\n"
+                  "2007-04-02,14.7,14.77,14.61,14.41,14.42,14.39,14.42,14.9\n"
                   "2007-06-01,13.41,14.29,14.66,14.88,14.96,15.14,15.07,15.26\n"
+                  "2007-07-19,17.18,17.36,17.38,17.51,17.59,17.93,17.95,18.07\n"
+                  "2007-07-20,17.72,17.76,17.82,17.88,17.94,17.94,18.29,18.43\n"
+                  "2007-09-21,19.87,19.98,19.62,19.63,19.65,19.65,19.61,19.58\n"
                   "2007-12-19,24.42,24.38,24.29,24.22,24.13,24.06,23.89,23.52\n"
                   "2008-01-02,22.4,23.0,23.2,23.3,23.4,23.5,23.6,23.7\n");
-    vr_market_day mk;
+    /* date, contracts, and the expiries expected (0: not checked) */
+    static const struct {
+        int32_t date;
+        int n;
+        int32_t exp[10];
+    } want[] = {
+        {20070402, 2, {20070418, 20070516}},
+        {20070601, 9, {20070620, 20070718, 20070822, 20070919, 20071017, 20071121, 20071219,
+                       20080219, 20080521}},
+        {20070719, 8, {20070822, 20070919, 20071017, 20071121, 20071219, 20080219, 20080521,
+                       20080618}},
+        {20070720, 9, {20070822, 20070919, 20071017, 20071121, 20071219, 20080116, 20080219,
+                       20080521, 20080618}},
+        {20070921, 9, {20071017, 20071121, 20071219, 20080116, 20080219, 20080319, 20080521,
+                       20080618, 20080820}},
+        {20071219, 8, {20080116, 20080219, 20080319, 20080416, 20080521, 20080618, 20080820,
+                       20081119}},
+        {20080102, 2, {20080116, 20080219}},
+    };
+    vr_futures fu;
     vr_err err = {VR_OK, ""};
-    /* 2007-06 to 2007-12 from the term file, then 2008-02 and 2008-05 */
+    assert_int_equal(vr_futures_load(dir, &fu, &err), VR_OK);
+    assert_int_equal(fu.n_term_cut, 1);
+    assert_int_equal(fu.n_term_dropped, 0);
+    assert_int_equal(vr_futures_find(&fu, 20070604), -1); /* no term row: no curve */
+    for (size_t w = 0; w < sizeof want / sizeof *want; w++) {
+        vr_market_day mk;
+        vr_err_clear(&err);
+        assert_int_equal(vr_market_day_load(dir, want[w].date, &mk, &err), VR_OK);
+        const long q = vr_futures_find(&fu, want[w].date);
+        assert_true(q >= 0);
+        if (mk.nfut != want[w].n || fu.count[q] != want[w].n)
+            fprintf(stderr, "%d: %d futures from %s, %d in the history\n", want[w].date, mk.nfut,
+                    mk.fut_source, fu.count[q]);
+        assert_int_equal(mk.nfut, want[w].n);
+        assert_int_equal(fu.count[q], want[w].n);
+        for (int k = 0; k < want[w].n; k++) {
+            if (mk.fut[k].expiry != want[w].exp[k])
+                fprintf(stderr, "%d: contract %d expires %d, want %d\n", want[w].date, k,
+                        mk.fut[k].expiry, want[w].exp[k]);
+            assert_int_equal(mk.fut[k].expiry, want[w].exp[k]);
+            assert_int_equal(fu.expiry[(size_t)q * VR_FUT_MAX + (size_t)k], want[w].exp[k]);
+            assert_true(fu.settle[(size_t)q * VR_FUT_MAX + (size_t)k] == mk.fut[k].settle);
+            char month[8];
+            snprintf(month, sizeof month, "%04d-%02d", want[w].exp[k] / 10000,
+                     want[w].exp[k] / 100 % 100);
+            assert_string_equal(mk.fut[k].contract, month);
+        }
+    }
+    vr_market_day mk;
+    vr_err_clear(&err);
     assert_int_equal(vr_market_day_load(dir, 20070601, &mk, &err), VR_OK);
-    if (mk.nfut != 9)
-        fprintf(stderr, "2007-06-01: %d futures from %s, first %s\n", mk.nfut, mk.fut_source,
-                mk.nfut ? mk.fut[0].contract : "-");
-    assert_int_equal(mk.nfut, 9);
-    assert_string_equal(mk.fut[0].contract, "2007-06");
-    assert_true(mk.fut[0].settle == 13.41 && mk.fut[0].expiry == 20070620);
-    assert_string_equal(mk.fut[6].contract, "2007-12");
-    assert_true(mk.fut[7].expiry == 20080219 && mk.fut[7].settle == 15.26);
-    assert_true(mk.fut[8].expiry == 20080521);
-    for (int i = 1; i < mk.nfut; i++)
-        assert_true(mk.fut[i].expiry > mk.fut[i - 1].expiry);
-    assert_non_null(strstr(mk.fut_source, "vix_futures_contracts.csv from 2008-01"));
+    assert_true(mk.fut[0].settle == 13.41 && mk.fut[7].settle == 15.26);
+    assert_non_null(strstr(mk.fut_source, "months from vix_futures_contracts.csv"));
+    vr_err_clear(&err);
+    assert_int_equal(vr_market_day_load(dir, 20070720, &mk, &err), VR_OK);
+    assert_true(mk.fut[5].settle == 17.94); /* 2008-01, before the contracts file has it */
     /* no term row that day: the contracts file's */
     vr_err_clear(&err);
     assert_int_equal(vr_market_day_load(dir, 20070604, &mk, &err), VR_OK);
     assert_int_equal(mk.nfut, 1);
     assert_true(mk.fut[0].expiry == 20080219);
-    /* nothing expiring in 2007 after 2007-12-19: the contracts file's real months */
-    vr_err_clear(&err);
-    assert_int_equal(vr_market_day_load(dir, 20071219, &mk, &err), VR_OK);
-    assert_int_equal(mk.nfut, 3);
-    assert_string_equal(mk.fut[2].contract, "2008-08");
-    assert_string_equal(mk.fut_source, "vix_futures_contracts.csv");
+    assert_non_null(strstr(mk.fut_source, "contracts from 2008-01 only"));
     /* a complete day: the contracts file's */
     vr_err_clear(&err);
     assert_int_equal(vr_market_day_load(dir, 20080102, &mk, &err), VR_OK);
-    assert_int_equal(mk.nfut, 2);
-    assert_true(mk.fut[0].expiry == 20080116 && mk.fut[0].settle == 22.5);
+    assert_true(mk.fut[0].settle == 22.5);
     assert_string_equal(mk.fut_source, "vix_futures_contracts.csv");
+    vr_futures_free(&fu);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 

@@ -102,13 +102,16 @@ char *vr_history_format_date(int32_t d, char *buf);
 /* The listed monthly VX futures of every trade date, from two files of `dir`:
  *   vix_futures_contracts.csv  `date,contract,expiry,...,settle,...` one row per contract per day
  *                              (real expiries; rows sorted by date, then expiry);
- *   vix_futures_term_structure.csv  `date,vx1..vx8`: the settlements of the 1st..8th contract
- *                              expiring strictly after `date`; expiries by the CFE rule (the
- *                              Wednesday 30 days before the third Friday of the following month),
- *                              replaced by the contracts file's expiry for months it lists.
+ *   vix_futures_term_structure.csv  `date,vx1..vx8`: the settlements of the 1st..8th *listed*
+ *                              contract expiring strictly after `date`, without expiries.
  * A date present in the contracts file takes its curve from there; the term-structure file adds
  * the dates after (or before) it. The contracts file lacks the contracts that expired in 2007 or
- * earlier, so its trade dates before VR_FUT_CONTRACTS_COMPLETE are not used (its expiries are).
+ * earlier, so its trade dates before VR_FUT_CONTRACTS_COMPLETE are not used as curves; they, and
+ * the months it lists, label the term file's entries (engine/src/data/term_label.h: matched
+ * contracts take their real expiries, the others a month each where the months between two known
+ * contracts are as many as the entries, else the curve ends before the entry; expiries by the
+ * CFE rule, the Wednesday 30 days before the third Friday of the following month, where the
+ * contracts file does not list the month).
  * Contracts on their expiry date (expiry == date) are dropped, so
  * both sources mean "expiring strictly after the trade date". Either file may be absent, not both. */
 #define VR_FUT_CONTRACTS_COMPLETE 20071220
@@ -121,6 +124,8 @@ typedef struct vr_futures {
     int32_t *expiry;      /* [n * VR_FUT_MAX] yyyymmdd, ascending within a day */
     double *settle;       /* [n * VR_FUT_MAX] settlement price, index points */
     size_t n_contracts_file, n_term_file; /* trade dates taken from each file */
+    size_t n_term_cut, n_term_dropped;    /* term-file dates whose curve ends before an entry of
+                                             uncertain month; left without a contract by that */
     char source[1024];
 } vr_futures;
 

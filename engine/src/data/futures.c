@@ -14,6 +14,7 @@
 
 #include "vixrisk/vr_history.h"
 #include "csv.h"
+#include "term_label.h"
 
 /* ---- calendar ----------------------------------------------------------------------------- */
 
@@ -141,8 +142,18 @@ static int month_index(int32_t ym_day)
     return k >= 0 && k < MONTHS ? k : -1;
 }
 
-static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, int *missing,
-                                vr_err *err)
+/* What the contracts file says of each month: its real expiry and its first trade date (0 where
+ * the file has no row of the month), and the span of months and trade dates it covers. */
+typedef struct month_info {
+    int32_t *expiry, *first;
+    int lo, hi;          /* month indices the file holds, [lo, hi]; lo > hi if none */
+    int32_t last_trade;  /* its last trade date */
+} month_info;
+
+/* The rows of trade dates before VR_FUT_CONTRACTS_COMPLETE go to `early`: they lack the 2007
+ * contracts, so they only label the term file's entries (term_label.h). */
+static vr_status read_contracts(const char *path, curve_buf *b, curve_buf *early, month_info *mo,
+                                int *missing, vr_err *err)
 {
     int nh = 0, cd = -1, ce = -1, cs = -1;
     vr_csv c;
@@ -202,20 +213,28 @@ static vr_status read_contracts(const char *path, curve_buf *b, int32_t *known, 
         }
         const int mi = month_index(e);
         if (mi >= 0)
-            known[mi] = e;
+            mo->expiry[mi] = e;
         prev_d = d;
         prev_e = e;
-        if (pr == 1 || e == d || d < VR_FUT_CONTRACTS_COMPLETE)
-            continue; /* no settlement, expiring today, or a day with near contracts missing */
-        if ((b->n == 0 || b->date[b->n - 1] != d) && buf_day(b, d) != 0) {
+        if (pr == 1 || e == d)
+            continue; /* no settlement, or expiring today */
+        if (mi >= 0) {
+            if (mo->first[mi] == 0)
+                mo->first[mi] = d;
+            mo->lo = mi < mo->lo ? mi : mo->lo;
+            mo->hi = mi > mo->hi ? mi : mo->hi;
+        }
+        mo->last_trade = d;
+        curve_buf *to = d < VR_FUT_CONTRACTS_COMPLETE ? early : b;
+        if ((to->n == 0 || to->date[to->n - 1] != d) && buf_day(to, d) != 0) {
             st = vr_fail(err, VR_ENOMEM, "%s: out of memory at line %ld", path, ln);
             goto done;
         }
-        const size_t i = b->n - 1;
-        if (b->count[i] < VR_FUT_MAX) {
-            b->expiry[i * VR_FUT_MAX + (size_t)b->count[i]] = e;
-            b->settle[i * VR_FUT_MAX + (size_t)b->count[i]] = x;
-            b->count[i]++;
+        const size_t i = to->n - 1;
+        if (to->count[i] < VR_FUT_MAX) {
+            to->expiry[i * VR_FUT_MAX + (size_t)to->count[i]] = e;
+            to->settle[i * VR_FUT_MAX + (size_t)to->count[i]] = x;
+            to->count[i]++;
         }
     }
     if (r < 0)
@@ -225,30 +244,42 @@ done:
     return st;
 }
 
-/* First expiry strictly after d (rule, or the known real expiry of that month). */
-static int32_t next_expiry(int32_t d, const int32_t *known, int skip)
+/* term_label.h's vr_month_expiry_fn over month_info. */
+static int32_t known_expiry(const void *ctx, int y, int m, int32_t date, int *maybe)
 {
-    int y = d / 10000, m = d / 100 % 100;
-    int found = 0;
-    for (int guard = 0; guard < 40; guard++) {
-        const int32_t ym = (int32_t)(y * 10000 + m * 100 + 1);
-        const int mi = month_index(ym);
-        const int32_t e = (mi >= 0 && known[mi] > 0) ? known[mi] : vr_vx_expiry(y, m);
-        if (e > d) {
-            if (found == skip)
-                return e;
-            found++;
-        }
-        if (++m == 13) {
-            m = 1;
-            y++;
-        }
+    const month_info *mi = ctx;
+    const int k = month_index((int32_t)(y * 10000 + m * 100 + 1));
+    *maybe = 0;
+    if (k >= 0 && k >= mi->lo && k <= mi->hi && date <= mi->last_trade) {
+        const long after = mi->first[k] == 0 ? 1000 : vr_date_diff(date, mi->first[k]);
+        if (after > 7)
+            return 0; /* the file holds the month and starts it more than a week after the date */
+        *maybe = after > 0;
     }
-    return 0;
+    return k >= 0 && mi->expiry[k] > 0 ? mi->expiry[k] : vr_vx_expiry(y, m);
 }
 
-static vr_status read_term(const char *path, curve_buf *b, const int32_t *known, int *missing,
-                           vr_err *err)
+/* The day of d in b (dates ascending), or -1. */
+static long buf_find(const curve_buf *b, int32_t d)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (b->date[mid] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->n && b->date[lo] == d ? (long)lo : -1;
+}
+
+/* The term file's rows, each labelled against the contracts file's rows of its date (in cf or
+ * early) and cut before its first uncertain entry (term_label.h); *cut counts the dates cut and
+ * *dropped those left without a contract. A row whose every entry is certain gets the contracts
+ * file's farther contracts of its date after it. */
+static vr_status read_term(const char *path, curve_buf *b, const curve_buf *cf,
+                           const curve_buf *early, const month_info *mo, int *missing,
+                           size_t *cut, size_t *dropped, vr_err *err)
 {
     int nh = 0, cd = -1, cv[8];
     vr_csv c;
@@ -298,6 +329,8 @@ static vr_status read_term(const char *path, curve_buf *b, const int32_t *known,
             goto done;
         }
         const size_t i = b->n - 1;
+        double vx[8];
+        int nv = 0;
         for (int k = 0; k < 8; k++) {
             double x;
             const int pr = parse_pos(f[cv[k]], &x);
@@ -308,10 +341,33 @@ static vr_status read_term(const char *path, curve_buf *b, const int32_t *known,
             }
             if (pr == 1)
                 break; /* the curve ends at the first empty contract */
-            b->expiry[i * VR_FUT_MAX + (size_t)k] = next_expiry(d, known, k);
-            b->settle[i * VR_FUT_MAX + (size_t)k] = x;
-            b->count[i]++;
+            vx[nv++] = x;
         }
+        const curve_buf *src = d < VR_FUT_CONTRACTS_COMPLETE ? early : cf;
+        const long q = buf_find(src, d);
+        if (src == cf && q >= 0) {
+            b->n--; /* the contracts file's curve of the date is the one kept */
+            continue;
+        }
+        const int nc = q < 0 ? 0 : src->count[q];
+        const int32_t *ce = q < 0 ? NULL : src->expiry + (size_t)q * VR_FUT_MAX;
+        const double *cs = q < 0 ? NULL : src->settle + (size_t)q * VR_FUT_MAX;
+        int32_t ex[8];
+        const int k = vr_term_label(d, vx, nv, ce, cs, nc, known_expiry, mo, ex);
+        for (int j = 0; j < k; j++) {
+            b->expiry[i * VR_FUT_MAX + (size_t)j] = ex[j];
+            b->settle[i * VR_FUT_MAX + (size_t)j] = vx[j];
+        }
+        b->count[i] = k;
+        if (k == nv) /* the contracts file's farther contracts of the date */
+            for (int j = 0; j < nc && b->count[i] < VR_FUT_MAX; j++)
+                if (k == 0 || ce[j] > ex[k - 1]) {
+                    b->expiry[i * VR_FUT_MAX + (size_t)b->count[i]] = ce[j];
+                    b->settle[i * VR_FUT_MAX + (size_t)b->count[i]] = cs[j];
+                    b->count[i]++;
+                }
+        if (k < nv)
+            ++*(k == 0 ? dropped : cut);
         if (b->count[i] == 0)
             b->n--; /* no contract that day */
     }
@@ -336,8 +392,9 @@ void vr_futures_free(vr_futures *f)
 vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
 {
     vr_status st = VR_OK;
-    curve_buf c = {0}, t = {0}, m = {0};
+    curve_buf c = {0}, t = {0}, m = {0}, early = {0};
     int32_t *known = NULL;
+    month_info mo = {NULL, NULL, MONTHS, -1, 0};
     char pc[4096], pt[4096];
     int miss_c = 0, miss_t = 0;
     if (out)
@@ -348,12 +405,15 @@ vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
         return st;
     snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
     snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", dir);
-    known = calloc(MONTHS, sizeof *known);
+    known = calloc(2 * MONTHS, sizeof *known);
     if (!known)
         return vr_fail(err, VR_ENOMEM, "futures: expiry table");
-    if ((st = read_contracts(pc, &c, known, &miss_c, err)) != VR_OK)
+    mo.expiry = known;
+    mo.first = known + MONTHS;
+    if ((st = read_contracts(pc, &c, &early, &mo, &miss_c, err)) != VR_OK)
         goto done;
-    if ((st = read_term(pt, &t, known, &miss_t, err)) != VR_OK)
+    if ((st = read_term(pt, &t, &c, &early, &mo, &miss_t, &out->n_term_cut,
+                        &out->n_term_dropped, err)) != VR_OK)
         goto done;
     if (miss_c && miss_t) {
         st = vr_fail(err, VR_EIO, "futures: neither %s nor %s exists", pc, pt);
@@ -395,12 +455,17 @@ vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
     out->expiry = m.expiry;
     out->settle = m.settle;
     memset(&m, 0, sizeof m);
-    snprintf(out->source, sizeof out->source, "%s%s + %s%s (settle)", pc,
-             miss_c ? " [absent]" : "", pt, miss_t ? " [absent]" : "");
+    char cuts[160] = "";
+    if (out->n_term_cut + out->n_term_dropped > 0)
+        snprintf(cuts, sizeof cuts, "; term-file curves cut before an entry of uncertain month on "
+                 "%zu dates, dropped on %zu", out->n_term_cut, out->n_term_dropped);
+    snprintf(out->source, sizeof out->source, "%s%s + %s%s (settle%s)", pc,
+             miss_c ? " [absent]" : "", pt, miss_t ? " [absent]" : "", cuts);
 done:
     if (st != VR_OK)
         memset(out, 0, sizeof *out);
     buf_free(&c);
+    buf_free(&early);
     buf_free(&t);
     buf_free(&m);
     free(known);

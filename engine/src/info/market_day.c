@@ -177,14 +177,12 @@ static vr_status load_close(const char *dir, const char *name, int32_t date, int
     return VR_OK;
 }
 
-/* prev_exp and line: the date's last row so far (its expiry for the contracts file), 0 before it;
- * from: contracts of the contracts file expiring before it are not taken */
+/* prev_exp and line: the date's last row so far (its expiry), 0 before it */
 typedef struct fut_ctx {
     const int *idx;
     vr_market_day *mk;
     int32_t prev_exp;
     long line;
-    int32_t from;
 } fut_ctx;
 
 static int contract_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
@@ -207,7 +205,7 @@ static int contract_row(void *vc, char **f, int n, const char *path, long line, 
     }
     c->prev_exp = exp;
     c->line = line;
-    if (exp <= mk->date || exp < c->from || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
+    if (exp <= mk->date || !(settle > 0) || mk->nfut == VR_MARKET_MAX_FUT)
         return VR_OK; /* expiring today, no settlement, or beyond what is shown */
     vr_market_fut *o = &mk->fut[mk->nfut++];
     snprintf(o->contract, sizeof o->contract, "%s", f[c->idx[0]]);
@@ -216,98 +214,60 @@ static int contract_row(void *vc, char **f, int n, const char *path, long line, 
     return VR_OK;
 }
 
-static int term_row(void *vc, char **f, int n, const char *path, long line, vr_err *err)
-{
-    (void)n;
-    fut_ctx *c = vc;
-    vr_market_day *mk = c->mk;
-    if (c->line != 0) /* a second curve for the day (it overran the table of 12 contracts) */
-        return vr_fail(err, VR_EINVAL, "%s:%ld: a second row for the date of line %ld", path, line,
-                       c->line);
-    c->line = line;
-    int y = mk->date / 10000, m = mk->date / 100 % 100;
-    /* the first monthly contract expiring after the date (the exchange's rule, as the futures
-     * history reader applies it: vr_vx_expiry) */
-    while (vr_vx_expiry(y, m) <= mk->date)
-        if (++m == 13) { m = 1; y++; }
-    for (int k = 0; k < 8; k++, m = m == 12 ? 1 : m + 1, y += m == 1) {
-        double settle;
-        if (number(f[c->idx[k]], &settle) != 0)
-            return vr_fail(err, VR_EINVAL, "%s:%ld: vx%d is not a number", path, line, k + 1);
-        if (!(settle > 0))
-            continue;
-        vr_market_fut *o = &mk->fut[mk->nfut++];
-        snprintf(o->contract, sizeof o->contract, "%04d-%02d", y % 10000, m % 100);
-        o->expiry = vr_vx_expiry(y, m);
-        o->settle = settle;
-    }
-    return VR_OK;
-}
-
-/* The first expiry the contracts file holds every contract of (vr_history.h: the contracts that
- * expired in 2007 or earlier are not in its source). */
-#define CONTRACTS_FROM 20080101
-
-/* The day's listed futures: the contracts file (real expiries), the term-structure file (expiries
- * by the rule) on days the contracts file lacks. Before VR_FUT_CONTRACTS_COMPLETE the contracts
- * file misses the contracts expiring in 2007, so its curve then starts months out (on 2007-06-01:
- * 2008-02 and 2008-05, where the term file has the eight nearest): on such days the term file
- * gives the contracts expiring in 2007 and the contracts file those from 2008 on. (The term
- * file's vx_k is the k-th nearest *listed* contract, and not every month was listed then: its
- * 2008 contracts labelled by the rule would be off by months, 2007-12-19's vx7 and vx8 are
- * 2008-08 and 2008-11, not 2008-07 and 2008-08.) */
+/* The day's listed futures. From VR_FUT_CONTRACTS_COMPLETE on, the contracts file's rows of the
+ * date (real expiries) where it has them. Otherwise the futures history's curve of the date
+ * (vr_futures_load: the term-structure file's row, its entries labelled against the contracts
+ * file and cut before the first whose month cannot be told, engine/src/data/term_label.h), so
+ * that `model --asof` and the calibrations read a day alike. (Before, this file labelled the term
+ * row by counting months, which put 2008-07 where 2007-12-19 lists 2008-08, and in April 2007
+ * took the 2008-02 contract for a 2007 one.) Before the term file starts (2007-04-02), the
+ * contracts file's rows of the date: its contracts from 2008-01 only (its source lacks those that
+ * expired in 2007). */
 static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
 {
-    char pc[VR_DATA_DIR_MAX + 64], pt[VR_DATA_DIR_MAX + 64];
-    int idx[8], found;
+    char pc[VR_DATA_DIR_MAX + 64];
+    int idx[3], found;
     int32_t first, last, near[2];
-    fut_ctx c = {idx, mk, 0, 0, 0};
+    fut_ctx c = {idx, mk, 0, 0};
     static const char *const ccols[3] = {"contract", "expiry", "settle"};
-    static const char *const tcols[8] = {"vx1", "vx2", "vx3", "vx4", "vx5", "vx6", "vx7", "vx8"};
     snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
-    snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", dir);
-    vr_status st;
-    if (mk->date < VR_FUT_CONTRACTS_COMPLETE) {
-        st = scan(pt, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last,
-                  near, err);
-        if (st != VR_OK && st != VR_EIO)
-            return st;
-        int k = 0;
-        for (int i = 0; i < mk->nfut; i++)
-            if (mk->fut[i].expiry < CONTRACTS_FROM)
-                mk->fut[k++] = mk->fut[i];
-        mk->nfut = k;
-        c.line = 0;
-        c.from = CONTRACTS_FROM;
-        st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found, &first,
-                  &last, near, err);
-        if (st != VR_OK && st != VR_EIO)
-            return st;
-        if (mk->nfut > 0)
-            snprintf(mk->fut_source, sizeof mk->fut_source, "%s",
-                     k == 0 ? "vix_futures_contracts.csv"
-                     : k == mk->nfut ? "vix_futures_term_structure.csv (expiries by the CFE rule)"
-                                     : "vix_futures_term_structure.csv to 2007-12 (expiries by the "
-                                       "CFE rule), vix_futures_contracts.csv from 2008-01");
-        return VR_OK;
-    }
-    st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found, &first, &last,
-              near, err);
+    vr_status st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found,
+                        &first, &last, near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
-    if (st == VR_OK && mk->nfut > 0) {
+    if (mk->nfut > 0 && mk->date >= VR_FUT_CONTRACTS_COMPLETE) {
         snprintf(mk->fut_source, sizeof mk->fut_source, "vix_futures_contracts.csv");
         return VR_OK;
     }
-    mk->nfut = 0;
-    c.line = 0;
-    st = scan(pt, mk->date, VR_CSV_BLANK_SKIP, tcols, 8, idx, term_row, &c, &found, &first, &last,
-              near, err);
-    if (st != VR_OK && st != VR_EIO)
+    vr_futures fu;
+    vr_err ferr = {VR_OK, ""};
+    st = vr_futures_load(dir, &fu, &ferr);
+    if (st == VR_EIO) /* neither file: no futures */
+        return VR_OK;
+    if (st != VR_OK) {
+        if (err)
+            *err = ferr;
         return st;
-    if (st == VR_OK && mk->nfut > 0)
+    }
+    const long q = vr_futures_find(&fu, mk->date);
+    if (q >= 0) {
+        mk->nfut = 0;
+        for (int k = 0; k < fu.count[q] && mk->nfut < VR_MARKET_MAX_FUT; k++) {
+            vr_market_fut *o = &mk->fut[mk->nfut++];
+            o->expiry = fu.expiry[(size_t)q * VR_FUT_MAX + (size_t)k];
+            o->settle = fu.settle[(size_t)q * VR_FUT_MAX + (size_t)k];
+            snprintf(o->contract, sizeof o->contract, "%04d-%02d", (int)(o->expiry / 10000 % 10000),
+                     (int)(o->expiry / 100 % 100)); /* a contract expires in its own month */
+        }
+        snprintf(mk->fut_source, sizeof mk->fut_source, "%s",
+                 mk->date < VR_FUT_CONTRACTS_COMPLETE
+                     ? "vix_futures_term_structure.csv, months from vix_futures_contracts.csv"
+                     : "vix_futures_term_structure.csv (expiries by the CFE rule)");
+    } else if (mk->nfut > 0) {
         snprintf(mk->fut_source, sizeof mk->fut_source,
-                 "vix_futures_term_structure.csv (expiries by the CFE rule)");
+                 "vix_futures_contracts.csv (contracts from 2008-01 only)");
+    }
+    vr_futures_free(&fu);
     return VR_OK;
 }
 
