@@ -546,8 +546,9 @@ static void test_market_day_order(void **state)
 }
 
 /* A day's closes and settlements are decimal numbers, as the history loaders read the same files:
- * hexadecimal ("0x1.3p12" is 4864), "inf", "nan" and a leading blank were taken by strtod and
- * started a run from them. Each is refused at its line; the plain decimal beside them is read. */
+ * hexadecimal ("0x1.3p12" is 4864), "inf" and "nan" were taken by strtod and started a run from
+ * them. Each is refused at its line; the plain decimal beside them is read. (Blanks around a field
+ * are the reader's to remove, for every loader alike: test_market_day's test_blanks.) */
 static void test_market_day_numbers(void **state)
 {
     (void)state;
@@ -556,7 +557,7 @@ static void test_market_day_numbers(void **state)
     vr_market_day mk;
     vr_err err = {VR_OK, ""};
     vr_test_write(dir, "vix_daily.csv", "date,open,high,low,close\n2020-01-02,1,1,1,12.5\n");
-    static const char *const bad[] = {"0x1.3p12", "0x12C0", " 3250", "inf", "nan", "1e999", "3,250"};
+    static const char *const bad[] = {"0x1.3p12", "0x12C0", "3 250", "inf", "nan", "1e999", "3,250"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char text[256];
         snprintf(text, sizeof text, "date,open,high,low,close\n2020-01-02,1,1,1,%s\n", bad[i]);

@@ -42,10 +42,10 @@ static inline const char *fuzz_scratch(void)
     return fuzz_dir;
 }
 
-/* Write data to scratch/name and return its path (a static buffer per slot 0..3). */
+/* Write data to scratch/name and return its path (a static buffer per slot 0..5). */
 static inline const char *fuzz_write(int slot, const char *name, const uint8_t *data, size_t size)
 {
-    static char paths[4][512];
+    static char paths[6][512];
     snprintf(paths[slot], sizeof paths[slot], "%s/%s", fuzz_scratch(), name);
     FILE *f = fopen(paths[slot], "wb");
     if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0) {

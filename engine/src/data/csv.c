@@ -101,6 +101,8 @@ int vr_csv_next(vr_csv *c, vr_err *err)
             break;
         }
         c->nf = split(h, c->f);
+        for (int i = 0; i < c->nf && i < VR_CSV_MAX_FIELDS; i++)
+            c->f[i] = vr_csv_trim(c->f[i]);
         return 1;
     }
     if (ferror(c->fp)) {

@@ -35,7 +35,10 @@ typedef struct vr_csv {
 vr_status vr_csv_open(vr_csv *c, const char *path, vr_csv_blank blank, int *missing, vr_err *err);
 
 /* Reads the next non-blank row (the header is row 1): chomps the line end, strips a UTF-8
- * byte-order mark from the first line and splits at commas into c->f[0..c->nf). Returns 1 for a
+ * byte-order mark from the first line and splits at commas into c->f[0..c->nf), each field with
+ * its surrounding blanks (spaces, tabs) removed, so that every loader reads " 3250" as 3250 (the
+ * history loader trimmed its fields and the one-day and futures loaders did not: a close the
+ * replays took, `model --asof` refused). Returns 1 for a
  * row, 0 at the end of the file, -1 with c->st and err set: "FILE:LINE: NUL byte in line", "FILE:LINE:
  * empty line" (a blank line before more data under VR_CSV_BLANK_TRAILING), "FILE: read error
  * after line N", "FILE:1: empty file (expected a header line)". */

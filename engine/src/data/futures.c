@@ -457,8 +457,8 @@ vr_status vr_futures_load(const char *dir, vr_futures *out, vr_err *err)
     memset(&m, 0, sizeof m);
     char cuts[160] = "";
     if (out->n_term_cut + out->n_term_dropped > 0)
-        snprintf(cuts, sizeof cuts, "; term-file curves cut before an entry of uncertain month on "
-                 "%zu dates, dropped on %zu", out->n_term_cut, out->n_term_dropped);
+        snprintf(cuts, sizeof cuts, "; term-file curves cut before an entry of uncertain month: "
+                 "%zu, dropped: %zu", out->n_term_cut, out->n_term_dropped);
     snprintf(out->source, sizeof out->source, "%s%s + %s%s (settle%s)", pc,
              miss_c ? " [absent]" : "", pt, miss_t ? " [absent]" : "", cuts);
 done:
