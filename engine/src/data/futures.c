@@ -1,12 +1,13 @@
 /* futures.c: the daily curve of listed VIX futures (see vr_history.h).
  *
  * Two sources describe the same contracts: the per-contract file (real expiries, 2006-2015) and
- * the VX1..VX8 term-structure file (2007-2021, no expiries). Both become one table: for each trade
- * date, the settlements of the contracts expiring strictly after it, nearest first, with their
- * expiry dates. The term-structure file's expiries come from the exchange's rule (the Wednesday 30
- * days before the third Friday of the following month; when that Friday is Good Friday, 30 days
- * before the Thursday before it), and the contracts file's real expiry replaces the rule for every
- * month it lists. Malformed lines stop the load with FILE:LINE, as the daily-index loader does. */
+ * the VX1..VX8 term-structure file (2007-2021, the nearest listed contracts, no expiries). Both
+ * become one table: for each trade date, the settlements of the contracts expiring strictly after
+ * it, nearest first, with their expiry dates. A term row's entries are labelled against the
+ * contracts file's rows of the same date (term_label.h); a month the contracts file does not give
+ * expires by the exchange's rule (the Wednesday 30 days before the third Friday of the following
+ * month; when that Friday is Good Friday, 30 days before the Thursday before it). Malformed lines
+ * stop the load with FILE:LINE, as the daily-index loader does. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
