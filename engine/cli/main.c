@@ -379,6 +379,17 @@ static int cmd_price(int argc, char **argv)
     st = vr_price(&req, &res, &err);
     const char *und = req.underlying == VR_UNDERLYING_SPX ? "spx" : "vix";
     const char *opt = req.option == VR_OPTION_CALL ? "call" : req.option == VR_OPTION_PUT ? "put" : "future";
+    if (st == VR_ENUM && isfinite(res.analytic)) {
+        /* the direct price was computed (it comes first), the simulation failed: say which */
+        char sp[VR_NUM_STR];
+        fprintf(stderr, "%s price: the Monte Carlo of the %s %s %s (spot %s, strike %s, expiry %s "
+                "years, rate %g, dividend %g) failed, so there is no Monte Carlo price to show next "
+                "to the direct price %s\n", prog, vr_model_type_name(req.model.type), und, opt,
+                vr_num_str(req.model.spot, sp), req.option == VR_OPTION_FUTURE ? "none" : strike_s,
+                expiry_s, req.model.rate, req.model.dividend, price_str(res.analytic, (char[40]){0}));
+        fprintf(stderr, "%s price: the simulation reports: %s\n", prog, err.msg);
+        return vr_status_exit_code(st);
+    }
     if (st == VR_ENUM) { /* the direct pricer's own words follow, on a line of their own */
         char sp[VR_NUM_STR];
         fprintf(stderr, "%s price: the direct price of the %s %s %s (spot %s, strike %s, expiry %s "

@@ -61,9 +61,30 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         .fast_log = req->fast_log, .single = req->single,
         .block = 0, .threads = req->threads, .kt = req->kt,
     };
+    const int call = req->option == VR_OPTION_CALL;
+    const double K = req->strike;
+    /* The direct price is the reference the command exists to show: if it fails, the whole
+     * request fails with the pricer's reason (never a NaN result). It comes first: it takes a
+     * fraction of the Monte Carlo's time, and a request it refuses then costs no simulation. A
+     * failure of the Monte Carlo after it returns with `analytic` set, which tells the caller
+     * which of the two failed (VR_ENUM either way). */
+    double a = NAN;
+    vr_status st;
+    if (req->underlying == VR_UNDERLYING_SPX)
+        st = ops->spx_european(&m->pricing, m->spot, m->rate, m->dividend, x0, K, req->expiry,
+                               call, &a, err);
+    else if (req->option == VR_OPTION_FUTURE)
+        st = ops->vix_future(&m->pricing, x0, req->expiry, &a, err);
+    else
+        st = ops->vix_option(&m->pricing, x0, req->expiry, K, m->rate, call, &a, err);
+    if (st != VR_OK)
+        return st;
+    if (!isfinite(a))
+        return vr_fail(err, VR_ENUM, "price: direct price is not finite (%g)", a);
+    res->analytic = a;
+
     double *ls = malloc(req->paths * sizeof *ls);
     double *xs[VR_FACTORS_MAX] = {NULL};
-    vr_status st = VR_OK;
     int ok = ls != NULL;
     for (int j = 0; j < ops->nfactors; j++)
         ok = (xs[j] = malloc(req->paths * sizeof(double))) != NULL && ok;
@@ -82,12 +103,15 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         int fin = isfinite(ls[p]);
         for (int j = 0; j < ops->nfactors; j++)
             fin = fin && isfinite(xs[j][p]);
-        if (!fin) {
+        if (!fin) { /* every factor shown: the non-finite one may be the second (svcj2's m) */
+            char fs[96] = "";
+            for (int j = 0, n = 0; j < ops->nfactors && n >= 0 && (size_t)n < sizeof fs; j++)
+                n += snprintf(fs + n, sizeof fs - (size_t)n, ", %s = %g", ops->factor_names[j], xs[j][p]);
             st = vr_fail(err, VR_ENUM,
-                         "price: path %zu of %zu ends with a non-finite state (ln S = %g, %s = %g) "
+                         "price: path %zu of %zu ends with a non-finite state (ln S = %g%s) "
                          "after %zu steps of %g years (%s, seed %llu, %s scheme, %s precision, "
                          "ISA %s): a numerical failure of the path step at these parameters",
-                         p, req->paths, ls[p], ops->factor_names[0], xs[0][p], steps,
+                         p, req->paths, ls[p], fs, steps,
                          req->expiry / (double)steps, ops->name, (unsigned long long)req->seed,
                          req->single ? "qe" : req->scheme == VR_SCHEME_EULER ? "euler" : "qe",
                          req->single ? "single" : "double",
@@ -96,8 +120,6 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         }
     }
 
-    const int call = req->option == VR_OPTION_CALL;
-    const double K = req->strike;
     const vr_vix_coef vc = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
     /* Sum of payoffs and of squares, shifted by the first payoff to limit cancellation. */
     double shift = 0, s1 = 0, s2 = 0;
@@ -125,22 +147,9 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
     res->mc = disc * mean;
     res->se = disc * sqrt(var > 0 ? var / n : 0.0);
 
-    /* The direct price is the reference the command exists to show: if it fails, the whole
-     * request fails with the pricer's reason (never a NaN result). The tabulated price is
-     * secondary: a table that cannot be built leaves `surface` NAN and says why in
-     * `surface_none`. */
+    /* The tabulated price is secondary: a table that cannot be built leaves `surface` NAN and
+     * says why in `surface_none`. */
     vr_err aerr = {VR_OK, ""};
-    double a;
-    if (req->underlying == VR_UNDERLYING_SPX)
-        st = ops->spx_european(&m->pricing, m->spot, m->rate, m->dividend, x0, K, req->expiry,
-                               call, &a, err);
-    else if (req->option == VR_OPTION_FUTURE)
-        st = ops->vix_future(&m->pricing, x0, req->expiry, &a, err);
-    else
-        st = ops->vix_option(&m->pricing, x0, req->expiry, K, m->rate, call, &a, err);
-    if (st != VR_OK)
-        goto done;
-    res->analytic = a;
     /* The pricing layer that marks options along paths, at the same point (its tables cover
      * expiries up to 1 year, longer on request): only the asked underlying's tables, which are
      * a run's bit for bit (an svcj2 VIX call would otherwise spend most of its build on the SPX
@@ -173,8 +182,6 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         }
         vr_pricing_destroy(pr);
     }
-    if (!isfinite(res->analytic))
-        st = vr_fail(err, VR_ENUM, "price: direct price is not finite (%g)", res->analytic);
     /* z = (mc - analytic)/se, defined only when the Monte Carlo has a spread */
     res->z = res->se > 0 ? (res->mc - res->analytic) / res->se : NAN;
 done:
