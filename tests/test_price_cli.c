@@ -1,5 +1,7 @@
 /* test_price_cli.c: what `vixrisk price` prints is what it computed.
  *
+ * - --json numbers read back to the library's doubles (they were printed with %.12g: "strike" was
+ *   not the typed strike, mc, se and analytic lost their last five digits);
  * - a failure of the Monte Carlo is reported as one, next to the direct price it did compute (it
  *   was reported as "the direct price ... could not be computed to its tolerance"), and the
  *   failing path's state names every factor (svcj2's m was left out). */
@@ -35,6 +37,15 @@ static const char *heston =
     "  v0: 0.04\n"
     "  physical: {kappa: 2.0, theta: 0.04, sigma: 0.5, rho: -0.7}\n";
 
+/* The number after "key": in js (NAN when absent). */
+static double json_field(const char *js, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(js, pat);
+    return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
 static vr_price_req req_of(const char *model_file)
 {
     vr_price_req r;
@@ -51,6 +62,33 @@ static vr_price_req req_of(const char *model_file)
     r.kt = default_isa(); /* the CLI's pick: VIXRISK_ISA, else the best */
     r.no_surface = 1;
     return r;
+}
+
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    const char *m = vr_test_write(dir, "heston.yaml", heston);
+    assert_non_null(m);
+    char out[4096], args[1024];
+    const char *ks = "95.123456789012345", *ts = "0.2512345678901234";
+    snprintf(args, sizeof args, "price --model %s --strike %s --expiry %s --paths 2000 --threads 1 "
+             "--json --no-surface", m, ks, ts);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"mc\": ", NULL);
+    printf("%s", out);
+    vr_price_req r = req_of(m);
+    r.strike = strtod(ks, NULL);
+    r.expiry = strtod(ts, NULL);
+    vr_price_result res;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+    /* the echoed inputs and every result, to the last bit */
+    assert_true(json_field(out, "strike") == r.strike);
+    assert_true(json_field(out, "expiry") == r.expiry);
+    assert_true(json_field(out, "mc") == res.mc);
+    assert_true(json_field(out, "se") == res.se);
+    assert_true(json_field(out, "analytic") == res.analytic);
+    assert_true(json_field(out, "z") == res.z);
+    assert_null(strstr(out, "-0,"));
 }
 
 /* In the library: a Monte Carlo failure (a path step that poisons a lane) returns VR_ENUM with the
@@ -113,6 +151,7 @@ static void test_mc_failure_named(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_mc_failure_keeps_direct_price),
         cmocka_unit_test(test_mc_failure_named),
     };

@@ -153,10 +153,14 @@ static const vk_table *pick_isa(const char *isa)
     return t;
 }
 
+/* "key": x in the fewest digits (6 to 17) that read back to the same double (vr_num_str: %.12g
+ * did not, so mc, se and analytic lost their last digits and "strike" was not the typed one), or
+ * null when x is not finite. */
 static void json_num(FILE *out, const char *key, double x, int comma)
 {
+    char b[VR_NUM_STR];
     if (isfinite(x))
-        fprintf(out, "\"%s\": %.12g%s", key, x, comma ? ", " : "");
+        fprintf(out, "\"%s\": %s%s", key, vr_num_str(x + 0.0, b), comma ? ", " : ""); /* (+ 0.0: no "-0") */
     else
         fprintf(out, "\"%s\": null%s", key, comma ? ", " : "");
 }
