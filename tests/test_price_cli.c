@@ -2,6 +2,7 @@
  *
  * - --json numbers read back to the library's doubles (they were printed with %.12g: "strike" was
  *   not the typed strike, mc, se and analytic lost their last five digits);
+ * - the text header shows the strike and expiry as read (%g printed --strike 100.0001 as 100);
  * - a failure of the Monte Carlo is reported as one, next to the direct price it did compute (it
  *   was reported as "the direct price ... could not be computed to its tolerance"), and the
  *   failing path's state names every factor (svcj2's m was left out). */
@@ -91,6 +92,21 @@ static void test_json_round_trip(void **state)
     assert_null(strstr(out, "-0,"));
 }
 
+static void test_text_header_as_read(void **state)
+{
+    (void)state;
+    const char *m = vr_test_write(dir, "heston.yaml", heston);
+    assert_non_null(m);
+    char out[4096], args[1024];
+    snprintf(args, sizeof args, "price --model %s --strike 100.0001 --expiry 0.0833333333333 --paths 100 "
+             "--no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "heston spx call, strike 100.0001, expiry 0.0833333333333 y: ",
+                       NULL);
+    /* a short strike keeps its short form */
+    snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --paths 100 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "heston spx call, strike 95, expiry 0.25 y: ", NULL);
+}
+
 /* In the library: a Monte Carlo failure (a path step that poisons a lane) returns VR_ENUM with the
  * direct price set, the same as a clean run's; that is how the command tells the two apart. */
 static void test_mc_failure_keeps_direct_price(void **state)
@@ -152,6 +168,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_text_header_as_read),
         cmocka_unit_test(test_mc_failure_keeps_direct_price),
         cmocka_unit_test(test_mc_failure_named),
     };
