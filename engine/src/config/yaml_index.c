@@ -121,14 +121,20 @@ static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t 
 {
     size_t line = parser->problem_mark.line + 1;
     if (parser->error == YAML_READER_ERROR) { /* (bad encoding, a control character): libyaml gives
-                                                 the byte's offset only; its line is counted here */
+                                                 the byte's offset only; its line is counted here, with
+                                                 the line breaks libyaml counts in its other errors:
+                                                 CR LF, LF, a lone CR, and NEL, LS, PS in UTF-8 */
         line = 1;
         FILE *fp = fopen(path, "rb");
+        int prev = EOF, prev2 = EOF;
         for (size_t i = 0; fp != NULL && i < parser->problem_offset; i++) {
             const int ch = fgetc(fp);
             if (ch == EOF)
                 break;
-            line += ch == '\n';
+            line += (ch == '\n' && prev != '\r') || ch == '\r' || (prev == 0xC2 && ch == 0x85) ||
+                    (prev2 == 0xE2 && prev == 0x80 && (ch == 0xA8 || ch == 0xA9));
+            prev2 = prev;
+            prev = ch;
         }
         if (fp != NULL)
             fclose(fp);
