@@ -1,5 +1,7 @@
 /* test_yaml_edges.c: the YAML reader of the config loaders (engine/src/config/yaml_index.c) on
  * input that used to give a message short of file, line and key, or no bound at all:
+ *   - a duplicate key named its second line only, so the reader could not tell which value the
+ *     file meant to keep (run files, model files named from them, and model files alone);
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
@@ -43,6 +45,40 @@ static void expect_err(const char *file, const char *want1, const char *want2)
         assert_non_null(strstr(err.msg, want2));
 }
 
+static void test_duplicate_key_names_both_lines(void **state)
+{
+    (void)state;
+    expect_err(vr_test_write(dir, "dup.yaml",
+                             "simulation:\n  paths: 1000\n  seed: 1\n  paths: 2000\nscenarios:\n  - name: a\n"
+                             "    model: " HES "\npolicies:\n  - name: p\n"),
+               "dup.yaml:4: simulation.paths: duplicate key", "dup.yaml:2)");
+    expect_err(vr_test_write(dir, "dup_flow.yaml",
+                             "simulation: {paths: 1000, seed: 1}\nscenarios:\n  - name: a\n    model: " HES "\n"
+                             "policies:\n  - name: p\n    condor: {contracts: 5,\n      contracts: 6}\n"),
+               "dup_flow.yaml:8: policies[0].condor.contracts: duplicate key", "dup_flow.yaml:7)");
+    /* inside a model file named from the run file: both lines are the model file's */
+    vr_test_write(dir, "m_inner.yaml", "model:\n  type: heston\n  spot: 5000\n  v0: 0.04\n  spot: 4000\n"
+                                       "  physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}\n");
+    const char *run = vr_test_write(dir, "use_inner.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                           "    model: m_inner.yaml\npolicies:\n  - name: p\n");
+    expect_err(run, "m_inner.yaml:5: scenarios[0].model.spot: duplicate key", "m_inner.yaml:3)");
+    /* the model file's one top-level key given twice */
+    vr_test_write(dir, "m_dup.yaml", "model: " HES "\nmodel: " HES "\n");
+    run = vr_test_write(dir, "use_dup.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                             "    model: m_dup.yaml\npolicies:\n  - name: p\n");
+    expect_err(run, "m_dup.yaml:2: model: duplicate key", "m_dup.yaml:1");
+    /* a model file read alone (`vixrisk model`, `price --model`) */
+    char path[512];
+    snprintf(path, sizeof path, "%s/m_dup.yaml", dir);
+    vr_yaml_index *ix = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_yaml_index_load(path, &ix, &err), VR_ECONFIG);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "m_dup.yaml:2: model: duplicate key"));
+    assert_non_null(strstr(err.msg, "m_dup.yaml:1)"));
+    assert_null(ix);
+}
+
 /* A control character on line 4 of files with other line breaks than LF. */
 static void test_reader_error_lines(void **state)
 {
@@ -66,6 +102,7 @@ static void test_reader_error_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duplicate_key_names_both_lines),
         cmocka_unit_test(test_reader_error_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

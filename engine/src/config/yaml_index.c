@@ -370,6 +370,7 @@ static int child_path(const frame *f, char *out)
 }
 
 static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err);
+static const entry *find(const vr_yaml_index *ix, const char *path);
 
 /* Pass 2: append one event to the document, tracking key paths. */
 static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err *err)
@@ -390,8 +391,10 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
             return vr_fail(err, VR_ECONFIG, "%s:%d: %.60s...: key path longer than %d characters", file, y->line,
                            key, VR_KEY_MAX - 1);
         memcpy(top->key, key, sizeof key);
-        if (vr_yaml_line(ix, top->key) > 0)
-            return vr_fail(err, VR_ECONFIG, "%s:%d: %s: duplicate key", file, y->line, top->key);
+        const entry *first = find(ix, top->key);
+        if (first != NULL) /* both places: the reader has to choose which one to keep */
+            return vr_fail(err, VR_ECONFIG, "%s:%d: %s: duplicate key (first at %s:%d)", file, y->line, top->key,
+                           ix->files[first->file], first->line);
         if ((top->entry = add_entry(ix, top->key, y->line, y->file)) < 0)
             return vr_fail(err, VR_ENOMEM, "%s: key index", file);
         top->expect_key = 0;
@@ -483,7 +486,7 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
     }
     /* the value of the top-level key `model` */
     size_t i = 0, depth = 0, begin = 0, end = 0;
-    int found = 0;
+    int found = 0, found_line = 0;
     if (l.n == 0 || l.e[0].type != EV_MAP) {
         st = vr_fail(err, VR_ECONFIG, "%s:%d: model file %s: expected a mapping with the key 'model'", from,
                      at->line, path);
@@ -495,10 +498,15 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
             break;
         /* at a key of the top mapping */
         const int is_model = l.e[i].type == EV_SCALAR && strcmp(l.e[i].value, "model") == 0;
-        if (!is_model || found) {
-            st = vr_fail(err, VR_ECONFIG, "%s:%d: %s: %s (a model file holds the one key 'model')", path,
-                         l.e[i].line, l.e[i].type == EV_SCALAR ? l.e[i].value : "(a key that is not text)",
-                         is_model ? "duplicate key" : "unknown top-level key");
+        if (found && is_model) {
+            st = vr_fail(err, VR_ECONFIG, "%s:%d: model: duplicate key (first at %s:%d; a model file holds the "
+                         "one key 'model')", path, l.e[i].line, path, found_line);
+            goto done;
+        }
+        if (!is_model) {
+            st = vr_fail(err, VR_ECONFIG, "%s:%d: %s: unknown top-level key (a model file holds the one key "
+                         "'model')", path, l.e[i].line, l.e[i].type == EV_SCALAR ? l.e[i].value
+                                                                               : "(a key that is not text)");
             goto done;
         }
         size_t j = i + 1;
@@ -514,8 +522,8 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
             j++;
         } while (depth > 0);
         end = j;
-        if (is_model)
-            found = 1;
+        found = 1;
+        found_line = l.e[i].line;
         i = j - 1;
     }
     if (!found) {
