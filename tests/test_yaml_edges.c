@@ -2,6 +2,8 @@
  * input that used to give a message short of file, line and key, or no bound at all:
  *   - a duplicate key named its second line only, so the reader could not tell which value the
  *     file meant to keep (run files, model files named from them, and model files alone);
+ *   - aliases were bounded in YAML nodes but not in bytes: a thousand aliases of one long string
+ *     (a 1 MiB file) made a gigabyte of copies before anything was checked;
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
@@ -79,6 +81,29 @@ static void test_duplicate_key_names_both_lines(void **state)
     assert_null(ix);
 }
 
+/* 1000 aliases of a 20 KiB string: 20 MB of copies from a 20 kB file. */
+static void test_alias_bytes_bounded(void **state)
+{
+    (void)state;
+    const size_t len = 20 * 1024;
+    char *text = malloc(len + 512);
+    assert_non_null(text);
+    int n = snprintf(text, 512, "a: &a \"");
+    memset(text + n, 'x', len);
+    n += (int)len;
+    snprintf(text + n, 512,
+             "\"\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+             "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n");
+    const char *p = vr_test_write(dir, "bomb.yaml", text);
+    free(text);
+    expect_err(p, "bomb.yaml:4: aliases expand to more than 16 MiB of values", NULL);
+    /* below the bound the file is read (and refused for its keys, as before) */
+    expect_err(vr_test_write(dir, "small.yaml", "a: &a \"xxxxxxxxxxxxxxxx\"\nb: &b [*a, *a, *a, *a]\n"
+                                                "c: [*b, *b, *b, *b]\n"),
+               "small.yaml:1: a: unknown key", NULL);
+}
+
 /* A control character on line 4 of files with other line breaks than LF. */
 static void test_reader_error_lines(void **state)
 {
@@ -103,6 +128,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_key_names_both_lines),
+        cmocka_unit_test(test_alias_bytes_bounded),
         cmocka_unit_test(test_reader_error_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

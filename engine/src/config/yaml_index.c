@@ -25,9 +25,12 @@
 #include "vixrisk/vr_outfile.h"
 
 /* Bounds against hostile input: nesting depth, and the events alias expansion may produce
- * (a "billion laughs" file doubles them at every level). */
+ * (a "billion laughs" file doubles them at every level), and the bytes of their values (a
+ * thousand aliases of one long string are few events but a copy of the string each). */
 #define MAX_DEPTH 32
 #define MAX_EVENTS 100000
+#define MAX_TEXT_MIB 16
+#define MAX_TEXT ((size_t)MAX_TEXT_MIB << 20)
 #define MAX_FILES 16
 
 typedef enum { EV_SCALAR, EV_MAP, EV_MAP_END, EV_SEQ, EV_SEQ_END } ev_type;
@@ -43,6 +46,7 @@ typedef struct yev {
 typedef struct evlist {
     yev *e;
     size_t n, cap;
+    size_t bytes; /* of the scalar values */
 } evlist;
 
 typedef struct entry {
@@ -100,6 +104,7 @@ static int evlist_push(evlist *l, ev_type t, const char *value, int plain, int l
     x->line = line;
     x->file = file;
     l->n++;
+    l->bytes += value ? strlen(value) : 0;
     return 1;
 }
 
@@ -250,9 +255,14 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
                              line, MAX_EVENTS);
                 goto done;
             }
-            for (size_t k = a->start; k < a->end && ok; k++) {
+            for (size_t k = a->start; k < a->end && ok && out->bytes <= MAX_TEXT; k++) {
                 const yev y = out->e[k]; /* copy: the push may move the array */
                 ok = evlist_push(out, y.type, y.value, y.plain, y.line, y.file);
+            }
+            if (ok && out->bytes > MAX_TEXT) {
+                st = vr_fail(err, VR_ECONFIG, "%s:%d: aliases expand to more than %d MiB of values", path, line,
+                             MAX_TEXT_MIB);
+                goto done;
             }
             break;
         }
@@ -265,6 +275,10 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
         }
         if (out->n > MAX_EVENTS) {
             st = vr_fail(err, VR_ECONFIG, "%s:%d: more than %d YAML nodes", path, line, MAX_EVENTS);
+            goto done;
+        }
+        if (out->bytes > MAX_TEXT) {
+            st = vr_fail(err, VR_ECONFIG, "%s:%d: more than %d MiB of values", path, line, MAX_TEXT_MIB);
             goto done;
         }
         if (anch != NULL) {
@@ -482,6 +496,11 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
     vr_status st = read_events(path, fno, &l, &e2);
     if (st != VR_OK) {
         st = vr_fail(err, VR_ECONFIG, "%s:%d: model file: %s", from, at->line, e2.msg);
+        goto done;
+    }
+    if (ix->ev.bytes + l.bytes > MAX_TEXT) { /* (up to MAX_FILES - 1 model files) */
+        st = vr_fail(err, VR_ECONFIG, "%s:%d: model file %s: the run file and its model files hold more than %d "
+                     "MiB of values", from, at->line, path, MAX_TEXT_MIB);
         goto done;
     }
     /* the value of the top-level key `model` */
