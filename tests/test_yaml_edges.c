@@ -4,6 +4,8 @@
  *     file meant to keep (run files, model files named from them, and model files alone);
  *   - aliases were bounded in YAML nodes but not in bytes: a thousand aliases of one long string
  *     (a 1 MiB file) made a gigabyte of copies before anything was checked;
+ *   - a key holding a line break ("paths\n", a `? |` block key) was reported by the part before
+ *     the break: "simulation.paths: unknown key" on the line of the file's valid `paths`;
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
@@ -124,11 +126,27 @@ static void test_reader_error_lines(void **state)
                "cr_key.yaml:4: simulation.horizn: unknown key", NULL);
 }
 
+/* A key with a line break next to the valid key it starts with. */
+static void test_key_with_line_break(void **state)
+{
+    (void)state;
+    static const char tail[] = "scenarios:\n  - name: a\n    model: " HES "\npolicies:\n  - name: p\n";
+    char text[1024];
+    snprintf(text, sizeof text, "simulation:\n  paths: 1000\n  seed: 1\n  \"paths\\n\": 5\n%s", tail);
+    expect_err(vr_test_write(dir, "nl.yaml", text), "nl.yaml:4: simulation: 'paths\\x0a': unknown key", NULL);
+    snprintf(text, sizeof text, "simulation:\n  paths: 1000\n  ? |\n    seed\n    x\n  : 1\n%s", tail);
+    expect_err(vr_test_write(dir, "block.yaml", text), "block.yaml:3: simulation: 'seed\\x0ax\\x0a': unknown key",
+               NULL);
+    snprintf(text, sizeof text, "simulation:\n  paths: 1000\n  \"seed\\t\": 1\n%s", tail);
+    expect_err(vr_test_write(dir, "tab.yaml", text), "tab.yaml:3: simulation: 'seed\\x09': unknown key", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_key_names_both_lines),
         cmocka_unit_test(test_alias_bytes_bounded),
+        cmocka_unit_test(test_key_with_line_break),
         cmocka_unit_test(test_reader_error_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -398,6 +398,23 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
         if (strpbrk(y->value, ".[]") != NULL)
             return vr_fail(err, VR_ECONFIG, "%s:%d: %s%s'%.60s': unknown key (no key contains '.', '[' or ']')",
                            file, y->line, top->path, top->path[0] ? ": " : "", y->value);
+        /* nor a line break, tab or other control character (a quoted "paths\n" or a `? |` key):
+         * libcyaml's message cuts such a key at its line break, and the rest would name another
+         * key ("paths") and that key's line */
+        for (const unsigned char *q = (const unsigned char *)y->value; *q; q++)
+            if (*q < 0x20 || *q == 0x7F) {
+                char shown[64];
+                size_t k = 0;
+                for (const unsigned char *r = (const unsigned char *)y->value; *r && k + 5 < sizeof shown; r++)
+                    if (*r < 0x20 || *r == 0x7F)
+                        k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02x", *r);
+                    else
+                        shown[k++] = (char)*r;
+                shown[k] = '\0';
+                return vr_fail(err, VR_ECONFIG, "%s:%d: %s%s'%s': unknown key (no key contains a line break, tab "
+                               "or other control character)", file, y->line, top->path, top->path[0] ? ": " : "",
+                               shown);
+            }
         char key[VR_KEY_MAX];
         /* no key of the schema comes near the bound: a longer path is refused here, before two
          * keys cut to the same prefix could pass for a duplicate */
