@@ -6,6 +6,9 @@
  *     (a 1 MiB file) made a gigabyte of copies before anything was checked;
  *   - a key holding a line break ("paths\n", a `? |` block key) was reported by the part before
  *     the break: "simulation.paths: unknown key" on the line of the file's valid `paths`;
+ *   - a model file named by several scenarios counted as a model file per scenario: a run of 16
+ *     scenarios on one model file was refused ("more than 15 model files"), and a smaller one
+ *     stored the file's text with the results once per scenario;
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
@@ -141,12 +144,55 @@ static void test_key_with_line_break(void **state)
     expect_err(vr_test_write(dir, "tab.yaml", text), "tab.yaml:3: simulation: 'seed\\x09': unknown key", NULL);
 }
 
+/* Scenarios sharing one model file, under two spellings of its path. */
+static void test_shared_model_file(void **state)
+{
+    (void)state;
+    vr_test_write(dir, "m_shared.yaml", "model: " HES "\n");
+    char text[8192] = "simulation: {paths: 10}\nscenarios:\n";
+    for (int i = 0; i < 20; i++) {
+        const size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "  - {name: s%d, model: %sm_shared.yaml}\n", i, i % 2 ? "./" : "");
+    }
+    strcat(text, "policies:\n  - name: p\n");
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(vr_test_write(dir, "shared.yaml", text), &c, &err);
+    if (st != VR_OK)
+        printf("  unexpected: %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_int_equal(c.spec.nscen, 20);
+    assert_int_equal(c.nmodel_files, 1);
+    const char *first = strstr(c.config_text, "# ---- model file");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "# ---- model file"));
+    vr_run_cfg_free(&c);
+    /* distinct model files are still bounded (15), and so are the scenarios naming one (64) */
+    strcpy(text, "simulation: {paths: 10}\nscenarios:\n");
+    for (int i = 0; i < 16; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "m%d.yaml", i);
+        vr_test_write(dir, name, "model: " HES "\n");
+        const size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "  - {name: s%d, model: %s}\n", i, name);
+    }
+    expect_err(vr_test_write(dir, "distinct.yaml", text), "distinct.yaml:18: more than 15 model files", NULL);
+    char *big = malloc(65536);
+    assert_non_null(big);
+    strcpy(big, "simulation: {paths: 10}\nscenarios:\n");
+    for (int i = 0; i < 70; i++)
+        strcat(big, "  - {name: s, model: m_shared.yaml}\n");
+    expect_err(vr_test_write(dir, "many.yaml", big), "many.yaml:67: more than 64 scenarios name a model file", NULL);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_key_names_both_lines),
         cmocka_unit_test(test_alias_bytes_bounded),
         cmocka_unit_test(test_key_with_line_break),
+        cmocka_unit_test(test_shared_model_file),
         cmocka_unit_test(test_reader_error_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,6 +23,7 @@
 
 #include "config_internal.h"
 #include "vixrisk/vr_outfile.h"
+#include "vixrisk/vr_runfile.h"
 
 /* Bounds against hostile input: nesting depth, and the events alias expansion may produce
  * (a "billion laughs" file doubles them at every level), and the bytes of their values (a
@@ -31,7 +32,8 @@
 #define MAX_EVENTS 100000
 #define MAX_TEXT_MIB 16
 #define MAX_TEXT ((size_t)MAX_TEXT_MIB << 20)
-#define MAX_FILES 16
+#define MAX_FILES 16                       /* the run file and up to 15 distinct model files */
+#define MAX_SPLICES VR_RF_MAX_SCENARIOS    /* `model: FILE` keys: at most one per scenario */
 
 typedef enum { EV_SCALAR, EV_MAP, EV_MAP_END, EV_SEQ, EV_SEQ_END } ev_type;
 
@@ -71,7 +73,10 @@ struct vr_yaml_index {
     long *hash;          /* open addressing over the paths: entry index + 1, 0 = empty */
     size_t hcap;         /* a power of two, > 2 n */
     char *files[MAX_FILES];
+    dev_t dev[MAX_FILES];  /* of files[i], i >= 1: a model file named twice is one file */
+    ino_t ino[MAX_FILES];
     int nfiles;
+    int nsplices;
     evlist ev;           /* the expanded stream of the document */
     frame stack[MAX_DEPTH];
     int depth;
@@ -490,8 +495,9 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
 static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
 {
     const char *from = ix->files[at->file];
-    if (ix->nfiles == MAX_FILES)
-        return vr_fail(err, VR_ECONFIG, "%s:%d: more than %d model files", from, at->line, MAX_FILES - 1);
+    if (ix->nsplices == MAX_SPLICES)
+        return vr_fail(err, VR_ECONFIG, "%s:%d: more than %d scenarios name a model file (a run has at most %d "
+                       "scenarios)", from, at->line, MAX_SPLICES, VR_RF_MAX_SCENARIOS);
     /* `model:` with no value, or an empty string: not a file name */
     if (at->value == NULL || at->value[0] == '\0' || (at->plain && strcmp(at->value, "~") == 0) ||
         (at->plain && strcmp(at->value, "null") == 0))
@@ -501,13 +507,27 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
     if (vr_config_resolve(from, at->value, path, sizeof path) != 0)
         return vr_fail(err, VR_ECONFIG, "%s:%d: model file path too long", from, at->line);
     struct stat sb;
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+    const int have_sb = stat(path, &sb) == 0;
+    if (have_sb && !S_ISREG(sb.st_mode))
         return vr_fail(err, VR_ECONFIG, "%s:%d: model file %s: not a regular file%s", from, at->line, path,
                        S_ISDIR(sb.st_mode) ? " (a directory)" : "");
-    const int fno = ix->nfiles;
-    if ((ix->files[fno] = strdup(path)) == NULL)
-        return vr_fail(err, VR_ENOMEM, "model file name");
-    ix->nfiles++;
+    /* the scenarios of a run often share one model file: it is one of the run's files (listed,
+     * and stored with the config text, once), whatever the path that names it */
+    int fno = -1;
+    for (int f = 1; have_sb && f < ix->nfiles && fno < 0; f++)
+        if (ix->dev[f] == sb.st_dev && ix->ino[f] == sb.st_ino)
+            fno = f;
+    if (fno < 0) {
+        if (ix->nfiles == MAX_FILES)
+            return vr_fail(err, VR_ECONFIG, "%s:%d: more than %d model files", from, at->line, MAX_FILES - 1);
+        fno = ix->nfiles;
+        if ((ix->files[fno] = strdup(path)) == NULL)
+            return vr_fail(err, VR_ENOMEM, "model file name");
+        ix->dev[fno] = have_sb ? sb.st_dev : 0;
+        ix->ino[fno] = have_sb ? sb.st_ino : 0;
+        ix->nfiles++;
+    }
+    ix->nsplices++;
     evlist l = {0};
     vr_err e2 = {VR_OK, ""};
     vr_status st = read_events(path, fno, &l, &e2);
@@ -515,7 +535,7 @@ static vr_status include_model(vr_yaml_index *ix, const yev *at, vr_err *err)
         st = vr_fail(err, VR_ECONFIG, "%s:%d: model file: %s", from, at->line, e2.msg);
         goto done;
     }
-    if (ix->ev.bytes + l.bytes > MAX_TEXT) { /* (up to MAX_FILES - 1 model files) */
+    if (ix->ev.bytes + l.bytes > MAX_TEXT) { /* (up to MAX_SPLICES model files) */
         st = vr_fail(err, VR_ECONFIG, "%s:%d: model file %s: the run file and its model files hold more than %d "
                      "MiB of values", from, at->line, path, MAX_TEXT_MIB);
         goto done;
