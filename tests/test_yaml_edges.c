@@ -9,6 +9,9 @@
  *   - a model file named by several scenarios counted as a model file per scenario: a run of 16
  *     scenarios on one model file was refused ("more than 15 model files"), and a smaller one
  *     stored the file's text with the results once per scenario;
+ *   - a UTF-16 file (libyaml reads one by its byte order mark) loaded and ran, and the config
+ *     text stored with the results, the file's bytes as a C string, was cut at its first NUL:
+ *     "\xff\xfes" for the whole run file;
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
@@ -186,6 +189,46 @@ static void test_shared_model_file(void **state)
     free(big);
 }
 
+/* `text` as UTF-16 little-endian with its byte order mark (ASCII text only) at dir/name. */
+static const char *write_utf16(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputc(0xFF, fp);
+    fputc(0xFE, fp);
+    for (const char *q = text; *q; q++) {
+        fputc(*q, fp);
+        fputc(0, fp);
+    }
+    assert_int_equal(fclose(fp), 0);
+    return path;
+}
+
+static void test_utf16_refused(void **state)
+{
+    (void)state;
+    expect_err(write_utf16("u16.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES
+                                       "\npolicies:\n  - name: p\n"),
+               "u16.yaml:1: the file is UTF-16", "config and model files are UTF-8");
+    write_utf16("m16.yaml", "model: " HES "\n");
+    expect_err(vr_test_write(dir, "use16.yaml", "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
+                                                "    model: m16.yaml\npolicies:\n  - name: p\n"),
+               "use16.yaml:4: model file: ", "m16.yaml:1: the file is UTF-16");
+    /* a UTF-8 byte order mark is fine (the stored text keeps it) */
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(vr_test_write(dir, "bom8.yaml", "\xef\xbb\xbfsimulation: {paths: 10}\n"
+                                                   "scenarios:\n  - name: a\n    model: " HES
+                                                   "\npolicies:\n  - name: p\n"), &c, &err);
+    if (st != VR_OK)
+        printf("  unexpected: %s\n", err.msg);
+    assert_int_equal(st, VR_OK);
+    assert_non_null(strstr(c.config_text, "simulation: {paths: 10}"));
+    vr_run_cfg_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_alias_bytes_bounded),
         cmocka_unit_test(test_key_with_line_break),
         cmocka_unit_test(test_shared_model_file),
+        cmocka_unit_test(test_utf16_refused),
         cmocka_unit_test(test_reader_error_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -181,6 +181,15 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
         size_t start = out->n;
         int ok = 1;
         switch (ev.type) {
+        case YAML_STREAM_START_EVENT:
+            /* libyaml reads UTF-16 too (by its byte order mark), but the config text stored with
+             * the results is the file's bytes, as a C string: its first NUL byte would cut it */
+            if (ev.data.stream_start.encoding != YAML_UTF8_ENCODING) {
+                st = vr_fail(err, VR_ECONFIG, "%s:1: the file is UTF-16 (it starts with a UTF-16 byte order mark); "
+                             "config and model files are UTF-8", path);
+                goto done;
+            }
+            break;
         case YAML_DOCUMENT_END_EVENT: {
             /* a config is one document: a second one ('---' and more) would be ignored */
             yaml_event_t nx;
