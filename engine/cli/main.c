@@ -20,6 +20,7 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_price.h"
+#include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_report.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_run.h"
@@ -71,6 +72,7 @@ static void usage_price(FILE *out)
             "                        (svcj2: (0, 1000)), the direct VIX pricers' range\n"
             "  --expiry T            time to expiry in years, the direct pricers' range: spx in\n"
             "                        (0, 50] (svcj2: (0, 30]); vix (options and futures) in (0, 10]\n"
+            "                        (svcj2 options: [1e-5, 10])\n"
             "  --paths N             number of paths, >= 1 (default 1000000)\n"
             "  --steps-per-year M    time steps per year, in [1, 1000000] (default 252)\n"
             "  --scheme S            qe (default, Andersen 2008) or euler (full truncation)\n"
@@ -168,7 +170,8 @@ static void json_num(FILE *out, const char *key, double x, int comma)
 /* The inputs of `price` the direct pricers would refuse (or could not price), refused before the
  * Monte Carlo runs (it may take minutes) as usage errors naming the option. The expiry limits are
  * the pricers' own: vr_price takes (0, 50] years; svcj2's SPX pricer (svcj2_cf.c) (0, 30]; the
- * one-factor VIX pricer (vix_pricer.c) and svcj2's (svcj2_vix.c) (0, 10]; VIX strikes (0, 10000]
+ * one-factor VIX pricer (vix_pricer.c) and svcj2's (svcj2_vix.c) (0, 10], svcj2's VIX options
+ * from VR_SVCJ2_VIX_OPTION_TMIN (1e-5) years; VIX strikes (0, 10000]
  * and, svcj2, (0, 1000). An SPX strike is bounded relative to the spot: within [1e-4, 1e4] x spot
  * the option is all the way from forward-like to worthless, beyond it the price is those limits to
  * every digit printed, and far beyond it (K/F past 1e308, or a forward that underflows) the direct
@@ -192,6 +195,12 @@ static int price_inputs_check(const vr_price_req *req, const char *strike_s, con
     }
     if (req->option == VR_OPTION_FUTURE)
         return 0;
+    if (vix && s2 && req->expiry < VR_SVCJ2_VIX_OPTION_TMIN) {
+        fprintf(stderr, "%s price: --expiry must be in [%g, %g] years for a vix option under a %s "
+                "model (the direct pricer's range: below about 5 minutes it cannot resolve the "
+                "VIX's law; got %s)\n", prog, VR_SVCJ2_VIX_OPTION_TMIN, tmax, mname, expiry_s);
+        return EXIT_USAGE;
+    }
     char lo[VR_NUM_STR], hi[VR_NUM_STR], sp[VR_NUM_STR];
     if (vix) {
         const int ok = s2 ? req->strike > 0 && req->strike < 1000 : req->strike > 0 && req->strike <= 10000;

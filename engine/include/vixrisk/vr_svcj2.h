@@ -148,7 +148,9 @@ double vr_svcj2_vix_laplace(const vr_svcj2_params *p, double v, double m, double
 vr_status vr_svcj2_vix_future(const vr_svcj2_params *p, double v, double m, double T,
                               double *fut, vr_err *err);
 
-/* Call/put e^{-rT} E[(VIX_T - K)^+] / E[(K - VIX_T)^+]. Accuracy ~1e-8 absolute. */
+/* Call/put e^{-rT} E[(VIX_T - K)^+] / E[(K - VIX_T)^+]. Accuracy ~1e-8 absolute. Expiries from
+ * VR_SVCJ2_VIX_OPTION_TMIN years (about 5 minutes) to 10 years; below, VR_EINVAL. */
+#define VR_SVCJ2_VIX_OPTION_TMIN 1e-5
 vr_status vr_svcj2_vix_option(const vr_svcj2_params *p, double v, double m, double T,
                               double strike, double rate, int is_call, double *price, vr_err *err);
 
