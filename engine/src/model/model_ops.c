@@ -177,8 +177,8 @@ static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_t
     vr_status st = sv1_intensity_check(&m->physical, err);
     if (st == VR_OK)
         st = sv1_intensity_check(&m->pricing, err);
-    if (st != VR_OK)
-        return st;
+    if (st != VR_OK || (spec->skip & VR_TABLES_NO_VIX))
+        return st; /* the rest is the VIX table's: a build without it does not depend on it */
     const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);
     /* the table's variance range is 12 theta*, theta* the pricing set's long-run variance: say
      * so in the parameters' terms, not the table's */

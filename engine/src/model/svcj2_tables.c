@@ -774,10 +774,11 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
 vr_status vr_svcj2_tables_check(const vr_model *m, const vr_tables_spec *spec, vr_err *err)
 {
     (void)m;
-    if (!(spec->tau_max_spx > 1.0 / 365 && spec->tau_max_spx <= 30))
+    /* (a build that leaves a table out does not depend on its range) */
+    if (!(spec->skip & VR_TABLES_NO_SPX) && !(spec->tau_max_spx > 1.0 / 365 && spec->tau_max_spx <= 30))
         return vr_fail(err, VR_EINVAL, "svcj2 tables: SPX expiries must end in (1/365, 30] years "
                                        "(got %g)", spec->tau_max_spx);
-    if (!(spec->tau_max_vix > 1.0 / 365 && spec->tau_max_vix <= 10))
+    if (!(spec->skip & VR_TABLES_NO_VIX) && !(spec->tau_max_vix > 1.0 / 365 && spec->tau_max_vix <= 10))
         return vr_fail(err, VR_EINVAL, "svcj2 tables: VIX expiries must end in (1/365, 10] years "
                                        "(got %g)", spec->tau_max_vix);
     if (!(spec->rate >= -1 && spec->rate <= 1))
