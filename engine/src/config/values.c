@@ -5,7 +5,7 @@
  * Here every value is text and is parsed on purpose:
  *   - a whole-number key (paths, seed, days, contracts, ...) takes an integer literal: optional
  *     sign and decimal digits, nothing else. `1e5` is refused with the hint to write 100000;
- *     `20_000`, `42abc`, `30d`, `252.9` are refused;
+ *     `20_000`, `010` (octal in YAML 1.1), `42abc`, `30d`, `252.9` are refused;
  *   - a real-number key takes a decimal literal (digits, one point, an optional exponent);
  *     `nan`, `.nan`, `inf`, `.inf`, hex floats, separators and suffixes are refused. */
 #include <math.h>
@@ -85,9 +85,12 @@ vr_status vr_cfg_whole(const vr_cfg_ctx *c, const char *path, double lo, double 
         return vr_config_fail(c->err, c->file, c->ix, path, "expected a whole number in [%.0f, %.0f], got '%.60s'%s",
                               lo, hi, s, hint);
     }
-    /* at most 16 digits after leading zeros: exact in a double, and every range here is below 1e16 */
-    while (p[0] == '0' && p[1] != '\0')
-        p++;
+    /* a leading zero before more digits: YAML 1.1 reads 010 as octal 8, YAML 1.2 as 10; a run
+     * does not guess which was meant (as with 20_000) */
+    if (p[0] == '0' && p[1] != '\0')
+        return vr_config_fail(c->err, c->file, c->ix, path, "expected a whole number in [%.0f, %.0f], got '%.60s' (a "
+                              "leading zero: YAML 1.1 reads it as octal; write it without the zero)", lo, hi, s);
+    /* at most 16 digits: exact in a double, and every range here is below 1e16 */
     if (strlen(p) > 16)
         return vr_config_fail(c->err, c->file, c->ix, path, "must be in [%.0f, %.0f] (got %.60s)", lo, hi, s);
     x = strtod(s, NULL);
