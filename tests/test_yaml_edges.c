@@ -12,12 +12,14 @@
  *   - a UTF-16 file (libyaml reads one by its byte order mark) loaded and ran, and the config
  *     text stored with the results, the file's bytes as a C string, was cut at its first NUL:
  *     "\xff\xfes" for the whole run file;
+ *   - a merge key (`<<: *base`) read as an unknown key '<<', as if anchors did not work;
  *   - an encoding or control-character error in a file with CR-only (or NEL, LS) line breaks was
  *     reported on line 1: the line was counted at '\n' bytes only, where libyaml counts every YAML
  *     line break in its other messages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vixrisk/vr_config.h"
 #include "vixrisk/vr_run.h"
@@ -147,6 +149,40 @@ static void test_key_with_line_break(void **state)
     expect_err(vr_test_write(dir, "tab.yaml", text), "tab.yaml:3: simulation: 'seed\\x09': unknown key", NULL);
 }
 
+/* A YAML 1.1 merge key was reported as "unknown key '<<'", as if anchors did not work: it is
+ * refused by name, at its line, with what to write instead; a quoted "<<" is an ordinary
+ * (unknown) key. */
+static void test_merge_key_named(void **state)
+{
+    (void)state;
+    static const char tail[] = "scenarios:\n  - name: a\n    model: " HES "\npolicies:\n  - name: p\n";
+    char text[1024];
+    snprintf(text, sizeof text, "base: &b {paths: 1000}\nsimulation:\n  <<: *b\n  seed: 1\n%s", tail);
+    expect_err(vr_test_write(dir, "merge.yaml", text), "merge.yaml:3: simulation: '<<': merge keys are not supported",
+               "alias a whole value");
+    snprintf(text, sizeof text, "simulation:\n  paths: 1000\n  \"<<\": 1\n%s", tail);
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(vr_test_write(dir, "quoted.yaml", text), &c, &err);
+    printf("  %s\n", err.msg);
+    if (st == VR_OK)
+        vr_run_cfg_free(&c);
+    assert_int_equal(st, VR_ECONFIG);
+    assert_null(strstr(err.msg, "merge keys"));
+}
+
+/* A file far beyond what a run can store (its config text is at most 1 MiB) is refused by its
+ * size, before it is parsed: a 300 MB comment took seconds and twice its size in memory to reach
+ * the config text's limit. (The file here is sparse: 17 MiB that take no disk.) */
+static void test_huge_file_refused(void **state)
+{
+    (void)state;
+    const char *f = vr_test_write(dir, "huge.yaml", "simulation: {paths: 10}\n# and a long comment\n");
+    assert_non_null(f);
+    assert_int_equal(truncate(f, 17L << 20), 0);
+    expect_err(f, "huge.yaml: 17825792 bytes: more than a config or model file may hold (16 MiB", NULL);
+}
+
 /* Scenarios sharing one model file, under two spellings of its path. */
 static void test_shared_model_file(void **state)
 {
@@ -235,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_key_names_both_lines),
         cmocka_unit_test(test_alias_bytes_bounded),
         cmocka_unit_test(test_key_with_line_break),
+        cmocka_unit_test(test_merge_key_named),
+        cmocka_unit_test(test_huge_file_refused),
         cmocka_unit_test(test_shared_model_file),
         cmocka_unit_test(test_utf16_refused),
         cmocka_unit_test(test_reader_error_lines),

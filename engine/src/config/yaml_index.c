@@ -15,6 +15,7 @@
  * the duplicate-key check looks every key up once. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,16 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
     FILE *fp = vr_fopen_input(path, "rb");
     if (fp == NULL)
         return vr_fail(err, VR_ECONFIG, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
+    /* a file far beyond what a run can store is refused before it is parsed (and, for a run file,
+     * read again whole for its config text): a 300 MB comment took 6 s and 600 MB to reach the
+     * config text's limit */
+    struct stat fsb;
+    if (stat(path, &fsb) == 0 && S_ISREG(fsb.st_mode) && (uintmax_t)fsb.st_size > MAX_TEXT) {
+        fclose(fp);
+        return vr_fail(err, VR_ECONFIG, "%s: %ju bytes: more than a config or model file may hold (%d MiB; "
+                       "a run stores at most %d bytes of config text)", path, (uintmax_t)fsb.st_size,
+                       MAX_TEXT_MIB, VR_RF_MAX_STR);
+    }
     yaml_parser_t parser;
     yaml_event_t ev;
     int have_ev = 0, depth = 0;
@@ -412,6 +423,12 @@ static vr_status push(vr_yaml_index *ix, const yev *y, int allow_include, vr_err
         if (strpbrk(y->value, ".[]") != NULL)
             return vr_fail(err, VR_ECONFIG, "%s:%d: %s%s'%.60s': unknown key (no key contains '.', '[' or ']')",
                            file, y->line, top->path, top->path[0] ? ": " : "", y->value);
+        /* a YAML 1.1 merge key (`<<: *base`), which libyaml leaves to the application: refused by
+         * name (it read as "unknown key '<<'", as if anchors did not work) */
+        if (y->plain && strcmp(y->value, "<<") == 0)
+            return vr_fail(err, VR_ECONFIG, "%s:%d: %s%s'<<': merge keys are not supported: write the keys "
+                           "out, or alias a whole value (key: *anchor)", file, y->line, top->path,
+                           top->path[0] ? ": " : "");
         /* nor a line break, tab or other control character (a quoted "paths\n" or a `? |` key):
          * libcyaml's message cuts such a key at its line break, and the rest would name another
          * key ("paths") and that key's line */
