@@ -260,18 +260,18 @@ static int32_t known_expiry(const void *ctx, int y, int m, int32_t date, int *ma
     return k >= 0 && mi->expiry[k] > 0 ? mi->expiry[k] : vr_vx_expiry(y, m);
 }
 
-/* The day of d in b (dates ascending), or -1. */
-static long buf_find(const curve_buf *b, int32_t d)
+/* The index of date d in date[0..n) (strictly ascending), or -1. */
+static long date_find(const int32_t *date, size_t n, int32_t d)
 {
-    size_t lo = 0, hi = b->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        if (b->date[mid] < d)
+        if (date[mid] < d)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < b->n && b->date[lo] == d ? (long)lo : -1;
+    return lo < n && date[lo] == d ? (long)lo : -1;
 }
 
 /* The term file's rows, each labelled against the contracts file's rows of its date (in cf or
@@ -345,7 +345,7 @@ static vr_status read_term(const char *path, curve_buf *b, const curve_buf *cf,
             vx[nv++] = x;
         }
         const curve_buf *src = d < VR_FUT_CONTRACTS_COMPLETE ? early : cf;
-        const long q = buf_find(src, d);
+        const long q = date_find(src->date, src->n, d);
         if (src == cf && q >= 0) {
             b->n--; /* the contracts file's curve of the date is the one kept */
             continue;
@@ -473,18 +473,7 @@ done:
     return st;
 }
 
-long vr_futures_find(const vr_futures *f, int32_t d)
-{
-    size_t lo = 0, hi = f->n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (f->date[mid] < d)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < f->n && f->date[lo] == d ? (long)lo : -1;
-}
+long vr_futures_find(const vr_futures *f, int32_t d) { return date_find(f->date, f->n, d); }
 
 double vr_futures_cm(const vr_futures *f, size_t i, double days, double spot_vix)
 {
