@@ -183,6 +183,26 @@ static void test_huge_file_refused(void **state)
     expect_err(f, "huge.yaml: 17825792 bytes: more than a config or model file may hold (16 MiB", NULL);
 }
 
+/* A block value quoted in a message was printed with its line breaks ("got '12\n13\n'" over
+ * three lines): the message is one line, with the breaks written as escapes. */
+static void test_value_breaks_escaped(void **state)
+{
+    (void)state;
+    static const char tail[] = "scenarios:\n  - name: a\n    model: " HES "\npolicies:\n  - name: p\n";
+    char text[1024];
+    snprintf(text, sizeof text, "simulation:\n  paths: |\n    12\n    13\n  seed: 1\n%s", tail);
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    const vr_status st = vr_run_load(vr_test_write(dir, "block_value.yaml", text), &c, &err);
+    printf("  %s\n", err.msg);
+    if (st == VR_OK)
+        vr_run_cfg_free(&c);
+    assert_int_equal(st, VR_ECONFIG);
+    assert_non_null(strstr(err.msg, "block_value.yaml:2: simulation.paths: "));
+    assert_non_null(strstr(err.msg, "got '12\\n13\\n'"));
+    assert_null(strchr(err.msg, '\n'));
+}
+
 /* Scenarios sharing one model file, under two spellings of its path. */
 static void test_shared_model_file(void **state)
 {
@@ -273,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_key_with_line_break),
         cmocka_unit_test(test_merge_key_named),
         cmocka_unit_test(test_huge_file_refused),
+        cmocka_unit_test(test_value_breaks_escaped),
         cmocka_unit_test(test_shared_model_file),
         cmocka_unit_test(test_utf16_refused),
         cmocka_unit_test(test_reader_error_lines),

@@ -751,11 +751,22 @@ const char *vr_yaml_file_of(const vr_yaml_index *ix, const char *path)
 vr_status vr_config_fail(vr_err *err, const char *file, const vr_yaml_index *ix, const char *path,
                          const char *fmt, ...)
 {
-    char msg[384];
+    char raw[384], msg[384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* a value quoted in the message may hold line breaks (a `|` block: "got '12\n13\n'"): written
+     * as escapes, so that the message stays one line, as every other message */
+    size_t k = 0;
+    for (const unsigned char *q = (const unsigned char *)raw; *q && k + 5 < sizeof msg; q++)
+        if (*q == '\n' || *q == '\t' || *q == '\r')
+            k += (size_t)snprintf(msg + k, sizeof msg - k, "\\%c", *q == '\n' ? 'n' : *q == '\t' ? 't' : 'r');
+        else if (*q < 0x20 || *q == 0x7F)
+            k += (size_t)snprintf(msg + k, sizeof msg - k, "\\x%02x", *q);
+        else
+            msg[k++] = (char)*q;
+    msg[k] = '\0';
     const entry *e = path ? find_near(ix, path) : NULL;
     /* a mapping spliced in from a model file (`model: FILE`): its key is the run file's line, its
      * contents the model file's; a message about the contents (a missing key) points at them */
