@@ -829,6 +829,37 @@ static void test_trigger_conditions(void **state)
     assert_true(any > 0 && all > 0);
 }
 
+/* The trade log's reason lists the trigger conditions that held, joined by '+', in a field of 47
+ * characters. Five or more at once do not fit: the list was cut mid-name ("...+drawdown+cond"),
+ * which reads as a condition that does not exist. It now ends in one "+..." after the names that
+ * fit; a list that fits is whole. */
+static void test_reason_cut(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"vix_level", "vix_change_pct", "vix_change_pts", "rsi",
+                                        "term_ratio", "drawdown", "condor_loss", "short_delta"};
+    vr_book b;
+    memset(&b, 0, sizeof b);
+    for (size_t n = 1; n <= sizeof names / sizeof *names; n++) {
+        b.why[0] = '\0';
+        char full[256] = "";
+        for (size_t j = 0; j < n; j++) {
+            vr_book_why_append(&b, names[j]);
+            snprintf(full + strlen(full), sizeof full - strlen(full), "%s%s", j ? "+" : "", names[j]);
+        }
+        printf("%zu conditions: '%s'\n", n, b.why);
+        assert_true(strlen(b.why) < sizeof b.why);
+        if (strlen(full) < sizeof b.why) {
+            assert_string_equal(b.why, full);
+            continue;
+        }
+        const size_t k = strlen(b.why);
+        assert_true(k >= 4 && strcmp(b.why + k - 4, "+...") == 0);
+        /* what comes before is the first names, whole */
+        assert_true(strncmp(full, b.why, k - 4) == 0 && full[k - 4] == '+');
+    }
+}
+
 /* partial: half of the calls are sold when their value first reaches 2x the premium; the rest is
  * held; without the rule nothing is sold. */
 static void test_partial_monetisation(void **state)
@@ -993,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_with_condor_same_day_reentry),
         cmocka_unit_test(test_future_loss_is_no_premium),
         cmocka_unit_test(test_trigger_conditions),
+        cmocka_unit_test(test_reason_cut),
         cmocka_unit_test(test_partial_monetisation),
         cmocka_unit_test(test_martingale_heston),
         cmocka_unit_test(test_martingale_bates),

@@ -1292,11 +1292,24 @@ static uint16_t trigger_set(const vr_trigger *t)
     return (uint16_t)set;
 }
 
-/* A logged path: condition `name` held today (the reason of the layer's trade, names joined by +). */
-static void why_append(vr_book *b, const char *name)
+/* A logged path: condition `name` held today (the reason of the layer's trade, names joined by +).
+ * Names that do not fit the trade log's field (47 characters: five or more conditions at once)
+ * are replaced by one "+...", so that a cut list reads as cut, never as a shorter list or a
+ * half name. */
+void vr_book_why_append(vr_book *b, const char *name)
 {
-    const size_t k = strlen(b->why);
-    snprintf(b->why + k, sizeof b->why - k, "%s%s", k ? "+" : "", name);
+    const size_t cap = sizeof b->why, k = strlen(b->why), n = strlen(name) + (k ? 1 : 0);
+    if (k + n < cap) {
+        snprintf(b->why + k, cap - k, "%s%s", k ? "+" : "", name);
+        return;
+    }
+    if (k >= 4 && strcmp(b->why + k - 4, "+...") == 0)
+        return; /* already cut */
+    size_t keep = k;
+    while (keep + 4 >= cap) /* drop whole names until "+..." fits */
+        while (keep > 0 && b->why[--keep] != '+')
+            ;
+    snprintf(b->why + keep, cap - keep, "+...");
 }
 
 static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, const vr_pricing *pr)
@@ -1328,7 +1341,7 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
         nset++;                                                                                \
         nhit += hit ? 1 : 0;                                                                   \
         if (hit && b->log)                                                                     \
-            why_append(b, #name);                                                              \
+            vr_book_why_append(b, #name);                                                      \
     }
     TRIGGERS(ASK)
 #undef ASK

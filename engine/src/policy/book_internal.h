@@ -293,4 +293,8 @@ void vr_mkt_set_vix(vr_mkt *m, double vix);
 /* The pricing layer's state of the market view. */
 vr_state vr_mkt_state(const vr_mkt *m);
 
+/* Logged paths: add trigger condition `name` to b->why, the reason of today's layer trade (names
+ * joined by '+'; a list that does not fit ends in one "+...", never in a cut name). */
+void vr_book_why_append(vr_book *b, const char *name);
+
 #endif
