@@ -345,15 +345,25 @@ double vr_es_se_sorted(const double *x, size_t len, size_t n, double beta, doubl
 
 /* ---- input checks ------------------------------------------------------------------------ */
 
+/* Values must be 0 or of magnitude in [2^-200, 2^200], the range vr_tailstats_add accepts (the
+ * streaming scores, whose exact power sums need it), so that a run is scored or refused alike on
+ * either path. Above it the fourth powers and the squares overflow here: a finite P&L of 1e80
+ * gave a NaN kurtosis (which the run file takes for a constant sample and leaves out), 1e160 an
+ * infinite std and infinite ES SEs. */
 static vr_status check_data(const double *x, size_t n, const char *what, vr_err *err)
 {
     if (x == NULL)
         return vr_fail(err, VR_EINVAL, "stats: %s is NULL", what);
     if (n < 2)
         return vr_fail(err, VR_EINVAL, "stats: %s needs at least 2 paths (got %zu)", what, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        const double a = fabs(x[i]);
         if (!isfinite(x[i]))
             return vr_fail(err, VR_EINVAL, "stats: %s[%zu] is not finite (%g)", what, i, x[i]);
+        if (a != 0.0 && !(a >= 0x1p-200 && a <= 0x1p200))
+            return vr_fail(err, VR_EINVAL, "stats: %s of path %zu is %g: must be 0 or of magnitude "
+                           "in [2^-200, 2^200]", what, i, x[i]);
+    }
     return VR_OK;
 }
 
