@@ -62,8 +62,9 @@ typedef struct vr_scores {
 } vr_scores;
 
 /* Scores of pnl[0..n). thresholds: 4 loss sizes x (finite, any sign; P(pnl < -x) is reported).
- * Errors: VR_EINVAL if pnl/thresholds/out is NULL, n < 2, or a value is NaN or infinite (the message
- * names the first bad index); VR_ENOMEM if the scratch buffer cannot be allocated. On failure *out
+ * Errors: VR_EINVAL if pnl/thresholds/out is NULL, n < 2, or a value is NaN, infinite, or nonzero
+ * outside [2^-200, 2^200] in magnitude (the range the streaming scores take; the message names the
+ * first bad index); VR_ENOMEM if the scratch buffer cannot be allocated. On failure *out
  * is left unchanged. */
 vr_status vr_scores_compute(const double *pnl, size_t n, const double thresholds[4], vr_scores *out,
                             vr_err *err);

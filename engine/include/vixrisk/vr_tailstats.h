@@ -10,8 +10,9 @@
  *   exact sums     sum x, x^2, x^3, x^4 of the P&L, sum d and d^2 of the paired difference
  *                  d = pnl - base, in a fixed-point superaccumulator (vr_xsum) wide enough for every
  *                  finite double; the powers enter as exact sums of doubles (two-product by fma), so
- *                  the sums are exact and associative. mean, std, skew, kurtosis, dmean and their
- *                  SEs are computed from them in double-double arithmetic and rounded once: they
+ *                  the sums are exact and associative. The mean (double-double) and the central
+ *                  sums behind std, skew, kurtosis and the SEs (exact big-integer polynomials in
+ *                  the sums, tailstats.c central_sums) are computed from them and rounded once: they
  *                  differ from vr_scores_compute (path-order compensated/naive sums) by a few ulps
  *                  (tests/test_tailstats.c states the bound), and are bit-identical for any split.
  *   order stats    the k_lo lowest P&L values with their path indices, the k_hi highest P&L values
