@@ -63,6 +63,7 @@ typedef struct pf_ctx {
     vr_status *st_vv;
     vr_err *err_vv;
     int evals;
+    int no_ridge;           /* the loss without its ridge (which parameters move the fit) */
     /* models with a prepared law of VIX_T (ops->vix_law_build): one law per parameter set at
      * every expiry the fit prices (hT, ascending); fidx[k * VR_PFIT_MAXF + j] is future j of fit
      * day k, k30 the 30-day expiry (VVIX), kcm[] the constant-maturity ones (the table) */
@@ -226,7 +227,7 @@ static double loss(pf_ctx *c, const double *y)
     if (eval_means(c, &p, &m) != 0)
         return PF_BAD;
     double r = 0;
-    for (int k = 0; k < c->np; k++)
+    for (int k = 0; k < c->np && !c->no_ridge; k++)
         r += sq(y[k] - c->yc[k]);
     double L = c->o->w_idx * m.idx + c->o->w_fut * m.fut + c->o->w_vvix * m.vvix +
                c->o->ridge * r;
@@ -555,6 +556,10 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     }
     unsigned long mask = o->fit_mask;
     if (mask == 0) {
+        /* a parameter moves the loss when it moves the fit to the data: the ridge alone (which
+         * moves with every parameter) does not count, or a parameter the data do not see (rho in
+         * the one-factor models) would be fitted too */
+        c.no_ridge = 1;
         c.np = 0;
         double y0[PF_MAXP] = {0};
         const double base = loss(&c, y0); /* np = 0: the start itself */
@@ -571,6 +576,7 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
             if (fabs(l1 - base) > 1e-6 * base || fabs(l2 - base) > 1e-6 * base)
                 mask |= 1ul << i;
         }
+        c.no_ridge = 0;
     }
     c.np = 0;
     for (int i = 0; i < c.md->nparams; i++)
