@@ -4,6 +4,8 @@
  * - By default the fit moves every parameter whose move changes the fit to the data; the ridge
  *   towards the start moves with every parameter and must not count, or rho (which the VIX
  *   family does not see in a one-factor model) is fitted too (it was, with the default ridge).
+ * - Days whose VIX the model cannot reach (one factor: below 100 sqrt(a), the state floored at
+ *   v = 0) are counted as outside the model's reach (one-factor fits always said 0).
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_term.h"
 #include "vr_test_util.h"
 
 static vr_pfit_day *synthetic_days(vr_model_type t, const vr_sv_params *truth, size_t n)
@@ -64,10 +67,39 @@ static void test_default_mask_ignores_ridge(void **state)
     free(d);
 }
 
+static void test_one_factor_reach_counted(void **state)
+{
+    (void)state;
+    const size_t n = 30;
+    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    /* three days with a VIX no v >= 0 reaches: 100 sqrt(a) is about 8.5 at the truth */
+    d[3].vix = d[11].vix = d[20].vix = 4.0;
+    vr_pfit_opts o;
+    vr_pfit_opts_default(&o, VR_MODEL_HESTON, &start);
+    o.every = 1;
+    o.vvix_per_bucket = 1;
+    o.max_eval = 60;
+    vr_pfit_result r;
+    vr_err err = {0};
+    assert_int_equal(vr_pricing_fit(d, n, &o, &r, &err), VR_OK);
+    /* the days below the floor of the fitted parameters */
+    const vr_vix_coef c30 = vr_model_ops_get(VR_MODEL_HESTON)->vix_coef(&r.est, VR_VIX_TAU_30D);
+    size_t below = 0;
+    for (size_t i = 0; i < n; i++)
+        below += d[i].vix < 100 * sqrt(c30.a) * (1 - 1e-9);
+    fprintf(stderr, "floor %g: %zu days below, %zu counted outside the reach, RMS VIX %g\n",
+            100 * sqrt(c30.a), below, r.n_clamped, r.rms_vix);
+    assert_true(below >= 3);
+    assert_int_equal(r.n_clamped, below);
+    assert_true(r.rms_vix > 0.1);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_mask_ignores_ridge),
+        cmocka_unit_test(test_one_factor_reach_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

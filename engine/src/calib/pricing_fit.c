@@ -115,9 +115,11 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     const vr_model_ops *ops = c->ops;
     double x[VR_FACTORS_MAX] = {0};
     const vr_term_fit tf = vr_state_from_term_c(ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
-    c->clamped[k] = tf == VR_TERM_CLAMPED;
     c->v_day[k] = x[0];
     const double mv = vr_vix_level_x(&cc[0], x, ops->nfactors);
+    /* outside the model's reach: the two-factor state clamped (VIX and VIX3M not both met), or
+     * the VIX itself missed (a state floored at 0: a one-factor model below 100 sqrt(a)) */
+    c->clamped[k] = tf == VR_TERM_CLAMPED || !(fabs(mv - d->vix) <= 1e-9 * d->vix);
     c->e_vix[k] = mv > 0 ? sq(log(mv / d->vix)) : 100.0;
     double ei = 0;
     int ni = 0;
