@@ -4,9 +4,11 @@
  * - By default the fit moves every parameter whose move changes the fit to the data; the ridge
  *   towards the start moves with every parameter and must not count, or rho (which the VIX
  *   family does not see in a one-factor model) is fitted too (it was, with the default ridge).
+ * - The RMS error of an index no fit day has is "n/a" in the printed summary, never nan.
  * - Days whose VIX the model cannot reach (one factor: below 100 sqrt(a), the state floored at
  *   v = 0) are counted as outside the model's reach (one-factor fits always said 0).
- */
+ * - `vixrisk calibrate --measure pricing` on a window without VIX9D writes n/a in the model
+ *   file's header (it wrote nan). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,36 @@ static void test_default_mask_ignores_ridge(void **state)
     free(d);
 }
 
+static void test_missing_index_not_nan(void **state)
+{
+    (void)state;
+    const size_t n = 30;
+    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    for (size_t i = 0; i < n; i++)
+        d[i].idx[0] = NAN; /* no VIX9D (before 2011) */
+    vr_pfit_opts o;
+    vr_pfit_opts_default(&o, VR_MODEL_HESTON, &start);
+    o.every = 1;
+    o.vvix_per_bucket = 1;
+    o.max_eval = 10;
+    vr_pfit_result r;
+    vr_err err = {0};
+    assert_int_equal(vr_pricing_fit(d, n, &o, &r, &err), VR_OK);
+    assert_int_equal(r.n_idx[0], 0);
+    assert_int_equal(r.n_idx[1], n);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_pfit_print(f, &r);
+    fclose(f);
+    fprintf(stderr, "%s", buf);
+    assert_null(strstr(buf, "nan"));
+    assert_non_null(strstr(buf, "VIX9D n/a (0)"));
+    free(buf);
+    free(d);
+}
+
 static void test_one_factor_reach_counted(void **state)
 {
     (void)state;
@@ -95,11 +127,41 @@ static void test_one_factor_reach_counted(void **state)
     free(d);
 }
 
+/* The model file's header on a window before VIX9D (2011): n/a, not nan (the file held
+ * "VIX9D nan"). Skips without the shared data. */
+static void test_header_no_nan(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], path[256];
+    static char out[1 << 16];
+    assert_int_equal(vr_test_tmpdir("pfithdr", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/h.yaml", dir);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model heston --measure pricing --from 2010-01-01 --to "
+             "2010-12-31 --bootstrap 0 --max-eval 40 -o %s", VR_TEST_DATA_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "VIX9D n/a (0)", NULL);
+    assert_null(strstr(out, "nan"));
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
+    const char *pf = strstr(text, "# Pricing fit: ");
+    assert_non_null(pf);
+    const char *eol = strchr(pf, '\n');
+    const char *na = strstr(pf, "VIX9D n/a, VIX3M 0.");
+    assert_true(eol && na && na < eol);
+    assert_null(strstr(text, "nan"));
+    free(text);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_mask_ignores_ridge),
+        cmocka_unit_test(test_missing_index_not_nan),
         cmocka_unit_test(test_one_factor_reach_counted),
+        cmocka_unit_test(test_header_no_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

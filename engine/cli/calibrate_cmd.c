@@ -254,6 +254,17 @@ static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *
     return out;
 }
 
+/* The RMS log error of the pricing fit's index j, or n/a when no fit day has that index (VIX9D
+ * starts in 2011, VIX3M in 2009): the file never holds a nan. */
+static const char *cal_rms_str(const vr_pfit_result *r, int j, char buf[16])
+{
+    if (r->n_idx[j] == 0 || !isfinite(r->rms_idx[j]))
+        snprintf(buf, 16, "n/a");
+    else
+        snprintf(buf, 16, "%.4f", r->rms_idx[j]);
+    return buf;
+}
+
 /* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
  * at the physical estimates, then the physical fit again with the variance backed out through the
  * calibrated pricing coefficients (the VIX is a pricing-measure quantity), and the state of the
@@ -1110,16 +1121,17 @@ int vr_cmd_calibrate(int argc, char **argv)
                  : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
                              : "proxy v = (VIX/100)^2",
                  co.jump_k);
-        char pd0[16] = "", pd1[16] = "";
+        char pd0[16] = "", pd1[16] = "", ri[VR_PFIT_NIDX][16];
         if (pricing && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nPricing fit: %zu days %s..%s (every %zu-th usable day), loss %.4g; "
-                          "RMS log errors: VIX9D %.4f, VIX3M %.4f, VIX6M %.4f, futures %.4f "
+                          "RMS log errors: VIX9D %s, VIX3M %s, VIX6M %s, futures %.4f "
                           "(%zu prices), VVIX %.4f (%zu days); %zu days outside the model's "
                           "reach.%s",
                           pres.n_days, vr_history_format_date(pres.first_date, pd0),
                           vr_history_format_date(pres.last_date, pd1), pf_every,
-                          pres.loss, pres.rms_idx[0], pres.rms_idx[1], pres.rms_idx[2],
+                          pres.loss, cal_rms_str(&pres, 0, ri[0]), cal_rms_str(&pres, 1, ri[1]),
+                          cal_rms_str(&pres, 2, ri[2]),
                           pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped,
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "

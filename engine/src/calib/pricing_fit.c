@@ -675,6 +675,16 @@ done:
     return st;
 }
 
+/* The RMS log error of index j, or n/a when no fit day has that index. */
+static const char *rms_str(const vr_pfit_result *r, int j, char buf[16])
+{
+    if (r->n_idx[j] == 0 || !isfinite(r->rms_idx[j]))
+        snprintf(buf, 16, "n/a");
+    else
+        snprintf(buf, 16, "%.4f", r->rms_idx[j]);
+    return buf;
+}
+
 void vr_pfit_print(FILE *f, const vr_pfit_result *r)
 {
     const vr_model_def *md = vr_model_def_of(r->type);
@@ -689,10 +699,14 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
         fprintf(f, "  %-8s %12.6g %12.6g%s\n", d->name, vr_param_get(&r->start, d),
                 vr_param_get(&r->est, d), (r->fit_mask >> i) & 1 ? "" : "   (held)");
     }
-    fprintf(f, "  RMS log error: VIX %.4f (%zu days outside the model's reach), VIX9D %.4f (%zu), "
-            "VIX3M %.4f (%zu), VIX6M %.4f (%zu), futures %.4f (%zu), VVIX %.4f (%zu days)\n",
-            r->rms_vix, r->n_clamped, r->rms_idx[0], r->n_idx[0], r->rms_idx[1], r->n_idx[1],
-            r->rms_idx[2], r->n_idx[2], r->rms_fut, r->n_fut, r->rms_vvix, r->n_vvix);
+    /* an index no fit day has: n/a, never nan */
+    char ri[VR_PFIT_NIDX][16];
+    for (int j = 0; j < VR_PFIT_NIDX; j++)
+        rms_str(r, j, ri[j]);
+    fprintf(f, "  RMS log error: VIX %.4f (%zu days outside the model's reach), VIX9D %s (%zu), "
+            "VIX3M %s (%zu), VIX6M %s (%zu), futures %.4f (%zu), VVIX %.4f (%zu days)\n",
+            r->rms_vix, r->n_clamped, ri[0], r->n_idx[0], ri[1], r->n_idx[1], ri[2], r->n_idx[2],
+            r->rms_fut, r->n_fut, r->rms_vvix, r->n_vvix);
     if (r->v_target > 0)
         fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
                 "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
