@@ -7,6 +7,9 @@
  * - The RMS error of an index no fit day has is "n/a" in the printed summary, never nan.
  * - Days whose VIX the model cannot reach (one factor: below 100 sqrt(a), the state floored at
  *   v = 0) are counted as outside the model's reach (one-factor fits always said 0).
+ * - A day whose index, VVIX or future cannot be priced (an infinite level, a NAN or zero
+ *   settlement, an expiry outside (0, 10] years) is refused naming the day; a future the model
+ *   fails to price at the optimum is an error (it was a silent 100 in the loss and the RMS).
  * - `vixrisk calibrate --measure pricing` on a window without VIX9D writes n/a in the model
  *   file's header (it wrote nan). */
 #include <math.h>
@@ -127,6 +130,59 @@ static void test_one_factor_reach_counted(void **state)
     free(d);
 }
 
+static vr_status fit_quick(vr_pfit_day *d, size_t n, vr_pfit_result *r, vr_err *err)
+{
+    vr_pfit_opts o;
+    vr_pfit_opts_default(&o, VR_MODEL_HESTON, &start);
+    o.every = 1;
+    o.vvix_per_bucket = 1;
+    o.max_eval = 10;
+    *err = (vr_err){0};
+    return vr_pricing_fit(d, n, &o, r, err);
+}
+
+static void test_bad_day_refused(void **state)
+{
+    (void)state;
+    const size_t n = 30;
+    vr_pfit_result r;
+    vr_err err;
+    struct {
+        int field; /* 0 future price, 1 expiry, 2 VIX3M, 3 VVIX */
+        double value;
+        const char *want;
+    } cases[] = {{0, NAN, "future 2 on 2010-01-06 settles at nan"},
+                 {0, 0.0, "future 2 on 2010-01-06 settles at 0"},
+                 {1, 0.0, "future 2 on 2010-01-06 expires 0 years"},
+                 {1, 12.0, "future 2 on 2010-01-06 expires 12 years"},
+                 {2, INFINITY, "VIX3M on 2010-01-06 is inf"},
+                 {3, INFINITY, "VVIX on 2010-01-06 is inf"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+        switch (cases[c].field) {
+        case 0: d[5].fut[1] = cases[c].value; break;
+        case 1: d[5].fut_T[1] = cases[c].value; break;
+        case 2: d[5].idx[1] = cases[c].value; break;
+        default: d[5].vvix = cases[c].value; break;
+        }
+        const vr_status st = fit_quick(d, n, &r, &err);
+        fprintf(stderr, "case %zu: status %d: %s\n", c, (int)st, err.msg);
+        assert_int_equal(st, VR_EINVAL);
+        assert_non_null(strstr(err.msg, cases[c].want));
+        free(d);
+    }
+    /* a VIX the model's futures cannot be priced at (v above the pricer's 25): an error naming
+     * the day, not a constant 100 per future in the loss and the futures RMS */
+    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    d[7].vix = 600;
+    d[7].idx[0] = d[7].idx[1] = d[7].idx[2] = d[7].vvix = NAN;
+    const vr_status st = fit_quick(d, n, &r, &err);
+    fprintf(stderr, "VIX 600: status %d: %s (futures RMS %g)\n", (int)st, err.msg, r.rms_fut);
+    assert_int_equal(st, VR_ENUM);
+    assert_non_null(strstr(err.msg, "future 1 on 2010-01-08"));
+    free(d);
+}
+
 /* The model file's header on a window before VIX9D (2011): n/a, not nan (the file held
  * "VIX9D nan"). Skips without the shared data. */
 static void test_header_no_nan(void **state)
@@ -161,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_default_mask_ignores_ridge),
         cmocka_unit_test(test_missing_index_not_nan),
         cmocka_unit_test(test_one_factor_reach_counted),
+        cmocka_unit_test(test_bad_day_refused),
         cmocka_unit_test(test_header_no_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ typedef struct pf_ctx {
     double yc[PF_MAXP];     /* the ridge's centre, transformed (the start unless o->ridge_centre) */
     /* per-day scratch: squared errors and counts by group */
     double *e_idx, *e_fut, *e_vix, *v_day;
-    int *n_idx, *n_fut, *clamped;
+    int *n_idx, *n_fut, *clamped, *fut_bad; /* fut_bad: futures the model failed to price */
     double *e_vv;
     int *ok_vv;
     vr_status *st_vv;
@@ -133,7 +133,7 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     c->e_idx[k] = ei;
     c->n_idx[k] = ni;
     double ef = 0;
-    int nf = 0;
+    int nf = 0, nbad = 0;
     const int mf = d->nfut < c->o->max_fut ? d->nfut : c->o->max_fut;
     for (int j = 0; j < mf; j++) {
         double F;
@@ -143,6 +143,7 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
                                     : ops->vix_future(p, x, d->fut_T[j], &F, &e);
         if (fs != VR_OK || !(F > 0)) {
             ef += 100.0;
+            nbad++;
         } else {
             ef += sq(log(F / d->fut[j]));
         }
@@ -150,6 +151,7 @@ static void price_day(const pf_ctx *c, const vr_sv_params *p, const vr_vix_coef 
     }
     c->e_fut[k] = ef;
     c->n_fut[k] = nf;
+    c->fut_bad[k] = nbad;
 }
 
 static void coefs(const vr_model_ops *ops, const vr_sv_params *p, vr_vix_coef *cc)
@@ -436,6 +438,37 @@ static void table_fill(pf_ctx *c, const vr_sv_params *p, vr_pfit_result *r)
         }
 }
 
+/* A day with a VIX: what it holds must be priceable. A NAN (or non-positive) index or VVIX is
+ * missing; an infinite one, a future that is not a positive finite price or whose expiry is not
+ * in (0, 10] years (what vix_future takes), or a contract count outside [0, VR_PFIT_MAXF] is bad
+ * input: it made every loss infinite (the fit then failed as 'no valid parameter set found') or
+ * added a constant 100 per price to the futures error that was reported as a fit error. */
+static vr_status day_check(const vr_pfit_day *d, vr_err *err)
+{
+    static const char *const iname[VR_PFIT_NIDX] = {"VIX9D", "VIX3M", "VIX6M"};
+    char ds[16];
+    vr_history_format_date(d->date, ds);
+    for (int j = 0; j < VR_PFIT_NIDX; j++)
+        if (d->idx[j] > 0 && !isfinite(d->idx[j]))
+            return vr_fail(err, VR_EINVAL, "pricing fit: %s on %s is %g (a positive finite level, "
+                           "or NAN for missing)", iname[j], ds, d->idx[j]);
+    if (d->vvix > 0 && !isfinite(d->vvix))
+        return vr_fail(err, VR_EINVAL, "pricing fit: VVIX on %s is %g (a positive finite level, "
+                       "or NAN for missing)", ds, d->vvix);
+    if (d->nfut < 0 || d->nfut > VR_PFIT_MAXF)
+        return vr_fail(err, VR_EINVAL, "pricing fit: %d futures on %s (0 to %d)", d->nfut, ds,
+                       VR_PFIT_MAXF);
+    for (int j = 0; j < d->nfut; j++) {
+        if (!(d->fut[j] > 0 && isfinite(d->fut[j])))
+            return vr_fail(err, VR_EINVAL, "pricing fit: future %d on %s settles at %g (a "
+                           "positive finite price)", j + 1, ds, d->fut[j]);
+        if (!(d->fut_T[j] > 0 && d->fut_T[j] <= 10))
+            return vr_fail(err, VR_EINVAL, "pricing fit: future %d on %s expires %g years after "
+                           "it (in (0, 10])", j + 1, ds, d->fut_T[j]);
+    }
+    return VR_OK;
+}
+
 vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *o,
                          vr_pfit_result *r, vr_err *err)
 {
@@ -479,6 +512,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         const vr_pfit_day *d = &days[i];
         if (!(d->vix > 0) || !isfinite(d->vix))
             continue;
+        if ((st = day_check(d, err)) != VR_OK)
+            goto done;
         if (c.ops->nfactors > 1 && !(d->idx[1] > 0))
             continue;
         int any = d->nfut > 0;
@@ -527,11 +562,12 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.n_idx = calloc(c.nsel, sizeof *c.n_idx);
     c.n_fut = calloc(c.nsel, sizeof *c.n_fut);
     c.clamped = calloc(c.nsel, sizeof *c.clamped);
+    c.fut_bad = calloc(c.nsel, sizeof *c.fut_bad);
     c.e_vv = calloc(c.nvsel + 1, sizeof *c.e_vv);
     c.ok_vv = calloc(c.nvsel + 1, sizeof *c.ok_vv);
     c.st_vv = calloc(c.nvsel + 1, sizeof *c.st_vv);
     c.err_vv = calloc(c.nvsel + 1, sizeof *c.err_vv);
-    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped || !c.e_vv ||
+    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped || !c.fut_bad || !c.e_vv ||
         !c.ok_vv || !c.st_vv || !c.err_vv) {
         st = vr_fail(err, VR_ENOMEM, "pricing fit: %zu days", c.nsel);
         goto done;
@@ -610,6 +646,31 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         st = vr_fail(err, VR_ENUM, "pricing fit: the optimum does not validate");
         goto done;
     }
+    /* a future the model cannot price at the optimum is a failure, as VVIX is (it entered the
+     * loss and the futures RMS as a constant 100 per price, unreported) */
+    for (size_t k = 0; k < c.nsel; k++)
+        if (c.fut_bad[k] > 0) {
+            const vr_pfit_day *d = &days[sel[k]];
+            vr_vix_coef cc[4];
+            coefs(c.ops, &p, cc);
+            double x[VR_FACTORS_MAX] = {0}, F = NAN;
+            vr_state_from_term_c(c.ops, &cc[0], &cc[2], d->vix, d->idx[1], x);
+            const int mf = d->nfut < o->max_fut ? d->nfut : o->max_fut;
+            char ds[16];
+            vr_history_format_date(d->date, ds);
+            for (int j = 0; j < mf; j++) {
+                vr_err e = {0};
+                const vr_status fs =
+                    c.law ? c.ops->vix_law_eval(c.law, c.fidx[k * VR_PFIT_MAXF + j], x, &F, NULL, &e)
+                          : c.ops->vix_future(&p, x, d->fut_T[j], &F, &e);
+                if (fs != VR_OK || !(F > 0)) {
+                    st = vr_fail(err, VR_ENUM, "pricing fit: future %d on %s "
+                                 "(%g years) at the optimum: %s", j + 1, ds, d->fut_T[j],
+                                 fs != VR_OK ? e.msg : "not a positive price");
+                    goto done;
+                }
+            }
+        }
     for (size_t k = 0; k < c.nvsel; k++)
         if (c.st_vv[k] != VR_OK) {
             st = vr_fail(err, c.st_vv[k], "pricing fit: VVIX at the optimum: %s", c.err_vv[k].msg);
@@ -664,6 +725,7 @@ done:
     free(c.n_idx);
     free(c.n_fut);
     free(c.clamped);
+    free(c.fut_bad);
     free(c.e_vv);
     free(c.ok_vv);
     free(c.st_vv);
