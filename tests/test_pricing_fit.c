@@ -11,7 +11,8 @@
  *   settlement, an expiry outside (0, 10] years) is refused naming the day; a future the model
  *   fails to price at the optimum is an error (it was a silent 100 in the loss and the RMS).
  * - `vixrisk calibrate --measure pricing` on a window without VIX9D writes n/a in the model
- *   file's header (it wrote nan). */
+ *   file's header (it wrote nan); nor does svcj2's one-round alternation (it wrote 'a pricing
+ *   parameter by nan'). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,34 @@ static void test_header_no_nan(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* svcj2 with one round of the alternation (the default): no pricing change exists, and the
+ * header said 'a pricing parameter by nan'. Skips without the shared data. */
+static void test_svcj2_one_round_header(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], path[256];
+    static char out[1 << 17];
+    assert_int_equal(vr_test_tmpdir("pfits2", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/s2.yaml", dir);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_cal_rn.yaml "
+             "--measure pricing --from 2019-01-01 --to 2020-12-31 --every 20 --vvix-days 1 "
+             "--max-eval 20 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
+    const char *al = strstr(text, "# Alternation (svcj2): 1 round (at most 1)");
+    assert_non_null(al);
+    const char *eol = strchr(al, '\n');
+    const char *one = strstr(al, "(relative): one round, not checked");
+    assert_true(eol && one && one < eol);
+    assert_null(strstr(text, "nan"));
+    free(text);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_one_factor_reach_counted),
         cmocka_unit_test(test_bad_day_refused),
         cmocka_unit_test(test_header_no_nan),
+        cmocka_unit_test(test_svcj2_one_round_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

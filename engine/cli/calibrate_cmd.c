@@ -1136,17 +1136,23 @@ int vr_cmd_calibrate(int argc, char **argv)
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "
                                                 "limit (--max-eval).");
-        if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment)
+        if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment) {
+            /* a pricing change exists from round 2 on (round 1 has no previous pricing set:
+             * the file said 'a pricing parameter by nan' after one round) */
+            char pch[64] = "";
+            if (rounds_done > 1)
+                snprintf(pch, sizeof pch, " and a pricing parameter by %.3g", pricing_change);
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nAlternation (svcj2): %d round%s (at most %d) of pricing fit -> "
                           "refilter (v, m) -> physical fit%s; the last round moved a physical "
-                          "parameter by at most %.3g and a pricing parameter by %.3g (relative): "
-                          "%s (tolerance %g).", rounds_done, rounds_done == 1 ? "" : "s", rounds,
+                          "parameter by at most %.3g%s (relative): %s (tolerance %g).",
+                          rounds_done, rounds_done == 1 ? "" : "s", rounds,
                           fixed_tie ? ", tied parameters, ridge centre and anchor target held at "
                                       "round 1's (--fixed-tie)" : "",
-                          round_change, pricing_change,
+                          round_change, pch,
                           alt_converged ? "a fixed point"
                           : rounds_done > 1 ? "NOT a fixed point" : "one round, not checked", tol);
+        }
         if (two && !start_file && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nsvcj2 filter: %zu days outside the model's reach (a factor floored "
