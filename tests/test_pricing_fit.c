@@ -4,7 +4,8 @@
  * - By default the fit moves every parameter whose move changes the fit to the data; the ridge
  *   towards the start moves with every parameter and must not count, or rho (which the VIX
  *   family does not see in a one-factor model) is fitted too (it was, with the default ridge).
- * - The RMS error of an index no fit day has is "n/a" in the printed summary, never nan.
+ * - The RMS error of an index no fit day has is "n/a" in the printed summary, never nan; so
+ *   is that of the futures or VVIX when none was fitted (it printed 0.0000).
  * - Days whose VIX the model cannot reach (one factor: below 100 sqrt(a), the state floored at
  *   v = 0) are counted as outside the model's reach (one-factor fits always said 0).
  * - A day whose index, VVIX or future cannot be priced (an infinite level, a NAN or zero
@@ -99,6 +100,20 @@ static void test_missing_index_not_nan(void **state)
     fprintf(stderr, "%s", buf);
     assert_null(strstr(buf, "nan"));
     assert_non_null(strstr(buf, "VIX9D n/a (0)"));
+    free(buf);
+    /* no future and no VVIX day: n/a, not an RMS of 0 that nothing measured */
+    for (size_t i = 0; i < n; i++)
+        d[i].nfut = 0;
+    o.vvix_per_bucket = 0;
+    assert_int_equal(vr_pricing_fit(d, n, &o, &r, &err), VR_OK);
+    assert_int_equal(r.n_fut, 0);
+    assert_int_equal(r.n_vvix, 0);
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_pfit_print(f, &r);
+    fclose(f);
+    fprintf(stderr, "%s", buf);
+    assert_non_null(strstr(buf, "futures n/a (0), VVIX n/a (0 days)"));
     free(buf);
     free(d);
 }
@@ -197,7 +212,8 @@ static void test_header_no_nan(void **state)
     snprintf(path, sizeof path, "%s/h.yaml", dir);
     snprintf(args, sizeof args,
              "calibrate --data %s --model heston --measure pricing --from 2010-01-01 --to "
-             "2010-12-31 --bootstrap 0 --max-eval 40 -o %s", VR_TEST_DATA_DIR, path);
+             "2010-12-31 --bootstrap 0 --max-eval 40 --vvix-days 0 -o %s",
+             VR_TEST_DATA_DIR, path);
     vr_test_cli_expect(args, 0, out, sizeof out, "VIX9D n/a (0)", NULL);
     assert_null(strstr(out, "nan"));
     char *text = vr_test_slurp(path);
@@ -207,6 +223,8 @@ static void test_header_no_nan(void **state)
     const char *eol = strchr(pf, '\n');
     const char *na = strstr(pf, "VIX9D n/a, VIX3M 0.");
     assert_true(eol && na && na < eol);
+    const char *nv = strstr(pf, "VVIX n/a (0 days)");
+    assert_true(nv && nv < eol);
     assert_null(strstr(text, "nan"));
     free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);

@@ -254,14 +254,15 @@ static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *
     return out;
 }
 
-/* The RMS log error of the pricing fit's index j, or n/a when no fit day has that index (VIX9D
- * starts in 2011, VIX3M in 2009): the file never holds a nan. */
-static const char *cal_rms_str(const vr_pfit_result *r, int j, char buf[16])
+/* An RMS log error of the pricing fit, or n/a when nothing was fitted in its group (VIX9D
+ * starts in 2011, VIX3M in 2009; --vvix-days 0): the file never holds a nan, nor a 0 that
+ * nothing measured. */
+static const char *cal_rms_str(double rms, size_t n, char buf[16])
 {
-    if (r->n_idx[j] == 0 || !isfinite(r->rms_idx[j]))
+    if (n == 0 || !isfinite(rms))
         snprintf(buf, 16, "n/a");
     else
-        snprintf(buf, 16, "%.4f", r->rms_idx[j]);
+        snprintf(buf, 16, "%.4f", rms);
     return buf;
 }
 
@@ -1121,18 +1122,21 @@ int vr_cmd_calibrate(int argc, char **argv)
                  : co.invert ? "inverted from VIX^2 = a + b v with the model's own a, b"
                              : "proxy v = (VIX/100)^2",
                  co.jump_k);
-        char pd0[16] = "", pd1[16] = "", ri[VR_PFIT_NIDX][16];
+        char pd0[16] = "", pd1[16] = "", ri[VR_PFIT_NIDX + 2][16];
         if (pricing && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nPricing fit: %zu days %s..%s (every %zu-th usable day), loss %.4g; "
-                          "RMS log errors: VIX9D %s, VIX3M %s, VIX6M %s, futures %.4f "
-                          "(%zu prices), VVIX %.4f (%zu days); %zu days outside the model's "
+                          "RMS log errors: VIX9D %s, VIX3M %s, VIX6M %s, futures %s "
+                          "(%zu prices), VVIX %s (%zu days); %zu days outside the model's "
                           "reach.%s",
                           pres.n_days, vr_history_format_date(pres.first_date, pd0),
-                          vr_history_format_date(pres.last_date, pd1), pf_every,
-                          pres.loss, cal_rms_str(&pres, 0, ri[0]), cal_rms_str(&pres, 1, ri[1]),
-                          cal_rms_str(&pres, 2, ri[2]),
-                          pres.rms_fut, pres.n_fut, pres.rms_vvix, pres.n_vvix, pres.n_clamped,
+                          vr_history_format_date(pres.last_date, pd1), pf_every, pres.loss,
+                          cal_rms_str(pres.rms_idx[0], pres.n_idx[0], ri[0]),
+                          cal_rms_str(pres.rms_idx[1], pres.n_idx[1], ri[1]),
+                          cal_rms_str(pres.rms_idx[2], pres.n_idx[2], ri[2]),
+                          cal_rms_str(pres.rms_fut, pres.n_fut, ri[3]), pres.n_fut,
+                          cal_rms_str(pres.rms_vvix, pres.n_vvix, ri[4]), pres.n_vvix,
+                          pres.n_clamped,
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "
                                                 "limit (--max-eval).");

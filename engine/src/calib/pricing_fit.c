@@ -567,8 +567,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     c.ok_vv = calloc(c.nvsel + 1, sizeof *c.ok_vv);
     c.st_vv = calloc(c.nvsel + 1, sizeof *c.st_vv);
     c.err_vv = calloc(c.nvsel + 1, sizeof *c.err_vv);
-    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped || !c.fut_bad || !c.e_vv ||
-        !c.ok_vv || !c.st_vv || !c.err_vv) {
+    if (!c.e_idx || !c.e_fut || !c.e_vix || !c.v_day || !c.n_idx || !c.n_fut || !c.clamped ||
+        !c.fut_bad || !c.e_vv || !c.ok_vv || !c.st_vv || !c.err_vv) {
         st = vr_fail(err, VR_ENOMEM, "pricing fit: %zu days", c.nsel);
         goto done;
     }
@@ -737,13 +737,14 @@ done:
     return st;
 }
 
-/* The RMS log error of index j, or n/a when no fit day has that index. */
-static const char *rms_str(const vr_pfit_result *r, int j, char buf[16])
+/* An RMS log error, or n/a when nothing was fitted in its group (no fit day with that index,
+ * no future, no VVIX day): never nan, nor a 0 that nothing measured. */
+static const char *rms_str(double rms, size_t n, char buf[16])
 {
-    if (r->n_idx[j] == 0 || !isfinite(r->rms_idx[j]))
+    if (n == 0 || !isfinite(rms))
         snprintf(buf, 16, "n/a");
     else
-        snprintf(buf, 16, "%.4f", r->rms_idx[j]);
+        snprintf(buf, 16, "%.4f", rms);
     return buf;
 }
 
@@ -761,14 +762,15 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
         fprintf(f, "  %-8s %12.6g %12.6g%s\n", d->name, vr_param_get(&r->start, d),
                 vr_param_get(&r->est, d), (r->fit_mask >> i) & 1 ? "" : "   (held)");
     }
-    /* an index no fit day has: n/a, never nan */
-    char ri[VR_PFIT_NIDX][16];
+    /* a group nothing was fitted in: n/a */
+    char ri[VR_PFIT_NIDX][16], rf[16], rv[16];
     for (int j = 0; j < VR_PFIT_NIDX; j++)
-        rms_str(r, j, ri[j]);
+        rms_str(r->rms_idx[j], r->n_idx[j], ri[j]);
     fprintf(f, "  RMS log error: VIX %.4f (%zu days outside the model's reach), VIX9D %s (%zu), "
-            "VIX3M %s (%zu), VIX6M %s (%zu), futures %.4f (%zu), VVIX %.4f (%zu days)\n",
+            "VIX3M %s (%zu), VIX6M %s (%zu), futures %s (%zu), VVIX %s (%zu days)\n",
             r->rms_vix, r->n_clamped, ri[0], r->n_idx[0], ri[1], r->n_idx[1], ri[2], r->n_idx[2],
-            r->rms_fut, r->n_fut, r->rms_vvix, r->n_vvix);
+            rms_str(r->rms_fut, r->n_fut, rf), r->n_fut, rms_str(r->rms_vvix, r->n_vvix, rv),
+            r->n_vvix);
     if (r->v_target > 0)
         fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
                 "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
