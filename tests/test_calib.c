@@ -570,12 +570,17 @@ static void test_pricing_fit_recovery(void **state)
     vr_err err = {0};
     assert_int_equal(vr_pricing_fit(d, n, &o, &r, &err), VR_OK);
     vr_pfit_print(stderr, &r);
-    assert_true(fabs(r.est.kappa / truth.kappa - 1) < 0.01);
-    assert_true(fabs(r.est.theta / truth.theta - 1) < 0.01);
-    assert_true(fabs(r.est.sigma / truth.sigma - 1) < 0.01);
+    /* the data are the model's own prices, without noise: the fit recovers the truth to the
+     * optimiser's tolerance (1% let a fit noticeably worse than that pass) */
+    print_message("kappa %.3e theta %.3e sigma %.3e relative; RMS futures %.2e VIX3M %.2e VVIX %.2e\n",
+                  r.est.kappa / truth.kappa - 1, r.est.theta / truth.theta - 1,
+                  r.est.sigma / truth.sigma - 1, r.rms_fut, r.rms_idx[1], r.rms_vvix);
+    assert_true(fabs(r.est.kappa / truth.kappa - 1) < 1e-4);
+    assert_true(fabs(r.est.theta / truth.theta - 1) < 1e-4);
+    assert_true(fabs(r.est.sigma / truth.sigma - 1) < 1e-4);
     assert_true(r.est.rho == start.rho);          /* held: the VIX family does not depend on it */
     assert_true((r.fit_mask & 8ul) == 0);
-    assert_true(r.rms_fut < 1e-3 && r.rms_idx[1] < 1e-3 && r.rms_vvix < 1e-2);
+    assert_true(r.rms_fut < 1e-5 && r.rms_idx[1] < 1e-5 && r.rms_vvix < 1e-4);
     /* bad input: nothing to fit */
     for (size_t i = 0; i < n; i++) {
         d[i].nfut = 0;
