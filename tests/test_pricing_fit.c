@@ -24,33 +24,6 @@
 #include "vixrisk/vr_term.h"
 #include "vr_test_util.h"
 
-static vr_pfit_day *synthetic_days(vr_model_type t, const vr_sv_params *truth, size_t n)
-{
-    const vr_model_ops *ops = vr_model_ops_get(t);
-    vr_pfit_day *d = calloc(n, sizeof *d);
-    const double taus[3] = {VR_VIX_TAU_9D, VR_VIX_TAU_93D, VR_VIX_TAU_6M};
-    const vr_vix_coef c30 = ops->vix_coef(truth, VR_VIX_TAU_30D);
-    for (size_t i = 0; i < n; i++) {
-        const double x[2] = {0.004 * exp(log(40.0) * (double)((i * 37) % n) / (double)(n - 1)), 0};
-        d[i].date = (int32_t)(20100101 + i);
-        d[i].vix = vr_vix_level_x(&c30, x, 1);
-        for (int j = 0; j < 3; j++) {
-            const vr_vix_coef c = ops->vix_coef(truth, taus[j]);
-            d[i].idx[j] = vr_vix_level_x(&c, x, 1);
-        }
-        d[i].nfut = 4;
-        for (int k = 0; k < 4; k++) {
-            d[i].fut_T[k] = (3.0 + 29.0 * k + (double)(i % 20)) / 365.0;
-            vr_err e = {0};
-            assert_int_equal(ops->vix_future(truth, x, d[i].fut_T[k], &d[i].fut[k], &e), VR_OK);
-        }
-        vr_err e = {0};
-        assert_int_equal(vr_model_vvix_log(ops, truth, x, &d[i].vvix, &e), VR_OK);
-        d[i].cm[0] = d[i].cm[1] = NAN;
-    }
-    return d;
-}
-
 static const vr_sv_params truth = {.kappa = 4.0, .theta = 0.05, .sigma = 0.8, .rho = -0.7};
 static const vr_sv_params start = {.kappa = 2.0, .theta = 0.03, .sigma = 0.5, .rho = -0.5};
 
@@ -58,7 +31,7 @@ static void test_default_mask_ignores_ridge(void **state)
 {
     (void)state;
     const size_t n = 30;
-    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
     vr_pfit_opts o;
     vr_pfit_opts_default(&o, VR_MODEL_HESTON, &start); /* the default ridge, 1e-4 */
     o.every = 1;
@@ -78,7 +51,7 @@ static void test_missing_index_not_nan(void **state)
 {
     (void)state;
     const size_t n = 30;
-    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
     for (size_t i = 0; i < n; i++)
         d[i].idx[0] = NAN; /* no VIX9D (before 2011) */
     vr_pfit_opts o;
@@ -122,7 +95,7 @@ static void test_one_factor_reach_counted(void **state)
 {
     (void)state;
     const size_t n = 30;
-    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
     /* three days with a VIX no v >= 0 reaches: 100 sqrt(a) is about 8.5 at the truth */
     d[3].vix = d[11].vix = d[20].vix = 4.0;
     vr_pfit_opts o;
@@ -174,7 +147,7 @@ static void test_bad_day_refused(void **state)
                  {2, INFINITY, "VIX3M on 2010-01-06 is inf"},
                  {3, INFINITY, "VVIX on 2010-01-06 is inf"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+        vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
         switch (cases[c].field) {
         case 0: d[5].fut[1] = cases[c].value; break;
         case 1: d[5].fut_T[1] = cases[c].value; break;
@@ -189,7 +162,7 @@ static void test_bad_day_refused(void **state)
     }
     /* a VIX the model's futures cannot be priced at (v above the pricer's 25): an error naming
      * the day, not a constant 100 per future in the loss and the futures RMS */
-    vr_pfit_day *d = synthetic_days(VR_MODEL_HESTON, &truth, n);
+    vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
     d[7].vix = 600;
     d[7].idx[0] = d[7].idx[1] = d[7].idx[2] = d[7].vvix = NAN;
     const vr_status st = fit_quick(d, n, &r, &err);

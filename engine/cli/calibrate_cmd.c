@@ -254,18 +254,6 @@ static vr_sv_params tie_params(const vr_sv_params *pricing, const vr_sv_params *
     return out;
 }
 
-/* An RMS log error of the pricing fit, or n/a when nothing was fitted in its group (VIX9D
- * starts in 2011, VIX3M in 2009; --vvix-days 0): the file never holds a nan, nor a 0 that
- * nothing measured. */
-static const char *cal_rms_str(double rms, size_t n, char buf[16])
-{
-    if (n == 0 || !isfinite(rms))
-        snprintf(buf, 16, "n/a");
-    else
-        snprintf(buf, 16, "%.4f", rms);
-    return buf;
-}
-
 /* The pricing measure: the fit days of [i0, i1) (VIX family and futures), the pricing fit started
  * at the physical estimates, then the physical fit again with the variance backed out through the
  * calibrated pricing coefficients (the VIX is a pricing-measure quantity), and the state of the
@@ -1131,11 +1119,11 @@ int vr_cmd_calibrate(int argc, char **argv)
                           "reach.%s",
                           pres.n_days, vr_history_format_date(pres.first_date, pd0),
                           vr_history_format_date(pres.last_date, pd1), pf_every, pres.loss,
-                          cal_rms_str(pres.rms_idx[0], pres.n_idx[0], ri[0]),
-                          cal_rms_str(pres.rms_idx[1], pres.n_idx[1], ri[1]),
-                          cal_rms_str(pres.rms_idx[2], pres.n_idx[2], ri[2]),
-                          cal_rms_str(pres.rms_fut, pres.n_fut, ri[3]), pres.n_fut,
-                          cal_rms_str(pres.rms_vvix, pres.n_vvix, ri[4]), pres.n_vvix,
+                          vr_pfit_rms_str(pres.rms_idx[0], pres.n_idx[0], ri[0]),
+                          vr_pfit_rms_str(pres.rms_idx[1], pres.n_idx[1], ri[1]),
+                          vr_pfit_rms_str(pres.rms_idx[2], pres.n_idx[2], ri[2]),
+                          vr_pfit_rms_str(pres.rms_fut, pres.n_fut, ri[3]), pres.n_fut,
+                          vr_pfit_rms_str(pres.rms_vvix, pres.n_vvix, ri[4]), pres.n_vvix,
                           pres.n_clamped,
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "

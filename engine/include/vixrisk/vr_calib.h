@@ -354,6 +354,11 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
 /* Parameters, RMS errors and the bucket table (data beside model), markdown-ish text. */
 void vr_pfit_print(FILE *f, const vr_pfit_result *r);
 
+/* An RMS log error of the fit as printed and written to model files: "%.4f", or "n/a" when nothing
+ * was fitted in its group (n == 0: no fit day with that index, no future, no VVIX day) or it is not
+ * finite. buf holds 16 bytes; returns buf. */
+const char *vr_pfit_rms_str(double rms, size_t n, char buf[16]);
+
 /* ---- command line ---------------------------------------------------------------------------- */
 /* `vixrisk calibrate ...` (argv[0] = "calibrate"). Returns the process exit code: 0 ok, 1 runtime
  * failure, 2 usage error. --help prints to stdout. */

@@ -737,9 +737,8 @@ done:
     return st;
 }
 
-/* An RMS log error, or n/a when nothing was fitted in its group (no fit day with that index,
- * no future, no VVIX day): never nan, nor a 0 that nothing measured. */
-static const char *rms_str(double rms, size_t n, char buf[16])
+/* never nan, nor a 0 that nothing measured (vr_calib.h) */
+const char *vr_pfit_rms_str(double rms, size_t n, char buf[16])
 {
     if (n == 0 || !isfinite(rms))
         snprintf(buf, 16, "n/a");
@@ -765,11 +764,11 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
     /* a group nothing was fitted in: n/a */
     char ri[VR_PFIT_NIDX][16], rf[16], rv[16];
     for (int j = 0; j < VR_PFIT_NIDX; j++)
-        rms_str(r->rms_idx[j], r->n_idx[j], ri[j]);
+        vr_pfit_rms_str(r->rms_idx[j], r->n_idx[j], ri[j]);
     fprintf(f, "  RMS log error: VIX %.4f (%zu days outside the model's reach), VIX9D %s (%zu), "
             "VIX3M %s (%zu), VIX6M %s (%zu), futures %s (%zu), VVIX %s (%zu days)\n",
             r->rms_vix, r->n_clamped, ri[0], r->n_idx[0], ri[1], r->n_idx[1], ri[2], r->n_idx[2],
-            rms_str(r->rms_fut, r->n_fut, rf), r->n_fut, rms_str(r->rms_vvix, r->n_vvix, rv),
+            vr_pfit_rms_str(r->rms_fut, r->n_fut, rf), r->n_fut, vr_pfit_rms_str(r->rms_vvix, r->n_vvix, rv),
             r->n_vvix);
     if (r->v_target > 0)
         fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
