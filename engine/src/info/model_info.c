@@ -233,7 +233,7 @@ vr_status vr_model_info_compute(const vr_model *m, double spot, const double *x,
         o->real = real[i];
     }
     const vr_vix_coef c30 = out->idx[1].coef;
-    out->vix_floor = 100.0 * sqrt(c30.a > 0 ? c30.a : 0.0);
+    out->vix_floor = vr_model_vix_floor(m); /* (c30's a: every factor at 0) */
     if (m_is_fixed(m)) { /* m never leaves m0: the lowest VIX the model shows has v = 0, m = m0 */
         const double x0[VR_FACTORS_MAX] = {0.0, m->m0};
         out->vix_floor = vr_vix_level_x(&c30, x0, ops->nfactors);
