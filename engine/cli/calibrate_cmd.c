@@ -671,11 +671,11 @@ int vr_cmd_calibrate(int argc, char **argv)
             rs.paths = (size_t)u;
             break;
         case OPT_YEARS:
-            if (!cal_double("--years", optarg, 0.1, 50, &rs.years))
+            if (!cal_double("--years", optarg, 0.1, VR_REALISM_MAX_YEARS, &rs.years))
                 return CAL_EXIT_USAGE;
             break;
         case OPT_BURN:
-            if (!cal_double("--burn-in", optarg, 0, 50, &rs.burn_in))
+            if (!cal_double("--burn-in", optarg, 0, VR_REALISM_MAX_YEARS, &rs.burn_in))
                 return CAL_EXIT_USAGE;
             break;
         case OPT_THREADS:
@@ -795,13 +795,14 @@ int vr_cmd_calibrate(int argc, char **argv)
         if (fit_list && fit_mask == 0)
             return cal_bad("--fit: expected parameter names separated by commas, got '%s'%s",
                            fit_list, "");
-        /* a path is the burn-in and the years kept, and the simulator runs at most 50 years:
+        /* a path is the burn-in and the years kept, at most VR_REALISM_MAX_YEARS in all:
          * refused here, before the history is read and the first model simulated */
         char ys[VR_NUM_STR], bs[VR_NUM_STR];
-        if (nreal > 0 && rs.years + rs.burn_in > 50.0)
+        if (nreal > 0 && rs.years + rs.burn_in > VR_REALISM_MAX_YEARS)
             return cal_bad("--years %s: a simulated path is its years and the burn-in (%s), at most 50 "
                            "years in all (more --paths give a longer sample)",
                            vr_num_str(rs.years, ys), vr_num_str(rs.burn_in, bs));
+        _Static_assert(VR_REALISM_MAX_YEARS == 50, "the message above and --help say 50");
     }
     const int two = nreal == 0 && co.type == VR_MODEL_SVCJ2;
     if (rounds > 0 && !(two && pricing && !start_file))

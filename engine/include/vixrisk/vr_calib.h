@@ -226,9 +226,11 @@ vr_status vr_realism_history_data(const vr_realism_data *d, vr_realism_stats *s,
 vr_status vr_realism_history(const double *spx, const double *vix, size_t n, vr_realism_stats *s,
                              vr_err *err);
 
+#define VR_REALISM_MAX_YEARS 50 /* a simulated path's years and burn-in together, at most */
+
 typedef struct vr_realism_sim {
     size_t paths;     /* default 2000 */
-    double years;     /* per path, default 10 */
+    double years;     /* per path, default 10 (years + burn_in <= VR_REALISM_MAX_YEARS) */
     double burn_in;   /* years discarded at the start of every path, default 1 */
     uint64_t seed;    /* default 1 */
     int threads;      /* 0 = OpenMP default */

@@ -457,7 +457,6 @@ vr_status vr_model_vvix_log(const vr_model_ops *ops, const vr_sv_params *p, cons
 /* ---- simulation ------------------------------------------------------------------------------ */
 
 #define SAMPLE_EVERY 21 /* days between the states the pricing statistics price */
-#define SIM_MAX_YEARS 50 /* the longest horizon vr_sim_run simulates */
 
 typedef struct obs_ctx {
     size_t skip;        /* burn-in steps */
@@ -689,11 +688,11 @@ vr_status vr_realism_simulate(const vr_model *m, const vr_realism_sim *rs, vr_re
                        rs->paths, rs->years, rs->burn_in);
     const size_t skip = (size_t)llround(rs->burn_in * 252.0);
     const size_t keep = (size_t)llround(rs->years * 252.0);
-    if (skip + keep > (size_t)SIM_MAX_YEARS * 252)
+    if (skip + keep > (size_t)VR_REALISM_MAX_YEARS * 252)
         return vr_fail(err, VR_EINVAL,
                        "realism: years per path %g + burn-in %g = %g years: a simulated path is "
                        "at most %d years long (more paths give a longer sample)",
-                       rs->years, rs->burn_in, (double)(skip + keep) / 252.0, SIM_MAX_YEARS);
+                       rs->years, rs->burn_in, (double)(skip + keep) / 252.0, VR_REALISM_MAX_YEARS);
     o.skip = skip;
     o.len = keep + 1;
     o.nsamp = keep / SAMPLE_EVERY + 1;
