@@ -410,8 +410,24 @@ static vr_status cal_pricing(const char *data, const vr_history *h, size_t i0, s
          * jump law does enter them, through the jump's log-contract term, and keeps the value
          * the last pricing fit used); with --fixed-tie the pricing set is written as fitted, its
          * diffusion coefficients those of the first physical estimate */
-        if (!fixed_tie)
+        if (!fixed_tie) {
             pres->est = tie_params(&pres->est, &res->est, ~VR_S2_DIFFUSION_MASK);
+            /* the diffusion coefficients move the futures' convexity and VVIX: the errors the
+             * model file states are those of the set it holds, not of the set the fit found */
+            vr_pfit_result wr;
+            po.start = pres->est;
+            po.evaluate_only = 1;
+            if ((st = vr_pricing_fit(days, n, &po, &wr, err)) != VR_OK)
+                goto done;
+            wr.start = pres->start;
+            wr.fit_mask = pres->fit_mask;
+            wr.evals = pres->evals;
+            wr.converged = pres->converged;
+            *pres = wr;
+            fprintf(stdout, "\nthe pricing set written (diffusion coefficients sigma_v, sigma_m "
+                    "and rho from the last physical fit; loss without the ridge):\n");
+            vr_pfit_print(stdout, pres);
+        }
         x_last[0] = res->v_last;
         x_last[1] = res->m_last;
         goto done;
@@ -1138,13 +1154,17 @@ int vr_cmd_calibrate(int argc, char **argv)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nAlternation (svcj2): %d round%s (at most %d) of pricing fit -> "
                           "refilter (v, m) -> physical fit%s; the last round moved a physical "
-                          "parameter by at most %.3g%s (relative): %s (tolerance %g).",
+                          "parameter by at most %.3g%s (relative): %s (tolerance %g).%s",
                           rounds_done, rounds_done == 1 ? "" : "s", rounds,
                           fixed_tie ? ", tied parameters, ridge centre and anchor target held at "
                                       "round 1's (--fixed-tie)" : "",
                           round_change, pch,
                           alt_converged ? "a fixed point"
-                          : rounds_done > 1 ? "NOT a fixed point" : "one round, not checked", tol);
+                          : rounds_done > 1 ? "NOT a fixed point" : "one round, not checked", tol,
+                          fixed_tie ? ""
+                                    : " The pricing fit's loss and errors above are those of "
+                                      "this file's set, whose sigma_v, sigma_m and rho are the "
+                                      "last physical fit's (the loss without the ridge).");
         }
         if (two && !start_file && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,

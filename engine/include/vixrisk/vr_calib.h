@@ -328,6 +328,11 @@ typedef struct vr_pfit_opts {
      * at the previous round's estimate but keeps the ridge on its first start, so that every
      * round minimises the same loss (docs/calibration.md). */
     const vr_sv_params *ridge_centre;
+    /* 1: no search; the result describes the start set itself (its errors, tables and loss,
+     * the loss without the ridge, which is 0 at the centre), with evals 1 and fit_mask 0. The
+     * svcj2 calibration writes a set whose diffusion coefficients differ from the fitted one's,
+     * and its model file states that set's errors. */
+    int evaluate_only;
 } vr_pfit_opts;
 
 void vr_pfit_opts_default(vr_pfit_opts *o, vr_model_type type, const vr_sv_params *start);

@@ -592,8 +592,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
         }
         c.defs[i].hi = cap;
     }
-    unsigned long mask = o->fit_mask;
-    if (mask == 0) {
+    unsigned long mask = o->evaluate_only ? 0 : o->fit_mask;
+    if (mask == 0 && !o->evaluate_only) {
         /* a parameter moves the loss when it moves the fit to the data: the ridge alone (which
          * moves with every parameter) does not count, or a parameter the data do not see (rho in
          * the one-factor models) would be fitted too */
@@ -625,19 +625,28 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
                                          : c.y0[c.np];
             c.np++;
         }
-    if (c.np == 0) {
+    if (c.np == 0 && !o->evaluate_only) {
         st = vr_fail(err, VR_EINVAL, "pricing fit: no parameter to fit moves the loss");
         goto done;
     }
     double y[PF_MAXP], fbest;
     memcpy(y, c.y0, sizeof y);
     c.evals = 0;
-    int conv = nelder_mead(&c, y, o->max_eval / 2, &fbest);
-    /* one restart from the best point (a collapsed simplex can stall) */
-    conv = nelder_mead(&c, y, o->max_eval, &fbest);
-    if (!(fbest < PF_BAD)) {
-        st = vr_fail(err, VR_ENUM, "pricing fit: no valid parameter set found from the start");
-        goto done;
+    int conv = 1;
+    if (o->evaluate_only) {
+        fbest = loss(&c, y); /* np = 0: the start itself, no ridge */
+        if (!(fbest < PF_BAD)) {
+            st = vr_fail(err, VR_ENUM, "pricing fit: the set to evaluate cannot price the fit days");
+            goto done;
+        }
+    } else {
+        conv = nelder_mead(&c, y, o->max_eval / 2, &fbest);
+        /* one restart from the best point (a collapsed simplex can stall) */
+        conv = nelder_mead(&c, y, o->max_eval, &fbest);
+        if (!(fbest < PF_BAD)) {
+            st = vr_fail(err, VR_ENUM, "pricing fit: no valid parameter set found from the start");
+            goto done;
+        }
     }
     vr_sv_params p;
     params_of(&c, y, &p);
