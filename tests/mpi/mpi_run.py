@@ -14,7 +14,7 @@ with 2 threads and once on NP ranks of 1 thread: every dataset and every attribu
 ones must have the same bits (h5same.py). With simulation.store_paths: false (the sweep) the same
 holds between 1 and NP ranks, and the scores must equal the stored-paths scores within the bounds of
 docs/scale.md: order statistics, VaR, ES, their SEs, p_loss and d_es99 bit for bit; the medians
-within 2^-9 of the larger of the two order statistics they interpolate; the scores made of sums
+within 2^-10 of the larger of the two order statistics they interpolate; the scores made of sums
 within 1e-10 relative (plus 1e-9 USD).
 
 Signal: a run on 2 ranks is interrupted with SIGINT at mpirun once its temporary file exists, and
@@ -92,11 +92,11 @@ def run(cmd, env):
 
 
 def order_bound(x, q):
-    """2^-9 of the larger magnitude of the two order statistics the type-7 quantile reads."""
+    """2^-10 of the larger magnitude of the two order statistics the type-7 quantile reads."""
     s = np.sort(x)
     h = (len(s) - 1) * q
     i = int(math.floor(h))
-    return 2.0 ** -9 * max(abs(s[i]), abs(s[min(i + 1, len(s) - 1)]))
+    return 2.0 ** -10 * max(abs(s[i]), abs(s[min(i + 1, len(s) - 1)]))
 
 
 def check_attrs(where, ga, gb, n, pnl, bad):

@@ -25,10 +25,14 @@
  *   counts         P(pnl < -x) for the 4 thresholds: integer counts, bit-identical.
  *   q50            the P&L median and the drawdown median come from a histogram over the bit
  *                  pattern of the double (VR_TAILSTATS_HBITS mantissa bits per bin: bins are
- *                  2^-8 of a binade wide) that records count, min and max per bin. Error bound
- *                  (tested): |q50_est - q50| <= 2^-9 * max(|x(i)|, |x(i+1)|) where x(i), x(i+1) are
- *                  the order statistics the type-7 median interpolates; it is 0 when the median
- *                  falls on a value that fills its bin alone or on a bin edge (first/last element).
+ *                  2^-10 of a binade wide) that records count, min and max per bin; inside a bin
+ *                  an order statistic is interpolated by rank with the density's slope from the
+ *                  neighbouring bins. Error bound (tested): |q50_est - q50| <= 2^-10 *
+ *                  max(|x(i)|, |x(i+1)|) where x(i), x(i+1) are the order statistics the type-7
+ *                  median interpolates; it is 0 when the median falls on a value that fills its
+ *                  bin alone or on a bin's first or last element. Where bins are narrow against
+ *                  the spread the error is a fraction of the median's standard error (a P&L of
+ *                  150 +- 1 at 10^5 paths: at most 0.3 SE, test_tailstats).
  *   paired         dmean from the exact sums of d; des99 = ES99(pnl) - ES99(base) from the two
  *                  kept low sets; des99_se from exact sums of D_i = (L_i - v)^+ - (B_i - w)^+ over
  *                  the union of the two kept sets keyed by path index (see vr_tailstats_paired).
@@ -77,7 +81,7 @@ double vr_xsum_double(const vr_xsum *s);
 
 /* ---- per-policy accumulator ---------------------------------------------------------------- */
 
-#define VR_TAILSTATS_HBITS 8 /* mantissa bits per histogram bin: bins 2^-8 of a binade wide */
+#define VR_TAILSTATS_HBITS 10 /* mantissa bits per histogram bin: bins 2^-10 of a binade wide */
 
 typedef struct vr_tailstats vr_tailstats;
 

@@ -544,8 +544,45 @@ static void hist_free(hist *h)
 
 /* Estimate of the order statistic x(j) (0-based, ascending): the bin holding it is found by
  * cumulative counts in value order (negative pages by descending magnitude, zeros, positive
- * pages). The first and last element of a bin are its min and max exactly; an inner one is
- * estimated by the bin's mid-range, within (max - min)/2 < 2^-(HBITS+1) |x(j)| of the truth. */
+ * pages). The first and last element of a bin are its min and max exactly; an inner one, the
+ * r-th of the bin's c (0 < r < c - 1), is placed where a density linear across the bin (its
+ * slope from the two neighbouring bins' counts) puts the fraction (r + 1/2)/c of the bin's mass,
+ * clamped to [min, max]: within max - min < 2^-HBITS |x(j)| of the truth always, and for a smooth
+ * density within about the sampling noise of the values inside the bin. Before 2026-12-05 it was
+ * the mid-range of a bin four times as wide (8 bits), up to half that width off: for a P&L of
+ * 150 +- 1 at 10^5 paths about 60 standard errors of the median, now at most 0.3
+ * (test_tailstats; 10 bits with the mid-range alone left 1.4 SE, and 8 bits with this
+ * interpolation 19 SE where a bin spans two standard deviations). */
+static double bin_interp(const hpage *g, unsigned b, uint64_t r, int neg)
+{
+    const double c = (double)g->cnt[b];
+    /* the bin's magnitude edges from its bit pattern, then its value edges L < R */
+    const double mag = fabs(g->mn[b]);
+    uint64_t a;
+    memcpy(&a, &mag, sizeof a);
+    a &= ~((UINT64_C(1) << (52 - VR_TAILSTATS_HBITS)) - 1);
+    double lo, hi;
+    memcpy(&lo, &a, sizeof lo);
+    a += UINT64_C(1) << (52 - VR_TAILSTATS_HBITS);
+    memcpy(&hi, &a, sizeof hi);
+    const double L = neg ? -hi : lo, R = neg ? -lo : hi;
+    /* the density's slope across the bin from its neighbours in value order (same page, so the
+     * same width): g(R) - g(L) = (c_above - c_below) / (2 w) for a density linear over three bins;
+     * as beta = (g(R) - g(L)) w / (2 c), clamped to [-1, 1] where the density stays >= 0 */
+    double beta = 0;
+    if (b > 0 && b + 1 < HB) {
+        const double below = (double)g->cnt[neg ? b + 1 : b - 1];
+        const double above = (double)g->cnt[neg ? b - 1 : b + 1];
+        beta = fmin(1.0, fmax(-1.0, (above - below) / (4.0 * c)));
+    }
+    /* the r-th of c at the fraction (r + 1/2)/c of the bin's mass: t solves
+     * beta t^2 + (1 - beta) t = u, in the form without cancellation */
+    const double u = ((double)r + 0.5) / c;
+    const double t = 2.0 * u / ((1.0 - beta) + sqrt((1.0 - beta) * (1.0 - beta) + 4.0 * beta * u));
+    const double x = L + t * (R - L);
+    return fmin(fmax(x, g->mn[b]), g->mx[b]);
+}
+
 static double hist_order_stat(const hist *h, uint64_t j)
 {
     uint64_t c = 0;
@@ -570,7 +607,7 @@ static double hist_order_stat(const hist *h, uint64_t j)
                         return g->mn[b];
                     if (j == c + g->cnt[b] - 1)
                         return g->mx[b];
-                    return 0.5 * g->mn[b] + 0.5 * g->mx[b];
+                    return bin_interp(g, b, j - c, side == 0);
                 }
                 c += g->cnt[b];
             }
@@ -581,7 +618,7 @@ static double hist_order_stat(const hist *h, uint64_t j)
 
 /* ---- the accumulator -------------------------------------------------------------------------- */
 
-#define TS_MAGIC UINT64_C(0x315354524b525856) /* "VXRKRTS1" */
+#define TS_MAGIC UINT64_C(0x325354524b525856) /* "VXRKRTS2": 2^10-bin histogram pages (TS1: 2^8) */
 
 struct vr_tailstats {
     size_t n, fed, k_lo, k_hi;
