@@ -837,7 +837,10 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
 {
     const double t_exp = LEG(b, 0)->inst.t_exp;
     const double tau = t_exp - m->t;
-    if (tau <= 2 * DAY)
+    /* two trading days or less: tau is a whole number of days only to rounding (t is day x dt,
+     * t_exp the opening day's t plus n days), one ulp above 2 days for some opening days, so the
+     * test is against half a day more */
+    if (tau < 2.5 * DAY)
         return 0;
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
