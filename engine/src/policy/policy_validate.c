@@ -6,6 +6,7 @@
  * each with its reason. Validation never trusts the loader: a swept copy of a policy goes
  * through the same checks as a loaded one. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -447,14 +448,24 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return st;
         int nset = 0;
         int nk = 0;
+        const char *other = NULL; /* a condition other than always */
         const vr_pkey *tk = vr_policy_keys(VR_PS_TRIGGER, &nk);
         for (int i = 0; i < nk; i++)
             if (tk[i].condition) {
                 const double x = vr_pkey_get(&tk[i], &l->trigger);
-                nset += tk[i].type == VR_PK_BOOL ? x != 0 : !isnan(x);
+                const int set = tk[i].type == VR_PK_BOOL ? x != 0 : !isnan(x);
+                nset += set;
+                if (set && tk[i].offset != offsetof(vr_trigger, always) && other == NULL)
+                    other = tk[i].name;
             }
         if (nset == 0)
             return fail_key(err, key_out, base, "sets no condition (use always: true for an always-on sleeve)");
+        /* always fires every day: next to it a condition has no effect, with `any` as with `all`
+         * (the book does not ask the others), so a trigger gives one or the other */
+        snprintf(path, sizeof path, "%s.always", base);
+        if (l->trigger.always && other != NULL)
+            return fail_key(err, key_out, path, "fires every day: it cannot be combined with '%s' (give always "
+                            "or the conditions)", other);
         if (l->trigger.requires_previous && li == 0)
             return fail_key(err, key_out, base, "requires_previous on the first layer: there is no previous layer");
         snprintf(path, sizeof path, "%s.previous_fired_within", base);
