@@ -1415,11 +1415,14 @@ static const action_fn actions[VR_ACTION_NKINDS] = {
     [VR_ACTION_VIX_FUTURE] = act_open,
 };
 
-/* A layer that opens positions is "active" while one is open; otherwise while its trigger holds. */
-static int layer_active(const vr_book *b, int l)
+/* A layer that opens positions is "active" while one is open; otherwise while its trigger holds:
+ * the days it has held (confirm), or today if it acted today (a roll restarts that count, so on
+ * the day it rolled the count alone said inactive, and a requires_previous layer behind a roll
+ * layer without cooldown never acted). */
+static int layer_active(const vr_book *b, int l, int day)
 {
     if (b->legs[l] == 0)
-        return b->ls[l].confirm > 0;
+        return b->ls[l].confirm > 0 || b->ls[l].last_act == day;
     for (int j = 0; j < b->nopen[l]; j++)
         if (b->pos[b->slot0[l] + j * b->legs[l]].open)
             return 1;
@@ -1553,7 +1556,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
         s->confirm = fires ? s->confirm + 1 : 0;
         if (last || s->cooldown > 0 || !fires || s->confirm < (ly->trigger.confirm_days > 0 ? ly->trigger.confirm_days : 1))
             continue;
-        if (ly->trigger.requires_previous && l > 0 && !layer_active(b, l - 1))
+        if (ly->trigger.requires_previous && l > 0 && !layer_active(b, l - 1, m->day))
             continue;
         /* or the previous layer activated within the last n trading days (today counts) */
         if (ly->trigger.previous_within > 0 && l > 0 &&
