@@ -20,13 +20,7 @@
 #include "vixrisk/vr_policy_rules.h"
 #include "vr_test_util.h"
 
-static vr_model heston(void)
-{
-    vr_model m = {.type = VR_MODEL_HESTON, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = 0.03,
-                  .physical = {.kappa = 2.5, .theta = 0.035, .sigma = 0.6, .rho = -0.75}};
-    m.pricing = m.physical;
-    return m;
-}
+static vr_model heston(void) { return vr_test_heston_model(0.03); }
 
 /* ---- deterministic paths ---- */
 

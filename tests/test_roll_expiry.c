@@ -22,11 +22,7 @@ static vr_pricing *pr;
 static int setup(void **state)
 {
     (void)state;
-    vr_model m = {.type = VR_MODEL_HESTON, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = 0.02,
-                  .physical = {.kappa = 2.5, .theta = 0.035, .sigma = 0.6, .rho = -0.75}};
-    m.pricing = m.physical;
-    vr_err err = {VR_OK, ""};
-    return vr_pricing_build(&m, 0.3, &pr, &err) == VR_OK ? 0 : -1;
+    return vr_test_heston_pricing(0.02, 0.3, &pr);
 }
 
 static int teardown(void **state)

@@ -29,9 +29,7 @@ static int setup(void **state)
 {
     (void)state;
     vr_err err = {VR_OK, ""};
-    vr_model h = {.type = VR_MODEL_HESTON, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = 0.03,
-                  .physical = {.kappa = 2.5, .theta = 0.035, .sigma = 0.6, .rho = -0.75}};
-    h.pricing = h.physical;
+    vr_model h = vr_test_heston_model(0.03);
     /* the main job's pricing parameters (configs/alvh.yaml) */
     vr_model s = {.type = VR_MODEL_SVCJ, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = 0.02,
                   .physical = {.kappa = 2.4, .theta = 0.030, .sigma = 0.45, .rho = -0.75, .lambda = 1.2,

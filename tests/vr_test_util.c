@@ -204,6 +204,21 @@ vr_sv_params vr_test_svcj2_recovery(void)
     return p;
 }
 
+vr_model vr_test_heston_model(double v0)
+{
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = v0,
+                  .physical = {.kappa = 2.5, .theta = 0.035, .sigma = 0.6, .rho = -0.75}};
+    m.pricing = m.physical;
+    return m;
+}
+
+int vr_test_heston_pricing(double v0, double t_max, vr_pricing **out)
+{
+    const vr_model m = vr_test_heston_model(v0);
+    vr_err err = {VR_OK, ""};
+    return vr_pricing_build(&m, t_max, out, &err) == VR_OK ? 0 : -1;
+}
+
 vr_policy vr_test_condor_policy(double costs)
 {
     vr_policy p;

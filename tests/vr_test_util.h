@@ -103,6 +103,14 @@ vr_policy vr_test_condor_policy(double costs);
  * 30-DTE calls of the given delta sized at `size` of the condor credit, exits at 3x or 5 DTE. */
 vr_layer vr_test_vix_layer(double level, double delta, double size);
 
+/* The Heston model of the book tests (spot 5000, r 4%, q 1.3%, kappa 2.5, theta 0.035, sigma
+ * 0.6, rho -0.75; pricing = physical) at variance v0. */
+vr_model vr_test_heston_model(double v0);
+
+/* Its pricing tables to t_max years into *out: 0, or -1 when the build fails (a cmocka setup's
+ * return value). */
+int vr_test_heston_pricing(double v0, double t_max, vr_pricing **out);
+
 /* ---- the synthetic history of the calibration tests ------------------------------------------ */
 
 /* Path 0 of an engine simulation (vr_sim_run: QE, 8 paths in one block, one thread, spot 3000,
