@@ -1,0 +1,146 @@
+/* test_run_matrix.c: the stress matrix `vixrisk run` prints after the last scenario of a run with two
+ * or more scenarios (engine/src/run/table.c). Like the report's matrix it has a column for each
+ * configured policy, sweep-derived ones included, and none for the policies `ablate: true` derives
+ * (docs/report.md, "Stress matrix"); every column is headed by its policy's whole name, so a sweep's
+ * policies, whose names differ only at their end, stay apart; and each row holds the cells of those
+ * policies, in order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run_internal.h"
+#include "vr_test_util.h"
+
+static const char cfg_text[] =
+    "simulation:\n"
+    "  paths: 200\n"
+    "  horizon_days: 10\n"
+    "  seed: 3\n"
+    "  sample_paths: 0\n"
+    "  baseline: unhedged\n"
+    "scenarios:\n"
+    "  - name: first\n"
+    "    model: &m\n"
+    "      type: heston\n"
+    "      spot: 5000.0\n"
+    "      rate: 0.04\n"
+    "      dividend: 0.013\n"
+    "      v0: 0.03\n"
+    "      physical: {kappa: 3.0, theta: 0.03, sigma: 0.6, rho: -0.75}\n"
+    "      pricing:  {kappa: 2.4, theta: 0.035, sigma: 0.6, rho: -0.75}\n"
+    "  - name: second\n"
+    "    model: *m\n"
+    "policies:\n"
+    "  - name: unhedged\n"
+    "  - name: static\n"
+    "    layers:\n"
+    "      - name: sleeve\n"
+    "        trigger: {always: true}\n"
+    "        action: {type: vix_call, delta: 0.30, dte: 30, size: {by: pct_of_credit, value: 0.10}}\n"
+    "        exit: {dte: 5}\n"
+    "  - name: alvh\n"
+    "    ablate: true\n"
+    "    layers:\n"
+    "      - name: roll\n"
+    "        trigger: {short_delta: 0.30, cooldown_days: 3}\n"
+    "        action: {type: roll_tested, roll_to_delta: 0.16}\n"
+    "      - name: spike1\n"
+    "        trigger: {vix_level: 22, cooldown_days: 5}\n"
+    "        action: {type: vix_call, delta: 0.25, dte: 30, size: {by: pct_of_credit, value: 0.15}}\n"
+    "sweep:\n"
+    "  - {policy: static, key: \"layers[0].action.size.value\", values: [0.05, 0.2]}\n";
+
+static void test_matrix_columns(void **state)
+{
+    (void)state;
+    char dir[256];
+    assert_int_equal(vr_test_tmpdir("run-matrix", dir, sizeof dir), 0);
+    const char *file = vr_test_write(dir, "m.yaml", cfg_text);
+    assert_non_null(file);
+    vr_run_cfg cfg;
+    vr_err err = {0};
+    if (vr_run_load(file, &cfg, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    const vr_run_spec *s = &cfg.spec;
+    assert_int_equal(s->nscen, 2);
+    /* the 3 configured policies, 2 from the sweep, 3 from the ablation of alvh (2 without, 1 only:
+     * its @only=roll is its @without=spike1) at least */
+    int shown = 0, ablated = 0, swept = 0;
+    for (int p = 0; p < s->npol; p++) {
+        shown += s->pol[p].abl_kind == VR_ABL_NONE;
+        ablated += s->pol[p].abl_kind != VR_ABL_NONE;
+        swept += strstr(s->pol[p].name, "static@") == s->pol[p].name;
+    }
+    assert_int_equal(swept, 2);
+    assert_true(ablated >= 2);
+    assert_int_equal(shown, 5);
+
+    /* cell (sc, p) = 1000 (sc + 1) + p + 1: every cell distinct */
+    double *cells = malloc((size_t)s->nscen * (size_t)s->npol * sizeof *cells);
+    assert_non_null(cells);
+    for (int sc = 0; sc < s->nscen; sc++)
+        for (int p = 0; p < s->npol; p++)
+            cells[(size_t)sc * (size_t)s->npol + (size_t)p] = 1000.0 * (sc + 1) + p + 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    vr_run_print_matrix(out, &cfg, cells);
+    assert_int_equal(fclose(out), 0);
+    printf("%s", buf);
+
+    /* line 0 empty, 1 the title, 2 the header, then one line per scenario */
+    char *lines[8] = {0};
+    int nl = 0;
+    for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t && nl < 8; t = strtok_r(NULL, "\n", &save))
+        lines[nl++] = t;
+    assert_int_equal(nl, 2 + s->nscen);
+    assert_non_null(strstr(lines[0], "stress matrix"));
+    /* the header: "scenario", "metric", then the shown policies' whole names in order */
+    char *save = NULL;
+    char *tok = strtok_r(lines[1], " ", &save);
+    assert_string_equal(tok, "scenario");
+    assert_string_equal(strtok_r(NULL, " ", &save), "metric");
+    for (int p = 0; p < s->npol; p++) {
+        if (s->pol[p].abl_kind != VR_ABL_NONE)
+            continue;
+        tok = strtok_r(NULL, " ", &save);
+        if (tok == NULL || strcmp(tok, s->pol[p].name) != 0)
+            fail_msg("header column for %s: '%s'", s->pol[p].name, tok ? tok : "(none)");
+    }
+    tok = strtok_r(NULL, " ", &save);
+    if (tok != NULL)
+        fail_msg("header: an extra column '%s' (an ablation-derived policy?)", tok);
+    /* each row: its scenario, the metric (three words), the shown policies' cells in order */
+    for (int sc = 0; sc < s->nscen; sc++) {
+        save = NULL;
+        assert_string_equal(strtok_r(lines[2 + sc], " ", &save), s->scen[sc].name);
+        assert_string_equal(strtok_r(NULL, " ", &save), "dES99");
+        assert_string_equal(strtok_r(NULL, " ", &save), "vs");
+        assert_string_equal(strtok_r(NULL, " ", &save), "base");
+        for (int p = 0; p < s->npol; p++) {
+            if (s->pol[p].abl_kind != VR_ABL_NONE)
+                continue;
+            char want[32];
+            snprintf(want, sizeof want, "%.0f", cells[(size_t)sc * (size_t)s->npol + (size_t)p]);
+            tok = strtok_r(NULL, " ", &save);
+            if (tok == NULL || strcmp(tok, want) != 0)
+                fail_msg("%s, %s: cell '%s', want %s", s->scen[sc].name, s->pol[p].name, tok ? tok : "(none)", want);
+        }
+        tok = strtok_r(NULL, " ", &save);
+        if (tok != NULL)
+            fail_msg("%s: an extra cell '%s' (an ablation-derived policy?)", s->scen[sc].name, tok);
+    }
+    free(buf);
+    free(cells);
+    vr_run_cfg_free(&cfg);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix_columns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
