@@ -658,23 +658,25 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         scen_store_close(&ss);
     }
     /* the verdict reads every scenario's numbers: it comes first on the console, then the tables
-     * and the stress matrix (rank 0) */
+     * and the stress matrix (rank 0). They are printed once the run file is in place: printing
+     * them before, into a pipe already closed (`vixrisk run ... | head`), killed the run with
+     * SIGPIPE and left its temporary file behind. */
     if (me == 0) {
         if ((verdict = vr_verdict_text(cfg, ps)) == NULL)
             st = vr_fail(err, VR_ENOMEM, "run: verdict");
         if (st == VR_OK)
             st = vr_h5_attr_str(h, "/", vr_rf_root[VR_RF_ROOT_VERDICT].name, verdict, err);
-        if (st == VR_OK && opts->table) {
-            fprintf(opts->table, "%s", verdict);
-            for (int sc = 0; sc < s->nscen; sc++)
-                vr_run_print_table(opts->table, cfg, sc, ps + (size_t)sc * (size_t)s->npol);
-            vr_run_print_matrix(opts->table, cfg, matrix);
-        }
         if (st == VR_OK)
             st = vr_rf_write_wall(h, omp_get_wtime() - t0, err);
         if (st == VR_OK) {
             st = vr_h5_commit(h, err);
             h = NULL;
+        }
+        if (st == VR_OK && opts->table) {
+            fprintf(opts->table, "%s", verdict);
+            for (int sc = 0; sc < s->nscen; sc++)
+                vr_run_print_table(opts->table, cfg, sc, ps + (size_t)sc * (size_t)s->npol);
+            vr_run_print_matrix(opts->table, cfg, matrix);
         }
     }
     st = vr_dist_agree(st, err);
