@@ -43,6 +43,36 @@ static void sweep_name(char *nm, size_t cap, const char *pol, const char *key, c
             *q = '_';
 }
 
+/* 1 when some sweep of policy `pol` and key `key` (this one or another entry) has the value x,
+ * bit for bit (a value that does not read as a number counts as none: its error comes when its
+ * turn comes). */
+static int swept_exactly(const vr_cfg_ctx *c, const char *pol, const char *key, double x)
+{
+    char p[VR_KEY_MAX];
+    for (int w = 0;; w++) {
+        snprintf(p, sizeof p, "sweep[%d]", w);
+        if (!vr_cfg_has(c, p))
+            return 0;
+        snprintf(p, sizeof p, "sweep[%d].policy", w);
+        const char *pw = vr_yaml_text(c->ix, p);
+        snprintf(p, sizeof p, "sweep[%d].key", w);
+        const char *kw = vr_yaml_text(c->ix, p);
+        if (pw == NULL || kw == NULL || strcmp(pw, pol) != 0 || strcmp(kw, key) != 0)
+            continue;
+        const int nv = nvalues(c, w);
+        for (int k = 0; k < nv; k++) {
+            double v = 0;
+            vr_err e = {VR_OK, ""};
+            vr_cfg_ctx q = *c;
+            q.err = &e;
+            q.warn = NULL;
+            snprintf(p, sizeof p, "sweep[%d].values[%d]", w, k);
+            if (vr_cfg_num(&q, p, NAN, &v) == VR_OK && memcmp(&v, &x, sizeof x) == 0)
+                return 1;
+        }
+    }
+}
+
 vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
 {
     char base[VR_KEY_MAX], p[VR_KEY_MAX];
@@ -108,15 +138,19 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
                                       vr_num_str(v, g), kpath, msg);
             }
             /* the value as %g, as names always were; where that name is taken (20.0000001 and
-             * 20.0000002 are both 20 in six digits), in as many digits as tell it apart */
+             * 20.0000002 are both 20 in six digits), in as many digits as tell it apart. A %g
+             * that is not the value itself also yields to the value it reads as when that is
+             * swept too: with [20.0000001, 20] the first took "20" and the exact 20, whose name
+             * can only be "20", was refused as "a value given twice" */
             char nm[2 * VR_NAME_MAX + VR_KEY_MAX], g[VR_NUM_STR];
             snprintf(g, sizeof g, "%g", v);
+            const double gv = strtod(g, NULL);
+            int taken = memcmp(&gv, &v, sizeof v) != 0 && swept_exactly(c, pol, key, gv);
             sweep_name(nm, sizeof nm, s->pol[src].name, key, g);
-            for (int q = 0; q < s->npol; q++)
-                if (strcmp(s->pol[q].name, nm) == 0) {
-                    sweep_name(nm, sizeof nm, s->pol[src].name, key, vr_num_str(v, g));
-                    break;
-                }
+            for (int q = 0; q < s->npol && !taken; q++)
+                taken = strcmp(s->pol[q].name, nm) == 0;
+            if (taken)
+                sweep_name(nm, sizeof nm, s->pol[src].name, key, vr_num_str(v, g));
             if (strlen(nm) >= VR_NAME_MAX)
                 return vr_config_fail(c->err, c->file, c->ix, p, "the swept policy's name '%s' is longer than %d characters",
                                       nm, VR_NAME_MAX - 1);
