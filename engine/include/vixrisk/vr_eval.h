@@ -103,7 +103,8 @@ int vr_scenario_days(const vr_run_spec *spec, const vr_scenario *sc);
  * limits such as lambda * dt <= 2, the marks' table limits), without simulating: `check` and the
  * run file loader call it for every scenario before the first one runs. */
 vr_status vr_eval_scenario_check(const vr_run_spec *spec, int scen, vr_err *err);
-/* Its second half: the marks' table limits of the scenario's pricing set alone. */
+/* Its second half: the marks' table limits of the scenario's pricing set alone, for the tables of
+ * each policy's longest expiry (the evaluator marks each policy with the tables of its own). */
 vr_status vr_eval_pricing_check(const vr_run_spec *spec, int scen, vr_err *err);
 
 /* Evaluate every policy of scenario `scen` on all its paths: res->out holds every path. */
