@@ -3,7 +3,8 @@
  * place before the console tables are printed, so the run leaves out.h5, complete, and nothing else:
  * it used to print the verdict and the tables first, die of SIGPIPE on the first write and leave its
  * hidden temporary .vr<pid>*.tmp beside the output. The exit status says the console was lost
- * (killed by SIGPIPE, or exit 1 where SIGPIPE is ignored). */
+ * (killed by SIGPIPE, or exit 1 where SIGPIPE is ignored). A reader of the standard error gone
+ * mid-run kills the run with SIGPIPE and leaves nothing (test_closed_stderr_pipe). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -118,10 +119,92 @@ static void test_closed_stdout_pipe(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* The same with the standard error's reader gone (`vixrisk run cfg 2>&1 >/dev/null | head`): the
+ * run's first note to stderr comes mid-run, from the history replay after the model scenario (no
+ * tail warning at load with 10,000 paths). SIGPIPE had no handler: the run died there and left
+ * its temporary file. Now the handler removes it: nothing is left, the status is 141. Skips
+ * without the shared data. */
+static const char cfg_replay[] =
+    "simulation:\n"
+    "  paths: 10000\n"
+    "  horizon_days: 5\n"
+    "  seed: 3\n"
+    "  threads: 1\n"
+    "  sample_paths: 0\n"
+    "  trade_log_paths: 0\n"
+    "  baseline: unhedged\n"
+    "scenarios:\n"
+    "  - name: model\n"
+    "    model: &m\n"
+    "      type: svcj\n"
+    "      spot: 5000.0\n"
+    "      rate: 0.04\n"
+    "      dividend: 0.013\n"
+    "      v0: 0.02\n"
+    "      physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04,\n"
+    "                 mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}\n"
+    "      pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05,\n"
+    "                mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}\n"
+    "  - {name: replay_2018, type: history, window: {from: 2017-12-01, to: 2018-06-29}, model: *m}\n"
+    "policies:\n"
+    "  - name: unhedged\n";
+
+static void test_closed_stderr_pipe(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[256], out[512], od[600], cfgpath[512];
+    assert_int_equal(vr_test_tmpdir("run-pipe2", dir, sizeof dir), 0);
+    const char *cfg = vr_test_write(dir, "r.yaml", cfg_replay);
+    assert_non_null(cfg);
+    snprintf(cfgpath, sizeof cfgpath, "%s", cfg);
+    snprintf(od, sizeof od, "%s/out", dir);
+    assert_int_equal(mkdir(od, 0755), 0);
+    snprintf(out, sizeof out, "%s/out.h5", od);
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL);
+        close(fd[0]); /* no reader: every write to stderr fails */
+        dup2(fd[1], 2);
+        close(fd[1]);
+        const int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 1);
+        setenv("VIXRISK_DATA", VR_TEST_DATA_DIR, 1);
+        execl(VIXRISK_CLI, VIXRISK_CLI, "run", cfgpath, "-o", out, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[0]);
+    close(fd[1]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    printf("vixrisk run with a closed stderr: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exit",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE);
+    DIR *h = opendir(od);
+    assert_non_null(h);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(h)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        n++;
+        printf("  left in the output directory: %s\n", e->d_name);
+    }
+    closedir(h);
+    assert_int_equal(n, 0);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_closed_stdout_pipe),
+        cmocka_unit_test(test_closed_stderr_pipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

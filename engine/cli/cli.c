@@ -28,7 +28,8 @@ void vr_cli_help_footer(FILE *out)
             "  1         runtime failure (input/output, disk full, numerical failure, out of memory)\n"
             "  2         usage or configuration error (nothing was computed or written)\n"
             "  128+N     killed by signal N: 129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 138 SIGUSR1,\n"
-            "            142 SIGALRM, 143 SIGTERM; the partial output is removed\n"
+            "            141 SIGPIPE (the standard output or error's reader went away), 142 SIGALRM,\n"
+            "            143 SIGTERM; the partial output is removed\n"
             "\n"
             "environment:\n"
             "  VIXRISK_ISA      scalar|avx2|avx512: force a kernel set (as --isa)\n"
@@ -45,10 +46,14 @@ static volatile sig_atomic_t g_tty;
 
 static void on_signal(int sig)
 {
-    vr_outfile_signal_cleanup();
+    const int removed = vr_outfile_signal_cleanup();
+    /* (a run's file is in place before its console tables are printed: a signal then, SIGPIPE
+     * from a reader gone, leaves it, and the message must not say otherwise) */
     if (g_tty) {
         static const char msg[] = "\nvixrisk: interrupted, nothing written\n";
-        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        static const char msg2[] = "\nvixrisk: interrupted\n";
+        ssize_t w = removed ? write(STDERR_FILENO, msg, sizeof msg - 1)
+                            : write(STDERR_FILENO, msg2, sizeof msg2 - 1);
         (void)w;
     }
     /* SA_RESETHAND restored the default action and SA_NODEFER leaves the signal unblocked:
@@ -58,7 +63,9 @@ static void on_signal(int sig)
 
 void vr_cli_signals_install(void)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM};
+    /* SIGPIPE too: a run whose stderr reader had gone (`vixrisk run ... 2>&1 | head`) died at its
+     * next note, mid-run, and left its temporary file behind */
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, SIGPIPE};
     g_tty = isatty(STDERR_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -14,8 +14,9 @@
 /* "exit status" and "environment" sections, printed at the end of every --help. */
 void vr_cli_help_footer(FILE *out);
 
-/* Handlers for SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGALRM: remove every registered
- * temporary output (vr_outfile_signal_cleanup), on a terminal print "interrupted, nothing written",
+/* Handlers for SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM and SIGPIPE: remove every
+ * registered temporary output (vr_outfile_signal_cleanup), on a terminal print "interrupted,
+ * nothing written" (or "interrupted" when no temporary was pending: a finished run's file stays),
  * and die of the same signal (exit status 128+sig). SIGXFSZ is ignored, so a write past the
  * file-size limit fails with EFBIG and is reported like any write error. */
 void vr_cli_signals_install(void);

@@ -76,8 +76,9 @@ void vr_outfile_abort(vr_outfile *o);
  * keeps beside its output) into dir: "." when the name has none. */
 void vr_outfile_dir(const vr_outfile *o, char *dir, size_t cap);
 
-/* Async-signal-safe: unlink every registered temporary. For the program's SIGINT/SIGTERM/...
- * handlers (the CLI installs them: engine/cli/signals.c); library code never installs handlers. */
-void vr_outfile_signal_cleanup(void);
+/* Async-signal-safe: unlink every registered temporary; returns how many were registered. For the
+ * program's SIGINT/SIGTERM/... handlers (the CLI installs them: engine/cli/cli.c); library code
+ * never installs handlers. */
+int vr_outfile_signal_cleanup(void);
 
 #endif

@@ -27,11 +27,15 @@ static struct {
     char path[VR_OUTFILE_PATH_MAX];
 } g_slots[VR_OUTFILE_MAX_ACTIVE];
 
-void vr_outfile_signal_cleanup(void)
+int vr_outfile_signal_cleanup(void)
 {
+    int n = 0;
     for (int i = 0; i < VR_OUTFILE_MAX_ACTIVE; i++)
-        if (g_slots[i].used)
+        if (g_slots[i].used) {
             unlink(g_slots[i].path);
+            n++;
+        }
+    return n;
 }
 
 static int slot_register(const char *path)
