@@ -28,11 +28,14 @@ static inline int axis_clamped(double pos, int n, double w[4])
 }
 
 /* x axis: clamped below, continued by the tangent of the last cubic above. */
-static inline int axis_x(double pos, int n, double w[4])
+static inline int axis_x(double pos, int n, int xmap, double w[4])
 {
     pos = fmax(pos, 0.0);
     const double pc = fmin(pos, (double)(n - 1));
-    const double ex = pos - pc;
+    /* beyond the last node linear in x: with x_map 1, pos is sqrt(x - x0) inv_hx, so x - x_N in
+     * units of the last node's dx/dpos is (pos^2 - pc^2) / (2 pc); 0 up to the last node */
+    const double ex0 = pos - pc;
+    const double ex = xmap ? ex0 * ((pos + pc) * (0.5 / (double)(n - 1))) : ex0;
     int i = (int)pc;
     i = i < 1 ? 1 : i;
     i = i > n - 3 ? n - 3 : i;
@@ -51,7 +54,7 @@ static double future_w(const vk_vixtab *t, double v, double T, int *ix, double w
     const int nt = t->n_t;
     const double x = sqrt(t->a + t->b * fmax(v, 0.0));
     const double d = x - t->x0;
-    *ix = axis_x((t->x_map ? sqrt(fmax(d, 0.0)) : d) * t->inv_hx, t->n_x, wx);
+    *ix = axis_x((t->x_map ? sqrt(fmax(d, 0.0)) : d) * t->inv_hx, t->n_x, t->x_map, wx);
     *it = axis_clamped((sqrt(fmax(T, 0.0)) - t->s0) * t->inv_hs, nt, wt);
     double fut = 0.0;
     for (int a = 0; a < 4; a++) {

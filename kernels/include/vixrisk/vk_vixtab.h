@@ -8,7 +8,10 @@
  *   x-axis   x = sqrt(a + b max(v, 0)),  d = x - x0,
  *            pos = d inv_hx (x_map 0: nodes uniform in x), or
  *            pos = sqrt(max(d, 0)) inv_hx (x_map 1: nodes uniform in sqrt(x - x0)),
- *            pos = max(pos, 0), pc = min(pos, n_x - 1), ex = pos - pc (> 0 only beyond v_max)
+ *            pos = max(pos, 0), pc = min(pos, n_x - 1), ex = pos - pc (> 0 only beyond v_max;
+ *            x_map 1: ex = (pos - pc) ((pos + pc) h) with h the double nearest 0.5 / (n_x - 1),
+ *            which is x - x_N in units of the last node's dx/dpos, so that the continuation
+ *            below is linear in x with either map)
  *            (x_map 1 puts nodes densely at the floor, v = 0, where the price of a short call is
  *            not smooth in x: cubic interpolation across a first cell uniform in x missed
  *            at-the-money 5-day calls by 11% at v = 0.002)
