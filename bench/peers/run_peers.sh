@@ -269,8 +269,8 @@ L.append("* QuantLib " + (ql["quantlib_version"] if ql else "-") + ": `HestonPro
          "<PseudoRandom>().withSteps(252).withSamples(N)` (no antithetics, no control variate); "
          "compiled with g++ -O2 (bench/peers/ql_heston.cpp).")
 L.append("* numpy: bench/peers/np_heston.py, vectorised over paths in blocks of "
-         f"{np_['block']} paths, loop over steps, preallocated in-place arrays, default_rng "
-         f"(PCG64); normal CDF {np_['normal_cdf']}; condor legs marked with vol sqrt(v).")
+         f"{np_['block']} paths, loop over steps, preallocated in-place arrays, "
+         f"{np_['rng']}; normal CDF {np_['normal_cdf']}; condor legs marked with vol sqrt(v).")
 L.append("* vixrisk: `vixrisk price --threads 1` (PCG32 + Box-Muller, best ISA) for the call; "
          "bench/peers/vr_condor.c (vr_sim_run + the dispatched Black kernel, one thread) for "
          "generation alone and for the condor.")
