@@ -101,6 +101,11 @@ try:
 except ImportError: pass
 print(s)')
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# a peer or the engine edited since that commit is not that commit's figure (results/, which this
+# script rewrites, excepted; the same rule as bench/make_results.sh and the binaries' build id)
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" ]; then
+    COMMIT="$COMMIT (with uncommitted changes)"
+fi
 
 # ---- checks, ratios, report --------------------------------------------------------------------
 CPU="$CPU" NCPU="$NCPU" GCC="$GCC" GXX="$GXX" QLV="$QLV" SLEEFV="$SLEEFV" PYV="$PYV" COMMIT="$COMMIT" \
