@@ -54,7 +54,8 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -n "$cpu" ] || cpu=$(uname -m)
-cores=$(nproc 2>/dev/null || echo "?")
+# plain nproc reports OMP_NUM_THREADS when it is set: the machine's cores are asked for without it
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo "?")
 paths=${PATHS:-$(sed -n 's/^[[:space:]]*paths:[[:space:]]*\([0-9][0-9]*\).*/\1/p' configs/alvh.yaml | head -n 1)}
 stress_paths=${STRESS_PATHS:-10000}
 mkdir -p results
