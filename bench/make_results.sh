@@ -20,8 +20,10 @@
 #   STRESS_PATHS=N  paths of the stress job (default 10000: 100 paths beyond VaR99, the fewest
 #                 on which its dES99 are judged; 0 skips it)
 #   BENCH=1       also run the full benchmark (vixrisk-bench: kernels, path generation, marks,
-#                 the evaluator and the main job end to end at 100,000 paths; about 2 minutes on
-#                 an idle 2-core AVX-512 machine) into results/bench.txt and results/bench.json;
+#                 the evaluator and the main job end to end at 100,000 paths; about 3-4 minutes
+#                 on an idle 2-core AVX-512 machine: the path-generation rows of 5886c9d's
+#                 bench.json alone add up to 132 s, the main job to 22 s) into results/bench.txt
+#                 and results/bench.json;
 #                 its header names the commit and the CPU, and its timings are this machine's;
 #                 and the million-path case into results/million.txt: the main job at 1,000,000
 #                 paths measured in full (wall, peak RSS, the stages from its run file; about 6
