@@ -15,6 +15,7 @@
 #ifndef VIXRISK_VR_MODEL_INFO_H
 #define VIXRISK_VR_MODEL_INFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vixrisk/vr_history.h"
@@ -78,6 +79,15 @@ typedef struct vr_market_fut {
     double settle;     /* settlement price, index points */
 } vr_market_fut;
 
+/* What an optional file holds around a date it has no close for (the messages name the valid
+ * dates): present = 0 when the file is absent; first, last its span (0: no data rows); before,
+ * after the nearest dates around the day (0: none); empty = 1 when the day's close is empty. */
+typedef struct vr_market_span {
+    int present;
+    int32_t first, last, before, after;
+    int empty;
+} vr_market_span;
+
 typedef struct vr_market_day {
     int32_t date;                            /* yyyymmdd */
     double spx, vix9d, vix, vix3m, vix6m, vvix; /* closes; NAN when the data has none that day */
@@ -85,7 +95,15 @@ typedef struct vr_market_day {
     vr_market_fut fut[VR_MARKET_MAX_FUT];    /* ascending expiry, expiry after date */
     char fut_source[160];                    /* the file the futures came from ("" if none) */
     char dir[VR_DATA_DIR_MAX + 1];           /* the data directory */
+    vr_market_span vix3m_span;               /* vix3m_daily.csv around the date (two-factor models
+                                              * need its close: the message names its dates) */
 } vr_market_day;
+
+/* Why the file of *sp has no close on `date`, as the text that follows "no close on DATE":
+ * ": the date is before the data (the file covers A to B)", " (not a trading day in the data):
+ * the nearest trading days are X and Y (the file covers A to B)", ": the file is absent", ...
+ * Written into buf (cap >= 160), which is returned. */
+const char *vr_market_span_why(const vr_market_span *sp, int32_t date, char *buf, size_t cap);
 
 /* Load date `date` (yyyymmdd) from the CSV files of `dir` (../shared/data layout, see its README):
  * spx_daily.csv and vix_daily.csv are required and must have a close that day; vix9d, vix3m,

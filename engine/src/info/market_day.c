@@ -36,8 +36,9 @@ static int number(const char *s, double *out)
 }
 
 /* A scan of one file for the rows of one date. cb gets each row's fields; the scan stops after the
- * date's rows (files are ascending). *first and *last get the span of dates in the file, near[0]
- * and near[1] the last date before and the first date after `date` (0 if none).
+ * date's rows (files are ascending) unless `full`. *first and *last get the span of dates in the
+ * file (read to its end: when the date is absent, or with `full`), near[0] and near[1] the last
+ * date before and the first date after `date` (0 if none).
  *
  * The rows come from the data loaders' reader (csv.h), and the header is read as the history
  * loader reads it (names in any case, blanks around them ignored, the `date` column wherever it
@@ -46,9 +47,9 @@ static int number(const char *s, double *out)
  * with no message (the caller decides whether that is an error); any other failure is VR_EINVAL. */
 typedef int (*row_fn)(void *ctx, char **f, int n, const char *path, long line, vr_err *err);
 
-static vr_status scan(const char *path, int32_t date, vr_csv_blank blank, const char *const *cols,
-                      int ncols, int *idx, row_fn cb, void *ctx, int *found, int32_t *first,
-                      int32_t *last, int32_t near[2], vr_err *err)
+static vr_status scan(const char *path, int32_t date, int full, vr_csv_blank blank,
+                      const char *const *cols, int ncols, int *idx, row_fn cb, void *ctx, int *found,
+                      int32_t *first, int32_t *last, int32_t near[2], vr_err *err)
 {
     vr_csv c;
     int missing = 0, r, nh = 0, cd = -1;
@@ -103,10 +104,10 @@ static vr_status scan(const char *path, int32_t date, vr_csv_blank blank, const 
             continue;
         }
         if (d > date) {
-            if (*found)
-                break;
             if (near[1] == 0)
                 near[1] = d;
+            if (*found && !full)
+                break;
             continue; /* keep reading: the span's end is wanted for messages */
         }
         *found = 1;
@@ -136,43 +137,65 @@ static int close_row(void *vc, char **f, int n, const char *path, long line, vr_
     return VR_OK;
 }
 
-/* The close of `date` in dir/name; NAN when the file or the date is absent (required = 0), else
- * VR_EINVAL naming the file, the date and the file's span. */
-static vr_status load_close(const char *dir, const char *name, int32_t date, int required,
-                            double *out, vr_err *err)
+const char *vr_market_span_why(const vr_market_span *sp, int32_t date, char *buf, size_t cap)
 {
-    char path[VR_DATA_DIR_MAX + 64], ds[16], a[16], b[16];
+    char a[16], b[16], p0[16], p1[16];
+    if (!sp->present)
+        snprintf(buf, cap, ": the file is absent");
+    else if (sp->first == 0)
+        snprintf(buf, cap, ": the file has no data rows");
+    else if (date < sp->first || date > sp->last)
+        snprintf(buf, cap, ": the date is %s the data (the file covers %s to %s)",
+                 date < sp->first ? "before" : "after", vr_history_format_date(sp->first, a),
+                 vr_history_format_date(sp->last, b));
+    else /* inside the span: a weekend, a holiday or a gap; name the trading days around it */
+        snprintf(buf, cap, " (%s): the nearest trading days are %s and %s (the file covers %s to %s)",
+                 sp->empty ? "the close is empty" : "not a trading day in the data",
+                 sp->before ? vr_history_format_date(sp->before, p0) : "none",
+                 sp->after ? vr_history_format_date(sp->after, p1) : "none",
+                 vr_history_format_date(sp->first, a), vr_history_format_date(sp->last, b));
+    return buf;
+}
+
+/* The close of `date` in dir/name; NAN when the file or the date is absent (required = 0), else
+ * VR_EINVAL naming the file, the date and the file's span. *sp (may be NULL) gets what the file
+ * holds around the date, for a caller that needs the close of an optional file. */
+static vr_status load_close(const char *dir, const char *name, int32_t date, int required,
+                            double *out, vr_market_span *sp, vr_err *err)
+{
+    char path[VR_DATA_DIR_MAX + 64], ds[16], why[192];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     static const char *const cols[1] = {"close"};
     int idx[1], found;
     int32_t first, last, near[2];
     close_ctx c = {idx, NAN, 0};
+    vr_market_span s = {0};
     *out = NAN;
-    const vr_status st = scan(path, date, VR_CSV_BLANK_TRAILING, cols, 1, idx, close_row, &c, &found,
-                              &first, &last, near, err);
+    vr_status st = scan(path, date, 0, VR_CSV_BLANK_TRAILING, cols, 1, idx, close_row, &c, &found,
+                        &first, &last, near, err);
+    if (st == VR_OK && found && isnan(c.value)) {
+        /* the day's close is empty: read on for the span and the next trading day */
+        c = (close_ctx){idx, NAN, 0};
+        st = scan(path, date, 1, VR_CSV_BLANK_TRAILING, cols, 1, idx, close_row, &c, &found, &first,
+                  &last, near, err);
+    }
     vr_history_format_date(date, ds);
-    if (st == VR_EIO)
+    if (st != VR_OK && st != VR_EIO)
+        return st;
+    s.present = st != VR_EIO;
+    if (s.present) {
+        s.first = first, s.last = last, s.before = near[0], s.after = near[1];
+        s.empty = found && isnan(c.value);
+    }
+    if (sp != NULL)
+        *sp = s;
+    if (!s.present)
         return required ? vr_fail(err, VR_EINVAL, "%s: cannot open (needed for the market of %s)",
                                   path, ds)
                         : VR_OK;
-    if (st != VR_OK)
-        return st;
-    if (required && (!found || isnan(c.value))) {
-        if (first == 0)
-            return vr_fail(err, VR_EINVAL, "%s: no close on %s: the file has no data rows", path, ds);
-        vr_history_format_date(first, a);
-        vr_history_format_date(last, b);
-        if (date < first || date > last)
-            return vr_fail(err, VR_EINVAL, "%s: no close on %s: the date is %s the data (the file "
-                           "covers %s to %s)", path, ds, date < first ? "before" : "after", a, b);
-        /* inside the span: a weekend, a holiday or a gap; name the trading days around it */
-        char p0[16], p1[16];
-        return vr_fail(err, VR_EINVAL, "%s: no close on %s (%s): the nearest trading days are %s "
-                       "and %s (the file covers %s to %s)", path, ds,
-                       found ? "the close is empty" : "not a trading day in the data",
-                       near[0] ? vr_history_format_date(near[0], p0) : "none",
-                       near[1] ? vr_history_format_date(near[1], p1) : "none", a, b);
-    }
+    if (required && (!found || isnan(c.value)))
+        return vr_fail(err, VR_EINVAL, "%s: no close on %s%s", path, ds,
+                       vr_market_span_why(&s, date, why, sizeof why));
     *out = found ? c.value : NAN;
     return VR_OK;
 }
@@ -231,7 +254,7 @@ static vr_status load_futures(const char *dir, vr_market_day *mk, vr_err *err)
     fut_ctx c = {idx, mk, 0, 0};
     static const char *const ccols[3] = {"contract", "expiry", "settle"};
     snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", dir);
-    vr_status st = scan(pc, mk->date, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found,
+    vr_status st = scan(pc, mk->date, 0, VR_CSV_BLANK_SKIP, ccols, 3, idx, contract_row, &c, &found,
                         &first, &last, near, err);
     if (st != VR_OK && st != VR_EIO)
         return st;
@@ -279,12 +302,12 @@ vr_status vr_market_day_load(const char *dir, int32_t date, vr_market_day *out, 
     if ((st = vr_csv_dir_check("market day", dir, err)) != VR_OK)
         return st;
     snprintf(out->dir, sizeof out->dir, "%s", dir);
-    if ((st = load_close(dir, "spx_daily.csv", date, 1, &out->spx, err)) != VR_OK ||
-        (st = load_close(dir, "vix_daily.csv", date, 1, &out->vix, err)) != VR_OK ||
-        (st = load_close(dir, "vix9d_daily.csv", date, 0, &out->vix9d, err)) != VR_OK ||
-        (st = load_close(dir, "vix3m_daily.csv", date, 0, &out->vix3m, err)) != VR_OK ||
-        (st = load_close(dir, "vix6m_daily.csv", date, 0, &out->vix6m, err)) != VR_OK ||
-        (st = load_close(dir, "vvix_daily.csv", date, 0, &out->vvix, err)) != VR_OK)
+    if ((st = load_close(dir, "spx_daily.csv", date, 1, &out->spx, NULL, err)) != VR_OK ||
+        (st = load_close(dir, "vix_daily.csv", date, 1, &out->vix, NULL, err)) != VR_OK ||
+        (st = load_close(dir, "vix9d_daily.csv", date, 0, &out->vix9d, NULL, err)) != VR_OK ||
+        (st = load_close(dir, "vix3m_daily.csv", date, 0, &out->vix3m, &out->vix3m_span, err)) != VR_OK ||
+        (st = load_close(dir, "vix6m_daily.csv", date, 0, &out->vix6m, NULL, err)) != VR_OK ||
+        (st = load_close(dir, "vvix_daily.csv", date, 0, &out->vvix, NULL, err)) != VR_OK)
         return st;
     return load_futures(dir, out, err);
 }

@@ -50,10 +50,13 @@ vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk,
         return vr_fail(err, VR_EINVAL, "%s: no VIX close in %s", ds, mk->dir);
     ops->state0(m, x); /* factors the indices do not determine keep the file's values */
     if (ops->state_from_vix2 != NULL && !m_is_fixed(m)) {
-        if (!(mk->vix3m > 0))
+        if (!(mk->vix3m > 0)) { /* name the dates the file has (the rule of SPX and VIX) */
+            char why[192];
             return vr_fail(err, VR_EINVAL,
                            "%s: the model has %d variance factors, identified from VIX and VIX3M, "
-                           "but %s/vix3m_daily.csv has no close that day", ds, ops->nfactors, mk->dir);
+                           "but %s/vix3m_daily.csv has no close on %s%s", ds, ops->nfactors, mk->dir,
+                           ds, vr_market_span_why(&mk->vix3m_span, mk->date, why, sizeof why));
+        }
         const vr_vix_coef c93 = ops->vix_coef(&m->pricing, VR_VIX_TAU_93D);
         vr_err e2 = {VR_OK, ""};
         if (ops->state_from_vix2(&c30, &c93, mk->vix, mk->vix3m, x, &e2) != VR_OK)
