@@ -415,8 +415,10 @@ int vr_cmd_model(int argc, char **argv)
         }
         if ((st = vr_market_day_load(dir, date, &mk, &err)) == VR_OK &&
             (st = vr_model_state_from_market(&m, &mk, x, &err)) == VR_EINVAL &&
-            clamp_state(&m, &mk, x, &ci))
+            clamp_state(&m, &mk, x, &ci)) {
             st = VR_OK; /* out of the model's reach: a diagnostic shows the nearest state */
+            vr_err_clear(&err); /* (a later error must not be masked by this one: first wins) */
+        }
         if (st != VR_OK) {
             /* the data is input like the model file: anything wrong with it is exit 2 */
             fprintf(stderr, "vixrisk model: %s\n", err.msg);
@@ -426,8 +428,24 @@ int vr_cmd_model(int argc, char **argv)
         mkp = &mk;
     }
     vr_model_info info;
-    if ((st = vr_model_info_compute(&m, spot, x, mkp, &info, &err)) != VR_OK)
+    if ((st = vr_model_info_compute(&m, spot, x, mkp, &info, &err)) != VR_OK) {
+        if (mkp != NULL && st == VR_EINVAL) {
+            /* a state the file could not hold (its loader checks v0, m0), so it came from the
+             * day's levels: a pricer's range error alone would not say which day and levels */
+            char lv[64] = "", fx[128] = "";
+            if (ci.nfree > 1)
+                snprintf(lv, sizeof lv, ", VIX3M %g", mk.vix3m);
+            size_t n = 0;
+            for (int j = 0; j < ops->nfactors && n < sizeof fx; j++)
+                n += (size_t)snprintf(fx + n, sizeof fx - n, "%s%s = %.6g", j ? ", " : "",
+                                      ops->factor_names[j], x[j]);
+            fprintf(stderr, "vixrisk model: %s: VIX %g%s: the %s (%s) is outside what the model "
+                    "prices: %s\n", asof, mk.vix, lv,
+                    ci.on ? "nearest state the model reaches" : "state they imply", fx, err.msg);
+            return EXIT_USAGE;
+        }
         return vr_cli_fail("model", st, &err);
+    }
     if (json)
         print_json(stdout, file, &m, &info, mkp, &ci);
     else
