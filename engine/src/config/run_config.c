@@ -348,6 +348,12 @@ static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_
         return c->err->code;
     if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
         return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
+    /* "" would resolve to the config file's directory, or to "/" for a config named without
+     * one: a directory nobody named */
+    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey)[0] == '\0')
+        return vr_config_fail(c->err, c->file, c->ix, dkey,
+                              "must be a directory path (got an empty string; leave the key out "
+                              "for --data, VIXRISK_DATA or ../shared/data)");
     if (o->asof > 0)
         return VR_OK; /* run --asof DATE replaces it */
     char resolved[512];

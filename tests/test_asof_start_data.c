@@ -1,0 +1,54 @@
+/* test_asof_start_data.c: `start: {asof: DATE, data: ""}` is refused at start.data.
+ *
+ * An empty data path resolved to the directory of the config file ("dir/" + "" + "/spx_daily.csv")
+ * or, for a config named without a directory, to "/spx_daily.csv" in the file system's root: the
+ * day's market was silently read from a directory nobody named. It is now an error at the key,
+ * exit 2, as a data path that is not a single value is (also with --asof, which replaces the key
+ * but checks its form). Synthetic files in a temporary directory; no shared data needed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vr_test_util.h"
+
+static void write_config(const char *dir, const char *start)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "simulation: {paths: 8, horizon_days: 2, seed: 3, threads: 1}\n"
+             "scenarios:\n"
+             "  - name: a\n"
+             "    start: %s\n"
+             "    model: {type: heston, spot: 100, rate: 0.03, dividend: 0.01, v0: 0.04,\n"
+             "            physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7},\n"
+             "            pricing: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "policies:\n  - name: unhedged\n",
+             start);
+    vr_test_write(dir, "start.yaml", text);
+}
+
+static void test_empty_data(void **state)
+{
+    (void)state;
+    char dir[128], args[512];
+    static char out[16384];
+    assert_int_equal(vr_test_tmpdir("startdata", dir, sizeof dir), 0);
+    /* the day's closes beside the config: an empty path must not find them */
+    vr_test_write(dir, "spx_daily.csv", "date,close\n2020-03-02,3090.23\n");
+    vr_test_write(dir, "vix_daily.csv", "date,close\n2020-03-02,33.42\n");
+    write_config(dir, "{asof: 2020-03-02, data: \"\"}");
+    snprintf(args, sizeof args, "check %s/start.yaml", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "scenarios[0].start.data", "empty", NULL);
+    snprintf(args, sizeof args, "check %s/start.yaml --asof 2020-03-02 --data %s", dir, dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "scenarios[0].start.data", "empty", NULL);
+    /* the same directory named: read */
+    write_config(dir, "{asof: 2020-03-02, data: .}");
+    snprintf(args, sizeof args, "check %s/start.yaml", dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, "SPX 3090.23, VIX 33.42", NULL);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_empty_data)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
