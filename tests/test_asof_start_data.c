@@ -1,4 +1,5 @@
-/* test_asof_start_data.c: `start: {asof: DATE, data: ""}` is refused at start.data.
+/* test_asof_start_data.c: `start: {asof: DATE, data: ""}` is refused at start.data, and so is a
+ * history scenario's `data: ""` at its data key (it resolved the same way).
  *
  * An empty data path resolved to the directory of the config file ("dir/" + "" + "/spx_daily.csv")
  * or, for a config named without a directory, to "/spx_daily.csv" in the file system's root: the
@@ -47,8 +48,32 @@ static void test_empty_data(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A replay's data: "" read dir/spx_daily.csv beside the config (or /spx_daily.csv) */
+static void test_empty_history_data(void **state)
+{
+    (void)state;
+    char dir[128], args[512];
+    static char out[16384];
+    assert_int_equal(vr_test_tmpdir("histdata", dir, sizeof dir), 0);
+    vr_test_write(dir, "h.yaml",
+                  "simulation: {paths: 8, horizon_days: 2, seed: 3, threads: 1}\n"
+                  "scenarios:\n"
+                  "  - name: rep\n"
+                  "    type: history\n"
+                  "    window: {from: 2018-01-02, to: 2018-03-01}\n"
+                  "    data: \"\"\n"
+                  "    model: {type: heston, spot: 100, rate: 0.03, dividend: 0.01, v0: 0.04,\n"
+                  "            physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7},\n"
+                  "            pricing: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                  "policies:\n  - name: unhedged\n");
+    snprintf(args, sizeof args, "check %s/h.yaml", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "h.yaml:6: scenarios[0].data", "empty", NULL);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_empty_data)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_empty_data),
+                                       cmocka_unit_test(test_empty_history_data)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

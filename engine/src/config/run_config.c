@@ -165,6 +165,14 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
     snprintf(fkey, sizeof fkey, "%s.from", key);
     snprintf(tkey, sizeof tkey, "%s.to", key);
     const vr_history *h = NULL;
+    /* as start.data: a mapping or a list fell back to --data or the default directory, and ""
+     * resolved to the config's directory, or to "/" for a config named without one */
+    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
+    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey)[0] == '\0')
+        return vr_config_fail(c->err, c->file, c->ix, dkey,
+                              "must be a directory path (got an empty string; leave the key out "
+                              "for --data, VIXRISK_DATA or ../shared/data)");
     CHECK(vr_cfg_history(c, vr_cfg_has(c, dkey) ? dkey : key, vr_yaml_text(c->ix, dkey), o->data_dir, out, &h));
     CHECK(window_of(c, key, h, vr_yaml_text(c->ix, fkey), vr_yaml_text(c->ix, tkey), &sc->hist_i0, &sc->hist_i1));
     sc->hist = h;
