@@ -207,6 +207,22 @@ static void test_header_no_nan(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* `vixrisk calibrate --model svcj2 --measure pricing` on 2019-2020 (every 20th day, one round, 20
+ * evaluations: seconds) into a temporary directory dir; its console into out, the model file's
+ * text returned (the caller frees it and removes dir). */
+static char *svcj2_one_round(const char *tag, char *dir, size_t dcap, char *out, size_t cap)
+{
+    char args[1024], path[256];
+    assert_int_equal(vr_test_tmpdir(tag, dir, dcap), 0);
+    snprintf(path, sizeof path, "%s/s2.yaml", dir);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_cal_rn.yaml "
+             "--measure pricing --from 2019-01-01 --to 2020-12-31 --every 20 --vvix-days 1 "
+             "--max-eval 20 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
+    vr_test_cli_expect(args, 0, out, cap, NULL);
+    return vr_test_slurp(path);
+}
+
 /* svcj2 with one round of the alternation (the default): no pricing change exists, and the
  * header said 'a pricing parameter by nan'. Skips without the shared data. */
 static void test_svcj2_one_round_header(void **state)
@@ -214,16 +230,9 @@ static void test_svcj2_one_round_header(void **state)
     (void)state;
     if (!vr_test_have_data())
         skip();
-    char dir[128], args[1024], path[256];
+    char dir[128];
     static char out[1 << 17];
-    assert_int_equal(vr_test_tmpdir("pfits2", dir, sizeof dir), 0);
-    snprintf(path, sizeof path, "%s/s2.yaml", dir);
-    snprintf(args, sizeof args,
-             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_cal_rn.yaml "
-             "--measure pricing --from 2019-01-01 --to 2020-12-31 --every 20 --vvix-days 1 "
-             "--max-eval 20 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
-    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
-    char *text = vr_test_slurp(path);
+    char *text = svcj2_one_round("pfits2", dir, sizeof dir, out, sizeof out);
     assert_non_null(text);
     const char *al = strstr(text, "# Alternation (svcj2): 1 round (at most 1)");
     assert_non_null(al);
@@ -280,15 +289,9 @@ static void test_svcj2_written_errors(void **state)
     (void)state;
     if (!vr_test_have_data())
         skip();
-    char dir[128], args[1024], path[256];
+    char dir[128];
     static char out[1 << 17];
-    assert_int_equal(vr_test_tmpdir("pfitw2", dir, sizeof dir), 0);
-    snprintf(path, sizeof path, "%s/s2.yaml", dir);
-    snprintf(args, sizeof args,
-             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_cal_rn.yaml "
-             "--measure pricing --from 2019-01-01 --to 2020-12-31 --every 20 --vvix-days 1 "
-             "--max-eval 20 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
-    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char *text = svcj2_one_round("pfitw2", dir, sizeof dir, out, sizeof out);
     /* the fitted set's errors, then the written set's */
     const char *fit = strstr(out, "RMS log error:");
     const char *blk = strstr(out, "the pricing set written");
@@ -303,7 +306,6 @@ static void test_svcj2_written_errors(void **state)
     assert_true(p && q && sscanf(p, "futures %lf", &f_wr) == 1 && sscanf(q, "VVIX %lf", &v_wr) == 1);
     fprintf(stderr, "futures %.4f fitted, %.4f written; VVIX %.4f, %.4f\n", f_fit, f_wr, v_fit, v_wr);
     assert_true(f_fit != f_wr); /* the two sets differ in what the futures' convexity sees */
-    char *text = vr_test_slurp(path);
     assert_non_null(text);
     const char *pf = strstr(text, "# Pricing fit: ");
     assert_non_null(pf);

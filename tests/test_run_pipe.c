@@ -52,31 +52,33 @@ static const char cfg_text[] =
     "  - {policy: static, key: \"layers[0].action.size.value\",\n"
     "     values: [0.01, 0.02, 0.03, 0.05, 0.08, 0.13, 0.21, 0.34]}\n";
 
-static void test_closed_stdout_pipe(void **state)
+/* `vixrisk run CFG -o DIR/out/out.h5` with file descriptor `closed` (1 or 2) a pipe whose reader is
+ * gone and the other of the two on /dev/null (env VIXRISK_DATA set when data is given); the wait
+ * status. cfg_file is written into dir, out gets the output's path. */
+static int run_closed(const char *dir, const char *cfg_file, const char *text, int closed,
+                      const char *data, char *out, size_t cap)
 {
-    (void)state;
-    char dir[256], out[512], od[600];
-    assert_int_equal(vr_test_tmpdir("run-pipe", dir, sizeof dir), 0);
-    const char *cfg = vr_test_write(dir, "p.yaml", cfg_text);
+    char od[600], cfgpath[512];
+    const char *cfg = vr_test_write(dir, cfg_file, text);
     assert_non_null(cfg);
-    char cfgpath[512];
     snprintf(cfgpath, sizeof cfgpath, "%s", cfg);
     snprintf(od, sizeof od, "%s/out", dir);
     assert_int_equal(mkdir(od, 0755), 0);
-    snprintf(out, sizeof out, "%s/out.h5", od);
-
+    snprintf(out, cap, "%s/out.h5", od);
     int fd[2];
     assert_int_equal(pipe(fd), 0);
     const pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         signal(SIGPIPE, SIG_DFL);
-        close(fd[0]); /* no reader: every write to stdout fails */
-        dup2(fd[1], 1);
+        close(fd[0]); /* no reader: every write to it fails */
+        dup2(fd[1], closed);
         close(fd[1]);
         const int null = open("/dev/null", O_WRONLY);
         if (null >= 0)
-            dup2(null, 2);
+            dup2(null, closed == 1 ? 2 : 1);
+        if (data != NULL)
+            setenv("VIXRISK_DATA", data, 1);
         execl(VIXRISK_CLI, VIXRISK_CLI, "run", cfgpath, "-o", out, (char *)NULL);
         _exit(127);
     }
@@ -84,26 +86,45 @@ static void test_closed_stdout_pipe(void **state)
     close(fd[1]);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    printf("vixrisk run into a closed pipe: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exit",
+    printf("vixrisk run with fd %d a closed pipe: %s %d\n", closed,
+           WIFSIGNALED(status) ? "killed by signal" : "exit",
            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-    assert_true((WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) ||
-                (WIFEXITED(status) && WEXITSTATUS(status) == 1));
+    return status;
+}
 
-    /* the output directory holds out.h5 and nothing else */
+/* The entries of dir/out (printed); *found = 1 if one of them is out.h5. */
+static int out_entries(const char *dir, int *found)
+{
+    char od[600];
+    snprintf(od, sizeof od, "%s/out", dir);
     DIR *h = opendir(od);
     assert_non_null(h);
-    int n = 0, found = 0;
+    int n = 0;
+    *found = 0;
     struct dirent *e;
     while ((e = readdir(h)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         n++;
         printf("  left in the output directory: %s\n", e->d_name);
-        found |= strcmp(e->d_name, "out.h5") == 0;
+        *found |= strcmp(e->d_name, "out.h5") == 0;
     }
     closedir(h);
+    return n;
+}
+
+static void test_closed_stdout_pipe(void **state)
+{
+    (void)state;
+    char dir[256], out[512];
+    assert_int_equal(vr_test_tmpdir("run-pipe", dir, sizeof dir), 0);
+    const int status = run_closed(dir, "p.yaml", cfg_text, 1, NULL, out, sizeof out);
+    assert_true((WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) ||
+                (WIFEXITED(status) && WEXITSTATUS(status) == 1));
+    /* the output directory holds out.h5 and nothing else */
+    int found = 0;
+    assert_int_equal(out_entries(dir, &found), 1);
     assert_true(found);
-    assert_int_equal(n, 1);
     /* and it is a whole run file: the verdict is its last attribute */
     vr_h5_reader *r = NULL;
     vr_err err = {0};
@@ -154,49 +175,12 @@ static void test_closed_stderr_pipe(void **state)
     (void)state;
     if (!vr_test_have_data())
         skip();
-    char dir[256], out[512], od[600], cfgpath[512];
+    char dir[256], out[512];
     assert_int_equal(vr_test_tmpdir("run-pipe2", dir, sizeof dir), 0);
-    const char *cfg = vr_test_write(dir, "r.yaml", cfg_replay);
-    assert_non_null(cfg);
-    snprintf(cfgpath, sizeof cfgpath, "%s", cfg);
-    snprintf(od, sizeof od, "%s/out", dir);
-    assert_int_equal(mkdir(od, 0755), 0);
-    snprintf(out, sizeof out, "%s/out.h5", od);
-    int fd[2];
-    assert_int_equal(pipe(fd), 0);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_DFL);
-        close(fd[0]); /* no reader: every write to stderr fails */
-        dup2(fd[1], 2);
-        close(fd[1]);
-        const int null = open("/dev/null", O_WRONLY);
-        if (null >= 0)
-            dup2(null, 1);
-        setenv("VIXRISK_DATA", VR_TEST_DATA_DIR, 1);
-        execl(VIXRISK_CLI, VIXRISK_CLI, "run", cfgpath, "-o", out, (char *)NULL);
-        _exit(127);
-    }
-    close(fd[0]);
-    close(fd[1]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    printf("vixrisk run with a closed stderr: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exit",
-           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    const int status = run_closed(dir, "r.yaml", cfg_replay, 2, VR_TEST_DATA_DIR, out, sizeof out);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE);
-    DIR *h = opendir(od);
-    assert_non_null(h);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(h)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        n++;
-        printf("  left in the output directory: %s\n", e->d_name);
-    }
-    closedir(h);
-    assert_int_equal(n, 0);
+    int found = 0;
+    assert_int_equal(out_entries(dir, &found), 0);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
