@@ -228,7 +228,14 @@ int main(int argc, char **argv)
             json = argv[++i];
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             main_cfg = argv[++i];
-        else {
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: vixrisk-bench [--quick] [--json FILE] [--config FILE]\n"
+                   "  kernels, path generation, option marks and the evaluator, with the main job\n"
+                   "  (--config, default configs/alvh.yaml) end to end at 100,000 paths; --quick:\n"
+                   "  small sizes, single runs; --json FILE: the figures as JSON\n"
+                   "  (results/BENCHMARKS.md)\n");
+            return 0;
+        } else {
             fprintf(stderr, "usage: vixrisk-bench [--quick] [--json FILE] [--config FILE]\n");
             return 2;
         }

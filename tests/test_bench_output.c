@@ -86,6 +86,20 @@ static void test_bad_config_first(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* --help prints the usage on stdout and exits 0 (it exited 2 as an unknown option); an unknown
+ * option still exits 2 with the usage on stderr */
+static void test_help(void **state)
+{
+    (void)state;
+    char cmd[8192], out[4096];
+    snprintf(cmd, sizeof cmd, "timeout 20 %s --help 2>/dev/null", bench);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "usage: vixrisk-bench"));
+    snprintf(cmd, sizeof cmd, "timeout 20 %s --bogus 2>&1 >/dev/null", bench);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "usage: vixrisk-bench"));
+}
+
 static void test_target_refused(void **state)
 {
     (void)state;
@@ -119,6 +133,7 @@ static void test_target_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_config_first),
         cmocka_unit_test(test_target_refused),
     };
