@@ -34,16 +34,7 @@ static double now(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(bench, sizeof bench, "%s", VIXRISK_CLI);
-    char *slash = strrchr(bench, '/');
-    if (slash == NULL)
-        return -1;
-    snprintf(slash + 1, sizeof bench - (size_t)(slash + 1 - bench), "vixrisk-bench");
-    if (access(bench, X_OK) != 0) {
-        fprintf(stderr, "test_bench_output: no %s (build the vixrisk-bench target)\n", bench);
-        return -1;
-    }
-    return 0;
+    return vr_test_bench_path(bench, sizeof bench);
 }
 
 /* the bench's exit status (-1 if it did not exit), its stderr in err[cap] */

@@ -24,16 +24,7 @@ static char bench[4096];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(bench, sizeof bench, "%s", VIXRISK_CLI);
-    char *slash = strrchr(bench, '/');
-    if (slash == NULL)
-        return -1;
-    snprintf(slash + 1, sizeof bench - (size_t)(slash + 1 - bench), "vixrisk-bench");
-    if (access(bench, X_OK) != 0) {
-        fprintf(stderr, "test_bench_runs: no %s (build the vixrisk-bench target)\n", bench);
-        return -1;
-    }
-    return 0;
+    return vr_test_bench_path(bench, sizeof bench);
 }
 
 /* the JSON array (or object) that follows "key": in text, up to its closing bracket */

@@ -204,6 +204,20 @@ vr_sv_params vr_test_svcj2_recovery(void)
     return p;
 }
 
+int vr_test_bench_path(char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", VIXRISK_CLI);
+    char *slash = strrchr(out, '/');
+    if (slash == NULL)
+        return -1;
+    snprintf(slash + 1, cap - (size_t)(slash + 1 - out), "vixrisk-bench");
+    if (access(out, X_OK) != 0) {
+        fprintf(stderr, "no %s (build the vixrisk-bench target)\n", out);
+        return -1;
+    }
+    return 0;
+}
+
 vr_model vr_test_heston_model(double v0)
 {
     vr_model m = {.type = VR_MODEL_HESTON, .spot = 5000, .rate = 0.04, .dividend = 0.013, .v0 = v0,

@@ -103,6 +103,10 @@ vr_policy vr_test_condor_policy(double costs);
  * 30-DTE calls of the given delta sized at `size` of the condor credit, exits at 3x or 5 DTE. */
 vr_layer vr_test_vix_layer(double level, double delta, double size);
 
+/* The path of the vixrisk-bench binary beside VIXRISK_CLI into out[cap]: 0, or -1 (a message
+ * naming it) when it is not there or not executable (a cmocka setup's return value). */
+int vr_test_bench_path(char *out, size_t cap);
+
 /* The Heston model of the book tests (spot 5000, r 4%, q 1.3%, kappa 2.5, theta 0.035, sigma
  * 0.6, rho -0.75; pricing = physical) at variance v0. */
 vr_model vr_test_heston_model(double v0);

@@ -514,6 +514,15 @@ static int same_extent(const vr_policy *a, const vr_policy *b)
     return memcmp(&ta, &tb, sizeof ta) == 0;
 }
 
+/* 1 when policy p is the first of its extent in s (it opens a group: grp_def). */
+static int first_of_extent(const vr_run_spec *s, int p)
+{
+    for (int q = 0; q < p; q++)
+        if (same_extent(&s->pol[p], &s->pol[q]))
+            return 0;
+    return 1;
+}
+
 /* The path generator's spec of scenario `scen` (spec already holds the scenario's own paths and
  * horizon). */
 static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, int nth)
@@ -566,11 +575,9 @@ vr_status vr_eval_pricing_check(const vr_run_spec *spec, int scen, vr_err *err)
 {
     const vr_run_spec sp = scenario_run_spec(spec, scen);
     for (int p = 0; p < sp.npol; p++) { /* each group's tables (grp_def) */
-        int seen = 0;
-        for (int q = 0; q < p && !seen; q++)
-            seen = same_extent(&sp.pol[p], &sp.pol[q]);
         vr_status st;
-        if (!seen && (st = vr_pricing_check(&spec->scen[scen].model, policy_max_tau(&sp.pol[p]), err)) != VR_OK)
+        if (first_of_extent(&sp, p) &&
+            (st = vr_pricing_check(&spec->scen[scen].model, policy_max_tau(&sp.pol[p]), err)) != VR_OK)
             return st;
     }
     return VR_OK;
@@ -642,10 +649,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         goto done;
     }
     for (int p = 0, used = 0; p < spec->npol && st == VR_OK; p++) {
-        int seen = 0;
-        for (int q = 0; q < p && !seen; q++)
-            seen = same_extent(&spec->pol[p], &spec->pol[q]);
-        if (seen)
+        if (!first_of_extent(spec, p))
             continue;
         grp_def *gd = &grp[ngrp++];
         gd->pol = &grp_pol[used];
