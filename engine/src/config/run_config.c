@@ -131,6 +131,23 @@ static vr_status window_of(const vr_cfg_ctx *c, const char *key, const vr_histor
     return VR_OK;
 }
 
+/* A data key (a scenario's data, start.data), when given, must be a non-empty path: "" resolved
+ * to the config file's directory, or to "/" for a config named without one, a directory nobody
+ * named. */
+static vr_status data_path_form(const vr_cfg_ctx *c, const char *dkey)
+{
+    if (!vr_cfg_has(c, dkey))
+        return VR_OK;
+    const char *t = vr_yaml_text(c->ix, dkey);
+    if (t == NULL)
+        return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
+    if (t[0] == '\0')
+        return vr_config_fail(c->err, c->file, c->ix, dkey,
+                              "must be a directory path (got an empty string; leave the key out "
+                              "for --data, VIXRISK_DATA or ../shared/data)");
+    return VR_OK;
+}
+
 static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run_load_opts *o, const vr_run_spec *s,
                              vr_scenario *sc, vr_run_cfg *out)
 {
@@ -165,14 +182,7 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
     snprintf(fkey, sizeof fkey, "%s.from", key);
     snprintf(tkey, sizeof tkey, "%s.to", key);
     const vr_history *h = NULL;
-    /* as start.data: a mapping or a list fell back to --data or the default directory, and ""
-     * resolved to the config's directory, or to "/" for a config named without one */
-    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
-        return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
-    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey)[0] == '\0')
-        return vr_config_fail(c->err, c->file, c->ix, dkey,
-                              "must be a directory path (got an empty string; leave the key out "
-                              "for --data, VIXRISK_DATA or ../shared/data)");
+    CHECK(data_path_form(c, dkey));
     CHECK(vr_cfg_history(c, vr_cfg_has(c, dkey) ? dkey : key, vr_yaml_text(c->ix, dkey), o->data_dir, out, &h));
     CHECK(window_of(c, key, h, vr_yaml_text(c->ix, fkey), vr_yaml_text(c->ix, tkey), &sc->hist_i0, &sc->hist_i1));
     sc->hist = h;
@@ -354,14 +364,7 @@ static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_
     int32_t date = 0;
     if (config_date(c, key, text, &date) != VR_OK)
         return c->err->code;
-    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey) == NULL)
-        return vr_config_fail(c->err, c->file, c->ix, dkey, "must be a directory path");
-    /* "" would resolve to the config file's directory, or to "/" for a config named without
-     * one: a directory nobody named */
-    if (vr_cfg_has(c, dkey) && vr_yaml_text(c->ix, dkey)[0] == '\0')
-        return vr_config_fail(c->err, c->file, c->ix, dkey,
-                              "must be a directory path (got an empty string; leave the key out "
-                              "for --data, VIXRISK_DATA or ../shared/data)");
+    CHECK(data_path_form(c, dkey));
     if (o->asof > 0)
         return VR_OK; /* run --asof DATE replaces it */
     char resolved[512];
