@@ -267,7 +267,8 @@ static void test_table_contour(void **state)
                     const double v = ix == 0 ? 0.0 : (x * x - w->a) / w->b;
                     const double sq = w->s0 + it / w->inv_hs, T = sq * sq;
                     const double fut = vr_vix_table_future(tab, v, T);
-                    const double K = fut * exp(w->l0 + im / w->inv_hl);
+                    const double u = w->l0 + im / w->inv_hl;
+                    const double K = fut * exp(w->m_map ? vk_vix_mmap_inv(w->m_b, w->m_ic, u) : u);
                     const double got = vr_vix_table_call(tab, v, T, K);
                     double want;
                     assert_int_equal(vr_vix_option(VR_MODEL_SVCJ, &p, v, T, K, spec.rate, 1, &want, &err), VR_OK);

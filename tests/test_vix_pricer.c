@@ -727,8 +727,8 @@ static void test_table_svcj(void **state)
  * 0), its table spec, v from 0 to 0.006 (VIX 12.6-16), 5-14 days, calls at 0.9-1.2 times the future.
  * With the x nodes uniform in x the first cell spanned v 0-0.009 and missed the at-the-money
  * 5-day call by 11% at v = 0.002 (9.4 times the tolerance max(0.5%, 0.005)); with nodes uniform in
- * sqrt(x - x0) the worst is 1.5 times it, at v = 0 and 5 days, a node of the x axis: the T axis's
- * error at short expiries, the same before (a bound of 1.6 times the tolerance). */
+ * sqrt(x - x0) the worst was 1.5 times it, at v = 0 and 5 days, and with the moneyness map
+ * (vk_vix_mmap, 2026-12-05) it is 0.88: the bound is the tolerance itself. */
 static void test_table_low_variance(void **state)
 {
     (void)state;
@@ -756,13 +756,69 @@ static void test_table_low_variance(void **state)
                 const double got = vr_vix_table_call(tab, v, T, K);
                 const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
                 worst = fmax(worst, ratio);
-                if (ratio > 1.6)
+                if (ratio > 1.0)
                     fail_msg("calm table: v=%g T=%gd K/F=%g: table %.5f direct %.5f (%.1f x tolerance)", v,
                              days[id], mon[im], got, c, ratio);
             }
     print_message("calm states (v 0-0.006, 5-14 days, 0.9-1.2 F): worst error %.2f of max(0.5%%, 0.005)\n",
                   worst);
     vr_vix_table_destroy(tab);
+}
+
+/* Short expiries at high variance: the calls of 1-5 trading days near the money where v is 0.2-1
+ * (a hedge held into its last days on a spike, and the deltas a strike search reads on such a
+ * day). Two pricing sets: the main job's (SVCJ) and configs/models/heston_cal_rn.yaml's. With 48
+ * moneyness nodes uniform in ln m (0.038 apart) the at-the-money one-day call of the main job's
+ * set at v = 1 was 18 times the tolerance max(0.5% of price, 0.005) too high (0.668 against
+ * 0.586 at 16x when measured first), 5.4 times at 4 days; with the 64 nodes of the moneyness map
+ * (vk_vix_mmap: 0.0095 apart at the money) the worst is 0.2 (printed). */
+static void test_table_short_high_var(void **state)
+{
+    (void)state;
+    const struct {
+        vr_model_type t;
+        vr_sv_params p;
+        const char *name;
+    } sets[] = {
+        {VR_MODEL_SVCJ,
+         {.kappa = 2.4, .theta = 0.030, .sigma = 0.45, .rho = -0.75, .lambda = 1.2, .mu_v = 0.05,
+          .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.6},
+         "main job (svcj)"},
+        {VR_MODEL_HESTON, {.kappa = 6.0432, .theta = 0.0525118, .sigma = 0.743639, .rho = -0.687516},
+         "heston_cal_rn"},
+    };
+    const double rate = 0.04;
+    const double vs[] = {0.2, 0.45, 0.7, 1.0};
+    const double days[] = {1, 2, 3, 5}; /* trading days (the book's 1/252 years) */
+    const double mon[] = {0.9, 0.95, 1.0, 1.05, 1.1, 1.2};
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
+        const vr_vix_table_spec spec = {.v_max = fmax(1.0, 12 * theta_star(sets[s].t, &sets[s].p)),
+                                        .tau_min = 1.0 / 365, .tau_max = 60.0 / 365, .m_min = 0.5,
+                                        .m_max = 3.0, .rate = rate};
+        vr_vix_table *tab = NULL;
+        vr_err err = {0};
+        assert_int_equal(vr_vix_table_build(sets[s].t, &sets[s].p, &spec, &tab, &err), VR_OK);
+        double worst = 0;
+        for (size_t iv = 0; iv < sizeof vs / sizeof *vs; iv++)
+            for (size_t id = 0; id < sizeof days / sizeof *days; id++)
+                for (size_t im = 0; im < sizeof mon / sizeof *mon; im++) {
+                    const double v = vs[iv], T = days[id] / 252;
+                    double fut, c;
+                    assert_int_equal(vr_vix_future(sets[s].t, &sets[s].p, v, T, &fut, &err), VR_OK);
+                    const double K = mon[im] * fut;
+                    assert_int_equal(vr_vix_option(sets[s].t, &sets[s].p, v, T, K, rate, 1, &c, &err),
+                                     VR_OK);
+                    const double got = vr_vix_table_call(tab, v, T, K);
+                    const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
+                    worst = fmax(worst, ratio);
+                    if (ratio > 1.0)
+                        fail_msg("%s: v=%g T=%g trading days K/F=%g: table %.5f direct %.5f (%.1f x "
+                                 "tolerance)", sets[s].name, v, days[id], mon[im], got, c, ratio);
+                }
+        print_message("%s, v 0.2-1, 1-5 trading days, 0.9-1.2 F: worst error %.2f of max(0.5%%, "
+                      "0.005)\n", sets[s].name, worst);
+        vr_vix_table_destroy(tab);
+    }
 }
 
 /* Beyond the grid: linear in x past v_max, ITM slope below m_min, no NaN anywhere. */
@@ -941,6 +997,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_bates),
         cmocka_unit_test(test_table_svcj),
         cmocka_unit_test(test_table_low_variance),
+        cmocka_unit_test(test_table_short_high_var),
         cmocka_unit_test(test_table_edges),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_extreme_sweep),

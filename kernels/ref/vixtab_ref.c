@@ -78,7 +78,9 @@ static double call_one(const vk_vixtab *t, double v, double T, double K)
     const int nt = t->n_t, nm = t->n_m;
     const double fut = future_w(t, v, T, &ix, wx, &it, wt);
     const double m = K / fut;
-    const int im = axis_clamped((log(m) - t->l0) * t->inv_hl, nm, wm);
+    const double l = log(m);
+    const double u = t->m_map ? vk_vix_mmap(t->m_b, t->m_ic, l) : l;
+    const int im = axis_clamped((u - t->l0) * t->inv_hl, nm, wm);
     double c = 0.0;
     for (int a = 0; a < 4; a++) {
         for (int b = 0; b < 4; b++) {

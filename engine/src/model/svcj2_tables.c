@@ -90,7 +90,9 @@
  * more build time. */
 #define VIX_NX 40
 #define VIX_NT 16
-#define VIX_NM 40
+#define VIX_NM 64 /* moneyness nodes, uniform in vk_vix_mmap(ln m) as the one-factor table's
+                     (vix_pricer.c): 40 uniform in ln m put the at-the-money 1-3 day calls of
+                     high-variance states 2-7.6 tolerances off */
 #define VIX_NCOS 2048
 #define VIX_M 4096
 #define VIX_KMAX 14         /* range levels L0 2^-k per expiry (the bodies span 1e-4 of L0) */
@@ -562,7 +564,7 @@ static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const 
         return -1;
     *fut_out = fut;
     for (int im = 0; im < vw->n_m; im++) {
-        const double K = fut * exp(vw->l0 + im / vw->inv_hl);
+        const double K = fut * exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
         const double y = K / 100.0, xk = y * y;
         /* at or below the floor the call is F - K (parity with the exact future) */
         const double call = xk <= c->a ? fut - K : 100.0 * CALL_X(xk);
@@ -603,8 +605,11 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         vw->x_map = 1;
         vw->s0 = s0;
         vw->inv_hs = inv_hs;
-        vw->l0 = log(0.5);
-        vw->inv_hl = (VIX_NM - 1) / (log(3.0) - vw->l0);
+        vw->m_map = 1;
+        vw->m_b = VK_VIX_MMAP_B;
+        vw->m_ic = VK_VIX_MMAP_IC;
+        vw->l0 = vk_vix_mmap(vw->m_b, vw->m_ic, log(0.5));
+        vw->inv_hl = (VIX_NM - 1) / (vk_vix_mmap(vw->m_b, vw->m_ic, log(3.0)) - vw->l0);
         vw->m_min = 0.5;
         vw->rate = spec->rate;
         vw->n_x = VIX_NX;
