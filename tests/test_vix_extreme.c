@@ -23,7 +23,7 @@
 #include "vixrisk/vk_vixtab.h"
 #include "vr_test_util.h"
 
-/* configs/models/svcj_cal_rn.yaml's pricing set with sigma = 10 (the largest legal value) */
+/* configs/models/svcj_cal_rn.yaml's pricing set as fitted 2026-11-30, with sigma = 10 (the largest legal value) */
 static vr_sv_params svcj_sigma(double sigma)
 {
     return (vr_sv_params){.kappa = 1.28207, .theta = 0.0203716, .sigma = sigma, .rho = -0.551327,
