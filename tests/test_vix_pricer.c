@@ -722,6 +722,34 @@ static void test_table_svcj(void **state)
     table_check(VR_MODEL_SVCJ, &p, "svcj");
 }
 
+/* The table against the direct pricer on a grid of states (variances vs, expiries days / day_len
+ * years, calls at mon times the future): fails where the error passes bound times the tolerance
+ * max(0.5% of price, 0.005); returns the worst ratio. */
+static double table_grid_worst(vr_model_type t, const vr_sv_params *p, const vr_vix_table *tab,
+                               double rate, const double *vs, size_t nv, const double *days,
+                               size_t nd, double day_len, const double *mon, size_t nm,
+                               double bound, const char *what)
+{
+    vr_err err = {0};
+    double worst = 0;
+    for (size_t iv = 0; iv < nv; iv++)
+        for (size_t id = 0; id < nd; id++)
+            for (size_t im = 0; im < nm; im++) {
+                const double v = vs[iv], T = days[id] / day_len;
+                double fut, c;
+                assert_int_equal(vr_vix_future(t, p, v, T, &fut, &err), VR_OK);
+                const double K = mon[im] * fut;
+                assert_int_equal(vr_vix_option(t, p, v, T, K, rate, 1, &c, &err), VR_OK);
+                const double got = vr_vix_table_call(tab, v, T, K);
+                const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
+                worst = fmax(worst, ratio);
+                if (ratio > bound)
+                    fail_msg("%s: v=%g T=%g days (of %g a year) K/F=%g: table %.5f direct %.5f (%.1f x "
+                             "tolerance)", what, v, days[id], day_len, mon[im], got, c, ratio);
+            }
+    return worst;
+}
+
 /* Calm states and short expiries, where the sleeves hold their calls until 5 days before expiry:
  * the main job's pricing set (SVCJ, Feller ratio of v below 1, so paths spend much time near v =
  * 0), its table spec, v from 0 to 0.006 (VIX 12.6-16), 5-14 days, calls at 0.9-1.2 times the future.
@@ -744,22 +772,9 @@ static void test_table_low_variance(void **state)
     const double vs[] = {0.0, 0.0003, 0.001, 0.002, 0.004, 0.006};
     const double days[] = {5, 7, 10, 14};
     const double mon[] = {0.9, 1.0, 1.05, 1.1, 1.2};
-    double worst = 0;
-    for (size_t iv = 0; iv < sizeof vs / sizeof *vs; iv++)
-        for (size_t id = 0; id < sizeof days / sizeof *days; id++)
-            for (size_t im = 0; im < sizeof mon / sizeof *mon; im++) {
-                const double v = vs[iv], T = days[id] / 365;
-                double fut, c;
-                assert_int_equal(vr_vix_future(VR_MODEL_SVCJ, &p, v, T, &fut, &err), VR_OK);
-                const double K = mon[im] * fut;
-                assert_int_equal(vr_vix_option(VR_MODEL_SVCJ, &p, v, T, K, rate, 1, &c, &err), VR_OK);
-                const double got = vr_vix_table_call(tab, v, T, K);
-                const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
-                worst = fmax(worst, ratio);
-                if (ratio > 1.0)
-                    fail_msg("calm table: v=%g T=%gd K/F=%g: table %.5f direct %.5f (%.1f x tolerance)", v,
-                             days[id], mon[im], got, c, ratio);
-            }
+    const double worst = table_grid_worst(VR_MODEL_SVCJ, &p, tab, rate, vs, sizeof vs / sizeof *vs, days,
+                                          sizeof days / sizeof *days, 365, mon, sizeof mon / sizeof *mon,
+                                          1.0, "calm table");
     print_message("calm states (v 0-0.006, 5-14 days, 0.9-1.2 F): worst error %.2f of max(0.5%%, 0.005)\n",
                   worst);
     vr_vix_table_destroy(tab);
@@ -799,23 +814,9 @@ static void test_table_short_high_var(void **state)
         vr_vix_table *tab = NULL;
         vr_err err = {0};
         assert_int_equal(vr_vix_table_build(sets[s].t, &sets[s].p, &spec, &tab, &err), VR_OK);
-        double worst = 0;
-        for (size_t iv = 0; iv < sizeof vs / sizeof *vs; iv++)
-            for (size_t id = 0; id < sizeof days / sizeof *days; id++)
-                for (size_t im = 0; im < sizeof mon / sizeof *mon; im++) {
-                    const double v = vs[iv], T = days[id] / 252;
-                    double fut, c;
-                    assert_int_equal(vr_vix_future(sets[s].t, &sets[s].p, v, T, &fut, &err), VR_OK);
-                    const double K = mon[im] * fut;
-                    assert_int_equal(vr_vix_option(sets[s].t, &sets[s].p, v, T, K, rate, 1, &c, &err),
-                                     VR_OK);
-                    const double got = vr_vix_table_call(tab, v, T, K);
-                    const double ratio = fabs(got - c) / fmax(0.005 * c, 0.005);
-                    worst = fmax(worst, ratio);
-                    if (ratio > 1.0)
-                        fail_msg("%s: v=%g T=%g trading days K/F=%g: table %.5f direct %.5f (%.1f x "
-                                 "tolerance)", sets[s].name, v, days[id], mon[im], got, c, ratio);
-                }
+        const double worst = table_grid_worst(sets[s].t, &sets[s].p, tab, rate, vs, sizeof vs / sizeof *vs,
+                                              days, sizeof days / sizeof *days, 252, mon,
+                                              sizeof mon / sizeof *mon, 1.0, sets[s].name);
         print_message("%s, v 0.2-1, 1-5 trading days, 0.9-1.2 F: worst error %.2f of max(0.5%%, "
                       "0.005)\n", sets[s].name, worst);
         vr_vix_table_destroy(tab);
