@@ -451,6 +451,10 @@ static void test_html(void **state)
     assert_non_null(strstr(warn, "ES99 rests on 15 paths beyond VaR99"));
     /* VaR99.9 and the SEs are large-sample formulas too: rough on such a tail */
     assert_non_null(strstr(warn, "(VaR99.9 and the SEs of both too)"));
+    /* the attribution table's key to its empty condor cells and its n/a, in the note under it */
+    const char *key = strstr(s, "on every path. &#916;ES99 if removed");
+    assert_non_null(key);
+    assert_non_null(strstr(key, "Empty cells in a condor row: the columns from actions per year on"));
     free(s);
 #ifdef HAVE_LIBXML2
     xmlDocPtr d = xmlReadFile(out, NULL, XML_PARSE_NONET);
@@ -528,6 +532,10 @@ static void test_md(void **state)
             fail_msg("md has no ES99 '%s' for %s", want, policies[i]);
     }
     assert_non_null(strstr(s, "s\\_p-1.x")); /* Markdown-escaped scenario name */
+    /* the attribution table's key to its empty condor cells and its n/a, right under the table */
+    const char *key = strstr(s, "add up to the policy's on every path. Empty cells in a condor row: ");
+    assert_non_null(key);
+    assert_non_null(strstr(key, "n/a: the layer's ablation was not run"));
     free(s);
 }
 

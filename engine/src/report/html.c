@@ -254,7 +254,8 @@ static void attribution(FILE *f, const rep_scenario *s)
     }
     fputs("</table></div>\n<p class=\"note\">The condor's net and each layer's net P&amp;L add up to the "
           "policy's P&amp;L on every path. &#916;ES99 if removed &gt; 0: the layer lowers the tail; &#916;ES99 "
-          "alone: the condor with only that layer against the baseline (negative: tail reduced).</p>\n", f);
+          "alone: the condor with only that layer against the baseline (negative: tail reduced). "
+          REP_ATTR_KEY "</p>\n", f);
     fputs("<figure>\n", f);
     if (vr_chart_layers(f, s))
         fputs("<figcaption>Mean net P&amp;L per path of the condor and of each layer, and each layer's mean on "

@@ -169,7 +169,8 @@ static void md_attribution(FILE *f, const rep_scenario *s)
         vr_rep_attr_row(s, &rows[i], c);
         cells(f, c, nc);
     }
-    fputs("\nThe condor's and the layers' net P&L add up to the policy's on every path.\n\n", f);
+    fputs("\nThe condor's and the layers' net P&L add up to the policy's on every path. " REP_ATTR_KEY "\n\n",
+          f);
 }
 
 static void md_trades(FILE *f, const rep_scenario *s)
