@@ -548,7 +548,8 @@ static double part_call(const double *q, double lo, double L, int M, double mass
  * is stored goes to *fut_out. */
 static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const espl *ea,
                     const espl *eb, const vix_rng *r, double v, double m, double disc,
-                    const vk_vixtab *vw, double fut_in, double *fut_out, double *row, vix_work *wk)
+                    const vk_vixtab *vw, const double *node_m, double fut_in, double *fut_out,
+                    double *row, vix_work *wk)
 {
     const double pj = fmax(1.0 - r->pnj, 0.0);
     if (vix_part(p, NULL, eb, 0, FAM_BODY, r->kb, r->lb, r->lob, c->a, v, m, r->pnj, VIX_NCOS,
@@ -566,7 +567,7 @@ static int vix_node(const vr_svcj2_params *p, const vr_svcj2_vix_coef *c, const 
         return -1;
     *fut_out = fut;
     for (int im = 0; im < vw->n_m; im++) {
-        const double K = fut * exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
+        const double K = fut * node_m[im];
         const double y = K / 100.0, xk = y * y;
         /* at or below the floor the call is F - K (parity with the exact future) */
         const double call = xk <= c->a ? fut - K : 100.0 * CALL_X(xk);
@@ -749,13 +750,18 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
             for (int j = 0; j < tb->nm && !bad; j++) {
                 const vk_vixtab *vw = &tb->vix[j];
                 const double m = slice_m(tb, j);
+                /* K/F at the slice's moneyness nodes: the map's inverse once per slice and
+                 * expiry, not once per node */
+                double node_m[VIX_NM];
+                for (int im = 0; im < vw->n_m; im++)
+                    node_m[im] = exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
                 for (int ix = 0; ix < VIX_NX; ix++) {
                     const double x = vix_x(vw, ix);
                     const double v = fmax((x * x - vw->a) / vw->b, 0.0);
                     const vix_rng *r = &rng[j * VIX_NX + ix];
                     double *fut = (double *)vw->fut + ix * VIX_NT + it;
                     double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
-                    if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, *fut, fut, row, &wk) != 0)
+                    if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, node_m, *fut, fut, row, &wk) != 0)
                         bad |= 2;
                 }
             }

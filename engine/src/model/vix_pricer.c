@@ -971,6 +971,7 @@ struct vr_vix_table {
     double x0, inv_hx;    /* x axis: x_i = x0 + (i / inv_hx)^2 (nodes uniform in sqrt(x - x0)) */
     double s0, inv_hs;    /* sqrt(T) axis */
     double l0, inv_hl;    /* moneyness axis: nodes uniform in vk_vix_mmap(ln(K/F)) */
+    double node_m[TAB_NM]; /* K/F at the moneyness nodes: exp(node_l), the same for every row */
     double m_min;         /* K/F below which the call is extended with slope -discount */
     double *fut;          /* [TAB_NX][TAB_NT]: future, index points */
     double *call;         /* [TAB_NX][TAB_NT][TAB_NM]: discounted call / future */
@@ -1003,10 +1004,7 @@ vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
     return VR_OK;
 }
 
-/* Fill one (v, T) node: the future and C/F at all moneyness nodes. The strikes are visited in
- * order so that each price is the previous one plus the integral over one strike interval (calls
- * downward from the top, puts upward from the bottom), i.e. one pass over the distribution. */
-/* ln(K/F) of moneyness node im */
+/* ln(K/F) of moneyness node im (taken once per table: tab->node_m) */
 static double node_l(const vr_vix_table *tab, int im)
 {
     return vk_vix_mmap_inv(TAB_MB, TAB_MIC, tab->l0 + im / tab->inv_hl);
@@ -1019,14 +1017,16 @@ static double node_x(const vr_vix_table *tab, int ix)
 }
 
 /* One node's prices from the distribution function dist (COS series or contour, context ctx) over
- * [ulo, uhi] in u = VIX/100: calls downward from the top, puts upward from the bottom. */
+ * [ulo, uhi] in u = VIX/100: calls downward from the top, puts upward from the bottom. The
+ * strikes are visited in order so that each price is the previous one plus the integral over one
+ * strike interval, i.e. one pass over the distribution. */
 static void table_row(const vr_vix_table *tab, double fut, integrand_fn sf, integrand_fn cdf, const void *ctx,
                       double ulo, double uhi, double tol, double *row, quad_state *qs)
 {
     double k[TAB_NM];
     int first_call = TAB_NM;
     for (int im = 0; im < TAB_NM; im++) {
-        k[im] = 0.01 * fut * exp(node_l(tab, im));
+        k[im] = 0.01 * fut * tab->node_m[im];
         if (first_call == TAB_NM && k[im] >= 0.01 * fut)
             first_call = im;
     }
@@ -1054,8 +1054,9 @@ static void table_row(const vr_vix_table *tab, double fut, integrand_fn sf, inte
     }
 }
 
-/* Returns 0, or 1 when the node took the contour and its inversion was accurate only to more than
- * the node's tolerance (*dev, index points: the build then fails). */
+/* Fill one (v, T) node: the future and C/F at all moneyness nodes. Returns 0, or 1 when the node
+ * took the contour and its inversion was accurate only to more than the node's tolerance (*dev,
+ * index points: the build then fails). */
 static int table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state *qs, double *dev)
 {
     const double x = node_x(tab, ix);
@@ -1076,7 +1077,7 @@ static int table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state
     int bad = 0;
     if (!have) {
         for (int im = 0; im < TAB_NM; im++) {
-            const double K = fut * exp(node_l(tab, im));
+            const double K = fut * tab->node_m[im];
             row[im] = law_call(&L, &C, 0, tab->a, tab->b, fut, K, tol, qs) / fut;
         }
     } else if (cos_unreliable(&C, 1e-9)) {
@@ -1140,6 +1141,9 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     tab->l0 = vk_vix_mmap(TAB_MB, TAB_MIC, log(spec->m_min));
     tab->inv_hl = (TAB_NM - 1) / (vk_vix_mmap(TAB_MB, TAB_MIC, log(spec->m_max)) - tab->l0);
     tab->m_min = spec->m_min;
+    /* the map's inverse (a few Newton steps) once per node, not once per node and row */
+    for (int im = 0; im < TAB_NM; im++)
+        tab->node_m[im] = exp(node_l(tab, im));
     for (int it = 0; it < TAB_NT; it++) {
         const double sq = tab->s0 + it / tab->inv_hs;
         tab->disc[it] = exp(-spec->rate * sq * sq);
