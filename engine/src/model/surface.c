@@ -38,6 +38,7 @@
 #include "vixrisk/vr_surface.h"
 #include "special.h"
 #include "surface_internal.h"
+#include "uninstrumented.h"
 
 #include <complex.h>
 #include <math.h>
@@ -130,6 +131,7 @@ typedef struct node_work {
     double *A;    /* Re[phi(u_n) e^{-i u_n a}], first halved */
     double *u;    /* u_n */
     double *cs, *sn, *acc, *ey, *cth, *sth, *esg, *half, *flip; /* per strike */
+    int nk;       /* the strikes the per-strike arrays hold */
 } node_work;
 
 /* The doubles a node_work over nk strikes takes, with NODE_SCRATCH more arrays of nk for the
@@ -148,6 +150,7 @@ static double *node_work_bind(node_work *wk, double *buf, int nk)
                        &wk->half, &wk->flip};
     for (int i = 0; i < 9; i++)
         *per[i] = q + (size_t)i * nk;
+    wk->nk = nk;
     return q + 9 * (size_t)nk;
 }
 
@@ -164,10 +167,12 @@ static double *node_work_bind(node_work *wk, double *buf, int nk)
 __attribute__((target_clones("avx2", "default")))
 #endif
 #else
-#define COS_SIMD /* clang (the sanitizer build) cannot vectorise it under ASan and warns */
+#define COS_SIMD /* clang (the sanitizer build): it vectorises what it can by itself */
 #endif
-static void cos_terms(node_work *wk, const double *y, int nk, int N, double a, double L)
+VR_UNINSTRUMENTED static void cos_terms(node_work *wk, const double *y, int nk, int N, double a,
+                                        double L)
 {
+    VR_LEAF_REQUIRE(nk >= 0 && nk <= wk->nk && N >= 1 && N <= COS_NMAX);
     const int nhalf = N / 2;
     double *restrict cs = wk->cs, *restrict sn = wk->sn, *restrict acc = wk->acc;
     double *restrict esg = wk->esg;

@@ -71,6 +71,7 @@
 #include "vixrisk/vk_vixtab.h"
 #include "surface_internal.h"
 #include "svcj2_tables.h"
+#include "uninstrumented.h"
 
 #define SLICE_N 9          /* m levels when m moves: at least */
 #define SLICE_NMAX 40      /* and at most: a range up to m = 4 (a pricing set fitted to the VIX
@@ -483,10 +484,15 @@ typedef struct vix_rng {
  * jumps' F is ~0 near the floor, where a coarse cell of 1 / sqrt x is least accurate). The body
  * is the transform without jumps (eb); the jumps' part is the whole transform less that (ea - eb:
  * the paths with a jump), which leaves it no narrow feature. 0 on success. */
-static int vix_part(const vr_svcj2_params *p, const espl *ea, const espl *eb, int fa, int fb,
-                    int lev, double L, double lo, double a, double v, double m, double mass,
-                    int nc, int M, double *q, vix_work *wk)
+VR_UNINSTRUMENTED static int vix_part(const vr_svcj2_params *p, const espl *ea, const espl *eb,
+                                      int fa, int fb, int lev, double L, double lo, double a,
+                                      double v, double m, double mass, int nc, int M, double *q,
+                                      vix_work *wk)
 {
+    /* z: wk->buf, 2 VIX_M; q: wk->qb or wk->qj, VIX_M + 1 each; the cache's k < VIX_NCOS */
+    VR_LEAF_REQUIRE(M >= 1 && M <= VIX_M && nc >= 1 && nc <= 2 * M && nc <= VIX_NCOS &&
+                    (q == wk->qb || q == wk->qj) && lev >= 0 && lev <= VIX_KMAX && fa >= 0 &&
+                    fa < FAM_N && fb >= 0 && fb < FAM_N);
     double complex *z = wk->buf;
     memset(z, 0, sizeof(double complex) * 2 * (size_t)M);
     for (int k = 1; k < nc; k++) {

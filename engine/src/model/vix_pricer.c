@@ -20,6 +20,7 @@
 #include "vixrisk/vr_vix.h"
 #include "gk15.h"
 #include "special.h"
+#include "uninstrumented.h"
 #include "vixrisk/vk_vixtab.h"
 
 #include <complex.h>
@@ -362,6 +363,7 @@ typedef struct cos_part {
     double tail; /* |phi_part| / k^2 at the last term when the series stops at nmax before the
                   * cut, else 0 */
     double *gk;  /* gk[1..n-1] */
+    int cap;     /* the doubles gk holds */
 } cos_part;
 
 typedef struct cos_cdf {
@@ -465,6 +467,7 @@ static void part_series(cos_part *P, const cos_cdf *C, const vix_law *L, const v
     }
     P->n = n;
     P->gk = buf;
+    P->cap = nmax;
     buf[0] = 0.0;
     for (int k = 1; k < n; k++) {
         const double om = k * M_PI / P->w;
@@ -542,8 +545,10 @@ static int cos_init(cos_cdf *C, const vix_law *L, double *buf, int nmax, double 
 /* out[i] += sign * sum_{k>=1} gk sin(k th[i]) for n <= GK_NPTS angles, by complex rotation
  * (error O(n eps), unlike the three-term recurrence whose error grows near theta = 0 and pi);
  * the inner loop over the angles is independent and vectorisable. */
-static void cos_sine_sum_n(const cos_part *P, const double *th, double *out, int n, double sign)
+VR_UNINSTRUMENTED static void cos_sine_sum_n(const cos_part *P, const double *th, double *out,
+                                             int n, double sign)
 {
+    VR_LEAF_REQUIRE(n >= 0 && n <= GK_NPTS && P->n <= P->cap);
     double cs[GK_NPTS], sn[GK_NPTS], re[GK_NPTS], im[GK_NPTS], acc[GK_NPTS];
     for (int i = 0; i < n; i++) {
         cs[i] = cos(th[i]);
