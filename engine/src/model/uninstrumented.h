@@ -3,9 +3,9 @@
  *
  * The sanitizer build (clang, ASan + UBSan, docs/testing.md) checks every load and store. In the
  * three loops that sum the pricing tables' series (surface.c cos_terms, vix_pricer.c
- * cos_sine_sum_n, svcj2_tables.c vix_part) those checks also keep clang from vectorising, and
- * they made the table builds, which most tests make, several times slower than the code around
- * them: test_svcj2_tables ran 79 s instrumented and 35 s without (AMD EPYC, 2 threads). What
+ * cos_sine_sum_n, svcj2_tables.c vix_part) they were the largest cost of the table builds, which
+ * most tests make: without them test_svcj2_tables ran 66 s instead of 79 s, test_bench_runs 29 s
+ * instead of 42 s (AMD EPYC, 2 threads, one test at a time; docs/testing.md). What
  * ASan could see there is little: each loop works on arrays its caller sized from the same
  * constants, most of them slices of one allocation (a run past a slice lands in the next one,
  * which ASan does not report). So these loops carry VR_UNINSTRUMENTED and check their bounds
