@@ -879,14 +879,22 @@ static int dispatch(int argc, char **argv)
     }
     if (wants_version(argc, argv))
         return vr_cli_version();
+    int help = 0;
+    for (int a = 2; a < argc; a++)
+        help |= strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0;
     /* the commands that compute run OpenMP teams of the default size when --threads is 0 */
     static const char *const computing[] = {"price", "run", "check", "calibrate", "model"};
-    for (size_t i = 0; i < sizeof computing / sizeof computing[0]; i++) {
-        int help = 0;
-        for (int a = 2; a < argc; a++)
-            help |= strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0;
+    for (size_t i = 0; i < sizeof computing / sizeof computing[0]; i++)
         if (strcmp(cmd, computing[i]) == 0 && !help && vr_cli_check_omp_env(cmd) != 0)
             return EXIT_USAGE;
+    /* the table store (vr_pricing.h): tables an earlier command built for the same model */
+    const char *store = getenv("VIXRISK_TABLE_STORE");
+    if (store != NULL && store[0] != '\0' && !help) {
+        vr_err err = {VR_OK, ""};
+        if (vr_table_store_set(store, &err) != VR_OK) {
+            fprintf(stderr, "%s: VIXRISK_TABLE_STORE: %s\n", prog, err.msg);
+            return EXIT_USAGE;
+        }
     }
     if (strcmp(cmd, "price") == 0)
         return cmd_price(argc - 1, argv + 1);
@@ -926,6 +934,13 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const int rc = dispatch(argc, argv);
+    if (vr_table_store_dir() != NULL) {
+        vr_table_store_counts c;
+        vr_table_store_stats(&c);
+        if (c.failed > 0)
+            fprintf(stderr, "%s: warning: %zu table set(s) built but not kept in the table store: %s\n",
+                    prog, c.failed, c.last_error);
+    }
     errno = 0;
     if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "%s: cannot write the standard output: %s\n", prog,

@@ -38,6 +38,8 @@ typedef struct vr_path_buf {
 /* The tables that mark options along paths, built once per pricing model (read-only afterwards,
  * shared by threads). Opaque to everything but the model's own file. */
 typedef struct vr_model_tables vr_model_tables;
+struct vr_blob;    /* engine/src/core/blob.h: the table store's bytes (tables_save, tables_load) */
+struct vr_blob_in;
 
 /* The law of VIX_T under one pricing parameter set at a few expiries, prepared for many states
  * (opaque; the descriptor's vix_law_*). */
@@ -163,6 +165,14 @@ typedef struct vr_model_ops {
     double (*vix_future_1)(const vr_model_tables *t, const double *x, double tau);
     /* Build time and sizes, for logs. */
     double (*tables_build_seconds)(const vr_model_tables *t);
+    /* The table store (vr_table_store_set): tables_save appends t's contents to b as bytes that
+     * only this build of the library reads back (b->bad on allocation failure); tables_load makes
+     * tables from such bytes at r, consuming exactly what tables_save wrote, and checks every
+     * count and size against the bytes it has (VR_EINVAL when they disagree, VR_ENOMEM). The
+     * loaded tables are the saved ones bit for bit; their build seconds are 0. NULL: the model's
+     * tables are not stored. */
+    void (*tables_save)(const vr_model_tables *t, struct vr_blob *b);
+    vr_status (*tables_load)(struct vr_blob_in *r, vr_model_tables **out, vr_err *err);
 } vr_model_ops;
 
 /* The descriptor of model type t; NULL for an unknown type. Static storage, never freed. */

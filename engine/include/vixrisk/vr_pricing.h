@@ -116,10 +116,36 @@ vr_status vr_pricing_cache_get(vr_pricing_cache *c, const vr_model *m, double ma
 size_t vr_pricing_cache_size(const vr_pricing_cache *c);  /* objects built so far */
 void vr_pricing_cache_destroy(vr_pricing_cache *c);       /* accepts NULL */
 
+/* The table store: a directory where every build of pricing tables in this process (vr_pricing_build,
+ * _only, the cache) first looks for a file an earlier build left for the same inputs (those the
+ * cache compares, and which tables: vr_pricing_build_only) and the same build of the library, and
+ * where it leaves the tables it had to build. A loaded table is the built one, byte for byte, so
+ * it marks bit for bit the same; only the time to get it changes (vr_pricing_build_seconds).
+ * For batch work over a few models: a sweep of policies, a desk's runs and reports against the
+ * model of the day, a test suite. Files are named by a hash (<16 hex digits>.vrt), a few hundred
+ * kB (one-factor) to a few tens of MB (svcj2) each, and are never removed by the library: delete
+ * the directory's files at will. The loader checks every size against the file, not the values:
+ * the directory must be as trusted as the configs (docs/formats.md, "Table store").
+ * vr_table_store_set(dir) turns it on for the whole process (creating dir if it is missing;
+ * VR_EINVAL if it names something else than a directory, VR_EIO if it cannot be created) and
+ * NULL or "" turns it off. Call it before any thread builds tables. A file that cannot be read is
+ * a miss; one that cannot be written is counted below and the build's tables are used anyway. */
+vr_status vr_table_store_set(const char *dir, vr_err *err);
+const char *vr_table_store_dir(void); /* NULL when off */
+typedef struct vr_table_store_counts {
+    size_t hits;     /* tables loaded from the store */
+    size_t stored;   /* tables built and written to it */
+    size_t failed;   /* tables built but not written (last_error says why) */
+    char last_error[512];
+} vr_table_store_counts;
+void vr_table_store_stats(vr_table_store_counts *c);
+/* 1 when pr's tables came from the table store. */
+int vr_pricing_from_store(const vr_pricing *pr);
+
 const vr_model_ops *vr_pricing_model(const vr_pricing *pr);
 double vr_pricing_rate(const vr_pricing *pr);
 double vr_pricing_dividend(const vr_pricing *pr);
-double vr_pricing_build_seconds(const vr_pricing *pr);
+double vr_pricing_build_seconds(const vr_pricing *pr); /* wall seconds to build or load its tables */
 
 /* VIX-family index levels at the state's factors under the pricing parameters. */
 double vr_pricing_vix(const vr_pricing *pr, const double *x);    /* 30-day */

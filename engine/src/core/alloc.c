@@ -13,6 +13,12 @@ void *vr_aligned_alloc(size_t n)
     return p;
 }
 
+void *vr_aligned_alloc_raw(size_t n)
+{
+    const size_t sz = (n + 63u) & ~(size_t)63u;
+    return aligned_alloc(64, sz ? sz : 64);
+}
+
 void vr_free(void *p)
 {
     free(p);

@@ -18,6 +18,7 @@
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
+#include "tables_io.h"
 
 extern const vr_model_ops vr_svcj2_ops; /* svcj2_ops.c */
 
@@ -242,6 +243,35 @@ static double sv1_vix_future_1(const vr_model_tables *t, const double *x, double
 
 static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; }
 
+/* Table-store bytes: which tables there are, then each (tables_io.h). */
+static void sv1_tables_save(const vr_model_tables *t, vr_blob *b)
+{
+    const int32_t has[2] = {t->surf != NULL, t->vix != NULL};
+    vr_blob_put(b, has, sizeof has);
+    if (t->surf)
+        vr_surface_save(t->surf, b);
+    if (t->vix)
+        vr_vix_table_save(t->vix, b);
+}
+
+static vr_status sv1_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err)
+{
+    int32_t has[2];
+    if (!vr_blob_get(r, has, sizeof has) || (has[0] | has[1]) & ~1)
+        return vr_fail(err, VR_EINVAL, "pricing tables: the stored bytes do not hold tables");
+    vr_model_tables *tb = calloc(1, sizeof *tb);
+    if (tb == NULL)
+        return vr_fail(err, VR_ENOMEM, "pricing tables");
+    vr_status st = VR_OK;
+    if ((has[0] && (st = vr_surface_load(r, &tb->surf, err)) != VR_OK) ||
+        (has[1] && (st = vr_vix_table_load(r, &tb->vix, err)) != VR_OK)) {
+        sv1_tables_destroy(tb);
+        return st;
+    }
+    *out = tb;
+    return VR_OK;
+}
+
 /* Bind the type-generic functions above to one model type. */
 #define SV1_DESCRIPTOR(ID, TYPE, NAME)                                                              \
     static vr_vix_coef ID##_vix_coef(const vr_sv_params *p, double tau)                             \
@@ -311,7 +341,8 @@ static double sv1_tables_seconds(const vr_model_tables *t) { return t->seconds; 
         .tables_destroy = sv1_tables_destroy, .spx_vol_n = sv1_spx_vol_n,                           \
         .spx_surface = sv1_spx_surface,                                                             \
         .vix_call_n = sv1_vix_call_n, .vix_future_1 = sv1_vix_future_1,                             \
-        .tables_build_seconds = sv1_tables_seconds,                                                 \
+        .tables_build_seconds = sv1_tables_seconds, .tables_save = sv1_tables_save,                 \
+        .tables_load = sv1_tables_load,                                                             \
     };
 
 SV1_DESCRIPTOR(heston, VR_MODEL_HESTON, "heston")

@@ -38,6 +38,7 @@
 #include "vixrisk/vr_surface.h"
 #include "special.h"
 #include "surface_internal.h"
+#include "tables_io.h"
 #include "uninstrumented.h"
 
 #include <complex.h>
@@ -839,3 +840,46 @@ double vr_surface_vol(const vr_surface *s, double v, double tau, double k)
 const vk_surface *vr_surface_kernel_view(const vr_surface *s) { return &s->view; }
 
 const vr_surface_stats *vr_surface_get_stats(const vr_surface *s) { return &s->stats; }
+
+/* ---------------------------------------------------------------------------------------------
+ * Table-store bytes (tables_io.h): the structure, then the coefficient records. */
+
+static size_t surface_records(const vk_surface *vw)
+{
+    return (size_t)(vw->n_v - 1) * (size_t)vw->stride_v;
+}
+
+void vr_surface_save(const vr_surface *s, vr_blob *b)
+{
+    vr_blob_put(b, s, sizeof *s);
+    vr_blob_put(b, s->coef, surface_records(&s->view) * 16 * sizeof(float));
+}
+
+vr_status vr_surface_load(vr_blob_in *r, vr_surface **out, vr_err *err)
+{
+    vr_surface *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return vr_fail(err, VR_ENOMEM, "surface: %zu bytes", sizeof *s);
+    const vk_surface *vw = &s->view;
+    const void *c;
+    size_t nrec;
+    if (!vr_blob_get(r, s, sizeof *s) || vw->n_v < 2 || vw->n_tau < 2 || vw->n_x < 4 ||
+        vw->n_v > (1 << 20) || vw->n_tau > (1 << 20) || vw->n_x > (1 << 20) ||
+        vw->stride_tau != vw->n_x - 1 ||
+        (int64_t)vw->stride_v != (int64_t)(vw->n_tau - 1) * vw->stride_tau ||
+        (nrec = surface_records(vw)) > ((size_t)1 << 32) ||
+        (c = vr_blob_take(r, nrec * 16, sizeof(float))) == NULL) {
+        s->coef = NULL;
+        vr_surface_destroy(s);
+        return vr_fail(err, VR_EINVAL, "surface: the stored bytes do not hold a surface");
+    }
+    s->coef = vr_aligned_alloc_raw(nrec * 16 * sizeof(float));
+    if (s->coef == NULL) {
+        vr_surface_destroy(s);
+        return vr_fail(err, VR_ENOMEM, "surface: %zu coefficient records", nrec);
+    }
+    memcpy(s->coef, c, nrec * 16 * sizeof(float));
+    s->view.coef = s->coef;
+    *out = s;
+    return VR_OK;
+}

@@ -145,5 +145,6 @@ const vr_model_ops vr_svcj2_ops = {
     .tables_destroy = vr_svcj2_tables_destroy, .spx_vol_n = vr_svcj2_spx_vol_n,
     .spx_stencil = vr_svcj2_spx_stencil,
     .vix_call_n = vr_svcj2_vix_call_n, .vix_future_1 = vr_svcj2_vix_future_1,
-    .tables_build_seconds = vr_svcj2_tables_seconds,
+    .tables_build_seconds = vr_svcj2_tables_seconds, .tables_save = vr_svcj2_tables_save,
+    .tables_load = vr_svcj2_tables_load,
 };

@@ -71,6 +71,7 @@
 #include "vixrisk/vk_vixtab.h"
 #include "surface_internal.h"
 #include "svcj2_tables.h"
+#include "tables_io.h"
 #include "uninstrumented.h"
 
 #define SLICE_N 9          /* m levels when m moves: at least */
@@ -594,7 +595,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
     const vr_svcj2_params *p = &tb->p;
     const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
     const double vmax = fmax(1.0, 12.0 * vr_svcj2_mean_v(p));
-    const size_t per = (size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT;
+    const size_t per = (size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT; /* VIX_PER */
     tb->vbuf = malloc(sizeof(double) * per * (size_t)tb->nm);
     if (tb->vbuf == NULL)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
@@ -863,6 +864,80 @@ fail:
 }
 
 double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->seconds; }
+
+/* Table-store bytes: the structure, which tables there are, the slices' surfaces, then their VIX
+ * views and storage (the views' pointers re-made from the storage on load, as build_vix makes
+ * them). */
+#define VIX_PER ((size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT)
+void vr_svcj2_tables_save(const vr_model_tables *t, vr_blob *b)
+{
+    const s2_tables *tb = CTAB(t);
+    const int32_t has[2] = {tb->surf[0] != NULL, tb->vbuf != NULL};
+    vr_blob_put(b, tb, sizeof *tb);
+    vr_blob_put(b, has, sizeof has);
+    for (int j = 0; has[0] && j < tb->nm; j++)
+        vr_surface_save(tb->surf[j], b);
+    if (has[1]) {
+        vr_blob_put(b, tb->vix, sizeof *tb->vix * (size_t)tb->nm);
+        vr_blob_put(b, tb->vbuf, sizeof(double) * VIX_PER * (size_t)tb->nm);
+    }
+}
+
+vr_status vr_svcj2_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err)
+{
+    s2_tables *tb = calloc(1, sizeof *tb);
+    if (tb == NULL)
+        return vr_fail(err, VR_ENOMEM, "svcj2 tables");
+    int32_t has[2];
+    vr_status st = VR_OK;
+    const void *vb;
+    if (!vr_blob_get(r, tb, sizeof *tb) || tb->nm < 1 || tb->nm > SLICE_NMAX ||
+        !vr_blob_get(r, has, sizeof has) || (has[0] | has[1]) & ~1) {
+        free(tb);
+        return vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
+    }
+    tb->surf = calloc((size_t)tb->nm, sizeof *tb->surf);
+    tb->vix = calloc((size_t)tb->nm, sizeof *tb->vix);
+    tb->vbuf = NULL;
+    if (tb->surf == NULL || tb->vix == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "svcj2 tables: %d slices", tb->nm);
+        goto fail;
+    }
+    for (int j = 0; has[0] && j < tb->nm; j++)
+        if ((st = vr_surface_load(r, &tb->surf[j], err)) != VR_OK)
+            goto fail;
+    if (has[1]) {
+        if (!vr_blob_get(r, tb->vix, sizeof *tb->vix * (size_t)tb->nm) ||
+            (vb = vr_blob_take(r, VIX_PER * (size_t)tb->nm, sizeof(double))) == NULL) {
+            st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
+            goto fail;
+        }
+        if ((tb->vbuf = malloc(sizeof(double) * VIX_PER * (size_t)tb->nm)) == NULL) {
+            st = vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
+            goto fail;
+        }
+        memcpy(tb->vbuf, vb, sizeof(double) * VIX_PER * (size_t)tb->nm);
+        for (int j = 0; j < tb->nm; j++) {
+            vk_vixtab *vw = &tb->vix[j];
+            if (vw->n_x != VIX_NX || vw->n_t != VIX_NT || vw->n_m != VIX_NM) {
+                st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
+                goto fail;
+            }
+            double *b = tb->vbuf + VIX_PER * (size_t)j;
+            vw->fut = b;
+            vw->call = b + VIX_NX * VIX_NT;
+            vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
+        }
+    } else {
+        memset(tb->vix, 0, sizeof *tb->vix * (size_t)tb->nm);
+    }
+    tb->seconds = 0;
+    *out = (vr_model_tables *)tb;
+    return VR_OK;
+fail:
+    vr_svcj2_tables_destroy((vr_model_tables *)tb);
+    return st;
+}
 
 /* ---- lookups ----------------------------------------------------------------------------------- */
 

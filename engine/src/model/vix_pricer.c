@@ -20,6 +20,7 @@
 #include "vixrisk/vr_vix.h"
 #include "gk15.h"
 #include "special.h"
+#include "tables_io.h"
 #include "uninstrumented.h"
 #include "vixrisk/vk_vixtab.h"
 
@@ -1246,4 +1247,41 @@ void vr_vix_table_call_n(const vr_vix_table *tab, const double *v, const double 
 const vk_vixtab *vr_vix_table_kernel_view(const vr_vix_table *tab)
 {
     return tab ? &tab->view : NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Table-store bytes (tables_io.h): the structure, then the futures and the calls. */
+
+void vr_vix_table_save(const vr_vix_table *t, vr_blob *b)
+{
+    vr_blob_put(b, t, sizeof *t);
+    vr_blob_put(b, t->fut, sizeof(double) * TAB_NX * TAB_NT);
+    vr_blob_put(b, t->call, sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+}
+
+vr_status vr_vix_table_load(vr_blob_in *r, vr_vix_table **out, vr_err *err)
+{
+    vr_vix_table *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return vr_fail(err, VR_ENOMEM, "vix table");
+    const void *f, *c;
+    if (!vr_blob_get(r, t, sizeof *t) || t->view.n_x != TAB_NX || t->view.n_t != TAB_NT ||
+        t->view.n_m != TAB_NM || (f = vr_blob_take(r, (size_t)TAB_NX * TAB_NT, sizeof(double))) == NULL ||
+        (c = vr_blob_take(r, (size_t)TAB_NX * TAB_NT * TAB_NM, sizeof(double))) == NULL) {
+        free(t);
+        return vr_fail(err, VR_EINVAL, "vix table: the stored bytes do not hold a VIX table");
+    }
+    t->fut = malloc(sizeof(double) * TAB_NX * TAB_NT);
+    t->call = malloc(sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    if (t->fut == NULL || t->call == NULL) {
+        vr_vix_table_destroy(t);
+        return vr_fail(err, VR_ENOMEM, "vix table");
+    }
+    memcpy(t->fut, f, sizeof(double) * TAB_NX * TAB_NT);
+    memcpy(t->call, c, sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    t->view.fut = t->fut;
+    t->view.call = t->call;
+    t->view.disc = t->disc;
+    *out = t;
+    return VR_OK;
 }

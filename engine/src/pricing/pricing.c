@@ -14,9 +14,11 @@
  * a few Newton steps on the table price: that is how strikes "by delta" are chosen on the VIX
  * option grid. VIX futures: the table's future. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pricing/table_store.h"
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vk_bs.h"
@@ -31,6 +33,8 @@ struct vr_pricing {
     int has[2];     /* has[VR_UL_SPX], has[VR_UL_VIX]: the tables of that underlying were built */
     uint64_t serial; /* this layer's number among those built by the process (vr_mark_cache's key:
                         a layer built later at a destroyed one's address is another layer) */
+    int from_store;  /* the tables came from the table store (table_store.c) */
+    double seconds;  /* wall seconds to build or load them */
 };
 
 const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS] = {
@@ -90,11 +94,18 @@ static vr_status build(const vr_model *m, double max_tau, unsigned skip, vr_pric
     ts.skip = skip;
     pr->has[VR_UL_SPX] = !(skip & VR_TABLES_NO_SPX);
     pr->has[VR_UL_VIX] = !(skip & VR_TABLES_NO_VIX);
-    st = ops->tables_build(m, &ts, &pr->tab, err);
-    if (st != VR_OK) {
-        free(pr);
-        return st;
+    const double t0 = omp_get_wtime();
+    if (vr_table_store_fetch(m, max_tau, skip, ops, &pr->tab)) {
+        pr->from_store = 1;
+    } else {
+        st = ops->tables_build(m, &ts, &pr->tab, err);
+        if (st != VR_OK) {
+            free(pr);
+            return st;
+        }
+        vr_table_store_keep(m, max_tau, skip, ops, pr->tab);
     }
+    pr->seconds = pr->from_store ? omp_get_wtime() - t0 : ops->tables_build_seconds(pr->tab);
     *out = pr;
     return VR_OK;
 }
@@ -209,7 +220,8 @@ void vr_pricing_cache_destroy(vr_pricing_cache *c)
 const vr_model_ops *vr_pricing_model(const vr_pricing *pr) { return pr->ops; }
 double vr_pricing_rate(const vr_pricing *pr) { return pr->r; }
 double vr_pricing_dividend(const vr_pricing *pr) { return pr->q; }
-double vr_pricing_build_seconds(const vr_pricing *pr) { return pr->ops->tables_build_seconds(pr->tab); }
+double vr_pricing_build_seconds(const vr_pricing *pr) { return pr->seconds; }
+int vr_pricing_from_store(const vr_pricing *pr) { return pr->from_store; }
 
 double vr_pricing_vix(const vr_pricing *pr, const double *x)
 {

@@ -1,0 +1,346 @@
+/* table_store.c: the table store (see vr_pricing.h, vr_table_store_set): the pricing tables a
+ * process builds, kept in a directory as files that a later process with the same inputs and the
+ * same build of the library loads instead of building them again.
+ *
+ * Why: a build is most of a short job's time (a calibrated one-factor model: about 1 CPU-s, svcj2:
+ * 3-20 CPU-s), and batch work asks for the same tables again and again (a sweep of policies over
+ * one model, the reports and stress runs of a desk's model of the day, a test suite). The tables
+ * are a pure function of the inputs the in-process cache compares (vr_pricing_cache_get) and of
+ * the code that builds them, so a file keyed by both holds exactly what a build would make: a
+ * loaded table marks bit for bit as a built one (tests/test_table_store.c).
+ *
+ * File <dir>/<16 hex digits>.vrt, the digits a hash of the key:
+ *   "VRTABLE1" | key length (u64) | key | payload length (u64) | payload hash (u64) | payload
+ * key: "vixrisk tables" | the library's build id | model type | skip flags | max_tau | rate |
+ *      dividend | m0 | pricing parameters | physical parameters (the bytes of each, as
+ *      same_inputs compares them)
+ * payload: the model's tables_save bytes (the structures as this build lays them out).
+ * The build id is the GNU build-id note of the object the library is linked into (the linker's
+ * hash of its contents: any change to the code changes it); without one, a hash of that file. A
+ * file whose key differs in any byte (a hash collision of the name, another build) is not used;
+ * one whose payload fails its hash (truncated, damaged) is not used either and is replaced by the
+ * next build's file. The loader checks every count and size against the bytes it has (the
+ * models' tables_load); the values themselves are trusted: keep the directory as private as the
+ * configs.
+ *
+ * Writes go through vr_outfile (a temporary beside the final name, renamed over it): a reader
+ * never sees half a file, two processes storing the same key both write the same bytes, and
+ * nothing but a regular file is replaced (a directory or symlink at the name: the tables are not
+ * stored). The store is an optimisation: a file that cannot be read is a miss, one that cannot be
+ * written is counted (vr_table_store_stats) and the run goes on with the tables it built. */
+#define _GNU_SOURCE
+#include "pricing/table_store.h"
+
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "core/blob.h"
+#include "vixrisk/vr_outfile.h"
+#include "vixrisk/vr_pricing.h"
+
+#define STORE_MSG 512
+#define STORE_MAGIC "VRTABLE1"
+#define KEY_MAGIC "vixrisk tables"
+#define BUILD_ID_MAX 64
+#define STORE_FILE_MAX ((size_t)1 << 34) /* 16 GB: no table set comes near */
+
+static struct {
+    pthread_mutex_t lock;
+    char dir[VR_OUTFILE_PATH_MAX];
+    int on;
+    unsigned char build_id[BUILD_ID_MAX];
+    size_t build_id_len;
+    atomic_size_t hits, stored, failed;
+    char last_error[STORE_MSG];
+} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- the build id -------------------------------------------------------------------------- */
+
+typedef struct find_ctx {
+    uintptr_t addr;
+    unsigned char *id;
+    size_t len;
+    char path[VR_OUTFILE_PATH_MAX];
+    int found;
+} find_ctx;
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *vctx)
+{
+    (void)size;
+    find_ctx *c = vctx;
+    int mine = 0;
+    for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        const uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        mine = ph->p_type == PT_LOAD && c->addr >= lo && c->addr < lo + ph->p_memsz;
+    }
+    if (!mine)
+        return 0;
+    c->found = 1;
+    /* the main program has an empty name: its file is /proc/self/exe */
+    snprintf(c->path, sizeof c->path, "%s",
+             info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe");
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        const size_t al = ph->p_align == 8 ? 7u : 3u; /* (alignment - 1) of the notes */
+        size_t off = 0;
+        while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(p + off);
+            /* the desc starts at the header plus the name, rounded up to the alignment; the next
+             * note after the desc, rounded up likewise */
+            const size_t d = (off + sizeof *nh + nh->n_namesz + al) & ~al,
+                         next = (d + nh->n_descsz + al) & ~al;
+            if (next > ph->p_memsz || next <= off)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(p + off + sizeof *nh, "GNU", 4) == 0 && nh->n_descsz > 0 &&
+                nh->n_descsz <= BUILD_ID_MAX) {
+                memcpy(c->id, p + d, nh->n_descsz);
+                c->len = nh->n_descsz;
+                return 1;
+            }
+            off = next;
+        }
+    }
+    return 1;
+}
+
+/* The build id of the object this code is linked into; a hash of its file where it has none.
+ * 0 on success. */
+static int build_id(unsigned char *id, size_t *len)
+{
+    find_ctx c = {.addr = (uintptr_t)&build_id, .id = id};
+    dl_iterate_phdr(find_object, &c);
+    if (!c.found)
+        return -1;
+    if (c.len > 0) {
+        *len = c.len;
+        return 0;
+    }
+    FILE *f = fopen(c.path, "rb");
+    if (f == NULL)
+        return -1;
+    uint64_t h = VR_FNV_OFFSET;
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        h = vr_hash64(h, buf, n);
+    const int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return -1;
+    memcpy(id, "file", 4);
+    memcpy(id + 4, &h, sizeof h);
+    *len = 4 + sizeof h;
+    return 0;
+}
+
+/* ---- setting ------------------------------------------------------------------------------- */
+
+vr_status vr_table_store_set(const char *dir, vr_err *err)
+{
+    pthread_mutex_lock(&g_store.lock);
+    vr_status st = VR_OK;
+    if (dir == NULL || dir[0] == '\0') {
+        g_store.on = 0;
+        goto done;
+    }
+    if (strlen(dir) + 32 >= sizeof g_store.dir) {
+        st = vr_fail(err, VR_EINVAL, "table store: directory name longer than %zu bytes",
+                     sizeof g_store.dir - 32);
+        goto done;
+    }
+    struct stat sb;
+    /* (another process may create it between the stat and the mkdir: EEXIST, then stat again) */
+    if (stat(dir, &sb) != 0 &&
+        (errno != ENOENT || (mkdir(dir, 0777) != 0 && errno != EEXIST) || stat(dir, &sb) != 0)) {
+        st = vr_fail(err, VR_EIO, "table store %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st = vr_fail(err, VR_EINVAL, "table store %s: not a directory", dir);
+        goto done;
+    }
+    if (build_id(g_store.build_id, &g_store.build_id_len) != 0) {
+        st = vr_fail(err, VR_EIO, "table store %s: cannot identify this build of the library", dir);
+        goto done;
+    }
+    snprintf(g_store.dir, sizeof g_store.dir, "%s", dir);
+    g_store.on = 1;
+done:
+    pthread_mutex_unlock(&g_store.lock);
+    return st;
+}
+
+const char *vr_table_store_dir(void) { return g_store.on ? g_store.dir : NULL; }
+
+void vr_table_store_stats(vr_table_store_counts *c)
+{
+    pthread_mutex_lock(&g_store.lock);
+    c->hits = atomic_load(&g_store.hits);
+    c->stored = atomic_load(&g_store.stored);
+    c->failed = atomic_load(&g_store.failed);
+    snprintf(c->last_error, sizeof c->last_error, "%s", g_store.last_error);
+    pthread_mutex_unlock(&g_store.lock);
+}
+
+static void store_failed(const char *msg)
+{
+    atomic_fetch_add(&g_store.failed, 1);
+    pthread_mutex_lock(&g_store.lock);
+    snprintf(g_store.last_error, sizeof g_store.last_error, "%s", msg);
+    pthread_mutex_unlock(&g_store.lock);
+}
+
+/* ---- keys and files ------------------------------------------------------------------------ */
+
+static void make_key(vr_blob *k, const vr_model *m, double max_tau, unsigned skip)
+{
+    const int32_t type = (int32_t)m->type;
+    const uint32_t sk = skip, idlen = (uint32_t)g_store.build_id_len;
+    vr_blob_put(k, KEY_MAGIC, sizeof KEY_MAGIC);
+    vr_blob_put(k, &idlen, sizeof idlen);
+    vr_blob_put(k, g_store.build_id, g_store.build_id_len);
+    vr_blob_put(k, &type, sizeof type);
+    vr_blob_put(k, &sk, sizeof sk);
+    vr_blob_put(k, &max_tau, sizeof max_tau);
+    vr_blob_put(k, &m->rate, sizeof m->rate);
+    vr_blob_put(k, &m->dividend, sizeof m->dividend);
+    vr_blob_put(k, &m->m0, sizeof m->m0);
+    vr_blob_put(k, &m->pricing, sizeof m->pricing);
+    vr_blob_put(k, &m->physical, sizeof m->physical);
+}
+
+static void key_path(char *path, size_t cap, const vr_blob *k)
+{
+    snprintf(path, cap, "%s/%016llx.vrt", g_store.dir,
+             (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
+}
+
+/* The file at path mapped read-only into *map: its size, or 0 (nothing mapped) when it is absent,
+ * not a regular file, larger than STORE_FILE_MAX or unreadable. Mapped rather than read: the
+ * loaders copy each array once from the page cache into its own allocation, and a file of an
+ * svcj2 set (a quarter of a GB) read into a buffer first cost as much again in fresh pages. */
+static size_t map_file(const char *path, void **map)
+{
+    FILE *f = vr_fopen_input(path, "rb");
+    if (f == NULL)
+        return 0;
+    struct stat sb;
+    size_t n = 0;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= STORE_FILE_MAX) {
+        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        if (p != MAP_FAILED) {
+            *map = p;
+            n = (size_t)sb.st_size;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
+                         const vr_model_ops *ops, vr_model_tables **out)
+{
+    if (!g_store.on || ops->tables_load == NULL)
+        return 0;
+    vr_blob k = {0};
+    make_key(&k, m, max_tau, skip);
+    if (k.bad) {
+        vr_blob_free(&k);
+        return 0;
+    }
+    char path[VR_OUTFILE_PATH_MAX];
+    key_path(path, sizeof path, &k);
+    void *buf = NULL;
+    const size_t n = map_file(path, &buf);
+    int hit = 0;
+    if (n > 0) {
+        vr_blob_in r = {buf, n, 0};
+        uint64_t klen, plen, phash;
+        const void *kb, *pb;
+        if ((kb = vr_blob_take(&r, 8, 1)) != NULL && memcmp(kb, STORE_MAGIC, 8) == 0 &&
+            vr_blob_get(&r, &klen, sizeof klen) && klen == k.n &&
+            (kb = vr_blob_take(&r, k.n, 1)) != NULL && memcmp(kb, k.p, k.n) == 0 &&
+            vr_blob_get(&r, &plen, sizeof plen) && vr_blob_get(&r, &phash, sizeof phash) &&
+            plen == r.n - r.off && (pb = vr_blob_take(&r, plen, 1)) != NULL &&
+            vr_hash64(VR_FNV_OFFSET, pb, plen) == phash) {
+            vr_blob_in pr = {pb, plen, 0};
+            vr_model_tables *t = NULL;
+            vr_err e = {VR_OK, ""};
+            if (ops->tables_load(&pr, &t, &e) == VR_OK) {
+                if (pr.off == pr.n) {
+                    *out = t;
+                    hit = 1;
+                } else {
+                    ops->tables_destroy(t);
+                }
+            }
+        }
+    }
+    if (n > 0)
+        munmap(buf, n);
+    vr_blob_free(&k);
+    if (hit)
+        atomic_fetch_add(&g_store.hits, 1);
+    return hit;
+}
+
+void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const vr_model_ops *ops,
+                         const vr_model_tables *t)
+{
+    if (!g_store.on || ops->tables_save == NULL)
+        return;
+    vr_blob k = {0}, p = {0};
+    make_key(&k, m, max_tau, skip);
+    ops->tables_save(t, &p);
+    char path[VR_OUTFILE_PATH_MAX], msg[STORE_MSG];
+    vr_err e = {VR_OK, ""};
+    vr_outfile o = {0};
+    FILE *f = NULL;
+    if (k.bad || p.bad) {
+        snprintf(msg, sizeof msg, "table store %s: out of memory", g_store.dir);
+        store_failed(msg);
+        goto done;
+    }
+    key_path(path, sizeof path, &k);
+    if (vr_outfile_prepare(&o, path, NULL, NULL, 0, &e) != VR_OK ||
+        vr_outfile_begin(&o, &e) != VR_OK)
+        goto fail;
+    const uint64_t klen = k.n, plen = p.n, phash = vr_hash64(VR_FNV_OFFSET, p.p, p.n);
+    if ((f = fopen(o.tmp, "wb")) == NULL) {
+        vr_fail(&e, VR_EIO, "%s: %s", o.tmp, strerror(errno));
+        goto fail;
+    }
+    int ok = fwrite(STORE_MAGIC, 1, 8, f) == 8 && fwrite(&klen, sizeof klen, 1, f) == 1 &&
+             fwrite(k.p, 1, k.n, f) == k.n && fwrite(&plen, sizeof plen, 1, f) == 1 &&
+             fwrite(&phash, sizeof phash, 1, f) == 1 && fwrite(p.p, 1, p.n, f) == p.n;
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        vr_fail(&e, VR_EIO, "%s: %s", o.tmp, strerror(errno));
+        goto fail;
+    }
+    if (vr_outfile_commit(&o, &e) != VR_OK)
+        goto fail;
+    atomic_fetch_add(&g_store.stored, 1);
+    goto done;
+fail:
+    vr_outfile_abort(&o);
+    snprintf(msg, sizeof msg, "table store: %s", e.msg);
+    store_failed(msg);
+done:
+    vr_blob_free(&k);
+    vr_blob_free(&p);
+}

@@ -1,0 +1,359 @@
+/* test_table_store.c: the table store (vr_table_store_set, pricing/table_store.c).
+ *
+ * - A build with the store on writes one file; the next build of the same inputs loads it
+ *   (vr_pricing_from_store), and the loaded tables mark every instrument kind bit for bit as the
+ *   built ones: one-factor (Heston, SVCJ), svcj2, and builds of one underlying's tables only
+ *   (vr_pricing_build_only: a key of their own).
+ * - Other inputs (the longest expiry, a pricing parameter) get files of their own.
+ * - A damaged file (a flipped payload byte, a cut file, another magic) is never used: the build
+ *   runs and replaces it; a directory or a symlink at a file's name is left alone (the tables are
+ *   built and the failure counted, the thing at the name untouched).
+ * - vr_table_store_set refuses a path that is not a directory, creates a missing one, and NULL
+ *   turns the store off.
+ * - The CLI: VIXRISK_TABLE_STORE gives the same run output twice (the second from the store) and
+ *   a store path that is a regular file is a usage error (exit 2) naming the variable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vixrisk/vr_pricing.h"
+#include "vixrisk/vr_svcj2.h"
+#include "vr_test_util.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    return vr_test_tmpdir("store", dir, sizeof dir);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    vr_table_store_set(NULL, NULL);
+    return vr_test_rmdir(dir);
+}
+
+/* The .vrt files in the store: their count, and the name of the last one into last. */
+static int store_files(char *last, size_t cap)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".vrt") == 0) {
+            n++;
+            if (last)
+                snprintf(last, cap, "%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void remove_store_files(void)
+{
+    char f[512];
+    while (store_files(f, sizeof f) > 0) {
+        struct stat sb;
+        assert_int_equal(lstat(f, &sb), 0);
+        assert_int_equal(S_ISDIR(sb.st_mode) ? rmdir(f) : unlink(f), 0);
+    }
+}
+
+static vr_pricing *build(const vr_model *m, double max_tau, int only, vr_underlying_id ul)
+{
+    vr_err err = {VR_OK, ""};
+    vr_pricing *pr = NULL;
+    const vr_status st = only ? vr_pricing_build_only(m, max_tau, ul, &pr, &err)
+                              : vr_pricing_build(m, max_tau, &pr, &err);
+    if (st != VR_OK)
+        fail_msg("pricing build: %s", err.msg);
+    return pr;
+}
+
+/* Every kind at a grid of states and instruments: a's marks equal b's bit for bit (NaN marks of
+ * an underlying a build left out equal too). Returns how many marks were compared. */
+static int same_marks(const vr_pricing *a, const vr_pricing *b, double max_tau, int two_factor)
+{
+    int n = 0;
+    const double vs[] = {0.0, 0.004, 0.03, 0.2, 1.5}, ms[] = {0.0, 0.02, 0.05, 0.3};
+    const double taus[] = {1.0 / 365, 9.0 / 365, 30.0 / 365, 0.9 * max_tau};
+    for (size_t iv = 0; iv < sizeof vs / sizeof vs[0]; iv++)
+        for (size_t im = 0; im < (two_factor ? sizeof ms / sizeof ms[0] : 1); im++)
+            for (size_t it = 0; it < sizeof taus / sizeof taus[0]; it++) {
+                const vr_state st = {0.0, 100.0, {vs[iv], ms[im]}};
+                vr_instrument ins[12];
+                int k = 0;
+                for (int j = 0; j < 5; j++) {
+                    ins[k++] = (vr_instrument){VR_INST_SPX_OPTION, j < 2 ? -1 : 1, 70.0 + 15 * j, taus[it]};
+                }
+                for (int j = 0; j < 5; j++)
+                    ins[k++] = (vr_instrument){VR_INST_VIX_OPTION, j == 0 ? -1 : 1, 10.0 + 8 * j, taus[it]};
+                ins[k++] = (vr_instrument){VR_INST_VIX_FUTURE, 0, 0, taus[it]};
+                for (int j = 0; j < k; j++) {
+                    const vr_mark x = vr_pricing_mark(a, &ins[j], &st, VR_MARK_VIX_DELTA);
+                    const vr_mark y = vr_pricing_mark(b, &ins[j], &st, VR_MARK_VIX_DELTA);
+                    if (memcmp(&x, &y, sizeof x) != 0)
+                        fail_msg("kind %d cp %d K %g tau %g at v %g m %g: %.17g vs %.17g",
+                                 ins[j].kind, ins[j].cp, ins[j].strike, ins[j].t_exp, vs[iv],
+                                 ms[im], x.price, y.price);
+                    n++;
+                }
+            }
+    return n;
+}
+
+/* Build with the store on and none of its files there, then again: one file, the second build
+ * from it, the same marks as the first (a build). */
+static void round_trip(const char *what, const vr_model *m, double max_tau, int only,
+                       vr_underlying_id ul, int two_factor)
+{
+    vr_err err = {VR_OK, ""};
+    remove_store_files();
+    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    vr_table_store_counts c0, c1, c2;
+    vr_table_store_stats(&c0);
+    vr_pricing *built = build(m, max_tau, only, ul);
+    vr_table_store_stats(&c1);
+    assert_false(vr_pricing_from_store(built));
+    assert_int_equal(c1.stored, c0.stored + 1);
+    assert_int_equal(store_files(NULL, 0), 1);
+    vr_pricing *loaded = build(m, max_tau, only, ul);
+    vr_table_store_stats(&c2);
+    assert_true(vr_pricing_from_store(loaded));
+    assert_int_equal(c2.hits, c1.hits + 1);
+    assert_int_equal(c2.stored, c1.stored);
+    const int n = same_marks(built, loaded, max_tau, two_factor);
+    printf("  %s: %d marks the same bit for bit; built in %.3f s, loaded in %.3f s\n", what, n,
+           vr_pricing_build_seconds(built), vr_pricing_build_seconds(loaded));
+    vr_pricing_destroy(built);
+    vr_pricing_destroy(loaded);
+}
+
+static vr_model svcj_model(void)
+{
+    vr_model m = {.type = VR_MODEL_SVCJ, .spot = 100, .rate = 0.04, .dividend = 0.013, .v0 = 0.03,
+                  .physical = {.kappa = 3, .theta = 0.025, .sigma = 0.45, .rho = -0.7, .lambda = 1.0,
+                               .mu_v = 0.05, .mu_s = -0.04, .sigma_s = 0.05, .rho_j = -0.5}};
+    m.pricing = m.physical;
+    m.pricing.theta = 0.03;
+    return m;
+}
+
+static void test_one_factor(void **state)
+{
+    (void)state;
+    vr_model h = vr_test_heston_model(0.03);
+    h.spot = 100;
+    round_trip("heston", &h, 0.5, 0, VR_UL_SPX, 0);
+    const vr_model s = svcj_model();
+    round_trip("svcj", &s, 0.5, 0, VR_UL_SPX, 0);
+    round_trip("svcj, VIX tables only", &s, 0.5, 1, VR_UL_VIX, 0);
+    round_trip("svcj, SPX surface only", &s, 0.5, 1, VR_UL_SPX, 0);
+}
+
+static const vr_svcj2_params PQ = {.kappa_v = 5.0, .kappa_m = 0.4, .theta = 0.032, .sigma_v = 0.8,
+                                   .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5, .lambda1 = 18.0,
+                                   .mu_v = 0.07, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
+
+static void test_svcj2(void **state)
+{
+    (void)state;
+#ifdef VR_TEST_SMALL
+    /* m deterministic and at its long-run level: one slice (the sanitizer build: a fifth of the
+     * time); the VIX tables below have every slice */
+    vr_svcj2_params q = PQ;
+    q.sigma_m = 0;
+    const vr_model one = vr_test_svcj2_model(&q, 0.03, q.theta);
+    round_trip("svcj2, one m slice", &one, 0.25, 0, VR_UL_SPX, 1);
+#else
+    const vr_model all = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    round_trip("svcj2", &all, 0.25, 0, VR_UL_SPX, 1);
+#endif
+    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    round_trip("svcj2, VIX tables only", &m, 0.25, 1, VR_UL_VIX, 1);
+}
+
+/* Other inputs, other files; the first inputs still load theirs. */
+static void test_keys(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    remove_store_files();
+    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    const vr_model a = svcj_model();
+    vr_model b = a;
+    b.pricing.sigma = 0.5;
+    vr_model c = a;
+    c.spot = 120; /* the path's start: no table reads it */
+    c.v0 = 0.05;
+    /* (the VIX tables only: a fifth of the surface's time) */
+    vr_pricing *p[5] = {build(&a, 0.5, 1, VR_UL_VIX), build(&a, 0.6, 1, VR_UL_VIX),
+                        build(&b, 0.5, 1, VR_UL_VIX), build(&c, 0.5, 1, VR_UL_VIX),
+                        build(&a, 0.5, 1, VR_UL_VIX)};
+    assert_int_equal(store_files(NULL, 0), 3);
+    const int want[5] = {0, 0, 0, 1, 1};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(vr_pricing_from_store(p[i]), want[i]);
+        vr_pricing_destroy(p[i]);
+    }
+}
+
+/* A damaged file is rebuilt and replaced; things that are not regular files are left alone. */
+static void damage(const char *path, int how)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    const long size = ftell(f);
+    if (how == 0) { /* one payload byte (the file's last) flipped */
+        assert_int_equal(fseek(f, size - 1, SEEK_SET), 0);
+        const int ch = fgetc(f);
+        assert_int_equal(fseek(f, size - 1, SEEK_SET), 0);
+        fputc(ch ^ 0x10, f);
+        fclose(f);
+    } else if (how == 1) { /* cut short */
+        fclose(f);
+        assert_int_equal(truncate(path, size / 2), 0);
+    } else { /* another magic */
+        assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+        fputc('X', f);
+        fclose(f);
+    }
+}
+
+static void test_damaged(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    remove_store_files();
+    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    const vr_model m = svcj_model();
+    vr_pricing *fresh = build(&m, 0.5, 1, VR_UL_VIX);
+    char path[512];
+    assert_int_equal(store_files(path, sizeof path), 1);
+    for (int how = 0; how < 3; how++) {
+        damage(path, how);
+        vr_pricing *pr = build(&m, 0.5, 1, VR_UL_VIX);
+        assert_false(vr_pricing_from_store(pr)); /* not used: built, and the file replaced */
+        vr_pricing_destroy(pr);
+        pr = build(&m, 0.5, 1, VR_UL_VIX);
+        assert_true(vr_pricing_from_store(pr));
+        same_marks(fresh, pr, 0.5, 0);
+        vr_pricing_destroy(pr);
+    }
+    printf("  a flipped byte, a cut file, another magic: each rebuilt and replaced\n");
+    /* a directory at the name: built, not stored, the directory still there */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkdir(path, 0700), 0);
+    vr_table_store_counts c0, c1;
+    vr_table_store_stats(&c0);
+    vr_pricing *pr = build(&m, 0.5, 1, VR_UL_VIX);
+    vr_table_store_stats(&c1);
+    assert_false(vr_pricing_from_store(pr));
+    assert_int_equal(c1.failed, c0.failed + 1);
+    printf("  a directory at the name: %s\n", c1.last_error);
+    struct stat sb;
+    assert_int_equal(lstat(path, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    same_marks(fresh, pr, 0.5, 0);
+    vr_pricing_destroy(pr);
+    assert_int_equal(rmdir(path), 0);
+    /* a symlink at the name: not replaced, its target untouched */
+    char target[512];
+    snprintf(target, sizeof target, "%s/target.txt", dir);
+    assert_non_null(vr_test_write(dir, "target.txt", "not a table\n"));
+    assert_int_equal(symlink(target, path), 0);
+    pr = build(&m, 0.5, 1, VR_UL_VIX);
+    assert_false(vr_pricing_from_store(pr));
+    assert_int_equal(lstat(path, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    char *t = vr_test_slurp(target);
+    assert_string_equal(t, "not a table\n");
+    free(t);
+    same_marks(fresh, pr, 0.5, 0);
+    vr_pricing_destroy(pr);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(unlink(target), 0);
+    vr_pricing_destroy(fresh);
+}
+
+static void test_set(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    char sub[512], file[512];
+    snprintf(sub, sizeof sub, "%s/new", dir);
+    assert_int_equal(vr_table_store_set(sub, &err), VR_OK);
+    assert_string_equal(vr_table_store_dir(), sub);
+    struct stat sb;
+    assert_int_equal(stat(sub, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(rmdir(sub), 0);
+    assert_non_null(vr_test_write(dir, "plain.txt", "x\n"));
+    snprintf(file, sizeof file, "%s/plain.txt", dir);
+    assert_int_equal(vr_table_store_set(file, &err), VR_EINVAL);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "not a directory"));
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(vr_table_store_set(NULL, &err), VR_OK);
+    assert_null(vr_table_store_dir());
+}
+
+/* The CLI: the same run output with the tables from the store; a bad store path exits 2. */
+static void test_cli(void **state)
+{
+    (void)state;
+    remove_store_files();
+    static char out1[1 << 16], out2[1 << 16], cmd[1024];
+    char *outs[2] = {out1, out2};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "VIXRISK_TABLE_STORE=%s %s run %s/configs/alvh.yaml --paths 200 --threads 2 -o %s/r1.h5 2> /dev/null",
+                 dir, VIXRISK_CLI, VIXRISK_SOURCE_DIR, dir);
+        assert_int_equal(vr_run_capture(cmd, outs[i], sizeof out1), 0);
+        assert_int_equal(store_files(NULL, 0), 1);
+        /* everything but the last line ("wrote FILE (SECONDS s)") */
+        char *w = strstr(outs[i], "\nwrote ");
+        assert_non_null(w);
+        *w = 0;
+    }
+    assert_true(strlen(out1) > 1000);
+    assert_string_equal(out1, out2);
+    printf("  the CLI's run output, built and loaded: the same %zu bytes\n", strlen(out1));
+    char file[512];
+    assert_non_null(vr_test_write(dir, "plain.txt", "x\n"));
+    snprintf(file, sizeof file, "%s/plain.txt", dir);
+    snprintf(cmd, sizeof cmd, "VIXRISK_TABLE_STORE=%s %s run %s/configs/alvh.yaml --paths 200 -o %s/r2.h5 2>&1",
+             file, VIXRISK_CLI, VIXRISK_SOURCE_DIR, dir);
+    assert_int_equal(vr_run_capture(cmd, out1, sizeof out1), 2);
+    assert_non_null(strstr(out1, "VIXRISK_TABLE_STORE"));
+    assert_non_null(strstr(out1, "not a directory"));
+    assert_int_equal(unlink(file), 0);
+    char h5[512];
+    snprintf(h5, sizeof h5, "%s/r1.h5", dir);
+    assert_int_equal(unlink(h5), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_factor), cmocka_unit_test(test_svcj2),
+        cmocka_unit_test(test_keys),       cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_set),        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
