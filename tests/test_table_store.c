@@ -8,10 +8,16 @@
  * - A damaged file (a flipped payload byte, a cut file, another magic) is never used: the build
  *   runs and replaces it; a directory or a symlink at a file's name is left alone (the tables are
  *   built and the failure counted, the thing at the name untouched).
+ * - The bound (vr_table_store_set_limit): after a write, the least recently used table files go
+ *   until the rest fits, oldest first, a load making its file the newest; the file just written
+ *   stays even alone above the bound; 0 removes nothing; a temporary older than a day goes, a
+ *   fresh one stays; nothing else is touched (other names, upper-case hex, a directory or a
+ *   symlink with a table's name, the symlink's target).
  * - vr_table_store_set refuses a path that is not a directory, creates a missing one, and NULL
  *   turns the store off.
- * - The CLI: VIXRISK_TABLE_STORE gives the same run output twice (the second from the store) and
- *   a store path that is a regular file is a usage error (exit 2) naming the variable. */
+ * - The CLI: VIXRISK_TABLE_STORE gives the same run output twice (the second from the store);
+ *   a store path that is a regular file, and a VIXRISK_TABLE_STORE_MB that is not a whole number
+ *   of MiB in range, are usage errors (exit 2) naming the variable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -293,6 +301,171 @@ static void test_damaged(void **state)
     vr_pricing_destroy(fresh);
 }
 
+/* The bound. */
+static void put_file(const char *name, size_t size, double age)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++)
+        fputc('x', f);
+    assert_int_equal(fclose(f), 0);
+    const struct timespec t = {time(NULL) - (time_t)age, 0}, ts[2] = {t, t};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void set_age(const char *path, double age)
+{
+    const struct timespec t = {time(NULL) - (time_t)age, 0}, ts[2] = {t, t};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* 1 when dir/name is there (as anything), 0 when not */
+static int present(const char *name)
+{
+    char path[512];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return lstat(path, &sb) == 0;
+}
+
+/* The regular files with names the store gives, other than the test's own (0000000000000001 to
+ * 5): up to max of them into names, their count returned. */
+static int real_tables(char names[][32], int max)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        int ok = strlen(s) == 20 && strcmp(s + 16, ".vrt") == 0 && strncmp(s, "000000000000000", 15) != 0;
+        for (int i = 0; ok && i < 16; i++)
+            ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+        char path[512];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, s);
+        if (ok && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            if (n < max)
+                snprintf(names[n], 32, "%s", s);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(lstat(path, &sb), 0);
+    return (long long)sb.st_size;
+}
+
+static void test_bound(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    remove_store_files();
+    assert_int_equal(vr_table_store_limit(), (uint64_t)VR_TABLE_STORE_DEFAULT_MB << 20);
+    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    const vr_model a = svcj_model();
+    vr_model b = a, c = a;
+    b.pricing.sigma = 0.5;
+    c.pricing.sigma = 0.55;
+    /* the size of a's file (and b's and c's: the same grids) */
+    vr_table_store_set_limit(0);
+    char ra[512], rb[512];
+    vr_pricing_destroy(build(&a, 0.5, 1, VR_UL_VIX));
+    assert_int_equal(store_files(ra, sizeof ra), 1);
+    const long long S = file_size(ra);
+    assert_int_equal(unlink(ra), 0);
+    /* three old table files of 1000 bytes, and what the bound must leave alone */
+    put_file("0000000000000001.vrt", 1000, 300);
+    put_file("0000000000000002.vrt", 1000, 200);
+    put_file("0000000000000003.vrt", 1000, 100);
+    put_file("000000000000000A.vrt", 1000, 9000); /* not a name the store gives */
+    put_file("notes.txt", 1000, 9000);
+    put_file("target.txt", 10, 9000);
+    char link[512], sub[512], target[512];
+    snprintf(link, sizeof link, "%s/0000000000000005.vrt", dir);
+    snprintf(target, sizeof target, "%s/target.txt", dir);
+    assert_int_equal(symlink(target, link), 0);
+    snprintf(sub, sizeof sub, "%s/0000000000000004.vrt", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    put_file(".vr12345abcdef.tmp", 1000, 2 * 86400.0); /* a killed writer's, two days old */
+    put_file(".vr12346abcdef.tmp", 1000, 60);          /* a writer's, now */
+    /* the bound leaves room for a's file and 1.5 of the old ones: the two oldest go */
+    vr_table_store_counts c0, c1;
+    vr_table_store_stats(&c0);
+    vr_table_store_set_limit((uint64_t)S + 1500);
+    vr_pricing *pa = build(&a, 0.5, 1, VR_UL_VIX);
+    assert_false(vr_pricing_from_store(pa));
+    vr_pricing_destroy(pa);
+    vr_table_store_stats(&c1);
+    assert_int_equal(c1.evicted, c0.evicted + 3);
+    assert_false(present("0000000000000001.vrt"));
+    assert_false(present("0000000000000002.vrt"));
+    assert_false(present(".vr12345abcdef.tmp"));
+    assert_true(present("0000000000000003.vrt"));
+    assert_true(present(".vr12346abcdef.tmp"));
+    const char *kept[] = {"000000000000000A.vrt", "notes.txt", "target.txt",
+                          "0000000000000005.vrt", "0000000000000004.vrt"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        assert_true(present(kept[i]));
+    /* a's file, made the oldest, then loaded: the newest; b's write removes the old one instead */
+    char names[4][32];
+    assert_int_equal(real_tables(names, 4), 1);
+    snprintf(ra, sizeof ra, "%s/%s", dir, names[0]);
+    assert_int_equal(file_size(ra), S);
+    set_age(ra, 1000);
+    pa = build(&a, 0.5, 1, VR_UL_VIX);
+    assert_true(vr_pricing_from_store(pa));
+    vr_pricing_destroy(pa);
+    vr_table_store_set_limit(2 * (uint64_t)S + 500);
+    vr_pricing *pb = build(&b, 0.5, 1, VR_UL_VIX);
+    assert_false(vr_pricing_from_store(pb));
+    vr_pricing_destroy(pb);
+    assert_false(present("0000000000000003.vrt"));
+    assert_true(present(names[0]));
+    assert_int_equal(real_tables(names, 4), 2); /* a's and b's, each S bytes */
+    for (int i = 0; i < 2; i++) {
+        snprintf(rb, sizeof rb, "%s/%s", dir, names[i]);
+        assert_int_equal(file_size(rb), S);
+    }
+    /* a file alone above the bound stays; every other table file goes */
+    vr_table_store_set_limit(1);
+    vr_pricing *pc = build(&c, 0.5, 1, VR_UL_VIX);
+    assert_false(vr_pricing_from_store(pc));
+    vr_pricing_destroy(pc);
+    assert_int_equal(real_tables(names, 4), 1); /* c's */
+    assert_int_equal(store_files(NULL, 0), 4);   /* and the upper-case one, the dir, the link */
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        assert_true(present(kept[i]));
+    /* 0: no bound */
+    vr_table_store_set_limit(0);
+    put_file("0000000000000001.vrt", 1000, 300);
+    vr_pricing_destroy(build(&a, 0.5, 1, VR_UL_VIX));
+    assert_true(present("0000000000000001.vrt"));
+    assert_int_equal(store_files(NULL, 0), 6);
+    char *t = vr_test_slurp(target);
+    assert_string_equal(t, "xxxxxxxxxx");
+    free(t);
+    printf("  bound of %lld + 1500 bytes: the two oldest of three old files removed, and a stale "
+           "temporary; a loaded file kept over an older one; alone above the bound, kept\n", S);
+    /* clean up what remove_store_files does not */
+    assert_int_equal(unlink(link), 0);
+    remove_store_files();
+    const char *rest[] = {"notes.txt", "target.txt", ".vr12346abcdef.tmp"};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, rest[i]);
+        assert_int_equal(unlink(p), 0);
+    }
+    vr_table_store_set_limit((uint64_t)VR_TABLE_STORE_DEFAULT_MB << 20);
+}
+
 static void test_set(void **state)
 {
     (void)state;
@@ -345,6 +518,17 @@ static void test_cli(void **state)
     assert_non_null(strstr(out1, "VIXRISK_TABLE_STORE"));
     assert_non_null(strstr(out1, "not a directory"));
     assert_int_equal(unlink(file), 0);
+    /* a bound that is not a whole number of MiB in range */
+    const char *bad[] = {"12x", "-1", "16777217", " 5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "VIXRISK_TABLE_STORE=%s VIXRISK_TABLE_STORE_MB='%s' %s run %s/configs/alvh.yaml --paths 200 -o %s/r2.h5 2>&1",
+                 dir, bad[i], VIXRISK_CLI, VIXRISK_SOURCE_DIR, dir);
+        assert_int_equal(vr_run_capture(cmd, out1, sizeof out1), 2);
+        assert_non_null(strstr(out1, "VIXRISK_TABLE_STORE_MB"));
+        assert_non_null(strstr(out1, "[0, 16777216]"));
+    }
+    printf("  %s", out1);
     char h5[512];
     snprintf(h5, sizeof h5, "%s/r1.h5", dir);
     assert_int_equal(unlink(h5), 0);
@@ -355,7 +539,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_factor), cmocka_unit_test(test_svcj2),
         cmocka_unit_test(test_keys),       cmocka_unit_test(test_damaged),
-        cmocka_unit_test(test_set),        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_bound),      cmocka_unit_test(test_set),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

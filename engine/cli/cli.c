@@ -42,7 +42,9 @@ void vr_cli_help_footer(FILE *out)
             "  VIXRISK_TABLE_STORE  directory (created if missing) where pricing tables are kept\n"
             "                   and found again by later commands with the same model and the\n"
             "                   same vixrisk binary: the same results, without the table builds\n"
-            "                   (files of 14-260 MB, never removed by vixrisk; default: none)\n"
+            "                   (files of 14-260 MB; default: none)\n"
+            "  VIXRISK_TABLE_STORE_MB  bound on the table store's files in MiB: past it the least\n"
+            "                   recently used are removed (0: no bound; default 4096)\n"
             "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0, at most 4096\n");
 }
 

@@ -122,10 +122,11 @@ void vr_pricing_cache_destroy(vr_pricing_cache *c);       /* accepts NULL */
  * where it leaves the tables it had to build. A loaded table is the built one, byte for byte, so
  * it marks bit for bit the same; only the time to get it changes (vr_pricing_build_seconds).
  * For batch work over a few models: a sweep of policies, a desk's runs and reports against the
- * model of the day, a test suite. Files are named by a hash (<16 hex digits>.vrt), a few hundred
- * kB (one-factor) to a few tens of MB (svcj2) each, and are never removed by the library: delete
- * the directory's files at will. The loader checks every size against the file, not the values:
- * the directory must be as trusted as the configs (docs/formats.md, "Table store").
+ * model of the day, a test suite. Files are named by a hash (<16 hex digits>.vrt), 14 MB
+ * (one-factor) to 260 MB (svcj2) each; the store keeps their total under a bound
+ * (vr_table_store_set_limit) by removing the least recently used, and any of them may be deleted
+ * at will. The loader checks every size against the file, not the values: the directory must be
+ * as trusted as the configs (docs/scale.md, "Table store").
  * vr_table_store_set(dir) turns it on for the whole process (creating dir if it is missing;
  * VR_EINVAL if it names something else than a directory, VR_EIO if it cannot be created) and
  * NULL or "" turns it off. Call it before any thread builds tables. A file that cannot be read is
@@ -136,9 +137,22 @@ typedef struct vr_table_store_counts {
     size_t hits;     /* tables loaded from the store */
     size_t stored;   /* tables built and written to it */
     size_t failed;   /* tables built but not written (last_error says why) */
+    size_t evicted;  /* files removed to keep the store under its bound, and temporaries a killed
+                        writer left, by this process */
     char last_error[512];
 } vr_table_store_counts;
 void vr_table_store_stats(vr_table_store_counts *c);
+/* The bound on the store's table files, in bytes (0: none); VR_TABLE_STORE_DEFAULT_MB MiB until
+ * set (the CLI: VIXRISK_TABLE_STORE_MB). After each file it writes, the process removes the least
+ * recently used table files (by modification time; a load sets its file's to now) until those left
+ * add up to at most the bound; the file just written stays even when it alone is larger. Every
+ * rebuild of the library changes every key, so without a bound each build's files would stay
+ * unused for good. The same pass removes the temporaries (.vr*.tmp) that a writer killed more
+ * than a day ago left. Only regular files with the store's names are ever removed; a file in use
+ * by another process stays readable by it (it is mapped) and becomes a miss for later ones. */
+#define VR_TABLE_STORE_DEFAULT_MB 4096
+void vr_table_store_set_limit(uint64_t bytes);
+uint64_t vr_table_store_limit(void);
 /* 1 when pr's tables came from the table store. */
 int vr_pricing_from_store(const vr_pricing *pr);
 

@@ -27,11 +27,24 @@
  * never sees half a file, two processes storing the same key both write the same bytes, and
  * nothing but a regular file is replaced (a directory or symlink at the name: the tables are not
  * stored). The store is an optimisation: a file that cannot be read is a miss, one that cannot be
- * written is counted (vr_table_store_stats) and the run goes on with the tables it built. */
+ * written is counted (vr_table_store_stats) and the run goes on with the tables it built.
+ *
+ * The bound (vr_table_store_set_limit): after each file written, one pass over the directory sums
+ * the table files' sizes and, above the bound, removes the least recently used (oldest
+ * modification time; a load sets it to now) until the rest fits; the file just written is never
+ * one of them. Without it every rebuild's keys would leave the previous build's files unused for
+ * good (260 MB per svcj2 set). The same pass removes temporaries (.vr*.tmp) older than a day: a
+ * writer killed by a signal that cannot be caught leaves its temporary, and no write takes a day.
+ * Removal is of regular files with the store's names only (fstatat without following links,
+ * unlinkat, which removes a link itself and never a directory); processes that prune the same
+ * directory at once only remove a file twice (ENOENT, not counted), and one that has a file
+ * mapped keeps reading it. */
 #define _GNU_SOURCE
 #include "pricing/table_store.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,6 +54,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/blob.h"
 #include "vixrisk/vr_outfile.h"
@@ -51,16 +66,20 @@
 #define KEY_MAGIC "vixrisk tables"
 #define BUILD_ID_MAX 64
 #define STORE_FILE_MAX ((size_t)1 << 34) /* 16 GB: no table set comes near */
+#define STALE_TEMP_SECONDS (24 * 3600)
 
 static struct {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock, prune_lock;
     char dir[VR_OUTFILE_PATH_MAX];
     int on;
     unsigned char build_id[BUILD_ID_MAX];
     size_t build_id_len;
-    atomic_size_t hits, stored, failed;
+    atomic_size_t hits, stored, failed, evicted;
+    _Atomic uint64_t limit;
     char last_error[STORE_MSG];
-} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER,
+             .prune_lock = PTHREAD_MUTEX_INITIALIZER,
+             .limit = (uint64_t)VR_TABLE_STORE_DEFAULT_MB << 20};
 
 /* ---- the build id -------------------------------------------------------------------------- */
 
@@ -191,9 +210,14 @@ void vr_table_store_stats(vr_table_store_counts *c)
     c->hits = atomic_load(&g_store.hits);
     c->stored = atomic_load(&g_store.stored);
     c->failed = atomic_load(&g_store.failed);
+    c->evicted = atomic_load(&g_store.evicted);
     snprintf(c->last_error, sizeof c->last_error, "%s", g_store.last_error);
     pthread_mutex_unlock(&g_store.lock);
 }
+
+void vr_table_store_set_limit(uint64_t bytes) { atomic_store(&g_store.limit, bytes); }
+
+uint64_t vr_table_store_limit(void) { return atomic_load(&g_store.limit); }
 
 static void store_failed(const char *msg)
 {
@@ -222,10 +246,109 @@ static void make_key(vr_blob *k, const vr_model *m, double max_tau, unsigned ski
     vr_blob_put(k, &m->physical, sizeof m->physical);
 }
 
+static void key_name(char *name, size_t cap, const vr_blob *k)
+{
+    snprintf(name, cap, "%016llx.vrt", (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
+}
+
 static void key_path(char *path, size_t cap, const vr_blob *k)
 {
-    snprintf(path, cap, "%s/%016llx.vrt", g_store.dir,
-             (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
+    char name[32];
+    key_name(name, sizeof name, k);
+    snprintf(path, cap, "%s/%s", g_store.dir, name);
+}
+
+/* ---- the bound ----------------------------------------------------------------------------- */
+
+static int is_table_name(const char *s)
+{
+    for (int i = 0; i < 16; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return strcmp(s + 16, ".vrt") == 0;
+}
+
+static int is_temp_name(const char *s)
+{
+    const size_t n = strlen(s);
+    return n > 7 && strncmp(s, ".vr", 3) == 0 && strcmp(s + n - 4, ".tmp") == 0;
+}
+
+typedef struct entry {
+    struct timespec mtime;
+    uint64_t size;
+    char name[24];
+} entry;
+
+static int older(const void *va, const void *vb)
+{
+    const entry *a = va, *b = vb;
+    if (a->mtime.tv_sec != b->mtime.tv_sec)
+        return a->mtime.tv_sec < b->mtime.tv_sec ? -1 : 1;
+    if (a->mtime.tv_nsec != b->mtime.tv_nsec)
+        return a->mtime.tv_nsec < b->mtime.tv_nsec ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* One pass over the store after `kept` was written (see the top of the file). */
+static void prune(const char *kept)
+{
+    const uint64_t limit = atomic_load(&g_store.limit);
+    pthread_mutex_lock(&g_store.prune_lock);
+    DIR *d = opendir(g_store.dir);
+    if (d == NULL) {
+        pthread_mutex_unlock(&g_store.prune_lock);
+        return;
+    }
+    const int fd = dirfd(d);
+    const time_t now = time(NULL);
+    entry *v = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    int complete = 1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const int table = is_table_name(e->d_name), temp = !table && is_temp_name(e->d_name);
+        struct stat sb;
+        if ((!table && !temp) || fstatat(fd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(sb.st_mode))
+            continue;
+        if (temp) {
+            if (sb.st_mtime < now - STALE_TEMP_SECONDS && unlinkat(fd, e->d_name, 0) == 0)
+                atomic_fetch_add(&g_store.evicted, 1);
+            continue;
+        }
+        total += (uint64_t)sb.st_size;
+        if (strcmp(e->d_name, kept) == 0)
+            continue;
+        if (n == cap) {
+            const size_t c2 = cap ? 2 * cap : 64;
+            entry *w = realloc(v, c2 * sizeof *w);
+            if (w == NULL) { /* no list of candidates: remove nothing this time */
+                complete = 0;
+                break;
+            }
+            v = w;
+            cap = c2;
+        }
+        v[n].mtime = sb.st_mtim;
+        v[n].size = (uint64_t)sb.st_size;
+        snprintf(v[n].name, sizeof v[n].name, "%s", e->d_name);
+        n++;
+    }
+    if (complete && limit > 0 && total > limit) {
+        qsort(v, n, sizeof *v, older);
+        for (size_t i = 0; i < n && total > limit; i++) {
+            if (unlinkat(fd, v[i].name, 0) == 0)
+                atomic_fetch_add(&g_store.evicted, 1);
+            else if (errno != ENOENT)
+                continue; /* still there: it still counts */
+            total -= v[i].size;
+        }
+    }
+    free(v);
+    closedir(d);
+    pthread_mutex_unlock(&g_store.prune_lock);
 }
 
 /* The file at path mapped read-only into *map: its size, or 0 (nothing mapped) when it is absent,
@@ -293,8 +416,11 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
     if (n > 0)
         munmap(buf, n);
     vr_blob_free(&k);
-    if (hit)
+    if (hit) {
         atomic_fetch_add(&g_store.hits, 1);
+        /* recently used: the bound removes the oldest first (a read-only store: no matter) */
+        (void)utimensat(AT_FDCWD, path, NULL, 0);
+    }
     return hit;
 }
 
@@ -335,6 +461,9 @@ void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const
     if (vr_outfile_commit(&o, &e) != VR_OK)
         goto fail;
     atomic_fetch_add(&g_store.stored, 1);
+    char name[32];
+    key_name(name, sizeof name, &k);
+    prune(name);
     goto done;
 fail:
     vr_outfile_abort(&o);
