@@ -78,16 +78,26 @@ double vr_svcj2_vix_laplace(const vr_svcj2_params *p, double v, double m, double
 /* ---------------------------------------------------------------------------------------------
  * Adaptive Gauss-Kronrod 7/15 over a callback (recursive bisection, absolute tolerance). */
 
-typedef double (*fn1)(double x, void *ctx, int *ok);
+/* An integrand evaluated at n points at once (fx[i] = f(x[i])): the rule's 15 nodes go in one
+ * call, so that the distribution function's series runs for all of them together (cdf_eval_n);
+ * *ok = 0 on failure. */
+typedef void (*fnv)(const double *x, double *fx, int n, void *ctx, int *ok);
 
 
-static double gk15(fn1 f, void *ctx, double lo, double hi, double *err, int *ok)
+static double gk15(fnv f, void *ctx, double lo, double hi, double *err, int *ok)
 {
     const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
-    const double fc = f(c, ctx, ok);
+    double x[15], fx[15];
+    x[0] = c;
+    for (int j = 0; j < 7; j++) {
+        x[1 + 2 * j] = c - h * vr_gk15_x[j];
+        x[2 + 2 * j] = c + h * vr_gk15_x[j];
+    }
+    f(x, fx, 15, ctx, ok);
+    const double fc = fx[0];
     double k = fc * vr_gk15_wk[7], g = fc * vr_gk15_wg[3];
     for (int j = 0; j < 7; j++) {
-        const double s = f(c - h * vr_gk15_x[j], ctx, ok) + f(c + h * vr_gk15_x[j], ctx, ok);
+        const double s = fx[1 + 2 * j] + fx[2 + 2 * j];
         k += vr_gk15_wk[j] * s;
         if (j & 1)
             g += vr_gk15_wg[j / 2] * s;
@@ -103,7 +113,7 @@ static double gk15(fn1 f, void *ctx, double lo, double hi, double *err, int *ok)
  * the depth limit on every panel (2^20 panels; a 5-year VIX call at an extreme corner spent 77 s
  * there before failing). Converging integrals use a few hundred at most; at the budget the
  * integral fails (unconv is set above any tolerance) instead. */
-static double quad_rec(fn1 f, void *ctx, double lo, double hi, double tol, int depth, int *ok,
+static double quad_rec(fnv f, void *ctx, double lo, double hi, double tol, int depth, int *ok,
                        double *unconv, long *budget)
 {
     if (--*budget < 0) {
@@ -127,7 +137,7 @@ static double quad_rec(fn1 f, void *ctx, double lo, double hi, double tol, int d
 
 #define QUAD_PANELS 4096L
 
-static double quad(fn1 f, void *ctx, double lo, double hi, double tol, int *ok)
+static double quad(fnv f, void *ctx, double lo, double hi, double tol, int *ok)
 {
     if (!(hi > lo))
         return 0.0;
@@ -173,6 +183,12 @@ static double fut_f(double t, void *vctx, int *ok)
     return -expm1(lm) / sqrt(s);
 }
 
+static void fut_fv(const double *t, double *out, int n, void *vctx, int *ok)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = fut_f(t[i], vctx, ok);
+}
+
 static int law_init(law *L, const vr_svcj2_params *p, double v, double m, double T)
 {
     L->p = p;
@@ -206,7 +222,7 @@ static int sqrt_mean(law *L, double *out)
      * a wrong value (its nodes are ~6 apart, the integrand's transition ~5 wide) */
     double r = 0.0;
     for (int j = 0; j < 46 && ok; j++)
-        r += quad(fut_f, L, tl + 2.0 * j, tl + 2.0 * (j + 1), 1e-10 * scale / 46.0, &ok);
+        r += quad(fut_fv, L, tl + 2.0 * j, tl + 2.0 * (j + 1), 1e-10 * scale / 46.0, &ok);
     r += 2.0 * L->mean * sqrt(L->s0 * exp(tl)) + 2.0 / sqrt(L->s0 * exp(th));
     *out = r / (2.0 * sqrt(M_PI));
     return ok && isfinite(*out);
@@ -380,38 +396,63 @@ static int tail_init(cdf *C, law *L, double cap, double *buf)
     return 1;
 }
 
-/* P(X <= x) = (x - lo)/w + sum_k g_k sin(k pi (x - lo)/w), sines by the two-term recurrence. */
-static double cdf_eval(const cdf *C, double x)
+/* out[i] = P(X <= x[i]) = (x - lo)/w + sum_k g_k sin(k pi (x - lo)/w), the sines by the two-term
+ * recurrence. A point's recurrence is a chain of dependent multiplies and subtractions (8 cycles
+ * a term, 8192 terms): CDF_BATCH points run side by side, each with exactly the operations it had
+ * alone (the same bits), and the loop over them is a vector loop with independent lanes. */
+#define CDF_BATCH 16
+
+static void cdf_eval_n(const cdf *C, const double *x, double *out, int n)
 {
-    if (x <= C->lo)
-        return 0.0;
-    const double th = M_PI * (x - C->lo) / C->w;
-    if (th >= M_PI)
-        return 1.0;
-    const double c2 = 2.0 * cos(th);
-    double sm1 = 0.0, s = sin(th), acc = 0.0;
-    for (int k = 1; k < C->n; k++) {
-        acc += C->g[k] * s;
-        const double sn = c2 * s - sm1;
-        sm1 = s;
-        s = sn;
+    for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
+        const int nb = n - i0 < CDF_BATCH ? n - i0 : CDF_BATCH;
+        double th[CDF_BATCH], c2[CDF_BATCH], sm1[CDF_BATCH], s[CDF_BATCH], acc[CDF_BATCH];
+        for (int i = 0; i < CDF_BATCH; i++) {
+            th[i] = i < nb ? M_PI * (x[i0 + i] - C->lo) / C->w : 0.0; /* (padding: unused) */
+            c2[i] = 2.0 * cos(th[i]);
+            sm1[i] = 0.0;
+            s[i] = sin(th[i]);
+            acc[i] = 0.0;
+        }
+        for (int k = 1; k < C->n; k++) {
+            const double g = C->g[k];
+            for (int i = 0; i < CDF_BATCH; i++) {
+                acc[i] += g * s[i];
+                const double sn = c2[i] * s[i] - sm1[i];
+                sm1[i] = s[i];
+                s[i] = sn;
+            }
+        }
+        for (int i = 0; i < nb; i++) {
+            const double xi = x[i0 + i];
+            if (xi <= C->lo)
+                out[i0 + i] = 0.0;
+            else if (th[i] >= M_PI)
+                out[i0 + i] = 1.0;
+            else
+                out[i0 + i] = fmin(1.0, fmax(0.0, th[i] / M_PI + acc[i]));
+        }
     }
-    const double r = th / M_PI + acc;
-    return fmin(1.0, fmax(0.0, r));
 }
 
 typedef struct put_ctx { const cdf *C; } put_ctx;
 
-static double put_f(double y, void *vctx, int *ok)
+static void put_fv(const double *y, double *out, int n, void *vctx, int *ok)
 {
     (void)ok;
     const put_ctx *pc = vctx;
-    return cdf_eval(pc->C, y * y);
+    double x[CDF_BATCH];
+    for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
+        const int nb = n - i0 < CDF_BATCH ? n - i0 : CDF_BATCH;
+        for (int i = 0; i < nb; i++)
+            x[i] = y[i0 + i] * y[i0 + i];
+        cdf_eval_n(pc->C, x, out + i0, nb);
+    }
 }
 
 /* int_a^b f, split at the points ylo + k step inside (a, b) when step > 0 (each piece with its own
  * panel budget), else one adaptive integral. */
-static double quad_grid(fn1 f, void *ctx, double a, double b, double tol, double ylo, double step,
+static double quad_grid(fnv f, void *ctx, double a, double b, double tol, double ylo, double step,
                         int *ok)
 {
     if (!(step > 0))
@@ -432,7 +473,7 @@ static double quad_grid(fn1 f, void *ctx, double a, double b, double tol, double
  * integral over a long stretch of its series, such as a lone strike just below the split, 7.5
  * times the future on the fitted rare-jumps set, exhausted its panel budget and the call failed).
  * *bad = index of a strike whose integral did not converge (else untouched). */
-static void cum_parts(fn1 f, void *ctx, double ylo, double ysplit, const double *strikes, int n,
+static void cum_parts(fnv f, void *ctx, double ylo, double ysplit, const double *strikes, int n,
                       double step, double *out, int *bad)
 {
     double acc_c = ylo, acc = 0.0;
@@ -461,14 +502,14 @@ static void put_parts(const cdf *C, double mean, const double *strikes, int n, d
                       double *out, int *bad)
 {
     put_ctx pc = {C};
-    cum_parts(put_f, &pc, sqrt(C->lo), sqrt(mean), strikes, n, step, out, bad);
+    cum_parts(put_fv, &pc, sqrt(C->lo), sqrt(mean), strikes, n, step, out, bad);
 }
 
-static double tail_f(double y, void *vctx, int *ok)
+static void tail_fv(const double *y, double *out, int n, void *vctx, int *ok)
 {
-    (void)ok;
-    const put_ctx *pc = vctx;
-    return 1.0 - cdf_eval(pc->C, y * y);
+    put_fv(y, out, n, vctx, ok);
+    for (int i = 0; i < n; i++)
+        out[i] = 1.0 - out[i];
 }
 
 /* out[far[j]] = E[(sqrt X - c)^+] = int_c^{sqrt top} P(X > y^2) dy, c = strikes[far[j]] / 100,
@@ -489,7 +530,7 @@ static void tail_parts(const cdf *C, const double *strikes, const int *far, int 
         if (c > acc_c)
             acc_c = top, acc = 0.0;
         int ok = 1;
-        out[i] = acc + quad(tail_f, &pc, c, acc_c, 1e-12, &ok);
+        out[i] = acc + quad(tail_fv, &pc, c, acc_c, 1e-12, &ok);
         acc_c = c, acc = out[i];
         if (!ok) {
             *bad = i;
@@ -510,27 +551,54 @@ static void tail_parts(const cdf *C, const double *strikes, const int *far, int 
  * removed from each body strike's put part (fold_parts). */
 typedef struct fold_ctx { const cdf *C; double lo, w, cap; } fold_ctx;
 
-static double fold_f(double y, void *vctx, int *ok)
+/* D(y^2) at n points: for each, the images j = 1, 2, ... while lo + 2jw - u < cap, until the mass
+ * beyond is below the rounding of the sum; the points still going evaluate their two images of
+ * round j together. */
+static void fold_fv(const double *y, double *out, int n, void *vctx, int *ok)
 {
     (void)ok;
     const fold_ctx *fc = vctx;
-    const double u = fmin(fmax(y * y - fc->lo, 0.0), fc->w);
-    double d = 0.0;
-    for (int j = 1; fc->lo + 2.0 * j * fc->w - u < fc->cap; j++) {
-        const double x = fc->lo + 2.0 * j * fc->w;
-        const double below = cdf_eval(fc->C, x - u);
-        d += cdf_eval(fc->C, x + u) - below;
-        if (1.0 - below < 1e-17) /* the mass beyond: below the rounding of the sum */
-            break;
+    for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
+        const int nb = n - i0 < CDF_BATCH ? n - i0 : CDF_BATCH;
+        double u[CDF_BATCH], xs[2 * CDF_BATCH], cv[2 * CDF_BATCH];
+        int going[CDF_BATCH], idx[CDF_BATCH];
+        for (int i = 0; i < nb; i++) {
+            u[i] = fmin(fmax(y[i0 + i] * y[i0 + i] - fc->lo, 0.0), fc->w);
+            out[i0 + i] = 0.0;
+            going[i] = 1;
+        }
+        for (int j = 1;; j++) {
+            const double x = fc->lo + 2.0 * j * fc->w;
+            int na = 0;
+            for (int i = 0; i < nb; i++) {
+                if (going[i] && !(x - u[i] < fc->cap))
+                    going[i] = 0;
+                if (going[i]) {
+                    idx[na] = i;
+                    xs[2 * na] = x - u[i];
+                    xs[2 * na + 1] = x + u[i];
+                    na++;
+                }
+            }
+            if (na == 0)
+                break;
+            cdf_eval_n(fc->C, xs, cv, 2 * na);
+            for (int a = 0; a < na; a++) {
+                const int i = idx[a];
+                const double below = cv[2 * a];
+                out[i0 + i] += cv[2 * a + 1] - below;
+                if (1.0 - below < 1e-17) /* the mass beyond: below the rounding of the sum */
+                    going[i] = 0;
+            }
+        }
     }
-    return d;
 }
 
 /* out[i] = int_ylo^{c_i} D(y^2) dy for the body's strikes (cum_parts, no split: D is smooth). */
 static void fold_parts(const fold_ctx *fc, const double *strikes, int n, double *out, int *bad)
 {
     const double ylo = sqrt(fc->lo);
-    cum_parts(fold_f, (void *)fc, ylo, ylo, strikes, n, 0.0, out, bad);
+    cum_parts(fold_fv, (void *)fc, ylo, ylo, strikes, n, 0.0, out, bad);
 }
 
 vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
