@@ -22,6 +22,7 @@
  * (Fang and Oosterlee 2008) is the independent second method. */
 #include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_analytic.h"
+#include "uninstrumented.h"
 
 #include <complex.h>
 #include <float.h>
@@ -54,7 +55,7 @@ typedef struct ric {
  * holds as the engine is built, for baseline x86-64 (no FMA to contract a * ratio + b into);
  * clang's operator (compiler-rt, the sanitizer builds) scales differently and may differ from
  * this in the last bit, as it did from gcc's before. */
-static inline double complex cmplx(double x, double y)
+VR_UNINSTRUMENTED static inline double complex cmplx(double x, double y)
 {
     double complex z; /* C11 6.2.5: a complex is an array of its two parts (CMPLX is gcc's) */
     ((double *)&z)[0] = x;
@@ -62,7 +63,7 @@ static inline double complex cmplx(double x, double y)
     return z;
 }
 
-static inline double complex cdiv(double complex num, double complex den)
+VR_UNINSTRUMENTED static inline double complex cdiv(double complex num, double complex den)
 {
     const double a = creal(num), b = cimag(num), c = creal(den), d = cimag(den);
     const double ac = fabs(c), ad = fabs(d), big = ac > ad ? ac : ad;
@@ -85,7 +86,7 @@ static inline double complex cdiv(double complex num, double complex den)
     return num / den;
 }
 
-static void ric_rhs(ric *r, const double complex y[3], double complex dy[3])
+VR_UNINSTRUMENTED static void ric_rhs(ric *r, const double complex y[3], double complex dy[3])
 {
     const vr_svcj2_params *p = r->p;
     const double complex bv = y[1], bm = y[2];
@@ -122,7 +123,7 @@ static const double e1 = 35.0 / 384 - 5179.0 / 57600, e3 = 500.0 / 1113 - 7571.0
 
 #define RIC_MAX_STEPS 200000
 
-static int finite3(const double complex y[3])
+VR_UNINSTRUMENTED static int finite3(const double complex y[3])
 {
     for (int i = 0; i < 3; i++)
         if (!isfinite(creal(y[i])) || !isfinite(cimag(y[i])))
@@ -136,8 +137,12 @@ int vr_svcj2_riccati(const vr_svcj2_params *p, double T, double complex z, doubl
     return vr_svcj2_riccati_scaled(p, T, z, w_v, w_m, tol, 1.0, out);
 }
 
-static int riccati(const vr_svcj2_params *p, double T, double complex z, double complex w_v,
-                   double complex w_m, double tol, double floor, int kill, double complex out[3]);
+/* The solver and what it calls here are not instrumented in the sanitizer build
+ * (uninstrumented.h): they were half of the svcj2 tests' time there, and work only on their own
+ * three-element locals and the caller's out[3]. */
+VR_UNINSTRUMENTED static int riccati(const vr_svcj2_params *p, double T, double complex z,
+                                     double complex w_v, double complex w_m, double tol,
+                                     double floor, int kill, double complex out[3]);
 
 int vr_svcj2_riccati_scaled(const vr_svcj2_params *p, double T, double complex z,
                             double complex w_v, double complex w_m, double tol, double floor,
@@ -153,8 +158,9 @@ int vr_svcj2_riccati_nojump(const vr_svcj2_params *p, double T, double complex z
     return riccati(p, T, z, w_v, w_m, tol, 1.0, 1, out);
 }
 
-static int riccati(const vr_svcj2_params *p, double T, double complex z, double complex w_v,
-                   double complex w_m, double tol, double floor, int kill, double complex out[3])
+VR_UNINSTRUMENTED static int riccati(const vr_svcj2_params *p, double T, double complex z,
+                                     double complex w_v, double complex w_m, double tol,
+                                     double floor, int kill, double complex out[3])
 {
     ric r = {.p = p, .z = z, .bad = 0, .kill = kill};
     r.ez = cexp(z * p->mu_s + 0.5 * z * z * p->sigma_s * p->sigma_s);

@@ -42,6 +42,7 @@
  * 2.6e-5 -> 4.4e-7 at 91 days in that limit (docs/numerics.md). */
 #include "vixrisk/vr_svcj2.h"
 #include "gk15.h"
+#include "uninstrumented.h"
 
 #include <complex.h>
 #include <math.h>
@@ -402,27 +403,40 @@ static int tail_init(cdf *C, law *L, double cap, double *buf)
  * alone (the same bits), and the loop over them is a vector loop with independent lanes. */
 #define CDF_BATCH 16
 
+/* acc[i] = sum_{k=1}^{n-1} g[k] sin(k th[i]) for CDF_BATCH points (the arrays are the caller's
+ * CDF_BATCH-long locals, g a series of n <= COS_NMAX terms). Not instrumented in the sanitizer
+ * build (uninstrumented.h): it was a quarter of test_svcj2_vix's time there. */
+VR_UNINSTRUMENTED static void sine_sums(const double *g, int n, const double *th, double *acc)
+{
+    VR_LEAF_REQUIRE(n >= 1 && n <= COS_NMAX);
+    double c2[CDF_BATCH], sm1[CDF_BATCH], s[CDF_BATCH], a[CDF_BATCH];
+    for (int i = 0; i < CDF_BATCH; i++) {
+        c2[i] = 2.0 * cos(th[i]);
+        sm1[i] = 0.0;
+        s[i] = sin(th[i]);
+        a[i] = 0.0;
+    }
+    for (int k = 1; k < n; k++) {
+        const double gk = g[k];
+        for (int i = 0; i < CDF_BATCH; i++) {
+            a[i] += gk * s[i];
+            const double sn = c2[i] * s[i] - sm1[i];
+            sm1[i] = s[i];
+            s[i] = sn;
+        }
+    }
+    for (int i = 0; i < CDF_BATCH; i++)
+        acc[i] = a[i];
+}
+
 static void cdf_eval_n(const cdf *C, const double *x, double *out, int n)
 {
     for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
         const int nb = n - i0 < CDF_BATCH ? n - i0 : CDF_BATCH;
-        double th[CDF_BATCH], c2[CDF_BATCH], sm1[CDF_BATCH], s[CDF_BATCH], acc[CDF_BATCH];
-        for (int i = 0; i < CDF_BATCH; i++) {
-            th[i] = i < nb ? M_PI * (x[i0 + i] - C->lo) / C->w : 0.0; /* (padding: unused) */
-            c2[i] = 2.0 * cos(th[i]);
-            sm1[i] = 0.0;
-            s[i] = sin(th[i]);
-            acc[i] = 0.0;
-        }
-        for (int k = 1; k < C->n; k++) {
-            const double g = C->g[k];
-            for (int i = 0; i < CDF_BATCH; i++) {
-                acc[i] += g * s[i];
-                const double sn = c2[i] * s[i] - sm1[i];
-                sm1[i] = s[i];
-                s[i] = sn;
-            }
-        }
+        double th[CDF_BATCH], acc[CDF_BATCH];
+        for (int i = 0; i < CDF_BATCH; i++) /* (the padding's th = 0: unused) */
+            th[i] = i < nb ? M_PI * (x[i0 + i] - C->lo) / C->w : 0.0;
+        sine_sums(C->g, C->n, th, acc);
         for (int i = 0; i < nb; i++) {
             const double xi = x[i0 + i];
             if (xi <= C->lo)

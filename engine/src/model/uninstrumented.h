@@ -5,7 +5,9 @@
  * three loops that sum the pricing tables' series (surface.c cos_terms, vix_pricer.c
  * cos_sine_sum_n, svcj2_tables.c vix_part) they were the largest cost of the table builds, which
  * most tests make: without them test_svcj2_tables ran 66 s instead of 79 s, test_bench_runs 29 s
- * instead of 42 s (AMD EPYC, 2 threads, one test at a time; docs/testing.md). What
+ * instead of 42 s (AMD EPYC, 2 threads, one test at a time; docs/testing.md). The same holds for
+ * svcj2's Riccati solver (svcj2_cf.c riccati and its right-hand side: three-element locals and the
+ * caller's out[3]) and the svcj2 VIX pricer's sine sums (svcj2_vix.c sine_sums). What
  * ASan could see there is little: each loop works on arrays its caller sized from the same
  * constants, most of them slices of one allocation (a run past a slice lands in the next one,
  * which ASan does not report). So these loops carry VR_UNINSTRUMENTED and check their bounds
