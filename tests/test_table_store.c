@@ -81,6 +81,15 @@ static void remove_store_files(void)
     }
 }
 
+/* The store on, in dir, with none of its files there. */
+static void store_on(void)
+{
+    vr_err err = {VR_OK, ""};
+    remove_store_files();
+    if (vr_table_store_set(dir, &err) != VR_OK)
+        fail_msg("table store: %s", err.msg);
+}
+
 static vr_pricing *build(const vr_model *m, double max_tau, int only, vr_underlying_id ul)
 {
     vr_err err = {VR_OK, ""};
@@ -129,9 +138,7 @@ static int same_marks(const vr_pricing *a, const vr_pricing *b, double max_tau, 
 static void round_trip(const char *what, const vr_model *m, double max_tau, int only,
                        vr_underlying_id ul, int two_factor)
 {
-    vr_err err = {VR_OK, ""};
-    remove_store_files();
-    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    store_on();
     vr_table_store_counts c0, c1, c2;
     vr_table_store_stats(&c0);
     vr_pricing *built = build(m, max_tau, only, ul);
@@ -201,9 +208,7 @@ static void test_svcj2(void **state)
 static void test_keys(void **state)
 {
     (void)state;
-    vr_err err = {VR_OK, ""};
-    remove_store_files();
-    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    store_on();
     const vr_model a = svcj_model();
     vr_model b = a;
     b.pricing.sigma = 0.5;
@@ -248,9 +253,7 @@ static void damage(const char *path, int how)
 static void test_damaged(void **state)
 {
     (void)state;
-    vr_err err = {VR_OK, ""};
-    remove_store_files();
-    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    store_on();
     const vr_model m = svcj_model();
     vr_pricing *fresh = build(&m, 0.5, 1, VR_UL_VIX);
     char path[512];
@@ -366,10 +369,8 @@ static long long file_size(const char *path)
 static void test_bound(void **state)
 {
     (void)state;
-    vr_err err = {VR_OK, ""};
-    remove_store_files();
     assert_int_equal(vr_table_store_limit(), (uint64_t)VR_TABLE_STORE_DEFAULT_MB << 20);
-    assert_int_equal(vr_table_store_set(dir, &err), VR_OK);
+    store_on();
     const vr_model a = svcj_model();
     vr_model b = a, c = a;
     b.pricing.sigma = 0.5;

@@ -895,21 +895,15 @@ static int dispatch(int argc, char **argv)
             fprintf(stderr, "%s: VIXRISK_TABLE_STORE: %s\n", prog, err.msg);
             return EXIT_USAGE;
         }
-        /* its bound; set and empty: the default */
-        const char *mbs = getenv("VIXRISK_TABLE_STORE_MB");
-        if (mbs != NULL && mbs[0] != '\0') {
-            char *end = NULL;
-            errno = 0;
-            const unsigned long long mb = strtoull(mbs, &end, 10);
-            if (mbs[0] < '0' || mbs[0] > '9' || *end != '\0' || errno != 0 || mb > (1ull << 24)) {
-                fprintf(stderr,
-                        "%s: VIXRISK_TABLE_STORE_MB: '%.40s' is not a whole number of MiB in "
-                        "[0, %llu] (0: no bound; default %d)\n",
-                        prog, mbs, 1ull << 24, VR_TABLE_STORE_DEFAULT_MB);
-                return EXIT_USAGE;
-            }
-            vr_table_store_set_limit((uint64_t)mb << 20);
+        /* its bound */
+        unsigned long long bound = 0;
+        if (vr_env_mib("VIXRISK_TABLE_STORE_MB", VR_TABLE_STORE_DEFAULT_MB, 1ull << 24, &bound,
+                       &err) != VR_OK) {
+            fprintf(stderr, "%s: %s (0: no bound; default %d)\n", prog, err.msg,
+                    VR_TABLE_STORE_DEFAULT_MB);
+            return EXIT_USAGE;
         }
+        vr_table_store_set_limit(bound);
     }
     if (strcmp(cmd, "price") == 0)
         return cmd_price(argc - 1, argv + 1);

@@ -47,6 +47,12 @@ const char *vr_num_str(double x, char *buf);
  * *out untouched in both), 0 otherwise. */
 int vr_parse_decimal(const char *s, double *out);
 
+/* The environment variable `name` as a whole number of MiB in [0, max_mib], in bytes: *bytes =
+ * def_mib MiB when it is unset or empty; VR_EINVAL naming the variable, its value and the range
+ * otherwise (digits only: no sign, blanks or unit). */
+vr_status vr_env_mib(const char *name, unsigned long long def_mib, unsigned long long max_mib,
+                     unsigned long long *bytes, vr_err *err);
+
 /* Size of the buffers that carry a config key path ("model.physical.kappa"). */
 #define VR_KEY_MAX 128
 

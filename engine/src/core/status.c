@@ -97,3 +97,20 @@ int vr_parse_decimal(const char *s, double *out)
     *out = x;
     return 1;
 }
+
+vr_status vr_env_mib(const char *name, unsigned long long def_mib, unsigned long long max_mib,
+                     unsigned long long *bytes, vr_err *err)
+{
+    const char *e = getenv(name);
+    unsigned long long mb = def_mib;
+    if (e != NULL && e[0] != '\0') { /* set and empty: the default */
+        char *end = NULL;
+        errno = 0;
+        mb = strtoull(e, &end, 10);
+        if (e[0] < '0' || e[0] > '9' || *end != '\0' || errno != 0 || mb > max_mib)
+            return vr_fail(err, VR_EINVAL, "%s: '%.40s' is not a whole number of MiB in [0, %llu]",
+                           name, e, max_mib);
+    }
+    *bytes = mb << 20;
+    return VR_OK;
+}

@@ -334,18 +334,11 @@ static void scen_store_close(scen_store *ss)
 
 vr_status vr_run_store_limit(size_t *bytes, vr_err *err)
 {
-    const char *e = getenv("VIXRISK_PATH_STORE_MB");
-    unsigned long long mb = VR_PATH_STORE_MB;
-    if (e != NULL && e[0] != '\0') { /* set and empty: the default */
-        char *end = NULL;
-        errno = 0;
-        mb = strtoull(e, &end, 10);
-        if (e[0] < '0' || e[0] > '9' || *end != '\0' || errno != 0 || mb > (SIZE_MAX >> 20))
-            return vr_fail(err, VR_EINVAL, "VIXRISK_PATH_STORE_MB: '%.40s' is not a whole number of MiB "
-                                           "in [0, %zu]", e, (size_t)(SIZE_MAX >> 20));
-    }
-    *bytes = (size_t)mb << 20;
-    return VR_OK;
+    unsigned long long b = 0;
+    const vr_status st = vr_env_mib("VIXRISK_PATH_STORE_MB", VR_PATH_STORE_MB, SIZE_MAX >> 20, &b, err);
+    if (st == VR_OK)
+        *bytes = (size_t)b;
+    return st;
 }
 
 /* The store in the run file's directory (in memory below the limit); on several ranks also the
