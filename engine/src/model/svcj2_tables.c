@@ -590,23 +590,33 @@ static double vix_x(const vk_vixtab *vw, int ix)
     return vw->x0 + y * y;
 }
 
+/* A slice's VIX storage in vbuf: the futures (VIX_NX x VIX_NT), the calls (x VIX_NM), the
+ * discount factors (VIX_NT); slice j's views point into its part (build_vix, and the table
+ * store's loader). */
+#define VIX_PER ((size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT)
+
+static void vix_views(s2_tables *tb, int j)
+{
+    double *b = tb->vbuf + VIX_PER * (size_t)j;
+    vk_vixtab *vw = &tb->vix[j];
+    vw->fut = b;
+    vw->call = b + VIX_NX * VIX_NT;
+    vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
+}
+
 static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
 {
     const vr_svcj2_params *p = &tb->p;
     const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
     const double vmax = fmax(1.0, 12.0 * vr_svcj2_mean_v(p));
-    const size_t per = (size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT; /* VIX_PER */
-    tb->vbuf = malloc(sizeof(double) * per * (size_t)tb->nm);
+    tb->vbuf = malloc(sizeof(double) * VIX_PER * (size_t)tb->nm);
     if (tb->vbuf == NULL)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
     const double s0 = sqrt(1.0 / 365), inv_hs = (VIX_NT - 1) / (sqrt(spec->tau_max_vix) - s0);
     for (int j = 0; j < tb->nm; j++) {
         const double m = slice_m(tb, j);
-        double *b = tb->vbuf + per * (size_t)j;
+        vix_views(tb, j);
         vk_vixtab *vw = &tb->vix[j];
-        vw->fut = b;
-        vw->call = b + VIX_NX * VIX_NT;
-        vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
         vw->a = c.a + c.b_m * m;
         vw->b = c.b_v;
         vw->x0 = sqrt(vw->a);
@@ -868,7 +878,6 @@ double vr_svcj2_tables_seconds(const vr_model_tables *t) { return CTAB(t)->secon
 /* Table-store bytes: the structure, which tables there are, the slices' surfaces, then their VIX
  * views and storage (the views' pointers re-made from the storage on load, as build_vix makes
  * them). */
-#define VIX_PER ((size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT)
 void vr_svcj2_tables_save(const vr_model_tables *t, vr_blob *b)
 {
     const s2_tables *tb = CTAB(t);
@@ -923,13 +932,8 @@ vr_status vr_svcj2_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err
                 st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
                 goto fail;
             }
-            double *b = tb->vbuf + VIX_PER * (size_t)j;
-            vw->fut = b;
-            vw->call = b + VIX_NX * VIX_NT;
-            vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
+            vix_views(tb, j);
         }
-    } else {
-        memset(tb->vix, 0, sizeof *tb->vix * (size_t)tb->nm);
     }
     tb->seconds = 0;
     *out = (vr_model_tables *)tb;
