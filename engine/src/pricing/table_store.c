@@ -246,15 +246,11 @@ static void make_key(vr_blob *k, const vr_model *m, double max_tau, unsigned ski
     vr_blob_put(k, &m->physical, sizeof m->physical);
 }
 
-static void key_name(char *name, size_t cap, const vr_blob *k)
+/* The file of key k: its name (<16 hex digits>.vrt) into name[KEY_NAME], its path into path. */
+#define KEY_NAME 32
+static void key_path(char *path, size_t cap, char *name, const vr_blob *k)
 {
-    snprintf(name, cap, "%016llx.vrt", (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
-}
-
-static void key_path(char *path, size_t cap, const vr_blob *k)
-{
-    char name[32];
-    key_name(name, sizeof name, k);
+    snprintf(name, KEY_NAME, "%016llx.vrt", (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
     snprintf(path, cap, "%s/%s", g_store.dir, name);
 }
 
@@ -385,8 +381,8 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
         vr_blob_free(&k);
         return 0;
     }
-    char path[VR_OUTFILE_PATH_MAX];
-    key_path(path, sizeof path, &k);
+    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME];
+    key_path(path, sizeof path, name, &k);
     void *buf = NULL;
     const size_t n = map_file(path, &buf);
     int hit = 0;
@@ -432,7 +428,7 @@ void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const
     vr_blob k = {0}, p = {0};
     make_key(&k, m, max_tau, skip);
     ops->tables_save(t, &p);
-    char path[VR_OUTFILE_PATH_MAX], msg[STORE_MSG];
+    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME], msg[STORE_MSG];
     vr_err e = {VR_OK, ""};
     vr_outfile o = {0};
     FILE *f = NULL;
@@ -441,7 +437,7 @@ void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const
         store_failed(msg);
         goto done;
     }
-    key_path(path, sizeof path, &k);
+    key_path(path, sizeof path, name, &k);
     if (vr_outfile_prepare(&o, path, NULL, NULL, 0, &e) != VR_OK ||
         vr_outfile_begin(&o, &e) != VR_OK)
         goto fail;
@@ -461,8 +457,6 @@ void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const
     if (vr_outfile_commit(&o, &e) != VR_OK)
         goto fail;
     atomic_fetch_add(&g_store.stored, 1);
-    char name[32];
-    key_name(name, sizeof name, &k);
     prune(name);
     goto done;
 fail:
