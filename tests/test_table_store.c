@@ -8,6 +8,11 @@
  * - A damaged file (a flipped payload byte, a cut file, another magic) is never used: the build
  *   runs and replaces it; a directory or a symlink at a file's name is left alone (the tables are
  *   built and the failure counted, the thing at the name untouched).
+ * - A file whose hash is right but whose contents contradict themselves (made by hand, or by a
+ *   bug) is refused by the loader and rebuilt: a surface whose lookup bounds are not its axes'
+ *   last nodes (they keep the lookup's cells inside the records), a file without the tables the
+ *   build asks for; and the svcj2 loader refuses 2 or 3 m slices (a stencil needs 4) where 4 built
+ *   from the same bytes load.
  * - The bound (vr_table_store_set_limit): after a write, the least recently used table files go
  *   until the rest fits, oldest first, a load making its file the newest; the file just written
  *   stays even alone above the bound; 0 removes nothing; a temporary older than a day goes, a
@@ -33,6 +38,10 @@
 
 #include <cmocka.h>
 
+#include "core/blob.h"
+#include "model/svcj2_tables.h"
+#include "vixrisk/vk_surface.h"
+#include "vixrisk/vk_vixtab.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_svcj2.h"
 #include "vr_test_util.h"
@@ -186,6 +195,8 @@ static const vr_svcj2_params PQ = {.kappa_v = 5.0, .kappa_m = 0.4, .theta = 0.03
                                    .sigma_m = 0.09, .rho = -0.75, .lambda0 = 0.5, .lambda1 = 18.0,
                                    .mu_v = 0.07, .mu_s = -0.03, .sigma_s = 0.04, .rho_j = -0.6};
 
+static void svcj2_slices(void);
+
 static void test_svcj2(void **state)
 {
     (void)state;
@@ -202,6 +213,7 @@ static void test_svcj2(void **state)
 #endif
     const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     round_trip("svcj2, VIX tables only", &m, 0.25, 1, VR_UL_VIX, 1);
+    svcj2_slices(); /* (on the file the round trip left) */
 }
 
 /* Other inputs, other files; the first inputs still load theirs. */
@@ -302,6 +314,147 @@ static void test_damaged(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(unlink(target), 0);
     vr_pricing_destroy(fresh);
+}
+
+/* The whole file at path into a malloc'd buffer (*n bytes). */
+static unsigned char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    *n = (size_t)ftell(f);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    unsigned char *b = malloc(*n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+/* The payload's offset in a store file: magic, the key's length and bytes, the payload's length
+ * and hash (pricing/table_store.c). */
+static size_t payload_at(const unsigned char *b)
+{
+    uint64_t klen;
+    memcpy(&klen, b + 8, sizeof klen);
+    return 8 + 8 + (size_t)klen + 16;
+}
+
+/* Write b back to path with the payload's hash made right again (what a hand-made file has). */
+static void write_rehashed(const char *path, unsigned char *b, size_t n)
+{
+    const size_t at = payload_at(b);
+    const uint64_t h = vr_hash64(VR_FNV_OFFSET, b + at, n - at);
+    memcpy(b + at - 8, &h, sizeof h);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A one-factor SPX surface file (its payload: the two table flags, then the surface, whose first
+ * member is the kernels' view) altered in one field with its hash made right: the loader refuses
+ * it (a miss: built, the file replaced), and the next build loads the new file. */
+static void test_inconsistent(void **state)
+{
+    (void)state;
+    store_on();
+    vr_model m = vr_test_heston_model(0.03);
+    m.spot = 100;
+    vr_pricing *fresh = build(&m, 0.1, 1, VR_UL_SPX);
+    char path[512];
+    assert_int_equal(store_files(path, sizeof path), 1);
+    const char *what[] = {"fa_max one past the v axis", "fy_max 0.5", "fu_max 1e9",
+                          "no tables at all", "the VIX table's flag in place of the surface's"};
+    for (int how = 0; how < 5; how++) {
+        size_t n;
+        unsigned char *b = read_all(path, &n);
+        unsigned char *pl = b + payload_at(b);
+        vk_surface vw;
+        memcpy(&vw, pl + 8, sizeof vw);
+        int32_t has[2];
+        memcpy(has, pl, sizeof has);
+        assert_true(has[0] == 1 && has[1] == 0);
+        if (how == 0)
+            vw.fa_max = vw.n_v;
+        else if (how == 1)
+            vw.fy_max = 0.5;
+        else if (how == 2)
+            vw.fu_max = 1e9;
+        else {
+            has[0] = 0;
+            has[1] = how == 4;
+        }
+        memcpy(pl + 8, &vw, sizeof vw);
+        memcpy(pl, has, sizeof has);
+        write_rehashed(path, b, n);
+        free(b);
+        vr_pricing *pr = build(&m, 0.1, 1, VR_UL_SPX);
+        assert_false(vr_pricing_from_store(pr)); /* refused: built, the file replaced */
+        vr_pricing_destroy(pr);
+        pr = build(&m, 0.1, 1, VR_UL_SPX);
+        assert_true(vr_pricing_from_store(pr));
+        same_marks(fresh, pr, 0.1, 0);
+        vr_pricing_destroy(pr);
+        printf("  refused, rebuilt and replaced: %s\n", what[how]);
+    }
+    vr_pricing_destroy(fresh);
+}
+
+/* The svcj2 tables' structure as svcj2_tables.c lays it out (the check below fails if it does
+ * not: the file's size must come out right). */
+typedef struct s2_layout {
+    vr_svcj2_params p;
+    int nm;
+    double m_lo, s_lo, inv_ds;
+    void *surf, *vix, *vbuf;
+    double seconds;
+} s2_layout;
+
+/* The svcj2 VIX-only file in the store (nm slices: the structure, the flags, nm views, nm slices
+ * of storage) cut down to k slices, loaded directly: 4 slices load and consume every byte, 2 and
+ * 3 are refused (an m stencil reads 4 slices; nothing but 1 or at least 4 is valid). */
+static void svcj2_slices(void)
+{
+    char path[512];
+    assert_int_equal(store_files(path, sizeof path), 1);
+    size_t n;
+    unsigned char *b = read_all(path, &n);
+    const unsigned char *pl = b + payload_at(b);
+    const size_t np = n - payload_at(b);
+    s2_layout h;
+    memcpy(&h, pl, sizeof h);
+    int32_t has[2];
+    memcpy(has, pl + sizeof h, sizeof has);
+    assert_true(has[0] == 0 && has[1] == 1 && h.nm >= 4);
+    const size_t views = sizeof h + sizeof has, store = views + (size_t)h.nm * sizeof(vk_vixtab);
+    assert_true(np > store && (np - store) % ((size_t)h.nm * sizeof(double)) == 0);
+    const size_t per = (np - store) / (size_t)h.nm; /* bytes of storage per slice */
+    for (int k = 2; k <= 4; k++) {
+        s2_layout hk = h;
+        hk.nm = k;
+        const size_t nk = views + (size_t)k * (sizeof(vk_vixtab) + per);
+        unsigned char *c = malloc(nk);
+        assert_non_null(c);
+        memcpy(c, &hk, sizeof hk);
+        memcpy(c + sizeof hk, has, sizeof has);
+        memcpy(c + views, pl + views, (size_t)k * sizeof(vk_vixtab));
+        memcpy(c + views + (size_t)k * sizeof(vk_vixtab), pl + store, (size_t)k * per);
+        vr_blob_in r = {c, nk, 0};
+        vr_model_tables *t = NULL;
+        vr_err err = {VR_OK, ""};
+        const vr_status st = vr_svcj2_tables_load(&r, VR_TABLES_NO_SPX, &t, &err);
+        if (k == 4) {
+            assert_int_equal(st, VR_OK);
+            assert_int_equal(r.off, nk);
+            vr_model_ops_get(VR_MODEL_SVCJ2)->tables_destroy(t);
+        } else {
+            assert_int_equal(st, VR_EINVAL);
+        }
+        free(c);
+    }
+    free(b);
+    printf("  svcj2 VIX tables cut to 4 slices load; to 2 or 3 are refused\n");
 }
 
 /* The bound. */
@@ -540,6 +693,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_factor), cmocka_unit_test(test_svcj2),
         cmocka_unit_test(test_keys),       cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_inconsistent),
         cmocka_unit_test(test_bound),      cmocka_unit_test(test_set),
         cmocka_unit_test(test_cli),
     };

@@ -166,13 +166,15 @@ typedef struct vr_model_ops {
     /* Build time and sizes, for logs. */
     double (*tables_build_seconds)(const vr_model_tables *t);
     /* The table store (vr_table_store_set): tables_save appends t's contents to b as bytes that
-     * only this build of the library reads back (b->bad on allocation failure); tables_load makes
-     * tables from such bytes at r, consuming exactly what tables_save wrote, and checks every
-     * count and size against the bytes it has (VR_EINVAL when they disagree, VR_ENOMEM). The
-     * loaded tables are the saved ones bit for bit; their build seconds are 0. NULL: the model's
-     * tables are not stored. */
+     * only this build of the library reads back (b->bad on allocation failure; no addresses: the
+     * pointers are written as NULL); tables_load makes tables from such bytes at r, consuming
+     * exactly what tables_save wrote, and checks that they hold the tables a build with `skip`
+     * (vr_tables_spec) makes and every count and size against the bytes it has and against what
+     * the lookups index with them (VR_EINVAL when they disagree, VR_ENOMEM). The loaded tables
+     * are the saved ones bit for bit; their build seconds are 0. NULL: the model's tables are
+     * not stored. */
     void (*tables_save)(const vr_model_tables *t, struct vr_blob *b);
-    vr_status (*tables_load)(struct vr_blob_in *r, vr_model_tables **out, vr_err *err);
+    vr_status (*tables_load)(struct vr_blob_in *r, unsigned skip, vr_model_tables **out, vr_err *err);
 } vr_model_ops;
 
 /* The descriptor of model type t; NULL for an unknown type. Static storage, never freed. */

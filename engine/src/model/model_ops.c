@@ -254,10 +254,11 @@ static void sv1_tables_save(const vr_model_tables *t, vr_blob *b)
         vr_vix_table_save(t->vix, b);
 }
 
-static vr_status sv1_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err)
+static vr_status sv1_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **out, vr_err *err)
 {
     int32_t has[2];
-    if (!vr_blob_get(r, has, sizeof has) || (has[0] | has[1]) & ~1)
+    if (!vr_blob_get(r, has, sizeof has) || has[0] != !(skip & VR_TABLES_NO_SPX) ||
+        has[1] != !(skip & VR_TABLES_NO_VIX))
         return vr_fail(err, VR_EINVAL, "pricing tables: the stored bytes do not hold tables");
     vr_model_tables *tb = calloc(1, sizeof *tb);
     if (tb == NULL)

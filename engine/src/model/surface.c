@@ -851,7 +851,11 @@ static size_t surface_records(const vk_surface *vw)
 
 void vr_surface_save(const vr_surface *s, vr_blob *b)
 {
-    vr_blob_put(b, s, sizeof *s);
+    vr_surface c; /* (without its addresses: the loader makes its own; memcpy: padding too) */
+    memcpy(&c, s, sizeof c);
+    c.coef = NULL;
+    c.view.coef = NULL;
+    vr_blob_put(b, &c, sizeof c);
     vr_blob_put(b, s->coef, surface_records(&s->view) * 16 * sizeof(float));
 }
 
@@ -867,6 +871,8 @@ vr_status vr_surface_load(vr_blob_in *r, vr_surface **out, vr_err *err)
         vw->n_v > (1 << 20) || vw->n_tau > (1 << 20) || vw->n_x > (1 << 20) ||
         vw->stride_tau != vw->n_x - 1 ||
         (int64_t)vw->stride_v != (int64_t)(vw->n_tau - 1) * vw->stride_tau ||
+        /* the lookup's clamps keep its cells in the records only at the axes' last nodes */
+        vw->fa_max != vw->n_v - 1 || vw->fy_max != vw->n_tau - 1 || vw->fu_max != vw->n_x - 1 ||
         (nrec = surface_records(vw)) > ((size_t)1 << 32) ||
         (c = vr_blob_take(r, nrec * 16, sizeof(float))) == NULL) {
         s->coef = NULL;

@@ -882,17 +882,26 @@ void vr_svcj2_tables_save(const vr_model_tables *t, vr_blob *b)
 {
     const s2_tables *tb = CTAB(t);
     const int32_t has[2] = {tb->surf[0] != NULL, tb->vbuf != NULL};
-    vr_blob_put(b, tb, sizeof *tb);
+    s2_tables c; /* (without its addresses: the loader makes its own; memcpy: padding too) */
+    memcpy(&c, tb, sizeof c);
+    c.surf = NULL;
+    c.vix = NULL;
+    c.vbuf = NULL;
+    vr_blob_put(b, &c, sizeof c);
     vr_blob_put(b, has, sizeof has);
     for (int j = 0; has[0] && j < tb->nm; j++)
         vr_surface_save(tb->surf[j], b);
-    if (has[1]) {
-        vr_blob_put(b, tb->vix, sizeof *tb->vix * (size_t)tb->nm);
-        vr_blob_put(b, tb->vbuf, sizeof(double) * VIX_PER * (size_t)tb->nm);
+    for (int j = 0; has[1] && j < tb->nm; j++) {
+        vk_vixtab v;
+        memcpy(&v, &tb->vix[j], sizeof v);
+        v.fut = v.call = v.disc = NULL;
+        vr_blob_put(b, &v, sizeof v);
     }
+    if (has[1])
+        vr_blob_put(b, tb->vbuf, sizeof(double) * VIX_PER * (size_t)tb->nm);
 }
 
-vr_status vr_svcj2_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err)
+vr_status vr_svcj2_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **out, vr_err *err)
 {
     s2_tables *tb = calloc(1, sizeof *tb);
     if (tb == NULL)
@@ -900,8 +909,10 @@ vr_status vr_svcj2_tables_load(vr_blob_in *r, vr_model_tables **out, vr_err *err
     int32_t has[2];
     vr_status st = VR_OK;
     const void *vb;
-    if (!vr_blob_get(r, tb, sizeof *tb) || tb->nm < 1 || tb->nm > SLICE_NMAX ||
-        !vr_blob_get(r, has, sizeof has) || (has[0] | has[1]) & ~1) {
+    /* one slice, or at least the four of an m stencil (m_stencil) */
+    if (!vr_blob_get(r, tb, sizeof *tb) || tb->nm < 1 || (tb->nm > 1 && tb->nm < 4) ||
+        tb->nm > SLICE_NMAX || !vr_blob_get(r, has, sizeof has) ||
+        has[0] != !(skip & VR_TABLES_NO_SPX) || has[1] != !(skip & VR_TABLES_NO_VIX)) {
         free(tb);
         return vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
     }

@@ -18,6 +18,6 @@ void vr_svcj2_vix_call_n(const vr_model_tables *t, const vk_table *kt, const dou
 double vr_svcj2_vix_future_1(const vr_model_tables *t, const double *x, double tau);
 double vr_svcj2_tables_seconds(const vr_model_tables *t);
 void vr_svcj2_tables_save(const vr_model_tables *t, struct vr_blob *b);
-vr_status vr_svcj2_tables_load(struct vr_blob_in *r, vr_model_tables **out, vr_err *err);
+vr_status vr_svcj2_tables_load(struct vr_blob_in *r, unsigned skip, vr_model_tables **out, vr_err *err);
 
 #endif

@@ -1254,7 +1254,11 @@ const vk_vixtab *vr_vix_table_kernel_view(const vr_vix_table *tab)
 
 void vr_vix_table_save(const vr_vix_table *t, vr_blob *b)
 {
-    vr_blob_put(b, t, sizeof *t);
+    vr_vix_table c; /* (without its addresses: the loader makes its own; memcpy: padding too) */
+    memcpy(&c, t, sizeof c);
+    c.fut = c.call = NULL;
+    c.view.fut = c.view.call = c.view.disc = NULL;
+    vr_blob_put(b, &c, sizeof c);
     vr_blob_put(b, t->fut, sizeof(double) * TAB_NX * TAB_NT);
     vr_blob_put(b, t->call, sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
 }

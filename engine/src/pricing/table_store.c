@@ -24,7 +24,8 @@
  * configs.
  *
  * Writes go through vr_outfile (a temporary beside the final name, renamed over it): a reader
- * never sees half a file, two processes storing the same key both write the same bytes, and
+ * never sees half a file, two processes storing the same key both write the same tables (the
+ * bytes differ only in the build times the tables record; no addresses are written), and
  * nothing but a regular file is replaced (a directory or symlink at the name: the tables are not
  * stored). The store is an optimisation: a file that cannot be read is a miss, one that cannot be
  * written is counted (vr_table_store_stats) and the run goes on with the tables it built.
@@ -399,7 +400,7 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
             vr_blob_in pr = {pb, plen, 0};
             vr_model_tables *t = NULL;
             vr_err e = {VR_OK, ""};
-            if (ops->tables_load(&pr, &t, &e) == VR_OK) {
+            if (ops->tables_load(&pr, skip, &t, &e) == VR_OK) {
                 if (pr.off == pr.n) {
                     *out = t;
                     hit = 1;
