@@ -125,8 +125,10 @@ void vr_pricing_cache_destroy(vr_pricing_cache *c);       /* accepts NULL */
  * model of the day, a test suite. Files are named by a hash (<16 hex digits>.vrt), 14 MB
  * (one-factor) to 260 MB (svcj2) each; the store keeps their total under a bound
  * (vr_table_store_set_limit) by removing the least recently used, and any of them may be deleted
- * at will. The loader checks every size against the file, not the values: the directory must be
- * as trusted as the configs (docs/scale.md, "Table store").
+ * at will. Processes that miss the same set at once build it once: the first holds a lock file of
+ * the store (.vrlock-<2 hex digits>) while it builds and stores, the others wait and load. The
+ * loader checks every size against the file, not the values: the directory must be as trusted as
+ * the configs (docs/scale.md, "Table store").
  * vr_table_store_set(dir) turns it on for the whole process (creating dir if it is missing;
  * VR_EINVAL if it names something else than a directory, VR_EIO if it cannot be created) and
  * NULL or "" turns it off. Call it before any thread builds tables. A file that cannot be read is

@@ -30,6 +30,16 @@
  * stored). The store is an optimisation: a file that cannot be read is a miss, one that cannot be
  * written is counted (vr_table_store_stats) and the run goes on with the tables it built.
  *
+ * The claim (vr_table_store_claim): a process about to build a set holds an exclusive flock on
+ * one of 64 lock files (<dir>/.vrlock-<2 hex digits>, by the key's hash) while it builds and
+ * stores, and one that misses the same key meanwhile waits for it and then loads its file. So
+ * processes started together (jobs over one model run side by side, the ranks of an MPI run on
+ * one node, a test suite's programs) build each set once instead of once each, and the builder
+ * has the cores to itself. Two keys of one lock file are built one after the other; a lock file
+ * that cannot be made or is not a regular file means building unclaimed, and so does a wait of
+ * more than CLAIM_WAIT_SECONDS (a holder stopped by Ctrl-Z); a process that dies releases its
+ * claim with its descriptors.
+ *
  * The bound (vr_table_store_set_limit): after each file written, one pass over the directory sums
  * the table files' sizes and, above the bound, removes the least recently used (oldest
  * modification time; a load sets it to now) until the rest fits; the file just written is never
@@ -52,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -247,12 +258,69 @@ static void make_key(vr_blob *k, const vr_model *m, double max_tau, unsigned ski
     vr_blob_put(k, &m->physical, sizeof m->physical);
 }
 
-/* The file of key k: its name (<16 hex digits>.vrt) into name[KEY_NAME], its path into path. */
+/* The file of key k: its name (<16 hex digits>.vrt) into name[KEY_NAME], its path into path;
+ * returns the key's hash (the digits). */
 #define KEY_NAME 32
-static void key_path(char *path, size_t cap, char *name, const vr_blob *k)
+static uint64_t key_path(char *path, size_t cap, char *name, const vr_blob *k)
 {
-    snprintf(name, KEY_NAME, "%016llx.vrt", (unsigned long long)vr_hash64(VR_FNV_OFFSET, k->p, k->n));
+    const uint64_t h = vr_hash64(VR_FNV_OFFSET, k->p, k->n);
+    snprintf(name, KEY_NAME, "%016llx.vrt", (unsigned long long)h);
     snprintf(path, cap, "%s/%s", g_store.dir, name);
+    return h;
+}
+
+/* ---- the claim ----------------------------------------------------------------------------- */
+
+#define CLAIM_FILES 64
+#define CLAIM_WAIT_SECONDS (20 * 60) /* the longest a process waits for another's build */
+
+int vr_table_store_claim(const vr_model *m, double max_tau, unsigned skip, const vr_model_ops *ops)
+{
+    if (!g_store.on || ops->tables_load == NULL || ops->tables_save == NULL)
+        return -1;
+    vr_blob k = {0};
+    make_key(&k, m, max_tau, skip);
+    if (k.bad) {
+        vr_blob_free(&k);
+        return -1;
+    }
+    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME];
+    const uint64_t h = key_path(path, sizeof path, name, &k);
+    vr_blob_free(&k);
+    snprintf(path, sizeof path, "%s/.vrlock-%02x", g_store.dir, (unsigned)(h % CLAIM_FILES));
+    /* made if absent, never replaced; read-only (enough for flock, and another user's lock file
+     * of a shared store opens so); O_NONBLOCK: a FIFO at the name must not hang the open */
+    const int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    /* polled rather than waited for, up to CLAIM_WAIT_SECONDS: a holder that is stopped (Ctrl-Z, a
+     * debugger) must not hold the others up for ever; past that they build unclaimed. The poll
+     * starts at 1 ms and grows to 50 ms: a few ms late against builds of seconds. */
+    struct timespec t0, now, nap = {0, 1000000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((errno != EWOULDBLOCK && errno != EINTR) || now.tv_sec - t0.tv_sec >= CLAIM_WAIT_SECONDS) {
+            close(fd); /* (a file system without locks, or waited long enough: build unclaimed) */
+            return -1;
+        }
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 50000000)
+            nap.tv_nsec *= 2;
+    }
+}
+
+void vr_table_store_release(int claim)
+{
+    if (claim >= 0)
+        close(claim); /* (the lock goes with the last descriptor of its open file) */
 }
 
 /* ---- the bound ----------------------------------------------------------------------------- */

@@ -15,4 +15,12 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
 void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip,
                          const vr_model_ops *ops, const vr_model_tables *t);
 
+/* Claim the build of (m, max_tau, skip) among the processes sharing the store: wait until no
+ * other process is building it (or another set of the same lock file), then hold that until
+ * vr_table_store_release. A descriptor, or -1 when the store is off or cannot lock (build
+ * unclaimed). The caller looks in the store again once it holds the claim: the process it waited
+ * for has usually just stored the set. */
+int vr_table_store_claim(const vr_model *m, double max_tau, unsigned skip, const vr_model_ops *ops);
+void vr_table_store_release(int claim); /* accepts -1 */
+
 #endif
