@@ -1134,6 +1134,48 @@ static void test_policy_overrides(void **state)
     vr_run_cfg_free(&c);
 }
 
+/* Rules that can never act as written, or act every day: each refused at its key.
+ * - the condor's shorts opening at or beyond roll_delta (every condor rolled the day after it
+ *   opens);
+ * - a roll_tested layer triggered by a short's delta that rolls to that delta or more (the new
+ *   short fires the trigger again: a roll every day);
+ * - cooldown_after: profit on a roll_tested layer (every roll starts the cooldown);
+ * - a partial sale at or above profit_multiple (the whole position is sold first). */
+static void test_rules_that_cannot_act(void **state)
+{
+    (void)state;
+    const char *roll = "  - name: p\n    layers:\n      - trigger: {short_delta: %s, cooldown_days: 3%s}\n"
+                       "        action: {type: roll_tested, roll_to_delta: %s}\n";
+    char pol[512];
+    expect_err(cfg("r_short.yaml", "paths: 10",
+                   "  - name: p\n    condor: {short_delta: 0.25, roll_delta: 0.2, roll_to_delta: 0.1}\n"),
+               ":7: policies[0].condor.roll_delta", "must exceed short_delta (0.25)");
+    snprintf(pol, sizeof pol, roll, "0.15", "", "0.16");
+    expect_err(cfg("r_layer.yaml", "paths: 10", pol), "policies[0].layers[0].action.roll_to_delta",
+               "must be below the trigger's short_delta (0.15)");
+    snprintf(pol, sizeof pol, roll, "0.3", ", cooldown_after: profit", "0.16");
+    expect_err(cfg("r_cool.yaml", "paths: 10", pol), "policies[0].layers[0].trigger.cooldown_after",
+               "every roll starts the cooldown");
+    expect_err(cfg("r_partial.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {vix_level: 25}\n"
+                   "        action: {type: vix_call, delta: 0.2, size: {by: contracts, value: 2}}\n"
+                   "        exit: {profit_multiple: 2, partial: {multiple: 3}}\n"),
+               "policies[0].layers[0].exit.partial.multiple", "must be below profit_multiple (2)");
+    /* the same rules that can act load */
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    snprintf(pol, sizeof pol, roll, "0.3", ", cooldown_after: any", "0.16");
+    assert_int_equal(vr_run_load(cfg("r_ok1.yaml", "paths: 10", pol), &c, &err), VR_OK);
+    vr_run_cfg_free(&c);
+    assert_int_equal(vr_run_load(cfg("r_ok2.yaml", "paths: 10",
+                                     "  - name: p\n    condor: {short_delta: 0.16, roll_delta: 0.2, roll_to_delta: 0.1}\n"
+                                     "    layers:\n      - trigger: {vix_level: 25}\n"
+                                     "        action: {type: vix_call, delta: 0.2, size: {by: contracts, value: 2}}\n"
+                                     "        exit: {profit_multiple: 3, partial: {multiple: 2}}\n"),
+                             &c, &err), VR_OK);
+    vr_run_cfg_free(&c);
+}
+
 /* Shocks that contradict each other: a level and a change in one entry (the change was added to
  * the level: vix_level 45 with vix_change 10 ran at 55), and two entries on one day (their SPX
  * returns compounded and the later VIX replaced the earlier; two overlapping presets mixed two
@@ -1212,6 +1254,7 @@ int main(void)
         cmocka_unit_test(test_instrument_keys),
         cmocka_unit_test(test_policy_overrides),
         cmocka_unit_test(test_shock_contradictions),
+        cmocka_unit_test(test_rules_that_cannot_act),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -416,6 +416,9 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
     snprintf(path, sizeof path, "%s.roll_delta", base);
     if (r->roll_delta > 0 && r->roll_delta <= r->roll_to_delta) /* a roll would trigger the next one at once */
         return fail_key(err, key_out, path, "(%g) must exceed roll_to_delta (%g)", r->roll_delta, r->roll_to_delta);
+    if (r->roll_delta > 0 && !(r->short_delta < r->roll_delta)) /* the shorts open at the roll's trigger */
+        return fail_key(err, key_out, path, "(%g) must exceed short_delta (%g): every condor would be rolled the "
+                        "day after it opens", r->roll_delta, r->short_delta);
     snprintf(path, sizeof path, "%s.wing_delta", base);
     if (r->wing_pct > 0 && r->wing_delta > 0)
         return fail_key(err, key_out, path, "cannot be combined with 'wing_pct': give one wing rule");
@@ -485,6 +488,20 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return fail_key(err, key_out, path, "(%g) must exceed the condor's wing_delta (%g): the long "
                             "strikes lie farther out", a->roll_to_delta, r->wing_delta);
         }
+        /* as for the condor's own roll: a layer that rolls when a short reaches short_delta must
+         * roll to a smaller |delta|, else the new short fires the trigger again (every day) */
+        if (a->kind == VR_ACTION_ROLL_TESTED && !isnan(l->trigger.short_delta) &&
+            !(a->roll_to_delta < l->trigger.short_delta)) {
+            snprintf(path, sizeof path, "%s.roll_to_delta", base);
+            return fail_key(err, key_out, path, "(%g) must be below the trigger's short_delta (%g): the new "
+                            "short would fire the trigger again", a->roll_to_delta, l->trigger.short_delta);
+        }
+        /* a roll starts the cooldown whatever it makes: it has no exit to judge by its profit */
+        if (a->kind == VR_ACTION_ROLL_TESTED && l->trigger.cooldown_after == VR_COOLDOWN_PROFIT) {
+            snprintf(path, sizeof path, "%s%slayers[%d].trigger.cooldown_after", pre, dot, li);
+            return fail_key(err, key_out, path, "profit does not apply to a roll_tested layer: every roll "
+                            "starts the cooldown");
+        }
         const vr_action_kind_def *ak = vr_action_kind_of(a->kind);
         snprintf(base, sizeof base, "%s%slayers[%d].exit", pre, dot, li);
         const vr_exit *e = &l->exit;
@@ -500,6 +517,12 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return fail_key(err, key_out, path, "does not apply to a %s: it has no premium to multiply", ak->name);
         if (ak->legs == 0 && !isnan(e->partial_multiple))
             return fail_key(err, key_out, path, "does not apply to a %s: it holds no position", ak->name);
+        /* the exits are asked before the partial sale: at or above profit_multiple, the whole
+         * position is sold first and the partial sale never acts */
+        snprintf(path, sizeof path, "%s.partial.multiple", base);
+        if (!isnan(e->partial_multiple) && !isnan(e->profit_multiple) && !(e->partial_multiple < e->profit_multiple))
+            return fail_key(err, key_out, path, "(%g) must be below profit_multiple (%g): the whole position "
+                            "is sold first", e->partial_multiple, e->profit_multiple);
         /* an action that holds nothing (roll_tested) has nothing to exit: every exit rule would be
          * ignored, so none is accepted */
         for (int k = 0; ak->legs == 0 && k < N(exit_keys); k++) {
