@@ -371,6 +371,35 @@ static double condor_vega(const vr_book *b)
     return vega;
 }
 
+/* A roll_tested layer whose trigger is not the short's delta (here: every day) with roll_to_delta
+ * at the condor's own short_delta: the strikes it would roll to are the ones held, so it does not
+ * trade (no activation, no costs: day 0, the day it opens, is the one that acts, the last day
+ * never does); once SPX has moved, it rolls. (It closed and reopened the same
+ * two legs every day, paying the spreads and commissions each time.) */
+static void test_roll_to_same_strikes(void **state)
+{
+    (void)state;
+    vr_policy p = vr_test_condor_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_ROLL_TESTED);
+    p.layers[0].action.roll_to_delta = p.condor.short_delta;
+    double S[4] = {5000, 5000, 5060, 5060}, v[4] = {0.03, 0.03, 0.03, 0.03};
+    vr_book b;
+    vr_mkt m;
+    run_path(&b, &p, S, v, 1, &m);
+    double k[4];
+    for (int i = 0; i < 4; i++)
+        k[i] = K(b, i);
+    printf("roll to the strikes held: %d activations, costs %.2f\n", b.act[0], b.costs);
+    assert_int_equal(b.act[0], 0);
+    assert_true(b.attr[1] == 0);
+    run_path(&b, &p, S, v, 3, &m); /* SPX 1.2% higher on day 2: the call side rolls out (the
+                                       last day, 3, acts on nothing) */
+    printf("after SPX +1.2%%: open %d, %d activations, calls %g/%g (were %g/%g)\n", b.open, b.act[0], K(b, 2), K(b, 3), k[2], k[3]);
+    assert_int_equal(b.act[0], 1);
+    assert_true(K(b, 2) > k[2] && K(b, 0) == k[0] && K(b, 1) == k[1]);
+}
+
 /* Sizing of a put spread by its payoff at an SPX drop, and of SPX puts and VIX calls by vega: the
  * size reproduces the target within half a contract. */
 static void test_sizing_kinds(void **state)
@@ -395,6 +424,25 @@ static void test_sizing_kinds(void **state)
     printf("size at drop: %g spreads %g/%g, payoff each %.0f, target %.0f\n", lo->qty, lo->inst.strike,
            sh->inst.strike, pay, 2 * maxloss);
     assert_true(lo->qty >= 2 && fabs(lo->qty * pay - 2 * maxloss) <= 0.5 * pay + 1e-9);
+    /* a put whose strike lies just beyond the drop (4500 against SPX 10.05% lower, 4497.5) pays 2.5
+     * points there, far less than its premium: it covers nothing and is not bought (sized by the
+     * payoff alone it took 2 x the max loss / 250 USD, hundreds of puts) */
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
+    p.layers[0].action.delta = NAN;
+    p.layers[0].action.strike_pct = 0.90;
+    p.layers[0].action.size_by = VR_SIZE_PCT_MAX_LOSS_DROP;
+    p.layers[0].action.size = 2;
+    p.layers[0].action.spx_drop = 10.05;
+    run_path(&b, &p, S, v, 0, &m);
+    const vr_position *near = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    printf("size at drop, strike at the stress level: %d open, %d activations\n", near->open, b.act[0]);
+    assert_int_equal(near->open, 0);
+    assert_int_equal(b.act[0], 0);
+    /* 2% lower (a strike of 4500 against SPX 15% lower) the same put pays 250 points: bought */
+    p.layers[0].action.spx_drop = 15;
+    run_path(&b, &p, S, v, 0, &m);
+    assert_int_equal(near->open, 1);
+    assert_true(near->qty >= 1 && near->inst.strike == 4500);
     /* vega: puts whose vega is 30% of the condor's */
     p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
     p.layers[0].action.delta = 0.20;
@@ -1009,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_instruments_against_direct_pricers),
         cmocka_unit_test(test_ladder),
         cmocka_unit_test(test_sizing_kinds),
+        cmocka_unit_test(test_roll_to_same_strikes),
         cmocka_unit_test(test_wing_rules),
         cmocka_unit_test(test_half_spread_by_vix),
         cmocka_unit_test(test_cooldown_after_profit),

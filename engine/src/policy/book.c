@@ -831,7 +831,8 @@ static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
 
 /* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
  * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs.
- * Returns 1 if it rolled (0: two days or less to expiry, no trade). */
+ * Returns 1 if it rolled (0: two days or less to expiry, or the new strikes are the ones held: no
+ * trade). */
 static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
                       int side, double to_delta, int trader, const char *why)
 {
@@ -843,10 +844,6 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
     if (tau < 2.5 * DAY)
         return 0;
     const int s = side < 0 ? SHORT_PUT : SHORT_CALL, l = side < 0 ? LONG_PUT : LONG_CALL;
-    const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
-    pay(b, r, m, old, 2, CASH_CLOSE);
-    book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
-    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, CASH_CLOSE, trader, why);
     double k[4];
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         k[i] = LEG_K(b, i);
@@ -859,6 +856,17 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
         if (side < 0) { k[1] = k[2] - SPX_GRID; k[0] = k[1] - w; }
         else { k[2] = k[1] + SPX_GRID; k[3] = k[2] + w; }
     }
+    /* the strikes it holds already (a layer whose trigger is not the short's delta, with the
+     * short at or inside roll_to_delta): closing and reopening them would only pay the costs */
+    int same = 1;
+    for (int i = 0; i < VR_CONDOR_LEGS; i++)
+        same &= k[i] == LEG_K(b, i);
+    if (same)
+        return 0;
+    const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
+    pay(b, r, m, old, 2, CASH_CLOSE);
+    book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
+    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, CASH_CLOSE, trader, why);
     const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
     const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
     const double nw = ms.price - ml.price;
@@ -1149,7 +1157,13 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         double pay_unit = 0;
         for (int j = 0; j < legs; j++)
             pay_unit += (j == 0 ? +1 : -1) * (value_at(&in[j], u) - (ki->margined ? mk[j].price : 0)) * mult;
-        qty = pay_unit > 0 ? a->size * base / pay_unit : 0;
+        /* A structure that pays at the stress level no more than it costs (its premium with the
+         * half-spreads; a future's pay is already net of its price) covers nothing there: not
+         * bought. Sized by the payoff alone, a strike just beyond the stress level (a put at 3000
+         * with SPX 10% lower at 2999.3) paid cents a contract and took hundreds of contracts, a
+         * premium of a million USD against a condor's max loss of 60 thousand. */
+        const double cost_unit = ki->margined ? 0 : unit;
+        qty = pay_unit > cost_unit && pay_unit > 0 ? a->size * base / pay_unit : 0;
         break;
     }
     case VR_SIZE_PCT_VEGA: {
