@@ -20,7 +20,7 @@
  *   symlink with a table's name, the symlink's target).
  * - vr_table_store_set refuses a path that is not a directory, creates a missing one, and NULL
  *   turns the store off.
- * - The claim (vr_table_store_claim): two processes that miss the same set at the same moment
+ * - The claim (vr_table_store_fetch on a miss): two processes that miss the same set at once
  *   build it once: one builds and stores it, the other waits for that and loads the file (stored
  *   1 and loaded 1 in all, where without the claim both build and both store); their marks are
  *   the same bits. Every lock file's name taken by a symlink (to a name that does not exist) or a

@@ -95,11 +95,8 @@ static vr_status build(const vr_model *m, double max_tau, unsigned skip, vr_pric
     pr->has[VR_UL_SPX] = !(skip & VR_TABLES_NO_SPX);
     pr->has[VR_UL_VIX] = !(skip & VR_TABLES_NO_VIX);
     const double t0 = omp_get_wtime();
-    int claim = -1;
-    if (vr_table_store_fetch(m, max_tau, skip, ops, &pr->tab) ||
-        ((claim = vr_table_store_claim(m, max_tau, skip, ops)) >= 0 &&
-         vr_table_store_fetch(m, max_tau, skip, ops, &pr->tab))) {
-        /* (after a claim: the process this one waited for built and stored the set) */
+    int claim = -1; /* (held while a missed set is built and stored: table_store.h) */
+    if (vr_table_store_fetch(m, max_tau, skip, ops, &pr->tab, &claim)) {
         pr->from_store = 1;
     } else {
         st = ops->tables_build(m, &ts, &pr->tab, err);

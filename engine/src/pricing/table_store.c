@@ -30,9 +30,9 @@
  * stored). The store is an optimisation: a file that cannot be read is a miss, one that cannot be
  * written is counted (vr_table_store_stats) and the run goes on with the tables it built.
  *
- * The claim (vr_table_store_claim): a process about to build a set holds an exclusive flock on
- * one of 64 lock files (<dir>/.vrlock-<2 hex digits>, by the key's hash) while it builds and
- * stores, and one that misses the same key meanwhile waits for it and then loads its file. So
+ * The claim (vr_table_store_fetch on a miss): a process about to build a set holds an exclusive
+ * flock on one of 64 lock files (<dir>/.vrlock-<2 hex digits>, by the key's hash) while it builds
+ * and stores, and one that misses the same key meanwhile waits for it and then loads its file. So
  * processes started together (jobs over one model run side by side, the ranks of an MPI run on
  * one node, a test suite's programs) build each set once instead of once each, and the builder
  * has the cores to itself. Two keys of one lock file are built one after the other; a lock file
@@ -274,19 +274,11 @@ static uint64_t key_path(char *path, size_t cap, char *name, const vr_blob *k)
 #define CLAIM_FILES 64
 #define CLAIM_WAIT_SECONDS (20 * 60) /* the longest a process waits for another's build */
 
-int vr_table_store_claim(const vr_model *m, double max_tau, unsigned skip, const vr_model_ops *ops)
+/* Hold the lock file of hash h (see the top of the file): its descriptor, or -1 (build
+ * unclaimed). */
+static int claim(uint64_t h)
 {
-    if (!g_store.on || ops->tables_load == NULL || ops->tables_save == NULL)
-        return -1;
-    vr_blob k = {0};
-    make_key(&k, m, max_tau, skip);
-    if (k.bad) {
-        vr_blob_free(&k);
-        return -1;
-    }
-    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME];
-    const uint64_t h = key_path(path, sizeof path, name, &k);
-    vr_blob_free(&k);
+    char path[VR_OUTFILE_PATH_MAX];
     snprintf(path, sizeof path, "%s/.vrlock-%02x", g_store.dir, (unsigned)(h % CLAIM_FILES));
     /* made if absent, never replaced; read-only (enough for flock, and another user's lock file
      * of a shared store opens so); O_NONBLOCK: a FIFO at the name must not hang the open */
@@ -306,8 +298,9 @@ int vr_table_store_claim(const vr_model *m, double max_tau, unsigned skip, const
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return fd;
+        const int busy = errno == EWOULDBLOCK || errno == EINTR;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((errno != EWOULDBLOCK && errno != EINTR) || now.tv_sec - t0.tv_sec >= CLAIM_WAIT_SECONDS) {
+        if (!busy || now.tv_sec - t0.tv_sec >= CLAIM_WAIT_SECONDS) {
             close(fd); /* (a file system without locks, or waited long enough: build unclaimed) */
             return -1;
         }
@@ -439,19 +432,10 @@ static size_t map_file(const char *path, void **map)
     return n;
 }
 
-int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
-                         const vr_model_ops *ops, vr_model_tables **out)
+/* The tables in the file at path if it holds key k's (skip: which tables), into *out: 1, else 0. */
+static int load_file(const char *path, const vr_blob *k, unsigned skip, const vr_model_ops *ops,
+                     vr_model_tables **out)
 {
-    if (!g_store.on || ops->tables_load == NULL)
-        return 0;
-    vr_blob k = {0};
-    make_key(&k, m, max_tau, skip);
-    if (k.bad) {
-        vr_blob_free(&k);
-        return 0;
-    }
-    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME];
-    key_path(path, sizeof path, name, &k);
     void *buf = NULL;
     const size_t n = map_file(path, &buf);
     int hit = 0;
@@ -460,8 +444,8 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
         uint64_t klen, plen, phash;
         const void *kb, *pb;
         if ((kb = vr_blob_take(&r, 8, 1)) != NULL && memcmp(kb, STORE_MAGIC, 8) == 0 &&
-            vr_blob_get(&r, &klen, sizeof klen) && klen == k.n &&
-            (kb = vr_blob_take(&r, k.n, 1)) != NULL && memcmp(kb, k.p, k.n) == 0 &&
+            vr_blob_get(&r, &klen, sizeof klen) && klen == k->n &&
+            (kb = vr_blob_take(&r, k->n, 1)) != NULL && memcmp(kb, k->p, k->n) == 0 &&
             vr_blob_get(&r, &plen, sizeof plen) && vr_blob_get(&r, &phash, sizeof phash) &&
             plen == r.n - r.off && (pb = vr_blob_take(&r, plen, 1)) != NULL &&
             vr_hash64(VR_FNV_OFFSET, pb, plen) == phash) {
@@ -477,15 +461,36 @@ int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
                 }
             }
         }
-    }
-    if (n > 0)
         munmap(buf, n);
-    vr_blob_free(&k);
+    }
     if (hit) {
         atomic_fetch_add(&g_store.hits, 1);
         /* recently used: the bound removes the oldest first (a read-only store: no matter) */
         (void)utimensat(AT_FDCWD, path, NULL, 0);
     }
+    return hit;
+}
+
+int vr_table_store_fetch(const vr_model *m, double max_tau, unsigned skip,
+                         const vr_model_ops *ops, vr_model_tables **out, int *claimed)
+{
+    *claimed = -1;
+    if (!g_store.on || ops->tables_load == NULL)
+        return 0;
+    vr_blob k = {0};
+    make_key(&k, m, max_tau, skip);
+    if (k.bad) {
+        vr_blob_free(&k);
+        return 0;
+    }
+    char path[VR_OUTFILE_PATH_MAX], name[KEY_NAME];
+    const uint64_t h = key_path(path, sizeof path, name, &k);
+    int hit = load_file(path, &k, skip, ops, out);
+    /* a miss: wait for whoever builds the set now, then look again (they have usually just
+     * stored it); without a hit the caller builds and stores it under the claim */
+    if (!hit && ops->tables_save != NULL && (*claimed = claim(h)) >= 0)
+        hit = load_file(path, &k, skip, ops, out);
+    vr_blob_free(&k);
     return hit;
 }
 
