@@ -429,6 +429,7 @@ VR_UNINSTRUMENTED static void sine_sums(const double *g, int n, const double *th
         acc[i] = a[i];
 }
 
+/* out may be x: a point is read before its result is written. */
 static void cdf_eval_n(const cdf *C, const double *x, double *out, int n)
 {
     for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
@@ -455,13 +456,9 @@ static void put_fv(const double *y, double *out, int n, void *vctx, int *ok)
 {
     (void)ok;
     const put_ctx *pc = vctx;
-    double x[CDF_BATCH];
-    for (int i0 = 0; i0 < n; i0 += CDF_BATCH) {
-        const int nb = n - i0 < CDF_BATCH ? n - i0 : CDF_BATCH;
-        for (int i = 0; i < nb; i++)
-            x[i] = y[i0 + i] * y[i0 + i];
-        cdf_eval_n(pc->C, x, out + i0, nb);
-    }
+    for (int i = 0; i < n; i++)
+        out[i] = y[i] * y[i];
+    cdf_eval_n(pc->C, out, out, n); /* (in place) */
 }
 
 /* int_a^b f, split at the points ylo + k step inside (a, b) when step > 0 (each piece with its own

@@ -1162,8 +1162,7 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
          * bought. Sized by the payoff alone, a strike just beyond the stress level (a put at 3000
          * with SPX 10% lower at 2999.3) paid cents a contract and took hundreds of contracts, a
          * premium of a million USD against a condor's max loss of 60 thousand. */
-        const double cost_unit = ki->margined ? 0 : unit;
-        qty = pay_unit > cost_unit && pay_unit > 0 ? a->size * base / pay_unit : 0;
+        qty = pay_unit > fmax(ki->margined ? 0 : unit, 0) ? a->size * base / pay_unit : 0;
         break;
     }
     case VR_SIZE_PCT_VEGA: {
