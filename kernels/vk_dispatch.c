@@ -95,8 +95,25 @@ static int cpu_level(void)
  * results/BENCHMARKS.md every such load then cost about 100 cycles: the 3.5-ulp log took 22 ns an
  * element instead of 0.45, and `fast_log` made the paths 8x slower instead of 1.3x faster in a
  * process that called no other SLEEF function from that page (`vixrisk price --fast-log`, the
- * peers' vr_condor). One ordinary load per page maps it for good. About 110 pages, each already
- * in the page cache; no number depends on it. */
+ * peers' vr_condor). One ordinary load per page maps it (in a fork's child too: prefault). About
+ * 110 pages, each already in the page cache; no number depends on it. */
+
+/* The segments prefault_object found, kept for touch_segments (a fork's child: below). */
+#define PREFAULT_SEGS 8
+static struct {
+    uintptr_t lo, hi; /* [lo, hi) */
+} pf_seg[PREFAULT_SEGS];
+static int pf_nseg;
+static uintptr_t pf_step = 4096;
+
+/* One ordinary load per page of the kept segments. Plain loads only: a fork's child may run it. */
+static void touch_segments(void)
+{
+    for (int i = 0; i < pf_nseg; i++)
+        for (uintptr_t a = pf_seg[i].lo / pf_step * pf_step; a < pf_seg[i].hi; a += pf_step)
+            (void)*(const volatile unsigned char *)(a < pf_seg[i].lo ? pf_seg[i].lo : a);
+}
+
 static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
@@ -110,19 +127,30 @@ static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
     if (!holds)
         return 0;
     const long pg = sysconf(_SC_PAGESIZE);
-    const size_t step = pg > 0 ? (size_t)pg : 4096;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
+    if (pg > 0)
+        pf_step = (uintptr_t)pg;
+    for (int i = 0; i < info->dlpi_phnum && pf_nseg < PREFAULT_SEGS; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_W | PF_X)) != 0 || ph->p_memsz == 0)
             continue;
         const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
-        const uintptr_t first = lo / step * step, last = (lo + ph->p_memsz - 1) / step * step;
-        for (uintptr_t a = first; a <= last; a += step) {
-            const uintptr_t at = a < lo ? lo : a; /* within the segment */
-            (void)*(const volatile unsigned char *)at;
-        }
+        pf_seg[pf_nseg].lo = lo;
+        pf_seg[pf_nseg].hi = lo + ph->p_memsz;
+        pf_nseg++;
     }
     return 1; /* found: stop */
+}
+
+/* The kernel's fork does not copy the page-table entries of a file mapping nothing has written
+ * to: a child starts with SLEEF's pages unmapped again (measured: 96 of 112), so it maps them
+ * again, from the kept ranges (dl_iterate_phdr takes the loader's lock, which a child of a
+ * threaded parent must not). */
+static void prefault(void)
+{
+    dl_iterate_phdr(prefault_object, (void *)(uintptr_t)&Sleef_log_u10);
+    touch_segments();
+    if (pf_nseg > 0)
+        pthread_atfork(NULL, NULL, touch_segments);
 }
 
 /* Filling a table only stores addresses: no vector instruction runs, so every table is built,
@@ -141,7 +169,7 @@ static void init(void)
         tables_fast[i].heston_qe = tables[i].heston_qe_fast;
         tables_fast[i].svcj2_step = tables[i].svcj2_step_fast;
     }
-    dl_iterate_phdr(prefault_object, (void *)(uintptr_t)&Sleef_log_u10);
+    prefault();
 }
 
 static void ensure_init(void) { pthread_once(&init_once, init); }
