@@ -86,8 +86,9 @@ static int cpu_level(void)
 }
 
 /* Map SLEEF's read-only data into this process's page table: one ordinary load per page of every
- * read-only, non-executable segment of the object that holds SLEEF's functions (its shared
- * library, or the executable when it is linked in statically).
+ * non-writable segment (its constants and its code; the bytes the file holds) of the object that
+ * holds SLEEF's functions: its shared library, found by name, or else the object that holds
+ * Sleef_log_u10 (the executable, when SLEEF is linked in statically).
  *
  * Why: SLEEF's functions load some constants with masked loads whose mask is usually all zero
  * (the 3.5-ulp AVX-512 log takes its value at x = inf so). A masked load with no active lane
@@ -96,7 +97,7 @@ static int cpu_level(void)
  * element instead of 0.45, and `fast_log` made the paths 8x slower instead of 1.3x faster in a
  * process that called no other SLEEF function from that page (`vixrisk price --fast-log`, the
  * peers' vr_condor). One ordinary load per page maps it (in a fork's child too: prefault). About
- * 110 pages, each already in the page cache; no number depends on it. */
+ * 500 pages for libsleef.so.3.5.1, a millisecond or less; no number depends on it. */
 
 /* The segments prefault_object found, kept for touch_segments (a fork's child: below). */
 #define PREFAULT_SEGS 8
@@ -114,15 +115,24 @@ static void touch_segments(void)
             (void)*(const volatile unsigned char *)(a < pf_seg[i].lo ? pf_seg[i].lo : a);
 }
 
+/* Which object prefault_object keeps: the one named like SLEEF's library (by_name), or else the
+ * one whose segments hold address fn. */
+typedef struct pf_find {
+    int by_name;
+    uintptr_t fn;
+} pf_find;
+
 static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
-    const uintptr_t fn = (uintptr_t)data;
+    const pf_find *f = data;
     int holds = 0;
-    for (int i = 0; i < info->dlpi_phnum && !holds; i++) {
+    if (f->by_name)
+        holds = info->dlpi_name != NULL && strstr(info->dlpi_name, "/libsleef.so") != NULL;
+    for (int i = 0; i < info->dlpi_phnum && !f->by_name && !holds; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
-        holds = ph->p_type == PT_LOAD && fn >= lo && fn - lo < ph->p_memsz;
+        holds = ph->p_type == PT_LOAD && f->fn >= lo && f->fn - lo < ph->p_memsz;
     }
     if (!holds)
         return 0;
@@ -131,23 +141,29 @@ static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
         pf_step = (uintptr_t)pg;
     for (int i = 0; i < info->dlpi_phnum && pf_nseg < PREFAULT_SEGS; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_W | PF_X)) != 0 || ph->p_memsz == 0)
+        /* the file's bytes only: past p_filesz a segment may have no page behind it */
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) != 0 || ph->p_filesz == 0)
             continue;
         const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
         pf_seg[pf_nseg].lo = lo;
-        pf_seg[pf_nseg].hi = lo + ph->p_memsz;
+        pf_seg[pf_nseg].hi = lo + ph->p_filesz;
         pf_nseg++;
     }
     return 1; /* found: stop */
 }
 
 /* The kernel's fork does not copy the page-table entries of a file mapping nothing has written
- * to: a child starts with SLEEF's pages unmapped again (measured: 96 of 112), so it maps them
- * again, from the kept ranges (dl_iterate_phdr takes the loader's lock, which a child of a
- * threaded parent must not). */
+ * to: a child starts with SLEEF's pages unmapped again (measured: 96 of the 112 read-only data
+ * pages), so it maps them again, from the kept ranges (dl_iterate_phdr takes the loader's lock,
+ * which a child of a threaded parent must not). A child forked before the first vk_select runs
+ * the whole initialisation at its own first vk_select. */
 static void prefault(void)
 {
-    dl_iterate_phdr(prefault_object, (void *)(uintptr_t)&Sleef_log_u10);
+    pf_find f = {1, (uintptr_t)&Sleef_log_u10};
+    if (!dl_iterate_phdr(prefault_object, &f)) {
+        f.by_name = 0;
+        dl_iterate_phdr(prefault_object, &f);
+    }
     touch_segments();
     if (pf_nseg > 0)
         pthread_atfork(NULL, NULL, touch_segments);
