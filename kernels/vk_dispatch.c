@@ -97,7 +97,8 @@ static int cpu_level(void)
  * element instead of 0.45, and `fast_log` made the paths 8x slower instead of 1.3x faster in a
  * process that called no other SLEEF function from that page (`vixrisk price --fast-log`, the
  * peers' vr_condor). One ordinary load per page maps it (in a fork's child too: prefault). About
- * 500 pages for libsleef.so.3.5.1, a millisecond or less; no number depends on it. */
+ * 500 pages for libsleef.so.3.5.1 (the first vk_select, this included, took 1.0-1.2 ms on the
+ * AMD EPYC host); no number depends on it. */
 
 /* The segments prefault_object found, kept for touch_segments (a fork's child: below). */
 #define PREFAULT_SEGS 8
