@@ -116,26 +116,29 @@ static void touch_segments(void)
             (void)*(const volatile unsigned char *)(a < pf_seg[i].lo ? pf_seg[i].lo : a);
 }
 
-/* Which object prefault_object keeps: the one named like SLEEF's library (by_name), or else the
- * one whose segments hold address fn. */
-typedef struct pf_find {
-    int by_name;
-    uintptr_t fn;
-} pf_find;
+int vk_object_holds(const struct dl_phdr_info *info, uintptr_t addr)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && addr >= lo && addr - lo < ph->p_memsz)
+            return 1;
+    }
+    return 0;
+}
 
+int vk_is_sleef_object(const struct dl_phdr_info *info, int by_name)
+{
+    if (by_name)
+        return info->dlpi_name != NULL && strstr(info->dlpi_name, "/libsleef.so") != NULL;
+    return vk_object_holds(info, (uintptr_t)&Sleef_log_u10);
+}
+
+/* Keeps the non-writable segments of SLEEF's object (data: by_name, as vk_is_sleef_object). */
 static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
-    const pf_find *f = data;
-    int holds = 0;
-    if (f->by_name)
-        holds = info->dlpi_name != NULL && strstr(info->dlpi_name, "/libsleef.so") != NULL;
-    for (int i = 0; i < info->dlpi_phnum && !f->by_name && !holds; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
-        holds = ph->p_type == PT_LOAD && f->fn >= lo && f->fn - lo < ph->p_memsz;
-    }
-    if (!holds)
+    if (!vk_is_sleef_object(info, *(const int *)data))
         return 0;
     const long pg = sysconf(_SC_PAGESIZE);
     if (pg > 0)
@@ -160,10 +163,10 @@ static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
  * the whole initialisation at its own first vk_select. */
 static void prefault(void)
 {
-    pf_find f = {1, (uintptr_t)&Sleef_log_u10};
-    if (!dl_iterate_phdr(prefault_object, &f)) {
-        f.by_name = 0;
-        dl_iterate_phdr(prefault_object, &f);
+    int by_name = 1;
+    if (!dl_iterate_phdr(prefault_object, &by_name)) {
+        by_name = 0;
+        dl_iterate_phdr(prefault_object, &by_name);
     }
     touch_segments();
     if (pf_nseg > 0)

@@ -16,8 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sleef.h>
-
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_kernels.h"
 #include "vixrisk/vr_sim.h"
@@ -461,8 +459,7 @@ static void test_select_threads(void **state)
 }
 
 /* The page numbers of SLEEF's non-writable segments (the bytes the file holds) in the object
- * named like SLEEF's library (by_name) or else the object holding Sleef_log_u10, at most
- * PAGES_MAX of them. */
+ * vk_is_sleef_object picks (by_name as there), at most PAGES_MAX of them. */
 #define PAGES_MAX 8192
 typedef struct pages_ctx {
     int by_name;
@@ -474,15 +471,7 @@ static int list_pages(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
     pages_ctx *c = data;
-    const uintptr_t fn = (uintptr_t)&Sleef_log_u10;
-    int holds = c->by_name && info->dlpi_name != NULL &&
-                strstr(info->dlpi_name, "/libsleef.so") != NULL;
-    for (int i = 0; i < info->dlpi_phnum && !c->by_name; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        const uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
-        holds |= ph->p_type == PT_LOAD && fn >= lo && fn - lo < ph->p_memsz;
-    }
-    if (!holds)
+    if (!vk_is_sleef_object(info, c->by_name))
         return 0;
     const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < info->dlpi_phnum; i++) {

@@ -107,13 +107,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *vctx)
 {
     (void)size;
     find_ctx *c = vctx;
-    int mine = 0;
-    for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        const uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        mine = ph->p_type == PT_LOAD && c->addr >= lo && c->addr < lo + ph->p_memsz;
-    }
-    if (!mine)
+    if (!vk_object_holds(info, c->addr))
         return 0;
     c->found = 1;
     /* the main program has an empty name: its file is /proc/self/exe */

@@ -201,6 +201,18 @@ int vk_available(const char **names, int max);
  * of vk_available: fills up to max pointers, returns the count (3 today). */
 int vk_isa_names(const char **names, int max);
 
+/* Loaded objects, as dl_iterate_phdr describes them (<link.h>). */
+struct dl_phdr_info;
+
+/* 1 if one of the PT_LOAD segments of the object `info` describes holds address addr. */
+int vk_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
+
+/* 1 if the object `info` describes is SLEEF's: with by_name, its shared library (a name with
+ * "/libsleef.so" in it); without, the object holding Sleef_log_u10 (the executable when SLEEF is
+ * linked in statically). The first vk_select maps that object's read-only pages (vk_dispatch.c,
+ * prefault). */
+int vk_is_sleef_object(const struct dl_phdr_info *info, int by_name);
+
 /* The reference kernels as a table (tests compare every table entry against these). */
 extern const vk_table vk_table_ref;
 
