@@ -631,9 +631,17 @@ int main(int argc, char **argv)
         rs.scen = &one;
         const int days = vr_scenario_days(&rs, &one);
         vr_scenario_result res;
-        const vr_eval_opts eo = {0, 0, 1, NULL, NULL, NULL};
+        /* (the second run below takes the tables this one builds) */
+        vr_pricing_cache *pc = NULL;
+        if (vr_pricing_cache_create(&pc, &err) != VR_OK) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            vr_run_cfg_free(&cfg);
+            return 1;
+        }
+        const vr_eval_opts eo = {0, 0, 1, NULL, NULL, pc, NULL};
         if (vr_eval_scenario_ex(&rs, 0, &eo, &res, NULL, NULL, &err) != VR_OK) {
             fprintf(stderr, "bench: %s\n", err.msg);
+            vr_pricing_cache_destroy(pc);
             vr_run_cfg_free(&cfg);
             return 1;
         }
@@ -660,6 +668,43 @@ int main(int argc, char **argv)
                         "\"wall_1m_252_8_s\": %.1f}", kdef->isa, rs.threads, rs.paths, days,
                     rs.npol, res.seconds, res.build_seconds, rate, target);
         }
+        vr_scenario_result_free(&res);
+
+        /* Where the time goes: a second run of fewer paths with the evaluator's stage timers on
+         * (vr_eval_stages; the timers' own cost shows as the rate's difference from the run
+         * above), in ns of thread time per path-day (a path's day, every policy included). */
+        rs.paths = quick ? 512 : 20000;
+        vr_eval_stages sg;
+        const vr_eval_opts eos = {0, 0, 1, NULL, NULL, pc, &sg};
+        const vr_status sst = vr_eval_scenario_ex(&rs, 0, &eos, &res, NULL, NULL, &err);
+        vr_pricing_cache_destroy(pc);
+        if (sst != VR_OK) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            vr_run_cfg_free(&cfg);
+            return 1;
+        }
+        const double run_s = res.seconds - res.build_seconds;
+        const double trate = (double)rs.paths * days * rs.npol / run_s;
+        const double pd = (double)sg.path_days, ns = 1e9 / pd;
+        const double staged = sg.generate + sg.market + sg.gather + sg.kernels + sg.handout + sg.books + sg.outputs;
+        const double other = sg.threads * sg.seconds - staged; /* start-up, idle threads (as printed) */
+        printf("  stages (a second run, %zu paths, timers on: wall %.2f s, %.3gM path-day-policies/s), ns of "
+               "thread time per path-day (%d policies, %d threads):\n", rs.paths, res.seconds, trate / 1e6, rs.npol,
+               sg.threads);
+        vr_eval_stages_print(stdout, &sg, "    ");
+        if (js)
+            fprintf(js, ",\n  \"end_to_end_stages\": {\"paths\": %zu, \"threads\": %d, \"runs\": 1, "
+                        "\"wall_s\": %.3f, \"build_s\": %.3f, \"path_day_policies_per_s\": %.4g, "
+                        "\"path_days\": %llu, \"ns_per_path_day\": {\"generate\": %.1f, \"market\": %.1f, "
+                        "\"gather\": %.1f, \"kernels\": %.1f, \"handout\": %.1f, \"books\": %.1f, "
+                        "\"searches\": %.1f, \"outputs\": %.1f, \"other\": %.1f}, \"per_path_day\": "
+                        "{\"lanes\": %.3f, \"wants\": %.3f, \"searches\": %.4f, \"rows\": %.4f, "
+                        "\"row_lanes\": %.3f, \"single_marks\": %.3f}}",
+                    rs.paths, rs.threads, res.seconds, res.build_seconds, trate,
+                    (unsigned long long)sg.path_days, sg.generate * ns, sg.market * ns, sg.gather * ns,
+                    sg.kernels * ns, sg.handout * ns, sg.books * ns, sg.searches * ns, sg.outputs * ns,
+                    other * ns, (double)sg.lanes / pd, (double)sg.wants / pd, (double)sg.searches_n / pd,
+                    (double)sg.rows / pd, (double)sg.row_lanes / pd, (double)sg.single_marks / pd);
         vr_scenario_result_free(&res);
     }
     /* ---- scoring: what a run does per policy with its per-path P&L (a million paths) ---- */

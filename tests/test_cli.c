@@ -675,6 +675,44 @@ static void test_breakdowns_fail_named(void **state)
                        "mu_v=1e-08", "its Laplace inversion is accurate only to", NULL);
 }
 
+/* run --stages: where each scenario's time went, on standard error, and the same ranking as without
+ * (the timers change no number); the ranking's lines are compared, not the timings. */
+static void test_run_stages(void **state)
+{
+    (void)state;
+    char args[2048], out[16384], out2[16384], h5[1200];
+    const char *cfg = write_file("stages.yaml",
+                                 "simulation: {paths: 200, horizon_days: 30, seed: 5, block: 16}\n"
+                                 "scenarios:\n"
+                                 "  - name: calm\n"
+                                 "    model: {type: heston, spot: 5000, v0: 0.02, physical: {kappa: 3, theta: 0.022, sigma: 0.45, rho: -0.75}}\n"
+                                 "  - name: rough\n"
+                                 "    model: {type: heston, spot: 5000, v0: 0.06, physical: {kappa: 3, theta: 0.05, sigma: 0.6, rho: -0.75}}\n"
+                                 "condor: {dte: 30, exit_dte: 5}\n"
+                                 "policies:\n"
+                                 "  - name: bare\n"
+                                 "  - name: sleeve\n"
+                                 "    layers:\n"
+                                 "      - name: s\n"
+                                 "        trigger: {always: true}\n"
+                                 "        action: {type: spx_put, delta: 0.10, dte: 30, size: {by: contracts, value: 1}}\n"
+                                 "        exit: {dte: 5}\n");
+    const char *od = fresh_dir("stages");
+    snprintf(h5, sizeof h5, "%s/s.h5", od);
+    snprintf(args, sizeof args, "run %s -q --threads 2 --stages -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, "stages of scenario calm: 200 paths x 30 days x 2 policies",
+                       "stages of scenario rough: 200 paths", "(of which strike searches ", "lanes marked",
+                       "single marks", NULL);
+    assert_null(strstr(out, "nan"));
+    snprintf(args, sizeof args, "run %s -q --threads 2 -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out2, sizeof out2, NULL);
+    assert_null(strstr(out2, "stages of"));
+    /* every line of the plain run but the file's ("wrote ... (s)") is in the timed run's output */
+    for (char *line = strtok(out2, "\n"); line != NULL; line = strtok(NULL, "\n"))
+        if (strncmp(line, "wrote ", 6) != 0 && strstr(out, line) == NULL)
+            fail_msg("--stages changed the line: %s", line);
+}
+
 /* Inputs that are not regular files (a FIFO without a writer would block the open forever, a
  * directory read as a file gave "empty file" or "read error after line 0"): refused at once. */
 static void test_inputs_not_regular(void **state)
@@ -1192,6 +1230,7 @@ int main(void)
         cmocka_unit_test(test_threads_beyond_blocks),
         cmocka_unit_test(test_tables_fail_named),
         cmocka_unit_test(test_breakdowns_fail_named),
+        cmocka_unit_test(test_run_stages),
         cmocka_unit_test(test_inputs_not_regular),
         cmocka_unit_test(test_data_empty),
         cmocka_unit_test(test_signals_clean_up),

@@ -60,7 +60,7 @@ static void test_other_policies_expiries_move_no_bit(void **state)
 
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
-    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc};
+    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc, NULL};
     vr_scenario_result all;
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &all, NULL, NULL, &err), VR_OK);
     int trades = 0;

@@ -49,7 +49,7 @@ static void test_policies_together_equal_alone(void **state)
     assert_true(s.npol >= 8);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
-    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc};
+    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc, NULL};
     vr_scenario_result all;
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &all, NULL, NULL, &err), VR_OK);
     int trades = 0;
@@ -86,7 +86,7 @@ static void test_block_size_moves_no_bit(void **state)
     vr_run_spec s = main_job(&cfg, 44);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
-    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc};
+    const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc, NULL};
     s.block = 256; /* 256 x vr_book_max_pos lanes: the 44 paths' ~10 a day fit one batch */
     vr_scenario_result ref;
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &ref, NULL, NULL, &err), VR_OK);

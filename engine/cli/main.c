@@ -531,7 +531,7 @@ static void usage_run(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk run CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                   [--isa I] [--data DIR] [--asof YYYY-MM-DD] [-q] [--json]\n"
+            "                   [--isa I] [--data DIR] [--asof YYYY-MM-DD] [-q] [--json] [--stages]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -556,6 +556,10 @@ static void usage_run(FILE *out)
             "                     spot = SPX close, v0 (and m0) backed out of the VIX (and VIX3M)\n"
             "                     under the scenario's pricing parameters; printed, and stored in\n"
             "                     the run file (asof, asof_*); history replays keep their window\n"
+            "  --stages           time the evaluation's stages and print, per scenario on standard\n"
+            "                     error, the thread time per path-day of each (path generation,\n"
+            "                     market views, the daily marks, the books and their strike searches)\n"
+            "                     and what they did; no number of the run changes\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -685,21 +689,21 @@ static void print_asof(FILE *out, const vr_run_cfg *cfg)
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF, O_STAGES };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, O_JSON},         {"data", required_argument, 0, O_DATA},
         {"asof", required_argument, 0, O_ASOF},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"stages", no_argument, 0, O_STAGES},     {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
     char cmdline[4096]; /* before getopt_long permutes argv */
     join_args(cmdline, sizeof cmdline, argc, argv);
     const char *out = NULL, *isa = NULL, *data = NULL;
     uint64_t paths = 0, seed = 0, threads = 0;
-    int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0;
+    int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0, stages = 0;
     int32_t asof = 0;
     optind = 1;
     opterr = 0;
@@ -720,6 +724,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
+        case O_STAGES: stages = 1; break;
         case O_DATA: if (!vr_cli_parse_data(cmd, optarg)) return EXIT_USAGE; data = optarg; break;
         case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) return EXIT_USAGE; break;
         default:
@@ -835,7 +840,8 @@ static int cmd_run(int argc, char **argv, int check_only)
         vr_run_cfg_free(&cfg);
         return 0;
     }
-    const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout};
+    const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout,
+                            stages && rank == 0 ? stderr : NULL};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);

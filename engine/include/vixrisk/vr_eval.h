@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vixrisk/vr_model.h"
 #include "vixrisk/vr_policy.h"
@@ -116,6 +117,39 @@ vr_status vr_eval_scenario(const vr_run_spec *spec, int scen, vr_scenario_result
  * call only). */
 typedef void (*vr_eval_block_fn)(void *ctx, size_t path0, size_t n, const vr_path_out *out);
 
+/* Where an evaluation's time went, stage by stage (vr_eval_opts.stages): thread-seconds, summed
+ * over the threads, and what each stage did. The stages partition each thread's time from its
+ * first block's first day to its last block's end; `searches` is part of `books`. Timed with the
+ * CPU's time-stamp counter (the monotonic clock where there is none), converted with the
+ * evaluation's own wall clock; the timers read the counter a few times per path and day (about
+ * 1-2% of the evaluation, results/BENCHMARKS.md) and change no result. */
+typedef struct vr_eval_stages {
+    double generate; /* the path generator: a block's start and its model steps between days */
+    double market;   /* each path's market view of the day (S, factors, VIX, VIX3M, history) */
+    double gather;   /* the daily batch: the positions that want a mark, one lane per distinct
+                        instrument of a path */
+    double kernels;  /* the batch's marks: the pricing layer's per-lane set-up and SIMD kernels */
+    double handout;  /* each path's marks into its books' positions, before they run */
+    double books;    /* the policies' books: rules, trades, and the marks they make themselves */
+    double searches; /* of books: the strike searches (their rows and the scalar marks they ask) */
+    double outputs;  /* the blocks' per-path results */
+    uint64_t path_days;    /* paths x days (day 0, the start, included) */
+    uint64_t book_days;    /* path-days x policies */
+    uint64_t lanes;        /* instruments marked in the daily batches */
+    uint64_t wants;        /* positions handed a mark from them */
+    uint64_t searches_n;   /* strike searches made (not those a policy of the path made first) */
+    uint64_t rows, row_lanes; /* the searches' kernel calls and candidates marked in them */
+    uint64_t single_marks; /* marks the books computed one at a time (not from a memo) */
+    int threads;           /* the threads that ran (no more than the blocks) */
+    double seconds;        /* wall seconds from the paths' start to the last block's end: each
+                              thread's stages fit in them */
+} vr_eval_stages;
+
+/* Stages g as two lines of text for people, each starting with `indent`: ns of thread time per
+ * path-day by stage, "other" the threads' time (threads x seconds) no stage accounts for (the
+ * generator's start-up, idle threads at the end), then the counts per path-day. */
+void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
+
 /* What vr_eval_scenario_ex runs and where the per-path outputs go (a zeroed struct: as
  * vr_eval_scenario). */
 typedef struct vr_eval_opts {
@@ -127,6 +161,7 @@ typedef struct vr_eval_opts {
     void *block_ctx;
     vr_pricing_cache *pricing; /* the run's pricing objects, shared by scenarios with equal pricing
                                   inputs (vr_pricing_cache_get); NULL: the scenario builds its own */
+    vr_eval_stages *stages;    /* NULL: not timed; else filled (vr_eval_stages) */
 } vr_eval_opts;
 
 vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_opts *opts,

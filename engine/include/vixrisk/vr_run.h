@@ -81,6 +81,9 @@ typedef struct vr_run_opts {
                             * (vr_outfile_prepare, the config file as input) before any work */
     int quiet;             /* no progress bar */
     FILE *table;           /* where the ranking table goes (stdout), NULL = none */
+    FILE *stages;          /* where each scenario's stages go (vr_eval_stages_print: where the
+                              evaluation's time went; rank 0's paths under MPI), NULL = none
+                              (the evaluation is not timed then) */
 } vr_run_opts;
 
 /* Run every scenario, write the run file and print the rankings. The output's temporary is

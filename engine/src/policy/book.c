@@ -165,6 +165,7 @@ static vr_mark mark_at(const vr_pricing *pr, const vr_mkt *m, const vr_instrumen
             return e->mark;
     }
     const vr_mark mk = vr_pricing_mark_c(pr, in, &s, want, &mm->cache);
+    mm->computed++;
     if (free_slot >= 0) {
         vr_mark_memo_entry *e = &mm->e[free_slot];
         e->stamp = mm->stamp;
@@ -602,6 +603,24 @@ static double tail_quantile_of(double target)
     return z;
 }
 
+/* A search the strike memo did not answer starts (search_begin) and ends with its strike
+ * (search_end): counted, and timed when the evaluator times its stages (vr_sweep.timed). */
+static uint64_t search_begin(const vr_mkt *m)
+{
+    return m->sweep != NULL && m->sweep->timed ? vr_ticks() : 0;
+}
+
+static double search_end(const vr_mkt *m, uint64_t t0, double strike)
+{
+    vr_sweep *w = m->sweep;
+    if (w != NULL) {
+        w->searches++;
+        if (w->timed)
+            w->ticks += vr_ticks() - t0;
+    }
+    return strike;
+}
+
 /* Black's strike of |delta| = N(-z) on side cp at forward fwd and total vol sd = vol sqrt(tau). */
 static double black_strike(double fwd, int cp, double z, double sd)
 {
@@ -615,6 +634,7 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
     const double *known = strike_get(m, VR_INST_SPX_OPTION, cp, tau, target);
     if (known != NULL)
         return *known;
+    const uint64_t t0 = search_begin(m);
     const double fwd = m->S * exp((vr_pricing_rate(pr) - vr_pricing_dividend(pr)) * tau);
     const double rt = sqrt(tau);
     /* The walk's start: Black's strike of |delta| = target (|delta| = N(-z) at d1 = -cp z, so
@@ -650,13 +670,13 @@ static double pick_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau,
         k = SPX_GRID;
     const strike_ctx c = {pr, m, tau, cp};
     if (m->sweep == NULL)
-        return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
-                          grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c));
+        return search_end(m, t0, strike_put(m, VR_INST_SPX_OPTION, cp, tau, target,
+                                            grid_walk(k, SPX_GRID, cp * SPX_GRID, target, spx_absdelta, &c)));
     sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_SPX_OPTION, .cp = cp,
                    .tau = tau, .k0 = k, .g = SPX_GRID, .away = cp * SPX_GRID, .f = spx_absdelta, .ctx = &c,
                    .lo = -3, .n = 8};
     r.st.t = 0.0;
-    return strike_put(m, VR_INST_SPX_OPTION, cp, tau, target, sweep_walk(&r, target));
+    return search_end(m, t0, strike_put(m, VR_INST_SPX_OPTION, cp, tau, target, sweep_walk(&r, target)));
 }
 
 double vr_book_spx_strike(const vr_pricing *pr, const vr_mkt *m, double tau, int cp, double target)
@@ -902,17 +922,19 @@ static double vix_delta_strike(const vr_pricing *pr, const vr_mkt *m, double tau
     const double *known = strike_get(m, VR_INST_VIX_OPTION, 1, tau, target);
     if (known != NULL)
         return *known;
+    const uint64_t t0 = search_begin(m);
     double k = grid_round(fut, VIX_GRID);
     if (k < VIX_GRID)
         k = VIX_GRID;
     const vix_ctx c = {pr, m, tau};
     if (m->sweep == NULL)
-        return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c));
+        return search_end(m, t0, strike_put(m, VR_INST_VIX_OPTION, 1, tau, target,
+                                            grid_walk(k, VIX_GRID, VIX_GRID, target, vix_delta, &c)));
     sweep_row r = {.w = m->sweep, .pr = pr, .st = vr_mkt_state(m), .kind = VR_INST_VIX_OPTION, .cp = 1,
                    .tau = tau, .k0 = k, .g = VIX_GRID, .away = VIX_GRID, .f = vix_delta, .ctx = &c,
                    .lo = -1, .n = 8}; /* targets below the ATM delta: the walk goes up */
     r.st.t = 0.0;
-    return strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, sweep_walk(&r, target));
+    return search_end(m, t0, strike_put(m, VR_INST_VIX_OPTION, 1, tau, target, sweep_walk(&r, target)));
 }
 
 double vr_book_vix_strike(const vr_pricing *pr, const vr_mkt *m, double tau, double target)

@@ -59,6 +59,7 @@ typedef struct vr_open_memo_entry {
 } vr_open_memo_entry;
 typedef struct vr_mark_memo {
     uint32_t stamp; /* >= 1 (calloc'd entries, stamp 0, are empty) */
+    uint64_t computed; /* marks computed through it (not found in it): a count for profiles */
     vr_mark_cache cache; /* the (expiry, variance) parts of the SPX marks computed (vr_pricing.h):
                             keyed by value, so kept across paths and days */
     vr_mark_memo_entry e[VR_MARK_MEMO_SLOTS];
@@ -93,7 +94,26 @@ typedef struct vr_sweep {
     vr_mark_batch row;        /* capacity VR_SWEEP_LANES */
     uint64_t rows, lanes;     /* counts (tests, profiles): kernel calls and candidates marked, */
     uint64_t exact;           /* and decisions left to the scalar mark */
+    uint64_t searches;        /* searches made (not answered by the strike memo) */
+    int timed;                /* 1: the searches' time goes into ticks (vr_eval_stages) */
+    uint64_t ticks;           /* their vr_ticks() */
 } vr_sweep;
+
+/* A time stamp for the evaluator's stage timers (vr_eval_stages): the CPU's time-stamp counter on
+ * x86-64 (a few ns to read; constant-rate on the CPUs this runs on), else the monotonic clock in
+ * ns. Only differences are used, converted to seconds against the wall clock (eval.c). */
+#if defined(__x86_64__)
+#include <x86intrin.h>
+static inline uint64_t vr_ticks(void) { return __rdtsc(); }
+#else
+#include <time.h>
+static inline uint64_t vr_ticks(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+#endif
 
 /* What every policy of a path sees on a day (shared between the policies of the path). */
 typedef struct vr_mkt {

@@ -106,7 +106,14 @@ typedef struct thread_ws {
                              one array for all threads) */
     int64_t floor_n;      /* path-days whose replayed or resampled VIX was below the model's floor */
     double floor_min;     /* their lowest VIX */
+    /* the stage timers (vr_eval_opts.stages; eval_ctx.timed): vr_ticks() per stage (ST_GATHER
+     * includes ST_KERNELS), the stamp of the thread's last return to the generator (0: none yet),
+     * and the counts of vr_eval_stages kept here */
+    uint64_t tk[7], t_last;
+    uint64_t path_days, book_days, nlanes, wants;
 } thread_ws;
+
+enum { ST_GEN, ST_MARKET, ST_GATHER, ST_KERNELS, ST_HANDOUT, ST_BOOKS, ST_OUTPUTS };
 
 /* Ask the cache for `bytes` at `at` (a book's first bytes, a path's gather rows) ahead of their
  * use: a hint, with no effect on any result. A block's books (11 policies x 3.6 KB x 512 paths in
@@ -160,6 +167,7 @@ typedef struct eval_ctx {
     uint64_t bad;              /* path x npol + policy of the first (path, policy) whose P&L or
                                   drawdown is not finite, or UINT64_MAX: the run fails with it
                                   (the lowest, so the same for any thread count) */
+    int timed;                 /* opts->stages: the stage timers run */
 } eval_ctx;
 
 int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr)
@@ -232,11 +240,16 @@ static uint32_t lane_of(thread_ws *w, const vr_instrument *in, uint32_t uid, siz
 /* Mark the batch's n lanes, those of paths [i0, i1) (path i's from lane0[i]); each path keeps its
  * lanes' marks until its books run (on_step hands them out then, while the books are in the
  * cache). */
-static void flush_marks(eval_ctx *c, const grp_def *gd, mark_grp *w, size_t n, size_t i0, size_t i1)
+static void flush_marks(eval_ctx *c, thread_ws *tw, const grp_def *gd, mark_grp *w, size_t n, size_t i0,
+                        size_t i1)
 {
     if (n == 0)
         return;
+    const uint64_t t0 = c->timed ? vr_ticks() : 0;
     vr_pricing_mark_n(gd->pr, c->kt, &w->batch, n, 0);
+    if (c->timed)
+        tw->tk[ST_KERNELS] += vr_ticks() - t0;
+    tw->nlanes += n;
     for (size_t i = i0; i < i1; i++) {
         vr_pos_mark *lm = &w->lane_mark[i * w->pg_stride];
         for (uint32_t l = 0; l < w->pg[i].nlane; l++) {
@@ -262,7 +275,7 @@ static void batch_marks(eval_ctx *c, thread_ws *tw, int gi, const vr_sim_block *
     int slots[VR_BOOK_MAX_POS];
     for (size_t i = 0; i < b->n; i++) {
         if (n + per_path > w->cap) {
-            flush_marks(c, gd, w, n, i_first, i);
+            flush_marks(c, tw, gd, w, n, i_first, i);
             n = 0;
             i_first = i;
         }
@@ -313,7 +326,7 @@ static void batch_marks(eval_ctx *c, thread_ws *tw, int gi, const vr_sim_block *
         }
         *g = (path_gather){g->live, g->live, t_min, nwant, (uint32_t)(n - n_first)};
     }
-    flush_marks(c, gd, w, n, i_first, b->n);
+    flush_marks(c, tw, gd, w, n, i_first, b->n);
 }
 
 static void on_step(void *vctx, const vr_sim_block *b, size_t step)
@@ -325,6 +338,14 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
     const int day = (int)(step / (size_t)s->steps_per_day);
     const int last = day == s->horizon_days;
     thread_ws *w = &c->ws[b->thread];
+    uint64_t tick = 0;
+    if (c->timed) { /* since the thread last left on_step or on_block_done: the generator's */
+        tick = vr_ticks();
+        if (w->t_last != 0)
+            w->tk[ST_GEN] += tick - w->t_last;
+    }
+    w->path_days += b->n;
+    w->book_days += b->n * (uint64_t)s->npol;
     const double t = (double)step * c->dt;
     const double disc = exp(-vr_pricing_rate(c->pr) * t); /* e^{-r t}: the day's, for every path */
     for (size_t i = 0; i < b->n; i++) {
@@ -374,8 +395,18 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             }
         }
     }
+    if (c->timed) {
+        const uint64_t t = vr_ticks();
+        w->tk[ST_MARKET] += t - tick;
+        tick = t;
+    }
     for (int gi = 0; gi < c->ngrp; gi++)
         batch_marks(c, w, gi, b);
+    if (c->timed) {
+        const uint64_t t = vr_ticks();
+        w->tk[ST_GATHER] += t - tick;
+        tick = t;
+    }
     /* path by path (the books are independent), so that the policies of a path share the single
      * marks of the day (strike searches, the legs they open) through the memo; a group at a time
      * (another group's marks come from other tables: a memo of its own) */
@@ -396,6 +427,12 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                 const want_ref r = mg->pg_want[base + q];
                 vr_position_set_mark((vr_position *)(books + r.pos), &mg->lane_mark[base + r.lane], day);
             }
+            w->wants += g->nwant;
+            if (c->timed) {
+                const uint64_t t = vr_ticks();
+                w->tk[ST_HANDOUT] += t - tick;
+                tick = t;
+            }
             uint64_t live = 0;
             for (int k = 0; k < gd->npol; k++) {
                 const int p = gd->pol[k];
@@ -408,10 +445,64 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
                     c->res->sample_act[((size_t)p * c->res->nsample + path) * c->res->ndays + day] = bk->act_today;
             }
             mg->pg[i].live = live;
+            if (c->timed) {
+                const uint64_t t = vr_ticks();
+                w->tk[ST_BOOKS] += t - tick;
+                tick = t;
+            }
         }
         w->mkt[i].memo = NULL;
         w->mkt[i].sweep = NULL;
     }
+    if (c->timed)
+        w->t_last = vr_ticks();
+}
+
+/* The threads' stage timers and counts into *out, the ticks converted at `rate` per second (the
+ * evaluation's ticks over its wall seconds). */
+static void stages_of(const thread_ws *ws, int nth, double seconds, double rate, vr_eval_stages *out)
+{
+    memset(out, 0, sizeof *out);
+    out->threads = nth;
+    out->seconds = seconds;
+    if (!(rate > 0))
+        return; /* (no time passed: nothing to convert) */
+    for (int t = 0; t < nth; t++) {
+        const thread_ws *w = &ws[t];
+        out->generate += (double)w->tk[ST_GEN] / rate;
+        out->market += (double)w->tk[ST_MARKET] / rate;
+        out->gather += (double)(w->tk[ST_GATHER] - w->tk[ST_KERNELS]) / rate;
+        out->kernels += (double)w->tk[ST_KERNELS] / rate;
+        out->handout += (double)w->tk[ST_HANDOUT] / rate;
+        out->books += (double)w->tk[ST_BOOKS] / rate;
+        out->searches += (double)w->sweep.ticks / rate;
+        out->outputs += (double)w->tk[ST_OUTPUTS] / rate;
+        out->path_days += w->path_days;
+        out->book_days += w->book_days;
+        out->lanes += w->nlanes;
+        out->wants += w->wants;
+        out->searches_n += w->sweep.searches;
+        out->rows += w->sweep.rows;
+        out->row_lanes += w->sweep.lanes;
+        out->single_marks += w->memo.computed;
+    }
+}
+
+void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
+{
+    const double thread_seconds = g->threads * g->seconds;
+    const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
+    const double staged = g->generate + g->market + g->gather + g->kernels + g->handout + g->books + g->outputs;
+    fprintf(f,
+            "%sgenerate %.0f, market %.0f, gather %.0f, mark kernels %.0f, hand-out %.0f, books %.0f (of which "
+            "strike searches %.0f), outputs %.0f, other %.0f; in all %.0f\n",
+            indent, g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns, g->handout * ns,
+            g->books * ns, g->searches * ns, g->outputs * ns, (thread_seconds - staged) * ns, thread_seconds * ns);
+    fprintf(f,
+            "%sper path-day: %.2f lanes marked, %.2f positions handed a mark, %.3f strike searches (%.3f rows, "
+            "%.2f candidates), %.2f single marks\n",
+            indent, (double)g->lanes / pd, (double)g->wants / pd, (double)g->searches_n / pd, (double)g->rows / pd,
+            (double)g->row_lanes / pd, (double)g->single_marks / pd);
 }
 
 /* Hand the thread's collected outputs to opts->on_block. */
@@ -432,6 +523,7 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
     eval_ctx *c = vctx;
     const vr_run_spec *s = c->spec;
     thread_ws *w = &c->ws[b->thread];
+    const uint64_t t0 = c->timed ? vr_ticks() : 0;
     if (w->blk) { /* a block that does not follow on, or does not fit, starts a new piece */
         if (w->blk_n > 0 && (b->path0 != w->blk_path0 + w->blk_n || w->blk_n + b->n > w->blk_cap))
             blk_flush(c, w);
@@ -465,6 +557,10 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
     /* progress from the thread that runs block 0's slot: no nested parallel region */
     if (c->progress && b->thread == 0)
         c->progress(c->progress_ctx, done, c->total);
+    if (c->timed) {
+        w->t_last = vr_ticks();
+        w->tk[ST_OUTPUTS] += w->t_last - t0;
+    }
 }
 
 size_t vr_scenario_paths(const vr_run_spec *spec, const vr_scenario *sc)
@@ -618,7 +714,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
                               vr_err *err)
 {
     const double t0 = omp_get_wtime();
-    const vr_eval_opts none = {0, 0, 0, NULL, NULL, NULL};
+    const vr_eval_opts none = {0, 0, 0, NULL, NULL, NULL, NULL};
     if (opts == NULL)
         opts = &none;
     memset(res, 0, sizeof *res);
@@ -778,19 +874,27 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
+    const int timed = opts->stages != NULL;
     for (int t = 0; t < nth; t++) {
         ws[t].sweep.kt = kt;
+        ws[t].sweep.timed = timed;
         ws[t].floor_min = INFINITY;
     }
     eval_ctx ctx = {spec, grp[0].pr, ngrp, grp, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
-                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX};
+                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX, timed};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;
     sim.group = group;
     const vr_sim_observer obs = {&ctx, on_step, on_block_done};
+    const double wall0 = omp_get_wtime();
+    const uint64_t tick0 = vr_ticks();
     if (nloc > 0)
         st = vr_sim_run(&sim, &obs, err);
+    if (timed) {
+        const double secs = omp_get_wtime() - wall0;
+        stages_of(ws, nth, secs, secs > 0 ? (double)(vr_ticks() - tick0) / secs : 0.0, opts->stages);
+    }
     res->vix_floor_n = 0;
     res->vix_floor_min = INFINITY;
     for (int t = 0; t < nth; t++) { /* what each thread collected last */

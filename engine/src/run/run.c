@@ -415,7 +415,9 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
     const vr_run_spec *s = &cfg->spec;
     const int me = vr_dist_rank();
     const size_t n = vr_scenario_paths(s, &s->scen[sc]), bp = vr_eval_block_paths(s, sc);
-    vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream, pricing};
+    vr_eval_stages sg;
+    vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream, pricing,
+                       opts->stages != NULL && me == 0 ? &sg : NULL};
     if (store != NULL && vr_dist_size() == 1) {
         eo.no_store = 1;
         eo.on_block = vr_path_store_feed;
@@ -425,6 +427,13 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
     progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
     const int bar = me == 0 && !opts->quiet && isatty(STDERR_FILENO);
     vr_status st = vr_eval_scenario_ex(s, sc, &eo, res, bar ? progress : NULL, &pc, err);
+    if (st == VR_OK && eo.stages != NULL) {
+        fprintf(opts->stages, "stages of scenario %s: %zu paths%s x %d days x %d policies, %d thread(s), %.2f s; "
+                              "ns of thread time per path-day:\n",
+                s->scen[sc].name, eo.path_hi - eo.path_lo, vr_dist_size() > 1 ? " (rank 0's)" : "",
+                res->ndays - 1, s->npol, sg.threads, sg.seconds);
+        vr_eval_stages_print(opts->stages, &sg, "  ");
+    }
     if (st == VR_OK && stream)
         st = vr_run_stream_status(stream, err);
     if (st == VR_OK && eo.on_block == vr_path_store_feed)
