@@ -26,8 +26,8 @@
 #                 and results/bench.json;
 #                 its header names the commit and the CPU, and its timings are this machine's;
 #                 and the million-path case into results/million.txt: the main job at 1,000,000
-#                 paths measured in full (wall, peak RSS, the stages from its run file; about 6
-#                 minutes), then at 5 trading days (a run's per-path outputs do not depend on its
+#                 paths measured in full (wall, peak RSS, the stages from its run file and from
+#                 --stages; about 6 minutes), then at 5 trading days (a run's per-path outputs do not depend on its
 #                 days) with the per-path outputs held in memory and with the default store (on disk
 #                 past 256 MiB)
 #   PGO=DIR       with BENCH=1: also the million-path case (252 days) with DIR/vixrisk, a
@@ -110,9 +110,10 @@ if [ "${BENCH:-0}" = 1 ]; then
     sed 's/^\([[:space:]]*horizon_days:\).*/\1 5/' configs/alvh.yaml > "$mem/alvh5.yaml"
     million_full() { # $1 = binary, $2 = label: the main job at 1,000,000 paths, 252 days
         /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
-            "$1" run configs/alvh.yaml --paths 1000000 --threads 2 -q -o "$mem/full.h5" > /dev/null
+            "$1" run configs/alvh.yaml --paths 1000000 --threads 2 -q --stages -o "$mem/full.h5" > /dev/null 2> "$mem/stages"
         read -r kib wall user sys < "$mem/t"
         echo "252 days, $2: wall $wall s (user $user s, sys $sys s), peak RSS $((kib / 1024)) MiB"
+        sed -n '/^stages of/,$s/^/  /p' "$mem/stages"
         /usr/bin/python3 - "$mem/full.h5" <<'PY'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
