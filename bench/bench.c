@@ -6,6 +6,7 @@
  * table on stdout and a JSON record (CPU, compiler, flags, commit) for results/.
  *
  *   vixrisk-bench [--quick] [--json FILE] [--config FILE]
+ *   vixrisk-bench --version   (the version and the commit it was built from, as its records name it)
  *
  * Then the main job end to end: the model and every policy of configs/alvh.yaml (or --config), the
  * ablation variants included (the policies the run counts), 100,000 paths x 252 days on up to 2
@@ -228,15 +229,18 @@ int main(int argc, char **argv)
             json = argv[++i];
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             main_cfg = argv[++i];
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: vixrisk-bench [--quick] [--json FILE] [--config FILE]\n"
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("vixrisk-bench %s (%s)\n", VR_VERSION, VR_BUILD); /* the commit it was built from */
+            return 0;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: vixrisk-bench [--quick] [--json FILE] [--config FILE] | --version\n"
                    "  kernels, path generation, option marks and the evaluator, with the main job\n"
                    "  (--config, default configs/alvh.yaml) end to end at 100,000 paths; --quick:\n"
                    "  small sizes, single runs; --json FILE: the figures as JSON\n"
                    "  (results/BENCHMARKS.md)\n");
             return 0;
         } else {
-            fprintf(stderr, "usage: vixrisk-bench [--quick] [--json FILE] [--config FILE]\n");
+            fprintf(stderr, "usage: vixrisk-bench [--quick] [--json FILE] [--config FILE] | --version\n");
             return 2;
         }
     }

@@ -62,6 +62,19 @@ paths=${PATHS:-$(sed -n 's/^[[:space:]]*paths:[[:space:]]*\([0-9][0-9]*\).*/\1/p
 stress_paths=${STRESS_PATHS:-10000}
 mkdir -p results
 
+# The binaries must be this tree's: a build of one target (cmake --build build --target vixrisk)
+# leaves the others as they were, and vixrisk-bench records the commit it was built from, so a
+# stale one would put figures of older code under this commit. Each names its build (--version):
+# both must be the tree's commit, "-dirty" exactly when the tree is.
+want=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+case "$commit" in *uncommitted*) want="$want-dirty" ;; esac
+built_id() { sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p'; }
+id=$("$vixrisk" --version | built_id)
+if [ "$id" != "$want" ]; then
+    echo "$0: $vixrisk was built from $id, the tree is at $want: rebuild first (cmake --build $build)" >&2
+    exit 1
+fi
+
 header() { # $1 = command shown
     echo "# $1"
     echo "# commit: $commit"
@@ -101,6 +114,11 @@ if [ "$stress_paths" -gt 0 ]; then
 fi
 if [ "${BENCH:-0}" = 1 ]; then
     echo "running: vixrisk-bench (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    bid=$("$build/vixrisk-bench" --version | built_id)
+    if [ "$bid" != "$want" ]; then
+        echo "$0: $build/vixrisk-bench was built from $bid, the tree is at $want: rebuild first (cmake --build $build)" >&2
+        exit 1
+    fi
     "$build/vixrisk-bench" --json results/bench.json > "$tmp"
     { cat "$tmp"; echo; echo "load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; } > results/bench.txt
     echo "wrote results/bench.txt, results/bench.json"

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vixrisk/vr_version.h"
 #include "vr_test_util.h"
 
 static char bench[4096];
@@ -89,6 +90,16 @@ static void test_help(void **state)
     snprintf(cmd, sizeof cmd, "timeout 20 %s --bogus 2>&1 >/dev/null", bench);
     assert_int_equal(vr_run_capture(cmd, out, sizeof out), 2);
     assert_non_null(strstr(out, "usage: vixrisk-bench"));
+    /* --version: the version and the build's commit in parentheses, what bench/make_results.sh
+     * compares with the tree's before it runs the bench (a stale bench would record figures of
+     * older code under the new commit) */
+    snprintf(cmd, sizeof cmd, "timeout 20 %s --version 2>/dev/null", bench);
+    assert_int_equal(vr_run_capture(cmd, out, sizeof out), 0);
+    assert_true(strncmp(out, "vixrisk-bench " VR_VERSION " (", strlen("vixrisk-bench " VR_VERSION " (")) == 0);
+    const char *close = strchr(out, ')');
+    assert_non_null(close);
+    assert_true(close - out > (ptrdiff_t)strlen("vixrisk-bench " VR_VERSION " ("));
+    assert_string_equal(close, ")\n");
 }
 
 static void test_target_refused(void **state)
