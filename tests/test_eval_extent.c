@@ -16,28 +16,15 @@
 
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_run.h"
-
-static void assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n)
-{
-#define CMP(f, T, k) assert_memory_equal(a->f, b->f, n * (k) * sizeof(T));
-    VR_PATH_OUT_FIELDS(CMP, a)
-#undef CMP
-}
+#include "vr_test_util.h"
 
 static void test_other_policies_expiries_move_no_bit(void **state)
 {
     (void)state;
     vr_err err = {VR_OK, ""};
     vr_run_cfg cfg;
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", &cfg, &err), VR_OK);
-    vr_run_spec s = cfg.spec;
-    s.paths = 40;
-    s.horizon_days = 60;
-    s.threads = 1;
+    vr_run_spec s = vr_test_main_job(&cfg, 40, 60);
     s.block = 16;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
     /* policies: unhedged (45-day condor), the same with 120-day condors, and the main job's VIX
      * sleeve with 90-day calls */
     int sleeve = -1;
@@ -76,7 +63,7 @@ static void test_other_policies_expiries_move_no_bit(void **state)
             trades += r.out[0].trades[i];
         }
         printf("%s: %zu of %zu paths' P&L differ from the policy alone\n", pol[p].name, moved, s.paths);
-        assert_out_equal(&all.out[p], &r.out[0], s.paths);
+        vr_test_assert_out_equal(&all.out[p], &r.out[0], s.paths);
         vr_scenario_result_free(&r);
     }
     assert_true(trades > s.npol); /* the books traded */
@@ -89,7 +76,7 @@ static void test_other_policies_expiries_move_no_bit(void **state)
     vr_scenario_result r2;
     assert_int_equal(vr_eval_scenario_ex(&v, 0, &eo, &r2, NULL, NULL, &err), VR_OK);
     for (int p = 0; p < s.npol; p++)
-        assert_out_equal(&all.out[p], &r2.out[p], s.paths);
+        vr_test_assert_out_equal(&all.out[p], &r2.out[p], s.paths);
     vr_scenario_result_free(&r2);
 
     vr_scenario_result_free(&all);

@@ -15,28 +15,13 @@
 
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_run.h"
-
-static void assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n)
-{
-#define CMP(f, T, k) assert_memory_equal(a->f, b->f, n * (k) * sizeof(T));
-    VR_PATH_OUT_FIELDS(CMP, a)
-#undef CMP
-}
+#include "vr_test_util.h"
 
 /* The main job's policies and first scenario, loaded into cfg, cut to `paths` paths x 80 days on
  * one thread, without sample paths or trade logs. */
 static vr_run_spec main_job(vr_run_cfg *cfg, size_t paths)
 {
-    vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, &err), VR_OK);
-    vr_run_spec s = cfg->spec;
-    s.paths = paths;
-    s.horizon_days = 80;
-    s.threads = 1;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
-    return s;
+    return vr_test_main_job(cfg, paths, 80);
 }
 
 static void test_policies_together_equal_alone(void **state)
@@ -59,7 +44,7 @@ static void test_policies_together_equal_alone(void **state)
         one.pol = &s.pol[p];
         vr_scenario_result r;
         assert_int_equal(vr_eval_scenario_ex(&one, 0, &eo, &r, NULL, NULL, &err), VR_OK);
-        assert_out_equal(&all.out[p], &r.out[0], s.paths);
+        vr_test_assert_out_equal(&all.out[p], &r.out[0], s.paths);
         for (size_t i = 0; i < s.paths; i++)
             trades += r.out[0].trades[i];
         vr_scenario_result_free(&r);
@@ -101,7 +86,7 @@ static void test_block_size_moves_no_bit(void **state)
             printf("block %zu: %s\n", runs[k].block, err.msg);
         assert_int_equal(st, VR_OK);
         for (int p = 0; p < s.npol; p++)
-            assert_out_equal(&ref.out[p], &r.out[p], s.paths);
+            vr_test_assert_out_equal(&ref.out[p], &r.out[p], s.paths);
         vr_scenario_result_free(&r);
         printf("block %zu, %d thread(s): = one block, bit for bit\n", runs[k].block, runs[k].threads);
     }

@@ -16,27 +16,7 @@
 
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_run.h"
-
-static void assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n)
-{
-#define CMP(f, T, k) assert_memory_equal(a->f, b->f, n * (k) * sizeof(T));
-    VR_PATH_OUT_FIELDS(CMP, a)
-#undef CMP
-}
-
-static vr_run_spec main_job(vr_run_cfg *cfg, size_t paths, int days)
-{
-    vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, &err), VR_OK);
-    vr_run_spec s = cfg->spec;
-    s.paths = paths;
-    s.horizon_days = days;
-    s.threads = 1;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
-    return s;
-}
+#include "vr_test_util.h"
 
 static double stage_sum(const vr_eval_stages *g)
 {
@@ -62,7 +42,7 @@ static void test_stages(void **state)
     vr_run_cfg cfg;
     const size_t paths = 128;
     const int days = 120;
-    vr_run_spec s = main_job(&cfg, paths, days);
+    vr_run_spec s = vr_test_main_job(&cfg, paths, days);
     s.block = 32;
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
@@ -76,7 +56,7 @@ static void test_stages(void **state)
     const vr_eval_opts timed1 = {0, 0, 0, NULL, NULL, pc, &g1};
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &timed1, &r1, NULL, NULL, &err), VR_OK);
     for (int p = 0; p < s.npol; p++)
-        assert_out_equal(&r0.out[p], &r1.out[p], paths);
+        vr_test_assert_out_equal(&r0.out[p], &r1.out[p], paths);
 
     /* what the evaluation did */
     const uint64_t pd = (uint64_t)paths * (uint64_t)(days + 1);
@@ -120,7 +100,7 @@ static void test_stages(void **state)
     vr_scenario_result r2;
     assert_int_equal(vr_eval_scenario_ex(&s2, 0, &timed2, &r2, NULL, NULL, &err), VR_OK);
     for (int p = 0; p < s.npol; p++)
-        assert_out_equal(&r0.out[p], &r2.out[p], paths);
+        vr_test_assert_out_equal(&r0.out[p], &r2.out[p], paths);
     assert_counts_equal(&g1, &g2);
     assert_int_equal(g2.threads, 2);
     assert_true(stage_sum(&g2) <= 2 * g2.seconds * 1.001 + 1e-4);

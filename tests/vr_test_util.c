@@ -459,3 +459,24 @@ vr_pfit_day *vr_test_pfit_days(vr_model_type t, const vr_sv_params *truth, size_
     }
     return d;
 }
+
+vr_run_spec vr_test_main_job(vr_run_cfg *cfg, size_t paths, int days)
+{
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, &err), VR_OK);
+    vr_run_spec s = cfg->spec;
+    s.paths = paths;
+    s.horizon_days = days;
+    s.threads = 1;
+    s.sample_paths = 0;
+    s.trade_log_paths = 0;
+    s.nscen = 1;
+    return s;
+}
+
+void vr_test_assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n)
+{
+#define CMP(f, T, k) assert_memory_equal(a->f, b->f, n * (k) * sizeof(T));
+    VR_PATH_OUT_FIELDS(CMP, a)
+#undef CMP
+}

@@ -11,6 +11,7 @@
 
 #include "vixrisk/vk.h"
 #include "vixrisk/vr_eval.h"
+#include "vixrisk/vr_run.h"
 
 /* Distance in units in the last place between two finite doubles of the same sign. */
 uint64_t vr_ulp_diff(double a, double b);
@@ -157,5 +158,12 @@ extern const double vr_test_svcj2_rare_states[3][2];
  * with pricing parameters truth, without noise (vr_test_util.c says how). */
 struct vr_pfit_day;
 struct vr_pfit_day *vr_test_pfit_days(vr_model_type t, const vr_sv_params *truth, size_t n);
+
+/* The main job (configs/alvh.yaml) loaded into cfg (free with vr_run_cfg_free), its spec cut to
+ * its first scenario, `paths` paths x `days` days on one thread, without sample paths or trade
+ * logs: the evaluator tests' common case. */
+vr_run_spec vr_test_main_job(vr_run_cfg *cfg, size_t paths, int days);
+/* Every per-path output of n paths the same bytes in a and b (the evaluator's "moves no bit"). */
+void vr_test_assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n);
 
 #endif
