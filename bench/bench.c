@@ -690,8 +690,7 @@ int main(int argc, char **argv)
         const double run_s = res.seconds - res.build_seconds;
         const double trate = (double)rs.paths * days * rs.npol / run_s;
         const double pd = (double)sg.path_days, ns = 1e9 / pd;
-        const double staged = sg.generate + sg.market + sg.gather + sg.kernels + sg.handout + sg.books + sg.outputs;
-        const double other = sg.threads * sg.seconds - staged; /* start-up, idle threads (as printed) */
+        const double other = vr_eval_stages_other(&sg); /* start-up, idle threads (as printed) */
         printf("  stages (a second run, %zu paths, timers on: wall %.2f s, %.3gM path-day-policies/s), ns of "
                "thread time per path-day (%d policies, %d threads):\n", rs.paths, res.seconds, trate / 1e6, rs.npol,
                sg.threads);

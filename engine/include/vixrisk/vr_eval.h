@@ -149,6 +149,8 @@ typedef struct vr_eval_stages {
  * path-day by stage, "other" the threads' time (threads x seconds) no stage accounts for (the
  * generator's start-up, idle threads at the end), then the counts per path-day. */
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
+/* The threads' seconds (threads x seconds) that no stage of g accounts for. */
+double vr_eval_stages_other(const vr_eval_stages *g);
 
 /* What vr_eval_scenario_ex runs and where the per-path outputs go (a zeroed struct: as
  * vr_eval_scenario). */

@@ -90,6 +90,9 @@ typedef struct mark_grp {
                                                reads no book) */
 } mark_grp;
 
+/* The evaluator's stages (vr_eval_stages), as thread_ws.tk indexes them. */
+enum { ST_GEN, ST_MARKET, ST_GATHER, ST_KERNELS, ST_HANDOUT, ST_BOOKS, ST_OUTPUTS, ST_N };
+
 typedef struct thread_ws {
     vr_mkt *mkt;    /* block */
     vr_book *book;  /* block x npol, path-major */
@@ -109,11 +112,9 @@ typedef struct thread_ws {
     /* the stage timers (vr_eval_opts.stages; eval_ctx.timed): vr_ticks() per stage (ST_GATHER
      * includes ST_KERNELS), the stamp of the thread's last return to the generator (0: none yet),
      * and the counts of vr_eval_stages kept here */
-    uint64_t tk[7], t_last;
+    uint64_t tk[ST_N], t_last;
     uint64_t path_days, book_days, nlanes, wants;
 } thread_ws;
-
-enum { ST_GEN, ST_MARKET, ST_GATHER, ST_KERNELS, ST_HANDOUT, ST_BOOKS, ST_OUTPUTS };
 
 /* Ask the cache for `bytes` at `at` (a book's first bytes, a path's gather rows) ahead of their
  * use: a hint, with no effect on any result. A block's books (11 policies x 3.6 KB x 512 paths in
@@ -488,16 +489,21 @@ static void stages_of(const thread_ws *ws, int nth, double seconds, double rate,
     }
 }
 
+double vr_eval_stages_other(const vr_eval_stages *g)
+{
+    return g->threads * g->seconds -
+           (g->generate + g->market + g->gather + g->kernels + g->handout + g->books + g->outputs);
+}
+
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
 {
     const double thread_seconds = g->threads * g->seconds;
     const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
-    const double staged = g->generate + g->market + g->gather + g->kernels + g->handout + g->books + g->outputs;
     fprintf(f,
             "%sgenerate %.0f, market %.0f, gather %.0f, mark kernels %.0f, hand-out %.0f, books %.0f (of which "
             "strike searches %.0f), outputs %.0f, other %.0f; in all %.0f\n",
             indent, g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns, g->handout * ns,
-            g->books * ns, g->searches * ns, g->outputs * ns, (thread_seconds - staged) * ns, thread_seconds * ns);
+            g->books * ns, g->searches * ns, g->outputs * ns, vr_eval_stages_other(g) * ns, thread_seconds * ns);
     fprintf(f,
             "%sper path-day: %.2f lanes marked, %.2f positions handed a mark, %.3f strike searches (%.3f rows, "
             "%.2f candidates), %.2f single marks\n",
