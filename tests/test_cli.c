@@ -711,6 +711,11 @@ static void test_run_stages(void **state)
     for (char *line = strtok(out2, "\n"); line != NULL; line = strtok(NULL, "\n"))
         if (strncmp(line, "wrote ", 6) != 0 && strstr(out, line) == NULL)
             fail_msg("--stages changed the line: %s", line);
+    /* check runs nothing: run's --stages and --json are usage errors there, not ignored */
+    snprintf(args, sizeof args, "check %s --stages -o %s", cfg, h5);
+    vr_test_cli_expect(args, 2, out, sizeof out, "check: --stages is an option of run", NULL);
+    snprintf(args, sizeof args, "check %s --json -o %s", cfg, h5);
+    vr_test_cli_expect(args, 2, out, sizeof out, "check: --json is an option of run", NULL);
 }
 
 /* Inputs that are not regular files (a FIFO without a writer would block the open forever, a

@@ -733,6 +733,11 @@ static int cmd_run(int argc, char **argv, int check_only)
             return EXIT_USAGE;
         }
     }
+    if (check_only && (json || stages)) { /* (run's options: check runs nothing to report or time) */
+        fprintf(stderr, "%s check: %s is an option of run: check simulates nothing (try 'vixrisk check --help')\n",
+                prog, json ? "--json" : "--stages");
+        return EXIT_USAGE;
+    }
     if (optind + 1 != argc) {
         fprintf(stderr, "%s %s: expected exactly one CONFIG.yaml (try 'vixrisk %s --help')\n", prog, cmd, cmd);
         return EXIT_USAGE;
@@ -841,7 +846,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         return 0;
     }
     const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout,
-                            stages && rank == 0 ? stderr : NULL};
+                            stages ? stderr : NULL};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);

@@ -158,6 +158,39 @@ def same(a, b, what):
     return not bad
 
 
+def stages_of(stderr):
+    """The --stages report of each scenario: {scenario: (header line, stage line, count line)}."""
+    lines = stderr.splitlines()
+    out = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"stages of scenario (\S+): ", line)
+        if m and i + 2 < len(lines):
+            out[m.group(1)] = (line, lines[i + 1], lines[i + 2])
+    return out
+
+
+def same_stages(one, many, np_):
+    """The stages' counts of an NP-rank run equal the single process's, its header names all paths
+    and the ranks, and every stage is a finite number of ns."""
+    a, b = stages_of(one), stages_of(many)
+    ok = bool(a) and a.keys() == b.keys()
+    for scen in a:
+        if scen not in b:
+            continue
+        ha, hb = a[scen][0], b[scen][0]
+        if " 72 paths x " not in ha or " 72 paths x " not in hb or f" thread(s) on {np_} ranks, " not in hb:
+            print(f"  stages headers: {ha!r} / {hb!r}")
+            ok = False
+        if a[scen][2] != b[scen][2]:
+            print(f"  stages counts differ: {a[scen][2]!r} / {b[scen][2]!r}")
+            ok = False
+        if not re.fullmatch(r"\s+generate \d+, market \d+, .* in all \d+", b[scen][1]):
+            print(f"  stages line: {b[scen][1]!r}")
+            ok = False
+    print(f"alvh.yaml --stages: 1 process vs {np_} ranks: {'same counts' if ok else 'DIFFERENT'}")
+    return ok
+
+
 def main_same(vix, src, np_, mpirun):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env.setdefault("VIXRISK_DATA", os.path.join(src, "..", "shared", "data"))
@@ -172,11 +205,16 @@ def main_same(vix, src, np_, mpirun):
                 c = with_store(cfg, store, tmp)
                 one = os.path.join(tmp, f"one_{name}_{store}.h5")
                 many = os.path.join(tmp, f"np{np_}_{name}_{store}.h5")
+                # the main job's runs are timed (--stages): the report of the ranks' paths added
+                # up must count what the single process counts (it once covered rank 0's share)
+                timed = ["--stages"] if name == "alvh.yaml" else []
                 t0 = time.time()
-                run([vix, "run", c, "--paths", "72", "--threads", "2", "-q", "-o", one], env)
+                r1 = run([vix, "run", c, "--paths", "72", "--threads", "2", "-q"] + timed + ["-o", one], env)
                 t1 = time.time()
-                run(mpirun + ["-np", str(np_), vix, "run", c, "--paths", "72", "--threads", "1", "-q",
-                              "-o", many], env)
+                rn = run(mpirun + ["-np", str(np_), vix, "run", c, "--paths", "72", "--threads", "1", "-q"] + timed +
+                         ["-o", many], env)
+                if timed:
+                    ok &= same_stages(r1.stderr, rn.stderr, np_)
                 print(f"{name} store_paths {store}: 1 process {t1 - t0:.1f} s, {np_} ranks "
                       f"{time.time() - t1:.1f} s")
                 with h5py.File(many, "r") as f:

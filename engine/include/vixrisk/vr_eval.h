@@ -151,6 +151,10 @@ typedef struct vr_eval_stages {
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
 /* The threads' seconds (threads x seconds) that no stage of g accounts for. */
 double vr_eval_stages_other(const vr_eval_stages *g);
+/* Adds the stages g of other paths (another MPI rank's share) into *acc: the stages' seconds and
+ * the counts add, the threads add, and acc->seconds becomes the threads' mean wall time, so that
+ * threads x seconds is still the thread time the stages are measured against. */
+void vr_eval_stages_add(vr_eval_stages *acc, const vr_eval_stages *g);
 
 /* What vr_eval_scenario_ex runs and where the per-path outputs go (a zeroed struct: as
  * vr_eval_scenario). */

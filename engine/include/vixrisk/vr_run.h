@@ -82,8 +82,9 @@ typedef struct vr_run_opts {
     int quiet;             /* no progress bar */
     FILE *table;           /* where the ranking table goes (stdout), NULL = none */
     FILE *stages;          /* where each scenario's stages go (vr_eval_stages_print: where the
-                              evaluation's time went; rank 0's paths under MPI), NULL = none
-                              (the evaluation is not timed then) */
+                              evaluation's time went), NULL = none (the evaluation is not timed
+                              then). Under MPI every rank must pass the same choice (each times
+                              its paths); rank 0 prints the ranks' stages added up. */
 } vr_run_opts;
 
 /* Run every scenario, write the run file and print the rankings. The output's temporary is

@@ -495,6 +495,29 @@ double vr_eval_stages_other(const vr_eval_stages *g)
            (g->generate + g->market + g->gather + g->kernels + g->handout + g->books + g->outputs);
 }
 
+void vr_eval_stages_add(vr_eval_stages *acc, const vr_eval_stages *g)
+{
+    const double thread_seconds = acc->threads * acc->seconds + g->threads * g->seconds;
+    acc->generate += g->generate;
+    acc->market += g->market;
+    acc->gather += g->gather;
+    acc->kernels += g->kernels;
+    acc->handout += g->handout;
+    acc->books += g->books;
+    acc->searches += g->searches;
+    acc->outputs += g->outputs;
+    acc->path_days += g->path_days;
+    acc->book_days += g->book_days;
+    acc->lanes += g->lanes;
+    acc->wants += g->wants;
+    acc->searches_n += g->searches_n;
+    acc->rows += g->rows;
+    acc->row_lanes += g->row_lanes;
+    acc->single_marks += g->single_marks;
+    acc->threads += g->threads;
+    acc->seconds = acc->threads > 0 ? thread_seconds / acc->threads : 0;
+}
+
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
 {
     const double thread_seconds = g->threads * g->seconds;

@@ -404,6 +404,33 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
     return st;
 }
 
+/* Rank 0 prints the stages of scenario sc (n paths, `days` days) on f: its own (sg) added to
+ * the other ranks'. Collective: every rank calls it when the run is timed. */
+static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, int days,
+                               const vr_eval_stages *sg, vr_err *err)
+{
+    const int ranks = vr_dist_size();
+    vr_eval_stages *all = vr_dist_rank() == 0 ? calloc((size_t)ranks, sizeof *all) : NULL;
+    vr_status st = VR_OK;
+    if (vr_dist_rank() == 0 && all == NULL)
+        st = vr_fail(err, VR_ENOMEM, "run: the stages of %d ranks", ranks);
+    if ((st = vr_dist_agree(st, err)) == VR_OK) /* (no rank may wait in a gather rank 0 left) */
+        st = vr_dist_gather_bytes(sg, sizeof *sg, all, err);
+    if (st == VR_OK && all != NULL) {
+        vr_eval_stages sum = all[0];
+        for (int r = 1; r < ranks; r++)
+            vr_eval_stages_add(&sum, &all[r]);
+        fprintf(f, "stages of scenario %s: %zu paths x %d days x %d policies, %d thread(s)", s->scen[sc].name,
+                n, days, s->npol, sum.threads);
+        if (ranks > 1)
+            fprintf(f, " on %d ranks", ranks);
+        fprintf(f, ", %.2f s; ns of thread time per path-day:\n", sum.seconds);
+        vr_eval_stages_print(f, &sum, "  ");
+    }
+    free(all);
+    return st;
+}
+
 /* Scenario `sc` evaluated on this rank's paths and its samples gathered (every rank): the
  * per-path outputs go into the streaming scores (stream), or on one process into the store
  * (store), or on several ranks into res->out (each rank's slice; the caller gathers them into
@@ -417,7 +444,7 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
     const size_t n = vr_scenario_paths(s, &s->scen[sc]), bp = vr_eval_block_paths(s, sc);
     vr_eval_stages sg;
     vr_eval_opts eo = {0, 0, stream != NULL, stream ? vr_run_stream_feed : NULL, stream, pricing,
-                       opts->stages != NULL && me == 0 ? &sg : NULL};
+                       opts->stages != NULL ? &sg : NULL};
     if (store != NULL && vr_dist_size() == 1) {
         eo.no_store = 1;
         eo.on_block = vr_path_store_feed;
@@ -427,18 +454,13 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
     progress_ctx pc = {omp_get_wtime(), sc, s->nscen};
     const int bar = me == 0 && !opts->quiet && isatty(STDERR_FILENO);
     vr_status st = vr_eval_scenario_ex(s, sc, &eo, res, bar ? progress : NULL, &pc, err);
-    if (st == VR_OK && eo.stages != NULL) {
-        fprintf(opts->stages, "stages of scenario %s: %zu paths%s x %d days x %d policies, %d thread(s), %.2f s; "
-                              "ns of thread time per path-day:\n",
-                s->scen[sc].name, eo.path_hi - eo.path_lo, vr_dist_size() > 1 ? " (rank 0's)" : "",
-                res->ndays - 1, s->npol, sg.threads, sg.seconds);
-        vr_eval_stages_print(opts->stages, &sg, "  ");
-    }
     if (st == VR_OK && stream)
         st = vr_run_stream_status(stream, err);
     if (st == VR_OK && eo.on_block == vr_path_store_feed)
         st = vr_path_store_status(store, err);
     if ((st = vr_dist_agree(st, err)) != VR_OK)
+        return st;
+    if (eo.stages != NULL && (st = stages_report(opts->stages, s, sc, n, res->ndays - 1, &sg, err)) != VR_OK)
         return st;
     /* sample paths: rows of the paths each rank ran (nsample <= paths, so rank 0 has them all
      * on one process) */
