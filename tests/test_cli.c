@@ -711,6 +711,24 @@ static void test_run_stages(void **state)
     for (char *line = strtok(out2, "\n"); line != NULL; line = strtok(NULL, "\n"))
         if (strncmp(line, "wrote ", 6) != 0 && strstr(out, line) == NULL)
             fail_msg("--stages changed the line: %s", line);
+    /* --json --stages: each scenario's JSON object carries its stages (the counts as printed) */
+    snprintf(args, sizeof args, "run %s -q --threads 2 --stages --json -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"stages\": {\"threads\": 2, \"wall_seconds\": ",
+                       "\"ns_per_path_day\": {\"generate\": ", "\"other\": ", "\"per_path_day\": {\"lanes\": ",
+                       "\"single_marks\": ", "\"path_days\": 6200, ", NULL);
+    int nstages = 0;
+    for (char *q = out; (q = strstr(q, "\"stages\": {")) != NULL; q++) {
+        char *end = strstr(q, "}}"); /* the object's end: every stage a number, none null */
+        assert_non_null(end);
+        *end = '\0';
+        assert_null(strstr(q, "null"));
+        *end = '}';
+        nstages++;
+    }
+    assert_int_equal(nstages, 2); /* calm and rough: 200 paths x 31 days each */
+    snprintf(args, sizeof args, "run %s -q --threads 2 --json -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"ranking\": [", NULL);
+    assert_null(strstr(out, "\"stages\""));
     /* check runs nothing: run's --stages and --json are usage errors there, not ignored */
     snprintf(args, sizeof args, "check %s --stages -o %s", cfg, h5);
     vr_test_cli_expect(args, 2, out, sizeof out, "check: --stages is an option of run", NULL);

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_outfile.h"
 
@@ -75,6 +76,15 @@ void vr_cli_state_print(FILE *out, const vr_model *m, const double *x);
 
 /* `run --json`: the ranking of every scenario's policies, read back from the run file just
  * written (the scores the run stored as attributes), as one JSON object on `out`. */
-int vr_cli_run_json(FILE *out, const char *h5_path, double seconds);
+/* The stages of a timed run (run --stages), by scenario name: names[i] and stages[i] for
+ * i < n; threads = 0 marks a scenario with none. */
+typedef struct vr_cli_stages {
+    size_t n;
+    vr_eval_stages *stages;
+    char (*names)[VR_NAME_MAX];
+} vr_cli_stages;
+/* stages: NULL, or each scenario's object gains "stages" (vr_eval_stages: ns per path-day by
+ * stage, counts per path-day, threads, ranks' mean wall seconds). */
+int vr_cli_run_json(FILE *out, const char *h5_path, double seconds, const vr_cli_stages *stages);
 
 #endif

@@ -559,7 +559,9 @@ static void usage_run(FILE *out)
             "  --stages           time the evaluation's stages and print, per scenario on standard\n"
             "                     error, the thread time per path-day of each (path generation,\n"
             "                     market views, the daily marks, the books and their strike searches)\n"
-            "                     and what they did; no number of the run changes\n"
+            "                     and what they did; no number of the run changes. With --json,\n"
+            "                     each scenario's object also holds them (\"stages\": ns_per_path_day,\n"
+            "                     per_path_day, threads, wall_seconds, path_days)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -845,17 +847,38 @@ static int cmd_run(int argc, char **argv, int check_only)
         vr_run_cfg_free(&cfg);
         return 0;
     }
+    /* --json --stages: the stages go into the JSON too, by scenario name */
+    vr_cli_stages js = {0, NULL, NULL};
+    if (json && stages && rank == 0) {
+        js.n = (size_t)cfg.spec.nscen;
+        js.stages = calloc(js.n, sizeof *js.stages);
+        js.names = calloc(js.n, sizeof *js.names);
+        if (js.stages == NULL || js.names == NULL) {
+            free(js.stages);
+            free(js.names);
+            vr_fail(&err, VR_ENOMEM, "run: the stages of %d scenarios", cfg.spec.nscen);
+            vr_run_cfg_free(&cfg);
+            return vr_cli_fail(cmd, VR_ENOMEM, &err);
+        }
+        for (size_t i = 0; i < js.n; i++)
+            snprintf(js.names[i], sizeof js.names[i], "%s", cfg.spec.scen[i].name);
+    }
     const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout,
-                            stages ? stderr : NULL};
+                            stages ? stderr : NULL, js.stages};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);
-    if (st != VR_OK)
-        return rank == 0 ? vr_cli_fail(cmd, st, &err) : vr_status_exit_code(st);
-    if (rank != 0)
+    if (st != VR_OK || rank != 0) {
+        free(js.stages);
+        free(js.names);
+        if (st != VR_OK)
+            return rank == 0 ? vr_cli_fail(cmd, st, &err) : vr_status_exit_code(st);
         return 0;
+    }
     if (json) {
-        const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0);
+        const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0, js.stages ? &js : NULL);
+        free(js.stages);
+        free(js.names);
         if (rc == 0 && !quiet)
             fprintf(stderr, "wrote %s\n", of.final);
         return rc;
