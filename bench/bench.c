@@ -689,25 +689,17 @@ int main(int argc, char **argv)
         }
         const double run_s = res.seconds - res.build_seconds;
         const double trate = (double)rs.paths * days * rs.npol / run_s;
-        const double pd = (double)sg.path_days, ns = 1e9 / pd;
-        const double other = vr_eval_stages_other(&sg); /* start-up, idle threads (as printed) */
         printf("  stages (a second run, %zu paths, timers on: wall %.2f s, %.3gM path-day-policies/s), ns of "
                "thread time per path-day (%d policies, %d threads):\n", rs.paths, res.seconds, trate / 1e6, rs.npol,
                sg.threads);
         vr_eval_stages_print(stdout, &sg, "    ");
-        if (js)
+        if (js) {
             fprintf(js, ",\n  \"end_to_end_stages\": {\"paths\": %zu, \"threads\": %d, \"runs\": 1, "
-                        "\"wall_s\": %.3f, \"build_s\": %.3f, \"path_day_policies_per_s\": %.4g, "
-                        "\"path_days\": %llu, \"ns_per_path_day\": {\"generate\": %.1f, \"market\": %.1f, "
-                        "\"gather\": %.1f, \"kernels\": %.1f, \"handout\": %.1f, \"books\": %.1f, "
-                        "\"searches\": %.1f, \"outputs\": %.1f, \"other\": %.1f}, \"per_path_day\": "
-                        "{\"lanes\": %.3f, \"wants\": %.3f, \"searches\": %.4f, \"rows\": %.4f, "
-                        "\"row_lanes\": %.3f, \"single_marks\": %.3f}}",
-                    rs.paths, rs.threads, res.seconds, res.build_seconds, trate,
-                    (unsigned long long)sg.path_days, sg.generate * ns, sg.market * ns, sg.gather * ns,
-                    sg.kernels * ns, sg.handout * ns, sg.books * ns, sg.searches * ns, sg.outputs * ns,
-                    other * ns, (double)sg.lanes / pd, (double)sg.wants / pd, (double)sg.searches_n / pd,
-                    (double)sg.rows / pd, (double)sg.row_lanes / pd, (double)sg.single_marks / pd);
+                        "\"wall_s\": %.3f, \"build_s\": %.3f, \"path_day_policies_per_s\": %.4g, ",
+                    rs.paths, rs.threads, res.seconds, res.build_seconds, trate);
+            vr_eval_stages_json(js, &sg);
+            fprintf(js, "}");
+        }
         vr_scenario_result_free(&res);
     }
     /* ---- scoring: what a run does per policy with its per-path P&L (a million paths) ---- */

@@ -88,6 +88,15 @@ static void test_runs_recorded(void **state)
     char *mj = section(text, "\"end_to_end_main_job\"", '{', '}');
     assert_non_null(strstr(mj, "\"runs\": 1,"));
     free(mj);
+    /* the timed second run: its stages in the members `run --stages --json` prints too */
+    char *sg = section(text, "\"end_to_end_stages\"", '{', '}');
+    assert_non_null(strstr(sg, "\"runs\": 1,"));
+    assert_non_null(strstr(sg, ", \"path_days\": "));
+    assert_non_null(strstr(sg, "\"ns_per_path_day\": {\"generate\": "));
+    assert_non_null(strstr(sg, "\"per_path_day\": {\"lanes\": "));
+    assert_null(strstr(sg, "nan"));
+    assert_null(strstr(sg, "inf"));
+    free(sg);
     free(text);
 
     char *con = vr_test_slurp(txt);

@@ -714,8 +714,8 @@ static void test_run_stages(void **state)
     /* --json --stages: each scenario's JSON object carries its stages (the counts as printed) */
     snprintf(args, sizeof args, "run %s -q --threads 2 --stages --json -o %s", cfg, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, "\"stages\": {\"threads\": 2, \"wall_seconds\": ",
-                       "\"ns_per_path_day\": {\"generate\": ", "\"other\": ", "\"per_path_day\": {\"lanes\": ",
-                       "\"single_marks\": ", "\"path_days\": 6200, ", NULL);
+                       "\"path_days\": 6200, \"ns_per_path_day\": {\"generate\": ", "\"other\": ",
+                       "\"per_path_day\": {\"lanes\": ", "\"single_marks\": ", NULL);
     int nstages = 0;
     for (char *q = out; (q = strstr(q, "\"stages\": {")) != NULL; q++) {
         char *end = strstr(q, "}}"); /* the object's end: every stage a number, none null */

@@ -83,8 +83,8 @@ typedef struct vr_cli_stages {
     vr_eval_stages *stages;
     char (*names)[VR_NAME_MAX];
 } vr_cli_stages;
-/* stages: NULL, or each scenario's object gains "stages" (vr_eval_stages: ns per path-day by
- * stage, counts per path-day, threads, ranks' mean wall seconds). */
+/* stages: NULL, or each scenario's object gains "stages": threads, their mean wall seconds and
+ * vr_eval_stages_json's members (the benchmark's end_to_end_stages has the same). */
 int vr_cli_run_json(FILE *out, const char *h5_path, double seconds, const vr_cli_stages *stages);
 
 #endif

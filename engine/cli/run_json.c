@@ -55,31 +55,14 @@ static int by_es99(const void *a, const void *b) { return by_key(a, b, 2, +1); }
  * table and the report rank it */
 static int by_mean_desc(const void *a, const void *b) { return by_key(a, b, 0, -1); }
 
-/* , "stages": {...}: g as vr_eval_stages_print prints it (ns of thread time per path-day by stage,
- * counts per path-day), with the threads, their mean wall seconds and the path-days. */
+/* , "stages": {...}: g's threads, their mean wall seconds, and its stages as the benchmark's
+ * record has them (vr_eval_stages_json). */
 static void stages_json(FILE *out, const vr_eval_stages *g)
 {
-    const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
     fprintf(out, ", \"stages\": {\"threads\": %d, ", g->threads);
     vr_cli_json_num(out, "wall_seconds", g->seconds, 1);
-    fprintf(out, "\"path_days\": %llu, \"ns_per_path_day\": {", (unsigned long long)g->path_days);
-    const struct { const char *key; double s; } st[] = {
-        {"generate", g->generate}, {"market", g->market},   {"gather", g->gather},
-        {"kernels", g->kernels},   {"handout", g->handout}, {"books", g->books},
-        {"searches", g->searches}, {"outputs", g->outputs}, {"other", vr_eval_stages_other(g)},
-        {"all", g->threads * g->seconds},
-    };
-    const size_t nst = sizeof st / sizeof st[0];
-    for (size_t i = 0; i < nst; i++)
-        vr_cli_json_num(out, st[i].key, st[i].s * ns, i + 1 < nst);
-    fprintf(out, "}, \"per_path_day\": {");
-    vr_cli_json_num(out, "lanes", (double)g->lanes / pd, 1);
-    vr_cli_json_num(out, "positions", (double)g->wants / pd, 1);
-    vr_cli_json_num(out, "searches", (double)g->searches_n / pd, 1);
-    vr_cli_json_num(out, "rows", (double)g->rows / pd, 1);
-    vr_cli_json_num(out, "candidates", (double)g->row_lanes / pd, 1);
-    vr_cli_json_num(out, "single_marks", (double)g->single_marks / pd, 0);
-    fprintf(out, "}}");
+    vr_eval_stages_json(out, g);
+    fprintf(out, "}");
 }
 
 static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, const vr_eval_stages *sg,

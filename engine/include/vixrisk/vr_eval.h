@@ -149,6 +149,10 @@ typedef struct vr_eval_stages {
  * path-day by stage, "other" the threads' time (threads x seconds) no stage accounts for (the
  * generator's start-up, idle threads at the end), then the counts per path-day. */
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
+/* Stages g as JSON members (no braces around them): "path_days": n, "ns_per_path_day": {one per
+ * stage, as vr_eval_stages_print, and "other"}, "per_path_day": {"lanes", "wants", "searches",
+ * "rows", "row_lanes", "single_marks"}: the run's --json and the benchmark's record. */
+void vr_eval_stages_json(FILE *f, const vr_eval_stages *g);
 /* The threads' seconds (threads x seconds) that no stage of g accounts for. */
 double vr_eval_stages_other(const vr_eval_stages *g);
 /* Adds the stages g of other paths (another MPI rank's share) into *acc: the stages' seconds and

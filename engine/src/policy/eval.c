@@ -518,6 +518,20 @@ void vr_eval_stages_add(vr_eval_stages *acc, const vr_eval_stages *g)
     acc->seconds = acc->threads > 0 ? thread_seconds / acc->threads : 0;
 }
 
+void vr_eval_stages_json(FILE *f, const vr_eval_stages *g)
+{
+    const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
+    fprintf(f,
+            "\"path_days\": %llu, \"ns_per_path_day\": {\"generate\": %.1f, \"market\": %.1f, \"gather\": %.1f, "
+            "\"kernels\": %.1f, \"handout\": %.1f, \"books\": %.1f, \"searches\": %.1f, \"outputs\": %.1f, "
+            "\"other\": %.1f}, \"per_path_day\": {\"lanes\": %.3f, \"wants\": %.3f, \"searches\": %.4f, "
+            "\"rows\": %.4f, \"row_lanes\": %.3f, \"single_marks\": %.3f}",
+            (unsigned long long)g->path_days, g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns,
+            g->handout * ns, g->books * ns, g->searches * ns, g->outputs * ns, vr_eval_stages_other(g) * ns,
+            (double)g->lanes / pd, (double)g->wants / pd, (double)g->searches_n / pd, (double)g->rows / pd,
+            (double)g->row_lanes / pd, (double)g->single_marks / pd);
+}
+
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
 {
     const double thread_seconds = g->threads * g->seconds;
