@@ -722,6 +722,8 @@ static void test_run_stages(void **state)
         assert_non_null(end);
         *end = '\0';
         assert_null(strstr(q, "null"));
+        assert_null(strstr(q, "nan"));
+        assert_null(strstr(q, "inf"));
         *end = '}';
         nstages++;
     }

@@ -84,7 +84,7 @@ typedef struct vr_cli_stages {
     char (*names)[VR_NAME_MAX];
 } vr_cli_stages;
 /* stages: NULL, or each scenario's object gains "stages": threads, their mean wall seconds and
- * vr_eval_stages_json's members (the benchmark's end_to_end_stages has the same). */
+ * vr_eval_stages_json's members (which the benchmark's end_to_end_stages shares). */
 int vr_cli_run_json(FILE *out, const char *h5_path, double seconds, const vr_cli_stages *stages);
 
 #endif

@@ -822,8 +822,20 @@ static int cmd_run(int argc, char **argv, int check_only)
     vr_outfile of;
     memset(&of, 0, sizeof of);
     int prc = 0;
-    if (nin < 0) {
-        fprintf(stderr, "%s %s: out of memory (the list of input files)\n", prog, cmd);
+    /* --json --stages: rank 0 keeps each scenario's stages for the JSON, by scenario name (the
+     * config is freed before the JSON is printed); allocated here, so that a failure stops every
+     * rank through the agreement below */
+    vr_cli_stages js = {0, NULL, NULL};
+    if (json && stages && rank == 0) {
+        js.n = (size_t)cfg.spec.nscen;
+        js.stages = calloc(js.n, sizeof *js.stages);
+        js.names = calloc(js.n, sizeof *js.names);
+        for (size_t i = 0; js.names != NULL && i < js.n; i++)
+            snprintf(js.names[i], sizeof js.names[i], "%s", cfg.spec.scen[i].name);
+    }
+    if (nin < 0 || (js.n > 0 && (js.stages == NULL || js.names == NULL))) {
+        fprintf(stderr, "%s %s: out of memory (%s)\n", prog, cmd,
+                nin < 0 ? "the list of input files" : "the scenarios' stages");
         prc = 1;
     } else if (rank == 0) {
         prc = vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin);
@@ -837,6 +849,8 @@ static int cmd_run(int argc, char **argv, int check_only)
     }
 #endif
     if (prc != 0) {
+        free(js.stages);
+        free(js.names);
         vr_run_cfg_free(&cfg);
         return prc;
     }
@@ -846,22 +860,6 @@ static int cmd_run(int argc, char **argv, int check_only)
                cfg.spec.horizon_days, of.final);
         vr_run_cfg_free(&cfg);
         return 0;
-    }
-    /* --json --stages: the stages go into the JSON too, by scenario name */
-    vr_cli_stages js = {0, NULL, NULL};
-    if (json && stages && rank == 0) {
-        js.n = (size_t)cfg.spec.nscen;
-        js.stages = calloc(js.n, sizeof *js.stages);
-        js.names = calloc(js.n, sizeof *js.names);
-        if (js.stages == NULL || js.names == NULL) {
-            free(js.stages);
-            free(js.names);
-            vr_fail(&err, VR_ENOMEM, "run: the stages of %d scenarios", cfg.spec.nscen);
-            vr_run_cfg_free(&cfg);
-            return vr_cli_fail(cmd, VR_ENOMEM, &err);
-        }
-        for (size_t i = 0; i < js.n; i++)
-            snprintf(js.names[i], sizeof js.names[i], "%s", cfg.spec.scen[i].name);
     }
     const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout,
                             stages ? stderr : NULL, js.stages};

@@ -169,16 +169,20 @@ def stages_of(stderr):
     return out
 
 
-def same_stages(one, many, np_):
+def same_stages(one, many, np_, name):
     """The stages' counts of an NP-rank run equal the single process's, its header names all paths
-    and the ranks, and every stage is a finite number of ns."""
+    (72, or one for a replay) and the ranks, a replay's one path ran on one thread (a rank with no
+    paths adds none), and every stage is a whole number of ns."""
     a, b = stages_of(one), stages_of(many)
     ok = bool(a) and a.keys() == b.keys()
     for scen in a:
         if scen not in b:
             continue
         ha, hb = a[scen][0], b[scen][0]
-        if " 72 paths x " not in ha or " 72 paths x " not in hb or f" thread(s) on {np_} ranks, " not in hb:
+        pa, pb = re.search(r": (\d+) paths x ", ha), re.search(r": (\d+) paths x ", hb)
+        paths = int(pa.group(1)) if pa else -1
+        if (paths not in (1, 72) or not pb or int(pb.group(1)) != paths or f" thread(s) on {np_} ranks, " not in hb
+                or (paths == 1 and ": 1 paths x " in hb and " 1 thread(s) on " not in hb)):
             print(f"  stages headers: {ha!r} / {hb!r}")
             ok = False
         if a[scen][2] != b[scen][2]:
@@ -187,7 +191,7 @@ def same_stages(one, many, np_):
         if not re.fullmatch(r"\s+generate \d+, market \d+, .* in all \d+", b[scen][1]):
             print(f"  stages line: {b[scen][1]!r}")
             ok = False
-    print(f"alvh.yaml --stages: 1 process vs {np_} ranks: {'same counts' if ok else 'DIFFERENT'}")
+    print(f"{name} --stages: 1 process vs {np_} ranks: {'same counts' if ok else 'DIFFERENT'}")
     return ok
 
 
@@ -205,16 +209,17 @@ def main_same(vix, src, np_, mpirun):
                 c = with_store(cfg, store, tmp)
                 one = os.path.join(tmp, f"one_{name}_{store}.h5")
                 many = os.path.join(tmp, f"np{np_}_{name}_{store}.h5")
-                # the main job's runs are timed (--stages): the report of the ranks' paths added
-                # up must count what the single process counts (it once covered rank 0's share)
-                timed = ["--stages"] if name == "alvh.yaml" else []
+                # the main job's and the stress runs are timed (--stages): the report of the ranks'
+                # paths added up must count what the single process counts (it once covered rank
+                # 0's share, and counted the threads of ranks without paths)
+                timed = ["--stages"] if name in ("alvh.yaml", "stress.yaml") else []
                 t0 = time.time()
                 r1 = run([vix, "run", c, "--paths", "72", "--threads", "2", "-q"] + timed + ["-o", one], env)
                 t1 = time.time()
                 rn = run(mpirun + ["-np", str(np_), vix, "run", c, "--paths", "72", "--threads", "1", "-q"] + timed +
                          ["-o", many], env)
                 if timed:
-                    ok &= same_stages(r1.stderr, rn.stderr, np_)
+                    ok &= same_stages(r1.stderr, rn.stderr, np_, name)
                 print(f"{name} store_paths {store}: 1 process {t1 - t0:.1f} s, {np_} ranks "
                       f"{time.time() - t1:.1f} s")
                 with h5py.File(many, "r") as f:

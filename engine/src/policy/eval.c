@@ -518,18 +518,36 @@ void vr_eval_stages_add(vr_eval_stages *acc, const vr_eval_stages *g)
     acc->seconds = acc->threads > 0 ? thread_seconds / acc->threads : 0;
 }
 
+/* "key": x with `prec` decimals, or null where x is not finite (nothing prints NaN or Inf as a
+ * result); then ", " unless last. */
+static void stage_num(FILE *f, const char *key, double x, int prec, int last)
+{
+    if (isfinite(x))
+        fprintf(f, "\"%s\": %.*f%s", key, prec, x + 0.0, last ? "" : ", ");
+    else
+        fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
+}
+
 void vr_eval_stages_json(FILE *f, const vr_eval_stages *g)
 {
     const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
-    fprintf(f,
-            "\"path_days\": %llu, \"ns_per_path_day\": {\"generate\": %.1f, \"market\": %.1f, \"gather\": %.1f, "
-            "\"kernels\": %.1f, \"handout\": %.1f, \"books\": %.1f, \"searches\": %.1f, \"outputs\": %.1f, "
-            "\"other\": %.1f}, \"per_path_day\": {\"lanes\": %.3f, \"wants\": %.3f, \"searches\": %.4f, "
-            "\"rows\": %.4f, \"row_lanes\": %.3f, \"single_marks\": %.3f}",
-            (unsigned long long)g->path_days, g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns,
-            g->handout * ns, g->books * ns, g->searches * ns, g->outputs * ns, vr_eval_stages_other(g) * ns,
-            (double)g->lanes / pd, (double)g->wants / pd, (double)g->searches_n / pd, (double)g->rows / pd,
-            (double)g->row_lanes / pd, (double)g->single_marks / pd);
+    const struct { const char *key; double s; } st[] = {
+        {"generate", g->generate}, {"market", g->market},   {"gather", g->gather},
+        {"kernels", g->kernels},   {"handout", g->handout}, {"books", g->books},
+        {"searches", g->searches}, {"outputs", g->outputs}, {"other", vr_eval_stages_other(g)},
+    };
+    const size_t nst = sizeof st / sizeof st[0];
+    fprintf(f, "\"path_days\": %llu, \"ns_per_path_day\": {", (unsigned long long)g->path_days);
+    for (size_t i = 0; i < nst; i++)
+        stage_num(f, st[i].key, st[i].s * ns, 1, i + 1 == nst);
+    fprintf(f, "}, \"per_path_day\": {");
+    stage_num(f, "lanes", (double)g->lanes / pd, 3, 0);
+    stage_num(f, "wants", (double)g->wants / pd, 3, 0);
+    stage_num(f, "searches", (double)g->searches_n / pd, 4, 0);
+    stage_num(f, "rows", (double)g->rows / pd, 4, 0);
+    stage_num(f, "row_lanes", (double)g->row_lanes / pd, 3, 0);
+    stage_num(f, "single_marks", (double)g->single_marks / pd, 3, 1);
+    fprintf(f, "}");
 }
 
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)

@@ -418,9 +418,11 @@ static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, 
     if ((st = vr_dist_agree(st, err)) == VR_OK) /* (no rank may wait in a gather rank 0 left) */
         st = vr_dist_gather_bytes(sg, sizeof *sg, all, err);
     if (st == VR_OK && all != NULL) {
-        vr_eval_stages sum = all[0];
+        vr_eval_stages sum = all[0]; /* (rank 0 has the first blocks: paths whenever any rank has) */
         for (int r = 1; r < ranks; r++)
-            vr_eval_stages_add(&sum, &all[r]);
+            if (all[r].path_days > 0) /* a rank with no paths (a replay's one path, more ranks than
+                                         blocks) reports a thread that ran nothing: not added */
+                vr_eval_stages_add(&sum, &all[r]);
         fprintf(f, "stages of scenario %s: %zu paths x %d days x %d policies, %d thread(s)", s->scen[sc].name,
                 n, days, s->npol, sum.threads);
         if (ranks > 1)
