@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vixrisk/vr_h5.h"
 #include "vr_test_util.h"
 
 static char dir[256];
@@ -711,6 +712,37 @@ static void test_run_stages(void **state)
     for (char *line = strtok(out2, "\n"); line != NULL; line = strtok(NULL, "\n"))
         if (strncmp(line, "wrote ", 6) != 0 && strstr(out, line) == NULL)
             fail_msg("--stages changed the line: %s", line);
+    /* the timed run's file records each scenario's stages: 8 stage seconds, 8 counts (path-days
+     * 200 x 31 first, each x 2 policies next), the threads and their wall time; the plain run's
+     * file none */
+    vr_err err = {VR_OK, ""};
+    vr_h5_reader *r = NULL;
+    snprintf(args, sizeof args, "run %s -q --threads 2 --stages -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    for (int k = 0; k < 2; k++) {
+        const char *g = k ? "/rough" : "/calm";
+        double *v = NULL;
+        size_t n = 0;
+        assert_int_equal(vr_h5_read_attr_double_array(r, g, "stage_counts", &v, &n, &err), VR_OK);
+        assert_int_equal(n, 8);
+        assert_true(v[0] == 200.0 * 31 && v[1] == 2 * v[0] && v[2] > 0);
+        free(v);
+        assert_int_equal(vr_h5_read_attr_double_array(r, g, "stage_seconds", &v, &n, &err), VR_OK);
+        assert_int_equal(n, 8);
+        for (size_t i = 0; i < n; i++)
+            assert_true(v[i] >= 0 && isfinite(v[i]));
+        assert_true(v[6] <= v[5]); /* the searches are within the books */
+        free(v);
+        assert_true(vr_h5_attr_exists(r, g, "stage_threads") && vr_h5_attr_exists(r, g, "stage_wall_seconds"));
+    }
+    vr_h5_close(r);
+    snprintf(args, sizeof args, "run %s -q --threads 2 -o %s", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/calm", "stage_counts") || vr_h5_attr_exists(r, "/calm", "stage_seconds") ||
+                 vr_h5_attr_exists(r, "/calm", "stage_threads") || vr_h5_attr_exists(r, "/calm", "stage_wall_seconds"));
+    vr_h5_close(r);
     /* --json --stages: each scenario's JSON object carries its stages (the counts as printed) */
     snprintf(args, sizeof args, "run %s -q --threads 2 --stages --json -o %s", cfg, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, "\"stages\": {\"threads\": 2, \"wall_seconds\": ",

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Compare two vixrisk run files: every dataset and every attribute bit for bit, except the
 attributes that record when, where and how fast a run ran (the schema's timing attributes:
-wall_seconds, marks_build_seconds, utc_time, ranks; threads, which only says how many
-threads each rank used; command_line and overrides, which record the invocation: its output name
+wall_seconds, marks_build_seconds, utc_time, ranks, and run --stages' stage_seconds,
+stage_threads, stage_wall_seconds, but not its stage_counts, which are the same for any threads
+and ranks; threads, which only says how many threads each rank used; command_line and overrides, which record the invocation: its output name
 and --threads differ between the runs compared, and mpi_run.py checks them on its own). Exit 0
 when equal, 1 with the first differences listed.
 
@@ -16,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import h5walk  # noqa: E402  (tests/h5walk.py)
 
 SKIP = {"wall_seconds", "marks_build_seconds", "utc_time", "ranks", "threads", "command_line",
-        "overrides"}
+        "overrides", "stage_seconds", "stage_threads", "stage_wall_seconds"}
 
 
 def same_value(a, b):

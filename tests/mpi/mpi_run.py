@@ -220,6 +220,17 @@ def main_same(vix, src, np_, mpirun):
                          ["-o", many], env)
                 if timed:
                     ok &= same_stages(r1.stderr, rn.stderr, np_, name)
+                # a timed run's file records its stages (stage_counts: compared bit for bit by
+                # h5same below), an untimed one's none
+                for f in (one, many):
+                    with h5py.File(f, "r") as h:
+                        for scen in h:
+                            has = {k for k in h[scen].attrs if k.startswith("stage_")}
+                            want = ({"stage_seconds", "stage_counts", "stage_threads", "stage_wall_seconds"}
+                                    if timed else set())
+                            if has != want:
+                                print(f"  {f}/{scen}: stage attributes {sorted(has)}, want {sorted(want)}")
+                                ok = False
                 print(f"{name} store_paths {store}: 1 process {t1 - t0:.1f} s, {np_} ranks "
                       f"{time.time() - t1:.1f} s")
                 with h5py.File(many, "r") as f:

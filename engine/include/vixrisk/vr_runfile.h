@@ -132,7 +132,18 @@ typedef struct vr_rf_attr {
       VR_RF_OPTIONAL)                                                                              \
     X(VIX_FLOOR_PATH_DAYS, "vix_floor_path_days", I64, "path-days", "bootstrap: (path, day) pairs, " \
       "days 0 to horizon_days, whose resampled VIX is below the model's VIX floor; triggers saw "   \
-      "that VIX, marks the model at its floor", VR_RF_OPTIONAL)
+      "that VIX, marks the model at its floor", VR_RF_OPTIONAL)                                    \
+    X(STAGE_SECONDS, "stage_seconds", F64_ARRAY, "s", "run --stages: thread seconds of the "        \
+      "evaluation's stages, all ranks: generate, market, gather, kernels, handout, books, "         \
+      "searches (within books), outputs", VR_RF_TIMING | VR_RF_OPTIONAL)                           \
+    X(STAGE_COUNTS, "stage_counts", F64_ARRAY, "", "run --stages: what the stages did, all ranks: " \
+      "path_days, book_days, lanes, wants, searches, rows, row_lanes, single_marks (the same for " \
+      "any threads and ranks)", VR_RF_OPTIONAL)                                                    \
+    X(STAGE_THREADS, "stage_threads", I64, "threads", "run --stages: threads that ran paths, all "  \
+      "ranks", VR_RF_TIMING | VR_RF_OPTIONAL)                                                       \
+    X(STAGE_WALL, "stage_wall_seconds", F64, "s", "run --stages: those threads' mean wall time of " \
+      "the evaluation (stage_threads x it: the time the stages and 'other' share)",                 \
+      VR_RF_TIMING | VR_RF_OPTIONAL)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
  * the scenario's model type (vr_model_params.h), stored as physical_<name> and pricing_<name>

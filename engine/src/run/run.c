@@ -405,10 +405,11 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
 }
 
 /* Rank 0 prints the stages of scenario sc (n paths, `days` days) on f: its own (sg) added to
- * the other ranks'; and stores them in out[sc] unless out is NULL. Collective: every rank calls it
- * when the run is timed. */
+ * the other ranks'; and stores them in *sum_out (for the run file) and in out[sc] unless out is
+ * NULL. Collective: every rank calls it when the run is timed. */
 static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, int days,
-                               const vr_eval_stages *sg, vr_eval_stages *out, vr_err *err)
+                               const vr_eval_stages *sg, vr_eval_stages *out, vr_eval_stages *sum_out,
+                               vr_err *err)
 {
     const int ranks = vr_dist_size();
     vr_eval_stages *all = vr_dist_rank() == 0 ? calloc((size_t)ranks, sizeof *all) : NULL;
@@ -431,6 +432,7 @@ static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, 
         vr_eval_stages_print(f, &sum, "  ");
         if (out != NULL)
             out[sc] = sum;
+        *sum_out = sum;
     }
     free(all);
     return st;
@@ -439,10 +441,11 @@ static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, 
 /* Scenario `sc` evaluated on this rank's paths and its samples gathered (every rank): the
  * per-path outputs go into the streaming scores (stream), or on one process into the store
  * (store), or on several ranks into res->out (each rank's slice; the caller gathers them into
- * rank 0's store). Rank 0 then holds the samples and trade logs in res. */
+ * rank 0's store). Rank 0 then holds the samples and trade logs in res, and when the run is timed
+ * (opts->stages) the ranks' stages added up in *timed (threads > 0). */
 static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, int sc,
                                vr_pricing_cache *pricing, vr_run_stream *stream, vr_path_store *store,
-                               vr_scenario_result *res, vr_err *err)
+                               vr_scenario_result *res, vr_eval_stages *timed, vr_err *err)
 {
     const vr_run_spec *s = &cfg->spec;
     const int me = vr_dist_rank();
@@ -465,7 +468,7 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
         st = vr_path_store_status(store, err);
     if ((st = vr_dist_agree(st, err)) != VR_OK)
         return st;
-    if (eo.stages != NULL && (st = stages_report(opts->stages, s, sc, n, res->ndays - 1, &sg, opts->stages_out, err)) != VR_OK)
+    if (eo.stages != NULL && (st = stages_report(opts->stages, s, sc, n, res->ndays - 1, &sg, opts->stages_out, timed, err)) != VR_OK)
         return st;
     /* sample paths: rows of the paths each rank ran (nsample <= paths, so rank 0 has them all
      * on one process) */
@@ -584,7 +587,8 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                                 "\"Memory\")\n", scen->name, vr_path_store_bytes(ss.store) / 1e6);
         }
         TRY(vr_dist_agree(st, err));
-        TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, err));
+        vr_eval_stages timed = {0}; /* run --stages: rank 0's sum of the ranks' stages */
+        TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, &timed, err));
         int64_t floor_path_days = 0;
         if (scen->source == VR_SOURCE_BOOTSTRAP)
             TRY(bootstrap_vix_floor(scen, &res, np, vr_scenario_days(s, scen), opts->table && me == 0 ? stderr : NULL,
@@ -602,7 +606,8 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         if (me == 0) {
             char d0[16], d1[16];
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
-                                    res.nlog, initial_vix(scen), NULL, 0, 0, 0};
+                                    res.nlog, initial_vix(scen), NULL, 0, 0, 0,
+                                    timed.threads > 0 ? &timed : NULL};
             if (scen->source != VR_SOURCE_MODEL) {
                 info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
                 info.window_from = d0;
