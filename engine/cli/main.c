@@ -559,9 +559,10 @@ static void usage_run(FILE *out)
             "  --stages           time the evaluation's stages and print, per scenario on standard\n"
             "                     error, the thread time per path-day of each (path generation,\n"
             "                     market views, the daily marks, the books and their strike searches)\n"
-            "                     and what they did; no number of the run changes. With --json,\n"
-            "                     each scenario's object also holds them (\"stages\": threads,\n"
-            "                     wall_seconds, path_days, ns_per_path_day, per_path_day)\n"
+            "                     and what they did; no number of the run changes. Stored in the\n"
+            "                     run file (stage_*); with --json, each scenario's object also\n"
+            "                     holds them (\"stages\": threads, wall_seconds, path_days,\n"
+            "                     ns_per_path_day, per_path_day)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }

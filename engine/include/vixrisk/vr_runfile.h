@@ -142,7 +142,7 @@ typedef struct vr_rf_attr {
     X(STAGE_THREADS, "stage_threads", I64, "threads", "run --stages: threads that ran paths, all "  \
       "ranks", VR_RF_TIMING | VR_RF_OPTIONAL)                                                       \
     X(STAGE_WALL, "stage_wall_seconds", F64, "s", "run --stages: those threads' mean wall time of " \
-      "the evaluation (stage_threads x it: the time the stages and 'other' share)",                 \
+      "the evaluation (stage_threads x it: the stages but searches, and 'other')",                  \
       VR_RF_TIMING | VR_RF_OPTIONAL)
 
 /* Model parameters are not listed here: the writer and the report iterate the parameter table of
