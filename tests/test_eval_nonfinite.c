@@ -34,7 +34,7 @@ static void test_nonfinite_pnl_named(void **state)
         assert_int_equal(vr_run_load(cfg_path, &cfg, &err), VR_OK);
         cfg.spec.kt = t;
         cfg.spec.threads = threads;
-        vr_run_opts ro = {h5, 1, NULL, NULL, NULL};
+        vr_run_opts ro = {h5, 1, NULL, NULL};
         const vr_status st = vr_run_execute(&cfg, &ro, &err);
         printf("%d thread(s): %s\n", threads, err.msg);
         assert_int_equal(st, VR_ENUM);

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
          (size_t)cfg.spec.npol * (size_t)cfg.spec.nscen * sizeof(vr_pol_summary)},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        vr_run_opts ro = {out_path, 1, NULL, NULL, NULL};
+        vr_run_opts ro = {out_path, 1, NULL, NULL};
         err = (vr_err){VR_OK, ""};
         fired = 0;
         fail_bytes = rank == cases[c].victim ? cases[c].bytes : 0;

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 
-#include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_model_info.h"
 #include "vixrisk/vr_outfile.h"
 
@@ -76,15 +75,9 @@ void vr_cli_state_print(FILE *out, const vr_model *m, const double *x);
 
 /* `run --json`: the ranking of every scenario's policies, read back from the run file just
  * written (the scores the run stored as attributes), as one JSON object on `out`. */
-/* The stages of a timed run (run --stages), by scenario name: names[i] and stages[i] for
- * i < n; threads = 0 marks a scenario with none. */
-typedef struct vr_cli_stages {
-    size_t n;
-    vr_eval_stages *stages;
-    char (*names)[VR_NAME_MAX];
-} vr_cli_stages;
-/* stages: NULL, or each scenario's object gains "stages": threads, their mean wall seconds and
- * vr_eval_stages_json's members (which the benchmark's end_to_end_stages shares). */
-int vr_cli_run_json(FILE *out, const char *h5_path, double seconds, const vr_cli_stages *stages);
+/* A scenario the run timed (run --stages: its stage_* attributes) also gets "stages": threads,
+ * their mean wall seconds and vr_eval_stages_json's members (which the benchmark's
+ * end_to_end_stages shares). */
+int vr_cli_run_json(FILE *out, const char *h5_path, double seconds);
 
 #endif

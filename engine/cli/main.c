@@ -823,20 +823,8 @@ static int cmd_run(int argc, char **argv, int check_only)
     vr_outfile of;
     memset(&of, 0, sizeof of);
     int prc = 0;
-    /* --json --stages: rank 0 keeps each scenario's stages for the JSON, by scenario name (the
-     * config is freed before the JSON is printed); allocated here, so that a failure stops every
-     * rank through the agreement below */
-    vr_cli_stages js = {0, NULL, NULL};
-    if (json && stages && rank == 0) {
-        js.n = (size_t)cfg.spec.nscen;
-        js.stages = calloc(js.n, sizeof *js.stages);
-        js.names = calloc(js.n, sizeof *js.names);
-        for (size_t i = 0; js.names != NULL && i < js.n; i++)
-            snprintf(js.names[i], sizeof js.names[i], "%s", cfg.spec.scen[i].name);
-    }
-    if (nin < 0 || (js.n > 0 && (js.stages == NULL || js.names == NULL))) {
-        fprintf(stderr, "%s %s: out of memory (%s)\n", prog, cmd,
-                nin < 0 ? "the list of input files" : "the scenarios' stages");
+    if (nin < 0) {
+        fprintf(stderr, "%s %s: out of memory (the list of input files)\n", prog, cmd);
         prc = 1;
     } else if (rank == 0) {
         prc = vr_cli_prepare_out(&of, cmd, out ? out : "results/", def_name, inputs, nin);
@@ -850,8 +838,6 @@ static int cmd_run(int argc, char **argv, int check_only)
     }
 #endif
     if (prc != 0) {
-        free(js.stages);
-        free(js.names);
         vr_run_cfg_free(&cfg);
         return prc;
     }
@@ -863,21 +849,16 @@ static int cmd_run(int argc, char **argv, int check_only)
         return 0;
     }
     const vr_run_opts ro = {of.final, quiet || rank != 0, json || rank != 0 ? NULL : stdout,
-                            stages ? stderr : NULL, js.stages};
+                            stages ? stderr : NULL};
     const double t0 = omp_get_wtime();
     st = vr_run_execute(&cfg, &ro, &err);
     vr_run_cfg_free(&cfg);
-    if (st != VR_OK || rank != 0) {
-        free(js.stages);
-        free(js.names);
-        if (st != VR_OK)
-            return rank == 0 ? vr_cli_fail(cmd, st, &err) : vr_status_exit_code(st);
+    if (st != VR_OK)
+        return rank == 0 ? vr_cli_fail(cmd, st, &err) : vr_status_exit_code(st);
+    if (rank != 0)
         return 0;
-    }
     if (json) {
-        const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0, js.stages ? &js : NULL);
-        free(js.stages);
-        free(js.names);
+        const int rc = vr_cli_run_json(stdout, of.final, omp_get_wtime() - t0);
         if (rc == 0 && !quiet)
             fprintf(stderr, "wrote %s\n", of.final);
         return rc;

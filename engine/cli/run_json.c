@@ -1,7 +1,8 @@
 /* run_json.c: `vixrisk run --json`: the ranking table as one JSON object. The scores come from the
  * run file just written (the attributes every policy group carries, docs/hdf5.md), so the JSON and
  * the file can never disagree; the order is the table's: ES99 ascending (smallest tail loss first),
- * or for a scenario of one path (a replay), its P&L descending.
+ * or for a scenario of one path (a replay), its P&L descending. A run timed with --stages adds
+ * each scenario's stages, read back from the same file (its stage_* attributes).
  * Scores are printed with 17 significant digits, so each reads back to the double the file stores
  * (as in `vixrisk report --format json`); non-finite values are written as null. */
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_h5.h"
 
 static const char *const keys[] = {
@@ -55,18 +57,48 @@ static int by_es99(const void *a, const void *b) { return by_key(a, b, 2, +1); }
  * table and the report rank it */
 static int by_mean_desc(const void *a, const void *b) { return by_key(a, b, 0, -1); }
 
-/* , "stages": {...}: g's threads, their mean wall seconds, and its stages as the benchmark's
- * record has them (vr_eval_stages_json). */
-static void stages_json(FILE *out, const vr_eval_stages *g)
+/* , "stages": {...} of scenario group g when the run was timed (its stage_* attributes, docs/hdf5.md):
+ * the threads, their mean wall seconds, and the stages as the benchmark's record has them
+ * (vr_eval_stages_json); nothing for an untimed run. */
+static vr_status stages_json(FILE *out, vr_h5_reader *r, const char *g, vr_err *err)
 {
-    fprintf(out, ", \"stages\": {\"threads\": %d, ", g->threads);
-    vr_cli_json_num(out, "wall_seconds", g->seconds, 1);
-    vr_eval_stages_json(out, g);
+    if (!vr_h5_attr_exists(r, g, "stage_seconds"))
+        return VR_OK;
+    vr_status st = VR_OK;
+    double *sec = NULL, *cnt = NULL, wall = 0;
+    size_t nsec = 0, ncnt = 0;
+    int64_t threads = 0;
+    if ((st = vr_h5_read_attr_double_array(r, g, "stage_seconds", &sec, &nsec, err)) != VR_OK ||
+        (st = vr_h5_read_attr_double_array(r, g, "stage_counts", &cnt, &ncnt, err)) != VR_OK ||
+        (st = vr_h5_read_attr_int64(r, g, "stage_threads", &threads, err)) != VR_OK ||
+        (st = vr_h5_read_attr_double(r, g, "stage_wall_seconds", &wall, err)) != VR_OK)
+        goto done;
+    if (nsec != VR_EVAL_STAGES_N || ncnt != VR_EVAL_STAGES_N) {
+        st = vr_fail(err, VR_EIO, "run --json: %s: stage_seconds and stage_counts hold %zu and %zu values, not %d",
+                     g, nsec, ncnt, VR_EVAL_STAGES_N);
+        goto done;
+    }
+    for (size_t i = 0; i < VR_EVAL_STAGES_N; i++)
+        if (!(isfinite(sec[i]) && cnt[i] >= 0 && cnt[i] < 0x1p63)) { /* (a file from elsewhere) */
+            st = vr_fail(err, VR_EIO, "run --json: %s: stage_seconds[%zu] = %g, stage_counts[%zu] = %g: not a stage",
+                         g, i, sec[i], i, cnt[i]);
+            goto done;
+        }
+    vr_eval_stages sg = {0};
+    vr_eval_stages_unpack(&sg, sec, cnt);
+    sg.threads = (int)threads;
+    sg.seconds = wall;
+    fprintf(out, ", \"stages\": {\"threads\": %d, ", sg.threads);
+    vr_cli_json_num(out, "wall_seconds", sg.seconds, 1);
+    vr_eval_stages_json(out, &sg);
     fprintf(out, "}");
+done:
+    free(sec);
+    free(cnt);
+    return st;
 }
 
-static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, const vr_eval_stages *sg,
-                               vr_err *err)
+static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_err *err)
 {
     vr_status st = VR_OK;
     char **pols = NULL;
@@ -112,8 +144,8 @@ static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, con
         fprintf(out, "}");
     }
     fprintf(out, "]");
-    if (sg != NULL)
-        stages_json(out, sg);
+    if ((st = stages_json(out, r, g, err)) != VR_OK)
+        goto done;
     fprintf(out, "}");
 done:
     free(rows);
@@ -121,7 +153,7 @@ done:
     return st;
 }
 
-int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds, const vr_cli_stages *stages)
+int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds)
 {
     vr_err err = {VR_OK, ""};
     /* built in memory, printed only when complete: a failure never leaves half an object */
@@ -161,11 +193,7 @@ int vr_cli_run_json(FILE *dest, const char *h5_path, double seconds, const vr_cl
         for (size_t i = 0; i < nscen && st == VR_OK; i++) {
             if (i)
                 fprintf(out, ", ");
-            const vr_eval_stages *sg = NULL;
-            for (size_t j = 0; stages != NULL && j < stages->n; j++)
-                if (strcmp(stages->names[j], scen[i]) == 0 && stages->stages[j].threads > 0)
-                    sg = &stages->stages[j];
-            st = scenario_json(out, r, scen[i], sg, &err);
+            st = scenario_json(out, r, scen[i], &err);
         }
         fprintf(out, "]}\n");
     }

@@ -153,6 +153,13 @@ void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
  * stage, as vr_eval_stages_print, and "other"}, "per_path_day": {"lanes", "wants", "searches",
  * "rows", "row_lanes", "single_marks"}: the run's --json and the benchmark's record. */
 void vr_eval_stages_json(FILE *f, const vr_eval_stages *g);
+/* g's stage seconds and counts as the run file stores them (docs/hdf5.md, "Stages"): sec =
+ * generate, market, gather, kernels, handout, books, searches, outputs; cnt = path_days,
+ * book_days, lanes, wants, searches_n, rows, row_lanes, single_marks; and back (threads and
+ * seconds are separate attributes: left to the caller). */
+#define VR_EVAL_STAGES_N 8
+void vr_eval_stages_pack(const vr_eval_stages *g, double sec[VR_EVAL_STAGES_N], double cnt[VR_EVAL_STAGES_N]);
+void vr_eval_stages_unpack(vr_eval_stages *g, const double sec[VR_EVAL_STAGES_N], const double cnt[VR_EVAL_STAGES_N]);
 /* The threads' seconds (threads x seconds) that no stage of g accounts for. */
 double vr_eval_stages_other(const vr_eval_stages *g);
 /* Adds the stages g of other paths (another MPI rank's share) into *acc: the stages' seconds and

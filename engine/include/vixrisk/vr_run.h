@@ -85,9 +85,6 @@ typedef struct vr_run_opts {
                               evaluation's time went), NULL = none (the evaluation is not timed
                               then). Under MPI every rank must pass the same choice (each times
                               its paths); rank 0 prints the ranks' stages added up. */
-    vr_eval_stages *stages_out; /* NULL, or one per scenario of the config, in its order: when the
-                              run is timed (stages), rank 0 also stores each scenario's stages
-                              there (as printed); threads = 0 marks one not reached */
 } vr_run_opts;
 
 /* Run every scenario, write the run file and print the rankings. The output's temporary is

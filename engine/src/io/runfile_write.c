@@ -190,16 +190,12 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     if (sc->source == VR_SOURCE_BOOTSTRAP)
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, info->vix_floor_path_days, err));
     if (info->stages != NULL) { /* run --stages: where the evaluation's time went, and its work */
-        const vr_eval_stages *e = info->stages;
-        const double sec[8] = {e->generate, e->market, e->gather, e->kernels,
-                               e->handout,  e->books,  e->searches, e->outputs};
-        const double cnt[8] = {(double)e->path_days, (double)e->book_days, (double)e->lanes,
-                               (double)e->wants,     (double)e->searches_n, (double)e->rows,
-                               (double)e->row_lanes, (double)e->single_marks};
-        TRY(attr_f64_array(h, g, a[VR_RF_SCEN_STAGE_SECONDS].name, sec, 8, err));
-        TRY(attr_f64_array(h, g, a[VR_RF_SCEN_STAGE_COUNTS].name, cnt, 8, err));
-        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_STAGE_THREADS].name, e->threads, err));
-        TRY(attr_f64(h, g, a[VR_RF_SCEN_STAGE_WALL].name, e->seconds, err));
+        double sec[VR_EVAL_STAGES_N], cnt[VR_EVAL_STAGES_N];
+        vr_eval_stages_pack(info->stages, sec, cnt);
+        TRY(attr_f64_array(h, g, a[VR_RF_SCEN_STAGE_SECONDS].name, sec, VR_EVAL_STAGES_N, err));
+        TRY(attr_f64_array(h, g, a[VR_RF_SCEN_STAGE_COUNTS].name, cnt, VR_EVAL_STAGES_N, err));
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_STAGE_THREADS].name, info->stages->threads, err));
+        TRY(attr_f64(h, g, a[VR_RF_SCEN_STAGE_WALL].name, info->stages->seconds, err));
     }
     if (info->window_from != NULL) {
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_WINDOW_FROM].name, info->window_from, err));

@@ -495,6 +495,26 @@ double vr_eval_stages_other(const vr_eval_stages *g)
            (g->generate + g->market + g->gather + g->kernels + g->handout + g->books + g->outputs);
 }
 
+void vr_eval_stages_pack(const vr_eval_stages *g, double sec[VR_EVAL_STAGES_N], double cnt[VR_EVAL_STAGES_N])
+{
+    const double s[VR_EVAL_STAGES_N] = {g->generate, g->market, g->gather,   g->kernels,
+                                        g->handout,  g->books,  g->searches, g->outputs};
+    const double c[VR_EVAL_STAGES_N] = {(double)g->path_days, (double)g->book_days, (double)g->lanes,
+                                        (double)g->wants,     (double)g->searches_n, (double)g->rows,
+                                        (double)g->row_lanes, (double)g->single_marks};
+    memcpy(sec, s, sizeof s);
+    memcpy(cnt, c, sizeof c);
+}
+
+void vr_eval_stages_unpack(vr_eval_stages *g, const double sec[VR_EVAL_STAGES_N], const double cnt[VR_EVAL_STAGES_N])
+{
+    g->generate = sec[0], g->market = sec[1], g->gather = sec[2], g->kernels = sec[3];
+    g->handout = sec[4], g->books = sec[5], g->searches = sec[6], g->outputs = sec[7];
+    g->path_days = (uint64_t)cnt[0], g->book_days = (uint64_t)cnt[1], g->lanes = (uint64_t)cnt[2];
+    g->wants = (uint64_t)cnt[3], g->searches_n = (uint64_t)cnt[4], g->rows = (uint64_t)cnt[5];
+    g->row_lanes = (uint64_t)cnt[6], g->single_marks = (uint64_t)cnt[7];
+}
+
 void vr_eval_stages_add(vr_eval_stages *acc, const vr_eval_stages *g)
 {
     const double thread_seconds = acc->threads * acc->seconds + g->threads * g->seconds;

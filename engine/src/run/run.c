@@ -405,11 +405,10 @@ static vr_status store_summaries(vr_path_store *store, const vr_run_cfg *cfg, si
 }
 
 /* Rank 0 prints the stages of scenario sc (n paths, `days` days) on f: its own (sg) added to
- * the other ranks'; and stores them in *sum_out (for the run file) and in out[sc] unless out is
- * NULL. Collective: every rank calls it when the run is timed. */
+ * the other ranks'; and stores them in *sum_out (for the run file). Collective: every rank calls
+ * it when the run is timed. */
 static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, int days,
-                               const vr_eval_stages *sg, vr_eval_stages *out, vr_eval_stages *sum_out,
-                               vr_err *err)
+                               const vr_eval_stages *sg, vr_eval_stages *sum_out, vr_err *err)
 {
     const int ranks = vr_dist_size();
     vr_eval_stages *all = vr_dist_rank() == 0 ? calloc((size_t)ranks, sizeof *all) : NULL;
@@ -430,8 +429,6 @@ static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, 
             fprintf(f, " on %d ranks", ranks);
         fprintf(f, ", %.2f s; ns of thread time per path-day:\n", sum.seconds);
         vr_eval_stages_print(f, &sum, "  ");
-        if (out != NULL)
-            out[sc] = sum;
         *sum_out = sum;
     }
     free(all);
@@ -468,7 +465,7 @@ static vr_status scenario_eval(const vr_run_cfg *cfg, const vr_run_opts *opts, i
         st = vr_path_store_status(store, err);
     if ((st = vr_dist_agree(st, err)) != VR_OK)
         return st;
-    if (eo.stages != NULL && (st = stages_report(opts->stages, s, sc, n, res->ndays - 1, &sg, opts->stages_out, timed, err)) != VR_OK)
+    if (eo.stages != NULL && (st = stages_report(opts->stages, s, sc, n, res->ndays - 1, &sg, timed, err)) != VR_OK)
         return st;
     /* sample paths: rows of the paths each rank ran (nsample <= paths, so rank 0 has them all
      * on one process) */
