@@ -85,9 +85,10 @@ static void bufs_free(bufs *B)
     vr_free(B->ls); vr_free(B->v);
 }
 
-enum { K_UNIFORM, K_NORMAL2, K_NORMAL2F, K_QE, K_QEF, K_QES, K_EULER, K_VIX, K_COUNT };
+enum { K_UNIFORM, K_NORMAL2, K_NORMAL2F, K_QE, K_QEF, K_QED, K_QEDF, K_QES, K_EULER, K_VIX, K_COUNT };
 static const char *kname[K_COUNT] = {"uniform", "normal2 (2 normals)", "normal2_fast (2)",
                                      "heston_qe step", "heston_qe_fast step",
+                                     "heston_qe_draw step+RNG", "heston_qe_draw_fast step+RNG",
                                      "heston_qe_single step+RNG", "heston_euler step",
                                      "vix from state"};
 
@@ -111,10 +112,13 @@ static double time_kernel(const vk_table *t, int k, bufs *B, const vk_heston_coe
                 (k == K_QE ? t->heston_qe : t->heston_qe_fast)(hc, B->a, B->c, B->b, B->ls, B->v,
                                                                BLK);
                 break;
-            case K_QES: /* draws its own three numbers: compare with normal2 + uniform + step */
+            case K_QED:
+            case K_QEDF:
+            case K_QES: /* draw their own numbers: compare with normal2 + uniform + step */
                 if ((j & 255) == 0)
                     for (int i = 0; i < BLK; i++) B->v[i] = 0.04;
-                t->heston_qe_single(hc, B->st, B->inc, B->ls, B->v, BLK);
+                (k == K_QED ? t->heston_qe_draw : k == K_QEDF ? t->heston_qe_draw_fast
+                                                             : t->heston_qe_single)(hc, B->st, B->inc, B->ls, B->v, BLK);
                 break;
             case K_EULER: t->heston_euler(hc, B->a, B->b, B->ls, B->v, BLK); break;
             case K_VIX: t->vix(0.01, 0.9, B->v, B->c, BLK); break;
@@ -304,13 +308,13 @@ int main(int argc, char **argv)
     const vr_sv_params hp = {.kappa = 2, .theta = 0.04, .sigma = 0.5, .rho = -0.7};
     vr_heston_coef_make(VR_MODEL_HESTON, &hp, 0.03, 0.01, 1.0 / 252, &hc);
     const int inner = quick ? 20 : 400;
-    printf("\nkernel ns/element (1 core, block %d, median of 9)\n%-22s", BLK, "");
+    printf("\nkernel ns/element (1 core, block %d, median of 9)\n%-29s", BLK, "");
     for (int i = 0; i < nisa; i++)
         printf("%12s", isas[i]);
     printf("\n");
     double kt[K_COUNT][3];
     for (int k = 0; k < K_COUNT; k++) {
-        printf("%-22s", kname[k]);
+        printf("%-29s", kname[k]);
         for (int i = 0; i < nisa; i++) {
             bufs B;
             bufs_init(&B);

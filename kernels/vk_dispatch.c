@@ -187,7 +187,9 @@ static void init(void)
         tables_fast[i] = tables[i];
         tables_fast[i].normal2 = tables[i].normal2_fast;
         tables_fast[i].heston_qe = tables[i].heston_qe_fast;
+        tables_fast[i].heston_qe_draw = tables[i].heston_qe_draw_fast;
         tables_fast[i].svcj2_step = tables[i].svcj2_step_fast;
+        tables_fast[i].svcj2_step_draw = tables[i].svcj2_step_draw_fast;
     }
     prefault();
 }

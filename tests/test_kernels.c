@@ -134,8 +134,50 @@ static void check_jumps(fx *f, const vk_table *t)
     }
 }
 
+/* heston_qe_draw (and _fast) against normal2, uniform and heston_qe (and their _fast) of the same
+ * table called in turn, over three steps of every parameter set and step length (dt = 1 puts
+ * many lanes in the exponential branch): the same bits, and the streams advanced alike. */
+static void check_qe_draw(fx *f, const vk_table *t)
+{
+    double *zv = dalloc(), *zs = dalloc(), *uv = dalloc();
+    for (int fast = 0; fast < 2; fast++) {
+        const vk_normal2_fn normal2 = fast ? t->normal2_fast : t->normal2;
+        const vk_heston_qe_fn qe = fast ? t->heston_qe_fast : t->heston_qe;
+        const vk_heston_qe_draw_fn draw = fast ? t->heston_qe_draw_fast : t->heston_qe_draw;
+        for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+            for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+                vk_heston_coef c;
+                vr_heston_coef_make(VR_MODEL_HESTON, &sets[s], 0.03, 0.01, dts[d], &c);
+                reset(f);
+                for (int step = 0; step < 3; step++) {
+                    normal2(f->st_a, f->inc, zv, zs, N);
+                    t->uniform(f->st_a, f->inc, uv, N);
+                    qe(&c, zv, uv, zs, f->ls_a, f->v_a, N);
+                    draw(&c, f->st_b, f->inc, f->ls_b, f->v_b, N);
+                }
+                assert_memory_equal(f->ls_a, f->ls_b, N * sizeof(double));
+                assert_memory_equal(f->v_a, f->v_b, N * sizeof(double));
+                assert_memory_equal(f->st_a, f->st_b, N * 8);
+            }
+        }
+    }
+    vr_free(zv);
+    vr_free(zs);
+    vr_free(uv);
+}
+
+static void test_qe_draw_ref(void **state)
+{
+    (void)state;
+    void *f = NULL;
+    assert_int_equal(setup(&f), 0);
+    check_qe_draw(f, &vk_table_ref);
+    teardown(&f);
+}
+
 /* Each vector ISA of the dispatch table (the test's state names it) against the reference: one
- * call of each step kernel, then of each jump kernel, on the fixture's inputs. */
+ * call of each step kernel, then of each jump kernel, on the fixture's inputs; the fused QE step
+ * against its three kernels. */
 static void test_steps_vs_ref(void **state)
 {
     const vk_table *t = need_isa(*state);
@@ -143,6 +185,7 @@ static void test_steps_vs_ref(void **state)
     assert_int_equal(setup(&f), 0);
     check_steps(f, t);
     check_jumps(f, t);
+    check_qe_draw(f, t);
     teardown(&f);
 }
 
@@ -558,6 +601,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_select_threads), /* first: the calls that initialise the tables */
         cmocka_unit_test(test_sleef_pages_mapped), /* before any kernel has run */
         cmocka_unit_test(test_isa_list_complete),
+        cmocka_unit_test(test_qe_draw_ref),
         VR_ISA_TESTS(test_table_complete),
         cmocka_unit_test(test_select_env),
         VR_ISA_TESTS(test_need_isa_hidden),

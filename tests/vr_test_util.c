@@ -184,6 +184,19 @@ static void poison_qe(const vk_heston_coef *c, const double *restrict zv, const 
         var[3] = NAN;
 }
 
+static vk_heston_qe_draw_fn poison_real_qe_draw;
+
+static void poison_qe_draw(const vk_heston_coef *c, uint64_t *restrict state,
+                           const uint64_t *restrict inc, double *restrict log_s,
+                           double *restrict var, size_t n)
+{
+    poison_real_qe_draw(c, state, inc, log_s, var, n);
+    if (n > 3)
+        var[3] = NAN;
+}
+
+/* The default table with both QE step slots (the step alone, and the step that draws its own
+ * numbers, which the path driver calls) poisoning lane 3. */
 const vk_table *vr_test_poisoned_qe(void)
 {
     static vk_table t;
@@ -191,6 +204,8 @@ const vk_table *vr_test_poisoned_qe(void)
     t = *base;
     poison_real_qe = base->heston_qe;
     t.heston_qe = poison_qe;
+    poison_real_qe_draw = base->heston_qe_draw;
+    t.heston_qe_draw = poison_qe_draw;
     return &t;
 }
 

@@ -37,8 +37,9 @@ const vk_table *need_isa(const char *name);
 /* vk_select(NULL): the table VIXRISK_ISA names, else the best this CPU runs. Fails the calling
  * test with the library's message if VIXRISK_ISA names an unknown or unsupported ISA. */
 const vk_table *default_isa(void);
-/* default_isa()'s kernels with the Heston QE step (heston_qe) poisoning lane 3 of every call with
- * a NaN variance: a stand-in for a numerical failure of the path step. Valid until the next call. */
+/* default_isa()'s kernels with the Heston QE step (heston_qe, and heston_qe_draw, which the path
+ * driver calls) poisoning lane 3 of every call with a NaN variance: a stand-in for a numerical
+ * failure of the path step. Valid until the next call. */
 const vk_table *vr_test_poisoned_qe(void);
 
 /* One cmocka test per ISA the library has, named "fn/isa", with the ISA name as the test's state:

@@ -73,6 +73,29 @@ void vk_heston_qe_fast_d_ref(const vk_heston_coef *c, const double *restrict zv,
     vk_heston_qe_d_ref(c, zv, uv, zs, log_s, var, n);
 }
 
+/* heston_qe_draw is normal2, uniform and heston_qe in one pass: each lane draws (zv, zs) by
+ * normal2 and then uv by uniform from its stream (6 outputs, in that order) and takes the QE step
+ * with them. The reference is that composition, one lane at a time. */
+void vk_heston_qe_draw_d_ref(const vk_heston_coef *c, uint64_t *restrict state,
+                             const uint64_t *restrict inc, double *restrict log_s,
+                             double *restrict var, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double zv, zs, uv;
+        vk_normal2_d_ref(state + i, inc + i, &zv, &zs, 1);
+        vk_uniform_d_ref(state + i, inc + i, &uv, 1);
+        vk_heston_qe_d_ref(c, &zv, &uv, &zs, log_s + i, var + i, 1);
+    }
+}
+
+/* The specification of heston_qe_draw_fast is heston_qe_draw's (see vk_normal2_fast_d_ref). */
+void vk_heston_qe_draw_fast_d_ref(const vk_heston_coef *c, uint64_t *restrict state,
+                                  const uint64_t *restrict inc, double *restrict log_s,
+                                  double *restrict var, size_t n)
+{
+    vk_heston_qe_draw_d_ref(c, state, inc, log_s, var, n);
+}
+
 void vk_heston_euler_d_ref(const vk_heston_coef *c, const double *restrict zs,
                            const double *restrict z2, double *restrict log_s,
                            double *restrict var, size_t n)

@@ -151,3 +151,28 @@ void vk_svcj2_step_fast_d_ref(const vk_svcj2_coef *c, const double *restrict zv,
 {
     vk_svcj2_step_d_ref(c, zv, uv, zm, um, zs, uc, state, inc, log_s, var, mvar, n);
 }
+
+/* svcj2_step_draw (vk_svcj2.h): the draws and the step, one lane at a time. */
+void vk_svcj2_step_draw_d_ref(const vk_svcj2_coef *c, uint64_t *restrict state,
+                              const uint64_t *restrict inc, double *restrict log_s,
+                              double *restrict var, double *restrict mvar, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double zv, zs, zm, unused, uv, um, uc;
+        vk_normal2_d_ref(state + i, inc + i, &zv, &zs, 1);
+        vk_normal2_d_ref(state + i, inc + i, &zm, &unused, 1);
+        vk_uniform_d_ref(state + i, inc + i, &uv, 1);
+        vk_uniform_d_ref(state + i, inc + i, &um, 1);
+        vk_uniform_d_ref(state + i, inc + i, &uc, 1);
+        vk_svcj2_step_d_ref(c, &zv, &uv, &zm, &um, &zs, &uc, state + i, inc + i, log_s + i,
+                            var + i, mvar + i, 1);
+    }
+}
+
+/* The specification of svcj2_step_draw_fast is svcj2_step_draw's (see vk_normal2_fast_d_ref). */
+void vk_svcj2_step_draw_fast_d_ref(const vk_svcj2_coef *c, uint64_t *restrict state,
+                                   const uint64_t *restrict inc, double *restrict log_s,
+                                   double *restrict var, double *restrict mvar, size_t n)
+{
+    vk_svcj2_step_draw_d_ref(c, state, inc, log_s, var, mvar, n);
+}

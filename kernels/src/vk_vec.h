@@ -66,6 +66,21 @@ static inline vd vpcg_u01(vu *state, vu inc)
     return vsel(vueq0(k), vset(0x1p-54), vmul(vu53_to_d(k), vset(0x1p-53)));
 }
 
+/* Two standard normals from the lanes' next two uniforms by Box-Muller, as vk_normal2_d_ref:
+ * z1 = r cos(2 pi u2), z2 = r sin(2 pi u2), r = sqrt(-2 ln u1) (the log as vlog_sel(., fast)). */
+static inline __attribute__((always_inline)) void vpcg_normal2(vu *state, vu inc, int fast,
+                                                               vd *z1, vd *z2)
+{
+    const vd u1 = vpcg_u01(state, inc);
+    const vd u2 = vpcg_u01(state, inc);
+    const vd r = vsqrt(vmul(vset(-2.0), vlog_sel(u1, fast)));
+    const vd th = vmul(vset(VK_TWO_PI), u2);
+    vd sn, cs;
+    vsincos(th, &sn, &cs);
+    *z1 = vmul(r, cs);
+    *z2 = vmul(r, sn);
+}
+
 /* ---- exp and the normal CDF (vk_simd_math.h) ------------------------------------------------- */
 #define VK_M_VID(x) vset(x)
 

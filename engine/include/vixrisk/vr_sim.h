@@ -11,7 +11,8 @@
  * uniform -> uv (QE exponential branch; drawn for Euler too, so schemes share streams), and for
  * jump models one more uniform for the Poisson count (plus the jump's own draws, see vk.h). With
  * `single` set the QE step's three 32-bit draws replace normal2 and the first uniform
- * (VR_STEP_QE_SINGLE below). */
+ * (VR_STEP_QE_SINGLE below). The one-factor models' QE step draws its normal pair and uniform in
+ * the step kernel itself (heston_qe_draw, vk.h): the same numbers in the same order. */
 #ifndef VIXRISK_VR_SIM_H
 #define VIXRISK_VR_SIM_H
 

@@ -131,13 +131,13 @@ static void sv1_path_step(const vk_table *kt, const void *vc, int scheme, vr_pat
     const sv1_coef *c = vc;
     if (scheme == VR_STEP_QE_SINGLE) {
         kt->heston_qe_single(&c->hc, w->state, w->inc, w->log_s, w->x[0], npad);
+    } else if (scheme == VR_SCHEME_QE) {
+        /* normal2, uniform and heston_qe in one pass: the same numbers (vk.h) */
+        kt->heston_qe_draw(&c->hc, w->state, w->inc, w->log_s, w->x[0], npad);
     } else {
         kt->normal2(w->state, w->inc, w->tmp[0], w->tmp[1], npad);
         kt->uniform(w->state, w->inc, w->tmp[2], npad);
-        if (scheme == VR_SCHEME_QE)
-            kt->heston_qe(&c->hc, w->tmp[0], w->tmp[2], w->tmp[1], w->log_s, w->x[0], npad);
-        else
-            kt->heston_euler(&c->hc, w->tmp[0], w->tmp[1], w->log_s, w->x[0], npad);
+        kt->heston_euler(&c->hc, w->tmp[0], w->tmp[1], w->log_s, w->x[0], npad);
     }
     if (c->jumps) {
         kt->uniform(w->state, w->inc, w->tmp[3], npad);

@@ -68,19 +68,13 @@ static void s2_path_coef_free(void *coef) { vr_free(coef); }
 /* Random numbers per path-step, in this order (tests/test_svcj2_mc.c draws the same):
  * normal2 -> (zv, zs), normal2 -> (zm, unused), uniform uv (QE exponential branch of v),
  * uniform um (of m), uniform uc (the Poisson count); the marks of the jumps come from the lane's
- * stream inside the kernel. The unused normal lands in the slot uc then overwrites. QE only. */
+ * stream inside the kernel. The kernel svcj2_step_draw draws them itself, in registers: the same
+ * numbers as those five kernels and svcj2_step (vk_svcj2.h). QE only. */
 static void s2_path_step(const vk_table *kt, const void *coef, int scheme, vr_path_buf *w,
                          size_t npad)
 {
     (void)scheme; /* the descriptor has no Euler scheme (euler = 0): vr_sim_spec_check refuses it */
-    double **t = w->tmp;
-    kt->normal2(w->state, w->inc, t[0], t[1], npad);
-    kt->normal2(w->state, w->inc, t[2], t[5], npad);
-    kt->uniform(w->state, w->inc, t[3], npad);
-    kt->uniform(w->state, w->inc, t[4], npad);
-    kt->uniform(w->state, w->inc, t[5], npad);
-    kt->svcj2_step(coef, t[0], t[3], t[2], t[4], t[1], t[5], w->state, w->inc, w->log_s, w->x[0],
-                   w->x[1], npad);
+    kt->svcj2_step_draw(coef, w->state, w->inc, w->log_s, w->x[0], w->x[1], npad);
 }
 
 static double _Complex s2_cf(const vr_sv_params *p, const double *x, double tau, double _Complex u)

@@ -130,6 +130,11 @@ static inline vk_heston_single_coef vk_heston_single_coef_make(const vk_heston_c
  * martingale-corrected log-price step. zv: normal for the quadratic branch; uv: uniform for the
  * exponential branch; zs: normal for log S (independent of zv, uv: correlation enters through
  * K1, K2).
+ * heston_qe_draw: normal2, uniform and heston_qe in one pass, the draws kept in registers: each
+ * lane draws (zv, zs) as normal2 and then uv as uniform from its own stream (advanced by 6) and
+ * takes heston_qe's step with them. A variant gives the same bits as those three kernels of its
+ * own table called in turn (tests/test_kernels.c); heston_qe_draw_fast is that of the *_fast
+ * kernels.
  * heston_euler: full-truncation Euler step: v+ = max(v,0), log S += drift - v+ dt/2 +
  * sqrt(v+ dt) z_s, v += kappa(theta - v+)dt + sigma sqrt(v+ dt)(rho z_s + rho_bar z_2). The
  * state v may go negative; consumers use max(v, 0). */
@@ -187,8 +192,8 @@ const vk_table *vk_select(const char *force);
 char *vk_select_error(const char *force, char *msg, size_t cap);
 
 /* The same ISA's table with the path kernels' fast variants in the slots the engine calls:
- * normal2, heston_qe and svcj2_step hold normal2_fast, heston_qe_fast and svcj2_step_fast
- * (every other slot is t's). The fast variants use SLEEF's 3.5-ulp log instead of the 1-ulp one;
+ * normal2, heston_qe, heston_qe_draw, svcj2_step and svcj2_step_draw hold their *_fast
+ * variants (every other slot is t's). The fast variants use SLEEF's 3.5-ulp log instead of the 1-ulp one;
  * the results differ from the default in the last bits (docs/numerics.md, "fast_log"). For a
  * table of vk_select or vk_fast_log (or vk_table_ref) returns a static table; for any other
  * table, NULL. */

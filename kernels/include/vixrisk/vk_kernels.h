@@ -42,6 +42,12 @@
     X(heston_qe_single, (const vk_heston_coef *c, uint64_t *restrict state,                      \
                          const uint64_t *restrict inc, double *restrict log_s,                    \
                          double *restrict var, size_t n))                                          \
+    X(heston_qe_draw, (const vk_heston_coef *c, uint64_t *restrict state,                        \
+                       const uint64_t *restrict inc, double *restrict log_s,                      \
+                       double *restrict var, size_t n))                                            \
+    X(heston_qe_draw_fast, (const vk_heston_coef *c, uint64_t *restrict state,                   \
+                            const uint64_t *restrict inc, double *restrict log_s,                 \
+                            double *restrict var, size_t n))                                       \
     X(heston_euler, (const vk_heston_coef *c, const double *restrict zs,                          \
                      const double *restrict z2, double *restrict log_s, double *restrict var,     \
                      size_t n))                                                                    \
@@ -76,7 +82,13 @@
                         const double *restrict um, const double *restrict zs,                     \
                         const double *restrict uc, uint64_t *restrict state,                      \
                         const uint64_t *restrict inc, double *restrict log_s,                     \
-                        double *restrict var, double *restrict mvar, size_t n))
+                        double *restrict var, double *restrict mvar, size_t n))                   \
+    X(svcj2_step_draw, (const vk_svcj2_coef *c, uint64_t *restrict state,                        \
+                        const uint64_t *restrict inc, double *restrict log_s,                     \
+                        double *restrict var, double *restrict mvar, size_t n))                   \
+    X(svcj2_step_draw_fast, (const vk_svcj2_coef *c, uint64_t *restrict state,                   \
+                             const uint64_t *restrict inc, double *restrict log_s,                \
+                             double *restrict var, double *restrict mvar, size_t n))
 /* clang-format on */
 
 /* vk_<name>_fn: the type of a table slot. */

@@ -87,6 +87,12 @@ static inline int vk_poisson_inv(double l, double u)
  * stream for the jump marks (advanced only on lanes that jump); log_s, var, mvar: the state,
  * updated in place. n a multiple of the table's lanes, arrays 64-byte aligned. Reference:
  * vk_svcj2_step_d_ref; SIMD variants (kernels/src/svcj2.inc) agree with it to the SIMD-vs-scalar
- * tolerance of docs/numerics.md. Pure: no allocation, no error path. */
+ * tolerance of docs/numerics.md. Pure: no allocation, no error path.
+ *
+ * svcj2_step_draw(c, state, inc, log_s, var, mvar, n) (and _fast) draws the step's numbers itself,
+ * in the order of the engine's path step: normal2 -> (zv, zs), normal2 -> (zm, unused), uniforms
+ * uv, um, uc, then takes svcj2_step with them (the jumps' marks from the stream after those
+ * draws). A variant gives the same bits as normal2, normal2, uniform x 3 and svcj2_step of its own
+ * table called in turn (tests/test_svcj2_mc.c); it keeps the draws in registers. */
 
 #endif
