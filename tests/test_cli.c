@@ -678,6 +678,49 @@ static void test_breakdowns_fail_named(void **state)
 
 /* run --stages: where each scenario's time went, on standard error, and the same ranking as without
  * (the timers change no number); the ranking's lines are compared, not the timings. */
+/* The report of run file h5 (two scenarios, calm and rough, of 200 paths x 31 days), written to
+ * od as Markdown, HTML and JSON: with timed = 1 each format shows both scenarios' stages, with
+ * timed = 0 none. */
+static void report_stages(const char *od, const char *h5, int timed)
+{
+    static const char *const ext[3] = {"md", "html", "json"};
+    char args[2048], out[4096], path[1200];
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "%s/rep.%s", od, ext[k]);
+        snprintf(args, sizeof args, "report %s -o %s", h5, path);
+        vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+        char *text = vr_test_slurp(path);
+        assert_non_null(text);
+        const char *key = k < 2 ? "evaluation stages, ns of thread time per path-day (2 threads)"
+                                : "\"stages\": {\"threads\": 2, \"wall_seconds\": ";
+        int n = 0;
+        for (const char *q = text; (q = strstr(q, key)) != NULL; q++)
+            n++;
+        assert_int_equal(n, timed ? 2 : 0);
+        if (!timed) {
+            assert_null(strstr(text, "what they did"));
+            assert_null(strstr(text, "ns_per_path_day"));
+        } else if (k < 2) {
+            assert_non_null(strstr(text, "(of which strike searches "));
+            assert_non_null(strstr(text, "what they did"));
+            assert_non_null(strstr(text, "lanes marked"));
+        } else {
+            assert_non_null(strstr(text, "\"path_days\": 6200, \"ns_per_path_day\": {\"generate\": "));
+            assert_non_null(strstr(text, "\"per_path_day\": {\"lanes\": "));
+            for (char *q = text; (q = strstr(q, "\"stages\": {")) != NULL; q++) {
+                char *end = strstr(q, "}}"); /* the object's end: every stage a number */
+                assert_non_null(end);
+                *end = '\0';
+                assert_null(strstr(q, "null"));
+                *end = '}';
+            }
+        }
+        assert_null(strstr(text, "nan"));
+        assert_null(strstr(text, "inf,"));
+        free(text);
+    }
+}
+
 static void test_run_stages(void **state)
 {
     (void)state;
@@ -742,8 +785,12 @@ static void test_run_stages(void **state)
         assert_true(wall > 0 && isfinite(wall));
     }
     vr_h5_close(r);
+    /* the report shows them: a row per scenario in Markdown and HTML, the run's --json members in
+     * JSON (every number, no null), with the counts as the console printed them */
+    report_stages(od, h5, 1);
     snprintf(args, sizeof args, "run %s -q --threads 2 -o %s", cfg, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    report_stages(od, h5, 0);
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
     for (int k = 0; k < 2; k++) {
         const char *g = k ? "/rough" : "/calm";

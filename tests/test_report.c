@@ -807,7 +807,8 @@ static void test_cli(void **state)
 
 enum { DMG_NONE, DMG_HUGE_PATHS, DMG_PATHS_MISMATCH, DMG_RANK, DMG_INF_PNL, DMG_NAN_DRAWDOWN,
        DMG_SCORE_STRING, DMG_SCHEMA_INT, DMG_HUGE_SAMPLE, DMG_INF_ACT, DMG_BAD_NAME, DMG_MISSING_SCORE,
-       DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_INF_SCORE, DMG_NAN_PLOSS, DMG_NAN_CAR, DMG_N };
+       DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_INF_SCORE, DMG_NAN_PLOSS, DMG_NAN_CAR,
+       DMG_STAGES_OK, DMG_STAGES_NAN, DMG_STAGES_SHORT, DMG_STAGES_NEG, DMG_STAGES_THREADS, DMG_N };
 
 #define DN 64 /* paths of the generated run */
 
@@ -848,6 +849,18 @@ static void damaged_run(const char *path, int dmg)
     W(vr_h5_attr_str(w, scen, "model_type", "heston", &e));
     if (dmg == DMG_REPLAY_HIST)
         W(vr_h5_attr_str(w, scen, "source", "history", &e));
+    if (dmg >= DMG_STAGES_OK && dmg <= DMG_STAGES_THREADS) { /* run --stages (docs/hdf5.md) */
+        double sec[8] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.05, 0.01};
+        const double cnt[8] = {DN * 6.0, DN * 12.0, DN * 50.0, DN * 240.0, DN * 2.0, DN * 3.0, DN * 30.0, DN * 8.0};
+        if (dmg == DMG_STAGES_NAN)
+            sec[2] = NAN;
+        if (dmg == DMG_STAGES_NEG)
+            sec[4] = -1.0;
+        W(vr_h5_attr_double_array(w, scen, "stage_seconds", sec, dmg == DMG_STAGES_SHORT ? 7 : 8, &e));
+        W(vr_h5_attr_double_array(w, scen, "stage_counts", cnt, 8, &e));
+        W(vr_h5_attr_int64(w, scen, "stage_threads", dmg == DMG_STAGES_THREADS ? 0 : 2, &e));
+        W(vr_h5_attr_double(w, scen, "stage_wall_seconds", 1.5, &e));
+    }
     for (int pol = 0; pol < 2; pol++) {
         snprintf(g, sizeof g, "%s/%s", scen, pol ? "b" : "a");
         W(vr_h5_group(w, g, &e));
@@ -917,6 +930,11 @@ static void test_damaged_files(void **state)
         {DMG_INF_SCORE, "/s/b: attribute es99 is infinite: damaged data"},
         {DMG_NAN_PLOSS, "/s/b: attribute p_loss[2] is NaN: damaged data"},
         {DMG_NAN_CAR, "/s/b: attribute capital_at_risk is NaN: damaged data"},
+        /* stored stages (run --stages) a timed run cannot have */
+        {DMG_STAGES_NAN, "report: /s: stage_seconds[2] = nan, stage_counts[2] = 3200: not a stage"},
+        {DMG_STAGES_SHORT, "report: /s: stage_seconds and stage_counts hold 7 and 8 values, not 8"},
+        {DMG_STAGES_NEG, "report: /s: stage_seconds[4] = -1, stage_counts[4] = 128: not a stage"},
+        {DMG_STAGES_THREADS, "report: /s: stage_threads = 0, stage_wall_seconds = 1.5: not a timed run"},
     };
     char h[600], out[600];
     vr_err err = {VR_OK, ""};
@@ -1000,6 +1018,19 @@ static void test_damaged_files(void **state)
         }
         free(txt);
     }
+    /* intact stages (control for the stage damage below): 2 threads x 1.5 s over 384 path-days */
+    damaged_run(h, DMG_STAGES_OK);
+    snprintf(out, sizeof out, "%s/stages.md", dir);
+    vr_err_clear(&err);
+    if (vr_report_write(h, out, VR_REPORT_MD, &err) != VR_OK)
+        fail_msg("intact stages: %s", err.msg);
+    char *stxt = vr_test_slurp(out);
+    assert_non_null(stxt);
+    assert_non_null(strstr(stxt, "| evaluation stages, ns of thread time per path-day (2 threads) | generate "
+                                 "260417, market 520833, gather 781250, mark kernels 1041667, hand-out 1302083, "
+                                 "books 1562500 (of which strike searches 130208), outputs 26042, other 2317708; "
+                                 "in all 7812500 | |"));
+    free(stxt);
     snprintf(out, sizeof out, "%s/dmg.html", dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         damaged_run(h, cases[i].dmg);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_h5.h"
+#include "vixrisk/vr_runfile.h"
 
 static const char *const keys[] = {
     "mean", "mean_se", "es99", "es99_se", "var99", "es95", "es99.9", "d_mean", "d_mean_se",
@@ -62,40 +63,24 @@ static int by_mean_desc(const void *a, const void *b) { return by_key(a, b, 0, -
  * (vr_eval_stages_json); nothing for an untimed run. */
 static vr_status stages_json(FILE *out, vr_h5_reader *r, const char *g, vr_err *err)
 {
-    if (!vr_h5_attr_exists(r, g, "stage_seconds"))
-        return VR_OK;
-    vr_status st = VR_OK;
-    double *sec = NULL, *cnt = NULL, wall = 0;
-    size_t nsec = 0, ncnt = 0;
-    int64_t threads = 0;
-    if ((st = vr_h5_read_attr_double_array(r, g, "stage_seconds", &sec, &nsec, err)) != VR_OK ||
-        (st = vr_h5_read_attr_double_array(r, g, "stage_counts", &cnt, &ncnt, err)) != VR_OK ||
-        (st = vr_h5_read_attr_int64(r, g, "stage_threads", &threads, err)) != VR_OK ||
-        (st = vr_h5_read_attr_double(r, g, "stage_wall_seconds", &wall, err)) != VR_OK)
-        goto done;
-    if (nsec != VR_EVAL_STAGES_N || ncnt != VR_EVAL_STAGES_N) {
-        st = vr_fail(err, VR_EIO, "run --json: %s: stage_seconds and stage_counts hold %zu and %zu values, not %d",
-                     g, nsec, ncnt, VR_EVAL_STAGES_N);
-        goto done;
-    }
-    for (size_t i = 0; i < VR_EVAL_STAGES_N; i++)
-        if (!(isfinite(sec[i]) && cnt[i] >= 0 && cnt[i] < 0x1p63)) { /* (a file from elsewhere) */
-            st = vr_fail(err, VR_EIO, "run --json: %s: stage_seconds[%zu] = %g, stage_counts[%zu] = %g: not a stage",
-                         g, i, sec[i], i, cnt[i]);
-            goto done;
+    vr_eval_stages sg;
+    int present = 0;
+    const vr_status st = vr_rf_read_stages(r, g, &sg, &present, err);
+    if (st != VR_OK) {
+        if (err != NULL) { /* (the reader's message names the group, not the command) */
+            char msg[sizeof err->msg];
+            memcpy(msg, err->msg, sizeof msg);
+            snprintf(err->msg, sizeof err->msg, "run --json: %.480s", msg);
         }
-    vr_eval_stages sg = {0};
-    vr_eval_stages_unpack(&sg, sec, cnt);
-    sg.threads = (int)threads;
-    sg.seconds = wall;
+        return st;
+    }
+    if (!present)
+        return VR_OK;
     fprintf(out, ", \"stages\": {\"threads\": %d, ", sg.threads);
     vr_cli_json_num(out, "wall_seconds", sg.seconds, 1);
     vr_eval_stages_json(out, &sg);
     fprintf(out, "}");
-done:
-    free(sec);
-    free(cnt);
-    return st;
+    return VR_OK;
 }
 
 static vr_status scenario_json(FILE *out, vr_h5_reader *r, const char *scen, vr_err *err)

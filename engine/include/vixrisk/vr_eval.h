@@ -149,6 +149,9 @@ typedef struct vr_eval_stages {
  * path-day by stage, "other" the threads' time (threads x seconds) no stage accounts for (the
  * generator's start-up, idle threads at the end), then the counts per path-day. */
 void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent);
+/* Line `line` (0: the stages, 1: the counts) of vr_eval_stages_print, without indent or newline, into
+ * buf (cut to cap - 1 characters): the report's rows. */
+void vr_eval_stages_text(const vr_eval_stages *g, int line, char *buf, size_t cap);
 /* Stages g as JSON members (no braces around them): "path_days": n, "ns_per_path_day": {one per
  * stage, as vr_eval_stages_print, and "other"}, "per_path_day": {"lanes", "wants", "searches",
  * "rows", "row_lanes", "single_marks"}: the run's --json and the benchmark's record. */

@@ -344,6 +344,15 @@ extern const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N];
 /* 1 if name is a valid scenario/policy/layer name in a run file (the rule above), else 0. */
 int vr_runfile_name_ok(const char *name);
 
+/* The stages of scenario group g (its stage_* attributes: `run --stages`, docs/hdf5.md) into *out
+ * with *present = 1; a scenario without them (a run not timed) gives *present = 0 and VR_OK. Values
+ * no timed run stores (a count of values other than VR_EVAL_STAGES_N, a non-finite or negative
+ * second or count, no thread) are an error that names them. */
+struct vr_h5_reader;
+struct vr_eval_stages;
+vr_status vr_rf_read_stages(struct vr_h5_reader *r, const char *g, struct vr_eval_stages *out,
+                            int *present, vr_err *err);
+
 /* ---- ranking ----------------------------------------------------------------------------------- */
 
 /* The ranking every output uses (console table, report tables, CSV rank column): order[0..n) gets

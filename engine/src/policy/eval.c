@@ -570,20 +570,31 @@ void vr_eval_stages_json(FILE *f, const vr_eval_stages *g)
     fprintf(f, "}");
 }
 
-void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
+void vr_eval_stages_text(const vr_eval_stages *g, int line, char *buf, size_t cap)
 {
     const double thread_seconds = g->threads * g->seconds;
     const double pd = g->path_days > 0 ? (double)g->path_days : 1.0, ns = 1e9 / pd;
-    fprintf(f,
-            "%sgenerate %.0f, market %.0f, gather %.0f, mark kernels %.0f, hand-out %.0f, books %.0f (of which "
-            "strike searches %.0f), outputs %.0f, other %.0f; in all %.0f\n",
-            indent, g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns, g->handout * ns,
-            g->books * ns, g->searches * ns, g->outputs * ns, vr_eval_stages_other(g) * ns, thread_seconds * ns);
-    fprintf(f,
-            "%sper path-day: %.2f lanes marked, %.2f positions handed a mark, %.3f strike searches (%.3f rows, "
-            "%.2f candidates), %.2f single marks\n",
-            indent, (double)g->lanes / pd, (double)g->wants / pd, (double)g->searches_n / pd, (double)g->rows / pd,
-            (double)g->row_lanes / pd, (double)g->single_marks / pd);
+    if (line == 0)
+        snprintf(buf, cap,
+                 "generate %.0f, market %.0f, gather %.0f, mark kernels %.0f, hand-out %.0f, books %.0f (of which "
+                 "strike searches %.0f), outputs %.0f, other %.0f; in all %.0f",
+                 g->generate * ns, g->market * ns, g->gather * ns, g->kernels * ns, g->handout * ns,
+                 g->books * ns, g->searches * ns, g->outputs * ns, vr_eval_stages_other(g) * ns, thread_seconds * ns);
+    else
+        snprintf(buf, cap,
+                 "per path-day: %.2f lanes marked, %.2f positions handed a mark, %.3f strike searches (%.3f rows, "
+                 "%.2f candidates), %.2f single marks",
+                 (double)g->lanes / pd, (double)g->wants / pd, (double)g->searches_n / pd, (double)g->rows / pd,
+                 (double)g->row_lanes / pd, (double)g->single_marks / pd);
+}
+
+void vr_eval_stages_print(FILE *f, const vr_eval_stages *g, const char *indent)
+{
+    char line[512];
+    for (int k = 0; k < 2; k++) {
+        vr_eval_stages_text(g, k, line, sizeof line);
+        fprintf(f, "%s%s\n", indent, line);
+    }
 }
 
 /* Hand the thread's collected outputs to opts->on_block. */

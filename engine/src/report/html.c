@@ -132,9 +132,19 @@ static void summary(FILE *f, const rep_run *r)
             fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", s->pname[k],
                     vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->phys[k]),
                     vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->pric[k]));
-        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%s (%s)</td></tr>\n</table>\n",
+        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%s (%s)</td></tr>\n",
                 vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
                 vr_rep_fmt_fixed(v[1], sizeof v[1], "%.1f s", s->marks_wall));
+        if (s->has_stages) { /* run --stages */
+            char line[512];
+            vr_eval_stages_text(&s->stages, 0, line, sizeof line);
+            fprintf(f, "<tr><td>evaluation stages, ns of thread time per path-day (%d thread%s)</td>"
+                       "<td colspan=\"2\">%s</td></tr>\n",
+                    s->stages.threads, s->stages.threads == 1 ? "" : "s", line);
+            vr_eval_stages_text(&s->stages, 1, line, sizeof line);
+            fprintf(f, "<tr><td>what they did</td><td colspan=\"2\">%s</td></tr>\n", line);
+        }
+        fputs("</table>\n", f);
     }
     fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
           "</p>\n</div></div>\n<h3>Configuration</h3>\n", f);

@@ -6,7 +6,8 @@
  *            threads, version, build, utc_time, wall_seconds},
  *    "verdict": "..."                      (only when the run file has one),
  *    "scenarios": [{name, source, model_type, paths, horizon_days, shocks, replay, window_from,
- *                   window_to, policies: [{name, rank_es99, baseline, layers, scores: {<score>: x},
+ *                   window_to, stages (only when the run was timed: `run --stages`, the members
+ *                   of `run --json`'s), policies: [{name, rank_es99, baseline, layers, scores: {<score>: x},
  *                   loss_thresholds, p_loss, p_loss_se, capital_at_risk, hedge_budget_pct,
  *                   ablation_of, ablation, ablation_layer,
  *                   attribution: {condor, layers: [{name, action, net_mean, <layer score>: x}]},
@@ -223,6 +224,15 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
         fprintf(f, ", \"replay\": %s", s->replay ? "true" : "false");
         kstr(f, &first, "window_from", s->window_from);
         kstr(f, &first, "window_to", s->window_to);
+        if (s->has_stages) { /* run --stages: as run --json prints them */
+            int f2 = 1;
+            fputs(", \"stages\": {", f);
+            kint(f, &f2, "threads", s->stages.threads);
+            knum(f, &f2, "wall_seconds", s->stages.seconds);
+            fputs(", ", f);
+            vr_eval_stages_json(f, &s->stages);
+            fputs("}", f);
+        }
         fputs(", \"policies\": [", f);
         for (size_t p = 0; p < s->npol; p++) {
             fputs(p ? ",\n " : "\n ", f);

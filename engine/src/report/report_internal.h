@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vixrisk/vr_eval.h"
 #include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_report.h"
@@ -88,6 +89,8 @@ typedef struct rep_scenario {
     size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_BEYOND is flagged */
     int64_t shocks;           /* shocks imposed on every path (0 if absent) */
     char *window_from, *window_to; /* history window ("" for a model scenario) */
+    int has_stages;           /* the run was timed (`run --stages`): stages holds its stages */
+    vr_eval_stages stages;
 } rep_scenario;
 
 typedef struct rep_run {
