@@ -676,14 +676,18 @@ static void test_breakdowns_fail_named(void **state)
                        "mu_v=1e-08", "its Laplace inversion is accurate only to", NULL);
 }
 
-/* run --stages: where each scenario's time went, on standard error, and the same ranking as without
- * (the timers change no number); the ranking's lines are compared, not the timings. */
-/* The report of run file h5 (two scenarios, calm and rough, of 200 paths x 31 days), written to
- * od as Markdown, HTML and JSON: with timed = 1 each format shows both scenarios' stages, with
- * timed = 0 none. */
+/* The report of run file h5 (three scenarios, calm, rough and calm2, calm2 of calm's model), written
+ * to od as Markdown, HTML and JSON: with timed = 1 each format shows every scenario's stages (also
+ * calm2's, whose model the HTML shows under calm's name), with timed = 0 none. */
 static void report_stages(const char *od, const char *h5, int timed)
 {
     static const char *const ext[3] = {"md", "html", "json"};
+    static const char *const row[3][3] = {
+        {"| calm, 2 threads | generate ", "| rough, 2 threads | generate ", "| calm2, 2 threads | generate "},
+        {"<tr data-scenario=\"calm\"><td>calm, 2 threads</td><td>generate ",
+         "<tr data-scenario=\"rough\"><td>rough, 2 threads</td><td>generate ",
+         "<tr data-scenario=\"calm2\"><td>calm2, 2 threads</td><td>generate "},
+        {"\"name\": \"calm\", ", "\"name\": \"rough\", ", "\"name\": \"calm2\", "}};
     char args[2048], out[4096], path[1200];
     for (int k = 0; k < 3; k++) {
         snprintf(path, sizeof path, "%s/rep.%s", od, ext[k]);
@@ -691,26 +695,32 @@ static void report_stages(const char *od, const char *h5, int timed)
         vr_test_cli_expect(args, 0, out, sizeof out, NULL);
         char *text = vr_test_slurp(path);
         assert_non_null(text);
-        const char *key = k < 2 ? "evaluation stages, ns of thread time per path-day (2 threads)"
-                                : "\"stages\": {\"threads\": 2, \"wall_seconds\": ";
+        const char *key = k < 2 ? "(of which strike searches " : "\"stages\": {\"threads\": 2, \"wall_seconds\": ";
         int n = 0;
         for (const char *q = text; (q = strstr(q, key)) != NULL; q++)
             n++;
-        assert_int_equal(n, timed ? 2 : 0);
+        assert_int_equal(n, timed ? 3 : 0);
         if (!timed) {
-            assert_null(strstr(text, "what they did"));
+            assert_null(strstr(text, "Evaluation stages"));
             assert_null(strstr(text, "ns_per_path_day"));
         } else if (k < 2) {
-            assert_non_null(strstr(text, "(of which strike searches "));
-            assert_non_null(strstr(text, "what they did"));
+            for (int sc = 0; sc < 3; sc++)
+                if (strstr(text, row[k][sc]) == NULL)
+                    fail_msg("report.%s: no \"%s\"", ext[k], row[k][sc]);
+            assert_non_null(strstr(text, "Evaluation stages ("));
             assert_non_null(strstr(text, "lanes marked"));
         } else {
-            assert_non_null(strstr(text, "\"path_days\": 6200, \"ns_per_path_day\": {\"generate\": "));
-            assert_non_null(strstr(text, "\"per_path_day\": {\"lanes\": "));
-            for (char *q = text; (q = strstr(q, "\"stages\": {")) != NULL; q++) {
-                char *end = strstr(q, "}}"); /* the object's end: every stage a number */
+            /* each scenario's object: its name, then its stages, every number (no null) */
+            for (int sc = 0; sc < 3; sc++) {
+                char *q = strstr(text, row[2][sc]);
+                assert_non_null(q);
+                q = strstr(q, "\"stages\": {");
+                assert_non_null(q);
+                char *end = strstr(q, "}}"); /* the object's end */
                 assert_non_null(end);
                 *end = '\0';
+                assert_non_null(strstr(q, "\"path_days\": 6200, \"ns_per_path_day\": {\"generate\": "));
+                assert_non_null(strstr(q, "\"per_path_day\": {\"lanes\": "));
                 assert_null(strstr(q, "null"));
                 *end = '}';
             }
@@ -721,6 +731,8 @@ static void report_stages(const char *od, const char *h5, int timed)
     }
 }
 
+/* run --stages: where each scenario's time went, on standard error, and the same ranking as without
+ * (the timers change no number); the ranking's lines are compared, not the timings. */
 static void test_run_stages(void **state)
 {
     (void)state;
@@ -732,6 +744,8 @@ static void test_run_stages(void **state)
                                  "    model: {type: heston, spot: 5000, v0: 0.02, physical: {kappa: 3, theta: 0.022, sigma: 0.45, rho: -0.75}}\n"
                                  "  - name: rough\n"
                                  "    model: {type: heston, spot: 5000, v0: 0.06, physical: {kappa: 3, theta: 0.05, sigma: 0.6, rho: -0.75}}\n"
+                                 "  - name: calm2\n"
+                                 "    model: {type: heston, spot: 5000, v0: 0.02, physical: {kappa: 3, theta: 0.022, sigma: 0.45, rho: -0.75}}\n"
                                  "condor: {dte: 30, exit_dte: 5}\n"
                                  "policies:\n"
                                  "  - name: bare\n"
@@ -814,7 +828,7 @@ static void test_run_stages(void **state)
         *end = '}';
         nstages++;
     }
-    assert_int_equal(nstages, 2); /* calm and rough: 200 paths x 31 days each */
+    assert_int_equal(nstages, 3); /* calm, rough and calm2: 200 paths x 31 days each */
     snprintf(args, sizeof args, "run %s -q --threads 2 --json -o %s", cfg, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, "\"ranking\": [", NULL);
     assert_null(strstr(out, "\"stages\""));

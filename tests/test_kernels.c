@@ -140,6 +140,8 @@ static void check_jumps(fx *f, const vk_table *t)
 static void check_qe_draw(fx *f, const vk_table *t)
 {
     double *zv = dalloc(), *zs = dalloc(), *uv = dalloc();
+    /* simulation.fast_log's table takes the fast variant */
+    assert_ptr_equal(vk_fast_log(t)->heston_qe_draw, t->heston_qe_draw_fast);
     for (int fast = 0; fast < 2; fast++) {
         const vk_normal2_fn normal2 = fast ? t->normal2_fast : t->normal2;
         const vk_heston_qe_fn qe = fast ? t->heston_qe_fast : t->heston_qe;

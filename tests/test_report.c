@@ -808,7 +808,8 @@ static void test_cli(void **state)
 enum { DMG_NONE, DMG_HUGE_PATHS, DMG_PATHS_MISMATCH, DMG_RANK, DMG_INF_PNL, DMG_NAN_DRAWDOWN,
        DMG_SCORE_STRING, DMG_SCHEMA_INT, DMG_HUGE_SAMPLE, DMG_INF_ACT, DMG_BAD_NAME, DMG_MISSING_SCORE,
        DMG_REPLAY, DMG_REPLAY_HIST, DMG_NEG_ZERO, DMG_INF_SCORE, DMG_NAN_PLOSS, DMG_NAN_CAR,
-       DMG_STAGES_OK, DMG_STAGES_NAN, DMG_STAGES_SHORT, DMG_STAGES_NEG, DMG_STAGES_THREADS, DMG_N };
+       DMG_STAGES_OK, DMG_STAGES_NAN, DMG_STAGES_SHORT, DMG_STAGES_NEG, DMG_STAGES_THREADS,
+       DMG_STAGES_PARTIAL, DMG_N };
 
 #define DN 64 /* paths of the generated run */
 
@@ -849,7 +850,7 @@ static void damaged_run(const char *path, int dmg)
     W(vr_h5_attr_str(w, scen, "model_type", "heston", &e));
     if (dmg == DMG_REPLAY_HIST)
         W(vr_h5_attr_str(w, scen, "source", "history", &e));
-    if (dmg >= DMG_STAGES_OK && dmg <= DMG_STAGES_THREADS) { /* run --stages (docs/hdf5.md) */
+    if (dmg >= DMG_STAGES_OK && dmg <= DMG_STAGES_PARTIAL) { /* run --stages (docs/hdf5.md) */
         double sec[8] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.05, 0.01};
         const double cnt[8] = {DN * 6.0, DN * 12.0, DN * 50.0, DN * 240.0, DN * 2.0, DN * 3.0, DN * 30.0, DN * 8.0};
         if (dmg == DMG_STAGES_NAN)
@@ -857,7 +858,8 @@ static void damaged_run(const char *path, int dmg)
         if (dmg == DMG_STAGES_NEG)
             sec[4] = -1.0;
         W(vr_h5_attr_double_array(w, scen, "stage_seconds", sec, dmg == DMG_STAGES_SHORT ? 7 : 8, &e));
-        W(vr_h5_attr_double_array(w, scen, "stage_counts", cnt, 8, &e));
+        if (dmg != DMG_STAGES_PARTIAL)
+            W(vr_h5_attr_double_array(w, scen, "stage_counts", cnt, 8, &e));
         W(vr_h5_attr_int64(w, scen, "stage_threads", dmg == DMG_STAGES_THREADS ? 0 : 2, &e));
         W(vr_h5_attr_double(w, scen, "stage_wall_seconds", 1.5, &e));
     }
@@ -935,6 +937,7 @@ static void test_damaged_files(void **state)
         {DMG_STAGES_SHORT, "report: /s: stage_seconds and stage_counts hold 7 and 8 values, not 8"},
         {DMG_STAGES_NEG, "report: /s: stage_seconds[4] = -1, stage_counts[4] = 128: not a stage"},
         {DMG_STAGES_THREADS, "report: /s: stage_threads = 0, stage_wall_seconds = 1.5: not a timed run"},
+        {DMG_STAGES_PARTIAL, "report: /s: has 3 of the 4 stage attributes, not stage_counts: not a timed run"},
     };
     char h[600], out[600];
     vr_err err = {VR_OK, ""};
@@ -1020,17 +1023,23 @@ static void test_damaged_files(void **state)
     }
     /* intact stages (control for the stage damage below): 2 threads x 1.5 s over 384 path-days */
     damaged_run(h, DMG_STAGES_OK);
-    snprintf(out, sizeof out, "%s/stages.md", dir);
-    vr_err_clear(&err);
-    if (vr_report_write(h, out, VR_REPORT_MD, &err) != VR_OK)
-        fail_msg("intact stages: %s", err.msg);
-    char *stxt = vr_test_slurp(out);
-    assert_non_null(stxt);
-    assert_non_null(strstr(stxt, "| evaluation stages, ns of thread time per path-day (2 threads) | generate "
-                                 "260417, market 520833, gather 781250, mark kernels 1041667, hand-out 1302083, "
-                                 "books 1562500 (of which strike searches 130208), outputs 26042, other 2317708; "
-                                 "in all 7812500 | |"));
-    free(stxt);
+    for (int f = 0; f < 2; f++) {
+#define STAGES_LINE "generate 260417, market 520833, gather 781250, mark kernels 1041667, hand-out 1302083, " \
+                    "books 1562500 (of which strike searches 130208), outputs 26042, other 2317708; in all 7812500"
+        static const char *const want[2] = {"| s, 2 threads | " STAGES_LINE " |\n| | per path-day: 8.33 lanes marked",
+                                            "<tr data-scenario=\"s\"><td>s, 2 threads</td><td>" STAGES_LINE "<br>"
+                                            "per path-day: 8.33 lanes marked"};
+#undef STAGES_LINE
+        snprintf(out, sizeof out, "%s/stages.%s", dir, f ? "html" : "md");
+        vr_err_clear(&err);
+        if (vr_report_write(h, out, f ? VR_REPORT_HTML : VR_REPORT_MD, &err) != VR_OK)
+            fail_msg("intact stages: %s", err.msg);
+        char *stxt = vr_test_slurp(out);
+        assert_non_null(stxt);
+        if (strstr(stxt, want[f]) == NULL)
+            fail_msg("intact stages, %s: no \"%s\"", f ? "html" : "md", want[f]);
+        free(stxt);
+    }
     snprintf(out, sizeof out, "%s/dmg.html", dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         damaged_run(h, cases[i].dmg);

@@ -102,7 +102,8 @@ typedef struct vr_model_ops {
                            void **coef, vr_err *err);
     void (*path_coef_free)(void *coef);
     /* Advance every lane of w by one step: draws its random numbers from the lanes' streams
-     * into w->tmp, then moves ln S and the factors. Pure (no allocation, no error path).
+     * (into w->tmp, or in registers where a kernel draws its own: heston_qe_draw, svcj2_step_draw),
+     * then moves ln S and the factors. Pure (no allocation, no error path).
      * scheme: a vr_scheme, or VR_STEP_QE_SINGLE (vr_sim.h) where `single` is set. */
     void (*path_step)(const vk_table *kt, const void *coef, int scheme, vr_path_buf *w,
                       size_t npad);

@@ -345,9 +345,13 @@ extern const vr_rf_dset vr_rf_sample_dsets[VR_RF_SAMPLE_DSET_N];
 int vr_runfile_name_ok(const char *name);
 
 /* The stages of scenario group g (its stage_* attributes: `run --stages`, docs/hdf5.md) into *out
- * with *present = 1; a scenario without them (a run not timed) gives *present = 0 and VR_OK. Values
- * no timed run stores (a count of values other than VR_EVAL_STAGES_N, a non-finite or negative
- * second or count, no thread) are an error that names them. */
+ * with *present = 1; a scenario without them (a run not timed) gives *present = 0 and VR_OK. What
+ * no timed run stores is an error that names it: some of the four attributes without the others,
+ * a count of values other than VR_EVAL_STAGES_N, a second outside [0, VR_RF_STAGE_SECONDS_MAX]
+ * (NaN included), a negative count, threads outside [1, VR_RF_STAGE_THREADS_MAX]. (The bounds keep
+ * every figure the report derives from them finite.) */
+#define VR_RF_STAGE_SECONDS_MAX 1e9      /* about 32 years */
+#define VR_RF_STAGE_THREADS_MAX (1 << 20)
 struct vr_h5_reader;
 struct vr_eval_stages;
 vr_status vr_rf_read_stages(struct vr_h5_reader *r, const char *g, struct vr_eval_stages *out,

@@ -1,6 +1,5 @@
 /* runfile_stages.c: a scenario's stored stages (`run --stages`, docs/hdf5.md "Stages") read back,
  * for `run --json` and the report. */
-#include <math.h>
 #include <stdlib.h>
 
 #include "vixrisk/vr_eval.h"
@@ -13,8 +12,18 @@ vr_status vr_rf_read_stages(vr_h5_reader *r, const char *g, vr_eval_stages *out,
     const vr_rf_attr *A = vr_rf_scen;
     *present = 0;
     *out = (vr_eval_stages){0};
-    if (!vr_h5_attr_exists(r, g, A[VR_RF_SCEN_STAGE_SECONDS].name))
-        return VR_OK;
+    static const int names[4] = {VR_RF_SCEN_STAGE_SECONDS, VR_RF_SCEN_STAGE_COUNTS, VR_RF_SCEN_STAGE_THREADS,
+                                 VR_RF_SCEN_STAGE_WALL};
+    int have = 0;
+    for (int k = 0; k < 4; k++)
+        have += vr_h5_attr_exists(r, g, A[names[k]].name) != 0;
+    if (have == 0)
+        return VR_OK; /* not timed */
+    if (have < 4) /* a timed run stores all four */
+        for (int k = 0; k < 4; k++)
+            if (!vr_h5_attr_exists(r, g, A[names[k]].name))
+                return vr_fail(err, VR_EIO, "%s: has %d of the 4 stage attributes, not %s: not a timed run",
+                               g, have, A[names[k]].name);
     vr_status st = VR_OK;
     double *sec = NULL, *cnt = NULL, wall = 0;
     size_t nsec = 0, ncnt = 0;
@@ -31,12 +40,12 @@ vr_status vr_rf_read_stages(vr_h5_reader *r, const char *g, vr_eval_stages *out,
     }
     /* (a file from elsewhere): every value a stage can have, or an error that names it */
     for (size_t i = 0; i < VR_EVAL_STAGES_N; i++)
-        if (!(isfinite(sec[i]) && sec[i] >= 0 && cnt[i] >= 0 && cnt[i] < 0x1p63)) {
+        if (!(sec[i] >= 0 && sec[i] <= VR_RF_STAGE_SECONDS_MAX && cnt[i] >= 0 && cnt[i] < 0x1p63)) {
             st = vr_fail(err, VR_EIO, "%s: stage_seconds[%zu] = %g, stage_counts[%zu] = %g: not a stage",
                          g, i, sec[i], i, cnt[i]);
             goto done;
         }
-    if (!(threads >= 1 && threads <= 1 << 20 && isfinite(wall) && wall >= 0)) {
+    if (!(threads >= 1 && threads <= VR_RF_STAGE_THREADS_MAX && wall >= 0 && wall <= VR_RF_STAGE_SECONDS_MAX)) {
         st = vr_fail(err, VR_EIO, "%s: stage_threads = %lld, stage_wall_seconds = %g: not a timed run",
                      g, (long long)threads, wall);
         goto done;

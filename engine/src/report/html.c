@@ -132,22 +132,35 @@ static void summary(FILE *f, const rep_run *r)
             fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", s->pname[k],
                     vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->phys[k]),
                     vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->pric[k]));
-        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%s (%s)</td></tr>\n",
+        fprintf(f, "<tr><td>wall time (marks build)</td><td colspan=\"2\">%s (%s)</td></tr>\n</table>\n",
                 vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
                 vr_rep_fmt_fixed(v[1], sizeof v[1], "%.1f s", s->marks_wall));
-        if (s->has_stages) { /* run --stages */
-            char line[512];
-            vr_eval_stages_text(&s->stages, 0, line, sizeof line);
-            fprintf(f, "<tr><td>evaluation stages, ns of thread time per path-day (%d thread%s)</td>"
-                       "<td colspan=\"2\">%s</td></tr>\n",
-                    s->stages.threads, s->stages.threads == 1 ? "" : "s", line);
-            vr_eval_stages_text(&s->stages, 1, line, sizeof line);
-            fprintf(f, "<tr><td>what they did</td><td colspan=\"2\">%s</td></tr>\n", line);
-        }
-        fputs("</table>\n", f);
     }
     fputs("<p class=\"note\">The parameters of each scenario's model type, as stored in the run file."
-          "</p>\n</div></div>\n<h3>Configuration</h3>\n", f);
+          "</p>\n", f);
+    /* a run timed with --stages: each scenario's two lines of the console (every scenario, also
+     * those whose model's table above is shown under another's name) */
+    size_t timed = 0;
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        if (!s->has_stages)
+            continue;
+        if (!timed++)
+            fputs("<table class=\"model stages\">\n<tr><th>Evaluation stages (<code>run --stages</code>)</th>"
+                  "<th>ns of thread time per path-day, and what the stages did</th></tr>\n", f);
+        char line[512];
+        vr_eval_stages_text(&s->stages, 0, line, sizeof line);
+        fputs("<tr data-scenario=\"", f);
+        vr_rep_esc(f, s->name);
+        fputs("\"><td>", f);
+        vr_rep_esc(f, s->name);
+        fprintf(f, ", %d thread%s</td><td>%s<br>", s->stages.threads, s->stages.threads == 1 ? "" : "s", line);
+        vr_eval_stages_text(&s->stages, 1, line, sizeof line);
+        fprintf(f, "%s</td></tr>\n", line);
+    }
+    if (timed)
+        fputs("</table>\n", f);
+    fputs("</div></div>\n<h3>Configuration</h3>\n", f);
     if (r->overrides && r->overrides[0]) {
         fputs("<p class=\"override\">The command line replaced these settings of the text below: ", f);
         vr_rep_esc(f, r->overrides);

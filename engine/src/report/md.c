@@ -348,19 +348,28 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         for (int k = 0; k < s->nparam; k++)
             fprintf(f, "| %s | %s | %s |\n", s->pname[k], vr_rep_fmt_fixed(v[0], sizeof v[0], "%g", s->phys[k]),
                     vr_rep_fmt_fixed(v[1], sizeof v[1], "%g", s->pric[k]));
-        fprintf(f, "| wall time (marks build) | %s (%s) | |\n", vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
+        fprintf(f, "| wall time (marks build) | %s (%s) | |\n\n", vr_rep_fmt_fixed(v[0], sizeof v[0], "%.1f s", s->wall),
                 vr_rep_fmt_fixed(v[1], sizeof v[1], "%.1f s", s->marks_wall));
-        if (s->has_stages) { /* run --stages */
-            char line[512];
-            vr_eval_stages_text(&s->stages, 0, line, sizeof line);
-            fprintf(f, "| evaluation stages, ns of thread time per path-day (%d thread%s) | %s | |\n",
-                    s->stages.threads, s->stages.threads == 1 ? "" : "s", line);
-            vr_eval_stages_text(&s->stages, 1, line, sizeof line);
-            fprintf(f, "| what they did | %s | |\n", line);
-        }
-        fputs("\n", f);
     }
     fputs("The parameters of each scenario's model type, as stored in the run file.\n\n", f);
+    /* a run timed with --stages: each scenario's two lines of the console */
+    size_t timed = 0;
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        if (!s->has_stages)
+            continue;
+        if (!timed++)
+            fputs("| Evaluation stages (`run --stages`) | ns of thread time per path-day, and what the stages did |\n"
+                  "|:--|:--|\n", f);
+        char line[512];
+        vr_eval_stages_text(&s->stages, 0, line, sizeof line);
+        fputs("| ", f); md_esc(f, s->name);
+        fprintf(f, ", %d thread%s | %s |\n", s->stages.threads, s->stages.threads == 1 ? "" : "s", line);
+        vr_eval_stages_text(&s->stages, 1, line, sizeof line);
+        fprintf(f, "| | %s |\n", line);
+    }
+    if (timed)
+        fputs("\n", f);
     /* a fence longer than any backtick run in the config */
     size_t run = 0, longest = 0;
     for (const char *p = r->config; *p; p++) {

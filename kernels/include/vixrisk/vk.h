@@ -58,7 +58,8 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * normal2: two independent standard normals per lane by Box-Muller on two uniforms (four PCG32
  * outputs): r = sqrt(-2 ln u1), z1 = r cos(2 pi u2), z2 = r sin(2 pi u2) (SLEEF log u10,
  * sincos u35). Advances each stream by 4.
- * normal2_fast, heston_qe_fast, svcj2_step_fast: the same kernels with SLEEF's 3.5-ulp log
+ * normal2_fast, heston_qe_fast, heston_qe_draw_fast, svcj2_step_fast, svcj2_step_draw_fast: the
+ * same kernels with SLEEF's 3.5-ulp log
  * (u35) in place of the 1-ulp one, for simulation.fast_log (vk_fast_log below): within 8 ulp of
  * the reference per call (docs/numerics.md, "fast_log").
  *
