@@ -67,11 +67,7 @@ static vr_status stages_json(FILE *out, vr_h5_reader *r, const char *g, vr_err *
     int present = 0;
     const vr_status st = vr_rf_read_stages(r, g, &sg, &present, err);
     if (st != VR_OK) {
-        if (err != NULL) { /* (the reader's message names the group, not the command) */
-            char msg[sizeof err->msg];
-            memcpy(msg, err->msg, sizeof msg);
-            snprintf(err->msg, sizeof err->msg, "run --json: %.480s", msg);
-        }
+        vr_err_prefix(err, "run --json: "); /* (the reader's message names the group) */
         return st;
     }
     if (!present)

@@ -27,6 +27,10 @@ typedef struct vr_err {
 vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Put `prefix` before the message of a recorded failure (the caller's context: "report: ", the
+ * command), cutting the message to fit; nothing when err is NULL or records none. */
+void vr_err_prefix(vr_err *err, const char *prefix);
+
 /* Clear an error record before reuse. */
 void vr_err_clear(vr_err *err);
 

@@ -20,6 +20,15 @@ vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
     return code;
 }
 
+void vr_err_prefix(vr_err *err, const char *prefix)
+{
+    if (err == NULL || err->code == VR_OK)
+        return;
+    char msg[sizeof err->msg];
+    memcpy(msg, err->msg, sizeof msg);
+    snprintf(err->msg, sizeof err->msg, "%s%s", prefix, msg);
+}
+
 const char *vr_num_str(double x, char *buf)
 {
     for (int prec = 6; prec <= 17; prec++) {

@@ -14,16 +14,18 @@ vr_status vr_rf_read_stages(vr_h5_reader *r, const char *g, vr_eval_stages *out,
     *out = (vr_eval_stages){0};
     static const int names[4] = {VR_RF_SCEN_STAGE_SECONDS, VR_RF_SCEN_STAGE_COUNTS, VR_RF_SCEN_STAGE_THREADS,
                                  VR_RF_SCEN_STAGE_WALL};
-    int have = 0;
-    for (int k = 0; k < 4; k++)
-        have += vr_h5_attr_exists(r, g, A[names[k]].name) != 0;
+    int have = 0, missing = -1;
+    for (int k = 0; k < 4; k++) {
+        if (vr_h5_attr_exists(r, g, A[names[k]].name))
+            have++;
+        else if (missing < 0)
+            missing = names[k];
+    }
     if (have == 0)
         return VR_OK; /* not timed */
     if (have < 4) /* a timed run stores all four */
-        for (int k = 0; k < 4; k++)
-            if (!vr_h5_attr_exists(r, g, A[names[k]].name))
-                return vr_fail(err, VR_EIO, "%s: has %d of the 4 stage attributes, not %s: not a timed run",
-                               g, have, A[names[k]].name);
+        return vr_fail(err, VR_EIO, "%s: has %d of the 4 stage attributes, not %s: not a timed run", g, have,
+                       A[missing].name);
     vr_status st = VR_OK;
     double *sec = NULL, *cnt = NULL, wall = 0;
     size_t nsec = 0, ncnt = 0;

@@ -390,11 +390,7 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_double(r, g, A[VR_RF_SCEN_WALL].name, &s->wall, err));
     TRY(opt_double(r, g, A[VR_RF_SCEN_MARKS_WALL].name, &s->marks_wall, err));
     if ((st = vr_rf_read_stages(r, g, &s->stages, &s->has_stages, err)) != VR_OK) {
-        if (err != NULL) { /* (the reader's message names the group, not the command) */
-            char msg[sizeof err->msg];
-            memcpy(msg, err->msg, sizeof msg);
-            snprintf(err->msg, sizeof err->msg, "report: %.480s", msg);
-        }
+        vr_err_prefix(err, "report: "); /* (the reader's message names the group, not the command) */
         goto done;
     }
     TRY(opt_int(r, g, A[VR_RF_SCEN_HORIZON].name, &s->days, err));
