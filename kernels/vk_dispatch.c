@@ -52,6 +52,7 @@ static const struct isa_desc {
 
 static vk_table tables[NISA];
 static vk_table tables_fast[NISA]; /* tables[i] with the *_fast path kernels (vk_fast_log) */
+static vk_table tables_sm[NISA];   /* tables[i] with the single-precision marks (vk_single_marks) */
 static int cpu_lvl;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -190,6 +191,10 @@ static void init(void)
         tables_fast[i].heston_qe_draw = tables[i].heston_qe_draw_fast;
         tables_fast[i].svcj2_step = tables[i].svcj2_step_fast;
         tables_fast[i].svcj2_step_draw = tables[i].svcj2_step_draw_fast;
+        tables_sm[i] = tables[i];
+        tables_sm[i].surface_vol = tables[i].surface_vol_sf;
+        tables_sm[i].black_greeks = tables[i].black_greeks_sf;
+        tables_sm[i].single_marks = 1;
     }
     prefault();
 }
@@ -242,6 +247,17 @@ const vk_table *vk_fast_log(const vk_table *t)
     for (int i = 0; i < NISA; i++)
         if (t == &tables[i] || t == &tables_fast[i])
             return &tables_fast[i];
+    return NULL;
+}
+
+const vk_table *vk_single_marks(const vk_table *t)
+{
+    ensure_init();
+    if (t == &vk_table_ref)
+        return &tables_sm[0];
+    for (int i = 0; i < NISA; i++)
+        if (t == &tables[i] || t == &tables_fast[i] || t == &tables_sm[i])
+            return &tables_sm[i];
     return NULL;
 }
 

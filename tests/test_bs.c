@@ -383,6 +383,118 @@ static void test_compare_can_fail(void **state)
     io_free(&a);
 }
 
+/* ---- single-precision marks (black_greeks_sf; vk.h "single-precision marks") ----------------
+ * Inputs of the marks' range: K in [0.8, 1.25], F/K in [0.5, 2], vol in [0.03, 2], tau in
+ * [1/365, 2] with every 16th tau exactly 0, df in [0.9, 1]. The worst errors are printed. */
+static void fill_marks(io *a, uint64_t seed)
+{
+    vk_pcg32 r;
+    vk_pcg32_seed(&r, seed, 13);
+    for (size_t i = 0; i < N; i++) {
+        a->K[i] = 0.8 + 0.45 * u01(&r);
+        a->F[i] = a->K[i] * exp(log(0.5) + log(4.0) * u01(&r));
+        a->vol[i] = 0.03 + 1.97 * u01(&r);
+        a->tau[i] = (i % 16 == 5) ? 0.0 : exp(log(1.0 / 365) + log(2.0 * 365) * u01(&r));
+        a->df[i] = 0.9 + 0.1 * u01(&r);
+        a->cp[i] = (vk_pcg32_next(&r) & 1) ? 1.0 : -1.0;
+    }
+}
+
+typedef struct sf_err {
+    double price;  /* |difference| / (max(F, K) df) */
+    double delta;  /* |difference| / (1 + phi(d1) / s) */
+    double greek;  /* gamma, vega, theta: |difference| / |value| / (1 + |d1| / s) */
+} sf_err;
+
+/* The largest differences of b from a (same inputs): the price relative to max(F, K) df (the size
+ * of the terms whose difference it is), the delta absolute, gamma, vega and theta relative to
+ * their own size (where it is above 1e-30: a float underflows below 1e-38). */
+static sf_err sf_diff(const io *a, const io *b)
+{
+    sf_err e = {0, 0, 0};
+    for (size_t i = 0; i < N; i++) {
+        /* the conditioning of a lane: a relative change eps of F moves d1 by eps / s, the delta
+         * by phi(d1) eps / s and phi(d1) by |d1| eps / s relative; the errors are measured in
+         * units of that, eps = 2^-24 (the rounding of the inputs to float) */
+        const double s = a->vol[i] * sqrt(a->tau[i]);
+        if (!(s > 0))
+            continue;
+        const double d1 = log(a->F[i] / a->K[i]) / s + 0.5 * s;
+        const double phi = exp(-0.5 * d1 * d1) * 0.3989422804014327;
+        const double scale = fmax(a->F[i], a->K[i]) * a->df[i];
+        e.price = fmax(e.price, fabs(b->price[i] - a->price[i]) / scale);
+        e.delta = fmax(e.delta, fabs(b->delta[i] - a->delta[i]) / (1.0 + phi / s));
+        const double *ga[3] = {a->gamma, a->vega, a->theta}, *gb[3] = {b->gamma, b->vega, b->theta};
+        for (int k = 0; k < 3; k++) {
+            const double w = fabs(ga[k][i]);
+            const double d = fabs(gb[k][i] - ga[k][i]);
+            if (!isfinite(gb[k][i]))
+                e.greek = INFINITY;
+            else if (w > 1e-30)
+                e.greek = fmax(e.greek, d / w / (1.0 + fabs(d1) / s));
+        }
+    }
+    return e;
+}
+
+/* Each vector variant against the float reference (the units of sf_diff): SLEEF's vector and
+ * scalar logf and expf may differ by an ulp (the vector code paths use FMA). Measured (AMD EPYC,
+ * AVX-512 and AVX2): price 1.1e-7, delta 3.1e-8, Greeks 8.2e-8; held to 4e-7, 2e-7 and 1e-6. */
+static void test_sf_vs_ref(void **state)
+{
+    const vk_table *v = need(state);
+    io a, r;
+    io_alloc(&a);
+    io_alloc(&r);
+    fill_marks(&a, 41);
+    io_copy_inputs(&r, &a);
+    v->black_greeks_sf(a.F, a.K, a.vol, a.tau, a.df, a.cp, a.price, a.delta, a.gamma, a.vega, a.theta, N);
+    vk_black_greeks_sf_d_ref(r.F, r.K, r.vol, r.tau, r.df, r.cp, r.price, r.delta, r.gamma, r.vega,
+                             r.theta, N);
+    const sf_err e = sf_diff(&r, &a);
+    fprintf(stderr, "%s black_greeks_sf vs its reference: price %.3g, delta %.3g, Greeks %.3g\n",
+            v->isa, e.price, e.delta, e.greek);
+    assert_true(e.price <= 4e-7);
+    assert_true(e.delta <= 2e-7);
+    assert_true(e.greek <= 1e-6);
+    io_free(&a);
+    io_free(&r);
+}
+
+/* The float reference against the double one: the accuracy the marks give up (docs/numerics.md,
+ * "single-precision marks"), in the units of sf_diff: the rounding of F to float (2^-24 = 6e-8)
+ * propagated through d1. Measured: price 1.9e-7 of max(F, K) df, delta 1.2e-7, Greeks 2.4e-7;
+ * held to 5e-7, 4e-7 and 1e-6. The s = 0 lanes (every 16th) give the intrinsic limits of the
+ * inputs rounded to float. */
+static void test_sf_vs_double(void **state)
+{
+    (void)state;
+    io a, d;
+    io_alloc(&a);
+    io_alloc(&d);
+    fill_marks(&a, 43);
+    io_copy_inputs(&d, &a);
+    vk_black_greeks_sf_d_ref(a.F, a.K, a.vol, a.tau, a.df, a.cp, a.price, a.delta, a.gamma, a.vega,
+                             a.theta, N);
+    vk_black_greeks_d_ref(d.F, d.K, d.vol, d.tau, d.df, d.cp, d.price, d.delta, d.gamma, d.vega,
+                          d.theta, N);
+    const sf_err e = sf_diff(&d, &a);
+    fprintf(stderr, "black_greeks_sf reference vs double: price %.3g of max(F, K) df, delta %.3g, "
+            "Greeks %.3g relative\n", e.price, e.delta, e.greek);
+    assert_true(e.price <= 5e-7);
+    assert_true(e.delta <= 4e-7);
+    assert_true(e.greek <= 1e-6);
+    for (size_t i = 5; i < N; i += 16) { /* tau = 0: intrinsic, delta 0 or +-df */
+        const float F = (float)a.F[i], K = (float)a.K[i], D = (float)a.df[i], cp = (float)a.cp[i];
+        const float iv = cp * (F - K);
+        assert_true(a.price[i] == (double)(D * (iv > 0 ? iv : 0.0f)));
+        assert_true(a.delta[i] == (iv > 0 ? (double)(D * cp) : 0.0));
+        assert_true(a.gamma[i] == 0.0 && a.theta[i] == 0.0);
+    }
+    io_free(&a);
+    io_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +506,8 @@ int main(void)
         VR_ISA_TESTS(test_greeks_fd),
         VR_ISA_TESTS(test_limits),
         cmocka_unit_test(test_compare_can_fail),
+        VR_SIMD_TESTS(test_sf_vs_ref),
+        cmocka_unit_test(test_sf_vs_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,3 +145,68 @@ void vk_black_greeks_d_ref(const double *restrict fwd, const double *restrict st
         theta[i] = o.pos ? (o.fphi * (sig * sig)) * (-0.5 * o.isd) : 0.0;
     }
 }
+
+/* ---- single-precision marks (vk.h, "single-precision marks") ---------------------------------
+ * Black-76 in float, in the order of the vector template (kernels/src/bs.inc, black_greeks_sf):
+ * N(x) from exp(-t^2/2) Q(t) as the double kernel, with the float Q of vk_simd_math.h and SLEEF's
+ * u10 expf (one exp: exp(-d2^2/2) = exp(-d1^2/2) F/K), ln F/K from SLEEF's u10 logf. The inputs are rounded to float (vk_to_float: an out-of-range double saturates, as
+ * the vector conversion does); the outputs are the floats widened. Lanes with s = 0 compute with
+ * s replaced by 2^-100 and take the intrinsic limits, as the double kernel. */
+static inline float fminf_(float x, float hi) { return x < hi ? x : hi; }
+#define SF_MUL(a, b) ((a) * (b))
+#define SF_ADD(a, b) ((a) + (b))
+#define SF_SET(a) (a)
+/* Q(t) = e^{t^2/2} N(-t) for 0 <= t <= VK_MF_NCDF_TMAX (vk_simd_math.h) */
+static inline float ncdff_q(float t)
+{
+    const float rc = 1.0f / (t + VK_MF_NCDF_K);
+    const float y = (t - VK_MF_NCDF_K) * rc;
+    return VK_MF_NCDF_POLY(y, SF_MUL, SF_ADD, SF_SET) * rc;
+}
+/* N(x) given a = N(-|x|) */
+static inline float ncdff_side(float x, float a) { return x <= 0.0f ? a : 1.0f - a; }
+
+void vk_black_greeks_sf_d_ref(const double *restrict fwd, const double *restrict strike,
+                              const double *restrict vol, const double *restrict tau,
+                              const double *restrict df, const double *restrict cpd,
+                              double *restrict price, double *restrict delta,
+                              double *restrict gamma, double *restrict vega,
+                              double *restrict theta, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float F = vk_to_float(fwd[i]), K = vk_to_float(strike[i]), sig = vk_to_float(vol[i]);
+        const float T = vk_to_float(tau[i]), D = vk_to_float(df[i]), cp = vk_to_float(cpd[i]);
+        const float sqt = sqrtf(T);
+        const float s = sig * sqt;
+        const int pos = s > 0.0f;
+        const float ss = s > 0x1p-100f ? s : 0x1p-100f;
+        const float m = F / K;
+        const float lnm = Sleef_logf1_u10purec(m);
+        const float isd = 1.0f / ss;
+        const float d1 = lnm * isd + 0.5f * ss;
+        const float d2 = d1 - ss;
+        const float t1 = fminf_(fabsf(d1), VK_MF_NCDF_TMAX), t2 = fminf_(fabsf(d2), VK_MF_NCDF_TMAX);
+        const float e1 = Sleef_expf1_u10purec((t1 * t1) * -0.5f);
+        const float e2 = e1 * m; /* exp(-d2^2/2) = exp(-d1^2/2) F/K */
+        const float n1 = ncdff_side(cp * d1, e1 * ncdff_q(t1));
+        const float n2 = ncdff_side(cp * d2, e2 * ncdff_q(t2));
+        const float dcp = D * cp;
+        const float iv = cp * (F - K);
+        const float pr = pos ? dcp * (F * n1 - K * n2) : D * (iv > 0.0f ? iv : 0.0f);
+        const float de = pos ? dcp * n1 : (iv > 0.0f ? dcp : 0.0f);
+        const float fphi = ((D * VK_INV_SQRT_2PIF) * e1) * F;
+        price[i] = pr;
+        delta[i] = de;
+        gamma[i] = pos ? (fphi * isd) / (F * F) : 0.0f;
+        vega[i] = fphi * sqt;
+        theta[i] = pos ? (fphi * (sig * sig)) * (-0.5f * isd) : 0.0f;
+    }
+}
+
+void vk_moneyness_d_ref(const double *restrict strike, const double *restrict fwd,
+                        const double *restrict tau, const double *restrict rt, double *restrict k,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        k[i] = tau[i] > 0.0 ? Sleef_logd1_u10purec(strike[i] / fwd[i]) / rt[i] : 0.0;
+}

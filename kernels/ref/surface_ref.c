@@ -81,3 +81,66 @@ void vk_surface_vol_d_ref(const vk_surface *s, const double *restrict var,
         vol[i] = vk_surface_vol_at_ref(s, &ax, k[i]);
     }
 }
+
+/* ---- single-precision marks (vk.h, "single-precision marks") ---------------------------------
+ * The lookup above in float, in the order of the vector template (kernels/src/surface.inc,
+ * surface_vol_sf): the lane's inputs and the table's constants rounded to float, SLEEF's u10 logf
+ * and expm1f, the cubics on the stored floats as they are, and the record index in int32. */
+static inline float clampf_(float x, float lo, float hi)
+{
+    x = x > lo ? x : lo;
+    return x < hi ? x : hi;
+}
+
+static inline float cellf_(float f, float fmax, float *t)
+{
+    f = clampf_(f, 0.0f, fmax);
+    float i = floorf(f);
+    const float ilast = fmax - 1.0f;
+    i = i < ilast ? i : ilast;
+    *t = f - i;
+    return i;
+}
+
+static inline float cubicf_(const float *c, float t)
+{
+    return c[0] + t * (c[1] + t * (c[2] + t * c[3]));
+}
+
+void vk_surface_vol_sf_d_ref(const vk_surface *s, const double *restrict var,
+                             const double *restrict tau, const double *restrict k,
+                             double *restrict vol, size_t n)
+{
+    const float vlo = (float)s->v_lo, vhi = (float)s->v_hi, vnmax = (float)VK_SURFACE_VN_MAX;
+    const float tlo = (float)s->tau_lo, thi = (float)s->tau_hi, kmax = (float)s->k_max;
+    const float a0 = (float)s->a0, ida = (float)s->inv_da, fam = (float)s->fa_max;
+    const float y0 = (float)s->y0, idy = (float)s->inv_dy, fym = (float)s->fy_max;
+    const float u0 = (float)s->u0, idu = (float)s->inv_du, fum = (float)s->fu_max;
+    const float ic = (float)s->inv_c, kap = (float)s->kappa, th = (float)s->th, vm = (float)s->vm;
+    const float vfl = (float)s->vbar_floor, veps = (float)s->v_eps;
+    for (size_t i = 0; i < n; i++) {
+        const float vr = vk_to_float(var[i]);
+        const float v = clampf_(vr, vlo, vhi);
+        const float vn = clampf_(vr, vlo, vnmax);
+        const float tu = clampf_(vk_to_float(tau[i]), tlo, thi);
+        const float kk = clampf_(vk_to_float(k[i]), -kmax, kmax);
+        const float kt = kap * tu;
+        const float b = (0.0f - Sleef_expm1f1_u10purec(0.0f - kt)) / kt;
+        const float vb = vm + (vn - th) * b;
+        const float r = sqrtf(vb > vfl ? vb : vfl);
+        const float z = (kk / r) * ic, az = fabsf(z);
+        const float lu = Sleef_logf1_u10purec(az + sqrtf(az * az + 1.0f));
+        const float u = 0.0f > z ? 0.0f - lu : lu;
+        float fa, fy, fk;
+        const float ia = cellf_((Sleef_logf1_u10purec(v + veps) - a0) * ida, fam, &fa);
+        const float iy = cellf_((Sleef_logf1_u10purec(tu) - y0) * idy, fym, &fy);
+        const float iu = cellf_((u - u0) * idu, fum, &fk);
+        const int32_t rec = (int32_t)ia * s->stride_v + (int32_t)iy * s->stride_tau + (int32_t)iu;
+        const float *c = s->coef + 16 * (ptrdiff_t)rec;
+        const float s00 = cubicf_(c, fk), s01 = cubicf_(c + 4, fk);
+        const float s10 = cubicf_(c + 8, fk), s11 = cubicf_(c + 12, fk);
+        const float s0 = s00 + fy * (s01 - s00);
+        const float s1 = s10 + fy * (s11 - s10);
+        vol[i] = r * (s0 + fa * (s1 - s0));
+    }
+}

@@ -229,6 +229,35 @@ static inline vf vf01_from_u32(vu lo, vu hi)
     return _mm256_blendv_ps(u, _mm256_set1_ps(0x1p-25f), z);
 }
 
+/* ---- floats of the single-precision marks (surface_vol_sf, black_greeks_sf; vk.h) ---------- */
+static inline vf vfload(const float *p) { return _mm256_load_ps(p); }
+static inline void vfstore(float *p, vf x) { _mm256_store_ps(p, x); }
+static inline vf vfmin(vf a, vf b) { return _mm256_min_ps(a, b); }
+static inline vf vfabs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+static inline vf vffloor(vf a) { return _mm256_floor_ps(a); }
+/* SLEEF's single-precision functions of the marks' accuracy class: log, exp, expm1 u10 */
+static inline vf vflog_m(vf x) { return Sleef_logf8_u10avx2(x); }
+static inline vf vfexp_m(vf x) { return Sleef_expf8_u10avx2(x); }
+static inline vf vfexpm1_m(vf x) { return Sleef_expm1f8_u10avx2(x); }
+/* int32 lanes, one per float lane (the record index of a lane) */
+typedef __m256i vfi;
+static inline vfi vftoi(vf a) { return _mm256_cvttps_epi32(a); }
+static inline vfi vfiset(int32_t x) { return _mm256_set1_epi32(x); }
+static inline vfi vfiadd(vfi a, vfi b) { return _mm256_add_epi32(a, b); }
+static inline vfi vfimul(vfi a, vfi b) { return _mm256_mullo_epi32(a, b); }
+static inline void vfistore(int32_t *p, vfi x) { _mm256_store_si256((__m256i *)p, x); }
+/* The float pairs of two vectors of record words (lanes 0 .. VK_W - 1 from a, VK_W .. from b):
+ * the first float of each pair to *lo, the second to *hi. */
+static inline void vfpair_split2(vrec a, vrec b, vf *lo, vf *hi)
+{
+    const __m256 fa = _mm256_castsi256_ps(a), fb = _mm256_castsi256_ps(b);
+    /* a0 a2 b0 b2 | a4 a6 b4 b6 (floats), then the 64-bit blocks in the order 0 2 1 3 */
+    const __m256 e = _mm256_shuffle_ps(fa, fb, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 o = _mm256_shuffle_ps(fa, fb, _MM_SHUFFLE(3, 1, 3, 1));
+    *lo = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    *hi = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
 #include "vk_vec.h"
 
 #endif

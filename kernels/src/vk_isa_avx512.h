@@ -196,6 +196,33 @@ static inline vf vf01_from_u32(vu lo, vu hi)
                                 _mm512_set1_ps(0x1p-25f));
 }
 
+/* ---- floats of the single-precision marks (surface_vol_sf, black_greeks_sf; vk.h) ---------- */
+static inline vf vfload(const float *p) { return _mm512_load_ps(p); }
+static inline void vfstore(float *p, vf x) { _mm512_store_ps(p, x); }
+static inline vf vfmin(vf a, vf b) { return _mm512_min_ps(a, b); }
+static inline vf vfabs(vf a) { return _mm512_abs_ps(a); }
+static inline vf vffloor(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+/* SLEEF's single-precision functions of the marks' accuracy class: log, exp, expm1 u10 */
+static inline vf vflog_m(vf x) { return Sleef_logf16_u10avx512f(x); }
+static inline vf vfexp_m(vf x) { return Sleef_expf16_u10avx512f(x); }
+static inline vf vfexpm1_m(vf x) { return Sleef_expm1f16_u10avx512f(x); }
+/* int32 lanes, one per float lane (the record index of a lane) */
+typedef __m512i vfi;
+static inline vfi vftoi(vf a) { return _mm512_cvttps_epi32(a); }
+static inline vfi vfiset(int32_t x) { return _mm512_set1_epi32(x); }
+static inline vfi vfiadd(vfi a, vfi b) { return _mm512_add_epi32(a, b); }
+static inline vfi vfimul(vfi a, vfi b) { return _mm512_mullo_epi32(a, b); }
+static inline void vfistore(int32_t *p, vfi x) { _mm512_store_si512((void *)p, x); }
+/* The float pairs of two vectors of record words (lanes 0 .. VK_W - 1 from a, VK_W .. from b):
+ * the first float of each pair to *lo, the second to *hi. */
+static inline void vfpair_split2(vrec a, vrec b, vf *lo, vf *hi)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    *lo = _mm512_permutex2var_ps(_mm512_castsi512_ps(a), even, _mm512_castsi512_ps(b));
+    *hi = _mm512_permutex2var_ps(_mm512_castsi512_ps(a), odd, _mm512_castsi512_ps(b));
+}
+
 #include "vk_vec.h"
 
 #endif

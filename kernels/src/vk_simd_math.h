@@ -104,4 +104,29 @@
     MUL(SET(VK_M_G19), y_p0)), y_p1)), MUL(ADD(SET(VK_M_G20), MUL(SET(VK_M_G21), y_p0)), \
     y_p2)), y_p4))
 
+/* ---- single precision (the single-precision marks, black_greeks_sf) -------------------------
+ * The same N(-t) = exp(-t^2/2) Q(t) with Q = G(y) rc, rc = 1/(t + K), y = (t - K) rc, in float:
+ * K = 3, t clamped to 14 (N(-14) = 8e-45 is at the bottom of float's subnormals), G a degree-8
+ * polynomial (Chebyshev least-squares fit of (t + K) Q(t) on y in [-1, 11/17], Q from scipy's
+ * erfcx in double, converted to monomials and rounded to float), evaluated by Horner in float.
+ * Max relative error of Q evaluated in float 2.2e-7 on [0, 14] (20,001 points against erfcx in
+ * double; degree 7 gives 1.0e-6, higher degrees no better than float's own rounding). exp is
+ * SLEEF's expf u10. Why not SLEEF's erfcf: 0.5 erfcf(-x/sqrt 2) (u15) cost the single-precision
+ * Black kernel more than the whole double one (results/BENCHMARKS.md, "single-precision marks"). */
+#define VK_MF_NCDF_K 3.0f
+#define VK_MF_NCDF_TMAX 14.0f
+#define VK_MF_G0 0x1.754a74p-1f   /* 0.729083657 */
+#define VK_MF_G1 -0x1.04c72cp-1f  /* -0.509332061 */
+#define VK_MF_G2 0x1.d71498p-3f   /* 0.230019748 */
+#define VK_MF_G3 -0x1.8327a4p-5f  /* -0.0472601131 */
+#define VK_MF_G4 -0x1.57857ap-7f  /* -0.0104834409 */
+#define VK_MF_G5 0x1.c6e008p-8f   /* 0.00694084354 */
+#define VK_MF_G6 0x1.1d97e4p-10f  /* 0.00108945207 */
+#define VK_MF_G7 -0x1.e45beap-11f /* -0.000923841551 */
+#define VK_MF_G8 -0x1.2a63fap-12f /* -0.000284567388 */
+#define VK_MF_NCDF_POLY(y, MUL, ADD, SET)                                                          \
+    ADD(SET(VK_MF_G0), MUL(y, ADD(SET(VK_MF_G1), MUL(y, ADD(SET(VK_MF_G2), MUL(y, ADD(SET(VK_MF_G3), \
+    MUL(y, ADD(SET(VK_MF_G4), MUL(y, ADD(SET(VK_MF_G5), MUL(y, ADD(SET(VK_MF_G6), MUL(y,           \
+    ADD(SET(VK_MF_G7), MUL(y, SET(VK_MF_G8)))))))))))))))))
+
 #endif

@@ -15,6 +15,7 @@
 #ifndef VIXRISK_VK_H
 #define VIXRISK_VK_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,33 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * (clamped to VK_SINGLE_VMAX) rounded to float, SLEEF's 3.5-ulp logf and sincosf; the increment
  * of ln S is added to log_s in double, and var receives the new float v exactly. A vector ISA runs twice as many float lanes as double
  * lanes. With 24-bit uniforms |z| <= sqrt(-2 ln 2^-25) = 5.89. */
+
+/* Single-precision marks (simulation.mark_precision: single, docs/numerics.md "single-precision
+ * marks"): black_greeks_sf and surface_vol_sf take and return doubles like black_greeks and
+ * surface_vol, round each input to float and compute in float on twice the lanes per vector
+ * (SLEEF's logf, expf, expm1f u10, erfcf u15); the outputs are the floats widened. N(x) is
+ * erfc(-x/sqrt 2)/2 and phi(d1) is expf(-d1^2/2)/sqrt(2 pi) (no shared exponential). The lookup's
+ * record index is formed in int32 (the builder keeps a table below 2^31 floats). The references
+ * (vk_black_greeks_sf_d_ref in bs_ref.c, vk_surface_vol_sf_d_ref in surface_ref.c) are the
+ * specification of the order of the operations; a vector ISA agrees with them within a few float
+ * ulps (SLEEF's vector and scalar code paths differ). moneyness, which those tables' users call for
+ * the lookup's k in place of the C library's log, is k[i] = ln(strike[i]/fwd[i])/rt[i] where
+ * tau[i] > 0, else 0, in double with SLEEF's u10 log (reference vk_moneyness_d_ref). */
+
+/* A double rounded to float as the vector conversion rounds it (to nearest), with the values
+ * beyond float's range going to +-infinity where the C conversion would be undefined. */
+static inline float vk_to_float(double x)
+{
+    if (x >= 0x1.ffffffp+127)
+        return INFINITY;
+    if (x <= -0x1.ffffffp+127)
+        return -INFINITY;
+    return (float)x;
+}
+
+/* 1/sqrt(2) and 1/sqrt(2 pi) in float, for the single-precision marks. */
+#define VK_INV_SQRT2F 0.70710678118654752440f
+#define VK_INV_SQRT_2PIF 0.39894228040143267794f
 
 /* Convert one 32-bit output to a float in (0, 1) with 24 random bits: k = x >> 8, u = k 2^-24,
  * and k = 0 maps to 2^-25 so that u > 0 always (u <= 1 - 2^-24 < 1). */
@@ -174,6 +202,8 @@ void vk_jump_apply(const vk_jump_coef *c, uint64_t *state, uint64_t inc, int cou
 typedef struct vk_table {
     const char *isa; /* "scalar", "avx2", "avx512" */
     int lanes;       /* doubles per vector */
+    int single_marks; /* 1 in the tables of vk_single_marks: the pricing layer takes the SPX
+                         options' moneyness from the moneyness kernel, not the C library's log */
 #define VK_KERNEL_SLOT_(name, params) vk_##name##_fn name;
     VK_KERNELS(VK_KERNEL_SLOT_)
 #undef VK_KERNEL_SLOT_
@@ -199,6 +229,13 @@ char *vk_select_error(const char *force, char *msg, size_t cap);
  * table of vk_select or vk_fast_log (or vk_table_ref) returns a static table; for any other
  * table, NULL. */
 const vk_table *vk_fast_log(const vk_table *t);
+
+/* The same ISA's table with the single-precision marks in the slots the pricing layer calls:
+ * surface_vol and black_greeks hold surface_vol_sf and black_greeks_sf (every other slot is t's:
+ * the VIX options' table, the path kernels). For simulation.mark_precision: single (the daily
+ * marks of the positions; docs/numerics.md, "single-precision marks"). For a table of vk_select,
+ * vk_fast_log or vk_single_marks (or vk_table_ref) returns a static table; for any other, NULL. */
+const vk_table *vk_single_marks(const vk_table *t);
 
 /* Names of the ISAs this CPU can run, best last: fills up to max pointers, returns the count. */
 int vk_available(const char **names, int max);

@@ -68,6 +68,19 @@
     /* vk_surface.h: implied volatility from the surface table */                                  \
     X(surface_vol, (const vk_surface *s, const double *restrict var, const double *restrict tau,  \
                     const double *restrict k, double *restrict vol, size_t n))                     \
+    /* the single-precision marks (vk.h, "single-precision marks"): black_greeks and surface_vol \
+     * with double inputs and outputs, computed in float on twice the lanes */                   \
+    X(black_greeks_sf, (const double *restrict fwd, const double *restrict strike,                \
+                        const double *restrict vol, const double *restrict tau,                   \
+                        const double *restrict df, const double *restrict cp,                     \
+                        double *restrict price, double *restrict delta, double *restrict gamma,   \
+                        double *restrict vega, double *restrict theta, size_t n))                 \
+    X(surface_vol_sf, (const vk_surface *s, const double *restrict var,                           \
+                       const double *restrict tau, const double *restrict k,                      \
+                       double *restrict vol, size_t n))                                            \
+    X(moneyness, (const double *restrict strike, const double *restrict fwd,                      \
+                  const double *restrict tau, const double *restrict rt, double *restrict k,      \
+                  size_t n))                                                                       \
     /* vk_vixtab.h: VIX call from the option table */                                              \
     X(vix_call, (const vk_vixtab *t, const double *restrict var, const double *restrict tau,      \
                  const double *restrict strike, double *restrict price, size_t n))                         \
