@@ -20,8 +20,9 @@
  * reference kernels (the SIMD kernels reproduce them: bit for bit for the VIX table, to a few ulp
  * for the surface and Black-76, see docs/numerics.md). Prices are per unit of index (multiply by
  * the $100 contract multiplier for USD). Strike searches have two row functions beside it
- * (vr_pricing_mark_spx_row: mark_n's bits for a row of one expiry; vr_pricing_mark_vix_row: VIX
- * call deltas within a stated tolerance or NaN), used only to choose between strikes. */
+ * (vr_pricing_mark_spx_row: mark_n's values to a few ulp for a row of one expiry;
+ * vr_pricing_mark_vix_row: VIX call deltas within a stated tolerance or NaN), used only to choose
+ * between strikes. */
 #ifndef VIXRISK_VR_PRICING_H
 #define VIXRISK_VR_PRICING_H
 
@@ -221,9 +222,10 @@ void vr_pricing_mark_n(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *
 
 /* A row of SPX options of one side (cp) and expiry (tau years from s->t) at one state: lanes
  * [0, n) take their strikes from b->strike and get the outputs (price, delta, vega, vol, fut) that
- * vr_pricing_mark_n with kt gives lanes of these instruments at s, bit for bit; the forward,
- * discount and sqrt(tau) are computed once for the row, and the other input arrays are neither
- * read nor written. For strike searches (the candidates of one rule, one kernel call). b->cap
+ * vr_pricing_mark_n with kt gives lanes of these instruments at s, to a few ulp: the forward,
+ * discount and sqrt(tau) are computed once for the row, the moneyness by kt's moneyness kernel
+ * (SLEEF's 1-ulp log; mark_n takes the C library's unless kt is a table of vk_single_marks); the
+ * other input arrays are neither read nor written. For strike searches (the candidates of one rule, one kernel call). b->cap
  * must hold n rounded up to VK_LANES_MAX; strikes > 0. */
 void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                              const vr_state *s, int cp, double tau);

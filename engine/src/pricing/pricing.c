@@ -370,11 +370,16 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
         g[G_DF][q] = df;
         g[G_K][q] = rt; /* (the root of tau until the loop below) */
     }
-    /* log-moneyness in a loop of its own: the calls' latencies overlap */
-    for (size_t q = 0; q < mp; q++) {
-        const double rtq = g[G_K][q];
-        g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / rtq : 0.0;
-    }
+    /* log-moneyness in a loop of its own: the calls' latencies overlap; with the single-precision
+     * marks (a table of vk_single_marks) from the vector kernel instead */
+    if (kt->single_marks) {
+        memcpy(g[G_SPARE1], g[G_K], mp * sizeof(double));
+        kt->moneyness(g[G_STRIKE], g[G_FWD], g[G_TAU], g[G_SPARE1], g[G_K], mp);
+    } else
+        for (size_t q = 0; q < mp; q++) {
+            const double rtq = g[G_K][q];
+            g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / rtq : 0.0;
+        }
     const double *const *xs;
     const double *xg[VR_FACTORS_MAX] = {NULL};
     gather_x(b, pr->ops->nfactors, m, mp, &xs, xg);
@@ -395,7 +400,8 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
 }
 
 /* A row of SPX options of one side and expiry at one state (see vr_pricing.h): mark_spx's
- * arithmetic, with the forward, discount and root of tau, equal for every lane, computed once. */
+ * arithmetic, with the forward, discount and root of tau, equal for every lane, computed once, and
+ * the moneyness from the vector kernel. */
 void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b, size_t n,
                              const vr_state *s, int cp, double tau)
 {
@@ -418,8 +424,12 @@ void vr_pricing_mark_spx_row(const vr_pricing *pr, const vk_table *kt, vr_mark_b
         g[G_TAU][q] = t;
         g[G_FWD][q] = fwd;
         g[G_DF][q] = df;
-        g[G_K][q] = t > 0 ? log(strike / fwd) / rt : 0.0;
+        g[G_SPARE1][q] = rt;
     }
+    /* the moneyness from the vector kernel (SLEEF's 1-ulp log, not the C library's): a row only
+     * decides a search where its value is further than VR_SWEEP_MARGIN (1e-8) from a decision,
+     * and this moves a delta by about 1e-16, so no strike changes (book.c, sweep_walk) */
+    kt->moneyness(g[G_STRIKE], g[G_FWD], g[G_TAU], g[G_SPARE1], g[G_K], mp);
     const int nf = pr->ops->nfactors;
     const double *xg[VR_FACTORS_MAX] = {NULL};
     for (int j = 0; j < nf; j++) {
