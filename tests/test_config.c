@@ -101,6 +101,7 @@ static void test_whole_numbers(void **state)
         {"paths: 10, fast_log: yes", "  - name: p\n", ":1: simulation.fast_log", "(valid: false, true)"},
         {"paths: 10, precision: float", "  - name: p\n", ":1: simulation.precision", "(valid: double, single)"},
         {"paths: 10, precision: single, scheme: euler", "  - name: p\n", ":1: simulation.precision", "QE scheme only"},
+        {"paths: 10, mark_precision: half", "  - name: p\n", ":1: simulation.mark_precision", "(valid: double, single)"},
         {"paths: 10", "  - name: p\n    condor: {dte: 30d}\n", ":7: policies[0].condor.dte", "'30d'"},
         {"paths: 10", "  - name: p\n    condor: {wing_width: 50pts}\n", ":7: policies[0].condor.wing_width", "'50pts'"},
         {"paths: 10", "  - name: p\n    condor: {contracts: 2.5}\n", ":7: policies[0].condor.contracts", "[1, 100000]"},
@@ -134,6 +135,7 @@ static void test_whole_numbers(void **state)
     assert_true(c.spec.pol[0].condor.contracts == 3);
     assert_int_equal(c.spec.fast_log, 0); /* off unless asked for */
     assert_int_equal(c.spec.single, 0);   /* double unless asked for */
+    assert_int_equal(c.spec.mark_single, 0);
     vr_run_cfg_free(&c);
     expect_ok(cfg("fast_ok.yaml", "paths: 10, fast_log: true", "  - name: p\n"), &c);
     assert_int_equal(c.spec.fast_log, 1);
@@ -143,6 +145,10 @@ static void test_whole_numbers(void **state)
     vr_run_cfg_free(&c);
     expect_ok(cfg("double_ok.yaml", "paths: 10, precision: double", "  - name: p\n"), &c);
     assert_int_equal(c.spec.single, 0);
+    vr_run_cfg_free(&c);
+    expect_ok(cfg("marks_ok.yaml", "paths: 10, mark_precision: single", "  - name: p\n"), &c);
+    assert_int_equal(c.spec.mark_single, 1);
+    assert_int_equal(c.spec.single, 0); /* the paths' precision is another key */
     vr_run_cfg_free(&c);
 }
 

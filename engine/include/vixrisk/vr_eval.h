@@ -47,6 +47,9 @@ typedef struct vr_run_spec {
     vr_scheme scheme;
     int fast_log;          /* simulation.fast_log: path kernels with SLEEF's 3.5-ulp log (vr_sim.h) */
     int single;            /* simulation.precision: single: the QE step in float (vr_sim.h) */
+    int mark_single;       /* simulation.mark_precision: single: the daily batch's SPX options
+                              marked in float (vk_single_marks; the strike searches and the marks
+                              the books make themselves stay in double) */
     const vk_table *kt;
     int nscen;
     vr_scenario *scen;

@@ -72,7 +72,7 @@ static const cyaml_schema_field_t sim_fields[] = {
     S(y_sim, paths), S(y_sim, seed), S(y_sim, block), S(y_sim, horizon_days), S(y_sim, steps_per_day),
     S(y_sim, threads), S(y_sim, sample_paths), S(y_sim, compress), S(y_sim, scheme), S(y_sim, baseline),
     S(y_sim, store_paths),
-    S(y_sim, trade_log_paths), S(y_sim, fast_log), S(y_sim, precision),
+    S(y_sim, trade_log_paths), S(y_sim, fast_log), S(y_sim, precision), S(y_sim, mark_precision),
     CYAML_FIELD_SEQUENCE_COUNT("loss_thresholds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_sim,
                                loss_thresholds, nthr, &text_value, 4, 4),
     CYAML_FIELD_END};

@@ -42,7 +42,7 @@ typedef struct y_scenario {
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,
-        *baseline, *store_paths, *trade_log_paths, *fast_log, *precision;
+        *baseline, *store_paths, *trade_log_paths, *fast_log, *precision, *mark_precision;
     char **loss_thresholds;
     unsigned nthr;
 } y_sim;

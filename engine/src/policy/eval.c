@@ -156,7 +156,8 @@ typedef struct eval_ctx {
                                   pricing object is of the scenario's one model) */
     int ngrp;
     const grp_def *grp;
-    const vk_table *kt;
+    const vk_table *kt;        /* the daily batch's kernels (vk_single_marks with
+                                  simulation.mark_precision: single) */
     vr_scenario_result *res;
     thread_ws *ws;
     double dt;
@@ -966,13 +967,20 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     const vk_table *kt = NULL;
     if ((st = vr_kernels_resolve(spec->kt, &kt, err)) != VR_OK)
         goto done;
+    /* the strike searches' rows keep the double kernels: their values decide strikes against
+     * the scalar marks within VR_SWEEP_MARGIN (book.c) */
+    const vk_table *kt_batch = kt;
+    if (spec->mark_single && (kt_batch = vk_single_marks(kt)) == NULL) {
+        st = vr_fail(err, VR_EINVAL, "mark_precision single needs a kernel table of vk_select");
+        goto done;
+    }
     const int timed = opts->stages != NULL;
     for (int t = 0; t < nth; t++) {
         ws[t].sweep.kt = kt;
         ws[t].sweep.timed = timed;
         ws[t].floor_min = INFINITY;
     }
-    eval_ctx ctx = {spec, grp[0].pr, ngrp, grp, kt, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
+    eval_ctx ctx = {spec, grp[0].pr, ngrp, grp, kt_batch, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
                     progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX, timed};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
