@@ -429,24 +429,30 @@ int main(int argc, char **argv)
         KK[i] = log(K[i] / F[i]) / sqrt(T[i]);
     }
     printf("\noption marks on 1 core (%zu SVCJ options: surface lookup + Black-76), ns per option\n", NO);
-    printf("%-22s", "");
+    printf("%-24s", "");
     for (int i = 0; i < nisa; i++)
         printf("%12s", isas[i]);
     printf("\n");
-    double mk_ns[4][3];
-    const char *mk_name[4] = {"black price+delta", "black all greeks", "surface lookup", "mark (surface+greeks)"};
+    /* the last three: simulation.mark_precision: single (the kernels of vk_single_marks) */
+    enum { NMK = 7 };
+    double mk_ns[NMK][3];
+    const char *mk_name[NMK] = {"black price+delta", "black all greeks", "surface lookup", "mark (surface+greeks)",
+                                "black all greeks sf", "surface lookup sf", "mark sf (surface+greeks)"};
     const int inner_o = quick ? 5 : 200;
     for (int i = 0; i < nisa; i++) {
         const vk_table *t = vk_select(isas[i]);
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < NMK; k++) {
             double ts[REPS_MAX];
             for (int r = -1; r < 9; r++) {
                 const double t0 = omp_get_wtime();
                 for (int j = 0; j < inner_o; j++) {
                     if (k == 0) t->black(F, K, V, T, D, CP, P, DE, NO);
                     if (k == 1) t->black_greeks(F, K, V, T, D, CP, P, DE, G, VE, TH, NO);
-                    if (k >= 2) t->surface_vol(vr_surface_kernel_view(surf), V, T, KK, VOL, NO);
+                    if (k == 2 || k == 3) t->surface_vol(vr_surface_kernel_view(surf), V, T, KK, VOL, NO);
                     if (k == 3) t->black_greeks(F, K, VOL, T, D, CP, P, DE, G, VE, TH, NO);
+                    if (k == 4) t->black_greeks_sf(F, K, V, T, D, CP, P, DE, G, VE, TH, NO);
+                    if (k >= 5) t->surface_vol_sf(vr_surface_kernel_view(surf), V, T, KK, VOL, NO);
+                    if (k == 6) t->black_greeks_sf(F, K, VOL, T, D, CP, P, DE, G, VE, TH, NO);
                 }
                 if (r >= 0)
                     ts[r] = (omp_get_wtime() - t0) * 1e9 / ((double)inner_o * NO);
@@ -454,8 +460,8 @@ int main(int argc, char **argv)
             mk_ns[k][i] = median(ts, 9);
         }
     }
-    for (int k = 0; k < 4; k++) {
-        printf("%-22s", mk_name[k]);
+    for (int k = 0; k < NMK; k++) {
+        printf("%-24s", mk_name[k]);
         for (int i = 0; i < nisa; i++)
             printf("%12.2f", mk_ns[k][i]);
         printf("\n");
@@ -463,6 +469,9 @@ int main(int argc, char **argv)
     printf("=> option marks per second per core: ");
     for (int i = 0; i < nisa; i++)
         printf("%s %.0fM  ", isas[i], 1e3 / mk_ns[3][i]);
+    printf("\n=> with mark_precision single: ");
+    for (int i = 0; i < nisa; i++)
+        printf("%s %.0fM  ", isas[i], 1e3 / mk_ns[6][i]);
     printf("\n");
     /* VIX option table lookups (batch function, scalar code) */
     double vts[REPS_MAX];
@@ -498,7 +507,7 @@ int main(int argc, char **argv)
            vix_ns, 1e3 / vix_ns, surf_build, vix_build);
     if (js) {
         fprintf(js, "  \"option_marks_ns\": {");
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < NMK; k++) {
             fprintf(js, "%s\n    \"%s\": {", k ? "," : "", mk_name[k]);
             for (int i = 0; i < nisa; i++)
                 fprintf(js, "%s\"%s\": %.3f", i ? ", " : "", isas[i], mk_ns[k][i]);
