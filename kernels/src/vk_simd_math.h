@@ -106,15 +106,18 @@
 
 /* ---- single precision (the single-precision marks, black_greeks_sf) -------------------------
  * The same N(-t) = exp(-t^2/2) Q(t) with Q = G(y) rc, rc = 1/(t + K), y = (t - K) rc, in float:
- * K = 3, t clamped to 14 (N(-14) = 8e-45 is at the bottom of float's subnormals), G a degree-8
- * polynomial (Chebyshev least-squares fit of (t + K) Q(t) on y in [-1, 11/17], Q from scipy's
- * erfcx in double, converted to monomials and rounded to float), evaluated by Horner in float.
- * Max relative error of Q evaluated in float 2.2e-7 on [0, 14] (20,001 points against erfcx in
- * double; degree 7 gives 1.0e-6, higher degrees no better than float's own rounding). exp is
+ * K = 3, t clamped to 12, G a degree-8 polynomial (Chebyshev least-squares fit of (t + K) Q(t) on
+ * y in [-1, 11/17], t in [0, 14], Q from scipy's erfcx in double, converted to monomials and
+ * rounded to float), evaluated by Horner in float. Max relative error of Q evaluated in float
+ * 2.2e-7 on [0, 14] (20,001 points against erfcx in double; degree 7 gives 1.0e-6, higher degrees
+ * no better than float's own rounding). The clamp keeps exp(-t^2/2) (5.4e-32 at 12) and its
+ * products with F/K and Q in float's normal range: beyond it they went subnormal, which made
+ * the kernel on short, low-vol options (d1 of 15 and more) twice as slow on the AMD EPYC host;
+ * a clamped lane's N(-|x|) is at most N(-12) = 1.8e-33 too large. exp is
  * SLEEF's expf u10. Why not SLEEF's erfcf: 0.5 erfcf(-x/sqrt 2) (u15) cost the single-precision
  * Black kernel more than the whole double one (results/BENCHMARKS.md, "single-precision marks"). */
 #define VK_MF_NCDF_K 3.0f
-#define VK_MF_NCDF_TMAX 14.0f
+#define VK_MF_NCDF_TMAX 12.0f
 #define VK_MF_G0 0x1.754a74p-1f   /* 0.729083657 */
 #define VK_MF_G1 -0x1.04c72cp-1f  /* -0.509332061 */
 #define VK_MF_G2 0x1.d71498p-3f   /* 0.230019748 */
