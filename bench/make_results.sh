@@ -27,7 +27,8 @@
 #                 its header names the commit and the CPU, and its timings are this machine's;
 #                 and the million-path case into results/million.txt: the main job at 1,000,000
 #                 paths measured in full (wall, peak RSS, the stages from its run file and from
-#                 --stages; about 6 minutes), then at 5 trading days (a run's per-path outputs do not depend on its
+#                 --stages; about 4 minutes), again with simulation.mark_precision: single (the
+#                 daily marks in float), then at 5 trading days (a run's per-path outputs do not depend on its
 #                 days) with the per-path outputs held in memory and with the default store (on disk
 #                 past 256 MiB)
 #   PGO=DIR       with BENCH=1: also the million-path case (252 days) with DIR/vixrisk, a
@@ -126,9 +127,12 @@ if [ "${BENCH:-0}" = 1 ]; then
     mem=$(mktemp -d)
     trap 'rm -f "$tmp"; rm -rf "$mem"' EXIT
     sed 's/^\([[:space:]]*horizon_days:\).*/\1 5/' configs/alvh.yaml > "$mem/alvh5.yaml"
-    million_full() { # $1 = binary, $2 = label: the main job at 1,000,000 paths, 252 days
+    # the main job with simulation.mark_precision: single (the daily marks in float)
+    sed 's/^simulation:$/simulation:\n  mark_precision: single/' configs/alvh.yaml > "$mem/alvh_sm.yaml"
+    grep -q '^  mark_precision: single$' "$mem/alvh_sm.yaml" || { echo "$0: could not set mark_precision" >&2; exit 1; }
+    million_full() { # $1 = binary, $2 = label[, $3 = config]: the main job at 1,000,000 paths, 252 days
         /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
-            "$1" run configs/alvh.yaml --paths 1000000 --threads 2 -q --stages -o "$mem/full.h5" > /dev/null 2> "$mem/stages"
+            "$1" run "${3:-configs/alvh.yaml}" --paths 1000000 --threads 2 -q --stages -o "$mem/full.h5" > /dev/null 2> "$mem/stages"
         read -r kib wall user sys < "$mem/t"
         echo "252 days, $2: wall $wall s (user $user s, sys $sys s), peak RSS $((kib / 1024)) MiB"
         sed -n '/^stages of/,$s/^/  /p' "$mem/stages"
@@ -146,13 +150,14 @@ print(f"  stages: pricing tables {tables:.1f} s, paths and policies {scen - tabl
 PY
         rm -f "$mem/full.h5"
     }
-    echo "running: the main job at 1,000,000 paths (about 6 minutes), then at 5 days twice"
+    echo "running: the main job at 1,000,000 paths (about 4 minutes), again with single-precision marks, then at 5 days twice"
     {
         echo "# the main job (configs/alvh.yaml: its model, 11 policies) at 1,000,000 paths, 2 threads"
         echo "# commit: $commit"
         echo "# cpu: $cpu, $cores cores"
         echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
         million_full "$vixrisk" "measured in full"
+        million_full "$vixrisk" "simulation.mark_precision: single, measured in full" "$mem/alvh_sm.yaml"
         for store in memory default; do
             if [ $store = memory ]; then set -- env VIXRISK_PATH_STORE_MB=1000000; else set -- env -u VIXRISK_PATH_STORE_MB; fi
             "$@" /usr/bin/time -f "%M %e %U %S" -o "$mem/t" \
