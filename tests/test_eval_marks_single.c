@@ -78,7 +78,7 @@ static void test_single_marks_against_double(void **state)
     assert_true(worst_median < 2.0);
     assert_true(worst_ratio < 0.05);
 
-    /* the same bits on two threads, blocks of 24 and a last block of 0 (600 = 25 x 24) */
+    /* the same bits on two threads and blocks of 24 (the run above: one thread, blocks of 64) */
     vr_run_spec v = sf;
     v.threads = 2;
     v.block = 24;
@@ -113,6 +113,11 @@ static void test_foreign_table_refused(void **state)
     assert_true(vk_single_marks(best) == vk_single_marks(vk_fast_log(best)));
     assert_true(vk_single_marks(vk_single_marks(best)) == vk_single_marks(best));
     assert_int_equal(vk_single_marks(best)->single_marks, 1);
+    /* the slots the pricing layer calls hold the float kernels, and only those */
+    assert_true(vk_single_marks(best)->surface_vol == best->surface_vol_sf);
+    assert_true(vk_single_marks(best)->black_greeks == best->black_greeks_sf);
+    assert_true(vk_single_marks(best)->vix_call == best->vix_call);
+    assert_true(vk_single_marks(best)->heston_qe_draw == best->heston_qe_draw);
     assert_int_equal(best->single_marks, 0);
     vr_run_cfg_free(&cfg);
 }

@@ -112,8 +112,10 @@
  * 2.2e-7 on [0, 14] (20,001 points against erfcx in double; degree 7 gives 1.0e-6, higher degrees
  * no better than float's own rounding). The clamp keeps exp(-t^2/2) (5.4e-32 at 12) and its
  * products with F/K and Q in float's normal range: beyond it they went subnormal, which made
- * the kernel on short, low-vol options (d1 of 15 and more) twice as slow on the AMD EPYC host;
- * a clamped lane's N(-|x|) is at most N(-12) = 1.8e-33 too large. exp is
+ * the kernel on short, low-vol options (d1 of 15 and more) twice as slow on the AMD EPYC host.
+ * What the clamp costs: where |d1| > 12, N(-|d1|) is at most N(-12) = 1.8e-33 too large, N(-|d2|)
+ * (from exp(-t1^2/2) F/K) at most F/K times that, and the Greeks take phi(12) = 2e-32 for phi(d1):
+ * absolute errors of order 1e-32 F, where the Greeks themselves are that small. exp is
  * SLEEF's expf u10. Why not SLEEF's erfcf: 0.5 erfcf(-x/sqrt 2) (u15) cost the single-precision
  * Black kernel more than the whole double one (results/BENCHMARKS.md, "single-precision marks"). */
 #define VK_MF_NCDF_K 3.0f

@@ -74,12 +74,14 @@ static inline double vk_u01_from_u32(uint32_t hi, uint32_t lo)
  * of ln S is added to log_s in double, and var receives the new float v exactly. A vector ISA runs twice as many float lanes as double
  * lanes. With 24-bit uniforms |z| <= sqrt(-2 ln 2^-25) = 5.89. */
 
-/* Single-precision marks (simulation.mark_precision: single, docs/numerics.md "single-precision
- * marks"): black_greeks_sf and surface_vol_sf take and return doubles like black_greeks and
+/* Single-precision marks (simulation.mark_precision: single, docs/numerics.md "mark_precision:
+ * single"): black_greeks_sf and surface_vol_sf take and return doubles like black_greeks and
  * surface_vol, round each input to float and compute in float on twice the lanes per vector
- * (SLEEF's logf, expf, expm1f u10, erfcf u15); the outputs are the floats widened. N(x) is
- * erfc(-x/sqrt 2)/2 and phi(d1) is expf(-d1^2/2)/sqrt(2 pi) (no shared exponential). The lookup's
- * record index is formed in int32 (the builder keeps a table below 2^31 floats). The references
+ * (SLEEF's logf, expf, expm1f u10); the outputs are the floats widened. N(x) is the double
+ * kernel's construction in float, exp(-t^2/2) Q(t) with a degree-8 polynomial for Q and t clamped
+ * to 12 (vk_simd_math.h), with one exponential: exp(-d2^2/2) = exp(-d1^2/2) F/K, and phi(d1) from
+ * the same exp(-t1^2/2). The lookup's record index is formed in int32 (the builder keeps a table
+ * below 2^31 floats). The references
  * (vk_black_greeks_sf_d_ref in bs_ref.c, vk_surface_vol_sf_d_ref in surface_ref.c) are the
  * specification of the order of the operations; a vector ISA agrees with them within a few float
  * ulps (SLEEF's vector and scalar code paths differ). moneyness, which those tables' users call for
@@ -97,8 +99,7 @@ static inline float vk_to_float(double x)
     return (float)x;
 }
 
-/* 1/sqrt(2) and 1/sqrt(2 pi) in float, for the single-precision marks. */
-#define VK_INV_SQRT2F 0.70710678118654752440f
+/* 1/sqrt(2 pi) in float, for the single-precision marks. */
 #define VK_INV_SQRT_2PIF 0.39894228040143267794f
 
 /* Convert one 32-bit output to a float in (0, 1) with 24 random bits: k = x >> 8, u = k 2^-24,
