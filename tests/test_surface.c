@@ -166,15 +166,15 @@ static void test_kernel_vs_ref(void **state)
  * Calls of n lanes (partial chunks, one chunk and a bit, several) at offsets spread over the
  * lanes (steps of 296, and one call ending at the last lane) give, bit for bit, the lanes of one
  * call over all NL, on every table. A stale record offset or fraction from another chunk, or a
- * chunk end past n, fails this; wrong coefficients in every call fail test_kernel_vs_ref. */
-static void test_kernel_chunks(void **state)
+ * chunk end past n, fails this; wrong coefficients in every call fail test_kernel_vs_ref. Nothing
+ * outside a call's lanes is written. (check_chunks: the same for any lookup kernel fn.) */
+static void check_chunks(vk_surface_vol_fn fn)
 {
-    const vk_table *kt = need_isa(*state);
     for (size_t c = 0; c < NCASES; c++) {
         lanes l;
         lanes_fill(&l, vr_surface_get_stats(surf[c]));
         const vk_surface *s = vr_surface_kernel_view(surf[c]);
-        kt->surface_vol(s, l.v, l.tau, l.k, l.out_ref, NL);
+        fn(s, l.v, l.tau, l.k, l.out_ref, NL);
         const size_t ns[] = {8, 56, 64, 72, 136, 200};
         for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
             const size_t n = ns[a];
@@ -183,7 +183,7 @@ static void test_kernel_chunks(void **state)
                     off = NL - n; /* the last call ends at the last lane */
                 for (size_t i = 0; i < NL; i++)
                     l.out[i] = -1.0;
-                kt->surface_vol(s, l.v + off, l.tau + off, l.k + off, l.out + off, n);
+                fn(s, l.v + off, l.tau + off, l.k + off, l.out + off, n);
                 assert_close_ulps(l.out_ref + off, l.out + off, n, 0);
                 for (size_t i = 0; i < NL; i++) /* nothing written outside the call's lanes */
                     if (i < off || i >= off + n)
@@ -195,6 +195,8 @@ static void test_kernel_chunks(void **state)
         lanes_free(&l);
     }
 }
+
+static void test_kernel_chunks(void **state) { check_chunks(need_isa(*state)->surface_vol); }
 
 /* ---- single-precision marks (surface_vol_sf; vk.h "single-precision marks") --------------- */
 
@@ -237,34 +239,7 @@ static void test_kernel_sf_vs_ref(void **state)
 
 /* As test_kernel_chunks for the float kernel, whose vectors hold twice the lanes (on AVX-512 a
  * call of 8, 56, 72 or 136 lanes ends on a half vector): the same bits whatever the call. */
-static void test_kernel_sf_chunks(void **state)
-{
-    const vk_table *kt = need_isa(*state);
-    for (size_t c = 0; c < NCASES; c++) {
-        lanes l;
-        lanes_fill(&l, vr_surface_get_stats(surf[c]));
-        const vk_surface *s = vr_surface_kernel_view(surf[c]);
-        kt->surface_vol_sf(s, l.v, l.tau, l.k, l.out_ref, NL);
-        const size_t ns[] = {8, 56, 64, 72, 136, 200};
-        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
-            const size_t n = ns[a];
-            for (size_t off = 0;; off += 296) {
-                if (off + n > NL)
-                    off = NL - n;
-                for (size_t i = 0; i < NL; i++)
-                    l.out[i] = -1.0;
-                kt->surface_vol_sf(s, l.v + off, l.tau + off, l.k + off, l.out + off, n);
-                assert_close_ulps(l.out_ref + off, l.out + off, n, 0);
-                for (size_t i = 0; i < NL; i++)
-                    if (i < off || i >= off + n)
-                        assert_true(l.out[i] == -1.0);
-                if (off + n == NL)
-                    break;
-            }
-        }
-        lanes_free(&l);
-    }
-}
+static void test_kernel_sf_chunks(void **state) { check_chunks(need_isa(*state)->surface_vol_sf); }
 
 /* The float reference against the double one on the same lanes (inside and beyond the grid): what
  * the single-precision lookup gives up, in vol (absolute, as VOL_TOL). Measured: 2.1e-6 (0.0002 vol
