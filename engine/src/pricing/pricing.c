@@ -368,18 +368,15 @@ static void mark_spx(const vr_pricing *pr, const vk_table *kt, vr_mark_batch *b,
         g[G_TAU][q] = t;
         g[G_FWD][q] = spot * grow;
         g[G_DF][q] = df;
-        g[G_K][q] = rt; /* (the root of tau until the loop below) */
+        g[G_SPARE1][q] = rt; /* the root of tau, for the moneyness below */
     }
     /* log-moneyness in a loop of its own: the calls' latencies overlap; with the single-precision
      * marks (a table of vk_single_marks) from the vector kernel instead */
-    if (kt->single_marks) {
-        memcpy(g[G_SPARE1], g[G_K], mp * sizeof(double));
+    if (kt->single_marks)
         kt->moneyness(g[G_STRIKE], g[G_FWD], g[G_TAU], g[G_SPARE1], g[G_K], mp);
-    } else
-        for (size_t q = 0; q < mp; q++) {
-            const double rtq = g[G_K][q];
-            g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / rtq : 0.0;
-        }
+    else
+        for (size_t q = 0; q < mp; q++)
+            g[G_K][q] = g[G_TAU][q] > 0 ? log(g[G_STRIKE][q] / g[G_FWD][q]) / g[G_SPARE1][q] : 0.0;
     const double *const *xs;
     const double *xg[VR_FACTORS_MAX] = {NULL};
     gather_x(b, pr->ops->nfactors, m, mp, &xs, xg);
