@@ -45,6 +45,22 @@ static inline vf vflog1p(vf x)
     return vfsel(exact, x, q);
 }
 
+/* ---- doubles in, floats inside (the single-precision marks) ----------------------------------
+ * VK_WF float lanes from the doubles at p (two vectors rounded to one); with half, only the first
+ * VK_W lanes exist (a call's last lanes when n leaves half a vector of floats): both halves are
+ * those lanes. vf_store2 widens them back and stores the lanes that exist. */
+static inline vf vf_load2(const double *p, int half)
+{
+    return half ? vf_from_vd2(vload(p), vload(p)) : vf_from_vd2(vload(p), vload(p + VK_W));
+}
+
+static inline void vf_store2(double *p, vf x, int half)
+{
+    vstore(p, vf_lo_vd(x));
+    if (!half)
+        vstore(p + VK_W, vf_hi_vd(x));
+}
+
 /* ---- PCG32 ----------------------------------------------------------------------------------- */
 
 /* One PCG32 step per lane: returns the 32-bit XSH-RR output in the low half of each 64-bit lane
