@@ -404,19 +404,24 @@ typedef struct sf_err {
     double price;  /* |difference| / (max(F, K) df) */
     double delta;  /* |difference| / (1 + phi(d1) / s) */
     double greek;  /* gamma, vega, theta: |difference| / |value| / (1 + |d1| / s) */
+    double tiny;   /* the same where a's value is at most 1e-30: |difference| / (max(F, K) df) */
 } sf_err;
 
 /* The largest differences of b from a (same inputs): the price relative to max(F, K) df (the size
  * of the terms whose difference it is), the delta absolute, gamma, vega and theta relative to
- * their own size (where it is above 1e-30: a float underflows below 1e-38). */
+ * their own size where it is above 1e-30 (a float underflows below 1e-38), else absolute in
+ * units of max(F, K) df (the float kernel clamps |d1| at 12, where the double one goes on to
+ * 0: docs/numerics.md gives that difference as of order 1e-32 F). A value that is not finite on
+ * either side is an error of infinity. */
 /* e = max(e, x), with a NaN x making e NaN (fmax would drop it, and the test would pass). */
 static double worse(double e, double x) { return x <= e ? e : x > e ? x : NAN; }
 
 static sf_err sf_diff(const io *a, const io *b)
 {
-    sf_err e = {0, 0, 0};
+    sf_err e = {0, 0, 0, 0};
     for (size_t i = 0; i < N; i++) {
-        if (!isfinite(b->price[i]) || !isfinite(b->delta[i])) {
+        if (!isfinite(b->price[i]) || !isfinite(b->delta[i]) || !isfinite(a->price[i]) ||
+            !isfinite(a->delta[i])) {
             e.price = e.delta = NAN;
             continue;
         }
@@ -435,10 +440,12 @@ static sf_err sf_diff(const io *a, const io *b)
         for (int k = 0; k < 3; k++) {
             const double w = fabs(ga[k][i]);
             const double d = fabs(gb[k][i] - ga[k][i]);
-            if (!isfinite(gb[k][i]))
+            if (!isfinite(gb[k][i]) || !isfinite(ga[k][i]))
                 e.greek = INFINITY;
             else if (w > 1e-30)
                 e.greek = worse(e.greek, d / w / (1.0 + fabs(d1) / s));
+            else
+                e.tiny = worse(e.tiny, d / scale);
         }
     }
     return e;
@@ -459,11 +466,12 @@ static void test_sf_vs_ref(void **state)
     vk_black_greeks_sf_d_ref(r.F, r.K, r.vol, r.tau, r.df, r.cp, r.price, r.delta, r.gamma, r.vega,
                              r.theta, N);
     const sf_err e = sf_diff(&r, &a);
-    fprintf(stderr, "%s black_greeks_sf vs its reference: price %.3g, delta %.3g, Greeks %.3g\n",
-            v->isa, e.price, e.delta, e.greek);
+    fprintf(stderr, "%s black_greeks_sf vs its reference: price %.3g, delta %.3g, Greeks %.3g "
+            "(below 1e-30: %.3g absolute)\n", v->isa, e.price, e.delta, e.greek, e.tiny);
     assert_true(e.price <= 4e-7);
     assert_true(e.delta <= 2e-7);
     assert_true(e.greek <= 1e-6);
+    assert_true(e.tiny <= 1e-29);
     /* the s = 0 lanes (every 16th, which sf_diff leaves out): the intrinsic limits, exactly */
     for (size_t i = 5; i < N; i += 16) {
         assert_true(a.price[i] == r.price[i] && a.delta[i] == r.delta[i]);
@@ -498,8 +506,9 @@ static void test_sf_vs_ref(void **state)
 
 /* The float reference against the double one: the accuracy the marks give up (docs/numerics.md,
  * "single-precision marks"), in the units of sf_diff: the rounding of F to float (2^-24 = 6e-8)
- * propagated through d1. Measured: price 1.9e-7 of max(F, K) df, delta 1.2e-7, Greeks 2.4e-7;
- * held to 5e-7, 4e-7 and 1e-6. The s = 0 lanes (every 16th) give the intrinsic limits of the
+ * propagated through d1. Measured: price 1.9e-7 of max(F, K) df, delta 1.2e-7, Greeks 2.4e-7,
+ * Greeks below 1e-30 (beyond the float kernel's clamp of |d1| at 12) 2.0e-29 of max(F, K) df
+ * absolute; held to 5e-7, 4e-7, 1e-6 and 1e-28. The s = 0 lanes (every 16th) give the intrinsic limits of the
  * inputs rounded to float. */
 static void test_sf_vs_double(void **state)
 {
@@ -515,10 +524,11 @@ static void test_sf_vs_double(void **state)
                           d.theta, N);
     const sf_err e = sf_diff(&d, &a);
     fprintf(stderr, "black_greeks_sf reference vs double: price %.3g of max(F, K) df, delta %.3g, "
-            "Greeks %.3g relative\n", e.price, e.delta, e.greek);
+            "Greeks %.3g relative (below 1e-30: %.3g absolute)\n", e.price, e.delta, e.greek, e.tiny);
     assert_true(e.price <= 5e-7);
     assert_true(e.delta <= 4e-7);
     assert_true(e.greek <= 1e-6);
+    assert_true(e.tiny <= 1e-28);
     for (size_t i = 5; i < N; i += 16) { /* tau = 0: intrinsic, delta 0 or +-df */
         const float F = (float)a.F[i], K = (float)a.K[i], D = (float)a.df[i], cp = (float)a.cp[i];
         const float iv = cp * (F - K);

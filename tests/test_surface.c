@@ -200,14 +200,41 @@ static void test_kernel_chunks(void **state) { check_chunks(need_isa(*state)->su
 
 /* ---- single-precision marks (surface_vol_sf; vk.h "single-precision marks") --------------- */
 
-/* The largest |b - a| / |a| over the lanes (a the reference). */
+/* The largest |b - a| / |a| over the lanes (a the reference), or infinity at the first lane
+ * where either is not finite (a NaN must fail the test, not drop out of the maximum). */
 static double max_rel_diff(const double *a, const double *b, size_t n, size_t *at)
 {
     double e = 0;
     *at = 0;
     for (size_t i = 0; i < n; i++) {
-        const double d = fabs(b[i] - a[i]) / fabs(a[i]);
-        if (!(d <= e)) {
+        if (!isfinite(a[i]) || !isfinite(b[i])) {
+            *at = i;
+            return INFINITY;
+        }
+        const double d = a[i] == b[i] ? 0.0 : fabs(b[i] - a[i]) / fabs(a[i]);
+        if (d > e) {
+            e = d;
+            *at = i;
+        }
+    }
+    return e;
+}
+
+/* max(e, x), with a NaN x making e NaN (fmax would drop it, and the test would pass). */
+static double worse(double e, double x) { return x <= e ? e : x > e ? x : NAN; }
+
+/* The largest |b - a| over the lanes, as max_rel_diff. */
+static double max_abs_diff(const double *a, const double *b, size_t n, size_t *at)
+{
+    double e = 0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a[i]) || !isfinite(b[i])) {
+            *at = i;
+            return INFINITY;
+        }
+        const double d = fabs(b[i] - a[i]);
+        if (d > e) {
             e = d;
             *at = i;
         }
@@ -254,13 +281,8 @@ static void test_sf_vs_double(void **state)
         const vk_surface *s = vr_surface_kernel_view(surf[c]);
         vk_surface_vol_d_ref(s, l.v, l.tau, l.k, l.out_ref, NL);
         vk_surface_vol_sf_d_ref(s, l.v, l.tau, l.k, l.out, NL);
-        size_t at = 0;
-        double e = 0;
-        for (size_t i = 0; i < NL; i++)
-            if (!(fabs(l.out[i] - l.out_ref[i]) <= e)) {
-                e = fabs(l.out[i] - l.out_ref[i]);
-                at = i;
-            }
+        size_t at;
+        const double e = max_abs_diff(l.out_ref, l.out, NL, &at);
         printf("[surface] %-24s surface_vol_sf reference vs double: %.3g absolute (vol %g; v %g, "
                "tau %g, k %g)\n", cases[c].name, e, l.out_ref[at], l.v[at], l.tau[at], l.k[at]);
         worst = fmax(worst, e);
@@ -368,9 +390,10 @@ typedef struct worst {
     double e, v, tau, k;
 } worst;
 
+/* Keeps the largest e with its point; a NaN e is kept for good (and fails the check on w->e). */
 static void worst_put(worst *w, double e, double v, double tau, double k)
 {
-    if (e > w->e)
+    if (!isnan(w->e) && !(e <= w->e))
         *w = (worst){e, v, tau, k};
 }
 
@@ -634,8 +657,8 @@ static void test_above_grid(void **state)
                         fail_msg("%s: no implied vol at v %g tau %g k %g", m->name, v, tau, k);
                     const double e_new = fabs(surf_vol(vw, v, tau, k) - iv) / iv;
                     const double e_held = fabs(surf_vol(vw, vmax, tau, k) - iv) / iv;
-                    worst_new = fmax(worst_new, e_new);
-                    worst_held = fmax(worst_held, e_held);
+                    worst_new = worse(worst_new, e_new);
+                    worst_held = worse(worst_held, e_held);
                 }
         printf("[surface] %s above the v axis (top %.3g): max |vol error| / vol %.4f (the top's "
                "vol held: %.4f)\n", m->name, vmax, worst_new, worst_held);

@@ -149,8 +149,8 @@ void vk_black_greeks_d_ref(const double *restrict fwd, const double *restrict st
 /* ---- single-precision marks (vk.h, "single-precision marks") ---------------------------------
  * Black-76 in float, in the order of the vector template (kernels/src/bs.inc, black_greeks_sf):
  * N(x) from exp(-t^2/2) Q(t) as the double kernel, with the float Q of vk_simd_math.h and SLEEF's
- * u10 expf (one exp: exp(-d2^2/2) = exp(-d1^2/2) F/K), ln F/K from SLEEF's u10 logf. The inputs are rounded to float (vk_to_float: an out-of-range double saturates, as
- * the vector conversion does); the outputs are the floats widened. Lanes with s = 0 compute with
+ * u10 expf (one exp: exp(-d2^2/2) = exp(-d1^2/2) F/K), ln F/K from SLEEF's u10 logf. The inputs are rounded to float (vk_to_float: an out-of-range double goes to +-infinity,
+ * as the vector conversion does); the outputs are the floats widened. Lanes with s = 0 compute with
  * s replaced by 2^-100 and take the intrinsic limits, as the double kernel. */
 static inline float fminf_(float x, float hi) { return x < hi ? x : hi; }
 #define SF_MUL(a, b) ((a) * (b))

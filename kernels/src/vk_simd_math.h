@@ -115,7 +115,8 @@
  * the kernel on short, low-vol options (d1 of 15 and more) twice as slow on the AMD EPYC host.
  * What the clamp costs: where |d1| > 12, N(-|d1|) is at most N(-12) = 1.8e-33 too large, N(-|d2|)
  * (from exp(-t1^2/2) F/K) at most F/K times that, and the Greeks take phi(12) = 2e-32 for phi(d1):
- * absolute errors of order 1e-32 F, where the Greeks themselves are that small. exp is
+ * absolute errors of phi(12) times each Greek's factor (gamma 2e-32 df/(F s), vega 2e-32 F df
+ * sqrt(tau)), where the Greeks themselves are that small. exp is
  * SLEEF's expf u10. Why not SLEEF's erfcf: 0.5 erfcf(-x/sqrt 2) (u15) cost the single-precision
  * Black kernel more than the whole double one (results/BENCHMARKS.md, "single-precision marks"). */
 #define VK_MF_NCDF_K 3.0f

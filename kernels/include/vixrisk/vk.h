@@ -232,9 +232,11 @@ char *vk_select_error(const char *force, char *msg, size_t cap);
 const vk_table *vk_fast_log(const vk_table *t);
 
 /* The same ISA's table with the single-precision marks in the slots the pricing layer calls:
- * surface_vol and black_greeks hold surface_vol_sf and black_greeks_sf (every other slot is t's:
- * the VIX options' table, the path kernels). For simulation.mark_precision: single (the daily
- * marks of the positions; docs/numerics.md, "single-precision marks"). For a table of vk_select,
+ * surface_vol and black_greeks hold surface_vol_sf and black_greeks_sf; every other slot is that
+ * of the ISA's default table (vk_select's): the VIX options' table, and the default path kernels
+ * even for a table of vk_fast_log (the evaluator calls this table for the daily marks only, its
+ * paths keep their own). For simulation.mark_precision: single (the daily marks of the positions;
+ * docs/numerics.md, "single-precision marks"). For a table of vk_select,
  * vk_fast_log or vk_single_marks (or vk_table_ref) returns a static table; for any other, NULL. */
 const vk_table *vk_single_marks(const vk_table *t);
 
