@@ -882,6 +882,39 @@ static void test_law_outside_range(void **state)
         fail_msg("message: %s", err.msg);
 }
 
+/* A variance law that collapses toward 0 (2 kappa theta / sigma^2 = 8e-8: every parameter within
+ * its range) puts the stationary 99.99th percentile near 1e-294, and the default variance axis,
+ * spaced to that percentile and reaching the crash states, would need about 5e293 nodes: the
+ * count overflowed int (undefined behaviour, then "n_v must be in [2, 4096] (got -2.1e9)"). Both
+ * the build and the check without it refuse, naming the parameters; the same law with sigma 0.5
+ * passes the check. */
+static void test_collapsing_law(void **state)
+{
+    (void)state;
+    vr_sv_params p = {.kappa = 0.0001, .theta = 0.04, .sigma = 10.0, .rho = 0.5};
+    const vr_model_type types[] = {VR_MODEL_HESTON, VR_MODEL_BATES};
+    for (int i = 0; i < 2; i++) {
+        vr_err err;
+        vr_err_clear(&err);
+        assert_int_equal(vr_surface_params_check(types[i], &p, &err), VR_EINVAL);
+        if (strstr(err.msg, "collapses toward 0 (kappa 0.0001, theta 0.04, sigma 10") == NULL ||
+            strstr(err.msg, "more than 4096 nodes") == NULL)
+            fail_msg("message: %s", err.msg);
+        vr_err_clear(&err);
+        vr_surface *s = NULL;
+        assert_int_equal(vr_surface_build(types[i], &p, NULL, &s, &err), VR_EINVAL);
+        assert_null(s);
+        if (strstr(err.msg, "collapses toward 0") == NULL)
+            fail_msg("message: %s", err.msg);
+    }
+    p.sigma = 0.5;
+    vr_err err;
+    vr_err_clear(&err);
+    assert_int_equal(vr_surface_params_check(VR_MODEL_HESTON, &p, &err), VR_OK);
+    for (size_t c = 0; c < NCASES; c++)
+        assert_int_equal(vr_surface_params_check(cases[c].t, &cases[c].p, &err), VR_OK);
+}
+
 static void test_stationary_quantile(void **state)
 {
     (void)state;
@@ -900,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_stationary_quantile),
         cmocka_unit_test(test_bad_spec),
         cmocka_unit_test(test_law_outside_range),
+        cmocka_unit_test(test_collapsing_law),
         cmocka_unit_test(test_clamping),
         cmocka_unit_test(test_ref_matches_scalar_api),
         VR_SIMD_TESTS(test_kernel_vs_ref),

@@ -56,6 +56,7 @@ typedef struct vr_surface_spec {
     int n_v, n_tau, n_x;
 } vr_surface_spec;
 
+#define VR_SURFACE_MAX_N 4096 /* the most nodes of an axis (n_v, n_tau, n_x) */
 #define VR_SURFACE_DEFAULT_NV 44
 #define VR_SURFACE_DEFAULT_NTAU 44
 #define VR_SURFACE_DEFAULT_NX 97
@@ -91,6 +92,12 @@ typedef struct vr_surface_stats {
  * priced. Uses OpenMP threads over the (v, tau) nodes. On success *out owns the table. */
 vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surface_spec *spec,
                            vr_surface **out, vr_err *err);
+
+/* What vr_surface_build with the default spec would refuse of parameter set p before pricing
+ * anything: p out of its ranges, or a variance law that collapses toward 0 so far that the
+ * default variance axis cannot space it (VR_EINVAL naming the parameters). For a config check
+ * that does not build the tables. */
+vr_status vr_surface_params_check(vr_model_type t, const vr_sv_params *p, vr_err *err);
 
 /* Accepts NULL. */
 void vr_surface_destroy(vr_surface *s);

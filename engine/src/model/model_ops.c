@@ -178,6 +178,9 @@ static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_t
     vr_status st = sv1_intensity_check(&m->physical, err);
     if (st == VR_OK)
         st = sv1_intensity_check(&m->pricing, err);
+    /* the surface's default axis (sv1_tables_build asks for it), known without building */
+    if (st == VR_OK && !(spec->skip & VR_TABLES_NO_SPX))
+        st = vr_surface_params_check(t, &m->pricing, err);
     if (st != VR_OK || (spec->skip & VR_TABLES_NO_VIX))
         return st; /* the rest is the VIX table's: a build without it does not depend on it */
     const vr_vix_table_spec vs = sv1_vix_table_spec(t, m, spec);

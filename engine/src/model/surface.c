@@ -475,6 +475,52 @@ static void sv1_scales(const void *ctx, double v, double tau, double *w_total, d
     *reach_hi = *reach_lo;
 }
 
+/* The default variance axis of parameter set p: 1.5 x the 99.99% stationary quantile (v_q), and
+ * at least the crash states up to VIX VR_SURFACE_VIX_FLOOR (the quantile alone ends at VIX
+ * 66-135 for the sets of configs/; a lane above the axis has its 2-5 delta wings off by 0.8 vol
+ * points at 1.3 times the top, 1.7 at 1.6 times). The default node count spaces the quantile's
+ * axis; the extension to the floor keeps that spacing in ln(v + v_eps), so the states inside the
+ * old axis lose no accuracy (docs/numerics.md). *n_v is 0 where v_q is not positive (the spec's
+ * default count then applies). A law whose quantile collapses toward 0 (kappa theta tiny against
+ * sigma^2: the variance is absorbed near 0) would space that axis so finely that the count
+ * leaves int's range: an error that names the parameters, computed before any conversion. */
+typedef struct default_axis {
+    double v_eps, v_q, v_top;
+    int n_v;
+} default_axis;
+
+static vr_status default_axis_of(vr_model_type t, const vr_sv_params *p, default_axis *a, vr_err *err)
+{
+    a->v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p);
+    const vr_vix_coef vc = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
+    a->v_q = fmin(1.5 * vr_stationary_var_quantile(t, p, 0.9999), 16.0);
+    a->v_top = fmin(fmax(a->v_q, vr_surface_var_at_vix(vc.a, vc.b, VR_SURFACE_VIX_FLOOR)), 16.0);
+    a->n_v = 0;
+    if (!(a->v_q > 0))
+        return VR_OK;
+    const double x = ceil((VR_SURFACE_DEFAULT_NV - 1) * log1p(a->v_top / a->v_eps) / log1p(a->v_q / a->v_eps));
+    if (!(x >= 1 && x <= VR_SURFACE_MAX_N - 1)) {
+        char k[VR_NUM_STR], th[VR_NUM_STR], sg[VR_NUM_STR];
+        return vr_fail(err, VR_EINVAL,
+                       "surface: the variance law of these parameters collapses toward 0 (kappa %s, "
+                       "theta %s, sigma %s: 2 kappa theta / sigma^2 = %.2g), and the default variance "
+                       "axis would need more than %d nodes to reach the crash states (VIX %g) at its "
+                       "spacing: raise kappa theta or lower sigma",
+                       vr_num_str(p->kappa, k), vr_num_str(p->theta, th), vr_num_str(p->sigma, sg),
+                       2 * p->kappa * p->theta / (p->sigma * p->sigma), VR_SURFACE_MAX_N,
+                       VR_SURFACE_VIX_FLOOR);
+    }
+    a->n_v = 1 + (int)x;
+    return VR_OK;
+}
+
+vr_status vr_surface_params_check(vr_model_type t, const vr_sv_params *p, vr_err *err)
+{
+    vr_status st = vr_sv_params_validate(t, p, "surface.params", NULL, err);
+    default_axis a;
+    return st != VR_OK ? st : default_axis_of(t, p, &a, err);
+}
+
 vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surface_spec *spec,
                            vr_surface **out, vr_err *err)
 {
@@ -484,19 +530,16 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
     if ((st = vr_sv_params_validate(t, p, "surface.params", NULL, err)) != VR_OK)
         return st;
     const sv1_src c = {t, p};
-    /* The default variance axis: 1.5 x the 99.99% stationary quantile, and at least the crash
-     * states up to VIX VR_SURFACE_VIX_FLOOR (the quantile alone ends at VIX 66-135 for the sets
-     * of configs/; a lane above the axis has its 2-5 delta wings off by 0.8 vol points at 1.3
-     * times the top, 1.7 at 1.6 times). The default node count spaces the quantile's axis; the
-     * extension to the floor keeps that spacing in ln(v + v_eps), so the states inside the old
-     * axis lose no accuracy (docs/numerics.md). */
-    const double v_eps = VR_SURFACE_VEPS_FRAC * vr_theta_star(t, p);
-    const vr_vix_coef vc = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
-    const double v_q = fmin(1.5 * vr_stationary_var_quantile(t, p, 0.9999), 16.0);
-    const double v_top = fmin(fmax(v_q, vr_surface_var_at_vix(vc.a, vc.b, VR_SURFACE_VIX_FLOOR)), 16.0);
     vr_surface_spec sp = spec ? *spec : (vr_surface_spec){0};
-    if (sp.v_min == 0 && sp.v_max == 0 && sp.n_v == 0 && v_q > 0)
-        sp.n_v = 1 + (int)ceil((VR_SURFACE_DEFAULT_NV - 1) * log1p(v_top / v_eps) / log1p(v_q / v_eps));
+    const int dflt = sp.v_min == 0 && sp.v_max == 0 && sp.n_v == 0;
+    default_axis a;
+    if (dflt && (st = default_axis_of(t, p, &a, err)) != VR_OK)
+        return st;
+    if (!dflt) /* (an axis the spec sets: the top and shift as before, the count the spec's) */
+        (void)default_axis_of(t, p, &a, NULL);
+    const double v_eps = a.v_eps, v_top = a.v_top;
+    if (dflt && a.n_v > 0)
+        sp.n_v = a.n_v;
     vr_surface_src src = {.cf = sv1_cf, .scales = sv1_scales, .ctx = &c,
                           .v_eps = v_eps,
                           .v_max_default = v_top,
@@ -873,7 +916,8 @@ vr_status vr_surface_load(vr_blob_in *r, vr_surface **out, vr_err *err)
         (int64_t)vw->stride_v != (int64_t)(vw->n_tau - 1) * vw->stride_tau ||
         /* the lookup's clamps keep its cells in the records only at the axes' last nodes */
         vw->fa_max != vw->n_v - 1 || vw->fy_max != vw->n_tau - 1 || vw->fu_max != vw->n_x - 1 ||
-        (nrec = surface_records(vw)) > ((size_t)1 << 32) ||
+        /* and the kernels form a record's float index in int32 (the spec's own bound) */
+        (nrec = surface_records(vw)) * 16 >= ((size_t)1 << 31) ||
         (c = vr_blob_take(r, nrec * 16, sizeof(float))) == NULL) {
         s->coef = NULL;
         vr_surface_destroy(s);
