@@ -71,8 +71,8 @@ static void usage_price(FILE *out)
             "                        forward less the strike to every digit shown); vix in (0, 10000]\n"
             "                        (svcj2: (0, 1000)), the direct VIX pricers' range\n"
             "  --expiry T            time to expiry in years, the direct pricers' range: spx in\n"
-            "                        (0, 50] (svcj2: (0, 30]); vix (options and futures) in (0, 10]\n"
-            "                        (svcj2 options: [1e-5, 10])\n"
+            "                        [1e-8, 50] (svcj2: [1e-8, 30]); vix (options and futures) in\n"
+            "                        [1e-8, 10] (svcj2 options: [1e-5, 10])\n"
             "  --paths N             number of paths, >= 1 (default 1000000)\n"
             "  --steps-per-year M    time steps per year, in [1, 1000000] (default 252)\n"
             "  --scheme S            qe (default, Andersen 2008) or euler (full truncation)\n"
@@ -169,7 +169,7 @@ static void json_num(FILE *out, const char *key, double x, int comma)
 
 /* The inputs of `price` the direct pricers would refuse (or could not price), refused before the
  * Monte Carlo runs (it may take minutes) as usage errors naming the option. The expiry limits are
- * the pricers' own: vr_price takes (0, 50] years; svcj2's SPX pricer (svcj2_cf.c) (0, 30]; the
+ * the pricers' own: vr_price takes [VR_PRICE_EXPIRY_MIN, 50] years; svcj2's SPX pricer (svcj2_cf.c) (0, 30]; the
  * one-factor VIX pricer (vix_pricer.c) and svcj2's (svcj2_vix.c) (0, 10], svcj2's VIX options
  * from VR_SVCJ2_VIX_OPTION_TMIN (1e-5) years; VIX strikes (0, 10000]
  * and, svcj2, (0, 1000). An SPX strike is bounded relative to the spot: within [1e-4, 1e4] x spot
@@ -187,10 +187,11 @@ static int price_inputs_check(const vr_price_req *req, const char *strike_s, con
         fprintf(stderr, "%s price: --option future needs --underlying vix\n", prog);
         return EXIT_USAGE;
     }
-    if (!(req->expiry > 0 && req->expiry <= tmax)) {
-        fprintf(stderr, "%s price: --expiry must be in (0, %g] years for --underlying %s under a %s "
-                "model (the direct pricer's range; got %s)\n", prog, tmax, vix ? "vix" : "spx", mname,
-                expiry_s);
+    if (!(req->expiry >= VR_PRICE_EXPIRY_MIN && req->expiry <= tmax)) {
+        fprintf(stderr, "%s price: --expiry must be in [%g, %g] years for --underlying %s under a %s "
+                "model (the direct pricer's range, from about a third of a second, below which the "
+                "path step loses its precision; got %s)\n", prog, VR_PRICE_EXPIRY_MIN, tmax,
+                vix ? "vix" : "spx", mname, expiry_s);
         return EXIT_USAGE;
     }
     if (req->option == VR_OPTION_FUTURE)

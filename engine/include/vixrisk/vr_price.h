@@ -13,12 +13,18 @@
 typedef enum vr_underlying { VR_UNDERLYING_SPX = 0, VR_UNDERLYING_VIX = 1 } vr_underlying;
 typedef enum vr_option_kind { VR_OPTION_CALL = 0, VR_OPTION_PUT = 1, VR_OPTION_FUTURE = 2 } vr_option_kind;
 
+/* The shortest expiry priced, years (about a third of a second): no option a trader holds is
+ * shorter, and the path step's coefficients (1 - e^{-kappa dt} and its kin) lose their digits as dt
+ * goes to 0 (the single-precision step broke down by 1e-20 years, the double one by 1e-160, with
+ * a state that was not finite). */
+#define VR_PRICE_EXPIRY_MIN 1e-8
+
 typedef struct vr_price_req {
     vr_model model;          /* paths run under model.pricing (risk-neutral) */
     vr_underlying underlying;
     vr_option_kind option;   /* FUTURE only for VIX */
     double strike;           /* > 0 (ignored for futures) */
-    double expiry;           /* years, (0, 50] */
+    double expiry;           /* years, [VR_PRICE_EXPIRY_MIN, 50] */
     size_t paths;            /* >= 1 */
     size_t steps_per_year;   /* time steps per year; steps = ceil(expiry * steps_per_year) */
     uint64_t seed;

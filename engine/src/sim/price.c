@@ -37,8 +37,8 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
     res->surface_none[0] = 0;
     if (!(req->strike > 0) && req->option != VR_OPTION_FUTURE)
         return vr_fail(err, VR_EINVAL, "--strike must be > 0 (got %s)", vr_num_str(req->strike, (char[VR_NUM_STR]){0}));
-    if (!(req->expiry > 0 && req->expiry <= 50))
-        return vr_fail(err, VR_EINVAL, "--expiry must be in (0, 50] years (got %s)",
+    if (!(req->expiry >= VR_PRICE_EXPIRY_MIN && req->expiry <= 50))
+        return vr_fail(err, VR_EINVAL, "--expiry must be in [%g, 50] years (got %s)", VR_PRICE_EXPIRY_MIN,
                        vr_num_str(req->expiry, (char[VR_NUM_STR]){0}));
     if (req->paths == 0)
         return vr_fail(err, VR_EINVAL, "--paths must be >= 1 (got 0)");
