@@ -263,6 +263,43 @@ static void expect_fut_bad(const fixture *f, const char *contracts, const char *
     assert_null(fu.date);
 }
 
+/* A header that names a column twice is refused at line 1 with the name and both column numbers,
+ * under the loaders' own matching (any case, blanks around a name ignored): `date,close,...,close`
+ * was read with its first `close` and the second one silently ignored. A repeated column no loader
+ * reads is refused too (the file is ambiguous all the same); empty names name nothing and may
+ * repeat. */
+static void test_duplicate_columns(void **state)
+{
+    fixture *f = *state;
+    rm_file(f, "vix3m_daily.csv");
+    expect_bad(f, "date,close,high,low,close\n2020-01-02,1,1,1,2\n", "spx_daily.csv:1:",
+               "column 'close' appears twice (columns 2 and 5)");
+    expect_bad(f, "date, Close ,CLOSE\n2020-01-02,1,2\n", "spx_daily.csv:1:",
+               "column 'Close' appears twice (columns 2 and 3");
+    expect_bad(f, "date,close,Date\n2020-01-02,1,2020-01-03\n", "spx_daily.csv:1:",
+               "column 'date' appears twice (columns 1 and 3");
+    expect_bad(f, "date,high,close,high\n2020-01-02,1,1,1\n", "spx_daily.csv:1:",
+               "column 'high' appears twice (columns 2 and 4)");
+    /* the optional files and the futures go through the same reader */
+    write_file(f, "spx_daily.csv", SPX_OK);
+    write_file(f, "vvix_daily.csv", "date,close,close\n2020-01-07,88.2,90\n");
+    vr_history h;
+    vr_err err = {0};
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "vvix_daily.csv:1: column 'close' appears twice"));
+    assert_null(h.date);
+    rm_file(f, "vvix_daily.csv");
+    expect_fut_bad(f, "date,contract,expiry,settle,settle\n2008-03-20,2008-04,2008-04-16,20,21\n",
+                   "vix_futures_contracts.csv:1:", "column 'settle' appears twice (columns 4 and 5)");
+    rm_file(f, "vix_futures_contracts.csv");
+    /* empty names are no duplicates */
+    write_file(f, "spx_daily.csv", "date,close,,\n2020-01-02,3200,,\n2020-01-03,3210,,\n");
+    vr_err_clear(&err);
+    assert_int_equal(vr_history_load(f->dir, &h, &err), VR_OK);
+    assert_int_equal(h.n, 2);
+    vr_history_free(&h);
+}
+
 /* The futures curve: contracts file (real expiries, expiry-day rows and days before 2007-12-20
  * dropped), term-structure file (rule expiries, Good Friday included, and known real expiries),
  * the merge, the constant-maturity interpolation and the errors. */
@@ -473,6 +510,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extra_indices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_futures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_columns, setup, teardown),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_default_dir),
         cmocka_unit_test(test_real_data),

@@ -67,6 +67,38 @@ static int split(char *line, char **f)
     return n;
 }
 
+/* A header naming a column twice is refused: vr_csv_column takes the first match, so a file such as
+ * `date,close,high,low,close` was read with its first `close` and the other silently ignored. Names
+ * are compared as vr_csv_column matches them (any case; the fields are already trimmed), so no
+ * spelling can slip a second `close` past this check. Every column counts, read or not (which one
+ * the file means is unclear all the same), but empty names, which name nothing, may repeat. Here
+ * in the reader, not in each loader, so that the replays, the futures and the one-day scan of
+ * `--asof` refuse the same files. A header over VR_CSV_MAX_FIELDS columns is left to the loaders,
+ * which refuse it with that reason. */
+static int header_dup(vr_csv *c, vr_err *err)
+{
+    if (c->nf > VR_CSV_MAX_FIELDS)
+        return 0;
+    for (int j = 1; j < c->nf; j++) {
+        if (c->f[j][0] == '\0')
+            continue;
+        for (int i = 0; i < j; i++) {
+            if (strcasecmp(c->f[i], c->f[j]) != 0)
+                continue;
+            if (strcmp(c->f[i], c->f[j]) == 0)
+                c->st = vr_fail(err, VR_EINVAL, "%s:1: column '%s' appears twice (columns %d and %d)", c->path,
+                                c->f[i], i + 1, j + 1);
+            else
+                c->st = vr_fail(err, VR_EINVAL,
+                                "%s:1: column '%s' appears twice (columns %d and %d, as '%s' and '%s': "
+                                "names match in any case)",
+                                c->path, c->f[i], i + 1, j + 1, c->f[i], c->f[j]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int vr_csv_next(vr_csv *c, vr_err *err)
 {
     ssize_t len;
@@ -103,6 +135,8 @@ int vr_csv_next(vr_csv *c, vr_err *err)
         c->nf = split(h, c->f);
         for (int i = 0; i < c->nf && i < VR_CSV_MAX_FIELDS; i++)
             c->f[i] = vr_csv_trim(c->f[i]);
+        if (c->line_no == 1 && header_dup(c, err) != 0)
+            return -1;
         return 1;
     }
     if (ferror(c->fp)) {

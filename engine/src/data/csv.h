@@ -41,7 +41,10 @@ vr_status vr_csv_open(vr_csv *c, const char *path, vr_csv_blank blank, int *miss
  * replays took, `model --asof` refused). Returns 1 for a
  * row, 0 at the end of the file, -1 with c->st and err set: "FILE:LINE: NUL byte in line", "FILE:LINE:
  * empty line" (a blank line before more data under VR_CSV_BLANK_TRAILING), "FILE: read error
- * after line N", "FILE:1: empty file (expected a header line)". */
+ * after line N", "FILE:1: empty file (expected a header line)", "FILE:1: column "close" appears
+ * twice (columns 2 and 5)" (a header naming a column twice, matched as vr_csv_column matches:
+ * any column, read or not, but not an empty name; a header over VR_CSV_MAX_FIELDS columns is
+ * left to the loader). */
 int vr_csv_next(vr_csv *c, vr_err *err);
 
 /* Closes the file and frees the line (accepts a reader whose open failed or found no file). */
