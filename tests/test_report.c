@@ -581,6 +581,89 @@ static void test_md_files_not_dir(void **state)
     assert_false(file_exists(out));
 }
 
+/* Files of dir whose name starts with prefix (the report's temporaries start with ".vr"). */
+static int count_prefixed(const char *d, const char *prefix)
+{
+    char cmd[900], buf[64];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c '^%s'", d, prefix);
+    vr_run_capture(cmd, buf, sizeof buf);
+    return atoi(buf);
+}
+
+/* A report of several files checks every target before it writes any: a directory (or a FIFO) at
+ * a later chart's name fails the report (VR_EINVAL; the CLI: exit 2, the target named) with no
+ * chart written or replaced, no .md and no temporary left; so does a CSV scores target that is a
+ * directory, with the trade logs beside it untouched. (The charts used to be written one by one,
+ * so those before the bad one were already replaced when the report failed.) */
+static void test_targets_checked_first(void **state)
+{
+    (void)state;
+    char out[600], fdir[600], p[1200], bad[1200];
+    vr_err err = {VR_OK, ""};
+    static const char known[] = "<svg>known, not the report's</svg>\n";
+    snprintf(out, sizeof out, "%s/tf.md", dir);
+    snprintf(fdir, sizeof fdir, "%s/tf_files", dir);
+    assert_int_equal(mkdir(fdir, 0755), 0);
+    /* the first chart holds known text; the fifth (the net P&L by owner, test_md) is a directory */
+    assert_non_null(vr_test_write(fdir, "1-s_p-1_x-pnl.svg", known));
+    snprintf(bad, sizeof bad, "%s/1-s_p-1_x-layers.svg", fdir);
+    assert_int_equal(mkdir(bad, 0755), 0);
+    static const char *const later[] = {"frontier", "drawdown", "paths"};
+    for (int kind = 0; kind < 2; kind++) { /* 0 a directory at the target, 1 a FIFO */
+        if (kind == 1) {
+            assert_int_equal(rmdir(bad), 0);
+            assert_int_equal(mkfifo(bad, 0644), 0);
+        }
+        vr_err_clear(&err);
+        assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_EINVAL);
+        assert_non_null(strstr(err.msg, "1-s_p-1_x-layers.svg: "));
+        assert_non_null(strstr(err.msg, kind ? "is a FIFO" : "is a directory"));
+        assert_false(file_exists(out));
+        snprintf(p, sizeof p, "%s/1-s_p-1_x-pnl.svg", fdir);
+        char *s = vr_test_slurp(p);
+        assert_non_null(s);
+        assert_string_equal(s, known); /* not replaced */
+        free(s);
+        for (int c = 0; c < 3; c++) {
+            snprintf(p, sizeof p, "%s/1-s_p-1_x-%s.svg", fdir, later[c]);
+            if (file_exists(p))
+                fail_msg("%s written by a report that failed", p);
+        }
+        assert_int_equal(count_prefixed(fdir, ".vr"), 0);
+        assert_int_equal(count_prefixed(dir, ".vr"), 0);
+    }
+    if (cli_has_report) { /* the command: exit 2 (nothing written), the target named */
+        char args[1500], msg[4096];
+        assert_int_equal(unlink(bad), 0);
+        assert_int_equal(mkdir(bad, 0755), 0);
+        snprintf(args, sizeof args, "report '%s' -o '%s'", h5, out);
+        vr_test_cli_expect(args, 2, msg, sizeof msg, "tf_files/1-s_p-1_x-layers.svg: is a directory", NULL);
+        assert_false(file_exists(out));
+        snprintf(p, sizeof p, "%s/1-s_p-1_x-pnl.svg", fdir);
+        char *s = vr_test_slurp(p);
+        assert_non_null(s);
+        assert_string_equal(s, known);
+        free(s);
+        snprintf(p, sizeof p, "%s/1-s_p-1_x-frontier.svg", fdir);
+        assert_false(file_exists(p));
+    }
+    /* CSV: the trade logs are written before the scores; a scores target that cannot be written
+     * fails before them */
+    static const char old_trades[] = "old trade logs\r\n";
+    assert_non_null(vr_test_write(dir, "tc_trades.csv", old_trades));
+    snprintf(out, sizeof out, "%s/tc.csv", dir);
+    assert_int_equal(mkdir(out, 0755), 0);
+    vr_err_clear(&err);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_CSV, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "tc.csv: is a directory"));
+    snprintf(p, sizeof p, "%s/tc_trades.csv", dir);
+    char *t = vr_test_slurp(p);
+    assert_non_null(t);
+    assert_string_equal(t, old_trades);
+    free(t);
+    assert_int_equal(count_prefixed(dir, ".vr"), 0);
+}
+
 /* ---- CSV --------------------------------------------------------------------------------------- */
 
 /* Split one RFC 4180 record starting at *p into fields (malloc'd); advances *p past its CRLF. */
@@ -1574,6 +1657,7 @@ int main(void)
         cmocka_unit_test(test_html),
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_md_files_not_dir),
+        cmocka_unit_test(test_targets_checked_first),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_bad_input_api),
         cmocka_unit_test(test_cli),

@@ -16,7 +16,8 @@ ever printed as a result. Rows are ranked by
  * file written before it: layer is who decided the trade, owner whose position it trades). A second file rather than a second
  * table in the first keeps each loadable with one pd.read_csv, and the scores' columns as they
  * were. It is written (with the header alone when the run has no trade log) before the scores'
- * file, so a complete scores file always has its trades beside it. */
+ * file, so a complete scores file always has its trades beside it; both targets are checked
+ * before either is written. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,11 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     if (tpath == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", out_path);
     vr_report_trades_path(out_path, tpath, tcap);
-    vr_status st = write_trades(r, tpath, err);
+    /* both targets checked before either is written: a scores file that cannot be written (a
+     * directory, a FIFO there) must not leave new trade logs beside the old scores */
+    vr_status st = vr_rep_file_check(out_path, r->path, err);
+    if (st == VR_OK)
+        st = write_trades(r, tpath, err);
     free(tpath);
     if (st != VR_OK)
         return st;

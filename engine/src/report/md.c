@@ -2,8 +2,11 @@
  * charts as SVG files in "<stem>_files/" beside the .md (e.g. report.md -> report_files/
  * svcj-pnl.svg), referenced by relative links so the directory can be moved as a whole. Every SVG
  * is written to a temporary name and renamed, the .md last, so a complete .md never points at a
- * missing chart. An existing "<stem>_files" must be a real directory: a symbolic link there is
- * refused, never followed. */
+ * missing chart. Every target (the .md and each chart) is checked before any is written, so a
+ * target that cannot be (a directory or a FIFO at a chart's name) fails the report before any
+ * chart is written or replaced.
+ * An existing "<stem>_files" must be a real directory: a symbolic link there is refused, never
+ * followed. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -65,10 +68,13 @@ static void md_link_end(FILE *f, const char *rel)
     fputs(")\n\n", f);
 }
 
-/* which: 0..3 the four scenario charts, 4 net P&L by owner, 5 the sweep sw. */
+/* which: 0..3 the four scenario charts, 4 net P&L by owner, 5 the sweep sw. With check set, only
+ * whether path can be written (vr_rep_file_check; *drawn untouched). */
 static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which,
-                           const rep_sweep *sw, int *drawn, vr_err *err)
+                           const rep_sweep *sw, int check, int *drawn, vr_err *err)
 {
+    if (check)
+        return vr_rep_file_check(path, input, err);
     rep_file rf;
     vr_status st = vr_rep_file_open(&rf, path, input, err);
     if (st != VR_OK)
@@ -87,6 +93,49 @@ static vr_status write_svg(const char *path, const char *input, const rep_scenar
         return VR_OK;
     }
     return vr_rep_file_commit(&rf, err);
+}
+
+static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
+
+/* Every chart file of the report, in dir, in order (the paths built in svg, cap bytes). Twice: with
+ * check set, only whether each target can be written, so that one that cannot (a directory, a
+ * symbolic link, a FIFO there) fails the report before any chart is written or replaced; then for
+ * real, drawn[i][c] (i < 64) telling whether chart c of scenario i had anything to draw. The set
+ * checked is the set written: a chart with nothing to draw is still opened (then dropped). */
+static vr_status md_charts(const rep_run *r, const char *dir, char *svg, size_t cap, int check, int drawn[][5],
+                           vr_err *err)
+{
+    vr_status st;
+    for (size_t i = 0; i < r->nscen; i++) {
+        char sn[300];
+        safe_name(sn, sizeof sn, r->scen[i].name);
+        for (int c = 0; c < 4; c++) {
+            int d = 0;
+            if (r->scen[i].replay && c < 3)
+                continue; /* one path: no distribution to chart, only the path itself */
+            snprintf(svg, cap, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
+            if ((st = write_svg(svg, r->path, &r->scen[i], c, NULL, check, &d, err)) != VR_OK)
+                return st;
+            if (i < 64 && !check)
+                drawn[i][c] = d;
+        }
+        int d = 0;
+        snprintf(svg, cap, "%s/%zu-%s-layers.svg", dir, i + 1, sn);
+        if ((st = write_svg(svg, r->path, &r->scen[i], 4, NULL, check, &d, err)) != VR_OK)
+            return st;
+        if (i < 64 && !check)
+            drawn[i][4] = d;
+        rep_sweep sw[REP_MAX_SWEEPS];
+        const size_t nsw = vr_rep_sweeps(&r->scen[i], sw, REP_MAX_SWEEPS);
+        for (size_t k = 0; k < nsw; k++) {
+            char kn[300];
+            safe_name(kn, sizeof kn, sw[k].key);
+            snprintf(svg, cap, "%s/%zu-%s-sweep%zu-%s.svg", dir, i + 1, sn, k + 1, kn);
+            if ((st = write_svg(svg, r->path, &r->scen[i], 5, &sw[k], check, &d, err)) != VR_OK)
+                return st;
+        }
+    }
+    return VR_OK;
 }
 
 /* The header and alignment rows of a pipe table: a first column "#" when `numbered`, then h[0..nc)
@@ -234,6 +283,10 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         goto done;
     }
     snprintf(dir, cap, "%.*s%.*s_files", (int)(base - out_path), out_path, stem_len, base);
+    /* every target is checked before anything is written: the .md first (not even the chart
+     * directory is made for a report that cannot be written), the charts once it exists */
+    if ((st = vr_rep_file_check(out_path, r->path, err)) != VR_OK)
+        goto done;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         st = vr_fail(err, VR_EIO, "report: cannot create %s: %s", dir, strerror(errno));
         goto done;
@@ -252,40 +305,13 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
                      "write the charts through it (remove it, or give -o another name)", dir, kind);
         goto done;
     }
-    static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
     static const char *const chart_alt[4] = {"P&L distribution and left tail", "ES99 vs mean frontier",
                                              "drawdown exceedance", "sample paths and hedge activations"};
     int drawn[64][5];
     memset(drawn, 0, sizeof drawn);
-    for (size_t i = 0; i < r->nscen; i++) {
-        char sn[300];
-        safe_name(sn, sizeof sn, r->scen[i].name);
-        for (int c = 0; c < 4; c++) {
-            int d = 0;
-            if (r->scen[i].replay && c < 3)
-                continue; /* one path: no distribution to chart, only the path itself */
-            snprintf(svg, cap + 700, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
-            if ((st = write_svg(svg, r->path, &r->scen[i], c, NULL, &d, err)) != VR_OK)
-                goto done;
-            if (i < 64)
-                drawn[i][c] = d;
-        }
-        int d = 0;
-        snprintf(svg, cap + 700, "%s/%zu-%s-layers.svg", dir, i + 1, sn);
-        if ((st = write_svg(svg, r->path, &r->scen[i], 4, NULL, &d, err)) != VR_OK)
-            goto done;
-        if (i < 64)
-            drawn[i][4] = d;
-        rep_sweep sw[REP_MAX_SWEEPS];
-        const size_t nsw = vr_rep_sweeps(&r->scen[i], sw, REP_MAX_SWEEPS);
-        for (size_t k = 0; k < nsw; k++) {
-            char kn[300];
-            safe_name(kn, sizeof kn, sw[k].key);
-            snprintf(svg, cap + 700, "%s/%zu-%s-sweep%zu-%s.svg", dir, i + 1, sn, k + 1, kn);
-            if ((st = write_svg(svg, r->path, &r->scen[i], 5, &sw[k], &d, err)) != VR_OK)
-                goto done;
-        }
-    }
+    if ((st = md_charts(r, dir, svg, cap + 700, 1, drawn, err)) != VR_OK ||
+        (st = md_charts(r, dir, svg, cap + 700, 0, drawn, err)) != VR_OK)
+        goto done;
     if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
         goto done;
     FILE *f = rf.f;

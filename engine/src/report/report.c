@@ -35,6 +35,13 @@ vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *inp
     return VR_OK;
 }
 
+vr_status vr_rep_file_check(const char *final_path, const char *input, vr_err *err)
+{
+    vr_outfile o; /* prepared only: no temporary, nothing to abort */
+    const char *inputs[1] = {input};
+    return vr_outfile_prepare(&o, final_path, NULL, inputs, 1, err);
+}
+
 vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
 {
     if (rf->f == NULL)

@@ -115,6 +115,10 @@ typedef struct rep_file {
     vr_outfile o;
 } rep_file;
 vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *input, vr_err *err);
+/* The checks of vr_rep_file_open alone (same errors and messages), creating nothing but missing
+ * parent directories: a report of several files (Markdown and its charts, CSV and its trade logs)
+ * checks every target first, so that a bad one fails before any of them is written or replaced. */
+vr_status vr_rep_file_check(const char *final_path, const char *input, vr_err *err);
 vr_status vr_rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
 void vr_rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
 
