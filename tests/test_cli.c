@@ -321,19 +321,21 @@ static void test_price_ranges(void **state)
     const char *s2 = VIXRISK_SOURCE_DIR "/configs/models/svcj2_example.yaml";
     char out[8192], args[1400];
     assert_int_equal(run("price --help", out, sizeof out), 0);
-    assert_non_null(strstr(out, "(0, 50] (svcj2: (0, 30]); vix (options and futures) in (0, 10]"));
+    assert_non_null(strstr(out, "[1e-8, 50] (svcj2: [1e-8, 30]); vix (options and futures) in\n"));
+    assert_non_null(strstr(out, "[1e-8, 10] (svcj2 options: [1e-5, 10])"));
     assert_non_null(strstr(out, "[1e-4, 1e4] x spot"));
-    assert_null(strstr(out, "in (0, 50]\n"));
-    /* expiry: VIX (0, 10] under every model, SPX (0, 50] and svcj2's (0, 30]; a million paths
+    assert_null(strstr(out, "in [1e-8, 50]\n"));
+    /* expiry: VIX [1e-8, 10] under every model, SPX [1e-8, 50] and svcj2's [1e-8, 30]; a million paths
      * would take seconds: the refusal comes first */
     const struct { const char *model, *und, *opt, *bad, *good, *range; } ex[] = {
-        {m, "vix", "call", "10.5", "10", "--expiry must be in (0, 10] years for --underlying vix under a heston model"},
-        {m, "vix", "future", "10.000001", "10", "--expiry must be in (0, 10] years for --underlying vix"},
-        {s2, "vix", "call", "10.5", "10", "--expiry must be in (0, 10] years for --underlying vix under a svcj2 model"},
-        {s2, "spx", "call", "30.5", "30", "--expiry must be in (0, 30] years for --underlying spx under a svcj2 model"},
-        {m, "spx", "put", "50.0000001", "50", "--expiry must be in (0, 50] years for --underlying spx under a heston model"},
-        {m, "spx", "call", "0", NULL, "--expiry must be in (0, 50] years"},
-        {m, "spx", "call", "1e-400", NULL, "--expiry must be in (0, 50] years"},
+        {m, "vix", "call", "10.5", "10", "--expiry must be in [1e-08, 10] years for --underlying vix under a heston model"},
+        {m, "vix", "future", "10.000001", "10", "--expiry must be in [1e-08, 10] years for --underlying vix"},
+        {s2, "vix", "call", "10.5", "10", "--expiry must be in [1e-08, 10] years for --underlying vix under a svcj2 model"},
+        {s2, "spx", "call", "30.5", "30", "--expiry must be in [1e-08, 30] years for --underlying spx under a svcj2 model"},
+        {m, "spx", "put", "50.0000001", "50", "--expiry must be in [1e-08, 50] years for --underlying spx under a heston model"},
+        {m, "spx", "call", "0", NULL, "--expiry must be in [1e-08, 50] years"},
+        {m, "spx", "call", "1e-400", NULL, "--expiry must be in [1e-08, 50] years"},
+        {m, "spx", "call", "9e-9", "1e-8", "--expiry must be in [1e-08, 50] years"},
     };
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         snprintf(args, sizeof args, "price --model %s --underlying %s --option %s --strike 20 --expiry %s "
