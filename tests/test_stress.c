@@ -181,6 +181,10 @@ static void test_stress_config_errors(void **state)
          ":5: scenarios[0].window: a bootstrap window must hold at least 21 trading days", "2020-03-09..2020-03-11 holds 3"},
         {"simulation: {paths: 10, horizon_days: 60}\nscenarios:\n  - name: a\n    type: bootstrap\n    window: {from: 2020-02-03, to: 2020-03-13}\n    block_mean: 20\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
          ":5: scenarios[0].window: a bootstrap window must hold at least 41 trading days", "holds 29"},
+        /* a fractional block_mean is rounded up: 30.5 needs 2 x 31 + 1 = 63 days, and says so */
+        {"simulation: {paths: 10, horizon_days: 20}\nscenarios:\n  - name: a\n    type: bootstrap\n    window: {from: 2020-01-02, to: 2020-03-31}\n    block_mean: 30.5\n    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n",
+         ":5: scenarios[0].window: a bootstrap window must hold at least 63 trading days (at least 21, and "
+         "twice block_mean 30.5 rounded up to 31, plus one)", "holds 62"},
     };
     char path[300], cmd[1200], out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -213,11 +213,13 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
     const double two_blocks = 2 * ceil(sc->block_mean) + 1;
     const size_t need = two_blocks > BOOT_MIN_DAYS ? (size_t)two_blocks : BOOT_MIN_DAYS;
     if (have < need) {
-        char d0[16], d1[16];
+        char d0[16], d1[16], up[48] = "";
+        if (ceil(sc->block_mean) != sc->block_mean) /* the rule counts whole days */
+            snprintf(up, sizeof up, " rounded up to %g,", ceil(sc->block_mean));
         return vr_config_fail(c->err, c->file, c->ix, key,
                               "a bootstrap window must hold at least %zu trading days (at least %d, and twice "
-                              "block_mean %g plus one); %s..%s holds %zu",
-                              need, BOOT_MIN_DAYS, sc->block_mean, vr_history_format_date(h->date[sc->hist_i0], d0),
+                              "block_mean %g%s plus one); %s..%s holds %zu",
+                              need, BOOT_MIN_DAYS, sc->block_mean, up, vr_history_format_date(h->date[sc->hist_i0], d0),
                               vr_history_format_date(h->date[sc->hist_i1 - 1], d1), have);
     }
     return VR_OK;
