@@ -51,7 +51,7 @@ static void usage_top(FILE *out)
             "\n"
             "options:\n"
             "  -h, --help      this help (also: vixrisk <command> --help)\n"
-            "  -V, --version   version, build and the ISAs this CPU runs (also after a command)\n");
+            "  -V, --version   version, build and the ISAs this CPU runs (--version also after a command)\n");
     vr_cli_help_footer(out);
 }
 
@@ -868,7 +868,8 @@ static int cmd_run(int argc, char **argv, int check_only)
     return 0;
 }
 
-/* --version (or -V) anywhere before "--" answers at once, whatever the command. */
+/* --version anywhere before "--" answers at once, whatever the command; -V only before the
+ * command (after it, the command's own short options apply, and -V is none of them). */
 static int wants_version(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
