@@ -1,6 +1,7 @@
 /* test_eval_marks_single.c: simulation.mark_precision: single (the daily batch's SPX options marked
  * in float, vk_single_marks) against the default, on the main job's model and 11 policies
- * (configs/alvh.yaml), 600 paths x 126 days, the same paths (common random numbers).
+ * (configs/alvh.yaml), 600 paths x 126 days, and on svcj2's (configs/alvh_svcj2.yaml), the same
+ * paths (common random numbers).
  *
  * Checked:
  * - the key reaches the marks: some path's P&L differs from the default's;
@@ -31,12 +32,22 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void test_single_marks_against_double(void **state)
+/* The comparison on the first scenario of config `path` at `paths` x `days`, one thread; the
+ * threads-and-blocks check when `threads_too`. median_max and se_max: the bounds on the median
+ * path's |change| (USD) and on each policy's mean change in its standard errors. */
+static void single_against_double(const char *path, size_t paths, int days, double median_max,
+                                  double se_max, int threads_too)
 {
-    (void)state;
     vr_err err = {VR_OK, ""};
     vr_run_cfg cfg;
-    vr_run_spec s = vr_test_main_job(&cfg, 600, 126);
+    assert_int_equal(vr_run_load(path, &cfg, &err), VR_OK);
+    vr_run_spec s = cfg.spec;
+    s.paths = paths;
+    s.horizon_days = days;
+    s.threads = 1;
+    s.sample_paths = 0;
+    s.trade_log_paths = 0;
+    s.nscen = 1;
     assert_int_equal(s.mark_single, 0);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
@@ -70,27 +81,45 @@ static void test_single_marks_against_double(void **state)
         printf("%-22s mean P&L %10.1f +- %6.1f: single - double %+8.3f (%.4f SE), median |change| "
                "%.3f USD, largest %.1f\n", s.pol[p].name, mean, se, dsum / (double)n, ratio, median,
                ad[n - 1]);
-        worst_ratio = fmax(worst_ratio, ratio);
-        worst_median = fmax(worst_median, median);
+        worst_ratio = ratio <= worst_ratio ? worst_ratio : ratio > worst_ratio ? ratio : NAN;
+        worst_median = median <= worst_median ? worst_median : median > worst_median ? median : NAN;
     }
     free(ad);
     assert_true(differ > 0);
-    assert_true(worst_median < 2.0);
-    assert_true(worst_ratio < 0.05);
+    assert_true(worst_median < median_max);
+    assert_true(worst_ratio < se_max);
 
     /* the same bits on two threads and blocks of 24 (the run above: one thread, blocks of 64) */
     vr_run_spec v = sf;
     v.threads = 2;
     v.block = 24;
     vr_scenario_result g;
-    assert_int_equal(vr_eval_scenario_ex(&v, 0, &eo, &g, NULL, NULL, &err), VR_OK);
-    for (int p = 0; p < s.npol; p++)
-        vr_test_assert_out_equal(&f.out[p], &g.out[p], n);
-    vr_scenario_result_free(&g);
+    if (threads_too) {
+        assert_int_equal(vr_eval_scenario_ex(&v, 0, &eo, &g, NULL, NULL, &err), VR_OK);
+        for (int p = 0; p < s.npol; p++)
+            vr_test_assert_out_equal(&f.out[p], &g.out[p], n);
+        vr_scenario_result_free(&g);
+    }
     vr_scenario_result_free(&d);
     vr_scenario_result_free(&f);
     vr_pricing_cache_destroy(pc);
     vr_run_cfg_free(&cfg);
+}
+
+static void test_single_marks_against_double(void **state)
+{
+    (void)state;
+    single_against_double(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", 600, 126, 2.0, 0.05, 1);
+}
+
+/* svcj2 (configs/alvh_svcj2.yaml, 4 policies): the SPX vol is four float lookups mixed by the
+ * stencil's Lagrange weights (svcj2_tables.c, by_cell), which above the top level extrapolate
+ * (weights -t and 1 + t) and so multiply the float error; the same bounds hold (measured at 300
+ * paths x 126 days: median |change| 0.47-0.50 USD, largest 2.7 USD, means within 0.0001 SE). */
+static void test_single_marks_svcj2(void **state)
+{
+    (void)state;
+    single_against_double(VIXRISK_SOURCE_DIR "/configs/alvh_svcj2.yaml", 300, 126, 2.0, 0.05, 0);
 }
 
 /* A kernel table the library did not make (a copy of one) has no single-marks twin. */
@@ -126,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_marks_against_double),
+        cmocka_unit_test(test_single_marks_svcj2),
         cmocka_unit_test(test_foreign_table_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
