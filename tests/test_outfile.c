@@ -268,6 +268,12 @@ static void test_long_name(void **state)
     assert_int_equal(vr_outfile_prepare(&o, at(name), NULL, NULL, 0, &err), VR_OK);
     assert_int_equal(write_through(&o, "max", &err), VR_OK);
     unlink(at(name));
+    /* one byte more is refused when prepared (a usage error before any work), not when created */
+    char big[300];
+    memset(big, 'b', 256);
+    big[256] = '\0';
+    assert_int_equal(vr_outfile_prepare(&o, at(big), NULL, NULL, 0, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "the file name is 256 bytes long, more than the 255"));
 }
 
 static void test_signal_cleanup_in_process(void **state)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -136,6 +137,11 @@ vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *defaul
     const char *base = slash ? slash + 1 : o->final;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return vr_fail(err, VR_EINVAL, "%s: is a directory (give a file name)", o->final);
+    /* a name no file system here takes is a usage error, found before any work (it used to fail
+     * only when the file was created, exit 1, after the run) */
+    if (strlen(base) > NAME_MAX)
+        return vr_fail(err, VR_EINVAL, "%.60s...: the file name is %zu bytes long, more than the %d a "
+                       "file name may have", o->final, strlen(base), NAME_MAX);
 
     char dir[VR_OUTFILE_PATH_MAX];
     dir_of(o->final, dir, sizeof dir);
