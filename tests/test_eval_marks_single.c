@@ -40,14 +40,7 @@ static void single_against_double(const char *path, size_t paths, int days, doub
 {
     vr_err err = {VR_OK, ""};
     vr_run_cfg cfg;
-    assert_int_equal(vr_run_load(path, &cfg, &err), VR_OK);
-    vr_run_spec s = cfg.spec;
-    s.paths = paths;
-    s.horizon_days = days;
-    s.threads = 1;
-    s.sample_paths = 0;
-    s.trade_log_paths = 0;
-    s.nscen = 1;
+    vr_run_spec s = vr_test_job(path, &cfg, paths, days);
     assert_int_equal(s.mark_single, 0);
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);

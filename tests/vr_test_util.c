@@ -477,8 +477,13 @@ vr_pfit_day *vr_test_pfit_days(vr_model_type t, const vr_sv_params *truth, size_
 
 vr_run_spec vr_test_main_job(vr_run_cfg *cfg, size_t paths, int days)
 {
+    return vr_test_job(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, paths, days);
+}
+
+vr_run_spec vr_test_job(const char *path, vr_run_cfg *cfg, size_t paths, int days)
+{
     vr_err err = {VR_OK, ""};
-    assert_int_equal(vr_run_load(VIXRISK_SOURCE_DIR "/configs/alvh.yaml", cfg, &err), VR_OK);
+    assert_int_equal(vr_run_load(path, cfg, &err), VR_OK);
     vr_run_spec s = cfg->spec;
     s.paths = paths;
     s.horizon_days = days;

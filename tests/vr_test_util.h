@@ -164,6 +164,8 @@ struct vr_pfit_day *vr_test_pfit_days(vr_model_type t, const vr_sv_params *truth
  * its first scenario, `paths` paths x `days` days on one thread, without sample paths or trade
  * logs: the evaluator tests' common case. */
 vr_run_spec vr_test_main_job(vr_run_cfg *cfg, size_t paths, int days);
+/* The same for the config file at `path`. */
+vr_run_spec vr_test_job(const char *path, vr_run_cfg *cfg, size_t paths, int days);
 /* Every per-path output of n paths the same bytes in a and b (the evaluator's "moves no bit"). */
 void vr_test_assert_out_equal(const vr_path_out *a, const vr_path_out *b, size_t n);
 
