@@ -477,6 +477,29 @@ static void test_sizing_kinds(void **state)
            q->inst.strike, dc_df, df_dvix, veach, vwant);
     assert_true(dc_df > 0.2 && dc_df < 0.4 && df_dvix > 0 && df_dvix < 1);
     assert_true(q->qty >= 2 && fabs(q->qty * veach - vwant) <= 0.5 * veach + 1e-9);
+    /* a VIX future sized by its payoff at stress_vix: a future's payoff is net of its price and it
+     * costs its half-spread, so a stress level half a half-spread above the future's price covers
+     * nothing and is not bought (the guard left futures out: one 0.02 above took 174 futures in a
+     * 2020 replay); ten half-spreads above, it is bought */
+    const double F = vr_pricing_mark(mk_heston, &fut, &st, 0).price;
+    p.condor.vix_half_spread = 0.05; /* (this policy trades without costs so far) */
+    const double hs = p.condor.vix_half_spread + p.condor.vix_half_spread_vix * vr_pricing_vix(mk_heston, st.x);
+    assert_true(hs > 0);
+    p.layers[0] = hold_layer(VR_ACTION_VIX_FUTURE);
+    p.layers[0].action.delta = NAN;
+    p.layers[0].action.size_by = VR_SIZE_PCT_MAX_LOSS;
+    p.layers[0].action.size = 0.1;
+    p.layers[0].action.stress_vix = F + 0.5 * hs;
+    run_path(&b, &p, S, v, 0, &m);
+    q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    printf("a future at F %.4f, half-spread %.4f, stress %.4f: %d open, %d activations\n", F, hs,
+           p.layers[0].action.stress_vix, q->open, b.act[0]);
+    assert_int_equal(q->open, 0);
+    assert_int_equal(b.act[0], 0);
+    p.layers[0].action.stress_vix = F + 10 * hs;
+    run_path(&b, &p, S, v, 0, &m);
+    assert_int_equal(q->open, 1);
+    assert_true(q->inst.t_exp == tau);
 }
 
 /* Wing width by percent of spot and by delta: at SPX 1000 and 5000 a 1% wing is 10 and 50 points;

@@ -1180,11 +1180,13 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         for (int j = 0; j < legs; j++)
             pay_unit += (j == 0 ? +1 : -1) * (value_at(&in[j], u) - (ki->margined ? mk[j].price : 0)) * mult;
         /* A structure that pays at the stress level no more than it costs (its premium with the
-         * half-spreads; a future's pay is already net of its price) covers nothing there: not
-         * bought. Sized by the payoff alone, a strike just beyond the stress level (a put at 3000
-         * with SPX 10% lower at 2999.3) paid cents a contract and took hundreds of contracts, a
-         * premium of a million USD against a condor's max loss of 60 thousand. */
-        qty = pay_unit > fmax(ki->margined ? 0 : unit, 0) ? a->size * base / pay_unit : 0;
+         * half-spreads; a future's pay is already net of its price, and its cost is the
+         * half-spread: struct_unit) covers nothing there: not bought. Sized by the payoff alone, a
+         * strike just beyond the stress level (a put at 3000 with SPX 10% lower at 2999.3) paid
+         * cents a contract and took hundreds of contracts, a premium of a million USD against a
+         * condor's max loss of 60 thousand; a future whose stress level lay 0.02 above its price
+         * (20 USD a contract against a half-spread of 50) took 174 of them. */
+        qty = pay_unit > fmax(unit, 0) ? a->size * base / pay_unit : 0;
         break;
     }
     case VR_SIZE_PCT_VEGA: {
