@@ -346,6 +346,14 @@ static void test_contradictions(void **state)
          ":10: policies[0].layers[0].exit.with_condor", "holds no position to exit"},
         {"      - name: condor\n        trigger: {vix_level: 25}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n",
          ":8: policies[0].layers[0].name", "'condor' names the condor's own part"},
+        /* a trigger that fires only at or above the level where the exit forbids buying never buys
+         * (alone, or with every condition required); at the same level too */
+        {"      - trigger: {vix_level: 50}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {vix_above: 45}\n",
+         ":10: policies[0].layers[0].exit.vix_above", "(45) must be above the trigger's vix_level (50)"},
+        {"      - trigger: {combine: all, vix_level: 45, term_ratio: 1.0}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {vix_above: 45}\n",
+         ":10: policies[0].layers[0].exit.vix_above", "the layer could never act"},
+        {"      - trigger: {combine: all, vix_level: 50}\n        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {vix_above: 45}\n",
+         ":10: policies[0].layers[0].exit.vix_above", "could never act"},
     };
     char name[32], pols[1024];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -364,6 +372,13 @@ static void test_contradictions(void **state)
         expect_ok(cfg("wingroll_ok.yaml", "paths: 10",
                       "  - name: p\n    condor: {wing_delta: 0.12}\n    layers:\n      - trigger: {short_delta: 0.3}\n"
                       "        action: {type: roll_tested, roll_to_delta: 0.14}\n"), &c);
+        vr_run_cfg_free(&c);
+    }
+    { /* with `any` (the default) and another condition, the other may fire below the exit level */
+        vr_run_cfg c;
+        expect_ok(cfg("anyok.yaml", "paths: 10",
+                      "  - name: p\n    layers:\n      - trigger: {vix_level: 50, term_ratio: 1.0}\n"
+                      "        action: {delta: 0.2, size: {by: contracts, value: 1}}\n        exit: {vix_above: 45}\n"), &c);
         vr_run_cfg_free(&c);
     }
     expect_err(cfg("thr1.yaml", "paths: 10, loss_thresholds: [10, 30, 20, 40]", "  - name: p\n"),

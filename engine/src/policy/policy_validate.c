@@ -542,6 +542,20 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
         snprintf(path, sizeof path, "%s.vix_below", base);
         if (!isnan(e->vix_below) && !isnan(e->vix_above) && !(e->vix_below < e->vix_above))
             return fail_key(err, key_out, path, "(%g) must be below vix_above (%g)", e->vix_below, e->vix_above);
+        /* nothing is bought while the VIX is at or above vix_above (book.c, hedge_buy): a trigger
+         * that fires only with the VIX at or above a level no lower than that never buys (a spike
+         * layer at vix_level 50 with vix_above 45 ran a 2020 replay with no activation and no word) */
+        const vr_trigger *t = &l->trigger;
+        const int nconds = !isnan(t->vix_level) + (!isnan(t->vix_change_days) &&
+                                                 (!isnan(t->vix_change_pct) || !isnan(t->vix_change_pts))) +
+                         !isnan(t->rsi_days) + !isnan(t->term_ratio) + !isnan(t->dd_pct) +
+                         !isnan(t->condor_loss_pct) + !isnan(t->short_delta);
+        snprintf(path, sizeof path, "%s.vix_above", base);
+        if (!t->always && !isnan(t->vix_level) && (!t->any || nconds == 1) && !isnan(e->vix_above) &&
+            !(t->vix_level < e->vix_above))
+            return fail_key(err, key_out, path, "(%g) must be above the trigger's vix_level (%g): nothing is "
+                            "bought with the VIX at or above vix_above, and the trigger fires only at or above "
+                            "vix_level, so the layer could never act", e->vix_above, t->vix_level);
     }
     return VR_OK;
 }
