@@ -691,6 +691,82 @@ static void print_asof(FILE *out, const vr_run_cfg *cfg)
     }
 }
 
+
+#ifdef VIXRISK_MPI
+/* FNV-1a over n bytes, from h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+#define FNV0 0xcbf29ce484222325ull
+
+static uint64_t day_digest(uint64_t h, const vr_market_day *d)
+{
+    const double x[6] = {d->spx, d->vix9d, d->vix, d->vix3m, d->vix6m, d->vvix};
+    h = fnv(h, &d->date, sizeof d->date);
+    h = fnv(h, x, sizeof x);
+    h = fnv(h, &d->nfut, sizeof d->nfut);
+    for (int i = 0; i < d->nfut && i < VR_MARKET_MAX_FUT; i++) {
+        h = fnv(h, d->fut[i].contract, sizeof d->fut[i].contract);
+        h = fnv(h, &d->fut[i].expiry, sizeof d->fut[i].expiry);
+        h = fnv(h, &d->fut[i].settle, sizeof d->fut[i].settle);
+    }
+    return h;
+}
+
+/* A digest of what a rank loaded that the run's numbers depend on beyond the command line: the
+ * config text (the run file and the model files it names), the market histories of its history
+ * and bootstrap scenarios, and the market days its scenarios start from. Directory names are left
+ * out: ranks may read the same data from different places. */
+static uint64_t inputs_digest(const vr_run_cfg *c)
+{
+    uint64_t h = FNV0;
+    if (c->config_text != NULL)
+        h = fnv(h, c->config_text, strlen(c->config_text));
+    for (int i = 0; i < c->nhist; i++) {
+        const vr_history *x = &c->hist[i];
+        h = fnv(h, &x->n, sizeof x->n);
+        if (x->date != NULL)
+            h = fnv(h, x->date, x->n * sizeof *x->date);
+        const double *cols[6] = {x->spx, x->vix, x->vix3m, x->vix9d, x->vix6m, x->vvix};
+        for (int k = 0; k < 6; k++)
+            if (cols[k] != NULL)
+                h = fnv(h, cols[k], x->n * sizeof *cols[k]);
+    }
+    h = day_digest(h, &c->asof);
+    for (int i = 0; c->start != NULL && i < c->spec.nscen; i++)
+        h = day_digest(h, &c->start[i]);
+    return h;
+}
+
+/* Under mpirun every rank loads the config and picks its kernels itself: a rank on another CPU,
+ * with another VIXRISK_ISA, or reading other data (its VIXRISK_DATA) would compute other numbers
+ * for its paths, and the run would pass them off as one. 1 (rank 0 has said why) when any rank's
+ * kernels or inputs differ from rank 0's. Collective. */
+static int ranks_differ(const vr_run_cfg *cfg, const vk_table *kt, int rank)
+{
+    int first = 0;
+    if (vr_mpi_same(fnv(FNV0, kt->isa, strlen(kt->isa)), &first) != VR_OK) {
+        if (rank == 0)
+            fprintf(stderr, "%s: rank %d runs other kernels than rank 0 (%s): their CPUs or VIXRISK_ISA differ, "
+                    "and the run's numbers would depend on where its paths ran; give every rank the same "
+                    "ISA (--isa, or VIXRISK_ISA, with one every node runs)\n", prog, first, kt->isa);
+        return 1;
+    }
+    if (vr_mpi_same(inputs_digest(cfg), &first) != VR_OK) {
+        if (rank == 0)
+            fprintf(stderr, "%s: rank %d loaded other inputs than rank 0: the config, the model files it names "
+                    "or the market data (VIXRISK_DATA, --data) differ between them, and the run's numbers "
+                    "would depend on where its paths ran; let every rank read the same files\n", prog, first);
+        return 1;
+    }
+    return 0;
+}
+#endif
+
 static int cmd_run(int argc, char **argv, int check_only)
 {
     enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF, O_STAGES };
@@ -748,6 +824,15 @@ static int cmd_run(int argc, char **argv, int check_only)
     }
     const char *file = argv[optind];
     const vk_table *kt = pick_isa(isa);
+#ifdef VIXRISK_MPI
+    /* a rank whose CPU lacks the ISA asked for (or whose VIXRISK_ISA names none) has said so
+     * above: every rank stops, none waits in the next collective */
+    if (vr_mpi_active()) {
+        vr_err ie = {kt != NULL ? VR_OK : VR_EINVAL, "the kernels (see the message above)"};
+        if (vr_mpi_agree(ie.code, &ie) != VR_OK)
+            return EXIT_USAGE;
+    }
+#endif
     if (kt == NULL)
         return EXIT_USAGE;
     /* under mpirun every rank loads the same file; rank 0 alone speaks */
@@ -776,6 +861,12 @@ static int cmd_run(int argc, char **argv, int check_only)
             fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
     }
+#ifdef VIXRISK_MPI
+    if (vr_mpi_active() && ranks_differ(&cfg, kt, rank)) {
+        vr_run_cfg_free(&cfg);
+        return EXIT_USAGE;
+    }
+#endif
     /* the run file records what was run, not only the config text it was run from: the command
      * line and the settings it changed (the loader recorded --paths when it differs from the
      * config; a --seed or --threads equal to the config's value changes nothing and is left out) */
@@ -833,9 +924,10 @@ static int cmd_run(int argc, char **argv, int check_only)
     free(inbuf);
     free(inputs);
 #ifdef VIXRISK_MPI
-    if (vr_mpi_active()) { /* the other ranks stop with rank 0's exit code */
-        vr_err e = {VR_OK, "output target"};
-        prc = vr_status_exit_code(vr_mpi_agree(prc == 0 ? VR_OK : prc == 2 ? VR_ECONFIG : VR_EIO, &e));
+    if (vr_mpi_active()) { /* the other ranks stop with rank 0's exit code (a usage error's 2) */
+        const vr_status ps = prc == 0 ? VR_OK : prc == 2 ? VR_ECONFIG : VR_EIO;
+        vr_err e = {ps, "output target"};
+        prc = vr_status_exit_code(vr_mpi_agree(ps, &e));
     }
 #endif
     if (prc != 0) {

@@ -22,7 +22,7 @@ another has one rank killed with SIGKILL: neither may leave anything under the f
 interrupted one (given odls_base_sigkill_timeout=5, see docs/scale.md "Failure") must leave no
 temporary either. A config that fails to load on rank 1 alone (its environment names no data
 directory) must stop every rank with exit 2 and rank 0 print rank 1's error, not hang."""
-import glob, math, os, re, signal, subprocess, sys, tempfile, time
+import glob, math, os, re, shutil, signal, subprocess, sys, tempfile, time
 
 import h5py
 import numpy as np
@@ -270,9 +270,13 @@ def main_signal(vix, src, mpirun):
             # Open MPI follows its SIGTERM with SIGKILL at once when a rank dies of it, which can
             # beat rank 0's removal of the temporary; a grace period lets rank 0 clean up
             penv = dict(env, OMPI_MCA_odls_base_sigkill_timeout="5") if how.startswith("SIGINT") else env
+            # SIGINT at its default in mpirun and the ranks: a test started from a background job
+            # inherits it ignored, vixrisk keeps an ignored signal ignored (nohup's promise), and the
+            # run then went on to write its file (seen when ctest ran from a non-interactive shell)
             p = subprocess.Popen(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "200000",
                                            "--threads", "1", "-q", "-o", out], env=penv,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
             t0 = time.time()
             while not glob.glob(os.path.join(tmp, "out", ".vr*.tmp")) and p.poll() is None \
                     and time.time() - t0 < 120:
@@ -311,6 +315,7 @@ def main_signal(vix, src, mpirun):
             for f in left:
                 os.remove(os.path.join(tmp, "out", f))
         ok &= rank_fails_alone(vix, src, mpirun, env, tmp)
+        ok &= ranks_disagree(vix, src, mpirun, env, tmp)
     return 0 if ok else 1
 
 
@@ -343,6 +348,60 @@ def rank_fails_alone(vix, src, mpirun, env, tmp):
     if not good:
         print(r.stderr[-2000:])
     return good
+
+
+def ranks_disagree(vix, src, mpirun, env, tmp):
+    """Ranks that would compute other numbers, or a usage error seen by rank 0 alone: every rank
+    stops with exit 2, none hangs, no output. (a) Rank 1's VIXRISK_ISA names no ISA: it returned
+    alone and the others waited in the config's agreement until killed. (b) Rank 1 on other
+    kernels (VIXRISK_ISA=scalar, as a node without AVX would pick): the run passed off two ISAs'
+    numbers as one. (c) Rank 1 reading a copy of the data with one VIX close 0.01 lower: 603
+    numbers of a replay differed from the single process's, exit 0. (d) The output target a
+    directory: exit 1 under mpirun, 2 without."""
+    data = os.path.realpath(os.path.join(src, "..", "shared", "data"))
+    wrap = os.path.join(tmp, "rank1_env.sh")
+    with open(wrap, "w") as f:
+        f.write('#!/bin/sh\nif [ "${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}" = 1 ]; then export "$RANK1_ENV"; fi\n'
+                'exec "$@"\n')
+    os.chmod(wrap, 0o755)
+    isas = subprocess.run([vix, "--version"], stdout=subprocess.PIPE, text=True).stdout
+    cases = [("VIXRISK_ISA=bogus", "alvh.yaml", None, "unknown ISA")]
+    if "avx2" in isas:
+        cases.append(("VIXRISK_ISA=scalar", "alvh.yaml", None, "rank 1 runs other kernels than rank 0"))
+    if os.path.exists(os.path.join(data, "vix_daily.csv")):
+        copy = os.path.join(tmp, "data_copy")
+        shutil.copytree(data, copy)
+        path = os.path.join(copy, "vix_daily.csv")
+        text = open(path).read()
+        line = next(x for x in text.splitlines() if x.startswith("2020-03-16,"))
+        f = line.split(",")
+        f[-1] = f"{float(f[-1]) - 0.01:.2f}"
+        with open(path, "w") as fh:
+            fh.write(text.replace(line, ",".join(f)))
+        cases.append((f"VIXRISK_DATA={copy}", "stress.yaml", None, "rank 1 loaded other inputs than rank 0"))
+    target_dir = os.path.join(tmp, "out", "dir_target")
+    os.makedirs(os.path.join(target_dir, "alvh.h5"), exist_ok=True)
+    cases.append(("RANK1_NOTHING=1", "alvh.yaml", target_dir, "exists and is a directory"))
+    ok = True
+    for renv, name, out_dir, want in cases:
+        cfg = small_config(src, name, tmp, True)
+        out = out_dir or os.path.join(tmp, "out", "disagree.h5")
+        penv = dict(env, VIXRISK_DATA=data, RANK1_ENV=renv)
+        try:
+            r = subprocess.run(mpirun + ["-np", "2", wrap, vix, "run", cfg, "--paths", "40", "--threads", "1",
+                                         "-q", "-o", out], env=penv, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            print(f"ranks disagree ({renv}, {name}): the run hung (killed after 120 s): FAILED")
+            ok = False
+            continue
+        made = os.path.isfile(out) or (out_dir is not None and os.listdir(os.path.join(out_dir, "alvh.h5")))
+        good = r.returncode == 2 and want in r.stderr and not made
+        print(f"ranks disagree ({renv.split('=')[0]}, {name}): exit {r.returncode}, {'ok' if good else 'FAILED'}")
+        if not good:
+            print(r.stderr[-2000:])
+        ok &= good
+    return ok
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@
 #define VIXRISK_VR_MPI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vixrisk/vr_status.h"
 #include "vixrisk/vr_tailstats.h"
@@ -80,6 +81,12 @@ int vr_mpi_active(void);
  * int, plus a broadcast of the message on failure. Collective. An MPI failure here ends every
  * rank through vr_mpi_abort (nothing else could be agreed). */
 vr_status vr_mpi_agree(vr_status st, vr_err *err);
+
+/* Whether every rank holds rank 0's value h (a digest of what it loaded or chose): VR_OK, else
+ * on every rank the lowest-numbered rank whose h differs (*first) and VR_EINVAL, err untouched
+ * (the caller says what differs). A broadcast and an allreduce. Collective; an MPI failure ends
+ * every rank through vr_mpi_abort. */
+vr_status vr_mpi_same(uint64_t h, int *first);
 
 /* Collect rows [lo, hi) of every rank's copy of buf (nrows rows of row_bytes each; each rank
  * passes the rows it computed, ranges of different ranks disjoint) into rank 0's buf, in place.

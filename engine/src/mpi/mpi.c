@@ -131,6 +131,26 @@ vr_status vr_mpi_agree(vr_status st, vr_err *err)
     return err->code != VR_OK ? err->code : VR_EIO;
 }
 
+vr_status vr_mpi_same(uint64_t h, int *first)
+{
+    const int me = vr_mpi_rank(), size = vr_mpi_size();
+    uint64_t h0 = h;
+    int rc;
+    if ((rc = MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        vr_err e = {VR_OK, ""};
+        mpi_fail(&e, rc, "MPI_Bcast (same)");
+        vr_mpi_abort(&e);
+    }
+    int mine = h != h0 ? me : size, low = size;
+    if ((rc = MPI_Allreduce(&mine, &low, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        vr_err e = {VR_OK, ""};
+        mpi_fail(&e, rc, "MPI_Allreduce (same)");
+        vr_mpi_abort(&e);
+    }
+    *first = low;
+    return low == size ? VR_OK : VR_EINVAL;
+}
+
 vr_status vr_mpi_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t lo, size_t hi,
                              vr_err *err)
 {
