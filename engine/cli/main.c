@@ -4,6 +4,7 @@
  * (exit 0); errors go to stderr. Output targets are checked before any work (vr_outfile.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
@@ -135,8 +136,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
     return 1;
 }
 
-/* --isa, else VIXRISK_ISA, else the best available. */
-static const vk_table *pick_isa(const char *isa)
+/* --isa, else VIXRISK_ISA, else the best available; NULL with why in msg (cap bytes). */
+static const vk_table *pick_isa_msg(const char *isa, char *msg, size_t cap)
 {
     const char *src = "--isa";
     if (isa == NULL || isa[0] == '\0') {
@@ -147,11 +148,23 @@ static const vk_table *pick_isa(const char *isa)
     if (t == NULL) {
         const char *names[3];
         const int n = vk_available(names, 3);
-        fprintf(stderr, "%s: %s=%s: unknown ISA or not supported by this CPU (available:", prog, src, isa);
-        for (int i = 0; i < n; i++)
-            fprintf(stderr, " %s", names[i]);
-        fprintf(stderr, ")\n");
+        size_t len = (size_t)snprintf(msg, cap, "%s=%s: unknown ISA or not supported by this CPU (available:",
+                                      src, isa ? isa : "");
+        for (int i = 0; i < n && len < cap; i++)
+            len += (size_t)snprintf(msg + len, cap - len, " %s", names[i]);
+        if (len < cap)
+            snprintf(msg + len, cap - len, ")");
     }
+    return t;
+}
+
+/* The same, saying why on stderr. */
+static const vk_table *pick_isa(const char *isa)
+{
+    char msg[256];
+    const vk_table *t = pick_isa_msg(isa, msg, sizeof msg);
+    if (t == NULL)
+        fprintf(stderr, "%s: %s\n", prog, msg);
     return t;
 }
 
@@ -693,6 +706,35 @@ static void print_asof(FILE *out, const vr_run_cfg *cfg)
 
 
 #ifdef VIXRISK_MPI
+/* Under mpirun every rank parses the same command line, so a usage error was printed once per
+ * rank: the ranks other than 0 keep quiet until it is parsed (ranks_quiet, after MPI starts),
+ * then speak for themselves again (ranks_speak), since from there a rank may fail alone. */
+static int quiet_fd = -1;
+
+static void ranks_quiet(void)
+{
+    if (vr_mpi_rank() == 0)
+        return;
+    fflush(stderr);
+    const int nul = open("/dev/null", O_WRONLY);
+    if (nul < 0)
+        return;
+    quiet_fd = dup(STDERR_FILENO);
+    if (quiet_fd >= 0)
+        dup2(nul, STDERR_FILENO);
+    close(nul);
+}
+
+static void ranks_speak(void)
+{
+    if (quiet_fd < 0)
+        return;
+    fflush(stderr);
+    dup2(quiet_fd, STDERR_FILENO);
+    close(quiet_fd);
+    quiet_fd = -1;
+}
+
 /* FNV-1a over n bytes, from h. */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -823,18 +865,28 @@ static int cmd_run(int argc, char **argv, int check_only)
         return EXIT_USAGE;
     }
     const char *file = argv[optind];
-    const vk_table *kt = pick_isa(isa);
+    char imsg[256] = "";
+    const vk_table *kt = pick_isa_msg(isa, imsg, sizeof imsg);
 #ifdef VIXRISK_MPI
-    /* a rank whose CPU lacks the ISA asked for (or whose VIXRISK_ISA names none) has said so
-     * above: every rank stops, none waits in the next collective */
+    /* a rank whose CPU lacks the ISA asked for (or whose VIXRISK_ISA names none): every rank
+     * stops, none waits in the next collective, and rank 0 says which rank and why; then the
+     * ranks speak for themselves again (from here a rank may fail alone) */
     if (vr_mpi_active()) {
-        vr_err ie = {kt != NULL ? VR_OK : VR_EINVAL, "the kernels (see the message above)"};
-        if (vr_mpi_agree(ie.code, &ie) != VR_OK)
+        vr_err ie = {kt != NULL ? VR_OK : VR_EINVAL, ""};
+        snprintf(ie.msg, sizeof ie.msg, "%s", imsg);
+        const vr_status as = vr_mpi_agree(ie.code, &ie);
+        ranks_speak();
+        if (as != VR_OK) {
+            if (vr_mpi_rank() == 0)
+                fprintf(stderr, "%s: %s\n", prog, ie.msg);
             return EXIT_USAGE;
+        }
     }
 #endif
-    if (kt == NULL)
+    if (kt == NULL) {
+        fprintf(stderr, "%s: %s\n", prog, imsg);
         return EXIT_USAGE;
+    }
     /* under mpirun every rank loads the same file; rank 0 alone speaks */
     int rank = 0;
 #ifdef VIXRISK_MPI
@@ -1025,6 +1077,7 @@ static int dispatch(int argc, char **argv)
                 return vr_status_exit_code(err.code);
             }
             vr_cli_signals_install(); /* ours again, over any the MPI runtime installed */
+            ranks_quiet();
             const int rc = cmd_run(argc - 1, argv + 1, 0);
             vr_mpi_finalize();
             return rc;

@@ -401,6 +401,14 @@ def ranks_disagree(vix, src, mpirun, env, tmp):
         if not good:
             print(r.stderr[-2000:])
         ok &= good
+    # (e) a usage error is the same on every rank: said once (it was said once per rank)
+    cfg = small_config(src, "alvh.yaml", tmp, True)
+    r = subprocess.run(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "0", "-q"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    n = r.stderr.count("--paths: expected a whole number")
+    good = r.returncode == 2 and n == 1
+    print(f"a usage error under mpirun: exit {r.returncode}, said {n} time(s), {'ok' if good else 'FAILED'}")
+    ok &= good
     return ok
 
 
