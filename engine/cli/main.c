@@ -735,55 +735,6 @@ static void ranks_speak(void)
     quiet_fd = -1;
 }
 
-/* FNV-1a over n bytes, from h. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-#define FNV0 0xcbf29ce484222325ull
-
-static uint64_t day_digest(uint64_t h, const vr_market_day *d)
-{
-    const double x[6] = {d->spx, d->vix9d, d->vix, d->vix3m, d->vix6m, d->vvix};
-    h = fnv(h, &d->date, sizeof d->date);
-    h = fnv(h, x, sizeof x);
-    h = fnv(h, &d->nfut, sizeof d->nfut);
-    for (int i = 0; i < d->nfut && i < VR_MARKET_MAX_FUT; i++) {
-        h = fnv(h, d->fut[i].contract, sizeof d->fut[i].contract);
-        h = fnv(h, &d->fut[i].expiry, sizeof d->fut[i].expiry);
-        h = fnv(h, &d->fut[i].settle, sizeof d->fut[i].settle);
-    }
-    return h;
-}
-
-/* A digest of what a rank loaded that the run's numbers depend on beyond the command line: the
- * config text (the run file and the model files it names), the market histories of its history
- * and bootstrap scenarios, and the market days its scenarios start from. Directory names are left
- * out: ranks may read the same data from different places. */
-static uint64_t inputs_digest(const vr_run_cfg *c)
-{
-    uint64_t h = FNV0;
-    if (c->config_text != NULL)
-        h = fnv(h, c->config_text, strlen(c->config_text));
-    for (int i = 0; i < c->nhist; i++) {
-        const vr_history *x = &c->hist[i];
-        h = fnv(h, &x->n, sizeof x->n);
-        if (x->date != NULL)
-            h = fnv(h, x->date, x->n * sizeof *x->date);
-        const double *cols[6] = {x->spx, x->vix, x->vix3m, x->vix9d, x->vix6m, x->vvix};
-        for (int k = 0; k < 6; k++)
-            if (cols[k] != NULL)
-                h = fnv(h, cols[k], x->n * sizeof *cols[k]);
-    }
-    h = day_digest(h, &c->asof);
-    for (int i = 0; c->start != NULL && i < c->spec.nscen; i++)
-        h = day_digest(h, &c->start[i]);
-    return h;
-}
-
 /* Under mpirun every rank loads the config and picks its kernels itself: a rank on another CPU,
  * with another VIXRISK_ISA, or reading other data (its VIXRISK_DATA) would compute other numbers
  * for its paths, and the run would pass them off as one. 1 (rank 0 has said why) when any rank's
@@ -791,14 +742,14 @@ static uint64_t inputs_digest(const vr_run_cfg *c)
 static int ranks_differ(const vr_run_cfg *cfg, const vk_table *kt, int rank)
 {
     int first = 0;
-    if (vr_mpi_same(fnv(FNV0, kt->isa, strlen(kt->isa)), &first) != VR_OK) {
+    if (vr_mpi_same_bytes(kt->isa, strlen(kt->isa), &first) != VR_OK) {
         if (rank == 0)
             fprintf(stderr, "%s: rank %d runs other kernels than rank 0 (%s): their CPUs or VIXRISK_ISA differ, "
                     "and the run's numbers would depend on where its paths ran; give every rank the same "
                     "ISA (--isa, or VIXRISK_ISA, with one every node runs)\n", prog, first, kt->isa);
         return 1;
     }
-    if (vr_mpi_same(inputs_digest(cfg), &first) != VR_OK) {
+    if (vr_mpi_same(vr_run_inputs_digest(cfg), &first) != VR_OK) {
         if (rank == 0)
             fprintf(stderr, "%s: rank %d loaded other inputs than rank 0: the config, the model files it names "
                     "or the market data (VIXRISK_DATA, --data) differ between them, and the run's numbers "

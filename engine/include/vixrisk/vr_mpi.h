@@ -87,6 +87,8 @@ vr_status vr_mpi_agree(vr_status st, vr_err *err);
  * (the caller says what differs). A broadcast and an allreduce. Collective; an MPI failure ends
  * every rank through vr_mpi_abort. */
 vr_status vr_mpi_same(uint64_t h, int *first);
+/* The same for n bytes at p (a name), compared by their digest. */
+vr_status vr_mpi_same_bytes(const void *p, size_t n, int *first);
 
 /* Collect rows [lo, hi) of every rank's copy of buf (nrows rows of row_bytes each; each rank
  * passes the rows it computed, ranges of different ranks disjoint) into rank 0's buf, in place.

@@ -4,6 +4,7 @@
 #ifndef VIXRISK_VR_RUN_H
 #define VIXRISK_VR_RUN_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vixrisk/vr_eval.h"
@@ -75,6 +76,12 @@ vr_status vr_run_load(const char *file, vr_run_cfg *out, vr_err *err);
 /* Fewer paths than this leave fewer than 100 paths beyond VaR99: the loader warns. */
 #define VR_TAIL_MIN_PATHS 10000
 void vr_run_cfg_free(vr_run_cfg *c);
+
+/* A digest of what a loaded run's numbers depend on beyond the command line: the config text (the
+ * run file and the model files it names), the market histories of its history and bootstrap
+ * scenarios, and the market days its scenarios start from. Directory names are left out (the
+ * same data may be read from different places). Under mpirun the ranks compare theirs. */
+uint64_t vr_run_inputs_digest(const vr_run_cfg *c);
 
 typedef struct vr_run_opts {
     const char *out_path;  /* HDF5 output: a file, or a directory for DIR/<config stem>.h5; checked

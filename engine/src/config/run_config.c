@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "core/blob.h"
 #include "vixrisk/vr_runfile.h"
 #include "vixrisk/vr_outfile.h"
 #include "run_schema.h"
@@ -614,4 +615,39 @@ void vr_run_cfg_free(vr_run_cfg *c)
     free(c->config_text);
     free(c->file);
     memset(c, 0, sizeof *c);
+}
+
+static uint64_t day_digest(uint64_t h, const vr_market_day *d)
+{
+    const double x[6] = {d->spx, d->vix9d, d->vix, d->vix3m, d->vix6m, d->vvix};
+    h = vr_hash64(h, &d->date, sizeof d->date);
+    h = vr_hash64(h, x, sizeof x);
+    h = vr_hash64(h, &d->nfut, sizeof d->nfut);
+    for (int i = 0; i < d->nfut && i < VR_MARKET_MAX_FUT; i++) {
+        h = vr_hash64(h, d->fut[i].contract, strnlen(d->fut[i].contract, sizeof d->fut[i].contract));
+        h = vr_hash64(h, &d->fut[i].expiry, sizeof d->fut[i].expiry);
+        h = vr_hash64(h, &d->fut[i].settle, sizeof d->fut[i].settle);
+    }
+    return h;
+}
+
+uint64_t vr_run_inputs_digest(const vr_run_cfg *c)
+{
+    uint64_t h = VR_FNV_OFFSET;
+    if (c->config_text != NULL)
+        h = vr_hash64(h, c->config_text, strlen(c->config_text));
+    for (int i = 0; i < c->nhist; i++) {
+        const vr_history *x = &c->hist[i];
+        h = vr_hash64(h, &x->n, sizeof x->n);
+        if (x->date != NULL)
+            h = vr_hash64(h, x->date, x->n * sizeof *x->date);
+        const double *cols[6] = {x->spx, x->vix, x->vix3m, x->vix9d, x->vix6m, x->vvix};
+        for (int k = 0; k < 6; k++)
+            if (cols[k] != NULL)
+                h = vr_hash64(h, cols[k], x->n * sizeof *cols[k]);
+    }
+    h = day_digest(h, &c->asof);
+    for (int i = 0; c->start != NULL && i < c->spec.nscen; i++)
+        h = day_digest(h, &c->start[i]);
+    return h;
 }

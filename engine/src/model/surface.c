@@ -531,12 +531,11 @@ vr_status vr_surface_build(vr_model_type t, const vr_sv_params *p, const vr_surf
         return st;
     const sv1_src c = {t, p};
     vr_surface_spec sp = spec ? *spec : (vr_surface_spec){0};
+    /* an axis the spec sets keeps the default's top and shift, its own count (no error then) */
     const int dflt = sp.v_min == 0 && sp.v_max == 0 && sp.n_v == 0;
     default_axis a;
-    if (dflt && (st = default_axis_of(t, p, &a, err)) != VR_OK)
+    if ((st = default_axis_of(t, p, &a, dflt ? err : NULL)) != VR_OK && dflt)
         return st;
-    if (!dflt) /* (an axis the spec sets: the top and shift as before, the count the spec's) */
-        (void)default_axis_of(t, p, &a, NULL);
     const double v_eps = a.v_eps, v_top = a.v_top;
     if (dflt && a.n_v > 0)
         sp.n_v = a.n_v;

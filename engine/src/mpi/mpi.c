@@ -6,6 +6,7 @@
  * order-independent. MPI returns error codes (MPI_ERRORS_RETURN on MPI_COMM_WORLD) that become
  * VR_EIO; a caller whose peers may be blocked in a collective ends with vr_mpi_abort. */
 #include "vixrisk/vr_mpi.h"
+#include "core/blob.h"
 
 #include <limits.h>
 #include <mpi.h>
@@ -149,6 +150,11 @@ vr_status vr_mpi_same(uint64_t h, int *first)
     }
     *first = low;
     return low == size ? VR_OK : VR_EINVAL;
+}
+
+vr_status vr_mpi_same_bytes(const void *p, size_t n, int *first)
+{
+    return vr_mpi_same(vr_hash64(VR_FNV_OFFSET, p, n), first);
 }
 
 vr_status vr_mpi_gather_rows(void *buf, size_t row_bytes, size_t nrows, size_t lo, size_t hi,
