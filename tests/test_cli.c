@@ -947,6 +947,21 @@ static void test_output_refused(void **state)
     text[fread(text, 1, sizeof text - 1, f)] = '\0';
     fclose(f);
     assert_string_equal(text, run_small);
+    /* a directory whose permission bits allow a new file but which takes none: /proc, which root may
+     * "write" by access(2). It is found when the target is prepared, before any work, by creating a
+     * file there (it used to pass check, and a run failed after its simulation); as another user
+     * access(2) already refuses it. Exit 1 either way, the directory named (check creates no output:
+     * its failure is the target's check). */
+    for (int c = 0; c < 2; c++) {
+        snprintf(args, sizeof args, "%s %s --quiet -o /proc/vr_never.h5", cmds[c], cfg);
+        const int rc = run(args, out, sizeof out);
+        if (rc != 1)
+            fail_msg("%s: exit %d, not 1:\n%s", args, rc, out);
+        if (geteuid() == 0)
+            assert_non_null(strstr(out, "/proc/vr_never.h5: cannot create a file in /proc: "));
+        else
+            assert_non_null(strstr(out, "cannot write in output directory /proc"));
+    }
     /* report -o onto its own run file, and onto a FIFO */
     snprintf(args, sizeof args, "run %s --quiet -o %s", cfg, h5);
     assert_int_equal(run(args, out, sizeof out), 0);

@@ -298,6 +298,53 @@ static void test_signal_cleanup_in_process(void **state)
     unlink(at("c.h5"));
 }
 
+/* A report keeps all its files as temporaries until every one is written (64 scenarios x 13
+ * charts): VR_OUTFILE_MAX_ACTIVE of them at once, all removed by the signal cleanup, one more
+ * refused naming the limit. prepare leaves no temporary (its probe file is removed). sync makes the
+ * data durable and commit then renames; sync before begin is an error. */
+static void test_many_and_sync(void **state)
+{
+    (void)state;
+    enum { N = VR_OUTFILE_MAX_ACTIVE };
+    vr_outfile *o = calloc(N + 1, sizeof *o);
+    assert_non_null(o);
+    vr_err err = {VR_OK, ""};
+    for (int i = 0; i <= N; i++) { /* (prepare's probe takes a slot for a moment: all first) */
+        char name[32];
+        snprintf(name, sizeof name, "m%d.svg", i);
+        assert_int_equal(vr_outfile_prepare(&o[i], at(name), NULL, NULL, 0, &err), VR_OK);
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(vr_outfile_begin(&o[i], &err), VR_OK);
+    assert_int_equal(count_tmp(dir), N);
+    vr_err_clear(&err);
+    assert_int_equal(vr_outfile_begin(&o[N], &err), VR_ENOMEM);
+    assert_non_null(strstr(err.msg, "open at once"));
+    assert_int_equal(vr_outfile_signal_cleanup(), N);
+    assert_int_equal(count_tmp(dir), 0);
+    for (int i = 0; i < N; i++)
+        vr_outfile_abort(&o[i]);
+    assert_int_equal(vr_outfile_signal_cleanup(), 0);
+    free(o);
+
+    vr_outfile a;
+    assert_int_equal(vr_outfile_prepare(&a, at("s.txt"), NULL, NULL, 0, &err), VR_OK);
+    assert_int_equal(count_tmp(dir), 0);
+    vr_err_clear(&err);
+    assert_int_equal(vr_outfile_sync(&a, &err), VR_EINVAL);
+    assert_int_equal(vr_outfile_begin(&a, &err), VR_OK);
+    write_text(a.tmp, "synced");
+    assert_int_equal(vr_outfile_sync(&a, &err), VR_OK);
+    assert_int_equal(access(at("s.txt"), F_OK), -1); /* not renamed yet */
+    assert_int_equal(count_tmp(dir), 1);
+    assert_int_equal(vr_outfile_commit(&a, &err), VR_OK);
+    char buf[64];
+    read_text(at("s.txt"), buf, sizeof buf);
+    assert_string_equal(buf, "synced");
+    assert_int_equal(count_tmp(dir), 0);
+    unlink(at("s.txt"));
+}
+
 static void on_term(int sig)
 {
     vr_outfile_signal_cleanup();
@@ -354,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_refuses_input),
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_signal_cleanup_in_process),
+        cmocka_unit_test(test_many_and_sync),
         cmocka_unit_test(test_signal_cleanup_child),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

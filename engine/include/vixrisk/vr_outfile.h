@@ -3,7 +3,8 @@
  *
  *   - the target is resolved and checked BEFORE any work (a long simulation must not end with
  *     "cannot write"): a directory (or a path ending in '/') means DIR/<default name>; a missing
- *     parent directory is created (mkdir -p) or reported at once;
+ *     parent directory is created (mkdir -p) or reported at once, and a file is created in it and
+ *     removed (the permission bits alone do not say whether it takes one);
  *   - only a regular file (or nothing) is ever replaced: a symlink, FIFO, device, socket or
  *     directory at the target is refused, never renamed over;
  *   - an output equal to one of the command's inputs (same device and inode, so also through a
@@ -46,22 +47,30 @@ typedef struct vr_outfile {
     char tmp[VR_OUTFILE_PATH_MAX];   /* temporary beside it, set by vr_outfile_begin */
     int active;                      /* 1 between begin and commit/abort */
     int slot;                        /* index in the signal-cleanup table, -1 if none */
+    int synced;                      /* 1 after vr_outfile_sync: commit only renames */
 } vr_outfile;
 
 /* Resolve and check an output target. `path` is what the user gave; `default_name` is the file
  * name used when `path` is a directory (an existing one, or any path ending in '/'); NULL means a
  * directory target is an error. `inputs` (ninputs entries, NULL entries skipped) are the files the
  * command reads: the output may not be any of them. Creates missing parent directories (mode 0777
- * & ~umask) and nothing else. Errors: VR_EINVAL for an unusable target (with a sentence naming
- * it and why), VR_EIO for a parent directory that cannot be created or written. */
+ * & ~umask) and nothing else that stays (a temporary is created and removed: the directory must
+ * take a file; so it needs one free place of the temporaries' table for that moment). Errors: VR_EINVAL for an unusable target (with a sentence naming it and why), VR_EIO
+ * for a parent directory that cannot be created or written. */
 vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *default_name,
                              const char *const *inputs, int ninputs, vr_err *err);
 
 /* Create the temporary file (O_EXCL, empty) in the final name's directory and register it for
  * signal cleanup; its path is o->tmp. VR_EIO if it cannot be created; VR_ENOMEM if more than
  * VR_OUTFILE_MAX_ACTIVE temporaries are open at once. */
-#define VR_OUTFILE_MAX_ACTIVE 16
+#define VR_OUTFILE_MAX_ACTIVE 1024
 vr_status vr_outfile_begin(vr_outfile *o, vr_err *err);
+
+/* Make the temporary's data durable now (fsync; the caller has closed it), so that a later commit
+ * only renames. A command that writes several files (a report's page and its charts) syncs every
+ * temporary before it renames any: a full disk or a write error then replaces none of the old
+ * files. On failure the temporary is removed (as vr_outfile_abort). */
+vr_status vr_outfile_sync(vr_outfile *o, vr_err *err);
 
 /* Finish: fsync the temporary (the caller has closed it), re-check that the final name is absent
  * or a regular file, rename the temporary over it and fsync the directory. On failure the

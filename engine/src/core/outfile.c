@@ -17,15 +17,20 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
+/* The registered temporaries. A report writes all its files (up to 64 scenarios x 13 charts, and
+ * the page) before renaming any, so the table is large; each entry holds only a flag and a pointer
+ * to its own copy of the name (allocated before the flag is set, freed after it is cleared, so the
+ * signal handler never reads a name being written or freed). */
 static struct {
     volatile sig_atomic_t used;
-    char path[VR_OUTFILE_PATH_MAX];
+    char *path;
 } g_slots[VR_OUTFILE_MAX_ACTIVE];
 
 int vr_outfile_signal_cleanup(void)
@@ -39,11 +44,15 @@ int vr_outfile_signal_cleanup(void)
     return n;
 }
 
+/* The slot now holding a copy of path, -1 when the table is full, -2 when out of memory. */
 static int slot_register(const char *path)
 {
     for (int i = 0; i < VR_OUTFILE_MAX_ACTIVE; i++) {
         if (!g_slots[i].used) {
-            snprintf(g_slots[i].path, sizeof g_slots[i].path, "%s", path);
+            char *copy = strdup(path);
+            if (copy == NULL)
+                return -2;
+            g_slots[i].path = copy;
             atomic_signal_fence(memory_order_seq_cst);
             g_slots[i].used = 1;
             return i;
@@ -57,6 +66,8 @@ static void slot_release(int i)
     if (i >= 0 && i < VR_OUTFILE_MAX_ACTIVE) {
         g_slots[i].used = 0;
         atomic_signal_fence(memory_order_seq_cst);
+        free(g_slots[i].path);
+        g_slots[i].path = NULL;
     }
 }
 
@@ -170,6 +181,12 @@ vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *defaul
                                o->final, inputs[i]);
         }
     }
+    /* The directory must take a new file. access() answers for the permission bits only: as root it
+     * says yes for /proc or a directory of a file system mounted read-only over a writable one, and
+     * the run would end its work with "cannot create". So a temporary is created and removed. */
+    if ((s = vr_outfile_begin(o, err)) != VR_OK)
+        return s;
+    vr_outfile_abort(o);
     return VR_OK;
 }
 
@@ -207,9 +224,13 @@ vr_status vr_outfile_begin(vr_outfile *o, vr_err *err)
         if (len < 0 || (size_t)len >= sizeof o->tmp)
             return vr_fail(err, VR_EINVAL, "%s: output path too long", o->final);
         if ((o->slot = slot_register(o->tmp)) < 0) {
+            const int full = o->slot == -1;
             o->tmp[0] = '\0';
-            return vr_fail(err, VR_ENOMEM, "%s: more than %d output files open at once", o->final,
-                           VR_OUTFILE_MAX_ACTIVE);
+            o->slot = -1;
+            if (full)
+                return vr_fail(err, VR_ENOMEM, "%s: more than %d output files open at once", o->final,
+                               VR_OUTFILE_MAX_ACTIVE);
+            return vr_fail(err, VR_ENOMEM, "%s: out of memory (the temporary's name)", o->final);
         }
         const int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
@@ -221,7 +242,8 @@ vr_status vr_outfile_begin(vr_outfile *o, vr_err *err)
         slot_release(o->slot);
         o->slot = -1;
         if (e != EEXIST) {
-            vr_fail(err, VR_EIO, "%s: cannot create temporary file %s: %s", o->final, o->tmp, strerror(e));
+            vr_fail(err, VR_EIO, "%s: cannot create a file in %s: %s (temporary name %s)", o->final,
+                    has_dir ? dir : ".", strerror(e), o->tmp);
             o->tmp[0] = '\0';
             return VR_EIO;
         }
@@ -257,7 +279,7 @@ vr_status vr_outfile_commit(vr_outfile *o, vr_err *err)
         close(fd);
         goto done;
     }
-    if (fsync(fd) != 0) {
+    if (!o->synced && fsync(fd) != 0) {
         s = vr_fail(err, VR_EIO, "%s: cannot write: %s", o->final, strerror(errno));
         close(fd);
         goto done;
@@ -281,6 +303,27 @@ done:
     return s;
 }
 
+vr_status vr_outfile_sync(vr_outfile *o, vr_err *err)
+{
+    if (!o->active)
+        return vr_fail(err, VR_EINVAL, "%s: output not started", o->final);
+    const int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int e = errno;
+        vr_outfile_abort(o);
+        return vr_fail(err, VR_EIO, "%s: temporary file vanished: %s", o->final, strerror(e));
+    }
+    if (fsync(fd) != 0) {
+        const int e = errno;
+        close(fd);
+        vr_outfile_abort(o);
+        return vr_fail(err, VR_EIO, "%s: cannot write: %s", o->final, strerror(e));
+    }
+    close(fd);
+    o->synced = 1;
+    return VR_OK;
+}
+
 void vr_outfile_abort(vr_outfile *o)
 {
     if (o == NULL)
@@ -291,6 +334,7 @@ void vr_outfile_abort(vr_outfile *o)
         slot_release(o->slot);
     o->slot = -1;
     o->active = 0;
+    o->synced = 0;
     o->tmp[0] = '\0';
 }
 
