@@ -16,8 +16,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vixrisk/vr_h5.h"
@@ -661,6 +665,135 @@ static void test_targets_checked_first(void **state)
     assert_non_null(t);
     assert_string_equal(t, old_trades);
     free(t);
+    assert_int_equal(count_prefixed(dir, ".vr"), 0);
+}
+
+/* The regular files of directory d (names into names[], sizes into sizes[]), at most cap. */
+static int list_files(const char *d, char names[][300], off_t *sizes, int cap)
+{
+    DIR *dd = opendir(d);
+    assert_non_null(dd);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dd)) != NULL;) {
+        char p[1200];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        assert_true(n < cap);
+        snprintf(names[n], 300, "%s", p);
+        sizes[n++] = st.st_size;
+    }
+    closedir(dd);
+    return n;
+}
+
+/* Write report `out` (format fmt) in a child whose file size limit is `limit` bytes (ulimit -f;
+ * SIGXFSZ ignored, so a write fails with EFBIG); the child exits 0 when the report failed naming
+ * "File too large". */
+static int report_under_limit(const char *run, const char *out, vr_report_format fmt, off_t limit)
+{
+    fflush(NULL);
+    const pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        const struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(3);
+        vr_err e = {VR_OK, ""};
+        const vr_status st = vr_report_write(run, out, fmt, &e);
+        _exit(st != VR_OK && strstr(e.msg, "File too large") != NULL ? 0 : 4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+/* A report of several files writes and syncs them all before it renames any: a write that fails
+ * midway (here the file size limit, which also stands for a full disk) leaves the old page, every
+ * old chart and the old trade logs as they were, and no temporary. The largest file fails; before
+ * it, the charts (and the CSV's trade logs) written so far used to be renamed over the old ones
+ * one by one (checked: this test failed then). */
+static void test_failed_write_replaces_nothing(void **state)
+{
+    (void)state;
+    char out[600], fdir[600], names[128][300];
+    off_t sizes[128];
+    vr_err err = {VR_OK, ""};
+    snprintf(out, sizeof out, "%s/fl.md", dir);
+    snprintf(fdir, sizeof fdir, "%s/fl_files", dir);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_OK);
+    int n = list_files(fdir, names, sizes, 127);
+    assert_true(n >= 5);
+    struct stat st;
+    assert_int_equal(stat(out, &st), 0);
+    snprintf(names[n], 300, "%s", out);
+    sizes[n++] = st.st_size;
+    off_t largest = 0;
+    int smaller = 0;
+    for (int i = 0; i < n; i++)
+        largest = sizes[i] > largest ? sizes[i] : largest;
+    for (int i = 0; i < n; i++) /* the old report's files become known text */
+        if (sizes[i] < largest)
+            smaller++;
+    assert_true(smaller >= n - 1 && smaller >= 4); /* one file fails, the others would be written */
+    for (int i = 0; i < n; i++) {
+        FILE *f = fopen(names[i], "w");
+        assert_non_null(f);
+        fprintf(f, "old %d\n", i);
+        assert_int_equal(fclose(f), 0);
+    }
+    assert_int_equal(report_under_limit(h5, out, VR_REPORT_MD, largest - 1), 0);
+    for (int i = 0; i < n; i++) {
+        char want[32], *s = vr_test_slurp(names[i]);
+        snprintf(want, sizeof want, "old %d\n", i);
+        assert_non_null(s);
+        if (strcmp(s, want) != 0)
+            fail_msg("%s replaced by a report that failed", names[i]);
+        free(s);
+    }
+    assert_int_equal(count_prefixed(fdir, ".vr"), 0);
+    assert_int_equal(count_prefixed(dir, ".vr"), 0);
+    /* with room for every file, the same report replaces them all */
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_OK);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(stat(names[i], &st), 0);
+        assert_true(st.st_size > 64); /* no longer the few bytes of "old i" */
+    }
+
+    /* CSV: the scores (written second) fail; the trade logs written before stay the old ones. A run
+     * that logs no trades keeps the trade logs (a header) smaller than the scores. */
+    char csv[600], trades[600], nolog[600], cfg[600], args[1500], msg[4096];
+    char *text = malloc(strlen(cfg_text) + 64);
+    assert_non_null(text);
+    const char *at = strstr(cfg_text, "sample_paths: 6,");
+    assert_non_null(at);
+    snprintf(text, strlen(cfg_text) + 64, "%.*strade_log_paths: 0, %s", (int)(at - cfg_text), cfg_text, at);
+    snprintf(cfg, sizeof cfg, "%s", vr_test_write(dir, "nolog.yaml", text));
+    free(text);
+    snprintf(nolog, sizeof nolog, "%s/nolog.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet --threads 2 --seed 11", cfg, nolog);
+    if (run_cmd(args, msg, sizeof msg) != 0)
+        fail_msg("vixrisk %s: %s", args, msg);
+    snprintf(csv, sizeof csv, "%s/fl.csv", dir);
+    snprintf(trades, sizeof trades, "%s/fl_trades.csv", dir);
+    assert_int_equal(vr_report_write(nolog, csv, VR_REPORT_CSV, &err), VR_OK);
+    struct stat cs, ts;
+    assert_int_equal(stat(csv, &cs), 0);
+    assert_int_equal(stat(trades, &ts), 0);
+    assert_true(ts.st_size < cs.st_size); /* else the limit would stop the trade logs first */
+    static const char old_scores[] = "old scores\r\n", old_trades[] = "old trade logs\r\n";
+    assert_non_null(vr_test_write(dir, "fl.csv", old_scores));
+    assert_non_null(vr_test_write(dir, "fl_trades.csv", old_trades));
+    assert_int_equal(report_under_limit(nolog, csv, VR_REPORT_CSV, cs.st_size - 1), 0);
+    char *t = vr_test_slurp(trades), *c = vr_test_slurp(csv);
+    assert_non_null(t);
+    assert_non_null(c);
+    assert_string_equal(t, old_trades);
+    assert_string_equal(c, old_scores);
+    free(t);
+    free(c);
     assert_int_equal(count_prefixed(dir, ".vr"), 0);
 }
 
@@ -1658,6 +1791,7 @@ int main(void)
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_md_files_not_dir),
         cmocka_unit_test(test_targets_checked_first),
+        cmocka_unit_test(test_failed_write_replaces_nothing),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_bad_input_api),
         cmocka_unit_test(test_cli),

@@ -54,8 +54,9 @@ static void num_int(FILE *f, long long x)
     fprintf(f, ",%lld", x);
 }
 
-/* The trade logs of every (scenario, policy), one row per record. */
-static vr_status write_trades(const rep_run *r, const char *path, vr_err *err)
+/* The trade logs of every (scenario, policy), one row per record, into a temporary closed and
+ * synced in *out (the caller renames it with the scores, or removes it). */
+static vr_status write_trades(const rep_run *r, const char *path, rep_file *out, vr_err *err)
 {
     rep_file rf;
     vr_status st = vr_rep_file_open(&rf, path, r->path, err);
@@ -90,7 +91,10 @@ static vr_status write_trades(const rep_run *r, const char *path, vr_err *err)
                 fputs("\r\n", f);
             }
         }
-    return vr_rep_file_commit(&rf, err);
+    if ((st = vr_rep_file_close(&rf, err)) != VR_OK)
+        return st;
+    *out = rf;
+    return VR_OK;
 }
 
 vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
@@ -101,16 +105,20 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
         return vr_fail(err, VR_ENOMEM, "report: %s", out_path);
     vr_report_trades_path(out_path, tpath, tcap);
     /* both targets checked before either is written: a scores file that cannot be written (a
-     * directory, a FIFO there) must not leave new trade logs beside the old scores */
+     * directory, a FIFO there) must not leave new trade logs beside the old scores; and both are
+     * written and synced before either is renamed (a full disk replaces neither) */
+    rep_file trades, rf;
+    memset(&trades, 0, sizeof trades);
     vr_status st = vr_rep_file_check(out_path, r->path, err);
     if (st == VR_OK)
-        st = write_trades(r, tpath, err);
+        st = write_trades(r, tpath, &trades, err);
     free(tpath);
     if (st != VR_OK)
         return st;
-    rep_file rf;
-    if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
+    if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK) {
+        vr_rep_file_abort(&trades);
         return st;
+    }
     FILE *f = rf.f;
     field(f, "scenario", 1);
     field(f, "policy", 0);
@@ -139,6 +147,7 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     rep_matrix m;
     if ((st = vr_rep_matrix_build(r, &m, err)) != VR_OK) {
         vr_rep_file_abort(&rf);
+        vr_rep_file_abort(&trades);
         return st;
     }
     for (size_t i = 0; i < r->nscen; i++) {
@@ -186,5 +195,9 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
         }
     }
     vr_rep_matrix_free(&m);
-    return vr_rep_file_commit(&rf, err);
+    if ((st = vr_rep_file_close(&rf, err)) == VR_OK && (st = vr_rep_file_commit(&trades, err)) == VR_OK)
+        st = vr_rep_file_commit(&rf, err);
+    vr_rep_file_abort(&rf);
+    vr_rep_file_abort(&trades);
+    return st;
 }

@@ -4,7 +4,8 @@
  * is written to a temporary name and renamed, the .md last, so a complete .md never points at a
  * missing chart. Every target (the .md and each chart) is checked before any is written, so a
  * target that cannot be (a directory or a FIFO at a chart's name) fails the report before any
- * chart is written or replaced.
+ * chart is written or replaced; and every file is written and synced before any is renamed, so a
+ * full disk or a write error midway replaces none of the old ones.
  * An existing "<stem>_files" must be a real directory: a symbolic link there is refused, never
  * followed. */
 #include <errno.h>
@@ -69,9 +70,11 @@ static void md_link_end(FILE *f, const char *rel)
 }
 
 /* which: 0..3 the four scenario charts, 4 net P&L by owner, 5 the sweep sw. With check set, only
- * whether path can be written (vr_rep_file_check; *drawn untouched). */
+ * whether path can be written (vr_rep_file_check; *drawn untouched); else the chart is written to a
+ * temporary, closed and synced into *kept (renamed by the caller once every file of the report is
+ * written), or dropped when it has nothing to draw (*kept left closed). */
 static vr_status write_svg(const char *path, const char *input, const rep_scenario *s, int which,
-                           const rep_sweep *sw, int check, int *drawn, vr_err *err)
+                           const rep_sweep *sw, int check, int *drawn, rep_file *kept, vr_err *err)
 {
     if (check)
         return vr_rep_file_check(path, input, err);
@@ -92,47 +95,56 @@ static vr_status write_svg(const char *path, const char *input, const rep_scenar
         vr_rep_file_abort(&rf);
         return VR_OK;
     }
-    return vr_rep_file_commit(&rf, err);
+    if ((st = vr_rep_file_close(&rf, err)) != VR_OK)
+        return st;
+    *kept = rf;
+    return VR_OK;
 }
 
 static const char *const chart_name[4] = {"pnl", "frontier", "drawdown", "paths"};
 
 /* Every chart file of the report, in dir, in order (the paths built in svg, cap bytes). Twice: with
  * check set, only whether each target can be written, so that one that cannot (a directory, a
- * symbolic link, a FIFO there) fails the report before any chart is written or replaced; then for
- * real, drawn[i][c] (i < 64) telling whether chart c of scenario i had anything to draw. The set
- * checked is the set written: a chart with nothing to draw is still opened (then dropped). */
+ * symbolic link, a FIFO there) fails the report before any chart is written or replaced, counting
+ * them in *n; then for real, each chart drawn written to a temporary kept in charts[*n] (the caller
+ * renames them all at the end, or removes them), drawn[i][c] (i < 64) telling whether chart c of
+ * scenario i had anything to draw. The set checked is the set written: a chart with nothing to draw
+ * is still opened (then dropped). */
 static vr_status md_charts(const rep_run *r, const char *dir, char *svg, size_t cap, int check, int drawn[][5],
-                           vr_err *err)
+                           rep_file *charts, size_t *n, vr_err *err)
 {
     vr_status st;
+    rep_file none;
+    *n = 0;
     for (size_t i = 0; i < r->nscen; i++) {
         char sn[300];
         safe_name(sn, sizeof sn, r->scen[i].name);
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 5; c++) {
             int d = 0;
-            if (r->scen[i].replay && c < 3)
+            if (c < 3 && r->scen[i].replay)
                 continue; /* one path: no distribution to chart, only the path itself */
-            snprintf(svg, cap, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
-            if ((st = write_svg(svg, r->path, &r->scen[i], c, NULL, check, &d, err)) != VR_OK)
+            if (c < 4)
+                snprintf(svg, cap, "%s/%zu-%s-%s.svg", dir, i + 1, sn, chart_name[c]);
+            else
+                snprintf(svg, cap, "%s/%zu-%s-layers.svg", dir, i + 1, sn);
+            rep_file *k = check ? &none : &charts[*n];
+            if ((st = write_svg(svg, r->path, &r->scen[i], c, NULL, check, &d, k, err)) != VR_OK)
                 return st;
             if (i < 64 && !check)
                 drawn[i][c] = d;
+            *n += check || d;
         }
-        int d = 0;
-        snprintf(svg, cap, "%s/%zu-%s-layers.svg", dir, i + 1, sn);
-        if ((st = write_svg(svg, r->path, &r->scen[i], 4, NULL, check, &d, err)) != VR_OK)
-            return st;
-        if (i < 64 && !check)
-            drawn[i][4] = d;
         rep_sweep sw[REP_MAX_SWEEPS];
         const size_t nsw = vr_rep_sweeps(&r->scen[i], sw, REP_MAX_SWEEPS);
         for (size_t k = 0; k < nsw; k++) {
             char kn[300];
+            int d = 0;
             safe_name(kn, sizeof kn, sw[k].key);
             snprintf(svg, cap, "%s/%zu-%s-sweep%zu-%s.svg", dir, i + 1, sn, k + 1, kn);
-            if ((st = write_svg(svg, r->path, &r->scen[i], 5, &sw[k], check, &d, err)) != VR_OK)
+            rep_file *kf = check ? &none : &charts[*n];
+            if ((st = write_svg(svg, r->path, &r->scen[i], 5, &sw[k], check, &d, kf, err)) != VR_OK)
                 return st;
+            *n += check || d;
         }
     }
     return VR_OK;
@@ -275,6 +287,8 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     const char *dot = strrchr(base, '.');
     const int stem_len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
     char *dir = NULL, *svg = NULL, rel[600];
+    rep_file *charts = NULL; /* the charts written, renamed together at the end */
+    size_t ncharts = 0;
     const size_t cap = strlen(out_path) + 700;
     dir = malloc(cap);
     svg = malloc(cap + 700);
@@ -309,8 +323,18 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
                                              "drawdown exceedance", "sample paths and hedge activations"};
     int drawn[64][5];
     memset(drawn, 0, sizeof drawn);
-    if ((st = md_charts(r, dir, svg, cap + 700, 1, drawn, err)) != VR_OK ||
-        (st = md_charts(r, dir, svg, cap + 700, 0, drawn, err)) != VR_OK)
+    if ((st = md_charts(r, dir, svg, cap + 700, 1, drawn, NULL, &ncharts, err)) != VR_OK)
+        goto done;
+    if (ncharts + 1 > VR_OUTFILE_MAX_ACTIVE) { /* 64 scenarios of 13 charts stay far below */
+        st = vr_fail(err, VR_EINVAL, "report: %s: %zu charts, at most %d", out_path, ncharts,
+                     VR_OUTFILE_MAX_ACTIVE - 1);
+        goto done;
+    }
+    if (ncharts > 0 && (charts = calloc(ncharts, sizeof *charts)) == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "report: %s: %zu charts", out_path, ncharts);
+        goto done;
+    }
+    if ((st = md_charts(r, dir, svg, cap + 700, 0, drawn, charts, &ncharts, err)) != VR_OK)
         goto done;
     if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK)
         goto done;
@@ -475,10 +499,20 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
           "reduced.\n"
           "- **Cost per USD of ES99 reduction**: mean P&L given up per USD of ES99 removed.\n"
           "- **Hedge premium paid / recovered**: mean per path, discounted, USD.\n", f);
-    st = vr_rep_file_commit(&rf, err);
+    /* every file is written and synced before any is renamed: a full disk or a write error (here
+     * or in any chart) leaves the old report and its charts as they were; the page goes last, so
+     * it never links to charts not yet in place */
+    if ((st = vr_rep_file_close(&rf, err)) != VR_OK)
+        goto done;
+    for (size_t k = 0; k < ncharts && st == VR_OK; k++)
+        st = vr_rep_file_commit(&charts[k], err);
+    if (st == VR_OK)
+        st = vr_rep_file_commit(&rf, err);
 done:
-    if (rf.f)
-        vr_rep_file_abort(&rf);
+    vr_rep_file_abort(&rf);
+    for (size_t k = 0; charts != NULL && k < ncharts; k++)
+        vr_rep_file_abort(&charts[k]);
+    free(charts);
     free(dir);
     free(svg);
     return st;

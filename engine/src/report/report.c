@@ -42,10 +42,10 @@ vr_status vr_rep_file_check(const char *final_path, const char *input, vr_err *e
     return vr_outfile_prepare(&o, final_path, NULL, inputs, 1, err);
 }
 
-vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
+vr_status vr_rep_file_close(rep_file *rf, vr_err *err)
 {
     if (rf->f == NULL)
-        return vr_fail(err, VR_EINVAL, "report: commit without an open file");
+        return vr_fail(err, VR_EINVAL, "report: close without an open file");
     int bad = ferror(rf->f) || fflush(rf->f) != 0;
     int e = errno;
     if (fclose(rf->f) != 0 && !bad) {
@@ -57,7 +57,19 @@ vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
         vr_outfile_abort(&rf->o);
         return vr_fail(err, VR_EIO, "report: write %s: %s", rf->o.final, strerror(e));
     }
-    return vr_outfile_commit(&rf->o, err); /* fsync, rename; removes the temporary on failure */
+    return vr_outfile_sync(&rf->o, err); /* removes the temporary on failure */
+}
+
+vr_status vr_rep_file_commit(rep_file *rf, vr_err *err)
+{
+    if (rf->f != NULL) {
+        const vr_status st = vr_rep_file_close(rf, err);
+        if (st != VR_OK)
+            return st;
+    } else if (!rf->o.active) {
+        return vr_fail(err, VR_EINVAL, "report: commit without an open file");
+    }
+    return vr_outfile_commit(&rf->o, err); /* rename; removes the temporary on failure */
 }
 
 void vr_rep_file_abort(rep_file *rf)

@@ -119,7 +119,12 @@ vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *inp
  * parent directories: a report of several files (Markdown and its charts, CSV and its trade logs)
  * checks every target first, so that a bad one fails before any of them is written or replaced. */
 vr_status vr_rep_file_check(const char *final_path, const char *input, vr_err *err);
-vr_status vr_rep_file_commit(rep_file *rf, vr_err *err); /* closes; on failure removes the temp */
+/* Close the file and make its data durable (vr_outfile_sync) without renaming it: a report of
+ * several files closes them all before it commits any, so that a full disk or a write error leaves
+ * every old file as it was. On failure the temporary is removed. */
+vr_status vr_rep_file_close(rep_file *rf, vr_err *err);
+/* Close (if still open) and rename the temporary over the final name; on failure removes the temp. */
+vr_status vr_rep_file_commit(rep_file *rf, vr_err *err);
 void vr_rep_file_abort(rep_file *rf);                     /* closes and removes the temp (idempotent) */
 
 /* XML/HTML text and attribute escaping (& < > " '), replacing the characters XML forbids (control
