@@ -400,6 +400,37 @@ static void test_roll_to_same_strikes(void **state)
     assert_true(K(b, 2) > k[2] && K(b, 0) == k[0] && K(b, 1) == k[1]);
 }
 
+/* A roll_tested layer whose trigger is not the short's delta (every day) with roll_to_delta above
+ * the condor's short_delta (0.30 against 0.16): rolling the tested short to 30 delta would move it
+ * toward the money, adding risk on a defensive rule, so it does not trade (no activation, no
+ * costs) while the shorts sit near 16 delta; after SPX rises 5% the call short is near the money
+ * and the roll takes it out to 30 delta, above its old strike. (It rolled inward on day 0.) */
+static void test_roll_never_inward(void **state)
+{
+    (void)state;
+    vr_policy p = vr_test_condor_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_ROLL_TESTED);
+    p.layers[0].action.roll_to_delta = 0.30;
+    p.condor.roll_delta = 0; /* the layer alone rolls */
+    double S[4] = {5000, 5000, 5250, 5250}, v[4] = {0.03, 0.03, 0.03, 0.03};
+    vr_book b;
+    vr_mkt m;
+    run_path(&b, &p, S, v, 1, &m);
+    double k[4];
+    for (int i = 0; i < 4; i++)
+        k[i] = K(b, i);
+    printf("roll to 30 delta from 16: %d activations, costs %.2f, strikes %g/%g %g/%g\n", b.act[0], b.costs,
+           k[0], k[1], k[2], k[3]);
+    assert_int_equal(b.act[0], 0);
+    assert_true(b.attr[1] == 0);
+    run_path(&b, &p, S, v, 3, &m);
+    printf("after SPX +5%%: %d activations, calls %g/%g (were %g/%g), puts %g/%g\n", b.act[0], K(b, 2), K(b, 3),
+           k[2], k[3], K(b, 0), K(b, 1));
+    assert_int_equal(b.act[0], 1);
+    assert_true(K(b, 2) > k[2] && K(b, 2) > 5250 && K(b, 0) == k[0] && K(b, 1) == k[1]);
+}
+
 /* Sizing of a put spread by its payoff at an SPX drop, and of SPX puts and VIX calls by vega: the
  * size reproduces the target within half a contract. */
 static void test_sizing_kinds(void **state)
@@ -1081,6 +1112,7 @@ int main(void)
         cmocka_unit_test(test_ladder),
         cmocka_unit_test(test_sizing_kinds),
         cmocka_unit_test(test_roll_to_same_strikes),
+        cmocka_unit_test(test_roll_never_inward),
         cmocka_unit_test(test_wing_rules),
         cmocka_unit_test(test_half_spread_by_vix),
         cmocka_unit_test(test_cooldown_after_profit),

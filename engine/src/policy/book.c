@@ -851,8 +851,8 @@ static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
 
 /* Close the tested vertical (put side if side < 0) and reopen it at `to_delta`, same expiry; the
  * new legs belong to `trader` (the condor's roll rule or a roll_tested layer), who pays the costs.
- * Returns 1 if it rolled (0: two days or less to expiry, or the new strikes are the ones held: no
- * trade). */
+ * Returns 1 if it rolled (0: two days or less to expiry, or the new short would not lie further
+ * from the money than the one held: no trade). */
 static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr,
                       int side, double to_delta, int trader, const char *why)
 {
@@ -868,21 +868,16 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
     for (int i = 0; i < VR_CONDOR_LEGS; i++)
         k[i] = LEG_K(b, i);
     const double ks = pick_spx_strike(pr, m, tau, side, to_delta);
+    /* A roll moves the tested short away from the money, or it does not trade. A layer whose
+     * trigger is not the short's delta can fire with the short at or outside roll_to_delta: the
+     * strike picked is then the one held (the roll would only pay the costs) or nearer the money
+     * (it would add risk on a defensive rule; until 2026-12-06 it rolled so). The condor's own
+     * rule and a layer on short_delta always roll outward (roll_to_delta below the trigger's
+     * delta), so the new put short stays below the call short. */
+    if (side < 0 ? !(ks < k[s]) : !(ks > k[s]))
+        return 0;
     k[s] = ks;
     k[l] = wing_strike(pr, m, r, tau, side, ks);
-    const double w = fabs(k[s] - k[l]);
-    /* keep the condor's shape: the short put stays below the short call */
-    if (k[1] >= k[2]) {
-        if (side < 0) { k[1] = k[2] - SPX_GRID; k[0] = k[1] - w; }
-        else { k[2] = k[1] + SPX_GRID; k[3] = k[2] + w; }
-    }
-    /* the strikes it holds already (a layer whose trigger is not the short's delta, with the
-     * short at or inside roll_to_delta): closing and reopening them would only pay the costs */
-    int same = 1;
-    for (int i = 0; i < VR_CONDOR_LEGS; i++)
-        same &= k[i] == LEG_K(b, i);
-    if (same)
-        return 0;
     const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
     pay(b, r, m, old, 2, CASH_CLOSE);
     book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
@@ -1434,7 +1429,7 @@ static int act_roll_tested(const rule_ctx *c)
     /* roll the tested side: the short strike with the larger |delta| */
     const int side = fabs(pos_mark(LEG(b, SHORT_PUT), c->m, c->pr)->delta) >=
                      fabs(pos_mark(LEG(b, SHORT_CALL), c->m, c->pr)->delta) ? -1 : +1;
-    /* no roll (two days or less to expiry): no activation, no cooldown */
+    /* no roll (two days or less to expiry, or no strike further out): no activation, no cooldown */
     if (!roll_side(b, &c->p->condor, c->m, c->pr, side, ly->action.roll_to_delta, c->l, c->b->why))
         return 0;
     b->ls[c->l].cooldown = ly->trigger.cooldown_days;
