@@ -55,8 +55,10 @@ typedef struct vr_outfile {
  * directory target is an error. `inputs` (ninputs entries, NULL entries skipped) are the files the
  * command reads: the output may not be any of them. Creates missing parent directories (mode 0777
  * & ~umask) and nothing else that stays (a temporary is created and removed: the directory must
- * take a file; so it needs one free place of the temporaries' table for that moment). Errors: VR_EINVAL for an unusable target (with a sentence naming it and why), VR_EIO
- * for a parent directory that cannot be created or written. */
+ * take a file and let it be removed; so it needs one free place of the temporaries' table for
+ * that moment). Errors: VR_EINVAL for an unusable target (with a sentence naming it and why),
+ * VR_EIO for a parent directory that cannot be created or written, or that takes no file or lets
+ * none be removed (an append-only one), VR_ENOMEM when the table is full or memory runs out. */
 vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *default_name,
                              const char *const *inputs, int ninputs, vr_err *err);
 
@@ -72,8 +74,9 @@ vr_status vr_outfile_begin(vr_outfile *o, vr_err *err);
  * files. On failure the temporary is removed (as vr_outfile_abort). */
 vr_status vr_outfile_sync(vr_outfile *o, vr_err *err);
 
-/* Finish: fsync the temporary (the caller has closed it), re-check that the final name is absent
- * or a regular file, rename the temporary over it and fsync the directory. On failure the
+/* Finish: fsync the temporary (the caller has closed it; after vr_outfile_sync only when the mode
+ * of a file it replaces was just given to it), re-check that the final name is absent or a regular
+ * file, rename the temporary over it and fsync the directory. On failure the
  * temporary is removed. Either way the temporary is unregistered. */
 vr_status vr_outfile_commit(vr_outfile *o, vr_err *err);
 

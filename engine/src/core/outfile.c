@@ -25,12 +25,12 @@
 #include <unistd.h>
 
 /* The registered temporaries. A report writes all its files (up to 64 scenarios x 13 charts, and
- * the page) before renaming any, so the table is large; each entry holds only a flag and a pointer
- * to its own copy of the name (allocated before the flag is set, freed after it is cleared, so the
- * signal handler never reads a name being written or freed). */
+ * the page) before renaming any, so the table is large; an entry holds a flag and a name buffer
+ * allocated on the entry's first use and never freed, so a signal handler (on whichever thread the
+ * signal lands) never reads freed memory, and the name is written only while the flag is clear. */
 static struct {
     volatile sig_atomic_t used;
-    char *path;
+    char *path; /* VR_OUTFILE_PATH_MAX bytes, or NULL before the entry's first use */
 } g_slots[VR_OUTFILE_MAX_ACTIVE];
 
 int vr_outfile_signal_cleanup(void)
@@ -44,15 +44,14 @@ int vr_outfile_signal_cleanup(void)
     return n;
 }
 
-/* The slot now holding a copy of path, -1 when the table is full, -2 when out of memory. */
+/* The slot now holding path, -1 when the table is full, -2 when out of memory. */
 static int slot_register(const char *path)
 {
     for (int i = 0; i < VR_OUTFILE_MAX_ACTIVE; i++) {
         if (!g_slots[i].used) {
-            char *copy = strdup(path);
-            if (copy == NULL)
+            if (g_slots[i].path == NULL && (g_slots[i].path = malloc(VR_OUTFILE_PATH_MAX)) == NULL)
                 return -2;
-            g_slots[i].path = copy;
+            snprintf(g_slots[i].path, VR_OUTFILE_PATH_MAX, "%s", path);
             atomic_signal_fence(memory_order_seq_cst);
             g_slots[i].used = 1;
             return i;
@@ -66,8 +65,6 @@ static void slot_release(int i)
     if (i >= 0 && i < VR_OUTFILE_MAX_ACTIVE) {
         g_slots[i].used = 0;
         atomic_signal_fence(memory_order_seq_cst);
-        free(g_slots[i].path);
-        g_slots[i].path = NULL;
     }
 }
 
@@ -186,7 +183,16 @@ vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *defaul
      * the run would end its work with "cannot create". So a temporary is created and removed. */
     if ((s = vr_outfile_begin(o, err)) != VR_OK)
         return s;
-    vr_outfile_abort(o);
+    /* and let it be removed: in an append-only directory (chattr +a) the file is created, but
+     * neither removed nor renamed over, and the output would fail after the work */
+    const int gone = unlink(o->tmp) == 0, e = errno;
+    char probe[VR_OUTFILE_PATH_MAX];
+    snprintf(probe, sizeof probe, "%s", o->tmp);
+    o->tmp[0] = '\0';
+    vr_outfile_abort(o); /* (unregisters it) */
+    if (!gone)
+        return vr_fail(err, VR_EIO, "%s: a file created in %s cannot be removed there (%s), so the output "
+                       "could not be renamed into place; %s is left", o->final, dir, strerror(e), probe);
     return VR_OK;
 }
 
@@ -279,7 +285,7 @@ vr_status vr_outfile_commit(vr_outfile *o, vr_err *err)
         close(fd);
         goto done;
     }
-    if (!o->synced && fsync(fd) != 0) {
+    if ((!o->synced || replacing) && fsync(fd) != 0) { /* (after a sync: the mode just set) */
         s = vr_fail(err, VR_EIO, "%s: cannot write: %s", o->final, strerror(errno));
         close(fd);
         goto done;

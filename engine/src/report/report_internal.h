@@ -115,8 +115,8 @@ typedef struct rep_file {
     vr_outfile o;
 } rep_file;
 vr_status vr_rep_file_open(rep_file *rf, const char *final_path, const char *input, vr_err *err);
-/* The checks of vr_rep_file_open alone (same errors and messages), creating nothing but missing
- * parent directories: a report of several files (Markdown and its charts, CSV and its trade logs)
+/* The checks of vr_rep_file_open alone (same errors and messages), creating nothing that stays but
+ * missing parent directories (vr_outfile_prepare's probe file is removed): a report of several files (Markdown and its charts, CSV and its trade logs)
  * checks every target first, so that a bad one fails before any of them is written or replaced. */
 vr_status vr_rep_file_check(const char *final_path, const char *input, vr_err *err);
 /* Close the file and make its data durable (vr_outfile_sync) without renaming it: a report of
