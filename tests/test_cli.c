@@ -1102,6 +1102,21 @@ static void test_omp_num_threads_bounded(void **state)
     assert_int_equal(setenv("OMP_NUM_THREADS", "4096", 1), 0);
     snprintf(args, sizeof args, "check %s -o %s/r.h5", cfgp, od);
     vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+    /* a value OpenMP cannot read: it ignored it (libgomp's warning) and took every core */
+    static const char *const bad[] = {"abc", "2x", "0", "-1", "2,", ",2", "1.5", "2 3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(setenv("OMP_NUM_THREADS", bad[i], 1), 0);
+        snprintf(args, sizeof args, "run %s --quiet -o %s/r.h5", cfgp, od);
+        char want[64];
+        snprintf(want, sizeof want, "OMP_NUM_THREADS: '%s' is not a number of threads", bad[i]);
+        vr_test_cli_expect(args, 2, out, sizeof out, want, NULL);
+    }
+    static const char *const good_[] = {"1", " 2 ", "2,1", "02"}; /* what OpenMP reads */
+    for (size_t i = 0; i < sizeof good_ / sizeof good_[0]; i++) {
+        assert_int_equal(setenv("OMP_NUM_THREADS", good_[i], 1), 0);
+        snprintf(args, sizeof args, "check %s -o %s/r.h5", cfgp, od);
+        vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+    }
     assert_int_equal(unsetenv("OMP_NUM_THREADS"), 0);
     DIR *d = opendir(od); /* nothing written: no run file, no temporary */
     assert_non_null(d);

@@ -45,7 +45,8 @@ void vr_cli_help_footer(FILE *out)
             "                   (files of 14-260 MB; default: none)\n"
             "  VIXRISK_TABLE_STORE_MB  bound on the table store's files in MiB: past it the least\n"
             "                   recently used are removed (0: no bound; default 4096)\n"
-            "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0, at most 4096\n");
+            "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0, a whole number\n"
+            "                   in [1, 4096] (or a list of them separated by commas)\n");
 }
 
 static volatile sig_atomic_t g_tty;
@@ -88,8 +89,41 @@ void vr_cli_signals_install(void)
     signal(SIGXFSZ, SIG_IGN);
 }
 
+/* Whether OMP_NUM_THREADS is what OpenMP reads: a list of positive whole numbers separated by
+ * commas (one per nesting level), spaces around them allowed. */
+static int omp_threads_valid(const char *v)
+{
+    const char *p = v;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        int positive = 0;
+        while (*p >= '0' && *p <= '9')
+            positive |= *p++ != '0';
+        if (!positive)
+            return 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return 1;
+        if (*p++ != ',')
+            return 0;
+    }
+}
+
 int vr_cli_check_omp_env(const char *cmd)
 {
+    /* a value OpenMP cannot read is ignored by it (libgomp warns and uses every core): a
+     * `OMP_NUM_THREADS=2x` meant to share the machine would take all of it */
+    const char *set = getenv("OMP_NUM_THREADS");
+    if (set != NULL && set[0] != '\0' && !omp_threads_valid(set)) {
+        fprintf(stderr, "vixrisk %s: OMP_NUM_THREADS: '%.40s' is not a number of threads (a whole number "
+                "in [1, %d], or such numbers separated by commas), and OpenMP would ignore it; set it "
+                "so, or unset it\n", cmd, set, VR_CLI_MAX_THREADS);
+        return EXIT_USAGE;
+    }
     const int n = omp_get_max_threads(); /* (OMP_NUM_THREADS, or the cores) */
     if (n <= VR_CLI_MAX_THREADS)
         return 0;

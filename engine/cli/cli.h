@@ -33,7 +33,8 @@ extern const char *const vr_cli_data_files[VR_CLI_NDATA_FILES];
 
 /* OMP_NUM_THREADS is the thread count wherever --threads (or simulation.threads) is 0, the
  * default: beyond VR_CLI_MAX_THREADS it is refused like the option (libgomp crashed starting a
- * team of 70,000, leaving the run's temporary output behind). Returns 0, or EXIT_USAGE after
+ * team of 70,000, leaving the run's temporary output behind), and so is a value OpenMP cannot read
+ * (libgomp ignores it and uses every core). Returns 0, or EXIT_USAGE after
  * printing "vixrisk CMD: OMP_NUM_THREADS: ..." to stderr. */
 int vr_cli_check_omp_env(const char *cmd);
 

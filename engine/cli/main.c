@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <float.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <unistd.h>
@@ -976,6 +977,25 @@ static int wants_version(int argc, char **argv)
     return 0;
 }
 
+#ifdef VIXRISK_MPI
+/* This process's rank when a launcher started it (Open MPI, PMIx, a PMI launcher such as Hydra),
+ * read from the launcher's environment before MPI is initialised; -1 when none did. */
+static int launcher_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        char *end = NULL;
+        if (v == NULL || v[0] == '\0')
+            continue;
+        const long r = strtol(v, &end, 10);
+        if (*end == '\0' && r >= 0 && r <= INT_MAX)
+            return (int)r;
+    }
+    return -1;
+}
+#endif
+
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
@@ -984,6 +1004,14 @@ static int dispatch(int argc, char **argv)
     }
     vr_cli_signals_install();
     const char *cmd = argv[1];
+#ifdef VIXRISK_MPI
+    /* Under mpirun only `run` splits its work over the ranks. Every other command (check, report,
+     * price, calibrate, model, help) is one process's work: rank 0 does it and the others end at
+     * once with exit 0, so mpirun's exit code is rank 0's. (Each rank did it all: the same check
+     * printed once per rank, the same report written by every rank over the same files.) */
+    if (strcmp(cmd, "run") != 0 && launcher_rank() > 0)
+        return 0;
+#endif
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage_top(stdout);
         return 0;

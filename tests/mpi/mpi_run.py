@@ -409,6 +409,37 @@ def ranks_disagree(vix, src, mpirun, env, tmp):
     good = r.returncode == 2 and n == 1
     print(f"a usage error under mpirun: exit {r.returncode}, said {n} time(s), {'ok' if good else 'FAILED'}")
     ok &= good
+    # (f) every command but run is rank 0's alone: check says its line once, a report is written
+    # once (each rank wrote it, over the same files), and rank 0's exit code is mpirun's
+    r = subprocess.run(mpirun + ["-np", "2", vix, "check", cfg], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    n = r.stdout.count(": ok: ")
+    good = r.returncode == 0 and n == 1
+    print(f"check under mpirun: exit {r.returncode}, said {n} time(s), {'ok' if good else 'FAILED'}")
+    if not good:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+    ok &= good
+    r = subprocess.run(mpirun + ["-np", "2", vix, "check", cfg, "--paths", "0"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    n = r.stderr.count("--paths: expected a whole number")
+    good = r.returncode == 2 and n == 1
+    print(f"a usage error of check under mpirun: exit {r.returncode}, said {n} time(s), {'ok' if good else 'FAILED'}")
+    ok &= good
+    h5 = os.path.join(tmp, "rep.h5")
+    r = subprocess.run([vix, "run", cfg, "--paths", "2000", "-q", "-o", h5], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    if r.returncode != 0:
+        print(f"report under mpirun: the run failed ({r.returncode}): FAILED\n{r.stderr[-2000:]}")
+        return False
+    md = os.path.join(tmp, "rep.md")
+    r = subprocess.run(mpirun + ["-np", "2", vix, "report", h5, "-o", md], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    n = (r.stdout + r.stderr).count("rep.md")
+    good = r.returncode == 0 and n == 1 and os.path.isfile(md)
+    print(f"report under mpirun: exit {r.returncode}, named its file {n} time(s), {'ok' if good else 'FAILED'}")
+    if not good:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+    ok &= good
     return ok
 
 
