@@ -837,6 +837,83 @@ static void test_tail_warning(void **state)
     free(buf);
 }
 
+/* A shock whose VIX lies above the top of the VIX option table (v = max(1, 12 theta*): VIX 96.2
+ * for HES's pricing set) warns, naming file, line and key, the variance and the table's top: the
+ * calls are marked by extrapolation there (a 30-delta call layer showed +89,634 USD a path after a
+ * shock to VIX 200, from calls the table priced at 0). Levels inside it, and the presets, do not. */
+static void test_shock_above_vix_table(void **state)
+{
+    (void)state;
+    /* a fast-reverting set (kappa 30) whose table tops out near VIX 64: the presets' closes pass it */
+#define FAST "{type: heston, spot: 5000, v0: 0.04, physical: {kappa: 30, theta: 0.04, sigma: 0.5, rho: -0.7}}"
+    static const struct { const char *model, *shocks, *want; } cases[] = {
+        {FAST, "{day: 5, preset: mar2020}", ":5: scenarios[0].shocks[0].preset: preset mar2020's highest VIX, 82.7, puts"},
+        {HES, "{day: 5, vix_level: 200}", ":5: scenarios[0].shocks[0].vix_level: a VIX of 200.0 puts the variance at 4.33, "},
+        {HES, "{day: 5, vix_level: 90}", NULL},
+        {HES, "{day: 5, vix_change: 190}", ":5: scenarios[0].shocks[0].vix_change: a rise of 190.0 points, to a VIX of 195.6 or more, puts the variance at"},
+        {HES, "{day: 5, vix_change: 60}", NULL},
+        {HES, "{day: 5, preset: oct2008}, {day: 30, preset: mar2020}", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char name[32], text[1024];
+        snprintf(name, sizeof name, "shk_top%zu.yaml", i);
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: a\n    model: %s\n"
+                 "    shocks: [%s]\npolicies:\n  - name: p\n", cases[i].model, cases[i].shocks);
+        const char *f = vr_test_write(dir, name, text);
+        assert_non_null(f);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *w = open_memstream(&buf, &len);
+        assert_non_null(w);
+        vr_run_load_opts o = {.warn = w};
+        vr_run_cfg c;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_run_load_ex(f, &o, &c, &err), VR_OK);
+        vr_run_cfg_free(&c);
+        fclose(w);
+        printf("  %s: %s", cases[i].shocks, len ? buf : "no warning\n");
+        if (cases[i].want == NULL) {
+            assert_int_equal(len, 0);
+        } else {
+            assert_non_null(strstr(buf, cases[i].want));
+            assert_non_null(strstr(buf, i == 0 ? /* (FAST's) */ "above the top of the VIX option table (v 1.00, VIX "
+                                                              : "above the top of the VIX option table (v 1.00, VIX 96.2 "));
+        }
+        free(buf);
+    }
+    /* a replay (and a bootstrap) whose window's highest close passes the top: 2020 under FAST */
+    const char *data = VIXRISK_SOURCE_DIR "/../shared/data";
+    char probe[700];
+    snprintf(probe, sizeof probe, "%s/vix_daily.csv", data);
+    if (access(probe, R_OK) != 0) {
+        printf("  no ../shared/data: the replay case skipped\n");
+    } else {
+        for (int boot = 0; boot < 2; boot++) {
+            char text[1400];
+            snprintf(text, sizeof text,
+                     "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: r\n    type: %s\n"
+                     "    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n    model: " FAST "\n"
+                     "policies:\n  - name: p\n", boot ? "bootstrap" : "history", data);
+            const char *f = vr_test_write(dir, boot ? "boot_top.yaml" : "replay_top.yaml", text);
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *w = open_memstream(&buf, &len);
+            vr_run_load_opts o = {.warn = w};
+            vr_run_cfg c;
+            vr_err err = {VR_OK, ""};
+            assert_int_equal(vr_run_load_ex(f, &o, &c, &err), VR_OK);
+            vr_run_cfg_free(&c);
+            fclose(w);
+            printf("  %s: %s", boot ? "bootstrap" : "replay", len ? buf : "no warning\n");
+            assert_non_null(strstr(buf, ":5: scenarios[0].window: the window's highest VIX close, 82.69, puts the "
+                                        "variance at 1.77, above the top of the VIX option table (v 1.00, VIX 62.9 "));
+            free(buf);
+        }
+    }
+#undef FAST
+}
+
 /* The model parameter tables against the validator they drive: a value just outside each range
  * is refused naming that key, the range ends inside are accepted. */
 static void test_model_param_tables(void **state)
@@ -1270,6 +1347,7 @@ int main(void)
         cmocka_unit_test(test_run_checks_at_load),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_tail_warning),
+        cmocka_unit_test(test_shock_above_vix_table),
         cmocka_unit_test(test_model_param_tables),
         cmocka_unit_test(test_policy_tables),
         cmocka_unit_test(test_instrument_keys),

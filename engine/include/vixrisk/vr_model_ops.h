@@ -188,6 +188,15 @@ double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
  * level at every factor 0 (a replayed or resampled VIX below it sets the state there); 0 for an
  * unknown type. */
 double vr_model_vix_floor(const vr_model *m);
+/* The top of the variance axis of the model's VIX option table (its pricing parameters): beyond it
+ * the table extrapolates, and its calls fall behind the direct pricer (docs/numerics.md). One
+ * factor: max(1, 12 theta*); svcj2: max(1, 12 mean v). */
+double vr_model_vix_table_vmax(const vr_model *m);
+/* The variance a VIX level sets (state_from_vix from the other factors at 0: for svcj2 the most v
+ * the level can need), and the VIX at a variance v with the other factors at 0, both under the
+ * pricing parameters' 30-day index. */
+double vr_model_v_at_vix(const vr_model *m, double vix);
+double vr_model_vix_at_v(const vr_model *m, double v);
 
 /* The state_from_vix2 of every two-factor model whose indices are affine in (v, m): solves
  * a1 + b1.x = (vix1/100)^2, a2 + b2.x = (vix2/100)^2 (see the op). */

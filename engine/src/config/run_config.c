@@ -195,6 +195,10 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
             return vr_config_fail(c->err, c->file, c->ix, key, "the data has a missing SPX or VIX value on %s",
                                   vr_history_format_date(h->date[i], d));
         }
+    double top = 0;
+    for (size_t i = sc->hist_i0; i < sc->hist_i1; i++)
+        top = fmax(top, h->vix[i]);
+    vr_cfg_warn_above_vix_table(c, key, sc, top, "window", 0);
     if (sc->source == VR_SOURCE_HISTORY) {
         sc->paths = 1;
         sc->horizon_days = (int)(sc->hist_i1 - sc->hist_i0 - 1);

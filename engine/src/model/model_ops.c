@@ -17,6 +17,7 @@
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_sim.h"
 #include "vixrisk/vr_surface.h"
+#include "vixrisk/vr_svcj2.h"
 #include "vixrisk/vr_vix.h"
 #include "tables_io.h"
 
@@ -38,6 +39,37 @@ double vr_model_vix_floor(const vr_model *m)
         return 0.0;
     const double a = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D).a;
     return 100.0 * sqrt(a > 0 ? a : 0.0);
+}
+
+double vr_model_vix_table_vmax(const vr_model *m)
+{
+    if (m->type == VR_MODEL_SVCJ2) {
+        const vr_svcj2_params p = vr_svcj2_from_sv(VR_MODEL_SVCJ2, &m->pricing);
+        return fmax(1.0, 12.0 * vr_svcj2_mean_v(&p)); /* (svcj2_tables.c, build_vix) */
+    }
+    return fmax(1.0, 12 * vr_theta_star(m->type, &m->pricing)); /* (sv1_vix_table_spec) */
+}
+
+double vr_model_v_at_vix(const vr_model *m, double vix)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return 0.0;
+    double x[VR_FACTORS_MAX] = {0};
+    const vr_vix_coef c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    ops->state_from_vix(&c, vix, x);
+    return x[0];
+}
+
+double vr_model_vix_at_v(const vr_model *m, double v)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return 0.0;
+    const vr_vix_coef c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    double x[VR_FACTORS_MAX] = {0};
+    x[0] = v;
+    return vr_vix_level_x(&c, x, ops->nfactors);
 }
 
 vr_status vr_state_from_vix2_affine(const vr_vix_coef *c1, const vr_vix_coef *c2, double vix1,
