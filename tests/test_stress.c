@@ -380,7 +380,7 @@ static void test_replay_below_floor(void **state)
              "        action: {type: vix_call, strike_pct: 1.1, dte: 30, size: {by: contracts, value: 1}}\n", dir);
     char out[8192], h5[600];
     run_handmade(dir, "floor", cfg, "", out, sizeof out, h5, sizeof h5);
-    assert_non_null(strstr(out, "below the model's floor of 11.28 on 30 of 30 days"));
+    assert_non_null(strstr(out, "below the model's floor of 11.28 on 30 of the window's 30 days"));
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);

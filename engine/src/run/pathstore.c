@@ -146,7 +146,11 @@ vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, 
                          strerror(errno));
     } else if ((ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
         /* not zeroed: every byte read back is written first (the padding is never read) */
-        st = vr_fail(err, VR_ENOMEM, "run: per-path outputs of %zu paths (%zu bytes)", n, total);
+        st = vr_fail(err, VR_ENOMEM,
+                     "run: the per-path outputs of %zu paths need %.1f GiB, which neither memory gives nor %s "
+                     "holds (the store goes to disk there when it has twice that free): set "
+                     "simulation.store_paths: false (the scores are then streamed, in bounded memory; "
+                     "docs/scale.md), or run fewer paths", n, (double)total / 1073741824.0, dir);
     }
     if (st == VR_OK) {
         *out = ps;

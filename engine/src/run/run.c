@@ -114,7 +114,8 @@ static int64_t replay_days_noted(const vr_scenario *sc, day_pred pred, double ar
         n += pred(hs, i, arg) != 0;
     if (n == 0 || note == NULL)
         return n;
-    fprintf(note, "note: %s: %s on %lld of %zu days (", sc->name, what, (long long)n,
+    /* (the window's days: the start and the days run after it, which the run's table counts) */
+    fprintf(note, "note: %s: %s on %lld of the window's %zu days (", sc->name, what, (long long)n,
             sc->hist_i1 - sc->hist_i0);
     int runs = 0;
     for (size_t i = sc->hist_i0; i < sc->hist_i1; i++) {
@@ -551,7 +552,10 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
     if ((size_t)nslots > slots_fit)
         nslots = (int)slots_fit;
     if (!ps || !matrix || (me == 0 && (scratch = malloc((size_t)nslots * maxp * sizeof *scratch)) == NULL))
-        st = vr_fail(err, VR_ENOMEM, "run: score buffers");
+        st = vr_fail(err, VR_ENOMEM, "run: the score buffers of %zu paths (%.1f GiB) cannot be allocated%s", maxp,
+                     (double)nslots * (double)maxp * sizeof *scratch / 1073741824.0,
+                     cfg->store_paths ? ": set simulation.store_paths: false (the scores are then streamed, in "
+                                        "bounded memory; docs/scale.md), or run fewer paths" : "");
     const vk_table *kt = NULL;
     if (st == VR_OK)
         st = vr_kernels_resolve(s->kt, &kt, err);
