@@ -1364,6 +1364,8 @@ static void test_contract(void **state)
     assert_int_equal(run(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "scenario a: 1 path x 10 days"));
     assert_non_null(strstr(out, "- a (one path): P&L of"));
+    /* the other policy is a difference, said so (a bare "q -27586" read as q's own P&L) */
+    assert_non_null(strstr(out, "; each other policy's P&L less it: p ")); /* (q, the first, is the baseline) */
     assert_null(strstr(out, "replay"));
 }
 

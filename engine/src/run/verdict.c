@@ -116,9 +116,12 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             put(&t, "- %s (%s): P&L of %s %.0f", scen->name,
                 scen->source == VR_SOURCE_HISTORY ? "a replay, one path" : "one path", cfg->baseline,
                 row[base].score[VR_SCORE_MEAN]);
+            /* the others as differences, said so: "multi -27586" read as multi's own P&L */
+            int k = 0;
             for (int p = 0; p < s->npol; p++)
                 if (p != base && s->pol[p].abl_kind == VR_ABL_NONE)
-                    put(&t, "; %s %+.0f", s->pol[p].name, row[p].score[VR_SCORE_DMEAN]);
+                    put(&t, "%s%s %+.0f", k++ ? ", " : "; each other policy's P&L less it: ", s->pol[p].name,
+                        row[p].score[VR_SCORE_DMEAN]);
             put(&t, "\n");
             continue;
         }
