@@ -59,6 +59,27 @@ static double condor_net(const vr_run_spec *s, const vr_pol_summary *ps, int p)
  * that row the nets did not add up to d_mean whenever a layer changes the condor's trades (a
  * roll_tested layer: the condor's later profit take or stop comes at another time), and what the
  * roll moved in the condor's own P&L was in no column. */
+/* The width of a name column: at least `min`, or the longest name printed in it (a sweep's derived
+ * policies run to 47 bytes, and the columns after them moved right row by row). */
+static int name_width(const vr_run_spec *s, int min, int layers)
+{
+    int w = min;
+    for (int p = 0; p < s->npol; p++) {
+        if (layers) {
+            if (s->pol[p].abl_kind != VR_ABL_NONE)
+                continue;
+            for (int l = 0; l < s->pol[p].nlayers; l++) {
+                const int n = (int)strlen(s->pol[p].layers[l].name);
+                w = n > w ? n : w;
+            }
+        } else {
+            const int n = (int)strlen(s->pol[p].name);
+            w = n > w ? n : w;
+        }
+    }
+    return w;
+}
+
 static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary *ps, size_t base, int replay)
 {
     const vr_run_spec *s = &cfg->spec;
@@ -68,13 +89,18 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     if (!any)
         return;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48], h[48];
+    int wp = 28; /* the policy column: the layers' rows and the (condor) rows name policies with layers */
+    for (int p = 0; p < s->npol; p++)
+        if (s->pol[p].abl_kind == VR_ABL_NONE && s->pol[p].nlayers > 0 && (int)strlen(s->pol[p].name) > wp)
+            wp = (int)strlen(s->pol[p].name);
+    const int wl = name_width(s, 10, 1);
     /* prem: what the layer's positions cost at mid plus the costs of all its trades, so it can
      * exceed the verdict's hedge budget (premium paid at opening, docs/hdf5.md) */
     fprintf(out, "attribution by layer (net = the layer's own P&L, mean +- its standard error; prem = premium at mid "
                  "plus the costs of its trades, per year; %% CaR = %% of the condor's capital at risk; (condor) = the "
                  "condor's own legs, and their net less the baseline's condor, +- its paired standard error: with the "
                  "layers' nets it makes dmean):\n");
-    fprintf(out, "%-28s %-10s %9s %10s %16s %12s %12s %7s %18s %18s\n", "policy", "layer", "acts/yr",
+    fprintf(out, "%-*s %-*s %9s %10s %16s %12s %12s %7s %18s %18s\n", wp, "policy", wl, "layer", "acts/yr",
             "prem %CaR", replay ? "net" : "net mean +- se", replay ? "" : "net worst1%", replay ? "" : "net worst5%",
             replay ? "" : "corr", replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
     for (int p = 0; p < s->npol; p++) {
@@ -82,7 +108,7 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
             continue;
         for (int l = 0; l < s->pol[p].nlayers && l < ps[p].nlayers; l++) {
             const double *v = ps[p].layer[l];
-            fprintf(out, "%-28s %-10s %9s %10s %16s", s->pol[p].name, s->pol[p].layers[l].name,
+            fprintf(out, "%-*s %-*s %9s %10s %16s", wp, s->pol[p].name, wl, s->pol[p].layers[l].name,
                     num(a, sizeof a, v[VR_RF_LAYER_ACT_YEAR], "%.2f"),
                     num(b, sizeof b, v[VR_RF_LAYER_PREMIUM_PCT], "%.2f%%"),
                     mean_pm(c, sizeof c, v[VR_RF_LAYER_NET_MEAN], v[VR_RF_LAYER_NET_MEAN_SE], 0));
@@ -103,7 +129,7 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
         double vs = cn - condor_net(s, ps, (int)base);
         if (fabs(vs) < 0.5) /* rounding: the same condor as the baseline's prints +0, not -0 */
             vs = 0;
-        fprintf(out, "%-28s %-10s %9s %10s %16s", s->pol[p].name, "(condor)", "-", "-",
+        fprintf(out, "%-*s %-*s %9s %10s %16s", wp, s->pol[p].name, wl, "(condor)", "-", "-",
                 mean_pm(c, sizeof c, cn, ps[p].score[VR_SCORE_CONDOR_NET_SE], 0));
         if (!replay)
             fprintf(out, " %12s %12s %7s", "-", "-", "-");
@@ -129,15 +155,16 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
         if (strcmp(s->pol[i].name, cfg->baseline) == 0)
             base = (size_t)i;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48];
+    const int wn = name_width(s, 40, 0);
     if (np < 2) {
         fprintf(out, "\nscenario %s: %s x %d days, baseline %s (USD; ranked by P&L)\n", scen->name,
                 scen->source == VR_SOURCE_HISTORY ? "a replay (1 path)" : "1 path", vr_scenario_days(s, scen),
                 cfg->baseline);
-        fprintf(out, "%-40s %12s %12s %14s %12s %12s\n", "policy", "P&L", "dP&L", "max drawdown",
+        fprintf(out, "%-*s %12s %12s %14s %12s %12s\n", wn, "policy", "P&L", "dP&L", "max drawdown",
                 "hedge paid", "recovered");
         for (int k = 0; k < s->npol; k++) {
             const double *v = ps[order[k]].score;
-            fprintf(out, "%-40s %12s %12s %14s %12s %12s\n", s->pol[order[k]].name,
+            fprintf(out, "%-*s %12s %12s %14s %12s %12s\n", wn, s->pol[order[k]].name,
                     num(a, sizeof a, v[VR_SCORE_MEAN], "%.0f"), num(b, sizeof b, v[VR_SCORE_DMEAN], "%.0f"),
                     num(c, sizeof c, v[VR_SCORE_DD50], "%.0f"), num(d, sizeof d, v[VR_SCORE_PAID], "%.0f"),
                     num(e, sizeof e, v[VR_SCORE_RECV], "%.0f"));
@@ -149,14 +176,14 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
     fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
             np, vr_scenario_days(s, scen), cfg->baseline);
-    fprintf(out, "%-40s %18s %20s %16s %20s %16s %12s %10s\n", "policy", "mean +- se", "ES99 +- se", "VaR99 +- se",
+    fprintf(out, "%-*s %18s %20s %16s %20s %16s %12s %10s\n", wn, "policy", "mean +- se", "ES99 +- se", "VaR99 +- se",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {
         const double *v = ps[order[k]].score;
         const int reduced = v[VR_SCORE_DES99] < 0 && isfinite(v[VR_SCORE_COST]);
         /* a dES99 on a rough tail is marked like the ES99 and never significant (verdict.c) */
         const int sig = !*mark && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
-        fprintf(out, "%-40s %18s %20s %16s %20s %16s %12s %10s\n", s->pol[order[k]].name,
+        fprintf(out, "%-*s %18s %20s %16s %20s %16s %12s %10s\n", wn, s->pol[order[k]].name,
                 pm(a, sizeof a, v[VR_SCORE_MEAN], v[VR_SCORE_MEAN_SE], ""),
                 pm(b, sizeof b, v[VR_SCORE_ES99], v[VR_SCORE_ES99_SE], mark),
                 pm(c, sizeof c, v[VR_SCORE_VAR99], v[VR_SCORE_VAR99_SE], ""),
