@@ -78,6 +78,47 @@ static void test_unestimated_param_left_out(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* Jump sizes a rule set are said to be set, not estimated: a calm window (2026, 0 jump days) gave
+ * bates sigma_j 0.01 with a bootstrap standard error of 1.8e-18, and svcj2 on one jump day wrote
+ * sigma_s 0.01 and rho_j 0 as estimates, with no word in the output or the file. A floored spread
+ * (bates on 2017: sigma_j 0.001) printed a QML standard error. Now each is a SET line, its standard
+ * errors n/a, and the file's comment lists it. */
+static void test_rule_set_jump_sizes_said(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[1024], out[16384], path[256];
+    assert_int_equal(vr_test_tmpdir("calibset", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/b.yaml", dir);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model bates --from 2026-01-01 --to 2026-07-10 --proxy --bootstrap 20 -o %s",
+             VR_TEST_DATA_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "SET: sigma_j = 0.01 set by rule, not estimated: the window has 0 jump days",
+                       "SET: mu_j = 0 set by rule", NULL);
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "# Physical parameters not estimated from the data:\n#   mu_j = 0 set by rule"));
+    assert_non_null(strstr(text, "#   sigma_j = 0.01 set by rule"));
+    assert_non_null(strstr(text, "#   sigma_j          0.01  se        n/a /        n/a"));
+    free(text);
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model bates --from 2017-01-01 --to 2017-12-31 --proxy --bootstrap 0 -o %s",
+             VR_TEST_DATA_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "SET: sigma_j = 0.001 held at its floor", NULL);
+    assert_non_null(strstr(out, "  sigma_j         0.001          n/a"));
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_example.yaml "
+             "--from 2026-01-01 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
+    vr_test_cli_expect(args, 0, out, sizeof out, "SET: sigma_s = 0.01 set by rule, not estimated: the window has 1 jump day,",
+                       "SET: rho_j = 0 set by rule", NULL);
+    /* a window with jumps enough says nothing of the kind */
+    snprintf(args, sizeof args, "calibrate --data %s --model svcj --bootstrap 0 --proxy", VR_TEST_DATA_DIR);
+    vr_test_cli_expect(args, 0, out, sizeof out, "rho_j", NULL);
+    assert_null(strstr(out, "SET:"));
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* A pricing fit that stops at its evaluation limit says so in the model file's comment (only the
  * console said it), and the file gives the fit's days as ISO dates (it printed 20070402). */
 static void test_pricing_fit_limit_recorded(void **state)
@@ -238,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_fixed_point_cycle_refused),
         cmocka_unit_test(test_realism_se_no_nan),
         cmocka_unit_test(test_unestimated_param_left_out),
+        cmocka_unit_test(test_rule_set_jump_sizes_said),
         cmocka_unit_test(test_pricing_fit_limit_recorded),
         cmocka_unit_test(test_intensity_thinning),
         cmocka_unit_test(test_intensity_runaway_refused),

@@ -1176,11 +1176,13 @@ int vr_cmd_calibrate(int argc, char **argv)
                           "(--floored drop): %zu of %zu daily, %zu of %zu %zu-day transitions of "
                           "m.", res.n_left_out, res.n - 1, res.n_left_out_m, res.n - res.m_step,
                           res.m_step);
-        if (two && !start_file && res.at_bound && k > 0 && (size_t)k < sizeof comment) {
-            /* the physical estimate was moved into the model's domain: the file must not show
-             * the bound as if it were the estimate */
-            k += snprintf(comment + k, sizeof comment - (size_t)k, "\nPhysical estimate outside "
-                          "the model's domain:\n");
+        if (!start_file && (res.at_bound || res.few_jumps || res.at_floor) && k > 0 &&
+            (size_t)k < sizeof comment) {
+            /* the physical estimate was moved into the model's domain, or a rule set a jump
+             * size: the file must not show the bound or the rule's value as if it were the
+             * estimate (a one-day window of 2026 wrote sigma_s 0.01 with nothing to say so) */
+            k += snprintf(comment + k, sizeof comment - (size_t)k, "\nPhysical parameters not "
+                          "estimated from the data:\n");
             if (k > 0 && (size_t)k < sizeof comment)
                 k += (int)vr_calib_bounds_str(&res, "  ", comment + k, sizeof comment - (size_t)k);
         }

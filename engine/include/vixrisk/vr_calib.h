@@ -83,6 +83,13 @@ typedef struct vr_calib_result {
      * parameter is not a maximum-likelihood estimate: its SEs are NAN ("n/a"). 0 otherwise. */
     unsigned long at_bound;
     vr_sv_params fitted;
+    /* Parameters a rule set instead of the data (bits as at_bound; every model with jumps):
+     * few_jumps, the jump-size law when the window has fewer than 2 jump days (n_jumps says how
+     * many: the sizes are then small symmetric jumps, or one day's); at_floor, the jump size's
+     * spread held at its floor of 0.001 when the jump days' returns spread no more than the
+     * diffusion explains. Neither is an estimate: their SEs are NAN ("n/a"), and the output and
+     * the model file say so (vr_calib_bounds_str). */
+    unsigned long few_jumps, at_floor;
     /* svcj2 with VR_CALIB_FLOORED_DROP: daily transitions (of n - 1) and m_step-day transitions
      * of m (of n - m_step) left out because they touch a day outside the model's reach; 0 with
      * VR_CALIB_FLOORED_KEEP */
@@ -122,7 +129,8 @@ size_t vr_calib_filter2(const vr_sv_params *p, const double *vix, const double *
  * flags[0] = 0. Returns the number of flagged days (0 if n < 8 or out of memory). */
 size_t vr_calib_detect_jumps(const double *spx, size_t n, double k, size_t window, uint8_t *flags);
 
-/* The parameters held at a bound of the model's domain (r->at_bound), one line each (no
+/* The parameters held at a bound of the model's domain (r->at_bound) or set by a rule
+ * (r->few_jumps, r->at_floor), one line each (no
  * trailing newline; each line starts with `indent`): name, the bound, the fitted value. Returns
  * the length written (snprintf semantics: truncated to cap), 0 if none is held. */
 size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *buf, size_t cap);

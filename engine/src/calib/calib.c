@@ -124,6 +124,7 @@ typedef struct fit_out {
     vr_sv_params p, se;
     double loglik, drift;
     size_t m_cir, n_jumps;
+    int few_jumps, at_floor; /* the jump sizes set by the rule for < 2 jump days; the spread floored */
 } fit_out;
 
 /* Estimate from the transitions idx[0..m) (each t in 1..n-1, repeats allowed). want_se: compute
@@ -263,7 +264,8 @@ static int estimate(const fit_data *d, const size_t *idx, size_t m, int want_se,
     if (want_se)
         o->se.lambda = sqrt((double)nj) / T;
     if (nj < 2) {
-        /* too few to estimate sizes: small symmetric jumps (documented) */
+        /* too few to estimate sizes: small symmetric jumps (documented), said so (few_jumps) */
+        o->few_jumps = 1;
         if (d->type == VR_MODEL_BATES) {
             o->p.mu_j = nj ? sz : 0.0;
             o->p.sigma_j = 0.01;
@@ -284,6 +286,7 @@ static int estimate(const fit_data *d, const size_t *idx, size_t m, int want_se,
         o->p.mu_j = mz;
         const double vj = vz - mdiff;
         o->p.sigma_j = sqrt(vj > 1e-6 ? vj : 1e-6); /* floor 0.1% */
+        o->at_floor = !(vj > 1e-6);
         if (want_se) {
             o->se.mu_j = sqrt(vz / nn);
             o->se.sigma_j = o->p.sigma_j / sqrt(2.0 * nn);
@@ -298,6 +301,7 @@ static int estimate(const fit_data *d, const size_t *idx, size_t m, int want_se,
         o->p.mu_s = mz - o->p.rho_j * mv;
         const double vs = vz - o->p.rho_j * o->p.rho_j * vv - mdiff;
         o->p.sigma_s = sqrt(vs > 1e-6 ? vs : 1e-6);
+        o->at_floor = !(vs > 1e-6);
         if (want_se) {
             o->se.mu_v = mv / sqrt(nn); /* exponential: sd = mean */
             o->se.rho_j = vv > 0 ? o->p.sigma_s / sqrt(vv * nn) : NAN;
@@ -518,6 +522,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     res->v_last = v[n - 1];
     res->qml_loglik = fo.loglik;
     res->drift = fo.drift;
+    vr_calib_rule_masks(o->type, fo.few_jumps, fo.at_floor, res);
     double sv = 0, sr = 0;
     for (size_t t = 0; t < n; t++)
         sv += v[t];
@@ -558,6 +563,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
             mask_type(o->type, &res->se_boot);
         }
     }
+    vr_calib_rule_se_nan(res);
     res->v = v;
     res->jump = flags;
     v = NULL;
@@ -618,7 +624,67 @@ size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *b
             break;
         k += (size_t)w;
     }
+    for (int i = 0; md && i < md->nparams && k < cap; i++) {
+        const int few = (r->few_jumps >> i) & 1, floor_ = (r->at_floor >> i) & 1;
+        if (!few && !floor_)
+            continue;
+        const vr_param_def *d = &md->params[i];
+        int w;
+        if (few)
+            w = snprintf(buf + k, cap - k,
+                         "%s%s%s = %.6g set by rule, not estimated: the window has %zu jump day%s, fewer "
+                         "than the 2 the jump sizes need (a longer or livelier window). No standard "
+                         "error (n/a).",
+                         k ? "\n" : "", indent, d->name, vr_param_get(&r->est, d), r->n_jumps,
+                         r->n_jumps == 1 ? "" : "s");
+        else
+            w = snprintf(buf + k, cap - k,
+                         "%s%s%s = %.6g held at its floor: the jump days' returns spread no more than "
+                         "the diffusion explains. Not a maximum-likelihood estimate: no standard error "
+                         "(n/a).",
+                         k ? "\n" : "", indent, d->name, vr_param_get(&r->est, d));
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
     return k < cap ? k : (cap ? cap - 1 : 0);
+}
+
+/* The bits of the jump-size parameters a rule set (vr_calib_result.few_jumps, at_floor). */
+static unsigned long param_bit(vr_model_type t, const char *name)
+{
+    const vr_model_def *md = vr_model_def_of(t);
+    for (int i = 0; md && i < md->nparams; i++)
+        if (strcmp(md->params[i].name, name) == 0)
+            return 1ul << i;
+    return 0;
+}
+
+void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, vr_calib_result *res)
+{
+    res->few_jumps = res->at_floor = 0;
+    if (t == VR_MODEL_BATES) {
+        if (few_jumps)
+            res->few_jumps = param_bit(t, "mu_j") | param_bit(t, "sigma_j");
+        else if (at_floor)
+            res->at_floor = param_bit(t, "sigma_j");
+    } else if (t == VR_MODEL_SVCJ || t == VR_MODEL_SVCJ2) {
+        if (few_jumps)
+            res->few_jumps = param_bit(t, "mu_v") | param_bit(t, "mu_s") | param_bit(t, "sigma_s") |
+                             param_bit(t, "rho_j");
+        else if (at_floor)
+            res->at_floor = param_bit(t, "sigma_s");
+    }
+}
+
+void vr_calib_rule_se_nan(vr_calib_result *res)
+{
+    const vr_model_def *md = vr_model_def_of(res->type);
+    for (int i = 0; md && i < md->nparams; i++)
+        if (((res->few_jumps | res->at_floor) >> i) & 1) {
+            vr_param_set(&res->se_qml, &md->params[i], NAN);
+            vr_param_set(&res->se_boot, &md->params[i], NAN);
+        }
 }
 
 void vr_calib_print(FILE *f, const vr_calib_result *r)
@@ -642,8 +708,15 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
             fprintf(f, "  left out (--floored drop): %zu of %zu daily transitions and %zu of %zu "
                     "%zu-day transitions of m touch a day outside the model's reach\n",
                     r->n_left_out, r->n - 1, r->n_left_out_m, r->n - r->m_step, r->m_step);
-        char b[1024];
-        if (vr_calib_bounds_str(r, "  BOUND: ", b, sizeof b))
+        char b[2048];
+        vr_calib_result part = *r; /* (a shallow copy: only its masks differ) */
+        part.few_jumps = part.at_floor = 0;
+        if (vr_calib_bounds_str(&part, "  BOUND: ", b, sizeof b))
+            fprintf(f, "%s\n", b);
+        part.at_bound = 0;
+        part.few_jumps = r->few_jumps;
+        part.at_floor = r->at_floor;
+        if (vr_calib_bounds_str(&part, "  SET: ", b, sizeof b))
             fprintf(f, "%s\n", b);
         return;
     }
@@ -663,6 +736,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
     fprintf(f, "  v on the last day %.5f; days floored at %g: %zu; SPX drift (non-jump days) "
             "%.2f%%/y; CIR QML log-lik %.1f\n",
             r->v_last, VR_CALIB_V_FLOOR, r->n_floored, 100 * r->drift, r->qml_loglik);
+    char b[2048];
+    if (vr_calib_bounds_str(r, "  SET: ", b, sizeof b))
+        fprintf(f, "%s\n", b);
 }
 
 /* One parameter set as a YAML flow mapping of the model's parameters. */

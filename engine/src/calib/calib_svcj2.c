@@ -110,6 +110,7 @@ typedef struct s2_out {
     vr_svcj2_params p, se;
     double loglik;
     size_t n_jumps;
+    int few_jumps, at_floor; /* the jump sizes set by the rule for < 2 jump days; the spread floored */
 } s2_out;
 
 /* The intensity's caps (the parameter table's ranges of lambda0 and lambda1). */
@@ -460,6 +461,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
         return -2;
     }
     if (nj < 2) {
+        o->few_jumps = 1; /* (said so: vr_calib_rule_masks) */
         o->p.mu_v = nj ? szv : 0.0;
         o->p.mu_s = nj ? sz : 0.0;
         o->p.sigma_s = 0.01;
@@ -477,6 +479,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     o->p.mu_s = mz - o->p.rho_j * mv;
     const double vs = vz - o->p.rho_j * o->p.rho_j * vv - mdiff;
     o->p.sigma_s = sqrt(vs > 1e-6 ? vs : 1e-6);
+    o->at_floor = !(vs > 1e-6);
     if (want_se) {
         o->se.mu_v = o->p.mu_v / sqrt(nvj >= 2 ? (double)nvj : nn);
         o->se.rho_j = vv > 0 ? o->p.sigma_s / sqrt(vv * nn) : NAN;
@@ -689,6 +692,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     res->v_last = v[n - 1];
     res->m_last = m[n - 1];
     res->qml_loglik = fo.loglik;
+    vr_calib_rule_masks(VR_MODEL_SVCJ2, fo.few_jumps, fo.at_floor, res);
     double sv = 0, sm = 0, sr = 0, sd = 0;
     size_t nd = 0;
     for (size_t t = 0; t < n; t++) {
@@ -741,7 +745,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     }
     /* a parameter held at a bound is no maximum-likelihood estimate: a standard error (of the
      * unconstrained estimator, or of bootstrap replicates clamped to the same bound) does not
-     * describe it */
+     * describe it; nor of one a rule set */
+    vr_calib_rule_se_nan(res);
     {
         const vr_model_def *md = vr_model_def_of(VR_MODEL_SVCJ2);
         for (int i = 0; md && i < md->nparams; i++)
