@@ -525,6 +525,12 @@ static int cmd_price(int argc, char **argv)
             printf("  surface       %s  (ln(K/F)/sqrt(T) = %.2f is beyond the tables' +-%g, where "
                    "their vol is flat: it misses the model's tail there)\n", price_str(res.surface, b1),
                    res.surface_k, VR_SURFACE_DEFAULT_KMAX);
+        else if (isfinite(res.surface) && req.underlying == VR_UNDERLYING_VIX && req.option == VR_OPTION_PUT)
+            /* a far put is a small difference of two larger numbers: 0.163 against 0.134 direct
+             * (svcj2_cal_rn, K 12, 6 months), from a call within its tolerance */
+            printf("  surface       %s  (the VIX tables hold calls: a put is the call less (F - K) "
+                   "discounted, so it carries the call's absolute error, large beside a small put; "
+                   "the runs' books hold no VIX puts)\n", price_str(res.surface, b1));
         else if (isfinite(res.surface))
             printf("  surface       %s\n", price_str(res.surface, b1));
         else if (res.surface_none[0])
