@@ -371,6 +371,26 @@ static double condor_vega(const vr_book *b)
     return vega;
 }
 
+/* The test condor with one roll_tested layer acting every day, rolling to `to` (< 0: the condor's
+ * own short_delta). */
+static vr_policy roll_every_day(double to)
+{
+    vr_policy p = vr_test_condor_policy(0);
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_ROLL_TESTED);
+    p.layers[0].action.roll_to_delta = to < 0 ? p.condor.short_delta : to;
+    return p;
+}
+
+/* Days 0 and 1 of path S, v under p into b; the condor's strikes then into k. */
+static void opening_strikes(vr_book *b, const vr_policy *p, const double *S, const double *v, vr_mkt *m,
+                            double k[4])
+{
+    run_path(b, p, S, v, 1, m);
+    for (int i = 0; i < 4; i++)
+        k[i] = K(*b, i);
+}
+
 /* A roll_tested layer whose trigger is not the short's delta (here: every day) with roll_to_delta
  * at the condor's own short_delta: the strikes it would roll to are the ones held, so it does not
  * trade (no activation, no costs: day 0, the day it opens, is the one that acts, the last day
@@ -379,17 +399,12 @@ static double condor_vega(const vr_book *b)
 static void test_roll_to_same_strikes(void **state)
 {
     (void)state;
-    vr_policy p = vr_test_condor_policy(0);
-    p.nlayers = 1;
-    p.layers[0] = hold_layer(VR_ACTION_ROLL_TESTED);
-    p.layers[0].action.roll_to_delta = p.condor.short_delta;
+    vr_policy p = roll_every_day(-1);
     double S[4] = {5000, 5000, 5060, 5060}, v[4] = {0.03, 0.03, 0.03, 0.03};
     vr_book b;
     vr_mkt m;
-    run_path(&b, &p, S, v, 1, &m);
     double k[4];
-    for (int i = 0; i < 4; i++)
-        k[i] = K(b, i);
+    opening_strikes(&b, &p, S, v, &m, k);
     printf("roll to the strikes held: %d activations, costs %.2f\n", b.act[0], b.costs);
     assert_int_equal(b.act[0], 0);
     assert_true(b.attr[1] == 0);
@@ -408,18 +423,13 @@ static void test_roll_to_same_strikes(void **state)
 static void test_roll_never_inward(void **state)
 {
     (void)state;
-    vr_policy p = vr_test_condor_policy(0);
-    p.nlayers = 1;
-    p.layers[0] = hold_layer(VR_ACTION_ROLL_TESTED);
-    p.layers[0].action.roll_to_delta = 0.30;
+    vr_policy p = roll_every_day(0.30);
     p.condor.roll_delta = 0; /* the layer alone rolls */
     double S[4] = {5000, 5000, 5250, 5250}, v[4] = {0.03, 0.03, 0.03, 0.03};
     vr_book b;
     vr_mkt m;
-    run_path(&b, &p, S, v, 1, &m);
     double k[4];
-    for (int i = 0; i < 4; i++)
-        k[i] = K(b, i);
+    opening_strikes(&b, &p, S, v, &m, k);
     printf("roll to 30 delta from 16: %d activations, costs %.2f, strikes %g/%g %g/%g\n", b.act[0], b.costs,
            k[0], k[1], k[2], k[3]);
     assert_int_equal(b.act[0], 0);

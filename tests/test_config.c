@@ -837,6 +837,22 @@ static void test_tail_warning(void **state)
     free(buf);
 }
 
+/* The warnings of loading config `path` (it must load), malloc'd: "" when there are none. */
+static char *load_warnings(const char *path)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    assert_non_null(w);
+    vr_run_load_opts o = {.warn = w};
+    vr_run_cfg c;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_run_load_ex(path, &o, &c, &err), VR_OK);
+    vr_run_cfg_free(&c);
+    fclose(w);
+    return buf;
+}
+
 /* A shock whose VIX lies above the top of the VIX option table (v = max(1, 12 theta*): VIX 96.2
  * for HES's pricing set) warns, naming file, line and key, the variance and the table's top: the
  * calls are marked by extrapolation there (a 30-delta call layer showed +89,634 USD a path after a
@@ -862,19 +878,10 @@ static void test_shock_above_vix_table(void **state)
                  "    shocks: [%s]\npolicies:\n  - name: p\n", cases[i].model, cases[i].shocks);
         const char *f = vr_test_write(dir, name, text);
         assert_non_null(f);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *w = open_memstream(&buf, &len);
-        assert_non_null(w);
-        vr_run_load_opts o = {.warn = w};
-        vr_run_cfg c;
-        vr_err err = {VR_OK, ""};
-        assert_int_equal(vr_run_load_ex(f, &o, &c, &err), VR_OK);
-        vr_run_cfg_free(&c);
-        fclose(w);
-        printf("  %s: %s", cases[i].shocks, len ? buf : "no warning\n");
+        char *buf = load_warnings(f);
+        printf("  %s: %s", cases[i].shocks, buf[0] ? buf : "no warning\n");
         if (cases[i].want == NULL) {
-            assert_int_equal(len, 0);
+            assert_string_equal(buf, "");
         } else {
             assert_non_null(strstr(buf, cases[i].want));
             assert_non_null(strstr(buf, i == 0 ? /* (FAST's) */ "above the top of the VIX option table (v 1.00, VIX "
@@ -895,17 +902,8 @@ static void test_shock_above_vix_table(void **state)
                      "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: r\n    type: %s\n"
                      "    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n    model: " FAST "\n"
                      "policies:\n  - name: p\n", boot ? "bootstrap" : "history", data);
-            const char *f = vr_test_write(dir, boot ? "boot_top.yaml" : "replay_top.yaml", text);
-            char *buf = NULL;
-            size_t len = 0;
-            FILE *w = open_memstream(&buf, &len);
-            vr_run_load_opts o = {.warn = w};
-            vr_run_cfg c;
-            vr_err err = {VR_OK, ""};
-            assert_int_equal(vr_run_load_ex(f, &o, &c, &err), VR_OK);
-            vr_run_cfg_free(&c);
-            fclose(w);
-            printf("  %s: %s", boot ? "bootstrap" : "replay", len ? buf : "no warning\n");
+            char *buf = load_warnings(vr_test_write(dir, boot ? "boot_top.yaml" : "replay_top.yaml", text));
+            printf("  %s: %s", boot ? "bootstrap" : "replay", buf[0] ? buf : "no warning\n");
             assert_non_null(strstr(buf, ":5: scenarios[0].window: the window's highest VIX close, 82.69, puts the "
                                         "variance at 1.77, above the top of the VIX option table (v 1.00, VIX 62.9 "));
             free(buf);
