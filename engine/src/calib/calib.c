@@ -602,13 +602,16 @@ static void print_params(FILE *f, const vr_model_def *md, const vr_calib_result 
     }
 }
 
-size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *buf, size_t cap)
+/* vr_calib_bounds_str's lines: those of the bounds (r->at_bound) if `bounds`, of the rules
+ * (r->few_jumps, r->at_floor) if `rules`. */
+static size_t held_str(const vr_calib_result *r, int bounds, int rules, const char *indent, char *buf,
+                       size_t cap)
 {
     const vr_model_def *md = vr_model_def_of(r->type);
     size_t k = 0;
     if (cap)
         buf[0] = '\0';
-    for (int i = 0; md && i < md->nparams && k < cap; i++) {
+    for (int i = 0; bounds && md && i < md->nparams && k < cap; i++) {
         if (!(r->at_bound & (1ul << i)))
             continue;
         const vr_param_def *d = &md->params[i];
@@ -624,7 +627,7 @@ size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *b
             break;
         k += (size_t)w;
     }
-    for (int i = 0; md && i < md->nparams && k < cap; i++) {
+    for (int i = 0; rules && md && i < md->nparams && k < cap; i++) {
         const int few = (r->few_jumps >> i) & 1, floor_ = (r->at_floor >> i) & 1;
         if (!few && !floor_)
             continue;
@@ -648,6 +651,11 @@ size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *b
         k += (size_t)w;
     }
     return k < cap ? k : (cap ? cap - 1 : 0);
+}
+
+size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *buf, size_t cap)
+{
+    return held_str(r, 1, 1, indent, buf, cap);
 }
 
 /* The bits of the jump-size parameters a rule set (vr_calib_result.few_jumps, at_floor). */
@@ -709,14 +717,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
                     "%zu-day transitions of m touch a day outside the model's reach\n",
                     r->n_left_out, r->n - 1, r->n_left_out_m, r->n - r->m_step, r->m_step);
         char b[2048];
-        vr_calib_result part = *r; /* (a shallow copy: only its masks differ) */
-        part.few_jumps = part.at_floor = 0;
-        if (vr_calib_bounds_str(&part, "  BOUND: ", b, sizeof b))
+        if (held_str(r, 1, 0, "  BOUND: ", b, sizeof b))
             fprintf(f, "%s\n", b);
-        part.at_bound = 0;
-        part.few_jumps = r->few_jumps;
-        part.at_floor = r->at_floor;
-        if (vr_calib_bounds_str(&part, "  SET: ", b, sizeof b))
+        if (held_str(r, 0, 1, "  SET: ", b, sizeof b))
             fprintf(f, "%s\n", b);
         return;
     }
@@ -737,7 +740,7 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
             "%.2f%%/y; CIR QML log-lik %.1f\n",
             r->v_last, VR_CALIB_V_FLOOR, r->n_floored, 100 * r->drift, r->qml_loglik);
     char b[2048];
-    if (vr_calib_bounds_str(r, "  SET: ", b, sizeof b))
+    if (held_str(r, 0, 1, "  SET: ", b, sizeof b))
         fprintf(f, "%s\n", b);
 }
 

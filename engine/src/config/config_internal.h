@@ -90,11 +90,10 @@ vr_status vr_cfg_name(const vr_cfg_ctx *c, const char *path, const char *name, c
 vr_status vr_cfg_history(const vr_cfg_ctx *c, const char *key, const char *dir, const char *data_dir,
                          vr_run_cfg *out, const vr_history **h);
 /* presets.c: warn (c->warn) when a VIX the scenario sets lies above the top of its model's VIX
- * option table, where the table's calls fall far behind (docs/numerics.md). kind: "" a level,
- * "change" a rise of `by` points from the floor, "window" a history window's highest close, else
- * a preset's name. */
+ * option table, where the table's calls fall far behind (docs/numerics.md). what: the sentence's
+ * subject, naming that VIX ("a VIX of 200.0", "preset mar2020's highest VIX, 82.7,"). */
 void vr_cfg_warn_above_vix_table(const vr_cfg_ctx *c, const char *key, const vr_scenario *sc, double vix,
-                                 const char *kind, double by);
+                                 const char *what);
 /* Shocks of scenario `base` (model scenarios): explicit ones and named presets. */
 vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec *s, vr_scenario *sc,
                         vr_run_cfg *out);

@@ -60,19 +60,10 @@ static const preset presets[] = {P(oct2008), P(feb2018), P(mar2020), P(aug2024)}
  * level is in the key's range. (A shock to VIX 200 on a Heston set showed a 30-delta call layer
  * +89,634 USD a path against -22 at VIX 90, from calls bought at 0.05 that the table priced at 0.) */
 void vr_cfg_warn_above_vix_table(const vr_cfg_ctx *c, const char *key, const vr_scenario *sc, double vix,
-                                 const char *kind, double by)
+                                 const char *what)
 {
     if (c->warn == NULL || !(vix > 0))
         return;
-    char what[128]; /* the noun phrase of the sentence */
-    if (strcmp(kind, "change") == 0)
-        snprintf(what, sizeof what, "a rise of %.1f points, to a VIX of %.1f or more,", by, vix);
-    else if (strcmp(kind, "window") == 0)
-        snprintf(what, sizeof what, "the window's highest VIX close, %.2f,", vix);
-    else if (kind[0] != '\0')
-        snprintf(what, sizeof what, "preset %s's highest VIX, %.1f,", kind, vix);
-    else
-        snprintf(what, sizeof what, "a VIX of %.1f", vix);
     const double vmax = vr_model_vix_table_vmax(&sc->model), v = vr_model_v_at_vix(&sc->model, vix);
     if (!(v > vmax * (1 + 1e-9)))
         return;
@@ -179,7 +170,9 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
             double highest = 0;
             for (int a = start[j]; a < sc->nshocks; a++)
                 highest = fmax(highest, sc->shocks[a].vix_level);
-            vr_cfg_warn_above_vix_table(c, key, sc, highest, pr->name, 0);
+            char what[96];
+            snprintf(what, sizeof what, "preset %s's highest VIX, %.1f,", pr->name, highest);
+            vr_cfg_warn_above_vix_table(c, key, sc, highest, what);
             /* real closes the model cannot show: the run is still the preset's returns and the
              * model's nearest VIX, so a warning rather than an error */
             if (below > 0 && c->warn != NULL)
@@ -226,12 +219,16 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                                   "cannot be combined with 'vix_level': give one of them (a level sets the "
                                   "VIX, a change in points moves it)");
         }
-        snprintf(key, sizeof key, "%s.vix_level", sb);
-        vr_cfg_warn_above_vix_table(c, key, sc, x->vix_level, "", 0);
         /* a change adds to a VIX at least at the model's floor */
-        snprintf(key, sizeof key, "%s.vix_change", sb);
-        if (x->vix_change > 0)
-            vr_cfg_warn_above_vix_table(c, key, sc, vix_floor + x->vix_change, "change", x->vix_change);
+        const int level = !isnan(x->vix_level);
+        const double vix = level ? x->vix_level : vix_floor + x->vix_change;
+        char what[96];
+        if (level)
+            snprintf(what, sizeof what, "a VIX of %.1f", vix);
+        else
+            snprintf(what, sizeof what, "a rise of %.1f points, to a VIX of %.1f or more,", x->vix_change, vix);
+        snprintf(key, sizeof key, "%s.%s", sb, level ? "vix_level" : "vix_change");
+        vr_cfg_warn_above_vix_table(c, key, sc, vix, what);
     }
     start[nshock] = sc->nshocks;
     /* Two entries acting on one day compounded their SPX returns and the later one's VIX replaced

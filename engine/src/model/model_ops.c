@@ -41,13 +41,16 @@ double vr_model_vix_floor(const vr_model *m)
     return 100.0 * sqrt(a > 0 ? a : 0.0);
 }
 
+/* The top of a one-factor VIX option table's variance axis (sv1_vix_table_spec). */
+static double sv1_vix_vmax(vr_model_type t, const vr_sv_params *p) { return fmax(1.0, 12 * vr_theta_star(t, p)); }
+
 double vr_model_vix_table_vmax(const vr_model *m)
 {
     if (m->type == VR_MODEL_SVCJ2) {
         const vr_svcj2_params p = vr_svcj2_from_sv(VR_MODEL_SVCJ2, &m->pricing);
         return fmax(1.0, 12.0 * vr_svcj2_mean_v(&p)); /* (svcj2_tables.c, build_vix) */
     }
-    return fmax(1.0, 12 * vr_theta_star(m->type, &m->pricing)); /* (sv1_vix_table_spec) */
+    return sv1_vix_vmax(m->type, &m->pricing);
 }
 
 double vr_model_v_at_vix(const vr_model *m, double vix)
@@ -199,7 +202,7 @@ static vr_vix_table_spec sv1_vix_table_spec(vr_model_type t, const vr_model *m,
                                             const vr_tables_spec *spec)
 {
     const vr_vix_table_spec vs = {
-        .v_max = fmax(1.0, 12 * vr_theta_star(t, &m->pricing)), .tau_min = 1.0 / 365,
+        .v_max = sv1_vix_vmax(t, &m->pricing), .tau_min = 1.0 / 365,
         .tau_max = spec->tau_max_vix, .m_min = 0.5, .m_max = 3.0, .rate = spec->rate};
     return vs;
 }

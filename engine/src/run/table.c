@@ -53,33 +53,30 @@ static double condor_net(const vr_run_spec *s, const vr_pol_summary *ps, int p)
     return v;
 }
 
-/* The layers of the configured policies (not the ablation's): what each does per year, what it
- * pays when the baseline loses most, and what removing it does to ES99; then the policy's condor:
- * its own legs' mean net and its difference from the baseline's condor on the same paths. Without
- * that row the nets did not add up to d_mean whenever a layer changes the condor's trades (a
- * roll_tested layer: the condor's later profit take or stop comes at another time), and what the
- * roll moved in the condor's own P&L was in no column. */
 /* The width of a name column: at least `min`, or the longest name printed in it (a sweep's derived
- * policies run to 47 bytes, and the columns after them moved right row by row). */
-static int name_width(const vr_run_spec *s, int min, int layers)
+ * policies run to 47 bytes, and the columns after them moved right row by row). what: 0 every
+ * policy's name, 1 the names of the policies with layers (the attribution table), 2 their layers'
+ * names. */
+static int name_width(const vr_run_spec *s, int min, int what)
 {
     int w = min;
     for (int p = 0; p < s->npol; p++) {
-        if (layers) {
-            if (s->pol[p].abl_kind != VR_ABL_NONE)
-                continue;
-            for (int l = 0; l < s->pol[p].nlayers; l++) {
-                const int n = (int)strlen(s->pol[p].layers[l].name);
-                w = n > w ? n : w;
-            }
-        } else {
-            const int n = (int)strlen(s->pol[p].name);
+        if (what > 0 && (s->pol[p].abl_kind != VR_ABL_NONE || s->pol[p].nlayers == 0))
+            continue;
+        for (int l = 0; l < (what == 2 ? s->pol[p].nlayers : 1); l++) {
+            const int n = (int)strlen(what == 2 ? s->pol[p].layers[l].name : s->pol[p].name);
             w = n > w ? n : w;
         }
     }
     return w;
 }
 
+/* The layers of the configured policies (not the ablation's): what each does per year, what it
+ * pays when the baseline loses most, and what removing it does to ES99; then the policy's condor:
+ * its own legs' mean net and its difference from the baseline's condor on the same paths. Without
+ * that row the nets did not add up to d_mean whenever a layer changes the condor's trades (a
+ * roll_tested layer: the condor's later profit take or stop comes at another time), and what the
+ * roll moved in the condor's own P&L was in no column. */
 static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary *ps, size_t base, int replay)
 {
     const vr_run_spec *s = &cfg->spec;
@@ -89,11 +86,7 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     if (!any)
         return;
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48], h[48];
-    int wp = 28; /* the policy column: the layers' rows and the (condor) rows name policies with layers */
-    for (int p = 0; p < s->npol; p++)
-        if (s->pol[p].abl_kind == VR_ABL_NONE && s->pol[p].nlayers > 0 && (int)strlen(s->pol[p].name) > wp)
-            wp = (int)strlen(s->pol[p].name);
-    const int wl = name_width(s, 10, 1);
+    const int wp = name_width(s, 28, 1), wl = name_width(s, 10, 2);
     /* prem: what the layer's positions cost at mid plus the costs of all its trades, so it can
      * exceed the verdict's hedge budget (premium paid at opening, docs/hdf5.md) */
     fprintf(out, "attribution by layer (net = the layer's own P&L, mean +- its standard error; prem = premium at mid "
