@@ -837,8 +837,9 @@ static void test_tail_warning(void **state)
     free(buf);
 }
 
-/* The warnings of loading config `path` (it must load), malloc'd: "" when there are none. */
-static char *load_warnings(const char *path)
+/* The warnings of loading config `path` (it must load), malloc'd ("" when there are none), and
+ * its first scenario's vix_cover (*cover). */
+static char *load_cover(const char *path, double *cover)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -848,27 +849,37 @@ static char *load_warnings(const char *path)
     vr_run_cfg c;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_run_load_ex(path, &o, &c, &err), VR_OK);
+    *cover = c.spec.scen[0].model.vix_cover;
     vr_run_cfg_free(&c);
     fclose(w);
     return buf;
 }
 
-/* A shock whose VIX lies above the top of the VIX option table (v = max(1, 12 theta*): VIX 96.2
- * for HES's pricing set) warns, naming file, line and key, the variance and the table's top: the
- * calls are marked by extrapolation there (a 30-delta call layer showed +89,634 USD a path after a
- * shock to VIX 200, from calls the table priced at 0). Levels inside it, and the presets, do not. */
+/* A VIX a scenario sets above the top of the default VIX option table (v = max(1, 12 theta*): VIX
+ * 96.2 for HES's pricing set) becomes the scenario's vix_cover, so that its run's tables reach past
+ * it (test_vix_pricer's test_table_cover: the calls were marked by extrapolation there, and a
+ * 30-delta call layer showed +89,634 USD a path after a shock to VIX 200, from calls the table
+ * priced at 0). Levels inside it, and the presets under HES, leave it at 0: those tables are the
+ * default ones. Only a variance past 25, the most a table reaches, still warns, naming file, line
+ * and key. */
 static void test_shock_above_vix_table(void **state)
 {
     (void)state;
     /* a fast-reverting set (kappa 30) whose table tops out near VIX 64: the presets' closes pass it */
 #define FAST "{type: heston, spot: 5000, v0: 0.04, physical: {kappa: 30, theta: 0.04, sigma: 0.5, rho: -0.7}}"
-    static const struct { const char *model, *shocks, *want; } cases[] = {
-        {FAST, "{day: 5, preset: mar2020}", ":5: scenarios[0].shocks[0].preset: preset mar2020's highest VIX, 82.7, puts"},
-        {HES, "{day: 5, vix_level: 200}", ":5: scenarios[0].shocks[0].vix_level: a VIX of 200.0 puts the variance at 4.33, "},
-        {HES, "{day: 5, vix_level: 90}", NULL},
-        {HES, "{day: 5, vix_change: 190}", ":5: scenarios[0].shocks[0].vix_change: a rise of 190.0 points, to a VIX of 195.6 or more, puts the variance at"},
-        {HES, "{day: 5, vix_change: 60}", NULL},
-        {HES, "{day: 5, preset: oct2008}, {day: 30, preset: mar2020}", NULL},
+    /* kappa 100: the 30-day index moves little with v, and VIX 200 needs v 32.6 */
+#define SLUGGISH "{type: heston, spot: 5000, v0: 0.04, physical: {kappa: 100, theta: 0.04, sigma: 0.5, rho: -0.7}}"
+    static const struct { const char *model, *shocks; double cover; const char *want; } cases[] = {
+        {FAST, "{day: 5, preset: mar2020}", 82.69, NULL},
+        {HES, "{day: 5, vix_level: 200}", 200, NULL},
+        {HES, "{day: 5, vix_level: 90}", 0, NULL},
+        {HES, "{day: 5, vix_change: 190}", 195.58, NULL},
+        {HES, "{day: 5, vix_change: 60}", 0, NULL},
+        {HES, "{day: 5, preset: oct2008}, {day: 30, preset: mar2020}", 0, NULL},
+        {HES, "{day: 5, vix_level: 150}, {day: 30, vix_level: 120}", 150, NULL},
+        {SLUGGISH, "{day: 5, vix_level: 200}",
+         200, ":5: scenarios[0].shocks[0].vix_level: a VIX of 200.0 puts the variance at 32.60, past the most a "
+              "VIX option table reaches (v 25, VIX 175."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[32], text[1024];
@@ -878,15 +889,14 @@ static void test_shock_above_vix_table(void **state)
                  "    shocks: [%s]\npolicies:\n  - name: p\n", cases[i].model, cases[i].shocks);
         const char *f = vr_test_write(dir, name, text);
         assert_non_null(f);
-        char *buf = load_warnings(f);
-        printf("  %s: %s", cases[i].shocks, buf[0] ? buf : "no warning\n");
-        if (cases[i].want == NULL) {
+        double cover = -1;
+        char *buf = load_cover(f, &cover);
+        printf("  %s: vix_cover %.2f, %s", cases[i].shocks, cover, buf[0] ? buf : "no warning\n");
+        assert_true(fabs(cover - cases[i].cover) < 0.01);
+        if (cases[i].want == NULL)
             assert_string_equal(buf, "");
-        } else {
+        else
             assert_non_null(strstr(buf, cases[i].want));
-            assert_non_null(strstr(buf, i == 0 ? /* (FAST's) */ "above the top of the VIX option table (v 1.00, VIX "
-                                                              : "above the top of the VIX option table (v 1.00, VIX 96.2 "));
-        }
         free(buf);
     }
     /* a replay (and a bootstrap) whose window's highest close passes the top: 2020 under FAST */
@@ -896,20 +906,24 @@ static void test_shock_above_vix_table(void **state)
     if (access(probe, R_OK) != 0) {
         printf("  no ../shared/data: the replay case skipped\n");
     } else {
-        for (int boot = 0; boot < 2; boot++) {
-            char text[1400];
-            snprintf(text, sizeof text,
-                     "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: r\n    type: %s\n"
-                     "    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n    model: " FAST "\n"
-                     "policies:\n  - name: p\n", boot ? "bootstrap" : "history", data);
-            char *buf = load_warnings(vr_test_write(dir, boot ? "boot_top.yaml" : "replay_top.yaml", text));
-            printf("  %s: %s", boot ? "bootstrap" : "replay", buf[0] ? buf : "no warning\n");
-            assert_non_null(strstr(buf, ":5: scenarios[0].window: the window's highest VIX close, 82.69, puts the "
-                                        "variance at 1.77, above the top of the VIX option table (v 1.00, VIX 62.9 "));
-            free(buf);
-        }
+        for (int boot = 0; boot < 2; boot++)
+            for (int fast = 0; fast < 2; fast++) {
+                char text[1400];
+                snprintf(text, sizeof text,
+                         "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: r\n    type: %s\n"
+                         "    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n    model: %s\n"
+                         "policies:\n  - name: p\n", boot ? "bootstrap" : "history", data, fast ? FAST : HES);
+                double cover = -1;
+                char *buf = load_cover(vr_test_write(dir, "replay_top.yaml", text), &cover);
+                printf("  %s%s: vix_cover %.2f, %s", boot ? "bootstrap" : "replay", fast ? " (kappa 30)" : "", cover,
+                       buf[0] ? buf : "no warning\n");
+                assert_string_equal(buf, "");
+                assert_true(fabs(cover - (fast ? 82.69 : 0)) < 1e-9);
+                free(buf);
+            }
     }
 #undef FAST
+#undef SLUGGISH
 }
 
 /* The model parameter tables against the validator they drive: a value just outside each range

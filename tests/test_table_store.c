@@ -191,6 +191,9 @@ static void test_one_factor(void **state)
     const vr_model s = svcj_model();
     round_trip("svcj", &s, 0.5, 0, VR_UL_SPX, 0);
     round_trip("svcj, VIX tables only", &s, 0.5, 1, VR_UL_VIX, 0);
+    vr_model sc = s; /* a run's cover (vr_model.vix_cover): a table of more x nodes */
+    sc.vix_cover = 200;
+    round_trip("svcj, VIX tables only, covered to VIX 200", &sc, 0.5, 1, VR_UL_VIX, 0);
 #ifndef VR_TEST_SMALL /* (the same code as svcj's: the sanitizer build leaves them out) */
     vr_model h = vr_test_heston_model(0.03);
     h.spot = 100;
@@ -219,7 +222,10 @@ static void test_svcj2(void **state)
     const vr_model all = vr_test_svcj2_model(&PQ, 0.03, 0.03);
     round_trip("svcj2", &all, 0.25, 0, VR_UL_SPX, 1);
 #endif
-    const vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    vr_model m = vr_test_svcj2_model(&PQ, 0.03, 0.03);
+    m.vix_cover = 200;
+    round_trip("svcj2, VIX tables only, covered to VIX 200", &m, 0.25, 1, VR_UL_VIX, 1);
+    m.vix_cover = 0;
     round_trip("svcj2, VIX tables only", &m, 0.25, 1, VR_UL_VIX, 1);
     svcj2_slices(); /* (on the file the round trip left) */
 }
@@ -235,13 +241,15 @@ static void test_keys(void **state)
     vr_model c = a;
     c.spot = 120; /* the path's start: no table reads it */
     c.v0 = 0.05;
+    vr_model d = a;
+    d.vix_cover = 120; /* a run's cover: other tables */
     /* (the VIX tables only: a fifth of the surface's time) */
-    vr_pricing *p[5] = {build(&a, 0.5, 1, VR_UL_VIX), build(&a, 0.6, 1, VR_UL_VIX),
+    vr_pricing *p[6] = {build(&a, 0.5, 1, VR_UL_VIX), build(&a, 0.6, 1, VR_UL_VIX),
                         build(&b, 0.5, 1, VR_UL_VIX), build(&c, 0.5, 1, VR_UL_VIX),
-                        build(&a, 0.5, 1, VR_UL_VIX)};
-    assert_int_equal(store_files(NULL, 0), 3);
-    const int want[5] = {0, 0, 0, 1, 1};
-    for (int i = 0; i < 5; i++) {
+                        build(&a, 0.5, 1, VR_UL_VIX), build(&d, 0.5, 1, VR_UL_VIX)};
+    assert_int_equal(store_files(NULL, 0), 4);
+    const int want[6] = {0, 0, 0, 1, 1, 0};
+    for (int i = 0; i < 6; i++) {
         assert_int_equal(vr_pricing_from_store(p[i]), want[i]);
         vr_pricing_destroy(p[i]);
     }
@@ -416,6 +424,7 @@ typedef struct s2_layout {
     int nm;
     double m_lo, s_lo, inv_ds;
     void *surf, *vix, *vbuf;
+    int vix_nx;
     double seconds;
 } s2_layout;
 

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "vixrisk/vr_vix.h"
+#include "vixrisk/vk_vixtab.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Parameter sets                                                                               */
@@ -823,6 +824,55 @@ static void test_table_short_high_var(void **state)
     }
 }
 
+/* A grid extended past its default top (spec.v_cover, what a run sets for a shock above the top:
+ * vr_model.vix_cover): the nodes up to v_max are the default grid's, so a lookup below its last
+ * three cells gives the same bits; past it the extended table meets the tolerance at the
+ * variances of VIX 120-200, where the default one extrapolates and misses by far (a shock to VIX
+ * 200 once showed a VIX-call layer +89,634 USD a path from calls the table priced at 0). */
+static void test_table_cover(void **state)
+{
+    (void)state;
+    const vr_model_type t = VR_MODEL_SVCJ;
+    const vr_sv_params p = svcj_p();
+    const vr_vix_coef cf = vr_vix_coef_make(t, &p, 30.0 / 365);
+    const double v200 = (4.0 - cf.a) / cf.b; /* (VIX / 100)^2 = a + b v */
+    const vr_vix_table_spec base = {.v_max = 1.0, .tau_min = 1.0 / 365, .tau_max = 0.5, .m_min = 0.5,
+                                    .m_max = 3.0, .rate = 0.03};
+    vr_vix_table_spec wide = base;
+    wide.v_cover = 2 * v200;
+    vr_vix_table *t0 = NULL, *t1 = NULL;
+    vr_err err = {0};
+    assert_int_equal(vr_vix_table_build(t, &p, &base, &t0, &err), VR_OK);
+    assert_int_equal(vr_vix_table_build(t, &p, &wide, &t1, &err), VR_OK);
+    const vk_vixtab *k0 = vr_vix_table_kernel_view(t0), *k1 = vr_vix_table_kernel_view(t1);
+    /* nodes at the default spacing, the last at or past the cover */
+    assert_int_equal(k0->n_x, 28);
+    assert_true(k1->n_x > 28 && k1->inv_hx == k0->inv_hx && k1->x0 == k0->x0);
+    const double ylast = (k1->n_x - 1) / k1->inv_hx, xlast = k1->x0 + ylast * ylast;
+    const double yprev = (k1->n_x - 2) / k1->inv_hx, xprev = k1->x0 + yprev * yprev;
+    assert_true(xlast * xlast >= cf.a + cf.b * wide.v_cover && xprev * xprev < cf.a + cf.b * wide.v_cover);
+    /* below the default grid's last three cells (position 24 of 27): the same bits */
+    const double y24 = 24 / k0->inv_hx, x24 = k0->x0 + y24 * y24, v24 = (x24 * x24 - cf.a) / cf.b;
+    for (int i = 0; i < 2000; i++) {
+        const double v = v24 * urand(), T = (1.0 + 180.0 * urand()) / 365.0;
+        const double f0 = vr_vix_table_future(t0, v, T), K = f0 * (0.6 + 2.0 * urand());
+        assert_true(vr_vix_table_future(t1, v, T) == f0);
+        assert_true(vr_vix_table_call(t1, v, T, K) == vr_vix_table_call(t0, v, T, K));
+    }
+    /* past the default top: the extended table within the tolerance, the default one far off */
+    const double vs[] = {(1.44 - cf.a) / cf.b, (2.25 - cf.a) / cf.b, v200}; /* VIX 120, 150, 200 */
+    const double days[] = {7, 30, 90}, mon[] = {0.9, 1.0, 1.2, 1.5};
+    const double worst1 = table_grid_worst(t, &p, t1, base.rate, vs, 3, days, 3, 365, mon, 4, 1.0,
+                                           "extended table");
+    const double worst0 = table_grid_worst(t, &p, t0, base.rate, vs + 2, 1, days, 3, 365, mon, 4, INFINITY,
+                                           "default table");
+    print_message("VIX 120-200: the extended table (%d x nodes) within %.2f tolerances, the default one "
+                  "(28) off by up to %.0f at VIX 200\n", k1->n_x, worst1, worst0);
+    assert_true(worst0 > 10);
+    vr_vix_table_destroy(t0);
+    vr_vix_table_destroy(t1);
+}
+
 /* Beyond the grid: linear in x past v_max, ITM slope below m_min, no NaN anywhere. */
 static void test_table_edges(void **state)
 {
@@ -1000,6 +1050,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_table_svcj),
         cmocka_unit_test(test_table_low_variance),
         cmocka_unit_test(test_table_short_high_var),
+        cmocka_unit_test(test_table_cover),
         cmocka_unit_test(test_table_edges),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_extreme_sweep),

@@ -51,6 +51,8 @@ typedef struct vr_tables_spec {
     double tau_max_spx;   /* longest SPX expiry to be marked, years (> 0) */
     double tau_max_vix;   /* longest VIX option/future expiry to be marked, years (> 0) */
     double rate;          /* discount rate of the VIX option prices */
+    double v_cover;       /* 0, or a variance the VIX option tables must reach beyond their default
+                             top (vr_vix_table_spec.v_cover; vr_model.vix_cover) */
     unsigned skip;        /* VR_TABLES_NO_SPX | VR_TABLES_NO_VIX: leave that table out (0: build
                              both); a lookup of a table left out must not be made */
 } vr_tables_spec;
@@ -192,6 +194,10 @@ double vr_model_vix_floor(const vr_model *m);
  * the table extrapolates, and its calls fall behind the direct pricer (docs/numerics.md). One
  * factor: max(1, 12 theta*); svcj2: max(1, 12 mean v). */
 double vr_model_vix_table_vmax(const vr_model *m);
+/* The variance the model's VIX option tables reach past that top for a run (vr_model.vix_cover):
+ * twice the variance of vix_cover (its VIX times about 1.41, room for the paths to go on up from a
+ * shock), at most 25, the tables' limit; 0 when vix_cover is 0 (the default grid). */
+double vr_model_vix_table_cover(const vr_model *m);
 /* The variance a VIX level sets (state_from_vix from the other factors at 0: for svcj2 the most v
  * the level can need), and the VIX at a variance v with the other factors at 0, both under the
  * pricing parameters' 30-day index. */

@@ -53,7 +53,11 @@ vr_status vr_vix_option_work(vr_model_type t, const vr_sv_params *p, double v, d
 typedef struct vr_vix_table vr_vix_table;
 
 typedef struct vr_vix_table_spec {
-    double v_max;      /* largest variance on the grid (beyond it: linear extrapolation) */
+    double v_max;      /* largest variance of the default grid (beyond the grid: linear extrapolation) */
+    double v_cover;    /* 0 (or <= v_max): the default grid; else the grid goes on past v_max with
+                          nodes at its own spacing until it reaches v_cover (<= 25): the nodes up
+                          to v_max are the default grid's, and a lookup below its last three cells
+                          reads the same nodes with the same weights */
     double tau_min;    /* shortest expiry in years (e.g. 1/365) */
     double tau_max;    /* longest expiry in years (e.g. 0.5) */
     double m_min;      /* smallest strike/future moneyness K/F (e.g. 0.5) */

@@ -89,11 +89,12 @@ vr_status vr_cfg_name(const vr_cfg_ctx *c, const char *path, const char *name, c
 /* The history of the data directory a scenario uses (loaded once per directory, owned by out). */
 vr_status vr_cfg_history(const vr_cfg_ctx *c, const char *key, const char *dir, const char *data_dir,
                          vr_run_cfg *out, const vr_history **h);
-/* presets.c: warn (c->warn) when a VIX the scenario sets lies above the top of its model's VIX
- * option table, where the table's calls fall far behind (docs/numerics.md). what: the sentence's
- * subject, naming that VIX ("a VIX of 200.0", "preset mar2020's highest VIX, 82.7,"). */
-void vr_cfg_warn_above_vix_table(const vr_cfg_ctx *c, const char *key, const vr_scenario *sc, double vix,
-                                 const char *what);
+/* presets.c: a VIX the scenario sets (a shock, a preset's or a window's highest close) above the
+ * top of its model's default VIX option table raises the scenario's sc->model.vix_cover to it, so
+ * that the run's tables reach past it (vr_model.vix_cover); beyond what a table can reach (v 25)
+ * it warns (c->warn), as the table's calls fall far behind there (docs/numerics.md). what: the
+ * sentence's subject, naming that VIX ("a VIX of 200.0", "preset mar2020's highest VIX, 82.7,"). */
+void vr_cfg_cover_vix(const vr_cfg_ctx *c, const char *key, vr_scenario *sc, double vix, const char *what);
 /* Shocks of scenario `base` (model scenarios): explicit ones and named presets. */
 vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec *s, vr_scenario *sc,
                         vr_run_cfg *out);

@@ -53,30 +53,36 @@ typedef struct preset { const char *name; const preset_day *days; int ndays; } p
 #define P(a) {#a, a, (int)(sizeof a / sizeof a[0])}
 static const preset presets[] = {P(oct2008), P(feb2018), P(mar2020), P(aug2024)};
 
-/* A shock's VIX above the top of the model's VIX option table (vr_model_vix_table_vmax): the
- * table extrapolates there and its calls fall far behind the direct pricer (half at v = 3), so a
- * VIX-call hedge bought before or after the shock is marked wrong for as long as the variance stays
- * up. A warning, not an error: SPX options and VIX futures stay within their accuracy, and the
- * level is in the key's range. (A shock to VIX 200 on a Heston set showed a 30-delta call layer
- * +89,634 USD a path against -22 at VIX 90, from calls bought at 0.05 that the table priced at 0.) */
-void vr_cfg_warn_above_vix_table(const vr_cfg_ctx *c, const char *key, const vr_scenario *sc, double vix,
-                                 const char *what)
+/* A shock's VIX above the top of the model's default VIX option table (vr_model_vix_table_vmax):
+ * the table extrapolates there and its calls fall far behind the direct pricer (half at v = 3), so
+ * a VIX-call hedge bought before or after the shock would be marked wrong for as long as the
+ * variance stays up (a shock to VIX 200 on a Heston set showed a 30-delta call layer +89,634 USD a
+ * path against -22 at VIX 90, from calls bought at 0.05 that the table priced at 0). The run's
+ * tables are extended past it instead (vr_model.vix_cover: nodes added at the grid's spacing up
+ * to twice its variance), which leaves the tables of every scenario that stays below the top as
+ * they were. Only a variance past 25, the most a table reaches, is left to extrapolation, with a
+ * warning: SPX options and VIX futures stay within their accuracy, and the level is in the key's
+ * range. */
+void vr_cfg_cover_vix(const vr_cfg_ctx *c, const char *key, vr_scenario *sc, double vix, const char *what)
 {
-    if (c->warn == NULL || !(vix > 0))
+    if (!(vix > 0))
         return;
     const double vmax = vr_model_vix_table_vmax(&sc->model), v = vr_model_v_at_vix(&sc->model, vix);
     if (!(v > vmax * (1 + 1e-9)))
         return;
-    const double top = vr_model_vix_at_v(&sc->model, vmax);
+    if (vix > sc->model.vix_cover)
+        sc->model.vix_cover = vix;
+    if (!(v > 25) || c->warn == NULL)
+        return;
     fprintf(c->warn,
-            "vixrisk: warning: %s:%d: %s: %s puts the variance at %s%.2f, above the top of the VIX "
-            "option table (v %.2f, VIX %.1f under the pricing parameters): VIX options are marked by "
-            "extrapolation there and the calls fall behind (about half their value at v = 3; "
+            "vixrisk: warning: %s:%d: %s: %s puts the variance at %s%.2f, past the most a VIX option table "
+            "reaches (v 25, VIX %.1f under the pricing parameters): VIX options are marked by extrapolation "
+            "there and the calls fall behind (about half their value at v = 3 past a table's top; "
             "docs/numerics.md), so a VIX-option hedge's P&L is not reliable while the variance stays up; "
             "SPX options and VIX futures are not affected\n",
             c->file, vr_yaml_line_near(c->ix, key), key, what,
             sc->model.type == VR_MODEL_SVCJ2 ? "up to " : "", /* (m at 0: the most v it can need) */
-            v, vmax, top);
+            v, vr_model_vix_at_v(&sc->model, 25.0));
 }
 
 vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec *s, vr_scenario *sc,
@@ -172,7 +178,7 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                 highest = fmax(highest, sc->shocks[a].vix_level);
             char what[96];
             snprintf(what, sizeof what, "preset %s's highest VIX, %.1f,", pr->name, highest);
-            vr_cfg_warn_above_vix_table(c, key, sc, highest, what);
+            vr_cfg_cover_vix(c, key, sc, highest, what);
             /* real closes the model cannot show: the run is still the preset's returns and the
              * model's nearest VIX, so a warning rather than an error */
             if (below > 0 && c->warn != NULL)
@@ -228,7 +234,7 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         else
             snprintf(what, sizeof what, "a rise of %.1f points, to a VIX of %.1f or more,", x->vix_change, vix);
         snprintf(key, sizeof key, "%s.%s", sb, level ? "vix_level" : "vix_change");
-        vr_cfg_warn_above_vix_table(c, key, sc, vix, what);
+        vr_cfg_cover_vix(c, key, sc, vix, what);
     }
     start[nshock] = sc->nshocks;
     /* Two entries acting on one day compounded their SPX returns and the later one's VIX replaced

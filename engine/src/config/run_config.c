@@ -200,7 +200,7 @@ static vr_status conv_source(const vr_cfg_ctx *c, const char *base, const vr_run
         top = fmax(top, h->vix[i]);
     char what[64];
     snprintf(what, sizeof what, "the window's highest VIX close, %.2f,", top);
-    vr_cfg_warn_above_vix_table(c, key, sc, top, what);
+    vr_cfg_cover_vix(c, key, sc, top, what);
     if (sc->source == VR_SOURCE_HISTORY) {
         sc->paths = 1;
         sc->horizon_days = (int)(sc->hist_i1 - sc->hist_i0 - 1);

@@ -53,6 +53,14 @@ double vr_model_vix_table_vmax(const vr_model *m)
     return sv1_vix_vmax(m->type, &m->pricing);
 }
 
+double vr_model_vix_table_cover(const vr_model *m)
+{
+    if (!(m->vix_cover > 0))
+        return 0.0;
+    const double v = 2.0 * vr_model_v_at_vix(m, m->vix_cover);
+    return v < 25.0 ? v : 25.0;
+}
+
 double vr_model_v_at_vix(const vr_model *m, double vix)
 {
     const vr_model_ops *ops = vr_model_ops_get(m->type);
@@ -202,7 +210,7 @@ static vr_vix_table_spec sv1_vix_table_spec(vr_model_type t, const vr_model *m,
                                             const vr_tables_spec *spec)
 {
     const vr_vix_table_spec vs = {
-        .v_max = sv1_vix_vmax(t, &m->pricing), .tau_min = 1.0 / 365,
+        .v_max = sv1_vix_vmax(t, &m->pricing), .v_cover = spec->v_cover, .tau_min = 1.0 / 365,
         .tau_max = spec->tau_max_vix, .m_min = 0.5, .m_max = 3.0, .rate = spec->rate};
     return vs;
 }

@@ -90,7 +90,8 @@
  * (v, m), where the call's curvature in x is largest (a test point at m near 0, v 0.019, 50 days:
  * table 3.5360, direct 3.5708, Monte Carlo 3.5693 +- 0.0043); 40 meet it there, for a third
  * more build time. */
-#define VIX_NX 40
+#define VIX_NX 40       /* up to the default top; a cover (vr_tables_spec.v_cover) adds nodes at the */
+#define VIX_NX_MAX 160  /* same spacing, up to this many */
 #define VIX_NT 20 /* sqrt(T) nodes as the one-factor table's: 16 left the at-the-money calls of
                      1-1.5 trading days (the first cell) 1.0-1.3 tolerances off at v 0.05-0.4;
                      20 leave 0.8 */
@@ -193,6 +194,7 @@ typedef struct s2_tables {
     vr_surface **surf;      /* [nm] */
     vk_vixtab *vix;         /* [nm] views */
     double *vbuf;           /* storage of the VIX slices */
+    int vix_nx;             /* x nodes of every VIX slice: VIX_NX, more under a cover (build_vix) */
     double seconds;
 } s2_tables;
 
@@ -590,18 +592,21 @@ static double vix_x(const vk_vixtab *vw, int ix)
     return vw->x0 + y * y;
 }
 
-/* A slice's VIX storage in vbuf: the futures (VIX_NX x VIX_NT), the calls (x VIX_NM), the
+/* A slice's VIX storage in vbuf: the futures (vix_nx x VIX_NT), the calls (x VIX_NM), the
  * discount factors (VIX_NT); slice j's views point into its part (build_vix, and the table
  * store's loader). */
-#define VIX_PER ((size_t)VIX_NX * VIX_NT * (1 + VIX_NM) + VIX_NT)
+static size_t vix_per(const s2_tables *tb)
+{
+    return (size_t)tb->vix_nx * VIX_NT * (1 + VIX_NM) + VIX_NT;
+}
 
 static void vix_views(s2_tables *tb, int j)
 {
-    double *b = tb->vbuf + VIX_PER * (size_t)j;
+    double *b = tb->vbuf + vix_per(tb) * (size_t)j;
     vk_vixtab *vw = &tb->vix[j];
     vw->fut = b;
-    vw->call = b + VIX_NX * VIX_NT;
-    vw->disc = b + (size_t)VIX_NX * VIX_NT * (1 + VIX_NM);
+    vw->call = b + (size_t)tb->vix_nx * VIX_NT;
+    vw->disc = b + (size_t)tb->vix_nx * VIX_NT * (1 + VIX_NM);
 }
 
 static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
@@ -609,7 +614,20 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
     const vr_svcj2_params *p = &tb->p;
     const vr_svcj2_vix_coef c = vr_svcj2_vix_coef_make(p, VR_VIX_TAU_30D);
     const double vmax = fmax(1.0, 12.0 * vr_svcj2_mean_v(p));
-    tb->vbuf = malloc(sizeof(double) * VIX_PER * (size_t)tb->nm);
+    /* VIX_NX nodes up to vmax in every slice; a cover past it (vr_tables_spec.v_cover) adds nodes
+     * at each slice's own spacing, as many as the slice that needs most (the others' last nodes
+     * lie further out) */
+    tb->vix_nx = VIX_NX;
+    if (spec->v_cover > vmax)
+        for (int j = 0; j < tb->nm; j++) {
+            const double a = c.a + c.b_m * slice_m(tb, j), x0 = sqrt(a);
+            const double inv_hx = (VIX_NX - 1) / sqrt(sqrt(a + c.b_v * vmax) - x0);
+            const double pos = sqrt(sqrt(a + c.b_v * spec->v_cover) - x0) * inv_hx;
+            const int n = pos < VIX_NX_MAX - 1 ? (int)ceil(pos) + 1 : VIX_NX_MAX;
+            tb->vix_nx = n > tb->vix_nx ? n : tb->vix_nx;
+        }
+    const int nx = tb->vix_nx;
+    tb->vbuf = malloc(sizeof(double) * vix_per(tb) * (size_t)tb->nm);
     if (tb->vbuf == NULL)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
     const double s0 = sqrt(1.0 / 365), inv_hs = (VIX_NT - 1) / (sqrt(spec->tau_max_vix) - s0);
@@ -632,7 +650,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         vw->inv_hl = (VIX_NM - 1) / (vk_vix_mmap(vw->m_b, vw->m_ic, log(3.0)) - vw->l0);
         vw->m_min = 0.5;
         vw->rate = spec->rate;
-        vw->n_x = VIX_NX;
+        vw->n_x = nx;
         vw->n_t = VIX_NT;
         vw->n_m = VIX_NM;
         double *disc = (double *)vw->disc;
@@ -658,7 +676,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         for (int j = 0; j < tb->nm && st == VR_OK; j++) {
             const vk_vixtab *vw = &tb->vix[j];
             const double m = slice_m(tb, j);
-            for (int ix = 0; ix < VIX_NX && st == VR_OK; ix++) {
+            for (int ix = 0; ix < nx && st == VR_OK; ix++) {
                 const double x = vix_x(vw, ix);
                 const double v = fmax((x * x - vw->a) / vw->b, 0.0);
                 double *fut = (double *)vw->fut + ix * VIX_NT;
@@ -682,7 +700,12 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                        malloc(sizeof(double complex) * 2 * VIX_M),
                        malloc(sizeof(double complex) * 3 * VIX_NCOS * (VIX_KMAX + 1) * FAM_N),
                        {{0}}};
-        if (wk.buf == NULL || wk.qb == NULL || wk.qj == NULL || wk.tw == NULL || wk.oc == NULL)
+        /* every node's ranges for one expiry (heap: a cover's nodes made them too large for a
+         * thread's stack) */
+        vix_rng *rng = malloc(sizeof *rng * (size_t)nx * (size_t)tb->nm);
+        double *lenj = malloc(sizeof *lenj * (size_t)nx * (size_t)tb->nm);
+        if (wk.buf == NULL || wk.qb == NULL || wk.qj == NULL || wk.tw == NULL || wk.oc == NULL || rng == NULL ||
+            lenj == NULL)
             bad |= 1;
         else
             fft_twiddles(wk.tw, 2 * VIX_M);
@@ -705,14 +728,13 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 bad |= 2;
                 continue;
             }
-            vix_rng rng[VIX_NX * SLICE_NMAX];
-            double lenj[VIX_NX * SLICE_NMAX], L0j = 0.0, L0b = 0.0;
+            double L0j = 0.0, L0b = 0.0;
             for (int j = 0; j < tb->nm; j++)
-                for (int ix = 0; ix < VIX_NX; ix++) {
+                for (int ix = 0; ix < nx; ix++) {
                     const vk_vixtab *vw = &tb->vix[j];
                     const double x = vix_x(vw, ix), m = slice_m(tb, j);
                     const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                    vix_rng *r = &rng[j * VIX_NX + ix];
+                    vix_rng *r = &rng[j * nx + ix];
                     double ev, em;
                     vr_svcj2_moments(p, v, m, T, &ev, &em);
                     const double mean = c.a + c.b_v * ev + c.b_m * em;
@@ -722,8 +744,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                     /* the jumps' part: from the floor to the whole law's E[X] + max(14 sd,
                      * VIX_RJ / s*) (its exponential tail left beyond: e^-VIX_RJ of its mass) */
                     const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? VIX_RJ / srate : 0.0);
-                    lenj[j * VIX_NX + ix] = fmax(hi - c.a, 1e-6 * mean);
-                    L0j = fmax(L0j, lenj[j * VIX_NX + ix]);
+                    lenj[j * nx + ix] = fmax(hi - c.a, 1e-6 * mean);
+                    L0j = fmax(L0j, lenj[j * nx + ix]);
                     /* the body: the law without jumps, normalised by its mass pnj */
                     const double l0 = creal(n0[0] + n0[1] * v + n0[2] * m);
                     const double lp = creal(np[0] + np[1] * v + np[2] * m);
@@ -740,7 +762,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
             /* the range levels of every node, then the exponents' grids up to the largest u
              * they use (a Riccati solve costs more the larger u) */
             double ljmin = L0j, lbmin = L0b;
-            for (int i = 0; i < tb->nm * VIX_NX; i++) {
+            for (int i = 0; i < tb->nm * nx; i++) {
                 vix_rng *r = &rng[i];
                 int k = (int)floor(log2(L0j / lenj[i]));
                 r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
@@ -772,10 +794,10 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 double node_m[VIX_NM];
                 for (int im = 0; im < vw->n_m; im++)
                     node_m[im] = exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
-                for (int ix = 0; ix < VIX_NX; ix++) {
+                for (int ix = 0; ix < nx; ix++) {
                     const double x = vix_x(vw, ix);
                     const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                    const vix_rng *r = &rng[j * VIX_NX + ix];
+                    const vix_rng *r = &rng[j * nx + ix];
                     double *fut = (double *)vw->fut + ix * VIX_NT + it;
                     double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
                     if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, node_m, *fut, fut, row, &wk) != 0)
@@ -790,6 +812,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         free(wk.qj);
         free(wk.tw);
         free(wk.oc);
+        free(rng);
+        free(lenj);
     }
     if (bad & 1)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: work buffers");
@@ -898,7 +922,7 @@ void vr_svcj2_tables_save(const vr_model_tables *t, vr_blob *b)
         vr_blob_put(b, &v, sizeof v);
     }
     if (has[1])
-        vr_blob_put(b, tb->vbuf, sizeof(double) * VIX_PER * (size_t)tb->nm);
+        vr_blob_put(b, tb->vbuf, sizeof(double) * vix_per(tb) * (size_t)tb->nm);
 }
 
 vr_status vr_svcj2_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **out, vr_err *err)
@@ -928,18 +952,19 @@ vr_status vr_svcj2_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **o
             goto fail;
     if (has[1]) {
         if (!vr_blob_get(r, tb->vix, sizeof *tb->vix * (size_t)tb->nm) ||
-            (vb = vr_blob_take(r, VIX_PER * (size_t)tb->nm, sizeof(double))) == NULL) {
+            tb->vix_nx < VIX_NX || tb->vix_nx > VIX_NX_MAX ||
+            (vb = vr_blob_take(r, vix_per(tb) * (size_t)tb->nm, sizeof(double))) == NULL) {
             st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
             goto fail;
         }
-        if ((tb->vbuf = malloc(sizeof(double) * VIX_PER * (size_t)tb->nm)) == NULL) {
+        if ((tb->vbuf = malloc(sizeof(double) * vix_per(tb) * (size_t)tb->nm)) == NULL) {
             st = vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
             goto fail;
         }
-        memcpy(tb->vbuf, vb, sizeof(double) * VIX_PER * (size_t)tb->nm);
+        memcpy(tb->vbuf, vb, sizeof(double) * vix_per(tb) * (size_t)tb->nm);
         for (int j = 0; j < tb->nm; j++) {
             vk_vixtab *vw = &tb->vix[j];
-            if (vw->n_x != VIX_NX || vw->n_t != VIX_NT || vw->n_m != VIX_NM) {
+            if (vw->n_x != tb->vix_nx || vw->n_t != VIX_NT || vw->n_m != VIX_NM) {
                 st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
                 goto fail;
             }

@@ -962,7 +962,8 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
  * up to 18 tolerances (max(0.5% of price, 0.005)) too high for the main job's pricing set at
  * v = 1 and one day; 96 uniform nodes left 3.7; these 64 mapped ones leave 0.2 there (0.0095
  * apart at the money, 0.038 in the wings as before; docs/numerics.md, test_table_short_high_var). */
-#define TAB_NX 28
+#define TAB_NX 28      /* x nodes up to spec.v_max; spec.v_cover adds nodes at the same spacing, */
+#define TAB_NX_MAX 128 /* up to this many in all (v_max >= 1, v_cover <= 25: at most 62) */
 #define TAB_NT 20
 #define TAB_NM 64
 #define TAB_MB VK_VIX_MMAP_B
@@ -979,8 +980,9 @@ struct vr_vix_table {
     double l0, inv_hl;    /* moneyness axis: nodes uniform in vk_vix_mmap(ln(K/F)) */
     double node_m[TAB_NM]; /* K/F at the moneyness nodes: exp(node_l), the same for every row */
     double m_min;         /* K/F below which the call is extended with slope -discount */
-    double *fut;          /* [TAB_NX][TAB_NT]: future, index points */
-    double *call;         /* [TAB_NX][TAB_NT][TAB_NM]: discounted call / future */
+    int nx;               /* x nodes: TAB_NX, more when spec.v_cover reaches past v_max */
+    double *fut;          /* [nx][TAB_NT]: future, index points */
+    double *call;         /* [nx][TAB_NT][TAB_NM]: discounted call / future */
     double disc[TAB_NT];  /* e^{-r T_j} */
     vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
@@ -992,6 +994,9 @@ vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
     if (!(s->v_max > 0 && s->v_max <= 25))
         return vr_fail(err, VR_EINVAL, "vix table: spec.v_max must be in (0, 25] (got %g)",
                        s->v_max);
+    if (!(s->v_cover >= 0 && s->v_cover <= 25))
+        return vr_fail(err, VR_EINVAL, "vix table: spec.v_cover must be in [0, 25] (got %g)",
+                       s->v_cover);
     if (!(s->tau_min > 0 && s->tau_min <= 10))
         return vr_fail(err, VR_EINVAL, "vix table: spec.tau_min must be in (0, 10] years (got %g)",
                        s->tau_min);
@@ -1129,19 +1134,28 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
     tab->type = t;
     tab->p = *p;
     tab->spec = *spec;
-    tab->fut = malloc(sizeof(double) * TAB_NX * TAB_NT);
-    tab->call = malloc(sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
-    buf = malloc(2 * sizeof(double) * TAB_NMAX);
-    if (tab->fut == NULL || tab->call == NULL || buf == NULL) {
-        st = vr_fail(err, VR_ENOMEM, "vix table: %d x %d x %d grid", TAB_NX, TAB_NT, TAB_NM);
-        goto done;
-    }
     const vr_vix_coef cf = vr_vix_coef_make(t, p, VR_VIX_TAU_30D);
     tab->a = cf.a;
     tab->b = cf.b;
     tab->x0 = sqrt(cf.a);
-    /* nodes uniform in sqrt(x - x0): dense at the floor (vk_vixtab.h, x_map) */
+    /* nodes uniform in sqrt(x - x0): dense at the floor (vk_vixtab.h, x_map), TAB_NX of them up to
+     * v_max; a cover beyond it adds nodes at the same spacing until the last is at or past it, so
+     * the nodes below v_max (and their prices) are those of the default grid */
     tab->inv_hx = (TAB_NX - 1) / sqrt(sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
+    tab->nx = TAB_NX;
+    if (spec->v_cover > spec->v_max) {
+        const double pos = sqrt(sqrt(cf.a + cf.b * spec->v_cover) - tab->x0) * tab->inv_hx;
+        tab->nx = pos < TAB_NX_MAX - 1 ? (int)ceil(pos) + 1 : TAB_NX_MAX;
+        tab->nx = tab->nx > TAB_NX ? tab->nx : TAB_NX;
+    }
+    const int nx = tab->nx;
+    tab->fut = malloc(sizeof(double) * nx * TAB_NT);
+    tab->call = malloc(sizeof(double) * nx * TAB_NT * TAB_NM);
+    buf = malloc(2 * sizeof(double) * TAB_NMAX);
+    if (tab->fut == NULL || tab->call == NULL || buf == NULL) {
+        st = vr_fail(err, VR_ENOMEM, "vix table: %d x %d x %d grid", nx, TAB_NT, TAB_NM);
+        goto done;
+    }
     tab->s0 = sqrt(spec->tau_min);
     tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->tau_max) - tab->s0);
     tab->l0 = vk_vix_mmap(TAB_MB, TAB_MIC, log(spec->m_min));
@@ -1155,7 +1169,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
         tab->disc[it] = exp(-spec->rate * sq * sq);
     }
     quad_state qs = {0, QUAD_MAX_EVALS, 0, 0, 0, 0.0};
-    for (int ix = 0; ix < TAB_NX; ix++)
+    for (int ix = 0; ix < nx; ix++)
         for (int it = 0; it < TAB_NT; it++) {
             double dev = 0.0;
             if (table_node(tab, ix, it, buf, &qs, &dev)) {
@@ -1179,7 +1193,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                 goto done;
             }
         }
-    for (size_t i = 0; i < (size_t)TAB_NX * TAB_NT * TAB_NM; i++) {
+    for (size_t i = 0; i < (size_t)nx * TAB_NT * TAB_NM; i++) {
         if (!isfinite(tab->call[i])) {
             st = vr_fail(err, VR_ENUM, "vix table: non-finite price at node %zu", i);
             goto done;
@@ -1198,7 +1212,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                             .inv_hl = tab->inv_hl,
                             .m_min = tab->m_min,
                             .rate = spec->rate,
-                            .n_x = TAB_NX,
+                            .n_x = nx,
                             .n_t = TAB_NT,
                             .n_m = TAB_NM,
                             .x_map = 1,
@@ -1259,8 +1273,8 @@ void vr_vix_table_save(const vr_vix_table *t, vr_blob *b)
     c.fut = c.call = NULL;
     c.view.fut = c.view.call = c.view.disc = NULL;
     vr_blob_put(b, &c, sizeof c);
-    vr_blob_put(b, t->fut, sizeof(double) * TAB_NX * TAB_NT);
-    vr_blob_put(b, t->call, sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    vr_blob_put(b, t->fut, sizeof(double) * t->nx * TAB_NT);
+    vr_blob_put(b, t->call, sizeof(double) * t->nx * TAB_NT * TAB_NM);
 }
 
 vr_status vr_vix_table_load(vr_blob_in *r, vr_vix_table **out, vr_err *err)
@@ -1269,20 +1283,21 @@ vr_status vr_vix_table_load(vr_blob_in *r, vr_vix_table **out, vr_err *err)
     if (t == NULL)
         return vr_fail(err, VR_ENOMEM, "vix table");
     const void *f, *c;
-    if (!vr_blob_get(r, t, sizeof *t) || t->view.n_x != TAB_NX || t->view.n_t != TAB_NT ||
-        t->view.n_m != TAB_NM || (f = vr_blob_take(r, (size_t)TAB_NX * TAB_NT, sizeof(double))) == NULL ||
-        (c = vr_blob_take(r, (size_t)TAB_NX * TAB_NT * TAB_NM, sizeof(double))) == NULL) {
+    if (!vr_blob_get(r, t, sizeof *t) || t->nx < TAB_NX || t->nx > TAB_NX_MAX || t->view.n_x != t->nx ||
+        t->view.n_t != TAB_NT || t->view.n_m != TAB_NM ||
+        (f = vr_blob_take(r, (size_t)t->nx * TAB_NT, sizeof(double))) == NULL ||
+        (c = vr_blob_take(r, (size_t)t->nx * TAB_NT * TAB_NM, sizeof(double))) == NULL) {
         free(t);
         return vr_fail(err, VR_EINVAL, "vix table: the stored bytes do not hold a VIX table");
     }
-    t->fut = malloc(sizeof(double) * TAB_NX * TAB_NT);
-    t->call = malloc(sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    t->fut = malloc(sizeof(double) * t->nx * TAB_NT);
+    t->call = malloc(sizeof(double) * t->nx * TAB_NT * TAB_NM);
     if (t->fut == NULL || t->call == NULL) {
         vr_vix_table_destroy(t);
         return vr_fail(err, VR_ENOMEM, "vix table");
     }
-    memcpy(t->fut, f, sizeof(double) * TAB_NX * TAB_NT);
-    memcpy(t->call, c, sizeof(double) * TAB_NX * TAB_NT * TAB_NM);
+    memcpy(t->fut, f, sizeof(double) * t->nx * TAB_NT);
+    memcpy(t->call, c, sizeof(double) * t->nx * TAB_NT * TAB_NM);
     t->view.fut = t->fut;
     t->view.call = t->call;
     t->view.disc = t->disc;

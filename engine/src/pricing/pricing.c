@@ -47,7 +47,8 @@ const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS] = {
 static vr_tables_spec tables_spec(const vr_model *m, double max_tau)
 {
     const vr_tables_spec ts = {.tau_max_spx = fmax(max_tau, 30.0 / 365),
-                               .tau_max_vix = fmax(max_tau, 60.0 / 365), .rate = m->rate};
+                               .tau_max_vix = fmax(max_tau, 60.0 / 365), .rate = m->rate,
+                               .v_cover = vr_model_vix_table_cover(m)};
     return ts;
 }
 
@@ -169,7 +170,8 @@ static int same_inputs(const vr_model *a, double tau_a, const vr_model *b, doubl
            memcmp(&a->dividend, &b->dividend, sizeof a->dividend) == 0 &&
            memcmp(&a->m0, &b->m0, sizeof a->m0) == 0 &&
            memcmp(&a->pricing, &b->pricing, sizeof a->pricing) == 0 &&
-           memcmp(&a->physical, &b->physical, sizeof a->physical) == 0;
+           memcmp(&a->physical, &b->physical, sizeof a->physical) == 0 &&
+           memcmp(&a->vix_cover, &b->vix_cover, sizeof a->vix_cover) == 0;
 }
 
 vr_status vr_pricing_cache_create(vr_pricing_cache **out, vr_err *err)

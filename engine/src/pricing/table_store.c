@@ -12,7 +12,7 @@
  * File <dir>/<16 hex digits>.vrt, the digits a hash of the key:
  *   "VRTABLE1" | key length (u64) | key | payload length (u64) | payload hash (u64) | payload
  * key: "vixrisk tables" | the library's build id | model type | skip flags | max_tau | rate |
- *      dividend | m0 | pricing parameters | physical parameters (the bytes of each, as
+ *      dividend | m0 | pricing parameters | physical parameters | VIX cover (the bytes of each, as
  *      same_inputs compares them)
  * payload: the model's tables_save bytes (the structures as this build lays them out).
  * The build id is the GNU build-id note of the object the library is linked into (the linker's
@@ -250,6 +250,7 @@ static void make_key(vr_blob *k, const vr_model *m, double max_tau, unsigned ski
     vr_blob_put(k, &m->m0, sizeof m->m0);
     vr_blob_put(k, &m->pricing, sizeof m->pricing);
     vr_blob_put(k, &m->physical, sizeof m->physical);
+    vr_blob_put(k, &m->vix_cover, sizeof m->vix_cover);
 }
 
 /* The file of key k: its name (<16 hex digits>.vrt) into name[KEY_NAME], its path into path;
