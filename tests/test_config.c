@@ -529,6 +529,8 @@ static void test_messages_name_the_input(void **state)
     expect_err(cfg("k_hs.yaml", "paths: 10", "  - name: p\ncondor: {half_spread: 101}\n"), ":7: condor.half_spread:", "[0, 100]");
     expect_err(cfg("k_exitdte.yaml", "paths: 10", "  - name: p\ncondor: {dte: 20}\n"), ":7: condor.exit_dte:",
                "(got 21; exit_dte is 21 unless given)");
+    expect_err(cfg("k_exitdte2.yaml", "paths: 10", "  - name: p\ncondor: {dte: 20, exit_dte: 30}\n"),
+               ":7: condor.exit_dte:", "must be below dte = 20 (got 30)"); /* given: no default named */
     /* a policy's wing rule replaces the run's: wing_delta over wing_pct, wing_pct over wing_delta */
     {
         vr_run_cfg c;

@@ -410,9 +410,14 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
     if (fmod(r->wing_width, 5.0) != 0) /* SPX strikes lie on a 5-point grid */
         return fail_key(err, key_out, path, "must be a multiple of 5 (the SPX strike grid), got %g", r->wing_width);
     snprintf(path, sizeof path, "%s.exit_dte", base);
-    if (!(r->exit_dte < r->dte)) /* else the condor would be closed the day it opens */
-        return fail_key(err, key_out, path, "must be below dte = %g (got %g; exit_dte is %g unless given)",
-                        r->dte, r->exit_dte, vr_policy_key_find(VR_PS_CONDOR, "exit_dte")->def);
+    if (!(r->exit_dte < r->dte)) { /* else the condor would be closed the day it opens */
+        /* (the default named only when the value is the default: a given exit_dte needs no hint) */
+        const double def = vr_policy_key_find(VR_PS_CONDOR, "exit_dte")->def;
+        char hint[64] = "";
+        if (r->exit_dte == def)
+            snprintf(hint, sizeof hint, "; exit_dte is %g unless given", def);
+        return fail_key(err, key_out, path, "must be below dte = %g (got %g%s)", r->dte, r->exit_dte, hint);
+    }
     snprintf(path, sizeof path, "%s.roll_delta", base);
     if (r->roll_delta > 0 && r->roll_delta <= r->roll_to_delta) /* a roll would trigger the next one at once */
         return fail_key(err, key_out, path, "(%g) must exceed roll_to_delta (%g)", r->roll_delta, r->roll_to_delta);
