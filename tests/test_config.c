@@ -879,6 +879,9 @@ static void test_shock_above_vix_table(void **state)
         {HES, "{day: 5, vix_change: 60}", 0, NULL},
         {HES, "{day: 5, preset: oct2008}, {day: 30, preset: mar2020}", 0, NULL},
         {HES, "{day: 5, vix_level: 150}, {day: 30, vix_level: 120}", 150, NULL},
+        /* a start above the top: the model's v0 */
+        {"{type: heston, spot: 5000, v0: 1.5, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}",
+         "{day: 5, spx_return: -0.01}", 117.74, NULL},
         {SLUGGISH, "{day: 5, vix_level: 200}",
          200, ":5: scenarios[0].shocks[0].vix_level: a VIX of 200.0 puts the variance at 32.60, past the most a "
               "VIX option table reaches (v 25, VIX 175."},
@@ -923,6 +926,17 @@ static void test_shock_above_vix_table(void **state)
                 assert_true(fabs(cover - (fast ? 82.69 : 0)) < 1e-9);
                 free(buf);
             }
+        /* a model scenario started from a day above the top (start.asof: 2020-03-16 closed at 82.69) */
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 20000, horizon_days: 60}\nscenarios:\n  - name: s\n    model: " FAST "\n"
+                 "    start: {asof: 2020-03-16, data: %s}\npolicies:\n  - name: p\n", data);
+        double cover = -1;
+        char *buf = load_cover(vr_test_write(dir, "start_top.yaml", text), &cover);
+        printf("  start.asof 2020-03-16 (kappa 30): vix_cover %.4f, %s", cover, buf[0] ? buf : "no warning\n");
+        assert_string_equal(buf, "");
+        assert_true(fabs(cover - 82.69) < 1e-6);
+        free(buf);
     }
 #undef FAST
 #undef SLUGGISH

@@ -61,8 +61,8 @@ typedef struct vr_model {
     vr_sv_params physical;
     vr_sv_params pricing;
     /* Not a model parameter (never read from or written to a model file; 0 there): the highest VIX,
-     * in index points, that a run's scenario puts on its paths by a shock, a preset or a replayed
-     * or resampled window, when that VIX lies above the top of the VIX option table's default grid
+     * in index points, that a run's scenario puts on its paths by its start state, a shock, a preset
+     * or a replayed or resampled window, when that VIX lies above the top of the VIX option table's default grid
      * (vr_model_vix_table_vmax); else 0. The pricing layer then extends the grid with nodes at its
      * own spacing to twice that VIX's variance (at most 25; pricing.c, tables_spec), so that VIX
      * options are interpolated there instead of extrapolated. 0 leaves the tables as they are. */

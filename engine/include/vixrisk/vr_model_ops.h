@@ -203,6 +203,9 @@ double vr_model_vix_table_cover(const vr_model *m);
  * pricing parameters' 30-day index. */
 double vr_model_v_at_vix(const vr_model *m, double vix);
 double vr_model_vix_at_v(const vr_model *m, double v);
+/* The VIX of the model's start state (v0, and m0 for svcj2) under the pricing parameters' 30-day
+ * index; 0 for an unknown type. */
+double vr_model_vix_start(const vr_model *m);
 
 /* The state_from_vix2 of every two-factor model whose indices are affine in (v, m): solves
  * a1 + b1.x = (vix1/100)^2, a2 + b2.x = (vix2/100)^2 (see the op). */

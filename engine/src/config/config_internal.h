@@ -89,7 +89,7 @@ vr_status vr_cfg_name(const vr_cfg_ctx *c, const char *path, const char *name, c
 /* The history of the data directory a scenario uses (loaded once per directory, owned by out). */
 vr_status vr_cfg_history(const vr_cfg_ctx *c, const char *key, const char *dir, const char *data_dir,
                          vr_run_cfg *out, const vr_history **h);
-/* presets.c: a VIX the scenario sets (a shock, a preset's or a window's highest close) above the
+/* presets.c: a VIX the scenario sets (its start, a shock, a preset's or a window's highest close) above the
  * top of its model's default VIX option table raises the scenario's sc->model.vix_cover to it, so
  * that the run's tables reach past it (vr_model.vix_cover); beyond what a table can reach (v 25)
  * it warns (c->warn), as the table's calls fall far behind there (docs/numerics.md). what: the

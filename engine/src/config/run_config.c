@@ -503,6 +503,19 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
         CHECK(apply_start(c, o, s, i, out));
     if (o->asof > 0)
         CHECK(apply_asof(c, o, s, out));
+    /* a start above the VIX option table's top (the model's v0, a start.asof or --asof day): the
+     * scenario's tables reach past it as past a shock's (a replay's start is its window's first
+     * close, covered with the window) */
+    for (int i = 0; i < s->nscen; i++) {
+        vr_scenario *sc = &s->scen[i];
+        if (sc->source == VR_SOURCE_HISTORY)
+            continue;
+        const double vix = vr_model_vix_start(&sc->model);
+        char what[64];
+        snprintf(what, sizeof what, "the start's VIX, %.2f,", vix);
+        snprintf(p, sizeof p, "scenarios[%d].model", i);
+        vr_cfg_cover_vix(c, p, sc, vix, what);
+    }
     /* default condor rules, then policies */
     vr_condor_rules builtin, def;
     vr_condor_defaults(&builtin);

@@ -53,6 +53,17 @@ double vr_model_vix_table_vmax(const vr_model *m)
     return sv1_vix_vmax(m->type, &m->pricing);
 }
 
+double vr_model_vix_start(const vr_model *m)
+{
+    const vr_model_ops *ops = vr_model_ops_get(m->type);
+    if (ops == NULL)
+        return 0.0;
+    double x[VR_FACTORS_MAX] = {0};
+    ops->state0(m, x);
+    const vr_vix_coef c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    return vr_vix_level_x(&c, x, ops->nfactors);
+}
+
 double vr_model_vix_table_cover(const vr_model *m)
 {
     if (!(m->vix_cover > 0))
