@@ -875,8 +875,10 @@ static void test_shock_above_vix_table(void **state)
         {FAST, "{day: 5, preset: mar2020}", 82.69, NULL},
         {HES, "{day: 5, vix_level: 200}", 200, NULL},
         {HES, "{day: 5, vix_level: 90}", 0, NULL},
-        {HES, "{day: 5, vix_change: 190}", 195.58, NULL},
+        {HES, "{day: 5, vix_change: 190}", 210.0, NULL}, /* (from the start: 20 + 190) */
         {HES, "{day: 5, vix_change: 60}", 0, NULL},
+        /* a change from the start's VIX (20.0) past the top, though the floor (5.6) plus it is not */
+        {HES, "{day: 5, vix_change: 80}", 100.0, NULL},
         {HES, "{day: 5, preset: oct2008}, {day: 30, preset: mar2020}", 0, NULL},
         {HES, "{day: 5, vix_level: 150}, {day: 30, vix_level: 120}", 150, NULL},
         /* a start above the top: the model's v0 */

@@ -222,6 +222,30 @@ static void test_spx_surface_past_vix_range(void **state)
     assert_null(strstr(res.surface_none, "VIX"));
 }
 
+/* A VIX call at a state above the VIX option table's top (v0 = 3, VIX 166; the table's top is at
+ * v = 1): the tabulated price was the table's extrapolation, 3.2303 against the direct 4.6357 at
+ * the money; `price` now builds the tables a run starting there builds (vr_model.vix_cover), within
+ * the table's tolerance max(0.5% of the price, 0.005). */
+static void test_vix_surface_above_table(void **state)
+{
+    (void)state;
+    const char *m = vr_test_write(dir, "heston.yaml", heston);
+    assert_non_null(m);
+    vr_price_req r = req_of(m);
+    r.model.v0 = 3.0;
+    r.underlying = VR_UNDERLYING_VIX;
+    r.strike = 150;
+    r.expiry = 30.0 / 365;
+    r.paths = 100;
+    r.no_surface = 0;
+    vr_price_result res;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+    print_message("direct %.6f surface %.6f (%s)\n", res.analytic, res.surface, res.surface_none);
+    assert_true(fabs(res.surface - res.analytic) <= fmax(0.005 * res.analytic, 0.005));
+    assert_true(r.model.vix_cover == 0); /* (the request's model is left as it was) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_mc_failure_named),
         cmocka_unit_test(test_svcj2_vix_short_expiry),
         cmocka_unit_test(test_spx_surface_past_vix_range),
+        cmocka_unit_test(test_vix_surface_above_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "vixrisk/vr_config.h"
+#include "vixrisk/vr_h5.h"
 #include "vixrisk/vr_model_ops.h"
 #include "vixrisk/vr_pricing.h"
 #include "vr_test_util.h"
@@ -79,11 +80,28 @@ static void test_beyond_axis(void **state)
  * at-the-money calls above missed by up to 52% (and test_beyond_axis holds them to that). */
 static void covered(vr_model *m, double max_tau)
 {
-    m->vix_cover = 200;
-    vr_pricing *pr = NULL;
+    vr_pricing *pr0 = NULL, *pr = NULL;
     vr_err err = {VR_OK, ""};
+    m->vix_cover = 0;
+    assert_int_equal(vr_pricing_build(m, max_tau, &pr0, &err), VR_OK);
+    m->vix_cover = 200;
     assert_int_equal(vr_pricing_build(m, max_tau, &pr, &err), VR_OK);
     const vr_model_ops *ops = vr_model_ops_get(m->type);
+    /* below the top (v up to 0.5: below the default grid's last three cells in every slice) the
+     * covered tables mark VIX futures and calls with the same bits as the default ones */
+    for (int i = 0; i <= 50; i++)
+        for (int im = 0; im < 3; im++)
+            for (int t = 1; t <= 60; t += 7) {
+                const vr_state st = {0, 5000, {0.01 * i, m->type == VR_MODEL_SVCJ2 ? m->m0 * im : 0}};
+                const vr_instrument fi = {VR_INST_VIX_FUTURE, 1, 0, t / 365.0};
+                const double F = vr_pricing_mark(pr0, &fi, &st, 0).price;
+                assert_true(vr_pricing_mark(pr, &fi, &st, 0).price == F);
+                for (int k = 0; k < 5; k++) {
+                    const vr_instrument ci = {VR_INST_VIX_OPTION, 1, F * (0.8 + 0.15 * k), t / 365.0};
+                    assert_true(vr_pricing_mark(pr, &ci, &st, 0).price == vr_pricing_mark(pr0, &ci, &st, 0).price);
+                }
+            }
+    vr_pricing_destroy(pr0);
     static const double vs[] = {1.5, 2.0, 3.0, 4.0};
     static const double taus[] = {10.0 / 365, 30.0 / 365};
     const double ms[] = {0, m->m0};
@@ -130,8 +148,38 @@ static void test_covered(void **state)
     covered(&m2, 47.0 / 365);
 }
 
+/* A run's file says when a scenario's VIX option tables were extended, and to which VIX: a shock
+ * to VIX 150 stores vix_table_cover 150, one to VIX 90 (below the top) none. */
+static void test_run_records_cover(void **state)
+{
+    (void)state;
+    for (int hi = 0; hi < 2; hi++) {
+        char text[900], dir[128], h5[300];
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 200, horizon_days: 10, seed: 3}\nscenarios:\n  - name: a\n"
+                 "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, "
+                 "rho: -0.7}}\n    shocks: [{day: 2, vix_level: %d}]\n"
+                 "policies:\n  - name: unhedged\n  - name: calls\n    layers:\n      - trigger: {always: true}\n"
+                 "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n",
+                 hi ? 150 : 90);
+        assert_int_equal(vr_test_run_file("cover", "c", text, dir, sizeof dir, h5, sizeof h5), 0);
+        vr_h5_reader *r = NULL;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+        assert_int_equal(vr_h5_attr_exists(r, "/a", "vix_table_cover"), hi);
+        if (hi) {
+            double c = 0;
+            assert_int_equal(vr_h5_read_attr_double(r, "/a", "vix_table_cover", &c, &err), VR_OK);
+            assert_true(c == 150);
+        }
+        vr_h5_close(r);
+        vr_test_rmdir(dir);
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_beyond_axis), cmocka_unit_test(test_covered)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_beyond_axis), cmocka_unit_test(test_covered),
+                                       cmocka_unit_test(test_run_records_cover)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

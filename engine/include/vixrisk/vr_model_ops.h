@@ -198,6 +198,9 @@ double vr_model_vix_table_vmax(const vr_model *m);
  * twice the variance of vix_cover (its VIX times about 1.41, room for the paths to go on up from a
  * shock), at most 25, the tables' limit; 0 when vix_cover is 0 (the default grid). */
 double vr_model_vix_table_cover(const vr_model *m);
+/* A VIX the model's paths or marks will see: above the default table's top (past vmax), it raises
+ * m->vix_cover to it and returns its variance (vr_model_v_at_vix); else returns 0 and leaves m. */
+double vr_model_cover_vix(vr_model *m, double vix);
 /* The variance a VIX level sets (state_from_vix from the other factors at 0: for svcj2 the most v
  * the level can need), and the VIX at a variance v with the other factors at 0, both under the
  * pricing parameters' 30-day index. */

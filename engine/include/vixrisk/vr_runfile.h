@@ -115,6 +115,9 @@ typedef struct vr_rf_attr {
     X(WINDOW_GAPS, "window_gaps", I64, "days", "dates in the window with only one of SPX/VIX", 0) \
     X(TRADE_LOG_PATHS, "trade_log_paths", I64, "paths", "paths 0..n-1 whose trades are logged", 0) \
     X(VIX0, "vix0", F64, "index points", "VIX of the initial state under the pricing parameters", 0) \
+    X(VIX_COVER, "vix_table_cover", F64, "index points", "the highest VIX the scenario sets (start, "  \
+      "shock, preset, window) above its VIX option table's default top: its tables reach twice "     \
+      "that VIX's variance (at most 25); absent when none does", VR_RF_OPTIONAL)                      \
     X(ASOF, "asof", STR, "YYYY-MM-DD", "start.asof or run --asof: the market day spot, v0 (and m0) " \
       "come from", VR_RF_OPTIONAL)                                                                 \
     X(ASOF_DATA, "asof_data", STR, "", "start.asof or run --asof: the data directory it was read "   \

@@ -65,13 +65,7 @@ static const preset presets[] = {P(oct2008), P(feb2018), P(mar2020), P(aug2024)}
  * range. */
 void vr_cfg_cover_vix(const vr_cfg_ctx *c, const char *key, vr_scenario *sc, double vix, const char *what)
 {
-    if (!(vix > 0))
-        return;
-    const double vmax = vr_model_vix_table_vmax(&sc->model), v = vr_model_v_at_vix(&sc->model, vix);
-    if (!(v > vmax * (1 + 1e-9)))
-        return;
-    if (vix > sc->model.vix_cover)
-        sc->model.vix_cover = vix;
+    const double v = vr_model_cover_vix(&sc->model, vix);
     if (!(v > 25) || c->warn == NULL)
         return;
     fprintf(c->warn,

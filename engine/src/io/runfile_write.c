@@ -173,6 +173,8 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_SHOCKS].name, sc->nshocks, err));
     TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_TRADE_LOG_PATHS].name, info->trade_log_paths, err));
     TRY(attr_f64(h, g, a[VR_RF_SCEN_VIX0].name, info->vix0, err));
+    if (sc->model.vix_cover > 0)
+        TRY(attr_f64(h, g, a[VR_RF_SCEN_VIX_COVER].name, sc->model.vix_cover, err));
     if (info->start != NULL) { /* start.asof or run --asof: the market day of spot, v0 (m0) */
         char ds[16];
         const vr_market_day *mk = info->start;

@@ -64,6 +64,18 @@ double vr_model_vix_start(const vr_model *m)
     return vr_vix_level_x(&c, x, ops->nfactors);
 }
 
+double vr_model_cover_vix(vr_model *m, double vix)
+{
+    if (!(vix > 0))
+        return 0.0;
+    const double v = vr_model_v_at_vix(m, vix);
+    if (!(v > vr_model_vix_table_vmax(m) * (1 + 1e-9)))
+        return 0.0;
+    if (vix > m->vix_cover)
+        m->vix_cover = vix;
+    return v;
+}
+
 double vr_model_vix_table_cover(const vr_model *m)
 {
     if (!(m->vix_cover > 0))

@@ -91,7 +91,7 @@
  * table 3.5360, direct 3.5708, Monte Carlo 3.5693 +- 0.0043); 40 meet it there, for a third
  * more build time. */
 #define VIX_NX 40       /* up to the default top; a cover (vr_tables_spec.v_cover) adds nodes at the */
-#define VIX_NX_MAX 160  /* same spacing, up to this many */
+#define VIX_NX_MAX 200  /* same spacing, up to this many (39 x 5 + 1 at most: vix_pricer.c, TAB_NX) */
 #define VIX_NT 20 /* sqrt(T) nodes as the one-factor table's: 16 left the at-the-money calls of
                      1-1.5 trading days (the first cell) 1.0-1.3 tolerances off at v 0.05-0.4;
                      20 leave 0.8 */
@@ -728,84 +728,93 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 bad |= 2;
                 continue;
             }
-            double L0j = 0.0, L0b = 0.0;
-            for (int j = 0; j < tb->nm; j++)
-                for (int ix = 0; ix < nx; ix++) {
-                    const vk_vixtab *vw = &tb->vix[j];
-                    const double x = vix_x(vw, ix), m = slice_m(tb, j);
-                    const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                    vix_rng *r = &rng[j * nx + ix];
-                    double ev, em;
-                    vr_svcj2_moments(p, v, m, T, &ev, &em);
-                    const double mean = c.a + c.b_v * ev + c.b_m * em;
-                    const double k2 = creal(op[0] + op[1] * v + op[2] * m + om[0] + om[1] * v +
-                                            om[2] * m) / (hs * hs);
-                    const double sd = sqrt(fmax(k2, 0.0));
-                    /* the jumps' part: from the floor to the whole law's E[X] + max(14 sd,
-                     * VIX_RJ / s*) (its exponential tail left beyond: e^-VIX_RJ of its mass) */
-                    const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? VIX_RJ / srate : 0.0);
-                    lenj[j * nx + ix] = fmax(hi - c.a, 1e-6 * mean);
-                    L0j = fmax(L0j, lenj[j * nx + ix]);
-                    /* the body: the law without jumps, normalised by its mass pnj */
-                    const double l0 = creal(n0[0] + n0[1] * v + n0[2] * m);
-                    const double lp = creal(np[0] + np[1] * v + np[2] * m);
-                    const double lm = creal(nm[0] + nm[1] * v + nm[2] * m);
-                    const double mean0 = c.a + (lp - lm) / (2.0 * h0);
-                    const double sd0 = sqrt(fmax((lp - 2.0 * l0 + lm) / (h0 * h0), 0.0));
-                    r->pnj = fmin(exp(l0), 1.0);
-                    r->lob = fmax(c.a, mean0 - 12.0 * sd0);
-                    const double hib =
-                        mean0 + fmax(14.0 * sd0, isfinite(srate0) ? VIX_RB / srate0 : 0.0);
-                    r->lb = fmax(hib - r->lob, 1e-6 * mean0);
-                    L0b = fmax(L0b, r->lb);
+            /* The nodes up to the default top (VIX_NX), then those a cover added, each group with
+             * ranges and exponent grids of its own: the ranges are powers of two of the group's
+             * largest, so the added nodes, whose laws are wider, would have moved every default
+             * node's series (by up to 2 tolerances) had they shared them */
+            for (int g = 0; g < (nx > VIX_NX ? 2 : 1) && !bad; g++) {
+                const int x_lo = g ? VIX_NX : 0, x_hi = g ? nx : VIX_NX;
+                double L0j = 0.0, L0b = 0.0;
+                for (int j = 0; j < tb->nm; j++)
+                    for (int ix = x_lo; ix < x_hi; ix++) {
+                        const vk_vixtab *vw = &tb->vix[j];
+                        const double x = vix_x(vw, ix), m = slice_m(tb, j);
+                        const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                        vix_rng *r = &rng[j * nx + ix];
+                        double ev, em;
+                        vr_svcj2_moments(p, v, m, T, &ev, &em);
+                        const double mean = c.a + c.b_v * ev + c.b_m * em;
+                        const double k2 = creal(op[0] + op[1] * v + op[2] * m + om[0] + om[1] * v +
+                                                om[2] * m) / (hs * hs);
+                        const double sd = sqrt(fmax(k2, 0.0));
+                        /* the jumps' part: from the floor to the whole law's E[X] + max(14 sd,
+                         * VIX_RJ / s*) (its exponential tail left beyond: e^-VIX_RJ of its mass) */
+                        const double hi = mean + fmax(14.0 * sd, isfinite(srate) ? VIX_RJ / srate : 0.0);
+                        lenj[j * nx + ix] = fmax(hi - c.a, 1e-6 * mean);
+                        L0j = fmax(L0j, lenj[j * nx + ix]);
+                        /* the body: the law without jumps, normalised by its mass pnj */
+                        const double l0 = creal(n0[0] + n0[1] * v + n0[2] * m);
+                        const double lp = creal(np[0] + np[1] * v + np[2] * m);
+                        const double lm = creal(nm[0] + nm[1] * v + nm[2] * m);
+                        const double mean0 = c.a + (lp - lm) / (2.0 * h0);
+                        const double sd0 = sqrt(fmax((lp - 2.0 * l0 + lm) / (h0 * h0), 0.0));
+                        r->pnj = fmin(exp(l0), 1.0);
+                        r->lob = fmax(c.a, mean0 - 12.0 * sd0);
+                        const double hib =
+                            mean0 + fmax(14.0 * sd0, isfinite(srate0) ? VIX_RB / srate0 : 0.0);
+                        r->lb = fmax(hib - r->lob, 1e-6 * mean0);
+                        L0b = fmax(L0b, r->lb);
+                    }
+                /* the range levels of every node, then the exponents' grids up to the largest u
+                 * they use (a Riccati solve costs more the larger u) */
+                double ljmin = L0j, lbmin = L0b;
+                for (int i = 0; i < tb->nm * nx; i++) {
+                    if (i % nx < x_lo || i % nx >= x_hi)
+                        continue;
+                    vix_rng *r = &rng[i];
+                    int k = (int)floor(log2(L0j / lenj[i]));
+                    r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                    r->lj = L0j * pow(2.0, -r->kj);
+                    k = (int)floor(log2(L0b / r->lb));
+                    r->kb = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                    r->lb = L0b * pow(2.0, -r->kb);
+                    ljmin = fmin(ljmin, r->lj);
+                    lbmin = fmin(lbmin, r->lb);
                 }
-            /* the range levels of every node, then the exponents' grids up to the largest u
-             * they use (a Riccati solve costs more the larger u) */
-            double ljmin = L0j, lbmin = L0b;
-            for (int i = 0; i < tb->nm * nx; i++) {
-                vix_rng *r = &rng[i];
-                int k = (int)floor(log2(L0j / lenj[i]));
-                r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
-                r->lj = L0j * pow(2.0, -r->kj);
-                k = (int)floor(log2(L0b / r->lb));
-                r->kb = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
-                r->lb = L0b * pow(2.0, -r->kb);
-                ljmin = fmin(ljmin, r->lj);
-                lbmin = fmin(lbmin, r->lb);
-            }
-            espl ea = {0}, eb = {0};
-            eb.nojump = 1;
-            for (int f = 0; f < FAM_N; f++)
-                for (int l = 0; l <= VIX_KMAX; l++)
-                    wk.nfill[f][l] = 1; /* a new expiry: its own exponents */
-            const double uja = VIX_NCOSJ * M_PI / ljmin, ujb = VIX_NCOS * M_PI / lbmin;
-            if (espl_build(&ea, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, uja) != 0 ||
-                espl_build(&eb, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, fmax(uja, ujb)) != 0) {
+                espl ea = {0}, eb = {0};
+                eb.nojump = 1;
+                for (int f = 0; f < FAM_N; f++)
+                    for (int l = 0; l <= VIX_KMAX; l++)
+                        wk.nfill[f][l] = 1; /* a new expiry: its own exponents */
+                const double uja = VIX_NCOSJ * M_PI / ljmin, ujb = VIX_NCOS * M_PI / lbmin;
+                if (espl_build(&ea, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, uja) != 0 ||
+                    espl_build(&eb, p, T, 0.0, I * c.b_v, I * c.b_m, 1.0 / L0j, fmax(uja, ujb)) != 0) {
+                    free(ea.y);
+                    free(eb.y);
+                    bad |= 2;
+                    break;
+                }
+                for (int j = 0; j < tb->nm && !bad; j++) {
+                    const vk_vixtab *vw = &tb->vix[j];
+                    const double m = slice_m(tb, j);
+                    /* K/F at the slice's moneyness nodes: the map's inverse once per slice and
+                     * expiry, not once per node */
+                    double node_m[VIX_NM];
+                    for (int im = 0; im < vw->n_m; im++)
+                        node_m[im] = exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
+                    for (int ix = x_lo; ix < x_hi; ix++) {
+                        const double x = vix_x(vw, ix);
+                        const double v = fmax((x * x - vw->a) / vw->b, 0.0);
+                        const vix_rng *r = &rng[j * nx + ix];
+                        double *fut = (double *)vw->fut + ix * VIX_NT + it;
+                        double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
+                        if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, node_m, *fut, fut, row, &wk) != 0)
+                            bad |= 2;
+                    }
+                }
                 free(ea.y);
                 free(eb.y);
-                bad |= 2;
-                continue;
             }
-            for (int j = 0; j < tb->nm && !bad; j++) {
-                const vk_vixtab *vw = &tb->vix[j];
-                const double m = slice_m(tb, j);
-                /* K/F at the slice's moneyness nodes: the map's inverse once per slice and
-                 * expiry, not once per node */
-                double node_m[VIX_NM];
-                for (int im = 0; im < vw->n_m; im++)
-                    node_m[im] = exp(vk_vix_mmap_inv(vw->m_b, vw->m_ic, vw->l0 + im / vw->inv_hl));
-                for (int ix = 0; ix < nx; ix++) {
-                    const double x = vix_x(vw, ix);
-                    const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                    const vix_rng *r = &rng[j * nx + ix];
-                    double *fut = (double *)vw->fut + ix * VIX_NT + it;
-                    double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
-                    if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, node_m, *fut, fut, row, &wk) != 0)
-                        bad |= 2;
-                }
-            }
-            free(ea.y);
-            free(eb.y);
         }
         free(wk.buf);
         free(wk.qb);

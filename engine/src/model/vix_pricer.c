@@ -962,8 +962,13 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
  * up to 18 tolerances (max(0.5% of price, 0.005)) too high for the main job's pricing set at
  * v = 1 and one day; 96 uniform nodes left 3.7; these 64 mapped ones leave 0.2 there (0.0095
  * apart at the money, 0.038 in the wings as before; docs/numerics.md, test_table_short_high_var). */
-#define TAB_NX 28      /* x nodes up to spec.v_max; spec.v_cover adds nodes at the same spacing, */
-#define TAB_NX_MAX 128 /* up to this many in all (v_max >= 1, v_cover <= 25: at most 62) */
+/* x nodes up to spec.v_max; spec.v_cover adds nodes at the same spacing, up to TAB_NX_MAX in all:
+ * node i sits at sqrt(x - x0) = i / inv_hx, so the last needed is 27 sqrt((x_c - x0) / (x_m - x0)),
+ * x = sqrt(a + b v), at most 27 x 5 = 135 for v_max >= 1 and v_cover <= 25 (the ratio tends to 25
+ * where a dwarfs b v, a fast-reverting set: 76 nodes at kappa 100; 51 for the main job's set at
+ * VIX 200) */
+#define TAB_NX 28
+#define TAB_NX_MAX 140
 #define TAB_NT 20
 #define TAB_NM 64
 #define TAB_MB VK_VIX_MMAP_B

@@ -156,8 +156,12 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
      * surface). */
     vr_pricing *pr = NULL;
     const vr_underlying_id ul = req->underlying == VR_UNDERLYING_SPX ? VR_UL_SPX : VR_UL_VIX;
+    /* a state above the VIX option table's top: the tables of a run that starts there, which reach
+     * past it (vr_model.vix_cover; run_config.c) */
+    vr_model mt = *m;
+    vr_model_cover_vix(&mt, vr_vix_level_x(&vc, x0, ops->nfactors));
     if (!req->no_surface &&
-        vr_pricing_build_only(m, fmax(1.0, req->expiry), ul, &pr, &aerr) != VR_OK)
+        vr_pricing_build_only(&mt, fmax(1.0, req->expiry), ul, &pr, &aerr) != VR_OK)
         snprintf(res->surface_none, sizeof res->surface_none, "the pricing tables did not build: %s",
                  aerr.msg);
     if (pr != NULL) {
