@@ -1369,6 +1369,28 @@ static void test_contract(void **state)
     assert_null(strstr(out, "replay"));
 }
 
+/* A hedge that removes ES99 and raises the mean too (VIX calls held through a shock to VIX 60) has
+ * a negative cost per unit of ES99 removed: the verdict said "costs -1.178 of mean", which reads as
+ * a cost and ranks a hedge that gained less as the cheaper one. It now says it costs nothing. */
+static void test_verdict_gain_not_cost(void **state)
+{
+    (void)state;
+    const char *cfg = vr_test_write(
+        dir, "gain.yaml",
+        "simulation: {paths: 10000, horizon_days: 20, seed: 5}\nscenarios:\n  - name: a\n"
+        "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+        "    shocks: [{day: 2, vix_level: 60}]\npolicies:\n  - name: unhedged\n  - name: calls\n    layers:\n"
+        "      - trigger: {always: true}\n        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, "
+        "value: 10}}\n");
+    assert_non_null(cfg);
+    char args[1200], out[16384];
+    snprintf(args, sizeof args, "run '%s' -o '%s/gain.h5' --threads 2", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, "(significant), dmean +",
+                       "; no cost: it removes ES99 and adds to the mean too (", " of mean per 1 of ES99 removed)",
+                       NULL);
+    assert_null(strstr(out, "costs -"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1397,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_contract),
+        cmocka_unit_test(test_verdict_gain_not_cost),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
