@@ -195,6 +195,10 @@ static void test_run_asof(void **state)
     /* the replay keeps its window: its own first close, no asof */
     assert_false(vr_h5_attr_exists(r, "/replay", "asof"));
     assert_true(attr_f64(r, "/replay", "spot") == csv_close("spx_daily.csv", "2018-01-22"));
+    /* and its v0 is the state backed out of that day, which gives its vix0 (the config's v0 until
+     * 2026-12-06) */
+    assert_true(fabs(sv_index(&q, 30.0 / 365, attr_f64(r, "/replay", "v0")) - attr_f64(r, "/replay", "vix0")) < 1e-9);
+    assert_true(fabs(attr_f64(r, "/replay", "vix0") - csv_close("vix_daily.csv", "2018-01-22")) < 1e-9);
     int64_t missing = -1;
     assert_int_equal(vr_h5_read_attr_int64(r, "/replay", "vix3m_model_days", &missing, &err), VR_OK);
     assert_int_equal(missing, 0);

@@ -163,7 +163,17 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     TRY(check_name("scenario", sc->name, err));
     snprintf(g, sizeof g, "/%s", sc->name);
     TRY(vr_h5_group(h, g, err));
-    TRY(write_model(h, g, &sc->model, err));
+    {
+        /* v0 (and m0) as the paths started: a replay's state is backed out of its window's first
+         * day, not the config's v0 (which the file stored until 2026-12-06, next to a vix0 that
+         * did not match it) */
+        vr_model m = sc->model;
+        if (info->x0 != NULL) {
+            m.v0 = info->x0[0];
+            m.m0 = info->x0[1];
+        }
+        TRY(write_model(h, g, &m, err));
+    }
     TRY(attr_f64(h, g, a[VR_RF_SCEN_WALL].name, info->seconds, err));
     TRY(attr_f64(h, g, a[VR_RF_SCEN_MARKS_WALL].name, info->build_seconds, err));
     static const char *const src[3] = {"model", "history", "bootstrap"};

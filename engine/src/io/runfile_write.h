@@ -28,6 +28,8 @@ typedef struct vr_rf_scen_info {
     int64_t window_gaps;
     int trade_log_paths;   /* paths with a trade log */
     double vix0;           /* VIX of the initial state (pricing parameters) */
+    const double *x0;      /* the initial state's factors where they are not the model's v0 (and m0):
+                              a replay's, backed out of its window's first day; NULL: the model's */
     const vr_market_day *start; /* the market the state came from (start.asof, run --asof);
                                    NULL: the config's state */
     int64_t vix3m_model_days; /* replay: window days without a VIX3M close (stored for replays) */

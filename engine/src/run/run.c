@@ -212,10 +212,13 @@ static vr_status bootstrap_vix_floor(const vr_scenario *sc, const vr_scenario_re
 
 /* The VIX a scenario starts from, under its pricing parameters: at its model's initial state, or
  * for a replay at the state backed out of the window's first day (as the path generator does). */
-static double initial_vix(const vr_scenario *sc)
+/* The initial state's factors into x (VR_FACTORS_MAX): the model's v0 (and m0), or a replay's,
+ * backed out of its window's first day; returns its VIX under the pricing parameters. */
+static double initial_state(const vr_scenario *sc, double *x)
 {
     const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
-    double x[VR_FACTORS_MAX] = {0};
+    for (int j = 0; j < VR_FACTORS_MAX; j++)
+        x[j] = 0;
     ops->state0(&sc->model, x);
     if (sc->source == VR_SOURCE_HISTORY) {
         const size_t i = sc->hist_i0;
@@ -606,8 +609,10 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         const int days = vr_scenario_days(s, scen);
         if (me == 0) {
             char d0[16], d1[16];
+            double x0[VR_FACTORS_MAX];
+            const double vix0 = initial_state(scen, x0);
             vr_rf_scen_info info = {omp_get_wtime() - ts0, res.build_seconds, np, days, NULL, NULL, 0,
-                                    res.nlog, initial_vix(scen), NULL, 0, 0, 0,
+                                    res.nlog, vix0, scen->source == VR_SOURCE_HISTORY ? x0 : NULL, NULL, 0, 0, 0,
                                     timed.threads > 0 ? &timed : NULL};
             if (scen->source != VR_SOURCE_MODEL) {
                 info.window_gaps = window_gaps(scen, d0, d1, opts->table ? stderr : NULL);
