@@ -1391,6 +1391,42 @@ static void test_verdict_gain_not_cost(void **state)
     assert_null(strstr(out, "costs -"));
 }
 
+/* From a user test of the reports: with a baseline that has layers the attribution's header said
+ * the condor's difference and the layers' nets make dmean (they make it less the baseline's own
+ * layers' nets); and loss thresholds with cents were headed in whole dollars ("P(loss > 0)" for
+ * 0.4, "P(loss > 1,000)" for 1000.5). */
+static void test_layered_baseline_and_cents(void **state)
+{
+    (void)state;
+    const char *cfg = vr_test_write(
+        dir, "lb.yaml",
+        "simulation: {paths: 300, horizon_days: 10, seed: 5, baseline: hedged, loss_thresholds: [0.4, 0.6, 1000.5, 2000]}\n"
+        "scenarios:\n  - name: a\n"
+        "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+        "policies:\n  - name: unhedged\n  - name: hedged\n    layers:\n"
+        "      - trigger: {always: true}\n        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, "
+        "value: 10}}\n");
+    assert_non_null(cfg);
+    char args[1200], out[16384];
+    snprintf(args, sizeof args, "run '%s' -o '%s/lb.h5' --threads 2", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, "with the layers' nets less the baseline's layers' nets it makes dmean",
+                       NULL);
+    snprintf(args, sizeof args, "report '%s/lb.h5' --format md -o '%s/lb.md'", dir, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/lb.md", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char md[1 << 20];
+    const size_t n = fread(md, 1, sizeof md - 1, f);
+    md[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(md, "P(loss \\> 0.40)"));
+    assert_non_null(strstr(md, "P(loss \\> 0.60)"));
+    assert_non_null(strstr(md, "P(loss \\> 1000.50)"));
+    assert_non_null(strstr(md, "P(loss \\> 2,000)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1420,6 +1456,7 @@ int main(void)
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_verdict_gain_not_cost),
+        cmocka_unit_test(test_layered_baseline_and_cents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

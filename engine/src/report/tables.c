@@ -48,8 +48,14 @@ size_t vr_rep_table_head(const rep_scenario *s, int which, rep_head *h)
         H("VaR99 \xC2\xB1 SE", "USD");
         const double *thr = s->npol ? s->pol[0].thr : NULL;
         for (int k = 0; k < REP_NTHR; k++) {
-            snprintf(h[n].text, sizeof h[n].text, "P(loss > %s) \xC2\xB1 SE",
-                     vr_rep_fmt_usd(u, sizeof u, thr ? thr[k] : NAN));
+            /* whole dollars as the other USD figures; a threshold with cents keeps them (0.4 and
+             * 1000.5 were headed "P(loss > 0)" and "P(loss > 1,000)") */
+            const double x = thr ? thr[k] : NAN;
+            if (isfinite(x) && x != nearbyint(x) && fabs(x) < 1e9)
+                snprintf(u, sizeof u, "%.2f", x);
+            else
+                vr_rep_fmt_usd(u, sizeof u, x);
+            snprintf(h[n].text, sizeof h[n].text, "P(loss > %s) \xC2\xB1 SE", u);
             h[n].unit = "%";
             n++;
         }

@@ -92,7 +92,9 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     fprintf(out, "attribution by layer (net = the layer's own P&L, mean +- its standard error; prem = premium at mid "
                  "plus the costs of its trades, per year; %% CaR = %% of the condor's capital at risk; (condor) = the "
                  "condor's own legs, and their net less the baseline's condor, +- its paired standard error: with the "
-                 "layers' nets it makes dmean):\n");
+                 "layers' nets%s it makes dmean):\n",
+            /* a baseline with layers of its own: dmean is less their nets too */
+            base < (size_t)s->npol && s->pol[base].nlayers > 0 ? " less the baseline's layers' nets" : "");
     fprintf(out, "%-*s %-*s %9s %10s %16s %12s %12s %7s %18s %18s\n", wp, "policy", wl, "layer", "acts/yr",
             "prem %CaR", replay ? "net" : "net mean +- se", replay ? "" : "net worst1%", replay ? "" : "net worst5%",
             replay ? "" : "corr", replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
