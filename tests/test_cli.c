@@ -1425,6 +1425,32 @@ static void test_layered_baseline_and_cents(void **state)
     assert_non_null(strstr(md, "P(loss \\> 0.60)"));
     assert_non_null(strstr(md, "P(loss \\> 1000.50)"));
     assert_non_null(strstr(md, "P(loss \\> 2,000)"));
+    /* each scenario's section says where it started */
+    assert_non_null(strstr(md, "\n\nStart: VIX 20.00 (v0 0.04).\n\n"));
+    if (!vr_test_have_data())
+        return;
+    /* a replay: its window, its state and its caveats (2017-12-01 closed below the SVCJ floor) */
+    char text[1200];
+    snprintf(text, sizeof text,
+             "simulation: {paths: 1}\nscenarios:\n  - name: r\n    type: history\n    data: %s\n"
+             "    window: {from: 2017-12-01, to: 2018-02-28}\n"
+             "    model: {type: svcj, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.02, physical: {kappa: 3.0, "
+             "theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04, mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}, "
+             "pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05, mu_s: -0.04, "
+             "sigma_s: 0.05, rho_j: -0.6}}\npolicies:\n  - name: unhedged\n", VR_TEST_DATA_DIR);
+    cfg = vr_test_write(dir, "rp.yaml", text);
+    snprintf(args, sizeof args, "run '%s' -o '%s/rp.h5' -q", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    snprintf(args, sizeof args, "report '%s/rp.h5' --format json -o '%s/rp.json'", dir, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    snprintf(path, sizeof path, "%s/rp.json", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    const size_t m = fread(md, 1, sizeof md - 1, f);
+    md[m] = '\0';
+    fclose(f);
+    assert_non_null(strstr(md, "\"start\": \"a replay of 2017-12-01..2018-02-28 from VIX 12.09 (v0 0); the VIX closed "
+                               "below the model's floor on "));
 }
 
 int main(void)

@@ -404,7 +404,14 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     vr_rep_esc(f, s->name);
     fputs("\">\n<h2>Scenario ", f);
     vr_rep_esc(f, s->name);
-    fputs("</h2>\n<p class=\"sub\">", f);
+    fputs("</h2>\n", f);
+    char start[1024];
+    if (vr_rep_start_text(s, start, sizeof start)[0] != '\0') {
+        fputs("<p class=\"sub\">Start: ", f);
+        vr_rep_esc(f, start);
+        fputs(".</p>\n", f);
+    }
+    fputs("<p class=\"sub\">", f);
     char days[32];
     vr_rep_days_text(r, s, days, sizeof days);
     if (s->replay) {

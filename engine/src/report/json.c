@@ -6,7 +6,7 @@
  *            threads, version, build, utc_time, wall_seconds},
  *    "verdict": "..."                      (only when the run file has one),
  *    "scenarios": [{name, source, model_type, paths, horizon_days, shocks, replay, window_from,
- *                   window_to, stages (only when the run was timed: `run --stages`, the members
+ *                   window_to, vix0, vix_table_cover (when set), start (vr_rep_start_text), stages (only when the run was timed: `run --stages`, the members
  *                   of `run --json`'s), policies: [{name, rank_es99, baseline, layers, scores: {<score>: x},
  *                   loss_thresholds, p_loss, p_loss_se, capital_at_risk, hedge_budget_pct,
  *                   ablation_of, ablation, ablation_layer,
@@ -224,6 +224,11 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
         fprintf(f, ", \"replay\": %s", s->replay ? "true" : "false");
         kstr(f, &first, "window_from", s->window_from);
         kstr(f, &first, "window_to", s->window_to);
+        knum(f, &first, "vix0", s->vix0); /* (null in files before vix0) */
+        if (isfinite(s->cover))
+            knum(f, &first, "vix_table_cover", s->cover);
+        char start[1024];
+        kstr(f, &first, "start", vr_rep_start_text(s, start, sizeof start));
         if (s->has_stages) { /* run --stages: as run --json prints them */
             int f2 = 1;
             fputs(", \"stages\": {", f);

@@ -399,6 +399,15 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
         s->shocks = 0;
     TRY(opt_str(r, g, A[VR_RF_SCEN_WINDOW_FROM].name, &s->window_from, err));
     TRY(opt_str(r, g, A[VR_RF_SCEN_WINDOW_TO].name, &s->window_to, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_VIX0].name, &s->vix0, err));
+    TRY(opt_double(r, g, "m0", &s->m0, err)); /* (svcj2's second state factor, by its own name) */
+    TRY(opt_str(r, g, A[VR_RF_SCEN_ASOF].name, &s->asof, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_ASOF_SPX].name, &s->asof_spx, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_ASOF_VIX].name, &s->asof_vix, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_VIX_COVER].name, &s->cover, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, &s->vix3m_model_days, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_DAYS].name, &s->vix_floor_days, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, &s->vix_floor_path_days, err));
     /* the parameters of the stored model type, those the file has in both sets and finite */
     const vr_model_def *def = vr_model_def_find(s->model_type);
     s->nparam = 0;
@@ -592,6 +601,7 @@ void vr_rep_run_free(rep_run *run)
         free(s->vix);
         free(s->window_from);
         free(s->window_to);
+        free(s->asof);
     }
     free(run->scen);
     char **strs[] = {&run->path, &run->schema, &run->version, &run->build, &run->config,

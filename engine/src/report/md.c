@@ -439,6 +439,12 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         char days[32];
         vr_rep_days_text(r, s, days, sizeof days);
         fputs("## Scenario ", f); md_esc(f, s->name);
+        char start[1024];
+        if (vr_rep_start_text(s, start, sizeof start)[0] != '\0') {
+            fputs("\n\nStart: ", f);
+            md_esc(f, start);
+            fputs(".", f);
+        }
         if (s->replay) {
             const int hist = vr_rep_is_history(s); /* else a run of one path from the model */
             fprintf(f, "\n\n%s: %zu policies on %s over %s trading days; differences against **",

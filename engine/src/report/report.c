@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,59 @@ char *vr_rep_fmt_usd(char *buf, size_t cap, double x)
 int vr_rep_is_history(const rep_scenario *s)
 {
     return s->source != NULL && strcmp(s->source, "history") == 0;
+}
+
+/* Append to buf (cap bytes, NUL-terminated) as snprintf would. */
+static void add(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t cap, const char *fmt, ...)
+{
+    const size_t n = strlen(buf);
+    if (n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    const int hist = vr_rep_is_history(s);
+    const int boot = s->source != NULL && strcmp(s->source, "bootstrap") == 0;
+    const int window = s->window_from != NULL && s->window_from[0] != '\0';
+    if (hist && window)
+        add(buf, cap, "a replay of %s..%s", s->window_from, s->window_to);
+    else if (boot && window)
+        add(buf, cap, "days resampled from %s..%s", s->window_from, s->window_to);
+    if (isfinite(s->vix0)) {
+        add(buf, cap, "%sVIX %.2f", !buf[0] ? "" : hist ? " from " : ", starting at ", s->vix0);
+        if (isfinite(s->v0))
+            add(buf, cap, " (v0 %g%s", s->v0, isfinite(s->m0) ? "" : ")");
+        if (isfinite(s->v0) && isfinite(s->m0))
+            add(buf, cap, ", m0 %g)", s->m0);
+    }
+    if (s->asof != NULL && s->asof[0] != '\0') {
+        add(buf, cap, "%sthe market of %s", buf[0] ? ", from " : "", s->asof);
+        if (isfinite(s->asof_spx) && isfinite(s->asof_vix))
+            add(buf, cap, " (SPX %.2f, VIX %.2f)", s->asof_spx, s->asof_vix);
+    }
+    if (!hist && s->shocks > 0)
+        add(buf, cap, "%s%lld shock%s on every path (the config's shocks and presets, one per day)",
+            buf[0] ? "; " : "", (long long)s->shocks, s->shocks == 1 ? "" : "s");
+    if (hist && s->vix3m_model_days > 0)
+        add(buf, cap, "%sno VIX3M close on %lld of its days: the term_ratio trigger saw the model's VIX3M there",
+            buf[0] ? "; " : "", (long long)s->vix3m_model_days);
+    if (hist && s->vix_floor_days > 0)
+        add(buf, cap, "%sthe VIX closed below the model's floor on %lld days: the triggers saw the close, the "
+            "marks the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_days);
+    if (boot && s->vix_floor_path_days > 0)
+        add(buf, cap, "%sa resampled VIX below the model's floor on %lld path-days: the triggers saw it, the marks "
+            "the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
+    if (isfinite(s->cover))
+        add(buf, cap, "%sthe VIX option tables extended past their default top to cover VIX %.1f",
+            buf[0] ? "; " : "", s->cover);
+    return buf;
 }
 
 const char *vr_rep_days_text(const rep_run *r, const rep_scenario *s, char *buf, size_t cap)

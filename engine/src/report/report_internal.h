@@ -89,6 +89,13 @@ typedef struct rep_scenario {
     size_t tail;              /* paths beyond VaR99 (vr_tail_paths): < VR_TAIL_MIN_BEYOND is flagged */
     int64_t shocks;           /* shocks imposed on every path (0 if absent) */
     char *window_from, *window_to; /* history window ("" for a model scenario) */
+    /* where the paths started (NaN, -1 or "" when an older file lacks them): the start's VIX and
+     * m0 (svcj2), the market day of start.asof / run --asof and its closes, a replay's days without
+     * a VIX3M close and below the model's floor, a bootstrap's path-days below the floor, and the
+     * VIX the VIX option tables were extended to (vix_table_cover; NaN: the default tables) */
+    double vix0, m0, asof_spx, asof_vix, cover;
+    char *asof;
+    int64_t vix3m_model_days, vix_floor_days, vix_floor_path_days;
     int has_stages;           /* the run was timed (`run --stages`): stages holds its stages */
     vr_eval_stages stages;
 } rep_scenario;
@@ -156,6 +163,10 @@ int vr_rep_is_history(const rep_scenario *s);
 /* The number of trading days scenario s spans (its own, else the run's horizon) as text for
  * "over %s trading days": "%lld", or "an unrecorded number of" when the file has neither. */
 const char *vr_rep_days_text(const rep_run *r, const rep_scenario *s, char *buf, size_t cap);
+/* One sentence on where scenario s's paths started (the start's VIX and state, a replay's window
+ * and its caveats, a start.asof day, the shocks, an extended VIX table), for each format's
+ * scenario section; "" when the file records none of it. */
+const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap);
 /* buf without the sign of a printed zero: "-0", "-0.00", "-0.000%" lose their '-'. */
 char *vr_rep_fmt_unsign_zero(char *buf);
 
