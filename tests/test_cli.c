@@ -1372,17 +1372,27 @@ static void test_contract(void **state)
 /* A hedge that removes ES99 and raises the mean too (VIX calls held through a shock to VIX 60) has
  * a negative cost per unit of ES99 removed: the verdict said "costs -1.178 of mean", which reads as
  * a cost and ranks a hedge that gained less as the cheaper one. It now says it costs nothing. */
+/* A config of two policies on a Heston model: unhedged, and "hedged", ten 30-delta VIX calls bought
+ * every day; sim: the simulation mapping's members, shocks: the scenario's shocks line or "". */
+static const char *calls_config(const char *name, const char *sim, const char *shocks)
+{
+    char text[1200];
+    snprintf(text, sizeof text,
+             "simulation: {%s}\nscenarios:\n  - name: a\n"
+             "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "%spolicies:\n  - name: unhedged\n  - name: hedged\n    layers:\n      - trigger: {always: true}\n"
+             "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 10}}\n",
+             sim, shocks);
+    const char *path = vr_test_write(dir, name, text);
+    assert_non_null(path);
+    return path;
+}
+
 static void test_verdict_gain_not_cost(void **state)
 {
     (void)state;
-    const char *cfg = vr_test_write(
-        dir, "gain.yaml",
-        "simulation: {paths: 10000, horizon_days: 20, seed: 5}\nscenarios:\n  - name: a\n"
-        "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-        "    shocks: [{day: 2, vix_level: 60}]\npolicies:\n  - name: unhedged\n  - name: calls\n    layers:\n"
-        "      - trigger: {always: true}\n        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, "
-        "value: 10}}\n");
-    assert_non_null(cfg);
+    const char *cfg = calls_config("gain.yaml", "paths: 10000, horizon_days: 20, seed: 5",
+                                   "    shocks: [{day: 2, vix_level: 60}]\n");
     char args[1200], out[16384];
     snprintf(args, sizeof args, "run '%s' -o '%s/gain.h5' --threads 2", cfg, dir);
     vr_test_cli_expect(args, 0, out, sizeof out, "(significant), dmean +",
@@ -1398,15 +1408,9 @@ static void test_verdict_gain_not_cost(void **state)
 static void test_layered_baseline_and_cents(void **state)
 {
     (void)state;
-    const char *cfg = vr_test_write(
-        dir, "lb.yaml",
-        "simulation: {paths: 300, horizon_days: 10, seed: 5, baseline: hedged, loss_thresholds: [0.4, 0.6, 1000.5, 2000]}\n"
-        "scenarios:\n  - name: a\n"
-        "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-        "policies:\n  - name: unhedged\n  - name: hedged\n    layers:\n"
-        "      - trigger: {always: true}\n        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, "
-        "value: 10}}\n");
-    assert_non_null(cfg);
+    const char *cfg = calls_config(
+        "lb.yaml", "paths: 300, horizon_days: 10, seed: 5, baseline: hedged, loss_thresholds: [0.4, 0.6, 1000.5, 2000]",
+        "");
     char args[1200], out[16384];
     snprintf(args, sizeof args, "run '%s' -o '%s/lb.h5' --threads 2", cfg, dir);
     vr_test_cli_expect(args, 0, out, sizeof out, "with the layers' nets less the baseline's layers' nets it makes dmean",
@@ -1415,18 +1419,15 @@ static void test_layered_baseline_and_cents(void **state)
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     char path[600];
     snprintf(path, sizeof path, "%s/lb.md", dir);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    static char md[1 << 20];
-    const size_t n = fread(md, 1, sizeof md - 1, f);
-    md[n] = '\0';
-    fclose(f);
+    char *md = vr_test_slurp(path);
+    assert_non_null(md);
     assert_non_null(strstr(md, "P(loss \\> 0.40)"));
     assert_non_null(strstr(md, "P(loss \\> 0.60)"));
     assert_non_null(strstr(md, "P(loss \\> 1000.50)"));
     assert_non_null(strstr(md, "P(loss \\> 2,000)"));
     /* each scenario's section says where it started */
     assert_non_null(strstr(md, "\n\nStart: VIX 20.00 (v0 0.04).\n\n"));
+    free(md);
     if (!vr_test_have_data())
         return;
     /* a replay: its window, its state and its caveats (2017-12-01 closed below the SVCJ floor) */
@@ -1444,13 +1445,11 @@ static void test_layered_baseline_and_cents(void **state)
     snprintf(args, sizeof args, "report '%s/rp.h5' --format json -o '%s/rp.json'", dir, dir);
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     snprintf(path, sizeof path, "%s/rp.json", dir);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    const size_t m = fread(md, 1, sizeof md - 1, f);
-    md[m] = '\0';
-    fclose(f);
-    assert_non_null(strstr(md, "\"start\": \"a replay of 2017-12-01..2018-02-28 from VIX 12.09 (v0 0); the VIX closed "
+    char *js = vr_test_slurp(path);
+    assert_non_null(js);
+    assert_non_null(strstr(js, "\"start\": \"a replay of 2017-12-01..2018-02-28 from VIX 12.09 (v0 0); the VIX closed "
                                "below the model's floor on "));
+    free(js);
 }
 
 int main(void)
