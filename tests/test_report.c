@@ -434,9 +434,11 @@ static void test_html(void **state)
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             char want[160], cell[300];
             assert_true(expected_cell(policies[i], keys[k], want, sizeof want));
-            /* 1500 paths: 15 beyond VaR99, so ES99, ES99.9 and a ΔES99 are marked as rough (and
-             * the ΔES99 never bold) */
+            /* 1500 paths: 15 beyond VaR99 and 75 beyond VaR95, so ES99, ES99.9, VaR99, ES95, VaR95
+             * and a ΔES99 are marked as rough (and the ΔES99 never bold) */
             const int rough = strcmp(keys[k], "es99") == 0 || strcmp(keys[k], "es99.9") == 0 ||
+                              strcmp(keys[k], "var99") == 0 || strcmp(keys[k], "es95") == 0 ||
+                              strcmp(keys[k], "var95") == 0 ||
                               (strcmp(keys[k], "d_es99") == 0 && strcmp(policies[i], "unhedged") != 0);
             if (rough)
                 snprintf(cell, sizeof cell, "<td data-key=\"%s\" class=\"rough\" title=\"rests on fewer than "
@@ -454,7 +456,8 @@ static void test_html(void **state)
     assert_non_null(warn);
     assert_non_null(strstr(warn, "ES99 rests on 15 paths beyond VaR99"));
     /* VaR99.9 and the SEs are large-sample formulas too: rough on such a tail */
-    assert_non_null(strstr(warn, "(VaR99.9 and the SEs of both too)"));
+    assert_non_null(strstr(warn, "(VaR99 and VaR99.9 and the SEs of all too)"));
+    assert_non_null(strstr(warn, "ES95 and VaR95 rest on 75 paths beyond VaR95, rough too."));
     /* the attribution table's key to its empty condor cells and its n/a, in the note under it */
     const char *key = strstr(s, "on every path. &#916;ES99 if removed");
     assert_non_null(key);

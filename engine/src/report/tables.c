@@ -96,15 +96,25 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
         vr_rep_fmt_usd(C("net_hedge_cost"), sizeof c[n].text, v[RS_PAID] - v[RS_RECV]); n++;
     } else if (which == REP_TABLE_TAIL) {
         pm(C("mean"), sizeof c[n].text, v[RS_MEAN], v[RS_MEAN_SE]); n++;
-        pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]); n++;
+        /* each level's scores rough below VR_TAIL_MIN_BEYOND paths beyond it (docs/hdf5.md: the
+         * SEs' large-sample formulas understate the spread there), the 95% ones too (under 2,000
+         * paths: they were never marked) */
+        const int rough95 = s->paths / 20 < VR_TAIL_MIN_BEYOND;
+        pm(C("es95"), sizeof c[n].text, v[RS_ES95], v[RS_ES95_SE]);
+        c[n].rough = rough95;
+        n++;
         pm(C("es99"), sizeof c[n].text, v[RS_ES99], v[RS_ES99_SE]);
         c[n].rough = s->tail < VR_TAIL_MIN_BEYOND;
         n++;
         pm(C("es99.9"), sizeof c[n].text, v[RS_ES999], v[RS_ES999_SE]);
         c[n].rough = s->paths / 1000 < VR_TAIL_MIN_BEYOND;
         n++;
-        pm(C("var95"), sizeof c[n].text, v[RS_VAR95], v[RS_VAR95_SE]); n++; /* a tail score: with its SE */
-        pm(C("var99"), sizeof c[n].text, v[RS_VAR99], v[RS_VAR99_SE]); n++;
+        pm(C("var95"), sizeof c[n].text, v[RS_VAR95], v[RS_VAR95_SE]); /* a tail score: with its SE */
+        c[n].rough = rough95;
+        n++;
+        pm(C("var99"), sizeof c[n].text, v[RS_VAR99], v[RS_VAR99_SE]);
+        c[n].rough = s->tail < VR_TAIL_MIN_BEYOND;
+        n++;
         static const char *const pk[REP_NTHR] = {"p_loss_1", "p_loss_2", "p_loss_3", "p_loss_4"};
         for (int k = 0; k < REP_NTHR; k++) {
             char a[48], b[48];
@@ -159,8 +169,13 @@ const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap)
         return buf;
     }
     snprintf(buf, cap, "Tail warning: ES99 rests on %zu paths beyond VaR99 and ES99.9 on %zu (fewer than %d "
-             "each): rough estimates (VaR99.9 and the SEs of both too), and so is each \xCE\x94" "ES99 against the baseline, never shown as "
+             "each): rough estimates (VaR99 and VaR99.9 and the SEs of all too), and so is each \xCE\x94" "ES99 against the baseline, never shown as "
              "significant; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
              VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
+    if (s->paths / 20 < VR_TAIL_MIN_BEYOND) {
+        const size_t n = strlen(buf);
+        snprintf(buf + n, cap > n ? cap - n : 0, " ES95 and VaR95 rest on %zu paths beyond VaR95, rough too.",
+                 s->paths / 20);
+    }
     return buf;
 }
