@@ -203,8 +203,8 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
 static const char *matrix_metric(const vr_run_spec *s, int sc)
 {
     const vr_scenario *scen = &s->scen[sc];
-    if (vr_scenario_paths(s, scen) < 2)
-        return "P&L (replay)";
+    if (vr_scenario_paths(s, scen) < 2) /* (a model or bootstrap scenario run on one path is no replay) */
+        return scen->source == VR_SOURCE_HISTORY ? "P&L (replay)" : "P&L (one path)";
     return scen->nshocks > 0 ? "mean P&L (shock)" : "dES99 vs base";
 }
 
