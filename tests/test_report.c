@@ -1704,7 +1704,7 @@ static void test_extras(void **state)
     s = vr_test_slurp(out);
     assert_non_null(s);
     assert_non_null(strstr(s, "## Verdict"));
-    assert_non_null(strstr(s, "### Trade log: hedged (4 trades)"));
+    assert_non_null(strstr(s, "### Trade log: hedged (4 leg trades)"));
     assert_non_null(strstr(s, "extras_files/1-s_p-1_x-layers.svg"));
     free(s);
     /* JSON, parsed back */

@@ -303,7 +303,7 @@ static void trade_logs(FILE *f, const rep_scenario *s)
         const size_t shown = q->ntrades < REP_TRADES_SHOWN ? q->ntrades : REP_TRADES_SHOWN;
         fputs(s->replay ? "<details open=\"open\"><summary>" : "<details><summary>", f); /* a replay's log prints */
         vr_rep_esc(f, q->name);
-        fprintf(f, ": %zu trades%s</summary>\n<div class=\"scroll\"><table class=\"trades\" "
+        fprintf(f, ": %zu leg trades%s</summary>\n<div class=\"scroll\"><table class=\"trades\" "
                    "data-table=\"trades\" data-policy=\"", q->ntrades, shown < q->ntrades ? " (the first " REP_STR(REP_TRADES_SHOWN) " shown)" : "");
         vr_rep_esc(f, q->name);
         fputs("\">\n", f);

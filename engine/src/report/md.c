@@ -246,7 +246,7 @@ static void md_trades(FILE *f, const rep_scenario *s)
         const size_t shown = q->ntrades < REP_TRADES_SHOWN ? q->ntrades : REP_TRADES_SHOWN;
         fputs("### Trade log: ", f);
         md_esc(f, q->name);
-        fprintf(f, " (%zu trades%s)\n\n", q->ntrades, shown < q->ntrades ? ", the first " REP_STR(REP_TRADES_SHOWN) " shown" : "");
+        fprintf(f, " (%zu leg trades%s)\n\n", q->ntrades, shown < q->ntrades ? ", the first " REP_STR(REP_TRADES_SHOWN) " shown" : "");
         head_row(f, 0, h, nc);
         for (size_t t = 0; t < shown; t++) {
             vr_rep_trade_row(&q->trades[t], c);
