@@ -32,6 +32,8 @@ static void test_report_line_names_every_format(void **state)
     (void)state;
     static char out[16384], fmt[4096], line[256];
     vr_test_cli_expect("report --help", 0, fmt, sizeof fmt, "html|md|csv|json", NULL);
+    /* an empty run file name is a usage error, as run's empty config path (it was exit 1, "cannot read") */
+    vr_test_cli_expect("report ''", 2, line, sizeof line, "the run file's name is empty", NULL);
     vr_test_cli_expect("--help", 0, out, sizeof out, NULL);
     assert_true(help_line(out, "  report ", line, sizeof line));
     const char *names[] = {"HTML", "Markdown", "CSV", "JSON"};

@@ -76,6 +76,10 @@ int vr_cmd_report(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *in = argv[optind];
+    if (in[0] == '\0') { /* (as run's empty config path: a usage error, not an unreadable file) */
+        fprintf(stderr, "vixrisk report: the run file's name is empty (try 'vixrisk report --help')\n");
+        return EXIT_USAGE;
+    }
     int fmt = VR_REPORT_HTML;
     if (fmt_arg != NULL) {
         if ((fmt = vr_report_format_parse(fmt_arg)) < 0) {
