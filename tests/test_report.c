@@ -758,6 +758,13 @@ static void test_failed_write_replaces_nothing(void **state)
     }
     assert_int_equal(count_prefixed(fdir, ".vr"), 0);
     assert_int_equal(count_prefixed(dir, ".vr"), 0);
+    /* a new report (no old one) that fails leaves no chart directory behind (it left an empty one) */
+    char out2[600], fdir2[600];
+    snprintf(out2, sizeof out2, "%s/fl2.md", dir);
+    snprintf(fdir2, sizeof fdir2, "%s/fl2_files", dir);
+    assert_int_equal(report_under_limit(h5, out2, VR_REPORT_MD, largest - 1), 0);
+    assert_int_equal(stat(out2, &st), -1);
+    assert_int_equal(stat(fdir2, &st), -1);
     /* with room for every file, the same report replaces them all */
     assert_int_equal(vr_report_write(h5, out, VR_REPORT_MD, &err), VR_OK);
     for (int i = 0; i < n; i++) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "report/tables.h"
 
@@ -287,6 +288,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     const char *dot = strrchr(base, '.');
     const int stem_len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
     char *dir = NULL, *svg = NULL, rel[600];
+    int made_dir = 0; /* the chart directory was made here: removed again if the report fails */
     rep_file *charts = NULL; /* the charts written, renamed together at the end */
     size_t ncharts = 0;
     const size_t cap = strlen(out_path) + 700;
@@ -301,7 +303,9 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
      * directory is made for a report that cannot be written), the charts once it exists */
     if ((st = vr_rep_file_check(out_path, r->path, err)) != VR_OK)
         goto done;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0755) == 0) {
+        made_dir = 1;
+    } else if (errno != EEXIST) {
         st = vr_fail(err, VR_EIO, "report: cannot create %s: %s", dir, strerror(errno));
         goto done;
     }
@@ -503,7 +507,8 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
           "- **± SE**: Monte Carlo standard errors.\n"
           "- **ΔES99, Δmean**: paired differences against the baseline on the same paths; negative ΔES99 = tail "
           "reduced.\n"
-          "- **Cost per USD of ES99 reduction**: mean P&L given up per USD of ES99 removed.\n"
+          "- **Cost per USD of ES99 reduction**: mean P&L given up per USD of ES99 removed (negative: the mean "
+          "rose too, a gain).\n"
           "- **Hedge premium paid / recovered**: mean per path, discounted, USD.\n", f);
     /* every file is written and synced before any is renamed: a full disk or a write error (here
      * or in any chart) leaves the old report and its charts as they were; the page goes last, so
@@ -518,6 +523,8 @@ done:
     vr_rep_file_abort(&rf);
     for (size_t k = 0; charts != NULL && k < ncharts; k++)
         vr_rep_file_abort(&charts[k]);
+    if (st != VR_OK && made_dir)
+        (void)rmdir(dir); /* (empty once the temporaries are gone; a failed report leaves no new directory) */
     free(charts);
     free(dir);
     free(svg);
