@@ -65,6 +65,11 @@ typedef struct vr_vix_table_spec {
     double rate;       /* discount rate for the option prices */
 } vr_vix_table_spec;
 
+/* Nodes of a VIX option table's x axis (x = sqrt(a + b v), nodes uniform in sqrt(x - sqrt(a))):
+ * n of them up to v_max, continued at the same spacing until the last reaches v_cover (n when
+ * v_cover <= v_max), at most n_max. The one-factor table's and each svcj2 slice's. */
+int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, int n_max);
+
 /* The limits vr_vix_table_build checks on its spec (v_max, expiries, moneyness, rate), without
  * building: lets a config check refuse a model whose table would be refused at run time. */
 vr_status vr_vix_table_spec_check(const vr_vix_table_spec *spec, vr_err *err);

@@ -67,6 +67,7 @@
 #include "vixrisk/vr_alloc.h"
 #include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_svcj2.h"
+#include "vixrisk/vr_vix.h"
 #include "vixrisk/vk_surface.h"
 #include "vixrisk/vk_vixtab.h"
 #include "surface_internal.h"
@@ -618,14 +619,10 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
      * at each slice's own spacing, as many as the slice that needs most (the others' last nodes
      * lie further out) */
     tb->vix_nx = VIX_NX;
-    if (spec->v_cover > vmax)
-        for (int j = 0; j < tb->nm; j++) {
-            const double a = c.a + c.b_m * slice_m(tb, j), x0 = sqrt(a);
-            const double inv_hx = (VIX_NX - 1) / sqrt(sqrt(a + c.b_v * vmax) - x0);
-            const double pos = sqrt(sqrt(a + c.b_v * spec->v_cover) - x0) * inv_hx;
-            const int n = pos < VIX_NX_MAX - 1 ? (int)ceil(pos) + 1 : VIX_NX_MAX;
-            tb->vix_nx = n > tb->vix_nx ? n : tb->vix_nx;
-        }
+    for (int j = 0; j < tb->nm; j++) {
+        const int n = vr_vix_grid_nodes(c.a + c.b_m * slice_m(tb, j), c.b_v, vmax, spec->v_cover, VIX_NX, VIX_NX_MAX);
+        tb->vix_nx = n > tb->vix_nx ? n : tb->vix_nx;
+    }
     const int nx = tb->vix_nx;
     tb->vbuf = malloc(sizeof(double) * vix_per(tb) * (size_t)tb->nm);
     if (tb->vbuf == NULL)
@@ -768,19 +765,18 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                 /* the range levels of every node, then the exponents' grids up to the largest u
                  * they use (a Riccati solve costs more the larger u) */
                 double ljmin = L0j, lbmin = L0b;
-                for (int i = 0; i < tb->nm * nx; i++) {
-                    if (i % nx < x_lo || i % nx >= x_hi)
-                        continue;
-                    vix_rng *r = &rng[i];
-                    int k = (int)floor(log2(L0j / lenj[i]));
-                    r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
-                    r->lj = L0j * pow(2.0, -r->kj);
-                    k = (int)floor(log2(L0b / r->lb));
-                    r->kb = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
-                    r->lb = L0b * pow(2.0, -r->kb);
-                    ljmin = fmin(ljmin, r->lj);
-                    lbmin = fmin(lbmin, r->lb);
-                }
+                for (int j = 0; j < tb->nm; j++)
+                    for (int i = j * nx + x_lo; i < j * nx + x_hi; i++) {
+                        vix_rng *r = &rng[i];
+                        int k = (int)floor(log2(L0j / lenj[i]));
+                        r->kj = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                        r->lj = L0j * pow(2.0, -r->kj);
+                        k = (int)floor(log2(L0b / r->lb));
+                        r->kb = k < 0 ? 0 : k > VIX_KMAX ? VIX_KMAX : k;
+                        r->lb = L0b * pow(2.0, -r->kb);
+                        ljmin = fmin(ljmin, r->lj);
+                        lbmin = fmin(lbmin, r->lb);
+                    }
                 espl ea = {0}, eb = {0};
                 eb.nojump = 1;
                 for (int f = 0; f < FAM_N; f++)

@@ -992,6 +992,16 @@ struct vr_vix_table {
     vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
 
+int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, int n_max)
+{
+    if (!(v_cover > v_max))
+        return n;
+    const double x0 = sqrt(a), inv_hx = (n - 1) / sqrt(sqrt(a + b * v_max) - x0);
+    const double pos = sqrt(sqrt(a + b * v_cover) - x0) * inv_hx; /* the cover's position on the axis */
+    const int need = pos < n_max - 1 ? (int)ceil(pos) + 1 : n_max;
+    return need > n ? need : n;
+}
+
 vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
 {
     if (s == NULL)
@@ -1147,13 +1157,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
      * v_max; a cover beyond it adds nodes at the same spacing until the last is at or past it, so
      * the nodes below v_max (and their prices) are those of the default grid */
     tab->inv_hx = (TAB_NX - 1) / sqrt(sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
-    tab->nx = TAB_NX;
-    if (spec->v_cover > spec->v_max) {
-        const double pos = sqrt(sqrt(cf.a + cf.b * spec->v_cover) - tab->x0) * tab->inv_hx;
-        tab->nx = pos < TAB_NX_MAX - 1 ? (int)ceil(pos) + 1 : TAB_NX_MAX;
-        tab->nx = tab->nx > TAB_NX ? tab->nx : TAB_NX;
-    }
-    const int nx = tab->nx;
+    const int nx = tab->nx = vr_vix_grid_nodes(cf.a, cf.b, spec->v_max, spec->v_cover, TAB_NX, TAB_NX_MAX);
     tab->fut = malloc(sizeof(double) * nx * TAB_NT);
     tab->call = malloc(sizeof(double) * nx * TAB_NT * TAB_NM);
     buf = malloc(2 * sizeof(double) * TAB_NMAX);
