@@ -6,7 +6,8 @@
  *            threads, version, build, utc_time, wall_seconds},
  *    "verdict": "..."                      (only when the run file has one),
  *    "scenarios": [{name, source, model_type, paths, horizon_days, shocks, replay, window_from,
- *                   window_to, vix0, vix_table_cover (when set), start (vr_rep_start_text), stages (only when the run was timed: `run --stages`, the members
+ *                   window_to, vix0, vix_table_cover (when set), start (vr_rep_start_text),
+ *                   stages (only when the run was timed: `run --stages`, the members
  *                   of `run --json`'s), policies: [{name, rank_es99, baseline, layers, scores: {<score>: x},
  *                   loss_thresholds, p_loss, p_loss_se, capital_at_risk, hedge_budget_pct,
  *                   ablation_of, ablation, ablation_layer,

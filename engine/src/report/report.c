@@ -219,10 +219,10 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
         add(buf, cap, "days resampled from %s..%s", s->window_from, s->window_to);
     if (isfinite(s->vix0)) {
         add(buf, cap, "%sVIX %.2f", !buf[0] ? "" : hist ? " from " : ", starting at ", s->vix0);
-        if (isfinite(s->v0))
-            add(buf, cap, " (v0 %g%s", s->v0, isfinite(s->m0) ? "" : ")");
         if (isfinite(s->v0) && isfinite(s->m0))
-            add(buf, cap, ", m0 %g)", s->m0);
+            add(buf, cap, " (v0 %g, m0 %g)", s->v0, s->m0);
+        else if (isfinite(s->v0))
+            add(buf, cap, " (v0 %g)", s->v0);
     }
     if (s->asof != NULL && s->asof[0] != '\0') {
         add(buf, cap, "%sthe market of %s", buf[0] ? ", from " : "", s->asof);

@@ -210,10 +210,9 @@ static vr_status bootstrap_vix_floor(const vr_scenario *sc, const vr_scenario_re
     return st;
 }
 
-/* The VIX a scenario starts from, under its pricing parameters: at its model's initial state, or
- * for a replay at the state backed out of the window's first day (as the path generator does). */
-/* The initial state's factors into x (VR_FACTORS_MAX): the model's v0 (and m0), or a replay's,
- * backed out of its window's first day; returns its VIX under the pricing parameters. */
+/* The state a scenario starts from into x (VR_FACTORS_MAX): its model's v0 (and m0), or for a
+ * replay the state backed out of the window's first day (as the path generator does); returns
+ * its VIX under the pricing parameters. */
 static double initial_state(const vr_scenario *sc, double *x)
 {
     const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
