@@ -494,6 +494,20 @@ static void test_sizing_kinds(void **state)
     const double want = 1.0 * fabs(condor_vega(&b)) * b.qty, each = q->mark.vega;
     printf("size by vega: %g puts of vega %.2f, target %.2f\n", q->qty, each, want);
     assert_true(q->qty >= 2 && fabs(q->qty * each - want) <= 0.5 * each + 1e-9);
+    /* a put with almost no vega (8% in the money, a week to expiry) reaches the share only with
+     * about a thousand puts, a premium of tens of millions against the condor's max loss of a few
+     * thousand USD: not bought (a user's 20% in-the-money puts took 448,294 of them) */
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT);
+    p.layers[0].action.delta = NAN;
+    p.layers[0].action.strike_pct = 1.08;
+    p.layers[0].action.dte = 7;
+    p.layers[0].action.size_by = VR_SIZE_PCT_VEGA;
+    p.layers[0].action.size = 0.5;
+    run_path(&b, &p, S, v, 0, &m);
+    q = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    printf("size by vega, a put 8%% in the money: %d open, %d activations\n", q->open, b.act[0]);
+    assert_int_equal(q->open, 0);
+    assert_int_equal(b.act[0], 0);
     /* vega of VIX calls: a call's USD per VIX point is its dC/dF (Black's delta at its implied vol)
      * x dF/dVIX (numerically along v) x 100; the purchase asks for the delta only for this rule */
     p.layers[0] = hold_layer(VR_ACTION_VIX_CALL);

@@ -1203,6 +1203,12 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
                             : sign * (ki->has_strike ? mk[j].delta : 1.0) * dfdx * mult;
         }
         qty = sens > 0 ? a->size * fabs(base) / sens : 0;
+        /* A structure with almost no vega (a deep in-the-money put, a week-old far call) needs
+         * thousands of units to reach the share: 448,294 puts for 44.7 billion USD against a
+         * 10-lot condor. One whose premium (with half-spreads) would exceed what the condor can
+         * lose in all hedges nothing the book holds: not bought, as for the payoff sizes above. */
+        if (qty * fmax(unit, 0) > maxloss_usd)
+            qty = 0;
         break;
     }
     case VR_SIZE_VXTH: qty = unit > 0 ? base / unit : 0; break;
