@@ -238,9 +238,25 @@ static void test_sweeps_validated(void **state)
     vr_run_cfg_free(&c);
     /* a whole-number key takes whole numbers only (2.7 used to run as 2 under the name ...=2.7) */
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [3, 2.7]}\n", pols);
-    expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "must be a whole number in [0, ");
+    expect_err(cfg("sw6.yaml", "paths: 10", text), ":11: sweep[0].values[1]", "expected a whole number in [0, 252], got '2.7'");
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [1e300]}\n", pols);
-    expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "(got 1e+300)");
+    expect_err(cfg("sw7.yaml", "paths: 10", text), ":11: sweep[0].values[0]", "got '1e300'");
+    /* and as an integer literal, as in the key's own place: 010 (octal in YAML 1.1) ran as 10, 2e1
+     * and 20.0 as 20, where `cooldown_days: 010` and `contracts: 2e1` are refused */
+    static const char *const lit[][3] = {
+        {"layers[0].trigger.cooldown_days", "[3, 010]", "values[1]: expected a whole number in [0, 252], got '010' (a leading zero"},
+        {"layers[0].trigger.cooldown_days", "[2e1]", "got '2e1' (write it as 20)"},
+        {"condor.contracts", "[5, 20.0]", "values[1]: expected a whole number in [1, 100000], got '20.0' (write it as 20)"},
+        {"condor.dte", "[1e1]", "got '1e1' (write it as 10)"},
+    };
+    for (size_t k = 0; k < sizeof lit / sizeof lit[0]; k++) {
+        snprintf(text, sizeof text, "%s  - {policy: h, key: \"%s\", values: %s}\n", pols, lit[k][0], lit[k][1]);
+        expect_err(cfg("sw_lit.yaml", "paths: 10", text), ":11: sweep[0].", lit[k][2]);
+    }
+    snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].trigger.cooldown_days\", values: [3, 20]}\n", pols);
+    expect_ok(cfg("sw_lit_ok.yaml", "paths: 10", text), &c);
+    assert_true(c.spec.pol[2].layers[0].trigger.cooldown_days == 20);
+    vr_run_cfg_free(&c);
     /* the layer index of a swept key is canonical decimal: layers[4294967296] used to overflow the
      * library's %d and sweep layer 0 under a name saying layer 4294967296; layers[00] and
      * layers[+0] made other names for layers[0] (the same policy twice under two names) */
@@ -1304,6 +1320,97 @@ static void test_rules_that_cannot_act(void **state)
     vr_run_cfg_free(&c);
 }
 
+/* More rules that could never act, or would act every day, or keys that change nothing: each was
+ * accepted and run without a word (a user test of the config handling found them). */
+static void test_rules_found_inert(void **state)
+{
+    (void)state;
+    /* a roll_tested layer whose trigger |delta| is at or below the condor's short_delta rolled
+     * every condor the day it opened (49.6 rolls a year), as the condor's own roll_delta refuses */
+    expect_err(cfg("i_roll.yaml", "paths: 10",
+                   "  - name: p\n    condor: {short_delta: 0.16}\n    layers:\n"
+                   "      - trigger: {short_delta: 0.10}\n        action: {type: roll_tested, roll_to_delta: 0.05}\n"),
+               ":9: policies[0].layers[0].trigger.short_delta", "must exceed the condor's short_delta (0.16)");
+    expect_err(cfg("i_roll2.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n"
+                   "      - trigger: {short_delta: 0.16}\n        action: {type: roll_tested, roll_to_delta: 0.05}\n"),
+               ":8: policies[0].layers[0].trigger.short_delta", "rolled the day it opens");
+    /* VXTH sizing has a weight of 0 above VIX 50: a trigger only at or above 50 never bought */
+    expect_err(cfg("i_vxth.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {vix_level: 60}\n"
+                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"),
+               ":8: policies[0].layers[0].trigger.vix_level", "must be below 50 with size.by: vxth");
+    /* ablate without layers made nothing; combine next to always combined nothing */
+    expect_err(cfg("i_abl.yaml", "paths: 10", "  - name: p\n    ablate: true\n"), ":7: policies[0].ablate",
+               "no layers to ablate");
+    expect_err(cfg("i_comb.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {always: true, combine: all}\n"
+                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"),
+               ":8: policies[0].layers[0].trigger.combine", "no effect next to always");
+    /* the same rules where they can act load */
+    vr_run_cfg c;
+    expect_ok(cfg("i_ok.yaml", "paths: 10",
+                  "  - name: p\n    ablate: true\n    layers:\n      - trigger: {short_delta: 0.3}\n"
+                  "        action: {type: roll_tested, roll_to_delta: 0.1}\n"
+                  "      - trigger: {vix_level: 40}\n"
+                  "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"
+                  "      - trigger: {vix_level: 60, vix_change: {pct: 20, days: 1}}\n"
+                  "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"),
+              &c);
+    vr_run_cfg_free(&c);
+    /* requires_previous on the first layer: the error at the key's own line */
+    expect_err(cfg("i_prev.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger:\n          vix_level: 25\n"
+                   "          requires_previous: true\n"
+                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"),
+               ":10: policies[0].layers[0].trigger.requires_previous", "on the first layer");
+}
+
+/* Messages for what a user types by mistake: a typo of a key (the nearest key named), a model file
+ * given as a run file, an empty mapping, a real number with a leading zero (octal in YAML 1.1, as
+ * for whole numbers), a tab, and NEL or a line separator pasted into a comment (a line break to
+ * YAML, not to an editor: the rest of the comment became content, every later line one off). */
+static void test_typing_mistakes(void **state)
+{
+    (void)state;
+    expect_err(cfg("t_typo.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {vix_levl: 25}\n"
+                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"),
+               "policies[0].layers[0].trigger.vix_levl: unknown key", "(did you mean 'vix_level'?)");
+    expect_err(vr_test_write(dir, "t_typo2.yaml", "simulaton: {paths: 10}\n"), ":1: simulaton: unknown key",
+               "(did you mean 'simulation'?)");
+    expect_err(vr_test_write(dir, "t_typo3.yaml", "zzzzzz: {paths: 10}\n"), ":1: zzzzzz: unknown key", NULL);
+    {
+        vr_run_cfg c;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_run_load(vr_test_write(dir, "t_typo4.yaml", "zzzzzz: 1\n"), &c, &err), VR_ECONFIG);
+        assert_null(strstr(err.msg, "did you mean"));
+    }
+    expect_err(vr_test_write(dir, "t_model.yaml", "model: " HES "\n"), "model: unknown key", "(a model file?");
+    expect_err(vr_test_write(dir, "t_empty.yaml", "simulation:\n#  paths: 10\nscenarios: []\n"), ":1: simulation",
+               "got nothing (an empty value)");
+    expect_err(cfg("t_zero.yaml", "paths: 10",
+                   "  - name: p\n    layers:\n      - trigger: {vix_level: 030}\n"
+                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"),
+               "trigger.vix_level: expected a number, got '030'", "leading zero");
+    vr_run_cfg c;
+    expect_ok(cfg("t_zero_ok.yaml", "paths: 10",
+                  "  - name: p\n    layers:\n      - trigger: {vix_level: 030.5}\n"
+                  "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"),
+              &c);
+    assert_true(c.spec.pol[0].layers[0].trigger.vix_level == 30.5);
+    vr_run_cfg_free(&c);
+    expect_err(vr_test_write(dir, "t_tab.yaml", "simulation:\n\tpaths: 10\n"), ":2: YAML syntax error", "a tab");
+    expect_err(vr_test_write(dir, "t_ls.yaml", "simulation: {paths: 10}  # a note\xe2\x80\xa8pasted\nscenarios: []\n"),
+               ":1: a line separator (U+2028)", "an editor does not show");
+    expect_err(vr_test_write(dir, "t_nel.yaml", "simulation: {paths: 10}\n# x\n# y\xc2\x85z\n"), ":3: NEL (U+0085)", NULL);
+    expect_err(cfg("t_tiny.yaml", "paths: 10, loss_thresholds: [1e-320, 2, 3, 4]", "  - name: p\n"),
+               "too small for a double", "or 0 where the key's range has it");
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_run_load("", &c, &err), VR_ECONFIG);
+    assert_non_null(strstr(err.msg, "the config file's name is empty"));
+}
+
 /* Shocks that contradict each other: a level and a change in one entry (the change was added to
  * the level: vix_level 45 with vix_change 10 ran at 55), and two entries on one day (their SPX
  * returns compounded and the later VIX replaced the earlier; two overlapping presets mixed two
@@ -1384,6 +1491,8 @@ int main(void)
         cmocka_unit_test(test_policy_overrides),
         cmocka_unit_test(test_shock_contradictions),
         cmocka_unit_test(test_rules_that_cannot_act),
+        cmocka_unit_test(test_rules_found_inert),
+        cmocka_unit_test(test_typing_mistakes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -421,7 +421,7 @@ static void test_determinism_and_errors(void **state)
     s.type = VR_MODEL_SVCJ2;
     err = (vr_err){VR_OK, ""};
     assert_int_equal(vr_sim_spec_check(&s, &err), VR_EINVAL);
-    assert_non_null(strstr(err.msg, "not implemented for model svcj2"));
+    assert_non_null(strstr(err.msg, "precision single is implemented for heston, bates and svcj, not for svcj2"));
     free(l1); free(v1); free(l2); free(v2);
 }
 

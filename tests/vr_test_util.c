@@ -410,7 +410,7 @@ const char vr_test_owner_cfg[] =
     "    condor: {roll_delta: 0.35, roll_to_delta: 0.16}\n"
     "    layers:\n"
     "      - name: roll\n"
-    "        trigger: {short_delta: 0.15, cooldown_days: 2}\n"
+    "        trigger: {short_delta: 0.17, cooldown_days: 2}\n"
     "        action: {type: roll_tested, roll_to_delta: 0.12}\n"
     "      - name: calls\n"
     "        trigger: {always: true}\n"

@@ -55,6 +55,10 @@ typedef struct vr_cfg_ctx {
     FILE *warn; /* where warnings go (file, line and key, as errors), or NULL: none */
 } vr_cfg_ctx;
 
+/* " (did you mean 'x'?)" into buf when some candidate is within a small edit distance of name (a
+ * typo: one or two letters swapped, missing or extra, scaled to the name's length), else "". The
+ * candidates are the keys the place takes; `cands` holds n names `stride` bytes apart. */
+const char *vr_cfg_suggest(const char *name, const void *cands, size_t stride, int n, char *buf, size_t cap);
 int vr_cfg_has(const vr_cfg_ctx *c, const char *path);
 /* A real number at `path` (finite; NaN and infinities refused), or `def` when absent. */
 vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *out);

@@ -156,9 +156,24 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
         }
         char key[VR_KEY_MAX];
         snprintf(key, sizeof key, "%s%s%s", parent, parent[0] ? "." : "", m + 16);
-        if (vr_yaml_line(ix, key) == 0) /* the backtrace's innermost frame was the parent itself */
+        int from = 1;
+        if (vr_yaml_line(ix, key) == 0) { /* the backtrace's innermost frame was the parent itself */
             snprintf(key, sizeof key, "%s%s%s", path, path[0] ? "." : "", m + 16);
-        return vr_config_fail(err, file, ix, key, "unknown key");
+            from = 0;
+        }
+        /* the nearest key the mapping takes, for a typo */
+        char hint[VR_KEY_MAX + 64] = "";
+        const cyaml_schema_value_t *pm = schema_at(schema, cap.fields, cap.nfields, from);
+        if (pm != NULL && pm->type == CYAML_MAPPING) {
+            int nf = 0;
+            while (pm->mapping.fields[nf].key != NULL)
+                nf++;
+            vr_cfg_suggest(m + 16, pm->mapping.fields, sizeof pm->mapping.fields[0], nf, hint, sizeof hint);
+        }
+        /* a model file given where a run config is asked for */
+        if (hint[0] == '\0' && strcmp(key, "model") == 0)
+            snprintf(hint, sizeof hint, " (a model file? A run config names one in scenarios[i].model)");
+        return vr_config_fail(err, file, ix, key, "unknown key%s", hint);
     }
     if (e == CYAML_ERR_FILE_OPEN)
         return vr_fail(err, VR_ECONFIG, "%s: cannot open file", file);
@@ -179,8 +194,14 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
         snprintf(plain, sizeof plain, "expected a whole number, got %.200s", strchr(m, ':') + 2);
     else if (strncmp(m, "Invalid ENUM value: ", 20) == 0)
         snprintf(plain, sizeof plain, "invalid value '%.200s'", m + 20);
-    else if (strncmp(m, "Expecting ", 10) == 0)
-        snprintf(plain, sizeof plain, "wrong type: expected %s, got %s", shape_of(m + 10), shape_of(strstr(m, "got event: ")));
+    else if (strncmp(m, "Expecting ", 10) == 0) {
+        /* an empty value (`simulation:` with its keys commented out) is a null scalar to libyaml */
+        const char *got = shape_of(strstr(m, "got event: "));
+        const char *txt = path[0] ? vr_yaml_text(ix, path) : NULL;
+        if (txt != NULL && (txt[0] == '\0' || strcmp(txt, "~") == 0 || strcmp(txt, "null") == 0))
+            got = "nothing (an empty value)";
+        snprintf(plain, sizeof plain, "wrong type: expected %s, got %s", shape_of(m + 10), got);
+    }
     else
         snprintf(plain, sizeof plain, "%.250s", m);
     return vr_config_fail(err, file, ix, path[0] ? path : NULL, "%s", plain);

@@ -6,6 +6,7 @@
  * `--data DIR`), the environment variable VIXRISK_DATA, then ../shared/data relative to the
  * working directory (vr_history_default_dir). Each directory is loaded once per run. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_internal.h"
@@ -50,8 +51,14 @@ vr_status vr_cfg_history(const vr_cfg_ctx *c, const char *key, const char *dir, 
     if (out->nhist == VR_MAX_HIST)
         return vr_config_fail(c->err, c->file, c->ix, key, "more than %d data directories", VR_MAX_HIST);
     vr_err e2 = {VR_OK, ""};
-    if (vr_history_load(d, &out->hist[out->nhist], &e2) != VR_OK)
-        return vr_config_fail(c->err, c->file, c->ix, key, "%s", e2.msg);
+    if (vr_history_load(d, &out->hist[out->nhist], &e2) != VR_OK) {
+        /* say where a directory the file does not name came from */
+        const char *env = getenv("VIXRISK_DATA");
+        const char *src = dir != NULL ? "" : data_dir != NULL && data_dir[0] != '\0' ? " (the directory of --data)"
+                          : env != NULL && env[0] != '\0' && strcmp(env, d) == 0 ? " (the directory of VIXRISK_DATA)"
+                          : " (the default data directory, ../shared/data: set --data DIR or VIXRISK_DATA)";
+        return vr_config_fail(c->err, c->file, c->ix, key, "%s%s", e2.msg, src);
+    }
     snprintf(out->hist_dirs[out->nhist], sizeof out->hist_dirs[0], "%s", d);
     *h = &out->hist[out->nhist++];
     return VR_OK;

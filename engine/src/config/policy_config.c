@@ -87,14 +87,30 @@ static vr_status known_keys(const vr_cfg_ctx *c, vr_psection s, const char *base
             for (int j = 0; j < m && ok; j++) {
                 snprintf(full, sizeof full, "%s.%s", key, vr_yaml_child(c->ix, path, j));
                 if (vr_policy_key_find(s, full) == NULL) {
+                    char hint[VR_KEY_MAX + 32];
                     snprintf(path, sizeof path, "%s.%s", base, full);
-                    return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
+                    return vr_config_fail(c->err, c->file, c->ix, path, "unknown key%s",
+                                          vr_cfg_suggest(full, keys, sizeof keys[0], nk, hint, sizeof hint));
                 }
             }
             if (ok || found) /* found: a number given as a mapping, which reading it refuses */
                 continue;
         }
-        return vr_config_fail(c->err, c->file, c->ix, path, "unknown key");
+        /* the nearest key of the section, for a typo (a sub-mapping's keys by their first part) */
+        int nk = 0;
+        const vr_pkey *keys = vr_policy_keys(s, &nk);
+        char tops[64][32];
+        const char *names[64];
+        int nt = 0;
+        for (int j = 0; j < nk && nt < 64; j++) {
+            const char *dot = strchr(keys[j].name, '.');
+            snprintf(tops[nt], sizeof tops[nt], "%.*s", dot ? (int)(dot - keys[j].name) : 31, keys[j].name);
+            names[nt] = tops[nt];
+            nt++;
+        }
+        char hint[VR_KEY_MAX + 32];
+        return vr_config_fail(c->err, c->file, c->ix, path, "unknown key%s",
+                              vr_cfg_suggest(key, names, sizeof names[0], nt, hint, sizeof hint));
     }
     return VR_OK;
 }
@@ -250,6 +266,12 @@ static vr_status read_layer(const vr_cfg_ctx *c, const char *base, int index, vr
         return vr_config_fail(c->err, c->file, c->ix, p,
                               "profit has no effect without a cooldown: give cooldown_days in [1, 252] (it is 0 "
                               "unless given)");
+    /* combine says how conditions join: next to always (which the validator allows alone) it
+     * joins nothing and changes nothing, so it is refused rather than ignored */
+    snprintf(p, sizeof p, "%s.trigger.combine", base);
+    if (vr_cfg_has(c, p) && l->trigger.always)
+        return vr_config_fail(c->err, c->file, c->ix, p, "has no effect next to always: true (there are no "
+                              "conditions to combine)");
     snprintf(p, sizeof p, "%s.action", base);
     if ((st = read_section(c, VR_PS_ACTION, p, &l->action, 1)) != VR_OK)
         return st;
@@ -322,6 +344,10 @@ vr_status vr_cfg_policy(const vr_cfg_ctx *c, int i, const vr_condor_rules *def, 
         if (strcmp(abl, "true") != 0 && strcmp(abl, "false") != 0)
             return vr_config_fail(c->err, c->file, c->ix, p, "expected true or false, got '%.60s'", abl);
         P->ablate = strcmp(abl, "true") == 0;
+        /* ablation drops one layer at a time: without layers it would make nothing, and a key
+         * that changes nothing is refused, not ignored */
+        if (P->ablate && P->nlayers == 0)
+            return vr_config_fail(c->err, c->file, c->ix, p, "has no effect: the policy has no layers to ablate");
     }
     char key[VR_KEY_MAX] = "";
     vr_err verr = {VR_OK, ""};

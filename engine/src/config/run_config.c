@@ -341,6 +341,12 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
                 snprintf(p, sizeof p, "scenarios[%d]", i);
             if (coef != NULL)
                 ops->path_coef_free(coef);
+            /* a simulation.* key holds for every scenario: name the one it fails for; a step
+             * limit's "more steps per year" is the run's simulation.steps_per_day */
+            if (strncmp(p, "simulation.", 11) == 0)
+                return vr_config_fail(c->err, c->file, c->ix, p, "%s (scenario '%s')", e2.msg, s->scen[i].name);
+            if (strstr(e2.msg, "more steps per year") != NULL)
+                return vr_config_fail(c->err, c->file, c->ix, p, "%s (simulation.steps_per_day)", e2.msg);
             return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
         }
         if (vr_eval_pricing_check(s, i, &e2) != VR_OK) {

@@ -73,6 +73,29 @@ static int swept_exactly(const vr_cfg_ctx *c, const char *pol, const char *key, 
     }
 }
 
+/* The whole-number key a sweep's `key` names (condor.<rule>, layers[i].<section>.<key>), or NULL:
+ * its values are integer literals, read as the key's own place reads them (values.c), so that
+ * `values: [010]` is not run as 10 where `cooldown_days: 010` is refused as octal in YAML 1.1.
+ * A key that names nothing is NULL here and refused by vr_policy_set with its own message. */
+static const vr_pkey *whole_key(const char *key)
+{
+    const vr_pkey *k = NULL;
+    int li = 0, used = 0;
+    char sec[16] = "";
+    if (strncmp(key, "condor.", 7) == 0)
+        k = vr_policy_key_find(VR_PS_CONDOR, key + 7);
+    else if (sscanf(key, "layers[%d].%15[a-z]%n", &li, sec, &used) == 2 && key[used] == '.') {
+        const char *name = key + used + 1;
+        if (strcmp(sec, "trigger") == 0)
+            k = vr_policy_key_find(VR_PS_TRIGGER, name);
+        else if (strcmp(sec, "action") == 0)
+            k = vr_policy_key_find(VR_PS_ACTION, strcmp(name, "size") == 0 ? "size.value" : name);
+        else if (strcmp(sec, "exit") == 0)
+            k = vr_policy_key_find(VR_PS_EXIT, name);
+    }
+    return k != NULL && (k->type == VR_PK_WHOLE || k->type == VR_PK_INT) ? k : NULL;
+}
+
 vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
 {
     char base[VR_KEY_MAX], p[VR_KEY_MAX];
@@ -114,11 +137,17 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
                                       key, s->pol[src].nlayers - 1, pol, s->pol[src].nlayers);
             }
         }
+        const vr_pkey *wk = whole_key(key);
         for (int k = 0; k < nv; k++) {
             double v = 0;
             snprintf(p, sizeof p, "%s.values[%d]", base, k);
-            if ((st = vr_cfg_num(c, p, NAN, &v)) != VR_OK)
+            if ((st = wk ? vr_cfg_whole(c, p, wk->lo, wk->hi, NAN, &v) : vr_cfg_num(c, p, NAN, &v)) != VR_OK) {
+                if (wk != NULL) { /* the value's line names the sweep, not the key it sets */
+                    const size_t len = strlen(c->err->msg);
+                    snprintf(c->err->msg + len, sizeof c->err->msg - len, " for %s", key);
+                }
                 return st;
+            }
             vr_policy *P = &s->pol[s->npol];
             *P = s->pol[src];
             vr_err verr = {VR_OK, ""};

@@ -7,13 +7,66 @@
  *     sign and decimal digits, nothing else. `1e5` is refused with the hint to write 100000;
  *     `20_000`, `010` (octal in YAML 1.1), `42abc`, `30d`, `252.9` are refused;
  *   - a real-number key takes a decimal literal (digits, one point, an optional exponent);
- *     `nan`, `.nan`, `inf`, `.inf`, hex floats, separators and suffixes are refused. */
+ *     `nan`, `.nan`, `inf`, `.inf`, hex floats, separators and suffixes are refused, and so is an
+ *     integer literal with a leading zero (`030`), octal in YAML 1.1 as for whole numbers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_internal.h"
+
+/* Optimal string alignment distance (insertions, deletions, substitutions, and swaps of two
+ * adjacent letters, each 1) of two short keys, capped: written here because it is a dozen lines
+ * over names of at most 63 characters, where a library would be heavier than the function. */
+static int key_distance(const char *a, const char *b)
+{
+    enum { M = 64 };
+    const size_t la = strlen(a), lb = strlen(b);
+    if (la >= M || lb >= M)
+        return M;
+    int d[M][M];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            const int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+const char *vr_cfg_suggest(const char *name, const void *cands, size_t stride, int n, char *buf, size_t cap)
+{
+    const size_t ln = strlen(name);
+    const int limit = ln <= 3 ? 1 : ln <= 8 ? 2 : 3;
+    int best = limit + 1;
+    const char *pick = NULL;
+    for (int i = 0; i < n; i++) {
+        const char *k = *(const char *const *)((const char *)cands + (size_t)i * stride);
+        if (k == NULL)
+            continue;
+        const int dist = key_distance(name, k);
+        if (dist < best) {
+            best = dist;
+            pick = k;
+        }
+    }
+    if (pick != NULL && best > 0)
+        snprintf(buf, cap, " (did you mean '%s'?)", pick);
+    else if (cap > 0)
+        buf[0] = '\0';
+    return buf;
+}
 
 int vr_cfg_has(const vr_cfg_ctx *c, const char *path) { return vr_yaml_line(c->ix, path) > 0; }
 
@@ -37,10 +90,17 @@ vr_status vr_cfg_num(const vr_cfg_ctx *c, const char *path, double def, double *
     vr_status st = text_at(c, path, &s);
     if (st != VR_OK)
         return st;
+    /* a leading zero before more digits and nothing else (030): YAML 1.1 reads it as octal 24, as
+     * for a whole-number key (below); 0.5, 030.5 and 030e1 are decimal in either reading */
+    const char *d = s + (*s == '+' || *s == '-');
+    if (d[0] == '0' && d[1] >= '0' && d[1] <= '9' && d[strspn(d, "0123456789")] == '\0')
+        return vr_config_fail(c->err, c->file, c->ix, path, "expected a number, got '%.60s' (a leading zero: YAML "
+                              "1.1 reads it as octal; write it without the zero)", s);
     const int parsed = vr_parse_decimal(s, out);
     if (parsed == 2)
         return vr_config_fail(c->err, c->file, c->ix, path,
-                              "'%.60s' is too small for a double (below 2.2e-308 in magnitude): write 0 or a larger value", s);
+                              "'%.60s' is too small for a double (below 2.2e-308 in magnitude): write a larger value, "
+                              "or 0 where the key's range has it", s);
     if (parsed == 3)
         return vr_config_fail(c->err, c->file, c->ix, path,
                               "'%.60s' is too large for a double (above 1.8e308 in magnitude)", s);

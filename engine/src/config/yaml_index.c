@@ -150,14 +150,63 @@ static vr_status syntax_fail(vr_err *err, const char *path, const yaml_parser_t 
         if (fp != NULL)
             fclose(fp);
     }
-    return vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s", path, line,
-                   parser->problem ? parser->problem : "?");
+    /* libyaml's word for a tab where a token should start names no tab: say it (the mark's line
+     * and column, columns in characters: a tab sits before any multi-byte character of its line
+     * when it indents) */
+    const char *tab = "";
+    if (parser->error == YAML_SCANNER_ERROR && parser->problem != NULL &&
+        strstr(parser->problem, "cannot start any token") != NULL) {
+        FILE *fp = fopen(path, "rb");
+        size_t ln = 1, col = 0;
+        int ch = EOF;
+        while (fp != NULL && (ch = fgetc(fp)) != EOF) {
+            if (ln == line && col == parser->problem_mark.column)
+                break;
+            if (ch == '\n') {
+                ln++;
+                col = 0;
+            } else if (ln == line)
+                col++;
+        }
+        if (ch == '\t')
+            tab = " (a tab: YAML indents with spaces only)";
+        if (fp != NULL)
+            fclose(fp);
+    }
+    return vr_fail(err, VR_ECONFIG, "%s:%zu: YAML syntax error: %s%s", path, line,
+                   parser->problem ? parser->problem : "?", tab);
+}
+
+/* NEL, LS and PS (U+0085, U+2028, U+2029 in UTF-8) are line breaks to YAML 1.1 but not to an
+ * editor: one pasted into a comment turned the comment's rest into content, with an unrelated
+ * syntax error and every later line number one higher than the editor's. Refused by name at the
+ * editor's line (lines counted at LF). A regular file only: the stream is read again after. */
+static vr_status odd_breaks(FILE *fp, const char *path, vr_err *err)
+{
+    size_t line = 1;
+    int prev = EOF, prev2 = EOF, ch;
+    while ((ch = fgetc(fp)) != EOF) {
+        const char *name = prev == 0xC2 && ch == 0x85 ? "NEL (U+0085)"
+                           : prev2 == 0xE2 && prev == 0x80 && ch == 0xA8 ? "a line separator (U+2028)"
+                           : prev2 == 0xE2 && prev == 0x80 && ch == 0xA9 ? "a paragraph separator (U+2029)"
+                           : NULL;
+        if (name != NULL)
+            return vr_fail(err, VR_ECONFIG, "%s:%zu: %s: YAML reads it as a line break, which an editor does not "
+                           "show; replace it with a newline or delete it", path, line, name);
+        line += ch == '\n';
+        prev2 = prev;
+        prev = ch;
+    }
+    rewind(fp);
+    return VR_OK;
 }
 
 /* Pass 1: the one document of `path` as a flat event list, aliases expanded. */
 static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *err)
 {
     vr_status st = VR_OK;
+    if (path[0] == '\0')
+        return vr_fail(err, VR_ECONFIG, "the config file's name is empty");
     FILE *fp = vr_fopen_input(path, "rb");
     if (fp == NULL)
         return vr_fail(err, VR_ECONFIG, "%s: cannot open: %s", path, vr_fopen_input_error(errno));
@@ -165,11 +214,16 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
      * read again whole for its config text): a 300 MB comment took 6 s and 600 MB to reach the
      * config text's limit */
     struct stat fsb;
-    if (stat(path, &fsb) == 0 && S_ISREG(fsb.st_mode) && (uintmax_t)fsb.st_size > MAX_TEXT) {
+    const int regular = stat(path, &fsb) == 0 && S_ISREG(fsb.st_mode);
+    if (regular && (uintmax_t)fsb.st_size > MAX_TEXT) {
         fclose(fp);
         return vr_fail(err, VR_ECONFIG, "%s: %ju bytes: more than a config or model file may hold (%d MiB; "
                        "a run stores at most %d bytes of config text)", path, (uintmax_t)fsb.st_size,
                        MAX_TEXT_MIB, VR_RF_MAX_STR);
+    }
+    if (regular && (st = odd_breaks(fp, path, err)) != VR_OK) {
+        fclose(fp);
+        return st;
     }
     yaml_parser_t parser;
     yaml_event_t ev;

@@ -10,6 +10,7 @@
  * (svcj2: svcj2_ops.c). */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vixrisk/vr_analytic.h"
@@ -254,10 +255,14 @@ static vr_status sv1_tables_check(vr_model_type t, const vr_model *m, const vr_t
      * so in the parameters' terms, not the table's */
     const double v12 = 12 * vr_theta_star(t, &m->pricing);
     if (!(v12 <= 25)) {
+        /* six digits, unless they would round the value down onto the bound */
         char got[VR_NUM_STR];
+        snprintf(got, sizeof got, "%.6g", v12);
+        if (!(strtod(got, NULL) > 25))
+            vr_num_str(v12, got);
         return vr_fail(err, VR_EINVAL, "the pricing set's long-run variance theta* is too large for the VIX "
-                       "option table, which needs 12 theta* <= 25 (here 12 theta* = %s): lower theta (or "
-                       "the jumps' mean variance mu_v lambda / kappa)", vr_num_str(v12, got));
+                       "option table, which needs 12 theta* <= 25 (here 12 theta* = %s): lower theta%s", got,
+                       t == VR_MODEL_SVCJ ? " (or the jumps' mean variance mu_v lambda / kappa)" : "");
     }
     vr_err e2 = {VR_OK, ""};
     if (vr_vix_table_spec_check(&vs, &e2) != VR_OK)

@@ -474,8 +474,9 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
         if (l->trigger.always && other != NULL)
             return fail_key(err, key_out, path, "fires every day: it cannot be combined with '%s' (give always "
                             "or the conditions)", other);
+        snprintf(path, sizeof path, "%s.requires_previous", base);
         if (l->trigger.requires_previous && li == 0)
-            return fail_key(err, key_out, base, "requires_previous on the first layer: there is no previous layer");
+            return fail_key(err, key_out, path, "on the first layer: there is no previous layer");
         snprintf(path, sizeof path, "%s.previous_fired_within", base);
         if (l->trigger.previous_within > 0 && li == 0)
             return fail_key(err, key_out, path, "on the first layer: there is no previous layer");
@@ -500,6 +501,15 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             snprintf(path, sizeof path, "%s.roll_to_delta", base);
             return fail_key(err, key_out, path, "(%g) must be below the trigger's short_delta (%g): the new "
                             "short would fire the trigger again", a->roll_to_delta, l->trigger.short_delta);
+        }
+        /* a new condor's shorts open at the condor's short_delta: a roll_tested layer whose
+         * trigger is a short's |delta| at or below that rolls every condor the day it opens, as
+         * the condor's own roll_delta (above) */
+        if (a->kind == VR_ACTION_ROLL_TESTED && !isnan(l->trigger.short_delta) &&
+            !(r->short_delta < l->trigger.short_delta)) {
+            snprintf(path, sizeof path, "%s%slayers[%d].trigger.short_delta", pre, dot, li);
+            return fail_key(err, key_out, path, "(%g) must exceed the condor's short_delta (%g): every condor "
+                            "would be rolled the day it opens", l->trigger.short_delta, r->short_delta);
         }
         /* a roll starts the cooldown whatever it makes: it has no exit to judge by its profit */
         if (a->kind == VR_ACTION_ROLL_TESTED && l->trigger.cooldown_after == VR_COOLDOWN_PROFIT) {
@@ -561,6 +571,15 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
             return fail_key(err, key_out, path, "(%g) must be above the trigger's vix_level (%g): nothing is "
                             "bought with the VIX at or above vix_above, and the trigger fires only at or above "
                             "vix_level, so the layer could never act", e->vix_above, t->vix_level);
+        /* VXTH sizing buys nothing with the VIX above 50 (a weight of 0: book.c, vxth_weight), so
+         * a trigger that fires only with the VIX at or above 50 never buys, as above */
+        if (a->size_by == VR_SIZE_VXTH && ak->legs > 0 && !t->always && !isnan(t->vix_level) &&
+            (!t->any || nconds == 1) && t->vix_level >= 50) {
+            snprintf(path, sizeof path, "%s%slayers[%d].trigger.vix_level", pre, dot, li);
+            return fail_key(err, key_out, path, "(%g) must be below 50 with size.by: vxth: VXTH sizing buys "
+                            "nothing with the VIX above 50, and the trigger fires only at or above vix_level, so "
+                            "the layer could never act", t->vix_level);
+        }
     }
     return VR_OK;
 }

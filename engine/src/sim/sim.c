@@ -140,14 +140,16 @@ vr_status vr_sim_spec_check(const vr_sim_spec *s, vr_err *err)
     if (vr_model_ops_get(s->type) == NULL)
         return vr_fail(err, VR_EINVAL, "unknown model type %d", (int)s->type);
     if (s->scheme == VR_SCHEME_EULER && !vr_model_ops_get(s->type)->euler)
-        return vr_fail(err, VR_EINVAL, "scheme euler is not implemented for model %s (use qe)",
-                       vr_model_ops_get(s->type)->name);
+        return vr_fail(err, VR_EINVAL, "scheme euler is not implemented for model %s%s (use qe)",
+                       vr_model_ops_get(s->type)->name,
+                       s->type == VR_MODEL_SVCJ2 ? " (also an svcj model with lambda1)" : "");
     if (s->single && s->source == VR_SOURCE_MODEL && s->scheme != VR_SCHEME_QE)
         return vr_fail(err, VR_EINVAL, "precision single has the QE scheme only (got scheme euler)");
     if (s->single && s->source == VR_SOURCE_MODEL && !vr_model_ops_get(s->type)->single)
         return vr_fail(err, VR_EINVAL,
-                       "precision single is not implemented for model %s (heston, bates, svcj: "
-                       "use precision double)", vr_model_ops_get(s->type)->name);
+                       "precision single is implemented for heston, bates and svcj, not for %s%s: use "
+                       "precision double", vr_model_ops_get(s->type)->name,
+                       s->type == VR_MODEL_SVCJ2 ? " (also an svcj model with lambda1)" : "");
     if (s->source != VR_SOURCE_MODEL) {
         if (s->hist == NULL || s->hist_i1 < s->hist_i0 + 2 || s->hist_i1 > s->hist->n)
             return vr_fail(err, VR_EINVAL, "history window must hold at least 2 days");
