@@ -298,6 +298,67 @@ static void test_signal_cleanup_in_process(void **state)
     unlink(at("c.h5"));
 }
 
+/* The directories prepare made for a target are removed again by vr_outfile_made_dirs_remove
+ * (a failed command), innermost first and only while empty; one that was there is kept. */
+static void test_made_dirs_removed(void **state)
+{
+    (void)state;
+    vr_outfile o;
+    vr_err err = {VR_OK, ""};
+    vr_outfile_made_dirs_remove(); /* (forget what earlier tests made) */
+    assert_int_equal(mkdir(at("was"), 0755), 0);
+    assert_int_equal(vr_outfile_prepare(&o, at("was/m1/m2/out.h5"), NULL, NULL, 0, &err), VR_OK);
+    assert_int_equal(vr_outfile_prepare(&o, at("full/out.h5"), NULL, NULL, 0, &err), VR_OK);
+    write_text(at("full/other"), "x"); /* not empty: kept */
+    struct stat st;
+    assert_int_equal(stat(at("was/m1/m2"), &st), 0);
+    vr_outfile_made_dirs_remove();
+    assert_int_not_equal(stat(at("was/m1"), &st), 0);
+    assert_int_equal(stat(at("was"), &st), 0);
+    assert_int_equal(stat(at("full"), &st), 0);
+    unlink(at("full/other"));
+    rmdir(at("full"));
+    rmdir(at("was"));
+}
+
+/* A signal between vr_outfile_hold_signals and vr_outfile_release_signals waits for the release
+ * (the handler asks vr_outfile_signal_defer), then comes again; outside a hold it is handled at
+ * once. */
+static volatile sig_atomic_t g_seq[8];
+static volatile sig_atomic_t g_nseq;
+
+static void defer_handler(int sig)
+{
+    const int held = vr_outfile_signal_defer(sig);
+    if (g_nseq < 8)
+        g_seq[g_nseq++] = held ? 1 : 2;
+}
+
+static void test_signals_held_for_a_group(void **state)
+{
+    (void)state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = defer_handler;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR2, &sa, &old), 0);
+    g_nseq = 0;
+    raise(SIGUSR2); /* not held: handled */
+    assert_int_equal(g_nseq, 1);
+    assert_int_equal(g_seq[0], 2);
+    vr_outfile_hold_signals();
+    raise(SIGUSR2); /* held: the handler defers it */
+    assert_int_equal(g_nseq, 2);
+    assert_int_equal(g_seq[1], 1);
+    vr_outfile_release_signals(); /* raised again, now handled */
+    assert_int_equal(g_nseq, 3);
+    assert_int_equal(g_seq[2], 2);
+    vr_outfile_hold_signals(); /* a hold with no signal raises nothing */
+    vr_outfile_release_signals();
+    assert_int_equal(g_nseq, 3);
+    sigaction(SIGUSR2, &old, NULL);
+}
+
 /* A report keeps all its files as temporaries until every one is written (64 scenarios x 13
  * charts): VR_OUTFILE_MAX_ACTIVE of them at once, all removed by the signal cleanup, one more
  * refused naming the limit. prepare leaves no temporary (its probe file is removed). sync makes the
@@ -431,6 +492,8 @@ int main(void)
         cmocka_unit_test(test_refuses_input),
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_signal_cleanup_in_process),
+        cmocka_unit_test(test_made_dirs_removed),
+        cmocka_unit_test(test_signals_held_for_a_group),
         cmocka_unit_test(test_many_and_sync),
         cmocka_unit_test(test_append_only_directory),
         cmocka_unit_test(test_signal_cleanup_child),

@@ -88,9 +88,26 @@ void vr_outfile_abort(vr_outfile *o);
  * keeps beside its output) into dir: "." when the name has none. */
 void vr_outfile_dir(const vr_outfile *o, char *dir, size_t cap);
 
-/* Async-signal-safe: unlink every registered temporary; returns how many were registered. For the
+/* Async-signal-safe: unlink every registered temporary, then remove the directories made for
+ * outputs while they are empty (below); returns how many temporaries were registered. For the
  * program's SIGINT/SIGTERM/... handlers (the CLI installs them: engine/cli/cli.c); library code
  * never installs handlers. */
 int vr_outfile_signal_cleanup(void);
+
+/* Directories made for outputs: vr_outfile_prepare records those it creates, a command records
+ * one it makes itself (a report's chart directory) with vr_outfile_made_dir (up to 32; more are
+ * not recorded). vr_outfile_made_dirs_remove removes them, innermost first and only while empty,
+ * and forgets them: for a command that failed (the CLI calls it on a non-zero exit) and for the
+ * signal handler. */
+void vr_outfile_made_dir(const char *dir);
+void vr_outfile_made_dirs_remove(void);
+
+/* Around a group of renames that make one output (a report's charts and page): a signal that
+ * arrives between hold and release is deferred (the handler asks vr_outfile_signal_defer, which
+ * says 1 and keeps the signal while held) and raised again by release, so the group is renamed
+ * whole: an interrupt left 3 of 41 new charts beside the old page. */
+void vr_outfile_hold_signals(void);
+void vr_outfile_release_signals(void);
+int vr_outfile_signal_defer(int sig);
 
 #endif

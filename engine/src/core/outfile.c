@@ -33,6 +33,64 @@ static struct {
     char *path; /* VR_OUTFILE_PATH_MAX bytes, or NULL before the entry's first use */
 } g_slots[VR_OUTFILE_MAX_ACTIVE];
 
+/* The directories this process created for its outputs (make_dirs, vr_outfile_made_dir), in the
+ * order made: a command that fails, or a signal that ends it, removes them again, innermost first
+ * and only while empty (rmdir), so that `-o new/dir/x.h5` of a failed command leaves no new/dir.
+ * Fixed buffers and a flag each, as the temporaries' table, for the signal handler. */
+enum { MADE_MAX = 32 };
+static struct {
+    volatile sig_atomic_t used;
+    char path[VR_OUTFILE_PATH_MAX];
+} g_made[MADE_MAX];
+
+void vr_outfile_made_dir(const char *dir)
+{
+    for (int i = 0; i < MADE_MAX; i++)
+        if (!g_made[i].used) {
+            snprintf(g_made[i].path, sizeof g_made[i].path, "%s", dir);
+            atomic_signal_fence(memory_order_seq_cst);
+            g_made[i].used = 1;
+            return;
+        }
+}
+
+void vr_outfile_made_dirs_remove(void)
+{
+    for (int i = MADE_MAX - 1; i >= 0; i--)
+        if (g_made[i].used) {
+            (void)rmdir(g_made[i].path); /* (fails, and keeps it, unless empty) */
+            g_made[i].used = 0;
+        }
+}
+
+/* Signals held while a group of files is renamed into place (vr_outfile_hold_signals). */
+static volatile sig_atomic_t g_hold, g_pending;
+
+void vr_outfile_hold_signals(void)
+{
+    g_pending = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    g_hold = 1;
+}
+
+void vr_outfile_release_signals(void)
+{
+    g_hold = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    const int sig = g_pending;
+    g_pending = 0;
+    if (sig != 0)
+        raise(sig);
+}
+
+int vr_outfile_signal_defer(int sig)
+{
+    if (!g_hold)
+        return 0;
+    g_pending = sig;
+    return 1;
+}
+
 int vr_outfile_signal_cleanup(void)
 {
     int n = 0;
@@ -41,6 +99,7 @@ int vr_outfile_signal_cleanup(void)
             unlink(g_slots[i].path);
             n++;
         }
+    vr_outfile_made_dirs_remove();
     return n;
 }
 
@@ -105,7 +164,11 @@ static vr_status make_dirs(const char *dir, vr_err *err)
         buf[i] = '\0';
         struct stat st;
         if (stat(buf, &st) != 0) {
-            if (errno != ENOENT || (mkdir(buf, 0777) != 0 && errno != EEXIST))
+            if (errno != ENOENT)
+                return vr_fail(err, VR_EIO, "%s: cannot create output directory: %s", buf, strerror(errno));
+            if (mkdir(buf, 0777) == 0)
+                vr_outfile_made_dir(buf);
+            else if (errno != EEXIST)
                 return vr_fail(err, VR_EIO, "%s: cannot create output directory: %s", buf, strerror(errno));
         } else if (!S_ISDIR(st.st_mode)) {
             return vr_fail(err, VR_EINVAL, "%s: is not a directory (in output path '%s')", buf, dir);

@@ -195,8 +195,10 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
         }
     }
     vr_rep_matrix_free(&m);
+    vr_outfile_hold_signals(); /* the table and its trades are renamed as one (outfile.c) */
     if ((st = vr_rep_file_close(&rf, err)) == VR_OK && (st = vr_rep_file_commit(&trades, err)) == VR_OK)
         st = vr_rep_file_commit(&rf, err);
+    vr_outfile_release_signals();
     vr_rep_file_abort(&rf);
     vr_rep_file_abort(&trades);
     return st;

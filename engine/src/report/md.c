@@ -305,6 +305,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         goto done;
     if (mkdir(dir, 0755) == 0) {
         made_dir = 1;
+        vr_outfile_made_dir(dir); /* (a signal before the charts are in place removes it too) */
     } else if (errno != EEXIST) {
         st = vr_fail(err, VR_EIO, "report: cannot create %s: %s", dir, strerror(errno));
         goto done;
@@ -515,10 +516,12 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
      * it never links to charts not yet in place */
     if ((st = vr_rep_file_close(&rf, err)) != VR_OK)
         goto done;
+    vr_outfile_hold_signals(); /* the charts and the page are renamed as one (outfile.c) */
     for (size_t k = 0; k < ncharts && st == VR_OK; k++)
         st = vr_rep_file_commit(&charts[k], err);
     if (st == VR_OK)
         st = vr_rep_file_commit(&rf, err);
+    vr_outfile_release_signals();
 done:
     vr_rep_file_abort(&rf);
     for (size_t k = 0; charts != NULL && k < ncharts; k++)
