@@ -7,7 +7,7 @@
  *   follow each round's physical jump estimates) the alternation reaches a fixed point within the
  *   tolerance before 10 rounds, says so, and the written file records it; without it the pricing fit chases the physical fit's noise, no fixed point comes
  *   in 6 rounds, and the command warns and the file says so.
- * - `--tol` and `--fixed-tie` without the svcj2 alternation, and `--tol` outside (0, 1], are usage
+ * - `--tol` and `--fixed-tie` without the svcj2 alternation, and `--tol` outside [1e-12, 1], are usage
  *   errors (exit 2). */
 #include <stdio.h>
 #include <stdlib.h>

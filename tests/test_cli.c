@@ -526,6 +526,36 @@ static const char *fresh_dir(const char *name)
     return d;
 }
 
+/* A command that fails after its output target was checked leaves none of the directories it made
+ * for it (they were made while checking the target: `report bad.h5 -o new/dir/r.html` left
+ * new/dir), and keeps a directory that was there before; a successful one keeps what it made. */
+static void test_failed_output_dirs_removed(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], bad[1200];
+    const char *od = fresh_dir("faildirs");
+    snprintf(bad, sizeof bad, "%s/bad.h5", od);
+    FILE *f = fopen(bad, "wb"); /* not an HDF5 file: the report fails to read it, exit 1 */
+    assert_non_null(f);
+    fputs("not a run file\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "report %s -o %s/new/dir/r.html", bad, od);
+    vr_test_cli_expect(args, 1, out, sizeof out, "cannot read", NULL);
+    char p[1400];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/new", od);
+    assert_int_not_equal(stat(p, &sb), 0);
+    snprintf(p, sizeof p, "%s/old", od); /* there before: kept, though empty */
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(args, sizeof args, "report %s -o %s/old/r.html", bad, od);
+    vr_test_cli_expect(args, 1, out, sizeof out, "cannot read", NULL);
+    assert_int_equal(stat(p, &sb), 0);
+    snprintf(args, sizeof args, "check %s -o %s/made/here/", write_file("fd_small.yaml", run_small), od);
+    vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+    snprintf(p, sizeof p, "%s/made/here", od);
+    assert_int_equal(stat(p, &sb), 0);
+}
+
 /* -o DIR/ and -o DIR write DIR/<config stem>.h5; a missing DIR/ is created; the default
  * results/<stem>.h5 works from a directory without results/ (it used to fail after the run with a
  * raw HDF5 message). */
@@ -1103,7 +1133,7 @@ static void test_omp_num_threads_bounded(void **state)
     snprintf(args, sizeof args, "check %s -o %s/r.h5", cfgp, od);
     vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
     /* a value OpenMP cannot read: it ignored it (libgomp's warning) and took every core */
-    static const char *const bad[] = {"abc", "2x", "0", "-1", "2,", ",2", "1.5", "2 3"};
+    static const char *const bad[] = {"abc", "2x", "0", "-1", "2,", ",2", "1.5", "2 3", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(setenv("OMP_NUM_THREADS", bad[i], 1), 0);
         snprintf(args, sizeof args, "run %s --quiet -o %s/r.h5", cfgp, od);
@@ -1440,6 +1470,9 @@ static void test_layered_baseline_and_cents(void **state)
              "pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05, mu_s: -0.04, "
              "sigma_s: 0.05, rho_j: -0.6}}\npolicies:\n  - name: unhedged\n", VR_TEST_DATA_DIR);
     cfg = vr_test_write(dir, "rp.yaml", text);
+    /* check names the replay's own extent: one path, its window's days (it said 1 path x 252 days) */
+    snprintf(args, sizeof args, "check '%s' -o '%s/rp.h5'", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, "1 path x 252 days; scenario r: 1 path x 59 days ->", NULL);
     snprintf(args, sizeof args, "run '%s' -o '%s/rp.h5' -q", cfg, dir);
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     snprintf(args, sizeof args, "report '%s/rp.h5' --format json -o '%s/rp.json'", dir, dir);
@@ -1477,6 +1510,7 @@ int main(void)
         cmocka_unit_test(test_inputs_not_regular),
         cmocka_unit_test(test_data_empty),
         cmocka_unit_test(test_signals_clean_up),
+        cmocka_unit_test(test_failed_output_dirs_removed),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_contract),

@@ -57,11 +57,38 @@ static void test_calibrate_line_names_pricing(void **state)
     }
 }
 
+/* The help states the ranges the options check and what the commands have: --tol's range is
+ * [1e-12, 1] (it said (0, 1]), --block, --every and --vvix-days give theirs, the window's ends must
+ * lie in the data; the footer's VIXRISK_ISA no longer says "(as --isa)" for commands without
+ * --isa; price says what svcj2 lacks (euler, single precision); calibrate without a model names
+ * svcj2 among the types. */
+static void test_help_states_ranges(void **state)
+{
+    (void)state;
+    static char out[32768];
+    vr_test_cli_expect("calibrate --help", 0, out, sizeof out, "[1e-12, 1]",
+                       "--block N             bootstrap block length in days, [1, 2520] and at most\n"
+                       "                        half the window's days",
+                       "--every K             pricing: every K-th usable day enters the fit, [1, 1000]",
+                       "at least 10 days must enter it",
+                       "--vvix-days N         pricing: VVIX days per VIX bucket, [0, 1000]",
+                       "each end given must lie within the dates SPX and VIX", NULL);
+    assert_null(strstr(out, "(0, 1]"));
+    static const char *const cmds[] = {"calibrate --help", "model --help", "price --help", "run --help"};
+    for (size_t k = 0; k < sizeof cmds / sizeof *cmds; k++) {
+        vr_test_cli_expect(cmds[k], 0, out, sizeof out, "force a kernel set (as --isa of run and price)", NULL);
+        assert_null(strstr(out, "(as --isa)"));
+    }
+    vr_test_cli_expect("price --help", 0, out, sizeof out, "svcj2 has qe only", "svcj2 has double only", NULL);
+    vr_test_cli_expect("calibrate", 2, out, sizeof out, "--model heston|bates|svcj|svcj2", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_line_names_every_format),
         cmocka_unit_test(test_calibrate_line_names_pricing),
+        cmocka_unit_test(test_help_states_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

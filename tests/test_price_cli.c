@@ -246,6 +246,37 @@ static void test_vix_surface_above_table(void **state)
     assert_true(r.model.vix_cover == 0); /* (the request's model is left as it was) */
 }
 
+/* A Monte Carlo that misses the price with no spread (every path paid the same, se 0) is warned
+ * about like one many standard errors away: svcj with rho_j mu_v near 1 (valid: 0.9995 < 1) gave
+ * 0 against a direct 99.9 in silence, exit 0, since the warning needs a finite z. A price the
+ * paths do reproduce (a call far out of the money whose paths all pay 0) gives no warning. */
+static void test_zero_se_miss_warned(void **state)
+{
+    (void)state;
+    const char *m = vr_test_write(dir, "s_rj.yaml",
+                                  "model: {type: svcj, spot: 100, rate: 0.03, dividend: 0.01, v0: 0.04, "
+                                  "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 1, "
+                                  "mu_v: 0.5, mu_s: 0, sigma_s: 0.1, rho_j: 1.999}}\n");
+    assert_non_null(m);
+    char out[4096], args[1024];
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.1 --paths 10000 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "the Monte Carlo standard error is 0 (every path paid the same)",
+                       "price: warning: the Monte Carlo price is 99.900050 from the direct price, and the Monte "
+                       "Carlo standard error is 0", "trust the direct price", NULL);
+    /* the same in JSON (stdout keeps its form; the warning is on stderr) */
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.1 --paths 10000 --no-surface --json", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"z_none\": ", "price: warning: ", NULL);
+    /* one path is one draw: nothing to warn about */
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.1 --paths 1 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "(one path)", NULL);
+    assert_null(strstr(out, "warning"));
+    /* every path pays 0 and so does the direct price (to its last printed digit): no warning */
+    const char *h = vr_test_write(dir, "heston.yaml", heston);
+    snprintf(args, sizeof args, "price --model %s --strike 1000 --expiry 0.01 --paths 1000 --no-surface", h);
+    vr_test_cli_expect(args, 0, out, sizeof out, "every path paid the same", NULL);
+    assert_null(strstr(out, "warning"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_svcj2_vix_short_expiry),
         cmocka_unit_test(test_spx_surface_past_vix_range),
         cmocka_unit_test(test_vix_surface_above_table),
+        cmocka_unit_test(test_zero_se_miss_warned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

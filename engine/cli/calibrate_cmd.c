@@ -52,8 +52,9 @@ static void cal_usage(FILE *out)
             "  --start FILE          pricing: physical parameters and the pricing start from FILE\n"
             "                        (no physical fit; any model type)\n"
             "  --fit P1,P2,..        pricing: parameters to fit (default: all that move the loss)\n"
-            "  --every K             pricing: every K-th usable day enters the fit (default 5)\n"
-            "  --vvix-days N         pricing: VVIX days per VIX bucket (default 3)\n"
+            "  --every K             pricing: every K-th usable day enters the fit, [1, 1000];\n"
+            "                        at least 10 days must enter it (default 5)\n"
+            "  --vvix-days N         pricing: VVIX days per VIX bucket, [0, 1000] (default 3)\n"
             "  --max-eval N          pricing: loss evaluations of the optimiser, [10, 1e5]; checked\n"
             "                        between its steps, so the last step may pass it by a few\n"
             "                        (default 800)\n"
@@ -67,7 +68,8 @@ static void cal_usage(FILE *out)
             "  --rounds R            pricing, svcj2: at most R rounds of (pricing fit, refilter,\n"
             "                        physical fit), [1, 50] (default 1); stops at a fixed point\n"
             "  --tol X               pricing, svcj2: a fixed point when a round moves no physical\n"
-            "                        and no pricing parameter by more than X relative, (0, 1]\n"
+            "                        and no pricing parameter by more than X relative,\n"
+            "                        [1e-12, 1]\n"
             "                        (default 1e-3); warns when --rounds end without one\n"
             "  --fixed-tie           pricing, svcj2: every round's pricing fit keeps round 1's\n"
             "                        tied parameters (diffusion, SPX jump law), ridge centre\n"
@@ -77,13 +79,16 @@ static void cal_usage(FILE *out)
             "  --floored keep|drop   svcj2: drop leaves out of the physical fit every transition\n"
             "                        that touches a day outside the model's reach (a floored\n"
             "                        factor), within the m step for m (default keep)\n"
-            "  --from D, --to D      window of dates, inclusive (default: all shared dates)\n"
+            "  --from D, --to D      window of dates, inclusive (default: all shared dates);\n"
+            "                        each end given must lie within the dates SPX and VIX\n"
+            "                        share (an end outside them is refused, not clipped)\n"
             "  -o, --out FILE        write the calibrated model file\n"
             "  --proxy               v = (VIX/100)^2 instead of inverting VIX^2 = a + b v\n"
             "  --jump-threshold K    jump rule: |return| > K local sds, [2, 20] (default 4)\n"
             "  --window N            days of the local (bipower) sd, [5, 252] (default 21)\n"
             "  --bootstrap N         block-bootstrap replications, 0 = off (default 200)\n"
-            "  --block N             bootstrap block length in days (default 21)\n"
+            "  --block N             bootstrap block length in days, [1, 2520] and at most\n"
+            "                        half the window's days (default 21)\n"
             "  --seed S              bootstrap / simulation seed (default 1)\n"
             "  --rate R              rate written to the model file, [-1, 1] (default 0.03)\n"
             "  --dividend Q          dividend yield written to the model file, [-1, 1] (default 0.015)\n"
@@ -111,17 +116,20 @@ static int cal_bad(const char *fmt, const char *a, const char *b)
     return CAL_EXIT_USAGE;
 }
 
+/* A decimal number in [lo, hi], read as `price`, the configs and the data files read numbers
+ * (vr_parse_decimal: strtod alone took "0x.08" for 0.03125 and " 1e-3" with its blank); one too
+ * small or too large for a double (1e-400, 1e999) is refused, not rounded into the range. -0 is
+ * 0: the model file and `model` printed "rate: -0". */
 static int cal_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    const double x = strtod(s, &end);
-    if (s[0] == '\0' || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
-        fprintf(stderr, "vixrisk calibrate: %s: expected a number in [%g, %g], got '%s'\n", opt, lo,
-                hi, s);
+    double x = 0;
+    const int rc = vr_parse_decimal(s, &x);
+    if (rc != 1 || x < lo || x > hi) {
+        fprintf(stderr, "vixrisk calibrate: %s: expected a number in [%g, %g], got '%s'%s\n", opt,
+                lo, hi, s, rc == 0 ? " (decimal digits: no hex, blanks, inf or nan)" : "");
         return 0;
     }
-    *out = x;
+    *out = x + 0.0;
     return 1;
 }
 
@@ -722,7 +730,8 @@ int vr_cmd_calibrate(int argc, char **argv)
         have_model = 1;
     }
     if (nreal == 0 && !have_model)
-        return cal_bad("--model heston|bates|svcj (or --realism FILE) is required%s%s", "", "");
+        return cal_bad("--model heston|bates|svcj|svcj2 (or --realism FILE, or --start FILE with "
+                       "--measure pricing) is required%s%s", "", "");
     if (nreal > 0 && (have_model || out))
         return cal_bad("--realism cannot be combined with --model / --out%s%s", "", "");
     if (report && nreal == 0)
@@ -772,7 +781,9 @@ int vr_cmd_calibrate(int argc, char **argv)
         const vr_param_def *d = &md->params[found];
         char opt[80];
         snprintf(opt, sizeof opt, "--cap %s", name);
-        if (!cal_double(opt, eq + 1, d->lo, d->hi, &caps[found]) || !(caps[found] > d->lo))
+        if (!cal_double(opt, eq + 1, d->lo, d->hi, &caps[found]))
+            return CAL_EXIT_USAGE; /* (its message said why: a second one contradicted it) */
+        if (!(caps[found] > d->lo))
             return cal_bad("--cap %s: the cap must lie above the parameter's lower end%s", name, "");
     }
     if (ncap > 0 && !pricing)
@@ -922,6 +933,7 @@ int vr_cmd_calibrate(int argc, char **argv)
     double *cm1 = NULL, *cm2 = NULL;
     vr_pfit_result pres;
     memset(&pres, 0, sizeof pres);
+    char reach[512] = ""; /* the last day outside the model's reach under the pricing parameters */
     double x_last[VR_FACTORS_MAX] = {0};
     cal_days2 d2;
     memset(&d2, 0, sizeof d2);
@@ -937,6 +949,32 @@ int vr_cmd_calibrate(int argc, char **argv)
     fprintf(stderr, "vixrisk calibrate: %s: %zu days %s..%s (%zu dates in only one of SPX/VIX "
             "were dropped over the whole files)\n",
             data, i1 - i0, d0, d1, h.gaps_reported);
+    /* A two-factor state (v0, m0) is backed out of the VIX and the VIX3M of the window's last
+     * day, the day whose SPX close is the file's spot. Without a VIX3M there, --start left m0 at
+     * 0 and v0 from the VIX alone, and the svcj2 filter (which drops such days) took the state
+     * from an earlier day than the spot; either was written without a word. Refused, as
+     * `model --asof` refuses the day, before any fit (a window without any VIX3M close is left to
+     * the svcj2 filter's own message, which says where vix3m_daily.csv starts). */
+    if (nreal == 0 && vr_model_ops_get(co.type)->nfactors > 1 && !(h.vix3m[i1 - 1] > 0)) {
+        size_t b = i1 - 1;
+        while (b > i0 && !(h.vix3m[b - 1] > 0))
+            b--;
+        if (b > i0 || start_file) {
+            char hint[96] = "; the window has no day with both";
+            if (b > i0) {
+                char db[16];
+                vr_history_format_date(h.date[b - 1], db);
+                snprintf(hint, sizeof hint, "; the last one before it is %s (--to %s)", db, db);
+            }
+            st = vr_fail(&err, VR_EINVAL,
+                         "%s, the window's last day, has no close in %s/vix3m_daily.csv: %s has %d "
+                         "variance factors, identified from VIX and VIX3M, and the model file's "
+                         "spot, v0 and m0 all come from that day; end the window on a day with "
+                         "both indices%s", d1, data, vr_model_type_name(co.type),
+                         vr_model_ops_get(co.type)->nfactors, hint);
+            goto fail;
+        }
+    }
 
     if (nreal > 0) {
         cols = calloc(nreal + 1, sizeof *cols);
@@ -947,11 +985,17 @@ int vr_cmd_calibrate(int argc, char **argv)
             goto fail;
         }
         {
-            /* the futures curve is optional here: without it the futures rows are n/a */
-            vr_err ferr = {0};
-            if (vr_futures_load(data, &fut, &ferr) != VR_OK) {
-                fprintf(stderr, "vixrisk calibrate: no futures rows: %s\n", ferr.msg);
-                vr_futures_free(&fut);
+            /* the futures curve is optional here: without its files the futures rows are n/a.
+             * A file that is there but cannot be read is an error like any other data file's
+             * (it was a warning, and the report said "no futures files" with its 8 gates n/a) */
+            char pc[4096], pt[4096];
+            snprintf(pc, sizeof pc, "%s/vix_futures_contracts.csv", data);
+            snprintf(pt, sizeof pt, "%s/vix_futures_term_structure.csv", data);
+            if (access(pc, F_OK) != 0 && access(pt, F_OK) != 0) {
+                fprintf(stderr, "vixrisk calibrate: no futures rows: neither %s nor %s exists\n",
+                        pc, pt);
+            } else if ((st = vr_futures_load(data, &fut, &err)) != VR_OK) {
+                goto fail;
             }
             cm1 = malloc((i1 - i0) * sizeof *cm1);
             cm2 = malloc((i1 - i0) * sizeof *cm2);
@@ -1101,6 +1145,34 @@ int vr_cmd_calibrate(int argc, char **argv)
                               &round_change, &pricing_change, &rounds_done, &alt_converged,
                               &err)) != VR_OK)
             goto fail;
+        /* the state written is the last day's under the pricing parameters; where that day lies
+         * outside the model's reach it is the nearest reachable state (a factor clamped at 0 or
+         * the filter's floor), which gives another VIX than the day's: said here and in the
+         * file (--start from 2025 wrote v0 0, m0 0, a model VIX 16.0 against 15.03, unsaid) */
+        const vr_model_ops *ops = vr_model_ops_get(co.type);
+        const vr_vix_coef c30 = ops->vix_coef(&pres.est, VR_VIX_TAU_30D);
+        const double mv = vr_vix_level_x(&c30, x_last, ops->nfactors);
+        double mv3 = NAN;
+        int off = !(fabs(mv / h.vix[i1 - 1] - 1) <= 1e-6);
+        if (ops->nfactors > 1) {
+            const vr_vix_coef c93 = ops->vix_coef(&pres.est, VR_VIX_TAU_93D);
+            mv3 = vr_vix_level_x(&c93, x_last, ops->nfactors);
+            off |= !(fabs(mv3 / h.vix3m[i1 - 1] - 1) <= 1e-6);
+        }
+        if (off) {
+            char xs[128] = "", m3[64] = "", r3[64] = "";
+            for (int j = 0, q = 0; j < ops->nfactors && q >= 0 && (size_t)q < sizeof xs; j++)
+                q += snprintf(xs + q, sizeof xs - (size_t)q, "%s%s0 = %.6g", j ? ", " : "",
+                              ops->factor_names[j], x_last[j]);
+            if (ops->nfactors > 1) {
+                snprintf(r3, sizeof r3, ", VIX3M %.2f", h.vix3m[i1 - 1]);
+                snprintf(m3, sizeof m3, ", VIX3M %.4f", mv3);
+            }
+            snprintf(reach, sizeof reach, "the last day, %s (VIX %.2f%s), lies outside the model's "
+                     "reach under the pricing parameters: the state written (%s) is the nearest "
+                     "reachable one, and gives VIX %.4f%s.", d1, h.vix[i1 - 1], r3, xs, mv, m3);
+            fprintf(stderr, "vixrisk calibrate: WARNING: %s\n", reach);
+        }
     }
     if (out) {
         char comment[8192];
@@ -1146,6 +1218,8 @@ int vr_cmd_calibrate(int argc, char **argv)
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "
                                                 "limit (--max-eval).");
+        if (reach[0] && k > 0 && (size_t)k < sizeof comment)
+            k += snprintf(comment + k, sizeof comment - (size_t)k, "\nT%s", reach + 1);
         if (two && pricing && !start_file && k > 0 && (size_t)k < sizeof comment) {
             /* a pricing change exists from round 2 on (round 1 has no previous pricing set:
              * the file said 'a pricing parameter by nan' after one round) */
@@ -1245,6 +1319,13 @@ int vr_cmd_calibrate(int argc, char **argv)
     }
     goto finish;
 fail:
+    {
+        /* the library's messages name their module ("calibrate: ..."), as "vixrisk calibrate: "
+         * does already: one prefix is enough (as report's) */
+        static const char lib[] = "calibrate: ";
+        if (strncmp(err.msg, lib, sizeof lib - 1) == 0)
+            memmove(err.msg, err.msg + sizeof lib - 1, strlen(err.msg) - (sizeof lib - 1) + 1);
+    }
     rc = vr_cli_fail("calibrate", st, &err);
 finish:
     vr_outfile_abort(&of_model);

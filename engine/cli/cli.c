@@ -32,7 +32,7 @@ void vr_cli_help_footer(FILE *out)
             "            143 SIGTERM; the partial output is removed\n"
             "\n"
             "environment:\n"
-            "  VIXRISK_ISA      scalar|avx2|avx512: force a kernel set (as --isa)\n"
+            "  VIXRISK_ISA      scalar|avx2|avx512: force a kernel set (as --isa of run and price)\n"
             "  VIXRISK_DATA     directory of the daily history CSV files (spx_daily.csv, vix_daily.csv,\n"
             "                   vix3m_daily.csv) for history scenarios, calibrate and model --asof\n"
             "                   (default ../shared/data)\n"
@@ -51,8 +51,27 @@ void vr_cli_help_footer(FILE *out)
 
 static volatile sig_atomic_t g_tty;
 
+static void on_signal(int sig);
+
+/* The handler for sig: once (SA_RESETHAND: then the default action, so dying of a second one, or of
+ * the re-raised one, gives the usual 128+sig status) and not blocked while it runs (SA_NODEFER). */
+static void arm(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
 static void on_signal(int sig)
 {
+    /* outputs being renamed into place as a group: the signal waits for the group (outfile.c) */
+    if (vr_outfile_signal_defer(sig)) {
+        arm(sig);
+        return;
+    }
     const int removed = vr_outfile_signal_cleanup();
     /* (a run's file is in place before its console tables are printed: a signal then, SIGPIPE
      * from a reader gone, leaves it, and the message must not say otherwise) */
@@ -74,17 +93,12 @@ void vr_cli_signals_install(void)
      * next note, mid-run, and left its temporary file behind */
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, SIGPIPE};
     g_tty = isatty(STDERR_FILENO);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old;
         /* a signal ignored by whoever started us (nohup, a shell's background job) stays ignored */
         if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
             continue;
-        sigaction(sigs[i], &sa, NULL);
+        arm(sigs[i]);
     }
     signal(SIGXFSZ, SIG_IGN);
 }
@@ -118,7 +132,8 @@ int vr_cli_check_omp_env(const char *cmd)
     /* a value OpenMP cannot read is ignored by it (libgomp warns and uses every core): a
      * `OMP_NUM_THREADS=2x` meant to share the machine would take all of it */
     const char *set = getenv("OMP_NUM_THREADS");
-    if (set != NULL && set[0] != '\0' && !omp_threads_valid(set)) {
+    /* (an empty value too: libgomp warns of it as invalid, and uses every core) */
+    if (set != NULL && !omp_threads_valid(set)) {
         fprintf(stderr, "vixrisk %s: OMP_NUM_THREADS: '%.40s' is not a number of threads (a whole number "
                 "in [1, %d], or such numbers separated by commas), and OpenMP would ignore it; set it "
                 "so, or unset it\n", cmd, set, VR_CLI_MAX_THREADS);

@@ -38,7 +38,8 @@ static inline vr_status vr_calib_check_opts(const vr_calib_opts *o, size_t n, co
     if (o->bootstrap > 100000 || (o->bootstrap > 0 && (o->block_len < 1 || o->block_len > n / 2)))
         return vr_fail(err, VR_EINVAL,
                        "%s: bootstrap %zu replications with block %zu: need <= 100000 and "
-                       "1 <= block <= n/2", who, o->bootstrap, o->block_len);
+                       "1 <= block <= n/2 = %zu (n = %zu observations in the window)", who,
+                       o->bootstrap, o->block_len, n / 2, n);
     return VR_OK;
 }
 

@@ -530,6 +530,16 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     }
     for (size_t k = 0; k < nu; k += o->every)
         sel[c.nsel++] = usable[k];
+    /* the minimum holds for the days that enter the fit: checked on the usable days alone, every
+     * 1000th of them fitted three parameters to one day */
+    if (c.nsel < 10) {
+        st = vr_fail(err, VR_EINVAL,
+                     "pricing fit: every %zu-th of the %zu usable days (a VIX and an index or "
+                     "future to fit) leaves %zu fit day%s, need >= 10: use --every %zu or less, "
+                     "or a longer window",
+                     o->every, nu, c.nsel, c.nsel == 1 ? "" : "s", (nu - 1) / 9);
+        goto done;
+    }
     c.sel = sel;
     /* VVIX days: per bucket, evenly spread over that bucket's days with a VVIX */
     for (int b = 0; b < VR_REALISM_NB && o->vvix_per_bucket > 0; b++) {
