@@ -25,6 +25,7 @@
 
 #include "vixrisk/vr_calib.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_model_params.h"
 #include "vixrisk/vr_term.h"
 #include "vr_test_util.h"
 
@@ -48,6 +49,39 @@ static void test_default_mask_ignores_ridge(void **state)
     fprintf(stderr, "fit mask %#lx\n", r.fit_mask);
     assert_int_equal(r.fit_mask, 7ul); /* kappa, theta, sigma; rho held */
     assert_true(r.est.rho == start.rho);
+    free(d);
+}
+
+/* A start beyond a cap (--cap theta=0.05 over a start of 0.0528) sat at the logit's clamp, where
+ * the simplex did not move it: the fit returned the cap itself. It now starts inside the range and
+ * reaches the truth below the cap; a start inside the range is where the fit begins, as before. */
+static void test_start_beyond_cap_moves(void **state)
+{
+    (void)state;
+    const size_t n = 30;
+    vr_pfit_day *d = vr_test_pfit_days(VR_MODEL_HESTON, &truth, n);
+    vr_sv_params s0 = truth;
+    s0.theta = 0.07;
+    vr_pfit_opts o;
+    vr_pfit_opts_default(&o, VR_MODEL_HESTON, &s0);
+    o.every = 1;
+    o.vvix_per_bucket = 1;
+    o.threads = 2;
+    o.max_eval = 200;
+    const vr_model_def *md = vr_model_def_of(VR_MODEL_HESTON);
+    int ith = -1;
+    for (int i = 0; i < md->nparams; i++)
+        if (strcmp(md->params[i].name, "theta") == 0)
+            ith = i;
+    assert_true(ith >= 0);
+    o.cap_hi[ith] = 0.06;
+    o.fit_mask = 1ul << ith; /* theta alone */
+    vr_pfit_result r;
+    vr_err err = {0};
+    assert_int_equal(vr_pricing_fit(d, n, &o, &r, &err), VR_OK);
+    fprintf(stderr, "start theta 0.07, cap 0.06, truth 0.05: fitted %.6f\n", r.est.theta);
+    assert_true(r.est.theta < 0.059);
+    assert_true(fabs(r.est.theta - truth.theta) < 0.002);
     free(d);
 }
 
@@ -325,6 +359,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_mask_ignores_ridge),
+        cmocka_unit_test(test_start_beyond_cap_moves),
         cmocka_unit_test(test_missing_index_not_nan),
         cmocka_unit_test(test_one_factor_reach_counted),
         cmocka_unit_test(test_bad_day_refused),

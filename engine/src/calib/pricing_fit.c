@@ -95,6 +95,30 @@ static double from_y(const vr_param_def *d, double y)
     return x;
 }
 
+/* The unbounded coordinate a start (or the ridge's centre) begins at. A value at or beyond an end
+ * of its range sat at to_y's clamp, 20 units out on the logit, where the simplex's steps do not
+ * move the parameter and the ridge holds it there: --cap theta=0.05 over a start of 0.0528
+ * returned 0.05 exactly, though 0.0383 priced the days 28% better, and `--fit lambda` from a
+ * proxy's lambda of 0 stayed at 1e-6. A value at or above the upper end (a cap below the start)
+ * starts 5% of the range inside it; one at or below the lower end does so only when `low` (the
+ * parameter was named to be fitted): a lower end is often a parameter's "off" (svcj's lambda1 of
+ * 0), which the default fit holds unless moving it changes the fit (moved 5% in, lambda1 would
+ * start at 500). A value inside its range starts where it is. */
+static double start_y(const vr_param_def *d, double x, int low)
+{
+    if (isinf(d->hi)) {
+        if (low && !(x > d->lo))
+            x = d->lo + 0.05 * fmax(fabs(d->lo), 1.0);
+    } else {
+        const double u = (x - d->lo) / (d->hi - d->lo);
+        if (low && !(u > 0))
+            x = d->lo + 0.05 * (d->hi - d->lo);
+        else if (u >= 1)
+            x = d->hi - 0.05 * (d->hi - d->lo);
+    }
+    return to_y(d, x);
+}
+
 static void params_of(const pf_ctx *c, const double *y, vr_sv_params *p)
 {
     *p = c->o->start;
@@ -615,8 +639,8 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
             const vr_param_def *d = &c.defs[i];
             c.np = 1;
             c.pidx[0] = i;
-            c.y0[0] = to_y(d, vr_param_get(&o->start, d));
-            c.yc[0] = o->ridge_centre ? to_y(d, vr_param_get(o->ridge_centre, d)) : c.y0[0];
+            c.y0[0] = start_y(d, vr_param_get(&o->start, d), 0);
+            c.yc[0] = o->ridge_centre ? start_y(d, vr_param_get(o->ridge_centre, d), 0) : c.y0[0];
             double y = c.y0[0] + 0.1;
             const double l1 = loss(&c, &y);
             y = c.y0[0] - 0.1;
@@ -630,8 +654,9 @@ vr_status vr_pricing_fit(const vr_pfit_day *days, size_t n, const vr_pfit_opts *
     for (int i = 0; i < c.md->nparams; i++)
         if (mask & (1ul << i)) {
             c.pidx[c.np] = i;
-            c.y0[c.np] = to_y(&c.defs[i], vr_param_get(&o->start, &c.defs[i]));
-            c.yc[c.np] = o->ridge_centre ? to_y(&c.defs[i], vr_param_get(o->ridge_centre, &c.defs[i]))
+            const int named = (o->fit_mask >> i) & 1ul;
+            c.y0[c.np] = start_y(&c.defs[i], vr_param_get(&o->start, &c.defs[i]), named);
+            c.yc[c.np] = o->ridge_centre ? start_y(&c.defs[i], vr_param_get(o->ridge_centre, &c.defs[i]), named)
                                          : c.y0[c.np];
             c.np++;
         }
