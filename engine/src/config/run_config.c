@@ -472,9 +472,10 @@ static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
     }
     if (n > 0)
         fprintf(warn,
-                "vixrisk: warning: %s: %zu paths leave %zu beyond VaR99, so VaR99 and ES99 rest on fewer than 100 "
-                "paths (scenario%s %s); use at least %d paths for tail scores\n",
-                file, s->paths, s->paths / 100, n > 1 ? "s" : "", names, VR_TAIL_MIN_PATHS);
+                "vixrisk: warning: %s: %zu path%s leave%s %zu beyond VaR99, so VaR99 and ES99 rest on fewer than "
+                "100 paths (scenario%s %s); use at least %d paths for tail scores\n",
+                file, s->paths, s->paths == 1 ? "" : "s", s->paths == 1 ? "s" : "", s->paths / 100,
+                n > 1 ? "s" : "", names, VR_TAIL_MIN_PATHS);
 }
 
 static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg *out)

@@ -100,7 +100,13 @@ static void summary(FILE *f, const rep_run *r)
     kv(f, "Horizon", b);
     kv(f, "Baseline policy", r->baseline);
     kv(f, "Kernel ISA", r->isa);
-    kv(f, "Threads", vr_rep_fmt_int(b, sizeof b, (long long)r->threads));
+    if (r->ranks > 1) { /* a run split over MPI ranks: "Threads 1" said too little */
+        char t[48];
+        snprintf(b, sizeof b, "%s x %s", vr_rep_fmt_int(t, sizeof t, (long long)r->ranks),
+                 vr_rep_fmt_int(t + 24, sizeof t - 24, (long long)r->threads));
+        kv(f, "Ranks x threads", b);
+    } else
+        kv(f, "Threads", vr_rep_fmt_int(b, sizeof b, (long long)r->threads));
     snprintf(b, sizeof b, "%s (build %s), schema %s", r->version, r->build, r->schema);
     kv(f, "vixrisk version", b);
     kv(f, "Run finished (UTC)", r->utc_time);

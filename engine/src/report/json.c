@@ -199,6 +199,7 @@ vr_status vr_rep_write_json(const rep_run *r, const char *out_path, vr_err *err)
     kstr(f, &first, "baseline", r->baseline);
     kstr(f, &first, "isa", r->isa);
     kcount(f, &first, "threads", (long long)r->threads);
+    kcount(f, &first, "ranks", (long long)r->ranks);
     kstr(f, &first, "version", r->version);
     kstr(f, &first, "build", r->build);
     kstr(f, &first, "utc_time", r->utc_time);

@@ -538,6 +538,7 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
     TRY(opt_str(r, "/", A[VR_RF_ROOT_OVERRIDES].name, &run->overrides, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_SEED].name, &run->seed, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_THREADS].name, &run->threads, err));
+    TRY(opt_int(r, "/", A[VR_RF_ROOT_RANKS].name, &run->ranks, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_PATHS].name, &run->paths, err));
     TRY(opt_int(r, "/", A[VR_RF_ROOT_HORIZON].name, &run->horizon_days, err));
     TRY(opt_double(r, "/", A[VR_RF_ROOT_WALL].name, &run->wall, err));

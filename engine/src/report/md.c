@@ -385,7 +385,11 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             vr_rep_fmt_int(i3, sizeof i3, (long long)r->horizon_days), r->horizon_days >= 0 ? " trading days" : "");
     fputs("| Baseline policy | ", f); md_esc(f, r->baseline); fputs(" |\n", f);
     fputs("| Kernel ISA | ", f); md_esc(f, r->isa); fputs(" |\n", f);
-    fprintf(f, "| Threads | %s |\n", vr_rep_fmt_int(i1, sizeof i1, (long long)r->threads));
+    if (r->ranks > 1) /* a run split over MPI ranks: "Threads 1" said too little */
+        fprintf(f, "| Ranks x threads | %s x %s |\n", vr_rep_fmt_int(i1, sizeof i1, (long long)r->ranks),
+                vr_rep_fmt_int(i2, sizeof i2, (long long)r->threads));
+    else
+        fprintf(f, "| Threads | %s |\n", vr_rep_fmt_int(i1, sizeof i1, (long long)r->threads));
     fputs("| vixrisk version | ", f); md_esc(f, r->version); fputs(" (build ", f); md_esc(f, r->build);
     fputs("), schema ", f); md_esc(f, r->schema); fputs(" |\n", f);
     fputs("| Run finished (UTC) | ", f); md_esc(f, r->utc_time); fputs(" |\n", f);

@@ -105,7 +105,7 @@ typedef struct rep_run {
     char *verdict;            /* the run's verdict text ("" when the file has none) */
     char *command_line;       /* how the run was started ("" when not recorded) */
     char *overrides;          /* command-line settings that replace the config's ("" if none) */
-    int64_t seed, threads, paths, horizon_days;
+    int64_t seed, threads, ranks, paths, horizon_days; /* ranks: MPI processes (-1: not recorded) */
     double wall;
     rep_scenario *scen;
     size_t nscen;

@@ -426,8 +426,9 @@ static vr_status stages_report(FILE *f, const vr_run_spec *s, int sc, size_t n, 
             if (all[r].path_days > 0) /* a rank with no paths (a replay's one path, more ranks than
                                          blocks) reports a thread that ran nothing: not added */
                 vr_eval_stages_add(&sum, &all[r]);
-        fprintf(f, "stages of scenario %s: %zu paths x %d days x %d policies, %d thread(s)", s->scen[sc].name,
-                n, days, s->npol, sum.threads);
+        fprintf(f, "stages of scenario %s: %zu path%s x %d day%s x %d polic%s, %d thread%s", s->scen[sc].name,
+                n, n == 1 ? "" : "s", days, days == 1 ? "" : "s", s->npol, s->npol == 1 ? "y" : "ies", sum.threads,
+                sum.threads == 1 ? "" : "s");
         if (ranks > 1)
             fprintf(f, " on %d ranks", ranks);
         fprintf(f, ", %.2f s; ns of thread time per path-day:\n", sum.seconds);

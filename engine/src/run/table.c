@@ -152,8 +152,9 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     char a[48], b[48], c[48], d[48], e[48], f[48], g[48];
     const int wn = name_width(s, 40, 0);
     if (np < 2) {
-        fprintf(out, "\nscenario %s: %s x %d days, baseline %s (USD; ranked by P&L)\n", scen->name,
-                scen->source == VR_SOURCE_HISTORY ? "a replay (1 path)" : "1 path", vr_scenario_days(s, scen),
+        const int nd = vr_scenario_days(s, scen);
+        fprintf(out, "\nscenario %s: %s x %d day%s, baseline %s (USD; ranked by P&L)\n", scen->name,
+                scen->source == VR_SOURCE_HISTORY ? "a replay (1 path)" : "1 path", nd, nd == 1 ? "" : "s",
                 cfg->baseline);
         fprintf(out, "%-*s %12s %12s %14s %12s %12s\n", wn, "policy", "P&L", "dP&L", "max drawdown",
                 "hedge paid", "recovered");
@@ -169,8 +170,9 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
     }
     const size_t tail = vr_tail_paths(np);
     const char *mark = tail < VR_TAIL_MIN_BEYOND ? " *" : "";
-    fprintf(out, "\nscenario %s: %zu paths x %d days, baseline %s (USD, ES/VaR as losses)\n", scen->name,
-            np, vr_scenario_days(s, scen), cfg->baseline);
+    const int nd = vr_scenario_days(s, scen);
+    fprintf(out, "\nscenario %s: %zu paths x %d day%s, baseline %s (USD, ES/VaR as losses)\n", scen->name,
+            np, nd, nd == 1 ? "" : "s", cfg->baseline);
     fprintf(out, "%-*s %18s %20s %16s %20s %16s %12s %10s\n", wn, "policy", "mean +- se", "ES99 +- se", "VaR99 +- se",
             "dES99 +- se", "dmean +- se", "cost/ES", "hedge paid");
     for (int k = 0; k < s->npol; k++) {

@@ -127,8 +127,9 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         }
         const size_t tail = vr_tail_paths(np);
         const int rough = tail < VR_TAIL_MIN_BEYOND;
-        put(&t, "- %s (%zu paths x %d days): %s has ES99 %.0f +- %.0f and mean %.0f +- %.0f\n", scen->name, np,
-            vr_scenario_days(s, scen), cfg->baseline, row[base].score[VR_SCORE_ES99],
+        const int nd = vr_scenario_days(s, scen);
+        put(&t, "- %s (%zu paths x %d day%s): %s has ES99 %.0f +- %.0f and mean %.0f +- %.0f\n", scen->name, np,
+            nd, nd == 1 ? "" : "s", cfg->baseline, row[base].score[VR_SCORE_ES99],
             row[base].score[VR_SCORE_ES99_SE], row[base].score[VR_SCORE_MEAN], row[base].score[VR_SCORE_MEAN_SE]);
         if (rough)
             put(&t, "  (ES99 rests on %zu paths beyond VaR99, fewer than %d: its differences are not judged; "
