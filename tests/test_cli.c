@@ -556,6 +556,36 @@ static void test_failed_output_dirs_removed(void **state)
     assert_int_equal(stat(p, &sb), 0);
 }
 
+/* A 1-day run's sample-path chart keeps its activation marks inside the plot: a day's mark is
+ * as wide as the plot over the days, and the first day's, centred on the axis's start, began at
+ * x = -105 over the row labels. A run config given an HDF5 run file says what it is. */
+static void test_short_horizon_chart_and_h5_config(void **state)
+{
+    (void)state;
+    char out[8192], args[2048];
+    const char *od = fresh_dir("h1chart");
+    const char *cfg = write_file("h1.yaml",
+                                 "simulation: {paths: 200, horizon_days: 1, seed: 3, sample_paths: 5}\n"
+                                 "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, physical: "
+                                 "{kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                 "policies:\n  - name: unhedged\n  - name: s\n    layers:\n"
+                                 "      - {trigger: {always: true}, action: {type: vix_call, delta: 0.3, dte: 30, "
+                                 "size: {by: contracts, value: 1}}}\n");
+    snprintf(args, sizeof args, "run %s -q -o %s/h1.h5", cfg, od);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    snprintf(args, sizeof args, "report %s/h1.h5 -o %s/h1.md", od, od);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char p[1400];
+    snprintf(p, sizeof p, "%s/h1_files/1-a-paths.svg", od);
+    char *svg = vr_test_slurp(p);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "<rect x=\"")); /* the layer's marks are drawn */
+    assert_null(strstr(svg, "<rect x=\"-"));
+    free(svg);
+    snprintf(args, sizeof args, "check %s/h1.h5", od);
+    vr_test_cli_expect(args, 2, out, sizeof out, "an HDF5 file (a run file?), not a YAML config", NULL);
+}
+
 /* -o DIR/ and -o DIR write DIR/<config stem>.h5; a missing DIR/ is created; the default
  * results/<stem>.h5 works from a directory without results/ (it used to fail after the run with a
  * raw HDF5 message). */
@@ -1511,6 +1541,7 @@ int main(void)
         cmocka_unit_test(test_data_empty),
         cmocka_unit_test(test_signals_clean_up),
         cmocka_unit_test(test_failed_output_dirs_removed),
+        cmocka_unit_test(test_short_horizon_chart_and_h5_config),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_contract),

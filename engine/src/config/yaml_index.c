@@ -215,6 +215,15 @@ static vr_status read_events(const char *path, int fileno, evlist *out, vr_err *
      * config text's limit */
     struct stat fsb;
     const int regular = stat(path, &fsb) == 0 && S_ISREG(fsb.st_mode);
+    /* a run file (HDF5) given where a config is read: said so, not as a YAML error about a byte */
+    unsigned char sig[8] = {0};
+    if (regular && fread(sig, 1, sizeof sig, fp) == sizeof sig && memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) {
+        fclose(fp);
+        return vr_fail(err, VR_ECONFIG, "%s: an HDF5 file (a run file?), not a YAML config; `vixrisk report "
+                       "%s` reads a run file", path, path);
+    }
+    if (regular)
+        rewind(fp);
     if (regular && (uintmax_t)fsb.st_size > MAX_TEXT) {
         fclose(fp);
         return vr_fail(err, VR_ECONFIG, "%s: %ju bytes: more than a config or model file may hold (%d MiB; "

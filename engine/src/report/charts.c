@@ -434,8 +434,11 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
                     const double m = q->act[i * nd + t];
                     if (!(m >= 1 && m < 4294967296.0) || l >= 32 || !(((uint32_t)m >> l) & 1u))
                         continue;
-                    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", vr_svg_px(&d, (double)t) - tw / 2,
-                            ry, tw);
+                    /* within the plot: on a short horizon a day's mark is wide, and the first
+                     * day's, centred on the axis's start, covered the row labels */
+                    const double x0 = fmax(vr_svg_px(&d, (double)t) - tw / 2, X0);
+                    const double x1 = fmin(vr_svg_px(&d, (double)t) + tw / 2, X0 + W);
+                    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\"/>", x0, ry, x1 - x0);
                 }
                 fputs("</g>\n", f);
             }
