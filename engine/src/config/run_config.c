@@ -326,28 +326,28 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
         if (vr_sim_spec_check(&sim, &e2) != VR_OK) {
             void *coef = NULL;
             vr_err e3 = {VR_OK, ""};
-            if (ops != NULL && sim.scheme == VR_SCHEME_EULER && !ops->euler && vr_cfg_has(c, "simulation.scheme"))
+            /* what the message lacks: a simulation.* key holds for every scenario, so the one it
+             * fails for; a step limit's "more steps per year" is the run's steps_per_day */
+            char hint[VR_NAME_MAX + 32] = "";
+            if (ops != NULL && sim.scheme == VR_SCHEME_EULER && !ops->euler && vr_cfg_has(c, "simulation.scheme")) {
                 snprintf(p, sizeof p, "simulation.scheme");
-            else if (ops != NULL && sim.single && sim.source == VR_SOURCE_MODEL &&
-                     (sim.scheme != VR_SCHEME_QE || !ops->single))
+                snprintf(hint, sizeof hint, " (scenario '%s')", s->scen[i].name);
+            } else if (ops != NULL && sim.single && sim.source == VR_SOURCE_MODEL &&
+                       (sim.scheme != VR_SCHEME_QE || !ops->single)) {
                 snprintf(p, sizeof p, "simulation.precision");
-            else if (ops != NULL && ops->step_key != NULL && sim.source == VR_SOURCE_MODEL && sim.steps > 0 &&
-                     ops->path_coef(&sim.params, sim.rate, sim.dividend, sim.horizon / (double)sim.steps, &coef,
-                                    &e3) != VR_OK)
+                snprintf(hint, sizeof hint, " (scenario '%s')", s->scen[i].name);
+            } else if (ops != NULL && ops->step_key != NULL && sim.source == VR_SOURCE_MODEL && sim.steps > 0 &&
+                       ops->path_coef(&sim.params, sim.rate, sim.dividend, sim.horizon / (double)sim.steps, &coef,
+                                      &e3) != VR_OK) {
                 /* svcj2's second bound is on lambda1 mu_v dt: name the key its message starts with */
                 snprintf(p, sizeof p, "scenarios[%d].model.physical.%s", i,
                          strncmp(e3.msg, "lambda1 ", 8) == 0 ? "lambda1" : ops->step_key);
-            else
+                snprintf(hint, sizeof hint, " (simulation.steps_per_day)");
+            } else
                 snprintf(p, sizeof p, "scenarios[%d]", i);
             if (coef != NULL)
                 ops->path_coef_free(coef);
-            /* a simulation.* key holds for every scenario: name the one it fails for; a step
-             * limit's "more steps per year" is the run's simulation.steps_per_day */
-            if (strncmp(p, "simulation.", 11) == 0)
-                return vr_config_fail(c->err, c->file, c->ix, p, "%s (scenario '%s')", e2.msg, s->scen[i].name);
-            if (strstr(e2.msg, "more steps per year") != NULL)
-                return vr_config_fail(c->err, c->file, c->ix, p, "%s (simulation.steps_per_day)", e2.msg);
-            return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
+            return vr_config_fail(c->err, c->file, c->ix, p, "%s%s", e2.msg, hint);
         }
         if (vr_eval_pricing_check(s, i, &e2) != VR_OK) {
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);
