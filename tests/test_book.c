@@ -13,6 +13,7 @@
  *    default that keeps today's behaviour. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/book_internal.h"
@@ -439,6 +440,97 @@ static void test_roll_never_inward(void **state)
            k[2], k[3], K(b, 0), K(b, 1));
     assert_int_equal(b.act[0], 1);
     assert_true(K(b, 2) > k[2] && K(b, 2) > 5250 && K(b, 0) == k[0] && K(b, 1) == k[1]);
+}
+
+/* Trades of the log lg whose reason is `reason`, long SPX legs of quantity 0 (abandoned), counted. */
+static int abandoned_legs(const vr_trade_log *lg, const char *reason)
+{
+    int n = 0;
+    for (size_t i = 0; i < lg->n; i++)
+        n += strcmp(lg->rec[i].reason, reason) == 0 && lg->rec[i].qty == 0 && lg->rec[i].cash == 0;
+    return n;
+}
+
+/* A worthless wing is abandoned when the condor closes: wings 1000 points away on a flat path; at
+ * exit_dte (21 days) a wing whose bid (mid less the 0.05 half-spread) times $100 does not cover the
+ * $0.65 commission is not sold (it was sold at a negative price, paying to dump it): the wings'
+ * fate comes from marks computed here, the cash and the costs from the legs that trade. */
+static void test_worthless_wing_abandoned(void **state)
+{
+    (void)state;
+    vr_policy p = vr_test_condor_policy(1);
+    p.condor.wing_width = 1000;
+    p.condor.profit_take = 0;
+    p.condor.stop_loss = 0;
+    p.condor.roll_delta = 0;
+    p.condor.reentry_days = 1000; /* one condor */
+    double S[40], v[40];
+    for (int d = 0; d < 40; d++) { S[d] = 5000; v[d] = 0.03; }
+    vr_trade_log lg = {0};
+    vr_book b;
+    vr_mkt m;
+    vr_book_init(&b, &p);
+    b.log = &lg;
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const double k[4] = {K(b, 0), K(b, 1), K(b, 2), K(b, 3)}, texp = T_EXP(b), cash0 = b.cash, costs0 = b.costs;
+    int d = 1;
+    for (; d < 40; d++) {
+        vr_mkt_update(&m, d, d / 252.0, S[d], &v[d], mk_heston);
+        vr_book_day(&b, &p, &m, mk_heston, 0);
+        if (!b.open)
+            break;
+    }
+    assert_true(d < 40 && !b.open);
+    const double tau = texp - d / 252.0, disc = m.disc;
+    assert_true(tau * 365 <= 21 + 1e-9);
+    double px[4];
+    for (int i = 0; i < 4; i++)
+        px[i] = spx(5000, 0.03, k[i], tau, i < 2 ? -1 : +1).price;
+    const int gone_put = (px[0] - 0.05) * 100 - 0.65 < 0, gone_call = (px[3] - 0.05) * 100 - 0.65 < 0;
+    const int legs = 4 - gone_put - gone_call;
+    const double paid = px[1] + px[2] - (gone_put ? 0 : px[0]) - (gone_call ? 0 : px[3]);
+    const double want = cash0 - disc * ((paid + legs * 0.05) * 100 * 10 + legs * 0.65 * 10);
+    printf("wings %g/%g at exit_dte (day %d): mids %.4f/%.4f, abandoned put %d call %d; cash %.4f (want %.4f), "
+           "costs %.4f\n", k[0], k[3], d, px[0], px[3], gone_put, gone_call, b.cash, want, b.costs - costs0);
+    assert_true(gone_call); /* the far call wing of this model is worth under a cent */
+    assert_true(fabs(b.cash - want) < 1e-6);
+    assert_true(fabs((b.costs - costs0) - disc * legs * (0.05 * 100 + 0.65) * 10) < 1e-9);
+    assert_int_equal(abandoned_legs(&lg, "abandoned:exit_dte"), gone_put + gone_call);
+    free(lg.rec);
+}
+
+/* The same for a roll: a roll_tested layer taking the tested short from 16 to 3 delta on the
+ * opening day, wings 1000 points away: the old wing is abandoned, so the roll trades 3 legs (the
+ * short bought back, the new short and wing), not 4; every leg costs 0.05 x $100 + $0.65 a
+ * contract on day 0 (no discount). */
+static void test_roll_abandons_worthless_wing(void **state)
+{
+    (void)state;
+    vr_policy p = roll_every_day(0.03);
+    p.condor.roll_delta = 0;
+    p.condor.wing_width = 1000;
+    p.condor.commission = 0.65;
+    p.condor.half_spread = 0.05;
+    const double S[1] = {5000}, v[1] = {0.03};
+    vr_trade_log lg = {0};
+    vr_book b;
+    vr_mkt m;
+    vr_book_init(&b, &p);
+    b.log = &lg;
+    vr_mkt_init(&m, S[0], &v[0], mk_heston);
+    vr_book_day(&b, &p, &m, mk_heston, 0);
+    const int gone = abandoned_legs(&lg, "abandoned:always");
+    int traded = 0;
+    for (size_t i = 0; i < lg.n; i++)
+        traded += lg.rec[i].qty != 0;
+    printf("roll to 3 delta with 1000-point wings: %d activations, %zu log records (%d abandoned), costs %.2f, "
+           "strikes %g/%g %g/%g\n", b.act[0], lg.n, gone, b.costs, K(b, 0), K(b, 1), K(b, 2), K(b, 3));
+    assert_int_equal(b.act[0], 1);
+    assert_int_equal(gone, 1);
+    assert_int_equal(traded, 4 + 3);
+    assert_true(fabs(b.costs - 7 * (0.05 * 100 + 0.65) * 10) < 1e-9);
+    free(lg.rec);
 }
 
 /* Sizing of a put spread by its payoff at an SPX drop, and of SPX puts and VIX calls by vega: the
@@ -1132,6 +1224,8 @@ int main(void)
         cmocka_unit_test(test_flat_path_profit_take),
         cmocka_unit_test(test_rally_rolls_call_side),
         cmocka_unit_test(test_crash_stop_and_hedge),
+        cmocka_unit_test(test_worthless_wing_abandoned),
+        cmocka_unit_test(test_roll_abandons_worthless_wing),
         cmocka_unit_test(test_instruments_against_direct_pricers),
         cmocka_unit_test(test_ladder),
         cmocka_unit_test(test_sizing_kinds),

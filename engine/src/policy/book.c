@@ -835,15 +835,43 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     receive(b, r, m, value, 4);
 }
 
-/* Close the condor's legs at their marks (ev CASH_CLOSE) or settle them at their payoffs
- * (CASH_SETTLE); the cash has been booked by the caller. */
-static void condor_shut(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cash_event ev, const char *why)
+/* Whether the condor's long leg i (LONG_PUT or LONG_CALL), marked today, would sell for less than
+ * its costs: its bid (mid less the half-spread) times the multiplier below the commission, a bid
+ * that may be negative (a 0.05 wing at a 0.10 half-spread). Such a wing is abandoned when its
+ * side closes, as a hedge is (struct_sell): no trade, no cash, its remaining mid given up. A
+ * trader does not pay to dump a worthless option; until 2026-12-07 the book sold it anyway, at a
+ * negative price (about -0.09 for a 14-cent wing at exit_dte, 5 paths in 1,000 a year). */
+static int wing_abandoned(const vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i)
 {
+    const vr_position *q = LEG(b, i);
+    return (q->mark.price - half_spread(r, &q->inst, m)) * MULT - r->commission < 0;
+}
+
+/* Close the condor at today's marks (value: its cost to close at mid, shorts less longs), decided
+ * by the rule `why`: pay for the legs that trade, abandon a worthless wing (wing_abandoned), and
+ * shut the book. */
+static void condor_close(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, double value, const char *why)
+{
+    const int ap = wing_abandoned(b, r, m, LONG_PUT), ac = wing_abandoned(b, r, m, LONG_CALL);
+    if (ap || ac) /* (the same sum as condor_value's, the abandoned wings at 0) */
+        value = condor_sum(LEG(b, SHORT_PUT)->mark.price, LEG(b, SHORT_CALL)->mark.price,
+                           ap ? 0.0 : LEG(b, LONG_PUT)->mark.price, ac ? 0.0 : LEG(b, LONG_CALL)->mark.price);
+    pay(b, r, m, value, VR_CONDOR_LEGS - ap - ac, CASH_CLOSE);
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
-        const vr_position *q = LEG(b, i);
-        book_pos_close(b, r, m, i, b->qty, ev == CASH_SETTLE ? payoff(&q->inst, m) : q->mark.price, ev,
+        const int gone = (i == LONG_PUT && ap) || (i == LONG_CALL && ac);
+        book_pos_close(b, r, m, i, b->qty, LEG(b, i)->mark.price, gone ? CASH_ABANDON : CASH_CLOSE,
                        VR_LAYER_CONDOR, why);
     }
+    b->open = 0;
+    b->shut_day = m->day;
+    b->wait = (int)r->reentry_days;
+}
+
+/* Settle the condor's legs at their payoffs at expiry; the cash has been booked by the caller. */
+static void condor_settle(vr_book *b, const vr_condor_rules *r, const vr_mkt *m)
+{
+    for (int i = 0; i < VR_CONDOR_LEGS; i++)
+        book_pos_close(b, r, m, i, b->qty, payoff(&LEG(b, i)->inst, m), CASH_SETTLE, VR_LAYER_CONDOR, "expiry");
     b->open = 0;
     b->shut_day = m->day;
     b->wait = (int)r->reentry_days;
@@ -878,10 +906,13 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
         return 0;
     k[s] = ks;
     k[l] = wing_strike(pr, m, r, tau, side, ks);
-    const double old = pos_mark(LEG(b, s), m, pr)->price - pos_mark(LEG(b, l), m, pr)->price;
-    pay(b, r, m, old, 2, CASH_CLOSE);
+    const double ps = pos_mark(LEG(b, s), m, pr)->price, pl = pos_mark(LEG(b, l), m, pr)->price;
+    /* the old long wing is abandoned if it would sell for less than its costs (wing_abandoned) */
+    const int gone = wing_abandoned(b, r, m, l);
+    const double old = gone ? ps : ps - pl;
+    pay(b, r, m, old, gone ? 1 : 2, CASH_CLOSE);
     book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
-    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, CASH_CLOSE, trader, why);
+    book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, gone ? CASH_ABANDON : CASH_CLOSE, trader, why);
     const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
     const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
     const double nw = ms.price - ml.price;
@@ -1547,7 +1578,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
             /* settlement at intrinsic (cash-settled, no costs) */
             const double val = group_value(b, 0, VR_CONDOR_LEGS, m, pr, 2);
             book_cash(b, VR_LAYER_CONDOR, CASH_SETTLE, -(m->disc * val * MULT * b->qty), 0);
-            condor_shut(b, r, m, CASH_SETTLE, "expiry");
+            condor_settle(b, r, m);
         } else {
             const double value = condor_value(b, m, pr);
             /* the P&L since entry (rolls' cash included) against multiples of the entry credit: a
@@ -1565,8 +1596,7 @@ void vr_book_day(vr_book *b, const vr_policy *p, const vr_mkt *m, const vr_prici
                     close = "profit_take";
             }
             if (close) {
-                pay(b, r, m, value, 4, CASH_CLOSE);
-                condor_shut(b, r, m, CASH_CLOSE, close);
+                condor_close(b, r, m, value, close);
             } else if (!last && r->roll_delta > 0) {
                 if (fabs(LEG(b, SHORT_PUT)->mark.delta) >= r->roll_delta)
                     roll_side(b, r, m, pr, -1, r->roll_to_delta, VR_LAYER_CONDOR, "roll");
