@@ -558,7 +558,7 @@ static void test_failed_output_dirs_removed(void **state)
 
 /* A 1-day run's sample-path chart keeps its activation marks inside the plot: a day's mark is
  * as wide as the plot over the days, and the first day's, centred on the axis's start, began at
- * x = -105 over the row labels. A run config given an HDF5 run file says what it is. */
+ * x = -105 over the row labels; its day axis has whole days only. A run config given an HDF5 run file says what it is. */
 static void test_short_horizon_chart_and_h5_config(void **state)
 {
     (void)state;
@@ -581,6 +581,9 @@ static void test_short_horizon_chart_and_h5_config(void **state)
     assert_non_null(svg);
     assert_non_null(strstr(svg, "<rect x=\"")); /* the layer's marks are drawn */
     assert_null(strstr(svg, "<rect x=\"-"));
+    /* its day axis is labelled in whole days (it read 0, 0.2, 0.4, ... 1) */
+    assert_null(strstr(svg, "text-anchor=\"middle\">0."));
+    assert_non_null(strstr(svg, "text-anchor=\"middle\">1</text>"));
     free(svg);
     snprintf(args, sizeof args, "check %s/h1.h5", od);
     vr_test_cli_expect(args, 2, out, sizeof out, "an HDF5 file (a run file?), not a YAML config", NULL);

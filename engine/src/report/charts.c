@@ -149,7 +149,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     const int inside = legend_inside(s, 290);
     vr_svg_begin(f, 1100, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
     /* main panel */
-    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0, 0};
+    svg_plot m = {f, 85, 40, 560, 290, lo, hi, 0, 0, 0, 1, 0, 0, 0};
     double ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, lo, hi, NB, pct);
@@ -184,7 +184,7 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     }
     legend_policies(f, s, m.x0 + 8, inside ? m.y0 + 8 : LEGEND_BELOW_Y);
     /* tail panel: the worst 5% of each policy lies left of thi */
-    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0, 0};
+    svg_plot t = {f, 735, 40, 340, 290, tlo, thi, 0, 0, 0, 1, 0, 0, 0};
     ymax = 0;
     for (size_t p = 0; p < s->npol; p++) {
         histogram(s->pol[p].pnl_sorted, s->pol[p].n, tlo, thi, NBT, pct);
@@ -245,7 +245,7 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
     snprintf(title, sizeof title, "Scenario %s: mean P&L against ES99, +-1 standard error", s->name);
     vr_svg_begin(f, 540, 400, title);
     svg_plot p = {f, 90, 40, 420, 290, vr_svg_clamp(xlo - px), vr_svg_clamp(xhi + 2.5 * px), vr_svg_clamp(ylo - py),
-                  vr_svg_clamp(yhi + py), 0, 1, 1, 0};
+                  vr_svg_clamp(yhi + py), 0, 1, 1, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
     vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
     for (size_t i = 0; i < s->npol; i++) {
@@ -304,7 +304,7 @@ void vr_chart_drawdown(FILE *f, const rep_scenario *s)
     snprintf(title, sizeof title, "Scenario %s: probability that the maximum drawdown is x or more", s->name);
     const int inside = legend_inside(s, 290);
     vr_svg_begin(f, 540, inside ? 400 : LEGEND_BELOW_Y + legend_height(s) + 10, title);
-    svg_plot p = {f, 90, 40, 420, 290, 0, vr_svg_clamp(xmax * 1.02), ylo, 1, 1, 1, 0, 0};
+    svg_plot p = {f, 90, 40, 420, 290, 0, vr_svg_clamp(xmax * 1.02), ylo, 1, 1, 1, 0, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Max drawdown: P(drawdown \xE2\x89\xA5 x), log scale");
     vr_svg_axes(&p, "max drawdown of daily P&L (USD)", "share of paths");
     for (size_t i = 0; i < s->npol; i++) {
@@ -347,7 +347,7 @@ static void path_panel(FILE *f, const double *v, size_t nd, double x0, double y0
     nonempty(&lo, &hi);
     const double pad = 0.06 * vr_svg_width(lo, hi);
     svg_plot p = {f, x0, y0, w, h, 0, (double)(nd > 1 ? nd - 1 : 1), vr_svg_clamp(lo - pad), vr_svg_clamp(hi + pad),
-                  0, 0, 0, 0};
+                  0, 0, 0, 0, 1};
     vr_svg_axes(&p, xlabel, ylabel);
     double *xs = malloc(nd * sizeof *xs);
     if (xs == NULL)
@@ -418,7 +418,7 @@ int vr_chart_paths(FILE *f, const rep_scenario *s)
         path_panel(f, s->vix + i * nd, nd, X0, Y + 30 + HS + 26, W, HV, "VIX (points)", "trading day", "#7a3b8f");
         /* activation rug: a tick on each day a layer acted */
         double ry = Y + 30 + HS + 26 + HV + 44;
-        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0, 0};
+        svg_plot d = {f, X0, ry, W, 1, 0, (double)(nd > 1 ? nd - 1 : 1), 0, 1, 0, 0, 0, 0, 1};
         const double tw = fmax(1.5, W / (double)nd);
         for (size_t p = 0; p < s->npol; p++) {
             const rep_policy *q = &s->pol[p];
@@ -493,7 +493,7 @@ void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
     /* tall enough for the legend under the plot: its top at y0 + h + 48, two rows (8 + 2 x 16 px) */
     vr_svg_begin(f, 560, 40 + 250 + 48 + 40 + 12, title);
     svg_plot p = {f, 90, 40, 440, 250, vr_svg_clamp(xlo - px), vr_svg_clamp(xhi + px), vr_svg_clamp(ylo - py),
-                  vr_svg_clamp(yhi + py), 0, 0, 1, 0};
+                  vr_svg_clamp(yhi + py), 0, 0, 1, 0, 0};
     snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
     vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
@@ -549,7 +549,7 @@ int vr_chart_layers(FILE *f, const rep_scenario *s)
     char title[300];
     snprintf(title, sizeof title, "Scenario %s: net P&L by owner", s->name);
     vr_svg_begin(f, width, 400, title);
-    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, vr_svg_clamp(lo - pad), vr_svg_clamp(hi + pad), 0, 0, 1, 1};
+    svg_plot p = {f, 90, 40, width - 120, 250, 0, 1, vr_svg_clamp(lo - pad), vr_svg_clamp(hi + pad), 0, 0, 1, 1, 0};
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", "Net P&L by owner: the condor and each hedge layer");
     vr_svg_axes(&p, "", "USD per path");
     const double zy = vr_svg_py(&p, 0);

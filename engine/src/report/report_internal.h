@@ -183,6 +183,7 @@ typedef struct svg_plot {
     int ylog;                 /* y axis log10 (ylo, yhi > 0) */
     int xusd, yusd;           /* tick labels in USD shorthand ("-50k") */
     int noxticks;             /* no x ticks or vertical grid (categories on the x axis) */
+    int xwhole;               /* x is a count (trading days): ticks on whole numbers only */
 } svg_plot;
 
 /* Charts map any finite data to finite pixels: vr_svg_px/py never overflow on a range wider than

@@ -122,6 +122,11 @@ void vr_svg_axes(const svg_plot *p, const char *xlabel, const char *ylabel)
     char lab[48];
     /* x ticks and vertical grid */
     size_t n = p->noxticks ? 0 : vr_svg_ticks(p->xlo, p->xhi, (int)(p->w / 90) + 1, t, 64);
+    if (p->xwhole && n > 1 && t[1] - t[0] < 1) { /* a short span: every whole number, none between */
+        n = 0;
+        for (double v = ceil(p->xlo); v <= p->xhi && n < 64; v += 1)
+            t[n++] = v;
+    }
     const double xstep = n > 1 ? t[1] - t[0] : 1;
     fputs("<g stroke=\"#e3e3e3\" stroke-width=\"1\">", f);
     for (size_t i = 0; i < n; i++) {
