@@ -695,6 +695,81 @@ static void test_replay_state(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A replay and a bootstrap of an svcj file with lambda1 (loaded as the svcj2 limit whose m cannot
+ * move: vr_model_m_fixed), with the generator's spec as the evaluator builds it: m stays at theta on
+ * every day, bit for bit, and v is what the day's VIX alone gives (0 below the floor); the floor
+ * is the VIX at (0, theta). Replays backed m out of VIX3M (2020: m 0.0231 against theta 0.03) or
+ * lowered it to reach a low VIX (2017: m 0), and noted a floor at (0, 0): an svcj file with
+ * lambda1 1e-9 lost 6,626 on the 2020 replay where lambda1 0 made 3,628. */
+static void test_replay_state_fixed_m(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], text[4096];
+    assert_int_equal(vr_test_tmpdir("replay_fixed_m", dir, sizeof dir), 0);
+    const char *model = vr_test_write(
+        dir, "svcj_l1.yaml",
+        "model:\n  type: svcj\n  spot: 5000\n  rate: 0.04\n  dividend: 0.013\n  v0: 0.03\n"
+        "  physical: {kappa: 3.0, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04, "
+        "mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6, lambda1: 1e-9}\n"
+        "  pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05, "
+        "mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6, lambda1: 1e-9}\n");
+    snprintf(text, sizeof text,
+             "simulation: {paths: 64, horizon_days: 20, seed: 5}\n"
+             "scenarios:\n"
+             "  - {name: r2020, type: history, window: {from: 2020-01-02, to: 2020-04-30}, model: '%s'}\n"
+             "  - {name: r2017, type: history, window: {from: 2017-09-01, to: 2017-12-29}, model: '%s'}\n"
+             "  - {name: boot, type: bootstrap, window: {from: 2017-01-03, to: 2020-12-31}, model: '%s'}\n"
+             "policies:\n  - name: unhedged\n",
+             model, model, model);
+    const char *cfg = vr_test_write(dir, "replay.yaml", text);
+    vr_run_cfg rc;
+    vr_err err = {VR_OK, ""};
+    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0};
+    if (vr_run_load_ex(cfg, &lo, &rc, &err) != VR_OK)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(err.code, VR_OK);
+    int above = 0, below = 0;
+    for (int s = 0; s < rc.spec.nscen; s++) {
+        const vr_scenario *sc = &rc.spec.scen[s];
+        const vr_model_ops *ops = vr_model_ops_get(sc->model.type);
+        assert_int_equal(sc->model.type, VR_MODEL_SVCJ2);
+        assert_true(vr_model_m_fixed(&sc->model) && sc->model.m0 == 0.03);
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        const double at_theta[2] = {0.0, 0.03};
+        const double floor = vr_vix_level_x(&c30, at_theta, 2);
+        assert_true(vr_model_vix_floor(&sc->model) == floor && floor > 100 * sqrt(c30.a) + 1);
+        const vr_sim_spec sim = vr_eval_sim_spec(&rc.spec, s);
+        const size_t ndays = sc->source == VR_SOURCE_HISTORY ? sc->hist_i1 - sc->hist_i0 : 21;
+        replay_rec rec = {ndays, {calloc(ndays, sizeof(double)), calloc(ndays, sizeof(double))}};
+        assert_true(rec.x[0] && rec.x[1]);
+        const vr_sim_observer obs = {&rec, replay_on_step, NULL};
+        assert_int_equal(vr_sim_run(&sim, &obs, &err), VR_OK);
+        for (size_t k = 0; k < ndays; k++) {
+            const double x[2] = {rec.x[0][k], rec.x[1][k]};
+            if (x[1] != 0.03)
+                fail_msg("%s day %zu: m = %.17g, not theta", sc->name, k, x[1]);
+            if (sc->source != VR_SOURCE_HISTORY)
+                continue;
+            const double vix = sc->hist->vix[sc->hist_i0 + k];
+            if (vix > floor) { /* the day's VIX, from v alone */
+                assert_true(fabs(vr_vix_level_x(&c30, x, 2) - vix) <= 1e-9 * vix);
+                above++;
+            } else { /* the floor: v at 0 (the market view keeps the close: eval.c) */
+                assert_true(x[0] == 0);
+                below++;
+            }
+        }
+        free(rec.x[0]);
+        free(rec.x[1]);
+    }
+    printf("  fixed m: %d replay days from the VIX alone, %d at the floor (v = 0, m = theta)\n", above, below);
+    assert_true(above > 50 && below > 50);
+    vr_run_cfg_free(&rc);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_market_day_order),
         cmocka_unit_test(test_market_day_numbers),
         cmocka_unit_test(test_replay_state),
+        cmocka_unit_test(test_replay_state_fixed_m),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,9 +186,16 @@ const vr_model_ops *vr_model_ops_get(vr_model_type t);
 /* 100 sqrt(max(a + sum_j b[j] x[j], 0)): the index level at factors x (nfactors of them). */
 double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors);
 
-/* The model's VIX floor: 100 sqrt(max(a, 0)) of the 30-day index under m's pricing parameters, the
- * level at every factor 0 (a replayed or resampled VIX below it sets the state there); 0 for an
- * unknown type. */
+/* Whether m's second factor cannot leave m0: a two-factor model with sigma_m = 0 in both sets and
+ * m0 = theta in both (an svcj file with lambda1, which vr_model_lift_svcj loads as that svcj2
+ * limit, or an svcj2 file at it). Its only free factor is v: the market identifies v from the VIX
+ * alone with m kept at m0, as for the one-factor model (--asof, replays, bootstraps); backing m out
+ * of VIX3M, or lowering it to reach a low VIX, would move m off theta, where it then reverts at a
+ * kappa_m the model never uses (the lift's kappa_m = 1). */
+int vr_model_m_fixed(const vr_model *m);
+/* The model's VIX floor: the lowest 30-day index its pricing parameters show, 100 sqrt(max(a, 0))
+ * at every factor 0, or with m at m0 where m cannot move (vr_model_m_fixed) (a replayed,
+ * resampled or shocked VIX below it sets the state there); 0 for an unknown type. */
 double vr_model_vix_floor(const vr_model *m);
 /* The top of the variance axis of the model's VIX option table (its pricing parameters): beyond it
  * the table extrapolates, and its calls fall behind the direct pricer (docs/numerics.md). One

@@ -78,6 +78,10 @@ typedef struct vr_sim_spec {
                                 (vr_term.h) where the data have VIX3M, so the replay's VIX3M is
                                 the real one; a bootstrap path backs it out of the path's VIX and
                                 the drawn day's VIX3M/VIX (without it m stays at m0) */
+    int keep_m;              /* HISTORY, BOOTSTRAP, two factors: m cannot move (vr_model_m_fixed,
+                                e.g. an svcj file with lambda1): the VIX alone sets v, m stays at
+                                m0 also where the VIX needs it lower (the state then sits at the
+                                model's floor), and vixc3m is not read */
     const vr_shock *shocks;  /* MODEL: shocks, sorted by step */
     int nshocks;
     /* The paths this call runs, [path_lo, path_hi) of the `paths` (an MPI rank's share): both

@@ -108,7 +108,8 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         return vr_config_fail(c->err, c->file, c->ix, base, "more than %d scenarios with shocks", VR_MAX_SCEN_ALLOC);
     }
     const int days = s->horizon_days;
-    /* the model's floor: the VIX with every variance factor at 0 under the pricing parameters. A
+    /* the model's floor: the VIX with every variance factor at 0 (m at theta where it cannot move:
+     * vr_model_vix_floor) under the pricing parameters. A
      * shock cannot take the VIX below it (the state is clamped at v = 0 there), so a level below
      * it ran at the floor with nothing to tell: 9 on svcj_cal.yaml ran at 10.59 */
     const double vix_floor = vr_model_vix_floor(&sc->model);
@@ -206,10 +207,12 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
             snprintf(key, sizeof key, "%s.vix_level", sb);
             char g[VR_NUM_STR];
             return vr_config_fail(c->err, c->file, c->ix, key,
-                                  "%s is below the model's floor of %.4f (the VIX with every variance factor at 0, "
-                                  "pricing parameters): the shock would leave the VIX at the floor; give at least "
-                                  "%.2f",
-                                  vr_num_str(x->vix_level, g), vix_floor, ceil(vix_floor * 100) / 100);
+                                  "%s is below the model's floor of %.4f (the VIX with %s, pricing parameters): "
+                                  "the shock would leave the VIX at the floor; give at least %.2f",
+                                  vr_num_str(x->vix_level, g), vix_floor,
+                                  vr_model_m_fixed(&sc->model) ? "v at 0 and m fixed at theta"
+                                                                : "every variance factor at 0",
+                                  ceil(vix_floor * 100) / 100);
         }
         /* a level sets the VIX and a change moves it: together the change was added to the level
          * (vix_level 45 with vix_change 10 ran at 55), which neither key says */

@@ -19,22 +19,10 @@
 static const struct { const char *name; int days; } k_indices[VR_INFO_NIDX] = {
     {"VIX9D", 9}, {"VIX", 30}, {"VIX3M", 93}, {"VIX6M", 183}};
 
-/* A two-factor model whose m cannot leave m0 under either measure: sigma_m = 0 in both sets and
- * m0 = theta in both (an svcj file with lambda1, which vr_model_lift_svcj loads as that svcj2
- * limit, or an svcj2 file at it). Its only free factor is v: the market identifies v from VIX
- * alone with m kept at m0, as for the one-factor model; backing m out of VIX3M would move m off
- * theta, where it then reverts at a kappa_m the model never uses (the lift's kappa_m = 1). */
-static int m_is_fixed(const vr_model *m)
-{
-    const vr_svcj2_params *p = &m->physical.s2, *q = &m->pricing.s2;
-    return m->type == VR_MODEL_SVCJ2 && p->sigma_m == 0 && q->sigma_m == 0 && m->m0 == p->theta &&
-           m->m0 == q->theta;
-}
-
 int vr_model_market_factors(const vr_model *m)
 {
     const vr_model_ops *ops = vr_model_ops_get(m->type);
-    return ops != NULL && ops->nfactors > 1 && !m_is_fixed(m) ? 2 : 1;
+    return ops != NULL && ops->nfactors > 1 && !vr_model_m_fixed(m) ? 2 : 1;
 }
 
 vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk, double *x,
@@ -49,7 +37,7 @@ vr_status vr_model_state_from_market(const vr_model *m, const vr_market_day *mk,
     if (!(mk->vix > 0))
         return vr_fail(err, VR_EINVAL, "%s: no VIX close in %s", ds, mk->dir);
     ops->state0(m, x); /* factors the indices do not determine keep the file's values */
-    if (ops->state_from_vix2 != NULL && !m_is_fixed(m)) {
+    if (ops->state_from_vix2 != NULL && !vr_model_m_fixed(m)) {
         if (!(mk->vix3m > 0)) { /* name the dates the file has (the rule of SPX and VIX) */
             char why[192];
             return vr_fail(err, VR_EINVAL,
@@ -236,11 +224,7 @@ vr_status vr_model_info_compute(const vr_model *m, double spot, const double *x,
         o->real = real[i];
     }
     const vr_vix_coef c30 = out->idx[1].coef;
-    out->vix_floor = vr_model_vix_floor(m); /* (c30's a: every factor at 0) */
-    if (m_is_fixed(m)) { /* m never leaves m0: the lowest VIX the model shows has v = 0, m = m0 */
-        const double x0[VR_FACTORS_MAX] = {0.0, m->m0};
-        out->vix_floor = vr_vix_level_x(&c30, x0, ops->nfactors);
-    }
+    out->vix_floor = vr_model_vix_floor(m); /* (v = 0, and m at m0 where m cannot move) */
     for (int k = 0; k < VR_INFO_NFUT; k++)
         if ((st = ops->vix_future(&m->pricing, x, (k + 1) / 12.0, &out->fut_months[k], err)) != VR_OK)
             return st;

@@ -33,13 +33,24 @@ double vr_vix_level_x(const vr_vix_coef *c, const double *x, int nfactors)
     return 100.0 * sqrt(s > 0 ? s : 0.0);
 }
 
+int vr_model_m_fixed(const vr_model *m)
+{
+    const vr_svcj2_params *p = &m->physical.s2, *q = &m->pricing.s2;
+    return m->type == VR_MODEL_SVCJ2 && p->sigma_m == 0 && q->sigma_m == 0 && m->m0 == p->theta &&
+           m->m0 == q->theta;
+}
+
 double vr_model_vix_floor(const vr_model *m)
 {
     const vr_model_ops *ops = vr_model_ops_get(m->type);
     if (ops == NULL)
         return 0.0;
-    const double a = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D).a;
-    return 100.0 * sqrt(a > 0 ? a : 0.0);
+    const vr_vix_coef c = ops->vix_coef(&m->pricing, VR_VIX_TAU_30D);
+    if (vr_model_m_fixed(m)) { /* v = 0 with m at m0 (until 2026-12-07 every factor at 0) */
+        const double x[VR_FACTORS_MAX] = {0.0, m->m0};
+        return vr_vix_level_x(&c, x, ops->nfactors);
+    }
+    return 100.0 * sqrt(c.a > 0 ? c.a : 0.0);
 }
 
 /* The top of a one-factor VIX option table's variance axis (sv1_vix_table_spec). */

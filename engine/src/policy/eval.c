@@ -736,6 +736,7 @@ static vr_sim_spec sim_spec_of(const vr_run_spec *spec, int scen, size_t block, 
         .threads = nth, .kt = spec->kt, .source = sc->source, .hist = sc->hist,
         .hist_i0 = sc->hist_i0, .hist_i1 = sc->hist_i1, .block_mean = sc->block_mean,
         .vixc = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D), .vixc3m = c93,
+        .keep_m = vr_model_m_fixed(&sc->model),
         .shocks = sc->shocks, .nshocks = sc->nshocks,
     };
     return sim;

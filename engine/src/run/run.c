@@ -219,7 +219,10 @@ static double initial_state(const vr_scenario *sc, double *x)
     for (int j = 0; j < VR_FACTORS_MAX; j++)
         x[j] = 0;
     ops->state0(&sc->model, x);
-    if (sc->source == VR_SOURCE_HISTORY) {
+    if (sc->source == VR_SOURCE_HISTORY && vr_model_m_fixed(&sc->model)) { /* (as the generator) */
+        const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
+        ops->state_from_vix(&c30, sc->hist->vix[sc->hist_i0], x);
+    } else if (sc->source == VR_SOURCE_HISTORY) {
         const size_t i = sc->hist_i0;
         const vr_vix_coef c30 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_30D);
         const vr_vix_coef c93 = ops->vix_coef(&sc->model.pricing, VR_VIX_TAU_93D);

@@ -96,7 +96,7 @@ static void lane_from_day(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws 
                           size_t day)
 {
     const double v3 = s->hist->vix3m ? s->hist->vix3m[day] : NAN;
-    if (ops->nfactors < 2) {
+    if (ops->nfactors < 2 || s->keep_m) {
         lane_from_vix(ops, &s->vixc, w, i, s->hist->vix[day]);
         return;
     }
@@ -320,7 +320,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     const double p_new = 1.0 / s->block_mean;
-    const int boot_term = ops->nfactors >= 2 && (s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0);
+    const int boot_term = ops->nfactors >= 2 && !s->keep_m && (s->vixc3m.bx[0] != 0 || s->vixc3m.bx[1] != 0);
     for (size_t k = 1; k <= s->steps; k++) {
         for (size_t i = 0; i < npad; i++) {
             if (s->source == VR_SOURCE_HISTORY) {
