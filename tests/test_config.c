@@ -267,6 +267,10 @@ static void test_sweeps_validated(void **state)
                  bad_idx[k]);
         expect_err(cfg("sw_idx.yaml", "paths: 10", text), ":11: sweep[0].key", "layer index is a whole number in [0, 0]");
     }
+    /* a policy without layers has no layer index to give (the message gave the range "[0, -1]") */
+    expect_err(cfg("sw_nolayer.yaml", "paths: 10",
+                   "  - name: u\nsweep:\n  - {policy: u, key: \"layers[0].trigger.vix_level\", values: [18]}\n"),
+               "sweep[0].key", "policy 'u' has no layers: sweep a condor.<rule> key of it");
     /* a key of a sub-mapping the layer lacks brings the mapping's other keys at their defaults, as
      * the same mapping written in the file does (the copy was inert: partial.fraction unset) */
     snprintf(text, sizeof text, "%s  - {policy: h, key: \"layers[0].exit.partial.multiple\", values: [1.5]}\n", pols);

@@ -129,6 +129,12 @@ vr_status vr_cfg_sweeps(const vr_cfg_ctx *c, vr_run_spec *s, int npol)
             size_t nd = 0;
             while (d[nd] >= '0' && d[nd] <= '9')
                 nd++;
+            if (s->pol[src].nlayers == 0) { /* (no range to give: "[0, -1]") */
+                snprintf(p, sizeof p, "%s.key", base);
+                return vr_config_fail(c->err, c->file, c->ix, p,
+                                      "'%.60s': policy '%s' has no layers: sweep a condor.<rule> key of it, or "
+                                      "a layer of a policy that has one", key, pol);
+            }
             if (nd == 0 || d[nd] != ']' || (nd > 1 && d[0] == '0') || nd > 3 || atoi(d) >= s->pol[src].nlayers) {
                 snprintf(p, sizeof p, "%s.key", base);
                 return vr_config_fail(c->err, c->file, c->ix, p,
