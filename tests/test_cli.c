@@ -1513,8 +1513,8 @@ static void test_layered_baseline_and_cents(void **state)
     snprintf(path, sizeof path, "%s/rp.json", dir);
     char *js = vr_test_slurp(path);
     assert_non_null(js);
-    assert_non_null(strstr(js, "\"start\": \"a replay of 2017-12-01..2018-02-28 from VIX 12.09 (v0 0); the VIX closed "
-                               "below the model's floor on "));
+    assert_non_null(strstr(js, "\"start\": \"a replay of 2017-12-01..2018-02-28 from VIX 11.43 (the close; the model's "
+                               "state: VIX 12.09, its floor, v0 0); the VIX closed below the model's floor on "));
     free(js);
 }
 

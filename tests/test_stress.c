@@ -10,6 +10,7 @@
 #include "vixrisk/vr_history.h"
 #include "vixrisk/vr_pricing.h"
 #include "vixrisk/vr_model_ops.h"
+#include "vixrisk/vr_run.h"
 #include "vixrisk/vr_sim.h"
 #include "vr_test_util.h"
 
@@ -240,6 +241,82 @@ static void test_preset_cut_warns(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ln S of every path at every step (paths x (steps + 1)), for the preset test. */
+typedef struct all_ls {
+    size_t steps;
+    double *ls;
+} all_ls;
+
+static void all_ls_step(void *ctx, const vr_sim_block *b, size_t step)
+{
+    all_ls *a = ctx;
+    for (size_t i = 0; i < b->n; i++)
+        a->ls[(b->path0 + i) * (a->steps + 1) + step] = b->log_s[i];
+}
+
+/* A preset's days are the real days: each path's SPX moves by the preset's real daily return from
+ * the previous day's close, and over the preset by its real move (oct2008 from day 5: -30.0% on
+ * every path, also with 2 steps a day). The return was added to the model's own day at crisis
+ * variance: across 1,000 paths the "Lehman month" ended anywhere from -59.8% to +18.8%. A shock
+ * given as spx_return stays a jump on top of the day's own move. */
+static void test_preset_real_days(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("preset_days", dir, sizeof dir), 0);
+    for (int spd = 1; spd <= 2; spd++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 200, horizon_days: 30, steps_per_day: %d, seed: 9}\n"
+                 "scenarios:\n"
+                 "  - name: a\n"
+                 "    model: {type: svcj, spot: 5000, rate: 0.03, v0: 0.03,\n"
+                 "            physical: {kappa: 3, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04,\n"
+                 "                       mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6}}\n"
+                 "    shocks: [{day: 5, preset: oct2008}, {day: 28, spx_return: -0.1}]\n"
+                 "policies:\n  - name: p\n", spd);
+        const char *cfg = vr_test_write(dir, "preset.yaml", text);
+        vr_run_cfg rc;
+        vr_err err = {VR_OK, ""};
+        if (vr_run_load(cfg, &rc, &err) != VR_OK)
+            fail_msg("%s", err.msg);
+        const vr_scenario *sc = &rc.spec.scen[0];
+        assert_int_equal(sc->nshocks, 21 + 1); /* the preset's 21 days, then the jump */
+        const vr_sim_spec sim = vr_eval_sim_spec(&rc.spec, 0);
+        all_ls a = {sim.steps, calloc(200 * (sim.steps + 1), sizeof(double))};
+        assert_non_null(a.ls);
+        const vr_sim_observer obs = {&a, all_ls_step, NULL};
+        assert_int_equal(vr_sim_run(&sim, &obs, &err), VR_OK);
+        double real = 0, worst = 0, lo = INFINITY, hi = -INFINITY, jump_own = 0;
+        for (int k = 0; k < 21; k++)
+            real += log1p(sc->shocks[k].spx_return);
+        for (size_t p = 0; p < 200; p++) {
+            const double *l = &a.ls[p * (sim.steps + 1)];
+            for (int k = 0; k < 21; k++) { /* day 5 + k from day 4 + k's close */
+                const vr_shock *q = &sc->shocks[k];
+                assert_true(q->replace && q->step == (size_t)(5 + k) * (size_t)spd);
+                worst = fmax(worst, fabs((l[q->step] - l[q->step - (size_t)spd]) - log1p(q->spx_return)));
+            }
+            const double move = l[25 * spd] - l[4 * spd];
+            lo = fmin(lo, move);
+            hi = fmax(hi, move);
+            /* the spx_return of day 28 is added to the day's own move: the day moves by more than it */
+            const vr_shock *j = &sc->shocks[21];
+            assert_false(j->replace);
+            jump_own += fabs((l[28 * spd] - l[27 * spd]) - log1p(-0.1)) > 1e-6;
+        }
+        printf("oct2008 from day 5, %d step(s) a day: real move %.4f; paths %.4f..%.4f (worst day %.1e); "
+               "%.0f of 200 paths' day 28 moved besides the -10%% jump\n",
+               spd, expm1(real), expm1(lo), expm1(hi), worst, jump_own);
+        assert_true(worst < 1e-12);
+        assert_true(fabs(lo - real) < 1e-11 && fabs(hi - real) < 1e-11);
+        assert_true(jump_own > 190);
+        free(a.ls);
+        vr_run_cfg_free(&rc);
+    }
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* `vixrisk run` on config text `cfg` written as DIR/NAME.yaml, to DIR/NAME.h5 (its path in h5);
  * the output in out; the run must succeed. */
 static void run_handmade(const char *dir, const char *name, const char *cfg, const char *flags,
@@ -398,6 +475,17 @@ static void test_replay_below_floor(void **state)
         assert_true(fabs(a[k] - ((k >= 10 && k < 20) ? 11.0 : 8.0)) < 1e-5);
     free(a);
     vr_h5_close(r);
+    /* the report starts the replay from the close the triggers saw, the model's state after it
+     * (it read "from VIX 11.28 (v0 0)"), and its one path as such ("Paths per scenario | 10") */
+    char args[1400], md[700];
+    snprintf(md, sizeof md, "%s/floor.md", dir);
+    snprintf(args, sizeof args, "report %s -o %s", h5, md);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
+    char *text = vr_test_slurp(md);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "from VIX 8.00 (the close; the model's state: VIX 11.28, its floor, v0 0)"));
+    assert_non_null(strstr(text, "| Paths per scenario | 1 (every scenario a replay; simulation.paths 10) |"));
+    free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
@@ -463,6 +551,61 @@ static void test_bootstrap_below_floor(void **state)
            moves);
     assert_true(below > 100 && moves > 20);
     free(a);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
+/* A shock reaches the VIX it asks down to the model's floor, and says where it could not. On the
+ * calibrated svcj2 a vix_level of 12 left the paths whose m alone gives more (about a quarter) above
+ * it, up to 14.6, with nothing to tell: the shock moved v and kept m; now m is lowered where the
+ * VIX needs it, as on a replay's day of VIX alone, and every path is at 12. A vix_change of -5 from
+ * VIX 20 on a Heston whose pricing floor is 18.74 leaves every path at the floor: the run notes
+ * it, and the run file (vix_floor_path_days) and its report count the path-days. */
+static void test_shock_reach_and_floor(void **state)
+{
+    (void)state;
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("shockfloor", dir, sizeof dir), 0);
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "simulation: {paths: 64, seed: 7, horizon_days: 12, sample_paths: 64}\n"
+             "scenarios:\n"
+             "  - {name: lvl12, model: '%s/configs/models/svcj2_cal.yaml', shocks: [{day: 10, vix_level: 12}]}\n"
+             "  - name: c5\n"
+             "    model: {type: heston, spot: 5000, rate: 0.03, v0: 0.04,\n"
+             "            physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7},\n"
+             "            pricing: {kappa: 100, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+             "    shocks: [{day: 2, vix_change: -5}]\n"
+             "policies:\n  - name: unhedged\n",
+             VIXRISK_SOURCE_DIR);
+    char out[16384], h5[600];
+    run_handmade(dir, "shockfloor", cfg, "--quiet", out, sizeof out, h5, sizeof h5);
+    assert_non_null(strstr(out, "note: c5: a shock asked for a VIX below the model's floor of 18.74 on 64 path-days"));
+    assert_null(strstr(out, "note: lvl12"));
+    size_t n = 0;
+    double *a = read_dataset(h5, "/lvl12/sample_paths/vix", &n);
+    assert_int_equal(n, 64 * 13);
+    int off = 0;
+    for (size_t p = 0; p < 64; p++)
+        off += fabs(a[p * 13 + 10] - 12) > 1e-4;
+    free(a);
+    a = read_dataset(h5, "/c5/sample_paths/vix", &n);
+    int at_floor = 0; /* the floor, 100 sqrt(a): 18.74 (stored in single precision) */
+    const double k = 100 * 30 / 365.0, fl = 100 * sqrt(0.04 * (1 - (1 - exp(-k)) / k));
+    for (size_t p = 0; p < 64; p++)
+        at_floor += fabs(a[p * 13 + 2] - fl) < 1e-4 * fl;
+    free(a);
+    printf("shocks: %d of 64 svcj2 paths not at VIX 12 on the shock day; %d of 64 Heston paths at the floor\n",
+           off, at_floor);
+    assert_int_equal(off, 0);
+    assert_int_equal(at_floor, 64);
+    char args[1400], md[700];
+    snprintf(md, sizeof md, "%s/shockfloor.md", dir);
+    snprintf(args, sizeof args, "report %s -o %s", h5, md);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
+    char *text = vr_test_slurp(md);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "a shock asked for a VIX below the model's floor on 64 path-days"));
+    free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
@@ -660,8 +803,10 @@ int main(void)
         cmocka_unit_test(test_history_replay),
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_shock),
+        cmocka_unit_test(test_shock_reach_and_floor),
         cmocka_unit_test(test_stress_config_errors),
         cmocka_unit_test(test_preset_cut_warns),
+        cmocka_unit_test(test_preset_real_days),
         cmocka_unit_test(test_replay_handmade),
         cmocka_unit_test(test_replay_below_floor),
         cmocka_unit_test(test_bootstrap_below_floor),

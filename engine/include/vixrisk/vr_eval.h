@@ -95,7 +95,9 @@ typedef struct vr_scenario_result {
     double seconds;        /* wall time of the scenario (marks build included) */
     double build_seconds;  /* pricing layer build (surface + VIX table) */
     int64_t vix_floor_n;   /* replay and bootstrap: (path, day) pairs of this rank whose VIX was
-                              below the model's floor (the triggers saw it, the marks the floor) */
+                              below the model's floor (the triggers saw it, the marks the floor);
+                              model paths: (path, shock day) pairs whose shock asked for a VIX
+                              below the floor (the path sat at it) */
     double vix_floor_min;  /* the lowest such VIX (INFINITY when none) */
 } vr_scenario_result;
 

@@ -135,7 +135,8 @@ typedef struct vr_rf_attr {
       VR_RF_OPTIONAL)                                                                              \
     X(VIX_FLOOR_PATH_DAYS, "vix_floor_path_days", I64, "path-days", "bootstrap: (path, day) pairs, " \
       "days 0 to horizon_days, whose resampled VIX is below the model's VIX floor; triggers saw "   \
-      "that VIX, marks the model at its floor", VR_RF_OPTIONAL)                                    \
+      "that VIX, marks the model at its floor; a model scenario with shocks: (path, day) pairs "    \
+      "whose shock asked for a VIX below the floor, where the path sat instead", VR_RF_OPTIONAL)   \
     X(STAGE_SECONDS, "stage_seconds", F64_ARRAY, "s", "run --stages: thread seconds of the "        \
       "evaluation's stages, all ranks: generate, market, gather, kernels, handout, books, "         \
       "searches (within books), outputs", VR_RF_TIMING | VR_RF_OPTIONAL)                           \

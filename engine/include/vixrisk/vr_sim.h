@@ -46,6 +46,12 @@ typedef enum vr_source { VR_SOURCE_MODEL = 0, VR_SOURCE_HISTORY = 1, VR_SOURCE_B
 typedef struct vr_shock {
     size_t step;
     double spx_return, vix_level, vix_change;
+    /* 0: spx_return moves the path after the step's own move (a jump on top of the day). 1 (a
+     * preset's day): it replaces the moves since step `from` (the day's first step; the preset's
+     * previous day), so the day's close-to-close return is the real one (added to the model's own
+     * day until 2026-12-07: a path through oct2008 ended anywhere from -60% to +19%). */
+    int replace;
+    size_t from;
 } vr_shock;
 
 typedef struct vr_sim_spec {
@@ -78,7 +84,7 @@ typedef struct vr_sim_spec {
                                 (vr_term.h) where the data have VIX3M, so the replay's VIX3M is
                                 the real one; a bootstrap path backs it out of the path's VIX and
                                 the drawn day's VIX3M/VIX (without it m stays at m0) */
-    int keep_m;              /* HISTORY, BOOTSTRAP, two factors: m cannot move (vr_model_m_fixed,
+    int keep_m;              /* HISTORY, BOOTSTRAP, shocks, two factors: m cannot move (vr_model_m_fixed,
                                 e.g. an svcj file with lambda1): the VIX alone sets v, m stays at
                                 m0 also where the VIX needs it lower (the state then sits at the
                                 model's floor), and vixc3m is not read */
@@ -110,6 +116,10 @@ typedef struct vr_sim_block {
      * moved by the drawn days' changes), which the factors reproduce except below the model's
      * floor, where they sit at it. NULL for model paths (their VIX is the state's). */
     const double *vix;
+    /* Model paths, on a step where a shock acted: the VIX the shock asked of each lane where the
+     * state cannot show it (below the model's floor, where the lane sits), NaN elsewhere; NULL on
+     * every other step. */
+    const double *shock_asked;
 } vr_sim_block;
 
 typedef struct vr_sim_observer {

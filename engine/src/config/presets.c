@@ -165,6 +165,8 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                 x->spx_return = pr->days[i].spx / pr->days[i - 1].spx - 1;
                 x->vix_level = pr->days[i].vix;
                 x->vix_change = NAN;
+                x->replace = 1; /* the day's real move, from the previous day's close */
+                x->from = (d - 1) * (size_t)s->steps_per_day;
                 below += x->vix_level < vix_floor * (1 - 1e-9);
                 lowest = fmin(lowest, x->vix_level);
             }

@@ -107,7 +107,8 @@ typedef struct thread_ws {
     size_t blk_path0, blk_n, blk_cap;
     const size_t *span;   /* per policy: the bytes of its book a day reads (header and slots;
                              one array for all threads) */
-    int64_t floor_n;      /* path-days whose replayed or resampled VIX was below the model's floor */
+    int64_t floor_n;      /* path-days whose replayed or resampled VIX, or a shock's asked VIX, was
+                             below the model's floor */
     double floor_min;     /* their lowest VIX */
     /* the stage timers (vr_eval_opts.stages; eval_ctx.timed): vr_ticks() per stage (ST_GATHER
      * includes ST_KERNELS), the stamp of the thread's last return to the generator (0: none yet),
@@ -376,6 +377,12 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             w->floor_n++; /* (counted for run.c's note: an integer sum and a minimum, the same for
                              any thread count) */
             w->floor_min = b->vix[i] < w->floor_min ? b->vix[i] : w->floor_min;
+        }
+        /* a shock that asked for a VIX below the model's floor: the path sits at the floor (the
+         * state's VIX is the market's, as on any model path), counted the same way for the note */
+        if (b->shock_asked != NULL && !isnan(b->shock_asked[i])) {
+            w->floor_n++;
+            w->floor_min = b->shock_asked[i] < w->floor_min ? b->shock_asked[i] : w->floor_min;
         }
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {

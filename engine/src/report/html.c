@@ -92,7 +92,7 @@ static void summary(FILE *f, const rep_run *r)
         fputs(" (replace the config text below)</td></tr>\n", f);
     }
     kv(f, "Seed", vr_rep_fmt_int(b, sizeof b, (long long)r->seed));
-    kv(f, "Paths per scenario", vr_rep_fmt_int(b, sizeof b, (long long)r->paths));
+    kv(f, "Paths per scenario", vr_rep_paths_text(r, b, sizeof b));
     if (r->horizon_days >= 0)
         snprintf(b, sizeof b, "%lld trading days", (long long)r->horizon_days);
     else

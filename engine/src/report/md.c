@@ -379,9 +379,9 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
     if (r->overrides && r->overrides[0]) {
         fputs("| Overrides (replace the config text below) | ", f); md_esc(f, r->overrides); fputs(" |\n", f);
     }
-    char i1[32], i2[32], i3[32];
+    char i1[32], i2[96], i3[32];
     fprintf(f, "| Seed | %s |\n| Paths per scenario | %s |\n| Horizon | %s%s |\n",
-            vr_rep_fmt_int(i1, sizeof i1, (long long)r->seed), vr_rep_fmt_int(i2, sizeof i2, (long long)r->paths),
+            vr_rep_fmt_int(i1, sizeof i1, (long long)r->seed), vr_rep_paths_text(r, i2, sizeof i2),
             vr_rep_fmt_int(i3, sizeof i3, (long long)r->horizon_days), r->horizon_days >= 0 ? " trading days" : "");
     fputs("| Baseline policy | ", f); md_esc(f, r->baseline); fputs(" |\n", f);
     fputs("| Kernel ISA | ", f); md_esc(f, r->isa); fputs(" |\n", f);

@@ -207,6 +207,22 @@ static void add(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *vr_rep_paths_text(const rep_run *r, char *buf, size_t cap)
+{
+    size_t replays = 0;
+    for (size_t i = 0; i < r->nscen; i++)
+        replays += r->scen[i].replay && vr_rep_is_history(&r->scen[i]);
+    char n[32];
+    vr_rep_fmt_int(n, sizeof n, (long long)r->paths);
+    if (replays > 0 && replays == r->nscen)
+        snprintf(buf, cap, "1 (every scenario a replay; simulation.paths %s)", n);
+    else if (replays > 0)
+        snprintf(buf, cap, "%s; replays 1", n);
+    else
+        snprintf(buf, cap, "%s", n);
+    return buf;
+}
+
 const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
 {
     buf[0] = '\0';
@@ -217,7 +233,21 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
         add(buf, cap, "a replay of %s..%s", s->window_from, s->window_to);
     else if (boot && window)
         add(buf, cap, "days resampled from %s..%s", s->window_from, s->window_to);
-    if (isfinite(s->vix0)) {
+    /* a replay's first close (its sample path's day 0) where the model's state shows another VIX
+     * (a close below the model's floor): the close is what the replay started from, and what the
+     * triggers saw; the state's VIX follows as the model's (it read "from VIX 12.09 (v0 0)" for a
+     * window whose first close was 11.66) */
+    const double close = hist && s->vix != NULL && s->nsample > 0 && s->ndays > 0 ? s->vix[0] : NAN;
+    if (isfinite(s->vix0) && isfinite(close) && fabs(close - s->vix0) >= 0.005) {
+        add(buf, cap, "%sVIX %.2f (the close; the model's state: VIX %.2f, its floor", !buf[0] ? "" : " from ", close,
+            s->vix0);
+        if (isfinite(s->v0) && isfinite(s->m0))
+            add(buf, cap, ", v0 %g, m0 %g)", s->v0, s->m0);
+        else if (isfinite(s->v0))
+            add(buf, cap, ", v0 %g)", s->v0);
+        else
+            add(buf, cap, ")");
+    } else if (isfinite(s->vix0)) {
         add(buf, cap, "%sVIX %.2f", !buf[0] ? "" : hist ? " from " : ", starting at ", s->vix0);
         if (isfinite(s->v0) && isfinite(s->m0))
             add(buf, cap, " (v0 %g, m0 %g)", s->v0, s->m0);
@@ -241,6 +271,9 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
     if (boot && s->vix_floor_path_days > 0)
         add(buf, cap, "%sa resampled VIX below the model's floor on %lld path-days: the triggers saw it, the marks "
             "the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
+    else if (!hist && s->vix_floor_path_days > 0)
+        add(buf, cap, "%sa shock asked for a VIX below the model's floor on %lld path-days: those paths sat at the "
+            "floor instead", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
     if (isfinite(s->cover))
         add(buf, cap, "%sthe VIX option tables extended past their default top to cover VIX %.1f",
             buf[0] ? "; " : "", s->cover);

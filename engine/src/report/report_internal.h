@@ -167,6 +167,9 @@ const char *vr_rep_days_text(const rep_run *r, const rep_scenario *s, char *buf,
  * and its caveats, a start.asof day, the shocks, an extended VIX table), for each format's
  * scenario section; "" when the file records none of it. */
 const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap);
+/* The run summary's "Paths per scenario": simulation.paths, and what replays (one path each) ran
+ * instead ("1 (every scenario a replay; simulation.paths 500)", "500; replays 1"). */
+const char *vr_rep_paths_text(const rep_run *r, char *buf, size_t cap);
 /* buf without the sign of a printed zero: "-0", "-0.00", "-0.000%" lose their '-'. */
 char *vr_rep_fmt_unsign_zero(char *buf);
 

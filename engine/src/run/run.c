@@ -175,13 +175,24 @@ static int64_t replay_vix_floor(const vr_scenario *sc, FILE *note)
                              "floor (run file: vix_floor_days)");
 }
 
-/* A bootstrap's path-days whose resampled VIX fell below the model's floor, over every rank
- * (collective; rank 0 gets the count in *n): the triggers saw that VIX and the marks the model at
- * its floor, as on a replay's such days, which replay_vix_floor notes; these were not noted at all
- * (a bootstrap of 2017 with svcj_cal.yaml, floor 10.59, spent about a third of its path-days
- * there, down to 8.96). */
-static vr_status bootstrap_vix_floor(const vr_scenario *sc, const vr_scenario_result *res, size_t paths,
-                                     int days, FILE *note, int64_t *n, vr_err *err)
+/* The days of a scenario's shocks that move the VIX (a preset's each day it keeps). */
+static int shock_days(const vr_scenario *sc)
+{
+    int n = 0;
+    for (int k = 0; k < sc->nshocks; k++)
+        n += !isnan(sc->shocks[k].vix_level) || !isnan(sc->shocks[k].vix_change);
+    return n > 0 ? n : 1;
+}
+
+/* A bootstrap's path-days whose resampled VIX fell below the model's floor, or a model scenario's
+ * path-days on which a shock asked for a VIX below it, over every rank (collective; rank 0 gets the
+ * count in *n). A bootstrap's triggers saw that VIX and the marks the model at its floor, as on a
+ * replay's such days, which replay_vix_floor notes; these were not noted at all (a bootstrap of
+ * 2017 with svcj_cal.yaml, floor 10.59, spent about a third of its path-days there, down to
+ * 8.96). A shocked path sits at the floor: a vix_change of -5 from VIX 20 on a model whose floor
+ * is 18.74 moved it by 1.26 points, with nothing to tell (until 2026-12-07). */
+static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_result *res, size_t paths,
+                                    int days, FILE *note, int64_t *n, vr_err *err)
 {
     typedef struct { int64_t n; double min; } floor_count;
     const int ranks = vr_dist_size(), me = vr_dist_rank();
@@ -199,7 +210,14 @@ static vr_status bootstrap_vix_floor(const vr_scenario *sc, const vr_scenario_re
         }
         const double floor_vix = vr_model_vix_floor(&sc->model);
         const double total = (double)paths * (double)(days + 1);
-        if (*n > 0 && note != NULL)
+        if (*n > 0 && note != NULL && sc->source == VR_SOURCE_MODEL)
+            fprintf(note,
+                    "note: %s: a shock asked for a VIX below the model's floor of %.2f on %lld path-days "
+                    "(%.2f%% of the %zu paths' shock days, as low as %.2f): those paths sat at the floor "
+                    "instead (run file: vix_floor_path_days)\n",
+                    sc->name, floor_vix, (long long)*n,
+                    100.0 * (double)*n / ((double)paths * (double)shock_days(sc)), paths, lo);
+        else if (*n > 0 && note != NULL)
             fprintf(note,
                     "note: %s: the resampled VIX is below the model's floor of %.2f on %lld of %.0f path-days "
                     "(%.2f%%, as low as %.2f): there the triggers see that VIX and the marks the model at its "
@@ -597,9 +615,9 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         vr_eval_stages timed = {0}; /* run --stages: rank 0's sum of the ranks' stages */
         TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, &timed, err));
         int64_t floor_path_days = 0;
-        if (scen->source == VR_SOURCE_BOOTSTRAP)
-            TRY(bootstrap_vix_floor(scen, &res, np, vr_scenario_days(s, scen), opts->table && me == 0 ? stderr : NULL,
-                                    &floor_path_days, err));
+        if (scen->source == VR_SOURCE_BOOTSTRAP || (scen->source == VR_SOURCE_MODEL && scen->nshocks > 0))
+            TRY(scenario_vix_floor(scen, &res, np, vr_scenario_days(s, scen), opts->table && me == 0 ? stderr : NULL,
+                                   &floor_path_days, err));
         double tg = omp_get_wtime();
         vr_pol_summary *row = ps + (size_t)sc * (size_t)s->npol;
         if (streamed) {
@@ -625,7 +643,7 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
             if (scen->source == VR_SOURCE_HISTORY) {
                 info.vix3m_model_days = replay_vix3m_missing(scen, opts->table ? stderr : NULL);
                 info.vix_floor_days = replay_vix_floor(scen, opts->table ? stderr : NULL);
-            } else if (scen->source == VR_SOURCE_BOOTSTRAP) {
+            } else {
                 info.vix_floor_path_days = floor_path_days;
             }
             if (scen->source != VR_SOURCE_HISTORY && cfg->start != NULL && cfg->start[sc].date > 0)

@@ -58,7 +58,7 @@ static int ws_alloc(sim_ws *w, size_t block, int nfactors)
 static vr_sim_block block_view(const sim_ws *w, int nfactors, size_t path0, size_t n, size_t npad,
                                int thread)
 {
-    vr_sim_block b = {path0, n, npad, w->log_s, w->x[0], thread, nfactors, {NULL}, NULL};
+    vr_sim_block b = {path0, n, npad, w->log_s, w->x[0], thread, nfactors, {NULL}, NULL, NULL};
     for (int j = 0; j < nfactors; j++)
         b.x[j] = w->x[j];
     return b;
@@ -192,24 +192,63 @@ static void block_init(const vr_sim_spec *s, int nfactors, sim_ws *w, size_t pat
     }
 }
 
-static void apply_shocks(const vr_sim_spec *s, const vr_model_ops *ops, sim_ws *w, size_t npad,
-                         size_t step)
+/* Lane i's factors to those that give `vix` under a shock: v alone, or for a two-factor model
+ * whose m can move (not keep_m) v with m kept unless the VIX needs it lower, as a replay's day of
+ * VIX alone (lane_from_term), so that any VIX down to the model's floor (every factor at 0) is
+ * reached. A level a path's m put out of reach of v alone ran above it: svcj2 shocked to VIX 12
+ * left 128 of 500 paths above it, up to 14.60, with nothing to tell (until 2026-12-07). */
+static void lane_to_shock_vix(const vr_model_ops *ops, const vr_sim_spec *s, sim_ws *w, size_t i, double vix)
 {
+    if (ops->nfactors < 2 || s->keep_m)
+        lane_from_vix(ops, &s->vixc, w, i, vix);
+    else
+        lane_from_term(ops, s, w, i, vix, NAN);
+}
+
+/* The shocks of `step` on the block's lanes; returns 1 if any acted. asked[i] (npad lanes) is then
+ * the VIX a shock asked of lane i where the state cannot show it (below the model's floor: the
+ * lane sits there), NaN elsewhere: the evaluator counts them for the run's note. */
+static int apply_shocks(const vr_sim_spec *s, const vr_model_ops *ops, sim_ws *w, size_t npad,
+                        size_t step, double *asked, const double *ls_from)
+{
+    int acted = 0;
     for (int j = 0; j < s->nshocks; j++) {
         const vr_shock *q = &s->shocks[j];
         if (q->step != step)
             continue;
+        if (!acted)
+            for (size_t i = 0; i < npad; i++)
+                asked[i] = NAN;
+        acted = 1;
         for (size_t i = 0; i < npad; i++) {
             if (!isnan(q->spx_return))
-                w->log_s[i] += log1p(q->spx_return);
+                w->log_s[i] = (q->replace ? ls_from[i] : w->log_s[i]) + log1p(q->spx_return);
+            double to = NAN;
             if (!isnan(q->vix_level))
-                lane_from_vix(ops, &s->vixc, w, i, q->vix_level);
+                to = q->vix_level;
             if (!isnan(q->vix_change)) {
                 const double vix = lane_vix(ops, &s->vixc, w, i);
-                lane_from_vix(ops, &s->vixc, w, i, vix + q->vix_change > 0 ? vix + q->vix_change : 0);
+                to = vix + q->vix_change > 0 ? vix + q->vix_change : 0;
             }
+            if (isnan(to))
+                continue;
+            lane_to_shock_vix(ops, s, w, i, to);
+            if (lane_vix(ops, &s->vixc, w, i) > to * (1 + 1e-9) + 1e-12)
+                asked[i] = to;
         }
     }
+    return acted;
+}
+
+/* ln S of the lanes at the end of `step` into ls_from where a shock replaces the moves since then
+ * (vr_shock.replace: a preset's day starts from the previous day's close). */
+static void shock_mark_from(const vr_sim_spec *s, const sim_ws *w, size_t npad, size_t step, double *ls_from)
+{
+    for (int j = 0; j < s->nshocks; j++)
+        if (s->shocks[j].replace && s->shocks[j].from == step) {
+            memcpy(ls_from, w->log_s, npad * sizeof *ls_from);
+            return;
+        }
 }
 
 /* The bootstrap's day pairs (j-1, j) sorted by the VIX on day j-1. A new block starts at a day
@@ -357,7 +396,7 @@ static void block_run_hist(const vr_sim_spec *s, const vr_model_ops *ops, const 
 
 static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_ops *ops,
                       const void *coef, const boot_pool *bp, const vr_sim_observer *obs, sim_ws *w,
-                      size_t path0, size_t n, size_t npad, int thread)
+                      double *asked, double *ls_from, size_t path0, size_t n, size_t npad, int thread)
 {
     if (s->source != VR_SOURCE_MODEL) {
         block_run_hist(s, ops, bp, obs, w, path0, n, npad, thread);
@@ -368,12 +407,20 @@ static void block_run(const vr_sim_spec *s, const vk_table *kt, const vr_model_o
     if (obs && obs->on_step)
         obs->on_step(obs->ctx, &b, 0);
     const int step = s->single ? VR_STEP_QE_SINGLE : (int)s->scheme;
+    if (s->nshocks > 0)
+        shock_mark_from(s, w, npad, 0, ls_from);
     for (size_t k = 1; k <= s->steps; k++) {
         ops->path_step(kt, coef, step, w, npad);
-        if (s->nshocks > 0)
-            apply_shocks(s, ops, w, npad, k);
-        if (obs && obs->on_step)
-            obs->on_step(obs->ctx, &b, k);
+        int acted = 0;
+        if (s->nshocks > 0) {
+            acted = apply_shocks(s, ops, w, npad, k, asked, ls_from);
+            shock_mark_from(s, w, npad, k, ls_from); /* (after k's own shocks: a day's close) */
+        }
+        if (obs && obs->on_step) {
+            vr_sim_block bs = b; /* a shock's day: the VIX it asked where not shown */
+            bs.shock_asked = acted ? asked : NULL;
+            obs->on_step(obs->ctx, &bs, k);
+        }
     }
     if (obs && obs->on_block_done)
         obs->on_block_done(obs->ctx, &b);
@@ -405,6 +452,8 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
     void *coef = NULL;
     boot_pool bp;
     sim_ws *ws = NULL;
+    double **asked = NULL; /* per thread: a shock's VIX asked where not shown (apply_shocks), then
+                              ln S where a preset's day starts (shock_mark_from): 2 x block */
     memset(&bp, 0, sizeof bp);
     if (s.source == VR_SOURCE_MODEL &&
         (st = ops->path_coef(&s.params, s.rate, s.dividend, dt, &coef, err)) != VR_OK)
@@ -428,12 +477,14 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
         goto done;
     }
     ws = calloc((size_t)nth, sizeof *ws);
-    if (ws == NULL) {
+    asked = calloc((size_t)nth, sizeof *asked);
+    if (ws == NULL || asked == NULL) {
         st = vr_fail(err, VR_ENOMEM, "sim: workspace for %d threads", nth);
         goto done;
     }
     for (int t = 0; t < nth; t++) {
-        if (!ws_alloc(&ws[t], block, ops->nfactors)) {
+        if (!ws_alloc(&ws[t], block, ops->nfactors) ||
+            (s.nshocks > 0 && (asked[t] = vr_aligned_alloc(2 * block * sizeof(double))) == NULL)) {
             st = vr_fail(err, VR_ENOMEM, "sim: block buffers of %zu paths", block);
             goto done;
         }
@@ -449,13 +500,17 @@ vr_status vr_sim_run(const vr_sim_spec *spec, const vr_sim_observer *obs, vr_err
         const size_t path0 = bi * block;
         const size_t n = path0 + block <= s.paths ? block : s.paths - path0;
         const size_t npad = (n + VK_LANES_MAX - 1) / VK_LANES_MAX * VK_LANES_MAX;
-        block_run(&s, kt, ops, coef, &bp, obs, &ws[t], path0, n, npad, t);
+        block_run(&s, kt, ops, coef, &bp, obs, &ws[t], asked[t], asked[t] ? asked[t] + block : NULL, path0, n,
+                  npad, t);
     }
 
 done:
     for (int t = 0; ws != NULL && t < nth; t++)
         ws_free(&ws[t]);
+    for (int t = 0; asked != NULL && t < nth; t++)
+        vr_free(asked[t]);
     free(ws);
+    free(asked);
     pool_free(&bp);
     if (coef != NULL)
         ops->path_coef_free(coef);
