@@ -227,6 +227,16 @@ static void test_preset_cut_warns(void **state)
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "cut.yaml:6: scenarios[0].shocks[0].preset: preset oct2008 moves 21 trading days "
                                 "from day 9; the horizon of 10 days keeps the first 2"));
+    /* one day, in the singular (it said "the horizon of 1 days") */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("simulation: {paths: 10, horizon_days: 1}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 100, "
+          "v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n    shocks:\n      - {day: 1, preset: "
+          "mar2020}\npolicies:\n  - name: p\n", f);
+    fclose(f);
+    rc = vr_run_capture(cmd, out, sizeof out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "from day 1; the horizon of 1 day keeps the first 1\n"));
     /* a preset that fits says nothing */
     f = fopen(path, "w");
     assert_non_null(f);
@@ -458,6 +468,9 @@ static void test_replay_below_floor(void **state)
     char out[8192], h5[600];
     run_handmade(dir, "floor", cfg, "", out, sizeof out, h5, sizeof h5);
     assert_non_null(strstr(out, "below the model's floor of 11.28 on 30 of the window's 30 days"));
+    /* no console line ends in blanks (the replay's attribution header ended in 70) */
+    assert_non_null(strstr(out, "attribution by layer"));
+    assert_null(strstr(out, " \n"));
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);

@@ -504,11 +504,11 @@ static int cmd_price(int argc, char **argv)
         char kdesc[48] = "", ks[VR_NUM_STR], ts[VR_NUM_STR]; /* (a future has no strike: --strike is not read) */
         if (req.option != VR_OPTION_FUTURE) /* strike and expiry as read, not rounded to 6 digits */
             snprintf(kdesc, sizeof kdesc, ", strike %s", vr_num_str(req.strike, ks));
-        printf("%s %s %s%s, expiry %s y: %zu paths x %zu steps (%s%s%s, %s, %d threads, %.2f s)\n",
+        printf("%s %s %s%s, expiry %s y: %zu path%s x %zu step%s (%s%s%s, %s, %d thread%s, %.2f s)\n",
                vr_model_type_name(req.model.type), und, opt, kdesc, vr_num_str(req.expiry, ts), req.paths,
-               res.steps, req.scheme == VR_SCHEME_QE ? "qe" : "euler",
+               req.paths == 1 ? "" : "s", res.steps, res.steps == 1 ? "" : "s", req.scheme == VR_SCHEME_QE ? "qe" : "euler",
                req.fast_log ? " fast_log" : "", req.single ? " single" : "", req.kt->isa, threads,
-               res.seconds);
+               threads == 1 ? "" : "s", res.seconds);
         if (asof > 0) {
             printf("  ");
             vr_cli_asof_print(stdout, &mk);

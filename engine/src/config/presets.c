@@ -155,9 +155,9 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
                     if (c->warn != NULL)
                         fprintf(c->warn,
                                 "vixrisk: warning: %s:%d: %s: preset %s moves %d trading days from day %d; the "
-                                "horizon of %d days keeps the first %d\n",
+                                "horizon of %d day%s keeps the first %d\n",
                                 c->file, vr_yaml_line_near(c->ix, key), key, pr->name, pr->ndays - 1, (int)day,
-                                days, i - 1);
+                                days, days == 1 ? "" : "s", i - 1);
                     break;
                 }
                 vr_shock *x = &sc->shocks[sc->nshocks++];

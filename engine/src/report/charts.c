@@ -489,14 +489,14 @@ void vr_chart_sweep(FILE *f, const rep_scenario *s, const rep_sweep *sw)
     double xlo = xs[0], xhi = xs[sw->n - 1];
     const double px = xhi > xlo ? 0.06 * vr_svg_width(xlo, xhi) : fmax(1, fabs(xlo) * 0x1p-40);
     char title[300], head[300];
-    snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->key);
+    snprintf(title, sizeof title, "Scenario %s: sweep of %s over %s", s->name, sw->base, sw->label);
     /* tall enough for the legend under the plot: its top at y0 + h + 48, two rows (8 + 2 x 16 px) */
     vr_svg_begin(f, 560, 40 + 250 + 48 + 40 + 12, title);
     svg_plot p = {f, 90, 40, 440, 250, vr_svg_clamp(xlo - px), vr_svg_clamp(xhi + px), vr_svg_clamp(ylo - py),
                   vr_svg_clamp(yhi + py), 0, 0, 1, 0, 0};
-    snprintf(head, sizeof head, "%s: %s", sw->base, sw->key);
+    snprintf(head, sizeof head, "%s: %s", sw->base, sw->label);
     vr_svg_text(f, p.x0, 24, "start", 13, "bold", head);
-    vr_svg_axes(&p, sw->key, replay ? "USD" : "USD, against the baseline");
+    vr_svg_axes(&p, sw->label, replay ? "USD" : "USD, against the baseline");
     const double zy = vr_svg_py(&p, 0);
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"3 3\"/>\n",
             p.x0, zy, p.x0 + p.w, zy);

@@ -287,6 +287,14 @@ size_t vr_rep_sweeps(const rep_scenario *s, rep_sweep *out, size_t cap)
             memset(&out[n], 0, sizeof out[n]);
             snprintf(out[n].base, sizeof out[n].base, "%s", base);
             snprintf(out[n].key, sizeof out[n].key, "%s", key);
+            /* the name's brackets are '_' (sweep.c); the charts and captions show the key written */
+            size_t d = 0;
+            while (strncmp(key, "layers_", 7) == 0 && key[7 + d] >= '0' && key[7 + d] <= '9')
+                d++;
+            if (d > 0 && key[7 + d] == '_')
+                snprintf(out[n].label, sizeof out[n].label, "layers[%.*s]%s", (int)d, key + 7, key + 8 + d);
+            else
+                snprintf(out[n].label, sizeof out[n].label, "%s", key);
             n++;
         }
         rep_sweep *sw = &out[w];

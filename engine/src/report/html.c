@@ -341,7 +341,7 @@ static void sweeps(FILE *f, const rep_scenario *s)
         vr_rep_esc(f, sw[i].base);
         fputs(s->replay ? (vr_rep_is_history(s) ? ": P&amp;L on the replayed path against " : ": P&amp;L on the path against ") : ": &#916;ES99 and &#916;mean against the "
               "baseline (&#177;1 SE) against ", f);
-        vr_rep_esc(f, sw[i].key);
+        vr_rep_esc(f, sw[i].label);
         fputs(".</figcaption>\n</figure>\n", f);
     }
     fputs("</div>\n", f);

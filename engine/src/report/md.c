@@ -502,7 +502,7 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
             safe_name(kn, sizeof kn, sw[k].key);
             snprintf(rel, sizeof rel, "%.*s_files/%zu-%s-sweep%zu-%s.svg", stem_len, base, i + 1, sn, k + 1, kn);
             fputs("![sweep of ", f);
-            md_esc(f, sw[k].key);
+            md_esc(f, sw[k].label);
             md_link_end(f, rel);
         }
         md_trades(f, s);

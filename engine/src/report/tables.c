@@ -163,14 +163,14 @@ const char *vr_rep_tail_warning(const rep_scenario *s, char *buf, size_t cap)
     if (s->replay || s->tail >= VR_TAIL_MIN_BEYOND) {
         if (s->replay || s->paths / 1000 >= VR_TAIL_MIN_BEYOND)
             return NULL;
-        snprintf(buf, cap, "ES99.9 rests on %zu paths beyond VaR99.9 (fewer than %d): a rough estimate, "
+        snprintf(buf, cap, "ES99.9 rests on %zu path%s beyond VaR99.9 (fewer than %d): a rough estimate, "
                  "and VaR99.9 and both their SEs are rough too (the SEs understate the error).",
-                 s->paths / 1000, VR_TAIL_MIN_BEYOND);
+                 s->paths / 1000, s->paths / 1000 == 1 ? "" : "s", VR_TAIL_MIN_BEYOND);
         return buf;
     }
-    snprintf(buf, cap, "Tail warning: ES99 rests on %zu paths beyond VaR99 and ES99.9 on %zu (fewer than %d "
+    snprintf(buf, cap, "Tail warning: ES99 rests on %zu path%s beyond VaR99 and ES99.9 on %zu (fewer than %d "
              "each): rough estimates (VaR99 and VaR99.9 and the SEs of all too), and so is each \xCE\x94" "ES99 against the baseline, never shown as "
-             "significant; run at least %d paths for a usable ES99.", s->tail, s->paths / 1000,
+             "significant; run at least %d paths for a usable ES99.", s->tail, s->tail == 1 ? "" : "s", s->paths / 1000,
              VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
     if (s->paths / 20 < VR_TAIL_MIN_BEYOND) {
         const size_t n = strlen(buf);

@@ -92,6 +92,7 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c);
 #define REP_MAX_SWEEPS 8
 typedef struct rep_sweep { /* struct tag: report_internal.h declares the chart */
     char base[VR_NAME_MAX], key[VR_NAME_MAX];
+    char label[VR_NAME_MAX]; /* the key as the config writes it: "layers[0]." for the name's "layers_0_." */
     size_t n;
     size_t pol[VR_MAX_POLICIES];
     double x[VR_MAX_POLICIES];

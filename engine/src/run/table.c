@@ -95,9 +95,11 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
                  "layers' nets%s it makes dmean):\n",
             /* a baseline with layers of its own: dmean is less their nets too */
             base < (size_t)s->npol && s->pol[base].nlayers > 0 ? " less the baseline's layers' nets" : "");
-    fprintf(out, "%-*s %-*s %9s %10s %16s %12s %12s %7s %18s %18s\n", wp, "policy", wl, "layer", "acts/yr",
-            "prem %CaR", replay ? "net" : "net mean +- se", replay ? "" : "net worst1%", replay ? "" : "net worst5%",
-            replay ? "" : "corr", replay ? "" : "dES99 removed", replay ? "" : "dES99 alone");
+    if (replay) /* (its columns end at net: the empty ones left 70 blanks at the line's end) */
+        fprintf(out, "%-*s %-*s %9s %10s %16s\n", wp, "policy", wl, "layer", "acts/yr", "prem %CaR", "net");
+    else
+        fprintf(out, "%-*s %-*s %9s %10s %16s %12s %12s %7s %18s %18s\n", wp, "policy", wl, "layer", "acts/yr",
+                "prem %CaR", "net mean +- se", "net worst1%", "net worst5%", "corr", "dES99 removed", "dES99 alone");
     for (int p = 0; p < s->npol; p++) {
         if (s->pol[p].abl_kind != VR_ABL_NONE)
             continue;
@@ -191,9 +193,9 @@ void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_s
                 num(g, sizeof g, v[VR_SCORE_PAID], "%.0f"));
     }
     if (*mark)
-        fprintf(out, "* ES99 rests on %zu paths beyond VaR99 (fewer than %d): a rough estimate, and so is "
+        fprintf(out, "* ES99 rests on %zu path%s beyond VaR99 (fewer than %d): a rough estimate, and so is "
                      "each dES99 (not judged, no cost per unit); run at least %d paths for a usable tail\n",
-                tail, VR_TAIL_MIN_BEYOND,
+                tail, tail == 1 ? "" : "s", VR_TAIL_MIN_BEYOND,
                 100 * VR_TAIL_MIN_BEYOND);
     print_attrib(out, cfg, ps, base, 0);
 }

@@ -132,8 +132,8 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             nd, nd == 1 ? "" : "s", cfg->baseline, row[base].score[VR_SCORE_ES99],
             row[base].score[VR_SCORE_ES99_SE], row[base].score[VR_SCORE_MEAN], row[base].score[VR_SCORE_MEAN_SE]);
         if (rough)
-            put(&t, "  (ES99 rests on %zu paths beyond VaR99, fewer than %d: its differences are not judged; "
-                    "run at least %d paths)\n", tail, VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
+            put(&t, "  (ES99 rests on %zu path%s beyond VaR99, fewer than %d: its differences are not judged; "
+                    "run at least %d paths)\n", tail, tail == 1 ? "" : "s", VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
         for (int p = 0; p < s->npol; p++) {
             if (p == base || s->pol[p].abl_kind != VR_ABL_NONE)
                 continue;
