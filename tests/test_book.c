@@ -442,6 +442,15 @@ static void test_roll_never_inward(void **state)
     assert_true(K(b, 2) > k[2] && K(b, 2) > 5250 && K(b, 0) == k[0] && K(b, 1) == k[1]);
 }
 
+/* Day 0 of policy p at (S0, v0) into b, its trades logged into lg. */
+static void open_logged(vr_book *b, const vr_policy *p, vr_trade_log *lg, vr_mkt *m, double S0, double v0)
+{
+    vr_book_init(b, p);
+    b->log = lg;
+    vr_mkt_init(m, S0, &v0, mk_heston);
+    vr_book_day(b, p, m, mk_heston, 0);
+}
+
 /* Trades of the log lg whose reason is `reason`, long SPX legs of quantity 0 (abandoned), counted. */
 static int abandoned_legs(const vr_trade_log *lg, const char *reason)
 {
@@ -469,10 +478,7 @@ static void test_worthless_wing_abandoned(void **state)
     vr_trade_log lg = {0};
     vr_book b;
     vr_mkt m;
-    vr_book_init(&b, &p);
-    b.log = &lg;
-    vr_mkt_init(&m, S[0], &v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0);
+    open_logged(&b, &p, &lg, &m, S[0], v[0]);
     const double k[4] = {K(b, 0), K(b, 1), K(b, 2), K(b, 3)}, texp = T_EXP(b), cash0 = b.cash, costs0 = b.costs;
     int d = 1;
     for (; d < 40; d++) {
@@ -516,10 +522,7 @@ static void test_roll_abandons_worthless_wing(void **state)
     vr_trade_log lg = {0};
     vr_book b;
     vr_mkt m;
-    vr_book_init(&b, &p);
-    b.log = &lg;
-    vr_mkt_init(&m, S[0], &v[0], mk_heston);
-    vr_book_day(&b, &p, &m, mk_heston, 0);
+    open_logged(&b, &p, &lg, &m, S[0], v[0]);
     const int gone = abandoned_legs(&lg, "abandoned:always");
     int traded = 0;
     for (size_t i = 0; i < lg.n; i++)

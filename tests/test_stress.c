@@ -342,6 +342,18 @@ static void run_handmade(const char *dir, const char *name, const char *cfg, con
     assert_int_equal(rc, 0);
 }
 
+/* `vixrisk report` of run file h5 into DIR/NAME.md, its text (the caller frees it). */
+static char *report_md(const char *dir, const char *h5, const char *name)
+{
+    char args[1400], md[700], out[4096];
+    snprintf(md, sizeof md, "%s/%s.md", dir, name);
+    snprintf(args, sizeof args, "report %s -o %s", h5, md);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
+    char *text = vr_test_slurp(md);
+    assert_non_null(text);
+    return text;
+}
+
 /* A hand-made data directory: 30 weekdays from 2021-01-04, SPX flat at 4000, the VIX at `calm`
  * except on days 10-19 (`spike`). */
 static void write_handmade(const char *dir, double calm, double spike)
@@ -490,12 +502,7 @@ static void test_replay_below_floor(void **state)
     vr_h5_close(r);
     /* the report starts the replay from the close the triggers saw, the model's state after it
      * (it read "from VIX 11.28 (v0 0)"), and its one path as such ("Paths per scenario | 10") */
-    char args[1400], md[700];
-    snprintf(md, sizeof md, "%s/floor.md", dir);
-    snprintf(args, sizeof args, "report %s -o %s", h5, md);
-    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
-    char *text = vr_test_slurp(md);
-    assert_non_null(text);
+    char *text = report_md(dir, h5, "floor");
     assert_non_null(strstr(text, "from VIX 8.00 (the close; the model's state: VIX 11.28, its floor, v0 0)"));
     assert_non_null(strstr(text, "| Paths per scenario | 1 (every scenario a replay; simulation.paths 10) |"));
     free(text);
@@ -611,12 +618,7 @@ static void test_shock_reach_and_floor(void **state)
            off, at_floor);
     assert_int_equal(off, 0);
     assert_int_equal(at_floor, 64);
-    char args[1400], md[700];
-    snprintf(md, sizeof md, "%s/shockfloor.md", dir);
-    snprintf(args, sizeof args, "report %s -o %s", h5, md);
-    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
-    char *text = vr_test_slurp(md);
-    assert_non_null(text);
+    char *text = report_md(dir, h5, "shockfloor");
     assert_non_null(strstr(text, "a shock asked for a VIX below the model's floor on 64 path-days"));
     free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);
