@@ -624,6 +624,57 @@ static void test_shock_reach_and_floor(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* A bootstrap path's VIX compounds the drawn days' changes, so it can pass the window's highest
+ * close, which alone sizes the VIX option tables: from 2008-11-20 (VIX 80.86, the window's top)
+ * some paths pass the tables' top (VIX 96 for this set) and their VIX options are extrapolated
+ * there. The run notes the path-days and the highest VIX, the run file counts them
+ * (vix_top_path_days) and the report says so; nothing did (29 of 2,000 paths reached 109). */
+static void test_bootstrap_above_top(void **state)
+{
+    (void)state;
+    if (!have_hist)
+        skip();
+    char dir[128];
+    assert_int_equal(vr_test_tmpdir("btop", dir, sizeof dir), 0);
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg,
+             "simulation: {paths: 300, horizon_days: 126, seed: 7, sample_paths: 0}\n"
+             "scenarios:\n"
+             "  - name: b\n"
+             "    type: bootstrap\n"
+             "    data: %s/../shared/data\n"
+             "    window: {from: 2008-09-15, to: 2009-03-31}\n"
+             "    block_mean: 10\n"
+             "    start: {asof: 2008-11-20}\n"
+             "    model: {type: svcj, spot: 5000, rate: 0.04, dividend: 0.013, v0: 0.02,\n"
+             "            physical: {kappa: 3.0, theta: 0.022, sigma: 0.45, rho: -0.75, lambda: 0.8, mu_v: 0.04,\n"
+             "                       mu_s: -0.03, sigma_s: 0.04, rho_j: -0.6},\n"
+             "            pricing: {kappa: 2.4, theta: 0.030, sigma: 0.45, rho: -0.75, lambda: 1.2, mu_v: 0.05,\n"
+             "                      mu_s: -0.04, sigma_s: 0.05, rho_j: -0.6}}\n"
+             "policies:\n  - name: p\n", VIXRISK_SOURCE_DIR);
+    char out[8192], h5[600];
+    run_handmade(dir, "btop", cfg, "--quiet", out, sizeof out, h5, sizeof h5);
+    const char *note = strstr(out, "note: b: the resampled VIX is above the top of the VIX option tables (VIX 96.0) on ");
+    assert_non_null(note);
+    long long n_note = -1;
+    assert_int_equal(sscanf(note + strlen("note: b: the resampled VIX is above the top of the VIX option tables "
+                                          "(VIX 96.0) on "), "%lld", &n_note), 1);
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    int64_t n = -1;
+    assert_int_equal(vr_h5_read_attr_int64(r, "/b", "vix_top_path_days", &n, &err), VR_OK);
+    vr_h5_close(r);
+    printf("bootstrap above the tables' top: %lld path-days\n", (long long)n);
+    assert_true(n > 0 && n == n_note);
+    char *text = report_md(dir, h5, "btop");
+    char want[128];
+    snprintf(want, sizeof want, "a resampled VIX above the top of the VIX option tables on %lld path-days", (long long)n);
+    assert_non_null(strstr(text, want));
+    free(text);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* Block lengths of the bootstrap: a path continues to the next historical day with probability
  * 1 - 1/L (L = block_mean), recovered from the day indices of the returns it drew. */
 static void test_bootstrap_block_length(void **state)
@@ -827,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_below_floor),
         cmocka_unit_test(test_malformed_csv),
         cmocka_unit_test(test_bootstrap_block_length),
+        cmocka_unit_test(test_bootstrap_above_top),
         cmocka_unit_test(test_bootstrap_two_factor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -99,6 +99,9 @@ typedef struct vr_scenario_result {
                               model paths: (path, shock day) pairs whose shock asked for a VIX
                               below the floor (the path sat at it) */
     double vix_floor_min;  /* the lowest such VIX (INFINITY when none) */
+    int64_t vix_top_n;     /* bootstrap: (path, day) pairs of this rank whose VIX was above the
+                              top of the scenario's VIX option tables (marked by extrapolation) */
+    double vix_top_max;    /* the highest such VIX (0 when none) */
 } vr_scenario_result;
 
 /* Paths and horizon of a scenario (its own or the run's). */

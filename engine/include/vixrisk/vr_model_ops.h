@@ -205,6 +205,9 @@ double vr_model_vix_table_vmax(const vr_model *m);
  * twice the variance of vix_cover (its VIX times about 1.41, room for the paths to go on up from a
  * shock), at most 25, the tables' limit; 0 when vix_cover is 0 (the default grid). */
 double vr_model_vix_table_cover(const vr_model *m);
+/* The VIX at the top of the variance axis of the model's VIX option tables for a run (the default
+ * top or its cover, whichever is higher; svcj2: with m at 0), under the pricing parameters. */
+double vr_model_vix_table_top(const vr_model *m);
 /* A VIX the model's paths or marks will see: above the default table's top (past vmax), it raises
  * m->vix_cover to it and returns its variance (vr_model_v_at_vix); else returns 0 and leaves m. */
 double vr_model_cover_vix(vr_model *m, double vix);

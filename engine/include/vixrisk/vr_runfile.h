@@ -137,6 +137,9 @@ typedef struct vr_rf_attr {
       "days 0 to horizon_days, whose resampled VIX is below the model's VIX floor; triggers saw "   \
       "that VIX, marks the model at its floor; a model scenario with shocks: (path, day) pairs "    \
       "whose shock asked for a VIX below the floor, where the path sat instead", VR_RF_OPTIONAL)   \
+    X(VIX_TOP_PATH_DAYS, "vix_top_path_days", I64, "path-days", "bootstrap: (path, day) pairs whose " \
+      "resampled VIX is above the top of the scenario's VIX option tables, where VIX options are "  \
+      "marked by extrapolation", VR_RF_OPTIONAL)                                                   \
     X(STAGE_SECONDS, "stage_seconds", F64_ARRAY, "s", "run --stages: thread seconds of the "        \
       "evaluation's stages, all ranks: generate, market, gather, kernels, handout, books, "         \
       "searches (within books), outputs", VR_RF_TIMING | VR_RF_OPTIONAL)                           \

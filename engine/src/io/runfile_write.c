@@ -201,6 +201,8 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
     }
     if (sc->source == VR_SOURCE_BOOTSTRAP || (sc->source == VR_SOURCE_MODEL && sc->nshocks > 0))
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, info->vix_floor_path_days, err));
+    if (sc->source == VR_SOURCE_BOOTSTRAP)
+        TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX_TOP_PATH_DAYS].name, info->vix_top_path_days, err));
     if (info->stages != NULL) { /* run --stages: where the evaluation's time went, and its work */
         double sec[VR_EVAL_STAGES_N], cnt[VR_EVAL_STAGES_N];
         vr_eval_stages_pack(info->stages, sec, cnt);

@@ -34,6 +34,7 @@ typedef struct vr_rf_scen_info {
                                    NULL: the config's state */
     int64_t vix3m_model_days; /* replay: window days without a VIX3M close (stored for replays) */
     int64_t vix_floor_days;   /* replay: window days whose VIX close is below the model's floor */
+    int64_t vix_top_path_days;   /* bootstrap: path-days whose VIX is above the VIX option tables' top */
     int64_t vix_floor_path_days; /* bootstrap: path-days whose VIX is below the model's floor; model
                                     scenario with shocks: path-days whose shock asked for a VIX below it */
     const vr_eval_stages *stages; /* run --stages: the evaluation's stages (all ranks), or NULL */

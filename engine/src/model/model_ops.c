@@ -96,6 +96,12 @@ double vr_model_vix_table_cover(const vr_model *m)
     return v < 25.0 ? v : 25.0;
 }
 
+double vr_model_vix_table_top(const vr_model *m)
+{
+    const double vmax = vr_model_vix_table_vmax(m), cover = vr_model_vix_table_cover(m);
+    return vr_model_vix_at_v(m, cover > vmax ? cover : vmax);
+}
+
 double vr_model_v_at_vix(const vr_model *m, double vix)
 {
     const vr_model_ops *ops = vr_model_ops_get(m->type);

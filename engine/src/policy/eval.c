@@ -110,6 +110,8 @@ typedef struct thread_ws {
     int64_t floor_n;      /* path-days whose replayed or resampled VIX, or a shock's asked VIX, was
                              below the model's floor */
     double floor_min;     /* their lowest VIX */
+    int64_t top_n;        /* bootstrap path-days whose VIX was above the VIX option tables' top */
+    double top_max;       /* their highest VIX */
     /* the stage timers (vr_eval_opts.stages; eval_ctx.timed): vr_ticks() per stage (ST_GATHER
      * includes ST_KERNELS), the stamp of the thread's last return to the generator (0: none yet),
      * and the counts of vr_eval_stages kept here */
@@ -171,6 +173,8 @@ typedef struct eval_ctx {
                                   drawdown is not finite, or UINT64_MAX: the run fails with it
                                   (the lowest, so the same for any thread count) */
     int timed;                 /* opts->stages: the stage timers run */
+    double vix_top;            /* a bootstrap: the VIX at the top of its VIX option tables
+                                  (vr_model_vix_table_top); INFINITY otherwise */
 } eval_ctx;
 
 int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr)
@@ -377,6 +381,12 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             w->floor_n++; /* (counted for run.c's note: an integer sum and a minimum, the same for
                              any thread count) */
             w->floor_min = b->vix[i] < w->floor_min ? b->vix[i] : w->floor_min;
+        }
+        /* a bootstrap path's VIX above the VIX option tables' top: its VIX options are marked by
+         * extrapolation there (counted for run.c's note, as the floor's days) */
+        if (b->vix != NULL && b->vix[i] > c->vix_top) {
+            w->top_n++;
+            w->top_max = b->vix[i] > w->top_max ? b->vix[i] : w->top_max;
         }
         /* a shock that asked for a VIX below the model's floor: the path sits at the floor (the
          * state's VIX is the market's, as on any model path), counted the same way for the note */
@@ -989,7 +999,8 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
         ws[t].floor_min = INFINITY;
     }
     eval_ctx ctx = {spec, grp[0].pr, ngrp, grp, kt_batch, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
-                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX, timed};
+                    progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX, timed,
+                    sc->source == VR_SOURCE_BOOTSTRAP ? vr_model_vix_table_top(&sc->model) : INFINITY};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;
@@ -1005,10 +1016,14 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     }
     res->vix_floor_n = 0;
     res->vix_floor_min = INFINITY;
+    res->vix_top_n = 0;
+    res->vix_top_max = 0;
     for (int t = 0; t < nth; t++) { /* what each thread collected last */
         blk_flush(&ctx, &ws[t]);
         res->vix_floor_n += ws[t].floor_n;
         res->vix_floor_min = ws[t].floor_min < res->vix_floor_min ? ws[t].floor_min : res->vix_floor_min;
+        res->vix_top_n += ws[t].top_n;
+        res->vix_top_max = ws[t].top_max > res->vix_top_max ? ws[t].top_max : res->vix_top_max;
     }
     /* A non-finite P&L is a numerical failure of the model at these parameters (its paths or
      * marks), not a result: the run stops here, before any score or file is written. */

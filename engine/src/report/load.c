@@ -408,6 +408,7 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, &s->vix3m_model_days, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_DAYS].name, &s->vix_floor_days, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, &s->vix_floor_path_days, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_TOP_PATH_DAYS].name, &s->vix_top_path_days, err));
     /* the parameters of the stored model type, those the file has in both sets and finite */
     const vr_model_def *def = vr_model_def_find(s->model_type);
     s->nparam = 0;

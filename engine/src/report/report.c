@@ -271,7 +271,10 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
     if (boot && s->vix_floor_path_days > 0)
         add(buf, cap, "%sa resampled VIX below the model's floor on %lld path-days: the triggers saw it, the marks "
             "the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
-    else if (!hist && s->vix_floor_path_days > 0)
+    if (boot && s->vix_top_path_days > 0)
+        add(buf, cap, "%sa resampled VIX above the top of the VIX option tables on %lld path-days: VIX options marked "
+            "by extrapolation there", buf[0] ? "; " : "", (long long)s->vix_top_path_days);
+    if (!boot && !hist && s->vix_floor_path_days > 0)
         add(buf, cap, "%sa shock asked for a VIX below the model's floor on %lld path-days: those paths sat at the "
             "floor instead", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
     if (isfinite(s->cover))

@@ -95,7 +95,7 @@ typedef struct rep_scenario {
      * VIX the VIX option tables were extended to (vix_table_cover; NaN: the default tables) */
     double vix0, m0, asof_spx, asof_vix, cover;
     char *asof;
-    int64_t vix3m_model_days, vix_floor_days, vix_floor_path_days;
+    int64_t vix3m_model_days, vix_floor_days, vix_floor_path_days, vix_top_path_days;
     int has_stages;           /* the run was timed (`run --stages`): stages holds its stages */
     vr_eval_stages stages;
 } rep_scenario;
