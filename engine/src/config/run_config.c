@@ -384,20 +384,24 @@ static vr_status apply_start(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_
     CHECK(data_path_form(c, dkey));
     if (o->asof > 0)
         return VR_OK; /* run --asof DATE replaces it */
-    char resolved[512];
-    const char *dir = vr_yaml_text(c->ix, dkey);
+    char resolved[512], skey[VR_KEY_MAX];
+    /* start.data, else the scenario's own data: (a bootstrap's window; until 2026-12-07 a bootstrap
+     * with data: DIR looked for its start day under --data, VIXRISK_DATA or ../shared/data) */
+    snprintf(skey, sizeof skey, "scenarios[%d].data", i);
+    const char *use = vr_yaml_text(c->ix, dkey) != NULL ? dkey : skey;
+    const char *dir = vr_yaml_text(c->ix, use);
     if (dir != NULL) {
-        const char *from = vr_yaml_file_of(c->ix, dkey);
+        const char *from = vr_yaml_file_of(c->ix, use);
         if (vr_config_resolve(from ? from : c->file, dir, resolved, sizeof resolved) != 0)
-            return vr_config_fail(c->err, c->file, c->ix, dkey, "data directory path too long");
+            return vr_config_fail(c->err, c->file, c->ix, use, "data directory path too long");
         dir = resolved;
     } else if (o->data_dir != NULL && o->data_dir[0] != '\0')
         dir = o->data_dir;
     else
         dir = vr_history_default_dir();
     if (dir == NULL)
-        return vr_config_fail(c->err, c->file, c->ix, key, "needs the data: start.data, --data DIR, "
-                              "VIXRISK_DATA or ../shared/data (files as described in docs/config.md)");
+        return vr_config_fail(c->err, c->file, c->ix, key, "needs the data: start.data, the scenario's data, "
+                              "--data DIR, VIXRISK_DATA or ../shared/data (files as described in docs/config.md)");
     vr_market_day *mk = &out->start[i];
     vr_err e2 = {VR_OK, ""};
     int have = 0; /* the same day from the same directory: read once */
