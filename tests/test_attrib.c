@@ -5,7 +5,11 @@
  *   rule, a roll_tested layer and two VIX-call layers, and a policy of the other position kinds (a
  *   ladder of SPX put spreads, VIX call spreads with a partial sale, a VIX future); SVCJ paths with
  *   shocks; and every scenario of
- *   configs/stress.yaml (replays and bootstrap among them, when ../shared/data is there).
+ *   configs/stress.yaml (replays and bootstrap among them, when ../shared/data is there); and on
+ *   sampled scenarios the condor's mean net on the baseline's worst 1% / 5% is stored, equals a
+ *   recount from attribution/condor (ties at the boundary shared) and, with the layers' own, adds
+ *   up to the policy's mean P&L on those paths (without it a roll layer's -35,000 there read as
+ *   the roll hurting in the tail while the policy lost 25,000 less than the baseline).
  * - Ablation: the derived policies exist with their attributes, and d_es99_removed equals the ES99
  *   of the policy without the layer minus the policy's, recomputed from the stored pnl; it and its
  *   SE, and each policy's d_es99, d_mean and their SEs, are vr_paired_compute's on the stored
@@ -120,8 +124,47 @@ static double *read_d(vr_h5_reader *r, const char *scen, const char *pol, const 
     return x;
 }
 
-/* Every policy of every scenario of the file: condor + layers = pnl on every path. Returns the
- * number of policies checked. */
+/* Weights of the paths in the mean over the baseline's worst k of n (the baseline's P&L b): 1 below
+ * the k-th worst value, the places left shared equally among the paths at that value; an
+ * independent reading of the layers' net_on_worst1/5 (a count and a sort, not the run's order). */
+static double *worst_weights(const double *b, size_t n, size_t k)
+{
+    double *s = malloc(n * sizeof *s), *w = malloc(n * sizeof *w);
+    assert_non_null(s);
+    assert_non_null(w);
+    memcpy(s, b, n * sizeof *s);
+    for (size_t i = 1; i < n; i++) /* insertion sort: the tests' files have a few hundred paths */
+        for (size_t j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            const double t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+    const double edge = s[k - 1];
+    size_t below = 0, at = 0;
+    for (size_t i = 0; i < n; i++) {
+        below += b[i] < edge;
+        at += b[i] == edge;
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] = b[i] < edge ? 1.0 : b[i] == edge ? (double)(k - below) / (double)at : 0.0;
+    free(s);
+    return w;
+}
+
+static double weighted_mean(const double *w, const double *x, size_t n, size_t k)
+{
+    double t = 0;
+    for (size_t i = 0; i < n; i++)
+        t += w[i] * x[i];
+    return t / (double)k;
+}
+
+static double attr_d(vr_h5_reader *r, const char *obj, const char *name);
+
+/* Every policy of every scenario of the file: condor + layers = pnl on every path; and on sampled
+ * scenarios the condor's net on the baseline's worst 1% / 5% (condor_net_on_worst1/5) is its
+ * attribution's mean there, and with the layers' net_on_worst1/5 it makes the policy's mean P&L on
+ * those paths. Returns the number of policies checked. */
 static int check_sums(const char *file)
 {
     vr_h5_reader *r = NULL;
@@ -142,6 +185,30 @@ static int check_sums(const char *file)
             double *pnl = read_d(r, scen[s], pol[p], "pnl", &n);
             double *sum = read_d(r, scen[s], pol[p], "attribution/condor", &m);
             assert_int_equal(m, n);
+            char pg[512];
+            snprintf(pg, sizeof pg, "/%s/%s", scen[s], pol[p]);
+            double *w[2] = {NULL, NULL};
+            size_t kk[2] = {0, 0};
+            double tails[2] = {0, 0};
+            if (n >= 2) { /* the worst 1% and 5% of the baseline's paths */
+                char *bname = NULL;
+                assert_int_equal(vr_h5_read_attr_str(r, pg, "baseline", &bname, &err), VR_OK);
+                double *b = read_d(r, scen[s], bname, "pnl", &m);
+                assert_int_equal(m, n);
+                free(bname);
+                static const char *const key[2] = {"condor_net_on_worst1", "condor_net_on_worst5"};
+                for (int t = 0; t < 2; t++) {
+                    kk[t] = t == 0 ? n / 100 : n / 20;
+                    if (kk[t] == 0)
+                        kk[t] = 1;
+                    w[t] = worst_weights(b, n, kk[t]);
+                    const double want = weighted_mean(w[t], sum, n, kk[t]), got = attr_d(r, pg, key[t]);
+                    if (!(fabs(got - want) <= 1e-9 * fmax(fabs(want), 1.0)))
+                        fail_msg("%s %s: %.9f, the condor's attribution there %.9f", pg, key[t], got, want);
+                    tails[t] = got;
+                }
+                free(b);
+            }
             snprintf(g, sizeof g, "/%s/%s/layers", scen[s], pol[p]);
             nl = 0;
             if (vr_h5_exists(r, g))
@@ -154,6 +221,19 @@ static int check_sums(const char *file)
                 for (size_t i = 0; i < n; i++)
                     sum[i] += x[i];
                 free(x);
+                if (n >= 2) {
+                    char lg[800];
+                    snprintf(lg, sizeof lg, "%s/layers/%s", pg, lay[l]);
+                    tails[0] += attr_d(r, lg, "net_on_worst1");
+                    tails[1] += attr_d(r, lg, "net_on_worst5");
+                }
+            }
+            for (int t = 0; t < 2 && n >= 2; t++) {
+                const double want = weighted_mean(w[t], pnl, n, kk[t]);
+                if (!(fabs(tails[t] - want) <= 1e-9 * fmax(fabs(want), 1.0)))
+                    fail_msg("%s: condor and layers on the baseline's worst %s sum to %.9f, the policy's mean P&L "
+                             "there %.9f", pg, t == 0 ? "1%" : "5%", tails[t], want);
+                free(w[t]);
             }
             if (nl)
                 vr_h5_free_names(lay, nl);

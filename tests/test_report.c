@@ -461,7 +461,20 @@ static void test_html(void **state)
     /* the attribution table's key to its empty condor cells and its n/a, in the note under it */
     const char *key = strstr(s, "on every path. &#916;ES99 if removed");
     assert_non_null(key);
-    assert_non_null(strstr(key, "Empty cells in a condor row: the columns from actions per year on"));
+    assert_non_null(strstr(key, "A condor row's net is followed by its difference to the baseline's condor"));
+    /* a condor row: its nets on the baseline's worst paths, and its difference to the baseline's
+     * condor as the cell's second line */
+    assert_non_null(strstr(s, "data-key=\"condor_net_on_worst1\""));
+    assert_non_null(strstr(s, "data-key=\"condor_net_on_worst5\""));
+    int subs = 0, rows = 0;
+    for (const char *ac = strstr(s, "data-key=\"attr_condor\""); ac; ac = strstr(ac + 1, "data-key=\"attr_condor\"")) {
+        const char *vs = strstr(ac, "<span class=\"d"), *end = strstr(ac, "</td>");
+        assert_non_null(end);
+        rows++;
+        subs += vs != NULL && vs < end && strncmp(strchr(vs, '>') + 1, "vs ", 3) == 0;
+    }
+    assert_true(rows > 1);
+    assert_int_equal(subs, rows - 1); /* every condor row but the baseline's */
     free(s);
 #ifdef HAVE_LIBXML2
     xmlDocPtr d = xmlReadFile(out, NULL, XML_PARSE_NONET);
@@ -540,8 +553,10 @@ static void test_md(void **state)
     }
     assert_non_null(strstr(s, "s\\_p-1.x")); /* Markdown-escaped scenario name */
     /* the attribution table's key to its empty condor cells and its n/a, right under the table */
-    const char *key = strstr(s, "add up to the policy's on every path. Empty cells in a condor row: ");
+    const char *key = strstr(s, "add up to the policy's on every path. A condor row's net is followed by its "
+                                "difference to the baseline's condor");
     assert_non_null(key);
+    assert_non_null(strstr(key, "Its other empty cells describe a hedge layer"));
     assert_non_null(strstr(key, "n/a: the layer's ablation was not run"));
     free(s);
 }

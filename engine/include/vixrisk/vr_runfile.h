@@ -197,7 +197,12 @@ typedef struct vr_rf_attr {
       "mean of attribution/condor); absent when the scores are streamed", VR_RF_OPTIONAL)          \
     X(CONDOR_DNET_SE, "condor_d_net_mean_se", "USD", "paired standard error of the condor's mean "  \
       "net minus the baseline's condor's, same paths; absent when the scores are streamed or the " \
-      "baseline has layers", VR_RF_OPTIONAL)
+      "baseline has layers", VR_RF_OPTIONAL)                                                     \
+    X(CONDOR_TAIL1, "condor_net_on_worst1", "USD", "mean of attribution/condor on the baseline's "  \
+      "worst 1% paths (with the layers' net_on_worst1 it makes the policy's mean P&L there); "      \
+      "absent when the scores are streamed", VR_RF_OPTIONAL)                                       \
+    X(CONDOR_TAIL5, "condor_net_on_worst5", "USD", "the same on the baseline's worst 5% paths",    \
+      VR_RF_OPTIONAL)
 
 #define VR_RF_ENUM_SCORE(id, key, units, desc, flags) VR_SCORE_##id,
 enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };

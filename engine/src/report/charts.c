@@ -534,7 +534,7 @@ int vr_chart_layers(FILE *f, const rep_scenario *s)
         for (int l = -1; l < (int)q->nlayer_names && nb < MAXB; l++) {
             pol[nb] = p, lay[nb] = l;
             const double m = l < 0 ? q->attr_condor : q->lay[l].attr_mean;
-            const double w = l < 0 ? NAN : q->lay[l].score[VR_RF_LAYER_TAIL1];
+            const double w = l < 0 ? q->score[RS_CONDOR_TAIL1] : q->lay[l].score[VR_RF_LAYER_TAIL1];
             lo = fmin(lo, m), hi = fmax(hi, m);
             if (isfinite(w)) lo = fmin(lo, w), hi = fmax(hi, w);
             nb++;
@@ -568,7 +568,7 @@ int vr_chart_layers(FILE *f, const rep_scenario *s)
             prev = pol[b];
         }
         const double m = lay[b] < 0 ? q->attr_condor : q->lay[lay[b]].attr_mean;
-        const double w = lay[b] < 0 ? NAN : q->lay[lay[b]].score[VR_RF_LAYER_TAIL1];
+        const double w = lay[b] < 0 ? q->score[RS_CONDOR_TAIL1] : q->lay[lay[b]].score[VR_RF_LAYER_TAIL1];
         const char *col = lay[b] < 0 ? "#7f7f7f" : vr_rep_color((size_t)lay[b] + 1);
         const double y0 = vr_svg_py(&p, fmax(m, 0)), y1 = vr_svg_py(&p, fmin(m, 0));
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"%.1f\" fill=\"%s\"/>\n", x, y0,

@@ -208,9 +208,29 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
             pm(C("attr_condor"), sizeof c[n].text, q->attr_condor, q->score[RS_CONDOR_NET_SE]);
         else
             vr_rep_fmt_usd(C("attr_condor"), sizeof c[n].text, q->attr_condor);
+        /* its difference to the baseline's condor (the console's "vs <baseline>"): a roll or a layer
+         * that touches the condor moves it, and that move belongs next to the layers' nets */
+        const rep_policy *b = s->base < s->npol ? &s->pol[s->base] : NULL;
+        const double dse = q->score[RS_CONDOR_DNET_SE];
+        if (b != NULL && b != q && isfinite(dse) && isfinite(b->attr_condor) && isfinite(q->attr_condor)) {
+            double d = q->attr_condor - b->attr_condor;
+            if (fabs(d) < 0.5) /* the same condor as the baseline's: +0, not -0 */
+                d = 0;
+            char a[48], e[48];
+            snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s \xC2\xB1 %s", b->name, d > 0 ? "+" : "",
+                     vr_rep_fmt_usd(a, sizeof a, d), vr_rep_fmt_usd(e, sizeof e, dse));
+            c[n].subsig = vr_significant(d, dse);
+        }
         n++;
         for (int k = 0; k < 7; k++) {
-            snprintf(C(""), sizeof c[n].text, " ");
+            /* the condor's share on the baseline's worst 1% and 5% (with the layers' it makes the
+             * policy's there); the other columns describe a hedge layer */
+            const int tail = k == 2 ? RS_CONDOR_TAIL1 : k == 3 ? RS_CONDOR_TAIL5 : -1;
+            if (tail >= 0 && isfinite(q->score[tail]))
+                vr_rep_fmt_usd(C(tail == RS_CONDOR_TAIL1 ? "condor_net_on_worst1" : "condor_net_on_worst5"),
+                               sizeof c[n].text, q->score[tail]);
+            else
+                snprintf(C(""), sizeof c[n].text, " ");
             n++;
         }
         return n;

@@ -252,6 +252,11 @@ static void cells(FILE *f, const rep_cell *c, size_t nc)
         key_attr(f, &c[j]);
         fprintf(f, "%s>", cell_class(&c[j]));
         vr_rep_esc(f, c[j].text);
+        if (c[j].sub[0]) { /* a second line: a condor's difference to the baseline's */
+            fputs(c[j].subsig ? "<span class=\"d sig\">" : "<span class=\"d\">", f);
+            vr_rep_esc(f, c[j].sub);
+            fputs("</span>", f);
+        }
         fputs("</td>", f);
     }
 }
@@ -287,7 +292,7 @@ static void attribution(FILE *f, const rep_scenario *s)
           REP_ATTR_KEY "</p>\n", f);
     fputs("<figure>\n", f);
     if (vr_chart_layers(f, s))
-        fputs("<figcaption>Mean net P&amp;L per path of the condor and of each layer, and each layer's mean on "
+        fputs("<figcaption>Mean net P&amp;L per path of the condor and of each layer, and each one's mean on "
               "the baseline's worst 1% of paths.</figcaption>\n", f);
     fputs("</figure>\n", f);
 }

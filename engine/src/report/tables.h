@@ -82,10 +82,12 @@ size_t vr_rep_attr_head(rep_head *h);
 /* The key to the attribution table's empty cells, printed under it by the Markdown and HTML
  * writers (plain text: no character either format escapes). */
 #define REP_ATTR_KEY                                                                               \
-    "Empty cells in a condor row: the columns from actions per year on describe a hedge layer (its " \
-    "trades, premium, payoff on the baseline's worst paths, correlation with the condor, ablation) " \
-    "and have no value for the condor. n/a: the layer's ablation was not run (the policy has no "    \
-    "ablate: true; ablation variants are not ablated themselves)."
+    "A condor row's net is followed by its difference to the baseline's condor (\xC2\xB1 its paired "   \
+    "standard error), and its nets on the baseline's worst 1% and 5% add up with the layers' to "     \
+    "the policy's mean result on those paths. Its other empty cells describe a hedge layer (trades, "\
+    "premium, correlation with the condor, ablation) and have no value for the condor. n/a: the "   \
+    "layer's ablation was not run (the policy has no ablate: true; ablation variants are not "      \
+    "ablated themselves)."
 size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c);
 
 /* Sweeps: policies a `sweep` derived ("<policy>@<key>=<number>"), grouped by policy and key, ordered by value. */

@@ -211,7 +211,15 @@ vr_status vr_pol_attrib_policy(const vr_policy *pol, int npol, int p, int base, 
             }
         }
     }
-    if (o != NULL && n >= 2)
+    if (o != NULL && n >= 2) {
+        /* the condor's own share on the baseline's worst paths, weighted as the layers' (tail_mean
+         * is linear in the column): with their net_on_worst1 it adds up to the policy's mean P&L
+         * there, so a layer whose own net is negative on those paths (a roll's new spreads) reads
+         * next to what it saved the condor */
+        const size_t na = (size_t)o->nattr;
+        s->score[VR_SCORE_CONDOR_TAIL1] = tail_mean(o->attr, na, 0, order, n, n1);
+        s->score[VR_SCORE_CONDOR_TAIL5] = tail_mean(o->attr, na, 0, order, n, n5);
         st = condor_se(pol, p, base, o, n, pnl_of, ctx, s, err);
+    }
     return st;
 }

@@ -92,7 +92,7 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
     fprintf(out, "attribution by layer (net = the layer's own P&L, mean +- its standard error; prem = premium at mid "
                  "plus the costs of its trades, per year; %% CaR = %% of the condor's capital at risk; (condor) = the "
                  "condor's own legs, and their net less the baseline's condor, +- its paired standard error: with the "
-                 "layers' nets%s it makes dmean):\n",
+                 "layers' nets%s it makes dmean, and its net worst1%%/5%% with theirs the policy's mean P&L on those paths):\n",
             /* a baseline with layers of its own: dmean is less their nets too */
             base < (size_t)s->npol && s->pol[base].nlayers > 0 ? " less the baseline's layers' nets" : "");
     if (replay) /* (its columns end at net: the empty ones left 70 blanks at the line's end) */
@@ -128,8 +128,9 @@ static void print_attrib(FILE *out, const vr_run_cfg *cfg, const vr_pol_summary 
             vs = 0;
         fprintf(out, "%-*s %-*s %9s %10s %16s", wp, s->pol[p].name, wl, "(condor)", "-", "-",
                 mean_pm(c, sizeof c, cn, ps[p].score[VR_SCORE_CONDOR_NET_SE], 0));
-        if (!replay)
-            fprintf(out, " %12s %12s %7s", "-", "-", "-");
+        if (!replay) /* its share on the baseline's worst paths: with the layers' it makes the policy's */
+            fprintf(out, " %12s %12s %7s", num(e, sizeof e, ps[p].score[VR_SCORE_CONDOR_TAIL1], "%.0f"),
+                    num(f, sizeof f, ps[p].score[VR_SCORE_CONDOR_TAIL5], "%.0f"), "-");
         if (isfinite(vs))
             fprintf(out, " vs %s %s", cfg->baseline,
                     mean_pm(d, sizeof d, vs, ps[p].score[VR_SCORE_CONDOR_DNET_SE], 1));
