@@ -8,7 +8,7 @@
 #                                 the current code prints: ctest results_current)
 #   results/alvh.h5               its run file (not committed: .gitignore)
 #   results/alvh_report.html      the report in every format: .html, .md (+ alvh_report_files/),
-#   results/alvh_report.{md,csv,json}   .csv and .json
+#   results/alvh_report.{md,csv,json}   .csv (+ _trades.csv, _attribution.csv) and .json
 #   results/alvh_report.png       a screenshot of the HTML (headless Chromium, 1400 px wide), when
 #                                 chromium is installed
 #   results/stress.txt, results/stress_report.html   the batch stress job (configs/stress.yaml) at

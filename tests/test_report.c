@@ -277,6 +277,88 @@ static long check_trades_csv(const char *h5_path, const char *csv_path)
     return strtol(out, NULL, 10);
 }
 
+/* The CSV attribution (<stem>_attribution.csv) against the run file, read with h5py: one row per
+ * (scenario, policy, owner) of every policy with attribution/condor, the condor first and then the
+ * layers in their order; a layer's numbers are its attributes bit for bit (empty when absent); the
+ * condor's net is the mean of attribution/condor, its difference that less the baseline's, its SE,
+ * worst-1%/5% nets the policy's condor_* attributes. Returns the rows checked, -1 without h5py. */
+static const char *attr_check_py =
+    "import csv, sys, math, h5py\n"
+    "f = h5py.File(sys.argv[1], 'r')\n"
+    "rows = list(csv.reader(open(sys.argv[2], newline='', encoding='utf-8')))\n"
+    "lk = ['activations_per_year', 'mean_activations', 'premium_paid', 'premium_pct_car_per_year',\n"
+    "      'net_on_worst1', 'net_on_worst5', 'corr_condor', 'd_es99_removed', 'd_es99_removed_se',\n"
+    "      'd_es99_alone', 'd_es99_alone_se']\n"
+    "head = ['scenario', 'policy', 'baseline', 'owner', 'action', 'net_mean', 'net_mean_se', 'd_net_mean',\n"
+    "        'd_net_mean_se'] + lk\n"
+    "assert rows[0] == head, rows[0]\n"
+    "def num(x):\n"
+    "    return None if x == '' else float(x)\n"
+    "def same(a, b):\n"
+    "    return (a is None and b is None) or (a is not None and b is not None and a == b)\n"
+    "want = []\n"
+    "for sc in f:\n"
+    "    g = f[sc]\n"
+    "    for p in g:\n"
+    "        if not isinstance(g[p], h5py.Group) or 'attribution' not in g[p]:\n"
+    "            continue\n"
+    "        want.append((sc, p, 'condor'))\n"
+    "        for l in (g[p]['layers'] if 'layers' in g[p] else []):\n"
+    "            want.append((sc, p, l))\n"
+    "got = [tuple(r[0:2] + r[3:4]) for r in rows[1:]]\n"
+    "assert got == want, (got, want)\n"
+    "for r in rows[1:]:\n"
+    "    assert len(r) == len(head), r\n"
+    "    P = f[r[0]][r[1]]\n"
+    "    assert r[2] == P.attrs['baseline'].decode() if isinstance(P.attrs['baseline'], bytes) else str(P.attrs['baseline']), r\n"
+    "    v = dict(zip(head, r))\n"
+    "    if r[3] == 'condor':\n"
+    "        c = P['attribution/condor'][:]\n"
+    "        m = float(c.mean())\n"
+    "        assert abs(num(v['net_mean']) - m) <= 1e-12 * max(abs(m), 1), (r, m)\n"
+    "        a = P.attrs\n"
+    "        for k, key in (('net_mean_se', 'condor_net_mean_se'), ('net_on_worst1', 'condor_net_on_worst1'),\n"
+    "                       ('net_on_worst5', 'condor_net_on_worst5')):\n"
+    "            assert same(num(v[k]), float(a[key]) if key in a else None), (r, k)\n"
+    "        b = f[r[0]][r[2]]['attribution/condor'][:]\n"
+    "        if 'condor_d_net_mean_se' in a:\n"
+    "            assert num(v['d_net_mean_se']) == float(a['condor_d_net_mean_se']), r\n"
+    "            assert abs(num(v['d_net_mean']) - (m - float(b.mean()))) <= 1e-9 * max(abs(m), 1), r\n"
+    "        else:\n"
+    "            assert v['d_net_mean'] == '' and v['d_net_mean_se'] == '', r\n"
+    "        for k in lk:\n"
+    "            if k not in ('net_on_worst1', 'net_on_worst5'):\n"
+    "                assert v[k] == '', (r, k)\n"
+    "    else:\n"
+    "        a = P['layers'][r[3]].attrs\n"
+    "        act = a['action']\n"
+    "        assert v['action'] == (act.decode() if isinstance(act, bytes) else str(act)), r\n"
+    "        for k in ['net_mean', 'net_mean_se'] + lk:\n"
+    "            assert same(num(v[k]), float(a[k]) if k in a else None), (r, k, v[k])\n"
+    "        assert v['d_net_mean'] == '' and v['d_net_mean_se'] == '', r\n"
+    "print(len(rows) - 1)\n";
+
+static long check_attr_csv(const char *h5_path, const char *csv_path)
+{
+    if (system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
+        printf("no python3-h5py: attribution CSV round trip skipped\n");
+        return -1;
+    }
+    if (!file_exists(csv_path))
+        fail_msg("no attribution CSV %s", csv_path);
+    const char *py = vr_test_write(dir, "attr_check.py", attr_check_py);
+    assert_non_null(py);
+    char cmd[2400], out[2048] = "";
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' 2>&1", py, h5_path, csv_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    if (pclose(p) != 0)
+        fail_msg("%s does not match the attribution of %s:\n%s", csv_path, h5_path, out);
+    return strtol(out, NULL, 10);
+}
+
 /* Well-formed XML: libxml2 if built with it, else xmllint, else skipped with a note. */
 static void assert_xml_ok(const char *path)
 {
@@ -684,6 +766,22 @@ static void test_targets_checked_first(void **state)
     assert_string_equal(t, old_trades);
     free(t);
     assert_int_equal(count_prefixed(dir, ".vr"), 0);
+    /* an attribution target that cannot be written fails before anything is: the old trade logs
+     * stay, no scores file appears */
+    snprintf(out, sizeof out, "%s/ta.csv", dir);
+    assert_non_null(vr_test_write(dir, "ta_trades.csv", old_trades));
+    snprintf(p, sizeof p, "%s/ta_attribution.csv", dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    vr_err_clear(&err);
+    assert_int_equal(vr_report_write(h5, out, VR_REPORT_CSV, &err), VR_EINVAL);
+    assert_non_null(strstr(err.msg, "ta_attribution.csv: is a directory"));
+    assert_false(file_exists(out));
+    snprintf(p, sizeof p, "%s/ta_trades.csv", dir);
+    t = vr_test_slurp(p);
+    assert_non_null(t);
+    assert_string_equal(t, old_trades);
+    free(t);
+    assert_int_equal(count_prefixed(dir, ".vr"), 0);
 }
 
 /* The regular files of directory d (names into names[], sizes into sizes[]), at most cap. */
@@ -808,17 +906,27 @@ static void test_failed_write_replaces_nothing(void **state)
     assert_int_equal(stat(csv, &cs), 0);
     assert_int_equal(stat(trades, &ts), 0);
     assert_true(ts.st_size < cs.st_size); /* else the limit would stop the trade logs first */
-    static const char old_scores[] = "old scores\r\n", old_trades[] = "old trade logs\r\n";
+    char attrib[640];
+    vr_report_attribution_path(csv, attrib, sizeof attrib);
+    struct stat as;
+    assert_int_equal(stat(attrib, &as), 0);
+    assert_true(as.st_size < cs.st_size); /* the same for the attribution */
+    static const char old_scores[] = "old scores\r\n", old_trades[] = "old trade logs\r\n",
+                      old_attrib[] = "old attribution\r\n";
     assert_non_null(vr_test_write(dir, "fl.csv", old_scores));
     assert_non_null(vr_test_write(dir, "fl_trades.csv", old_trades));
+    assert_non_null(vr_test_write(dir, "fl_attribution.csv", old_attrib));
     assert_int_equal(report_under_limit(nolog, csv, VR_REPORT_CSV, cs.st_size - 1), 0);
-    char *t = vr_test_slurp(trades), *c = vr_test_slurp(csv);
+    char *t = vr_test_slurp(trades), *c = vr_test_slurp(csv), *a = vr_test_slurp(attrib);
     assert_non_null(t);
     assert_non_null(c);
+    assert_non_null(a);
     assert_string_equal(t, old_trades);
     assert_string_equal(c, old_scores);
+    assert_string_equal(a, old_attrib);
     free(t);
     free(c);
+    free(a);
     assert_int_equal(count_prefixed(dir, ".vr"), 0);
 }
 
@@ -951,6 +1059,12 @@ static void test_csv(void **state)
     for (int j = 0; j < nh; j++)
         free(head[j]);
     free(s);
+    /* the attribution beside it: the condor and the layers of both policies */
+    char ap[640];
+    assert_true(vr_report_attribution_path(out, ap, sizeof ap) < sizeof ap);
+    assert_string_equal(ap + strlen(ap) - strlen("/api_attribution.csv"), "/api_attribution.csv");
+    const long arows = check_attr_csv(h5, ap);
+    assert_true(arows == -1 || arows == 3);
 }
 
 /* ---- errors ------------------------------------------------------------------------------------ */

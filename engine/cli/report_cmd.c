@@ -123,9 +123,11 @@ int vr_cmd_report(int argc, char **argv)
     }
     printf("wrote %s\n", of.final);
     if (fmt == VR_REPORT_CSV) {
-        char tp[VR_OUTFILE_PATH_MAX + 16];
+        char tp[VR_OUTFILE_PATH_MAX + 24];
         vr_report_trades_path(of.final, tp, sizeof tp);
         printf("wrote %s (trade logs)\n", tp);
+        vr_report_attribution_path(of.final, tp, sizeof tp);
+        printf("wrote %s (attribution by owner)\n", tp);
     }
     return 0;
 }

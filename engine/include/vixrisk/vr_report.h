@@ -12,7 +12,9 @@
  *                   (CRLF line ends, quoted fields where needed); numbers printed with %.17g so
  *                   they read back exactly; an undefined number is an empty field. The trade logs
  *                   go beside it to "<stem>_trades.csv" (vr_report_trades_path): one row per
- *                   record, columns scenario, policy and the trade_log fields.
+ *                   record, columns scenario, policy and the trade_log fields; the attribution
+ *                   to "<stem>_attribution.csv" (vr_report_attribution_path): one row per
+ *                   (scenario, policy, owner), the condor's and each layer's scores.
  *   VR_REPORT_JSON  exactly one JSON object (RFC 8259): run metadata, the verdict text when the file
  *                   has one, every scenario's policies with their scores, attribution and trade
  *                   logs when stored, and the stress matrix; undefined numbers are null.
@@ -59,6 +61,10 @@ int vr_report_format_from_path(const char *path);
  * "_trades.csv" ("out/run.csv" -> "out/run_trades.csv", "run" -> "run_trades.csv"). Writes at most
  * cap bytes (cap >= strlen(csv_path) + 12 always fits) and returns the length of the full name. */
 size_t vr_report_trades_path(const char *csv_path, char *buf, size_t cap);
+
+/* Where a CSV report at csv_path puts its attribution by owner: the same directory and stem with
+ * "_attribution.csv" (cap >= strlen(csv_path) + 17 always fits); returns the full name's length. */
+size_t vr_report_attribution_path(const char *csv_path, char *buf, size_t cap);
 
 /* `vixrisk report RUN.h5 [-o OUT] [--format html|md|csv]` (engine/cli/report_cmd.c); argv[0] is
  * "report". Returns the process exit code: 0 ok, 1 runtime failure, 2 usage error. */

@@ -17,7 +17,12 @@ ever printed as a result. Rows are ranked by
  * table in the first keeps each loadable with one pd.read_csv, and the scores' columns as they
  * were. It is written (with the header alone when the run has no trade log) before the scores'
  * file, so a complete scores file always has its trades beside it; both targets are checked
- * before either is written. */
+ * before either is written.
+ *
+ * The attribution by owner goes to a third file, "<stem>_attribution.csv"
+ * (vr_report_attribution_path): one row per (scenario, policy, owner) of the policies with an
+ * attribution, the condor's row first (write_attribution). It is written with the trade logs, before
+ * the scores' file, and its target is checked with the scores'. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,26 +102,107 @@ static vr_status write_trades(const rep_run *r, const char *path, rep_file *out,
     return VR_OK;
 }
 
+/* The attribution by owner of every (scenario, policy) that has one, one row per owner (the
+ * condor first, then the layers in the policy's order), into a temporary closed and synced in *out.
+ * A layer's numbers are its stored attributes (VR_RF_LAYER) under their HDF5 names; the condor's
+ * are its mean net (attribution/condor), the policy scores condor_net_mean_se and
+ * condor_net_on_worst1/5, and its difference to the baseline's condor with condor_d_net_mean_se
+ * (the console's "vs <baseline>"). What an owner does not have is an empty field. */
+static vr_status write_attribution(const rep_run *r, const char *path, rep_file *out, vr_err *err)
+{
+    rep_file rf;
+    vr_status st = vr_rep_file_open(&rf, path, r->path, err);
+    if (st != VR_OK)
+        return st;
+    FILE *f = rf.f;
+    static const char *const head[] = {"scenario", "policy", "baseline", "owner", "action", "net_mean",
+                                       "net_mean_se", "d_net_mean", "d_net_mean_se"};
+    for (size_t k = 0; k < sizeof head / sizeof head[0]; k++)
+        field(f, head[k], k == 0);
+    /* then the layers' scores (the condor's share of them where it has one) */
+    static const int lk[] = {VR_RF_LAYER_ACT_YEAR,     VR_RF_LAYER_MEAN_ACT,       VR_RF_LAYER_PREMIUM,
+                             VR_RF_LAYER_PREMIUM_PCT,  VR_RF_LAYER_TAIL1,          VR_RF_LAYER_TAIL5,
+                             VR_RF_LAYER_CORR,         VR_RF_LAYER_DES_REMOVED,    VR_RF_LAYER_DES_REMOVED_SE,
+                             VR_RF_LAYER_DES_ALONE,    VR_RF_LAYER_DES_ALONE_SE};
+    const size_t nlk = sizeof lk / sizeof lk[0];
+    for (size_t k = 0; k < nlk; k++)
+        field(f, vr_rf_layer[lk[k]].name, 0);
+    fputs("\r\n", f);
+    for (size_t i = 0; i < r->nscen; i++) {
+        const rep_scenario *s = &r->scen[i];
+        rep_arow rows[VR_MAX_POLICIES * (VR_MAX_LAYERS + 1)];
+        const size_t nr = vr_rep_attr_rows(s, rows, sizeof rows / sizeof rows[0]);
+        const rep_policy *b = s->base < s->npol ? &s->pol[s->base] : NULL;
+        for (size_t j = 0; j < nr; j++) {
+            const rep_policy *q = &s->pol[rows[j].pol];
+            const int l = rows[j].layer;
+            field(f, s->name, 1);
+            field(f, q->name, 0);
+            field(f, q->baseline, 0);
+            if (l < 0) {
+                field(f, VR_RF_ATTR_CONDOR, 0);
+                field(f, "", 0);
+                num(f, q->attr_condor);
+                num(f, q->score[RS_CONDOR_NET_SE]);
+                const double dse = q->score[RS_CONDOR_DNET_SE];
+                const int has_d = b != NULL && isfinite(dse) && isfinite(b->attr_condor);
+                num(f, has_d ? (b == q ? 0.0 : q->attr_condor - b->attr_condor) : NAN);
+                num(f, has_d ? dse : NAN);
+                for (size_t k = 0; k < nlk; k++)
+                    num(f, lk[k] == VR_RF_LAYER_TAIL1   ? q->score[RS_CONDOR_TAIL1]
+                           : lk[k] == VR_RF_LAYER_TAIL5 ? q->score[RS_CONDOR_TAIL5]
+                                                        : NAN);
+            } else {
+                const rep_layer *L = &q->lay[l];
+                field(f, q->layers[l], 0);
+                field(f, L->action ? L->action : "", 0);
+                num(f, isfinite(L->score[VR_RF_LAYER_NET_MEAN]) ? L->score[VR_RF_LAYER_NET_MEAN] : L->attr_mean);
+                num(f, L->score[VR_RF_LAYER_NET_MEAN_SE]);
+                num(f, NAN);
+                num(f, NAN);
+                for (size_t k = 0; k < nlk; k++)
+                    num(f, L->score[lk[k]]);
+            }
+            fputs("\r\n", f);
+        }
+    }
+    if ((st = vr_rep_file_close(&rf, err)) != VR_OK)
+        return st;
+    *out = rf;
+    return VR_OK;
+}
+
 vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
 {
-    const size_t tcap = strlen(out_path) + 16;
-    char *tpath = malloc(tcap);
-    if (tpath == NULL)
+    const size_t tcap = strlen(out_path) + 24;
+    char *tpath = malloc(tcap), *apath = malloc(tcap);
+    if (tpath == NULL || apath == NULL) {
+        free(tpath);
+        free(apath);
         return vr_fail(err, VR_ENOMEM, "report: %s", out_path);
+    }
     vr_report_trades_path(out_path, tpath, tcap);
-    /* both targets checked before either is written: a scores file that cannot be written (a
-     * directory, a FIFO there) must not leave new trade logs beside the old scores; and both are
-     * written and synced before either is renamed (a full disk replaces neither) */
-    rep_file trades, rf;
+    vr_report_attribution_path(out_path, apath, tcap);
+    /* every target checked before any is written: a scores file that cannot be written (a
+     * directory, a FIFO there) must not leave new trade logs or attribution beside the old scores;
+     * and all are written and synced before any is renamed (a full disk replaces none) */
+    rep_file trades, attr, rf;
     memset(&trades, 0, sizeof trades);
+    memset(&attr, 0, sizeof attr);
     vr_status st = vr_rep_file_check(out_path, r->path, err);
     if (st == VR_OK)
+        st = vr_rep_file_check(apath, r->path, err);
+    if (st == VR_OK)
         st = write_trades(r, tpath, &trades, err);
+    if (st == VR_OK && (st = write_attribution(r, apath, &attr, err)) != VR_OK)
+        vr_rep_file_abort(&trades);
     free(tpath);
+    free(apath);
     if (st != VR_OK)
         return st;
     if ((st = vr_rep_file_open(&rf, out_path, r->path, err)) != VR_OK) {
         vr_rep_file_abort(&trades);
+        vr_rep_file_abort(&attr);
         return st;
     }
     FILE *f = rf.f;
@@ -148,6 +234,7 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
     if ((st = vr_rep_matrix_build(r, &m, err)) != VR_OK) {
         vr_rep_file_abort(&rf);
         vr_rep_file_abort(&trades);
+        vr_rep_file_abort(&attr);
         return st;
     }
     for (size_t i = 0; i < r->nscen; i++) {
@@ -195,11 +282,13 @@ vr_status vr_rep_write_csv(const rep_run *r, const char *out_path, vr_err *err)
         }
     }
     vr_rep_matrix_free(&m);
-    vr_outfile_hold_signals(); /* the table and its trades are renamed as one (outfile.c) */
-    if ((st = vr_rep_file_close(&rf, err)) == VR_OK && (st = vr_rep_file_commit(&trades, err)) == VR_OK)
+    vr_outfile_hold_signals(); /* the table, its trades and attribution are renamed as one (outfile.c) */
+    if ((st = vr_rep_file_close(&rf, err)) == VR_OK && (st = vr_rep_file_commit(&trades, err)) == VR_OK &&
+        (st = vr_rep_file_commit(&attr, err)) == VR_OK)
         st = vr_rep_file_commit(&rf, err);
     vr_outfile_release_signals();
     vr_rep_file_abort(&rf);
     vr_rep_file_abort(&trades);
+    vr_rep_file_abort(&attr);
     return st;
 }

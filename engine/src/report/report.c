@@ -426,6 +426,16 @@ size_t vr_report_trades_path(const char *csv_path, char *buf, size_t cap)
     return n > 0 ? (size_t)n : 0;
 }
 
+size_t vr_report_attribution_path(const char *csv_path, char *buf, size_t cap)
+{
+    const char *slash = strrchr(csv_path, '/');
+    const char *base = slash ? slash + 1 : csv_path;
+    const char *dot = strrchr(base, '.');
+    const int stem = (int)(dot && dot != base ? dot - csv_path : (ptrdiff_t)strlen(csv_path));
+    const int n = snprintf(buf, cap, "%.*s_attribution.csv", stem, csv_path);
+    return n > 0 ? (size_t)n : 0;
+}
+
 vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_format fmt, vr_err *err)
 {
     if (h5_path == NULL || out_path == NULL)
