@@ -256,25 +256,33 @@ static const char *trades_check_py =
     "        n += 1\n"
     "print(n)\n";
 
-static long check_trades_csv(const char *h5_path, const char *csv_path)
+/* Runs the h5py check `script` (written to dir/name) on the run file and a CSV of `what`; returns
+ * the number it prints, -1 without python3-h5py; fails the test when the check fails. */
+static long run_csv_check(const char *script, const char *name, const char *what, const char *h5_path,
+                          const char *csv_path)
 {
     if (system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
-        printf("no python3-h5py: trade log CSV round trip skipped\n");
+        printf("no python3-h5py: %s CSV round trip skipped\n", what);
         return -1;
     }
     if (!file_exists(csv_path))
-        fail_msg("no trade log CSV %s", csv_path);
-    const char *py = vr_test_write(dir, "trades_check.py", trades_check_py);
+        fail_msg("no %s CSV %s", what, csv_path);
+    const char *py = vr_test_write(dir, name, script);
     assert_non_null(py);
-    char cmd[2400], out[256] = "";
+    char cmd[2400], out[2048] = "";
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' 2>&1", py, h5_path, csv_path);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
     if (pclose(p) != 0)
-        fail_msg("%s does not match the trade logs of %s:\n%s", csv_path, h5_path, out);
+        fail_msg("%s does not match the %s of %s:\n%s", csv_path, what, h5_path, out);
     return strtol(out, NULL, 10);
+}
+
+static long check_trades_csv(const char *h5_path, const char *csv_path)
+{
+    return run_csv_check(trades_check_py, "trades_check.py", "trade logs", h5_path, csv_path);
 }
 
 /* The CSV attribution (<stem>_attribution.csv) against the run file, read with h5py: one row per
@@ -340,23 +348,7 @@ static const char *attr_check_py =
 
 static long check_attr_csv(const char *h5_path, const char *csv_path)
 {
-    if (system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
-        printf("no python3-h5py: attribution CSV round trip skipped\n");
-        return -1;
-    }
-    if (!file_exists(csv_path))
-        fail_msg("no attribution CSV %s", csv_path);
-    const char *py = vr_test_write(dir, "attr_check.py", attr_check_py);
-    assert_non_null(py);
-    char cmd[2400], out[2048] = "";
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s' 2>&1", py, h5_path, csv_path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    if (pclose(p) != 0)
-        fail_msg("%s does not match the attribution of %s:\n%s", csv_path, h5_path, out);
-    return strtol(out, NULL, 10);
+    return run_csv_check(attr_check_py, "attr_check.py", "attribution", h5_path, csv_path);
 }
 
 /* Well-formed XML: libxml2 if built with it, else xmllint, else skipped with a note. */

@@ -416,24 +416,25 @@ int vr_report_format_from_path(const char *path)
     return dot ? vr_report_format_parse(dot + 1) : -1;
 }
 
-size_t vr_report_trades_path(const char *csv_path, char *buf, size_t cap)
+/* A CSV report's companion file: csv_path's directory and stem (its extension dropped) + suffix. */
+static size_t companion_path(const char *csv_path, const char *suffix, char *buf, size_t cap)
 {
     const char *slash = strrchr(csv_path, '/');
     const char *base = slash ? slash + 1 : csv_path;
     const char *dot = strrchr(base, '.');
     const int stem = (int)(dot && dot != base ? dot - csv_path : (ptrdiff_t)strlen(csv_path));
-    const int n = snprintf(buf, cap, "%.*s_trades.csv", stem, csv_path);
+    const int n = snprintf(buf, cap, "%.*s%s", stem, csv_path, suffix);
     return n > 0 ? (size_t)n : 0;
+}
+
+size_t vr_report_trades_path(const char *csv_path, char *buf, size_t cap)
+{
+    return companion_path(csv_path, "_trades.csv", buf, cap);
 }
 
 size_t vr_report_attribution_path(const char *csv_path, char *buf, size_t cap)
 {
-    const char *slash = strrchr(csv_path, '/');
-    const char *base = slash ? slash + 1 : csv_path;
-    const char *dot = strrchr(base, '.');
-    const int stem = (int)(dot && dot != base ? dot - csv_path : (ptrdiff_t)strlen(csv_path));
-    const int n = snprintf(buf, cap, "%.*s_attribution.csv", stem, csv_path);
-    return n > 0 ? (size_t)n : 0;
+    return companion_path(csv_path, "_attribution.csv", buf, cap);
 }
 
 vr_status vr_report_write(const char *h5_path, const char *out_path, vr_report_format fmt, vr_err *err)
