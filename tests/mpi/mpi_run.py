@@ -43,7 +43,7 @@ SUMS = {"mean", "mean_se", "std", "skew", "kurtosis", "d_mean", "d_mean_se", "d_
 # layer and condor scores made of per-path arrays: a streamed file leaves them out (docs/hdf5.md)
 STREAM_ABSENT = {"net_mean", "premium_paid", "premium_pct_car_per_year", "net_on_worst1",
                  "net_on_worst5", "corr_condor", "d_es99_removed", "d_es99_removed_se", "net_mean_se",
-                 "condor_net_mean_se", "condor_d_net_mean_se"}
+                 "condor_net_mean_se", "condor_d_net_mean_se", "condor_net_on_worst1", "condor_net_on_worst5"}
 
 
 def small_config(src, name, tmp, data_ok):
