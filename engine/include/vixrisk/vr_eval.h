@@ -24,6 +24,14 @@ typedef struct vr_scenario {
     int nshocks;
     size_t paths;            /* 0 = the run's; HISTORY forces 1 */
     int horizon_days;        /* 0 = the run's; HISTORY: the window's length - 1 */
+    /* `lookback: data`: the real VIX closes of the npre trading days before day 0 (a replay's
+     * window, a start.asof or --asof day), oldest first, up to VR_VIX_HIST_MAX: the triggers'
+     * lookbacks (vix_change, rsi) reach into them instead of stopping at day 0. npre = 0: the
+     * default `lookback: flat`, no history before day 0. */
+    int lookback_data;       /* the config asked for it (a run file attribute says how many) */
+    int npre;
+    int32_t pre_date0;       /* the date of pre_vix[0] (yyyymmdd) */
+    double pre_vix[VR_VIX_HIST_MAX];
 } vr_scenario;
 
 /* Paths per block of a run when the config gives none. Every day the evaluator touches the books

@@ -128,6 +128,11 @@ typedef struct vr_rf_attr {
       "(= vix0)", VR_RF_OPTIONAL)                                                                  \
     X(ASOF_VIX3M, "asof_vix3m", F64, "index points", "start.asof or run --asof: that day's VIX3M "  \
       "close (absent when the data have none)", VR_RF_OPTIONAL)                                    \
+    X(LOOKBACK_DAYS, "lookback_days", I64, "trading days", "lookback: data: the real VIX closes "  \
+      "before day 0 that the triggers' lookbacks (vix_change, rsi) reached into (at most 63; absent " \
+      "with the default lookback: flat, where they stop at day 0)", VR_RF_OPTIONAL)                  \
+    X(LOOKBACK_FROM, "lookback_from", STR, "YYYY-MM-DD", "lookback: data: the date of the earliest " \
+      "of those closes", VR_RF_OPTIONAL)                                                           \
     X(VIX3M_MODEL_DAYS, "vix3m_model_days", I64, "days", "replay: days of the window without a "    \
       "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)   \
     X(VIX_FLOOR_DAYS, "vix_floor_days", I64, "days", "replay: days of the window whose VIX close "  \

@@ -456,6 +456,65 @@ static vr_status apply_asof(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_r
     return VR_OK;
 }
 
+/* A scenario's `lookback: flat | data` (flat, the default: the triggers' lookbacks stop at day 0).
+ * data: they reach into the real VIX closes of the trading days before day 0, at most
+ * VR_VIX_HIST_MAX (the longest lookback): a replay's before its window's first day, from its data;
+ * a dated start's (start.asof or run --asof) before that day, from the directory its market came
+ * from (the joined SPX/VIX days, as a replay counts them). A scenario without either has no closes
+ * before day 0, and neither has a window or a start on the data's first day: an error at the key. */
+static vr_status apply_lookback(const vr_cfg_ctx *c, vr_run_spec *s, int i, vr_run_cfg *out)
+{
+    vr_scenario *sc = &s->scen[i];
+    char key[VR_KEY_MAX], ds[16];
+    snprintf(key, sizeof key, "scenarios[%d].lookback", i);
+    static const char *const kinds[] = {"flat", "data"};
+    int k = 0;
+    CHECK(enum_of(c, key, kinds, 2, 0, &k));
+    sc->lookback_data = k;
+    sc->npre = 0;
+    sc->pre_date0 = 0;
+    if (k == 0)
+        return VR_OK;
+    const vr_history *h = NULL;
+    size_t i0 = 0;
+    if (sc->source == VR_SOURCE_HISTORY) {
+        h = sc->hist;
+        i0 = sc->hist_i0;
+    } else {
+        const vr_market_day *mk = out->start != NULL ? &out->start[i] : NULL;
+        if (mk == NULL || mk->date == 0)
+            return vr_config_fail(c->err, c->file, c->ix, key,
+                                  "'data' needs real closes before day 0: a history scenario, or a dated start "
+                                  "(start: {asof: DATE} or run --asof DATE); this %s scenario starts from its "
+                                  "model's state, with no history before it (leave the key out, or 'flat')",
+                                  sc->source == VR_SOURCE_BOOTSTRAP ? "bootstrap" : "model");
+        CHECK(vr_cfg_history(c, key, NULL, mk->dir, out, &h));
+        size_t lo = 0, hi = h->n; /* the first joined day on or after the start */
+        while (lo < hi) {
+            const size_t mid = lo + (hi - lo) / 2;
+            if (h->date[mid] < mk->date)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == h->n || h->date[lo] != mk->date)
+            return vr_config_fail(c->err, c->file, c->ix, key, "the joined SPX/VIX history of %s has no day %s",
+                                  mk->dir, vr_history_format_date(mk->date, ds));
+        i0 = lo;
+    }
+    if (i0 == 0)
+        return vr_config_fail(c->err, c->file, c->ix, key,
+                              "'data' needs real closes before day 0, and the data start on day 0 (%s): "
+                              "no history before it",
+                              vr_history_format_date(h->date[0], ds));
+    const size_t n = i0 < VR_VIX_HIST_MAX ? i0 : VR_VIX_HIST_MAX;
+    for (size_t j = 0; j < n; j++)
+        sc->pre_vix[j] = h->vix[i0 - n + j]; /* (the joined days' closes: positive and finite) */
+    sc->npre = (int)n;
+    sc->pre_date0 = h->date[i0 - n];
+    return VR_OK;
+}
+
 /* Tail scores rest on the paths beyond VaR99: 1% of them. One line per run: every scenario but
  * a replay simulates the run's path count. */
 static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
@@ -514,6 +573,8 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
         CHECK(apply_start(c, o, s, i, out));
     if (o->asof > 0)
         CHECK(apply_asof(c, o, s, out));
+    for (int i = 0; i < s->nscen; i++)
+        CHECK(apply_lookback(c, s, i, out));
     /* a start above the VIX option table's top (the model's v0, a start.asof or --asof day): the
      * scenario's tables reach past it as past a shock's (a replay's start is its window's first
      * close, covered with the window) */

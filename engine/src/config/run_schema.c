@@ -65,6 +65,7 @@ static cyaml_schema_field_t scenario_fields[] = {
     /* the model's fields are filled in from the parameter tables (vr_run_schema()) */
     CYAML_FIELD_MAPPING_PTR("model", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, y_scenario, model, NULL),
     MAP(y_scenario, start, start_fields), /* after the model: its index (6) is set below */
+    S(y_scenario, lookback),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t scenario_value = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, y_scenario, scenario_fields)};
 static const cyaml_schema_value_t text_value = {CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED)};

@@ -39,6 +39,7 @@ typedef struct y_scenario {
     unsigned nshocks;
     vr_model_yaml *model;
     y_start *start;
+    char *lookback;
 } y_scenario;
 typedef struct y_sim {
     char *paths, *seed, *block, *horizon_days, *steps_per_day, *threads, *sample_paths, *compress, *scheme,

@@ -82,6 +82,19 @@ void vr_mkt_set_vix(vr_mkt *m, double vix)
         m->vix_hist[m->day % VR_VIX_HIST] = vix;
 }
 
+void vr_mkt_lookback(vr_mkt *m, const double *pre, int n)
+{
+    if (n > VR_VIX_HIST_MAX) { /* the latest closes: no lookback reaches further */
+        pre += n - VR_VIX_HIST_MAX;
+        n = VR_VIX_HIST_MAX;
+    }
+    /* day -j at slot (-j mod VR_VIX_HIST), as vix_hist[day % VR_VIX_HIST] would put it; day d
+     * overwrites day d - 64, which no lookback (at most 63 days) reads any more */
+    for (int j = 1; j <= n; j++)
+        m->vix_hist[(VR_VIX_HIST - j) % VR_VIX_HIST] = pre[n - j];
+    m->npre = n > 0 ? n : 0;
+}
+
 vr_state vr_mkt_state(const vr_mkt *m)
 {
     vr_state s = {m->t, m->S, {0}};
@@ -1275,9 +1288,12 @@ typedef struct rule_ctx {
  * property of the policy: vr_book_init keeps the answers of each layer as bits, vr_book.tset), and
  * hit_<name>, whether it holds today (asked only where it is set). */
 
+/* The VIX n trading days ago; before the first day the view has (day 0, or the earliest close
+ * before it that vr_mkt_lookback gave), that day's. */
 static double vix_past(const vr_mkt *m, int n)
 {
-    return m->vix_hist[(m->day + VR_VIX_HIST - (n < m->day ? n : m->day)) % VR_VIX_HIST];
+    const int reach = m->day + m->npre;
+    return m->vix_hist[(m->day + VR_VIX_HIST - (n < reach ? n : reach)) % VR_VIX_HIST];
 }
 
 static int set_vix_level(const vr_trigger *t) { return !isnan(t->vix_level); }
@@ -1308,7 +1324,8 @@ static int hit_rsi(const rule_ctx *c, const vr_trigger *t)
     const vr_layer_state *s = &c->b->ls[c->l];
     const double rsi = s->rsi_loss > 0 ? 100 - 100 / (1 + s->rsi_gain / s->rsi_loss)
                                        : (s->rsi_gain > 0 ? 100 : 50);
-    return c->m->day >= (int)t->rsi_days && rsi >= t->rsi_level;
+    /* asked once it has seen rsi_days daily moves (those before day 0 included) */
+    return c->m->day + c->m->npre >= (int)t->rsi_days && rsi >= t->rsi_level;
 }
 
 static int set_term_ratio(const vr_trigger *t) { return !isnan(t->term_ratio); }
@@ -1389,12 +1406,19 @@ static int trigger_fires(vr_book *b, const vr_policy *p, int l, const vr_mkt *m,
     const vr_trigger *t = &p->layers[l].trigger;
     vr_layer_state *s = &b->ls[l];
     const unsigned set = b->tset[l];
-    /* RSI state is updated every day whether or not the layer can fire */
-    if ((set & 1u << TRIG_rsi) && m->day > 0) {
-        const double prev = m->vix_hist[(m->day + VR_VIX_HIST - 1) % VR_VIX_HIST];
-        const double ch = m->vix - prev, n = t->rsi_days;
-        s->rsi_gain = (s->rsi_gain * (n - 1) + (ch > 0 ? ch : 0)) / n;
-        s->rsi_loss = (s->rsi_loss * (n - 1) + (ch < 0 ? -ch : 0)) / n;
+    /* RSI state is updated every day whether or not the layer can fire; on day 0 of a view with
+     * closes before it (lookback: data), over each of their moves, oldest first, and day 0's */
+    if ((set & 1u << TRIG_rsi) && (m->day > 0 || m->npre > 0)) {
+        const double n = t->rsi_days;
+        for (int k = m->day > 0 ? 1 : m->npre; k >= 1; k--) {
+            /* the move from day -k to day -k + 1 (day 0: from the view's history; later days:
+             * from yesterday to today) */
+            const double prev = m->vix_hist[(m->day + VR_VIX_HIST - k) % VR_VIX_HIST];
+            const double cur = k == 1 ? m->vix : m->vix_hist[(m->day + VR_VIX_HIST - k + 1) % VR_VIX_HIST];
+            const double ch = cur - prev;
+            s->rsi_gain = (s->rsi_gain * (n - 1) + (ch > 0 ? ch : 0)) / n;
+            s->rsi_loss = (s->rsi_loss * (n - 1) + (ch < 0 ? -ch : 0)) / n;
+        }
     }
     if (t->always) {
         if (b->log)

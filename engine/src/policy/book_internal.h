@@ -123,7 +123,10 @@ typedef struct vr_mkt {
     double x[VR_FACTORS_MAX]; /* the model's variance factors (x[0] = v), >= 0 */
     double peak_S;     /* running maximum of S */
     double disc;       /* e^{-r t} */
-    double vix_hist[VR_VIX_HIST]; /* vix_hist[day % VR_VIX_HIST] */
+    double vix_hist[VR_VIX_HIST]; /* vix_hist[day % VR_VIX_HIST] (day < 0: the closes before
+                                     day 0, vr_mkt_lookback) */
+    int npre;          /* trading days of real VIX closes before day 0 in vix_hist (0: none, the
+                          lookbacks stop at day 0) */
     vr_mark_memo *memo; /* today's single marks at this view (reset by the evaluator for each path
                            and day), or NULL: every single mark is computed */
     vr_sweep *sweep;    /* scratch of vectorised strike searches, or NULL: the scalar walk */
@@ -310,6 +313,11 @@ void vr_mkt_update_d(vr_mkt *m, int day, double t, double disc, double S, const 
 /* The market's VIX today (and in the history the change triggers read) set to vix: a replay's
  * close below the model's floor (eval.c). */
 void vr_mkt_set_vix(vr_mkt *m, double vix);
+/* Day 0's view given the real VIX closes of the n trading days before it (pre[0..n), oldest
+ * first; at most VR_VIX_HIST_MAX are kept, the latest): the change triggers look back into them
+ * and the RSI is warmed up over them (`lookback: data`). Called after day 0's VIX is final (after
+ * vr_mkt_set_vix). n = 0 leaves the view as it is. */
+void vr_mkt_lookback(vr_mkt *m, const double *pre, int n);
 /* The pricing layer's state of the market view. */
 vr_state vr_mkt_state(const vr_mkt *m);
 

@@ -175,6 +175,7 @@ typedef struct eval_ctx {
     int timed;                 /* opts->stages: the stage timers run */
     double vix_top;            /* a bootstrap: the VIX at the top of its VIX option tables
                                   (vr_model_vix_table_top); INFINITY otherwise */
+    const vr_scenario *sc;     /* the scenario (its closes before day 0: vr_scenario.npre) */
 } eval_ctx;
 
 int vr_path_out_alloc(vr_path_out *o, size_t n, int nattr)
@@ -394,6 +395,9 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
             w->floor_n++;
             w->floor_min = b->shock_asked[i] < w->floor_min ? b->shock_asked[i] : w->floor_min;
         }
+        /* lookback: data: the real closes before day 0, once day 0's VIX is final */
+        if (day == 0 && c->sc->npre > 0)
+            vr_mkt_lookback(m, c->sc->pre_vix, c->sc->npre);
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;
@@ -1000,7 +1004,7 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     }
     eval_ctx ctx = {spec, grp[0].pr, ngrp, grp, kt_batch, res, ws, 1.0 / (252.0 * spec->steps_per_day), 0, nloc, progress,
                     progress_ctx, opts, sc->source == VR_SOURCE_HISTORY ? sc : NULL, UINT64_MAX, timed,
-                    sc->source == VR_SOURCE_BOOTSTRAP ? vr_model_vix_table_top(&sc->model) : INFINITY};
+                    sc->source == VR_SOURCE_BOOTSTRAP ? vr_model_vix_table_top(&sc->model) : INFINITY, sc};
     vr_sim_spec sim = sim_spec_of(spec, scen, block, nth);
     sim.path_lo = res->path_lo;
     sim.path_hi = res->path_hi;

@@ -409,6 +409,8 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_DAYS].name, &s->vix_floor_days, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_FLOOR_PATH_DAYS].name, &s->vix_floor_path_days, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_TOP_PATH_DAYS].name, &s->vix_top_path_days, err));
+    TRY(opt_int(r, g, A[VR_RF_SCEN_LOOKBACK_DAYS].name, &s->lookback_days, err));
+    TRY(opt_str(r, g, A[VR_RF_SCEN_LOOKBACK_FROM].name, &s->lookback_from, err));
     /* the parameters of the stored model type, those the file has in both sets and finite */
     const vr_model_def *def = vr_model_def_find(s->model_type);
     s->nparam = 0;
@@ -604,6 +606,7 @@ void vr_rep_run_free(rep_run *run)
         free(s->window_from);
         free(s->window_to);
         free(s->asof);
+        free(s->lookback_from);
     }
     free(run->scen);
     char **strs[] = {&run->path, &run->schema, &run->version, &run->build, &run->config,

@@ -96,6 +96,8 @@ typedef struct rep_scenario {
     double vix0, m0, asof_spx, asof_vix, cover;
     char *asof;
     int64_t vix3m_model_days, vix_floor_days, vix_floor_path_days, vix_top_path_days;
+    int64_t lookback_days;    /* lookback: data: closes before day 0 the triggers saw (-1: flat) */
+    char *lookback_from;      /* the earliest's date ("" with lookback: flat) */
     int has_stages;           /* the run was timed (`run --stages`): stages holds its stages */
     vr_eval_stages stages;
 } rep_scenario;
