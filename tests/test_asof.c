@@ -630,7 +630,7 @@ static void test_replay_state(void **state)
     const char *cfg = vr_test_write(dir, "replay.yaml", text);
     vr_run_cfg rc;
     vr_err err = {VR_OK, ""};
-    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0};
+    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0, 0};
     if (vr_run_load_ex(cfg, &lo, &rc, &err) != VR_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(err.code, VR_OK);
@@ -726,7 +726,7 @@ static void test_replay_state_fixed_m(void **state)
     const char *cfg = vr_test_write(dir, "replay.yaml", text);
     vr_run_cfg rc;
     vr_err err = {VR_OK, ""};
-    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0};
+    const vr_run_load_opts lo = {DATA_DIR, 0, NULL, 0, 0};
     if (vr_run_load_ex(cfg, &lo, &rc, &err) != VR_OK)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(err.code, VR_OK);

@@ -294,9 +294,55 @@ static void test_errors(void **state)
     vr_test_cli_expect(args, 2, out, sizeof out, "scenarios[0].lookback", "no history before it", NULL);
 }
 
+/* run --lookback: the same for every scenario, in place of their keys (whose form is still
+ * checked); an error names the scenario when `data` finds nothing before day 0; the run file's
+ * overrides record it. */
+static void test_cli_option(void **state)
+{
+    (void)state;
+    char a[16], args[1024], h5[512];
+    static char out[1 << 16];
+    write_cfg("c.yaml", "", 99, 99); /* a model scenario, no key */
+    snprintf(args, sizeof args, "check %s/c.yaml --lookback data", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--lookback data: scenario s", "no dated start", "--asof", NULL);
+    snprintf(args, sizeof args, "check %s/c.yaml --lookback data --asof %s --data %s", dir, iso(date_of[W0], a), dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, "s: the triggers' lookbacks reach 63 trading days", NULL);
+    snprintf(args, sizeof args, "check %s/c.yaml --lookback sometimes", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--lookback must be flat or data", NULL);
+    /* flat over a config's data: nothing reaches back */
+    char scen[256];
+    snprintf(scen, sizeof scen, "    start: {asof: %s, data: .}\n    lookback: data\n", iso(date_of[W0], a));
+    write_cfg("cd.yaml", scen, 99, 99);
+    write_cfg("cv.yaml", "    lookback: real\n", 99, 99);
+    snprintf(args, sizeof args, "check %s/cd.yaml --lookback flat", dir);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 0);
+    assert_null(strstr(out, "lookbacks reach"));
+    /* a key of the wrong form is refused all the same */
+    snprintf(args, sizeof args, "check %s/cv.yaml --lookback flat", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "invalid value 'real'", NULL);
+    /* the start on the data's first day, under --asof */
+    snprintf(args, sizeof args, "check %s/c.yaml --lookback data --asof %s --data %s", dir, iso(date_of[0], a), dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--lookback data: scenario s starts on the data's first day", NULL);
+    snprintf(h5, sizeof h5, "%s/c.h5", dir);
+    snprintf(args, sizeof args, "run %s/c.yaml --lookback data --asof %s --data %s -o %s", dir, iso(date_of[W0], a),
+             dir, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    char *ov = NULL;
+    int64_t days = 0;
+    assert_int_equal(vr_h5_read_attr_str(r, "/", "overrides", &ov, &err), VR_OK);
+    assert_non_null(strstr(ov, "lookback=data"));
+    assert_int_equal(vr_h5_read_attr_int64(r, "/s", "lookback_days", &days, &err), VR_OK);
+    assert_int_equal(days, 63);
+    free(ov);
+    vr_h5_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_replay), cmocka_unit_test(test_asof_and_short),
-                                       cmocka_unit_test(test_errors)};
+                                       cmocka_unit_test(test_errors), cmocka_unit_test(test_cli_option)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }

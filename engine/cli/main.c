@@ -570,7 +570,8 @@ static void usage_run(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk run CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                   [--isa I] [--data DIR] [--asof YYYY-MM-DD] [-q] [--json] [--stages]\n"
+            "                   [--isa I] [--data DIR] [--asof YYYY-MM-DD] [--lookback flat|data]\n"
+            "                   [-q] [--json] [--stages]\n"
             "\n"
             "Evaluates every policy of every scenario on the same simulated paths and writes per-path\n"
             "P&L, drawdowns, hedge costs and the scores to one HDF5 file (layout: docs/hdf5.md), then\n"
@@ -595,6 +596,10 @@ static void usage_run(FILE *out)
             "                     spot = SPX close, v0 (and m0) backed out of the VIX (and VIX3M)\n"
             "                     under the scenario's pricing parameters; printed, and stored in\n"
             "                     the run file (asof, asof_*); history replays keep their window\n"
+            "  --lookback L       every scenario's `lookback` (flat or data): with data the triggers'\n"
+            "                     lookbacks (vix_change, rsi) reach the real VIX closes of up to 63\n"
+            "                     trading days before day 0 (a replay's window, a dated start such\n"
+            "                     as --asof); an error for a scenario with nothing before day 0\n"
             "  --stages           time the evaluation's stages and print, per scenario on standard\n"
             "                     error, the thread time per path-day of each (path generation,\n"
             "                     market views, the daily marks, the books and their strike searches)\n"
@@ -610,7 +615,7 @@ static void usage_check(FILE *out)
 {
     fprintf(out,
             "usage: vixrisk check CONFIG.yaml [-o OUT.h5|DIR/] [--paths N] [--seed S] [--threads T]\n"
-            "                     [--isa I] [--data DIR] [--asof YYYY-MM-DD]\n"
+            "                     [--isa I] [--data DIR] [--asof YYYY-MM-DD] [--lookback flat|data]\n"
             "\n"
             "Validates a run file as `vixrisk run` would (every scenario, policy and sweep, the data\n"
             "files it needs) and the output target run would write (-o as for run; default\n"
@@ -618,7 +623,8 @@ static void usage_check(FILE *out)
             "Prints a one-line summary and exits 0 when run would start.\n"
             "\n"
             "  -o, --out PATH     output file or directory, as for run\n"
-            "  --paths, --seed, --threads, --isa, --data, --asof   as for run (checked the same way)\n"
+            "  --paths, --seed, --threads, --isa, --data, --asof, --lookback\n"
+            "                     as for run (checked the same way)\n"
             "  -h, --help         this help\n");
     vr_cli_help_footer(out);
 }
@@ -794,14 +800,15 @@ static int ranks_differ(const vr_run_cfg *cfg, const vk_table *kt, int rank)
 
 static int cmd_run(int argc, char **argv, int check_only)
 {
-    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF, O_STAGES };
+    enum { O_PATHS = 256, O_SEED, O_THREADS, O_ISA, O_QUIET, O_JSON, O_DATA, O_ASOF, O_STAGES, O_LOOKBACK };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},       {"paths", required_argument, 0, O_PATHS},
         {"seed", required_argument, 0, O_SEED},   {"threads", required_argument, 0, O_THREADS},
         {"isa", required_argument, 0, O_ISA},     {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, O_JSON},         {"data", required_argument, 0, O_DATA},
         {"asof", required_argument, 0, O_ASOF},   {"help", no_argument, 0, 'h'},
-        {"stages", no_argument, 0, O_STAGES},     {0, 0, 0, 0},
+        {"stages", no_argument, 0, O_STAGES},     {"lookback", required_argument, 0, O_LOOKBACK},
+        {0, 0, 0, 0},
     };
     const char *cmd = check_only ? "check" : "run";
     char cmdline[4096]; /* before getopt_long permutes argv */
@@ -810,6 +817,7 @@ static int cmd_run(int argc, char **argv, int check_only)
     uint64_t paths = 0, seed = 0, threads = 0;
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0, stages = 0;
     int32_t asof = 0;
+    int lookback = 0; /* vr_run_load_opts.lookback */
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -832,6 +840,13 @@ static int cmd_run(int argc, char **argv, int check_only)
         case O_STAGES: stages = 1; break;
         case O_DATA: if (!vr_cli_parse_data(cmd, optarg)) return EXIT_USAGE; data = optarg; break;
         case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) return EXIT_USAGE; break;
+        case O_LOOKBACK:
+            if (strcmp(optarg, "flat") != 0 && strcmp(optarg, "data") != 0) {
+                fprintf(stderr, "%s %s: --lookback must be flat or data (got '%s')\n", prog, cmd, optarg);
+                return EXIT_USAGE;
+            }
+            lookback = strcmp(optarg, "data") == 0 ? 2 : 1;
+            break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,
                     cmd, argv[optind - 1], cmd);
@@ -878,7 +893,7 @@ static int cmd_run(int argc, char **argv, int check_only)
 #endif
     vr_run_cfg cfg;
     vr_err err = {VR_OK, ""};
-    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL, asof};
+    const vr_run_load_opts lo = {data, set_paths ? (size_t)paths : 0, rank == 0 ? stderr : NULL, asof, lookback};
     vr_status st = vr_run_load_ex(file, &lo, &cfg, &err);
 #ifdef VIXRISK_MPI
     /* the ranks need not fail alike (a rank's environment, such as VIXRISK_DATA or a data file it
@@ -922,6 +937,9 @@ static int cmd_run(int argc, char **argv, int check_only)
         ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%sasof=%s",
                                ol ? " " : "", vr_history_format_date(asof, ds));
     }
+    if (lookback > 0 && ol < sizeof cfg.overrides)
+        ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%slookback=%s", ol ? " " : "",
+                               lookback == 2 ? "data" : "flat");
     /* the environment's part of the input, checked with the config (before the output is) */
     size_t store_bytes = 0;
     st = vr_run_store_limit(&store_bytes, &err);

@@ -62,6 +62,10 @@ typedef struct vr_run_load_opts {
                              nearest trading days) or a scenario's model cannot reach the day's
                              VIX (its floor; two factors: the (VIX, VIX3M) pair) or the state it
                              needs is outside the model's range for v0 (and m0) */
+    int lookback;         /* 0: each scenario's `lookback` key; 1 (flat) or 2 (data): that for
+                             every scenario instead (run --lookback), whose keys are still checked
+                             for their form; VR_ECONFIG naming the scenario where `data` finds
+                             nothing before day 0 */
 } vr_run_load_opts;
 
 /* Load and validate a run file: every scenario and policy, and every check the run itself would

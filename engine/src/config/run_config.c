@@ -462,7 +462,8 @@ static vr_status apply_asof(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_r
  * a dated start's (start.asof or run --asof) before that day, from the directory its market came
  * from (the joined SPX/VIX days, as a replay counts them). A scenario without either has no closes
  * before day 0, and neither has a window or a start on the data's first day: an error at the key. */
-static vr_status apply_lookback(const vr_cfg_ctx *c, vr_run_spec *s, int i, vr_run_cfg *out)
+static vr_status apply_lookback(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_spec *s, int i,
+                                vr_run_cfg *out)
 {
     vr_scenario *sc = &s->scen[i];
     char key[VR_KEY_MAX], ds[16];
@@ -470,6 +471,9 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, vr_run_spec *s, int i, vr_r
     static const char *const kinds[] = {"flat", "data"};
     int k = 0;
     CHECK(enum_of(c, key, kinds, 2, 0, &k));
+    const int cli = o->lookback == 1 || o->lookback == 2; /* run --lookback replaces the key */
+    if (cli)
+        k = o->lookback - 1;
     sc->lookback_data = k;
     sc->npre = 0;
     sc->pre_date0 = 0;
@@ -482,6 +486,11 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, vr_run_spec *s, int i, vr_r
         i0 = sc->hist_i0;
     } else {
         const vr_market_day *mk = out->start != NULL ? &out->start[i] : NULL;
+        if ((mk == NULL || mk->date == 0) && cli)
+            return vr_fail(c->err, VR_ECONFIG,
+                           "--lookback data: scenario %s (a %s scenario) has no dated start, so no real closes "
+                           "before day 0: add --asof DATE or its start: {asof: DATE}",
+                           sc->name, sc->source == VR_SOURCE_BOOTSTRAP ? "bootstrap" : "model");
         if (mk == NULL || mk->date == 0)
             return vr_config_fail(c->err, c->file, c->ix, key,
                                   "'data' needs real closes before day 0: a history scenario, or a dated start "
@@ -502,6 +511,10 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, vr_run_spec *s, int i, vr_r
                                   mk->dir, vr_history_format_date(mk->date, ds));
         i0 = lo;
     }
+    if (i0 == 0 && cli)
+        return vr_fail(c->err, VR_ECONFIG,
+                       "--lookback data: scenario %s starts on the data's first day (%s): no real closes "
+                       "before day 0", sc->name, vr_history_format_date(h->date[0], ds));
     if (i0 == 0)
         return vr_config_fail(c->err, c->file, c->ix, key,
                               "'data' needs real closes before day 0, and the data start on day 0 (%s): "
@@ -574,7 +587,7 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (o->asof > 0)
         CHECK(apply_asof(c, o, s, out));
     for (int i = 0; i < s->nscen; i++)
-        CHECK(apply_lookback(c, s, i, out));
+        CHECK(apply_lookback(c, o, s, i, out));
     /* a start above the VIX option table's top (the model's v0, a start.asof or --asof day): the
      * scenario's tables reach past it as past a shock's (a replay's start is its window's first
      * close, covered with the window) */
@@ -664,7 +677,7 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
 
 vr_status vr_run_load_ex(const char *file, const vr_run_load_opts *opts, vr_run_cfg *out, vr_err *err)
 {
-    const vr_run_load_opts none = {NULL, 0, NULL, 0};
+    const vr_run_load_opts none = {NULL, 0, NULL, 0, 0};
     const vr_run_load_opts *o = opts ? opts : &none;
     memset(out, 0, sizeof *out);
     vr_yaml_index *ix = NULL;
