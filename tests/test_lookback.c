@@ -166,35 +166,36 @@ static int evaluate(const char *cfg, int i0, int first[4][8], double pnl[4][8])
 }
 
 /* A replay from day W0: flat sees no rise on day 0, data does; the RSI at day 0 is the one the
- * closes give, within 0.25 either way; lookback: flat is the key left out, bit for bit. */
+ * closes give, within 1e-6 either way (day 0's VIX is the model state's, the close to rounding);
+ * lookback: flat is the key left out, bit for bit. */
 static void test_replay(void **state)
 {
     (void)state;
     char a[16], b[16], scen[512];
     /* the book's day-0 RSI from the 63 closes before W0 and W0's own */
     const double r0 = rsi_of(&vix_of[W0 - 63], 63, 14);
-    /* what a warm-up that missed day 0's move, or ran over 40 closes only, would say: far enough
-     * from r0 for the two levels below to tell them apart (moves further back weigh less than
-     * (13/14)^40 each: a warm-up over 62 closes instead of 63 is not told apart here; the closes
-     * themselves are checked in evaluate) */
+    /* what a warm-up that missed day 0's move, or ran over 40 closes only, would say: far from
+     * r0 (and a warm-up over 62 closes instead of 63 differs by 0.008 here: the levels below are
+     * 1e-6 from r0; the closes themselves are checked in evaluate) */
     const double r_no_day0 = rsi_of(&vix_of[W0 - 63], 62, 14);
     const double r_short = rsi_of(&vix_of[W0 - 40], 40, 14);
     printf("RSI(14) at day 0: %.4f (without day 0's move %.4f, over 40 closes %.4f)\n", r0, r_no_day0, r_short);
-    assert_true(fabs(r_no_day0 - r0) > 0.5 && fabs(r_short - r0) > 0.5);
+    assert_true(fabs(r_no_day0 - r0) > 0.5 && fabs(r_short - r0) > 0.5 &&
+                fabs(rsi_of(&vix_of[W0 - 62], 62, 14) - r0) > 1e-4);
     int first[4][8], flat_first[4][8], none_first[4][8];
     double pnl[4][8], flat_pnl[4][8], none_pnl[4][8];
     const char *win = "    type: history\n    data: .\n    window: {from: %s, to: %s}\n%s";
     snprintf(scen, sizeof scen, win, iso(date_of[W0], a), iso(date_of[W0 + 20], b), "    lookback: data\n");
-    assert_int_equal(evaluate(write_cfg("rd.yaml", scen, r0 - 0.25, r0 + 0.25), W0, first, pnl), 63);
+    assert_int_equal(evaluate(write_cfg("rd.yaml", scen, r0 - 1e-6, r0 + 1e-6), W0, first, pnl), 63);
     snprintf(scen, sizeof scen, win, iso(date_of[W0], a), iso(date_of[W0 + 20], b), "    lookback: flat\n");
-    assert_int_equal(evaluate(write_cfg("rf.yaml", scen, r0 - 0.25, r0 + 0.25), W0, flat_first, flat_pnl), 0);
+    assert_int_equal(evaluate(write_cfg("rf.yaml", scen, r0 - 1e-6, r0 + 1e-6), W0, flat_first, flat_pnl), 0);
     snprintf(scen, sizeof scen, win, iso(date_of[W0], a), iso(date_of[W0 + 20], b), "");
-    assert_int_equal(evaluate(write_cfg("rn.yaml", scen, r0 - 0.25, r0 + 0.25), W0, none_first, none_pnl), 0);
+    assert_int_equal(evaluate(write_cfg("rn.yaml", scen, r0 - 1e-6, r0 + 1e-6), W0, none_first, none_pnl), 0);
     printf("first activations with data: chg %d, rsi_lo %d, rsi_hi %d; flat: %d, %d, %d\n", first[0][0],
            first[1][0], first[2][0], flat_first[0][0], flat_first[1][0], flat_first[2][0]);
     assert_int_equal(first[0][0], 0);       /* 24 against 16 five days before: +50% */
-    assert_int_equal(first[1][0], 0);       /* RSI r0 >= r0 - 0.25 */
-    assert_int_equal(first[2][0], -1);      /* r0 < r0 + 0.25, and the VIX falls from there */
+    assert_int_equal(first[1][0], 0);       /* RSI r0 >= r0 - 1e-6 */
+    assert_int_equal(first[2][0], -1);      /* r0 < r0 + 1e-6, and the VIX falls from there */
     assert_int_equal(flat_first[0][0], -1); /* day 0 is its own past: no rise, then a fall */
     assert_int_equal(flat_first[1][0], -1); /* the RSI is asked from day 14: only falls by then */
     assert_int_equal(memcmp(flat_pnl, none_pnl, sizeof flat_pnl), 0);
