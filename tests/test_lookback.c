@@ -221,6 +221,15 @@ static void test_asof_and_short(void **state)
         assert_true(flat_first[0][i] != 0);
         assert_true(pnl[3][i] == flat_pnl[3][i]);
     }
+    /* a bootstrap of the data started from W0's market: the same */
+    char c3[16];
+    snprintf(scen, sizeof scen,
+             "    type: bootstrap\n    data: .\n    window: {from: %s, to: %s}\n    block_mean: 5\n"
+             "    start: {asof: %s}\n    lookback: data\n",
+             iso(date_of[0], a), iso(date_of[NDAYS - 1], b), iso(date_of[W0], c3));
+    assert_int_equal(evaluate(write_cfg("bd.yaml", scen, 99, 99), W0, first, pnl), 63);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(first[0][i], 0);
     /* a window from day 3: three closes before it */
     snprintf(scen, sizeof scen, "    type: history\n    data: .\n    window: {from: %s, to: %s}\n    lookback: data\n",
              iso(date_of[3], a), iso(date_of[30], b));
