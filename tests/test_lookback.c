@@ -4,7 +4,8 @@
  * no history: a VIX change over 5 days counted from day 0 and the RSI started from nothing, so a
  * run started three days into a spike saw no spike (from 2020-02-27, a 25% five-day rise fired on
  * day 7 instead of day 0, and RSI(14) >= 70 never). With the new scenario key the lookbacks reach
- * the closes of up to 63 trading days before day 0, from the same data. The default (`flat`, or
+ * the closes of up to 63 trading days before day 0, from the same data, and the drawdown trigger's
+ * peak starts at the highest SPX close of those days. The default (`flat`, or
  * the key left out) keeps every number of an existing config, bit for bit.
  *
  * Synthetic data in a temporary directory (no market data needed): 100 weekdays of SPX and VIX, a
@@ -30,6 +31,7 @@
 
 #define NDAYS 100
 #define W0 70 /* the replay window's first day */
+#define NPOL 5
 
 static int32_t date_of[NDAYS];
 static double vix_of[NDAYS];
@@ -46,6 +48,12 @@ static double vix_at(int i)
     return 24.0 - 0.2 * (i - W0);
 }
 
+/* SPX: up 1 a day to 4060 on day 60, then down 10 a day (3960 on W0) */
+static double spx_at(int i)
+{
+    return i <= 60 ? 4000.0 + i : 4060.0 - 10.0 * (i - 60);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -60,7 +68,7 @@ static int setup(void **state)
     for (int i = 0; i < NDAYS; i++) {
         date_of[i] = y * 10000 + m * 100 + d;
         vix_of[i] = vix_at(i);
-        a += (size_t)snprintf(spx + a, sizeof spx - a, "%04d-%02d-%02d,%.2f\n", y, m, d, 4000.0 + i);
+        a += (size_t)snprintf(spx + a, sizeof spx - a, "%04d-%02d-%02d,%.2f\n", y, m, d, spx_at(i));
         b += (size_t)snprintf(vix + b, sizeof vix - b, "%04d-%02d-%02d,%.2f\n", y, m, d, vix_of[i]);
         const int step = wd == 4 ? 3 : 1;
         wd = wd == 4 ? 0 : wd + 1;
@@ -103,8 +111,9 @@ static double rsi_of(const double *c, int k, int n)
               "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}, "         \
               "pricing: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}"
 
-/* A config of one scenario (its YAML mapping's lines after the name) and four policies: a 25%
- * five-day VIX rise, RSI(14) at or above lo and at or above hi, and no hedge. */
+/* A config of one scenario (its YAML mapping's lines after the name) and five policies: a 25%
+ * five-day VIX rise, RSI(14) at or above lo and at or above hi, no hedge, and an SPX drawdown of
+ * 2% from the peak. */
 static const char *write_cfg(const char *name, const char *scenario, double lo, double hi)
 {
     char text[4096];
@@ -130,7 +139,12 @@ static const char *write_cfg(const char *name, const char *scenario, double lo, 
              "      - name: rsi\n"
              "        trigger: {rsi: {days: 14, level: %.6f}}\n"
              "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n"
-             "  - name: none\n",
+             "  - name: none\n"
+             "  - name: dd\n"
+             "    layers:\n"
+             "      - name: dd\n"
+             "        trigger: {drawdown: {pct: 2, from: peak}}\n"
+             "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: contracts, value: 1}}\n",
              scenario, lo, hi);
     return vr_test_write(dir, name, text);
 }
@@ -138,7 +152,7 @@ static const char *write_cfg(const char *name, const char *scenario, double lo, 
 /* Evaluate the config's one scenario, whose day 0 is data day i0: first_day[p][path] of each
  * policy's layer 0, and a copy of every policy's P&L. Returns the scenario's npre, after checking
  * that its closes are the data's just before day i0, in order. */
-static int evaluate(const char *cfg, int i0, int first[4][8], double pnl[4][8])
+static int evaluate(const char *cfg, int i0, int first[NPOL][8], double pnl[NPOL][8])
 {
     vr_run_cfg rc;
     vr_err err = {VR_OK, ""};
@@ -146,11 +160,11 @@ static int evaluate(const char *cfg, int i0, int first[4][8], double pnl[4][8])
     if (ls != VR_OK)
         printf("  %s\n", err.msg);
     assert_int_equal(ls, VR_OK);
-    assert_int_equal(rc.spec.npol, 4);
+    assert_int_equal(rc.spec.npol, NPOL);
     vr_scenario_result res;
     assert_int_equal(vr_eval_scenario(&rc.spec, 0, &res, NULL, NULL, &err), VR_OK);
     const size_t n = vr_scenario_paths(&rc.spec, &rc.spec.scen[0]);
-    for (int p = 0; p < 4; p++)
+    for (int p = 0; p < NPOL; p++)
         for (size_t i = 0; i < 8; i++) {
             first[p][i] = i < n ? res.out[p].first_day[i * VR_MAX_LAYERS] : -2;
             pnl[p][i] = i < n ? res.out[p].pnl[i] : 0;
@@ -158,8 +172,13 @@ static int evaluate(const char *cfg, int i0, int first[4][8], double pnl[4][8])
     const int npre = rc.spec.scen[0].npre;
     for (int j = 0; j < npre; j++)
         assert_true(rc.spec.scen[0].pre_vix[j] == vix_of[i0 - npre + j]);
-    if (npre > 0)
+    if (npre > 0) {
         assert_int_equal(rc.spec.scen[0].pre_date0, date_of[i0 - npre]);
+        double peak = 0;
+        for (int j = i0 - npre; j < i0; j++)
+            peak = fmax(peak, spx_at(j));
+        assert_true(rc.spec.scen[0].pre_spx_peak == peak);
+    }
     vr_scenario_result_free(&res);
     vr_run_cfg_free(&rc);
     return npre;
@@ -182,8 +201,8 @@ static void test_replay(void **state)
     printf("RSI(14) at day 0: %.4f (without day 0's move %.4f, over 40 closes %.4f)\n", r0, r_no_day0, r_short);
     assert_true(fabs(r_no_day0 - r0) > 0.5 && fabs(r_short - r0) > 0.5 &&
                 fabs(rsi_of(&vix_of[W0 - 62], 62, 14) - r0) > 1e-4);
-    int first[4][8], flat_first[4][8], none_first[4][8];
-    double pnl[4][8], flat_pnl[4][8], none_pnl[4][8];
+    int first[NPOL][8], flat_first[NPOL][8], none_first[NPOL][8];
+    double pnl[NPOL][8], flat_pnl[NPOL][8], none_pnl[NPOL][8];
     const char *win = "    type: history\n    data: .\n    window: {from: %s, to: %s}\n%s";
     snprintf(scen, sizeof scen, win, iso(date_of[W0], a), iso(date_of[W0 + 20], b), "    lookback: data\n");
     assert_int_equal(evaluate(write_cfg("rd.yaml", scen, r0 - 1e-6, r0 + 1e-6), W0, first, pnl), 63);
@@ -198,6 +217,10 @@ static void test_replay(void **state)
     assert_int_equal(first[2][0], -1);      /* r0 < r0 + 1e-6, and the VIX falls from there */
     assert_int_equal(flat_first[0][0], -1); /* day 0 is its own past: no rise, then a fall */
     assert_int_equal(flat_first[1][0], -1); /* the RSI is asked from day 14: only falls by then */
+    /* the drawdown from the peak: 3960 against 4060 on day 60 (2.46%) with data; from day 0's
+     * 3960 without, 2% first on day 8 (3880) */
+    assert_int_equal(first[4][0], 0);
+    assert_int_equal(flat_first[4][0], 8);
     assert_int_equal(memcmp(flat_pnl, none_pnl, sizeof flat_pnl), 0);
     assert_int_equal(memcmp(flat_first, none_first, sizeof flat_first), 0);
     /* the unhedged policy does not read the VIX history: the same either way */
@@ -210,15 +233,17 @@ static void test_asof_and_short(void **state)
 {
     (void)state;
     char a[16], b[16], scen[512];
-    int first[4][8], flat_first[4][8];
-    double pnl[4][8], flat_pnl[4][8];
+    int first[NPOL][8], flat_first[NPOL][8];
+    double pnl[NPOL][8], flat_pnl[NPOL][8];
     snprintf(scen, sizeof scen, "    start: {asof: %s, data: .}\n    lookback: data\n", iso(date_of[W0], a));
     assert_int_equal(evaluate(write_cfg("ad.yaml", scen, 99, 99), W0, first, pnl), 63);
     snprintf(scen, sizeof scen, "    start: {asof: %s, data: .}\n", iso(date_of[W0], a));
     assert_int_equal(evaluate(write_cfg("af.yaml", scen, 99, 99), W0, flat_first, flat_pnl), 0);
     for (int i = 0; i < 8; i++) {
         assert_int_equal(first[0][i], 0);
+        assert_int_equal(first[4][i], 0); /* 3960 against the peak 4060 before the start */
         assert_true(flat_first[0][i] != 0);
+        assert_true(flat_first[4][i] != 0);
         assert_true(pnl[3][i] == flat_pnl[3][i]);
     }
     /* a bootstrap of the data started from W0's market: the same */
@@ -238,7 +263,7 @@ static void test_asof_and_short(void **state)
     char args[1024], h5[512], want[128];
     static char out[1 << 16];
     snprintf(args, sizeof args, "check %s/s3.yaml", dir);
-    snprintf(want, sizeof want, "reach 3 trading days of real VIX closes back before day 0 (from %s)",
+    snprintf(want, sizeof want, "reach 3 trading days of real VIX closes back before day 0 (from %s; SPX peak 4002.00)",
              iso(date_of[0], a));
     vr_test_cli_expect(args, 0, out, sizeof out, want, NULL);
     snprintf(h5, sizeof h5, "%s/ad.h5", dir);
@@ -253,6 +278,9 @@ static void test_asof_and_short(void **state)
     assert_int_equal(vr_h5_read_attr_str(r, "/s", "lookback_from", &from, &err), VR_OK);
     assert_int_equal(days, 63);
     assert_string_equal(from, iso(date_of[W0 - 63], b));
+    double peak = 0;
+    assert_int_equal(vr_h5_read_attr_double(r, "/s", "lookback_spx_peak", &peak, &err), VR_OK);
+    assert_true(peak == 4060.0);
     free(from);
     vr_h5_close(r);
     /* and the report's scenario line (JSON's "start" is the same text) */
@@ -262,7 +290,8 @@ static void test_asof_and_short(void **state)
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     char *json = vr_test_slurp(rep);
     assert_non_null(json);
-    snprintf(want, sizeof want, "lookbacks reach 63 trading days of real VIX closes back before day 0 (from %s)",
+    snprintf(want, sizeof want,
+             "lookbacks reach 63 trading days of real VIX closes back before day 0 (from %s; SPX peak 4060.00)",
              iso(date_of[W0 - 63], b));
     assert_non_null(strstr(json, want));
     free(json);
@@ -273,6 +302,7 @@ static void test_asof_and_short(void **state)
     assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
     assert_int_equal(vr_h5_attr_exists(r, "/s", "lookback_days"), 0);
     assert_int_equal(vr_h5_attr_exists(r, "/s", "lookback_from"), 0);
+    assert_int_equal(vr_h5_attr_exists(r, "/s", "lookback_spx_peak"), 0);
     vr_h5_close(r);
 }
 

@@ -737,8 +737,8 @@ static void print_asof(FILE *out, const vr_run_cfg *cfg)
         const vr_scenario *sc = &cfg->spec.scen[i];
         if (sc->npre > 0)
             fprintf(out, "%s: the triggers' lookbacks reach %d trading day%s of real VIX closes back before day 0 "
-                    "(from %s)\n", sc->name, sc->npre, sc->npre == 1 ? "" : "s",
-                    vr_history_format_date(sc->pre_date0, ds));
+                    "(from %s; SPX peak %.2f)\n", sc->name, sc->npre, sc->npre == 1 ? "" : "s",
+                    vr_history_format_date(sc->pre_date0, ds), sc->pre_spx_peak);
     }
 }
 

@@ -31,6 +31,8 @@ typedef struct vr_scenario {
     int lookback_data;       /* the config asked for it (a run file attribute says how many) */
     int npre;
     int32_t pre_date0;       /* the date of pre_vix[0] (yyyymmdd) */
+    double pre_spx_peak;     /* the highest SPX close of those days (the drawdown trigger's peak
+                                starts there) */
     double pre_vix[VR_VIX_HIST_MAX];
 } vr_scenario;
 

@@ -133,6 +133,9 @@ typedef struct vr_rf_attr {
       "with the default lookback: flat, where they stop at day 0)", VR_RF_OPTIONAL)                  \
     X(LOOKBACK_FROM, "lookback_from", STR, "YYYY-MM-DD", "lookback: data: the date of the earliest " \
       "of those closes", VR_RF_OPTIONAL)                                                           \
+    X(LOOKBACK_SPX_PEAK, "lookback_spx_peak", F64, "index points", "lookback: data: the highest "   \
+      "SPX close of those days, where the drawdown trigger's running peak starts (if above spot)",  \
+      VR_RF_OPTIONAL)                                                                              \
     X(VIX3M_MODEL_DAYS, "vix3m_model_days", I64, "days", "replay: days of the window without a "    \
       "VIX3M close, where triggers saw the model's VIX3M at the replayed state", VR_RF_OPTIONAL)   \
     X(VIX_FLOOR_DAYS, "vix_floor_days", I64, "days", "replay: days of the window whose VIX close "  \

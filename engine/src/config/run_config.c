@@ -477,6 +477,7 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, const vr_run_load_opts *o, 
     sc->lookback_data = k;
     sc->npre = 0;
     sc->pre_date0 = 0;
+    sc->pre_spx_peak = 0;
     if (k == 0)
         return VR_OK;
     const vr_history *h = NULL;
@@ -521,8 +522,11 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, const vr_run_load_opts *o, 
                               "no history before it",
                               vr_history_format_date(h->date[0], ds));
     const size_t n = i0 < VR_VIX_HIST_MAX ? i0 : VR_VIX_HIST_MAX;
-    for (size_t j = 0; j < n; j++)
+    sc->pre_spx_peak = 0;
+    for (size_t j = 0; j < n; j++) {
         sc->pre_vix[j] = h->vix[i0 - n + j]; /* (the joined days' closes: positive and finite) */
+        sc->pre_spx_peak = fmax(sc->pre_spx_peak, h->spx[i0 - n + j]);
+    }
     sc->npre = (int)n;
     sc->pre_date0 = h->date[i0 - n];
     return VR_OK;

@@ -199,6 +199,7 @@ vr_status vr_rf_write_scenario(vr_h5 *h, const vr_scenario *sc, const vr_rf_scen
         char ds[16];
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_LOOKBACK_DAYS].name, sc->npre, err));
         TRY(vr_h5_attr_str(h, g, a[VR_RF_SCEN_LOOKBACK_FROM].name, vr_history_format_date(sc->pre_date0, ds), err));
+        TRY(attr_f64(h, g, a[VR_RF_SCEN_LOOKBACK_SPX_PEAK].name, sc->pre_spx_peak, err));
     }
     if (sc->source == VR_SOURCE_HISTORY) {
         TRY(vr_h5_attr_int64(h, g, a[VR_RF_SCEN_VIX3M_MODEL_DAYS].name, info->vix3m_model_days, err));

@@ -82,8 +82,12 @@ void vr_mkt_set_vix(vr_mkt *m, double vix)
         m->vix_hist[m->day % VR_VIX_HIST] = vix;
 }
 
-void vr_mkt_lookback(vr_mkt *m, const double *pre, int n)
+void vr_mkt_lookback(vr_mkt *m, const double *pre, int n, double spx_peak)
 {
+    if (n <= 0)
+        return;
+    if (spx_peak > m->peak_S)
+        m->peak_S = spx_peak;
     if (n > VR_VIX_HIST_MAX) { /* the latest closes: no lookback reaches further */
         pre += n - VR_VIX_HIST_MAX;
         n = VR_VIX_HIST_MAX;

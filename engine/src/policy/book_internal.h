@@ -314,10 +314,12 @@ void vr_mkt_update_d(vr_mkt *m, int day, double t, double disc, double S, const 
  * close below the model's floor (eval.c). */
 void vr_mkt_set_vix(vr_mkt *m, double vix);
 /* Day 0's view given the real VIX closes of the n trading days before it (pre[0..n), oldest
- * first; at most VR_VIX_HIST_MAX are kept, the latest): the change triggers look back into them
- * and the RSI is warmed up over them (`lookback: data`). Called after day 0's VIX is final (after
- * vr_mkt_set_vix). n = 0 leaves the view as it is. */
-void vr_mkt_lookback(vr_mkt *m, const double *pre, int n);
+ * first; at most VR_VIX_HIST_MAX are kept, the latest) and the highest SPX close of those days
+ * (spx_peak): the change triggers look back into the closes, the RSI is warmed up over them and
+ * the drawdown trigger's running peak starts at the higher of spx_peak and day 0's S
+ * (`lookback: data`). Called after day 0's VIX is final (after vr_mkt_set_vix). n = 0 leaves the
+ * view as it is. */
+void vr_mkt_lookback(vr_mkt *m, const double *pre, int n, double spx_peak);
 /* The pricing layer's state of the market view. */
 vr_state vr_mkt_state(const vr_mkt *m);
 

@@ -397,7 +397,7 @@ static void on_step(void *vctx, const vr_sim_block *b, size_t step)
         }
         /* lookback: data: the real closes before day 0, once day 0's VIX is final */
         if (day == 0 && c->sc->npre > 0)
-            vr_mkt_lookback(m, c->sc->pre_vix, c->sc->npre);
+            vr_mkt_lookback(m, c->sc->pre_vix, c->sc->npre, c->sc->pre_spx_peak);
         const size_t path = b->path0 + i;
         if (path < (size_t)c->res->nsample) {
             c->res->sample_spx[path * c->res->ndays + day] = (float)S;

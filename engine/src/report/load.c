@@ -411,6 +411,7 @@ static vr_status load_scenario(vr_h5_reader *r, const rep_run *run, const char *
     TRY(opt_int(r, g, A[VR_RF_SCEN_VIX_TOP_PATH_DAYS].name, &s->vix_top_path_days, err));
     TRY(opt_int(r, g, A[VR_RF_SCEN_LOOKBACK_DAYS].name, &s->lookback_days, err));
     TRY(opt_str(r, g, A[VR_RF_SCEN_LOOKBACK_FROM].name, &s->lookback_from, err));
+    TRY(opt_double(r, g, A[VR_RF_SCEN_LOOKBACK_SPX_PEAK].name, &s->lookback_spx_peak, err));
     /* the parameters of the stored model type, those the file has in both sets and finite */
     const vr_model_def *def = vr_model_def_find(s->model_type);
     s->nparam = 0;

@@ -259,10 +259,14 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
         if (isfinite(s->asof_spx) && isfinite(s->asof_vix))
             add(buf, cap, " (SPX %.2f, VIX %.2f)", s->asof_spx, s->asof_vix);
     }
-    if (s->lookback_days > 0)
+    if (s->lookback_days > 0) {
         add(buf, cap, "%sthe triggers' lookbacks reach %lld trading day%s of real VIX closes back before day 0 "
-            "(from %s)", buf[0] ? "; " : "", (long long)s->lookback_days, s->lookback_days == 1 ? "" : "s",
+            "(from %s", buf[0] ? "; " : "", (long long)s->lookback_days, s->lookback_days == 1 ? "" : "s",
             s->lookback_from != NULL && s->lookback_from[0] ? s->lookback_from : "?");
+        if (isfinite(s->lookback_spx_peak))
+            add(buf, cap, "; SPX peak %.2f", s->lookback_spx_peak);
+        add(buf, cap, ")");
+    }
     if (!hist && s->shocks > 0)
         add(buf, cap, "%s%lld shock%s on every path (the config's shocks and presets, one per day)",
             buf[0] ? "; " : "", (long long)s->shocks, s->shocks == 1 ? "" : "s");

@@ -98,6 +98,7 @@ typedef struct rep_scenario {
     int64_t vix3m_model_days, vix_floor_days, vix_floor_path_days, vix_top_path_days;
     int64_t lookback_days;    /* lookback: data: closes before day 0 the triggers saw (-1: flat) */
     char *lookback_from;      /* the earliest's date ("" with lookback: flat) */
+    double lookback_spx_peak; /* the highest SPX close of those days (NaN: none stored) */
     int has_stages;           /* the run was timed (`run --stages`): stages holds its stages */
     vr_eval_stages stages;
 } rep_scenario;
