@@ -263,9 +263,21 @@ static void test_asof_and_short(void **state)
     char args[1024], h5[512], want[128];
     static char out[1 << 16];
     snprintf(args, sizeof args, "check %s/s3.yaml", dir);
-    snprintf(want, sizeof want, "reach 3 trading days of real VIX closes back before day 0 (from %s; SPX peak 4002.00)",
-             iso(date_of[0], a));
-    vr_test_cli_expect(args, 0, out, sizeof out, want, NULL);
+    /* the peak of days 0..2, 4002, is below day 3's 4003: said to be unused */
+    char want3[192], rep3[512], h53[512];
+    snprintf(want3, sizeof want3, "reach 3 trading days of real VIX closes back before day 0 (from %s; SPX peak 4002.00, "
+             "not above day 0's close: the drawdown's peak starts there)", iso(date_of[0], a));
+    vr_test_cli_expect(args, 0, out, sizeof out, want3, NULL);
+    snprintf(h53, sizeof h53, "%s/s3.h5", dir);
+    snprintf(rep3, sizeof rep3, "%s/s3.json", dir);
+    snprintf(args, sizeof args, "run %s/s3.yaml -o %s", dir, h53);
+    vr_test_cli_expect(args, 0, out, sizeof out, want3, NULL);
+    snprintf(args, sizeof args, "report %s -o %s", h53, rep3);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char *json3 = vr_test_slurp(rep3);
+    assert_non_null(json3);
+    assert_non_null(strstr(json3, want3));
+    free(json3);
     snprintf(h5, sizeof h5, "%s/ad.h5", dir);
     snprintf(args, sizeof args, "run %s/ad.yaml -o %s", dir, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, "reach 63 trading days", NULL);

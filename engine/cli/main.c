@@ -599,7 +599,9 @@ static void usage_run(FILE *out)
             "  --lookback L       every scenario's `lookback` (flat or data): with data the triggers'\n"
             "                     lookbacks (vix_change, rsi) reach the real VIX closes of up to 63\n"
             "                     trading days before day 0 (a replay's window, a dated start such\n"
-            "                     as --asof); an error for a scenario with nothing before day 0\n"
+            "                     as --asof), and the drawdown's peak starts at the highest SPX\n"
+            "                     close of those days; an error for a scenario with nothing before\n"
+            "                     day 0\n"
             "  --stages           time the evaluation's stages and print, per scenario on standard\n"
             "                     error, the thread time per path-day of each (path generation,\n"
             "                     market views, the daily marks, the books and their strike searches)\n"
@@ -737,8 +739,9 @@ static void print_asof(FILE *out, const vr_run_cfg *cfg)
         const vr_scenario *sc = &cfg->spec.scen[i];
         if (sc->npre > 0)
             fprintf(out, "%s: the triggers' lookbacks reach %d trading day%s of real VIX closes back before day 0 "
-                    "(from %s; SPX peak %.2f)\n", sc->name, sc->npre, sc->npre == 1 ? "" : "s",
-                    vr_history_format_date(sc->pre_date0, ds), sc->pre_spx_peak);
+                    "(from %s; SPX peak %.2f%s)\n", sc->name, sc->npre, sc->npre == 1 ? "" : "s",
+                    vr_history_format_date(sc->pre_date0, ds), sc->pre_spx_peak,
+                    sc->pre_spx_peak > sc->model.spot ? "" : ", not above day 0's close: the drawdown's peak starts there");
     }
 }
 

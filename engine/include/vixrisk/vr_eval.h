@@ -26,7 +26,8 @@ typedef struct vr_scenario {
     int horizon_days;        /* 0 = the run's; HISTORY: the window's length - 1 */
     /* `lookback: data`: the real VIX closes of the npre trading days before day 0 (a replay's
      * window, a start.asof or --asof day), oldest first, up to VR_VIX_HIST_MAX: the triggers'
-     * lookbacks (vix_change, rsi) reach into them instead of stopping at day 0. npre = 0: the
+     * lookbacks (vix_change, rsi) reach into them instead of stopping at day 0, and the drawdown
+     * trigger's running peak starts at pre_spx_peak where it is above spot. npre = 0: the
      * default `lookback: flat`, no history before day 0. */
     int lookback_data;       /* the config asked for it (a run file attribute says how many) */
     int npre;

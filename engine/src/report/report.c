@@ -264,7 +264,9 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
             "(from %s", buf[0] ? "; " : "", (long long)s->lookback_days, s->lookback_days == 1 ? "" : "s",
             s->lookback_from != NULL && s->lookback_from[0] ? s->lookback_from : "?");
         if (isfinite(s->lookback_spx_peak))
-            add(buf, cap, "; SPX peak %.2f", s->lookback_spx_peak);
+            add(buf, cap, "; SPX peak %.2f%s", s->lookback_spx_peak,
+                isfinite(s->spot) && !(s->lookback_spx_peak > s->spot)
+                    ? ", not above day 0's close: the drawdown's peak starts there" : "");
         add(buf, cap, ")");
     }
     if (!hist && s->shocks > 0)
