@@ -277,12 +277,15 @@ def main_signal(vix, src, mpirun):
             out = os.path.join(tmp, "out", "sig.h5")
             os.makedirs(os.path.dirname(out), exist_ok=True)
             # Open MPI follows its SIGTERM with SIGKILL at once when a rank dies of it, which can
-            # beat rank 0's removal of the temporary; a grace period lets rank 0 clean up
+            # beat rank 0's removal of the temporary; a grace period lets rank 0 clean up. The
+            # grace also comes before the SIGTERM (the ranks ran on for 5 s after mpirun's SIGINT),
+            # so the run must outlast it by far: 200,000 paths (7 s on 2 ranks idle, the signal at
+            # 1.3 s) once finished and wrote its file first under ctest -j2; 2,000,000 take about 70
             penv = dict(env, OMPI_MCA_odls_base_sigkill_timeout="5") if how.startswith("SIGINT") else env
             # SIGINT at its default in mpirun and the ranks: a test started from a background job
             # inherits it ignored, vixrisk keeps an ignored signal ignored (nohup's promise), and the
             # run then went on to write its file (seen when ctest ran from a non-interactive shell)
-            p = subprocess.Popen(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "200000",
+            p = subprocess.Popen(mpirun + ["-np", "2", vix, "run", cfg, "--paths", "2000000",
                                            "--threads", "1", "-q", "-o", out], env=penv,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
