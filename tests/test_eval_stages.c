@@ -89,7 +89,22 @@ static void test_stages(void **state)
                   run, g1.seconds, sum, g1.generate, g1.market, g1.gather, g1.kernels, g1.handout, g1.books, g1.searches,
                   g1.outputs);
     assert_true(sum <= g1.seconds * 1.001 + 1e-4);
-    assert_true(sum >= 0.9 * g1.seconds);
+    /* The coverage of a 30 ms run: a pause of the thread (preemption, a VM's stolen time) of a
+     * few ms in the 0.1 ms the timers leave out would sink it below 90% once in a while on a busy
+     * machine, so a run short of it is timed again, up to twice: a stage the timers miss fails all
+     * three. */
+    double cover = sum / g1.seconds;
+    for (int again = 0; again < 2 && cover < 0.9; again++) {
+        vr_eval_stages gr;
+        vr_scenario_result rr;
+        const vr_eval_opts timedr = {0, 0, 0, NULL, NULL, pc, &gr};
+        assert_int_equal(vr_eval_scenario_ex(&s, 0, &timedr, &rr, NULL, NULL, &err), VR_OK);
+        print_message("coverage %.4f, timed again: %.4f\n", cover, stage_sum(&gr) / gr.seconds);
+        if (stage_sum(&gr) / gr.seconds > cover)
+            cover = stage_sum(&gr) / gr.seconds;
+        vr_scenario_result_free(&rr);
+    }
+    assert_true(cover >= 0.9);
 
     /* two threads and blocks of 16: the same counts and bytes, the time within two threads' */
     vr_run_spec s2 = s;
