@@ -499,18 +499,11 @@ static vr_status apply_lookback(const vr_cfg_ctx *c, const vr_run_load_opts *o, 
                                   "model's state, with no history before it (leave the key out, or 'flat')",
                                   sc->source == VR_SOURCE_BOOTSTRAP ? "bootstrap" : "model");
         CHECK(vr_cfg_history(c, key, NULL, mk->dir, out, &h));
-        size_t lo = 0, hi = h->n; /* the first joined day on or after the start */
-        while (lo < hi) {
-            const size_t mid = lo + (hi - lo) / 2;
-            if (h->date[mid] < mk->date)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == h->n || h->date[lo] != mk->date)
+        size_t i1 = 0; /* the start's joined day: the window of that one date */
+        vr_err we = {VR_OK, ""};
+        if (vr_history_window(h, mk->date, mk->date, &i0, &i1, &we) != VR_OK)
             return vr_config_fail(c->err, c->file, c->ix, key, "the joined SPX/VIX history of %s has no day %s",
                                   mk->dir, vr_history_format_date(mk->date, ds));
-        i0 = lo;
     }
     if (i0 == 0 && cli)
         return vr_fail(c->err, VR_ECONFIG,

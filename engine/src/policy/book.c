@@ -96,7 +96,7 @@ void vr_mkt_lookback(vr_mkt *m, const double *pre, int n, double spx_peak)
      * overwrites day d - 64, which no lookback (at most 63 days) reads any more */
     for (int j = 1; j <= n; j++)
         m->vix_hist[(VR_VIX_HIST - j) % VR_VIX_HIST] = pre[n - j];
-    m->npre = n > 0 ? n : 0;
+    m->npre = n;
 }
 
 vr_state vr_mkt_state(const vr_mkt *m)
