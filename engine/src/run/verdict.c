@@ -145,9 +145,14 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             const int reduced = !rough && v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             /* a negative cost is the mean the policy adds besides: said as what it is ("costs -1.300
              * of mean" read as a cost, and ranked a hedge that gained less as the cheaper) */
-            if (reduced && isfinite(v[VR_SCORE_COST]) && v[VR_SCORE_COST] < 0)
+            if (reduced && isfinite(v[VR_SCORE_COST]) && v[VR_SCORE_COST] < 0 &&
+                vr_significant(v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE]))
                 put(&t, "; no cost: it removes ES99 and adds to the mean too (%.3f of mean per 1 of ES99 removed)",
                     -v[VR_SCORE_COST]);
+            else if (reduced && isfinite(v[VR_SCORE_COST]) && v[VR_SCORE_COST] < 0)
+                /* a dmean above 0 within its noise is no gain to claim (the line has just called it
+                 * not significant), nor a cost */
+                put(&t, "; no measurable cost: it removes ES99 and its dmean is within its noise");
             else if (reduced && isfinite(v[VR_SCORE_COST]))
                 put(&t, "; costs %.3f of mean per 1 of ES99 removed", v[VR_SCORE_COST]);
             else if (rough)
