@@ -103,7 +103,9 @@ int vr_parse_decimal(const char *s, double *out)
         return 3; /* (the syntax above admits no inf or nan: an overflow) */
     if (errno == ERANGE)
         return 2;
-    *out = x;
+    /* -0 reads as 0: no input of the engine means anything by the sign of a zero, and a -0 kept
+     * came back as "-0" in the model's summary and the reports (v0: -0.0) */
+    *out = x == 0 ? 0.0 : x;
     return 1;
 }
 
