@@ -1464,6 +1464,52 @@ static void test_verdict_gain_not_cost(void **state)
     assert_null(strstr(out, "costs -"));
 }
 
+/* From a user test: a layer whose size came to 0 whole contracts bought nothing and said nothing
+ * (0 activations, dES99 +0 +- 0). A future sized by pct_of_max_loss at stress_vix 60 from a VIX
+ * near 20: 0.2 of the condor's 50,000 USD max loss buys 10,000 / ((60 - F) 1000) < 0.5 futures,
+ * never one; 0.4 buys one where F is above 20; a fixed size always buys. */
+static void test_sized_zero_noted(void **state)
+{
+    (void)state;
+    const char *cfg = vr_test_write(
+        dir, "sz.yaml",
+        "simulation: {paths: 400, horizon_days: 40, seed: 3}\nscenarios:\n  - name: a\n"
+        "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+        "policies:\n  - name: unhedged\n"
+        "  - name: never\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
+        "size: {by: pct_of_max_loss, value: 0.2, stress_vix: 60}}}\n"
+        "  - name: some\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
+        "size: {by: pct_of_max_loss, value: 0.4, stress_vix: 60}}}\n"
+        "  - name: fixed\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
+        "size: {by: contracts, value: 1}}}\n");
+    char args[1200], out[16384], h5[400];
+    snprintf(h5, sizeof h5, "%s/sz.h5", dir);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --threads 2 -q", cfg, h5);
+    vr_test_cli_expect(args, 0, out, sizeof out, "note: a: policy never, layer f never bought: on each of the ",
+                       "note: a: policy some, layer f: on ", " path-days its trigger called for a purchase and its size "
+                       "came to 0 whole contracts", NULL);
+    assert_null(strstr(out, "policy fixed, layer f"));
+    vr_h5_reader *r = NULL;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_h5_open_read(h5, &r, &err), VR_OK);
+    double never = 0, some = 0, acts = 0;
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/never/layers/f", "sized_zero_days", &never, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/some/layers/f", "sized_zero_days", &some, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/some/layers/f", "mean_activations", &acts, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/a/fixed/layers/f", "sized_zero_days"));
+    vr_h5_close(r);
+    printf("  sized to 0: never %.0f, some %.0f path-days (some acted %.4f a path)\n", never, some, acts);
+    /* the trigger holds on almost every day of 400 x 41 */
+    assert_true(never > 10000 && never <= 400 * 41);
+    assert_true(some > 0 && some < never && acts > 0);
+    /* the report says it under the scenario */
+    snprintf(args, sizeof args, "report '%s' -o '%s/sz.md'", h5, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, NULL);
+    char md[600];
+    snprintf(md, sizeof md, "grep -c 'layer f bought nothing on [0-9]* path-days where its size came to 0' '%s/sz.md'", dir);
+    assert_int_equal(vr_run_capture(md, out, sizeof out), 0);
+}
+
 /* From a user test of the reports: with a baseline that has layers the attribution's header said
  * the condor's difference and the layers' nets make dmean (they make it less the baseline's own
  * layers' nets); and loss thresholds with cents were headed in whole dollars ("P(loss > 0)" for
@@ -1549,6 +1595,7 @@ int main(void)
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_verdict_gain_not_cost),
+        cmocka_unit_test(test_sized_zero_noted),
         cmocka_unit_test(test_layered_baseline_and_cents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

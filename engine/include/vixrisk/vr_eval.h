@@ -113,6 +113,9 @@ typedef struct vr_scenario_result {
     int64_t vix_top_n;     /* bootstrap: (path, day) pairs of this rank whose VIX was above the
                               top of the scenario's VIX option tables (marked by extrapolation) */
     double vix_top_max;    /* the highest such VIX (0 when none) */
+    int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* path-days of this rank on which layer l
+                              of policy p acted and its size came to 0 whole contracts (rounded
+                              to 0, or refused by a sizing guard): it bought nothing */
 } vr_scenario_result;
 
 /* Paths and horizon of a scenario (its own or the run's). */

@@ -1262,8 +1262,10 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
     case VR_SIZE_VXTH: qty = unit > 0 ? base / unit : 0; break;
     }
     qty = floor(qty + 0.5); /* whole contracts */
-    if (qty <= 0)
+    if (qty <= 0) {
+        b->sized_zero[l]++;
         return 0;
+    }
     struct_open(b, r, l, s0, legs, in, mk, qty, m, b->why);
     /* vix_below sells once the VIX is back below the level after having been at or above it since
      * the purchase, the purchase day included (the day's exit pass ran before it) */

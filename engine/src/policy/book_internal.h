@@ -199,6 +199,9 @@ typedef struct vr_book {
     double hedge_paid, hedge_recv;  /* discounted USD */
     double costs;      /* discounted USD of half-spreads and commissions, all layers */
     int32_t act[VR_MAX_LAYERS], first[VR_MAX_LAYERS], trades;
+    /* days layer l's action came to 0 whole contracts (its size rounded to 0, or refused by a
+     * sizing guard) and bought nothing: counted for the run's note (vr_scenario_result.sized_zero) */
+    int32_t sized_zero[VR_MAX_LAYERS];
     vr_layer_state ls[VR_MAX_LAYERS];
     double last_pnl;
     uint8_t act_today; /* bit l set when layer l activated today (sample paths) */

@@ -243,6 +243,50 @@ static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_res
     return st;
 }
 
+/* The path-days on which a layer's action came to 0 whole contracts (its size rounded to 0, or a
+ * sizing guard refused it) and bought nothing, over every rank (collective; rank 0 gets the sums
+ * in total). A layer sized so that it never bought (a future by pct_of_max_loss at a stress level
+ * too close to its price, a put by pct_of_credit at a huge spot) looked like a hedge that did
+ * nothing: 0 activations, dES99 +0 +- 0, with nothing to say why (until 2026-12-07). */
+static vr_status scenario_sized_zero(const vr_scenario_result *res, int64_t total[VR_MAX_POLICIES][VR_MAX_LAYERS],
+                                     vr_err *err)
+{
+    const int ranks = vr_dist_size(), me = vr_dist_rank();
+    const size_t per = sizeof res->sized_zero;
+    int64_t *all = calloc((size_t)ranks, per);
+    vr_status st = vr_dist_agree(all != NULL ? VR_OK : vr_fail(err, VR_ENOMEM, "run: sized-zero counts"), err);
+    if (st == VR_OK)
+        st = vr_dist_gather_bytes(res->sized_zero, per, all, err);
+    memset(total, 0, per);
+    if (st == VR_OK && me == 0)
+        for (int r = 0; r < ranks; r++)
+            for (int p = 0; p < VR_MAX_POLICIES; p++)
+                for (int l = 0; l < VR_MAX_LAYERS; l++)
+                    total[p][l] += all[((size_t)r * VR_MAX_POLICIES + (size_t)p) * VR_MAX_LAYERS + (size_t)l];
+    free(all);
+    return st;
+}
+
+/* The note of a layer that bought nothing on some path-days because its size came to 0 whole
+ * contracts (n of them; acts: the layer's actions over all paths). */
+static void sized_zero_note(FILE *f, const vr_scenario *sc, const vr_policy *pol, int l, int64_t n, double acts,
+                            size_t paths)
+{
+    const vr_layer *ly = &pol->layers[l];
+    if (acts < 0.5)
+        fprintf(f,
+                "note: %s: policy %s, layer %s never bought: on each of the %lld path-days (%zu path%s) its trigger "
+                "called for a purchase, its size came to 0 whole contracts (a size that rounds to 0, or one its "
+                "sizing guard refused: docs/config.md, \"size\") (run file: sized_zero_days)\n",
+                sc->name, pol->name, ly->name, (long long)n, paths, paths == 1 ? "" : "s");
+    else
+        fprintf(f,
+                "note: %s: policy %s, layer %s: on %lld path-days its trigger called for a purchase and its size "
+                "came to 0 whole contracts, so it bought nothing then (it acted %.0f times on %zu path%s; "
+                "docs/config.md, \"size\") (run file: sized_zero_days)\n",
+                sc->name, pol->name, ly->name, (long long)n, acts, paths, paths == 1 ? "" : "s");
+}
+
 /* The state a scenario starts from into x (VR_FACTORS_MAX): its model's v0 (and m0), or for a
  * replay the state backed out of the window's first day (as the path generator does); returns
  * its VIX under the pricing parameters. */
@@ -630,6 +674,8 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         vr_eval_stages timed = {0}; /* run --stages: rank 0's sum of the ranks' stages */
         TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, &timed, err));
         int64_t floor_path_days = 0, top_path_days = 0;
+        int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS];
+        TRY(scenario_sized_zero(&res, sized_zero, err));
         if (scen->source == VR_SOURCE_BOOTSTRAP || (scen->source == VR_SOURCE_MODEL && scen->nshocks > 0))
             TRY(scenario_vix_floor(scen, &res, np, vr_scenario_days(s, scen), opts->table && me == 0 ? stderr : NULL,
                                    &floor_path_days, &top_path_days, err));
@@ -711,6 +757,12 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                                               row, err);
                 if (st != VR_OK)
                     break;
+                for (int l = 0; l < s->pol[p].nlayers; l++) {
+                    const int64_t nz = sized_zero[p][l];
+                    row[p].layer[l][VR_RF_LAYER_SIZED_ZERO] = nz > 0 ? (double)nz : NAN; /* (stored when > 0) */
+                    if (nz > 0 && opts->table)
+                        sized_zero_note(stderr, scen, &s->pol[p], l, nz, row[p].mean_act[l] * (double)np, np);
+                }
                 if (!cfg->store_paths)
                     o = NULL;
                 st = vr_rf_write_policy(h, scen->name, &s->pol[p], o, np, &row[p], cfg->baseline,
