@@ -825,6 +825,16 @@ static double condor_width(const vr_book *b)
     return fmax(LEG_K(b, SHORT_PUT) - LEG_K(b, LONG_PUT), LEG_K(b, LONG_CALL) - LEG_K(b, SHORT_CALL));
 }
 
+/* Whether a short SPX leg at mid `mid` has no bid worth selling into: its bid (mid less the
+ * half-spread) times the multiplier does not cover the commission. Selling it would pay to take on
+ * the risk (a 110 call of a spot-100 model at mid 0.03 and a half-spread of 0.10 sold at -0.07):
+ * the condor does not open, or the tested side does not roll, that day (wing_abandoned is the same
+ * test for closing a long wing). */
+static int short_no_bid(const vr_condor_rules *r, const vr_mkt *m, const vr_instrument *in, double mid)
+{
+    return (mid - half_spread(r, in, m)) * MULT - r->commission <= 0;
+}
+
 static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr)
 {
     const double tau = expiry_tau(r->dte);
@@ -835,14 +845,21 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
     k[2] = sc > sp ? sc : sp + SPX_GRID;
     k[0] = wing_strike(pr, m, r, tau, -1, k[1]);
     k[3] = wing_strike(pr, m, r, tau, +1, k[2]);
-    b->qty = r->contracts;
     const double t_exp = m->t + tau;
-    /* the legs' marks at today's state (as pos_mark would mark them), then the trades */
+    /* the legs' marks at today's state (as pos_mark would mark them), then the trades, unless a
+     * short has no bid (short_no_bid: no condor today; the book asks again tomorrow) */
+    vr_instrument in[VR_CONDOR_LEGS];
+    vr_mark mk[VR_CONDOR_LEGS];
     for (int i = 0; i < VR_CONDOR_LEGS; i++) {
-        const vr_instrument in = leg_inst(i, k[i], t_exp);
-        const vr_mark mk = mark_at(pr, m, &in, m->t, 0);
-        set_leg(b, r, m, i, &in, &mk, VR_LAYER_CONDOR, "open");
+        in[i] = leg_inst(i, k[i], t_exp);
+        mk[i] = mark_at(pr, m, &in[i], m->t, 0);
     }
+    if (short_no_bid(r, m, &in[SHORT_PUT], mk[SHORT_PUT].price) ||
+        short_no_bid(r, m, &in[SHORT_CALL], mk[SHORT_CALL].price))
+        return;
+    b->qty = r->contracts;
+    for (int i = 0; i < VR_CONDOR_LEGS; i++)
+        set_leg(b, r, m, i, &in[i], &mk[i], VR_LAYER_CONDOR, "open");
     b->open = 1;
     b->entry_S = m->S;
     b->trades++;
@@ -923,6 +940,12 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
         return 0;
     k[s] = ks;
     k[l] = wing_strike(pr, m, r, tau, side, ks);
+    const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
+    const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
+    /* the new short has no bid worth selling into: no roll (short_no_bid) */
+    const vr_instrument in_s = leg_inst(s, k[s], t_exp);
+    if (short_no_bid(r, m, &in_s, ms.price))
+        return 0;
     const double ps = pos_mark(LEG(b, s), m, pr)->price, pl = pos_mark(LEG(b, l), m, pr)->price;
     /* the old long wing is abandoned if it would sell for less than its costs (wing_abandoned) */
     const int gone = wing_abandoned(b, r, m, l);
@@ -930,8 +953,6 @@ static int roll_side(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, cons
     pay(b, r, m, old, gone ? 1 : 2, CASH_CLOSE);
     book_pos_close(b, r, m, s, b->qty, LEG(b, s)->mark.price, CASH_CLOSE, trader, why);
     book_pos_close(b, r, m, l, b->qty, LEG(b, l)->mark.price, gone ? CASH_ABANDON : CASH_CLOSE, trader, why);
-    const vr_mark ms = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[s], tau, 0);
-    const vr_mark ml = mark_ahead(pr, m, VR_INST_SPX_OPTION, side, k[l], tau, 0);
     const double nw = ms.price - ml.price;
     receive(b, r, m, nw, 2);
     b->credit += nw - old;
