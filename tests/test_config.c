@@ -1412,6 +1412,15 @@ static void test_typing_mistakes(void **state)
         assert_null(strstr(err.msg, "did you mean"));
     }
     expect_err(vr_test_write(dir, "t_model.yaml", "model: " HES "\n"), "model: unknown key", "(a model file?");
+    { /* and the other way round: a run config where a model file is read (vixrisk model, price --model) */
+        vr_model m;
+        vr_err err = {VR_OK, ""};
+        assert_int_equal(vr_model_load(vr_test_write(dir, "t_run_as_model.yaml",
+                                                     "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: " HES "\n"),
+                                       &m, &err), VR_ECONFIG);
+        printf("  %s\n", err.msg);
+        assert_non_null(strstr(err.msg, ":1: simulation: unknown key (a run config?"));
+    }
     expect_err(vr_test_write(dir, "t_empty.yaml", "simulation:\n#  paths: 10\nscenarios: []\n"), ":1: simulation",
                "got nothing (an empty value)");
     expect_err(cfg("t_zero.yaml", "paths: 10",

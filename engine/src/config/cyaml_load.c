@@ -173,6 +173,11 @@ vr_status vr_cyaml_load(const char *file, const vr_yaml_index *ix, const cyaml_s
         /* a model file given where a run config is asked for */
         if (hint[0] == '\0' && strcmp(key, "model") == 0)
             snprintf(hint, sizeof hint, " (a model file? A run config names one in scenarios[i].model)");
+        /* and a run config given where a model file is (vixrisk model, price --model) */
+        if (hint[0] == '\0' &&
+            (strcmp(key, "simulation") == 0 || strcmp(key, "scenarios") == 0 || strcmp(key, "policies") == 0))
+            snprintf(hint, sizeof hint, " (a run config? This reads a model file, such as configs/models/svcj_cal.yaml; "
+                                        "vixrisk run and check read run configs)");
         return vr_config_fail(err, file, ix, key, "unknown key%s", hint);
     }
     if (e == CYAML_ERR_FILE_OPEN)
