@@ -290,22 +290,24 @@ static void test_stdout_write_error(void **state)
 }
 
 /* A VIX future has no strike: `price --option future` neither prints one (it printed the ignored
- * --strike, or "strike 0" without one) nor writes one in its JSON; an option still does. */
+ * --strike, or "strike 0" without one) nor writes one in its JSON; an option still does. A
+ * --strike given with it is a usage error (it was ignored without a word). */
 static void test_future_no_strike(void **state)
 {
     (void)state;
     char out[8192], args[1024];
     const char *m = write_file("fut.yaml", good);
-    for (int with_k = 0; with_k < 2; with_k++) {
-        snprintf(args, sizeof args, "price --model %s --underlying vix --option future %s--expiry 0.1 "
-                 "--paths 200 --no-surface", m, with_k ? "--strike 20 " : "");
-        vr_test_cli_expect(args, 0, out, sizeof out, "vix future, expiry 0.1 y", NULL);
-        assert_null(strstr(out, "strike"));
-        snprintf(args, sizeof args, "price --model %s --underlying vix --option future %s--expiry 0.1 "
-                 "--paths 200 --no-surface --json", m, with_k ? "--strike 20 " : "");
-        vr_test_cli_expect(args, 0, out, sizeof out, "\"option\": \"future\"", "\"expiry\": 0.1", NULL);
-        assert_null(strstr(out, "strike"));
-    }
+    snprintf(args, sizeof args, "price --model %s --underlying vix --option future --expiry 0.1 "
+             "--paths 200 --no-surface", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "vix future, expiry 0.1 y", NULL);
+    assert_null(strstr(out, "strike"));
+    snprintf(args, sizeof args, "price --model %s --underlying vix --option future --expiry 0.1 "
+             "--paths 200 --no-surface --json", m);
+    vr_test_cli_expect(args, 0, out, sizeof out, "\"option\": \"future\"", "\"expiry\": 0.1", NULL);
+    assert_null(strstr(out, "strike"));
+    snprintf(args, sizeof args, "price --model %s --underlying vix --option future --strike 20 --expiry 0.1 "
+             "--paths 200 --no-surface", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike is not an input of --option future", NULL);
     snprintf(args, sizeof args, "price --model %s --underlying vix --option call --strike 20 --expiry 0.1 "
              "--paths 200 --no-surface --json", m);
     vr_test_cli_expect(args, 0, out, sizeof out, "\"strike\": 20", NULL);
@@ -338,8 +340,10 @@ static void test_price_ranges(void **state)
         {m, "spx", "call", "9e-9", "1e-8", "--expiry must be in [1e-08, 50] years"},
     };
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
-        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s --strike 20 --expiry %s "
-                 "--paths 1000000", ex[i].model, ex[i].und, ex[i].opt, ex[i].bad);
+        /* (a future takes no --strike) */
+        const char *kf = strcmp(ex[i].opt, "future") == 0 ? "" : "--strike 20 ";
+        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s %s--expiry %s "
+                 "--paths 1000000", ex[i].model, ex[i].und, ex[i].opt, kf, ex[i].bad);
         if (strcmp(ex[i].und, "spx") == 0) /* an SPX strike near the spot */
             snprintf(args, sizeof args, "price --model %s --option %s --strike %s --expiry %s --paths 1000000",
                      ex[i].model, ex[i].opt, ex[i].model == m ? "100" : "5000", ex[i].bad);
@@ -349,9 +353,10 @@ static void test_price_ranges(void **state)
         assert_null(strstr(out, "monte carlo"));
         if (ex[i].good == NULL)
             continue;
-        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s --strike %s --expiry %s "
+        snprintf(args, sizeof args, "price --model %s --underlying %s --option %s %s%s --expiry %s "
                  "--paths 20 --steps-per-year 2 --no-surface", ex[i].model, ex[i].und, ex[i].opt,
-                 strcmp(ex[i].und, "vix") == 0 ? "20" : ex[i].model == m ? "100" : "5000", ex[i].good);
+                 kf[0] ? "--strike " : "",
+                 !kf[0] ? "" : strcmp(ex[i].und, "vix") == 0 ? "20" : ex[i].model == m ? "100" : "5000", ex[i].good);
         vr_test_cli_expect(args, 0, out, sizeof out, "  analytic      ", NULL);
     }
     /* SPX strike: [1e-4, 1e4] x spot, the value as typed; a tiny or huge one is a number too */
@@ -1510,6 +1515,51 @@ static void test_sized_zero_noted(void **state)
     assert_int_equal(vr_run_capture(md, out, sizeof out), 0);
 }
 
+/* "-o -" made a file named "-" (most tools read it as standard output): a usage error now, for
+ * every command that writes files, before anything is read or simulated. */
+static void test_dash_out(void **state)
+{
+    (void)state;
+    char out[4096], args[1200];
+    snprintf(args, sizeof args, "report '%s/none.h5' -o - --format json", dir);
+    vr_test_cli_expect(args, 2, out, sizeof out, "vixrisk report: -o - would write a file named '-'", NULL);
+    const char *cfg = vr_test_write(dir, "dash.yaml", "simulation: {paths: 10, horizon_days: 5}\nscenarios:\n"
+                                                       "  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
+                                                       "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                                       "policies:\n  - name: p\n");
+    snprintf(args, sizeof args, "run '%s' -o - -q", cfg);
+    vr_test_cli_expect(args, 2, out, sizeof out, "vixrisk run: -o - would write a file named '-'", NULL);
+    snprintf(args, sizeof args, "check '%s' -o -", cfg);
+    vr_test_cli_expect(args, 2, out, sizeof out, "vixrisk check: -o - would write a file named '-'", NULL);
+}
+
+/* check said ok for a run that run refused at once (a user test: --paths 1000000000, whose
+ * per-path outputs need about a terabyte): it asks the same question now. 10^10 paths need about
+ * 1.6 TB per policy: more than any machine's memory and any disk's free space twice over. */
+static void test_check_store_room(void **state)
+{
+    (void)state;
+    char out[4096], args[1200];
+    const char *text = "simulation: {paths: 10, horizon_days: 5%s}\nscenarios:\n"
+                       "  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
+                       "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                       "policies:\n  - name: p\n";
+    char yaml[600];
+    snprintf(yaml, sizeof yaml, text, "");
+    const char *cfg = vr_test_write(dir, "room.yaml", yaml);
+    snprintf(args, sizeof args, "check '%s' --paths 10000000000 -o '%s/'", cfg, dir);
+    vr_test_cli_expect(args, 1, out, sizeof out, "vixrisk check: run: the per-path outputs of 10000000000 paths need ",
+                       "simulation.store_paths: false", NULL);
+    snprintf(yaml, sizeof yaml, text, ", store_paths: false");
+    cfg = vr_test_write(dir, "room_streamed.yaml", yaml);
+    snprintf(args, sizeof args, "check '%s' --paths 10000000000 -o '%s/'", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, ": ok: 1 scenario", NULL);
+    snprintf(yaml, sizeof yaml, text, "");
+    cfg = vr_test_write(dir, "room_small.yaml", yaml);
+    snprintf(args, sizeof args, "check '%s' --paths 100000 -o '%s/'", cfg, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out, ": ok: 1 scenario", NULL);
+}
+
 /* From a user test of the reports: with a baseline that has layers the attribution's header said
  * the condor's difference and the layers' nets make dmean (they make it less the baseline's own
  * layers' nets); and loss thresholds with cents were headed in whole dollars ("P(loss > 0)" for
@@ -1596,6 +1646,8 @@ int main(void)
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_verdict_gain_not_cost),
         cmocka_unit_test(test_sized_zero_noted),
+        cmocka_unit_test(test_dash_out),
+        cmocka_unit_test(test_check_store_room),
         cmocka_unit_test(test_layered_baseline_and_cents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

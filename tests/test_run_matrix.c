@@ -50,12 +50,22 @@ static const char cfg_text[] =
     "sweep:\n"
     "  - {policy: static, key: \"layers[0].action.size.value\", values: [0.05, 0.2]}\n";
 
-static void test_matrix_columns(void **state)
+/* Whether policy p has a column: not derived by ablation, or the baseline (which may be). */
+static int shown_col(const vr_run_cfg *cfg, int p)
 {
-    (void)state;
-    char dir[256];
+    return cfg->spec.pol[p].abl_kind == VR_ABL_NONE || strcmp(cfg->spec.pol[p].name, cfg->baseline) == 0;
+}
+
+/* The matrix of cfg_text with its baseline replaced by `baseline`. */
+static void check_matrix(const char *baseline)
+{
+    char dir[256], text[sizeof cfg_text + 64];
     assert_int_equal(vr_test_tmpdir("run-matrix", dir, sizeof dir), 0);
-    const char *file = vr_test_write(dir, "m.yaml", cfg_text);
+    const char *at = strstr(cfg_text, "baseline: unhedged");
+    assert_non_null(at);
+    snprintf(text, sizeof text, "%.*sbaseline: \"%s\"%s", (int)(at - cfg_text), cfg_text, baseline,
+             at + strlen("baseline: unhedged"));
+    const char *file = vr_test_write(dir, "m.yaml", text);
     assert_non_null(file);
     vr_run_cfg cfg;
     vr_err err = {0};
@@ -67,13 +77,15 @@ static void test_matrix_columns(void **state)
      * its @only=roll is its @without=spike1) at least */
     int shown = 0, ablated = 0, swept = 0;
     for (int p = 0; p < s->npol; p++) {
-        shown += s->pol[p].abl_kind == VR_ABL_NONE;
+        shown += shown_col(&cfg, p);
         ablated += s->pol[p].abl_kind != VR_ABL_NONE;
         swept += strstr(s->pol[p].name, "static@") == s->pol[p].name;
     }
     assert_int_equal(swept, 2);
     assert_true(ablated >= 2);
-    assert_int_equal(shown, 5);
+    /* (a baseline derived by ablation has its column: a matrix measured against it showed every
+     * policy but that one) */
+    assert_int_equal(shown, strchr(baseline, '@') != NULL ? 6 : 5);
 
     /* cell (sc, p) = 1000 (sc + 1) + p + 1: every cell distinct */
     double *cells = malloc((size_t)s->nscen * (size_t)s->npol * sizeof *cells);
@@ -102,7 +114,7 @@ static void test_matrix_columns(void **state)
     assert_string_equal(tok, "scenario");
     assert_string_equal(strtok_r(NULL, " ", &save), "metric");
     for (int p = 0; p < s->npol; p++) {
-        if (s->pol[p].abl_kind != VR_ABL_NONE)
+        if (!shown_col(&cfg, p))
             continue;
         tok = strtok_r(NULL, " ", &save);
         if (tok == NULL || strcmp(tok, s->pol[p].name) != 0)
@@ -119,7 +131,7 @@ static void test_matrix_columns(void **state)
         assert_string_equal(strtok_r(NULL, " ", &save), "vs");
         assert_string_equal(strtok_r(NULL, " ", &save), "base");
         for (int p = 0; p < s->npol; p++) {
-            if (s->pol[p].abl_kind != VR_ABL_NONE)
+            if (!shown_col(&cfg, p))
                 continue;
             char want[32];
             snprintf(want, sizeof want, "%.0f", cells[(size_t)sc * (size_t)s->npol + (size_t)p]);
@@ -137,10 +149,23 @@ static void test_matrix_columns(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+static void test_matrix_columns(void **state)
+{
+    (void)state;
+    check_matrix("unhedged");
+}
+
+static void test_matrix_ablation_baseline(void **state)
+{
+    (void)state;
+    check_matrix("alvh@without=roll");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_columns),
+        cmocka_unit_test(test_matrix_ablation_baseline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,12 @@ int vr_cli_version(void)
 int vr_cli_prepare_out(vr_outfile *o, const char *cmd, const char *path, const char *default_name,
                        const char *const *inputs, int ninputs)
 {
+    /* "-" reads as standard output on most tools; here it made a file named "-" */
+    if (strcmp(path, "-") == 0) {
+        fprintf(stderr, "vixrisk %s: -o - would write a file named '-': %s writes files, not to standard output "
+                "(name the file, or ./- for one named '-')\n", cmd, cmd);
+        return EXIT_USAGE;
+    }
     vr_err err = {VR_OK, ""};
     const vr_status st = vr_outfile_prepare(o, path, default_name, inputs, ninputs, &err);
     if (st == VR_OK)

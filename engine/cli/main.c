@@ -68,14 +68,14 @@ static void usage_price(FILE *out)
             "  --model FILE          model file (schema: docs/config.md)\n"
             "  --underlying U        spx (default) or vix\n"
             "  --option O            call (default), put, or future (vix only)\n"
-            "  --strike K            strike in index points (not needed for a future): spx in\n"
+            "  --strike K            strike in index points (none for a future): spx in\n"
             "                        [1e-4, 1e4] x spot (beyond, the price is 0 or the discounted\n"
             "                        forward less the strike to every digit shown); vix in (0, 10000]\n"
             "                        (svcj2: (0, 1000)), the direct VIX pricers' range\n"
             "  --expiry T            time to expiry in years, the direct pricers' range: spx in\n"
             "                        [1e-8, 50] (svcj2: [1e-8, 30]); vix (options and futures) in\n"
             "                        [1e-8, 10] (svcj2 options: [1e-5, 10])\n"
-            "  --paths N             number of paths, >= 1 (default 1000000)\n"
+            "  --paths N             number of paths, [1, 1e10] (default 1000000)\n"
             "  --steps-per-year M    time steps per year, in [1, 1000000] (default 252)\n"
             "  --scheme S            qe (default, Andersen 2008) or euler (full truncation;\n"
             "                        heston, bates, svcj: svcj2 has qe only)\n"
@@ -372,6 +372,9 @@ static int cmd_price(int argc, char **argv)
             return EXIT_USAGE;
         }
         req.strike = 0;
+    } else if (req.option == VR_OPTION_FUTURE) { /* (it was ignored without a word) */
+        fprintf(stderr, "%s price: --strike is not an input of --option future (a future has no strike)\n", prog);
+        return EXIT_USAGE;
     }
     if ((req.kt = pick_isa(isa)) == NULL)
         return EXIT_USAGE;
@@ -583,7 +586,7 @@ static void usage_run(FILE *out)
             "                     DIR/<config name>.h5 in (default: results/<config name>.h5); a missing\n"
             "                     directory is created; an existing target must be a regular file and\n"
             "                     not the config itself (symlinks, FIFOs, devices are refused)\n"
-            "  --paths N          override simulation.paths, >= 1\n"
+            "  --paths N          override simulation.paths, [1, 1e10]\n"
             "  --seed S           override simulation.seed\n"
             "  --threads T        override simulation.threads (0 = all cores)\n"
             "  --isa I            scalar, avx2 or avx512 (default: best this CPU runs)\n"
@@ -621,8 +624,10 @@ static void usage_check(FILE *out)
             "\n"
             "Validates a run file as `vixrisk run` would (every scenario, policy and sweep, the data\n"
             "files it needs) and the output target run would write (-o as for run; default\n"
-            "results/<config name>.h5; a missing output directory is created), without simulating.\n"
-            "Prints a one-line summary and exits 0 when run would start.\n"
+            "results/<config name>.h5; a missing output directory is created), and, with\n"
+            "store_paths: true, that the per-path outputs find room in memory or beside the output\n"
+            "(docs/scale.md, \"Memory\"), without simulating. Prints a one-line summary and exits 0\n"
+            "when run would start.\n"
             "\n"
             "  -o, --out PATH     output file or directory, as for run\n"
             "  --paths, --seed, --threads, --isa, --data, --asof, --lookback\n"
@@ -991,6 +996,14 @@ static int cmd_run(int argc, char **argv, int check_only)
         return prc;
     }
     if (check_only) {
+        /* the per-path outputs' room, as run asks before each scenario (it refused 10^9 paths that
+         * check called ok) */
+        char odir[VR_OUTFILE_PATH_MAX];
+        vr_outfile_dir(&of, odir, sizeof odir);
+        if ((st = vr_run_store_check(&cfg, odir, &err)) != VR_OK) {
+            vr_run_cfg_free(&cfg);
+            return vr_cli_fail(cmd, st, &err);
+        }
         /* a scenario with its own paths or days (a replay: one path, its window's days) says so:
          * "10 paths x 252 days" was printed for a 2-day replay */
         char own[1024] = "";

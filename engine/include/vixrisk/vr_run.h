@@ -110,4 +110,9 @@ vr_status vr_run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_err 
  * naming the variable and the valid range. */
 vr_status vr_run_store_limit(size_t *bytes, vr_err *err);
 
+/* What `check` asks besides the config: with `store_paths: true`, whether every scenario's per-path
+ * outputs find room (in memory, else in `dir`, the output file's directory) as vr_run_execute will
+ * ask before simulating it; VR_OK, or its error (VR_ENOMEM, VR_EINVAL for VIXRISK_PATH_STORE_MB). */
+vr_status vr_run_store_check(const vr_run_cfg *cfg, const char *dir, vr_err *err);
+
 #endif

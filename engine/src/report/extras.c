@@ -56,7 +56,9 @@ vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err)
             size_t i = 0;
             while (i < m->npol && strcmp(m->pol[i], q->name) != 0)
                 i++;
-            if (i == m->npol && !is_ablation(q) && m->npol < VR_MAX_POLICIES)
+            /* (ablation policies are left out, but not the baseline, which may be one: a matrix
+             * against `alvh@without=roll` showed every policy but the one it was measured against) */
+            if (i == m->npol && (!is_ablation(q) || p == r->scen[j].base) && m->npol < VR_MAX_POLICIES)
                 m->pol[m->npol++] = q->name;
         }
     m->nscen = r->nscen;
@@ -71,7 +73,7 @@ vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err)
             while (i < m->npol && strcmp(m->pol[i], q->name) != 0)
                 i++;
             if (i == m->npol)
-                continue; /* an ablation policy */
+                continue; /* an ablation policy (not the baseline) */
             rep_mcell *c = &m->cell[i * m->nscen + j];
             const double *v = q->score;
             c->kind = kind;

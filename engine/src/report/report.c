@@ -276,17 +276,21 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
         add(buf, cap, "%sno VIX3M close on %lld of its days: the term_ratio trigger saw the model's VIX3M there",
             buf[0] ? "; " : "", (long long)s->vix3m_model_days);
     if (hist && s->vix_floor_days > 0)
-        add(buf, cap, "%sthe VIX closed below the model's floor on %lld days: the triggers saw the close, the "
-            "marks the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_days);
+        add(buf, cap, "%sthe VIX closed below the model's floor on %lld day%s: the triggers saw the close, the "
+            "marks the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_days,
+            s->vix_floor_days == 1 ? "" : "s");
     if (boot && s->vix_floor_path_days > 0)
-        add(buf, cap, "%sa resampled VIX below the model's floor on %lld path-days: the triggers saw it, the marks "
-            "the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
+        add(buf, cap, "%sa resampled VIX below the model's floor on %lld path-day%s: the triggers saw it, the marks "
+            "the model at its floor", buf[0] ? "; " : "", (long long)s->vix_floor_path_days,
+            s->vix_floor_path_days == 1 ? "" : "s");
     if (boot && s->vix_top_path_days > 0)
-        add(buf, cap, "%sa resampled VIX above the top of the VIX option tables on %lld path-days: VIX options marked "
-            "by extrapolation there", buf[0] ? "; " : "", (long long)s->vix_top_path_days);
+        add(buf, cap, "%sa resampled VIX above the top of the VIX option tables on %lld path-day%s: VIX options marked "
+            "by extrapolation there", buf[0] ? "; " : "", (long long)s->vix_top_path_days,
+            s->vix_top_path_days == 1 ? "" : "s");
     if (!boot && !hist && s->vix_floor_path_days > 0)
-        add(buf, cap, "%sa shock asked for a VIX below the model's floor on %lld path-days: those paths sat at the "
-            "floor instead", buf[0] ? "; " : "", (long long)s->vix_floor_path_days);
+        add(buf, cap, "%sa shock asked for a VIX below the model's floor on %lld path-day%s: those paths sat at the "
+            "floor instead", buf[0] ? "; " : "", (long long)s->vix_floor_path_days,
+            s->vix_floor_path_days == 1 ? "" : "s");
     /* a layer that bought nothing on some days because its size came to 0 contracts (the run's note) */
     for (size_t p = 0; p < s->npol; p++)
         for (size_t l = 0; s->pol[p].lay != NULL && l < s->pol[p].nlayer_names; l++) {

@@ -100,6 +100,34 @@ static int room_for(const char *dir, size_t bytes)
     return avail >= 2.0 * (double)bytes + VR_PATH_STORE_SLACK;
 }
 
+/* The error of per-path outputs of `total` bytes that fit neither the memory nor the directory. */
+static vr_status no_room(size_t n, size_t total, const char *dir, vr_err *err)
+{
+    return vr_fail(err, VR_ENOMEM,
+                   "run: the per-path outputs of %zu paths need %.1f GiB, which neither memory gives nor %s "
+                   "holds (the store goes to disk there when it has twice that free): set "
+                   "simulation.store_paths: false (the scores are then streamed, in bounded memory; "
+                   "docs/scale.md), or run fewer paths", n, (double)total / 1073741824.0, dir);
+}
+
+/* Whether `total` bytes kept in memory could fit: at most the machine's physical memory (a larger
+ * allocation may be granted and the run killed when it touches the pages, after the simulation). */
+static int memory_holds(size_t total)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages <= 0 || page <= 0 || (double)total <= (double)pages * (double)page;
+}
+
+vr_status vr_path_store_fits(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit, vr_err *err)
+{
+    size_t total = 0;
+    for (int p = 0; p < s->npol; p++)
+        total += policy_bytes(n, 1 + s->pol[p].nlayers);
+    if (total <= mem_limit || room_for(dir, total) || memory_holds(total))
+        return VR_OK;
+    return no_room(n, total, dir, err);
+}
+
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
                                int nslots, vr_path_store **out, vr_err *err)
 {
@@ -144,13 +172,10 @@ vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, 
         if ((ps->fd = open_tmp(dir)) < 0)
             st = vr_fail(err, VR_EIO, "run: cannot create the per-path output store in %s: %s", dir,
                          strerror(errno));
-    } else if ((ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
+    } else if (!memory_holds(total) ||
+               (ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
         /* not zeroed: every byte read back is written first (the padding is never read) */
-        st = vr_fail(err, VR_ENOMEM,
-                     "run: the per-path outputs of %zu paths need %.1f GiB, which neither memory gives nor %s "
-                     "holds (the store goes to disk there when it has twice that free): set "
-                     "simulation.store_paths: false (the scores are then streamed, in bounded memory; "
-                     "docs/scale.md), or run fewer paths", n, (double)total / 1073741824.0, dir);
+        st = no_room(n, total, dir, err);
     }
     if (st == VR_OK) {
         *out = ps;

@@ -191,6 +191,17 @@ static int shock_days(const vr_scenario *sc)
  * 2017 with svcj_cal.yaml, floor 10.59, spent about a third of its path-days there, down to
  * 8.96). A shocked path sits at the floor: a vix_change of -5 from VIX 20 on a model whose floor
  * is 18.74 moved it by 1.26 points, with nothing to tell (until 2026-12-07). */
+/* A share in percent as the notes print it: two decimals, or "<0.01" for a share above 0 that
+ * would print as 0.00 (1 path-day of 151,800 read "0.00%"). */
+static const char *pct_str(double share, char *buf, size_t cap)
+{
+    if (share > 0 && share < 0.005)
+        snprintf(buf, cap, "<0.01");
+    else
+        snprintf(buf, cap, "%.2f", share);
+    return buf;
+}
+
 static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_result *res, size_t paths,
                                     int days, FILE *note, int64_t *n, int64_t *top, vr_err *err)
 {
@@ -225,19 +236,20 @@ static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_res
                     (double)paths * (double)(days + 1), hi);
         const double floor_vix = vr_model_vix_floor(&sc->model);
         const double total = (double)paths * (double)(days + 1);
+        char pc[16];
         if (*n > 0 && note != NULL && sc->source == VR_SOURCE_MODEL)
             fprintf(note,
-                    "note: %s: a shock asked for a VIX below the model's floor of %.2f on %lld path-days "
-                    "(%.2f%% of the %zu paths' shock days, as low as %.2f): those paths sat at the floor "
+                    "note: %s: a shock asked for a VIX below the model's floor of %.2f on %lld path-day%s "
+                    "(%s%% of the %zu paths' shock days, as low as %.2f): those paths sat at the floor "
                     "instead (run file: vix_floor_path_days)\n",
-                    sc->name, floor_vix, (long long)*n,
-                    100.0 * (double)*n / ((double)paths * (double)shock_days(sc)), paths, lo);
+                    sc->name, floor_vix, (long long)*n, *n == 1 ? "" : "s",
+                    pct_str(100.0 * (double)*n / ((double)paths * (double)shock_days(sc)), pc, sizeof pc), paths, lo);
         else if (*n > 0 && note != NULL)
             fprintf(note,
                     "note: %s: the resampled VIX is below the model's floor of %.2f on %lld of %.0f path-days "
-                    "(%.2f%%, as low as %.2f): there the triggers see that VIX and the marks the model at its "
+                    "(%s%%, as low as %.2f): there the triggers see that VIX and the marks the model at its "
                     "floor (run file: vix_floor_path_days)\n",
-                    sc->name, floor_vix, (long long)*n, total, 100.0 * (double)*n / total, lo);
+                    sc->name, floor_vix, (long long)*n, total, pct_str(100.0 * (double)*n / total, pc, sizeof pc), lo);
     }
     free(all);
     return st;
@@ -275,16 +287,16 @@ static void sized_zero_note(FILE *f, const vr_scenario *sc, const vr_policy *pol
     const vr_layer *ly = &pol->layers[l];
     if (acts < 0.5)
         fprintf(f,
-                "note: %s: policy %s, layer %s never bought: on each of the %lld path-days (%zu path%s) its trigger "
+                "note: %s: policy %s, layer %s never bought: on each of the %lld path-day%s (%zu path%s) its trigger "
                 "called for a purchase, its size came to 0 whole contracts (a size that rounds to 0, or one its "
                 "sizing guard refused: docs/config.md, \"size\") (run file: sized_zero_days)\n",
-                sc->name, pol->name, ly->name, (long long)n, paths, paths == 1 ? "" : "s");
+                sc->name, pol->name, ly->name, (long long)n, n == 1 ? "" : "s", paths, paths == 1 ? "" : "s");
     else
         fprintf(f,
-                "note: %s: policy %s, layer %s: on %lld path-days its trigger called for a purchase and its size "
+                "note: %s: policy %s, layer %s: on %lld path-day%s its trigger called for a purchase and its size "
                 "came to 0 whole contracts, so it bought nothing then (it acted %.0f times on %zu path%s; "
                 "docs/config.md, \"size\") (run file: sized_zero_days)\n",
-                sc->name, pol->name, ly->name, (long long)n, acts, paths, paths == 1 ? "" : "s");
+                sc->name, pol->name, ly->name, (long long)n, n == 1 ? "" : "s", acts, paths, paths == 1 ? "" : "s");
 }
 
 /* The state a scenario starts from into x (VR_FACTORS_MAX): its model's v0 (and m0), or for a
@@ -426,6 +438,17 @@ vr_status vr_run_store_limit(size_t *bytes, vr_err *err)
 
 /* The store in the run file's directory (in memory below the limit); on several ranks also the
  * buffer policies are gathered into. */
+vr_status vr_run_store_check(const vr_run_cfg *cfg, const char *dir, vr_err *err)
+{
+    if (!cfg->store_paths)
+        return VR_OK;
+    size_t limit = 0;
+    vr_status st = vr_run_store_limit(&limit, err);
+    for (int sc = 0; sc < cfg->spec.nscen && st == VR_OK; sc++)
+        st = vr_path_store_fits(dir, &cfg->spec, vr_scenario_paths(&cfg->spec, &cfg->spec.scen[sc]), limit, err);
+    return st;
+}
+
 static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, size_t n, size_t limit,
                                  int nslots, scen_store *ss, vr_err *err)
 {

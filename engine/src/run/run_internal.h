@@ -61,6 +61,10 @@ typedef struct vr_path_store vr_path_store;
 /* nslots: how many policies may be read at once (vr_path_store_get). */
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
                                int nslots, vr_path_store **out, vr_err *err);
+/* Whether vr_path_store_create would find room for n paths of s's policies (memory up to
+ * mem_limit, else the directory with twice their size free, else the machine's physical memory):
+ * VR_OK, or its VR_ENOMEM error. */
+vr_status vr_path_store_fits(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit, vr_err *err);
 void vr_path_store_destroy(vr_path_store *ps);
 /* The evaluator's block callback (vr_eval_block_fn; ctx = the store): paths [path0, path0 + n) of
  * every policy; thread-safe. A failure is kept for vr_path_store_status; later feeds do nothing. */

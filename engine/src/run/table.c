@@ -221,10 +221,17 @@ void vr_run_matrix_note(double *cells, const vr_run_cfg *cfg, int sc, const vr_p
         cells[(size_t)sc * (size_t)s->npol + (size_t)p] = ps[p].score[des ? VR_SCORE_DES99 : VR_SCORE_MEAN];
 }
 
-/* One column per configured policy, sweep-derived ones included, ablation-derived ones left out
- * (the report's matrix, docs/report.md): a column is as wide as its policy's whole name (at least
- * 14), since a sweep's names differ only at their end ("static@layers_0_.action.size.value=0.05"
- * and "...=0.2" were both cut to "static@layers_"). */
+/* Whether policy p has a column of the matrix: every configured policy, sweep-derived ones
+ * included, ablation-derived ones left out but for the baseline, which may be one. */
+static int matrix_column(const vr_run_cfg *cfg, int p)
+{
+    const vr_policy *pol = &cfg->spec.pol[p];
+    return pol->abl_kind == VR_ABL_NONE || strcmp(pol->name, cfg->baseline) == 0;
+}
+
+/* One column per matrix_column policy (the report's matrix, docs/report.md): a column is as wide
+ * as its policy's whole name (at least 14), since a sweep's names differ only at their end
+ * ("static@layers_0_.action.size.value=0.05" and "...=0.2" were both cut to "static@layers_"). */
 void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells)
 {
     const vr_run_spec *s = &cfg->spec;
@@ -239,13 +246,13 @@ void vr_run_print_matrix(FILE *out, const vr_run_cfg *cfg, const double *cells)
     fprintf(out, "\nstress matrix: what each policy does in each scenario (USD; dES99 < 0: tail reduced)\n");
     fprintf(out, "%-24s %-18s", "scenario", "metric");
     for (int p = 0; p < s->npol; p++)
-        if (s->pol[p].abl_kind == VR_ABL_NONE)
+        if (matrix_column(cfg, p))
             fprintf(out, " %*s", w[p], s->pol[p].name);
     fputc('\n', out);
     for (int sc = 0; sc < s->nscen; sc++) {
         fprintf(out, "%-24s %-18s", s->scen[sc].name, matrix_metric(s, sc));
         for (int p = 0; p < s->npol; p++)
-            if (s->pol[p].abl_kind == VR_ABL_NONE)
+            if (matrix_column(cfg, p))
                 fprintf(out, " %*s", w[p],
                         num(a, sizeof a, cells[(size_t)sc * (size_t)s->npol + (size_t)p], "%.0f"));
         fputc('\n', out);
