@@ -820,7 +820,7 @@ static void test_run_checks_at_load(void **state)
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
                              "    model: {type: heston, spot: 5000, v0: 0.04, physical: {kappa: 2, theta: 3, sigma: 0.5, rho: -0.7}}\n"
                              "policies:\n  - name: p\n"),
-               "scenarios[0].model.pricing: the pricing set's long-run variance", "needs 12 theta* <= 25 (here 12 theta* = 36)");
+               "scenarios[0].model.physical: the pricing set's long-run variance", "needs 12 theta* <= 25 (here 12 theta* = 36)");
     /* svcj2's intensity at v = 0 is lambda0, and the error names that key */
     expect_err(vr_test_write(dir, "lam0.yaml",
                              "simulation: {paths: 10}\nscenarios:\n  - name: a\n"
@@ -1412,6 +1412,17 @@ static void test_typing_mistakes(void **state)
         assert_null(strstr(err.msg, "did you mean"));
     }
     expect_err(vr_test_write(dir, "t_model.yaml", "model: " HES "\n"), "model: unknown key", "(a model file?");
+    /* the pricing set's table limit names the key the file has: physical when there is no pricing
+     * block (it named model.pricing, which the file did not have) */
+    expect_err(vr_test_write(dir, "t_theta_nopr.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 5000, "
+                             "v0: 0.04,\n      physical: {kappa: 2, theta: 4, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n"),
+               ":5: scenarios[0].model.physical: the pricing set's long-run variance", "(no pricing block");
+    expect_err(vr_test_write(dir, "t_theta_pr.yaml",
+                             "simulation: {paths: 10}\nscenarios:\n  - name: a\n    model: {type: heston, spot: 5000, "
+                             "v0: 0.04,\n      physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7},\n"
+                             "      pricing: {kappa: 2, theta: 4, sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n"),
+               "scenarios[0].model.pricing: the pricing set's long-run variance", NULL);
     { /* and the other way round: a run config where a model file is read (vixrisk model, price --model) */
         vr_model m;
         vr_err err = {VR_OK, ""};

@@ -351,6 +351,13 @@ static vr_status run_checks(const vr_cfg_ctx *c, const vr_run_spec *s)
         }
         if (vr_eval_pricing_check(s, i, &e2) != VR_OK) {
             snprintf(p, sizeof p, "scenarios[%d].model.pricing", i);
+            /* without a pricing block the physical parameters price too: name the key in the file
+             * (it named model.pricing, which the file does not have) */
+            char ph[VR_KEY_MAX];
+            snprintf(ph, sizeof ph, "scenarios[%d].model.physical", i);
+            if (!vr_cfg_has(c, p) && vr_cfg_has(c, ph))
+                return vr_config_fail(c->err, c->file, c->ix, ph, "%s (no pricing block: these parameters price "
+                                      "too)", e2.msg);
             return vr_config_fail(c->err, c->file, c->ix, p, "%s", e2.msg);
         }
     }
