@@ -161,11 +161,69 @@ static void test_matrix_ablation_baseline(void **state)
     check_matrix("alvh@without=roll");
 }
 
+/* The verdict's cost words (engine/src/run/verdict.c) for a policy that cuts ES99 significantly:
+ * a dmean above 0 is a gain only where it is significant ("adds to the mean too"; within its
+ * noise: "no measurable cost", after a user test read "adds to the mean too" beside "dmean +88 +-
+ * 98 (not significant)"); a dmean below 0 is a cost per unit of ES99 removed. */
+static void test_verdict_cost_words(void **state)
+{
+    (void)state;
+    char dir[256];
+    assert_int_equal(vr_test_tmpdir("run-verdict", dir, sizeof dir), 0);
+    const char *file = vr_test_write(dir, "v.yaml",
+                                     "simulation: {paths: 20000, horizon_days: 10, baseline: unhedged}\n"
+                                     "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
+                                     "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                     "policies:\n  - name: unhedged\n  - name: h\n    layers:\n"
+                                     "      - {name: c, trigger: {always: true}, action: {type: vix_call, delta: 0.3, "
+                                     "dte: 30, size: {by: contracts, value: 1}}}\n");
+    vr_run_cfg cfg;
+    vr_err err = {0};
+    if (vr_run_load(file, &cfg, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    assert_int_equal(cfg.spec.npol, 2);
+    /* (dmean, its SE, the cost per unit of ES99 removed, and the words wanted) */
+    const struct { double dm, se, cost; const char *want, *not_want; } cases[] = {
+        {88, 98, -88.0 / 5000, "no measurable cost: it removes ES99 and its dmean is within its noise", "mean too"},
+        {1000, 200, -0.2, "no cost: it removes ES99 and adds to the mean too (0.200 of mean per 1", "measurable"},
+        {-1000, 200, 0.2, "costs 0.200 of mean per 1 of ES99 removed", "no cost"},
+        {-100, 200, 0.02, "costs 0.020 of mean per 1 of ES99 removed", "no cost"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vr_pol_summary ps[2];
+        memset(ps, 0, sizeof ps);
+        for (int p = 0; p < 2; p++) {
+            ps[p].n = 20000;
+            ps[p].car = 50000;
+            ps[p].budget_pct = 1;
+            ps[p].nlayers = cfg.spec.pol[p].nlayers;
+            ps[p].score[VR_SCORE_ES99] = 90000;
+            ps[p].score[VR_SCORE_ES99_SE] = 2000;
+        }
+        ps[1].score[VR_SCORE_DES99] = -5000;
+        ps[1].score[VR_SCORE_DES99_SE] = 1000;
+        ps[1].score[VR_SCORE_DMEAN] = cases[i].dm;
+        ps[1].score[VR_SCORE_DMEAN_SE] = cases[i].se;
+        ps[1].score[VR_SCORE_COST] = cases[i].cost;
+        char *v = vr_verdict_text(&cfg, ps);
+        assert_non_null(v);
+        printf("%s", v);
+        if (strstr(v, cases[i].want) == NULL)
+            fail_msg("case %zu: the verdict lacks '%s'", i, cases[i].want);
+        if (strstr(v, cases[i].not_want) != NULL)
+            fail_msg("case %zu: the verdict says '%s'", i, cases[i].not_want);
+        free(v);
+    }
+    vr_run_cfg_free(&cfg);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_columns),
         cmocka_unit_test(test_matrix_ablation_baseline),
+        cmocka_unit_test(test_verdict_cost_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

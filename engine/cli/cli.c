@@ -165,8 +165,8 @@ int vr_cli_prepare_out(vr_outfile *o, const char *cmd, const char *path, const c
 {
     /* "-" reads as standard output on most tools; here it made a file named "-" */
     if (strcmp(path, "-") == 0) {
-        fprintf(stderr, "vixrisk %s: -o - would write a file named '-': %s writes files, not to standard output "
-                "(name the file, or ./- for one named '-')\n", cmd, cmd);
+        fprintf(stderr, "vixrisk %s: an output named '-' would be a file named '-': %s writes files, not to "
+                "standard output (name the file, or ./- for one named '-')\n", cmd, cmd);
         return EXIT_USAGE;
     }
     vr_err err = {VR_OK, ""};

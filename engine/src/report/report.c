@@ -293,7 +293,8 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
             s->vix_floor_path_days == 1 ? "" : "s");
     /* a layer that bought nothing on some days because its size came to 0 contracts (the run's note) */
     for (size_t p = 0; p < s->npol; p++)
-        for (size_t l = 0; s->pol[p].lay != NULL && l < s->pol[p].nlayer_names; l++) {
+        for (size_t l = 0; s->pol[p].lay != NULL && l < s->pol[p].nlayer_names &&
+                           (s->pol[p].abl_of == NULL || s->pol[p].abl_of[0] == '\0'); l++) {
             const double nz = s->pol[p].lay[l].score[VR_RF_LAYER_SIZED_ZERO];
             if (isfinite(nz) && nz > 0)
                 add(buf, cap, "%spolicy %s, layer %s bought nothing on %.0f path-day%s where its size came to 0 "

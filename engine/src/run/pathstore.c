@@ -110,12 +110,48 @@ static vr_status no_room(size_t n, size_t total, const char *dir, vr_err *err)
                    "docs/scale.md), or run fewer paths", n, (double)total / 1073741824.0, dir);
 }
 
-/* Whether `total` bytes kept in memory could fit: at most the machine's physical memory (a larger
- * allocation may be granted and the run killed when it touches the pages, after the simulation). */
+/* The memory limit of this process's control group (cgroup v2 memory.max, else v1's
+ * memory.limit_in_bytes), bytes, or 0 when there is none or it cannot be read. */
+static double cgroup_limit(void)
+{
+    static const char *const files[] = {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (f == NULL)
+            continue;
+        char line[64] = "";
+        const int got = fgets(line, sizeof line, f) != NULL;
+        fclose(f);
+        char *end = NULL;
+        const double v = got ? strtod(line, &end) : 0; /* ("max": no limit, end == line) */
+        if (got && end != line && v > 0)
+            return v;
+    }
+    return 0;
+}
+
+/* Whether `total` bytes kept in memory could fit: at most the machine's physical memory and the
+ * control group's limit (a larger allocation may be granted and the run killed when it touches
+ * the pages, after the simulation). */
 static int memory_holds(size_t total)
 {
     const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages <= 0 || page <= 0 || (double)total <= (double)pages * (double)page;
+    double cap = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    const double cg = cgroup_limit();
+    if (cg > 0 && (cap == 0 || cg < cap))
+        cap = cg;
+    return cap == 0 || (double)total <= cap;
+}
+
+/* Where a store of `total` bytes goes: 1 a temporary file in dir, when past mem_limit or past what
+ * memory holds and dir has room for it (and the run file); 0 memory, when it holds them; -1 neither
+ * (one rule for vr_path_store_create and vr_path_store_fits, so that check and run agree). */
+static int store_place(const char *dir, size_t total, size_t mem_limit)
+{
+    const int in_memory = memory_holds(total);
+    if ((total > mem_limit || !in_memory) && room_for(dir, total))
+        return 1;
+    return in_memory ? 0 : -1;
 }
 
 vr_status vr_path_store_fits(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit, vr_err *err)
@@ -123,9 +159,7 @@ vr_status vr_path_store_fits(const char *dir, const vr_run_spec *s, size_t n, si
     size_t total = 0;
     for (int p = 0; p < s->npol; p++)
         total += policy_bytes(n, 1 + s->pol[p].nlayers);
-    if (total <= mem_limit || room_for(dir, total) || memory_holds(total))
-        return VR_OK;
-    return no_room(n, total, dir, err);
+    return store_place(dir, total, mem_limit) >= 0 ? VR_OK : no_room(n, total, dir, err);
 }
 
 vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, size_t mem_limit,
@@ -166,14 +200,15 @@ vr_status vr_path_store_create(const char *dir, const vr_run_spec *s, size_t n, 
         ps->pnl_at[p] = at;
     }
     const size_t total = (size_t)ps->off[s->npol];
-    /* on disk past the limit, if the directory has room for the store and the run file (else
-     * in memory, as a run held its outputs before the store existed) */
-    if (total > mem_limit && room_for(dir, total)) {
+    /* on disk past the limit (or past what memory holds), if the directory has room for the store
+     * and the run file; else in memory, as a run held its outputs before the store existed, when
+     * memory holds them (store_place) */
+    const int place = store_place(dir, total, mem_limit);
+    if (place == 1) {
         if ((ps->fd = open_tmp(dir)) < 0)
             st = vr_fail(err, VR_EIO, "run: cannot create the per-path output store in %s: %s", dir,
                          strerror(errno));
-    } else if (!memory_holds(total) ||
-               (ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
+    } else if (place < 0 || (ps->mem = aligned_alloc(FIELD_ALIGN, total ? total : FIELD_ALIGN)) == NULL) {
         /* not zeroed: every byte read back is written first (the padding is never read) */
         st = no_room(n, total, dir, err);
     }

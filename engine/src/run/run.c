@@ -184,13 +184,6 @@ static int shock_days(const vr_scenario *sc)
     return n > 0 ? n : 1;
 }
 
-/* A bootstrap's path-days whose resampled VIX fell below the model's floor, or a model scenario's
- * path-days on which a shock asked for a VIX below it, over every rank (collective; rank 0 gets the
- * count in *n). A bootstrap's triggers saw that VIX and the marks the model at its floor, as on a
- * replay's such days, which replay_vix_floor notes; these were not noted at all (a bootstrap of
- * 2017 with svcj_cal.yaml, floor 10.59, spent about a third of its path-days there, down to
- * 8.96). A shocked path sits at the floor: a vix_change of -5 from VIX 20 on a model whose floor
- * is 18.74 moved it by 1.26 points, with nothing to tell (until 2026-12-07). */
 /* A share in percent as the notes print it: two decimals, or "<0.01" for a share above 0 that
  * would print as 0.00 (1 path-day of 151,800 read "0.00%"). */
 static const char *pct_str(double share, char *buf, size_t cap)
@@ -202,6 +195,13 @@ static const char *pct_str(double share, char *buf, size_t cap)
     return buf;
 }
 
+/* A bootstrap's path-days whose resampled VIX fell below the model's floor, or a model scenario's
+ * path-days on which a shock asked for a VIX below it, over every rank (collective; rank 0 gets the
+ * count in *n). A bootstrap's triggers saw that VIX and the marks the model at its floor, as on a
+ * replay's such days, which replay_vix_floor notes; these were not noted at all (a bootstrap of
+ * 2017 with svcj_cal.yaml, floor 10.59, spent about a third of its path-days there, down to
+ * 8.96). A shocked path sits at the floor: a vix_change of -5 from VIX 20 on a model whose floor
+ * is 18.74 moved it by 1.26 points, with nothing to tell (until 2026-12-07). */
 static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_result *res, size_t paths,
                                     int days, FILE *note, int64_t *n, int64_t *top, vr_err *err)
 {
@@ -436,8 +436,6 @@ vr_status vr_run_store_limit(size_t *bytes, vr_err *err)
     return st;
 }
 
-/* The store in the run file's directory (in memory below the limit); on several ranks also the
- * buffer policies are gathered into. */
 vr_status vr_run_store_check(const vr_run_cfg *cfg, const char *dir, vr_err *err)
 {
     if (!cfg->store_paths)
@@ -449,6 +447,8 @@ vr_status vr_run_store_check(const vr_run_cfg *cfg, const char *dir, vr_err *err
     return st;
 }
 
+/* The store in the run file's directory (in memory below the limit); on several ranks also the
+ * buffer policies are gathered into. */
 static vr_status scen_store_open(const vr_outfile *out, const vr_run_spec *s, size_t n, size_t limit,
                                  int nslots, scen_store *ss, vr_err *err)
 {
@@ -783,7 +783,9 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                 for (int l = 0; l < s->pol[p].nlayers; l++) {
                     const int64_t nz = sized_zero[p][l];
                     row[p].layer[l][VR_RF_LAYER_SIZED_ZERO] = nz > 0 ? (double)nz : NAN; /* (stored when > 0) */
-                    if (nz > 0 && opts->table)
+                    /* (the note once, for the configured policy: not again for each of its ablation
+                     * variants, which hold the same layer) */
+                    if (nz > 0 && opts->table && s->pol[p].abl_kind == VR_ABL_NONE)
                         sized_zero_note(stderr, scen, &s->pol[p], l, nz, row[p].mean_act[l] * (double)np, np);
                 }
                 if (!cfg->store_paths)
