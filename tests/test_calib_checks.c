@@ -101,6 +101,9 @@ static void test_rule_set_jump_sizes_said(void **state)
     assert_non_null(strstr(text, "# Physical parameters not estimated from the data:\n#   mu_j = 0 set by rule"));
     assert_non_null(strstr(text, "#   sigma_j = 0.01 set by rule"));
     assert_non_null(strstr(text, "#   sigma_j          0.01  se        n/a /        n/a"));
+    /* no jump day: lambda's 0 has no standard error (sqrt of the count said 0, as if certain) */
+    assert_non_null(strstr(text, "#   lambda              0  se        n/a /        n/a"));
+    assert_non_null(strstr(out, "  lambda              0          n/a          n/a"));
     free(text);
     snprintf(args, sizeof args,
              "calibrate --data %s --model bates --from 2017-01-01 --to 2017-12-31 --proxy --bootstrap 0 -o %s",

@@ -564,6 +564,13 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
         }
     }
     vr_calib_rule_se_nan(res);
+    /* no jump day: lambda's estimate is 0, and sqrt(count)/T (and every bootstrap replicate) says
+     * a standard error of 0, as if 0 were certain; it has none to state (n/a). A window of T years
+     * with no jump bounds lambda below about 3/T at 95%, which says more. */
+    if (fo.n_jumps == 0 && (o->type == VR_MODEL_BATES || o->type == VR_MODEL_SVCJ)) {
+        res->se_qml.lambda = NAN;
+        res->se_boot.lambda = NAN;
+    }
     res->v = v;
     res->jump = flags;
     v = NULL;
