@@ -739,6 +739,17 @@ static void test_cli_errors(void **state)
     assert_non_null(strstr(out, "missing.yaml"));
     assert_int_equal(vr_test_cli("model --help", out, sizeof out), 0);
     assert_non_null(strstr(out, "--asof"));
+    /* a legal svcj set (rho_j mu_v = 0.9995 < 1) whose SPX options have no implied vol: the
+     * message says why (it named only the strike and the price) */
+    const char *wild = vr_test_write(dir, "rhoj.yaml",
+                                     "model:\n  type: svcj\n  spot: 5000\n  rate: 0.03\n  dividend: 0.01\n  v0: 0.03\n"
+                                     "  physical: {kappa: 3, theta: 0.04, sigma: 0.5, rho: -0.7, lambda: 1, mu_v: 0.05, "
+                                     "mu_s: -0.02, sigma_s: 0.03, rho_j: 19.99}\n");
+    snprintf(args, sizeof args, "model '%s'", wild);
+    assert_int_equal(vr_test_cli(args, out, sizeof out), 1);
+    printf("  %s", out);
+    assert_non_null(strstr(out, "no implied vol for the SPX"));
+    assert_non_null(strstr(out, "the pricing parameters give no usable option law at this expiry"));
     vr_test_rmdir(dir);
 }
 

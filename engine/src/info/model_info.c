@@ -115,10 +115,21 @@ static vr_status delta_gap(const vr_model_ops *ops, const vr_model *m, double sp
     if (st != VR_OK)
         return st;
     const double s = vr_bs_implied_vol(price, spot, K, m->rate, m->dividend, T, call);
-    if (!isfinite(s) || !(s > 0))
+    if (!isfinite(s) || !(s > 0)) {
+        /* say which bound the price broke: a call worth about the spot (a law whose price jumps'
+         * compensator dominates its drift: svcj with rho_j mu_v near 1) read as a bare failure */
+        const double lo = call ? fmax(spot * exp(-m->dividend * T) - K * exp(-m->rate * T), 0.0)
+                               : fmax(K * exp(-m->rate * T) - spot * exp(-m->dividend * T), 0.0);
+        const double hi = call ? spot * exp(-m->dividend * T) : K * exp(-m->rate * T);
         return vr_fail(err, VR_ENUM,
-                       "model: no implied vol for the SPX %s at K=%g, T=%g (price %g, spot %g)",
-                       call ? "call" : "put", K, T, price, spot);
+                       "model: no implied vol for the SPX %s at K=%g, T=%g: the pricing set's price %g lies %s "
+                       "(spot %g): the pricing parameters give no usable option law at this expiry (jump "
+                       "sizes or their correlation too large for the drift; vixrisk price says more)",
+                       call ? "call" : "put", K, T, price,
+                       price >= hi ? "at or above the no-arbitrage upper bound" :
+                       price <= lo ? "at or below the intrinsic value" : "where Black's formula has no vol",
+                       spot);
+    }
     const double d1 = (-lnk + 0.5 * s * s * T) / (s * sqrt(T));
     *gap = 0.5 * erfc(-d1 / sqrt(2.0)) - target;
     *vol = s;
