@@ -50,6 +50,10 @@ static const char *const layers[][6] = {{"condor", NULL},
                                         {"condor", "calls", "cspread", "fut", NULL, NULL},
                                         {"condor", "roll", NULL, NULL, NULL, NULL}};
 
+/* A trade-log column `id` read into field `field` of struct T (vr_h5_read_table). */
+#define TRADE_COL(T, id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, offsetof(T, field), \
+                                       sizeof(((T *)0)->field)}
+
 /* The columns of a record this test reads. */
 typedef struct rec {
     int32_t path, day;
@@ -120,8 +124,7 @@ static void test_owner_rebuilds_attribution(void **state)
     run_cli(vr_test_write(dir, "owner.yaml", vr_test_owner_cfg), h5, 2, out, sizeof out);
     vr_h5_reader *r = open_h5(h5);
     vr_err err = {VR_OK, ""};
-#define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, offsetof(rec, field), \
-                              sizeof(((rec *)0)->field)}
+#define COL(id, field, kind) TRADE_COL(rec, id, field, kind)
     const vr_h5_col cols[] = {COL(PATH, path, I32),         COL(DAY, day, I32),          COL(QUANTITY, quantity, F64),
                               COL(CASH, cash, F64),         COL(LAYER, layer, STR),      COL(OWNER, owner, STR),
                               COL(INSTRUMENT, instrument, STR), COL(REASON, reason, STR)};
@@ -384,8 +387,7 @@ static void test_condor_short_has_a_bid(void **state)
     run_cli(cfg, h5, 2, out, sizeof out);
     vr_h5_reader *r = open_h5(h5);
     vr_err err = {VR_OK, ""};
-#define COL(id, field, kind) {vr_rf_trade_fields[VR_RF_T_##id].name, VR_H5_COL_##kind, offsetof(sale, field), \
-                              sizeof(((sale *)0)->field)}
+#define COL(id, field, kind) TRADE_COL(sale, id, field, kind)
     const vr_h5_col cols[] = {COL(PATH, path, I32),         COL(DAY, day, I32),       COL(QUANTITY, quantity, F64),
                               COL(PRICE, price, F64),       COL(OWNER, owner, STR),   COL(INSTRUMENT, instrument, STR),
                               COL(REASON, reason, STR)};
