@@ -1205,17 +1205,17 @@ int vr_cmd_calibrate(int argc, char **argv)
         if (pricing && k > 0 && (size_t)k < sizeof comment)
             k += snprintf(comment + k, sizeof comment - (size_t)k,
                           "\nPricing fit: %zu days %s..%s (every %zu-th usable day), loss %.4g; "
-                          "RMS log errors: VIX9D %s, VIX3M %s, VIX6M %s, futures %s "
-                          "(%zu prices), VVIX %s (%zu days); %zu days outside the model's "
+                          "RMS log errors: VIX %.4f, VIX9D %s, VIX3M %s, VIX6M %s, futures %s "
+                          "(%zu prices), VVIX %s (%zu day%s); %zu days outside the model's "
                           "reach.%s",
                           pres.n_days, vr_history_format_date(pres.first_date, pd0),
-                          vr_history_format_date(pres.last_date, pd1), pf_every, pres.loss,
+                          vr_history_format_date(pres.last_date, pd1), pf_every, pres.loss, pres.rms_vix,
                           vr_pfit_rms_str(pres.rms_idx[0], pres.n_idx[0], ri[0]),
                           vr_pfit_rms_str(pres.rms_idx[1], pres.n_idx[1], ri[1]),
                           vr_pfit_rms_str(pres.rms_idx[2], pres.n_idx[2], ri[2]),
                           vr_pfit_rms_str(pres.rms_fut, pres.n_fut, ri[3]), pres.n_fut,
                           vr_pfit_rms_str(pres.rms_vvix, pres.n_vvix, ri[4]), pres.n_vvix,
-                          pres.n_clamped,
+                          pres.n_vvix == 1 ? "" : "s", pres.n_clamped,
                           /* (the console says so too; the file kept no trace of it) */
                           pres.converged ? "" : " NOT converged: the fit stopped at its evaluation "
                                                 "limit (--max-eval).");

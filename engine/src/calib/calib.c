@@ -707,9 +707,9 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
     const vr_model_def *md = vr_model_def_of(r->type);
     if (r->type == VR_MODEL_SVCJ2) {
         const vr_svcj2_params *p = &r->est.s2;
-        fprintf(f, "calibration of svcj2 (physical) on %zu days: %zu jump days, %s after %d "
-                "iteration%s\n", r->n, r->n_jumps, r->converged ? "converged" : "NOT converged",
-                r->iterations, r->iterations == 1 ? "" : "s");
+        fprintf(f, "calibration of svcj2 (physical) on %zu days: %zu jump day%s, %s after %d "
+                "iteration%s\n", r->n, r->n_jumps, r->n_jumps == 1 ? "" : "s",
+                r->converged ? "converged" : "NOT converged", r->iterations, r->iterations == 1 ? "" : "s");
         print_params(f, md, r);
         const double ev = vr_svcj2_mean_v(p);
         fprintf(f, "  half-lives: v %.1f, m %.0f trading days; stationary E[v] %.5f (vol %.1f%%); "
@@ -730,13 +730,14 @@ void vr_calib_print(FILE *f, const vr_calib_result *r)
             fprintf(f, "%s\n", b);
         return;
     }
-    fprintf(f, "calibration of %s (physical) on %zu days: %zu jump days, %s after %d iteration%s\n",
-            vr_model_type_name(r->type), r->n, r->n_jumps,
+    fprintf(f, "calibration of %s (physical) on %zu days: %zu jump day%s, %s after %d iteration%s\n",
+            vr_model_type_name(r->type), r->n, r->n_jumps, r->n_jumps == 1 ? "" : "s",
             r->converged ? "converged" : "NOT converged", r->iterations,
             r->iterations == 1 ? "" : "s");
     print_params(f, md, r);
     const double ts = vr_theta_star(r->type, &r->est);
-    fprintf(f, "  half-life of v: %.1f trading days; Feller 2 kappa theta / sigma^2 = %.3f\n",
+    /* (%.3g: a ratio of 3.2e-7 printed as 0.000) */
+    fprintf(f, "  half-life of v: %.1f trading days; Feller 2 kappa theta / sigma^2 = %.3g\n",
             log(2.0) / r->est.kappa * 252.0, 2 * r->est.kappa * r->est.theta /
                                                   (r->est.sigma * r->est.sigma));
     fprintf(f, "  long-run variance theta* = %.5f (vol %.1f%%); mean v %.5f (vol %.1f%%); realised "

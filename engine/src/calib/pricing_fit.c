@@ -810,10 +810,10 @@ void vr_pfit_print(FILE *f, const vr_pfit_result *r)
     for (int j = 0; j < VR_PFIT_NIDX; j++)
         vr_pfit_rms_str(r->rms_idx[j], r->n_idx[j], ri[j]);
     fprintf(f, "  RMS log error: VIX %.4f (%zu days outside the model's reach), VIX9D %s (%zu), "
-            "VIX3M %s (%zu), VIX6M %s (%zu), futures %s (%zu), VVIX %s (%zu days)\n",
+            "VIX3M %s (%zu), VIX6M %s (%zu), futures %s (%zu), VVIX %s (%zu day%s)\n",
             r->rms_vix, r->n_clamped, ri[0], r->n_idx[0], ri[1], r->n_idx[1], ri[2], r->n_idx[2],
             vr_pfit_rms_str(r->rms_fut, r->n_fut, rf), r->n_fut, vr_pfit_rms_str(r->rms_vvix, r->n_vvix, rv),
-            r->n_vvix);
+            r->n_vvix, r->n_vvix == 1 ? "" : "s");
     if (r->v_target > 0)
         fprintf(f, "  mean backed-out v %.5f (vol %.1f%%) against the anchor %.5f (vol %.1f%%: the "
                 "realised SPX variance less its jump part)\n", r->mean_v, 100 * sqrt(r->mean_v),
