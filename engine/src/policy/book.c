@@ -825,14 +825,21 @@ static double condor_width(const vr_book *b)
     return fmax(LEG_K(b, SHORT_PUT) - LEG_K(b, LONG_PUT), LEG_K(b, LONG_CALL) - LEG_K(b, SHORT_CALL));
 }
 
-/* Whether a short SPX leg at mid `mid` has no bid worth selling into: its bid (mid less the
- * half-spread) times the multiplier does not cover the commission. Selling it would pay to take on
- * the risk (a 110 call of a spot-100 model at mid 0.03 and a half-spread of 0.10 sold at -0.07):
- * the condor does not open, or the tested side does not roll, that day (wing_abandoned is the same
- * test for closing a long wing). */
+/* What selling one contract of SPX option `in` at mid `mid` brings, USD: its bid (mid less the
+ * half-spread) times the multiplier, less the commission; it can be negative. */
+static double sale_net(const vr_condor_rules *r, const vr_mkt *m, const vr_instrument *in, double mid)
+{
+    return (mid - half_spread(r, in, m)) * MULT - r->commission;
+}
+
+/* Whether a short SPX leg at mid `mid` has no bid worth selling into: its sale brings nothing
+ * (sale_net <= 0). Selling it would pay to take on the risk (a 110 call of a spot-100 model at mid
+ * 0.03 and a half-spread of 0.10 sold at -0.07): the condor does not open, or the tested side does
+ * not roll, that day. (wing_abandoned gives up a long wing only below 0: a wing that sells for
+ * exactly its commission is still sold.) */
 static int short_no_bid(const vr_condor_rules *r, const vr_mkt *m, const vr_instrument *in, double mid)
 {
-    return (mid - half_spread(r, in, m)) * MULT - r->commission <= 0;
+    return sale_net(r, m, in, mid) <= 0;
 }
 
 static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, const vr_pricing *pr)
@@ -878,7 +885,7 @@ static void condor_open(vr_book *b, const vr_condor_rules *r, const vr_mkt *m, c
 static int wing_abandoned(const vr_book *b, const vr_condor_rules *r, const vr_mkt *m, int i)
 {
     const vr_position *q = LEG(b, i);
-    return (q->mark.price - half_spread(r, &q->inst, m)) * MULT - r->commission < 0;
+    return sale_net(r, m, &q->inst, q->mark.price) < 0;
 }
 
 /* Close the condor at today's marks (value: its cost to close at mid, shorts less longs), decided

@@ -292,15 +292,17 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
             "floor instead", buf[0] ? "; " : "", (long long)s->vix_floor_path_days,
             s->vix_floor_path_days == 1 ? "" : "s");
     /* a layer that bought nothing on some days because its size came to 0 contracts (the run's note) */
-    for (size_t p = 0; p < s->npol; p++)
-        for (size_t l = 0; s->pol[p].lay != NULL && l < s->pol[p].nlayer_names &&
-                           (s->pol[p].abl_of == NULL || s->pol[p].abl_of[0] == '\0'); l++) {
-            const double nz = s->pol[p].lay[l].score[VR_RF_LAYER_SIZED_ZERO];
+    for (size_t p = 0; p < s->npol; p++) {
+        const rep_policy *q = &s->pol[p];
+        if (q->lay == NULL || (q->abl_of != NULL && q->abl_of[0] != '\0')) /* (not again for its ablations) */
+            continue;
+        for (size_t l = 0; l < q->nlayer_names; l++) {
+            const double nz = q->lay[l].score[VR_RF_LAYER_SIZED_ZERO];
             if (isfinite(nz) && nz > 0)
                 add(buf, cap, "%spolicy %s, layer %s bought nothing on %.0f path-day%s where its size came to 0 "
-                    "whole contracts", buf[0] ? "; " : "", s->pol[p].name, s->pol[p].layers[l], nz,
-                    nz == 1 ? "" : "s");
+                    "whole contracts", buf[0] ? "; " : "", q->name, q->layers[l], nz, nz == 1 ? "" : "s");
         }
+    }
     if (isfinite(s->cover))
         add(buf, cap, "%sthe VIX option tables extended past their default top to cover VIX %.1f",
             buf[0] ? "; " : "", s->cover);
