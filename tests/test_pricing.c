@@ -11,7 +11,11 @@
  *    call against the direct VIX pricers; intrinsic values at expiry.
  * 3. A layer built for one underlying (vr_pricing_build_only) marks it as the full layer does, bit
  *    for bit, and gives NaN for the other.
- * 4. Positions as data: a kind no action buys today (a VIX future, an SPX put) held by a hedge
+ * 4. The SPX table's self-check (vr_pricing_selfcheck): the worst point it reports is recomputed
+ *    here from a mark and the direct pricer; a law the table cannot follow (Heston sigma 10,
+ *    tables to a year) is refused, and Monte Carlo sides with the direct pricer against the
+ *    table there, so the refusal is right; the same law with tables to 30 days builds.
+ * 5. Positions as data: a kind no action buys today (a VIX future, an SPX put) held by a hedge
  *    layer is marked by the evaluator's batch, valued in the day's P&L and settled at expiry
  *    through the generic code, with the cash flows recomputed here by hand. */
 #include <math.h>
@@ -19,7 +23,10 @@
 #include <string.h>
 
 #include "policy/book_internal.h"
+#include "vixrisk/vr_analytic.h"
+#include "vixrisk/vr_price.h"
 #include "vixrisk/vr_pricing.h"
+#include "vixrisk/vr_surface.h"
 #include "vixrisk/vr_vix.h"
 #include "vr_test_util.h"
 
@@ -473,6 +480,76 @@ static void test_build_only(void **state)
     }
 }
 
+
+/* The check on the suite's SVCJ layer: within the documented 5e-4, and the point it names is
+ * what a mark and the direct pricer give there. */
+static void test_selfcheck_reports_its_point(void **state)
+{
+    (void)state;
+    vr_pricing_miss w;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_pricing_selfcheck(pr_svcj, &w, &err), VR_OK);
+    printf("  svcj layer: worst miss %.2e vol (%s K/F %.3f, %.0f days, v %.4g)\n", w.vol_err,
+           w.call ? "call" : "put", w.moneyness, w.tau * 365, w.x[0]);
+    assert_true(w.vol_err > 0 && w.vol_err < 5e-4);
+    const vr_model_ops *ops = vr_pricing_model(pr_svcj);
+    const double S = 100, F = S * exp((model_svcj.rate - model_svcj.dividend) * w.tau);
+    const vr_instrument in = {VR_INST_SPX_OPTION, w.call ? 1 : -1, w.moneyness * F, w.tau};
+    const vr_state st = {0, S, {w.x[0], 0}};
+    const vr_mark mk = vr_pricing_mark(pr_svcj, &in, &st, 0);
+    double direct;
+    assert_int_equal(ops->spx_european(&model_svcj.pricing, S, model_svcj.rate, model_svcj.dividend,
+                                       w.x, in.strike, w.tau, w.call, &direct, &err), VR_OK);
+    assert_true(fabs(mk.price - w.table) <= 1e-12 * w.table);
+    assert_true(fabs(direct - w.direct) <= 1e-12 * w.direct);
+    assert_true(fabs(fabs(mk.price - direct) / mk.vega - w.vol_err) <= 1e-9 * w.vol_err);
+}
+
+/* Heston with the vol of variance at its range's top (sigma 10, Feller ratio 0.0016): the series
+ * behind the table misprices calls months out (a 6-month call 4 times its price), and the build
+ * refuses such tables. Monte Carlo (QE, 100,000 paths, 500 steps a year) at the refused
+ * 6-month point agrees with the direct pricer within 4 standard errors and puts the table's price
+ * more than 20 away. With tables to 30 days, where the series holds, the same law builds. */
+static void test_selfcheck_refuses_what_it_should(void **state)
+{
+    (void)state;
+    vr_model m = {.type = VR_MODEL_HESTON, .spot = 100, .rate = 0.03, .dividend = 0.01, .v0 = 0.04,
+                  .physical = {.kappa = 2, .theta = 0.04, .sigma = 10, .rho = -0.7}};
+    m.pricing = m.physical;
+    vr_err err = {VR_OK, ""};
+    vr_pricing *pr = NULL;
+    assert_int_equal(vr_pricing_build_only(&m, 1.0, VR_UL_SPX, &pr, &err), VR_ENUM);
+    assert_null(pr);
+    printf("  sigma 10, tables to a year: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "the SPX table misses the model's direct price"));
+    assert_non_null(strstr(err.msg, "call at K/F"));
+
+    /* the table the check refused, built without the pricing layer, against Monte Carlo */
+    vr_surface *sf = NULL;
+    const vr_surface_spec spec = {.tau_min = 1.0 / 365, .tau_max = 1.0};
+    assert_int_equal(vr_surface_build(VR_MODEL_HESTON, &m.pricing, &spec, &sf, &err), VR_OK);
+    const double T = 0.5, K = 124, F = 100 * exp((m.rate - m.dividend) * T);
+    const double vol = vr_surface_vol(sf, m.v0, T, log(K / F) / sqrt(T));
+    vr_surface_destroy(sf);
+    const double table = vr_bs_price(100, K, m.rate, m.dividend, vol, T, 1);
+    vr_price_req req = {.model = m, .underlying = VR_UNDERLYING_SPX, .option = VR_OPTION_CALL,
+                        .strike = K, .expiry = T, .paths = 100000, .steps_per_year = 500,
+                        .seed = 7, .scheme = VR_SCHEME_QE, .no_surface = 1};
+    vr_price_result res;
+    assert_int_equal(vr_price(&req, &res, &err), VR_OK);
+    printf("  sigma 10, 6-month call at 124: Monte Carlo %.5f +- %.5f, direct %.5f, table %.5f\n",
+           res.mc, res.se, res.analytic, table);
+    assert_true(fabs(res.mc - res.analytic) <= 4 * res.se);
+    assert_true(fabs(table - res.mc) >= 20 * res.se);
+
+    assert_int_equal(vr_pricing_build_only(&m, 30.0 / 365, VR_UL_SPX, &pr, &err), VR_OK);
+    vr_pricing_miss w;
+    assert_int_equal(vr_pricing_selfcheck(pr, &w, &err), VR_OK);
+    printf("  sigma 10, tables to 30 days: worst miss %.2e vol\n", w.vol_err);
+    assert_true(w.vol_err < VR_PRICING_SELFCHECK_TOL);
+    vr_pricing_destroy(pr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +560,8 @@ int main(void)
         cmocka_unit_test(test_kinds_against_direct_pricers),
         cmocka_unit_test(test_new_kinds_mark_and_settle),
         cmocka_unit_test(test_build_only),
+        cmocka_unit_test(test_selfcheck_reports_its_point),
+        cmocka_unit_test(test_selfcheck_refuses_what_it_should),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -102,6 +102,20 @@ int vr_pricing_marks(const vr_pricing *pr, vr_underlying_id ul);
 vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err);
 void vr_pricing_destroy(vr_pricing *pr);   /* accepts NULL */
 
+/* The SPX table against the model's direct pricer (pricing.c, "the SPX table's self-check"): the
+ * largest miss over a fixed set of options and states, as the vol error it stands for (price
+ * difference over the table's vega). vr_pricing_build runs it on every set of tables it makes or
+ * loads, and refuses (VR_ENUM naming the point) a miss of VR_PRICING_SELFCHECK_TOL or more. */
+#define VR_PRICING_SELFCHECK_TOL 2e-3
+typedef struct vr_pricing_miss {
+    double vol_err;              /* |table - direct| / vega: 0 when the layer has no SPX table */
+    double tau, moneyness;       /* the point: expiry (years), K/F */
+    int call;
+    double x[VR_FACTORS_MAX];    /* the variance factors */
+    double table, direct;        /* the two prices (spot 100) */
+} vr_pricing_miss;
+vr_status vr_pricing_selfcheck(const vr_pricing *pr, vr_pricing_miss *worst, vr_err *err);
+
 /* A run's pricing objects, one per distinct set of table inputs: vr_pricing_cache_get returns the
  * object already built for inputs equal to (m, max_tau), or builds and keeps one. Inputs are
  * compared by value, bit for bit: the model type, rate, dividend, pricing and physical parameters
