@@ -8,8 +8,11 @@
  * - svcj2's jump intensity: the v rule detects a jump with probability exp(-c/mu_v) whatever
  *   part of the intensity (lambda0 or lambda1 v) produced it, so a constant intensity is
  *   recovered from the thinned labels; a window where the likelihood has no maximum in the
- *   parameters' range (2014: one v-rule day, mu_v 0.0014) is an error, not the caps written as
- *   an estimate.
+ *   parameters' range (2017: four v-rule days, mu_v 0.0031) is an error, not the caps written as
+ *   an estimate; a window where the v rule labels fewer than 2 days (2014: one, whose excess
+ *   0.0014 was the whole estimate of mu_v behind the correction) has its intensity set by rule,
+ *   the window's jump days a year, and says so (it was the same error; 2026 with one label gave
+ *   lambda0 105 a year).
  * The cases on real closes skip without the shared data. */
 #include <math.h>
 #include <stdio.h>
@@ -114,7 +117,9 @@ static void test_rule_set_jump_sizes_said(void **state)
              "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_example.yaml "
              "--from 2026-01-01 --bootstrap 0 -o %s", VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, path);
     vr_test_cli_expect(args, 0, out, sizeof out, "SET: sigma_s = 0.01 set by rule, not estimated: the window has 1 jump day,",
-                       "SET: rho_j = 0 set by rule", NULL);
+                       "SET: rho_j = 0 set by rule", "SET: lambda0 = 1.95349 set by rule", NULL);
+    /* (the likelihood's correction for missed jumps, from that one day's excess, made it 105) */
+    assert_non_null(strstr(out, "jumps a year at E[v]: 1.95"));
     /* a window with jumps enough says nothing of the kind */
     snprintf(args, sizeof args, "calibrate --data %s --model svcj --bootstrap 0 --proxy", VR_TEST_DATA_DIR);
     vr_test_cli_expect(args, 0, out, sizeof out, "rho_j", NULL);
@@ -239,13 +244,27 @@ static void test_intensity_runaway_refused(void **state)
     assert_int_equal(vr_test_tmpdir("calibchk", dir, sizeof dir), 0);
     snprintf(args, sizeof args,
              "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_example.yaml "
-             "--bootstrap 0 --from 2014-01-01 --to 2014-12-31 -o %s/m.yaml",
+             "--bootstrap 0 --from 2017-01-01 --to 2017-12-31 -o %s/m.yaml",
              VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, dir);
-    vr_test_cli_expect(args, 1, out, sizeof out, "jump intensity", NULL);
+    vr_test_cli_expect(args, 1, out, sizeof out, "jump intensity", "4 v-rule jump days", NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/m.yaml", dir);
     struct stat sb;
     assert_int_not_equal(stat(path, &sb), 0);
+    /* one v-rule day: the intensity by rule, 2 jump days in 251 transitions of 1/252 year */
+    snprintf(args, sizeof args,
+             "calibrate --data %s --model svcj2 --pricing-from %s/configs/models/svcj2_example.yaml "
+             "--bootstrap 0 --from 2014-01-01 --to 2014-12-31 -o %s/m.yaml",
+             VR_TEST_DATA_DIR, VIXRISK_SOURCE_DIR, dir);
+    vr_test_cli_expect(args, 0, out, sizeof out,
+                       "SET: lambda0 = 2.00797 set by rule, not estimated: the v rule labels 1 day",
+                       "(2 jump days)", "SET: lambda1 = 0 set by rule", NULL);
+    assert_non_null(strstr(out, "  lambda0       2.00797          n/a          n/a"));
+    char *text = vr_test_slurp(path);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "#   lambda0 = 2.00797 set by rule"));
+    assert_non_null(strstr(text, "lambda0: 2.00797, lambda1: 0,"));
+    free(text);
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 

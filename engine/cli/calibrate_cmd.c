@@ -1252,7 +1252,7 @@ int vr_cmd_calibrate(int argc, char **argv)
                           "(--floored drop): %zu of %zu daily, %zu of %zu %zu-day transitions of "
                           "m.", res.n_left_out, res.n - 1, res.n_left_out_m, res.n - res.m_step,
                           res.m_step);
-        if (!start_file && (res.at_bound || res.few_jumps || res.at_floor) && k > 0 &&
+        if (!start_file && (res.at_bound || res.few_jumps || res.at_floor || res.few_vjumps) && k > 0 &&
             (size_t)k < sizeof comment) {
             /* the physical estimate was moved into the model's domain, or a rule set a jump
              * size: the file must not show the bound or the rule's value as if it were the

@@ -90,6 +90,11 @@ typedef struct vr_calib_result {
      * diffusion explains. Neither is an estimate: their SEs are NAN ("n/a"), and the output and
      * the model file say so (vr_calib_bounds_str). */
     unsigned long few_jumps, at_floor;
+    /* svcj2: the intensity (lambda0, lambda1) a rule set because the v rule labelled fewer than 2
+     * days (n_vjumps): lambda0 = the window's jump days a year, lambda1 = 0 (bits as at_bound; SEs
+     * NAN, said as few_jumps is) */
+    unsigned long few_vjumps;
+    size_t n_vjumps;
     /* svcj2 with VR_CALIB_FLOORED_DROP: daily transitions (of n - 1) and m_step-day transitions
      * of m (of n - m_step) left out because they touch a day outside the model's reach; 0 with
      * VR_CALIB_FLOORED_KEEP */

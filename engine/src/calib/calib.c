@@ -636,11 +636,21 @@ static size_t held_str(const vr_calib_result *r, int bounds, int rules, const ch
     }
     for (int i = 0; rules && md && i < md->nparams && k < cap; i++) {
         const int few = (r->few_jumps >> i) & 1, floor_ = (r->at_floor >> i) & 1;
-        if (!few && !floor_)
+        const int fewv = (r->few_vjumps >> i) & 1;
+        if (!few && !floor_ && !fewv)
             continue;
         const vr_param_def *d = &md->params[i];
         int w;
-        if (few)
+        if (fewv)
+            w = snprintf(buf + k, cap - k,
+                         "%s%s%s = %.6g set by rule, not estimated: the v rule labels %zu day%s of "
+                         "the window, fewer than the 2 its correction for missed jumps needs; the "
+                         "intensity is the window's jump days a year (%zu jump day%s), every jump "
+                         "counted as seen, with lambda1 = 0 (a longer or livelier window). No "
+                         "standard error (n/a).",
+                         k ? "\n" : "", indent, d->name, vr_param_get(&r->est, d), r->n_vjumps,
+                         r->n_vjumps == 1 ? "" : "s", r->n_jumps, r->n_jumps == 1 ? "" : "s");
+        else if (few)
             w = snprintf(buf + k, cap - k,
                          "%s%s%s = %.6g set by rule, not estimated: the window has %zu jump day%s, fewer "
                          "than the 2 the jump sizes need (a longer or livelier window). No standard "
@@ -665,8 +675,8 @@ size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *b
     return held_str(r, 1, 1, indent, buf, cap);
 }
 
-/* The bits of the jump-size parameters a rule set (vr_calib_result.few_jumps, at_floor). */
-static unsigned long param_bit(vr_model_type t, const char *name)
+/* The bit of parameter `name` of model t (vr_calib_result.few_jumps, at_floor, few_vjumps). */
+unsigned long vr_calib_param_bit(vr_model_type t, const char *name)
 {
     const vr_model_def *md = vr_model_def_of(t);
     for (int i = 0; md && i < md->nparams; i++)
@@ -680,15 +690,15 @@ void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, vr_calib_
     res->few_jumps = res->at_floor = 0;
     if (t == VR_MODEL_BATES) {
         if (few_jumps)
-            res->few_jumps = param_bit(t, "mu_j") | param_bit(t, "sigma_j");
+            res->few_jumps = vr_calib_param_bit(t, "mu_j") | vr_calib_param_bit(t, "sigma_j");
         else if (at_floor)
-            res->at_floor = param_bit(t, "sigma_j");
+            res->at_floor = vr_calib_param_bit(t, "sigma_j");
     } else if (t == VR_MODEL_SVCJ || t == VR_MODEL_SVCJ2) {
         if (few_jumps)
-            res->few_jumps = param_bit(t, "mu_v") | param_bit(t, "mu_s") | param_bit(t, "sigma_s") |
-                             param_bit(t, "rho_j");
+            res->few_jumps = vr_calib_param_bit(t, "mu_v") | vr_calib_param_bit(t, "mu_s") | vr_calib_param_bit(t, "sigma_s") |
+                             vr_calib_param_bit(t, "rho_j");
         else if (at_floor)
-            res->at_floor = param_bit(t, "sigma_s");
+            res->at_floor = vr_calib_param_bit(t, "sigma_s");
     }
 }
 
@@ -696,7 +706,7 @@ void vr_calib_rule_se_nan(vr_calib_result *res)
 {
     const vr_model_def *md = vr_model_def_of(res->type);
     for (int i = 0; md && i < md->nparams; i++)
-        if (((res->few_jumps | res->at_floor) >> i) & 1) {
+        if (((res->few_jumps | res->at_floor | res->few_vjumps) >> i) & 1) {
             vr_param_set(&res->se_qml, &md->params[i], NAN);
             vr_param_set(&res->se_boot, &md->params[i], NAN);
         }

@@ -57,6 +57,7 @@ static inline uint64_t vr_calib_splitmix(uint64_t *s)
  * window had fewer than 2 jump days, res->at_floor when the size spread was floored; and their
  * standard errors made NAN. */
 void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, vr_calib_result *res);
+unsigned long vr_calib_param_bit(vr_model_type t, const char *name);
 void vr_calib_rule_se_nan(vr_calib_result *res);
 
 static inline void vr_calib_block_indices(size_t *idx, size_t n, size_t L, uint64_t *s)

@@ -109,8 +109,9 @@ static int window_bad(const size_t *nbad, size_t t0, size_t h)
 typedef struct s2_out {
     vr_svcj2_params p, se;
     double loglik;
-    size_t n_jumps;
+    size_t n_jumps, n_vjumps; /* jump days; those the v rule labels */
     int few_jumps, at_floor; /* the jump sizes set by the rule for < 2 jump days; the spread floored */
+    int few_vjumps;          /* the intensity set by the rule for < 2 v-rule days */
 } s2_out;
 
 /* The intensity's caps (the parameter table's ranges of lambda0 and lambda1). */
@@ -454,8 +455,21 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
         }
     }
     o->n_jumps = nj;
+    o->n_vjumps = nvj;
     const double mu_v = nvj ? sex / (double)nvj : 0.0;
-    if (fit_intensity(d, idx, k, mu_v, want_se, &o->p, want_se ? &o->se : NULL) != 0) {
+    if (nvj < 2) {
+        /* The intensity's likelihood divides the labels by the v rule's detection probability
+         * exp(-c/mu_v), and mu_v is the labelled days' mean excess: from one day (or none) it is
+         * no estimate, and the correction it makes is not either. One label in 130 days of 2026
+         * with an excess of 0.0018 gave lambda0 105 a year (stationary vol 49.5% against a
+         * realised 14%). With fewer than 2 labels the intensity is set by rule: the window's jump
+         * days a year, every jump counted as seen, on a constant intensity (lambda1 = 0). */
+        o->few_vjumps = 1;
+        o->p.lambda0 = (double)nj / ((double)k * dt);
+        o->p.lambda1 = 0.0;
+        if (want_se)
+            o->se.lambda0 = o->se.lambda1 = NAN;
+    } else if (fit_intensity(d, idx, k, mu_v, want_se, &o->p, want_se ? &o->se : NULL) != 0) {
         o->p.mu_v = mu_v;
         o->n_jumps = nvj; /* (the caller's message: v-rule days) */
         return -2;
@@ -693,6 +707,10 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     res->m_last = m[n - 1];
     res->qml_loglik = fo.loglik;
     vr_calib_rule_masks(VR_MODEL_SVCJ2, fo.few_jumps, fo.at_floor, res);
+    res->n_vjumps = fo.n_vjumps;
+    if (fo.few_vjumps)
+        res->few_vjumps = vr_calib_param_bit(VR_MODEL_SVCJ2, "lambda0") |
+                          vr_calib_param_bit(VR_MODEL_SVCJ2, "lambda1");
     double sv = 0, sm = 0, sr = 0, sd = 0;
     size_t nd = 0;
     for (size_t t = 0; t < n; t++) {
