@@ -104,9 +104,12 @@ void vr_pricing_destroy(vr_pricing *pr);   /* accepts NULL */
 
 /* The SPX table against the model's direct pricer (pricing.c, "the SPX table's self-check"): the
  * largest miss over a fixed set of options and states, as the vol error it stands for (price
- * difference over the table's vega). vr_pricing_build runs it on every set of tables it makes or
- * loads, and refuses (VR_ENUM naming the point) a miss of VR_PRICING_SELFCHECK_TOL or more. */
+ * difference over the table's vega; 0 where the difference is within 1e-6 of the spot). It reads
+ * only the tables' inputs (not v0 or spot: tables are shared across them). vr_pricing_build runs
+ * it on every set of tables it builds (those loaded from the store passed it when stored), and
+ * refuses (VR_ENUM naming the point) a miss of VR_PRICING_SELFCHECK_TOL or more. */
 #define VR_PRICING_SELFCHECK_TOL 2e-3
+#define VR_PRICING_SELFCHECK_VIX 100.0 /* the check's states stop at this 30-day VIX */
 typedef struct vr_pricing_miss {
     double vol_err;              /* |table - direct| / vega: 0 when the layer has no SPX table */
     double tau, moneyness;       /* the point: expiry (years), K/F */

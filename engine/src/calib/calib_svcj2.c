@@ -312,7 +312,11 @@ static int m_next(const s2_data *d, const size_t *idx, size_t k, size_t *i, m_pa
 }
 
 /* Estimate from the transitions idx[0..k) (t in 1..n-1). Returns 0, or -1 when degenerate. */
-static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_se, s2_out *o)
+/* rule_ok: fewer than 2 v-rule days set the intensity by rule (the fit of a window, and the
+ * bootstrap replicates of a window that was so set); 0: the likelihood is fitted whatever the
+ * count (the replicates of a fitted window: their spread is the fitted estimator's). */
+static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_se, int rule_ok,
+                       s2_out *o)
 {
     memset(o, 0, sizeof *o);
     const double dt = d->dt;
@@ -457,7 +461,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     o->n_jumps = nj;
     o->n_vjumps = nvj;
     const double mu_v = nvj ? sex / (double)nvj : 0.0;
-    if (nvj < 2) {
+    if (nvj < 2 && rule_ok) {
         /* The intensity's likelihood divides the labels by the v rule's detection probability
          * exp(-c/mu_v), and mu_v is the labelled days' mean excess: from one day (or none) it is
          * no estimate, and the correction it makes is not either. One label in 130 days of 2026
@@ -664,7 +668,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     memcpy(flags, pflags, n);
     flag_v_jumps(&d, idx, k, o->jump_k, flags, vflags, thr);
     {
-        const int est = s2_estimate(&d, idx, k, 1, &fo);
+        const int est = s2_estimate(&d, idx, k, 1, 1, &fo);
         if (est == -2) {
             st = vr_fail(err, VR_ENUM,
                          "calibrate svcj2: the jump intensity lambda0 + lambda1 v has no maximum "
@@ -749,7 +753,7 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
             for (size_t j = 0; j < k; j++) /* (positions 1..k in the fit's transitions) */
                 bidx[j] = idx[bidx[j] - 1];
             s2_out fb;
-            if (s2_estimate(&d, bidx, k, 0, &fb) != 0)
+            if (s2_estimate(&d, bidx, k, 0, fo.few_vjumps, &fb) != 0)
                 continue;
             s2_domain(&fb.p);
             s2_get(&fb.p, boot + ok * S2_NPAR);
