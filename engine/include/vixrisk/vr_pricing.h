@@ -102,20 +102,30 @@ int vr_pricing_marks(const vr_pricing *pr, vr_underlying_id ul);
 vr_status vr_pricing_check(const vr_model *m, double max_tau, vr_err *err);
 void vr_pricing_destroy(vr_pricing *pr);   /* accepts NULL */
 
-/* The SPX table against the model's direct pricer (pricing.c, "the SPX table's self-check"): the
- * largest miss over a fixed set of options and states, as the vol error it stands for (price
- * difference over the table's vega; 0 where the difference is within 1e-6 of the spot). It reads
- * only the tables' inputs (not v0 or spot: tables are shared across them). vr_pricing_build runs
- * it on every set of tables it builds (those loaded from the store passed it when stored), and
- * refuses (VR_ENUM naming the point) a miss of VR_PRICING_SELFCHECK_TOL or more. */
+/* The tables against the model's direct pricers (pricing.c, "the SPX table's self-check" and "the
+ * VIX table's check"): for the SPX table the largest miss over a fixed set of options and states,
+ * as the vol error it stands for (price difference over the table's vega; 0 where the difference
+ * is within 1e-6 of the spot); for the VIX table that of calls and futures, in units of the
+ * table's tolerance. It reads only the tables' inputs (not v0 or spot: tables are shared across
+ * them). vr_pricing_build runs it on every set of tables it builds (those loaded from the store
+ * passed it when stored), and refuses (VR_ENUM naming the point) an SPX miss of
+ * VR_PRICING_SELFCHECK_TOL or more, or a VIX miss of VR_PRICING_SELFCHECK_VIX_TOL or more. */
 #define VR_PRICING_SELFCHECK_TOL 2e-3
-#define VR_PRICING_SELFCHECK_VIX 100.0 /* the check's states stop at this 30-day VIX */
+#define VR_PRICING_SELFCHECK_VIX 100.0 /* the SPX check's states stop at this 30-day VIX */
+#define VR_PRICING_SELFCHECK_VIX_TOL 4.0 /* the VIX table's refusal, in units of its tolerance */
+#define VR_PRICING_SELFCHECK_VIX_VIX 60.0 /* the VIX check's states stop at this 30-day VIX */
 typedef struct vr_pricing_miss {
     double vol_err;              /* |table - direct| / vega: 0 when the layer has no SPX table */
     double tau, moneyness;       /* the point: expiry (years), K/F */
     int call;
     double x[VR_FACTORS_MAX];    /* the variance factors */
     double table, direct;        /* the two prices (spot 100) */
+    /* the VIX table (0 when the layer has none): the miss in units of its tolerance max(0.5% of
+     * the direct price, 0.005 index points), at a call of strike vix_kf times the direct future
+     * vix_fut, or at the future itself (vix_future = 1) */
+    double vix_err, vix_tau, vix_kf, vix_fut, vix_table, vix_direct;
+    int vix_future;
+    double vix_x[VR_FACTORS_MAX];
 } vr_pricing_miss;
 vr_status vr_pricing_selfcheck(const vr_pricing *pr, vr_pricing_miss *worst, vr_err *err);
 
