@@ -522,7 +522,7 @@ vr_status vr_calib_fit(const double *spx, const double *vix, size_t n, const vr_
     res->v_last = v[n - 1];
     res->qml_loglik = fo.loglik;
     res->drift = fo.drift;
-    vr_calib_rule_masks(o->type, fo.few_jumps, fo.at_floor, res);
+    vr_calib_rule_masks(o->type, fo.few_jumps, fo.at_floor, 0, res);
     double sv = 0, sr = 0;
     for (size_t t = 0; t < n; t++)
         sv += v[t];
@@ -676,7 +676,7 @@ size_t vr_calib_bounds_str(const vr_calib_result *r, const char *indent, char *b
 }
 
 /* The bit of parameter `name` of model t (vr_calib_result.few_jumps, at_floor, few_vjumps). */
-unsigned long vr_calib_param_bit(vr_model_type t, const char *name)
+static unsigned long param_bit(vr_model_type t, const char *name)
 {
     const vr_model_def *md = vr_model_def_of(t);
     for (int i = 0; md && i < md->nparams; i++)
@@ -685,21 +685,24 @@ unsigned long vr_calib_param_bit(vr_model_type t, const char *name)
     return 0;
 }
 
-void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, vr_calib_result *res)
+void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, int few_vjumps,
+                         vr_calib_result *res)
 {
-    res->few_jumps = res->at_floor = 0;
+    res->few_jumps = res->at_floor = res->few_vjumps = 0;
     if (t == VR_MODEL_BATES) {
         if (few_jumps)
-            res->few_jumps = vr_calib_param_bit(t, "mu_j") | vr_calib_param_bit(t, "sigma_j");
+            res->few_jumps = param_bit(t, "mu_j") | param_bit(t, "sigma_j");
         else if (at_floor)
-            res->at_floor = vr_calib_param_bit(t, "sigma_j");
+            res->at_floor = param_bit(t, "sigma_j");
     } else if (t == VR_MODEL_SVCJ || t == VR_MODEL_SVCJ2) {
         if (few_jumps)
-            res->few_jumps = vr_calib_param_bit(t, "mu_v") | vr_calib_param_bit(t, "mu_s") | vr_calib_param_bit(t, "sigma_s") |
-                             vr_calib_param_bit(t, "rho_j");
+            res->few_jumps = param_bit(t, "mu_v") | param_bit(t, "mu_s") | param_bit(t, "sigma_s") |
+                             param_bit(t, "rho_j");
         else if (at_floor)
-            res->at_floor = vr_calib_param_bit(t, "sigma_s");
+            res->at_floor = param_bit(t, "sigma_s");
     }
+    if (t == VR_MODEL_SVCJ2 && few_vjumps)
+        res->few_vjumps = param_bit(t, "lambda0") | param_bit(t, "lambda1");
 }
 
 void vr_calib_rule_se_nan(vr_calib_result *res)

@@ -53,11 +53,12 @@ static inline uint64_t vr_calib_splitmix(uint64_t *s)
 }
 
 /* One replication's transitions: idx[0..n) in blocks of L (1 <= L <= n), starts drawn from *s. */
-/* The jump-size parameters a rule set instead of the data (calib.c): res->few_jumps when the
- * window had fewer than 2 jump days, res->at_floor when the size spread was floored; and their
- * standard errors made NAN. */
-void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, vr_calib_result *res);
-unsigned long vr_calib_param_bit(vr_model_type t, const char *name);
+/* The parameters a rule set instead of the data (calib.c): res->few_jumps, the jump sizes, when
+ * the window had fewer than 2 jump days; res->at_floor when the size spread was floored;
+ * res->few_vjumps, svcj2's intensity (lambda0, lambda1), when the v rule labelled fewer than 2
+ * days. vr_calib_rule_se_nan then makes their standard errors NAN. */
+void vr_calib_rule_masks(vr_model_type t, int few_jumps, int at_floor, int few_vjumps,
+                         vr_calib_result *res);
 void vr_calib_rule_se_nan(vr_calib_result *res);
 
 static inline void vr_calib_block_indices(size_t *idx, size_t n, size_t L, uint64_t *s)

@@ -710,11 +710,8 @@ vr_status vr_calib_fit2(const double *spx, const double *vix, const double *vix3
     res->v_last = v[n - 1];
     res->m_last = m[n - 1];
     res->qml_loglik = fo.loglik;
-    vr_calib_rule_masks(VR_MODEL_SVCJ2, fo.few_jumps, fo.at_floor, res);
+    vr_calib_rule_masks(VR_MODEL_SVCJ2, fo.few_jumps, fo.at_floor, fo.few_vjumps, res);
     res->n_vjumps = fo.n_vjumps;
-    if (fo.few_vjumps)
-        res->few_vjumps = vr_calib_param_bit(VR_MODEL_SVCJ2, "lambda0") |
-                          vr_calib_param_bit(VR_MODEL_SVCJ2, "lambda1");
     double sv = 0, sm = 0, sr = 0, sd = 0;
     size_t nd = 0;
     for (size_t t = 0; t < n; t++) {
