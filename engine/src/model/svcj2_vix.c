@@ -49,13 +49,14 @@
 #include <stdlib.h>
 
 #define VIX_TOL 1e-12
-/* What a capped series may leave in an option's undiscounted price before the price is refused:
- * VIX points, or the relative part of the price where that is larger (the tables' absolute
- * tolerance and a tenth of their relative one, docs/numerics.md, "VIX futures and options": their
- * check holds them to this pricer). The estimate is good to a factor of two or three; the
- * tests' rare-jumps set is capped with estimates up to 0.0035 where its table and this pricer
- * agree to 0.0013, so the bound refuses the gross failures (sigma_v 9-10: 0.006-0.012 off), not
- * every one. */
+/* What a capped series may leave in an option's undiscounted price before the body's series
+ * goes on to COS_NMAX_EXT terms, and, over it there, before the price is refused: VIX points, or
+ * the relative part of the price where that is larger (the tables' absolute tolerance and a tenth
+ * of their relative one, docs/numerics.md, "VIX futures and options": their check holds them to
+ * this pricer). The estimate is good to a factor of two or three; the tests' rare-jumps set is
+ * capped with estimates up to 0.0035 where its table and this pricer agree to 0.0013, and a lower
+ * bound sent it to the longer series at four times the cost, so this one catches the gross
+ * failures (sigma_v 9-10: 0.006-0.012 off), not every one. */
 #define VIX_DIRECT_TOL 5e-3
 #define VIX_DIRECT_RTOL 5e-4
 
@@ -268,6 +269,10 @@ vr_status vr_svcj2_vix_future(const vr_svcj2_params *p, double v, double m, doub
  * Distribution function of X by a COS sine series. */
 
 #define COS_NMAX 8192
+/* Where the capped series' estimated error is over the bound (VIX_DIRECT_TOL), the body's series
+ * goes on to this many terms before the price is refused: the law's floor of sigma_v 9-10 (the
+ * near-atom below) is resolved there. Only prices that were refused take the longer series. */
+#define COS_NMAX_EXT 32768
 /* Reach of the range above E[X] in units of 1/s* (cdf_init). It was 40: with the rare, large
  * variance jumps of a fitted pricing set (s* ~ 0.57, so w ~ 70 against a law whose bulk sits within
  * 0.05 of its floor a, with a density ~ (x - a)^{-1/2} there) 8192 terms resolved the edge to 0.009
@@ -367,26 +372,34 @@ static double band_weight(const law *L, double body, double cap, double strike)
     return t * t * t * (10.0 + t * (6.0 * t - 15.0));
 }
 
-/* The sine series of P(X <= x) on [lo, hi], until |cf| / k^2 < 1e-14 or COS_NMAX terms. */
-static int cdf_init(cdf *C, law *L, double hi, double *buf)
+/* The series' terms from C->n on, until |cf| / k^2 < 1e-14 or `cap` terms (C->g holds cap). */
+static int cdf_terms(cdf *C, law *L, int cap)
 {
-    C->lo = L->xlo;
-    C->w = hi - C->lo;
-    C->g = buf;
     int ok = 1;
-    int n = 1;
-    for (; n < COS_NMAX; n++) {
+    int n = C->n;
+    for (; n < cap; n++) {
         const double om = n * M_PI / C->w;
         const double complex lt = log_tr(L->p, &L->c, L->v, L->m, L->T, I * om, &ok);
         if (!ok)
             return 0;
         const double complex ph = cexp(lt - I * om * C->lo);
-        buf[n] = 2.0 / (n * M_PI) * creal(ph);
+        C->g[n] = 2.0 / (n * M_PI) * creal(ph);
         if (cabs(ph) / ((double)n * n) < 1e-14 && n > 16)
             break;
     }
     C->n = n;
     return 1;
+}
+
+/* The sine series of P(X <= x) on [lo, hi], until |cf| / k^2 < 1e-14 or COS_NMAX terms (a
+ * capped series goes on with cdf_terms, into the same buffer of COS_NMAX_EXT). */
+static int cdf_init(cdf *C, law *L, double hi, double *buf)
+{
+    C->lo = L->xlo;
+    C->w = hi - C->lo;
+    C->g = buf;
+    C->n = 1;
+    return cdf_terms(C, L, COS_NMAX);
 }
 
 /* The tail's series: [lo, cap], its coefficients filtered. Where the body is narrow against 1/s*
@@ -413,11 +426,11 @@ static int tail_init(cdf *C, law *L, double cap, double *buf)
 #define CDF_BATCH 16
 
 /* acc[i] = sum_{k=1}^{n-1} g[k] sin(k th[i]) for CDF_BATCH points (the arrays are the caller's
- * CDF_BATCH-long locals, g a series of n <= COS_NMAX terms). Not instrumented in the sanitizer
+ * CDF_BATCH-long locals, g a series of n <= COS_NMAX_EXT terms). Not instrumented in the sanitizer
  * build (uninstrumented.h): it was a quarter of test_svcj2_vix's time there. */
 VR_UNINSTRUMENTED static void sine_sums(const double *g, int n, const double *th, double *acc)
 {
-    VR_LEAF_REQUIRE(n >= 1 && n <= COS_NMAX);
+    VR_LEAF_REQUIRE(n >= 1 && n <= COS_NMAX_EXT);
     double c2[CDF_BATCH], sm1[CDF_BATCH], s[CDF_BATCH], a[CDF_BATCH];
     for (int i = 0; i < CDF_BATCH; i++) {
         c2[i] = 2.0 * cos(th[i]);
@@ -621,6 +634,66 @@ static void fold_parts(const fold_ctx *fc, const double *strikes, int n, double 
     cum_parts(fold_fv, (void *)fc, ylo, ylo, strikes, n, 0.0, out, bad);
 }
 
+/* The body's put parts at the levels of its series: putp[level * nn + j] for the partial sums at
+ * N, N/2, N/4 (only N when the series is not capped), and for a capped series the rates of the
+ * part every strike shares, int_ylo^{sqrt E[X]} (the edge's error is common to all strikes; a
+ * strike's own part adds oscillating terms that blur its ratio), from N down to N/8. */
+typedef struct levels {
+    int capped, clean;
+    double r, r0; /* r from (N/4, N/2, N), r0 one level down (N/8, N/4, N/2) */
+} levels;
+
+static int body_levels(const cdf *C, const law *L, const double *near_k, int nn, double step,
+                       int capped, double *putp, levels *lv)
+{
+    double edge[4] = {0.0, 0.0, 0.0, 0.0};
+    const double ym = sqrt(fmax(L->mean, C->lo));
+    for (int level = 0; level < (capped ? 4 : 1); level++) {
+        cdf Cl = *C;
+        Cl.n = C->n >> level;
+        int bad = -1;
+        if (level < 3)
+            put_parts(&Cl, fmax(L->mean, C->lo), near_k, nn, step, putp + (size_t)level * nn, &bad);
+        if (capped) {
+            const double ym100 = 100.0 * ym;
+            put_parts(&Cl, fmax(L->mean, C->lo), &ym100, 1, step, &edge[level], &bad);
+        }
+        if (bad >= 0)
+            return bad;
+    }
+    const double e1 = edge[1] - edge[2], e2 = edge[0] - edge[1], e0 = edge[2] - edge[3];
+    lv->capped = capped;
+    lv->r = e1 != 0 ? e2 / e1 : 0.0;
+    /* The same rate one level down: in a clean algebraic regime the two agree, and the step's own
+     * error is then the change of the extrapolated value from one level to the next; otherwise no
+     * extrapolation can be trusted and the error is that of the last doubling. Where the law's
+     * floor carries a near-atom (sigma_v near its top of 10: v_T at 0 with a Feller ratio of
+     * 0.003, smeared only by m_T) 8192 terms do not resolve it and the partial sums wander (rates
+     * 0.08-0.68 from one sigma_v to the next, with the sign changing one level down): 30-day puts
+     * came out 1.5-15% below Monte Carlo (up to 80 SE at 1M paths, converged in the time step),
+     * silently. Such prices now take the longer series (32,768 terms: within 2 SE of Monte
+     * Carlo there), or are refused (VIX_DIRECT_TOL). */
+    lv->r0 = e0 != 0 ? e1 / e0 : 0.0;
+    lv->clean = lv->r > 1.0 / 16 && lv->r < 0.71 && lv->r0 > 1.0 / 16 && lv->r0 < 0.71 &&
+                fabs(lv->r - lv->r0) <= 0.25 * fmax(lv->r, lv->r0);
+    return -1;
+}
+
+/* Body strike j's put part of a capped series (*pp, Aitken's step where the rate is clean: same
+ * sign, shrinking by 2^p, p in (0.5, 4)), its estimated error and the bound it is held to (VIX
+ * points, undiscounted). */
+static void put_estimate(const double *putp, int nn, int j, const levels *lv, double *pp,
+                         double *est, double *tol)
+{
+    const double pn = putp[j], pn2 = putp[nn + j], pn4 = putp[2 * (size_t)nn + j];
+    *pp = pn;
+    if (lv->r > 1.0 / 16 && lv->r < 0.71)
+        *pp += (pn - pn2) * lv->r / (1.0 - lv->r);
+    *est = 100.0 * (lv->clean ? fabs(*pp - (pn2 + (pn2 - pn4) * lv->r0 / (1.0 - lv->r0)))
+                              : fabs(pn - pn2));
+    *tol = fmax(VIX_DIRECT_TOL, VIX_DIRECT_RTOL * 100.0 * fmax(*pp, 0.0));
+}
+
 vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, double T,
                                const double *strikes, int n, double rate, int is_call,
                                double *prices, vr_err *err)
@@ -644,9 +717,10 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
         if (!(strikes[i] > 0 && strikes[i] < 1000))
             return vr_fail(err, VR_EINVAL, "svcj2 vix option: strike must be in (0, 1000) (got %g)",
                            strikes[i]);
-    /* buf: the body's series, then the tail's; work: the body's strikes (their put parts at three
-     * levels after them), the far strikes' call parts, the body strikes' folded parts */
-    double *buf = malloc(sizeof(double) * 2 * COS_NMAX);
+    /* buf: the body's series (room for COS_NMAX_EXT terms), then the tail's; work: the body's
+     * strikes (their put parts at three levels after them), the far strikes' call parts, the
+     * body strikes' folded parts */
+    double *buf = malloc(sizeof(double) * (COS_NMAX_EXT + COS_NMAX));
     double *work = malloc(sizeof(double) * 6 * (size_t)n);
     int *far = malloc(sizeof(int) * (size_t)n);
     if (!buf || !work || !far) {
@@ -676,32 +750,39 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
     /* the body's strikes need the tail's series for their folded part where body < cap */
     const int fold = nn > 0 && body < cap;
     if ((nn > 0 && !cdf_init(&C, &L, body, buf)) ||
-        ((nf > 0 || fold) && !tail_init(&Ct, &L, cap, buf + COS_NMAX))) {
+        ((nf > 0 || fold) && !tail_init(&Ct, &L, cap, buf + COS_NMAX_EXT))) {
         st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g): transform failed", v, m, T);
         goto done;
     }
     /* When the cap ended the series (not the |cf|/k^2 rule), the error is that of a truncated
      * series with algebraically decaying terms (a density singular at the edge), E(N) ~ c N^{-p}:
-     * the put parts from the partial sums at N/4, N/2 and N give it by Aitken's step. */
-    const int capped = nn > 0 && C.n >= COS_NMAX;
+     * the put parts from the partial sums at N/4, N/2 and N give it by Aitken's step (levels). A
+     * price whose estimated error is over the bound takes the longer series (COS_NMAX_EXT) for
+     * the body and is measured again; over the bound there, it is refused. */
     const double step = fold ? (sqrt(body) - sqrt(C.lo)) / 16.0 : 0.0;
-    /* the rate from the part every strike shares, int_ylo^{sqrt E[X]} (the edge's error is
-     * common to all strikes; a strike's own part adds oscillating terms that blur its ratio) */
-    double edge[4] = {0.0, 0.0, 0.0, 0.0};
-    const double ym = sqrt(fmax(L.mean, C.lo));
-    for (int level = 0; level < (nn == 0 ? 0 : capped ? 4 : 1); level++) {
-        cdf Cl = C;
-        Cl.n = C.n >> level;
-        int bad = -1;
-        if (level < 3)
-            put_parts(&Cl, fmax(L.mean, C.lo), near_k, nn, step, putp + (size_t)level * nn, &bad);
-        if (capped) { /* (the shared part also at N/8: the rate one level down, below) */
-            const double ym100 = 100.0 * ym;
-            put_parts(&Cl, fmax(L.mean, C.lo), &ym100, 1, step, &edge[level], &bad);
-        }
+    levels lv = {0};
+    int capped = 0;
+    for (int pass = 0; nn > 0; pass++) {
+        capped = C.n >= (pass == 0 ? COS_NMAX : COS_NMAX_EXT);
+        const int bad = body_levels(&C, &L, near_k, nn, step, capped, putp, &lv);
         if (bad >= 0) {
             st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): put integral "
                          "did not converge", v, m, T, near_k[bad]);
+            goto done;
+        }
+        if (!capped || pass == 1)
+            break;
+        int over = 0;
+        for (int j = 0; j < nn && !over; j++) {
+            double pp, est, tol;
+            put_estimate(putp, nn, j, &lv, &pp, &est, &tol);
+            over = !(est <= tol);
+        }
+        if (!over)
+            break;
+        if (!cdf_terms(&C, &L, COS_NMAX_EXT)) {
+            st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g): transform failed", v, m,
+                         T);
             goto done;
         }
     }
@@ -724,19 +805,6 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
             goto done;
         }
     }
-    const double e1 = edge[1] - edge[2], e2 = edge[0] - edge[1], e0 = edge[2] - edge[3];
-    const double r = e1 != 0 ? e2 / e1 : 0.0;
-    /* The same rate one level down (N/8, N/4, N/2): in a clean algebraic regime the two agree,
-     * and the step's own error is then the change of the extrapolated value from one level to
-     * the next; otherwise no extrapolation can be trusted and the error is that of the last
-     * doubling. Where the law's floor carries a near-atom (sigma_v near its top of 10: v_T at 0
-     * with a Feller ratio of 0.003, smeared only by m_T) 8192 terms do not resolve it and the
-     * partial sums wander (rates 0.08-0.68 from one sigma_v to the next, with the sign changing
-     * one level down): 30-day puts came out 1.5-15% below Monte Carlo (up to 80 SE at 1M paths,
-     * converged in the time step), silently. Such prices are now refused (VIX_DIRECT_TOL). */
-    const double r0 = e0 != 0 ? e1 / e0 : 0.0;
-    const int clean = r > 1.0 / 16 && r < 0.71 && r0 > 1.0 / 16 && r0 < 0.71 &&
-                      fabs(r - r0) <= 0.25 * fmax(r, r0);
     for (int i = 0, j = 0, jf = 0; i < n; i++) {
         const double c = strikes[i] / 100.0;
         double und;
@@ -748,14 +816,9 @@ vr_status vr_svcj2_vix_options(const vr_svcj2_params *p, double v, double m, dou
             und = und_tail;
         } else {
             double pp = putp[j];
-            /* only a clean algebraic rate (same sign, shrinking by 2^p, p in (0.5, 4)) */
-            if (capped && r > 1.0 / 16 && r < 0.71)
-                pp += (putp[j] - putp[nn + j]) * r / (1.0 - r);
             if (capped) {
-                const double pn2 = putp[nn + j], pn4 = putp[2 * (size_t)nn + j];
-                const double est = 100.0 * (clean ? fabs(pp - (pn2 + (pn2 - pn4) * r0 / (1.0 - r0)))
-                                                  : fabs(putp[j] - pn2));
-                const double tol = fmax(VIX_DIRECT_TOL, VIX_DIRECT_RTOL * 100.0 * fmax(pp, 0.0));
+                double est, tol;
+                put_estimate(putp, nn, j, &lv, &pp, &est, &tol);
                 if (!(est <= tol)) {
                     st = vr_fail(err, VR_ENUM, "svcj2 vix option (v=%g m=%g T=%g K=%g): the series "
                                  "of the VIX's law did not converge in %d terms: estimated error "

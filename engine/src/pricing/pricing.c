@@ -386,10 +386,11 @@ static vr_status selfcheck_vix(const vr_pricing *pr, vr_pricing_miss *w, vr_err 
             }
     }
     if (nok == 0 && first_bad >= 0) {
-        /* svcj2 is checked at one point: where its direct pricer cannot promise a price there
-         * (sigma_v 9-10 of the example set: the law's floor too sharp for its series), the
-         * table would go unchecked, and those tables missed Monte Carlo by 0.4 VIX points at the
-         * money (docs/numerics.md) */
+        /* svcj2 is checked at one point: where its direct option pricer cannot promise a price
+         * there (it refuses a series it cannot resolve: docs/numerics.md, svcj2, "Where the cap
+         * leaves too much"), the table would go unchecked; before that pricer had its longer
+         * series, sigma_v 9-10 of the example set came here, and those tables missed Monte Carlo
+         * by 0.4 VIX points at the money */
         char xb[96];
         state_str(ops, xs[first_bad / nt], xb, sizeof xb);
         const vr_status st = vr_fail(err, VR_ENUM,
