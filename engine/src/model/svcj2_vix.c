@@ -639,7 +639,7 @@ static void fold_parts(const fold_ctx *fc, const double *strikes, int n, double 
  * part every strike shares, int_ylo^{sqrt E[X]} (the edge's error is common to all strikes; a
  * strike's own part adds oscillating terms that blur its ratio), from N down to N/8. */
 typedef struct levels {
-    int capped, clean;
+    int clean;
     double r, r0; /* r from (N/4, N/2, N), r0 one level down (N/8, N/4, N/2) */
 } levels;
 
@@ -662,7 +662,6 @@ static int body_levels(const cdf *C, const law *L, const double *near_k, int nn,
             return bad;
     }
     const double e1 = edge[1] - edge[2], e2 = edge[0] - edge[1], e0 = edge[2] - edge[3];
-    lv->capped = capped;
     lv->r = e1 != 0 ? e2 / e1 : 0.0;
     /* The same rate one level down: in a clean algebraic regime the two agree, and the step's own
      * error is then the change of the extrapolated value from one level to the next; otherwise no

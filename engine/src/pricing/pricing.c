@@ -359,7 +359,7 @@ static vr_status selfcheck_vix(const vr_pricing *pr, vr_pricing_miss *w, vr_err 
 #pragma omp parallel for schedule(dynamic, 1)
     for (int q = 0; q < nstate * nt; q++)
         selfcheck_vix_pair(pr, xs[q / nt], taus[q % nt], &pts[q]);
-    int nok = 0, first_bad = -1;
+    int any_ok = 0, first_bad = -1;
     for (int q = 0; q < nstate * nt; q++) {
         const selfcheck_vpt *o = &pts[q];
         /* A direct pricer that fails at a point (its own documented limits: an SVCJ set at sigma
@@ -371,7 +371,7 @@ static vr_status selfcheck_vix(const vr_pricing *pr, vr_pricing_miss *w, vr_err 
             first_bad = first_bad < 0 ? q : first_bad;
             continue;
         }
-        nok++;
+        any_ok = 1;
         for (int i = 0; i <= SELFCHECK_NVK; i++)
             if (o->miss[i] > w->vix_err) {
                 w->vix_err = o->miss[i];
@@ -385,7 +385,7 @@ static vr_status selfcheck_vix(const vr_pricing *pr, vr_pricing_miss *w, vr_err 
                     w->vix_x[j] = xs[q / nt][j];
             }
     }
-    if (nok == 0 && first_bad >= 0) {
+    if (!any_ok && first_bad >= 0) {
         /* svcj2 is checked at one point: where its direct option pricer cannot promise a price
          * there (it refuses a series it cannot resolve: docs/numerics.md, svcj2, "Where the cap
          * leaves too much"), the table would go unchecked; before that pricer had its longer
