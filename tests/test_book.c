@@ -650,6 +650,22 @@ static void test_sizing_kinds(void **state)
     run_path(&b, &p, S, v, 0, &m);
     assert_int_equal(q->open, 1);
     assert_true(q->inst.t_exp == tau);
+    const double nwant = q->qty;
+    assert_int_equal(b.sized_capped[0], 0); /* (no cap set) */
+    /* size.max_contracts caps the count, and the book counts the purchase it cut; a cap above the
+     * rule's count changes nothing */
+    assert_true(nwant >= 3);
+    p.layers[0].action.max_contracts = (int)nwant - 1;
+    run_path(&b, &p, S, v, 0, &m);
+    printf("pct_of_max_loss at stress %.4f: %g futures; capped at %d: %g (%d cut)\n", p.layers[0].action.stress_vix,
+           nwant, p.layers[0].action.max_contracts, q->qty, b.sized_capped[0]);
+    assert_int_equal(q->open, 1);
+    assert_true(q->qty == nwant - 1);
+    assert_int_equal(b.sized_capped[0], 1);
+    p.layers[0].action.max_contracts = (int)nwant;
+    run_path(&b, &p, S, v, 0, &m);
+    assert_true(q->qty == nwant);
+    assert_int_equal(b.sized_capped[0], 0);
 }
 
 /* Wing width by percent of spot and by delta: at SPX 1000 and 5000 a 1% wing is 10 and 50 points;

@@ -1486,13 +1486,18 @@ static void test_sized_zero_noted(void **state)
         "  - name: some\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
         "size: {by: pct_of_max_loss, value: 0.4, stress_vix: 60}}}\n"
         "  - name: fixed\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
-        "size: {by: contracts, value: 1}}}\n");
+        "size: {by: contracts, value: 1}}}\n"
+        /* 2 x 50,000 USD of cover at a VIX of 25 takes about 100,000 / (5 x 1,000) = 20 futures
+         * where the future is near 20: the cap cuts it to 3 */
+        "  - name: capped\n    layers:\n      - {name: f, trigger: {vix_level: 5}, action: {type: vix_future, dte: 30, "
+        "size: {by: pct_of_max_loss, value: 2, stress_vix: 25, max_contracts: 3}}}\n");
     char args[1200], out[16384], h5[400];
     snprintf(h5, sizeof h5, "%s/sz.h5", dir);
     snprintf(args, sizeof args, "run '%s' -o '%s' --threads 2 -q", cfg, h5);
     vr_test_cli_expect(args, 0, out, sizeof out, "note: a: policy never, layer f never bought: on each of the ",
                        "note: a: policy some, layer f: on ", " path-days its trigger called for a purchase and its size "
-                       "came to 0 whole contracts", NULL);
+                       "came to 0 whole contracts", "note: a: policy capped, layer f: size.max_contracts (3) cut ",
+                       NULL);
     assert_null(strstr(out, "policy fixed, layer f"));
     vr_h5_reader *r = NULL;
     vr_err err = {VR_OK, ""};
@@ -1502,7 +1507,15 @@ static void test_sized_zero_noted(void **state)
     assert_int_equal(vr_h5_read_attr_double(r, "/a/some/layers/f", "sized_zero_days", &some, &err), VR_OK);
     assert_int_equal(vr_h5_read_attr_double(r, "/a/some/layers/f", "mean_activations", &acts, &err), VR_OK);
     assert_false(vr_h5_attr_exists(r, "/a/fixed/layers/f", "sized_zero_days"));
+    double capped = 0, cacts = 0;
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/capped/layers/f", "sized_capped_purchases", &capped, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/capped/layers/f", "mean_activations", &cacts, &err), VR_OK);
+    assert_false(vr_h5_attr_exists(r, "/a/some/layers/f", "sized_capped_purchases"));
+    assert_false(vr_h5_attr_exists(r, "/a/fixed/layers/f", "sized_capped_purchases"));
     vr_h5_close(r);
+    /* every purchase of the capped layer asked for more than 3 (its activations are its purchases) */
+    printf("  capped: %.0f purchases cut, %.0f activations\n", capped, cacts * 400);
+    assert_true(capped > 0 && fabs(capped - cacts * 400) < 0.5);
     printf("  sized to 0: never %.0f, some %.0f path-days (some acted %.4f a path)\n", never, some, acts);
     /* the trigger holds on almost every day of 400 x 41 */
     assert_true(never > 10000 && never <= 400 * 41);
@@ -1523,6 +1536,9 @@ static void test_sized_zero_noted(void **state)
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     char md[600];
     snprintf(md, sizeof md, "grep -c 'layer f bought nothing on [0-9]* path-days where its size came to 0' '%s/sz.md'", dir);
+    assert_int_equal(vr_run_capture(md, out, sizeof out), 0);
+    snprintf(md, sizeof md, "grep -c 'policy capped, layer f: size.max.*contracts cut [0-9]* of its purchases' '%s/sz.md'",
+             dir);
     assert_int_equal(vr_run_capture(md, out, sizeof out), 0);
 }
 

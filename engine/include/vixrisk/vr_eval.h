@@ -116,6 +116,8 @@ typedef struct vr_scenario_result {
     int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* path-days of this rank on which layer l
                               of policy p acted and its size came to 0 whole contracts (rounded
                               to 0, or refused by a sizing guard): it bought nothing */
+    int64_t sized_capped[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* purchases of this rank by layer l of
+                              policy p whose size its size.max_contracts cut to the cap */
 } vr_scenario_result;
 
 /* Paths and horizon of a scenario (its own or the run's). */

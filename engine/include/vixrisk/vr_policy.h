@@ -88,6 +88,8 @@ typedef struct vr_action {
     double size;           /* contracts, or the fraction for the pct_* kinds */
     double stress_vix;     /* VIX level of the pct_of_max_loss sizing */
     double spx_drop;       /* SPX drop in percent of the pct_of_max_loss_at_drop sizing */
+    int max_contracts;     /* the most contracts one purchase may take, any rule but contracts;
+                              0 = no cap */
     double roll_to_delta;  /* roll_tested: new short |delta| */
     int max_open;          /* positions the layer may hold at once (laddering); < 1 reads as 1 */
     int ladder_days;       /* trading days between two openings of the layer; 0 = no limit */

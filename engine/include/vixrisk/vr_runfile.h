@@ -260,7 +260,9 @@ enum { VR_RF_SCORES(VR_RF_ENUM_SCORE) VR_SCORE_N };
       "ES99 of the condor with only this layer minus the baseline's (ablate: true)", VR_RF_OPTIONAL) \
     X(DES_ALONE_SE, "d_es99_alone_se", F64, "USD", "its paired standard error", VR_RF_OPTIONAL)   \
     X(SIZED_ZERO, "sized_zero_days", F64, "path-days", "path-days on which the layer's action came "  \
-      "to 0 whole contracts and bought nothing (present when > 0)", VR_RF_OPTIONAL | VR_RF_REPLAY)
+      "to 0 whole contracts and bought nothing (present when > 0)", VR_RF_OPTIONAL | VR_RF_REPLAY)     \
+    X(SIZED_CAPPED, "sized_capped_purchases", F64, "purchases", "purchases whose size the action's "            \
+      "size.max_contracts cut to the cap (present when > 0)", VR_RF_OPTIONAL | VR_RF_REPLAY)
 
 /* ---- datasets ---------------------------------------------------------------------------------- */
 typedef enum { VR_RF_ELEM_F64, VR_RF_ELEM_F32, VR_RF_ELEM_I32, VR_RF_ELEM_STR } vr_rf_elem;

@@ -32,7 +32,8 @@ static const cyaml_schema_field_t trigger_fields[] = {
     S(y_trigger, confirm_days), S(y_trigger, cooldown_days), S(y_trigger, cooldown_after),
     S(y_trigger, requires_previous), S(y_trigger, previous_fired_within), CYAML_FIELD_END};
 static const cyaml_schema_field_t size_fields[] = {
-    S(y_size, by), S(y_size, value), S(y_size, stress_vix), S(y_size, spx_drop), CYAML_FIELD_END};
+    S(y_size, by), S(y_size, value), S(y_size, stress_vix), S(y_size, spx_drop),
+    S(y_size, max_contracts), CYAML_FIELD_END};
 static const cyaml_schema_field_t action_fields[] = {
     S(y_action, type), S(y_action, delta), S(y_action, strike_pct), S(y_action, short_delta),
     S(y_action, short_strike_pct), S(y_action, dte), S(y_action, max_open), S(y_action, ladder_days),

@@ -19,7 +19,7 @@ typedef struct y_trigger {
     char *condor_loss_pct, *short_delta, *confirm_days, *cooldown_days, *cooldown_after, *requires_previous,
         *previous_fired_within;
 } y_trigger;
-typedef struct y_size { char *by, *value, *stress_vix, *spx_drop; } y_size;
+typedef struct y_size { char *by, *value, *stress_vix, *spx_drop, *max_contracts; } y_size;
 typedef struct y_action {
     char *type, *delta, *strike_pct, *short_delta, *short_strike_pct, *dte, *max_open, *ladder_days, *roll_to_delta;
     y_size *size;

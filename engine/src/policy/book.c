@@ -1294,6 +1294,14 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         b->sized_zero[l]++;
         return 0;
     }
+    /* size.max_contracts: the sizing guards above refuse only a structure that covers nothing, so
+     * a payoff rule with its stress level just past the price (a VIX future at stress_vix 21 from
+     * 20: 1,000 USD of cover a contract) takes whatever count the share asks for; the cap is the
+     * user's leverage limit, and the run counts the purchases it cut */
+    if (a->max_contracts > 0 && qty > a->max_contracts) {
+        qty = a->max_contracts;
+        b->sized_capped[l]++;
+    }
     struct_open(b, r, l, s0, legs, in, mk, qty, m, b->why);
     /* vix_below sells once the VIX is back below the level after having been at or above it since
      * the purchase, the purchase day included (the day's exit pass ran before it) */

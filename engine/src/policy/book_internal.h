@@ -202,6 +202,9 @@ typedef struct vr_book {
     /* days layer l's action came to 0 whole contracts (its size rounded to 0, or refused by a
      * sizing guard) and bought nothing: counted for the run's note (vr_scenario_result.sized_zero) */
     int32_t sized_zero[VR_MAX_LAYERS];
+    /* purchases of layer l whose size the action's size.max_contracts cut to the cap
+     * (vr_scenario_result.sized_capped) */
+    int32_t sized_capped[VR_MAX_LAYERS];
     vr_layer_state ls[VR_MAX_LAYERS];
     double last_pnl;
     uint8_t act_today; /* bit l set when layer l activated today (sample paths) */

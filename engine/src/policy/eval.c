@@ -113,6 +113,7 @@ typedef struct thread_ws {
     int64_t top_n;        /* bootstrap path-days whose VIX was above the VIX option tables' top */
     double top_max;       /* their highest VIX */
     int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* the books' sized_zero of finished paths */
+    int64_t sized_capped[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* and their sized_capped */
     /* the stage timers (vr_eval_opts.stages; eval_ctx.timed): vr_ticks() per stage (ST_GATHER
      * includes ST_KERNELS), the stamp of the thread's last return to the generator (0: none yet),
      * and the counts of vr_eval_stages kept here */
@@ -655,8 +656,10 @@ static void on_block_done(void *vctx, const vr_sim_block *b)
                        !__atomic_compare_exchange_n(&c->bad, &cur, key, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
                 }
             }
-            for (int l = 0; l < s->pol[p].nlayers; l++)
+            for (int l = 0; l < s->pol[p].nlayers; l++) {
                 w->sized_zero[p][l] += bk->sized_zero[l];
+                w->sized_capped[p][l] += bk->sized_capped[l];
+            }
             if (c->res->out)
                 path_out_set(&c->res->out[p], b->path0 + i - c->res->path_lo, bk);
             if (w->blk)
@@ -1026,10 +1029,13 @@ vr_status vr_eval_scenario_ex(const vr_run_spec *spec, int scen, const vr_eval_o
     res->vix_top_n = 0;
     res->vix_top_max = 0;
     memset(res->sized_zero, 0, sizeof res->sized_zero);
+    memset(res->sized_capped, 0, sizeof res->sized_capped);
     for (int t = 0; t < nth; t++) { /* what each thread collected last */
         for (int p = 0; p < spec->npol; p++) /* (integer sums: the same for any thread count) */
-            for (int l = 0; l < VR_MAX_LAYERS; l++)
+            for (int l = 0; l < VR_MAX_LAYERS; l++) {
                 res->sized_zero[p][l] += ws[t].sized_zero[p][l];
+                res->sized_capped[p][l] += ws[t].sized_capped[p][l];
+            }
         blk_flush(&ctx, &ws[t]);
         res->vix_floor_n += ws[t].floor_n;
         res->vix_floor_min = ws[t].floor_min < res->vix_floor_min ? ws[t].floor_min : res->vix_floor_min;

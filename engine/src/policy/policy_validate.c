@@ -21,6 +21,8 @@
 #define SPREAD ((1u << VR_ACTION_VIX_CALL_SPREAD) | (1u << VR_ACTION_SPX_PUT_SPREAD))
 #define NOT_VXTH ((1u << VR_SIZE_CONTRACTS) | (1u << VR_SIZE_PCT_CREDIT) | (1u << VR_SIZE_PCT_VEGA) | \
                   (1u << VR_SIZE_PCT_MAX_LOSS) | (1u << VR_SIZE_PCT_MAX_LOSS_DROP))
+/* the size kinds whose contracts follow from a rule (all but a fixed count) */
+#define NOT_CONTRACTS (((1u << (VR_SIZE_PCT_MAX_LOSS_DROP + 1)) - 1) & ~(1u << VR_SIZE_CONTRACTS))
 #define UNSET NAN
 
 /* ---- condor rules (docs/book.md) ---------------------------------------------------------- */
@@ -114,6 +116,8 @@ static const vr_pkey action_keys[] = {
      .doc = "VIX level of the pct_of_max_loss sizing"},
     {AC("size.spx_drop", spx_drop), VR_PK_NUM, 0, 90, 1, 0, 20, .kinds = HOLD, .sizes = 1u << VR_SIZE_PCT_MAX_LOSS_DROP,
      .doc = "SPX drop in percent of the pct_of_max_loss_at_drop sizing"},
+    {AC("size.max_contracts", max_contracts), VR_PK_INT, 0, 100000, 0, 0, 0, .kinds = HOLD, .sizes = NOT_CONTRACTS,
+     .doc = "the most contracts one purchase may take (a cap on the sizing rule); 0 = no cap"},
     {AC("roll_to_delta", roll_to_delta), VR_PK_NUM, 0, 0.5, 1, 1, 0.16, .kinds = ROLL, .doc = "new short |delta| of the rolled side"},
 };
 

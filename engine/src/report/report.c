@@ -301,6 +301,10 @@ const char *vr_rep_start_text(const rep_scenario *s, char *buf, size_t cap)
             if (isfinite(nz) && nz > 0)
                 add(buf, cap, "%spolicy %s, layer %s bought nothing on %.0f path-day%s where its size came to 0 "
                     "whole contracts", buf[0] ? "; " : "", q->name, q->layers[l], nz, nz == 1 ? "" : "s");
+            const double nc = q->lay[l].score[VR_RF_LAYER_SIZED_CAPPED];
+            if (isfinite(nc) && nc > 0)
+                add(buf, cap, "%spolicy %s, layer %s: size.max_contracts cut %.0f of its purchases to the cap",
+                    buf[0] ? "; " : "", q->name, q->layers[l], nc);
         }
     }
     if (isfinite(s->cover))

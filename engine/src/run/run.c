@@ -255,20 +255,23 @@ static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_res
     return st;
 }
 
-/* The path-days on which a layer's action came to 0 whole contracts (its size rounded to 0, or a
- * sizing guard refused it) and bought nothing, over every rank (collective; rank 0 gets the sums
- * in total). A layer sized so that it never bought (a future by pct_of_max_loss at a stress level
- * too close to its price, a put by pct_of_credit at a huge spot) looked like a hedge that did
- * nothing: 0 activations, dES99 +0 +- 0, with nothing to say why (until 2026-12-07). */
-static vr_status scenario_sized_zero(const vr_scenario_result *res, int64_t total[VR_MAX_POLICIES][VR_MAX_LAYERS],
-                                     vr_err *err)
+/* A count per (policy, layer) of one rank (res->sized_zero or res->sized_capped), summed over
+ * every rank (collective; rank 0 gets the sums in total).
+ * sized_zero: the path-days on which a layer's action came to 0 whole contracts (its size rounded
+ * to 0, or a sizing guard refused it) and bought nothing. A layer sized so that it never bought (a
+ * future by pct_of_max_loss at a stress level too close to its price, a put by pct_of_credit at a
+ * huge spot) looked like a hedge that did nothing: 0 activations, dES99 +0 +- 0, with nothing to
+ * say why (until 2026-12-07).
+ * sized_capped: the purchases whose size size.max_contracts cut to the cap. */
+static vr_status scenario_sized_sum(const int64_t mine[VR_MAX_POLICIES][VR_MAX_LAYERS],
+                                    int64_t total[VR_MAX_POLICIES][VR_MAX_LAYERS], vr_err *err)
 {
     const int ranks = vr_dist_size(), me = vr_dist_rank();
-    const size_t per = sizeof res->sized_zero;
+    const size_t per = sizeof(int64_t) * VR_MAX_POLICIES * VR_MAX_LAYERS;
     int64_t *all = calloc((size_t)ranks, per);
-    vr_status st = vr_dist_agree(all != NULL ? VR_OK : vr_fail(err, VR_ENOMEM, "run: sized-zero counts"), err);
+    vr_status st = vr_dist_agree(all != NULL ? VR_OK : vr_fail(err, VR_ENOMEM, "run: sizing counts"), err);
     if (st == VR_OK)
-        st = vr_dist_gather_bytes(res->sized_zero, per, all, err);
+        st = vr_dist_gather_bytes(mine, per, all, err);
     memset(total, 0, per);
     if (st == VR_OK && me == 0)
         for (int r = 0; r < ranks; r++)
@@ -297,6 +300,19 @@ static void sized_zero_note(FILE *f, const vr_scenario *sc, const vr_policy *pol
                 "came to 0 whole contracts, so it bought nothing then (it acted %.0f times on %zu path%s; "
                 "docs/config.md, \"size\") (run file: sized_zero_days)\n",
                 sc->name, pol->name, ly->name, (long long)n, n == 1 ? "" : "s", acts, paths, paths == 1 ? "" : "s");
+}
+
+/* The note of a layer whose size.max_contracts cut n of its purchases to the cap (acts: the
+ * layer's actions over all paths): the hedge held less than its sizing rule asked for then. */
+static void sized_capped_note(FILE *f, const vr_scenario *sc, const vr_policy *pol, int l, int64_t n, double acts,
+                              size_t paths)
+{
+    const vr_layer *ly = &pol->layers[l];
+    fprintf(f,
+            "note: %s: policy %s, layer %s: size.max_contracts (%d) cut %lld of its purchases (it acted %.0f times "
+            "on %zu path%s): the sizing rule asked for more contracts then (run file: sized_capped_purchases)\n",
+            sc->name, pol->name, ly->name, ly->action.max_contracts, (long long)n, acts, paths,
+            paths == 1 ? "" : "s");
 }
 
 /* The state a scenario starts from into x (VR_FACTORS_MAX): its model's v0 (and m0), or for a
@@ -697,8 +713,9 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
         vr_eval_stages timed = {0}; /* run --stages: rank 0's sum of the ranks' stages */
         TRY(scenario_eval(cfg, opts, sc, pricing, stream, ss.store, &res, &timed, err));
         int64_t floor_path_days = 0, top_path_days = 0;
-        int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS];
-        TRY(scenario_sized_zero(&res, sized_zero, err));
+        int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS], sized_capped[VR_MAX_POLICIES][VR_MAX_LAYERS];
+        TRY(scenario_sized_sum(res.sized_zero, sized_zero, err));
+        TRY(scenario_sized_sum(res.sized_capped, sized_capped, err));
         if (scen->source == VR_SOURCE_BOOTSTRAP || (scen->source == VR_SOURCE_MODEL && scen->nshocks > 0))
             TRY(scenario_vix_floor(scen, &res, np, vr_scenario_days(s, scen), opts->table && me == 0 ? stderr : NULL,
                                    &floor_path_days, &top_path_days, err));
@@ -787,6 +804,10 @@ static vr_status run_execute(const vr_run_cfg *cfg, const vr_run_opts *opts, vr_
                      * variants, which hold the same layer) */
                     if (nz > 0 && opts->table && s->pol[p].abl_kind == VR_ABL_NONE)
                         sized_zero_note(stderr, scen, &s->pol[p], l, nz, row[p].mean_act[l] * (double)np, np);
+                    const int64_t nc = sized_capped[p][l];
+                    row[p].layer[l][VR_RF_LAYER_SIZED_CAPPED] = nc > 0 ? (double)nc : NAN; /* (when > 0) */
+                    if (nc > 0 && opts->table && s->pol[p].abl_kind == VR_ABL_NONE)
+                        sized_capped_note(stderr, scen, &s->pol[p], l, nc, row[p].mean_act[l] * (double)np, np);
                 }
                 if (!cfg->store_paths)
                     o = NULL;
