@@ -222,6 +222,45 @@ static void test_spx_surface_past_vix_range(void **state)
     assert_null(strstr(res.surface_none, "VIX"));
 }
 
+/* Heston at sigma 10: the tables to a year are refused (a 6-month call's table price far from the
+ * direct one: test_pricing, test_selfcheck_refuses_what_it_should), so `price` said `surface none`
+ * for any expiry, while a run trading 30-day options builds its tables to 32 days and marks with
+ * them. A 30-day call is now priced from those tables, within the check's 0.2 vol points of the
+ * direct price, and the year's refusal is kept beside it; an option past a year still has none. */
+static void test_surface_short_tables(void **state)
+{
+    (void)state;
+    const char *m = vr_test_write(dir, "heston.yaml", heston);
+    assert_non_null(m);
+    vr_price_req r = req_of(m);
+    r.model.physical.sigma = r.model.pricing.sigma = 10;
+    r.strike = 101;
+    r.expiry = 30.0 / 365;
+    r.paths = 100;
+    r.no_surface = 0;
+    vr_price_result res;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+    print_message("30 days: direct %.6f surface %.6f from tables to %.1f days (a year: %s)\n", res.analytic,
+                  res.surface, res.surface_days, res.surface_year);
+    assert_true(isfinite(res.surface));
+    assert_true(res.surface_none[0] == 0);
+    assert_true(fabs(res.surface_days - 32) < 1e-9);
+    assert_non_null(strstr(res.surface_year, "the SPX table misses the model's direct price"));
+    /* vega of an at-the-money 30-day call at 20% vol: S sqrt(T) phi(d1) ~ 100 x 0.286 x 0.399 */
+    assert_true(fabs(res.surface - res.analytic) < 0.002 * 100 * sqrt(r.expiry) * 0.399);
+    /* past a year there is no shorter table to fall back on */
+    r.expiry = 1.5;
+    assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+    assert_true(isnan(res.surface) && isnan(res.surface_days));
+    assert_non_null(strstr(res.surface_none, "the pricing tables did not build: the SPX table misses"));
+    /* a set whose tables build to a year is priced from them, as before */
+    r.model.physical.sigma = r.model.pricing.sigma = 0.5;
+    r.expiry = 30.0 / 365;
+    assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+    assert_true(isfinite(res.surface) && isnan(res.surface_days) && res.surface_year[0] == 0);
+}
+
 /* A VIX call at a state above the VIX option table's top (v0 = 3, VIX 166; the table's top is at
  * v = 1): the tabulated price was the table's extrapolation, 3.2303 against the direct 4.6357 at
  * the money; `price` now builds the tables a run starting there builds (vr_model.vix_cover), within
@@ -286,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_mc_failure_named),
         cmocka_unit_test(test_svcj2_vix_short_expiry),
         cmocka_unit_test(test_spx_surface_past_vix_range),
+        cmocka_unit_test(test_surface_short_tables),
         cmocka_unit_test(test_vix_surface_above_table),
         cmocka_unit_test(test_zero_se_miss_warned),
     };

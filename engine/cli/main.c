@@ -475,6 +475,12 @@ static int cmd_price(int argc, char **argv)
             vr_cli_json_str(stdout, res.surface_none);
             printf(", ");
         }
+        if (isfinite(res.surface_days)) { /* (only then: other outputs keep their bytes) */
+            json_num(stdout, "surface_tables_days", res.surface_days, 1);
+            printf("\"surface_year_refused\": ");
+            vr_cli_json_str(stdout, res.surface_year);
+            printf(", ");
+        }
         if (isfinite(res.z)) {
             json_num(stdout, "z", res.z, 1);
         } else {
@@ -540,6 +546,10 @@ static int cmd_price(int argc, char **argv)
             printf("  surface       %s\n", price_str(res.surface, b1));
         else if (res.surface_none[0])
             printf("  surface       none (%s)\n", res.surface_none);
+        if (isfinite(res.surface) && isfinite(res.surface_days))
+            printf("                (from tables to %.0f days, which a run whose longest trade is this option "
+                   "builds; the tables to a year, which this command builds first, were refused: %s)\n",
+                   res.surface_days, res.surface_year);
     }
     /* the two prices disagree far beyond sampling noise (6 SE: once in ~5e8 runs by chance): the
      * Monte Carlo's scheme cannot follow these parameters at this step, or its paths miss rare jumps

@@ -51,6 +51,10 @@ typedef struct vr_price_result {
                                 did not build, e.g. a set outside their checked domain, or their
                                 price is not finite; room for a whole vr_err message); empty
                                 otherwise */
+    double surface_days;     /* when the tables to a year were refused and `surface` comes from
+                                tables to the option's expiry (what a run whose longest trade is
+                                this option builds): their extent in calendar days; NAN otherwise */
+    char surface_year[600];  /* with surface_days: why the tables to a year were refused */
     double z;                /* (mc - analytic) / se; NAN when se = 0 (one path) */
     size_t steps;
     double seconds;          /* wall time of the simulation */

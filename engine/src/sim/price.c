@@ -33,8 +33,8 @@ vr_status vr_price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *err)
 {
     const vr_model *m = &req->model;
-    res->mc = res->se = res->analytic = res->surface = res->surface_k = res->z = NAN;
-    res->surface_none[0] = 0;
+    res->mc = res->se = res->analytic = res->surface = res->surface_k = res->surface_days = res->z = NAN;
+    res->surface_none[0] = res->surface_year[0] = 0;
     if (!(req->strike > 0) && req->option != VR_OPTION_FUTURE)
         return vr_fail(err, VR_EINVAL, "--strike must be > 0 (got %s)", vr_num_str(req->strike, (char[VR_NUM_STR]){0}));
     if (!(req->expiry >= VR_PRICE_EXPIRY_MIN && req->expiry <= 50))
@@ -161,9 +161,23 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
     vr_model mt = *m;
     vr_model_cover_vix(&mt, vr_vix_level_x(&vc, x0, ops->nfactors));
     if (!req->no_surface &&
-        vr_pricing_build_only(&mt, fmax(1.0, req->expiry), ul, &pr, &aerr) != VR_OK)
+        vr_pricing_build_only(&mt, fmax(1.0, req->expiry), ul, &pr, &aerr) != VR_OK) {
         snprintf(res->surface_none, sizeof res->surface_none, "the pricing tables did not build: %s",
                  aerr.msg);
+        /* Tables to a year are a run's whose books trade to a year; a run builds its tables to its
+         * policies' longest expiry and 2 days (eval.c, policy_max_tau), and the check covers the
+         * expiries they serve. So a law refused at a year (Heston at sigma 10: a 6-month call's
+         * table price 4 times the direct one) can still build for a 30-day option, and a run
+         * trading to 30 days marks with those: price the option from the tables such a run
+         * builds, and say why not from the year's. */
+        const double tau = req->expiry + 2.0 / 365;
+        vr_err serr = {VR_OK, ""};
+        if (aerr.code != VR_ENOMEM && tau < 1.0 && vr_pricing_build_only(&mt, tau, ul, &pr, &serr) == VR_OK) {
+            res->surface_days = tau * 365;
+            snprintf(res->surface_year, sizeof res->surface_year, "%s", aerr.msg);
+            res->surface_none[0] = 0;
+        }
+    }
     if (pr != NULL) {
         const vr_instrument in = {
             req->underlying == VR_UNDERLYING_SPX ? VR_INST_SPX_OPTION
