@@ -384,10 +384,18 @@ static void test_lifted(void **state)
 /* VIX at PRARE in the m grid (m 0.02-0.12): futures 0.01, calls 0.60 of the tolerance (2.2 before
  * the two fixes described at test_below_m_grid; futures 0.78 and calls 0.76 before the table's
  * futures came from the prepared law, test_below_m_grid). The futures' bound 0.25 is 4x the worst
- * of 900 random PRARE points (0.058; v 0-1, m 0-1, 7-120 days), and the old 0.78 fails it. */
+ * of 900 random PRARE points (0.058; v 0-1, m 0-1, 7-120 days), and the old 0.78 fails it.
+ * The short options at a near-zero v (v < 0.002, 1-7 days, K 98-102) are the tables' weakest SPX
+ * marks here. Over 2,000 random points (a probe, AMD EPYC, 2026-12-07): 92.6% within 1e-5 of the
+ * spot, 97.5% within 2e-5, 99.75% within 5e-5, the worst 1.0e-4 (a 3-day put at K 99.97, v
+ * 0.0003, m 0.022: table 0.0636, direct 0.0736, about 0.3 vol points). This test's bound was 5e-5
+ * on 40 points drawn from the file's shared stream, so whether it held depended on the tests run
+ * before it (an earlier failure shifted the stream and it saw 5.8e-5). It now draws from its own
+ * seed and bounds both the worst (1.5e-4, 1.5x the probe's) and the share within 2e-5 (90%). */
 static void test_rare_big_jumps(void **state)
 {
     (void)state;
+    rng = 0x243f6a8885a308d3ull; /* its own points, whatever ran before */
     const vr_model m = vr_test_svcj2_model(&PRARE, 0.00645, 0.0335);
     double w;
     /* m from 0.02 (m below 0.015, the old lowest level: test_below_m_grid) */
@@ -396,6 +404,7 @@ static void test_rare_big_jumps(void **state)
     const vr_pricing *pr = shared_pricing(&m);
     vr_err err = {VR_OK, ""};
     double worst = 0, worst_rel = 0;
+    int within = 0;
     for (int i = 0; i < NRARE; i++) {
         const double v = 0.002 * urand(), mm = 0.02 + 0.1 * urand();
         const double tau = (1 + 6 * urand()) / 365;
@@ -414,10 +423,12 @@ static void test_rare_big_jumps(void **state)
                    K, got, ref);
         worst = fmax(worst, e);
         worst_rel = fmax(worst_rel, e / fmax(ref, 1e-3));
+        within += e / 100 <= 2e-5;
     }
-    printf("  rare jumps, v < 0.002, 1-7 days, K 98-102: max |price error| %.2e of spot, %.2e relative\n",
-           worst / 100, worst_rel);
-    assert_true(worst / 100 <= 5e-5);
+    printf("  rare jumps, v < 0.002, 1-7 days, K 98-102: max |price error| %.2e of spot, %.2e relative; "
+           "%d of %d within 2e-5\n", worst / 100, worst_rel, within, NRARE);
+    assert_true(worst / 100 <= 1.5e-4);
+    assert_true(within >= 0.9 * NRARE);
     double wf, wc;
     check_vix(&m, "rare jumps", 0.005, 0.2, 0.02, 0.12, 6, &wf, &wc);
     assert_true(wf <= 0.25 && wc <= 1.0);
