@@ -363,6 +363,39 @@ static void test_ladder(void **state)
     assert_int_equal(vr_book_max_pos(&p), 4 + 6);
 }
 
+/* A spread's short leg needs a bid: at spot 100 the 2-delta put of a 30-day 5/2-delta put spread
+ * has a mid of a few cents, below the 0.05 half-spread, and selling it paid to take on its risk.
+ * The spread is not bought then (counted with the days sized to 0); at spot 5000, where the same
+ * leg is worth points, it is. */
+static void test_spread_short_needs_bid(void **state)
+{
+    (void)state;
+    vr_policy p = vr_test_condor_policy(1); /* half-spread 0.05, commission 0.65 */
+    p.nlayers = 1;
+    p.layers[0] = hold_layer(VR_ACTION_SPX_PUT_SPREAD);
+    vr_book b;
+    vr_mkt m;
+    const double S1[1] = {100}, S2[1] = {5000}, v[1] = {0.03};
+    run_path(&b, &p, S1, v, 0, &m);
+    const vr_position *lo = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    printf("put spread at spot 100: %d open, %d activations, %d days sized to 0 (%g/%g, mids %.4f/%.4f)\n",
+           lo->open, b.act[0], b.sized_zero[0], lo->inst.strike, lo[1].inst.strike, lo->mark.price, lo[1].mark.price);
+    assert_int_equal(lo->open, 0);
+    assert_int_equal(b.act[0], 0);
+    assert_int_equal(b.sized_zero[0], 1);
+    /* the leg it would have sold: its bid below the commission */
+    const double tau = 21.0 / 252;
+    vr_mark sh = spx(100, 0.03, 85, tau, -1);
+    assert_true((sh.price - p.condor.half_spread) * 100 - p.condor.commission <= 0);
+    run_path(&b, &p, S2, v, 0, &m);
+    lo = &b.pos[vr_book_layer_slot(&b, 0, 0)];
+    printf("put spread at spot 5000: %d open, strikes %g/%g, short mid %.3f\n", lo->open, lo->inst.strike,
+           lo[1].inst.strike, lo[1].mark.price);
+    assert_int_equal(lo->open, 1);
+    assert_int_equal(b.sized_zero[0], 0);
+    assert_true((lo[1].mark.price - p.condor.half_spread) * 100 - p.condor.commission > 0);
+}
+
 /* The condor's vega per unit at its legs' marks (signed: short legs count negative). */
 static double condor_vega(const vr_book *b)
 {
@@ -1247,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_roll_abandons_worthless_wing),
         cmocka_unit_test(test_instruments_against_direct_pricers),
         cmocka_unit_test(test_ladder),
+        cmocka_unit_test(test_spread_short_needs_bid),
         cmocka_unit_test(test_sizing_kinds),
         cmocka_unit_test(test_roll_to_same_strikes),
         cmocka_unit_test(test_roll_never_inward),

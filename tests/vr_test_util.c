@@ -421,7 +421,7 @@ const char vr_test_owner_cfg[] =
     "        action: {type: vix_call_spread, delta: 0.40, short_delta: 0.15, dte: 30, size: {by: contracts, value: 5}}\n"
     "      - name: pspread\n"
     "        trigger: {always: true}\n"
-    "        action: {type: spx_put_spread, strike_pct: 0.75, short_strike_pct: 0.65, dte: 30,\n"
+    "        action: {type: spx_put_spread, strike_pct: 0.75, short_strike_pct: 0.70, dte: 30,\n"
     "                 size: {by: contracts, value: 3}}\n"
     "      - name: fut\n"
     "        trigger: {always: true}\n"

@@ -291,8 +291,9 @@ static void sized_zero_note(FILE *f, const vr_scenario *sc, const vr_policy *pol
     if (acts < 0.5)
         fprintf(f,
                 "note: %s: policy %s, layer %s never bought: on each of the %lld path-day%s (%zu path%s) its trigger "
-                "called for a purchase, its size came to 0 whole contracts (a size that rounds to 0, or one its "
-                "sizing guard refused: docs/config.md, \"size\") (run file: sized_zero_days)\n",
+                "called for a purchase, its size came to 0 whole contracts (a size that rounds to 0, one its "
+                "sizing guard refused, or a spread whose short leg had no bid: docs/config.md, \"size\") "
+                "(run file: sized_zero_days)\n",
                 sc->name, pol->name, ly->name, (long long)n, n == 1 ? "" : "s", paths, paths == 1 ? "" : "s");
     else
         fprintf(f,
