@@ -115,7 +115,8 @@ typedef struct vr_scenario_result {
     double vix_top_max;    /* the highest such VIX (0 when none) */
     int64_t sized_zero[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* path-days of this rank on which layer l
                               of policy p acted and its size came to 0 whole contracts (rounded
-                              to 0, or refused by a sizing guard): it bought nothing */
+                              to 0, refused by a sizing guard, or a spread whose short leg had
+                              no bid): it bought nothing */
     int64_t sized_capped[VR_MAX_POLICIES][VR_MAX_LAYERS]; /* purchases of this rank by layer l of
                               policy p whose size its size.max_contracts cut to the cap */
 } vr_scenario_result;

@@ -199,8 +199,9 @@ typedef struct vr_book {
     double hedge_paid, hedge_recv;  /* discounted USD */
     double costs;      /* discounted USD of half-spreads and commissions, all layers */
     int32_t act[VR_MAX_LAYERS], first[VR_MAX_LAYERS], trades;
-    /* days layer l's action came to 0 whole contracts (its size rounded to 0, or refused by a
-     * sizing guard) and bought nothing: counted for the run's note (vr_scenario_result.sized_zero) */
+    /* days layer l's action came to 0 whole contracts (its size rounded to 0, refused by a sizing
+     * guard, or a spread whose short leg had no bid) and bought nothing: counted for the run's
+     * note (vr_scenario_result.sized_zero) */
     int32_t sized_zero[VR_MAX_LAYERS];
     /* purchases of layer l whose size the action's size.max_contracts cut to the cap
      * (vr_scenario_result.sized_capped) */
