@@ -35,7 +35,8 @@ EXACT = {"q0.1", "q1", "q5", "q95", "q99", "var95", "var95_se", "var99", "var99_
          "var99.9_se", "es95", "es95_se", "es99", "es99_se", "es99.9", "es99.9_se",
          "drawdown_q95", "drawdown_q99", "d_es99", "p_loss", "p_loss_se", "loss_thresholds",
          "mean_activations", "baseline", "layers", "action", "capital_at_risk", "ablation_of",
-         "ablation", "ablation_layer", "activations_per_year", "d_es99_alone"}
+         "ablation", "ablation_layer", "activations_per_year", "d_es99_alone", "sized_zero_days",
+         "sized_capped_purchases"}
 MEDIAN = {"q50": "pnl", "drawdown_q50": "drawdown"}
 SUMS = {"mean", "mean_se", "std", "skew", "kurtosis", "d_mean", "d_mean_se", "d_es99_se",
         "hedge_premium_paid", "hedge_premium_recovered", "cost_per_es99_reduction",
