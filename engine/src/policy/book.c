@@ -1239,8 +1239,8 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         in[j] = (vr_instrument){ak->inst, ak->cp, k[j], m->t + tau};
     }
     /* A spread's short leg is sold at its bid, mid less the half-spread; where that bid does not
-     * cover the commission the sale would pay to take on the leg's risk (a 2-delta put of a
-     * spot-100 model at mid 0.04 and a half-spread of 0.10, sold at -0.06). As for the condor's
+     * cover the commission the sale would pay to take on the leg's risk (a 30-day 2-delta put of a
+     * spot-100 model at mid 0.023 and a half-spread of 0.05, sold at -0.027). As for the condor's
      * shorts (short_no_bid), the spread is not bought that day: counted with the days sized to 0
      * (sized_zero), and the layer asks again the next day. Until 2026-12-07 it sold such a leg. */
     if (legs > 1 && !ki->margined && (mk[1].price - half_spread(r, &in[1], m)) * mult - r->commission <= 0) {
