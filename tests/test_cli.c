@@ -250,6 +250,22 @@ static void test_surface_none(void **state)
     snprintf(args, sizeof args, "price --model %s --strike 95 --expiry 0.25 --option put --paths 1000 --threads 1 --json --no-surface", m);
     assert_int_equal(run(args, out, sizeof out), 0);
     assert_null(strstr(out, "surface"));
+    /* A law refused at a year but not at 30 days (Heston at sigma 10): the surface of a 30-day call
+     * comes from tables to 32 days, and both outputs say so (test_price_cli checks the numbers). */
+    const char *h = write_file("h10.yaml", "model: {type: heston, spot: 100.0, rate: 0.03, dividend: 0.01, v0: 0.04,\n"
+                                           "        physical: {kappa: 2.0, theta: 0.04, sigma: 10, rho: -0.7}}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 101 --expiry 0.0821917808219178 --paths 100 --threads 1", h);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "(from tables to 32 days, which a run whose longest trade is this option builds; "
+                                "the tables to a year, which this command builds first, were refused: the SPX table "
+                                "misses"));
+    snprintf(args, sizeof args, "price --model %s --strike 101 --expiry 0.0821917808219178 --paths 100 --threads 1 --json",
+             h);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_true(isfinite(json_field(out, "surface")));
+    assert_true(fabs(json_field(out, "surface_tables_days") - 32) < 1e-9);
+    assert_non_null(strstr(out, "\"surface_year_refused\": \"the SPX table misses"));
+    assert_null(strstr(out, "surface_none"));
 }
 
 /* The ranges `price` takes are the direct pricers' (docs/numerics.md): refused before the Monte
