@@ -66,6 +66,20 @@ static vr_price_req req_of(const char *model_file)
     return r;
 }
 
+/* A request of the test's Heston file for the tabulated price of a call (K, T), an SPX one unless
+ * the test changes the underlying, beside a short Monte Carlo (the tests that read `surface`). */
+static vr_price_req surface_req(double strike, double expiry)
+{
+    const char *m = vr_test_write(dir, "heston.yaml", heston);
+    assert_non_null(m);
+    vr_price_req r = req_of(m);
+    r.strike = strike;
+    r.expiry = expiry;
+    r.paths = 100;
+    r.no_surface = 0;
+    return r;
+}
+
 static void test_json_round_trip(void **state)
 {
     (void)state;
@@ -201,13 +215,7 @@ static void test_svcj2_vix_short_expiry(void **state)
 static void test_spx_surface_past_vix_range(void **state)
 {
     (void)state;
-    const char *m = vr_test_write(dir, "heston.yaml", heston);
-    assert_non_null(m);
-    vr_price_req r = req_of(m);
-    r.strike = 100;
-    r.expiry = 10.5;
-    r.paths = 100;
-    r.no_surface = 0;
+    vr_price_req r = surface_req(100, 10.5);
     vr_price_result res;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_price(&r, &res, &err), VR_OK);
@@ -230,14 +238,8 @@ static void test_spx_surface_past_vix_range(void **state)
 static void test_surface_short_tables(void **state)
 {
     (void)state;
-    const char *m = vr_test_write(dir, "heston.yaml", heston);
-    assert_non_null(m);
-    vr_price_req r = req_of(m);
+    vr_price_req r = surface_req(101, 30.0 / 365);
     r.model.physical.sigma = r.model.pricing.sigma = 10;
-    r.strike = 101;
-    r.expiry = 30.0 / 365;
-    r.paths = 100;
-    r.no_surface = 0;
     vr_price_result res;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_price(&r, &res, &err), VR_OK);
@@ -268,15 +270,9 @@ static void test_surface_short_tables(void **state)
 static void test_vix_surface_above_table(void **state)
 {
     (void)state;
-    const char *m = vr_test_write(dir, "heston.yaml", heston);
-    assert_non_null(m);
-    vr_price_req r = req_of(m);
+    vr_price_req r = surface_req(150, 30.0 / 365);
     r.model.v0 = 3.0;
     r.underlying = VR_UNDERLYING_VIX;
-    r.strike = 150;
-    r.expiry = 30.0 / 365;
-    r.paths = 100;
-    r.no_surface = 0;
     vr_price_result res;
     vr_err err = {VR_OK, ""};
     assert_int_equal(vr_price(&r, &res, &err), VR_OK);
