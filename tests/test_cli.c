@@ -1542,11 +1542,13 @@ static void test_sized_zero_noted(void **state)
     snprintf(args, sizeof args, "run '%s' -o '%s' --threads 1 -q", cfg, h5b);
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
     assert_int_equal(vr_h5_open_read(h5b, &r, &err), VR_OK);
-    double never1 = 0, some1 = 0;
+    double never1 = 0, some1 = 0, capped1 = 0;
     assert_int_equal(vr_h5_read_attr_double(r, "/a/never/layers/f", "sized_zero_days", &never1, &err), VR_OK);
     assert_int_equal(vr_h5_read_attr_double(r, "/a/some/layers/f", "sized_zero_days", &some1, &err), VR_OK);
+    assert_int_equal(vr_h5_read_attr_double(r, "/a/capped/layers/f", "sized_capped_purchases", &capped1, &err),
+                     VR_OK);
     vr_h5_close(r);
-    assert_true(never1 == never && some1 == some);
+    assert_true(never1 == never && some1 == some && capped1 == capped);
     /* the report says it under the scenario */
     snprintf(args, sizeof args, "report '%s' -o '%s/sz.md'", h5, dir);
     vr_test_cli_expect(args, 0, out, sizeof out, NULL);
