@@ -825,18 +825,18 @@ static double condor_width(const vr_book *b)
     return fmax(LEG_K(b, SHORT_PUT) - LEG_K(b, LONG_PUT), LEG_K(b, LONG_CALL) - LEG_K(b, SHORT_CALL));
 }
 
-/* What selling one contract of SPX option `in` at mid `mid` brings, USD: its bid (mid less the
- * half-spread) times the multiplier, less the commission; it can be negative. */
+/* What selling one contract of option `in` (SPX or VIX) at mid `mid` brings, USD: its bid (mid
+ * less the half-spread) times the multiplier, less the commission; it can be negative. */
 static double sale_net(const vr_condor_rules *r, const vr_mkt *m, const vr_instrument *in, double mid)
 {
-    return (mid - half_spread(r, in, m)) * MULT - r->commission;
+    return (mid - half_spread(r, in, m)) * vr_inst_kind_get(in->kind)->multiplier - r->commission;
 }
 
-/* Whether a short SPX leg at mid `mid` has no bid worth selling into: its sale brings nothing
+/* Whether a short option leg at mid `mid` has no bid worth selling into: its sale brings nothing
  * (sale_net <= 0). Selling it would pay to take on the risk (a 110 call of a spot-100 model at mid
- * 0.03 and a half-spread of 0.10 sold at -0.07): the condor does not open, or the tested side does
- * not roll, that day. (wing_abandoned gives up a long wing only below 0: a wing that sells for
- * exactly its commission is still sold.) */
+ * 0.03 and a half-spread of 0.10 sold at -0.07): the condor does not open, the tested side does
+ * not roll, or a hedge spread is not bought, that day. (wing_abandoned gives up a long wing only
+ * below 0: a wing that sells for exactly its commission is still sold.) */
 static int short_no_bid(const vr_condor_rules *r, const vr_mkt *m, const vr_instrument *in, double mid)
 {
     return sale_net(r, m, in, mid) <= 0;
@@ -1238,12 +1238,11 @@ static int hedge_buy(vr_book *b, const vr_policy *p, int l, const vr_mkt *m, con
         mk[j] = mark_ahead(pr, m, ak->inst, ak->cp, k[j], tau, want);
         in[j] = (vr_instrument){ak->inst, ak->cp, k[j], m->t + tau};
     }
-    /* A spread's short leg is sold at its bid, mid less the half-spread; where that bid does not
-     * cover the commission the sale would pay to take on the leg's risk (a 30-day 2-delta put of a
-     * spot-100 model at mid 0.023 and a half-spread of 0.05, sold at -0.027). As for the condor's
-     * shorts (short_no_bid), the spread is not bought that day: counted with the days sized to 0
-     * (sized_zero), and the layer asks again the next day. Until 2026-12-07 it sold such a leg. */
-    if (legs > 1 && !ki->margined && (mk[1].price - half_spread(r, &in[1], m)) * mult - r->commission <= 0) {
+    /* A spread's short leg without a bid worth selling into (short_no_bid: a 30-day 2-delta put of
+     * a spot-100 model at mid 0.023 and a half-spread of 0.05, sold at -0.027): as for the condor's
+     * shorts, the spread is not bought that day; counted with the days sized to 0 (sized_zero),
+     * and the layer asks again the next day. Until 2026-12-07 it sold such a leg. */
+    if (legs > 1 && !ki->margined && short_no_bid(r, m, &in[1], mk[1].price)) {
         b->sized_zero[l]++;
         return 0;
     }

@@ -258,7 +258,7 @@ static vr_status scenario_vix_floor(const vr_scenario *sc, const vr_scenario_res
 /* A count per (policy, layer) of one rank (res->sized_zero or res->sized_capped), summed over
  * every rank (collective; rank 0 gets the sums in total).
  * sized_zero: the path-days on which a layer's action came to 0 whole contracts (its size rounded
- * to 0, or a sizing guard refused it) and bought nothing. A layer sized so that it never bought (a
+ * to 0, a sizing guard refused it, or a spread's short leg had no bid) and bought nothing. A layer sized so that it never bought (a
  * future by pct_of_max_loss at a stress level too close to its price, a put by pct_of_credit at a
  * huge spot) looked like a hedge that did nothing: 0 activations, dES99 +0 +- 0, with nothing to
  * say why (until 2026-12-07).
