@@ -49,7 +49,12 @@ typedef struct vr_vix_law vr_vix_law;
 /* What the pricing layer asks the tables to cover. */
 typedef struct vr_tables_spec {
     double tau_max_spx;   /* longest SPX expiry to be marked, years (> 0) */
+    double spx_tau_step;  /* 0, or the SPX surface's time axis is the ladder of this step in ln tau
+                             from 1 day (vr_surface_spec.tau_step) up to tau_max_spx */
     double tau_max_vix;   /* longest VIX option/future expiry to be marked, years (> 0) */
+    double vix_tau_top;   /* 0, or the VIX tables' time axis holds their default nodes up to this
+                             expiry and goes on at their spacing to tau_max_vix
+                             (vr_vix_table_spec.t_top) */
     double rate;          /* discount rate of the VIX option prices */
     double v_cover;       /* 0, or a variance the VIX option tables must reach beyond their default
                              top (vr_vix_table_spec.v_cover; vr_model.vix_cover) */

@@ -47,13 +47,20 @@
  *   n_v, n_tau, n_x: 0 -> defaults (VR_SURFACE_DEFAULT_N*; with the default v axis, n_v spaces
  *                   [0, 1.5 * q] and adds nodes at that spacing up to v_crash); otherwise 2..4096
  *                   each (n_x >= 4),
- *                   with (n_v - 1) (n_tau - 1) (n_x - 1) 16 < 2^31. An odd n_x puts a node at x = 0. */
+ *                   with (n_v - 1) (n_tau - 1) (n_x - 1) 16 < 2^31. An odd n_x puts a node at x = 0.
+ *   tau_step:       0 -> n_tau nodes uniform in ln tau, from tau_min to tau_max; otherwise the
+ *                   ladder tau_k = exp(ln tau_min + k tau_step), k = 0, 1, ..., up to the first
+ *                   node at or above tau_max (the fill sets n_tau and tau_max to that node; n_tau
+ *                   must be 0, or the count of a spec so filled), 0 < tau_step <= 1. Two ladders of one tau_min and tau_step share
+ *                   their nodes up to the shorter one's top, so the same option is priced from the
+ *                   same records in both (the pricing layer's SPX tables: vr_tables_spec). */
 typedef struct vr_surface_spec {
     double v_min, v_max;
     double tau_min, tau_max;
     double k_max;
     double x_max, x_scale;
     int n_v, n_tau, n_x;
+    double tau_step;
 } vr_surface_spec;
 
 #define VR_SURFACE_MAX_N 4096 /* the most nodes of an axis (n_v, n_tau, n_x) */

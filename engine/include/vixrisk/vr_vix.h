@@ -63,6 +63,11 @@ typedef struct vr_vix_table_spec {
     double m_min;      /* smallest strike/future moneyness K/F (e.g. 0.5) */
     double m_max;      /* largest K/F (e.g. 3.0) */
     double rate;       /* discount rate for the option prices */
+    double t_top;      /* 0: the T axis's nodes spread over [tau_min, tau_max]; else they are those of
+                          [tau_min, t_top] (tau_min < t_top <= tau_max), continued at their spacing
+                          until the last reaches tau_max: tables of one t_top share their first
+                          nodes, and a lookup below the shorter one's last three cells reads the
+                          same nodes with the same weights (the pricing layer's, below a year) */
 } vr_vix_table_spec;
 
 /* Nodes of a VIX option table's x axis (x = sqrt(a + b v), nodes uniform in sqrt(x - sqrt(a))):

@@ -252,7 +252,8 @@ static vr_vix_table_spec sv1_vix_table_spec(vr_model_type t, const vr_model *m,
 {
     const vr_vix_table_spec vs = {
         .v_max = sv1_vix_vmax(t, &m->pricing), .v_cover = spec->v_cover, .tau_min = 1.0 / 365,
-        .tau_max = spec->tau_max_vix, .m_min = 0.5, .m_max = 3.0, .rate = spec->rate};
+        .tau_max = spec->tau_max_vix, .m_min = 0.5, .m_max = 3.0, .rate = spec->rate,
+        .t_top = spec->vix_tau_top};
     return vs;
 }
 
@@ -298,6 +299,7 @@ static vr_status sv1_tables_build(vr_model_type t, const vr_model *m, const vr_t
     vr_surface_spec ss = {0};
     ss.tau_min = 1.0 / 365;
     ss.tau_max = spec->tau_max_spx;
+    ss.tau_step = spec->spx_tau_step;
     if (!(spec->skip & VR_TABLES_NO_SPX) &&
         (st = vr_surface_build(t, &m->pricing, &ss, &tb->surf, err)) != VR_OK)
         goto fail;

@@ -423,6 +423,23 @@ static vr_status spec_fill(const vr_surface_spec *in, const vr_surface_src *src,
         BAD("x_scale", "in (0, x_max]", s->x_scale);
     if (s->n_v == 0)
         s->n_v = VR_SURFACE_DEFAULT_NV;
+    if (s->tau_step != 0) {
+        /* the ladder: as many steps as reach tau_max (a hair below it counts: the step count of
+         * the span is an integer up to its rounding) */
+        if (!(s->tau_step > 0 && s->tau_step <= 1))
+            BAD("tau_step", "0 or in (0, 1]", s->tau_step);
+        const double y0 = log(s->tau_min);
+        const double k = ceil((log(s->tau_max) - y0) / s->tau_step - 1e-9);
+        if (!(k >= 1 && k <= 4095))
+            BAD("tau_step", "such that at most 4096 nodes reach tau_max", s->tau_step);
+        /* (a filled spec fills again to itself: its tau_max is the top node) */
+        if (s->n_tau != 0 && s->n_tau != (int)k + 1)
+            BAD("n_tau", "0 with a tau_step (the ladder sets it)", s->n_tau);
+        s->n_tau = (int)k + 1;
+        s->tau_max = exp(y0 + k * s->tau_step);
+        if (!(s->tau_max <= 30))
+            BAD("tau_max", "at most 30 years at the ladder's top node", s->tau_max);
+    }
     if (s->n_tau == 0)
         s->n_tau = VR_SURFACE_DEFAULT_NTAU;
     if (s->n_x == 0)
@@ -562,6 +579,8 @@ double vr_surface_tau_node(const vr_surface_spec *g, int it)
 {
     const int nt = g->n_tau;
     const double y0 = log(g->tau_min);
+    if (g->tau_step > 0) /* the ladder: every node from the step (the top is one of them) */
+        return it == 0 ? g->tau_min : exp(y0 + it * g->tau_step);
     const double dy = (log(g->tau_max) - y0) / (nt - 1);
     return it == nt - 1 ? g->tau_max : it == 0 ? g->tau_min : exp(y0 + it * dy);
 }
@@ -714,7 +733,8 @@ vr_status vr_surface_build_src(const vr_surface_src *src, const vr_surface_spec 
     const double da = (log(g.v_max + vw->v_eps) - vw->a0) / (nv - 1);
     vw->inv_da = 1.0 / da;
     vw->y0 = log(g.tau_min);
-    const double dy = (log(g.tau_max) - vw->y0) / (nt - 1);
+    /* (a ladder's step as given: the same step, and so the same cells, in every ladder) */
+    const double dy = g.tau_step > 0 ? g.tau_step : (log(g.tau_max) - vw->y0) / (nt - 1);
     vw->inv_dy = 1.0 / dy;
     const double umax = asinh(g.x_max / g.x_scale);
     vw->u0 = -umax;

@@ -96,6 +96,7 @@
 #define VIX_NT 20 /* sqrt(T) nodes as the one-factor table's: 16 left the at-the-money calls of
                      1-1.5 trading days (the first cell) 1.0-1.3 tolerances off at v 0.05-0.4;
                      20 leave 0.8 */
+#define VIX_NT_MAX 64 /* with vr_tables_spec.vix_tau_top, continued to tau_max_vix (vix_pricer.c) */
 #define VIX_NM 64 /* moneyness nodes, uniform in vk_vix_mmap(ln m) as the one-factor table's
                      (vix_pricer.c): 40 uniform in ln m put the at-the-money 1-3 day calls of
                      high-variance states 2-7.6 tolerances off */
@@ -196,6 +197,7 @@ typedef struct s2_tables {
     vk_vixtab *vix;         /* [nm] views */
     double *vbuf;           /* storage of the VIX slices */
     int vix_nx;             /* x nodes of every VIX slice: VIX_NX, more under a cover (build_vix) */
+    int vix_nt;             /* T nodes: VIX_NT, more past vr_tables_spec.vix_tau_top (build_vix) */
     double seconds;
 } s2_tables;
 
@@ -316,6 +318,7 @@ static vr_status build_spx(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
     vr_surface_spec in = {0};
     in.tau_min = 1.0 / 365;
     in.tau_max = spec->tau_max_spx;
+    in.tau_step = spec->spx_tau_step;
     vr_surface_spec g;
     vr_status st = vr_surface_spec_fill(&in, &src, &g, err);
     if (st != VR_OK)
@@ -593,12 +596,12 @@ static double vix_x(const vk_vixtab *vw, int ix)
     return vw->x0 + y * y;
 }
 
-/* A slice's VIX storage in vbuf: the futures (vix_nx x VIX_NT), the calls (x VIX_NM), the
- * discount factors (VIX_NT); slice j's views point into its part (build_vix, and the table
+/* A slice's VIX storage in vbuf: the futures (vix_nx x vix_nt), the calls (x VIX_NM), the
+ * discount factors (vix_nt); slice j's views point into its part (build_vix, and the table
  * store's loader). */
 static size_t vix_per(const s2_tables *tb)
 {
-    return (size_t)tb->vix_nx * VIX_NT * (1 + VIX_NM) + VIX_NT;
+    return (size_t)tb->vix_nx * tb->vix_nt * (1 + VIX_NM) + tb->vix_nt;
 }
 
 static void vix_views(s2_tables *tb, int j)
@@ -606,8 +609,8 @@ static void vix_views(s2_tables *tb, int j)
     double *b = tb->vbuf + vix_per(tb) * (size_t)j;
     vk_vixtab *vw = &tb->vix[j];
     vw->fut = b;
-    vw->call = b + (size_t)tb->vix_nx * VIX_NT;
-    vw->disc = b + (size_t)tb->vix_nx * VIX_NT * (1 + VIX_NM);
+    vw->call = b + (size_t)tb->vix_nx * tb->vix_nt;
+    vw->disc = b + (size_t)tb->vix_nx * tb->vix_nt * (1 + VIX_NM);
 }
 
 static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *err)
@@ -624,10 +627,22 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         tb->vix_nx = n > tb->vix_nx ? n : tb->vix_nx;
     }
     const int nx = tb->vix_nx;
+    /* T nodes uniform in sqrt(T): VIX_NT up to vix_tau_top (or tau_max_vix), then at the same
+     * spacing until the last is at or past tau_max_vix (the one-factor table's t_top) */
+    const double s0 = sqrt(1.0 / 365);
+    const double inv_hs = (VIX_NT - 1) / (sqrt(spec->vix_tau_top > 0 ? spec->vix_tau_top : spec->tau_max_vix) - s0);
+    int nt = VIX_NT;
+    if (spec->vix_tau_top > 0 && spec->tau_max_vix > spec->vix_tau_top)
+        nt = (int)ceil((sqrt(spec->tau_max_vix) - s0) * inv_hs - 1e-9) + 1;
+    if (nt < VIX_NT)
+        nt = VIX_NT;
+    if (nt > VIX_NT_MAX)
+        return vr_fail(err, VR_EINVAL, "svcj2 vix table: expiries to %g years from a top of %g take %d nodes "
+                                       "(at most %d)", spec->tau_max_vix, spec->vix_tau_top, nt, VIX_NT_MAX);
+    tb->vix_nt = nt;
     tb->vbuf = malloc(sizeof(double) * vix_per(tb) * (size_t)tb->nm);
     if (tb->vbuf == NULL)
         return vr_fail(err, VR_ENOMEM, "svcj2 vix table: %d slices", tb->nm);
-    const double s0 = sqrt(1.0 / 365), inv_hs = (VIX_NT - 1) / (sqrt(spec->tau_max_vix) - s0);
     for (int j = 0; j < tb->nm; j++) {
         const double m = slice_m(tb, j);
         vix_views(tb, j);
@@ -648,10 +663,10 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         vw->m_min = 0.5;
         vw->rate = spec->rate;
         vw->n_x = nx;
-        vw->n_t = VIX_NT;
+        vw->n_t = nt;
         vw->n_m = VIX_NM;
         double *disc = (double *)vw->disc;
-        for (int it = 0; it < VIX_NT; it++) {
+        for (int it = 0; it < nt; it++) {
             const double sq = s0 + it / inv_hs;
             disc[it] = exp(-spec->rate * sq * sq);
         }
@@ -663,21 +678,21 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
      * floor (vix_node). The law's ODEs run once per transform node through all expiries; each
      * table node is then a sum of ~100 exponentials, so this part is serial. */
     {
-        double Tk[VIX_NT];
-        for (int it = 0; it < VIX_NT; it++) {
+        double Tk[VIX_NT_MAX];
+        for (int it = 0; it < nt; it++) {
             const double sq = s0 + it / inv_hs;
             Tk[it] = fmin(sq * sq, VR_SVCJ2_LAW_T_MAX); /* the last node may round up */
         }
         struct vr_vix_law *law = NULL;
-        vr_status st = vr_svcj2_law_build(p, Tk, VIX_NT, &law, err);
+        vr_status st = vr_svcj2_law_build(p, Tk, nt, &law, err);
         for (int j = 0; j < tb->nm && st == VR_OK; j++) {
             const vk_vixtab *vw = &tb->vix[j];
             const double m = slice_m(tb, j);
             for (int ix = 0; ix < nx && st == VR_OK; ix++) {
                 const double x = vix_x(vw, ix);
                 const double v = fmax((x * x - vw->a) / vw->b, 0.0);
-                double *fut = (double *)vw->fut + ix * VIX_NT;
-                for (int it = 0; it < VIX_NT && st == VR_OK; it++) {
+                double *fut = (double *)vw->fut + ix * nt;
+                for (int it = 0; it < nt && st == VR_OK; it++) {
                     fut[it] = 0.0;
                     if (v <= VR_SVCJ2_LAW_X_MAX && m <= VR_SVCJ2_LAW_X_MAX)
                         st = vr_svcj2_law_eval(law, it, (const double[2]){v, m}, &fut[it], NULL,
@@ -707,7 +722,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         else
             fft_twiddles(wk.tw, 2 * VIX_M);
 #pragma omp for schedule(dynamic, 1)
-        for (int it = 0; it < VIX_NT; it++) {
+        for (int it = 0; it < nt; it++) {
             if (bad)
                 continue;
             const double sq = s0 + it / inv_hs, T = sq * sq;
@@ -802,8 +817,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
                         const double x = vix_x(vw, ix);
                         const double v = fmax((x * x - vw->a) / vw->b, 0.0);
                         const vix_rng *r = &rng[j * nx + ix];
-                        double *fut = (double *)vw->fut + ix * VIX_NT + it;
-                        double *row = (double *)vw->call + ((size_t)ix * VIX_NT + it) * VIX_NM;
+                        double *fut = (double *)vw->fut + ix * nt + it;
+                        double *row = (double *)vw->call + ((size_t)ix * nt + it) * VIX_NM;
                         if (vix_node(p, &c, &ea, &eb, r, v, m, vw->disc[it], vw, node_m, *fut, fut, row, &wk) != 0)
                             bad |= 2;
                     }
@@ -957,7 +972,7 @@ vr_status vr_svcj2_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **o
             goto fail;
     if (has[1]) {
         if (!vr_blob_get(r, tb->vix, sizeof *tb->vix * (size_t)tb->nm) ||
-            tb->vix_nx < VIX_NX || tb->vix_nx > VIX_NX_MAX ||
+            tb->vix_nx < VIX_NX || tb->vix_nx > VIX_NX_MAX || tb->vix_nt < VIX_NT || tb->vix_nt > VIX_NT_MAX ||
             (vb = vr_blob_take(r, vix_per(tb) * (size_t)tb->nm, sizeof(double))) == NULL) {
             st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
             goto fail;
@@ -969,7 +984,7 @@ vr_status vr_svcj2_tables_load(vr_blob_in *r, unsigned skip, vr_model_tables **o
         memcpy(tb->vbuf, vb, sizeof(double) * vix_per(tb) * (size_t)tb->nm);
         for (int j = 0; j < tb->nm; j++) {
             vk_vixtab *vw = &tb->vix[j];
-            if (vw->n_x != tb->vix_nx || vw->n_t != VIX_NT || vw->n_m != VIX_NM) {
+            if (vw->n_x != tb->vix_nx || vw->n_t != tb->vix_nt || vw->n_m != VIX_NM) {
                 st = vr_fail(err, VR_EINVAL, "svcj2 tables: the stored bytes do not hold tables");
                 goto fail;
             }

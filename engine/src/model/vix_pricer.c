@@ -969,7 +969,8 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
  * VIX 200) */
 #define TAB_NX 28
 #define TAB_NX_MAX 140
-#define TAB_NT 20
+#define TAB_NT 20     /* T nodes over [tau_min, t_top] (or tau_max) */
+#define TAB_NT_MAX 64 /* with spec.t_top, continued to tau_max: 52 at a year with t_top 60 days */
 #define TAB_NM 64
 #define TAB_MB VK_VIX_MMAP_B
 #define TAB_MIC VK_VIX_MMAP_IC
@@ -986,9 +987,10 @@ struct vr_vix_table {
     double node_m[TAB_NM]; /* K/F at the moneyness nodes: exp(node_l), the same for every row */
     double m_min;         /* K/F below which the call is extended with slope -discount */
     int nx;               /* x nodes: TAB_NX, more when spec.v_cover reaches past v_max */
-    double *fut;          /* [nx][TAB_NT]: future, index points */
-    double *call;         /* [nx][TAB_NT][TAB_NM]: discounted call / future */
-    double disc[TAB_NT];  /* e^{-r T_j} */
+    int nt;               /* T nodes: TAB_NT, more when spec.t_top is below tau_max */
+    double *fut;          /* [nx][nt]: future, index points */
+    double *call;         /* [nx][nt][TAB_NM]: discounted call / future */
+    double disc[TAB_NT_MAX]; /* e^{-r T_j} */
     vk_vixtab view;       /* the kernels' view of the above (vr_vix_table_kernel_view) */
 };
 
@@ -1019,6 +1021,18 @@ vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
         return vr_fail(err, VR_EINVAL,
                        "vix table: spec.tau_max must be in (tau_min = %g, 10] years (got %g)",
                        s->tau_min, s->tau_max);
+    if (!(s->t_top == 0 || (s->t_top > s->tau_min && s->t_top <= s->tau_max)))
+        return vr_fail(err, VR_EINVAL,
+                       "vix table: spec.t_top must be 0 or in (tau_min = %g, tau_max = %g] years (got %g)",
+                       s->tau_min, s->tau_max, s->t_top);
+    if (s->t_top > 0) {
+        const double s0 = sqrt(s->tau_min), inv_hs = (TAB_NT - 1) / (sqrt(s->t_top) - s0);
+        const double pos = (sqrt(s->tau_max) - s0) * inv_hs;
+        if (!(pos <= TAB_NT_MAX - 1))
+            return vr_fail(err, VR_EINVAL,
+                           "vix table: spec.t_top %g years is too short for tau_max %g: the axis would "
+                           "take more than %d nodes", s->t_top, s->tau_max, TAB_NT_MAX);
+    }
     if (!(s->m_min > 0 && s->m_min < 1))
         return vr_fail(err, VR_EINVAL, "vix table: spec.m_min must be in (0, 1) (got %g)",
                        s->m_min);
@@ -1094,11 +1108,11 @@ static int table_node(vr_vix_table *tab, int ix, int it, double *buf, quad_state
     vix_law L;
     law_init(&L, tab->type, &tab->p, v, T);
     const double fut = 100.0 * law_sqrt_mean(&L, tab->a, tab->b, qs);
-    tab->fut[ix * TAB_NT + it] = fut;
+    tab->fut[ix * tab->nt + it] = fut;
     cos_cdf C;
     /* series cut at |phi|/k^2 < 1e-9: price errors ~1e-9 F, far below the interpolation's */
     const int have = cos_init(&C, &L, buf, TAB_NMAX, 1e-9);
-    double *row = tab->call + ((size_t)ix * TAB_NT + it) * TAB_NM;
+    double *row = tab->call + ((size_t)ix * tab->nt + it) * TAB_NM;
     const double tol = 1e-8 * fut; /* index points; the interpolation error is ~1e-4 F */
     int bad = 0;
     if (!have) {
@@ -1158,28 +1172,37 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
      * the nodes below v_max (and their prices) are those of the default grid */
     tab->inv_hx = (TAB_NX - 1) / sqrt(sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
     const int nx = tab->nx = vr_vix_grid_nodes(cf.a, cf.b, spec->v_max, spec->v_cover, TAB_NX, TAB_NX_MAX);
-    tab->fut = malloc(sizeof(double) * nx * TAB_NT);
-    tab->call = malloc(sizeof(double) * nx * TAB_NT * TAB_NM);
+    /* T nodes uniform in sqrt(T): TAB_NT of them up to t_top (or tau_max), and with a t_top
+     * below tau_max more at the same spacing until the last is at or past tau_max (the nodes up to
+     * t_top are those of a table to t_top; vr_vix_table_spec) */
+    tab->s0 = sqrt(spec->tau_min);
+    tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->t_top > 0 ? spec->t_top : spec->tau_max) - tab->s0);
+    int nt = TAB_NT;
+    if (spec->t_top > 0 && spec->tau_max > spec->t_top)
+        nt = (int)ceil((sqrt(spec->tau_max) - tab->s0) * tab->inv_hs - 1e-9) + 1;
+    if (nt < TAB_NT)
+        nt = TAB_NT;
+    tab->nt = nt; /* (<= TAB_NT_MAX: vr_vix_table_spec_check) */
+    tab->fut = malloc(sizeof(double) * nx * nt);
+    tab->call = malloc(sizeof(double) * nx * nt * TAB_NM);
     buf = malloc(2 * sizeof(double) * TAB_NMAX);
     if (tab->fut == NULL || tab->call == NULL || buf == NULL) {
-        st = vr_fail(err, VR_ENOMEM, "vix table: %d x %d x %d grid", nx, TAB_NT, TAB_NM);
+        st = vr_fail(err, VR_ENOMEM, "vix table: %d x %d x %d grid", nx, nt, TAB_NM);
         goto done;
     }
-    tab->s0 = sqrt(spec->tau_min);
-    tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->tau_max) - tab->s0);
     tab->l0 = vk_vix_mmap(TAB_MB, TAB_MIC, log(spec->m_min));
     tab->inv_hl = (TAB_NM - 1) / (vk_vix_mmap(TAB_MB, TAB_MIC, log(spec->m_max)) - tab->l0);
     tab->m_min = spec->m_min;
     /* the map's inverse (a few Newton steps) once per node, not once per node and row */
     for (int im = 0; im < TAB_NM; im++)
         tab->node_m[im] = exp(node_l(tab, im));
-    for (int it = 0; it < TAB_NT; it++) {
+    for (int it = 0; it < nt; it++) {
         const double sq = tab->s0 + it / tab->inv_hs;
         tab->disc[it] = exp(-spec->rate * sq * sq);
     }
     quad_state qs = {0, QUAD_MAX_EVALS, 0, 0, 0, 0.0};
     for (int ix = 0; ix < nx; ix++)
-        for (int it = 0; it < TAB_NT; it++) {
+        for (int it = 0; it < nt; it++) {
             double dev = 0.0;
             if (table_node(tab, ix, it, buf, &qs, &dev)) {
                 const double x = node_x(tab, ix), sq = tab->s0 + it / tab->inv_hs;
@@ -1189,7 +1212,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                              "accurate only to %.3g index points (needed: %.3g)",
                              vr_model_type_name(tab->type), tab->p.kappa, tab->p.theta, tab->p.sigma,
                              tab->p.lambda, tab->p.mu_v, 100 * x, sq * sq, dev,
-                             1e-8 * tab->fut[ix * TAB_NT + it]);
+                             1e-8 * tab->fut[ix * nt + it]);
                 goto done;
             }
             if (qs.capped) { /* (panels merely left at the depth limit are the table's tolerance) */
@@ -1202,7 +1225,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                 goto done;
             }
         }
-    for (size_t i = 0; i < (size_t)nx * TAB_NT * TAB_NM; i++) {
+    for (size_t i = 0; i < (size_t)nx * nt * TAB_NM; i++) {
         if (!isfinite(tab->call[i])) {
             st = vr_fail(err, VR_ENUM, "vix table: non-finite price at node %zu", i);
             goto done;
@@ -1222,7 +1245,7 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
                             .m_min = tab->m_min,
                             .rate = spec->rate,
                             .n_x = nx,
-                            .n_t = TAB_NT,
+                            .n_t = nt,
                             .n_m = TAB_NM,
                             .x_map = 1,
                             .m_map = 1,
@@ -1282,8 +1305,8 @@ void vr_vix_table_save(const vr_vix_table *t, vr_blob *b)
     c.fut = c.call = NULL;
     c.view.fut = c.view.call = c.view.disc = NULL;
     vr_blob_put(b, &c, sizeof c);
-    vr_blob_put(b, t->fut, sizeof(double) * t->nx * TAB_NT);
-    vr_blob_put(b, t->call, sizeof(double) * t->nx * TAB_NT * TAB_NM);
+    vr_blob_put(b, t->fut, sizeof(double) * t->nx * t->nt);
+    vr_blob_put(b, t->call, sizeof(double) * t->nx * t->nt * TAB_NM);
 }
 
 vr_status vr_vix_table_load(vr_blob_in *r, vr_vix_table **out, vr_err *err)
@@ -1293,20 +1316,20 @@ vr_status vr_vix_table_load(vr_blob_in *r, vr_vix_table **out, vr_err *err)
         return vr_fail(err, VR_ENOMEM, "vix table");
     const void *f, *c;
     if (!vr_blob_get(r, t, sizeof *t) || t->nx < TAB_NX || t->nx > TAB_NX_MAX || t->view.n_x != t->nx ||
-        t->view.n_t != TAB_NT || t->view.n_m != TAB_NM ||
-        (f = vr_blob_take(r, (size_t)t->nx * TAB_NT, sizeof(double))) == NULL ||
-        (c = vr_blob_take(r, (size_t)t->nx * TAB_NT * TAB_NM, sizeof(double))) == NULL) {
+        t->nt < TAB_NT || t->nt > TAB_NT_MAX || t->view.n_t != t->nt || t->view.n_m != TAB_NM ||
+        (f = vr_blob_take(r, (size_t)t->nx * t->nt, sizeof(double))) == NULL ||
+        (c = vr_blob_take(r, (size_t)t->nx * t->nt * TAB_NM, sizeof(double))) == NULL) {
         free(t);
         return vr_fail(err, VR_EINVAL, "vix table: the stored bytes do not hold a VIX table");
     }
-    t->fut = malloc(sizeof(double) * t->nx * TAB_NT);
-    t->call = malloc(sizeof(double) * t->nx * TAB_NT * TAB_NM);
+    t->fut = malloc(sizeof(double) * t->nx * t->nt);
+    t->call = malloc(sizeof(double) * t->nx * t->nt * TAB_NM);
     if (t->fut == NULL || t->call == NULL) {
         vr_vix_table_destroy(t);
         return vr_fail(err, VR_ENOMEM, "vix table");
     }
-    memcpy(t->fut, f, sizeof(double) * t->nx * TAB_NT);
-    memcpy(t->call, c, sizeof(double) * t->nx * TAB_NT * TAB_NM);
+    memcpy(t->fut, f, sizeof(double) * t->nx * t->nt);
+    memcpy(t->call, c, sizeof(double) * t->nx * t->nt * TAB_NM);
     t->view.fut = t->fut;
     t->view.call = t->call;
     t->view.disc = t->disc;
