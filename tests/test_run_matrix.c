@@ -4,6 +4,7 @@
  * (docs/report.md, "Stress matrix"); every column is headed by its policy's whole name, so a sweep's
  * policies, whose names differ only at their end, stay apart; and each row holds the cells of those
  * policies, in order. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,12 +219,89 @@ static void test_verdict_cost_words(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* 1 when text holds a number printed as "-0" (or "-0.00"): a minus sign, zeros and a point, and
+ * then no digit. */
+static int has_negative_zero(const char *text)
+{
+    for (const char *p = strchr(text, '-'); p != NULL; p = strchr(p + 1, '-')) {
+        const char *q = p + 1;
+        if (*q != '0')
+            continue;
+        while (*q == '0' || *q == '.')
+            q++;
+        if (!(*q >= '1' && *q <= '9'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Differences under half a dollar. A layer that never traded once moved a policy's P&L by 0.003-
+ * 0.007 USD a path (its tables' nodes; test_eval_extent), and the verdict read "dmean -0 +- 0
+ * (significant)": a number the reports never print, judged significant at a size it did not
+ * show. Such a difference now prints with its own digits, and no number of the verdict as "-0". */
+static void test_verdict_small_differences(void **state)
+{
+    (void)state;
+    char dir[256];
+    assert_int_equal(vr_test_tmpdir("run-verdict-small", dir, sizeof dir), 0);
+    const char *file = vr_test_write(dir, "v.yaml",
+                                     "simulation: {paths: 20000, horizon_days: 10, baseline: unhedged}\n"
+                                     "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
+                                     "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                     "policies:\n  - name: unhedged\n  - name: h\n    layers:\n"
+                                     "      - {name: c, trigger: {always: true}, action: {type: vix_call, delta: 0.3, "
+                                     "dte: 30, size: {by: contracts, value: 1}}}\n");
+    vr_run_cfg cfg;
+    vr_err err = {0};
+    if (vr_run_load(file, &cfg, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    /* (dmean and its SE, dES99 and its SE, the baseline's mean; the words wanted) */
+    const struct { double dm, se, des, des_se, mean; const char *want; } cases[] = {
+        {-0.004, 1e-5, -0.3, 0.01, -0.2, "dmean -0.004 +- 1e-05 (significant)"},
+        {-0.6, 0.2, 0.0, 0.0, 12.0, "dmean -1 +- 0 (significant)"},
+        {0.0, 0.0, 0.0, 0.0, -0.4, "dmean +0 +- 0 (not significant)"},
+        {0.2, 0.4, -0.49, 0.3, 100.0, "dmean +0.2 +- 0.4 (not significant)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vr_pol_summary ps[2];
+        memset(ps, 0, sizeof ps);
+        for (int p = 0; p < 2; p++) {
+            ps[p].n = 20000;
+            ps[p].car = 50000;
+            ps[p].budget_pct = 0;
+            ps[p].nlayers = cfg.spec.pol[p].nlayers;
+            ps[p].score[VR_SCORE_ES99] = 90000;
+            ps[p].score[VR_SCORE_ES99_SE] = 2000;
+            ps[p].score[VR_SCORE_MEAN] = cases[i].mean;
+            ps[p].score[VR_SCORE_MEAN_SE] = 0.3;
+        }
+        ps[1].score[VR_SCORE_DES99] = cases[i].des;
+        ps[1].score[VR_SCORE_DES99_SE] = cases[i].des_se;
+        ps[1].score[VR_SCORE_DMEAN] = cases[i].dm;
+        ps[1].score[VR_SCORE_DMEAN_SE] = cases[i].se;
+        ps[1].score[VR_SCORE_COST] = cases[i].des < 0 ? cases[i].dm / cases[i].des : NAN; /* as summary.c */
+        char *v = vr_verdict_text(&cfg, ps);
+        assert_non_null(v);
+        printf("%s", v);
+        if (strstr(v, cases[i].want) == NULL)
+            fail_msg("case %zu: the verdict lacks '%s'", i, cases[i].want);
+        if (has_negative_zero(v))
+            fail_msg("case %zu: the verdict prints a -0", i);
+        free(v);
+    }
+    assert_true(has_negative_zero("dmean -0 +- 0") && has_negative_zero("x -0.00)") &&
+                !has_negative_zero("-0.004 and -10 and -1e-05")); /* (the check itself) */
+    vr_run_cfg_free(&cfg);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_columns),
         cmocka_unit_test(test_matrix_ablation_baseline),
         cmocka_unit_test(test_verdict_cost_words),
+        cmocka_unit_test(test_verdict_small_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,23 @@
 #ifndef VIXRISK_RUN_INTERNAL_H
 #define VIXRISK_RUN_INTERNAL_H
 
+#include <math.h>
 #include <stdio.h>
 
 #include "vixrisk/vr_run.h"
 #include "vixrisk/vr_summary.h"
 #include "vixrisk/vr_tailstats.h"
+
+/* x, or +0 where x prints as zero with `decimals` decimals: the console and the verdict print no
+ * "-0" (nor "-0.000"), as the reports do not (docs/report.md). */
+static inline double vr_z0(double x, int decimals)
+{
+    double sc = 1.0;
+    for (int i = 0; i < decimals; i++)
+        sc *= 10.0;
+    return nearbyint(x * sc) == 0 ? 0.0 : x;
+}
+
 
 /* The ranking table of scenario sc (ps: one summary per policy of the run) on out. */
 void vr_run_print_table(FILE *out, const vr_run_cfg *cfg, int sc, const vr_pol_summary *ps);

@@ -6,6 +6,7 @@
  * the table says so. Undefined quantities print as "n/a", never as nan. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run/run_internal.h"
@@ -14,8 +15,8 @@
 static char *pm(char *buf, size_t cap, double v, double se, const char *mark)
 {
     char a[32], b[32];
-    if (isfinite(v)) snprintf(a, sizeof a, "%.0f", v); else snprintf(a, sizeof a, "n/a");
-    if (isfinite(se)) snprintf(b, sizeof b, "%.0f", se); else snprintf(b, sizeof b, "n/a");
+    if (isfinite(v)) snprintf(a, sizeof a, "%.0f", vr_z0(v, 0)); else snprintf(a, sizeof a, "n/a");
+    if (isfinite(se)) snprintf(b, sizeof b, "%.0f", vr_z0(se, 0)); else snprintf(b, sizeof b, "n/a");
     snprintf(buf, cap, "%s +- %s%s", a, b, mark);
     return buf;
 }
@@ -27,18 +28,20 @@ static char *mean_pm(char *buf, size_t cap, double v, double se, int sign)
     if (!isfinite(v))
         snprintf(buf, cap, "n/a");
     else if (!isfinite(se))
-        snprintf(buf, cap, sign ? "%+.0f" : "%.0f", v);
+        snprintf(buf, cap, sign ? "%+.0f" : "%.0f", vr_z0(v, 0));
     else
-        snprintf(buf, cap, sign ? "%+.0f +- %.0f" : "%.0f +- %.0f", v, se);
+        snprintf(buf, cap, sign ? "%+.0f +- %.0f" : "%.0f +- %.0f", vr_z0(v, 0), vr_z0(se, 0));
     return buf;
 }
 
 static char *num(char *buf, size_t cap, double v, const char *fmt)
 {
-    if (isfinite(v))
-        snprintf(buf, cap, fmt, v);
-    else
+    if (isfinite(v)) {
+        const char *dot = strchr(fmt, '.'); /* "%.0f", "%.3f": the decimals printed */
+        snprintf(buf, cap, fmt, vr_z0(v, dot ? atoi(dot + 1) : 0));
+    } else {
         snprintf(buf, cap, "n/a");
+    }
     return buf;
 }
 

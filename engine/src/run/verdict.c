@@ -59,8 +59,12 @@ static void diff(text *t, const char *what, double d, double se, int rough)
         put(t, "%s n/a", what);
         return;
     }
-    put(t, "%s %+.0f +- %.0f (%s)", what, d, isfinite(se) ? se : 0.0,
-        rough ? "rough" : vr_significant(d, se) ? "significant" : "not significant");
+    const double s = isfinite(se) ? se : 0.0;
+    const char *judged = rough ? "rough" : vr_significant(d, se) ? "significant" : "not significant";
+    if (d != 0 && nearbyint(d) == 0) /* under half a dollar: its size, not "+0" or "-0" */
+        put(t, "%s %+.2g +- %.2g (%s)", what, d, s, judged);
+    else
+        put(t, "%s %+.0f +- %.0f (%s)", what, vr_z0(d, 0), vr_z0(s, 0), judged);
 }
 
 /* Which layer of policy p carries its effect, from its ablation scores; `reduced`: the policy
@@ -88,13 +92,13 @@ static void carrier(text *t, const vr_policy *P, const vr_pol_summary *s, int re
     const double d = v[VR_RF_LAYER_DES_REMOVED], se = v[VR_RF_LAYER_DES_REMOVED_SE];
     if (d > 0 && vr_significant(d, se))
         put(t, "; the effect is carried by layer %s (removing it raises ES99 by %.0f +- %.0f", P->layers[best].name,
-            d, se);
+            vr_z0(d, 0), vr_z0(se, 0));
     else
         put(t, "; no layer carries a significant part of it (removing %s changes ES99 by %+.0f +- %.0f",
-            P->layers[best].name, d, se);
+            P->layers[best].name, vr_z0(d, 0), vr_z0(se, 0));
     if (isfinite(v[VR_RF_LAYER_DES_ALONE]))
-        put(t, "; alone it changes ES99 by %+.0f +- %.0f vs the baseline", v[VR_RF_LAYER_DES_ALONE],
-            v[VR_RF_LAYER_DES_ALONE_SE]);
+        put(t, "; alone it changes ES99 by %+.0f +- %.0f vs the baseline", vr_z0(v[VR_RF_LAYER_DES_ALONE], 0),
+            vr_z0(v[VR_RF_LAYER_DES_ALONE_SE], 0));
     put(t, ")");
 }
 
@@ -115,13 +119,13 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         if (np < 2) {
             put(&t, "- %s (%s): P&L of %s %.0f", scen->name,
                 scen->source == VR_SOURCE_HISTORY ? "a replay, one path" : "one path", cfg->baseline,
-                row[base].score[VR_SCORE_MEAN]);
+                vr_z0(row[base].score[VR_SCORE_MEAN], 0));
             /* the others as differences, said so: "multi -27586" read as multi's own P&L */
             int k = 0;
             for (int p = 0; p < s->npol; p++)
                 if (p != base && s->pol[p].abl_kind == VR_ABL_NONE)
                     put(&t, "%s%s %+.0f", k++ ? ", " : "; each other policy's P&L less it: ", s->pol[p].name,
-                        row[p].score[VR_SCORE_DMEAN]);
+                        vr_z0(row[p].score[VR_SCORE_DMEAN], 0));
             put(&t, "\n");
             continue;
         }
@@ -129,8 +133,9 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         const int rough = tail < VR_TAIL_MIN_BEYOND;
         const int nd = vr_scenario_days(s, scen);
         put(&t, "- %s (%zu paths x %d day%s): %s has ES99 %.0f +- %.0f and mean %.0f +- %.0f\n", scen->name, np,
-            nd, nd == 1 ? "" : "s", cfg->baseline, row[base].score[VR_SCORE_ES99],
-            row[base].score[VR_SCORE_ES99_SE], row[base].score[VR_SCORE_MEAN], row[base].score[VR_SCORE_MEAN_SE]);
+            nd, nd == 1 ? "" : "s", cfg->baseline, vr_z0(row[base].score[VR_SCORE_ES99], 0),
+            vr_z0(row[base].score[VR_SCORE_ES99_SE], 0), vr_z0(row[base].score[VR_SCORE_MEAN], 0),
+            vr_z0(row[base].score[VR_SCORE_MEAN_SE], 0));
         if (rough)
             put(&t, "  (ES99 rests on %zu path%s beyond VaR99, fewer than %d: its differences are not judged; "
                     "run at least %d paths)\n", tail, tail == 1 ? "" : "s", VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
