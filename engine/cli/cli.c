@@ -46,7 +46,9 @@ void vr_cli_help_footer(FILE *out)
             "  VIXRISK_TABLE_STORE_MB  bound on the table store's files in MiB: past it the least\n"
             "                   recently used are removed (0: no bound; default 4096)\n"
             "  OMP_NUM_THREADS  threads when --threads (or simulation.threads) is 0, a whole number\n"
-            "                   in [1, 4096] (or a list of them separated by commas)\n");
+            "                   in [1, 4096] (or a list of them separated by commas); any other\n"
+            "                   value is refused, with --threads too (OpenMP reads it when the\n"
+            "                   program starts, and `model` has no --threads)\n");
 }
 
 static volatile sig_atomic_t g_tty;
