@@ -75,6 +75,13 @@ typedef struct vr_vix_table_spec {
  * v_cover <= v_max), at most n_max. The one-factor table's and each svcj2 slice's. */
 int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, int n_max);
 
+/* Nodes of a VIX table's T axis (uniform in sqrt(T) from tau_min, spacing h = (sqrt(t_top) -
+ * sqrt(tau_min)) / (n - 1)): n up to t_top, continued at that spacing until the last is at or past
+ * tau_max (a hair below counts: the span is a whole number of steps up to its rounding); n when
+ * t_top is 0 or tau_max <= t_top. The count may exceed a table's bound: its caller checks. The
+ * one-factor table's and each svcj2 slice's (vr_vix_table_spec.t_top). */
+int vr_vix_t_nodes(double tau_min, double t_top, double tau_max, int n);
+
 /* The limits vr_vix_table_build checks on its spec (v_max, expiries, moneyness, rate), without
  * building: lets a config check refuse a model whose table would be refused at run time. */
 vr_status vr_vix_table_spec_check(const vr_vix_table_spec *spec, vr_err *err);

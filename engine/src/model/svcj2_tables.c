@@ -631,11 +631,7 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
      * spacing until the last is at or past tau_max_vix (the one-factor table's t_top) */
     const double s0 = sqrt(1.0 / 365);
     const double inv_hs = (VIX_NT - 1) / (sqrt(spec->vix_tau_top > 0 ? spec->vix_tau_top : spec->tau_max_vix) - s0);
-    int nt = VIX_NT;
-    if (spec->vix_tau_top > 0 && spec->tau_max_vix > spec->vix_tau_top)
-        nt = (int)ceil((sqrt(spec->tau_max_vix) - s0) * inv_hs - 1e-9) + 1;
-    if (nt < VIX_NT)
-        nt = VIX_NT;
+    const int nt = vr_vix_t_nodes(1.0 / 365, spec->vix_tau_top, spec->tau_max_vix, VIX_NT);
     if (nt > VIX_NT_MAX)
         return vr_fail(err, VR_EINVAL, "svcj2 vix table: expiries to %g years from a top of %g take %d nodes "
                                        "(at most %d)", spec->tau_max_vix, spec->vix_tau_top, nt, VIX_NT_MAX);

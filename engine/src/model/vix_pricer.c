@@ -1004,6 +1004,16 @@ int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, i
     return need > n ? need : n;
 }
 
+int vr_vix_t_nodes(double tau_min, double t_top, double tau_max, int n)
+{
+    if (!(t_top > 0 && tau_max > t_top))
+        return n;
+    const double s0 = sqrt(tau_min), inv_hs = (n - 1) / (sqrt(t_top) - s0);
+    const double pos = (sqrt(tau_max) - s0) * inv_hs; /* tau_max's position on the axis */
+    const double need = ceil(pos - 1e-9) + 1;
+    return need > 1e6 ? 1000000 : need > n ? (int)need : n;
+}
+
 vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
 {
     if (s == NULL)
@@ -1025,14 +1035,10 @@ vr_status vr_vix_table_spec_check(const vr_vix_table_spec *s, vr_err *err)
         return vr_fail(err, VR_EINVAL,
                        "vix table: spec.t_top must be 0 or in (tau_min = %g, tau_max = %g] years (got %g)",
                        s->tau_min, s->tau_max, s->t_top);
-    if (s->t_top > 0) {
-        const double s0 = sqrt(s->tau_min), inv_hs = (TAB_NT - 1) / (sqrt(s->t_top) - s0);
-        const double pos = (sqrt(s->tau_max) - s0) * inv_hs;
-        if (!(pos <= TAB_NT_MAX - 1))
-            return vr_fail(err, VR_EINVAL,
-                           "vix table: spec.t_top %g years is too short for tau_max %g: the axis would "
-                           "take more than %d nodes", s->t_top, s->tau_max, TAB_NT_MAX);
-    }
+    if (vr_vix_t_nodes(s->tau_min, s->t_top, s->tau_max, TAB_NT) > TAB_NT_MAX)
+        return vr_fail(err, VR_EINVAL,
+                       "vix table: spec.t_top %g years is too short for tau_max %g: the axis would "
+                       "take more than %d nodes", s->t_top, s->tau_max, TAB_NT_MAX);
     if (!(s->m_min > 0 && s->m_min < 1))
         return vr_fail(err, VR_EINVAL, "vix table: spec.m_min must be in (0, 1) (got %g)",
                        s->m_min);
@@ -1177,12 +1183,8 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
      * t_top are those of a table to t_top; vr_vix_table_spec) */
     tab->s0 = sqrt(spec->tau_min);
     tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->t_top > 0 ? spec->t_top : spec->tau_max) - tab->s0);
-    int nt = TAB_NT;
-    if (spec->t_top > 0 && spec->tau_max > spec->t_top)
-        nt = (int)ceil((sqrt(spec->tau_max) - tab->s0) * tab->inv_hs - 1e-9) + 1;
-    if (nt < TAB_NT)
-        nt = TAB_NT;
-    tab->nt = nt; /* (<= TAB_NT_MAX: vr_vix_table_spec_check) */
+    const int nt = tab->nt = vr_vix_t_nodes(spec->tau_min, spec->t_top, spec->tau_max, TAB_NT);
+    /* (<= TAB_NT_MAX: vr_vix_table_spec_check) */
     tab->fut = malloc(sizeof(double) * nx * nt);
     tab->call = malloc(sizeof(double) * nx * nt * TAB_NM);
     buf = malloc(2 * sizeof(double) * TAB_NMAX);
