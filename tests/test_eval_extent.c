@@ -18,6 +18,18 @@
 #include "vixrisk/vr_run.h"
 #include "vr_test_util.h"
 
+/* The main job's policy of one VIX-call layer (the static sleeve), and that the first policy is
+ * unhedged. */
+static int sleeve_of(const vr_run_spec *s)
+{
+    assert_int_equal(s->pol[0].nlayers, 0);
+    for (int p = 0; p < s->npol; p++)
+        if (s->pol[p].nlayers == 1 && s->pol[p].layers[0].action.kind == VR_ACTION_VIX_CALL)
+            return p;
+    fail_msg("the main job has no VIX-call sleeve");
+    return -1;
+}
+
 static void test_other_policies_expiries_move_no_bit(void **state)
 {
     (void)state;
@@ -27,14 +39,9 @@ static void test_other_policies_expiries_move_no_bit(void **state)
     s.block = 16;
     /* policies: unhedged (45-day condor), the same with 120-day condors, and the main job's VIX
      * sleeve with 90-day calls */
-    int sleeve = -1;
-    for (int p = 0; p < s.npol; p++)
-        if (s.pol[p].nlayers == 1 && s.pol[p].layers[0].action.kind == VR_ACTION_VIX_CALL && sleeve < 0)
-            sleeve = p;
-    assert_true(sleeve >= 0);
+    const int sleeve = sleeve_of(&s);
     vr_policy pol[3];
     pol[0] = s.pol[0];
-    assert_int_equal(pol[0].nlayers, 0);
     pol[1] = s.pol[0];
     pol[1].condor.dte = 120;
     pol[1].condor.exit_dte = 60;
@@ -103,14 +110,9 @@ static void test_never_trading_layer_moves_no_bit(void **state)
     vr_run_cfg cfg;
     vr_run_spec s = vr_test_main_job(&cfg, 48, 60);
     s.block = 16;
-    int sleeve = -1;
-    for (int p = 0; p < s.npol; p++)
-        if (s.pol[p].nlayers == 1 && s.pol[p].layers[0].action.kind == VR_ACTION_VIX_CALL && sleeve < 0)
-            sleeve = p;
-    assert_true(sleeve >= 0);
+    const int sleeve = sleeve_of(&s);
     vr_policy pol[6];
     pol[0] = s.pol[0];
-    assert_int_equal(pol[0].nlayers, 0);
     pol[1] = s.pol[sleeve];
     pol[1].condor = pol[0].condor;
     pol[1].layers[0].trigger.always = 0;

@@ -162,6 +162,38 @@ static void test_matrix_ablation_baseline(void **state)
     check_matrix("alvh@without=roll");
 }
 
+/* The verdict tests' run: unhedged and one VIX-call layer on Heston, loaded from a file in a new
+ * directory (dir: removed by the caller). */
+static void verdict_cfg(const char *tag, char *dir, size_t cap, vr_run_cfg *cfg)
+{
+    assert_int_equal(vr_test_tmpdir(tag, dir, cap), 0);
+    const char *file = vr_test_write(dir, "v.yaml",
+                                     "simulation: {paths: 20000, horizon_days: 10, baseline: unhedged}\n"
+                                     "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
+                                     "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
+                                     "policies:\n  - name: unhedged\n  - name: h\n    layers:\n"
+                                     "      - {name: c, trigger: {always: true}, action: {type: vix_call, delta: 0.3, "
+                                     "dte: 30, size: {by: contracts, value: 1}}}\n");
+    vr_err err = {0};
+    if (vr_run_load(file, cfg, &err) != VR_OK)
+        fail_msg("load: %s", err.msg);
+    assert_int_equal(cfg->spec.npol, 2);
+}
+
+/* Both policies' summaries: 20,000 paths, ES99 90000 +- 2000, the hedge budget given. */
+static void verdict_ps(const vr_run_cfg *cfg, double budget_pct, vr_pol_summary ps[2])
+{
+    memset(ps, 0, 2 * sizeof *ps);
+    for (int p = 0; p < 2; p++) {
+        ps[p].n = 20000;
+        ps[p].car = 50000;
+        ps[p].budget_pct = budget_pct;
+        ps[p].nlayers = cfg->spec.pol[p].nlayers;
+        ps[p].score[VR_SCORE_ES99] = 90000;
+        ps[p].score[VR_SCORE_ES99_SE] = 2000;
+    }
+}
+
 /* The verdict's cost words (engine/src/run/verdict.c) for a policy that cuts ES99 significantly:
  * a dmean above 0 is a gain only where it is significant ("adds to the mean too"; within its
  * noise: "no measurable cost", after a user test read "adds to the mean too" beside "dmean +88 +-
@@ -170,19 +202,8 @@ static void test_verdict_cost_words(void **state)
 {
     (void)state;
     char dir[256];
-    assert_int_equal(vr_test_tmpdir("run-verdict", dir, sizeof dir), 0);
-    const char *file = vr_test_write(dir, "v.yaml",
-                                     "simulation: {paths: 20000, horizon_days: 10, baseline: unhedged}\n"
-                                     "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
-                                     "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-                                     "policies:\n  - name: unhedged\n  - name: h\n    layers:\n"
-                                     "      - {name: c, trigger: {always: true}, action: {type: vix_call, delta: 0.3, "
-                                     "dte: 30, size: {by: contracts, value: 1}}}\n");
     vr_run_cfg cfg;
-    vr_err err = {0};
-    if (vr_run_load(file, &cfg, &err) != VR_OK)
-        fail_msg("load: %s", err.msg);
-    assert_int_equal(cfg.spec.npol, 2);
+    verdict_cfg("run-verdict", dir, sizeof dir, &cfg);
     /* (dmean, its SE, the cost per unit of ES99 removed, and the words wanted) */
     const struct { double dm, se, cost; const char *want, *not_want; } cases[] = {
         {88, 98, -88.0 / 5000, "no measurable cost: it removes ES99 and its dmean is within its noise", "mean too"},
@@ -192,15 +213,7 @@ static void test_verdict_cost_words(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         vr_pol_summary ps[2];
-        memset(ps, 0, sizeof ps);
-        for (int p = 0; p < 2; p++) {
-            ps[p].n = 20000;
-            ps[p].car = 50000;
-            ps[p].budget_pct = 1;
-            ps[p].nlayers = cfg.spec.pol[p].nlayers;
-            ps[p].score[VR_SCORE_ES99] = 90000;
-            ps[p].score[VR_SCORE_ES99_SE] = 2000;
-        }
+        verdict_ps(&cfg, 1, ps);
         ps[1].score[VR_SCORE_DES99] = -5000;
         ps[1].score[VR_SCORE_DES99_SE] = 1000;
         ps[1].score[VR_SCORE_DMEAN] = cases[i].dm;
@@ -243,18 +256,8 @@ static void test_verdict_small_differences(void **state)
 {
     (void)state;
     char dir[256];
-    assert_int_equal(vr_test_tmpdir("run-verdict-small", dir, sizeof dir), 0);
-    const char *file = vr_test_write(dir, "v.yaml",
-                                     "simulation: {paths: 20000, horizon_days: 10, baseline: unhedged}\n"
-                                     "scenarios:\n  - name: a\n    model: {type: heston, spot: 5000, v0: 0.04, "
-                                     "physical: {kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n"
-                                     "policies:\n  - name: unhedged\n  - name: h\n    layers:\n"
-                                     "      - {name: c, trigger: {always: true}, action: {type: vix_call, delta: 0.3, "
-                                     "dte: 30, size: {by: contracts, value: 1}}}\n");
     vr_run_cfg cfg;
-    vr_err err = {0};
-    if (vr_run_load(file, &cfg, &err) != VR_OK)
-        fail_msg("load: %s", err.msg);
+    verdict_cfg("run-verdict-small", dir, sizeof dir, &cfg);
     /* (dmean and its SE, dES99 and its SE, the baseline's mean; the words wanted) */
     const struct { double dm, se, des, des_se, mean; const char *want; } cases[] = {
         {-0.004, 1e-5, -0.3, 0.01, -0.2, "dmean -0.004 +- 1e-05 (significant)"},
@@ -264,14 +267,8 @@ static void test_verdict_small_differences(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         vr_pol_summary ps[2];
-        memset(ps, 0, sizeof ps);
+        verdict_ps(&cfg, 0, ps);
         for (int p = 0; p < 2; p++) {
-            ps[p].n = 20000;
-            ps[p].car = 50000;
-            ps[p].budget_pct = 0;
-            ps[p].nlayers = cfg.spec.pol[p].nlayers;
-            ps[p].score[VR_SCORE_ES99] = 90000;
-            ps[p].score[VR_SCORE_ES99_SE] = 2000;
             ps[p].score[VR_SCORE_MEAN] = cases[i].mean;
             ps[p].score[VR_SCORE_MEAN_SE] = 0.3;
         }
