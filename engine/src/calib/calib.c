@@ -304,9 +304,7 @@ static int estimate(const fit_data *d, const size_t *idx, size_t m, int want_se,
         o->at_floor = !(vs > 1e-6);
         if (want_se) {
             o->se.mu_v = mv / sqrt(nn); /* exponential: sd = mean */
-            o->se.rho_j = vv > 0 ? o->p.sigma_s / sqrt(vv * nn) : NAN;
-            o->se.mu_s = sqrt(o->p.sigma_s * o->p.sigma_s / nn +
-                              mv * mv * o->se.rho_j * o->se.rho_j);
+            vr_calib_cojump_se(vz, vv, czv, mv, o->p.rho_j, nn, &o->se.rho_j, &o->se.mu_s);
             o->se.sigma_s = o->p.sigma_s / sqrt(2.0 * nn);
         }
     }

@@ -85,4 +85,20 @@ static inline void vr_calib_boot_sd(const double *boot, size_t nrep, int ncol, d
     }
 }
 
+/* Standard errors of the co-jump regression z = mu_s + rho_j z_v + e on the nj jump days (z the
+ * day's log return, z_v its variance jump; moments over those days: variances vz and vv, covariance
+ * czv, mean mv): OLS errors with the residual's own variance, vz - 2 rho czv + rho^2 vv (rho as
+ * fitted, possibly capped). The residual holds the day's diffusive move besides the jump's own
+ * spread sigma_s; the errors once used sigma_s alone, whose estimate subtracts that share and
+ * sits at its floor of 0.001 when the diffusion explains the spread, which put the QML error of
+ * rho_j 57 times below the bootstrap's (svcj, 2018-2020). */
+static inline void vr_calib_cojump_se(double vz, double vv, double czv, double mv, double rho, double nn,
+                                      double *se_rho, double *se_mu_s)
+{
+    const double res = vz - 2.0 * rho * czv + rho * rho * vv;
+    const double s2 = res > 0 ? res : 0.0;
+    *se_rho = vv > 0 ? sqrt(s2 / (vv * nn)) : NAN;
+    *se_mu_s = sqrt(s2 / nn + mv * mv * *se_rho * *se_rho);
+}
+
 #endif

@@ -184,8 +184,10 @@ static int fit_intensity(const s2_data *d, const size_t *idx, size_t k, double m
         sw += mu_v > 0 ? exp(-d->thr[t] / mu_v) : 0.0;
     }
     p->lambda0 = p->lambda1 = 0;
+    /* (an intensity at its bound 0, or a singular information matrix, has no sandwich error: n/a,
+     * as a parameter held at its floor, not an error of 0) */
     if (se)
-        se->lambda0 = se->lambda1 = 0;
+        se->lambda0 = se->lambda1 = NAN;
     if (nj == 0)
         return 0;
     if (!(sw > 0))
@@ -500,8 +502,7 @@ static int s2_estimate(const s2_data *d, const size_t *idx, size_t k, int want_s
     o->at_floor = !(vs > 1e-6);
     if (want_se) {
         o->se.mu_v = o->p.mu_v / sqrt(nvj >= 2 ? (double)nvj : nn);
-        o->se.rho_j = vv > 0 ? o->p.sigma_s / sqrt(vv * nn) : NAN;
-        o->se.mu_s = sqrt(o->p.sigma_s * o->p.sigma_s / nn + mv * mv * o->se.rho_j * o->se.rho_j);
+        vr_calib_cojump_se(vz, vv, czv, mv, o->p.rho_j, nn, &o->se.rho_j, &o->se.mu_s);
         o->se.sigma_s = o->p.sigma_s / sqrt(2.0 * nn);
     }
     return 0;
