@@ -281,6 +281,34 @@ static void test_vix_surface_above_table(void **state)
     assert_true(r.model.vix_cover == 0); /* (the request's model is left as it was) */
 }
 
+/* A VIX option or future within a day of expiry: the VIX tables' time axis starts at 1 day and a
+ * lookup below it took the first node's price (a 0.0001-year call at K 15 from the tables at 0.558
+ * against 0.112 analytic, printed as `surface`): no surface there, and the reason; at 1 day and
+ * beyond the tables' price, near the direct one. */
+static void test_vix_surface_under_a_day(void **state)
+{
+    (void)state;
+    const double expiries[] = {1e-4, 0.5 / 365, 1.0 / 365, 3.0 / 365};
+    for (int k = 0; k < 4; k++)
+        for (int fut = 0; fut < 2; fut++) {
+            vr_price_req r = surface_req(22, expiries[k]);
+            r.underlying = VR_UNDERLYING_VIX;
+            r.option = fut ? VR_OPTION_FUTURE : VR_OPTION_CALL;
+            vr_price_result res;
+            vr_err err = {VR_OK, ""};
+            assert_int_equal(vr_price(&r, &res, &err), VR_OK);
+            print_message("%s at %.5f y: direct %.6f surface %.6f (%s)\n", fut ? "future" : "call", r.expiry,
+                          res.analytic, res.surface, res.surface_none);
+            if (expiries[k] < 1.0 / 365) {
+                assert_true(isnan(res.surface));
+                assert_non_null(strstr(res.surface_none, "start at 1 day"));
+            } else {
+                assert_true(isfinite(res.surface) && res.surface_none[0] == 0);
+                assert_true(fabs(res.surface - res.analytic) <= fmax(0.005 * res.analytic, 0.005));
+            }
+        }
+}
+
 /* A Monte Carlo that misses the price with no spread (every path paid the same, se 0) is warned
  * about like one many standard errors away: svcj with rho_j mu_v near 1 (valid: 0.9995 < 1) gave
  * 0 against a direct 99.9 in silence, exit 0, since the warning needs a finite z. A price the
@@ -323,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_spx_surface_past_vix_range),
         cmocka_unit_test(test_surface_short_tables),
         cmocka_unit_test(test_vix_surface_above_table),
+        cmocka_unit_test(test_vix_surface_under_a_day),
         cmocka_unit_test(test_zero_se_miss_warned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

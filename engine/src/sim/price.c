@@ -191,6 +191,15 @@ static vr_status price(const vr_price_req *req, vr_price_result *res, vr_err *er
         if (!isfinite(sp))
             snprintf(res->surface_none, sizeof res->surface_none,
                      "the pricing tables' price is not finite");
+        /* The VIX tables' time axis starts at 1 day and a lookup below it takes the first node's
+         * price (vk_vixtab.h): a 0.0001-year VIX call at 0.558 against 0.112 analytic. The SPX
+         * surface scales its moneyness by sqrt(tau) and keeps pricing there. */
+        if (req->underlying == VR_UNDERLYING_VIX && req->expiry < 1.0 / 365 && isfinite(res->surface)) {
+            res->surface = NAN;
+            snprintf(res->surface_none, sizeof res->surface_none,
+                     "the VIX tables start at 1 day to expiry: a shorter expiry would be priced as a "
+                     "1-day one");
+        }
         /* beyond |k| = k_max the lookup holds the vol at k_max: say so next to the number */
         if (req->underlying == VR_UNDERLYING_SPX && isfinite(res->surface)) {
             const double k = (log(K / m->spot) - (m->rate - m->dividend) * req->expiry) /
