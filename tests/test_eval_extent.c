@@ -102,7 +102,9 @@ static void test_other_policies_expiries_move_no_bit(void **state)
  * (92 days), and a 20-day condor (the axis's 30-day floor) with a 30-day one (32 days). A third
  * pair checks the VIX tables' axis the same way: the main job's sleeve of 30-day VIX calls, and the
  * same with a second layer of 90-day calls that never fires (before, 60 days and 92 days of VIX
- * tables spread the same 20 nodes differently). */
+ * tables spread the same 20 nodes differently), and a fourth its last cells: 58-day calls, alone
+ * and with a never-firing 120-day layer (the 4-point stencil of a shorter table's last cells was
+ * moved inward; the axis now goes two nodes past the extent). */
 static void test_never_trading_layer_moves_no_bit(void **state)
 {
     (void)state;
@@ -111,7 +113,7 @@ static void test_never_trading_layer_moves_no_bit(void **state)
     vr_run_spec s = vr_test_main_job(&cfg, 48, 60);
     s.block = 16;
     const int sleeve = sleeve_of(&s);
-    vr_policy pol[6];
+    vr_policy pol[8];
     pol[0] = s.pol[0];
     pol[1] = s.pol[sleeve];
     pol[1].condor = pol[0].condor;
@@ -136,16 +138,25 @@ static void test_never_trading_layer_moves_no_bit(void **state)
     snprintf(pol[5].layers[1].name, sizeof pol[5].layers[1].name, "never");
     pol[5].nlayers = 2;
     snprintf(pol[5].name, sizeof pol[5].name, "sleeve_never90");
+    /* and a sleeve of 58-day calls, whose marks in their first days sit in the last cells of a
+     * 60-day VIX table, with a never-firing 120-day layer */
+    pol[6] = pol[4];
+    pol[6].layers[0].action.dte = 58;
+    snprintf(pol[6].name, sizeof pol[6].name, "sleeve58");
+    pol[7] = pol[5];
+    pol[7].layers[0].action.dte = 58;
+    pol[7].layers[1].action.dte = 120;
+    snprintf(pol[7].name, sizeof pol[7].name, "sleeve58_never120");
     s.pol = pol;
-    s.npol = 6;
+    s.npol = 8;
 
     vr_pricing_cache *pc = NULL;
     assert_int_equal(vr_pricing_cache_create(&pc, &err), VR_OK);
     const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc, NULL};
     vr_scenario_result r;
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &r, NULL, NULL, &err), VR_OK);
-    assert_int_equal(vr_pricing_cache_size(pc), 4); /* 47, 92, 30 (the floor) and 32 days */
-    for (int k = 0; k < 3; k++) {
+    assert_int_equal(vr_pricing_cache_size(pc), 6); /* 47, 92, 30 (the floor), 32, 60 and 122 days */
+    for (int k = 0; k < 4; k++) {
         const vr_path_out *a = &r.out[2 * k], *b = &r.out[2 * k + 1];
         size_t moved = 0;
         int trades = 0;
@@ -157,7 +168,7 @@ static void test_never_trading_layer_moves_no_bit(void **state)
                s.paths);
         assert_true(trades > (int)s.paths); /* the condors traded */
         assert_int_equal(moved, 0);
-        if (k == 2) { /* the sleeve bought its calls, and marked them daily to the same bits */
+        if (k >= 2) { /* the sleeve bought its calls, and marked them daily to the same bits */
             int acts = 0;
             for (size_t i = 0; i < s.paths; i++) {
                 acts += a->activations[i * VR_MAX_LAYERS] + b->activations[i * VR_MAX_LAYERS + 1];

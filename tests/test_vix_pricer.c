@@ -873,55 +873,61 @@ static void test_table_cover(void **state)
     vr_vix_table_destroy(t1);
 }
 
-/* A T axis continued past its top (spec.t_top, what the pricing layer sets below a year: the
- * 20 nodes of [1, 60] days, then more at their spacing): the nodes up to 60 days are a 60-day
- * table's, so a lookup below its last three cells gives the same bits (a policy whose longest
- * expiry is 90 days marks its 30-day VIX calls as one whose tables end at 60 days), and past 60
- * days the continued table meets the tolerance against the direct pricer. */
+/* A T axis on the pricing layer's ladder (spec.t_top, what it sets below a year: the spacing of
+ * 20 nodes on [1, 60] days, two nodes past the extent): a table to 60 days and one to 200 days
+ * share their nodes, and every lookup up to 60 days reads the same nodes with the same weights in
+ * both, so a policy whose longest expiry is 200 days marks its 58-day VIX calls as one whose
+ * tables end at 60 days (before the two nodes past the extent, the 4-point stencil of the shorter
+ * table's last cells was moved inward: a never-trading 120-day layer moved a 58-day VIX sleeve's
+ * P&L on 1,000 of 1,000 paths). Below position 16 the plain 20-node table of 60 days (the axis
+ * before the ladder) agrees too, so 30-day hedges keep their marks. Past 60 days the continued
+ * table meets the tolerance against the direct pricer. */
 static void test_table_t_top(void **state)
 {
     (void)state;
     const vr_model_type t = VR_MODEL_SVCJ;
     const vr_sv_params p = svcj_p();
     const double top = 60.0 / 365;
-    const vr_vix_table_spec base = {.v_max = 1.0, .tau_min = 1.0 / 365, .tau_max = top, .m_min = 0.5,
-                                    .m_max = 3.0, .rate = 0.03};
-    vr_vix_table_spec same = base, longer = base;
-    same.t_top = top;
+    const vr_vix_table_spec plain = {.v_max = 1.0, .tau_min = 1.0 / 365, .tau_max = top, .m_min = 0.5,
+                                     .m_max = 3.0, .rate = 0.03};
+    vr_vix_table_spec ladder = plain, longer = plain;
+    ladder.t_top = top;
     longer.t_top = top;
     longer.tau_max = 200.0 / 365;
     vr_vix_table *t0 = NULL, *ts = NULL, *t1 = NULL;
     vr_err err = {0};
-    assert_int_equal(vr_vix_table_build(t, &p, &base, &t0, &err), VR_OK);
-    assert_int_equal(vr_vix_table_build(t, &p, &same, &ts, &err), VR_OK);
+    assert_int_equal(vr_vix_table_build(t, &p, &plain, &t0, &err), VR_OK);
+    assert_int_equal(vr_vix_table_build(t, &p, &ladder, &ts, &err), VR_OK);
     assert_int_equal(vr_vix_table_build(t, &p, &longer, &t1, &err), VR_OK);
     const vk_vixtab *k0 = vr_vix_table_kernel_view(t0), *ks = vr_vix_table_kernel_view(ts),
                     *k1 = vr_vix_table_kernel_view(t1);
-    /* a top at tau_max is the plain table; past it, nodes at its spacing up to tau_max */
+    /* one spacing; the ladder's nodes go two past its extent */
     assert_int_equal(k0->n_t, 20);
-    assert_int_equal(ks->n_t, 20);
+    assert_int_equal(ks->n_t, 22);
     assert_true(ks->inv_hs == k0->inv_hs && k1->inv_hs == k0->inv_hs && k1->s0 == k0->s0);
     assert_int_equal(k1->n_t, vr_vix_t_nodes(1.0 / 365, top, 200.0 / 365, 20));
-    const double slast = k1->s0 + (k1->n_t - 1) / k1->inv_hs, sprev = k1->s0 + (k1->n_t - 2) / k1->inv_hs;
-    assert_true(slast * slast >= 200.0 / 365 && sprev * sprev < 200.0 / 365);
-    assert_memory_equal(k1->disc, k0->disc, 20 * sizeof *k0->disc);
-    /* below the 60-day table's last three cells (position 16 of 19): the same bits */
+    const double pos200 = (sqrt(200.0 / 365) - k1->s0) * k1->inv_hs;
+    assert_int_equal(k1->n_t, (int)floor(pos200) + 3);
+    assert_memory_equal(k1->disc, ks->disc, 22 * sizeof *ks->disc);
+    /* every lookup up to 60 days: the same bits in the two ladder tables; below position 16 the
+     * plain table's too */
     const double s16 = k0->s0 + 16 / k0->inv_hs;
-    for (int i = 0; i < 2000; i++) {
-        const double v = 1.2 * urand(), T = 1.0 / 365 + (s16 * s16 - 1.0 / 365) * urand();
-        const double f0 = vr_vix_table_future(t0, v, T), K = f0 * (0.6 + 2.0 * urand());
-        assert_true(vr_vix_table_future(ts, v, T) == f0 && vr_vix_table_future(t1, v, T) == f0);
-        const double c0 = vr_vix_table_call(t0, v, T, K);
-        assert_true(vr_vix_table_call(ts, v, T, K) == c0 && vr_vix_table_call(t1, v, T, K) == c0);
+    for (int i = 0; i < 4000; i++) {
+        const double v = 1.2 * urand(), T = 1.0 / 365 + (top - 1.0 / 365) * urand();
+        const double f = vr_vix_table_future(ts, v, T), K = f * (0.6 + 2.0 * urand());
+        const double c = vr_vix_table_call(ts, v, T, K);
+        assert_true(vr_vix_table_future(t1, v, T) == f && vr_vix_table_call(t1, v, T, K) == c);
+        if (sqrt(T) < s16)
+            assert_true(vr_vix_table_future(t0, v, T) == f && vr_vix_table_call(t0, v, T, K) == c);
     }
     /* past 60 days: within the tolerance of the direct pricer */
     const double vs[] = {0.01, 0.04, 0.16}, days[] = {75, 120, 190}, mon[] = {0.9, 1.0, 1.2, 1.5};
-    const double worst = table_grid_worst(t, &p, t1, base.rate, vs, 3, days, 3, 365, mon, 4, 1.0,
+    const double worst = table_grid_worst(t, &p, t1, plain.rate, vs, 3, days, 3, 365, mon, 4, 1.0,
                                           "continued T axis");
     print_message("T axis continued to 200 days (%d nodes): within %.3g tolerances at 75-190 days\n", k1->n_t,
                   worst);
     /* a top too low for tau_max is refused, naming the bound */
-    vr_vix_table_spec far = base;
+    vr_vix_table_spec far = plain;
     far.t_top = 2.0 / 365;
     far.tau_max = 1.0;
     vr_vix_table *tf = NULL;

@@ -63,11 +63,12 @@ typedef struct vr_vix_table_spec {
     double m_min;      /* smallest strike/future moneyness K/F (e.g. 0.5) */
     double m_max;      /* largest K/F (e.g. 3.0) */
     double rate;       /* discount rate for the option prices */
-    double t_top;      /* 0: the T axis's nodes spread over [tau_min, tau_max]; else they are those of
-                          [tau_min, t_top] (tau_min < t_top <= tau_max), continued at their spacing
-                          until the last reaches tau_max: tables of one t_top share their first
-                          nodes, and a lookup below the shorter one's last three cells reads the
-                          same nodes with the same weights (the pricing layer's, below a year) */
+    double t_top;      /* 0: the T axis's nodes spread over [tau_min, tau_max]; else its spacing is
+                          that of TAB_NT nodes on [tau_min, t_top] (tau_min < t_top <= tau_max),
+                          and the nodes go on two past tau_max (vr_vix_t_nodes): tables of one
+                          t_top share their first nodes, and a lookup at any T up to the shorter
+                          one's tau_max reads the same nodes with the same weights in both (the
+                          pricing layer's, below a year) */
 } vr_vix_table_spec;
 
 /* Nodes of a VIX option table's x axis (x = sqrt(a + b v), nodes uniform in sqrt(x - sqrt(a))):
@@ -76,9 +77,10 @@ typedef struct vr_vix_table_spec {
 int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, int n_max);
 
 /* Nodes of a VIX table's T axis (uniform in sqrt(T) from tau_min, spacing h = (sqrt(t_top) -
- * sqrt(tau_min)) / (n - 1)): n up to t_top, continued at that spacing until the last is at or past
- * tau_max (a hair below counts: the span is a whole number of steps up to its rounding); n when
- * t_top is 0 or tau_max <= t_top. The count may exceed a table's bound: its caller checks. The
+ * sqrt(tau_min)) / (n - 1)): with a t_top, as many at that spacing as put two nodes past
+ * max(tau_max, t_top), so that the lookup's 4-point stencil (vk_vixtab.h) is the same, and so the
+ * price, in every table of that spacing for every T up to its tau_max (n + 2 when tau_max <=
+ * t_top); n without a t_top. The count may exceed a table's bound: its caller checks. The
  * one-factor table's and each svcj2 slice's (vr_vix_table_spec.t_top). */
 int vr_vix_t_nodes(double tau_min, double t_top, double tau_max, int n);
 

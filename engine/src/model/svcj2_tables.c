@@ -627,8 +627,8 @@ static vr_status build_vix(s2_tables *tb, const vr_tables_spec *spec, vr_err *er
         tb->vix_nx = n > tb->vix_nx ? n : tb->vix_nx;
     }
     const int nx = tb->vix_nx;
-    /* T nodes uniform in sqrt(T): VIX_NT up to vix_tau_top (or tau_max_vix), then at the same
-     * spacing until the last is at or past tau_max_vix (the one-factor table's t_top) */
+    /* T nodes uniform in sqrt(T): VIX_NT up to tau_max_vix, or with a vix_tau_top at the spacing
+     * of VIX_NT up to it, two past tau_max_vix (vr_vix_t_nodes: the one-factor table's t_top) */
     const double s0 = sqrt(1.0 / 365);
     const double inv_hs = (VIX_NT - 1) / (sqrt(spec->vix_tau_top > 0 ? spec->vix_tau_top : spec->tau_max_vix) - s0);
     const int nt = vr_vix_t_nodes(1.0 / 365, spec->vix_tau_top, spec->tau_max_vix, VIX_NT);

@@ -970,7 +970,7 @@ vr_status vr_vix_option(vr_model_type t, const vr_sv_params *p, double v, double
 #define TAB_NX 28
 #define TAB_NX_MAX 140
 #define TAB_NT 20     /* T nodes over [tau_min, t_top] (or tau_max) */
-#define TAB_NT_MAX 64 /* with spec.t_top, continued to tau_max: 52 at a year with t_top 60 days */
+#define TAB_NT_MAX 64 /* with spec.t_top, continued past tau_max: 54 at a year with t_top 60 days */
 #define TAB_NM 64
 #define TAB_MB VK_VIX_MMAP_B
 #define TAB_MIC VK_VIX_MMAP_IC
@@ -1006,11 +1006,14 @@ int vr_vix_grid_nodes(double a, double b, double v_max, double v_cover, int n, i
 
 int vr_vix_t_nodes(double tau_min, double t_top, double tau_max, int n)
 {
-    if (!(t_top > 0 && tau_max > t_top))
+    if (!(t_top > 0))
         return n;
     const double s0 = sqrt(tau_min), inv_hs = (n - 1) / (sqrt(t_top) - s0);
-    const double pos = (sqrt(tau_max) - s0) * inv_hs; /* tau_max's position on the axis */
-    const double need = ceil(pos - 1e-9) + 1;
+    /* the extent's position on the axis; the 4-point stencil of a lookup at position pos starts
+     * at node min(max(floor(pos), 1), n - 3) - 1 (vk_vixtab.h): with nodes to floor(pos) + 2 it
+     * is never moved inward below the extent */
+    const double pos = (sqrt(fmax(tau_max, t_top)) - s0) * inv_hs;
+    const double need = floor(pos + 1e-9) + 3;
     return need > 1e6 ? 1000000 : need > n ? (int)need : n;
 }
 
@@ -1178,9 +1181,8 @@ vr_status vr_vix_table_build(vr_model_type t, const vr_sv_params *p, const vr_vi
      * the nodes below v_max (and their prices) are those of the default grid */
     tab->inv_hx = (TAB_NX - 1) / sqrt(sqrt(cf.a + cf.b * spec->v_max) - tab->x0);
     const int nx = tab->nx = vr_vix_grid_nodes(cf.a, cf.b, spec->v_max, spec->v_cover, TAB_NX, TAB_NX_MAX);
-    /* T nodes uniform in sqrt(T): TAB_NT of them up to t_top (or tau_max), and with a t_top
-     * below tau_max more at the same spacing until the last is at or past tau_max (the nodes up to
-     * t_top are those of a table to t_top; vr_vix_table_spec) */
+    /* T nodes uniform in sqrt(T): TAB_NT of them up to tau_max, or with a t_top at the spacing
+     * of TAB_NT up to t_top, two past tau_max (vr_vix_t_nodes; vr_vix_table_spec) */
     tab->s0 = sqrt(spec->tau_min);
     tab->inv_hs = (TAB_NT - 1) / (sqrt(spec->t_top > 0 ? spec->t_top : spec->tau_max) - tab->s0);
     const int nt = tab->nt = vr_vix_t_nodes(spec->tau_min, spec->t_top, spec->tau_max, TAB_NT);
