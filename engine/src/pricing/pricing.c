@@ -57,8 +57,9 @@ const vr_inst_kind_info vr_inst_kinds[VR_INST_NKINDS] = {
 #define SPX_LADDER_TOP (47.0 / 365)
 #define SPX_LADDER_NODES 44
 
-/* The VIX tables' time axis below a year: their 20 nodes uniform in sqrt(T) over [1, 60] days
- * (every extent up to 60 days had them already), continued at that spacing past 60 days. */
+/* The VIX tables' time axis below a year: uniform in sqrt(T) at the spacing of 20 nodes over
+ * [1, 60] days (every extent up to 60 days had those nodes already), to two nodes past the extent
+ * (vr_vix_t_nodes: the lookup's 4-point stencil is moved inward only in a table's last cell). */
 #define VIX_LADDER_TOP (60.0 / 365)
 
 /* The tables' extent for instruments expiring within max_tau years: below a year the SPX and VIX
