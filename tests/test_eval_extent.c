@@ -103,7 +103,7 @@ static void test_other_policies_expiries_move_no_bit(void **state)
  * pair checks the VIX tables' axis the same way: the main job's sleeve of 30-day VIX calls, and the
  * same with a second layer of 90-day calls that never fires (before, 60 days and 92 days of VIX
  * tables spread the same 20 nodes differently), and a fourth its last cells: 58-day calls, alone
- * and with a never-firing 120-day layer (the 4-point stencil of a shorter table's last cells was
+ * and with the never-firing 90-day layer (the 4-point stencil of a shorter table's last cells was
  * moved inward; the axis now goes two nodes past the extent). */
 static void test_never_trading_layer_moves_no_bit(void **state)
 {
@@ -139,14 +139,13 @@ static void test_never_trading_layer_moves_no_bit(void **state)
     pol[5].nlayers = 2;
     snprintf(pol[5].name, sizeof pol[5].name, "sleeve_never90");
     /* and a sleeve of 58-day calls, whose marks in their first days sit in the last cells of a
-     * 60-day VIX table, with a never-firing 120-day layer */
+     * 60-day VIX table, with the never-firing 90-day layer (92 days of tables, as above) */
     pol[6] = pol[4];
     pol[6].layers[0].action.dte = 58;
     snprintf(pol[6].name, sizeof pol[6].name, "sleeve58");
     pol[7] = pol[5];
     pol[7].layers[0].action.dte = 58;
-    pol[7].layers[1].action.dte = 120;
-    snprintf(pol[7].name, sizeof pol[7].name, "sleeve58_never120");
+    snprintf(pol[7].name, sizeof pol[7].name, "sleeve58_never90");
     s.pol = pol;
     s.npol = 8;
 
@@ -155,7 +154,7 @@ static void test_never_trading_layer_moves_no_bit(void **state)
     const vr_eval_opts eo = {0, 0, 0, NULL, NULL, pc, NULL};
     vr_scenario_result r;
     assert_int_equal(vr_eval_scenario_ex(&s, 0, &eo, &r, NULL, NULL, &err), VR_OK);
-    assert_int_equal(vr_pricing_cache_size(pc), 6); /* 47, 92, 30 (the floor), 32, 60 and 122 days */
+    assert_int_equal(vr_pricing_cache_size(pc), 5); /* 47, 92, 30 (the floor), 32 and 60 days */
     for (int k = 0; k < 4; k++) {
         const vr_path_out *a = &r.out[2 * k], *b = &r.out[2 * k + 1];
         size_t moved = 0;
