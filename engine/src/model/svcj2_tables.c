@@ -96,7 +96,7 @@
 #define VIX_NT 20 /* sqrt(T) nodes as the one-factor table's: 16 left the at-the-money calls of
                      1-1.5 trading days (the first cell) 1.0-1.3 tolerances off at v 0.05-0.4;
                      20 leave 0.8 */
-#define VIX_NT_MAX 64 /* with vr_tables_spec.vix_tau_top, continued to tau_max_vix (vix_pricer.c) */
+#define VIX_NT_MAX 64 /* with vr_tables_spec.vix_tau_top, two past tau_max_vix (vix_pricer.c) */
 #define VIX_NM 64 /* moneyness nodes, uniform in vk_vix_mmap(ln m) as the one-factor table's
                      (vix_pricer.c): 40 uniform in ln m put the at-the-money 1-3 day calls of
                      high-variance states 2-7.6 tolerances off */
