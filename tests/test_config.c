@@ -934,6 +934,12 @@ static void test_shock_above_vix_table(void **state)
         {SLUGGISH, "{day: 5, vix_level: 200}",
          200, ":5: scenarios[0].shocks[0].vix_level: a VIX of 200.0 puts the variance at 32.60, past the most a "
               "VIX option table reaches (v 25, VIX 175."},
+        /* a change is warned about once, at its own key, from the start's VIX (the floor plus the
+         * change, a lower level, warned too: twice for one shock), after a preset's entry (whose
+         * closes below this model's floor warn too) */
+        {SLUGGISH, "{day: 5, preset: feb2018}, {day: 40, vix_change: 190}",
+         210, ":5: scenarios[0].shocks[1].vix_change: a rise of 190.0 points from the start's VIX, to 210.0, "
+              "puts the variance at "},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[32], text[1024];
@@ -949,8 +955,11 @@ static void test_shock_above_vix_table(void **state)
         assert_true(fabs(cover - cases[i].cover) < 0.01);
         if (cases[i].want == NULL)
             assert_string_equal(buf, "");
-        else
+        else {
             assert_non_null(strstr(buf, cases[i].want));
+            const char *first = strstr(buf, "past the most a VIX option table");
+            assert_null(strstr(first + 1, "past the most a VIX option table")); /* once for one shock */
+        }
         free(buf);
     }
     /* a replay (and a bootstrap) whose window's highest close passes the top: 2020 under FAST */

@@ -233,7 +233,11 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         else
             snprintf(what, sizeof what, "a rise of %.1f points, to a VIX of %.1f or more,", x->vix_change, vix);
         snprintf(key, sizeof key, "%s.%s", sb, level ? "vix_level" : "vix_change");
-        vr_cfg_cover_vix(c, key, sc, vix, what);
+        /* a change is warned about once, where the start's VIX is known (run_config.c covers the
+         * start plus the change, at least this level): here it is only covered */
+        vr_cfg_ctx quiet = *c;
+        quiet.warn = level ? c->warn : NULL;
+        vr_cfg_cover_vix(&quiet, key, sc, vix, what);
     }
     start[nshock] = sc->nshocks;
     /* Two entries acting on one day compounded their SPX returns and the later one's VIX replaced

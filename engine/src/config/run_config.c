@@ -607,14 +607,19 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
         /* a vix_change moves the day's VIX, not the floor (vr_cfg_shocks covered the floor plus
          * the change): the start's VIX plus the change too, the level the paths start the change
          * from (the cover's room, twice that variance, takes those that rose before it) */
-        for (int k = 0; k < sc->nshocks; k++)
-            if (!isnan(sc->shocks[k].vix_change) && sc->shocks[k].vix_change > 0) {
-                const double to = vix + sc->shocks[k].vix_change;
-                snprintf(what, sizeof what, "a rise of %.1f points from the start's VIX, to %.1f,",
-                         sc->shocks[k].vix_change, to);
-                snprintf(p, sizeof p, "scenarios[%d].shocks", i);
+        for (int j = 0;; j++) {
+            snprintf(p, sizeof p, "scenarios[%d].shocks[%d]", i, j);
+            if (!vr_cfg_has(c, p))
+                break;
+            snprintf(p, sizeof p, "scenarios[%d].shocks[%d].vix_change", i, j);
+            double change = NAN;
+            CHECK(vr_cfg_num(c, p, NAN, &change)); /* read and checked by vr_cfg_shocks already */
+            if (change > 0) {
+                const double to = vix + change;
+                snprintf(what, sizeof what, "a rise of %.1f points from the start's VIX, to %.1f,", change, to);
                 vr_cfg_cover_vix(c, p, sc, to, what);
             }
+        }
     }
     /* default condor rules, then policies */
     vr_condor_rules builtin, def;
