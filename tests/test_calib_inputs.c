@@ -157,6 +157,36 @@ static void test_svcj2_last_day_without_vix3m(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* An svcj2 window with fewer than 100 days with a VIX3M close: the hint says why (it said
+ * "vix3m_daily.csv starts later" of a short window inside the VIX3M history too). */
+static void test_svcj2_short_window_hint(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[2048];
+    assert_int_equal(vr_test_tmpdir("calshort", dir, sizeof dir), 0);
+    const int ln = line_of("vix3m_daily.csv", "2019-06-28");
+    assert_true(ln > 1);
+    make_data(dir, "d", "vix3m_daily.csv", ln, NULL, NULL);
+    static const struct { const char *window, *hint; } cases[] = {
+        {"--from 2024-01-02 --to 2024-03-01", "has 42 days with a VIX3M close, need at least 100 (the "
+                                              "window is too short; give a longer one)"},
+        {"--from 2005-01-03 --to 2007-12-31", "has 0 days with a VIX3M close, need at least 100 (the "
+                                              "VIX3M history starts on 2009-09-18; use --from then or later)"},
+        {"--from 2009-06-01 --to 2009-12-31", "need at least 100 (the VIX3M history starts on 2009-09-18"},
+        {"--from 2019-04-01 --to 2019-07-31", "need at least 100 (1 of the window's days lack a VIX3M close)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(args, sizeof args,
+                 "calibrate --data %s/d --model svcj2 --pricing-from %s/configs/models/svcj2_cal_rn.yaml "
+                 "--bootstrap 0 %s", dir, VIXRISK_SOURCE_DIR, cases[i].window);
+        vr_test_cli_expect(args, 2, out, sizeof out, cases[i].hint, NULL);
+        assert_null(strstr(out, "starts later"));
+    }
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* The days that enter the fit, not the usable ones, must be >= 10: on 30 synthetic days every
  * 3rd leaves 10, every 4th 8. */
 static void test_every_leaves_ten_days(void **state)
@@ -346,6 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_svcj2_last_day_without_vix3m),
+        cmocka_unit_test(test_svcj2_short_window_hint),
         cmocka_unit_test(test_every_leaves_ten_days),
         cmocka_unit_test(test_decimal_options),
         cmocka_unit_test(test_failure_removes_made_dirs),

@@ -201,13 +201,28 @@ static vr_status cal_days2_make(const vr_history *h, size_t i0, size_t i1, cal_d
         d->n++;
     }
     if (d->n < 100) {
-        char a[16], b[16];
+        char a[16], b[16], f[16] = "";
         vr_history_format_date(h->date[i0], a);
         vr_history_format_date(h->date[i1 - 1], b);
+        /* the hint says why the days are missing: a window that is short, one that starts before
+         * the VIX3M history does, or gaps inside it */
+        size_t first = 0; /* the history's first VIX3M close */
+        while (first < h->n && !(h->vix3m[first] > 0))
+            first++;
+        char hint[160];
+        if (d->dropped == 0)
+            snprintf(hint, sizeof hint, "the window is too short; give a longer one");
+        else if (first >= h->n)
+            snprintf(hint, sizeof hint, "the data has no VIX3M close (vix3m_daily.csv)");
+        else if (first > i0 && (first >= i1 || first - i0 == d->dropped))
+            snprintf(hint, sizeof hint, "the VIX3M history starts on %s; use --from then or later",
+                     vr_history_format_date(h->date[first], f));
+        else
+            snprintf(hint, sizeof hint, "%zu of the window's days lack a VIX3M close", d->dropped);
         return vr_fail(err, VR_EINVAL,
                        "calibrate: svcj2 needs VIX3M: the window %s..%s has %zu days with a VIX3M "
-                       "close, need at least 100 (vix3m_daily.csv starts later; use --from)",
-                       a, b, d->n);
+                       "close, need at least 100 (%s)",
+                       a, b, d->n, hint);
     }
     return VR_OK;
 }
