@@ -188,6 +188,22 @@ static void test_non_finite(void **state)
     assert_non_null(strstr(err.msg, ":1: model.spot"));
 }
 
+/* A failed allocation's message says that memory ran out, after what was allocated (`price
+ * --paths 10000000000` printed "price: terminal state of 10000000000 paths" and nothing more). */
+static void test_enomem_message(void **state)
+{
+    (void)state;
+    vr_err err = {VR_OK, ""};
+    assert_int_equal(vr_fail(&err, VR_ENOMEM, "price: terminal state of %zu paths", (size_t)10000000000u), VR_ENOMEM);
+    assert_string_equal(err.msg, "price: terminal state of 10000000000 paths: out of memory");
+    vr_err_clear(&err);
+    vr_fail(&err, VR_ENOMEM, "x: out of memory (the list)"); /* said already: not twice */
+    assert_string_equal(err.msg, "x: out of memory (the list)");
+    vr_err_clear(&err);
+    vr_fail(&err, VR_EIO, "y"); /* other failures as given */
+    assert_string_equal(err.msg, "y");
+}
+
 /* -0 reads as 0 wherever numbers are read (configs, data files, the command line): a model with
  * v0: -0.0 printed "v0 -0" in its summary and the reports. */
 static void test_negative_zero(void **state)
@@ -1554,6 +1570,7 @@ int main(void)
         cmocka_unit_test(test_rules_found_inert),
         cmocka_unit_test(test_typing_mistakes),
         cmocka_unit_test(test_negative_zero),
+        cmocka_unit_test(test_enomem_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,12 @@ vr_status vr_fail(vr_err *err, vr_status code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    /* an allocation's failure names what was allocated ("price: terminal state of 10000000000
+     * paths"); the reader also needs to be told that memory ran out */
+    if (code == VR_ENOMEM && strstr(err->msg, "out of memory") == NULL) {
+        const size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n, "%sout of memory", n > 0 ? ": " : "");
+    }
     return code;
 }
 
