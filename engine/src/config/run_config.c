@@ -558,6 +558,43 @@ static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
                 n > 1 ? "s" : "", names, VR_TAIL_MIN_PATHS);
 }
 
+/* The command line's --data and --asof must act on something, as a config key must (a setting
+ * that changes nothing is refused): --data is read by a replay or bootstrap without its own
+ * `data:`, by a start.asof without start.data or the scenario's data, and by --asof; --asof moves
+ * every scenario but a replay, which starts at its own window. Both were accepted and recorded
+ * in the run file while no scenario read them. */
+static vr_status overrides_used(const vr_cfg_ctx *c, const vr_run_load_opts *o, const vr_run_spec *s)
+{
+    char key[VR_KEY_MAX], ds[16];
+    if (o->asof > 0) {
+        int moved = 0;
+        for (int i = 0; i < s->nscen; i++)
+            moved |= s->scen[i].source != VR_SOURCE_HISTORY;
+        if (!moved)
+            return vr_fail(c->err, VR_ECONFIG,
+                           "--asof %s: every scenario of %s is a history replay, which starts at its own "
+                           "window: --asof would change nothing",
+                           vr_history_format_date(o->asof, ds), c->file);
+    }
+    if (o->data_dir == NULL || o->data_dir[0] == '\0' || o->asof > 0)
+        return VR_OK;
+    for (int i = 0; i < s->nscen; i++) {
+        snprintf(key, sizeof key, "scenarios[%d].data", i);
+        const int own = vr_cfg_has(c, key);
+        if (s->scen[i].source != VR_SOURCE_MODEL && !own)
+            return VR_OK;
+        snprintf(key, sizeof key, "scenarios[%d].start.data", i);
+        char start[VR_KEY_MAX];
+        snprintf(start, sizeof start, "scenarios[%d].start", i);
+        if (vr_cfg_has(c, start) && !own && !vr_cfg_has(c, key))
+            return VR_OK;
+    }
+    return vr_fail(c->err, VR_ECONFIG,
+                   "--data %s: no scenario of %s reads it (it is read by a replay or bootstrap without "
+                   "its own data:, by start.asof without start.data, and by --asof): it would change "
+                   "nothing", o->data_dir, c->file);
+}
+
 static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg *out)
 {
     static const char *const top[] = {"simulation", "scenarios", "policies", NULL};
@@ -584,6 +621,7 @@ static vr_status load(const vr_cfg_ctx *c, const vr_run_load_opts *o, vr_run_cfg
     if (s->scen == NULL)
         return vr_fail(c->err, VR_ENOMEM, "scenarios");
     CHECK(conv_scenarios(c, o, s, out));
+    CHECK(overrides_used(c, o, s));
     if ((out->start = calloc((size_t)(s->nscen > 0 ? s->nscen : 1), sizeof *out->start)) == NULL)
         return vr_fail(c->err, VR_ENOMEM, "scenario start markets");
     for (int i = 0; i < s->nscen; i++)
