@@ -642,13 +642,23 @@ static void test_set(void **state)
     (void)state;
     vr_err err = {VR_OK, ""};
     char sub[512], file[512];
-    snprintf(sub, sizeof sub, "%s/new", dir);
+    snprintf(sub, sizeof sub, "%s/new/er", dir); /* made, with its parent, when first needed */
     assert_int_equal(vr_table_store_set(sub, &err), VR_OK);
     assert_string_equal(vr_table_store_dir(), sub);
     struct stat sb;
+    assert_int_equal(stat(sub, &sb), -1);
+    const vr_model m = vr_test_heston_model(0.03);
+    vr_table_store_counts c0, c;
+    vr_table_store_stats(&c0);
+    vr_pricing_destroy(build(&m, 0.2, 1, VR_UL_SPX));
     assert_int_equal(stat(sub, &sb), 0);
     assert_true(S_ISDIR(sb.st_mode));
-    assert_int_equal(rmdir(sub), 0);
+    vr_table_store_stats(&c);
+    assert_int_equal(c.failed, c0.failed);
+    assert_int_equal(c.stored, c0.stored + 1);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/new'", dir);
+    assert_int_equal(system(cmd), 0);
     assert_non_null(vr_test_write(dir, "plain.txt", "x\n"));
     snprintf(file, sizeof file, "%s/plain.txt", dir);
     assert_int_equal(vr_table_store_set(file, &err), VR_EINVAL);
@@ -819,6 +829,26 @@ static void test_cli(void **state)
         assert_non_null(strstr(out1, "[0, 16777216]"));
     }
     printf("  %s", out1);
+    /* nothing is made for a command refused before it builds tables (a bad bound, an unknown
+     * command, a config error), and report (no tables) ignores the variable */
+    char absent[512];
+    snprintf(absent, sizeof absent, "%s/absent/store", dir);
+    const char *refused[] = {"VIXRISK_TABLE_STORE_MB=12x %s run %s/configs/alvh.yaml --paths 200 -o %s/r2.h5",
+                             "VIXRISK_TABLE_STORE_MB=1 %s bogus %s %s",
+                             "VIXRISK_TABLE_STORE_MB=1 %s run %s/configs/alvh.yaml --paths 0 -o %s/r2.h5"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char inner[1400];
+        snprintf(inner, sizeof inner, refused[i], VIXRISK_CLI, VIXRISK_SOURCE_DIR, dir);
+        snprintf(cmd, sizeof cmd, "VIXRISK_TABLE_STORE=%s %s 2>&1", absent, inner);
+        assert_int_equal(vr_run_capture(cmd, out1, sizeof out1), 2);
+        struct stat sb;
+        assert_int_equal(stat(absent, &sb), -1);
+        snprintf(cmd, sizeof cmd, "%s/absent", dir);
+        assert_int_equal(stat(cmd, &sb), -1);
+    }
+    snprintf(cmd, sizeof cmd, "VIXRISK_TABLE_STORE=/dev/null %s report %s/none.h5 2>&1", VIXRISK_CLI, dir);
+    vr_run_capture(cmd, out1, sizeof out1);
+    assert_null(strstr(out1, "VIXRISK_TABLE_STORE"));
     char h5[512];
     snprintf(h5, sizeof h5, "%s/r1.h5", dir);
     assert_int_equal(unlink(h5), 0);

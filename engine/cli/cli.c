@@ -39,7 +39,7 @@ void vr_cli_help_footer(FILE *out)
             "  VIXRISK_PATH_STORE_MB  run: MiB of per-path outputs (store_paths: true) kept in\n"
             "                   memory; beyond it they wait in an unlinked temporary file in the\n"
             "                   output's directory until scored and written (default 256)\n"
-            "  VIXRISK_TABLE_STORE  directory (created if missing) where pricing tables are kept\n"
+            "  VIXRISK_TABLE_STORE  directory (made when first needed) where pricing tables are kept\n"
             "                   and found again by later commands with the same model and the\n"
             "                   same vixrisk binary: the same results, without the table builds\n"
             "                   (files of 14-260 MB; default: none)\n"

@@ -1113,23 +1113,26 @@ static int dispatch(int argc, char **argv)
         help |= strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0;
     /* the commands that compute run OpenMP teams of the default size when --threads is 0 */
     static const char *const computing[] = {"price", "run", "check", "calibrate", "model"};
+    int computes = 0;
     for (size_t i = 0; i < sizeof computing / sizeof computing[0]; i++)
-        if (strcmp(cmd, computing[i]) == 0 && !help && vr_cli_check_omp_env(cmd) != 0)
-            return EXIT_USAGE;
-    /* the table store (vr_pricing.h): tables an earlier command built for the same model */
+        computes |= strcmp(cmd, computing[i]) == 0;
+    if (computes && !help && vr_cli_check_omp_env(cmd) != 0)
+        return EXIT_USAGE;
+    /* the table store (vr_pricing.h): tables an earlier command built for the same model; read
+     * by the commands that build tables (report and an unknown command ignore it), its bound
+     * checked before the store is taken, and the directory made only when tables are stored */
     const char *store = getenv("VIXRISK_TABLE_STORE");
-    if (store != NULL && store[0] != '\0' && !help) {
+    if (store != NULL && store[0] != '\0' && !help && computes) {
         vr_err err = {VR_OK, ""};
-        if (vr_table_store_set(store, &err) != VR_OK) {
-            fprintf(stderr, "%s: VIXRISK_TABLE_STORE: %s\n", prog, err.msg);
-            return EXIT_USAGE;
-        }
-        /* its bound */
         unsigned long long bound = 0;
         if (vr_env_mib("VIXRISK_TABLE_STORE_MB", VR_TABLE_STORE_DEFAULT_MB, 1ull << 24, &bound,
                        &err) != VR_OK) {
             fprintf(stderr, "%s: %s (0: no bound; default %d)\n", prog, err.msg,
                     VR_TABLE_STORE_DEFAULT_MB);
+            return EXIT_USAGE;
+        }
+        if (vr_table_store_set(store, &err) != VR_OK) {
+            fprintf(stderr, "%s: VIXRISK_TABLE_STORE: %s\n", prog, err.msg);
             return EXIT_USAGE;
         }
         vr_table_store_set_limit(bound);

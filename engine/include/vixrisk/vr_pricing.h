@@ -157,9 +157,9 @@ void vr_pricing_cache_destroy(vr_pricing_cache *c);       /* accepts NULL */
  * the store (.vrlock-<2 hex digits>) while it builds and stores, the others wait and load. The
  * loader checks every size against the file, not the values: the directory must be as trusted as
  * the configs (docs/scale.md, "Table store").
- * vr_table_store_set(dir) turns it on for the whole process (creating dir if it is missing;
- * VR_EINVAL if it names something else than a directory, VR_EIO if it cannot be created) and
- * NULL or "" turns it off. Call it before any thread builds tables. A file that cannot be read is
+ * vr_table_store_set(dir) turns it on for the whole process (a missing dir, and its missing
+ * parents, are made when the first tables are claimed or stored; VR_EINVAL if it names something
+ * else than a directory, VR_EIO if it cannot be looked up) and NULL or "" turns it off. Call it before any thread builds tables. A file that cannot be read is
  * a miss; one that cannot be written is counted below and the build's tables are used anyway. */
 vr_status vr_table_store_set(const char *dir, vr_err *err);
 const char *vr_table_store_dir(void); /* NULL when off */
