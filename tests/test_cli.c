@@ -303,6 +303,18 @@ static void test_stdout_write_error(void **state)
     /* nothing on stdout: nothing to fail */
     snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 1 --paths 100 >/dev/null", m);
     assert_int_equal(run(args, out, sizeof out), 0);
+    /* a check that fails only at its standard output leaves no directory it made (it left
+     * new/sub behind: the directories were removed before the output was flushed) */
+    const char *cfg = write_file("full_run.yaml",
+                                 "simulation: {paths: 400, horizon_days: 10, seed: 3}\nscenarios:\n  - name: a\n"
+                                 "    model: {type: heston, spot: 100, v0: 0.04, physical: {kappa: 2, theta: 0.04, "
+                                 "sigma: 0.5, rho: -0.7}}\npolicies:\n  - name: p\n");
+    snprintf(args, sizeof args, "check %s -o %s/new/sub/x.h5", cfg, dir);
+    assert_int_equal(run_full(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot write the standard output"));
+    char made[512];
+    snprintf(made, sizeof made, "%s/new", dir);
+    assert_int_not_equal(access(made, F_OK), 0);
 }
 
 /* A VIX future has no strike: `price --option future` neither prints one (it printed the ignored

@@ -1175,9 +1175,16 @@ static int dispatch(int argc, char **argv)
  * (`model` checks its own output and names its file). */
 int main(int argc, char **argv)
 {
-    const int rc = dispatch(argc, argv);
+    int rc = dispatch(argc, argv);
+    errno = 0;
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "%s: cannot write the standard output: %s\n", prog,
+                errno ? strerror(errno) : "a write failed");
+        rc = 1;
+    }
     /* a failed command leaves no directory it made for its outputs (while empty): `-o new/x.h5`
-     * of a run refused after the target was checked left new/ behind */
+     * of a run refused after the target was checked left new/ behind (and so did a check whose
+     * standard output could not be written) */
     if (rc != 0)
         vr_outfile_made_dirs_remove();
     if (vr_table_store_dir() != NULL) {
@@ -1186,12 +1193,6 @@ int main(int argc, char **argv)
         if (c.failed > 0)
             fprintf(stderr, "%s: warning: %zu table set(s) built but not kept in the table store: %s\n",
                     prog, c.failed, c.last_error);
-    }
-    errno = 0;
-    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-        fprintf(stderr, "%s: cannot write the standard output: %s\n", prog,
-                errno ? strerror(errno) : "a write failed");
-        return 1;
     }
     return rc;
 }
