@@ -1068,7 +1068,7 @@ static void test_bad_input_api(void **state)
     vr_err err = {VR_OK, ""};
     snprintf(out, sizeof out, "%s/bad.html", dir);
     snprintf(path, sizeof path, "%s/missing.h5", dir);
-    assert_int_equal(vr_report_write(path, out, VR_REPORT_HTML, &err), VR_EIO);
+    assert_int_equal(vr_report_write(path, out, VR_REPORT_HTML, &err), VR_EINVAL);
     assert_non_null(strstr(err.msg, "missing.h5"));
     assert_non_null(strstr(err.msg, "No such file"));
     assert_false(file_exists(out));
@@ -1130,10 +1130,14 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "cannot tell the format"));
     assert_int_equal(run_cmd("report", out, sizeof out), 2);
     assert_int_equal(run_cmd("report --bogus x.h5", out, sizeof out), 2);
-    /* runtime errors: exit 1 */
+    /* an input that is not there, or a directory: exit 2, as every command's named input */
     snprintf(args, sizeof args, "report '%s/nope.h5'", dir);
-    assert_int_equal(run_cmd(args, out, sizeof out), 1);
-    assert_non_null(strstr(out, "nope.h5"));
+    assert_int_equal(run_cmd(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "nope.h5: No such file or directory"));
+    snprintf(args, sizeof args, "report '%s' -o '%s/d.html'", dir, dir);
+    assert_int_equal(run_cmd(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "not a regular file"));
+    /* runtime errors: exit 1 */
     snprintf(args, sizeof args, "report '%s/tiny.yaml' -o '%s/y.html'", dir, dir);
     assert_int_equal(run_cmd(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "HDF5"));

@@ -14,10 +14,12 @@
  * (a NaN score would otherwise pass for an absent one, "n/a"); strings are fixed length (vr_h5.h).
  * A replayed history (paths = 1) carries only the scores flagged VR_RF_REPLAY; the others are NaN
  * and the writers show its P&L instead. */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report/report_internal.h"
 #include "vixrisk/vr_h5.h"
@@ -510,6 +512,14 @@ vr_status vr_rep_run_load(const char *h5_path, rep_run *run, vr_err *err)
     memset(run, 0, sizeof *run);
     if ((run->path = strdup(h5_path)) == NULL)
         return vr_fail(err, VR_ENOMEM, "report: %s", h5_path);
+    /* an input that is not there, or not a file, is a usage error (exit 2) as every command's
+     * named input is; a file that cannot be read as a run is a runtime failure (exit 1) */
+    struct stat sb;
+    if (stat(h5_path, &sb) != 0)
+        return vr_fail(err, VR_EINVAL, "report: cannot read %s: %s", h5_path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return vr_fail(err, VR_EINVAL, "report: %s: not a regular file (give a run file, as `vixrisk run` "
+                       "writes)", h5_path);
     vr_err inner = {VR_OK, ""};
     if (vr_h5_open_read(h5_path, &r, &inner) != VR_OK) {
         /* "h5: open X: No such file..." or HDF5's "unable to open file: file signature not found" */
