@@ -1130,6 +1130,14 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "cannot tell the format"));
     assert_int_equal(run_cmd("report", out, sizeof out), 2);
     assert_int_equal(run_cmd("report --bogus x.h5", out, sizeof out), 2);
+    /* a Markdown page whose chart directory's name ("<stem>_files") would be too long: exit 2
+     * before the run is read (the page's own name, 253 bytes, is legal) */
+    char stem[251];
+    memset(stem, 'b', 250);
+    stem[250] = '\0';
+    snprintf(args, sizeof args, "report '%s' -o '%s/%s.md'", h5, dir, stem);
+    assert_int_equal(run_cmd(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "the chart directory's name (the page's stem and \"_files\") is 256 bytes long"));
     /* an input that is not there, or a directory: exit 2, as every command's named input */
     snprintf(args, sizeof args, "report '%s/nope.h5'", dir);
     assert_int_equal(run_cmd(args, out, sizeof out), 2);

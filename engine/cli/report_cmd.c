@@ -6,6 +6,7 @@
  * target is checked before the run file is read: never the input itself, never a non-regular file
  * (vr_outfile.h). main.c dispatches here with argv[0] = "report". */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,21 @@ int vr_cmd_report(int argc, char **argv)
     const int prc = vr_cli_prepare_out(&of, "report", out, def_name, inputs, 1);
     if (prc != 0)
         return prc;
+    /* Markdown's charts go to the directory "<stem>_files" beside the page: a name too long for
+     * it is a usage error found here, before the run file is read (it failed at the mkdir, exit 1) */
+    if (fmt == VR_REPORT_MD) {
+        const char *fs = strrchr(of.final, '/');
+        const char *fb = fs ? fs + 1 : of.final;
+        const char *fd = strrchr(fb, '.');
+        const size_t dlen = (fd && fd != fb ? (size_t)(fd - fb) : strlen(fb)) + strlen("_files");
+        if (dlen > NAME_MAX) {
+            fprintf(stderr, "vixrisk report: %.60s...: the chart directory's name (the page's stem and "
+                    "\"_files\") is %zu bytes long, more than the %d a file name may have\n",
+                    of.final, dlen, NAME_MAX);
+            vr_outfile_abort(&of);
+            return EXIT_USAGE;
+        }
+    }
     vr_err err = {VR_OK, ""};
     const vr_status st = vr_report_write(in, of.final, (vr_report_format)fmt, &err);
     if (st != VR_OK) {
