@@ -814,6 +814,14 @@ static int ranks_differ(const vr_run_cfg *cfg, const vk_table *kt, int rank)
                     "would depend on where its paths ran; let every rank read the same files\n", prog, first);
         return 1;
     }
+    /* the command line's part: --seed and --paths (the loader applied --paths; --asof, --lookback
+     * and --data act through the inputs above; --threads changes no number) */
+    if (vr_mpi_same(cfg->spec.seed, &first) != VR_OK || vr_mpi_same((uint64_t)cfg->spec.paths, &first) != VR_OK) {
+        if (rank == 0)
+            fprintf(stderr, "%s: rank %d runs another seed or path count than rank 0 (--seed, --paths): "
+                    "every rank must be given the same\n", prog, first);
+        return 1;
+    }
     return 0;
 }
 #endif
@@ -838,6 +846,13 @@ static int cmd_run(int argc, char **argv, int check_only)
     int set_paths = 0, set_seed = 0, set_threads = 0, quiet = 0, json = 0, stages = 0;
     int32_t asof = 0;
     int lookback = 0; /* vr_run_load_opts.lookback */
+    /* the exit status of a command line that stops here (a usage error, or --help), else -1:
+     * under mpirun the ranks agree on it first, so that a rank given other options than the rest
+     * does not leave them waiting in the first collective */
+    int early = -1;
+    const char *file = NULL;
+    const vk_table *kt = NULL;
+    char imsg[256] = "";
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -848,59 +863,70 @@ static int cmd_run(int argc, char **argv, int check_only)
         case 'h':
             if (check_only) usage_check(stdout);
             else usage_run(stdout);
-            return 0;
+            early = 0;
+            goto parsed;
         case 'o': out = optarg; break;
-        case O_PATHS: if (!parse_u64("--paths", optarg, 1, 10000000000ULL, &paths)) return EXIT_USAGE; set_paths = 1; break;
+        case O_PATHS: if (!parse_u64("--paths", optarg, 1, 10000000000ULL, &paths)) { early = EXIT_USAGE; goto parsed; } set_paths = 1; break;
         /* simulation.seed's range: the run file stores it as int64, exactly as the config's double reads it */
-        case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_C(9007199254740991), &seed)) return EXIT_USAGE; set_seed = 1; break;
-        case O_THREADS: if (!parse_u64("--threads", optarg, 0, VR_CLI_MAX_THREADS, &threads)) return EXIT_USAGE; set_threads = 1; break;
+        case O_SEED: if (!parse_u64("--seed", optarg, 0, UINT64_C(9007199254740991), &seed)) { early = EXIT_USAGE; goto parsed; } set_seed = 1; break;
+        case O_THREADS: if (!parse_u64("--threads", optarg, 0, VR_CLI_MAX_THREADS, &threads)) { early = EXIT_USAGE; goto parsed; } set_threads = 1; break;
         case O_ISA: isa = optarg; break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
         case O_STAGES: stages = 1; break;
-        case O_DATA: if (!vr_cli_parse_data(cmd, optarg)) return EXIT_USAGE; data = optarg; break;
-        case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) return EXIT_USAGE; break;
+        case O_DATA: if (!vr_cli_parse_data(cmd, optarg)) { early = EXIT_USAGE; goto parsed; } data = optarg; break;
+        case O_ASOF: if (!vr_cli_parse_asof(cmd, optarg, &asof)) { early = EXIT_USAGE; goto parsed; } break;
         case O_LOOKBACK:
             if (strcmp(optarg, "flat") != 0 && strcmp(optarg, "data") != 0) {
                 fprintf(stderr, "%s %s: --lookback must be flat or data (got '%s')\n", prog, cmd, optarg);
-                return EXIT_USAGE;
+                early = EXIT_USAGE;
+                goto parsed;
             }
             lookback = strcmp(optarg, "data") == 0 ? 2 : 1;
             break;
         default:
             fprintf(stderr, "%s %s: unknown option or missing value: %s (try 'vixrisk %s --help')\n", prog,
                     cmd, argv[optind - 1], cmd);
-            return EXIT_USAGE;
+            early = EXIT_USAGE;
+            goto parsed;
         }
     }
     if (check_only && (json || stages)) { /* (run's options: check runs nothing to report or time) */
         fprintf(stderr, "%s check: %s is an option of run: check simulates nothing (try 'vixrisk check --help')\n",
                 prog, json ? "--json" : "--stages");
-        return EXIT_USAGE;
+        early = EXIT_USAGE;
+        goto parsed;
     }
     if (optind + 1 != argc) {
         fprintf(stderr, "%s %s: expected exactly one CONFIG.yaml (try 'vixrisk %s --help')\n", prog, cmd, cmd);
-        return EXIT_USAGE;
+        early = EXIT_USAGE;
+        goto parsed;
     }
-    const char *file = argv[optind];
-    char imsg[256] = "";
-    const vk_table *kt = pick_isa_msg(isa, imsg, sizeof imsg);
+    file = argv[optind];
+    kt = pick_isa_msg(isa, imsg, sizeof imsg);
+parsed:
 #ifdef VIXRISK_MPI
     /* a rank whose CPU lacks the ISA asked for (or whose VIXRISK_ISA names none): every rank
      * stops, none waits in the next collective, and rank 0 says which rank and why; then the
      * ranks speak for themselves again (from here a rank may fail alone) */
     if (vr_mpi_active()) {
-        vr_err ie = {kt != NULL ? VR_OK : VR_EINVAL, ""};
-        snprintf(ie.msg, sizeof ie.msg, "%s", imsg);
+        vr_err ie = {early >= 0 || kt == NULL ? VR_EINVAL : VR_OK, ""};
+        if (early >= 0)
+            snprintf(ie.msg, sizeof ie.msg, "its command line %s, and the others' did not: give every "
+                     "rank the same options", early == 0 ? "asked for --help" : "was refused");
+        else
+            snprintf(ie.msg, sizeof ie.msg, "%s", imsg);
         const vr_status as = vr_mpi_agree(ie.code, &ie);
         ranks_speak();
         if (as != VR_OK) {
-            if (vr_mpi_rank() == 0)
+            if (vr_mpi_rank() == 0 && early < 0)
                 fprintf(stderr, "%s: %s\n", prog, ie.msg);
-            return EXIT_USAGE;
+            return early >= 0 ? early : EXIT_USAGE;
         }
     }
 #endif
+    if (early >= 0)
+        return early;
     if (kt == NULL) {
         fprintf(stderr, "%s: %s\n", prog, imsg);
         return EXIT_USAGE;
@@ -931,12 +957,6 @@ static int cmd_run(int argc, char **argv, int check_only)
             fprintf(stderr, "%s: %s\n", prog, err.msg);
         return vr_status_exit_code(st);
     }
-#ifdef VIXRISK_MPI
-    if (vr_mpi_active() && ranks_differ(&cfg, kt, rank)) {
-        vr_run_cfg_free(&cfg);
-        return EXIT_USAGE;
-    }
-#endif
     /* the run file records what was run, not only the config text it was run from: the command
      * line and the settings it changed (the loader recorded --paths when it differs from the
      * config; a --seed or --threads equal to the config's value changes nothing and is left out) */
@@ -952,6 +972,14 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (set_seed) cfg.spec.seed = seed;
     if (set_threads) cfg.spec.threads = (int)threads;
     cfg.spec.kt = kt;
+#ifdef VIXRISK_MPI
+    /* (after --paths and --seed are applied: a rank given other ones ran other paths than the
+     * file says, exit 0) */
+    if (vr_mpi_active() && ranks_differ(&cfg, kt, rank)) {
+        vr_run_cfg_free(&cfg);
+        return EXIT_USAGE;
+    }
+#endif
     if (asof > 0 && ol < sizeof cfg.overrides) {
         char ds[16];
         ol += (size_t)snprintf(cfg.overrides + ol, sizeof cfg.overrides - ol, "%sasof=%s",

@@ -370,7 +370,8 @@ def ranks_disagree(vix, src, mpirun, env, tmp):
     kernels (VIXRISK_ISA=scalar, as a node without AVX would pick): the run passed off two ISAs'
     numbers as one. (c) Rank 1 reading a copy of the data with one VIX close 0.01 lower: 603
     numbers of a replay differed from the single process's, exit 0. (d) The output target a
-    directory: exit 1 under mpirun, 2 without."""
+    directory: exit 1 under mpirun, 2 without. (g) Rank 1 given another --seed, or an option it
+    refuses, below."""
     data = os.path.realpath(os.path.join(src, "..", "shared", "data"))
     wrap = os.path.join(tmp, "rank1_env.sh")
     with open(wrap, "w") as f:
@@ -411,6 +412,30 @@ def ranks_disagree(vix, src, mpirun, env, tmp):
         made = os.path.isfile(out) or (out_dir is not None and os.listdir(os.path.join(out_dir, "alvh.h5")))
         good = r.returncode == 2 and want in r.stderr and not made
         print(f"ranks disagree ({renv.split('=')[0]}, {name}): exit {r.returncode}, {'ok' if good else 'FAILED'}")
+        if not good:
+            print(r.stderr[-2000:])
+        ok &= good
+    # (g) rank 1 given other options: another --seed ran its paths on another seed while the file
+    # named rank 0's, exit 0; an option refused on rank 1 alone left rank 0 waiting for ever
+    wrap_args = os.path.join(tmp, "rank1_args.sh")
+    with open(wrap_args, "w") as f:
+        f.write('#!/bin/sh\nif [ "${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}" = 1 ]; then exec "$@" $RANK1_ARGS; fi\n'
+                'exec "$@"\n')
+    os.chmod(wrap_args, 0o755)
+    for args, want in [("--seed 7", "rank 1 runs another seed or path count than rank 0"),
+                       ("--bogus", "rank 1: its command line was refused, and the others' did not")]:
+        cfg = small_config(src, "alvh.yaml", tmp, True)
+        out = os.path.join(tmp, "out", "disagree_args.h5")
+        try:
+            r = subprocess.run(mpirun + ["-np", "2", wrap_args, vix, "run", cfg, "--paths", "40", "--threads", "1",
+                                         "-q", "-o", out], env=dict(env, RANK1_ARGS=args), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            print(f"ranks disagree (rank 1 given {args}): the run hung (killed after 120 s): FAILED")
+            ok = False
+            continue
+        good = r.returncode == 2 and want in r.stderr and not os.path.isfile(out)
+        print(f"ranks disagree (rank 1 given {args}): exit {r.returncode}, {'ok' if good else 'FAILED'}")
         if not good:
             print(r.stderr[-2000:])
         ok &= good
