@@ -11,7 +11,8 @@
  *   - the partition gives every block to exactly one rank, contiguous, balanced to one block;
  * for sizes with a partial last block, without one, and with fewer blocks than ranks.
  * With --abort, rank 1 fails while the others wait in a barrier: every rank must end (the ctest
- * checks the message; a hang is a timeout). Not a cmocka program: every rank checks, rank 0
+ * checks the message; a hang is a timeout); with --abort DIR it holds an output's temporary in a
+ * directory made for it, which the abort removes (test_mpi_abort_cleanup checks DIR is empty). Not a cmocka program: every rank checks, rank 0
  * reports, the exit status is nonzero if any rank saw a difference. */
 #include <omp.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include <mpi.h>
 
 #include "vixrisk/vr_mpi.h"
+#include "vixrisk/vr_outfile.h"
 #include "vixrisk/vr_stats.h"
 #include "vixrisk/vr_tailstats.h"
 
@@ -261,6 +263,16 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "--abort") == 0) {
         if (me == 1) {
+            /* --abort DIR: the failing rank holds an output's temporary in DIR/sub/ (made for
+             * it), which the abort must remove with the directory (the ctest checks) */
+            vr_outfile o;
+            char path[600];
+            if (argc > 2) {
+                snprintf(path, sizeof path, "%s/sub/r1.h5", argv[2]);
+                if (vr_outfile_prepare(&o, path, NULL, NULL, 0, &err) != VR_OK ||
+                    vr_outfile_begin(&o, &err) != VR_OK)
+                    vr_mpi_abort(&err);
+            }
             vr_fail(&err, VR_EIO, "injected failure");
             vr_mpi_abort(&err);
         }

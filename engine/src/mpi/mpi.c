@@ -6,6 +6,7 @@
  * order-independent. MPI returns error codes (MPI_ERRORS_RETURN on MPI_COMM_WORLD) that become
  * VR_EIO; a caller whose peers may be blocked in a collective ends with vr_mpi_abort. */
 #include "vixrisk/vr_mpi.h"
+#include "vixrisk/vr_outfile.h"
 #include "core/blob.h"
 
 #include <limits.h>
@@ -89,6 +90,10 @@ void vr_mpi_abort(const vr_err *err)
     fprintf(stderr, "vixrisk: rank %d of %d: %s\n", vr_mpi_rank(), vr_mpi_size(),
             err && err->msg[0] ? err->msg : "failed");
     fflush(stderr);
+    /* this rank's temporaries (rank 0's run file) and the directories made for them go first:
+     * MPI_Abort ends this process without the CLI's cleanup (the other ranks are signalled, and
+     * their handlers clean up) */
+    vr_outfile_signal_cleanup();
     MPI_Abort(MPI_COMM_WORLD, vr_status_exit_code(code));
     abort(); /* MPI_Abort does not return; this keeps the promise if it did */
 }
