@@ -952,7 +952,7 @@ static void test_inputs_not_regular(void **state)
     snprintf(args, sizeof args, "check %s/run.yaml", od);
     vr_test_cli_expect(args, 2, out, sizeof out, "run.yaml: cannot open: not a regular file", NULL);
     snprintf(args, sizeof args, "report %s/run.h5 -o %s/r.json", od, od);
-    vr_test_cli_expect(args, 1, out, sizeof out, "run.h5", "not a regular file", NULL);
+    vr_test_cli_expect(args, 2, out, sizeof out, "run.h5", "not a regular file", NULL);
     /* a data directory whose SPX file is a FIFO (the other files need not exist: it is read first
      * or its absence is reported, never waited on) */
     snprintf(args, sizeof args, "model %s --asof 2009-11-02 --data %s", VIXRISK_SOURCE_DIR "/configs/models/heston.yaml", od);
@@ -1173,6 +1173,38 @@ static void test_whole_number_options(void **state)
     }
     snprintf(args, sizeof args, "check %s --paths 5 --seed 0", cfg);
     vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+}
+
+/* An option with a value given twice is refused (the last one won without a word: `-o a -o b`
+ * wrote b, `calibrate --model heston --model bates` calibrated bates); flags may repeat, and so
+ * may calibrate's --realism and --cap. --fast-log with --precision single changed no bit. */
+static void test_repeated_options(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], m[1200], cfg[1200];
+    snprintf(m, sizeof m, "%s", write_file("good.yaml", good));
+    snprintf(cfg, sizeof cfg, "%s", write_file("small.yaml", run_small));
+    static const struct { const char *fmt, *want; } cases[] = {
+        {"check %s --paths 300 --paths 400", "check: --paths given twice: give each option once"},
+        {"run %s -o x.h5 --out=y.h5", "run: --out (-o) given twice"},
+        {"check %s --seed 1 --threads 1 --seed 1", "check: --seed given twice"},
+        {"price --model %s --strike 1 --strike 2 --expiry 1", "price: --strike given twice"},
+        {"model %s --asof 2020-03-02 --asof 2020-03-03", "model: --asof given twice"},
+        {"calibrate --model heston --model bates --from %.0s2020-01-02", "calibrate: --model given twice"},
+        {"report %s --format md --format csv", "report: --format given twice"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        snprintf(args, sizeof args, cases[k].fmt, strncmp(cases[k].fmt, "price", 5) == 0 ||
+                 strncmp(cases[k].fmt, "model", 5) == 0 ? m : cfg);
+        vr_test_cli_expect(args, 2, out, sizeof out, cases[k].want, NULL);
+    }
+    snprintf(args, sizeof args, "check %s -q -q --paths 5", cfg); /* a flag twice says it twice */
+    vr_test_cli_expect(args, 0, out, sizeof out, "ok", NULL);
+    snprintf(args, sizeof args, "calibrate --realism %s --realism %s --bogus", m, m); /* (repeatable) */
+    vr_test_cli_expect(args, 2, out, sizeof out, "--bogus", NULL);
+    assert_null(strstr(out, "given twice"));
+    snprintf(args, sizeof args, "price --model %s --strike 100 --expiry 0.5 --paths 100 --fast-log --precision single", m);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--fast-log changes nothing with --precision single", NULL);
 }
 
 /* OMP_NUM_THREADS sets the team wherever --threads is 0 (the default): beyond the 4096 of
@@ -1693,6 +1725,7 @@ int main(void)
         cmocka_unit_test(test_output_refused),
         cmocka_unit_test(test_output_never_a_data_file),
         cmocka_unit_test(test_whole_number_options),
+        cmocka_unit_test(test_repeated_options),
         cmocka_unit_test(test_omp_num_threads_bounded),
         cmocka_unit_test(test_report_prefix_and_chart_dir),
         cmocka_unit_test(test_threads_beyond_blocks),

@@ -143,6 +143,11 @@ static void test_whole_numbers(void **state)
     expect_ok(cfg("single_ok.yaml", "paths: 10, precision: single", "  - name: p\n"), &c);
     assert_int_equal(c.spec.single, 1);
     vr_run_cfg_free(&c);
+    /* fast_log with single changed no bit (the float step has its own log): refused at its key */
+    expect_err(cfg("single_fast.yaml", "paths: 10, precision: single, fast_log: true", "  - name: p\n"),
+               "simulation.fast_log", "changes nothing with precision: single");
+    expect_ok(cfg("single_slow.yaml", "paths: 10, precision: single, fast_log: false", "  - name: p\n"), &c);
+    vr_run_cfg_free(&c);
     expect_ok(cfg("double_ok.yaml", "paths: 10, precision: double", "  - name: p\n"), &c);
     assert_int_equal(c.spec.single, 0);
     vr_run_cfg_free(&c);

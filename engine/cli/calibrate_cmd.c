@@ -549,7 +549,11 @@ int vr_cmd_calibrate(int argc, char **argv)
     optind = 0; /* full reset of getopt (GNU) */
     opterr = 0;
     unsigned char seen[OPT_CAP - OPT_DATA + 1] = {0}; /* the long options given */
+    unsigned char once[VR_CLI_SEEN] = {0}; /* (vr_cli_once) */
+    static const int repeatable[] = {OPT_REALISM, OPT_CAP, 0};
     while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        if (!vr_cli_once("calibrate", longopts, c, once, repeatable))
+            return CAL_EXIT_USAGE;
         if (c >= OPT_DATA && c <= OPT_CAP)
             seen[c - OPT_DATA] = 1;
         switch (c) {

@@ -2,6 +2,8 @@
  * version line, output-target checks, failure messages, JSON helpers and the --asof lines. */
 #include "cli.h"
 
+#include <getopt.h>
+
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -245,4 +247,36 @@ void vr_cli_state_print(FILE *out, const vr_model *m, const double *x)
     for (int j = 0; j < ops->nfactors; j++)
         fprintf(out, "%s%s0 = %.6g", j ? ", " : "", ops->factor_names[j], x[j]);
     fprintf(out, " (VIX %.4f under the pricing parameters)", vr_vix_level_x(&c, x, ops->nfactors));
+}
+
+int vr_cli_once(const char *cmd, const struct option *opts, int c, unsigned char *seen, const int *repeatable)
+{
+    if (c < 0 || c >= VR_CLI_SEEN)
+        return 1;
+    const struct option *o = NULL;
+    for (const struct option *p = opts; p->name != NULL; p++)
+        if (p->val == c && p->flag == NULL)
+            o = p;
+    /* a flag repeated says the same thing again; only options with a value can contradict */
+    if (o != NULL && o->has_arg == no_argument)
+        return 1;
+    if (o == NULL && (c == '?' || c == ':' || c == 'h' || c == 'q'))
+        return 1;
+    for (const int *r = repeatable; r != NULL && *r != 0; r++)
+        if (*r == c)
+            return 1;
+    if (!seen[c]) {
+        seen[c] = 1;
+        return 1;
+    }
+    if (o != NULL && c < 128)
+        fprintf(stderr, "vixrisk %s: --%s (-%c) given twice: give each option once (try 'vixrisk %s --help')\n",
+                cmd, o->name, c, cmd);
+    else if (o != NULL)
+        fprintf(stderr, "vixrisk %s: --%s given twice: give each option once (try 'vixrisk %s --help')\n", cmd,
+                o->name, cmd);
+    else
+        fprintf(stderr, "vixrisk %s: -%c given twice: give each option once (try 'vixrisk %s --help')\n", cmd, c,
+                cmd);
+    return 0;
 }

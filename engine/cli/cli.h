@@ -38,6 +38,15 @@ extern const char *const vr_cli_data_files[VR_CLI_NDATA_FILES];
  * printing "vixrisk CMD: OMP_NUM_THREADS: ..." to stderr. */
 int vr_cli_check_omp_env(const char *cmd);
 
+/* An option that takes a value, given twice, is refused (the last one won without a word: `-o
+ * a.h5 -o b.h5`, `--model heston --model bates`, as a config refuses a duplicate key). Call once
+ * per option getopt_long returns, with a zeroed `seen` of VR_CLI_SEEN entries; `repeatable` names
+ * the option values that may repeat (0-terminated; NULL: none). Returns 1, or 0 after printing
+ * "vixrisk CMD: --NAME given twice ..." to stderr. */
+#define VR_CLI_SEEN 512
+struct option;
+int vr_cli_once(const char *cmd, const struct option *opts, int c, unsigned char *seen, const int *repeatable);
+
 /* `vixrisk --version` output; returns 0. */
 int vr_cli_version(void);
 

@@ -289,10 +289,13 @@ static int cmd_price(int argc, char **argv)
     uint64_t u;
     optind = 1;
     opterr = 0;
+    unsigned char seen[VR_CLI_SEEN] = {0}; /* (vr_cli_once) */
     for (;;) {
         const int c = getopt_long(argc, argv, "h", opts, NULL);
         if (c == -1)
             break;
+        if (!vr_cli_once("price", opts, c, seen, NULL))
+            return EXIT_USAGE;
         switch (c) {
         case 'h': usage_price(stdout); return 0;
         case O_MODEL: model_file = optarg; break;
@@ -360,6 +363,11 @@ static int cmd_price(int argc, char **argv)
     }
     if (model_file == NULL) {
         fprintf(stderr, "%s price: --model FILE is required (try 'vixrisk price --help')\n", prog);
+        return EXIT_USAGE;
+    }
+    if (req.fast_log && req.single) { /* (as simulation.fast_log with precision: single) */
+        fprintf(stderr, "%s price: --fast-log changes nothing with --precision single (the float step has "
+                "its own log): leave it out\n", prog);
         return EXIT_USAGE;
     }
     if (isnan(req.expiry)) {
@@ -853,12 +861,17 @@ static int cmd_run(int argc, char **argv, int check_only)
     const char *file = NULL;
     const vk_table *kt = NULL;
     char imsg[256] = "";
+    unsigned char seen[VR_CLI_SEEN] = {0}; /* (vr_cli_once) */
     optind = 1;
     opterr = 0;
     for (;;) {
         const int c = getopt_long(argc, argv, "ho:q", opts, NULL);
         if (c == -1)
             break;
+        if (!vr_cli_once(cmd, opts, c, seen, NULL)) {
+            early = EXIT_USAGE;
+            goto parsed;
+        }
         switch (c) {
         case 'h':
             if (check_only) usage_check(stdout);

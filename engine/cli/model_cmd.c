@@ -355,12 +355,15 @@ int vr_cmd_model(int argc, char **argv)
     };
     const char *asof = NULL, *data = NULL;
     int json = 0;
+    unsigned char seen[VR_CLI_SEEN] = {0}; /* (vr_cli_once) */
     optind = 1;
     opterr = 0;
     for (;;) {
         const int c = getopt_long(argc, argv, "h", opts, NULL);
         if (c == -1)
             break;
+        if (!vr_cli_once("model", opts, c, seen, NULL))
+            return EXIT_USAGE;
         switch (c) {
         case 'h': usage_model(stdout); return 0;
         case O_JSON: json = 1; break;

@@ -58,10 +58,13 @@ int vr_cmd_report(int argc, char **argv)
     const char *out = NULL, *fmt_arg = NULL;
     optind = 1;
     opterr = 0;
+    unsigned char seen[VR_CLI_SEEN] = {0}; /* (vr_cli_once) */
     for (;;) {
         const int c = getopt_long(argc, argv, "ho:", opts, NULL);
         if (c == -1)
             break;
+        if (!vr_cli_once("report", opts, c, seen, NULL))
+            return EXIT_USAGE;
         switch (c) {
         case 'h': usage_report(stdout); return 0;
         case 'o': out = optarg; break;

@@ -88,6 +88,11 @@ static vr_status conv_simulation(const vr_cfg_ctx *c, vr_run_spec *s, vr_run_cfg
     if (s->single && s->scheme != VR_SCHEME_QE)
         return vr_config_fail(c->err, c->file, c->ix, "simulation.precision",
                               "single has the QE scheme only (simulation.scheme is euler)");
+    /* the float step has its own log: fast_log (the double kernels' 3.5-ulp log) changed no bit */
+    if (s->single && s->fast_log)
+        return vr_config_fail(c->err, c->file, c->ix, "simulation.fast_log",
+                              "true changes nothing with precision: single (the float step has its own "
+                              "log; fast_log selects the double kernels' one): leave it out");
     /* the daily marks of the positions' SPX options in float (vk_single_marks) */
     CHECK(enum_of(c, "simulation.mark_precision", precisions, 2, 0, &s->mark_single));
     const double defthr[4] = {10000, 25000, 50000, 100000};
