@@ -272,6 +272,40 @@ static void test_na_gates_listed(void **state)
     free(buf);
 }
 
+/* A history window without a day in the top VIX bucket (2017: none at 30 or above) has no
+ * ratio for the "rising" gate, which the model is still held to: the failed gates' summary
+ * printed "(history nan, > 1 (rising))" where the table shows n/a. */
+static void test_failed_rising_gate_without_history(void **state)
+{
+    (void)state;
+    vr_realism_stats c[2];
+    memset(c, 0, sizeof c);
+    for (int j = 0; j < 2; j++) {
+        c[j].years = 10;
+        for (int b = 0; b < VR_REALISM_NB; b++) {
+            c[j].lvol[b] = 0.9 - 0.1 * b * j; /* the model's falls with the VIX: the gate fails */
+            c[j].fut1[b] = c[j].fut2[b] = c[j].v3m[b] = c[j].vvix[b] = c[j].rv_iv[b] = NAN;
+        }
+        for (int k = 0; k < VR_REALISM_NLEG; k++)
+            c[j].second_leg[k] = 0.1;
+    }
+    c[0].lvol[VR_REALISM_NB - 1] = NAN; /* no history day in the top bucket */
+    const char *names[2] = {"history", "calm.yaml"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_realism_print(f, names, c, 2);
+    fclose(f);
+    const char *row = strstr(buf, "- calm.yaml: vol of log VIX change: highest / lowest bucket 0.67 (history n/a, > 1 "
+                                  "(rising))");
+    if (!row || strstr(buf, "nan"))
+        fprintf(stderr, "%s\n", buf);
+    assert_non_null(row);
+    assert_null(strstr(buf, "nan"));
+    free(buf);
+}
+
 static void test_svcj2_start_stationary(void **state)
 {
     (void)state;
@@ -334,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_extremes_over_spans_of_history_length),
         cmocka_unit_test(test_path_too_long_named),
         cmocka_unit_test(test_na_gates_listed),
+        cmocka_unit_test(test_failed_rising_gate_without_history),
         cmocka_unit_test(test_svcj2_start_stationary),
         cmocka_unit_test(test_episode_rate_independent_of_path_length),
     };

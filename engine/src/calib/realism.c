@@ -847,8 +847,9 @@ static void row(row_ctx *r, const char *label, const char *fmt, gate_kind g, dou
             fprintf(r->f, " %s %s |", cell, ok ? "pass" : "**FAIL**");
             r->fails += !ok;
             if (!ok && r->txt && r->len[j] < FAIL_TXT) {
-                char hv[64];
-                snprintf(hv, sizeof hv, fmt, v[0]);
+                char hv[64] = "n/a"; /* (G_RISING is held to its rule with no history value) */
+                if (isfinite(v[0]))
+                    snprintf(hv, sizeof hv, fmt, v[0]);
                 r->len[j] += (size_t)snprintf(r->txt + j * FAIL_TXT + r->len[j],
                                               FAIL_TXT - r->len[j], "%s%s %s (history %s, %s)",
                                               r->len[j] ? "; " : "", label, cell, hv, t);
