@@ -187,6 +187,29 @@ static void test_svcj2_short_window_hint(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* Estimates that make no valid model file (a VIX close of 9,000,000: kappa 252.5) are refused
+ * naming the key, not the output's temporary, which the failure removed (the message named a
+ * ".vr....tmp" file that no longer existed). */
+static void test_invalid_estimates_named(void **state)
+{
+    (void)state;
+    if (!vr_test_have_data())
+        skip();
+    char dir[128], args[2048], path[512];
+    assert_int_equal(vr_test_tmpdir("calbad", dir, sizeof dir), 0);
+    const int ln = line_of("vix_daily.csv", "2020-03-03");
+    assert_true(ln > 1);
+    make_data(dir, "d", "vix_daily.csv", ln, "2020-03-03,33.64,41.06,24.93,9000000\n", NULL);
+    snprintf(path, sizeof path, "%s/huge_cal.yaml", dir);
+    snprintf(args, sizeof args, "calibrate --data %s/d --model heston --bootstrap 0 --from 2019-01-02 "
+             "--to 2020-12-31 -o %s", dir, path);
+    vr_test_cli_expect(args, 1, out, sizeof out, "the estimates do not make a valid model file (nothing was "
+                       "written): model.physical.", "must be in", NULL);
+    assert_null(strstr(out, ".tmp"));
+    assert_false(exists(path));
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 /* The days that enter the fit, not the usable ones, must be >= 10: on 30 synthetic days every
  * 3rd leaves 10, every 4th 8. */
 static void test_every_leaves_ten_days(void **state)
@@ -377,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_svcj2_last_day_without_vix3m),
         cmocka_unit_test(test_svcj2_short_window_hint),
+        cmocka_unit_test(test_invalid_estimates_named),
         cmocka_unit_test(test_every_leaves_ten_days),
         cmocka_unit_test(test_decimal_options),
         cmocka_unit_test(test_failure_removes_made_dirs),

@@ -805,9 +805,21 @@ vr_status vr_calib_write_file(const char *path, const vr_model *m, const char *c
     /* round trip: the file must load */
     vr_model back;
     vr_err e2 = {0};
-    if (vr_model_load(path, &back, &e2) != VR_OK)
-        return vr_fail(err, VR_ENUM, "calibrate: the written model does not validate: %s",
-                       e2.msg);
+    if (vr_model_load(path, &back, &e2) != VR_OK) {
+        /* the message names the key, not the file: `path` is the output's temporary, removed
+         * with the failure (the message named a file that no longer existed) */
+        const char *why = e2.msg;
+        const size_t n = strlen(path);
+        if (strncmp(why, path, n) == 0 && why[n] == ':') {
+            why += n + 1;
+            while (*why >= '0' && *why <= '9')
+                why++;
+            if (strncmp(why, ": ", 2) == 0)
+                why += 2;
+        }
+        return vr_fail(err, VR_ENUM, "calibrate: the estimates do not make a valid model file (nothing "
+                       "was written): %s", why);
+    }
     return VR_OK;
 }
 
