@@ -298,7 +298,8 @@ static void sized_zero_note(FILE *f, const vr_scenario *sc, const vr_policy *pol
     else
         fprintf(f,
                 "note: %s: policy %s, layer %s: on %lld path-day%s its trigger called for a purchase and its size "
-                "came to 0 whole contracts, so it bought nothing then (it acted %.0f times on %zu path%s; "
+                "came to 0 whole contracts (a size that rounds to 0, one its sizing guard refused, or a spread "
+                "whose short leg had no bid), so it bought nothing then (it acted %.0f times on %zu path%s; "
                 "docs/config.md, \"size\") (run file: sized_zero_days)\n",
                 sc->name, pol->name, ly->name, (long long)n, n == 1 ? "" : "s", acts, paths, paths == 1 ? "" : "s");
 }
