@@ -92,8 +92,10 @@ static void usage_price(FILE *out)
             "                        (printed; in JSON as \"asof\"); the strike stays in index points\n"
             "  --data DIR            data directory for --asof (default: $VIXRISK_DATA, then\n"
             "                        ../shared/data)\n"
-            "  --no-surface          skip the pricing tables and their price (\"surface\": the value\n"
-            "                        the run marks with); the asked underlying's tables take\n"
+            "  --no-surface          skip the pricing tables and their price (\"surface\": how a run\n"
+            "                        marks the option, to the tables' accuracy: a run's tables\n"
+            "                        span its own expiries, these a year, so the last digits\n"
+            "                        differ); the asked underlying's tables take\n"
             "                        seconds (svcj2: up to a minute).\n"
             "                        Beyond |ln(K/F)|/sqrt(T) = 4 their vol is flat: the output then\n"
             "                        gives that k (JSON: \"surface_k\")\n"
@@ -1228,7 +1230,13 @@ int main(int argc, char **argv)
      * standard output could not be written) */
     if (rc != 0)
         vr_outfile_made_dirs_remove();
-    if (vr_table_store_dir() != NULL) {
+    /* said once under mpirun, by rank 0 (every rank said it: the ranks share the store and
+     * meet the same failure) */
+    int speaks = 1;
+#ifdef VIXRISK_MPI
+    speaks = launcher_rank() <= 0;
+#endif
+    if (vr_table_store_dir() != NULL && speaks) {
         vr_table_store_counts c;
         vr_table_store_stats(&c);
         if (c.failed > 0)
