@@ -401,6 +401,15 @@ static void test_price_ranges(void **state)
     vr_test_cli_expect(args, 0, out, sizeof out, "  analytic      970346.5", NULL);
     snprintf(args, sizeof args, "price --model %s --strike abc --expiry 1", m);
     vr_test_cli_expect(args, 2, out, sizeof out, "--strike: expected a number, got 'abc'", NULL);
+    /* the lowest strike as typed: spot 5000.1 / 1e4 = 0.50001 in decimal, a bit below the computed
+     * 0.5000100000000001, was refused; just below it still is */
+    const char *odd = write_file("odd_spot.yaml", "model: {type: heston, spot: 5000.1, v0: 0.04, physical: "
+                                                  "{kappa: 2, theta: 0.04, sigma: 0.5, rho: -0.7}}\n");
+    snprintf(args, sizeof args, "price --model %s --strike 0.50001 --expiry 0.5 --option put --paths 100 --no-surface", odd);
+    vr_test_cli_expect(args, 0, out, sizeof out, "  analytic      0.000000", NULL);
+    snprintf(args, sizeof args, "price --model %s --strike 0.5000099 --expiry 0.5 --option put --paths 100 --no-surface", odd);
+    vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in [0.5000100000000001, ", NULL);
+    m = write_file("good.yaml", good); /* (the helper's buffer is reused) */
     /* VIX strikes: the VIX pricers' (0, 10000] and svcj2's (0, 1000) */
     snprintf(args, sizeof args, "price --model %s --underlying vix --strike 2e4 --expiry 1 --paths 1000000", m);
     vr_test_cli_expect(args, 2, out, sizeof out, "--strike must be in (0, 10000] index points for "

@@ -232,7 +232,9 @@ static int price_inputs_check(const vr_price_req *req, const char *strike_s, con
         return 0;
     }
     const double S = req->model.spot;
-    if (!(req->strike >= S / PRICE_SPX_K_REL && req->strike <= S * PRICE_SPX_K_REL)) {
+    /* (a last-bit slack: the bounds as typed, spot/1e4 in decimal, may read a bit off the
+     * computed ones and were refused) */
+    if (!(req->strike >= S / PRICE_SPX_K_REL * (1 - 1e-12) && req->strike <= S * PRICE_SPX_K_REL * (1 + 1e-12))) {
         fprintf(stderr, "%s price: --strike must be in [%s, %s] index points for --underlying spx: "
                 "1e-4 to 1e4 times the spot %s (got %s)\n", prog, vr_num_str(S / PRICE_SPX_K_REL, lo),
                 vr_num_str(S * PRICE_SPX_K_REL, hi), vr_num_str(S, sp), strike_s);
