@@ -224,32 +224,46 @@ static void test_path_too_long_named(void **state)
                        "--years: expected a number in [0.1, 50], got '60'", NULL);
 }
 
-static void test_na_gates_listed(void **state)
+/* A history column and a model column: every bucket's vol of log VIX changes 0.9 (the model's
+ * falling by `fall` a bucket), second legs 0.1, no futures, VIX3M, VVIX or RV/IV values. */
+static void two_columns(vr_realism_stats c[2], double fall)
 {
-    (void)state;
-    vr_realism_stats c[2];
-    memset(c, 0, sizeof c);
+    memset(c, 0, 2 * sizeof *c);
     for (int j = 0; j < 2; j++) {
         c[j].years = 10;
         for (int b = 0; b < VR_REALISM_NB; b++) {
-            c[j].lvol[b] = 0.9;
+            c[j].lvol[b] = 0.9 - fall * b * j;
             c[j].fut1[b] = c[j].fut2[b] = c[j].v3m[b] = c[j].vvix[b] = c[j].rv_iv[b] = NAN;
         }
         for (int k = 0; k < VR_REALISM_NLEG; k++)
             c[j].second_leg[k] = 0.1;
     }
+}
+
+/* The report of the two columns (history, calm.yaml) into *buf, malloc'd. */
+static void print_columns(const vr_realism_stats c[2], char **buf)
+{
+    const char *names[2] = {"history", "calm.yaml"};
+    size_t len = 0;
+    *buf = NULL;
+    FILE *f = open_memstream(buf, &len);
+    assert_non_null(f);
+    vr_realism_print(f, names, c, 2);
+    fclose(f);
+}
+
+static void test_na_gates_listed(void **state)
+{
+    (void)state;
+    vr_realism_stats c[2];
+    two_columns(c, 0);
     /* the model: no trigger (second legs n/a), never below 15 (the vol ratio n/a); the futures
      * rows are n/a in both columns (no futures data): not listed */
     for (int k = 0; k < VR_REALISM_NLEG; k++)
         c[1].second_leg[k] = NAN;
     c[1].lvol[0] = NAN;
-    const char *names[2] = {"history", "calm.yaml"};
     char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    vr_realism_print(f, names, c, 2);
-    fclose(f);
+    print_columns(c, &buf);
     const char *na = strstr(buf, "Gates not evaluated");
     if (!na)
         fprintf(stderr, "%s\n", buf);
@@ -264,12 +278,10 @@ static void test_na_gates_listed(void **state)
     for (int k = 0; k < VR_REALISM_NLEG; k++)
         c[1].second_leg[k] = 0.2;
     c[1].lvol[0] = 0.9;
-    f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    vr_realism_print(f, names, c, 2);
-    fclose(f);
-    assert_null(strstr(buf, "Gates not evaluated"));
-    free(buf);
+    char *all = NULL;
+    print_columns(c, &all);
+    assert_null(strstr(all, "Gates not evaluated"));
+    free(all);
 }
 
 /* A history window without a day in the top VIX bucket (2017: none at 30 or above) has no
@@ -279,24 +291,10 @@ static void test_failed_rising_gate_without_history(void **state)
 {
     (void)state;
     vr_realism_stats c[2];
-    memset(c, 0, sizeof c);
-    for (int j = 0; j < 2; j++) {
-        c[j].years = 10;
-        for (int b = 0; b < VR_REALISM_NB; b++) {
-            c[j].lvol[b] = 0.9 - 0.1 * b * j; /* the model's falls with the VIX: the gate fails */
-            c[j].fut1[b] = c[j].fut2[b] = c[j].v3m[b] = c[j].vvix[b] = c[j].rv_iv[b] = NAN;
-        }
-        for (int k = 0; k < VR_REALISM_NLEG; k++)
-            c[j].second_leg[k] = 0.1;
-    }
+    two_columns(c, 0.1); /* the model's vol falls with the VIX: the gate fails */
     c[0].lvol[VR_REALISM_NB - 1] = NAN; /* no history day in the top bucket */
-    const char *names[2] = {"history", "calm.yaml"};
     char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    vr_realism_print(f, names, c, 2);
-    fclose(f);
+    print_columns(c, &buf);
     const char *row = strstr(buf, "- calm.yaml: vol of log VIX change: highest / lowest bucket 0.67 (history n/a, > 1 "
                                   "(rising))");
     if (!row || strstr(buf, "nan"))

@@ -101,6 +101,9 @@ int vr_outfile_signal_cleanup(void);
  * signal handler. */
 void vr_outfile_made_dir(const char *dir);
 void vr_outfile_made_dirs_remove(void);
+/* mkdir -p: every missing component of dir, each recorded as above (VR_EINVAL when a component
+ * is not a directory, VR_EIO when one cannot be made). */
+vr_status vr_outfile_make_dirs(const char *dir, vr_err *err);
 
 /* Around a group of renames that make one output (a report's charts and page): a signal that
  * arrives between hold and release is deferred (the handler asks vr_outfile_signal_defer, which

@@ -178,6 +178,8 @@ static vr_status make_dirs(const char *dir, vr_err *err)
     return VR_OK;
 }
 
+vr_status vr_outfile_make_dirs(const char *dir, vr_err *err) { return make_dirs(dir, err); }
+
 vr_status vr_outfile_prepare(vr_outfile *o, const char *path, const char *default_name,
                              const char *const *inputs, int ninputs, vr_err *err)
 {

@@ -272,31 +272,15 @@ static uint64_t key_path(char *path, size_t cap, char *name, const vr_blob *k)
 #define CLAIM_WAIT_SECONDS (20 * 60) /* the longest a process waits for another's build */
 
 /* The store's directory, made with any missing parent if it is missing (vr_table_store_set
- * leaves that to the first claim): 0, or -1 with errno. */
-static int store_dir_ready(void)
-{
-    char buf[sizeof g_store.dir];
-    snprintf(buf, sizeof buf, "%s", g_store.dir);
-    const size_t n = strlen(buf);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        const char saved = buf[i];
-        buf[i] = '\0';
-        struct stat sb;
-        /* (another process may make it between the stat and the mkdir: EEXIST) */
-        if (stat(buf, &sb) != 0 && (errno != ENOENT || (mkdir(buf, 0777) != 0 && errno != EEXIST)))
-            return -1;
-        buf[i] = saved;
-    }
-    return 0;
-}
+ * leaves that to the first claim). */
+static vr_status store_dir_ready(vr_err *err) { return vr_outfile_make_dirs(g_store.dir, err); }
 
 /* Hold the lock file of hash h (see the top of the file): its descriptor, or -1 (build
  * unclaimed). */
 static int claim(uint64_t h)
 {
-    if (store_dir_ready() != 0)
+    vr_err e = {VR_OK, ""};
+    if (store_dir_ready(&e) != VR_OK)
         return -1; /* (the store then fails to keep the tables, and says why) */
     char path[VR_OUTFILE_PATH_MAX];
     snprintf(path, sizeof path, "%s/.vrlock-%02x", g_store.dir, (unsigned)(h % CLAIM_FILES));
@@ -532,11 +516,6 @@ void vr_table_store_keep(const vr_model *m, double max_tau, unsigned skip, const
         goto done;
     }
     key_path(path, sizeof path, name, &k);
-    if (store_dir_ready() != 0) {
-        snprintf(msg, sizeof msg, "table store %s: cannot create it: %s", g_store.dir, strerror(errno));
-        store_failed(msg);
-        goto done;
-    }
     if (vr_outfile_prepare(&o, path, NULL, NULL, 0, &e) != VR_OK ||
         vr_outfile_begin(&o, &e) != VR_OK)
         goto fail;
