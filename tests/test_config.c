@@ -1400,7 +1400,7 @@ static void test_rules_found_inert(void **state)
     expect_err(cfg("i_vxth.yaml", "paths: 10",
                    "  - name: p\n    layers:\n      - trigger: {vix_level: 60}\n"
                    "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"),
-               ":8: policies[0].layers[0].trigger.vix_level", "must be below 50 with size.by: vxth");
+               ":8: policies[0].layers[0].trigger.vix_level", "must be at most 50 with size.by: vxth");
     /* ablate without layers made nothing; combine next to always combined nothing */
     expect_err(cfg("i_abl.yaml", "paths: 10", "  - name: p\n    ablate: true\n"), ":7: policies[0].ablate",
                "no layers to ablate");
@@ -1413,7 +1413,7 @@ static void test_rules_found_inert(void **state)
     expect_ok(cfg("i_ok.yaml", "paths: 10",
                   "  - name: p\n    ablate: true\n    layers:\n      - trigger: {short_delta: 0.3}\n"
                   "        action: {type: roll_tested, roll_to_delta: 0.1}\n"
-                  "      - trigger: {vix_level: 40}\n"
+                  "      - trigger: {vix_level: 50}\n" /* (VXTH's weight is 0.5% at 50 exactly) */
                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"
                   "      - trigger: {vix_level: 60, vix_change: {pct: 20, days: 1}}\n"
                   "        action: {type: vix_call, delta: 0.3, dte: 30, size: {by: vxth}}\n"),

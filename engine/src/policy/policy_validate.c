@@ -577,11 +577,12 @@ vr_status vr_policy_validate(const vr_policy *p, const char *prefix, char *key_o
                             "bought with the VIX at or above vix_above, and the trigger fires only at or above "
                             "vix_level, so the layer could never act", e->vix_above, t->vix_level);
         /* VXTH sizing buys nothing with the VIX above 50 (a weight of 0: book.c, vxth_weight), so
-         * a trigger that fires only with the VIX at or above 50 never buys, as above */
+         * a trigger that fires only with the VIX above 50 never buys, as above (at 50 exactly the
+         * weight is 0.5%: vix_level 50 was refused, though the layer buys at a VIX of 50) */
         if (a->size_by == VR_SIZE_VXTH && ak->legs > 0 && !t->always && !isnan(t->vix_level) &&
-            (!t->any || nconds == 1) && t->vix_level >= 50) {
+            (!t->any || nconds == 1) && t->vix_level > 50) {
             snprintf(path, sizeof path, "%s%slayers[%d].trigger.vix_level", pre, dot, li);
-            return fail_key(err, key_out, path, "(%g) must be below 50 with size.by: vxth: VXTH sizing buys "
+            return fail_key(err, key_out, path, "(%g) must be at most 50 with size.by: vxth: VXTH sizing buys "
                             "nothing with the VIX above 50, and the trigger fires only at or above vix_level, so "
                             "the layer could never act", t->vix_level);
         }
