@@ -557,6 +557,18 @@ static void test_html_no_empty_key(void **state)
 
 /* A run file's wall times are finite doubles of any size: the run summary prints them as the
  * number they are (exponent notation where "%.1f" would be too long), in HTML and Markdown. */
+/* No two of a run's policies (at most 64) are drawn alike: colour and dash both repeated every 8,
+ * so policy i and i + 8 (the main job's baseline and its ablation's first variant) were one line
+ * style in the charts and the legend. */
+static void test_policy_styles_distinct(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < VR_MAX_POLICIES; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(vr_rep_color(i), vr_rep_color(j)) == 0 && strcmp(vr_rep_dash(i), vr_rep_dash(j)) == 0)
+                fail_msg("policies %zu and %zu share colour %s and dash '%s'", j, i, vr_rep_color(i), vr_rep_dash(i));
+}
+
 static void test_wall_time_huge(void **state)
 {
     (void)state;
@@ -594,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_drawdown_ties),
         cmocka_unit_test(test_html_no_empty_key),
         cmocka_unit_test(test_wall_time_huge),
+        cmocka_unit_test(test_policy_styles_distinct),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -390,10 +390,14 @@ const char *vr_rep_color(size_t i)
     return c[i % (sizeof c / sizeof c[0])];
 }
 
+/* The dash moves on by one at each round of the 8 colours, so that no two of a run's policies
+ * (at most 64) share both colour and dash (policy i and i + 8 were drawn alike: the main job's
+ * baseline and its ablation's first variant) */
 const char *vr_rep_dash(size_t i)
 {
     static const char *const d[] = {"", "7 3", "2 2", "9 3 2 3", "4 4", "1 3", "12 3", "6 2 2 2 2 2"};
-    return d[i % (sizeof d / sizeof d[0])];
+    const size_t n = sizeof d / sizeof d[0];
+    return d[(i % n + i / n) % n];
 }
 
 void vr_rep_rank(const rep_scenario *s, size_t *order)
