@@ -214,14 +214,20 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
          * that touches the condor moves it, and that move belongs next to the layers' nets */
         const rep_policy *b = s->base < s->npol ? &s->pol[s->base] : NULL;
         const double dse = q->score[RS_CONDOR_DNET_SE];
-        if (b != NULL && b != q && isfinite(dse) && isfinite(b->attr_condor) && isfinite(q->attr_condor)) {
+        if (b != NULL && b != q && isfinite(b->attr_condor) && isfinite(q->attr_condor)) {
             double d = q->attr_condor - b->attr_condor;
             if (fabs(d) < 0.5) /* the same condor as the baseline's: +0, not -0 */
                 d = 0;
             char a[48], e[48];
-            snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s \xC2\xB1 %s", b->name, d > 0 ? "+" : "",
-                     vr_rep_fmt_usd(a, sizeof a, d), vr_rep_fmt_usd(e, sizeof e, dse));
-            c[n].subsig = vr_significant(d, dse);
+            /* a replay (one path) has no standard error: the difference alone, as the console
+             * gives it (it was left out, while the note under the table says it is shown) */
+            if (isfinite(dse)) {
+                snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s \xC2\xB1 %s", b->name, d > 0 ? "+" : "",
+                         vr_rep_fmt_usd(a, sizeof a, d), vr_rep_fmt_usd(e, sizeof e, dse));
+                c[n].subsig = vr_significant(d, dse);
+            } else
+                snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s", b->name, d > 0 ? "+" : "",
+                         vr_rep_fmt_usd(a, sizeof a, d));
         }
         n++;
         for (int k = 0; k < 7; k++) {
