@@ -292,12 +292,49 @@ static void test_verdict_small_differences(void **state)
     assert_int_equal(vr_test_rmdir(dir), 0);
 }
 
+/* On fewer than VR_MEAN_MIN_PATHS paths a mean difference is stated but not judged: 2 paths gave
+ * "dmean -5889 +- 2468 (significant)" from an SE with one degree of freedom. */
+static void test_verdict_few_paths(void **state)
+{
+    (void)state;
+    char dir[256];
+    vr_run_cfg cfg;
+    verdict_cfg("run-verdict-few", dir, sizeof dir, &cfg);
+    for (int k = 0; k < 2; k++) {
+        cfg.spec.paths = k == 0 ? 2 : VR_MEAN_MIN_PATHS;
+        vr_pol_summary ps[2];
+        verdict_ps(&cfg, 0, ps);
+        for (int p = 0; p < 2; p++) {
+            ps[p].n = cfg.spec.paths;
+            ps[p].score[VR_SCORE_MEAN] = -16284;
+            ps[p].score[VR_SCORE_MEAN_SE] = 16403;
+        }
+        ps[1].score[VR_SCORE_DES99] = NAN;
+        ps[1].score[VR_SCORE_DMEAN] = -5889;
+        ps[1].score[VR_SCORE_DMEAN_SE] = 2468;
+        char *v = vr_verdict_text(&cfg, ps);
+        assert_non_null(v);
+        printf("%s", v);
+        if (k == 0) {
+            assert_non_null(strstr(v, "dmean -5889 +- 2468 (rough)"));
+            assert_non_null(strstr(v, "(2 paths, fewer than 30: the mean differences are not judged either)"));
+        } else {
+            assert_non_null(strstr(v, "dmean -5889 +- 2468 (significant)"));
+            assert_null(strstr(v, "not judged either"));
+        }
+        free(v);
+    }
+    vr_run_cfg_free(&cfg);
+    assert_int_equal(vr_test_rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_columns),
         cmocka_unit_test(test_matrix_ablation_baseline),
         cmocka_unit_test(test_verdict_cost_words),
+        cmocka_unit_test(test_verdict_few_paths),
         cmocka_unit_test(test_verdict_small_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,6 +392,9 @@ void vr_rank_by_es99(const double *key, size_t n, size_t *order);
 /* The tail warning: an ES99 estimate rests on the paths beyond VaR99, about n/100 of them; below
  * VR_TAIL_MIN_BEYOND such paths the estimate is flagged in the console table and the report. */
 #define VR_TAIL_MIN_BEYOND 100
+/* A mean difference on fewer paths than this is stated but not judged: its standard error, from
+ * a handful of paths, says nothing (2 paths gave "dmean -5889 +- 2468 (significant)") */
+#define VR_MEAN_MIN_PATHS 30
 /* Paths beyond VaR99 for an n-path scenario: floor(0.01 n). */
 size_t vr_tail_paths(size_t n);
 

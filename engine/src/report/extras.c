@@ -90,7 +90,8 @@ vr_status vr_rep_matrix_build(const rep_run *r, rep_matrix *m, vr_err *err)
             /* a ΔES99 is a difference of two ES99 over the same few tail paths: as rough as they
              * are, and then no evidence of anything however small its SE */
             c->rough = kind == REP_M_DES99 && !c->base && s->tail < VR_TAIL_MIN_BEYOND;
-            c->sig = !c->base && !c->rough && vr_significant(c->d, c->dse);
+            c->sig = !c->base && !c->rough && vr_significant(c->d, c->dse) &&
+                     (kind == REP_M_DES99 || s->paths >= VR_MEAN_MIN_PATHS);
         }
     }
     return VR_OK;
@@ -224,7 +225,7 @@ size_t vr_rep_attr_row(const rep_scenario *s, const rep_arow *row, rep_cell *c)
             if (isfinite(dse)) {
                 snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s \xC2\xB1 %s", b->name, d > 0 ? "+" : "",
                          vr_rep_fmt_usd(a, sizeof a, d), vr_rep_fmt_usd(e, sizeof e, dse));
-                c[n].subsig = vr_significant(d, dse);
+                c[n].subsig = s->paths >= VR_MEAN_MIN_PATHS && vr_significant(d, dse);
             } else
                 snprintf(c[n].sub, sizeof c[n].sub, "vs %.20s %s%s", b->name, d > 0 ? "+" : "",
                          vr_rep_fmt_usd(a, sizeof a, d));

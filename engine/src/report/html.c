@@ -364,7 +364,8 @@ static vr_status matrix(FILE *f, const rep_run *r, vr_err *err)
     fputs("<section id=\"stress\">\n<h2>Stress matrix</h2>\n<p class=\"sub\">What each policy changes in "
           "each scenario: &#916;ES99 against the baseline on a sampled scenario (negative: tail reduced), the "
           "mean P&amp;L under a shock imposed on every path and the P&amp;L of a replayed history, each with "
-          "its difference to the baseline. Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; "
+          "its difference to the baseline. Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors "
+          "(a mean's on at least " REP_STR(VR_MEAN_MIN_PATHS) " paths); "
           "*: a &#916;ES99 resting on fewer than " REP_STR(VR_TAIL_MIN_BEYOND) " tail paths, "
           "rough and never bold.</p>\n"
           "<div class=\"scroll\"><table class=\"matrix\" data-table=\"stress\">\n<tr><th>Policy</th>", f);
@@ -464,7 +465,7 @@ static void scenario(FILE *f, const rep_run *r, const rep_scenario *s, size_t id
     fputs("<h3>Hedging cost, drawdowns and the paired comparison with the baseline</h3>\n", f);
     table(f, s, REP_TABLE_COST, order);
     fputs("<p class=\"note\">Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard "
-          "errors. Cost per USD of ES99 reduction = mean P&amp;L given up / ES99 removed (n/a when the tail "
+          "errors (a mean's on at least " REP_STR(VR_MEAN_MIN_PATHS) " paths). Cost per USD of ES99 reduction = mean P&amp;L given up / ES99 removed (n/a when the tail "
           "does not shrink, n.s. when it shrinks by less than that, rough when too few tail paths judge "
           "it).</p>\n", f);
     fputs("<h3>Charts</h3>\n<figure>\n", f);

@@ -204,7 +204,8 @@ static vr_status md_matrix(FILE *f, const rep_run *r, vr_err *err)
     const size_t nc = vr_rep_matrix_head(r, &m, h);
     fputs("## Stress matrix\n\nPer scenario: ΔES99 against the baseline (sampled; negative: tail reduced), "
           "mean P&L under a shock on every path, or the P&L of a replayed history; Δ: difference to the "
-          "baseline. Bold: beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; \\*: a ΔES99 resting on fewer than "
+          "baseline. Bold: beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors (a mean's on at least "
+          REP_STR(VR_MEAN_MIN_PATHS) " paths); \\*: a ΔES99 resting on fewer than "
           REP_STR(VR_TAIL_MIN_BEYOND) " tail paths, rough and never bold.\n\n", f);
     head_row(f, 0, h, nc);
     for (size_t i = 0; i < m.npol; i++) {
@@ -478,7 +479,8 @@ vr_status vr_rep_write_md(const rep_run *r, const char *out_path, vr_err *err)
         if (!s->replay) {
             fputs("### Hedging cost, drawdowns and the paired comparison with the baseline\n\n", f);
             table(f, s, REP_TABLE_COST, order);
-            fputs("Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors; cost "
+            fputs("Bold: a paired difference beyond " REP_STR(VR_Z_SIGNIFICANT) " standard errors (a mean's on "
+                  "at least " REP_STR(VR_MEAN_MIN_PATHS) " paths); cost "
                   "n.s.: ES99 reduced by less than that; rough: too few tail paths to judge ES99.\n\n", f);
         }
         fputs("### Charts\n\n", f);

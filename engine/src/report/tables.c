@@ -141,7 +141,7 @@ size_t vr_rep_table_row(const rep_scenario *s, size_t pi, int which, rep_cell *c
             c[n].sig = !c[n].rough && vr_significant(v[RS_DES99], v[RS_DES99_SE]);
             n++;
             pm(C("d_mean"), sizeof c[n].text, v[RS_DMEAN], v[RS_DMEAN_SE]);
-            c[n].sig = vr_significant(v[RS_DMEAN], v[RS_DMEAN_SE]);
+            c[n].sig = s->paths >= VR_MEAN_MIN_PATHS && vr_significant(v[RS_DMEAN], v[RS_DMEAN_SE]);
             n++;
         }
         /* a ratio over ΔES99: not stated where ΔES99 is not judged (a rough tail, as the console

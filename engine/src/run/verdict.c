@@ -139,6 +139,10 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
         if (rough)
             put(&t, "  (ES99 rests on %zu path%s beyond VaR99, fewer than %d: its differences are not judged; "
                     "run at least %d paths)\n", tail, tail == 1 ? "" : "s", VR_TAIL_MIN_BEYOND, 100 * VR_TAIL_MIN_BEYOND);
+        const int few = np < VR_MEAN_MIN_PATHS;
+        if (few)
+            put(&t, "  (%zu paths, fewer than %d: the mean differences are not judged either)\n", np,
+                VR_MEAN_MIN_PATHS);
         for (int p = 0; p < s->npol; p++) {
             if (p == base || s->pol[p].abl_kind != VR_ABL_NONE)
                 continue;
@@ -146,7 +150,7 @@ char *vr_verdict_text(const vr_run_cfg *cfg, const vr_pol_summary *ps)
             put(&t, "  %s: ", s->pol[p].name);
             diff(&t, "dES99", v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE], rough);
             put(&t, ", ");
-            diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], 0);
+            diff(&t, "dmean", v[VR_SCORE_DMEAN], v[VR_SCORE_DMEAN_SE], few);
             const int reduced = !rough && v[VR_SCORE_DES99] < 0 && vr_significant(v[VR_SCORE_DES99], v[VR_SCORE_DES99_SE]);
             /* a negative cost is the mean the policy adds besides: said as what it is ("costs -1.300
              * of mean" read as a cost, and ranked a hedge that gained less as the cheaper) */
