@@ -302,6 +302,36 @@ static void test_charts_extreme(void **state)
     draw_all("one path", &s);
 }
 
+/* The frontier's names never sit on each other: two policies at the same scores (a twin, a
+ * layer that never trades) printed their names at one place, and the chart has no legend. */
+static void test_frontier_names_apart(void **state)
+{
+    (void)state;
+    rep_scenario s;
+    make(&s, NMAX, f_equal_neg, -5000, -5000, p_small); /* every policy at the same point */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    vr_chart_frontier(f, &s);
+    fclose(f);
+    double y[NP];
+    for (size_t i = 0; i < NP; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "font-weight=\"bold\">%s</text>", pol_names[i]);
+        const char *t = strstr(buf, want);
+        assert_non_null(t);
+        const char *open = t;
+        while (open > buf && strncmp(open, "<text ", 6) != 0)
+            open--;
+        assert_int_equal(sscanf(open, "<text x=\"%*f\" y=\"%lf\"", &y[i]), 1);
+    }
+    if (fabs(y[0] - y[1]) < 12)
+        fail_msg("the names of two policies at one point are %.1f px apart:\n%s", fabs(y[0] - y[1]), buf);
+    assert_int_equal(check_svgs("frontier, names apart", buf), 1);
+    free(buf);
+}
+
 /* ---- USD and number formats ------------------------------------------------------------------- */
 
 /* Fails unless text t is the number want as the reports print USD: "-12,345" (groups of
@@ -607,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_html_no_empty_key),
         cmocka_unit_test(test_wall_time_huge),
         cmocka_unit_test(test_policy_styles_distinct),
+        cmocka_unit_test(test_frontier_names_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

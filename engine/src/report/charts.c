@@ -226,6 +226,45 @@ void vr_chart_pnl(FILE *f, const rep_scenario *s)
     vr_svg_end(f);
 }
 
+/* A point's name in the frontier chart: where it goes (x, y: the text's start and baseline), its
+ * width in px (about 6.6 a character at 11 px bold) and its point. */
+typedef struct frontier_label {
+    double x, y, w, cx, cy;
+    size_t pol;
+} frontier_label;
+
+static int label_by_y(const void *va, const void *vb)
+{
+    const frontier_label *a = va, *b = vb;
+    const int c = (a->y > b->y) - (a->y < b->y);
+    return c ? c : (a->pol > b->pol) - (a->pol < b->pol);
+}
+
+/* The names, none over another: they were drawn where their points are, so close points (two
+ * policies that hold the same book, or near the same scores) printed their names on top of each
+ * other, and the chart has no legend to tell the points apart. Top to bottom, a name that would
+ * overlap one already placed moves down below it, with a thin line back to its point. */
+static void frontier_labels(FILE *f, frontier_label *lab, size_t n, const rep_scenario *s)
+{
+    enum { LINE = 12 };
+    qsort(lab, n, sizeof *lab, label_by_y);
+    for (size_t i = 0; i < n; i++) {
+        const double y = lab[i].y;
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (size_t j = 0; j < i; j++)
+                if (fabs(lab[i].y - lab[j].y) < LINE && lab[i].x < lab[j].x + lab[j].w && lab[j].x < lab[i].x + lab[i].w) {
+                    lab[i].y = lab[j].y + LINE;
+                    moved = 1;
+                }
+        }
+        if (lab[i].y - y > 2)
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"0.8\"/>",
+                    lab[i].cx + 4, lab[i].cy + 2, lab[i].x - 1, lab[i].y - 4, vr_rep_color(lab[i].pol));
+        vr_svg_text(f, lab[i].x, lab[i].y, "start", 11, "bold", s->pol[lab[i].pol].name);
+    }
+}
+
 void vr_chart_frontier(FILE *f, const rep_scenario *s)
 {
     char title[600];
@@ -248,7 +287,9 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
                   vr_svg_clamp(yhi + py), 0, 1, 1, 0, 0};
     vr_svg_text(f, p.x0, 26, "start", 13, "bold", "Frontier: mean P&L vs ES99 (up and left is better)");
     vr_svg_axes(&p, "ES99 (USD loss, lower is better)", "mean P&L (USD)");
-    for (size_t i = 0; i < s->npol; i++) {
+    frontier_label lab[VR_MAX_POLICIES];
+    size_t nlab = 0;
+    for (size_t i = 0; i < s->npol && i < VR_MAX_POLICIES; i++) {
         const double *sc = s->pol[i].score;
         if (!isfinite(sc[RS_ES99]) || !isfinite(sc[RS_MEAN]))
             continue;
@@ -266,8 +307,9 @@ void vr_chart_frontier(FILE *f, const rep_scenario *s)
                 cx - 4, y0, cx + 4, y0, cx - 4, y1, cx + 4, y1);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
                 cx, cy, c);
-        vr_svg_text(f, fmax(cx, x1) + 6, cy - 6, "start", 11, "bold", s->pol[i].name);
+        lab[nlab++] = (frontier_label){fmax(cx, x1) + 6, cy - 6, 6.6 * (double)strlen(s->pol[i].name), cx, cy, i};
     }
+    frontier_labels(f, lab, nlab, s);
     vr_svg_text(f, p.x0 + p.w, p.y0 + p.h + 48, "end", 11, NULL, "bars: \xC2\xB1" "1 standard error of ES99 and of the mean");
     vr_svg_end(f);
 }
