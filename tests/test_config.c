@@ -1493,7 +1493,7 @@ static void test_typing_mistakes(void **state)
 }
 
 /* Shocks that contradict each other: a level and a change in one entry (the change was added to
- * the level: vix_level 45 with vix_change 10 ran at 55), and two entries on one day (their SPX
+ * the level: vix_level 45 with vix_change 10 ran at 55), one that moves nothing, and two entries on one day (their SPX
  * returns compounded and the later VIX replaced the earlier; two overlapping presets mixed two
  * crises). Each is refused at its key; entries on distinct days load, sorted by day. */
 static void test_shock_contradictions(void **state)
@@ -1508,6 +1508,10 @@ static void test_shock_contradictions(void **state)
         {"{day: 25, vix_level: 40}, {day: 10, preset: mar2020}", ":5: scenarios[0].shocks[1].day", "acts on day 25"},
         {"{day: 30, vix_level: 40}, {day: 10, preset: mar2020}, {day: 9, spx_return: -0.1}, {day: 12, vix_change: 3}",
          ":5: scenarios[0].shocks[3].day", "one shock per day"},
+        /* a shock that moves nothing ran as a scenario apart, the same as one without it */
+        {"{day: 5, spx_return: 0}", ":5: scenarios[0].shocks[0]", "changes nothing: spx_return 0 and vix_change 0"},
+        {"{day: 5, spx_return: -0.1}, {day: 8, vix_change: 0, spx_return: 0}", ":5: scenarios[0].shocks[1]",
+         "changes nothing"},
     };
     char name[32], text[1024];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -205,6 +205,15 @@ vr_status vr_cfg_shocks(const vr_cfg_ctx *c, const char *base, const vr_run_spec
         }
         if (!any)
             return vr_config_fail(c->err, c->file, c->ix, sb, "needs spx_return, vix_level, vix_change or preset");
+        /* a return of 0 and a change of 0 with no level move nothing: a shock that changes nothing
+         * is refused, as a key that changes nothing is (it ran as a scenario apart, the same as
+         * one without it) */
+        const int moves = (!isnan(x->spx_return) && x->spx_return != 0) || !isnan(x->vix_level) ||
+                          (!isnan(x->vix_change) && x->vix_change != 0);
+        if (!moves)
+            return vr_config_fail(c->err, c->file, c->ix, sb,
+                                  "changes nothing: spx_return 0 and vix_change 0 (or left out) move neither "
+                                  "index; give a nonzero move, a vix_level, or leave the shock out");
         if (x->vix_level < vix_floor * (1 - 1e-9)) {
             snprintf(key, sizeof key, "%s.vix_level", sb);
             char g[VR_NUM_STR];
