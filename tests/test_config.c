@@ -143,6 +143,31 @@ static void test_whole_numbers(void **state)
     expect_ok(cfg("single_ok.yaml", "paths: 10, precision: single", "  - name: p\n"), &c);
     assert_int_equal(c.spec.single, 1);
     vr_run_cfg_free(&c);
+    /* the path kernels' settings on a config of replays and bootstraps only (real closes): they
+     * ran the same without them */
+    if (vr_test_have_data()) {
+        static const char *const keys[] = {"precision: single", "fast_log: true", "scheme: euler"};
+        for (size_t k = 0; k < 3; k++)
+            for (int boot = 0; boot < 2; boot++) {
+                char text[1400];
+                snprintf(text, sizeof text,
+                         "simulation: {paths: 10, horizon_days: 20, %s}\nscenarios:\n  - name: r\n    type: %s\n"
+                         "    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n    model: " HES "\n"
+                         "policies:\n  - name: p\n", keys[k], boot ? "bootstrap" : "history", VR_TEST_DATA_DIR);
+                char want[64];
+                snprintf(want, sizeof want, "simulation.%.*s", (int)(strchr(keys[k], ':') - keys[k]), keys[k]);
+                expect_err(vr_test_write(dir, "replay_kernel.yaml", text), want,
+                           "every scenario is a history replay or a bootstrap");
+            }
+        /* with a model scenario beside them they act on it: accepted */
+        char text[1400];
+        snprintf(text, sizeof text,
+                 "simulation: {paths: 10, horizon_days: 20, precision: single}\nscenarios:\n  - name: r\n"
+                 "    type: history\n    window: {from: 2020-01-02, to: 2020-07-31}\n    data: %s\n"
+                 "    model: " HES "\n  - name: m\n    model: " HES "\npolicies:\n  - name: p\n", VR_TEST_DATA_DIR);
+        expect_ok(vr_test_write(dir, "replay_kernel_ok.yaml", text), &c);
+        vr_run_cfg_free(&c);
+    }
     /* fast_log with single changed no bit (the float step has its own log): refused at its key */
     expect_err(cfg("single_fast.yaml", "paths: 10, precision: single, fast_log: true", "  - name: p\n"),
                "simulation.fast_log", "changes nothing with precision: single");

@@ -571,6 +571,21 @@ static void tail_warnings(const vr_run_spec *s, const char *file, FILE *warn)
 static vr_status overrides_used(const vr_cfg_ctx *c, const vr_run_load_opts *o, const vr_run_spec *s)
 {
     char key[VR_KEY_MAX], ds[16];
+    /* the path kernels' settings act on model scenarios only: replays and bootstraps run on real
+     * closes (sim.c, block_run_hist), and a config of those alone ran the same without them */
+    int simulated = 0;
+    for (int i = 0; i < s->nscen; i++)
+        simulated |= s->scen[i].source == VR_SOURCE_MODEL;
+    const struct { const char *key; int set; } kernel_keys[] = {
+        {"simulation.precision", s->single},
+        {"simulation.fast_log", s->fast_log},
+        {"simulation.scheme", s->scheme != VR_SCHEME_QE},
+    };
+    for (size_t k = 0; k < sizeof kernel_keys / sizeof kernel_keys[0] && !simulated && s->nscen > 0; k++)
+        if (kernel_keys[k].set)
+            return vr_config_fail(c->err, c->file, c->ix, kernel_keys[k].key,
+                                  "changes nothing here: it sets how model paths are simulated, and every "
+                                  "scenario is a history replay or a bootstrap (real closes); leave it out");
     if (o->asof > 0) {
         int moved = 0;
         for (int i = 0; i < s->nscen; i++)
