@@ -250,10 +250,13 @@ static void frontier_labels(FILE *f, frontier_label *lab, size_t n, const rep_sc
     qsort(lab, n, sizeof *lab, label_by_y);
     for (size_t i = 0; i < n; i++) {
         const double y = lab[i].y;
-        for (int moved = 1; moved;) {
+        /* each move goes strictly down (a move that rounds to no move is not taken: two names an
+         * ulp under LINE apart looped for ever), so at most i passes find one */
+        for (size_t pass = 0, moved = 1; moved && pass <= i; pass++) {
             moved = 0;
             for (size_t j = 0; j < i; j++)
-                if (fabs(lab[i].y - lab[j].y) < LINE && lab[i].x < lab[j].x + lab[j].w && lab[j].x < lab[i].x + lab[i].w) {
+                if (fabs(lab[i].y - lab[j].y) < LINE && lab[i].x < lab[j].x + lab[j].w && lab[j].x < lab[i].x + lab[i].w &&
+                    lab[j].y + LINE > lab[i].y) {
                     lab[i].y = lab[j].y + LINE;
                     moved = 1;
                 }
